@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Memslots: the guest-physical -> host-virtual map that userspace gives us
+ * with KVM_SET_USER_MEMORY_REGION.
+ *
+ * A VM's slots are an immutable, sorted array (by base_gfn, ascending) with
+ * an id -> index table.  A change builds a new array (copy + apply) that the
+ * host side publishes with RCU; readers therefore never see a half-applied
+ * change.  Lookup is a binary search preceded by a one-entry "last used"
+ * cache.  This file and memslot.c are host-agnostic: they compile into the
+ * module and into tools/testing/mmu unchanged.  Pinning, access_ok() and
+ * publication are the host's business.
+ */
+#ifndef SVX_MMU_MEMSLOT_H
+#define SVX_MMU_MEMSLOT_H
+
+#include <linux/types.h>
+#include <linux/kvm.h>
+
+/* User-visible slots per VM (KVM_CAP_NR_MEMSLOTS answers this). */
+#define SVX_MEM_SLOTS_NUM	509
+/* Largest slot, as in KVM: 2^31 - 1 pages on x86-64 (KVM_MEM_MAX_NR_PAGES). */
+#define SVX_MEM_MAX_NR_PAGES	((1ULL << 31) - 1)
+#define SVX_PAGE_SHIFT		12
+#define SVX_PAGE_SIZE		(1ULL << SVX_PAGE_SHIFT)
+
+struct svx_memslot {
+	u64 base_gfn;
+	u64 npages;
+	u64 userspace_addr;
+	u32 flags;		/* KVM_MEM_* */
+	u16 id;			/* slot number as userspace named it */
+	u16 pad;
+};
+
+struct svx_memslots {
+	u64 generation;		/* bumped by every change */
+	u32 nr;			/* used entries of slots[] */
+	int last_used;		/* lookup cache (index), -1 when empty */
+	s16 id_to_index[SVX_MEM_SLOTS_NUM];	/* -1: no such slot */
+	struct svx_memslot slots[SVX_MEM_SLOTS_NUM];	/* sorted by base_gfn */
+};
+
+enum svx_mr_change {
+	SVX_MR_NONE,		/* identical to the existing slot: nothing to do */
+	SVX_MR_CREATE,
+	SVX_MR_DELETE,
+	SVX_MR_MOVE,		/* same id, same memory, new base_gfn */
+	SVX_MR_FLAGS_ONLY,	/* same id, same memory, new flags */
+};
+
+/* An empty set of slots (generation 0). */
+void svx_memslots_init(struct svx_memslots *s);
+
+/*
+ * Check a KVM_SET_USER_MEMORY_REGION request against @cur with KVM 6.1's
+ * rules and errno values:
+ *   -EINVAL: flags outside @supported_flags, address space != 0, slot id >=
+ *            SVX_MEM_SLOTS_NUM, size/GPA/HVA not page aligned, GPA range
+ *            wrapping, too many pages, size 0 on a slot that does not exist,
+ *            changing size, HVA or KVM_MEM_READONLY of an existing slot;
+ *   -EEXIST: the new range overlaps another slot.
+ * On success *change says what the request does, *new holds the slot as it
+ * will be (undefined for SVX_MR_DELETE) and *old points at the existing slot
+ * in @cur (NULL for SVX_MR_CREATE).  Returns 0 or a negative errno.
+ * It does not check that the HVA range is accessible: the host does.
+ */
+int svx_memslot_check(const struct svx_memslots *cur,
+		      const struct kvm_userspace_memory_region *req,
+		      u32 supported_flags, enum svx_mr_change *change,
+		      struct svx_memslot *new, const struct svx_memslot **old);
+
+/*
+ * Write into @out (caller-allocated, may not alias @cur) the slots of @cur
+ * after applying a change accepted by svx_memslot_check().  @id is the slot
+ * id the request named (used for SVX_MR_DELETE).  out->generation is
+ * cur->generation + 1.
+ */
+void svx_memslots_apply(struct svx_memslots *out,
+			const struct svx_memslots *cur,
+			enum svx_mr_change change, u16 id,
+			const struct svx_memslot *new);
+
+/* The slot holding @gfn, or NULL.  Updates the last-used cache. */
+const struct svx_memslot *svx_memslot_find(struct svx_memslots *s, u64 gfn);
+
+/* The slot with id @id, or NULL. */
+const struct svx_memslot *svx_memslot_by_id(const struct svx_memslots *s,
+					    u16 id);
+
+static inline u64 svx_memslot_gfn_to_hva(const struct svx_memslot *slot,
+					 u64 gfn)
+{
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << SVX_PAGE_SHIFT);
+}
+
+#endif /* SVX_MMU_MEMSLOT_H */
