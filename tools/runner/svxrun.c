@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svxrun - a thin KVM-API runner for shadowvmx (and any KVM device).
+ *
+ * It owns: argument parsing, the VM (one memory slot at GPA 0, one vCPU),
+ * loading flat binaries, the initial CPU state (32-bit protected mode with
+ * paging off, or 64-bit long mode on identity-mapped page tables), CPUID,
+ * the KVM_RUN loop and the diagnosis of fatal exits.  Device models live in
+ * devices.c, the counters printer in stats.c.
+ *
+ * shadowvmx runs guests without unrestricted-guest mode, so the initial state
+ * must pass the VM-entry guest-state checks (SDM Vol. 3 26.3.1) of a CPU
+ * without it: protected mode, accessed segment types, CS.DPL = SS.DPL = 0, a
+ * busy TSS in TR, LDTR unusable.
+ *
+ * Guest-physical layout owned by the runner (below SVX_SYS_END):
+ *   0x1000  GDT: 0x08 code, 0x10 data, 0x18 TSS
+ *   0x2000  TSS (no I/O bitmap)
+ *   0x3000  IDT (all entries not present: any exception ends in a shutdown)
+ *   0x4000  PML4, 0x5000 PDPT, 0x6000.. one PD per GiB (long64 only)
+ *   0x80000 initial stack pointer (stack grows down to 0x70000)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "svxrun.h"
+
+#define KiB		(1ULL << 10)
+#define MiB		(1ULL << 20)
+#define GiB		(1ULL << 30)
+
+#define SVX_GDT_GPA	0x1000
+#define SVX_TSS_GPA	0x2000
+#define SVX_IDT_GPA	0x3000
+#define SVX_PML4_GPA	0x4000
+#define SVX_PDPT_GPA	0x5000
+#define SVX_PD_GPA	0x6000
+#define SVX_STACK_LOW	0x70000
+#define SVX_STACK_TOP	0x80000
+#define SVX_SYS_END	SVX_STACK_TOP
+
+#define SVX_SEL_CODE	0x08
+#define SVX_SEL_DATA	0x10
+#define SVX_SEL_TSS	0x18
+
+#define SVX_DEFAULT_MEM		(16 * MiB)
+#define SVX_MIN_MEM		(1 * MiB)
+#define SVX_MAX_MEM		(64 * GiB)
+#define SVX_DEFAULT_LOAD	0x100000
+#define SVX_MAX_LOADS		16
+
+#define X86_CR0_PE	(1ULL << 0)
+#define X86_CR0_ET	(1ULL << 4)
+#define X86_CR0_NE	(1ULL << 5)
+#define X86_CR0_WP	(1ULL << 16)
+#define X86_CR0_PG	(1ULL << 31)
+#define X86_CR4_PAE	(1ULL << 5)
+#define EFER_LME	(1ULL << 8)
+#define EFER_LMA	(1ULL << 10)
+
+#define PTE_P		(1ULL << 0)
+#define PTE_RW		(1ULL << 1)
+#define PTE_PS		(1ULL << 7)
+
+enum svx_mode { MODE_PROT32, MODE_LONG64 };
+
+struct svx_load {
+	const char *file;
+	uint64_t gpa;
+	uint64_t size;		/* filled when loaded */
+};
+
+struct svx_opts {
+	const char *dev;
+	uint64_t mem_size;
+	enum svx_mode mode;
+	bool entry_set;
+	uint64_t entry;
+	bool stats;
+	bool trace;
+	uint64_t max_exits;
+	unsigned int timeout;
+	struct svx_load loads[SVX_MAX_LOADS];
+	unsigned int nr_loads;
+};
+
+static volatile sig_atomic_t timed_out;
+static struct kvm_run *volatile alarm_run;
+
+void svx_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	svx_serial_flush();
+	fputs("svxrun: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	svx_serial_flush();
+	fputs("svxrun: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(SVX_EXIT_USAGE);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: svxrun [options] [GUEST]\n"
+"\n"
+"Run a flat binary guest on a KVM-API device (/dev/shadowvmx, /dev/kvm).\n"
+"GUEST is loaded at GPA 0x100000 and is the entry point unless --entry.\n"
+"\n"
+"options:\n"
+"  --dev PATH         device (default $SVX_DEV, else /dev/shadowvmx)\n"
+"  --mem SIZE         guest RAM at GPA 0, K/M/G suffix (default 16M)\n"
+"  --load FILE@GPA    also load FILE at GPA (repeatable)\n"
+"  --mode MODE        prot32 (32-bit, paging off; default) or long64\n"
+"  --entry GPA        initial RIP (default: GUEST's, else the first --load)\n"
+"  --stats            print the device's counters at exit\n"
+"  --max-exits N      stop after N exits to userspace (status %d)\n"
+"  --timeout SECS     stop after SECS seconds (status %d)\n"
+"  --trace-exits      log every exit on stderr\n"
+"  -h, --help         this text\n"
+"\n"
+"exit status: 0 guest halted; (v << 1) | 1 guest wrote v to port 0xf4;\n"
+"  %d usage/setup error, %d shutdown (triple fault), %d entry failure,\n"
+"  %d internal error, %d other exit or KVM_RUN error.\n",
+		SVX_EXIT_MAX_EXITS, SVX_EXIT_TIMEOUT, SVX_EXIT_USAGE,
+		SVX_EXIT_SHUTDOWN, SVX_EXIT_FAIL_ENTRY, SVX_EXIT_INTERNAL,
+		SVX_EXIT_UNHANDLED);
+}
+
+/* Parse an unsigned number (decimal, 0x hex, 0 octal); false if malformed. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+/* A size: number with an optional K, M or G suffix (powers of 1024). */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char buf[64];
+	size_t len = strlen(s);
+	unsigned int shift = 0;
+	uint64_t v;
+
+	if (!len || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len + 1);
+	switch (buf[len - 1]) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	}
+	if (shift)
+		buf[len - 1] = '\0';
+	if (!parse_u64(buf, &v) || v > (UINT64_MAX >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+static void parse_args(int argc, char **argv, struct svx_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "dev",	 required_argument, NULL, 'd' },
+		{ "mem",	 required_argument, NULL, 'm' },
+		{ "load",	 required_argument, NULL, 'l' },
+		{ "mode",	 required_argument, NULL, 'M' },
+		{ "entry",	 required_argument, NULL, 'e' },
+		{ "stats",	 no_argument,	    NULL, 's' },
+		{ "max-exits",	 required_argument, NULL, 'x' },
+		{ "timeout",	 required_argument, NULL, 't' },
+		{ "trace-exits", no_argument,	    NULL, 'T' },
+		{ "help",	 no_argument,	    NULL, 'h' },
+		{ }
+	};
+	const char *env = getenv("SVX_DEV");
+	uint64_t v;
+	char *at;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->dev = env && *env ? env : "/dev/shadowvmx";
+	o->mem_size = SVX_DEFAULT_MEM;
+	o->mode = MODE_PROT32;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!*optarg)
+				die("--dev: empty path");
+			o->dev = optarg;
+			break;
+		case 'm':
+			if (!parse_size(optarg, &o->mem_size))
+				die("--mem: bad size '%s' (expected e.g. 16M, 512K, 0x1000000)",
+				    optarg);
+			if (o->mem_size < SVX_MIN_MEM || o->mem_size > SVX_MAX_MEM)
+				die("--mem: %s out of range (1M .. 64G)", optarg);
+			if (o->mem_size & 0xfff)
+				die("--mem: %s is not a multiple of 4K", optarg);
+			break;
+		case 'l':
+			if (o->nr_loads == SVX_MAX_LOADS)
+				die("--load: at most %d files", SVX_MAX_LOADS - 1);
+			at = strrchr(optarg, '@');
+			if (!at || at == optarg)
+				die("--load: expected FILE@GPA, got '%s'", optarg);
+			*at = '\0';
+			if (!parse_u64(at + 1, &v))
+				die("--load: bad GPA '%s'", at + 1);
+			o->loads[o->nr_loads].file = optarg;
+			o->loads[o->nr_loads].gpa = v;
+			o->nr_loads++;
+			break;
+		case 'M':
+			if (!strcmp(optarg, "prot32"))
+				o->mode = MODE_PROT32;
+			else if (!strcmp(optarg, "long64"))
+				o->mode = MODE_LONG64;
+			else
+				die("--mode: unknown mode '%s' (prot32 or long64)",
+				    optarg);
+			break;
+		case 'e':
+			if (!parse_u64(optarg, &o->entry))
+				die("--entry: bad GPA '%s'", optarg);
+			o->entry_set = true;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'x':
+			if (!parse_u64(optarg, &o->max_exits) || !o->max_exits)
+				die("--max-exits: expected a positive number, got '%s'",
+				    optarg);
+			break;
+		case 't':
+			if (!parse_u64(optarg, &v) || !v || v > 86400)
+				die("--timeout: expected 1 .. 86400 seconds, got '%s'",
+				    optarg);
+			o->timeout = v;
+			break;
+		case 'T':
+			o->trace = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(SVX_EXIT_USAGE);
+		}
+	}
+
+	if (argc - optind > 1)
+		die("only one GUEST argument allowed (use --load FILE@GPA for more)");
+	if (optind < argc) {
+		if (o->nr_loads == SVX_MAX_LOADS)
+			die("too many files to load");
+		/* the positional guest goes first: it provides the entry */
+		memmove(&o->loads[1], &o->loads[0],
+			o->nr_loads * sizeof(o->loads[0]));
+		o->loads[0].file = argv[optind];
+		o->loads[0].gpa = SVX_DEFAULT_LOAD;
+		o->nr_loads++;
+	}
+	if (!o->nr_loads)
+		die("nothing to run: give a GUEST file or --load FILE@GPA (see --help)");
+	if (!o->entry_set)
+		o->entry = o->loads[0].gpa;
+
+	if (o->entry >= o->mem_size)
+		die("entry point 0x%" PRIx64 " is outside guest memory (0x%" PRIx64 " bytes)",
+		    o->entry, o->mem_size);
+	if (o->mode == MODE_PROT32 && o->entry > UINT32_MAX)
+		die("entry point 0x%" PRIx64 " is not reachable in prot32 mode",
+		    o->entry);
+	if (o->entry < SVX_SYS_END)
+		die("entry point 0x%" PRIx64 " is inside the runner's area 0-0x%x",
+		    o->entry, SVX_SYS_END - 1);
+}
+
+static void load_file(struct svx_vm *vm, struct svx_load *l)
+{
+	struct stat st;
+	uint64_t off = 0;
+	int fd;
+
+	fd = open(l->file, O_RDONLY);
+	if (fd < 0)
+		die("%s: %s", l->file, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		die("%s: %s", l->file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die("%s: not a regular file", l->file);
+	if (!st.st_size)
+		die("%s: empty file", l->file);
+	l->size = st.st_size;
+	if (l->gpa < SVX_SYS_END)
+		die("%s: load address 0x%" PRIx64 " overlaps the runner's area 0-0x%x (GDT, TSS, IDT, page tables, stack)",
+		    l->file, l->gpa, SVX_SYS_END - 1);
+	if (l->gpa >= vm->mem_size || l->size > vm->mem_size - l->gpa)
+		die("%s: %" PRIu64 " bytes at 0x%" PRIx64 " do not fit in guest memory (0x%" PRIx64 " bytes, see --mem)",
+		    l->file, l->size, l->gpa, vm->mem_size);
+
+	while (off < l->size) {
+		ssize_t n = read(fd, vm->mem + l->gpa + off, l->size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("%s: read: %s", l->file,
+			    n ? strerror(errno) : "short read");
+		off += n;
+	}
+	close(fd);
+}
+
+static void check_overlaps(const struct svx_opts *o)
+{
+	for (unsigned int i = 0; i < o->nr_loads; i++)
+		for (unsigned int j = i + 1; j < o->nr_loads; j++) {
+			const struct svx_load *a = &o->loads[i], *b = &o->loads[j];
+
+			if (a->gpa < b->gpa + b->size && b->gpa < a->gpa + a->size)
+				die("%s@0x%" PRIx64 " and %s@0x%" PRIx64 " overlap",
+				    a->file, a->gpa, b->file, b->gpa);
+		}
+}
+
+static void open_vm(struct svx_vm *vm)
+{
+	struct kvm_userspace_memory_region region;
+	int ret, mmap_size;
+
+	vm->sysfd = open(vm->dev, O_RDWR | O_CLOEXEC);
+	if (vm->sysfd < 0)
+		die("%s: %s", vm->dev, strerror(errno));
+	ret = ioctl(vm->sysfd, KVM_GET_API_VERSION, NULL);
+	if (ret != KVM_API_VERSION)
+		die("%s: KVM_GET_API_VERSION returned %d%s%s (expected %d)",
+		    vm->dev, ret, ret < 0 ? ": " : "",
+		    ret < 0 ? strerror(errno) : "", KVM_API_VERSION);
+
+	vm->vmfd = ioctl(vm->sysfd, KVM_CREATE_VM, 0UL);
+	if (vm->vmfd < 0)
+		die("%s: KVM_CREATE_VM: %s", vm->dev, strerror(errno));
+
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		die("cannot map %" PRIu64 " bytes of guest memory: %s",
+		    vm->mem_size, strerror(errno));
+
+	memset(&region, 0, sizeof(region));
+	region.slot = 0;
+	region.guest_phys_addr = 0;
+	region.memory_size = vm->mem_size;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die("%s: KVM_SET_USER_MEMORY_REGION (0x%" PRIx64 " bytes at GPA 0): %s",
+		    vm->dev, vm->mem_size, strerror(errno));
+
+	vm->vcpufd = ioctl(vm->vmfd, KVM_CREATE_VCPU, 0UL);
+	if (vm->vcpufd < 0)
+		die("%s: KVM_CREATE_VCPU: %s", vm->dev, strerror(errno));
+
+	mmap_size = ioctl(vm->sysfd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	if (mmap_size < (int)sizeof(struct kvm_run))
+		die("%s: KVM_GET_VCPU_MMAP_SIZE returned %d%s%s", vm->dev,
+		    mmap_size, mmap_size < 0 ? ": " : "",
+		    mmap_size < 0 ? strerror(errno) : "");
+	vm->run_size = mmap_size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpufd, 0);
+	if (vm->run == MAP_FAILED)
+		die("%s: cannot mmap the vCPU's kvm_run: %s", vm->dev,
+		    strerror(errno));
+}
+
+/*
+ * CPUID: what the device supports when it says so, else a small table of
+ * our own: an Intel family 6 CPU with the basic features and long mode.
+ */
+static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
+	/* max basic leaf 1, "GenuineIntel" */
+	{ .function = 0, .eax = 1,
+	  .ebx = 0x756e6547, .edx = 0x49656e69, .ecx = 0x6c65746e },
+	/* family 6 model 0x2a stepping 7; CLFLUSH 64 bytes; SSE3 HYPERVISOR;
+	 * FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT CLFSH MMX FXSR SSE SSE2 */
+	{ .function = 1, .eax = 0x000206a7, .ebx = 0x00000800,
+	  .ecx = (1u << 0) | (1u << 31),
+	  .edx = 0x0781a97d },
+	{ .function = 0x80000000, .eax = 0x80000008 },
+	/* LAHF; SYSCALL NX LM */
+	{ .function = 0x80000001, .ecx = 1u << 0,
+	  .edx = (1u << 11) | (1u << 20) | (1u << 29) },
+	/* 36 physical, 48 virtual address bits */
+	{ .function = 0x80000008, .eax = 0x3024 },
+};
+
+static void setup_cpuid(struct svx_vm *vm)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	unsigned int nent = 64;
+	const char *src = "built-in table";
+
+	if (ioctl(vm->sysfd, KVM_CHECK_EXTENSION, KVM_CAP_EXT_CPUID) > 0) {
+		for (; nent <= 4096; nent *= 2) {
+			free(cpuid);
+			cpuid = calloc(1, sizeof(*cpuid) +
+					  nent * sizeof(cpuid->entries[0]));
+			if (!cpuid)
+				die("out of memory");
+			cpuid->nent = nent;
+			if (!ioctl(vm->sysfd, KVM_GET_SUPPORTED_CPUID, cpuid)) {
+				src = "KVM_GET_SUPPORTED_CPUID";
+				break;
+			}
+			if (errno != E2BIG)
+				break;
+		}
+		if (strcmp(src, "KVM_GET_SUPPORTED_CPUID")) {
+			svx_msg("KVM_GET_SUPPORTED_CPUID: %s; using the built-in CPUID table",
+				strerror(errno));
+			free(cpuid);
+			cpuid = NULL;
+		}
+	}
+	if (!cpuid) {
+		nent = sizeof(builtin_cpuid) / sizeof(builtin_cpuid[0]);
+		cpuid = calloc(1, sizeof(*cpuid) +
+				  nent * sizeof(cpuid->entries[0]));
+		if (!cpuid)
+			die("out of memory");
+		cpuid->nent = nent;
+		memcpy(cpuid->entries, builtin_cpuid, sizeof(builtin_cpuid));
+	}
+
+	if (ioctl(vm->vcpufd, KVM_SET_CPUID2, cpuid) < 0) {
+		if (errno != ENOTTY)
+			die("%s: KVM_SET_CPUID2 (%s, %u entries): %s", vm->dev,
+			    src, cpuid->nent, strerror(errno));
+		svx_msg("%s: KVM_SET_CPUID2 not supported, guest sees the device's default CPUID",
+			vm->dev);
+	} else if (vm->trace) {
+		svx_msg("CPUID: %u entries from the %s", cpuid->nent, src);
+	}
+	free(cpuid);
+}
+
+static struct kvm_segment make_seg(uint16_t sel, uint8_t type, bool code64)
+{
+	struct kvm_segment s = {
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = !code64,
+		.s = 1,
+		.l = code64,
+		.g = 1,
+	};
+
+	return s;
+}
+
+/* Encode a kvm_segment as an 8-byte GDT descriptor. */
+static uint64_t gdt_entry(const struct kvm_segment *s)
+{
+	uint64_t limit = s->g ? s->limit >> 12 : s->limit;
+	uint64_t d;
+
+	d = (limit & 0xffff) | ((s->base & 0xffffff) << 16);
+	d |= (uint64_t)(s->type & 0xf) << 40;
+	d |= (uint64_t)s->s << 44;
+	d |= (uint64_t)(s->dpl & 3) << 45;
+	d |= (uint64_t)s->present << 47;
+	d |= ((limit >> 16) & 0xf) << 48;
+	d |= (uint64_t)s->avl << 52;
+	d |= (uint64_t)s->l << 53;
+	d |= (uint64_t)s->db << 54;
+	d |= (uint64_t)s->g << 55;
+	d |= ((s->base >> 24) & 0xff) << 56;
+	return d;
+}
+
+static void put_u64(struct svx_vm *vm, uint64_t gpa, uint64_t v)
+{
+	memcpy(vm->mem + gpa, &v, sizeof(v));
+}
+
+/* Identity map max(4 GiB, guest memory) with 2 MiB pages. */
+static uint64_t build_page_tables(struct svx_vm *vm)
+{
+	uint64_t nr_gib = (vm->mem_size + GiB - 1) / GiB;
+
+	if (nr_gib < 4)
+		nr_gib = 4;
+	/* SVX_MAX_MEM keeps the PDs below the stack */
+	if (SVX_PD_GPA + nr_gib * 0x1000 > SVX_STACK_LOW)
+		die("internal error: too many page directories");
+
+	put_u64(vm, SVX_PML4_GPA, SVX_PDPT_GPA | PTE_P | PTE_RW);
+	for (uint64_t i = 0; i < nr_gib; i++) {
+		uint64_t pd = SVX_PD_GPA + i * 0x1000;
+
+		put_u64(vm, SVX_PDPT_GPA + i * 8, pd | PTE_P | PTE_RW);
+		for (uint64_t j = 0; j < 512; j++)
+			put_u64(vm, pd + j * 8, (i * GiB + j * 2 * MiB) |
+				PTE_P | PTE_RW | PTE_PS);
+	}
+	return SVX_PML4_GPA;
+}
+
+static void setup_cpu(struct svx_vm *vm, const struct svx_opts *o)
+{
+	bool lm = o->mode == MODE_LONG64;
+	struct kvm_segment code, data, tr = { }, ldt = { };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(vm->vcpufd, KVM_GET_SREGS, &sregs) < 0)
+		die("%s: KVM_GET_SREGS: %s", vm->dev, strerror(errno));
+
+	code = make_seg(SVX_SEL_CODE, 0xb, lm);	/* execute/read, accessed */
+	data = make_seg(SVX_SEL_DATA, 0x3, false);	/* read/write, accessed */
+
+	tr.base = SVX_TSS_GPA;
+	tr.limit = 0x67;
+	tr.selector = SVX_SEL_TSS;
+	tr.type = 0xb;		/* busy 32-bit / 64-bit TSS */
+	tr.present = 1;
+
+	ldt.selector = 0;
+	ldt.type = 0x2;
+	ldt.unusable = 1;
+
+	/* GDT in guest memory, matching the hidden state loaded below */
+	put_u64(vm, SVX_GDT_GPA + SVX_SEL_CODE, gdt_entry(&code));
+	put_u64(vm, SVX_GDT_GPA + SVX_SEL_DATA, gdt_entry(&data));
+	put_u64(vm, SVX_GDT_GPA + SVX_SEL_TSS, gdt_entry(&tr));
+	put_u64(vm, SVX_GDT_GPA + SVX_SEL_TSS + 8, tr.base >> 32);
+	/* TSS: I/O map base past the limit (no bitmap), RSP0 = stack top */
+	put_u64(vm, SVX_TSS_GPA + 0x60, (uint64_t)0x68 << 48);
+	if (lm)
+		put_u64(vm, SVX_TSS_GPA + 4, SVX_STACK_TOP);
+	else
+		put_u64(vm, SVX_TSS_GPA + 4, SVX_STACK_TOP |
+			((uint64_t)SVX_SEL_DATA << 32));	/* ESP0, SS0 */
+
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.tr = tr;
+	sregs.ldt = ldt;
+	sregs.gdt.base = SVX_GDT_GPA;
+	sregs.gdt.limit = SVX_SEL_TSS + 16 - 1;
+	sregs.idt.base = SVX_IDT_GPA;
+	sregs.idt.limit = lm ? 256 * 16 - 1 : 256 * 8 - 1;
+
+	if (lm) {
+		sregs.cr3 = build_page_tables(vm);
+		sregs.cr4 = X86_CR4_PAE;
+		sregs.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
+			    X86_CR0_PG;
+		sregs.efer = EFER_LME | EFER_LMA;
+	} else {
+		sregs.cr3 = 0;
+		sregs.cr4 = 0;
+		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
+		sregs.efer = 0;
+	}
+	sregs.cr2 = 0;
+
+	if (ioctl(vm->vcpufd, KVM_SET_SREGS, &sregs) < 0)
+		die("%s: KVM_SET_SREGS (%s): %s", vm->dev,
+		    lm ? "long64" : "prot32", strerror(errno));
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = 0x2;
+	regs.rip = o->entry;
+	regs.rsp = SVX_STACK_TOP;
+	if (ioctl(vm->vcpufd, KVM_SET_REGS, &regs) < 0)
+		die("%s: KVM_SET_REGS: %s", vm->dev, strerror(errno));
+}
+
+static void dump_seg(const char *name, const struct kvm_segment *s)
+{
+	fprintf(stderr,
+		"  %-3s sel %04x base %016llx limit %08x type %x s %u dpl %u p %u db %u l %u g %u avl %u%s\n",
+		name, s->selector, (unsigned long long)s->base, s->limit,
+		s->type, s->s, s->dpl, s->present, s->db, s->l, s->g, s->avl,
+		s->unusable ? " unusable" : "");
+}
+
+static void dump_state(struct svx_vm *vm)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	svx_serial_flush();
+	if (ioctl(vm->vcpufd, KVM_GET_REGS, &r) < 0) {
+		fprintf(stderr, "svxrun: KVM_GET_REGS: %s\n", strerror(errno));
+	} else {
+		fprintf(stderr,
+			"  rip %016llx rsp %016llx rflags %08llx\n"
+			"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+			"  rsi %016llx rdi %016llx rbp %016llx\n"
+			"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
+			"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n",
+			r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx,
+			r.rsi, r.rdi, r.rbp, r.r8, r.r9, r.r10, r.r11,
+			r.r12, r.r13, r.r14, r.r15);
+	}
+	if (ioctl(vm->vcpufd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(stderr, "svxrun: KVM_GET_SREGS: %s\n", strerror(errno));
+		return;
+	}
+	fprintf(stderr,
+		"  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n"
+		"  efer %llx apic_base %llx\n",
+		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.apic_base);
+	dump_seg("cs", &s.cs);
+	dump_seg("ds", &s.ds);
+	dump_seg("es", &s.es);
+	dump_seg("fs", &s.fs);
+	dump_seg("gs", &s.gs);
+	dump_seg("ss", &s.ss);
+	dump_seg("tr", &s.tr);
+	dump_seg("ldt", &s.ldt);
+	fprintf(stderr, "  gdt base %016llx limit %04x  idt base %016llx limit %04x\n",
+		s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
+}
+
+static const char *const kvm_exit_names[] = {
+	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
+	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
+	[KVM_EXIT_IO] = "IO",
+	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
+	[KVM_EXIT_DEBUG] = "DEBUG",
+	[KVM_EXIT_HLT] = "HLT",
+	[KVM_EXIT_MMIO] = "MMIO",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[KVM_EXIT_INTR] = "INTR",
+	[KVM_EXIT_SET_TPR] = "SET_TPR",
+	[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+	[KVM_EXIT_NMI] = "NMI",
+	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+};
+
+static const char *kvm_exit_name(uint32_t reason)
+{
+	if (reason < sizeof(kvm_exit_names) / sizeof(kvm_exit_names[0]) &&
+	    kvm_exit_names[reason])
+		return kvm_exit_names[reason];
+	return "?";
+}
+
+static const char *internal_suberror_name(uint32_t sub)
+{
+	switch (sub) {
+	case KVM_INTERNAL_ERROR_EMULATION:
+		return "EMULATION (instruction emulation failed)";
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "SIMUL_EX (exception while delivering an exception)";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "DELIVERY_EV (exit while delivering an event)";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON:
+		return "UNEXPECTED_EXIT_REASON";
+	default:
+		return "?";
+	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	if (alarm_run)
+		alarm_run->immediate_exit = 1;
+	alarm(1);	/* in case the signal raced with entering KVM_RUN */
+}
+
+static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
+{
+	struct kvm_run *run = vm->run;
+	uint64_t nr_exits = 0;
+	int status = 0;
+
+	for (;;) {
+		if (timed_out) {
+			svx_msg("timeout after %u s (--timeout), %" PRIu64 " exits",
+				o->timeout, nr_exits);
+			dump_state(vm);
+			return SVX_EXIT_TIMEOUT;
+		}
+		if (ioctl(vm->vcpufd, KVM_RUN, NULL) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			svx_msg("KVM_RUN: %s", strerror(errno));
+			dump_state(vm);
+			return SVX_EXIT_UNHANDLED;
+		}
+		nr_exits++;
+
+		if (o->trace && run->exit_reason != KVM_EXIT_IO &&
+		    run->exit_reason != KVM_EXIT_MMIO)
+			svx_msg("exit: %s (%u)", kvm_exit_name(run->exit_reason),
+				run->exit_reason);
+
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (svx_handle_io(vm, &status) == SVX_IO_EXIT)
+				return status;
+			break;
+		case KVM_EXIT_MMIO:
+			svx_handle_mmio(vm);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_HLT:
+			svx_msg("guest halted");
+			return SVX_EXIT_HALT;
+		case KVM_EXIT_SHUTDOWN:
+			svx_msg("guest shutdown (triple fault?) after %" PRIu64 " exits",
+				nr_exits);
+			dump_state(vm);
+			return SVX_EXIT_SHUTDOWN;
+		case KVM_EXIT_FAIL_ENTRY: {
+			uint64_t why = run->fail_entry.hardware_entry_failure_reason;
+
+			svx_msg("VM entry failed: hardware_entry_failure_reason 0x%llx (basic reason %u %s) on cpu %u",
+				(unsigned long long)why, (unsigned int)(why & 0xffff),
+				svx_exit_reason_name(why & 0xffff),
+				run->fail_entry.cpu);
+			dump_state(vm);
+			return SVX_EXIT_FAIL_ENTRY;
+		}
+		case KVM_EXIT_INTERNAL_ERROR:
+			svx_msg("internal error: suberror %u %s, %u data words",
+				run->internal.suberror,
+				internal_suberror_name(run->internal.suberror),
+				run->internal.ndata);
+			for (uint32_t i = 0; i < run->internal.ndata &&
+			     i < sizeof(run->internal.data) / sizeof(run->internal.data[0]); i++)
+				fprintf(stderr, "  data[%u] 0x%llx\n", i,
+					(unsigned long long)run->internal.data[i]);
+			dump_state(vm);
+			return SVX_EXIT_INTERNAL;
+		case KVM_EXIT_UNKNOWN: {
+			uint64_t hw = run->hw.hardware_exit_reason;
+
+			svx_msg("unknown exit: hardware_exit_reason 0x%llx (%s)",
+				(unsigned long long)hw,
+				svx_exit_reason_name(hw & 0xffff));
+			dump_state(vm);
+			return SVX_EXIT_UNHANDLED;
+		}
+		default:
+			svx_msg("unhandled exit reason %u (KVM_EXIT_%s)",
+				run->exit_reason, kvm_exit_name(run->exit_reason));
+			dump_state(vm);
+			return SVX_EXIT_UNHANDLED;
+		}
+
+		if (o->max_exits && nr_exits >= o->max_exits) {
+			svx_msg("stopped after %" PRIu64 " exits (--max-exits)",
+				nr_exits);
+			dump_state(vm);
+			return SVX_EXIT_MAX_EXITS;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct svx_opts o;
+	struct svx_vm vm = { };
+	int status;
+
+	parse_args(argc, argv, &o);
+	vm.dev = o.dev;
+	vm.mem_size = o.mem_size;
+	vm.trace = o.trace;
+
+	/* validate the files before touching the device */
+	for (unsigned int i = 0; i < o.nr_loads; i++) {
+		struct stat st;
+
+		if (stat(o.loads[i].file, &st) < 0)
+			die("%s: %s", o.loads[i].file, strerror(errno));
+		o.loads[i].size = st.st_size;
+	}
+	check_overlaps(&o);
+
+	open_vm(&vm);
+	for (unsigned int i = 0; i < o.nr_loads; i++)
+		load_file(&vm, &o.loads[i]);
+	setup_cpuid(&vm);
+	setup_cpu(&vm, &o);
+
+	if (o.timeout) {
+		struct sigaction sa = { .sa_handler = on_alarm };
+
+		alarm_run = vm.run;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGALRM, &sa, NULL) < 0)
+			die("sigaction: %s", strerror(errno));
+		alarm(o.timeout);
+	}
+
+	status = run_loop(&vm, &o);
+	alarm(0);
+	svx_serial_flush();
+	if (o.stats)
+		svx_print_stats(&vm);
+	return status;
+}
