@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest-physical layout and port numbers shared by the guest snippets
+ * (guest/guests.S) and the host side of the tests.  Included from C and asm.
+ *
+ * Slot 0 (SVX_MEM_SIZE bytes of anonymous memory) sits at GPA 0:
+ *   0x0000  IDT (256 zeroed gates, limit 0x7ff)
+ *   0x0800  GDT: null, 0x08 code32, 0x10 data, 0x18 code64, 0x20 TSS
+ *   0x0900  32-bit TSS (limit 0x67)
+ *   0x1000  guest code (entry point)
+ *   0x8000  initial stack pointer (grows down)
+ *   0x10000 data area used by the tests
+ *   0x20000 long-mode page tables (PML4, PDPT, 4 PDs: 4 GiB identity, 2 MiB)
+ */
+#ifndef SVX_SELFTEST_GUEST_H
+#define SVX_SELFTEST_GUEST_H
+
+#define SVX_MEM_SIZE		0x200000
+#define SVX_IDT			0x0
+#define SVX_GDT			0x800
+#define SVX_TSS			0x900
+#define SVX_CODE		0x1000
+#define SVX_STACK		0x8000
+#define SVX_DATA		0x10000
+#define SVX_PT			0x20000
+
+#define SVX_SEL_CS32		0x08
+#define SVX_SEL_DS		0x10
+#define SVX_SEL_CS64		0x18
+#define SVX_SEL_TSS		0x20
+
+/* A second slot the tests add, delete or make read-only. */
+#define SVX_SLOT1_GPA		0x400000
+#define SVX_SLOT1_SIZE		0x10000
+/* A GPA outside every memslot (and below the 4 GiB the page tables map). */
+#define SVX_MMIO_GPA		0xd0000000
+
+/* rep outs/ins string tests: a string crossing a page boundary. */
+#define SVX_STR_SRC		0x10f80
+#define SVX_STR_DST		0x11f80
+#define SVX_STR_LEN		300
+
+#define PORT_OUT8		0x10
+#define PORT_OUT16		0x12
+#define PORT_OUT32		0x14
+#define PORT_IN8		0x20
+#define PORT_ECHO8		0x21
+#define PORT_IN16		0x22
+#define PORT_ECHO16		0x23
+#define PORT_IN32		0x24
+#define PORT_ECHO32		0x25
+#define PORT_STR_OUT		0x30
+#define PORT_STR_IN		0x32
+#define PORT_RESULT		0x40
+#define PORT_RESULT2		0x41
+#define PORT_TICK		0x42
+
+#define CPUID_TEST_LEAF		0x40000000
+#define CPUID_TEST_LEAF2	0x40000001
+#define MSR_STAR_NR		0xc0000081
+
+#endif

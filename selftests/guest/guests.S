@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest snippets.  Each one is a few instructions between guest_<name>_start
+ * and guest_<name>_end, assembled into the test binary's .rodata (never run
+ * on the host) and copied by the host to GPA SVX_CODE.  They only use
+ * relative branches; an address inside a snippet is written as
+ * GADDR(name, label), which gas resolves to its guest-physical address.
+ * The guests run either in 32-bit protected mode with paging off (.code32)
+ * or in 64-bit long mode with identity-mapped page tables (.code64).
+ */
+#include "guest.h"
+
+#define GUEST(name) \
+	.globl guest_##name##_start, guest_##name##_end; \
+	.balign 16; guest_##name##_start:
+#define GUEST_END(name) guest_##name##_end:
+#define GADDR(name, label) (SVX_CODE + (label) - guest_##name##_start)
+
+	.section .rodata.svx_guests, "a"
+
+/* hlt; the host checks KVM_EXIT_HLT and that RIP is past the hlt. */
+	.code32
+GUEST(hlt)
+	hlt
+GUEST_END(hlt)
+
+/* out of sizes 1, 2 and 4 with known values, then hlt. */
+	.code32
+GUEST(pio_out)
+	movb	$0xa5, %al
+	outb	%al, $PORT_OUT8
+	movw	$0xbeef, %ax
+	movw	$PORT_OUT16, %dx
+	outw	%ax, %dx
+	movl	$0xdeadc0de, %eax
+	outl	%eax, $PORT_OUT32
+	hlt
+GUEST_END(pio_out)
+
+/* in of sizes 1, 2 and 4; each value read is echoed back by an out. */
+	.code32
+GUEST(pio_in)
+	movl	$0xffffffff, %eax
+	inb	$PORT_IN8, %al
+	outl	%eax, $PORT_ECHO8
+	movl	$0xffffffff, %eax
+	movw	$PORT_IN16, %dx
+	inw	%dx, %ax
+	outl	%eax, $PORT_ECHO16
+	inl	$PORT_IN32, %eax
+	outl	%eax, $PORT_ECHO32
+	hlt
+GUEST_END(pio_in)
+
+/* rep outsb of SVX_STR_LEN bytes at SVX_STR_SRC (crosses a page). */
+	.code32
+GUEST(rep_outsb)
+	cld
+	movl	$SVX_STR_SRC, %esi
+	movl	$SVX_STR_LEN, %ecx
+	movw	$PORT_STR_OUT, %dx
+	rep outsb
+	hlt
+GUEST_END(rep_outsb)
+
+/* rep insb of SVX_STR_LEN bytes to SVX_STR_DST (crosses a page). */
+	.code32
+GUEST(rep_insb)
+	cld
+	movl	$SVX_STR_DST, %edi
+	movl	$SVX_STR_LEN, %ecx
+	movw	$PORT_STR_IN, %dx
+	rep insb
+	hlt
+GUEST_END(rep_insb)
+
+/* read a dword the host wrote, echo it; write a dword the host reads. */
+	.code32
+GUEST(mem_rw)
+	movl	SVX_DATA, %eax
+	outl	%eax, $PORT_RESULT
+	movl	$0xfeedface, SVX_DATA + 4
+	hlt
+GUEST_END(mem_rw)
+
+/* read from the read-only slot (echo), then write to it (-> MMIO exit). */
+	.code32
+GUEST(ro_slot)
+	movl	SVX_SLOT1_GPA, %eax
+	outl	%eax, $PORT_RESULT
+	movl	$0xabcd1234, SVX_SLOT1_GPA + 0x10
+	movl	SVX_SLOT1_GPA + 0x10, %eax
+	outl	%eax, $PORT_RESULT2
+	hlt
+GUEST_END(ro_slot)
+
+/* read a GPA outside every slot (echo the value), then write 2 bytes. */
+	.code32
+GUEST(mmio)
+	movl	SVX_MMIO_GPA, %eax
+	outl	%eax, $PORT_RESULT
+	movw	$0xbeef, SVX_MMIO_GPA + 0x10
+	hlt
+GUEST_END(mmio)
+
+/* read slot 1 twice, echoing each value: the host deletes it in between. */
+	.code32
+GUEST(slot_delete)
+	movl	SVX_SLOT1_GPA, %eax
+	outl	%eax, $PORT_RESULT
+	movl	SVX_SLOT1_GPA, %eax
+	outl	%eax, $PORT_RESULT2
+	hlt
+GUEST_END(slot_delete)
+
+/* IDT limit 0, then ud2: #UD -> #GP -> #DF -> triple fault. */
+	.code32
+GUEST(triple_fault)
+	subl	$8, %esp
+	movl	$0, (%esp)
+	movl	$0, 4(%esp)
+	lidt	(%esp)
+	ud2
+	hlt
+GUEST_END(triple_fault)
+
+/* spin forever with interrupts disabled. */
+	.code32
+GUEST(spin)
+	cli
+1:	jmp	1b
+GUEST_END(spin)
+
+/* cpuid of the two test leaves; hlt after each so the host reads regs. */
+	.code32
+GUEST(cpuid)
+	movl	$CPUID_TEST_LEAF, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	hlt
+	movl	$CPUID_TEST_LEAF2, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	hlt
+GUEST_END(cpuid)
+
+/* rdmsr STAR and echo edx:eax; then wrmsr STAR from esi:edi (host-set). */
+	.code32
+GUEST(msr)
+	movl	$MSR_STAR_NR, %ecx
+	rdmsr
+	outl	%eax, $PORT_RESULT
+	movl	%edx, %eax
+	outl	%eax, $PORT_RESULT2
+	movl	%edi, %eax
+	movl	%esi, %edx
+	wrmsr
+	hlt
+GUEST_END(msr)
+
+/* ebx = input; eax = ebx * 1000 by a loop; PORT_TICK 20 times; result. */
+	.code32
+GUEST(compute)
+	movl	$20, %esi
+1:	movl	%esi, %eax
+	outl	%eax, $PORT_TICK
+	decl	%esi
+	jnz	1b
+	xorl	%eax, %eax
+	movl	$1000, %ecx
+2:	addl	%ebx, %eax
+	loop	2b
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(compute)
+
+/* 10 outs to PORT_TICK then hlt (for the counters test). */
+	.code32
+GUEST(ticks)
+	movl	$10, %ecx
+1:	movl	%ecx, %eax
+	outl	%eax, $PORT_TICK
+	loop	1b
+	hlt
+GUEST_END(ticks)
+
+/* 64-bit: 64-bit arithmetic, a store above 4 GiB-safe addressing, outs. */
+	.code64
+GUEST(long64)
+	movabsq	$0x1122334455667788, %rax
+	movq	%rax, %rbx
+	rolq	$8, %rbx		/* rbx = 0x2233445566778811 */
+	movabsq	$(SVX_DATA + 8), %rdi
+	movq	%rbx, (%rdi)
+	leaq	1f(%rip), %rcx		/* RIP-relative: proves 64-bit mode */
+	outl	%eax, $PORT_RESULT
+	shrq	$32, %rax
+	outl	%eax, $PORT_RESULT2
+	movl	%ecx, %eax
+	outl	%eax, $PORT_TICK
+1:	hlt
+GUEST_END(long64)
+	.section .note.GNU-stack, "", @progbits
