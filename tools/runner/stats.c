@@ -145,6 +145,21 @@ const char *svx_exit_reason_name(unsigned int reason)
 #define FILLED(s, field, i) \
 	(offsetof(struct svx_stats, field) + ((i) + 1) * sizeof(__u64) <= (s)->size)
 
+static void print_counter(const char *group, const char *name,
+			  unsigned int i, __u64 val)
+{
+	char buf[16];
+
+	if (!val)
+		return;
+	if (!name) {
+		snprintf(buf, sizeof(buf), "[%u]", i);
+		name = buf;
+	}
+	fprintf(stderr, "  %s %-25s %llu\n", group, name,
+		(unsigned long long)val);
+}
+
 static void print_svx_stats(const char *what, const struct svx_stats *s)
 {
 	unsigned int i;
@@ -159,26 +174,10 @@ static void print_svx_stats(const char *what, const struct svx_stats *s)
 			fprintf(stderr, "  exit %-2u %-22s %llu\n", i,
 				svx_exit_reason_name(i),
 				(unsigned long long)s->exits[i]);
-	for (i = 0; i < SVX_MMU_STATS_MAX && FILLED(s, mmu, i); i++) {
-		if (!s->mmu[i])
-			continue;
-		if (mmu_names[i])
-			fprintf(stderr, "  mmu  %-25s %llu\n", mmu_names[i],
-				(unsigned long long)s->mmu[i]);
-		else
-			fprintf(stderr, "  mmu  [%u]%*s %llu\n", i, 20, "",
-				(unsigned long long)s->mmu[i]);
-	}
-	for (i = 0; i < SVX_MISC_STATS_MAX && FILLED(s, misc, i); i++) {
-		if (!s->misc[i])
-			continue;
-		if (misc_names[i])
-			fprintf(stderr, "  misc %-25s %llu\n", misc_names[i],
-				(unsigned long long)s->misc[i]);
-		else
-			fprintf(stderr, "  misc [%u]%*s %llu\n", i, 20, "",
-				(unsigned long long)s->misc[i]);
-	}
+	for (i = 0; i < SVX_MMU_STATS_MAX && FILLED(s, mmu, i); i++)
+		print_counter("mmu ", mmu_names[i], i, s->mmu[i]);
+	for (i = 0; i < SVX_MISC_STATS_MAX && FILLED(s, misc, i); i++)
+		print_counter("misc", misc_names[i], i, s->misc[i]);
 }
 
 /* Returns 0, or the errno of the ioctl. */

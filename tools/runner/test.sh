@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# svxrun self-test: run the demo guests against a KVM-API device and print
+# TAP.  Busybox sh compatible (runs in the test initramfs).
+#
+#   sh tools/runner/test.sh [DEVICE]      default $SVX_DEV, else /dev/shadowvmx
+#
+# Environment: SVXRUN (runner binary), GUESTS (directory of *.bin); both
+# default to build/ next to this script, or the script's own directory.
+
+DEV=${1:-${SVX_DEV:-/dev/shadowvmx}}
+HERE=$(dirname "$0")
+if [ -x "$HERE/build/svxrun" ]; then
+	DEFDIR=$HERE/build
+else
+	DEFDIR=$HERE
+fi
+SVXRUN=${SVXRUN:-$DEFDIR/svxrun}
+GUESTS=${GUESTS:-$DEFDIR}
+PLAN=22
+
+if [ ! -x "$SVXRUN" ]; then
+	echo "1..0 # SKIP $SVXRUN not built (make -C tools/runner)"
+	exit 0
+fi
+if [ ! -c "$DEV" ]; then
+	echo "1..0 # SKIP $DEV is not a character device"
+	exit 0
+fi
+
+T=$(mktemp -d 2>/dev/null) || { T=/tmp/svxrun-test.$$; mkdir -p "$T"; }
+trap 'rm -rf "$T"' EXIT
+
+n=0
+failed=0
+
+# run ARGS...: svxrun on $DEV; stdout in $T/out, stderr in $T/err, status in $rc
+run() {
+	"$SVXRUN" --dev "$DEV" --timeout 30 "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+diag() {
+	echo "#   exit status: $rc"
+	sed 's/^/#   stdout: /' "$T/out"
+	sed 's/^/#   stderr: /' "$T/err"
+}
+
+# check DESCRIPTION COMMAND...: one TAP line for the outcome of COMMAND
+check() {
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		failed=$((failed + 1))
+		diag
+	fi
+}
+
+status_is() { [ "$rc" -eq "$1" ]; }
+out_has() { grep -qF -- "$1" "$T/out"; }
+err_has() { grep -qF -- "$1" "$T/err"; }
+err_count() { [ "$(grep -cF -- "$1" "$T/err")" -eq "$2" ]; }
+no_err() { ! grep -qF -- "$1" "$T/err"; }
+
+echo "1..$PLAN"
+echo "# svxrun: $SVXRUN, device: $DEV"
+
+run --mode prot32 "$GUESTS/hello32.bin"
+check "hello32 (prot32): exits with status 0" status_is 0
+check "hello32: prints the greeting" out_has "Hello from a shadowvmx guest (prot32)"
+check "hello32: 64 pages written and read back" out_has "written and read back: OK"
+check "hello32: runner reports the halt" err_has "svxrun: guest halted"
+
+run --mode long64 "$GUESTS/hello64.bin"
+check "hello64 (long64): exits with status 0" status_is 0
+check "hello64: prints the greeting" out_has "Hello from a shadowvmx guest (long64)"
+check "hello64: 64 pages across a 2M boundary written and read back" \
+	out_has "written and read back: OK"
+check "hello64: runner reports the halt" err_has "svxrun: guest halted"
+
+run "$GUESTS/exit32.bin"
+check "exit32: debug exit 0x2a gives status (0x2a << 1) | 1 = 85" status_is 85
+check "exit32: output before the exit is flushed" out_has "exit32: writing 0x2a to port 0xf4"
+check "exit32: the hlt after the debug exit is not reached" no_err "guest halted"
+
+run "$GUESTS/devices32.bin"
+check "devices32: exits with status 0" status_is 0
+check "devices32: unknown port reads all ones, writes ignored" \
+	out_has "unknown port 0x510: reads all ones, writes ignored: OK"
+check "devices32: unknown port logged exactly once" err_count "port 0x510" 1
+check "devices32: string I/O (rep outsb, rep insb)" \
+	sh -c "grep -qF 'rep outsb to the uart: OK' '$T/out' && grep -qF 'rep insb from unknown port: OK' '$T/out'"
+check "devices32: uart scratch register and LSR" out_has "uart: scratch register and LSR: OK"
+check "devices32: MMIO write ignored, read returns zero, logged once" \
+	sh -c "grep -qF 'read returns 0: OK' '$T/out' && [ \$(grep -c 'MMIO.*0xd0000000' '$T/err') -eq 1 ]"
+
+run --stats "$GUESTS/hello32.bin"
+check "--stats: guest runs and counters (or their absence) are reported" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^svxrun: stats: ' '$T/err'"
+
+printf '\017\013' >"$T/ud2.bin"		# ud2 with no IDT: triple fault
+run "$T/ud2.bin"
+check "ud2 without an IDT: shutdown reported with status 4" \
+	sh -c "[ $rc -eq 4 ] && grep -q 'guest shutdown' '$T/err' && grep -q ' rip 0000000000100000' '$T/err'"
+
+run --mode long64 "$T/ud2.bin"
+check "ud2 without an IDT (long64): shutdown reported with status 4" status_is 4
+
+run --max-exits 3 "$GUESTS/hello32.bin"
+check "--max-exits 3: stops with status 12" status_is 12
+
+run --mem 12Q "$GUESTS/hello32.bin"
+check "bad --mem: usage error, status 2" sh -c "[ $rc -eq 2 ] && grep -q 'bad size' '$T/err'"
+
+if [ "$n" -ne "$PLAN" ]; then
+	echo "# BUG: planned $PLAN tests, ran $n"
+	failed=$((failed + 1))
+fi
+echo "# $((n - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
