@@ -204,12 +204,19 @@ enum svx_io_result svx_handle_io(struct svx_vm *vm, int *status)
 		return SVX_IO_CONTINUE;
 	}
 
-	if (vm->trace && out)
-		svx_msg("exit: IO out port 0x%x size %u count %u data 0x%x",
-			run->io.port, size, run->io.count, get_val(data, size));
-	else if (vm->trace)
-		svx_msg("exit: IO in port 0x%x size %u count %u",
-			run->io.port, size, run->io.count);
+	if (vm->trace && out) {
+		uint32_t val = get_val(data, size);
+		char text[5] = "";
+
+		if (run->io.port == SVX_COM1_BASE && size == 1 &&
+		    run->io.count == 1 && val >= 0x20 && val < 0x7f)
+			snprintf(text, sizeof(text), " '%c'", (char)val);
+		svx_trace("exit: IO out port 0x%x size %u count %u data 0x%x%s",
+			  run->io.port, size, run->io.count, val, text);
+	} else if (vm->trace) {
+		svx_trace("exit: IO in port 0x%x size %u count %u",
+			  run->io.port, size, run->io.count);
+	}
 
 	for (uint32_t i = 0; i < run->io.count; i++, data += size)
 		if (io_one(run->io.port, out, size, data, status))
@@ -250,11 +257,11 @@ void svx_handle_mmio(struct svx_vm *vm)
 		memcpy(&val, run->mmio.data, len);
 
 	if (vm->trace && run->mmio.is_write)
-		svx_msg("exit: MMIO write gpa 0x%llx len %u data 0x%llx",
+		svx_trace("exit: MMIO write gpa 0x%llx len %u data 0x%llx",
 			(unsigned long long)run->mmio.phys_addr, run->mmio.len,
 			(unsigned long long)val);
 	else if (vm->trace)
-		svx_msg("exit: MMIO read gpa 0x%llx len %u",
+		svx_trace("exit: MMIO read gpa 0x%llx len %u",
 			(unsigned long long)run->mmio.phys_addr, run->mmio.len);
 	else if (!mmio_should_log(run->mmio.phys_addr))
 		;

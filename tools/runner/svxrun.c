@@ -89,6 +89,7 @@ struct svx_opts {
 	uint64_t entry;
 	bool stats;
 	bool trace;
+	bool builtin_cpuid;
 	uint64_t max_exits;
 	unsigned int timeout;
 	struct svx_load loads[SVX_MAX_LOADS];
@@ -103,6 +104,18 @@ void svx_msg(const char *fmt, ...)
 	va_list ap;
 
 	svx_serial_flush();
+	fputs("svxrun: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Like svx_msg, but leaves the guest's partial output line buffered. */
+void svx_trace(const char *fmt, ...)
+{
+	va_list ap;
+
 	fputs("svxrun: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -142,6 +155,8 @@ static void usage(FILE *f)
 "  --max-exits N      stop after N exits to userspace (status %d)\n"
 "  --timeout SECS     stop after SECS seconds (status %d)\n"
 "  --trace-exits      log every exit on stderr\n"
+"  --builtin-cpuid    use svxrun's small CPUID table even if the device\n"
+"                     offers KVM_GET_SUPPORTED_CPUID\n"
 "  -h, --help         this text\n"
 "\n"
 "exit status: 0 guest halted; (v << 1) | 1 guest wrote v to port 0xf4;\n"
@@ -200,6 +215,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "max-exits",	 required_argument, NULL, 'x' },
 		{ "timeout",	 required_argument, NULL, 't' },
 		{ "trace-exits", no_argument,	    NULL, 'T' },
+		{ "builtin-cpuid", no_argument,	    NULL, 'C' },
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ }
 	};
@@ -272,6 +288,9 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			break;
 		case 'T':
 			o->trace = true;
+			break;
+		case 'C':
+			o->builtin_cpuid = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -429,13 +448,14 @@ static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
 	{ .function = 0x80000008, .eax = 0x3024 },
 };
 
-static void setup_cpuid(struct svx_vm *vm)
+static void setup_cpuid(struct svx_vm *vm, bool builtin)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	unsigned int nent = 64;
 	const char *src = "built-in table";
 
-	if (ioctl(vm->sysfd, KVM_CHECK_EXTENSION, KVM_CAP_EXT_CPUID) > 0) {
+	if (!builtin &&
+	    ioctl(vm->sysfd, KVM_CHECK_EXTENSION, KVM_CAP_EXT_CPUID) > 0) {
 		for (; nent <= 4096; nent *= 2) {
 			free(cpuid);
 			cpuid = calloc(1, sizeof(*cpuid) +
@@ -740,7 +760,7 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 
 		if (o->trace && run->exit_reason != KVM_EXIT_IO &&
 		    run->exit_reason != KVM_EXIT_MMIO)
-			svx_msg("exit: %s (%u)", kvm_exit_name(run->exit_reason),
+			svx_trace("exit: %s (%u)", kvm_exit_name(run->exit_reason),
 				run->exit_reason);
 
 		switch (run->exit_reason) {
@@ -831,7 +851,7 @@ int main(int argc, char **argv)
 	open_vm(&vm);
 	for (unsigned int i = 0; i < o.nr_loads; i++)
 		load_file(&vm, &o.loads[i]);
-	setup_cpuid(&vm);
+	setup_cpuid(&vm, o.builtin_cpuid);
 	setup_cpu(&vm, &o);
 
 	if (o.timeout) {

@@ -57,5 +57,6 @@ const char *svx_exit_reason_name(unsigned int reason);
 
 /* svxrun.c */
 void svx_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void svx_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* SVXRUN_H */
