@@ -246,7 +246,8 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 				die("--mem: %s is not a multiple of 4K", optarg);
 			break;
 		case 'l':
-			if (o->nr_loads == SVX_MAX_LOADS)
+			/* one slot stays free for the positional GUEST */
+			if (o->nr_loads == SVX_MAX_LOADS - 1)
 				die("--load: at most %d files", SVX_MAX_LOADS - 1);
 			at = strrchr(optarg, '@');
 			if (!at || at == optarg)
@@ -304,8 +305,6 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 	if (argc - optind > 1)
 		die("only one GUEST argument allowed (use --load FILE@GPA for more)");
 	if (optind < argc) {
-		if (o->nr_loads == SVX_MAX_LOADS)
-			die("too many files to load");
 		/* the positional guest goes first: it provides the entry */
 		memmove(&o->loads[1], &o->loads[0],
 			o->nr_loads * sizeof(o->loads[0]));
