@@ -39,6 +39,11 @@ const char *svx_module(void)
 	return svx_dev_is_kvm() ? "kvm_intel" : "shadowvmx";
 }
 
+bool svx_dev_is_kvm_pvm(void)
+{
+	return svx_dev_is_kvm() && access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
 bool svx_host_is_intel(void)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");

@@ -62,7 +62,9 @@ struct svx_guest {
 const char *svx_dev(void);		/* SVX_DEV or the default */
 const char *svx_module(void);		/* SVX_MODULE or derived from svx_dev() */
 bool svx_dev_is_kvm(void);		/* the device is /dev/kvm (the oracle) */
-bool svx_host_is_intel(void);		/* /proc/cpuinfo vendor_id GenuineIntel */
+bool svx_host_is_intel(void);
+/* The device is /dev/kvm provided by kvm_pvm (a paravirtual KVM backend). */
+bool svx_dev_is_kvm_pvm(void);		/* /proc/cpuinfo vendor_id GenuineIntel */
 /* kvm_intel module parameter as 'Y'/'N', or 0 if it cannot be read. */
 char svx_kvm_intel_param(const char *name);
 
