@@ -38,30 +38,37 @@ static inline bool svx_slot_contains(const struct svx_memslot *slot, u64 gfn)
 	return gfn - slot->base_gfn < slot->npages;
 }
 
-/* Index of the first slot whose last gfn is >= @gfn (nr if none). */
-static u32 svx_memslot_lower_bound(const struct svx_memslots *s, u64 gfn)
+/*
+ * Index of the last slot with base_gfn <= @gfn, or -1.  Branch-free: the
+ * loop runs log2(nr) times whatever @gfn is, and the compare becomes a
+ * conditional move, so random lookups do not pay for mispredictions.
+ */
+static int svx_memslot_floor(const struct svx_memslots *s, u64 gfn)
 {
-	u32 lo = 0, hi = s->nr;
+	const struct svx_memslot *base = s->slots;
+	u32 n = s->nr;
 
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-		const struct svx_memslot *slot = &s->slots[mid];
+	if (!n)
+		return -1;
+	while (n > 1) {
+		u32 half = n / 2;
 
-		if (slot->base_gfn + slot->npages <= gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = base[half].base_gfn <= gfn ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return base->base_gfn <= gfn ? (int)(base - s->slots) : -1;
 }
 
 /* Does [start, end) intersect a slot whose id is not @id? */
 static bool svx_memslot_overlap(const struct svx_memslots *s, u16 id,
 				u64 start, u64 end)
 {
-	u32 i;
+	int i = svx_memslot_floor(s, start);
 
-	for (i = svx_memslot_lower_bound(s, start); i < s->nr; i++) {
+	/* Slots are disjoint: only slot i may begin below @start. */
+	if (i < 0 || !svx_slot_contains(&s->slots[i], start))
+		i++;
+	for (; i < (int)s->nr; i++) {
 		const struct svx_memslot *slot = &s->slots[i];
 
 		if (slot->base_gfn >= end)
@@ -213,7 +220,8 @@ void svx_memslots_apply(struct svx_memslots *out,
 
 	out->nr = n;
 	out->generation = cur->generation + 1;
-	memset(&out->slots[n], 0, (SVX_MEM_SLOTS_NUM - n) * sizeof(out->slots[0]));
+	memset(&out->slots[n], 0,
+	       (SVX_MEM_SLOTS_NUM - n) * sizeof(out->slots[0]));
 	memset(out->id_to_index, 0xff, sizeof(out->id_to_index));
 	for (i = 0; i < n; i++)
 		out->id_to_index[out->slots[i].id] = i;
@@ -229,7 +237,7 @@ const struct svx_memslot *svx_memslot_find(struct svx_memslots *s, u64 gfn)
 {
 	const struct svx_memslot *slot;
 	int lu = READ_ONCE(s->last_used);
-	u32 i;
+	int i;
 
 	if (lu >= 0 && lu < (int)s->nr) {
 		slot = &s->slots[lu];
@@ -237,14 +245,14 @@ const struct svx_memslot *svx_memslot_find(struct svx_memslots *s, u64 gfn)
 			return slot;
 	}
 
-	i = svx_memslot_lower_bound(s, gfn);
-	if (i >= s->nr)
+	i = svx_memslot_floor(s, gfn);
+	if (i < 0)
 		return NULL;
 	slot = &s->slots[i];
 	if (!svx_slot_contains(slot, gfn))
 		return NULL;
 	/* Write only on change: readers on other CPUs share the line. */
-	if ((int)i != lu)
-		WRITE_ONCE(s->last_used, (int)i);
+	if (i != lu)
+		WRITE_ONCE(s->last_used, i);
 	return slot;
 }

@@ -102,6 +102,12 @@ TAP_SUITE(memslot_errno)
 	       "gpa not page aligned -> EINVAL");
 	tap_eq(check(mr(0, 0, 0, PG, 0x10), ALL), -EINVAL,
 	       "hva not page aligned -> EINVAL");
+	tap_eq(check(mr(0, 0, 0, PG, 0x1001), ALL), -EINVAL,
+	       "hva off by one byte -> EINVAL");
+	tap_eq(check(mr(0, 0, 0x1001, PG, 0), ALL), -EINVAL,
+	       "gpa off by one byte -> EINVAL");
+	tap_eq(check(mr(0, 0, 0, PG + 0x800, 0), ALL), -EINVAL,
+	       "size off by half a page -> EINVAL");
 
 	/* Slot numbers. */
 	tap_eq(check(mr(1u << 16, 0, 0, PG, 0), ALL), -EINVAL,
