@@ -36,7 +36,9 @@ const char *svx_module(void)
 
 	if (m && *m)
 		return m;
-	return svx_dev_is_kvm() ? "kvm_intel" : "shadowvmx";
+	if (!svx_dev_is_kvm())
+		return "shadowvmx";
+	return svx_host_is_intel() ? "kvm_intel" : "kvm_amd";
 }
 
 bool svx_dev_is_kvm_pvm(void)

@@ -1,0 +1,157 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the shadowvmx selftests against one or more devices; busybox sh only.
+# The Bochs bench runs this as /payload/run with /payload holding
+# shadowvmx.ko, selftests/ (the built test binaries) and this script.
+#
+# For each suite it prints the tests' TAP output as '# ' comment lines and
+# then exactly one summary line:
+#     selftests[<label>]: N passed, M failed
+# (skipped tests count as neither; a '# <label>: K skipped' line precedes the
+# summary).  Exit status: 0 iff no suite had a failure.
+#
+# Environment:
+#   SVX_SUITES     whitespace-separated suites, run in order
+#                  (default "shadowvmx kvm"):
+#       shadowvmx          insmod $SVX_PAYLOAD/shadowvmx.ko $SVX_INSMOD_ARGS,
+#                          run on /dev/shadowvmx, then rmmod shadowvmx
+#                          (insmod/rmmod failure counts as a failed test);
+#                          label "/dev/shadowvmx"
+#       kvm[:p=v,p=v...]   modprobe -r kvm_intel; modprobe kvm_intel p=v ...;
+#                          run on /dev/kvm with SVX_MODULE=kvm_intel;
+#                          label "/dev/kvm" or "/dev/kvm p=v p=v"
+#                          e.g. kvm:ept=0 -> "selftests[/dev/kvm ept=0]: ..."
+#       dev:/path          run on an existing device, no module handling
+#                          (used by run_host.sh); label "/path"
+#   SVX_PAYLOAD    directory with shadowvmx.ko (default: this script's dir)
+#   SVX_TESTS_DIR  directory of test binaries (default $SVX_PAYLOAD/selftests)
+#   SVX_KVM_MODULE vendor module for kvm suites (default kvm_intel)
+#   SVX_INSMOD_ARGS extra shadowvmx.ko parameters
+
+SVX_PAYLOAD=${SVX_PAYLOAD:-$(cd "$(dirname "$0")" && pwd)}
+SVX_TESTS_DIR=${SVX_TESTS_DIR:-$SVX_PAYLOAD/selftests}
+SVX_SUITES=${SVX_SUITES:-shadowvmx kvm}
+SVX_KVM_MODULE=${SVX_KVM_MODULE:-kvm_intel}
+TMP=${TMPDIR:-/tmp}/svx_selftests.$$
+
+pass=0
+fail=0
+skip=0
+any_fail=0
+
+note() { echo "# $*"; }
+
+# A step outside the test binaries (insmod, rmmod...) that failed.
+step_failed() {
+	note "not ok: $*"
+	fail=$((fail + 1))
+}
+
+# Wait for a device node; create it from sysfs if nobody else does.
+wait_dev() {
+	dev=$1
+	name=$(basename "$dev")
+	i=0
+	while [ ! -c "$dev" ] && [ $i -lt 10 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if [ ! -c "$dev" ] && [ -r "/sys/class/misc/$name/dev" ]; then
+		mm=$(cat "/sys/class/misc/$name/dev")
+		mknod "$dev" c "${mm%%:*}" "${mm##*:}"
+	fi
+	[ -c "$dev" ]
+}
+
+# Run every test binary against $1 (device); accumulate pass/fail/skip.
+run_binaries() {
+	dev=$1
+	found=0
+	for t in "$SVX_TESTS_DIR"/*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		found=1
+		SVX_DEV=$dev "$t" > "$TMP" 2>&1
+		rc=$?
+		sed 's/^/# /' "$TMP"
+		p=$(grep -E '^ok [0-9]+' "$TMP" | grep -v -c '# SKIP')
+		s=$(grep -E '^ok [0-9]+' "$TMP" | grep -c '# SKIP')
+		f=$(grep -c -E '^not ok [0-9]+' "$TMP")
+		plan=$(grep -c -E '^1\.\.[0-9]+' "$TMP")
+		if [ "$f" -eq 0 ] && { [ $rc -ne 0 ] || [ "$plan" -eq 0 ]; }; then
+			# crashed, killed, or not a harness binary
+			note "not ok: $(basename "$t") exited with status $rc"
+			f=1
+		fi
+		pass=$((pass + p))
+		skip=$((skip + s))
+		fail=$((fail + f))
+	done
+	rm -f "$TMP"
+	[ $found -eq 1 ] || step_failed "no test binaries in $SVX_TESTS_DIR"
+}
+
+summary() {
+	note "$1: $skip skipped"
+	echo "selftests[$1]: $pass passed, $fail failed"
+	[ $fail -eq 0 ] || any_fail=1
+	pass=0
+	fail=0
+	skip=0
+}
+
+suite_shadowvmx() {
+	label=/dev/shadowvmx
+	if [ -d /sys/module/shadowvmx ]; then
+		note "shadowvmx already loaded"
+	elif ! insmod "$SVX_PAYLOAD/shadowvmx.ko" $SVX_INSMOD_ARGS; then
+		step_failed "insmod $SVX_PAYLOAD/shadowvmx.ko"
+		summary $label
+		return
+	fi
+	if wait_dev /dev/shadowvmx; then
+		SVX_MODULE=shadowvmx run_binaries /dev/shadowvmx
+	else
+		step_failed "/dev/shadowvmx did not appear"
+	fi
+	rmmod shadowvmx || step_failed "rmmod shadowvmx"
+	summary $label
+}
+
+suite_kvm() {
+	params=$(echo "$1" | tr ',' ' ')
+	label=/dev/kvm
+	[ -n "$params" ] && label="/dev/kvm $params"
+	modprobe -r "$SVX_KVM_MODULE" 2>/dev/null
+	if ! modprobe "$SVX_KVM_MODULE" $params; then
+		step_failed "modprobe $SVX_KVM_MODULE $params"
+		summary "$label"
+		return
+	fi
+	if wait_dev /dev/kvm; then
+		SVX_MODULE=$SVX_KVM_MODULE run_binaries /dev/kvm
+	else
+		step_failed "/dev/kvm did not appear"
+	fi
+	summary "$label"
+}
+
+suite_dev() {
+	if [ -c "$1" ]; then
+		run_binaries "$1"
+	else
+		step_failed "$1 is not a character device"
+	fi
+	summary "$1"
+}
+
+for suite in $SVX_SUITES; do
+	case $suite in
+	shadowvmx)	suite_shadowvmx ;;
+	kvm)		suite_kvm "" ;;
+	kvm:*)		suite_kvm "${suite#kvm:}" ;;
+	dev:*)		suite_dev "${suite#dev:}" ;;
+	*)		step_failed "unknown suite '$suite'"; summary "$suite" ;;
+	esac
+done
+exit $any_fail

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowvmx extension (uapi/linux/shadowvmx.h): SVX_GET_VCPU_STATS and
+ * SVX_GET_VM_STATS count what the test just made the guest do; bad
+ * version/size are -EINVAL.  Devices without the extension (real KVM
+ * answers -ENOTTY on the VM fd) skip.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "svx.h"
+
+#define EXIT_REASON_HLT		12
+#define EXIT_REASON_IO		30
+#define NR_TICKS		10
+
+FIXTURE(stats) {
+	struct svx_guest g;
+	int has_stats;
+};
+
+/* (6.1's harness does not honour SKIP() in FIXTURE_SETUP: skip here.) */
+#define SKIP_IF_NO_STATS() do {						\
+	if (!self->has_stats)						\
+		SKIP(return, "extension ioctls not supported by %s", svx_dev()); \
+} while (0)
+
+FIXTURE_SETUP(stats)
+{
+	int r = svx_guest_init(&self->g, SVX_GUEST(ticks), SVX_MODE_PM32);
+
+	ASSERT_EQ(0, r) TH_LOG("guest setup on %s: %s", svx_dev(), strerror(-r));
+	self->has_stats = svx_has_stats(self->g.vm.fd);
+}
+
+FIXTURE_TEARDOWN(stats)
+{
+	svx_guest_fini(&self->g);
+}
+
+/* Guest: NR_TICKS outs to PORT_TICK, then hlt. */
+static void run_ticks(struct __test_metadata *_metadata, struct svx_vcpu *v)
+{
+	int i;
+
+	for (i = NR_TICKS; i > 0; i--)
+		ASSERT_OUT32(v, PORT_TICK, i);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+}
+
+static int get(int fd, unsigned long req, struct svx_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->version = SVX_STATS_VERSION;
+	st->size = sizeof(*st);
+	return svx_ioctl(fd, req, (unsigned long)st);
+}
+
+TEST_F(stats, vcpu_stats_count_exits)
+{
+	struct svx_stats st;
+	int fd = self->g.vcpu.fd;
+
+	SKIP_IF_NO_STATS();
+
+	ASSERT_EQ(0, get(fd, SVX_GET_VCPU_STATS, &st));
+	ASSERT_EQ(sizeof(st), st.size);
+	ASSERT_EQ(0, st.exits[EXIT_REASON_IO]);
+	ASSERT_EQ(0, st.misc[SVX_STAT_PIO]);
+	ASSERT_EQ(0, st.misc[SVX_STAT_RUNS]);
+
+	run_ticks(_metadata, &self->g.vcpu);
+	ASSERT_EQ(0, get(fd, SVX_GET_VCPU_STATS, &st));
+	ASSERT_EQ(SVX_STATS_VERSION, st.version);
+	ASSERT_EQ(sizeof(st), st.size);
+	ASSERT_EQ(1, st.nr_vcpus);
+	EXPECT_GE(st.exits[EXIT_REASON_IO], NR_TICKS);
+	EXPECT_GE(st.exits[EXIT_REASON_HLT], 1);
+	EXPECT_GE(st.misc[SVX_STAT_PIO], NR_TICKS);
+	EXPECT_EQ(NR_TICKS + 1, st.misc[SVX_STAT_RUNS]);
+	EXPECT_GE(st.misc[SVX_STAT_USER_EXITS], NR_TICKS + 1);
+	EXPECT_GE(st.misc[SVX_STAT_EXITS], NR_TICKS + 1);
+	EXPECT_GE(st.misc[SVX_STAT_ENTRIES], NR_TICKS + 1);
+	EXPECT_GE(st.misc[SVX_STAT_ENTRIES], st.misc[SVX_STAT_EXITS]);
+	EXPECT_EQ(0, st.misc[SVX_STAT_MMIO]);
+	EXPECT_EQ(0, st.misc[SVX_STAT_FAILED_ENTRY]);
+}
+
+TEST_F(stats, vm_stats_sum_vcpus)
+{
+	struct svx_stats vm, vc;
+
+	SKIP_IF_NO_STATS();
+
+	run_ticks(_metadata, &self->g.vcpu);
+	ASSERT_EQ(0, get(self->g.vm.fd, SVX_GET_VM_STATS, &vm));
+	ASSERT_EQ(0, get(self->g.vcpu.fd, SVX_GET_VCPU_STATS, &vc));
+	ASSERT_EQ(sizeof(vm), vm.size);
+	EXPECT_EQ(1, vm.nr_vcpus);
+	EXPECT_TRUE(vm.paging == SVX_PAGING_SHADOW || vm.paging == SVX_PAGING_EPT);
+	EXPECT_EQ(vm.paging, vc.paging);
+	EXPECT_GE(vm.exits[EXIT_REASON_IO], NR_TICKS);
+	EXPECT_GE(vm.exits[EXIT_REASON_IO], vc.exits[EXIT_REASON_IO]);
+	EXPECT_GE(vm.misc[SVX_STAT_PIO], NR_TICKS);
+	EXPECT_EQ(NR_TICKS + 1, vm.misc[SVX_STAT_RUNS]);
+}
+
+/* The VM block keeps the counts of vCPUs that are gone. */
+TEST_F(stats, vm_stats_keep_destroyed_vcpus)
+{
+	struct svx_stats vm;
+
+	SKIP_IF_NO_STATS();
+
+	run_ticks(_metadata, &self->g.vcpu);
+	svx_vcpu_destroy(&self->g.vcpu);
+	ASSERT_EQ(0, get(self->g.vm.fd, SVX_GET_VM_STATS, &vm));
+	EXPECT_GE(vm.exits[EXIT_REASON_IO], NR_TICKS);
+	EXPECT_GE(vm.misc[SVX_STAT_PIO], NR_TICKS);
+}
+
+TEST_F(stats, bad_version_or_size_einval)
+{
+	int fds[2] = { self->g.vcpu.fd, self->g.vm.fd };
+	unsigned long reqs[2] = { SVX_GET_VCPU_STATS, SVX_GET_VM_STATS };
+	struct svx_stats st;
+	int i;
+
+	SKIP_IF_NO_STATS();
+
+	for (i = 0; i < 2; i++) {
+		memset(&st, 0, sizeof(st));
+		st.version = 0;
+		st.size = sizeof(st);
+		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		st.version = SVX_STATS_VERSION + 1;
+		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		st.version = SVX_STATS_VERSION;
+		st.size = 0;
+		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		st.size = 8;	/* smaller than the header */
+		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		EXPECT_EQ(-EFAULT, svx_ioctl(fds[i], reqs[i], 8));
+	}
+}
+
+TEST_HARNESS_MAIN
