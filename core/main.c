@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowvmx: the module and the system fd, /dev/shadowvmx.
+ *
+ * The system fd answers the KVM system ioctls with KVM's numbers and
+ * semantics (KVM_GET_API_VERSION, KVM_CHECK_EXTENSION, KVM_CREATE_VM,
+ * KVM_GET_VCPU_MMAP_SIZE, KVM_GET_MSR_INDEX_LIST); core/vm.c and
+ * core/vcpu.c implement the VM and vCPU fds.  Module load refuses cleanly
+ * (errno and one dmesg line) on a CPU or firmware without usable VMX.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+
+#include "../include/svx.h"
+#include "core.h"
+
+static long svx_check_extension(long ext)
+{
+	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return SVX_MAX_VCPUS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return SVX_MEM_SLOTS_NUM;
+	}
+	return 0;
+}
+
+static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		if (arg)
+			return -EINVAL;
+		return KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return svx_create_vm(arg);
+	case KVM_CHECK_EXTENSION:
+		return svx_check_extension(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		return SVX_RUN_PAGES * PAGE_SIZE;
+	case KVM_GET_MSR_INDEX_LIST: {
+		struct kvm_msr_list __user *user = argp;
+		u32 n;
+
+		if (get_user(n, &user->nmsrs))
+			return -EFAULT;
+		if (put_user(svx_nr_msrs, &user->nmsrs))
+			return -EFAULT;
+		if (n < svx_nr_msrs)
+			return -E2BIG;
+		if (copy_to_user(user->indices, svx_msr_list,
+				 svx_nr_msrs * sizeof(u32)))
+			return -EFAULT;
+		return 0;
+	}
+	}
+	/* KVM answers unknown system ioctls with -EINVAL. */
+	return -EINVAL;
+}
+
+static const struct file_operations svx_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = svx_dev_ioctl,
+	.compat_ioctl = svx_dev_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice svx_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "shadowvmx",
+	.fops = &svx_dev_fops,
+	.mode = 0666,
+};
+
+static int __init svx_init(void)
+{
+	int r;
+
+	r = svx_vmx_init();
+	if (r)
+		return r;
+	r = misc_register(&svx_dev);
+	if (r) {
+		pr_err("cannot register /dev/shadowvmx: %d\n", r);
+		svx_vmx_exit();
+		return r;
+	}
+	pr_info("ready: /dev/shadowvmx (KVM API %d, shadow paging)\n",
+		KVM_API_VERSION);
+	return 0;
+}
+
+static void __exit svx_exit(void)
+{
+	misc_deregister(&svx_dev);
+	svx_vmx_exit();
+}
+
+module_init(svx_init);
+module_exit(svx_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("shadowvmx: a VT-x hypervisor with software shadow paging and a KVM-compatible API");
+MODULE_AUTHOR("The shadowvmx developers");

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU fd: mmap of struct kvm_run (page 0) and of the PIO data page
+ * (page 1, KVM_PIO_PAGE_OFFSET), KVM_RUN, KVM_{GET,SET}_{REGS,SREGS},
+ * KVM_SET_CPUID2, KVM_{GET,SET}_MSRS and SVX_GET_VCPU_STATS.  One ioctl
+ * runs at a time per vCPU (svx_vcpu.mutex), as in KVM.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+static vm_fault_t svx_vcpu_fault(struct vm_fault *vmf)
+{
+	struct svx_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct svx_vcpu_vm_ops = {
+	.fault = svx_vcpu_fault,
+};
+
+static int svx_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &svx_vcpu_vm_ops;
+	return 0;
+}
+
+static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_cpuid2 __user *user = argp;
+	struct kvm_cpuid_entry2 *e = NULL;
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, user, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent > SVX_MAX_CPUID_ENTRIES) {
+		svx_vm_warn(vcpu->vm, "KVM_SET_CPUID2: %u entries, at most %d\n",
+			    hdr.nent, SVX_MAX_CPUID_ENTRIES);
+		return -E2BIG;
+	}
+	if (hdr.nent) {
+		e = vmemdup_user(user->entries, hdr.nent * sizeof(*e));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	kvfree(vcpu->cpuid);
+	vcpu->cpuid = e;
+	vcpu->cpuid_nent = hdr.nent;
+	return 0;
+}
+
+/* KVM's msr_io(): returns the number of MSRs processed. */
+static long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvm_msrs __user *user = argp;
+	struct kvm_msr_entry *entries;
+	struct kvm_msrs hdr;
+	unsigned int i;
+	long r;
+
+	if (copy_from_user(&hdr, user, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= SVX_MAX_IO_MSRS)
+		return -E2BIG;
+	entries = memdup_user(user->entries, hdr.nmsrs * sizeof(*entries));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (set ? svx_set_msr(vcpu, entries[i].index, entries[i].data,
+				      true) :
+			  svx_get_msr(vcpu, entries[i].index, &entries[i].data,
+				      true))
+			break;
+	}
+	r = i;
+	if (!set && copy_to_user(user->entries, entries,
+				 hdr.nmsrs * sizeof(*entries)))
+		r = -EFAULT;
+	kfree(entries);
+	return r;
+}
+
+static long svx_vcpu_stats(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct svx_stats *s;
+	struct svx_vm *vm = vcpu->vm;
+	long r;
+
+	s = kmemdup(&vcpu->stats, sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	spin_lock(&vm->mmu_lock);
+	s->mmu[SVX_MMU_SP_IN_USE] = vm->sp_in_use;
+	s->mmu[SVX_MMU_PAGES_PINNED] = vm->pages_pinned;
+	spin_unlock(&vm->mmu_lock);
+	r = svx_copy_stats_to_user(argp, s, vm->paging, 1);
+	kfree(s);
+	return r;
+}
+
+static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
+				  unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_RUN:
+		if (arg)
+			return -EINVAL;
+		return svx_vcpu_run(vcpu);
+	case KVM_GET_REGS: {
+		struct kvm_regs regs;
+
+		svx_get_regs(vcpu, &regs);
+		return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+	}
+	case KVM_SET_REGS: {
+		struct kvm_regs regs;
+
+		if (copy_from_user(&regs, argp, sizeof(regs)))
+			return -EFAULT;
+		svx_set_regs(vcpu, &regs);
+		return 0;
+	}
+	case KVM_GET_SREGS: {
+		struct kvm_sregs sregs;
+
+		svx_get_sregs(vcpu, &sregs);
+		return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+	}
+	case KVM_SET_SREGS: {
+		struct kvm_sregs sregs;
+
+		if (copy_from_user(&sregs, argp, sizeof(sregs)))
+			return -EFAULT;
+		return svx_set_sregs(vcpu, &sregs);
+	}
+	case KVM_SET_CPUID2:
+		return svx_set_cpuid2(vcpu, argp);
+	case KVM_GET_MSRS:
+		return svx_msr_io(vcpu, argp, false);
+	case KVM_SET_MSRS:
+		return svx_msr_io(vcpu, argp, true);
+	case SVX_GET_VCPU_STATS:
+		return svx_vcpu_stats(vcpu, argp);
+	}
+	/* KVM answers unknown vCPU ioctls with -EINVAL. */
+	return -EINVAL;
+}
+
+static long svx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct svx_vcpu *vcpu = filp->private_data;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	r = svx_vcpu_ioctl_locked(vcpu, ioctl, arg);
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static int svx_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct svx_vcpu *vcpu = filp->private_data;
+
+	svx_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations svx_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = svx_vcpu_release,
+	.unlocked_ioctl = svx_vcpu_ioctl,
+	.compat_ioctl = svx_vcpu_ioctl,
+	.mmap = svx_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
+{
+	struct svx_vcpu *vcpu;
+	char name[24];
+	int r;
+
+	if (id >= SVX_MAX_VCPUS) {
+		svx_vm_warn(vm, "KVM_CREATE_VCPU: id %lu out of range (max %d)\n",
+			    id, SVX_MAX_VCPUS - 1);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		svx_vm_warn(vm, "KVM_CREATE_VCPU: vcpu %lu exists\n", id);
+		r = -EEXIST;
+		goto unlock;
+	}
+	r = -ENOMEM;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		goto unlock;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->pio_data)
+		goto free;
+	r = svx_mmu_vcpu_init(vcpu);
+	if (r)
+		goto free;
+	r = svx_vcpu_init_vmx(vcpu);
+	if (r)
+		goto free_mmu;
+
+	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
+	svx_vm_get(vm);
+	r = anon_inode_getfd(name, &svx_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		refcount_dec(&vm->users);
+		svx_vcpu_free_vmx(vcpu);
+		goto free_mmu;
+	}
+	/* Published last: kicks and stats see only complete vCPUs. */
+	WRITE_ONCE(vm->vcpus[id], vcpu);
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+	return r;
+
+free_mmu:
+	svx_mmu_vcpu_destroy(vcpu);
+free:
+	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->pio_data);
+	kfree(vcpu);
+unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM fd: KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU, KVM_SET_TSS_ADDR
+ * and SVX_GET_VM_STATS, plus guest memory access for the rest of the module
+ * (physical through the memslots, virtual through the vCPU's MMU).
+ *
+ * A VM owns: VMX (a reference taken at creation, so VMXON happens with the
+ * first VM and VMXOFF with the last), its memslots (RCU-published copies),
+ * its shadow tables and pinned pages (mmu/), and its vCPUs, which are freed
+ * with it.  The VM fd and every vCPU fd hold a reference.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "core.h"
+
+static atomic_t svx_vm_ids = ATOMIC_INIT(0);
+
+void svx_vm_get(struct svx_vm *vm)
+{
+	refcount_inc(&vm->users);
+}
+
+static void svx_vm_destroy(struct svx_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		struct svx_vcpu *vcpu = vm->vcpus[i];
+
+		if (!vcpu)
+			continue;
+		svx_vcpu_free_vmx(vcpu);
+		svx_mmu_vcpu_destroy(vcpu);
+		free_page((unsigned long)vcpu->run);
+		free_page((unsigned long)vcpu->pio_data);
+		kfree(vcpu->cpuid);
+		kfree(vcpu);
+	}
+	svx_mmu_vm_destroy(vm);
+	kvfree(rcu_dereference_protected(vm->memslots, 1));
+	mmdrop(vm->mm);
+	kfree(vm);
+	svx_vmx_put();
+	module_put(THIS_MODULE);
+}
+
+void svx_vm_put(struct svx_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		svx_vm_destroy(vm);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest memory                                                            */
+
+static int svx_guest_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
+			       unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int n = min_t(u64, len, PAGE_SIZE - (gpa & ~PAGE_MASK));
+		const struct svx_memslot *slot;
+		u64 hva = 0;
+		bool ro = false;
+
+		rcu_read_lock();
+		slot = svx_memslot_find(rcu_dereference(vm->memslots),
+					gpa >> PAGE_SHIFT);
+		if (slot) {
+			hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+			      (gpa & ~PAGE_MASK);
+			ro = slot->flags & KVM_MEM_READONLY;
+		}
+		rcu_read_unlock();
+		if (!slot || (write && ro))
+			return -EFAULT;
+		if (write ? copy_to_user((void __user *)hva, buf, n) :
+			    copy_from_user(buf, (void __user *)hva, n))
+			return -EFAULT;
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
+			unsigned int len)
+{
+	return svx_guest_phys_copy(vm, gpa, buf, len, false);
+}
+
+int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
+			 unsigned int len)
+{
+	return svx_guest_phys_copy(vm, gpa, (void *)buf, len, true);
+}
+
+static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			       unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int n = min_t(u64, len, PAGE_SIZE - (gva & ~PAGE_MASK));
+		u64 gpa;
+		int r;
+
+		r = svx_gva_to_gpa(vcpu, gva, &gpa);
+		if (r)
+			return r;
+		r = svx_guest_phys_copy(vcpu->vm, gpa, buf, n, write);
+		if (r)
+			return r;
+		gva += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len)
+{
+	return svx_guest_virt_copy(vcpu, gva, buf, len, false);
+}
+
+int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
+			 unsigned int len)
+{
+	return svx_guest_virt_copy(vcpu, gva, (void *)buf, len, true);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memslots                                                                */
+
+static int svx_set_memory_region(struct svx_vm *vm,
+				 const struct kvm_userspace_memory_region *req)
+{
+	const struct svx_memslot *old;
+	struct svx_memslots *cur, *next;
+	struct svx_memslot new;
+	enum svx_mr_change change;
+	int r;
+
+	mutex_lock(&vm->lock);
+	cur = rcu_dereference_protected(vm->memslots,
+					lockdep_is_held(&vm->lock));
+	r = svx_memslot_check(cur, req, KVM_MEM_READONLY, &change, &new, &old);
+	if (!r && req->memory_size &&
+	    !access_ok((void __user *)(unsigned long)req->userspace_addr,
+		       req->memory_size))
+		r = -EINVAL;
+	if (r) {
+		svx_vm_warn(vm, "KVM_SET_USER_MEMORY_REGION slot %#x flags %#x gpa %#llx size %#llx hva %#llx: %s\n",
+			    req->slot, req->flags, req->guest_phys_addr,
+			    req->memory_size, req->userspace_addr,
+			    r == -EEXIST ? "overlaps another slot (-EEXIST)" :
+			    "invalid argument (-EINVAL): see KVM's rules in Documentation/virt/kvm/api.rst");
+		goto out;
+	}
+	if (change == SVX_MR_NONE)
+		goto out;
+	next = kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
+	if (!next) {
+		r = -ENOMEM;
+		goto out;
+	}
+	svx_memslots_apply(next, cur, change, req->slot & 0xffff, &new);
+	rcu_assign_pointer(vm->memslots, next);
+	synchronize_rcu();
+	/* No guest may touch the old memory once we return. */
+	if (change == SVX_MR_DELETE || change == SVX_MR_MOVE)
+		svx_mmu_zap_all(vm);
+	kvfree(cur);
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Stats                                                                   */
+
+void svx_stats_add(struct svx_stats *sum, const struct svx_stats *s)
+{
+	int i;
+
+	for (i = 0; i < SVX_NR_EXIT_REASONS; i++)
+		sum->exits[i] += s->exits[i];
+	for (i = 0; i < SVX_MMU_STATS_MAX; i++)
+		sum->mmu[i] += s->mmu[i];
+	for (i = 0; i < SVX_MISC_STATS_MAX; i++)
+		sum->misc[i] += s->misc[i];
+}
+
+long svx_copy_stats_to_user(void __user *argp, const struct svx_stats *s,
+			    u32 paging, u32 nr_vcpus)
+{
+	struct svx_stats __user *user = argp;
+	struct svx_stats out;
+	u32 version, size;
+
+	if (get_user(version, &user->version) || get_user(size, &user->size))
+		return -EFAULT;
+	if (version != SVX_STATS_VERSION ||
+	    size < offsetof(struct svx_stats, exits)) {
+		pr_warn_ratelimited("SVX_GET_*_STATS: version %u size %u: expected version %u and size >= %zu\n",
+				    version, size, SVX_STATS_VERSION,
+				    offsetof(struct svx_stats, exits));
+		return -EINVAL;
+	}
+	out = *s;
+	out.version = SVX_STATS_VERSION;
+	out.size = min_t(u32, size, sizeof(out));
+	out.paging = paging;
+	out.nr_vcpus = nr_vcpus;
+	if (copy_to_user(user, &out, out.size))
+		return -EFAULT;
+	return 0;
+}
+
+static long svx_vm_stats(struct svx_vm *vm, void __user *argp)
+{
+	struct svx_stats *sum;
+	long r;
+	int i;
+
+	sum = kzalloc(sizeof(*sum), GFP_KERNEL_ACCOUNT);
+	if (!sum)
+		return -ENOMEM;
+	mutex_lock(&vm->lock);
+	svx_stats_add(sum, &vm->stats);
+	for (i = 0; i < SVX_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			svx_stats_add(sum, &vm->vcpus[i]->stats);
+	spin_lock(&vm->mmu_lock);
+	sum->mmu[SVX_MMU_SP_IN_USE] = vm->sp_in_use;
+	sum->mmu[SVX_MMU_PAGES_PINNED] = vm->pages_pinned;
+	spin_unlock(&vm->mmu_lock);
+	r = svx_copy_stats_to_user(argp, sum, vm->paging, vm->nr_vcpus);
+	mutex_unlock(&vm->lock);
+	kfree(sum);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The VM fd                                                               */
+
+static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
+			 unsigned long arg)
+{
+	struct svx_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+	switch (ioctl) {
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region req;
+
+		if (copy_from_user(&req, argp, sizeof(req)))
+			return -EFAULT;
+		return svx_set_memory_region(vm, &req);
+	}
+	case KVM_CREATE_VCPU:
+		return svx_create_vcpu(vm, arg);
+	case KVM_SET_TSS_ADDR:
+		/* Only real-mode emulation uses it; KVM's bound check. */
+		if (arg > (unsigned int)(-3 * PAGE_SIZE))
+			return -EINVAL;
+		vm->tss_addr = arg;
+		return 0;
+	case SVX_GET_VM_STATS:
+		return svx_vm_stats(vm, argp);
+	}
+	/* KVM answers unknown VM ioctls with -ENOTTY. */
+	return -ENOTTY;
+}
+
+static int svx_vm_release(struct inode *inode, struct file *filp)
+{
+	svx_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations svx_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = svx_vm_release,
+	.unlocked_ioctl = svx_vm_ioctl,
+	.compat_ioctl = svx_vm_ioctl,
+	.llseek = noop_llseek,
+};
+
+long svx_create_vm(unsigned long type)
+{
+	struct svx_memslots *slots;
+	struct svx_vm *vm;
+	int r;
+
+	if (type) {
+		pr_warn_ratelimited("KVM_CREATE_VM: machine type %lu not supported (only 0)\n",
+				    type);
+		return -EINVAL;
+	}
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	r = svx_vmx_get();
+	if (r)
+		goto put_module;
+	r = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto put_vmx;
+	slots = kvzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		goto free_vm;
+	svx_memslots_init(slots);
+	RCU_INIT_POINTER(vm->memslots, slots);
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	spin_lock_init(&vm->mmu_lock);
+	vm->id = atomic_inc_return(&svx_vm_ids);
+	vm->paging = SVX_PAGING_SHADOW;
+	r = svx_mmu_vm_init(vm);
+	if (r)
+		goto free_slots;
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+
+	r = anon_inode_getfd("kvm-vm", &svx_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		/* The reference of the fd that never was: destroys the VM. */
+		svx_vm_put(vm);
+		return r;
+	}
+	return r;
+
+free_slots:
+	svx_mmu_vm_destroy(vm);
+	kvfree(slots);
+free_vm:
+	kfree(vm);
+put_vmx:
+	svx_vmx_put();
+put_module:
+	module_put(THIS_MODULE);
+	return r;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shadowvmx internal interfaces shared by core/, vmx/ and mmu/.
+ *
+ * Object model (the same as KVM's): the misc device /dev/shadowvmx is the
+ * "system fd"; KVM_CREATE_VM returns a VM fd (struct svx_vm); KVM_CREATE_VCPU
+ * returns a vCPU fd (struct svx_vcpu).  A vCPU's file holds a reference on
+ * its VM; the VM's file holds one too; the VM is freed with the last one.
+ *
+ * Locking:
+ *   svx_vm.lock        - serialises vCPU creation and memslot changes
+ *   svx_vm.mmu_lock    - the shadow page tables of the VM (spinlock)
+ *   svx_vcpu.mutex     - one ioctl at a time per vCPU (KVM_RUN included)
+ *   memslots           - RCU: readers under rcu_read_lock(), writers under
+ *                        svx_vm.lock publish a new copy
+ */
+#ifndef SVX_SVX_H
+#define SVX_SVX_H
+
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/refcount.h>
+#include <linux/list.h>
+#include <linux/types.h>
+#include <asm/fpu/types.h>
+#include "../uapi/linux/shadowvmx.h"
+#include "../mmu/memslot.h"
+
+#define SVX_MAX_VCPUS		16
+#define SVX_MAX_CPUID_ENTRIES	256
+#define SVX_MAX_IO_MSRS		256
+#define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
+
+/* Indices of guest GPRs in svx_vcpu.regs (the hardware encoding order). */
+enum svx_reg {
+	SVX_RAX, SVX_RCX, SVX_RDX, SVX_RBX, SVX_RSP, SVX_RBP, SVX_RSI, SVX_RDI,
+	SVX_R8, SVX_R9, SVX_R10, SVX_R11, SVX_R12, SVX_R13, SVX_R14, SVX_R15,
+	SVX_NR_REGS
+};
+
+/* MSRs switched through the VM-entry/VM-exit MSR areas. */
+enum svx_auto_msr {
+	SVX_AMSR_STAR, SVX_AMSR_LSTAR, SVX_AMSR_CSTAR, SVX_AMSR_SFMASK,
+	SVX_AMSR_KERNEL_GS_BASE, SVX_NR_AUTO_MSRS
+};
+
+struct svx_msr_entry {
+	u32 index;
+	u32 reserved;
+	u64 value;
+};
+
+/* Guest paging as the guest sees it; picks the MMU context. */
+enum svx_guest_mode {
+	SVX_MODE_NONPAGING,	/* CR0.PG=0 */
+	SVX_MODE_PAGING32,	/* CR0.PG=1, CR4.PAE=0 */
+	SVX_MODE_PAE,		/* CR0.PG=1, CR4.PAE=1, EFER.LMA=0 */
+	SVX_MODE_LONG64,	/* EFER.LMA=1 */
+};
+
+/* What the next KVM_RUN must finish before re-entering the guest. */
+enum svx_pending_user {
+	SVX_PENDING_NONE,
+	SVX_PENDING_PIO_IN,	/* in/ins: data from userspace -> guest */
+	SVX_PENDING_PIO_OUTS,	/* outs: advance RSI/RCX/RIP */
+	SVX_PENDING_MMIO_READ,	/* mov load: data -> register */
+};
+
+struct svx_vm;
+
+struct svx_mmu {
+	enum svx_guest_mode mode;
+	u64 *pae_root;		/* per vCPU, below 4 GiB: 4 PDPTEs */
+	phys_addr_t root_hpa;	/* what GUEST_CR3 points at */
+};
+
+struct svx_vcpu {
+	struct svx_vm *vm;
+	int id;
+	struct mutex mutex;
+	struct kvm_run *run;
+	void *pio_data;
+
+	/* VMCS and where it is loaded. */
+	void *vmcs;
+	int cpu;		/* CPU the VMCS is active on, -1 if clear */
+	bool launched;
+	struct list_head loaded_link;	/* per-CPU list of active VMCSs */
+	int mode;		/* SVX_OUTSIDE_GUEST / SVX_IN_GUEST */
+	unsigned long requests;
+
+	/* Guest state cached in software. */
+	unsigned long regs[SVX_NR_REGS];
+	unsigned long rip, rflags;
+	bool rip_dirty;		/* rip/rsp/rflags must be written back */
+	u64 cr0, cr2, cr3, cr4, cr8, efer;
+	unsigned long dr[8];
+	u64 tsc_offset;
+	u64 host_kernel_gs_base;
+
+	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
+	struct svx_msr_entry *host_msrs;	/* exit load */
+	struct fxregs_state *fpu;		/* guest x87/SSE state */
+
+	struct kvm_cpuid_entry2 *cpuid;
+	int cpuid_nent;
+
+	struct svx_mmu mmu;
+
+	/* Exit information, read while the VMCS was current. */
+	u32 exit_reason;
+	unsigned long exit_qual;
+	u32 exit_intr_info;
+	u32 exit_intr_error;
+	u32 idt_vectoring;
+	u32 idt_vectoring_error;
+	u32 exit_insn_len;
+	u32 exit_insn_info;
+	u64 exit_gpa;
+	int last_cpu;
+
+	/* An event to (re)inject at the next entry. */
+	bool inject_pending;
+	u32 inject_info;
+	u32 inject_error;
+	u32 inject_len;
+
+	/* Userspace exit being completed. */
+	enum svx_pending_user pending;
+	struct {
+		u16 port;
+		u8 size;
+		u8 string, rep, df, addr_size;
+		u32 count;
+		u64 gva;
+	} pio;
+	struct {
+		u8 reg, size, dst_size, sign, high_byte;
+		u32 len;
+	} mmio;
+
+	struct svx_stats stats;
+};
+
+#define SVX_OUTSIDE_GUEST	0
+#define SVX_IN_GUEST		1
+
+/* Bits of svx_vcpu.requests */
+#define SVX_REQ_MMU_RELOAD	0	/* shadow root went away: rebuild */
+
+struct svx_vm {
+	refcount_t users;
+	struct mm_struct *mm;
+	struct mutex lock;
+	spinlock_t mmu_lock;
+	struct svx_memslots __rcu *memslots;
+	struct svx_vcpu *vcpus[SVX_MAX_VCPUS];
+	int nr_vcpus;
+	u64 tss_addr;
+	enum svx_paging paging;
+
+	/* Shadow MMU (mmu/). */
+	u64 *np_root;		/* nonpaging/identity map, 4 levels */
+	unsigned long sp_in_use;
+	unsigned long pages_pinned;
+
+	/* Counters of destroyed vCPUs and VM-wide events. */
+	struct svx_stats stats;
+	unsigned int id;
+};
+
+/* vmx/vmx.c */
+int svx_vmx_init(void);
+void svx_vmx_exit(void);
+int svx_vmx_get(void);
+void svx_vmx_put(void);
+int svx_vcpu_init_vmx(struct svx_vcpu *vcpu);
+void svx_vcpu_free_vmx(struct svx_vcpu *vcpu);
+int svx_vcpu_run(struct svx_vcpu *vcpu);
+void svx_vcpu_load(struct svx_vcpu *vcpu);
+void svx_vcpu_put(struct svx_vcpu *vcpu);
+void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs);
+void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs);
+void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *sregs);
+int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
+int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
+int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
+extern const u32 svx_msr_list[];
+extern const unsigned int svx_nr_msrs;
+void svx_kick_all(struct svx_vm *vm, int req);
+
+/* mmu/mmu.c */
+int svx_mmu_vm_init(struct svx_vm *vm);
+void svx_mmu_vm_destroy(struct svx_vm *vm);
+int svx_mmu_vcpu_init(struct svx_vcpu *vcpu);
+void svx_mmu_vcpu_destroy(struct svx_vcpu *vcpu);
+int svx_mmu_reload(struct svx_vcpu *vcpu);
+void svx_mmu_reset_context(struct svx_vcpu *vcpu);
+int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
+void svx_mmu_zap_all(struct svx_vm *vm);
+int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
+
+/* vmx/exits.c */
+int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);
+
+/* core/vm.c */
+int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
+int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
+			 unsigned int len);
+int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len);
+int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
+			 unsigned int len);
+void svx_vm_put(struct svx_vm *vm);
+
+#define svx_vm_warn(vm, fmt, ...) \
+	pr_warn_ratelimited("shadowvmx: vm%u: " fmt, (vm)->id, ##__VA_ARGS__)
+
+static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)
+{
+	if (reason < SVX_NR_EXIT_REASONS)
+		vcpu->stats.exits[reason]++;
+	vcpu->stats.misc[SVX_STAT_EXITS]++;
+}
+
+#endif /* SVX_SVX_H */

@@ -1,0 +1,915 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM-exit handlers.
+ *
+ * This file owns what happens after a VM exit: the exits handled in the
+ * kernel (CPUID, CR and DR accesses, MSRs, INVLPG, shadow page faults,
+ * MWAIT/MONITOR, VMX instructions), the exits forwarded to userspace with
+ * KVM's kvm_run layout (port I/O, MMIO, HLT, triple fault, unexpected
+ * reasons) and the completion of a forwarded exit on the next KVM_RUN.
+ * Guest control registers: the guest's view (svx_vcpu.cr0/cr4) is kept in
+ * software and in the read shadows; the values the CPU runs with are
+ * derived by svx_update_hw_cr() from it and from the MMU context.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/debugreg.h>
+#include <asm/tsc.h>
+#include <asm/traps.h>
+#include <asm/trapnr.h>
+
+#include "vmx_int.h"
+
+#define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
+
+void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 2;
+	run->internal.data[0] = vcpu->exit_reason;
+	run->internal.data[1] = vcpu->rip;
+	svx_vm_warn(vcpu->vm, "vcpu%d: %s (exit reason %u, rip %#lx)\n",
+		    vcpu->id, why, vcpu->exit_reason, vcpu->rip);
+}
+
+void svx_skip_insn(struct svx_vcpu *vcpu)
+{
+	u32 intr;
+
+	vcpu->rip += vcpu->exit_insn_len;
+	if (!svx_guest_long_mode(vcpu))
+		vcpu->rip = (u32)vcpu->rip;
+	vcpu->rip_dirty = true;
+	/* Blocking by STI / MOV SS ends with the instruction (SDM 24.4.2). */
+	svx_vcpu_load(vcpu);
+	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & 3)
+		svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr & ~3U);
+	svx_vcpu_put(vcpu);
+}
+
+void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error)
+{
+	vcpu->inject_pending = true;
+	vcpu->inject_info = SVX_INTR_VALID | vector |
+			    SVX_INTR_TYPE_HW_EXC << SVX_INTR_TYPE_SHIFT |
+			    (has_error ? SVX_INTR_HAS_ERROR : 0);
+	vcpu->inject_error = error;
+	vcpu->inject_len = 0;
+}
+
+void svx_inject_gp(struct svx_vcpu *vcpu)
+{
+	svx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+}
+
+void svx_inject_ud(struct svx_vcpu *vcpu)
+{
+	svx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+}
+
+bool svx_guest_long_mode(struct svx_vcpu *vcpu)
+{
+	return vcpu->efer & EFER_LMA;
+}
+
+int svx_guest_cpl(struct svx_vcpu *vcpu)
+{
+	int cpl;
+
+	svx_vcpu_load(vcpu);
+	cpl = (svx_vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
+	svx_vcpu_put(vcpu);
+	return cpl;
+}
+
+/* Operand size of the code being executed: 8 (64-bit code) or 4. */
+static int svx_code_mode(struct svx_vcpu *vcpu)
+{
+	u32 ar;
+
+	if (!svx_guest_long_mode(vcpu))
+		return 4;
+	svx_vcpu_load(vcpu);
+	ar = svx_vmread(GUEST_CS_AR_BYTES);
+	svx_vcpu_put(vcpu);
+	return (ar & (1U << 13)) ? 8 : 4;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Control registers                                                       */
+
+/*
+ * The CR0/CR4 the CPU runs the guest with.  Shadow paging always runs the
+ * guest with paging on (CR0.PG=1, CR4.PAE=1: the shadow root is PAE or
+ * 4-level), protection on and NE set; CD/NW are not passed to hardware.
+ */
+void svx_update_hw_cr(struct svx_vcpu *vcpu)
+{
+	const struct svx_vmcs_config *c = &svx_vmcs_conf;
+	u64 cr0, cr4;
+
+	cr0 = (vcpu->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW)) |
+	      X86_CR0_PE | X86_CR0_PG | X86_CR0_NE;
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
+		cr0 |= X86_CR0_WP;
+	cr0 |= c->cr0_fixed0;
+	cr0 &= c->cr0_fixed1;
+
+	cr4 = vcpu->cr4 | X86_CR4_PAE | X86_CR4_VMXE;
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
+		cr4 &= ~(u64)(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PGE);
+	cr4 &= ~(u64)X86_CR4_PSE;	/* no meaning with PAE */
+	cr4 |= c->cr4_fixed0;
+	cr4 &= c->cr4_fixed1;
+
+	svx_vmwrite(GUEST_CR0, cr0);
+	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);
+	svx_vmwrite(GUEST_CR4, cr4);
+	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
+}
+
+int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
+{
+	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return 1;
+	if (!host) {
+		/* LME cannot change while paging is on (SDM 9.8.5). */
+		if ((vcpu->cr0 & X86_CR0_PG) &&
+		    ((efer ^ vcpu->efer) & EFER_LME))
+			return 1;
+		efer = (efer & ~(u64)EFER_LMA) | (vcpu->efer & EFER_LMA);
+	}
+	vcpu->efer = efer;
+	svx_vcpu_load(vcpu);
+	/* The CPU runs long-mode guests with LMA=LME=1 and others with 0. */
+	svx_vmwrite(GUEST_IA32_EFER, (efer & EFER_LMA) ? efer | EFER_LME :
+			efer & ~(u64)(EFER_LME | EFER_LMA));
+	if (efer & EFER_LMA)
+		svx_vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	else
+		svx_vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
+{
+	u64 old = vcpu->cr0;
+	u32 cs_ar;
+
+	cr0 |= X86_CR0_ET;
+	if (cr0 >> 32)
+		return 1;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return 1;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return 1;
+	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) &&
+	    (vcpu->efer & EFER_LME)) {
+		if (!(vcpu->cr4 & X86_CR4_PAE))
+			return 1;
+		svx_vcpu_load(vcpu);
+		cs_ar = svx_vmread(GUEST_CS_AR_BYTES);
+		svx_vcpu_put(vcpu);
+		if (cs_ar & (1U << 13))
+			return 1;
+		vcpu->efer |= EFER_LMA;
+		svx_set_efer(vcpu, vcpu->efer, true);
+	}
+	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
+	    (vcpu->efer & EFER_LMA)) {
+		if (svx_code_mode(vcpu) == 8)
+			return 1;
+		vcpu->efer &= ~(u64)EFER_LMA;
+		svx_set_efer(vcpu, vcpu->efer, true);
+	}
+	if (!(cr0 & X86_CR0_PE)) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: guest cleared CR0.PE: real mode is not supported under shadow paging\n",
+			    vcpu->id);
+	}
+	vcpu->cr0 = cr0;
+	svx_vcpu_load(vcpu);
+	if ((old ^ cr0) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
+		svx_mmu_reset_context(vcpu);
+	else
+		svx_update_hw_cr(vcpu);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
+{
+	u64 old = vcpu->cr4;
+
+	if (cr4 & ~(u64)SVX_CR4_SUPPORTED)
+		return 1;
+	if ((vcpu->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
+		return 1;
+	vcpu->cr4 = cr4;
+	svx_vcpu_load(vcpu);
+	if ((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
+			   X86_CR4_SMEP | X86_CR4_SMAP))
+		svx_mmu_reset_context(vcpu);
+	else
+		svx_update_hw_cr(vcpu);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3)
+{
+	if (svx_guest_long_mode(vcpu) &&
+	    (cr3 >> boot_cpu_data.x86_phys_bits))
+		return 1;
+	vcpu->cr3 = cr3;
+	svx_vcpu_load(vcpu);
+	svx_mmu_reset_context(vcpu);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+static int svx_handle_cr(struct svx_vcpu *vcpu)
+{
+	unsigned long q = vcpu->exit_qual;
+	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u64 val = vcpu->regs[reg];
+	int fault = 0;
+
+	if (!svx_guest_long_mode(vcpu))
+		val = (u32)val;
+	switch (type) {
+	case 0:		/* MOV to CR */
+		switch (cr) {
+		case 0:
+			fault = svx_set_cr0(vcpu, val);
+			break;
+		case 3:
+			fault = svx_set_cr3(vcpu, val);
+			break;
+		case 4:
+			fault = svx_set_cr4(vcpu, val);
+			break;
+		case 8:
+			if (val & ~15ULL)
+				fault = 1;
+			else
+				vcpu->cr8 = val;
+			break;
+		default:
+			fault = 1;
+		}
+		break;
+	case 1:		/* MOV from CR */
+		switch (cr) {
+		case 3:
+			val = vcpu->cr3;
+			break;
+		case 8:
+			val = vcpu->cr8;
+			break;
+		default:
+			svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					   "MOV from unexpected CR");
+			return SVX_USER;
+		}
+		vcpu->regs[reg] = val;
+		break;
+	case 2:		/* CLTS */
+		fault = svx_set_cr0(vcpu, vcpu->cr0 & ~(u64)X86_CR0_TS);
+		break;
+	case 3:		/* LMSW: can set PE but not clear it */
+		val = (q >> 16) & 0xf;
+		fault = svx_set_cr0(vcpu, (vcpu->cr0 & ~0xeULL) | val);
+		break;
+	}
+	if (fault)
+		svx_inject_gp(vcpu);
+	else
+		svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
+static int svx_handle_dr(struct svx_vcpu *vcpu)
+{
+	unsigned long q = vcpu->exit_qual;
+	int dr = q & 7, reg = (q >> 8) & 15;
+
+	if (dr == 4 || dr == 5) {
+		if (vcpu->cr4 & X86_CR4_DE) {
+			svx_inject_ud(vcpu);
+			return SVX_RESUME;
+		}
+		dr += 2;
+	}
+	/* Debug registers are kept in software; the guest cannot arm them. */
+	if (q & 0x10)
+		vcpu->regs[reg] = vcpu->dr[dr];
+	else
+		vcpu->dr[dr] = vcpu->regs[reg];
+	svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
+/* ---------------------------------------------------------------------- */
+/* CPUID                                                                   */
+
+static const struct kvm_cpuid_entry2 *svx_find_cpuid(struct svx_vcpu *vcpu,
+						     u32 function, u32 index)
+{
+	int i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function != function)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
+		    e->index != index)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+/*
+ * As KVM: a leaf beyond the guest's maximum basic or extended leaf returns
+ * the values of the maximum basic leaf (Intel behaviour); a missing leaf in
+ * range returns zeros.
+ */
+static int svx_handle_cpuid(struct svx_vcpu *vcpu)
+{
+	u32 function = vcpu->regs[SVX_RAX], index = vcpu->regs[SVX_RCX];
+	const struct kvm_cpuid_entry2 *e = svx_find_cpuid(vcpu, function, index);
+	const struct kvm_cpuid_entry2 *max;
+
+	if (!e) {
+		max = svx_find_cpuid(vcpu, function & 0x80000000, 0);
+		if (!max || function > max->eax) {
+			max = svx_find_cpuid(vcpu, 0, 0);
+			if (max)
+				e = svx_find_cpuid(vcpu, max->eax, index);
+		}
+	}
+	vcpu->regs[SVX_RAX] = e ? e->eax : 0;
+	vcpu->regs[SVX_RBX] = e ? e->ebx : 0;
+	vcpu->regs[SVX_RCX] = e ? e->ecx : 0;
+	vcpu->regs[SVX_RDX] = e ? e->edx : 0;
+	svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
+/* ---------------------------------------------------------------------- */
+/* MSRs                                                                    */
+
+const u32 svx_msr_list[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_CR_PAT,
+	MSR_IA32_TSC,
+};
+const unsigned int svx_nr_msrs = ARRAY_SIZE(svx_msr_list);
+
+static bool svx_is_canonical(u64 v)
+{
+	return ((s64)v << 16 >> 16) == (s64)v;
+}
+
+static bool svx_valid_pat(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+static unsigned long svx_msr_vmcs_field(u32 index)
+{
+	switch (index) {
+	case MSR_FS_BASE:
+		return GUEST_FS_BASE;
+	case MSR_GS_BASE:
+		return GUEST_GS_BASE;
+	case MSR_IA32_SYSENTER_CS:
+		return GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP:
+		return GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP:
+		return GUEST_SYSENTER_EIP;
+	case MSR_IA32_CR_PAT:
+		return GUEST_IA32_PAT;
+	}
+	return 0;
+}
+
+static int svx_auto_msr_slot(u32 index)
+{
+	switch (index) {
+	case MSR_STAR:
+		return SVX_AMSR_STAR;
+	case MSR_LSTAR:
+		return SVX_AMSR_LSTAR;
+	case MSR_CSTAR:
+		return SVX_AMSR_CSTAR;
+	case MSR_SYSCALL_MASK:
+		return SVX_AMSR_SFMASK;
+	case MSR_KERNEL_GS_BASE:
+		return SVX_AMSR_KERNEL_GS_BASE;
+	}
+	return -1;
+}
+
+/* Returns 0, or 1 when the access must fail (#GP for the guest). */
+int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	unsigned long field = svx_msr_vmcs_field(index);
+	int slot = svx_auto_msr_slot(index);
+
+	if (field) {
+		svx_vcpu_load(vcpu);
+		*data = svx_vmread(field);
+		svx_vcpu_put(vcpu);
+		return 0;
+	}
+	if (slot >= 0) {
+		*data = vcpu->guest_msrs[slot].value;
+		return 0;
+	}
+	switch (index) {
+	case MSR_EFER:
+		*data = vcpu->efer;
+		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + vcpu->tsc_offset;
+		return 0;
+	}
+	return 1;
+}
+
+int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	unsigned long field = svx_msr_vmcs_field(index);
+	int slot = svx_auto_msr_slot(index);
+
+	switch (index) {
+	case MSR_EFER:
+		return svx_set_efer(vcpu, data, host);
+	case MSR_IA32_TSC:
+		vcpu->tsc_offset = data - rdtsc();
+		svx_vcpu_load(vcpu);
+		svx_vmwrite(TSC_OFFSET, vcpu->tsc_offset);
+		svx_vcpu_put(vcpu);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!svx_valid_pat(data))
+			return 1;
+		break;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!svx_is_canonical(data))
+			return 1;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		data = (u32)data;
+		break;
+	case MSR_SYSCALL_MASK:
+		data = (u32)data;
+		break;
+	}
+	if (field) {
+		svx_vcpu_load(vcpu);
+		svx_vmwrite(field, data);
+		svx_vcpu_put(vcpu);
+		return 0;
+	}
+	if (slot >= 0) {
+		vcpu->guest_msrs[slot].value = data;
+		return 0;
+	}
+	return 1;
+}
+
+static int svx_handle_msr(struct svx_vcpu *vcpu, bool write)
+{
+	u32 index = vcpu->regs[SVX_RCX];
+	u64 data;
+
+	if (write) {
+		data = (u32)vcpu->regs[SVX_RAX] |
+		       (u64)(u32)vcpu->regs[SVX_RDX] << 32;
+		if (svx_set_msr(vcpu, index, data, false)) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: wrmsr %#x <- %#llx: #GP\n",
+				    vcpu->id, index, data);
+			svx_inject_gp(vcpu);
+			return SVX_RESUME;
+		}
+	} else {
+		if (svx_get_msr(vcpu, index, &data, false)) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: rdmsr %#x: #GP\n",
+				    vcpu->id, index);
+			svx_inject_gp(vcpu);
+			return SVX_RESUME;
+		}
+		vcpu->regs[SVX_RAX] = (u32)data;
+		vcpu->regs[SVX_RDX] = data >> 32;
+	}
+	svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Port I/O                                                                */
+
+static u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
+{
+	u64 base;
+
+	/* In 64-bit mode only FS and GS have a base (SDM 3.2.4). */
+	if (svx_code_mode(vcpu) == 8 && seg != 4 && seg != 5)
+		return 0;
+	svx_vcpu_load(vcpu);
+	base = svx_vmread(GUEST_ES_BASE + seg * 2);
+	svx_vcpu_put(vcpu);
+	return base;
+}
+
+static u64 svx_addr_mask(int addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+static int svx_handle_io(struct svx_vcpu *vcpu)
+{
+	unsigned long q = vcpu->exit_qual;
+	struct kvm_run *run = vcpu->run;
+	unsigned int size = (q & 7) + 1, count = 1;
+	bool in = q & 8, string = q & 16, rep = q & 32;
+	u64 mask, gva;
+
+	vcpu->pio.port = q >> 16;
+	vcpu->pio.size = size;
+	vcpu->pio.string = string;
+	vcpu->pio.rep = rep;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = vcpu->pio.port;
+	run->io.data_offset = PAGE_SIZE;
+	vcpu->stats.misc[SVX_STAT_PIO]++;
+
+	if (!string) {
+		run->io.count = 1;
+		if (in) {
+			vcpu->pending = SVX_PENDING_PIO_IN;
+		} else {
+			memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], size);
+			svx_skip_insn(vcpu);
+		}
+		return SVX_USER;
+	}
+
+	/* INS/OUTS: instruction information gives address size and segment. */
+	vcpu->pio.addr_size = 2 << ((vcpu->exit_insn_info >> 7) & 7);
+	mask = svx_addr_mask(vcpu->pio.addr_size);
+	vcpu->pio.df = !!(vcpu->rflags & X86_EFLAGS_DF);
+	if (rep) {
+		u64 rcx = vcpu->regs[SVX_RCX] & mask;
+
+		if (!rcx) {
+			svx_skip_insn(vcpu);
+			return SVX_RESUME;
+		}
+		count = min_t(u64, rcx, PAGE_SIZE / size);
+	}
+	/* Keep a batch inside one guest page, so one translation covers it. */
+	if (in) {
+		gva = svx_seg_base(vcpu, 0) + (vcpu->regs[SVX_RDI] & mask);
+	} else {
+		int seg = (vcpu->exit_insn_info >> 15) & 7;
+
+		gva = svx_seg_base(vcpu, seg) + (vcpu->regs[SVX_RSI] & mask);
+	}
+	if (!vcpu->pio.df)
+		count = min_t(u64, count,
+			      (PAGE_SIZE - (gva & ~PAGE_MASK)) / size ?: 1);
+	else
+		count = min_t(u64, count, (gva & ~PAGE_MASK) / size + 1);
+	vcpu->pio.count = count;
+	vcpu->pio.gva = gva;
+	run->io.count = count;
+
+	if (in) {
+		vcpu->pending = SVX_PENDING_PIO_IN;
+		return SVX_USER;
+	}
+	{
+		u64 start = vcpu->pio.df ? gva - (u64)(count - 1) * size : gva;
+		u8 *buf = vcpu->pio_data;
+		unsigned int i, n = count * size;
+
+		if (svx_read_guest_virt(vcpu, start, buf, n)) {
+			svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					   "OUTS source not in guest RAM");
+			return SVX_USER;
+		}
+		if (vcpu->pio.df) {	/* deliver in execution order */
+			for (i = 0; i < count / 2; i++) {
+				u8 tmp[4];
+
+				memcpy(tmp, buf + i * size, size);
+				memcpy(buf + i * size,
+				       buf + (count - 1 - i) * size, size);
+				memcpy(buf + (count - 1 - i) * size, tmp, size);
+			}
+		}
+	}
+	vcpu->pending = SVX_PENDING_PIO_OUTS;
+	return SVX_USER;
+}
+
+/* Advance RSI or RDI and RCX after @count string iterations. */
+static void svx_string_advance(struct svx_vcpu *vcpu, int reg)
+{
+	u64 mask = svx_addr_mask(vcpu->pio.addr_size);
+	u64 delta = (u64)vcpu->pio.count * vcpu->pio.size;
+	u64 v = vcpu->regs[reg];
+
+	v = vcpu->pio.df ? v - delta : v + delta;
+	vcpu->regs[reg] = (vcpu->regs[reg] & ~mask) | (v & mask);
+	if (vcpu->pio.rep) {
+		v = (vcpu->regs[SVX_RCX] & mask) - vcpu->pio.count;
+		vcpu->regs[SVX_RCX] = (vcpu->regs[SVX_RCX] & ~mask) |
+				      (v & mask);
+		if (v & mask)
+			return;	/* re-execute for the next batch */
+	}
+	svx_skip_insn(vcpu);
+}
+
+static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
+			      int size, bool high)
+{
+	unsigned long *r = &vcpu->regs[reg];
+
+	switch (size) {
+	case 1:
+		if (high)
+			*r = (*r & ~0xff00UL) | (val & 0xff) << 8;
+		else
+			*r = (*r & ~0xffUL) | (val & 0xff);
+		break;
+	case 2:
+		*r = (*r & ~0xffffUL) | (val & 0xffff);
+		break;
+	case 4:
+		*r = (u32)val;	/* 32-bit writes zero-extend */
+		break;
+	default:
+		*r = val;
+	}
+}
+
+/* Finish the exit userspace just handled; > 0 to run the guest. */
+int svx_complete_user(struct svx_vcpu *vcpu)
+{
+	enum svx_pending_user p = vcpu->pending;
+	u64 val = 0;
+
+	vcpu->pending = SVX_PENDING_NONE;
+	switch (p) {
+	case SVX_PENDING_NONE:
+		break;
+	case SVX_PENDING_PIO_IN:
+		if (!vcpu->pio.string) {
+			memcpy(&val, vcpu->pio_data, vcpu->pio.size);
+			svx_set_reg_sized(vcpu, SVX_RAX, val, vcpu->pio.size,
+					  false);
+			svx_skip_insn(vcpu);
+			break;
+		}
+		{
+			unsigned int n = vcpu->pio.count * vcpu->pio.size;
+			u64 start = vcpu->pio.gva;
+			u8 *buf = vcpu->pio_data;
+
+			if (vcpu->pio.df) {
+				unsigned int i, sz = vcpu->pio.size;
+
+				start -= (u64)(vcpu->pio.count - 1) * sz;
+				for (i = 0; i < vcpu->pio.count / 2; i++) {
+					u8 tmp[4];
+					unsigned int j = vcpu->pio.count - 1 - i;
+
+					memcpy(tmp, buf + i * sz, sz);
+					memcpy(buf + i * sz, buf + j * sz, sz);
+					memcpy(buf + j * sz, tmp, sz);
+				}
+			}
+			if (svx_write_guest_virt(vcpu, start, buf, n)) {
+				svx_internal_error(vcpu,
+						   KVM_INTERNAL_ERROR_EMULATION,
+						   "INS destination not in guest RAM");
+				return 0;
+			}
+		}
+		svx_string_advance(vcpu, SVX_RDI);
+		break;
+	case SVX_PENDING_PIO_OUTS:
+		svx_string_advance(vcpu, SVX_RSI);
+		break;
+	case SVX_PENDING_MMIO_READ:
+		memcpy(&val, vcpu->run->mmio.data, vcpu->mmio.size);
+		if (vcpu->mmio.sign) {
+			if (vcpu->mmio.size == 1)
+				val = (s64)(s8)val;
+			else if (vcpu->mmio.size == 2)
+				val = (s64)(s16)val;
+			else if (vcpu->mmio.size == 4)
+				val = (s64)(s32)val;
+		}
+		svx_set_reg_sized(vcpu, vcpu->mmio.reg, val,
+				  vcpu->mmio.dst_size, vcpu->mmio.high_byte);
+		vcpu->exit_insn_len = vcpu->mmio.len;
+		svx_skip_insn(vcpu);
+		break;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* MMIO: a mov to or from a GPA that no memslot backs (or a read-only one) */
+
+int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
+{
+	struct kvm_run *run = vcpu->run;
+	struct svx_insn insn;
+	u8 bytes[15];
+	unsigned int avail;
+	u64 ip, val;
+	int r;
+
+	ip = svx_seg_base(vcpu, 1) + vcpu->rip;
+	/* Fetch up to the end of the page, then the next one if needed. */
+	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
+	if (svx_read_guest_virt(vcpu, ip, bytes, avail)) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "cannot fetch the instruction that accessed MMIO");
+		return SVX_USER;
+	}
+	if (avail < sizeof(bytes) &&
+	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
+				 sizeof(bytes) - avail))
+		avail = sizeof(bytes);
+	r = svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn);
+	if (r || insn.is_write != write ||
+	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "MMIO access by an instruction that is not a simple mov");
+		return SVX_USER;
+	}
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	vcpu->stats.misc[SVX_STAT_MMIO]++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write) {
+		if (insn.has_imm)
+			val = insn.imm;
+		else if (insn.high_byte)
+			val = vcpu->regs[insn.reg] >> 8;
+		else
+			val = vcpu->regs[insn.reg];
+		memcpy(run->mmio.data, &val, insn.size);
+		vcpu->exit_insn_len = insn.len;
+		svx_skip_insn(vcpu);
+	} else {
+		vcpu->mmio.reg = insn.reg;
+		vcpu->mmio.size = insn.size;
+		vcpu->mmio.dst_size = insn.dst_size;
+		vcpu->mmio.sign = insn.sign_extend;
+		vcpu->mmio.high_byte = insn.high_byte;
+		vcpu->mmio.len = insn.len;
+		vcpu->pending = SVX_PENDING_MMIO_READ;
+	}
+	return SVX_USER;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int svx_handle_exception(struct svx_vcpu *vcpu)
+{
+	u32 info = vcpu->exit_intr_info;
+	u8 vector = info & 0xff;
+	u32 type = (info & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT;
+
+	if (type == SVX_INTR_TYPE_NMI)
+		return SVX_RESUME;	/* handled by the host already */
+	if (vector == X86_TRAP_PF)
+		return svx_mmu_page_fault(vcpu, vcpu->exit_qual,
+					  vcpu->exit_intr_error);
+	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+			   "unexpected guest exception exit");
+	return SVX_USER;
+}
+
+int svx_handle_exit(struct svx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	u32 reason = vcpu->exit_reason;
+
+	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = reason;
+		run->fail_entry.cpu = vcpu->last_cpu;
+		vcpu->stats.misc[SVX_STAT_FAILED_ENTRY]++;
+		svx_vm_warn(vcpu->vm, "vcpu%d: VM entry failed, exit reason %#x (qualification %#lx)\n",
+			    vcpu->id, reason, vcpu->exit_qual);
+		return SVX_USER;
+	}
+
+	switch (reason & 0xffff) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		return svx_handle_exception(vcpu);
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return SVX_RESUME;
+	case EXIT_REASON_TRIPLE_FAULT:
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return SVX_USER;
+	case EXIT_REASON_CPUID:
+		return svx_handle_cpuid(vcpu);
+	case EXIT_REASON_HLT:
+		svx_skip_insn(vcpu);
+		run->exit_reason = KVM_EXIT_HLT;
+		return SVX_USER;
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+	case EXIT_REASON_MWAIT_INSTRUCTION:
+	case EXIT_REASON_MONITOR_INSTRUCTION:
+		svx_skip_insn(vcpu);	/* as KVM: NOPs */
+		return SVX_RESUME;
+	case EXIT_REASON_INVLPG:
+		/* Nonpaging/identity map: nothing cached per GVA. */
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	case EXIT_REASON_VMCALL:
+		vcpu->regs[SVX_RAX] = -SVX_KVM_ENOSYS;
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	case EXIT_REASON_VMCLEAR:
+	case EXIT_REASON_VMLAUNCH:
+	case EXIT_REASON_VMPTRLD:
+	case EXIT_REASON_VMPTRST:
+	case EXIT_REASON_VMREAD:
+	case EXIT_REASON_VMRESUME:
+	case EXIT_REASON_VMWRITE:
+	case EXIT_REASON_VMOFF:
+	case EXIT_REASON_VMON:
+	case EXIT_REASON_INVEPT:
+	case EXIT_REASON_INVVPID:
+	case EXIT_REASON_VMFUNC:
+		svx_inject_ud(vcpu);
+		return SVX_RESUME;
+	case EXIT_REASON_XSETBV:
+		svx_inject_gp(vcpu);
+		return SVX_RESUME;
+	case EXIT_REASON_CR_ACCESS:
+		return svx_handle_cr(vcpu);
+	case EXIT_REASON_DR_ACCESS:
+		return svx_handle_dr(vcpu);
+	case EXIT_REASON_IO_INSTRUCTION:
+		return svx_handle_io(vcpu);
+	case EXIT_REASON_MSR_READ:
+		return svx_handle_msr(vcpu, false);
+	case EXIT_REASON_MSR_WRITE:
+		return svx_handle_msr(vcpu, true);
+	}
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = reason;
+	run->internal.data[1] = vcpu->last_cpu;
+	svx_vm_warn(vcpu->vm, "vcpu%d: unhandled VM exit reason %u at rip %#lx\n",
+		    vcpu->id, reason & 0xffff, vcpu->rip);
+	return SVX_USER;
+}

@@ -1,0 +1,1056 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMX ownership, the VMCS and the run loop.
+ *
+ * This file owns:
+ *  - the checks made at module load (CPUID.VMX, IA32_FEATURE_CONTROL, the
+ *    capability MSRs) and the VMCS configuration computed from them;
+ *  - lazy VMX ownership: VMXON on every online CPU when the first VM is
+ *    created, VMXOFF when the last one is destroyed (as KVM 6.1 does), so
+ *    that kvm_intel can use VMX when we do not; CPU hotplug;
+ *  - per-vCPU VMCS life: allocation, initial state, loading on a CPU
+ *    (VMPTRLD, with VMCLEAR on the CPU it was active on before);
+ *  - the run loop: enter, exit, collect exit information with the VMCS
+ *    current and preemption off, then let exits.c handle the exit;
+ *  - KVM_{GET,SET}_{REGS,SREGS} and the guest MSRs.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/module.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/smp.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
+#include <asm/processor.h>
+#include <asm/desc.h>
+#include <asm/tlbflush.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/fpu/api.h>
+#include <asm/special_insns.h>
+#include <asm/cpufeature.h>
+#include <asm/segment.h>
+#include <asm/tsc.h>
+
+#include <linux/version.h>
+
+#include "vmx_int.h"
+
+/* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define SVX_RUN_IMMEDIATE_EXIT(run)	((run)->immediate_exit__unsafe)
+#else
+#define SVX_RUN_IMMEDIATE_EXIT(run)	((run)->immediate_exit)
+#endif
+
+struct svx_vmcs_config svx_vmcs_conf;
+
+static DEFINE_MUTEX(svx_vmx_lock);
+static unsigned int svx_vmx_users;
+static bool svx_vmx_enabled_global;	/* read by hotplug callbacks */
+static enum cpuhp_state svx_cpuhp_state;
+
+static DEFINE_PER_CPU(void *, svx_vmxon_region);
+static DEFINE_PER_CPU(bool, svx_vmx_on);
+static DEFINE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
+static DEFINE_PER_CPU(struct list_head, svx_loaded_vmcss);
+
+static u64 svx_host_msr[SVX_NR_AUTO_MSRS];
+static const u32 svx_auto_msr_index[SVX_NR_AUTO_MSRS] = {
+	[SVX_AMSR_STAR] = MSR_STAR,
+	[SVX_AMSR_LSTAR] = MSR_LSTAR,
+	[SVX_AMSR_CSTAR] = MSR_CSTAR,
+	[SVX_AMSR_SFMASK] = MSR_SYSCALL_MASK,
+	[SVX_AMSR_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+};
+
+asmlinkage int __svx_vmx_run(unsigned long *regs, int launched);
+extern char svx_vmx_vmexit[];
+
+/* Debug registers after RESET (SDM 18.2.3, 18.2.4). */
+#define SVX_DR6_INIT			0xffff0ff0UL
+#define SVX_DR7_INIT			0x400UL
+
+#define SVX_VMX_BASIC_TRUE_CTLS		BIT_ULL(55)
+#define SVX_VMX_BASIC_MEM_WB		6ULL
+#define SVX_VMX_BASIC_INOUT		BIT_ULL(54)
+
+void svx_vmwrite_error(unsigned long field, unsigned long value)
+{
+	pr_err_ratelimited("vmwrite of field %#lx value %#lx failed (error %lu)\n",
+			   field, value, svx_vmread(VM_INSTRUCTION_ERROR));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Capabilities                                                            */
+
+static int svx_adjust_ctls(u32 min, u32 opt, u32 msr, u32 *result,
+			   const char *what)
+{
+	u32 lo, hi, ctl = min | opt;
+
+	rdmsr(msr, lo, hi);
+	ctl &= hi;	/* bit clear in high word: must be 0 */
+	ctl |= lo;	/* bit set in low word: must be 1 */
+	if ((ctl & min) != min) {
+		pr_err("CPU lacks required %s controls %#x (allowed %#x)\n",
+		       what, min & ~ctl, hi);
+		return -EOPNOTSUPP;
+	}
+	*result = ctl;
+	return 0;
+}
+
+static int svx_setup_vmcs_config(void)
+{
+	struct svx_vmcs_config *c = &svx_vmcs_conf;
+	u64 basic, feat;
+	bool true_ctls;
+	int r;
+
+	if (!boot_cpu_has(X86_FEATURE_VMX)) {
+		rdmsrl_safe(MSR_IA32_FEAT_CTL, &feat);
+		if (cpuid_ecx(1) & BIT(5))
+			pr_err("VMX is disabled by firmware (IA32_FEATURE_CONTROL=%#llx: locked without VMX enabled)\n",
+			       feat);
+		else
+			pr_err("CPU has no VMX (CPUID.1:ECX.VMX[bit 5] = 0); shadowvmx needs Intel VT-x\n");
+		return -ENODEV;
+	}
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feat)) {
+		pr_err("cannot read IA32_FEATURE_CONTROL\n");
+		return -ENODEV;
+	}
+	if (!(feat & FEAT_CTL_LOCKED) ||
+	    !(feat & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("IA32_FEATURE_CONTROL=%#llx does not allow VMXON outside SMX (needs lock bit 0 and bit 2 set)\n",
+		       feat);
+		return -ENODEV;
+	}
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	c->revision = basic & 0x7fffffff;
+	c->size = (basic >> 32) & 0x1fff;
+	true_ctls = basic & SVX_VMX_BASIC_TRUE_CTLS;
+	if (c->size > PAGE_SIZE) {
+		pr_err("VMCS size %u exceeds a page\n", c->size);
+		return -EOPNOTSUPP;
+	}
+	if (((basic >> 50) & 0xf) != SVX_VMX_BASIC_MEM_WB) {
+		pr_err("VMCS memory type is not write-back\n");
+		return -EOPNOTSUPP;
+	}
+	if (basic & BIT_ULL(48)) {
+		pr_err("VMX limited to 32-bit physical addresses\n");
+		return -EOPNOTSUPP;
+	}
+
+	r = svx_adjust_ctls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+			    PIN_BASED_VMX_PREEMPTION_TIMER,
+			    true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+					MSR_IA32_VMX_PINBASED_CTLS,
+			    &c->pin, "pin-based");
+	if (r)
+		return r;
+	r = svx_adjust_ctls(CPU_BASED_HLT_EXITING | CPU_BASED_INVLPG_EXITING |
+			    CPU_BASED_CR3_LOAD_EXITING |
+			    CPU_BASED_CR3_STORE_EXITING |
+			    CPU_BASED_CR8_LOAD_EXITING |
+			    CPU_BASED_CR8_STORE_EXITING |
+			    CPU_BASED_MOV_DR_EXITING |
+			    CPU_BASED_UNCOND_IO_EXITING |
+			    CPU_BASED_USE_TSC_OFFSETTING |
+			    CPU_BASED_MWAIT_EXITING |
+			    CPU_BASED_MONITOR_EXITING, 0,
+			    true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+					MSR_IA32_VMX_PROCBASED_CTLS,
+			    &c->proc, "processor-based");
+	if (r)
+		return r;
+	/* No secondary controls yet: EPT and VPID come with EPT mode. */
+	c->proc &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	r = svx_adjust_ctls(VM_EXIT_HOST_ADDR_SPACE_SIZE |
+			    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_EFER |
+			    VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_PAT, 0,
+			    true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+					MSR_IA32_VMX_EXIT_CTLS,
+			    &c->exit, "VM-exit");
+	if (r)
+		return r;
+	r = svx_adjust_ctls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT,
+			    0,
+			    true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+					MSR_IA32_VMX_ENTRY_CTLS,
+			    &c->entry, "VM-entry");
+	if (r)
+		return r;
+	c->entry &= ~VM_ENTRY_IA32E_MODE;	/* set per guest */
+
+	rdmsrl(MSR_IA32_VMX_MISC, c->misc);
+	c->has_preempt_timer = c->pin & PIN_BASED_VMX_PREEMPTION_TIMER;
+	c->preempt_timer_shift = c->misc & 0x1f;
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* VMXON / VMXOFF                                                          */
+
+static void svx_vmclear(void *vmcs)
+{
+	u64 pa = __pa(vmcs);
+
+	asm volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
+}
+
+static void svx_vmptrld(void *vmcs)
+{
+	u64 pa = __pa(vmcs);
+	bool fail;
+
+	asm volatile("vmptrld %1\n\tsetna %0"
+		     : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	WARN_ONCE(fail, "shadowvmx: vmptrld failed\n");
+}
+
+/* VMCLEAR every VMCS active on this CPU (before VMXOFF or going offline). */
+static void svx_clear_loaded_vmcss(void)
+{
+	struct list_head *head = this_cpu_ptr(&svx_loaded_vmcss);
+	struct svx_vcpu *vcpu, *tmp;
+
+	list_for_each_entry_safe(vcpu, tmp, head, loaded_link) {
+		svx_vmclear(vcpu->vmcs);
+		list_del_init(&vcpu->loaded_link);
+		vcpu->launched = false;
+		WRITE_ONCE(vcpu->cpu, -1);
+	}
+	this_cpu_write(svx_current_vcpu, NULL);
+}
+
+static int svx_cpu_vmxon(void)
+{
+	int cpu = raw_smp_processor_id();
+	void *region = per_cpu(svx_vmxon_region, cpu);
+	u64 pa;
+
+	if (per_cpu(svx_vmx_on, cpu))
+		return 0;
+	if (cr4_read_shadow() & X86_CR4_VMXE) {
+		pr_err("CPU %d: VMX is already in use (CR4.VMXE=1), probably by kvm_intel; unload it (or, on kernels >= 6.12, load kvm with enable_virt_at_load=0) and retry\n",
+		       cpu);
+		return -EBUSY;
+	}
+	if (!region)
+		return -ENOMEM;
+	*(u32 *)region = svx_vmcs_conf.revision;
+	pa = __pa(region);
+	cr4_set_bits(X86_CR4_VMXE);
+	asm goto("1: vmxon %0\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : "m"(pa) : "cc", "memory" : fail, fault);
+	per_cpu(svx_vmx_on, cpu) = true;
+	return 0;
+fail:
+fault:
+	cr4_clear_bits(X86_CR4_VMXE);
+	pr_err("CPU %d: VMXON failed\n", cpu);
+	return -EIO;
+}
+
+static void svx_cpu_vmxoff(void)
+{
+	int cpu = raw_smp_processor_id();
+
+	if (!per_cpu(svx_vmx_on, cpu))
+		return;
+	svx_clear_loaded_vmcss();
+	asm volatile("vmxoff" : : : "cc", "memory");
+	cr4_clear_bits(X86_CR4_VMXE);
+	per_cpu(svx_vmx_on, cpu) = false;
+}
+
+static void svx_vmxon_fn(void *arg)
+{
+	atomic_t *failed = arg;
+	int r = svx_cpu_vmxon();
+
+	if (r)
+		atomic_set(failed, r);
+}
+
+static void svx_vmxoff_fn(void *arg)
+{
+	svx_cpu_vmxoff();
+}
+
+/* Take VMX on all online CPUs for one more VM. */
+int svx_vmx_get(void)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+	int r = 0;
+
+	cpus_read_lock();
+	mutex_lock(&svx_vmx_lock);
+	if (svx_vmx_users++ == 0) {
+		on_each_cpu(svx_vmxon_fn, &failed, 1);
+		r = atomic_read(&failed);
+		if (r) {
+			on_each_cpu(svx_vmxoff_fn, NULL, 1);
+			svx_vmx_users = 0;
+		} else {
+			WRITE_ONCE(svx_vmx_enabled_global, true);
+		}
+	}
+	mutex_unlock(&svx_vmx_lock);
+	cpus_read_unlock();
+	return r;
+}
+
+void svx_vmx_put(void)
+{
+	cpus_read_lock();
+	mutex_lock(&svx_vmx_lock);
+	if (--svx_vmx_users == 0) {
+		WRITE_ONCE(svx_vmx_enabled_global, false);
+		on_each_cpu(svx_vmxoff_fn, NULL, 1);
+	}
+	mutex_unlock(&svx_vmx_lock);
+	cpus_read_unlock();
+}
+
+static int svx_cpu_online(unsigned int cpu)
+{
+	int r = 0;
+
+	if (READ_ONCE(svx_vmx_enabled_global)) {
+		local_irq_disable();
+		r = svx_cpu_vmxon();
+		local_irq_enable();
+	}
+	return r;
+}
+
+static int svx_cpu_offline(unsigned int cpu)
+{
+	local_irq_disable();
+	svx_cpu_vmxoff();
+	local_irq_enable();
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading a vCPU's VMCS on this CPU                                       */
+
+static void svx_vmclear_remote(void *arg)
+{
+	struct svx_vcpu *vcpu = arg;
+
+	if (vcpu->cpu != raw_smp_processor_id())
+		return;
+	svx_vmclear(vcpu->vmcs);
+	list_del_init(&vcpu->loaded_link);
+	vcpu->launched = false;
+	if (this_cpu_read(svx_current_vcpu) == vcpu)
+		this_cpu_write(svx_current_vcpu, NULL);
+	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+static void svx_set_host_percpu_state(struct svx_vcpu *vcpu, int cpu)
+{
+	struct desc_ptr gdt;
+	unsigned long gs_base, sysenter_esp;
+
+	native_store_gdt(&gdt);
+	svx_vmwrite(HOST_GDTR_BASE, gdt.address);
+	svx_vmwrite(HOST_TR_BASE,
+		    (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	rdmsrl(MSR_GS_BASE, gs_base);
+	svx_vmwrite(HOST_GS_BASE, gs_base);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, sysenter_esp);
+	svx_vmwrite(HOST_IA32_SYSENTER_ESP, sysenter_esp);
+}
+
+/*
+ * Make @vcpu's VMCS current on this CPU.  Caller has preemption disabled.
+ * A VMCS active on another CPU is VMCLEARed there first (SDM 24.11.1).
+ */
+static void __svx_vcpu_load(struct svx_vcpu *vcpu)
+{
+	int cpu = smp_processor_id();
+	int old = READ_ONCE(vcpu->cpu);
+
+	if (old == cpu) {
+		if (this_cpu_read(svx_current_vcpu) != vcpu) {
+			svx_vmptrld(vcpu->vmcs);
+			this_cpu_write(svx_current_vcpu, vcpu);
+		}
+		return;
+	}
+	if (old >= 0) {
+		smp_call_function_single(old, svx_vmclear_remote, vcpu, 1);
+		/* An offline CPU cleared it on its way down. */
+		WARN_ON_ONCE(READ_ONCE(vcpu->cpu) >= 0);
+		vcpu->stats.misc[SVX_STAT_MIGRATIONS]++;
+	}
+	local_irq_disable();
+	svx_vmptrld(vcpu->vmcs);
+	list_add(&vcpu->loaded_link, this_cpu_ptr(&svx_loaded_vmcss));
+	this_cpu_write(svx_current_vcpu, vcpu);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	local_irq_enable();
+	svx_set_host_percpu_state(vcpu, cpu);
+}
+
+void svx_vcpu_load(struct svx_vcpu *vcpu)
+{
+	preempt_disable();
+	__svx_vcpu_load(vcpu);
+}
+
+void svx_vcpu_put(struct svx_vcpu *vcpu)
+{
+	preempt_enable();
+}
+
+/* ---------------------------------------------------------------------- */
+/* VMCS initial state                                                      */
+
+static void svx_set_host_constant_state(void)
+{
+	struct desc_ptr idt;
+	u64 pat, efer, sysenter_cs;
+
+	svx_vmwrite(HOST_CR0, read_cr0() & ~X86_CR0_TS);
+	svx_vmwrite(HOST_CR3, __read_cr3());
+	svx_vmwrite(HOST_CR4, cr4_read_shadow());
+	svx_vmwrite(HOST_CS_SELECTOR, __KERNEL_CS);
+	svx_vmwrite(HOST_SS_SELECTOR, __KERNEL_DS);
+	svx_vmwrite(HOST_DS_SELECTOR, 0);
+	svx_vmwrite(HOST_ES_SELECTOR, 0);
+	svx_vmwrite(HOST_FS_SELECTOR, 0);
+	svx_vmwrite(HOST_GS_SELECTOR, 0);
+	svx_vmwrite(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	svx_vmwrite(HOST_IDTR_BASE, idt.address);
+	svx_vmwrite(HOST_RIP, (unsigned long)svx_vmx_vmexit);
+	rdmsrl(MSR_IA32_SYSENTER_CS, sysenter_cs);
+	svx_vmwrite(HOST_IA32_SYSENTER_CS, (u32)sysenter_cs);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, pat);
+	svx_vmwrite(HOST_IA32_SYSENTER_EIP, pat);
+	rdmsrl(MSR_IA32_CR_PAT, pat);
+	svx_vmwrite(HOST_IA32_PAT, pat);
+	rdmsrl(MSR_EFER, efer);
+	svx_vmwrite(HOST_IA32_EFER, efer);
+}
+
+static void svx_seg_write(unsigned long sel_field, u16 sel, u64 base,
+			  u32 limit, u32 ar)
+{
+	/* The four fields of a segment are laid out at fixed strides. */
+	svx_vmwrite(sel_field, sel);
+	svx_vmwrite(sel_field - GUEST_ES_SELECTOR + GUEST_ES_BASE, base);
+	svx_vmwrite(sel_field - GUEST_ES_SELECTOR + GUEST_ES_LIMIT, limit);
+	svx_vmwrite(sel_field - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES, ar);
+}
+
+/* The architectural state after RESET, as KVM presents it (SDM 10.1). */
+static void svx_vcpu_reset(struct svx_vcpu *vcpu)
+{
+	unsigned long sel;
+
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[SVX_RDX] = 0x600;
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->rip_dirty = true;
+	vcpu->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	vcpu->cr2 = 0;
+	vcpu->cr3 = 0;
+	vcpu->cr4 = 0;
+	vcpu->cr8 = 0;
+	vcpu->efer = 0;
+	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	vcpu->dr[6] = SVX_DR6_INIT;
+	vcpu->dr[7] = SVX_DR7_INIT;
+
+	svx_seg_write(GUEST_CS_SELECTOR, 0xf000, 0xffff0000, 0xffff, 0x9b);
+	for (sel = GUEST_ES_SELECTOR; sel <= GUEST_GS_SELECTOR; sel += 2)
+		if (sel != GUEST_CS_SELECTOR)
+			svx_seg_write(sel, 0, 0, 0xffff, 0x93);
+	svx_seg_write(GUEST_LDTR_SELECTOR, 0, 0, 0xffff, 0x82);
+	svx_seg_write(GUEST_TR_SELECTOR, 0, 0, 0xffff, 0x8b);
+	svx_vmwrite(GUEST_GDTR_BASE, 0);
+	svx_vmwrite(GUEST_GDTR_LIMIT, 0xffff);
+	svx_vmwrite(GUEST_IDTR_BASE, 0);
+	svx_vmwrite(GUEST_IDTR_LIMIT, 0xffff);
+	svx_vmwrite(GUEST_SYSENTER_CS, 0);
+	svx_vmwrite(GUEST_SYSENTER_ESP, 0);
+	svx_vmwrite(GUEST_SYSENTER_EIP, 0);
+	svx_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	svx_vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	svx_vmwrite(GUEST_DR7, SVX_DR7_INIT);
+	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	svx_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	svx_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	svx_set_efer(vcpu, 0, true);
+	svx_mmu_reset_context(vcpu);
+}
+
+static void svx_vmcs_init(struct svx_vcpu *vcpu)
+{
+	const struct svx_vmcs_config *c = &svx_vmcs_conf;
+	int i;
+
+	svx_vmwrite(VMCS_LINK_POINTER, -1ULL);
+	svx_vmwrite(PIN_BASED_VM_EXEC_CONTROL, c->pin);
+	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, c->proc);
+	svx_vmwrite(VM_EXIT_CONTROLS, c->exit);
+	svx_vmwrite(VM_ENTRY_CONTROLS, c->entry);
+	svx_vmwrite(EXCEPTION_BITMAP, BIT(PF_VECTOR));
+	svx_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	svx_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	svx_vmwrite(CR3_TARGET_COUNT, 0);
+	svx_vmwrite(CR0_GUEST_HOST_MASK, ~0UL);
+	svx_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);
+	svx_vmwrite(TSC_OFFSET, 0);
+	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+
+	for (i = 0; i < SVX_NR_AUTO_MSRS; i++) {
+		vcpu->guest_msrs[i].index = svx_auto_msr_index[i];
+		vcpu->guest_msrs[i].value = 0;
+		vcpu->host_msrs[i].index = svx_auto_msr_index[i];
+		vcpu->host_msrs[i].value = svx_host_msr[i];
+	}
+	svx_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->guest_msrs));
+	svx_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, SVX_NR_AUTO_MSRS);
+	svx_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(vcpu->guest_msrs));
+	svx_vmwrite(VM_EXIT_MSR_STORE_COUNT, SVX_NR_AUTO_MSRS);
+	svx_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->host_msrs));
+	svx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, SVX_NR_AUTO_MSRS);
+
+	svx_set_host_constant_state();
+	svx_vcpu_reset(vcpu);
+}
+
+int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
+{
+	struct page *page;
+
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	vcpu->vmcs = page_address(page);
+	*(u32 *)vcpu->vmcs = svx_vmcs_conf.revision;
+	/* One page holds both MSR areas (16-byte aligned, SDM 24.7.2). */
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		goto free_vmcs;
+	vcpu->guest_msrs = page_address(page);
+	vcpu->host_msrs = vcpu->guest_msrs + 16;
+	vcpu->fpu = kzalloc(sizeof(*vcpu->fpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu->fpu)
+		goto free_msrs;
+	vcpu->fpu->cwd = 0x37f;
+	vcpu->fpu->mxcsr = 0x1f80;
+	vcpu->cpu = -1;
+	INIT_LIST_HEAD(&vcpu->loaded_link);
+
+	svx_vmclear(vcpu->vmcs);
+	svx_vcpu_load(vcpu);
+	svx_vmcs_init(vcpu);
+	svx_vcpu_put(vcpu);
+	return 0;
+
+free_msrs:
+	free_page((unsigned long)vcpu->guest_msrs);
+free_vmcs:
+	free_page((unsigned long)vcpu->vmcs);
+	return -ENOMEM;
+}
+
+void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
+{
+	int cpu;
+
+	preempt_disable();
+	cpu = READ_ONCE(vcpu->cpu);
+	if (cpu == smp_processor_id()) {
+		local_irq_disable();
+		svx_vmclear_remote(vcpu);
+		local_irq_enable();
+	} else if (cpu >= 0) {
+		smp_call_function_single(cpu, svx_vmclear_remote, vcpu, 1);
+	}
+	preempt_enable();
+	kfree(vcpu->fpu);
+	free_page((unsigned long)vcpu->guest_msrs);
+	free_page((unsigned long)vcpu->vmcs);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Kicking vCPUs out of guest mode                                         */
+
+static void svx_kick_fn(void *arg)
+{
+}
+
+/*
+ * Set request @req on every vCPU of @vm and wait until none of them is
+ * still running guest code that started before the request: the IPI
+ * forces a VM exit, and the run loop checks requests with interrupts off
+ * before every entry.  Without VPID every entry flushes the guest TLB.
+ */
+void svx_kick_all(struct svx_vm *vm, int req)
+{
+	cpumask_var_t mask;
+	int i, cpu, me;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL)) {
+		/* Fall back to everyone. */
+		for (i = 0; i < vm->nr_vcpus; i++)
+			set_bit(req, &vm->vcpus[i]->requests);
+		smp_mb__after_atomic();
+		on_each_cpu(svx_kick_fn, NULL, 1);
+		return;
+	}
+	me = get_cpu();
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		struct svx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
+
+		if (!vcpu)
+			continue;
+		set_bit(req, &vcpu->requests);
+		smp_mb__after_atomic();
+		cpu = READ_ONCE(vcpu->cpu);
+		if (READ_ONCE(vcpu->mode) == SVX_IN_GUEST && cpu >= 0 &&
+		    cpu != me)
+			cpumask_set_cpu(cpu, mask);
+	}
+	smp_call_function_many(mask, svx_kick_fn, NULL, 1);
+	put_cpu();
+	free_cpumask_var(mask);
+	vm->stats.mmu[SVX_MMU_FLUSH]++;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The run loop                                                            */
+
+static void svx_prepare_entry(struct svx_vcpu *vcpu)
+{
+	const struct svx_vmcs_config *c = &svx_vmcs_conf;
+	unsigned long cr3 = __read_cr3();
+	unsigned long fs_base;
+
+	if (vcpu->rip_dirty) {
+		svx_vmwrite(GUEST_RIP, vcpu->rip);
+		svx_vmwrite(GUEST_RSP, vcpu->regs[SVX_RSP]);
+		svx_vmwrite(GUEST_RFLAGS, vcpu->rflags);
+		vcpu->rip_dirty = false;
+	}
+	/* The host CR3 (PCID bits included) changes with the mm's context. */
+	svx_vmwrite(HOST_CR3, cr3);
+	rdmsrl(MSR_FS_BASE, fs_base);
+	svx_vmwrite(HOST_FS_BASE, fs_base);
+	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
+		vcpu->host_kernel_gs_base;
+	if (c->has_preempt_timer)
+		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
+			    ((u64)tsc_khz * 2) >> c->preempt_timer_shift);
+	if (vcpu->inject_pending) {
+		svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, vcpu->inject_info);
+		svx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->inject_error);
+		svx_vmwrite(VM_ENTRY_INSTRUCTION_LEN, vcpu->inject_len);
+		vcpu->inject_pending = false;
+		vcpu->stats.misc[SVX_STAT_INJECTED]++;
+	}
+}
+
+static void svx_read_exit_info(struct svx_vcpu *vcpu)
+{
+	vcpu->exit_reason = svx_vmread(VM_EXIT_REASON);
+	vcpu->exit_qual = svx_vmread(EXIT_QUALIFICATION);
+	vcpu->exit_intr_info = svx_vmread(VM_EXIT_INTR_INFO);
+	vcpu->exit_intr_error = svx_vmread(VM_EXIT_INTR_ERROR_CODE);
+	vcpu->idt_vectoring = svx_vmread(IDT_VECTORING_INFO_FIELD);
+	vcpu->idt_vectoring_error = svx_vmread(IDT_VECTORING_ERROR_CODE);
+	vcpu->exit_insn_len = svx_vmread(VM_EXIT_INSTRUCTION_LEN);
+	vcpu->exit_insn_info = svx_vmread(VMX_INSTRUCTION_INFO);
+	vcpu->rip = svx_vmread(GUEST_RIP);
+	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
+	vcpu->rflags = svx_vmread(GUEST_RFLAGS);
+	/* Nothing injected is pending once the entry completed. */
+	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/*
+ * An exit in the middle of delivering an event (e.g. a shadow page fault
+ * on the guest's IDT or stack) must not lose the event: re-inject it.
+ */
+static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
+{
+	u32 info = vcpu->idt_vectoring;
+	u32 type;
+
+	if (!(info & SVX_INTR_VALID))
+		return;
+	type = info & SVX_INTR_TYPE_MASK;
+	vcpu->inject_pending = true;
+	vcpu->inject_info = info & ~SVX_INTR_NMI_UNBLOCK & ~(0x7ffffU << 12);
+	vcpu->inject_info |= SVX_INTR_VALID;
+	vcpu->inject_error = vcpu->idt_vectoring_error;
+	vcpu->inject_len = 0;
+	if (type == SVX_INTR_TYPE_SW_INT << SVX_INTR_TYPE_SHIFT ||
+	    type == SVX_INTR_TYPE_PRIV_SW << SVX_INTR_TYPE_SHIFT ||
+	    type == SVX_INTR_TYPE_SW_EXC << SVX_INTR_TYPE_SHIFT)
+		vcpu->inject_len = vcpu->exit_insn_len;
+	vcpu->stats.misc[SVX_STAT_REINJECTED]++;
+}
+
+static bool svx_guest_state_runnable(struct svx_vcpu *vcpu)
+{
+	if (vcpu->cr0 & X86_CR0_PE)
+		return true;
+	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	vcpu->run->internal.ndata = 0;
+	svx_vm_warn(vcpu->vm, "vcpu%d: real mode (CR0.PE=0) needs unrestricted guest, which shadow paging mode does not use; set protected mode with KVM_SET_SREGS\n",
+		    vcpu->id);
+	return false;
+}
+
+static int svx_enter_guest(struct svx_vcpu *vcpu)
+{
+	unsigned long cr2;
+	int fail;
+
+	kernel_fpu_begin();
+	__svx_vcpu_load(vcpu);
+	svx_prepare_entry(vcpu);
+
+	local_irq_disable();
+	smp_store_mb(vcpu->mode, SVX_IN_GUEST);
+	if (READ_ONCE(vcpu->requests) || need_resched() ||
+	    signal_pending(current)) {
+		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
+		local_irq_enable();
+		kernel_fpu_end();
+		return -EAGAIN;
+	}
+
+	cr2 = native_read_cr2();
+	if (cr2 != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
+	asm volatile("fxrstor64 %0" : : "m"(*vcpu->fpu));
+
+	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
+
+	asm volatile("fxsave64 %0" : "=m"(*vcpu->fpu));
+	vcpu->cr2 = native_read_cr2();
+	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
+	/* VM exit left the TSS limit at 0x67: let the kernel fix it lazily. */
+	this_cpu_write(__tss_limit_invalid, true);
+	vcpu->last_cpu = smp_processor_id();
+	vcpu->stats.misc[SVX_STAT_ENTRIES]++;
+
+	if (!fail) {
+		vcpu->launched = true;
+		svx_read_exit_info(vcpu);
+		if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+		    (vcpu->exit_intr_info & (SVX_INTR_VALID | SVX_INTR_TYPE_MASK)) ==
+		    (SVX_INTR_VALID | SVX_INTR_TYPE_NMI << SVX_INTR_TYPE_SHIFT))
+			asm volatile("int $2");
+	} else {
+		vcpu->exit_reason = fail == 1 ?
+			svx_vmread(VM_INSTRUCTION_ERROR) : 0;
+	}
+	local_irq_enable();
+	kernel_fpu_end();
+	return fail;
+}
+
+int svx_vcpu_run(struct svx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	vcpu->stats.misc[SVX_STAT_RUNS]++;
+	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
+		run->exit_reason = KVM_EXIT_INTR;
+		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
+		return -EINTR;
+	}
+	r = svx_complete_user(vcpu);
+	if (r <= 0)
+		return r;
+
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stats.misc[SVX_STAT_SIGNAL]++;
+			return -EINTR;
+		}
+		cond_resched();
+		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests))
+			vcpu->mmu.root_hpa = 0;
+		r = svx_mmu_reload(vcpu);
+		if (r)
+			return r;
+		if (!svx_guest_state_runnable(vcpu))
+			return 0;
+
+		r = svx_enter_guest(vcpu);
+		if (r == -EAGAIN)
+			continue;
+		if (r) {
+			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+			run->fail_entry.hardware_entry_failure_reason =
+				vcpu->exit_reason;
+			run->fail_entry.cpu = vcpu->last_cpu;
+			vcpu->stats.misc[SVX_STAT_FAILED_ENTRY]++;
+			svx_vm_warn(vcpu->vm, "vcpu%d: VM%s failed: VM-instruction error %u\n",
+				    vcpu->id, vcpu->launched ? "RESUME" : "LAUNCH",
+				    vcpu->exit_reason);
+			return 0;
+		}
+		svx_stat_exit(vcpu, vcpu->exit_reason & 0xffff);
+		svx_requeue_vectoring(vcpu);
+		r = svx_handle_exit(vcpu);
+		if (r <= 0) {
+			if (r == 0)
+				vcpu->stats.misc[SVX_STAT_USER_EXITS]++;
+			return r;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Registers                                                               */
+
+void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs)
+{
+	regs->rax = vcpu->regs[SVX_RAX];
+	regs->rbx = vcpu->regs[SVX_RBX];
+	regs->rcx = vcpu->regs[SVX_RCX];
+	regs->rdx = vcpu->regs[SVX_RDX];
+	regs->rsi = vcpu->regs[SVX_RSI];
+	regs->rdi = vcpu->regs[SVX_RDI];
+	regs->rsp = vcpu->regs[SVX_RSP];
+	regs->rbp = vcpu->regs[SVX_RBP];
+	regs->r8 = vcpu->regs[SVX_R8];
+	regs->r9 = vcpu->regs[SVX_R9];
+	regs->r10 = vcpu->regs[SVX_R10];
+	regs->r11 = vcpu->regs[SVX_R11];
+	regs->r12 = vcpu->regs[SVX_R12];
+	regs->r13 = vcpu->regs[SVX_R13];
+	regs->r14 = vcpu->regs[SVX_R14];
+	regs->r15 = vcpu->regs[SVX_R15];
+	regs->rip = vcpu->rip;
+	regs->rflags = vcpu->rflags;
+}
+
+void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	vcpu->regs[SVX_RAX] = regs->rax;
+	vcpu->regs[SVX_RBX] = regs->rbx;
+	vcpu->regs[SVX_RCX] = regs->rcx;
+	vcpu->regs[SVX_RDX] = regs->rdx;
+	vcpu->regs[SVX_RSI] = regs->rsi;
+	vcpu->regs[SVX_RDI] = regs->rdi;
+	vcpu->regs[SVX_RSP] = regs->rsp;
+	vcpu->regs[SVX_RBP] = regs->rbp;
+	vcpu->regs[SVX_R8] = regs->r8;
+	vcpu->regs[SVX_R9] = regs->r9;
+	vcpu->regs[SVX_R10] = regs->r10;
+	vcpu->regs[SVX_R11] = regs->r11;
+	vcpu->regs[SVX_R12] = regs->r12;
+	vcpu->regs[SVX_R13] = regs->r13;
+	vcpu->regs[SVX_R14] = regs->r14;
+	vcpu->regs[SVX_R15] = regs->r15;
+	vcpu->rip = regs->rip;
+	/* RFLAGS bit 1 is fixed to 1; reserved bits are ignored like KVM. */
+	vcpu->rflags = regs->rflags | X86_EFLAGS_FIXED;
+	vcpu->rip_dirty = true;
+	/* A pending userspace I/O is not completed after a register write. */
+	vcpu->pending = SVX_PENDING_NONE;
+}
+
+static void svx_get_segment(struct kvm_segment *var, unsigned long sel_field)
+{
+	u32 ar = svx_vmread(sel_field - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES);
+
+	var->selector = svx_vmread(sel_field);
+	var->base = svx_vmread(sel_field - GUEST_ES_SELECTOR + GUEST_ES_BASE);
+	var->limit = svx_vmread(sel_field - GUEST_ES_SELECTOR +
+				GUEST_ES_LIMIT);
+	var->unusable = !!(ar & SVX_AR_UNUSABLE);
+	var->type = ar & 15;
+	var->s = (ar >> 4) & 1;
+	var->dpl = (ar >> 5) & 3;
+	var->present = !var->unusable && ((ar >> 7) & 1);
+	var->avl = (ar >> 12) & 1;
+	var->l = (ar >> 13) & 1;
+	var->db = (ar >> 14) & 1;
+	var->g = (ar >> 15) & 1;
+	var->padding = 0;
+}
+
+static void svx_set_segment(const struct kvm_segment *var,
+			    unsigned long sel_field)
+{
+	u32 ar;
+
+	if (var->unusable || !var->present)
+		ar = SVX_AR_UNUSABLE;
+	else
+		ar = (var->type & 15) | (var->s & 1) << 4 |
+		     (var->dpl & 3) << 5 | (var->present & 1) << 7 |
+		     (var->avl & 1) << 12 | (var->l & 1) << 13 |
+		     (var->db & 1) << 14 | (var->g & 1) << 15;
+	svx_seg_write(sel_field, var->selector, var->base, var->limit, ar);
+}
+
+void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *s)
+{
+	memset(s, 0, sizeof(*s));
+	svx_vcpu_load(vcpu);
+	svx_get_segment(&s->cs, GUEST_CS_SELECTOR);
+	svx_get_segment(&s->ds, GUEST_DS_SELECTOR);
+	svx_get_segment(&s->es, GUEST_ES_SELECTOR);
+	svx_get_segment(&s->fs, GUEST_FS_SELECTOR);
+	svx_get_segment(&s->gs, GUEST_GS_SELECTOR);
+	svx_get_segment(&s->ss, GUEST_SS_SELECTOR);
+	svx_get_segment(&s->tr, GUEST_TR_SELECTOR);
+	svx_get_segment(&s->ldt, GUEST_LDTR_SELECTOR);
+	s->gdt.base = svx_vmread(GUEST_GDTR_BASE);
+	s->gdt.limit = svx_vmread(GUEST_GDTR_LIMIT);
+	s->idt.base = svx_vmread(GUEST_IDTR_BASE);
+	s->idt.limit = svx_vmread(GUEST_IDTR_LIMIT);
+	svx_vcpu_put(vcpu);
+	s->cr0 = vcpu->cr0;
+	s->cr2 = vcpu->cr2;
+	s->cr3 = vcpu->cr3;
+	s->cr4 = vcpu->cr4;
+	s->cr8 = vcpu->cr8;
+	s->efer = vcpu->efer;
+	s->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
+/* The checks of KVM's kvm_is_valid_sregs() and kvm_is_valid_cr0/cr4(). */
+static bool svx_valid_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	if (s->cr0 >> 32 || ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)))
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if (s->cr4 & ~(u64)SVX_CR4_SUPPORTED)
+		return false;
+	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 >> boot_cpu_data.x86_phys_bits)
+			return false;
+	} else if (s->efer & EFER_LMA) {
+		return false;
+	}
+	return true;
+}
+
+int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	if (!svx_valid_sregs(vcpu, s)) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_SREGS: inconsistent CR0=%#llx CR4=%#llx EFER=%#llx\n",
+			    vcpu->id, s->cr0, s->cr4, s->efer);
+		return -EINVAL;
+	}
+	svx_vcpu_load(vcpu);
+	svx_set_segment(&s->cs, GUEST_CS_SELECTOR);
+	svx_set_segment(&s->ds, GUEST_DS_SELECTOR);
+	svx_set_segment(&s->es, GUEST_ES_SELECTOR);
+	svx_set_segment(&s->fs, GUEST_FS_SELECTOR);
+	svx_set_segment(&s->gs, GUEST_GS_SELECTOR);
+	svx_set_segment(&s->ss, GUEST_SS_SELECTOR);
+	svx_set_segment(&s->tr, GUEST_TR_SELECTOR);
+	svx_set_segment(&s->ldt, GUEST_LDTR_SELECTOR);
+	svx_vmwrite(GUEST_GDTR_BASE, s->gdt.base);
+	svx_vmwrite(GUEST_GDTR_LIMIT, s->gdt.limit);
+	svx_vmwrite(GUEST_IDTR_BASE, s->idt.base);
+	svx_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
+	vcpu->cr0 = s->cr0;
+	vcpu->cr2 = s->cr2;
+	vcpu->cr3 = s->cr3;
+	vcpu->cr4 = s->cr4;
+	vcpu->cr8 = s->cr8;
+	svx_set_efer(vcpu, s->efer, true);
+	svx_mmu_reset_context(vcpu);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Module init                                                             */
+
+int svx_vmx_init(void)
+{
+	int cpu, r, i;
+
+	r = svx_setup_vmcs_config();
+	if (r)
+		return r;
+	for (i = 0; i < SVX_NR_AUTO_MSRS; i++)
+		rdmsrl(svx_auto_msr_index[i], svx_host_msr[i]);
+	for_each_possible_cpu(cpu) {
+		struct page *page;
+
+		INIT_LIST_HEAD(&per_cpu(svx_loaded_vmcss, cpu));
+		page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page) {
+			r = -ENOMEM;
+			goto free;
+		}
+		per_cpu(svx_vmxon_region, cpu) = page_address(page);
+	}
+	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "shadowvmx:online",
+				      svx_cpu_online, svx_cpu_offline);
+	if (r < 0)
+		goto free;
+	svx_cpuhp_state = r;
+	pr_info("VMX revision %#x, pin %#x proc %#x exit %#x entry %#x, preemption timer %s\n",
+		svx_vmcs_conf.revision, svx_vmcs_conf.pin, svx_vmcs_conf.proc,
+		svx_vmcs_conf.exit, svx_vmcs_conf.entry,
+		svx_vmcs_conf.has_preempt_timer ? "yes" : "no");
+	return 0;
+free:
+	for_each_possible_cpu(cpu) {
+		if (per_cpu(svx_vmxon_region, cpu))
+			free_page((unsigned long)per_cpu(svx_vmxon_region, cpu));
+		per_cpu(svx_vmxon_region, cpu) = NULL;
+	}
+	return r;
+}
+
+void svx_vmx_exit(void)
+{
+	int cpu;
+
+	cpuhp_remove_state_nocalls(svx_cpuhp_state);
+	for_each_possible_cpu(cpu) {
+		free_page((unsigned long)per_cpu(svx_vmxon_region, cpu));
+		per_cpu(svx_vmxon_region, cpu) = NULL;
+	}
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Private interfaces between the files of vmx/. */
+#ifndef SVX_VMX_INT_H
+#define SVX_VMX_INT_H
+
+#include "../include/svx.h"
+#include "vmcs.h"
+
+struct svx_vmcs_config {
+	u32 revision;
+	u32 size;
+	u32 pin;
+	u32 proc;
+	u32 proc2;
+	u32 exit;
+	u32 entry;
+	u64 misc;
+	u64 cr0_fixed0, cr0_fixed1;
+	u64 cr4_fixed0, cr4_fixed1;
+	unsigned int preempt_timer_shift;
+	bool has_preempt_timer;
+};
+
+extern struct svx_vmcs_config svx_vmcs_conf;
+
+#define SVX_CR4_SUPPORTED (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
+	X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+	X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_UMIP | \
+	X86_CR4_FSGSBASE | X86_CR4_SMEP | X86_CR4_SMAP)
+
+/* Return values of exit handlers. */
+#define SVX_RESUME	1	/* re-enter the guest */
+#define SVX_USER	0	/* return to userspace, run->exit_reason set */
+
+int svx_handle_exit(struct svx_vcpu *vcpu);
+int svx_complete_user(struct svx_vcpu *vcpu);
+void svx_skip_insn(struct svx_vcpu *vcpu);
+void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error);
+void svx_inject_gp(struct svx_vcpu *vcpu);
+void svx_inject_ud(struct svx_vcpu *vcpu);
+int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0);
+int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4);
+int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
+int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
+void svx_update_hw_cr(struct svx_vcpu *vcpu);
+bool svx_guest_long_mode(struct svx_vcpu *vcpu);
+int svx_guest_cpl(struct svx_vcpu *vcpu);
+void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
+
+/* vmx/emulate.c: decoder of the instructions we emulate. */
+struct svx_insn {
+	u8 len;
+	u8 opcode;		/* 0x88.. or 0x0f-prefixed | 0x100 */
+	u8 is_write;		/* store to memory */
+	u8 size;		/* memory operand size, bytes */
+	u8 reg;			/* register operand (0-15), if !has_imm */
+	u8 high_byte;		/* reg is AH/CH/DH/BH */
+	u8 has_imm;
+	u8 sign_extend;		/* movsx */
+	u8 dst_size;		/* register size for loads (movzx/movsx) */
+	u64 imm;
+};
+
+/* Mode of the code being decoded: 4 = 32-bit code, 8 = 64-bit code. */
+int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_insn *insn);
+
+#endif /* SVX_VMX_INT_H */
