@@ -90,8 +90,8 @@ TEST_F(sig, signal_interrupts_spinning_guest)
 
 /*
  * immediate_exit = 1: KVM_RUN returns -EINTR without entering the guest
- * (KVM 6.1 leaves exit_reason as it was; newer KVMs set KVM_EXIT_INTR, so
- * exit_reason is not checked).  With it cleared the guest runs normally.
+ * (KVM leaves exit_reason as it was -- seen on 6.18 too -- so it is not
+ * checked).  With it cleared the guest runs normally.
  */
 TEST_F(sig, immediate_exit)
 {
