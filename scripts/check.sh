@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test of shadowvmx, fast ones first.
+#
+#  1. userspace MMU harness (tools/testing/mmu): unit tests, fuzzing, benches
+#  2. the module built with W=1 against Debian's 6.1 and 6.12 headers
+#     (any compiler or objtool warning fails the build): build[6.1|6.12]
+#  3. the Bochs bench (tools/testing/vmtest): Debian's 6.1 kernel boots in an
+#     emulated VMX CPU and runs the selftests and the runner's tests against
+#     /dev/shadowvmx and then against kvm_intel's /dev/kvm
+#
+# Prints the report lines of each stage and ends with "N passed, N failed".
+# Environment: SVX_SKIP_BOCHS=1 skips stage 3 (counted as a failure, so a
+# partial run can never look green); FUZZ_SECONDS (default 20).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=$top/build/check
+mkdir -p "$out"
+pass=0
+fail=0
+report=()
+
+say() { echo "check: $*"; }
+# result LINE PASSED FAILED: one report line, counted in the total
+result() {
+	report+=("$1")
+	echo "$1"
+	pass=$((pass + $2))
+	fail=$((fail + $3))
+}
+finish() {
+	echo
+	echo "==== summary ===="
+	printf '%s\n' "${report[@]}"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+say "installing dependencies"
+if ! scripts/deps.sh >"$out/deps.log" 2>&1; then
+	tail -n 20 "$out/deps.log"
+	result "deps: failed (see build/check/deps.log)" 0 1
+	finish
+fi
+
+# ---------------------------------------------------------------- stage 1 --
+say "userspace MMU harness"
+make -s -C tools/testing/mmu test 2>&1 | tee "$out/mmu-test.log"
+n=$(grep -c '^ok ' "$out/mmu-test.log")
+f=$(grep -c '^not ok ' "$out/mmu-test.log")
+[ "${PIPESTATUS[0]}" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+[ "$n" -gt 0 ] || f=$((f + 1))
+result "mmu-unit: $n passed, $f failed" "$n" "$f"
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} make -s -C tools/testing/mmu fuzz >"$out/fuzz.log" 2>&1
+st=$?
+grep -E '^fuzz\[' "$out/fuzz.log" | while read -r l; do echo "$l"; done
+if [ $st -eq 0 ] && grep -qE '^fuzz\[.*, 0 crashes' "$out/fuzz.log" &&
+   ! grep -qE '^fuzz\[.*, [1-9][0-9]* crashes' "$out/fuzz.log"; then
+	result "$(grep -E '^fuzz\[' "$out/fuzz.log" | paste -sd';')" 1 0
+else
+	tail -n 30 "$out/fuzz.log"
+	result "fuzz: failed (see build/check/fuzz.log)" 0 1
+fi
+
+make -s -C tools/testing/mmu bench >"$out/bench.log" 2>&1
+grep -E '^bench\[' "$out/bench.log" || true
+
+# ---------------------------------------------------------------- stage 2 --
+# build_module TAG KDIR: W=1 build in a private copy; any warning fails it.
+build_module() {
+	local tag=$1 kdir=$2 dir=$top/build/kbuild-$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -a Kbuild core include mmu vmx uapi "$dir"/
+	find "$dir" -name '*.o' -delete
+	if make -C "$kdir" M="$dir" W=1 modules >"$out/build-$tag.log" 2>&1 &&
+	   ! grep -qiE 'warning|error' "$out/build-$tag.log"; then
+		result "build[$tag]: ok" 1 0
+		return 0
+	fi
+	grep -iE 'warning|error' -A3 "$out/build-$tag.log" | head -n 40
+	result "build[$tag]: FAILED (see build/check/build-$tag.log)" 0 1
+	return 1
+}
+
+kdir61=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+kdir612=$(ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null | grep -v -- -rt- | sort -V | tail -n 1)
+say "module build against $kdir61 and $kdir612"
+if [ -n "$kdir61" ]; then build_module 6.1 "$kdir61"; else result "build[6.1]: no headers" 0 1; fi
+if [ -n "$kdir612" ]; then build_module 6.12 "$kdir612"; else result "build[6.12]: no headers" 0 1; fi
+
+say "runner and selftests"
+if ! make -s -C tools/runner >"$out/tools.log" 2>&1 ||
+   ! make -s -C selftests >>"$out/tools.log" 2>&1; then
+	tail -n 30 "$out/tools.log"
+	result "tools: build FAILED (see build/check/tools.log)" 0 1
+	finish
+fi
+
+# ---------------------------------------------------------------- stage 3 --
+if [ -n "${SVX_SKIP_BOCHS:-}" ]; then
+	result "bochs: skipped by SVX_SKIP_BOCHS" 0 1
+	finish
+fi
+vmtest=tools/testing/vmtest/vmtest.sh
+say "Bochs bench: setup (first run builds the kernel cache, ~10 min)"
+if ! "$vmtest" setup >"$out/vmtest-setup.log" 2>&1; then
+	tail -n 30 "$out/vmtest-setup.log"
+	result "bochs: setup FAILED (see build/check/vmtest-setup.log)" 0 1
+	finish
+fi
+bkdir=$("$vmtest" kdir)
+if [ "$bkdir" != "$kdir61" ] || [ ! -f build/kbuild-6.1/shadowvmx.ko ]; then
+	build_module bench "$bkdir" || finish
+	ko=build/kbuild-bench/shadowvmx.ko
+else
+	ko=build/kbuild-6.1/shadowvmx.ko
+fi
+
+payload=$top/build/payload
+rm -rf "$payload"
+mkdir -p "$payload/runner"
+make -s -C selftests payload PAYLOAD="$payload" >/dev/null
+mv "$payload/run" "$payload/run_selftests.sh"
+cp scripts/vm-payload.sh "$payload/run"
+cp "$ko" "$payload/"
+cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/test.sh "$payload/runner/"
+
+say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
+"$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
+	--log "$out/bochs.log" >"$out/bochs.out" 2>&1
+st=$?
+# Echo the guest's output without the comment lines, which stay in the log.
+grep -vE '^# ' "$out/bochs.out" | tail -n 60
+lines=$(grep -aE '^(selftests|runner)\[[^]]*\]: [0-9]+ passed, [0-9]+ failed' "$out/bochs.out" | tr -d '\r')
+if [ -z "$lines" ]; then
+	result "bochs: no results (vmtest status $st, see build/check/bochs.out)" 0 1
+	finish
+fi
+while read -r l; do
+	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	result "$l" "$n" "$f"
+done <<<"$lines"
+for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/kvm]' 'runner[/dev/shadowvmx]' 'runner[/dev/kvm]'; do
+	grep -qF "$want:" <<<"$lines" || result "$want: missing from the bench output" 0 1
+done
+if [ $st -ne 0 ] && [ $st -ne 1 ]; then
+	result "bochs: vmtest ended with status $st (see build/check/bochs.out)" 0 1
+fi
+finish
