@@ -784,14 +784,14 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	int r;
 
 	vcpu->stats.misc[SVX_STAT_RUNS]++;
-	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
-		run->exit_reason = KVM_EXIT_INTR;
-		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
-		return -EINTR;
-	}
+	/* As KVM: finish the last exit first; exit_reason stays as it was. */
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
 		return r;
+	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
+		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
+		return -EINTR;
+	}
 
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 
