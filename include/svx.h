@@ -63,6 +63,7 @@ enum svx_guest_mode {
 enum svx_pending_user {
 	SVX_PENDING_NONE,
 	SVX_PENDING_PIO_IN,	/* in/ins: data from userspace -> guest */
+	SVX_PENDING_PIO_OUT,	/* out: advance RIP */
 	SVX_PENDING_PIO_OUTS,	/* outs: advance RSI/RCX/RIP */
 	SVX_PENDING_MMIO_READ,	/* mov load: data -> register */
 };
@@ -98,6 +99,7 @@ struct svx_vcpu {
 	unsigned long dr[8];
 	u64 tsc_offset;
 	u64 host_kernel_gs_base;
+	u16 host_ds, host_es;
 
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */

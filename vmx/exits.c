@@ -124,9 +124,12 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	cr0 |= c->cr0_fixed0;
 	cr0 &= c->cr0_fixed1;
 
+	/*
+	 * Every SPTE of the nonpaging/identity map is a user page: SMEP and
+	 * SMAP would fault the guest's kernel on them.
+	 */
 	cr4 = vcpu->cr4 | X86_CR4_PAE | X86_CR4_VMXE;
-	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
-		cr4 &= ~(u64)(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PGE);
+	cr4 &= ~(u64)(X86_CR4_SMEP | X86_CR4_SMAP);
 	cr4 &= ~(u64)X86_CR4_PSE;	/* no meaning with PAE */
 	cr4 |= c->cr4_fixed0;
 	cr4 &= c->cr4_fixed1;
@@ -577,11 +580,12 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 
 	if (!string) {
 		run->io.count = 1;
+		/* As KVM, RIP moves past IN/OUT when userspace is done. */
 		if (in) {
 			vcpu->pending = SVX_PENDING_PIO_IN;
 		} else {
 			memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], size);
-			svx_skip_insn(vcpu);
+			vcpu->pending = SVX_PENDING_PIO_OUT;
 		}
 		return SVX_USER;
 	}
@@ -731,6 +735,9 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 			}
 		}
 		svx_string_advance(vcpu, SVX_RDI);
+		break;
+	case SVX_PENDING_PIO_OUT:
+		svx_skip_insn(vcpu);
 		break;
 	case SVX_PENDING_PIO_OUTS:
 		svx_string_advance(vcpu, SVX_RSI);

@@ -657,8 +657,9 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 		svx_vmwrite(GUEST_RFLAGS, vcpu->rflags);
 		vcpu->rip_dirty = false;
 	}
-	/* The host CR3 (PCID bits included) changes with the mm's context. */
+	/* Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task. */
 	svx_vmwrite(HOST_CR3, cr3);
+	svx_vmwrite(HOST_CR4, cr4_read_shadow());
 	rdmsrl(MSR_FS_BASE, fs_base);
 	svx_vmwrite(HOST_FS_BASE, fs_base);
 	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
@@ -757,7 +758,12 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	asm volatile("fxsave64 %0" : "=m"(*vcpu->fpu));
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
-	/* VM exit left the TSS limit at 0x67: let the kernel fix it lazily. */
+	/*
+	 * VM exit set the GDT limit to 0xffff and the TSS limit to 0x67
+	 * (SDM 27.5.2): restore the former, let the kernel fix the latter
+	 * lazily when a task needs its I/O bitmap.
+	 */
+	load_fixmap_gdt(smp_processor_id());
 	this_cpu_write(__tss_limit_invalid, true);
 	vcpu->last_cpu = smp_processor_id();
 	vcpu->stats.misc[SVX_STAT_ENTRIES]++;
@@ -778,6 +784,8 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	return fail;
 }
 
+static int svx_run_loop(struct svx_vcpu *vcpu);
+
 int svx_vcpu_run(struct svx_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -794,6 +802,21 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	}
 
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	savesegment(ds, vcpu->host_ds);
+	savesegment(es, vcpu->host_es);
+	r = svx_run_loop(vcpu);
+	/* VM exits load null DS/ES; 32-bit user code needs its own back. */
+	if (vcpu->host_ds)
+		loadsegment(ds, vcpu->host_ds);
+	if (vcpu->host_es)
+		loadsegment(es, vcpu->host_es);
+	return r;
+}
+
+static int svx_run_loop(struct svx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
 
 	for (;;) {
 		if (signal_pending(current)) {
