@@ -848,7 +848,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			return 0;
 		}
 		svx_stat_exit(vcpu, vcpu->exit_reason & 0xffff);
-		svx_requeue_vectoring(vcpu);
+		if (!(vcpu->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);
 		if (r <= 0) {
 			if (r == 0)
