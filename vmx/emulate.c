@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/string.h>
-#include "vmx_int.h"
+#include "decode.h"
 
 /* Length of ModRM + SIB + displacement for 32/64-bit addressing. */
 static int svx_modrm_len(const u8 *p, unsigned int avail)

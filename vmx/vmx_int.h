@@ -5,6 +5,7 @@
 
 #include "../include/svx.h"
 #include "vmcs.h"
+#include "decode.h"
 
 struct svx_vmcs_config {
 	u32 revision;
@@ -47,23 +48,5 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu);
 bool svx_guest_long_mode(struct svx_vcpu *vcpu);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
-
-/* vmx/emulate.c: decoder of the instructions we emulate. */
-struct svx_insn {
-	u8 len;
-	u8 opcode;		/* 0x88.. or 0x0f-prefixed | 0x100 */
-	u8 is_write;		/* store to memory */
-	u8 size;		/* memory operand size, bytes */
-	u8 reg;			/* register operand (0-15), if !has_imm */
-	u8 high_byte;		/* reg is AH/CH/DH/BH */
-	u8 has_imm;
-	u8 sign_extend;		/* movsx */
-	u8 dst_size;		/* register size for loads (movzx/movsx) */
-	u64 imm;
-};
-
-/* Mode of the code being decoded: 4 = 32-bit code, 8 = 64-bit code. */
-int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
-		   struct svx_insn *insn);
 
 #endif /* SVX_VMX_INT_H */

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for vmx/emulate.c: any byte string, in 32- and 64-bit
+ * mode, must decode without reading past the bytes given, and an accepted
+ * instruction must be self-consistent.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	struct svx_insn in;
+	int mode;
+
+	for (mode = 4; mode <= 8; mode += 4) {
+		/* A private copy of exactly size bytes: ASan catches overreads. */
+		u8 *buf = malloc(size ? size : 1);
+
+		memcpy(buf, data, size);
+		if (!svx_decode_mov(buf, size, mode, &in)) {
+			if (in.len == 0 || in.len > size || in.len > 15)
+				abort();
+			if (in.size != 1 && in.size != 2 && in.size != 4 &&
+			    in.size != 8)
+				abort();
+			if (in.reg > 15 || (in.high_byte && in.reg > 3))
+				abort();
+			if (in.is_write && in.sign_extend)
+				abort();
+		}
+		free(buf);
+	}
+	return 0;
+}
