@@ -13,6 +13,7 @@
 #   vmtest.sh selftest [run options]
 set -euo pipefail
 
+export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_ROOT=${SVX_CACHE:-/var/cache/shadowvmx}
 GUEST_MODULES=${SVX_GUEST_MODULES:-"kvm_intel kvm irqbypass"}
@@ -283,7 +284,9 @@ cmd_run() {
 	[ -d "$payload" ] || fail $EX_USAGE "run: payload '$payload' is not a directory"
 	[[ $timeout =~ ^[0-9]+$ ]] || fail $EX_USAGE "run: --timeout must be seconds"
 	need_cache
-	if [ -n "$wd" ]; then mkdir -p "$wd"; else wd=$(mktemp -d "${TMPDIR:-/tmp}/vmtest.XXXXXX"); fi
+	# a caller-chosen --workdir is never deleted; a temporary one is deleted
+	# after a successful run unless --keep
+	if [ -n "$wd" ]; then mkdir -p "$wd"; keep=1; else wd=$(mktemp -d "${TMPDIR:-/tmp}/vmtest.XXXXXX"); fi
 	wd=$(cd "$wd" && pwd)
 	if [ -n "$logf" ]; then : >"$logf" || fail $EX_USAGE "cannot write --log $logf"; fi
 
@@ -295,7 +298,8 @@ cmd_run() {
 	msg "booting $(krelease) ($(cat "$(cache_dir)/bzImage.kind") bzImage) in Bochs, timeout ${timeout}s, workdir $wd"
 	msg "cmdline: $cmdline"
 	local t0 marker= init_t= panic= st=0 line now pid
-	t0=$(date +%s.%N)
+	t0=$EPOCHREALTIME
+	if [ -n "$logf" ]; then exec 7>>"$logf"; else exec 7>/dev/null; fi
 	rm -f "$wd/bochs.status" "$wd/bochs.pid"
 	# Bochs' stdout carries both the serial console (com1 -> /dev/stdout) and
 	# the port 0xE9 stream. Bochs fopen()s the com1 file: on a pipe stdio
@@ -331,18 +335,19 @@ cmd_run() {
 				printf '%s\n' "$line" >>"$wd/bochs.stdout"; continue;;
 			esac
 			printf '%s\n' "$line"
-			[ -z "$logf" ] || printf '%s\n' "$line" >>"$logf"
-			now=$(date +%s.%N)
+			[ -z "$logf" ] || printf '%s\n' "$line" >&7
 			case $line in
-			*VMTEST-INIT:*) [ -n "$init_t" ] || init_t=$now;;
+			*VMTEST-INIT:*) [ -n "$init_t" ] || init_t=$EPOCHREALTIME;;
 			*VMTEST-EXIT:\ *)
 				if [ -z "$marker" ]; then
+					now=$EPOCHREALTIME
 					marker=$now
 					st=$(echo "$line" | sed -n 's/.*VMTEST-EXIT: \([0-9]*\).*/\1/p')
 					deadline_after_marker=$(( ${now%.*} + 60 ))
 				fi;;
 			*'Kernel panic - not syncing'*|*'Oops: '*|*'BUG: kernel NULL pointer'*|*'general protection fault'*)
 				if [ -z "$panic" ]; then
+					now=$EPOCHREALTIME
 					panic=$line
 					deadline_after_panic=$(( ${now%.*} + 20 ))
 				fi;;
@@ -350,7 +355,7 @@ cmd_run() {
 		elif [ $rrc -le 128 ]; then
 			break   # EOF: Bochs (and its wrapper) are gone
 		fi
-		now=$(date +%s)
+		now=${EPOCHREALTIME%.*}
 		if { [ $deadline_after_marker -gt 0 ] && [ "$now" -gt $deadline_after_marker ]; } ||
 		   { [ $deadline_after_panic -gt 0 ] && [ "$now" -gt $deadline_after_panic ]; }; then
 			msg "Bochs still running after ${marker:+marker}${panic:+panic}: killing it"
@@ -360,12 +365,12 @@ cmd_run() {
 		fi
 	done
 	# drain whatever is left, then collect Bochs' status
-	while IFS= read -r -t 5 line <&8; do printf '%s\n' "$line"; [ -z "$logf" ] || printf '%s\n' "$line" >>"$logf"; done
-	exec 8<&-
+	while IFS= read -r -t 5 line <&8; do printf '%s\n' "$line"; printf '%s\n' "$line" >&7; done
+	exec 8<&- 7>&-
 	local brc tries=0
 	while [ ! -f "$wd/bochs.status" ] && [ $tries -lt 30 ]; do sleep 1; tries=$((tries + 1)); done
 	brc=$(cat "$wd/bochs.status" 2>/dev/null || echo unknown)
-	local t1; t1=$(date +%s.%N)
+	local t1=$EPOCHREALTIME
 	local total boot=
 	sub() { printf '%.1f' "$(echo "$1 - $2" | bc)"; }
 	total=$(sub "$t1" "$t0")
@@ -417,8 +422,17 @@ cmd_selftest() {
 }
 
 usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p' | sed '/^$/q' >&2
-	sed -n '/^#   vmtest.sh/,/^set /p' "$0" | grep '^#' | sed 's/^#//' >&2
+	cat >&2 <<-EOF
+	usage: vmtest.sh setup
+	       vmtest.sh krelease | kdir
+	       vmtest.sh run --payload DIR [--timeout SECONDS] [--cmdline "WORDS"] [--log FILE]
+	                     [--workdir DIR] [--keep] [--megs N]
+	       vmtest.sh selftest [run options]
+	run exits with /payload/run's status, or: $EX_PANIC guest panic/oops/triple fault,
+	$EX_NOMARKER no VMTEST-EXIT marker, $EX_BOCHS Bochs died, $EX_TIMEOUT timeout, $EX_BENCH bench error, $EX_USAGE usage.
+	Environment: SVX_CACHE (default /var/cache/shadowvmx), SVX_GUEST_MODULES,
+	SVX_KRELEASE, SVX_BOCHS_VERBOSE=1. See README.md.
+	EOF
 	exit $EX_USAGE
 }
 
