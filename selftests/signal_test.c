@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Leaving KVM_RUN without a guest exit: a signal to the vCPU thread while
- * the guest spins with IF=0 (-EINTR, exit_reason KVM_EXIT_INTR), and
+ * the guest spins with IF=1 (-EINTR, exit_reason KVM_EXIT_INTR), and
  * kvm_run->immediate_exit (-EINTR before entering the guest).
  */
 #include <errno.h>
@@ -82,10 +82,10 @@ TEST_F(sig, signal_interrupts_spinning_guest)
 	ASSERT_EQ(KVM_EXIT_INTR, self->g.run->exit_reason)
 		TH_LOG("%s", svx_exit_str(self->g.run));
 	ASSERT_GE(nr_signals, 1);
-	/* the guest was inside its cli; jmp . loop */
+	/* the guest was inside its sti; jmp . loop */
 	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE + 1, regs.rip);
-	ASSERT_EQ(0, regs.rflags & 0x200);
+	ASSERT_EQ(0x200, regs.rflags & 0x200);
 }
 
 /*

@@ -2,7 +2,7 @@
 /*
  * Decoder for the instructions shadowvmx emulates on an MMIO access: the
  * plain moves a device driver uses (mov r/m,r; mov r,r/m; mov r/m,imm;
- * movzx; movsx) in 32-bit and 64-bit code.  It only has to find the
+ * mov with an absolute address (moffs); movzx; movsx) in 32-bit and 64-bit code.  It only has to find the
  * register or immediate operand, the access size and the instruction
  * length: the address is already known from the fault.  Host-agnostic: it
  * also builds in tools/testing/mmu for tests and fuzzing.
@@ -48,6 +48,7 @@ int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 {
 	unsigned int i = 0;
 	bool opsize = false, rex_w = false, rex_r = false, rex = false;
+	bool addr32 = false;
 	int modrm_len, opsz;
 	u8 op, modrm;
 
@@ -63,7 +64,7 @@ int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 			 b == 0x64 || b == 0x65)
 			continue;	/* segment: the address is known */
 		else if (b == 0x67 && mode == 8)
-			continue;	/* same ModRM layout with 32-bit regs */
+			addr32 = true;	/* same ModRM layout with 32-bit regs */
 		else
 			break;
 	}
@@ -92,6 +93,18 @@ int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		default:
 			return -EINVAL;
 		}
+	} else if (op >= 0xa0 && op <= 0xa3) {
+		/* mov AL/eAX <-> moffs: absolute address, register is RAX. */
+		unsigned int asz = mode == 8 && !addr32 ? 8 : 4;
+
+		if (i + asz > avail)
+			return -EINVAL;
+		insn->opcode = op;
+		insn->size = (op & 1) ? opsz : 1;
+		insn->dst_size = insn->size;
+		insn->is_write = op >= 0xa2;
+		insn->len = i + asz;
+		return 0;
 	} else {
 		insn->opcode = op;
 		switch (op) {
