@@ -2,7 +2,8 @@
 /*
  * The vCPU fd: mmap of struct kvm_run (page 0) and of the PIO data page
  * (page 1, KVM_PIO_PAGE_OFFSET), KVM_RUN, KVM_{GET,SET}_{REGS,SREGS},
- * KVM_SET_CPUID2, KVM_{GET,SET}_MSRS and SVX_GET_VCPU_STATS.  One ioctl
+ * KVM_SET_CPUID2, KVM_{GET,SET}_MSRS, KVM_INTERRUPT, KVM_NMI,
+ * KVM_{GET,SET}_VCPU_EVENTS and SVX_GET_VCPU_STATS.  One ioctl
  * runs at a time per vCPU (svx_vcpu.mutex), as in KVM.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
@@ -157,6 +158,29 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		return svx_msr_io(vcpu, argp, false);
 	case KVM_SET_MSRS:
 		return svx_msr_io(vcpu, argp, true);
+	case KVM_INTERRUPT: {
+		struct kvm_interrupt irq;
+
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		return svx_queue_interrupt(vcpu, irq.irq);
+	}
+	case KVM_NMI:
+		svx_queue_nmi(vcpu);
+		return 0;
+	case KVM_GET_VCPU_EVENTS: {
+		struct kvm_vcpu_events ev;
+
+		svx_get_events(vcpu, &ev);
+		return copy_to_user(argp, &ev, sizeof(ev)) ? -EFAULT : 0;
+	}
+	case KVM_SET_VCPU_EVENTS: {
+		struct kvm_vcpu_events ev;
+
+		if (copy_from_user(&ev, argp, sizeof(ev)))
+			return -EFAULT;
+		return svx_set_events(vcpu, &ev);
+	}
 	case SVX_GET_VCPU_STATS:
 		return svx_vcpu_stats(vcpu, argp);
 	}

@@ -122,6 +122,11 @@ struct svx_vcpu {
 	u64 exit_gpa;
 	int last_cpu;
 
+	/* Userspace irqchip (KVM_INTERRUPT, KVM_NMI). */
+	int irq_queued;		/* vector to inject at the next entry, or -1 */
+	bool nmi_queued;
+	u32 proc_ctls;		/* CPU_BASED_VM_EXEC_CONTROL as last written */
+
 	/* An event to (re)inject at the next entry. */
 	bool inject_pending;
 	u32 inject_info;
@@ -191,6 +196,10 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
 extern const u32 svx_msr_list[];
 extern const unsigned int svx_nr_msrs;
 void svx_kick_all(struct svx_vm *vm, int req);
+int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq);
+void svx_queue_nmi(struct svx_vcpu *vcpu);
+void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 
 /* mmu/mmu.c */
 int svx_mmu_vm_init(struct svx_vm *vm);

@@ -303,3 +303,49 @@ TEST_F(guest, long_mode_guest)
 }
 
 TEST_HARNESS_MAIN
+
+/* Point IDT gate @vec of the 32-bit guest at code offset @off. */
+static void set_gate32(struct svx_guest *g, int vec, uint32_t off)
+{
+	uint32_t *gate = (uint32_t *)(g->vm.mem + SVX_IDT + vec * 8);
+	uint32_t addr = SVX_CODE + off;
+
+	gate[0] = (addr & 0xffff) | (SVX_SEL_CS32 << 16);
+	gate[1] = (addr & 0xffff0000) | 0x8e00;	/* present 32-bit int gate */
+}
+
+/*
+ * KVM_INTERRUPT with a userspace irqchip: ready_for_interrupt_injection and
+ * if_flag reported at exits, the vector delivered through the guest's IDT
+ * at the next entry, and request_interrupt_window ending in
+ * KVM_EXIT_IRQ_WINDOW_OPEN once the guest can take an interrupt.
+ */
+TEST_F(guest, interrupt_injection_and_window)
+{
+	extern const char guest_irq_handler_off[];
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct kvm_interrupt irq = { .irq = 0x30 };
+
+	if (svx_dev_is_kvm_pvm())
+		SKIP(return, "kvm_pvm (nested PVM) fails to emulate the guest's 32-bit iret");
+	INIT(irq, SVX_MODE_PM32);
+	set_gate32(&self->g, 0x30, (uint32_t)(uintptr_t)guest_irq_handler_off);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	ASSERT_EQ(1, v->run->if_flag);
+	ASSERT_EQ(1, v->run->ready_for_interrupt_injection);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
+	ASSERT_OUT32(v, PORT_RESULT2, 0x30);	/* the handler ran */
+	ASSERT_OUT32(v, PORT_RESULT, 0x1111);	/* iret returned past hlt */
+	ASSERT_OUT32(v, PORT_RESULT, 0x2222);	/* now with IF=0 */
+	ASSERT_EQ(0, v->run->if_flag);
+	ASSERT_EQ(0, v->run->ready_for_interrupt_injection);
+	v->run->request_interrupt_window = 1;
+	ASSERT_EXIT(v, KVM_EXIT_IRQ_WINDOW_OPEN);
+	ASSERT_EQ(1, v->run->if_flag);
+	ASSERT_EQ(1, v->run->ready_for_interrupt_injection);
+	v->run->request_interrupt_window = 0;
+	ASSERT_OUT32(v, PORT_RESULT, 0x3333);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	irq.irq = 256;
+	ASSERT_EQ(-EINVAL, svx_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
+}

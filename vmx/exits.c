@@ -859,6 +859,8 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		return svx_handle_exception(vcpu);
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_INTERRUPT_WINDOW:	/* re-evaluated before entry */
+	case EXIT_REASON_NMI_WINDOW:
 		return SVX_RESUME;
 	case EXIT_REASON_TRIPLE_FAULT:
 		run->exit_reason = KVM_EXIT_SHUTDOWN;

@@ -151,7 +151,8 @@ static int svx_setup_vmcs_config(void)
 	}
 
 	r = svx_adjust_ctls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
-			    PIN_BASED_VMX_PREEMPTION_TIMER,
+			    PIN_BASED_VMX_PREEMPTION_TIMER |
+			    PIN_BASED_VIRTUAL_NMIS,
 			    true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 					MSR_IA32_VMX_PINBASED_CTLS,
 			    &c->pin, "pin-based");
@@ -514,6 +515,8 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(VMCS_LINK_POINTER, -1ULL);
 	svx_vmwrite(PIN_BASED_VM_EXEC_CONTROL, c->pin);
 	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, c->proc);
+	vcpu->proc_ctls = c->proc;
+	vcpu->irq_queued = -1;
 	svx_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	svx_vmwrite(VM_ENTRY_CONTROLS, c->entry);
 	svx_vmwrite(EXCEPTION_BITMAP, BIT(PF_VECTOR));
@@ -645,6 +648,165 @@ void svx_kick_all(struct svx_vm *vm, int req)
 /* ---------------------------------------------------------------------- */
 /* The run loop                                                            */
 
+/* ---------------------------------------------------------------------- */
+/* Events from a userspace irqchip                                         */
+
+static void svx_set_proc_ctls(struct svx_vcpu *vcpu, u32 ctls)
+{
+	if (ctls != vcpu->proc_ctls) {
+		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, ctls);
+		vcpu->proc_ctls = ctls;
+	}
+}
+
+/* Can an external interrupt be delivered right now?  vCPU loaded. */
+static bool svx_interrupt_allowed(struct svx_vcpu *vcpu)
+{
+	return (vcpu->rflags & X86_EFLAGS_IF) && !vcpu->inject_pending &&
+	       !(svx_vmread(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+static bool svx_nmi_allowed(struct svx_vcpu *vcpu)
+{
+	return !vcpu->inject_pending &&
+	       !(svx_vmread(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
+		  GUEST_INTR_STATE_NMI));
+}
+
+/*
+ * As KVM with a userspace irqchip: KVM_INTERRUPT queues a vector that is
+ * injected at the next entry (userspace only does it when
+ * ready_for_interrupt_injection said so); an NMI waits for the guest to be
+ * able to take it (NMI-window exiting); request_interrupt_window turns on
+ * interrupt-window exiting, which ends in KVM_EXIT_IRQ_WINDOW_OPEN.
+ */
+static void svx_inject_queued(struct svx_vcpu *vcpu)
+{
+	u32 ctls = vcpu->proc_ctls & ~(CPU_BASED_INTR_WINDOW_EXITING |
+				       CPU_BASED_NMI_WINDOW_EXITING);
+
+	if (vcpu->nmi_queued) {
+		if (svx_nmi_allowed(vcpu)) {
+			vcpu->nmi_queued = false;
+			vcpu->inject_pending = true;
+			vcpu->inject_info = SVX_INTR_VALID | NMI_VECTOR |
+				SVX_INTR_TYPE_NMI << SVX_INTR_TYPE_SHIFT;
+			vcpu->inject_len = 0;
+		} else if (svx_vmcs_conf.pin & PIN_BASED_VIRTUAL_NMIS) {
+			ctls |= CPU_BASED_NMI_WINDOW_EXITING;
+		}
+	}
+	if (vcpu->irq_queued >= 0 && !vcpu->inject_pending) {
+		vcpu->inject_pending = true;
+		vcpu->inject_info = SVX_INTR_VALID | vcpu->irq_queued |
+			SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
+		vcpu->inject_len = 0;
+		vcpu->irq_queued = -1;
+	}
+	if (vcpu->irq_queued >= 0 || vcpu->run->request_interrupt_window)
+		ctls |= CPU_BASED_INTR_WINDOW_EXITING;
+	svx_set_proc_ctls(vcpu, ctls);
+}
+
+/* kvm_vcpu_ready_for_interrupt_injection() */
+static bool svx_ready_for_interrupt(struct svx_vcpu *vcpu)
+{
+	bool ready;
+
+	svx_vcpu_load(vcpu);
+	ready = vcpu->irq_queued < 0 && svx_interrupt_allowed(vcpu);
+	svx_vcpu_put(vcpu);
+	return ready;
+}
+
+int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq)
+{
+	if (irq >= KVM_NR_INTERRUPTS)
+		return -EINVAL;
+	vcpu->irq_queued = irq;
+	return 0;
+}
+
+void svx_queue_nmi(struct svx_vcpu *vcpu)
+{
+	vcpu->nmi_queued = true;
+}
+
+void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev)
+{
+	u32 type = (vcpu->inject_info & SVX_INTR_TYPE_MASK) >>
+		   SVX_INTR_TYPE_SHIFT;
+	bool pend = vcpu->inject_pending;
+	u32 intr;
+
+	memset(ev, 0, sizeof(*ev));
+	svx_vcpu_load(vcpu);
+	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	svx_vcpu_put(vcpu);
+	if (pend && (type == SVX_INTR_TYPE_HW_EXC ||
+		     type == SVX_INTR_TYPE_SW_EXC)) {
+		ev->exception.injected = 1;
+		ev->exception.nr = vcpu->inject_info & 0xff;
+		ev->exception.has_error_code =
+			!!(vcpu->inject_info & SVX_INTR_HAS_ERROR);
+		ev->exception.error_code = vcpu->inject_error;
+	}
+	if (vcpu->irq_queued >= 0) {
+		ev->interrupt.injected = 1;
+		ev->interrupt.nr = vcpu->irq_queued;
+	} else if (pend && (type == SVX_INTR_TYPE_EXT ||
+			    type == SVX_INTR_TYPE_SW_INT)) {
+		ev->interrupt.injected = 1;
+		ev->interrupt.nr = vcpu->inject_info & 0xff;
+		ev->interrupt.soft = type == SVX_INTR_TYPE_SW_INT;
+	}
+	ev->interrupt.shadow = intr & (GUEST_INTR_STATE_STI |
+				       GUEST_INTR_STATE_MOV_SS);
+	ev->nmi.injected = pend && type == SVX_INTR_TYPE_NMI;
+	ev->nmi.pending = vcpu->nmi_queued;
+	ev->nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
+	ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+}
+
+int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
+{
+	u32 intr;
+
+	if (ev->flags & ~(u32)(KVM_VCPUEVENT_VALID_NMI_PENDING |
+			       KVM_VCPUEVENT_VALID_SHADOW |
+			       KVM_VCPUEVENT_VALID_SIPI_VECTOR))
+		return -EINVAL;
+	if (ev->exception.injected + ev->interrupt.injected +
+	    ev->nmi.injected > 1 || ev->exception.pending ||
+	    ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR)
+		return -EINVAL;
+	vcpu->inject_pending = false;
+	vcpu->irq_queued = -1;
+	if (ev->exception.injected)
+		svx_inject_exception(vcpu, ev->exception.nr,
+				     ev->exception.has_error_code,
+				     ev->exception.error_code);
+	else if (ev->interrupt.injected && !ev->interrupt.soft)
+		vcpu->irq_queued = ev->interrupt.nr;
+	else if (ev->interrupt.injected)
+		return -EINVAL;	/* soft interrupts: not supported */
+	else if (ev->nmi.injected)
+		vcpu->nmi_queued = true;
+	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->nmi_queued |= ev->nmi.pending;
+	svx_vcpu_load(vcpu);
+	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW)
+		intr = (intr & ~3U) | (ev->interrupt.shadow & 3);
+	intr = ev->nmi.masked ? intr | GUEST_INTR_STATE_NMI :
+				intr & ~GUEST_INTR_STATE_NMI;
+	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
 static void svx_prepare_entry(struct svx_vcpu *vcpu)
 {
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
@@ -667,6 +829,7 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 	if (c->has_preempt_timer)
 		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
 			    ((u64)tsc_khz * 2) >> c->preempt_timer_shift);
+	svx_inject_queued(vcpu);
 	if (vcpu->inject_pending) {
 		svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, vcpu->inject_info);
 		svx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->inject_error);
@@ -805,6 +968,12 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	savesegment(ds, vcpu->host_ds);
 	savesegment(es, vcpu->host_es);
 	r = svx_run_loop(vcpu);
+	/* post_kvm_run_save(): what a userspace irqchip needs to know. */
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->cr8 = vcpu->cr8;
+	run->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	run->ready_for_interrupt_injection = svx_ready_for_interrupt(vcpu);
 	/* VM exits load null DS/ES; 32-bit user code needs its own back. */
 	if (vcpu->host_ds)
 		loadsegment(ds, vcpu->host_ds);
@@ -851,6 +1020,11 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (!(vcpu->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);
+		if (r > 0 && run->request_interrupt_window &&
+		    svx_ready_for_interrupt(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+		}
 		if (r <= 0) {
 			if (r == 0)
 				vcpu->stats.misc[SVX_STAT_USER_EXITS]++;

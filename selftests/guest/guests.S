@@ -205,4 +205,33 @@ GUEST(long64)
 	outl	%eax, $PORT_TICK
 1:	hlt
 GUEST_END(long64)
+/*
+ * Interrupts from a userspace irqchip.  The host points IDT gate 0x30 at
+ * irq_handler.  sti; hlt: the host injects vector 0x30 (KVM_INTERRUPT);
+ * the handler reports it and returns past the hlt.  Then with IF=0 the host
+ * asks for an interrupt window, which opens after sti and the instruction
+ * in its shadow.
+ */
+	.code32
+GUEST(irq)
+	sti
+	hlt
+	movl	$0x1111, %eax
+	outl	%eax, $PORT_RESULT
+	cli
+	movl	$0x2222, %eax
+	outl	%eax, $PORT_RESULT
+	sti
+	nop
+	movl	$0x3333, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+irq_handler:
+	movl	$0x30, %eax
+	outl	%eax, $PORT_RESULT2
+	iret
+	.globl	guest_irq_handler_off
+	.set	guest_irq_handler_off, irq_handler - guest_irq_start
+GUEST_END(irq)
+
 	.section .note.GNU-stack, "", @progbits
