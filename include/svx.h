@@ -79,7 +79,7 @@ struct svx_mmu {
 struct svx_vcpu {
 	struct svx_vm *vm;
 	int id;
-	struct mutex mutex;
+	struct mutex mutex;	/* one ioctl at a time */
 	struct kvm_run *run;
 	void *pio_data;
 
@@ -159,8 +159,8 @@ struct svx_vcpu {
 struct svx_vm {
 	refcount_t users;
 	struct mm_struct *mm;
-	struct mutex lock;
-	spinlock_t mmu_lock;
+	struct mutex lock;	/* vCPU creation, memslot changes */
+	spinlock_t mmu_lock;	/* shadow tables, pinned-page counts */
 	struct svx_memslots __rcu *memslots;
 	struct svx_vcpu *vcpus[SVX_MAX_VCPUS];
 	int nr_vcpus;

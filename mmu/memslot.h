@@ -14,13 +14,14 @@
 #ifndef SVX_MMU_MEMSLOT_H
 #define SVX_MMU_MEMSLOT_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/kvm.h>
 
 /* User-visible slots per VM (KVM_CAP_NR_MEMSLOTS answers this). */
 #define SVX_MEM_SLOTS_NUM	509
 /* Largest slot, as in KVM: 2^31 - 1 pages on x86-64 (KVM_MEM_MAX_NR_PAGES). */
-#define SVX_MEM_MAX_NR_PAGES	((1ULL << 31) - 1)
+#define SVX_MEM_MAX_NR_PAGES	(BIT_ULL(31) - 1)
 #define SVX_PAGE_SHIFT		12
 #define SVX_PAGE_SIZE		(1ULL << SVX_PAGE_SHIFT)
 

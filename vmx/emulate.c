@@ -2,9 +2,10 @@
 /*
  * Decoder for the instructions shadowvmx emulates on an MMIO access: the
  * plain moves a device driver uses (mov r/m,r; mov r,r/m; mov r/m,imm;
- * mov with an absolute address (moffs); movzx; movsx) in 32-bit and 64-bit code.  It only has to find the
- * register or immediate operand, the access size and the instruction
- * length: the address is already known from the fault.  Host-agnostic: it
+ * mov with an absolute address (moffs); movzx; movsx) in 32-bit and 64-bit
+ * code.  It only has to find the register or immediate operand, the access
+ * size and the instruction length: the address is already known from the
+ * fault.  Host-agnostic: it
  * also builds in tools/testing/mmu for tests and fuzzing.
  */
 #include <linux/types.h>
@@ -79,6 +80,20 @@ int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 	op = bytes[i++];
 	opsz = rex_w ? 8 : opsize ? 2 : 4;
 
+	if (op >= 0xa0 && op <= 0xa3) {
+		/* mov AL/eAX <-> moffs: absolute address, register is RAX. */
+		unsigned int asz = mode == 8 && !addr32 ? 8 : 4;
+
+		if (i + asz > avail)
+			return -EINVAL;
+		insn->opcode = op;
+		insn->size = (op & 1) ? opsz : 1;
+		insn->dst_size = insn->size;
+		insn->is_write = op >= 0xa2;
+		insn->len = i + asz;
+		return 0;
+	}
+
 	if (op == 0x0f) {
 		if (i >= avail)
 			return -EINVAL;
@@ -93,18 +108,6 @@ int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		default:
 			return -EINVAL;
 		}
-	} else if (op >= 0xa0 && op <= 0xa3) {
-		/* mov AL/eAX <-> moffs: absolute address, register is RAX. */
-		unsigned int asz = mode == 8 && !addr32 ? 8 : 4;
-
-		if (i + asz > avail)
-			return -EINVAL;
-		insn->opcode = op;
-		insn->size = (op & 1) ? opsz : 1;
-		insn->dst_size = insn->size;
-		insn->is_write = op >= 0xa2;
-		insn->len = i + asz;
-		return 0;
 	} else {
 		insn->opcode = op;
 		switch (op) {

@@ -379,6 +379,7 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_CR_PAT,
 	MSR_IA32_TSC,
 };
+
 const unsigned int svx_nr_msrs = ARRAY_SIZE(svx_msr_list);
 
 static bool svx_is_canonical(u64 v)

@@ -7,16 +7,17 @@
 #define SVX_VMX_VMCS_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/bug.h>
 #include <asm/vmx.h>
 
 /* Segment access-rights bit that marks a segment unusable (SDM 24.4.1). */
-#define SVX_AR_UNUSABLE		(1U << 16)
+#define SVX_AR_UNUSABLE		BIT(16)
 
 /* Interruption-information fields (SDM 24.8.3, 24.9.2, 24.9.3). */
-#define SVX_INTR_VALID		(1U << 31)
-#define SVX_INTR_HAS_ERROR	(1U << 11)
-#define SVX_INTR_NMI_UNBLOCK	(1U << 12)
+#define SVX_INTR_VALID		BIT(31)
+#define SVX_INTR_HAS_ERROR	BIT(11)
+#define SVX_INTR_NMI_UNBLOCK	BIT(12)
 #define SVX_INTR_TYPE_SHIFT	8
 #define SVX_INTR_TYPE_MASK	(7U << SVX_INTR_TYPE_SHIFT)
 #define SVX_INTR_TYPE_EXT	0

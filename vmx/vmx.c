@@ -69,8 +69,6 @@ static const u32 svx_auto_msr_index[SVX_NR_AUTO_MSRS] = {
 	[SVX_AMSR_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
 };
 
-asmlinkage int __svx_vmx_run(unsigned long *regs, int launched);
-extern char svx_vmx_vmexit[];
 
 /* Debug registers after RESET (SDM 18.2.3, 18.2.4). */
 #define SVX_DR6_INIT			0xffff0ff0UL
@@ -618,14 +616,8 @@ void svx_kick_all(struct svx_vm *vm, int req)
 	cpumask_var_t mask;
 	int i, cpu, me;
 
-	if (!zalloc_cpumask_var(&mask, GFP_KERNEL)) {
-		/* Fall back to everyone. */
-		for (i = 0; i < vm->nr_vcpus; i++)
-			set_bit(req, &vm->vcpus[i]->requests);
-		smp_mb__after_atomic();
-		on_each_cpu(svx_kick_fn, NULL, 1);
-		return;
-	}
+	bool have_mask = zalloc_cpumask_var(&mask, GFP_KERNEL);
+
 	me = get_cpu();
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
@@ -633,15 +625,27 @@ void svx_kick_all(struct svx_vm *vm, int req)
 		if (!vcpu)
 			continue;
 		set_bit(req, &vcpu->requests);
+		/*
+		 * Order the request before reading the mode; pairs with the
+		 * smp_store_mb() of the mode in svx_enter_guest(), so either
+		 * we see IN_GUEST or the vCPU sees the request.
+		 */
 		smp_mb__after_atomic();
+		if (!have_mask)
+			continue;
 		cpu = READ_ONCE(vcpu->cpu);
 		if (READ_ONCE(vcpu->mode) == SVX_IN_GUEST && cpu >= 0 &&
 		    cpu != me)
 			cpumask_set_cpu(cpu, mask);
 	}
-	smp_call_function_many(mask, svx_kick_fn, NULL, 1);
+	if (have_mask) {
+		smp_call_function_many(mask, svx_kick_fn, NULL, 1);
+		free_cpumask_var(mask);
+	} else {
+		/* No memory for a mask: interrupt everyone else. */
+		smp_call_function(svx_kick_fn, NULL, 1);
+	}
 	put_cpu();
-	free_cpumask_var(mask);
 	vm->stats.mmu[SVX_MMU_FLUSH]++;
 }
 
@@ -902,6 +906,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	svx_prepare_entry(vcpu);
 
 	local_irq_disable();
+	/* Publish IN_GUEST before checking requests: see svx_kick_all(). */
 	smp_store_mb(vcpu->mode, SVX_IN_GUEST);
 	if (READ_ONCE(vcpu->requests) || need_resched() ||
 	    signal_pending(current)) {

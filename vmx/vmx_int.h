@@ -24,6 +24,10 @@ struct svx_vmcs_config {
 
 extern struct svx_vmcs_config svx_vmcs_conf;
 
+/* vmx/vmenter.S */
+asmlinkage int __svx_vmx_run(unsigned long *regs, int launched);
+extern char svx_vmx_vmexit[];
+
 #define SVX_CR4_SUPPORTED (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
 	X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
 	X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_UMIP | \
