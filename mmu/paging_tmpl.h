@@ -38,14 +38,14 @@
 #error "paging_tmpl.h: unknown PTTYPE"
 #endif
 
-#define PT_ENTRIES		(1u << PT_LEVEL_BITS)
+#define PT_ENTRIES		BIT(PT_LEVEL_BITS)
 #define PT_LEVEL_SHIFT(level)	(12 + ((level) - 1) * PT_LEVEL_BITS)
 #define PT_INDEX(addr, level)	\
 	((unsigned int)((addr) >> PT_LEVEL_SHIFT(level)) & (PT_ENTRIES - 1))
 
 /* Bits that must be 0 in a present entry at @level (SDM 4.3, 4.4, 4.5). */
 static __always_inline u64 FNAME(rsvd_bits)(const struct svx_walk_fmt *f,
-					     int level, u64 pte)
+					    int level, u64 pte)
 {
 #if PTTYPE == 32
 	/* 4-KByte PTEs and PDEs referencing a table: none. */

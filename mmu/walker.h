@@ -104,14 +104,18 @@ struct svx_walk_env {
 struct svx_walk {
 	u64 gva;		/* as used: bits 31:0 in 32-bit and PAE paging */
 	u64 gpa;		/* translation (valid when 0 is returned) */
-	int level;		/* leaf level: 1 = 4 KiB, 2 = 2/4 MiB, 3 = 1 GiB;
-				 * on a fault, the level where the walk stopped */
+	/* Leaf level (1 = 4 KiB, 2 = 2/4 MiB, 3 = 1 GiB); on a fault, the
+	 * level of the entry that stopped the walk.
+	 */
+	int level;
 	int root_level;		/* 2 (32-bit), 3 (PAE), 4, 5 (LA57) */
 	/*
 	 * Entry read at each level (index = level; for PAE, [3] is the
 	 * PDPTE register), its guest-physical address and the gfn of the
 	 * table holding it (write-protection).  Valid from root_level down
-	 * to level; the values of the last, successful try.
+	 * to level; the values of the last try (with the A/D bits it set).
+	 * Other elements are left as they were: clear the struct before
+	 * copying it to userspace.
 	 */
 	u64 pte[SVX_WALK_MAX_LEVEL + 1];
 	u64 pte_gpa[SVX_WALK_MAX_LEVEL + 1];
