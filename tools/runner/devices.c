@@ -1,47 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * svxrun device models: what the guest reaches through port I/O and MMIO
- * exits.
+ * svxrun's board: the table of port and MMIO ranges, each dispatched to one
+ * device model (dev_*.c, see devices.h), the wiring of interrupt lines to
+ * the PIC, host input (stdin -> UART) and output (UART -> stdout), and the
+ * fallbacks.
  *
- *   0x3f8-0x3ff  16550A UART (COM1), output only.  THR bytes go to stdout
- *                (line-buffered, flushed before any runner message so the
- *                two streams interleave sensibly).  LSR reads 0x60 (THR and
- *                transmitter empty, no received data), IIR reads 0x01 (no
- *                interrupt pending), LCR/MCR/IER/SCR and the divisor latch
- *                read back what was written.  No receive, no interrupts.
- *   0xf4         debug exit: writing v ends the runner with status
- *                (v << 1) | 1, as QEMU's isa-debug-exit.
- *   other ports  logged once per port on stderr; writes ignored, reads
- *                return all ones.
- *   MMIO         logged once per address; writes ignored, reads return 0.
+ *   0x20-0x21, 0xa0-0xa1  8259A PIC pair          dev_pic.c
+ *   0x40-0x43, 0x61       8254 PIT, port B         dev_pit.c
+ *   0x60, 0x64            i8042 (reset)            dev_i8042.c
+ *   0x70-0x71             CMOS/RTC                 dev_rtc.c
+ *   0x80                  POST code: ignored, reads 0xff
+ *   0xe0-0xe3             scratch (kvm-unit-tests' pc-testdev data port)
+ *   0xf4                  debug exit: status (v << 1) | 1
+ *   0x3f8-0x3ff           COM1 8250 UART, IRQ 4    dev_uart.c
+ *   0x510, 0x511          fw_cfg selector, data    dev_fwcfg.c
+ *   0xcf8, 0xcfc-0xcff    PCI config mechanism 1: address latch, no devices
+ *                         (data reads all ones)
+ *   MMIO 0xd1000000 4K    logged register window   dev_mmio.c
+ *   MMIO 0xfee00000 4K    xAPIC stub               dev_mmio.c
+ *   other ports / MMIO    logged once; writes ignored, reads all ones
  *
- * String I/O (INS/OUTS, possibly REP) arrives as one exit with count > 1;
- * the elements are processed in order from the kvm_run data area.
+ * IRQ lines: PIT OUT0 -> IRQ 0 (edges), UART -> IRQ 4 (level, sampled after
+ * every UART access and input).  String I/O (INS/OUTS, possibly REP)
+ * arrives as one exit with count > 1; elements are processed in order.
  */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "svxrun.h"
-
-/* UART register offsets (DLAB = 0 unless noted) */
-#define UART_RBR_THR	0	/* DLAB=1: DLL */
-#define UART_IER	1	/* DLAB=1: DLM */
-#define UART_IIR_FCR	2
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_LSR	5
-#define UART_MSR	6
-#define UART_SCR	7
-
-#define UART_LCR_DLAB	0x80
-#define UART_LSR_THRE	0x20
-#define UART_LSR_TEMT	0x40
-#define UART_IIR_NO_INT	0x01
+#include "devices.h"
 
 static struct {
-	uint8_t ier, lcr, mcr, scr, dll, dlm;
-} uart;
+	struct svx_pic pic;
+	struct svx_pit pit;
+	struct svx_uart uart;
+	struct svx_rtc rtc;
+	struct svx_i8042 kbd;
+	struct svx_fwcfg fwcfg;
+	struct svx_mmio_log mmio_log;
+	struct svx_apic_stub apic;
+	uint8_t scratch[4];
+	uint32_t pci_addr;
+	bool stdin_open;
+	bool trace;
+	uint64_t nr_stdin_bytes, nr_mmio_log;
+} board;
+
+/* ---- host side: clock, stdout, stdin ------------------------------------ */
+
+uint64_t svx_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
 
 static char serial_buf[4096];
 static size_t serial_len;
@@ -53,6 +73,8 @@ void svx_serial_flush(void)
 	while (off < serial_len) {
 		ssize_t n = write(STDOUT_FILENO, serial_buf + off,
 				  serial_len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;	/* stdout gone: drop the output */
 		off += n;
@@ -60,67 +82,369 @@ void svx_serial_flush(void)
 	serial_len = 0;
 }
 
-static void serial_putc(uint8_t c)
+static void serial_putc(void *ctx, uint8_t c)
 {
+	(void)ctx;
 	serial_buf[serial_len++] = c;
 	if (c == '\n' || serial_len == sizeof(serial_buf))
 		svx_serial_flush();
 }
 
-static uint8_t uart_read(unsigned int reg)
-{
-	bool dlab = uart.lcr & UART_LCR_DLAB;
+static struct termios saved_tio;
+static bool tio_saved;
 
-	switch (reg) {
-	case UART_RBR_THR:
-		return dlab ? uart.dll : 0;
-	case UART_IER:
-		return dlab ? uart.dlm : uart.ier;
-	case UART_IIR_FCR:
-		return UART_IIR_NO_INT;
-	case UART_LCR:
-		return uart.lcr;
-	case UART_MCR:
-		return uart.mcr;
-	case UART_LSR:
-		return UART_LSR_THRE | UART_LSR_TEMT;
-	case UART_SCR:
-		return uart.scr;
-	default:	/* MSR */
-		return 0;
-	}
+static void restore_tty(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 }
 
-static void uart_write(unsigned int reg, uint8_t val)
+static void on_fatal_signal(int sig)
 {
-	bool dlab = uart.lcr & UART_LCR_DLAB;
-
-	switch (reg) {
-	case UART_RBR_THR:
-		if (dlab)
-			uart.dll = val;
-		else
-			serial_putc(val);
-		break;
-	case UART_IER:
-		if (dlab)
-			uart.dlm = val;
-		else
-			uart.ier = val & 0x0f;
-		break;
-	case UART_LCR:
-		uart.lcr = val;
-		break;
-	case UART_MCR:
-		uart.mcr = val & 0x1f;
-		break;
-	case UART_SCR:
-		uart.scr = val;
-		break;
-	default:	/* FCR, LSR, MSR: ignored */
-		break;
-	}
+	restore_tty();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
+
+/* A terminal on stdin goes to raw mode (no echo, no line editing; ^C still
+ * kills the runner) so that the guest's console sees every key. */
+static void setup_stdin(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
+		return;
+	tio_saved = true;
+	atexit(restore_tty);
+	signal(SIGINT, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	t = saved_tio;
+	t.c_iflag &= ~(ICRNL | INLCR | IGNCR | IXON);
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+static void update_uart_irq(void)
+{
+	svx_pic_set_irq(&board.pic, 4, svx_uart_irq(&board.uart));
+}
+
+static void poll_stdin(void)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	uint8_t buf[SVX_UART_FIFO];
+	unsigned int room = svx_uart_rx_room(&board.uart);
+	ssize_t n;
+
+	if (!board.stdin_open || !room)
+		return;
+	if (poll(&pfd, 1, 0) <= 0)
+		return;
+	n = read(STDIN_FILENO, buf, room);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		board.stdin_open = false;	/* EOF: no more input */
+		return;
+	}
+	board.nr_stdin_bytes += n;
+	svx_uart_rx(&board.uart, buf, n);
+	update_uart_irq();
+}
+
+static void mmio_log_print(void *ctx, bool write, uint64_t gpa,
+			   unsigned int len, uint64_t val)
+{
+	(void)ctx;
+	board.nr_mmio_log++;
+	svx_msg("mmio-log: %s gpa 0x%llx len %u data 0x%llx",
+		write ? "write" : "read ", (unsigned long long)gpa, len,
+		(unsigned long long)val);
+}
+
+void svx_board_init(struct svx_vm *vm, bool use_stdin)
+{
+	memset(&board, 0, sizeof(board));
+	board.trace = vm->trace;
+	svx_pic_init(&board.pic);
+	svx_pit_init(&board.pit);
+	svx_uart_init(&board.uart, serial_putc, NULL);
+	svx_rtc_init(&board.rtc, vm->mem_size);
+	svx_i8042_init(&board.kbd);
+	svx_fwcfg_init(&board.fwcfg, vm->mem_size, 1);
+	svx_mmio_log_init(&board.mmio_log, mmio_log_print, NULL);
+	board.stdin_open = use_stdin;
+	if (use_stdin)
+		setup_stdin();
+}
+
+/* ---- interrupts and time ------------------------------------------------ */
+
+void svx_board_poll(uint64_t now)
+{
+	if (svx_pit_irq0_edges(&board.pit, now))
+		svx_pic_pulse(&board.pic, 0);
+	poll_stdin();
+}
+
+bool svx_board_irq_pending(void)
+{
+	return svx_pic_pending(&board.pic);
+}
+
+uint8_t svx_board_irq_ack(void)
+{
+	return svx_pic_ack(&board.pic);
+}
+
+uint64_t svx_board_next_event(void)
+{
+	return svx_pit_next_event(&board.pit);
+}
+
+int svx_board_input_fd(void)
+{
+	return board.stdin_open && svx_uart_rx_room(&board.uart) ?
+	       STDIN_FILENO : -1;
+}
+
+void svx_board_print_stats(void)
+{
+	fprintf(stderr,
+		"svxrun: devices: pic acks %llu (spurious %llu), pit irq0 %llu, uart rx %llu bytes, mmio-log %llu accesses\n",
+		(unsigned long long)board.pic.nr_acks,
+		(unsigned long long)board.pic.nr_spurious,
+		(unsigned long long)board.pit.nr_irqs,
+		(unsigned long long)board.nr_stdin_bytes,
+		(unsigned long long)board.nr_mmio_log);
+}
+
+/* ---- port I/O ----------------------------------------------------------- */
+
+/* handlers: one access of size 1, 2 or 4; val in/out; return true to stop
+ * the run with *status set */
+typedef bool (*pio_fn)(uint16_t port, bool out, unsigned int size,
+		       uint32_t *val, int *status);
+
+/* byte-register devices: wider accesses hit consecutive ports */
+typedef uint8_t (*byte_rd)(uint16_t port);
+typedef void (*byte_wr)(uint16_t port, uint8_t v);
+
+static void bytewise(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		     byte_rd rd, byte_wr wr)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < size; i++) {
+		if (out)
+			wr(port + i, *val >> (8 * i));
+		else
+			v |= (uint32_t)rd(port + i) << (8 * i);
+	}
+	if (!out)
+		*val = v;
+}
+
+static uint8_t uart_rd(uint16_t port)
+{
+	uint8_t v = svx_uart_read(&board.uart, port - SVX_COM1_BASE);
+
+	update_uart_irq();
+	return v;
+}
+
+static void uart_wr(uint16_t port, uint8_t v)
+{
+	svx_uart_write(&board.uart, port - SVX_COM1_BASE, v);
+	update_uart_irq();
+}
+
+static bool uart_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		    int *status)
+{
+	(void)status;
+	bytewise(port, out, size, val, uart_rd, uart_wr);
+	return false;
+}
+
+static uint8_t pic_rd(uint16_t port)
+{
+	return svx_pic_read(&board.pic, port >= 0xa0, port & 1);
+}
+
+static void pic_wr(uint16_t port, uint8_t v)
+{
+	svx_pic_write(&board.pic, port >= 0xa0, port & 1, v);
+}
+
+static bool pic_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		   int *status)
+{
+	(void)status;
+	bytewise(port, out, size, val, pic_rd, pic_wr);
+	return false;
+}
+
+static uint8_t pit_rd(uint16_t port)
+{
+	uint64_t now = svx_now_ns();
+
+	if (port == 0x61)
+		return svx_pit_read61(&board.pit, now);
+	return svx_pit_read(&board.pit, port - 0x40, now);
+}
+
+static void pit_wr(uint16_t port, uint8_t v)
+{
+	uint64_t now = svx_now_ns();
+
+	if (port == 0x61)
+		svx_pit_write61(&board.pit, v, now);
+	else
+		svx_pit_write(&board.pit, port - 0x40, v, now);
+}
+
+static bool pit_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		   int *status)
+{
+	(void)status;
+	bytewise(port, out, 1, val, pit_rd, pit_wr);	/* byte ports */
+	if (!out && size > 1)
+		*val |= ~0u << 8;
+	return false;
+}
+
+static uint8_t rtc_rd(uint16_t port)
+{
+	return svx_rtc_read(&board.rtc, port & 1, time(NULL));
+}
+
+static void rtc_wr(uint16_t port, uint8_t v)
+{
+	svx_rtc_write(&board.rtc, port & 1, v, time(NULL));
+}
+
+static bool rtc_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		   int *status)
+{
+	(void)status;
+	bytewise(port, out, size, val, rtc_rd, rtc_wr);
+	return false;
+}
+
+static bool i8042_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		     int *status)
+{
+	(void)size;
+	if (!out) {
+		*val = svx_i8042_read(&board.kbd, port - 0x60) | (~0u << 8);
+		return false;
+	}
+	svx_i8042_write(&board.kbd, port - 0x60, *val);
+	if (!board.kbd.reset)
+		return false;
+	svx_serial_flush();
+	svx_msg("guest reset the machine through the i8042 (port 0x%x value 0x%x), exit status %d",
+		port, *val & 0xff, SVX_EXIT_RESET);
+	*status = SVX_EXIT_RESET;
+	return true;
+}
+
+static bool post_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		    int *status)
+{
+	(void)port; (void)out; (void)size; (void)status;
+	*val = ~0u;		/* reads all ones, writes ignored, quietly */
+	return false;
+}
+
+static bool scratch_io(uint16_t port, bool out, unsigned int size,
+		       uint32_t *val, int *status)
+{
+	unsigned int off = port - 0xe0;
+
+	(void)status;
+	if (off + size > 4)
+		size = 4 - off;
+	if (out)
+		memcpy(board.scratch + off, val, size);
+	else
+		memcpy(val, board.scratch + off, size);
+	return false;
+}
+
+static bool debug_exit_io(uint16_t port, bool out, unsigned int size,
+			  uint32_t *val, int *status)
+{
+	(void)port; (void)size;
+	if (!out) {
+		*val = 0;
+		return false;
+	}
+	*status = (int)((*val << 1) | 1);
+	svx_serial_flush();
+	svx_msg("guest debug exit: value 0x%x, exit status %d", *val,
+		*status & 0xff);
+	return true;
+}
+
+static bool fwcfg_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		     int *status)
+{
+	(void)status;
+	if (port == 0x510) {
+		if (out)
+			svx_fwcfg_select(&board.fwcfg,
+					 size == 1 ? (*val & 0xff) : (*val & 0xffff));
+		else
+			*val = 0;
+		return false;
+	}
+	if (!out) {
+		*val = 0;
+		for (unsigned int i = 0; i < size; i++)
+			*val |= (uint32_t)svx_fwcfg_read(&board.fwcfg) << (8 * i);
+	}
+	return false;
+}
+
+static bool pci_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		   int *status)
+{
+	(void)status;
+	if (port == 0xcf8 && size == 4) {
+		if (out)
+			board.pci_addr = *val & 0x80fffffc;
+		else
+			*val = board.pci_addr;
+		return false;
+	}
+	if (!out)
+		*val = ~0u;	/* no device answers */
+	return false;
+}
+
+static const struct pio_range {
+	uint16_t base, len;
+	pio_fn io;
+} pio_table[] = {
+	{ 0x20,  2, pic_io },
+	{ 0xa0,  2, pic_io },
+	{ 0x40,  4, pit_io },
+	{ 0x61,  1, pit_io },
+	{ 0x60,  1, i8042_io },
+	{ 0x64,  1, i8042_io },
+	{ 0x70,  2, rtc_io },
+	{ 0x80,  1, post_io },
+	{ 0xe0,  4, scratch_io },
+	{ SVX_DEBUG_EXIT_PORT, 1, debug_exit_io },
+	{ SVX_COM1_BASE, 8, uart_io },
+	{ 0x510, 2, fwcfg_io },
+	{ 0xcf8, 1, pci_io },
+	{ 0xcfc, 4, pci_io },
+};
 
 /* One bit per port: has the "unknown port" message been printed? */
 static uint8_t port_logged[65536 / 8];
@@ -139,51 +463,19 @@ static void log_unknown_port(uint16_t port, bool out, unsigned int size,
 			port, size);
 }
 
-static uint32_t get_val(const uint8_t *p, unsigned int size)
+/* Dispatch one access; true if the guest asked to stop (*status set). */
+bool svx_pio(uint16_t port, bool out, unsigned int size, uint32_t *val,
+	     int *status)
 {
-	uint32_t v = 0;
+	for (size_t i = 0; i < sizeof(pio_table) / sizeof(pio_table[0]); i++) {
+		const struct pio_range *r = &pio_table[i];
 
-	memcpy(&v, p, size);	/* little endian host */
-	return v;
-}
-
-/*
- * Handle one element of a port access.  Returns true if the guest asked to
- * exit, with *status set.
- */
-static bool io_one(uint16_t port, bool out, unsigned int size, uint8_t *data,
-		   int *status)
-{
-	uint32_t val = out ? get_val(data, size) : 0;
-
-	if (port >= SVX_COM1_BASE && port < SVX_COM1_BASE + 8) {
-		/* byte registers; wider accesses hit consecutive registers */
-		for (unsigned int i = 0; i < size; i++) {
-			unsigned int reg = (port - SVX_COM1_BASE + i) & 7;
-
-			if (out)
-				uart_write(reg, data[i]);
-			else
-				data[i] = uart_read(reg);
-		}
-		return false;
+		if (port >= r->base && port < r->base + r->len)
+			return r->io(port, out, size, val, status);
 	}
-
-	if (port == SVX_DEBUG_EXIT_PORT) {
-		if (out) {
-			*status = (int)((val << 1) | 1);
-			svx_serial_flush();
-			svx_msg("guest debug exit: value 0x%x, exit status %d",
-				val, *status & 0xff);
-			return true;
-		}
-		memset(data, 0, size);
-		return false;
-	}
-
-	log_unknown_port(port, out, size, val);
+	log_unknown_port(port, out, size, out ? *val : 0);
 	if (!out)
-		memset(data, 0xff, size);
+		*val = ~0u;
 	return false;
 }
 
@@ -204,25 +496,38 @@ enum svx_io_result svx_handle_io(struct svx_vm *vm, int *status)
 		return SVX_IO_CONTINUE;
 	}
 
-	if (vm->trace && out) {
-		uint32_t val = get_val(data, size);
+	if (vm->trace) {
+		uint32_t val = 0;
 		char text[5] = "";
 
-		if (run->io.port == SVX_COM1_BASE && size == 1 &&
+		memcpy(&val, data, size);
+		if (out && run->io.port == SVX_COM1_BASE && size == 1 &&
 		    run->io.count == 1 && val >= 0x20 && val < 0x7f)
 			snprintf(text, sizeof(text), " '%c'", (char)val);
-		svx_trace("exit: IO out port 0x%x size %u count %u data 0x%x%s",
-			  run->io.port, size, run->io.count, val, text);
-	} else if (vm->trace) {
-		svx_trace("exit: IO in port 0x%x size %u count %u",
-			  run->io.port, size, run->io.count);
+		if (out)
+			svx_trace("exit: IO out port 0x%x size %u count %u data 0x%x%s",
+				  run->io.port, size, run->io.count, val, text);
+		else
+			svx_trace("exit: IO in port 0x%x size %u count %u",
+				  run->io.port, size, run->io.count);
 	}
 
-	for (uint32_t i = 0; i < run->io.count; i++, data += size)
-		if (io_one(run->io.port, out, size, data, status))
+	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
+		uint32_t val = 0;
+		bool stop;
+
+		if (out)
+			memcpy(&val, data, size);
+		stop = svx_pio(run->io.port, out, size, &val, status);
+		if (!out)
+			memcpy(data, &val, size);	/* little endian host */
+		if (stop)
 			return SVX_IO_EXIT;
+	}
 	return SVX_IO_CONTINUE;
 }
+
+/* ---- MMIO --------------------------------------------------------------- */
 
 /* MMIO addresses already reported (linear table, bounded). */
 #define MMIO_LOG_MAX	64
@@ -245,34 +550,55 @@ static bool mmio_should_log(uint64_t addr)
 	return true;
 }
 
+void svx_mmio(uint64_t gpa, bool write, unsigned int len, uint8_t *data)
+{
+	uint64_t val = 0;
+
+	if (len > 8)
+		len = 8;
+	if (gpa >= SVX_MMIO_LOG_BASE && gpa < SVX_MMIO_LOG_BASE + SVX_MMIO_LOG_SIZE) {
+		svx_mmio_log_access(&board.mmio_log, gpa - SVX_MMIO_LOG_BASE,
+				    write, len, data);
+		return;
+	}
+	if (gpa >= SVX_APIC_BASE && gpa < SVX_APIC_BASE + SVX_APIC_SIZE) {
+		svx_apic_stub_access(&board.apic, gpa - SVX_APIC_BASE, write,
+				     len, data);
+		return;
+	}
+	if (write)
+		memcpy(&val, data, len);
+	if (!mmio_should_log(gpa))
+		;
+	else if (write)
+		svx_msg("unhandled MMIO write: gpa 0x%llx len %u data 0x%llx (ignored; further accesses to this address not logged)",
+			(unsigned long long)gpa, len, (unsigned long long)val);
+	else
+		svx_msg("unhandled MMIO read: gpa 0x%llx len %u (returning all ones; further accesses to this address not logged)",
+			(unsigned long long)gpa, len);
+	if (!write)
+		memset(data, 0xff, len);
+}
+
 void svx_handle_mmio(struct svx_vm *vm)
 {
 	struct kvm_run *run = vm->run;
 	unsigned int len = run->mmio.len;
-	uint64_t val = 0;
 
 	if (len > sizeof(run->mmio.data))
 		len = sizeof(run->mmio.data);
-	if (run->mmio.is_write)
+	if (vm->trace) {
+		uint64_t val = 0;
+
 		memcpy(&val, run->mmio.data, len);
-
-	if (vm->trace && run->mmio.is_write)
-		svx_trace("exit: MMIO write gpa 0x%llx len %u data 0x%llx",
-			(unsigned long long)run->mmio.phys_addr, run->mmio.len,
-			(unsigned long long)val);
-	else if (vm->trace)
-		svx_trace("exit: MMIO read gpa 0x%llx len %u",
-			(unsigned long long)run->mmio.phys_addr, run->mmio.len);
-	else if (!mmio_should_log(run->mmio.phys_addr))
-		;
-	else if (run->mmio.is_write)
-		svx_msg("unhandled MMIO write: gpa 0x%llx len %u data 0x%llx (ignored; further accesses to this address not logged)",
-			(unsigned long long)run->mmio.phys_addr, run->mmio.len,
-			(unsigned long long)val);
-	else
-		svx_msg("unhandled MMIO read: gpa 0x%llx len %u (returning zeros; further accesses to this address not logged)",
-			(unsigned long long)run->mmio.phys_addr, run->mmio.len);
-
-	if (!run->mmio.is_write)
-		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		if (run->mmio.is_write)
+			svx_trace("exit: MMIO write gpa 0x%llx len %u data 0x%llx",
+				  (unsigned long long)run->mmio.phys_addr,
+				  run->mmio.len, (unsigned long long)val);
+		else
+			svx_trace("exit: MMIO read gpa 0x%llx len %u",
+				  (unsigned long long)run->mmio.phys_addr,
+				  run->mmio.len);
+	}
+	svx_mmio(run->mmio.phys_addr, run->mmio.is_write, len, run->mmio.data);
 }

@@ -20,6 +20,7 @@
  *   0x4000  PML4, 0x5000 PDPT, 0x6000.. one PD per GiB (long64 only)
  *   0x80000 initial stack pointer (stack grows down to 0x70000)
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,8 +34,18 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <time.h>
+#include <linux/shadowvmx.h>
 
 #include "svxrun.h"
+#include "devices.h"
+
+/* Being added to uapi/linux/shadowvmx.h: paging mode of a VM, before its
+ * first vCPU; the argument is the enum svx_paging value itself. */
+#ifndef SVX_SET_PAGING
+#define SVX_SET_PAGING		_IO(SVXIO, 0x03)
+#endif
 
 #define KiB		(1ULL << 10)
 #define MiB		(1ULL << 20)
@@ -53,8 +64,13 @@
 #define SVX_SEL_CODE	0x08
 #define SVX_SEL_DATA	0x10
 #define SVX_SEL_TSS	0x18
+/* Linux's 64-bit boot protocol wants __BOOT_CS 0x10 and __BOOT_DS 0x18 */
+#define SVX_LINUX_SEL_CODE	0x10
+#define SVX_LINUX_SEL_DATA	0x18
+#define SVX_LINUX_SEL_TSS	0x20
 
 #define SVX_DEFAULT_MEM		(16 * MiB)
+#define SVX_DEFAULT_LINUX_MEM	(256 * MiB)
 #define SVX_MIN_MEM		(1 * MiB)
 #define SVX_MAX_MEM		(64 * GiB)
 #define SVX_DEFAULT_LOAD	0x100000
@@ -73,8 +89,6 @@
 #define PTE_RW		(1ULL << 1)
 #define PTE_PS		(1ULL << 7)
 
-enum svx_mode { MODE_PROT32, MODE_LONG64 };
-
 struct svx_load {
 	const char *file;
 	uint64_t gpa;
@@ -84,7 +98,15 @@ struct svx_load {
 struct svx_opts {
 	const char *dev;
 	uint64_t mem_size;
+	bool mem_set;
 	enum svx_mode mode;
+	bool mode_set;
+	const char *kernel;		/* --kernel or positional GUEST */
+	enum svx_image_kind kind;
+	const char *append;
+	const char *initrd;
+	int paging;			/* -1: device default */
+	bool no_stdin;
 	bool entry_set;
 	uint64_t entry;
 	bool stats;
@@ -123,8 +145,7 @@ void svx_trace(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+void svx_die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -137,21 +158,34 @@ die(const char *fmt, ...)
 	exit(SVX_EXIT_USAGE);
 }
 
+#define die svx_die
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: svxrun [options] [GUEST]\n"
 "\n"
-"Run a flat binary guest on a KVM-API device (/dev/shadowvmx, /dev/kvm).\n"
-"GUEST is loaded at GPA 0x100000 and is the entry point unless --entry.\n"
+"Run a guest on a KVM-API device (/dev/shadowvmx, /dev/kvm).  GUEST (or\n"
+"--kernel) is detected: a Linux bzImage (64-bit boot protocol), a multiboot\n"
+"v1 image (ELF32, e.g. kvm-unit-tests' x86/*.flat) or a flat binary loaded\n"
+"at GPA 0x100000 (the entry point unless --entry).\n"
 "\n"
 "options:\n"
 "  --dev PATH         device (default $SVX_DEV, else /dev/shadowvmx)\n"
-"  --mem SIZE         guest RAM at GPA 0, K/M/G suffix (default 16M)\n"
+"  --kernel FILE      the guest image (same as GUEST)\n"
+"  --append STRING    kernel / multiboot command line arguments\n"
+"  --initrd FILE      Linux initrd, or multiboot module\n"
+"  --mem SIZE         guest RAM at GPA 0, K/M/G suffix (default 16M,\n"
+"                     256M for a bzImage)\n"
+"  --paging MODE      shadow or ept (SVX_SET_PAGING; on /dev/kvm the mode is\n"
+"                     kvm_intel's ept= parameter)\n"
 "  --load FILE@GPA    also load FILE at GPA (repeatable)\n"
-"  --mode MODE        prot32 (32-bit, paging off; default) or long64\n"
-"  --entry GPA        initial RIP (default: GUEST's, else the first --load)\n"
-"  --stats            print the device's counters at exit\n"
+"  --mode MODE        flat binaries: prot32 (32-bit, paging off; default)\n"
+"                     or long64\n"
+"  --entry GPA        flat binaries: initial RIP (default: GUEST's, else\n"
+"                     the first --load)\n"
+"  --no-stdin         do not feed stdin to the UART\n"
+"  --stats            print the device's and the runner's counters at exit\n"
 "  --max-exits N      stop after N exits to userspace (status %d)\n"
 "  --timeout SECS     stop after SECS seconds (status %d)\n"
 "  --trace-exits      log every exit on stderr\n"
@@ -159,12 +193,12 @@ static void usage(FILE *f)
 "                     offers KVM_GET_SUPPORTED_CPUID\n"
 "  -h, --help         this text\n"
 "\n"
-"exit status: 0 guest halted; (v << 1) | 1 guest wrote v to port 0xf4;\n"
-"  %d usage/setup error, %d shutdown (triple fault), %d entry failure,\n"
-"  %d internal error, %d other exit or KVM_RUN error.\n",
+"exit status: 0 guest halted with IF=0; (v << 1) | 1 guest wrote v to port\n"
+"  0xf4; %d usage/setup error, %d shutdown (triple fault), %d entry failure,\n"
+"  %d internal error, %d other exit or KVM_RUN error, %d i8042 reset.\n",
 		SVX_EXIT_MAX_EXITS, SVX_EXIT_TIMEOUT, SVX_EXIT_USAGE,
 		SVX_EXIT_SHUTDOWN, SVX_EXIT_FAIL_ENTRY, SVX_EXIT_INTERNAL,
-		SVX_EXIT_UNHANDLED);
+		SVX_EXIT_UNHANDLED, SVX_EXIT_RESET);
 }
 
 /* Parse an unsigned number (decimal, 0x hex, 0 octal); false if malformed. */
@@ -216,6 +250,11 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "timeout",	 required_argument, NULL, 't' },
 		{ "trace-exits", no_argument,	    NULL, 'T' },
 		{ "builtin-cpuid", no_argument,	    NULL, 'C' },
+		{ "kernel",	 required_argument, NULL, 'k' },
+		{ "append",	 required_argument, NULL, 'a' },
+		{ "initrd",	 required_argument, NULL, 'i' },
+		{ "paging",	 required_argument, NULL, 'P' },
+		{ "no-stdin",	 no_argument,	    NULL, 'N' },
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ }
 	};
@@ -228,6 +267,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 	o->dev = env && *env ? env : "/dev/shadowvmx";
 	o->mem_size = SVX_DEFAULT_MEM;
 	o->mode = MODE_PROT32;
+	o->paging = -1;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -244,6 +284,30 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 				die("--mem: %s out of range (1M .. 64G)", optarg);
 			if (o->mem_size & 0xfff)
 				die("--mem: %s is not a multiple of 4K", optarg);
+			o->mem_set = true;
+			break;
+		case 'k':
+			if (o->kernel)
+				die("--kernel: only one guest image");
+			o->kernel = optarg;
+			break;
+		case 'a':
+			o->append = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'P':
+			if (!strcmp(optarg, "shadow"))
+				o->paging = SVX_PAGING_SHADOW;
+			else if (!strcmp(optarg, "ept"))
+				o->paging = SVX_PAGING_EPT;
+			else
+				die("--paging: unknown mode '%s' (shadow or ept)",
+				    optarg);
+			break;
+		case 'N':
+			o->no_stdin = true;
 			break;
 		case 'l':
 			/* one slot stays free for the positional GUEST */
@@ -267,6 +331,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			else
 				die("--mode: unknown mode '%s' (prot32 or long64)",
 				    optarg);
+			o->mode_set = true;
 			break;
 		case 'e':
 			if (!parse_u64(optarg, &o->entry))
@@ -304,11 +369,33 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 
 	if (argc - optind > 1)
 		die("only one GUEST argument allowed (use --load FILE@GPA for more)");
-	if (optind < argc) {
+	if (optind < argc && o->kernel)
+		die("give the guest either as GUEST or as --kernel, not both");
+	if (optind < argc)
+		o->kernel = argv[optind];
+	o->kind = IMG_FLAT;
+	if (o->kernel)
+		o->kind = svx_detect_image(o->kernel);
+	if (o->kind != IMG_FLAT) {
+		if (o->mode_set || o->entry_set)
+			die("--mode and --entry apply to flat binaries; %s is a %s image",
+			    o->kernel, svx_image_kind_name(o->kind));
+		if (o->kind == IMG_BZIMAGE && !o->mem_set)
+			o->mem_size = SVX_DEFAULT_LINUX_MEM;
+		if (o->kind == IMG_MULTIBOOT)
+			o->mode = MODE_PROT32;
+		else
+			o->mode = MODE_LONG64;
+		return;		/* the loader sets the entry */
+	}
+	if (o->initrd)
+		die("--initrd needs a bzImage or multiboot GUEST (%s is flat)",
+		    o->kernel ? o->kernel : "no GUEST");
+	if (o->kernel) {
 		/* the positional guest goes first: it provides the entry */
 		memmove(&o->loads[1], &o->loads[0],
 			o->nr_loads * sizeof(o->loads[0]));
-		o->loads[0].file = argv[optind];
+		o->loads[0].file = o->kernel;
 		o->loads[0].gpa = SVX_DEFAULT_LOAD;
 		o->nr_loads++;
 	}
@@ -376,7 +463,38 @@ static void check_overlaps(const struct svx_opts *o)
 		}
 }
 
-static void open_vm(struct svx_vm *vm)
+/* Is this shadowvmx?  Its VM fds answer SVX_GET_VM_STATS. */
+static bool is_shadowvmx(struct svx_vm *vm)
+{
+	struct svx_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.version = SVX_STATS_VERSION;
+	st.size = sizeof(st);
+	return ioctl(vm->vmfd, SVX_GET_VM_STATS, &st) == 0 || errno != ENOTTY;
+}
+
+static void set_paging(struct svx_vm *vm, int mode)
+{
+	const char *name = mode == SVX_PAGING_EPT ? "ept" : "shadow";
+
+	if (!ioctl(vm->vmfd, SVX_SET_PAGING, (unsigned long)mode)) {
+		if (vm->trace)
+			svx_msg("paging: %s", name);
+		return;
+	}
+	if (errno == ENOTTY && !is_shadowvmx(vm)) {
+		svx_msg("--paging %s: %s is not shadowvmx; its paging mode is chosen by kvm_intel's ept= module parameter (/sys/module/kvm_intel/parameters/ept), continuing",
+			name, vm->dev);
+		return;
+	}
+	die("--paging %s: SVX_SET_PAGING refused by %s: %s%s", name, vm->dev,
+	    strerror(errno),
+	    errno == EOPNOTSUPP ? " (no usable EPT on this CPU, see dmesg)" :
+	    errno == ENOTTY ? " (module without SVX_SET_PAGING)" : "");
+}
+
+static void open_vm(struct svx_vm *vm, int paging)
 {
 	struct kvm_userspace_memory_region region;
 	int ret, mmap_size;
@@ -393,6 +511,8 @@ static void open_vm(struct svx_vm *vm)
 	vm->vmfd = ioctl(vm->sysfd, KVM_CREATE_VM, 0UL);
 	if (vm->vmfd < 0)
 		die("%s: KVM_CREATE_VM: %s", vm->dev, strerror(errno));
+	if (paging >= 0)
+		set_paging(vm, paging);
 
 	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -447,6 +567,32 @@ static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
 	{ .function = 0x80000008, .eax = 0x3024 },
 };
 
+/*
+ * What the runner's board cannot back: no local APIC (no in-kernel irqchip,
+ * so hide APIC, x2APIC and the TSC-deadline timer: Linux then runs on the
+ * PIC and PIT), no PMU (leaf 0xa zeroed), and no KVM paravirtual leaves
+ * (0x40000000-0x400000ff: kvmclock, PV EOI... differ between devices).
+ */
+static void filter_cpuid(struct kvm_cpuid2 *cpuid)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function >= 0x40000000 && e->function <= 0x400000ff)
+			continue;
+		if (e->function == 1) {
+			e->edx &= ~(1u << 9);			/* APIC */
+			e->ecx &= ~((1u << 21) | (1u << 24));	/* x2APIC, TSC-deadline */
+		}
+		if (e->function == 0xa)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		cpuid->entries[n++] = *e;
+	}
+	cpuid->nent = n;
+}
+
 static void setup_cpuid(struct svx_vm *vm, bool builtin)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
@@ -486,6 +632,7 @@ static void setup_cpuid(struct svx_vm *vm, bool builtin)
 		memcpy(cpuid->entries, builtin_cpuid, sizeof(builtin_cpuid));
 	}
 
+	filter_cpuid(cpuid);
 	if (ioctl(vm->vcpufd, KVM_SET_CPUID2, cpuid) < 0) {
 		if (errno != ENOTTY)
 			die("%s: KVM_SET_CPUID2 (%s, %u entries): %s", vm->dev,
@@ -564,9 +711,12 @@ static uint64_t build_page_tables(struct svx_vm *vm)
 	return SVX_PML4_GPA;
 }
 
-static void setup_cpu(struct svx_vm *vm, const struct svx_opts *o)
+static void setup_cpu(struct svx_vm *vm, const struct svx_boot *b)
 {
-	bool lm = o->mode == MODE_LONG64;
+	bool lm = b->mode == MODE_LONG64;
+	uint16_t sel_code = b->linux_gdt ? SVX_LINUX_SEL_CODE : SVX_SEL_CODE;
+	uint16_t sel_data = b->linux_gdt ? SVX_LINUX_SEL_DATA : SVX_SEL_DATA;
+	uint16_t sel_tss = b->linux_gdt ? SVX_LINUX_SEL_TSS : SVX_SEL_TSS;
 	struct kvm_segment code, data, tr = { }, ldt = { };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -574,12 +724,12 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_opts *o)
 	if (ioctl(vm->vcpufd, KVM_GET_SREGS, &sregs) < 0)
 		die("%s: KVM_GET_SREGS: %s", vm->dev, strerror(errno));
 
-	code = make_seg(SVX_SEL_CODE, 0xb, lm);	/* execute/read, accessed */
-	data = make_seg(SVX_SEL_DATA, 0x3, false);	/* read/write, accessed */
+	code = make_seg(sel_code, 0xb, lm);	/* execute/read, accessed */
+	data = make_seg(sel_data, 0x3, false);	/* read/write, accessed */
 
 	tr.base = SVX_TSS_GPA;
 	tr.limit = 0x67;
-	tr.selector = SVX_SEL_TSS;
+	tr.selector = sel_tss;
 	tr.type = 0xb;		/* busy 32-bit / 64-bit TSS */
 	tr.present = 1;
 
@@ -588,24 +738,25 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_opts *o)
 	ldt.unusable = 1;
 
 	/* GDT in guest memory, matching the hidden state loaded below */
-	put_u64(vm, SVX_GDT_GPA + SVX_SEL_CODE, gdt_entry(&code));
-	put_u64(vm, SVX_GDT_GPA + SVX_SEL_DATA, gdt_entry(&data));
-	put_u64(vm, SVX_GDT_GPA + SVX_SEL_TSS, gdt_entry(&tr));
-	put_u64(vm, SVX_GDT_GPA + SVX_SEL_TSS + 8, tr.base >> 32);
+	memset(vm->mem + SVX_GDT_GPA, 0, 0x40);
+	put_u64(vm, SVX_GDT_GPA + sel_code, gdt_entry(&code));
+	put_u64(vm, SVX_GDT_GPA + sel_data, gdt_entry(&data));
+	put_u64(vm, SVX_GDT_GPA + sel_tss, gdt_entry(&tr));
+	put_u64(vm, SVX_GDT_GPA + sel_tss + 8, tr.base >> 32);
 	/* TSS: I/O map base past the limit (no bitmap), RSP0 = stack top */
 	put_u64(vm, SVX_TSS_GPA + 0x60, (uint64_t)0x68 << 48);
 	if (lm)
 		put_u64(vm, SVX_TSS_GPA + 4, SVX_STACK_TOP);
 	else
 		put_u64(vm, SVX_TSS_GPA + 4, SVX_STACK_TOP |
-			((uint64_t)SVX_SEL_DATA << 32));	/* ESP0, SS0 */
+			((uint64_t)sel_data << 32));	/* ESP0, SS0 */
 
 	sregs.cs = code;
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
 	sregs.tr = tr;
 	sregs.ldt = ldt;
 	sregs.gdt.base = SVX_GDT_GPA;
-	sregs.gdt.limit = SVX_SEL_TSS + 16 - 1;
+	sregs.gdt.limit = sel_tss + 16 - 1;
 	sregs.idt.base = SVX_IDT_GPA;
 	sregs.idt.limit = lm ? 256 * 16 - 1 : 256 * 8 - 1;
 
@@ -629,8 +780,11 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_opts *o)
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rflags = 0x2;
-	regs.rip = o->entry;
-	regs.rsp = SVX_STACK_TOP;
+	regs.rip = b->entry;
+	regs.rax = b->regs[0];
+	regs.rbx = b->regs[1];
+	regs.rsi = b->regs[2];
+	regs.rsp = b->regs[3] ? b->regs[3] : SVX_STACK_TOP;
 	if (ioctl(vm->vcpufd, KVM_SET_REGS, &regs) < 0)
 		die("%s: KVM_SET_REGS: %s", vm->dev, strerror(errno));
 }
@@ -735,6 +889,104 @@ static void on_alarm(int sig)
 	alarm(1);	/* in case the signal raced with entering KVM_RUN */
 }
 
+/*
+ * Timer kick: a POSIX timer on CLOCK_MONOTONIC fires SIGUSR1 at the board's
+ * next timer event, so a guest that runs without exiting still gets its
+ * PIT interrupts.  The handler only sets immediate_exit; the loop clears it
+ * before looking at the devices, so a kick that arrives after the look
+ * makes the next KVM_RUN return at once (EINTR) instead of being lost.
+ */
+static timer_t kick_timer;
+static bool kick_timer_ok;
+static uint64_t kick_armed_at;
+
+static void on_kick(int sig)
+{
+	(void)sig;
+	if (alarm_run)
+		alarm_run->immediate_exit = 1;
+}
+
+static void setup_kick(struct svx_vm *vm)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	struct sigaction sa = { .sa_handler = on_kick };
+
+	alarm_run = vm->run;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 ||
+	    timer_create(CLOCK_MONOTONIC, &sev, &kick_timer) < 0) {
+		svx_msg("cannot create the timer kick (%s): timer interrupts only at exits",
+			strerror(errno));
+		return;
+	}
+	kick_timer_ok = true;
+}
+
+static void arm_kick(uint64_t when)
+{
+	struct itimerspec its = { };
+
+	if (!kick_timer_ok || when == kick_armed_at)
+		return;
+	kick_armed_at = when;
+	its.it_value.tv_sec = when / NSEC_PER_SEC;
+	its.it_value.tv_nsec = when % NSEC_PER_SEC;
+	timer_settime(kick_timer, TIMER_ABSTIME, &its, NULL);
+}
+
+/* Runner-side counters: exits by KVM exit reason, injections, halts. */
+#define NR_KVM_EXITS	64
+static uint64_t exit_counts[NR_KVM_EXITS];
+static uint64_t nr_injected, nr_halt_waits;
+static uint64_t t_start;
+
+static void print_runner_stats(uint64_t nr_exits)
+{
+	double secs = (svx_now_ns() - t_start) / 1e9;
+
+	fprintf(stderr, "svxrun: exits to userspace: %" PRIu64 " in %.3f s\n",
+		nr_exits, secs);
+	for (unsigned int i = 0; i < NR_KVM_EXITS; i++)
+		if (exit_counts[i])
+			fprintf(stderr, "  KVM_EXIT_%-20s %" PRIu64 "\n",
+				kvm_exit_name(i), exit_counts[i]);
+	fprintf(stderr, "  interrupts injected      %" PRIu64 "\n"
+			"  halts waited (IF=1)      %" PRIu64 "\n",
+		nr_injected, nr_halt_waits);
+	svx_board_print_stats();
+}
+
+/* HLT with IF=1: sleep until an interrupt is pending.  False if no event
+ * can ever come (no timer armed, no input). */
+static bool wait_for_interrupt(void)
+{
+	for (;;) {
+		uint64_t now = svx_now_ns(), next;
+		struct pollfd pfd;
+		struct timespec ts;
+		int fd;
+
+		svx_board_poll(now);
+		if (svx_board_irq_pending() || timed_out)
+			return true;
+		next = svx_board_next_event();
+		fd = svx_board_input_fd();
+		if (!next && fd < 0)
+			return false;
+		if (next && next <= now)
+			continue;
+		if (next) {
+			ts.tv_sec = (next - now) / NSEC_PER_SEC;
+			ts.tv_nsec = (next - now) % NSEC_PER_SEC;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		svx_serial_flush();
+		ppoll(&pfd, fd >= 0, next ? &ts : NULL, NULL);
+	}
+}
+
 static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 {
 	struct kvm_run *run = vm->run;
@@ -742,20 +994,49 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 	int status = 0;
 
 	for (;;) {
+		run->immediate_exit = 0;
 		if (timed_out) {
 			svx_msg("timeout after %u s (--timeout), %" PRIu64 " exits",
 				o->timeout, nr_exits);
 			dump_state(vm);
+			if (o->stats)
+				print_runner_stats(nr_exits);
 			return SVX_EXIT_TIMEOUT;
 		}
+
+		/* devices to now; deliver the PIC's interrupt if the guest
+		 * can take it, else ask KVM to exit when it can */
+		svx_board_poll(svx_now_ns());
+		run->request_interrupt_window = 0;
+		if (svx_board_irq_pending()) {
+			if (run->ready_for_interrupt_injection && run->if_flag) {
+				struct kvm_interrupt irq = { .irq = svx_board_irq_ack() };
+
+				if (o->trace)
+					svx_trace("inject: vector 0x%x", irq.irq);
+				if (ioctl(vm->vcpufd, KVM_INTERRUPT, &irq) < 0) {
+					svx_msg("KVM_INTERRUPT (vector 0x%x): %s",
+						irq.irq, strerror(errno));
+					dump_state(vm);
+					return SVX_EXIT_UNHANDLED;
+				}
+				nr_injected++;
+			}
+			run->request_interrupt_window = svx_board_irq_pending();
+		}
+		arm_kick(svx_board_next_event());
+
 		if (ioctl(vm->vcpufd, KVM_RUN, NULL) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				exit_counts[KVM_EXIT_INTR]++;
 				continue;
+			}
 			svx_msg("KVM_RUN: %s", strerror(errno));
 			dump_state(vm);
 			return SVX_EXIT_UNHANDLED;
 		}
 		nr_exits++;
+		exit_counts[run->exit_reason % NR_KVM_EXITS]++;
 
 		if (o->trace && run->exit_reason != KVM_EXIT_IO &&
 		    run->exit_reason != KVM_EXIT_MMIO)
@@ -765,21 +1046,38 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			if (svx_handle_io(vm, &status) == SVX_IO_EXIT)
-				return status;
+				goto out;
 			break;
 		case KVM_EXIT_MMIO:
 			svx_handle_mmio(vm);
 			break;
 		case KVM_EXIT_INTR:
+		case KVM_EXIT_IRQ_WINDOW_OPEN:
 			break;
-		case KVM_EXIT_HLT:
+		case KVM_EXIT_HLT: {
+			struct kvm_regs regs;
+			bool ifl = run->if_flag;
+
+			if (!ioctl(vm->vcpufd, KVM_GET_REGS, &regs))
+				ifl = regs.rflags & (1u << 9);
+			if (ifl) {
+				nr_halt_waits++;
+				if (wait_for_interrupt())
+					break;
+				svx_msg("guest halted with interrupts enabled and no timer or input left to wake it");
+				status = SVX_EXIT_HALT;
+				goto out;
+			}
 			svx_msg("guest halted");
-			return SVX_EXIT_HALT;
+			status = SVX_EXIT_HALT;
+			goto out;
+		}
 		case KVM_EXIT_SHUTDOWN:
 			svx_msg("guest shutdown (triple fault?) after %" PRIu64 " exits",
 				nr_exits);
 			dump_state(vm);
-			return SVX_EXIT_SHUTDOWN;
+			status = SVX_EXIT_SHUTDOWN;
+			goto out;
 		case KVM_EXIT_FAIL_ENTRY: {
 			uint64_t why = run->fail_entry.hardware_entry_failure_reason;
 
@@ -788,7 +1086,8 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 				svx_exit_reason_name(why & 0xffff),
 				run->fail_entry.cpu);
 			dump_state(vm);
-			return SVX_EXIT_FAIL_ENTRY;
+			status = SVX_EXIT_FAIL_ENTRY;
+			goto out;
 		}
 		case KVM_EXIT_INTERNAL_ERROR:
 			svx_msg("internal error: suberror %u %s, %u data words",
@@ -800,7 +1099,8 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 				fprintf(stderr, "  data[%u] 0x%llx\n", i,
 					(unsigned long long)run->internal.data[i]);
 			dump_state(vm);
-			return SVX_EXIT_INTERNAL;
+			status = SVX_EXIT_INTERNAL;
+			goto out;
 		case KVM_EXIT_UNKNOWN: {
 			uint64_t hw = run->hw.hardware_exit_reason;
 
@@ -808,28 +1108,38 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 				(unsigned long long)hw,
 				svx_exit_reason_name(hw & 0xffff));
 			dump_state(vm);
-			return SVX_EXIT_UNHANDLED;
+			status = SVX_EXIT_UNHANDLED;
+			goto out;
 		}
 		default:
 			svx_msg("unhandled exit reason %u (KVM_EXIT_%s)",
 				run->exit_reason, kvm_exit_name(run->exit_reason));
 			dump_state(vm);
-			return SVX_EXIT_UNHANDLED;
+			status = SVX_EXIT_UNHANDLED;
+			goto out;
 		}
 
 		if (o->max_exits && nr_exits >= o->max_exits) {
 			svx_msg("stopped after %" PRIu64 " exits (--max-exits)",
 				nr_exits);
 			dump_state(vm);
-			return SVX_EXIT_MAX_EXITS;
+			status = SVX_EXIT_MAX_EXITS;
+			goto out;
 		}
 	}
+out:
+	if (o->stats) {
+		svx_serial_flush();
+		print_runner_stats(nr_exits);
+	}
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	struct svx_opts o;
 	struct svx_vm vm = { };
+	struct svx_boot boot = { };
 	int status;
 
 	parse_args(argc, argv, &o);
@@ -845,23 +1155,37 @@ int main(int argc, char **argv)
 			die("%s: %s", o.loads[i].file, strerror(errno));
 		o.loads[i].size = st.st_size;
 	}
+	if (o.initrd && access(o.initrd, R_OK) < 0)
+		die("%s: %s", o.initrd, strerror(errno));
 	check_overlaps(&o);
 
-	open_vm(&vm);
+	t_start = svx_now_ns();
+	open_vm(&vm, o.paging);
 	for (unsigned int i = 0; i < o.nr_loads; i++)
 		load_file(&vm, &o.loads[i]);
+	boot.mode = o.mode;
+	boot.entry = o.entry;
+	if (o.kind == IMG_MULTIBOOT)
+		svx_load_multiboot(&vm, o.kernel, o.append, o.initrd,
+				   SVX_SYS_END, &boot);
+	else if (o.kind == IMG_BZIMAGE)
+		svx_load_bzimage(&vm, o.kernel, o.append, o.initrd, &boot);
+	else if (o.append)
+		svx_msg("--append ignored for a flat binary");
 	setup_cpuid(&vm, o.builtin_cpuid);
-	setup_cpu(&vm, &o);
+	setup_cpu(&vm, &boot);
+	svx_board_init(&vm, !o.no_stdin);
 
+	alarm_run = vm.run;
 	if (o.timeout) {
 		struct sigaction sa = { .sa_handler = on_alarm };
 
-		alarm_run = vm.run;
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(SIGALRM, &sa, NULL) < 0)
 			die("sigaction: %s", strerror(errno));
 		alarm(o.timeout);
 	}
+	setup_kick(&vm);
 
 	status = run_loop(&vm, &o);
 	alarm(0);

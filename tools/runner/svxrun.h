@@ -25,6 +25,7 @@
 #define SVX_EXIT_UNHANDLED	10	/* other exit reason or KVM_RUN error */
 #define SVX_EXIT_MAX_EXITS	12	/* --max-exits reached */
 #define SVX_EXIT_TIMEOUT	14	/* --timeout expired */
+#define SVX_EXIT_RESET		16	/* guest reset the machine (i8042) */
 
 #define SVX_DEBUG_EXIT_PORT	0xf4
 #define SVX_COM1_BASE		0x3f8
@@ -41,15 +42,48 @@ struct svx_vm {
 	bool trace;
 };
 
-/* devices.c */
+/* devices.c: the board (device table, IRQ wiring, host stdin/stdout) */
 enum svx_io_result {
 	SVX_IO_CONTINUE,
 	SVX_IO_EXIT,		/* guest asked to leave: *status is set */
 };
 
+void svx_board_init(struct svx_vm *vm, bool use_stdin);
 enum svx_io_result svx_handle_io(struct svx_vm *vm, int *status);
 void svx_handle_mmio(struct svx_vm *vm);
+bool svx_pio(uint16_t port, bool out, unsigned int size, uint32_t *val,
+	     int *status);
+void svx_mmio(uint64_t gpa, bool write, unsigned int len, uint8_t *data);
 void svx_serial_flush(void);
+uint64_t svx_now_ns(void);
+/* advance timers and host input to now, raising IRQ lines */
+void svx_board_poll(uint64_t now);
+bool svx_board_irq_pending(void);	/* PIC INTR output */
+uint8_t svx_board_irq_ack(void);	/* INTA: vector */
+uint64_t svx_board_next_event(void);	/* next timer event, ns; 0 = none */
+int svx_board_input_fd(void);		/* fd to wait on for input, or -1 */
+void svx_board_print_stats(void);
+
+/* loader.c: guest images and boot state */
+enum svx_mode { MODE_PROT32, MODE_LONG64 };
+
+enum svx_image_kind { IMG_FLAT, IMG_MULTIBOOT, IMG_BZIMAGE };
+
+struct svx_boot {
+	enum svx_mode mode;
+	uint64_t entry;
+	uint64_t regs[4];		/* rax, rbx, rsi, rsp at entry (rsp 0: default) */
+	bool linux_gdt;			/* __BOOT_CS 0x10 / __BOOT_DS 0x18 */
+};
+
+enum svx_image_kind svx_detect_image(const char *file);
+const char *svx_image_kind_name(enum svx_image_kind k);
+void svx_load_multiboot(struct svx_vm *vm, const char *file,
+			const char *append, const char *initrd,
+			uint64_t reserved_end, struct svx_boot *b);
+void svx_load_bzimage(struct svx_vm *vm, const char *file,
+		      const char *append, const char *initrd,
+		      struct svx_boot *b);
 
 /* stats.c */
 void svx_print_stats(struct svx_vm *vm);
@@ -58,5 +92,6 @@ const char *svx_exit_reason_name(unsigned int reason);
 /* svxrun.c */
 void svx_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void svx_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void svx_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 #endif /* SVXRUN_H */

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * devices32: the runner's I/O conventions (prot32).
- *   - unknown port 0x510: byte/word/dword reads return all ones, writes are
+ *   - unknown port 0x6f0: byte/word/dword reads return all ones, writes are
  *     ignored (the runner logs the port once on stderr);
  *   - string I/O: REP OUTSB to the UART (one exit, count > 1) and REP INSB
  *     from an unknown port (all 0xff);
  *   - UART scratch register reads back what was written, LSR reads 0x60;
- *   - MMIO at 0xd0000000 (outside guest RAM): write ignored, read returns 0.
+ *   - MMIO at 0xd0000000 (outside guest RAM): write ignored, read returns all ones.
  * Each check prints "<name>: OK"; a failing one prints "<name>: FAIL" and
  * writes 1 to the debug-exit port (status 3).  All passed: hlt (status 0).
  */
 #define COM1		0x3f8
 #define DEBUG_EXIT	0xf4
-#define UNKNOWN		0x510
+#define UNKNOWN		0x6f0
 #define MMIO_ADDR	0xd0000000
 #define BUF		0x300000
 
@@ -83,8 +83,8 @@ _start:
 	movl	$0x12345678, MMIO_ADDR
 	movl	$0xdeadbeef, %eax
 	movl	MMIO_ADDR, %eax
-	test	%eax, %eax
-	jnz	fail_mmio
+	cmp	$0xffffffff, %eax
+	jne	fail_mmio
 	mov	$msg_mmio, %esi
 	call	puts_ok
 
@@ -133,13 +133,13 @@ puts:
 	ret
 
 msg_port:
-	.asciz	"unknown port 0x510: reads all ones, writes ignored"
+	.asciz	"unknown port 0x6f0: reads all ones, writes ignored"
 msg_ins:
 	.asciz	"string I/O: rep insb from unknown port"
 msg_uart:
 	.asciz	"uart: scratch register and LSR"
 msg_mmio:
-	.asciz	"mmio 0xd0000000: write ignored, read returns 0"
+	.asciz	"mmio 0xd0000000: write ignored, read returns all ones"
 msg_ok:
 	.asciz	": OK\n"
 msg_fail:
