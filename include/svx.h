@@ -70,10 +70,25 @@ enum svx_pending_user {
 
 struct svx_vm;
 
+struct svx_sp;
+struct svx_rmap;
+
+/* Objects a fault may need, allocated before mmu_lock is taken. */
+#define SVX_MMU_CACHE_PAGES	5
+struct svx_mmu_cache {
+	int npages, nsps, nrmaps;
+	u64 *pages[SVX_MMU_CACHE_PAGES];
+	struct svx_sp *sps[SVX_MMU_CACHE_PAGES];
+	struct svx_rmap *rmaps[2];
+};
+
 struct svx_mmu {
 	enum svx_guest_mode mode;
 	u64 *pae_root;		/* per vCPU, below 4 GiB: 4 PDPTEs */
 	phys_addr_t root_hpa;	/* what GUEST_CR3 points at */
+	struct svx_sp *root_sp;	/* 64-bit guests: the shadow PML4 */
+	u64 pdptrs[4];		/* PAE guests: PDPTE registers (SDM 4.4.1) */
+	struct svx_mmu_cache cache;
 };
 
 struct svx_vcpu {
@@ -155,6 +170,7 @@ struct svx_vcpu {
 
 /* Bits of svx_vcpu.requests */
 #define SVX_REQ_MMU_RELOAD	0	/* shadow root went away: rebuild */
+#define SVX_REQ_TLB_FLUSH	1	/* SPTEs lost permissions: flush */
 
 struct svx_vm {
 	refcount_t users;
@@ -168,9 +184,13 @@ struct svx_vm {
 	enum svx_paging paging;
 
 	/* Shadow MMU (mmu/). */
-	u64 *np_root;		/* nonpaging/identity map, 4 levels */
+	u64 *np_root;		/* nonpaging map, 4 levels */
 	unsigned long sp_in_use;
 	unsigned long pages_pinned;
+	struct hlist_head *sp_hash;	/* shadow pages by guest gfn */
+	struct hlist_head *rmap_hash;	/* writable leaf SPTEs by gfn */
+	struct list_head sp_list;
+	unsigned long nr_sps;
 
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
@@ -211,6 +231,8 @@ void svx_mmu_reset_context(struct svx_vcpu *vcpu);
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
 void svx_mmu_zap_all(struct svx_vm *vm);
 int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
+int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
+void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
 
 /* vmx/exits.c */
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);
@@ -226,7 +248,7 @@ int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
 void svx_vm_put(struct svx_vm *vm);
 
 #define svx_vm_warn(vm, fmt, ...) \
-	pr_warn_ratelimited("shadowvmx: vm%u: " fmt, (vm)->id, ##__VA_ARGS__)
+	pr_warn_ratelimited("vm%u: " fmt, (vm)->id, ##__VA_ARGS__)
 
 static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)
 {

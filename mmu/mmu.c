@@ -1,30 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The shadow MMU, first mode: the nonpaging map.
+ * The shadow MMU.
  *
- * A guest with CR0.PG=0 uses physical addresses directly, but VMX without
- * unrestricted guest runs every guest with paging on.  So the CPU walks a
- * shadow table that maps GVA == GPA to the host page backing that GPA.  It
- * is built on demand: the exception bitmap intercepts #PF, and a fault on a
- * GPA inside a memslot pins the backing page and installs a 4 KiB SPTE.  A
- * fault on a GPA outside every memslot (or a write to a read-only slot) is
- * MMIO, emulated by vmx/exits.c.
+ * The CPU runs every guest with paging on and walks only the shadow tables
+ * (GVA -> HPA); the guest's own tables are walked in software, on a shadow
+ * fault, by the walker of mmu/walker.c.  This file owns the shadow tables.
  *
- * The map is one per VM (all vCPUs see the same GPA space): a 4-level tree
- * whose first 4 GiB hang from four fixed page directories.  64-bit guests
- * use the 4-level root; 32-bit guests use a per-vCPU PAE root (below 4 GiB)
- * whose four PDPTEs point at the same four directories.
+ * Guests with CR0.PG=0 use the nonpaging map: one 4-level tree per VM that
+ * maps GVA == GPA to the host page backing the GPA, whose first 4 GiB hang
+ * from four fixed page directories so that 32-bit guests can use them
+ * through a per-vCPU PAE root (below 4 GiB).
  *
- * Until the guest-page-table walker lands, 64-bit guests run on this map
- * too, which is right only when their page tables map every address to
- * itself; every fault checks that by walking the guest's tables and stops
- * the guest with an internal error when they do not.
+ * Guests with paging on use shadow pages: one shadow table page per guest
+ * table and "role" (level, guest paging mode, quadrant of a 32-bit guest
+ * table, the combined permissions of the entries above, CR0.WP, direct for
+ * the 4 KiB pieces of a guest large page), found again by (gfn, role) in a
+ * per-VM hash, so switching back to a known CR3 reuses its shadow root.
+ * 64-bit guests get a shadow PML4 as root; 32-bit and PAE guests get the
+ * per-vCPU PAE root whose four entries point at shadow page directories.
  *
- * Every leaf SPTE holds a pinned page.  A memslot delete or move, and VM
- * destruction, replace the whole tree: the old tree is detached under
- * mmu_lock, every vCPU is kicked out of guest mode (so no CPU still uses
- * it; without VPID every VM entry flushes the TLB), then its pages are
- * unpinned and its tables freed.
+ * A guest page that is shadowed as a page table is write-protected: every
+ * writable leaf SPTE is in a reverse map by gfn, and creating a shadow page
+ * for a gfn clears W in the SPTEs that map it.  A guest write to it faults;
+ * the writing instruction is emulated (mov, xchg, cmpxchg, add/or/and/sub/
+ * xor, bts/btr/btc; see vmx/emulate.c) and the SPTEs derived from the
+ * written entries are zapped, to be rebuilt on the next fault.  An
+ * instruction that cannot be emulated unshadows the page instead.  Leaf
+ * SPTEs stay read-only until the guest's dirty bit is set (dirty-bit
+ * emulation), so the walker can set D on the first write.
+ *
+ * Every leaf SPTE holds a pinned page.  A memslot delete or move and VM
+ * destruction zap everything: shadow pages and the nonpaging tree are
+ * detached under mmu_lock, every vCPU is kicked out of guest mode (without
+ * VPID every VM entry flushes the TLB), then pages are unpinned and tables
+ * freed.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -33,10 +42,14 @@
 #include <linux/gfp.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
+#include <linux/hash.h>
+#include <linux/module.h>
 #include <asm/page.h>
+#include <asm/trapnr.h>
 
 #include "../include/svx.h"
 #include "../vmx/vmx_int.h"
+#include "walker.h"
 
 #define SPTE_P		BIT_ULL(0)
 #define SPTE_W		BIT_ULL(1)
@@ -47,6 +60,9 @@
 #define SPTE_PINNED	BIT_ULL(10)	/* software: leaf holds a page pin */
 #define SPTE_ADDR	0x000ffffffffff000ULL
 #define SPTE_TABLE	(SPTE_P | SPTE_W | SPTE_U | SPTE_A)
+
+#define SVX_SP_HASH_BITS	10
+#define SVX_RMAP_HASH_BITS	12
 
 #define SVX_PF_PRESENT	BIT(0)
 #define SVX_PF_WRITE	BIT(1)
@@ -135,17 +151,34 @@ static void svx_fill_pae_root(struct svx_vcpu *vcpu, u64 *pml4)
 		vcpu->mmu.pae_root[i] = __pa(svx_tree_pd(pml4, i)) | SPTE_P;
 }
 
+static void svx_free_all_sps(struct svx_vm *vm);
+
 int svx_mmu_vm_init(struct svx_vm *vm)
 {
+	INIT_LIST_HEAD(&vm->sp_list);
+	vm->sp_hash = kvcalloc(1 << SVX_SP_HASH_BITS, sizeof(*vm->sp_hash),
+			       GFP_KERNEL_ACCOUNT);
+	vm->rmap_hash = kvcalloc(1 << SVX_RMAP_HASH_BITS,
+				 sizeof(*vm->rmap_hash), GFP_KERNEL_ACCOUNT);
 	vm->np_root = svx_new_tree(vm);
-	return vm->np_root ? 0 : -ENOMEM;
+	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root) {
+		svx_mmu_vm_destroy(vm);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void svx_mmu_vm_destroy(struct svx_vm *vm)
 {
+	if (vm->sp_hash)
+		svx_free_all_sps(vm);
 	if (vm->np_root)
 		svx_free_tree(vm, vm->np_root, 4);
 	vm->np_root = NULL;
+	kvfree(vm->sp_hash);
+	kvfree(vm->rmap_hash);
+	vm->sp_hash = NULL;
+	vm->rmap_hash = NULL;
 	WARN_ON(vm->pages_pinned);
 }
 
@@ -164,113 +197,12 @@ int svx_mmu_vcpu_init(struct svx_vcpu *vcpu)
 	return 0;
 }
 
+static void svx_mmu_cache_free(struct svx_mmu_cache *c);
+
 void svx_mmu_vcpu_destroy(struct svx_vcpu *vcpu)
 {
 	free_page((unsigned long)vcpu->mmu.pae_root);
-}
-
-/* Replace the VM's tree; free the old one once no vCPU can be using it. */
-void svx_mmu_zap_all(struct svx_vm *vm)
-{
-	u64 *old, *fresh = svx_new_tree(vm);
-	int i;
-
-	if (!fresh) {
-		/* Cannot replace: clear the old tree's leaves in place. */
-		pr_warn_ratelimited("vm%u: out of memory while zapping\n",
-				    vm->id);
-		return;
-	}
-	spin_lock(&vm->mmu_lock);
-	old = vm->np_root;
-	vm->np_root = fresh;
-	for (i = 0; i < SVX_MAX_VCPUS; i++)
-		if (vm->vcpus[i])
-			svx_fill_pae_root(vm->vcpus[i], fresh);
-	spin_unlock(&vm->mmu_lock);
-
-	svx_kick_all(vm, SVX_REQ_MMU_RELOAD);
-
-	spin_lock(&vm->mmu_lock);
-	svx_free_tree(vm, old, 4);
-	vm->stats.mmu[SVX_MMU_ZAP]++;
-	spin_unlock(&vm->mmu_lock);
-}
-
-/* Pick the MMU context for the guest's paging mode; vCPU loaded. */
-void svx_mmu_reset_context(struct svx_vcpu *vcpu)
-{
-	enum svx_guest_mode mode;
-
-	if (!(vcpu->cr0 & X86_CR0_PG))
-		mode = SVX_MODE_NONPAGING;
-	else if (vcpu->efer & EFER_LMA)
-		mode = SVX_MODE_LONG64;
-	else if (vcpu->cr4 & X86_CR4_PAE)
-		mode = SVX_MODE_PAE;
-	else
-		mode = SVX_MODE_PAGING32;
-	vcpu->mmu.mode = mode;
-	vcpu->mmu.root_hpa = 0;
-	svx_update_hw_cr(vcpu);
-}
-
-/* Make GUEST_CR3 point at the right root before entry. */
-int svx_mmu_reload(struct svx_vcpu *vcpu)
-{
-	struct svx_vm *vm = vcpu->vm;
-	phys_addr_t root;
-
-	if (vcpu->mmu.root_hpa)
-		return 0;
-	if (vcpu->mmu.mode == SVX_MODE_PAGING32 ||
-	    vcpu->mmu.mode == SVX_MODE_PAE) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "32-bit guest paging (CR0.PG=1 without long mode) needs the shadow walker, not implemented yet");
-		return 1;
-	}
-	spin_lock(&vm->mmu_lock);
-	if (vcpu->mmu.mode == SVX_MODE_LONG64)
-		root = __pa(vm->np_root);
-	else
-		root = __pa(vcpu->mmu.pae_root);
-	spin_unlock(&vm->mmu_lock);
-	vcpu->mmu.root_hpa = root;
-	svx_vcpu_load(vcpu);
-	svx_vmwrite(GUEST_CR3, root);
-	svx_vcpu_put(vcpu);
-	return 0;
-}
-
-/*
- * 64-bit guests on the identity map: check that the guest's own tables map
- * @gva to itself.  Returns 0 when they do, 1 when the GVA is not mapped or
- * maps elsewhere, -EFAULT when a table is outside guest RAM.
- */
-static int svx_check_identity(struct svx_vcpu *vcpu, u64 gva)
-{
-	u64 table = vcpu->cr3 & SPTE_ADDR, e = 0, gpa;
-	int level;
-
-	for (level = 4; level >= 1; level--) {
-		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
-
-		if (svx_read_guest_phys(vcpu->vm, table + idx * 8, &e, 8))
-			return -EFAULT;
-		if (!(e & SPTE_P))
-			return 1;
-		if (level == 1 || (level <= 3 && (e & SPTE_PS)))
-			break;
-		table = e & SPTE_ADDR;
-	}
-	if (level > 1) {
-		u64 size = 1ULL << (12 + 9 * (level - 1));
-
-		gpa = (e & SPTE_ADDR & ~(size - 1)) | (gva & (size - 1));
-	} else {
-		gpa = (e & SPTE_ADDR) | (gva & ~PAGE_MASK);
-	}
-	return gpa == gva ? 0 : 1;
+	svx_mmu_cache_free(&vcpu->mmu.cache);
 }
 
 /* Allocate the tables on the path to @gva's leaf, outside the lock. */
@@ -296,7 +228,753 @@ static u64 *svx_walk_alloc(struct svx_vm *vm, u64 *pml4, u64 gva,
 	return &table[(gva >> 12) & 511];
 }
 
-int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
+/* ---------------------------------------------------------------------- */
+/* Shadow pages                                                            */
+
+
+/* Permissions of a path, as in a role: write, user, execute. */
+#define SVX_P_W		1
+#define SVX_P_U		2
+#define SVX_P_X		4
+#define SVX_P_ALL	7
+
+union svx_sp_role {
+	u32 word;
+	struct {
+		u32 level:3;	/* shadow level 1..4 */
+		u32 glevels:3;	/* guest root level: 2, 3 or 4 */
+		u32 quadrant:2;	/* part of a 32-bit guest table */
+		u32 direct:1;	/* a piece of a guest large page */
+		u32 access:3;	/* SVX_P_* of the guest entries above */
+		u32 cr0_wp:1;
+	};
+};
+
+struct svx_sp {
+	struct hlist_node hash_link;
+	struct list_head link;
+	u64 gfn;		/* guest table, or first gfn when direct */
+	union svx_sp_role role;
+	u64 *spt;
+	u64 *gfns;		/* level-1, not direct: gfn of each leaf */
+	unsigned int write_count;	/* emulated writes since last use */
+};
+
+struct svx_rmap {
+	struct hlist_node link;
+	u64 gfn;
+	u64 *sptep;
+};
+
+static unsigned int svx_max_sps = 4096;
+module_param_named(max_shadow_pages, svx_max_sps, uint, 0644);
+MODULE_PARM_DESC(max_shadow_pages,
+		 "Shadow pages per VM before everything is zapped and rebuilt");
+
+static u32 svx_hash(u64 gfn, unsigned int bits)
+{
+	return hash_64(gfn, bits);
+}
+
+static struct svx_sp *svx_spt_to_sp(u64 spte)
+{
+	return (struct svx_sp *)page_private(pfn_to_page((spte & SPTE_ADDR) >>
+						       PAGE_SHIFT));
+}
+
+int svx_mmu_topup(struct svx_vcpu *vcpu);
+
+int svx_mmu_topup(struct svx_vcpu *vcpu)
+{
+	struct svx_mmu_cache *c = &vcpu->mmu.cache;
+
+	while (c->npages < SVX_MMU_CACHE_PAGES) {
+		void *p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!p)
+			return -ENOMEM;
+		c->pages[c->npages++] = p;
+	}
+	while (c->nsps < SVX_MMU_CACHE_PAGES) {
+		struct svx_sp *sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
+
+		if (!sp)
+			return -ENOMEM;
+		c->sps[c->nsps++] = sp;
+	}
+	while (c->nrmaps < ARRAY_SIZE(c->rmaps)) {
+		struct svx_rmap *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+
+		if (!r)
+			return -ENOMEM;
+		c->rmaps[c->nrmaps++] = r;
+	}
+	return 0;
+}
+
+static void svx_mmu_cache_free(struct svx_mmu_cache *c)
+{
+	while (c->npages)
+		free_page((unsigned long)c->pages[--c->npages]);
+	while (c->nsps)
+		kfree(c->sps[--c->nsps]);
+	while (c->nrmaps)
+		kfree(c->rmaps[--c->nrmaps]);
+}
+
+static void svx_rmap_add(struct svx_vm *vm, struct svx_mmu_cache *c, u64 gfn,
+			 u64 *sptep)
+{
+	struct svx_rmap *r = c->rmaps[--c->nrmaps];
+
+	r->gfn = gfn;
+	r->sptep = sptep;
+	hlist_add_head(&r->link,
+		       &vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)]);
+}
+
+static void svx_rmap_del(struct svx_vm *vm, u64 gfn, u64 *sptep)
+{
+	struct hlist_head *h = &vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)];
+	struct svx_rmap *r;
+
+	hlist_for_each_entry(r, h, link) {
+		if (r->sptep == sptep) {
+			hlist_del(&r->link);
+			kfree(r);
+			return;
+		}
+	}
+	WARN_ONCE(1, "shadowvmx: rmap entry for gfn %#llx missing\n", gfn);
+}
+
+/* Drop a leaf SPTE: its pin and, if writable, its reverse-map entry. */
+static void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn)
+{
+	u64 e = *sptep;
+	struct page *page;
+
+	if (!(e & SPTE_P))
+		return;
+	*sptep = 0;
+	if (e & SPTE_W)
+		svx_rmap_del(vm, gfn, sptep);
+	if (e & SPTE_PINNED) {
+		page = pfn_to_page((e & SPTE_ADDR) >> PAGE_SHIFT);
+		unpin_user_pages_dirty_lock(&page, 1, e & SPTE_W);
+		vm->pages_pinned--;
+	}
+}
+
+/* The gfn a leaf SPTE of @sp at @idx maps. */
+static u64 svx_leaf_gfn(struct svx_sp *sp, unsigned int idx)
+{
+	return sp->role.direct ? sp->gfn + idx : sp->gfns[idx];
+}
+
+static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
+{
+	unsigned int i;
+
+	if (sp->role.level == 1) {
+		for (i = 0; i < 512; i++)
+			svx_drop_leaf(vm, &sp->spt[i], svx_leaf_gfn(sp, i));
+	}
+	free_page((unsigned long)sp->spt);
+	if (sp->gfns)
+		free_page((unsigned long)sp->gfns);
+	kfree(sp);
+	vm->sp_in_use--;
+	vm->nr_sps--;
+}
+
+static bool svx_gfn_is_shadowed(struct svx_vm *vm, u64 gfn)
+{
+	struct svx_sp *sp;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link)
+		if (sp->gfn == gfn && !sp->role.direct)
+			return true;
+	return false;
+}
+
+/* Clear W in every SPTE mapping @gfn; true if any changed. */
+static bool svx_write_protect(struct svx_vm *vm, u64 gfn)
+{
+	struct hlist_head *h = &vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)];
+	struct svx_rmap *r;
+	struct hlist_node *tmp;
+	bool flush = false;
+
+	hlist_for_each_entry_safe(r, tmp, h, link) {
+		if (r->gfn != gfn)
+			continue;
+		*r->sptep &= ~SPTE_W;
+		hlist_del(&r->link);
+		kfree(r);
+		flush = true;
+	}
+	return flush;
+}
+
+static struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
+				 union svx_sp_role role, bool *flush)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_mmu_cache *c = &vcpu->mmu.cache;
+	struct svx_sp *sp;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link) {
+		if (sp->gfn == gfn && sp->role.word == role.word) {
+			sp->write_count = 0;
+			return sp;
+		}
+	}
+	sp = c->sps[--c->nsps];
+	memset(sp, 0, sizeof(*sp));
+	sp->spt = c->pages[--c->npages];
+	set_page_private(virt_to_page(sp->spt), (unsigned long)sp);
+	if (role.level == 1 && !role.direct)
+		sp->gfns = c->pages[--c->npages];
+	sp->gfn = gfn;
+	sp->role = role;
+	hlist_add_head(&sp->hash_link,
+		       &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)]);
+	list_add(&sp->link, &vm->sp_list);
+	vm->nr_sps++;
+	vm->sp_in_use++;
+	vcpu->stats.mmu[SVX_MMU_SP_ALLOCATED]++;
+	if (!role.direct && svx_write_protect(vm, gfn))
+		*flush = true;
+	return sp;
+}
+
+/*
+ * Unlink @sp from the hash and from every SPTE that points at it, then
+ * hand it to @dead for freeing after the vCPUs left guest mode.
+ */
+static void svx_zap_sp(struct svx_vm *vm, struct svx_sp *sp,
+		       struct list_head *dead)
+{
+	phys_addr_t pa = __pa(sp->spt);
+	struct svx_sp *p;
+	unsigned int i;
+	int v;
+
+	list_for_each_entry(p, &vm->sp_list, link) {
+		if (p->role.level == 1)
+			continue;
+		for (i = 0; i < 512; i++)
+			if ((p->spt[i] & SPTE_P) &&
+			    (p->spt[i] & SPTE_ADDR) == pa)
+				p->spt[i] = 0;
+	}
+	for (v = 0; v < SVX_MAX_VCPUS; v++) {
+		struct svx_vcpu *vcpu = vm->vcpus[v];
+
+		if (!vcpu)
+			continue;
+		for (i = 0; i < 4; i++)
+			if ((vcpu->mmu.pae_root[i] & SPTE_ADDR) == pa)
+				vcpu->mmu.pae_root[i] = 0;
+		if (vcpu->mmu.root_sp == sp) {
+			vcpu->mmu.root_sp = NULL;
+			set_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests);
+		}
+	}
+	hlist_del_init(&sp->hash_link);
+	list_move(&sp->link, dead);
+	vm->stats.mmu[SVX_MMU_ZAP]++;
+}
+
+static void svx_free_dead(struct svx_vm *vm, struct list_head *dead)
+{
+	struct svx_sp *sp, *tmp;
+
+	list_for_each_entry_safe(sp, tmp, dead, link) {
+		list_del(&sp->link);
+		svx_free_sp(vm, sp);
+	}
+}
+
+/* VM destruction: no vCPU runs anymore. */
+static void svx_free_all_sps(struct svx_vm *vm)
+{
+	struct svx_sp *sp, *tmp;
+
+	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
+		list_del(&sp->link);
+		svx_free_sp(vm, sp);
+	}
+}
+
+/* Stop shadowing @gfn as a page table (all its shadow pages go). */
+static void svx_unshadow(struct svx_vm *vm, u64 gfn, struct list_head *dead)
+{
+	struct svx_sp *sp;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(sp, tmp,
+				  &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+				  hash_link)
+		if (sp->gfn == gfn && !sp->role.direct)
+			svx_zap_sp(vm, sp, dead);
+}
+
+/* Everything: shadow pages and the nonpaging tree.  Caller holds vm->lock
+ * or is the last user.
+ */
+void svx_mmu_zap_all(struct svx_vm *vm)
+{
+	u64 *old, *fresh = svx_new_tree(vm);
+	struct svx_sp *sp, *tmp;
+	LIST_HEAD(dead);
+	int i;
+
+	spin_lock(&vm->mmu_lock);
+	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
+		hlist_del_init(&sp->hash_link);
+		list_move(&sp->link, &dead);
+	}
+	old = NULL;
+	if (fresh) {
+		old = vm->np_root;
+		vm->np_root = fresh;
+	}
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		struct svx_vcpu *vcpu = vm->vcpus[i];
+
+		if (vcpu) {
+			vcpu->mmu.root_sp = NULL;
+			set_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests);
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+
+	svx_kick_all(vm, SVX_REQ_MMU_RELOAD);
+
+	spin_lock(&vm->mmu_lock);
+	svx_free_dead(vm, &dead);
+	if (old)
+		svx_free_tree(vm, old, 4);
+	else	/* no memory for a new tree: empty the old one in place */
+		pr_warn_ratelimited("vm%u: out of memory while zapping\n",
+				    vm->id);
+	vm->stats.mmu[SVX_MMU_ZAP]++;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Contexts and roots                                                      */
+
+/* Pick the MMU context for the guest's paging mode; vCPU loaded. */
+void svx_mmu_reset_context(struct svx_vcpu *vcpu)
+{
+	enum svx_guest_mode mode;
+
+	if (!(vcpu->cr0 & X86_CR0_PG))
+		mode = SVX_MODE_NONPAGING;
+	else if (vcpu->efer & EFER_LMA)
+		mode = SVX_MODE_LONG64;
+	else if (vcpu->cr4 & X86_CR4_PAE)
+		mode = SVX_MODE_PAE;
+	else
+		mode = SVX_MODE_PAGING32;
+	vcpu->mmu.mode = mode;
+	vcpu->mmu.root_hpa = 0;
+	svx_update_hw_cr(vcpu);
+}
+
+static union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level)
+{
+	union svx_sp_role role = { .word = 0 };
+
+	role.level = level;
+	role.glevels = vcpu->mmu.mode == SVX_MODE_LONG64 ? 4 :
+		       vcpu->mmu.mode == SVX_MODE_PAE ? 3 : 2;
+	role.access = SVX_P_ALL;
+	role.cr0_wp = !!(vcpu->cr0 & X86_CR0_WP);
+	return role;
+}
+
+/* Find or build the shadow root for the guest's CR3; under mmu_lock. */
+static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
+{
+	struct svx_vm *vm = vcpu->vm;
+	union svx_sp_role role;
+	struct svx_sp *sp;
+	int i, before = vm->nr_sps;
+
+	switch (vcpu->mmu.mode) {
+	case SVX_MODE_NONPAGING:
+		if (svx_guest_long_mode(vcpu))
+			return __pa(vm->np_root);
+		svx_fill_pae_root(vcpu, vm->np_root);
+		return __pa(vcpu->mmu.pae_root);
+	case SVX_MODE_LONG64:
+		role = svx_base_role(vcpu, 4);
+		sp = svx_get_sp(vcpu, (vcpu->cr3 & SPTE_ADDR) >> PAGE_SHIFT, role,
+				flush);
+		vcpu->mmu.root_sp = sp;
+		break;
+	case SVX_MODE_PAE:
+		role = svx_base_role(vcpu, 2);
+		for (i = 0; i < 4; i++) {
+			u64 pdpte = vcpu->mmu.pdptrs[i];
+
+			vcpu->mmu.pae_root[i] = 0;
+			if (!(pdpte & SPTE_P))
+				continue;
+			sp = svx_get_sp(vcpu, (pdpte & SPTE_ADDR) >> PAGE_SHIFT,
+					role, flush);
+			vcpu->mmu.pae_root[i] = __pa(sp->spt) | SPTE_P;
+		}
+		break;
+	case SVX_MODE_PAGING32:
+		role = svx_base_role(vcpu, 2);
+		for (i = 0; i < 4; i++) {
+			role.quadrant = i;
+			sp = svx_get_sp(vcpu, (vcpu->cr3 & 0xfffff000) >>
+					PAGE_SHIFT, role, flush);
+			vcpu->mmu.pae_root[i] = __pa(sp->spt) | SPTE_P;
+		}
+		break;
+	}
+	if (vm->nr_sps == before)
+		vcpu->stats.mmu[SVX_MMU_ROOT_HIT]++;
+	else
+		vcpu->stats.mmu[SVX_MMU_ROOT_MISS]++;
+	return vcpu->mmu.mode == SVX_MODE_LONG64 ?
+		__pa(vcpu->mmu.root_sp->spt) : __pa(vcpu->mmu.pae_root);
+}
+
+/* Make GUEST_CR3 point at the right root before entry. */
+int svx_mmu_reload(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool flush = false;
+	phys_addr_t root;
+	int r;
+
+	if (vcpu->mmu.root_hpa)
+		return 0;
+	r = svx_mmu_topup(vcpu);
+	if (r)
+		return r;
+	if (vm->nr_sps > svx_max_sps)
+		svx_mmu_zap_all(vm);
+	spin_lock(&vm->mmu_lock);
+	root = svx_load_root(vcpu, &flush);
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+	vcpu->mmu.root_hpa = root;
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(GUEST_CR3, root);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest walks                                                             */
+
+static int svx_walk_read(void *ctx, u64 gpa, u64 *val, unsigned int size)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	*val = 0;
+	return svx_read_guest_phys(vcpu->vm, gpa, val, size) ? -EFAULT : 0;
+}
+
+static int svx_walk_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new,
+			    unsigned int size)
+{
+	struct svx_vcpu *vcpu = ctx;
+	const struct svx_memslot *slot;
+	u64 hva = 0;
+	int r;
+
+	rcu_read_lock();
+	slot = svx_memslot_find(rcu_dereference(vcpu->vm->memslots),
+				gpa >> PAGE_SHIFT);
+	if (slot && !(slot->flags & KVM_MEM_READONLY))
+		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+		      (gpa & ~PAGE_MASK);
+	rcu_read_unlock();
+	if (!hva)
+		return -EFAULT;
+	if (size == 8) {
+		u64 o = old;
+
+		r = __try_cmpxchg_user((u64 __user *)hva, &o, new, efault8);
+	} else {
+		u32 o = old;
+
+		r = __try_cmpxchg_user((u32 __user *)hva, &o, (u32)new,
+				       efault4);
+	}
+	return r < 0 ? -EFAULT : r;
+}
+
+static void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env)
+{
+	env->cr0 = vcpu->cr0;
+	env->cr3 = vcpu->cr3;
+	env->cr4 = vcpu->cr4;
+	env->efer = vcpu->efer;
+	env->rflags = vcpu->rflags;
+	memcpy(env->pdptrs, vcpu->mmu.pdptrs, sizeof(env->pdptrs));
+	env->maxphyaddr = boot_cpu_data.x86_phys_bits;
+	env->gbpages = boot_cpu_has(X86_FEATURE_GBPAGES);
+	env->read_gpa = svx_walk_read;
+	env->cmpxchg_gpa = svx_walk_cmpxchg;
+	env->ctx = vcpu;
+}
+
+int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3)
+{
+	struct svx_walk_env env;
+	int r;
+
+	svx_walk_env(vcpu, &env);
+	env.cr3 = cr3;
+	r = svx_walk_load_pdptes(&env);
+	if (!r)
+		memcpy(vcpu->mmu.pdptrs, env.pdptrs, sizeof(env.pdptrs));
+	return r;
+}
+
+int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	struct svx_walk_env env;
+	struct svx_walk w;
+
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING) {
+		*gpa = svx_guest_long_mode(vcpu) ? gva : (u32)gva;
+		return 0;
+	}
+	svx_walk_env(vcpu, &env);
+	if (svx_walk_addr(&env, gva, SVX_ACC_NO_AD, &w))
+		return -EFAULT;
+	*gpa = w.gpa;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Faults                                                                  */
+
+static u32 svx_entry_perm(u64 pte, bool nxe)
+{
+	u32 p = 0;
+
+	if (pte & SPTE_W)
+		p |= SVX_P_W;
+	if (pte & SPTE_U)
+		p |= SVX_P_U;
+	if (!nxe || !(pte & SVX_PTE_XD))
+		p |= SVX_P_X;
+	return p;
+}
+
+/*
+ * Walk the shadow tables for @w->gva from the root, creating the shadow
+ * pages on the way; returns the leaf SPTE slot and its shadow page.
+ * Under mmu_lock.
+ */
+static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
+		      struct svx_sp **leaf_sp, bool *flush)
+{
+	bool nxe = vcpu->efer & EFER_NX;
+	u64 gva = w->gva, *table, *sptep;
+	union svx_sp_role role;
+	u32 perm = SVX_P_ALL;
+	struct svx_sp *sp;
+	int level;
+
+	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
+		sp = vcpu->mmu.root_sp;
+		level = 4;
+	} else {
+		u64 e = vcpu->mmu.pae_root[(gva >> 30) & 3];
+
+		if (!(e & SPTE_P))
+			return NULL;
+		sp = svx_spt_to_sp(e);
+		level = 2;
+		/* PAE PDPTEs have no permission bits (SDM 4.4.1). */
+	}
+	if (!sp)
+		return NULL;
+	table = sp->spt;
+	for (; level > 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+		u64 gfn;
+
+		sptep = &table[idx];
+		/* Permissions of the guest entries down to this level. */
+		if (level <= w->root_level && level >= w->level &&
+		    !(w->root_level == 3 && level == 3))
+			perm &= svx_entry_perm(w->pte[level], nxe);
+		role = svx_base_role(vcpu, level - 1);
+		role.access = perm;
+		if (level - 1 >= w->level) {
+			/* The guest has a table at level - 1. */
+			gfn = w->table_gfn[level - 1];
+			if (role.glevels == 2 && level - 1 == 1)
+				role.quadrant = (gva >> 21) & 1;
+		} else {
+			/* Inside a guest large page: map it in pieces. */
+			role.access = perm & svx_entry_perm(w->pte[w->level],
+							    nxe);
+			role.direct = 1;
+			gfn = (w->gpa >> PAGE_SHIFT) &
+			      ~((1ULL << (9 * (level - 1))) - 1);
+		}
+		if (*sptep & SPTE_P) {
+			sp = svx_spt_to_sp(*sptep);
+			if (sp->gfn != gfn || sp->role.word != role.word)
+				*sptep = 0;	/* stale link: relink below */
+		}
+		if (!(*sptep & SPTE_P)) {
+			sp = svx_get_sp(vcpu, gfn, role, flush);
+			*sptep = __pa(sp->spt) | SPTE_TABLE;
+		}
+		sp->write_count = 0;
+		table = sp->spt;
+	}
+	*leaf_sp = sp;
+	return &table[(gva >> 12) & 511];
+}
+
+static void svx_inject_pf(struct svx_vcpu *vcpu, const struct svx_walk *w)
+{
+	u32 old = vcpu->inject_info;
+
+	vcpu->cr2 = w->fault_addr;
+	vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+	/* A #PF while delivering a #PF is a double fault (SDM 6.15). */
+	if (vcpu->inject_pending && (old & 0xff) == X86_TRAP_PF &&
+	    ((old & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT) ==
+	    SVX_INTR_TYPE_HW_EXC) {
+		svx_inject_exception(vcpu, X86_TRAP_DF, true, 0);
+		return;
+	}
+	svx_inject_exception(vcpu, X86_TRAP_PF, true, w->error_code);
+}
+
+static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa);
+
+/* A shadow fault of a guest with paging on. */
+static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u32 access = error_code & (SVX_ACC_WRITE | SVX_ACC_USER |
+				   SVX_ACC_FETCH);
+	bool write = error_code & SVX_PF_WRITE, flush = false;
+	const struct svx_memslot *slot;
+	struct svx_memslot s;
+	struct svx_walk_env env;
+	struct svx_walk w;
+	struct svx_sp *sp;
+	struct page *page;
+	u64 gfn, gen, spte, *sptep;
+	bool found, wp0_trick;
+	int r;
+
+	svx_walk_env(vcpu, &env);
+	r = svx_walk_addr(&env, gva, access, &w);
+	if (r < 0) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "guest page tables outside guest RAM");
+		return SVX_USER;
+	}
+	if (r) {
+		svx_inject_pf(vcpu, &w);
+		return SVX_RESUME;
+	}
+	gfn = w.gpa >> PAGE_SHIFT;
+
+	rcu_read_lock();
+	slot = svx_memslot_find(rcu_dereference(vm->memslots), gfn);
+	found = slot;
+	if (found)
+		s = *slot;
+	gen = rcu_dereference(vm->memslots)->generation;
+	rcu_read_unlock();
+	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
+		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
+		return svx_emulate_mmio(vcpu, gva, w.gpa, write);
+	}
+	if (write) {
+		spin_lock(&vm->mmu_lock);
+		found = svx_gfn_is_shadowed(vm, gfn);
+		spin_unlock(&vm->mmu_lock);
+		if (found)
+			return svx_emulate_pt_write(vcpu, gva, w.gpa);
+	}
+
+	r = pin_user_pages_fast(svx_memslot_gfn_to_hva(&s, gfn), 1,
+				FOLL_LONGTERM |
+				((s.flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
+				&page);
+	if (r != 1) {
+		svx_vm_warn(vm, "vcpu%d: cannot pin the host page behind GPA %#llx: %d\n",
+			    vcpu->id, w.gpa, r);
+		return r < 0 ? r : -EFAULT;
+	}
+	r = svx_mmu_topup(vcpu);
+	if (r) {
+		unpin_user_page(page);
+		return r;
+	}
+
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation != gen ||
+	    !vcpu->mmu.root_hpa) {
+		spin_unlock(&vm->mmu_lock);
+		unpin_user_page(page);
+		return SVX_RESUME;
+	}
+	sptep = svx_fetch(vcpu, &w, &sp, &flush);
+	if (!sptep) {
+		spin_unlock(&vm->mmu_lock);
+		unpin_user_page(page);
+		vcpu->mmu.root_hpa = 0;
+		return SVX_RESUME;
+	}
+	svx_drop_leaf(vm, sptep, svx_leaf_gfn(sp, (gva >> 12) & 511));
+	spte = ((u64)page_to_pfn(page) << PAGE_SHIFT) | SPTE_P | SPTE_A |
+	       SPTE_PINNED;
+	/* CR0.WP=0: a supervisor write to a read-only page is allowed. */
+	wp0_trick = !(vcpu->cr0 & X86_CR0_WP) && write &&
+		    !(access & SVX_ACC_USER) &&
+		    !(w.pte_access & SVX_ACC_WRITE);
+	if (w.pte_access & SVX_ACC_USER && !wp0_trick)
+		spte |= SPTE_U;
+	if ((vcpu->efer & EFER_NX) && !(w.pte_access & SVX_ACC_FETCH))
+		spte |= SVX_PTE_XD;
+	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick) &&
+	    (w.pte[w.level] & SVX_PTE_D) &&
+	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_is_shadowed(vm, gfn)) {
+		spte |= SPTE_W | SPTE_D;
+		svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
+	}
+	if (!sp->role.direct)
+		sp->gfns[(gva >> 12) & 511] = gfn;
+	*sptep = spte;
+	vm->pages_pinned++;
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	return SVX_RESUME;
+}
+
+/* The nonpaging map: GVA == GPA. */
+static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
 	struct svx_vm *vm = vcpu->vm;
 	bool write = error_code & SVX_PF_WRITE;
@@ -309,16 +987,8 @@ int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	u64 gpa, gen, *sptep;
 	bool found;
 
-	if (vcpu->mmu.mode == SVX_MODE_NONPAGING) {
+	if (!svx_guest_long_mode(vcpu))
 		gva = (u32)gva;
-	} else {
-		r = svx_check_identity(vcpu, gva);
-		if (r) {
-			svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					   "64-bit guest page tables are not an identity map; the shadow walker is not implemented yet");
-			return SVX_USER;
-		}
-	}
 	gpa = gva;
 
 	rcu_read_lock();
@@ -343,7 +1013,6 @@ int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		svx_vm_warn(vm, "vcpu%d: cannot pin the host page behind GPA %#llx (slot %u, hva %#llx): %d\n",
 			    vcpu->id, gpa, s.id,
 			    svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT), r);
-		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		return r < 0 ? r : -EFAULT;
 	}
 	for (i = 0; i < 3; i++) {
@@ -369,7 +1038,8 @@ int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		r = SVX_RESUME;
 		goto out;
 	}
-	*sptep = ((u64)page_to_pfn(page) << PAGE_SHIFT) | SPTE_P | SPTE_U | SPTE_A | SPTE_PINNED |
+	*sptep = ((u64)page_to_pfn(page) << PAGE_SHIFT) | SPTE_P | SPTE_U |
+		 SPTE_A | SPTE_PINNED |
 		 ((s.flags & KVM_MEM_READONLY) ? 0 : SPTE_W | SPTE_D);
 	vm->pages_pinned++;
 	spin_unlock(&vm->mmu_lock);
@@ -388,18 +1058,209 @@ nomem:
 	goto out;
 }
 
-int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
+int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
-	switch (vcpu->mmu.mode) {
-	case SVX_MODE_NONPAGING:
-		*gpa = (u32)gva;
-		return 0;
-	case SVX_MODE_LONG64:
-		if (svx_check_identity(vcpu, gva))
-			return -EFAULT;
-		*gpa = gva;
-		return 0;
-	default:
-		return -EOPNOTSUPP;
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
+		return svx_nonpaging_fault(vcpu, gva, error_code);
+	return svx_shadow_fault(vcpu, gva, error_code);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest writes to its page tables, and INVLPG                             */
+
+/*
+ * Zap the SPTEs that @sp derived from guest bytes [@off, @off + @len) of
+ * its guest table.  Under mmu_lock.
+ */
+static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
+			    unsigned int off, unsigned int len)
+{
+	unsigned int esz = sp->role.glevels == 2 ? 4 : 8;
+	unsigned int first = off / esz, last = (off + len - 1) / esz, g;
+
+	for (g = first; g <= last; g++) {
+		unsigned int idx, n = 1, i;
+
+		if (esz == 4 && sp->role.level == 1) {
+			/* Quadrant q of a 1024-entry guest PT: 512 PTEs. */
+			if (g / 512 != sp->role.quadrant)
+				continue;
+			idx = g % 512;
+		} else if (esz == 4) {
+			/* A 4 MiB guest PDE covers two 2 MiB shadow PDEs. */
+			if (g / 256 != sp->role.quadrant)
+				continue;
+			idx = (g % 256) * 2;
+			n = 2;
+		} else {
+			idx = g;
+		}
+		for (i = idx; i < idx + n; i++) {
+			if (sp->role.level == 1)
+				svx_drop_leaf(vm, &sp->spt[i],
+					      svx_leaf_gfn(sp, i));
+			else
+				sp->spt[i] = 0;
+		}
 	}
+}
+
+static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 gfn = gpa >> PAGE_SHIFT, ip, old = 0, new, reg_in, reg_out, rax;
+	u64 flags, mask;
+	struct svx_sp *sp;
+	struct hlist_node *tmp;
+	struct svx_rmw rmw;
+	LIST_HEAD(dead);
+	bool written, flood = false;
+	u8 bytes[15];
+	unsigned int avail;
+	int r;
+
+	ip = svx_seg_base(vcpu, 1) + vcpu->rip;
+	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
+	memset(bytes, 0, sizeof(bytes));
+	if (svx_read_guest_virt(vcpu, ip, bytes, avail))
+		goto unshadow;
+	if (avail < sizeof(bytes) &&
+	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
+				 sizeof(bytes) - avail))
+		avail = sizeof(bytes);
+	if (svx_decode_rmw(bytes, avail, svx_code_mode(vcpu), &rmw) ||
+	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
+	    (gpa & (rmw.size - 1)))
+		goto unshadow;
+
+	reg_in = rmw.high_byte ? vcpu->regs[rmw.reg] >> 8 :
+				 vcpu->regs[rmw.reg];
+	rax = vcpu->regs[SVX_RAX];
+	if (rmw.op == SVX_RMW_CMPXCHG8B) {
+		rax = (u32)rax | (u64)vcpu->regs[SVX_RDX] << 32;
+		reg_in = (u32)vcpu->regs[SVX_RBX] |
+			 (u64)vcpu->regs[SVX_RCX] << 32;
+	}
+	/* Read, compute, compare-exchange: atomic against other vCPUs. */
+	do {
+		r = 0;
+		old = 0;
+		if (svx_read_guest_phys(vm, gpa, &old, rmw.size))
+			goto unshadow;
+		written = svx_rmw_exec(&rmw, old, reg_in, rax, &new, &reg_out,
+				       &flags, &mask);
+		if (!written)
+			break;
+		if (rmw.size < 4) {
+			/* Byte/word updates: not atomic (tables use 4, 8). */
+			r = svx_write_guest_phys(vm, gpa, &new, rmw.size) ?
+			    -EFAULT : 0;
+			break;
+		}
+		r = svx_walk_cmpxchg(vcpu, gpa, old, new, rmw.size);
+	} while (r == 1);
+	if (r)
+		goto unshadow;
+
+	/* Register results and flags, then past the instruction. */
+	if (rmw.op == SVX_RMW_XCHG || (rmw.op == SVX_RMW_CMPXCHG && !written)) {
+		u64 *dst = (u64 *)&vcpu->regs[rmw.op == SVX_RMW_XCHG ?
+					      rmw.reg : SVX_RAX];
+
+		if (rmw.op == SVX_RMW_XCHG && rmw.high_byte)
+			*dst = (*dst & ~0xff00ULL) | (reg_out & 0xff) << 8;
+		else if (rmw.size == 4)
+			*dst = (u32)reg_out;
+		else if (rmw.size == 8)
+			*dst = reg_out;
+		else
+			*dst = (*dst & ~((1ULL << (rmw.size * 8)) - 1)) |
+			       (reg_out & ((1ULL << (rmw.size * 8)) - 1));
+	} else if (rmw.op == SVX_RMW_CMPXCHG8B && !written) {
+		vcpu->regs[SVX_RAX] = (u32)reg_out;
+		vcpu->regs[SVX_RDX] = reg_out >> 32;
+	}
+	vcpu->rflags = (vcpu->rflags & ~mask) | (flags & mask);
+	vcpu->exit_insn_len = rmw.len;
+	svx_skip_insn(vcpu);
+	vcpu->stats.mmu[SVX_MMU_PT_WRITE]++;
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+
+	spin_lock(&vm->mmu_lock);
+	hlist_for_each_entry_safe(sp, tmp,
+				  &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+				  hash_link) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		/* Many writes and no use in between: not a table anymore. */
+		if (++sp->write_count > 3) {
+			flood = true;
+			continue;
+		}
+		svx_zap_written(vm, sp, gpa & ~PAGE_MASK, rmw.size);
+	}
+	if (flood) {
+		svx_unshadow(vm, gfn, &dead);
+		vcpu->stats.mmu[SVX_MMU_FLOOD]++;
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flood) {
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+		spin_lock(&vm->mmu_lock);
+		svx_free_dead(vm, &dead);
+		spin_unlock(&vm->mmu_lock);
+	}
+	return SVX_RESUME;
+
+unshadow:
+	/* Cannot emulate: stop shadowing the page and let the write retry. */
+	spin_lock(&vm->mmu_lock);
+	svx_unshadow(vm, gfn, &dead);
+	spin_unlock(&vm->mmu_lock);
+	svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+	spin_lock(&vm->mmu_lock);
+	svx_free_dead(vm, &dead);
+	spin_unlock(&vm->mmu_lock);
+	vcpu->stats.mmu[SVX_MMU_FLOOD]++;
+	return SVX_RESUME;
+}
+
+/* INVLPG: forget the leaf SPTE for @gva (the guest may have changed it). */
+void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 *table, e;
+	struct svx_sp *sp;
+	int level;
+
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING || !vcpu->mmu.root_hpa)
+		return;
+	spin_lock(&vm->mmu_lock);
+	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
+		sp = vcpu->mmu.root_sp;
+		level = 4;
+	} else {
+		e = vcpu->mmu.pae_root[(gva >> 30) & 3];
+		sp = (e & SPTE_P) ? svx_spt_to_sp(e) : NULL;
+		level = 2;
+		gva = (u32)gva;
+	}
+	for (; sp && level >= 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+
+		table = sp->spt;
+		if (level == 1) {
+			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
+			break;
+		}
+		e = table[idx];
+		if (!(e & SPTE_P))
+			break;
+		sp = svx_spt_to_sp(e);
+		if (sp->role.direct) {	/* a guest large page: unlink it */
+			table[idx] = 0;
+			break;
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
 }

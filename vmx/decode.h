@@ -29,4 +29,51 @@ struct svx_insn {
 int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_insn *insn);
 
+/* Read-modify-write operations on memory (guest page-table writes). */
+enum svx_rmw_op {
+	SVX_RMW_MOV,		/* 88/89, c6/c7 */
+	SVX_RMW_XCHG,		/* 86/87 */
+	SVX_RMW_CMPXCHG,	/* 0f b0/b1 */
+	SVX_RMW_CMPXCHG8B,	/* 0f c7 /1 (64-bit operand: EDX:EAX, ECX:EBX) */
+	SVX_RMW_ADD,		/* 00/01, 80/81/83 /0 */
+	SVX_RMW_OR,		/* 08/09, 80/81/83 /1 */
+	SVX_RMW_AND,		/* 20/21, 80/81/83 /4 */
+	SVX_RMW_SUB,		/* 28/29, 80/81/83 /5 */
+	SVX_RMW_XOR,		/* 30/31, 80/81/83 /6 */
+	SVX_RMW_BTS,		/* 0f ab, 0f ba /5 */
+	SVX_RMW_BTR,		/* 0f b3, 0f ba /6 */
+	SVX_RMW_BTC,		/* 0f bb, 0f ba /7 */
+};
+
+struct svx_rmw {
+	enum svx_rmw_op op;
+	u8 len;			/* instruction length */
+	u8 size;		/* memory operand size: 1, 2, 4 or 8 */
+	u8 reg;			/* source/destination register, if !has_imm */
+	u8 high_byte;		/* reg is AH/CH/DH/BH */
+	u8 has_imm;
+	u8 lock;		/* LOCK prefix */
+	u64 imm;		/* sign-extended to size */
+};
+
+/*
+ * Decode an instruction that writes memory through a ModRM operand: the
+ * moves of svx_decode_mov() plus xchg, cmpxchg, cmpxchg8b, add/or/and/sub/
+ * xor and bts/btr/btc, with or without LOCK.  0 or -EINVAL.
+ */
+int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_rmw *rmw);
+
+/*
+ * Execute @rmw on the old memory value @old: *@new is what memory holds
+ * after it, *@reg_out what the register operand holds (xchg, cmpxchg) and
+ * *@flags the arithmetic flags (CF PF ZF SF OF in their RFLAGS positions)
+ * with *@flags_mask the ones the instruction defines.  @reg_in is the
+ * register operand (RAX for cmpxchg's comparand in @rax, RDX:RAX and
+ * RCX:RBX for cmpxchg8b packed in @rax/@reg_in).  Returns true when memory
+ * is written (cmpxchg that fails does not write).
+ */
+bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
+		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask);
+
 #endif /* SVX_VMX_DECODE_H */

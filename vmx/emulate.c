@@ -161,3 +161,293 @@ int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 	insn->len = i;
 	return 0;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Read-modify-write instructions (writes to guest page tables)           */
+
+static int svx_decode_prefixes(const u8 *bytes, unsigned int avail, int mode,
+			       unsigned int *pi, bool *opsize, bool *lock,
+			       u8 *rex)
+{
+	unsigned int i;
+
+	*opsize = false;
+	*lock = false;
+	*rex = 0;
+	for (i = 0; i < avail; i++) {
+		u8 b = bytes[i];
+
+		if (b == 0x66)
+			*opsize = true;
+		else if (b == 0xf0)
+			*lock = true;
+		else if (b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
+			 b == 0x64 || b == 0x65)
+			continue;
+		else if (b == 0x67 && mode == 8)
+			continue;
+		else
+			break;
+	}
+	if (mode == 8 && i < avail && (bytes[i] & 0xf0) == 0x40)
+		*rex = bytes[i++];
+	if (i >= avail)
+		return -EINVAL;
+	*pi = i;
+	return 0;
+}
+
+int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_rmw *rmw)
+{
+	static const s8 grp1[8] = {
+		SVX_RMW_ADD, SVX_RMW_OR, -1, -1, SVX_RMW_AND, SVX_RMW_SUB,
+		SVX_RMW_XOR, -1
+	};
+	unsigned int i, imm_len = 0;
+	bool opsize, lock, byte_op = false, twobyte = false;
+	int modrm_len, opsz, sub;
+	u8 rex, op, modrm;
+
+	memset(rmw, 0, sizeof(*rmw));
+	if (avail > 15)
+		avail = 15;
+	if (svx_decode_prefixes(bytes, avail, mode, &i, &opsize, &lock, &rex))
+		return -EINVAL;
+	op = bytes[i++];
+	opsz = (rex & 8) ? 8 : opsize ? 2 : 4;
+	if (op == 0x0f) {
+		if (i >= avail)
+			return -EINVAL;
+		op = bytes[i++];
+		twobyte = true;
+	}
+	if (i >= avail)
+		return -EINVAL;
+	modrm = bytes[i];
+	sub = (modrm >> 3) & 7;
+
+	if (!twobyte) {
+		switch (op) {
+		case 0x88: case 0x89:
+			rmw->op = SVX_RMW_MOV;
+			break;
+		case 0xc6: case 0xc7:
+			if (sub)
+				return -EINVAL;
+			rmw->op = SVX_RMW_MOV;
+			imm_len = op == 0xc6 ? 1 : opsz == 2 ? 2 : 4;
+			break;
+		case 0x86: case 0x87:
+			rmw->op = SVX_RMW_XCHG;
+			break;
+		case 0x00: case 0x01:
+			rmw->op = SVX_RMW_ADD;
+			break;
+		case 0x08: case 0x09:
+			rmw->op = SVX_RMW_OR;
+			break;
+		case 0x20: case 0x21:
+			rmw->op = SVX_RMW_AND;
+			break;
+		case 0x28: case 0x29:
+			rmw->op = SVX_RMW_SUB;
+			break;
+		case 0x30: case 0x31:
+			rmw->op = SVX_RMW_XOR;
+			break;
+		case 0x80: case 0x81: case 0x83:
+			if (grp1[sub] < 0)
+				return -EINVAL;
+			rmw->op = grp1[sub];
+			imm_len = op == 0x81 ? (opsz == 2 ? 2 : 4) : 1;
+			break;
+		default:
+			return -EINVAL;
+		}
+		byte_op = op == 0x88 || op == 0xc6 || op == 0x86 ||
+			  op == 0x00 || op == 0x08 || op == 0x20 ||
+			  op == 0x28 || op == 0x30 || op == 0x80;
+	} else {
+		switch (op) {
+		case 0xb0: case 0xb1:
+			rmw->op = SVX_RMW_CMPXCHG;
+			byte_op = op == 0xb0;
+			break;
+		case 0xc7:
+			if (sub != 1 || (rex & 8))
+				return -EINVAL;	/* cmpxchg16b: not emulated */
+			rmw->op = SVX_RMW_CMPXCHG8B;
+			opsz = 8;
+			break;
+		case 0xab:
+			rmw->op = SVX_RMW_BTS;
+			break;
+		case 0xb3:
+			rmw->op = SVX_RMW_BTR;
+			break;
+		case 0xbb:
+			rmw->op = SVX_RMW_BTC;
+			break;
+		case 0xba:
+			if (sub < 5)
+				return -EINVAL;
+			rmw->op = sub == 5 ? SVX_RMW_BTS :
+				  sub == 6 ? SVX_RMW_BTR : SVX_RMW_BTC;
+			imm_len = 1;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	modrm_len = svx_modrm_len(bytes + i, avail - i);
+	if (modrm_len < 0)
+		return modrm_len;
+	i += modrm_len;
+	rmw->size = byte_op ? 1 : opsz;
+	rmw->lock = lock;
+	if (imm_len) {
+		u64 imm = 0;
+
+		if (i + imm_len > avail)
+			return -EINVAL;
+		memcpy(&imm, bytes + i, imm_len);
+		i += imm_len;
+		/* Immediates are sign-extended to the operand size. */
+		if (imm_len == 1)
+			imm = (u64)(s64)(s8)imm;
+		else if (imm_len == 2)
+			imm = (u64)(s64)(s16)imm;
+		else
+			imm = (u64)(s64)(s32)imm;
+		if (twobyte)	/* bt* imm8: a bit offset, not sign-extended */
+			imm &= 0xff;
+		rmw->imm = imm;
+		rmw->has_imm = 1;
+	} else if (rmw->op != SVX_RMW_CMPXCHG8B) {
+		rmw->reg = sub | ((rex & 4) ? 8 : 0);
+		if (rmw->size == 1 && !rex && rmw->reg >= 4) {
+			rmw->reg -= 4;
+			rmw->high_byte = 1;
+		}
+	}
+	rmw->len = i;
+	return 0;
+}
+
+static u64 svx_size_mask(unsigned int size)
+{
+	return size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+#define SVX_FL_CF	0x001
+#define SVX_FL_PF	0x004
+#define SVX_FL_ZF	0x040
+#define SVX_FL_SF	0x080
+#define SVX_FL_OF	0x800
+#define SVX_FL_ARITH	(SVX_FL_CF | SVX_FL_PF | SVX_FL_ZF | SVX_FL_SF | SVX_FL_OF)
+
+/* PF, ZF, SF of @res at @size. */
+static u64 svx_flags_pzs(u64 res, unsigned int size)
+{
+	u8 p = res;
+	u64 f = 0;
+
+	p ^= p >> 4;
+	p ^= p >> 2;
+	p ^= p >> 1;
+	if (!(res & svx_size_mask(size)))
+		f |= SVX_FL_ZF;
+	if (res & (1ULL << (size * 8 - 1)))
+		f |= SVX_FL_SF;
+	if (!(p & 1))		/* even number of set bits in the low byte */
+		f |= SVX_FL_PF;
+	return f;
+}
+
+bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
+		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask)
+{
+	unsigned int size = rmw->size, bits = size * 8;
+	u64 m = svx_size_mask(size), src, res, sign = 1ULL << (bits - 1);
+	unsigned int bit;
+
+	src = (rmw->has_imm ? rmw->imm : reg_in) & m;
+	old &= m;
+	*flags = 0;
+	*flags_mask = 0;
+	*reg_out = reg_in;
+	switch (rmw->op) {
+	case SVX_RMW_MOV:
+		*new = src;
+		return true;
+	case SVX_RMW_XCHG:
+		*new = src;
+		*reg_out = old;
+		return true;
+	case SVX_RMW_CMPXCHG:
+		/* Flags of CMP accumulator, memory. */
+		res = (rax - old) & m;
+		*flags = svx_flags_pzs(res, size);
+		if ((rax & m) < old)
+			*flags |= SVX_FL_CF;
+		if (((rax ^ old) & (rax ^ res)) & sign)
+			*flags |= SVX_FL_OF;
+		*flags_mask = SVX_FL_ARITH;
+		if ((rax & m) == old) {
+			*new = src;
+			return true;
+		}
+		*reg_out = old;	/* the accumulator gets memory */
+		return false;
+	case SVX_RMW_CMPXCHG8B:
+		*flags_mask = SVX_FL_ZF;
+		if (rax == old) {	/* rax = EDX:EAX, reg_in = ECX:EBX */
+			*flags = SVX_FL_ZF;
+			*new = reg_in;
+			return true;
+		}
+		*reg_out = old;
+		return false;
+	case SVX_RMW_ADD:
+		res = (old + src) & m;
+		*flags = svx_flags_pzs(res, size);
+		if (res < old)
+			*flags |= SVX_FL_CF;
+		if (~(old ^ src) & (old ^ res) & sign)
+			*flags |= SVX_FL_OF;
+		*flags_mask = SVX_FL_ARITH;
+		*new = res;
+		return true;
+	case SVX_RMW_SUB:
+		res = (old - src) & m;
+		*flags = svx_flags_pzs(res, size);
+		if (old < src)
+			*flags |= SVX_FL_CF;
+		if ((old ^ src) & (old ^ res) & sign)
+			*flags |= SVX_FL_OF;
+		*flags_mask = SVX_FL_ARITH;
+		*new = res;
+		return true;
+	case SVX_RMW_OR:
+	case SVX_RMW_AND:
+	case SVX_RMW_XOR:
+		res = rmw->op == SVX_RMW_OR ? old | src :
+		      rmw->op == SVX_RMW_AND ? old & src : old ^ src;
+		*flags = svx_flags_pzs(res, size);	/* CF = OF = 0 */
+		*flags_mask = SVX_FL_ARITH;
+		*new = res;
+		return true;
+	case SVX_RMW_BTS:
+	case SVX_RMW_BTR:
+	case SVX_RMW_BTC:
+		bit = src & (bits - 1);
+		*flags = (old >> bit) & 1 ? SVX_FL_CF : 0;
+		*flags_mask = SVX_FL_CF;
+		*new = rmw->op == SVX_RMW_BTS ? old | (1ULL << bit) :
+		       rmw->op == SVX_RMW_BTR ? old & ~(1ULL << bit) :
+						old ^ (1ULL << bit);
+		return true;
+	}
+	return false;
+}

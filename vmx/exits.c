@@ -92,7 +92,7 @@ int svx_guest_cpl(struct svx_vcpu *vcpu)
 }
 
 /* Operand size of the code being executed: 8 (64-bit code) or 4. */
-static int svx_code_mode(struct svx_vcpu *vcpu)
+int svx_code_mode(struct svx_vcpu *vcpu)
 {
 	u32 ar;
 
@@ -117,19 +117,23 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
 	u64 cr0, cr4;
 
+	/*
+	 * WP is always on: shadow pages write-protect guest page tables even
+	 * from the guest's kernel; CR0.WP=0 is emulated in the SPTEs.
+	 */
 	cr0 = (vcpu->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW)) |
-	      X86_CR0_PE | X86_CR0_PG | X86_CR0_NE;
-	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
-		cr0 |= X86_CR0_WP;
+	      X86_CR0_PE | X86_CR0_PG | X86_CR0_NE | X86_CR0_WP;
 	cr0 |= c->cr0_fixed0;
 	cr0 &= c->cr0_fixed1;
 
 	/*
-	 * Every SPTE of the nonpaging/identity map is a user page: SMEP and
-	 * SMAP would fault the guest's kernel on them.
+	 * Every SPTE of the nonpaging map is a user page: SMEP and SMAP would
+	 * fault the guest's kernel on them.  With guest paging, SPTEs carry
+	 * the guest's U/S bits and the CPU applies SMEP/SMAP itself.
 	 */
 	cr4 = vcpu->cr4 | X86_CR4_PAE | X86_CR4_VMXE;
-	cr4 &= ~(u64)(X86_CR4_SMEP | X86_CR4_SMAP);
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
+		cr4 &= ~(u64)(X86_CR4_SMEP | X86_CR4_SMAP);
 	cr4 &= ~(u64)X86_CR4_PSE;	/* no meaning with PAE */
 	cr4 |= c->cr4_fixed0;
 	cr4 &= c->cr4_fixed1;
@@ -138,6 +142,13 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);
 	svx_vmwrite(GUEST_CR4, cr4);
 	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
+}
+
+/* Entering or staying in PAE paging loads the PDPTE registers. */
+static bool svx_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) &&
+	       !(efer & EFER_LMA);
 }
 
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
@@ -195,6 +206,10 @@ int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
 		vcpu->efer &= ~(u64)EFER_LMA;
 		svx_set_efer(vcpu, vcpu->efer, true);
 	}
+	if (!(old & X86_CR0_PG) &&
+	    svx_pae_paging(cr0, vcpu->cr4, vcpu->efer) &&
+	    svx_mmu_load_pdptrs(vcpu, vcpu->cr3))
+		return 1;
 	if (!(cr0 & X86_CR0_PE)) {
 		svx_vm_warn(vcpu->vm, "vcpu%d: guest cleared CR0.PE: real mode is not supported under shadow paging\n",
 			    vcpu->id);
@@ -217,6 +232,10 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
 		return 1;
 	if ((vcpu->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return 1;
+	if (((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)) &&
+	    svx_pae_paging(vcpu->cr0, cr4, vcpu->efer) &&
+	    svx_mmu_load_pdptrs(vcpu, vcpu->cr3))
+		return 1;
 	vcpu->cr4 = cr4;
 	svx_vcpu_load(vcpu);
 	if ((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
@@ -232,6 +251,9 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3)
 {
 	if (svx_guest_long_mode(vcpu) &&
 	    (cr3 >> boot_cpu_data.x86_phys_bits))
+		return 1;
+	if (svx_pae_paging(vcpu->cr0, vcpu->cr4, vcpu->efer) &&
+	    svx_mmu_load_pdptrs(vcpu, cr3))
 		return 1;
 	vcpu->cr3 = cr3;
 	svx_vcpu_load(vcpu);
@@ -542,7 +564,7 @@ static int svx_handle_msr(struct svx_vcpu *vcpu, bool write)
 /* ---------------------------------------------------------------------- */
 /* Port I/O                                                                */
 
-static u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
+u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
 {
 	u64 base;
 
@@ -879,7 +901,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		svx_skip_insn(vcpu);	/* as KVM: NOPs */
 		return SVX_RESUME;
 	case EXIT_REASON_INVLPG:
-		/* Nonpaging/identity map: nothing cached per GVA. */
+		svx_mmu_invlpg(vcpu, vcpu->exit_qual);
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_VMCALL:

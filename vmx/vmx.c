@@ -1001,6 +1001,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		cond_resched();
 		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests))
 			vcpu->mmu.root_hpa = 0;
+		/* Without VPID every VM entry flushes this vCPU's TLB. */
+		clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
 		r = svx_mmu_reload(vcpu);
 		if (r)
 			return r;
@@ -1179,6 +1181,16 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_SREGS: inconsistent CR0=%#llx CR4=%#llx EFER=%#llx\n",
 			    vcpu->id, s->cr0, s->cr4, s->efer);
 		return -EINVAL;
+	}
+	/* As KVM: PAE paging takes its PDPTEs from memory at SET_SREGS. */
+	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	    !(s->efer & EFER_LMA)) {
+		vcpu->cr0 = s->cr0;
+		vcpu->cr4 = s->cr4;
+		vcpu->efer = s->efer;
+		if (svx_mmu_load_pdptrs(vcpu, s->cr3) < 0)
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_SREGS: PAE PDPT at %#llx outside guest RAM\n",
+				    vcpu->id, s->cr3);
 	}
 	svx_vcpu_load(vcpu);
 	svx_set_segment(&s->cs, GUEST_CS_SELECTOR);

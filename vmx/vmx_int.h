@@ -51,6 +51,8 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 void svx_update_hw_cr(struct svx_vcpu *vcpu);
 bool svx_guest_long_mode(struct svx_vcpu *vcpu);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
+int svx_code_mode(struct svx_vcpu *vcpu);
+u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
 
 #endif /* SVX_VMX_INT_H */
