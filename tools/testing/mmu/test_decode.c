@@ -144,9 +144,14 @@ static const struct {
 	{ "movq $0x0,(%rdi)",         B(0x48, 0xc7, 0x07, 0, 0, 0, 0), 7, SVX_RMW_MOV, 8, 0, 1, 0, 0 },
 };
 
-/* Run the real instruction on the host CPU: returns memory, reg, flags. */
+/*
+ * Run the real instruction on the host CPU: returns memory, reg, flags.
+ * pushfq must not clobber the red zone, where the compiler may keep locals.
+ */
+#define SAVE_FLAGS "\n\tlea -128(%%rsp),%%rsp\n\tpushfq\n\tpopq %[f]" \
+		   "\n\tlea 128(%%rsp),%%rsp"
 #define RMW_ASM(insn, mem, reg, fl) \
-	asm volatile(insn "\n\tpushfq\n\tpopq %[f]" \
+	asm volatile(insn SAVE_FLAGS \
 		     : [m] "+m"(mem), [r] "+r"(reg), [f] "=r"(fl) : : "cc")
 
 TAP_SUITE(rmw)
@@ -187,16 +192,18 @@ TAP_SUITE(rmw)
 		case 2: r.op = SVX_RMW_AND; RMW_ASM("andq %[r],%[m]", mem, reg, fl); break;
 		case 3: r.op = SVX_RMW_OR;  RMW_ASM("orq %[r],%[m]", mem, reg, fl); break;
 		case 4: r.op = SVX_RMW_XOR; RMW_ASM("xorq %[r],%[m]", mem, reg, fl); break;
-		case 5: r.op = SVX_RMW_BTR; RMW_ASM("btrq %[r],%[m]", mem, reg, fl);
-			reg = src;	/* bt* with a register: offset mod 64 */
-			src &= 63; mem = old; reg = src;
+		case 5: r.op = SVX_RMW_BTR;
+			/* bt* with a register operand addresses a bit string:
+			 * keep the offset inside the qword.
+			 */
+			src &= 63; reg = src;
 			RMW_ASM("btrq %[r],%[m]", mem, reg, fl); break;
 		case 6: {
 			u64 acc = (i & 2) ? old : rng_next(&rng);
 
 			r.op = SVX_RMW_CMPXCHG;
 			rax = acc;
-			asm volatile("lock cmpxchgq %[r],%[m]\n\tpushfq\n\tpopq %[f]"
+			asm volatile("lock cmpxchgq %[r],%[m]" SAVE_FLAGS
 				     : [m] "+m"(mem), "+a"(acc), [f] "=r"(fl)
 				     : [r] "r"(reg) : "cc");
 			w = svx_rmw_exec(&r, old, src, rax, &new, &out, &flags,
