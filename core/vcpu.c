@@ -3,7 +3,7 @@
  * The vCPU fd: mmap of struct kvm_run (page 0) and of the PIO data page
  * (page 1, KVM_PIO_PAGE_OFFSET), KVM_RUN, KVM_{GET,SET}_{REGS,SREGS},
  * KVM_SET_CPUID2, KVM_{GET,SET}_MSRS, KVM_INTERRUPT, KVM_NMI,
- * KVM_{GET,SET}_VCPU_EVENTS and SVX_GET_VCPU_STATS.  One ioctl
+ * KVM_{GET,SET}_VCPU_EVENTS, KVM_TRANSLATE and SVX_GET_VCPU_STATS.  One ioctl
  * runs at a time per vCPU (svx_vcpu.mutex), as in KVM.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
@@ -180,6 +180,19 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		if (copy_from_user(&ev, argp, sizeof(ev)))
 			return -EFAULT;
 		return svx_set_events(vcpu, &ev);
+	}
+	case KVM_TRANSLATE: {
+		struct kvm_translation tr;
+		u64 gpa;
+
+		if (copy_from_user(&tr, argp, sizeof(tr)))
+			return -EFAULT;
+		/* As KVM: a system (CPL 0, no A/D) walk of the guest tables. */
+		tr.valid = !svx_gva_to_gpa(vcpu, tr.linear_address, &gpa);
+		tr.physical_address = tr.valid ? gpa : ~0ULL;
+		tr.writeable = 1;
+		tr.usermode = 0;
+		return copy_to_user(argp, &tr, sizeof(tr)) ? -EFAULT : 0;
 	}
 	case SVX_GET_VCPU_STATS:
 		return svx_vcpu_stats(vcpu, argp);
