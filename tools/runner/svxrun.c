@@ -112,6 +112,7 @@ struct svx_opts {
 	bool stats;
 	bool trace;
 	bool builtin_cpuid;
+	bool cpuid_baseline;
 	uint64_t max_exits;
 	unsigned int timeout;
 	struct svx_load loads[SVX_MAX_LOADS];
@@ -191,6 +192,9 @@ static void usage(FILE *f)
 "  --trace-exits      log every exit on stderr\n"
 "  --builtin-cpuid    use svxrun's small CPUID table even if the device\n"
 "                     offers KVM_GET_SUPPORTED_CPUID\n"
+"  --cpuid-baseline   hide VEX-encoded and XSAVE features (AVX*, BMI*, FMA,\n"
+"                     MOVBE, RDRAND, XSAVE) for hosts that emulate guest\n"
+"                     kernel code with KVM's instruction emulator (kvm_pvm)\n"
 "  -h, --help         this text\n"
 "\n"
 "exit status: 0 guest halted with IF=0; (v << 1) | 1 guest wrote v to port\n"
@@ -255,6 +259,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "initrd",	 required_argument, NULL, 'i' },
 		{ "paging",	 required_argument, NULL, 'P' },
 		{ "no-stdin",	 no_argument,	    NULL, 'N' },
+		{ "cpuid-baseline", no_argument,    NULL, 'B' },
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ }
 	};
@@ -308,6 +313,9 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			break;
 		case 'N':
 			o->no_stdin = true;
+			break;
+		case 'B':
+			o->cpuid_baseline = true;
 			break;
 		case 'l':
 			/* one slot stays free for the positional GUEST */
@@ -573,7 +581,7 @@ static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
  * PIC and PIT), no PMU (leaf 0xa zeroed), and no KVM paravirtual leaves
  * (0x40000000-0x400000ff: kvmclock, PV EOI... differ between devices).
  */
-static void filter_cpuid(struct kvm_cpuid2 *cpuid)
+static void filter_cpuid(struct kvm_cpuid2 *cpuid, bool baseline)
 {
 	unsigned int i, n = 0;
 
@@ -588,12 +596,24 @@ static void filter_cpuid(struct kvm_cpuid2 *cpuid)
 		}
 		if (e->function == 0xa)
 			e->eax = e->ebx = e->ecx = e->edx = 0;
+		if (baseline && e->function == 1)	/* FMA MOVBE XSAVE OSXSAVE AVX F16C RDRAND */
+			e->ecx &= ~((1u << 12) | (1u << 22) | (1u << 26) |
+				    (1u << 27) | (1u << 28) | (1u << 29) | (1u << 30));
+		if (baseline && e->function == 7 && e->index == 0) {
+			e->ebx &= (1u << 0) | (1u << 9);	/* FSGSBASE, ERMS only */
+			e->ecx = e->edx = 0;
+		}
+		if (baseline && e->function == 0xd)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		if (baseline && e->function == 0x80000001)	/* ABM SSE4A XOP FMA4 TBM */
+			e->ecx &= ~((1u << 5) | (1u << 6) | (1u << 11) |
+				    (1u << 16) | (1u << 21));
 		cpuid->entries[n++] = *e;
 	}
 	cpuid->nent = n;
 }
 
-static void setup_cpuid(struct svx_vm *vm, bool builtin)
+static void setup_cpuid(struct svx_vm *vm, bool builtin, bool baseline)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	unsigned int nent = 64;
@@ -632,7 +652,7 @@ static void setup_cpuid(struct svx_vm *vm, bool builtin)
 		memcpy(cpuid->entries, builtin_cpuid, sizeof(builtin_cpuid));
 	}
 
-	filter_cpuid(cpuid);
+	filter_cpuid(cpuid, baseline);
 	if (ioctl(vm->vcpufd, KVM_SET_CPUID2, cpuid) < 0) {
 		if (errno != ENOTTY)
 			die("%s: KVM_SET_CPUID2 (%s, %u entries): %s", vm->dev,
@@ -1172,7 +1192,7 @@ int main(int argc, char **argv)
 		svx_load_bzimage(&vm, o.kernel, o.append, o.initrd, &boot);
 	else if (o.append)
 		svx_msg("--append ignored for a flat binary");
-	setup_cpuid(&vm, o.builtin_cpuid);
+	setup_cpuid(&vm, o.builtin_cpuid, o.cpuid_baseline);
 	setup_cpu(&vm, &boot);
 	svx_board_init(&vm, !o.no_stdin);
 

@@ -1,0 +1,160 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot an unmodified Linux kernel through svxrun to a user-space marker.
+# Builds a tiny initramfs (Debian's busybox-static + an /init that prints
+# SVX-L2-USERSPACE-OK and resets the machine through the i8042), boots it
+# with the serial console on the runner's stdout, and prints
+#
+#   linux-guest[LABEL]: ok                 only if the marker was seen
+#   linux-guest[LABEL]: FAIL (...)         otherwise (exit status 1)
+#
+# Busybox sh compatible (runs inside the Bochs bench's L1 too).
+#
+#   sh tools/runner/linux-guest.sh [-l LABEL] [-d DEV] [-k KERNEL] [-p PAGING]
+#                                  [-m MEM] [-t SECS] [-- SVXRUN-ARGS...]
+#
+#   -l LABEL   report label (default: the paging mode, else the device name)
+#   -d DEV     device (default $SVX_DEV, else /dev/shadowvmx)
+#   -k KERNEL  bzImage (default $KERNEL, else the newest /boot/vmlinuz-*)
+#   -p MODE    --paging shadow|ept for svxrun
+#   -m MEM     guest RAM (default 256M)
+#   -t SECS    svxrun --timeout (default 300)
+#
+# Environment: SVXRUN (runner), BUSYBOX (a static busybox; default: the
+# busybox on PATH if static, else /bin/busybox of an `apt-get download
+# busybox-static` extracted in the work directory), WORKDIR (kept; default a
+# temporary directory removed at exit), APPEND (extra kernel arguments),
+# SVX_LINUX_LOG (copy of the guest console + runner messages).
+
+MARKER=SVX-L2-USERSPACE-OK
+HERE=$(dirname "$0")
+if [ -x "$HERE/build/svxrun" ]; then
+	SVXRUN=${SVXRUN:-$HERE/build/svxrun}
+else
+	SVXRUN=${SVXRUN:-$HERE/svxrun}
+fi
+DEV=${SVX_DEV:-/dev/shadowvmx}
+KERNEL=${KERNEL:-}
+LABEL=
+PAGING=
+MEM=256M
+TIMEOUT=300
+
+while getopts "l:d:k:p:m:t:h" opt; do
+	case $opt in
+	l) LABEL=$OPTARG ;;
+	d) DEV=$OPTARG ;;
+	k) KERNEL=$OPTARG ;;
+	p) PAGING=$OPTARG ;;
+	m) MEM=$OPTARG ;;
+	t) TIMEOUT=$OPTARG ;;
+	*) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "$1" = "--" ] && shift
+[ -n "$LABEL" ] || LABEL=${PAGING:-$(basename "$DEV")}
+
+fail() {
+	echo "linux-guest[$LABEL]: FAIL ($*)"
+	exit 1
+}
+
+[ -x "$SVXRUN" ] || fail "runner $SVXRUN not built (make -C tools/runner)"
+[ -c "$DEV" ] || fail "$DEV is not a character device"
+if [ -z "$KERNEL" ]; then
+	KERNEL=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V 2>/dev/null | tail -n 1)
+	[ -n "$KERNEL" ] || KERNEL=$(ls /boot/vmlinuz-* 2>/dev/null | tail -n 1)
+fi
+[ -r "$KERNEL" ] || fail "no readable kernel (give -k KERNEL)"
+
+if [ -n "$WORKDIR" ]; then
+	W=$WORKDIR
+	mkdir -p "$W" || fail "cannot create $W"
+else
+	W=$(mktemp -d 2>/dev/null) || { W=/tmp/linux-guest.$$; mkdir -p "$W"; }
+	trap 'rm -rf "$W"' EXIT
+fi
+
+is_static() {
+	# a static ELF has no PT_INTERP; without readelf/file, trust the name
+	if command -v readelf >/dev/null 2>&1; then
+		! readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
+	elif command -v file >/dev/null 2>&1; then
+		file -L "$1" | grep -q 'statically linked'
+	else
+		true
+	fi
+}
+
+if [ -z "$BUSYBOX" ]; then
+	b=$(command -v busybox 2>/dev/null)
+	if [ -n "$b" ] && is_static "$b"; then
+		BUSYBOX=$b
+	elif [ -x "$W/bb/bin/busybox" ]; then
+		BUSYBOX=$W/bb/bin/busybox
+	else
+		(cd "$W" && apt-get download busybox-static >/dev/null 2>&1) ||
+			fail "no static busybox (set BUSYBOX or install busybox-static)"
+		dpkg -x "$W"/busybox-static_*.deb "$W/bb" || fail "dpkg -x busybox-static"
+		BUSYBOX=$W/bb/bin/busybox
+	fi
+fi
+[ -x "$BUSYBOX" ] || fail "busybox $BUSYBOX not executable"
+
+# --- initramfs ---------------------------------------------------------------
+R=$W/root
+rm -rf "$R"
+mkdir -p "$R/bin" "$R/dev" "$R/proc" "$R/sys" || fail "mkdir $R"
+cp "$BUSYBOX" "$R/bin/busybox" || fail "copy busybox"
+for a in sh mount echo cat uname reboot poweroff sleep; do
+	ln -s busybox "$R/bin/$a"
+done
+cat >"$R/init" <<'EOF'
+#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
+echo "init: $(/bin/busybox uname -sr) up $(/bin/busybox cat /proc/uptime)"
+echo SVX-L2-USERSPACE-OK
+# reset through the i8042 (svxrun status 16); a triple fault if that fails
+/bin/busybox reboot -f
+/bin/busybox sleep 5
+echo "init: reboot -f returned"
+EOF
+chmod +x "$R/init"
+if command -v cpio >/dev/null 2>&1; then
+	CPIO=cpio
+else
+	CPIO="$BUSYBOX cpio"
+fi
+(cd "$R" && find . | $CPIO -o -H newc >"$W/initrd.cpio" 2>/dev/null) ||
+	fail "cpio"
+
+# --- boot --------------------------------------------------------------------
+CMDLINE="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 reboot=k i8042.noaux i8042.nokbd rdinit=/init $APPEND"
+set -- --dev "$DEV" --mem "$MEM" --timeout "$TIMEOUT" --no-stdin --stats \
+	--kernel "$KERNEL" --initrd "$W/initrd.cpio" --append "$CMDLINE" "$@"
+[ -n "$PAGING" ] && set -- --paging "$PAGING" "$@"
+
+echo "# linux-guest[$LABEL]: $SVXRUN $*"
+start=$(date +%s)
+"$SVXRUN" "$@" >"$W/console.log" 2>"$W/runner.log" </dev/null
+rc=$?
+end=$(date +%s)
+if [ -n "$SVX_LINUX_LOG" ]; then
+	cat "$W/console.log" "$W/runner.log" >"$SVX_LINUX_LOG"
+fi
+sed 's/^/# runner: /' "$W/runner.log" | grep -v '^# runner:   ' | tail -n 40
+grep -E '^# runner:   (KVM_EXIT|interrupts|halts)' /dev/null
+sed -n 's/^\(  KVM_EXIT_.*\|  interrupts.*\|  halts.*\)$/# runner: \1/p' "$W/runner.log"
+echo "# linux-guest[$LABEL]: svxrun status $rc after $((end - start)) s"
+if grep -q "^$MARKER" "$W/console.log"; then
+	grep -E "^(init:|Linux version|\[ *[0-9.]+\] (Run /init|Freeing unused kernel))" \
+		"$W/console.log" | sed 's/^/# console: /'
+	echo "linux-guest[$LABEL]: ok"
+	exit 0
+fi
+tail -n 30 "$W/console.log" | sed 's/^/# console: /'
+fail "marker $MARKER not seen, svxrun status $rc"

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side unit tests of svxrun's device models (no VM, no KVM): each
+ * model is driven through its register interface with a fake clock and
+ * its outputs (IRQ levels/edges, bytes, reset) are checked.  Prints TAP.
+ *
+ *   make -C tools/runner test-devices
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../devices.h"
+
+static int n, failed;
+
+static void ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	n++;
+	printf("%s %d - ", cond ? "ok" : "not ok", n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		failed++;
+}
+
+/* ---- UART ---- */
+static char txbuf[64];
+static unsigned int txlen;
+
+static void tx(void *ctx, uint8_t c)
+{
+	(void)ctx;
+	if (txlen < sizeof(txbuf) - 1)
+		txbuf[txlen++] = c;
+}
+
+static void test_uart(void)
+{
+	struct svx_uart u;
+	uint8_t v, s1, s2;
+
+	svx_uart_init(&u, tx, NULL);
+	ok(svx_uart_read(&u, 5) == 0x60, "uart: LSR idle = THRE|TEMT");
+	ok(svx_uart_read(&u, 2) == 0x01, "uart: IIR no interrupt");
+	svx_uart_write(&u, 7, 0xa5);
+	ok(svx_uart_read(&u, 7) == 0xa5, "uart: scratch register");
+	/* Linux autoconfig: IER test, loopback MSR test, FIFO test */
+	svx_uart_write(&u, 1, 0);
+	s1 = svx_uart_read(&u, 1);
+	svx_uart_write(&u, 1, 0x0f);
+	s2 = svx_uart_read(&u, 1);
+	ok(s1 == 0 && s2 == 0x0f, "uart: IER reads back (8250 probe)");
+	svx_uart_write(&u, 1, 0);
+	svx_uart_write(&u, 4, 0x1a);		/* LOOP | OUT2 | RTS */
+	ok((svx_uart_read(&u, 6) & 0xf0) == 0x90, "uart: loopback MSR = DCD|CTS");
+	svx_uart_write(&u, 0, 'L');
+	ok((svx_uart_read(&u, 5) & 1) && svx_uart_read(&u, 0) == 'L' && txlen == 0,
+	   "uart: loopback byte comes back, not transmitted");
+	svx_uart_write(&u, 4, 0);
+	svx_uart_write(&u, 2, 0x01);
+	ok((svx_uart_read(&u, 2) & 0xc0) == 0xc0, "uart: FIFO enabled shows in IIR (16550A)");
+	/* divisor latch */
+	svx_uart_write(&u, 3, 0x83);
+	svx_uart_write(&u, 0, 0x01);
+	svx_uart_write(&u, 1, 0x00);
+	ok(svx_uart_read(&u, 0) == 1 && svx_uart_read(&u, 1) == 0, "uart: DLL/DLM behind DLAB");
+	svx_uart_write(&u, 3, 0x03);
+	/* TX */
+	svx_uart_write(&u, 0, 'h');
+	svx_uart_write(&u, 0, 'i');
+	ok(txlen == 2 && !memcmp(txbuf, "hi", 2), "uart: THR bytes transmitted");
+	/* THRI: pending when enabled with THR empty, cleared by IIR read */
+	svx_uart_write(&u, 4, 0x08);		/* OUT2 */
+	svx_uart_write(&u, 1, 0x02);
+	ok(svx_uart_irq(&u), "uart: THRI enable raises IRQ");
+	v = svx_uart_read(&u, 2);
+	ok((v & 0x0f) == 0x02 && !svx_uart_irq(&u), "uart: IIR=THRI, read acks it");
+	svx_uart_write(&u, 0, '!');
+	ok(svx_uart_irq(&u), "uart: THRI again after a transmit");
+	svx_uart_write(&u, 1, 0);
+	ok(!svx_uart_irq(&u), "uart: IER=0 lowers IRQ");
+	/* RX */
+	svx_uart_write(&u, 1, 0x01);
+	svx_uart_rx(&u, (const uint8_t *)"ab", 2);
+	ok(svx_uart_irq(&u) && (svx_uart_read(&u, 2) & 0x0f) == 0x04, "uart: RX raises RDI");
+	ok(svx_uart_read(&u, 0) == 'a' && svx_uart_read(&u, 0) == 'b', "uart: RX FIFO order");
+	ok(!(svx_uart_read(&u, 5) & 1) && !svx_uart_irq(&u), "uart: DR and IRQ clear when empty");
+	svx_uart_write(&u, 4, 0);
+	svx_uart_rx(&u, (const uint8_t *)"c", 1);
+	ok(!svx_uart_irq(&u), "uart: MCR.OUT2 clear gates the IRQ");
+}
+
+/* ---- PIC ---- */
+static void pic_linux_init(struct svx_pic *p)
+{
+	svx_pic_write(p, 0, 0, 0x11);
+	svx_pic_write(p, 0, 1, 0x30);
+	svx_pic_write(p, 0, 1, 0x04);
+	svx_pic_write(p, 0, 1, 0x01);
+	svx_pic_write(p, 1, 0, 0x11);
+	svx_pic_write(p, 1, 1, 0x38);
+	svx_pic_write(p, 1, 1, 0x02);
+	svx_pic_write(p, 1, 1, 0x01);
+	svx_pic_write(p, 0, 1, 0xff);
+	svx_pic_write(p, 1, 1, 0xff);
+}
+
+static void test_pic(void)
+{
+	struct svx_pic p;
+
+	svx_pic_init(&p);
+	pic_linux_init(&p);
+	ok(svx_pic_read(&p, 0, 1) == 0xff && svx_pic_read(&p, 1, 1) == 0xff,
+	   "pic: IMR reads back after ICW1-4");
+	svx_pic_pulse(&p, 0);
+	ok(!svx_pic_pending(&p), "pic: masked IRQ 0 not delivered");
+	svx_pic_write(&p, 0, 1, 0xfe);
+	ok(svx_pic_pending(&p), "pic: unmasking delivers the latched edge");
+	ok(svx_pic_ack(&p) == 0x30, "pic: IRQ 0 -> vector 0x30 (ICW2)");
+	ok(!svx_pic_pending(&p), "pic: nothing pending after INTA");
+	svx_pic_write(&p, 0, 0, 0x0b);
+	ok(svx_pic_read(&p, 0, 0) == 0x01, "pic: OCW3 read ISR shows IRQ 0 in service");
+	svx_pic_pulse(&p, 0);
+	ok(!svx_pic_pending(&p), "pic: same IRQ blocked while in service");
+	svx_pic_write(&p, 0, 0, 0x60);		/* specific EOI 0 */
+	ok(svx_pic_pending(&p) && svx_pic_ack(&p) == 0x30, "pic: specific EOI re-enables");
+	svx_pic_write(&p, 0, 0, 0x20);		/* non-specific EOI */
+	ok(svx_pic_read(&p, 0, 0) == 0, "pic: non-specific EOI clears ISR");
+	/* level held high: only one edge */
+	svx_pic_set_irq(&p, 0, true);
+	svx_pic_ack(&p);
+	svx_pic_write(&p, 0, 0, 0x20);
+	ok(!svx_pic_pending(&p), "pic: edge triggered, a held level is one request");
+	svx_pic_set_irq(&p, 0, false);
+	/* priority: IRQ 1 beats IRQ 4 */
+	svx_pic_write(&p, 0, 1, 0x00);
+	svx_pic_pulse(&p, 4);
+	svx_pic_pulse(&p, 1);
+	ok(svx_pic_ack(&p) == 0x31, "pic: IRQ 1 first (priority)");
+	ok(!svx_pic_pending(&p), "pic: IRQ 4 waits while IRQ 1 in service");
+	svx_pic_write(&p, 0, 0, 0x20);
+	ok(svx_pic_ack(&p) == 0x34, "pic: then IRQ 4");
+	svx_pic_write(&p, 0, 0, 0x20);
+	/* cascade: slave IRQ 8+3 = IRQ 11 */
+	svx_pic_write(&p, 1, 1, 0x00);
+	svx_pic_pulse(&p, 11);
+	ok(svx_pic_pending(&p), "pic: slave IRQ 11 raises master INTR via IRQ 2");
+	ok(svx_pic_ack(&p) == 0x3b, "pic: cascade INTA returns the slave vector 0x3b");
+	svx_pic_write(&p, 1, 0, 0x0b);
+	svx_pic_write(&p, 0, 0, 0x0b);
+	ok(svx_pic_read(&p, 1, 0) == 0x08 && svx_pic_read(&p, 0, 0) == 0x04,
+	   "pic: ISR bit 3 on slave, bit 2 on master");
+	svx_pic_write(&p, 1, 0, 0x20);
+	svx_pic_write(&p, 0, 0, 0x20);
+	ok(!svx_pic_read(&p, 1, 0) && !svx_pic_read(&p, 0, 0), "pic: EOI both chips");
+	ok(svx_pic_ack(&p) == 0x37, "pic: INTA with nothing pending gives spurious IRQ 7");
+	/* auto EOI */
+	svx_pic_write(&p, 0, 0, 0x11);
+	svx_pic_write(&p, 0, 1, 0x20);
+	svx_pic_write(&p, 0, 1, 0x04);
+	svx_pic_write(&p, 0, 1, 0x03);
+	svx_pic_write(&p, 0, 1, 0x00);
+	svx_pic_pulse(&p, 3);
+	ok(svx_pic_ack(&p) == 0x23 && svx_pic_read(&p, 0, 0) == 0,
+	   "pic: auto-EOI leaves ISR clear");
+	/* poll mode */
+	svx_pic_pulse(&p, 5);
+	svx_pic_write(&p, 0, 0, 0x0c);
+	ok(svx_pic_read(&p, 0, 0) == 0x85, "pic: OCW3 poll returns 0x80 | IRQ");
+}
+
+/* ---- PIT ---- */
+#define MS	1000000ULL
+
+static void test_pit(void)
+{
+	struct svx_pit p;
+	uint64_t t0 = 1000 * MS, next;
+	uint16_t c1, c2;
+	unsigned int edges = 0;
+
+	svx_pit_init(&p);
+	/* channel 0, mode 2, 1000 Hz */
+	svx_pit_write(&p, 3, 0x34, t0);
+	svx_pit_write(&p, 0, 1193 & 0xff, t0);
+	svx_pit_write(&p, 0, 1193 >> 8, t0);
+	ok(svx_pit_irq0_edges(&p, t0) == 0, "pit: no IRQ 0 at load time");
+	next = svx_pit_next_event(&p);
+	ok(next > t0 + 999000 && next < t0 + 1001000, "pit: next event one period (1 ms) later");
+	ok(svx_pit_irq0_edges(&p, next) == 1, "pit: IRQ 0 edge at the period");
+	ok(svx_pit_irq0_edges(&p, next) == 0, "pit: only once per period");
+	for (uint64_t t = next; t < t0 + 100 * MS; t += MS / 10)
+		edges += svx_pit_irq0_edges(&p, t);
+	ok(edges >= 98 && edges <= 100, "pit: periodic mode 2 gives ~100 IRQs in 100 ms (%u)", edges);
+	ok(svx_pit_irq0_edges(&p, t0 + 200 * MS) == 1, "pit: missed ticks coalesce into one edge");
+	/* latch + LSB/MSB read */
+	svx_pit_write(&p, 3, 0x00, t0 + 200 * MS + MS / 2);
+	c1 = svx_pit_read(&p, 0, 0);
+	c1 |= svx_pit_read(&p, 0, 0) << 8;
+	ok(c1 > 500 && c1 < 700, "pit: latched count mid-period (%u)", c1);
+	/* one shot, mode 4 as Linux's oneshot clockevent */
+	svx_pit_write(&p, 3, 0x38, t0);
+	svx_pit_write(&p, 0, 0x9c, t0);		/* 11932 = 10 ms */
+	svx_pit_write(&p, 0, 0x2e, t0);
+	next = svx_pit_next_event(&p);
+	ok(next > t0 + 9 * MS && next < t0 + 11 * MS, "pit: one-shot deadline 10 ms");
+	ok(!svx_pit_irq0_edges(&p, t0 + 5 * MS), "pit: one-shot not yet at 5 ms");
+	ok(svx_pit_irq0_edges(&p, t0 + 11 * MS) == 1, "pit: one-shot fires");
+	ok(!svx_pit_irq0_edges(&p, t0 + 50 * MS) && !svx_pit_next_event(&p),
+	   "pit: one-shot fires once, no further event");
+	/* channel 2 gate + OUT2 via port 0x61 (Linux pit_calibrate_tsc) */
+	svx_pit_write61(&p, (svx_pit_read61(&p, t0) & ~0x02) | 0x01, t0);
+	svx_pit_write(&p, 3, 0xb0, t0);
+	svx_pit_write(&p, 2, 0x9c, t0);
+	svx_pit_write(&p, 2, 0x2e, t0);
+	ok(!(svx_pit_read61(&p, t0 + 5 * MS) & 0x20), "pit: OUT2 low while counting (mode 0)");
+	ok(svx_pit_read61(&p, t0 + 11 * MS) & 0x20, "pit: OUT2 high after terminal count");
+	c1 = svx_pit_counter(&p, 2, t0 + 1 * MS);
+	c2 = svx_pit_counter(&p, 2, t0 + 2 * MS);
+	ok(c1 - c2 > 1150 && c1 - c2 < 1240, "pit: counter 2 decrements at 1.193 MHz (%d)", c1 - c2);
+	/* read-back status */
+	svx_pit_write(&p, 3, 0xe8, t0 + 11 * MS);	/* status of channel 2 */
+	ok(svx_pit_read(&p, 2, 0) == 0xb0, "pit: read-back status: OUT high, lsb/msb, mode 0");
+	ok((svx_pit_read61(&p, t0) ^ svx_pit_read61(&p, t0 + 15085)) & 0x10,
+	   "pit: port 0x61 refresh bit toggles");
+	/* mode 3 square wave */
+	svx_pit_write(&p, 3, 0x36, t0);
+	svx_pit_write(&p, 0, 0, t0);
+	svx_pit_write(&p, 0, 0, t0);		/* 65536: 18.2 Hz */
+	ok(svx_pit_irq0_edges(&p, t0 + 56 * MS) == 1, "pit: mode 3 count 0 = 65536 (54.9 ms)");
+}
+
+/* ---- RTC ---- */
+static void test_rtc(void)
+{
+	struct svx_rtc r;
+	int64_t t = 1700000000;	/* 2023-11-14 22:13:20 UTC, a Tuesday */
+
+	svx_rtc_init(&r, 256ULL << 20);
+#define RD(i) (svx_rtc_write(&r, 0, (i), t), svx_rtc_read(&r, 1, t))
+	ok(RD(0) == 0x20 && RD(2) == 0x13 && RD(4) == 0x22, "rtc: BCD time 22:13:20");
+	ok(RD(7) == 0x14 && RD(8) == 0x11 && RD(9) == 0x23 && RD(0x32) == 0x20,
+	   "rtc: BCD date 2023-11-14, century 20");
+	ok(RD(6) == 3, "rtc: day of week (Tuesday = 3)");
+	ok(RD(0x0a) == 0x26 && RD(0x0b) == 0x02 && RD(0x0c) == 0 && RD(0x0d) == 0x80,
+	   "rtc: status A-D");
+	svx_rtc_write(&r, 0, 0x0b, t);
+	svx_rtc_write(&r, 1, 0x06, t);		/* binary, 24h */
+	ok(RD(0) == 20 && RD(4) == 22, "rtc: binary mode after B.DM");
+	svx_rtc_write(&r, 0, 0x0b, t);
+	svx_rtc_write(&r, 1, 0x04, t);		/* binary, 12h */
+	ok(RD(4) == (0x80 | 10), "rtc: 12-hour mode with PM bit");
+	ok(RD(0x34) == 0x00 && RD(0x35) == 0x0f, "rtc: 0x34/0x35 = 240 MiB above 16 MiB in 64K");
+	ok(RD(0x17) == 0xff && RD(0x18) == 0xff, "rtc: extended memory capped at 0xffff KiB");
+	ok(RD(0x5b) == 0 && RD(0x5c) == 0 && RD(0x5d) == 0, "rtc: nothing above 4 GiB");
+	svx_rtc_init(&r, 6ULL << 30);
+	ok(RD(0x5b) == 0 && RD(0x5c) == 0x80 && RD(0x5d) == 0, "rtc: 2 GiB above 4 GiB = 0x8000 blocks");
+	svx_rtc_write(&r, 0, 0x40, t);
+	svx_rtc_write(&r, 1, 0x5a, t);
+	ok(RD(0x40) == 0x5a, "rtc: CMOS RAM byte");
+#undef RD
+}
+
+/* ---- i8042 ---- */
+static void test_i8042(void)
+{
+	struct svx_i8042 k;
+
+	svx_i8042_init(&k);
+	ok(!(svx_i8042_read(&k, 4) & 0x03), "i8042: status: output and input buffers empty");
+	svx_i8042_write(&k, 4, 0xaa);
+	ok((svx_i8042_read(&k, 4) & 1) && svx_i8042_read(&k, 0) == 0x55,
+	   "i8042: self-test returns 0x55");
+	svx_i8042_write(&k, 4, 0x60);
+	svx_i8042_write(&k, 0, 0x47);
+	svx_i8042_write(&k, 4, 0x20);
+	ok(svx_i8042_read(&k, 0) == 0x47, "i8042: command byte write/read");
+	ok(!k.reset, "i8042: no reset yet");
+	svx_i8042_write(&k, 4, 0xfe);
+	ok(k.reset, "i8042: command 0xfe pulses reset");
+	svx_i8042_init(&k);
+	svx_i8042_write(&k, 4, 0xd1);
+	svx_i8042_write(&k, 0, 0xfe);
+	ok(k.reset, "i8042: output port bit 0 clear resets");
+}
+
+/* ---- fw_cfg ---- */
+static uint64_t fw_u(struct svx_fwcfg *f, uint16_t key, int bytes)
+{
+	uint64_t v = 0;
+
+	svx_fwcfg_select(f, key);
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)svx_fwcfg_read(f) << (8 * i);
+	return v;
+}
+
+static void test_fwcfg(void)
+{
+	struct svx_fwcfg f;
+	char sig[5] = { 0 };
+
+	svx_fwcfg_init(&f, 128ULL << 20, 1);
+	svx_fwcfg_select(&f, FW_CFG_SIGNATURE);
+	for (int i = 0; i < 4; i++)
+		sig[i] = svx_fwcfg_read(&f);
+	ok(!strcmp(sig, "QEMU"), "fw_cfg: signature QEMU");
+	ok(fw_u(&f, FW_CFG_ID, 4) == 1, "fw_cfg: ID 1 (no DMA)");
+	ok(fw_u(&f, FW_CFG_RAM_SIZE, 8) == 128ULL << 20, "fw_cfg: RAM size");
+	ok(fw_u(&f, FW_CFG_NB_CPUS, 2) == 1 && fw_u(&f, FW_CFG_MAX_CPUS, 2) == 1,
+	   "fw_cfg: NB_CPUS, MAX_CPUS");
+	ok(fw_u(&f, 0x1234, 8) == 0 && fw_u(&f, FW_CFG_NUMA, 8) == 0,
+	   "fw_cfg: unknown keys and NUMA read zeros");
+	ok(fw_u(&f, FW_CFG_SIGNATURE, 8) == 0x554d4551ULL, "fw_cfg: zeros past the item");
+}
+
+/* ---- MMIO ---- */
+static unsigned int nlog;
+static uint64_t lastgpa, lastval;
+
+static void mlog(void *ctx, bool w, uint64_t gpa, unsigned int len, uint64_t v)
+{
+	(void)ctx; (void)w; (void)len;
+	nlog++;
+	lastgpa = gpa;
+	lastval = v;
+}
+
+static void test_mmio(void)
+{
+	struct svx_mmio_log m;
+	struct svx_apic_stub a;
+	uint32_t v = 0xcafef00d, r = 0;
+
+	svx_mmio_log_init(&m, mlog, NULL);
+	svx_mmio_log_access(&m, 0x10, true, 4, (uint8_t *)&v);
+	svx_mmio_log_access(&m, 0x10, false, 4, (uint8_t *)&r);
+	ok(r == 0xcafef00d && nlog == 2 && lastgpa == SVX_MMIO_LOG_BASE + 0x10 &&
+	   lastval == 0xcafef00d, "mmio-log: write/read logged, read returns the value");
+	memset(&a, 0, sizeof(a));
+	r = 1;
+	svx_apic_stub_access(&a, 0x20, false, 4, (uint8_t *)&r);
+	ok(r == 0, "apic stub: ID reads 0");
+	v = 0x1ff;
+	svx_apic_stub_access(&a, 0xf0, true, 4, (uint8_t *)&v);
+	svx_apic_stub_access(&a, 0xf0, false, 4, (uint8_t *)&r);
+	ok(r == 0x1ff, "apic stub: SPIV reads back");
+	v = 0x1000 | 0x4000 | 0xfe;
+	svx_apic_stub_access(&a, 0x300, true, 4, (uint8_t *)&v);
+	svx_apic_stub_access(&a, 0x300, false, 4, (uint8_t *)&r);
+	ok(!(r & 0x1000), "apic stub: ICR never busy");
+}
+
+int main(void)
+{
+	test_uart();
+	test_pic();
+	test_pit();
+	test_rtc();
+	test_i8042();
+	test_fwcfg();
+	test_mmio();
+	printf("1..%d\n# %d passed, %d failed\n", n, n - failed, failed);
+	return failed != 0;
+}
