@@ -12,7 +12,7 @@ mkdir -p "$dir/corpus" "$dir/artifacts"
 log=$dir/last.log
 before=$(ls "$dir/artifacts" | wc -l)
 
-"$b/fuzz-$t" -max_total_time="$secs" -print_final_stats=1 \
+"$b/fuzz-$t" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
 	-artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$log" 2>&1
 rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
