@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the MMU guest (guest/mmu_guest.c, a freestanding C program built
+ * three times: 32-bit paging, PAE paging, 64-bit 4-level paging) and the host
+ * side (mmu_test.c).  Included from C only.
+ *
+ * Guest-physical layout (slot 0 is the library's 2 MiB at GPA 0):
+ *   0x001000  guest image (entry point _start, linked at SVX_CODE)
+ *   0x020000  host-built identity tables (64-bit entry: PML4, PDPT, PD)
+ *   0x030000  mailbox: struct mg_mailbox (host <-> guest results)
+ *   0x060000..0x080000  kernel stack
+ *   0x080000..0x090000  ring-0 stack used on entry from ring 3 (TSS)
+ *   0x090000  guest GDT, 0x091000 guest TSS, 0x092000 guest IDT
+ *   0x100000..0x200000  page-table pool (256 pages)
+ * Slot 1: MG_FRAMES_GPA (4 MiB): data frames, identity-mapped by the guest.
+ * Slots 2 and 3: the first and last 2 MiB of the 1 GiB at GPA 0x40000000
+ * (backing for the 1 GiB guest page).  GPA 0xd0000000: no slot (MMIO).
+ */
+#ifndef SVX_MMU_GUEST_H
+#define SVX_MMU_GUEST_H
+
+#define MG_HOST_PT		0x20000
+#define MG_MAILBOX		0x30000
+#define MG_STACK_TOP		0x80000
+#define MG_STACK0_TOP		0x90000
+#define MG_GDT			0x90000
+#define MG_TSS			0x91000
+#define MG_IDT			0x92000
+#define MG_POOL			0x100000
+#define MG_POOL_END		0x200000
+#define MG_FRAMES_GPA		0x400000
+#define MG_FRAMES_SIZE		0x400000
+#define MG_GIG_GPA		0x40000000ULL
+#define MG_GIG_SLOT_SIZE	0x200000
+#define MG_MMIO_GPA		0xd0000000ULL
+
+/* Ports the guest writes (4-byte out). */
+#define MG_PORT_DONE		0x50	/* value: number of records */
+#define MG_PORT_SYNC		0x51	/* value: sync point id; host may act */
+#define MG_PORT_SYSCALL		0x52	/* value: int 0x80 number from ring 3 */
+
+/* Paging modes (one guest binary each; pg32 and pg32pse share one). */
+#define MG_MODE_PG32		1	/* 32-bit paging, CR4.PSE=0 */
+#define MG_MODE_PG32PSE		2	/* 32-bit paging, CR4.PSE=1 */
+#define MG_MODE_PAE		3
+#define MG_MODE_LONG64		4
+
+/* Tests (mailbox.test). */
+#define MG_T_FRESH		1
+#define MG_T_INVLPG		2
+#define MG_T_NOT_PRESENT	3
+#define MG_T_WRITE_PROTECT	4
+#define MG_T_NX			5
+#define MG_T_RSVD		6
+#define MG_T_SMEP		7
+#define MG_T_SMAP		8
+#define MG_T_AD_BITS		9
+#define MG_T_CR3_SWITCH		10
+#define MG_T_USER		11
+#define MG_T_LARGE		12
+#define MG_T_MMIO		13
+#define MG_T_GIG		14
+
+/* Record kinds. */
+#define MG_REC_CHECK		1	/* got must equal want */
+#define MG_REC_INFO		2	/* informational: got (and want) */
+#define MG_REC_SKIP		3	/* the test cannot run: what = reason */
+#define MG_REC_FATAL		4	/* unexpected exception: got = vector,
+					 * want = error code, a = cr2, b = rip */
+
+/* mailbox.phase */
+#define MG_PHASE_PAGING_ON	1	/* enabling paging (mov to CR0) */
+#define MG_PHASE_TEST		2	/* paging on, running the test */
+#define MG_PHASE_USER		3	/* ring 3 entered */
+
+#define MG_MAGIC		0x4d4d5531	/* "MMU1" */
+#define MG_MAX_REC		1000
+
+/* CR3 switching test. */
+#define MG_NFRESH		256	/* fresh-mapping test: pages */
+#define MG_NR_AS		8
+#define MG_SWITCH_ROUNDS	64	/* rounds of MG_NR_AS switches per phase */
+#define MG_SYNC_ROUND2_START	1
+#define MG_SYNC_ROUND2_END	2
+#define MG_SYNC_MMIO_DONE	3
+
+/* MMIO test: the guest maps MG_MMIO_VA -> MG_MMIO_GPA. */
+#define MG_MMIO_RD_OFF		0x10
+#define MG_MMIO_WR_OFF		0x24
+#define MG_MMIO_RD8_OFF		0x31
+#define MG_MMIO_RD_VAL		0x89abcdefu
+#define MG_MMIO_WR_VAL		0xcafef00du
+#define MG_MMIO_RD8_VAL		0x5a
+
+/* Ring-3 test: int 0x80 numbers. */
+#define MG_SYS_REPORT		1	/* ebx = value */
+#define MG_SYS_EXIT		2
+
+struct mg_rec {
+	unsigned int kind;
+	unsigned int line;
+	unsigned int what;	/* guest address of a NUL-terminated string */
+	unsigned int pad;
+	unsigned long long got, want, a, b;
+};
+
+struct mg_mailbox {
+	unsigned int magic;	/* host: MG_MAGIC */
+	unsigned int test;	/* host: MG_T_* */
+	unsigned int mode;	/* host: MG_MODE_* */
+	unsigned int nrec;	/* guest */
+	unsigned int done;	/* guest: 1 when finished */
+	unsigned int phase;	/* guest: MG_PHASE_* */
+	unsigned int pad[2];
+	struct mg_rec rec[MG_MAX_REC];
+};
+
+#endif

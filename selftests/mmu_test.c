@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest paging under the device's MMU (shadow paging on /dev/shadowvmx and on
+ * kvm_intel ept=0; EPT on kvm_intel ept=1): guests that build their own page
+ * tables in 32-bit paging (with and without CR4.PSE), PAE paging and 4-level
+ * paging, turn paging on themselves, and check from inside what the MMU makes
+ * them see.  The guest is guest/mmu_guest.c (see its header); each test runs
+ * one of its checks in a fresh VM and asserts every record it made (got ==
+ * want, with the guest's source line and description), plus what the host
+ * sees: MMIO exits with exact GPAs, ring-3 syscalls, guest memory contents,
+ * and (CR3 switching) exits and shadow pages per switch from the counters.
+ *
+ * Fixture variants: pg32, pg32pse, pae, long64.  Tests a device cannot run
+ * (a CPUID feature missing, a bit that does not exist in the mode) SKIP with
+ * the reason.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "svx.h"
+#include "../guest/mmu_guest.h"
+
+#define EXIT_REASON_EXCEPTION	0
+#define EXIT_REASON_CR_ACCESS	28
+#define EXIT_REASON_INVLPG	14
+#define EXIT_REASON_IO		30
+
+static const char *mode_name(int mode)
+{
+	switch (mode) {
+	case MG_MODE_PG32:	return "pg32";
+	case MG_MODE_PG32PSE:	return "pg32pse";
+	case MG_MODE_PAE:	return "pae";
+	case MG_MODE_LONG64:	return "long64";
+	}
+	return "?";
+}
+
+FIXTURE(mmu) {
+	struct svx_guest g;
+	void *frames, *gig_lo, *gig_hi;
+	struct mg_mailbox *mb;
+	char skip[256];
+	int nsys, sys[16];
+	int nmmio;
+	bool kvm_stats;
+	int vcpu_stats_fd, vm_stats_fd;
+	/* CR3 switching: counters at the two sync points */
+	uint64_t c0[16], c1[16];
+	bool have_counts;
+};
+
+FIXTURE_VARIANT(mmu) {
+	int mode;
+};
+
+FIXTURE_VARIANT_ADD(mmu, pg32) { .mode = MG_MODE_PG32 };
+FIXTURE_VARIANT_ADD(mmu, pg32pse) { .mode = MG_MODE_PG32PSE };
+FIXTURE_VARIANT_ADD(mmu, pae) { .mode = MG_MODE_PAE };
+FIXTURE_VARIANT_ADD(mmu, long64) { .mode = MG_MODE_LONG64 };
+
+FIXTURE_SETUP(mmu)
+{
+	memset(&self->g, 0, sizeof(self->g));
+	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
+	self->vcpu_stats_fd = self->vm_stats_fd = -1;
+}
+
+FIXTURE_TEARDOWN(mmu)
+{
+	if (self->vcpu_stats_fd >= 0)
+		close(self->vcpu_stats_fd);
+	if (self->vm_stats_fd >= 0)
+		close(self->vm_stats_fd);
+	svx_guest_fini(&self->g);
+	if (self->frames)
+		munmap(self->frames, MG_FRAMES_SIZE);
+	if (self->gig_lo)
+		munmap(self->gig_lo, MG_GIG_SLOT_SIZE);
+	if (self->gig_hi)
+		munmap(self->gig_hi, MG_GIG_SLOT_SIZE);
+}
+
+/* ------------------------------------------------------------- CPUID --- */
+
+#define CPUID7_SMEP	(1u << 7)
+#define CPUID7_SMAP	(1u << 20)
+#define CPUIDX_PDPE1GB	(1u << 26)
+
+/* Supported leaf 7 EBX / 0x80000001 EDX; false if the device cannot say. */
+static bool supported_cpuid(int sys_fd, uint32_t *l7_ebx, uint32_t *x1_edx)
+{
+	struct kvm_cpuid2 *c;
+	uint32_t i, n = 256;
+	bool ok = false;
+
+	c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+	if (!c)
+		return false;
+	c->nent = n;
+	if (svx_ioctl(sys_fd, KVM_GET_SUPPORTED_CPUID, (unsigned long)c) == 0) {
+		ok = true;
+		*l7_ebx = *x1_edx = 0;
+		for (i = 0; i < c->nent; i++) {
+			if (c->entries[i].function == 7 && c->entries[i].index == 0)
+				*l7_ebx = c->entries[i].ebx;
+			if (c->entries[i].function == 0x80000001)
+				*x1_edx = c->entries[i].edx;
+		}
+	}
+	free(c);
+	return ok;
+}
+
+/*
+ * The library's CPUID table plus leaf 7 (SMEP, SMAP) and Page1GB, each only
+ * if the device supports it.  A device without KVM_GET_SUPPORTED_CPUID
+ * (shadowvmx for now) is assumed to offer Skylake's SMEP, SMAP and Page1GB.
+ */
+static int set_mmu_cpuid(struct __test_metadata *_metadata, struct svx_guest *g)
+{
+	struct {
+		struct kvm_cpuid2 h;
+		struct kvm_cpuid_entry2 e[7];
+	} c;
+	uint32_t a, b, cc, d, l7 = CPUID7_SMEP | CPUID7_SMAP, x1 = CPUIDX_PDPE1GB;
+	bool sup = supported_cpuid(g->vm.sys_fd, &l7, &x1);
+
+	memset(&c, 0, sizeof(c));
+	c.h.nent = 6;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cc), "=d"(d) : "a"(0), "c"(0));
+	c.e[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 7,
+		.ebx = b, .ecx = cc, .edx = d };
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cc), "=d"(d) : "a"(1), "c"(0));
+	c.e[1] = (struct kvm_cpuid_entry2){ .function = 1, .eax = a,
+		/* FPU PSE TSC MSR PAE CX8 SEP PGE CMOV PAT FXSR SSE SSE2 */
+		.edx = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) |
+		       (1u << 6) | (1u << 8) | (1u << 11) | (1u << 13) |
+		       (1u << 15) | (1u << 16) | (1u << 24) | (1u << 25) |
+		       (1u << 26) };
+	c.e[2] = (struct kvm_cpuid_entry2){ .function = 7, .index = 0,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.ebx = l7 & (CPUID7_SMEP | CPUID7_SMAP) };
+	c.e[3] = (struct kvm_cpuid_entry2){ .function = 0x80000000,
+		.eax = 0x80000008 };
+	c.e[4] = (struct kvm_cpuid_entry2){ .function = 0x80000001,
+		/* SYSCALL NX Page1GB LM */
+		.edx = (1u << 11) | (1u << 20) | (x1 & CPUIDX_PDPE1GB) | (1u << 29) };
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cc), "=d"(d) : "a"(0x80000000), "c"(0));
+	if (a >= 0x80000008)
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cc), "=d"(d)
+				 : "a"(0x80000008), "c"(0));
+	else
+		a = 36;
+	c.e[5] = (struct kvm_cpuid_entry2){ .function = 0x80000008,
+		.eax = (a & 0xff) | (48 << 8) };
+	(void)_metadata;
+	if (!sup)
+		TH_LOG("%s: no KVM_GET_SUPPORTED_CPUID; assuming SMEP, SMAP, Page1GB",
+		       svx_dev());
+	return svx_ioctl(g->vcpu.fd, KVM_SET_CPUID2, (unsigned long)&c);
+}
+
+/* ------------------------------------------------------- KVM stats fd --- */
+
+/* Value of the binary stat @name (first element), or -1. */
+static int64_t stats_fd_get(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	size_t dsz;
+	char *buf;
+	uint32_t i;
+	int64_t ret = -1;
+
+	if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		return -1;
+	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
+	buf = malloc(dsz * h.num_desc);
+	if (!buf)
+		return -1;
+	if (pread(fd, buf, dsz * h.num_desc, h.desc_offset) ==
+	    (ssize_t)(dsz * h.num_desc)) {
+		for (i = 0; i < h.num_desc; i++) {
+			struct kvm_stats_desc *d = (void *)(buf + i * dsz);
+			uint64_t v;
+
+			if (strcmp(d->name, name))
+				continue;
+			if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) ==
+			    sizeof(v))
+				ret = (int64_t)v;
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/* Counter snapshot for the CR3 test; names for the report. */
+enum { C_EXITS, C_CR, C_EXC, C_SP_ALLOC, C_ROOT_HIT, C_ROOT_MISS, C_PF_FIXED,
+       C_PF_INJ, C_SYNC, C_UNSYNC, C_NR };
+
+static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
+		     uint64_t *c)
+{
+	memset(c, 0, sizeof(uint64_t) * C_NR);
+	if (svx_has_stats(self->g.vm.fd)) {
+		struct svx_stats st = { .version = SVX_STATS_VERSION,
+					.size = sizeof(st) };
+		int r = svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st);
+
+		EXPECT_EQ(0, r) TH_LOG("SVX_GET_VM_STATS: %s", strerror(-r));
+		if (r)
+			return false;
+		c[C_EXITS] = st.misc[SVX_STAT_EXITS];
+		c[C_CR] = st.exits[EXIT_REASON_CR_ACCESS];
+		c[C_EXC] = st.exits[EXIT_REASON_EXCEPTION];
+		c[C_SP_ALLOC] = st.mmu[SVX_MMU_SP_ALLOCATED];
+		c[C_ROOT_HIT] = st.mmu[SVX_MMU_ROOT_HIT];
+		c[C_ROOT_MISS] = st.mmu[SVX_MMU_ROOT_MISS];
+		c[C_PF_FIXED] = st.mmu[SVX_MMU_PF_FIXED];
+		c[C_PF_INJ] = st.mmu[SVX_MMU_PF_INJECTED];
+		c[C_SYNC] = st.mmu[SVX_MMU_SYNC];
+		c[C_UNSYNC] = st.mmu[SVX_MMU_UNSYNC];
+		return true;
+	}
+	if (!svx_dev_is_kvm())
+		return false;
+	if (self->vcpu_stats_fd < 0) {
+		self->vcpu_stats_fd = svx_ioctl(self->g.vcpu.fd, KVM_GET_STATS_FD, 0);
+		self->vm_stats_fd = svx_ioctl(self->g.vm.fd, KVM_GET_STATS_FD, 0);
+	}
+	if (self->vcpu_stats_fd < 0)
+		return false;
+	c[C_EXITS] = stats_fd_get(self->vcpu_stats_fd, "exits");
+	c[C_PF_FIXED] = stats_fd_get(self->vcpu_stats_fd, "pf_fixed");
+	c[C_PF_INJ] = stats_fd_get(self->vcpu_stats_fd, "pf_guest");
+	c[C_SP_ALLOC] = stats_fd_get(self->vm_stats_fd, "mmu_cache_miss");
+	c[C_UNSYNC] = stats_fd_get(self->vm_stats_fd, "mmu_unsync");
+	return (int64_t)c[C_EXITS] >= 0;
+}
+
+static void report_switches(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(mmu) *self, const char *mode)
+{
+	uint64_t d[C_NR];
+	unsigned int i, n = MG_SWITCH_ROUNDS * MG_NR_AS;
+
+	for (i = 0; i < C_NR; i++)
+		d[i] = self->c1[i] - self->c0[i];
+	/* the exit of the second sync OUT is not a switch */
+	if (d[C_EXITS])
+		d[C_EXITS]--;
+	if (svx_has_stats(self->g.vm.fd)) {
+		TH_LOG("cr3-switch[%s %s]: %u switches: %.2f exits/switch (%llu exits, %llu CR, %llu exception), shadow pages allocated %llu, root hits %llu misses %llu, faults fixed %llu, injected %llu, unsync %llu sync %llu",
+		       svx_dev(), mode, n, (double)d[C_EXITS] / n,
+		       (unsigned long long)d[C_EXITS], (unsigned long long)d[C_CR],
+		       (unsigned long long)d[C_EXC], (unsigned long long)d[C_SP_ALLOC],
+		       (unsigned long long)d[C_ROOT_HIT], (unsigned long long)d[C_ROOT_MISS],
+		       (unsigned long long)d[C_PF_FIXED], (unsigned long long)d[C_PF_INJ],
+		       (unsigned long long)d[C_UNSYNC], (unsigned long long)d[C_SYNC]);
+	} else {
+		TH_LOG("cr3-switch[%s %s%s]: %u switches: %.2f exits/switch (%llu exits), shadow pages allocated (mmu_cache_miss) %llu, pf_fixed %llu, pf_guest %llu, mmu_unsync %llu",
+		       svx_dev(), mode,
+		       svx_kvm_intel_param("ept") == 'N' ? " ept=0" :
+		       svx_kvm_intel_param("ept") == 'Y' ? " ept=1" : "",
+		       n, (double)d[C_EXITS] / n, (unsigned long long)d[C_EXITS],
+		       (unsigned long long)d[C_SP_ALLOC], (unsigned long long)d[C_PF_FIXED],
+		       (unsigned long long)d[C_PF_INJ], (unsigned long long)d[C_UNSYNC]);
+	}
+}
+
+/* -------------------------------------------------------- guest setup --- */
+
+static struct svx_code mmu_blob(int mode)
+{
+	switch (mode) {
+	case MG_MODE_PAE:
+		return SVX_GUEST(mmu_pae);
+	case MG_MODE_LONG64:
+		return SVX_GUEST(mmu_long64);
+	default:
+		return SVX_GUEST(mmu_pg32);
+	}
+}
+
+static void *add_slot(struct __test_metadata *_metadata, struct svx_vm *vm,
+		      uint32_t slot, uint64_t gpa, uint64_t size)
+{
+	void *p = svx_alloc(size);
+	int r;
+
+	EXPECT_NE(NULL, p);
+	if (!p)
+		return NULL;
+	r = svx_set_mem(vm->fd, slot, 0, gpa, size, p);
+	EXPECT_EQ(0, r) TH_LOG("slot %u at 0x%llx: %s", slot,
+			       (unsigned long long)gpa, strerror(-r));
+	return p;
+}
+
+static int mmu_init(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
+		    int mode, int test)
+{
+	struct svx_guest *g = &self->g;
+	struct svx_code code = mmu_blob(mode);
+	uint64_t *pt;
+	int r, i;
+
+	r = svx_vm_create(&g->vm);
+	if (r)
+		return r;
+	r = svx_vcpu_create(&g->vm, 0, &g->vcpu);
+	if (r)
+		return r;
+	g->run = g->vcpu.run;
+	r = set_mmu_cpuid(_metadata, g);
+	if (r)
+		return r;
+	self->frames = add_slot(_metadata, &g->vm, 1, MG_FRAMES_GPA, MG_FRAMES_SIZE);
+	self->gig_lo = add_slot(_metadata, &g->vm, 2, MG_GIG_GPA, MG_GIG_SLOT_SIZE);
+	self->gig_hi = add_slot(_metadata, &g->vm, 3,
+				MG_GIG_GPA + 0x40000000 - MG_GIG_SLOT_SIZE,
+				MG_GIG_SLOT_SIZE);
+	if (!self->frames || !self->gig_lo || !self->gig_hi)
+		return -ENOMEM;
+	if (code.len > MG_HOST_PT - SVX_CODE)
+		return -E2BIG;
+	svx_load(&g->vm, code);
+	r = svx_setup_mode(&g->vcpu, SVX_MODE_PM32);
+	if (r)
+		return r;
+	/* 64-bit: identity tables for 1 GiB that the guest loads itself */
+	pt = (uint64_t *)(g->vm.mem + MG_HOST_PT);
+	memset(pt, 0, 3 * 4096);
+	pt[0] = (MG_HOST_PT + 0x1000) | 0x3;
+	pt[512] = (MG_HOST_PT + 0x2000) | 0x3;
+	for (i = 0; i < 512; i++)
+		pt[1024 + i] = ((uint64_t)i << 21) | 0x83;
+
+	self->mb = (struct mg_mailbox *)(g->vm.mem + MG_MAILBOX);
+	memset(self->mb, 0, sizeof(*self->mb));
+	self->mb->magic = MG_MAGIC;
+	self->mb->test = test;
+	self->mb->mode = mode;
+	return 0;
+}
+
+static const char *gstr(FIXTURE_DATA(mmu) *self, uint32_t addr)
+{
+	static char buf[160];
+	const char *p = (const char *)self->g.vm.mem + addr;
+
+	if (addr == 0 || addr >= SVX_MEM_SIZE - sizeof(buf))
+		return "?";
+	snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(buf) - 1, p);
+	return buf;
+}
+
+/* Log every record (for failures that stop the guest early). */
+static void dump_records(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	uint32_t i, n = self->mb->nrec;
+
+	for (i = 0; i < n && i < MG_MAX_REC; i++) {
+		struct mg_rec *r = &self->mb->rec[i];
+
+		TH_LOG("record %u: kind %u line %u %s got 0x%llx want 0x%llx a 0x%llx b 0x%llx",
+		       i, r->kind, r->line, gstr(self, r->what),
+		       (unsigned long long)r->got, (unsigned long long)r->want,
+		       (unsigned long long)r->a, (unsigned long long)r->b);
+	}
+}
+
+static void log_regs(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sr;
+
+	if (svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs) ||
+	    svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr))
+		return;
+	TH_LOG("rip 0x%llx rsp 0x%llx rax 0x%llx cr0 0x%llx cr2 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx cs 0x%x",
+	       (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+	       (unsigned long long)regs.rax, (unsigned long long)sr.cr0,
+	       (unsigned long long)sr.cr2, (unsigned long long)sr.cr3,
+	       (unsigned long long)sr.cr4, (unsigned long long)sr.efer,
+	       sr.cs.selector);
+}
+
+struct mmio_step {
+	bool write;
+	uint64_t gpa;
+	uint32_t len;
+	uint64_t data;
+};
+
+static const struct mmio_step mmio_seq[] = {
+	{ false, MG_MMIO_GPA + MG_MMIO_RD_OFF, 4, MG_MMIO_RD_VAL },
+	{ true, MG_MMIO_GPA + MG_MMIO_WR_OFF, 4, MG_MMIO_WR_VAL },
+	{ false, MG_MMIO_GPA + MG_MMIO_RD8_OFF, 1, MG_MMIO_RD8_VAL },
+	{ false, MG_MMIO_GPA + MG_MMIO_RD_OFF, 4, MG_MMIO_RD_VAL + 1 },
+	{ false, MG_MMIO_GPA + 0x1000 + MG_MMIO_RD_OFF, 4, MG_MMIO_RD_VAL + 2 },
+};
+#define NR_MMIO (int)(sizeof(mmio_seq) / sizeof(mmio_seq[0]))
+
+/* Run the guest to its MG_PORT_DONE; returns false on a failure. */
+static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
+		    const char *mode)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct kvm_run *run = v->run;
+	int i, r;
+
+	for (i = 0; i < 100000; i++) {
+		r = svx_run(v);
+		EXPECT_EQ(0, r) TH_LOG("KVM_RUN: %s; %s", strerror(-r), svx_exit_str(run));
+		if (r)
+			break;
+		if (run->exit_reason == KVM_EXIT_IO && run->io.size == 4 &&
+		    run->io.direction == KVM_EXIT_IO_OUT && run->io.count == 1) {
+			uint32_t val = svx_io_value(run);
+
+			if (run->io.port == MG_PORT_DONE)
+				return true;
+			if (run->io.port == MG_PORT_SYSCALL) {
+				if (self->nsys < 16)
+					self->sys[self->nsys] = val;
+				self->nsys++;
+				continue;
+			}
+			if (run->io.port == MG_PORT_SYNC) {
+				if (val == MG_SYNC_ROUND2_START)
+					self->have_counts = snapshot(_metadata, self, self->c0);
+				else if (val == MG_SYNC_ROUND2_END && self->have_counts)
+					self->have_counts = snapshot(_metadata, self, self->c1);
+				else if (val == MG_SYNC_MMIO_DONE)
+					EXPECT_EQ(NR_MMIO, self->nmmio)
+						TH_LOG("[%s] MMIO exits seen", mode);
+				continue;
+			}
+		}
+		if (run->exit_reason == KVM_EXIT_MMIO && self->mb->test == MG_T_MMIO &&
+		    self->nmmio < NR_MMIO) {
+			const struct mmio_step *s = &mmio_seq[self->nmmio++];
+
+			EXPECT_EQ(s->write, !!run->mmio.is_write)
+				TH_LOG("[%s] MMIO step %d: %s", mode, self->nmmio,
+				       svx_exit_str(run));
+			EXPECT_EQ(s->gpa, run->mmio.phys_addr)
+				TH_LOG("[%s] MMIO step %d: %s", mode, self->nmmio,
+				       svx_exit_str(run));
+			EXPECT_EQ(s->len, run->mmio.len)
+				TH_LOG("[%s] MMIO step %d: %s", mode, self->nmmio,
+				       svx_exit_str(run));
+			if (s->write) {
+				uint64_t d = 0;
+
+				memcpy(&d, run->mmio.data, s->len);
+				EXPECT_EQ(s->data, d) TH_LOG("[%s] MMIO write data", mode);
+			} else {
+				memcpy(run->mmio.data, &s->data, s->len);
+			}
+			continue;
+		}
+		if (svx_dev_is_kvm_pvm() &&
+		    run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+			snprintf(self->skip, sizeof(self->skip),
+				 "kvm_pvm quirk: emulation failure (%s)",
+				 svx_exit_str(run));
+			return false;
+		}
+		TH_LOG("[%s] unexpected exit: %s", mode, svx_exit_str(run));
+		log_regs(_metadata, self);
+		dump_records(_metadata, self);
+		EXPECT_EQ(KVM_EXIT_IO, run->exit_reason);
+		return false;
+	}
+	EXPECT_LT(i, 100000) TH_LOG("[%s] guest never finished", mode);
+	return false;
+}
+
+/*
+ * Assert every record.  Returns 1 if the guest skipped (reason in
+ * self->skip), 0 otherwise.
+ */
+static int mmu_eval(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
+		    const char *mode)
+{
+	struct mg_mailbox *mb = self->mb;
+	uint32_t i, checks = 0;
+
+	EXPECT_EQ(1, mb->done);
+	EXPECT_LE(mb->nrec, MG_MAX_REC);
+	for (i = 0; i < mb->nrec && i < MG_MAX_REC; i++) {
+		struct mg_rec *r = &mb->rec[i];
+
+		switch (r->kind) {
+		case MG_REC_CHECK:
+			checks++;
+			EXPECT_EQ(r->want, r->got)
+				TH_LOG("[%s] %s (guest line %u, arg 0x%llx): got 0x%llx, want 0x%llx",
+				       mode, gstr(self, r->what), r->line,
+				       (unsigned long long)r->a,
+				       (unsigned long long)r->got,
+				       (unsigned long long)r->want);
+			break;
+		case MG_REC_INFO:
+			TH_LOG("[%s] %s: %llu", mode, gstr(self, r->what),
+			       (unsigned long long)r->got);
+			break;
+		case MG_REC_SKIP:
+			snprintf(self->skip, sizeof(self->skip), "%s", gstr(self, r->what));
+			return 1;
+		case MG_REC_FATAL:
+			if (svx_dev_is_kvm_pvm() && r->got == 13 &&
+			    mb->phase == MG_PHASE_PAGING_ON) {
+				snprintf(self->skip, sizeof(self->skip),
+					 "kvm_pvm quirk: #GP on mov to CR0.PG outside long mode (PVM runs 64-bit paging guests only)");
+				return 1;
+			}
+			if (svx_dev_is_kvm_pvm() && r->got == 6 &&
+			    mb->phase == MG_PHASE_USER) {
+				snprintf(self->skip, sizeof(self->skip),
+					 "kvm_pvm quirk: #UD at rip 0x%llx in ring 3 (int $0x80 not delivered through the guest IDT)",
+					 (unsigned long long)r->b);
+				return 1;
+			}
+			log_regs(_metadata, self);
+			EXPECT_EQ(0, 1)
+				TH_LOG("[%s] guest: unexpected exception: vector %llu error 0x%llx cr2 0x%llx rip 0x%llx (%s line %u)",
+				       mode, (unsigned long long)r->got,
+				       (unsigned long long)r->want,
+				       (unsigned long long)r->a,
+				       (unsigned long long)r->b,
+				       gstr(self, r->what), r->line);
+			break;
+		default:
+			EXPECT_EQ(0, r->kind) TH_LOG("[%s] bad record %u", mode, i);
+		}
+	}
+	EXPECT_GT(checks, 0) TH_LOG("[%s] the guest made no checks", mode);
+	return 0;
+}
+
+/* The body of every test: set up, run, evaluate; SKIP as the guest says. */
+#define MMU_TEST(name, id, host_check)					\
+TEST_F(mmu, name)							\
+{									\
+	const char *mode = mode_name(variant->mode);			\
+	int __r = mmu_init(_metadata, self, variant->mode, id);	\
+									\
+	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
+				 strerror(-__r));			\
+	if (!mmu_run(_metadata, self, mode)) {				\
+		if (self->skip[0])					\
+			SKIP(return, "%s", self->skip);			\
+		return;							\
+	}								\
+	if (mmu_eval(_metadata, self, mode))				\
+		SKIP(return, "%s", self->skip);				\
+	if (_metadata->passed) {					\
+		host_check;						\
+	}								\
+}
+
+static void check_fresh(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	uint8_t *f = self->frames;
+	uint32_t i, v, bad = 0;
+
+	for (i = 0; i < MG_NFRESH; i++) {
+		memcpy(&v, f + i * 4096 + (i * 8) % 4096, 4);
+		if (v != (0xa5000000 | i) && bad++ < 4)
+			EXPECT_EQ(0xa5000000 | i, v) TH_LOG("host: frame %u", i);
+		memcpy(&v, f + i * 4096 + 4092, 4);
+		if (v != (0x5a000000 | (MG_NFRESH - 1 - i)) && bad++ < 4)
+			EXPECT_EQ(0x5a000000 | (MG_NFRESH - 1 - i), v)
+				TH_LOG("host: frame %u end", i);
+	}
+	EXPECT_EQ(0, bad);
+}
+
+static void check_large(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
+			int mode)
+{
+	static const uint32_t offs[] = { 0, 0x1000, 0x12344, 0x1ffffc, 0x200000,
+					 0x2ab0f0, 0x3ffffc };
+	uint8_t *f = self->frames;
+	uint32_t i, v, base;
+
+	if (mode == MG_MODE_PG32)
+		return;
+	for (base = 0; base < MG_FRAMES_SIZE; base += 0x200000) {
+		for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+			uint32_t o = offs[i];
+
+			if (mode != MG_MODE_PG32PSE && o >= 0x200000)
+				continue;
+			if (mode == MG_MODE_PG32PSE && base)
+				continue;
+			memcpy(&v, f + base + o, 4);
+			EXPECT_EQ(0x1a000000u | o, v) TH_LOG("host: large page GPA 0x%x",
+							     MG_FRAMES_GPA + base + o);
+		}
+	}
+}
+
+static void check_gig(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	static const uint32_t offs[] = { 0, 0x1238, 0x1ff000, 0x1ffffc,
+					 0x3fe00000, 0x3fe12344, 0x3ffffffc };
+	uint32_t i, v;
+
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		uint8_t *p = offs[i] < MG_GIG_SLOT_SIZE ?
+			(uint8_t *)self->gig_lo + offs[i] :
+			(uint8_t *)self->gig_hi + offs[i] - (0x40000000 - MG_GIG_SLOT_SIZE);
+
+		memcpy(&v, p, 4);
+		EXPECT_EQ(0x16000000u | i, v) TH_LOG("host: GPA 0x%llx",
+			(unsigned long long)MG_GIG_GPA + offs[i]);
+	}
+}
+
+static void check_user(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	int i;
+
+	EXPECT_EQ(7, self->nsys) TH_LOG("int 0x80 calls seen by the host");
+	for (i = 0; i < 6 && i < self->nsys; i++)
+		EXPECT_EQ(MG_SYS_REPORT, self->sys[i]);
+	if (self->nsys >= 7)
+		EXPECT_EQ(MG_SYS_EXIT, self->sys[6]);
+}
+
+MMU_TEST(fresh_mappings, MG_T_FRESH, check_fresh(_metadata, self))
+MMU_TEST(invlpg, MG_T_INVLPG, )
+MMU_TEST(not_present, MG_T_NOT_PRESENT, )
+MMU_TEST(write_protect, MG_T_WRITE_PROTECT, )
+MMU_TEST(nx, MG_T_NX, )
+MMU_TEST(reserved_bits, MG_T_RSVD, )
+MMU_TEST(smep, MG_T_SMEP, )
+MMU_TEST(smap, MG_T_SMAP, )
+MMU_TEST(accessed_dirty, MG_T_AD_BITS, )
+MMU_TEST(cr3_switch, MG_T_CR3_SWITCH,
+	 if (self->have_counts) report_switches(_metadata, self, mode);
+	 else TH_LOG("cr3-switch[%s %s]: no counters on this device", svx_dev(), mode))
+MMU_TEST(user_mode, MG_T_USER, check_user(_metadata, self))
+MMU_TEST(large_pages, MG_T_LARGE, check_large(_metadata, self, variant->mode))
+MMU_TEST(gig_pages, MG_T_GIG, check_gig(_metadata, self))
+MMU_TEST(mmio, MG_T_MMIO, EXPECT_EQ(NR_MMIO, self->nmmio))
+
+TEST_HARNESS_MAIN
