@@ -7,7 +7,10 @@
  * Transmission is instantaneous: a THR write hands the byte to tx() (or to
  * the receive FIFO in loopback mode), LSR keeps THRE|TEMT set and a
  * THR-empty interrupt becomes pending again.  Received bytes come from
- * svx_uart_rx() into a FIFO; LSR.DR and the RDI interrupt follow it.
+ * svx_uart_rx() into a FIFO; LSR.DR and the RDI interrupt follow it.  The
+ * board offers host input only while svx_uart_rx_room() says so: after the
+ * guest enabled the receive interrupt or polled LSR since its last FIFO
+ * reset.
  * Interrupt priority (IIR): line status > received data > THR empty >
  * modem status.  The output is gated by MCR.OUT2, as on a PC.
  */
@@ -81,8 +84,13 @@ bool svx_uart_irq(const struct svx_uart *u)
 	return !(iir(u) & IIR_NO_INT) && (u->mcr & MCR_OUT2);
 }
 
+/* Host input is accepted once the guest shows it would see it: the receive
+ * interrupt enabled, or LSR polled since the last FIFO reset (so bytes
+ * typed before the driver's FCR reset are not thrown away). */
 unsigned int svx_uart_rx_room(const struct svx_uart *u)
 {
+	if (!(u->ier & IER_RDI) && !u->lsr_polled)
+		return 0;
 	return SVX_UART_FIFO - u->rx_len;
 }
 
@@ -139,6 +147,7 @@ uint8_t svx_uart_read(struct svx_uart *u, unsigned int reg)
 	case MCR:
 		return u->mcr;
 	case LSR:
+		u->lsr_polled = true;
 		v = u->lsr;
 		u->lsr &= ~(LSR_OE | LSR_ERRS);	/* error bits clear on read */
 		return v;
@@ -184,6 +193,7 @@ void svx_uart_write(struct svx_uart *u, unsigned int reg, uint8_t val)
 	case IIR:	/* FCR */
 		u->iir_fifo = (val & FCR_ENABLE) ? IIR_FIFO : 0;
 		if (val & FCR_CLEAR_RX) {
+			u->lsr_polled = false;
 			u->rx_len = 0;
 			u->lsr &= ~LSR_DR;
 		}

@@ -29,6 +29,7 @@
 struct svx_uart {
 	uint8_t ier, iir_fifo, lcr, mcr, lsr, msr, scr, dll, dlm;
 	bool thr_ipending;		/* THR-empty interrupt pending */
+	bool lsr_polled;		/* LSR read since the last RX FIFO reset */
 	uint8_t rx[SVX_UART_FIFO];
 	unsigned int rx_head, rx_len;
 	void (*tx)(void *ctx, uint8_t c);	/* transmitted byte */

@@ -85,7 +85,10 @@ static void test_uart(void)
 	svx_uart_write(&u, 1, 0);
 	ok(!svx_uart_irq(&u), "uart: IER=0 lowers IRQ");
 	/* RX */
+	svx_uart_write(&u, 2, 0x07);		/* FIFO reset */
+	ok(svx_uart_rx_room(&u) == 0, "uart: no host input right after a FIFO reset");
 	svx_uart_write(&u, 1, 0x01);
+	ok(svx_uart_rx_room(&u) == SVX_UART_FIFO, "uart: host input accepted once RDI is enabled");
 	svx_uart_rx(&u, (const uint8_t *)"ab", 2);
 	ok(svx_uart_irq(&u) && (svx_uart_read(&u, 2) & 0x0f) == 0x04, "uart: RX raises RDI");
 	ok(svx_uart_read(&u, 0) == 'a' && svx_uart_read(&u, 0) == 'b', "uart: RX FIFO order");
