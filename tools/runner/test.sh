@@ -6,7 +6,8 @@
 #
 #   sh tools/runner/test.sh [DEVICE]      default $SVX_DEV, else /dev/shadowvmx
 #
-# Environment: SVXRUN (runner binary), GUESTS (directory of *.bin); both
+# Environment: SVXRUN (runner binary), GUESTS (directory of *.bin and
+# mbirq.elf); both
 # default to build/ next to this script, or the script's own directory.
 
 DEV=${1:-${SVX_DEV:-/dev/shadowvmx}}
@@ -18,7 +19,7 @@ else
 fi
 SVXRUN=${SVXRUN:-$DEFDIR/svxrun}
 GUESTS=${GUESTS:-$DEFDIR}
-PLAN=22
+PLAN=34
 
 if [ ! -x "$SVXRUN" ]; then
 	echo "1..0 # SKIP $SVXRUN not built (make -C tools/runner)"
@@ -116,6 +117,64 @@ check "--max-exits 3: stops with status 12" status_is 12
 
 run --mem 12Q "$GUESTS/hello32.bin"
 check "bad --mem: usage error, status 2" sh -c "[ $rc -eq 2 ] && grep -q 'bad size' '$T/err'"
+
+# --- board and loaders ------------------------------------------------------
+# kvm_pvm emulates ring-0 guest code with KVM's emulator, whose IRET is
+# real-mode only: mbirq then returns from interrupts with sti; lret $4
+NOIRET=
+if [ -d /sys/module/kvm_pvm ] && [ "$DEV" = /dev/kvm ]; then
+	NOIRET=noiret
+	echo "# kvm_pvm host: mbirq runs with 'noiret'"
+fi
+echo hello >"$T/mod.txt"
+run --initrd "$T/mod.txt" --append "$NOIRET" "$GUESTS/mbirq.elf" </dev/null
+check "mbirq (multiboot): debug exit 0, status 1" status_is 1
+check "mbirq: multiboot info (magic, mmap, cmdline, module)" \
+	sh -c "grep -qF 'memory map RAM matches mem_lower + mem_upper: OK' '$T/out' && grep -qF 'module content: OK' '$T/out' && grep -qF 'cmdline starts with the program name: OK' '$T/out'"
+check "mbirq: fw_cfg signature and CMOS" \
+	sh -c "grep -qF 'fw_cfg signature: OK' '$T/out' && grep -qF 'cmos: valid, BCD century 20: OK' '$T/out'"
+check "mbirq: 10 PIT interrupts through the PIC while halted with IF=1" \
+	out_has "10 PIT interrupts through the PIC (IRQ 0, vector 0x20), HLT with IF=1: OK"
+
+echo x | "$SVXRUN" --dev "$DEV" --timeout 30 --append "echo $NOIRET" \
+	"$GUESTS/mbirq.elf" >"$T/out" 2>"$T/err"
+rc=$?
+check "mbirq echo: stdin byte arrives through the UART receive interrupt" \
+	sh -c "[ $rc -eq 1 ] && grep -qF 'UART receive interrupt (IRQ 4, vector 0x24): OK' '$T/out'"
+
+run --mem 2M "$GUESTS/mbirq.elf"
+check "mbirq with --mem 2M: does not fit, status 2" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'do not fit' '$T/err'"
+
+printf '\260\376\346\144\364' >"$T/reset.bin"	# mov al,0xfe; out 0x64,al; hlt
+run "$T/reset.bin"
+check "i8042 command 0xfe: reset, status 16" \
+	sh -c "[ $rc -eq 16 ] && grep -q 'reset the machine through the i8042' '$T/err'"
+
+printf '\373\364' >"$T/stihlt.bin"		# sti; hlt
+run --no-stdin "$T/stihlt.bin"
+check "sti; hlt with no timer or input: ends with status 0 and says why" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'no timer or input left' '$T/err'"
+
+# mov dword [0xd1000000], 0x12345678; mov eax, [0xd1000000]; out 0xf4, al
+printf '\307\005\000\000\000\321\170\126\064\022\241\000\000\000\321\346\364' >"$T/mmio.bin"
+run "$T/mmio.bin"
+check "logged MMIO window: write logged, read returns it (status 241)" \
+	sh -c "[ $rc -eq 241 ] && grep -q 'mmio-log: write gpa 0xd1000000 len 4 data 0x12345678' '$T/err' && grep -q 'mmio-log: read  gpa 0xd1000000' '$T/err'"
+
+# a bzImage header (HdrS, protocol 2.06) without a 64-bit entry point
+dd if=/dev/zero of="$T/bz" bs=1024 count=8 2>/dev/null
+printf 'HdrS\006\002' | dd of="$T/bz" bs=1 seek=514 conv=notrunc 2>/dev/null
+run "$T/bz"
+check "bzImage detected, protocol < 2.12 refused with status 2" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'XLF_KERNEL_64' '$T/err'"
+
+run --paging ept "$GUESTS/hello32.bin"
+check "--paging ept: accepted by shadowvmx or explained on kvm (status 0)" \
+	sh -c "[ $rc -eq 0 ] || grep -q 'SVX_SET_PAGING refused' '$T/err'"
+
+run --paging bogus "$GUESTS/hello32.bin"
+check "--paging bogus: usage error, status 2" status_is 2
 
 if [ "$n" -ne "$PLAN" ]; then
 	echo "# BUG: planned $PLAN tests, ran $n"
