@@ -147,7 +147,6 @@ if [ -n "$SVX_LINUX_LOG" ]; then
 	cat "$W/console.log" "$W/runner.log" >"$SVX_LINUX_LOG"
 fi
 sed 's/^/# runner: /' "$W/runner.log" | grep -v '^# runner:   ' | tail -n 40
-grep -E '^# runner:   (KVM_EXIT|interrupts|halts)' /dev/null
 sed -n 's/^\(  KVM_EXIT_.*\|  interrupts.*\|  halts.*\)$/# runner: \1/p' "$W/runner.log"
 echo "# linux-guest[$LABEL]: svxrun status $rc after $((end - start)) s"
 if grep -q "^$MARKER" "$W/console.log"; then
