@@ -44,6 +44,7 @@
 #include <linux/sched/mm.h>
 #include <linux/hash.h>
 #include <linux/module.h>
+#include <linux/sysfs.h>
 #include <asm/page.h>
 #include <asm/trapnr.h>
 
@@ -1058,11 +1059,147 @@ nomem:
 	goto out;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Audit: every SPTE of the current root agrees with a fresh guest walk     */
+
+static bool svx_audit;
+module_param_named(audit, svx_audit, bool, 0644);
+MODULE_PARM_DESC(audit, "Check the shadow tables against the guest's after every shadow fault (slow; for tests)");
+
+/* Totals over all VMs, read in /sys/module/shadowvmx/parameters/. */
+static atomic_long_t svx_audit_checks_total, svx_audit_violations_total;
+
+static int svx_get_atomic_long(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+}
+
+static const struct kernel_param_ops svx_ro_counter_ops = {
+	.get = svx_get_atomic_long,
+};
+
+module_param_cb(audit_checks, &svx_ro_counter_ops, &svx_audit_checks_total,
+		0444);
+MODULE_PARM_DESC(audit_checks, "SPTEs checked by the audit since load");
+module_param_cb(audit_violations, &svx_ro_counter_ops,
+		&svx_audit_violations_total, 0444);
+MODULE_PARM_DESC(audit_violations,
+		 "SPTEs found disagreeing with the guest's tables since load");
+
+struct svx_audit_ent {
+	u64 gva, gfn;
+	bool writable, user;
+};
+
+#define SVX_AUDIT_MAX	2048
+
+/* Collect the leaf SPTEs reachable from the root; under mmu_lock. */
+static int svx_audit_collect(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			     u64 base, struct svx_audit_ent *ents, int n)
+{
+	int level = sp->role.level;
+	unsigned int i;
+
+	for (i = 0; i < 512 && n < SVX_AUDIT_MAX; i++) {
+		u64 e = sp->spt[i];
+		u64 gva = base | ((u64)i << (12 + 9 * (level - 1)));
+
+		if (!(e & SPTE_P))
+			continue;
+		if (level > 1) {
+			n = svx_audit_collect(vcpu, svx_spt_to_sp(e), gva, ents,
+					      n);
+			continue;
+		}
+		if (vcpu->mmu.mode == SVX_MODE_LONG64)
+			gva = (u64)((s64)(gva << 16) >> 16);
+		ents[n].gva = gva;
+		ents[n].gfn = svx_leaf_gfn(sp, i);
+		ents[n].writable = e & SPTE_W;
+		ents[n].user = e & SPTE_U;
+		n++;
+	}
+	return n;
+}
+
+static void svx_mmu_audit(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_audit_ent *ents;
+	struct svx_walk_env env;
+	struct svx_walk w;
+	int n = 0, i;
+
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING || !vcpu->mmu.root_hpa)
+		return;
+	ents = kvmalloc_array(SVX_AUDIT_MAX, sizeof(*ents), GFP_KERNEL_ACCOUNT);
+	if (!ents)
+		return;
+	spin_lock(&vm->mmu_lock);
+	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
+		if (vcpu->mmu.root_sp)
+			n = svx_audit_collect(vcpu, vcpu->mmu.root_sp, 0, ents,
+					      0);
+	} else {
+		for (i = 0; i < 4; i++) {
+			u64 e = vcpu->mmu.pae_root[i];
+
+			if (e & SPTE_P)
+				n = svx_audit_collect(vcpu, svx_spt_to_sp(e),
+						      (u64)i << 30, ents, n);
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+
+	svx_walk_env(vcpu, &env);
+	for (i = 0; i < n; i++) {
+		bool bad;
+		int r;
+
+		r = svx_walk_addr(&env, ents[i].gva, SVX_ACC_NO_AD, &w);
+		/* A supervisor probe may fault on SMAP: that is fine. */
+		bad = r < 0 || (r == 0 && w.gpa >> PAGE_SHIFT != ents[i].gfn) ||
+		      (r == 1 && !(w.error_code & SVX_PFERR_PRESENT));
+		if (!bad && r == 0) {
+			if (ents[i].writable &&
+			    (!(w.pte[w.level] & SVX_PTE_D) ||
+			     (!(w.pte_access & SVX_ACC_WRITE) &&
+			      (vcpu->cr0 & X86_CR0_WP))))
+				bad = true;
+			if (ents[i].user && !(w.pte_access & SVX_ACC_USER))
+				bad = true;
+		}
+		if (ents[i].writable) {
+			spin_lock(&vm->mmu_lock);
+			if (svx_gfn_is_shadowed(vm, ents[i].gfn))
+				bad = true;
+			spin_unlock(&vm->mmu_lock);
+		}
+		vcpu->stats.mmu[SVX_MMU_AUDIT_CHECKS]++;
+		atomic_long_inc(&svx_audit_checks_total);
+		if (bad) {
+			vcpu->stats.mmu[SVX_MMU_AUDIT_VIOLATIONS]++;
+			atomic_long_inc(&svx_audit_violations_total);
+			svx_vm_warn(vm, "vcpu%d: audit: SPTE for gva %#llx (gfn %#llx%s%s) disagrees with the guest walk (status %d, gpa %#llx, error %#x)\n",
+				    vcpu->id, ents[i].gva, ents[i].gfn,
+				    ents[i].writable ? ", W" : "",
+				    ents[i].user ? ", U" : "", r, w.gpa,
+				    w.error_code);
+		}
+	}
+	kvfree(ents);
+}
+
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
+	int r;
+
 	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
 		return svx_nonpaging_fault(vcpu, gva, error_code);
-	return svx_shadow_fault(vcpu, gva, error_code);
+	r = svx_shadow_fault(vcpu, gva, error_code);
+	if (svx_audit && r > 0)
+		svx_mmu_audit(vcpu);
+	return r;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -139,6 +139,12 @@ st=$?
 # Echo the guest's output without the comment lines, which stay in the log.
 grep -vE '^# ' "$out/bochs.out" | tail -n 60
 lines=$(grep -aE '^(selftests|runner)\[[^]]*\]: [0-9]+ passed, [0-9]+ failed' "$out/bochs.out" | tr -d '\r')
+while read -r l; do
+	[ -n "$l" ] || continue
+	c=$(echo "$l" | sed -E 's/.*: ([0-9]+) checks, ([0-9]+) violations.*/\1/')
+	v=$(echo "$l" | sed -E 's/.*: ([0-9]+) checks, ([0-9]+) violations.*/\2/')
+	if [ "$v" -eq 0 ] && [ "$c" -gt 0 ]; then result "$l" 1 0; else result "$l" 0 1; fi
+done < <(grep -aE '^shadow-audit\[[^]]*\]: [0-9]+ checks, [0-9]+ violations' "$out/bochs.out" | tr -d '\r')
 if [ -z "$lines" ]; then
 	result "bochs: no results (vmtest status $st, see build/check/bochs.out)" 0 1
 	finish
@@ -148,7 +154,8 @@ while read -r l; do
 	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
 	result "$l" "$n" "$f"
 done <<<"$lines"
-for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/kvm]' 'runner[/dev/shadowvmx]' 'runner[/dev/kvm]'; do
+for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=0]' \
+	    'runner[/dev/shadowvmx]' 'runner[/dev/kvm]'; do
 	grep -qF "$want:" <<<"$lines" || result "$want: missing from the bench output" 0 1
 done
 if [ $st -ne 0 ] && [ $st -ne 1 ]; then

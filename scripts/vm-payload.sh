@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /payload/run for `make check` inside the Bochs bench (busybox sh).
-# 1. the selftests against /dev/shadowvmx and /dev/kvm (kvm_intel), through
-#    selftests/run_in_vm.sh, which prints one "selftests[<dev>]: ..." line each;
+# 1. the selftests against /dev/shadowvmx (with the shadow-MMU audit) and
+#    /dev/kvm (kvm_intel, ept=1 and ept=0), through selftests/run_in_vm.sh,
+#    which prints one "selftests[<dev>]: ..." line each;
 # 2. the runner's tests against both devices: "runner[<dev>]: ..." lines;
 # 3. the demo guest with its exit counters, under shadowvmx.
 # SVX_SUITES (kernel command line) overrides the selftest suites.
@@ -11,7 +12,11 @@
 P=/payload
 rc=0
 
-SVX_PAYLOAD=$P SVX_SUITES=${SVX_SUITES:-shadowvmx kvm} sh $P/run_selftests.sh || rc=1
+# shadowvmx runs with the shadow-MMU audit on (every SPTE of the root
+# checked against a fresh guest walk after each shadow fault).
+SVX_PAYLOAD=$P SVX_INSMOD_ARGS=${SVX_INSMOD_ARGS:-audit=1} \
+	SVX_SUITES=${SVX_SUITES:-shadowvmx kvm kvm:ept=0} \
+	sh $P/run_selftests.sh || rc=1
 
 # runner_suite DEV: the runner's TAP checks, summarised in one line
 runner_suite() {

@@ -114,6 +114,12 @@ suite_shadowvmx() {
 	else
 		step_failed "/dev/shadowvmx did not appear"
 	fi
+	# The shadow-MMU audit (insmod audit=1): SPTEs checked against the
+	# guest's tables after every shadow fault, and disagreements.
+	a=/sys/module/shadowvmx/parameters
+	if [ "$(cat $a/audit 2>/dev/null)" = Y ]; then
+		echo "shadow-audit[$label]: $(cat $a/audit_checks) checks, $(cat $a/audit_violations) violations"
+	fi
 	rmmod shadowvmx || step_failed "rmmod shadowvmx"
 	summary $label
 }

@@ -48,6 +48,8 @@ enum svx_mmu_stat {
 	SVX_MMU_MMIO_FAST,	/* MMIO faults served by an MMIO SPTE */
 	SVX_MMU_EPT_VIOLATION,	/* EPT violations handled */
 	SVX_MMU_EPT_MISCONFIG,	/* EPT misconfigurations (MMIO fast path) */
+	SVX_MMU_AUDIT_CHECKS,	/* SPTEs checked by the audit (audit=1) */
+	SVX_MMU_AUDIT_VIOLATIONS, /* SPTEs that disagreed with the guest */
 	SVX_NR_MMU_STATS,
 	SVX_MMU_STATS_MAX = 48	/* room reserved in struct svx_stats */
 };
