@@ -59,6 +59,12 @@
 #define SPTE_D		BIT_ULL(6)
 #define SPTE_PS		BIT_ULL(7)
 #define SPTE_PINNED	BIT_ULL(10)	/* software: leaf holds a page pin */
+/*
+ * MMIO SPTE: not present, so any access faults, and marked so that the
+ * fault handler knows the GPA without walking the guest's tables again.
+ * Bits 51:12 hold the gfn; SPTE_W and SPTE_U the guest's permissions.
+ */
+#define SPTE_MMIO	BIT_ULL(62)
 #define SPTE_ADDR	0x000ffffffffff000ULL
 #define SPTE_TABLE	(SPTE_P | SPTE_W | SPTE_U | SPTE_A)
 
@@ -867,6 +873,86 @@ static void svx_inject_pf(struct svx_vcpu *vcpu, const struct svx_walk *w)
 
 static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa);
 
+/* The leaf SPTE slot for @gva in the current root, or NULL; mmu_lock. */
+static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
+{
+	struct svx_sp *sp;
+	int level;
+	u64 e;
+
+	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
+		sp = vcpu->mmu.root_sp;
+		level = 4;
+	} else {
+		e = vcpu->mmu.pae_root[(gva >> 30) & 3];
+		sp = (e & SPTE_P) ? svx_spt_to_sp(e) : NULL;
+		level = 2;
+	}
+	for (; sp && level > 1; level--) {
+		e = sp->spt[(gva >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & SPTE_P))
+			return NULL;
+		sp = svx_spt_to_sp(e);
+	}
+	return sp ? &sp->spt[(gva >> 12) & 511] : NULL;
+}
+
+/*
+ * A repeated access to an MMIO page: the MMIO SPTE gives the GPA, no guest
+ * walk needed.  Returns the GPA, or ~0 for the slow path (no MMIO SPTE, or
+ * an access the guest's entries do not allow: the walk injects the #PF).
+ */
+static u64 svx_mmio_fast(struct svx_vcpu *vcpu, u64 gva, u32 access)
+{
+	u64 gpa = ~0ULL, *sptep, e;
+
+	if (!vcpu->mmu.root_hpa)
+		return gpa;
+	if (vcpu->mmu.mode != SVX_MODE_LONG64)
+		gva = (u32)gva;
+	spin_lock(&vcpu->vm->mmu_lock);
+	sptep = svx_lookup_leaf(vcpu, gva);
+	e = sptep ? *sptep : 0;
+	if ((e & SPTE_MMIO) &&
+	    (!(access & SVX_ACC_WRITE) || (e & SPTE_W)) &&
+	    (!(access & SVX_ACC_USER) || (e & SPTE_U)) &&
+	    !(access & SVX_ACC_FETCH))
+		gpa = (e & SPTE_ADDR) | (gva & ~PAGE_MASK);
+	spin_unlock(&vcpu->vm->mmu_lock);
+	return gpa;
+}
+
+/* Remember that @w->gva is MMIO (no memslot at @w->gpa). */
+static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
+				  const struct svx_walk *w, u64 gen)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool flush = false;
+	struct svx_sp *sp;
+	u64 *sptep;
+
+	if (svx_mmu_topup(vcpu))
+		return;
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation == gen &&
+	    vcpu->mmu.root_hpa) {
+		sptep = svx_fetch(vcpu, w, &sp, &flush);
+		if (sptep) {
+			svx_drop_leaf(vm, sptep,
+				      svx_leaf_gfn(sp, (w->gva >> 12) & 511));
+			if (!sp->role.direct)
+				sp->gfns[(w->gva >> 12) & 511] =
+					w->gpa >> PAGE_SHIFT;
+			*sptep = SPTE_MMIO | (w->gpa & SPTE_ADDR) |
+				 ((w->pte_access & SVX_ACC_WRITE) ? SPTE_W : 0) |
+				 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+}
+
 /* A shadow fault of a guest with paging on. */
 static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
@@ -884,6 +970,15 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	bool found, wp0_trick;
 	int r;
 
+	if (!(error_code & SVX_PF_PRESENT)) {
+		u64 gpa = svx_mmio_fast(vcpu, gva, access);
+
+		if (gpa != ~0ULL) {
+			vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
+			vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
+			return svx_emulate_mmio(vcpu, gva, gpa, write);
+		}
+	}
 	svx_walk_env(vcpu, &env);
 	r = svx_walk_addr(&env, gva, access, &w);
 	if (r < 0) {
@@ -906,6 +1001,8 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	rcu_read_unlock();
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
+		if (!found)
+			svx_install_mmio_spte(vcpu, &w, gen);
 		return svx_emulate_mmio(vcpu, gva, w.gpa, write);
 	}
 	if (write) {
