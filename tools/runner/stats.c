@@ -118,6 +118,8 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_MMIO_FAST] = "mmio_fast",
 	[SVX_MMU_EPT_VIOLATION] = "ept_violation",
 	[SVX_MMU_EPT_MISCONFIG] = "ept_misconfig",
+	[SVX_MMU_AUDIT_CHECKS] = "audit_checks",
+	[SVX_MMU_AUDIT_VIOLATIONS] = "audit_violations",
 };
 
 static const char *const misc_names[SVX_MISC_STATS_MAX] = {
