@@ -130,7 +130,8 @@ make -s -C selftests payload PAYLOAD="$payload" >/dev/null
 mv "$payload/run" "$payload/run_selftests.sh"
 cp scripts/vm-payload.sh "$payload/run"
 cp "$ko" "$payload/"
-cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/test.sh "$payload/runner/"
+cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.elf \
+	tools/runner/test.sh "$payload/runner/"
 
 say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
 "$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
