@@ -785,6 +785,22 @@ static u32 svx_entry_perm(u64 pte, bool nxe)
 	return p;
 }
 
+/* The shadow page where a walk for @gva starts, and its level; mmu_lock. */
+static struct svx_sp *svx_walk_start(struct svx_vcpu *vcpu, u64 gva,
+				     int *level)
+{
+	u64 e;
+
+	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
+		*level = 4;
+		return vcpu->mmu.root_sp;
+	}
+	/* PAE root: PDPTEs have no permission bits (SDM 4.4.1). */
+	*level = 2;
+	e = vcpu->mmu.pae_root[(gva >> 30) & 3];
+	return (e & SPTE_P) ? svx_spt_to_sp(e) : NULL;
+}
+
 /*
  * Walk the shadow tables for @w->gva from the root, creating the shadow
  * pages on the way; returns the leaf SPTE slot and its shadow page.
@@ -800,18 +816,7 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 	struct svx_sp *sp;
 	int level;
 
-	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
-		sp = vcpu->mmu.root_sp;
-		level = 4;
-	} else {
-		u64 e = vcpu->mmu.pae_root[(gva >> 30) & 3];
-
-		if (!(e & SPTE_P))
-			return NULL;
-		sp = svx_spt_to_sp(e);
-		level = 2;
-		/* PAE PDPTEs have no permission bits (SDM 4.4.1). */
-	}
+	sp = svx_walk_start(vcpu, gva, &level);
 	if (!sp)
 		return NULL;
 	table = sp->spt;
@@ -880,15 +885,7 @@ static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
 	int level;
 	u64 e;
 
-	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
-		sp = vcpu->mmu.root_sp;
-		level = 4;
-	} else {
-		e = vcpu->mmu.pae_root[(gva >> 30) & 3];
-		sp = (e & SPTE_P) ? svx_spt_to_sp(e) : NULL;
-		level = 2;
-	}
-	for (; sp && level > 1; level--) {
+	for (sp = svx_walk_start(vcpu, gva, &level); sp && level > 1; level--) {
 		e = sp->spt[(gva >> (12 + 9 * (level - 1))) & 511];
 		if (!(e & SPTE_P))
 			return NULL;
@@ -1469,17 +1466,11 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 
 	if (vcpu->mmu.mode == SVX_MODE_NONPAGING || !vcpu->mmu.root_hpa)
 		return;
-	spin_lock(&vm->mmu_lock);
-	if (vcpu->mmu.mode == SVX_MODE_LONG64) {
-		sp = vcpu->mmu.root_sp;
-		level = 4;
-	} else {
-		e = vcpu->mmu.pae_root[(gva >> 30) & 3];
-		sp = (e & SPTE_P) ? svx_spt_to_sp(e) : NULL;
-		level = 2;
+	if (vcpu->mmu.mode != SVX_MODE_LONG64)
 		gva = (u32)gva;
-	}
-	for (; sp && level >= 1; level--) {
+	spin_lock(&vm->mmu_lock);
+	for (sp = svx_walk_start(vcpu, gva, &level); sp && level >= 1;
+	     level--) {
 		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
 
 		table = sp->spt;
