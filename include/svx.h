@@ -31,6 +31,9 @@
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256
 #define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
+#define SVX_NR_SOFT_MSRS	12	/* MSRs kept in software */
+#define SVX_MTRR_FIRST		0x200	/* variable and fixed MTRRs */
+#define SVX_NR_MTRRS		0x70
 
 /* Indices of guest GPRs in svx_vcpu.regs (the hardware encoding order). */
 enum svx_reg {
@@ -116,6 +119,8 @@ struct svx_vcpu {
 	u64 host_kernel_gs_base;
 	u16 host_ds, host_es;
 
+	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/exits.c */
+	u64 mtrr[SVX_NR_MTRRS];
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */
 	struct fxregs_state *fpu;		/* guest x87/SSE state */
@@ -213,6 +218,7 @@ void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *sregs);
 int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
+void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
 extern const u32 svx_msr_list[];
 extern const unsigned int svx_nr_msrs;
 void svx_kick_all(struct svx_vm *vm, int req);

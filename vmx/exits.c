@@ -16,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <asm/msr-index.h>
+#include <asm/apicdef.h>
 #include <asm/processor-flags.h>
 #include <asm/debugreg.h>
 #include <asm/tsc.h>
@@ -399,7 +400,10 @@ const u32 svx_msr_list[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_IA32_SYSENTER_CS,
 	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_CR_PAT,
-	MSR_IA32_TSC,
+	MSR_IA32_TSC, MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE,
+	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
+	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
+	MSR_IA32_TSC_ADJUST, MSR_TSC_AUX, MSR_IA32_TSC_DEADLINE,
 };
 
 const unsigned int svx_nr_msrs = ARRAY_SIZE(svx_msr_list);
@@ -458,8 +462,72 @@ static int svx_auto_msr_slot(u32 index)
 	return -1;
 }
 
+/*
+ * MSRs a guest OS reads or writes (some without rdmsr_safe, e.g. Linux's
+ * verify_cpu and microcode code) that have no effect on a virtual CPU
+ * here: kept in software, as KVM does.  Read-only ones take #GP on a
+ * guest write; MTRRs (0x200-0x26f) are plain storage.
+ */
+static int svx_get_hw_msr(struct svx_vcpu *vcpu, u32 index, u64 *data);
+
+static const struct {
+	u32 index;
+	bool ro;
+	u64 init;
+} svx_soft_msr[SVX_NR_SOFT_MSRS] = {
+	{ MSR_IA32_MISC_ENABLE, false, MSR_IA32_MISC_ENABLE_FAST_STRING |
+	  MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL },
+	{ MSR_IA32_APICBASE, false, APIC_DEFAULT_PHYS_BASE |
+	  MSR_IA32_APICBASE_ENABLE },
+	{ MSR_IA32_UCODE_REV, false, 0x100000000ULL },
+	{ MSR_IA32_PLATFORM_ID, true, 0 },
+	{ MSR_IA32_FEAT_CTL, true, FEAT_CTL_LOCKED },
+	{ MSR_MTRRcap, true, 0 },
+	{ MSR_MTRRdefType, false, 0 },
+	{ MSR_IA32_MCG_CAP, true, 0 },
+	{ MSR_IA32_MCG_STATUS, false, 0 },
+	{ MSR_IA32_TSC_ADJUST, false, 0 },
+	{ MSR_TSC_AUX, false, 0 },
+	{ MSR_IA32_TSC_DEADLINE, false, 0 },
+};
+
+static int svx_soft_msr_slot(u32 index)
+{
+	int i;
+
+	for (i = 0; i < SVX_NR_SOFT_MSRS; i++)
+		if (svx_soft_msr[i].index == index)
+			return i;
+	return -1;
+}
+
+void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < SVX_NR_SOFT_MSRS; i++)
+		vcpu->soft_msrs[i] = svx_soft_msr[i].init;
+	vcpu->soft_msrs[1] |= vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0;
+	memset(vcpu->mtrr, 0, sizeof(vcpu->mtrr));
+}
+
 /* Returns 0, or 1 when the access must fail (#GP for the guest). */
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	int soft = svx_soft_msr_slot(index);
+
+	if (soft >= 0) {
+		*data = vcpu->soft_msrs[soft];
+		return 0;
+	}
+	if (index >= SVX_MTRR_FIRST && index < SVX_MTRR_FIRST + SVX_NR_MTRRS) {
+		*data = vcpu->mtrr[index - SVX_MTRR_FIRST];
+		return 0;
+	}
+	return svx_get_hw_msr(vcpu, index, data);
+}
+
+static int svx_get_hw_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 {
 	unsigned long field = svx_msr_vmcs_field(index);
 	int slot = svx_auto_msr_slot(index);
@@ -489,6 +557,18 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	unsigned long field = svx_msr_vmcs_field(index);
 	int slot = svx_auto_msr_slot(index);
+	int soft = svx_soft_msr_slot(index);
+
+	if (soft >= 0) {
+		if (svx_soft_msr[soft].ro && !host)
+			return 1;
+		vcpu->soft_msrs[soft] = data;
+		return 0;
+	}
+	if (index >= SVX_MTRR_FIRST && index < SVX_MTRR_FIRST + SVX_NR_MTRRS) {
+		vcpu->mtrr[index - SVX_MTRR_FIRST] = data;
+		return 0;
+	}
 
 	switch (index) {
 	case MSR_EFER:

@@ -502,6 +502,7 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu)
 	svx_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	svx_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	svx_set_efer(vcpu, 0, true);
+	svx_reset_soft_msrs(vcpu);
 	svx_mmu_reset_context(vcpu);
 }
 
