@@ -143,6 +143,12 @@ struct svx_vcpu {
 	} mmio;
 
 	struct svx_stats stats;
+
+	/* EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
+	u16 vpid;		/* 0: VPID not used */
+	bool vpid_flush;	/* INVVPID before the next entry */
+	bool pdptrs_dirty;	/* GUEST_PDPTRn to load from guest memory */
+	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -166,6 +172,11 @@ struct svx_vm {
 	u64 *np_root;		/* nonpaging/identity map, 4 levels */
 	unsigned long sp_in_use;
 	unsigned long pages_pinned;
+
+	/* EPT (mmu/ept.c), when paging == SVX_PAGING_EPT. */
+	u64 *ept_root;
+	u64 eptp;
+	unsigned long ept_pages;
 
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
@@ -225,5 +236,7 @@ static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)
 		vcpu->stats.exits[reason]++;
 	vcpu->stats.misc[SVX_STAT_EXITS]++;
 }
+
+#include "../mmu/ept.h"
 
 #endif /* SVX_SVX_H */

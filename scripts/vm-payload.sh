@@ -2,18 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /payload/run for `make check` inside the Bochs bench (busybox sh).
-# 1. the selftests against /dev/shadowvmx and /dev/kvm (kvm_intel), through
-#    selftests/run_in_vm.sh, which prints one "selftests[<dev>]: ..." line each;
-# 2. the runner's tests against both devices: "runner[<dev>]: ..." lines;
-# 3. the demo guest with its exit counters, under shadowvmx.
-# SVX_SUITES (kernel command line) overrides the selftest suites.
+# 1. the selftests, through selftests/run_in_vm.sh, which prints one
+#    "selftests[<label>]: ..." line per suite: /dev/shadowvmx in shadow and
+#    in EPT mode, /dev/kvm (kvm_intel) with ept=1 and ept=0;
+# 2. the runner's tests: "runner[<dev>]: ..." lines, /dev/shadowvmx also
+#    loaded with ept=1 (EPT mode by default);
+# 3. the demo guest with its exit counters, under shadowvmx;
+# 4. "# measure[...]" comment lines: the runner's first-touch guest with
+#    --stats in every paging mode (no pass/fail).
+# SVX_SUITES (kernel command line) overrides the selftest suites;
+# SVX_MEASURE=0 skips step 4.
 
 P=/payload
 rc=0
 
-SVX_PAYLOAD=$P SVX_SUITES=${SVX_SUITES:-shadowvmx kvm} sh $P/run_selftests.sh || rc=1
+SVX_PAYLOAD=$P SVX_SUITES=${SVX_SUITES:-shadowvmx shadowvmx:ept kvm:ept=1 kvm:ept=0} \
+	sh $P/run_selftests.sh || rc=1
 
-# runner_suite DEV: the runner's TAP checks, summarised in one line
+# runner_suite DEV [LABEL]: the runner's TAP checks, summarised in one line
 runner_suite() {
 	out=/tmp/runner.$$
 	SVXRUN=$P/runner/svxrun GUESTS=$P/runner sh $P/runner/test.sh "$1" >$out 2>&1
@@ -21,11 +27,21 @@ runner_suite() {
 	n=$(grep -c '^ok ' $out)
 	f=$(grep -c '^not ok ' $out)
 	[ "$(grep -c '^1\.\.' $out)" -eq 1 ] || f=$((f + 1))
-	echo "runner[$1]: $n passed, $f failed"
+	echo "runner[${2:-$1}]: $n passed, $f failed"
 	[ "$f" -eq 0 ] || rc=1
 	rm -f $out
 }
 
+# measure LABEL DEV ARGS...: the runner with --stats, as comment lines
+measure() {
+	label=$1
+	dev=$2
+	shift 2
+	$P/runner/svxrun --dev "$dev" --stats --timeout 300 "$@" 2>&1 |
+		sed "s/^/# measure[$label]: /"
+}
+
+modprobe -r kvm_intel 2>/dev/null
 modprobe kvm_intel 2>/dev/null
 if [ -c /dev/kvm ]; then
 	runner_suite /dev/kvm
@@ -42,6 +58,33 @@ if insmod $P/shadowvmx.ko; then
 else
 	echo "runner[/dev/shadowvmx]: 0 passed, 1 failed"
 	rc=1
+fi
+if insmod $P/shadowvmx.ko ept=1; then
+	runner_suite /dev/shadowvmx "/dev/shadowvmx ept=1"
+	echo "# demo: svxrun --mode real16 hello16.bin under /dev/shadowvmx ept=1"
+	$P/runner/svxrun --dev /dev/shadowvmx --mode real16 $P/runner/hello16.bin 2>&1 | sed 's/^/# /'
+	rmmod shadowvmx || rc=1
+else
+	echo "runner[/dev/shadowvmx ept=1]: 0 passed, 1 failed"
+	rc=1
+fi
+
+if [ "${SVX_MEASURE:-1}" != 0 ]; then
+	if insmod $P/shadowvmx.ko; then
+		for g in touch32 hello32; do
+			measure "shadowvmx shadow $g" /dev/shadowvmx --paging shadow $P/runner/$g.bin
+			measure "shadowvmx ept $g" /dev/shadowvmx --paging ept $P/runner/$g.bin
+		done
+		rmmod shadowvmx
+	fi
+	for e in 1 0; do
+		if modprobe kvm_intel ept=$e; then
+			for g in touch32 hello32; do
+				measure "kvm ept=$e $g" /dev/kvm $P/runner/$g.bin
+			done
+			modprobe -r kvm_intel
+		fi
+	done
 fi
 echo "# dmesg (shadowvmx):"
 dmesg | grep -i shadowvmx | tail -n 40 | sed 's/^/# /'

@@ -118,6 +118,13 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_MMIO_FAST] = "mmio_fast",
 	[SVX_MMU_EPT_VIOLATION] = "ept_violation",
 	[SVX_MMU_EPT_MISCONFIG] = "ept_misconfig",
+	[SVX_MMU_EPT_READ] = "ept_read",
+	[SVX_MMU_EPT_WRITE] = "ept_write",
+	[SVX_MMU_EPT_FETCH] = "ept_fetch",
+	[SVX_MMU_EPT_MMIO] = "ept_mmio",
+	[SVX_MMU_INVEPT] = "invept",
+	[SVX_MMU_INVVPID] = "invvpid",
+	[SVX_MMU_EPT_PAGES] = "ept_pages",
 };
 
 static const char *const misc_names[SVX_MISC_STATS_MAX] = {

@@ -34,6 +34,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <linux/shadowvmx.h>
+
 #include "svxrun.h"
 
 #define KiB		(1ULL << 10)
@@ -73,7 +75,7 @@
 #define PTE_RW		(1ULL << 1)
 #define PTE_PS		(1ULL << 7)
 
-enum svx_mode { MODE_PROT32, MODE_LONG64 };
+enum svx_mode { MODE_PROT32, MODE_LONG64, MODE_REAL16 };
 
 struct svx_load {
 	const char *file;
@@ -92,6 +94,7 @@ struct svx_opts {
 	bool builtin_cpuid;
 	uint64_t max_exits;
 	unsigned int timeout;
+	int paging;		/* enum svx_paging, or -1: the device's default */
 	struct svx_load loads[SVX_MAX_LOADS];
 	unsigned int nr_loads;
 };
@@ -149,7 +152,10 @@ static void usage(FILE *f)
 "  --dev PATH         device (default $SVX_DEV, else /dev/shadowvmx)\n"
 "  --mem SIZE         guest RAM at GPA 0, K/M/G suffix (default 16M)\n"
 "  --load FILE@GPA    also load FILE at GPA (repeatable)\n"
-"  --mode MODE        prot32 (32-bit, paging off; default) or long64\n"
+"  --mode MODE        prot32 (32-bit, paging off; default), long64, or\n"
+"                     real16 (real mode; needs unrestricted guest)\n"
+"  --paging MODE      shadow or ept: the VM's paging mode (SVX_SET_PAGING,\n"
+"                     /dev/shadowvmx only; default: the module's ept=)\n"
 "  --entry GPA        initial RIP (default: GUEST's, else the first --load)\n"
 "  --stats            print the device's counters at exit\n"
 "  --max-exits N      stop after N exits to userspace (status %d)\n"
@@ -210,6 +216,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "mem",	 required_argument, NULL, 'm' },
 		{ "load",	 required_argument, NULL, 'l' },
 		{ "mode",	 required_argument, NULL, 'M' },
+		{ "paging",	 required_argument, NULL, 'P' },
 		{ "entry",	 required_argument, NULL, 'e' },
 		{ "stats",	 no_argument,	    NULL, 's' },
 		{ "max-exits",	 required_argument, NULL, 'x' },
@@ -228,6 +235,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 	o->dev = env && *env ? env : "/dev/shadowvmx";
 	o->mem_size = SVX_DEFAULT_MEM;
 	o->mode = MODE_PROT32;
+	o->paging = -1;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -264,8 +272,19 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 				o->mode = MODE_PROT32;
 			else if (!strcmp(optarg, "long64"))
 				o->mode = MODE_LONG64;
+			else if (!strcmp(optarg, "real16"))
+				o->mode = MODE_REAL16;
 			else
-				die("--mode: unknown mode '%s' (prot32 or long64)",
+				die("--mode: unknown mode '%s' (prot32, long64 or real16)",
+				    optarg);
+			break;
+		case 'P':
+			if (!strcmp(optarg, "shadow"))
+				o->paging = SVX_PAGING_SHADOW;
+			else if (!strcmp(optarg, "ept"))
+				o->paging = SVX_PAGING_EPT;
+			else
+				die("--paging: unknown mode '%s' (shadow or ept)",
 				    optarg);
 			break;
 		case 'e':
@@ -320,6 +339,9 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 	if (o->entry >= o->mem_size)
 		die("entry point 0x%" PRIx64 " is outside guest memory (0x%" PRIx64 " bytes)",
 		    o->entry, o->mem_size);
+	if (o->mode == MODE_REAL16 && o->entry > 0xfffc0 + 0xffff)
+		die("entry point 0x%" PRIx64 " is not reachable in real16 mode (max 0x10ffbf)",
+		    o->entry);
 	if (o->mode == MODE_PROT32 && o->entry > UINT32_MAX)
 		die("entry point 0x%" PRIx64 " is not reachable in prot32 mode",
 		    o->entry);
@@ -393,6 +415,13 @@ static void open_vm(struct svx_vm *vm)
 	vm->vmfd = ioctl(vm->sysfd, KVM_CREATE_VM, 0UL);
 	if (vm->vmfd < 0)
 		die("%s: KVM_CREATE_VM: %s", vm->dev, strerror(errno));
+	if (vm->paging >= 0 &&
+	    ioctl(vm->vmfd, SVX_SET_PAGING, (unsigned long)vm->paging) < 0)
+		die("%s: --paging %s: SVX_SET_PAGING: %s%s", vm->dev,
+		    vm->paging == SVX_PAGING_EPT ? "ept" : "shadow",
+		    strerror(errno), errno == ENOTTY ?
+		    " (the device has no paging modes; /dev/kvm takes kvm_intel's ept=)" :
+		    errno == EOPNOTSUPP ? " (this CPU cannot; see dmesg)" : "");
 
 	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -564,6 +593,17 @@ static uint64_t build_page_tables(struct svx_vm *vm)
 	return SVX_PML4_GPA;
 }
 
+static void real_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = (uint64_t)sel << 4;
+	s->limit = 0xffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+}
+
 static void setup_cpu(struct svx_vm *vm, const struct svx_opts *o)
 {
 	bool lm = o->mode == MODE_LONG64;
@@ -622,14 +662,33 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_opts *o)
 		sregs.efer = 0;
 	}
 	sregs.cr2 = 0;
+	if (o->mode == MODE_REAL16) {
+		/*
+		 * RESET-like real mode; CS:IP reaches the entry point.  The
+		 * selector's RPL is 0, like SS's (Bochs checks it).
+		 */
+		uint16_t sel = (o->entry >> 4 > 0xffff ? 0xffff : o->entry >> 4) & ~3;
+
+		real_seg(&sregs.cs, sel, 0xb);
+		real_seg(&sregs.ds, 0, 0x3);
+		sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+		real_seg(&sregs.tr, 0, 0xb);
+		sregs.tr.s = 0;
+		real_seg(&sregs.ldt, 0, 0x2);
+		sregs.ldt.s = 0;
+		sregs.idt.base = 0;
+		sregs.idt.limit = 0x3ff;
+		sregs.cr0 = X86_CR0_ET;
+	}
 
 	if (ioctl(vm->vcpufd, KVM_SET_SREGS, &sregs) < 0)
 		die("%s: KVM_SET_SREGS (%s): %s", vm->dev,
+		    o->mode == MODE_REAL16 ? "real16" :
 		    lm ? "long64" : "prot32", strerror(errno));
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rflags = 0x2;
-	regs.rip = o->entry;
+	regs.rip = o->entry - sregs.cs.base;
 	regs.rsp = SVX_STACK_TOP;
 	if (ioctl(vm->vcpufd, KVM_SET_REGS, &regs) < 0)
 		die("%s: KVM_SET_REGS: %s", vm->dev, strerror(errno));
@@ -836,6 +895,7 @@ int main(int argc, char **argv)
 	vm.dev = o.dev;
 	vm.mem_size = o.mem_size;
 	vm.trace = o.trace;
+	vm.paging = o.paging;
 
 	/* validate the files before touching the device */
 	for (unsigned int i = 0; i < o.nr_loads; i++) {

@@ -39,6 +39,7 @@ struct svx_vm {
 	uint8_t *mem;
 	uint64_t mem_size;
 	bool trace;
+	int paging;		/* enum svx_paging to set, or -1 */
 };
 
 /* devices.c */

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EPT mode, the MMU side: the paging mode of a VM, its EPT tables, EPT
+ * violations, zaps, and the guest-virtual walk used by emulation.
+ *
+ * A VM is in shadow mode (mmu/mmu.c) or in EPT mode, chosen with
+ * SVX_SET_PAGING before its first vCPU exists, or by the module parameter
+ * ept= for new VMs.  An EPT-mode VM has one 4-level EPT tree (WB, A/D bits
+ * enabled when the CPU has them), empty at first and built on demand: an
+ * EPT violation on a GPA inside a memslot pins the backing page and
+ * installs a 4 KiB entry (read/execute, and write unless the slot is
+ * read-only); a violation on a GPA outside every memslot, or a write to a
+ * read-only slot, is MMIO and goes to svx_emulate_mmio() like a shadow MMIO
+ * fault.  No misconfigured (MMIO) entries are installed yet, so every MMIO
+ * access costs an EPT violation exit.
+ *
+ * Every leaf holds a page pin.  A memslot delete or move, and VM
+ * destruction, detach all entries under mmu_lock, INVEPT on every CPU (the
+ * IPI also kicks running vCPUs out of guest mode), then unpin the pages and
+ * free the tables: a guest never touches a page the VMM has taken back.
+ *
+ * svx_ept_gva_to_gpa() walks the guest's own page tables in software
+ * (32-bit, PAE and 4-level; no permission checks) for the instruction
+ * fetch of MMIO emulation and for string I/O.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/rcupdate.h>
+#include <linux/uaccess.h>
+#include <asm/page.h>
+
+#include "../include/svx.h"
+#include "../vmx/vmx_int.h"
+
+static bool svx_ept_param;
+module_param_named(ept, svx_ept_param, bool, 0444);
+MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = EPT");
+
+#define EPTE_RWX	VMX_EPT_RWX_MASK
+#define EPTE_PINNED	BIT_ULL(52)	/* software: leaf holds a page pin */
+#define EPTE_ADDR	0x000ffffffffff000ULL
+#define EPTE_TABLE	VMX_EPT_RWX_MASK
+#define EPTE_LEAF_MT	((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
+			 VMX_EPT_IPAT_BIT)
+
+#define PTE_P		BIT_ULL(0)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_ADDR	0x000ffffffffff000ULL
+
+int svx_ept_init(void)
+{
+	const struct svx_ept_caps *e = &svx_ept_caps;
+
+	if (svx_ept_param && !e->ept_usable) {
+		pr_err("ept=1 but EPT mode is not available: %s\n", e->why_not);
+		return -EOPNOTSUPP;
+	}
+	if (e->ept_usable)
+		pr_info("EPT mode available (VPID %s, EPT A/D %s); new VMs use %s\n",
+			(e->flags & SVX_CAP_VPID) ? "yes" : "no",
+			(e->flags & SVX_CAP_EPT_AD) ? "yes" : "no",
+			svx_ept_param ? "EPT" : "shadow paging");
+	else
+		pr_info("EPT mode not available: %s\n", e->why_not);
+	return 0;
+}
+
+u32 svx_ept_default_paging(void)
+{
+	return svx_ept_param ? SVX_PAGING_EPT : SVX_PAGING_SHADOW;
+}
+
+long svx_ept_get_caps(void __user *argp)
+{
+	struct svx_caps caps = {};
+
+	caps.paging_modes = BIT(SVX_PAGING_SHADOW);
+	if (svx_ept_caps.ept_usable)
+		caps.paging_modes |= BIT(SVX_PAGING_EPT);
+	caps.default_paging = svx_ept_default_paging();
+	caps.flags = svx_ept_caps.flags;
+	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The tree                                                                */
+
+static int svx_ept_alloc_root(struct svx_vm *vm)
+{
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!page)
+		return -ENOMEM;
+	vm->ept_root = page_address(page);
+	vm->ept_pages = 1;
+	vm->eptp = ((u64)page_to_pfn(page) << PAGE_SHIFT) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	if (svx_ept_caps.flags & SVX_CAP_EPT_AD)
+		vm->eptp |= VMX_EPTP_AD_ENABLE_BIT;
+	/* The page may have been someone's EPT root before. */
+	svx_ept_invept_all_cpus(vm);
+	return 0;
+}
+
+/*
+ * Unpin every page and free every table below @table (level 4..1), and
+ * @table itself.  Nobody else may reach the tree any more; counts what it
+ * released in *pinned and *pages.
+ */
+static void svx_ept_free_tree(u64 *table, int level, unsigned long *pinned,
+			      unsigned long *pages)
+{
+	int i;
+
+	for (i = 0; i < 512; i++) {
+		u64 e = table[i];
+		struct page *page;
+
+		if (!(e & EPTE_RWX))
+			continue;
+		if (level > 1) {
+			svx_ept_free_tree(__va(e & EPTE_ADDR), level - 1,
+					  pinned, pages);
+			continue;
+		}
+		if (!(e & EPTE_PINNED))
+			continue;
+		page = pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT);
+		unpin_user_pages_dirty_lock(&page, 1,
+					    e & VMX_EPT_WRITABLE_MASK);
+		(*pinned)++;
+	}
+	free_page((unsigned long)table);
+	(*pages)++;
+}
+
+int svx_ept_vm_init(struct svx_vm *vm)
+{
+	vm->paging = svx_ept_default_paging();
+	if (svx_vm_ept(vm))
+		return svx_ept_alloc_root(vm);
+	return 0;
+}
+
+/* Every vCPU is gone (VMCS cleared); VMX is still on. */
+void svx_ept_vm_destroy(struct svx_vm *vm)
+{
+	unsigned long pinned = 0, pages = 0;
+
+	if (!vm->ept_root)
+		return;
+	svx_ept_invept_all_cpus(vm);
+	svx_ept_free_tree(vm->ept_root, 4, &pinned, &pages);
+	vm->ept_root = NULL;
+	vm->pages_pinned -= pinned;
+	vm->ept_pages -= pages;
+	WARN_ON(vm->ept_pages);
+}
+
+long svx_ept_set_paging(struct svx_vm *vm, unsigned long mode)
+{
+	long r = 0;
+
+	if (mode != SVX_PAGING_SHADOW && mode != SVX_PAGING_EPT) {
+		svx_vm_warn(vm, "SVX_SET_PAGING: unknown mode %lu (0 shadow, 1 EPT)\n",
+			    mode);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	if (mode == vm->paging)
+		goto out;
+	if (vm->nr_vcpus) {
+		svx_vm_warn(vm, "SVX_SET_PAGING: the paging mode can only change before the first KVM_CREATE_VCPU\n");
+		r = -EBUSY;
+	} else if (mode == SVX_PAGING_EPT && !svx_ept_caps.ept_usable) {
+		svx_vm_warn(vm, "SVX_SET_PAGING: EPT mode not available: %s\n",
+			    svx_ept_caps.why_not);
+		r = -EOPNOTSUPP;
+	} else if (mode == SVX_PAGING_EPT) {
+		r = svx_ept_alloc_root(vm);
+		if (!r)
+			vm->paging = SVX_PAGING_EPT;
+	} else {
+		/* No vCPU ever ran: the tree holds only its root. */
+		svx_ept_vm_destroy(vm);
+		vm->paging = SVX_PAGING_SHADOW;
+	}
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* Memslot deleted or moved (vm->lock held): drop every entry. */
+void svx_ept_zap_all(struct svx_vm *vm)
+{
+	unsigned long pinned = 0, pages = 0;
+	u64 *old;
+	int i;
+
+	if (!vm->ept_root)
+		return;
+	old = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!old) {
+		svx_vm_warn(vm, "out of memory while zapping the EPT tables\n");
+		return;
+	}
+	spin_lock(&vm->mmu_lock);
+	for (i = 0; i < 512; i++) {
+		old[i] = vm->ept_root[i];
+		WRITE_ONCE(vm->ept_root[i], 0);
+	}
+	spin_unlock(&vm->mmu_lock);
+
+	svx_ept_invept_all_cpus(vm);
+
+	for (i = 0; i < 512; i++)
+		if (old[i] & EPTE_RWX)
+			svx_ept_free_tree(__va(old[i] & EPTE_ADDR), 3, &pinned,
+					  &pages);
+	free_page((unsigned long)old);
+	spin_lock(&vm->mmu_lock);
+	vm->pages_pinned -= pinned;
+	vm->ept_pages -= pages;
+	vm->stats.mmu[SVX_MMU_ZAP]++;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* The leaf entry for @gpa, allocating tables from @spare; mmu_lock held. */
+static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, u64 **spare,
+			       int *nspare)
+{
+	u64 *table = vm->ept_root;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
+		u64 e = table[idx];
+
+		if (!(e & EPTE_RWX)) {
+			if (!*nspare)
+				return NULL;
+			e = __pa(spare[--*nspare]) | EPTE_TABLE;
+			WRITE_ONCE(table[idx], e);
+			vm->ept_pages++;
+		}
+		table = __va(e & EPTE_ADDR);
+	}
+	return &table[(gpa >> 12) & 511];
+}
+
+/* ---------------------------------------------------------------------- */
+/* Exits                                                                   */
+
+static int svx_ept_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write,
+			bool fetch)
+{
+	u64 gva = gpa;
+
+	if (fetch) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "instruction fetch from a GPA without memory (MMIO)");
+		return SVX_USER;
+	}
+	/* Bit 7: the linear address is valid (SDM 27.2.1, Table 27-7). */
+	if (vcpu->exit_qual & BIT(7)) {
+		svx_vcpu_load(vcpu);
+		gva = svx_vmread(GUEST_LINEAR_ADDRESS);
+		svx_vcpu_put(vcpu);
+	}
+	vcpu->stats.mmu[SVX_MMU_EPT_MMIO]++;
+	return svx_emulate_mmio(vcpu, gva, gpa, write);
+}
+
+int svx_ept_violation(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 q = vcpu->exit_qual, gpa = vcpu->exit_gpa;
+	bool write = q & EPT_VIOLATION_ACC_WRITE;
+	bool fetch = q & EPT_VIOLATION_ACC_INSTR;
+	const struct svx_memslot *slot;
+	struct svx_memslots *slots;
+	u64 *spare[3] = { NULL, NULL, NULL };
+	int nspare = 0, r, i;
+	struct svx_memslot s;
+	struct page *page;
+	u64 gen, *ep;
+	bool found, ro;
+
+	vcpu->stats.mmu[SVX_MMU_EPT_VIOLATION]++;
+	vcpu->stats.mmu[fetch ? SVX_MMU_EPT_FETCH :
+			write ? SVX_MMU_EPT_WRITE : SVX_MMU_EPT_READ]++;
+
+	rcu_read_lock();
+	slots = rcu_dereference(vm->memslots);
+	slot = svx_memslot_find(slots, gpa >> PAGE_SHIFT);
+	found = slot;
+	if (found)
+		s = *slot;
+	gen = slots->generation;
+	rcu_read_unlock();
+	ro = found && (s.flags & KVM_MEM_READONLY);
+	if (!found || (write && ro))
+		return svx_ept_mmio(vcpu, gpa, write, fetch);
+
+	r = pin_user_pages_fast(svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT),
+				1, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
+				&page);
+	if (r != 1) {
+		svx_vm_warn(vm, "vcpu%d: cannot pin the host page behind GPA %#llx (slot %u, hva %#llx): %d\n",
+			    vcpu->id, gpa, s.id,
+			    svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT), r);
+		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+		return r < 0 ? r : -EFAULT;
+	}
+	for (i = 0; i < 3; i++) {
+		spare[i] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!spare[i]) {
+			unpin_user_page(page);
+			r = -ENOMEM;
+			goto out;
+		}
+		nspare++;
+	}
+
+	spin_lock(&vm->mmu_lock);
+	ep = NULL;
+	if (rcu_access_pointer(vm->memslots)->generation == gen)
+		ep = svx_ept_walk_alloc(vm, gpa, spare, &nspare);
+	if (!ep || (*ep & EPTE_RWX)) {
+		/* The slot changed, or another vCPU installed it first. */
+		spin_unlock(&vm->mmu_lock);
+		unpin_user_page(page);
+		r = SVX_RESUME;
+		goto out;
+	}
+	WRITE_ONCE(*ep, ((u64)page_to_pfn(page) << PAGE_SHIFT) | EPTE_LEAF_MT | EPTE_PINNED |
+		   VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+		   (ro ? 0 : VMX_EPT_WRITABLE_MASK));
+	vm->pages_pinned++;
+	spin_unlock(&vm->mmu_lock);
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	r = SVX_RESUME;
+out:
+	for (i = 0; i < nspare; i++)
+		free_page((unsigned long)spare[i]);
+	return r;
+}
+
+/* No misconfigured entries are installed: one means a bug. */
+int svx_ept_misconfig(struct svx_vcpu *vcpu)
+{
+	vcpu->stats.mmu[SVX_MMU_EPT_MISCONFIG]++;
+	svx_vm_warn(vcpu->vm, "vcpu%d: EPT misconfiguration at GPA %#llx\n",
+		    vcpu->id, vcpu->exit_gpa);
+	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+			   "EPT misconfiguration");
+	return SVX_USER;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest-virtual to guest-physical, in software                            */
+
+static int svx_read_gpte(struct svx_vcpu *vcpu, u64 gpa, void *e,
+			 unsigned int size)
+{
+	return svx_read_guest_phys(vcpu->vm, gpa, e, size) ? -EFAULT : 0;
+}
+
+static int svx_walk32(struct svx_vcpu *vcpu, u32 gva, u64 *gpa)
+{
+	u32 pde, pte;
+
+	if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xfffff000) + (gva >> 22) * 4,
+			  &pde, 4) || !(pde & PTE_P))
+		return -EFAULT;
+	if ((pde & PTE_PS) && (vcpu->cr4 & X86_CR4_PSE)) {
+		/* PSE-36: PDE bits 20:13 are physical address bits 39:32. */
+		*gpa = (pde & 0xffc00000) | ((u64)((pde >> 13) & 0xff) << 32) |
+		       (gva & 0x3fffff);
+		return 0;
+	}
+	if (svx_read_gpte(vcpu, (pde & 0xfffff000) + ((gva >> 12) & 1023) * 4,
+			  &pte, 4) || !(pte & PTE_P))
+		return -EFAULT;
+	*gpa = (pte & 0xfffff000) | (gva & 0xfff);
+	return 0;
+}
+
+int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	u64 table, e = 0, size;
+	int level;
+
+	if (!(vcpu->cr0 & X86_CR0_PG)) {
+		*gpa = (u32)gva;
+		return 0;
+	}
+	if (!(vcpu->efer & EFER_LMA) && !(vcpu->cr4 & X86_CR4_PAE))
+		return svx_walk32(vcpu, gva, gpa);
+	if (vcpu->efer & EFER_LMA) {
+		table = vcpu->cr3 & PTE_ADDR;
+		level = 4;
+	} else {
+		gva = (u32)gva;
+		if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xffffffe0) +
+				  (gva >> 30) * 8, &e, 8) || !(e & PTE_P))
+			return -EFAULT;
+		table = e & PTE_ADDR;
+		level = 2;
+	}
+	for (; level >= 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+
+		if (svx_read_gpte(vcpu, table + idx * 8, &e, 8) ||
+		    !(e & PTE_P))
+			return -EFAULT;
+		if (level == 1 || (level <= 3 && (e & PTE_PS)))
+			break;
+		table = e & PTE_ADDR;
+	}
+	size = 1ULL << (12 + 9 * (level - 1));
+	*gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
+	return 0;
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Paging modes (uapi/linux/shadowvmx.h): SVX_GET_CAPS, SVX_SET_PAGING and
+ * its rules; a guest that starts in real mode and switches to protected and
+ * long mode by itself (EPT mode's unrestricted guest; kvm_intel with
+ * unrestricted_guest=Y); shadow mode refusing real mode; first touch of 256
+ * pages, with the exits it cost (printed, for comparing the modes).
+ *
+ * SVX_PAGING=ept (or shadow) puts every VM of every test in that mode on
+ * /dev/shadowvmx (selftests/lib); on /dev/kvm the mode is kvm_intel's.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "svx.h"
+
+#define EXIT_REASON_EXCEPTION_NMI	0
+#define EXIT_REASON_EPT_VIOLATION	48
+
+#define SKIP_ON_KVM() do {						\
+	if (svx_dev_is_kvm())						\
+		SKIP(return, "shadowvmx extension ioctls; %s has none",	\
+		     svx_dev());					\
+} while (0)
+
+static int get_caps(struct svx_caps *caps)
+{
+	int fd = svx_open_dev(), r;
+
+	if (fd < 0)
+		return fd;
+	memset(caps, 0, sizeof(*caps));
+	r = svx_ioctl(fd, SVX_GET_CAPS, (unsigned long)caps);
+	close(fd);
+	return r;
+}
+
+TEST(get_caps_consistent)
+{
+	struct svx_caps caps;
+
+	SKIP_ON_KVM();
+	ASSERT_EQ(0, get_caps(&caps));
+	EXPECT_TRUE(caps.paging_modes & (1U << SVX_PAGING_SHADOW));
+	EXPECT_EQ(!!(caps.flags & SVX_CAP_EPT),
+		  !!(caps.paging_modes & (1U << SVX_PAGING_EPT)));
+	EXPECT_TRUE(caps.default_paging == SVX_PAGING_SHADOW ||
+		    caps.default_paging == SVX_PAGING_EPT);
+	EXPECT_TRUE(caps.paging_modes & (1U << caps.default_paging));
+	TH_LOG("paging modes %#x, default %u, flags %#x", caps.paging_modes,
+	       caps.default_paging, caps.flags);
+}
+
+/* SVX_SET_PAGING: unknown mode, EPT when unsupported, -EBUSY after a vCPU. */
+TEST(set_paging_rules)
+{
+	struct svx_caps caps;
+	int sys, vm, vcpu;
+	bool ept;
+
+	SKIP_ON_KVM();
+	ASSERT_EQ(0, get_caps(&caps));
+	ept = caps.paging_modes & (1U << SVX_PAGING_EPT);
+	sys = svx_open_dev();
+	ASSERT_LE(0, sys);
+	vm = svx_ioctl(sys, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	EXPECT_EQ((int)caps.default_paging, svx_vm_paging(vm));
+	EXPECT_EQ(-EINVAL, svx_ioctl(vm, SVX_SET_PAGING, 7));
+	ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
+	EXPECT_EQ(SVX_PAGING_SHADOW, svx_vm_paging(vm));
+	if (ept) {
+		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+		EXPECT_EQ(SVX_PAGING_EPT, svx_vm_paging(vm));
+		/* Back and forth is fine before the first vCPU. */
+		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
+		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+	} else {
+		EXPECT_EQ(-EOPNOTSUPP,
+			  svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+	}
+	vcpu = svx_ioctl(vm, KVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	EXPECT_EQ(-EBUSY, svx_ioctl(vm, SVX_SET_PAGING,
+				    ept ? SVX_PAGING_SHADOW : SVX_PAGING_EPT));
+	/* Asking for the mode the VM has is not a change. */
+	EXPECT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING,
+			       ept ? SVX_PAGING_EPT : SVX_PAGING_SHADOW));
+	close(vcpu);
+	close(vm);
+	close(sys);
+}
+
+FIXTURE(guest) {
+	struct svx_guest g;
+};
+
+FIXTURE_SETUP(guest)
+{
+	memset(&self->g, 0, sizeof(self->g));
+	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
+}
+
+FIXTURE_TEARDOWN(guest)
+{
+	svx_guest_fini(&self->g);
+}
+
+#define INIT(name, mode) do {						\
+	int __r = svx_guest_init(&self->g, SVX_GUEST(name), mode);	\
+	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
+				 strerror(-__r));			\
+} while (0)
+
+/* Can this VM run real-mode code?  NULL if so, else why not. */
+static const char *no_real_mode(int vm_fd)
+{
+	if (svx_dev_is_kvm())
+		return svx_kvm_intel_param("unrestricted_guest") == 'Y' ? NULL :
+		       "kvm_intel without unrestricted_guest emulates real mode; not this test's subject";
+	if (svx_vm_paging(vm_fd) != SVX_PAGING_EPT)
+		return "real mode needs unrestricted guest, which only EPT mode uses; this VM uses shadow paging (SVX_PAGING=ept runs it)";
+	return NULL;
+}
+
+TEST_F(guest, real_to_protected_to_long_mode)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct kvm_sregs sr;
+	const char *why;
+
+	INIT(real_to_long, SVX_MODE_REAL16);
+	why = no_real_mode(self->g.vm.fd);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_OUT32(v, PORT_RESULT, 0x16);
+	ASSERT_OUT32(v, PORT_RESULT, 0x32);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	EXPECT_EQ(1, sr.cr0 & 1);
+	EXPECT_EQ(SVX_SEL_CS32, sr.cs.selector);
+	ASSERT_OUT32(v, PORT_RESULT, 0x64);
+	ASSERT_OUT32(v, PORT_RESULT2, 0x1c0ffee);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	EXPECT_EQ(0x500, sr.efer & 0x500);		/* LME | LMA */
+	EXPECT_EQ(0x80000001, sr.cr0 & 0x80000001);	/* PG | PE */
+	EXPECT_EQ(SVX_PT, sr.cr3);
+	EXPECT_EQ(SVX_SEL_CS64, sr.cs.selector);
+	EXPECT_EQ(1, sr.cs.l);
+}
+
+/* Shadow paging refuses a real-mode vCPU with an internal error. */
+TEST_F(guest, real_mode_refused_in_shadow_mode)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+
+	INIT(real_to_long, SVX_MODE_REAL16);
+	if (svx_dev_is_kvm())
+		SKIP(return, "shadowvmx behaviour");
+	if (svx_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW)
+		SKIP(return, "this VM uses EPT mode, which runs real mode");
+	ASSERT_EXIT(v, KVM_EXIT_INTERNAL_ERROR);
+}
+
+/* 256 pages touched once each: the cost of building the mappings. */
+TEST_F(guest, first_touch_256_pages)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+	uint32_t i, w;
+	int paging;
+
+	INIT(touch, SVX_MODE_PM32);
+	ASSERT_OUT32(v, PORT_RESULT, 256);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	for (i = 0; i < 256; i++) {
+		memcpy(&w, self->g.vm.mem + 0x100000 + i * 4096, 4);
+		ASSERT_EQ(i, w);
+	}
+	if (svx_dev_is_kvm())
+		return;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	paging = st.paging;
+	TH_LOG("first touch of 256 pages, %s paging: %llu exits (%llu exception, %llu EPT violation), %llu pages pinned, %llu shadow faults fixed, %llu EPT violations (%llu read, %llu write, %llu fetch), %llu EPT pages, %llu INVEPT, %llu INVVPID",
+	       paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       (unsigned long long)st.misc[SVX_STAT_EXITS],
+	       (unsigned long long)st.exits[EXIT_REASON_EXCEPTION_NMI],
+	       (unsigned long long)st.exits[EXIT_REASON_EPT_VIOLATION],
+	       (unsigned long long)st.mmu[SVX_MMU_PAGES_PINNED],
+	       (unsigned long long)st.mmu[SVX_MMU_PF_FIXED],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_VIOLATION],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_READ],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_WRITE],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_FETCH],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_PAGES],
+	       (unsigned long long)st.mmu[SVX_MMU_INVEPT],
+	       (unsigned long long)st.mmu[SVX_MMU_INVVPID]);
+	EXPECT_GE(st.mmu[SVX_MMU_PAGES_PINNED], 256);
+	if (paging == SVX_PAGING_EPT) {
+		EXPECT_GE(st.mmu[SVX_MMU_EPT_WRITE], 256);
+		EXPECT_EQ(st.mmu[SVX_MMU_EPT_VIOLATION],
+			  st.exits[EXIT_REASON_EPT_VIOLATION]);
+		EXPECT_GE(st.mmu[SVX_MMU_EPT_PAGES], 4);
+		EXPECT_EQ(0, st.exits[EXIT_REASON_EXCEPTION_NMI]);
+	} else {
+		EXPECT_GE(st.mmu[SVX_MMU_PF_FIXED], 256);
+		EXPECT_EQ(0, st.exits[EXIT_REASON_EPT_VIOLATION]);
+	}
+}
+
+TEST_HARNESS_MAIN
