@@ -11,8 +11,11 @@
  * installs a 4 KiB entry (read/execute, and write unless the slot is
  * read-only); a violation on a GPA outside every memslot, or a write to a
  * read-only slot, is MMIO and goes to svx_emulate_mmio() like a shadow MMIO
- * fault.  No misconfigured (MMIO) entries are installed yet, so every MMIO
- * access costs an EPT violation exit.
+ * fault.  A GPA outside every memslot also gets an MMIO entry: write and
+ * execute without read, which the CPU reports as an EPT misconfiguration
+ * (SDM 28.3.3.1), so later accesses skip the memslot lookup; the entry
+ * holds the memslot generation it was made under and is dropped when a
+ * memslot change made it stale (a slot may now back the GPA).
  *
  * Every leaf holds a page pin.  A memslot delete or move, and VM
  * destruction, detach all entries under mmu_lock, INVEPT on every CPU (the
@@ -46,6 +49,9 @@ MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = 
 #define EPTE_TABLE	VMX_EPT_RWX_MASK
 #define EPTE_LEAF_MT	((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
 			 VMX_EPT_IPAT_BIT)
+/* MMIO: W|X without R is a misconfiguration; bits 51:12 hold a generation. */
+#define EPTE_MMIO	(VMX_EPT_WRITABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
+#define EPTE_MMIO_GEN(gen)	(((gen) << PAGE_SHIFT) & EPTE_ADDR)
 
 #define PTE_P		BIT_ULL(0)
 #define PTE_PS		BIT_ULL(7)
@@ -228,6 +234,22 @@ void svx_ept_zap_all(struct svx_vm *vm)
 	spin_unlock(&vm->mmu_lock);
 }
 
+/* The leaf entry for @gpa if its tables exist, else NULL; mmu_lock held. */
+static u64 *svx_ept_walk(struct svx_vm *vm, u64 gpa)
+{
+	u64 *table = vm->ept_root;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		u64 e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & EPTE_RWX))
+			return NULL;
+		table = __va(e & EPTE_ADDR);
+	}
+	return &table[(gpa >> 12) & 511];
+}
+
 /* The leaf entry for @gpa, allocating tables from @spare; mmu_lock held. */
 static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, u64 **spare,
 			       int *nspare)
@@ -274,6 +296,38 @@ static int svx_ept_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write,
 	return svx_emulate_mmio(vcpu, gva, gpa, write);
 }
 
+/*
+ * Install leaf @entry for @gpa unless the memslots changed since generation
+ * @gen or the entry is present already: 1 if installed, 0 if not, -ENOMEM.
+ */
+static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen)
+{
+	u64 *spare[3] = { NULL, NULL, NULL }, *ep = NULL;
+	int nspare, r = 0, i;
+
+	for (nspare = 0; nspare < 3; nspare++) {
+		spare[nspare] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!spare[nspare]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation == gen)
+		ep = svx_ept_walk_alloc(vm, gpa, spare, &nspare);
+	if (ep && !(*ep & EPTE_RWX)) {
+		WRITE_ONCE(*ep, entry);
+		if (entry & EPTE_PINNED)
+			vm->pages_pinned++;
+		r = 1;
+	}
+	spin_unlock(&vm->mmu_lock);
+out:
+	for (i = 0; i < nspare; i++)
+		free_page((unsigned long)spare[i]);
+	return r;
+}
+
 int svx_ept_violation(struct svx_vcpu *vcpu)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -282,12 +336,11 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	bool fetch = q & EPT_VIOLATION_ACC_INSTR;
 	const struct svx_memslot *slot;
 	struct svx_memslots *slots;
-	u64 *spare[3] = { NULL, NULL, NULL };
-	int nspare = 0, r, i;
 	struct svx_memslot s;
 	struct page *page;
-	u64 gen, *ep;
 	bool found, ro;
+	u64 gen;
+	int r;
 
 	vcpu->stats.mmu[SVX_MMU_EPT_VIOLATION]++;
 	vcpu->stats.mmu[fetch ? SVX_MMU_EPT_FETCH :
@@ -302,6 +355,11 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	gen = slots->generation;
 	rcu_read_unlock();
 	ro = found && (s.flags & KVM_MEM_READONLY);
+	if (!found) {
+		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen);
+		if (r < 0)
+			return r;
+	}
 	if (!found || (write && ro))
 		return svx_ept_mmio(vcpu, gpa, write, fetch);
 
@@ -315,49 +373,88 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		return r < 0 ? r : -EFAULT;
 	}
-	for (i = 0; i < 3; i++) {
-		spare[i] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-		if (!spare[i]) {
-			unpin_user_page(page);
-			r = -ENOMEM;
-			goto out;
-		}
-		nspare++;
-	}
-
-	spin_lock(&vm->mmu_lock);
-	ep = NULL;
-	if (rcu_access_pointer(vm->memslots)->generation == gen)
-		ep = svx_ept_walk_alloc(vm, gpa, spare, &nspare);
-	if (!ep || (*ep & EPTE_RWX)) {
-		/* The slot changed, or another vCPU installed it first. */
-		spin_unlock(&vm->mmu_lock);
+	/* Not installed: the slot changed, or another vCPU was first. */
+	r = svx_ept_install(vm, gpa, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
+			    EPTE_LEAF_MT | EPTE_PINNED |
+			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen);
+	if (r != 1) {
 		unpin_user_page(page);
-		r = SVX_RESUME;
-		goto out;
+		return r < 0 ? r : SVX_RESUME;
 	}
-	WRITE_ONCE(*ep, ((u64)page_to_pfn(page) << PAGE_SHIFT) | EPTE_LEAF_MT | EPTE_PINNED |
-		   VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-		   (ro ? 0 : VMX_EPT_WRITABLE_MASK));
-	vm->pages_pinned++;
-	spin_unlock(&vm->mmu_lock);
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
-	r = SVX_RESUME;
-out:
-	for (i = 0; i < nspare; i++)
-		free_page((unsigned long)spare[i]);
-	return r;
+	return SVX_RESUME;
 }
 
-/* No misconfigured entries are installed: one means a bug. */
+/* Is the MMIO access at the guest's RIP a store?  0/1, or -errno. */
+static int svx_ept_mmio_is_write(struct svx_vcpu *vcpu)
+{
+	struct svx_insn insn;
+	unsigned int avail;
+	u8 bytes[15];
+	u64 ip, cs_base;
+	int mode;
+
+	svx_vcpu_load(vcpu);
+	cs_base = svx_vmread(GUEST_CS_BASE);
+	mode = (svx_guest_long_mode(vcpu) &&
+		(svx_vmread(GUEST_CS_AR_BYTES) & BIT(13))) ? 8 : 4;
+	svx_vcpu_put(vcpu);
+	ip = (mode == 8 ? 0 : cs_base) + vcpu->rip;
+	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
+	if (svx_read_guest_virt(vcpu, ip, bytes, avail))
+		return -EFAULT;
+	if (avail < sizeof(bytes) &&
+	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
+				 sizeof(bytes) - avail))
+		avail = sizeof(bytes);
+	if (svx_decode_mov(bytes, avail, mode, &insn))
+		return -EINVAL;
+	return insn.is_write;
+}
+
+/*
+ * An access to a GPA with an MMIO entry (the fast path): emulate it
+ * without a memslot lookup, unless a memslot change made the entry stale.
+ */
 int svx_ept_misconfig(struct svx_vcpu *vcpu)
 {
+	struct svx_vm *vm = vcpu->vm;
+	u64 gpa = vcpu->exit_gpa, *ep, e = 0, gen;
+	bool stale = false;
+	int write;
+
 	vcpu->stats.mmu[SVX_MMU_EPT_MISCONFIG]++;
-	svx_vm_warn(vcpu->vm, "vcpu%d: EPT misconfiguration at GPA %#llx\n",
-		    vcpu->id, vcpu->exit_gpa);
-	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-			   "EPT misconfiguration");
-	return SVX_USER;
+	spin_lock(&vm->mmu_lock);
+	gen = rcu_access_pointer(vm->memslots)->generation;
+	ep = svx_ept_walk(vm, gpa);
+	if (ep)
+		e = *ep;
+	if ((e & EPTE_RWX) == EPTE_MMIO &&
+	    (e & EPTE_ADDR) != EPTE_MMIO_GEN(gen)) {
+		/* The CPU caches no misconfiguration (SDM 28.4.1). */
+		WRITE_ONCE(*ep, 0);
+		stale = true;
+	}
+	spin_unlock(&vm->mmu_lock);
+	/* Stale, or zapped since the exit: fault again, look up the slots. */
+	if (stale || !(e & EPTE_RWX))
+		return SVX_RESUME;
+	if ((e & EPTE_RWX) != EPTE_MMIO) {
+		svx_vm_warn(vm, "vcpu%d: EPT misconfiguration at GPA %#llx, entry %#llx\n",
+			    vcpu->id, gpa, e);
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "EPT misconfiguration");
+		return SVX_USER;
+	}
+	write = svx_ept_mmio_is_write(vcpu);
+	if (write < 0) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "MMIO access by an instruction that is not a simple mov");
+		return SVX_USER;
+	}
+	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
+	return svx_emulate_mmio(vcpu, gpa, gpa, write);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -211,4 +211,67 @@ TEST_F(guest, first_touch_256_pages)
 	}
 }
 
+static void mmio_write_exit(struct __test_metadata *_metadata,
+			    struct svx_vcpu *v, uint32_t val)
+{
+	uint32_t d;
+
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EQ(SVX_MMIO_GPA, v->run->mmio.phys_addr);
+	ASSERT_EQ(1, v->run->mmio.is_write);
+	ASSERT_EQ(4, v->run->mmio.len);
+	memcpy(&d, v->run->mmio.data, 4);
+	ASSERT_EQ(val, d);
+}
+
+/* Repeated MMIO to one GPA: every access exits (EPT: misconfig fast path). */
+TEST_F(guest, mmio_repeated)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+	uint32_t d = 0x1234;
+
+	INIT(mmio_loop, SVX_MODE_PM32);
+	mmio_write_exit(_metadata, v, 1);
+	mmio_write_exit(_metadata, v, 2);
+	mmio_write_exit(_metadata, v, 3);
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EQ(0, v->run->mmio.is_write);
+	memcpy(v->run->mmio.data, &d, 4);
+	ASSERT_OUT32(v, PORT_RESULT, 0x1234);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	if (svx_dev_is_kvm())
+		return;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	TH_LOG("4 MMIO accesses: %llu EPT violations, %llu misconfigs, %llu fast",
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_MMIO],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_MISCONFIG],
+	       (unsigned long long)st.mmu[SVX_MMU_MMIO_FAST]);
+	if (st.paging == SVX_PAGING_EPT) {
+		EXPECT_EQ(1, st.mmu[SVX_MMU_EPT_MMIO]);
+		EXPECT_EQ(3, st.mmu[SVX_MMU_EPT_MISCONFIG]);
+		EXPECT_EQ(3, st.mmu[SVX_MMU_MMIO_FAST]);
+	}
+}
+
+/* A GPA that was MMIO becomes RAM when a memslot is created over it. */
+TEST_F(guest, mmio_gpa_becomes_ram)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	uint8_t *ram = svx_alloc(0x1000);
+	uint32_t d;
+
+	ASSERT_NE(NULL, ram);
+	INIT(mmio_loop, SVX_MODE_PM32);
+	mmio_write_exit(_metadata, v, 1);
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_MMIO_GPA, 0x1000,
+				 ram));
+	ASSERT_OUT32(v, PORT_RESULT, 3);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	memcpy(&d, ram, 4);
+	ASSERT_EQ(3, d);
+}
+
 TEST_HARNESS_MAIN

@@ -271,4 +271,16 @@ GUEST(touch)
 	outl	%eax, $PORT_RESULT
 	hlt
 GUEST_END(touch)
+/* Three stores of 1, 2, 3 to SVX_MMIO_GPA, a load from it, reported. */
+	.code32
+GUEST(mmio_loop)
+	movl	$1, %ecx
+1:	movl	%ecx, SVX_MMIO_GPA
+	incl	%ecx
+	cmpl	$4, %ecx
+	jne	1b
+	movl	SVX_MMIO_GPA, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(mmio_loop)
 	.section .note.GNU-stack, "", @progbits
