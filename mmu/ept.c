@@ -9,9 +9,11 @@
  * enabled when the CPU has them), empty at first and built on demand: an
  * EPT violation on a GPA inside a memslot pins the backing page and
  * installs a 4 KiB entry (read/execute, and write unless the slot is
- * read-only); a violation on a GPA outside every memslot, or a write to a
- * read-only slot, is MMIO and goes to svx_emulate_mmio() like a shadow MMIO
- * fault.  A GPA outside every memslot also gets an MMIO entry: write and
+ * read-only), or a 2 MiB entry when the slot covers the whole aligned
+ * 2 MiB and a transparent huge page backs it (all 512 pages pinned, so the
+ * host cannot split it away under the guest).  A violation on a GPA
+ * outside every memslot, or a write to a read-only slot, is MMIO and goes
+ * to svx_emulate_mmio() like a shadow MMIO fault.  A GPA outside every memslot also gets an MMIO entry: write and
  * execute without read, which the CPU reports as an EPT misconfiguration
  * (SDM 28.3.3.1), so later accesses skip the memslot lookup; the entry
  * holds the memslot generation it was made under and is dropped when a
@@ -44,6 +46,8 @@ module_param_named(ept, svx_ept_param, bool, 0444);
 MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = EPT");
 
 #define EPTE_RWX	VMX_EPT_RWX_MASK
+#define EPTE_LARGE	BIT_ULL(7)	/* 2 MiB leaf in a level-2 entry */
+#define EPTE_2M_PAGES	512
 #define EPTE_PINNED	BIT_ULL(52)	/* software: leaf holds a page pin */
 #define EPTE_ADDR	0x000ffffffffff000ULL
 #define EPTE_TABLE	VMX_EPT_RWX_MASK
@@ -127,6 +131,13 @@ static void svx_ept_free_tree(u64 *table, int level, unsigned long *pinned,
 
 		if (!(e & EPTE_RWX))
 			continue;
+		if (level == 2 && (e & EPTE_LARGE)) {
+			unpin_user_page_range_dirty_lock(pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT),
+							 EPTE_2M_PAGES,
+							 e & VMX_EPT_WRITABLE_MASK);
+			*pinned += EPTE_2M_PAGES;
+			continue;
+		}
 		if (level > 1) {
 			svx_ept_free_tree(__va(e & EPTE_ADDR), level - 1,
 					  pinned, pages);
@@ -241,26 +252,33 @@ static u64 *svx_ept_walk(struct svx_vm *vm, u64 gpa)
 	int level;
 
 	for (level = 4; level > 1; level--) {
-		u64 e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
+		u64 *ep = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
 
-		if (!(e & EPTE_RWX))
+		if (!(*ep & EPTE_RWX))
 			return NULL;
-		table = __va(e & EPTE_ADDR);
+		if (*ep & EPTE_LARGE)
+			return ep;
+		table = __va(*ep & EPTE_ADDR);
 	}
 	return &table[(gpa >> 12) & 511];
 }
 
-/* The leaf entry for @gpa, allocating tables from @spare; mmu_lock held. */
-static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, u64 **spare,
-			       int *nspare)
+/*
+ * The entry for @gpa at @leaf_level (1: 4 KiB, 2: 2 MiB), allocating tables
+ * from @spare; NULL if a large page maps it already.  mmu_lock held.
+ */
+static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, int leaf_level,
+			       u64 **spare, int *nspare)
 {
 	u64 *table = vm->ept_root;
 	int level;
 
-	for (level = 4; level > 1; level--) {
+	for (level = 4; level > leaf_level; level--) {
 		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
 		u64 e = table[idx];
 
+		if (e & EPTE_LARGE)
+			return NULL;
 		if (!(e & EPTE_RWX)) {
 			if (!*nspare)
 				return NULL;
@@ -270,7 +288,7 @@ static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, u64 **spare,
 		}
 		table = __va(e & EPTE_ADDR);
 	}
-	return &table[(gpa >> 12) & 511];
+	return &table[(gpa >> (12 + 9 * (leaf_level - 1))) & 511];
 }
 
 /* ---------------------------------------------------------------------- */
@@ -297,11 +315,13 @@ static int svx_ept_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write,
 }
 
 /*
- * Install leaf @entry for @gpa unless the memslots changed since generation
- * @gen or the entry is present already: 1 if installed, 0 if not, -ENOMEM.
+ * Install leaf @entry for @gpa (a 2 MiB one if it has EPTE_LARGE) unless
+ * the memslots changed since generation @gen or the entry is present
+ * already: 1 if installed, 0 if not, -ENOMEM.
  */
 static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen)
 {
+	int leaf_level = (entry & EPTE_LARGE) ? 2 : 1;
 	u64 *spare[3] = { NULL, NULL, NULL }, *ep = NULL;
 	int nspare, r = 0, i;
 
@@ -314,11 +334,11 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen)
 	}
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation == gen)
-		ep = svx_ept_walk_alloc(vm, gpa, spare, &nspare);
+		ep = svx_ept_walk_alloc(vm, gpa, leaf_level, spare, &nspare);
 	if (ep && !(*ep & EPTE_RWX)) {
 		WRITE_ONCE(*ep, entry);
 		if (entry & EPTE_PINNED)
-			vm->pages_pinned++;
+			vm->pages_pinned += leaf_level == 2 ? EPTE_2M_PAGES : 1;
 		r = 1;
 	}
 	spin_unlock(&vm->mmu_lock);
@@ -326,6 +346,66 @@ out:
 	for (i = 0; i < nspare; i++)
 		free_page((unsigned long)spare[i]);
 	return r;
+}
+
+/*
+ * Map the 2 MiB around @gpa with one entry when the CPU can, the slot
+ * covers all of it and one transparent huge page backs it (@page, pinned by
+ * the caller, is the 4 KiB page at @gpa): 1 if mapped, 0 if not (map 4 KiB
+ * instead), -errno.
+ */
+static int svx_ept_map_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+			  u64 gpa, bool ro, u64 gen, struct page *page)
+{
+	u64 gfn = (gpa >> PAGE_SHIFT) & ~(u64)(EPTE_2M_PAGES - 1), *ep;
+	struct svx_vm *vm = vcpu->vm;
+	struct page **pages;
+	unsigned long hva, pfn;
+	int n, i, r = 0;
+
+	if (!(svx_ept_caps.flags & SVX_CAP_EPT_2M) ||
+	    gfn < s->base_gfn ||
+	    gfn + EPTE_2M_PAGES > s->base_gfn + s->npages)
+		return 0;
+	hva = svx_memslot_gfn_to_hva(s, gfn);
+	if (hva & (EPTE_2M_PAGES * PAGE_SIZE - 1) || !PageTransCompound(page) ||
+	    compound_order(compound_head(page)) < ilog2(EPTE_2M_PAGES))
+		return 0;
+	/* Some 4 KiB entries already there: keep using 4 KiB. */
+	spin_lock(&vm->mmu_lock);
+	ep = svx_ept_walk(vm, gfn << PAGE_SHIFT);
+	spin_unlock(&vm->mmu_lock);
+	if (ep)
+		return 0;
+
+	pages = kvmalloc_array(EPTE_2M_PAGES, sizeof(*pages),
+			       GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+	n = pin_user_pages_fast(hva, EPTE_2M_PAGES,
+				FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE), pages);
+	if (n < 0)
+		n = 0;
+	pfn = n ? page_to_pfn(pages[0]) : 0;
+	if (n != EPTE_2M_PAGES || (pfn & (EPTE_2M_PAGES - 1)))
+		goto unpin;
+	for (i = 1; i < EPTE_2M_PAGES; i++)
+		if (page_to_pfn(pages[i]) != pfn + i)
+			goto unpin;
+	r = svx_ept_install(vm, gfn << PAGE_SHIFT,
+			    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
+			    EPTE_LEAF_MT | EPTE_PINNED |
+			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen);
+	if (r == 1) {
+		vcpu->stats.mmu[SVX_MMU_EPT_LARGE]++;
+		kvfree(pages);
+		return 1;
+	}
+unpin:
+	unpin_user_pages(pages, n);
+	kvfree(pages);
+	return r < 0 ? r : 0;
 }
 
 int svx_ept_violation(struct svx_vcpu *vcpu)
@@ -372,6 +452,11 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 			    svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT), r);
 		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		return r < 0 ? r : -EFAULT;
+	}
+	r = svx_ept_map_2m(vcpu, &s, gpa, ro, gen, page);
+	if (r) {
+		unpin_user_page(page);
+		return r < 0 ? r : SVX_RESUME;
 	}
 	/* Not installed: the slot changed, or another vCPU was first. */
 	r = svx_ept_install(vm, gpa, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
@@ -437,8 +522,11 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu)
 		stale = true;
 	}
 	spin_unlock(&vm->mmu_lock);
-	/* Stale, or zapped since the exit: fault again, look up the slots. */
-	if (stale || !(e & EPTE_RWX))
+	/*
+	 * Stale, or zapped or remapped (by another vCPU) since the exit:
+	 * access again.
+	 */
+	if (stale || !(e & EPTE_RWX) || (e & VMX_EPT_READABLE_MASK))
 		return SVX_RESUME;
 	if ((e & EPTE_RWX) != EPTE_MMIO) {
 		svx_vm_warn(vm, "vcpu%d: EPT misconfiguration at GPA %#llx, entry %#llx\n",

@@ -16,6 +16,9 @@
 P=/payload
 rc=0
 
+# Linux turns THP off below 512 MiB of RAM; the EPT 2 MiB test needs it.
+echo madvise > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+
 SVX_PAYLOAD=$P SVX_SUITES=${SVX_SUITES:-shadowvmx shadowvmx:ept kvm:ept=1 kvm:ept=0} \
 	sh $P/run_selftests.sh || rc=1
 
@@ -75,6 +78,8 @@ if [ "${SVX_MEASURE:-1}" != 0 ]; then
 			measure "shadowvmx shadow $g" /dev/shadowvmx --paging shadow $P/runner/$g.bin
 			measure "shadowvmx ept $g" /dev/shadowvmx --paging ept $P/runner/$g.bin
 		done
+		measure "shadowvmx shadow touch32 thp" /dev/shadowvmx --paging shadow --thp $P/runner/touch32.bin
+		measure "shadowvmx ept touch32 thp" /dev/shadowvmx --paging ept --thp $P/runner/touch32.bin
 		rmmod shadowvmx
 	fi
 	for e in 1 0; do
@@ -82,6 +87,7 @@ if [ "${SVX_MEASURE:-1}" != 0 ]; then
 			for g in touch32 hello32; do
 				measure "kvm ept=$e $g" /dev/kvm $P/runner/$g.bin
 			done
+			measure "kvm ept=$e touch32 thp" /dev/kvm --thp $P/runner/touch32.bin
 			modprobe -r kvm_intel
 		fi
 	done

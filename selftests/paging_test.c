@@ -10,8 +10,10 @@
  * /dev/shadowvmx (selftests/lib); on /dev/kvm the mode is kvm_intel's.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "svx.h"
 
@@ -163,6 +165,19 @@ TEST_F(guest, real_mode_refused_in_shadow_mode)
 	ASSERT_EXIT(v, KVM_EXIT_INTERNAL_ERROR);
 }
 
+/* The touch guest's range: @n pages from @gpa. */
+static int set_touch_range(struct svx_vcpu *v, uint32_t gpa, uint32_t n)
+{
+	struct kvm_regs regs;
+	int r = svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
+
+	if (r)
+		return r;
+	regs.rsi = gpa;
+	regs.rdx = n;
+	return svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
+}
+
 /* 256 pages touched once each: the cost of building the mappings. */
 TEST_F(guest, first_touch_256_pages)
 {
@@ -173,6 +188,7 @@ TEST_F(guest, first_touch_256_pages)
 	int paging;
 
 	INIT(touch, SVX_MODE_PM32);
+	ASSERT_EQ(0, set_touch_range(v, 0x100000, 256));
 	ASSERT_OUT32(v, PORT_RESULT, 256);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	for (i = 0; i < 256; i++) {
@@ -272,6 +288,72 @@ TEST_F(guest, mmio_gpa_becomes_ram)
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	memcpy(&d, ram, 4);
 	ASSERT_EQ(3, d);
+}
+
+static bool thp_enabled(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return !strstr(buf, "[never]") && buf[0];
+}
+
+/*
+ * A 4 MiB slot of transparent huge pages at a 2 MiB-aligned GPA: EPT mode
+ * maps it with two 2 MiB entries (two violations for 1024 pages), and
+ * deleting the slot unpins all 1024 pages.
+ */
+TEST_F(guest, first_touch_thp_slot)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) }, st2 = st;
+	size_t sz = 4 << 20, i;
+	uint8_t *raw, *mem;
+	uint32_t w;
+
+	raw = mmap(NULL, sz + (2 << 20), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	mem = (uint8_t *)(((uintptr_t)raw + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+	madvise(mem, sz, MADV_HUGEPAGE);
+	memset(mem, 0, sz);
+	INIT(touch, SVX_MODE_PM32);
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, sz, mem));
+	ASSERT_EQ(0, set_touch_range(v, SVX_SLOT1_GPA, 1024));
+	ASSERT_OUT32(v, PORT_RESULT, 1024);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	for (i = 0; i < 1024; i++) {
+		memcpy(&w, mem + i * 4096, 4);
+		ASSERT_EQ(i, w);
+	}
+	if (svx_dev_is_kvm())
+		goto out;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	TH_LOG("1024 pages of a THP slot, %s paging: %llu exits, %llu EPT violations, %llu 2 MiB entries, %llu pages pinned, THP %s",
+	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       (unsigned long long)st.misc[SVX_STAT_EXITS],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_VIOLATION],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_LARGE],
+	       (unsigned long long)st.mmu[SVX_MMU_PAGES_PINNED],
+	       thp_enabled() ? "enabled" : "disabled");
+	if (st.paging == SVX_PAGING_EPT && thp_enabled()) {
+		EXPECT_EQ(2, st.mmu[SVX_MMU_EPT_LARGE]);
+		EXPECT_LE(st.mmu[SVX_MMU_EPT_VIOLATION], 4);
+	}
+	/* Deleting the slot releases every page it pinned. */
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, 0, mem));
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st2));
+	EXPECT_EQ(0, st2.mmu[SVX_MMU_PAGES_PINNED]);
+out:
+	munmap(raw, sz + (2 << 20));
 }
 
 TEST_HARNESS_MAIN

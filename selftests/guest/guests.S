@@ -257,15 +257,18 @@ GUEST(real_to_long)
 	.long	SVX_GDT
 GUEST_END(real_to_long)
 
-/* First touch: write i to the first dword of page i of 1..2 MiB; count. */
+/*
+ * First touch: write i to the first dword of page i of the edx pages from
+ * GPA esi (both set by the host); report the count.
+ */
 	.code32
 GUEST(touch)
-	movl	$0x100000, %edi
+	movl	%esi, %edi
 	xorl	%ecx, %ecx
 1:	movl	%ecx, (%edi)
 	addl	$4096, %edi
 	incl	%ecx
-	cmpl	$256, %ecx
+	cmpl	%edx, %ecx
 	jne	1b
 	movl	%ecx, %eax
 	outl	%eax, $PORT_RESULT

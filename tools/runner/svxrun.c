@@ -50,6 +50,7 @@
 #define SVX_PD_GPA	0x6000
 #define SVX_STACK_LOW	0x70000
 #define SVX_STACK_TOP	0x80000
+#define THP_SIZE	(2ULL << 20)
 #define SVX_SYS_END	SVX_STACK_TOP
 
 #define SVX_SEL_CODE	0x08
@@ -95,6 +96,7 @@ struct svx_opts {
 	uint64_t max_exits;
 	unsigned int timeout;
 	int paging;		/* enum svx_paging, or -1: the device's default */
+	bool thp;
 	struct svx_load loads[SVX_MAX_LOADS];
 	unsigned int nr_loads;
 };
@@ -156,6 +158,8 @@ static void usage(FILE *f)
 "                     real16 (real mode; needs unrestricted guest)\n"
 "  --paging MODE      shadow or ept: the VM's paging mode (SVX_SET_PAGING,\n"
 "                     /dev/shadowvmx only; default: the module's ept=)\n"
+"  --thp              back guest RAM with transparent huge pages (2 MiB\n"
+"                     aligned, MADV_HUGEPAGE)\n"
 "  --entry GPA        initial RIP (default: GUEST's, else the first --load)\n"
 "  --stats            print the device's counters at exit\n"
 "  --max-exits N      stop after N exits to userspace (status %d)\n"
@@ -217,6 +221,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "load",	 required_argument, NULL, 'l' },
 		{ "mode",	 required_argument, NULL, 'M' },
 		{ "paging",	 required_argument, NULL, 'P' },
+		{ "thp",	 no_argument,	    NULL, 'H' },
 		{ "entry",	 required_argument, NULL, 'e' },
 		{ "stats",	 no_argument,	    NULL, 's' },
 		{ "max-exits",	 required_argument, NULL, 'x' },
@@ -277,6 +282,9 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			else
 				die("--mode: unknown mode '%s' (prot32, long64 or real16)",
 				    optarg);
+			break;
+		case 'H':
+			o->thp = true;
 			break;
 		case 'P':
 			if (!strcmp(optarg, "shadow"))
@@ -423,8 +431,26 @@ static void open_vm(struct svx_vm *vm)
 		    " (the device has no paging modes; /dev/kvm takes kvm_intel's ept=)" :
 		    errno == EOPNOTSUPP ? " (this CPU cannot; see dmesg)" : "");
 
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->thp) {
+		/* 2 MiB-aligned, so that huge pages line up with the GPAs. */
+		uint8_t *raw = mmap(NULL, vm->mem_size + THP_SIZE,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				    -1, 0);
+
+		if (raw == MAP_FAILED)
+			die("cannot map %" PRIu64 " bytes of guest memory: %s",
+			    vm->mem_size, strerror(errno));
+		vm->mem = (uint8_t *)(((uintptr_t)raw + THP_SIZE - 1) &
+				      ~(uintptr_t)(THP_SIZE - 1));
+		if (madvise(vm->mem, vm->mem_size, MADV_HUGEPAGE) < 0)
+			svx_msg("--thp: madvise(MADV_HUGEPAGE): %s",
+				strerror(errno));
+	} else {
+		vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+	}
 	if (vm->mem == MAP_FAILED)
 		die("cannot map %" PRIu64 " bytes of guest memory: %s",
 		    vm->mem_size, strerror(errno));
@@ -896,6 +922,7 @@ int main(int argc, char **argv)
 	vm.mem_size = o.mem_size;
 	vm.trace = o.trace;
 	vm.paging = o.paging;
+	vm.thp = o.thp;
 
 	/* validate the files before touching the device */
 	for (unsigned int i = 0; i < o.nr_loads; i++) {

@@ -40,6 +40,7 @@ struct svx_vm {
 	uint64_t mem_size;
 	bool trace;
 	int paging;		/* enum svx_paging to set, or -1 */
+	bool thp;		/* guest RAM madvised MADV_HUGEPAGE */
 };
 
 /* devices.c */

@@ -29,7 +29,9 @@
  *   -EOPNOTSUPP, with a dmesg line naming what is missing.
  *
  *   EPT mode uses, per VM: EPT tables built on demand from the memslots
- *   (4 KiB entries, WB, A/D bits when the CPU has them), unrestricted guest
+ *   (4 KiB entries, 2 MiB ones where a transparent huge page backs an
+ *   aligned 2 MiB of a slot; WB; A/D bits when the CPU has them; MMIO GPAs
+ *   get misconfigured entries, a fast path for repeated MMIO), unrestricted guest
  *   (a vCPU may run in real mode: KVM's RESET state, or anything set with
  *   KVM_SET_SREGS, and switch to protected and long mode itself), a VPID
  *   per vCPU when the CPU has VPID; guest CR3 loads, INVLPG and guest page
@@ -78,6 +80,7 @@ enum svx_mmu_stat {
 	SVX_MMU_INVEPT,		/* INVEPT instructions issued */
 	SVX_MMU_INVVPID,	/* INVVPID instructions issued */
 	SVX_MMU_EPT_PAGES,	/* EPT table pages in use (gauge) */
+	SVX_MMU_EPT_LARGE,	/* 2 MiB EPT entries installed */
 	SVX_NR_MMU_STATS,
 	SVX_MMU_STATS_MAX = 48	/* room reserved in struct svx_stats */
 };
@@ -126,7 +129,7 @@ struct svx_caps {
 #define SVX_CAP_VPID		(1U << 1)	/* VPID, used in EPT mode */
 #define SVX_CAP_UNRESTRICTED	(1U << 2)	/* unrestricted guest */
 #define SVX_CAP_EPT_AD		(1U << 3)	/* EPT accessed/dirty bits */
-#define SVX_CAP_EPT_2M		(1U << 4)	/* 2 MiB EPT pages (not used yet) */
+#define SVX_CAP_EPT_2M		(1U << 4)	/* 2 MiB EPT pages (THP-backed) */
 #define SVX_CAP_EPT_1G		(1U << 5)	/* 1 GiB EPT pages (not used yet) */
 
 #define SVX_GET_VCPU_STATS	_IOWR(SVXIO, 0x01, struct svx_stats)
