@@ -78,6 +78,8 @@ if [ "${SVX_MEASURE:-1}" != 0 ]; then
 			measure "shadowvmx shadow $g" /dev/shadowvmx --paging shadow $P/runner/$g.bin
 			measure "shadowvmx ept $g" /dev/shadowvmx --paging ept $P/runner/$g.bin
 		done
+		measure "shadowvmx shadow cr3sw64" /dev/shadowvmx --paging shadow --mode long64 $P/runner/cr3sw64.bin
+		measure "shadowvmx ept cr3sw64" /dev/shadowvmx --paging ept --mode long64 $P/runner/cr3sw64.bin
 		measure "shadowvmx shadow touch32 thp" /dev/shadowvmx --paging shadow --thp $P/runner/touch32.bin
 		measure "shadowvmx ept touch32 thp" /dev/shadowvmx --paging ept --thp $P/runner/touch32.bin
 		rmmod shadowvmx
@@ -88,6 +90,7 @@ if [ "${SVX_MEASURE:-1}" != 0 ]; then
 				measure "kvm ept=$e $g" /dev/kvm $P/runner/$g.bin
 			done
 			measure "kvm ept=$e touch32 thp" /dev/kvm --thp $P/runner/touch32.bin
+			measure "kvm ept=$e cr3sw64" /dev/kvm --mode long64 $P/runner/cr3sw64.bin
 			modprobe -r kvm_intel
 		fi
 	done

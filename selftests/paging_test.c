@@ -18,6 +18,8 @@
 #include "svx.h"
 
 #define EXIT_REASON_EXCEPTION_NMI	0
+#define EXIT_REASON_INVLPG		14
+#define EXIT_REASON_CR_ACCESS		28
 #define EXIT_REASON_EPT_VIOLATION	48
 
 #define SKIP_ON_KVM() do {						\
@@ -288,6 +290,34 @@ TEST_F(guest, mmio_gpa_becomes_ram)
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	memcpy(&d, ram, 4);
 	ASSERT_EQ(3, d);
+}
+
+/* CR3 loads and INVLPG: exits under shadow paging, none under EPT. */
+TEST_F(guest, cr3_load_and_invlpg)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+
+	INIT(cr3_loop, SVX_MODE_LONG64);
+	ASSERT_OUT32(v, PORT_RESULT, 100);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	if (svx_dev_is_kvm())
+		return;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	TH_LOG("100 CR3 loads + 100 INVLPG, %s paging: %llu exits (%llu CR access, %llu INVLPG)",
+	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       (unsigned long long)st.misc[SVX_STAT_EXITS],
+	       (unsigned long long)st.exits[EXIT_REASON_CR_ACCESS],
+	       (unsigned long long)st.exits[EXIT_REASON_INVLPG]);
+	if (st.paging == SVX_PAGING_EPT) {
+		EXPECT_EQ(0, st.exits[EXIT_REASON_CR_ACCESS]);
+		EXPECT_EQ(0, st.exits[EXIT_REASON_INVLPG]);
+	} else {
+		EXPECT_GE(st.exits[EXIT_REASON_CR_ACCESS], 100);
+		EXPECT_GE(st.exits[EXIT_REASON_INVLPG], 100);
+	}
 }
 
 static bool thp_enabled(void)

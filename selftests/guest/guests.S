@@ -286,4 +286,16 @@ GUEST(mmio_loop)
 	outl	%eax, $PORT_RESULT
 	hlt
 GUEST_END(mmio_loop)
+/* 64-bit: 100 x (reload CR3, invlpg), then report 100. */
+	.code64
+GUEST(cr3_loop)
+	movq	%cr3, %rbx
+	movl	$100, %ecx
+1:	movq	%rbx, %cr3
+	invlpg	SVX_DATA
+	loop	1b
+	movl	$100, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(cr3_loop)
 	.section .note.GNU-stack, "", @progbits
