@@ -298,4 +298,33 @@ GUEST(cr3_loop)
 	outl	%eax, $PORT_RESULT
 	hlt
 GUEST_END(cr3_loop)
+/*
+ * Turn on 32-bit or PAE paging (host-built tables: CR3 value in ebx, CR4
+ * bits in esi), store 0x12345678 at VA 0x40000000 (mapped to SVX_DATA),
+ * read SVX_MMIO_GPA (identity-mapped) and report what it read.
+ */
+	.code32
+GUEST(paging32_on)
+	movl	%ebx, %cr3
+	movl	%cr4, %eax
+	orl	%esi, %eax
+	movl	%eax, %cr4
+	movl	%cr0, %eax
+	orl	$0x80000000, %eax
+	movl	%eax, %cr0
+	movl	$0x12345678, 0x40000000
+	movl	SVX_MMIO_GPA, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(paging32_on)
+
+/* 64-bit MMIO through the guest's page tables: load, report, store. */
+	.code64
+GUEST(mmio64)
+	movl	$SVX_MMIO_GPA, %edi
+	movl	(%rdi), %eax
+	outl	%eax, $PORT_RESULT
+	movl	%eax, 4(%rdi)
+	hlt
+GUEST_END(mmio64)
 	.section .note.GNU-stack, "", @progbits
