@@ -13,11 +13,12 @@
  * 2 MiB and a transparent huge page backs it (all 512 pages pinned, so the
  * host cannot split it away under the guest).  A violation on a GPA
  * outside every memslot, or a write to a read-only slot, is MMIO and goes
- * to svx_emulate_mmio() like a shadow MMIO fault.  A GPA outside every memslot also gets an MMIO entry: write and
- * execute without read, which the CPU reports as an EPT misconfiguration
- * (SDM 28.3.3.1), so later accesses skip the memslot lookup; the entry
- * holds the memslot generation it was made under and is dropped when a
- * memslot change made it stale (a slot may now back the GPA).
+ * to svx_emulate_mmio() like a shadow MMIO fault.  A GPA outside every
+ * memslot also gets an MMIO entry: write and execute without read, which
+ * the CPU reports as an EPT misconfiguration (SDM 28.3.3.1), so later
+ * accesses skip the memslot lookup; the entry holds the memslot generation
+ * it was made under and is dropped when a memslot change made it stale (a
+ * slot may now back the GPA).
  *
  * Every leaf holds a page pin.  A memslot delete or move, and VM
  * destruction, detach all entries under mmu_lock, INVEPT on every CPU (the
