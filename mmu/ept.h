@@ -44,6 +44,7 @@ int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 
 /* vmx/vmx_ept.c */
 void svx_ept_probe(void);
+void svx_ept_vmxon_flush(void);
 void svx_ept_invept_all_cpus(struct svx_vm *vm);
 void svx_ept_vmcs_init(struct svx_vcpu *vcpu);
 void svx_ept_vcpu_free(struct svx_vcpu *vcpu);

@@ -260,6 +260,7 @@ static int svx_cpu_vmxon(void)
 		 _ASM_EXTABLE(1b, %l[fault])
 		 : : "m"(pa) : "cc", "memory" : fail, fault);
 	per_cpu(svx_vmx_on, cpu) = true;
+	svx_ept_vmxon_flush();	/* stale EPT mappings (vmx_ept.c) */
 	return 0;
 fail:
 fault:

@@ -18,7 +18,8 @@
  * copied back into svx_vcpu.cr0/cr3/cr4, which stay the guest's view.
  *
  * TLB: guest-physical and combined mappings are tagged with the EPTP, and
- * with the VPID.  INVEPT single-context on every CPU when a VM's EPT root
+ * with the VPID.  INVEPT all-context after VMXON; INVEPT single-context on
+ * every CPU when a VM's EPT root
  * is allocated (the page may have been an EPT root before), on a zap and
  * before the root is freed; INVVPID single-context before a vCPU's first
  * entry on a CPU (VPIDs are reused; the CPU may hold mappings from an
@@ -32,6 +33,7 @@
 #include <linux/spinlock.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/tlbflush.h>
 
 #include "vmx_int.h"
 
@@ -139,11 +141,25 @@ static void svx_invept_fn(void *arg)
 	struct svx_vm *vm = arg;
 	bool ok;
 
+	/* A CPU on its way offline may have left VMX operation already. */
+	if (!(cr4_read_shadow() & X86_CR4_VMXE))
+		return;
 	if (svx_ept_caps.invept_single)
 		ok = svx_invept(VMX_EPT_EXTENT_CONTEXT, vm->eptp);
 	else
 		ok = svx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 	WARN_ONCE(!ok, "shadowvmx: INVEPT failed\n");
+}
+
+/*
+ * Right after VMXON on this CPU: drop every EPT-derived mapping an earlier
+ * user of VMX (kvm_intel, or this module before the CPU went offline) may
+ * have left, as KVM does when it enables VMX.
+ */
+void svx_ept_vmxon_flush(void)
+{
+	if (svx_ept_caps.ept_usable && svx_ept_caps.invept_global)
+		svx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 }
 
 /*
