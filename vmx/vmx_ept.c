@@ -19,12 +19,12 @@
  *
  * TLB: guest-physical and combined mappings are tagged with the EPTP, and
  * with the VPID.  INVEPT all-context after VMXON; INVEPT single-context on
- * every CPU when a VM's EPT root
- * is allocated (the page may have been an EPT root before), on a zap and
- * before the root is freed; INVVPID single-context before a vCPU's first
- * entry on a CPU (VPIDs are reused; the CPU may hold mappings from an
- * earlier stay) and after the VMM changed its paging state (CR0/CR4 writes
- * that exit, KVM_SET_SREGS), which the CPU would otherwise not flush.
+ * every CPU when a VM's EPT root is allocated (the page may have been an
+ * EPT root before), on a zap and before the root is freed; INVVPID
+ * single-context before a vCPU's first entry on a CPU (VPIDs are reused;
+ * the CPU may hold mappings from an earlier stay) and after the VMM changed
+ * its paging state (CR0/CR4 writes that exit, KVM_SET_SREGS), which the
+ * CPU would otherwise not flush.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
