@@ -55,6 +55,8 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_create_vm(arg);
 	case KVM_CHECK_EXTENSION:
 		return svx_check_extension(arg);
+	case SVX_GET_CAPS:
+		return svx_ept_get_caps(argp);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
@@ -100,6 +102,11 @@ static int __init svx_init(void)
 	r = svx_vmx_init();
 	if (r)
 		return r;
+	r = svx_ept_init();	/* checks the module parameter ept= */
+	if (r) {
+		svx_vmx_exit();
+		return r;
+	}
 	r = misc_register(&svx_dev);
 	if (r) {
 		pr_err("cannot register /dev/shadowvmx: %d\n", r);

@@ -109,6 +109,7 @@ static long svx_vcpu_stats(struct svx_vcpu *vcpu, void __user *argp)
 	spin_lock(&vm->mmu_lock);
 	s->mmu[SVX_MMU_SP_IN_USE] = vm->sp_in_use;
 	s->mmu[SVX_MMU_PAGES_PINNED] = vm->pages_pinned;
+	s->mmu[SVX_MMU_EPT_PAGES] = vm->ept_pages;
 	spin_unlock(&vm->mmu_lock);
 	r = svx_copy_stats_to_user(argp, s, vm->paging, 1);
 	kfree(s);

@@ -46,6 +46,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 		kfree(vcpu->cpuid);
 		kfree(vcpu);
 	}
+	svx_ept_vm_destroy(vm);
 	svx_mmu_vm_destroy(vm);
 	kvfree(rcu_dereference_protected(vm->memslots, 1));
 	mmdrop(vm->mm);
@@ -113,7 +114,10 @@ static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
 		u64 gpa;
 		int r;
 
-		r = svx_gva_to_gpa(vcpu, gva, &gpa);
+		if (svx_vm_ept(vcpu->vm))
+			r = svx_ept_gva_to_gpa(vcpu, gva, &gpa);
+		else
+			r = svx_gva_to_gpa(vcpu, gva, &gpa);
 		if (r)
 			return r;
 		r = svx_guest_phys_copy(vcpu->vm, gpa, buf, n, write);
@@ -177,7 +181,10 @@ static int svx_set_memory_region(struct svx_vm *vm,
 	rcu_assign_pointer(vm->memslots, next);
 	synchronize_rcu();
 	/* No guest may touch the old memory once we return. */
-	if (change == SVX_MR_DELETE || change == SVX_MR_MOVE)
+	if ((change == SVX_MR_DELETE || change == SVX_MR_MOVE) &&
+	    svx_vm_ept(vm))
+		svx_ept_zap_all(vm);
+	else if (change == SVX_MR_DELETE || change == SVX_MR_MOVE)
 		svx_mmu_zap_all(vm);
 	kvfree(cur);
 out:
@@ -243,6 +250,7 @@ static long svx_vm_stats(struct svx_vm *vm, void __user *argp)
 	spin_lock(&vm->mmu_lock);
 	sum->mmu[SVX_MMU_SP_IN_USE] = vm->sp_in_use;
 	sum->mmu[SVX_MMU_PAGES_PINNED] = vm->pages_pinned;
+	sum->mmu[SVX_MMU_EPT_PAGES] = vm->ept_pages;
 	spin_unlock(&vm->mmu_lock);
 	r = svx_copy_stats_to_user(argp, sum, vm->paging, vm->nr_vcpus);
 	mutex_unlock(&vm->lock);
@@ -279,6 +287,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return 0;
 	case SVX_GET_VM_STATS:
 		return svx_vm_stats(vm, argp);
+	case SVX_SET_PAGING:
+		return svx_ept_set_paging(vm, arg);
 	}
 	/* KVM answers unknown VM ioctls with -ENOTTY. */
 	return -ENOTTY;
@@ -329,6 +339,9 @@ long svx_create_vm(unsigned long type)
 	vm->id = atomic_inc_return(&svx_vm_ids);
 	vm->paging = SVX_PAGING_SHADOW;
 	r = svx_mmu_vm_init(vm);
+	if (r)
+		goto free_slots;
+	r = svx_ept_vm_init(vm);	/* paging mode: module parameter ept= */
 	if (r)
 		goto free_slots;
 	mmgrab(current->mm);

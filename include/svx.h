@@ -168,6 +168,12 @@ struct svx_vcpu {
 	} mmio;
 
 	struct svx_stats stats;
+
+	/* EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
+	u16 vpid;		/* 0: VPID not used */
+	bool vpid_flush;	/* INVVPID before the next entry */
+	bool pdptrs_dirty;	/* GUEST_PDPTRn to load from guest memory */
+	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -196,6 +202,11 @@ struct svx_vm {
 	struct hlist_head *rmap_hash;	/* writable leaf SPTEs by gfn */
 	struct list_head sp_list;
 	unsigned long nr_sps;
+
+	/* EPT (mmu/ept.c), when paging == SVX_PAGING_EPT. */
+	u64 *ept_root;
+	u64 eptp;
+	unsigned long ept_pages;
 
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
@@ -262,5 +273,7 @@ static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)
 		vcpu->stats.exits[reason]++;
 	vcpu->stats.misc[SVX_STAT_EXITS]++;
 }
+
+#include "../mmu/ept.h"
 
 #endif /* SVX_SVX_H */

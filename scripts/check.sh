@@ -8,7 +8,8 @@
 #     (any compiler or objtool warning fails the build): build[6.1|6.12]
 #  3. the Bochs bench (tools/testing/vmtest): Debian's 6.1 kernel boots in an
 #     emulated VMX CPU and runs the selftests and the runner's tests against
-#     /dev/shadowvmx and then against kvm_intel's /dev/kvm
+#     /dev/shadowvmx (shadow paging and EPT mode) and then against
+#     kvm_intel's /dev/kvm (ept=1 and ept=0)
 #
 # Prints the report lines of each stage and ends with "N passed, N failed".
 # Environment: SVX_SKIP_BOCHS=1 skips stage 3 (counted as a failure, so a
@@ -155,8 +156,9 @@ while read -r l; do
 	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
 	result "$l" "$n" "$f"
 done <<<"$lines"
-for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=0]' \
-	    'runner[/dev/shadowvmx]' 'runner[/dev/kvm]'; do
+for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
+	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=0]' \
+	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]'; do
 	grep -qF "$want:" <<<"$lines" || result "$want: missing from the bench output" 0 1
 done
 if [ $st -ne 0 ] && [ $st -ne 1 ]; then

@@ -2,23 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /payload/run for `make check` inside the Bochs bench (busybox sh).
-# 1. the selftests against /dev/shadowvmx (with the shadow-MMU audit) and
-#    /dev/kvm (kvm_intel, ept=1 and ept=0), through selftests/run_in_vm.sh,
-#    which prints one "selftests[<dev>]: ..." line each;
-# 2. the runner's tests against both devices: "runner[<dev>]: ..." lines;
-# 3. the demo guest with its exit counters, under shadowvmx.
-# SVX_SUITES (kernel command line) overrides the selftest suites.
+# 1. the selftests, through selftests/run_in_vm.sh, which prints one
+#    "selftests[<label>]: ..." line per suite: /dev/shadowvmx in shadow mode
+#    (with the shadow-MMU audit: every SPTE of the root checked against a
+#    fresh guest walk after each shadow fault) and in EPT mode, /dev/kvm
+#    (kvm_intel with its defaults: EPT on this CPU) and kvm_intel ept=0;
+# 2. the runner's tests: "runner[<dev>]: ..." lines, /dev/shadowvmx also
+#    loaded with ept=1 (EPT mode by default);
+# 3. the demo guest with its exit counters, under shadowvmx;
+# 4. "# measure[...]" comment lines: the runner's first-touch and CR3-switch
+#    guests with --stats in every paging mode (no pass/fail).
+# SVX_SUITES (kernel command line) overrides the selftest suites;
+# SVX_MEASURE=0 skips step 4.
 
 P=/payload
 rc=0
 
-# shadowvmx runs with the shadow-MMU audit on (every SPTE of the root
-# checked against a fresh guest walk after each shadow fault).
 SVX_PAYLOAD=$P SVX_INSMOD_ARGS=${SVX_INSMOD_ARGS:-audit=1} \
-	SVX_SUITES=${SVX_SUITES:-shadowvmx kvm kvm:ept=0} \
+	SVX_SUITES=${SVX_SUITES:-shadowvmx shadowvmx:ept kvm kvm:ept=0} \
 	sh $P/run_selftests.sh || rc=1
 
-# runner_suite DEV: the runner's TAP checks, summarised in one line
+# runner_suite DEV [LABEL]: the runner's TAP checks, summarised in one line
 runner_suite() {
 	out=/tmp/runner.$$
 	SVXRUN=$P/runner/svxrun GUESTS=$P/runner sh $P/runner/test.sh "$1" >$out 2>&1
@@ -26,11 +30,21 @@ runner_suite() {
 	n=$(grep -c '^ok ' $out)
 	f=$(grep -c '^not ok ' $out)
 	[ "$(grep -c '^1\.\.' $out)" -eq 1 ] || f=$((f + 1))
-	echo "runner[$1]: $n passed, $f failed"
+	echo "runner[${2:-$1}]: $n passed, $f failed"
 	[ "$f" -eq 0 ] || rc=1
 	rm -f $out
 }
 
+# measure LABEL DEV ARGS...: the runner with --stats, as comment lines
+measure() {
+	label=$1
+	dev=$2
+	shift 2
+	$P/runner/svxrun --dev "$dev" --stats --timeout 300 "$@" 2>&1 |
+		sed "s/^/# measure[$label]: /"
+}
+
+modprobe -r kvm_intel 2>/dev/null
 modprobe kvm_intel 2>/dev/null
 if [ -c /dev/kvm ]; then
 	runner_suite /dev/kvm
@@ -47,6 +61,34 @@ if insmod $P/shadowvmx.ko; then
 else
 	echo "runner[/dev/shadowvmx]: 0 passed, 1 failed"
 	rc=1
+fi
+if insmod $P/shadowvmx.ko ept=1; then
+	runner_suite /dev/shadowvmx "/dev/shadowvmx ept=1"
+	rmmod shadowvmx || rc=1
+else
+	echo "runner[/dev/shadowvmx ept=1]: 0 passed, 1 failed"
+	rc=1
+fi
+
+if [ "${SVX_MEASURE:-1}" != 0 ]; then
+	if insmod $P/shadowvmx.ko; then
+		for g in touch32 hello32; do
+			measure "shadowvmx shadow $g" /dev/shadowvmx --paging shadow $P/runner/$g.bin
+			measure "shadowvmx ept $g" /dev/shadowvmx --paging ept $P/runner/$g.bin
+		done
+		measure "shadowvmx shadow cr3sw64" /dev/shadowvmx --paging shadow --mode long64 $P/runner/cr3sw64.bin
+		measure "shadowvmx ept cr3sw64" /dev/shadowvmx --paging ept --mode long64 $P/runner/cr3sw64.bin
+		rmmod shadowvmx
+	fi
+	for e in 1 0; do
+		if modprobe kvm_intel ept=$e; then
+			for g in touch32 hello32; do
+				measure "kvm ept=$e $g" /dev/kvm $P/runner/$g.bin
+			done
+			measure "kvm ept=$e cr3sw64" /dev/kvm --mode long64 $P/runner/cr3sw64.bin
+			modprobe -r kvm_intel
+		fi
+	done
 fi
 echo "# dmesg (shadowvmx):"
 dmesg | grep -i shadowvmx | tail -n 40 | sed 's/^/# /'

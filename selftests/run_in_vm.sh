@@ -18,6 +18,9 @@
 #                          run on /dev/shadowvmx, then rmmod shadowvmx
 #                          (insmod/rmmod failure counts as a failed test);
 #                          label "/dev/shadowvmx"
+#       shadowvmx:MODE     the same with SVX_PAGING=MODE (ept or shadow):
+#                          every test VM is put in that paging mode with
+#                          SVX_SET_PAGING; label "/dev/shadowvmx MODE"
 #       kvm[:p=v,p=v...]   modprobe -r kvm_intel; modprobe kvm_intel p=v ...;
 #                          run on /dev/kvm with SVX_MODULE=kvm_intel;
 #                          label "/dev/kvm" or "/dev/kvm p=v p=v"
@@ -102,15 +105,16 @@ summary() {
 
 suite_shadowvmx() {
 	label=/dev/shadowvmx
+	[ -n "$1" ] && label="/dev/shadowvmx $1"
 	if [ -d /sys/module/shadowvmx ]; then
 		note "shadowvmx already loaded"
 	elif ! insmod "$SVX_PAYLOAD/shadowvmx.ko" $SVX_INSMOD_ARGS; then
 		step_failed "insmod $SVX_PAYLOAD/shadowvmx.ko"
-		summary $label
+		summary "$label"
 		return
 	fi
 	if wait_dev /dev/shadowvmx; then
-		SVX_MODULE=shadowvmx run_binaries /dev/shadowvmx
+		SVX_PAGING=$1 SVX_MODULE=shadowvmx run_binaries /dev/shadowvmx
 	else
 		step_failed "/dev/shadowvmx did not appear"
 	fi
@@ -121,7 +125,7 @@ suite_shadowvmx() {
 		echo "shadow-audit[$label]: $(cat $a/audit_checks) checks, $(cat $a/audit_violations) violations"
 	fi
 	rmmod shadowvmx || step_failed "rmmod shadowvmx"
-	summary $label
+	summary "$label"
 }
 
 suite_kvm() {
@@ -153,7 +157,8 @@ suite_dev() {
 
 for suite in $SVX_SUITES; do
 	case $suite in
-	shadowvmx)	suite_shadowvmx ;;
+	shadowvmx)	suite_shadowvmx "" ;;
+	shadowvmx:*)	suite_shadowvmx "${suite#shadowvmx:}" ;;
 	kvm)		suite_kvm "" ;;
 	kvm:*)		suite_kvm "${suite#kvm:}" ;;
 	dev:*)		suite_dev "${suite#dev:}" ;;

@@ -118,6 +118,10 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
 	u64 cr0, cr4;
 
+	if (svx_vm_ept(vcpu->vm)) {
+		svx_ept_update_hw_cr(vcpu);
+		return;
+	}
 	/*
 	 * WP is always on: shadow pages write-protect guest page tables even
 	 * from the guest's kernel; CR0.WP=0 is emulated in the SPTEs.
@@ -211,7 +215,7 @@ int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
 	    svx_pae_paging(cr0, vcpu->cr4, vcpu->efer) &&
 	    svx_mmu_load_pdptrs(vcpu, vcpu->cr3))
 		return 1;
-	if (!(cr0 & X86_CR0_PE)) {
+	if (!(cr0 & X86_CR0_PE) && !svx_vm_ept(vcpu->vm)) {
 		svx_vm_warn(vcpu->vm, "vcpu%d: guest cleared CR0.PE: real mode is not supported under shadow paging\n",
 			    vcpu->id);
 	}
@@ -1015,6 +1019,10 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		return svx_handle_msr(vcpu, false);
 	case EXIT_REASON_MSR_WRITE:
 		return svx_handle_msr(vcpu, true);
+	case EXIT_REASON_EPT_VIOLATION:
+		return svx_ept_violation(vcpu);
+	case EXIT_REASON_EPT_MISCONFIG:
+		return svx_ept_misconfig(vcpu);
 	}
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;

@@ -197,6 +197,7 @@ static int svx_setup_vmcs_config(void)
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
+	svx_ept_probe();	/* EPT mode's controls (vmx_ept.c) */
 	return 0;
 }
 
@@ -258,6 +259,7 @@ static int svx_cpu_vmxon(void)
 		 _ASM_EXTABLE(1b, %l[fault])
 		 : : "m"(pa) : "cc", "memory" : fail, fault);
 	per_cpu(svx_vmx_on, cpu) = true;
+	svx_ept_vmxon_flush();	/* stale EPT mappings (vmx_ept.c) */
 	return 0;
 fail:
 fault:
@@ -539,6 +541,8 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(VM_EXIT_MSR_STORE_COUNT, SVX_NR_AUTO_MSRS);
 	svx_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->host_msrs));
 	svx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, SVX_NR_AUTO_MSRS);
+	if (svx_vm_ept(vcpu->vm))
+		svx_ept_vmcs_init(vcpu);
 
 	svx_set_host_constant_state();
 	svx_vcpu_reset(vcpu);
@@ -594,6 +598,7 @@ void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
 		smp_call_function_single(cpu, svx_vmclear_remote, vcpu, 1);
 	}
 	preempt_enable();
+	svx_ept_vcpu_free(vcpu);
 	kfree(vcpu->fpu);
 	free_page((unsigned long)vcpu->guest_msrs);
 	free_page((unsigned long)vcpu->vmcs);
@@ -859,6 +864,8 @@ static void svx_read_exit_info(struct svx_vcpu *vcpu)
 	vcpu->rflags = svx_vmread(GUEST_RFLAGS);
 	/* Nothing injected is pending once the entry completed. */
 	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (svx_vm_ept(vcpu->vm))
+		svx_ept_read_exit_info(vcpu);
 }
 
 /*
@@ -887,6 +894,8 @@ static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
 
 static bool svx_guest_state_runnable(struct svx_vcpu *vcpu)
 {
+	if (svx_vm_ept(vcpu->vm))
+		return true;	/* unrestricted guest */
 	if (vcpu->cr0 & X86_CR0_PE)
 		return true;
 	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
@@ -905,6 +914,8 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	kernel_fpu_begin();
 	__svx_vcpu_load(vcpu);
 	svx_prepare_entry(vcpu);
+	if (svx_vm_ept(vcpu->vm))
+		svx_ept_prepare_entry(vcpu);
 
 	local_irq_disable();
 	/* Publish IN_GUEST before checking requests: see svx_kick_all(). */
@@ -1004,7 +1015,10 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			vcpu->mmu.root_hpa = 0;
 		/* Without VPID every VM entry flushes this vCPU's TLB. */
 		clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
-		r = svx_mmu_reload(vcpu);
+		if (svx_vm_ept(vcpu->vm))
+			r = svx_ept_reload(vcpu);
+		else
+			r = svx_mmu_reload(vcpu);
 		if (r)
 			return r;
 		if (!svx_guest_state_runnable(vcpu))

@@ -6,7 +6,8 @@
  * relative branches; an address inside a snippet is written as
  * GADDR(name, label), which gas resolves to its guest-physical address.
  * The guests run either in 32-bit protected mode with paging off (.code32)
- * or in 64-bit long mode with identity-mapped page tables (.code64).
+ * or in 64-bit long mode with identity-mapped page tables (.code64); one
+ * (real_to_long) starts in real mode (.code16) and switches by itself.
  */
 #include "guest.h"
 
@@ -233,5 +234,127 @@ irq_handler:
 	.globl	guest_irq_handler_off
 	.set	guest_irq_handler_off, irq_handler - guest_irq_start
 GUEST_END(irq)
+
+/*
+ * Real mode -> protected mode -> long mode, all by the guest (needs
+ * unrestricted guest).  Starts at 0:SVX_CODE in real mode; reports 0x16 on
+ * PORT_RESULT, loads the host-built GDT, sets CR0.PE, reports 0x32 from
+ * 32-bit code, sets CR4.PAE, CR3 = SVX_PT, EFER.LME (wrmsr) and CR0.PG,
+ * jumps to 64-bit code and reports 0x64 and 0x1c0ffee on PORT_RESULT and
+ * PORT_RESULT2 (one 64-bit value, so it proves 64-bit mode), then hlt.
+ */
+	.code16
+GUEST(real_to_long)
+	movl	$0x16, %eax
+	outl	%eax, $PORT_RESULT
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	lgdtl	GADDR(real_to_long, 9f)
+	movl	%cr0, %eax
+	orl	$1, %eax
+	movl	%eax, %cr0
+	ljmpl	$SVX_SEL_CS32, $GADDR(real_to_long, 1f)
+	.code32
+1:	movw	$SVX_SEL_DS, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	movl	$SVX_STACK, %esp
+	movl	$0x32, %eax
+	outl	%eax, $PORT_RESULT
+	movl	%cr4, %eax
+	orl	$0x20, %eax		/* PAE */
+	movl	%eax, %cr4
+	movl	$SVX_PT, %eax
+	movl	%eax, %cr3
+	movl	$0xc0000080, %ecx	/* EFER */
+	rdmsr
+	orl	$0x100, %eax		/* LME */
+	wrmsr
+	movl	%cr0, %eax
+	orl	$0x80000000, %eax	/* PG: long mode active */
+	movl	%eax, %cr0
+	ljmp	$SVX_SEL_CS64, $GADDR(real_to_long, 2f)
+	.code64
+2:	movabsq	$0x01c0ffee00000064, %rax
+	outl	%eax, $PORT_RESULT
+	shrq	$32, %rax
+	outl	%eax, $PORT_RESULT2
+	hlt
+	.balign	8
+9:	.word	5 * 8 - 1
+	.long	SVX_GDT
+GUEST_END(real_to_long)
+
+/*
+ * First touch: write i to the first dword of page i of the edx pages from
+ * GPA esi (both set by the host); report the count.
+ */
+	.code32
+GUEST(touch)
+	movl	%esi, %edi
+	xorl	%ecx, %ecx
+1:	movl	%ecx, (%edi)
+	addl	$4096, %edi
+	incl	%ecx
+	cmpl	%edx, %ecx
+	jne	1b
+	movl	%ecx, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(touch)
+/* Three stores of 1, 2, 3 to SVX_MMIO_GPA, a load from it, reported. */
+	.code32
+GUEST(mmio_loop)
+	movl	$1, %ecx
+1:	movl	%ecx, SVX_MMIO_GPA
+	incl	%ecx
+	cmpl	$4, %ecx
+	jne	1b
+	movl	SVX_MMIO_GPA, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(mmio_loop)
+/* 64-bit: 100 x (reload CR3, invlpg), then report 100. */
+	.code64
+GUEST(cr3_loop)
+	movq	%cr3, %rbx
+	movl	$100, %ecx
+1:	movq	%rbx, %cr3
+	invlpg	SVX_DATA
+	loop	1b
+	movl	$100, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(cr3_loop)
+/*
+ * Turn on 32-bit or PAE paging (host-built tables: CR3 value in ebx, CR4
+ * bits in esi), store 0x12345678 at VA 0x40000000 (mapped to SVX_DATA),
+ * read SVX_MMIO_GPA (identity-mapped) and report what it read.
+ */
+	.code32
+GUEST(paging32_on)
+	movl	%ebx, %cr3
+	movl	%cr4, %eax
+	orl	%esi, %eax
+	movl	%eax, %cr4
+	movl	%cr0, %eax
+	orl	$0x80000000, %eax
+	movl	%eax, %cr0
+	movl	$0x12345678, 0x40000000
+	movl	SVX_MMIO_GPA, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(paging32_on)
+
+/* 64-bit MMIO through the guest's page tables: load, report, store. */
+	.code64
+GUEST(mmio64)
+	movl	$SVX_MMIO_GPA, %edi
+	movl	(%rdi), %eax
+	outl	%eax, $PORT_RESULT
+	movl	%eax, 4(%rdi)
+	hlt
+GUEST_END(mmio64)
 
 	.section .note.GNU-stack, "", @progbits

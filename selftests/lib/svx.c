@@ -127,6 +127,9 @@ int svx_vm_create(struct svx_vm *vm)
 	vm->fd = svx_ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0)
 		return vm->fd;
+	r = svx_apply_paging(vm->fd);
+	if (r)
+		return r;
 	vm->mem = svx_alloc(SVX_MEM_SIZE);
 	if (!vm->mem)
 		return -ENOMEM;
@@ -235,6 +238,15 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code64)
 	s->g = 1;
 }
 
+static void real_seg(struct kvm_segment *s, uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->limit = 0xffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+}
+
 static void put_desc(uint8_t *mem, uint16_t sel, uint64_t d)
 {
 	memcpy(mem + SVX_GDT + sel, &d, 8);
@@ -286,7 +298,7 @@ int svx_setup_mode(struct svx_vcpu *vcpu, enum svx_mode mode)
 	sr.cr4 = 0;
 	sr.efer = 0;
 
-	if (mode == SVX_MODE_LONG64) {
+	if (mode == SVX_MODE_LONG64 || mode == SVX_MODE_REAL16) {
 		/* PML4 -> PDPT -> 4 PDs of 2 MiB pages: identity 0..4 GiB. */
 		pt = (uint64_t *)(mem + SVX_PT);
 		memset(pt, 0, 6 * 4096);
@@ -300,6 +312,27 @@ int svx_setup_mode(struct svx_vcpu *vcpu, enum svx_mode mode)
 		sr.cr4 = 0x20;				/* PAE */
 		sr.cr0 = 0x80010031;			/* PG WP NE ET PE */
 		sr.efer = 0x500;			/* LME | LMA */
+	}
+	if (mode == SVX_MODE_REAL16) {
+		/*
+		 * Real mode (needs unrestricted guest): the page tables above
+		 * are for the guest's own switch to long mode.  Segments as
+		 * KVM's RESET state, with CS base 0.
+		 */
+		real_seg(&sr.cs, 0xb);
+		real_seg(&sr.ds, 0x3);
+		sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+		real_seg(&sr.tr, 0xb);
+		sr.tr.s = 0;
+		sr.ldt.unusable = 0;
+		sr.ldt.present = 1;
+		sr.ldt.limit = 0xffff;
+		sr.idt.base = 0;
+		sr.idt.limit = 0x3ff;
+		sr.cr0 = 0x10;		/* ET */
+		sr.cr3 = 0;
+		sr.cr4 = 0;
+		sr.efer = 0;
 	}
 	r = svx_ioctl(vcpu->fd, KVM_SET_SREGS, (unsigned long)&sr);
 	if (r)
@@ -422,6 +455,39 @@ const char *svx_exit_str(const struct kvm_run *run)
 		snprintf(buf, sizeof(buf), "exit reason %u", run->exit_reason);
 	}
 	return buf;
+}
+
+const char *svx_paging(void)
+{
+	const char *p = getenv("SVX_PAGING");
+
+	return p && *p ? p : NULL;
+}
+
+int svx_apply_paging(int vm_fd)
+{
+	const char *p = svx_paging();
+	unsigned long mode;
+
+	/* /dev/kvm picks its paging with kvm_intel's ept= parameter. */
+	if (!p || svx_dev_is_kvm())
+		return 0;
+	if (!strcmp(p, "ept"))
+		mode = SVX_PAGING_EPT;
+	else if (!strcmp(p, "shadow"))
+		mode = SVX_PAGING_SHADOW;
+	else
+		return -EINVAL;
+	return svx_ioctl(vm_fd, SVX_SET_PAGING, mode);
+}
+
+int svx_vm_paging(int vm_fd)
+{
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+	int r = svx_ioctl(vm_fd, SVX_GET_VM_STATS, (unsigned long)&st);
+
+	return r < 0 ? r : (int)st.paging;
 }
 
 int svx_has_stats(int vm_fd)

@@ -35,7 +35,13 @@ struct svx_code {
 		(size_t)(guest_##name##_end - guest_##name##_start), #name }; \
 })
 
-enum svx_mode { SVX_MODE_PM32, SVX_MODE_LONG64 };
+/*
+ * PM32: 32-bit protected mode, paging off.  LONG64: long mode, identity
+ * page tables.  REAL16: real mode, CS:IP = 0:SVX_CODE, 64 KiB segments
+ * (needs unrestricted guest), with the GDT and the long-mode page tables in
+ * memory for the guest's own mode switches.
+ */
+enum svx_mode { SVX_MODE_PM32, SVX_MODE_LONG64, SVX_MODE_REAL16 };
 
 struct svx_vm {
 	int sys_fd;
@@ -99,6 +105,15 @@ void svx_io_set(struct kvm_run *run, uint32_t val);
 
 /* Extension ioctls: 1 if the device answers them, 0 if not (real KVM). */
 int svx_has_stats(int vm_fd);
+/*
+ * SVX_PAGING=shadow|ept (environment): svx_vm_create() sets every VM's
+ * paging mode with SVX_SET_PAGING; ignored on /dev/kvm, whose mode is
+ * kvm_intel's ept= parameter.  svx_paging() is the variable or NULL.
+ */
+const char *svx_paging(void);
+int svx_apply_paging(int vm_fd);	/* 0 or -errno */
+/* enum svx_paging of a VM (SVX_GET_VM_STATS), or -errno (-ENOTTY: KVM). */
+int svx_vm_paging(int vm_fd);
 
 #ifndef SVX_LIB_INTERNAL		/* the tests: harness helpers */
 #include "kselftest_harness.h"

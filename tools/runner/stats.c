@@ -120,6 +120,14 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_EPT_MISCONFIG] = "ept_misconfig",
 	[SVX_MMU_AUDIT_CHECKS] = "audit_checks",
 	[SVX_MMU_AUDIT_VIOLATIONS] = "audit_violations",
+	[SVX_MMU_EPT_READ] = "ept_read",
+	[SVX_MMU_EPT_WRITE] = "ept_write",
+	[SVX_MMU_EPT_FETCH] = "ept_fetch",
+	[SVX_MMU_EPT_MMIO] = "ept_mmio",
+	[SVX_MMU_INVEPT] = "invept",
+	[SVX_MMU_INVVPID] = "invvpid",
+	[SVX_MMU_EPT_PAGES] = "ept_pages",
+	[SVX_MMU_EPT_LARGE] = "ept_large",
 };
 
 static const char *const misc_names[SVX_MISC_STATS_MAX] = {

@@ -15,6 +15,31 @@
  *   reason n (Intel SDM Vol. 3 Appendix C); mmu[] is indexed by enum
  *   svx_mmu_stat.  The VM-wide block is the sum over the VM's vCPUs (live and
  *   destroyed) plus VM-wide events (memslot zaps).
+ *
+ * Paging mode (SVX_SET_PAGING on a VM fd, SVX_GET_CAPS on the system fd):
+ *
+ *   A VM translates guest-physical addresses either with software shadow
+ *   page tables (SVX_PAGING_SHADOW, the default unless the module was
+ *   loaded with ept=1) or with Intel EPT (SVX_PAGING_EPT).  SVX_SET_PAGING
+ *   takes the enum svx_paging value as its integer argument and may be
+ *   called until the VM's first KVM_CREATE_VCPU; afterwards it fails with
+ *   -EBUSY (setting the mode the VM already has is always accepted).  An
+ *   unknown value is -EINVAL; SVX_PAGING_EPT on a CPU without EPT, 4-level
+ *   EPT walks, write-back EPT memory type or unrestricted guest is
+ *   -EOPNOTSUPP, with a dmesg line naming what is missing.
+ *
+ *   EPT mode uses, per VM: EPT tables built on demand from the memslots
+ *   (4 KiB entries, 2 MiB ones where a transparent huge page backs an
+ *   aligned 2 MiB of a slot; WB; A/D bits when the CPU has them; MMIO GPAs
+ *   get misconfigured entries, a fast path for repeated MMIO), unrestricted guest
+ *   (a vCPU may run in real mode: KVM's RESET state, or anything set with
+ *   KVM_SET_SREGS, and switch to protected and long mode itself), a VPID
+ *   per vCPU when the CPU has VPID; guest CR3 loads, INVLPG and guest page
+ *   faults cause no VM exits.  The shadow mode refuses real mode.
+ *
+ *   SVX_GET_CAPS fills struct svx_caps: .paging_modes has bit n set when
+ *   enum svx_paging n can be used on this CPU, .flags the SVX_CAP_* of the
+ *   CPU, .default_paging the mode of a new VM (module parameter ept=).
  */
 #ifndef _UAPI_LINUX_SHADOWVMX_H
 #define _UAPI_LINUX_SHADOWVMX_H
@@ -50,6 +75,14 @@ enum svx_mmu_stat {
 	SVX_MMU_EPT_MISCONFIG,	/* EPT misconfigurations (MMIO fast path) */
 	SVX_MMU_AUDIT_CHECKS,	/* SPTEs checked by the audit (audit=1) */
 	SVX_MMU_AUDIT_VIOLATIONS, /* SPTEs that disagreed with the guest */
+	SVX_MMU_EPT_READ,	/* EPT violations on a data read */
+	SVX_MMU_EPT_WRITE,	/* EPT violations on a data write */
+	SVX_MMU_EPT_FETCH,	/* EPT violations on an instruction fetch */
+	SVX_MMU_EPT_MMIO,	/* EPT violations forwarded as MMIO */
+	SVX_MMU_INVEPT,		/* INVEPT instructions issued */
+	SVX_MMU_INVVPID,	/* INVVPID instructions issued */
+	SVX_MMU_EPT_PAGES,	/* EPT table pages in use (gauge) */
+	SVX_MMU_EPT_LARGE,	/* 2 MiB EPT entries installed */
 	SVX_NR_MMU_STATS,
 	SVX_MMU_STATS_MAX = 48	/* room reserved in struct svx_stats */
 };
@@ -86,7 +119,24 @@ enum svx_paging {
 	SVX_PAGING_EPT = 1,	/* Intel EPT */
 };
 
+struct svx_caps {
+	__u32 paging_modes;	/* bit (1 << enum svx_paging) per usable mode */
+	__u32 default_paging;	/* enum svx_paging of a new VM */
+	__u32 flags;		/* SVX_CAP_* */
+	__u32 pad;
+	__u64 reserved[6];
+};
+
+#define SVX_CAP_EPT		(1U << 0)	/* EPT usable (4-level, WB) */
+#define SVX_CAP_VPID		(1U << 1)	/* VPID, used in EPT mode */
+#define SVX_CAP_UNRESTRICTED	(1U << 2)	/* unrestricted guest */
+#define SVX_CAP_EPT_AD		(1U << 3)	/* EPT accessed/dirty bits */
+#define SVX_CAP_EPT_2M		(1U << 4)	/* 2 MiB EPT pages (THP-backed) */
+#define SVX_CAP_EPT_1G		(1U << 5)	/* 1 GiB EPT pages (not used yet) */
+
 #define SVX_GET_VCPU_STATS	_IOWR(SVXIO, 0x01, struct svx_stats)
 #define SVX_GET_VM_STATS	_IOWR(SVXIO, 0x02, struct svx_stats)
+#define SVX_SET_PAGING		_IO(SVXIO, 0x03)	/* arg: enum svx_paging */
+#define SVX_GET_CAPS		_IOR(SVXIO, 0x04, struct svx_caps)
 
 #endif /* _UAPI_LINUX_SHADOWVMX_H */

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EPT mode, the MMU side: the paging mode of a VM, its EPT tables, EPT
+ * violations, zaps, and the guest-virtual walk used by emulation.
+ *
+ * A VM is in shadow mode (mmu/mmu.c) or in EPT mode, chosen with
+ * SVX_SET_PAGING before its first vCPU exists, or by the module parameter
+ * ept= for new VMs.  An EPT-mode VM has one 4-level EPT tree (WB, A/D bits
+ * enabled when the CPU has them), empty at first and built on demand: an
+ * EPT violation on a GPA inside a memslot pins the backing page and
+ * installs a 4 KiB entry (read/execute, and write unless the slot is
+ * read-only), or a 2 MiB entry when the slot covers the whole aligned
+ * 2 MiB and a transparent huge page backs it (all 512 pages pinned, so the
+ * host cannot split it away under the guest).  A violation on a GPA
+ * outside every memslot, or a write to a read-only slot, is MMIO and goes
+ * to svx_emulate_mmio() like a shadow MMIO fault.  A GPA outside every
+ * memslot also gets an MMIO entry: write and execute without read, which
+ * the CPU reports as an EPT misconfiguration (SDM 28.3.3.1), so later
+ * accesses skip the memslot lookup; the entry holds the memslot generation
+ * it was made under and is dropped when a memslot change made it stale (a
+ * slot may now back the GPA).
+ *
+ * Every leaf holds a page pin.  A memslot delete or move, and VM
+ * destruction, detach all entries under mmu_lock, INVEPT on every CPU (the
+ * IPI also kicks running vCPUs out of guest mode), then unpin the pages and
+ * free the tables: a guest never touches a page the VMM has taken back.
+ *
+ * svx_ept_gva_to_gpa() walks the guest's own page tables in software
+ * (32-bit, PAE and 4-level; no permission checks) for the instruction
+ * fetch of MMIO emulation and for string I/O.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/rcupdate.h>
+#include <linux/uaccess.h>
+#include <asm/page.h>
+
+#include "../include/svx.h"
+#include "../vmx/vmx_int.h"
+
+static bool svx_ept_param;
+module_param_named(ept, svx_ept_param, bool, 0444);
+MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = EPT");
+
+#define EPTE_RWX	VMX_EPT_RWX_MASK
+#define EPTE_LARGE	BIT_ULL(7)	/* 2 MiB leaf in a level-2 entry */
+#define EPTE_2M_PAGES	512
+#define EPTE_PINNED	BIT_ULL(52)	/* software: leaf holds a page pin */
+#define EPTE_ADDR	0x000ffffffffff000ULL
+#define EPTE_TABLE	VMX_EPT_RWX_MASK
+#define EPTE_LEAF_MT	((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
+			 VMX_EPT_IPAT_BIT)
+/* MMIO: W|X without R is a misconfiguration; bits 51:12 hold a generation. */
+#define EPTE_MMIO	(VMX_EPT_WRITABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
+#define EPTE_MMIO_GEN(gen)	(((gen) << PAGE_SHIFT) & EPTE_ADDR)
+
+#define PTE_P		BIT_ULL(0)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_ADDR	0x000ffffffffff000ULL
+
+int svx_ept_init(void)
+{
+	const struct svx_ept_caps *e = &svx_ept_caps;
+
+	if (svx_ept_param && !e->ept_usable) {
+		pr_err("ept=1 but EPT mode is not available: %s\n", e->why_not);
+		return -EOPNOTSUPP;
+	}
+	if (e->ept_usable)
+		pr_info("EPT mode available (VPID %s, EPT A/D %s); new VMs use %s\n",
+			(e->flags & SVX_CAP_VPID) ? "yes" : "no",
+			(e->flags & SVX_CAP_EPT_AD) ? "yes" : "no",
+			svx_ept_param ? "EPT" : "shadow paging");
+	else
+		pr_info("EPT mode not available: %s\n", e->why_not);
+	return 0;
+}
+
+u32 svx_ept_default_paging(void)
+{
+	return svx_ept_param ? SVX_PAGING_EPT : SVX_PAGING_SHADOW;
+}
+
+long svx_ept_get_caps(void __user *argp)
+{
+	struct svx_caps caps = {};
+
+	caps.paging_modes = BIT(SVX_PAGING_SHADOW);
+	if (svx_ept_caps.ept_usable)
+		caps.paging_modes |= BIT(SVX_PAGING_EPT);
+	caps.default_paging = svx_ept_default_paging();
+	caps.flags = svx_ept_caps.flags;
+	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The tree                                                                */
+
+static int svx_ept_alloc_root(struct svx_vm *vm)
+{
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!page)
+		return -ENOMEM;
+	vm->ept_root = page_address(page);
+	vm->ept_pages = 1;
+	vm->eptp = ((u64)page_to_pfn(page) << PAGE_SHIFT) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	if (svx_ept_caps.flags & SVX_CAP_EPT_AD)
+		vm->eptp |= VMX_EPTP_AD_ENABLE_BIT;
+	/* The page may have been someone's EPT root before. */
+	svx_ept_invept_all_cpus(vm);
+	return 0;
+}
+
+/*
+ * Unpin every page and free every table below @table (level 4..1), and
+ * @table itself.  Nobody else may reach the tree any more; counts what it
+ * released in *pinned and *pages.
+ */
+static void svx_ept_free_tree(u64 *table, int level, unsigned long *pinned,
+			      unsigned long *pages)
+{
+	int i;
+
+	for (i = 0; i < 512; i++) {
+		u64 e = table[i];
+		struct page *page;
+
+		if (!(e & EPTE_RWX))
+			continue;
+		if (level == 2 && (e & EPTE_LARGE)) {
+			unpin_user_page_range_dirty_lock(pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT),
+							 EPTE_2M_PAGES,
+							 e & VMX_EPT_WRITABLE_MASK);
+			*pinned += EPTE_2M_PAGES;
+			continue;
+		}
+		if (level > 1) {
+			svx_ept_free_tree(__va(e & EPTE_ADDR), level - 1,
+					  pinned, pages);
+			continue;
+		}
+		if (!(e & EPTE_PINNED))
+			continue;
+		page = pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT);
+		unpin_user_pages_dirty_lock(&page, 1,
+					    e & VMX_EPT_WRITABLE_MASK);
+		(*pinned)++;
+	}
+	free_page((unsigned long)table);
+	(*pages)++;
+}
+
+int svx_ept_vm_init(struct svx_vm *vm)
+{
+	vm->paging = svx_ept_default_paging();
+	if (svx_vm_ept(vm))
+		return svx_ept_alloc_root(vm);
+	return 0;
+}
+
+/* Every vCPU is gone (VMCS cleared); VMX is still on. */
+void svx_ept_vm_destroy(struct svx_vm *vm)
+{
+	unsigned long pinned = 0, pages = 0;
+
+	if (!vm->ept_root)
+		return;
+	svx_ept_invept_all_cpus(vm);
+	svx_ept_free_tree(vm->ept_root, 4, &pinned, &pages);
+	vm->ept_root = NULL;
+	vm->pages_pinned -= pinned;
+	vm->ept_pages -= pages;
+	WARN_ON(vm->ept_pages);
+}
+
+long svx_ept_set_paging(struct svx_vm *vm, unsigned long mode)
+{
+	long r = 0;
+
+	if (mode != SVX_PAGING_SHADOW && mode != SVX_PAGING_EPT) {
+		svx_vm_warn(vm, "SVX_SET_PAGING: unknown mode %lu (0 shadow, 1 EPT)\n",
+			    mode);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	if (mode == vm->paging)
+		goto out;
+	if (vm->nr_vcpus) {
+		svx_vm_warn(vm, "SVX_SET_PAGING: the paging mode can only change before the first KVM_CREATE_VCPU\n");
+		r = -EBUSY;
+	} else if (mode == SVX_PAGING_EPT && !svx_ept_caps.ept_usable) {
+		svx_vm_warn(vm, "SVX_SET_PAGING: EPT mode not available: %s\n",
+			    svx_ept_caps.why_not);
+		r = -EOPNOTSUPP;
+	} else if (mode == SVX_PAGING_EPT) {
+		r = svx_ept_alloc_root(vm);
+		if (!r)
+			vm->paging = SVX_PAGING_EPT;
+	} else {
+		/* No vCPU ever ran: the tree holds only its root. */
+		svx_ept_vm_destroy(vm);
+		vm->paging = SVX_PAGING_SHADOW;
+	}
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* Memslot deleted or moved (vm->lock held): drop every entry. */
+void svx_ept_zap_all(struct svx_vm *vm)
+{
+	unsigned long pinned = 0, pages = 0;
+	u64 *old;
+	int i;
+
+	if (!vm->ept_root)
+		return;
+	old = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!old) {
+		svx_vm_warn(vm, "out of memory while zapping the EPT tables\n");
+		return;
+	}
+	spin_lock(&vm->mmu_lock);
+	for (i = 0; i < 512; i++) {
+		old[i] = vm->ept_root[i];
+		WRITE_ONCE(vm->ept_root[i], 0);
+	}
+	spin_unlock(&vm->mmu_lock);
+
+	svx_ept_invept_all_cpus(vm);
+
+	for (i = 0; i < 512; i++)
+		if (old[i] & EPTE_RWX)
+			svx_ept_free_tree(__va(old[i] & EPTE_ADDR), 3, &pinned,
+					  &pages);
+	free_page((unsigned long)old);
+	spin_lock(&vm->mmu_lock);
+	vm->pages_pinned -= pinned;
+	vm->ept_pages -= pages;
+	vm->stats.mmu[SVX_MMU_ZAP]++;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* The leaf entry for @gpa if its tables exist, else NULL; mmu_lock held. */
+static u64 *svx_ept_walk(struct svx_vm *vm, u64 gpa)
+{
+	u64 *table = vm->ept_root;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		u64 *ep = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(*ep & EPTE_RWX))
+			return NULL;
+		if (*ep & EPTE_LARGE)
+			return ep;
+		table = __va(*ep & EPTE_ADDR);
+	}
+	return &table[(gpa >> 12) & 511];
+}
+
+/*
+ * The entry for @gpa at @leaf_level (1: 4 KiB, 2: 2 MiB), allocating tables
+ * from @spare; NULL if a large page maps it already.  mmu_lock held.
+ */
+static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, int leaf_level,
+			       u64 **spare, int *nspare)
+{
+	u64 *table = vm->ept_root;
+	int level;
+
+	for (level = 4; level > leaf_level; level--) {
+		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
+		u64 e = table[idx];
+
+		if (e & EPTE_LARGE)
+			return NULL;
+		if (!(e & EPTE_RWX)) {
+			if (!*nspare)
+				return NULL;
+			e = __pa(spare[--*nspare]) | EPTE_TABLE;
+			WRITE_ONCE(table[idx], e);
+			vm->ept_pages++;
+		}
+		table = __va(e & EPTE_ADDR);
+	}
+	return &table[(gpa >> (12 + 9 * (leaf_level - 1))) & 511];
+}
+
+/* ---------------------------------------------------------------------- */
+/* Exits                                                                   */
+
+static int svx_ept_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write,
+			bool fetch)
+{
+	u64 gva = gpa;
+
+	if (fetch) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "instruction fetch from a GPA without memory (MMIO)");
+		return SVX_USER;
+	}
+	/* Bit 7: the linear address is valid (SDM 27.2.1, Table 27-7). */
+	if (vcpu->exit_qual & BIT(7)) {
+		svx_vcpu_load(vcpu);
+		gva = svx_vmread(GUEST_LINEAR_ADDRESS);
+		svx_vcpu_put(vcpu);
+	}
+	vcpu->stats.mmu[SVX_MMU_EPT_MMIO]++;
+	return svx_emulate_mmio(vcpu, gva, gpa, write);
+}
+
+/*
+ * Install leaf @entry for @gpa (a 2 MiB one if it has EPTE_LARGE) unless
+ * the memslots changed since generation @gen or the entry is present
+ * already: 1 if installed, 0 if not, -ENOMEM.
+ */
+static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen)
+{
+	int leaf_level = (entry & EPTE_LARGE) ? 2 : 1;
+	u64 *spare[3] = { NULL, NULL, NULL }, *ep = NULL;
+	int nspare, r = 0, i;
+
+	for (nspare = 0; nspare < 3; nspare++) {
+		spare[nspare] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!spare[nspare]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation == gen)
+		ep = svx_ept_walk_alloc(vm, gpa, leaf_level, spare, &nspare);
+	if (ep && !(*ep & EPTE_RWX)) {
+		WRITE_ONCE(*ep, entry);
+		if (entry & EPTE_PINNED)
+			vm->pages_pinned += leaf_level == 2 ? EPTE_2M_PAGES : 1;
+		r = 1;
+	}
+	spin_unlock(&vm->mmu_lock);
+out:
+	for (i = 0; i < nspare; i++)
+		free_page((unsigned long)spare[i]);
+	return r;
+}
+
+/*
+ * Map the 2 MiB around @gpa with one entry when the CPU can, the slot
+ * covers all of it and one transparent huge page backs it (@page, pinned by
+ * the caller, is the 4 KiB page at @gpa): 1 if mapped, 0 if not (map 4 KiB
+ * instead), -errno.
+ */
+static int svx_ept_map_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+			  u64 gpa, bool ro, u64 gen, struct page *page)
+{
+	u64 gfn = (gpa >> PAGE_SHIFT) & ~(u64)(EPTE_2M_PAGES - 1), *ep;
+	struct svx_vm *vm = vcpu->vm;
+	struct page **pages;
+	unsigned long hva, pfn;
+	int n, i, r = 0;
+
+	if (!(svx_ept_caps.flags & SVX_CAP_EPT_2M) ||
+	    gfn < s->base_gfn ||
+	    gfn + EPTE_2M_PAGES > s->base_gfn + s->npages)
+		return 0;
+	hva = svx_memslot_gfn_to_hva(s, gfn);
+	if (hva & (EPTE_2M_PAGES * PAGE_SIZE - 1) || !PageTransCompound(page) ||
+	    compound_order(compound_head(page)) < ilog2(EPTE_2M_PAGES))
+		return 0;
+	/* Some 4 KiB entries already there: keep using 4 KiB. */
+	spin_lock(&vm->mmu_lock);
+	ep = svx_ept_walk(vm, gfn << PAGE_SHIFT);
+	spin_unlock(&vm->mmu_lock);
+	if (ep)
+		return 0;
+
+	pages = kvmalloc_array(EPTE_2M_PAGES, sizeof(*pages),
+			       GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+	n = pin_user_pages_fast(hva, EPTE_2M_PAGES,
+				FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE), pages);
+	if (n < 0)
+		n = 0;
+	pfn = n ? page_to_pfn(pages[0]) : 0;
+	if (n != EPTE_2M_PAGES || (pfn & (EPTE_2M_PAGES - 1)))
+		goto unpin;
+	for (i = 1; i < EPTE_2M_PAGES; i++)
+		if (page_to_pfn(pages[i]) != pfn + i)
+			goto unpin;
+	r = svx_ept_install(vm, gfn << PAGE_SHIFT,
+			    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
+			    EPTE_LEAF_MT | EPTE_PINNED |
+			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen);
+	if (r == 1) {
+		vcpu->stats.mmu[SVX_MMU_EPT_LARGE]++;
+		kvfree(pages);
+		return 1;
+	}
+unpin:
+	unpin_user_pages(pages, n);
+	kvfree(pages);
+	return r < 0 ? r : 0;
+}
+
+int svx_ept_violation(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 q = vcpu->exit_qual, gpa = vcpu->exit_gpa;
+	bool write = q & EPT_VIOLATION_ACC_WRITE;
+	bool fetch = q & EPT_VIOLATION_ACC_INSTR;
+	const struct svx_memslot *slot;
+	struct svx_memslots *slots;
+	struct svx_memslot s;
+	struct page *page;
+	bool found, ro;
+	u64 gen;
+	int r;
+
+	vcpu->stats.mmu[SVX_MMU_EPT_VIOLATION]++;
+	vcpu->stats.mmu[fetch ? SVX_MMU_EPT_FETCH :
+			write ? SVX_MMU_EPT_WRITE : SVX_MMU_EPT_READ]++;
+
+	rcu_read_lock();
+	slots = rcu_dereference(vm->memslots);
+	slot = svx_memslot_find(slots, gpa >> PAGE_SHIFT);
+	found = slot;
+	if (found)
+		s = *slot;
+	gen = slots->generation;
+	rcu_read_unlock();
+	ro = found && (s.flags & KVM_MEM_READONLY);
+	if (!found) {
+		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen);
+		if (r < 0)
+			return r;
+	}
+	if (!found || (write && ro))
+		return svx_ept_mmio(vcpu, gpa, write, fetch);
+
+	r = pin_user_pages_fast(svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT),
+				1, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
+				&page);
+	if (r != 1) {
+		svx_vm_warn(vm, "vcpu%d: cannot pin the host page behind GPA %#llx (slot %u, hva %#llx): %d\n",
+			    vcpu->id, gpa, s.id,
+			    svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT), r);
+		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+		return r < 0 ? r : -EFAULT;
+	}
+	r = svx_ept_map_2m(vcpu, &s, gpa, ro, gen, page);
+	if (r) {
+		unpin_user_page(page);
+		return r < 0 ? r : SVX_RESUME;
+	}
+	/* Not installed: the slot changed, or another vCPU was first. */
+	r = svx_ept_install(vm, gpa, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
+			    EPTE_LEAF_MT | EPTE_PINNED |
+			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen);
+	if (r != 1) {
+		unpin_user_page(page);
+		return r < 0 ? r : SVX_RESUME;
+	}
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	return SVX_RESUME;
+}
+
+/* Is the MMIO access at the guest's RIP a store?  0/1, or -errno. */
+static int svx_ept_mmio_is_write(struct svx_vcpu *vcpu)
+{
+	struct svx_insn insn;
+	unsigned int avail;
+	u8 bytes[15];
+	u64 ip, cs_base;
+	int mode;
+
+	svx_vcpu_load(vcpu);
+	cs_base = svx_vmread(GUEST_CS_BASE);
+	mode = (svx_guest_long_mode(vcpu) &&
+		(svx_vmread(GUEST_CS_AR_BYTES) & BIT(13))) ? 8 : 4;
+	svx_vcpu_put(vcpu);
+	ip = (mode == 8 ? 0 : cs_base) + vcpu->rip;
+	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
+	if (svx_read_guest_virt(vcpu, ip, bytes, avail))
+		return -EFAULT;
+	if (avail < sizeof(bytes) &&
+	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
+				 sizeof(bytes) - avail))
+		avail = sizeof(bytes);
+	if (svx_decode_mov(bytes, avail, mode, &insn))
+		return -EINVAL;
+	return insn.is_write;
+}
+
+/*
+ * An access to a GPA with an MMIO entry (the fast path): emulate it
+ * without a memslot lookup, unless a memslot change made the entry stale.
+ */
+int svx_ept_misconfig(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 gpa = vcpu->exit_gpa, *ep, e = 0, gen;
+	bool stale = false;
+	int write;
+
+	vcpu->stats.mmu[SVX_MMU_EPT_MISCONFIG]++;
+	spin_lock(&vm->mmu_lock);
+	gen = rcu_access_pointer(vm->memslots)->generation;
+	ep = svx_ept_walk(vm, gpa);
+	if (ep)
+		e = *ep;
+	if ((e & EPTE_RWX) == EPTE_MMIO &&
+	    (e & EPTE_ADDR) != EPTE_MMIO_GEN(gen)) {
+		/* The CPU caches no misconfiguration (SDM 28.4.1). */
+		WRITE_ONCE(*ep, 0);
+		stale = true;
+	}
+	spin_unlock(&vm->mmu_lock);
+	/*
+	 * Stale, or zapped or remapped (by another vCPU) since the exit:
+	 * access again.
+	 */
+	if (stale || !(e & EPTE_RWX) || (e & VMX_EPT_READABLE_MASK))
+		return SVX_RESUME;
+	if ((e & EPTE_RWX) != EPTE_MMIO) {
+		svx_vm_warn(vm, "vcpu%d: EPT misconfiguration at GPA %#llx, entry %#llx\n",
+			    vcpu->id, gpa, e);
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "EPT misconfiguration");
+		return SVX_USER;
+	}
+	write = svx_ept_mmio_is_write(vcpu);
+	if (write < 0) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "MMIO access by an instruction that is not a simple mov");
+		return SVX_USER;
+	}
+	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
+	return svx_emulate_mmio(vcpu, gpa, gpa, write);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest-virtual to guest-physical, in software                            */
+
+static int svx_read_gpte(struct svx_vcpu *vcpu, u64 gpa, void *e,
+			 unsigned int size)
+{
+	return svx_read_guest_phys(vcpu->vm, gpa, e, size) ? -EFAULT : 0;
+}
+
+static int svx_walk32(struct svx_vcpu *vcpu, u32 gva, u64 *gpa)
+{
+	u32 pde, pte;
+
+	if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xfffff000) + (gva >> 22) * 4,
+			  &pde, 4) || !(pde & PTE_P))
+		return -EFAULT;
+	if ((pde & PTE_PS) && (vcpu->cr4 & X86_CR4_PSE)) {
+		/* PSE-36: PDE bits 20:13 are physical address bits 39:32. */
+		*gpa = (pde & 0xffc00000) | ((u64)((pde >> 13) & 0xff) << 32) |
+		       (gva & 0x3fffff);
+		return 0;
+	}
+	if (svx_read_gpte(vcpu, (pde & 0xfffff000) + ((gva >> 12) & 1023) * 4,
+			  &pte, 4) || !(pte & PTE_P))
+		return -EFAULT;
+	*gpa = (pte & 0xfffff000) | (gva & 0xfff);
+	return 0;
+}
+
+int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	u64 table, e = 0, size;
+	int level;
+
+	if (!(vcpu->cr0 & X86_CR0_PG)) {
+		*gpa = (u32)gva;
+		return 0;
+	}
+	if (!(vcpu->efer & EFER_LMA) && !(vcpu->cr4 & X86_CR4_PAE))
+		return svx_walk32(vcpu, gva, gpa);
+	if (vcpu->efer & EFER_LMA) {
+		table = vcpu->cr3 & PTE_ADDR;
+		level = 4;
+	} else {
+		gva = (u32)gva;
+		if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xffffffe0) +
+				  (gva >> 30) * 8, &e, 8) || !(e & PTE_P))
+			return -EFAULT;
+		table = e & PTE_ADDR;
+		level = 2;
+	}
+	for (; level >= 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+
+		if (svx_read_gpte(vcpu, table + idx * 8, &e, 8) ||
+		    !(e & PTE_P))
+			return -EFAULT;
+		if (level == 1 || (level <= 3 && (e & PTE_PS)))
+			break;
+		table = e & PTE_ADDR;
+	}
+	size = 1ULL << (12 + 9 * (level - 1));
+	*gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
+	return 0;
+}

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Paging modes (uapi/linux/shadowvmx.h): SVX_GET_CAPS, SVX_SET_PAGING and
+ * its rules; a guest that starts in real mode and switches to protected and
+ * long mode by itself (EPT mode's unrestricted guest; kvm_intel with
+ * unrestricted_guest=Y); shadow mode refusing real mode; first touch of 256
+ * pages, with the exits it cost (printed, for comparing the modes).
+ *
+ * SVX_PAGING=ept (or shadow) puts every VM of every test in that mode on
+ * /dev/shadowvmx (selftests/lib); on /dev/kvm the mode is kvm_intel's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "svx.h"
+
+#define EXIT_REASON_EXCEPTION_NMI	0
+#define EXIT_REASON_INVLPG		14
+#define EXIT_REASON_CR_ACCESS		28
+#define EXIT_REASON_EPT_VIOLATION	48
+
+#define SKIP_ON_KVM() do {						\
+	if (svx_dev_is_kvm())						\
+		SKIP(return, "shadowvmx extension ioctls; %s has none",	\
+		     svx_dev());					\
+} while (0)
+
+static int get_caps(struct svx_caps *caps)
+{
+	int fd = svx_open_dev(), r;
+
+	if (fd < 0)
+		return fd;
+	memset(caps, 0, sizeof(*caps));
+	r = svx_ioctl(fd, SVX_GET_CAPS, (unsigned long)caps);
+	close(fd);
+	return r;
+}
+
+TEST(get_caps_consistent)
+{
+	struct svx_caps caps;
+
+	SKIP_ON_KVM();
+	ASSERT_EQ(0, get_caps(&caps));
+	EXPECT_TRUE(caps.paging_modes & (1U << SVX_PAGING_SHADOW));
+	EXPECT_EQ(!!(caps.flags & SVX_CAP_EPT),
+		  !!(caps.paging_modes & (1U << SVX_PAGING_EPT)));
+	EXPECT_TRUE(caps.default_paging == SVX_PAGING_SHADOW ||
+		    caps.default_paging == SVX_PAGING_EPT);
+	EXPECT_TRUE(caps.paging_modes & (1U << caps.default_paging));
+	TH_LOG("paging modes %#x, default %u, flags %#x", caps.paging_modes,
+	       caps.default_paging, caps.flags);
+}
+
+/* SVX_SET_PAGING: unknown mode, EPT when unsupported, -EBUSY after a vCPU. */
+TEST(set_paging_rules)
+{
+	struct svx_caps caps;
+	int sys, vm, vcpu;
+	bool ept;
+
+	SKIP_ON_KVM();
+	ASSERT_EQ(0, get_caps(&caps));
+	ept = caps.paging_modes & (1U << SVX_PAGING_EPT);
+	sys = svx_open_dev();
+	ASSERT_LE(0, sys);
+	vm = svx_ioctl(sys, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	EXPECT_EQ((int)caps.default_paging, svx_vm_paging(vm));
+	EXPECT_EQ(-EINVAL, svx_ioctl(vm, SVX_SET_PAGING, 7));
+	ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
+	EXPECT_EQ(SVX_PAGING_SHADOW, svx_vm_paging(vm));
+	if (ept) {
+		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+		EXPECT_EQ(SVX_PAGING_EPT, svx_vm_paging(vm));
+		/* Back and forth is fine before the first vCPU. */
+		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
+		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+	} else {
+		EXPECT_EQ(-EOPNOTSUPP,
+			  svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+	}
+	vcpu = svx_ioctl(vm, KVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	EXPECT_EQ(-EBUSY, svx_ioctl(vm, SVX_SET_PAGING,
+				    ept ? SVX_PAGING_SHADOW : SVX_PAGING_EPT));
+	/* Asking for the mode the VM has is not a change. */
+	EXPECT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING,
+			       ept ? SVX_PAGING_EPT : SVX_PAGING_SHADOW));
+	close(vcpu);
+	close(vm);
+	close(sys);
+}
+
+FIXTURE(guest) {
+	struct svx_guest g;
+};
+
+FIXTURE_SETUP(guest)
+{
+	memset(&self->g, 0, sizeof(self->g));
+	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
+}
+
+FIXTURE_TEARDOWN(guest)
+{
+	svx_guest_fini(&self->g);
+}
+
+#define INIT(name, mode) do {						\
+	int __r = svx_guest_init(&self->g, SVX_GUEST(name), mode);	\
+	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
+				 strerror(-__r));			\
+} while (0)
+
+/* Can this VM run real-mode code?  NULL if so, else why not. */
+static const char *no_real_mode(int vm_fd)
+{
+	if (svx_dev_is_kvm())
+		return svx_kvm_intel_param("unrestricted_guest") == 'Y' ? NULL :
+		       "kvm_intel without unrestricted_guest emulates real mode; not this test's subject";
+	if (svx_vm_paging(vm_fd) != SVX_PAGING_EPT)
+		return "real mode needs unrestricted guest, which only EPT mode uses; this VM uses shadow paging (SVX_PAGING=ept runs it)";
+	return NULL;
+}
+
+TEST_F(guest, real_to_protected_to_long_mode)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct kvm_sregs sr;
+	const char *why;
+
+	INIT(real_to_long, SVX_MODE_REAL16);
+	why = no_real_mode(self->g.vm.fd);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_OUT32(v, PORT_RESULT, 0x16);
+	ASSERT_OUT32(v, PORT_RESULT, 0x32);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	EXPECT_EQ(1, sr.cr0 & 1);
+	EXPECT_EQ(SVX_SEL_CS32, sr.cs.selector);
+	ASSERT_OUT32(v, PORT_RESULT, 0x64);
+	ASSERT_OUT32(v, PORT_RESULT2, 0x1c0ffee);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	EXPECT_EQ(0x500, sr.efer & 0x500);		/* LME | LMA */
+	EXPECT_EQ(0x80000001, sr.cr0 & 0x80000001);	/* PG | PE */
+	EXPECT_EQ(SVX_PT, sr.cr3);
+	EXPECT_EQ(SVX_SEL_CS64, sr.cs.selector);
+	EXPECT_EQ(1, sr.cs.l);
+}
+
+/* Shadow paging refuses a real-mode vCPU with an internal error. */
+TEST_F(guest, real_mode_refused_in_shadow_mode)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+
+	INIT(real_to_long, SVX_MODE_REAL16);
+	if (svx_dev_is_kvm())
+		SKIP(return, "shadowvmx behaviour");
+	if (svx_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW)
+		SKIP(return, "this VM uses EPT mode, which runs real mode");
+	ASSERT_EXIT(v, KVM_EXIT_INTERNAL_ERROR);
+}
+
+/* The touch guest's range: @n pages from @gpa. */
+static int set_touch_range(struct svx_vcpu *v, uint32_t gpa, uint32_t n)
+{
+	struct kvm_regs regs;
+	int r = svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
+
+	if (r)
+		return r;
+	regs.rsi = gpa;
+	regs.rdx = n;
+	return svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
+}
+
+/* 256 pages touched once each: the cost of building the mappings. */
+TEST_F(guest, first_touch_256_pages)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+	uint32_t i, w;
+	int paging;
+
+	INIT(touch, SVX_MODE_PM32);
+	ASSERT_EQ(0, set_touch_range(v, 0x100000, 256));
+	ASSERT_OUT32(v, PORT_RESULT, 256);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	for (i = 0; i < 256; i++) {
+		memcpy(&w, self->g.vm.mem + 0x100000 + i * 4096, 4);
+		ASSERT_EQ(i, w);
+	}
+	if (svx_dev_is_kvm())
+		return;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	paging = st.paging;
+	TH_LOG("first touch of 256 pages, %s paging: %llu exits (%llu exception, %llu EPT violation), %llu pages pinned, %llu shadow faults fixed, %llu EPT violations (%llu read, %llu write, %llu fetch), %llu EPT pages, %llu INVEPT, %llu INVVPID",
+	       paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       (unsigned long long)st.misc[SVX_STAT_EXITS],
+	       (unsigned long long)st.exits[EXIT_REASON_EXCEPTION_NMI],
+	       (unsigned long long)st.exits[EXIT_REASON_EPT_VIOLATION],
+	       (unsigned long long)st.mmu[SVX_MMU_PAGES_PINNED],
+	       (unsigned long long)st.mmu[SVX_MMU_PF_FIXED],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_VIOLATION],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_READ],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_WRITE],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_FETCH],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_PAGES],
+	       (unsigned long long)st.mmu[SVX_MMU_INVEPT],
+	       (unsigned long long)st.mmu[SVX_MMU_INVVPID]);
+	EXPECT_GE(st.mmu[SVX_MMU_PAGES_PINNED], 256);
+	if (paging == SVX_PAGING_EPT) {
+		EXPECT_GE(st.mmu[SVX_MMU_EPT_WRITE], 256);
+		EXPECT_EQ(st.mmu[SVX_MMU_EPT_VIOLATION],
+			  st.exits[EXIT_REASON_EPT_VIOLATION]);
+		EXPECT_GE(st.mmu[SVX_MMU_EPT_PAGES], 4);
+		EXPECT_EQ(0, st.exits[EXIT_REASON_EXCEPTION_NMI]);
+	} else {
+		EXPECT_GE(st.mmu[SVX_MMU_PF_FIXED], 256);
+		EXPECT_EQ(0, st.exits[EXIT_REASON_EPT_VIOLATION]);
+	}
+}
+
+static void mmio_write_exit(struct __test_metadata *_metadata,
+			    struct svx_vcpu *v, uint32_t val)
+{
+	uint32_t d;
+
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EQ(SVX_MMIO_GPA, v->run->mmio.phys_addr);
+	ASSERT_EQ(1, v->run->mmio.is_write);
+	ASSERT_EQ(4, v->run->mmio.len);
+	memcpy(&d, v->run->mmio.data, 4);
+	ASSERT_EQ(val, d);
+}
+
+/* Repeated MMIO to one GPA: every access exits (EPT: misconfig fast path). */
+TEST_F(guest, mmio_repeated)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+	uint32_t d = 0x1234;
+
+	INIT(mmio_loop, SVX_MODE_PM32);
+	mmio_write_exit(_metadata, v, 1);
+	mmio_write_exit(_metadata, v, 2);
+	mmio_write_exit(_metadata, v, 3);
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EQ(0, v->run->mmio.is_write);
+	memcpy(v->run->mmio.data, &d, 4);
+	ASSERT_OUT32(v, PORT_RESULT, 0x1234);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	if (svx_dev_is_kvm())
+		return;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	TH_LOG("4 MMIO accesses: %llu EPT violations, %llu misconfigs, %llu fast",
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_MMIO],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_MISCONFIG],
+	       (unsigned long long)st.mmu[SVX_MMU_MMIO_FAST]);
+	if (st.paging == SVX_PAGING_EPT) {
+		EXPECT_EQ(1, st.mmu[SVX_MMU_EPT_MMIO]);
+		EXPECT_EQ(3, st.mmu[SVX_MMU_EPT_MISCONFIG]);
+		EXPECT_EQ(3, st.mmu[SVX_MMU_MMIO_FAST]);
+	}
+}
+
+/* A GPA that was MMIO becomes RAM when a memslot is created over it. */
+TEST_F(guest, mmio_gpa_becomes_ram)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	uint8_t *ram = svx_alloc(0x1000);
+	uint32_t d;
+
+	ASSERT_NE(NULL, ram);
+	INIT(mmio_loop, SVX_MODE_PM32);
+	mmio_write_exit(_metadata, v, 1);
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_MMIO_GPA, 0x1000,
+				 ram));
+	ASSERT_OUT32(v, PORT_RESULT, 3);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	memcpy(&d, ram, 4);
+	ASSERT_EQ(3, d);
+}
+
+/* CR3 loads and INVLPG: exits under shadow paging, none under EPT. */
+TEST_F(guest, cr3_load_and_invlpg)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+
+	INIT(cr3_loop, SVX_MODE_LONG64);
+	ASSERT_OUT32(v, PORT_RESULT, 100);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	if (svx_dev_is_kvm())
+		return;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	TH_LOG("100 CR3 loads + 100 INVLPG, %s paging: %llu exits (%llu CR access, %llu INVLPG)",
+	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       (unsigned long long)st.misc[SVX_STAT_EXITS],
+	       (unsigned long long)st.exits[EXIT_REASON_CR_ACCESS],
+	       (unsigned long long)st.exits[EXIT_REASON_INVLPG]);
+	if (st.paging == SVX_PAGING_EPT) {
+		EXPECT_EQ(0, st.exits[EXIT_REASON_CR_ACCESS]);
+		EXPECT_EQ(0, st.exits[EXIT_REASON_INVLPG]);
+	} else {
+		EXPECT_GE(st.exits[EXIT_REASON_CR_ACCESS], 100);
+		EXPECT_GE(st.exits[EXIT_REASON_INVLPG], 100);
+	}
+}
+
+/* Shadow paging runs 32-bit paging only with the guest walker (to come). */
+static const char *no_paging32(int vm_fd)
+{
+	if (!svx_dev_is_kvm() && svx_vm_paging(vm_fd) != SVX_PAGING_EPT)
+		return "32-bit/PAE guest paging under shadow paging needs the shadow walker (not in this tree yet)";
+	return NULL;
+}
+
+#define PT_P	0x1
+#define PT_RW	0x2
+#define PT_PS	0x80
+#define TBL	0x30000		/* guest page tables of these tests */
+
+static void put32(uint8_t *mem, uint64_t gpa, uint32_t v)
+{
+	memcpy(mem + gpa, &v, 4);
+}
+
+static void put64(uint8_t *mem, uint64_t gpa, uint64_t v)
+{
+	memcpy(mem + gpa, &v, 8);
+}
+
+/*
+ * The guest turns paging on itself (so EPT mode loads the PAE PDPTEs from
+ * guest memory into GUEST_PDPTRn), then stores through a 4 KiB mapping and
+ * does MMIO through an identity mapping (a software guest walk fetches the
+ * instruction).
+ */
+static void paging32_guest(struct __test_metadata *_metadata,
+			   struct svx_guest *g, bool pae)
+{
+	struct svx_vcpu *v = &g->vcpu;
+	uint8_t *mem = g->vm.mem;
+	struct kvm_regs regs;
+	uint32_t d = 0xabcdef, w;
+	const char *why;
+	int i;
+
+	why = no_paging32(g->vm.fd);
+	if (why)
+		SKIP(return, "%s", why);
+	memset(mem + TBL, 0, 6 * 4096);
+	if (pae) {
+		/* PDPT; PDs for 0-1G (2M identity), 1G (a PT), 3-4G. */
+		put64(mem, TBL, (TBL + 0x1000) | PT_P);
+		put64(mem, TBL + 8, (TBL + 0x2000) | PT_P);
+		put64(mem, TBL + 24, (TBL + 0x3000) | PT_P);
+		for (i = 0; i < 512; i++) {
+			put64(mem, TBL + 0x1000 + i * 8,
+			      ((uint64_t)i << 21) | PT_P | PT_RW | PT_PS);
+			put64(mem, TBL + 0x3000 + i * 8,
+			      (0xc0000000ULL + ((uint64_t)i << 21)) |
+			      PT_P | PT_RW | PT_PS);
+		}
+		put64(mem, TBL + 0x2000, (TBL + 0x4000) | PT_P | PT_RW);
+		put64(mem, TBL + 0x4000, SVX_DATA | PT_P | PT_RW);
+	} else {
+		/* PD of 4M identity pages, but 1G: a PT. */
+		for (i = 0; i < 1024; i++)
+			put32(mem, TBL + i * 4,
+			      ((uint32_t)i << 22) | PT_P | PT_RW | PT_PS);
+		put32(mem, TBL + 256 * 4, (TBL + 0x1000) | PT_P | PT_RW);
+		put32(mem, TBL + 0x1000, SVX_DATA | PT_P | PT_RW);
+	}
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	regs.rbx = TBL;
+	regs.rsi = pae ? 0x20 : 0x10;		/* PAE or PSE */
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EQ(SVX_MMIO_GPA, v->run->mmio.phys_addr);
+	ASSERT_EQ(0, v->run->mmio.is_write);
+	memcpy(v->run->mmio.data, &d, 4);
+	ASSERT_OUT32(v, PORT_RESULT, 0xabcdef);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	memcpy(&w, mem + SVX_DATA, 4);
+	ASSERT_EQ(0x12345678, w);
+}
+
+TEST_F(guest, guest_enables_pae_paging)
+{
+	INIT(paging32_on, SVX_MODE_PM32);
+	paging32_guest(_metadata, &self->g, true);
+}
+
+TEST_F(guest, guest_enables_32bit_paging)
+{
+	INIT(paging32_on, SVX_MODE_PM32);
+	paging32_guest(_metadata, &self->g, false);
+}
+
+/* MMIO from 64-bit code: the emulator fetches through the guest's tables. */
+TEST_F(guest, mmio_long_mode)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	uint32_t d = 0x5a5a1234;
+
+	INIT(mmio64, SVX_MODE_LONG64);
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EQ(SVX_MMIO_GPA, v->run->mmio.phys_addr);
+	ASSERT_EQ(0, v->run->mmio.is_write);
+	memcpy(v->run->mmio.data, &d, 4);
+	ASSERT_OUT32(v, PORT_RESULT, d);
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EQ(SVX_MMIO_GPA + 4, v->run->mmio.phys_addr);
+	ASSERT_EQ(1, v->run->mmio.is_write);
+	ASSERT_EQ(0, memcmp(v->run->mmio.data, &d, 4));
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+}
+
+static bool thp_enabled(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return !strstr(buf, "[never]") && buf[0];
+}
+
+/*
+ * A 4 MiB slot of transparent huge pages at a 2 MiB-aligned GPA: EPT mode
+ * maps it with two 2 MiB entries (two violations for 1024 pages), and
+ * deleting the slot unpins all 1024 pages.
+ */
+TEST_F(guest, first_touch_thp_slot)
+{
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) }, st2 = st;
+	size_t sz = 4 << 20, i;
+	uint8_t *raw, *mem;
+	uint32_t w;
+
+	raw = mmap(NULL, sz + (2 << 20), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	mem = (uint8_t *)(((uintptr_t)raw + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+	madvise(mem, sz, MADV_HUGEPAGE);
+	memset(mem, 0, sz);
+	INIT(touch, SVX_MODE_PM32);
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, sz, mem));
+	ASSERT_EQ(0, set_touch_range(v, SVX_SLOT1_GPA, 1024));
+	ASSERT_OUT32(v, PORT_RESULT, 1024);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	for (i = 0; i < 1024; i++) {
+		memcpy(&w, mem + i * 4096, 4);
+		ASSERT_EQ(i, w);
+	}
+	if (svx_dev_is_kvm())
+		goto out;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st));
+	TH_LOG("1024 pages of a THP slot, %s paging: %llu exits, %llu EPT violations, %llu 2 MiB entries, %llu pages pinned, THP %s",
+	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       (unsigned long long)st.misc[SVX_STAT_EXITS],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_VIOLATION],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_LARGE],
+	       (unsigned long long)st.mmu[SVX_MMU_PAGES_PINNED],
+	       thp_enabled() ? "enabled" : "disabled");
+	if (st.paging == SVX_PAGING_EPT && thp_enabled()) {
+		EXPECT_EQ(2, st.mmu[SVX_MMU_EPT_LARGE]);
+		EXPECT_LE(st.mmu[SVX_MMU_EPT_VIOLATION], 4);
+	}
+	/* Deleting the slot releases every page it pinned. */
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, 0, mem));
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+			       (unsigned long)&st2));
+	EXPECT_EQ(0, st2.mmu[SVX_MMU_PAGES_PINNED]);
+out:
+	munmap(raw, sz + (2 << 20));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EPT mode, the VMX side: what the CPU offers, the VMCS controls of a vCPU
+ * in an EPT-mode VM, its control registers, VPID and TLB invalidation.
+ *
+ * A vCPU of an EPT-mode VM runs with "enable EPT" and "unrestricted guest"
+ * (so it may be in real mode or have paging off: CR0.PE and CR0.PG are no
+ * longer fixed to 1), with "enable VPID" when the CPU has it, without
+ * CR3-load/store and INVLPG exiting and without intercepting #PF.  The
+ * guest's CR3 goes to GUEST_CR3 as it is; with PAE paging (CR0.PG=1,
+ * CR4.PAE=1, EFER.LMA=0) VM entry takes the PDPTEs from GUEST_PDPTR0-3
+ * (SDM 26.3.2.4), which are loaded from guest memory whenever the VMM
+ * changes CR0/CR3/CR4 and saved by the CPU at every VM exit.
+ *
+ * CR0 and CR4 bits that only affect the guest are guest-owned (cleared in
+ * the guest/host masks); the others still exit and go through the common
+ * handlers of exits.c.  At every exit the guest-owned bits and CR3 are
+ * copied back into svx_vcpu.cr0/cr3/cr4, which stay the guest's view.
+ *
+ * TLB: guest-physical and combined mappings are tagged with the EPTP, and
+ * with the VPID.  INVEPT all-context after VMXON; INVEPT single-context on
+ * every CPU when a VM's EPT root is allocated (the page may have been an
+ * EPT root before), on a zap and before the root is freed; INVVPID
+ * single-context before a vCPU's first entry on a CPU (VPIDs are reused;
+ * the CPU may hold mappings from an earlier stay) and after the VMM changed
+ * its paging state (CR0/CR4 writes that exit, KVM_SET_SREGS), which the
+ * CPU would otherwise not flush.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
+#include <asm/tlbflush.h>
+
+#include "vmx_int.h"
+
+struct svx_ept_caps svx_ept_caps;
+
+/* CR bits the guest may change without an exit in EPT mode. */
+#define SVX_EPT_CR0_GUEST_BITS	(X86_CR0_TS | X86_CR0_MP | X86_CR0_EM | \
+				 X86_CR0_WP | X86_CR0_AM)
+#define SVX_EPT_CR4_GUEST_BITS	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_PCE | \
+				 X86_CR4_TSD | X86_CR4_OSFXSR | \
+				 X86_CR4_OSXMMEXCPT | X86_CR4_PGE | \
+				 X86_CR4_FSGSBASE)
+
+#define SVX_NR_VPIDS	4096
+static DECLARE_BITMAP(svx_vpid_bitmap, SVX_NR_VPIDS);
+static DEFINE_SPINLOCK(svx_vpid_lock);
+
+/* ---------------------------------------------------------------------- */
+/* Capabilities                                                            */
+
+void svx_ept_probe(void)
+{
+	struct svx_ept_caps *e = &svx_ept_caps;
+	u32 lo, hi, vpid_cap;
+	u64 basic, cap;
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	rdmsr((basic & BIT_ULL(55)) ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				      MSR_IA32_VMX_PROCBASED_CTLS, lo, hi);
+	if (!(hi & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)) {
+		e->why_not = "the CPU has no secondary processor-based controls";
+		return;
+	}
+	e->proc_may_clear = (CPU_BASED_CR3_LOAD_EXITING |
+			     CPU_BASED_CR3_STORE_EXITING |
+			     CPU_BASED_INVLPG_EXITING) & ~lo;
+	rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, lo, hi);
+	e->proc2_allowed = hi;
+	if (!(hi & SECONDARY_EXEC_ENABLE_EPT)) {
+		e->why_not = "the CPU has no EPT";
+		return;
+	}
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, cap);
+	e->ept_vpid_cap = cap;
+	vpid_cap = cap >> 32;
+	e->invept_single = (cap & VMX_EPT_INVEPT_BIT) &&
+			   (cap & VMX_EPT_EXTENT_CONTEXT_BIT);
+	e->invept_global = (cap & VMX_EPT_INVEPT_BIT) &&
+			   (cap & VMX_EPT_EXTENT_GLOBAL_BIT);
+	e->invvpid_single = (vpid_cap & VMX_VPID_INVVPID_BIT) &&
+			    (vpid_cap & VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT);
+	e->invvpid_global = (vpid_cap & VMX_VPID_INVVPID_BIT) &&
+			    (vpid_cap & VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT);
+	if ((hi & SECONDARY_EXEC_ENABLE_VPID) &&
+	    (e->invvpid_single || e->invvpid_global))
+		e->flags |= SVX_CAP_VPID;
+	if (hi & SECONDARY_EXEC_UNRESTRICTED_GUEST)
+		e->flags |= SVX_CAP_UNRESTRICTED;
+	if (cap & VMX_EPT_AD_BIT)
+		e->flags |= SVX_CAP_EPT_AD;
+	if (cap & VMX_EPT_2MB_PAGE_BIT)
+		e->flags |= SVX_CAP_EPT_2M;
+	if (cap & VMX_EPT_1GB_PAGE_BIT)
+		e->flags |= SVX_CAP_EPT_1G;
+
+	if (!(cap & VMX_EPT_PAGE_WALK_4_BIT))
+		e->why_not = "the CPU's EPT has no 4-level page walks";
+	else if (!(cap & VMX_EPTP_WB_BIT))
+		e->why_not = "the CPU's EPT has no write-back memory type";
+	else if (!e->invept_single && !e->invept_global)
+		e->why_not = "the CPU has no INVEPT";
+	else if (!(e->flags & SVX_CAP_UNRESTRICTED))
+		e->why_not = "the CPU has no unrestricted guest";
+	if (e->why_not)
+		return;
+	e->ept_usable = true;
+	e->flags |= SVX_CAP_EPT;
+}
+
+/* ---------------------------------------------------------------------- */
+/* INVEPT / INVVPID                                                        */
+
+static bool svx_invept(unsigned long ext, u64 eptp)
+{
+	struct { u64 eptp, gpa; } operand = { eptp, 0 };
+	bool fail;
+
+	asm volatile("invept %1, %2\n\tsetna %0"
+		     : "=qm"(fail) : "m"(operand), "r"(ext) : "cc", "memory");
+	return !fail;
+}
+
+static bool svx_invvpid(unsigned long ext, u16 vpid)
+{
+	struct { u64 vpid, gva; } operand = { vpid, 0 };
+	bool fail;
+
+	asm volatile("invvpid %1, %2\n\tsetna %0"
+		     : "=qm"(fail) : "m"(operand), "r"(ext) : "cc", "memory");
+	return !fail;
+}
+
+static void svx_invept_fn(void *arg)
+{
+	struct svx_vm *vm = arg;
+	bool ok;
+
+	/* A CPU on its way offline may have left VMX operation already. */
+	if (!(cr4_read_shadow() & X86_CR4_VMXE))
+		return;
+	if (svx_ept_caps.invept_single)
+		ok = svx_invept(VMX_EPT_EXTENT_CONTEXT, vm->eptp);
+	else
+		ok = svx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	WARN_ONCE(!ok, "shadowvmx: INVEPT failed\n");
+}
+
+/*
+ * Right after VMXON on this CPU: drop every EPT-derived mapping an earlier
+ * user of VMX (kvm_intel, or this module before the CPU went offline) may
+ * have left, as KVM does when it enables VMX.
+ */
+void svx_ept_vmxon_flush(void)
+{
+	if (svx_ept_caps.ept_usable && svx_ept_caps.invept_global)
+		svx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+}
+
+/*
+ * Invalidate the VM's EPT-derived mappings on every CPU.  The IPI also
+ * forces running vCPUs out of guest mode, so once this returns no CPU uses
+ * EPT entries removed before the call.
+ */
+void svx_ept_invept_all_cpus(struct svx_vm *vm)
+{
+	on_each_cpu(svx_invept_fn, vm, 1);
+	vm->stats.mmu[SVX_MMU_INVEPT] += num_online_cpus();
+}
+
+static void svx_vpid_flush(struct svx_vcpu *vcpu)
+{
+	bool ok;
+
+	if (svx_ept_caps.invvpid_single)
+		ok = svx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid);
+	else
+		ok = svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
+	WARN_ONCE(!ok, "shadowvmx: INVVPID failed\n");
+	vcpu->stats.mmu[SVX_MMU_INVVPID]++;
+}
+
+/* ---------------------------------------------------------------------- */
+/* VPIDs                                                                   */
+
+static u16 svx_vpid_alloc(void)
+{
+	unsigned long vpid;
+
+	spin_lock(&svx_vpid_lock);
+	vpid = find_next_zero_bit(svx_vpid_bitmap, SVX_NR_VPIDS, 1);
+	if (vpid < SVX_NR_VPIDS)
+		__set_bit(vpid, svx_vpid_bitmap);
+	else
+		vpid = 0;	/* run without VPID */
+	spin_unlock(&svx_vpid_lock);
+	return vpid;
+}
+
+void svx_ept_vcpu_free(struct svx_vcpu *vcpu)
+{
+	if (!vcpu->vpid)
+		return;
+	spin_lock(&svx_vpid_lock);
+	__clear_bit(vcpu->vpid, svx_vpid_bitmap);
+	spin_unlock(&svx_vpid_lock);
+	vcpu->vpid = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* VMCS                                                                    */
+
+/* Controls of a vCPU in an EPT-mode VM; VMCS loaded, before the reset. */
+void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
+{
+	const struct svx_ept_caps *e = &svx_ept_caps;
+	u32 sec = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	u32 proc = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
+
+	vcpu->ept_last_cpu = -1;
+	if (e->flags & SVX_CAP_VPID)
+		vcpu->vpid = svx_vpid_alloc();
+	if (vcpu->vpid) {
+		sec |= SECONDARY_EXEC_ENABLE_VPID;
+		svx_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+	}
+	proc &= ~e->proc_may_clear;
+	proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
+	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, sec & e->proc2_allowed);
+	svx_vmwrite(EPT_POINTER, vcpu->vm->eptp);
+	svx_vmwrite(EXCEPTION_BITMAP, 0);
+	svx_vmwrite(CR0_GUEST_HOST_MASK, ~(unsigned long)SVX_EPT_CR0_GUEST_BITS);
+	svx_vmwrite(CR4_GUEST_HOST_MASK, ~(unsigned long)SVX_EPT_CR4_GUEST_BITS);
+}
+
+static bool svx_ept_pae_paging(struct svx_vcpu *vcpu)
+{
+	return (vcpu->cr0 & X86_CR0_PG) && (vcpu->cr4 & X86_CR4_PAE) &&
+	       !(vcpu->efer & EFER_LMA);
+}
+
+/*
+ * The CR0/CR3/CR4 the CPU runs the guest with: the guest's own values, with
+ * NE and VMXE forced on and CD/NW off; unrestricted guest lets PE and PG be
+ * 0 (SDM 26.3.1.1).  VMCS loaded.
+ */
+void svx_ept_update_hw_cr(struct svx_vcpu *vcpu)
+{
+	const struct svx_vmcs_config *c = &svx_vmcs_conf;
+	u64 cr0, cr4;
+
+	cr0 = (vcpu->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW)) | X86_CR0_NE;
+	cr0 |= c->cr0_fixed0 & ~(u64)(X86_CR0_PE | X86_CR0_PG);
+	cr0 &= c->cr0_fixed1;
+	cr4 = vcpu->cr4 | X86_CR4_VMXE;
+	cr4 |= c->cr4_fixed0;
+	cr4 &= c->cr4_fixed1;
+
+	svx_vmwrite(GUEST_CR0, cr0);
+	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);
+	svx_vmwrite(GUEST_CR4, cr4);
+	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
+	svx_vmwrite(GUEST_CR3, vcpu->cr3);
+	/* Guest memory cannot be read here (preemption is off): defer. */
+	vcpu->pdptrs_dirty = svx_ept_pae_paging(vcpu);
+	vcpu->vpid_flush = true;
+}
+
+/* Before entry, preemptible: load the PDPTEs the VMM made stale. */
+int svx_ept_reload(struct svx_vcpu *vcpu)
+{
+	u64 pdpte[4];
+	int i;
+
+	if (!vcpu->pdptrs_dirty)
+		return 0;
+	vcpu->pdptrs_dirty = false;
+	if (!svx_ept_pae_paging(vcpu))
+		return 0;
+	/* PAE CR3 holds a 32-byte aligned 32-bit address (SDM 4.4.1). */
+	if (svx_read_guest_phys(vcpu->vm, vcpu->cr3 & 0xffffffe0ULL, pdpte,
+				sizeof(pdpte)))
+		memset(pdpte, 0, sizeof(pdpte));	/* not present */
+	svx_vcpu_load(vcpu);
+	for (i = 0; i < 4; i++)
+		svx_vmwrite(GUEST_PDPTR0 + i * 2, pdpte[i]);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+/* After every exit, VMCS loaded: the guest-owned CR bits and CR3. */
+void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
+{
+	vcpu->cr0 = (vcpu->cr0 & ~(u64)SVX_EPT_CR0_GUEST_BITS) |
+		    (svx_vmread(GUEST_CR0) & SVX_EPT_CR0_GUEST_BITS);
+	vcpu->cr4 = (vcpu->cr4 & ~(u64)SVX_EPT_CR4_GUEST_BITS) |
+		    (svx_vmread(GUEST_CR4) & SVX_EPT_CR4_GUEST_BITS);
+	vcpu->cr3 = svx_vmread(GUEST_CR3);
+	switch (vcpu->exit_reason & 0xffff) {
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:
+		vcpu->exit_gpa = svx_vmread(GUEST_PHYSICAL_ADDRESS);
+		break;
+	}
+}
+
+/* Just before entry: preemption off, VMCS current on this CPU. */
+void svx_ept_prepare_entry(struct svx_vcpu *vcpu)
+{
+	int cpu = smp_processor_id();
+
+	if (!vcpu->vpid)
+		return;	/* every entry and exit flushes VPID 0 */
+	if (vcpu->ept_last_cpu != cpu || vcpu->vpid_flush) {
+		svx_vpid_flush(vcpu);
+		vcpu->ept_last_cpu = cpu;
+		vcpu->vpid_flush = false;
+	}
+}
