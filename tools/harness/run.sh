@@ -1,0 +1,222 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/harness/run.sh: the experiment harness inside the Bochs bench
+# (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, see
+# README.md) under four configurations in this one boot:
+#
+#   svx-shadow  insmod shadowvmx.ko, svxrun --paging shadow
+#   svx-ept     the same module,     svxrun --paging ept
+#   kvm-ept0    modprobe kvm_intel ept=0 (shadow paging), /dev/kvm
+#   kvm-ept1    modprobe kvm_intel ept=1, /dev/kvm
+#
+# with `svxrun --mode long64 --stats` and prints, per workload and config,
+#
+#   harness[W<n>][<config>]: exits=<n> cycles=<n> shadow_pages=<n>
+#
+# exits: VM exits of the measured part: the run's exits (shadowvmx: misc
+#   "exits"; KVM: the vCPU's binary stat "exits") minus those of the W0
+#   baseline run (same guest scaffolding, nothing measured); for W2 minus
+#   those of the W1 run (W2 = W1's pass plus a second pass).
+# cycles: TSC cycles the guest measured around its measured part
+#   (for W2: the second pass).
+# shadow_pages: svx-shadow: the VM's sp_allocated; kvm-ept0: the VM's
+#   mmu_cache_miss (shadow pages KVM allocated); EPT configs: 0.  Net of
+#   the baseline like exits.
+#
+# then the same as CSV between HARNESS-CSV-BEGIN / HARNESS-CSV-END, and
+# every counter (exits by reason, MMU counters; run, base, net) between
+# HARNESS-COUNTERS-BEGIN / HARNESS-COUNTERS-END, for tools/harness/report.sh.
+# Ends with "harness: N runs, N failed"; exit status 0 if every run ended
+# with status 0 and printed its cycles.
+#
+# Environment: SVXRUN (default /payload/runner/svxrun), SVX_KO (default
+# /payload/shadowvmx.ko), HARNESS_DIR (the W*.bin, default: next to this
+# script), HARNESS_CONFIGS (default: all four), HARNESS_WORKLOADS (default
+# "W1 W2 W3 W4 W5 W6"; W0 always runs), HARNESS_VERBOSE=1 (svxrun's
+# stderr as "# " lines), HARNESS_NO_MODULES=1 (load and unload nothing: use
+# the devices as they are, e.g. to try the kvm-* configs on a host /dev/kvm).
+
+H=${HARNESS_DIR:-$(cd "$(dirname "$0")" && pwd)}
+SVXRUN=${SVXRUN:-/payload/runner/svxrun}
+SVX_KO=${SVX_KO:-/payload/shadowvmx.ko}
+CONFIGS=${HARNESS_CONFIGS:-svx-shadow svx-ept kvm-ept0 kvm-ept1}
+WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6}
+T=/tmp/harness.$$
+mkdir -p $T
+runs=0
+failed=0
+: >$T/csv
+: >$T/counters
+
+# parse_stats STDERR > KEYS: svxrun --stats output to "key value" lines
+#   user.KVM_EXIT_*            the runner's exits to userspace
+#   vcpu.exit.<REASON>         shadowvmx: VM exits by basic exit reason
+#   vcpu.mmu.<name>, vcpu.misc.<name>, vm.mmu.<name>, vm.misc.<name>
+#   vcpu.<stat>, vm.<stat>     KVM binary stats
+parse_stats() {
+	awk '
+	/^svxrun: exits to userspace/ { sec = "user"; next }
+	/^svxrun: stats: vcpu 0/      { sec = "vcpu"; next }
+	/^svxrun: stats: vm /         { sec = "vm"; next }
+	/^svxrun:/                    { sec = ""; next }
+	sec == "" || !/^  / { next }
+	sec == "user" { if ($1 ~ /^KVM_EXIT_/) print "user." $1, $2; next }
+	$1 == "exit" && NF == 4 { print sec ".exit." $3, $4; next }
+	($1 == "mmu" || $1 == "misc") && NF == 3 { print sec "." $1 "." $2, $3; next }
+	NF == 2 { print sec "." $1, $2 }
+	' "$1"
+}
+
+# get KEYS KEY: the value, 0 when absent
+get() {
+	v=$(awk -v k="$2" '$1 == k { print $2; exit }' "$1")
+	echo "${v:-0}"
+}
+
+# run_one CONFIG W DEV ARGS...: one svxrun run; leaves $T/CONFIG.W.{out,err,keys}
+run_one() {
+	c=$1 w=$2 dev=$3
+	shift 3
+	b=$T/$c.$w
+	$SVXRUN --dev "$dev" --mode long64 --no-stdin --stats --timeout 120 \
+		"$@" "$H/$w.bin" >$b.out 2>$b.err
+	st=$?
+	runs=$((runs + 1))
+	[ "${HARNESS_VERBOSE:-0}" = 1 ] && sed "s/^/# $w $c: /" $b.err
+	parse_stats $b.err >$b.keys
+	cyc=$(grep -a '^cycles=0x' $b.out | tail -n 1 | sed 's/^cycles=//' | tr -d '\r')
+	if [ $st -ne 0 ] || [ -z "$cyc" ]; then
+		failed=$((failed + 1))
+		echo "harness: $w $c: svxrun status $st, cycles '${cyc}'"
+		sed "s/^/# $w $c: /" $b.err | tail -n 30
+		echo "$w $c FAIL" >>$T/status
+		cyc=0
+	fi
+	echo $((cyc)) >$b.cyc
+}
+
+# total CONFIG KEYS: "exits shadow_pages" of one run
+total() {
+	case $1 in
+	svx-*)	e=$(get $2 vcpu.misc.exits)
+		if [ "$e" = 0 ]; then
+			e=$(awk '$1 ~ /^vcpu\.exit\./ { s += $2 } END { print s + 0 }' $2)
+		fi ;;
+	*)	e=$(get $2 vcpu.exits) ;;
+	esac
+	case $1 in
+	svx-shadow) s=$(get $2 vm.mmu.sp_allocated) ;;
+	kvm-ept0) s=$(get $2 vm.mmu_cache_miss) ;;
+	*) s=0 ;;
+	esac
+	echo "$e $s"
+}
+
+# report CONFIG W BASE: the report line, the CSV row, the counter rows
+report() {
+	c=$1 w=$2 base=$3
+	set -- $(total $c $T/$c.$w.keys)
+	e_run=$1 s_run=$2
+	set -- $(total $c $T/$c.$base.keys)
+	e_base=$1 s_base=$2
+	e=$((e_run - e_base))
+	s=$((s_run - s_base))
+	[ $e -ge 0 ] || e=0
+	[ $s -ge 0 ] || s=0
+	cyc=$(cat $T/$c.$w.cyc)
+	ok=ok
+	grep -q "^$w $c FAIL" $T/status 2>/dev/null && ok=FAIL
+	echo "harness[$w][$c]: exits=$e cycles=$cyc shadow_pages=$s"
+	echo "$w,$c,$e,$cyc,$s,$e_run,$e_base,$base,$ok" >>$T/csv
+	# every counter of the run, its base and the difference
+	awk -v w=$w -v c=$c '
+	FNR == NR { base[$1] = $2; keys[$1] = 1; next }
+	{ run[$1] = $2; keys[$1] = 1 }
+	END { for (k in keys) printf "%s,%s,%s,%d,%d,%d\n", w, c, k, run[k], base[k], run[k] - base[k] }
+	' $T/$c.$base.keys $T/$c.$w.keys | sort >>$T/counters
+}
+
+# run_config CONFIG DEV ARGS...: every workload, then the report lines
+run_config() {
+	c=$1
+	shift
+	echo "harness: $c"
+	for w in W0 $WORKLOADS; do
+		run_one $c $w "$@"
+	done
+	for w in $WORKLOADS; do
+		case $w in
+		W2) base=W1 ;;
+		*) base=W0 ;;
+		esac
+		[ -f $T/$c.$base.keys ] || base=W0
+		report $c $w $base
+	done
+}
+
+# A config that cannot start still gets its lines (with FAIL), so a
+# missing config is visible.
+config_failed() {
+	echo "harness: $1: $2"
+	for w in $WORKLOADS; do
+		failed=$((failed + 1))
+		echo "harness[$w][$1]: exits=0 cycles=0 shadow_pages=0 FAIL ($2)"
+		echo "$w,$1,0,0,0,0,0,W0,FAIL" >>$T/csv
+	done
+}
+
+if [ "${HARNESS_NO_MODULES:-0}" = 1 ]; then
+	insmod() { [ -c /dev/shadowvmx ]; }
+	rmmod() { :; }
+	modprobe() { [ "$1" = -r ] || [ -c /dev/kvm ]; }
+	ept_ok() { :; }
+else
+	ept_ok() {
+		[ "$(cat /sys/module/kvm_intel/parameters/ept)" = "$([ $1 = 1 ] && echo Y || echo N)" ]
+	}
+fi
+modprobe -r kvm_intel 2>/dev/null
+rmmod shadowvmx 2>/dev/null
+
+svx_cfgs=""
+kvm_cfgs=""
+for c in $CONFIGS; do
+	case $c in
+	svx-*) svx_cfgs="$svx_cfgs $c" ;;
+	kvm-*) kvm_cfgs="$kvm_cfgs $c" ;;
+	*) echo "harness: unknown config $c" ;;
+	esac
+done
+
+if [ -n "$svx_cfgs" ]; then
+	if insmod $SVX_KO; then
+		for c in $svx_cfgs; do
+			run_config $c /dev/shadowvmx --paging ${c#svx-}
+		done
+		rmmod shadowvmx || echo "harness: rmmod shadowvmx failed"
+	else
+		for c in $svx_cfgs; do config_failed $c "insmod $SVX_KO failed"; done
+	fi
+fi
+for c in $kvm_cfgs; do
+	e=${c#kvm-ept}
+	if modprobe kvm_intel ept=$e && [ -c /dev/kvm ] && ept_ok $e; then
+		run_config $c /dev/kvm
+	else
+		config_failed $c "modprobe kvm_intel ept=$e failed"
+	fi
+	modprobe -r kvm_intel 2>/dev/null
+done
+
+echo "HARNESS-CSV-BEGIN"
+echo "workload,config,exits,cycles,shadow_pages,exits_run,exits_base,base,status"
+cat $T/csv
+echo "HARNESS-CSV-END"
+echo "HARNESS-COUNTERS-BEGIN"
+echo "workload,config,counter,run,base,net"
+cat $T/counters
+echo "HARNESS-COUNTERS-END"
+echo "harness: $runs runs, $failed failed"
+rm -rf $T
+[ $failed -eq 0 ]
