@@ -109,7 +109,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.95
-set key top left
+set key below horizontal
 set grid ytics
 set xtics nomirror
 set offsets 0, 0, graph 0.12, 0
@@ -140,7 +140,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.95
 set logscale y
-set key top left
+set key below horizontal
 set grid ytics
 fr(v) = (v > 0 ? v : 0.01)
 plot for [i=2:5] "$out/ratios.dat" using (fr(column(i))):xtic(1) title columnhead(i), \
