@@ -121,7 +121,8 @@ suite_shadowvmx() {
 	# The shadow-MMU audit (insmod audit=1): SPTEs checked against the
 	# guest's tables after every shadow fault, and disagreements.
 	a=/sys/module/shadowvmx/parameters
-	if [ "$(cat $a/audit 2>/dev/null)" = Y ]; then
+	if [ "$(cat $a/audit 2>/dev/null)" = Y ] &&
+	   { [ -z "$1" ] || [ "$1" = shadow ]; }; then
 		echo "shadow-audit[$label]: $(cat $a/audit_checks) checks, $(cat $a/audit_violations) violations"
 	fi
 	rmmod shadowvmx || step_failed "rmmod shadowvmx"

@@ -543,6 +543,8 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, SVX_NR_AUTO_MSRS);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_vmcs_init(vcpu);
+	/* EPT mode changed the processor-based controls: re-read them. */
+	vcpu->proc_ctls = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
 
 	svx_set_host_constant_state();
 	svx_vcpu_reset(vcpu);
