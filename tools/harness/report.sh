@@ -24,8 +24,8 @@ mkdir -p "$out"
 csv=$out/results.csv
 cnt=$out/counters.csv
 
-block() {	# block NAME: lines between NAME-BEGIN and NAME-END
-	tr -d '\r' <"$log" | awk -v b="$1-BEGIN" -v e="$1-END" '
+block() {	# block NAME: lines between NAME-BEGIN and NAME-END (maybe "# "-prefixed)
+	tr -d '\r' <"$log" | sed 's/^# //' | awk -v b="$1-BEGIN" -v e="$1-END" '
 		$0 == b { on = 1; n = 0; next }
 		$0 == e { on = 0; next }
 		on { print }'
