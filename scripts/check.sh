@@ -133,6 +133,7 @@ cp scripts/vm-payload.sh "$payload/run"
 cp "$ko" "$payload/"
 cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.elf \
 	tools/runner/test.sh "$payload/runner/"
+make -s -C tools/harness payload PAYLOAD="$payload" >/dev/null	# harness/run.sh, W*.bin
 
 say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
 "$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
@@ -156,6 +157,15 @@ while read -r l; do
 	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
 	result "$l" "$n" "$f"
 done <<<"$lines"
+# the harness (tools/harness): its report lines (uncounted), CSV and plots
+while read -r l; do result "$l" 0 0; done < <(grep -aE '^harness\[W[0-9]+\]\[' "$out/bochs.out" | tr -d '\r')
+h=$(grep -aE '^harness: [0-9]+ runs, [0-9]+ failed' "$out/bochs.out" | tr -d '\r' | tail -n 1)
+if [ -n "$h" ] && bash tools/harness/report.sh "$out/bochs.out" "$top/build/harness" >"$out/harness-report.log" 2>&1; then
+	grep '^report: ' "$out/harness-report.log"
+	if grep -q ', 0 failed$' <<<"$h"; then result "$h" 1 0; else result "$h" 0 1; fi
+else
+	result "harness: no results (see build/check/bochs.out, build/check/harness-report.log)" 0 1
+fi
 for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
 	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=0]' \
 	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]'; do

@@ -12,8 +12,10 @@
 # 3. the demo guest with its exit counters, under shadowvmx;
 # 4. "# measure[...]" comment lines: the runner's first-touch and CR3-switch
 #    guests with --stats in every paging mode (no pass/fail).
+# 5. the experiment harness (tools/harness/run.sh): "harness[W<n>][<config>]"
+#    lines and its CSV between HARNESS-CSV-BEGIN/END.
 # SVX_SUITES (kernel command line) overrides the selftest suites;
-# SVX_MEASURE=0 skips step 4.
+# SVX_MEASURE=0 skips step 4, SVX_HARNESS=0 step 5.
 
 P=/payload
 rc=0
@@ -89,6 +91,9 @@ if [ "${SVX_MEASURE:-1}" != 0 ]; then
 			modprobe -r kvm_intel
 		fi
 	done
+fi
+if [ "${SVX_HARNESS:-1}" != 0 ] && [ -f $P/harness/run.sh ]; then
+	SVXRUN=$P/runner/svxrun SVX_KO=$P/shadowvmx.ko sh $P/harness/run.sh
 fi
 echo "# dmesg (shadowvmx):"
 dmesg | grep -i shadowvmx | tail -n 40 | sed 's/^/# /'
