@@ -453,6 +453,7 @@ TEST_F(wt, random_gvas)
 	       exits[SVX_WT_EXIT_NOT_PRESENT], exits[SVX_WT_EXIT_MMIO],
 	       exits[SVX_WT_EXIT_EPT_VIOLATION],
 	       exits[SVX_WT_EXIT_EPT_MISCONFIG]);
+	fflush(stdout);
 	free(before);
 }
 
