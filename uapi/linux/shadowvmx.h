@@ -232,7 +232,7 @@ enum svx_wt_exit {
 	SVX_WT_EXIT_NOT_PRESENT = 3,	/* shadow entry missing: #PF exit, fixed */
 	SVX_WT_EXIT_WRITE_PROTECT = 4,	/* gfn is a shadowed guest table: emulated */
 	SVX_WT_EXIT_DIRTY = 5,		/* SPTE read-only until guest D is set */
-	SVX_WT_EXIT_PERM = 6,		/* SPTE lacks another permission */
+	SVX_WT_EXIT_PERM = 6,		/* SPTE lacks a permission the guest grants: rebuilt */
 	SVX_WT_EXIT_MMIO = 7,		/* no memslot: MMIO exit to userspace */
 	SVX_WT_EXIT_RO_SLOT = 8,	/* write to a read-only slot: MMIO exit */
 	SVX_WT_EXIT_EPT_VIOLATION = 9,	/* EPT entry missing or lacks the access */
