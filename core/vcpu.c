@@ -3,7 +3,8 @@
  * The vCPU fd: mmap of struct kvm_run (page 0) and of the PIO data page
  * (page 1, KVM_PIO_PAGE_OFFSET), KVM_RUN, KVM_{GET,SET}_{REGS,SREGS},
  * KVM_SET_CPUID2, KVM_{GET,SET}_MSRS, KVM_INTERRUPT, KVM_NMI,
- * KVM_{GET,SET}_VCPU_EVENTS, KVM_TRANSLATE and SVX_GET_VCPU_STATS.  One ioctl
+ * KVM_{GET,SET}_VCPU_EVENTS, KVM_TRANSLATE, SVX_GET_VCPU_STATS and
+ * SVX_WALK_TRACE (mmu/walktrace.c).  One ioctl
  * runs at a time per vCPU (svx_vcpu.mutex), as in KVM.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
@@ -197,6 +198,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	}
 	case SVX_GET_VCPU_STATS:
 		return svx_vcpu_stats(vcpu, argp);
+	case SVX_WALK_TRACE:
+		return svx_walk_trace(vcpu, argp);
 	}
 	/* KVM answers unknown vCPU ioctls with -EINVAL. */
 	return -EINVAL;

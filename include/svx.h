@@ -250,6 +250,13 @@ void svx_mmu_zap_all(struct svx_vm *vm);
 int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
+struct svx_walk_env;
+void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env);
+u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
+			 struct svx_walk_trace *t);
+
+/* mmu/walktrace.c */
+long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp);
 
 /* vmx/exits.c */
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);

@@ -41,6 +41,7 @@
 
 #include "../include/svx.h"
 #include "../vmx/vmx_int.h"
+#include "svx_trace.h"
 
 static bool svx_ept_param;
 module_param_named(ept, svx_ept_param, bool, 0444);
@@ -244,6 +245,7 @@ void svx_ept_zap_all(struct svx_vm *vm)
 	vm->ept_pages -= pages;
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 	spin_unlock(&vm->mmu_lock);
+	trace_svx_zap(vm->id, "ept", ~0ULL);
 }
 
 /* The leaf entry for @gpa if its tables exist, else NULL; mmu_lock held. */
@@ -424,6 +426,7 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	int r;
 
 	vcpu->stats.mmu[SVX_MMU_EPT_VIOLATION]++;
+	trace_svx_ept_violation(vcpu->id, gpa, q);
 	vcpu->stats.mmu[fetch ? SVX_MMU_EPT_FETCH :
 			write ? SVX_MMU_EPT_WRITE : SVX_MMU_EPT_READ]++;
 
@@ -511,6 +514,7 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu)
 	int write;
 
 	vcpu->stats.mmu[SVX_MMU_EPT_MISCONFIG]++;
+	trace_svx_ept_misconfig(vcpu->id, gpa);
 	spin_lock(&vm->mmu_lock);
 	gen = rcu_access_pointer(vm->memslots)->generation;
 	ep = svx_ept_walk(vm, gpa);
@@ -610,4 +614,62 @@ int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
 	size = 1ULL << (12 + 9 * (level - 1));
 	*gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
 	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Walk trace (mmu/walktrace.c): the EPT entries, read-only                */
+
+/*
+ * Copy the EPT entries for @gpa, from the PML4 down, into @t->host[] (if
+ * @t); nothing is built or changed.  Returns the last entry read.
+ */
+u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t)
+{
+	u64 *table, e = 0;
+	int level;
+
+	spin_lock(&vm->mmu_lock);
+	if (!vm->ept_root) {
+		if (t)
+			t->flags |= SVX_WT_NO_ROOT;
+		goto out;
+	}
+	if (t) {
+		t->host_root_hpa = __pa(vm->ept_root);
+		t->host_root_level = 4;
+	}
+	table = vm->ept_root;
+	for (level = 4;; level--) {
+		struct svx_wt_level tmp, *l = t ? &t->host[level - 1] : &tmp;
+		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
+
+		e = READ_ONCE(table[idx]);
+		l->table = __pa(table);
+		l->entry_addr = __pa(&table[idx]);
+		l->index = idx;
+		l->entry = e;
+		l->flags = SVX_WT_L_VALID;
+		if ((e & EPTE_RWX) == EPTE_MMIO)
+			l->flags |= SVX_WT_H_MMIO;
+		else if (e & EPTE_RWX)
+			l->flags |= SVX_WT_H_PRESENT |
+				((e & VMX_EPT_READABLE_MASK) ? SVX_WT_H_READ : 0) |
+				((e & VMX_EPT_WRITABLE_MASK) ? SVX_WT_H_WRITE : 0) |
+				((e & VMX_EPT_EXECUTABLE_MASK) ? SVX_WT_H_EXEC : 0);
+		if (t)
+			t->host_levels++;
+		if (level == 1 || (level == 2 && (e & EPTE_LARGE) &&
+				   (e & EPTE_RWX))) {
+			l->flags |= SVX_WT_L_LEAF |
+				    (level > 1 ? SVX_WT_L_LARGE : 0) |
+				    ((e & EPTE_PINNED) ? SVX_WT_H_PINNED : 0);
+			break;
+		}
+		if (!(e & EPTE_RWX) || (e & EPTE_RWX) == EPTE_MMIO)
+			break;
+		table = __va(e & EPTE_ADDR);
+	}
+out:
+	spin_unlock(&vm->mmu_lock);
+	return e;
 }

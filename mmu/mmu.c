@@ -51,6 +51,7 @@
 #include "../include/svx.h"
 #include "../vmx/vmx_int.h"
 #include "walker.h"
+#include "svx_trace.h"
 
 #define SPTE_P		BIT_ULL(0)
 #define SPTE_W		BIT_ULL(1)
@@ -528,6 +529,7 @@ static void svx_unshadow(struct svx_vm *vm, u64 gfn, struct list_head *dead)
 				  hash_link)
 		if (sp->gfn == gfn && !sp->role.direct)
 			svx_zap_sp(vm, sp, dead);
+	trace_svx_zap(vm->id, "unshadow", gfn);
 }
 
 /* Everything: shadow pages and the nonpaging tree.  Caller holds vm->lock
@@ -571,6 +573,7 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 				    vm->id);
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 	spin_unlock(&vm->mmu_lock);
+	trace_svx_zap(vm->id, "all", ~0ULL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -653,6 +656,7 @@ static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
 		vcpu->stats.mmu[SVX_MMU_ROOT_HIT]++;
 	else
 		vcpu->stats.mmu[SVX_MMU_ROOT_MISS]++;
+	trace_svx_cr3_load(vcpu->id, vcpu->cr3, vm->nr_sps == before);
 	return vcpu->mmu.mode == SVX_MODE_LONG64 ?
 		__pa(vcpu->mmu.root_sp->spt) : __pa(vcpu->mmu.pae_root);
 }
@@ -725,7 +729,7 @@ static int svx_walk_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new,
 	return r < 0 ? -EFAULT : r;
 }
 
-static void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env)
+void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env)
 {
 	env->cr0 = vcpu->cr0;
 	env->cr3 = vcpu->cr3;
@@ -1059,6 +1063,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	if (!sp->role.direct)
 		sp->gfns[(gva >> 12) & 511] = gfn;
 	*sptep = spte;
+	trace_svx_spte_install(vcpu->id, gva, w.gpa, spte);
 	vm->pages_pinned++;
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
@@ -1136,6 +1141,7 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	*sptep = ((u64)page_to_pfn(page) << PAGE_SHIFT) | SPTE_P | SPTE_U |
 		 SPTE_A | SPTE_PINNED |
 		 ((s.flags & KVM_MEM_READONLY) ? 0 : SPTE_W | SPTE_D);
+	trace_svx_spte_install(vcpu->id, gva, gpa, *sptep);
 	vm->pages_pinned++;
 	spin_unlock(&vm->mmu_lock);
 	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
@@ -1284,15 +1290,38 @@ static void svx_mmu_audit(struct svx_vcpu *vcpu)
 	kvfree(ents);
 }
 
+/* What a shadow fault did, from the counters it moved (tracepoint). */
+static int svx_fault_outcome(const u64 *now, const u64 *before, int r)
+{
+	if (now[SVX_MMU_PF_FIXED] != before[SVX_MMU_PF_FIXED])
+		return SVX_FAULT_FIXED;
+	if (now[SVX_MMU_PF_INJECTED] != before[SVX_MMU_PF_INJECTED])
+		return SVX_FAULT_INJECTED;
+	if (now[SVX_MMU_PF_MMIO] != before[SVX_MMU_PF_MMIO])
+		return SVX_FAULT_MMIO;
+	if (now[SVX_MMU_PT_WRITE] != before[SVX_MMU_PT_WRITE])
+		return SVX_FAULT_EMULATED;
+	return r == SVX_RESUME ? SVX_FAULT_RETRY : SVX_FAULT_ERROR;
+}
+
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
+	u64 before[SVX_NR_MMU_STATS];
 	int r;
 
-	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
-		return svx_nonpaging_fault(vcpu, gva, error_code);
-	r = svx_shadow_fault(vcpu, gva, error_code);
-	if (svx_audit && r > 0)
-		svx_mmu_audit(vcpu);
+	if (trace_svx_shadow_fault_enabled())
+		memcpy(before, vcpu->stats.mmu, sizeof(before));
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING) {
+		r = svx_nonpaging_fault(vcpu, gva, error_code);
+	} else {
+		r = svx_shadow_fault(vcpu, gva, error_code);
+		if (svx_audit && r > 0)
+			svx_mmu_audit(vcpu);
+	}
+	if (trace_svx_shadow_fault_enabled())
+		trace_svx_shadow_fault(vcpu->id, gva, error_code,
+				       svx_fault_outcome(vcpu->stats.mmu,
+							 before, r));
 	return r;
 }
 
@@ -1416,6 +1445,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 	svx_skip_insn(vcpu);
 	vcpu->stats.mmu[SVX_MMU_PT_WRITE]++;
 	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	trace_svx_pt_write_emulated(vcpu->id, gpa, old, written ? new : old,
+				    rmw.size);
 
 	spin_lock(&vm->mmu_lock);
 	hlist_for_each_entry_safe(sp, tmp,
@@ -1488,4 +1519,70 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		}
 	}
 	spin_unlock(&vm->mmu_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Walk trace (mmu/walktrace.c): the shadow entries, read-only             */
+
+/*
+ * Copy the shadow entries the CPU would use for @gva, from the root in
+ * GUEST_CR3 down, into @t->host[]; nothing is built or changed.  Sets
+ * SVX_WT_NO_ROOT when the next entry rebuilds the root, and
+ * SVX_WT_GFN_SHADOWED when @gfn (~0: none) is a shadowed guest table.
+ * Returns the last entry read (the leaf SPTE, or the not-present entry
+ * that ends the walk), 0 without a root.
+ */
+u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
+			 struct svx_walk_trace *t)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 *table, e = 0;
+	bool pae;
+	int level;
+
+	spin_lock(&vm->mmu_lock);
+	if (gfn != ~0ULL && svx_gfn_is_shadowed(vm, gfn))
+		t->flags |= SVX_WT_GFN_SHADOWED;
+	if (!vcpu->mmu.root_hpa ||
+	    test_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests) ||
+	    (vcpu->mmu.mode == SVX_MODE_LONG64 && !vcpu->mmu.root_sp)) {
+		t->flags |= SVX_WT_NO_ROOT;
+		goto out;
+	}
+	pae = vcpu->mmu.root_hpa == __pa(vcpu->mmu.pae_root);
+	level = pae ? 3 : 4;
+	t->host_root_hpa = vcpu->mmu.root_hpa;
+	t->host_root_level = level;
+	table = __va(vcpu->mmu.root_hpa);
+	for (;; level--) {
+		struct svx_wt_level *l = &t->host[level - 1];
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) &
+				   (pae && level == 3 ? 3 : 511);
+
+		e = READ_ONCE(table[idx]);
+		l->table = __pa(table);
+		l->entry_addr = __pa(&table[idx]);
+		l->index = idx;
+		l->entry = e;
+		l->flags = SVX_WT_L_VALID;
+		if (e & SPTE_P)
+			l->flags |= SVX_WT_H_PRESENT | SVX_WT_H_READ |
+				    ((e & SPTE_W) ? SVX_WT_H_WRITE : 0) |
+				    ((e & SPTE_U) ? SVX_WT_H_USER : 0) |
+				    ((e & SVX_PTE_XD) ? 0 : SVX_WT_H_EXEC);
+		else if (e & SPTE_MMIO)
+			l->flags |= SVX_WT_H_MMIO;
+		t->host_levels++;
+		if (level == 1) {
+			l->flags |= SVX_WT_L_LEAF |
+				    ((e & SPTE_PINNED) ? SVX_WT_H_PINNED : 0);
+			break;
+		}
+		if (!(e & SPTE_P))
+			break;
+		table = __va(e & SPTE_ADDR);
+	}
+out:
+	spin_unlock(&vm->mmu_lock);
+	return e;
 }

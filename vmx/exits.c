@@ -24,6 +24,7 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
+#include "svx_trace.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
 
@@ -684,6 +685,7 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	run->io.port = vcpu->pio.port;
 	run->io.data_offset = PAGE_SIZE;
 	vcpu->stats.misc[SVX_STAT_PIO]++;
+	trace_svx_pio(vcpu->id, vcpu->pio.port, size, in, string);
 
 	if (!string) {
 		run->io.count = 1;
@@ -901,6 +903,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	}
 	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
+	trace_svx_mmio(vcpu->id, gva, gpa, insn.size, write);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = insn.size;

@@ -40,6 +40,7 @@
 #include <linux/version.h>
 
 #include "vmx_int.h"
+#include "svx_trace.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
@@ -1041,6 +1042,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			return 0;
 		}
 		svx_stat_exit(vcpu, vcpu->exit_reason & 0xffff);
+		trace_svx_vm_exit(vcpu->vm->id, vcpu->id, vcpu->exit_reason,
+				  vcpu->exit_qual, vcpu->rip);
 		if (!(vcpu->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);

@@ -111,6 +111,10 @@ struct svx_opts {
 	uint64_t entry;
 	bool stats;
 	bool trace;
+	bool ktrace;			/* --trace: tracepoints (walk.c) */
+	const char *walk;		/* --walk GVA[:ACC],... (walk.c) */
+	uint64_t walk_at;		/* --walk-at-exit N, 0: at the end */
+	bool json;
 	bool builtin_cpuid;
 	bool cpuid_baseline;
 	uint64_t max_exits;
@@ -187,6 +191,11 @@ static void usage(FILE *f)
 "                     the first --load)\n"
 "  --no-stdin         do not feed stdin to the UART\n"
 "  --stats            print the device's and the runner's counters at exit\n"
+"  --walk GVA[:ACC][,...]  after the guest stops, show each GVA's translation\n"
+"                     (SVX_WALK_TRACE; ACC r w x ur uw ux, default r)\n"
+"  --walk-at-exit N   ... after the Nth exit instead\n"
+"  --json             --walk as JSON, one object per GVA\n"
+"  --trace            print the module's tracepoints (events/shadowvmx) live\n"
 "  --max-exits N      stop after N exits to userspace (status %d)\n"
 "  --timeout SECS     stop after SECS seconds (status %d)\n"
 "  --trace-exits      log every exit on stderr\n"
@@ -260,6 +269,10 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "paging",	 required_argument, NULL, 'P' },
 		{ "no-stdin",	 no_argument,	    NULL, 'N' },
 		{ "cpuid-baseline", no_argument,    NULL, 'B' },
+		{ "walk",	 required_argument, NULL, 'W' },
+		{ "walk-at-exit", required_argument, NULL, 'X' },
+		{ "json",	 no_argument,	    NULL, 'J' },
+		{ "trace",	 no_argument,	    NULL, 'K' },
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ }
 	};
@@ -345,6 +358,19 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			if (!parse_u64(optarg, &o->entry))
 				die("--entry: bad GPA '%s'", optarg);
 			o->entry_set = true;
+			break;
+		case 'W':
+			o->walk = optarg;
+			break;
+		case 'X':
+			if (!parse_u64(optarg, &o->walk_at) || !o->walk_at)
+				die("--walk-at-exit: bad number '%s'", optarg);
+			break;
+		case 'J':
+			o->json = true;
+			break;
+		case 'K':
+			o->ktrace = true;
 			break;
 		case 's':
 			o->stats = true;
@@ -1057,6 +1083,9 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 		}
 		nr_exits++;
 		exit_counts[run->exit_reason % NR_KVM_EXITS]++;
+		svx_ktrace_drain();
+		if (o->walk && o->walk_at == nr_exits)
+			svx_walk_print(vm, o->walk, o->json);
 
 		if (o->trace && run->exit_reason != KVM_EXIT_IO &&
 		    run->exit_reason != KVM_EXIT_MMIO)
@@ -1207,9 +1236,14 @@ int main(int argc, char **argv)
 	}
 	setup_kick(&vm);
 
+	if (o.ktrace)
+		svx_ktrace_start();
 	status = run_loop(&vm, &o);
 	alarm(0);
 	svx_serial_flush();
+	svx_ktrace_stop();
+	if (o.walk && !o.walk_at)
+		svx_walk_print(&vm, o.walk, o.json);
 	if (o.stats)
 		svx_print_stats(&vm);
 	return status;

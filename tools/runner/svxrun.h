@@ -90,6 +90,12 @@ void svx_print_stats(struct svx_vm *vm);
 const char *svx_exit_reason_name(unsigned int reason);
 
 /* svxrun.c */
+/* walk.c: --walk (SVX_WALK_TRACE diagrams) and --trace (tracepoints) */
+void svx_walk_print(struct svx_vm *vm, const char *spec, bool json);
+void svx_ktrace_start(void);
+void svx_ktrace_drain(void);
+void svx_ktrace_stop(void);
+
 void svx_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void svx_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void svx_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -39,7 +39,47 @@
  *
  *   SVX_GET_CAPS fills struct svx_caps: .paging_modes has bit n set when
  *   enum svx_paging n can be used on this CPU, .flags the SVX_CAP_* of the
- *   CPU, .default_paging the mode of a new VM (module parameter ept=).
+ *   CPU, .default_paging the mode of a new VM (module parameter ept=). *
+ * Walk trace (SVX_WALK_TRACE on a vCPU fd):
+ *
+ *   Shows how one guest-virtual address is translated right now, as the
+ *   hardware and the hypervisor see it, without changing anything: no guest
+ *   A/D bit is set, no page is pinned or faulted in, no shadow or EPT entry
+ *   is created.  The caller sets .version = SVX_WALK_TRACE_VERSION, .size =
+ *   sizeof(struct svx_walk_trace), .gva and .access (SVX_WT_ACC_*: write,
+ *   user (CPL 3), fetch; 0 is a supervisor read); every other field must be
+ *   zero.  The kernel fills the rest and sets .size to the bytes it wrote.
+ *   It describes the vCPU as of its last exit (or its registers as set).
+ *
+ *   Guest side: cr0/cr3/cr4/efer, .guest_mode (enum svx_wt_mode) and, for
+ *   each guest level L from .guest_root_level down to .guest_leaf_level,
+ *   guest[L - 1] (with SVX_WT_L_VALID): the table's GPA, the index, the
+ *   entry's GPA, the raw entry, and in .access the permissions accumulated
+ *   from the root down to L (SVX_WT_ACC_WRITE/USER/FETCH allowed; CR0.WP,
+ *   SMEP, SMAP not applied).  PAE level 3 is the PDPTE register.  Then
+ *   SVX_WT_TRANSLATED and .gpa, or SVX_WT_GUEST_FAULT with .error_code and
+ *   .fault_addr (the #PF the guest takes), or SVX_WT_NONCANONICAL (#GP).
+ *   A nonpaging guest translates GVA = GPA (bits 31:0).
+ *
+ *   Memory: with SVX_WT_SLOT the memslot holding .gpa (.slot_id,
+ *   .slot_base_gpa, .slot_size, .slot_flags) and the .hva of .gpa; with
+ *   SVX_WT_PFN the host page frame, read from the shadow or EPT leaf (a
+ *   page not mapped yet has no pfn: the trace never faults pages in).
+ *
+ *   Host side: host[L - 1] for L from .host_root_level down: the shadow
+ *   page-table entries for .gva (shadow paging, from the root in GUEST_CR3,
+ *   .host_root_hpa) or the EPT entries for .gpa (EPT mode), each with the
+ *   table's host-physical address, the index, the raw entry and SVX_WT_L_*
+ *   and SVX_WT_H_* flags; .host_levels counts them.
+ *
+ *   Verdict: .exit (enum svx_wt_exit) says whether this access would cause
+ *   a VM exit now and why; .exit_reason is the basic VMX exit reason it
+ *   would have (0: exception, #PF; 48: EPT violation; 49: EPT
+ *   misconfiguration) or 0xffffffff; in EPT mode .exit_gpa is the GPA that
+ *   exits, which is a guest table's when the guest's own walk is not
+ *   mapped in EPT yet (the 2D walk).
+ *
+ *   Errors: -EINVAL (version, size, access or a reserved field), -EFAULT.
  */
 #ifndef _UAPI_LINUX_SHADOWVMX_H
 #define _UAPI_LINUX_SHADOWVMX_H
@@ -134,9 +174,114 @@ struct svx_caps {
 #define SVX_CAP_EPT_2M		(1U << 4)	/* 2 MiB EPT pages (THP-backed) */
 #define SVX_CAP_EPT_1G		(1U << 5)	/* 1 GiB EPT pages (not used yet) */
 
+#define SVX_WALK_TRACE_VERSION	1
+#define SVX_WT_MAX_LEVELS	5
+
+/* struct svx_walk_trace.access (the #PF error code bits) */
+#define SVX_WT_ACC_WRITE	0x2u
+#define SVX_WT_ACC_USER		0x4u
+#define SVX_WT_ACC_FETCH	0x10u
+
+/* Guest paging mode */
+enum svx_wt_mode {
+	SVX_WT_MODE_NONPAGING = 0,	/* CR0.PG = 0 */
+	SVX_WT_MODE_32 = 1,		/* 32-bit paging, 2 levels */
+	SVX_WT_MODE_PAE = 2,		/* PAE paging, PDPTE registers + 2 */
+	SVX_WT_MODE_64 = 3,		/* 4-level paging */
+	SVX_WT_MODE_LA57 = 4,		/* 5-level paging */
+};
+
+/* struct svx_walk_trace.flags */
+#define SVX_WT_TRANSLATED	(1U << 0)	/* .gpa is valid */
+#define SVX_WT_GUEST_FAULT	(1U << 1)	/* guest #PF: .error_code */
+#define SVX_WT_NONCANONICAL	(1U << 2)	/* #GP: non-canonical GVA */
+#define SVX_WT_SLOT		(1U << 3)	/* .gpa is in a memslot */
+#define SVX_WT_PFN		(1U << 4)	/* .pfn is valid (mapped) */
+#define SVX_WT_NO_ROOT		(1U << 5)	/* no shadow root/EPT tree yet */
+#define SVX_WT_GFN_SHADOWED	(1U << 6)	/* .gpa's page is a shadowed guest table */
+#define SVX_WT_TABLE_OUTSIDE	(1U << 7)	/* a guest table is outside RAM */
+
+/* svx_wt_level.flags (both sides) */
+#define SVX_WT_L_VALID		(1U << 0)	/* the entry was read */
+#define SVX_WT_L_LEAF		(1U << 1)	/* maps a page (last level) */
+#define SVX_WT_L_LARGE		(1U << 2)	/* leaf above level 1 */
+/* host entries */
+#define SVX_WT_H_PRESENT	(1U << 8)	/* P (shadow) or any of R/W/X (EPT) */
+#define SVX_WT_H_READ		(1U << 9)
+#define SVX_WT_H_WRITE		(1U << 10)
+#define SVX_WT_H_EXEC		(1U << 11)
+#define SVX_WT_H_USER		(1U << 12)	/* shadow: U/S */
+#define SVX_WT_H_MMIO		(1U << 13)	/* MMIO SPTE / misconfigured EPTE */
+#define SVX_WT_H_PINNED		(1U << 14)	/* leaf holds a page pin */
+
+struct svx_wt_level {
+	__u64 table;		/* GPA (guest) or HPA (host) of the table */
+	__u64 entry_addr;	/* address of the entry (GPA / HPA) */
+	__u64 entry;		/* raw entry */
+	__u32 index;		/* index in the table */
+	__u32 access;		/* guest: SVX_WT_ACC_* accumulated to here */
+	__u32 flags;		/* SVX_WT_L_*, SVX_WT_H_* */
+	__u32 pad;
+};
+
+/* Would the access exit, and why. */
+enum svx_wt_exit {
+	SVX_WT_EXIT_NONE = 0,		/* hardware completes it */
+	SVX_WT_EXIT_GUEST_PF = 1,	/* guest fault: shadow #PF exit, injected */
+	SVX_WT_EXIT_GUEST_PF_DIRECT = 2, /* guest fault, delivered without exit (EPT) */
+	SVX_WT_EXIT_NOT_PRESENT = 3,	/* shadow entry missing: #PF exit, fixed */
+	SVX_WT_EXIT_WRITE_PROTECT = 4,	/* gfn is a shadowed guest table: emulated */
+	SVX_WT_EXIT_DIRTY = 5,		/* SPTE read-only until guest D is set */
+	SVX_WT_EXIT_PERM = 6,		/* SPTE lacks a permission the guest grants: rebuilt */
+	SVX_WT_EXIT_MMIO = 7,		/* no memslot: MMIO exit to userspace */
+	SVX_WT_EXIT_RO_SLOT = 8,	/* write to a read-only slot: MMIO exit */
+	SVX_WT_EXIT_EPT_VIOLATION = 9,	/* EPT entry missing or lacks the access */
+	SVX_WT_EXIT_EPT_MISCONFIG = 10,	/* MMIO EPT entry: fast MMIO exit */
+	SVX_WT_EXIT_NO_ROOT = 11,	/* shadow root rebuilt at next entry */
+	SVX_WT_EXIT_GP = 12,		/* non-canonical: #GP (no exit) */
+	SVX_WT_EXIT_ERROR = 13,		/* guest table outside RAM: error exit */
+};
+
+struct svx_walk_trace {
+	__u32 version;		/* in: SVX_WALK_TRACE_VERSION */
+	__u32 size;		/* in: sizeof; out: bytes filled */
+	__u64 gva;		/* in */
+	__u32 access;		/* in: SVX_WT_ACC_* */
+	__u32 flags;		/* out: SVX_WT_* */
+	/* guest */
+	__u64 cr0, cr3, cr4, efer;
+	__u32 guest_mode;	/* enum svx_wt_mode */
+	__u32 paging;		/* enum svx_paging of the VM */
+	__u32 guest_root_level;	/* 2..5, 0 nonpaging */
+	__u32 guest_leaf_level;	/* leaf, or level that faulted */
+	struct svx_wt_level guest[SVX_WT_MAX_LEVELS];	/* [level - 1] */
+	__u64 gpa;
+	__u64 fault_addr;	/* CR2 of the guest fault */
+	__u32 error_code;	/* #PF error code of the guest fault */
+	__u32 pte_access;	/* SVX_WT_ACC_* of the whole walk */
+	/* memory */
+	__u32 slot_id;		/* as in KVM_SET_USER_MEMORY_REGION */
+	__u32 slot_flags;	/* KVM_MEM_* */
+	__u64 slot_base_gpa;
+	__u64 slot_size;
+	__u64 hva;
+	__u64 pfn;
+	/* host tables: shadow (GVA) or EPT (GPA) */
+	__u64 host_root_hpa;	/* GUEST_CR3 (shadow) or EPT PML4 */
+	__u32 host_root_level;
+	__u32 host_levels;	/* entries read */
+	struct svx_wt_level host[SVX_WT_MAX_LEVELS];	/* [level - 1] */
+	/* verdict */
+	__u32 exit;		/* enum svx_wt_exit */
+	__u32 exit_reason;	/* basic VMX exit reason, 0xffffffff: none */
+	__u64 exit_gpa;		/* EPT exits: the GPA that exits (.gpa or a guest table's) */
+	__u64 reserved[7];
+};
+
 #define SVX_GET_VCPU_STATS	_IOWR(SVXIO, 0x01, struct svx_stats)
 #define SVX_GET_VM_STATS	_IOWR(SVXIO, 0x02, struct svx_stats)
 #define SVX_SET_PAGING		_IO(SVXIO, 0x03)	/* arg: enum svx_paging */
 #define SVX_GET_CAPS		_IOR(SVXIO, 0x04, struct svx_caps)
+#define SVX_WALK_TRACE		_IOWR(SVXIO, 0x10, struct svx_walk_trace)
 
 #endif /* _UAPI_LINUX_SHADOWVMX_H */
