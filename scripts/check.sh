@@ -167,7 +167,7 @@ else
 	result "harness: no results (see build/check/bochs.out, build/check/harness-report.log)" 0 1
 fi
 for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
-	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=0]' \
+	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=1]' 'selftests[/dev/kvm ept=0]' \
 	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]'; do
 	grep -qF "$want:" <<<"$lines" || result "$want: missing from the bench output" 0 1
 done

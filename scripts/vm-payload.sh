@@ -6,7 +6,7 @@
 #    "selftests[<label>]: ..." line per suite: /dev/shadowvmx in shadow mode
 #    (with the shadow-MMU audit: every SPTE of the root checked against a
 #    fresh guest walk after each shadow fault) and in EPT mode, /dev/kvm
-#    (kvm_intel with its defaults: EPT on this CPU) and kvm_intel ept=0;
+#    (kvm_intel with its defaults, then explicitly ept=1 and ept=0);
 # 2. the runner's tests: "runner[<dev>]: ..." lines, /dev/shadowvmx also
 #    loaded with ept=1 (EPT mode by default);
 # 3. the demo guest with its exit counters, under shadowvmx;
@@ -21,7 +21,7 @@ P=/payload
 rc=0
 
 SVX_PAYLOAD=$P SVX_INSMOD_ARGS=${SVX_INSMOD_ARGS:-audit=1} \
-	SVX_SUITES=${SVX_SUITES:-shadowvmx shadowvmx:ept kvm kvm:ept=0} \
+	SVX_SUITES=${SVX_SUITES:-shadowvmx shadowvmx:ept kvm kvm:ept=1 kvm:ept=0} \
 	sh $P/run_selftests.sh || rc=1
 
 # runner_suite DEV [LABEL]: the runner's TAP checks, summarised in one line
