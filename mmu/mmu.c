@@ -1365,6 +1365,83 @@ static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
 	}
 }
 
+/*
+ * STOS/MOVS (with or without REP, DF=0) whose destination is @gpa: perform
+ * the iterations that fall in @gpa's page.  Returns 1 if emulated, 0 if
+ * not a string store we handle, < 0 on error.
+ */
+static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
+				    const u8 *bytes, unsigned int avail)
+{
+	bool rep = false, opsize = false, rexw = false, movs;
+	int mode = svx_code_mode(vcpu), seg = 3;	/* DS */
+	unsigned int i = 0, size, n, bytes_n;
+	u64 mask = mode == 8 ? ~0ULL : 0xffffffffULL, count, src;
+	u8 buf[256], op;
+
+	for (; i < avail; i++) {
+		u8 b = bytes[i];
+
+		if (b == 0xf3)
+			rep = true;
+		else if (b == 0x66)
+			opsize = true;
+		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
+			 b == 0x64 || b == 0x65)
+			seg = b == 0x26 ? 0 : b == 0x2e ? 1 : b == 0x36 ? 2 :
+			      b == 0x3e ? 3 : b == 0x64 ? 4 : 5;
+		else
+			break;
+	}
+	if (mode == 8 && i < avail && (bytes[i] & 0xf0) == 0x40)
+		rexw = bytes[i++] & 8;
+	if (i >= avail || (vcpu->rflags & X86_EFLAGS_DF))
+		return 0;
+	op = bytes[i++];
+	if (op != 0xaa && op != 0xab && op != 0xa4 && op != 0xa5)
+		return 0;
+	movs = op == 0xa4 || op == 0xa5;
+	size = (op & 1) ? (rexw ? 8 : opsize ? 2 : 4) : 1;
+	count = rep ? vcpu->regs[SVX_RCX] & mask : 1;
+	if (!count || (gpa & (size - 1)))
+		return 0;
+	n = min_t(u64, count, (PAGE_SIZE - (gpa & ~PAGE_MASK)) / size);
+	while (n) {
+		unsigned int k = min_t(unsigned int, n, sizeof(buf) / size), j;
+
+		bytes_n = k * size;
+		if (movs) {
+			src = svx_seg_base(vcpu, seg) +
+			      (vcpu->regs[SVX_RSI] & mask);
+			if (svx_read_guest_virt(vcpu, src, buf, bytes_n))
+				return 0;
+		} else {
+			for (j = 0; j < k; j++)
+				memcpy(buf + j * size, &vcpu->regs[SVX_RAX], size);
+		}
+		if (svx_write_guest_phys(vcpu->vm, gpa, buf, bytes_n))
+			return 0;
+		gpa += bytes_n;
+		vcpu->regs[SVX_RDI] = (vcpu->regs[SVX_RDI] & ~mask) |
+				      ((vcpu->regs[SVX_RDI] + bytes_n) & mask);
+		if (movs)
+			vcpu->regs[SVX_RSI] = (vcpu->regs[SVX_RSI] & ~mask) |
+					      ((vcpu->regs[SVX_RSI] + bytes_n) &
+					       mask);
+		count -= k;
+		n -= k;
+	}
+	if (rep)
+		vcpu->regs[SVX_RCX] = (vcpu->regs[SVX_RCX] & ~mask) |
+				      (count & mask);
+	if (!count) {
+		vcpu->exit_insn_len = i;
+		svx_skip_insn(vcpu);
+	}
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	return 1;
+}
+
 static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -1475,7 +1552,14 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 	return SVX_RESUME;
 
 unshadow:
-	/* Cannot emulate: stop shadowing the page and let the write retry. */
+	/*
+	 * Not a single read-modify-write: stop shadowing the page.  A string
+	 * store (rep stos/movs, e.g. clearing a page) is carried out here up
+	 * to the end of the page, so the guest makes progress even when the
+	 * page is a table of its own current translation (which a plain retry
+	 * would shadow again, forever).  Anything else retries the write.
+	 */
+	r = svx_emulate_string_write(vcpu, gva, gpa, bytes, avail);
 	spin_lock(&vm->mmu_lock);
 	svx_unshadow(vm, gfn, &dead);
 	spin_unlock(&vm->mmu_lock);
@@ -1484,7 +1568,7 @@ unshadow:
 	svx_free_dead(vm, &dead);
 	spin_unlock(&vm->mmu_lock);
 	vcpu->stats.mmu[SVX_MMU_FLOOD]++;
-	return SVX_RESUME;
+	return r < 0 ? r : SVX_RESUME;
 }
 
 /* INVLPG: forget the leaf SPTE for @gva (the guest may have changed it). */
