@@ -133,7 +133,11 @@ cp scripts/vm-payload.sh "$payload/run"
 cp "$ko" "$payload/"
 cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.elf \
 	tools/runner/test.sh "$payload/runner/"
-make -s -C tools/harness payload PAYLOAD="$payload" >/dev/null	# harness/run.sh, W*.bin
+make -s -C tools/harness payload PAYLOAD="$payload" >/dev/null
+cp tools/runner/linux-guest.sh "$payload/runner/"
+# The L2 guest: the same Debian kernel the bench boots (LZ4 re-wrap).
+cp "${SVX_CACHE:-/var/cache/shadowvmx}/$("$vmtest" krelease)/bzImage" "$payload/" ||
+	result "linux-guest: no kernel image in the bench cache" 0 1	# harness/run.sh, W*.bin
 
 say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
 "$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
@@ -166,10 +170,17 @@ if [ -n "$h" ] && bash tools/harness/report.sh "$out/bochs.out" "$top/build/harn
 else
 	result "harness: no results (see build/check/bochs.out, build/check/harness-report.log)" 0 1
 fi
-for want in 'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
+while read -r l; do
+	case $l in
+	*": ok") result "$l" 1 0 ;;
+	*) result "$l" 0 1 ;;
+	esac
+done < <(grep -aE '^linux-guest\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
+for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' \
+	    'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
 	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=1]' 'selftests[/dev/kvm ept=0]' \
 	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]'; do
-	grep -qF "$want:" <<<"$lines" || result "$want: missing from the bench output" 0 1
+	grep -aqF "$want:" "$out/bochs.out" || result "$want: missing from the bench output" 0 1
 done
 if [ $st -ne 0 ] && [ $st -ne 1 ]; then
 	result "bochs: vmtest ended with status $st (see build/check/bochs.out)" 0 1

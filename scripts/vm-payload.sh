@@ -95,6 +95,26 @@ fi
 if [ "${SVX_HARNESS:-1}" != 0 ] && [ -f $P/harness/run.sh ]; then
 	SVXRUN=$P/runner/svxrun SVX_KO=$P/shadowvmx.ko sh $P/harness/run.sh
 fi
+# 6. the unmodified Debian kernel (the one this bench boots) as an L2 guest
+#    through the runner, to its user-space marker: shadow paging, EPT,
+#    and kvm_intel as the oracle; "linux-guest[<label>]: ok" lines.
+if [ "${SVX_LINUX:-1}" != 0 ] && [ -f $P/bzImage ]; then
+	lg() {
+		BUSYBOX=/bin/busybox SVXRUN=$P/runner/svxrun KERNEL=$P/bzImage \
+			sh $P/runner/linux-guest.sh "$@" >/tmp/lg.out 2>&1
+		grep -v '^# console' /tmp/lg.out | sed '/^linux-guest\[/!s/^/# /'
+		grep '^# console' /tmp/lg.out | tail -n 5
+	}
+	if insmod $P/shadowvmx.ko; then
+		lg -l shadow -p shadow -d /dev/shadowvmx -t 600
+		lg -l ept -p ept -d /dev/shadowvmx -t 600
+		rmmod shadowvmx
+	fi
+	if modprobe kvm_intel; then
+		lg -l kvm -d /dev/kvm -t 600
+		modprobe -r kvm_intel
+	fi
+fi
 echo "# dmesg (shadowvmx):"
 dmesg | grep -i shadowvmx | tail -n 40 | sed 's/^/# /'
 exit $rc

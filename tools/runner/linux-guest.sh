@@ -118,6 +118,9 @@ cat >"$R/init" <<'EOF'
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "init: $(/bin/busybox uname -sr) up $(/bin/busybox cat /proc/uptime)"
 echo SVX-L2-USERSPACE-OK
+# let the serial driver drain its buffer (it sends from the THRE
+# interrupt) before the reset cuts it off
+/bin/busybox sleep 1
 # reset through the i8042 (svxrun status 16); a triple fault if that fails
 /bin/busybox reboot -f
 /bin/busybox sleep 5
