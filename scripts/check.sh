@@ -3,7 +3,8 @@
 #
 # `make check`: every test of shadowvmx, fast ones first.
 #
-#  1. userspace MMU harness (tools/testing/mmu): unit tests, fuzzing, benches
+#  1. userspace MMU harness (tools/testing/mmu): unit tests, fuzzing, benches;
+#     the runner's device models (tools/runner test-devices)
 #  2. the module built with W=1 against Debian's 6.1 and 6.12 headers
 #     (any compiler or objtool warning fails the build): build[6.1|6.12]
 #  3. the Bochs bench (tools/testing/vmtest): Debian's 6.1 kernel boots in an
@@ -68,6 +69,14 @@ else
 	tail -n 30 "$out/fuzz.log"
 	result "fuzz: failed (see build/check/fuzz.log)" 0 1
 fi
+
+make -s -C tools/runner test-devices >"$out/devices.log" 2>&1
+st=$?
+n=$(grep -c '^ok ' "$out/devices.log")
+f=$(grep -c '^not ok ' "$out/devices.log")
+[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
+[ "$n" -gt 0 ] || f=$((f + 1))
+result "runner-devices: $n passed, $f failed" "$n" "$f"
 
 make -s -C tools/testing/mmu bench >"$out/bench.log" 2>&1
 grep -E '^bench\[' "$out/bench.log" || true
