@@ -11,26 +11,7 @@
 
 #include "svx.h"
 
-FIXTURE(guest) {
-	struct svx_guest g;
-};
-
-FIXTURE_SETUP(guest)
-{
-	memset(&self->g, 0, sizeof(self->g));
-	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
-}
-
-FIXTURE_TEARDOWN(guest)
-{
-	svx_guest_fini(&self->g);
-}
-
-#define INIT(name, mode) do {						\
-	int __r = svx_guest_init(&self->g, SVX_GUEST(name), mode);	\
-	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
-				 strerror(-__r));			\
-} while (0)
+SVX_GUEST_FIXTURE(guest);
 
 TEST_F(guest, hlt_exits_to_user)
 {

@@ -40,26 +40,7 @@ static void *kick(void *arg)
 	return NULL;
 }
 
-FIXTURE(sig) {
-	struct svx_guest g;
-};
-
-FIXTURE_SETUP(sig)
-{
-	memset(&self->g, 0, sizeof(self->g));
-	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
-}
-
-FIXTURE_TEARDOWN(sig)
-{
-	svx_guest_fini(&self->g);
-}
-
-#define INIT(name, mode) do {						\
-	int __r = svx_guest_init(&self->g, SVX_GUEST(name), mode);	\
-	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
-				 strerror(-__r));			\
-} while (0)
+SVX_GUEST_FIXTURE(sig);
 
 TEST_F(sig, signal_interrupts_spinning_guest)
 {

@@ -11,26 +11,7 @@
 
 #include "svx.h"
 
-FIXTURE(vcpu) {
-	struct svx_guest g;
-};
-
-FIXTURE_SETUP(vcpu)
-{
-	memset(&self->g, 0, sizeof(self->g));
-	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
-}
-
-FIXTURE_TEARDOWN(vcpu)
-{
-	svx_guest_fini(&self->g);
-}
-
-#define INIT(name, mode) do {						\
-	int __r = svx_guest_init(&self->g, SVX_GUEST(name), mode);	\
-	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
-				 strerror(-__r));			\
-} while (0)
+SVX_GUEST_FIXTURE(vcpu);
 
 TEST_F(vcpu, kvm_run_mmap)
 {

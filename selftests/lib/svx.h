@@ -147,6 +147,30 @@ int svx_vm_paging(int vm_fd);
 	ASSERT_EQ((uint32_t)(_val), svx_io_value((vcpu)->run));		\
 } while (0)
 
+/*
+ * A fixture holding one guest (VM + vCPU), set up by INIT() in each test
+ * and torn down after it.
+ */
+#define SVX_GUEST_FIXTURE(fname)					\
+	FIXTURE(fname) {						\
+		struct svx_guest g;					\
+	};								\
+	FIXTURE_SETUP(fname)						\
+	{								\
+		memset(&self->g, 0, sizeof(self->g));			\
+		self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1; \
+	}								\
+	FIXTURE_TEARDOWN(fname)						\
+	{								\
+		svx_guest_fini(&self->g);				\
+	}
+
+#define INIT(name, mode) do {						\
+	int __r = svx_guest_init(&self->g, SVX_GUEST(name), mode);	\
+	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
+				 strerror(-__r));			\
+} while (0)
+
 #define SKIP_UNLESS_INTEL() do {					\
 	if (!svx_host_is_intel())					\
 		SKIP(return, "Intel VMX-specific expectation; host CPU " \
