@@ -39,6 +39,8 @@
 #include <linux/shadowvmx.h>
 
 #include "svxrun.h"
+
+#define THP_SIZE	(2ULL << 20)
 #include "devices.h"
 
 /* Being added to uapi/linux/shadowvmx.h: paging mode of a VM, before its
@@ -117,6 +119,7 @@ struct svx_opts {
 	bool json;
 	bool builtin_cpuid;
 	bool cpuid_baseline;
+	bool thp;
 	uint64_t max_exits;
 	unsigned int timeout;
 	struct svx_load loads[SVX_MAX_LOADS];
@@ -186,7 +189,10 @@ static void usage(FILE *f)
 "                     kvm_intel's ept= parameter)\n"
 "  --load FILE@GPA    also load FILE at GPA (repeatable)\n"
 "  --mode MODE        flat binaries: prot32 (32-bit, paging off; default)\n"
-"                     or long64\n"
+"                     long64, or real16 (real mode; needs unrestricted\n"
+"                     guest: EPT mode or kvm_intel)\n"
+"  --thp              back guest RAM with transparent huge pages (2 MiB\n"
+"                     aligned, MADV_HUGEPAGE)\n"
 "  --entry GPA        flat binaries: initial RIP (default: GUEST's, else\n"
 "                     the first --load)\n"
 "  --no-stdin         do not feed stdin to the UART\n"
@@ -257,6 +263,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "mem",	 required_argument, NULL, 'm' },
 		{ "load",	 required_argument, NULL, 'l' },
 		{ "mode",	 required_argument, NULL, 'M' },
+		{ "thp",	 no_argument,	    NULL, 'H' },
 		{ "entry",	 required_argument, NULL, 'e' },
 		{ "stats",	 no_argument,	    NULL, 's' },
 		{ "max-exits",	 required_argument, NULL, 'x' },
@@ -349,10 +356,15 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 				o->mode = MODE_PROT32;
 			else if (!strcmp(optarg, "long64"))
 				o->mode = MODE_LONG64;
+			else if (!strcmp(optarg, "real16"))
+				o->mode = MODE_REAL16;
 			else
-				die("--mode: unknown mode '%s' (prot32 or long64)",
+				die("--mode: unknown mode '%s' (prot32, long64 or real16)",
 				    optarg);
 			o->mode_set = true;
+			break;
+		case 'H':
+			o->thp = true;
 			break;
 		case 'e':
 			if (!parse_u64(optarg, &o->entry))
@@ -441,6 +453,9 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 	if (o->entry >= o->mem_size)
 		die("entry point 0x%" PRIx64 " is outside guest memory (0x%" PRIx64 " bytes)",
 		    o->entry, o->mem_size);
+	if (o->mode == MODE_REAL16 && o->entry > 0xfffc0 + 0xffff)
+		die("entry point 0x%" PRIx64 " is not reachable in real16 mode (max 0x10ffbf)",
+		    o->entry);
 	if (o->mode == MODE_PROT32 && o->entry > UINT32_MAX)
 		die("entry point 0x%" PRIx64 " is not reachable in prot32 mode",
 		    o->entry);
@@ -548,11 +563,29 @@ static void open_vm(struct svx_vm *vm, int paging)
 	if (paging >= 0)
 		set_paging(vm, paging);
 
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED)
-		die("cannot map %" PRIu64 " bytes of guest memory: %s",
-		    vm->mem_size, strerror(errno));
+	if (vm->thp) {
+		/* 2 MiB aligned, so EPT can map it with 2 MiB entries. */
+		uint8_t *raw = mmap(NULL, vm->mem_size + THP_SIZE,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				    -1, 0);
+
+		if (raw == MAP_FAILED)
+			die("cannot map %" PRIu64 " bytes of guest memory: %s",
+			    vm->mem_size, strerror(errno));
+		vm->mem = (uint8_t *)(((uintptr_t)raw + THP_SIZE - 1) &
+				      ~(uintptr_t)(THP_SIZE - 1));
+		if (madvise(vm->mem, vm->mem_size, MADV_HUGEPAGE) < 0)
+			svx_msg("--thp: madvise(MADV_HUGEPAGE): %s",
+				strerror(errno));
+	} else {
+		vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+		if (vm->mem == MAP_FAILED)
+			die("cannot map %" PRIu64 " bytes of guest memory: %s",
+			    vm->mem_size, strerror(errno));
+	}
 
 	memset(&region, 0, sizeof(region));
 	region.slot = 0;
@@ -757,6 +790,17 @@ static uint64_t build_page_tables(struct svx_vm *vm)
 	return SVX_PML4_GPA;
 }
 
+static void real_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = (uint64_t)sel << 4;
+	s->limit = 0xffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+}
+
 static void setup_cpu(struct svx_vm *vm, const struct svx_boot *b)
 {
 	bool lm = b->mode == MODE_LONG64;
@@ -820,13 +864,34 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_boot *b)
 	}
 	sregs.cr2 = 0;
 
+	if (b->mode == MODE_REAL16) {
+		/*
+		 * RESET-like real mode; CS:IP reaches the entry point.  The
+		 * selector's RPL is 0, like SS's (Bochs checks it).
+		 */
+		uint16_t sel = (b->entry >> 4 > 0xffff ? 0xffff :
+				b->entry >> 4) & ~3;
+
+		real_seg(&sregs.cs, sel, 0xb);
+		real_seg(&sregs.ds, 0, 0x3);
+		sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+		real_seg(&sregs.tr, 0, 0xb);
+		sregs.tr.s = 0;
+		real_seg(&sregs.ldt, 0, 0x2);
+		sregs.ldt.s = 0;
+		sregs.idt.base = 0;
+		sregs.idt.limit = 0x3ff;
+		sregs.cr0 = X86_CR0_ET;
+		sregs.cr3 = sregs.cr4 = sregs.efer = 0;
+	}
 	if (ioctl(vm->vcpufd, KVM_SET_SREGS, &sregs) < 0)
 		die("%s: KVM_SET_SREGS (%s): %s", vm->dev,
+		    b->mode == MODE_REAL16 ? "real16" :
 		    lm ? "long64" : "prot32", strerror(errno));
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rflags = 0x2;
-	regs.rip = b->entry;
+	regs.rip = b->entry - (b->mode == MODE_REAL16 ? sregs.cs.base : 0);
 	regs.rax = b->regs[0];
 	regs.rbx = b->regs[1];
 	regs.rsi = b->regs[2];
@@ -1195,6 +1260,7 @@ int main(int argc, char **argv)
 	vm.dev = o.dev;
 	vm.mem_size = o.mem_size;
 	vm.trace = o.trace;
+	vm.thp = o.thp;
 
 	/* validate the files before touching the device */
 	for (unsigned int i = 0; i < o.nr_loads; i++) {

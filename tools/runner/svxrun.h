@@ -40,6 +40,7 @@ struct svx_vm {
 	uint8_t *mem;
 	uint64_t mem_size;
 	bool trace;
+	bool thp;		/* --thp: RAM on transparent huge pages */
 };
 
 /* devices.c: the board (device table, IRQ wiring, host stdin/stdout) */
@@ -65,7 +66,7 @@ int svx_board_input_fd(void);		/* fd to wait on for input, or -1 */
 void svx_board_print_stats(void);
 
 /* loader.c: guest images and boot state */
-enum svx_mode { MODE_PROT32, MODE_LONG64 };
+enum svx_mode { MODE_PROT32, MODE_LONG64, MODE_REAL16 };
 
 enum svx_image_kind { IMG_FLAT, IMG_MULTIBOOT, IMG_BZIMAGE };
 
