@@ -20,6 +20,9 @@
 P=/payload
 rc=0
 
+# Linux turns THP off below 512 MiB of RAM; the EPT 2 MiB tests need it.
+echo madvise > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+
 SVX_PAYLOAD=$P SVX_INSMOD_ARGS=${SVX_INSMOD_ARGS:-audit=1} \
 	SVX_SUITES=${SVX_SUITES:-shadowvmx shadowvmx:ept kvm kvm:ept=1 kvm:ept=0} \
 	sh $P/run_selftests.sh || rc=1
