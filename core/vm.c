@@ -64,6 +64,47 @@ void svx_vm_put(struct svx_vm *vm)
 /* ---------------------------------------------------------------------- */
 /* Guest memory                                                            */
 
+/*
+ * Copy the memslot holding @gfn into @s and the slots' generation into
+ * @gen (for the "did the slots change while I slept" check under
+ * mmu_lock).  Returns false when no slot holds @gfn.
+ */
+bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
+		     u64 *gen)
+{
+	const struct svx_memslot *slot;
+	struct svx_memslots *slots;
+
+	rcu_read_lock();
+	slots = rcu_dereference(vm->memslots);
+	slot = svx_memslot_find(slots, gfn);
+	if (slot)
+		*s = *slot;
+	*gen = slots->generation;
+	rcu_read_unlock();
+	return slot;
+}
+
+/*
+ * Pin the host page behind @gfn of slot @s, writable unless the slot is
+ * read-only.  0, or -errno with one dmesg line.
+ */
+int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
+		struct page **page)
+{
+	u64 hva = svx_memslot_gfn_to_hva(s, gfn);
+	int r;
+
+	r = pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
+				((s->flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
+				page);
+	if (r == 1)
+		return 0;
+	svx_vm_warn(vcpu->vm, "vcpu%d: cannot pin the host page behind GPA %#llx (slot %u, hva %#llx): %d\n",
+		    vcpu->id, gfn << PAGE_SHIFT, s->id, hva, r);
+	return r < 0 ? r : -EFAULT;
+}
+
 static int svx_guest_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
 			       unsigned int len, bool write)
 {

@@ -262,6 +262,10 @@ long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp);
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);
 
 /* core/vm.c */
+bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
+		     u64 *gen);
+int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
+		struct page **page);
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);

@@ -417,8 +417,6 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	u64 q = vcpu->exit_qual, gpa = vcpu->exit_gpa;
 	bool write = q & EPT_VIOLATION_ACC_WRITE;
 	bool fetch = q & EPT_VIOLATION_ACC_INSTR;
-	const struct svx_memslot *slot;
-	struct svx_memslots *slots;
 	struct svx_memslot s;
 	struct page *page;
 	bool found, ro;
@@ -430,14 +428,7 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	vcpu->stats.mmu[fetch ? SVX_MMU_EPT_FETCH :
 			write ? SVX_MMU_EPT_WRITE : SVX_MMU_EPT_READ]++;
 
-	rcu_read_lock();
-	slots = rcu_dereference(vm->memslots);
-	slot = svx_memslot_find(slots, gpa >> PAGE_SHIFT);
-	found = slot;
-	if (found)
-		s = *slot;
-	gen = slots->generation;
-	rcu_read_unlock();
+	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
 	ro = found && (s.flags & KVM_MEM_READONLY);
 	if (!found) {
 		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen);
@@ -447,15 +438,10 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	if (!found || (write && ro))
 		return svx_ept_mmio(vcpu, gpa, write, fetch);
 
-	r = pin_user_pages_fast(svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT),
-				1, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
-				&page);
-	if (r != 1) {
-		svx_vm_warn(vm, "vcpu%d: cannot pin the host page behind GPA %#llx (slot %u, hva %#llx): %d\n",
-			    vcpu->id, gpa, s.id,
-			    svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT), r);
+	r = svx_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &page);
+	if (r) {
 		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
-		return r < 0 ? r : -EFAULT;
+		return r;
 	}
 	r = svx_ept_map_2m(vcpu, &s, gpa, ro, gen, page);
 	if (r) {

@@ -961,7 +961,6 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	u32 access = error_code & (SVX_ACC_WRITE | SVX_ACC_USER |
 				   SVX_ACC_FETCH);
 	bool write = error_code & SVX_PF_WRITE, flush = false;
-	const struct svx_memslot *slot;
 	struct svx_memslot s;
 	struct svx_walk_env env;
 	struct svx_walk w;
@@ -993,13 +992,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 	gfn = w.gpa >> PAGE_SHIFT;
 
-	rcu_read_lock();
-	slot = svx_memslot_find(rcu_dereference(vm->memslots), gfn);
-	found = slot;
-	if (found)
-		s = *slot;
-	gen = rcu_dereference(vm->memslots)->generation;
-	rcu_read_unlock();
+	found = svx_memslot_get(vm, gfn, &s, &gen);
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
 		if (!found)
@@ -1014,15 +1007,9 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 			return svx_emulate_pt_write(vcpu, gva, w.gpa);
 	}
 
-	r = pin_user_pages_fast(svx_memslot_gfn_to_hva(&s, gfn), 1,
-				FOLL_LONGTERM |
-				((s.flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
-				&page);
-	if (r != 1) {
-		svx_vm_warn(vm, "vcpu%d: cannot pin the host page behind GPA %#llx: %d\n",
-			    vcpu->id, w.gpa, r);
-		return r < 0 ? r : -EFAULT;
-	}
+	r = svx_pin_gfn(vcpu, &s, gfn, &page);
+	if (r)
+		return r;
 	r = svx_mmu_topup(vcpu);
 	if (r) {
 		unpin_user_page(page);
@@ -1078,8 +1065,6 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
 	struct svx_vm *vm = vcpu->vm;
 	bool write = error_code & SVX_PF_WRITE;
-	struct svx_memslots *slots;
-	const struct svx_memslot *slot;
 	struct svx_memslot s;
 	u64 *spare[3] = { NULL, NULL, NULL };
 	int nspare = 0, r, i;
@@ -1091,30 +1076,15 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		gva = (u32)gva;
 	gpa = gva;
 
-	rcu_read_lock();
-	slots = rcu_dereference(vm->memslots);
-	slot = svx_memslot_find(slots, gpa >> PAGE_SHIFT);
-	found = slot;
-	if (found)
-		s = *slot;
-	gen = slots->generation;
-	rcu_read_unlock();
-
+	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
 		return svx_emulate_mmio(vcpu, gva, gpa, write);
 	}
 
-	r = pin_user_pages_fast(svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT),
-				1, FOLL_LONGTERM |
-				((s.flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
-				&page);
-	if (r != 1) {
-		svx_vm_warn(vm, "vcpu%d: cannot pin the host page behind GPA %#llx (slot %u, hva %#llx): %d\n",
-			    vcpu->id, gpa, s.id,
-			    svx_memslot_gfn_to_hva(&s, gpa >> PAGE_SHIFT), r);
-		return r < 0 ? r : -EFAULT;
-	}
+	r = svx_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &page);
+	if (r)
+		return r;
 	for (i = 0; i < 3; i++) {
 		spare[i] = svx_alloc_table(vm);
 		if (!spare[i])
