@@ -82,7 +82,7 @@ struct svx_mmu_cache {
 	int npages, nsps, nrmaps;
 	u64 *pages[SVX_MMU_CACHE_PAGES];
 	struct svx_sp *sps[SVX_MMU_CACHE_PAGES];
-	struct svx_rmap *rmaps[2];
+	struct svx_rmap *rmaps[2 + 8];	/* a fault and its prefetches */
 };
 
 struct svx_mmu {
@@ -202,6 +202,8 @@ struct svx_vm {
 	struct hlist_head *rmap_hash;	/* writable leaf SPTEs by gfn */
 	struct list_head sp_list;
 	unsigned long nr_sps;
+	struct list_head unsync_list;	/* leaf shadow pages the guest may write */
+	unsigned long nr_unsync;
 
 	/* EPT (mmu/ept.c), when paging == SVX_PAGING_EPT. */
 	u64 *ept_root;
@@ -267,6 +269,8 @@ bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 		struct page **page);
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
+int svx_read_guest_phys_atomic(struct svx_vm *vm, u64 gpa, void *buf,
+			       unsigned int len);
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);
 int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,

@@ -132,6 +132,27 @@ TRACE_EVENT(svx_zap,
 		  __entry->gfn)
 );
 
+/* A leaf shadow page left write-protection (unsync) or came back (sync). */
+TRACE_EVENT(svx_unsync,
+	TP_PROTO(unsigned int vm, u64 gfn, bool sync, unsigned int dropped),
+	TP_ARGS(vm, gfn, sync, dropped),
+	TP_STRUCT__entry(
+		__field(unsigned int, vm)
+		__field(u64, gfn)
+		__field(bool, sync)
+		__field(unsigned int, dropped)
+	),
+	TP_fast_assign(
+		__entry->vm = vm;
+		__entry->gfn = gfn;
+		__entry->sync = sync;
+		__entry->dropped = dropped;
+	),
+	TP_printk("vm%u gfn %#llx %s (%u stale SPTEs dropped)", __entry->vm,
+		  __entry->gfn, __entry->sync ? "sync" : "unsync",
+		  __entry->dropped)
+);
+
 TRACE_EVENT(svx_cr3_load,
 	TP_PROTO(int vcpu, u64 cr3, bool hit),
 	TP_ARGS(vcpu, cr3, hit),

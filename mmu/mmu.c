@@ -164,6 +164,7 @@ static void svx_free_all_sps(struct svx_vm *vm);
 int svx_mmu_vm_init(struct svx_vm *vm)
 {
 	INIT_LIST_HEAD(&vm->sp_list);
+	INIT_LIST_HEAD(&vm->unsync_list);
 	vm->sp_hash = kvcalloc(1 << SVX_SP_HASH_BITS, sizeof(*vm->sp_hash),
 			       GFP_KERNEL_ACCOUNT);
 	vm->rmap_hash = kvcalloc(1 << SVX_RMAP_HASH_BITS,
@@ -266,6 +267,9 @@ struct svx_sp {
 	u64 *spt;
 	u64 *gfns;		/* level-1, not direct: gfn of each leaf */
 	unsigned int write_count;	/* emulated writes since last use */
+	bool unsync;		/* guest table writable, SPTEs maybe stale */
+	bool zapped;		/* on a dead list, waiting to be freed */
+	struct list_head unsync_link;	/* in vm->unsync_list */
 };
 
 struct svx_rmap {
@@ -277,7 +281,17 @@ struct svx_rmap {
 static unsigned int svx_max_sps = 4096;
 module_param_named(max_shadow_pages, svx_max_sps, uint, 0644);
 MODULE_PARM_DESC(max_shadow_pages,
-		 "Shadow pages per VM before everything is zapped and rebuilt");
+		 "Shadow pages per VM; above it the oldest are recycled");
+
+static bool svx_prefetch_enabled = true;
+module_param_named(prefetch, svx_prefetch_enabled, bool, 0644);
+MODULE_PARM_DESC(prefetch,
+		 "On a shadow fault, also map the neighbouring guest PTEs the guest has accessed before");
+
+static bool svx_unsync_enabled = true;
+module_param_named(unsync, svx_unsync_enabled, bool, 0644);
+MODULE_PARM_DESC(unsync,
+		 "Let a guest write its leaf page tables without exits until the next INVLPG/CR3 load (unsync shadow pages)");
 
 static u32 svx_hash(u64 gfn, unsigned int bits)
 {
@@ -380,6 +394,15 @@ static u64 svx_leaf_gfn(struct svx_sp *sp, unsigned int idx)
 	return sp->role.direct ? sp->gfn + idx : sp->gfns[idx];
 }
 
+static void svx_unsync_unlink(struct svx_vm *vm, struct svx_sp *sp)
+{
+	if (!sp->unsync)
+		return;
+	sp->unsync = false;
+	list_del(&sp->unsync_link);
+	vm->nr_unsync--;
+}
+
 static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
 {
 	unsigned int i;
@@ -388,6 +411,7 @@ static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
 		for (i = 0; i < 512; i++)
 			svx_drop_leaf(vm, &sp->spt[i], svx_leaf_gfn(sp, i));
 	}
+	set_page_private(virt_to_page(sp->spt), 0);
 	free_page((unsigned long)sp->spt);
 	if (sp->gfns)
 		free_page((unsigned long)sp->gfns);
@@ -403,6 +427,22 @@ static bool svx_gfn_is_shadowed(struct svx_vm *vm, u64 gfn)
 	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
 			     hash_link)
 		if (sp->gfn == gfn && !sp->role.direct)
+			return true;
+	return false;
+}
+
+/*
+ * True if a guest write to @gfn must trap: a shadow page derives from it
+ * and is in sync.  (When every shadow page of @gfn is unsync, the guest
+ * may write it directly; its SPTEs are checked at the next resync.)
+ */
+static bool svx_gfn_write_tracked(struct svx_vm *vm, u64 gfn)
+{
+	struct svx_sp *sp;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link)
+		if (sp->gfn == gfn && !sp->role.direct && !sp->unsync)
 			return true;
 	return false;
 }
@@ -426,6 +466,149 @@ static bool svx_write_protect(struct svx_vm *vm, u64 gfn)
 	return flush;
 }
 
+/*
+ * Unsync shadow pages.  A guest write to a table page that only level-1
+ * shadow pages derive from does not trap: the pages are marked unsync and
+ * the guest gets a writable mapping of its table.  Their SPTEs may then
+ * be older than the guest's PTEs, exactly as the TLB entries of a real CPU
+ * may be (SDM 4.10.4): the guest must INVLPG or reload CR3 before relying
+ * on a change.  INVLPG drops the one SPTE; a CR3 load (or any change that
+ * flushes the guest's TLB, all of which reload the root) resyncs every
+ * unsync page: each SPTE is compared with the guest PTE it came from,
+ * dropped if the guest changed it, and the page is write-protected again.
+ */
+
+/* Does a kept SPTE still follow from guest PTE @gpte?  (@gfn: its frame.) */
+static bool svx_spte_stale(struct svx_vcpu *vcpu, const struct svx_sp *sp,
+			   u64 spte, u64 gfn, u64 gpte)
+{
+	bool nxe = vcpu->efer & EFER_NX;
+	u64 addr, rsvd = 0;
+
+	if (!(spte & SPTE_P))		/* MMIO SPTE: let it fault again */
+		return true;
+	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A))
+		return true;
+	if (sp->role.glevels == 2) {
+		addr = gpte & 0xfffff000ULL;
+	} else {
+		addr = gpte & SPTE_ADDR;
+		rsvd = SPTE_ADDR & ~((1ULL << boot_cpu_data.x86_phys_bits) - 1);
+		if (!nxe)
+			rsvd |= SVX_PTE_XD;
+	}
+	if ((gpte & rsvd) || addr >> PAGE_SHIFT != gfn)
+		return true;
+	if ((spte & SPTE_W) &&
+	    (!(gpte & SVX_PTE_D) ||
+	     (!(gpte & SVX_PTE_RW) && (sp->role.cr0_wp || (spte & SPTE_U)))))
+		return true;
+	if ((spte & SPTE_U) && !(gpte & SVX_PTE_US))
+		return true;
+	return nxe && !(spte & SVX_PTE_XD) && (gpte & SVX_PTE_XD);
+}
+
+/* Resync one unsync level-1 page (not write-protected here); mmu_lock. */
+static bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
+{
+	struct svx_vm *vm = vcpu->vm;
+	unsigned int esz = sp->role.glevels == 2 ? 4 : 8;
+	u64 base = ((u64)sp->gfn << PAGE_SHIFT) +
+		   (esz == 4 ? sp->role.quadrant * 2048 : 0);
+	unsigned int i, dropped = 0;
+	int chunk = -1;
+	bool ok = false;
+	u8 buf[256];
+
+	for (i = 0; i < 512; i++) {
+		u64 e = sp->spt[i], gpte = 0;
+		unsigned int off = i * esz;
+
+		if (!(e & (SPTE_P | SPTE_MMIO)))
+			continue;
+		if ((int)(off / sizeof(buf)) != chunk) {
+			chunk = off / sizeof(buf);
+			ok = !svx_read_guest_phys_atomic(vm, base + chunk *
+							 sizeof(buf), buf,
+							 sizeof(buf));
+		}
+		if (ok)
+			memcpy(&gpte, buf + off % sizeof(buf), esz);
+		if (ok && !svx_spte_stale(vcpu, sp, e, sp->gfns[i], gpte))
+			continue;
+		if (e & SPTE_P)
+			svx_drop_leaf(vm, &sp->spt[i], sp->gfns[i]);
+		else
+			sp->spt[i] = 0;
+		dropped++;
+	}
+	svx_unsync_unlink(vm, sp);
+	vcpu->stats.mmu[SVX_MMU_SYNC]++;
+	trace_svx_unsync(vm->id, sp->gfn, true, dropped);
+	return dropped;
+}
+
+/* Resync every unsync page of @gfn and write-protect it again; mmu_lock. */
+static bool svx_sync_gfn(struct svx_vcpu *vcpu, u64 gfn)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_sp *sp;
+	bool flush = false, any = false;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link) {
+		if (sp->gfn == gfn && sp->unsync) {
+			flush |= svx_sync_sp(vcpu, sp);
+			any = true;
+		}
+	}
+	if (any)
+		flush |= svx_write_protect(vm, gfn);
+	return flush;
+}
+
+/* Every unsync page of the VM (the guest flushed its TLB); mmu_lock. */
+static bool svx_sync_all(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_sp *sp, *tmp;
+	bool flush = false;
+
+	list_for_each_entry_safe(sp, tmp, &vm->unsync_list, unsync_link) {
+		flush |= svx_sync_sp(vcpu, sp);
+		flush |= svx_write_protect(vm, sp->gfn);
+	}
+	return flush;
+}
+
+/*
+ * A guest write faulted on @gfn, a table the guest uses: unsync its shadow
+ * pages if all are leaf pages, so this write and the next ones need no
+ * emulation.  False if @gfn must stay write-protected; mmu_lock.
+ */
+static bool svx_try_unsync(struct svx_vcpu *vcpu, u64 gfn)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct hlist_head *h = &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)];
+	struct svx_sp *sp;
+
+	if (!svx_unsync_enabled)
+		return false;
+	hlist_for_each_entry(sp, h, hash_link)
+		if (sp->gfn == gfn && !sp->role.direct && sp->role.level != 1)
+			return false;
+	hlist_for_each_entry(sp, h, hash_link) {
+		if (sp->gfn != gfn || sp->role.direct || sp->unsync)
+			continue;
+		sp->unsync = true;
+		list_add(&sp->unsync_link, &vm->unsync_list);
+		vm->nr_unsync++;
+		vcpu->stats.mmu[SVX_MMU_UNSYNC]++;
+		trace_svx_unsync(vm->id, gfn, false, 0);
+	}
+	return true;
+}
+
 static struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 				 union svx_sp_role role, bool *flush)
 {
@@ -437,9 +620,15 @@ static struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 			     hash_link) {
 		if (sp->gfn == gfn && sp->role.word == role.word) {
 			sp->write_count = 0;
+			/* Linked anew: bring it up to date (as a TLB fill). */
+			if (sp->unsync && svx_sync_gfn(vcpu, gfn))
+				*flush = true;
 			return sp;
 		}
 	}
+	/* A new view of @gfn: its unsync leaf pages are tracked again. */
+	if (!role.direct && svx_sync_gfn(vcpu, gfn))
+		*flush = true;
 	sp = c->sps[--c->nsps];
 	memset(sp, 0, sizeof(*sp));
 	sp->spt = c->pages[--c->npages];
@@ -492,6 +681,7 @@ static void svx_zap_sp(struct svx_vm *vm, struct svx_sp *sp,
 			set_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests);
 		}
 	}
+	svx_unsync_unlink(vm, sp);
 	hlist_del_init(&sp->hash_link);
 	list_move(&sp->link, dead);
 	vm->stats.mmu[SVX_MMU_ZAP]++;
@@ -513,6 +703,7 @@ static void svx_free_all_sps(struct svx_vm *vm)
 	struct svx_sp *sp, *tmp;
 
 	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
+		svx_unsync_unlink(vm, sp);
 		list_del(&sp->link);
 		svx_free_sp(vm, sp);
 	}
@@ -532,6 +723,76 @@ static void svx_unshadow(struct svx_vm *vm, u64 gfn, struct list_head *dead)
 	trace_svx_zap(vm->id, "unshadow", gfn);
 }
 
+static bool svx_sp_is_root(struct svx_vm *vm, struct svx_sp *sp)
+{
+	phys_addr_t pa = __pa(sp->spt);
+	int v, i;
+
+	for (v = 0; v < SVX_MAX_VCPUS; v++) {
+		struct svx_vcpu *vcpu = vm->vcpus[v];
+
+		if (!vcpu)
+			continue;
+		if (vcpu->mmu.root_sp == sp)
+			return true;
+		for (i = 0; i < 4; i++)
+			if ((vcpu->mmu.pae_root[i] & SPTE_ADDR) == pa)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Keep the VM at most max_shadow_pages shadow pages: above it, zap the
+ * oldest eighth that no vCPU uses as a root (pages are listed newest
+ * first).  The victims are unlinked from their parents in one pass over
+ * the others, then freed once every vCPU has left guest mode.  A zapped
+ * guest table is shadowed again, and write-protected, when next used.
+ */
+static void svx_mmu_make_room(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	unsigned long max = READ_ONCE(svx_max_sps), goal, n = 0;
+	struct svx_sp *sp, *tmp;
+	LIST_HEAD(dead);
+	unsigned int i;
+
+	max = max(max, 16UL);
+	if (vm->nr_sps <= max)
+		return;
+	goal = vm->nr_sps - (max - max / 8);
+	spin_lock(&vm->mmu_lock);
+	list_for_each_entry_safe_reverse(sp, tmp, &vm->sp_list, link) {
+		if (n >= goal)
+			break;
+		if (svx_sp_is_root(vm, sp))
+			continue;
+		svx_unsync_unlink(vm, sp);
+		hlist_del_init(&sp->hash_link);
+		sp->zapped = true;
+		list_move(&sp->link, &dead);
+		n++;
+	}
+	list_for_each_entry(sp, &vm->sp_list, link) {
+		if (sp->role.level == 1)
+			continue;
+		for (i = 0; i < 512; i++)
+			if ((sp->spt[i] & SPTE_P) &&
+			    svx_spt_to_sp(sp->spt[i])->zapped)
+				sp->spt[i] = 0;
+	}
+	vm->stats.mmu[SVX_MMU_ZAP] += n;
+	vcpu->stats.mmu[SVX_MMU_RECYCLED] += n;
+	spin_unlock(&vm->mmu_lock);
+	if (!n)
+		return;
+	svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+	spin_lock(&vm->mmu_lock);
+	svx_free_dead(vm, &dead);
+	spin_unlock(&vm->mmu_lock);
+	trace_svx_zap(vm->id, "recycle", n);
+}
+
 /* Everything: shadow pages and the nonpaging tree.  Caller holds vm->lock
  * or is the last user.
  */
@@ -544,6 +805,7 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 
 	spin_lock(&vm->mmu_lock);
 	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
+		svx_unsync_unlink(vm, sp);
 		hlist_del_init(&sp->hash_link);
 		list_move(&sp->link, &dead);
 	}
@@ -674,9 +936,10 @@ int svx_mmu_reload(struct svx_vcpu *vcpu)
 	r = svx_mmu_topup(vcpu);
 	if (r)
 		return r;
-	if (vm->nr_sps > svx_max_sps)
-		svx_mmu_zap_all(vm);
+	svx_mmu_make_room(vcpu);
 	spin_lock(&vm->mmu_lock);
+	if (vm->nr_unsync && svx_sync_all(vcpu))
+		flush = true;
 	root = svx_load_root(vcpu, &flush);
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
@@ -954,6 +1217,119 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 }
 
+/*
+ * PTE prefetch.  A shadow fault on a 4 KiB guest page also maps the other
+ * entries of its aligned group of SVX_PREFETCH guest PTEs whose accessed
+ * bit is set (the guest used them, so a TLB could hold them), that map RAM,
+ * and whose SPTE is empty: the accesses that would fault on them next are
+ * saved.  The guest PTEs are read and the pages pinned before mmu_lock is
+ * taken; an entry the guest changes meanwhile is like a stale TLB entry,
+ * which the guest's own INVLPG (required for a change of a present PTE)
+ * drops.  Write permission only with the dirty bit set, as for a fault.
+ */
+#define SVX_PREFETCH	8
+
+struct svx_prefetch {
+	unsigned int n;
+	unsigned int first;		/* shadow index of pte[0] */
+	u64 gpte[SVX_PREFETCH];
+	struct page *page[SVX_PREFETCH];
+	bool writable[SVX_PREFETCH];	/* slot allows writes */
+};
+
+static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
+				 const struct svx_walk *w,
+				 struct svx_prefetch *pf)
+{
+	unsigned int esz = w->root_level == 2 ? 4 : 8, gi, j;
+	u64 rsvd = 0, table, gfn, gen;
+	struct svx_memslot s;
+	u8 buf[SVX_PREFETCH * 8];
+
+	pf->n = 0;
+	if (!svx_prefetch_enabled || w->level != 1)
+		return;
+	gi = (w->gva >> PAGE_SHIFT) & (esz == 4 ? 1023 : 511);
+	gi &= ~(SVX_PREFETCH - 1);
+	table = (w->table_gfn[1] << PAGE_SHIFT) + gi * esz;
+	if (svx_read_guest_phys(vcpu->vm, table, buf, SVX_PREFETCH * esz))
+		return;
+	if (esz == 8) {
+		rsvd = SPTE_ADDR & ~((1ULL << boot_cpu_data.x86_phys_bits) - 1);
+		if (!(vcpu->efer & EFER_NX))
+			rsvd |= SVX_PTE_XD;
+	}
+	pf->first = gi % 512;
+	for (j = 0; j < SVX_PREFETCH; j++) {
+		u64 g = 0;
+
+		memcpy(&g, buf + j * esz, esz);
+		pf->page[j] = NULL;
+		pf->gpte[j] = g;
+		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
+		    !(g & SVX_PTE_P) || !(g & SVX_PTE_A) || (g & rsvd))
+			continue;
+		gfn = (g & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
+		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+		    svx_pin_gfn(vcpu, &s, gfn, &pf->page[j])) {
+			pf->page[j] = NULL;
+			continue;
+		}
+		pf->writable[j] = !(s.flags & KVM_MEM_READONLY);
+		pf->n++;
+	}
+}
+
+/* Install the prepared neighbours in @sp; mmu_lock.  Unpins the rest. */
+static void svx_prefetch_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
+				 struct svx_prefetch *pf)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool nxe = vcpu->efer & EFER_NX;
+	unsigned int j;
+
+	for (j = 0; pf->n && j < SVX_PREFETCH; j++) {
+		unsigned int idx = pf->first + j;
+		u64 g = pf->gpte[j], gfn, spte, *sptep = &sp->spt[idx];
+		bool esz4 = sp->role.glevels == 2;
+
+		if (!pf->page[j])
+			continue;
+		gfn = (g & (esz4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
+		if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO))) {
+			unpin_user_page(pf->page[j]);
+			continue;
+		}
+		spte = ((u64)page_to_pfn(pf->page[j]) << PAGE_SHIFT) | SPTE_P |
+		       SPTE_A | SPTE_PINNED;
+		if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
+			spte |= SPTE_U;
+		if (nxe && (!(sp->role.access & SVX_P_X) || (g & SVX_PTE_XD)))
+			spte |= SVX_PTE_XD;
+		if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
+		    (g & SVX_PTE_D) && pf->writable[j] &&
+		    vcpu->mmu.cache.nrmaps && !svx_gfn_write_tracked(vm, gfn)) {
+			spte |= SPTE_W | SPTE_D;
+			svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
+		}
+		sp->gfns[idx] = gfn;
+		*sptep = spte;
+		vm->pages_pinned++;
+		vcpu->stats.mmu[SVX_MMU_PREFETCH]++;
+		vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	}
+}
+
+static void svx_prefetch_release(struct svx_prefetch *pf)
+{
+	unsigned int j;
+
+	for (j = 0; pf->n && j < SVX_PREFETCH; j++)
+		if (pf->page[j])
+			unpin_user_page(pf->page[j]);
+	pf->n = 0;
+}
+
 /* A shadow fault of a guest with paging on. */
 static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
@@ -963,6 +1339,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	bool write = error_code & SVX_PF_WRITE, flush = false;
 	struct svx_memslot s;
 	struct svx_walk_env env;
+	struct svx_prefetch pf;
 	struct svx_walk w;
 	struct svx_sp *sp;
 	struct page *page;
@@ -1001,7 +1378,8 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 	if (write) {
 		spin_lock(&vm->mmu_lock);
-		found = svx_gfn_is_shadowed(vm, gfn);
+		found = svx_gfn_write_tracked(vm, gfn) &&
+			!svx_try_unsync(vcpu, gfn);
 		spin_unlock(&vm->mmu_lock);
 		if (found)
 			return svx_emulate_pt_write(vcpu, gva, w.gpa);
@@ -1015,18 +1393,22 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		unpin_user_page(page);
 		return r;
 	}
+	svx_mmu_make_room(vcpu);
+	svx_prefetch_prepare(vcpu, &w, &pf);
 
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation != gen ||
 	    !vcpu->mmu.root_hpa) {
 		spin_unlock(&vm->mmu_lock);
 		unpin_user_page(page);
+		svx_prefetch_release(&pf);
 		return SVX_RESUME;
 	}
 	sptep = svx_fetch(vcpu, &w, &sp, &flush);
 	if (!sptep) {
 		spin_unlock(&vm->mmu_lock);
 		unpin_user_page(page);
+		svx_prefetch_release(&pf);
 		vcpu->mmu.root_hpa = 0;
 		return SVX_RESUME;
 	}
@@ -1043,7 +1425,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		spte |= SVX_PTE_XD;
 	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick) &&
 	    (w.pte[w.level] & SVX_PTE_D) &&
-	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_is_shadowed(vm, gfn)) {
+	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_write_tracked(vm, gfn)) {
 		spte |= SPTE_W | SPTE_D;
 		svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
 	}
@@ -1052,6 +1434,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	*sptep = spte;
 	trace_svx_spte_install(vcpu->id, gva, w.gpa, spte);
 	vm->pages_pinned++;
+	svx_prefetch_install(vcpu, sp, &pf);
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
@@ -1158,7 +1541,7 @@ MODULE_PARM_DESC(audit_violations,
 
 struct svx_audit_ent {
 	u64 gva, gfn;
-	bool writable, user;
+	bool writable, user, unsync;
 };
 
 #define SVX_AUDIT_MAX	2048
@@ -1181,12 +1564,14 @@ static int svx_audit_collect(struct svx_vcpu *vcpu, struct svx_sp *sp,
 					      n);
 			continue;
 		}
+
 		if (vcpu->mmu.mode == SVX_MODE_LONG64)
 			gva = (u64)((s64)(gva << 16) >> 16);
 		ents[n].gva = gva;
 		ents[n].gfn = svx_leaf_gfn(sp, i);
 		ents[n].writable = e & SPTE_W;
 		ents[n].user = e & SPTE_U;
+		ents[n].unsync = sp->unsync;
 		n++;
 	}
 	return n;
@@ -1226,11 +1611,21 @@ static void svx_mmu_audit(struct svx_vcpu *vcpu)
 		bool bad;
 		int r;
 
-		r = svx_walk_addr(&env, ents[i].gva, SVX_ACC_NO_AD, &w);
-		/* A supervisor probe may fault on SMAP: that is fine. */
-		bad = r < 0 || (r == 0 && w.gpa >> PAGE_SHIFT != ents[i].gfn) ||
-		      (r == 1 && !(w.error_code & SVX_PFERR_PRESENT));
-		if (!bad && r == 0) {
+		/*
+		 * An unsync page may lag the guest's PTEs until the next
+		 * resync, as a TLB may: only the write tracking is checked.
+		 */
+		r = 0;
+		bad = false;
+		memset(&w, 0, sizeof(w));
+		if (!ents[i].unsync) {
+			r = svx_walk_addr(&env, ents[i].gva, SVX_ACC_NO_AD, &w);
+			/* A supervisor probe may fault on SMAP: that is fine. */
+			bad = r < 0 ||
+			      (r == 0 && w.gpa >> PAGE_SHIFT != ents[i].gfn) ||
+			      (r == 1 && !(w.error_code & SVX_PFERR_PRESENT));
+		}
+		if (!bad && r == 0 && !ents[i].unsync) {
 			if (ents[i].writable &&
 			    (!(w.pte[w.level] & SVX_PTE_D) ||
 			     (!(w.pte_access & SVX_ACC_WRITE) &&
@@ -1241,7 +1636,7 @@ static void svx_mmu_audit(struct svx_vcpu *vcpu)
 		}
 		if (ents[i].writable) {
 			spin_lock(&vm->mmu_lock);
-			if (svx_gfn_is_shadowed(vm, ents[i].gfn))
+			if (svx_gfn_write_tracked(vm, ents[i].gfn))
 				bad = true;
 			spin_unlock(&vm->mmu_lock);
 		}
