@@ -141,35 +141,6 @@ int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
 	return svx_guest_phys_copy(vm, gpa, buf, len, false);
 }
 
-/*
- * Read guest memory without sleeping (under mmu_lock): fails with -EFAULT
- * when the bytes are outside every memslot or their host page is not
- * resident; the caller then treats them as unknown.
- */
-int svx_read_guest_phys_atomic(struct svx_vm *vm, u64 gpa, void *buf,
-			       unsigned int len)
-{
-	const struct svx_memslot *slot;
-	unsigned long left;
-	u64 hva = 0;
-
-	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
-		return -EFAULT;
-	rcu_read_lock();
-	slot = svx_memslot_find(rcu_dereference(vm->memslots),
-				gpa >> PAGE_SHIFT);
-	if (slot)
-		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
-		      (gpa & ~PAGE_MASK);
-	rcu_read_unlock();
-	if (!slot)
-		return -EFAULT;
-	pagefault_disable();
-	left = __copy_from_user_inatomic(buf, (void __user *)hva, len);
-	pagefault_enable();
-	return left ? -EFAULT : 0;
-}
-
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len)
 {

@@ -269,8 +269,6 @@ bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 		struct page **page);
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
-int svx_read_guest_phys_atomic(struct svx_vm *vm, u64 gpa, void *buf,
-			       unsigned int len);
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);
 int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,

@@ -37,19 +37,23 @@
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
-#include <linux/mm.h>
-#include <linux/slab.h>
-#include <linux/gfp.h>
-#include <linux/rcupdate.h>
-#include <linux/sched/mm.h>
+#include <linux/bitops.h>
 #include <linux/hash.h>
-#include <linux/module.h>
-#include <linux/sysfs.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <asm/msr-index.h>
 #include <asm/page.h>
+#include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
 #include "../include/svx.h"
-#include "../vmx/vmx_int.h"
+#include "../vmx/decode.h"
+#include "../vmx/vmcs.h"
+#include "mmu_host.h"
 #include "walker.h"
 #include "svx_trace.h"
 
@@ -77,12 +81,12 @@
 
 static u64 *svx_alloc_table(struct svx_vm *vm)
 {
-	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	u64 *table = svx_host_alloc_table(false);
 
-	if (!page)
+	if (!table)
 		return NULL;
 	vm->stats.mmu[SVX_MMU_SP_ALLOCATED]++;
-	return page_address(page);
+	return table;
 }
 
 /* Unpin every page and free every table below @table (level 4..1). */
@@ -96,19 +100,18 @@ static void svx_free_tree(struct svx_vm *vm, u64 *table, int level)
 		if (!(e & SPTE_P))
 			continue;
 		if (level == 1) {
-			struct page *page = pfn_to_page((e & SPTE_ADDR) >>
-							PAGE_SHIFT);
+			u64 pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
 
 			if (e & SPTE_PINNED) {
-				unpin_user_pages_dirty_lock(&page, 1,
-							    e & SPTE_W);
+				svx_host_unpin(pfn, e & SPTE_W);
 				vm->pages_pinned--;
 			}
 		} else {
-			svx_free_tree(vm, __va(e & SPTE_ADDR), level - 1);
+			svx_free_tree(vm, svx_host_va(e & SPTE_ADDR),
+				      level - 1);
 		}
 	}
-	free_page((unsigned long)table);
+	svx_host_free_table(table);
 	vm->sp_in_use--;
 }
 
@@ -122,16 +125,16 @@ static u64 *svx_new_tree(struct svx_vm *vm)
 	pdpt = svx_alloc_table(vm);
 	if (!pml4 || !pdpt)
 		goto fail;
-	pml4[0] = __pa(pdpt) | SPTE_TABLE;
+	pml4[0] = svx_host_pa(pdpt) | SPTE_TABLE;
 	vm->sp_in_use += 2;
 	for (i = 0; i < 4; i++) {
 		pd = svx_alloc_table(vm);
 		if (!pd) {
-			free_page((unsigned long)pdpt);
+			svx_host_free_table(pdpt);
 			pml4[0] = 0;
 			goto fail_tree;
 		}
-		pdpt[i] = __pa(pd) | SPTE_TABLE;
+		pdpt[i] = svx_host_pa(pd) | SPTE_TABLE;
 		vm->sp_in_use++;
 	}
 	return pml4;
@@ -139,16 +142,16 @@ fail_tree:
 	svx_free_tree(vm, pml4, 4);
 	return NULL;
 fail:
-	free_page((unsigned long)pml4);
-	free_page((unsigned long)pdpt);
+	svx_host_free_table(pml4);
+	svx_host_free_table(pdpt);
 	return NULL;
 }
 
 static u64 *svx_tree_pd(u64 *pml4, int i)
 {
-	u64 *pdpt = __va(pml4[0] & SPTE_ADDR);
+	u64 *pdpt = svx_host_va(pml4[0] & SPTE_ADDR);
 
-	return __va(pdpt[i] & SPTE_ADDR);
+	return svx_host_va(pdpt[i] & SPTE_ADDR);
 }
 
 static void svx_fill_pae_root(struct svx_vcpu *vcpu, u64 *pml4)
@@ -156,7 +159,7 @@ static void svx_fill_pae_root(struct svx_vcpu *vcpu, u64 *pml4)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		vcpu->mmu.pae_root[i] = __pa(svx_tree_pd(pml4, i)) | SPTE_P;
+		vcpu->mmu.pae_root[i] = svx_host_pa(svx_tree_pd(pml4, i)) | SPTE_P;
 }
 
 static void svx_free_all_sps(struct svx_vm *vm);
@@ -193,13 +196,10 @@ void svx_mmu_vm_destroy(struct svx_vm *vm)
 
 int svx_mmu_vcpu_init(struct svx_vcpu *vcpu)
 {
-	struct page *page;
-
 	/* PAE CR3 holds a 32-bit address (SDM 4.4.1). */
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | GFP_DMA32);
-	if (!page)
+	vcpu->mmu.pae_root = svx_host_alloc_table(true);
+	if (!vcpu->mmu.pae_root)
 		return -ENOMEM;
-	vcpu->mmu.pae_root = page_address(page);
 	spin_lock(&vcpu->vm->mmu_lock);
 	svx_fill_pae_root(vcpu, vcpu->vm->np_root);
 	spin_unlock(&vcpu->vm->mmu_lock);
@@ -210,7 +210,7 @@ static void svx_mmu_cache_free(struct svx_mmu_cache *c);
 
 void svx_mmu_vcpu_destroy(struct svx_vcpu *vcpu)
 {
-	free_page((unsigned long)vcpu->mmu.pae_root);
+	svx_host_free_table(vcpu->mmu.pae_root);
 	svx_mmu_cache_free(&vcpu->mmu.cache);
 }
 
@@ -228,11 +228,11 @@ static u64 *svx_walk_alloc(struct svx_vm *vm, u64 *pml4, u64 gva,
 		if (!(e & SPTE_P)) {
 			if (!*nspare)
 				return NULL;
-			table[idx] = __pa(spare[--*nspare]) | SPTE_TABLE;
+			table[idx] = svx_host_pa(spare[--*nspare]) | SPTE_TABLE;
 			vm->sp_in_use++;
 			e = table[idx];
 		}
-		table = __va(e & SPTE_ADDR);
+		table = svx_host_va(e & SPTE_ADDR);
 	}
 	return &table[(gva >> 12) & 511];
 }
@@ -278,21 +278,6 @@ struct svx_rmap {
 	u64 *sptep;
 };
 
-static unsigned int svx_max_sps = 4096;
-module_param_named(max_shadow_pages, svx_max_sps, uint, 0644);
-MODULE_PARM_DESC(max_shadow_pages,
-		 "Shadow pages per VM; above it the oldest are recycled");
-
-static bool svx_prefetch_enabled = true;
-module_param_named(prefetch, svx_prefetch_enabled, bool, 0644);
-MODULE_PARM_DESC(prefetch,
-		 "On a shadow fault, also map the neighbouring guest PTEs the guest has accessed before");
-
-static bool svx_unsync_enabled = true;
-module_param_named(unsync, svx_unsync_enabled, bool, 0644);
-MODULE_PARM_DESC(unsync,
-		 "Let a guest write its leaf page tables without exits until the next INVLPG/CR3 load (unsync shadow pages)");
-
 static u32 svx_hash(u64 gfn, unsigned int bits)
 {
 	return hash_64(gfn, bits);
@@ -300,8 +285,7 @@ static u32 svx_hash(u64 gfn, unsigned int bits)
 
 static struct svx_sp *svx_spt_to_sp(u64 spte)
 {
-	return (struct svx_sp *)page_private(pfn_to_page((spte & SPTE_ADDR) >>
-						       PAGE_SHIFT));
+	return svx_host_table_owner(spte & SPTE_ADDR);
 }
 
 int svx_mmu_topup(struct svx_vcpu *vcpu);
@@ -311,7 +295,7 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 	struct svx_mmu_cache *c = &vcpu->mmu.cache;
 
 	while (c->npages < SVX_MMU_CACHE_PAGES) {
-		void *p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		void *p = svx_host_alloc_table(false);
 
 		if (!p)
 			return -ENOMEM;
@@ -337,7 +321,7 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 static void svx_mmu_cache_free(struct svx_mmu_cache *c)
 {
 	while (c->npages)
-		free_page((unsigned long)c->pages[--c->npages]);
+		svx_host_free_table(c->pages[--c->npages]);
 	while (c->nsps)
 		kfree(c->sps[--c->nsps]);
 	while (c->nrmaps)
@@ -374,7 +358,6 @@ static void svx_rmap_del(struct svx_vm *vm, u64 gfn, u64 *sptep)
 static void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn)
 {
 	u64 e = *sptep;
-	struct page *page;
 
 	if (!(e & SPTE_P))
 		return;
@@ -382,8 +365,7 @@ static void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn)
 	if (e & SPTE_W)
 		svx_rmap_del(vm, gfn, sptep);
 	if (e & SPTE_PINNED) {
-		page = pfn_to_page((e & SPTE_ADDR) >> PAGE_SHIFT);
-		unpin_user_pages_dirty_lock(&page, 1, e & SPTE_W);
+		svx_host_unpin((e & SPTE_ADDR) >> PAGE_SHIFT, e & SPTE_W);
 		vm->pages_pinned--;
 	}
 }
@@ -411,10 +393,10 @@ static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
 		for (i = 0; i < 512; i++)
 			svx_drop_leaf(vm, &sp->spt[i], svx_leaf_gfn(sp, i));
 	}
-	set_page_private(virt_to_page(sp->spt), 0);
-	free_page((unsigned long)sp->spt);
+	svx_host_set_table_owner(sp->spt, NULL);
+	svx_host_free_table(sp->spt);
 	if (sp->gfns)
-		free_page((unsigned long)sp->gfns);
+		svx_host_free_table(sp->gfns);
 	kfree(sp);
 	vm->sp_in_use--;
 	vm->nr_sps--;
@@ -493,7 +475,7 @@ static bool svx_spte_stale(struct svx_vcpu *vcpu, const struct svx_sp *sp,
 		addr = gpte & 0xfffff000ULL;
 	} else {
 		addr = gpte & SPTE_ADDR;
-		rsvd = SPTE_ADDR & ~((1ULL << boot_cpu_data.x86_phys_bits) - 1);
+		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
 		if (!nxe)
 			rsvd |= SVX_PTE_XD;
 	}
@@ -528,7 +510,7 @@ static bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 			continue;
 		if ((int)(off / sizeof(buf)) != chunk) {
 			chunk = off / sizeof(buf);
-			ok = !svx_read_guest_phys_atomic(vm, base + chunk *
+			ok = !svx_host_read_gpa_atomic(vm, base + chunk *
 							 sizeof(buf), buf,
 							 sizeof(buf));
 		}
@@ -632,7 +614,7 @@ static struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 	sp = c->sps[--c->nsps];
 	memset(sp, 0, sizeof(*sp));
 	sp->spt = c->pages[--c->npages];
-	set_page_private(virt_to_page(sp->spt), (unsigned long)sp);
+	svx_host_set_table_owner(sp->spt, sp);
 	if (role.level == 1 && !role.direct)
 		sp->gfns = c->pages[--c->npages];
 	sp->gfn = gfn;
@@ -643,7 +625,8 @@ static struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 	vm->nr_sps++;
 	vm->sp_in_use++;
 	vcpu->stats.mmu[SVX_MMU_SP_ALLOCATED]++;
-	if (!role.direct && svx_write_protect(vm, gfn))
+	if (!role.direct && !svx_mmu_bug(SVX_BUG_NO_WRITE_PROTECT) &&
+	    svx_write_protect(vm, gfn))
 		*flush = true;
 	return sp;
 }
@@ -655,7 +638,7 @@ static struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 static void svx_zap_sp(struct svx_vm *vm, struct svx_sp *sp,
 		       struct list_head *dead)
 {
-	phys_addr_t pa = __pa(sp->spt);
+	phys_addr_t pa = svx_host_pa(sp->spt);
 	struct svx_sp *p;
 	unsigned int i;
 	int v;
@@ -725,7 +708,7 @@ static void svx_unshadow(struct svx_vm *vm, u64 gfn, struct list_head *dead)
 
 static bool svx_sp_is_root(struct svx_vm *vm, struct svx_sp *sp)
 {
-	phys_addr_t pa = __pa(sp->spt);
+	u64 pa = svx_host_pa(sp->spt);
 	int v, i;
 
 	for (v = 0; v < SVX_MAX_VCPUS; v++) {
@@ -882,9 +865,9 @@ static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
 	switch (vcpu->mmu.mode) {
 	case SVX_MODE_NONPAGING:
 		if (svx_guest_long_mode(vcpu))
-			return __pa(vm->np_root);
+			return svx_host_pa(vm->np_root);
 		svx_fill_pae_root(vcpu, vm->np_root);
-		return __pa(vcpu->mmu.pae_root);
+		return svx_host_pa(vcpu->mmu.pae_root);
 	case SVX_MODE_LONG64:
 		role = svx_base_role(vcpu, 4);
 		sp = svx_get_sp(vcpu, (vcpu->cr3 & SPTE_ADDR) >> PAGE_SHIFT, role,
@@ -901,7 +884,7 @@ static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
 				continue;
 			sp = svx_get_sp(vcpu, (pdpte & SPTE_ADDR) >> PAGE_SHIFT,
 					role, flush);
-			vcpu->mmu.pae_root[i] = __pa(sp->spt) | SPTE_P;
+			vcpu->mmu.pae_root[i] = svx_host_pa(sp->spt) | SPTE_P;
 		}
 		break;
 	case SVX_MODE_PAGING32:
@@ -910,7 +893,7 @@ static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
 			role.quadrant = i;
 			sp = svx_get_sp(vcpu, (vcpu->cr3 & 0xfffff000) >>
 					PAGE_SHIFT, role, flush);
-			vcpu->mmu.pae_root[i] = __pa(sp->spt) | SPTE_P;
+			vcpu->mmu.pae_root[i] = svx_host_pa(sp->spt) | SPTE_P;
 		}
 		break;
 	}
@@ -920,7 +903,7 @@ static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
 		vcpu->stats.mmu[SVX_MMU_ROOT_MISS]++;
 	trace_svx_cr3_load(vcpu->id, vcpu->cr3, vm->nr_sps == before);
 	return vcpu->mmu.mode == SVX_MODE_LONG64 ?
-		__pa(vcpu->mmu.root_sp->spt) : __pa(vcpu->mmu.pae_root);
+		svx_host_pa(vcpu->mmu.root_sp->spt) : svx_host_pa(vcpu->mmu.pae_root);
 }
 
 /* Make GUEST_CR3 point at the right root before entry. */
@@ -945,9 +928,7 @@ int svx_mmu_reload(struct svx_vcpu *vcpu)
 	if (flush)
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 	vcpu->mmu.root_hpa = root;
-	svx_vcpu_load(vcpu);
-	svx_vmwrite(GUEST_CR3, root);
-	svx_vcpu_put(vcpu);
+	svx_host_set_guest_cr3(vcpu, root);
 	return 0;
 }
 
@@ -966,30 +947,8 @@ static int svx_walk_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new,
 			    unsigned int size)
 {
 	struct svx_vcpu *vcpu = ctx;
-	const struct svx_memslot *slot;
-	u64 hva = 0;
-	int r;
 
-	rcu_read_lock();
-	slot = svx_memslot_find(rcu_dereference(vcpu->vm->memslots),
-				gpa >> PAGE_SHIFT);
-	if (slot && !(slot->flags & KVM_MEM_READONLY))
-		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
-		      (gpa & ~PAGE_MASK);
-	rcu_read_unlock();
-	if (!hva)
-		return -EFAULT;
-	if (size == 8) {
-		u64 o = old;
-
-		r = __try_cmpxchg_user((u64 __user *)hva, &o, new, efault8);
-	} else {
-		u32 o = old;
-
-		r = __try_cmpxchg_user((u32 __user *)hva, &o, (u32)new,
-				       efault4);
-	}
-	return r < 0 ? -EFAULT : r;
+	return svx_host_cmpxchg_gpa(vcpu->vm, gpa, old, new, size);
 }
 
 void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env)
@@ -1000,8 +959,8 @@ void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env)
 	env->efer = vcpu->efer;
 	env->rflags = vcpu->rflags;
 	memcpy(env->pdptrs, vcpu->mmu.pdptrs, sizeof(env->pdptrs));
-	env->maxphyaddr = boot_cpu_data.x86_phys_bits;
-	env->gbpages = boot_cpu_has(X86_FEATURE_GBPAGES);
+	env->maxphyaddr = svx_host_maxphyaddr();
+	env->gbpages = svx_host_gbpages();
 	env->read_gpa = svx_walk_read;
 	env->cmpxchg_gpa = svx_walk_cmpxchg;
 	env->ctx = vcpu;
@@ -1118,7 +1077,7 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 		}
 		if (!(*sptep & SPTE_P)) {
 			sp = svx_get_sp(vcpu, gfn, role, flush);
-			*sptep = __pa(sp->spt) | SPTE_TABLE;
+			*sptep = svx_host_pa(sp->spt) | SPTE_TABLE;
 		}
 		sp->write_count = 0;
 		table = sp->spt;
@@ -1228,12 +1187,13 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
  * drops.  Write permission only with the dirty bit set, as for a fault.
  */
 #define SVX_PREFETCH	8
+#define SVX_NO_PFN	(~0ULL)
 
 struct svx_prefetch {
 	unsigned int n;
 	unsigned int first;		/* shadow index of pte[0] */
 	u64 gpte[SVX_PREFETCH];
-	struct page *page[SVX_PREFETCH];
+	u64 pfn[SVX_PREFETCH];		/* pinned, or SVX_NO_PFN */
 	bool writable[SVX_PREFETCH];	/* slot allows writes */
 };
 
@@ -1255,7 +1215,7 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 	if (svx_read_guest_phys(vcpu->vm, table, buf, SVX_PREFETCH * esz))
 		return;
 	if (esz == 8) {
-		rsvd = SPTE_ADDR & ~((1ULL << boot_cpu_data.x86_phys_bits) - 1);
+		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
 		if (!(vcpu->efer & EFER_NX))
 			rsvd |= SVX_PTE_XD;
 	}
@@ -1264,15 +1224,15 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 		u64 g = 0;
 
 		memcpy(&g, buf + j * esz, esz);
-		pf->page[j] = NULL;
+		pf->pfn[j] = SVX_NO_PFN;
 		pf->gpte[j] = g;
 		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
 		    !(g & SVX_PTE_P) || !(g & SVX_PTE_A) || (g & rsvd))
 			continue;
 		gfn = (g & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
 		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
-		    svx_pin_gfn(vcpu, &s, gfn, &pf->page[j])) {
-			pf->page[j] = NULL;
+		    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
+			pf->pfn[j] = SVX_NO_PFN;
 			continue;
 		}
 		pf->writable[j] = !(s.flags & KVM_MEM_READONLY);
@@ -1293,14 +1253,14 @@ static void svx_prefetch_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		u64 g = pf->gpte[j], gfn, spte, *sptep = &sp->spt[idx];
 		bool esz4 = sp->role.glevels == 2;
 
-		if (!pf->page[j])
+		if (pf->pfn[j] == SVX_NO_PFN)
 			continue;
 		gfn = (g & (esz4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
 		if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO))) {
-			unpin_user_page(pf->page[j]);
+			svx_host_unpin(pf->pfn[j], false);
 			continue;
 		}
-		spte = ((u64)page_to_pfn(pf->page[j]) << PAGE_SHIFT) | SPTE_P |
+		spte = (pf->pfn[j] << PAGE_SHIFT) | SPTE_P |
 		       SPTE_A | SPTE_PINNED;
 		if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
 			spte |= SPTE_U;
@@ -1325,8 +1285,8 @@ static void svx_prefetch_release(struct svx_prefetch *pf)
 	unsigned int j;
 
 	for (j = 0; pf->n && j < SVX_PREFETCH; j++)
-		if (pf->page[j])
-			unpin_user_page(pf->page[j]);
+		if (pf->pfn[j] != SVX_NO_PFN)
+			svx_host_unpin(pf->pfn[j], false);
 	pf->n = 0;
 }
 
@@ -1342,8 +1302,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	struct svx_prefetch pf;
 	struct svx_walk w;
 	struct svx_sp *sp;
-	struct page *page;
-	u64 gfn, gen, spte, *sptep;
+	u64 gfn, gen, spte, *sptep, pfn;
 	bool found, wp0_trick;
 	int r;
 
@@ -1385,12 +1344,12 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 			return svx_emulate_pt_write(vcpu, gva, w.gpa);
 	}
 
-	r = svx_pin_gfn(vcpu, &s, gfn, &page);
+	r = svx_host_pin_gfn(vcpu, &s, gfn, &pfn);
 	if (r)
 		return r;
 	r = svx_mmu_topup(vcpu);
 	if (r) {
-		unpin_user_page(page);
+		svx_host_unpin(pfn, false);
 		return r;
 	}
 	svx_mmu_make_room(vcpu);
@@ -1400,21 +1359,21 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	if (rcu_access_pointer(vm->memslots)->generation != gen ||
 	    !vcpu->mmu.root_hpa) {
 		spin_unlock(&vm->mmu_lock);
-		unpin_user_page(page);
+		svx_host_unpin(pfn, false);
 		svx_prefetch_release(&pf);
 		return SVX_RESUME;
 	}
 	sptep = svx_fetch(vcpu, &w, &sp, &flush);
 	if (!sptep) {
 		spin_unlock(&vm->mmu_lock);
-		unpin_user_page(page);
+		svx_host_unpin(pfn, false);
 		svx_prefetch_release(&pf);
 		vcpu->mmu.root_hpa = 0;
 		return SVX_RESUME;
 	}
 	svx_drop_leaf(vm, sptep, svx_leaf_gfn(sp, (gva >> 12) & 511));
-	spte = ((u64)page_to_pfn(page) << PAGE_SHIFT) | SPTE_P | SPTE_A |
-	       SPTE_PINNED;
+	spte = ((pfn + svx_mmu_bug(SVX_BUG_WRONG_PFN)) << PAGE_SHIFT) |
+	       SPTE_P | SPTE_A | SPTE_PINNED;
 	/* CR0.WP=0: a supervisor write to a read-only page is allowed. */
 	wp0_trick = !(vcpu->cr0 & X86_CR0_WP) && write &&
 		    !(access & SVX_ACC_USER) &&
@@ -1423,7 +1382,8 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		spte |= SPTE_U;
 	if ((vcpu->efer & EFER_NX) && !(w.pte_access & SVX_ACC_FETCH))
 		spte |= SVX_PTE_XD;
-	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick) &&
+	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick ||
+	     svx_mmu_bug(SVX_BUG_WIDE_PERM)) &&
 	    (w.pte[w.level] & SVX_PTE_D) &&
 	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_write_tracked(vm, gfn)) {
 		spte |= SPTE_W | SPTE_D;
@@ -1451,8 +1411,7 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	struct svx_memslot s;
 	u64 *spare[3] = { NULL, NULL, NULL };
 	int nspare = 0, r, i;
-	struct page *page;
-	u64 gpa, gen, *sptep;
+	u64 gpa, gen, *sptep, pfn;
 	bool found;
 
 	if (!svx_guest_long_mode(vcpu))
@@ -1465,7 +1424,7 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		return svx_emulate_mmio(vcpu, gva, gpa, write);
 	}
 
-	r = svx_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &page);
+	r = svx_host_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &pfn);
 	if (r)
 		return r;
 	for (i = 0; i < 3; i++) {
@@ -1479,7 +1438,7 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	if (rcu_access_pointer(vm->memslots)->generation != gen) {
 		/* The slot changed under us: let the guest fault again. */
 		spin_unlock(&vm->mmu_lock);
-		unpin_user_page(page);
+		svx_host_unpin(pfn, false);
 		r = SVX_RESUME;
 		goto out;
 	}
@@ -1487,11 +1446,11 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	if (*sptep & SPTE_P) {
 		/* Another vCPU installed it first. */
 		spin_unlock(&vm->mmu_lock);
-		unpin_user_page(page);
+		svx_host_unpin(pfn, false);
 		r = SVX_RESUME;
 		goto out;
 	}
-	*sptep = ((u64)page_to_pfn(page) << PAGE_SHIFT) | SPTE_P | SPTE_U |
+	*sptep = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_U |
 		 SPTE_A | SPTE_PINNED |
 		 ((s.flags & KVM_MEM_READONLY) ? 0 : SPTE_W | SPTE_D);
 	trace_svx_spte_install(vcpu->id, gva, gpa, *sptep);
@@ -1502,42 +1461,18 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	r = SVX_RESUME;
 out:
 	for (i = 0; i < nspare; i++) {
-		free_page((unsigned long)spare[i]);
+		svx_host_free_table(spare[i]);
 		vm->stats.mmu[SVX_MMU_SP_ALLOCATED]--;
 	}
 	return r;
 nomem:
-	unpin_user_page(page);
+	svx_host_unpin(pfn, false);
 	r = -ENOMEM;
 	goto out;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Audit: every SPTE of the current root agrees with a fresh guest walk     */
-
-static bool svx_audit;
-module_param_named(audit, svx_audit, bool, 0644);
-MODULE_PARM_DESC(audit, "Check the shadow tables against the guest's after every shadow fault (slow; for tests)");
-
-/* Totals over all VMs, read in /sys/module/shadowvmx/parameters/. */
-static atomic_long_t svx_audit_checks_total, svx_audit_violations_total;
-
-static int svx_get_atomic_long(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
-}
-
-static const struct kernel_param_ops svx_ro_counter_ops = {
-	.get = svx_get_atomic_long,
-};
-
-module_param_cb(audit_checks, &svx_ro_counter_ops, &svx_audit_checks_total,
-		0444);
-MODULE_PARM_DESC(audit_checks, "SPTEs checked by the audit since load");
-module_param_cb(audit_violations, &svx_ro_counter_ops,
-		&svx_audit_violations_total, 0444);
-MODULE_PARM_DESC(audit_violations,
-		 "SPTEs found disagreeing with the guest's tables since load");
 
 struct svx_audit_ent {
 	u64 gva, gfn;
@@ -1641,10 +1576,9 @@ static void svx_mmu_audit(struct svx_vcpu *vcpu)
 			spin_unlock(&vm->mmu_lock);
 		}
 		vcpu->stats.mmu[SVX_MMU_AUDIT_CHECKS]++;
-		atomic_long_inc(&svx_audit_checks_total);
+		svx_host_audit_count(bad);
 		if (bad) {
 			vcpu->stats.mmu[SVX_MMU_AUDIT_VIOLATIONS]++;
-			atomic_long_inc(&svx_audit_violations_total);
 			svx_vm_warn(vm, "vcpu%d: audit: SPTE for gva %#llx (gfn %#llx%s%s) disagrees with the guest walk (status %d, gpa %#llx, error %#x)\n",
 				    vcpu->id, ents[i].gva, ents[i].gfn,
 				    ents[i].writable ? ", W" : "",
@@ -1901,7 +1835,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 			flood = true;
 			continue;
 		}
-		svx_zap_written(vm, sp, gpa & ~PAGE_MASK, rmw.size);
+		if (!svx_mmu_bug(SVX_BUG_NO_ZAP_ON_PT_WRITE))
+			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, rmw.size);
 	}
 	if (flood) {
 		svx_unshadow(vm, gfn, &dead);
@@ -1998,19 +1933,19 @@ u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
 		t->flags |= SVX_WT_NO_ROOT;
 		goto out;
 	}
-	pae = vcpu->mmu.root_hpa == __pa(vcpu->mmu.pae_root);
+	pae = vcpu->mmu.root_hpa == svx_host_pa(vcpu->mmu.pae_root);
 	level = pae ? 3 : 4;
 	t->host_root_hpa = vcpu->mmu.root_hpa;
 	t->host_root_level = level;
-	table = __va(vcpu->mmu.root_hpa);
+	table = svx_host_va(vcpu->mmu.root_hpa);
 	for (;; level--) {
 		struct svx_wt_level *l = &t->host[level - 1];
 		unsigned int idx = (gva >> (12 + 9 * (level - 1))) &
 				   (pae && level == 3 ? 3 : 511);
 
 		e = READ_ONCE(table[idx]);
-		l->table = __pa(table);
-		l->entry_addr = __pa(&table[idx]);
+		l->table = svx_host_pa(table);
+		l->entry_addr = svx_host_pa(&table[idx]);
 		l->index = idx;
 		l->entry = e;
 		l->flags = SVX_WT_L_VALID;
@@ -2029,7 +1964,7 @@ u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
 		}
 		if (!(e & SPTE_P))
 			break;
-		table = __va(e & SPTE_ADDR);
+		table = svx_host_va(e & SPTE_ADDR);
 	}
 out:
 	spin_unlock(&vm->mmu_lock);

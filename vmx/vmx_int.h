@@ -6,6 +6,7 @@
 #include "../include/svx.h"
 #include "vmcs.h"
 #include "decode.h"
+#include "../mmu/mmu_host.h"
 
 struct svx_vmcs_config {
 	u32 revision;
@@ -33,26 +34,15 @@ extern char svx_vmx_vmexit[];
 	X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_UMIP | \
 	X86_CR4_FSGSBASE | X86_CR4_SMEP | X86_CR4_SMAP)
 
-/* Return values of exit handlers. */
-#define SVX_RESUME	1	/* re-enter the guest */
-#define SVX_USER	0	/* return to userspace, run->exit_reason set */
-
+/* Return values of exit handlers: SVX_RESUME, SVX_USER (mmu/mmu_host.h). */
 int svx_handle_exit(struct svx_vcpu *vcpu);
 int svx_complete_user(struct svx_vcpu *vcpu);
-void svx_skip_insn(struct svx_vcpu *vcpu);
-void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error);
 void svx_inject_gp(struct svx_vcpu *vcpu);
 void svx_inject_ud(struct svx_vcpu *vcpu);
 int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0);
 int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4);
 int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
-void svx_update_hw_cr(struct svx_vcpu *vcpu);
-bool svx_guest_long_mode(struct svx_vcpu *vcpu);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
-int svx_code_mode(struct svx_vcpu *vcpu);
-u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
-void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
 
 #endif /* SVX_VMX_INT_H */

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel side of mmu/mmu_host.h: what the shadow MMU (mmu/mmu.c) needs
+ * from its host.  Table pages are kernel pages, addressed by physical
+ * address, with the owning shadow page in page->private; guest memory is
+ * the VMM's, pinned with pin_user_pages_fast() (core/vm.c) and accessed
+ * with user-access primitives; the guest CR3 is a VMCS field.  Also the
+ * MMU's module parameters (audit, max_shadow_pages) and the audit totals
+ * in /sys/module/shadowvmx/parameters/.
+ *
+ * tools/testing/mmu/mmu_sim.c implements the same interface in userspace.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/mm.h>
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+
+#include "../include/svx.h"
+#include "../vmx/vmx_int.h"
+
+bool svx_audit;
+module_param_named(audit, svx_audit, bool, 0644);
+MODULE_PARM_DESC(audit, "Check the shadow tables against the guest's after every shadow fault (slow; for tests)");
+
+unsigned int svx_max_sps = 4096;
+module_param_named(max_shadow_pages, svx_max_sps, uint, 0644);
+MODULE_PARM_DESC(max_shadow_pages,
+		 "Shadow pages per VM; above it the oldest are recycled");
+
+bool svx_prefetch_enabled = true;
+module_param_named(prefetch, svx_prefetch_enabled, bool, 0644);
+MODULE_PARM_DESC(prefetch,
+		 "On a shadow fault, also map the neighbouring guest PTEs the guest has accessed before");
+
+bool svx_unsync_enabled = true;
+module_param_named(unsync, svx_unsync_enabled, bool, 0644);
+MODULE_PARM_DESC(unsync,
+		 "Let a guest write its leaf page tables without exits until the next INVLPG/CR3 load (unsync shadow pages)");
+
+/* Totals over all VMs, read in /sys/module/shadowvmx/parameters/. */
+static atomic_long_t svx_audit_checks_total, svx_audit_violations_total;
+
+static int svx_get_atomic_long(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+}
+
+static const struct kernel_param_ops svx_ro_counter_ops = {
+	.get = svx_get_atomic_long,
+};
+
+module_param_cb(audit_checks, &svx_ro_counter_ops, &svx_audit_checks_total,
+		0444);
+MODULE_PARM_DESC(audit_checks, "SPTEs checked by the audit since load");
+module_param_cb(audit_violations, &svx_ro_counter_ops,
+		&svx_audit_violations_total, 0444);
+MODULE_PARM_DESC(audit_violations,
+		 "SPTEs found disagreeing with the guest's tables since load");
+
+void svx_host_audit_count(bool violation)
+{
+	atomic_long_inc(&svx_audit_checks_total);
+	if (violation)
+		atomic_long_inc(&svx_audit_violations_total);
+}
+
+u64 *svx_host_alloc_table(bool dma32)
+{
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				       (dma32 ? GFP_DMA32 : 0));
+
+	return page ? page_address(page) : NULL;
+}
+
+void svx_host_free_table(void *table)
+{
+	free_page((unsigned long)table);
+}
+
+u64 svx_host_pa(const void *table)
+{
+	return __pa(table);
+}
+
+void *svx_host_va(u64 pa)
+{
+	return __va(pa);
+}
+
+void *svx_host_table_owner(u64 pa)
+{
+	return (void *)page_private(pfn_to_page(pa >> PAGE_SHIFT));
+}
+
+void svx_host_set_table_owner(void *table, void *owner)
+{
+	set_page_private(virt_to_page(table), (unsigned long)owner);
+}
+
+int svx_host_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+		     u64 gfn, u64 *pfn)
+{
+	struct page *page;
+	int r;
+
+	r = svx_pin_gfn(vcpu, s, gfn, &page);
+	if (!r)
+		*pfn = page_to_pfn(page);
+	return r;
+}
+
+void svx_host_unpin(u64 pfn, bool dirty)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	unpin_user_pages_dirty_lock(&page, 1, dirty);
+}
+
+int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
+			 unsigned int size)
+{
+	const struct svx_memslot *slot;
+	u64 hva = 0;
+	int r;
+
+	rcu_read_lock();
+	slot = svx_memslot_find(rcu_dereference(vm->memslots),
+				gpa >> PAGE_SHIFT);
+	if (slot && !(slot->flags & KVM_MEM_READONLY))
+		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+		      (gpa & ~PAGE_MASK);
+	rcu_read_unlock();
+	if (!hva)
+		return -EFAULT;
+	if (size == 8) {
+		u64 o = old;
+
+		r = __try_cmpxchg_user((u64 __user *)hva, &o, new, efault8);
+	} else {
+		u32 o = old;
+
+		r = __try_cmpxchg_user((u32 __user *)hva, &o, (u32)new,
+				       efault4);
+	}
+	return r < 0 ? -EFAULT : r;
+}
+
+/*
+ * Read guest memory without sleeping (under mmu_lock): fails with -EFAULT
+ * when the bytes are outside every memslot or their host page is not
+ * resident; the caller then treats them as unknown.
+ */
+int svx_host_read_gpa_atomic(struct svx_vm *vm, u64 gpa, void *buf,
+			     unsigned int len)
+{
+	const struct svx_memslot *slot;
+	unsigned long left;
+	u64 hva = 0;
+
+	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
+		return -EFAULT;
+	rcu_read_lock();
+	slot = svx_memslot_find(rcu_dereference(vm->memslots),
+				gpa >> PAGE_SHIFT);
+	if (slot)
+		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+		      (gpa & ~PAGE_MASK);
+	rcu_read_unlock();
+	if (!slot)
+		return -EFAULT;
+	pagefault_disable();
+	left = __copy_from_user_inatomic(buf, (void __user *)hva, len);
+	pagefault_enable();
+	return left ? -EFAULT : 0;
+}
+
+void svx_host_set_guest_cr3(struct svx_vcpu *vcpu, u64 root)
+{
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(GUEST_CR3, root);
+	svx_vcpu_put(vcpu);
+}
+
+unsigned int svx_host_maxphyaddr(void)
+{
+	return boot_cpu_data.x86_phys_bits;
+}
+
+bool svx_host_gbpages(void)
+{
+	return boot_cpu_has(X86_FEATURE_GBPAGES);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the shadow MMU (mmu/mmu.c) needs from its host, and nothing else.
+ *
+ * mmu.c is host-agnostic: it compiles into the module and, unchanged, into
+ * tools/testing/mmu, where a fake guest RAM, a malloc page allocator and a
+ * small "CPU" that walks the shadow tables stand in for the kernel.  Generic
+ * kernel library calls (lists, hashes, kmalloc, spinlocks, RCU, bitops) are
+ * used as they are; tools/testing/mmu/shim/ has userspace versions.  What is
+ * specific to running on a host kernel is here:
+ *
+ *  - table pages: zeroed, page-aligned, with a "physical" address for SPTEs
+ *    and an owner (the shadow page) found again from that address;
+ *  - the host pages behind guest memory: pinned while a leaf SPTE maps them;
+ *  - guest memory at a GPA, atomically (the walker's A/D updates and the
+ *    emulated guest page-table writes);
+ *  - the guest CR3 the CPU uses, the CPU's features, the audit counters;
+ *  - from vmx/: exception injection, instruction skipping, the guest's code
+ *    mode and segment bases, internal errors.
+ *
+ * The kernel implements the svx_host_* functions in core/mmu_host.c and the
+ * vmx/ ones in vmx/; the userspace harness in tools/testing/mmu/mmu_sim.c.
+ * Guest registers (CR0/CR3/CR4/EFER, RFLAGS, GPRs) are plain fields of
+ * struct svx_vcpu; the counters are struct svx_stats; the trace hooks are
+ * include/svx_trace.h (no-ops in userspace).
+ */
+#ifndef SVX_MMU_MMU_HOST_H
+#define SVX_MMU_MMU_HOST_H
+
+#include <linux/types.h>
+
+struct svx_vm;
+struct svx_vcpu;
+struct svx_memslot;
+
+/* Return values of exit handlers (and of svx_mmu_page_fault()). */
+#define SVX_RESUME	1	/* re-enter the guest */
+#define SVX_USER	0	/* return to userspace, run->exit_reason set */
+
+/* A zeroed table page (below 4 GiB if @dma32), or NULL. */
+u64 *svx_host_alloc_table(bool dma32);
+void svx_host_free_table(void *table);
+/* The address the CPU uses for @table, and back. */
+u64 svx_host_pa(const void *table);
+void *svx_host_va(u64 pa);
+/* The shadow page owning the table at @pa (as set below). */
+void *svx_host_table_owner(u64 pa);
+void svx_host_set_table_owner(void *table, void *owner);
+
+/*
+ * Pin the host page behind @gfn of slot @s (writable unless the slot is
+ * read-only) and return its frame number.  0, or -errno.
+ */
+int svx_host_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+		     u64 gfn, u64 *pfn);
+/* Drop a pin; @dirty: the page was mapped writable. */
+void svx_host_unpin(u64 pfn, bool dirty);
+
+/*
+ * Replace @old with @new (@size 4 or 8 bytes) at guest-physical @gpa:
+ * 0 done, 1 the memory no longer held @old, -EFAULT no writable memslot.
+ */
+int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
+			 unsigned int size);
+
+/*
+ * Read guest memory at @gpa without sleeping (under mmu_lock); -EFAULT if
+ * outside every memslot, across a page, or not resident right now.
+ */
+int svx_host_read_gpa_atomic(struct svx_vm *vm, u64 gpa, void *buf,
+			     unsigned int len);
+
+/* Point the CPU's guest CR3 at @root (the vCPU is not loaded). */
+void svx_host_set_guest_cr3(struct svx_vcpu *vcpu, u64 root);
+
+/* Guest MAXPHYADDR and 1-GByte pages, as the host CPU has them. */
+unsigned int svx_host_maxphyaddr(void);
+bool svx_host_gbpages(void);
+
+/* Module parameters (kernel) or test settings (userspace). */
+extern bool svx_audit;
+extern unsigned int svx_max_sps;
+extern bool svx_prefetch_enabled;
+extern bool svx_unsync_enabled;
+/* One SPTE checked by the audit; @violation: it disagreed. */
+void svx_host_audit_count(bool violation);
+
+/* vmx/ */
+void svx_skip_insn(struct svx_vcpu *vcpu);
+void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error);
+void svx_update_hw_cr(struct svx_vcpu *vcpu);
+bool svx_guest_long_mode(struct svx_vcpu *vcpu);
+int svx_code_mode(struct svx_vcpu *vcpu);
+u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
+void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
+
+/*
+ * Planted bugs, for the userspace harness only: it builds mmu.c with
+ * SVX_MMU_PLANTED_BUGS and shows that its invariant check catches each.
+ * In the module svx_mmu_bug() is constant false and compiles away.
+ */
+enum svx_mmu_bug {
+	SVX_BUG_NONE,
+	SVX_BUG_NO_WRITE_PROTECT,	/* shadowing a gfn leaves it writable */
+	SVX_BUG_NO_ZAP_ON_PT_WRITE,	/* emulated PT write zaps nothing */
+	SVX_BUG_WIDE_PERM,		/* leaf SPTE writable and user */
+	SVX_BUG_WRONG_PFN,		/* leaf SPTE maps the next frame */
+	SVX_NR_BUGS
+};
+
+#ifdef SVX_MMU_PLANTED_BUGS
+extern enum svx_mmu_bug svx_mmu_planted_bug;
+#define svx_mmu_bug(b)	(svx_mmu_planted_bug == (b))
+#else
+#define svx_mmu_bug(b)	false
+#endif
+
+#endif /* SVX_MMU_MMU_HOST_H */
