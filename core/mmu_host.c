@@ -13,6 +13,8 @@
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -37,6 +39,11 @@ bool svx_prefetch_enabled = true;
 module_param_named(prefetch, svx_prefetch_enabled, bool, 0644);
 MODULE_PARM_DESC(prefetch,
 		 "On a shadow fault, also map the neighbouring guest PTEs the guest has accessed before");
+
+bool svx_large_sptes_enabled = true;
+module_param_named(large_sptes, svx_large_sptes_enabled, bool, 0644);
+MODULE_PARM_DESC(large_sptes,
+		 "Map a guest's 2 MiB/4 MiB/1 GiB pages with 2 MiB shadow entries where a transparent huge page backs them");
 
 bool svx_unsync_enabled = true;
 module_param_named(unsync, svx_unsync_enabled, bool, 0644);
@@ -120,6 +127,47 @@ void svx_host_unpin(u64 pfn, bool dirty)
 	struct page *page = pfn_to_page(pfn);
 
 	unpin_user_pages_dirty_lock(&page, 1, dirty);
+}
+
+int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+		    u64 gfn, u64 pfn4k, u64 *pfn)
+{
+	struct page *page = pfn_to_page(pfn4k), **pages;
+	unsigned long hva, first;
+	int n, i, r = 0;
+
+	if (gfn < s->base_gfn || gfn + 512 > s->base_gfn + s->npages)
+		return 0;
+	hva = svx_memslot_gfn_to_hva(s, gfn);
+	if ((hva & (SZ_2M - 1)) || !PageTransCompound(page) ||
+	    compound_order(compound_head(page)) < 9)
+		return 0;
+	pages = kvmalloc_array(512, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+	n = pin_user_pages_fast(hva, 512, FOLL_LONGTERM |
+				((s->flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
+				pages);
+	if (n < 0)
+		n = 0;
+	first = n ? page_to_pfn(pages[0]) : 0;
+	if (n == 512 && !(first & 511)) {
+		r = 1;
+		for (i = 1; i < 512; i++)
+			if (page_to_pfn(pages[i]) != first + i)
+				r = 0;
+	}
+	if (r)
+		*pfn = first;
+	else
+		unpin_user_pages(pages, n);
+	kvfree(pages);
+	return r;
+}
+
+void svx_host_unpin_2m(u64 pfn, bool dirty)
+{
+	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), 512, dirty);
 }
 
 int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,

@@ -77,7 +77,7 @@ struct svx_sp;
 struct svx_rmap;
 
 /* Objects a fault may need, allocated before mmu_lock is taken. */
-#define SVX_MMU_CACHE_PAGES	5
+#define SVX_MMU_CACHE_PAGES	8	/* a PAE root: 4 tables + 4 gfn arrays */
 struct svx_mmu_cache {
 	int npages, nsps, nrmaps;
 	u64 *pages[SVX_MMU_CACHE_PAGES];

@@ -354,26 +354,59 @@ static void svx_rmap_del(struct svx_vm *vm, u64 gfn, u64 *sptep)
 	WARN_ONCE(1, "shadowvmx: rmap entry for gfn %#llx missing\n", gfn);
 }
 
-/* Drop a leaf SPTE: its pin and, if writable, its reverse-map entry. */
+/*
+ * A writable 2 MiB SPTE is in the reverse map under its first gfn with
+ * this bit set, so that write-protecting any gfn inside finds it.
+ */
+#define SVX_RMAP_LARGE	BIT_ULL(63)
+
+static bool svx_is_large(u64 spte)
+{
+	return (spte & (SPTE_P | SPTE_PS)) == (SPTE_P | SPTE_PS);
+}
+
+/*
+ * Drop a leaf SPTE (4 KiB, or 2 MiB in a level-2 table; @gfn: the first
+ * gfn it maps): its pins and, if writable, its reverse-map entry.
+ */
 static void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn)
 {
-	u64 e = *sptep;
+	u64 e = *sptep, pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
 
 	if (!(e & SPTE_P))
 		return;
 	*sptep = 0;
+	if (e & SPTE_PS) {
+		if (e & SPTE_W)
+			svx_rmap_del(vm, gfn | SVX_RMAP_LARGE, sptep);
+		svx_host_unpin_2m(pfn, e & SPTE_W);
+		vm->pages_pinned -= 512;
+		return;
+	}
 	if (e & SPTE_W)
 		svx_rmap_del(vm, gfn, sptep);
 	if (e & SPTE_PINNED) {
-		svx_host_unpin((e & SPTE_ADDR) >> PAGE_SHIFT, e & SPTE_W);
+		svx_host_unpin(pfn, e & SPTE_W);
 		vm->pages_pinned--;
 	}
 }
 
-/* The gfn a leaf SPTE of @sp at @idx maps. */
+/* The (first) gfn a leaf SPTE of @sp at @idx maps. */
 static u64 svx_leaf_gfn(struct svx_sp *sp, unsigned int idx)
 {
-	return sp->role.direct ? sp->gfn + idx : sp->gfns[idx];
+	return sp->role.direct ?
+	       sp->gfn + ((u64)idx << (9 * (sp->role.level - 1))) :
+	       sp->gfns[idx];
+}
+
+/* Clear entry @i of a level-2+ table: a link, or a 2 MiB leaf. */
+static void svx_clear_upper(struct svx_vm *vm, struct svx_sp *sp,
+			    unsigned int i)
+{
+	if (svx_is_large(sp->spt[i]))
+		svx_drop_leaf(vm, &sp->spt[i], svx_leaf_gfn(sp, i));
+	else
+		sp->spt[i] = 0;
 }
 
 static void svx_unsync_unlink(struct svx_vm *vm, struct svx_sp *sp)
@@ -389,10 +422,9 @@ static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
 {
 	unsigned int i;
 
-	if (sp->role.level == 1) {
-		for (i = 0; i < 512; i++)
+	for (i = 0; sp->role.level <= 2 && i < 512; i++)
+		if (sp->role.level == 1 || svx_is_large(sp->spt[i]))
 			svx_drop_leaf(vm, &sp->spt[i], svx_leaf_gfn(sp, i));
-	}
 	svx_host_set_table_owner(sp->spt, NULL);
 	svx_host_free_table(sp->spt);
 	if (sp->gfns)
@@ -429,16 +461,16 @@ static bool svx_gfn_write_tracked(struct svx_vm *vm, u64 gfn)
 	return false;
 }
 
-/* Clear W in every SPTE mapping @gfn; true if any changed. */
-static bool svx_write_protect(struct svx_vm *vm, u64 gfn)
+/* Clear W in the SPTEs in the reverse map under @key; true if any. */
+static bool svx_write_protect_key(struct svx_vm *vm, u64 key)
 {
-	struct hlist_head *h = &vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)];
+	struct hlist_head *h = &vm->rmap_hash[svx_hash(key, SVX_RMAP_HASH_BITS)];
 	struct svx_rmap *r;
 	struct hlist_node *tmp;
 	bool flush = false;
 
 	hlist_for_each_entry_safe(r, tmp, h, link) {
-		if (r->gfn != gfn)
+		if (r->gfn != key)
 			continue;
 		*r->sptep &= ~SPTE_W;
 		hlist_del(&r->link);
@@ -446,6 +478,26 @@ static bool svx_write_protect(struct svx_vm *vm, u64 gfn)
 		flush = true;
 	}
 	return flush;
+}
+
+/* Clear W in every SPTE mapping @gfn, 4 KiB or 2 MiB; true if any. */
+static bool svx_write_protect(struct svx_vm *vm, u64 gfn)
+{
+	bool flush = svx_write_protect_key(vm, gfn);
+
+	return svx_write_protect_key(vm, (gfn & ~511ULL) | SVX_RMAP_LARGE) ||
+	       flush;
+}
+
+/* Is any gfn of the 2 MiB at @gfn (aligned) a guest table we shadow? */
+static bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < 512; i++)
+		if (svx_gfn_is_shadowed(vm, gfn + i))
+			return true;
+	return false;
 }
 
 /*
@@ -615,7 +667,7 @@ static struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 	memset(sp, 0, sizeof(*sp));
 	sp->spt = c->pages[--c->npages];
 	svx_host_set_table_owner(sp->spt, sp);
-	if (role.level == 1 && !role.direct)
+	if (role.level <= 2 && !role.direct)	/* gfns of leaf SPTEs */
 		sp->gfns = c->pages[--c->npages];
 	sp->gfn = gfn;
 	sp->role = role;
@@ -760,7 +812,7 @@ static void svx_mmu_make_room(struct svx_vcpu *vcpu)
 		if (sp->role.level == 1)
 			continue;
 		for (i = 0; i < 512; i++)
-			if ((sp->spt[i] & SPTE_P) &&
+			if ((sp->spt[i] & SPTE_P) && !svx_is_large(sp->spt[i]) &&
 			    svx_spt_to_sp(sp->spt[i])->zapped)
 				sp->spt[i] = 0;
 	}
@@ -1033,7 +1085,7 @@ static struct svx_sp *svx_walk_start(struct svx_vcpu *vcpu, u64 gva,
  * Under mmu_lock.
  */
 static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
-		      struct svx_sp **leaf_sp, bool *flush)
+		      bool large, struct svx_sp **leaf_sp, bool *flush)
 {
 	bool nxe = vcpu->efer & EFER_NX;
 	u64 gva = w->gva, *table, *sptep;
@@ -1070,6 +1122,14 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 			gfn = (w->gpa >> PAGE_SHIFT) &
 			      ~((1ULL << (9 * (level - 1))) - 1);
 		}
+		/* A 2 MiB leaf here, unless a table already hangs here. */
+		if (level == 2 && large &&
+		    (!(*sptep & SPTE_P) || svx_is_large(*sptep))) {
+			*leaf_sp = sp;
+			return sptep;
+		}
+		if (svx_is_large(*sptep))
+			svx_drop_leaf(vcpu->vm, sptep, svx_leaf_gfn(sp, idx));
 		if (*sptep & SPTE_P) {
 			sp = svx_spt_to_sp(*sptep);
 			if (sp->gfn != gfn || sp->role.word != role.word)
@@ -1113,7 +1173,7 @@ static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
 
 	for (sp = svx_walk_start(vcpu, gva, &level); sp && level > 1; level--) {
 		e = sp->spt[(gva >> (12 + 9 * (level - 1))) & 511];
-		if (!(e & SPTE_P))
+		if (!(e & SPTE_P) || svx_is_large(e))
 			return NULL;
 		sp = svx_spt_to_sp(e);
 	}
@@ -1159,7 +1219,7 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation == gen &&
 	    vcpu->mmu.root_hpa) {
-		sptep = svx_fetch(vcpu, w, &sp, &flush);
+		sptep = svx_fetch(vcpu, w, false, &sp, &flush);
 		if (sptep) {
 			svx_drop_leaf(vm, sptep,
 				      svx_leaf_gfn(sp, (w->gva >> 12) & 511));
@@ -1290,6 +1350,52 @@ static void svx_prefetch_release(struct svx_prefetch *pf)
 	pf->n = 0;
 }
 
+/*
+ * Large SPTEs.  A guest page of 2 MiB or more (PSE 4 MiB, PAE/64-bit 2 MiB
+ * or 1 GiB) whose 2 MiB piece is backed by one transparent huge page of the
+ * VMM, inside one memslot, and holds no guest table we shadow, gets one
+ * 2 MiB SPTE in the level-2 shadow table instead of a direct shadow page
+ * of 512 SPTEs.  All 512 host pages are pinned while it maps them.  Write
+ * permission as for 4 KiB (guest W and D), in the reverse map under the
+ * first gfn | SVX_RMAP_LARGE; shadowing a guest table inside clears W,
+ * and the next write fault there maps that piece with 4 KiB SPTEs.
+ * Called with mmu_lock held, returns with it released.
+ */
+static int svx_install_large(struct svx_vcpu *vcpu, const struct svx_walk *w,
+			     struct svx_sp *sp, u64 *sptep, u64 pfn, u64 pfn2m,
+			     bool readonly, bool flush)
+{
+	struct svx_vm *vm = vcpu->vm;
+	unsigned int idx = (w->gva >> 21) & 511;
+	u64 base = (w->gpa >> PAGE_SHIFT) & ~511ULL, spte;
+
+	svx_drop_leaf(vm, sptep, svx_leaf_gfn(sp, idx));
+	spte = (pfn2m << PAGE_SHIFT) | SPTE_P | SPTE_A | SPTE_PS |
+	       SPTE_PINNED;
+	if (w->pte_access & SVX_ACC_USER)
+		spte |= SPTE_U;
+	if ((vcpu->efer & EFER_NX) && !(w->pte_access & SVX_ACC_FETCH))
+		spte |= SVX_PTE_XD;
+	if ((w->pte_access & SVX_ACC_WRITE) &&
+	    (w->pte[w->level] & SVX_PTE_D) && !readonly) {
+		spte |= SPTE_W | SPTE_D;
+		svx_rmap_add(vm, &vcpu->mmu.cache, base | SVX_RMAP_LARGE, sptep);
+	}
+	if (!sp->role.direct)
+		sp->gfns[idx] = base;
+	*sptep = spte;
+	trace_svx_spte_install(vcpu->id, w->gva, w->gpa, spte);
+	vm->pages_pinned += 512;
+	spin_unlock(&vm->mmu_lock);
+	svx_host_unpin(pfn, false);	/* the 2 MiB pins cover it */
+	if (flush)
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	vcpu->stats.mmu[SVX_MMU_SPTE_LARGE]++;
+	return SVX_RESUME;
+}
+
 /* A shadow fault of a guest with paging on. */
 static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
@@ -1300,6 +1406,8 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	struct svx_memslot s;
 	struct svx_walk_env env;
 	struct svx_prefetch pf;
+	u64 pfn2m = 0;
+	bool large;
 	struct svx_walk w;
 	struct svx_sp *sp;
 	u64 gfn, gen, spte, *sptep, pfn;
@@ -1353,31 +1461,54 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		return r;
 	}
 	svx_mmu_make_room(vcpu);
-	svx_prefetch_prepare(vcpu, &w, &pf);
+	/* CR0.WP=0: a supervisor write to a read-only page is allowed. */
+	wp0_trick = !(vcpu->cr0 & X86_CR0_WP) && write &&
+		    !(access & SVX_ACC_USER) &&
+		    !(w.pte_access & SVX_ACC_WRITE);
+	/* A guest page of 2 MiB or more that one 2 MiB host page backs. */
+	pf.n = 0;
+	large = false;
+	if (svx_large_sptes_enabled && w.level >= 2 && !wp0_trick) {
+		r = svx_host_pin_2m(vcpu, &s, gfn & ~511ULL, pfn, &pfn2m);
+		if (r < 0) {
+			svx_host_unpin(pfn, false);
+			return r;
+		}
+		large = r;
+	}
+	if (!large)
+		svx_prefetch_prepare(vcpu, &w, &pf);
 
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation != gen ||
 	    !vcpu->mmu.root_hpa) {
 		spin_unlock(&vm->mmu_lock);
 		svx_host_unpin(pfn, false);
+		if (large)
+			svx_host_unpin_2m(pfn2m, false);
 		svx_prefetch_release(&pf);
 		return SVX_RESUME;
 	}
-	sptep = svx_fetch(vcpu, &w, &sp, &flush);
+	/* Not over a guest table: its writes must trap 4 KiB at a time. */
+	sptep = svx_fetch(vcpu, &w, large &&
+			  !svx_range_shadowed(vm, gfn & ~511ULL), &sp, &flush);
 	if (!sptep) {
 		spin_unlock(&vm->mmu_lock);
 		svx_host_unpin(pfn, false);
+		if (large)
+			svx_host_unpin_2m(pfn2m, false);
 		svx_prefetch_release(&pf);
 		vcpu->mmu.root_hpa = 0;
 		return SVX_RESUME;
 	}
+	if (large && sp->role.level == 2)
+		return svx_install_large(vcpu, &w, sp, sptep, pfn, pfn2m,
+					 s.flags & KVM_MEM_READONLY, flush);
+	if (large)	/* mapped in 4 KiB pieces: add one (clean unpin) */
+		svx_host_unpin_2m(pfn2m, false);
 	svx_drop_leaf(vm, sptep, svx_leaf_gfn(sp, (gva >> 12) & 511));
 	spte = ((pfn + svx_mmu_bug(SVX_BUG_WRONG_PFN)) << PAGE_SHIFT) |
 	       SPTE_P | SPTE_A | SPTE_PINNED;
-	/* CR0.WP=0: a supervisor write to a read-only page is allowed. */
-	wp0_trick = !(vcpu->cr0 & X86_CR0_WP) && write &&
-		    !(access & SVX_ACC_USER) &&
-		    !(w.pte_access & SVX_ACC_WRITE);
 	if (w.pte_access & SVX_ACC_USER && !wp0_trick)
 		spte |= SPTE_U;
 	if ((vcpu->efer & EFER_NX) && !(w.pte_access & SVX_ACC_FETCH))
@@ -1476,7 +1607,7 @@ nomem:
 
 struct svx_audit_ent {
 	u64 gva, gfn;
-	bool writable, user, unsync;
+	bool writable, user, unsync, large;
 };
 
 #define SVX_AUDIT_MAX	2048
@@ -1486,7 +1617,7 @@ static int svx_audit_collect(struct svx_vcpu *vcpu, struct svx_sp *sp,
 			     u64 base, struct svx_audit_ent *ents, int n)
 {
 	int level = sp->role.level;
-	unsigned int i;
+	unsigned int i, j;
 
 	for (i = 0; i < 512 && n < SVX_AUDIT_MAX; i++) {
 		u64 e = sp->spt[i];
@@ -1494,6 +1625,20 @@ static int svx_audit_collect(struct svx_vcpu *vcpu, struct svx_sp *sp,
 
 		if (!(e & SPTE_P))
 			continue;
+		if (level == 2 && svx_is_large(e) && n + 2 <= SVX_AUDIT_MAX) {
+			/* 2 MiB: its first and last 4 KiB pages */
+			if (vcpu->mmu.mode == SVX_MODE_LONG64)
+				gva = (u64)((s64)(gva << 16) >> 16);
+			for (j = 0; j < 2; j++, n++) {
+				ents[n].gva = gva + j * (0x200000 - PAGE_SIZE);
+				ents[n].gfn = svx_leaf_gfn(sp, i) + j * 511;
+				ents[n].writable = e & SPTE_W;
+				ents[n].user = e & SPTE_U;
+				ents[n].unsync = false;
+				ents[n].large = true;
+			}
+			continue;
+		}
 		if (level > 1) {
 			n = svx_audit_collect(vcpu, svx_spt_to_sp(e), gva, ents,
 					      n);
@@ -1507,6 +1652,7 @@ static int svx_audit_collect(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		ents[n].writable = e & SPTE_W;
 		ents[n].user = e & SPTE_U;
 		ents[n].unsync = sp->unsync;
+		ents[n].large = false;
 		n++;
 	}
 	return n;
@@ -1571,7 +1717,9 @@ static void svx_mmu_audit(struct svx_vcpu *vcpu)
 		}
 		if (ents[i].writable) {
 			spin_lock(&vm->mmu_lock);
-			if (svx_gfn_write_tracked(vm, ents[i].gfn))
+			if (svx_gfn_write_tracked(vm, ents[i].gfn) ||
+			    (ents[i].large &&
+			     svx_range_shadowed(vm, ents[i].gfn & ~511ULL)))
 				bad = true;
 			spin_unlock(&vm->mmu_lock);
 		}
@@ -1659,7 +1807,7 @@ static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
 				svx_drop_leaf(vm, &sp->spt[i],
 					      svx_leaf_gfn(sp, i));
 			else
-				sp->spt[i] = 0;
+				svx_clear_upper(vm, sp, i);
 		}
 	}
 }
@@ -1896,6 +2044,10 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		e = table[idx];
 		if (!(e & SPTE_P))
 			break;
+		if (svx_is_large(e)) {	/* a 2 MiB SPTE: drop it */
+			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
+			break;
+		}
 		sp = svx_spt_to_sp(e);
 		if (sp->role.direct) {	/* a guest large page: unlink it */
 			table[idx] = 0;
@@ -1957,7 +2109,7 @@ u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
 		else if (e & SPTE_MMIO)
 			l->flags |= SVX_WT_H_MMIO;
 		t->host_levels++;
-		if (level == 1) {
+		if (level == 1 || (level == 2 && svx_is_large(e))) {
 			l->flags |= SVX_WT_L_LEAF |
 				    ((e & SPTE_PINNED) ? SVX_WT_H_PINNED : 0);
 			break;

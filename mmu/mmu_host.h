@@ -57,6 +57,17 @@ int svx_host_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 void svx_host_unpin(u64 pfn, bool dirty);
 
 /*
+ * Large SPTEs: pin the 512 host pages behind the 2 MiB-aligned @gfn of slot
+ * @s if one transparent huge page backs them (the 4 KiB page at @pfn4k,
+ * pinned by the caller, is one of them) and return the first frame: 1 if
+ * pinned, 0 if the backing is not one 2 MiB page, -errno.
+ */
+int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+		    u64 gfn, u64 pfn4k, u64 *pfn);
+/* Drop the 512 pins of a 2 MiB mapping starting at frame @pfn. */
+void svx_host_unpin_2m(u64 pfn, bool dirty);
+
+/*
  * Replace @old with @new (@size 4 or 8 bytes) at guest-physical @gpa:
  * 0 done, 1 the memory no longer held @old, -EFAULT no writable memslot.
  */
@@ -82,6 +93,7 @@ extern bool svx_audit;
 extern unsigned int svx_max_sps;
 extern bool svx_prefetch_enabled;
 extern bool svx_unsync_enabled;
+extern bool svx_large_sptes_enabled;
 /* One SPTE checked by the audit; @violation: it disagreed. */
 void svx_host_audit_count(bool violation);
 

@@ -168,9 +168,15 @@ static void svx_wt_shadow(struct svx_vcpu *vcpu, struct svx_walk_trace *t,
 		svx_wt_verdict(t, SVX_WT_EXIT_NO_ROOT, 0);
 		return;
 	}
+	/* A 2 MiB SPTE is the leaf at level 2. */
+	if (!(leaf->flags & SVX_WT_L_VALID) &&
+	    (t->host[1].flags & SVX_WT_L_LEAF))
+		leaf = &t->host[1];
 	if ((e & SVX_PTE_P) && (leaf->flags & SVX_WT_L_VALID)) {
 		t->flags |= SVX_WT_PFN;
 		t->pfn = (e & SVX_WT_ADDR) >> PAGE_SHIFT;
+		if (leaf == &t->host[1])
+			t->pfn += (gva >> PAGE_SHIFT) & 511;
 	}
 	ok = (e & SVX_PTE_P) && (leaf->flags & SVX_WT_L_VALID) &&
 	     (!write || (e & SVX_PTE_RW)) && (!user || (e & SVX_PTE_US)) &&

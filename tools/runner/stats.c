@@ -129,6 +129,7 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_EPT_PAGES] = "ept_pages",
 	[SVX_MMU_EPT_LARGE] = "ept_large",
 	[SVX_MMU_RECYCLED] = "recycled",
+	[SVX_MMU_SPTE_LARGE] = "spte_large",
 };
 
 static const char *const misc_names[SVX_MISC_STATS_MAX] = {

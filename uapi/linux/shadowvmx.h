@@ -124,6 +124,7 @@ enum svx_mmu_stat {
 	SVX_MMU_EPT_PAGES,	/* EPT table pages in use (gauge) */
 	SVX_MMU_EPT_LARGE,	/* 2 MiB EPT entries installed */
 	SVX_MMU_RECYCLED,	/* shadow pages zapped to stay under max_shadow_pages */
+	SVX_MMU_SPTE_LARGE,	/* 2 MiB shadow SPTEs installed */
 	SVX_NR_MMU_STATS,
 	SVX_MMU_STATS_MAX = 48	/* room reserved in struct svx_stats */
 };
