@@ -288,10 +288,31 @@ static struct svx_code mmu_blob(int mode)
 	}
 }
 
+/*
+ * Guest RAM on 2 MiB boundaries with transparent huge pages asked for
+ * (MADV_HUGEPAGE), so the guest's 2/4 MiB pages can get 2 MiB SPTEs (shadow)
+ * or EPT entries; plain pages if THP is off.  munmap(p, size) frees it.
+ */
+static void *alloc_thp(uint64_t size)
+{
+	uint64_t a = 0x200000;
+	uint8_t *p = mmap(NULL, size + a, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *q;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	q = (uint8_t *)(((uintptr_t)p + a - 1) & ~(uintptr_t)(a - 1));
+	if (q > p)
+		munmap(p, q - p);
+	munmap(q + size, p + size + a - (q + size));
+	madvise(q, size, MADV_HUGEPAGE);
+	return q;
+}
+
 static void *add_slot(struct __test_metadata *_metadata, struct svx_vm *vm,
 		      uint32_t slot, uint64_t gpa, uint64_t size)
 {
-	void *p = svx_alloc(size);
+	void *p = slot == 1 ? alloc_thp(size) : svx_alloc(size);
 	int r;
 
 	EXPECT_NE(NULL, p);
@@ -610,6 +631,32 @@ static void check_large(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *se
 	}
 }
 
+/* Shadow paging over THP-backed frames: 2 MiB SPTEs for the large pages. */
+static void check_large_sptes(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(mmu) *self, int mode)
+{
+	struct svx_stats st = { .version = SVX_STATS_VERSION, .size = sizeof(st) };
+	char thp[128] = "";
+	FILE *f;
+
+	if (mode == MG_MODE_PG32 || !svx_has_stats(self->g.vm.fd) ||
+	    svx_vm_paging(self->g.vm.fd) != 0)
+		return;
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (f) {
+		if (!fgets(thp, sizeof(thp), f))
+			thp[0] = 0;
+		thp[strcspn(thp, "\n")] = 0;
+		fclose(f);
+	}
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
+	TH_LOG("large-sptes[%s]: %llu 2 MiB SPTEs installed (THP: %s)", mode_name(mode),
+	       (unsigned long long)st.mmu[SVX_MMU_SPTE_LARGE], thp[0] ? thp : "?");
+	if (strstr(thp, "[never]") || !thp[0])
+		return;
+	EXPECT_GT(st.mmu[SVX_MMU_SPTE_LARGE], 0);
+}
+
 static void check_gig(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
 {
 	static const uint32_t offs[] = { 0, 0x1238, 0x1ff000, 0x1ffffc,
@@ -639,6 +686,75 @@ static void check_user(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *sel
 }
 
 MMU_TEST(fresh_mappings, MG_T_FRESH, check_fresh(_metadata, self))
+
+/*
+ * Shadow-page recycling: with max_shadow_pages lowered to 16, the CR3
+ * switches among 8 address spaces (and the fresh mappings) need more
+ * shadow pages than allowed; the oldest are zapped and rebuilt, and the
+ * guest must not notice.  shadowvmx only (the parameter is ours).
+ */
+#define MAX_SPS_PARAM "/sys/module/shadowvmx/parameters/max_shadow_pages"
+
+static bool set_max_sps(const char *val, char *old, size_t oldsz)
+{
+	FILE *f = fopen(MAX_SPS_PARAM, "r+");
+	bool ok;
+
+	if (!f)
+		return false;
+	if (old && (!fgets(old, oldsz, f) || fseek(f, 0, SEEK_SET))) {
+		fclose(f);
+		return false;
+	}
+	ok = fputs(val, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+static void recycle_test(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(mmu) *self, int vmode, int id)
+{
+	const char *mode = mode_name(vmode);
+	struct svx_stats st = { .version = SVX_STATS_VERSION, .size = sizeof(st) };
+	char old[32] = "";
+	bool ran;
+	int r;
+
+	if (svx_dev_is_kvm())
+		SKIP(return, "max_shadow_pages is a shadowvmx parameter");
+	if (!set_max_sps("16", old, sizeof(old)))
+		SKIP(return, "cannot write %s: %s", MAX_SPS_PARAM, strerror(errno));
+	r = mmu_init(_metadata, self, vmode, id);
+	ran = !r && mmu_run(_metadata, self, mode);
+	EXPECT_TRUE(set_max_sps(old, NULL, 0));
+	ASSERT_EQ(0, r) TH_LOG("guest setup: %s", strerror(-r));
+	if (!ran) {
+		if (self->skip[0])
+			SKIP(return, "%s", self->skip);
+		return;
+	}
+	if (mmu_eval(_metadata, self, mode))
+		SKIP(return, "%s", self->skip);
+	if (!svx_has_stats(self->g.vm.fd))
+		return;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
+	TH_LOG("recycle[%s]: %llu shadow pages recycled, %llu allocated, %llu faults fixed",
+	       mode, (unsigned long long)st.mmu[SVX_MMU_RECYCLED],
+	       (unsigned long long)st.mmu[SVX_MMU_SP_ALLOCATED],
+	       (unsigned long long)st.mmu[SVX_MMU_PF_FIXED]);
+	/* 8 address spaces need more than 16 shadow pages (not 15 fresh ones) */
+	if (svx_vm_paging(self->g.vm.fd) == 0 && id == MG_T_CR3_SWITCH)
+		EXPECT_GT(st.mmu[SVX_MMU_RECYCLED], 0);
+}
+
+TEST_F(mmu, cr3_switch_recycled)
+{
+	recycle_test(_metadata, self, variant->mode, MG_T_CR3_SWITCH);
+}
+
+TEST_F(mmu, fresh_mappings_recycled)
+{
+	recycle_test(_metadata, self, variant->mode, MG_T_FRESH);
+}
 MMU_TEST(invlpg, MG_T_INVLPG, )
 MMU_TEST(not_present, MG_T_NOT_PRESENT, )
 MMU_TEST(write_protect, MG_T_WRITE_PROTECT, )
@@ -651,7 +767,9 @@ MMU_TEST(cr3_switch, MG_T_CR3_SWITCH,
 	 if (self->have_counts) report_switches(_metadata, self, mode);
 	 else TH_LOG("cr3-switch[%s %s]: no counters on this device", svx_dev(), mode))
 MMU_TEST(user_mode, MG_T_USER, check_user(_metadata, self))
-MMU_TEST(large_pages, MG_T_LARGE, check_large(_metadata, self, variant->mode))
+MMU_TEST(large_pages, MG_T_LARGE,
+	 check_large(_metadata, self, variant->mode);
+	 check_large_sptes(_metadata, self, variant->mode))
 MMU_TEST(gig_pages, MG_T_GIG, check_gig(_metadata, self))
 MMU_TEST(mmio, MG_T_MMIO, EXPECT_EQ(NR_MMIO, self->nmmio))
 
