@@ -256,6 +256,7 @@ union svx_sp_role {
 		u32 direct:1;	/* a piece of a guest large page */
 		u32 access:3;	/* SVX_P_* of the guest entries above */
 		u32 cr0_wp:1;
+		u32 nxe:1;	/* EFER.NXE: XD meaningful or reserved */
 	};
 };
 
@@ -903,6 +904,7 @@ static union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level)
 		       vcpu->mmu.mode == SVX_MODE_PAE ? 3 : 2;
 	role.access = SVX_P_ALL;
 	role.cr0_wp = !!(vcpu->cr0 & X86_CR0_WP);
+	role.nxe = !!(vcpu->efer & EFER_NX);
 	return role;
 }
 

@@ -159,6 +159,8 @@ static bool svx_pae_paging(u64 cr0, u64 cr4, u64 efer)
 
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 {
+	u64 old = vcpu->efer;
+
 	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return 1;
 	if (!host) {
@@ -177,6 +179,9 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 		svx_vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
 	else
 		svx_vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	/* NXE changes what XD means: shadow pages of another role. */
+	if ((old ^ efer) & EFER_NX)
+		svx_mmu_reset_context(vcpu);
 	svx_vcpu_put(vcpu);
 	return 0;
 }
