@@ -122,11 +122,18 @@ int svx_host_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 	return r;
 }
 
+/*
+ * The shadow MMU drops pins under mmu_lock (a spinlock), so the page is
+ * marked dirty without the page lock that unpin_user_pages_dirty_lock()
+ * may sleep on; KVM marks the pages it mapped writable the same way.
+ */
 void svx_host_unpin(u64 pfn, bool dirty)
 {
 	struct page *page = pfn_to_page(pfn);
 
-	unpin_user_pages_dirty_lock(&page, 1, dirty);
+	if (dirty)
+		SetPageDirty(page);
+	unpin_user_page(page);
 }
 
 int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
@@ -167,7 +174,11 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 
 void svx_host_unpin_2m(u64 pfn, bool dirty)
 {
-	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), 512, dirty);
+	struct page *page = pfn_to_page(pfn);
+
+	if (dirty)
+		SetPageDirty(page);	/* the head: one flag for the folio */
+	unpin_user_page_range_dirty_lock(page, 512, false);
 }
 
 int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
