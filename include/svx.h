@@ -169,7 +169,7 @@ struct svx_vcpu {
 
 	struct svx_stats stats;
 
-	/* EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
+	/* VPID (both modes) and EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
 	u16 vpid;		/* 0: VPID not used */
 	bool vpid_flush;	/* INVVPID before the next entry */
 	bool pdptrs_dirty;	/* GUEST_PDPTRn to load from guest memory */

@@ -25,7 +25,7 @@ struct svx_ept_caps {
 	bool ept_usable;	/* EPT mode possible (else why_not says why) */
 	const char *why_not;
 	bool invept_single, invept_global;
-	bool invvpid_single, invvpid_global;
+	bool invvpid_single, invvpid_global, invvpid_addr;
 };
 
 extern struct svx_ept_caps svx_ept_caps;
@@ -52,6 +52,8 @@ void svx_ept_vcpu_free(struct svx_vcpu *vcpu);
 void svx_ept_update_hw_cr(struct svx_vcpu *vcpu);
 void svx_ept_read_exit_info(struct svx_vcpu *vcpu);
 int svx_ept_reload(struct svx_vcpu *vcpu);
-void svx_ept_prepare_entry(struct svx_vcpu *vcpu);
+void svx_vpid_prepare_entry(struct svx_vcpu *vcpu);
+void svx_vpid_vmcs_init(struct svx_vcpu *vcpu);
+void svx_vpid_flush_gva(struct svx_vcpu *vcpu, u64 gva);
 
 #endif /* SVX_MMU_EPT_H */

@@ -1569,6 +1569,8 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		sp = svx_spt_to_sp(e);
 		if (sp->role.direct) {	/* a guest large page: unlink it */
 			table[idx] = 0;
+			/* Its 4 KiB pieces may be cached: flush them all. */
+			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
 			break;
 		}
 	}

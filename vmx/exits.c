@@ -989,6 +989,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		return SVX_RESUME;
 	case EXIT_REASON_INVLPG:
 		svx_mmu_invlpg(vcpu, vcpu->exit_qual);
+		svx_vpid_flush_gva(vcpu, vcpu->exit_qual);
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_VMCALL:

@@ -25,10 +25,28 @@
  * the CPU may hold mappings from an earlier stay) and after the VMM changed
  * its paging state (CR0/CR4 writes that exit, KVM_SET_SREGS), which the
  * CPU would otherwise not flush.
+ *
+ * VPID in shadow mode (module parameter vpid=, on by default): a vCPU of a
+ * shadow-paging VM gets a VPID too, so VM entries and exits no longer flush
+ * its linear mappings.  The flushes the hardware then skips are done
+ * explicitly, exactly where the guest's architecture or the shadow MMU
+ * needs them (svx_vpid_flush_*, vmx.c's run loop):
+ *  - a new shadow root (MOV to CR3 without PCID, CR0.PG/WP, CR4.PAE/PSE/
+ *    PGE/SMEP/SMAP changes, KVM_SET_SREGS, a root zapped away): INVVPID
+ *    single-context (shadow SPTEs are never global);
+ *  - INVLPG: INVVPID individual-address (single-context when the page was
+ *    a guest large page shadowed by 4 KiB pieces, or when the CPU lacks the
+ *    individual-address type, or for a non-canonical address);
+ *  - SVX_REQ_TLB_FLUSH / SVX_REQ_MMU_RELOAD (the shadow MMU removed or
+ *    write-protected SPTEs, zapped shadow pages, a memslot went away):
+ *    INVVPID single-context before the vCPU's next entry; the kick that
+ *    posts the request keeps the vCPU out of the guest until then;
+ *  - a vCPU entering on another CPU than last time: single-context.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/moduleparam.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <asm/msr.h>
@@ -46,6 +64,10 @@ struct svx_ept_caps svx_ept_caps;
 				 X86_CR4_TSD | X86_CR4_OSFXSR | \
 				 X86_CR4_OSXMMEXCPT | X86_CR4_PGE | \
 				 X86_CR4_FSGSBASE)
+
+static bool svx_vpid_param = true;
+module_param_named(vpid, svx_vpid_param, bool, 0444);
+MODULE_PARM_DESC(vpid, "use VPIDs when the CPU has them (1, default) or not (0), in both paging modes");
 
 #define SVX_NR_VPIDS	4096
 static DECLARE_BITMAP(svx_vpid_bitmap, SVX_NR_VPIDS);
@@ -72,13 +94,15 @@ void svx_ept_probe(void)
 			     CPU_BASED_INVLPG_EXITING) & ~lo;
 	rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, lo, hi);
 	e->proc2_allowed = hi;
-	if (!(hi & SECONDARY_EXEC_ENABLE_EPT)) {
+	if (!(hi & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))) {
 		e->why_not = "the CPU has no EPT";
 		return;
 	}
 	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, cap);
 	e->ept_vpid_cap = cap;
 	vpid_cap = cap >> 32;
+	e->invvpid_addr = (vpid_cap & VMX_VPID_INVVPID_BIT) &&
+			  (vpid_cap & VMX_VPID_EXTENT_INDIVIDUAL_ADDR_BIT);
 	e->invept_single = (cap & VMX_EPT_INVEPT_BIT) &&
 			   (cap & VMX_EPT_EXTENT_CONTEXT_BIT);
 	e->invept_global = (cap & VMX_EPT_INVEPT_BIT) &&
@@ -87,9 +111,13 @@ void svx_ept_probe(void)
 			    (vpid_cap & VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT);
 	e->invvpid_global = (vpid_cap & VMX_VPID_INVVPID_BIT) &&
 			    (vpid_cap & VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT);
-	if ((hi & SECONDARY_EXEC_ENABLE_VPID) &&
+	if ((hi & SECONDARY_EXEC_ENABLE_VPID) && svx_vpid_param &&
 	    (e->invvpid_single || e->invvpid_global))
 		e->flags |= SVX_CAP_VPID;
+	if (!(hi & SECONDARY_EXEC_ENABLE_EPT)) {
+		e->why_not = "the CPU has no EPT";
+		return;
+	}
 	if (hi & SECONDARY_EXEC_UNRESTRICTED_GUEST)
 		e->flags |= SVX_CAP_UNRESTRICTED;
 	if (cap & VMX_EPT_AD_BIT)
@@ -126,9 +154,9 @@ static bool svx_invept(unsigned long ext, u64 eptp)
 	return !fail;
 }
 
-static bool svx_invvpid(unsigned long ext, u16 vpid)
+static bool svx_invvpid(unsigned long ext, u16 vpid, u64 gva)
 {
-	struct { u64 vpid, gva; } operand = { vpid, 0 };
+	struct { u64 vpid, gva; } operand = { vpid, gva };
 	bool fail;
 
 	asm volatile("invvpid %1, %2\n\tsetna %0"
@@ -160,6 +188,9 @@ void svx_ept_vmxon_flush(void)
 {
 	if (svx_ept_caps.ept_usable && svx_ept_caps.invept_global)
 		svx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	/* Linear mappings another VMX user left under VPIDs we hand out. */
+	if ((svx_ept_caps.flags & SVX_CAP_VPID) && svx_ept_caps.invvpid_global)
+		svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
 }
 
 /*
@@ -178,11 +209,44 @@ static void svx_vpid_flush(struct svx_vcpu *vcpu)
 	bool ok;
 
 	if (svx_ept_caps.invvpid_single)
-		ok = svx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid);
+		ok = svx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
 	else
-		ok = svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
+		ok = svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
 	WARN_ONCE(!ok, "shadowvmx: INVVPID failed\n");
 	vcpu->stats.mmu[SVX_MMU_INVVPID]++;
+}
+
+/* Is @gva canonical for 48-bit linear addresses? */
+static bool svx_canonical(u64 gva)
+{
+	return (u64)(((s64)gva << 16) >> 16) == gva;
+}
+
+/*
+ * INVLPG @gva (after the shadow MMU dropped its SPTE): invalidate the
+ * vCPU's linear mappings of @gva on this CPU, as the instruction would
+ * have.  If the vCPU last entered on another CPU, its next entry flushes
+ * everything anyway (svx_vpid_prepare_entry).
+ */
+void svx_vpid_flush_gva(struct svx_vcpu *vcpu, u64 gva)
+{
+	int cpu;
+
+	if (!vcpu->vpid || vcpu->vpid_flush ||
+	    test_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests))
+		return;
+	if (!svx_ept_caps.invvpid_addr || !svx_canonical(gva)) {
+		vcpu->vpid_flush = true;
+		return;
+	}
+	cpu = get_cpu();
+	if (cpu == vcpu->ept_last_cpu) {
+		if (svx_invvpid(VMX_VPID_EXTENT_INDIVIDUAL_ADDR, vcpu->vpid, gva))
+			vcpu->stats.mmu[SVX_MMU_INVVPID]++;
+		else
+			vcpu->vpid_flush = true;
+	}
+	put_cpu();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -214,6 +278,24 @@ void svx_ept_vcpu_free(struct svx_vcpu *vcpu)
 
 /* ---------------------------------------------------------------------- */
 /* VMCS                                                                    */
+
+/*
+ * A vCPU of a shadow-paging VM: a VPID and the secondary controls that
+ * enable it, when the CPU has VPIDs (and vpid=1).  VMCS loaded.
+ */
+void svx_vpid_vmcs_init(struct svx_vcpu *vcpu)
+{
+	vcpu->ept_last_cpu = -1;
+	if (!(svx_ept_caps.flags & SVX_CAP_VPID))
+		return;
+	vcpu->vpid = svx_vpid_alloc();
+	if (!vcpu->vpid)
+		return;
+	svx_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_ENABLE_VPID);
+	svx_vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
+			  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+}
 
 /* Controls of a vCPU in an EPT-mode VM; VMCS loaded, before the reset. */
 void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
@@ -311,7 +393,7 @@ void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
 }
 
 /* Just before entry: preemption off, VMCS current on this CPU. */
-void svx_ept_prepare_entry(struct svx_vcpu *vcpu)
+void svx_vpid_prepare_entry(struct svx_vcpu *vcpu)
 {
 	int cpu = smp_processor_id();
 

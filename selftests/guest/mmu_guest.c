@@ -1372,6 +1372,34 @@ static void t_mmio(void)
 	outl(MG_PORT_SYNC, MG_SYNC_MMIO_DONE);
 }
 
+/*
+ * The VMM replaces, moves away and moves back the memory behind frames the
+ * guest has just used (so their translations may be cached): each access
+ * after a change must see the memory the VMM put there, with no flush by
+ * the guest.
+ */
+static void t_slot(void)
+{
+	ulong va = FRAME(MG_SLOT_FRAME);
+	u32 v = 0;
+	int i;
+
+	wr32(va, MG_SLOT_OLD_VAL);
+	for (i = 0; i < 4; i++)
+		v = rd32(va);
+	CHECK("slot: marker before the VMM changes the slot", v, MG_SLOT_OLD_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_SLOT_SWAP);
+	CHECK("slot: read after the VMM replaced the slot's memory", rd32(va),
+	      MG_SLOT_NEW_VAL);
+	wr32(va + 4, MG_SLOT_WR_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_SLOT_MOVE);
+	CHECK("slot: read after the VMM moved the slot away (MMIO)", rd32(va + 8),
+	      MG_SLOT_MMIO_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_SLOT_BACK);
+	CHECK("slot: read after the VMM moved the slot back", rd32(va + 4),
+	      MG_SLOT_WR_VAL);
+}
+
 void guest_main(void);
 void guest_main(void)
 {
@@ -1399,6 +1427,7 @@ void guest_main(void)
 	case MG_T_LARGE:		t_large(); break;
 	case MG_T_GIG:			t_gig(); break;
 	case MG_T_MMIO:			t_mmio(); break;
+	case MG_T_SLOT:			t_slot(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

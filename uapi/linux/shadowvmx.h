@@ -168,7 +168,7 @@ struct svx_caps {
 };
 
 #define SVX_CAP_EPT		(1U << 0)	/* EPT usable (4-level, WB) */
-#define SVX_CAP_VPID		(1U << 1)	/* VPID, used in EPT mode */
+#define SVX_CAP_VPID		(1U << 1)	/* VPID, used in both modes (vpid=1) */
 #define SVX_CAP_UNRESTRICTED	(1U << 2)	/* unrestricted guest */
 #define SVX_CAP_EPT_AD		(1U << 3)	/* EPT accessed/dirty bits */
 #define SVX_CAP_EPT_2M		(1U << 4)	/* 2 MiB EPT pages (THP-backed) */
