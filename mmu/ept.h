@@ -51,7 +51,6 @@ void svx_ept_vmcs_init(struct svx_vcpu *vcpu);
 void svx_ept_vcpu_free(struct svx_vcpu *vcpu);
 void svx_ept_update_hw_cr(struct svx_vcpu *vcpu);
 void svx_ept_read_exit_info(struct svx_vcpu *vcpu);
-int svx_ept_reload(struct svx_vcpu *vcpu);
 void svx_vpid_prepare_entry(struct svx_vcpu *vcpu);
 void svx_vpid_vmcs_init(struct svx_vcpu *vcpu);
 void svx_vpid_flush_gva(struct svx_vcpu *vcpu, u64 gva);

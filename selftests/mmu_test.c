@@ -788,5 +788,6 @@ MMU_TEST(large_pages, MG_T_LARGE, check_large(_metadata, self, variant->mode))
 MMU_TEST(gig_pages, MG_T_GIG, check_gig(_metadata, self))
 MMU_TEST(mmio, MG_T_MMIO, EXPECT_EQ(NR_MMIO, self->nmmio))
 MMU_TEST(memslot_change, MG_T_SLOT, check_slot(_metadata, self))
+MMU_TEST(pae_pdptes, MG_T_PDPTE, )
 
 TEST_HARNESS_MAIN

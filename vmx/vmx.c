@@ -1028,12 +1028,11 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (test_and_clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests) ||
 		    (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa))
 			vcpu->vpid_flush = true;
-		if (svx_vm_ept(vcpu->vm))
-			r = svx_ept_reload(vcpu);
-		else
+		if (!svx_vm_ept(vcpu->vm)) {
 			r = svx_mmu_reload(vcpu);
-		if (r)
-			return r;
+			if (r)
+				return r;
+		}
 		if (!svx_guest_state_runnable(vcpu))
 			return 0;
 

@@ -7,10 +7,16 @@
  * (so it may be in real mode or have paging off: CR0.PE and CR0.PG are no
  * longer fixed to 1), with "enable VPID" when the CPU has it, without
  * CR3-load/store and INVLPG exiting and without intercepting #PF.  The
- * guest's CR3 goes to GUEST_CR3 as it is; with PAE paging (CR0.PG=1,
- * CR4.PAE=1, EFER.LMA=0) VM entry takes the PDPTEs from GUEST_PDPTR0-3
- * (SDM 26.3.2.4), which are loaded from guest memory whenever the VMM
- * changes CR0/CR3/CR4 and saved by the CPU at every VM exit.
+ * guest's CR3 goes to GUEST_CR3 as it is.  With PAE paging (CR0.PG=1,
+ * CR4.PAE=1, EFER.LMA=0) VM entry takes the PDPTE registers from
+ * GUEST_PDPTR0-3 (SDM 26.3.2.4) and VM exit saves them there (27.3.4): a
+ * guest MOV to CR3 (no exit) loads and checks them in hardware.  They are
+ * copied to svx_vcpu.mmu.pdptrs at every exit and written back whenever the
+ * VMM sets the guest's control registers; the VMM loads them from guest
+ * memory (svx_mmu_load_pdptrs(), #GP on a reserved bit, as KVM's
+ * load_pdptrs()) only where the architecture does: MOV to CR0/CR4 changing
+ * CD/NW/PG or PAE/PSE/PGE/SMEP, and KVM_SET_SREGS.  Any other CR write keeps
+ * the registers, whatever the PDPT in memory holds by then.
  *
  * CR0 and CR4 bits that only affect the guest are guest-owned (cleared in
  * the guest/host masks); the others still exit and go through the common
@@ -349,31 +355,13 @@ void svx_ept_update_hw_cr(struct svx_vcpu *vcpu)
 	svx_vmwrite(GUEST_CR4, cr4);
 	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
 	svx_vmwrite(GUEST_CR3, vcpu->cr3);
-	/* Guest memory cannot be read here (preemption is off): defer. */
-	vcpu->pdptrs_dirty = svx_ept_pae_paging(vcpu);
+	if (svx_ept_pae_paging(vcpu)) {
+		int i;
+
+		for (i = 0; i < 4; i++)
+			svx_vmwrite(GUEST_PDPTR0 + i * 2, vcpu->mmu.pdptrs[i]);
+	}
 	vcpu->vpid_flush = true;
-}
-
-/* Before entry, preemptible: load the PDPTEs the VMM made stale. */
-int svx_ept_reload(struct svx_vcpu *vcpu)
-{
-	u64 pdpte[4];
-	int i;
-
-	if (!vcpu->pdptrs_dirty)
-		return 0;
-	vcpu->pdptrs_dirty = false;
-	if (!svx_ept_pae_paging(vcpu))
-		return 0;
-	/* PAE CR3 holds a 32-byte aligned 32-bit address (SDM 4.4.1). */
-	if (svx_read_guest_phys(vcpu->vm, vcpu->cr3 & 0xffffffe0ULL, pdpte,
-				sizeof(pdpte)))
-		memset(pdpte, 0, sizeof(pdpte));	/* not present */
-	svx_vcpu_load(vcpu);
-	for (i = 0; i < 4; i++)
-		svx_vmwrite(GUEST_PDPTR0 + i * 2, pdpte[i]);
-	svx_vcpu_put(vcpu);
-	return 0;
 }
 
 /* After every exit, VMCS loaded: the guest-owned CR bits and CR3. */
@@ -384,6 +372,12 @@ void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
 	vcpu->cr4 = (vcpu->cr4 & ~(u64)SVX_EPT_CR4_GUEST_BITS) |
 		    (svx_vmread(GUEST_CR4) & SVX_EPT_CR4_GUEST_BITS);
 	vcpu->cr3 = svx_vmread(GUEST_CR3);
+	if (svx_ept_pae_paging(vcpu)) {
+		int i;
+
+		for (i = 0; i < 4; i++)
+			vcpu->mmu.pdptrs[i] = svx_vmread(GUEST_PDPTR0 + i * 2);
+	}
 	switch (vcpu->exit_reason & 0xffff) {
 	case EXIT_REASON_EPT_VIOLATION:
 	case EXIT_REASON_EPT_MISCONFIG:

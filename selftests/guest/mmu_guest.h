@@ -61,6 +61,7 @@
 #define MG_T_MMIO		13
 #define MG_T_GIG		14
 #define MG_T_SLOT		15	/* the VMM swaps/moves slot 1 under the guest */
+#define MG_T_PDPTE		16	/* PAE PDPTE registers: #GP, caching */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
