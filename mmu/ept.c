@@ -25,9 +25,10 @@
  * IPI also kicks running vCPUs out of guest mode), then unpin the pages and
  * free the tables: a guest never touches a page the VMM has taken back.
  *
- * svx_ept_gva_to_gpa() walks the guest's own page tables in software
- * (32-bit, PAE and 4-level; no permission checks) for the instruction
- * fetch of MMIO emulation and for string I/O.
+ * Guest-virtual addresses (the instruction fetch of MMIO emulation, string
+ * I/O, KVM_TRANSLATE, the walk trace) are translated by the one guest
+ * walker (mmu/walker.c, through svx_gva_to_gpa()) in EPT mode too, with
+ * the PDPTE registers saved at the last exit.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -58,10 +59,6 @@ MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = 
 /* MMIO: W|X without R is a misconfiguration; bits 51:12 hold a generation. */
 #define EPTE_MMIO	(VMX_EPT_WRITABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
 #define EPTE_MMIO_GEN(gen)	(((gen) << PAGE_SHIFT) & EPTE_ADDR)
-
-#define PTE_P		BIT_ULL(0)
-#define PTE_PS		BIT_ULL(7)
-#define PTE_ADDR	0x000ffffffffff000ULL
 
 int svx_ept_init(void)
 {
@@ -534,72 +531,6 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu)
 	}
 	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
 	return svx_emulate_mmio(vcpu, gpa, gpa, write);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Guest-virtual to guest-physical, in software                            */
-
-static int svx_read_gpte(struct svx_vcpu *vcpu, u64 gpa, void *e,
-			 unsigned int size)
-{
-	return svx_read_guest_phys(vcpu->vm, gpa, e, size) ? -EFAULT : 0;
-}
-
-static int svx_walk32(struct svx_vcpu *vcpu, u32 gva, u64 *gpa)
-{
-	u32 pde, pte;
-
-	if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xfffff000) + (gva >> 22) * 4,
-			  &pde, 4) || !(pde & PTE_P))
-		return -EFAULT;
-	if ((pde & PTE_PS) && (vcpu->cr4 & X86_CR4_PSE)) {
-		/* PSE-36: PDE bits 20:13 are physical address bits 39:32. */
-		*gpa = (pde & 0xffc00000) | ((u64)((pde >> 13) & 0xff) << 32) |
-		       (gva & 0x3fffff);
-		return 0;
-	}
-	if (svx_read_gpte(vcpu, (pde & 0xfffff000) + ((gva >> 12) & 1023) * 4,
-			  &pte, 4) || !(pte & PTE_P))
-		return -EFAULT;
-	*gpa = (pte & 0xfffff000) | (gva & 0xfff);
-	return 0;
-}
-
-int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
-{
-	u64 table, e = 0, size;
-	int level;
-
-	if (!(vcpu->cr0 & X86_CR0_PG)) {
-		*gpa = (u32)gva;
-		return 0;
-	}
-	if (!(vcpu->efer & EFER_LMA) && !(vcpu->cr4 & X86_CR4_PAE))
-		return svx_walk32(vcpu, gva, gpa);
-	if (vcpu->efer & EFER_LMA) {
-		table = vcpu->cr3 & PTE_ADDR;
-		level = 4;
-	} else {
-		gva = (u32)gva;
-		if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xffffffe0) +
-				  (gva >> 30) * 8, &e, 8) || !(e & PTE_P))
-			return -EFAULT;
-		table = e & PTE_ADDR;
-		level = 2;
-	}
-	for (; level >= 1; level--) {
-		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
-
-		if (svx_read_gpte(vcpu, table + idx * 8, &e, 8) ||
-		    !(e & PTE_P))
-			return -EFAULT;
-		if (level == 1 || (level <= 3 && (e & PTE_PS)))
-			break;
-		table = e & PTE_ADDR;
-	}
-	size = 1ULL << (12 + 9 * (level - 1));
-	*gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
-	return 0;
 }
 
 /* ---------------------------------------------------------------------- */

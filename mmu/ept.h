@@ -40,7 +40,6 @@ long svx_ept_get_caps(void __user *argp);
 int svx_ept_violation(struct svx_vcpu *vcpu);
 int svx_ept_misconfig(struct svx_vcpu *vcpu);
 void svx_ept_zap_all(struct svx_vm *vm);
-int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t);
 
 /* vmx/vmx_ept.c */
