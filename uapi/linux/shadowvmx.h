@@ -122,7 +122,8 @@ enum svx_mmu_stat {
 	SVX_MMU_INVEPT,		/* INVEPT instructions issued */
 	SVX_MMU_INVVPID,	/* INVVPID instructions issued */
 	SVX_MMU_EPT_PAGES,	/* EPT table pages in use (gauge) */
-	SVX_MMU_EPT_LARGE,	/* 2 MiB EPT entries installed */
+	SVX_MMU_EPT_LARGE,	/* large (2 MiB or 1 GiB) EPT entries installed */
+	SVX_MMU_EPT_LARGE_1G,	/* of which 1 GiB */
 	SVX_NR_MMU_STATS,
 	SVX_MMU_STATS_MAX = 48	/* room reserved in struct svx_stats */
 };
