@@ -233,6 +233,7 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
 extern const u32 svx_msr_list[];
 extern const unsigned int svx_nr_msrs;
 void svx_kick_all(struct svx_vm *vm, int req);
+void svx_request_all(struct svx_vm *vm, int req);
 int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq);
 void svx_queue_nmi(struct svx_vcpu *vcpu);
 void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);

@@ -1326,11 +1326,15 @@ static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
 			idx = g;
 		}
 		for (i = idx; i < idx + n; i++) {
-			if (sp->role.level == 1)
+			if (sp->role.level == 1) {
 				svx_drop_leaf(vm, &sp->spt[i],
 					      svx_leaf_gfn(sp, i));
-			else
-				sp->spt[i] = 0;
+				continue;
+			}
+			/* Walks through it may be cached (VPID): flush. */
+			if (sp->spt[i] & SPTE_P)
+				svx_request_all(vm, SVX_REQ_TLB_FLUSH);
+			sp->spt[i] = 0;
 		}
 	}
 }

@@ -617,6 +617,22 @@ static void svx_kick_fn(void *arg)
 }
 
 /*
+ * Set request @req on every vCPU of @vm, for their next entry, without
+ * kicking them out of the guest (any context, e.g. under mmu_lock).
+ */
+void svx_request_all(struct svx_vm *vm, int req)
+{
+	int i;
+
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		struct svx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
+
+		if (vcpu)
+			set_bit(req, &vcpu->requests);
+	}
+}
+
+/*
  * Set request @req on every vCPU of @vm and wait until none of them is
  * still running guest code that started before the request: the IPI
  * forces a VM exit, and the run loop checks requests with interrupts off
