@@ -155,10 +155,7 @@ static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
 		u64 gpa;
 		int r;
 
-		if (svx_vm_ept(vcpu->vm))
-			r = svx_ept_gva_to_gpa(vcpu, gva, &gpa);
-		else
-			r = svx_gva_to_gpa(vcpu, gva, &gpa);
+		r = svx_gva_to_gpa(vcpu, gva, &gpa);	/* both paging modes */
 		if (r)
 			return r;
 		r = svx_guest_phys_copy(vcpu->vm, gpa, buf, n, write);

@@ -90,7 +90,8 @@ struct svx_mmu {
 	u64 *pae_root;		/* per vCPU, below 4 GiB: 4 PDPTEs */
 	phys_addr_t root_hpa;	/* what GUEST_CR3 points at */
 	struct svx_sp *root_sp;	/* 64-bit guests: the shadow PML4 */
-	u64 pdptrs[4];		/* PAE guests: PDPTE registers (SDM 4.4.1) */
+	u64 pdptrs[4];		/* PAE guests: PDPTE registers (SDM 4.4.1);
+				 * EPT mode: GUEST_PDPTRn at the last exit */
 	struct svx_mmu_cache cache;
 };
 
@@ -169,10 +170,9 @@ struct svx_vcpu {
 
 	struct svx_stats stats;
 
-	/* EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
+	/* VPID (both modes) and EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
 	u16 vpid;		/* 0: VPID not used */
 	bool vpid_flush;	/* INVVPID before the next entry */
-	bool pdptrs_dirty;	/* GUEST_PDPTRn to load from guest memory */
 	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 };
 
@@ -235,6 +235,7 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
 extern const u32 svx_msr_list[];
 extern const unsigned int svx_nr_msrs;
 void svx_kick_all(struct svx_vm *vm, int req);
+void svx_request_all(struct svx_vm *vm, int req);
 int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq);
 void svx_queue_nmi(struct svx_vcpu *vcpu);
 void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);

@@ -9,9 +9,12 @@
  * enabled when the CPU has them), empty at first and built on demand: an
  * EPT violation on a GPA inside a memslot pins the backing page and
  * installs a 4 KiB entry (read/execute, and write unless the slot is
- * read-only), or a 2 MiB entry when the slot covers the whole aligned
- * 2 MiB and a transparent huge page backs it (all 512 pages pinned, so the
- * host cannot split it away under the guest).  A violation on a GPA
+ * read-only), or one large entry: 1 GiB when the CPU has 1 GiB EPT pages,
+ * the slot covers the whole aligned GiB and a 1 GiB hugetlb page backs it;
+ * else 2 MiB when the slot covers the aligned 2 MiB and a transparent or
+ * hugetlb huge page backs it (mmu/ept_level.c decides).  Every page under a
+ * large entry is pinned, so the host cannot split it away under the guest;
+ * a range where small entries exist already stays small.  A violation on a GPA
  * outside every memslot, or a write to a read-only slot, is MMIO and goes
  * to svx_emulate_mmio() like a shadow MMIO fault.  A GPA outside every
  * memslot also gets an MMIO entry: write and execute without read, which
@@ -25,9 +28,10 @@
  * IPI also kicks running vCPUs out of guest mode), then unpin the pages and
  * free the tables: a guest never touches a page the VMM has taken back.
  *
- * svx_ept_gva_to_gpa() walks the guest's own page tables in software
- * (32-bit, PAE and 4-level; no permission checks) for the instruction
- * fetch of MMIO emulation and for string I/O.
+ * Guest-virtual addresses (the instruction fetch of MMIO emulation, string
+ * I/O, KVM_TRANSLATE, the walk trace) are translated by the one guest
+ * walker (mmu/walker.c, through svx_gva_to_gpa()) in EPT mode too, with
+ * the PDPTE registers saved at the last exit.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -41,6 +45,7 @@
 
 #include "../include/svx.h"
 #include "../vmx/vmx_int.h"
+#include "ept_level.h"
 #include "svx_trace.h"
 
 static bool svx_ept_param;
@@ -48,8 +53,7 @@ module_param_named(ept, svx_ept_param, bool, 0444);
 MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = EPT");
 
 #define EPTE_RWX	VMX_EPT_RWX_MASK
-#define EPTE_LARGE	BIT_ULL(7)	/* 2 MiB leaf in a level-2 entry */
-#define EPTE_2M_PAGES	512
+#define EPTE_LARGE	BIT_ULL(7)	/* leaf in a level-2 or level-3 entry */
 #define EPTE_PINNED	BIT_ULL(52)	/* software: leaf holds a page pin */
 #define EPTE_ADDR	0x000ffffffffff000ULL
 #define EPTE_TABLE	VMX_EPT_RWX_MASK
@@ -58,10 +62,6 @@ MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = 
 /* MMIO: W|X without R is a misconfiguration; bits 51:12 hold a generation. */
 #define EPTE_MMIO	(VMX_EPT_WRITABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
 #define EPTE_MMIO_GEN(gen)	(((gen) << PAGE_SHIFT) & EPTE_ADDR)
-
-#define PTE_P		BIT_ULL(0)
-#define PTE_PS		BIT_ULL(7)
-#define PTE_ADDR	0x000ffffffffff000ULL
 
 int svx_ept_init(void)
 {
@@ -133,11 +133,11 @@ static void svx_ept_free_tree(u64 *table, int level, unsigned long *pinned,
 
 		if (!(e & EPTE_RWX))
 			continue;
-		if (level == 2 && (e & EPTE_LARGE)) {
+		if (level > 1 && (e & EPTE_LARGE)) {
 			unpin_user_page_range_dirty_lock(pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT),
-							 EPTE_2M_PAGES,
+							 SVX_EPT_LEVEL_PAGES(level),
 							 e & VMX_EPT_WRITABLE_MASK);
-			*pinned += EPTE_2M_PAGES;
+			*pinned += SVX_EPT_LEVEL_PAGES(level);
 			continue;
 		}
 		if (level > 1) {
@@ -267,8 +267,9 @@ static u64 *svx_ept_walk(struct svx_vm *vm, u64 gpa)
 }
 
 /*
- * The entry for @gpa at @leaf_level (1: 4 KiB, 2: 2 MiB), allocating tables
- * from @spare; NULL if a large page maps it already.  mmu_lock held.
+ * The entry for @gpa at @leaf_level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB),
+ * allocating tables from @spare; NULL if a large page maps it already.
+ * mmu_lock held.
  */
 static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, int leaf_level,
 			       u64 **spare, int *nspare)
@@ -318,13 +319,13 @@ static int svx_ept_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write,
 }
 
 /*
- * Install leaf @entry for @gpa (a 2 MiB one if it has EPTE_LARGE) unless
- * the memslots changed since generation @gen or the entry is present
- * already: 1 if installed, 0 if not, -ENOMEM.
+ * Install leaf @entry for @gpa at @leaf_level unless the memslots changed
+ * since generation @gen or the entry is present already: 1 if installed,
+ * 0 if not, -ENOMEM.
  */
-static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen)
+static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
+			   int leaf_level)
 {
-	int leaf_level = (entry & EPTE_LARGE) ? 2 : 1;
 	u64 *spare[3] = { NULL, NULL, NULL }, *ep = NULL;
 	int nspare, r = 0, i;
 
@@ -341,7 +342,7 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen)
 	if (ep && !(*ep & EPTE_RWX)) {
 		WRITE_ONCE(*ep, entry);
 		if (entry & EPTE_PINNED)
-			vm->pages_pinned += leaf_level == 2 ? EPTE_2M_PAGES : 1;
+			vm->pages_pinned += SVX_EPT_LEVEL_PAGES(leaf_level);
 		r = 1;
 	}
 	spin_unlock(&vm->mmu_lock);
@@ -352,63 +353,121 @@ out:
 }
 
 /*
- * Map the 2 MiB around @gpa with one entry when the CPU can, the slot
- * covers all of it and one transparent huge page backs it (@page, pinned by
- * the caller, is the 4 KiB page at @gpa): 1 if mapped, 0 if not (map 4 KiB
+ * Is the entry for @gpa at @level free, with no table or leaf under it and
+ * no large leaf above?  mmu_lock held.
+ */
+static bool svx_ept_level_free(struct svx_vm *vm, u64 gpa, int level)
+{
+	u64 *table = vm->ept_root, e;
+	int l;
+
+	for (l = 4;; l--) {
+		e = table[(gpa >> (12 + 9 * (l - 1))) & 511];
+		if (l == level || !(e & EPTE_RWX))
+			return !(e & EPTE_RWX);
+		if (e & EPTE_LARGE)
+			return false;
+		table = __va(e & EPTE_ADDR);
+	}
+}
+
+/*
+ * Pin the @n pages at @hva (@n a multiple of 512) and check that they are
+ * one physically contiguous run starting at an @n-aligned frame: the first
+ * frame, or 0 (nothing left pinned).  @pages: room for 512 pointers.
+ */
+static unsigned long svx_ept_pin_run(unsigned long hva, unsigned long n,
+				     bool ro, struct page **pages)
+{
+	unsigned long done = 0, pfn = 0;
+	int i, got;
+
+	while (done < n) {
+		got = pin_user_pages_fast(hva + done * PAGE_SIZE, 512,
+					  FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
+					  pages);
+		if (got <= 0)
+			goto fail;
+		if (!done)
+			pfn = page_to_pfn(pages[0]);
+		for (i = 0; i < got; i++)
+			if (page_to_pfn(pages[i]) != pfn + done + i)
+				break;
+		if (i < got || got < 512 || (pfn & (n - 1))) {
+			unpin_user_pages(pages, got);
+			goto fail;
+		}
+		done += got;
+	}
+	return pfn;
+fail:
+	if (done)
+		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), done, false);
+	return 0;
+}
+
+/*
+ * Map the 1 GiB or 2 MiB around @gpa with one entry when the CPU, the slot
+ * and the backing allow it (svx_ept_max_level(); @page, pinned by the
+ * caller, is the 4 KiB page at @gpa): 1 if mapped, 0 if not (map 4 KiB
  * instead), -errno.
  */
-static int svx_ept_map_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
-			  u64 gpa, bool ro, u64 gen, struct page *page)
+static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+			     u64 gpa, bool ro, u64 gen, struct page *page)
 {
-	u64 gfn = (gpa >> PAGE_SHIFT) & ~(u64)(EPTE_2M_PAGES - 1), *ep;
 	struct svx_vm *vm = vcpu->vm;
-	struct page **pages;
-	unsigned long hva, pfn;
-	int n, i, r = 0;
+	struct svx_ept_level_in in = {
+		.gfn = gpa >> PAGE_SHIFT,
+		.slot_base_gfn = s->base_gfn,
+		.slot_npages = s->npages,
+		.slot_hva = s->userspace_addr,
+		.cpu_2m = svx_ept_caps.flags & SVX_CAP_EPT_2M,
+		.cpu_1g = svx_ept_caps.flags & SVX_CAP_EPT_1G,
+	};
+	struct page **pages = NULL;
+	unsigned long pfn, n;
+	int level, r = 0;
+	bool free;
+	u64 gfn;
 
-	if (!(svx_ept_caps.flags & SVX_CAP_EPT_2M) ||
-	    gfn < s->base_gfn ||
-	    gfn + EPTE_2M_PAGES > s->base_gfn + s->npages)
-		return 0;
-	hva = svx_memslot_gfn_to_hva(s, gfn);
-	if (hva & (EPTE_2M_PAGES * PAGE_SIZE - 1) || !PageTransCompound(page) ||
-	    compound_order(compound_head(page)) < ilog2(EPTE_2M_PAGES))
-		return 0;
-	/* Some 4 KiB entries already there: keep using 4 KiB. */
-	spin_lock(&vm->mmu_lock);
-	ep = svx_ept_walk(vm, gfn << PAGE_SHIFT);
-	spin_unlock(&vm->mmu_lock);
-	if (ep)
-		return 0;
-
-	pages = kvmalloc_array(EPTE_2M_PAGES, sizeof(*pages),
-			       GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return -ENOMEM;
-	n = pin_user_pages_fast(hva, EPTE_2M_PAGES,
-				FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE), pages);
-	if (n < 0)
-		n = 0;
-	pfn = n ? page_to_pfn(pages[0]) : 0;
-	if (n != EPTE_2M_PAGES || (pfn & (EPTE_2M_PAGES - 1)))
-		goto unpin;
-	for (i = 1; i < EPTE_2M_PAGES; i++)
-		if (page_to_pfn(pages[i]) != pfn + i)
-			goto unpin;
-	r = svx_ept_install(vm, gfn << PAGE_SHIFT,
-			    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
-			    EPTE_LEAF_MT | EPTE_PINNED |
-			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen);
-	if (r == 1) {
-		vcpu->stats.mmu[SVX_MMU_EPT_LARGE]++;
-		kvfree(pages);
-		return 1;
+	if (PageCompound(page))
+		in.backing_order = compound_order(compound_head(page));
+	for (level = svx_ept_max_level(&in); level > 1; level--) {
+		n = SVX_EPT_LEVEL_PAGES(level);
+		gfn = in.gfn & ~(u64)(n - 1);
+		/* Smaller entries already there: keep using them. */
+		spin_lock(&vm->mmu_lock);
+		free = svx_ept_level_free(vm, gfn << PAGE_SHIFT, level);
+		spin_unlock(&vm->mmu_lock);
+		if (!free)
+			continue;
+		if (!pages) {
+			pages = kmalloc_array(512, sizeof(*pages),
+					      GFP_KERNEL_ACCOUNT);
+			if (!pages)
+				return -ENOMEM;
+		}
+		pfn = svx_ept_pin_run(svx_memslot_gfn_to_hva(s, gfn), n, ro,
+				      pages);
+		if (!pfn)
+			continue;
+		r = svx_ept_install(vm, gfn << PAGE_SHIFT,
+				    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
+				    EPTE_LEAF_MT | EPTE_PINNED |
+				    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+				    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, level);
+		if (r == 1) {
+			vcpu->stats.mmu[SVX_MMU_EPT_LARGE]++;
+			if (level == 3)
+				vcpu->stats.mmu[SVX_MMU_EPT_LARGE_1G]++;
+			break;
+		}
+		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), n, false);
+		if (r < 0)
+			break;
 	}
-unpin:
-	unpin_user_pages(pages, n);
-	kvfree(pages);
-	return r < 0 ? r : 0;
+	kfree(pages);
+	return r;
 }
 
 int svx_ept_violation(struct svx_vcpu *vcpu)
@@ -431,7 +490,8 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
 	ro = found && (s.flags & KVM_MEM_READONLY);
 	if (!found) {
-		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen);
+		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen,
+				    1);
 		if (r < 0)
 			return r;
 	}
@@ -443,7 +503,7 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		return r;
 	}
-	r = svx_ept_map_2m(vcpu, &s, gpa, ro, gen, page);
+	r = svx_ept_map_large(vcpu, &s, gpa, ro, gen, page);
 	if (r) {
 		unpin_user_page(page);
 		return r < 0 ? r : SVX_RESUME;
@@ -452,7 +512,7 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	r = svx_ept_install(vm, gpa, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
 			    EPTE_LEAF_MT | EPTE_PINNED |
 			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen);
+			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, 1);
 	if (r != 1) {
 		unpin_user_page(page);
 		return r < 0 ? r : SVX_RESUME;
@@ -537,72 +597,6 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Guest-virtual to guest-physical, in software                            */
-
-static int svx_read_gpte(struct svx_vcpu *vcpu, u64 gpa, void *e,
-			 unsigned int size)
-{
-	return svx_read_guest_phys(vcpu->vm, gpa, e, size) ? -EFAULT : 0;
-}
-
-static int svx_walk32(struct svx_vcpu *vcpu, u32 gva, u64 *gpa)
-{
-	u32 pde, pte;
-
-	if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xfffff000) + (gva >> 22) * 4,
-			  &pde, 4) || !(pde & PTE_P))
-		return -EFAULT;
-	if ((pde & PTE_PS) && (vcpu->cr4 & X86_CR4_PSE)) {
-		/* PSE-36: PDE bits 20:13 are physical address bits 39:32. */
-		*gpa = (pde & 0xffc00000) | ((u64)((pde >> 13) & 0xff) << 32) |
-		       (gva & 0x3fffff);
-		return 0;
-	}
-	if (svx_read_gpte(vcpu, (pde & 0xfffff000) + ((gva >> 12) & 1023) * 4,
-			  &pte, 4) || !(pte & PTE_P))
-		return -EFAULT;
-	*gpa = (pte & 0xfffff000) | (gva & 0xfff);
-	return 0;
-}
-
-int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
-{
-	u64 table, e = 0, size;
-	int level;
-
-	if (!(vcpu->cr0 & X86_CR0_PG)) {
-		*gpa = (u32)gva;
-		return 0;
-	}
-	if (!(vcpu->efer & EFER_LMA) && !(vcpu->cr4 & X86_CR4_PAE))
-		return svx_walk32(vcpu, gva, gpa);
-	if (vcpu->efer & EFER_LMA) {
-		table = vcpu->cr3 & PTE_ADDR;
-		level = 4;
-	} else {
-		gva = (u32)gva;
-		if (svx_read_gpte(vcpu, (vcpu->cr3 & 0xffffffe0) +
-				  (gva >> 30) * 8, &e, 8) || !(e & PTE_P))
-			return -EFAULT;
-		table = e & PTE_ADDR;
-		level = 2;
-	}
-	for (; level >= 1; level--) {
-		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
-
-		if (svx_read_gpte(vcpu, table + idx * 8, &e, 8) ||
-		    !(e & PTE_P))
-			return -EFAULT;
-		if (level == 1 || (level <= 3 && (e & PTE_PS)))
-			break;
-		table = e & PTE_ADDR;
-	}
-	size = 1ULL << (12 + 9 * (level - 1));
-	*gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
-	return 0;
-}
-
-/* ---------------------------------------------------------------------- */
 /* Walk trace (mmu/walktrace.c): the EPT entries, read-only                */
 
 /*
@@ -644,8 +638,7 @@ u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t)
 				((e & VMX_EPT_EXECUTABLE_MASK) ? SVX_WT_H_EXEC : 0);
 		if (t)
 			t->host_levels++;
-		if (level == 1 || (level == 2 && (e & EPTE_LARGE) &&
-				   (e & EPTE_RWX))) {
+		if (level == 1 || ((e & EPTE_LARGE) && (e & EPTE_RWX))) {
 			l->flags |= SVX_WT_L_LEAF |
 				    (level > 1 ? SVX_WT_L_LARGE : 0) |
 				    ((e & EPTE_PINNED) ? SVX_WT_H_PINNED : 0);

@@ -25,7 +25,7 @@ struct svx_ept_caps {
 	bool ept_usable;	/* EPT mode possible (else why_not says why) */
 	const char *why_not;
 	bool invept_single, invept_global;
-	bool invvpid_single, invvpid_global;
+	bool invvpid_single, invvpid_global, invvpid_addr;
 };
 
 extern struct svx_ept_caps svx_ept_caps;
@@ -40,7 +40,6 @@ long svx_ept_get_caps(void __user *argp);
 int svx_ept_violation(struct svx_vcpu *vcpu);
 int svx_ept_misconfig(struct svx_vcpu *vcpu);
 void svx_ept_zap_all(struct svx_vm *vm);
-int svx_ept_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t);
 
 /* vmx/vmx_ept.c */
@@ -51,7 +50,8 @@ void svx_ept_vmcs_init(struct svx_vcpu *vcpu);
 void svx_ept_vcpu_free(struct svx_vcpu *vcpu);
 void svx_ept_update_hw_cr(struct svx_vcpu *vcpu);
 void svx_ept_read_exit_info(struct svx_vcpu *vcpu);
-int svx_ept_reload(struct svx_vcpu *vcpu);
-void svx_ept_prepare_entry(struct svx_vcpu *vcpu);
+void svx_vpid_prepare_entry(struct svx_vcpu *vcpu);
+void svx_vpid_vmcs_init(struct svx_vcpu *vcpu);
+void svx_vpid_flush_gva(struct svx_vcpu *vcpu, u64 gva);
 
 #endif /* SVX_MMU_EPT_H */

@@ -1805,11 +1805,15 @@ static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
 			idx = g;
 		}
 		for (i = idx; i < idx + n; i++) {
-			if (sp->role.level == 1)
+			if (sp->role.level == 1) {
 				svx_drop_leaf(vm, &sp->spt[i],
 					      svx_leaf_gfn(sp, i));
-			else
-				svx_clear_upper(vm, sp, i);
+				continue;
+			}
+			/* Walks through it may be cached (VPID): flush. */
+			if (sp->spt[i] & SPTE_P)
+				svx_request_all(vm, SVX_REQ_TLB_FLUSH);
+			svx_clear_upper(vm, sp, i);
 		}
 	}
 }
@@ -2048,11 +2052,14 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 			break;
 		if (svx_is_large(e)) {	/* a 2 MiB SPTE: drop it */
 			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
+			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
 			break;
 		}
 		sp = svx_spt_to_sp(e);
 		if (sp->role.direct) {	/* a guest large page: unlink it */
 			table[idx] = 0;
+			/* Its 4 KiB pieces may be cached: flush them all. */
+			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
 			break;
 		}
 	}

@@ -39,23 +39,6 @@ static enum svx_wt_mode svx_wt_mode(const struct svx_vcpu *vcpu)
 	return SVX_WT_MODE_32;
 }
 
-/* EPT mode: the PAE PDPTE registers live in the VMCS. */
-static void svx_wt_ept_pdptrs(struct svx_vcpu *vcpu, struct svx_walk_env *env)
-{
-	int i;
-
-	if (vcpu->pdptrs_dirty) {
-		if (svx_read_guest_phys(vcpu->vm, vcpu->cr3 & 0xffffffe0ULL,
-					env->pdptrs, sizeof(env->pdptrs)))
-			memset(env->pdptrs, 0, sizeof(env->pdptrs));
-		return;
-	}
-	svx_vcpu_load(vcpu);
-	for (i = 0; i < 4; i++)
-		env->pdptrs[i] = svx_vmread(GUEST_PDPTR0 + i * 2);
-	svx_vcpu_put(vcpu);
-}
-
 /* The guest's side: its tables, level by level, and the GPA or the fault. */
 static void svx_wt_guest(struct svx_vcpu *vcpu, struct svx_walk_trace *t,
 			 enum svx_wt_mode mode)
@@ -67,9 +50,7 @@ static void svx_wt_guest(struct svx_vcpu *vcpu, struct svx_walk_trace *t,
 	int level, r;
 
 	memset(&w, 0, sizeof(w));
-	svx_walk_env(vcpu, &env);
-	if (svx_vm_ept(vcpu->vm) && mode == SVX_WT_MODE_PAE)
-		svx_wt_ept_pdptrs(vcpu, &env);
+	svx_walk_env(vcpu, &env);	/* PAE: the PDPTE registers, both modes */
 	r = svx_walk_addr(&env, t->gva, t->access | SVX_ACC_NO_AD, &w);
 	t->guest_root_level = w.root_level;
 	if (r < 0) {

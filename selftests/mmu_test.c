@@ -52,6 +52,9 @@ FIXTURE(mmu) {
 	/* CR3 switching: counters at the two sync points */
 	uint64_t c0[16], c1[16];
 	bool have_counts;
+	/* memslot test: the memory slot 1 had before the swap */
+	void *old_frames;
+	int slot_syncs;
 };
 
 FIXTURE_VARIANT(mmu) {
@@ -83,6 +86,8 @@ FIXTURE_TEARDOWN(mmu)
 		munmap(self->gig_lo, MG_GIG_SLOT_SIZE);
 	if (self->gig_hi)
 		munmap(self->gig_hi, MG_GIG_SLOT_SIZE);
+	if (self->old_frames)
+		munmap(self->old_frames, MG_FRAMES_SIZE);
 }
 
 /* ------------------------------------------------------------- CPUID --- */
@@ -202,7 +207,7 @@ static int64_t stats_fd_get(int fd, const char *name)
 
 /* Counter snapshot for the CR3 test; names for the report. */
 enum { C_EXITS, C_CR, C_EXC, C_SP_ALLOC, C_ROOT_HIT, C_ROOT_MISS, C_PF_FIXED,
-       C_PF_INJ, C_SYNC, C_UNSYNC, C_NR };
+       C_PF_INJ, C_SYNC, C_UNSYNC, C_INVVPID, C_INVEPT, C_INVLPG, C_NR };
 
 static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		     uint64_t *c)
@@ -226,6 +231,9 @@ static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		c[C_PF_INJ] = st.mmu[SVX_MMU_PF_INJECTED];
 		c[C_SYNC] = st.mmu[SVX_MMU_SYNC];
 		c[C_UNSYNC] = st.mmu[SVX_MMU_UNSYNC];
+		c[C_INVVPID] = st.mmu[SVX_MMU_INVVPID];
+		c[C_INVEPT] = st.mmu[SVX_MMU_INVEPT];
+		c[C_INVLPG] = st.exits[EXIT_REASON_INVLPG];
 		return true;
 	}
 	if (!svx_dev_is_kvm())
@@ -244,6 +252,17 @@ static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 	return (int64_t)c[C_EXITS] >= 0;
 }
 
+/* Does this shadowvmx VM use a VPID (SVX_GET_CAPS)?  false on KVM. */
+static bool vpid_on(FIXTURE_DATA(mmu) *self)
+{
+	struct svx_caps caps;
+
+	if (!svx_has_stats(self->g.vm.fd) ||
+	    svx_ioctl(self->g.vm.sys_fd, SVX_GET_CAPS, (unsigned long)&caps))
+		return false;
+	return caps.flags & SVX_CAP_VPID;
+}
+
 static void report_switches(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(mmu) *self, const char *mode)
 {
@@ -256,13 +275,22 @@ static void report_switches(struct __test_metadata *_metadata,
 	if (d[C_EXITS])
 		d[C_EXITS]--;
 	if (svx_has_stats(self->g.vm.fd)) {
-		TH_LOG("cr3-switch[%s %s]: %u switches: %.2f exits/switch (%llu exits, %llu CR, %llu exception), shadow pages allocated %llu, root hits %llu misses %llu, faults fixed %llu, injected %llu, unsync %llu sync %llu",
-		       svx_dev(), mode, n, (double)d[C_EXITS] / n,
+		TH_LOG("cr3-switch[%s %s%s]: %u switches: %.2f exits/switch (%llu exits, %llu CR, %llu exception), shadow pages allocated %llu, root hits %llu misses %llu, faults fixed %llu, injected %llu, unsync %llu sync %llu, INVVPID %llu",
+		       svx_dev(), mode, vpid_on(self) ? " vpid" : " no-vpid",
+		       n, (double)d[C_EXITS] / n,
 		       (unsigned long long)d[C_EXITS], (unsigned long long)d[C_CR],
 		       (unsigned long long)d[C_EXC], (unsigned long long)d[C_SP_ALLOC],
 		       (unsigned long long)d[C_ROOT_HIT], (unsigned long long)d[C_ROOT_MISS],
 		       (unsigned long long)d[C_PF_FIXED], (unsigned long long)d[C_PF_INJ],
-		       (unsigned long long)d[C_UNSYNC], (unsigned long long)d[C_SYNC]);
+		       (unsigned long long)d[C_UNSYNC], (unsigned long long)d[C_SYNC],
+		       (unsigned long long)d[C_INVVPID]);
+		/*
+		 * Shadow paging with VPID: no VM entry flushes the TLB, so each
+		 * MOV to CR3 (no PCID) must cost exactly one INVVPID.
+		 */
+		if (vpid_on(self) && svx_vm_paging(self->g.vm.fd) == SVX_PAGING_SHADOW)
+			EXPECT_EQ(n, d[C_INVVPID])
+				TH_LOG("INVVPIDs for %u CR3 switches", n);
 	} else {
 		TH_LOG("cr3-switch[%s %s%s]: %u switches: %.2f exits/switch (%llu exits), shadow pages allocated (mmu_cache_miss) %llu, pf_fixed %llu, pf_guest %llu, mmu_unsync %llu",
 		       svx_dev(), mode,
@@ -429,6 +457,99 @@ static const struct mmio_step mmio_seq[] = {
 };
 #define NR_MMIO (int)(sizeof(mmio_seq) / sizeof(mmio_seq[0]))
 
+/*
+ * Memslot test: the VMM changes slot 1 (the frames) while the guest has
+ * translations of it cached.  SWAP gives the slot new memory (a copy, with
+ * a new marker), MOVE moves it to MG_SLOT_MOVED_GPA, BACK moves it back.
+ * The counters between SWAP and MOVE must show the flush a VPID-tagged or
+ * EPT-tagged TLB needs (INVVPID in shadow mode with VPID, INVEPT in EPT
+ * mode); this is the host side of that check.
+ */
+static void slot_sync(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
+		      uint32_t val)
+{
+	int fd = self->g.vm.fd, r;
+	uint8_t *n;
+
+	self->slot_syncs++;
+	switch (val) {
+	case MG_SYNC_SLOT_SWAP:
+		snapshot(_metadata, self, self->c0);
+		n = svx_alloc(MG_FRAMES_SIZE);
+		ASSERT_NE(NULL, n);
+		memcpy(n, self->frames, MG_FRAMES_SIZE);
+		*(uint32_t *)(n + MG_SLOT_FRAME * 4096) = MG_SLOT_NEW_VAL;
+		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, 0, NULL);
+		EXPECT_EQ(0, r) TH_LOG("delete slot 1: %s", strerror(-r));
+		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, MG_FRAMES_SIZE, n);
+		EXPECT_EQ(0, r) TH_LOG("slot 1 with new memory: %s", strerror(-r));
+		self->old_frames = self->frames;
+		self->frames = n;
+		break;
+	case MG_SYNC_SLOT_MOVE:
+		self->have_counts = snapshot(_metadata, self, self->c1);
+		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, 0, NULL);
+		EXPECT_EQ(0, r) TH_LOG("delete slot 1: %s", strerror(-r));
+		r = svx_set_mem(fd, 1, 0, MG_SLOT_MOVED_GPA, MG_FRAMES_SIZE,
+				self->frames);
+		EXPECT_EQ(0, r) TH_LOG("slot 1 at 0x%llx: %s",
+				       MG_SLOT_MOVED_GPA, strerror(-r));
+		break;
+	case MG_SYNC_SLOT_BACK:
+		r = svx_set_mem(fd, 1, 0, MG_SLOT_MOVED_GPA, 0, NULL);
+		EXPECT_EQ(0, r) TH_LOG("delete slot 1: %s", strerror(-r));
+		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, MG_FRAMES_SIZE,
+				self->frames);
+		EXPECT_EQ(0, r) TH_LOG("slot 1 back: %s", strerror(-r));
+		break;
+	}
+}
+
+static void check_slot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	uint32_t v;
+
+	EXPECT_EQ(3, self->slot_syncs);
+	EXPECT_EQ(1, self->nmmio) TH_LOG("MMIO reads while slot 1 was away");
+	ASSERT_NE(NULL, self->old_frames);
+	memcpy(&v, (uint8_t *)self->frames + MG_SLOT_FRAME * 4096 + 4, 4);
+	EXPECT_EQ(MG_SLOT_WR_VAL, v) TH_LOG("host: the guest's write after the swap");
+	memcpy(&v, (uint8_t *)self->old_frames + MG_SLOT_FRAME * 4096 + 4, 4);
+	EXPECT_EQ(0, v) TH_LOG("host: a guest write reached the memory the slot had before");
+	if (!self->have_counts || !svx_has_stats(self->g.vm.fd))
+		return;
+	if (svx_vm_paging(self->g.vm.fd) == SVX_PAGING_EPT) {
+		EXPECT_LT(self->c0[C_INVEPT], self->c1[C_INVEPT])
+			TH_LOG("no INVEPT after the slot change");
+	} else if (vpid_on(self)) {
+		EXPECT_LT(self->c0[C_INVVPID], self->c1[C_INVVPID])
+			TH_LOG("no INVVPID after the slot change");
+	}
+	TH_LOG("slot[%s]: between swap and move: INVVPID %llu, INVEPT %llu", svx_dev(),
+	       (unsigned long long)(self->c1[C_INVVPID] - self->c0[C_INVVPID]),
+	       (unsigned long long)(self->c1[C_INVEPT] - self->c0[C_INVEPT]));
+}
+
+/*
+ * Shadow paging with VPID: every INVLPG exit costs an INVVPID (individual
+ * address, or single-context for a guest large page).
+ */
+static void check_invlpg(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	uint64_t c[C_NR];
+
+	if (!vpid_on(self) || svx_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW ||
+	    !snapshot(_metadata, self, c))
+		return;
+	EXPECT_GT(c[C_INVLPG], 0);
+	EXPECT_GE(c[C_INVVPID], c[C_INVLPG])
+		TH_LOG("INVVPIDs %llu for %llu INVLPG exits", (unsigned long long)c[C_INVVPID],
+		       (unsigned long long)c[C_INVLPG]);
+	TH_LOG("invlpg[%s]: %llu INVLPG exits, %llu CR exits, %llu INVVPIDs", svx_dev(),
+	       (unsigned long long)c[C_INVLPG], (unsigned long long)c[C_CR],
+	       (unsigned long long)c[C_INVVPID]);
+}
+
 /* Run the guest to its MG_PORT_DONE; returns false on a failure. */
 static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		    const char *mode)
@@ -459,6 +580,9 @@ static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 					self->have_counts = snapshot(_metadata, self, self->c0);
 				else if (val == MG_SYNC_ROUND2_END && self->have_counts)
 					self->have_counts = snapshot(_metadata, self, self->c1);
+				else if (val >= MG_SYNC_SLOT_SWAP &&
+					 val <= MG_SYNC_SLOT_BACK)
+					slot_sync(_metadata, self, val);
 				else if (val == MG_SYNC_MMIO_DONE)
 					EXPECT_EQ(NR_MMIO, self->nmmio)
 						TH_LOG("[%s] MMIO exits seen", mode);
@@ -486,6 +610,15 @@ static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 			} else {
 				memcpy(run->mmio.data, &s->data, s->len);
 			}
+			continue;
+		}
+		if (run->exit_reason == KVM_EXIT_MMIO && self->mb->test == MG_T_SLOT &&
+		    !run->mmio.is_write && run->mmio.len == 4 &&
+		    run->mmio.phys_addr == MG_FRAMES_GPA + MG_SLOT_FRAME * 4096 + 8) {
+			uint32_t d = MG_SLOT_MMIO_VAL;
+
+			memcpy(run->mmio.data, &d, 4);
+			self->nmmio++;
 			continue;
 		}
 		if (svx_dev_is_kvm_pvm() &&
@@ -755,7 +888,7 @@ TEST_F(mmu, fresh_mappings_recycled)
 {
 	recycle_test(_metadata, self, variant->mode, MG_T_FRESH);
 }
-MMU_TEST(invlpg, MG_T_INVLPG, )
+MMU_TEST(invlpg, MG_T_INVLPG, check_invlpg(_metadata, self))
 MMU_TEST(not_present, MG_T_NOT_PRESENT, )
 MMU_TEST(write_protect, MG_T_WRITE_PROTECT, )
 MMU_TEST(nx, MG_T_NX, )
@@ -772,5 +905,7 @@ MMU_TEST(large_pages, MG_T_LARGE,
 	 check_large_sptes(_metadata, self, variant->mode))
 MMU_TEST(gig_pages, MG_T_GIG, check_gig(_metadata, self))
 MMU_TEST(mmio, MG_T_MMIO, EXPECT_EQ(NR_MMIO, self->nmmio))
+MMU_TEST(memslot_change, MG_T_SLOT, check_slot(_metadata, self))
+MMU_TEST(pae_pdptes, MG_T_PDPTE, )
 
 TEST_HARNESS_MAIN

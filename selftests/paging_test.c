@@ -478,4 +478,95 @@ out:
 	munmap(raw, sz + (2 << 20));
 }
 
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << 26)
+#endif
+#define GIB		(1ULL << 30)
+
+/*
+ * A 1 GiB slot at GPA 1 GiB backed by one 1 GiB hugetlb page (the L1
+ * kernel needs one: hugepagesz=1G hugepages=1, or nr_hugepages in
+ * /sys/kernel/mm/hugepages/hugepages-1048576kB): EPT mode maps it with one
+ * 1 GiB entry when the CPU has them (one violation for pages spread over
+ * the GiB), the walk trace shows a level-3 leaf, and deleting the slot
+ * unpins all 262144 pages.
+ */
+TEST_F(guest, first_touch_1g_hugetlb_slot)
+{
+	static const uint32_t offs_mb[] = { 0, 1, 300, 511, 512, 1000, 1023 };
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) }, st2 = st;
+	struct svx_caps caps;
+	struct svx_walk_trace t;
+	uint8_t *mem;
+	uint32_t w, i;
+
+	mem = mmap(NULL, GIB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
+	if (mem == MAP_FAILED)
+		SKIP(return, "no 1 GiB hugetlb page (%s): boot with hugepagesz=1G hugepages=1",
+		     strerror(errno));
+	INIT(touch, SVX_MODE_PM32);
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, GIB, GIB, mem));
+	/* The touch guest writes i at the start of page i: 1024 pages. */
+	ASSERT_EQ(0, set_touch_range(v, GIB, 1024));
+	ASSERT_OUT32(v, PORT_RESULT, 1024);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	/* then once more at pages spread over the whole GiB */
+	for (i = 0; i < sizeof(offs_mb) / sizeof(offs_mb[0]); i++) {
+		struct kvm_regs regs;
+
+		ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+		regs.rip = SVX_CODE;
+		ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
+		ASSERT_EQ(0, set_touch_range(v, GIB + offs_mb[i] * (1 << 20) + 0xff000, 1));
+		ASSERT_OUT32(v, PORT_RESULT, 1);
+		ASSERT_EXIT(v, KVM_EXIT_HLT);
+	}
+	for (i = 0; i < 255; i++) {	/* page 255 was touched again */
+		memcpy(&w, mem + i * 4096, 4);
+		ASSERT_EQ(i, w);
+	}
+	for (i = 0; i < sizeof(offs_mb) / sizeof(offs_mb[0]); i++) {
+		memcpy(&w, mem + offs_mb[i] * (1 << 20) + 0xff000, 4);
+		EXPECT_EQ(0, w) TH_LOG("GPA 0x%llx", GIB + offs_mb[i] * (1 << 20) + 0xff000);
+	}
+	if (svx_dev_is_kvm())
+		goto out;
+	ASSERT_EQ(0, get_caps(&caps));
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
+	TH_LOG("1 GiB hugetlb slot, %s paging: %llu exits, %llu EPT violations, %llu large EPT entries, %llu of 1 GiB, %llu pages pinned, CPU 1 GiB EPT pages: %s",
+	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       (unsigned long long)st.misc[SVX_STAT_EXITS],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_VIOLATION],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_LARGE],
+	       (unsigned long long)st.mmu[SVX_MMU_EPT_LARGE_1G],
+	       (unsigned long long)st.mmu[SVX_MMU_PAGES_PINNED],
+	       (caps.flags & SVX_CAP_EPT_1G) ? "yes" : "no");
+	if (st.paging == SVX_PAGING_EPT && (caps.flags & SVX_CAP_EPT_1G)) {
+		EXPECT_EQ(1, st.mmu[SVX_MMU_EPT_LARGE_1G]);
+		EXPECT_EQ(1, st.mmu[SVX_MMU_EPT_LARGE]);
+		EXPECT_GE(st.mmu[SVX_MMU_PAGES_PINNED], 1u << 18);
+		/* code, stack and the slot's one entry */
+		EXPECT_LE(st.mmu[SVX_MMU_EPT_VIOLATION], 4);
+		memset(&t, 0, sizeof(t));
+		t.version = SVX_WALK_TRACE_VERSION;
+		t.size = sizeof(t);
+		t.gva = GIB + 0x12345678;
+		ASSERT_EQ(0, svx_ioctl(v->fd, SVX_WALK_TRACE, (unsigned long)&t));
+		EXPECT_EQ(GIB + 0x12345678, t.gpa);
+		EXPECT_EQ(2, t.host_levels) TH_LOG("EPT levels walked for a 1 GiB leaf");
+		EXPECT_EQ(SVX_WT_L_LEAF | SVX_WT_L_LARGE,
+			  t.host[2].flags & (SVX_WT_L_LEAF | SVX_WT_L_LARGE))
+			TH_LOG("level-3 EPT entry 0x%llx flags 0x%x",
+			       (unsigned long long)t.host[2].entry, t.host[2].flags);
+	}
+	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, GIB, 0, mem));
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st2));
+	EXPECT_EQ(0, st2.mmu[SVX_MMU_PAGES_PINNED]);
+out:
+	munmap(mem, GIB);
+}
+
 TEST_HARNESS_MAIN

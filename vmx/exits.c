@@ -189,6 +189,7 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
 {
 	u64 old = vcpu->cr0;
+	bool pdptrs;
 	u32 cs_ar;
 
 	cr0 |= X86_CR0_ET;
@@ -217,9 +218,10 @@ int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
 		vcpu->efer &= ~(u64)EFER_LMA;
 		svx_set_efer(vcpu, vcpu->efer, true);
 	}
-	if (!(old & X86_CR0_PG) &&
-	    svx_pae_paging(cr0, vcpu->cr4, vcpu->efer) &&
-	    svx_mmu_load_pdptrs(vcpu, vcpu->cr3))
+	/* SDM 4.4.1: changing CD, NW or PG loads the PDPTEs (KVM does too). */
+	pdptrs = ((old ^ cr0) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)) &&
+		 svx_pae_paging(cr0, vcpu->cr4, vcpu->efer);
+	if (pdptrs && svx_mmu_load_pdptrs(vcpu, vcpu->cr3))
 		return 1;
 	if (!(cr0 & X86_CR0_PE) && !svx_vm_ept(vcpu->vm)) {
 		svx_vm_warn(vcpu->vm, "vcpu%d: guest cleared CR0.PE: real mode is not supported under shadow paging\n",
@@ -227,7 +229,7 @@ int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
 	}
 	vcpu->cr0 = cr0;
 	svx_vcpu_load(vcpu);
-	if ((old ^ cr0) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
+	if (((old ^ cr0) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)) || pdptrs)
 		svx_mmu_reset_context(vcpu);
 	else
 		svx_update_hw_cr(vcpu);
@@ -243,7 +245,9 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
 		return 1;
 	if ((vcpu->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return 1;
-	if (((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)) &&
+	/* SDM 4.4.1: changing PAE, PSE, PGE or SMEP loads the PDPTEs. */
+	if (((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
+			    X86_CR4_SMEP)) &&
 	    svx_pae_paging(vcpu->cr0, cr4, vcpu->efer) &&
 	    svx_mmu_load_pdptrs(vcpu, vcpu->cr3))
 		return 1;
@@ -994,6 +998,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		return SVX_RESUME;
 	case EXIT_REASON_INVLPG:
 		svx_mmu_invlpg(vcpu, vcpu->exit_qual);
+		svx_vpid_flush_gva(vcpu, vcpu->exit_qual);
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_VMCALL:

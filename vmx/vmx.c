@@ -172,7 +172,7 @@ static int svx_setup_vmcs_config(void)
 			    &c->proc, "processor-based");
 	if (r)
 		return r;
-	/* No secondary controls yet: EPT and VPID come with EPT mode. */
+	/* Secondary controls are set per vCPU: EPT mode, VPID (vmx_ept.c). */
 	c->proc &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	r = svx_adjust_ctls(VM_EXIT_HOST_ADDR_SPACE_SIZE |
 			    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_EFER |
@@ -544,7 +544,9 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, SVX_NR_AUTO_MSRS);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_vmcs_init(vcpu);
-	/* EPT mode changed the processor-based controls: re-read them. */
+	else
+		svx_vpid_vmcs_init(vcpu);
+	/* EPT mode and VPID changed the processor-based controls: re-read them. */
 	vcpu->proc_ctls = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
 
 	svx_set_host_constant_state();
@@ -615,10 +617,28 @@ static void svx_kick_fn(void *arg)
 }
 
 /*
+ * Set request @req on every vCPU of @vm, for their next entry, without
+ * kicking them out of the guest (any context, e.g. under mmu_lock).
+ */
+void svx_request_all(struct svx_vm *vm, int req)
+{
+	int i;
+
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		struct svx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
+
+		if (vcpu)
+			set_bit(req, &vcpu->requests);
+	}
+}
+
+/*
  * Set request @req on every vCPU of @vm and wait until none of them is
  * still running guest code that started before the request: the IPI
  * forces a VM exit, and the run loop checks requests with interrupts off
- * before every entry.  Without VPID every entry flushes the guest TLB.
+ * before every entry.  Without VPID every entry flushes the guest TLB;
+ * with one, SVX_REQ_TLB_FLUSH and SVX_REQ_MMU_RELOAD make the next entry
+ * flush it (svx_run_loop).
  */
 void svx_kick_all(struct svx_vm *vm, int req)
 {
@@ -917,8 +937,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	kernel_fpu_begin();
 	__svx_vcpu_load(vcpu);
 	svx_prepare_entry(vcpu);
-	if (svx_vm_ept(vcpu->vm))
-		svx_ept_prepare_entry(vcpu);
+	svx_vpid_prepare_entry(vcpu);
 
 	local_irq_disable();
 	/* Publish IN_GUEST before checking requests: see svx_kick_all(). */
@@ -1016,14 +1035,20 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		cond_resched();
 		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests))
 			vcpu->mmu.root_hpa = 0;
-		/* Without VPID every VM entry flushes this vCPU's TLB. */
-		clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
-		if (svx_vm_ept(vcpu->vm))
-			r = svx_ept_reload(vcpu);
-		else
+		/*
+		 * Without VPID every VM entry flushes this vCPU's TLB.  With
+		 * one, a flush request, and a new shadow root (the mappings
+		 * of the old one must go: CR3 and paging-mode changes, a
+		 * zapped root), flush the VPID before the entry.
+		 */
+		if (test_and_clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests) ||
+		    (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa))
+			vcpu->vpid_flush = true;
+		if (!svx_vm_ept(vcpu->vm)) {
 			r = svx_mmu_reload(vcpu);
-		if (r)
-			return r;
+			if (r)
+				return r;
+		}
 		if (!svx_guest_state_runnable(vcpu))
 			return 0;
 

@@ -7,10 +7,16 @@
  * (so it may be in real mode or have paging off: CR0.PE and CR0.PG are no
  * longer fixed to 1), with "enable VPID" when the CPU has it, without
  * CR3-load/store and INVLPG exiting and without intercepting #PF.  The
- * guest's CR3 goes to GUEST_CR3 as it is; with PAE paging (CR0.PG=1,
- * CR4.PAE=1, EFER.LMA=0) VM entry takes the PDPTEs from GUEST_PDPTR0-3
- * (SDM 26.3.2.4), which are loaded from guest memory whenever the VMM
- * changes CR0/CR3/CR4 and saved by the CPU at every VM exit.
+ * guest's CR3 goes to GUEST_CR3 as it is.  With PAE paging (CR0.PG=1,
+ * CR4.PAE=1, EFER.LMA=0) VM entry takes the PDPTE registers from
+ * GUEST_PDPTR0-3 (SDM 26.3.2.4) and VM exit saves them there (27.3.4): a
+ * guest MOV to CR3 (no exit) loads and checks them in hardware.  They are
+ * copied to svx_vcpu.mmu.pdptrs at every exit and written back whenever the
+ * VMM sets the guest's control registers; the VMM loads them from guest
+ * memory (svx_mmu_load_pdptrs(), #GP on a reserved bit, as KVM's
+ * load_pdptrs()) only where the architecture does: MOV to CR0/CR4 changing
+ * CD/NW/PG or PAE/PSE/PGE/SMEP, and KVM_SET_SREGS.  Any other CR write keeps
+ * the registers, whatever the PDPT in memory holds by then.
  *
  * CR0 and CR4 bits that only affect the guest are guest-owned (cleared in
  * the guest/host masks); the others still exit and go through the common
@@ -25,10 +31,28 @@
  * the CPU may hold mappings from an earlier stay) and after the VMM changed
  * its paging state (CR0/CR4 writes that exit, KVM_SET_SREGS), which the
  * CPU would otherwise not flush.
+ *
+ * VPID in shadow mode (module parameter vpid=, on by default): a vCPU of a
+ * shadow-paging VM gets a VPID too, so VM entries and exits no longer flush
+ * its linear mappings.  The flushes the hardware then skips are done
+ * explicitly, exactly where the guest's architecture or the shadow MMU
+ * needs them (svx_vpid_flush_*, vmx.c's run loop):
+ *  - a new shadow root (MOV to CR3 without PCID, CR0.PG/WP, CR4.PAE/PSE/
+ *    PGE/SMEP/SMAP changes, KVM_SET_SREGS, a root zapped away): INVVPID
+ *    single-context (shadow SPTEs are never global);
+ *  - INVLPG: INVVPID individual-address (single-context when the page was
+ *    a guest large page shadowed by 4 KiB pieces, or when the CPU lacks the
+ *    individual-address type, or for a non-canonical address);
+ *  - SVX_REQ_TLB_FLUSH / SVX_REQ_MMU_RELOAD (the shadow MMU removed or
+ *    write-protected SPTEs, zapped shadow pages, a memslot went away):
+ *    INVVPID single-context before the vCPU's next entry; the kick that
+ *    posts the request keeps the vCPU out of the guest until then;
+ *  - a vCPU entering on another CPU than last time: single-context.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/moduleparam.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <asm/msr.h>
@@ -46,6 +70,10 @@ struct svx_ept_caps svx_ept_caps;
 				 X86_CR4_TSD | X86_CR4_OSFXSR | \
 				 X86_CR4_OSXMMEXCPT | X86_CR4_PGE | \
 				 X86_CR4_FSGSBASE)
+
+static bool svx_vpid_param = true;
+module_param_named(vpid, svx_vpid_param, bool, 0444);
+MODULE_PARM_DESC(vpid, "use VPIDs when the CPU has them (1, default) or not (0), in both paging modes");
 
 #define SVX_NR_VPIDS	4096
 static DECLARE_BITMAP(svx_vpid_bitmap, SVX_NR_VPIDS);
@@ -72,13 +100,15 @@ void svx_ept_probe(void)
 			     CPU_BASED_INVLPG_EXITING) & ~lo;
 	rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, lo, hi);
 	e->proc2_allowed = hi;
-	if (!(hi & SECONDARY_EXEC_ENABLE_EPT)) {
+	if (!(hi & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))) {
 		e->why_not = "the CPU has no EPT";
 		return;
 	}
 	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, cap);
 	e->ept_vpid_cap = cap;
 	vpid_cap = cap >> 32;
+	e->invvpid_addr = (vpid_cap & VMX_VPID_INVVPID_BIT) &&
+			  (vpid_cap & VMX_VPID_EXTENT_INDIVIDUAL_ADDR_BIT);
 	e->invept_single = (cap & VMX_EPT_INVEPT_BIT) &&
 			   (cap & VMX_EPT_EXTENT_CONTEXT_BIT);
 	e->invept_global = (cap & VMX_EPT_INVEPT_BIT) &&
@@ -87,9 +117,13 @@ void svx_ept_probe(void)
 			    (vpid_cap & VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT);
 	e->invvpid_global = (vpid_cap & VMX_VPID_INVVPID_BIT) &&
 			    (vpid_cap & VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT);
-	if ((hi & SECONDARY_EXEC_ENABLE_VPID) &&
+	if ((hi & SECONDARY_EXEC_ENABLE_VPID) && svx_vpid_param &&
 	    (e->invvpid_single || e->invvpid_global))
 		e->flags |= SVX_CAP_VPID;
+	if (!(hi & SECONDARY_EXEC_ENABLE_EPT)) {
+		e->why_not = "the CPU has no EPT";
+		return;
+	}
 	if (hi & SECONDARY_EXEC_UNRESTRICTED_GUEST)
 		e->flags |= SVX_CAP_UNRESTRICTED;
 	if (cap & VMX_EPT_AD_BIT)
@@ -126,9 +160,9 @@ static bool svx_invept(unsigned long ext, u64 eptp)
 	return !fail;
 }
 
-static bool svx_invvpid(unsigned long ext, u16 vpid)
+static bool svx_invvpid(unsigned long ext, u16 vpid, u64 gva)
 {
-	struct { u64 vpid, gva; } operand = { vpid, 0 };
+	struct { u64 vpid, gva; } operand = { vpid, gva };
 	bool fail;
 
 	asm volatile("invvpid %1, %2\n\tsetna %0"
@@ -160,6 +194,9 @@ void svx_ept_vmxon_flush(void)
 {
 	if (svx_ept_caps.ept_usable && svx_ept_caps.invept_global)
 		svx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	/* Linear mappings another VMX user left under VPIDs we hand out. */
+	if ((svx_ept_caps.flags & SVX_CAP_VPID) && svx_ept_caps.invvpid_global)
+		svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
 }
 
 /*
@@ -178,11 +215,44 @@ static void svx_vpid_flush(struct svx_vcpu *vcpu)
 	bool ok;
 
 	if (svx_ept_caps.invvpid_single)
-		ok = svx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid);
+		ok = svx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
 	else
-		ok = svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
+		ok = svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
 	WARN_ONCE(!ok, "shadowvmx: INVVPID failed\n");
 	vcpu->stats.mmu[SVX_MMU_INVVPID]++;
+}
+
+/* Is @gva canonical for 48-bit linear addresses? */
+static bool svx_canonical(u64 gva)
+{
+	return (u64)(((s64)gva << 16) >> 16) == gva;
+}
+
+/*
+ * INVLPG @gva (after the shadow MMU dropped its SPTE): invalidate the
+ * vCPU's linear mappings of @gva on this CPU, as the instruction would
+ * have.  If the vCPU last entered on another CPU, its next entry flushes
+ * everything anyway (svx_vpid_prepare_entry).
+ */
+void svx_vpid_flush_gva(struct svx_vcpu *vcpu, u64 gva)
+{
+	int cpu;
+
+	if (!vcpu->vpid || vcpu->vpid_flush ||
+	    test_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests))
+		return;
+	if (!svx_ept_caps.invvpid_addr || !svx_canonical(gva)) {
+		vcpu->vpid_flush = true;
+		return;
+	}
+	cpu = get_cpu();
+	if (cpu == vcpu->ept_last_cpu) {
+		if (svx_invvpid(VMX_VPID_EXTENT_INDIVIDUAL_ADDR, vcpu->vpid, gva))
+			vcpu->stats.mmu[SVX_MMU_INVVPID]++;
+		else
+			vcpu->vpid_flush = true;
+	}
+	put_cpu();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -214,6 +284,24 @@ void svx_ept_vcpu_free(struct svx_vcpu *vcpu)
 
 /* ---------------------------------------------------------------------- */
 /* VMCS                                                                    */
+
+/*
+ * A vCPU of a shadow-paging VM: a VPID and the secondary controls that
+ * enable it, when the CPU has VPIDs (and vpid=1).  VMCS loaded.
+ */
+void svx_vpid_vmcs_init(struct svx_vcpu *vcpu)
+{
+	vcpu->ept_last_cpu = -1;
+	if (!(svx_ept_caps.flags & SVX_CAP_VPID))
+		return;
+	vcpu->vpid = svx_vpid_alloc();
+	if (!vcpu->vpid)
+		return;
+	svx_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_ENABLE_VPID);
+	svx_vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
+			  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+}
 
 /* Controls of a vCPU in an EPT-mode VM; VMCS loaded, before the reset. */
 void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
@@ -267,31 +355,13 @@ void svx_ept_update_hw_cr(struct svx_vcpu *vcpu)
 	svx_vmwrite(GUEST_CR4, cr4);
 	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
 	svx_vmwrite(GUEST_CR3, vcpu->cr3);
-	/* Guest memory cannot be read here (preemption is off): defer. */
-	vcpu->pdptrs_dirty = svx_ept_pae_paging(vcpu);
+	if (svx_ept_pae_paging(vcpu)) {
+		int i;
+
+		for (i = 0; i < 4; i++)
+			svx_vmwrite(GUEST_PDPTR0 + i * 2, vcpu->mmu.pdptrs[i]);
+	}
 	vcpu->vpid_flush = true;
-}
-
-/* Before entry, preemptible: load the PDPTEs the VMM made stale. */
-int svx_ept_reload(struct svx_vcpu *vcpu)
-{
-	u64 pdpte[4];
-	int i;
-
-	if (!vcpu->pdptrs_dirty)
-		return 0;
-	vcpu->pdptrs_dirty = false;
-	if (!svx_ept_pae_paging(vcpu))
-		return 0;
-	/* PAE CR3 holds a 32-byte aligned 32-bit address (SDM 4.4.1). */
-	if (svx_read_guest_phys(vcpu->vm, vcpu->cr3 & 0xffffffe0ULL, pdpte,
-				sizeof(pdpte)))
-		memset(pdpte, 0, sizeof(pdpte));	/* not present */
-	svx_vcpu_load(vcpu);
-	for (i = 0; i < 4; i++)
-		svx_vmwrite(GUEST_PDPTR0 + i * 2, pdpte[i]);
-	svx_vcpu_put(vcpu);
-	return 0;
 }
 
 /* After every exit, VMCS loaded: the guest-owned CR bits and CR3. */
@@ -302,6 +372,12 @@ void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
 	vcpu->cr4 = (vcpu->cr4 & ~(u64)SVX_EPT_CR4_GUEST_BITS) |
 		    (svx_vmread(GUEST_CR4) & SVX_EPT_CR4_GUEST_BITS);
 	vcpu->cr3 = svx_vmread(GUEST_CR3);
+	if (svx_ept_pae_paging(vcpu)) {
+		int i;
+
+		for (i = 0; i < 4; i++)
+			vcpu->mmu.pdptrs[i] = svx_vmread(GUEST_PDPTR0 + i * 2);
+	}
 	switch (vcpu->exit_reason & 0xffff) {
 	case EXIT_REASON_EPT_VIOLATION:
 	case EXIT_REASON_EPT_MISCONFIG:
@@ -311,7 +387,7 @@ void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
 }
 
 /* Just before entry: preemption off, VMCS current on this CPU. */
-void svx_ept_prepare_entry(struct svx_vcpu *vcpu)
+void svx_vpid_prepare_entry(struct svx_vcpu *vcpu)
 {
 	int cpu = smp_processor_id();
 

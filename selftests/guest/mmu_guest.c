@@ -106,6 +106,9 @@ static volatile struct mg_mailbox *const mb = (void *)MG_MAILBOX;
 volatile ulong fixup_ip, probe_sp;
 volatile u32 pf_count;
 volatile ulong pf_err, pf_cr2, pf_ip;
+/* #GP of a probed MOV to a control register */
+static volatile u32 gp_count;
+static volatile ulong gp_err;
 
 /* ----------------------------------------------------------- basics --- */
 
@@ -266,6 +269,20 @@ static inline int probe_x(ulong va)
 	return pf_count != before;
 }
 
+/* MOV to CR@n; returns 1 if it raised #GP (the register is unchanged). */
+#define PROBE_CR(n)							\
+static inline int probe_cr##n(ulong v)					\
+{									\
+	u32 before = gp_count;						\
+									\
+	asm volatile(SETFIX "mov %0, %%cr" #n "\n\t1:" CLRFIX		\
+		     : : "r"(v) : "memory");				\
+	return gp_count != before;					\
+}
+PROBE_CR(0)
+PROBE_CR(3)
+PROBE_CR(4)
+
 static inline u32 rd32(ulong va) { return *(volatile u32 *)va; }
 static inline void wr32(ulong va, u32 v) { *(volatile u32 *)va = v; }
 
@@ -290,6 +307,13 @@ void trap(struct frame *f)
 			fixup_ip = 0;
 			return;
 		}
+	}
+	if (f->vector == 13 && fixup_ip && !(f->cs & 3)) {
+		gp_err = f->err;
+		gp_count++;
+		f->ip = fixup_ip;
+		fixup_ip = 0;
+		return;
 	}
 	if (f->vector == 0x80 && syscall_hook) {
 		syscall_hook(f);
@@ -1372,6 +1396,121 @@ static void t_mmio(void)
 	outl(MG_PORT_SYNC, MG_SYNC_MMIO_DONE);
 }
 
+/*
+ * The VMM replaces, moves away and moves back the memory behind frames the
+ * guest has just used (so their translations may be cached): each access
+ * after a change must see the memory the VMM put there, with no flush by
+ * the guest.
+ */
+static void t_slot(void)
+{
+	ulong va = FRAME(MG_SLOT_FRAME);
+	u32 v = 0;
+	int i;
+
+	wr32(va, MG_SLOT_OLD_VAL);
+	for (i = 0; i < 4; i++)
+		v = rd32(va);
+	CHECK("slot: marker before the VMM changes the slot", v, MG_SLOT_OLD_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_SLOT_SWAP);
+	CHECK("slot: read after the VMM replaced the slot's memory", rd32(va),
+	      MG_SLOT_NEW_VAL);
+	wr32(va + 4, MG_SLOT_WR_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_SLOT_MOVE);
+	CHECK("slot: read after the VMM moved the slot away (MMIO)", rd32(va + 8),
+	      MG_SLOT_MMIO_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_SLOT_BACK);
+	CHECK("slot: read after the VMM moved the slot back", rd32(va + 4),
+	      MG_SLOT_WR_VAL);
+}
+
+#define CR0_CD		(1ul << 30)
+#define CR4_MCE		(1ul << 6)
+#define VA_PDPTE1	0x40400000ul	/* under PDPTE 1 */
+
+/*
+ * PAE: the PDPTE registers (SDM 4.4.1).  MOV to CR3, and MOV to CR0/CR4
+ * changing CD/NW/PG or PAE/PSE/PGE/SMEP, load them and take #GP(0) if a
+ * present PDPTE has a reserved bit set; other CR writes and INVLPG leave
+ * them alone, whatever the PDPT in memory says now.
+ */
+static void t_pdpte(void)
+{
+#if MG_PAE
+	pte_t *bad = pool_alloc(), *pd2 = pool_alloc(), *pt2 = pool_alloc();
+	pte_t old1;
+	ulong cr4 = read_cr4();
+	int f;
+
+	/* MOV to CR3 */
+	memcpy(bad, root, 32);
+	bad[1] |= RW;				/* bit 1: reserved */
+	f = probe_cr3((ulong)bad);
+	CHECK("pdpte: mov cr3, present PDPTE with bit 1 set: #GP", f, 1);
+	CHECK("pdpte: mov cr3, present PDPTE with bit 1 set: error code", gp_err, 0);
+	CHECK("pdpte: CR3 unchanged after the #GP", read_cr3(), root_cr3);
+	memcpy(bad, root, 32);
+	bad[2] |= 0x100;			/* bit 8: reserved */
+	f = probe_cr3((ulong)bad);
+	CHECK("pdpte: mov cr3, present PDPTE with bit 8 set: #GP", f, 1);
+	if (cpu_maxphy < 52) {
+		memcpy(bad, root, 32);
+		bad[0] |= 1ull << cpu_maxphy;	/* above MAXPHYADDR */
+		f = probe_cr3((ulong)bad);
+		CHECK("pdpte: mov cr3, present PDPTE with an address bit above MAXPHYADDR: #GP",
+		      f, 1);
+	}
+	memcpy(bad, root, 32);
+	bad[3] = RW | 0x1e0 | FRAME(0);		/* not present: ignored */
+	f = probe_cr3((ulong)bad);
+	CHECK("pdpte: mov cr3, reserved bits in a not-present PDPTE: no #GP", f, 0);
+	f = probe_cr3(root_cr3);
+	CHECK("pdpte: mov cr3 back to the good PDPT", f, 0);
+	wr32(FRAME(10), 0x7d7e0010);
+	CHECK("pdpte: paging works after the #GPs", rd32(FRAME(10)), 0x7d7e0010);
+
+	/* CR0/CR4 writes that load the PDPTEs from the current CR3 */
+	root[3] = P | RW | FRAME(0);
+	f = probe_cr4(cr4 ^ CR4_PSE);
+	CHECK("pdpte: mov cr4 toggling PSE with a bad PDPTE in memory: #GP", f, 1);
+	CHECK("pdpte: CR4 unchanged after the #GP", read_cr4(), cr4);
+	f = probe_cr0(read_cr0() | CR0_CD);
+	CHECK("pdpte: mov cr0 setting CD with a bad PDPTE in memory: #GP", f, 1);
+	CHECK("pdpte: CR0.CD still clear after the #GP", read_cr0() & CR0_CD, 0);
+	/* ... and one that does not: the registers stay as they were */
+	f = probe_cr4(cr4 | CR4_MCE);
+	CHECK("pdpte: mov cr4 setting MCE with a bad PDPTE in memory: no #GP", f, 0);
+	CHECK("pdpte: memory access after setting CR4.MCE", rd32(FRAME(10)), 0x7d7e0010);
+	write_cr4(cr4);
+	root[3] = 0;
+
+	/* A new PDPTE in memory is not used before the registers reload. */
+	map(root, VA_PDPTE1, FRAME(601), P | RW);
+	wr32(FRAME(601), 0x7d7e0601);
+	wr32(FRAME(602), 0x7d7e0602);
+	CHECK("pdpte: VA under PDPTE 1, first mapping", rd32(VA_PDPTE1), 0x7d7e0601);
+	/* a copy of PDPTE 1's PD whose PT maps VA_PDPTE1 to FRAME(602) */
+	memcpy(pd2, table(root[1]), 4096);
+	memcpy(pt2, table(pd2[idx(VA_PDPTE1, 2)]), 4096);
+	pt2[idx(VA_PDPTE1, 1)] = FRAME(602) | P | RW;
+	pd2[idx(VA_PDPTE1, 2)] = (pte_t)(ulong)pt2 | P | RW | US;
+	old1 = root[1];
+	root[1] = (pte_t)(ulong)pd2 | P;
+	write_cr4(cr4 | CR4_MCE);	/* exits; does not load PDPTEs */
+	write_cr4(cr4);
+	invlpg(VA_PDPTE1);
+	CHECK("pdpte: after a PDPT change, CR4.MCE writes and INVLPG: the old PDPTE",
+	      rd32(VA_PDPTE1), 0x7d7e0601);
+	write_cr3(root_cr3);
+	CHECK("pdpte: after mov cr3: the new PDPTE", rd32(VA_PDPTE1), 0x7d7e0602);
+	root[1] = old1;
+	write_cr3(root_cr3);
+	CHECK("pdpte: back to the first PDPTE", rd32(VA_PDPTE1), 0x7d7e0601);
+#else
+	GSKIP("PDPTE registers exist only in PAE paging");
+#endif
+}
+
 void guest_main(void);
 void guest_main(void)
 {
@@ -1399,6 +1538,8 @@ void guest_main(void)
 	case MG_T_LARGE:		t_large(); break;
 	case MG_T_GIG:			t_gig(); break;
 	case MG_T_MMIO:			t_mmio(); break;
+	case MG_T_SLOT:			t_slot(); break;
+	case MG_T_PDPTE:		t_pdpte(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

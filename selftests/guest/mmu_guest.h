@@ -60,6 +60,8 @@
 #define MG_T_LARGE		12
 #define MG_T_MMIO		13
 #define MG_T_GIG		14
+#define MG_T_SLOT		15	/* the VMM swaps/moves slot 1 under the guest */
+#define MG_T_PDPTE		16	/* PAE PDPTE registers: #GP, caching */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
@@ -83,6 +85,17 @@
 #define MG_SYNC_ROUND2_START	1
 #define MG_SYNC_ROUND2_END	2
 #define MG_SYNC_MMIO_DONE	3
+#define MG_SYNC_SLOT_SWAP	4	/* host: slot 1 gets new memory */
+#define MG_SYNC_SLOT_MOVE	5	/* host: slot 1 moves to MG_SLOT_MOVED_GPA */
+#define MG_SYNC_SLOT_BACK	6	/* host: slot 1 back at MG_FRAMES_GPA */
+
+/* Memslot test: the frame the guest keeps in its TLB, and its values. */
+#define MG_SLOT_FRAME		700
+#define MG_SLOT_MOVED_GPA	0x10000000ULL
+#define MG_SLOT_OLD_VAL		0x51070001u	/* guest writes, old memory */
+#define MG_SLOT_NEW_VAL		0x51070002u	/* host, in the new memory */
+#define MG_SLOT_WR_VAL		0x51070003u	/* guest writes at +4 after the swap */
+#define MG_SLOT_MMIO_VAL	0x51070004u	/* host answers the MMIO read at +8 */
 
 /* MMIO test: the guest maps MG_MMIO_VA -> MG_MMIO_GPA. */
 #define MG_MMIO_RD_OFF		0x10

@@ -128,6 +128,7 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_INVVPID] = "invvpid",
 	[SVX_MMU_EPT_PAGES] = "ept_pages",
 	[SVX_MMU_EPT_LARGE] = "ept_large",
+	[SVX_MMU_EPT_LARGE_1G] = "ept_large_1g",
 	[SVX_MMU_RECYCLED] = "recycled",
 	[SVX_MMU_SPTE_LARGE] = "spte_large",
 };

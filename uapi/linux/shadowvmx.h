@@ -122,7 +122,8 @@ enum svx_mmu_stat {
 	SVX_MMU_INVEPT,		/* INVEPT instructions issued */
 	SVX_MMU_INVVPID,	/* INVVPID instructions issued */
 	SVX_MMU_EPT_PAGES,	/* EPT table pages in use (gauge) */
-	SVX_MMU_EPT_LARGE,	/* 2 MiB EPT entries installed */
+	SVX_MMU_EPT_LARGE,	/* large (2 MiB or 1 GiB) EPT entries installed */
+	SVX_MMU_EPT_LARGE_1G,	/* of which 1 GiB */
 	SVX_MMU_RECYCLED,	/* shadow pages zapped to stay under max_shadow_pages */
 	SVX_MMU_SPTE_LARGE,	/* 2 MiB shadow SPTEs installed */
 	SVX_NR_MMU_STATS,
@@ -170,7 +171,7 @@ struct svx_caps {
 };
 
 #define SVX_CAP_EPT		(1U << 0)	/* EPT usable (4-level, WB) */
-#define SVX_CAP_VPID		(1U << 1)	/* VPID, used in EPT mode */
+#define SVX_CAP_VPID		(1U << 1)	/* VPID, used in both modes (vpid=1) */
 #define SVX_CAP_UNRESTRICTED	(1U << 2)	/* unrestricted guest */
 #define SVX_CAP_EPT_AD		(1U << 3)	/* EPT accessed/dirty bits */
 #define SVX_CAP_EPT_2M		(1U << 4)	/* 2 MiB EPT pages (THP-backed) */
