@@ -318,27 +318,54 @@ static int svx_ept_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write,
 	return svx_emulate_mmio(vcpu, gva, gpa, write);
 }
 
+/* Tables missing on the way to @gpa's entry at @leaf_level; mmu_lock held. */
+static int svx_ept_missing_tables(struct svx_vm *vm, u64 gpa, int leaf_level)
+{
+	u64 *table = vm->ept_root;
+	int level;
+
+	for (level = 4; level > leaf_level; level--) {
+		u64 e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & EPTE_RWX) || (e & EPTE_LARGE))
+			return (e & EPTE_LARGE) ? 0 : level - leaf_level;
+		table = __va(e & EPTE_ADDR);
+	}
+	return 0;
+}
+
 /*
  * Install leaf @entry for @gpa at @leaf_level unless the memslots changed
  * since generation @gen or the entry is present already: 1 if installed,
- * 0 if not, -ENOMEM.
+ * 0 if not, -ENOMEM.  Table pages are allocated (outside the lock) only
+ * when the walk lacks them: most faults need none.
  */
 static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 			   int leaf_level)
 {
 	u64 *spare[3] = { NULL, NULL, NULL }, *ep = NULL;
-	int nspare, r = 0, i;
+	int nspare = 0, need, r = 0, i;
 
-	for (nspare = 0; nspare < 3; nspare++) {
-		spare[nspare] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-		if (!spare[nspare]) {
-			r = -ENOMEM;
-			goto out;
+	for (;;) {
+		spin_lock(&vm->mmu_lock);
+		if (rcu_access_pointer(vm->memslots)->generation != gen)
+			break;
+		need = svx_ept_missing_tables(vm, gpa, leaf_level);
+		if (need <= nspare) {
+			ep = svx_ept_walk_alloc(vm, gpa, leaf_level, spare,
+						&nspare);
+			break;
+		}
+		spin_unlock(&vm->mmu_lock);
+		while (nspare < need) {
+			spare[nspare] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			if (!spare[nspare]) {
+				r = -ENOMEM;
+				goto out;
+			}
+			nspare++;
 		}
 	}
-	spin_lock(&vm->mmu_lock);
-	if (rcu_access_pointer(vm->memslots)->generation == gen)
-		ep = svx_ept_walk_alloc(vm, gpa, leaf_level, spare, &nspare);
 	if (ep && !(*ep & EPTE_RWX)) {
 		WRITE_ONCE(*ep, entry);
 		if (entry & EPTE_PINNED)

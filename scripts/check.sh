@@ -10,7 +10,9 @@
 #  3. the Bochs bench (tools/testing/vmtest): Debian's 6.1 kernel boots in an
 #     emulated VMX CPU and runs the selftests and the runner's tests against
 #     /dev/shadowvmx (shadow paging and EPT mode) and then against
-#     kvm_intel's /dev/kvm (ept=1 and ept=0)
+#     kvm_intel's /dev/kvm (ept=1 and ept=0); walk traces vs /dev/kvm's
+#     KVM_TRANSLATE (walktrace-vs-kvm[...]); the harness (tools/harness,
+#     W1-W7 x 4 configurations, CSV and plots in build/harness)
 #
 # Prints the report lines of each stage and ends with "N passed, N failed".
 # Environment: SVX_SKIP_BOCHS=1 skips stage 3 (counted as a failure, so a
@@ -185,10 +187,23 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(grep -aE '^linux-guest\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
+# walk traces vs KVM_TRANSLATE on /dev/kvm (selftests/walkcmp.c): every
+# line must end in ": ok"; the planted line is ok only when it caught the
+# planted differences, so the comparison is shown to be able to fail.
+while read -r l; do
+	case $l in
+	*"): ok") result "$l" 1 0 ;;
+	*) result "$l" 0 1 ;;
+	esac
+done < <(grep -aE '^walktrace-vs-kvm\[[^]]*\]\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
 for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' \
 	    'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
 	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=1]' 'selftests[/dev/kvm ept=0]' \
-	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]'; do
+	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]' \
+	    'walktrace-vs-kvm[pg32][shadow]' 'walktrace-vs-kvm[pg32][ept]' \
+	    'walktrace-vs-kvm[pae][shadow]' 'walktrace-vs-kvm[pae][ept]' \
+	    'walktrace-vs-kvm[long64][shadow]' 'walktrace-vs-kvm[long64][ept]' \
+	    'walktrace-vs-kvm[long64][ept+planted]'; do
 	grep -aqF "$want:" "$out/bochs.out" || result "$want: missing from the bench output" 0 1
 done
 if [ $st -ne 0 ] && [ $st -ne 1 ]; then

@@ -2,8 +2,8 @@
 /*
  * SVX_WALK_TRACE against two independent translators.
  *
- * The host builds random guest page tables (4-level with NX, or 32-bit with
- * PSE) in guest memory: random P/RW/US/A/D/XD/PWT/PCD bits, 4 KiB and large
+ * The host builds random guest page tables (walktables.h: 4-level or PAE
+ * with NX, or 32-bit with PSE) in guest memory: random P/RW/US/A/D/XD/PWT/PCD bits, 4 KiB and large
  * leaves, leaves inside and outside the memslot, non-identity mappings and
  * tables shared between many parents; only the path to the code page is
  * fixed.  The guest starts with that CR3 and halts.  Then, for NR_GVAS
@@ -31,214 +31,7 @@
 #include "svx.h"
 
 #define NR_GVAS		1500
-#define POOL		0x100000	/* page-table pool in guest memory */
-#define LEAF_SPAN	(8ULL << 20)	/* leaves map GPAs below 8 MiB */
-
-#define P	0x1ULL
-#define RW	0x2ULL
-#define US	0x4ULL
-#define PWT	0x8ULL
-#define PCD	0x10ULL
-#define ACC	0x20ULL
-#define DIRTY	0x40ULL
-#define PS	0x80ULL
-#define XD	(1ULL << 63)
-
-#define A_W	0x2u
-#define A_U	0x4u
-#define A_F	0x10u
-
-struct ref {
-	int fault;		/* 1: #PF */
-	uint32_t err;
-	uint64_t gpa;
-	int levels, leaf;	/* root level, leaf/fault level */
-	uint64_t entry[6], entry_gpa[6];
-};
-
-struct wctx {
-	uint8_t *mem;
-	int bits;		/* 64 or 32 */
-	bool nxe;
-	uint64_t cr3;
-	uint64_t rng;
-};
-
-static uint64_t rnd(struct wctx *c)
-{
-	c->rng ^= c->rng << 13;
-	c->rng ^= c->rng >> 7;
-	c->rng ^= c->rng << 17;
-	return c->rng;
-}
-
-static uint64_t rd(struct wctx *c, uint64_t gpa, int size)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, c->mem + gpa, size);
-	return v;
-}
-
-/* Reference walk: SDM 4.3 (32-bit), 4.5 (4-level), CR0.WP=1, no SMEP/SMAP. */
-static void ref_walk(struct wctx *c, uint64_t gva, uint32_t acc, struct ref *r)
-{
-	int esz = c->bits == 64 ? 8 : 4, level = c->bits == 64 ? 4 : 2;
-	uint64_t table = c->bits == 64 ? c->cr3 & 0xffffffffff000ULL :
-					 c->cr3 & 0xfffff000ULL;
-	bool w = true, u = true, x = true;
-	uint32_t pbit = 0;
-
-	memset(r, 0, sizeof(*r));
-	r->levels = level;
-	if (c->bits == 32)
-		gva = (uint32_t)gva;
-	for (;; level--) {
-		int shift = c->bits == 64 ? 12 + 9 * (level - 1) :
-					    12 + 10 * (level - 1);
-		uint64_t idx = (gva >> shift) & (c->bits == 64 ? 511 : 1023);
-		uint64_t e;
-
-		r->entry_gpa[level] = table + idx * esz;
-		e = rd(c, r->entry_gpa[level], esz);
-		r->entry[level] = e;
-		r->leaf = level;
-		if (!(e & P))
-			goto fault;
-		if (!(e & RW))
-			w = false;
-		if (!(e & US))
-			u = false;
-		if (c->nxe && (e & XD))
-			x = false;
-		if (level == 1 || (level == 2 && (e & PS))) {
-			uint64_t size = 1ULL << shift;
-			uint64_t mask = c->bits == 64 ? 0xffffffffff000ULL :
-						      0xfffff000ULL;
-
-			r->gpa = (e & mask & ~(size - 1)) | (gva & (size - 1));
-			break;
-		}
-		table = e & (c->bits == 64 ? 0xffffffffff000ULL : 0xfffff000ULL);
-	}
-	pbit = 1;
-	if ((acc & A_U) && !u)
-		goto fault;
-	if ((acc & A_W) && !(acc & A_F) && !w)
-		goto fault;
-	if ((acc & A_F) && !x)
-		goto fault;
-	return;
-fault:
-	r->fault = 1;
-	r->err = pbit | (acc & A_U) | ((acc & A_F) ? 0 : (acc & A_W)) |
-		 ((acc & A_F) && c->bits == 64 && c->nxe ? A_F : 0);
-}
-
-/* Random guest tables; returns CR3.  Path to the code page fixed. */
-static uint64_t build_tables(struct wctx *c)
-{
-	int levels = c->bits == 64 ? 4 : 2, n = c->bits == 64 ? 512 : 1024;
-	static const int pool64[5] = { 0, 32, 8, 4, 1 };
-	static const int pool32[3] = { 0, 32, 1 };
-	const int *pool = c->bits == 64 ? pool64 : pool32;
-	uint64_t base[5], next = POOL;
-	int level, t, i;
-
-	for (level = levels; level >= 1; level--) {
-		base[level] = next;
-		next += pool[level] * 0x1000ULL;
-	}
-	for (level = levels; level >= 1; level--) {
-		for (t = 0; t < pool[level]; t++) {
-			uint64_t tbl = base[level] + t * 0x1000ULL;
-
-			for (i = 0; i < n; i++) {
-				uint64_t e = 0, r = rnd(c);
-
-				if (r % 100 < (level == 1 ? 55 : 35)) {
-					e = P | (rnd(c) & (RW | US | PWT | PCD |
-							   ACC | DIRTY));
-					if ((rnd(c) % 4) == 0)
-						e &= ~RW;
-					if ((rnd(c) % 4) == 0)
-						e &= ~US;
-					if (c->nxe && (rnd(c) % 4) == 0)
-						e |= XD;
-					if (level > 1 && !(level == 2 &&
-							   rnd(c) % 3 == 0)) {
-						e |= base[level - 1] +
-						     (rnd(c) % pool[level - 1]) *
-						     0x1000ULL;
-					} else if (level == 2) {
-						uint64_t big = c->bits == 64 ?
-							2ULL << 20 : 4ULL << 20;
-
-						e |= PS | ((rnd(c) % LEAF_SPAN) &
-							   ~(big - 1));
-					} else {
-						e |= (rnd(c) % LEAF_SPAN) &
-						     ~0xfffULL;
-					}
-				} else if (rnd(c) % 2) {
-					/* not present, junk in the other bits */
-					e = rnd(c) & 0xfffffffeULL;
-				}
-				memcpy(c->mem + tbl + i * (c->bits / 8), &e,
-				       c->bits / 8);
-			}
-		}
-	}
-	/* GVA SVX_CODE -> GPA SVX_CODE, supervisor, executable. */
-	for (level = levels; level > 1; level--) {
-		uint64_t e = base[level - 1] | P | RW | ACC;
-
-		memcpy(c->mem + base[level], &e, c->bits / 8);
-	}
-	{
-		uint64_t e = SVX_CODE | P | RW | ACC;
-
-		memcpy(c->mem + base[1] + (SVX_CODE >> 12) * (c->bits / 8),
-		       &e, c->bits / 8);
-	}
-	return base[levels];
-}
-
-/* Half the GVAs go down present entries, so that most levels are seen. */
-static uint64_t pick_gva(struct wctx *c)
-{
-	int level = c->bits == 64 ? 4 : 2;
-	uint64_t gva = 0, table = c->cr3 & ~0xfffULL;
-	int n = c->bits == 64 ? 512 : 1024, esz = c->bits / 8;
-
-	if (rnd(c) % 2) {
-		gva = rnd(c);
-		if (c->bits == 32)
-			return (uint32_t)gva;
-		return (uint64_t)((int64_t)(gva << 16) >> 16);
-	}
-	for (;; level--) {
-		int shift = c->bits == 64 ? 12 + 9 * (level - 1) :
-					    12 + 10 * (level - 1);
-		uint64_t idx = rnd(c) % n, e;
-		int tries;
-
-		for (tries = 0; tries < 8; tries++) {
-			e = rd(c, table + idx * esz, esz);
-			if (e & P)
-				break;
-			idx = rnd(c) % n;
-		}
-		gva |= idx << shift;
-		if (!(e & P) || level == 1 || (level == 2 && (e & PS)))
-			break;
-		table = e & (c->bits == 64 ? 0xffffffffff000ULL : 0xfffff000ULL);
-	}
-	gva |= rnd(c) & 0xfff;
-	if (c->bits == 64)
-		gva = (uint64_t)((int64_t)(gva << 16) >> 16);
-	return gva;
-}
+#include "walktables.h"
 
 FIXTURE(wt) {
 	struct svx_guest g;
@@ -247,11 +40,12 @@ FIXTURE(wt) {
 };
 
 FIXTURE_VARIANT(wt) {
-	int bits;
+	enum wmode mode;
 };
 
-FIXTURE_VARIANT_ADD(wt, long64) { .bits = 64 };
-FIXTURE_VARIANT_ADD(wt, pg32) { .bits = 32 };
+FIXTURE_VARIANT_ADD(wt, long64) { .mode = WM_64 };
+FIXTURE_VARIANT_ADD(wt, pae) { .mode = WM_PAE };
+FIXTURE_VARIANT_ADD(wt, pg32) { .mode = WM_32 };
 
 FIXTURE_SETUP(wt)
 {
@@ -261,32 +55,34 @@ FIXTURE_SETUP(wt)
 
 	memset(&self->g, 0, sizeof(self->g));
 	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
-	r = svx_guest_init(&self->g, SVX_GUEST(hlt), variant->bits == 64 ?
+	r = svx_guest_init(&self->g, SVX_GUEST(hlt), variant->mode == WM_64 ?
 			   SVX_MODE_LONG64 : SVX_MODE_PM32);
 	ASSERT_EQ(0, r) TH_LOG("guest init: %s", strerror(-r));
 	self->c.mem = self->g.vm.mem;
-	self->c.bits = variant->bits;
-	self->c.rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)variant->bits;
+	self->c.mode = variant->mode;
+	self->c.rng = 0x9e3779b97f4a7c15ULL ^
+		      (uint64_t)(variant->mode == WM_64 ? 64 :
+				 variant->mode == WM_32 ? 32 : 36);
 	if (getenv("SVX_SEED"))
 		self->c.rng = strtoull(getenv("SVX_SEED"), NULL, 0);
 
 	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
 			       (unsigned long)&sr));
-	self->c.nxe = variant->bits == 64;
-	if (variant->bits == 64) {
+	self->c.nxe = variant->mode != WM_32;
+	if (variant->mode != WM_32)
 		sr.efer |= 0x800;		/* NXE */
-	} else {
-		sr.cr4 = 0x10;			/* PSE */
+	if (variant->mode != WM_64) {
+		sr.cr4 = variant->mode == WM_PAE ? 0x20 : 0x10;	/* PAE/PSE */
 		sr.cr0 |= 0x80010000;		/* PG | WP */
 	}
-	self->c.cr3 = build_tables(&self->c);
+	self->c.cr3 = build_tables(&self->c, SVX_CODE);
 	sr.cr3 = self->c.cr3;
 	r = svx_ioctl(self->g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
-	if (r && variant->bits == 64) {
+	if (r && variant->mode != WM_32) {
 		/* No NX in the guest's CPUID: tables without XD. */
 		self->c.nxe = false;
 		sr.efer &= ~0x800ULL;
-		self->c.cr3 = build_tables(&self->c);
+		self->c.cr3 = build_tables(&self->c, SVX_CODE);
 		r = svx_ioctl(self->g.vcpu.fd, KVM_SET_SREGS,
 			      (unsigned long)&sr);
 	}
@@ -309,14 +105,6 @@ FIXTURE_SETUP(wt)
 FIXTURE_TEARDOWN(wt)
 {
 	svx_guest_fini(&self->g);
-}
-
-static uint32_t random_access(struct wctx *c)
-{
-	static const uint32_t acc[] = { 0, A_W, A_U, A_U | A_W, A_F,
-					A_U | A_F };
-
-	return acc[rnd(c) % 6];
 }
 
 TEST_F(wt, random_gvas)
@@ -348,7 +136,8 @@ TEST_F(wt, random_gvas)
 			      (unsigned long)&t);
 		ASSERT_EQ(0, r) TH_LOG("gva %#lx: %s", (unsigned long)gva,
 				       strerror(-r));
-		ASSERT_EQ(c->bits == 64 ? SVX_WT_MODE_64 : SVX_WT_MODE_32,
+		ASSERT_EQ(c->mode == WM_64 ? SVX_WT_MODE_64 :
+			  c->mode == WM_PAE ? SVX_WT_MODE_PAE : SVX_WT_MODE_32,
 			  t.guest_mode);
 		ASSERT_EQ(c->cr3, t.cr3);
 		ASSERT_EQ(ref.fault, !!(t.flags & SVX_WT_GUEST_FAULT))
@@ -367,7 +156,7 @@ TEST_F(wt, random_gvas)
 				TH_LOG("gva %#lx level %d", (unsigned long)gva,
 				       level);
 			ASSERT_EQ(ref.entry_gpa[level], l->entry_addr);
-			ASSERT_EQ(l->table + l->index * (c->bits / 8),
+			ASSERT_EQ(l->table + l->index * w_esz(c),
 				  l->entry_addr);
 		}
 		if (ref.fault) {
@@ -375,7 +164,7 @@ TEST_F(wt, random_gvas)
 			ASSERT_EQ(ref.err, t.error_code)
 				TH_LOG("gva %#lx acc %#x level %d",
 				       (unsigned long)gva, acc, ref.leaf);
-			ASSERT_EQ(c->bits == 32 ? (uint32_t)gva : gva,
+			ASSERT_EQ(c->mode != WM_64 ? (uint32_t)gva : gva,
 				  t.fault_addr);
 			errs |= 1 << (ref.err & 1);
 			ASSERT_TRUE(t.exit == SVX_WT_EXIT_GUEST_PF ||
@@ -446,7 +235,7 @@ TEST_F(wt, random_gvas)
 		ASSERT_GT(in_slot, 0);
 	}
 	printf("# walktrace[%s,%s]: %d gvas, %d translated (%d large, %d in slot, %d with pfn), %d faults; KVM_TRANSLATE %d valid; exits none=%d guest_pf=%d guest_pf_direct=%d not_present=%d mmio=%d ept_violation=%d ept_misconfig=%d\n",
-	       c->bits == 64 ? "long64" : "pg32",
+	       wmode_name[c->mode],
 	       svx_paging() ? svx_paging() : "default", NR_GVAS, translated,
 	       large, in_slot, pfn, faults, tr_valid, exits[SVX_WT_EXIT_NONE],
 	       exits[SVX_WT_EXIT_GUEST_PF], exits[SVX_WT_EXIT_GUEST_PF_DIRECT],

@@ -4,7 +4,8 @@
 # tools/harness/bench.sh: the harness end to end on this host, in the Bochs
 # bench: builds the module against the bench's headers (a private copy of
 # Kbuild core include mmu vmx uapi, as scripts/check.sh does), the runner
-# and the guests, a payload whose /payload/run is run.sh, boots it with
+# and the guests, a payload whose /payload/run is run.sh (plus the bench's
+# kernel and tools/runner/linux-guest.sh for W7), boots it with
 # tools/testing/vmtest/vmtest.sh, then runs report.sh on the console log.
 #
 # Output: build/harness/bench.log (console), results.csv, counters.csv,
@@ -43,7 +44,10 @@ rm -rf "$payload"
 mkdir -p "$payload/runner"
 make -s -C tools/harness payload PAYLOAD="$payload" >/dev/null
 cp "$kb/shadowvmx.ko" "$payload/"
-cp tools/runner/build/svxrun "$payload/runner/"
+cp tools/runner/build/svxrun tools/runner/linux-guest.sh "$payload/runner/"
+# W7's L2 guest: the kernel the bench boots (its LZ4 re-wrap, from the cache)
+cp "${SVX_CACHE:-/var/cache/shadowvmx}/$("$vmtest" krelease)/bzImage" "$payload/" ||
+	echo "harness: no kernel image in the bench cache: W7 will fail"
 cat >"$payload/run" <<'RUN'
 #!/bin/sh
 exec sh /payload/harness/run.sh

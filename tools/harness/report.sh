@@ -36,6 +36,8 @@ if [ "$(wc -l <"$csv")" -lt 2 ]; then
 	echo "report: no HARNESS-CSV block in $log" >&2
 	exit 1
 fi
+echo "report: $csv"
+echo "report: $cnt"
 
 CONFIGS="svx-shadow svx-ept kvm-ept0 kvm-ept1"
 
@@ -123,8 +125,8 @@ plot for [i=2:5] "$dat" using (f(column(i))):xtic(1) title columnhead(i), \
 GP
 	echo "report: $png"
 }
-bars "$out/exits.dat" "$out/exits.png" "VM exits per workload (measured part, net of the W0 baseline; log scale)" "VM exits" 1
-bars "$out/cycles.dat" "$out/cycles.png" "Guest-measured TSC cycles per workload (log scale)" "TSC cycles" 1
+bars "$out/exits.dat" "$out/exits.png" "VM exits per workload (measured part, net of the W0 baseline; W7: the whole Linux boot; log scale)" "VM exits" 1
+bars "$out/cycles.dat" "$out/cycles.png" "TSC cycles per workload (W1-W6: guest-measured; W7: L1 TSC, runner start to the L2 user-space marker; log scale)" "TSC cycles" 1
 bars "$out/shadow_pages.dat" "$out/shadow_pages.png" "Shadow pages allocated (svx: sp_allocated, kvm ept=0: mmu_cache_miss; 0 under EPT)" "pages" 0
 
 gnuplot <<GP

@@ -3,7 +3,9 @@
 #
 # tools/harness/run.sh: the experiment harness inside the Bochs bench
 # (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, see
-# README.md) under four configurations in this one boot:
+# README.md) and W7, the bench's own Linux kernel booted as an L2 guest to
+# its user-space marker (tools/runner/linux-guest.sh), under four
+# configurations in this one boot:
 #
 #   svx-shadow  insmod shadowvmx.ko, svxrun --paging shadow
 #   svx-ept     the same module,     svxrun --paging ept
@@ -17,9 +19,11 @@
 # exits: VM exits of the measured part: the run's exits (shadowvmx: misc
 #   "exits"; KVM: the vCPU's binary stat "exits") minus those of the W0
 #   baseline run (same guest scaffolding, nothing measured); for W2 minus
-#   those of the W1 run (W2 = W1's pass plus a second pass).
+#   those of the W1 run (W2 = W1's pass plus a second pass); for W7 the
+#   whole svxrun run (boot, the marker, init's 1 s sleep, the reset).
 # cycles: TSC cycles the guest measured around its measured part
-#   (for W2: the second pass).
+#   (for W2: the second pass); for W7 the L1 TSC from svxrun's start to
+#   the marker on its console, read on the host side by tscmark.
 # shadow_pages: svx-shadow: the VM's sp_allocated; kvm-ept0: the VM's
 #   mmu_cache_miss (shadow pages KVM allocated); EPT configs: 0.  Net of
 #   the baseline like exits.
@@ -35,7 +39,10 @@
 # Environment: SVXRUN (default /payload/runner/svxrun), SVX_KO (default
 # /payload/shadowvmx.ko), HARNESS_DIR (the W*.bin, default: next to this
 # script), HARNESS_CONFIGS (default: all four), HARNESS_WORKLOADS (default
-# "W1 W2 W3 W4 W5 W6"; W0 always runs), HARNESS_VERBOSE=1 (svxrun's
+# "W1 W2 W3 W4 W5 W6 W7"; W0 always runs), HARNESS_KERNEL (W7's bzImage,
+# default /payload/bzImage), LINUX_GUEST (default linux-guest.sh next to
+# svxrun), BUSYBOX (W7's static busybox, default /bin/busybox),
+# HARNESS_VERBOSE=1 (svxrun's
 # stderr as "# " lines), HARNESS_NO_MODULES=1 (load and unload nothing: use
 # the devices as they are, e.g. to try the kvm-* configs on a host /dev/kvm).
 
@@ -43,7 +50,10 @@ H=${HARNESS_DIR:-$(cd "$(dirname "$0")" && pwd)}
 SVXRUN=${SVXRUN:-/payload/runner/svxrun}
 SVX_KO=${SVX_KO:-/payload/shadowvmx.ko}
 CONFIGS=${HARNESS_CONFIGS:-svx-shadow svx-ept kvm-ept0 kvm-ept1}
-WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6}
+WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6 W7}
+W7_KERNEL=${HARNESS_KERNEL:-/payload/bzImage}
+LINUX_GUEST=${LINUX_GUEST:-$(dirname "$SVXRUN")/linux-guest.sh}
+W7_MARKER=SVX-L2-USERSPACE-OK
 T=/tmp/harness.$$
 mkdir -p $T
 runs=0
@@ -98,6 +108,44 @@ run_one() {
 	echo $((cyc)) >$b.cyc
 }
 
+# run_w7 CONFIG DEV [--paging MODE]: the Linux L2 boot through
+# linux-guest.sh, with tscmark as its svxrun (cycles to the marker);
+# leaves $T/CONFIG.W7.{log,keys,cyc} like run_one
+run_w7() {
+	c=$1 dev=$2
+	b=$T/$c.W7
+	pg=
+	[ "$3" = --paging ] && pg="-p $4"
+	svxrun=$SVXRUN
+	runs=$((runs + 1))
+	st=1
+	: >$b.log
+	if [ -r "$W7_KERNEL" ] && [ -r "$LINUX_GUEST" ] && [ -x "$H/tscmark" ]; then
+		# (TSCMARK_EXEC from a variable set before: in a prefix
+		# list, an assignment sees the ones to its left)
+		SVX_LINUX_LOG=$b.log TSCMARK_EXEC=$svxrun SVXRUN=$H/tscmark \
+			TSCMARK_MARKER=$W7_MARKER KERNEL=$W7_KERNEL \
+			BUSYBOX=${BUSYBOX:-/bin/busybox} \
+			sh "$LINUX_GUEST" -l "W7 $c" -d "$dev" $pg -t 600 >$b.lg 2>&1
+		st=$?
+	else
+		echo "linux-guest[W7 $c]: FAIL (missing $W7_KERNEL, $LINUX_GUEST or $H/tscmark)" >$b.lg
+	fi
+	# linux-guest's own lines, commented: the harness line is the result
+	grep -E '^(linux-guest|# linux-guest)' $b.lg | sed 's/^# //; s/^/# /'
+	[ "${HARNESS_VERBOSE:-0}" = 1 ] && sed "s/^/# W7 $c: /" $b.lg
+	parse_stats $b.log >$b.keys
+	cyc=$(sed -n 's/^tscmark: start_to_marker=\([0-9]*\) .*/\1/p' $b.log | tail -n 1)
+	if [ $st -ne 0 ] || [ -z "$cyc" ] || [ "$cyc" = 0 ]; then
+		failed=$((failed + 1))
+		echo "harness: W7 $c: linux-guest status $st, cycles '${cyc}'"
+		grep -v '^# console' $b.lg | tail -n 20 | sed 's/^/# W7 /'
+		echo "W7 $c FAIL" >>$T/status
+		cyc=0
+	fi
+	echo $((cyc)) >$b.cyc
+}
+
 # total CONFIG KEYS: "exits shadow_pages" of one run
 total() {
 	case $1 in
@@ -133,7 +181,7 @@ report() {
 	echo "$w,$c,$e,$cyc,$s,$e_run,$e_base,$base,$ok" >>$T/csv
 	# every counter of the run, its base and the difference
 	awk -v w=$w -v c=$c '
-	FNR == NR { base[$1] = $2; keys[$1] = 1; next }
+	FILENAME == ARGV[1] { base[$1] = $2; keys[$1] = 1; next }
 	{ run[$1] = $2; keys[$1] = 1 }
 	END { for (k in keys) printf "%s,%s,%s,%d,%d,%d\n", w, c, k, run[k], base[k], run[k] - base[k] }
 	' $T/$c.$base.keys $T/$c.$w.keys | sort >>$T/counters
@@ -144,12 +192,17 @@ run_config() {
 	c=$1
 	shift
 	echo "harness: $c"
+	: >$T/$c.none.keys
 	for w in W0 $WORKLOADS; do
-		run_one $c $w "$@"
+		case $w in
+		W7) run_w7 $c "$@" ;;
+		*) run_one $c $w "$@" ;;
+		esac
 	done
 	for w in $WORKLOADS; do
 		case $w in
 		W2) base=W1 ;;
+		W7) base=none ;;	# the whole boot is the workload
 		*) base=W0 ;;
 		esac
 		[ -f $T/$c.$base.keys ] || base=W0
