@@ -109,7 +109,9 @@ run_one() {
 }
 
 # run_w7 CONFIG DEV [--paging MODE]: the Linux L2 boot through
-# linux-guest.sh, with tscmark as its svxrun (cycles to the marker);
+# linux-guest.sh, with tscmark as its svxrun (cycles to the marker); guest
+# RAM asks for transparent huge pages (svxrun --thp) in every configuration,
+# as QEMU's does: 2 MiB EPT entries, or 2 MiB SPTEs under shadow paging;
 # leaves $T/CONFIG.W7.{log,keys,cyc} like run_one
 run_w7() {
 	c=$1 dev=$2
@@ -126,7 +128,8 @@ run_w7() {
 		SVX_LINUX_LOG=$b.log TSCMARK_EXEC=$svxrun SVXRUN=$H/tscmark \
 			TSCMARK_MARKER=$W7_MARKER KERNEL=$W7_KERNEL \
 			BUSYBOX=${BUSYBOX:-/bin/busybox} \
-			sh "$LINUX_GUEST" -l "W7 $c" -d "$dev" $pg -t 600 >$b.lg 2>&1
+			sh "$LINUX_GUEST" -l "W7 $c" -d "$dev" $pg -t 600 -- --thp \
+			>$b.lg 2>&1
 		st=$?
 	else
 		echo "linux-guest[W7 $c]: FAIL (missing $W7_KERNEL, $LINUX_GUEST or $H/tscmark)" >$b.lg
