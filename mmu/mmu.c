@@ -255,6 +255,7 @@ union svx_sp_role {
 		u32 direct:1;	/* a piece of a guest large page */
 		u32 access:3;	/* SVX_P_* of the guest entries above */
 		u32 cr0_wp:1;
+		u32 dirty:1;	/* direct: the guest large page's D bit */
 	};
 };
 
@@ -355,8 +356,10 @@ static void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn)
 {
 	u64 e = *sptep;
 
-	if (!(e & SPTE_P))
+	if (!(e & SPTE_P)) {
+		*sptep = 0;	/* an MMIO SPTE goes too */
 		return;
+	}
 	*sptep = 0;
 	if (e & SPTE_W)
 		svx_rmap_del(vm, gfn, sptep);
@@ -814,6 +817,7 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 			role.access = perm & svx_entry_perm(w->pte[w->level],
 							    nxe);
 			role.direct = 1;
+			role.dirty = !!(w->pte[w->level] & SVX_PTE_D);
 			gfn = (w->gpa >> PAGE_SHIFT) &
 			      ~((1ULL << (9 * (level - 1))) - 1);
 		}
@@ -913,8 +917,10 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 			if (!sp->role.direct)
 				sp->gfns[(w->gva >> 12) & 511] =
 					w->gpa >> PAGE_SHIFT;
+			/* W only once D is set, as for RAM SPTEs. */
 			*sptep = SPTE_MMIO | (w->gpa & SPTE_ADDR) |
-				 ((w->pte_access & SVX_ACC_WRITE) ? SPTE_W : 0) |
+				 ((w->pte_access & SVX_ACC_WRITE) &&
+				  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
 				 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
 		}
 	}
