@@ -553,6 +553,9 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 
 		if (vcpu) {
 			vcpu->mmu.root_sp = NULL;
+			/* As svx_zap_sp() does: no way to the freed pages. */
+			memset(vcpu->mmu.pae_root, 0,
+			       4 * sizeof(*vcpu->mmu.pae_root));
 			set_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests);
 		}
 	}
