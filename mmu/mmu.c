@@ -38,6 +38,7 @@
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/bitops.h>
+#include <linux/errno.h>
 #include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
