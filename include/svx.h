@@ -72,6 +72,7 @@ enum svx_pending_user {
 };
 
 struct svx_vm;
+struct page;
 
 struct svx_sp;
 struct svx_rmap;

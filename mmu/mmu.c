@@ -38,6 +38,7 @@
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/bitops.h>
+#include <linux/errno.h>
 #include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -257,6 +258,7 @@ union svx_sp_role {
 		u32 access:3;	/* SVX_P_* of the guest entries above */
 		u32 cr0_wp:1;
 		u32 nxe:1;	/* EFER.NXE: XD meaningful or reserved */
+		u32 dirty:1;	/* direct: the guest large page's D bit */
 	};
 };
 
@@ -374,8 +376,10 @@ static void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn)
 {
 	u64 e = *sptep, pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
 
-	if (!(e & SPTE_P))
+	if (!(e & SPTE_P)) {
+		*sptep = 0;	/* an MMIO SPTE goes too */
 		return;
+	}
 	*sptep = 0;
 	if (e & SPTE_PS) {
 		if (e & SPTE_W)
@@ -569,7 +573,8 @@ static bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 		}
 		if (ok)
 			memcpy(&gpte, buf + off % sizeof(buf), esz);
-		if (ok && !svx_spte_stale(vcpu, sp, e, sp->gfns[i], gpte))
+		if (ok && (svx_mmu_bug(SVX_BUG_NO_RESYNC) ||
+			   !svx_spte_stale(vcpu, sp, e, sp->gfns[i], gpte)))
 			continue;
 		if (e & SPTE_P)
 			svx_drop_leaf(vm, &sp->spt[i], sp->gfns[i]);
@@ -855,6 +860,9 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 
 		if (vcpu) {
 			vcpu->mmu.root_sp = NULL;
+			/* As svx_zap_sp() does: no way to the freed pages. */
+			memset(vcpu->mmu.pae_root, 0,
+			       4 * sizeof(*vcpu->mmu.pae_root));
 			set_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests);
 		}
 	}
@@ -1121,6 +1129,7 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 			role.access = perm & svx_entry_perm(w->pte[w->level],
 							    nxe);
 			role.direct = 1;
+			role.dirty = !!(w->pte[w->level] & SVX_PTE_D);
 			gfn = (w->gpa >> PAGE_SHIFT) &
 			      ~((1ULL << (9 * (level - 1))) - 1);
 		}
@@ -1228,8 +1237,10 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 			if (!sp->role.direct)
 				sp->gfns[(w->gva >> 12) & 511] =
 					w->gpa >> PAGE_SHIFT;
+			/* W only once D is set, as for RAM SPTEs. */
 			*sptep = SPTE_MMIO | (w->gpa & SPTE_ADDR) |
-				 ((w->pte_access & SVX_ACC_WRITE) ? SPTE_W : 0) |
+				 ((w->pte_access & SVX_ACC_WRITE) &&
+				  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
 				 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
 		}
 	}
@@ -1407,7 +1418,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	bool write = error_code & SVX_PF_WRITE, flush = false;
 	struct svx_memslot s;
 	struct svx_walk_env env;
-	struct svx_prefetch pf;
+	struct svx_prefetch pf = { .n = 0 };
 	u64 pfn2m = 0;
 	bool large;
 	struct svx_walk w;
@@ -1493,7 +1504,8 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 	/* Not over a guest table: its writes must trap 4 KiB at a time. */
 	sptep = svx_fetch(vcpu, &w, large &&
-			  !svx_range_shadowed(vm, gfn & ~511ULL), &sp, &flush);
+			  (svx_mmu_bug(SVX_BUG_LARGE_OVER_TABLE) ||
+			   !svx_range_shadowed(vm, gfn & ~511ULL)), &sp, &flush);
 	if (!sptep) {
 		spin_unlock(&vm->mmu_lock);
 		svx_host_unpin(pfn, false);

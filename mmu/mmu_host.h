@@ -118,6 +118,8 @@ enum svx_mmu_bug {
 	SVX_BUG_NO_ZAP_ON_PT_WRITE,	/* emulated PT write zaps nothing */
 	SVX_BUG_WIDE_PERM,		/* leaf SPTE writable and user */
 	SVX_BUG_WRONG_PFN,		/* leaf SPTE maps the next frame */
+	SVX_BUG_NO_RESYNC,		/* resync keeps SPTEs the guest changed */
+	SVX_BUG_LARGE_OVER_TABLE,	/* 2 MiB SPTE over a shadowed table */
 	SVX_NR_BUGS
 };
 

@@ -20,6 +20,7 @@ void svx_shim_warn(const char *file, int line, const char *cond);
 	unlikely(__ret_warn);						\
 })
 #define WARN_ON_ONCE(cond)	WARN_ON(cond)
+#define WARN_ONCE(cond, ...)	WARN_ON(cond)
 #define BUG_ON(cond)		do { if (unlikely(cond)) abort(); } while (0)
 #define BUG()			abort()
 

@@ -13,6 +13,8 @@
 #define __always_inline		inline __attribute__((__always_inline__))
 #endif
 #define __maybe_unused		__attribute__((__unused__))
+#define __user
+#define __rcu
 #define __must_check		__attribute__((__warn_unused_result__))
 
 #endif

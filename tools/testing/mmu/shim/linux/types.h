@@ -23,5 +23,6 @@ typedef u64 gfn_t;
 typedef u64 gpa_t;
 typedef u64 gva_t;
 typedef u64 hpa_t;
+typedef u64 phys_addr_t;
 
 #endif

@@ -1,0 +1,1596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmu/mmu.c in userspace: its host (mmu/mmu_host.h), a fake VM, a CPU that
+ * walks the shadow tables, random guest tables and the invariant check.
+ * See mmu_sim.h.
+ *
+ * mmu.c is included here, not linked, so that the check can look at its
+ * shadow pages, reverse map and hash directly (struct svx_sp is private to
+ * mmu.c).  It is the same source the module builds; kernel W=1 does not
+ * warn about signed/unsigned compares or unused parameters, so neither do
+ * we for that file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Host callbacks below ignore the arguments they do not need. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#include "mmu.c"
+#pragma GCC diagnostic pop
+
+#include "mmu_sim.h"
+#include "ref_walker.h"
+
+const char *const sim_mode_name[SIM_NR_MODES] = { "32", "pae", "4l" };
+
+const char *const sim_bug_name[SVX_NR_BUGS] = {
+	[SVX_BUG_NONE] = "none",
+	[SVX_BUG_NO_WRITE_PROTECT] = "no-write-protect",
+	[SVX_BUG_NO_ZAP_ON_PT_WRITE] = "no-zap-on-pt-write",
+	[SVX_BUG_WIDE_PERM] = "wide-permission",
+	[SVX_BUG_WRONG_PFN] = "wrong-pfn",
+	[SVX_BUG_NO_RESYNC] = "no-resync",
+	[SVX_BUG_LARGE_OVER_TABLE] = "large-over-table",
+};
+
+#define SIM_PAGES	(SIM_RAM_PAGES + SIM_ROM_PAGES)
+#define SIM_MMIO_GFN	0xa00ULL
+#define SIM_CODE_GVA	0x1000ULL	/* RIP of the harness's instructions */
+#define SIM_TABLE_GFN0	16		/* table pool: gfn 16 .. */
+#define SIM_MAXPHYADDR	46
+
+/* The sim the host functions below serve (one at a time). */
+static struct sim *S;
+/* SVX_SIM_TRACE=1: print every step (to debug a violation). */
+static int sim_trace = -1;
+
+#define trace(...) do { if (sim_trace > 0) printf("# " __VA_ARGS__); } while (0)
+
+static void sim_violation(struct sim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sim_violation(struct sim *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	s->st.violations++;
+	if (s->quiet || s->shown >= 8)
+		return;
+	s->shown++;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* A TAP diagnostic line (benches do not link harness.c). */
+	printf("# violation (mode %s, as %d, cr0 %#llx, efer %#llx): %s\n",
+	       sim_mode_name[s->mode], s->cur,
+	       (unsigned long long)s->vcpu->cr0,
+	       (unsigned long long)s->vcpu->efer, buf);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The host: mmu/mmu_host.h                                                */
+
+bool svx_audit;
+unsigned int svx_max_sps = 4096;
+bool svx_prefetch_enabled = true;
+bool svx_unsync_enabled = true;
+bool svx_large_sptes_enabled = true;
+enum svx_mmu_bug svx_mmu_planted_bug;
+
+void sim_plant_bug(int bug)
+{
+	svx_mmu_planted_bug = bug;
+}
+
+void svx_host_audit_count(bool violation)
+{
+	S->st.audit_checks++;
+	if (violation)
+		S->st.audit_violations++;
+}
+
+/*
+ * A table page is the first half of an 8 KiB block; the second half holds
+ * its owner (the kernel keeps it in page->private).  Its "physical"
+ * address is its address: user addresses fit in an SPTE's 51:12.
+ */
+u64 *svx_host_alloc_table(bool dma32)
+{
+	void *p = aligned_alloc(8192, 8192);
+
+	if (p)
+		memset(p, 0, 8192);
+	return p;
+}
+
+void svx_host_free_table(void *table)
+{
+	free(table);
+}
+
+u64 svx_host_pa(const void *table)
+{
+	return (uintptr_t)table;
+}
+
+void *svx_host_va(u64 pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+void *svx_host_table_owner(u64 pa)
+{
+	return *(void **)((char *)(uintptr_t)pa + 4096);
+}
+
+void svx_host_set_table_owner(void *table, void *owner)
+{
+	*(void **)((char *)table + 4096) = owner;
+}
+
+static long sim_page_index(struct sim *s, u64 pfn)
+{
+	u64 first = (uintptr_t)s->mem >> PAGE_SHIFT;
+
+	return pfn - first < SIM_PAGES ? (long)(pfn - first) : -1;
+}
+
+int svx_host_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+		     u64 gfn, u64 *pfn)
+{
+	u64 hva = svx_memslot_gfn_to_hva(s, gfn);
+	long i = sim_page_index(S, hva >> PAGE_SHIFT);
+
+	if (i < 0)
+		return -EFAULT;
+	S->pins[i]++;
+	*pfn = hva >> PAGE_SHIFT;
+	return 0;
+}
+
+/*
+ * The sim's memory is 2 MiB-aligned and counts as one transparent huge
+ * page per aligned 2 MiB: every such range of a slot gets large SPTEs.
+ */
+int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
+		    u64 gfn, u64 pfn4k, u64 *pfn)
+{
+	u64 hva;
+	long i;
+	int j;
+
+	if (gfn < s->base_gfn || gfn + 512 > s->base_gfn + s->npages)
+		return 0;
+	hva = svx_memslot_gfn_to_hva(s, gfn);
+	i = sim_page_index(S, hva >> PAGE_SHIFT);
+	if ((hva & 0x1fffff) || i < 0 || sim_page_index(S, (hva >> PAGE_SHIFT) + 511) < 0)
+		return 0;
+	for (j = 0; j < 512; j++)
+		S->pins[i + j]++;
+	*pfn = hva >> PAGE_SHIFT;
+	return 1;
+}
+
+void svx_host_unpin_2m(u64 pfn, bool dirty)
+{
+	int j;
+
+	for (j = 0; j < 512; j++)
+		svx_host_unpin(pfn + j, dirty);
+}
+
+int svx_host_read_gpa_atomic(struct svx_vm *vm, u64 gpa, void *buf,
+			     unsigned int len)
+{
+	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
+		return -EFAULT;
+	return svx_read_guest_phys(vm, gpa, buf, len);
+}
+
+void svx_host_unpin(u64 pfn, bool dirty)
+{
+	long i = sim_page_index(S, pfn);
+
+	if (i < 0 || S->pins[i] <= 0) {
+		sim_violation(S, "unpin of pfn %#llx that is not pinned",
+			      (unsigned long long)pfn);
+		return;
+	}
+	S->pins[i]--;
+}
+
+static u8 *sim_hva(struct svx_vm *vm, u64 gpa, bool write)
+{
+	const struct svx_memslot *slot;
+
+	slot = svx_memslot_find(vm->memslots, gpa >> PAGE_SHIFT);
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
+		return NULL;
+	return (u8 *)(uintptr_t)(svx_memslot_gfn_to_hva(slot,
+							gpa >> PAGE_SHIFT) +
+				 (gpa & ~PAGE_MASK));
+}
+
+int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
+			 unsigned int size)
+{
+	u8 *p = sim_hva(vm, gpa, true);
+
+	if (!p)
+		return -EFAULT;
+	if (size == 8) {
+		u64 o = old;
+
+		return __atomic_compare_exchange_n((u64 *)p, &o, new, false,
+						   __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST) ? 0 : 1;
+	} else {
+		u32 o = old;
+
+		return __atomic_compare_exchange_n((u32 *)p, &o, (u32)new,
+						   false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST) ? 0 : 1;
+	}
+}
+
+void svx_host_set_guest_cr3(struct svx_vcpu *vcpu, u64 root)
+{
+	/* The simulated CPU reads vcpu->mmu.root_hpa. */
+}
+
+unsigned int svx_host_maxphyaddr(void)
+{
+	return SIM_MAXPHYADDR;
+}
+
+bool svx_host_gbpages(void)
+{
+	return true;
+}
+
+/* core/vm.c */
+bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
+		     u64 *gen)
+{
+	const struct svx_memslot *slot = svx_memslot_find(vm->memslots, gfn);
+
+	if (slot)
+		*s = *slot;
+	*gen = vm->memslots->generation;
+	return slot;
+}
+
+static int sim_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
+			 unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int n = min_t(u64, len,
+				       PAGE_SIZE - (gpa & ~PAGE_MASK));
+		u8 *p = sim_hva(vm, gpa, write);
+
+		if (!p)
+			return -EFAULT;
+		if (write)
+			memcpy(p, buf, n);
+		else
+			memcpy(buf, p, n);
+		gpa += n;
+		buf = (u8 *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
+			unsigned int len)
+{
+	return sim_phys_copy(vm, gpa, buf, len, false);
+}
+
+int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
+			 unsigned int len)
+{
+	return sim_phys_copy(vm, gpa, (void *)buf, len, true);
+}
+
+/* Instruction fetches at RIP read the harness's instruction. */
+int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len)
+{
+	u64 gpa;
+
+	if (gva >= S->insn_gva && gva + len <= S->insn_gva + sizeof(S->insn)) {
+		memcpy(buf, S->insn + (gva - S->insn_gva), len);
+		return 0;
+	}
+	if (svx_gva_to_gpa(vcpu, gva, &gpa))
+		return -EFAULT;
+	return svx_read_guest_phys(vcpu->vm, gpa, buf, len);
+}
+
+/* vmx/ */
+void svx_request_all(struct svx_vm *vm, int req)
+{
+	svx_kick_all(vm, req);
+}
+
+void svx_kick_all(struct svx_vm *vm, int req)
+{
+	int i;
+
+	for (i = 0; i < SVX_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			set_bit(req, &vm->vcpus[i]->requests);
+}
+
+int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
+{
+	S->mmio_exit = true;
+	return SVX_USER;
+}
+
+void svx_skip_insn(struct svx_vcpu *vcpu)
+{
+	vcpu->rip += vcpu->exit_insn_len;
+	S->retired = true;
+}
+
+void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error)
+{
+	S->injected = true;
+	S->inj_error = vector == X86_TRAP_PF ? error : ~0u;
+}
+
+void svx_update_hw_cr(struct svx_vcpu *vcpu)
+{
+}
+
+bool svx_guest_long_mode(struct svx_vcpu *vcpu)
+{
+	return vcpu->efer & EFER_LMA;
+}
+
+int svx_code_mode(struct svx_vcpu *vcpu)
+{
+	return svx_guest_long_mode(vcpu) ? 8 : 4;
+}
+
+u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
+{
+	return 0;
+}
+
+void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
+{
+	S->internal_error = true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The VM                                                                  */
+
+static void sim_set_slot(struct sim *s, u16 id, u64 gfn, u64 npages, u8 *hva,
+			 u32 flags)
+{
+	struct kvm_userspace_memory_region req = {
+		.slot = id, .flags = flags, .guest_phys_addr = gfn << PAGE_SHIFT,
+		.memory_size = npages << PAGE_SHIFT,
+		.userspace_addr = (uintptr_t)hva,
+	};
+	const struct svx_memslot *old;
+	struct svx_memslots *next;
+	enum svx_mr_change change;
+	struct svx_memslot new;
+
+	next = calloc(1, sizeof(*next));
+	if (!next || svx_memslot_check(s->slots, &req, KVM_MEM_READONLY,
+				       &change, &new, &old))
+		abort();
+	svx_memslots_apply(next, s->slots, change, id, &new);
+	free(s->slots);
+	s->slots = next;
+	s->vm->memslots = next;
+}
+
+struct sim *sim_create(u64 seed)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		abort();
+	S = s;
+	s->rng.s = seed | 1;
+	/*
+	 * Zero pages on demand: a sequence touches few of them.  2 MiB-
+	 * aligned, so that guest large pages can get 2 MiB SPTEs.
+	 */
+	{
+		size_t sz = (size_t)SIM_PAGES * 4096, a = 0x200000;
+		u8 *p = mmap(NULL, sz + a, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *q;
+
+		if (p == MAP_FAILED)
+			abort();
+		q = (u8 *)(((uintptr_t)p + a - 1) & ~(uintptr_t)(a - 1));
+		if (q > p)
+			munmap(p, q - p);
+		munmap(q + sz, p + sz + a - (q + sz));
+		s->mem = q;
+	}
+	s->pins = calloc(SIM_PAGES, sizeof(*s->pins));
+	s->slots = calloc(1, sizeof(*s->slots));
+	s->vm = calloc(1, sizeof(*s->vm));
+	s->vcpu = calloc(1, sizeof(*s->vcpu));
+	if (!s->mem || !s->pins || !s->slots || !s->vm || !s->vcpu)
+		abort();
+	svx_memslots_init(s->slots);
+	spin_lock_init(&s->vm->mmu_lock);
+	s->vm->memslots = s->slots;
+	sim_set_slot(s, 0, 0, SIM_RAM_PAGES, s->mem, 0);
+	sim_set_slot(s, 1, SIM_ROM_GFN, SIM_ROM_PAGES,
+		     s->mem + (size_t)SIM_RAM_PAGES * 4096, KVM_MEM_READONLY);
+	if (svx_mmu_vm_init(s->vm))
+		abort();
+	s->vcpu->vm = s->vm;
+	s->vm->vcpus[0] = s->vcpu;
+	s->vm->nr_vcpus = 1;
+	if (svx_mmu_vcpu_init(s->vcpu))
+		abort();
+	s->st.sequences = 1;
+	return s;
+}
+
+unsigned long sim_faults_fixed(struct sim *s)
+{
+	return s->vcpu->stats.mmu[SVX_MMU_PF_FIXED];
+}
+
+void sim_destroy(struct sim *s, struct sim_stats *acc)
+{
+	unsigned long *a = (unsigned long *)acc, *b = (unsigned long *)&s->st;
+	size_t i;
+
+	S = s;
+	s->st.unsyncs += s->vcpu->stats.mmu[SVX_MMU_UNSYNC];
+	s->st.syncs += s->vcpu->stats.mmu[SVX_MMU_SYNC];
+	s->st.prefetches += s->vcpu->stats.mmu[SVX_MMU_PREFETCH];
+	s->st.large_sptes += s->vcpu->stats.mmu[SVX_MMU_SPTE_LARGE];
+	svx_mmu_vcpu_destroy(s->vcpu);
+	s->vm->vcpus[0] = NULL;
+	svx_mmu_vm_destroy(s->vm);
+	for (i = 0; i < SIM_PAGES; i++)
+		if (s->pins[i])
+			sim_violation(s, "page %zu still pinned %d times after VM destruction",
+				      i, s->pins[i]);
+	for (i = 0; acc && i < sizeof(s->st) / sizeof(*a); i++)
+		a[i] += b[i];
+	free(s->slots);
+	free(s->vm);
+	free(s->vcpu);
+	free(s->pins);
+	munmap(s->mem, (size_t)SIM_PAGES * 4096);
+	free(s);
+	S = NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest tables                                                            */
+
+static unsigned int sim_esz(struct sim *s)
+{
+	return s->mode == SIM_32 ? 4 : 8;
+}
+
+static unsigned int sim_nent(struct sim *s, int level)
+{
+	if (s->mode == SIM_32)
+		return 1024;
+	if (s->mode == SIM_PAE && level == 3)
+		return 4;
+	return 512;
+}
+
+static int sim_root_level(struct sim *s)
+{
+	return s->mode == SIM_32 ? 2 : s->mode == SIM_PAE ? 3 : 4;
+}
+
+static unsigned int sim_shift(struct sim *s, int level)
+{
+	return s->mode == SIM_32 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
+}
+
+/* Table indices the random addresses use, per level. */
+static const u32 hot_32[3][6] = { {}, { 0, 1, 511, 512, 1023 },
+				  { 0, 1, 256, 511, 512, 1023 } };
+static const int nhot_32[3] = { 0, 5, 6 };
+static const u32 hot_pae[4][3] = { {}, { 0, 1, 511 }, { 0, 1, 511 },
+				   { 0, 1, 2 } };
+static const int nhot_pae[4] = { 0, 3, 3, 3 };
+static const u32 hot_4l[5][4] = { {}, { 0, 1, 511 }, { 0, 1 }, { 0, 511 },
+				  { 0, 1, 256, 511 } };
+static const int nhot_4l[5] = { 0, 3, 2, 2, 4 };
+
+/* Hot index @i of @level (0 past the end) and, in *@n, how many. */
+static u32 sim_hot_idx(struct sim *s, int level, int i, int *n)
+{
+	switch (s->mode) {
+	case SIM_32:
+		*n = nhot_32[level];
+		return i < *n ? hot_32[level][i] : 0;
+	case SIM_PAE:
+		*n = nhot_pae[level];
+		return i < *n ? hot_pae[level][i] : 0;
+	default:
+		*n = nhot_4l[level];
+		return i < *n ? hot_4l[level][i] : 0;
+	}
+}
+
+static u64 sim_canonical(u64 gva)
+{
+	return (u64)((s64)(gva << 16) >> 16);
+}
+
+static u64 sim_read_gpa(struct sim *s, u64 gpa, unsigned int size)
+{
+	u64 v = 0;
+
+	memcpy(&v, s->mem + gpa, size);
+	return v;
+}
+
+static void sim_write_entry(struct sim *s, u64 gfn, u32 idx, u64 e)
+{
+	memcpy(s->mem + (gfn << PAGE_SHIFT) + idx * sim_esz(s), &e,
+	       sim_esz(s));
+}
+
+static struct sim_table *sim_new_table(struct sim *s, int level, bool fixed)
+{
+	struct sim_table *t;
+
+	if (s->ntables == SIM_MAX_TABLES)
+		return NULL;
+	t = &s->tables[s->ntables];
+	t->gfn = SIM_TABLE_GFN0 + s->ntables++;
+	t->level = level;
+	t->fixed = fixed;
+	memset(s->mem + (t->gfn << PAGE_SHIFT), 0, PAGE_SIZE);
+	return t;
+}
+
+/* An existing table for @level (now and then of any level), or NULL. */
+static struct sim_table *sim_pick_table(struct sim *s, int level, bool any)
+{
+	int i, tries;
+
+	for (tries = 0; tries < 16 && s->ntables; tries++) {
+		i = rng_below(&s->rng, s->ntables);
+		if (s->tables[i].level == level || any)
+			return &s->tables[i];
+	}
+	return NULL;
+}
+
+static u64 sim_leaf_gfn(struct sim *s)
+{
+	u64 r = rng_below(&s->rng, 100);
+
+	if (r < 55)
+		return 256 + rng_below(&s->rng, SIM_RAM_PAGES - 256);
+	if (r < 70 && s->ntables)
+		return s->tables[rng_below(&s->rng, s->ntables)].gfn;
+	if (r < 80)
+		return SIM_ROM_GFN + rng_below(&s->rng, SIM_ROM_PAGES);
+	if (r < 87)
+		return SIM_MMIO_GFN + rng_below(&s->rng, 64);
+	return rng_below(&s->rng, SIM_RAM_PAGES);
+}
+
+/*
+ * A random entry for a table of @level.  *@child is set when it points at
+ * a table of the next level, which the caller provides: @reuse_only means
+ * an existing one (no new tables once the world runs).
+ */
+static u64 sim_gen_entry(struct sim *s, int level, bool reuse_only,
+			 struct sim_table **child)
+{
+	struct rng *r = &s->rng;
+	bool nxe = s->vcpu->efer & EFER_NX, large = false;
+	u64 e = 0, gfn;
+	struct sim_table *t;
+
+	*child = NULL;
+	if (s->mode == SIM_PAE && level == 3) {
+		/* PDPTE: P and the address only (the rest is reserved). */
+		if (rng_below(r, 100) < 5)
+			return 0;
+		t = reuse_only || rng_below(r, 4) == 0 ?
+		    sim_pick_table(s, 2, false) : NULL;
+		if (!t && !reuse_only)
+			t = sim_new_table(s, 2, false);
+		if (!t)
+			return 0;
+		*child = t;
+		return (t->gfn << PAGE_SHIFT) | SVX_PTE_P;
+	}
+	if (rng_below(r, 100) >= 7)
+		e |= SVX_PTE_P;
+	if (rng_below(r, 100) < 75)
+		e |= SVX_PTE_RW;
+	if (rng_below(r, 100) < 75)
+		e |= SVX_PTE_US;
+	if (rng_below(r, 100) < 60)
+		e |= SVX_PTE_A;
+	if (nxe && rng_below(r, 100) < 15)
+		e |= SVX_PTE_XD;
+	if (level == 2 && (s->mode != SIM_32 || (s->vcpu->cr4 & X86_CR4_PSE)))
+		large = rng_below(r, 100) < 20;
+	if (level == 3 && s->mode == SIM_4L)
+		large = rng_below(r, 100) < 5;
+	if (level == 1 || large) {
+		if (rng_below(r, 100) < 50)
+			e |= SVX_PTE_D;
+		if (large) {
+			e |= SVX_PTE_PS;
+			if (level == 3)
+				gfn = 0;
+			else if (s->mode == SIM_32)
+				gfn = rng_below(r, 4) ? 0 : 0xc00;
+			else
+				gfn = rng_below(r, 4) ? rng_below(r, 2) * 512 :
+							0xa00;
+		} else {
+			gfn = sim_leaf_gfn(s);
+		}
+		e |= gfn << PAGE_SHIFT;
+	} else {
+		bool any = rng_below(r, 100) < 3;
+
+		t = reuse_only || any || rng_below(r, 4) == 0 ?
+		    sim_pick_table(s, level - 1, any) : NULL;
+		if (!t && !reuse_only)
+			t = sim_new_table(s, level - 1, false);
+		if (!t)
+			return 0;
+		*child = t;
+		e |= t->gfn << PAGE_SHIFT;
+	}
+	if (s->mode != SIM_32 && rng_below(r, 100) < 2)
+		e |= BIT_ULL(51);	/* reserved with MAXPHYADDR 46 */
+	return e;
+}
+
+static void sim_fill(struct sim *s, struct sim_table *t, int depth)
+{
+	struct sim_table *child;
+	int i, n;
+
+	for (i = 0; ; i++) {
+		u32 idx = sim_hot_idx(s, t->level, i, &n);
+		u64 e;
+
+		if (i >= n)
+			break;
+		if (sim_read_gpa(s, (t->gfn << PAGE_SHIFT) + idx * sim_esz(s),
+				 sim_esz(s)))
+			continue;	/* shared table, filled already */
+		e = sim_gen_entry(s, t->level, false, &child);
+		sim_write_entry(s, t->gfn, idx, e);
+		if (child && t->level > 1 && depth < 6)
+			sim_fill(s, child, depth + 1);
+	}
+}
+
+/* The window: all of RAM, supervisor read/write, at s->window. */
+static void sim_gen_window(struct sim *s, struct sim_table **top, u32 *top_idx)
+{
+	const u64 f = SVX_PTE_P | SVX_PTE_RW | SVX_PTE_A | SVX_PTE_D;
+	struct sim_table *pt[2], *pd, *pdpt;
+	u64 i;
+
+	if (s->mode == SIM_32) {
+		pt[0] = sim_new_table(s, 1, true);
+		for (i = 0; i < 1024; i++)
+			sim_write_entry(s, pt[0]->gfn, i, (i << PAGE_SHIFT) | f);
+		*top = pt[0];
+		*top_idx = 768;
+		s->window = 768ULL << 22;
+		return;
+	}
+	pt[0] = sim_new_table(s, 1, true);
+	pt[1] = sim_new_table(s, 1, true);
+	for (i = 0; i < 1024; i++)
+		sim_write_entry(s, pt[i / 512]->gfn, i % 512,
+				(i << PAGE_SHIFT) | f);
+	pd = sim_new_table(s, 2, true);
+	sim_write_entry(s, pd->gfn, 0, (pt[0]->gfn << PAGE_SHIFT) | f);
+	sim_write_entry(s, pd->gfn, 1, (pt[1]->gfn << PAGE_SHIFT) | f);
+	if (s->mode == SIM_PAE) {
+		*top = pd;
+		*top_idx = 3;
+		s->window = 3ULL << 30;
+		return;
+	}
+	pdpt = sim_new_table(s, 3, true);
+	sim_write_entry(s, pdpt->gfn, 0, (pd->gfn << PAGE_SHIFT) | f);
+	*top = pdpt;
+	*top_idx = 257;
+	s->window = sim_canonical(257ULL << 39);
+}
+
+static void sim_load_cr3(struct sim *s, int as)
+{
+	struct svx_vcpu *v = s->vcpu;
+
+	if (s->mode == SIM_PAE && svx_mmu_load_pdptrs(v, s->cr3[as]))
+		return;		/* #GP: the guest keeps its CR3 */
+	s->cur = as;
+	v->cr3 = s->cr3[as];
+	svx_mmu_reset_context(v);
+}
+
+static void sim_gen_hot(struct sim *s)
+{
+	int rl = sim_root_level(s), n[5] = { 0 }, i[5] = { 0 }, l;
+
+	for (l = 1; l <= rl; l++)
+		sim_hot_idx(s, l, 0, &n[l]);
+	s->nhot = 0;
+	for (;;) {
+		u64 gva = 0;
+
+		for (l = 1; l <= rl; l++) {
+			int dummy;
+
+			gva |= (u64)sim_hot_idx(s, l, i[l], &dummy) <<
+			       sim_shift(s, l);
+		}
+		if (s->mode == SIM_4L)
+			gva = sim_canonical(gva);
+		if (s->nhot < SIM_MAX_HOT)
+			s->hot[s->nhot++] = gva;
+		for (l = 1; l <= rl && ++i[l] == n[l]; l++)
+			i[l] = 0;
+		if (l > rl)
+			break;
+	}
+}
+
+void sim_gen_world(struct sim *s, enum sim_mode mode, int nas)
+{
+	struct svx_vcpu *v = s->vcpu;
+	struct sim_table *top, *root;
+	u32 top_idx;
+	int as;
+
+	S = s;
+	s->mode = mode;
+	s->ntables = 0;
+	v->cr0 = X86_CR0_PE | X86_CR0_PG |
+		 (rng_below(&s->rng, 100) < 80 ? X86_CR0_WP : 0);
+	v->cr4 = mode == SIM_32 ? (rng_below(&s->rng, 2) ? X86_CR4_PSE : 0) :
+		 X86_CR4_PAE;
+	v->efer = mode == SIM_4L ? EFER_LME | EFER_LMA : 0;
+	if (mode != SIM_32 && rng_below(&s->rng, 100) < 60)
+		v->efer |= EFER_NX;
+	v->rflags = 2;
+	sim_gen_window(s, &top, &top_idx);
+	s->nas = nas;
+	for (as = 0; as < nas; as++) {
+		root = sim_new_table(s, sim_root_level(s), false);
+		if (!root)
+			abort();
+		sim_fill(s, root, 0);
+		sim_write_entry(s, root->gfn, top_idx, (top->gfn << PAGE_SHIFT) |
+				SVX_PTE_P |
+				(mode == SIM_PAE ? 0 : SVX_PTE_RW | SVX_PTE_A));
+		s->cr3[as] = root->gfn << PAGE_SHIFT;
+	}
+	s->top_idx = top_idx;
+	sim_gen_hot(s);
+	sim_load_cr3(s, 0);
+	if (v->cr3 != s->cr3[0])
+		abort();
+}
+
+/* 4-level, one address space, @n pages at GVA 0: writable, dirty, user. */
+void sim_gen_flat(struct sim *s, int n)
+{
+	const u64 f = SVX_PTE_P | SVX_PTE_RW | SVX_PTE_US | SVX_PTE_A |
+		      SVX_PTE_D;
+	struct sim_table *pml4, *pdpt, *pd, *pt = NULL;
+	int i;
+
+	S = s;
+	s->mode = SIM_4L;
+	s->ntables = 0;
+	s->vcpu->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+	s->vcpu->cr4 = X86_CR4_PAE;
+	s->vcpu->efer = EFER_LME | EFER_LMA | EFER_NX;
+	pml4 = sim_new_table(s, 4, false);
+	pdpt = sim_new_table(s, 3, false);
+	pd = sim_new_table(s, 2, false);
+	sim_write_entry(s, pml4->gfn, 0, (pdpt->gfn << PAGE_SHIFT) | f);
+	sim_write_entry(s, pdpt->gfn, 0, (pd->gfn << PAGE_SHIFT) | f);
+	for (i = 0; i < n; i++) {
+		if (i % 512 == 0) {
+			pt = sim_new_table(s, 1, false);
+			sim_write_entry(s, pd->gfn, i / 512,
+					(pt->gfn << PAGE_SHIFT) | f);
+		}
+		sim_write_entry(s, pt->gfn, i % 512,
+				((u64)(256 + i % 768) << PAGE_SHIFT) | f);
+	}
+	s->nas = 1;
+	s->cr3[0] = pml4->gfn << PAGE_SHIFT;
+	sim_load_cr3(s, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The CPU                                                                 */
+
+/* What the run loop does before a VM entry. */
+static void sim_enter(struct sim *s)
+{
+	struct svx_vcpu *v = s->vcpu;
+	int r;
+
+	if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &v->requests))
+		v->mmu.root_hpa = 0;
+	clear_bit(SVX_REQ_TLB_FLUSH, &v->requests);
+	r = svx_mmu_reload(v);
+	if (r)
+		sim_violation(s, "svx_mmu_reload: %d", r);
+}
+
+/*
+ * Translate @gva through the shadow tables as the hardware does (4-level
+ * or PAE paging, CR0.WP = 1, 4 KiB SPTEs).  0 and *@hpa, or 1 and the #PF
+ * error code in *@ec.
+ */
+/* Did the last successful sim_hw_walk() end in an unsync shadow page? */
+static bool sim_hw_unsync;
+
+static int sim_hw_walk(struct sim *s, u64 gva, u32 acc, u64 *hpa, u32 *ec)
+{
+	struct svx_vcpu *v = s->vcpu;
+	bool nxe = v->efer & EFER_NX, w = true, u = true, x = true;
+	u64 *table, e = 0;
+	int level;
+
+	*ec = acc & (SVX_PFERR_WRITE | SVX_PFERR_USER |
+		     (nxe ? SVX_PFERR_FETCH : 0));
+	if (acc & SVX_ACC_FETCH)
+		*ec &= ~SVX_PFERR_WRITE;
+	if (!v->mmu.root_hpa)
+		return 1;
+	table = svx_host_va(v->mmu.root_hpa);
+	level = 4;
+	if (s->mode != SIM_4L) {
+		gva = (u32)gva;
+		e = table[(gva >> 30) & 3];
+		if (!(e & SPTE_P))
+			return 1;
+		table = svx_host_va(e & SPTE_ADDR);
+		level = 2;
+	}
+	for (;; level--) {
+		e = table[(gva >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & SPTE_P))
+			return 1;
+		w &= !!(e & SPTE_W);
+		u &= !!(e & SPTE_U);
+		if (nxe && (e & SVX_PTE_XD))
+			x = false;
+		if (level == 1) {
+			struct svx_sp *leaf = svx_host_table_owner(
+				svx_host_pa(table));
+
+			sim_hw_unsync = leaf && leaf->unsync;
+			break;
+		}
+		sim_hw_unsync = false;
+		if (level == 2 && (e & SPTE_PS)) {	/* 2 MiB SPTE */
+			e = (e & SPTE_ADDR) + (((gva >> 12) & 511) << 12);
+			break;
+		}
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	if (((acc & SVX_ACC_WRITE) && !(acc & SVX_ACC_FETCH) && !w) ||
+	    ((acc & SVX_ACC_USER) && !u) || ((acc & SVX_ACC_FETCH) && !x)) {
+		*ec |= SVX_PFERR_PRESENT;
+		return 1;
+	}
+	*hpa = (e & SPTE_ADDR) | (gva & ~PAGE_MASK);
+	return 0;
+}
+
+/* Is the leaf SPTE for @gva an MMIO SPTE of an unsync shadow page? */
+static bool sim_stale_mmio(struct sim *s, u64 gva)
+{
+	struct svx_vcpu *v = s->vcpu;
+	struct svx_sp *sp;
+	u64 *table, e;
+	int level = 4;
+
+	if (!v->mmu.root_hpa)
+		return false;
+	table = svx_host_va(v->mmu.root_hpa);
+	if (s->mode != SIM_4L) {
+		gva = (u32)gva;
+		e = table[(gva >> 30) & 3];
+		if (!(e & SPTE_P))
+			return false;
+		table = svx_host_va(e & SPTE_ADDR);
+		level = 2;
+	}
+	for (; level > 1; level--) {
+		e = table[(gva >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & SPTE_P) || (e & SPTE_PS))
+			return false;
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	sp = svx_host_table_owner(svx_host_pa(table));
+	return sp && sp->unsync && (table[(gva >> 12) & 511] & SPTE_MMIO);
+}
+
+static int sim_ref_read(void *ctx, uint64_t gpa, uint64_t *val,
+			unsigned int size)
+{
+	struct sim *s = ctx;
+
+	*val = 0;
+	return svx_read_guest_phys(s->vm, gpa, val, size);
+}
+
+static void sim_ref_cpu(struct sim *s, int as, struct ref_cpu *c)
+{
+	struct svx_vcpu *v = s->vcpu;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->cr0 = v->cr0;
+	c->cr3 = s->cr3[as];
+	c->cr4 = v->cr4;
+	c->efer = v->efer;
+	c->rflags = v->rflags;
+	c->maxphyaddr = SIM_MAXPHYADDR;
+	c->page1gb = true;
+	c->read = sim_ref_read;
+	c->ctx = s;
+	for (i = 0; i < 4 && s->mode == SIM_PAE; i++)
+		c->pdpte[i] = as == s->cur ? v->mmu.pdptrs[i] :
+			      sim_read_gpa(s, (s->cr3[as] & 0xffffffe0) + 8 * i,
+					   8);
+}
+
+static void sim_ref(struct sim *s, int as, u64 gva, u32 acc,
+		    struct ref_result *res)
+{
+	struct ref_access a = {
+		.kind = (acc & SVX_ACC_FETCH) ? REF_FETCH :
+			(acc & SVX_ACC_WRITE) ? REF_WRITE : REF_READ,
+		.cpl3 = acc & SVX_ACC_USER,
+		.no_ad = true,
+	};
+	struct ref_cpu c;
+
+	sim_ref_cpu(s, as, &c);
+	ref_translate(&c, gva, &a, res);
+}
+
+/* The host frame behind @gfn, or ~0 (MMIO). */
+static u64 sim_backing(struct sim *s, u64 gfn)
+{
+	u8 *p = sim_hva(s->vm, gfn << PAGE_SHIFT, false);
+
+	return p ? (uintptr_t)p >> PAGE_SHIFT : ~0ULL;
+}
+
+/* Does the walk read a table (or fail to) outside writable RAM? */
+static bool sim_tables_outside_ram(const struct ref_result *res)
+{
+	int i;
+
+	if (res->status == -EFAULT)
+		return true;
+	for (i = 0; i < res->n; i++)
+		if (res->e[i].addr != ~0ULL &&
+		    res->e[i].addr >> PAGE_SHIFT >= SIM_RAM_PAGES)
+			return true;
+	return false;
+}
+
+/* Execute the harness's instruction on host memory at @hpa. */
+static void sim_exec_insn(struct sim *s, u64 hpa)
+{
+	struct svx_vcpu *v = s->vcpu;
+	u64 old = 0, new, reg_in, reg_out, flags, mask, rax;
+	struct svx_rmw rmw;
+
+	if (svx_decode_rmw(s->insn, sizeof(s->insn), svx_code_mode(v), &rmw))
+		abort();
+	memcpy(&old, (void *)(uintptr_t)hpa, rmw.size);
+	reg_in = v->regs[rmw.reg];
+	rax = v->regs[SVX_RAX];
+	if (rmw.op == SVX_RMW_CMPXCHG8B) {
+		rax = (u32)rax | (u64)v->regs[SVX_RDX] << 32;
+		reg_in = (u32)v->regs[SVX_RBX] | (u64)v->regs[SVX_RCX] << 32;
+	}
+	if (svx_rmw_exec(&rmw, old, reg_in, rax, &new, &reg_out, &flags,
+			 &mask))
+		memcpy((void *)(uintptr_t)hpa, &new, rmw.size);
+}
+
+void sim_access(struct sim *s, u64 gva, u32 acc)
+{
+	struct svx_vcpu *v = s->vcpu;
+	struct ref_result res;
+	int tries, r;
+	u32 ec;
+	u64 hpa;
+
+	S = s;
+	trace("access %#x at %#llx (rax %#lx)\n", acc, (unsigned long long)gva,
+	      v->regs[SVX_RAX]);
+	s->st.accesses++;
+	s->retired = false;
+	s->injected = false;
+	s->internal_error = false;
+	s->mmio_exit = false;
+	v->rip = SIM_CODE_GVA;
+	s->insn_gva = SIM_CODE_GVA;
+	for (tries = 0; tries < 8; tries++) {
+		sim_enter(s);
+		if (!sim_hw_walk(s, gva, acc, &hpa, &ec)) {
+			s->st.hw_ok++;
+			sim_ref(s, s->cur, gva, acc, &res);
+			/*
+			 * Through an unsync page the CPU may use a translation
+			 * the guest changed and has not flushed yet (as a TLB
+			 * may): it must still land in guest memory.
+			 */
+			if (sim_hw_unsync) {
+				s->st.stale_ok++;
+				if (sim_page_index(s, hpa >> PAGE_SHIFT) < 0)
+					sim_violation(s, "access %#x at gva %#llx through an unsync page reached hpa %#llx, outside guest memory",
+						      acc, (unsigned long long)gva,
+						      (unsigned long long)hpa);
+				else if ((acc & SVX_ACC_WRITE) &&
+					 !(acc & SVX_ACC_FETCH))
+					sim_exec_insn(s, hpa);
+				return;
+			}
+			if (res.status != 0)
+				sim_violation(s, "the CPU completed access %#x at gva %#llx through the shadow tables, the guest's tables fault (%d, error %#x)",
+					      acc, (unsigned long long)gva,
+					      res.status, res.pf_error);
+			else if (sim_backing(s, res.pa >> PAGE_SHIFT) !=
+				 hpa >> PAGE_SHIFT)
+				sim_violation(s, "access %#x at gva %#llx reached hpa %#llx, the guest maps gpa %#llx",
+					      acc, (unsigned long long)gva,
+					      (unsigned long long)hpa,
+					      (unsigned long long)res.pa);
+			else if ((acc & SVX_ACC_WRITE) &&
+				 !(acc & SVX_ACC_FETCH) &&
+				 !(res.e[res.n - 1].value & SVX_PTE_D))
+				sim_violation(s, "write at gva %#llx completed while the guest's D bit is clear",
+					      (unsigned long long)gva);
+			if ((acc & SVX_ACC_WRITE) && !(acc & SVX_ACC_FETCH))
+				sim_exec_insn(s, hpa);
+			return;
+		}
+		s->st.faults++;
+		r = svx_mmu_page_fault(v, gva, ec);
+		trace("  fault ec %#x: %d%s%s%s\n", ec, r,
+		      s->injected ? " injected" : "",
+		      s->retired ? " emulated" : "",
+		      s->mmio_exit ? " mmio" : "");
+		if (s->injected) {
+			s->st.injected++;
+			sim_ref(s, s->cur, gva, acc, &res);
+			if (res.status != 1)
+				sim_violation(s, "#PF injected for access %#x at gva %#llx, the guest's tables allow it (%d)",
+					      acc, (unsigned long long)gva,
+					      res.status);
+			return;
+		}
+		if (s->retired) {
+			s->st.emulated++;
+			return;
+		}
+		if (s->internal_error) {
+			/* Fine if a guest table is outside writable RAM. */
+			sim_ref(s, s->cur, gva, acc, &res);
+			if (!sim_tables_outside_ram(&res))
+				sim_violation(s, "internal error on access %#x at gva %#llx",
+					      acc, (unsigned long long)gva);
+			return;
+		}
+		if (s->mmio_exit) {
+			s->st.mmio++;
+			sim_ref(s, s->cur, gva, acc, &res);
+			/* A stale MMIO translation of an unsync page. */
+			if (sim_stale_mmio(s, gva)) {
+				s->st.stale_ok++;
+				return;
+			}
+			if (res.status != 0 ||
+			    (sim_backing(s, res.pa >> PAGE_SHIFT) != ~0ULL &&
+			     !((acc & SVX_ACC_WRITE) &&
+			       res.pa >> PAGE_SHIFT >= SIM_ROM_GFN)))
+				sim_violation(s, "MMIO exit for access %#x at gva %#llx, guest: %d gpa %#llx",
+					      acc, (unsigned long long)gva,
+					      res.status,
+					      (unsigned long long)res.pa);
+			return;
+		}
+		if (r != SVX_RESUME) {
+			sim_violation(s, "shadow fault at gva %#llx: %d",
+				      (unsigned long long)gva, r);
+			return;
+		}
+	}
+	sim_violation(s, "access %#x at gva %#llx: no progress after %d faults",
+		      acc, (unsigned long long)gva, tries);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Steps                                                                   */
+
+static u64 sim_rand_gva(struct sim *s)
+{
+	u64 off = rng_below(&s->rng, 4096) & ~7ULL;
+
+	return s->hot[rng_below(&s->rng, s->nhot)] | off;
+}
+
+/* A write of what memory holds (through the guest's mapping) at @gva. */
+static void sim_data_write(struct sim *s, u64 gva, u32 acc)
+{
+	struct svx_vcpu *v = s->vcpu;
+	struct ref_result res;
+	bool l64 = s->mode == SIM_4L;
+
+	gva &= l64 ? ~7ULL : ~3ULL;
+	sim_ref(s, s->cur, gva, acc, &res);
+	v->regs[SVX_RAX] = 0;
+	if (res.status == 0)
+		svx_read_guest_phys(s->vm, res.pa, &v->regs[SVX_RAX],
+				    l64 ? 8 : 4);
+	memcpy(s->insn, l64 ? "\x48\x89\x07" : "\x89\x07\x90", 3);
+	sim_access(s, gva, acc);
+}
+
+/* The guest changes one entry of one of its tables, through the window. */
+static void sim_pt_write(struct sim *s)
+{
+	struct svx_vcpu *v = s->vcpu;
+	struct sim_table *t = NULL, *child;
+	u64 gpa, e, old;
+	int i, n;
+	u32 idx;
+
+	for (i = 0; i < 16 && !t; i++) {
+		t = &s->tables[rng_below(&s->rng, s->ntables)];
+		if (t->fixed)
+			t = NULL;
+	}
+	if (!t)
+		return;
+	idx = sim_hot_idx(s, t->level, 0, &n);
+	if (rng_below(&s->rng, 100) < 80)
+		idx = sim_hot_idx(s, t->level, rng_below(&s->rng, n), &n);
+	else
+		idx = rng_below(&s->rng, sim_nent(s, t->level));
+	if (t->level == sim_root_level(s) && idx == s->top_idx)
+		return;		/* the window stays */
+	e = sim_gen_entry(s, t->level, true, &child);
+	gpa = (t->gfn << PAGE_SHIFT) + idx * sim_esz(s);
+	old = sim_read_gpa(s, gpa, sim_esz(s));
+	trace("pt write: table gfn %#llx level %d idx %u: %#llx -> %#llx\n",
+	      (unsigned long long)t->gfn, t->level, idx,
+	      (unsigned long long)old, (unsigned long long)e);
+	s->st.pt_writes++;
+	if (s->mode == SIM_PAE) {
+		/* cmpxchg8b [edi]: EDX:EAX = old, ECX:EBX = new */
+		memcpy(s->insn, "\x0f\xc7\x0f", 3);
+		v->regs[SVX_RAX] = (u32)old;
+		v->regs[SVX_RDX] = old >> 32;
+		v->regs[SVX_RBX] = (u32)e;
+		v->regs[SVX_RCX] = e >> 32;
+	} else if (s->mode == SIM_4L && rng_below(&s->rng, 5)) {
+		memcpy(s->insn, "\x48\x89\x07", 3);	/* mov [rdi], rax */
+		v->regs[SVX_RAX] = e;
+	} else {
+		memcpy(s->insn, "\x89\x07\x90", 3);	/* mov [edi], eax */
+		v->regs[SVX_RAX] = (u32)e;
+	}
+	sim_access(s, s->window + gpa, SVX_ACC_WRITE);
+}
+
+void sim_invlpg(struct sim *s, u64 gva)
+{
+	struct ref_result res;
+	u64 hpa;
+	u32 ec;
+
+	S = s;
+	svx_mmu_invlpg(s->vcpu, gva);
+	/* After INVLPG the CPU's translation of @gva is the guest's. */
+	sim_enter(s);
+	if (!sim_hw_walk(s, gva, 0, &hpa, &ec)) {
+		sim_ref(s, s->cur, gva, 0, &res);
+		if (res.status != 0 ||
+		    sim_backing(s, res.pa >> PAGE_SHIFT) != hpa >> PAGE_SHIFT)
+			sim_violation(s, "after INVLPG, gva %#llx still reaches hpa %#llx (guest: %d gpa %#llx)",
+				      (unsigned long long)gva,
+				      (unsigned long long)hpa, res.status,
+				      (unsigned long long)res.pa);
+	}
+}
+
+int sim_fault(struct sim *s, u64 gva, u32 error_code)
+{
+	return svx_mmu_page_fault(s->vcpu, gva, error_code);
+}
+
+void sim_step(struct sim *s)
+{
+	u64 r = rng_below(&s->rng, 100);
+	static const u32 accs[] = {
+		0, SVX_ACC_WRITE, SVX_ACC_FETCH, SVX_ACC_USER,
+		SVX_ACC_USER | SVX_ACC_WRITE, SVX_ACC_USER | SVX_ACC_FETCH,
+	};
+	u32 acc;
+
+	S = s;
+	if (sim_trace < 0)
+		sim_trace = !!getenv("SVX_SIM_TRACE");
+	s->st.steps++;
+	if (r < 50) {
+		acc = accs[rng_below(&s->rng, ARRAY_SIZE(accs))];
+		if (acc & SVX_ACC_WRITE)
+			sim_data_write(s, sim_rand_gva(s), acc);
+		else
+			sim_access(s, sim_rand_gva(s), acc);
+	} else if (r < 58) {
+		sim_data_write(s, s->window +
+			       (rng_below(&s->rng, SIM_RAM_PAGES) << PAGE_SHIFT) +
+			       (rng_below(&s->rng, 4096) & ~7ULL),
+			       SVX_ACC_WRITE);
+	} else if (r < 78) {
+		sim_pt_write(s);
+	} else if (r < 88) {
+		u64 gva = sim_rand_gva(s);
+
+		trace("invlpg %#llx\n", (unsigned long long)gva);
+		s->st.invlpgs++;
+		sim_invlpg(s, gva);
+	} else if (r < 98) {
+		int as = rng_below(&s->rng, s->nas);
+
+		trace("cr3 <- as %d (%#llx)\n", as,
+		      (unsigned long long)s->cr3[as]);
+		s->st.cr3_switches++;
+		sim_load_cr3(s, as);
+	} else {
+		trace("zap all\n");
+		s->st.zap_alls++;
+		svx_mmu_zap_all(s->vm);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* The invariants                                                          */
+
+static struct svx_sp *sim_find_sp(struct sim *s, u64 gfn,
+				  union svx_sp_role role)
+{
+	struct hlist_head *h;
+	struct svx_sp *sp;
+
+	h = &s->vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)];
+	hlist_for_each_entry(sp, h, hash_link)
+		if (sp->gfn == gfn && sp->role.word == role.word)
+			return sp;
+	return NULL;
+}
+
+static bool sim_in_rmap(struct sim *s, u64 gfn, u64 *sptep)
+{
+	struct hlist_head *h;
+	struct svx_rmap *r;
+
+	h = &s->vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)];
+	hlist_for_each_entry(r, h, link)
+		if (r->gfn == gfn && r->sptep == sptep)
+			return true;
+	return false;
+}
+
+/*
+ * Unsync shadow pages leave a guest table writable and may hold entries
+ * the guest changed but did not flush yet: their leaves are not compared
+ * with the guest's, and a writable mapping of a table whose shadow pages
+ * are all unsync is fine.
+ */
+static bool sim_sp_unsync(const struct svx_sp *sp)
+{
+	return sp->unsync;
+}
+
+/* Is @gfn shadowed by a shadow page that is kept in sync? */
+static bool sim_gfn_sync_shadowed(struct sim *s, u64 gfn)
+{
+	struct hlist_head *h;
+	struct svx_sp *sp;
+
+	h = &s->vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)];
+	hlist_for_each_entry(sp, h, hash_link)
+		if (sp->gfn == gfn && !sp->role.direct && !sim_sp_unsync(sp))
+			return true;
+	return false;
+}
+
+/* The shadow pages on the path to the leaf being checked (for traces). */
+static struct svx_sp *sim_path[5];
+
+/* One leaf SPTE (present or MMIO) for @gva in address space @as. */
+static void sim_check_leaf(struct sim *s, int as, u64 gva, u64 e, u64 gfn)
+{
+	bool wp = s->vcpu->cr0 & X86_CR0_WP, nxe = s->vcpu->efer & EFER_NX;
+	struct ref_result res;
+	u64 pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
+	const char *why = NULL;
+
+	s->st.sptes_checked++;
+	sim_ref(s, as, gva, 0, &res);
+	if (res.status != 0)
+		why = "the guest does not map the gva";
+	else if (res.pa >> PAGE_SHIFT != gfn)
+		why = "gfn differs from the guest's";
+	else if ((e & SPTE_P) && sim_backing(s, gfn) != pfn)
+		why = "pfn is not the memslot's page for the gfn";
+	else if (!(e & SPTE_P) && (pfn != gfn || sim_backing(s, gfn) != ~0ULL))
+		why = "MMIO SPTE for RAM or for another gfn";
+	else if ((e & SPTE_W) && !res.perm_w && (wp || (e & SPTE_U)))
+		why = "writable, the guest's entries are not";
+	else if ((e & SPTE_W) && !(res.e[res.n - 1].value & SVX_PTE_D))
+		why = "writable while the guest's D bit is clear";
+	else if ((e & SPTE_U) && !res.perm_u)
+		why = "user, the guest's entries are supervisor";
+	else if ((e & SPTE_P) && nxe && !(e & SVX_PTE_XD) && !res.perm_x)
+		why = "executable, the guest's entries are not";
+	for (int l = 4; why && sim_trace > 0 && l >= 1; l--)
+		if (sim_path[l])
+			trace("  path: level %d sp gfn %#llx role %#x (direct %d access %d quadrant %d)\n",
+			      l, (unsigned long long)sim_path[l]->gfn,
+			      sim_path[l]->role.word, sim_path[l]->role.direct,
+			      sim_path[l]->role.access,
+			      sim_path[l]->role.quadrant);
+	if (why)
+		sim_violation(s, "as %d gva %#llx: SPTE %#llx (gfn %#llx): %s (guest: status %d gpa %#llx w%d u%d x%d)",
+			      as, (unsigned long long)gva,
+			      (unsigned long long)e, (unsigned long long)gfn,
+			      why, res.status, (unsigned long long)res.pa,
+			      res.perm_w, res.perm_u, res.perm_x);
+}
+
+/* A 2 MiB SPTE: each of its 4 KiB pages as a leaf, and its range. */
+static void sim_check_large(struct sim *s, int as, struct svx_sp *sp,
+			    unsigned int i, u64 gva, u64 e)
+{
+	u64 gfn = svx_leaf_gfn(sp, i);
+	unsigned int j;
+
+	s->st.large_sptes_checked++;
+	if (gfn & 511)
+		sim_violation(s, "2 MiB SPTE %#llx for unaligned gfn %#llx",
+			      (unsigned long long)e, (unsigned long long)gfn);
+	for (j = 0; j < 512; j++) {
+		u64 g = gva + ((u64)j << 12);
+
+		if (s->mode == SIM_4L)
+			g = sim_canonical(g);
+		sim_check_leaf(s, as, g, (e & ~(SPTE_PS | SPTE_ADDR)) |
+			       ((e & SPTE_ADDR) + ((u64)j << 12)), gfn + j);
+	}
+}
+
+static void sim_check_tree(struct sim *s, int as, struct svx_sp *sp, u64 base)
+{
+	int level = sp->role.level;
+	unsigned int i;
+
+	sim_path[level] = sp;
+
+	for (i = 0; i < 512; i++) {
+		u64 e = sp->spt[i];
+		u64 gva = base | ((u64)i << (12 + 9 * (level - 1)));
+
+		if (level == 2 && svx_is_large(e)) {
+			sim_check_large(s, as, sp, i, gva, e);
+			continue;
+		}
+		if (level > 1) {
+			if (e & SPTE_P)
+				sim_check_tree(s, as, svx_spt_to_sp(e), gva);
+			continue;
+		}
+		if (s->mode == SIM_4L)
+			gva = sim_canonical(gva);
+		if ((e & (SPTE_P | SPTE_MMIO)) && !sim_sp_unsync(sp))
+			sim_check_leaf(s, as, gva, e, svx_leaf_gfn(sp, i));
+	}
+}
+
+/* Every SPTE reachable from the roots of every address space. */
+static void sim_check_roots(struct sim *s)
+{
+	struct svx_vcpu *v = s->vcpu;
+	bool hw = v->mmu.root_hpa &&
+		  !test_bit(SVX_REQ_MMU_RELOAD, &v->requests);
+	union svx_sp_role role;
+	struct svx_sp *sp;
+	struct ref_cpu c;
+	int as, i;
+
+	for (as = 0; as < s->nas; as++) {
+		bool cur = as == s->cur && hw, pae_bad = false;
+
+		memset(sim_path, 0, sizeof(sim_path));
+		if (s->mode == SIM_4L) {
+			role = svx_base_role(v, 4);
+			sp = cur ? v->mmu.root_sp :
+			     sim_find_sp(s, s->cr3[as] >> PAGE_SHIFT, role);
+			if (sp)
+				sim_check_tree(s, as, sp, 0);
+			continue;
+		}
+		sim_ref_cpu(s, as, &c);
+		if (s->mode == SIM_PAE && !cur) {
+			struct svx_walk_env env;
+
+			svx_walk_env(v, &env);
+			env.cr3 = s->cr3[as];
+			pae_bad = svx_walk_load_pdptes(&env) != 0;
+		}
+		for (i = 0; i < 4; i++) {
+			u64 e;
+
+			role = svx_base_role(v, 2);
+			if (cur) {
+				e = v->mmu.pae_root[i];
+				sp = (e & SPTE_P) ? svx_spt_to_sp(e) : NULL;
+			} else if (s->mode == SIM_32) {
+				role.quadrant = i;
+				sp = sim_find_sp(s, s->cr3[as] >> PAGE_SHIFT,
+						 role);
+			} else {
+				/* PDPTEs the guest could not load: skip it. */
+				if (pae_bad)
+					break;
+				e = c.pdpte[i];
+				sp = (e & SVX_PTE_P) && !(e & BIT_ULL(51)) ?
+				     sim_find_sp(s, (e & SPTE_ADDR) >>
+						 PAGE_SHIFT, role) : NULL;
+			}
+			if (sp)
+				sim_check_tree(s, as, sp, (u64)i << 30);
+		}
+	}
+}
+
+/* The 2 MiB SPTEs of level-2 shadow page @sp; returns the pins they hold. */
+static unsigned long sim_check_large_leaves(struct sim *s, struct svx_sp *sp,
+					    int *want)
+{
+	unsigned long pinned = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < 512; i++) {
+		u64 e = sp->spt[i], gfn = svx_leaf_gfn(sp, i);
+		u64 pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
+		long p = sim_page_index(s, pfn);
+
+		if (!svx_is_large(e))
+			continue;
+		for (j = 0; j < 512; j++) {
+			if (sim_backing(s, gfn + j) != pfn + j) {
+				sim_violation(s, "2 MiB SPTE %#llx for gfn %#llx does not map the memslot's pages",
+					      (unsigned long long)e,
+					      (unsigned long long)gfn);
+				break;
+			}
+			if (p >= 0)
+				want[p + j]++;
+			if ((e & SPTE_W) && sim_gfn_sync_shadowed(s, gfn + j))
+				sim_violation(s, "gfn %#llx is a shadowed guest table and a writable 2 MiB SPTE maps it",
+					      (unsigned long long)(gfn + j));
+		}
+		pinned += 512;
+		if ((e & SPTE_W) &&
+		    !sim_in_rmap(s, gfn | SVX_RMAP_LARGE, &sp->spt[i]))
+			sim_violation(s, "writable 2 MiB SPTE for gfn %#llx is not in the reverse map",
+				      (unsigned long long)gfn);
+	}
+	return pinned;
+}
+
+/*
+ * Every leaf of every shadow page: maps the memslot's page for its gfn,
+ * is in the reverse map if writable, is not writable if its gfn is a
+ * shadowed guest table; and the pin counts are what the SPTEs hold.
+ */
+static void sim_check_all_sps(struct sim *s)
+{
+	struct svx_vm *vm = s->vm;
+	unsigned long pinned = 0;
+	struct svx_sp *sp;
+	int *want, i;
+
+	want = calloc(SIM_PAGES, sizeof(*want));
+	if (!want)
+		abort();
+	list_for_each_entry(sp, &vm->sp_list, link) {
+		if (sp->role.level == 2)
+			pinned += sim_check_large_leaves(s, sp, want);
+		if (sp->role.level != 1)
+			continue;
+		for (i = 0; i < 512; i++) {
+			u64 e = sp->spt[i], gfn = svx_leaf_gfn(sp, i);
+			long p;
+
+			if (!(e & SPTE_P))
+				continue;
+			if (sim_backing(s, gfn) != (e & SPTE_ADDR) >> PAGE_SHIFT)
+				sim_violation(s, "SPTE %#llx for gfn %#llx does not map the memslot's page",
+					      (unsigned long long)e,
+					      (unsigned long long)gfn);
+			if (e & SPTE_PINNED) {
+				pinned++;
+				p = sim_page_index(s, (e & SPTE_ADDR) >>
+						   PAGE_SHIFT);
+				if (p >= 0)
+					want[p]++;
+			}
+			if (!(e & SPTE_W))
+				continue;
+			if (sim_gfn_sync_shadowed(s, gfn))
+				sim_violation(s, "gfn %#llx is a shadowed guest table and a writable SPTE maps it",
+					      (unsigned long long)gfn);
+			if (!sim_in_rmap(s, gfn, &sp->spt[i]))
+				sim_violation(s, "writable SPTE for gfn %#llx is not in the reverse map",
+					      (unsigned long long)gfn);
+		}
+	}
+	for (i = 0; i < SIM_PAGES; i++)
+		if (want[i] != s->pins[i])
+			sim_violation(s, "page %d: %d pins, %d pinned SPTEs",
+				      i, s->pins[i], want[i]);
+	if (pinned != vm->pages_pinned)
+		sim_violation(s, "pages_pinned %lu, %lu pinned SPTEs",
+			      vm->pages_pinned, pinned);
+	free(want);
+}
+
+unsigned long sim_check(struct sim *s)
+{
+	unsigned long before = s->st.violations;
+
+	S = s;
+	sim_check_roots(s);
+	sim_check_all_sps(s);
+	return s->st.violations - before;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A fake VM for mmu/mmu.c in userspace: the host side of mmu/mmu_host.h
+ * (malloc'd table pages whose "physical" address is their address, a guest
+ * RAM buffer in memslots, pin counts per guest page), the vmx/ entry points
+ * the MMU calls, a "CPU" that translates through the shadow tables as the
+ * hardware would and takes shadow faults when they do not allow an access,
+ * random guest page tables (32-bit, PAE, 4-level) with several address
+ * spaces, and the shadow-cache invariant check.
+ *
+ * Guest physical memory: slot 0 is RAM (gfn 0 .. SIM_RAM_PAGES - 1), slot 1
+ * a read-only ROM at SIM_ROM_GFN; everything else is MMIO.  Every address
+ * space maps all of RAM supervisor-writable at a fixed "window" (shared
+ * tables that are never changed), through which the guest writes its page
+ * tables; such writes trap when the table is shadowed and go through the
+ * MMU's page-table write emulation, with the instruction (mov, cmpxchg8b)
+ * the harness chose for them.
+ */
+#ifndef SVX_TEST_MMU_SIM_H
+#define SVX_TEST_MMU_SIM_H
+
+#include <linux/types.h>
+
+#include "harness.h"
+
+enum sim_mode { SIM_32, SIM_PAE, SIM_4L, SIM_NR_MODES };
+extern const char *const sim_mode_name[SIM_NR_MODES];
+
+#define SIM_RAM_PAGES	1024
+#define SIM_ROM_GFN	0x900ULL
+#define SIM_ROM_PAGES	64
+#define SIM_MAX_AS	4
+#define SIM_MAX_TABLES	160
+#define SIM_MAX_HOT	64
+
+struct sim_stats {
+	unsigned long sequences, steps, accesses, hw_ok, faults, fixed,
+		      injected, mmio, emulated, pt_writes, invlpgs,
+		      cr3_switches, zap_alls, sptes_checked, violations,
+		      audit_checks, audit_violations,
+		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
+		      stale_ok;
+};
+
+struct sim_table {
+	u64 gfn;
+	int level;		/* level its entries are generated for */
+	bool fixed;		/* window tables: never written */
+};
+
+struct sim {
+	struct svx_vm *vm;
+	struct svx_vcpu *vcpu;
+	struct svx_memslots *slots;
+	u8 *mem;		/* RAM pages, then ROM pages */
+	int *pins;		/* per page of mem */
+	struct rng rng;
+
+	/* Guest paging state of this world. */
+	enum sim_mode mode;
+	int nas, cur;
+	u64 cr3[SIM_MAX_AS];
+	int ntables;
+	struct sim_table tables[SIM_MAX_TABLES];
+	int nhot;
+	u64 hot[SIM_MAX_HOT];
+	u64 window;		/* GVA of gfn 0 in the window */
+	u32 top_idx;		/* root index of the window */
+
+	/* The instruction at RIP for the current access. */
+	u8 insn[15];
+	u64 insn_gva;
+	bool retired, injected, internal_error, mmio_exit;
+	u32 inj_error;
+
+	struct sim_stats st;
+	unsigned int shown;	/* violations printed */
+	bool quiet;
+};
+
+/* A fresh VM + vCPU with its memory, no paging yet. */
+struct sim *sim_create(u64 seed);
+/*
+ * Destroy the VM (a page still pinned is a violation) and add its
+ * counters to @acc (may be NULL).
+ */
+void sim_destroy(struct sim *s, struct sim_stats *acc);
+unsigned long sim_faults_fixed(struct sim *s);
+
+/* Random guest tables for @mode with @nas address spaces; loads AS 0. */
+void sim_gen_world(struct sim *s, enum sim_mode mode, int nas);
+/* One random step (access, PT write, INVLPG, CR3 switch, zap). */
+void sim_step(struct sim *s);
+/* Check the invariants; returns the violations found (also counted). */
+unsigned long sim_check(struct sim *s);
+/* One access by the simulated CPU, faulting into the MMU as needed. */
+void sim_access(struct sim *s, u64 gva, u32 access);
+
+/* Planted bug for the next runs (enum svx_mmu_bug, 0: none). */
+void sim_plant_bug(int bug);
+extern const char *const sim_bug_name[];
+
+/* For the benchmark: drop the leaf SPTE of @gva, fault it back in. */
+void sim_invlpg(struct sim *s, u64 gva);
+int sim_fault(struct sim *s, u64 gva, u32 error_code);
+/* A 4-level world mapping @n pages (writable, dirty) at GVA 0. */
+void sim_gen_flat(struct sim *s, int n);
+
+#endif

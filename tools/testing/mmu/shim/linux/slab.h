@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace shim: kmalloc() and friends on top of malloc(). */
+#ifndef SVX_SHIM_LINUX_SLAB_H
+#define SVX_SHIM_LINUX_SLAB_H
+
+#include <stdlib.h>
+#include <linux/types.h>
+
+typedef unsigned int gfp_t;
+#define GFP_KERNEL		0u
+#define GFP_KERNEL_ACCOUNT	0u
+
+static inline void *kzalloc(size_t size, gfp_t gfp)
+{
+	(void)gfp;
+	return calloc(1, size);
+}
+
+static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	(void)gfp;
+	return calloc(n, size);
+}
+
+static inline void *kvmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	(void)gfp;
+	return calloc(n, size);
+}
+
+static inline void kfree(const void *p)
+{
+	free((void *)p);
+}
+
+static inline void kvfree(const void *p)
+{
+	free((void *)p);
+}
+
+#endif
