@@ -238,8 +238,13 @@ u64 new_pml4(void)
 
 void touch_range(u64 start, u64 end)
 {
-	for (u64 a = start & ~(PAGE_SIZE - 1); a < end; a += PAGE_SIZE)
-		(void)*(volatile u8 *)a;
+	/* read and write back: the page's dirty bit too (a shadow entry of a
+	 * clean page is read-only until the first write) */
+	for (u64 a = start & ~(PAGE_SIZE - 1); a < end; a += PAGE_SIZE) {
+		volatile u8 *p = (volatile u8 *)a;
+
+		*p = *p;
+	}
 }
 
 /* ---- CPU tables -------------------------------------------------------------- */

@@ -82,7 +82,7 @@ u64 pt_alloc(void);			/* zeroed page from the pool */
 u64 *pte_of(u64 pml4, u64 gva, bool create, u64 flags);
 void map4k(u64 pml4, u64 gva, u64 gpa, u64 flags);
 u64 new_pml4(void);			/* copy of the runner's PML4 */
-void touch_range(u64 start, u64 end);	/* read one byte per page */
+void touch_range(u64 start, u64 end);	/* read+write a byte per page */
 extern char _start[], _end[];
 
 /* CPU tables: GDT (kernel, user, TSS), IDT with #PF/#GP/int 0x80/IRQ */
