@@ -44,7 +44,7 @@ void printf(const char *fmt, ...)
 
 	__builtin_va_start(ap, fmt);
 	for (; *fmt; fmt++) {
-		int width = 0, lng = 0;
+		int width = 0, lng = 0, left = 0;
 		char pad = ' ';
 		u64 v;
 
@@ -53,6 +53,10 @@ void printf(const char *fmt, ...)
 			continue;
 		}
 		fmt++;
+		if (*fmt == '-') {
+			left = 1;
+			fmt++;
+		}
 		if (*fmt == '0')
 			pad = '0';
 		while (*fmt >= '0' && *fmt <= '9')
@@ -75,9 +79,19 @@ void printf(const char *fmt, ...)
 				  __builtin_va_arg(ap, unsigned int);
 			put_num(v, *fmt == 'u' ? 10 : 16, width, pad, false);
 			break;
-		case 's':
-			puts(__builtin_va_arg(ap, const char *));
+		case 's': {
+			const char *str = __builtin_va_arg(ap, const char *);
+			int len = 0;
+
+			while (str[len])
+				len++;
+			while (!left && width-- > len)
+				putc(' ');
+			puts(str);
+			while (left && width-- > len)
+				putc(' ');
 			break;
+		}
 		case 'c':
 			putc(__builtin_va_arg(ap, int));
 			break;
