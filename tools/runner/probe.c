@@ -78,13 +78,16 @@ static int kvm_stats_open(int fd, int which)
 
 	if (sfd < 0)
 		return -1;
-	if (pread(sfd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+	if (pread(sfd, &hdr, sizeof(hdr), 0) != sizeof(hdr)) {
+		close(sfd);
 		return -1;
+	}
 	dsz = sizeof(*d) + hdr.name_size;
 	descs = calloc(hdr.num_desc, dsz);
 	if (!descs || pread(sfd, descs, dsz * hdr.num_desc, hdr.desc_offset) !=
 	    (ssize_t)(dsz * hdr.num_desc)) {
 		free(descs);
+		close(sfd);
 		return -1;
 	}
 	for (unsigned int i = 0; i < hdr.num_desc; i++) {

@@ -174,16 +174,16 @@ void check_ctr(const char *what, enum probe_ctr c, char op, u32 want)
 	bool ok;
 
 	if (v == PROBE_NA) {
-		printf("  skip %s: %s %c%s %u (not available on this device)\n",
-		       what, ctr_name[c], op, op == '=' ? "=" : "=", want);
+		printf("  skip %s: %s %c= %u (not available on this device)\n",
+		       what, ctr_name[c], op, want);
 		return;
 	}
 	ok = op == '=' ? v == want : op == '>' ? v >= want : v <= want;
 	nr_checks++;
 	if (!ok)
 		nr_fail++;
-	printf("  %s %s: %s %c%s %u (got %u)\n", ok ? "ok  " : "FAIL", what,
-	       ctr_name[c], op, op == '=' ? "=" : "=", want, v);
+	printf("  %s %s: %s %c= %u (got %u)\n", ok ? "ok  " : "FAIL", what,
+	       ctr_name[c], op, want, v);
 }
 
 void finish(const char *scen)
@@ -273,7 +273,9 @@ struct idt_entry {
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 static handler_t handlers[256];
 static u64 gdt[7] __attribute__((aligned(16)));
-static u32 tss[26] __attribute__((aligned(16)));
+/* TSS with an all-zero I/O permission bitmap (every port allowed at
+ * CPL 3) and the terminating 0xff byte */
+static u32 tss[26 + 2048 + 1] __attribute__((aligned(16)));
 static u8 kstack[8192] __attribute__((aligned(16)));
 
 extern char isr13[], isr14[], isr6[], isr0x25[], isr0x80[];
@@ -322,12 +324,13 @@ void cpu_init(void)
 	gdt[2] = 0x00cf93000000ffffUL;		/* 0x10 kernel data */
 	gdt[3] = 0x00cff3000000ffffUL;		/* 0x18 user data */
 	gdt[4] = 0x00affb000000ffffUL;		/* 0x20 user code, L */
-	gdt[5] = 0x67 | (t & 0xffffff) << 16 | 0x89UL << 40 |
+	gdt[5] = (104 + 8192) | (t & 0xffffff) << 16 | 0x89UL << 40 |
 		 ((t >> 24) & 0xff) << 56;	/* 0x28 TSS, available */
 	gdt[6] = t >> 32;
 	tss[1] = (u64)kstack + sizeof(kstack);		/* RSP0 */
 	tss[2] = ((u64)kstack + sizeof(kstack)) >> 32;
-	tss[25] = 104u << 16;			/* no I/O bitmap */
+	tss[25] = 104u << 16;			/* I/O bitmap at 104 */
+	tss[26 + 2048] = 0xff;
 	d.limit = sizeof(gdt) - 1;
 	d.base = (u64)gdt;
 	asm volatile("lgdt %0" :: "m"(d));
