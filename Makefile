@@ -3,7 +3,7 @@
 # shadowvmx top-level Makefile.
 #
 #   make            build shadowvmx.ko against KDIR, the runner and selftests
-#   make demo       build everything and run the demo guest under shadowvmx
+#   make demo       scenario S1 under shadow paging and EPT, side by side
 #                   (natively with VT-x and root, otherwise inside Bochs)
 #   make check      every test: userspace MMU tests, module builds for Debian
 #                   6.1 and 6.12 (W=1, warnings are errors), then the Bochs

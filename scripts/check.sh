@@ -159,6 +159,8 @@ cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.e
 	tools/runner/test.sh "$payload/runner/"
 make -s -C tools/harness payload PAYLOAD="$payload" >/dev/null
 cp tools/runner/linux-guest.sh "$payload/runner/"
+mkdir -p "$payload/runner/scenarios"
+cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"	# + build/scen-*.bin above
 # The L2 guest: the same Debian kernel the bench boots (LZ4 re-wrap).
 cp "${SVX_CACHE:-/var/cache/shadowvmx}/$("$vmtest" krelease)/bzImage" "$payload/" ||
 	result "linux-guest: no kernel image in the bench cache" 0 1	# harness/run.sh, W*.bin
@@ -209,6 +211,20 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(grep -aE '^walktrace-vs-kvm\[[^]]*\]\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
+# the scenario guests (tools/runner/scenarios): "scenario[Sn][mode]: ok" only
+# when the guest's own checks and run.sh's host-side checks all passed
+while read -r l; do
+	case $l in
+	*"]: ok") result "$l" 1 0 ;;
+	*) result "$l" 0 1 ;;
+	esac
+done < <(grep -aE '^scenario\[[^]]*\]\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
+for n in 1 2 3 4 5 6 7; do
+	for m in shadow ept kvm; do
+		grep -aqF "scenario[S$n][$m]: " "$out/bochs.out" ||
+			result "scenario[S$n][$m]: missing from the bench output" 0 1
+	done
+done
 for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' \
 	    'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
 	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=1]' 'selftests[/dev/kvm ept=0]' \

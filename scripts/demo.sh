@@ -1,52 +1,154 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo`: build everything and run the demo guest under shadowvmx with
-# its exit counters.  Natively when this host has VT-x and we are root;
-# otherwise inside the Bochs bench (Debian's 6.1 kernel on an emulated VMX
-# CPU), which takes a few minutes the first time (kernel cache) and about a
-# minute after that.
+# `make demo`: scenario S1 (a guest's first and second touch of a page,
+# tools/runner/scenarios/s1.c) under shadow paging and under EPT, side by
+# side: the guest's story, the walk-trace diagrams (guest PTEs level by
+# level, GPA, memslot, HVA, host pfn, shadow or EPT entries, verdict), the
+# module's live events (--trace: exit reason and qualification, shadow
+# fault, SPTE written / EPT violation) and the counters between the
+# guest's marks, with the guest's own checks.  Then the harness's summary
+# table, if a harness run left its log.
+#
+# Natively when this host has VT-x and we are root; otherwise inside the
+# Bochs bench (Debian's 6.1 kernel on an emulated VMX CPU): about a minute
+# once the bench's kernel cache exists (the first run builds it).
+# DEMO_COLUMNS sets the width of the two columns together (default: the
+# terminal's, at least 160).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-scripts/deps.sh
+scripts/deps.sh >/dev/null
 make -s -C tools/runner
+b=$top/build/demo
+rm -rf "$b"
+mkdir -p "$b"
+
+# The guest's console and probe I/O exits would bury the interesting events
+# under two lines per printed byte: leave them out of the event log.
+quiet_io() { grep -v -e 'svx_pio: ' -e ' reason 30 qual ' -e 'KVM_GET_SUPPORTED_CPUID' || true; }
 
 if grep -qw vmx /proc/cpuinfo && [ "$(id -u)" = 0 ]; then
 	echo "demo: this CPU has VT-x: running natively"
 	make -s module
 	lsmod | grep -q '^shadowvmx' || insmod ./shadowvmx.ko
 	trap 'rmmod shadowvmx' EXIT
-	tools/runner/build/svxrun --dev /dev/shadowvmx --stats tools/runner/build/hello32.bin
-	tools/runner/build/svxrun --dev /dev/shadowvmx --mode long64 --stats tools/runner/build/hello64.bin
-	exit
-fi
-
-echo "demo: no VT-x here (or not root): running inside Bochs"
-vmtest=tools/testing/vmtest/vmtest.sh
-"$vmtest" setup
-kdir=$("$vmtest" kdir)
-b=$top/build/demo
-rm -rf "$b"
-mkdir -p "$b/kbuild" "$b/payload"
-cp -a Kbuild core include mmu vmx uapi "$b/kbuild/"
-find "$b/kbuild" -name '*.o' -delete
-make -s -C "$kdir" M="$b/kbuild" modules
-cp "$b/kbuild/shadowvmx.ko" tools/runner/build/svxrun \
-   tools/runner/build/hello32.bin tools/runner/build/hello64.bin "$b/payload/"
-cat >"$b/payload/run" <<'EOS'
+	for p in shadow ept; do
+		SCEN_TRACE=1 sh tools/runner/scenarios/run.sh S1 --dev /dev/shadowvmx \
+			--paging "$p" 2>&1 | quiet_io >"$b/$p.log" || true
+	done
+else
+	echo "demo: no VT-x here (or not root): running inside Bochs (about a minute)"
+	vmtest=tools/testing/vmtest/vmtest.sh
+	"$vmtest" setup >"$b/setup.log" 2>&1 || { tail -n 20 "$b/setup.log"; exit 1; }
+	kdir=$("$vmtest" kdir)
+	mkdir -p "$b/kbuild" "$b/payload/scenarios"
+	cp -a Kbuild core include mmu vmx uapi "$b/kbuild/"
+	find "$b/kbuild" -name '*.o' -delete
+	make -s -C "$kdir" M="$b/kbuild" modules >"$b/kbuild.log" 2>&1 ||
+		{ tail -n 20 "$b/kbuild.log"; exit 1; }
+	cp "$b/kbuild/shadowvmx.ko" tools/runner/build/svxrun \
+	   tools/runner/build/scen-s1.bin "$b/payload/"
+	cp tools/runner/scenarios/run.sh "$b/payload/scenarios/"
+	cat >"$b/payload/run" <<'EOS'
 #!/bin/sh
 cd /payload
 insmod ./shadowvmx.ko || exit 1
-echo "== svxrun --mode prot32 --stats hello32.bin (shadow paging, CR0.PG=0) =="
-./svxrun --dev /dev/shadowvmx --stats hello32.bin 2>&1
-r1=$?
-echo "== svxrun --mode long64 --stats hello64.bin =="
-./svxrun --dev /dev/shadowvmx --mode long64 --stats hello64.bin 2>&1
-r2=$?
+for p in shadow ept; do
+	echo "DEMO-BEGIN $p"
+	SCEN_TRACE=1 SVXRUN=./svxrun GUESTS=. sh scenarios/run.sh S1 \
+		--dev /dev/shadowvmx --paging $p 2>&1 |
+		grep -v -e 'svx_pio: ' -e ' reason 30 qual ' -e KVM_GET_SUPPORTED_CPUID
+	echo "DEMO-END $p"
+done
 rmmod shadowvmx
-[ $r1 -eq 0 ] && [ $r2 -eq 0 ]
 EOS
-chmod +x "$b/payload/run"
-"$vmtest" run --payload "$b/payload" --timeout 900
+	chmod +x "$b/payload/run"
+	"$vmtest" run --payload "$b/payload" --timeout 600 >"$b/console.log" 2>&1 || true
+	for p in shadow ept; do
+		tr -d '\r' <"$b/console.log" |
+			awk -v b="DEMO-BEGIN $p" -v e="DEMO-END $p" \
+			    '$0 == b { on = 1; next } $0 == e { on = 0 } on' >"$b/$p.log"
+	done
+fi
+
+cols=${DEMO_COLUMNS:-$(tput cols 2>/dev/null || echo 0)}
+[ "$cols" -ge 160 ] 2>/dev/null || cols=200
+w=$(((cols - 3) / 2))
+
+# side_by_side LEFT RIGHT: two columns of width $w; long lines wrap; each
+# "S1: ..." heading of the guest starts a section and the sections of the
+# two logs are aligned, so the same step sits on the same rows.
+side_by_side() {
+	awk -v W="$w" '
+	function fold(line, out,    n) {
+		n = 0
+		while (length(line) > W) {
+			out[++n] = substr(line, 1, W)
+			line = "    " substr(line, W + 1)
+		}
+		out[++n] = line
+		return n
+	}
+	FNR == 1 { f++ }
+	FNR == 1 || /^S1: / { sec[f]++ }
+	{ s = sec[f]; txt[f, s, ++cnt[f, s]] = $0 }
+	END {
+		ns = sec[1] > sec[2] ? sec[1] : sec[2]
+		for (s = 1; s <= ns; s++) {
+			nl = nr = 0
+			for (k = 1; k <= cnt[1, s]; k++) {
+				m = fold(txt[1, s, k], t)
+				for (j = 1; j <= m; j++) L[++nl] = t[j]
+			}
+			for (k = 1; k <= cnt[2, s]; k++) {
+				m = fold(txt[2, s, k], t)
+				for (j = 1; j <= m; j++) R[++nr] = t[j]
+			}
+			n = nl > nr ? nl : nr
+			for (i = 1; i <= n; i++)
+				printf "%-" W "s | %s\n", i <= nl ? L[i] : "", i <= nr ? R[i] : ""
+			delete L
+			delete R
+		}
+	}' "$1" "$2"
+}
+
+rule=$(printf '%*s' "$cols" '' | tr ' ' '=')
+echo "$rule"
+echo "S1: first touch then re-touch of a page; shadow paging (left) vs EPT (right)."
+echo "[k] lines: the module's tracepoints, live; 'probe:' lines: counters between the guest's marks;"
+echo "walk diagrams: SVX_WALK_TRACE at the guest's request.  I/O exits of its console are not shown."
+echo "$rule"
+printf "%-${w}s | %s\n" "SHADOW PAGING (svxrun --paging shadow)" "EPT (svxrun --paging ept)"
+printf "%-${w}s | %s\n" "$(printf '%*s' "$w" '' | tr ' ' '-')" "$(printf '%*s' "$w" '' | tr ' ' '-')"
+side_by_side "$b/shadow.log" "$b/ept.log"
+echo "$rule"
+
+st=0
+for p in shadow ept; do
+	if ! grep -q "^scenario\[S1\]\[$p\]: ok$" "$b/$p.log"; then
+		echo "demo: scenario S1 under $p did not pass (see $b/$p.log${b:+, $b/console.log})"
+		st=1
+	fi
+done
+
+# the harness's summary (tools/harness, another part of the tree), if a
+# run left its console log
+hlog=
+for f in build/harness/bench.log build/check/bochs.out; do
+	if [ -f "$f" ] && grep -aq '^# *HARNESS-CSV-BEGIN\|^HARNESS-CSV-BEGIN' "$f"; then
+		hlog=$f
+		break
+	fi
+done
+if [ -x tools/harness/report.sh ] || [ -f tools/harness/report.sh ]; then
+	if [ -n "$hlog" ]; then
+		echo "demo: the harness's summary (tools/harness/report.sh $hlog):"
+		bash tools/harness/report.sh "$hlog" "$b/harness" || echo "demo: harness report failed"
+	else
+		echo "demo: no harness results yet (tools/harness/bench.sh or make check produce them)"
+	fi
+fi
+exit $st

@@ -9,6 +9,10 @@
 #    (kvm_intel with its defaults, then explicitly ept=1 and ept=0);
 # 2. the runner's tests: "runner[<dev>]: ..." lines, /dev/shadowvmx also
 #    loaded with ept=1 (EPT mode by default);
+# 2b. the scenario guests S1-S7 (tools/runner/scenarios/run.sh): one line
+#    "scenario[Sn][shadow|ept|kvm]: ok" (or ": FAIL (why)" with the guest's
+#    log as "# " lines) per scenario under /dev/shadowvmx's shadow paging,
+#    its EPT mode, and kvm_intel (its default ept=1);
 # 3. the demo guest with its exit counters, under shadowvmx;
 # 4. "# measure[...]" comment lines: the runner's first-touch and CR3-switch
 #    guests with --stats in every paging mode (no pass/fail).
@@ -16,7 +20,7 @@
 #    lines and its CSV between HARNESS-CSV-BEGIN/END.
 # (1b: walk traces vs /dev/kvm, see below.)
 # SVX_SUITES (kernel command line) overrides the selftest suites;
-# SVX_MEASURE=0 skips step 4, SVX_HARNESS=0 step 5.
+# SVX_SCEN=0 skips step 2b, SVX_MEASURE=0 step 4, SVX_HARNESS=0 step 5.
 
 P=/payload
 rc=0
@@ -114,6 +118,35 @@ if insmod $P/shadowvmx.ko ept=1; then
 else
 	echo "runner[/dev/shadowvmx ept=1]: 0 passed, 1 failed"
 	rc=1
+fi
+
+# scen LABEL ARGS...: one scenario through run.sh (quiet: log only on failure)
+scen() {
+	SCEN_LABEL=$1
+	shift
+	SCEN_LABEL=$SCEN_LABEL SCEN_QUIET=1 SVXRUN=$P/runner/svxrun GUESTS=$P/runner \
+		sh $P/runner/scenarios/run.sh "$@" || rc=1
+}
+if [ "${SVX_SCEN:-1}" != 0 ] && [ -f $P/runner/scenarios/run.sh ]; then
+	if insmod $P/shadowvmx.ko; then
+		for n in 1 2 3 4 5 6 7; do
+			scen shadow S$n --dev /dev/shadowvmx --paging shadow
+			scen ept S$n --dev /dev/shadowvmx --paging ept
+		done
+		rmmod shadowvmx || rc=1
+	else
+		echo "scenario[S1-S7][shadow/ept]: FAIL (insmod shadowvmx)"
+		rc=1
+	fi
+	if modprobe kvm_intel; then
+		for n in 1 2 3 4 5 6 7; do
+			scen kvm S$n --dev /dev/kvm
+		done
+		modprobe -r kvm_intel
+	else
+		echo "scenario[S1-S7][kvm]: FAIL (modprobe kvm_intel)"
+		rc=1
+	fi
 fi
 
 if [ "${SVX_MEASURE:-1}" != 0 ]; then

@@ -14,6 +14,8 @@
  *   0xf4                  debug exit: status (v << 1) | 1
  *   0x3f8-0x3ff           COM1 8250 UART, IRQ 4    dev_uart.c
  *   0x510, 0x511          fw_cfg selector, data    dev_fwcfg.c
+ *   0x5c0-0x5db           scenario probe: counters, walk traces   probe.c
+ *   0x5e0-0x5f3           svxblk block device, IRQ 5 (--blk)  dev_blk.c
  *   0xcf8, 0xcfc-0xcff    PCI config mechanism 1: address latch, no devices
  *                         (data reads all ones)
  *   MMIO 0xd1000000 4K    logged register window   dev_mmio.c
@@ -36,6 +38,7 @@
 
 #include "svxrun.h"
 #include "devices.h"
+#include "scenarios/probe.h"
 
 static struct {
 	struct svx_pic pic;
@@ -46,6 +49,7 @@ static struct {
 	struct svx_fwcfg fwcfg;
 	struct svx_mmio_log mmio_log;
 	struct svx_apic_stub apic;
+	struct svx_blk blk;
 	uint8_t scratch[4];
 	uint32_t pci_addr;
 	bool stdin_open;
@@ -164,6 +168,12 @@ static void mmio_log_print(void *ctx, bool write, uint64_t gpa,
 		(unsigned long long)val);
 }
 
+static void blk_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	svx_msg("%s", msg);
+}
+
 void svx_board_init(struct svx_vm *vm, bool use_stdin)
 {
 	memset(&board, 0, sizeof(board));
@@ -175,6 +185,8 @@ void svx_board_init(struct svx_vm *vm, bool use_stdin)
 	svx_i8042_init(&board.kbd);
 	svx_fwcfg_init(&board.fwcfg, vm->mem_size, 1);
 	svx_mmio_log_init(&board.mmio_log, mmio_log_print, NULL);
+	svx_blk_init(&board.blk, vm->mem, vm->mem_size, vm->blk_fd,
+		     vm->blk_size, blk_log, NULL);
 	board.stdin_open = use_stdin;
 	if (use_stdin)
 		setup_stdin();
@@ -219,6 +231,13 @@ void svx_board_print_stats(void)
 		(unsigned long long)board.pit.nr_irqs,
 		(unsigned long long)board.nr_stdin_bytes,
 		(unsigned long long)board.nr_mmio_log);
+	if (board.blk.nr_kicks)
+		fprintf(stderr,
+			"svxrun: devices: blk kicks %llu, requests %llu, read %llu bytes, written %llu bytes\n",
+			(unsigned long long)board.blk.nr_kicks,
+			(unsigned long long)board.blk.nr_reqs,
+			(unsigned long long)board.blk.nr_read_bytes,
+			(unsigned long long)board.blk.nr_write_bytes);
 }
 
 /* ---- port I/O ----------------------------------------------------------- */
@@ -426,6 +445,25 @@ static bool pci_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 	return false;
 }
 
+static bool blk_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		   int *status)
+{
+	unsigned int reg = port - SVX_BLK_BASE;
+
+	(void)status;
+	if (size != 4 || reg & 3) {		/* 32-bit registers only */
+		if (!out)
+			*val = ~0u;
+		return false;
+	}
+	if (out)
+		svx_blk_write(&board.blk, reg, *val);
+	else
+		*val = svx_blk_read(&board.blk, reg);
+	svx_pic_set_irq(&board.pic, SVX_BLK_IRQ, svx_blk_irq(&board.blk));
+	return false;
+}
+
 static const struct pio_range {
 	uint16_t base, len;
 	pio_fn io;
@@ -444,6 +482,8 @@ static const struct pio_range {
 	{ 0x510, 2, fwcfg_io },
 	{ 0xcf8, 1, pci_io },
 	{ 0xcfc, 4, pci_io },
+	{ PROBE_PORT_BASE, PROBE_PORT_LEN, svx_probe_io },
+	{ SVX_BLK_BASE, SVX_BLK_LEN, blk_io },
 };
 
 /* One bit per port: has the "unknown port" message been printed? */

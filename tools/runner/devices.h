@@ -199,4 +199,50 @@ struct svx_apic_stub {
 void svx_apic_stub_access(struct svx_apic_stub *a, uint64_t off, bool write,
 			  unsigned int len, uint8_t *data);
 
+/* ---- svxblk (scenario S2) ---------------------------------------------- */
+#define SVX_BLK_BASE		0x5e0	/* ports 0x5e0-0x5f3 */
+#define SVX_BLK_LEN		0x14
+#define SVX_BLK_IRQ		5
+#define SVX_BLK_SECTOR		512
+#define SVX_BLK_MAX_NUM		64
+#define SVX_BLK_RING		0x00
+#define SVX_BLK_NUM		0x04
+#define SVX_BLK_KICK		0x08
+#define SVX_BLK_ISR		0x0c
+#define SVX_BLK_CAPACITY	0x10
+#define SVX_BLK_T_READ		0
+#define SVX_BLK_T_WRITE		1
+#define SVX_BLK_S_OK		0
+#define SVX_BLK_S_IOERR		1
+#define SVX_BLK_S_UNSUPP	2
+#define SVX_BLK_RING_SIZE(num)	(16 + (uint64_t)(num) * sizeof(struct svx_blk_req))
+
+struct svx_blk_req {		/* in guest RAM, little endian */
+	uint32_t type;		/* SVX_BLK_T_* */
+	uint32_t status;	/* written by the device: SVX_BLK_S_* */
+	uint64_t sector;
+	uint64_t buf;		/* GPA of the data */
+	uint32_t len;		/* bytes, a multiple of 512 */
+	uint32_t reserved;
+};
+
+struct svx_blk {
+	uint8_t *mem;			/* guest RAM as the runner maps it */
+	uint64_t mem_size;
+	int fd;				/* backing file, -1: none */
+	uint64_t capacity;		/* sectors */
+	uint32_t ring, num, used;
+	bool isr;
+	uint64_t nr_kicks, nr_reqs, nr_read_bytes, nr_write_bytes;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
+void svx_blk_init(struct svx_blk *b, uint8_t *mem, uint64_t mem_size, int fd,
+		  uint64_t size_bytes,
+		  void (*log)(void *, const char *), void *log_ctx);
+uint32_t svx_blk_read(struct svx_blk *b, unsigned int reg);
+void svx_blk_write(struct svx_blk *b, unsigned int reg, uint32_t val);
+bool svx_blk_irq(const struct svx_blk *b);	/* interrupt output level */
+
 #endif /* SVX_DEVICES_H */

@@ -120,6 +120,7 @@ struct svx_opts {
 	bool builtin_cpuid;
 	bool cpuid_baseline;
 	bool thp;
+	const char *blk;		/* --blk FILE: svxblk backing file */
 	uint64_t max_exits;
 	unsigned int timeout;
 	struct svx_load loads[SVX_MAX_LOADS];
@@ -202,6 +203,7 @@ static void usage(FILE *f)
 "  --walk-at-exit N   ... after the Nth exit instead\n"
 "  --json             --walk as JSON, one object per GVA\n"
 "  --trace            print the module's tracepoints (events/shadowvmx) live\n"
+"  --blk FILE         back the svxblk block device (ports 0x5e0, IRQ 5) with FILE\n"
 "  --max-exits N      stop after N exits to userspace (status %d)\n"
 "  --timeout SECS     stop after SECS seconds (status %d)\n"
 "  --trace-exits      log every exit on stderr\n"
@@ -280,6 +282,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		{ "walk-at-exit", required_argument, NULL, 'X' },
 		{ "json",	 no_argument,	    NULL, 'J' },
 		{ "trace",	 no_argument,	    NULL, 'K' },
+		{ "blk",	 required_argument, NULL, 'b' },
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ }
 	};
@@ -383,6 +386,9 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			break;
 		case 'K':
 			o->ktrace = true;
+			break;
+		case 'b':
+			o->blk = optarg;
 			break;
 		case 's':
 			o->stats = true;
@@ -1052,6 +1058,13 @@ static uint64_t exit_counts[NR_KVM_EXITS];
 static uint64_t nr_injected, nr_halt_waits;
 static uint64_t t_start;
 
+void svx_runner_counts(uint64_t *io, uint64_t *mmio, uint64_t *injected)
+{
+	*io = exit_counts[KVM_EXIT_IO];
+	*mmio = exit_counts[KVM_EXIT_MMIO];
+	*injected = nr_injected;
+}
+
 static void print_runner_stats(uint64_t nr_exits)
 {
 	double secs = (svx_now_ns() - t_start) / 1e9;
@@ -1261,6 +1274,15 @@ int main(int argc, char **argv)
 	vm.mem_size = o.mem_size;
 	vm.trace = o.trace;
 	vm.thp = o.thp;
+	vm.blk_fd = -1;
+	if (o.blk) {
+		struct stat st;
+
+		vm.blk_fd = open(o.blk, O_RDWR);
+		if (vm.blk_fd < 0 || fstat(vm.blk_fd, &st) < 0)
+			die("--blk: %s: %s", o.blk, strerror(errno));
+		vm.blk_size = st.st_size;
+	}
 
 	/* validate the files before touching the device */
 	for (unsigned int i = 0; i < o.nr_loads; i++) {
@@ -1290,6 +1312,7 @@ int main(int argc, char **argv)
 	setup_cpuid(&vm, o.builtin_cpuid, o.cpuid_baseline);
 	setup_cpu(&vm, &boot);
 	svx_board_init(&vm, !o.no_stdin);
+	svx_probe_init(&vm);
 
 	alarm_run = vm.run;
 	if (o.timeout) {

@@ -41,6 +41,8 @@ struct svx_vm {
 	uint64_t mem_size;
 	bool trace;
 	bool thp;		/* --thp: RAM on transparent huge pages */
+	int blk_fd;		/* --blk: svxblk backing file, -1: none */
+	uint64_t blk_size;
 };
 
 /* devices.c: the board (device table, IRQ wiring, host stdin/stdout) */
@@ -90,7 +92,15 @@ void svx_load_bzimage(struct svx_vm *vm, const char *file,
 void svx_print_stats(struct svx_vm *vm);
 const char *svx_exit_reason_name(unsigned int reason);
 
+/* probe.c: the scenario probe (scenarios/probe.h) */
+void svx_probe_init(struct svx_vm *vm);
+bool svx_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+		  int *status);
+
 /* svxrun.c */
+/* the runner's own counters: exits to userspace for I/O and MMIO, and
+ * interrupts injected */
+void svx_runner_counts(uint64_t *io, uint64_t *mmio, uint64_t *injected);
 /* walk.c: --walk (SVX_WALK_TRACE diagrams) and --trace (tracepoints) */
 void svx_walk_print(struct svx_vm *vm, const char *spec, bool json);
 void svx_ktrace_start(void);

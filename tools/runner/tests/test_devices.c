@@ -8,7 +8,9 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../devices.h"
 
@@ -360,6 +362,104 @@ static void test_mmio(void)
 	ok(!(r & 0x1000), "apic stub: ICR never busy");
 }
 
+/* ---- svxblk ---- */
+static unsigned int nblklog;
+
+static void blklog(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+	nblklog++;
+}
+
+static void put_req(uint8_t *ring, unsigned int slot, uint32_t type,
+		    uint64_t sector, uint64_t buf, uint32_t len)
+{
+	struct svx_blk_req r = { .type = type, .status = 0xff, .sector = sector,
+				 .buf = buf, .len = len };
+
+	memcpy(ring + 16 + slot * sizeof(r), &r, sizeof(r));
+}
+
+static uint32_t req_status(const uint8_t *ring, unsigned int slot)
+{
+	struct svx_blk_req r;
+
+	memcpy(&r, ring + 16 + slot * sizeof(r), sizeof(r));
+	return r.status;
+}
+
+static void test_blk(void)
+{
+	static uint8_t mem[64 * 1024];
+	char path[] = "/tmp/svxblk-test.XXXXXX";
+	uint8_t sec[512], *ring = mem + 0x1000;
+	struct svx_blk b;
+	uint32_t avail, used;
+	int fd = mkstemp(path);
+
+	unlink(path);
+	memset(sec, 0, sizeof(sec));
+	strcpy((char *)sec, "sector zero");
+	ok(fd >= 0 && pwrite(fd, sec, 512, 0) == 512 &&
+	   ftruncate(fd, 8 * 512) == 0, "blk: backing file of 8 sectors");
+	memset(mem, 0, sizeof(mem));
+	svx_blk_init(&b, mem, sizeof(mem), fd, 8 * 512, blklog, NULL);
+	ok(svx_blk_read(&b, SVX_BLK_CAPACITY) == 8, "blk: CAPACITY = 8 sectors");
+	svx_blk_write(&b, SVX_BLK_RING, 0x1000);
+	svx_blk_write(&b, SVX_BLK_NUM, 3);
+	ok(svx_blk_read(&b, SVX_BLK_NUM) == 0, "blk: NUM not a power of two refused");
+	svx_blk_write(&b, SVX_BLK_NUM, 4);
+	ok(svx_blk_read(&b, SVX_BLK_RING) == 0x1000 &&
+	   svx_blk_read(&b, SVX_BLK_NUM) == 4, "blk: RING and NUM read back");
+
+	/* a read of sector 0 and a write of sector 1, one kick */
+	put_req(ring, 0, SVX_BLK_T_READ, 0, 0x2000, 512);
+	memset(mem + 0x3000, 'w', 512);
+	put_req(ring, 1, SVX_BLK_T_WRITE, 1, 0x3000, 512);
+	avail = 2;
+	memcpy(ring, &avail, 4);
+	ok(!svx_blk_irq(&b), "blk: no interrupt before the kick");
+	svx_blk_write(&b, SVX_BLK_KICK, 0);
+	memcpy(&used, ring + 4, 4);
+	ok(used == 2 && svx_blk_read(&b, SVX_BLK_KICK) == 2,
+	   "blk: one kick completes both requests, used index 2 in the ring");
+	ok(req_status(ring, 0) == SVX_BLK_S_OK && req_status(ring, 1) == SVX_BLK_S_OK,
+	   "blk: both statuses OK");
+	ok(!strcmp((char *)mem + 0x2000, "sector zero"),
+	   "blk: pread put sector 0 into guest memory");
+	ok(pread(fd, sec, 512, 512) == 512 && sec[0] == 'w' && sec[511] == 'w',
+	   "blk: pwrite put the guest buffer into sector 1");
+	ok(svx_blk_irq(&b), "blk: interrupt raised on completion");
+	ok(svx_blk_read(&b, SVX_BLK_ISR) == 1 && !svx_blk_irq(&b) &&
+	   svx_blk_read(&b, SVX_BLK_ISR) == 0, "blk: ISR read returns 1, clears, lowers the IRQ");
+
+	/* bad requests: beyond the disk, buffer outside RAM, odd length, type */
+	put_req(ring, 2, SVX_BLK_T_READ, 8, 0x2000, 512);
+	put_req(ring, 3, SVX_BLK_T_READ, 0, sizeof(mem) - 256, 512);
+	put_req(ring, 0, SVX_BLK_T_WRITE, 0, 0x2000, 100);
+	put_req(ring, 1, 7, 0, 0x2000, 512);
+	avail = 6;
+	memcpy(ring, &avail, 4);
+	svx_blk_write(&b, SVX_BLK_KICK, 0);
+	ok(req_status(ring, 2) == SVX_BLK_S_IOERR && req_status(ring, 3) == SVX_BLK_S_IOERR &&
+	   req_status(ring, 0) == SVX_BLK_S_IOERR && req_status(ring, 1) == SVX_BLK_S_UNSUPP,
+	   "blk: out-of-range, outside-RAM, odd-length, unknown-type requests fail");
+	ok(pread(fd, sec, 512, 0) == 512 && !strcmp((char *)sec, "sector zero"),
+	   "blk: a failed write leaves the file alone");
+
+	/* a bogus avail index processes at most NUM requests per kick */
+	avail = 1000;
+	memcpy(ring, &avail, 4);
+	svx_blk_write(&b, SVX_BLK_KICK, 0);
+	ok(svx_blk_read(&b, SVX_BLK_KICK) == 10, "blk: at most NUM requests per kick");
+	/* a ring outside RAM is ignored */
+	svx_blk_write(&b, SVX_BLK_RING, sizeof(mem));
+	svx_blk_write(&b, SVX_BLK_KICK, 0);
+	ok(b.nr_kicks == 4 && nblklog > 0, "blk: kick with the ring outside RAM ignored");
+	close(fd);
+}
+
 int main(void)
 {
 	test_uart();
@@ -369,6 +469,7 @@ int main(void)
 	test_i8042();
 	test_fwcfg();
 	test_mmio();
+	test_blk();
 	printf("1..%d\n# %d passed, %d failed\n", n, n - failed, failed);
 	return failed != 0;
 }
