@@ -1315,7 +1315,7 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 
 /* Install the prepared neighbours in @sp; mmu_lock.  Unpins the rest. */
 static void svx_prefetch_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
-				 struct svx_prefetch *pf)
+				 struct svx_prefetch *pf, unsigned int stat)
 {
 	struct svx_vm *vm = vcpu->vm;
 	bool nxe = vcpu->efer & EFER_NX;
@@ -1348,7 +1348,7 @@ static void svx_prefetch_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		sp->gfns[idx] = gfn;
 		*sptep = spte;
 		vm->pages_pinned++;
-		vcpu->stats.mmu[SVX_MMU_PREFETCH]++;
+		vcpu->stats.mmu[stat]++;
 		vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
 	}
 }
@@ -1539,7 +1539,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	*sptep = spte;
 	trace_svx_spte_install(vcpu->id, gva, w.gpa, spte);
 	vm->pages_pinned++;
-	svx_prefetch_install(vcpu, sp, &pf);
+	svx_prefetch_install(vcpu, sp, &pf, SVX_MMU_PREFETCH);
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
@@ -1907,6 +1907,70 @@ static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
 	return 1;
 }
 
+/*
+ * An emulated write of a whole guest PTE updates the SPTE derived from it
+ * instead of only zapping it: the new PTE, if present, accessed and
+ * mapping RAM, is installed as a prefetch would (its page pinned before
+ * mmu_lock), saving the fault the next access would take.  @up holds the
+ * candidate in entry 0; the guest index is @up->first.
+ */
+static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
+				  unsigned int size, struct svx_prefetch *up)
+{
+	unsigned int esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
+	u64 rsvd = 0, gfn, gen;
+	struct svx_memslot s;
+	unsigned int j;
+
+	up->n = 0;
+	for (j = 0; j < SVX_PREFETCH; j++)
+		up->pfn[j] = SVX_NO_PFN;
+	if (!svx_prefetch_enabled || size != esz || (gpa & (esz - 1)) ||
+	    svx_mmu_topup(vcpu))
+		return;
+	if (esz == 8) {
+		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
+		if (!(vcpu->efer & EFER_NX))
+			rsvd |= SVX_PTE_XD;
+	}
+	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A) || (gpte & rsvd))
+		return;
+	gfn = (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
+	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn[0]))
+		return;
+	up->gpte[0] = gpte;
+	up->writable[0] = !(s.flags & KVM_MEM_READONLY);
+	up->first = (gpa & ~PAGE_MASK) / esz;	/* guest index */
+	up->n = 1;
+}
+
+/* Install @up in level-1 page @sp if its guest index falls in it; lock. */
+static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
+				  struct svx_prefetch *up)
+{
+	struct svx_prefetch one = { .n = 1 };
+	unsigned int gi = up->first, idx, j;
+
+	if (!up->n || sp->role.level != 1 || sp->role.direct)
+		return;
+	if (sp->role.glevels == 2) {	/* quadrant q: guest PTEs q*512.. */
+		if (gi / 512 != sp->role.quadrant)
+			return;
+		idx = gi % 512;
+	} else {
+		idx = gi;
+	}
+	for (j = 0; j < SVX_PREFETCH; j++)
+		one.pfn[j] = SVX_NO_PFN;
+	one.first = idx & ~(SVX_PREFETCH - 1);
+	one.pfn[idx % SVX_PREFETCH] = up->pfn[0];
+	one.gpte[idx % SVX_PREFETCH] = up->gpte[0];
+	one.writable[idx % SVX_PREFETCH] = up->writable[0];
+	svx_prefetch_install(vcpu, sp, &one, SVX_MMU_PT_UPDATE);
+	up->n = 0;	/* installed, or unpinned by the install */
+}
+
 static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -1915,6 +1979,7 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 	struct svx_sp *sp;
 	struct hlist_node *tmp;
 	struct svx_rmw rmw;
+	struct svx_prefetch up = { .n = 0 };
 	LIST_HEAD(dead);
 	bool written, flood = false;
 	u8 bytes[15];
@@ -1989,6 +2054,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
 	trace_svx_pt_write_emulated(vcpu->id, gpa, old, written ? new : old,
 				    rmw.size);
+	if (written)
+		svx_pt_update_prepare(vcpu, gpa, new, rmw.size, &up);
 
 	spin_lock(&vm->mmu_lock);
 	hlist_for_each_entry_safe(sp, tmp,
@@ -2001,14 +2068,18 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 			flood = true;
 			continue;
 		}
-		if (!svx_mmu_bug(SVX_BUG_NO_ZAP_ON_PT_WRITE))
+		if (!svx_mmu_bug(SVX_BUG_NO_ZAP_ON_PT_WRITE)) {
 			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, rmw.size);
+			svx_pt_update_install(vcpu, sp, &up);
+		}
 	}
 	if (flood) {
 		svx_unshadow(vm, gfn, &dead);
 		vcpu->stats.mmu[SVX_MMU_FLOOD]++;
 	}
 	spin_unlock(&vm->mmu_lock);
+	if (up.n)
+		svx_host_unpin(up.pfn[0], false);
 	if (flood) {
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 		spin_lock(&vm->mmu_lock);

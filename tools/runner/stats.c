@@ -131,6 +131,7 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_EPT_LARGE_1G] = "ept_large_1g",
 	[SVX_MMU_RECYCLED] = "recycled",
 	[SVX_MMU_SPTE_LARGE] = "spte_large",
+	[SVX_MMU_PT_UPDATE] = "pt_write_update",
 };
 
 static const char *const misc_names[SVX_MISC_STATS_MAX] = {

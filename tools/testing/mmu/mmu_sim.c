@@ -463,6 +463,7 @@ void sim_destroy(struct sim *s, struct sim_stats *acc)
 	s->st.syncs += s->vcpu->stats.mmu[SVX_MMU_SYNC];
 	s->st.prefetches += s->vcpu->stats.mmu[SVX_MMU_PREFETCH];
 	s->st.large_sptes += s->vcpu->stats.mmu[SVX_MMU_SPTE_LARGE];
+	s->st.pt_updates += s->vcpu->stats.mmu[SVX_MMU_PT_UPDATE];
 	svx_mmu_vcpu_destroy(s->vcpu);
 	s->vm->vcpus[0] = NULL;
 	svx_mmu_vm_destroy(s->vm);
