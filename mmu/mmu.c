@@ -1947,7 +1947,7 @@ static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
 
 /* Install @up in level-1 page @sp if its guest index falls in it; lock. */
 static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
-				  struct svx_prefetch *up)
+				  struct svx_prefetch *up, unsigned int stat)
 {
 	struct svx_prefetch one = { .n = 1 };
 	unsigned int gi = up->first, idx, j;
@@ -1967,7 +1967,7 @@ static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 	one.pfn[idx % SVX_PREFETCH] = up->pfn[0];
 	one.gpte[idx % SVX_PREFETCH] = up->gpte[0];
 	one.writable[idx % SVX_PREFETCH] = up->writable[0];
-	svx_prefetch_install(vcpu, sp, &one, SVX_MMU_PT_UPDATE);
+	svx_prefetch_install(vcpu, sp, &one, stat);
 	up->n = 0;	/* installed, or unpinned by the install */
 }
 
@@ -2070,7 +2070,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 		}
 		if (!svx_mmu_bug(SVX_BUG_NO_ZAP_ON_PT_WRITE)) {
 			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, rmw.size);
-			svx_pt_update_install(vcpu, sp, &up);
+			svx_pt_update_install(vcpu, sp, &up,
+					      SVX_MMU_PT_UPDATE);
 		}
 	}
 	if (flood) {
@@ -2108,18 +2109,27 @@ unshadow:
 	return r < 0 ? r : SVX_RESUME;
 }
 
-/* INVLPG: forget the leaf SPTE for @gva (the guest may have changed it). */
+/*
+ * INVLPG: forget the leaf SPTE for @gva (the guest may have changed it).
+ * In an unsync page the guest usually did: as KVM does, the SPTE is then
+ * rebuilt from the guest PTE at once (when it is present, accessed and
+ * maps RAM), so the access that follows the INVLPG does not fault.
+ */
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_vm *vm = vcpu->vm;
-	u64 *table, e;
+	struct svx_prefetch up = { .n = 0 };
+	u64 *table, e, tgfn = ~0ULL, gpte = 0;
+	unsigned int esz, gi = 0;
 	struct svx_sp *sp;
+	struct hlist_node *tmp;
 	int level;
 
 	if (vcpu->mmu.mode == SVX_MODE_NONPAGING || !vcpu->mmu.root_hpa)
 		return;
 	if (vcpu->mmu.mode != SVX_MODE_LONG64)
 		gva = (u32)gva;
+	esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
 	spin_lock(&vm->mmu_lock);
 	for (sp = svx_walk_start(vcpu, gva, &level); sp && level >= 1;
 	     level--) {
@@ -2128,6 +2138,11 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		table = sp->spt;
 		if (level == 1) {
 			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
+			if (sp->unsync && !sp->role.direct) {
+				tgfn = sp->gfn;
+				gi = sp->role.glevels == 2 ?
+				     sp->role.quadrant * 512 + idx : idx;
+			}
 			break;
 		}
 		e = table[idx];
@@ -2147,6 +2162,22 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		}
 	}
 	spin_unlock(&vm->mmu_lock);
+	if (tgfn == ~0ULL ||
+	    svx_read_guest_phys(vm, (tgfn << PAGE_SHIFT) + gi * esz, &gpte, esz))
+		return;
+	svx_pt_update_prepare(vcpu, (tgfn << PAGE_SHIFT) + gi * esz, gpte, esz,
+			      &up);
+	if (!up.n)
+		return;
+	spin_lock(&vm->mmu_lock);
+	hlist_for_each_entry_safe(sp, tmp,
+				  &vm->sp_hash[svx_hash(tgfn, SVX_SP_HASH_BITS)],
+				  hash_link)
+		if (sp->gfn == tgfn && sp->unsync)
+			svx_pt_update_install(vcpu, sp, &up, SVX_MMU_INVLPG_UPDATE);
+	spin_unlock(&vm->mmu_lock);
+	if (up.n)
+		svx_host_unpin(up.pfn[0], false);
 }
 
 /* ---------------------------------------------------------------------- */

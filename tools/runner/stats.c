@@ -132,6 +132,7 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_RECYCLED] = "recycled",
 	[SVX_MMU_SPTE_LARGE] = "spte_large",
 	[SVX_MMU_PT_UPDATE] = "pt_write_update",
+	[SVX_MMU_INVLPG_UPDATE] = "invlpg_update",
 };
 
 static const char *const misc_names[SVX_MISC_STATS_MAX] = {
