@@ -94,6 +94,7 @@ struct svx_mmu {
 	u64 pdptrs[4];		/* PAE guests: PDPTE registers (SDM 4.4.1);
 				 * EPT mode: GUEST_PDPTRn at the last exit */
 	struct svx_mmu_cache cache;
+	bool no_flush;		/* MOV to CR3 with PCID bit 63: keep the TLB */
 };
 
 struct svx_vcpu {

@@ -983,14 +983,18 @@ int svx_mmu_reload(struct svx_vcpu *vcpu)
 		return r;
 	svx_mmu_make_room(vcpu);
 	spin_lock(&vm->mmu_lock);
-	if (vm->nr_unsync && svx_sync_all(vcpu))
+	/* A CR3 load that keeps the TLB (PCID, bit 63) keeps unsync pages. */
+	if (vm->nr_unsync && !vcpu->mmu.no_flush && svx_sync_all(vcpu))
 		flush = true;
+	vcpu->mmu.no_flush = false;
 	root = svx_load_root(vcpu, &flush);
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 	vcpu->mmu.root_hpa = root;
-	svx_host_set_guest_cr3(vcpu, root);
+	/* With PCIDs the CPU tags its TLB entries with CR3[11:0]. */
+	svx_host_set_guest_cr3(vcpu, root | ((vcpu->cr4 & X86_CR4_PCIDE) ?
+					     (vcpu->cr3 & 0xfff) : 0));
 	return 0;
 }
 

@@ -211,6 +211,10 @@ int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
 		vcpu->efer |= EFER_LMA;
 		svx_set_efer(vcpu, vcpu->efer, true);
 	}
+	/* Paging off with PCIDs on: #GP (SDM 4.10.1). */
+	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
+	    (vcpu->cr4 & X86_CR4_PCIDE))
+		return 1;
 	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
 	    (vcpu->efer & EFER_LMA)) {
 		if (svx_code_mode(vcpu) == 8)
@@ -245,6 +249,10 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
 		return 1;
 	if ((vcpu->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return 1;
+	/* PCIDE: long mode only, and set only with PCID 0 in CR3 (SDM 4.10.1). */
+	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(vcpu->efer & EFER_LMA) || (vcpu->cr3 & 0xfff)))
+		return 1;
 	/* SDM 4.4.1: changing PAE, PSE, PGE or SMEP loads the PDPTEs. */
 	if (((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
 			    X86_CR4_SMEP)) &&
@@ -254,7 +262,7 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
 	vcpu->cr4 = cr4;
 	svx_vcpu_load(vcpu);
 	if ((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
-			   X86_CR4_SMEP | X86_CR4_SMAP))
+			   X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PCIDE))
 		svx_mmu_reset_context(vcpu);
 	else
 		svx_update_hw_cr(vcpu);
@@ -264,6 +272,13 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
 
 int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3)
 {
+	bool no_flush = false;
+
+	/* With PCIDs, bit 63 asks to keep the TLB (SDM 4.10.4.1). */
+	if (vcpu->cr4 & X86_CR4_PCIDE) {
+		no_flush = cr3 & BIT_ULL(63);
+		cr3 &= ~BIT_ULL(63);
+	}
 	if (svx_guest_long_mode(vcpu) &&
 	    (cr3 >> boot_cpu_data.x86_phys_bits))
 		return 1;
@@ -273,6 +288,8 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3)
 	vcpu->cr3 = cr3;
 	svx_vcpu_load(vcpu);
 	svx_mmu_reset_context(vcpu);
+	/* Shadow paging: no resync of unsync pages, no VPID flush. */
+	vcpu->mmu.no_flush = no_flush;
 	svx_vcpu_put(vcpu);
 	return 0;
 }

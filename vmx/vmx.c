@@ -1033,8 +1033,10 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
-		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests))
+		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests)) {
 			vcpu->mmu.root_hpa = 0;
+			vcpu->mmu.no_flush = false;
+		}
 		/*
 		 * Without VPID every VM entry flushes this vCPU's TLB.  With
 		 * one, a flush request, and a new shadow root (the mappings
@@ -1042,7 +1044,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		 * zapped root), flush the VPID before the entry.
 		 */
 		if (test_and_clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests) ||
-		    (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa))
+		    (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
+		     !vcpu->mmu.no_flush))
 			vcpu->vpid_flush = true;
 		if (!svx_vm_ept(vcpu->vm)) {
 			r = svx_mmu_reload(vcpu);

@@ -627,10 +627,11 @@ static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
 	/* max basic leaf 1, "GenuineIntel" */
 	{ .function = 0, .eax = 1,
 	  .ebx = 0x756e6547, .edx = 0x49656e69, .ecx = 0x6c65746e },
-	/* family 6 model 0x2a stepping 7; CLFLUSH 64 bytes; SSE3 HYPERVISOR;
-	 * FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT CLFSH MMX FXSR SSE SSE2 */
+	/* family 6 model 0x2a stepping 7; CLFLUSH 64 bytes; SSE3 PCID
+	 * HYPERVISOR; FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT CLFSH MMX
+	 * FXSR SSE SSE2 */
 	{ .function = 1, .eax = 0x000206a7, .ebx = 0x00000800,
-	  .ecx = (1u << 0) | (1u << 31),
+	  .ecx = (1u << 0) | (1u << 17) | (1u << 31),
 	  .edx = 0x0781a97d },
 	{ .function = 0x80000000, .eax = 0x80000008 },
 	/* LAHF; SYSCALL NX LM */
