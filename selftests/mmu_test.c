@@ -142,6 +142,7 @@ static int set_mmu_cpuid(struct __test_metadata *_metadata, struct svx_guest *g)
 		.ebx = b, .ecx = cc, .edx = d };
 	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cc), "=d"(d) : "a"(1), "c"(0));
 	c.e[1] = (struct kvm_cpuid_entry2){ .function = 1, .eax = a,
+		.ecx = cc & (1u << 17),	/* PCID, as the host has it */
 		/* FPU PSE TSC MSR PAE CX8 SEP PGE CMOV PAT FXSR SSE SSE2 */
 		.edx = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) |
 		       (1u << 6) | (1u << 8) | (1u << 11) | (1u << 13) |
@@ -907,5 +908,6 @@ MMU_TEST(gig_pages, MG_T_GIG, check_gig(_metadata, self))
 MMU_TEST(mmio, MG_T_MMIO, EXPECT_EQ(NR_MMIO, self->nmmio))
 MMU_TEST(memslot_change, MG_T_SLOT, check_slot(_metadata, self))
 MMU_TEST(pae_pdptes, MG_T_PDPTE, )
+MMU_TEST(pcid, MG_T_PCID, )
 
 TEST_HARNESS_MAIN

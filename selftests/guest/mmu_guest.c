@@ -517,7 +517,7 @@ static void setup_descriptors(void)
 static ulong pool_next = MG_POOL;
 static pte_t *root;
 static ulong root_cr3;
-static int cpu_nx, cpu_smep, cpu_smap, cpu_gig, cpu_maxphy;
+static int cpu_nx, cpu_smep, cpu_smap, cpu_gig, cpu_maxphy, cpu_pcid;
 
 static pte_t *pool_alloc(void)
 {
@@ -600,6 +600,8 @@ static void features(void)
 	u32 a, b, c, d, max;
 
 	cpuid(0, 0, &max, &b, &c, &d);
+	cpuid(1, 0, &a, &b, &c, &d);
+	cpu_pcid = !!(c & (1u << 17));
 	if (max >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);
 		cpu_smep = !!(b & (1u << 7));
@@ -1426,6 +1428,82 @@ static void t_slot(void)
 
 #define CR0_CD		(1ul << 30)
 #define CR4_MCE		(1ul << 6)
+#define CR4_PCIDE	(1ul << 17)
+#define VA_PCID		0x31000000ul
+
+/*
+ * PCIDs (SDM 4.10.1, 4.10.4.1): CR4.PCIDE is set only with PCID 0 in CR3;
+ * CR3[11:0] is the PCID and reads back; bit 63 of a MOV to CR3 is not
+ * stored and keeps the TLB (a changed PTE may still show the old frame),
+ * a MOV to CR3 without it flushes (the new frame, always).
+ */
+static void t_pcid(void)
+{
+#if MG_BITS == 64
+	ulong cr4 = read_cr4(), va;
+	u32 i, v, old = 0, new = 0, other = 0, bad = 0;
+	pte_t *e;
+	int f;
+
+	if (!cpu_pcid)
+		GSKIP("CPUID.1:ECX.PCID (bit 17) is not set in the guest");
+	write_cr3(root_cr3 | 3);	/* PWT, and a bit PCIDE=0 ignores */
+	f = probe_cr4(cr4 | CR4_PCIDE);
+	CHECK("pcid: setting CR4.PCIDE with CR3[11:0] != 0: #GP", f, 1);
+	CHECK("pcid: CR4.PCIDE still clear", !!(read_cr4() & CR4_PCIDE), 0);
+	write_cr3(root_cr3);
+	f = probe_cr4(cr4 | CR4_PCIDE);
+	CHECK("pcid: setting CR4.PCIDE with PCID 0", f, 0);
+	CHECK("pcid: CR4.PCIDE sticks", !!(read_cr4() & CR4_PCIDE), 1);
+	f = probe_cr3(root_cr3 | 5);
+	CHECK("pcid: mov cr3 with PCID 5", f, 0);
+	CHECK("pcid: CR3 reads back PCID 5", read_cr3(), root_cr3 | 5);
+	f = probe_cr3(root_cr3 | 6 | (1ul << 63));
+	CHECK("pcid: mov cr3 with bit 63 set", f, 0);
+	CHECK("pcid: CR3 reads back PCID 6, bit 63 not stored", read_cr3(),
+	      root_cr3 | 6);
+	for (i = 0; i < 16; i++) {
+		wr32(FRAME(340 + i), M1(i));
+		wr32(FRAME(360 + i), M2(i));
+		map(root, VA_PCID + i * 4096ul, FRAME(340 + i), P | RW);
+	}
+	write_cr3(root_cr3 | 6);	/* flush: the new mappings */
+	for (i = 0; i < 16; i++)
+		if (rd32(VA_PCID + i * 4096ul) != M1(i) && bad++ < 4)
+			CHECKA("pcid: first mapping", rd32(VA_PCID + i * 4096ul), M1(i), i);
+	/* change the PTEs, then MOV to CR3 keeping the TLB: old or new */
+	for (i = 0; i < 16; i++) {
+		e = pte_at(root, VA_PCID + i * 4096ul, 1);
+		set_pte(e, FRAME(360 + i) | P | RW);
+	}
+	write_cr3(root_cr3 | 6 | (1ul << 63));
+	for (i = 0; i < 16; i++) {
+		v = rd32(VA_PCID + i * 4096ul);
+		if (v == M1(i))
+			old++;
+		else if (v == M2(i))
+			new++;
+		else if (other++ < 4)
+			CHECKA("pcid: read after a no-flush CR3 load is neither frame", v, M2(i), i);
+	}
+	CHECK("pcid: reads after a no-flush CR3 load that were neither frame", other, 0);
+	INFO("pcid: reads after a no-flush CR3 load that saw the old frame", old);
+	INFO("pcid: reads after a no-flush CR3 load that saw the new frame", new);
+	/* a flushing MOV to CR3: the new frames */
+	write_cr3(root_cr3 | 6);
+	for (i = 0; i < 16; i++) {
+		va = VA_PCID + i * 4096ul;
+		if (rd32(va) != M2(i) && bad++ < 4)
+			CHECKA("pcid: new mapping after a flushing CR3 load", rd32(va), M2(i), i);
+	}
+	CHECK("pcid: mappings wrong after a flushing CR3 load", bad, 0);
+	write_cr3(root_cr3);
+	write_cr4(cr4);
+	CHECK("pcid: CR4.PCIDE cleared again", !!(read_cr4() & CR4_PCIDE), 0);
+#else
+	GSKIP("PCIDs need 4-level paging (long mode)");
+#endif
+}
 #define VA_PDPTE1	0x40400000ul	/* under PDPTE 1 */
 
 /*
@@ -1540,6 +1618,7 @@ void guest_main(void)
 	case MG_T_MMIO:			t_mmio(); break;
 	case MG_T_SLOT:			t_slot(); break;
 	case MG_T_PDPTE:		t_pdpte(); break;
+	case MG_T_PCID:			t_pcid(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

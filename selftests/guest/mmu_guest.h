@@ -62,6 +62,7 @@
 #define MG_T_GIG		14
 #define MG_T_SLOT		15	/* the VMM swaps/moves slot 1 under the guest */
 #define MG_T_PDPTE		16	/* PAE PDPTE registers: #GP, caching */
+#define MG_T_PCID		17	/* 4-level: CR4.PCIDE, CR3 PCID and bit 63 */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
