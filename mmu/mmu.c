@@ -259,6 +259,13 @@ union svx_sp_role {
 		u32 cr0_wp:1;
 		u32 nxe:1;	/* EFER.NXE: XD meaningful or reserved */
 		u32 dirty:1;	/* direct: the guest large page's D bit */
+		/*
+		 * CR0.WP=0 turns a user page the guest's kernel writes into
+		 * a supervisor one (svx_shadow_fault()): such SPTEs are not
+		 * valid once CR4.SMEP or CR4.SMAP changes (KVM's roles).
+		 */
+		u32 smep_andnot_wp:1;
+		u32 smap_andnot_wp:1;
 	};
 };
 
@@ -913,6 +920,10 @@ static union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level)
 	role.access = SVX_P_ALL;
 	role.cr0_wp = !!(vcpu->cr0 & X86_CR0_WP);
 	role.nxe = !!(vcpu->efer & EFER_NX);
+	if (!role.cr0_wp && !svx_mmu_bug(SVX_BUG_WP0_SHARED_ROLE)) {
+		role.smep_andnot_wp = !!(vcpu->cr4 & X86_CR4_SMEP);
+		role.smap_andnot_wp = !!(vcpu->cr4 & X86_CR4_SMAP);
+	}
 	return role;
 }
 
@@ -1211,9 +1222,13 @@ static u64 svx_mmio_fast(struct svx_vcpu *vcpu, u64 gva, u32 access)
 	spin_lock(&vcpu->vm->mmu_lock);
 	sptep = svx_lookup_leaf(vcpu, gva);
 	e = sptep ? *sptep : 0;
+	/* SMAP: a supervisor access to a user page walks (and faults). */
 	if ((e & SPTE_MMIO) &&
 	    (!(access & SVX_ACC_WRITE) || (e & SPTE_W)) &&
 	    (!(access & SVX_ACC_USER) || (e & SPTE_U)) &&
+	    ((access & SVX_ACC_USER) || !(e & SPTE_U) ||
+	     !(vcpu->cr4 & X86_CR4_SMAP) ||
+	     (vcpu->rflags & X86_EFLAGS_AC)) &&
 	    !(access & SVX_ACC_FETCH))
 		gpa = (e & SPTE_ADDR) | (gva & ~PAGE_MASK);
 	spin_unlock(&vcpu->vm->mmu_lock);
@@ -1478,7 +1493,16 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		return r;
 	}
 	svx_mmu_make_room(vcpu);
-	/* CR0.WP=0: a supervisor write to a read-only page is allowed. */
+	/*
+	 * CR0.WP=0: a supervisor write to a read-only page is allowed.  The
+	 * SPTE becomes writable and supervisor-only (the CPU runs with
+	 * WP=1); a user access faults and gets the guest's permissions
+	 * back.  With CR4.SMEP the guest's kernel may not execute the page
+	 * it now sees as supervisor: XD (the CPU's EFER.NXE is always on
+	 * under shadow paging).  CR4.SMAP: the role keeps such pages apart
+	 * (smap_andnot_wp); like KVM, a supervisor read with EFLAGS.AC=0 of
+	 * a page converted by a write with AC=1 is not faulted.
+	 */
 	wp0_trick = !(vcpu->cr0 & X86_CR0_WP) && write &&
 		    !(access & SVX_ACC_USER) &&
 		    !(w.pte_access & SVX_ACC_WRITE);
@@ -1530,6 +1554,9 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	if (w.pte_access & SVX_ACC_USER && !wp0_trick)
 		spte |= SPTE_U;
 	if ((vcpu->efer & EFER_NX) && !(w.pte_access & SVX_ACC_FETCH))
+		spte |= SVX_PTE_XD;
+	if (wp0_trick && (w.pte_access & SVX_ACC_USER) &&
+	    (vcpu->cr4 & X86_CR4_SMEP) && !svx_mmu_bug(SVX_BUG_WP0_EXEC))
 		spte |= SVX_PTE_XD;
 	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick ||
 	     svx_mmu_bug(SVX_BUG_WIDE_PERM)) &&
@@ -1625,7 +1652,7 @@ nomem:
 
 struct svx_audit_ent {
 	u64 gva, gfn;
-	bool writable, user, unsync, large;
+	bool writable, user, exec, unsync, large;
 };
 
 #define SVX_AUDIT_MAX	2048
@@ -1652,6 +1679,7 @@ static int svx_audit_collect(struct svx_vcpu *vcpu, struct svx_sp *sp,
 				ents[n].gfn = svx_leaf_gfn(sp, i) + j * 511;
 				ents[n].writable = e & SPTE_W;
 				ents[n].user = e & SPTE_U;
+				ents[n].exec = !(e & SVX_PTE_XD);
 				ents[n].unsync = false;
 				ents[n].large = true;
 			}
@@ -1669,6 +1697,7 @@ static int svx_audit_collect(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		ents[n].gfn = svx_leaf_gfn(sp, i);
 		ents[n].writable = e & SPTE_W;
 		ents[n].user = e & SPTE_U;
+		ents[n].exec = !(e & SVX_PTE_XD);
 		ents[n].unsync = sp->unsync;
 		ents[n].large = false;
 		n++;
@@ -1731,6 +1760,11 @@ static void svx_mmu_audit(struct svx_vcpu *vcpu)
 			      (vcpu->cr0 & X86_CR0_WP))))
 				bad = true;
 			if (ents[i].user && !(w.pte_access & SVX_ACC_USER))
+				bad = true;
+			/* SMEP: the kernel may not run a guest user page. */
+			if (!ents[i].user && ents[i].exec &&
+			    (w.pte_access & SVX_ACC_USER) &&
+			    (vcpu->cr4 & X86_CR4_SMEP))
 				bad = true;
 		}
 		if (ents[i].writable) {

@@ -120,6 +120,8 @@ enum svx_mmu_bug {
 	SVX_BUG_WRONG_PFN,		/* leaf SPTE maps the next frame */
 	SVX_BUG_NO_RESYNC,		/* resync keeps SPTEs the guest changed */
 	SVX_BUG_LARGE_OVER_TABLE,	/* 2 MiB SPTE over a shadowed table */
+	SVX_BUG_WP0_EXEC,		/* CR0.WP=0 + SMEP: kernel may run user page */
+	SVX_BUG_WP0_SHARED_ROLE,	/* roles ignore SMEP/SMAP when CR0.WP=0 */
 	SVX_NR_BUGS
 };
 

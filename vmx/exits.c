@@ -159,7 +159,7 @@ static bool svx_pae_paging(u64 cr0, u64 cr4, u64 efer)
 
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 {
-	u64 old = vcpu->efer;
+	u64 old = vcpu->efer, hw;
 
 	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return 1;
@@ -172,9 +172,17 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 	}
 	vcpu->efer = efer;
 	svx_vcpu_load(vcpu);
-	/* The CPU runs long-mode guests with LMA=LME=1 and others with 0. */
-	svx_vmwrite(GUEST_IA32_EFER, (efer & EFER_LMA) ? efer | EFER_LME :
-			efer & ~(u64)(EFER_LME | EFER_LMA));
+	/*
+	 * The CPU runs long-mode guests with LMA=LME=1 and others with 0.
+	 * Under shadow paging NXE is always on, as KVM has it: SPTEs may
+	 * then carry XD whatever the guest's NXE (see svx_shadow_fault()'s
+	 * CR0.WP=0 case); the guest's own XD bits are checked by the walker.
+	 */
+	hw = (efer & EFER_LMA) ? efer | EFER_LME :
+	     efer & ~(u64)(EFER_LME | EFER_LMA);
+	if (!svx_vm_ept(vcpu->vm))
+		hw |= EFER_NX;
+	svx_vmwrite(GUEST_IA32_EFER, hw);
 	if (efer & EFER_LMA)
 		svx_vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
 	else

@@ -38,6 +38,8 @@ const char *const sim_bug_name[SVX_NR_BUGS] = {
 	[SVX_BUG_WRONG_PFN] = "wrong-pfn",
 	[SVX_BUG_NO_RESYNC] = "no-resync",
 	[SVX_BUG_LARGE_OVER_TABLE] = "large-over-table",
+	[SVX_BUG_WP0_EXEC] = "wp0-smep-exec",
+	[SVX_BUG_WP0_SHARED_ROLE] = "wp0-shared-role",
 };
 
 #define SIM_PAGES	(SIM_RAM_PAGES + SIM_ROM_PAGES)
@@ -778,12 +780,16 @@ void sim_gen_world(struct sim *s, enum sim_mode mode, int nas)
 	s->mode = mode;
 	s->ntables = 0;
 	v->cr0 = X86_CR0_PE | X86_CR0_PG |
-		 (rng_below(&s->rng, 100) < 80 ? X86_CR0_WP : 0);
+		 (rng_below(&s->rng, 100) < 60 ? X86_CR0_WP : 0);
 	v->cr4 = mode == SIM_32 ? (rng_below(&s->rng, 2) ? X86_CR4_PSE : 0) :
 		 X86_CR4_PAE;
 	v->efer = mode == SIM_4L ? EFER_LME | EFER_LMA : 0;
 	if (mode != SIM_32 && rng_below(&s->rng, 100) < 60)
 		v->efer |= EFER_NX;
+	if (rng_below(&s->rng, 100) < 35)
+		v->cr4 |= X86_CR4_SMEP;
+	if (rng_below(&s->rng, 100) < 35)
+		v->cr4 |= X86_CR4_SMAP;
 	v->rflags = 2;
 	sim_gen_window(s, &top, &top_idx);
 	s->nas = nas;
@@ -856,8 +862,8 @@ static void sim_enter(struct sim *s)
 
 /*
  * Translate @gva through the shadow tables as the hardware does (4-level
- * or PAE paging, CR0.WP = 1, 4 KiB SPTEs).  0 and *@hpa, or 1 and the #PF
- * error code in *@ec.
+ * or PAE paging, CR0.WP = 1, EFER.NXE = 1, the guest's CR4.SMEP/SMAP and
+ * EFLAGS.AC).  0 and *@hpa, or 1 and the #PF error code in *@ec.
  */
 /* Did the last successful sim_hw_walk() end in an unsync shadow page? */
 static bool sim_hw_unsync;
@@ -865,12 +871,11 @@ static bool sim_hw_unsync;
 static int sim_hw_walk(struct sim *s, u64 gva, u32 acc, u64 *hpa, u32 *ec)
 {
 	struct svx_vcpu *v = s->vcpu;
-	bool nxe = v->efer & EFER_NX, w = true, u = true, x = true;
+	bool w = true, u = true, x = true, sup = !(acc & SVX_ACC_USER);
 	u64 *table, e = 0;
 	int level;
 
-	*ec = acc & (SVX_PFERR_WRITE | SVX_PFERR_USER |
-		     (nxe ? SVX_PFERR_FETCH : 0));
+	*ec = acc & (SVX_PFERR_WRITE | SVX_PFERR_USER | SVX_PFERR_FETCH);
 	if (acc & SVX_ACC_FETCH)
 		*ec &= ~SVX_PFERR_WRITE;
 	if (!v->mmu.root_hpa)
@@ -891,7 +896,7 @@ static int sim_hw_walk(struct sim *s, u64 gva, u32 acc, u64 *hpa, u32 *ec)
 			return 1;
 		w &= !!(e & SPTE_W);
 		u &= !!(e & SPTE_U);
-		if (nxe && (e & SVX_PTE_XD))
+		if (e & SVX_PTE_XD)
 			x = false;
 		if (level == 1) {
 			struct svx_sp *leaf = svx_host_table_owner(
@@ -908,7 +913,11 @@ static int sim_hw_walk(struct sim *s, u64 gva, u32 acc, u64 *hpa, u32 *ec)
 		table = svx_host_va(e & SPTE_ADDR);
 	}
 	if (((acc & SVX_ACC_WRITE) && !(acc & SVX_ACC_FETCH) && !w) ||
-	    ((acc & SVX_ACC_USER) && !u) || ((acc & SVX_ACC_FETCH) && !x)) {
+	    ((acc & SVX_ACC_USER) && !u) || ((acc & SVX_ACC_FETCH) && !x) ||
+	    (sup && u && (acc & SVX_ACC_FETCH) &&
+	     (v->cr4 & X86_CR4_SMEP)) ||
+	    (sup && u && !(acc & SVX_ACC_FETCH) && (v->cr4 & X86_CR4_SMAP) &&
+	     !(v->rflags & SVX_RFLAGS_AC))) {
 		*ec |= SVX_PFERR_PRESENT;
 		return 1;
 	}
@@ -975,6 +984,8 @@ static void sim_ref_cpu(struct sim *s, int as, struct ref_cpu *c)
 					   8);
 }
 
+#define SIM_ACC_MAP	BIT(31)
+
 static void sim_ref(struct sim *s, int as, u64 gva, u32 acc,
 		    struct ref_result *res)
 {
@@ -987,6 +998,8 @@ static void sim_ref(struct sim *s, int as, u64 gva, u32 acc,
 	struct ref_cpu c;
 
 	sim_ref_cpu(s, as, &c);
+	if (acc & SIM_ACC_MAP)		/* what maps @gva, whatever SMEP/SMAP */
+		c.cr4 &= ~(u64)(X86_CR4_SMEP | X86_CR4_SMAP);
 	ref_translate(&c, gva, &a, res);
 }
 
@@ -1278,18 +1291,66 @@ void sim_step(struct sim *s)
 		trace("invlpg %#llx\n", (unsigned long long)gva);
 		s->st.invlpgs++;
 		sim_invlpg(s, gva);
-	} else if (r < 98) {
+	} else if (r < 95) {
 		int as = rng_below(&s->rng, s->nas);
 
 		trace("cr3 <- as %d (%#llx)\n", as,
 		      (unsigned long long)s->cr3[as]);
 		s->st.cr3_switches++;
 		sim_load_cr3(s, as);
+	} else if (r < 98) {
+		static const u64 bits[] = { X86_CR0_WP, X86_CR4_SMEP,
+					    X86_CR4_SMAP };
+		int b = rng_below(&s->rng, ARRAY_SIZE(bits));
+		u64 *cr = b ? &s->vcpu->cr4 : &s->vcpu->cr0;
+
+		/* As svx_set_cr0()/svx_set_cr4() do. */
+		*cr ^= bits[b];
+		trace("cr%d <- %#llx\n", b ? 4 : 0, (unsigned long long)*cr);
+		s->st.cr_toggles++;
+		svx_mmu_reset_context(s->vcpu);
 	} else {
 		trace("zap all\n");
 		s->st.zap_alls++;
 		svx_mmu_zap_all(s->vm);
 	}
+}
+
+/*
+ * CR0.WP=0 with CR4.SMEP/SMAP (KVM's smep_andnot_wp and smap_andnot_wp
+ * roles): the guest's kernel writes a read-only user page with CR4 SMEP/
+ * SMAP bits @cr4_write, which mmu.c maps writable and supervisor-only,
+ * then with bits @cr4_then makes access @acc to it, which the guest's
+ * tables refuse.  Returns the violations; *@injected: the #PF was injected.
+ */
+unsigned long sim_wp0_case(struct sim *s, u64 cr4_write, u64 cr4_then,
+			   u32 acc, bool *injected)
+{
+	struct svx_vcpu *v = s->vcpu;
+	unsigned long before = s->st.violations;
+
+	sim_gen_flat(s, 4);
+	/* GVA 0: present, user, read-only (tables: PML4, PDPT, PD, PT). */
+	sim_write_entry(s, s->tables[3].gfn, 0, (256ULL << PAGE_SHIFT) |
+			SVX_PTE_P | SVX_PTE_US | SVX_PTE_A | SVX_PTE_D);
+	svx_mmu_zap_all(s->vm);
+	v->cr0 &= ~(u64)X86_CR0_WP;
+	v->cr4 = X86_CR4_PAE | cr4_write;
+	svx_mmu_reset_context(v);
+	trace("wp0 case: cr4 %#llx, supervisor write\n",
+	      (unsigned long long)v->cr4);
+	sim_data_write(s, 0x10, SVX_ACC_WRITE);
+	if (s->injected)
+		sim_violation(s, "CR0.WP=0: supervisor write to a read-only page faulted");
+	sim_check(s);
+	v->cr4 = X86_CR4_PAE | cr4_then;
+	svx_mmu_reset_context(v);
+	trace("wp0 case: cr4 %#llx, access %#x\n",
+	      (unsigned long long)v->cr4, acc);
+	sim_access(s, 0x20, acc);
+	*injected = s->injected;
+	sim_check(s);
+	return s->st.violations - before;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1356,7 +1417,7 @@ static void sim_check_leaf(struct sim *s, int as, u64 gva, u64 e, u64 gfn)
 	const char *why = NULL;
 
 	s->st.sptes_checked++;
-	sim_ref(s, as, gva, 0, &res);
+	sim_ref(s, as, gva, SIM_ACC_MAP, &res);
 	if (res.status != 0)
 		why = "the guest does not map the gva";
 	else if (res.pa >> PAGE_SHIFT != gfn)
@@ -1373,6 +1434,14 @@ static void sim_check_leaf(struct sim *s, int as, u64 gva, u64 e, u64 gfn)
 		why = "user, the guest's entries are supervisor";
 	else if ((e & SPTE_P) && nxe && !(e & SVX_PTE_XD) && !res.perm_x)
 		why = "executable, the guest's entries are not";
+	else if ((e & SPTE_P) && !(e & SPTE_U) && !(e & SVX_PTE_XD) &&
+		 res.perm_u && (s->vcpu->cr4 & X86_CR4_SMEP))
+		why = "supervisor and executable, the guest's page is user and CR4.SMEP is set";
+	else if (!(e & SPTE_U) && res.perm_u &&
+		 (s->vcpu->cr4 & X86_CR4_SMAP) &&
+		 !(s->vcpu->rflags & SVX_RFLAGS_AC))
+		/* (the sim never writes with EFLAGS.AC = 1, see mmu.c) */
+		why = "supervisor, the guest's page is user and CR4.SMAP is set";
 	for (int l = 4; why && sim_trace > 0 && l >= 1; l--)
 		if (sim_path[l])
 			trace("  path: level %d sp gfn %#llx role %#x (direct %d access %d quadrant %d)\n",

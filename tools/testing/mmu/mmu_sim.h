@@ -39,7 +39,7 @@ struct sim_stats {
 		      cr3_switches, zap_alls, sptes_checked, violations,
 		      audit_checks, audit_violations,
 		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
-		      stale_ok, pt_updates;
+		      stale_ok, pt_updates, cr_toggles;
 };
 
 struct sim_table {
@@ -105,5 +105,8 @@ void sim_invlpg(struct sim *s, u64 gva);
 int sim_fault(struct sim *s, u64 gva, u32 error_code);
 /* A 4-level world mapping @n pages (writable, dirty) at GVA 0. */
 void sim_gen_flat(struct sim *s, int n);
+/* CR0.WP=0 + SMEP/SMAP: see mmu_sim.c. */
+unsigned long sim_wp0_case(struct sim *s, u64 cr4_write, u64 cr4_then,
+			   u32 acc, bool *injected);
 
 #endif

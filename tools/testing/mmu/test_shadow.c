@@ -15,9 +15,11 @@
 #include <string.h>
 
 #include <linux/kernel.h>
+#include <asm/processor-flags.h>
 
 #include "harness.h"
 #include "mmu_host.h"
+#include "walker.h"
 #include "mmu_sim.h"
 
 #define STEPS_PER_SEQUENCE	60
@@ -78,10 +80,10 @@ TAP_SUITE(shadow_invariants)
 	for (m = 0; m < SIM_NR_MODES; m++) {
 		struct sim_stats *s = &st[m];
 
-		tap_diag("mode=%s: %lu sequences, %lu steps, %lu accesses (%lu by the shadow tables, %lu faults, %lu #PF injected, %lu emulated, %lu MMIO), %lu PT writes, %lu INVLPG, %lu CR3 loads, %lu zaps, %lu SPTEs checked, audit %lu/%lu, %lu violations",
+		tap_diag("mode=%s: %lu sequences, %lu steps, %lu accesses (%lu by the shadow tables, %lu faults, %lu #PF injected, %lu emulated, %lu MMIO), %lu PT writes, %lu INVLPG, %lu CR3 loads, %lu CR0.WP/CR4.SMEP/SMAP toggles, %lu zaps, %lu SPTEs checked, audit %lu/%lu, %lu violations",
 			 sim_mode_name[m], s->sequences, s->steps, s->accesses,
 			 s->hw_ok, s->faults, s->injected, s->emulated,
-			 s->mmio, s->pt_writes, s->invlpgs, s->cr3_switches,
+			 s->mmio, s->pt_writes, s->invlpgs, s->cr3_switches, s->cr_toggles,
 			 s->zap_alls, s->sptes_checked, s->audit_violations,
 			 s->audit_checks, s->violations);
 		tap_ok(s->hw_ok && s->injected && s->emulated && s->mmio &&
@@ -109,6 +111,52 @@ TAP_SUITE(shadow_invariants)
 	       all.sequences, all.violations);
 }
 
+/* The CR0.WP=0 cases of KVM's smep_andnot_wp / smap_andnot_wp roles. */
+static const struct {
+	const char *what;
+	u64 cr4_write, cr4_then;
+	u32 acc;
+} wp0_cases[] = {
+	{ "smep=1 write, supervisor fetch", X86_CR4_SMEP, X86_CR4_SMEP,
+	  SVX_ACC_FETCH },
+	{ "smep=0 write, smep=1 supervisor fetch", 0, X86_CR4_SMEP,
+	  SVX_ACC_FETCH },
+	{ "smap=0 write, smap=1 supervisor read", 0, X86_CR4_SMAP, 0 },
+};
+
+static unsigned long run_wp0_cases(u64 seed, bool quiet, int *injected)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	*injected = 0;
+	for (i = 0; i < ARRAY_SIZE(wp0_cases); i++) {
+		struct sim *s = sim_create(seed + i);
+		unsigned long n;
+		bool inj;
+
+		s->quiet = quiet;
+		svx_shim_quiet = quiet;
+		n = sim_wp0_case(s, wp0_cases[i].cr4_write,
+				 wp0_cases[i].cr4_then, wp0_cases[i].acc, &inj);
+		if (!quiet)
+			tap_ok(!n && inj,
+			       "CR0.WP=0, %s of the converted user page: #PF injected (%d), %lu violations",
+			       wp0_cases[i].what, inj, n);
+		*injected += inj;
+		v += n;
+		sim_destroy(s, NULL);
+	}
+	return v;
+}
+
+TAP_SUITE(shadow_wp0)
+{
+	int injected;
+
+	run_wp0_cases(tap_seed(), false, &injected);
+}
+
 TAP_SUITE(shadow_planted_bugs)
 {
 	unsigned long warnings = svx_shim_warnings;
@@ -121,6 +169,11 @@ TAP_SUITE(shadow_planted_bugs)
 
 		memset(&st, 0, sizeof(st));
 		sim_plant_bug(bug);
+		{
+			int inj;
+
+			v = run_wp0_cases(seed, true, &inj);
+		}
 		for (n = 0; n < 60 && !v; n++)
 			v += run_sequence(seed + n * 7919, n, true, &st);
 		tap_ok(v > 0,
