@@ -861,6 +861,42 @@ static void sim_enter(struct sim *s)
 }
 
 /*
+ * The shadow entries the CPU reads for @gva, from the root down: e[level]
+ * for each level read, *@leaf the level of the last (a leaf, a 2 MiB
+ * SPTE or one not present), *@table the shadow table holding it.  False
+ * if there is no root or the PAE root entry is not present.
+ */
+static bool sim_shadow_path(struct sim *s, u64 gva, u64 e[5], int *leaf,
+			    u64 **table)
+{
+	struct svx_vcpu *v = s->vcpu;
+	u64 *t;
+	int level = 4;
+
+	if (!v->mmu.root_hpa)
+		return false;
+	t = svx_host_va(v->mmu.root_hpa);
+	if (s->mode != SIM_4L) {
+		gva = (u32)gva;
+		e[3] = t[(gva >> 30) & 3];
+		if (!(e[3] & SPTE_P))
+			return false;
+		t = svx_host_va(e[3] & SPTE_ADDR);
+		level = 2;
+	}
+	for (;; level--) {
+		e[level] = t[(gva >> (12 + 9 * (level - 1))) & 511];
+		if (level == 1 || !(e[level] & SPTE_P) ||
+		    (level == 2 && (e[level] & SPTE_PS)))
+			break;
+		t = svx_host_va(e[level] & SPTE_ADDR);
+	}
+	*leaf = level;
+	*table = t;
+	return true;
+}
+
+/*
  * Translate @gva through the shadow tables as the hardware does (4-level
  * or PAE paging, CR0.WP = 1, EFER.NXE = 1, the guest's CR4.SMEP/SMAP and
  * EFLAGS.AC).  0 and *@hpa, or 1 and the #PF error code in *@ec.
@@ -872,45 +908,30 @@ static int sim_hw_walk(struct sim *s, u64 gva, u32 acc, u64 *hpa, u32 *ec)
 {
 	struct svx_vcpu *v = s->vcpu;
 	bool w = true, u = true, x = true, sup = !(acc & SVX_ACC_USER);
-	u64 *table, e = 0;
-	int level;
+	u64 e[5], *table, leaf_e;
+	int leaf, level;
 
 	*ec = acc & (SVX_PFERR_WRITE | SVX_PFERR_USER | SVX_PFERR_FETCH);
 	if (acc & SVX_ACC_FETCH)
 		*ec &= ~SVX_PFERR_WRITE;
-	if (!v->mmu.root_hpa)
+	if (!sim_shadow_path(s, gva, e, &leaf, &table) ||
+	    !(e[leaf] & SPTE_P))
 		return 1;
-	table = svx_host_va(v->mmu.root_hpa);
-	level = 4;
-	if (s->mode != SIM_4L) {
-		gva = (u32)gva;
-		e = table[(gva >> 30) & 3];
-		if (!(e & SPTE_P))
-			return 1;
-		table = svx_host_va(e & SPTE_ADDR);
-		level = 2;
-	}
-	for (;; level--) {
-		e = table[(gva >> (12 + 9 * (level - 1))) & 511];
-		if (!(e & SPTE_P))
-			return 1;
-		w &= !!(e & SPTE_W);
-		u &= !!(e & SPTE_U);
-		if (e & SVX_PTE_XD)
+	/* The PAE root entry (e[3] outside 4-level) has no permissions. */
+	for (level = s->mode == SIM_4L ? 4 : 2; level >= leaf; level--) {
+		w &= !!(e[level] & SPTE_W);
+		u &= !!(e[level] & SPTE_U);
+		if (e[level] & SVX_PTE_XD)
 			x = false;
-		if (level == 1) {
-			struct svx_sp *leaf = svx_host_table_owner(
-				svx_host_pa(table));
+	}
+	leaf_e = e[leaf];
+	if (leaf == 1) {
+		struct svx_sp *sp = svx_host_table_owner(svx_host_pa(table));
 
-			sim_hw_unsync = leaf && leaf->unsync;
-			break;
-		}
+		sim_hw_unsync = sp && sp->unsync;
+	} else {			/* 2 MiB SPTE */
 		sim_hw_unsync = false;
-		if (level == 2 && (e & SPTE_PS)) {	/* 2 MiB SPTE */
-			e = (e & SPTE_ADDR) + (((gva >> 12) & 511) << 12);
-			break;
-		}
-		table = svx_host_va(e & SPTE_ADDR);
+		leaf_e = (leaf_e & SPTE_ADDR) + (((gva >> 12) & 511) << 12);
 	}
 	if (((acc & SVX_ACC_WRITE) && !(acc & SVX_ACC_FETCH) && !w) ||
 	    ((acc & SVX_ACC_USER) && !u) || ((acc & SVX_ACC_FETCH) && !x) ||
@@ -921,37 +942,21 @@ static int sim_hw_walk(struct sim *s, u64 gva, u32 acc, u64 *hpa, u32 *ec)
 		*ec |= SVX_PFERR_PRESENT;
 		return 1;
 	}
-	*hpa = (e & SPTE_ADDR) | (gva & ~PAGE_MASK);
+	*hpa = (leaf_e & SPTE_ADDR) | (gva & ~PAGE_MASK);
 	return 0;
 }
 
 /* Is the leaf SPTE for @gva an MMIO SPTE of an unsync shadow page? */
 static bool sim_stale_mmio(struct sim *s, u64 gva)
 {
-	struct svx_vcpu *v = s->vcpu;
 	struct svx_sp *sp;
-	u64 *table, e;
-	int level = 4;
+	u64 e[5], *table;
+	int leaf;
 
-	if (!v->mmu.root_hpa)
+	if (!sim_shadow_path(s, gva, e, &leaf, &table) || leaf != 1)
 		return false;
-	table = svx_host_va(v->mmu.root_hpa);
-	if (s->mode != SIM_4L) {
-		gva = (u32)gva;
-		e = table[(gva >> 30) & 3];
-		if (!(e & SPTE_P))
-			return false;
-		table = svx_host_va(e & SPTE_ADDR);
-		level = 2;
-	}
-	for (; level > 1; level--) {
-		e = table[(gva >> (12 + 9 * (level - 1))) & 511];
-		if (!(e & SPTE_P) || (e & SPTE_PS))
-			return false;
-		table = svx_host_va(e & SPTE_ADDR);
-	}
 	sp = svx_host_table_owner(svx_host_pa(table));
-	return sp && sp->unsync && (table[(gva >> 12) & 511] & SPTE_MMIO);
+	return sp && sp->unsync && (e[1] & SPTE_MMIO);
 }
 
 static int sim_ref_read(void *ctx, uint64_t gpa, uint64_t *val,

@@ -177,7 +177,7 @@ TAP_SUITE(shadow_planted_bugs)
 		for (n = 0; n < 60 && !v; n++)
 			v += run_sequence(seed + n * 7919, n, true, &st);
 		tap_ok(v > 0,
-		       "planted bug %s caught: %lu violations in %lu sequences (audit: %lu of %lu)",
+		       "planted bug %s caught: %lu violations in the CR0.WP=0 cases and %lu random sequences (audit: %lu of %lu)",
 		       sim_bug_name[bug], v, n, st.audit_violations,
 		       st.audit_checks);
 	}
