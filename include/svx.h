@@ -257,6 +257,20 @@ int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
 struct svx_walk_env;
 void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env);
+/*
+ * One host level of a walk trace: entry @e at index @idx of the host
+ * table at @table_pa (shadow or EPT).  The caller adds the H_* flags.
+ */
+static inline void svx_wt_host_level(struct svx_wt_level *l, u64 table_pa,
+				     unsigned int idx, u64 e)
+{
+	l->table = table_pa;
+	l->entry_addr = table_pa + idx * sizeof(u64);
+	l->index = idx;
+	l->entry = e;
+	l->flags = SVX_WT_L_VALID;
+}
+
 u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
 			 struct svx_walk_trace *t);
 

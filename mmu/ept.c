@@ -651,11 +651,7 @@ u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t)
 		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
 
 		e = READ_ONCE(table[idx]);
-		l->table = __pa(table);
-		l->entry_addr = __pa(&table[idx]);
-		l->index = idx;
-		l->entry = e;
-		l->flags = SVX_WT_L_VALID;
+		svx_wt_host_level(l, __pa(table), idx, e);
 		if ((e & EPTE_RWX) == EPTE_MMIO)
 			l->flags |= SVX_WT_H_MMIO;
 		else if (e & EPTE_RWX)

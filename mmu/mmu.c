@@ -2257,11 +2257,7 @@ u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
 				   (pae && level == 3 ? 3 : 511);
 
 		e = READ_ONCE(table[idx]);
-		l->table = svx_host_pa(table);
-		l->entry_addr = svx_host_pa(&table[idx]);
-		l->index = idx;
-		l->entry = e;
-		l->flags = SVX_WT_L_VALID;
+		svx_wt_host_level(l, svx_host_pa(table), idx, e);
 		if (e & SPTE_P)
 			l->flags |= SVX_WT_H_PRESENT | SVX_WT_H_READ |
 				    ((e & SPTE_W) ? SVX_WT_H_WRITE : 0) |
@@ -2272,6 +2268,7 @@ u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
 		t->host_levels++;
 		if (level == 1 || (level == 2 && svx_is_large(e))) {
 			l->flags |= SVX_WT_L_LEAF |
+				    (level > 1 ? SVX_WT_L_LARGE : 0) |
 				    ((e & SPTE_PINNED) ? SVX_WT_H_PINNED : 0);
 			break;
 		}
