@@ -896,6 +896,7 @@ MMU_TEST(nx, MG_T_NX, )
 MMU_TEST(reserved_bits, MG_T_RSVD, )
 MMU_TEST(smep, MG_T_SMEP, )
 MMU_TEST(smap, MG_T_SMAP, )
+MMU_TEST(wp0_smep_smap, MG_T_WP0, )
 MMU_TEST(accessed_dirty, MG_T_AD_BITS, )
 MMU_TEST(cr3_switch, MG_T_CR3_SWITCH,
 	 if (self->have_counts) report_switches(_metadata, self, mode);

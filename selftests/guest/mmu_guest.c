@@ -1075,6 +1075,72 @@ static void t_smap(void)
 	EXPECT_OK("smap=0 again: supervisor read of a user page", f);
 }
 
+/*
+ * CR0.WP=0 with SMEP and SMAP (KVM's smep_andnot_wp and smap_andnot_wp
+ * roles): a supervisor write to a read-only user page is allowed, and the
+ * page is still a user page for SMEP and SMAP afterwards, whether they
+ * were set at the write or only later.
+ */
+static void t_wp0(void)
+{
+	ulong ux = VA_PERM(0), u2 = VA_PERM(0) + 0x1000,
+	      u3 = VA_PERM(0) + 0x2000;
+	u32 v;
+	int f;
+
+	if (!cpu_smep || !cpu_smap)
+		GSKIP("CPUID.7.0:EBX.SMEP/SMAP (bits 7, 20) not set in the guest");
+	ret_page(450, ux, P | US);		/* read-only user page */
+	write_cr4(read_cr4() | CR4_SMEP);
+	write_cr0(read_cr0() & ~CR0_WP);
+	f = probe_wr(ux + 8, 0x61);
+	EXPECT_OK("wp=0 smep=1: supervisor write to a read-only user page", f);
+	CHECK("wp=0 smep=1: write reached memory", rd32(FRAME(450) + 8), 0x61);
+	f = probe_x(ux);
+	EXPECT_PF("wp=0 smep=1: supervisor fetch from the written user page", f,
+		  PF_P | PF_ID, ux);
+	f = probe_rd(ux, &v);
+	EXPECT_OK("wp=0 smep=1: supervisor read of the written user page", f);
+	CHECK("wp=0 smep=1: read value", v & 0xff, 0xc3);
+	write_cr4(read_cr4() & ~CR4_SMEP);
+
+	ret_page(451, u2, P | US);
+	f = probe_wr(u2 + 8, 0x62);
+	EXPECT_OK("wp=0 smep=0: supervisor write to a read-only user page", f);
+	f = probe_x(u2);
+	EXPECT_OK("wp=0 smep=0: supervisor fetch from the written user page", f);
+	write_cr4(read_cr4() | CR4_SMEP);
+	f = probe_x(u2);
+	EXPECT_PF("wp=0, smep set after the write: supervisor fetch", f,
+		  PF_P | PF_ID, u2);
+	write_cr4(read_cr4() & ~CR4_SMEP);
+
+	wr32(FRAME(452), 0x5a5a0003);
+	map(root, u3, FRAME(452), P | US);
+	clac();
+	f = probe_wr(u3 + 4, 0x63);
+	EXPECT_OK("wp=0 smap=0: supervisor write to a read-only user page", f);
+	write_cr4(read_cr4() | CR4_SMAP);
+	f = probe_rd(u3, &v);
+	EXPECT_PF("wp=0, smap set after the write: supervisor read", f, PF_P, u3);
+	f = probe_wr(u3 + 4, 0x64);
+	EXPECT_PF("wp=0, smap set after the write: supervisor write", f,
+		  PF_P | PF_W, u3 + 4);
+	stac();
+	f = probe_rd(u3, &v);
+	EXPECT_OK("wp=0 smap=1 ac=1: supervisor read", f);
+	CHECK("wp=0 smap=1 ac=1: value", v, 0x5a5a0003);
+	clac();
+	write_cr4(read_cr4() & ~CR4_SMAP);
+	CHECK("wp=0: the faulting write did not reach memory",
+	      rd32(FRAME(452) + 4), 0x63);
+
+	write_cr0(read_cr0() | CR0_WP);
+	f = probe_wr(ux + 8, 0x65);
+	EXPECT_PF("wp=1 again: supervisor write to the read-only user page", f,
+		  PF_P | PF_W, ux + 8);
+}
+
 /* A in every level's entry for va (PAE PDPTEs have none), D per want. */
 static void check_ad(const char *what_a, const char *what_d, ulong va,
 		     int leaf, u32 want_d)
@@ -1619,6 +1685,7 @@ void guest_main(void)
 	case MG_T_SLOT:			t_slot(); break;
 	case MG_T_PDPTE:		t_pdpte(); break;
 	case MG_T_PCID:			t_pcid(); break;
+	case MG_T_WP0:			t_wp0(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

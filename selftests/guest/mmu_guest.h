@@ -63,6 +63,7 @@
 #define MG_T_SLOT		15	/* the VMM swaps/moves slot 1 under the guest */
 #define MG_T_PDPTE		16	/* PAE PDPTE registers: #GP, caching */
 #define MG_T_PCID		17	/* 4-level: CR4.PCIDE, CR3 PCID and bit 63 */
+#define MG_T_WP0		18	/* CR0.WP=0 with SMEP/SMAP */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
