@@ -95,15 +95,14 @@ if ! command -v gnuplot >/dev/null; then
 	exit 0
 fi
 
-# bars DAT PNG TITLE YLABEL LOG: clustered bars, one cluster per workload,
-# the value printed over each bar (0 drawn as a stub on a log axis)
-bars() {
-	local dat=$1 png=$2 title=$3 ylabel=$4 log=$5
-	gnuplot <<GP
+# gp_head PNG TITLE YLABEL: the gnuplot lines every plot here starts with
+# (clustered bars over tab-separated columns with a header, NaN missing)
+gp_head() {
+	cat <<GP
 set terminal pngcairo size 1100,600 font "DejaVu Sans,11" noenhanced
-set output "$png"
-set title "$title"
-set ylabel "$ylabel"
+set output "$1"
+set title "$2"
+set ylabel "$3"
 set datafile separator "\t"
 set datafile missing "NaN"
 set key autotitle columnhead
@@ -113,6 +112,15 @@ set style fill solid 0.85 border -1
 set boxwidth 0.95
 set key below horizontal
 set grid ytics
+GP
+}
+
+# bars DAT PNG TITLE YLABEL LOG: clustered bars, one cluster per workload,
+# the value printed over each bar (0 drawn as a stub on a log axis)
+bars() {
+	local dat=$1 png=$2 title=$3 ylabel=$4 log=$5
+	gnuplot <<GP
+$(gp_head "$png" "$title" "$ylabel")
 set xtics nomirror
 set offsets 0, 0, graph 0.12, 0
 $( [ "$log" = 1 ] && echo 'set logscale y' && echo 'set yrange [0.5:*]' || echo 'set yrange [0:*]' )
@@ -130,20 +138,8 @@ bars "$out/cycles.dat" "$out/cycles.png" "TSC cycles per workload (W1-W6: guest-
 bars "$out/shadow_pages.dat" "$out/shadow_pages.png" "Shadow pages allocated (svx: sp_allocated, kvm ept=0: mmu_cache_miss; 0 under EPT)" "pages" 0
 
 gnuplot <<GP
-set terminal pngcairo size 1100,600 font "DejaVu Sans,11" noenhanced
-set output "$out/ratios.png"
-set title "shadowvmx / kvm_intel per workload (goal: <= 1.0; log scale)"
-set ylabel "ratio"
-set datafile separator "\t"
-set datafile missing "NaN"
-set key autotitle columnhead
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.95
+$(gp_head "$out/ratios.png" "shadowvmx / kvm_intel per workload (goal: <= 1.0; log scale)" ratio)
 set logscale y
-set key below horizontal
-set grid ytics
 fr(v) = (v > 0 ? v : 0.01)
 plot for [i=2:5] "$out/ratios.dat" using (fr(column(i))):xtic(1) title columnhead(i), \
      1 with lines lw 2 lc rgb "black" title "1.0", \
