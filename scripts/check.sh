@@ -12,7 +12,7 @@
 #     /dev/shadowvmx (shadow paging and EPT mode) and then against
 #     kvm_intel's /dev/kvm (ept=1 and ept=0); walk traces vs /dev/kvm's
 #     KVM_TRANSLATE (walktrace-vs-kvm[...]); the harness (tools/harness,
-#     W1-W7 x 4 configurations, CSV and plots in build/harness)
+#     W1-W8 x 4 configurations, CSV and plots in build/harness)
 #
 # Prints the report lines of each stage and ends with "N passed, N failed".
 # Environment: SVX_SKIP_BOCHS=1 skips stage 3 (counted as a failure, so a
