@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -20,6 +21,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
 
@@ -181,12 +183,11 @@ void svx_host_unpin_2m(u64 pfn, bool dirty)
 	unpin_user_page_range_dirty_lock(page, 512, false);
 }
 
-int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
-			 unsigned int size)
+/* The VMM's address of @gpa in a writable memslot, or 0. */
+static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, u64 gpa)
 {
 	const struct svx_memslot *slot;
 	u64 hva = 0;
-	int r;
 
 	rcu_read_lock();
 	slot = svx_memslot_find(rcu_dereference(vm->memslots),
@@ -195,6 +196,15 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
 		      (gpa & ~PAGE_MASK);
 	rcu_read_unlock();
+	return hva;
+}
+
+int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
+			 unsigned int size)
+{
+	u64 hva = svx_gpa_to_hva_writable(vm, gpa);
+	int r;
+
 	if (!hva)
 		return -EFAULT;
 	if (size == 8) {
@@ -208,6 +218,38 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 				       efault4);
 	}
 	return r < 0 ? -EFAULT : r;
+}
+
+/*
+ * There is no 16-byte user-access cmpxchg: pin the page (the guest's own
+ * cmpxchg16b may sleep here, as any emulated access may), map it and run
+ * LOCK CMPXCHG16B on the kernel mapping, which cannot fault.
+ */
+int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
+			   const u64 new[2])
+{
+	u64 hva = svx_gpa_to_hva_writable(vm, gpa);
+	u64 lo = old[0], hi = old[1];
+	struct page *page;
+	bool done;
+	u8 *p;
+
+	if (!hva || (gpa & 15) || !boot_cpu_has(X86_FEATURE_CX16))
+		return -EFAULT;
+	if (pin_user_pages_fast(hva & PAGE_MASK, 1, FOLL_WRITE, &page) != 1)
+		return -EFAULT;
+	p = kmap_local_page(page);
+	asm volatile("lock cmpxchg16b %[m]"
+		     CC_SET(z)
+		     : CC_OUT(z) (done), [m] "+m" (*(u64 (*)[2])(p + (hva & ~PAGE_MASK))),
+		       "+a" (lo), "+d" (hi)
+		     : "b" (new[0]), "c" (new[1])
+		     : "memory");
+	kunmap_local(p);
+	unpin_user_pages_dirty_lock(&page, 1, done);
+	old[0] = lo;
+	old[1] = hi;
+	return done ? 0 : 1;
 }
 
 /*

@@ -22,7 +22,7 @@
  * A guest page that is shadowed as a page table is write-protected: every
  * writable leaf SPTE is in a reverse map by gfn, and creating a shadow page
  * for a gfn clears W in the SPTEs that map it.  A guest write to it faults;
- * the writing instruction is emulated (mov, xchg, cmpxchg, add/or/and/sub/
+ * the writing instruction is emulated (mov, xchg, cmpxchg{,8b,16b}, add/or/and/sub/
  * xor, bts/btr/btc; see vmx/emulate.c) and the SPTEs derived from the
  * written entries are zapped, to be rebuilt on the next fault.  An
  * instruction that cannot be emulated unshadows the page instead.  Leaf
@@ -2047,23 +2047,42 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 			 (u64)vcpu->regs[SVX_RCX] << 32;
 	}
 	/* Read, compute, compare-exchange: atomic against other vCPUs. */
-	do {
-		r = 0;
-		old = 0;
-		if (svx_read_guest_phys(vm, gpa, &old, rmw.size))
+	if (rmw.op == SVX_RMW_CMPXCHG16B) {
+		u64 cmp[2] = { vcpu->regs[SVX_RAX], vcpu->regs[SVX_RDX] };
+		u64 val[2] = { vcpu->regs[SVX_RBX], vcpu->regs[SVX_RCX] };
+
+		r = svx_host_cmpxchg16_gpa(vm, gpa, cmp, val);
+		if (r < 0)
 			goto unshadow;
-		written = svx_rmw_exec(&rmw, old, reg_in, rax, &new, &reg_out,
-				       &flags, &mask);
-		if (!written)
-			break;
-		if (rmw.size < 4) {
-			/* Byte/word updates: not atomic (tables use 4, 8). */
-			r = svx_write_guest_phys(vm, gpa, &new, rmw.size) ?
-			    -EFAULT : 0;
-			break;
+		written = !r;
+		if (!written) {		/* RDX:RAX gets memory */
+			vcpu->regs[SVX_RAX] = cmp[0];
+			vcpu->regs[SVX_RDX] = cmp[1];
 		}
-		r = svx_walk_cmpxchg(vcpu, gpa, old, new, rmw.size);
-	} while (r == 1);
+		old = cmp[0];
+		new = val[0];
+		flags = written ? X86_EFLAGS_ZF : 0;
+		mask = X86_EFLAGS_ZF;
+		r = 0;
+	} else {
+		do {
+			r = 0;
+			old = 0;
+			if (svx_read_guest_phys(vm, gpa, &old, rmw.size))
+				goto unshadow;
+			written = svx_rmw_exec(&rmw, old, reg_in, rax, &new,
+					       &reg_out, &flags, &mask);
+			if (!written)
+				break;
+			if (rmw.size < 4) {
+				/* Byte/word: not atomic (tables use 4, 8). */
+				r = svx_write_guest_phys(vm, gpa, &new,
+							 rmw.size) ? -EFAULT : 0;
+				break;
+			}
+			r = svx_walk_cmpxchg(vcpu, gpa, old, new, rmw.size);
+		} while (r == 1);
+	}
 	if (r)
 		goto unshadow;
 

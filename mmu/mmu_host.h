@@ -73,6 +73,12 @@ void svx_host_unpin_2m(u64 pfn, bool dirty);
  */
 int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 			 unsigned int size);
+/*
+ * The same for 16 bytes at the 16-byte aligned @gpa (cmpxchg16b): @old[0]
+ * is the low quadword; on 1 (no match) @old holds what memory holds.
+ */
+int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
+			   const u64 new[2]);
 
 /*
  * Read guest memory at @gpa without sleeping (under mmu_lock); -EFAULT if

@@ -35,6 +35,7 @@ enum svx_rmw_op {
 	SVX_RMW_XCHG,		/* 86/87 */
 	SVX_RMW_CMPXCHG,	/* 0f b0/b1 */
 	SVX_RMW_CMPXCHG8B,	/* 0f c7 /1 (64-bit operand: EDX:EAX, ECX:EBX) */
+	SVX_RMW_CMPXCHG16B,	/* REX.W 0f c7 /1 (128-bit: RDX:RAX, RCX:RBX) */
 	SVX_RMW_ADD,		/* 00/01, 80/81/83 /0 */
 	SVX_RMW_OR,		/* 08/09, 80/81/83 /1 */
 	SVX_RMW_AND,		/* 20/21, 80/81/83 /4 */
@@ -48,7 +49,7 @@ enum svx_rmw_op {
 struct svx_rmw {
 	enum svx_rmw_op op;
 	u8 len;			/* instruction length */
-	u8 size;		/* memory operand size: 1, 2, 4 or 8 */
+	u8 size;		/* memory operand size: 1, 2, 4, 8 or 16 */
 	u8 reg;			/* source/destination register, if !has_imm */
 	u8 high_byte;		/* reg is AH/CH/DH/BH */
 	u8 has_imm;
@@ -58,8 +59,8 @@ struct svx_rmw {
 
 /*
  * Decode an instruction that writes memory through a ModRM operand: the
- * moves of svx_decode_mov() plus xchg, cmpxchg, cmpxchg8b, add/or/and/sub/
- * xor and bts/btr/btc, with or without LOCK.  0 or -EINVAL.
+ * moves of svx_decode_mov() plus xchg, cmpxchg, cmpxchg8b, cmpxchg16b,
+ * add/or/and/sub/xor and bts/btr/btc, with or without LOCK.  0 or -EINVAL.
  */
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_rmw *rmw);
@@ -71,7 +72,8 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
  * with *@flags_mask the ones the instruction defines.  @reg_in is the
  * register operand (RAX for cmpxchg's comparand in @rax, RDX:RAX and
  * RCX:RBX for cmpxchg8b packed in @rax/@reg_in).  Returns true when memory
- * is written (cmpxchg that fails does not write).
+ * is written (cmpxchg that fails does not write).  Operands of at most 8
+ * bytes: a 16-byte cmpxchg16b is its caller's (no write, false).
  */
 bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask);

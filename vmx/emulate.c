@@ -275,10 +275,12 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			byte_op = op == 0xb0;
 			break;
 		case 0xc7:
-			if (sub != 1 || (rex & 8))
-				return -EINVAL;	/* cmpxchg16b: not emulated */
-			rmw->op = SVX_RMW_CMPXCHG8B;
-			opsz = 8;
+			if (sub != 1)
+				return -EINVAL;
+			/* REX.W (64-bit code only): cmpxchg16b */
+			rmw->op = (rex & 8) ? SVX_RMW_CMPXCHG16B :
+					      SVX_RMW_CMPXCHG8B;
+			opsz = (rex & 8) ? 16 : 8;
 			break;
 		case 0xab:
 			rmw->op = SVX_RMW_BTS;
@@ -324,7 +326,8 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			imm &= 0xff;
 		rmw->imm = imm;
 		rmw->has_imm = 1;
-	} else if (rmw->op != SVX_RMW_CMPXCHG8B) {
+	} else if (rmw->op != SVX_RMW_CMPXCHG8B &&
+		   rmw->op != SVX_RMW_CMPXCHG16B) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
 		if (rmw->size == 1 && !rex && rmw->reg >= 4) {
 			rmw->reg -= 4;
@@ -368,10 +371,18 @@ static u64 svx_flags_pzs(u64 res, unsigned int size)
 bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask)
 {
-	unsigned int size = rmw->size, bits = size * 8;
-	u64 m = svx_size_mask(size), src, res, sign = 1ULL << (bits - 1);
-	unsigned int bit;
+	unsigned int size = rmw->size, bits = size * 8, bit;
+	u64 m, src, res, sign;
 
+	if (size > 8) {		/* cmpxchg16b: see svx_emulate_pt_write() */
+		*new = old;
+		*reg_out = reg_in;
+		*flags = 0;
+		*flags_mask = 0;
+		return false;
+	}
+	m = svx_size_mask(size);
+	sign = 1ULL << (bits - 1);
 	src = (rmw->has_imm ? rmw->imm : reg_in) & m;
 	old &= m;
 	*flags = 0;
@@ -438,6 +449,8 @@ bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		*flags_mask = SVX_FL_ARITH;
 		*new = res;
 		return true;
+	case SVX_RMW_CMPXCHG16B:	/* not reached: size 16 */
+		return false;
 	case SVX_RMW_BTS:
 	case SVX_RMW_BTR:
 	case SVX_RMW_BTC:

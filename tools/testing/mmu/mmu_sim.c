@@ -221,6 +221,24 @@ static u8 *sim_hva(struct svx_vm *vm, u64 gpa, bool write)
 				 (gpa & ~PAGE_MASK));
 }
 
+int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
+			   const u64 new[2])
+{
+	u8 *p = sim_hva(vm, gpa, true);
+	u64 cur[2];
+
+	if (!p || (gpa & 15))
+		return -EFAULT;
+	memcpy(cur, p, 16);	/* one simulated CPU: no other writer */
+	if (cur[0] != old[0] || cur[1] != old[1]) {
+		old[0] = cur[0];
+		old[1] = cur[1];
+		return 1;
+	}
+	memcpy(p, new, 16);
+	return 0;
+}
+
 int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 			 unsigned int size)
 {
@@ -1039,6 +1057,19 @@ static void sim_exec_insn(struct sim *s, u64 hpa)
 
 	if (svx_decode_rmw(s->insn, sizeof(s->insn), svx_code_mode(v), &rmw))
 		abort();
+	if (rmw.op == SVX_RMW_CMPXCHG16B) {	/* RDX:RAX, RCX:RBX */
+		u64 m[2], cmp[2] = { v->regs[SVX_RAX], v->regs[SVX_RDX] };
+		u64 val[2] = { v->regs[SVX_RBX], v->regs[SVX_RCX] };
+
+		memcpy(m, (void *)(uintptr_t)hpa, 16);
+		if (m[0] == cmp[0] && m[1] == cmp[1]) {
+			memcpy((void *)(uintptr_t)hpa, val, 16);
+		} else {
+			v->regs[SVX_RAX] = m[0];
+			v->regs[SVX_RDX] = m[1];
+		}
+		return;
+	}
 	memcpy(&old, (void *)(uintptr_t)hpa, rmw.size);
 	reg_in = v->regs[rmw.reg];
 	rax = v->regs[SVX_RAX];
@@ -1191,6 +1222,46 @@ static void sim_data_write(struct sim *s, u64 gva, u32 acc)
 	sim_access(s, gva, acc);
 }
 
+/*
+ * lock cmpxchg16b [rdi] on the aligned pair of 64-bit entries holding @gpa,
+ * replacing that entry with @e; one time in four with a stale comparand,
+ * which must write nothing and load RDX:RAX with memory.
+ */
+static void sim_pt_write16(struct sim *s, u64 gpa, u64 e)
+{
+	struct svx_vcpu *v = s->vcpu;
+	u64 pair = gpa & ~15ULL, cur[2], want[2];
+	bool stale = rng_below(&s->rng, 4) == 0;
+	int hi = !!(gpa & 8);
+
+	cur[0] = sim_read_gpa(s, pair, 8);
+	cur[1] = sim_read_gpa(s, pair + 8, 8);
+	want[0] = cur[0];
+	want[1] = cur[1];
+	want[hi] = e;
+	memcpy(s->insn, "\xf0\x48\x0f\xc7\x0f", 5);
+	v->regs[SVX_RAX] = cur[0] ^ (stale ? 1 : 0);
+	v->regs[SVX_RDX] = cur[1];
+	v->regs[SVX_RBX] = want[0];
+	v->regs[SVX_RCX] = want[1];
+	sim_access(s, s->window + pair, SVX_ACC_WRITE);
+	if (!s->retired)
+		return;		/* not emulated (CPU path, #PF, MMIO ...) */
+	s->st.cx16++;
+	if (stale) {
+		s->st.cx16_failed++;
+		if (sim_read_gpa(s, pair, 8) != cur[0] ||
+		    sim_read_gpa(s, pair + 8, 8) != cur[1] ||
+		    v->regs[SVX_RAX] != cur[0] || v->regs[SVX_RDX] != cur[1])
+			sim_violation(s, "cmpxchg16b with a stale comparand at gpa %#llx wrote memory or left RDX:RAX",
+				      (unsigned long long)pair);
+	} else if (sim_read_gpa(s, pair, 8) != want[0] ||
+		   sim_read_gpa(s, pair + 8, 8) != want[1]) {
+		sim_violation(s, "cmpxchg16b at gpa %#llx did not store RCX:RBX",
+			      (unsigned long long)pair);
+	}
+}
+
 /* The guest changes one entry of one of its tables, through the window. */
 static void sim_pt_write(struct sim *s)
 {
@@ -1228,6 +1299,9 @@ static void sim_pt_write(struct sim *s)
 		v->regs[SVX_RDX] = old >> 32;
 		v->regs[SVX_RBX] = (u32)e;
 		v->regs[SVX_RCX] = e >> 32;
+	} else if (s->mode == SIM_4L && rng_below(&s->rng, 8) == 0) {
+		sim_pt_write16(s, gpa, e);
+		return;
 	} else if (s->mode == SIM_4L && rng_below(&s->rng, 5)) {
 		memcpy(s->insn, "\x48\x89\x07", 3);	/* mov [rdi], rax */
 		v->regs[SVX_RAX] = e;

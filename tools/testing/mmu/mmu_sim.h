@@ -13,7 +13,8 @@
  * space maps all of RAM supervisor-writable at a fixed "window" (shared
  * tables that are never changed), through which the guest writes its page
  * tables; such writes trap when the table is shadowed and go through the
- * MMU's page-table write emulation, with the instruction (mov, cmpxchg8b)
+ * MMU's page-table write emulation, with the instruction (mov, cmpxchg8b,
+ * cmpxchg16b)
  * the harness chose for them.
  */
 #ifndef SVX_TEST_MMU_SIM_H
@@ -39,7 +40,7 @@ struct sim_stats {
 		      cr3_switches, zap_alls, sptes_checked, violations,
 		      audit_checks, audit_violations,
 		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
-		      stale_ok, pt_updates, cr_toggles;
+		      stale_ok, pt_updates, cr_toggles, cx16, cx16_failed;
 };
 
 struct sim_table {

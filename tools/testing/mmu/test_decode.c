@@ -135,6 +135,8 @@ static const struct {
 	{ "xchg %rax,(%rdi)",         B(0x48, 0x87, 0x07),             3, SVX_RMW_XCHG, 8, 0, 0, 0 },
 	{ "lock cmpxchg %rdx,(%rdi)", B(0xf0, 0x48, 0x0f, 0xb1, 0x17), 5, SVX_RMW_CMPXCHG, 8, 2, 0, 1 },
 	{ "lock cmpxchg8b (%rsi)",    B(0xf0, 0x0f, 0xc7, 0x0e),       4, SVX_RMW_CMPXCHG8B, 8, 0, 0, 1 },
+	{ "lock cmpxchg16b (%rsi)",   B(0xf0, 0x48, 0x0f, 0xc7, 0x0e), 5, SVX_RMW_CMPXCHG16B, 16, 0, 0, 1 },
+	{ "cmpxchg16b 0x10(%rdi)",    B(0x48, 0x0f, 0xc7, 0x4f, 0x10), 5, SVX_RMW_CMPXCHG16B, 16, 0, 0, 0 },
 	{ "lock btrq $5,(%rdi)",      B(0xf0, 0x48, 0x0f, 0xba, 0x37, 0x05), 6, SVX_RMW_BTR, 8, 0, 1, 1, 5 },
 	{ "lock btsl $1,(%rdi)",      B(0xf0, 0x0f, 0xba, 0x2f, 0x01), 5, SVX_RMW_BTS, 4, 0, 1, 1, 1 },
 	{ "lock andb $0xdf,(%rdi)",   B(0xf0, 0x80, 0x27, 0xdf),       4, SVX_RMW_AND, 1, 0, 1, 1, 0xffffffffffffffdfULL },

@@ -90,6 +90,11 @@ TAP_SUITE(shadow_invariants)
 		       s->sptes_checked > s->sequences * 10,
 		       "random sequences reach shadow hits, #PF, emulated PT writes and MMIO in mode %s",
 		       sim_mode_name[m]);
+		if (m == SIM_4L)
+			tap_ok(s->cx16 > 0 && s->cx16_failed > 0 &&
+			       s->cx16_failed < s->cx16,
+			       "mode=%s: %lu cmpxchg16b PT writes emulated (%lu with a stale comparand)",
+			       sim_mode_name[m], s->cx16, s->cx16_failed);
 		tap_diag("mode=%s: %lu unsync, %lu resyncs, %lu prefetched SPTEs, %lu 2 MiB SPTEs installed (%lu checked), %lu accesses through not-yet-flushed unsync entries, %lu SPTEs updated by emulated PT writes",
 			 sim_mode_name[m], s->unsyncs, s->syncs, s->prefetches,
 			 s->large_sptes, s->large_sptes_checked, s->stale_ok,
