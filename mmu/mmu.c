@@ -22,12 +22,12 @@
  * A guest page that is shadowed as a page table is write-protected: every
  * writable leaf SPTE is in a reverse map by gfn, and creating a shadow page
  * for a gfn clears W in the SPTEs that map it.  A guest write to it faults;
- * the writing instruction is emulated (mov, xchg, cmpxchg{,8b,16b}, add/or/and/sub/
- * xor, bts/btr/btc; see vmx/emulate.c) and the SPTEs derived from the
- * written entries are zapped, to be rebuilt on the next fault.  An
- * instruction that cannot be emulated unshadows the page instead.  Leaf
- * SPTEs stay read-only until the guest's dirty bit is set (dirty-bit
- * emulation), so the walker can set D on the first write.
+ * the writing instruction is emulated (mov, xchg, cmpxchg{,8b,16b},
+ * add/or/and/sub/xor, bts/btr/btc; see vmx/emulate.c) and the SPTEs
+ * derived from the written entries are zapped, to be rebuilt on the next
+ * fault.  An instruction that cannot be emulated unshadows the page
+ * instead.  Leaf SPTEs stay read-only until the guest's dirty bit is set
+ * (dirty-bit emulation), so the walker can set D on the first write.
  *
  * Every leaf SPTE holds a pinned page.  A memslot delete or move and VM
  * destruction zap everything: shadow pages and the nonpaging tree are
