@@ -208,7 +208,8 @@ static int64_t stats_fd_get(int fd, const char *name)
 
 /* Counter snapshot for the CR3 test; names for the report. */
 enum { C_EXITS, C_CR, C_EXC, C_SP_ALLOC, C_ROOT_HIT, C_ROOT_MISS, C_PF_FIXED,
-       C_PF_INJ, C_SYNC, C_UNSYNC, C_INVVPID, C_INVEPT, C_INVLPG, C_NR };
+       C_PF_INJ, C_SYNC, C_UNSYNC, C_INVVPID, C_INVEPT, C_INVLPG, C_PT_WRITE,
+       C_FLOOD, C_NR };
 
 static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		     uint64_t *c)
@@ -235,6 +236,8 @@ static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		c[C_INVVPID] = st.mmu[SVX_MMU_INVVPID];
 		c[C_INVEPT] = st.mmu[SVX_MMU_INVEPT];
 		c[C_INVLPG] = st.exits[EXIT_REASON_INVLPG];
+		c[C_PT_WRITE] = st.mmu[SVX_MMU_PT_WRITE];
+		c[C_FLOOD] = st.mmu[SVX_MMU_FLOOD];
 		return true;
 	}
 	if (!svx_dev_is_kvm())
@@ -549,6 +552,26 @@ static void check_invlpg(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *s
 	TH_LOG("invlpg[%s]: %llu INVLPG exits, %llu CR exits, %llu INVVPIDs", svx_dev(),
 	       (unsigned long long)c[C_INVLPG], (unsigned long long)c[C_CR],
 	       (unsigned long long)c[C_INVVPID]);
+}
+
+/*
+ * The pt_writes guest writes a PDE in use with 10 instructions (64-bit:
+ * 12, with cmpxchg16b) after its first mov: under shadow paging each is
+ * emulated (a PD never goes unsync), and no page is unshadowed as a write
+ * flood (every write is followed by a use).
+ */
+static void check_ptwrite(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(mmu) *self, const char *mode)
+{
+	uint64_t c[C_NR];
+
+	if (svx_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW ||
+	    !snapshot(_metadata, self, c) || !svx_has_stats(self->g.vm.fd))
+		return;
+	EXPECT_GE(c[C_PT_WRITE], strcmp(mode, "long64") ? 10 : 12);
+	EXPECT_EQ(0, c[C_FLOOD]);
+	TH_LOG("pt_writes[%s]: %llu emulated guest page-table writes, %llu unshadowed",
+	       mode, (unsigned long long)c[C_PT_WRITE], (unsigned long long)c[C_FLOOD]);
 }
 
 /* Run the guest to its MG_PORT_DONE; returns false on a failure. */
@@ -910,5 +933,6 @@ MMU_TEST(mmio, MG_T_MMIO, EXPECT_EQ(NR_MMIO, self->nmmio))
 MMU_TEST(memslot_change, MG_T_SLOT, check_slot(_metadata, self))
 MMU_TEST(pae_pdptes, MG_T_PDPTE, )
 MMU_TEST(pcid, MG_T_PCID, )
+MMU_TEST(pt_writes, MG_T_PTWRITE, check_ptwrite(_metadata, self, mode))
 
 TEST_HARNESS_MAIN

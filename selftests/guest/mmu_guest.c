@@ -1570,6 +1570,142 @@ static void t_pcid(void)
 	GSKIP("PCIDs need 4-level paging (long mode)");
 #endif
 }
+/*
+ * Page-table writes by every instruction kind a kernel uses on its tables
+ * (mov, xchg, cmpxchg, cmpxchg8b, cmpxchg16b, xor, sub, btr/bts), each on
+ * the PDE of a window of 8 pages: the PDE alternates between two page
+ * tables whose pages hold different markers, and after each write (and
+ * INVLPG) every page must show the markers of the table the PDE now names.
+ * A PD is shadowed at level 2 and never goes unsync, so under shadow
+ * paging every one of these writes is emulated by the hypervisor.
+ */
+#define VA_PTW		0x50000000ul	/* PDE index even in every mode */
+#define PTW_N		8
+#define PTW_A(i)	(0x7a000000u | (i))
+#define PTW_B(i)	(0x7b000000u | (i))
+
+static u32 ptw_check(const char *what, int b)
+{
+	u32 i, v, want, bad = 0;
+
+	for (i = 0; i < PTW_N; i++) {
+		invlpg(VA_PTW + i * 4096ul);
+		v = rd32(VA_PTW + i * 4096ul);
+		want = b ? PTW_B(i) : PTW_A(i);
+		if (v != want && bad++ < 2)
+			CHECKA(what, v, want, i);
+	}
+	return bad;
+}
+
+static void t_ptwrite(void)
+{
+	pte_t *pta = pool_alloc(), *ptb = pool_alloc(), *pde;
+	ulong ea, eb, v, x;
+	u32 i, bad = 0, lo, hi;
+	u8 zf;
+
+	for (i = 0; i < PTW_N; i++) {
+		wr32(FRAME(800 + i), PTW_A(i));
+		wr32(FRAME(820 + i), PTW_B(i));
+		set_pte(&pta[i], FRAME(800 + i) | P | RW);
+		set_pte(&ptb[i], FRAME(820 + i) | P | RW);
+	}
+	pde = pte_at(root, VA_PTW, 2);
+	ea = (ulong)pta | nonleaf_flags(2);
+	eb = (ulong)ptb | nonleaf_flags(2);
+	/* (PAE: the high half stays 0, the ulong ops below use the low half) */
+	set_pte(pde, ea);
+	bad += ptw_check("ptwrite: after mov", 0);
+
+	v = eb;
+	asm volatile("xchg %0, %1" : "+r"(v), "+m"(*(ulong *)pde) : : "memory");
+	CHECK("ptwrite: xchg returns the old PDE", v, ea);
+	bad += ptw_check("ptwrite: after xchg", 1);
+
+	v = eb;
+	asm volatile("lock cmpxchg %[n], %[m]" : "+a"(v), [m] "+m"(*(ulong *)pde),
+		     "=@ccz"(zf) : [n] "r"(ea) : "memory");
+	CHECK("ptwrite: cmpxchg succeeds (ZF)", zf, 1);
+	bad += ptw_check("ptwrite: after cmpxchg", 0);
+
+	v = eb;		/* stale: the PDE is ea */
+	asm volatile("lock cmpxchg %[n], %[m]" : "+a"(v), [m] "+m"(*(ulong *)pde),
+		     "=@ccz"(zf) : [n] "r"(eb) : "memory");
+	CHECK("ptwrite: stale cmpxchg fails (ZF)", zf, 0);
+	CHECK("ptwrite: stale cmpxchg loads the PDE", v, ea);
+	bad += ptw_check("ptwrite: after a failed cmpxchg", 0);
+
+	x = ea ^ eb;
+	asm volatile("lock xor %1, %0" : "+m"(*(ulong *)pde) : "r"(x) : "memory");
+	bad += ptw_check("ptwrite: after lock xor", 1);
+
+	x = eb - ea;
+	asm volatile("lock sub %1, %0" : "+m"(*(ulong *)pde) : "r"(x) : "memory");
+	bad += ptw_check("ptwrite: after lock sub", 0);
+
+	/* lock btr/bts of R/W, as Linux' ptep_set_wrprotect() clears it */
+	asm volatile("lock btrl $1, %0" : "+m"(*(u32 *)pde) : : "memory");
+	invlpg(VA_PTW);
+	CHECK("ptwrite: write after btr R/W faults", probe_wr(VA_PTW, 0), 1);
+	CHECK("ptwrite: write after btr R/W: error code", pf_err, PF_P | PF_W);
+	asm volatile("lock btsl $1, %0" : "+m"(*(u32 *)pde) : : "memory");
+	invlpg(VA_PTW);
+	CHECK("ptwrite: write after bts R/W", probe_wr(VA_PTW, PTW_A(0)), 0);
+	bad += ptw_check("ptwrite: after lock btr/bts", 0);
+
+	/* cmpxchg8b: the 64-bit PDE, or (32-bit paging) the PDE pair */
+	lo = (u32)((u64 *)pde)[0];
+	hi = (u32)(((u64 *)pde)[0] >> 32);
+	{
+		u32 nlo = (u32)eb, nhi = hi;
+
+		asm volatile("lock cmpxchg8b %[m]" : [m] "+m"(*(u64 *)pde),
+			     "+a"(lo), "+d"(hi), "=@ccz"(zf)
+			     : "b"(nlo), "c"(nhi) : "memory");
+		CHECK("ptwrite: cmpxchg8b succeeds (ZF)", zf, 1);
+		bad += ptw_check("ptwrite: after cmpxchg8b", 1);
+		lo = (u32)ea;	/* stale */
+		nlo = (u32)ea;
+		asm volatile("lock cmpxchg8b %[m]" : [m] "+m"(*(u64 *)pde),
+			     "+a"(lo), "+d"(hi), "=@ccz"(zf)
+			     : "b"(nlo), "c"(nhi) : "memory");
+		CHECK("ptwrite: stale cmpxchg8b fails (ZF)", zf, 0);
+		CHECK("ptwrite: stale cmpxchg8b loads the PDE", lo, (u32)eb);
+		bad += ptw_check("ptwrite: after a failed cmpxchg8b", 1);
+	}
+#if MG_BITS == 64
+	/* cmpxchg16b: the aligned pair of PDEs */
+	{
+		u64 *pair = (u64 *)((ulong)pde & ~15ul), c0, c1;
+		int h = pair != (u64 *)pde;
+
+		c0 = pair[0];
+		c1 = pair[1];
+		{
+			u64 n0 = h ? c0 : ea, n1 = h ? ea : c1;
+
+			asm volatile("lock cmpxchg16b %[m]"
+				     : [m] "+m"(*(u64 (*)[2])pair), "+a"(c0),
+				       "+d"(c1), "=@ccz"(zf)
+				     : "b"(n0), "c"(n1) : "memory");
+			CHECK("ptwrite: cmpxchg16b succeeds (ZF)", zf, 1);
+			bad += ptw_check("ptwrite: after cmpxchg16b", 0);
+			c0 ^= 1;	/* stale */
+			asm volatile("lock cmpxchg16b %[m]"
+				     : [m] "+m"(*(u64 (*)[2])pair), "+a"(c0),
+				       "+d"(c1), "=@ccz"(zf)
+				     : "b"(c0), "c"(c1) : "memory");
+			CHECK("ptwrite: stale cmpxchg16b fails (ZF)", zf, 0);
+			CHECK("ptwrite: stale cmpxchg16b loads the PDE pair",
+			      h ? c1 : c0, ea);
+			bad += ptw_check("ptwrite: after a failed cmpxchg16b", 0);
+		}
+	}
+#endif
+	CHECK("ptwrite: mismatching reads", bad, 0);
+}
+
 #define VA_PDPTE1	0x40400000ul	/* under PDPTE 1 */
 
 /*
@@ -1686,6 +1822,7 @@ void guest_main(void)
 	case MG_T_PDPTE:		t_pdpte(); break;
 	case MG_T_PCID:			t_pcid(); break;
 	case MG_T_WP0:			t_wp0(); break;
+	case MG_T_PTWRITE:		t_ptwrite(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

@@ -64,6 +64,7 @@
 #define MG_T_PDPTE		16	/* PAE PDPTE registers: #GP, caching */
 #define MG_T_PCID		17	/* 4-level: CR4.PCIDE, CR3 PCID and bit 63 */
 #define MG_T_WP0		18	/* CR0.WP=0 with SMEP/SMAP */
+#define MG_T_PTWRITE		19	/* every instruction kind on a PDE */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
