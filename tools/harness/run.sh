@@ -143,6 +143,10 @@ run_w7() {
 		failed=$((failed + 1))
 		echo "harness: W7 $c: linux-guest status $st, cycles '${cyc}'"
 		grep -v '^# console' $b.lg | tail -n 20 | sed 's/^/# W7 /'
+		# the guest's last console lines, to tell a lost marker from
+		# a boot that went wrong
+		grep -a -v '^svxrun\|^tscmark\|^  ' $b.log | tail -n 40 |
+			sed "s/^/# W7 $c console: /"
 		echo "W7 $c FAIL" >>$T/status
 		cyc=0
 	fi
