@@ -1122,6 +1122,7 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 	sp = svx_walk_start(vcpu, gva, &level);
 	if (!sp)
 		return NULL;
+	sp->write_count = 0;	/* in use as a table (see svx_write_flooded) */
 	table = sp->spt;
 	for (; level > 1; level--) {
 		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
@@ -2009,6 +2010,29 @@ static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 	up->n = 0;	/* installed, or unpinned by the install */
 }
 
+/*
+ * Count an emulated write to @gfn in each of its shadow pages: true when
+ * every one of them saw more than 3 writes since it was last used (walked
+ * by a shadow fault): the guest no longer uses the page as a table.  One
+ * page in use keeps them all, as the unshadowing does not tell them apart
+ * (a 32-bit guest's PD has four, one per quadrant; a fault uses one).
+ */
+static bool svx_write_flooded(struct svx_vm *vm, u64 gfn)
+{
+	struct svx_sp *sp;
+	bool any = false, used = false;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		any = true;
+		if (++sp->write_count <= 3)
+			used = true;
+	}
+	return any && !used;
+}
+
 static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -2115,16 +2139,12 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 		svx_pt_update_prepare(vcpu, gpa, new, rmw.size, &up);
 
 	spin_lock(&vm->mmu_lock);
+	flood = svx_write_flooded(vm, gfn);
 	hlist_for_each_entry_safe(sp, tmp,
 				  &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
 				  hash_link) {
-		if (sp->gfn != gfn || sp->role.direct)
+		if (sp->gfn != gfn || sp->role.direct || flood)
 			continue;
-		/* Many writes and no use in between: not a table anymore. */
-		if (++sp->write_count > 3) {
-			flood = true;
-			continue;
-		}
 		if (!svx_mmu_bug(SVX_BUG_NO_ZAP_ON_PT_WRITE)) {
 			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, rmw.size);
 			svx_pt_update_install(vcpu, sp, &up,
