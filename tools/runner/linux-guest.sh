@@ -159,6 +159,10 @@ echo "# linux-guest[$LABEL]: svxrun status $rc after $((end - start)) s"
 if grep -q "$MARKER" "$W/console.log"; then
 	grep -E "^(init:|Linux version|\[ *[0-9.]+\] (Run /init|Freeing unused kernel))" \
 		"$W/console.log" | sed 's/^/# console: /'
+	# init's echo goes through the tty (the UART's THRE interrupt), the
+	# marker through printk (polled): say so when only the latter came
+	grep -q "^init: " "$W/console.log" ||
+		echo "# linux-guest[$LABEL]: WARNING: init's tty line is missing (interrupt-driven serial output lost?)"
 	echo "linux-guest[$LABEL]: ok"
 	exit 0
 fi
