@@ -84,12 +84,16 @@ struct svx_seg {
 	u32 ar;
 };
 
-/* One task switch in progress; @vector >= 0 once a fault was found. */
+/*
+ * One task switch in progress; @vector >= 0 once a fault was found,
+ * @committed once TR holds the new task.
+ */
 struct svx_ts {
 	struct svx_vcpu *vcpu;
 	int vector;
 	u32 error;
 	u64 cr2;
+	bool committed;
 };
 
 /* Results of the helpers: 0 done, SVX_TS_FAULT (ts->vector set), -EFAULT. */
@@ -579,6 +583,7 @@ static int svx_do_task_switch(struct svx_ts *ts, u16 sel, int idt_index,
 	/* Commit: TR and CR0.TS; faults from here on are the new task's. */
 	svx_desc_to_seg(new_desc, sel, &tr);
 	svx_ts_set_seg(vcpu, SVX_SEG_TR, &tr);
+	ts->committed = true;
 	svx_set_cr0(vcpu, vcpu->cr0 | X86_CR0_TS);
 	vcpu->dr[7] &= ~SVX_DR7_LOCAL;
 
@@ -603,6 +608,7 @@ int svx_handle_task_switch(struct svx_vcpu *vcpu)
 	bool idt_valid = idt & SVX_INTR_VALID, has_error = false;
 	struct svx_ts ts = { .vcpu = vcpu, .vector = -1 };
 	u16 sel = vcpu->exit_qual & 0xffff;
+	unsigned long rip = vcpu->rip;
 
 	vcpu->stats.misc[SVX_STAT_TASK_SWITCHES]++;
 	if (idt_valid)
@@ -652,6 +658,11 @@ int svx_handle_task_switch(struct svx_vcpu *vcpu)
 		return SVX_USER;
 	}
 	if (r == SVX_TS_FAULT) {
+		/* A fault in the old task points at its instruction (SDM 8.3). */
+		if (!ts.committed && vcpu->rip != rip) {
+			vcpu->rip = rip;
+			vcpu->rip_dirty = true;
+		}
 		if (ts.vector == X86_TRAP_PF)
 			vcpu->cr2 = ts.cr2;
 		if (first == X86_TRAP_DF &&
