@@ -10,6 +10,7 @@
  * checks every value, then TR, CR3 and the TSS descriptors at the end, and
  * (on /dev/shadowvmx) the task-switch counters.  Layout: guest/guest.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "svx.h"
@@ -21,6 +22,11 @@ extern const char guest_ts_main_after_a[], guest_ts_main_after_c[];
 extern const char guest_ts_main_bad_mov[], guest_ts_done[];
 extern const char guest_ts_task_a[], guest_ts_task_b[], guest_ts_task_c[];
 extern const char guest_ts_task_d[], guest_ts_b_after_iret[];
+extern const char guest_ts_fault_main[], guest_ts_fault_lost[];
+extern const char guest_ts_ts_handler[], guest_ts_ts_done[], guest_ts_task_e[];
+extern const char guest_ts16_main[], guest_ts16_main_after_f[];
+extern const char guest_ts16_done[], guest_ts16_task_f[];
+extern const char guest_ts16_f_after_jmp[];
 
 #define GADDR(sym)	((uint32_t)(SVX_CODE + ((sym) - guest_taskswitch_start)))
 
@@ -120,10 +126,41 @@ static uint64_t tss_desc(uint32_t base)
 	       (uint64_t)(base >> 24) << 56;
 }
 
+/* A 16-bit TSS: IP, SP, AX; flat segments, no LDT. */
+static void put_tss16(uint8_t *mem, uint32_t tss, uint16_t ip, uint16_t sp,
+		      uint16_t ax)
+{
+	uint16_t v[22] = { 0 };
+
+	v[7] = ip;
+	v[8] = 0x2;			/* flags */
+	v[9] = ax;
+	v[13] = sp;
+	v[17] = SVX_SEL_DS;		/* es */
+	v[18] = SVX_SEL_CS32;		/* cs */
+	v[19] = SVX_SEL_DS;		/* ss */
+	v[20] = SVX_SEL_DS;		/* ds */
+	memcpy(mem + tss, v, sizeof(v));
+}
+
+/* An available 16-bit TSS descriptor (limit 0x2b). */
+static uint64_t tss16_desc(uint32_t base)
+{
+	return 0x2b | (uint64_t)(base & 0xffffff) << 16 | 0x81ULL << 40 |
+	       (uint64_t)(base >> 24) << 56;
+}
+
 /* A task gate for TSS selector @sel, DPL 0. */
 static uint64_t task_gate(uint16_t sel)
 {
 	return (uint64_t)sel << 16 | 0x85ULL << 40;
+}
+
+/* A 32-bit interrupt gate to @eip in the flat code segment, DPL 0. */
+static uint64_t intr_gate(uint32_t eip)
+{
+	return (eip & 0xffff) | (uint64_t)SVX_SEL_CS32 << 16 |
+	       0x8eULL << 40 | (uint64_t)(eip >> 16) << 48;
 }
 
 static int tss_type(const uint8_t *mem, uint16_t sel)
@@ -137,6 +174,50 @@ struct ts_expect {
 	const char *what;
 };
 
+/* Page tables, the TSSs and gates of guest.h, paging on; 0 or -errno. */
+static int setup_tasks(struct svx_guest *g, struct ts_paging *p)
+{
+	uint8_t *mem = g->vm.mem;
+	struct kvm_sregs sr;
+	unsigned int i;
+	int r;
+
+	build_tables(mem, p);
+	put32(mem, SVX_TS_PROBE, PROBE0);
+	put32(mem, SVX_TS_PROBE_ALT, PROBE1);
+	for (i = 0; i < SVX_TS_NR_RESULTS; i++)
+		put32(mem, SVX_TS_RESULTS + i * 4, NOT_WRITTEN);
+
+	/* The main task's TSS: CR3 is not saved by a switch, only loaded. */
+	put_tss(mem, SVX_TSS, 0, 0, p->cr3[0]);
+	put_tss(mem, SVX_TS_TSS_A, GADDR(guest_ts_task_a), SVX_TS_STACK_A,
+		p->cr3[1]);
+	put32(mem, SVX_TS_TSS_A + SVX_TSS_LINK, LINK_A);
+	put32(mem, SVX_TS_TSS_A + SVX_TSS_EAX, EAX_A);
+	put_tss(mem, SVX_TS_TSS_B, GADDR(guest_ts_task_b), SVX_TS_STACK_B,
+		p->cr3[1]);
+	put_tss(mem, SVX_TS_TSS_C, GADDR(guest_ts_task_c), SVX_TS_STACK_C,
+		p->cr3[1]);
+	put_tss(mem, SVX_TS_TSS_D, GADDR(guest_ts_task_d), SVX_TS_STACK_D,
+		p->cr3[0]);
+	put64(mem, SVX_GDT + SVX_TS_SEL_A, tss_desc(SVX_TS_TSS_A));
+	put64(mem, SVX_GDT + SVX_TS_SEL_B, tss_desc(SVX_TS_TSS_B));
+	put64(mem, SVX_GDT + SVX_TS_SEL_C, tss_desc(SVX_TS_TSS_C));
+	put64(mem, SVX_GDT + SVX_TS_SEL_D, tss_desc(SVX_TS_TSS_D));
+	put64(mem, SVX_GDT + SVX_TS_SEL_GATE, task_gate(SVX_TS_SEL_B));
+	put64(mem, SVX_IDT + SVX_TS_VECTOR * 8, task_gate(SVX_TS_SEL_C));
+	put64(mem, SVX_IDT + 13 * 8, task_gate(SVX_TS_SEL_D));
+
+	r = svx_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr);
+	if (r)
+		return r;
+	sr.gdt.limit = SVX_TS_GDT_LIMIT;
+	sr.cr0 |= CR0_PG | CR0_WP;
+	sr.cr3 = p->cr3[0];
+	sr.cr4 = p->pae ? CR4_PAE : 0;
+	return svx_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
+}
+
 static void run_task_switches(struct __test_metadata *_metadata,
 			      struct svx_guest *g, bool pae)
 {
@@ -146,39 +227,7 @@ static void run_task_switches(struct __test_metadata *_metadata,
 	struct kvm_regs regs;
 	unsigned int i;
 
-	build_tables(mem, &p);
-	put32(mem, SVX_TS_PROBE, PROBE0);
-	put32(mem, SVX_TS_PROBE_ALT, PROBE1);
-	for (i = 0; i < SVX_TS_NR_RESULTS; i++)
-		put32(mem, SVX_TS_RESULTS + i * 4, NOT_WRITTEN);
-
-	/* The main task's TSS: CR3 is not saved by a switch, only loaded. */
-	put_tss(mem, SVX_TSS, 0, 0, p.cr3[0]);
-	put_tss(mem, SVX_TS_TSS_A, GADDR(guest_ts_task_a), SVX_TS_STACK_A,
-		p.cr3[1]);
-	put32(mem, SVX_TS_TSS_A + SVX_TSS_LINK, LINK_A);
-	put32(mem, SVX_TS_TSS_A + SVX_TSS_EAX, EAX_A);
-	put_tss(mem, SVX_TS_TSS_B, GADDR(guest_ts_task_b), SVX_TS_STACK_B,
-		p.cr3[1]);
-	put_tss(mem, SVX_TS_TSS_C, GADDR(guest_ts_task_c), SVX_TS_STACK_C,
-		p.cr3[1]);
-	put_tss(mem, SVX_TS_TSS_D, GADDR(guest_ts_task_d), SVX_TS_STACK_D,
-		p.cr3[0]);
-	put64(mem, SVX_GDT + SVX_TS_SEL_A, tss_desc(SVX_TS_TSS_A));
-	put64(mem, SVX_GDT + SVX_TS_SEL_B, tss_desc(SVX_TS_TSS_B));
-	put64(mem, SVX_GDT + SVX_TS_SEL_C, tss_desc(SVX_TS_TSS_C));
-	put64(mem, SVX_GDT + SVX_TS_SEL_D, tss_desc(SVX_TS_TSS_D));
-	put64(mem, SVX_GDT + SVX_TS_SEL_GATE, task_gate(SVX_TS_SEL_B));
-	put64(mem, SVX_IDT + SVX_TS_VECTOR * 8, task_gate(SVX_TS_SEL_C));
-	put64(mem, SVX_IDT + 13 * 8, task_gate(SVX_TS_SEL_D));
-
-	ASSERT_EQ(0, svx_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr));
-	sr.gdt.limit = SVX_TS_GDT_LIMIT;
-	sr.cr0 |= CR0_PG | CR0_WP;
-	sr.cr3 = p.cr3[0];
-	sr.cr4 = pae ? CR4_PAE : 0;
-	ASSERT_EQ(0, svx_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr));
-
+	ASSERT_EQ(0, setup_tasks(g, &p));
 	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HLT);
 	ASSERT_EQ(0, svx_ioctl(g->vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	EXPECT_EQ(GADDR(guest_ts_done) + 1, regs.rip)
@@ -290,6 +339,160 @@ TEST_F(guest, task_switches_pae_paging)
 {
 	INIT(taskswitch, SVX_MODE_PM32);
 	run_task_switches(_metadata, &self->g, true);
+}
+
+/*
+ * A fault after the commit point of a switch belongs to the new task (SDM
+ * 8.3): JMP to task E, whose DS selector names a system descriptor, loads
+ * TR, CR3, ES, CS and SS of E, then raises #TS(DS selector), delivered
+ * through E's IDT on E's stack with E's first EIP in the frame.
+ *
+ * kvm_intel (6.1) differs: kvm_task_switch() ignores the exception the
+ * emulator reports, so the guest goes on after the JMP with half of the
+ * switch done; the test is skipped there (SVX_TS_FAULT_ON_KVM=1 runs it).
+ */
+TEST_F(guest, task_switch_fault_in_new_task)
+{
+	struct ts_paging p = { .pae = false };
+	struct kvm_regs regs;
+	struct kvm_sregs sr;
+	uint8_t *mem;
+	unsigned int i;
+
+	if (svx_dev_is_kvm() && !getenv("SVX_TS_FAULT_ON_KVM"))
+		SKIP(return, "kvm_intel drops faults raised by an emulated task switch");
+	INIT(taskswitch, SVX_MODE_PM32);
+	mem = self->g.vm.mem;
+	ASSERT_EQ(0, setup_tasks(&self->g, &p));
+	put_tss(mem, SVX_TS_TSS_E, GADDR(guest_ts_task_e), SVX_TS_STACK_E,
+		p.cr3[1]);
+	put32(mem, SVX_TS_TSS_E + 0x54, SVX_SEL_TSS);	/* DS: a TSS */
+	put64(mem, SVX_GDT + SVX_TS_SEL_E, tss_desc(SVX_TS_TSS_E));
+	put64(mem, SVX_IDT + 10 * 8, intr_gate(GADDR(guest_ts_ts_handler)));
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+			       (unsigned long)&regs));
+	regs.rip = GADDR(guest_ts_fault_main);
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+			       (unsigned long)&regs));
+
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+			       (unsigned long)&regs));
+	EXPECT_EQ(GADDR(guest_ts_ts_done) + 1, regs.rip)
+		TH_LOG("the guest stopped at %#llx (the JMP's next hlt: %#x)",
+		       (unsigned long long)regs.rip,
+		       GADDR(guest_ts_fault_lost) + 1);
+	{
+		const struct ts_expect want[] = {
+			{ 0, SVX_SEL_TSS, "#TS error code: the DS selector" },
+			{ 1, GADDR(guest_ts_task_e), "EIP in the frame: E's" },
+			{ 2, SVX_SEL_CS32, "CS in the frame" },
+			{ 3, SVX_TS_SEL_E, "TR: task E" },
+			{ 4, p.cr3[1], "CR3: task E's" },
+			{ 5, 0xb, "E's TSS busy" },
+			{ 6, 9, "main TSS not busy (JMP)" },
+			{ 7, SVX_TS_STACK_E - 4, "ESP: E's stack, 3 pops" },
+			{ 8, 0x600d, "handler reached its end" },
+			{ 9, SVX_SEL_TSS, "DS selector at the fault" },
+		};
+
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			uint32_t got = get32(mem, SVX_TS_RESULTS +
+					     want[i].index * 4);
+
+			EXPECT_EQ(want[i].value, got)
+				TH_LOG("result %d (%s): %#x, expected %#x",
+				       want[i].index, want[i].what, got,
+				       want[i].value);
+		}
+	}
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
+			       (unsigned long)&sr));
+	EXPECT_EQ(SVX_TS_SEL_E, sr.tr.selector);
+	EXPECT_EQ(p.cr3[1], sr.cr3);
+	/* The main task's EIP was saved past its JMP. */
+	EXPECT_EQ(GADDR(guest_ts_fault_lost),
+		  get32(mem, SVX_TSS + SVX_TSS_EIP));
+}
+
+/*
+ * 16-bit TSSs: the main task runs with a 16-bit TSS in TR, JMPs to task F
+ * (16-bit TSS: no CR3, 16-bit IP/FLAGS/registers) and F JMPs back.  Only
+ * the low 16 bits of the registers are checked: KVM zero-extends what it
+ * loads from a 16-bit TSS, and so do we; the test does not depend on it.
+ */
+TEST_F(guest, task_switches_16bit_tss)
+{
+	struct ts_paging p = { .pae = false };
+	struct kvm_regs regs;
+	struct kvm_sregs sr;
+	uint8_t *mem;
+	unsigned int i;
+
+	INIT(taskswitch, SVX_MODE_PM32);
+	mem = self->g.vm.mem;
+	ASSERT_EQ(0, setup_tasks(&self->g, &p));
+	put_tss16(mem, SVX_TS_TSS_M16, 0, 0, 0);
+	put_tss16(mem, SVX_TS_TSS_F, GADDR(guest_ts16_task_f), SVX_TS_STACK_F,
+		  0xbeef);
+	put64(mem, SVX_GDT + SVX_TS_SEL_F, tss16_desc(SVX_TS_TSS_F));
+	put64(mem, SVX_GDT + SVX_TS_SEL_M16,
+	      tss16_desc(SVX_TS_TSS_M16) | 2ULL << 40);	/* busy */
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
+			       (unsigned long)&sr));
+	sr.tr.selector = SVX_TS_SEL_M16;
+	sr.tr.base = SVX_TS_TSS_M16;
+	sr.tr.limit = 0x2b;
+	sr.tr.type = 3;			/* busy 16-bit TSS */
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_SREGS,
+			       (unsigned long)&sr));
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+			       (unsigned long)&regs));
+	regs.rip = GADDR(guest_ts16_main);
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+			       (unsigned long)&regs));
+
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+			       (unsigned long)&regs));
+	EXPECT_EQ(GADDR(guest_ts16_done) + 1, regs.rip)
+		TH_LOG("the guest stopped at %#llx, not at its final hlt",
+		       (unsigned long long)regs.rip);
+	{
+		const struct ts_expect want[] = {
+			{ 0, 0xbeef, "F: AX from its TSS" },
+			{ 1, SVX_TS_SEL_F, "F: TR" },
+			{ 2, 0, "F: NT after JMP" },
+			{ 3, 3, "F: own 16-bit TSS busy" },
+			{ 4, 1, "F: main's 16-bit TSS not busy (JMP)" },
+			{ 5, PROBE0, "F: CR3 unchanged (16-bit TSS)" },
+			{ 6, SVX_TS_STACK_F, "F: SP from its TSS" },
+			{ 10, 0x5678, "main: BX back from its TSS" },
+			{ 11, SVX_TS_SEL_M16, "main: TR" },
+			{ 12, 1, "main: F's TSS not busy (JMP)" },
+			{ 13, 3, "main: own TSS busy" },
+			{ 14, GADDR(guest_ts16_f_after_jmp),
+			  "main: F's saved IP past its JMP" },
+			{ 15, SVX_TS_STACK_F - 4, "main: F's saved SP" },
+			{ 16, 0x5678, "main: its saved BX" },
+			{ 17, 0x600d, "main: reached the end" },
+		};
+
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			uint32_t got = get32(mem, SVX_TS_RESULTS +
+					     want[i].index * 4);
+
+			EXPECT_EQ(want[i].value, got)
+				TH_LOG("result %d (%s): %#x, expected %#x",
+				       want[i].index, want[i].what, got,
+				       want[i].value);
+		}
+	}
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
+			       (unsigned long)&sr));
+	EXPECT_EQ(SVX_TS_SEL_M16, sr.tr.selector);
+	EXPECT_EQ(3, sr.tr.type);
+	EXPECT_EQ(p.cr3[0], sr.cr3);
 }
 
 TEST_HARNESS_MAIN

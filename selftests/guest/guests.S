@@ -502,6 +502,87 @@ guest_ts_task_d:
 	movl	$SVX_SEL_DS, SVX_TSS + SVX_TSS_EAX
 	iret
 	hlt			/* never resumed */
+
+	/*
+	 * A second entry point: JMP to task E, whose TSS has a system
+	 * descriptor as DS.  The switch completes up to DS and raises
+	 * #TS(selector) in task E (SDM 8.3): the #TS handler (an interrupt
+	 * gate, IDT entry 10) runs on E's stack and CR3 and records it.
+	 */
+	.globl	guest_ts_fault_main
+guest_ts_fault_main:
+	ljmp	$SVX_TS_SEL_E, $0
+	.globl	guest_ts_fault_lost
+guest_ts_fault_lost:
+	hlt			/* the fault was lost */
+	.globl	guest_ts_ts_handler
+guest_ts_ts_handler:
+	movw	%ds, %cx	/* the selector that failed; its cache is stale */
+	movw	$SVX_SEL_DS, %dx
+	movw	%dx, %ds
+	movzwl	%cx, %ecx
+	movl	%ecx, TS_R(9)
+	popl	%eax
+	movl	%eax, TS_R(0)	/* error code */
+	popl	%eax
+	movl	%eax, TS_R(1)	/* EIP: task E's first instruction */
+	popl	%eax
+	movl	%eax, TS_R(2)	/* CS */
+	TS_STORE_TR(3)
+	movl	%cr3, %eax
+	movl	%eax, TS_R(4)
+	TS_STORE_TYPE(SVX_TS_SEL_E, 5)
+	TS_STORE_TYPE(SVX_SEL_TSS, 6)
+	movl	%esp, TS_R(7)
+	movl	$0x600d, TS_R(8)
+	.globl	guest_ts_ts_done
+guest_ts_ts_done:
+	hlt
+	.globl	guest_ts_task_e
+guest_ts_task_e:
+	hlt			/* never run: its DS cannot be loaded */
+
+	/*
+	 * A third entry point, with a 16-bit TSS in TR (SVX_TS_SEL_M16): JMP
+	 * to task F, whose TSS is 16-bit too (no CR3; 16-bit IP, FLAGS and
+	 * registers), and back.
+	 */
+	.globl	guest_ts16_main
+guest_ts16_main:
+	movl	$0x12345678, %ebx
+	ljmp	$SVX_TS_SEL_F, $0
+	.globl	guest_ts16_main_after_f
+guest_ts16_main_after_f:
+	movzwl	%bx, %eax
+	movl	%eax, TS_R(10)
+	TS_STORE_TR(11)
+	TS_STORE_TYPE(SVX_TS_SEL_F, 12)
+	TS_STORE_TYPE(SVX_TS_SEL_M16, 13)
+	movzwl	SVX_TS_TSS_F + 0x0e, %eax	/* F's saved IP */
+	movl	%eax, TS_R(14)
+	movzwl	SVX_TS_TSS_F + 0x1a, %eax	/* F's saved SP */
+	movl	%eax, TS_R(15)
+	movzwl	SVX_TS_TSS_M16 + 0x18, %eax	/* main's saved BX */
+	movl	%eax, TS_R(16)
+	movl	$0x600d, TS_R(17)
+	.globl	guest_ts16_done
+guest_ts16_done:
+	hlt
+	.globl	guest_ts16_task_f
+guest_ts16_task_f:
+	movzwl	%ax, %eax
+	movl	%eax, TS_R(0)	/* AX from the TSS */
+	TS_STORE_TR(1)
+	TS_STORE_NT(2)
+	TS_STORE_TYPE(SVX_TS_SEL_F, 3)
+	TS_STORE_TYPE(SVX_TS_SEL_M16, 4)
+	TS_STORE_PROBE(5)
+	movl	%esp, TS_R(6)
+	pushl	%eax
+	ljmp	$SVX_TS_SEL_M16, $0
+	.globl	guest_ts16_f_after_jmp
+guest_ts16_f_after_jmp:
+	hlt			/* never resumed */
 GUEST_END(taskswitch)
 
 	.section .note.GNU-stack, "", @progbits
