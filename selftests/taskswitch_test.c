@@ -27,6 +27,8 @@ extern const char guest_ts_ts_handler[], guest_ts_ts_done[], guest_ts_task_e[];
 extern const char guest_ts16_main[], guest_ts16_main_after_f[];
 extern const char guest_ts16_done[], guest_ts16_task_f[];
 extern const char guest_ts16_f_after_jmp[];
+extern const char guest_ts_irq_main[], guest_ts_irq_after_hlt[];
+extern const char guest_ts_irq_done[], guest_ts_task_g[];
 
 #define GADDR(sym)	((uint32_t)(SVX_CODE + ((sym) - guest_taskswitch_start)))
 
@@ -493,6 +495,76 @@ TEST_F(guest, task_switches_16bit_tss)
 	EXPECT_EQ(SVX_TS_SEL_M16, sr.tr.selector);
 	EXPECT_EQ(3, sr.tr.type);
 	EXPECT_EQ(p.cr3[0], sr.cr3);
+}
+
+/*
+ * An external interrupt (KVM_INTERRUPT) whose IDT entry is a task gate:
+ * the switch delivers it (it must not be injected again afterwards), EIP
+ * is not advanced, no error code is pushed, and task G IRETs back.
+ */
+TEST_F(guest, task_switch_external_interrupt)
+{
+	struct kvm_interrupt irq = { .irq = SVX_TS_IRQ };
+	struct ts_paging p = { .pae = true };
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct kvm_regs regs;
+	uint8_t *mem;
+	unsigned int i;
+
+	INIT(taskswitch, SVX_MODE_PM32);
+	mem = self->g.vm.mem;
+	ASSERT_EQ(0, setup_tasks(&self->g, &p));
+	put_tss(mem, SVX_TS_TSS_G, GADDR(guest_ts_task_g), SVX_TS_STACK_G,
+		p.cr3[1]);
+	put64(mem, SVX_GDT + SVX_TS_SEL_G, tss_desc(SVX_TS_TSS_G));
+	put64(mem, SVX_IDT + SVX_TS_IRQ * 8, task_gate(SVX_TS_SEL_G));
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	regs.rip = GADDR(guest_ts_irq_main);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
+
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	ASSERT_EQ(1, v->run->if_flag);
+	ASSERT_EQ(1, v->run->ready_for_interrupt_injection);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	EXPECT_EQ(GADDR(guest_ts_irq_done) + 1, regs.rip)
+		TH_LOG("the guest stopped at %#llx, not at its final hlt",
+		       (unsigned long long)regs.rip);
+	{
+		const struct ts_expect want[] = {
+			{ 0, NT, "G: NT after an interrupt" },
+			{ 1, SVX_SEL_TSS, "G: back link to main" },
+			{ 2, SVX_TS_SEL_G, "G: TR" },
+			{ 3, SVX_TS_STACK_G, "G: ESP (no error code)" },
+			{ 4, 0, "G: IF from its TSS" },
+			{ 5, PROBE1, "G: probe on its own CR3" },
+			{ 10, SVX_SEL_TSS, "main: TR after G" },
+			{ 11, 9, "main: G's TSS not busy after IRET" },
+			{ 12, 0, "main: NT after G" },
+			{ 13, GADDR(guest_ts_irq_after_hlt),
+			  "main: EIP saved at the interrupt (past HLT)" },
+			{ 14, 0x600d, "main: reached the end" },
+		};
+
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			uint32_t got = get32(mem, SVX_TS_RESULTS +
+					     want[i].index * 4);
+
+			EXPECT_EQ(want[i].value, got)
+				TH_LOG("result %d (%s): %#x, expected %#x",
+				       want[i].index, want[i].what, got,
+				       want[i].value);
+		}
+	}
+	if (svx_has_stats(self->g.vm.fd)) {
+		struct svx_stats st = { .version = SVX_STATS_VERSION,
+					.size = sizeof(st) };
+
+		ASSERT_EQ(0, svx_ioctl(v->fd, SVX_GET_VCPU_STATS,
+				       (unsigned long)&st));
+		EXPECT_EQ(2, st.misc[SVX_STAT_TASK_SWITCHES]);
+	}
 }
 
 TEST_HARNESS_MAIN

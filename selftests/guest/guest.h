@@ -75,7 +75,8 @@
 #define SVX_TS_SEL_E		0x50	/* bad DS selector: #TS in the new task */
 #define SVX_TS_SEL_F		0x58	/* a 16-bit TSS, JMP there and back */
 #define SVX_TS_SEL_M16		0x60	/* the main task's, in the 16-bit test */
-#define SVX_TS_GDT_LIMIT	0x67
+#define SVX_TS_SEL_G		0x68	/* external interrupt SVX_TS_IRQ, IRET */
+#define SVX_TS_GDT_LIMIT	0x6f
 #define SVX_TS_TSS_A		0xa00
 #define SVX_TS_TSS_B		0xa80
 #define SVX_TS_TSS_C		0xb00
@@ -83,13 +84,16 @@
 #define SVX_TS_TSS_E		0xc00
 #define SVX_TS_TSS_F		0xc80
 #define SVX_TS_TSS_M16		0xd00
+#define SVX_TS_TSS_G		0xd80
 #define SVX_TS_STACK_A		0x9000
 #define SVX_TS_STACK_B		0xa000
 #define SVX_TS_STACK_C		0xb000
 #define SVX_TS_STACK_D		0xc000
 #define SVX_TS_STACK_E		0xd000
 #define SVX_TS_STACK_F		0xe000
+#define SVX_TS_STACK_G		0xf000
 #define SVX_TS_VECTOR		0x80
+#define SVX_TS_IRQ		0x81
 #define SVX_TS_BAD_SEL		0x1238	/* beyond the GDT limit: #GP(sel) */
 #define SVX_TS_PROBE		0x100000
 #define SVX_TS_PROBE_ALT	0x101000

@@ -583,6 +583,42 @@ guest_ts16_task_f:
 	.globl	guest_ts16_f_after_jmp
 guest_ts16_f_after_jmp:
 	hlt			/* never resumed */
+
+	/*
+	 * A fourth entry point: STI; HLT, and the host injects external
+	 * interrupt SVX_TS_IRQ (KVM_INTERRUPT), whose IDT entry is a task gate
+	 * to task G; G IRETs back.
+	 */
+	.globl	guest_ts_irq_main
+guest_ts_irq_main:
+	sti
+	hlt
+	.globl	guest_ts_irq_after_hlt
+guest_ts_irq_after_hlt:
+	cli
+	TS_STORE_TR(10)
+	TS_STORE_TYPE(SVX_TS_SEL_G, 11)
+	TS_STORE_NT(12)
+	movl	SVX_TSS + SVX_TSS_EIP, %eax
+	movl	%eax, TS_R(13)
+	movl	$0x600d, TS_R(14)
+	.globl	guest_ts_irq_done
+guest_ts_irq_done:
+	hlt
+	.globl	guest_ts_task_g
+guest_ts_task_g:
+	TS_STORE_NT(0)
+	movzwl	SVX_TS_TSS_G + SVX_TSS_LINK, %eax
+	movl	%eax, TS_R(1)
+	TS_STORE_TR(2)
+	movl	%esp, TS_R(3)
+	pushfl
+	popl	%eax
+	andl	$0x200, %eax
+	movl	%eax, TS_R(4)	/* IF from G's TSS */
+	TS_STORE_PROBE(5)
+	iret
+	hlt			/* never resumed */
 GUEST_END(taskswitch)
 
 	.section .note.GNU-stack, "", @progbits
