@@ -6,7 +6,8 @@
  * kernel (CPUID, CR and DR accesses, MSRs, INVLPG, shadow page faults,
  * MWAIT/MONITOR, VMX instructions; task switches are in taskswitch.c),
  * the exits forwarded to userspace with KVM's kvm_run layout (port I/O,
- * MMIO, HLT, triple fault, unexpected reasons) and the completion of a forwarded exit on the next KVM_RUN.
+ * MMIO, HLT, triple fault, unexpected reasons) and the completion of a
+ * forwarded exit on the next KVM_RUN.
  * Guest control registers: the guest's view (svx_vcpu.cr0/cr4) is kept in
  * software and in the read shadows; the values the CPU runs with are
  * derived by svx_update_hw_cr() from it and from the MMU context.

@@ -74,6 +74,12 @@ static_assert(sizeof(struct svx_tss16) == 0x2c);
 #define SVX_TSS32_SAVE_START	offsetof(struct svx_tss32, eip)
 #define SVX_TSS32_SAVE_END	offsetof(struct svx_tss32, ldt)
 
+/*
+ * EFLAGS bits a TSS can set; the reserved ones would fail VM entry (SDM
+ * 26.3.1.4), where KVM passes them on.
+ */
+#define SVX_EFLAGS_DEFINED	0x3f7fd5UL
+
 /* Debug-register bits a task switch clears (SDM 18.2.4): L0-L3, LE. */
 #define SVX_DR7_LOCAL		0x155UL
 
@@ -396,8 +402,8 @@ static void svx_ts_save16(struct svx_vcpu *vcpu, struct svx_tss16 *t,
 }
 
 /*
- * The new task's state from its TSS: CR3 (32-bit TSS), EIP, EFLAGS, the
- * GPRs, the selectors, then the descriptors, LDTR first (SDM 8.3 steps 9
+ * The new task's state from its TSS: EIP, EFLAGS, the GPRs, CR3 (32-bit
+ * TSS), the selectors, then the descriptors, LDTR first (SDM 8.3 steps 9
  * and 10: selectors before descriptors, as KVM).
  */
 static int svx_ts_load_state(struct svx_ts *ts, bool is32,
@@ -412,14 +418,14 @@ static int svx_ts_load_state(struct svx_ts *ts, bool is32,
 	int nsegs = is32 ? 7 : 5, i, cpl, r;
 	u16 sel[8];
 
-	if (is32 && svx_set_cr3(vcpu, t32->cr3))
-		return svx_ts_fault(ts, X86_TRAP_GP, 0);
 	for (i = 0; i < 8; i++)
 		vcpu->regs[i] = is32 ? t32->gpr[i] : t16->gpr[i];
 	vcpu->rip = is32 ? t32->eip : t16->ip;
-	vcpu->rflags = (is32 ? t32->eflags : t16->flags) | X86_EFLAGS_FIXED |
-		       nt;
+	vcpu->rflags = (is32 ? t32->eflags : t16->flags) & SVX_EFLAGS_DEFINED;
+	vcpu->rflags |= X86_EFLAGS_FIXED | nt;
 	vcpu->rip_dirty = true;
+	if (is32 && svx_set_cr3(vcpu, t32->cr3))
+		return svx_ts_fault(ts, X86_TRAP_GP, 0);
 
 	for (i = 0; i < 6; i++)
 		sel[i] = is32 ? t32->sel[i] : i < 4 ? t16->sel[i] : 0;
@@ -658,7 +664,7 @@ int svx_handle_task_switch(struct svx_vcpu *vcpu)
 		return SVX_USER;
 	}
 	if (r == SVX_TS_FAULT) {
-		/* A fault in the old task points at its instruction (SDM 8.3). */
+		/* A fault in the old task points at its instruction. */
 		if (!ts.committed && vcpu->rip != rip) {
 			vcpu->rip = rip;
 			vcpu->rip_dirty = true;
