@@ -39,7 +39,7 @@ struct sim_stats {
 		      cr3_switches, zap_alls, sptes_checked, violations,
 		      audit_checks, audit_violations,
 		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
-		      stale_ok, pt_updates, cr_toggles;
+		      stale_ok, pt_updates, cr_toggles, vmm_writes;
 };
 
 struct sim_table {
