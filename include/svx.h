@@ -255,6 +255,7 @@ void svx_mmu_zap_all(struct svx_vm *vm);
 int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
+void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len);
 struct svx_walk_env;
 void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env);
 /*

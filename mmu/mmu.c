@@ -2187,6 +2187,30 @@ unshadow:
 }
 
 /*
+ * The VMM wrote @len bytes of guest memory at @gpa (inside one page) on the
+ * guest's behalf, e.g. a TSS or a descriptor during a task switch: the
+ * SPTEs derived from guest table entries it covers are zapped, as for an
+ * emulated guest write (KVM's kvm_page_track_write()).  The write itself
+ * went around the write protection, so nothing else sees it.
+ */
+void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct svx_sp *sp;
+
+	if (svx_vm_ept(vm) || !len)
+		return;
+	spin_lock(&vm->mmu_lock);
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link) {
+		if (sp->gfn == gfn && !sp->role.direct)
+			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, len);
+	}
+	spin_unlock(&vm->mmu_lock);
+}
+
+/*
  * INVLPG: forget the leaf SPTE for @gva (the guest may have changed it).
  * In an unsync page the guest usually did: as KVM does, the SPTE is then
  * rebuilt from the guest PTE at once (when it is present, accessed and

@@ -4,9 +4,10 @@
  *
  * This file owns what happens after a VM exit: the exits handled in the
  * kernel (CPUID, CR and DR accesses, MSRs, INVLPG, shadow page faults,
- * MWAIT/MONITOR, VMX instructions), the exits forwarded to userspace with
- * KVM's kvm_run layout (port I/O, MMIO, HLT, triple fault, unexpected
- * reasons) and the completion of a forwarded exit on the next KVM_RUN.
+ * MWAIT/MONITOR, VMX instructions; task switches are in taskswitch.c),
+ * the exits forwarded to userspace with KVM's kvm_run layout (port I/O,
+ * MMIO, HLT, triple fault, unexpected reasons) and the completion of a
+ * forwarded exit on the next KVM_RUN.
  * Guest control registers: the guest's view (svx_vcpu.cr0/cr4) is kept in
  * software and in the read shadows; the values the CPU runs with are
  * derived by svx_update_hw_cr() from it and from the MMU context.
@@ -1061,6 +1062,8 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		return svx_ept_violation(vcpu);
 	case EXIT_REASON_EPT_MISCONFIG:
 		return svx_ept_misconfig(vcpu);
+	case EXIT_REASON_TASK_SWITCH:
+		return svx_handle_task_switch(vcpu);
 	}
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;

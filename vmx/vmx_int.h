@@ -45,4 +45,7 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 
+/* vmx/taskswitch.c */
+int svx_handle_task_switch(struct svx_vcpu *vcpu);
+
 #endif /* SVX_VMX_INT_H */

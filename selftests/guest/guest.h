@@ -59,4 +59,52 @@
 #define CPUID_TEST_LEAF2	0x40000001
 #define MSR_STAR_NR		0xc0000081
 
+/*
+ * Hardware task switches (guest taskswitch, taskswitch_test.c): four more
+ * 32-bit TSSs in the GDT after SVX_SEL_TSS (the main task's), a task gate
+ * to TSS B in the GDT, task gates in the IDT for SVX_TS_VECTOR (-> C) and
+ * #GP (-> D).  The main task runs on page directory 0, tasks A, B and C on
+ * page directory 1, which maps SVX_TS_PROBE to SVX_TS_PROBE_ALT instead
+ * of itself.  The guest stores what it sees at SVX_TS_RESULTS (u32 each).
+ */
+#define SVX_TS_SEL_A		0x28	/* reached by JMP, leaves by JMP */
+#define SVX_TS_SEL_B		0x30	/* CALL through the gate, IRET */
+#define SVX_TS_SEL_C		0x38	/* INT SVX_TS_VECTOR, IRET */
+#define SVX_TS_SEL_D		0x40	/* #GP (error code), IRET */
+#define SVX_TS_SEL_GATE		0x48	/* task gate -> SVX_TS_SEL_B */
+#define SVX_TS_SEL_E		0x50	/* bad DS selector: #TS in the new task */
+#define SVX_TS_SEL_F		0x58	/* a 16-bit TSS, JMP there and back */
+#define SVX_TS_SEL_M16		0x60	/* the main task's, in the 16-bit test */
+#define SVX_TS_SEL_G		0x68	/* external interrupt SVX_TS_IRQ, IRET */
+#define SVX_TS_GDT_LIMIT	0x6f
+#define SVX_TS_TSS_A		0xa00
+#define SVX_TS_TSS_B		0xa80
+#define SVX_TS_TSS_C		0xb00
+#define SVX_TS_TSS_D		0xb80
+#define SVX_TS_TSS_E		0xc00
+#define SVX_TS_TSS_F		0xc80
+#define SVX_TS_TSS_M16		0xd00
+#define SVX_TS_TSS_G		0xd80
+#define SVX_TS_STACK_A		0x9000
+#define SVX_TS_STACK_B		0xa000
+#define SVX_TS_STACK_C		0xb000
+#define SVX_TS_STACK_D		0xc000
+#define SVX_TS_STACK_E		0xd000
+#define SVX_TS_STACK_F		0xe000
+#define SVX_TS_STACK_G		0xf000
+#define SVX_TS_VECTOR		0x80
+#define SVX_TS_IRQ		0x81
+#define SVX_TS_BAD_SEL		0x1238	/* beyond the GDT limit: #GP(sel) */
+#define SVX_TS_PROBE		0x100000
+#define SVX_TS_PROBE_ALT	0x101000
+#define SVX_TS_RESULTS		SVX_DATA
+#define SVX_TS_NR_RESULTS	64
+#define SVX_TS_PT		0x40000	/* the page tables (host-built) */
+/* Offsets in a 32-bit TSS. */
+#define SVX_TSS_LINK		0x00
+#define SVX_TSS_CR3		0x1c
+#define SVX_TSS_EIP		0x20
+#define SVX_TSS_EFLAGS		0x24
+#define SVX_TSS_EAX		0x28
+
 #endif

@@ -357,4 +357,268 @@ GUEST(mmio64)
 	hlt
 GUEST_END(mmio64)
 
+/*
+ * Hardware task switches (taskswitch_test.c, layout in guest.h).  The main
+ * task (TR = SVX_SEL_TSS, page directory 0) JMPs to task A, which JMPs
+ * back; CALLs task B through the GDT task gate, B IRETs; INT SVX_TS_VECTOR
+ * reaches task C through an IDT task gate, C IRETs; a MOV to DS of a
+ * selector beyond the GDT limit raises #GP, whose IDT task gate reaches
+ * task D with the error code on its stack: D pops it, makes the main
+ * task's saved EAX a good selector and IRETs, and the MOV is retried.
+ * Each task stores what it sees (EFLAGS.NT, back links, busy bits in the
+ * GDT, TR, CR0.TS, CR3, the value at SVX_TS_PROBE) at TS_R(n).
+ */
+#define TS_R(n)		(SVX_TS_RESULTS + 4 * (n))
+#define TS_TYPE(sel)	(SVX_GDT + (sel) + 5)
+#define TS_NT		0x4000
+
+/* TS_R(n) = the type of the TSS descriptor at @sel (9 free, 0xb busy) */
+#define TS_STORE_TYPE(sel, n)	\
+	movzbl	TS_TYPE(sel), %eax; andl $0xf, %eax; movl %eax, TS_R(n)
+#define TS_STORE_NT(n)		\
+	pushfl; popl %eax; andl $TS_NT, %eax; movl %eax, TS_R(n)
+#define TS_STORE_TR(n)		\
+	xorl	%eax, %eax; str %ax; movl %eax, TS_R(n)
+#define TS_STORE_PROBE(n)	\
+	movl	SVX_TS_PROBE, %eax; movl %eax, TS_R(n)
+
+	.code32
+GUEST(taskswitch)
+	TS_STORE_PROBE(0)
+	movl	$0x5a5a5a5a, %ebx
+	movl	$0xc3c3c3c3, %esi
+	ljmp	$SVX_TS_SEL_A, $0
+	.globl	guest_ts_main_after_a
+guest_ts_main_after_a:
+	movl	%ebx, TS_R(10)
+	movl	%esi, TS_R(11)
+	TS_STORE_PROBE(12)
+	movl	%cr3, %eax
+	movl	%eax, TS_R(13)
+	TS_STORE_TR(14)
+	TS_STORE_TYPE(SVX_TS_SEL_A, 15)
+	TS_STORE_TYPE(SVX_SEL_TSS, 16)
+	movl	SVX_TSS + SVX_TSS_EIP, %eax
+	movl	%eax, TS_R(17)
+
+	clts
+	lcall	$SVX_TS_SEL_GATE, $0
+	TS_STORE_NT(30)
+	TS_STORE_TYPE(SVX_TS_SEL_B, 31)
+	TS_STORE_TYPE(SVX_SEL_TSS, 32)
+	TS_STORE_TR(33)
+	movl	SVX_TS_TSS_B + SVX_TSS_EFLAGS, %eax
+	andl	$TS_NT, %eax
+	movl	%eax, TS_R(34)
+	movl	SVX_TS_TSS_B + SVX_TSS_EIP, %eax
+	movl	%eax, TS_R(35)
+	TS_STORE_PROBE(36)
+
+	int	$SVX_TS_VECTOR
+	.globl	guest_ts_main_after_c
+guest_ts_main_after_c:
+	TS_STORE_TYPE(SVX_TS_SEL_C, 46)
+	movl	SVX_TSS + SVX_TSS_EIP, %eax
+	movl	%eax, TS_R(47)
+
+	movl	$SVX_TS_BAD_SEL, %eax
+	.globl	guest_ts_main_bad_mov
+guest_ts_main_bad_mov:
+	movw	%ax, %ds
+	xorl	%eax, %eax
+	movw	%ds, %ax
+	movl	%eax, TS_R(57)
+	TS_STORE_TYPE(SVX_TS_SEL_D, 58)
+	TS_STORE_TR(59)
+	movl	$0x600d, TS_R(60)
+	.globl	guest_ts_done
+guest_ts_done:
+	hlt
+	hlt
+
+	/* Task A: page directory 1, EAX from its TSS. */
+	.globl	guest_ts_task_a
+guest_ts_task_a:
+	movl	%eax, TS_R(1)
+	TS_STORE_PROBE(2)
+	movl	%cr3, %eax
+	movl	%eax, TS_R(3)
+	TS_STORE_NT(4)
+	movzwl	SVX_TS_TSS_A + SVX_TSS_LINK, %eax
+	movl	%eax, TS_R(5)
+	TS_STORE_TYPE(SVX_SEL_TSS, 6)
+	TS_STORE_TYPE(SVX_TS_SEL_A, 7)
+	TS_STORE_TR(8)
+	movl	%cr0, %eax
+	andl	$8, %eax
+	movl	%eax, TS_R(9)
+	ljmp	$SVX_SEL_TSS, $0
+	hlt			/* never resumed */
+
+	/* Task B: called through the task gate; returns with IRET. */
+	.globl	guest_ts_task_b
+guest_ts_task_b:
+	TS_STORE_NT(20)
+	movzwl	SVX_TS_TSS_B + SVX_TSS_LINK, %eax
+	movl	%eax, TS_R(21)
+	TS_STORE_TYPE(SVX_SEL_TSS, 22)
+	TS_STORE_TYPE(SVX_TS_SEL_B, 23)
+	TS_STORE_TR(24)
+	TS_STORE_PROBE(25)
+	movl	%cr0, %eax
+	andl	$8, %eax
+	movl	%eax, TS_R(26)
+	iret
+	.globl	guest_ts_b_after_iret
+guest_ts_b_after_iret:
+	hlt			/* never resumed */
+
+	/* Task C: INT SVX_TS_VECTOR through its IDT task gate. */
+	.globl	guest_ts_task_c
+guest_ts_task_c:
+	TS_STORE_NT(40)
+	movzwl	SVX_TS_TSS_C + SVX_TSS_LINK, %eax
+	movl	%eax, TS_R(41)
+	TS_STORE_TR(42)
+	movl	%esp, TS_R(43)
+	TS_STORE_TYPE(SVX_TS_SEL_C, 44)
+	TS_STORE_PROBE(45)
+	iret
+	hlt			/* never resumed */
+
+	/* Task D: #GP through its IDT task gate, error code on the stack. */
+	.globl	guest_ts_task_d
+guest_ts_task_d:
+	movl	%esp, TS_R(50)
+	popl	%eax
+	movl	%eax, TS_R(51)
+	TS_STORE_NT(52)
+	movzwl	SVX_TS_TSS_D + SVX_TSS_LINK, %eax
+	movl	%eax, TS_R(53)
+	TS_STORE_TR(54)
+	TS_STORE_PROBE(55)
+	movl	SVX_TSS + SVX_TSS_EIP, %eax
+	movl	%eax, TS_R(56)
+	movl	$SVX_SEL_DS, SVX_TSS + SVX_TSS_EAX
+	iret
+	hlt			/* never resumed */
+
+	/*
+	 * A second entry point: JMP to task E, whose TSS has a system
+	 * descriptor as DS.  The switch completes up to DS and raises
+	 * #TS(selector) in task E (SDM 8.3): the #TS handler (an interrupt
+	 * gate, IDT entry 10) runs on E's stack and CR3 and records it.
+	 */
+	.globl	guest_ts_fault_main
+guest_ts_fault_main:
+	ljmp	$SVX_TS_SEL_E, $0
+	.globl	guest_ts_fault_lost
+guest_ts_fault_lost:
+	hlt			/* the fault was lost */
+	.globl	guest_ts_ts_handler
+guest_ts_ts_handler:
+	movw	%ds, %cx	/* the selector that failed; its cache is stale */
+	movw	$SVX_SEL_DS, %dx
+	movw	%dx, %ds
+	movzwl	%cx, %ecx
+	movl	%ecx, TS_R(9)
+	popl	%eax
+	movl	%eax, TS_R(0)	/* error code */
+	popl	%eax
+	movl	%eax, TS_R(1)	/* EIP: task E's first instruction */
+	popl	%eax
+	movl	%eax, TS_R(2)	/* CS */
+	TS_STORE_TR(3)
+	movl	%cr3, %eax
+	movl	%eax, TS_R(4)
+	TS_STORE_TYPE(SVX_TS_SEL_E, 5)
+	TS_STORE_TYPE(SVX_SEL_TSS, 6)
+	movl	%esp, TS_R(7)
+	movl	$0x600d, TS_R(8)
+	.globl	guest_ts_ts_done
+guest_ts_ts_done:
+	hlt
+	.globl	guest_ts_task_e
+guest_ts_task_e:
+	hlt			/* never run: its DS cannot be loaded */
+
+	/*
+	 * A third entry point, with a 16-bit TSS in TR (SVX_TS_SEL_M16): JMP
+	 * to task F, whose TSS is 16-bit too (no CR3; 16-bit IP, FLAGS and
+	 * registers), and back.
+	 */
+	.globl	guest_ts16_main
+guest_ts16_main:
+	movl	$0x12345678, %ebx
+	ljmp	$SVX_TS_SEL_F, $0
+	.globl	guest_ts16_main_after_f
+guest_ts16_main_after_f:
+	movzwl	%bx, %eax
+	movl	%eax, TS_R(10)
+	TS_STORE_TR(11)
+	TS_STORE_TYPE(SVX_TS_SEL_F, 12)
+	TS_STORE_TYPE(SVX_TS_SEL_M16, 13)
+	movzwl	SVX_TS_TSS_F + 0x0e, %eax	/* F's saved IP */
+	movl	%eax, TS_R(14)
+	movzwl	SVX_TS_TSS_F + 0x1a, %eax	/* F's saved SP */
+	movl	%eax, TS_R(15)
+	movzwl	SVX_TS_TSS_M16 + 0x18, %eax	/* main's saved BX */
+	movl	%eax, TS_R(16)
+	movl	$0x600d, TS_R(17)
+	.globl	guest_ts16_done
+guest_ts16_done:
+	hlt
+	.globl	guest_ts16_task_f
+guest_ts16_task_f:
+	movzwl	%ax, %eax
+	movl	%eax, TS_R(0)	/* AX from the TSS */
+	TS_STORE_TR(1)
+	TS_STORE_NT(2)
+	TS_STORE_TYPE(SVX_TS_SEL_F, 3)
+	TS_STORE_TYPE(SVX_TS_SEL_M16, 4)
+	TS_STORE_PROBE(5)
+	movl	%esp, TS_R(6)
+	pushl	%eax
+	ljmp	$SVX_TS_SEL_M16, $0
+	.globl	guest_ts16_f_after_jmp
+guest_ts16_f_after_jmp:
+	hlt			/* never resumed */
+
+	/*
+	 * A fourth entry point: STI; HLT, and the host injects external
+	 * interrupt SVX_TS_IRQ (KVM_INTERRUPT), whose IDT entry is a task gate
+	 * to task G; G IRETs back.
+	 */
+	.globl	guest_ts_irq_main
+guest_ts_irq_main:
+	sti
+	hlt
+	.globl	guest_ts_irq_after_hlt
+guest_ts_irq_after_hlt:
+	cli
+	TS_STORE_TR(10)
+	TS_STORE_TYPE(SVX_TS_SEL_G, 11)
+	TS_STORE_NT(12)
+	movl	SVX_TSS + SVX_TSS_EIP, %eax
+	movl	%eax, TS_R(13)
+	movl	$0x600d, TS_R(14)
+	.globl	guest_ts_irq_done
+guest_ts_irq_done:
+	hlt
+	.globl	guest_ts_task_g
+guest_ts_task_g:
+	TS_STORE_NT(0)
+	movzwl	SVX_TS_TSS_G + SVX_TSS_LINK, %eax
+	movl	%eax, TS_R(1)
+	TS_STORE_TR(2)
+	movl	%esp, TS_R(3)
+	pushfl
+	popl	%eax
+	andl	$0x200, %eax
+	movl	%eax, TS_R(4)	/* IF from G's TSS */
+	TS_STORE_PROBE(5)
+	iret
+	hlt			/* never resumed */
+GUEST_END(taskswitch)
+
 	.section .note.GNU-stack, "", @progbits

@@ -147,6 +147,7 @@ static const char *const misc_names[SVX_MISC_STATS_MAX] = {
 	[SVX_STAT_REINJECTED] = "reinjected",
 	[SVX_STAT_FAILED_ENTRY] = "failed_entry",
 	[SVX_STAT_MIGRATIONS] = "migrations",
+	[SVX_STAT_TASK_SWITCHES] = "task_switches",
 };
 
 const char *svx_exit_reason_name(unsigned int reason)

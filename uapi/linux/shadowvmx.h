@@ -144,6 +144,7 @@ enum svx_misc_stat {
 	SVX_STAT_REINJECTED,	/* events re-injected after an exit mid-delivery */
 	SVX_STAT_FAILED_ENTRY,	/* VM entries that failed */
 	SVX_STAT_MIGRATIONS,	/* vCPU moved to another host CPU */
+	SVX_STAT_TASK_SWITCHES,	/* hardware task switches emulated (exit 9) */
 	SVX_NR_MISC_STATS,
 	SVX_MISC_STATS_MAX = 16
 };

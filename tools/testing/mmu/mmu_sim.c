@@ -1292,6 +1292,19 @@ static void sim_pt_write(struct sim *s)
 	      (unsigned long long)t->gfn, t->level, idx,
 	      (unsigned long long)old, (unsigned long long)e);
 	s->st.pt_writes++;
+	if (!rng_below(&s->rng, 8)) {
+		/*
+		 * The VMM writes the entry on the guest's behalf (as a task
+		 * switch writes a TSS or a descriptor sharing the page):
+		 * svx_mmu_track_write() must drop what derives from it.
+		 */
+		trace("  by the VMM\n");
+		if (!svx_write_guest_phys(s->vm, gpa, &e, sim_esz(s))) {
+			svx_mmu_track_write(v, gpa, sim_esz(s));
+			s->st.vmm_writes++;
+		}
+		return;
+	}
 	if (s->mode == SIM_PAE) {
 		/* cmpxchg8b [edi]: EDX:EAX = old, ECX:EBX = new */
 		memcpy(s->insn, "\x0f\xc7\x0f", 3);

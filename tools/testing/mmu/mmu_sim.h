@@ -40,7 +40,8 @@ struct sim_stats {
 		      cr3_switches, zap_alls, sptes_checked, violations,
 		      audit_checks, audit_violations,
 		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
-		      stale_ok, pt_updates, cr_toggles, cx16, cx16_failed;
+		      stale_ok, pt_updates, cr_toggles, cx16, cx16_failed,
+		      vmm_writes;
 };
 
 struct sim_table {

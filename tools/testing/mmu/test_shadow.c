@@ -95,10 +95,10 @@ TAP_SUITE(shadow_invariants)
 			       s->cx16_failed < s->cx16,
 			       "mode=%s: %lu cmpxchg16b PT writes emulated (%lu with a stale comparand)",
 			       sim_mode_name[m], s->cx16, s->cx16_failed);
-		tap_diag("mode=%s: %lu unsync, %lu resyncs, %lu prefetched SPTEs, %lu 2 MiB SPTEs installed (%lu checked), %lu accesses through not-yet-flushed unsync entries, %lu SPTEs updated by emulated PT writes",
+		tap_diag("mode=%s: %lu unsync, %lu resyncs, %lu prefetched SPTEs, %lu 2 MiB SPTEs installed (%lu checked), %lu accesses through not-yet-flushed unsync entries, %lu SPTEs updated by emulated PT writes, %lu PT writes by the VMM",
 			 sim_mode_name[m], s->unsyncs, s->syncs, s->prefetches,
 			 s->large_sptes, s->large_sptes_checked, s->stale_ok,
-			 s->pt_updates);
+			 s->pt_updates, s->vmm_writes);
 		tap_ok(s->unsyncs && s->syncs && s->prefetches &&
 		       s->large_sptes_checked,
 		       "random sequences reach unsync pages, resyncs, prefetch and 2 MiB SPTEs in mode %s",
