@@ -252,6 +252,7 @@ int svx_mmu_reload(struct svx_vcpu *vcpu);
 void svx_mmu_reset_context(struct svx_vcpu *vcpu);
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
 void svx_mmu_zap_all(struct svx_vm *vm);
+void svx_mmu_memslots_changed(struct svx_vm *vm, u64 gen);
 int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);

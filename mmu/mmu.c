@@ -68,9 +68,17 @@
 /*
  * MMIO SPTE: not present, so any access faults, and marked so that the
  * fault handler knows the GPA without walking the guest's tables again.
- * Bits 51:12 hold the gfn; SPTE_W and SPTE_U the guest's permissions.
+ * Bits 51:12 hold the gfn; SPTE_W and SPTE_U the guest's permissions;
+ * bits 11:3 and 61:52 the low 19 bits of the memslot generation it was
+ * made in: a memslot created since then may hold the gfn (KVM's MMIO
+ * generation), so the entry is used only in the same generation, and all
+ * SPTEs go when those 19 bits wrap (svx_mmu_memslots_changed()).
  */
 #define SPTE_MMIO	BIT_ULL(62)
+#define SPTE_MMIO_GEN_LO	GENMASK_ULL(11, 3)
+#define SPTE_MMIO_GEN_HI	GENMASK_ULL(61, 52)
+#define SPTE_MMIO_GEN	(SPTE_MMIO_GEN_LO | SPTE_MMIO_GEN_HI)
+#define SVX_MMIO_GEN_MASK	GENMASK_ULL(18, 0)
 #define SPTE_ADDR	0x000ffffffffff000ULL
 #define SPTE_TABLE	(SPTE_P | SPTE_W | SPTE_U | SPTE_A)
 
@@ -1212,17 +1220,43 @@ static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
  * walk needed.  Returns the GPA, or ~0 for the slow path (no MMIO SPTE, or
  * an access the guest's entries do not allow: the walk injects the #PF).
  */
+/* The generation bits of an MMIO SPTE made in memslot generation @gen. */
+static u64 svx_mmio_gen_bits(u64 gen)
+{
+	gen &= SVX_MMIO_GEN_MASK;
+	return ((gen << 3) & SPTE_MMIO_GEN_LO) |
+	       ((gen >> 9) << 52 & SPTE_MMIO_GEN_HI);
+}
+
+/*
+ * After a memslot change (under vm->lock): when the generation bits of
+ * MMIO SPTEs wrap, an old MMIO SPTE could look current: zap them all.
+ * (Deleted and moved slots zap everything anyway, see core/vm.c.)
+ */
+void svx_mmu_memslots_changed(struct svx_vm *vm, u64 gen)
+{
+	if (!(gen & SVX_MMIO_GEN_MASK))
+		svx_mmu_zap_all(vm);
+}
+
 static u64 svx_mmio_fast(struct svx_vcpu *vcpu, u64 gva, u32 access)
 {
-	u64 gpa = ~0ULL, *sptep, e;
+	u64 gpa = ~0ULL, *sptep, e, gen;
 
 	if (!vcpu->mmu.root_hpa)
 		return gpa;
 	if (vcpu->mmu.mode != SVX_MODE_LONG64)
 		gva = (u32)gva;
 	spin_lock(&vcpu->vm->mmu_lock);
+	gen = rcu_access_pointer(vcpu->vm->memslots)->generation;
 	sptep = svx_lookup_leaf(vcpu, gva);
 	e = sptep ? *sptep : 0;
+	/* From an older generation: walk (a slot may hold the gfn now). */
+	if ((e & SPTE_MMIO) && !svx_mmu_bug(SVX_BUG_MMIO_NO_GEN) &&
+	    (e & SPTE_MMIO_GEN) != svx_mmio_gen_bits(gen)) {
+		vcpu->stats.mmu[SVX_MMU_MMIO_STALE]++;
+		e = 0;
+	}
 	/* SMAP: a supervisor access to a user page walks (and faults). */
 	if ((e & SPTE_MMIO) &&
 	    (!(access & SVX_ACC_WRITE) || (e & SPTE_W)) &&
@@ -1258,7 +1292,8 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 				sp->gfns[(w->gva >> 12) & 511] =
 					w->gpa >> PAGE_SHIFT;
 			/* W only once D is set, as for RAM SPTEs. */
-			*sptep = SPTE_MMIO | (w->gpa & SPTE_ADDR) |
+			*sptep = SPTE_MMIO | svx_mmio_gen_bits(gen) |
+				 (w->gpa & SPTE_ADDR) |
 				 ((w->pte_access & SVX_ACC_WRITE) &&
 				  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
 				 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);

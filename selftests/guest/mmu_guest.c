@@ -1462,6 +1462,16 @@ static void t_mmio(void)
 		     : "memory");
 	CHECK("mmio: read in the second page", v, MG_MMIO_RD_VAL + 2);
 	outl(MG_PORT_SYNC, MG_SYNC_MMIO_DONE);
+	/*
+	 * The VMM has created a memslot at the second page: the same
+	 * mapping now reaches RAM, with no MMIO exit (a hypervisor that
+	 * kept its MMIO fast path for the GPA would still exit).
+	 */
+	v = rd32(VA_MMIO + 0x1000 + MG_MMIO_RD_OFF);
+	CHECK("mmio: a memslot created at a former MMIO page is RAM", v, MG_MMIO_RAM_VAL);
+	wr32(VA_MMIO + 0x1000 + MG_MMIO_WR_OFF, MG_MMIO_WR_VAL);
+	CHECK("mmio: the new RAM page reads back a write",
+	      rd32(VA_MMIO + 0x1000 + MG_MMIO_WR_OFF), MG_MMIO_WR_VAL);
 }
 
 /*

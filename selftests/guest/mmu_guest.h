@@ -107,6 +107,9 @@
 #define MG_MMIO_RD_VAL		0x89abcdefu
 #define MG_MMIO_WR_VAL		0xcafef00du
 #define MG_MMIO_RD8_VAL		0x5a
+/* After MG_SYNC_MMIO_DONE the VMM puts RAM (slot 9) at MG_MMIO_GPA + 0x1000. */
+#define MG_MMIO_RAM_SLOT	9
+#define MG_MMIO_RAM_VAL		0x4a4d0001u
 
 /* Ring-3 test: int 0x80 numbers. */
 #define MG_SYS_REPORT		1	/* ebx = value */

@@ -133,6 +133,7 @@ static const char *const mmu_names[SVX_MMU_STATS_MAX] = {
 	[SVX_MMU_SPTE_LARGE] = "spte_large",
 	[SVX_MMU_PT_UPDATE] = "pt_write_update",
 	[SVX_MMU_INVLPG_UPDATE] = "invlpg_update",
+	[SVX_MMU_MMIO_STALE] = "mmio_stale",
 };
 
 static const char *const misc_names[SVX_MISC_STATS_MAX] = {

@@ -128,6 +128,7 @@ enum svx_mmu_stat {
 	SVX_MMU_SPTE_LARGE,	/* 2 MiB shadow SPTEs installed */
 	SVX_MMU_PT_UPDATE,	/* SPTEs rebuilt from an emulated guest PTE write */
 	SVX_MMU_INVLPG_UPDATE,	/* SPTEs of unsync pages rebuilt at INVLPG */
+	SVX_MMU_MMIO_STALE,	/* MMIO SPTEs of an older memslot generation */
 	SVX_NR_MMU_STATS,
 	SVX_MMU_STATS_MAX = 48	/* room reserved in struct svx_stats */
 };

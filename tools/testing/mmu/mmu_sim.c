@@ -40,10 +40,17 @@ const char *const sim_bug_name[SVX_NR_BUGS] = {
 	[SVX_BUG_LARGE_OVER_TABLE] = "large-over-table",
 	[SVX_BUG_WP0_EXEC] = "wp0-smep-exec",
 	[SVX_BUG_WP0_SHARED_ROLE] = "wp0-shared-role",
+	[SVX_BUG_MMIO_NO_GEN] = "mmio-no-generation",
 };
 
-#define SIM_PAGES	(SIM_RAM_PAGES + SIM_ROM_PAGES)
+/*
+ * Slot 2 comes and goes over part of the MMIO range (as a VMM adds RAM
+ * where the guest had MMIO): SIM_PLUG_PAGES at SIM_PLUG_GFN.
+ */
+#define SIM_PLUG_PAGES	32
+#define SIM_PAGES	(SIM_RAM_PAGES + SIM_ROM_PAGES + SIM_PLUG_PAGES)
 #define SIM_MMIO_GFN	0xa00ULL
+#define SIM_PLUG_GFN	(SIM_MMIO_GFN + 32)
 #define SIM_CODE_GVA	0x1000ULL	/* RIP of the harness's instructions */
 #define SIM_TABLE_GFN0	16		/* table pool: gfn 16 .. */
 #define SIM_MAXPHYADDR	46
@@ -484,6 +491,7 @@ void sim_destroy(struct sim *s, struct sim_stats *acc)
 	s->st.prefetches += s->vcpu->stats.mmu[SVX_MMU_PREFETCH];
 	s->st.large_sptes += s->vcpu->stats.mmu[SVX_MMU_SPTE_LARGE];
 	s->st.pt_updates += s->vcpu->stats.mmu[SVX_MMU_PT_UPDATE];
+	s->st.mmio_stale += s->vcpu->stats.mmu[SVX_MMU_MMIO_STALE];
 	svx_mmu_vcpu_destroy(s->vcpu);
 	s->vm->vcpus[0] = NULL;
 	svx_mmu_vm_destroy(s->vm);
@@ -1178,7 +1186,8 @@ void sim_access(struct sim *s, u64 gva, u32 acc)
 			if (res.status != 0 ||
 			    (sim_backing(s, res.pa >> PAGE_SHIFT) != ~0ULL &&
 			     !((acc & SVX_ACC_WRITE) &&
-			       res.pa >> PAGE_SHIFT >= SIM_ROM_GFN)))
+			       res.pa >> PAGE_SHIFT >= SIM_ROM_GFN &&
+			       res.pa >> PAGE_SHIFT < SIM_ROM_GFN + SIM_ROM_PAGES)))
 				sim_violation(s, "MMIO exit for access %#x at gva %#llx, guest: %d gpa %#llx",
 					      acc, (unsigned long long)gva,
 					      res.status,
@@ -1351,6 +1360,29 @@ int sim_fault(struct sim *s, u64 gva, u32 error_code)
 	return svx_mmu_page_fault(s->vcpu, gva, error_code);
 }
 
+/*
+ * Slot 2 appears over MMIO gfns, or goes, as core/vm.c handles
+ * KVM_SET_USER_MEMORY_REGION: a new slot only bumps the generation (MMIO
+ * SPTEs of the old one must not be used), a deleted one zaps everything.
+ */
+static void sim_plug(struct sim *s)
+{
+	u8 *hva = s->mem + (size_t)(SIM_RAM_PAGES + SIM_ROM_PAGES) * 4096;
+
+	s->st.plugs++;
+	if (!s->plugged) {
+		trace("slot 2 created at gfn %#llx\n",
+		      (unsigned long long)SIM_PLUG_GFN);
+		sim_set_slot(s, 2, SIM_PLUG_GFN, SIM_PLUG_PAGES, hva, 0);
+		svx_mmu_memslots_changed(s->vm, s->vm->memslots->generation);
+	} else {
+		trace("slot 2 deleted\n");
+		sim_set_slot(s, 2, SIM_PLUG_GFN, 0, hva, 0);
+		svx_mmu_zap_all(s->vm);
+	}
+	s->plugged = !s->plugged;
+}
+
 void sim_step(struct sim *s)
 {
 	u64 r = rng_below(&s->rng, 100);
@@ -1390,7 +1422,7 @@ void sim_step(struct sim *s)
 		      (unsigned long long)s->cr3[as]);
 		s->st.cr3_switches++;
 		sim_load_cr3(s, as);
-	} else if (r < 98) {
+	} else if (r < 97) {
 		static const u64 bits[] = { X86_CR0_WP, X86_CR4_SMEP,
 					    X86_CR4_SMAP };
 		int b = rng_below(&s->rng, ARRAY_SIZE(bits));
@@ -1401,6 +1433,8 @@ void sim_step(struct sim *s)
 		trace("cr%d <- %#llx\n", b ? 4 : 0, (unsigned long long)*cr);
 		s->st.cr_toggles++;
 		svx_mmu_reset_context(s->vcpu);
+	} else if (r < 99) {
+		sim_plug(s);
 	} else {
 		trace("zap all\n");
 		s->st.zap_alls++;
@@ -1508,6 +1542,10 @@ static void sim_check_leaf(struct sim *s, int as, u64 gva, u64 e, u64 gfn)
 	u64 pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
 	const char *why = NULL;
 
+	/* An MMIO SPTE of an older memslot generation is never used. */
+	if (!(e & SPTE_P) && (e & SPTE_MMIO_GEN) !=
+	    svx_mmio_gen_bits(s->vm->memslots->generation))
+		return;
 	s->st.sptes_checked++;
 	sim_ref(s, as, gva, SIM_ACC_MAP, &res);
 	if (res.status != 0)

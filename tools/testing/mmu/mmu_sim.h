@@ -40,7 +40,8 @@ struct sim_stats {
 		      cr3_switches, zap_alls, sptes_checked, violations,
 		      audit_checks, audit_violations,
 		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
-		      stale_ok, pt_updates, cr_toggles, cx16, cx16_failed,
+		      stale_ok, pt_updates, cr_toggles, cx16, cx16_failed, plugs,
+		      mmio_stale,
 		      vmm_writes;
 };
 
@@ -54,7 +55,8 @@ struct sim {
 	struct svx_vm *vm;
 	struct svx_vcpu *vcpu;
 	struct svx_memslots *slots;
-	u8 *mem;		/* RAM pages, then ROM pages */
+	u8 *mem;		/* RAM pages, then ROM pages, then plug pages */
+	bool plugged;		/* slot 2 (plug pages, in the MMIO range) is there */
 	int *pins;		/* per page of mem */
 	struct rng rng;
 

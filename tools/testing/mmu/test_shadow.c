@@ -66,6 +66,7 @@ static unsigned long run_sequence(u64 seed, unsigned long n, bool quiet,
 TAP_SUITE(shadow_invariants)
 {
 	unsigned long nseq = getenv("SVX_QUICK") ? 150 : 600, n;
+	unsigned long plugs = 0, mmio_stale = 0;
 	struct sim_stats st[SIM_NR_MODES], all;
 	u64 seed = tap_seed() ^ 0x5ad0c0deULL;
 	int m;
@@ -90,6 +91,10 @@ TAP_SUITE(shadow_invariants)
 		       s->sptes_checked > s->sequences * 10,
 		       "random sequences reach shadow hits, #PF, emulated PT writes and MMIO in mode %s",
 		       sim_mode_name[m]);
+		tap_diag("mode=%s: %lu memslot creates/deletes over MMIO gfns, %lu MMIO SPTEs found stale by their generation",
+			 sim_mode_name[m], s->plugs, s->mmio_stale);
+		plugs += s->plugs;
+		mmio_stale += s->mmio_stale;
 		if (m == SIM_4L)
 			tap_ok(s->cx16 > 0 && s->cx16_failed > 0 &&
 			       s->cx16_failed < s->cx16,
@@ -109,6 +114,9 @@ TAP_SUITE(shadow_invariants)
 		all.sequences += s->sequences;
 		all.violations += s->violations;
 	}
+	tap_ok(plugs > 0 && mmio_stale > 0,
+	       "%lu memslot creates/deletes over MMIO gfns, %lu MMIO SPTEs found stale by their generation (never used)",
+	       plugs, mmio_stale);
 	printf("shadow-invariants: %lu sequences, %lu violations\n",
 	       all.sequences, all.violations);
 	tap_ok(all.sequences == nseq && !all.violations,
@@ -179,7 +187,7 @@ TAP_SUITE(shadow_planted_bugs)
 
 			v = run_wp0_cases(seed, true, &inj);
 		}
-		for (n = 0; n < 60 && !v; n++)
+		for (n = 0; n < 400 && !v; n++)
 			v += run_sequence(seed + n * 7919, n, true, &st);
 		tap_ok(v > 0,
 		       "planted bug %s caught: %lu violations in the CR0.WP=0 cases and %lu random sequences (audit: %lu of %lu)",
