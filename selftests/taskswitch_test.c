@@ -176,6 +176,23 @@ struct ts_expect {
 	const char *what;
 };
 
+/* Each result word the guest stored must be what @want says. */
+static void check_results(struct __test_metadata *_metadata,
+			  const uint8_t *mem, const struct ts_expect *want,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t got = get32(mem, SVX_TS_RESULTS + want[i].index * 4);
+
+		EXPECT_EQ(want[i].value, got)
+			TH_LOG("result %d (%s): %#x, expected %#x",
+			       want[i].index, want[i].what, got,
+			       want[i].value);
+	}
+}
+
 /* Page tables, the TSSs and gates of guest.h, paging on; 0 or -errno. */
 static int setup_tasks(struct svx_guest *g, struct ts_paging *p)
 {
@@ -227,7 +244,6 @@ static void run_task_switches(struct __test_metadata *_metadata,
 	uint8_t *mem = g->vm.mem;
 	struct kvm_sregs sr;
 	struct kvm_regs regs;
-	unsigned int i;
 
 	ASSERT_EQ(0, setup_tasks(g, &p));
 	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HLT);
@@ -295,15 +311,8 @@ static void run_task_switches(struct __test_metadata *_metadata,
 			{ 60, 0x600d, "main: reached the end" },
 		};
 
-		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-			uint32_t got = get32(mem, SVX_TS_RESULTS +
-					     want[i].index * 4);
-
-			EXPECT_EQ(want[i].value, got)
-				TH_LOG("result %d (%s): %#x, expected %#x",
-				       want[i].index, want[i].what, got,
-				       want[i].value);
-		}
+		check_results(_metadata, mem, want,
+			      sizeof(want) / sizeof(want[0]));
 	}
 
 	ASSERT_EQ(0, svx_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr));
@@ -359,7 +368,6 @@ TEST_F(guest, task_switch_fault_in_new_task)
 	struct kvm_regs regs;
 	struct kvm_sregs sr;
 	uint8_t *mem;
-	unsigned int i;
 
 	if (svx_dev_is_kvm() && !getenv("SVX_TS_FAULT_ON_KVM"))
 		SKIP(return, "kvm_intel drops faults raised by an emulated task switch");
@@ -398,15 +406,8 @@ TEST_F(guest, task_switch_fault_in_new_task)
 			{ 9, SVX_SEL_TSS, "DS selector at the fault" },
 		};
 
-		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-			uint32_t got = get32(mem, SVX_TS_RESULTS +
-					     want[i].index * 4);
-
-			EXPECT_EQ(want[i].value, got)
-				TH_LOG("result %d (%s): %#x, expected %#x",
-				       want[i].index, want[i].what, got,
-				       want[i].value);
-		}
+		check_results(_metadata, mem, want,
+			      sizeof(want) / sizeof(want[0]));
 	}
 	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
 			       (unsigned long)&sr));
@@ -429,7 +430,6 @@ TEST_F(guest, task_switches_16bit_tss)
 	struct kvm_regs regs;
 	struct kvm_sregs sr;
 	uint8_t *mem;
-	unsigned int i;
 
 	INIT(taskswitch, SVX_MODE_PM32);
 	mem = self->g.vm.mem;
@@ -480,15 +480,8 @@ TEST_F(guest, task_switches_16bit_tss)
 			{ 17, 0x600d, "main: reached the end" },
 		};
 
-		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-			uint32_t got = get32(mem, SVX_TS_RESULTS +
-					     want[i].index * 4);
-
-			EXPECT_EQ(want[i].value, got)
-				TH_LOG("result %d (%s): %#x, expected %#x",
-				       want[i].index, want[i].what, got,
-				       want[i].value);
-		}
+		check_results(_metadata, mem, want,
+			      sizeof(want) / sizeof(want[0]));
 	}
 	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
 			       (unsigned long)&sr));
@@ -509,7 +502,6 @@ TEST_F(guest, task_switch_external_interrupt)
 	struct svx_vcpu *v = &self->g.vcpu;
 	struct kvm_regs regs;
 	uint8_t *mem;
-	unsigned int i;
 
 	INIT(taskswitch, SVX_MODE_PM32);
 	mem = self->g.vm.mem;
@@ -547,15 +539,8 @@ TEST_F(guest, task_switch_external_interrupt)
 			{ 14, 0x600d, "main: reached the end" },
 		};
 
-		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-			uint32_t got = get32(mem, SVX_TS_RESULTS +
-					     want[i].index * 4);
-
-			EXPECT_EQ(want[i].value, got)
-				TH_LOG("result %d (%s): %#x, expected %#x",
-				       want[i].index, want[i].what, got,
-				       want[i].value);
-		}
+		check_results(_metadata, mem, want,
+			      sizeof(want) / sizeof(want[0]));
 	}
 	if (svx_has_stats(self->g.vm.fd)) {
 		struct svx_stats st = { .version = SVX_STATS_VERSION,
