@@ -122,6 +122,7 @@ enum svx_mmu_bug {
 	SVX_BUG_LARGE_OVER_TABLE,	/* 2 MiB SPTE over a shadowed table */
 	SVX_BUG_WP0_EXEC,		/* CR0.WP=0 + SMEP: kernel may run user page */
 	SVX_BUG_WP0_SHARED_ROLE,	/* roles ignore SMEP/SMAP when CR0.WP=0 */
+	SVX_BUG_NO_MARK_PARENTS,	/* unsync leaves parents' marks clear */
 	SVX_NR_BUGS
 };
 

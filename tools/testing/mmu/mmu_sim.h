@@ -39,7 +39,8 @@ struct sim_stats {
 		      cr3_switches, zap_alls, sptes_checked, violations,
 		      audit_checks, audit_violations,
 		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
-		      stale_ok, pt_updates, cr_toggles;
+		      stale_ok, pt_updates, cr_toggles, fresh_roots,
+		      fresh_unsync, nf_loads, parents_checked, marks_checked;
 };
 
 struct sim_table {
@@ -72,6 +73,8 @@ struct sim {
 	u64 insn_gva;
 	bool retired, injected, internal_error, mmio_exit;
 	u32 inj_error;
+
+	long allocs0, tables0;	/* kmalloc'd objects, table pages before the VM */
 
 	struct sim_stats st;
 	unsigned int shown;	/* violations printed */
