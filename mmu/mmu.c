@@ -719,26 +719,38 @@ static bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
  * it up to date first, as a TLB fill would.
  */
 
+/*
+ * May an SPTE be built from (or kept for) guest PTE @gpte of @esz bytes
+ * (4: 32-bit paging) without a guest walk: present, accessed, and no
+ * reserved bit set (address bits above MAXPHYADDR, XD without EFER.NXE)?
+ * *@gfn: the frame it maps.  The resync, the prefetch and the PT-write
+ * and INVLPG updates ask this of the guest PTEs of a table they shadow.
+ */
+static bool svx_gpte_usable(struct svx_vcpu *vcpu, u64 gpte, unsigned int esz,
+			    u64 *gfn)
+{
+	u64 rsvd = 0;
+
+	if (esz == 8) {
+		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
+		if (!(vcpu->efer & EFER_NX))
+			rsvd |= SVX_PTE_XD;
+	}
+	*gfn = (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
+	return (gpte & SVX_PTE_P) && (gpte & SVX_PTE_A) && !(gpte & rsvd);
+}
+
 /* Does a kept SPTE still follow from guest PTE @gpte?  (@gfn: its frame.) */
 static bool svx_spte_stale(struct svx_vcpu *vcpu, const struct svx_sp *sp,
 			   u64 spte, u64 gfn, u64 gpte)
 {
 	bool nxe = vcpu->efer & EFER_NX;
-	u64 addr, rsvd = 0;
+	u64 g;
 
 	if (!(spte & SPTE_P))		/* MMIO SPTE: let it fault again */
 		return true;
-	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A))
-		return true;
-	if (sp->role.glevels == 2) {
-		addr = gpte & 0xfffff000ULL;
-	} else {
-		addr = gpte & SPTE_ADDR;
-		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
-		if (!nxe)
-			rsvd |= SVX_PTE_XD;
-	}
-	if ((gpte & rsvd) || addr >> PAGE_SHIFT != gfn)
+	if (!svx_gpte_usable(vcpu, gpte, sp->role.glevels == 2 ? 4 : 8, &g) ||
+	    g != gfn)
 		return true;
 	if ((spte & SPTE_W) &&
 	    (!(gpte & SVX_PTE_D) ||
@@ -1532,7 +1544,7 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 				 struct svx_prefetch *pf)
 {
 	unsigned int esz = w->root_level == 2 ? 4 : 8, gi, j;
-	u64 rsvd = 0, table, gfn, gen;
+	u64 table, gfn, gen;
 	struct svx_memslot s;
 	u8 buf[SVX_PREFETCH * 8];
 
@@ -1544,11 +1556,6 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 	table = (w->table_gfn[1] << PAGE_SHIFT) + gi * esz;
 	if (svx_read_guest_phys(vcpu->vm, table, buf, SVX_PREFETCH * esz))
 		return;
-	if (esz == 8) {
-		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
-		if (!(vcpu->efer & EFER_NX))
-			rsvd |= SVX_PTE_XD;
-	}
 	pf->first = gi % 512;
 	for (j = 0; j < SVX_PREFETCH; j++) {
 		u64 g = 0;
@@ -1557,9 +1564,8 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 		pf->pfn[j] = SVX_NO_PFN;
 		pf->gpte[j] = g;
 		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
-		    !(g & SVX_PTE_P) || !(g & SVX_PTE_A) || (g & rsvd))
+		    !svx_gpte_usable(vcpu, g, esz, &gfn))
 			continue;
-		gfn = (g & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
 		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
 		    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
 			pf->pfn[j] = SVX_NO_PFN;
@@ -1570,44 +1576,55 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 	}
 }
 
+/*
+ * Install the SPTE for guest PTE @g (usable, see svx_gpte_usable(); its
+ * page pinned at @pfn; @writable: the memslot allows writes) at @idx of
+ * level-1 page @sp, with the permissions of @sp's role, unless @sp is
+ * direct or the entry is in use.  True if installed: the SPTE holds the
+ * pin.  Shared by the prefetch, the PT-write update and INVLPG; mmu_lock.
+ */
+static bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			     unsigned int idx, u64 g, u64 pfn, bool writable,
+			     unsigned int stat)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool nxe = vcpu->efer & EFER_NX;
+	u64 gfn, spte, *sptep = &sp->spt[idx];
+
+	if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO)))
+		return false;
+	gfn = (g & (sp->role.glevels == 2 ? 0xfffff000ULL : SPTE_ADDR)) >>
+	      PAGE_SHIFT;
+	spte = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A | SPTE_PINNED;
+	if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
+		spte |= SPTE_U;
+	if (nxe && (!(sp->role.access & SVX_P_X) || (g & SVX_PTE_XD)))
+		spte |= SVX_PTE_XD;
+	if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
+	    (g & SVX_PTE_D) && writable &&
+	    vcpu->mmu.cache.nrmaps && !svx_gfn_write_tracked(vm, gfn)) {
+		spte |= SPTE_W | SPTE_D;
+		svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
+	}
+	sp->gfns[idx] = gfn;
+	*sptep = spte;
+	vm->pages_pinned++;
+	vcpu->stats.mmu[stat]++;
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	return true;
+}
+
 /* Install the prepared neighbours in @sp; mmu_lock.  Unpins the rest. */
 static void svx_prefetch_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 				 struct svx_prefetch *pf, unsigned int stat)
 {
-	struct svx_vm *vm = vcpu->vm;
-	bool nxe = vcpu->efer & EFER_NX;
 	unsigned int j;
 
-	for (j = 0; pf->n && j < SVX_PREFETCH; j++) {
-		unsigned int idx = pf->first + j;
-		u64 g = pf->gpte[j], gfn, spte, *sptep = &sp->spt[idx];
-		bool esz4 = sp->role.glevels == 2;
-
-		if (pf->pfn[j] == SVX_NO_PFN)
-			continue;
-		gfn = (g & (esz4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
-		if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO))) {
+	for (j = 0; pf->n && j < SVX_PREFETCH; j++)
+		if (pf->pfn[j] != SVX_NO_PFN &&
+		    !svx_install_gpte(vcpu, sp, pf->first + j, pf->gpte[j],
+				      pf->pfn[j], pf->writable[j], stat))
 			svx_host_unpin(pf->pfn[j], false);
-			continue;
-		}
-		spte = (pf->pfn[j] << PAGE_SHIFT) | SPTE_P |
-		       SPTE_A | SPTE_PINNED;
-		if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
-			spte |= SPTE_U;
-		if (nxe && (!(sp->role.access & SVX_P_X) || (g & SVX_PTE_XD)))
-			spte |= SVX_PTE_XD;
-		if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
-		    (g & SVX_PTE_D) && pf->writable[j] &&
-		    vcpu->mmu.cache.nrmaps && !svx_gfn_write_tracked(vm, gfn)) {
-			spte |= SPTE_W | SPTE_D;
-			svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
-		}
-		sp->gfns[idx] = gfn;
-		*sptep = spte;
-		vm->pages_pinned++;
-		vcpu->stats.mmu[stat]++;
-		vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
-	}
 }
 
 static void svx_prefetch_release(struct svx_prefetch *pf)
@@ -2185,66 +2202,58 @@ static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
 
 /*
  * An emulated write of a whole guest PTE updates the SPTE derived from it
- * instead of only zapping it: the new PTE, if present, accessed and
- * mapping RAM, is installed as a prefetch would (its page pinned before
- * mmu_lock), saving the fault the next access would take.  @up holds the
- * candidate in entry 0; the guest index is @up->first.
+ * instead of only zapping it: the new PTE, if usable and mapping RAM, is
+ * installed as a prefetch would (its page pinned before mmu_lock), saving
+ * the fault the next access would take.  INVLPG of an unsync page's entry
+ * does the same with the guest PTE it reads.
  */
+struct svx_pt_update {
+	unsigned int gi;	/* index in the guest table */
+	u64 gpte;
+	u64 pfn;		/* pinned, or SVX_NO_PFN: nothing to install */
+	bool writable;		/* slot allows writes */
+};
+
 static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
-				  unsigned int size, struct svx_prefetch *up)
+				  unsigned int size, struct svx_pt_update *up)
 {
 	unsigned int esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
-	u64 rsvd = 0, gfn, gen;
 	struct svx_memslot s;
-	unsigned int j;
+	u64 gfn, gen;
 
-	up->n = 0;
-	for (j = 0; j < SVX_PREFETCH; j++)
-		up->pfn[j] = SVX_NO_PFN;
+	up->pfn = SVX_NO_PFN;
 	if (!svx_prefetch_enabled || size != esz || (gpa & (esz - 1)) ||
-	    svx_mmu_topup(vcpu))
+	    svx_mmu_topup(vcpu) || !svx_gpte_usable(vcpu, gpte, esz, &gfn))
 		return;
-	if (esz == 8) {
-		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
-		if (!(vcpu->efer & EFER_NX))
-			rsvd |= SVX_PTE_XD;
-	}
-	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A) || (gpte & rsvd))
-		return;
-	gfn = (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
 	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
-	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn[0]))
+	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn)) {
+		up->pfn = SVX_NO_PFN;
 		return;
-	up->gpte[0] = gpte;
-	up->writable[0] = !(s.flags & KVM_MEM_READONLY);
-	up->first = (gpa & ~PAGE_MASK) / esz;	/* guest index */
-	up->n = 1;
+	}
+	up->gpte = gpte;
+	up->writable = !(s.flags & KVM_MEM_READONLY);
+	up->gi = (gpa & ~PAGE_MASK) / esz;
 }
 
 /* Install @up in level-1 page @sp if its guest index falls in it; lock. */
 static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
-				  struct svx_prefetch *up, unsigned int stat)
+				  struct svx_pt_update *up, unsigned int stat)
 {
-	struct svx_prefetch one = { .n = 1 };
-	unsigned int gi = up->first, idx, j;
+	unsigned int idx;
 
-	if (!up->n || sp->role.level != 1 || sp->role.direct)
+	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct)
 		return;
 	if (sp->role.glevels == 2) {	/* quadrant q: guest PTEs q*512.. */
-		if (gi / 512 != sp->role.quadrant)
+		if (up->gi / 512 != sp->role.quadrant)
 			return;
-		idx = gi % 512;
+		idx = up->gi % 512;
 	} else {
-		idx = gi;
+		idx = up->gi;
 	}
-	for (j = 0; j < SVX_PREFETCH; j++)
-		one.pfn[j] = SVX_NO_PFN;
-	one.first = idx & ~(SVX_PREFETCH - 1);
-	one.pfn[idx % SVX_PREFETCH] = up->pfn[0];
-	one.gpte[idx % SVX_PREFETCH] = up->gpte[0];
-	one.writable[idx % SVX_PREFETCH] = up->writable[0];
-	svx_prefetch_install(vcpu, sp, &one, stat);
-	up->n = 0;	/* installed, or unpinned by the install */
+	if (!svx_install_gpte(vcpu, sp, idx, up->gpte, up->pfn, up->writable,
+			      stat))
+		svx_host_unpin(up->pfn, false);
+	up->pfn = SVX_NO_PFN;	/* installed, or unpinned */
 }
 
 static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
@@ -2255,7 +2264,7 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 	struct svx_sp *sp;
 	struct hlist_node *tmp;
 	struct svx_rmw rmw;
-	struct svx_prefetch up = { .n = 0 };
+	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
 	LIST_HEAD(dead);
 	bool written, flood = false;
 	u8 bytes[15];
@@ -2355,8 +2364,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 		vcpu->stats.mmu[SVX_MMU_FLOOD]++;
 	}
 	spin_unlock(&vm->mmu_lock);
-	if (up.n)
-		svx_host_unpin(up.pfn[0], false);
+	if (up.pfn != SVX_NO_PFN)
+		svx_host_unpin(up.pfn, false);
 	if (flood) {
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 		spin_lock(&vm->mmu_lock);
@@ -2394,7 +2403,7 @@ unshadow:
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_vm *vm = vcpu->vm;
-	struct svx_prefetch up = { .n = 0 };
+	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
 	u64 *table, e, tgfn = ~0ULL, gpte = 0;
 	unsigned int esz, gi = 0;
 	struct svx_sp *sp;
@@ -2443,7 +2452,7 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		return;
 	svx_pt_update_prepare(vcpu, (tgfn << PAGE_SHIFT) + gi * esz, gpte, esz,
 			      &up);
-	if (!up.n)
+	if (up.pfn == SVX_NO_PFN)
 		return;
 	spin_lock(&vm->mmu_lock);
 	hlist_for_each_entry_safe(sp, tmp,
@@ -2452,8 +2461,8 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		if (sp->gfn == tgfn && sp->unsync)
 			svx_pt_update_install(vcpu, sp, &up, SVX_MMU_INVLPG_UPDATE);
 	spin_unlock(&vm->mmu_lock);
-	if (up.n)
-		svx_host_unpin(up.pfn[0], false);
+	if (up.pfn != SVX_NO_PFN)
+		svx_host_unpin(up.pfn, false);
 }
 
 /* ---------------------------------------------------------------------- */
