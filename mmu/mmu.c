@@ -729,15 +729,17 @@ static bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
 static bool svx_gpte_usable(struct svx_vcpu *vcpu, u64 gpte, unsigned int esz,
 			    u64 *gfn)
 {
-	u64 rsvd = 0;
+	u64 rsvd;
 
-	if (esz == 8) {
-		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
-		if (!(vcpu->efer & EFER_NX))
-			rsvd |= SVX_PTE_XD;
-	}
 	*gfn = (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
-	return (gpte & SVX_PTE_P) && (gpte & SVX_PTE_A) && !(gpte & rsvd);
+	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A))
+		return false;
+	if (esz == 4)		/* 32-bit PTEs have no reserved bits */
+		return true;
+	rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
+	if (!(vcpu->efer & EFER_NX))
+		rsvd |= SVX_PTE_XD;
+	return !(gpte & rsvd);
 }
 
 /* Does a kept SPTE still follow from guest PTE @gpte?  (@gfn: its frame.) */
