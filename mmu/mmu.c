@@ -726,8 +726,8 @@ static bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
  * *@gfn: the frame it maps.  The resync, the prefetch and the PT-write
  * and INVLPG updates ask this of the guest PTEs of a table they shadow.
  */
-static bool svx_gpte_usable(struct svx_vcpu *vcpu, u64 gpte, unsigned int esz,
-			    u64 *gfn)
+static inline bool svx_gpte_usable(struct svx_vcpu *vcpu, u64 gpte,
+				   unsigned int esz, u64 *gfn)
 {
 	u64 rsvd;
 
