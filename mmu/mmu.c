@@ -860,8 +860,6 @@ static bool svx_sync_root(struct svx_vcpu *vcpu)
 	struct svx_sp *sp;
 	int i;
 
-	if (!vcpu->vm->nr_unsync)
-		return false;
 	switch (vcpu->mmu.mode) {
 	case SVX_MODE_NONPAGING:
 		break;
@@ -1240,7 +1238,7 @@ int svx_mmu_reload(struct svx_vcpu *vcpu)
 	 * from the new root are resynced.  A CR3 load that keeps the TLB
 	 * (PCID, bit 63) keeps them.
 	 */
-	if (!vcpu->mmu.no_flush && svx_sync_root(vcpu))
+	if (!vcpu->mmu.no_flush && vm->nr_unsync && svx_sync_root(vcpu))
 		flush = true;
 	vcpu->mmu.no_flush = false;
 	spin_unlock(&vm->mmu_lock);
