@@ -76,14 +76,16 @@ struct page;
 
 struct svx_sp;
 struct svx_rmap;
+struct svx_pdesc;
 
 /* Objects a fault may need, allocated before mmu_lock is taken. */
 #define SVX_MMU_CACHE_PAGES	8	/* a PAE root: 4 tables + 4 gfn arrays */
 struct svx_mmu_cache {
-	int npages, nsps, nrmaps;
+	int npages, nsps, nrmaps, npdescs;
 	u64 *pages[SVX_MMU_CACHE_PAGES];
 	struct svx_sp *sps[SVX_MMU_CACHE_PAGES];
 	struct svx_rmap *rmaps[2 + 8];	/* a fault and its prefetches */
+	struct svx_pdesc *pdescs[3];	/* parent SPTEs: one per link made */
 };
 
 struct svx_mmu {

@@ -277,6 +277,21 @@ union svx_sp_role {
 	};
 };
 
+/*
+ * Parent SPTEs.  Every link SPTE (an entry of a level-2+ shadow table that
+ * points at a shadow page) is recorded in the shadow page it points at, as
+ * KVM's sp->parent_ptes: the first in sp->parent, the others in a chain of
+ * descriptors taken from the per-vCPU cache (svx_mmu_topup()) under
+ * mmu_lock.  The PAE root entries of the vCPUs are not parents: a vCPU's
+ * roots are found from the vCPU.  Unlinking a shadow page is then a walk
+ * of its parents, not of every shadow page.
+ */
+#define SVX_PDESC_N	7
+struct svx_pdesc {
+	u64 *sptep[SVX_PDESC_N];	/* NULL: free slot */
+	struct svx_pdesc *more;
+};
+
 struct svx_sp {
 	struct hlist_node hash_link;
 	struct list_head link;
@@ -286,8 +301,22 @@ struct svx_sp {
 	u64 *gfns;		/* level-1, not direct: gfn of each leaf */
 	unsigned int write_count;	/* emulated writes since last use */
 	bool unsync;		/* guest table writable, SPTEs maybe stale */
-	bool zapped;		/* on a dead list, waiting to be freed */
 	struct list_head unsync_link;	/* in vm->unsync_list */
+	/* The link SPTEs that point at this page (see above). */
+	u64 *parent;
+	struct svx_pdesc *pdesc;
+	unsigned int nparents;
+	/*
+	 * Level 2+: entry i leads to an unsync page (KVM's
+	 * unsync_child_bitmap); unsync_children counts the bits set.  A
+	 * bit may outlive its reason (the page was synced another way, the
+	 * link went): the next walk clears it.  But whenever a page is
+	 * unsync or has unsync_children, the bit of each of its parent
+	 * SPTEs is set, so a walk from a root reaches every unsync page
+	 * below it.
+	 */
+	unsigned int unsync_children;
+	DECLARE_BITMAP(unsync_child_bitmap, 512);
 };
 
 struct svx_rmap {
@@ -304,6 +333,143 @@ static u32 svx_hash(u64 gfn, unsigned int bits)
 static struct svx_sp *svx_spt_to_sp(u64 spte)
 {
 	return svx_host_table_owner(spte & SPTE_ADDR);
+}
+
+/* The shadow page whose table holds the SPTE at @sptep. */
+static struct svx_sp *svx_sptep_to_sp(u64 *sptep)
+{
+	return svx_host_table_owner(svx_host_pa(sptep) & SPTE_ADDR);
+}
+
+static bool svx_is_link(u64 spte);
+
+/* Record link SPTE @sptep in @sp; a descriptor from @c if needed. */
+static void svx_add_parent(struct svx_mmu_cache *c, struct svx_sp *sp,
+			   u64 *sptep)
+{
+	struct svx_pdesc *d;
+	unsigned int i;
+
+	sp->nparents++;
+	if (!sp->parent) {
+		sp->parent = sptep;
+		return;
+	}
+	for (d = sp->pdesc; d; d = d->more)
+		for (i = 0; i < SVX_PDESC_N; i++)
+			if (!d->sptep[i]) {
+				d->sptep[i] = sptep;
+				return;
+			}
+	d = c->pdescs[--c->npdescs];
+	memset(d, 0, sizeof(*d));
+	d->sptep[0] = sptep;
+	d->more = sp->pdesc;
+	sp->pdesc = d;
+}
+
+static void svx_drop_parent(struct svx_sp *sp, u64 *sptep)
+{
+	struct svx_pdesc *d, **pd;
+	unsigned int i, j;
+
+	if (sp->parent == sptep) {
+		sp->parent = NULL;
+		sp->nparents--;
+		return;
+	}
+	for (pd = &sp->pdesc; (d = *pd); pd = &d->more) {
+		for (i = 0; i < SVX_PDESC_N; i++) {
+			if (d->sptep[i] != sptep)
+				continue;
+			d->sptep[i] = NULL;
+			sp->nparents--;
+			for (j = 0; j < SVX_PDESC_N && !d->sptep[j]; j++)
+				;
+			if (j == SVX_PDESC_N) {	/* empty: give it back */
+				*pd = d->more;
+				kfree(d);
+			}
+			return;
+		}
+	}
+	WARN_ONCE(1, "shadowvmx: parent SPTE of gfn %#llx missing\n", sp->gfn);
+}
+
+/* One parent SPTE of @sp (which has some). */
+static u64 *svx_first_parent(struct svx_sp *sp)
+{
+	struct svx_pdesc *d;
+	unsigned int i;
+
+	if (sp->parent)
+		return sp->parent;
+	for (d = sp->pdesc; d; d = d->more)
+		for (i = 0; i < SVX_PDESC_N; i++)
+			if (d->sptep[i])
+				return d->sptep[i];
+	return NULL;
+}
+
+/* Point @sptep (in a level-2+ table) at @sp; mmu_lock. */
+static void svx_link_spte(struct svx_vcpu *vcpu, u64 *sptep,
+			  struct svx_sp *sp)
+{
+	*sptep = svx_host_pa(sp->spt) | SPTE_TABLE;
+	svx_add_parent(&vcpu->mmu.cache, sp, sptep);
+}
+
+/* Clear link SPTE @sptep and its record in the page it points at. */
+static void svx_unlink_spte(u64 *sptep)
+{
+	svx_drop_parent(svx_spt_to_sp(*sptep), sptep);
+	*sptep = 0;
+}
+
+/*
+ * Take @sp out of the shadow tree: clear every link SPTE that points at
+ * it and every link it holds (its children stay, maybe without parent,
+ * until reused or recycled).  Its leaves stay until it is freed.
+ */
+static void svx_unlink_sp(struct svx_sp *sp)
+{
+	unsigned int i;
+
+	while (sp->nparents)
+		svx_unlink_spte(svx_first_parent(sp));
+	for (i = 0; sp->role.level > 1 && i < 512; i++)
+		if (svx_is_link(sp->spt[i]))
+			svx_unlink_spte(&sp->spt[i]);
+}
+
+/*
+ * Unsync marks (KVM's kvm_mmu_mark_parents_unsync()): set the bit of each
+ * parent SPTE of @sp, and up to the roots where the parent had none.
+ */
+static void svx_mark_unsync(u64 *sptep);
+
+static void svx_mark_parents_unsync(struct svx_sp *sp)
+{
+	struct svx_pdesc *d;
+	unsigned int i;
+
+	if (sp->parent)
+		svx_mark_unsync(sp->parent);
+	for (d = sp->pdesc; d; d = d->more)
+		for (i = 0; i < SVX_PDESC_N; i++)
+			if (d->sptep[i])
+				svx_mark_unsync(d->sptep[i]);
+}
+
+static void svx_mark_unsync(u64 *sptep)
+{
+	struct svx_sp *p = svx_sptep_to_sp(sptep);
+
+	if (__test_and_set_bit(sptep - p->spt, p->unsync_child_bitmap))
+		return;
+	if (p->unsync_children++)
+		return;
+	svx_mark_parents_unsync(p);
 }
 
 int svx_mmu_topup(struct svx_vcpu *vcpu);
@@ -333,6 +499,13 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 			return -ENOMEM;
 		c->rmaps[c->nrmaps++] = r;
 	}
+	while (c->npdescs < ARRAY_SIZE(c->pdescs)) {
+		struct svx_pdesc *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+
+		if (!d)
+			return -ENOMEM;
+		c->pdescs[c->npdescs++] = d;
+	}
 	return 0;
 }
 
@@ -344,6 +517,8 @@ static void svx_mmu_cache_free(struct svx_mmu_cache *c)
 		kfree(c->sps[--c->nsps]);
 	while (c->nrmaps)
 		kfree(c->rmaps[--c->nrmaps]);
+	while (c->npdescs)
+		kfree(c->pdescs[--c->npdescs]);
 }
 
 static void svx_rmap_add(struct svx_vm *vm, struct svx_mmu_cache *c, u64 gfn,
@@ -381,6 +556,12 @@ static void svx_rmap_del(struct svx_vm *vm, u64 gfn, u64 *sptep)
 static bool svx_is_large(u64 spte)
 {
 	return (spte & (SPTE_P | SPTE_PS)) == (SPTE_P | SPTE_PS);
+}
+
+/* An entry of a level-2+ table that points at a shadow page. */
+static bool svx_is_link(u64 spte)
+{
+	return (spte & (SPTE_P | SPTE_PS)) == SPTE_P;
 }
 
 /*
@@ -425,6 +606,8 @@ static void svx_clear_upper(struct svx_vm *vm, struct svx_sp *sp,
 {
 	if (svx_is_large(sp->spt[i]))
 		svx_drop_leaf(vm, &sp->spt[i], svx_leaf_gfn(sp, i));
+	else if (svx_is_link(sp->spt[i]))
+		svx_unlink_spte(&sp->spt[i]);
 	else
 		sp->spt[i] = 0;
 }
@@ -445,6 +628,12 @@ static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
 	for (i = 0; sp->role.level <= 2 && i < 512; i++)
 		if (sp->role.level == 1 || svx_is_large(sp->spt[i]))
 			svx_drop_leaf(vm, &sp->spt[i], svx_leaf_gfn(sp, i));
+	while (sp->pdesc) {
+		struct svx_pdesc *d = sp->pdesc;
+
+		sp->pdesc = d->more;
+		kfree(d);
+	}
 	svx_host_set_table_owner(sp->spt, NULL);
 	svx_host_free_table(sp->spt);
 	if (sp->gfns)
@@ -527,31 +716,51 @@ static bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
  * be older than the guest's PTEs, exactly as the TLB entries of a real CPU
  * may be (SDM 4.10.4): the guest must INVLPG or reload CR3 before relying
  * on a change.  INVLPG drops the one SPTE; a CR3 load (or any change that
- * flushes the guest's TLB, all of which reload the root) resyncs every
- * unsync page: each SPTE is compared with the guest PTE it came from,
- * dropped if the guest changed it, and the page is write-protected again.
+ * flushes the guest's TLB, all of which reload the root) resyncs the
+ * unsync pages reachable from the new root: each SPTE is compared with the
+ * guest PTE it came from, dropped if the guest changed it, and the page is
+ * write-protected again.  As in KVM, a page that goes unsync marks its
+ * parent SPTEs, and theirs up to the roots (unsync_child_bitmap), and the
+ * root load walks down the marked entries only.  An unsync page that the
+ * new root does not reach stays unsync until a root that reaches it is
+ * loaded, or it is linked anew (svx_get_sp(), svx_fetch()), which brings
+ * it up to date first, as a TLB fill would.
  */
+
+/*
+ * May an SPTE be built from (or kept for) guest PTE @gpte of @esz bytes
+ * (4: 32-bit paging) without a guest walk: present, accessed, and no
+ * reserved bit set (address bits above MAXPHYADDR, XD without EFER.NXE)?
+ * *@gfn: the frame it maps.  The resync, the prefetch and the PT-write
+ * and INVLPG updates ask this of the guest PTEs of a table they shadow.
+ */
+static inline bool svx_gpte_usable(struct svx_vcpu *vcpu, u64 gpte,
+				   unsigned int esz, u64 *gfn)
+{
+	u64 rsvd;
+
+	*gfn = (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
+	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A))
+		return false;
+	if (esz == 4)		/* 32-bit PTEs have no reserved bits */
+		return true;
+	rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
+	if (!(vcpu->efer & EFER_NX))
+		rsvd |= SVX_PTE_XD;
+	return !(gpte & rsvd);
+}
 
 /* Does a kept SPTE still follow from guest PTE @gpte?  (@gfn: its frame.) */
 static bool svx_spte_stale(struct svx_vcpu *vcpu, const struct svx_sp *sp,
 			   u64 spte, u64 gfn, u64 gpte)
 {
 	bool nxe = vcpu->efer & EFER_NX;
-	u64 addr, rsvd = 0;
+	u64 g;
 
 	if (!(spte & SPTE_P))		/* MMIO SPTE: let it fault again */
 		return true;
-	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A))
-		return true;
-	if (sp->role.glevels == 2) {
-		addr = gpte & 0xfffff000ULL;
-	} else {
-		addr = gpte & SPTE_ADDR;
-		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
-		if (!nxe)
-			rsvd |= SVX_PTE_XD;
-	}
-	if ((gpte & rsvd) || addr >> PAGE_SHIFT != gfn)
+	if (!svx_gpte_usable(vcpu, gpte, sp->role.glevels == 2 ? 4 : 8, &g) ||
+	    g != gfn)
 		return true;
 	if ((spte & SPTE_W) &&
 	    (!(gpte & SVX_PTE_D) ||
@@ -622,16 +831,60 @@ static bool svx_sync_gfn(struct svx_vcpu *vcpu, u64 gfn)
 	return flush;
 }
 
-/* Every unsync page of the VM (the guest flushed its TLB); mmu_lock. */
-static bool svx_sync_all(struct svx_vcpu *vcpu)
+/*
+ * Resync the unsync pages below @sp that its unsync marks lead to (KVM's
+ * mmu_sync_children()), clearing the marks on the way; mmu_lock.
+ */
+static bool svx_sync_children(struct svx_vcpu *vcpu, struct svx_sp *sp)
 {
-	struct svx_vm *vm = vcpu->vm;
-	struct svx_sp *sp, *tmp;
 	bool flush = false;
+	unsigned int i;
 
-	list_for_each_entry_safe(sp, tmp, &vm->unsync_list, unsync_link) {
-		flush |= svx_sync_sp(vcpu, sp);
-		flush |= svx_write_protect(vm, sp->gfn);
+	for_each_set_bit(i, sp->unsync_child_bitmap, 512) {
+		u64 e = sp->spt[i];
+
+		if (svx_is_link(e)) {
+			struct svx_sp *c = svx_spt_to_sp(e);
+
+			if (c->unsync_children)
+				flush |= svx_sync_children(vcpu, c);
+			if (c->unsync)
+				flush |= svx_sync_gfn(vcpu, c->gfn);
+		}
+		__clear_bit(i, sp->unsync_child_bitmap);
+		sp->unsync_children--;
+	}
+	return flush;
+}
+
+/*
+ * The guest flushed its TLB while loading the root: resync every unsync
+ * page reachable from the root (not the others: they are resynced when a
+ * root that reaches them is loaded, or when linked anew); mmu_lock.
+ */
+static bool svx_sync_root(struct svx_vcpu *vcpu)
+{
+	bool flush = false;
+	struct svx_sp *sp;
+	int i;
+
+	switch (vcpu->mmu.mode) {
+	case SVX_MODE_NONPAGING:
+		break;
+	case SVX_MODE_LONG64:
+		sp = vcpu->mmu.root_sp;
+		if (sp && sp->unsync_children)
+			flush = svx_sync_children(vcpu, sp);
+		break;
+	default:	/* PAE root: four shadow page directories */
+		for (i = 0; i < 4; i++) {
+			if (!(vcpu->mmu.pae_root[i] & SPTE_P))
+				continue;
+			sp = svx_spt_to_sp(vcpu->mmu.pae_root[i]);
+			if (sp->unsync_children)
+				flush |= svx_sync_children(vcpu, sp);
+		}
+		break;
 	}
 	return flush;
 }
@@ -658,6 +911,8 @@ static bool svx_try_unsync(struct svx_vcpu *vcpu, u64 gfn)
 		sp->unsync = true;
 		list_add(&sp->unsync_link, &vm->unsync_list);
 		vm->nr_unsync++;
+		if (!svx_mmu_bug(SVX_BUG_NO_MARK_PARENTS))
+			svx_mark_parents_unsync(sp);
 		vcpu->stats.mmu[SVX_MMU_UNSYNC]++;
 		trace_svx_unsync(vm->id, gfn, false, 0);
 	}
@@ -712,18 +967,10 @@ static void svx_zap_sp(struct svx_vm *vm, struct svx_sp *sp,
 		       struct list_head *dead)
 {
 	phys_addr_t pa = svx_host_pa(sp->spt);
-	struct svx_sp *p;
 	unsigned int i;
 	int v;
 
-	list_for_each_entry(p, &vm->sp_list, link) {
-		if (p->role.level == 1)
-			continue;
-		for (i = 0; i < 512; i++)
-			if ((p->spt[i] & SPTE_P) &&
-			    (p->spt[i] & SPTE_ADDR) == pa)
-				p->spt[i] = 0;
-	}
+	svx_unlink_sp(sp);
 	for (v = 0; v < SVX_MAX_VCPUS; v++) {
 		struct svx_vcpu *vcpu = vm->vcpus[v];
 
@@ -801,8 +1048,8 @@ static bool svx_sp_is_root(struct svx_vm *vm, struct svx_sp *sp)
 /*
  * Keep the VM at most max_shadow_pages shadow pages: above it, zap the
  * oldest eighth that no vCPU uses as a root (pages are listed newest
- * first).  The victims are unlinked from their parents in one pass over
- * the others, then freed once every vCPU has left guest mode.  A zapped
+ * first).  The victims are unlinked from their parents and children
+ * (svx_unlink_sp()), then freed once every vCPU has left guest mode.  A zapped
  * guest table is shadowed again, and write-protected, when next used.
  */
 static void svx_mmu_make_room(struct svx_vcpu *vcpu)
@@ -811,7 +1058,6 @@ static void svx_mmu_make_room(struct svx_vcpu *vcpu)
 	unsigned long max = READ_ONCE(svx_max_sps), goal, n = 0;
 	struct svx_sp *sp, *tmp;
 	LIST_HEAD(dead);
-	unsigned int i;
 
 	max = max(max, 16UL);
 	if (vm->nr_sps <= max)
@@ -823,19 +1069,11 @@ static void svx_mmu_make_room(struct svx_vcpu *vcpu)
 			break;
 		if (svx_sp_is_root(vm, sp))
 			continue;
+		svx_unlink_sp(sp);
 		svx_unsync_unlink(vm, sp);
 		hlist_del_init(&sp->hash_link);
-		sp->zapped = true;
 		list_move(&sp->link, &dead);
 		n++;
-	}
-	list_for_each_entry(sp, &vm->sp_list, link) {
-		if (sp->role.level == 1)
-			continue;
-		for (i = 0; i < 512; i++)
-			if ((sp->spt[i] & SPTE_P) && !svx_is_large(sp->spt[i]) &&
-			    svx_spt_to_sp(sp->spt[i])->zapped)
-				sp->spt[i] = 0;
 	}
 	vm->stats.mmu[SVX_MMU_ZAP] += n;
 	vcpu->stats.mmu[SVX_MMU_RECYCLED] += n;
@@ -1002,11 +1240,15 @@ int svx_mmu_reload(struct svx_vcpu *vcpu)
 		return r;
 	svx_mmu_make_room(vcpu);
 	spin_lock(&vm->mmu_lock);
-	/* A CR3 load that keeps the TLB (PCID, bit 63) keeps unsync pages. */
-	if (vm->nr_unsync && !vcpu->mmu.no_flush && svx_sync_all(vcpu))
+	root = svx_load_root(vcpu, &flush);
+	/*
+	 * A root load flushes the guest's TLB: the unsync pages reachable
+	 * from the new root are resynced.  A CR3 load that keeps the TLB
+	 * (PCID, bit 63) keeps them.
+	 */
+	if (!vcpu->mmu.no_flush && vm->nr_unsync && svx_sync_root(vcpu))
 		flush = true;
 	vcpu->mmu.no_flush = false;
-	root = svx_load_root(vcpu, &flush);
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
@@ -1168,11 +1410,19 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 		if (*sptep & SPTE_P) {
 			sp = svx_spt_to_sp(*sptep);
 			if (sp->gfn != gfn || sp->role.word != role.word)
-				*sptep = 0;	/* stale link: relink below */
+				svx_unlink_spte(sptep);	/* stale: relink */
 		}
 		if (!(*sptep & SPTE_P)) {
 			sp = svx_get_sp(vcpu, gfn, role, flush);
-			*sptep = svx_host_pa(sp->spt) | SPTE_TABLE;
+			/*
+			 * Linked anew: what is unsync below is brought up to
+			 * date first (as svx_get_sp() does for an unsync
+			 * page), so the new link needs no unsync mark.
+			 */
+			if (sp->unsync_children &&
+			    svx_sync_children(vcpu, sp))
+				*flush = true;
+			svx_link_spte(vcpu, sptep, sp);
 		}
 		sp->write_count = 0;
 		table = sp->spt;
@@ -1330,7 +1580,7 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 				 struct svx_prefetch *pf)
 {
 	unsigned int esz = w->root_level == 2 ? 4 : 8, gi, j;
-	u64 rsvd = 0, table, gfn, gen;
+	u64 table, gfn, gen;
 	struct svx_memslot s;
 	u8 buf[SVX_PREFETCH * 8];
 
@@ -1342,11 +1592,6 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 	table = (w->table_gfn[1] << PAGE_SHIFT) + gi * esz;
 	if (svx_read_guest_phys(vcpu->vm, table, buf, SVX_PREFETCH * esz))
 		return;
-	if (esz == 8) {
-		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
-		if (!(vcpu->efer & EFER_NX))
-			rsvd |= SVX_PTE_XD;
-	}
 	pf->first = gi % 512;
 	for (j = 0; j < SVX_PREFETCH; j++) {
 		u64 g = 0;
@@ -1355,9 +1600,8 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 		pf->pfn[j] = SVX_NO_PFN;
 		pf->gpte[j] = g;
 		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
-		    !(g & SVX_PTE_P) || !(g & SVX_PTE_A) || (g & rsvd))
+		    !svx_gpte_usable(vcpu, g, esz, &gfn))
 			continue;
-		gfn = (g & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
 		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
 		    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
 			pf->pfn[j] = SVX_NO_PFN;
@@ -1368,44 +1612,55 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 	}
 }
 
+/*
+ * Install the SPTE for guest PTE @g (usable, see svx_gpte_usable(); its
+ * page pinned at @pfn; @writable: the memslot allows writes) at @idx of
+ * level-1 page @sp, with the permissions of @sp's role, unless @sp is
+ * direct or the entry is in use.  True if installed: the SPTE holds the
+ * pin.  Shared by the prefetch, the PT-write update and INVLPG; mmu_lock.
+ */
+static bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			     unsigned int idx, u64 g, u64 pfn, bool writable,
+			     unsigned int stat)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool nxe = vcpu->efer & EFER_NX;
+	u64 gfn, spte, *sptep = &sp->spt[idx];
+
+	if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO)))
+		return false;
+	gfn = (g & (sp->role.glevels == 2 ? 0xfffff000ULL : SPTE_ADDR)) >>
+	      PAGE_SHIFT;
+	spte = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A | SPTE_PINNED;
+	if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
+		spte |= SPTE_U;
+	if (nxe && (!(sp->role.access & SVX_P_X) || (g & SVX_PTE_XD)))
+		spte |= SVX_PTE_XD;
+	if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
+	    (g & SVX_PTE_D) && writable &&
+	    vcpu->mmu.cache.nrmaps && !svx_gfn_write_tracked(vm, gfn)) {
+		spte |= SPTE_W | SPTE_D;
+		svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
+	}
+	sp->gfns[idx] = gfn;
+	*sptep = spte;
+	vm->pages_pinned++;
+	vcpu->stats.mmu[stat]++;
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	return true;
+}
+
 /* Install the prepared neighbours in @sp; mmu_lock.  Unpins the rest. */
 static void svx_prefetch_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 				 struct svx_prefetch *pf, unsigned int stat)
 {
-	struct svx_vm *vm = vcpu->vm;
-	bool nxe = vcpu->efer & EFER_NX;
 	unsigned int j;
 
-	for (j = 0; pf->n && j < SVX_PREFETCH; j++) {
-		unsigned int idx = pf->first + j;
-		u64 g = pf->gpte[j], gfn, spte, *sptep = &sp->spt[idx];
-		bool esz4 = sp->role.glevels == 2;
-
-		if (pf->pfn[j] == SVX_NO_PFN)
-			continue;
-		gfn = (g & (esz4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
-		if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO))) {
+	for (j = 0; pf->n && j < SVX_PREFETCH; j++)
+		if (pf->pfn[j] != SVX_NO_PFN &&
+		    !svx_install_gpte(vcpu, sp, pf->first + j, pf->gpte[j],
+				      pf->pfn[j], pf->writable[j], stat))
 			svx_host_unpin(pf->pfn[j], false);
-			continue;
-		}
-		spte = (pf->pfn[j] << PAGE_SHIFT) | SPTE_P |
-		       SPTE_A | SPTE_PINNED;
-		if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
-			spte |= SPTE_U;
-		if (nxe && (!(sp->role.access & SVX_P_X) || (g & SVX_PTE_XD)))
-			spte |= SVX_PTE_XD;
-		if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
-		    (g & SVX_PTE_D) && pf->writable[j] &&
-		    vcpu->mmu.cache.nrmaps && !svx_gfn_write_tracked(vm, gfn)) {
-			spte |= SPTE_W | SPTE_D;
-			svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
-		}
-		sp->gfns[idx] = gfn;
-		*sptep = spte;
-		vm->pages_pinned++;
-		vcpu->stats.mmu[stat]++;
-		vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
-	}
 }
 
 static void svx_prefetch_release(struct svx_prefetch *pf)
@@ -1983,66 +2238,58 @@ static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
 
 /*
  * An emulated write of a whole guest PTE updates the SPTE derived from it
- * instead of only zapping it: the new PTE, if present, accessed and
- * mapping RAM, is installed as a prefetch would (its page pinned before
- * mmu_lock), saving the fault the next access would take.  @up holds the
- * candidate in entry 0; the guest index is @up->first.
+ * instead of only zapping it: the new PTE, if usable and mapping RAM, is
+ * installed as a prefetch would (its page pinned before mmu_lock), saving
+ * the fault the next access would take.  INVLPG of an unsync page's entry
+ * does the same with the guest PTE it reads.
  */
+struct svx_pt_update {
+	unsigned int gi;	/* index in the guest table */
+	u64 gpte;
+	u64 pfn;		/* pinned, or SVX_NO_PFN: nothing to install */
+	bool writable;		/* slot allows writes */
+};
+
 static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
-				  unsigned int size, struct svx_prefetch *up)
+				  unsigned int size, struct svx_pt_update *up)
 {
 	unsigned int esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
-	u64 rsvd = 0, gfn, gen;
 	struct svx_memslot s;
-	unsigned int j;
+	u64 gfn, gen;
 
-	up->n = 0;
-	for (j = 0; j < SVX_PREFETCH; j++)
-		up->pfn[j] = SVX_NO_PFN;
+	up->pfn = SVX_NO_PFN;
 	if (!svx_prefetch_enabled || size != esz || (gpa & (esz - 1)) ||
-	    svx_mmu_topup(vcpu))
+	    svx_mmu_topup(vcpu) || !svx_gpte_usable(vcpu, gpte, esz, &gfn))
 		return;
-	if (esz == 8) {
-		rsvd = SPTE_ADDR & ~((1ULL << svx_host_maxphyaddr()) - 1);
-		if (!(vcpu->efer & EFER_NX))
-			rsvd |= SVX_PTE_XD;
-	}
-	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A) || (gpte & rsvd))
-		return;
-	gfn = (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
 	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
-	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn[0]))
+	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn)) {
+		up->pfn = SVX_NO_PFN;
 		return;
-	up->gpte[0] = gpte;
-	up->writable[0] = !(s.flags & KVM_MEM_READONLY);
-	up->first = (gpa & ~PAGE_MASK) / esz;	/* guest index */
-	up->n = 1;
+	}
+	up->gpte = gpte;
+	up->writable = !(s.flags & KVM_MEM_READONLY);
+	up->gi = (gpa & ~PAGE_MASK) / esz;
 }
 
 /* Install @up in level-1 page @sp if its guest index falls in it; lock. */
 static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
-				  struct svx_prefetch *up, unsigned int stat)
+				  struct svx_pt_update *up, unsigned int stat)
 {
-	struct svx_prefetch one = { .n = 1 };
-	unsigned int gi = up->first, idx, j;
+	unsigned int idx;
 
-	if (!up->n || sp->role.level != 1 || sp->role.direct)
+	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct)
 		return;
 	if (sp->role.glevels == 2) {	/* quadrant q: guest PTEs q*512.. */
-		if (gi / 512 != sp->role.quadrant)
+		if (up->gi / 512 != sp->role.quadrant)
 			return;
-		idx = gi % 512;
+		idx = up->gi % 512;
 	} else {
-		idx = gi;
+		idx = up->gi;
 	}
-	for (j = 0; j < SVX_PREFETCH; j++)
-		one.pfn[j] = SVX_NO_PFN;
-	one.first = idx & ~(SVX_PREFETCH - 1);
-	one.pfn[idx % SVX_PREFETCH] = up->pfn[0];
-	one.gpte[idx % SVX_PREFETCH] = up->gpte[0];
-	one.writable[idx % SVX_PREFETCH] = up->writable[0];
-	svx_prefetch_install(vcpu, sp, &one, stat);
-	up->n = 0;	/* installed, or unpinned by the install */
+	if (!svx_install_gpte(vcpu, sp, idx, up->gpte, up->pfn, up->writable,
+			      stat))
+		svx_host_unpin(up->pfn, false);
+	up->pfn = SVX_NO_PFN;	/* installed, or unpinned */
 }
 
 /*
@@ -2076,7 +2323,7 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 	struct svx_sp *sp;
 	struct hlist_node *tmp;
 	struct svx_rmw rmw;
-	struct svx_prefetch up = { .n = 0 };
+	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
 	LIST_HEAD(dead);
 	bool written, flood = false;
 	u8 bytes[15];
@@ -2191,8 +2438,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 		vcpu->stats.mmu[SVX_MMU_FLOOD]++;
 	}
 	spin_unlock(&vm->mmu_lock);
-	if (up.n)
-		svx_host_unpin(up.pfn[0], false);
+	if (up.pfn != SVX_NO_PFN)
+		svx_host_unpin(up.pfn, false);
 	if (flood) {
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 		spin_lock(&vm->mmu_lock);
@@ -2254,7 +2501,7 @@ void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len)
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_vm *vm = vcpu->vm;
-	struct svx_prefetch up = { .n = 0 };
+	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
 	u64 *table, e, tgfn = ~0ULL, gpte = 0;
 	unsigned int esz, gi = 0;
 	struct svx_sp *sp;
@@ -2291,7 +2538,7 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		}
 		sp = svx_spt_to_sp(e);
 		if (sp->role.direct) {	/* a guest large page: unlink it */
-			table[idx] = 0;
+			svx_unlink_spte(&table[idx]);
 			/* Its 4 KiB pieces may be cached: flush them all. */
 			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
 			break;
@@ -2303,7 +2550,7 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		return;
 	svx_pt_update_prepare(vcpu, (tgfn << PAGE_SHIFT) + gi * esz, gpte, esz,
 			      &up);
-	if (!up.n)
+	if (up.pfn == SVX_NO_PFN)
 		return;
 	spin_lock(&vm->mmu_lock);
 	hlist_for_each_entry_safe(sp, tmp,
@@ -2312,8 +2559,8 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		if (sp->gfn == tgfn && sp->unsync)
 			svx_pt_update_install(vcpu, sp, &up, SVX_MMU_INVLPG_UPDATE);
 	spin_unlock(&vm->mmu_lock);
-	if (up.n)
-		svx_host_unpin(up.pfn[0], false);
+	if (up.pfn != SVX_NO_PFN)
+		svx_host_unpin(up.pfn, false);
 }
 
 /* ---------------------------------------------------------------------- */

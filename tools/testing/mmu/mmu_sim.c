@@ -41,6 +41,7 @@ const char *const sim_bug_name[SVX_NR_BUGS] = {
 	[SVX_BUG_WP0_EXEC] = "wp0-smep-exec",
 	[SVX_BUG_WP0_SHARED_ROLE] = "wp0-shared-role",
 	[SVX_BUG_MMIO_NO_GEN] = "mmio-no-generation",
+	[SVX_BUG_NO_MARK_PARENTS] = "no-mark-parents",
 };
 
 /*
@@ -111,17 +112,23 @@ void svx_host_audit_count(bool violation)
  * its owner (the kernel keeps it in page->private).  Its "physical"
  * address is its address: user addresses fit in an SPTE's 51:12.
  */
+static long sim_tables_live;	/* table pages allocated, not freed */
+
 u64 *svx_host_alloc_table(bool dma32)
 {
 	void *p = aligned_alloc(8192, 8192);
 
-	if (p)
+	if (p) {
 		memset(p, 0, 8192);
+		sim_tables_live++;
+	}
 	return p;
 }
 
 void svx_host_free_table(void *table)
 {
+	if (table)
+		sim_tables_live--;
 	free(table);
 }
 
@@ -461,6 +468,8 @@ struct sim *sim_create(u64 seed)
 	svx_memslots_init(s->slots);
 	spin_lock_init(&s->vm->mmu_lock);
 	s->vm->memslots = s->slots;
+	s->allocs0 = svx_shim_allocs;
+	s->tables0 = sim_tables_live;
 	sim_set_slot(s, 0, 0, SIM_RAM_PAGES, s->mem, 0);
 	sim_set_slot(s, 1, SIM_ROM_GFN, SIM_ROM_PAGES,
 		     s->mem + (size_t)SIM_RAM_PAGES * 4096, KVM_MEM_READONLY);
@@ -495,6 +504,13 @@ void sim_destroy(struct sim *s, struct sim_stats *acc)
 	svx_mmu_vcpu_destroy(s->vcpu);
 	s->vm->vcpus[0] = NULL;
 	svx_mmu_vm_destroy(s->vm);
+	/* Every object and table page mmu.c allocated is freed. */
+	if (svx_shim_allocs != s->allocs0)
+		sim_violation(s, "%ld kmalloc'd objects not freed after VM destruction",
+			      svx_shim_allocs - s->allocs0);
+	if (sim_tables_live != s->tables0)
+		sim_violation(s, "%ld table pages not freed after VM destruction",
+			      sim_tables_live - s->tables0);
 	for (i = 0; i < SIM_PAGES; i++)
 		if (s->pins[i])
 			sim_violation(s, "page %zu still pinned %d times after VM destruction",
@@ -872,18 +888,27 @@ void sim_gen_flat(struct sim *s, int n)
 /* ---------------------------------------------------------------------- */
 /* The CPU                                                                 */
 
-/* What the run loop does before a VM entry. */
+static void sim_check_fresh_root(struct sim *s);
+
+/* What the run loop does before a VM entry (vmx/vmx.c). */
 static void sim_enter(struct sim *s)
 {
 	struct svx_vcpu *v = s->vcpu;
+	bool load, flush;
 	int r;
 
-	if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &v->requests))
+	if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &v->requests)) {
 		v->mmu.root_hpa = 0;
+		v->mmu.no_flush = false;
+	}
 	clear_bit(SVX_REQ_TLB_FLUSH, &v->requests);
+	load = !v->mmu.root_hpa;
+	flush = !v->mmu.no_flush;
 	r = svx_mmu_reload(v);
 	if (r)
 		sim_violation(s, "svx_mmu_reload: %d", r);
+	else if (load && flush)
+		sim_check_fresh_root(s);
 }
 
 /*
@@ -1418,10 +1443,17 @@ void sim_step(struct sim *s)
 	} else if (r < 95) {
 		int as = rng_below(&s->rng, s->nas);
 
-		trace("cr3 <- as %d (%#llx)\n", as,
-		      (unsigned long long)s->cr3[as]);
+		/* 4-level: now and then with PCID bit 63 (keep the TLB). */
+		bool nf = s->mode == SIM_4L && rng_below(&s->rng, 3) == 0;
+
+		trace("cr3 <- as %d (%#llx)%s\n", as,
+		      (unsigned long long)s->cr3[as], nf ? " no flush" : "");
 		s->st.cr3_switches++;
 		sim_load_cr3(s, as);
+		if (nf) {	/* as svx_set_cr3() does */
+			s->vcpu->mmu.no_flush = true;
+			s->st.nf_loads++;
+		}
 	} else if (r < 97) {
 		static const u64 bits[] = { X86_CR0_WP, X86_CR4_SMEP,
 					    X86_CR4_SMAP };
@@ -1608,12 +1640,15 @@ static void sim_check_large(struct sim *s, int as, struct svx_sp *sp,
 	}
 }
 
-static void sim_check_tree(struct sim *s, int as, struct svx_sp *sp, u64 base)
+static void sim_check_tree(struct sim *s, int as, struct svx_sp *sp, u64 base,
+			   bool fresh)
 {
 	int level = sp->role.level;
 	unsigned int i;
 
 	sim_path[level] = sp;
+	if (fresh && sp->unsync)
+		s->st.fresh_unsync++;
 
 	for (i = 0; i < 512; i++) {
 		u64 e = sp->spt[i];
@@ -1625,12 +1660,13 @@ static void sim_check_tree(struct sim *s, int as, struct svx_sp *sp, u64 base)
 		}
 		if (level > 1) {
 			if (e & SPTE_P)
-				sim_check_tree(s, as, svx_spt_to_sp(e), gva);
+				sim_check_tree(s, as, svx_spt_to_sp(e), gva,
+					       fresh);
 			continue;
 		}
 		if (s->mode == SIM_4L)
 			gva = sim_canonical(gva);
-		if ((e & (SPTE_P | SPTE_MMIO)) && !sim_sp_unsync(sp))
+		if ((e & (SPTE_P | SPTE_MMIO)) && (fresh || !sim_sp_unsync(sp)))
 			sim_check_leaf(s, as, gva, e, svx_leaf_gfn(sp, i));
 	}
 }
@@ -1655,7 +1691,7 @@ static void sim_check_roots(struct sim *s)
 			sp = cur ? v->mmu.root_sp :
 			     sim_find_sp(s, s->cr3[as] >> PAGE_SHIFT, role);
 			if (sp)
-				sim_check_tree(s, as, sp, 0);
+				sim_check_tree(s, as, sp, 0, false);
 			continue;
 		}
 		sim_ref_cpu(s, as, &c);
@@ -1687,9 +1723,169 @@ static void sim_check_roots(struct sim *s)
 						 PAGE_SHIFT, role) : NULL;
 			}
 			if (sp)
-				sim_check_tree(s, as, sp, (u64)i << 30);
+				sim_check_tree(s, as, sp, (u64)i << 30, false);
 		}
 	}
+}
+
+/*
+ * Right after a root load that flushes the guest's TLB: no SPTE reachable
+ * from the root may be stale, unsync pages included (they were resynced,
+ * as a TLB is emptied), as if each were a fresh guest walk.
+ */
+static void sim_check_fresh_root(struct sim *s)
+{
+	struct svx_vcpu *v = s->vcpu;
+	int i;
+
+	s->st.fresh_roots++;
+	memset(sim_path, 0, sizeof(sim_path));
+	if (s->mode == SIM_4L) {
+		if (v->mmu.root_sp)
+			sim_check_tree(s, s->cur, v->mmu.root_sp, 0, true);
+		return;
+	}
+	for (i = 0; i < 4; i++)
+		if (v->mmu.pae_root[i] & SPTE_P)
+			sim_check_tree(s, s->cur, svx_spt_to_sp(v->mmu.pae_root[i]),
+				       (u64)i << 30, true);
+}
+
+/* The live shadow pages, sorted, to look a pointer up. */
+static int sim_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool sim_sp_live(struct svx_sp **sps, size_t n, const void *sp)
+{
+	return bsearch(&sp, sps, n, sizeof(*sps), sim_ptr_cmp);
+}
+
+/*
+ * Parent SPTEs and unsync marks, both ways: each link SPTE of a live
+ * shadow page points at a live page that records it among its parents;
+ * each recorded parent is a link SPTE, of a live page one level up, that
+ * points at the page (so, counting, no record is there twice); nparents
+ * counts them; no descriptor is empty.  Each level-2+ page counts its
+ * marks right, and a link to a page that is unsync or has unsync children
+ * is marked, so a walk along the marks from any root reaches every unsync
+ * page below it.
+ */
+static void sim_check_parents(struct sim *s)
+{
+	struct svx_vm *vm = s->vm;
+	unsigned long links = 0, records = 0;
+	struct svx_sp **sps, *sp;
+	size_t n = 0, k;
+	unsigned int i;
+
+	sps = calloc(vm->nr_sps + 1, sizeof(*sps));
+	if (!sps)
+		abort();
+	list_for_each_entry(sp, &vm->sp_list, link)
+		if (n <= vm->nr_sps)
+			sps[n++] = sp;
+	if (n != vm->nr_sps)
+		sim_violation(s, "nr_sps %lu, %zu shadow pages listed",
+			      vm->nr_sps, n);
+	qsort(sps, n, sizeof(*sps), sim_ptr_cmp);
+	for (k = 0; k < n; k++) {
+		struct svx_pdesc *d;
+		unsigned int nrec = 0, marks = 0;
+		u64 *rec[1 + 64];
+		int nr = 0, j;
+
+		sp = sps[k];
+		/* This page's parent records. */
+		if (sp->parent)
+			rec[nr++] = sp->parent;
+		for (d = sp->pdesc; d; d = d->more) {
+			bool empty = true;
+
+			for (j = 0; j < SVX_PDESC_N; j++) {
+				if (!d->sptep[j])
+					continue;
+				empty = false;
+				if (nr < (int)ARRAY_SIZE(rec))
+					rec[nr++] = d->sptep[j];
+				else
+					nrec++;
+			}
+			if (empty)
+				sim_violation(s, "sp gfn %#llx level %d: empty parent descriptor",
+					      (unsigned long long)sp->gfn,
+					      sp->role.level);
+		}
+		nrec += nr;
+		records += nrec;
+		if (nrec != sp->nparents)
+			sim_violation(s, "sp gfn %#llx level %d: nparents %u, %u parent records",
+				      (unsigned long long)sp->gfn, sp->role.level,
+				      sp->nparents, nrec);
+		for (j = 0; j < nr; j++) {
+			struct svx_sp *p = svx_sptep_to_sp(rec[j]);
+
+			s->st.parents_checked++;
+			if (!sim_sp_live(sps, n, p) ||
+			    p->role.level != sp->role.level + 1 ||
+			    !svx_is_link(*rec[j]) ||
+			    svx_spt_to_sp(*rec[j]) != sp)
+				sim_violation(s, "sp gfn %#llx level %d: parent record %p (SPTE %#llx) is not a link to it from a shadow page one level up",
+					      (unsigned long long)sp->gfn,
+					      sp->role.level, (void *)rec[j],
+					      (unsigned long long)*rec[j]);
+		}
+		if (sp->role.level == 1)
+			continue;
+		/* This page's links and marks. */
+		for (i = 0; i < 512; i++) {
+			u64 e = sp->spt[i];
+			struct svx_sp *c;
+			bool found;
+
+			if (test_bit(i, sp->unsync_child_bitmap))
+				marks++;
+			if (!svx_is_link(e))
+				continue;
+			links++;
+			c = svx_spt_to_sp(e);
+			if (!sim_sp_live(sps, n, c)) {
+				sim_violation(s, "sp gfn %#llx level %d entry %u links to %p, not a live shadow page",
+					      (unsigned long long)sp->gfn,
+					      sp->role.level, i, (void *)c);
+				continue;
+			}
+			found = c->parent == &sp->spt[i];
+			for (d = c->pdesc; d && !found; d = d->more)
+				for (j = 0; j < SVX_PDESC_N; j++)
+					found |= d->sptep[j] == &sp->spt[i];
+			if (!found)
+				sim_violation(s, "sp gfn %#llx level %d entry %u links to sp gfn %#llx, which does not record it as a parent",
+					      (unsigned long long)sp->gfn,
+					      sp->role.level, i,
+					      (unsigned long long)c->gfn);
+			s->st.marks_checked++;
+			if ((c->unsync || c->unsync_children) &&
+			    !test_bit(i, sp->unsync_child_bitmap))
+				sim_violation(s, "sp gfn %#llx level %d entry %u leads to %s sp gfn %#llx level %d and is not marked unsync",
+					      (unsigned long long)sp->gfn,
+					      sp->role.level, i,
+					      c->unsync ? "unsync" : "the unsync children of",
+					      (unsigned long long)c->gfn,
+					      c->role.level);
+		}
+		if (marks != sp->unsync_children)
+			sim_violation(s, "sp gfn %#llx level %d: unsync_children %u, %u marks",
+				      (unsigned long long)sp->gfn, sp->role.level,
+				      sp->unsync_children, marks);
+	}
+	if (links != records)
+		sim_violation(s, "%lu link SPTEs, %lu parent records",
+			      links, records);
+	free(sps);
 }
 
 /* The 2 MiB SPTEs of level-2 shadow page @sp; returns the pins they hold. */
@@ -1792,5 +1988,6 @@ unsigned long sim_check(struct sim *s)
 	S = s;
 	sim_check_roots(s);
 	sim_check_all_sps(s);
+	sim_check_parents(s);
 	return s->st.violations - before;
 }

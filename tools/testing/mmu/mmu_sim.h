@@ -41,8 +41,8 @@ struct sim_stats {
 		      audit_checks, audit_violations,
 		      large_sptes_checked, unsyncs, syncs, prefetches, large_sptes,
 		      stale_ok, pt_updates, cr_toggles, cx16, cx16_failed, plugs,
-		      mmio_stale,
-		      vmm_writes;
+		      mmio_stale, vmm_writes, fresh_roots, fresh_unsync, nf_loads,
+		      parents_checked, marks_checked;
 };
 
 struct sim_table {
@@ -76,6 +76,8 @@ struct sim {
 	u64 insn_gva;
 	bool retired, injected, internal_error, mmio_exit;
 	u32 inj_error;
+
+	long allocs0, tables0;	/* kmalloc'd objects, table pages before the VM */
 
 	struct sim_stats st;
 	unsigned int shown;	/* violations printed */

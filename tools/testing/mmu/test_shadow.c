@@ -6,7 +6,9 @@
  * switches among several address spaces and full zaps, on random 32-bit,
  * PAE and 4-level guest tables; after every step each SPTE reachable from
  * a cached root must agree with a fresh walk of the reference walker and
- * the shadow cache must be consistent (see mmu_sim.c).  Suite
+ * the shadow cache must be consistent (see mmu_sim.c): parent SPTE
+ * records and unsync marks match the links, and right after a root load
+ * that flushes, nothing reachable from the root is stale.  Suite
  * shadow_planted_bugs shows that the check fails on each bug planted in
  * mmu.c behind svx_mmu_bug().
  */
@@ -107,6 +109,14 @@ TAP_SUITE(shadow_invariants)
 		tap_ok(s->unsyncs && s->syncs && s->prefetches &&
 		       s->large_sptes_checked,
 		       "random sequences reach unsync pages, resyncs, prefetch and 2 MiB SPTEs in mode %s",
+		       sim_mode_name[m]);
+		tap_diag("mode=%s: %lu parent records and %lu unsync marks checked, %lu flushing root loads checked afresh (%lu unsync pages reachable after them), %lu CR3 loads keeping the TLB",
+			 sim_mode_name[m], s->parents_checked, s->marks_checked,
+			 s->fresh_roots, s->fresh_unsync, s->nf_loads);
+		tap_ok(s->parents_checked && s->marks_checked &&
+		       s->fresh_roots > s->sequences &&
+		       (m != SIM_4L || s->nf_loads),
+		       "random sequences check parent SPTEs, unsync marks and fresh roots in mode %s",
 		       sim_mode_name[m]);
 		tap_ok(s->audit_checks && !s->audit_violations,
 		       "the MMU's own audit agrees in mode %s (%lu checks)",

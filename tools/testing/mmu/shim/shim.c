@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <linux/bug.h>
 #include <linux/kernel.h>
+#include <linux/slab.h>
 
 unsigned long svx_shim_warnings;
+long svx_shim_allocs;
 
 void svx_shim_warn(const char *file, int line, const char *cond)
 {

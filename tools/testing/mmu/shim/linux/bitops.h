@@ -33,4 +33,44 @@ static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
 				  __ATOMIC_SEQ_CST) & m;
 }
 
+#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define DECLARE_BITMAP(name, bits)	unsigned long name[BITS_TO_LONGS(bits)]
+
+static inline bool __test_and_set_bit(long nr, unsigned long *addr)
+{
+	unsigned long m = 1UL << (nr % BITS_PER_LONG);
+	bool old = addr[nr / BITS_PER_LONG] & m;
+
+	addr[nr / BITS_PER_LONG] |= m;
+	return old;
+}
+
+static inline void __clear_bit(long nr, unsigned long *addr)
+{
+	addr[nr / BITS_PER_LONG] &= ~(1UL << (nr % BITS_PER_LONG));
+}
+
+/* The first set bit at or after @start, or @size. */
+static inline unsigned long find_next_bit(const unsigned long *addr,
+					  unsigned long size,
+					  unsigned long start)
+{
+	while (start < size) {
+		unsigned long w = addr[start / BITS_PER_LONG] >>
+				  (start % BITS_PER_LONG);
+
+		if (w) {
+			start += __builtin_ctzl(w);
+			return start < size ? start : size;
+		}
+		start = (start / BITS_PER_LONG + 1) * BITS_PER_LONG;
+	}
+	return size;
+}
+
+#define for_each_set_bit(bit, addr, size)				\
+	for ((bit) = find_next_bit((addr), (size), 0);			\
+	     (bit) < (size);						\
+	     (bit) = find_next_bit((addr), (size), (bit) + 1))
+
 #endif
