@@ -134,7 +134,7 @@ GP
 	echo "report: $png"
 }
 bars "$out/exits.dat" "$out/exits.png" "VM exits per workload (measured part, net of the W0 baseline; W7: the whole Linux boot; log scale)" "VM exits" 1
-bars "$out/cycles.dat" "$out/cycles.png" "TSC cycles per workload (W1-W6: guest-measured; W8: per CPUID round trip; W7: L1 TSC, runner start to the L2 user-space marker; log scale)" "TSC cycles" 1
+bars "$out/cycles.dat" "$out/cycles.png" "TSC cycles (W1-W6: guest-measured; W8: per CPUID round trip; W7: L1 TSC, runner start to L2 user space; log scale)" "TSC cycles" 1
 bars "$out/shadow_pages.dat" "$out/shadow_pages.png" "Shadow pages allocated (svx: sp_allocated, kvm ept=0: mmu_cache_miss; 0 under EPT)" "pages" 0
 
 gnuplot <<GP
