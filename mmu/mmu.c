@@ -1465,11 +1465,6 @@ static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
 	return sp ? &sp->spt[(gva >> 12) & 511] : NULL;
 }
 
-/*
- * A repeated access to an MMIO page: the MMIO SPTE gives the GPA, no guest
- * walk needed.  Returns the GPA, or ~0 for the slow path (no MMIO SPTE, or
- * an access the guest's entries do not allow: the walk injects the #PF).
- */
 /* The generation bits of an MMIO SPTE made in memslot generation @gen. */
 static u64 svx_mmio_gen_bits(u64 gen)
 {
@@ -1489,6 +1484,11 @@ void svx_mmu_memslots_changed(struct svx_vm *vm, u64 gen)
 		svx_mmu_zap_all(vm);
 }
 
+/*
+ * A repeated access to an MMIO page: the MMIO SPTE gives the GPA, no guest
+ * walk needed.  Returns the GPA, or ~0 for the slow path (no MMIO SPTE, or
+ * an access the guest's entries do not allow: the walk injects the #PF).
+ */
 static u64 svx_mmio_fast(struct svx_vcpu *vcpu, u64 gva, u32 access)
 {
 	u64 gpa = ~0ULL, *sptep, e, gen;
