@@ -129,10 +129,8 @@ static void svx_ts_set_seg(struct svx_vcpu *vcpu, int seg,
 			   const struct svx_seg *s)
 {
 	svx_vcpu_load(vcpu);
-	svx_vmwrite(GUEST_ES_SELECTOR + seg * 2, s->sel);
-	svx_vmwrite(GUEST_ES_BASE + seg * 2, s->base);
-	svx_vmwrite(GUEST_ES_LIMIT + seg * 2, s->limit);
-	svx_vmwrite(GUEST_ES_AR_BYTES + seg * 2, s->ar);
+	svx_seg_write(GUEST_ES_SELECTOR + seg * 2, s->sel, s->base, s->limit,
+		      s->ar);
 	svx_vcpu_put(vcpu);
 }
 

@@ -455,8 +455,8 @@ static void svx_set_host_constant_state(void)
 	svx_vmwrite(HOST_IA32_EFER, efer);
 }
 
-static void svx_seg_write(unsigned long sel_field, u16 sel, u64 base,
-			  u32 limit, u32 ar)
+void svx_seg_write(unsigned long sel_field, u16 sel, u64 base, u32 limit,
+		   u32 ar)
 {
 	/* The four fields of a segment are laid out at fixed strides. */
 	svx_vmwrite(sel_field, sel);

@@ -36,6 +36,9 @@ extern char svx_vmx_vmexit[];
 
 /* Return values of exit handlers: SVX_RESUME, SVX_USER (mmu/mmu_host.h). */
 int svx_handle_exit(struct svx_vcpu *vcpu);
+/* The four VMCS fields of the segment whose selector field is @sel_field. */
+void svx_seg_write(unsigned long sel_field, u16 sel, u64 base, u32 limit,
+		   u32 ar);
 int svx_complete_user(struct svx_vcpu *vcpu);
 void svx_inject_gp(struct svx_vcpu *vcpu);
 void svx_inject_ud(struct svx_vcpu *vcpu);
