@@ -147,6 +147,22 @@ int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 	return svx_guest_phys_copy(vm, gpa, (void *)buf, len, true);
 }
 
+/*
+ * A write the VMM makes on the guest's behalf (INS, a task switch) at
+ * @gpa, inside one page: it goes around the shadow MMU's write protection,
+ * so the MMU is told and drops the SPTEs derived from guest table entries
+ * it covers (svx_mmu_track_write()).
+ */
+int svx_write_guest_for(struct svx_vcpu *vcpu, u64 gpa, const void *buf,
+			unsigned int len)
+{
+	int r = svx_guest_phys_copy(vcpu->vm, gpa, (void *)buf, len, true);
+
+	if (!r)
+		svx_mmu_track_write(vcpu, gpa, len);
+	return r;
+}
+
 static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
 			       unsigned int len, bool write)
 {
@@ -158,7 +174,8 @@ static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
 		r = svx_gva_to_gpa(vcpu, gva, &gpa);	/* both paging modes */
 		if (r)
 			return r;
-		r = svx_guest_phys_copy(vcpu->vm, gpa, buf, n, write);
+		r = write ? svx_write_guest_for(vcpu, gpa, buf, n) :
+			    svx_guest_phys_copy(vcpu->vm, gpa, buf, n, false);
 		if (r)
 			return r;
 		gva += n;

@@ -292,6 +292,8 @@ int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);
+int svx_write_guest_for(struct svx_vcpu *vcpu, u64 gpa, const void *buf,
+			unsigned int len);
 int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len);
 int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,

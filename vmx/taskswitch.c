@@ -22,9 +22,10 @@
  * memory goes through the guest walker with the privilege the CPU uses:
  * implicit supervisor accesses for descriptor tables and TSSs, the new CPL
  * for the error-code push; a guest #PF is injected with its CR2.  Writes
- * are passed to the shadow MMU (svx_mmu_track_write()).  32-bit and 16-bit
- * TSSs are supported; a switch to virtual-8086 mode and anything in long
- * mode (where task switches do not exist) end in KVM_EXIT_INTERNAL_ERROR.
+ * go through svx_write_guest_for(), which tells the shadow MMU.  32-bit
+ * and 16-bit TSSs are supported; a switch to virtual-8086 mode and
+ * anything in long mode (where task switches do not exist) end in
+ * KVM_EXIT_INTERNAL_ERROR.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -226,13 +227,9 @@ static int svx_ts_access(struct svx_ts *ts, u32 la, void *buf,
 			}
 			gpa = w.gpa;
 		}
-		if (write) {
-			if (svx_write_guest_phys(vcpu->vm, gpa, buf, n))
-				return -EFAULT;
-			svx_mmu_track_write(vcpu, gpa, n);
-		} else if (svx_read_guest_phys(vcpu->vm, gpa, buf, n)) {
+		if (write ? svx_write_guest_for(vcpu, gpa, buf, n) :
+			    svx_read_guest_phys(vcpu->vm, gpa, buf, n))
 			return -EFAULT;
-		}
 		la += n;
 		buf += n;
 		len -= n;
