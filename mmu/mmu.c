@@ -727,6 +727,12 @@ static bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
  * it up to date first, as a TLB fill would.
  */
 
+/* The frame guest PTE @gpte of @esz bytes (4: 32-bit paging) maps. */
+static inline u64 svx_gpte_gfn(u64 gpte, unsigned int esz)
+{
+	return (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
+}
+
 /*
  * May an SPTE be built from (or kept for) guest PTE @gpte of @esz bytes
  * (4: 32-bit paging) without a guest walk: present, accessed, and no
@@ -739,7 +745,7 @@ static inline bool svx_gpte_usable(struct svx_vcpu *vcpu, u64 gpte,
 {
 	u64 rsvd;
 
-	*gfn = (gpte & (esz == 4 ? 0xfffff000ULL : SPTE_ADDR)) >> PAGE_SHIFT;
+	*gfn = svx_gpte_gfn(gpte, esz);
 	if (!(gpte & SVX_PTE_P) || !(gpte & SVX_PTE_A))
 		return false;
 	if (esz == 4)		/* 32-bit PTEs have no reserved bits */
@@ -1629,8 +1635,7 @@ static bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 
 	if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO)))
 		return false;
-	gfn = (g & (sp->role.glevels == 2 ? 0xfffff000ULL : SPTE_ADDR)) >>
-	      PAGE_SHIFT;
+	gfn = svx_gpte_gfn(g, sp->role.glevels == 2 ? 4 : 8);
 	spte = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A | SPTE_PINNED;
 	if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
 		spte |= SPTE_U;
