@@ -43,7 +43,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 		svx_mmu_vcpu_destroy(vcpu);
 		free_page((unsigned long)vcpu->run);
 		free_page((unsigned long)vcpu->pio_data);
-		kfree(vcpu->cpuid);
+		kvfree(vcpu->cpuid);
 		kfree(vcpu);
 	}
 	svx_ept_vm_destroy(vm);
