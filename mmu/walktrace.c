@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
+#include <linux/capability.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -272,6 +273,24 @@ static bool svx_wt_canonical(u64 gva, enum svx_wt_mode mode)
 	return ((s64)(gva << (64 - bits)) >> (64 - bits)) == (s64)gva;
 }
 
+/*
+ * Host physical addresses help Rowhammer and KASLR attacks: only
+ * CAP_SYS_ADMIN sees them, as in /proc/PID/pagemap since Linux 4.0.
+ */
+static void svx_wt_hide_host(struct svx_walk_trace *t)
+{
+	unsigned int i;
+
+	t->pfn = 0;
+	t->host_root_hpa = 0;
+	for (i = 0; i < ARRAY_SIZE(t->host); i++) {
+		t->host[i].table = 0;
+		t->host[i].entry_addr = 0;
+		t->host[i].entry &= ~GENMASK_ULL(51, 12);
+	}
+	t->flags |= SVX_WT_HOST_HIDDEN;
+}
+
 long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -341,6 +360,8 @@ long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp)
 	} else {
 		svx_wt_shadow(vcpu, t, gva);
 	}
+	if (!capable(CAP_SYS_ADMIN))
+		svx_wt_hide_host(t);
 
 	r = copy_to_user(argp, t, sizeof(*t)) ? -EFAULT : 0;
 out:

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "svx.h"
 
@@ -288,6 +289,60 @@ TEST_F(wt, code_page_mapped)
 	ASSERT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 				     (unsigned long)&t));
 	ASSERT_EQ(-EFAULT, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE, 8));
+}
+
+/*
+ * Host physical addresses are for CAP_SYS_ADMIN only: the same trace as
+ * root shows the pfn and the HPAs of the shadow or EPT tables; after
+ * setresuid() to nobody (which drops every capability) the vCPU fd still
+ * works and the trace is the same except that every host address is 0
+ * and SVX_WT_HOST_HIDDEN is set.
+ */
+TEST_F(wt, host_addresses_need_cap_sys_admin)
+{
+	struct svx_walk_trace root, user;
+	int level;
+
+	if (!self->trace)
+		SKIP(return, "device has no SVX_WALK_TRACE");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to compare with an unprivileged caller");
+	memset(&root, 0, sizeof(root));
+	root.version = SVX_WALK_TRACE_VERSION;
+	root.size = sizeof(root);
+	root.gva = SVX_CODE;
+	root.access = A_F;
+	user = root;
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+			       (unsigned long)&root));
+	ASSERT_TRUE(root.flags & SVX_WT_PFN);
+	ASSERT_FALSE(root.flags & SVX_WT_HOST_HIDDEN);
+	ASSERT_NE(0, root.pfn);
+	ASSERT_NE(0, root.host_root_hpa);
+	ASSERT_NE(0, root.host[0].table);
+
+	/* This test's own process (the harness forks one per test). */
+	ASSERT_EQ(0, setresgid(65534, 65534, 65534));
+	ASSERT_EQ(0, setresuid(65534, 65534, 65534));
+	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+			       (unsigned long)&user));
+	ASSERT_EQ(0, user.pfn);
+	ASSERT_EQ(0, user.host_root_hpa);
+	ASSERT_EQ(root.flags | SVX_WT_HOST_HIDDEN, user.flags);
+	ASSERT_EQ(root.gpa, user.gpa);
+	ASSERT_EQ(root.hva, user.hva);
+	ASSERT_EQ(root.host_levels, user.host_levels);
+	for (level = 0; level < SVX_WT_MAX_LEVELS; level++) {
+		const struct svx_wt_level *u = &user.host[level];
+		const struct svx_wt_level *r = &root.host[level];
+
+		EXPECT_EQ(0, u->table) TH_LOG("level %d", level + 1);
+		EXPECT_EQ(0, u->entry_addr) TH_LOG("level %d", level + 1);
+		EXPECT_EQ(r->entry & ~0x000ffffffffff000ULL, u->entry)
+			TH_LOG("level %d", level + 1);
+		EXPECT_EQ(r->flags, u->flags) TH_LOG("level %d", level + 1);
+		EXPECT_EQ(r->index, u->index) TH_LOG("level %d", level + 1);
+	}
 }
 
 TEST_HARNESS_MAIN

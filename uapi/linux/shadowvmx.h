@@ -72,6 +72,12 @@
  *   table's host-physical address, the index, the raw entry and SVX_WT_L_*
  *   and SVX_WT_H_* flags; .host_levels counts them.
  *
+ *   Host physical addresses are for CAP_SYS_ADMIN only (as
+ *   /proc/PID/pagemap): for any other caller .pfn, .host_root_hpa, each
+ *   host level's .table and .entry_addr and the address bits (51:12) of
+ *   each host .entry read as 0, and SVX_WT_HOST_HIDDEN is set.  Every
+ *   flag (SVX_WT_PFN, SVX_WT_H_*) is still reported.
+ *
  *   Verdict: .exit (enum svx_wt_exit) says whether this access would cause
  *   a VM exit now and why; .exit_reason is the basic VMX exit reason it
  *   would have (0: exception, #PF; 48: EPT violation; 49: EPT
@@ -207,6 +213,7 @@ enum svx_wt_mode {
 #define SVX_WT_NO_ROOT		(1U << 5)	/* no shadow root/EPT tree yet */
 #define SVX_WT_GFN_SHADOWED	(1U << 6)	/* .gpa's page is a shadowed guest table */
 #define SVX_WT_TABLE_OUTSIDE	(1U << 7)	/* a guest table is outside RAM */
+#define SVX_WT_HOST_HIDDEN	(1U << 8)	/* no CAP_SYS_ADMIN: host addrs 0 */
 
 /* svx_wt_level.flags (both sides) */
 #define SVX_WT_L_VALID		(1U << 0)	/* the entry was read */
