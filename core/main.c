@@ -92,7 +92,7 @@ static struct miscdevice svx_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "shadowvmx",
 	.fops = &svx_dev_fops,
-	.mode = 0666,
+	.mode = 0600,	/* as /dev/kvm; group access is udev's to give */
 };
 
 static int __init svx_init(void)

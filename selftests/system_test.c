@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "svx.h"
@@ -112,6 +113,20 @@ TEST_F(sys, unknown_ioctl_einval)
 	ASSERT_EQ(-EINVAL, svx_ioctl(self->fd, _IOW(KVMIO, 0xfe, int), 0));
 	/* a VM-fd ioctl sent to the system fd */
 	ASSERT_EQ(-EINVAL, svx_ioctl(self->fd, KVM_CREATE_VCPU, 0));
+}
+
+/*
+ * Not open to every local user: as /dev/kvm, the node is 0600 root (udev
+ * may give a group access, never others), since a VM pins host memory.
+ */
+TEST_F(sys, device_node_not_world_accessible)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(svx_dev(), &st));
+	ASSERT_TRUE(S_ISCHR(st.st_mode));
+	ASSERT_EQ(0, st.st_mode & 0007) TH_LOG("%s mode %#o", svx_dev(),
+					       st.st_mode & 07777);
 }
 
 TEST_HARNESS_MAIN
