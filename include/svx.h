@@ -122,7 +122,9 @@ struct svx_vcpu {
 	unsigned long dr[8];
 	u64 tsc_offset;
 	u64 host_kernel_gs_base;
-	u16 host_ds, host_es;
+	u64 host_fs_base;
+	/* The VMM's selectors and LDTR, which a VM exit nulls (SDM 28.5). */
+	u16 host_ds, host_es, host_fs, host_gs, host_ldt;
 
 	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/exits.c */
 	u64 mtrr[SVX_NR_MTRRS];

@@ -844,7 +844,6 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 {
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
 	unsigned long cr3 = __read_cr3();
-	unsigned long fs_base;
 
 	if (vcpu->rip_dirty) {
 		svx_vmwrite(GUEST_RIP, vcpu->rip);
@@ -855,8 +854,8 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 	/* Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task. */
 	svx_vmwrite(HOST_CR3, cr3);
 	svx_vmwrite(HOST_CR4, cr4_read_shadow());
-	rdmsrl(MSR_FS_BASE, fs_base);
-	svx_vmwrite(HOST_FS_BASE, fs_base);
+	rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+	svx_vmwrite(HOST_FS_BASE, vcpu->host_fs_base);
 	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
 		vcpu->host_kernel_gs_base;
 	if (c->has_preempt_timer)
@@ -929,6 +928,41 @@ static bool svx_guest_state_runnable(struct svx_vcpu *vcpu)
 	return false;
 }
 
+/*
+ * KVM_RUN's caller as it entered: the selectors and LDTR a VM exit nulls.
+ * The HOST_*_SELECTOR fields take only RPL-0 GDT selectors, which user
+ * space never holds, so they stay 0 and the few VMMs with non-null ones
+ * get them back after each exit, before anything can schedule.
+ */
+static void svx_save_host_segments(struct svx_vcpu *vcpu)
+{
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	savesegment(ds, vcpu->host_ds);
+	savesegment(es, vcpu->host_es);
+	savesegment(fs, vcpu->host_fs);
+	savesegment(gs, vcpu->host_gs);
+	asm volatile("sldt %0" : "=rm"(vcpu->host_ldt));
+}
+
+/* After a VM exit, GDT reloaded, interrupts off (vmx_prepare_switch_to_host). */
+static void svx_restore_host_segments(struct svx_vcpu *vcpu)
+{
+	if (unlikely(vcpu->host_ldt || vcpu->host_gs)) {
+		asm volatile("lldt %0" : : "rm"(vcpu->host_ldt));
+		load_gs_index(vcpu->host_gs);
+		/* load_gs_index() set the user GS base from the descriptor. */
+		wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	}
+	if (unlikely(vcpu->host_fs)) {
+		loadsegment(fs, vcpu->host_fs);
+		wrmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+	}
+	if (unlikely(vcpu->host_ds | vcpu->host_es)) {
+		loadsegment(ds, vcpu->host_ds);
+		loadsegment(es, vcpu->host_es);
+	}
+}
+
 static int svx_enter_guest(struct svx_vcpu *vcpu)
 {
 	unsigned long cr2;
@@ -967,6 +1001,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	 */
 	load_fixmap_gdt(smp_processor_id());
 	this_cpu_write(__tss_limit_invalid, true);
+	svx_restore_host_segments(vcpu);
 	vcpu->last_cpu = smp_processor_id();
 	vcpu->stats.misc[SVX_STAT_ENTRIES]++;
 
@@ -1003,9 +1038,7 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 		return -EINTR;
 	}
 
-	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
-	savesegment(ds, vcpu->host_ds);
-	savesegment(es, vcpu->host_es);
+	svx_save_host_segments(vcpu);
 	r = svx_run_loop(vcpu);
 	/* post_kvm_run_save(): what a userspace irqchip needs to know. */
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
@@ -1013,11 +1046,6 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	run->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	run->ready_for_interrupt_injection = svx_ready_for_interrupt(vcpu);
-	/* VM exits load null DS/ES; 32-bit user code needs its own back. */
-	if (vcpu->host_ds)
-		loadsegment(ds, vcpu->host_ds);
-	if (vcpu->host_es)
-		loadsegment(es, vcpu->host_es);
 	return r;
 }
 
