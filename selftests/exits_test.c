@@ -11,6 +11,9 @@
 
 #include "svx.h"
 
+#define EXIT_REASON_RDPMC	15	/* SDM Vol. 3 Appendix C */
+#define EXIT_REASON_WBINVD	54
+
 SVX_GUEST_FIXTURE(guest);
 
 TEST_F(guest, hlt_exits_to_user)
@@ -329,4 +332,30 @@ TEST_F(guest, interrupt_injection_and_window)
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	irq.irq = 256;
 	ASSERT_EQ(-EINVAL, svx_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
+}
+
+/*
+ * WBINVD exits and is skipped, as on kvm_intel (SECONDARY_EXEC_WBINVD_EXITING:
+ * a guest must not flush the host's caches); RDPMC exits too, and a guest
+ * without a PMU in its CPUID (no leaf 0xA) takes #GP(0) instead of reading
+ * the host's performance counters.
+ */
+TEST_F(guest, wbinvd_and_rdpmc_exit)
+{
+	extern const char guest_rdpmc_gp_off[];
+	struct svx_vcpu *v = &self->g.vcpu;
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+
+	INIT(rdpmc, SVX_MODE_PM32);
+	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rdpmc_gp_off);
+	ASSERT_OUT32(v, PORT_RESULT, 0x5a);		/* past wbinvd */
+	ASSERT_OUT32(v, PORT_RESULT2, 0);		/* #GP(0) */
+	ASSERT_OUT32(v, PORT_RESULT, 13);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+	if (!svx_has_stats(self->g.vm.fd))
+		return;
+	ASSERT_EQ(0, svx_ioctl(v->fd, SVX_GET_VCPU_STATS, (unsigned long)&st));
+	ASSERT_EQ(1, st.exits[EXIT_REASON_WBINVD]);
+	ASSERT_EQ(1, st.exits[EXIT_REASON_RDPMC]);
 }

@@ -1046,6 +1046,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		svx_inject_ud(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_XSETBV:
+	case EXIT_REASON_RDPMC:		/* no PMU for the guest: #GP(0) */
 		svx_inject_gp(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_CR_ACCESS:

@@ -166,7 +166,8 @@ static int svx_setup_vmcs_config(void)
 			    CPU_BASED_UNCOND_IO_EXITING |
 			    CPU_BASED_USE_TSC_OFFSETTING |
 			    CPU_BASED_MWAIT_EXITING |
-			    CPU_BASED_MONITOR_EXITING, 0,
+			    CPU_BASED_MONITOR_EXITING |
+			    CPU_BASED_RDPMC_EXITING, 0,
 			    true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					MSR_IA32_VMX_PROCBASED_CTLS,
 			    &c->proc, "processor-based");

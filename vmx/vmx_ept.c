@@ -286,19 +286,31 @@ void svx_ept_vcpu_free(struct svx_vcpu *vcpu)
 /* VMCS                                                                    */
 
 /*
+ * Secondary controls of every vCPU, where the CPU has them: WBINVD exits
+ * (and is a NOP, as on kvm_intel), so that a guest cannot flush the host's
+ * caches.
+ */
+#define SVX_SECONDARY_ALWAYS	SECONDARY_EXEC_WBINVD_EXITING
+
+/*
  * A vCPU of a shadow-paging VM: a VPID and the secondary controls that
  * enable it, when the CPU has VPIDs (and vpid=1).  VMCS loaded.
  */
 void svx_vpid_vmcs_init(struct svx_vcpu *vcpu)
 {
+	u32 sec = SVX_SECONDARY_ALWAYS;
+
 	vcpu->ept_last_cpu = -1;
-	if (!(svx_ept_caps.flags & SVX_CAP_VPID))
+	if (svx_ept_caps.flags & SVX_CAP_VPID)
+		vcpu->vpid = svx_vpid_alloc();
+	if (vcpu->vpid) {
+		sec |= SECONDARY_EXEC_ENABLE_VPID;
+		svx_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+	}
+	sec &= svx_ept_caps.proc2_allowed;
+	if (!sec)
 		return;
-	vcpu->vpid = svx_vpid_alloc();
-	if (!vcpu->vpid)
-		return;
-	svx_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
-	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_ENABLE_VPID);
+	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, sec);
 	svx_vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
 			  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 }
@@ -307,7 +319,8 @@ void svx_vpid_vmcs_init(struct svx_vcpu *vcpu)
 void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
 {
 	const struct svx_ept_caps *e = &svx_ept_caps;
-	u32 sec = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	u32 sec = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST |
+		  SVX_SECONDARY_ALWAYS;
 	u32 proc = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
 
 	vcpu->ept_last_cpu = -1;

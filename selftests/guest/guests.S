@@ -621,4 +621,31 @@ guest_ts_task_g:
 	hlt			/* never resumed */
 GUEST_END(taskswitch)
 
+/*
+ * wbinvd (a VM exit KVM turns into a NOP), then rdpmc of counter 0 with no
+ * PMU in the guest's CPUID: #GP(0), whose handler (IDT gate 13, set by the
+ * host) reports the error code on PORT_RESULT2 and 13 on PORT_RESULT.  A
+ * guest that reads the host's counters reports 0xbad instead.
+ */
+	.code32
+GUEST(rdpmc)
+	wbinvd
+	movl	$0x5a, %eax
+	outl	%eax, $PORT_RESULT
+	xorl	%ecx, %ecx
+	rdpmc
+	movl	$0xbad, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+rdpmc_gp:
+	popl	%eax
+	outl	%eax, $PORT_RESULT2
+	movl	$13, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+	.globl	guest_rdpmc_gp_off
+	.set	guest_rdpmc_gp_off, rdpmc_gp - guest_rdpmc_start
+GUEST_END(rdpmc)
+
 	.section .note.GNU-stack, "", @progbits
+
