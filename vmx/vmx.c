@@ -23,6 +23,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/gfp.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <asm/msr.h>
@@ -841,6 +842,30 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 	return 0;
 }
 
+/*
+ * The VMX-preemption timer as a guard, not a clock.  With "external-
+ * interrupt exiting" every host interrupt ends the guest's run (SDM
+ * 25.2), so the host tick already bounds it and kvm_intel arms no timer.
+ * Bochs 2.7 keeps host interrupts pending while the guest runs with
+ * RFLAGS.IF=0 (shared bochs-notes.md): a guest spinning with interrupts
+ * off would hold the CPU.  The timer is re-armed at every entry for
+ * guard_ticks host ticks, longer than the tick period, so while ticks
+ * reach the CPU the tick's exit comes first and the timer never fires; it
+ * fires only when they do not.  guard_ticks=0 disables it.
+ */
+static unsigned int svx_guard_ticks = 2;
+module_param_named(guard_ticks, svx_guard_ticks, uint, 0644);
+MODULE_PARM_DESC(guard_ticks,
+		 "VMX-preemption timer armed at each entry for this many host ticks (only fires when host interrupts do not exit the guest; 0: off)");
+
+static u32 svx_guard_timer_value(void)
+{
+	u64 ticks = min_t(u32, READ_ONCE(svx_guard_ticks), HZ);
+	u64 v = div_u64((u64)tsc_khz * 1000 * ticks, HZ);
+
+	return min_t(u64, v >> svx_vmcs_conf.preempt_timer_shift, U32_MAX);
+}
+
 static void svx_prepare_entry(struct svx_vcpu *vcpu)
 {
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
@@ -859,9 +884,8 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 	svx_vmwrite(HOST_FS_BASE, vcpu->host_fs_base);
 	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
 		vcpu->host_kernel_gs_base;
-	if (c->has_preempt_timer)
-		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
-			    ((u64)tsc_khz * 2) >> c->preempt_timer_shift);
+	if (c->has_preempt_timer && svx_guard_ticks)
+		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, svx_guard_timer_value());
 	svx_inject_queued(vcpu);
 	if (vcpu->inject_pending) {
 		svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, vcpu->inject_info);

@@ -137,6 +137,17 @@ GUEST(spin)
 1:	jmp	1b
 GUEST_END(spin)
 
+/*
+ * spin forever with interrupts disabled.  On hardware a host interrupt
+ * still exits; Bochs holds it while the guest has IF=0, and only
+ * shadowvmx's guard timer (vmx/vmx.c) lets the host run again.
+ */
+	.code32
+GUEST(spin_cli)
+	cli
+1:	jmp	1b
+GUEST_END(spin_cli)
+
 /* cpuid of the two test leaves; hlt after each so the host reads regs. */
 	.code32
 GUEST(cpuid)
