@@ -50,6 +50,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 	svx_mmu_vm_destroy(vm);
 	kvfree(rcu_dereference_protected(vm->memslots, 1));
 	mmdrop(vm->mm);
+	ratelimit_state_exit(&vm->warn_rs);	/* "N callbacks suppressed" */
 	kfree(vm);
 	svx_vmx_put();
 	module_put(THIS_MODULE);
@@ -394,6 +395,9 @@ long svx_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
 	vm->id = atomic_inc_return(&svx_vm_ids);
+	ratelimit_state_init(&vm->warn_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
+	ratelimit_set_flags(&vm->warn_rs, RATELIMIT_MSG_ON_RELEASE);
 	vm->paging = SVX_PAGING_SHADOW;
 	r = svx_mmu_vm_init(vm);
 	if (r)

@@ -19,6 +19,7 @@
 
 #include <linux/kvm.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/refcount.h>
 #include <linux/list.h>
@@ -219,6 +220,7 @@ struct svx_vm {
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
 	unsigned int id;
+	struct ratelimit_state warn_rs;	/* this VM's dmesg lines */
 };
 
 /* vmx/vmx.c */
@@ -302,8 +304,16 @@ int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
 			 unsigned int len);
 void svx_vm_put(struct svx_vm *vm);
 
-#define svx_vm_warn(vm, fmt, ...) \
-	pr_warn_ratelimited("vm%u: " fmt, (vm)->id, ##__VA_ARGS__)
+/*
+ * One dmesg line about a VM, rate-limited per VM (not per call site), so
+ * that one VM's flood cannot hide another VM's messages.
+ */
+#define svx_vm_warn(vm, fmt, ...) do {					\
+	struct svx_vm *__vm = (vm);					\
+									\
+	if (__ratelimit(&__vm->warn_rs))				\
+		pr_warn("vm%u: " fmt, __vm->id, ##__VA_ARGS__);		\
+} while (0)
 
 static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)
 {

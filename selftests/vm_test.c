@@ -5,7 +5,10 @@
  * Every VM here already has slot 0 = [0, SVX_MEM_SIZE).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -160,6 +163,64 @@ TEST_F(vm, unknown_ioctl_enotty)
 {
 	ASSERT_EQ(-ENOTTY, svx_ioctl(self->vm.fd, _IO(KVMIO, 0xff), 0));
 	ASSERT_EQ(-ENOTTY, svx_ioctl(self->vm.fd, _IOW(KVMIO, 0xfe, int), 0));
+}
+
+/* Lines of the kernel log that contain @needle. */
+static int klog_count(const char *needle)
+{
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf, *p;
+	int n = 0, len;
+
+	if (size <= 0)
+		return -1;
+	buf = calloc(1, size + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	for (p = buf; (p = strstr(p, needle)); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
+/*
+ * dmesg is rate-limited per VM: a VM that floods it with bad arguments
+ * (50 bad KVM_CREATE_VCPU ids) gets at most a burst of lines, and another
+ * VM's next mistake is still reported.  kvm_intel prints nothing for a bad
+ * vCPU id, so the test runs on shadowvmx only.
+ */
+TEST_F(vm, dmesg_rate_limited_per_vm)
+{
+	struct svx_vm other = { .fd = -1, .sys_fd = -1 };
+	unsigned long base = 100000 + (getpid() % 1000) * 100, i;
+	char needle[64];
+	int flood = 0, r;
+
+	if (svx_dev_is_kvm())
+		SKIP(return, "kvm_intel prints no line for a bad vCPU id");
+	snprintf(needle, sizeof(needle), "id %lu out of range", base);
+	if (klog_count(needle) < 0)
+		SKIP(return, "kernel log not readable: %s", strerror(errno));
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(-EINVAL, svx_ioctl(self->vm.fd, KVM_CREATE_VCPU,
+					     base + i));
+	r = svx_vm_create(&other);
+	ASSERT_EQ(0, r);
+	ASSERT_EQ(-EINVAL, svx_ioctl(other.fd, KVM_CREATE_VCPU, base + 99));
+	svx_vm_destroy(&other);
+	for (i = 0; i < 50; i++) {
+		snprintf(needle, sizeof(needle), "id %lu out of range", base + i);
+		flood += klog_count(needle);
+	}
+	snprintf(needle, sizeof(needle), "id %lu out of range", base + 99);
+	ASSERT_EQ(1, klog_count(needle)) TH_LOG("the second VM's line is missing");
+	ASSERT_GE(flood, 1);
+	ASSERT_LE(flood, 10) TH_LOG("%d lines of the flooding VM", flood);
 }
 
 TEST_HARNESS_MAIN
