@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -240,8 +241,9 @@ static const struct file_operations svx_vcpu_fops = {
 int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 {
 	struct svx_vcpu *vcpu;
+	struct file *file;
 	char name[24];
-	int r;
+	int r, fd;
 
 	if (id >= SVX_MAX_VCPUS) {
 		svx_vm_warn(vm, "KVM_CREATE_VCPU: id %lu out of range (max %d)\n",
@@ -272,20 +274,32 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	if (r)
 		goto free_mmu;
 
-	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
-	svx_vm_get(vm);
-	r = anon_inode_getfd(name, &svx_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
-	if (r < 0) {
-		refcount_dec(&vm->users);
-		svx_vcpu_free_vmx(vcpu);
-		goto free_mmu;
+	/*
+	 * As KVM: the vCPU is complete and published before its fd exists,
+	 * so nothing can use or close the fd while kicks and stats do not
+	 * see the vCPU yet; nothing can fail once the fd is installed.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto free_vmx;
 	}
-	/* Published last: kicks and stats see only complete vCPUs. */
+	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
+	file = anon_inode_getfile(name, &svx_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto free_vmx;
+	}
+	svx_vm_get(vm);		/* the file's, dropped by its release */
 	WRITE_ONCE(vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
+	fd_install(fd, file);
 	mutex_unlock(&vm->lock);
-	return r;
+	return fd;
 
+free_vmx:
+	svx_vcpu_free_vmx(vcpu);
 free_mmu:
 	svx_mmu_vcpu_destroy(vcpu);
 free:
