@@ -12,7 +12,7 @@
 #     /dev/shadowvmx (shadow paging and EPT mode) and then against
 #     kvm_intel's /dev/kvm (ept=1 and ept=0); walk traces vs /dev/kvm's
 #     KVM_TRANSLATE (walktrace-vs-kvm[...]); the harness (tools/harness,
-#     W1-W8 x 4 configurations, CSV and plots in build/harness)
+#     W1-W9 x 4 configurations, CSV and plots in build/harness)
 #
 # Prints the report lines of each stage and ends with "N passed, N failed".
 # Environment: SVX_SKIP_BOCHS=1 skips stage 3 (counted as a failure, so a
@@ -120,6 +120,17 @@ say "module build against $kdir61 and $kdir612"
 if [ -n "$kdir61" ]; then build_module 6.1 "$kdir61"; else result "build[6.1]: no headers" 0 1; fi
 if [ -n "$kdir612" ]; then build_module 6.12 "$kdir612"; else result "build[6.12]: no headers" 0 1; fi
 
+# DKMS: make dkms-install for both releases, then dkms-uninstall
+# (tools/testing/install/dkms.sh; the host is left as it was)
+rels=()
+for k in "$kdir61" "$kdir612"; do [ -n "$k" ] && rels+=("${k#/usr/src/linux-headers-}"); done
+bash tools/testing/install/dkms.sh "${rels[@]}" >"$out/dkms.log" 2>&1
+n=$(grep -c '^ok ' "$out/dkms.log")
+f=$(grep -c '^not ok ' "$out/dkms.log")
+grep '^not ok ' "$out/dkms.log"
+[ "$n" -gt 0 ] || f=$((f + 1))
+result "dkms: $n passed, $f failed" "$n" "$f"
+
 say "runner and selftests"
 if ! make -s -C tools/runner >"$out/tools.log" 2>&1 ||
    ! make -s -C selftests >>"$out/tools.log" 2>&1; then
@@ -151,6 +162,14 @@ fi
 payload=$top/build/payload
 rm -rf "$payload"
 mkdir -p "$payload/runner"
+# make install / uninstall into a throw-away root (host), and the staged
+# install the guest uses as a user would (install[guest], vm-payload.sh).
+bash tools/testing/install/test.sh "$bkdir" "$payload/install" >"$out/install.log" 2>&1
+n=$(grep -c '^ok ' "$out/install.log")
+f=$(grep -c '^not ok ' "$out/install.log")
+grep '^not ok ' "$out/install.log"
+[ "$n" -gt 0 ] || f=$((f + 1))
+result "install[host]: $n passed, $f failed" "$n" "$f"
 make -s -C selftests payload PAYLOAD="$payload" >/dev/null
 mv "$payload/run" "$payload/run_selftests.sh"
 cp scripts/vm-payload.sh "$payload/run"
@@ -219,13 +238,19 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(grep -aE '^scenario\[[^]]*\]\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
+while read -r l; do
+	case $l in
+	*": ok") result "$l" 1 0 ;;
+	*) result "$l" 0 1 ;;
+	esac
+done < <(grep -aE '^install\[guest\]: ' "$out/bochs.out" | tr -d '\r')
 for n in 1 2 3 4 5 6 7; do
 	for m in shadow ept kvm; do
 		grep -aqF "scenario[S$n][$m]: " "$out/bochs.out" ||
 			result "scenario[S$n][$m]: missing from the bench output" 0 1
 	done
 done
-for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' \
+for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' 'install[guest]' \
 	    'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
 	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=1]' 'selftests[/dev/kvm ept=0]' \
 	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]' \

@@ -20,7 +20,8 @@
 #    lines and its CSV between HARNESS-CSV-BEGIN/END.
 # (1b: walk traces vs /dev/kvm, see below.)
 # SVX_SUITES (kernel command line) overrides the selftest suites;
-# SVX_SCEN=0 skips step 2b, SVX_MEASURE=0 step 4, SVX_HARNESS=0 step 5.
+# SVX_SCEN=0 skips step 2b, SVX_MEASURE=0 step 4, SVX_HARNESS=0 step 5,
+# SVX_INSTALL=0 step 7.
 
 P=/payload
 rc=0
@@ -191,6 +192,12 @@ if [ "${SVX_LINUX:-1}" != 0 ] && [ -f $P/bzImage ]; then
 		lg -l kvm -d /dev/kvm -t 600
 		modprobe -r kvm_intel
 	fi
+fi
+# 7. the install as a user would use it (tools/testing/install/guest.sh):
+#    modprobe by name, udev's group kvm 0660, open as a member of group kvm
+#    and as a non-member; one line "install[guest]: ok".
+if [ "${SVX_INSTALL:-1}" != 0 ] && [ -f $P/install/guest.sh ]; then
+	sh $P/install/guest.sh $P/install || rc=1
 fi
 echo "# dmesg (shadowvmx):"
 dmesg | grep -i shadowvmx | tail -n 40 | sed 's/^/# /'
