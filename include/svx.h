@@ -214,6 +214,7 @@ struct svx_vm {
 
 	/* EPT (mmu/ept.c), when paging == SVX_PAGING_EPT. */
 	u64 *ept_root;
+	u64 *ept_zap_scratch;	/* the root's entries during a zap */
 	u64 eptp;
 	unsigned long ept_pages;
 

@@ -101,12 +101,22 @@ long svx_ept_get_caps(void __user *argp)
 /* ---------------------------------------------------------------------- */
 /* The tree                                                                */
 
+/*
+ * The root, and the page a zap moves the root's entries to: allocated
+ * here so that a zap (a memslot delete or move) cannot fail for memory
+ * and leave the guest on the pages of a deleted slot.
+ */
 static int svx_ept_alloc_root(struct svx_vm *vm)
 {
 	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 	if (!page)
 		return -ENOMEM;
+	vm->ept_zap_scratch = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vm->ept_zap_scratch) {
+		__free_page(page);
+		return -ENOMEM;
+	}
 	vm->ept_root = page_address(page);
 	vm->ept_pages = 1;
 	vm->eptp = ((u64)page_to_pfn(page) << PAGE_SHIFT) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
@@ -174,6 +184,8 @@ void svx_ept_vm_destroy(struct svx_vm *vm)
 	svx_ept_invept_all_cpus(vm);
 	svx_ept_free_tree(vm->ept_root, 4, &pinned, &pages);
 	vm->ept_root = NULL;
+	free_page((unsigned long)vm->ept_zap_scratch);
+	vm->ept_zap_scratch = NULL;
 	vm->pages_pinned -= pinned;
 	vm->ept_pages -= pages;
 	WARN_ON(vm->ept_pages);
@@ -216,16 +228,11 @@ out:
 void svx_ept_zap_all(struct svx_vm *vm)
 {
 	unsigned long pinned = 0, pages = 0;
-	u64 *old;
+	u64 *old = vm->ept_zap_scratch;	/* vm->lock held: ours alone */
 	int i;
 
 	if (!vm->ept_root)
 		return;
-	old = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!old) {
-		svx_vm_warn(vm, "out of memory while zapping the EPT tables\n");
-		return;
-	}
 	spin_lock(&vm->mmu_lock);
 	for (i = 0; i < 512; i++) {
 		old[i] = vm->ept_root[i];
@@ -239,7 +246,6 @@ void svx_ept_zap_all(struct svx_vm *vm)
 		if (old[i] & EPTE_RWX)
 			svx_ept_free_tree(__va(old[i] & EPTE_ADDR), 3, &pinned,
 					  &pages);
-	free_page((unsigned long)old);
 	spin_lock(&vm->mmu_lock);
 	vm->pages_pinned -= pinned;
 	vm->ept_pages -= pages;
