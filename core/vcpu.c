@@ -68,6 +68,26 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/*
+ * As KVM 6.1's kvm_vcpu_ioctl_get_cpuid2(): -E2BIG when the caller's array
+ * is too small; the caller's nent is never written (6.1 computes the count
+ * only on its error path, which does not copy it out).
+ */
+static long svx_get_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_cpuid2 __user *user = argp;
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, user, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < vcpu->cpuid_nent)
+		return -E2BIG;
+	if (copy_to_user(user->entries, vcpu->cpuid,
+			 vcpu->cpuid_nent * sizeof(*vcpu->cpuid)))
+		return -EFAULT;
+	return 0;
+}
+
 /* KVM's msr_io(): returns the number of MSRs processed. */
 static long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp, bool set)
 {
@@ -155,6 +175,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 			return -EFAULT;
 		return svx_set_sregs(vcpu, &sregs);
 	}
+	case KVM_GET_CPUID2:
+		return svx_get_cpuid2(vcpu, argp);
 	case KVM_SET_CPUID2:
 		return svx_set_cpuid2(vcpu, argp);
 	case KVM_GET_MSRS:
