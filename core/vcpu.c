@@ -65,6 +65,7 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
+	svx_vcpu_after_set_cpuid(vcpu);
 	return 0;
 }
 

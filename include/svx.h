@@ -32,7 +32,7 @@
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256
 #define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
-#define SVX_NR_SOFT_MSRS	12	/* MSRs kept in software */
+#define SVX_NR_SOFT_MSRS	11	/* MSRs kept in software */
 #define SVX_MTRR_FIRST		0x200	/* variable and fixed MTRRs */
 #define SVX_NR_MTRRS		0x70
 
@@ -43,10 +43,13 @@ enum svx_reg {
 	SVX_NR_REGS
 };
 
-/* MSRs switched through the VM-entry/VM-exit MSR areas. */
+/*
+ * MSRs switched through the VM-entry/VM-exit MSR areas.  TSC_AUX is last:
+ * it is switched only while the guest's CPUID has RDTSCP or RDPID.
+ */
 enum svx_auto_msr {
 	SVX_AMSR_STAR, SVX_AMSR_LSTAR, SVX_AMSR_CSTAR, SVX_AMSR_SFMASK,
-	SVX_AMSR_KERNEL_GS_BASE, SVX_NR_AUTO_MSRS
+	SVX_AMSR_KERNEL_GS_BASE, SVX_AMSR_TSC_AUX, SVX_NR_AUTO_MSRS
 };
 
 struct svx_msr_entry {
@@ -131,6 +134,7 @@ struct svx_vcpu {
 	u64 mtrr[SVX_NR_MTRRS];
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */
+	unsigned int nr_auto_msrs;		/* entries of both in use */
 	struct fxregs_state *fpu;		/* guest x87/SSE state */
 
 	struct kvm_cpuid_entry2 *cpuid;
@@ -241,6 +245,7 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
 void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
+void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu);
 extern const u32 svx_msr_list[];
 extern const unsigned int svx_nr_msrs;
 void svx_kick_all(struct svx_vm *vm, int req);

@@ -406,6 +406,18 @@ static const struct kvm_cpuid_entry2 *svx_find_cpuid(struct svx_vcpu *vcpu,
 	return NULL;
 }
 
+/* RDTSCP (0x80000001 EDX 27) or RDPID (7.0 ECX 22): the guest has TSC_AUX. */
+bool svx_guest_has_tsc_aux(struct svx_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e;
+
+	e = svx_find_cpuid(vcpu, 0x80000001, 0);
+	if (e && (e->edx & BIT(27)))
+		return true;
+	e = svx_find_cpuid(vcpu, 7, 0);
+	return e && (e->ecx & BIT(22));
+}
+
 /*
  * As KVM: a leaf beyond the guest's maximum basic or extended leaf returns
  * the values of the maximum basic leaf (Intel behaviour); a missing leaf in
@@ -498,6 +510,8 @@ static int svx_auto_msr_slot(u32 index)
 		return SVX_AMSR_SFMASK;
 	case MSR_KERNEL_GS_BASE:
 		return SVX_AMSR_KERNEL_GS_BASE;
+	case MSR_TSC_AUX:
+		return SVX_AMSR_TSC_AUX;
 	}
 	return -1;
 }
@@ -527,7 +541,6 @@ static const struct {
 	{ MSR_IA32_MCG_CAP, true, 0 },
 	{ MSR_IA32_MCG_STATUS, false, 0 },
 	{ MSR_IA32_TSC_ADJUST, false, 0 },
-	{ MSR_TSC_AUX, false, 0 },
 	{ MSR_IA32_TSC_DEADLINE, false, 0 },
 };
 
@@ -555,6 +568,9 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int soft = svx_soft_msr_slot(index);
+
+	if (index == MSR_TSC_AUX && !host && !svx_guest_has_tsc_aux(vcpu))
+		return 1;
 
 	if (soft >= 0) {
 		*data = vcpu->soft_msrs[soft];
@@ -638,6 +654,10 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		break;
 	case MSR_SYSCALL_MASK:
 		data = (u32)data;
+		break;
+	case MSR_TSC_AUX:	/* as KVM: 32 bits, only with RDTSCP/RDPID */
+		if (data >> 32 || (!host && !svx_guest_has_tsc_aux(vcpu)))
+			return 1;
 		break;
 	}
 	if (field) {

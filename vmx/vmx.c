@@ -69,6 +69,7 @@ static const u32 svx_auto_msr_index[SVX_NR_AUTO_MSRS] = {
 	[SVX_AMSR_CSTAR] = MSR_CSTAR,
 	[SVX_AMSR_SFMASK] = MSR_SYSCALL_MASK,
 	[SVX_AMSR_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+	[SVX_AMSR_TSC_AUX] = MSR_TSC_AUX,
 };
 
 
@@ -369,6 +370,11 @@ static void svx_vmclear_remote(void *arg)
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
+static bool svx_host_has_tsc_aux(void)
+{
+	return boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID);
+}
+
 static void svx_set_host_percpu_state(struct svx_vcpu *vcpu, int cpu)
 {
 	struct desc_ptr gdt;
@@ -382,6 +388,9 @@ static void svx_set_host_percpu_state(struct svx_vcpu *vcpu, int cpu)
 	svx_vmwrite(HOST_GS_BASE, gs_base);
 	rdmsrl(MSR_IA32_SYSENTER_ESP, sysenter_esp);
 	svx_vmwrite(HOST_IA32_SYSENTER_ESP, sysenter_esp);
+	/* Linux keeps the CPU (and node) number in TSC_AUX (getcpu). */
+	if (svx_host_has_tsc_aux())
+		rdmsrl(MSR_TSC_AUX, vcpu->host_msrs[SVX_AMSR_TSC_AUX].value);
 }
 
 /*
@@ -428,6 +437,44 @@ void svx_vcpu_put(struct svx_vcpu *vcpu)
 
 /* ---------------------------------------------------------------------- */
 /* VMCS initial state                                                      */
+
+/* The first @n MSRs of the areas are switched.  VMCS loaded. */
+static void svx_set_nr_auto_msrs(struct svx_vcpu *vcpu, unsigned int n)
+{
+	vcpu->nr_auto_msrs = n;
+	svx_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, n);
+	svx_vmwrite(VM_EXIT_MSR_STORE_COUNT, n);
+	svx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, n);
+}
+
+/*
+ * KVM_SET_CPUID2 done: what the guest's CPUID turns on in the VMCS, as
+ * vmx_vcpu_after_set_cpuid().  RDTSCP and RDPID: the "enable RDTSCP"
+ * control (without it both are #UD) and TSC_AUX switched on entry and exit.
+ */
+void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu)
+{
+	bool rdtscp = svx_host_has_tsc_aux() &&
+		      (svx_ept_caps.proc2_allowed & SECONDARY_EXEC_ENABLE_RDTSCP) &&
+		      svx_guest_has_tsc_aux(vcpu);
+	u32 sec;
+
+	if (!svx_ept_caps.proc2_allowed)
+		return;		/* no secondary controls: no RDTSCP either */
+	svx_vcpu_load(vcpu);
+	sec = svx_vmread(SECONDARY_VM_EXEC_CONTROL);
+	if (!(svx_vmread(CPU_BASED_VM_EXEC_CONTROL) &
+	      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+		sec = 0;
+	sec = rdtscp ? sec | SECONDARY_EXEC_ENABLE_RDTSCP :
+		       sec & ~SECONDARY_EXEC_ENABLE_RDTSCP;
+	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, sec);
+	if (sec)
+		svx_vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
+				  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	svx_set_nr_auto_msrs(vcpu, rdtscp ? SVX_NR_AUTO_MSRS : SVX_AMSR_TSC_AUX);
+	svx_vcpu_put(vcpu);
+}
 
 static void svx_set_host_constant_state(void)
 {
@@ -538,12 +585,12 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 		vcpu->host_msrs[i].index = svx_auto_msr_index[i];
 		vcpu->host_msrs[i].value = svx_host_msr[i];
 	}
+	if (svx_host_has_tsc_aux())	/* this CPU's, as on a migration */
+		rdmsrl(MSR_TSC_AUX, vcpu->host_msrs[SVX_AMSR_TSC_AUX].value);
 	svx_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->guest_msrs));
-	svx_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, SVX_NR_AUTO_MSRS);
 	svx_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(vcpu->guest_msrs));
-	svx_vmwrite(VM_EXIT_MSR_STORE_COUNT, SVX_NR_AUTO_MSRS);
 	svx_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->host_msrs));
-	svx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, SVX_NR_AUTO_MSRS);
+	svx_set_nr_auto_msrs(vcpu, SVX_AMSR_TSC_AUX);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_vmcs_init(vcpu);
 	else
@@ -1328,7 +1375,8 @@ int svx_vmx_init(void)
 	if (r)
 		return r;
 	for (i = 0; i < SVX_NR_AUTO_MSRS; i++)
-		rdmsrl(svx_auto_msr_index[i], svx_host_msr[i]);
+		if (i != SVX_AMSR_TSC_AUX || svx_host_has_tsc_aux())
+			rdmsrl(svx_auto_msr_index[i], svx_host_msr[i]);
 	for_each_possible_cpu(cpu) {
 		struct page *page;
 

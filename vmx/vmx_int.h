@@ -47,6 +47,7 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4);
 int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
+bool svx_guest_has_tsc_aux(struct svx_vcpu *vcpu);
 
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);

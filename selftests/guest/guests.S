@@ -658,5 +658,38 @@ rdpmc_gp:
 	.set	guest_rdpmc_gp_off, rdpmc_gp - guest_rdpmc_start
 GUEST_END(rdpmc)
 
+/*
+ * wrmsr TSC_AUX = 0x1234 (0x5a on PORT_RESULT after it), then rdtscp and
+ * its ECX on PORT_RESULT2.  #GP (gate 13) and #UD (gate 6) report 13 or 6
+ * on PORT_RESULT and return past the 2-byte wrmsr or the 3-byte rdtscp.
+ */
+	.code32
+GUEST(rdtscp)
+	movl	$0xc0000103, %ecx
+	movl	$0x1234, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movl	$0x5a, %eax
+	outl	%eax, $PORT_RESULT
+	rdtscp
+	movl	%ecx, %eax
+	outl	%eax, $PORT_RESULT2
+	hlt
+rdtscp_gp:
+	addl	$4, %esp		/* error code */
+	addl	$2, (%esp)
+	movl	$13, %eax
+	outl	%eax, $PORT_RESULT
+	iret
+rdtscp_ud:
+	addl	$3, (%esp)
+	movl	$6, %eax
+	outl	%eax, $PORT_RESULT
+	iret
+	.globl	guest_rdtscp_gp_off, guest_rdtscp_ud_off
+	.set	guest_rdtscp_gp_off, rdtscp_gp - guest_rdtscp_start
+	.set	guest_rdtscp_ud_off, rdtscp_ud - guest_rdtscp_start
+GUEST_END(rdtscp)
+
 	.section .note.GNU-stack, "", @progbits
 
