@@ -445,3 +445,25 @@ TEST_F(guest, rdtscp_follows_guest_cpuid)
 	ASSERT_OUT32(v, PORT_RESULT, 6);		/* rdtscp: #UD */
 	ASSERT_EQ(before, host_tsc_aux());
 }
+
+/*
+ * A fault the hypervisor injects (#GP for reserved CR4 bits) shows RF set
+ * in the EFLAGS image on the handler's stack, as one the CPU raises (#UD
+ * from ud2) does, and as on kvm_intel.
+ */
+TEST_F(guest, injected_fault_sets_rf)
+{
+	extern const char guest_rf_gp_off[], guest_rf_ud_off[];
+	struct svx_vcpu *v = &self->g.vcpu;
+
+	INIT(rf, SVX_MODE_PM32);
+	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rf_gp_off);
+	set_gate32(&self->g, 6, (uint32_t)(uintptr_t)guest_rf_ud_off);
+	ASSERT_PIO(v, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
+	EXPECT_EQ(0x10000, svx_io_value(v->run) & 0x10000)
+		TH_LOG("#GP: EFLAGS image %#x", svx_io_value(v->run));
+	ASSERT_PIO(v, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+	EXPECT_EQ(0x10000, svx_io_value(v->run) & 0x10000)
+		TH_LOG("#UD: EFLAGS image %#x", svx_io_value(v->run));
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+}

@@ -58,9 +58,25 @@ void svx_skip_insn(struct svx_vcpu *vcpu)
 	svx_vcpu_put(vcpu);
 }
 
+/* Fault-class exceptions (SDM 6.5), KVM's exception_type() == EXCPT_FAULT. */
+static bool svx_exception_is_fault(u8 vector)
+{
+	return vector < 32 && !(BIT(vector) & (BIT(X86_TRAP_DB) | BIT(X86_TRAP_NMI) |
+		BIT(X86_TRAP_BP) | BIT(X86_TRAP_OF) | BIT(X86_TRAP_DF) | BIT(X86_TRAP_MC)));
+}
+
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error)
 {
+	/*
+	 * A fault is delivered with RF set in the EFLAGS image, as the CPU
+	 * does for the faults it raises itself and KVM's
+	 * inject_pending_event() for the ones it injects.
+	 */
+	if (svx_exception_is_fault(vector)) {
+		vcpu->rflags |= X86_EFLAGS_RF;
+		vcpu->rip_dirty = true;
+	}
 	vcpu->inject_pending = true;
 	vcpu->inject_info = SVX_INTR_VALID | vector |
 			    SVX_INTR_TYPE_HW_EXC << SVX_INTR_TYPE_SHIFT |

@@ -691,5 +691,33 @@ rdtscp_ud:
 	.set	guest_rdtscp_ud_off, rdtscp_ud - guest_rdtscp_start
 GUEST_END(rdtscp)
 
+/*
+ * RFLAGS.RF in the EFLAGS image of a fault: a MOV to CR4 with reserved
+ * bits (#GP the hypervisor injects; gate 13 reports the image on
+ * PORT_RESULT) and ud2 (#UD the CPU raises; gate 6, PORT_RESULT2).  Both
+ * handlers return past the faulting instruction.
+ */
+	.code32
+GUEST(rf)
+	movl	$0xffffffff, %eax
+	movl	%eax, %cr4
+	ud2
+	hlt
+rf_gp:
+	movl	12(%esp), %eax
+	outl	%eax, $PORT_RESULT
+	addl	$4, %esp
+	addl	$3, (%esp)
+	iret
+rf_ud:
+	movl	8(%esp), %eax
+	outl	%eax, $PORT_RESULT2
+	addl	$2, (%esp)
+	iret
+	.globl	guest_rf_gp_off, guest_rf_ud_off
+	.set	guest_rf_gp_off, rf_gp - guest_rf_start
+	.set	guest_rf_ud_off, rf_ud - guest_rf_start
+GUEST_END(rf)
+
 	.section .note.GNU-stack, "", @progbits
 
