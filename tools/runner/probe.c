@@ -48,7 +48,7 @@ static const struct { const char *name; int vm; int ctr; } kvm_map[] = {
 #define NR_KVM_MAP (sizeof(kvm_map) / sizeof(kvm_map[0]))
 
 static struct {
-	struct svx_vm *vm;
+	struct svxr_vm *vm;
 	bool init, svx, kvm;
 	int stats_fd[2];
 	int64_t kvm_off[NR_KVM_MAP];	/* data offset, -1 absent */
@@ -59,7 +59,7 @@ static struct {
 	bool walk_failed;
 } pr;
 
-void svx_probe_init(struct svx_vm *vm)
+void svxr_probe_init(struct svxr_vm *vm)
 {
 	memset(&pr, 0, sizeof(pr));
 	pr.vm = vm;
@@ -138,7 +138,7 @@ static void snapshot(uint64_t *c)
 
 	for (unsigned int i = 0; i < P_NR; i++)
 		c[i] = NA;
-	svx_runner_counts(&io, &mmio, &inj);
+	svxr_runner_counts(&io, &mmio, &inj);
 	c[P_IO] = io;
 	c[P_MMIO] = mmio;
 	c[P_IRQ_INJ] = inj;
@@ -223,7 +223,7 @@ static void do_mark(uint32_t id)
 			snprintf(line + n, sizeof(line) - n,
 				 " (VM exit counters not available on %s)",
 				 pr.vm->dev);
-		svx_msg("%s", line);
+		svxr_msg("%s", line);
 	}
 	pr.last_id = id;
 }
@@ -236,7 +236,7 @@ static void do_walk(uint64_t gva)
 		probe_setup();
 	if (!pr.svx) {
 		if (!pr.walk_failed)
-			svx_msg("probe: walk 0x%llx: no SVX_WALK_TRACE on %s (shadowvmx only)",
+			svxr_msg("probe: walk 0x%llx: no SVX_WALK_TRACE on %s (shadowvmx only)",
 				(unsigned long long)gva, pr.vm->dev);
 		pr.walk_failed = true;
 		return;
@@ -245,11 +245,11 @@ static void do_walk(uint64_t gva)
 		 (pr.wacc & SVX_WT_ACC_USER) ? "u" : "",
 		 (pr.wacc & SVX_WT_ACC_FETCH) ? "x" :
 		 (pr.wacc & SVX_WT_ACC_WRITE) ? "w" : "r");
-	svx_serial_flush();
-	svx_walk_print(pr.vm, spec, false);
+	svxr_serial_flush();
+	svxr_walk_print(pr.vm, spec, false);
 }
 
-bool svx_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+bool svxr_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 		  int *status)
 {
 	(void)status;

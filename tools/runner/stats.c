@@ -151,7 +151,7 @@ static const char *const misc_names[SVX_MISC_STATS_MAX] = {
 	[SVX_STAT_TASK_SWITCHES] = "task_switches",
 };
 
-const char *svx_exit_reason_name(unsigned int reason)
+const char *svxr_exit_reason_name(unsigned int reason)
 {
 	if (reason < SVX_NR_EXIT_REASONS && exit_reason_names[reason])
 		return exit_reason_names[reason];
@@ -189,7 +189,7 @@ static void print_svx_stats(const char *what, const struct svx_stats *s)
 	for (i = 0; i < SVX_NR_EXIT_REASONS && FILLED(s, exits, i); i++)
 		if (s->exits[i])
 			fprintf(stderr, "  exit %-2u %-22s %llu\n", i,
-				svx_exit_reason_name(i),
+				svxr_exit_reason_name(i),
 				(unsigned long long)s->exits[i]);
 	for (i = 0; i < SVX_MMU_STATS_MAX && FILLED(s, mmu, i); i++)
 		print_counter("mmu ", mmu_names[i], i, s->mmu[i]);
@@ -265,12 +265,12 @@ bad:
 	close(sfd);
 }
 
-void svx_print_stats(struct svx_vm *vm)
+void svxr_print_stats(struct svxr_vm *vm)
 {
 	struct svx_stats s;
 	int err;
 
-	svx_serial_flush();
+	svxr_serial_flush();
 	err = get_svx_stats(vm->vcpufd, SVX_GET_VCPU_STATS, &s);
 	if (!err) {
 		print_svx_stats("vcpu 0", &s);

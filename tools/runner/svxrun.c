@@ -13,7 +13,7 @@
  * without it: protected mode, accessed segment types, CS.DPL = SS.DPL = 0, a
  * busy TSS in TR, LDTR unusable.
  *
- * Guest-physical layout owned by the runner (below SVX_SYS_END):
+ * Guest-physical layout owned by the runner (below SVXR_SYS_END):
  *   0x1000  GDT: 0x08 code, 0x10 data, 0x18 TSS
  *   0x2000  TSS (no I/O bitmap)
  *   0x3000  IDT (all entries not present: any exception ends in a shutdown)
@@ -53,30 +53,30 @@
 #define MiB		(1ULL << 20)
 #define GiB		(1ULL << 30)
 
-#define SVX_GDT_GPA	0x1000
-#define SVX_TSS_GPA	0x2000
-#define SVX_IDT_GPA	0x3000
-#define SVX_PML4_GPA	0x4000
-#define SVX_PDPT_GPA	0x5000
-#define SVX_PD_GPA	0x6000
-#define SVX_STACK_LOW	0x70000
-#define SVX_STACK_TOP	0x80000
-#define SVX_SYS_END	SVX_STACK_TOP
+#define SVXR_GDT_GPA	0x1000
+#define SVXR_TSS_GPA	0x2000
+#define SVXR_IDT_GPA	0x3000
+#define SVXR_PML4_GPA	0x4000
+#define SVXR_PDPT_GPA	0x5000
+#define SVXR_PD_GPA	0x6000
+#define SVXR_STACK_LOW	0x70000
+#define SVXR_STACK_TOP	0x80000
+#define SVXR_SYS_END	SVXR_STACK_TOP
 
-#define SVX_SEL_CODE	0x08
-#define SVX_SEL_DATA	0x10
-#define SVX_SEL_TSS	0x18
+#define SVXR_SEL_CODE	0x08
+#define SVXR_SEL_DATA	0x10
+#define SVXR_SEL_TSS	0x18
 /* Linux's 64-bit boot protocol wants __BOOT_CS 0x10 and __BOOT_DS 0x18 */
-#define SVX_LINUX_SEL_CODE	0x10
-#define SVX_LINUX_SEL_DATA	0x18
-#define SVX_LINUX_SEL_TSS	0x20
+#define SVXR_LINUX_SEL_CODE	0x10
+#define SVXR_LINUX_SEL_DATA	0x18
+#define SVXR_LINUX_SEL_TSS	0x20
 
-#define SVX_DEFAULT_MEM		(16 * MiB)
-#define SVX_DEFAULT_LINUX_MEM	(256 * MiB)
-#define SVX_MIN_MEM		(1 * MiB)
-#define SVX_MAX_MEM		(64 * GiB)
-#define SVX_DEFAULT_LOAD	0x100000
-#define SVX_MAX_LOADS		16
+#define SVXR_DEFAULT_MEM		(16 * MiB)
+#define SVXR_DEFAULT_LINUX_MEM	(256 * MiB)
+#define SVXR_MIN_MEM		(1 * MiB)
+#define SVXR_MAX_MEM		(64 * GiB)
+#define SVXR_DEFAULT_LOAD	0x100000
+#define SVXR_MAX_LOADS		16
 
 #define X86_CR0_PE	(1ULL << 0)
 #define X86_CR0_ET	(1ULL << 4)
@@ -91,20 +91,20 @@
 #define PTE_RW		(1ULL << 1)
 #define PTE_PS		(1ULL << 7)
 
-struct svx_load {
+struct svxr_load {
 	const char *file;
 	uint64_t gpa;
 	uint64_t size;		/* filled when loaded */
 };
 
-struct svx_opts {
+struct svxr_opts {
 	const char *dev;
 	uint64_t mem_size;
 	bool mem_set;
-	enum svx_mode mode;
+	enum svxr_mode mode;
 	bool mode_set;
 	const char *kernel;		/* --kernel or positional GUEST */
-	enum svx_image_kind kind;
+	enum svxr_image_kind kind;
 	const char *append;
 	const char *initrd;
 	int paging;			/* -1: device default */
@@ -123,18 +123,18 @@ struct svx_opts {
 	const char *blk;		/* --blk FILE: svxblk backing file */
 	uint64_t max_exits;
 	unsigned int timeout;
-	struct svx_load loads[SVX_MAX_LOADS];
+	struct svxr_load loads[SVXR_MAX_LOADS];
 	unsigned int nr_loads;
 };
 
 static volatile sig_atomic_t timed_out;
 static struct kvm_run *volatile alarm_run;
 
-void svx_msg(const char *fmt, ...)
+void svxr_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	svx_serial_flush();
+	svxr_serial_flush();
 	fputs("svxrun: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -142,8 +142,8 @@ void svx_msg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Like svx_msg, but leaves the guest's partial output line buffered. */
-void svx_trace(const char *fmt, ...)
+/* Like svxr_msg, but leaves the guest's partial output line buffered. */
+void svxr_trace(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -154,20 +154,20 @@ void svx_trace(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void svx_die(const char *fmt, ...)
+void svxr_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	svx_serial_flush();
+	svxr_serial_flush();
 	fputs("svxrun: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(SVX_EXIT_USAGE);
+	exit(SVXR_EXIT_USAGE);
 }
 
-#define die svx_die
+#define die svxr_die
 
 static void usage(FILE *f)
 {
@@ -217,9 +217,9 @@ static void usage(FILE *f)
 "exit status: 0 guest halted with IF=0; (v << 1) | 1 guest wrote v to port\n"
 "  0xf4; %d usage/setup error, %d shutdown (triple fault), %d entry failure,\n"
 "  %d internal error, %d other exit or KVM_RUN error, %d i8042 reset.\n",
-		SVX_EXIT_MAX_EXITS, SVX_EXIT_TIMEOUT, SVX_EXIT_USAGE,
-		SVX_EXIT_SHUTDOWN, SVX_EXIT_FAIL_ENTRY, SVX_EXIT_INTERNAL,
-		SVX_EXIT_UNHANDLED, SVX_EXIT_RESET);
+		SVXR_EXIT_MAX_EXITS, SVXR_EXIT_TIMEOUT, SVXR_EXIT_USAGE,
+		SVXR_EXIT_SHUTDOWN, SVXR_EXIT_FAIL_ENTRY, SVXR_EXIT_INTERNAL,
+		SVXR_EXIT_UNHANDLED, SVXR_EXIT_RESET);
 }
 
 /* Parse an unsigned number (decimal, 0x hex, 0 octal); false if malformed. */
@@ -258,7 +258,7 @@ static bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
-static void parse_args(int argc, char **argv, struct svx_opts *o)
+static void parse_args(int argc, char **argv, struct svxr_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "dev",	 required_argument, NULL, 'd' },
@@ -293,7 +293,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->dev = env && *env ? env : "/dev/shadowvmx";
-	o->mem_size = SVX_DEFAULT_MEM;
+	o->mem_size = SVXR_DEFAULT_MEM;
 	o->mode = MODE_PROT32;
 	o->paging = -1;
 
@@ -308,7 +308,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			if (!parse_size(optarg, &o->mem_size))
 				die("--mem: bad size '%s' (expected e.g. 16M, 512K, 0x1000000)",
 				    optarg);
-			if (o->mem_size < SVX_MIN_MEM || o->mem_size > SVX_MAX_MEM)
+			if (o->mem_size < SVXR_MIN_MEM || o->mem_size > SVXR_MAX_MEM)
 				die("--mem: %s out of range (1M .. 64G)", optarg);
 			if (o->mem_size & 0xfff)
 				die("--mem: %s is not a multiple of 4K", optarg);
@@ -342,8 +342,8 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			break;
 		case 'l':
 			/* one slot stays free for the positional GUEST */
-			if (o->nr_loads == SVX_MAX_LOADS - 1)
-				die("--load: at most %d files", SVX_MAX_LOADS - 1);
+			if (o->nr_loads == SVXR_MAX_LOADS - 1)
+				die("--load: at most %d files", SVXR_MAX_LOADS - 1);
 			at = strrchr(optarg, '@');
 			if (!at || at == optarg)
 				die("--load: expected FILE@GPA, got '%s'", optarg);
@@ -415,7 +415,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 			exit(0);
 		default:
 			usage(stderr);
-			exit(SVX_EXIT_USAGE);
+			exit(SVXR_EXIT_USAGE);
 		}
 	}
 
@@ -427,13 +427,13 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		o->kernel = argv[optind];
 	o->kind = IMG_FLAT;
 	if (o->kernel)
-		o->kind = svx_detect_image(o->kernel);
+		o->kind = svxr_detect_image(o->kernel);
 	if (o->kind != IMG_FLAT) {
 		if (o->mode_set || o->entry_set)
 			die("--mode and --entry apply to flat binaries; %s is a %s image",
-			    o->kernel, svx_image_kind_name(o->kind));
+			    o->kernel, svxr_image_kind_name(o->kind));
 		if (o->kind == IMG_BZIMAGE && !o->mem_set)
-			o->mem_size = SVX_DEFAULT_LINUX_MEM;
+			o->mem_size = SVXR_DEFAULT_LINUX_MEM;
 		if (o->kind == IMG_MULTIBOOT)
 			o->mode = MODE_PROT32;
 		else
@@ -448,7 +448,7 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 		memmove(&o->loads[1], &o->loads[0],
 			o->nr_loads * sizeof(o->loads[0]));
 		o->loads[0].file = o->kernel;
-		o->loads[0].gpa = SVX_DEFAULT_LOAD;
+		o->loads[0].gpa = SVXR_DEFAULT_LOAD;
 		o->nr_loads++;
 	}
 	if (!o->nr_loads)
@@ -465,12 +465,12 @@ static void parse_args(int argc, char **argv, struct svx_opts *o)
 	if (o->mode == MODE_PROT32 && o->entry > UINT32_MAX)
 		die("entry point 0x%" PRIx64 " is not reachable in prot32 mode",
 		    o->entry);
-	if (o->entry < SVX_SYS_END)
+	if (o->entry < SVXR_SYS_END)
 		die("entry point 0x%" PRIx64 " is inside the runner's area 0-0x%x",
-		    o->entry, SVX_SYS_END - 1);
+		    o->entry, SVXR_SYS_END - 1);
 }
 
-static void load_file(struct svx_vm *vm, struct svx_load *l)
+static void load_file(struct svxr_vm *vm, struct svxr_load *l)
 {
 	struct stat st;
 	uint64_t off = 0;
@@ -486,9 +486,9 @@ static void load_file(struct svx_vm *vm, struct svx_load *l)
 	if (!st.st_size)
 		die("%s: empty file", l->file);
 	l->size = st.st_size;
-	if (l->gpa < SVX_SYS_END)
+	if (l->gpa < SVXR_SYS_END)
 		die("%s: load address 0x%" PRIx64 " overlaps the runner's area 0-0x%x (GDT, TSS, IDT, page tables, stack)",
-		    l->file, l->gpa, SVX_SYS_END - 1);
+		    l->file, l->gpa, SVXR_SYS_END - 1);
 	if (l->gpa >= vm->mem_size || l->size > vm->mem_size - l->gpa)
 		die("%s: %" PRIu64 " bytes at 0x%" PRIx64 " do not fit in guest memory (0x%" PRIx64 " bytes, see --mem)",
 		    l->file, l->size, l->gpa, vm->mem_size);
@@ -506,11 +506,11 @@ static void load_file(struct svx_vm *vm, struct svx_load *l)
 	close(fd);
 }
 
-static void check_overlaps(const struct svx_opts *o)
+static void check_overlaps(const struct svxr_opts *o)
 {
 	for (unsigned int i = 0; i < o->nr_loads; i++)
 		for (unsigned int j = i + 1; j < o->nr_loads; j++) {
-			const struct svx_load *a = &o->loads[i], *b = &o->loads[j];
+			const struct svxr_load *a = &o->loads[i], *b = &o->loads[j];
 
 			if (a->gpa < b->gpa + b->size && b->gpa < a->gpa + a->size)
 				die("%s@0x%" PRIx64 " and %s@0x%" PRIx64 " overlap",
@@ -519,7 +519,7 @@ static void check_overlaps(const struct svx_opts *o)
 }
 
 /* Is this shadowvmx?  Its VM fds answer SVX_GET_VM_STATS. */
-static bool is_shadowvmx(struct svx_vm *vm)
+static bool is_shadowvmx(struct svxr_vm *vm)
 {
 	struct svx_stats st;
 
@@ -529,17 +529,17 @@ static bool is_shadowvmx(struct svx_vm *vm)
 	return ioctl(vm->vmfd, SVX_GET_VM_STATS, &st) == 0 || errno != ENOTTY;
 }
 
-static void set_paging(struct svx_vm *vm, int mode)
+static void set_paging(struct svxr_vm *vm, int mode)
 {
 	const char *name = mode == SVX_PAGING_EPT ? "ept" : "shadow";
 
 	if (!ioctl(vm->vmfd, SVX_SET_PAGING, (unsigned long)mode)) {
 		if (vm->trace)
-			svx_msg("paging: %s", name);
+			svxr_msg("paging: %s", name);
 		return;
 	}
 	if (errno == ENOTTY && !is_shadowvmx(vm)) {
-		svx_msg("--paging %s: %s is not shadowvmx; its paging mode is chosen by kvm_intel's ept= module parameter (/sys/module/kvm_intel/parameters/ept), continuing",
+		svxr_msg("--paging %s: %s is not shadowvmx; its paging mode is chosen by kvm_intel's ept= module parameter (/sys/module/kvm_intel/parameters/ept), continuing",
 			name, vm->dev);
 		return;
 	}
@@ -549,7 +549,7 @@ static void set_paging(struct svx_vm *vm, int mode)
 	    errno == ENOTTY ? " (module without SVX_SET_PAGING)" : "");
 }
 
-static void open_vm(struct svx_vm *vm, int paging)
+static void open_vm(struct svxr_vm *vm, int paging)
 {
 	struct kvm_userspace_memory_region region;
 	int ret, mmap_size;
@@ -582,7 +582,7 @@ static void open_vm(struct svx_vm *vm, int paging)
 		vm->mem = (uint8_t *)(((uintptr_t)raw + THP_SIZE - 1) &
 				      ~(uintptr_t)(THP_SIZE - 1));
 		if (madvise(vm->mem, vm->mem_size, MADV_HUGEPAGE) < 0)
-			svx_msg("--thp: madvise(MADV_HUGEPAGE): %s",
+			svxr_msg("--thp: madvise(MADV_HUGEPAGE): %s",
 				strerror(errno));
 	} else {
 		vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
@@ -679,7 +679,7 @@ static void filter_cpuid(struct kvm_cpuid2 *cpuid, bool baseline)
 	cpuid->nent = n;
 }
 
-static void setup_cpuid(struct svx_vm *vm, bool builtin, bool baseline)
+static void setup_cpuid(struct svxr_vm *vm, bool builtin, bool baseline)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	unsigned int nent = 64;
@@ -702,7 +702,7 @@ static void setup_cpuid(struct svx_vm *vm, bool builtin, bool baseline)
 				break;
 		}
 		if (strcmp(src, "KVM_GET_SUPPORTED_CPUID")) {
-			svx_msg("KVM_GET_SUPPORTED_CPUID: %s; using the built-in CPUID table",
+			svxr_msg("KVM_GET_SUPPORTED_CPUID: %s; using the built-in CPUID table",
 				strerror(errno));
 			free(cpuid);
 			cpuid = NULL;
@@ -723,10 +723,10 @@ static void setup_cpuid(struct svx_vm *vm, bool builtin, bool baseline)
 		if (errno != ENOTTY)
 			die("%s: KVM_SET_CPUID2 (%s, %u entries): %s", vm->dev,
 			    src, cpuid->nent, strerror(errno));
-		svx_msg("%s: KVM_SET_CPUID2 not supported, guest sees the device's default CPUID",
+		svxr_msg("%s: KVM_SET_CPUID2 not supported, guest sees the device's default CPUID",
 			vm->dev);
 	} else if (vm->trace) {
-		svx_msg("CPUID: %u entries from the %s", cpuid->nent, src);
+		svxr_msg("CPUID: %u entries from the %s", cpuid->nent, src);
 	}
 	free(cpuid);
 }
@@ -769,32 +769,32 @@ static uint64_t gdt_entry(const struct kvm_segment *s)
 	return d;
 }
 
-static void put_u64(struct svx_vm *vm, uint64_t gpa, uint64_t v)
+static void put_u64(struct svxr_vm *vm, uint64_t gpa, uint64_t v)
 {
 	memcpy(vm->mem + gpa, &v, sizeof(v));
 }
 
 /* Identity map max(4 GiB, guest memory) with 2 MiB pages. */
-static uint64_t build_page_tables(struct svx_vm *vm)
+static uint64_t build_page_tables(struct svxr_vm *vm)
 {
 	uint64_t nr_gib = (vm->mem_size + GiB - 1) / GiB;
 
 	if (nr_gib < 4)
 		nr_gib = 4;
-	/* SVX_MAX_MEM keeps the PDs below the stack */
-	if (SVX_PD_GPA + nr_gib * 0x1000 > SVX_STACK_LOW)
+	/* SVXR_MAX_MEM keeps the PDs below the stack */
+	if (SVXR_PD_GPA + nr_gib * 0x1000 > SVXR_STACK_LOW)
 		die("internal error: too many page directories");
 
-	put_u64(vm, SVX_PML4_GPA, SVX_PDPT_GPA | PTE_P | PTE_RW);
+	put_u64(vm, SVXR_PML4_GPA, SVXR_PDPT_GPA | PTE_P | PTE_RW);
 	for (uint64_t i = 0; i < nr_gib; i++) {
-		uint64_t pd = SVX_PD_GPA + i * 0x1000;
+		uint64_t pd = SVXR_PD_GPA + i * 0x1000;
 
-		put_u64(vm, SVX_PDPT_GPA + i * 8, pd | PTE_P | PTE_RW);
+		put_u64(vm, SVXR_PDPT_GPA + i * 8, pd | PTE_P | PTE_RW);
 		for (uint64_t j = 0; j < 512; j++)
 			put_u64(vm, pd + j * 8, (i * GiB + j * 2 * MiB) |
 				PTE_P | PTE_RW | PTE_PS);
 	}
-	return SVX_PML4_GPA;
+	return SVXR_PML4_GPA;
 }
 
 static void real_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
@@ -808,12 +808,12 @@ static void real_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
 	s->s = 1;
 }
 
-static void setup_cpu(struct svx_vm *vm, const struct svx_boot *b)
+static void setup_cpu(struct svxr_vm *vm, const struct svxr_boot *b)
 {
 	bool lm = b->mode == MODE_LONG64;
-	uint16_t sel_code = b->linux_gdt ? SVX_LINUX_SEL_CODE : SVX_SEL_CODE;
-	uint16_t sel_data = b->linux_gdt ? SVX_LINUX_SEL_DATA : SVX_SEL_DATA;
-	uint16_t sel_tss = b->linux_gdt ? SVX_LINUX_SEL_TSS : SVX_SEL_TSS;
+	uint16_t sel_code = b->linux_gdt ? SVXR_LINUX_SEL_CODE : SVXR_SEL_CODE;
+	uint16_t sel_data = b->linux_gdt ? SVXR_LINUX_SEL_DATA : SVXR_SEL_DATA;
+	uint16_t sel_tss = b->linux_gdt ? SVXR_LINUX_SEL_TSS : SVXR_SEL_TSS;
 	struct kvm_segment code, data, tr = { }, ldt = { };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -824,7 +824,7 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_boot *b)
 	code = make_seg(sel_code, 0xb, lm);	/* execute/read, accessed */
 	data = make_seg(sel_data, 0x3, false);	/* read/write, accessed */
 
-	tr.base = SVX_TSS_GPA;
+	tr.base = SVXR_TSS_GPA;
 	tr.limit = 0x67;
 	tr.selector = sel_tss;
 	tr.type = 0xb;		/* busy 32-bit / 64-bit TSS */
@@ -835,26 +835,26 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_boot *b)
 	ldt.unusable = 1;
 
 	/* GDT in guest memory, matching the hidden state loaded below */
-	memset(vm->mem + SVX_GDT_GPA, 0, 0x40);
-	put_u64(vm, SVX_GDT_GPA + sel_code, gdt_entry(&code));
-	put_u64(vm, SVX_GDT_GPA + sel_data, gdt_entry(&data));
-	put_u64(vm, SVX_GDT_GPA + sel_tss, gdt_entry(&tr));
-	put_u64(vm, SVX_GDT_GPA + sel_tss + 8, tr.base >> 32);
+	memset(vm->mem + SVXR_GDT_GPA, 0, 0x40);
+	put_u64(vm, SVXR_GDT_GPA + sel_code, gdt_entry(&code));
+	put_u64(vm, SVXR_GDT_GPA + sel_data, gdt_entry(&data));
+	put_u64(vm, SVXR_GDT_GPA + sel_tss, gdt_entry(&tr));
+	put_u64(vm, SVXR_GDT_GPA + sel_tss + 8, tr.base >> 32);
 	/* TSS: I/O map base past the limit (no bitmap), RSP0 = stack top */
-	put_u64(vm, SVX_TSS_GPA + 0x60, (uint64_t)0x68 << 48);
+	put_u64(vm, SVXR_TSS_GPA + 0x60, (uint64_t)0x68 << 48);
 	if (lm)
-		put_u64(vm, SVX_TSS_GPA + 4, SVX_STACK_TOP);
+		put_u64(vm, SVXR_TSS_GPA + 4, SVXR_STACK_TOP);
 	else
-		put_u64(vm, SVX_TSS_GPA + 4, SVX_STACK_TOP |
+		put_u64(vm, SVXR_TSS_GPA + 4, SVXR_STACK_TOP |
 			((uint64_t)sel_data << 32));	/* ESP0, SS0 */
 
 	sregs.cs = code;
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
 	sregs.tr = tr;
 	sregs.ldt = ldt;
-	sregs.gdt.base = SVX_GDT_GPA;
+	sregs.gdt.base = SVXR_GDT_GPA;
 	sregs.gdt.limit = sel_tss + 16 - 1;
-	sregs.idt.base = SVX_IDT_GPA;
+	sregs.idt.base = SVXR_IDT_GPA;
 	sregs.idt.limit = lm ? 256 * 16 - 1 : 256 * 8 - 1;
 
 	if (lm) {
@@ -902,7 +902,7 @@ static void setup_cpu(struct svx_vm *vm, const struct svx_boot *b)
 	regs.rax = b->regs[0];
 	regs.rbx = b->regs[1];
 	regs.rsi = b->regs[2];
-	regs.rsp = b->regs[3] ? b->regs[3] : SVX_STACK_TOP;
+	regs.rsp = b->regs[3] ? b->regs[3] : SVXR_STACK_TOP;
 	if (ioctl(vm->vcpufd, KVM_SET_REGS, &regs) < 0)
 		die("%s: KVM_SET_REGS: %s", vm->dev, strerror(errno));
 }
@@ -916,12 +916,12 @@ static void dump_seg(const char *name, const struct kvm_segment *s)
 		s->unusable ? " unusable" : "");
 }
 
-static void dump_state(struct svx_vm *vm)
+static void dump_state(struct svxr_vm *vm)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	svx_serial_flush();
+	svxr_serial_flush();
 	if (ioctl(vm->vcpufd, KVM_GET_REGS, &r) < 0) {
 		fprintf(stderr, "svxrun: KVM_GET_REGS: %s\n", strerror(errno));
 	} else {
@@ -1025,7 +1025,7 @@ static void on_kick(int sig)
 		alarm_run->immediate_exit = 1;
 }
 
-static void setup_kick(struct svx_vm *vm)
+static void setup_kick(struct svxr_vm *vm)
 {
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
 	struct sigaction sa = { .sa_handler = on_kick };
@@ -1034,7 +1034,7 @@ static void setup_kick(struct svx_vm *vm)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL) < 0 ||
 	    timer_create(CLOCK_MONOTONIC, &sev, &kick_timer) < 0) {
-		svx_msg("cannot create the timer kick (%s): timer interrupts only at exits",
+		svxr_msg("cannot create the timer kick (%s): timer interrupts only at exits",
 			strerror(errno));
 		return;
 	}
@@ -1059,7 +1059,7 @@ static uint64_t exit_counts[NR_KVM_EXITS];
 static uint64_t nr_injected, nr_halt_waits;
 static uint64_t t_start;
 
-void svx_runner_counts(uint64_t *io, uint64_t *mmio, uint64_t *injected)
+void svxr_runner_counts(uint64_t *io, uint64_t *mmio, uint64_t *injected)
 {
 	*io = exit_counts[KVM_EXIT_IO];
 	*mmio = exit_counts[KVM_EXIT_MMIO];
@@ -1068,7 +1068,7 @@ void svx_runner_counts(uint64_t *io, uint64_t *mmio, uint64_t *injected)
 
 static void print_runner_stats(uint64_t nr_exits)
 {
-	double secs = (svx_now_ns() - t_start) / 1e9;
+	double secs = (svxr_now_ns() - t_start) / 1e9;
 
 	fprintf(stderr, "svxrun: exits to userspace: %" PRIu64 " in %.3f s\n",
 		nr_exits, secs);
@@ -1079,7 +1079,7 @@ static void print_runner_stats(uint64_t nr_exits)
 	fprintf(stderr, "  interrupts injected      %" PRIu64 "\n"
 			"  halts waited (IF=1)      %" PRIu64 "\n",
 		nr_injected, nr_halt_waits);
-	svx_board_print_stats();
+	svxr_board_print_stats();
 }
 
 /* HLT with IF=1: sleep until an interrupt is pending.  False if no event
@@ -1087,16 +1087,16 @@ static void print_runner_stats(uint64_t nr_exits)
 static bool wait_for_interrupt(void)
 {
 	for (;;) {
-		uint64_t now = svx_now_ns(), next;
+		uint64_t now = svxr_now_ns(), next;
 		struct pollfd pfd;
 		struct timespec ts;
 		int fd;
 
-		svx_board_poll(now);
-		if (svx_board_irq_pending() || timed_out)
+		svxr_board_poll(now);
+		if (svxr_board_irq_pending() || timed_out)
 			return true;
-		next = svx_board_next_event();
-		fd = svx_board_input_fd();
+		next = svxr_board_next_event();
+		fd = svxr_board_input_fd();
 		if (!next && fd < 0)
 			return false;
 		if (next && next <= now)
@@ -1107,12 +1107,12 @@ static bool wait_for_interrupt(void)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		svx_serial_flush();
+		svxr_serial_flush();
 		ppoll(&pfd, fd >= 0, next ? &ts : NULL, NULL);
 	}
 }
 
-static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
+static int run_loop(struct svxr_vm *vm, const struct svxr_opts *o)
 {
 	struct kvm_run *run = vm->run;
 	uint64_t nr_exits = 0;
@@ -1121,63 +1121,63 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 	for (;;) {
 		run->immediate_exit = 0;
 		if (timed_out) {
-			svx_msg("timeout after %u s (--timeout), %" PRIu64 " exits",
+			svxr_msg("timeout after %u s (--timeout), %" PRIu64 " exits",
 				o->timeout, nr_exits);
 			dump_state(vm);
 			if (o->stats)
 				print_runner_stats(nr_exits);
-			return SVX_EXIT_TIMEOUT;
+			return SVXR_EXIT_TIMEOUT;
 		}
 
 		/* devices to now; deliver the PIC's interrupt if the guest
 		 * can take it, else ask KVM to exit when it can */
-		svx_board_poll(svx_now_ns());
+		svxr_board_poll(svxr_now_ns());
 		run->request_interrupt_window = 0;
-		if (svx_board_irq_pending()) {
+		if (svxr_board_irq_pending()) {
 			if (run->ready_for_interrupt_injection && run->if_flag) {
-				struct kvm_interrupt irq = { .irq = svx_board_irq_ack() };
+				struct kvm_interrupt irq = { .irq = svxr_board_irq_ack() };
 
 				if (o->trace)
-					svx_trace("inject: vector 0x%x", irq.irq);
+					svxr_trace("inject: vector 0x%x", irq.irq);
 				if (ioctl(vm->vcpufd, KVM_INTERRUPT, &irq) < 0) {
-					svx_msg("KVM_INTERRUPT (vector 0x%x): %s",
+					svxr_msg("KVM_INTERRUPT (vector 0x%x): %s",
 						irq.irq, strerror(errno));
 					dump_state(vm);
-					return SVX_EXIT_UNHANDLED;
+					return SVXR_EXIT_UNHANDLED;
 				}
 				nr_injected++;
 			}
-			run->request_interrupt_window = svx_board_irq_pending();
+			run->request_interrupt_window = svxr_board_irq_pending();
 		}
-		arm_kick(svx_board_next_event());
+		arm_kick(svxr_board_next_event());
 
 		if (ioctl(vm->vcpufd, KVM_RUN, NULL) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				exit_counts[KVM_EXIT_INTR]++;
 				continue;
 			}
-			svx_msg("KVM_RUN: %s", strerror(errno));
+			svxr_msg("KVM_RUN: %s", strerror(errno));
 			dump_state(vm);
-			return SVX_EXIT_UNHANDLED;
+			return SVXR_EXIT_UNHANDLED;
 		}
 		nr_exits++;
 		exit_counts[run->exit_reason % NR_KVM_EXITS]++;
-		svx_ktrace_drain();
+		svxr_ktrace_drain();
 		if (o->walk && o->walk_at == nr_exits)
-			svx_walk_print(vm, o->walk, o->json);
+			svxr_walk_print(vm, o->walk, o->json);
 
 		if (o->trace && run->exit_reason != KVM_EXIT_IO &&
 		    run->exit_reason != KVM_EXIT_MMIO)
-			svx_trace("exit: %s (%u)", kvm_exit_name(run->exit_reason),
+			svxr_trace("exit: %s (%u)", kvm_exit_name(run->exit_reason),
 				run->exit_reason);
 
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
-			if (svx_handle_io(vm, &status) == SVX_IO_EXIT)
+			if (svxr_handle_io(vm, &status) == SVXR_IO_EXIT)
 				goto out;
 			break;
 		case KVM_EXIT_MMIO:
-			svx_handle_mmio(vm);
+			svxr_handle_mmio(vm);
 			break;
 		case KVM_EXIT_INTR:
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
@@ -1192,33 +1192,33 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 				nr_halt_waits++;
 				if (wait_for_interrupt())
 					break;
-				svx_msg("guest halted with interrupts enabled and no timer or input left to wake it");
-				status = SVX_EXIT_HALT;
+				svxr_msg("guest halted with interrupts enabled and no timer or input left to wake it");
+				status = SVXR_EXIT_HALT;
 				goto out;
 			}
-			svx_msg("guest halted");
-			status = SVX_EXIT_HALT;
+			svxr_msg("guest halted");
+			status = SVXR_EXIT_HALT;
 			goto out;
 		}
 		case KVM_EXIT_SHUTDOWN:
-			svx_msg("guest shutdown (triple fault?) after %" PRIu64 " exits",
+			svxr_msg("guest shutdown (triple fault?) after %" PRIu64 " exits",
 				nr_exits);
 			dump_state(vm);
-			status = SVX_EXIT_SHUTDOWN;
+			status = SVXR_EXIT_SHUTDOWN;
 			goto out;
 		case KVM_EXIT_FAIL_ENTRY: {
 			uint64_t why = run->fail_entry.hardware_entry_failure_reason;
 
-			svx_msg("VM entry failed: hardware_entry_failure_reason 0x%llx (basic reason %u %s) on cpu %u",
+			svxr_msg("VM entry failed: hardware_entry_failure_reason 0x%llx (basic reason %u %s) on cpu %u",
 				(unsigned long long)why, (unsigned int)(why & 0xffff),
-				svx_exit_reason_name(why & 0xffff),
+				svxr_exit_reason_name(why & 0xffff),
 				run->fail_entry.cpu);
 			dump_state(vm);
-			status = SVX_EXIT_FAIL_ENTRY;
+			status = SVXR_EXIT_FAIL_ENTRY;
 			goto out;
 		}
 		case KVM_EXIT_INTERNAL_ERROR:
-			svx_msg("internal error: suberror %u %s, %u data words",
+			svxr_msg("internal error: suberror %u %s, %u data words",
 				run->internal.suberror,
 				internal_suberror_name(run->internal.suberror),
 				run->internal.ndata);
@@ -1227,37 +1227,37 @@ static int run_loop(struct svx_vm *vm, const struct svx_opts *o)
 				fprintf(stderr, "  data[%u] 0x%llx\n", i,
 					(unsigned long long)run->internal.data[i]);
 			dump_state(vm);
-			status = SVX_EXIT_INTERNAL;
+			status = SVXR_EXIT_INTERNAL;
 			goto out;
 		case KVM_EXIT_UNKNOWN: {
 			uint64_t hw = run->hw.hardware_exit_reason;
 
-			svx_msg("unknown exit: hardware_exit_reason 0x%llx (%s)",
+			svxr_msg("unknown exit: hardware_exit_reason 0x%llx (%s)",
 				(unsigned long long)hw,
-				svx_exit_reason_name(hw & 0xffff));
+				svxr_exit_reason_name(hw & 0xffff));
 			dump_state(vm);
-			status = SVX_EXIT_UNHANDLED;
+			status = SVXR_EXIT_UNHANDLED;
 			goto out;
 		}
 		default:
-			svx_msg("unhandled exit reason %u (KVM_EXIT_%s)",
+			svxr_msg("unhandled exit reason %u (KVM_EXIT_%s)",
 				run->exit_reason, kvm_exit_name(run->exit_reason));
 			dump_state(vm);
-			status = SVX_EXIT_UNHANDLED;
+			status = SVXR_EXIT_UNHANDLED;
 			goto out;
 		}
 
 		if (o->max_exits && nr_exits >= o->max_exits) {
-			svx_msg("stopped after %" PRIu64 " exits (--max-exits)",
+			svxr_msg("stopped after %" PRIu64 " exits (--max-exits)",
 				nr_exits);
 			dump_state(vm);
-			status = SVX_EXIT_MAX_EXITS;
+			status = SVXR_EXIT_MAX_EXITS;
 			goto out;
 		}
 	}
 out:
 	if (o->stats) {
-		svx_serial_flush();
+		svxr_serial_flush();
 		print_runner_stats(nr_exits);
 	}
 	return status;
@@ -1265,9 +1265,9 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct svx_opts o;
-	struct svx_vm vm = { };
-	struct svx_boot boot = { };
+	struct svxr_opts o;
+	struct svxr_vm vm = { };
+	struct svxr_boot boot = { };
 	int status;
 
 	parse_args(argc, argv, &o);
@@ -1297,23 +1297,23 @@ int main(int argc, char **argv)
 		die("%s: %s", o.initrd, strerror(errno));
 	check_overlaps(&o);
 
-	t_start = svx_now_ns();
+	t_start = svxr_now_ns();
 	open_vm(&vm, o.paging);
 	for (unsigned int i = 0; i < o.nr_loads; i++)
 		load_file(&vm, &o.loads[i]);
 	boot.mode = o.mode;
 	boot.entry = o.entry;
 	if (o.kind == IMG_MULTIBOOT)
-		svx_load_multiboot(&vm, o.kernel, o.append, o.initrd,
-				   SVX_SYS_END, &boot);
+		svxr_load_multiboot(&vm, o.kernel, o.append, o.initrd,
+				   SVXR_SYS_END, &boot);
 	else if (o.kind == IMG_BZIMAGE)
-		svx_load_bzimage(&vm, o.kernel, o.append, o.initrd, &boot);
+		svxr_load_bzimage(&vm, o.kernel, o.append, o.initrd, &boot);
 	else if (o.append)
-		svx_msg("--append ignored for a flat binary");
+		svxr_msg("--append ignored for a flat binary");
 	setup_cpuid(&vm, o.builtin_cpuid, o.cpuid_baseline);
 	setup_cpu(&vm, &boot);
-	svx_board_init(&vm, !o.no_stdin);
-	svx_probe_init(&vm);
+	svxr_board_init(&vm, !o.no_stdin);
+	svxr_probe_init(&vm);
 
 	alarm_run = vm.run;
 	if (o.timeout) {
@@ -1327,14 +1327,14 @@ int main(int argc, char **argv)
 	setup_kick(&vm);
 
 	if (o.ktrace)
-		svx_ktrace_start();
+		svxr_ktrace_start();
 	status = run_loop(&vm, &o);
 	alarm(0);
-	svx_serial_flush();
-	svx_ktrace_stop();
+	svxr_serial_flush();
+	svxr_ktrace_stop();
 	if (o.walk && !o.walk_at)
-		svx_walk_print(&vm, o.walk, o.json);
+		svxr_walk_print(&vm, o.walk, o.json);
 	if (o.stats)
-		svx_print_stats(&vm);
+		svxr_print_stats(&vm);
 	return status;
 }
