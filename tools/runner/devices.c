@@ -36,7 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 #include "devices.h"
 #include "scenarios/probe.h"
 
@@ -57,41 +58,13 @@ static struct {
 	uint64_t nr_stdin_bytes, nr_mmio_log;
 } board;
 
-/* ---- host side: clock, stdout, stdin ------------------------------------ */
+/* ---- host side: stdout, stdin -------------------------------------------- */
 
-uint64_t svxr_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static char serial_buf[4096];
-static size_t serial_len;
-
-void svxr_serial_flush(void)
-{
-	size_t off = 0;
-
-	while (off < serial_len) {
-		ssize_t n = write(STDOUT_FILENO, serial_buf + off,
-				  serial_len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;	/* stdout gone: drop the output */
-		off += n;
-	}
-	serial_len = 0;
-}
-
+/* the UART's transmitter: the guest's console on stdout (core.c) */
 static void serial_putc(void *ctx, uint8_t c)
 {
 	(void)ctx;
-	serial_buf[serial_len++] = c;
-	if (c == '\n' || serial_len == sizeof(serial_buf))
-		svxr_serial_flush();
+	svxr_out_putc(c);
 }
 
 static struct termios saved_tio;
@@ -181,11 +154,11 @@ void svxr_board_init(struct svxr_vm *vm, bool use_stdin)
 	svxr_pic_init(&board.pic);
 	svxr_pit_init(&board.pit);
 	svxr_uart_init(&board.uart, serial_putc, NULL);
-	svxr_rtc_init(&board.rtc, vm->mem_size);
+	svxr_rtc_init(&board.rtc, vm->kvm.mem_size);
 	svxr_i8042_init(&board.kbd);
-	svxr_fwcfg_init(&board.fwcfg, vm->mem_size, 1);
+	svxr_fwcfg_init(&board.fwcfg, vm->kvm.mem_size, 1);
 	svxr_mmio_log_init(&board.mmio_log, mmio_log_print, NULL);
-	svxr_blk_init(&board.blk, vm->mem, vm->mem_size, vm->blk_fd,
+	svxr_blk_init(&board.blk, vm->kvm.mem, vm->kvm.mem_size, vm->blk_fd,
 		     vm->blk_size, blk_log, NULL);
 	board.stdin_open = use_stdin;
 	if (use_stdin)
@@ -364,7 +337,7 @@ static bool i8042_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 	svxr_i8042_write(&board.kbd, port - 0x60, *val);
 	if (!board.kbd.reset)
 		return false;
-	svxr_serial_flush();
+	svxr_out_flush();
 	svxr_msg("guest reset the machine through the i8042 (port 0x%x value 0x%x), exit status %d",
 		port, *val & 0xff, SVXR_EXIT_RESET);
 	*status = SVXR_EXIT_RESET;
@@ -403,7 +376,7 @@ static bool debug_exit_io(uint16_t port, bool out, unsigned int size,
 		return false;
 	}
 	*status = (int)((*val << 1) | 1);
-	svxr_serial_flush();
+	svxr_out_flush();
 	svxr_msg("guest debug exit: value 0x%x, exit status %d", *val,
 		*status & 0xff);
 	return true;
@@ -521,7 +494,7 @@ bool svxr_pio(uint16_t port, bool out, unsigned int size, uint32_t *val,
 
 enum svxr_io_result svxr_handle_io(struct svxr_vm *vm, int *status)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vm->vcpu.run;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	unsigned int size = run->io.size;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
@@ -530,7 +503,7 @@ enum svxr_io_result svxr_handle_io(struct svxr_vm *vm, int *status)
 		svxr_msg("bad I/O exit: port 0x%x size %u", run->io.port, size);
 		return SVXR_IO_CONTINUE;
 	}
-	if (run->io.data_offset + (uint64_t)size * run->io.count > vm->run_size) {
+	if (run->io.data_offset + (uint64_t)size * run->io.count > vm->vcpu.run_size) {
 		svxr_msg("bad I/O exit: data offset 0x%llx count %u outside the run page",
 			(unsigned long long)run->io.data_offset, run->io.count);
 		return SVXR_IO_CONTINUE;
@@ -622,7 +595,7 @@ void svxr_mmio(uint64_t gpa, bool write, unsigned int len, uint8_t *data)
 
 void svxr_handle_mmio(struct svxr_vm *vm)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vm->vcpu.run;
 	unsigned int len = run->mmio.len;
 
 	if (len > sizeof(run->mmio.data))

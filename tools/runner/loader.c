@@ -37,7 +37,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 
 #define MB_MAGIC		0x1badb002u
 #define MB_BOOT_MAGIC		0x2badb002u
@@ -74,8 +75,8 @@ static unsigned int memory_map(const struct svxr_vm *vm, struct e820 *e)
 	e[n++] = (struct e820){ 0, LOW_RAM_END, E820_RAM };
 	e[n++] = (struct e820){ LOW_RAM_END, 0xa0000 - LOW_RAM_END, E820_RESERVED };
 	e[n++] = (struct e820){ BIOS_START, HIGH_RAM - BIOS_START, E820_RESERVED };
-	if (vm->mem_size > HIGH_RAM)
-		e[n++] = (struct e820){ HIGH_RAM, vm->mem_size - HIGH_RAM, E820_RAM };
+	if (vm->kvm.mem_size > HIGH_RAM)
+		e[n++] = (struct e820){ HIGH_RAM, vm->kvm.mem_size - HIGH_RAM, E820_RAM };
 	return n;
 }
 
@@ -126,12 +127,12 @@ static uint16_t rd16(const uint8_t *p)
 
 static void wr32(struct svxr_vm *vm, uint64_t gpa, uint32_t v)
 {
-	memcpy(vm->mem + gpa, &v, 4);
+	memcpy(vm->kvm.mem + gpa, &v, 4);
 }
 
 static void wr64(struct svxr_vm *vm, uint64_t gpa, uint64_t v)
 {
-	memcpy(vm->mem + gpa, &v, 8);
+	memcpy(vm->kvm.mem + gpa, &v, 8);
 }
 
 /* offset of a valid multiboot header in the first 8 KiB, or -1 */
@@ -182,9 +183,9 @@ const char *svxr_image_kind_name(enum svxr_image_kind k)
 static void check_range(const struct svxr_vm *vm, const char *what,
 			uint64_t gpa, uint64_t size, uint64_t low)
 {
-	if (gpa < low || gpa > vm->mem_size || size > vm->mem_size - gpa)
+	if (gpa < low || gpa > vm->kvm.mem_size || size > vm->kvm.mem_size - gpa)
 		svxr_die("%s: 0x%" PRIx64 " bytes at GPA 0x%" PRIx64 " do not fit in guest RAM 0x%" PRIx64 "-0x%" PRIx64 " (see --mem)",
-			what, size, gpa, low, vm->mem_size);
+			what, size, gpa, low, vm->kvm.mem_size);
 }
 
 /* Load an ELF32 image's PT_LOAD segments; returns the entry point. */
@@ -214,8 +215,8 @@ static uint32_t load_elf32(struct svxr_vm *vm, const char *file,
 		if (filesz > memsz || off > size || filesz > size - off)
 			svxr_die("%s: bad PT_LOAD segment %u", file, i);
 		check_range(vm, file, paddr, memsz, low);
-		memcpy(vm->mem + paddr, buf + off, filesz);
-		memset(vm->mem + paddr + filesz, 0, memsz - filesz);
+		memcpy(vm->kvm.mem + paddr, buf + off, filesz);
+		memset(vm->kvm.mem + paddr + filesz, 0, memsz - filesz);
 		if (paddr < *lo)
 			*lo = paddr;
 		if (paddr + (uint64_t)memsz > *hi)
@@ -232,7 +233,7 @@ static uint64_t load_file_at(struct svxr_vm *vm, const char *file, uint64_t gpa)
 	uint8_t *buf = read_whole(file, &size);
 
 	check_range(vm, file, gpa, size, 0);
-	memcpy(vm->mem + gpa, buf, size);
+	memcpy(vm->kvm.mem + gpa, buf, size);
 	free(buf);
 	return size;
 }
@@ -246,6 +247,44 @@ static uint64_t file_size(const char *file)
 	return st.st_size;
 }
 
+/* A flat binary at gpa (the runner's area excluded); returns its size. */
+uint64_t svxr_load_flat(struct svxr_vm *vm, const char *file, uint64_t gpa)
+{
+	struct stat st;
+	uint64_t off = 0, size;
+	int fd;
+
+	fd = open(file, O_RDONLY);
+	if (fd < 0)
+		svxr_die("%s: %s", file, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		svxr_die("%s: %s", file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		svxr_die("%s: not a regular file", file);
+	if (!st.st_size)
+		svxr_die("%s: empty file", file);
+	size = st.st_size;
+	if (gpa < SVXR_SYS_END)
+		svxr_die("%s: load address 0x%" PRIx64 " overlaps the runner's area 0-0x%x (GDT, TSS, IDT, page tables, stack)",
+		    file, gpa, SVXR_SYS_END - 1);
+	if (gpa >= vm->kvm.mem_size || size > vm->kvm.mem_size - gpa)
+		svxr_die("%s: %" PRIu64 " bytes at 0x%" PRIx64 " do not fit in guest memory (0x%" PRIx64 " bytes, see --mem)",
+		    file, size, gpa, vm->kvm.mem_size);
+
+	while (off < size) {
+		ssize_t n = read(fd, vm->kvm.mem + gpa + off, size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			svxr_die("%s: read: %s", file,
+			    n ? strerror(errno) : "short read");
+		off += n;
+	}
+	close(fd);
+	return size;
+}
+
 void svxr_load_multiboot(struct svxr_vm *vm, const char *file,
 			const char *append, const char *initrd,
 			uint64_t reserved_end, struct svxr_boot *b)
@@ -257,7 +296,7 @@ void svxr_load_multiboot(struct svxr_vm *vm, const char *file,
 	uint64_t lo = UINT64_MAX, hi = 0, info = MB_INFO_GPA, p;
 	struct e820 map[8];
 	unsigned int nmap, mflags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MEM_MAP;
-	uint64_t below4g = vm->mem_size < (1ULL << 32) ? vm->mem_size : 1ULL << 32;
+	uint64_t below4g = vm->kvm.mem_size < (1ULL << 32) ? vm->kvm.mem_size : 1ULL << 32;
 	size_t len;
 
 	if (flags & MB_AOUT_KLUDGE) {
@@ -273,8 +312,8 @@ void svxr_load_multiboot(struct svxr_vm *vm, const char *file,
 		lo = load_addr;
 		hi = bss_end > load_addr + n ? bss_end : load_addr + n;
 		check_range(vm, file, lo, hi - lo, reserved_end);
-		memcpy(vm->mem + lo, buf + foff, n);
-		memset(vm->mem + lo + n, 0, hi - lo - n);
+		memcpy(vm->kvm.mem + lo, buf + foff, n);
+		memset(vm->kvm.mem + lo + n, 0, hi - lo - n);
 		entry = rd32(buf + hoff + 28);
 	} else {
 		entry = load_elf32(vm, file, buf, size, reserved_end, &lo, &hi);
@@ -287,7 +326,7 @@ void svxr_load_multiboot(struct svxr_vm *vm, const char *file,
 		svxr_msg("%s: warning: entry 0x%x outside the loaded image", file, entry);
 
 	/* info block, then mmap, mods, strings, in [MB_INFO_GPA, MB_INFO_END) */
-	memset(vm->mem + info, 0, MB_INFO_END - MB_INFO_GPA);
+	memset(vm->kvm.mem + info, 0, MB_INFO_END - MB_INFO_GPA);
 	p = info + 128;
 	wr32(vm, info + 4, LOW_RAM_END >> 10);		/* mem_lower, KiB */
 	wr32(vm, info + 8, (below4g - HIGH_RAM) >> 10);	/* mem_upper */
@@ -317,7 +356,7 @@ void svxr_load_multiboot(struct svxr_vm *vm, const char *file,
 		if (p + 16 + len > MB_INFO_END)
 			svxr_die("--initrd: path too long");
 		wr32(vm, p + 8, p + 16);
-		memcpy(vm->mem + p + 16, initrd, len);
+		memcpy(vm->kvm.mem + p + 16, initrd, len);
 		p += 16 + len;
 	}
 
@@ -325,11 +364,11 @@ void svxr_load_multiboot(struct svxr_vm *vm, const char *file,
 	if (p + len > MB_INFO_END)
 		svxr_die("--append: command line too long (%zu bytes)", len);
 	wr32(vm, info + 16, p);				/* cmdline */
-	snprintf((char *)vm->mem + p, len, "%s%s%s", file, append ? " " : "",
+	snprintf((char *)vm->kvm.mem + p, len, "%s%s%s", file, append ? " " : "",
 		 append ? append : "");
 	wr32(vm, info, mflags);
 
-	b->mode = MODE_PROT32;
+	b->mode = SVXU_MODE_PM32;
 	b->entry = entry;
 	b->regs[0] = MB_BOOT_MAGIC;
 	b->regs[1] = info;
@@ -341,7 +380,7 @@ void svxr_load_bzimage(struct svxr_vm *vm, const char *file,
 {
 	size_t size;
 	uint8_t *buf = read_whole(file, &size);
-	uint8_t *zp = vm->mem + BZ_ZERO_PAGE;
+	uint8_t *zp = vm->kvm.mem + BZ_ZERO_PAGE;
 	unsigned int setup_sects = buf[0x1f1] ? buf[0x1f1] : 4;
 	uint16_t version = rd16(buf + 0x206);
 	uint16_t xloadflags = version >= 0x20c ? rd16(buf + 0x236) : 0;
@@ -360,7 +399,7 @@ void svxr_load_bzimage(struct svxr_vm *vm, const char *file,
 	if (init_size < ksize)
 		init_size = ksize;
 	check_range(vm, file, BZ_LOAD, init_size, BZ_LOAD);
-	memcpy(vm->mem + BZ_LOAD, buf + koff, ksize);
+	memcpy(vm->kvm.mem + BZ_LOAD, buf + koff, ksize);
 
 	/* zero page: the setup header as the image has it, then our fields */
 	memset(zp, 0, 4096);
@@ -378,14 +417,14 @@ void svxr_load_bzimage(struct svxr_vm *vm, const char *file,
 	if (append && strlen(append) > cmdline_max)
 		svxr_die("--append: %zu bytes, the kernel accepts at most %u",
 			strlen(append), cmdline_max);
-	memset(vm->mem + BZ_CMDLINE, 0, strlen(append ? append : "") + 1);
-	strcpy((char *)vm->mem + BZ_CMDLINE, append ? append : "");
+	memset(vm->kvm.mem + BZ_CMDLINE, 0, strlen(append ? append : "") + 1);
+	strcpy((char *)vm->kvm.mem + BZ_CMDLINE, append ? append : "");
 	memcpy(zp + 0x228, &(uint32_t){ BZ_CMDLINE }, 4);	/* cmd_line_ptr */
 
 	if (initrd) {
 		uint64_t isize = file_size(initrd);
 		uint64_t max = version >= 0x203 ? rd32(zp + 0x22c) : 0x37ffffff;
-		uint64_t top = max + 1 < vm->mem_size ? max + 1 : vm->mem_size;
+		uint64_t top = max + 1 < vm->kvm.mem_size ? max + 1 : vm->kvm.mem_size;
 		uint64_t addr;
 
 		if (isize > top || ((top - isize) & ~0xfffULL) < BZ_LOAD + init_size)
@@ -409,7 +448,7 @@ void svxr_load_bzimage(struct svxr_vm *vm, const char *file,
 		memcpy(e + 16, &map[i].type, 4);
 	}
 
-	b->mode = MODE_LONG64;
+	b->mode = SVXU_MODE_LONG64;
 	b->entry = BZ_LOAD + 0x200;			/* startup_64 */
 	b->regs[2] = BZ_ZERO_PAGE;			/* rsi */
 	b->linux_gdt = true;

@@ -20,7 +20,8 @@
 #include <sys/ioctl.h>
 #include <linux/shadowvmx.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 #include "scenarios/probe.h"
 
 #define NA	UINT64_MAX
@@ -105,13 +106,12 @@ static int kvm_stats_open(int fd, int which)
 
 static void probe_setup(void)
 {
-	struct svx_stats s = { .version = SVX_STATS_VERSION, .size = sizeof(s) };
-	char buf[8] = "";
-	FILE *f;
+	struct svx_stats s;
+	char ept;
 
 	pr.init = true;
 	pr.paging = PROBE_INFO_UNKNOWN;
-	if (!ioctl(pr.vm->vcpufd, SVX_GET_VCPU_STATS, &s)) {
+	if (!svxu_get_stats(pr.vm->vcpu.fd, SVX_GET_VCPU_STATS, &s)) {
 		pr.svx = true;
 		pr.paging = s.paging == SVX_PAGING_EPT ? PROBE_INFO_EPT :
 			    PROBE_INFO_SHADOW;
@@ -119,34 +119,27 @@ static void probe_setup(void)
 	}
 	for (unsigned int k = 0; k < NR_KVM_MAP; k++)
 		pr.kvm_off[k] = -1;
-	if (ioctl(pr.vm->sysfd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0 &&
-	    !kvm_stats_open(pr.vm->vcpufd, 0) && !kvm_stats_open(pr.vm->vmfd, 1))
+	if (ioctl(pr.vm->kvm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0 &&
+	    !kvm_stats_open(pr.vm->vcpu.fd, 0) && !kvm_stats_open(pr.vm->kvm.fd, 1))
 		pr.kvm = true;
 	/* kvm_intel says which paging it uses in its ept parameter */
-	f = fopen("/sys/module/kvm_intel/parameters/ept", "r");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			pr.paging = buf[0] == 'Y' ? PROBE_INFO_EPT : PROBE_INFO_SHADOW;
-		fclose(f);
-	}
+	ept = svxu_kvm_intel_param("ept");
+	if (ept)
+		pr.paging = ept == 'Y' ? PROBE_INFO_EPT : PROBE_INFO_SHADOW;
 }
 
 /* Every counter now; NA where the device cannot tell. */
 static void snapshot(uint64_t *c)
 {
-	uint64_t io, mmio, inj;
-
 	for (unsigned int i = 0; i < P_NR; i++)
 		c[i] = NA;
-	svxr_runner_counts(&io, &mmio, &inj);
-	c[P_IO] = io;
-	c[P_MMIO] = mmio;
-	c[P_IRQ_INJ] = inj;
+	c[P_IO] = svxr_counts.exits[KVM_EXIT_IO];
+	c[P_MMIO] = svxr_counts.exits[KVM_EXIT_MMIO];
+	c[P_IRQ_INJ] = svxr_counts.injected;
 	if (pr.svx) {
-		struct svx_stats s = { .version = SVX_STATS_VERSION,
-				       .size = sizeof(s) };
+		struct svx_stats s;
 
-		if (ioctl(pr.vm->vcpufd, SVX_GET_VCPU_STATS, &s))
+		if (svxu_get_stats(pr.vm->vcpu.fd, SVX_GET_VCPU_STATS, &s))
 			return;
 		c[P_EXITS] = s.misc[SVX_STAT_EXITS] - s.exits[1] - s.exits[7] -
 			     s.exits[8] - s.exits[52];
@@ -222,7 +215,7 @@ static void do_mark(uint32_t id)
 		if (pr.delta[P_EXITS] == NA && n < sizeof(line))
 			snprintf(line + n, sizeof(line) - n,
 				 " (VM exit counters not available on %s)",
-				 pr.vm->dev);
+				 pr.vm->kvm.dev);
 		svxr_msg("%s", line);
 	}
 	pr.last_id = id;
@@ -237,7 +230,7 @@ static void do_walk(uint64_t gva)
 	if (!pr.svx) {
 		if (!pr.walk_failed)
 			svxr_msg("probe: walk 0x%llx: no SVX_WALK_TRACE on %s (shadowvmx only)",
-				(unsigned long long)gva, pr.vm->dev);
+				(unsigned long long)gva, pr.vm->kvm.dev);
 		pr.walk_failed = true;
 		return;
 	}
@@ -245,7 +238,7 @@ static void do_walk(uint64_t gva)
 		 (pr.wacc & SVX_WT_ACC_USER) ? "u" : "",
 		 (pr.wacc & SVX_WT_ACC_FETCH) ? "x" :
 		 (pr.wacc & SVX_WT_ACC_WRITE) ? "w" : "r");
-	svxr_serial_flush();
+	svxr_out_flush();
 	svxr_walk_print(pr.vm, spec, false);
 }
 

@@ -30,7 +30,8 @@
 #include <linux/kvm.h>
 #include <linux/shadowvmx.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 
 static const char *const mode_names[] = {
 	"nonpaging (CR0.PG=0)", "32-bit paging", "PAE paging",
@@ -254,7 +255,7 @@ void svxr_walk_print(struct svxr_vm *vm, const char *spec, bool json)
 		if (*end || end == tok)
 			svxr_die("--walk: bad GVA '%s'", tok);
 		t.access = acc ? parse_acc(acc) : 0;
-		if (ioctl(vm->vcpufd, SVX_WALK_TRACE, &t) < 0) {
+		if (ioctl(vm->vcpu.fd, SVX_WALK_TRACE, &t) < 0) {
 			svxr_msg("SVX_WALK_TRACE 0x%llx: %s%s",
 				(unsigned long long)t.gva, strerror(errno),
 				errno == EINVAL || errno == ENOTTY ?
