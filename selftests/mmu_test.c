@@ -362,16 +362,11 @@ static int mmu_init(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 {
 	struct svxu_guest *g = &self->g;
 	struct svxu_code code = mmu_blob(mode);
-	uint64_t *pt;
-	int r, i;
+	int r;
 
-	r = svxu_vm_create(&g->vm, SVX_MEM_SIZE);
+	r = svxu_guest_create(g);
 	if (r)
 		return r;
-	r = svxu_vcpu_create(&g->vm, 0, &g->vcpu);
-	if (r)
-		return r;
-	g->run = g->vcpu.run;
 	r = set_mmu_cpuid(_metadata, g);
 	if (r)
 		return r;
@@ -389,12 +384,10 @@ static int mmu_init(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 	if (r)
 		return r;
 	/* 64-bit: identity tables for 1 GiB that the guest loads itself */
-	pt = (uint64_t *)(g->vm.mem + MG_HOST_PT);
-	memset(pt, 0, 3 * 4096);
-	pt[0] = (MG_HOST_PT + 0x1000) | 0x3;
-	pt[512] = (MG_HOST_PT + 0x2000) | 0x3;
-	for (i = 0; i < 512; i++)
-		pt[1024 + i] = ((uint64_t)i << 21) | 0x83;
+	r = svxu_identity_map(g->vm.mem, g->vm.mem_size, MG_HOST_PT, 1,
+			      MG_MAILBOX);
+	if (r < 0)
+		return r;
 
 	self->mb = (struct mg_mailbox *)(g->vm.mem + MG_MAILBOX);
 	memset(self->mb, 0, sizeof(*self->mb));

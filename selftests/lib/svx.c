@@ -36,8 +36,7 @@ void svxu_load(struct svxu_vm *vm, struct svxu_code code)
 	memcpy(vm->mem + SVX_CODE, code.start, code.len);
 }
 
-int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,
-		    enum svxu_mode mode)
+int svxu_guest_create(struct svxu_guest *g)
 {
 	int r;
 
@@ -51,6 +50,16 @@ int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,
 	if (r)
 		return r;
 	g->run = g->vcpu.run;
+	return 0;
+}
+
+int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,
+		    enum svxu_mode mode)
+{
+	int r = svxu_guest_create(g);
+
+	if (r)
+		return r;
 	svxu_load(&g->vm, code);
 	return svxu_setup_mode(&g->vcpu, mode);
 }

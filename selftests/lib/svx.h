@@ -55,7 +55,9 @@ struct svxu_guest {
 int svxu_setup_mode(struct svxu_vcpu *vcpu, enum svxu_mode mode);
 void svxu_load(struct svxu_vm *vm, struct svxu_code code);
 
-/* VM (svxu_vm_create, SVX_MEM_SIZE) + vCPU 0 + guest loaded + mode set. */
+/* VM (svxu_vm_create, SVX_MEM_SIZE) + vCPU 0 (svxu_vcpu_create). */
+int svxu_guest_create(struct svxu_guest *g);
+/* svxu_guest_create + guest loaded + mode set. */
 int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,
 		    enum svxu_mode mode);
 void svxu_guest_fini(struct svxu_guest *g);

@@ -124,6 +124,13 @@ int svxu_ioctl(int fd, unsigned long req, unsigned long arg)
 	return r < 0 ? -errno : r;
 }
 
+int svxu_op_ioctl(const char *op, int fd, unsigned long req,
+		  unsigned long arg)
+{
+	last_op = op;
+	return svxu_ioctl(fd, req, arg);
+}
+
 int svxu_open_path(const char *path)
 {
 	int fd;
@@ -163,8 +170,7 @@ int svxu_set_mem(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa,
 		.userspace_addr = (uintptr_t)hva,
 	};
 
-	last_op = "KVM_SET_USER_MEMORY_REGION";
-	return svxu_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, (unsigned long)&r);
+	return OP_IOCTL(vm_fd, KVM_SET_USER_MEMORY_REGION, (unsigned long)&r);
 }
 
 void svxu_vm_init(struct svxu_vm *vm)
@@ -182,14 +188,12 @@ int svxu_vm_open(struct svxu_vm *vm, const char *dev)
 	vm->sys_fd = svxu_open_path(vm->dev);
 	if (vm->sys_fd < 0)
 		return vm->sys_fd;
-	last_op = "KVM_GET_API_VERSION";
-	r = svxu_ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
+	r = OP_IOCTL(vm->sys_fd, KVM_GET_API_VERSION, 0);
 	if (r < 0)
 		return r;
 	if (r != KVM_API_VERSION)
 		return -EPROTO;
-	last_op = "KVM_CREATE_VM";
-	vm->fd = svxu_ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+	vm->fd = OP_IOCTL(vm->sys_fd, KVM_CREATE_VM, 0);
 	return vm->fd < 0 ? vm->fd : 0;
 }
 
@@ -248,12 +252,10 @@ int svxu_vcpu_open(struct svxu_vm *vm, int id, struct svxu_vcpu *vcpu)
 	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->vm = vm;
 	vcpu->id = id;
-	last_op = "KVM_CREATE_VCPU";
-	vcpu->fd = svxu_ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	vcpu->fd = OP_IOCTL(vm->fd, KVM_CREATE_VCPU, id);
 	if (vcpu->fd < 0)
 		return vcpu->fd;
-	last_op = "KVM_GET_VCPU_MMAP_SIZE";
-	sz = svxu_ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	sz = OP_IOCTL(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz < 0)
 		return sz;
 	if ((size_t)sz < sizeof(struct kvm_run))
@@ -316,8 +318,7 @@ int svxu_set_default_cpuid(int vcpu_fd)
 		a = 36;
 	c.e[4] = (struct kvm_cpuid_entry2){ .function = 0x80000008,
 		.eax = (a & 0xff) | (48 << 8) };
-	last_op = "KVM_SET_CPUID2";
-	return svxu_ioctl(vcpu_fd, KVM_SET_CPUID2, (unsigned long)&c);
+	return OP_IOCTL(vcpu_fd, KVM_SET_CPUID2, (unsigned long)&c);
 }
 
 int svxu_run(struct svxu_vcpu *vcpu)
@@ -355,8 +356,7 @@ int svxu_set_msr(int vcpu_fd, uint32_t index, uint64_t val)
 
 int svxu_set_paging(int vm_fd, int mode)
 {
-	last_op = "SVX_SET_PAGING";
-	return svxu_ioctl(vm_fd, SVX_SET_PAGING, (unsigned long)mode);
+	return OP_IOCTL(vm_fd, SVX_SET_PAGING, (unsigned long)mode);
 }
 
 int svxu_apply_paging(int vm_fd)

@@ -131,8 +131,7 @@ int svxu_vcpu_set_mode(struct svxu_vcpu *vcpu, const struct svxu_layout *l,
 	struct kvm_regs regs;
 	int r;
 
-	svxu_set_last_op("KVM_GET_SREGS");
-	r = svxu_ioctl(vcpu->fd, KVM_GET_SREGS, (unsigned long)&sr);
+	r = OP_IOCTL(vcpu->fd, KVM_GET_SREGS, (unsigned long)&sr);
 	if (r)
 		return r;
 
@@ -220,8 +219,7 @@ int svxu_vcpu_set_mode(struct svxu_vcpu *vcpu, const struct svxu_layout *l,
 		sr.cr0 = X86_CR0_ET;
 		sr.cr3 = sr.cr4 = sr.efer = 0;
 	}
-	svxu_set_last_op("KVM_SET_SREGS");
-	r = svxu_ioctl(vcpu->fd, KVM_SET_SREGS, (unsigned long)&sr);
+	r = OP_IOCTL(vcpu->fd, KVM_SET_SREGS, (unsigned long)&sr);
 	if (r)
 		return r;
 
@@ -232,6 +230,5 @@ int svxu_vcpu_set_mode(struct svxu_vcpu *vcpu, const struct svxu_layout *l,
 	regs.rbx = b->rbx;
 	regs.rsi = b->rsi;
 	regs.rsp = b->rsp ? b->rsp : l->stack;
-	svxu_set_last_op("KVM_SET_REGS");
-	return svxu_ioctl(vcpu->fd, KVM_SET_REGS, (unsigned long)&regs);
+	return OP_IOCTL(vcpu->fd, KVM_SET_REGS, (unsigned long)&regs);
 }

@@ -37,16 +37,22 @@ struct svxr_counts svxr_counts;
 
 /* ---- messages, guest output, clock --------------------------------------- */
 
+static void vmsg(bool flush, const char *fmt, va_list ap)
+{
+	if (flush)
+		svxr_out_flush();
+	fputs("svxrun: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void svxr_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	svxr_out_flush();
-	fputs("svxrun: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(true, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Like svxr_msg, but leaves the guest's partial output line buffered. */
@@ -54,23 +60,18 @@ void svxr_trace(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("svxrun: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(false, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void svxr_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	svxr_out_flush();
-	fputs("svxrun: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(true, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(SVXR_EXIT_USAGE);
 }
 
