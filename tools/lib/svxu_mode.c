@@ -31,17 +31,16 @@
 #define PTE_RW		(1ULL << 1)
 #define PTE_PS		(1ULL << 7)
 
+static const char *const mode_names[] = {
+	[SVXU_MODE_PM32] = "prot32",
+	[SVXU_MODE_LONG64] = "long64",
+	[SVXU_MODE_REAL16] = "real16",
+};
+
 const char *svxu_mode_name(enum svxu_mode mode)
 {
-	switch (mode) {
-	case SVXU_MODE_PM32:
-		return "prot32";
-	case SVXU_MODE_LONG64:
-		return "long64";
-	case SVXU_MODE_REAL16:
-		return "real16";
-	}
-	return "?";
+	return (unsigned int)mode < sizeof(mode_names) / sizeof(mode_names[0]) ?
+	       mode_names[mode] : "?";
 }
 
 static void put_u64(uint8_t *mem, uint64_t gpa, uint64_t v)
