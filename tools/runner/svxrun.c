@@ -185,13 +185,12 @@ static void parse_args(int argc, char **argv, struct svxr_opts *o)
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ }
 	};
-	const char *env = getenv("SVX_DEV");
 	uint64_t v;
 	char *at;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->dev = env && *env ? env : "/dev/shadowvmx";
+	o->dev = svxu_dev();
 	o->mem_size = SVXR_DEFAULT_MEM;
 	o->mode = SVXU_MODE_PM32;
 	o->paging = -1;
