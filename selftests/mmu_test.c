@@ -48,7 +48,7 @@ FIXTURE(mmu) {
 	int nsys, sys[16];
 	int nmmio;
 	bool kvm_stats;
-	int vcpu_stats_fd, vm_stats_fd;
+	struct svxu_kvm_stats vcpu_stats, vm_stats;	/* KVM's */
 	/* CR3 switching: counters at the two sync points */
 	uint64_t c0[16], c1[16];
 	bool have_counts;
@@ -71,15 +71,13 @@ FIXTURE_SETUP(mmu)
 {
 	memset(&self->g, 0, sizeof(self->g));
 	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
-	self->vcpu_stats_fd = self->vm_stats_fd = -1;
+	self->vcpu_stats.fd = self->vm_stats.fd = -1;
 }
 
 FIXTURE_TEARDOWN(mmu)
 {
-	if (self->vcpu_stats_fd >= 0)
-		close(self->vcpu_stats_fd);
-	if (self->vm_stats_fd >= 0)
-		close(self->vm_stats_fd);
+	svxu_kvm_stats_close(&self->vcpu_stats);
+	svxu_kvm_stats_close(&self->vm_stats);
 	svxu_guest_fini(&self->g);
 	if (self->frames)
 		munmap(self->frames, MG_FRAMES_SIZE);
@@ -174,37 +172,14 @@ static int set_mmu_cpuid(struct __test_metadata *_metadata, struct svxu_guest *g
 
 /* ------------------------------------------------------- KVM stats fd --- */
 
-/* Value of the binary stat @name (first element), or -1. */
-static int64_t stats_fd_get(int fd, const char *name)
+/* Value of the binary stat @name, or -1. */
+static int64_t stats_fd_get(const struct svxu_kvm_stats *s, const char *name)
 {
-	struct kvm_stats_header h;
-	size_t dsz;
-	char *buf;
-	uint32_t i;
-	int64_t ret = -1;
+	uint64_t v;
 
-	if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
+	if (svxu_kvm_stats_read(s, svxu_kvm_stats_find(s, name), &v))
 		return -1;
-	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
-	buf = malloc(dsz * h.num_desc);
-	if (!buf)
-		return -1;
-	if (pread(fd, buf, dsz * h.num_desc, h.desc_offset) ==
-	    (ssize_t)(dsz * h.num_desc)) {
-		for (i = 0; i < h.num_desc; i++) {
-			struct kvm_stats_desc *d = (void *)(buf + i * dsz);
-			uint64_t v;
-
-			if (strcmp(d->name, name))
-				continue;
-			if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) ==
-			    sizeof(v))
-				ret = (int64_t)v;
-			break;
-		}
-	}
-	free(buf);
-	return ret;
+	return (int64_t)v;
 }
 
 /* Counter snapshot for the CR3 test; names for the report. */
@@ -243,17 +218,17 @@ static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 	}
 	if (!svxu_dev_is_kvm())
 		return false;
-	if (self->vcpu_stats_fd < 0) {
-		self->vcpu_stats_fd = svxu_ioctl(self->g.vcpu.fd, KVM_GET_STATS_FD, 0);
-		self->vm_stats_fd = svxu_ioctl(self->g.vm.fd, KVM_GET_STATS_FD, 0);
+	if (self->vcpu_stats.fd < 0) {
+		svxu_kvm_stats_open(&self->vcpu_stats, self->g.vcpu.fd);
+		svxu_kvm_stats_open(&self->vm_stats, self->g.vm.fd);
 	}
-	if (self->vcpu_stats_fd < 0)
+	if (self->vcpu_stats.fd < 0)
 		return false;
-	c[C_EXITS] = stats_fd_get(self->vcpu_stats_fd, "exits");
-	c[C_PF_FIXED] = stats_fd_get(self->vcpu_stats_fd, "pf_fixed");
-	c[C_PF_INJ] = stats_fd_get(self->vcpu_stats_fd, "pf_guest");
-	c[C_SP_ALLOC] = stats_fd_get(self->vm_stats_fd, "mmu_cache_miss");
-	c[C_UNSYNC] = stats_fd_get(self->vm_stats_fd, "mmu_unsync");
+	c[C_EXITS] = stats_fd_get(&self->vcpu_stats, "exits");
+	c[C_PF_FIXED] = stats_fd_get(&self->vcpu_stats, "pf_fixed");
+	c[C_PF_INJ] = stats_fd_get(&self->vcpu_stats, "pf_guest");
+	c[C_SP_ALLOC] = stats_fd_get(&self->vm_stats, "mmu_cache_miss");
+	c[C_UNSYNC] = stats_fd_get(&self->vm_stats, "mmu_unsync");
 	return (int64_t)c[C_EXITS] >= 0;
 }
 

@@ -124,6 +124,26 @@ int svxu_get_stats(int fd, unsigned long req, struct svx_stats *st);
 int svxu_vm_paging(int vm_fd);
 int svxu_has_stats(int vm_fd);		/* 1 if the VM fd answers, else 0 */
 
+/* ---- KVM binary stats (KVM_GET_STATS_FD) ------------------------------ */
+struct svxu_kvm_stats {
+	int fd;				/* the stats fd, -1: not open */
+	struct kvm_stats_header hdr;
+	size_t desc_size;		/* one descriptor with its name */
+	char *descs;			/* hdr.num_desc of them */
+};
+
+/* The stats fd of a VM or vCPU fd and its descriptors (names
+ * NUL-terminated); on error s->fd is -1 and nothing is held. */
+int svxu_kvm_stats_open(struct svxu_kvm_stats *s, int fd);
+void svxu_kvm_stats_close(struct svxu_kvm_stats *s);
+struct kvm_stats_desc *svxu_kvm_stats_desc(const struct svxu_kvm_stats *s,
+					   unsigned int i);
+/* data offset of the single-value stat called name, or -1 */
+int64_t svxu_kvm_stats_find(const struct svxu_kvm_stats *s, const char *name);
+/* the u64 at data offset off: 0 or -errno (-EIO: short read) */
+int svxu_kvm_stats_read(const struct svxu_kvm_stats *s, int64_t off,
+			uint64_t *val);
+
 /* ---- entry states --------------------------------------------------------- */
 /*
  * PM32: 32-bit protected mode, paging off.  LONG64: long mode on identity

@@ -51,7 +51,7 @@ static const struct { const char *name; int vm; int ctr; } kvm_map[] = {
 static struct {
 	struct svxr_vm *vm;
 	bool init, svx, kvm;
-	int stats_fd[2];
+	struct svxu_kvm_stats stats[2];	/* vcpu, vm */
 	int64_t kvm_off[NR_KVM_MAP];	/* data offset, -1 absent */
 	uint32_t paging;
 	uint64_t last[P_NR], delta[P_NR];
@@ -64,43 +64,19 @@ void svxr_probe_init(struct svxr_vm *vm)
 {
 	memset(&pr, 0, sizeof(pr));
 	pr.vm = vm;
-	pr.stats_fd[0] = pr.stats_fd[1] = -1;
+	pr.stats[0].fd = pr.stats[1].fd = -1;
 	for (unsigned int i = 0; i < P_NR; i++)
 		pr.last[i] = pr.delta[i] = NA;
 }
 
 static int kvm_stats_open(int fd, int which)
 {
-	struct kvm_stats_header hdr;
-	struct kvm_stats_desc *d;
-	size_t dsz;
-	char *descs;
-	int sfd = ioctl(fd, KVM_GET_STATS_FD, NULL);
-
-	if (sfd < 0)
+	if (svxu_kvm_stats_open(&pr.stats[which], fd))
 		return -1;
-	if (pread(sfd, &hdr, sizeof(hdr), 0) != sizeof(hdr)) {
-		close(sfd);
-		return -1;
-	}
-	dsz = sizeof(*d) + hdr.name_size;
-	descs = calloc(hdr.num_desc, dsz);
-	if (!descs || pread(sfd, descs, dsz * hdr.num_desc, hdr.desc_offset) !=
-	    (ssize_t)(dsz * hdr.num_desc)) {
-		free(descs);
-		close(sfd);
-		return -1;
-	}
-	for (unsigned int i = 0; i < hdr.num_desc; i++) {
-		d = (struct kvm_stats_desc *)(descs + i * dsz);
-		d->name[hdr.name_size - 1] = 0;
-		for (unsigned int k = 0; k < NR_KVM_MAP; k++)
-			if (kvm_map[k].vm == which && d->size == 1 &&
-			    !strcmp(d->name, kvm_map[k].name))
-				pr.kvm_off[k] = hdr.data_offset + d->offset;
-	}
-	free(descs);
-	pr.stats_fd[which] = sfd;
+	for (unsigned int k = 0; k < NR_KVM_MAP; k++)
+		if (kvm_map[k].vm == which)
+			pr.kvm_off[k] = svxu_kvm_stats_find(&pr.stats[which],
+							    kvm_map[k].name);
 	return 0;
 }
 
@@ -167,9 +143,8 @@ static void snapshot(uint64_t *c)
 		for (unsigned int k = 0; k < NR_KVM_MAP; k++) {
 			uint64_t v;
 
-			if (pr.kvm_off[k] < 0 ||
-			    pread(pr.stats_fd[kvm_map[k].vm], &v, sizeof(v),
-				  pr.kvm_off[k]) != sizeof(v))
+			if (svxu_kvm_stats_read(&pr.stats[kvm_map[k].vm],
+						pr.kvm_off[k], &v))
 				continue;
 			if (kvm_map[k].ctr == -1)
 				exits = v;

@@ -119,52 +119,38 @@ static void print_svx_stats(const char *what, const struct svx_stats *s)
  */
 static void print_binary_stats(const char *what, int fd)
 {
-	struct kvm_stats_header hdr;
-	struct kvm_stats_desc *desc;
-	size_t desc_size;
-	char *descs = NULL;
-	int sfd;
+	struct svxu_kvm_stats ks;
+	int r = svxu_kvm_stats_open(&ks, fd);
 
-	sfd = ioctl(fd, KVM_GET_STATS_FD, NULL);
-	if (sfd < 0) {
+	if (r && !strcmp(svxu_last_op(), "KVM_GET_STATS_FD")) {
 		fprintf(stderr, "svxrun: stats: KVM_GET_STATS_FD: %s\n",
-			strerror(errno));
+			strerror(-r));
 		return;
 	}
-	if (pread(sfd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
-		goto bad;
-	desc_size = sizeof(*desc) + hdr.name_size;
-	descs = calloc(hdr.num_desc, desc_size);
-	if (!descs)
-		goto bad;
-	if (pread(sfd, descs, desc_size * hdr.num_desc, hdr.desc_offset) !=
-	    (ssize_t)(desc_size * hdr.num_desc))
+	if (r)
 		goto bad;
 
 	fprintf(stderr, "svxrun: stats: %s (KVM binary stats, non-zero)\n",
 		what);
-	for (unsigned int i = 0; i < hdr.num_desc; i++) {
-		__u64 val;
+	for (unsigned int i = 0; i < ks.hdr.num_desc; i++) {
+		const struct kvm_stats_desc *desc = svxu_kvm_stats_desc(&ks, i);
+		uint64_t val;
 
-		desc = (struct kvm_stats_desc *)(descs + i * desc_size);
-		desc->name[hdr.name_size - 1] = '\0';
 		if (desc->size != 1)
 			continue;	/* histograms */
-		if (pread(sfd, &val, sizeof(val),
-			  hdr.data_offset + desc->offset) != sizeof(val))
+		if (svxu_kvm_stats_read(&ks, ks.hdr.data_offset + desc->offset,
+					&val))
 			goto bad;
 		if (val)
 			fprintf(stderr, "  %-28s %llu\n", desc->name,
 				(unsigned long long)val);
 	}
-	free(descs);
-	close(sfd);
+	svxu_kvm_stats_close(&ks);
 	return;
 bad:
 	fprintf(stderr, "svxrun: stats: cannot read the binary stats of %s\n",
 		what);
-	free(descs);
-	close(sfd);
+	svxu_kvm_stats_close(&ks);
 }
 
 void svxr_print_stats(struct svxr_vm *vm)
