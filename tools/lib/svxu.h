@@ -8,7 +8,7 @@
  * about the host; the fd chain system -> VM -> vCPU with its mmapped
  * struct kvm_run; memslots and guest RAM; the paging-mode extension
  * (SVX_SET_PAGING, the SVX_PAGING environment variable) and the stats
- * ioctls; single-MSR get/set; the entry states a guest can start in (real
+ * ioctls, KVM's binary stats; single-MSR get/set; the entry states a guest can start in (real
  * mode, 32-bit protected mode with paging off, 64-bit long mode on identity
  * page tables) written into guest memory and the vCPU for a caller-given
  * layout; names of KVM exit reasons, internal-error suberrors and VMX basic
