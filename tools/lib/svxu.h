@@ -7,12 +7,13 @@
  * It owns: the device named by SVX_DEV (default /dev/shadowvmx) and facts
  * about the host; the fd chain system -> VM -> vCPU with its mmapped
  * struct kvm_run; memslots and guest RAM; the paging-mode extension
- * (SVX_SET_PAGING, the SVX_PAGING environment variable) and the stats
- * ioctls, KVM's binary stats; single-MSR get/set; the entry states a guest can start in (real
- * mode, 32-bit protected mode with paging off, 64-bit long mode on identity
- * page tables) written into guest memory and the vCPU for a caller-given
- * layout; names of KVM exit reasons, internal-error suberrors and VMX basic
- * exit reasons, and a one-line description of an exit.
+ * (SVX_SET_PAGING, the SVX_PAGING environment variable), the stats ioctls
+ * and KVM's binary stats; single-MSR get/set; the entry states a guest can
+ * start in (real mode, 32-bit protected mode with paging off, 64-bit long
+ * mode on identity page tables) written into guest memory and the vCPU for
+ * a caller-given layout; names of KVM exit reasons, internal-error
+ * suberrors and VMX basic exit reasons, and a one-line description of an
+ * exit.
  *
  * Names are svxu_ / SVXU_ so that they never meet the kernel module's
  * svx_ / SVX_ ones (those of uapi/linux/shadowvmx.h are used as they are).
@@ -144,7 +145,7 @@ int64_t svxu_kvm_stats_find(const struct svxu_kvm_stats *s, const char *name);
 int svxu_kvm_stats_read(const struct svxu_kvm_stats *s, int64_t off,
 			uint64_t *val);
 
-/* ---- entry states --------------------------------------------------------- */
+/* ---- entry states -------------------------------------------------------- */
 /*
  * PM32: 32-bit protected mode, paging off.  LONG64: long mode on identity
  * page tables.  REAL16: real mode (needs unrestricted guest).  All pass the
@@ -202,7 +203,7 @@ void svxu_real_seg(struct kvm_segment *s, uint16_t sel, uint8_t type);
 int svxu_vcpu_set_mode(struct svxu_vcpu *vcpu, const struct svxu_layout *l,
 		       const struct svxu_boot *b);
 
-/* ---- names ---------------------------------------------------------------- */
+/* ---- names --------------------------------------------------------------- */
 const char *svxu_kvm_exit_name(uint32_t reason);	/* "IO", "HLT", "?" */
 const char *svxu_vmx_exit_name(unsigned int basic);	/* "CPUID", "?" */
 const char *svxu_internal_suberror_name(uint32_t suberror);

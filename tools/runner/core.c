@@ -109,7 +109,7 @@ uint64_t svxr_now_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-/* ---- the VM ----------------------------------------------------------------- */
+/* ---- the VM -------------------------------------------------------------- */
 
 static void set_paging(struct svxr_vm *vm, int mode)
 {
@@ -274,7 +274,7 @@ void svxr_setup_cpuid(struct svxr_vm *vm, bool builtin, bool baseline)
 	free(cpuid);
 }
 
-/* ---- the CPU ---------------------------------------------------------------- */
+/* ---- the CPU ------------------------------------------------------------- */
 
 void svxr_setup_cpu(struct svxr_vm *vm, const struct svxr_boot *b)
 {
