@@ -69,6 +69,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/runner clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/testing/mmu clean
 	rm -rf build
 

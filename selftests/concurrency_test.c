@@ -11,7 +11,7 @@
 #include "svx.h"
 
 struct job {
-	struct svx_vcpu *vcpu;
+	struct svxu_vcpu *vcpu;
 	uint32_t input;
 	pthread_barrier_t *start;
 	/* results, checked by the main thread (no ASSERTs off the main thread) */
@@ -24,16 +24,16 @@ struct job {
 static void *run_compute(void *arg)
 {
 	struct job *j = arg;
-	struct svx_vcpu *v = j->vcpu;
+	struct svxu_vcpu *v = j->vcpu;
 	struct kvm_run *run = v->run;
 	struct kvm_regs regs;
 	uint32_t expect = 20;
 	int r;
 
-	r = svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
+	r = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
 	regs.rbx = j->input;
 	if (!r)
-		r = svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
+		r = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
 	if (r) {
 		j->err = r;
 		snprintf(j->why, sizeof(j->why), "regs: %s", strerror(-r));
@@ -41,7 +41,7 @@ static void *run_compute(void *arg)
 	}
 	pthread_barrier_wait(j->start);
 	for (;;) {
-		r = svx_run(v);
+		r = svxu_run(v);
 		if (r) {
 			j->err = r;
 			snprintf(j->why, sizeof(j->why), "KVM_RUN: %s", strerror(-r));
@@ -49,20 +49,20 @@ static void *run_compute(void *arg)
 		}
 		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_TICK &&
 		    run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 &&
-		    svx_io_value(run) == expect) {
+		    svxu_io_value(run) == expect) {
 			expect--;
 			continue;
 		}
 		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_RESULT &&
 		    run->io.size == 4 && expect == 0) {
-			j->result = svx_io_value(run);
+			j->result = svxu_io_value(run);
 			continue;
 		}
 		if (run->exit_reason == KVM_EXIT_HLT && expect == 0)
 			return NULL;
 		j->err = -EPROTO;
 		snprintf(j->why, sizeof(j->why), "vCPU %d, expecting tick %u: %s",
-			 v->id, expect, svx_exit_str(run));
+			 v->id, expect, svxu_exit_str(run));
 		return NULL;
 	}
 }
@@ -89,42 +89,42 @@ static void run_jobs(struct __test_metadata *_metadata, struct job *jobs, int n)
 
 TEST(two_vms_at_once)
 {
-	struct svx_guest g[2];
+	struct svxu_guest g[2];
 	struct job jobs[2];
 	int i, r;
 
 	memset(jobs, 0, sizeof(jobs));
 	for (i = 0; i < 2; i++) {
-		r = svx_guest_init(&g[i], SVX_GUEST(compute), SVX_MODE_PM32);
+		r = svxu_guest_init(&g[i], SVX_GUEST(compute), SVXU_MODE_PM32);
 		ASSERT_EQ(0, r) TH_LOG("VM %d: %s", i, strerror(-r));
 		jobs[i].vcpu = &g[i].vcpu;
 		jobs[i].input = 1234 + 1111 * i;
 	}
 	run_jobs(_metadata, jobs, 2);
 	for (i = 0; i < 2; i++)
-		svx_guest_fini(&g[i]);
+		svxu_guest_fini(&g[i]);
 }
 
 TEST(two_vcpus_one_vm)
 {
-	struct svx_guest g;
-	struct svx_vcpu v1;
+	struct svxu_guest g;
+	struct svxu_vcpu v1;
 	struct job jobs[2];
 	int r;
 
 	memset(jobs, 0, sizeof(jobs));
-	r = svx_guest_init(&g, SVX_GUEST(compute), SVX_MODE_PM32);
+	r = svxu_guest_init(&g, SVX_GUEST(compute), SVXU_MODE_PM32);
 	ASSERT_EQ(0, r) TH_LOG("VM: %s", strerror(-r));
-	r = svx_vcpu_create(&g.vm, 1, &v1);
+	r = svxu_vcpu_create(&g.vm, 1, &v1);
 	ASSERT_EQ(0, r) TH_LOG("vCPU 1: %s", strerror(-r));
-	ASSERT_EQ(0, svx_setup_mode(&v1, SVX_MODE_PM32));
+	ASSERT_EQ(0, svxu_setup_mode(&v1, SVXU_MODE_PM32));
 	jobs[0].vcpu = &g.vcpu;
 	jobs[0].input = 777;
 	jobs[1].vcpu = &v1;
 	jobs[1].input = 4242;
 	run_jobs(_metadata, jobs, 2);
-	svx_vcpu_destroy(&v1);
-	svx_guest_fini(&g);
+	svxu_vcpu_destroy(&v1);
+	svxu_guest_fini(&g);
 }
 
 TEST_HARNESS_MAIN

@@ -23,40 +23,40 @@ TEST_F(guest, hlt_exits_to_user)
 {
 	struct kvm_regs regs;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE + 1, regs.rip);
 }
 
 TEST_F(guest, pio_out_sizes_1_2_4)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 
-	INIT(pio_out, SVX_MODE_PM32);
+	INIT(pio_out, SVXU_MODE_PM32);
 	ASSERT_PIO(v, PORT_OUT8, 1, KVM_EXIT_IO_OUT);
 	ASSERT_EQ(0xa5, *((uint8_t *)v->run + v->run->io.data_offset));
 	ASSERT_PIO(v, PORT_OUT16, 2, KVM_EXIT_IO_OUT);
-	ASSERT_EQ(0xbeef, svx_io_value(v->run));
+	ASSERT_EQ(0xbeef, svxu_io_value(v->run));
 	ASSERT_PIO(v, PORT_OUT32, 4, KVM_EXIT_IO_OUT);
-	ASSERT_EQ(0xdeadc0de, svx_io_value(v->run));
+	ASSERT_EQ(0xdeadc0de, svxu_io_value(v->run));
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 }
 
 TEST_F(guest, pio_in_sizes_1_2_4_echoed)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 
-	INIT(pio_in, SVX_MODE_PM32);
+	INIT(pio_in, SVXU_MODE_PM32);
 	ASSERT_PIO(v, PORT_IN8, 1, KVM_EXIT_IO_IN);
-	svx_io_set(v->run, 0x5a);
+	svxu_io_set(v->run, 0x5a);
 	/* in al leaves the upper 24 bits of eax (all ones) untouched */
 	ASSERT_OUT32(v, PORT_ECHO8, 0xffffff5a);
 	ASSERT_PIO(v, PORT_IN16, 2, KVM_EXIT_IO_IN);
-	svx_io_set(v->run, 0x1234);
+	svxu_io_set(v->run, 0x1234);
 	ASSERT_OUT32(v, PORT_ECHO16, 0xffff1234);
 	ASSERT_PIO(v, PORT_IN32, 4, KVM_EXIT_IO_IN);
-	svx_io_set(v->run, 0x89abcdef);
+	svxu_io_set(v->run, 0x89abcdef);
 	ASSERT_OUT32(v, PORT_ECHO32, 0x89abcdef);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 }
@@ -68,17 +68,17 @@ TEST_F(guest, pio_in_sizes_1_2_4_echoed)
  */
 TEST_F(guest, rep_outsb_string)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	uint8_t got[SVX_STR_LEN + 64];
 	struct kvm_regs regs;
 	size_t n = 0;
 	int i, exits = 0;
 
-	INIT(rep_outsb, SVX_MODE_PM32);
+	INIT(rep_outsb, SVXU_MODE_PM32);
 	for (i = 0; i < SVX_STR_LEN; i++)
 		self->g.vm.mem[SVX_STR_SRC + i] = (uint8_t)(i * 7 + 3);
 	for (;;) {
-		ASSERT_EQ(0, svx_run(v));
+		ASSERT_EQ(0, svxu_run(v));
 		if (v->run->exit_reason != KVM_EXIT_IO)
 			break;
 		ASSERT_EQ(PORT_STR_OUT, v->run->io.port);
@@ -92,10 +92,10 @@ TEST_F(guest, rep_outsb_string)
 		ASSERT_LT(++exits, SVX_STR_LEN + 1);
 	}
 	ASSERT_EQ(KVM_EXIT_HLT, v->run->exit_reason)
-		TH_LOG("%s", svx_exit_str(v->run));
+		TH_LOG("%s", svxu_exit_str(v->run));
 	ASSERT_EQ(SVX_STR_LEN, n);
 	ASSERT_EQ(0, memcmp(got, self->g.vm.mem + SVX_STR_SRC, SVX_STR_LEN));
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(0, regs.rcx);
 	ASSERT_EQ(SVX_STR_SRC + SVX_STR_LEN, regs.rsi);
 	TH_LOG("rep outsb of %d bytes took %d exits", SVX_STR_LEN, exits);
@@ -103,15 +103,15 @@ TEST_F(guest, rep_outsb_string)
 
 TEST_F(guest, rep_insb_string)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_regs regs;
 	size_t n = 0, k;
 	int exits = 0;
 
-	INIT(rep_insb, SVX_MODE_PM32);
+	INIT(rep_insb, SVXU_MODE_PM32);
 	memset(self->g.vm.mem + SVX_STR_DST - 16, 0xcc, SVX_STR_LEN + 32);
 	for (;;) {
-		ASSERT_EQ(0, svx_run(v));
+		ASSERT_EQ(0, svxu_run(v));
 		if (v->run->exit_reason != KVM_EXIT_IO)
 			break;
 		ASSERT_EQ(PORT_STR_IN, v->run->io.port);
@@ -126,14 +126,14 @@ TEST_F(guest, rep_insb_string)
 		ASSERT_LT(++exits, SVX_STR_LEN + 1);
 	}
 	ASSERT_EQ(KVM_EXIT_HLT, v->run->exit_reason)
-		TH_LOG("%s", svx_exit_str(v->run));
+		TH_LOG("%s", svxu_exit_str(v->run));
 	ASSERT_EQ(SVX_STR_LEN, n);
 	for (k = 0; k < SVX_STR_LEN; k++)
 		ASSERT_EQ((uint8_t)(k * 5 + 1), self->g.vm.mem[SVX_STR_DST + k])
 			TH_LOG("byte %zu", k);
 	ASSERT_EQ(0xcc, self->g.vm.mem[SVX_STR_DST - 1]);
 	ASSERT_EQ(0xcc, self->g.vm.mem[SVX_STR_DST + SVX_STR_LEN]);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(0, regs.rcx);
 	ASSERT_EQ(SVX_STR_DST + SVX_STR_LEN, regs.rdi);
 	TH_LOG("rep insb of %d bytes took %d exits", SVX_STR_LEN, exits);
@@ -141,10 +141,10 @@ TEST_F(guest, rep_insb_string)
 
 TEST_F(guest, guest_memory_shared_with_host)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	uint32_t w;
 
-	INIT(mem_rw, SVX_MODE_PM32);
+	INIT(mem_rw, SVXU_MODE_PM32);
 	w = 0x600dc0de;
 	memcpy(self->g.vm.mem + SVX_DATA, &w, 4);
 	ASSERT_OUT32(v, PORT_RESULT, 0x600dc0de);
@@ -160,16 +160,16 @@ TEST_F(guest, guest_memory_shared_with_host)
  */
 TEST_F(guest, readonly_slot_write_exits_as_mmio)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	uint8_t *ro;
 	uint32_t w = 0x0badf00d;
 
-	INIT(ro_slot, SVX_MODE_PM32);
-	ro = svx_alloc(SVX_SLOT1_SIZE);
+	INIT(ro_slot, SVXU_MODE_PM32);
+	ro = svxu_alloc(SVX_SLOT1_SIZE);
 	ASSERT_NE(NULL, ro);
 	memcpy(ro, &w, 4);
 	memset(ro + 0x10, 0x77, 4);
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, KVM_MEM_READONLY,
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, KVM_MEM_READONLY,
 				 SVX_SLOT1_GPA, SVX_SLOT1_SIZE, ro));
 	ASSERT_OUT32(v, PORT_RESULT, 0x0badf00d);
 	ASSERT_EXIT(v, KVM_EXIT_MMIO);
@@ -187,11 +187,11 @@ TEST_F(guest, readonly_slot_write_exits_as_mmio)
 /* A mov to/from a GPA in no memslot is MMIO: read gets the host's data. */
 TEST_F(guest, unbacked_gpa_is_mmio)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	uint32_t w = 0x13579bdf;
 	uint16_t h;
 
-	INIT(mmio, SVX_MODE_PM32);
+	INIT(mmio, SVXU_MODE_PM32);
 	ASSERT_EXIT(v, KVM_EXIT_MMIO);
 	ASSERT_EQ(0, v->run->mmio.is_write);
 	ASSERT_EQ(SVX_MMIO_GPA, v->run->mmio.phys_addr);
@@ -213,18 +213,18 @@ TEST_F(guest, unbacked_gpa_is_mmio)
  */
 TEST_F(guest, deleted_slot_becomes_mmio)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	uint8_t *m;
 	uint32_t w = 0x11112222;
 
-	INIT(slot_delete, SVX_MODE_PM32);
-	m = svx_alloc(SVX_SLOT1_SIZE);
+	INIT(slot_delete, SVXU_MODE_PM32);
+	m = svxu_alloc(SVX_SLOT1_SIZE);
 	ASSERT_NE(NULL, m);
 	memcpy(m, &w, 4);
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA,
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA,
 				 SVX_SLOT1_SIZE, m));
 	ASSERT_OUT32(v, PORT_RESULT, 0x11112222);
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, 0, m));
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, 0, m));
 	ASSERT_EXIT(v, KVM_EXIT_MMIO);
 	ASSERT_EQ(0, v->run->mmio.is_write);
 	ASSERT_EQ(SVX_SLOT1_GPA, v->run->mmio.phys_addr);
@@ -237,7 +237,7 @@ TEST_F(guest, deleted_slot_becomes_mmio)
 
 TEST_F(guest, triple_fault_is_shutdown)
 {
-	INIT(triple_fault, SVX_MODE_PM32);
+	INIT(triple_fault, SVXU_MODE_PM32);
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_SHUTDOWN);
 }
 
@@ -253,17 +253,17 @@ TEST_F(guest, triple_fault_is_shutdown)
  */
 TEST_F(guest, invalid_tr_type_fails_entry)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_sregs sr;
 
 	SKIP_UNLESS_INTEL();
-	if (svx_dev_is_kvm() && svx_kvm_intel_param("unrestricted_guest") != 'Y')
+	if (svxu_dev_is_kvm() && svxu_kvm_intel_param("unrestricted_guest") != 'Y')
 		SKIP(return, "kvm_intel without unrestricted_guest emulates "
 		     "invalid guest state instead of failing VM entry");
-	INIT(hlt, SVX_MODE_PM32);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	INIT(hlt, SVXU_MODE_PM32);
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
 	sr.tr.type = 9;
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&sr));
 	ASSERT_EXIT(v, KVM_EXIT_FAIL_ENTRY);
 	ASSERT_EQ(33, v->run->fail_entry.hardware_entry_failure_reason & 0xffff);
 	ASSERT_EQ(0x80000021, v->run->fail_entry.hardware_entry_failure_reason);
@@ -272,16 +272,16 @@ TEST_F(guest, invalid_tr_type_fails_entry)
 /* 64-bit long mode with identity-mapped page tables built by the test. */
 TEST_F(guest, long_mode_guest)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_regs regs;
 	uint64_t q;
 
-	INIT(long64, SVX_MODE_LONG64);
+	INIT(long64, SVXU_MODE_LONG64);
 	ASSERT_OUT32(v, PORT_RESULT, 0x55667788);
 	ASSERT_OUT32(v, PORT_RESULT2, 0x11223344);
 	ASSERT_PIO(v, PORT_TICK, 4, KVM_EXIT_IO_OUT);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(0x2233445566778811ULL, regs.rbx);
 	/* rcx = address of the final hlt, computed RIP-relative */
 	ASSERT_EQ(regs.rip - 1, regs.rcx);
@@ -292,7 +292,7 @@ TEST_F(guest, long_mode_guest)
 TEST_HARNESS_MAIN
 
 /* Point IDT gate @vec of the 32-bit guest at code offset @off. */
-static void set_gate32(struct svx_guest *g, int vec, uint32_t off)
+static void set_gate32(struct svxu_guest *g, int vec, uint32_t off)
 {
 	uint32_t *gate = (uint32_t *)(g->vm.mem + SVX_IDT + vec * 8);
 	uint32_t addr = SVX_CODE + off;
@@ -310,17 +310,17 @@ static void set_gate32(struct svx_guest *g, int vec, uint32_t off)
 TEST_F(guest, interrupt_injection_and_window)
 {
 	extern const char guest_irq_handler_off[];
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_interrupt irq = { .irq = 0x30 };
 
-	if (svx_dev_is_kvm_pvm())
+	if (svxu_dev_is_kvm_pvm())
 		SKIP(return, "kvm_pvm (nested PVM) fails to emulate the guest's 32-bit iret");
-	INIT(irq, SVX_MODE_PM32);
+	INIT(irq, SVXU_MODE_PM32);
 	set_gate32(&self->g, 0x30, (uint32_t)(uintptr_t)guest_irq_handler_off);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	ASSERT_EQ(1, v->run->if_flag);
 	ASSERT_EQ(1, v->run->ready_for_interrupt_injection);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
 	ASSERT_OUT32(v, PORT_RESULT2, 0x30);	/* the handler ran */
 	ASSERT_OUT32(v, PORT_RESULT, 0x1111);	/* iret returned past hlt */
 	ASSERT_OUT32(v, PORT_RESULT, 0x2222);	/* now with IF=0 */
@@ -334,7 +334,7 @@ TEST_F(guest, interrupt_injection_and_window)
 	ASSERT_OUT32(v, PORT_RESULT, 0x3333);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	irq.irq = 256;
-	ASSERT_EQ(-EINVAL, svx_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
 }
 
 /*

@@ -41,14 +41,14 @@ static const char *mode_name(int mode)
 }
 
 FIXTURE(mmu) {
-	struct svx_guest g;
+	struct svxu_guest g;
 	void *frames, *gig_lo, *gig_hi;
 	struct mg_mailbox *mb;
 	char skip[256];
 	int nsys, sys[16];
 	int nmmio;
 	bool kvm_stats;
-	int vcpu_stats_fd, vm_stats_fd;
+	struct svxu_kvm_stats vcpu_stats, vm_stats;	/* KVM's */
 	/* CR3 switching: counters at the two sync points */
 	uint64_t c0[16], c1[16];
 	bool have_counts;
@@ -71,16 +71,14 @@ FIXTURE_SETUP(mmu)
 {
 	memset(&self->g, 0, sizeof(self->g));
 	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
-	self->vcpu_stats_fd = self->vm_stats_fd = -1;
+	self->vcpu_stats.fd = self->vm_stats.fd = -1;
 }
 
 FIXTURE_TEARDOWN(mmu)
 {
-	if (self->vcpu_stats_fd >= 0)
-		close(self->vcpu_stats_fd);
-	if (self->vm_stats_fd >= 0)
-		close(self->vm_stats_fd);
-	svx_guest_fini(&self->g);
+	svxu_kvm_stats_close(&self->vcpu_stats);
+	svxu_kvm_stats_close(&self->vm_stats);
+	svxu_guest_fini(&self->g);
 	if (self->frames)
 		munmap(self->frames, MG_FRAMES_SIZE);
 	if (self->gig_lo)
@@ -108,7 +106,7 @@ static bool supported_cpuid(int sys_fd, uint32_t *l7_ebx, uint32_t *x1_edx)
 	if (!c)
 		return false;
 	c->nent = n;
-	if (svx_ioctl(sys_fd, KVM_GET_SUPPORTED_CPUID, (unsigned long)c) == 0) {
+	if (svxu_ioctl(sys_fd, KVM_GET_SUPPORTED_CPUID, (unsigned long)c) == 0) {
 		ok = true;
 		*l7_ebx = *x1_edx = 0;
 		for (i = 0; i < c->nent; i++) {
@@ -127,7 +125,7 @@ static bool supported_cpuid(int sys_fd, uint32_t *l7_ebx, uint32_t *x1_edx)
  * if the device supports it.  A device without KVM_GET_SUPPORTED_CPUID
  * (shadowvmx for now) is assumed to offer Skylake's SMEP, SMAP and Page1GB.
  */
-static int set_mmu_cpuid(struct __test_metadata *_metadata, struct svx_guest *g)
+static int set_mmu_cpuid(struct __test_metadata *_metadata, struct svxu_guest *g)
 {
 	struct {
 		struct kvm_cpuid2 h;
@@ -168,43 +166,20 @@ static int set_mmu_cpuid(struct __test_metadata *_metadata, struct svx_guest *g)
 	(void)_metadata;
 	if (!sup)
 		TH_LOG("%s: no KVM_GET_SUPPORTED_CPUID; assuming SMEP, SMAP, Page1GB",
-		       svx_dev());
-	return svx_ioctl(g->vcpu.fd, KVM_SET_CPUID2, (unsigned long)&c);
+		       svxu_dev());
+	return svxu_ioctl(g->vcpu.fd, KVM_SET_CPUID2, (unsigned long)&c);
 }
 
 /* ------------------------------------------------------- KVM stats fd --- */
 
-/* Value of the binary stat @name (first element), or -1. */
-static int64_t stats_fd_get(int fd, const char *name)
+/* Value of the binary stat @name, or -1. */
+static int64_t stats_fd_get(const struct svxu_kvm_stats *s, const char *name)
 {
-	struct kvm_stats_header h;
-	size_t dsz;
-	char *buf;
-	uint32_t i;
-	int64_t ret = -1;
+	uint64_t v;
 
-	if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
+	if (svxu_kvm_stats_read(s, svxu_kvm_stats_find(s, name), &v))
 		return -1;
-	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
-	buf = malloc(dsz * h.num_desc);
-	if (!buf)
-		return -1;
-	if (pread(fd, buf, dsz * h.num_desc, h.desc_offset) ==
-	    (ssize_t)(dsz * h.num_desc)) {
-		for (i = 0; i < h.num_desc; i++) {
-			struct kvm_stats_desc *d = (void *)(buf + i * dsz);
-			uint64_t v;
-
-			if (strcmp(d->name, name))
-				continue;
-			if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) ==
-			    sizeof(v))
-				ret = (int64_t)v;
-			break;
-		}
-	}
-	free(buf);
-	return ret;
+	return (int64_t)v;
 }
 
 /* Counter snapshot for the CR3 test; names for the report. */
@@ -216,10 +191,10 @@ static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		     uint64_t *c)
 {
 	memset(c, 0, sizeof(uint64_t) * C_NR);
-	if (svx_has_stats(self->g.vm.fd)) {
+	if (svxu_has_stats(self->g.vm.fd)) {
 		struct svx_stats st = { .version = SVX_STATS_VERSION,
 					.size = sizeof(st) };
-		int r = svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st);
+		int r = svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st);
 
 		EXPECT_EQ(0, r) TH_LOG("SVX_GET_VM_STATS: %s", strerror(-r));
 		if (r)
@@ -241,19 +216,19 @@ static bool snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		c[C_FLOOD] = st.mmu[SVX_MMU_FLOOD];
 		return true;
 	}
-	if (!svx_dev_is_kvm())
+	if (!svxu_dev_is_kvm())
 		return false;
-	if (self->vcpu_stats_fd < 0) {
-		self->vcpu_stats_fd = svx_ioctl(self->g.vcpu.fd, KVM_GET_STATS_FD, 0);
-		self->vm_stats_fd = svx_ioctl(self->g.vm.fd, KVM_GET_STATS_FD, 0);
+	if (self->vcpu_stats.fd < 0) {
+		svxu_kvm_stats_open(&self->vcpu_stats, self->g.vcpu.fd);
+		svxu_kvm_stats_open(&self->vm_stats, self->g.vm.fd);
 	}
-	if (self->vcpu_stats_fd < 0)
+	if (self->vcpu_stats.fd < 0)
 		return false;
-	c[C_EXITS] = stats_fd_get(self->vcpu_stats_fd, "exits");
-	c[C_PF_FIXED] = stats_fd_get(self->vcpu_stats_fd, "pf_fixed");
-	c[C_PF_INJ] = stats_fd_get(self->vcpu_stats_fd, "pf_guest");
-	c[C_SP_ALLOC] = stats_fd_get(self->vm_stats_fd, "mmu_cache_miss");
-	c[C_UNSYNC] = stats_fd_get(self->vm_stats_fd, "mmu_unsync");
+	c[C_EXITS] = stats_fd_get(&self->vcpu_stats, "exits");
+	c[C_PF_FIXED] = stats_fd_get(&self->vcpu_stats, "pf_fixed");
+	c[C_PF_INJ] = stats_fd_get(&self->vcpu_stats, "pf_guest");
+	c[C_SP_ALLOC] = stats_fd_get(&self->vm_stats, "mmu_cache_miss");
+	c[C_UNSYNC] = stats_fd_get(&self->vm_stats, "mmu_unsync");
 	return (int64_t)c[C_EXITS] >= 0;
 }
 
@@ -262,8 +237,8 @@ static bool vpid_on(FIXTURE_DATA(mmu) *self)
 {
 	struct svx_caps caps;
 
-	if (!svx_has_stats(self->g.vm.fd) ||
-	    svx_ioctl(self->g.vm.sys_fd, SVX_GET_CAPS, (unsigned long)&caps))
+	if (!svxu_has_stats(self->g.vm.fd) ||
+	    svxu_ioctl(self->g.vm.sys_fd, SVX_GET_CAPS, (unsigned long)&caps))
 		return false;
 	return caps.flags & SVX_CAP_VPID;
 }
@@ -279,9 +254,9 @@ static void report_switches(struct __test_metadata *_metadata,
 	/* the exit of the second sync OUT is not a switch */
 	if (d[C_EXITS])
 		d[C_EXITS]--;
-	if (svx_has_stats(self->g.vm.fd)) {
+	if (svxu_has_stats(self->g.vm.fd)) {
 		TH_LOG("cr3-switch[%s %s%s]: %u switches: %.2f exits/switch (%llu exits, %llu CR, %llu exception), shadow pages allocated %llu, root hits %llu misses %llu, faults fixed %llu, injected %llu, unsync %llu sync %llu, INVVPID %llu",
-		       svx_dev(), mode, vpid_on(self) ? " vpid" : " no-vpid",
+		       svxu_dev(), mode, vpid_on(self) ? " vpid" : " no-vpid",
 		       n, (double)d[C_EXITS] / n,
 		       (unsigned long long)d[C_EXITS], (unsigned long long)d[C_CR],
 		       (unsigned long long)d[C_EXC], (unsigned long long)d[C_SP_ALLOC],
@@ -293,14 +268,14 @@ static void report_switches(struct __test_metadata *_metadata,
 		 * Shadow paging with VPID: no VM entry flushes the TLB, so each
 		 * MOV to CR3 (no PCID) must cost exactly one INVVPID.
 		 */
-		if (vpid_on(self) && svx_vm_paging(self->g.vm.fd) == SVX_PAGING_SHADOW)
+		if (vpid_on(self) && svxu_vm_paging(self->g.vm.fd) == SVX_PAGING_SHADOW)
 			EXPECT_EQ(n, d[C_INVVPID])
 				TH_LOG("INVVPIDs for %u CR3 switches", n);
 	} else {
 		TH_LOG("cr3-switch[%s %s%s]: %u switches: %.2f exits/switch (%llu exits), shadow pages allocated (mmu_cache_miss) %llu, pf_fixed %llu, pf_guest %llu, mmu_unsync %llu",
-		       svx_dev(), mode,
-		       svx_kvm_intel_param("ept") == 'N' ? " ept=0" :
-		       svx_kvm_intel_param("ept") == 'Y' ? " ept=1" : "",
+		       svxu_dev(), mode,
+		       svxu_kvm_intel_param("ept") == 'N' ? " ept=0" :
+		       svxu_kvm_intel_param("ept") == 'Y' ? " ept=1" : "",
 		       n, (double)d[C_EXITS] / n, (unsigned long long)d[C_EXITS],
 		       (unsigned long long)d[C_SP_ALLOC], (unsigned long long)d[C_PF_FIXED],
 		       (unsigned long long)d[C_PF_INJ], (unsigned long long)d[C_UNSYNC]);
@@ -309,7 +284,7 @@ static void report_switches(struct __test_metadata *_metadata,
 
 /* -------------------------------------------------------- guest setup --- */
 
-static struct svx_code mmu_blob(int mode)
+static struct svxu_code mmu_blob(int mode)
 {
 	switch (mode) {
 	case MG_MODE_PAE:
@@ -342,16 +317,16 @@ static void *alloc_thp(uint64_t size)
 	return q;
 }
 
-static void *add_slot(struct __test_metadata *_metadata, struct svx_vm *vm,
+static void *add_slot(struct __test_metadata *_metadata, struct svxu_vm *vm,
 		      uint32_t slot, uint64_t gpa, uint64_t size)
 {
-	void *p = slot == 1 ? alloc_thp(size) : svx_alloc(size);
+	void *p = slot == 1 ? alloc_thp(size) : svxu_alloc(size);
 	int r;
 
 	EXPECT_NE(NULL, p);
 	if (!p)
 		return NULL;
-	r = svx_set_mem(vm->fd, slot, 0, gpa, size, p);
+	r = svxu_set_mem(vm->fd, slot, 0, gpa, size, p);
 	EXPECT_EQ(0, r) TH_LOG("slot %u at 0x%llx: %s", slot,
 			       (unsigned long long)gpa, strerror(-r));
 	return p;
@@ -360,18 +335,13 @@ static void *add_slot(struct __test_metadata *_metadata, struct svx_vm *vm,
 static int mmu_init(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		    int mode, int test)
 {
-	struct svx_guest *g = &self->g;
-	struct svx_code code = mmu_blob(mode);
-	uint64_t *pt;
-	int r, i;
+	struct svxu_guest *g = &self->g;
+	struct svxu_code code = mmu_blob(mode);
+	int r;
 
-	r = svx_vm_create(&g->vm);
+	r = svxu_guest_create(g);
 	if (r)
 		return r;
-	r = svx_vcpu_create(&g->vm, 0, &g->vcpu);
-	if (r)
-		return r;
-	g->run = g->vcpu.run;
 	r = set_mmu_cpuid(_metadata, g);
 	if (r)
 		return r;
@@ -384,17 +354,15 @@ static int mmu_init(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		return -ENOMEM;
 	if (code.len > MG_HOST_PT - SVX_CODE)
 		return -E2BIG;
-	svx_load(&g->vm, code);
-	r = svx_setup_mode(&g->vcpu, SVX_MODE_PM32);
+	svxu_load(&g->vm, code);
+	r = svxu_setup_mode(&g->vcpu, SVXU_MODE_PM32);
 	if (r)
 		return r;
 	/* 64-bit: identity tables for 1 GiB that the guest loads itself */
-	pt = (uint64_t *)(g->vm.mem + MG_HOST_PT);
-	memset(pt, 0, 3 * 4096);
-	pt[0] = (MG_HOST_PT + 0x1000) | 0x3;
-	pt[512] = (MG_HOST_PT + 0x2000) | 0x3;
-	for (i = 0; i < 512; i++)
-		pt[1024 + i] = ((uint64_t)i << 21) | 0x83;
+	r = svxu_identity_map(g->vm.mem, g->vm.mem_size, MG_HOST_PT, 1,
+			      MG_MAILBOX);
+	if (r < 0)
+		return r;
 
 	self->mb = (struct mg_mailbox *)(g->vm.mem + MG_MAILBOX);
 	memset(self->mb, 0, sizeof(*self->mb));
@@ -435,8 +403,8 @@ static void log_regs(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
 	struct kvm_regs regs;
 	struct kvm_sregs sr;
 
-	if (svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs) ||
-	    svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr))
+	if (svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs) ||
+	    svxu_ioctl(self->g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr))
 		return;
 	TH_LOG("rip 0x%llx rsp 0x%llx rax 0x%llx cr0 0x%llx cr2 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx cs 0x%x",
 	       (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
@@ -480,30 +448,30 @@ static void slot_sync(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self
 	switch (val) {
 	case MG_SYNC_SLOT_SWAP:
 		snapshot(_metadata, self, self->c0);
-		n = svx_alloc(MG_FRAMES_SIZE);
+		n = svxu_alloc(MG_FRAMES_SIZE);
 		ASSERT_NE(NULL, n);
 		memcpy(n, self->frames, MG_FRAMES_SIZE);
 		*(uint32_t *)(n + MG_SLOT_FRAME * 4096) = MG_SLOT_NEW_VAL;
-		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, 0, NULL);
+		r = svxu_set_mem(fd, 1, 0, MG_FRAMES_GPA, 0, NULL);
 		EXPECT_EQ(0, r) TH_LOG("delete slot 1: %s", strerror(-r));
-		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, MG_FRAMES_SIZE, n);
+		r = svxu_set_mem(fd, 1, 0, MG_FRAMES_GPA, MG_FRAMES_SIZE, n);
 		EXPECT_EQ(0, r) TH_LOG("slot 1 with new memory: %s", strerror(-r));
 		self->old_frames = self->frames;
 		self->frames = n;
 		break;
 	case MG_SYNC_SLOT_MOVE:
 		self->have_counts = snapshot(_metadata, self, self->c1);
-		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, 0, NULL);
+		r = svxu_set_mem(fd, 1, 0, MG_FRAMES_GPA, 0, NULL);
 		EXPECT_EQ(0, r) TH_LOG("delete slot 1: %s", strerror(-r));
-		r = svx_set_mem(fd, 1, 0, MG_SLOT_MOVED_GPA, MG_FRAMES_SIZE,
+		r = svxu_set_mem(fd, 1, 0, MG_SLOT_MOVED_GPA, MG_FRAMES_SIZE,
 				self->frames);
 		EXPECT_EQ(0, r) TH_LOG("slot 1 at 0x%llx: %s",
 				       MG_SLOT_MOVED_GPA, strerror(-r));
 		break;
 	case MG_SYNC_SLOT_BACK:
-		r = svx_set_mem(fd, 1, 0, MG_SLOT_MOVED_GPA, 0, NULL);
+		r = svxu_set_mem(fd, 1, 0, MG_SLOT_MOVED_GPA, 0, NULL);
 		EXPECT_EQ(0, r) TH_LOG("delete slot 1: %s", strerror(-r));
-		r = svx_set_mem(fd, 1, 0, MG_FRAMES_GPA, MG_FRAMES_SIZE,
+		r = svxu_set_mem(fd, 1, 0, MG_FRAMES_GPA, MG_FRAMES_SIZE,
 				self->frames);
 		EXPECT_EQ(0, r) TH_LOG("slot 1 back: %s", strerror(-r));
 		break;
@@ -521,16 +489,16 @@ static void check_slot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *sel
 	EXPECT_EQ(MG_SLOT_WR_VAL, v) TH_LOG("host: the guest's write after the swap");
 	memcpy(&v, (uint8_t *)self->old_frames + MG_SLOT_FRAME * 4096 + 4, 4);
 	EXPECT_EQ(0, v) TH_LOG("host: a guest write reached the memory the slot had before");
-	if (!self->have_counts || !svx_has_stats(self->g.vm.fd))
+	if (!self->have_counts || !svxu_has_stats(self->g.vm.fd))
 		return;
-	if (svx_vm_paging(self->g.vm.fd) == SVX_PAGING_EPT) {
+	if (svxu_vm_paging(self->g.vm.fd) == SVX_PAGING_EPT) {
 		EXPECT_LT(self->c0[C_INVEPT], self->c1[C_INVEPT])
 			TH_LOG("no INVEPT after the slot change");
 	} else if (vpid_on(self)) {
 		EXPECT_LT(self->c0[C_INVVPID], self->c1[C_INVVPID])
 			TH_LOG("no INVVPID after the slot change");
 	}
-	TH_LOG("slot[%s]: between swap and move: INVVPID %llu, INVEPT %llu", svx_dev(),
+	TH_LOG("slot[%s]: between swap and move: INVVPID %llu, INVEPT %llu", svxu_dev(),
 	       (unsigned long long)(self->c1[C_INVVPID] - self->c0[C_INVVPID]),
 	       (unsigned long long)(self->c1[C_INVEPT] - self->c0[C_INVEPT]));
 }
@@ -543,14 +511,14 @@ static void check_invlpg(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *s
 {
 	uint64_t c[C_NR];
 
-	if (!vpid_on(self) || svx_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW ||
+	if (!vpid_on(self) || svxu_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW ||
 	    !snapshot(_metadata, self, c))
 		return;
 	EXPECT_GT(c[C_INVLPG], 0);
 	EXPECT_GE(c[C_INVVPID], c[C_INVLPG])
 		TH_LOG("INVVPIDs %llu for %llu INVLPG exits", (unsigned long long)c[C_INVVPID],
 		       (unsigned long long)c[C_INVLPG]);
-	TH_LOG("invlpg[%s]: %llu INVLPG exits, %llu CR exits, %llu INVVPIDs", svx_dev(),
+	TH_LOG("invlpg[%s]: %llu INVLPG exits, %llu CR exits, %llu INVVPIDs", svxu_dev(),
 	       (unsigned long long)c[C_INVLPG], (unsigned long long)c[C_CR],
 	       (unsigned long long)c[C_INVVPID]);
 }
@@ -568,8 +536,8 @@ static void check_ptwrite(struct __test_metadata *_metadata,
 {
 	uint64_t c[C_NR];
 
-	if (svx_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW ||
-	    !snapshot(_metadata, self, c) || !svx_has_stats(self->g.vm.fd))
+	if (svxu_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW ||
+	    !snapshot(_metadata, self, c) || !svxu_has_stats(self->g.vm.fd))
 		return;
 	EXPECT_GE(c[C_PT_WRITE], strcmp(mode, "long64") ? 10 : 12);
 	EXPECT_EQ(1, c[C_FLOOD]);
@@ -589,10 +557,10 @@ static void mmio_done(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self
 	int r;
 
 	EXPECT_EQ(NR_MMIO, self->nmmio) TH_LOG("[%s] MMIO exits seen", mode);
-	self->mmio_ram = svx_alloc(4096);
+	self->mmio_ram = svxu_alloc(4096);
 	ASSERT_NE(NULL, self->mmio_ram);
 	memcpy(self->mmio_ram + MG_MMIO_RD_OFF, &v, 4);
-	r = svx_set_mem(self->g.vm.fd, MG_MMIO_RAM_SLOT, 0, MG_MMIO_GPA + 0x1000,
+	r = svxu_set_mem(self->g.vm.fd, MG_MMIO_RAM_SLOT, 0, MG_MMIO_GPA + 0x1000,
 			4096, self->mmio_ram);
 	EXPECT_EQ(0, r) TH_LOG("slot %d at 0x%llx: %s", MG_MMIO_RAM_SLOT,
 			       MG_MMIO_GPA + 0x1000, strerror(-r));
@@ -612,18 +580,18 @@ static void check_mmio(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *sel
 static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 		    const char *mode)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_run *run = v->run;
 	int i, r;
 
 	for (i = 0; i < 100000; i++) {
-		r = svx_run(v);
-		EXPECT_EQ(0, r) TH_LOG("KVM_RUN: %s; %s", strerror(-r), svx_exit_str(run));
+		r = svxu_run(v);
+		EXPECT_EQ(0, r) TH_LOG("KVM_RUN: %s; %s", strerror(-r), svxu_exit_str(run));
 		if (r)
 			break;
 		if (run->exit_reason == KVM_EXIT_IO && run->io.size == 4 &&
 		    run->io.direction == KVM_EXIT_IO_OUT && run->io.count == 1) {
-			uint32_t val = svx_io_value(run);
+			uint32_t val = svxu_io_value(run);
 
 			if (run->io.port == MG_PORT_DONE)
 				return true;
@@ -652,13 +620,13 @@ static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 
 			EXPECT_EQ(s->write, !!run->mmio.is_write)
 				TH_LOG("[%s] MMIO step %d: %s", mode, self->nmmio,
-				       svx_exit_str(run));
+				       svxu_exit_str(run));
 			EXPECT_EQ(s->gpa, run->mmio.phys_addr)
 				TH_LOG("[%s] MMIO step %d: %s", mode, self->nmmio,
-				       svx_exit_str(run));
+				       svxu_exit_str(run));
 			EXPECT_EQ(s->len, run->mmio.len)
 				TH_LOG("[%s] MMIO step %d: %s", mode, self->nmmio,
-				       svx_exit_str(run));
+				       svxu_exit_str(run));
 			if (s->write) {
 				uint64_t d = 0;
 
@@ -678,14 +646,14 @@ static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 			self->nmmio++;
 			continue;
 		}
-		if (svx_dev_is_kvm_pvm() &&
+		if (svxu_dev_is_kvm_pvm() &&
 		    run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
 			snprintf(self->skip, sizeof(self->skip),
 				 "kvm_pvm quirk: emulation failure (%s)",
-				 svx_exit_str(run));
+				 svxu_exit_str(run));
 			return false;
 		}
-		TH_LOG("[%s] unexpected exit: %s", mode, svx_exit_str(run));
+		TH_LOG("[%s] unexpected exit: %s", mode, svxu_exit_str(run));
 		log_regs(_metadata, self);
 		dump_records(_metadata, self);
 		EXPECT_EQ(KVM_EXIT_IO, run->exit_reason);
@@ -728,13 +696,13 @@ static int mmu_eval(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 			snprintf(self->skip, sizeof(self->skip), "%s", gstr(self, r->what));
 			return 1;
 		case MG_REC_FATAL:
-			if (svx_dev_is_kvm_pvm() && r->got == 13 &&
+			if (svxu_dev_is_kvm_pvm() && r->got == 13 &&
 			    mb->phase == MG_PHASE_PAGING_ON) {
 				snprintf(self->skip, sizeof(self->skip),
 					 "kvm_pvm quirk: #GP on mov to CR0.PG outside long mode (PVM runs 64-bit paging guests only)");
 				return 1;
 			}
-			if (svx_dev_is_kvm_pvm() && r->got == 6 &&
+			if (svxu_dev_is_kvm_pvm() && r->got == 6 &&
 			    mb->phase == MG_PHASE_USER) {
 				snprintf(self->skip, sizeof(self->skip),
 					 "kvm_pvm quirk: #UD at rip 0x%llx in ring 3 (int $0x80 not delivered through the guest IDT)",
@@ -765,7 +733,7 @@ TEST_F(mmu, name)							\
 	const char *mode = mode_name(variant->mode);			\
 	int __r = mmu_init(_metadata, self, variant->mode, id);	\
 									\
-	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svx_dev(),	\
+	ASSERT_EQ(0, __r) TH_LOG("guest setup on %s: %s", svxu_dev(),	\
 				 strerror(-__r));			\
 	if (!mmu_run(_metadata, self, mode)) {				\
 		if (self->skip[0])					\
@@ -829,8 +797,8 @@ static void check_large_sptes(struct __test_metadata *_metadata,
 	char thp[128] = "";
 	FILE *f;
 
-	if (mode == MG_MODE_PG32 || !svx_has_stats(self->g.vm.fd) ||
-	    svx_vm_paging(self->g.vm.fd) != 0)
+	if (mode == MG_MODE_PG32 || !svxu_has_stats(self->g.vm.fd) ||
+	    svxu_vm_paging(self->g.vm.fd) != 0)
 		return;
 	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
 	if (f) {
@@ -839,7 +807,7 @@ static void check_large_sptes(struct __test_metadata *_metadata,
 		thp[strcspn(thp, "\n")] = 0;
 		fclose(f);
 	}
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
 	TH_LOG("large-sptes[%s]: %llu 2 MiB SPTEs installed (THP: %s)", mode_name(mode),
 	       (unsigned long long)st.mmu[SVX_MMU_SPTE_LARGE], thp[0] ? thp : "?");
 	if (strstr(thp, "[never]") || !thp[0])
@@ -909,7 +877,7 @@ static void recycle_test(struct __test_metadata *_metadata,
 	bool ran;
 	int r;
 
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		SKIP(return, "max_shadow_pages is a shadowvmx parameter");
 	if (!set_max_sps("16", old, sizeof(old)))
 		SKIP(return, "cannot write %s: %s", MAX_SPS_PARAM, strerror(errno));
@@ -924,15 +892,15 @@ static void recycle_test(struct __test_metadata *_metadata,
 	}
 	if (mmu_eval(_metadata, self, mode))
 		SKIP(return, "%s", self->skip);
-	if (!svx_has_stats(self->g.vm.fd))
+	if (!svxu_has_stats(self->g.vm.fd))
 		return;
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
 	TH_LOG("recycle[%s]: %llu shadow pages recycled, %llu allocated, %llu faults fixed",
 	       mode, (unsigned long long)st.mmu[SVX_MMU_RECYCLED],
 	       (unsigned long long)st.mmu[SVX_MMU_SP_ALLOCATED],
 	       (unsigned long long)st.mmu[SVX_MMU_PF_FIXED]);
 	/* 8 address spaces need more than 16 shadow pages (not 15 fresh ones) */
-	if (svx_vm_paging(self->g.vm.fd) == 0 && id == MG_T_CR3_SWITCH)
+	if (svxu_vm_paging(self->g.vm.fd) == 0 && id == MG_T_CR3_SWITCH)
 		EXPECT_GT(st.mmu[SVX_MMU_RECYCLED], 0);
 }
 
@@ -956,7 +924,7 @@ MMU_TEST(wp0_smep_smap, MG_T_WP0, )
 MMU_TEST(accessed_dirty, MG_T_AD_BITS, )
 MMU_TEST(cr3_switch, MG_T_CR3_SWITCH,
 	 if (self->have_counts) report_switches(_metadata, self, mode);
-	 else TH_LOG("cr3-switch[%s %s]: no counters on this device", svx_dev(), mode))
+	 else TH_LOG("cr3-switch[%s %s]: no counters on this device", svxu_dev(), mode))
 MMU_TEST(user_mode, MG_T_USER, check_user(_metadata, self))
 MMU_TEST(large_pages, MG_T_LARGE,
 	 check_large(_metadata, self, variant->mode);

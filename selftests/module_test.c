@@ -34,7 +34,7 @@ static int read_refcnt(const char *mod)
 
 TEST(rmmod_refused_while_vm_open)
 {
-	const char *mod = svx_module();
+	const char *mod = svxu_module();
 	char path[256];
 	int sys_fd, vm_fd, ref, r, err;
 
@@ -44,9 +44,9 @@ TEST(rmmod_refused_while_vm_open)
 	if (read_refcnt(mod) < 0)
 		SKIP(return, "module %s is built in (no refcnt)", mod);
 
-	sys_fd = svx_open_dev();
-	ASSERT_LE(0, sys_fd) TH_LOG("open %s: %s", svx_dev(), strerror(-sys_fd));
-	vm_fd = svx_ioctl(sys_fd, KVM_CREATE_VM, 0);
+	sys_fd = svxu_open_dev();
+	ASSERT_LE(0, sys_fd) TH_LOG("open %s: %s", svxu_dev(), strerror(-sys_fd));
+	vm_fd = svxu_ioctl(sys_fd, KVM_CREATE_VM, 0);
 	ASSERT_LE(0, vm_fd) TH_LOG("KVM_CREATE_VM: %s", strerror(-vm_fd));
 	close(sys_fd);		/* only the VM fd keeps the module now */
 
@@ -58,7 +58,7 @@ TEST(rmmod_refused_while_vm_open)
 	ASSERT_TRUE(err == EWOULDBLOCK || err == EBUSY)
 		TH_LOG("delete_module: %s", strerror(err));
 	/* the VM is still usable */
-	ASSERT_EQ(-EINVAL, svx_set_mem(vm_fd, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(-EINVAL, svxu_set_mem(vm_fd, 0, 0, 0, 0, NULL));
 	close(vm_fd);
 }
 

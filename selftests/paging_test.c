@@ -23,19 +23,19 @@
 #define EXIT_REASON_EPT_VIOLATION	48
 
 #define SKIP_ON_KVM() do {						\
-	if (svx_dev_is_kvm())						\
+	if (svxu_dev_is_kvm())						\
 		SKIP(return, "shadowvmx extension ioctls; %s has none",	\
-		     svx_dev());					\
+		     svxu_dev());					\
 } while (0)
 
 static int get_caps(struct svx_caps *caps)
 {
-	int fd = svx_open_dev(), r;
+	int fd = svxu_open_dev(), r;
 
 	if (fd < 0)
 		return fd;
 	memset(caps, 0, sizeof(*caps));
-	r = svx_ioctl(fd, SVX_GET_CAPS, (unsigned long)caps);
+	r = svxu_ioctl(fd, SVX_GET_CAPS, (unsigned long)caps);
 	close(fd);
 	return r;
 }
@@ -66,30 +66,30 @@ TEST(set_paging_rules)
 	SKIP_ON_KVM();
 	ASSERT_EQ(0, get_caps(&caps));
 	ept = caps.paging_modes & (1U << SVX_PAGING_EPT);
-	sys = svx_open_dev();
+	sys = svxu_open_dev();
 	ASSERT_LE(0, sys);
-	vm = svx_ioctl(sys, KVM_CREATE_VM, 0);
+	vm = svxu_ioctl(sys, KVM_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
-	EXPECT_EQ((int)caps.default_paging, svx_vm_paging(vm));
-	EXPECT_EQ(-EINVAL, svx_ioctl(vm, SVX_SET_PAGING, 7));
-	ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
-	EXPECT_EQ(SVX_PAGING_SHADOW, svx_vm_paging(vm));
+	EXPECT_EQ((int)caps.default_paging, svxu_vm_paging(vm));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(vm, SVX_SET_PAGING, 7));
+	ASSERT_EQ(0, svxu_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
+	EXPECT_EQ(SVX_PAGING_SHADOW, svxu_vm_paging(vm));
 	if (ept) {
-		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
-		EXPECT_EQ(SVX_PAGING_EPT, svx_vm_paging(vm));
+		ASSERT_EQ(0, svxu_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+		EXPECT_EQ(SVX_PAGING_EPT, svxu_vm_paging(vm));
 		/* Back and forth is fine before the first vCPU. */
-		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
-		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+		ASSERT_EQ(0, svxu_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_SHADOW));
+		ASSERT_EQ(0, svxu_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
 	} else {
 		EXPECT_EQ(-EOPNOTSUPP,
-			  svx_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
+			  svxu_ioctl(vm, SVX_SET_PAGING, SVX_PAGING_EPT));
 	}
-	vcpu = svx_ioctl(vm, KVM_CREATE_VCPU, 0);
+	vcpu = svxu_ioctl(vm, KVM_CREATE_VCPU, 0);
 	ASSERT_LE(0, vcpu);
-	EXPECT_EQ(-EBUSY, svx_ioctl(vm, SVX_SET_PAGING,
+	EXPECT_EQ(-EBUSY, svxu_ioctl(vm, SVX_SET_PAGING,
 				    ept ? SVX_PAGING_SHADOW : SVX_PAGING_EPT));
 	/* Asking for the mode the VM has is not a change. */
-	EXPECT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING,
+	EXPECT_EQ(0, svxu_ioctl(vm, SVX_SET_PAGING,
 			       ept ? SVX_PAGING_EPT : SVX_PAGING_SHADOW));
 	close(vcpu);
 	close(vm);
@@ -101,33 +101,33 @@ SVX_GUEST_FIXTURE(guest);
 /* Can this VM run real-mode code?  NULL if so, else why not. */
 static const char *no_real_mode(int vm_fd)
 {
-	if (svx_dev_is_kvm())
-		return svx_kvm_intel_param("unrestricted_guest") == 'Y' ? NULL :
+	if (svxu_dev_is_kvm())
+		return svxu_kvm_intel_param("unrestricted_guest") == 'Y' ? NULL :
 		       "kvm_intel without unrestricted_guest emulates real mode; not this test's subject";
-	if (svx_vm_paging(vm_fd) != SVX_PAGING_EPT)
+	if (svxu_vm_paging(vm_fd) != SVX_PAGING_EPT)
 		return "real mode needs unrestricted guest, which only EPT mode uses; this VM uses shadow paging (SVX_PAGING=ept runs it)";
 	return NULL;
 }
 
 TEST_F(guest, real_to_protected_to_long_mode)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_sregs sr;
 	const char *why;
 
-	INIT(real_to_long, SVX_MODE_REAL16);
+	INIT(real_to_long, SVXU_MODE_REAL16);
 	why = no_real_mode(self->g.vm.fd);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_OUT32(v, PORT_RESULT, 0x16);
 	ASSERT_OUT32(v, PORT_RESULT, 0x32);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
 	EXPECT_EQ(1, sr.cr0 & 1);
 	EXPECT_EQ(SVX_SEL_CS32, sr.cs.selector);
 	ASSERT_OUT32(v, PORT_RESULT, 0x64);
 	ASSERT_OUT32(v, PORT_RESULT2, 0x1c0ffee);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
 	EXPECT_EQ(0x500, sr.efer & 0x500);		/* LME | LMA */
 	EXPECT_EQ(0x80000001, sr.cr0 & 0x80000001);	/* PG | PE */
 	EXPECT_EQ(SVX_PT, sr.cr3);
@@ -138,39 +138,39 @@ TEST_F(guest, real_to_protected_to_long_mode)
 /* Shadow paging refuses a real-mode vCPU with an internal error. */
 TEST_F(guest, real_mode_refused_in_shadow_mode)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 
-	INIT(real_to_long, SVX_MODE_REAL16);
-	if (svx_dev_is_kvm())
+	INIT(real_to_long, SVXU_MODE_REAL16);
+	if (svxu_dev_is_kvm())
 		SKIP(return, "shadowvmx behaviour");
-	if (svx_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW)
+	if (svxu_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW)
 		SKIP(return, "this VM uses EPT mode, which runs real mode");
 	ASSERT_EXIT(v, KVM_EXIT_INTERNAL_ERROR);
 }
 
 /* The touch guest's range: @n pages from @gpa. */
-static int set_touch_range(struct svx_vcpu *v, uint32_t gpa, uint32_t n)
+static int set_touch_range(struct svxu_vcpu *v, uint32_t gpa, uint32_t n)
 {
 	struct kvm_regs regs;
-	int r = svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
+	int r = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
 
 	if (r)
 		return r;
 	regs.rsi = gpa;
 	regs.rdx = n;
-	return svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
+	return svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
 }
 
 /* 256 pages touched once each: the cost of building the mappings. */
 TEST_F(guest, first_touch_256_pages)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct svx_stats st = { .version = SVX_STATS_VERSION,
 				.size = sizeof(st) };
 	uint32_t i, w;
 	int paging;
 
-	INIT(touch, SVX_MODE_PM32);
+	INIT(touch, SVXU_MODE_PM32);
 	ASSERT_EQ(0, set_touch_range(v, 0x100000, 256));
 	ASSERT_OUT32(v, PORT_RESULT, 256);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
@@ -178,9 +178,9 @@ TEST_F(guest, first_touch_256_pages)
 		memcpy(&w, self->g.vm.mem + 0x100000 + i * 4096, 4);
 		ASSERT_EQ(i, w);
 	}
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		return;
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
 			       (unsigned long)&st));
 	paging = st.paging;
 	TH_LOG("first touch of 256 pages, %s paging: %llu exits (%llu exception, %llu EPT violation), %llu pages pinned, %llu shadow faults fixed, %llu EPT violations (%llu read, %llu write, %llu fetch), %llu EPT pages, %llu INVEPT, %llu INVVPID",
@@ -211,7 +211,7 @@ TEST_F(guest, first_touch_256_pages)
 }
 
 static void mmio_write_exit(struct __test_metadata *_metadata,
-			    struct svx_vcpu *v, uint32_t val)
+			    struct svxu_vcpu *v, uint32_t val)
 {
 	uint32_t d;
 
@@ -226,12 +226,12 @@ static void mmio_write_exit(struct __test_metadata *_metadata,
 /* Repeated MMIO to one GPA: every access exits (EPT: misconfig fast path). */
 TEST_F(guest, mmio_repeated)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct svx_stats st = { .version = SVX_STATS_VERSION,
 				.size = sizeof(st) };
 	uint32_t d = 0x1234;
 
-	INIT(mmio_loop, SVX_MODE_PM32);
+	INIT(mmio_loop, SVXU_MODE_PM32);
 	mmio_write_exit(_metadata, v, 1);
 	mmio_write_exit(_metadata, v, 2);
 	mmio_write_exit(_metadata, v, 3);
@@ -240,9 +240,9 @@ TEST_F(guest, mmio_repeated)
 	memcpy(v->run->mmio.data, &d, 4);
 	ASSERT_OUT32(v, PORT_RESULT, 0x1234);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		return;
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
 			       (unsigned long)&st));
 	TH_LOG("4 MMIO accesses: %llu EPT violations, %llu misconfigs, %llu fast",
 	       (unsigned long long)st.mmu[SVX_MMU_EPT_MMIO],
@@ -258,14 +258,14 @@ TEST_F(guest, mmio_repeated)
 /* A GPA that was MMIO becomes RAM when a memslot is created over it. */
 TEST_F(guest, mmio_gpa_becomes_ram)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
-	uint8_t *ram = svx_alloc(0x1000);
+	struct svxu_vcpu *v = &self->g.vcpu;
+	uint8_t *ram = svxu_alloc(0x1000);
 	uint32_t d;
 
 	ASSERT_NE(NULL, ram);
-	INIT(mmio_loop, SVX_MODE_PM32);
+	INIT(mmio_loop, SVXU_MODE_PM32);
 	mmio_write_exit(_metadata, v, 1);
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_MMIO_GPA, 0x1000,
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, SVX_MMIO_GPA, 0x1000,
 				 ram));
 	ASSERT_OUT32(v, PORT_RESULT, 3);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
@@ -276,16 +276,16 @@ TEST_F(guest, mmio_gpa_becomes_ram)
 /* CR3 loads and INVLPG: exits under shadow paging, none under EPT. */
 TEST_F(guest, cr3_load_and_invlpg)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct svx_stats st = { .version = SVX_STATS_VERSION,
 				.size = sizeof(st) };
 
-	INIT(cr3_loop, SVX_MODE_LONG64);
+	INIT(cr3_loop, SVXU_MODE_LONG64);
 	ASSERT_OUT32(v, PORT_RESULT, 100);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		return;
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
 			       (unsigned long)&st));
 	TH_LOG("100 CR3 loads + 100 INVLPG, %s paging: %llu exits (%llu CR access, %llu INVLPG)",
 	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
@@ -305,7 +305,7 @@ TEST_F(guest, cr3_load_and_invlpg)
 static const char *no_paging32(int vm_fd)
 {
 	(void)vm_fd;
-	if (svx_dev_is_kvm_pvm())
+	if (svxu_dev_is_kvm_pvm())
 		return "kvm_pvm quirk: #GP on mov to CR0.PG outside long mode";
 	return NULL;
 }
@@ -332,9 +332,9 @@ static void put64(uint8_t *mem, uint64_t gpa, uint64_t v)
  * instruction).
  */
 static void paging32_guest(struct __test_metadata *_metadata,
-			   struct svx_guest *g, bool pae)
+			   struct svxu_guest *g, bool pae)
 {
-	struct svx_vcpu *v = &g->vcpu;
+	struct svxu_vcpu *v = &g->vcpu;
 	uint8_t *mem = g->vm.mem;
 	struct kvm_regs regs;
 	uint32_t d = 0xabcdef, w;
@@ -367,10 +367,10 @@ static void paging32_guest(struct __test_metadata *_metadata,
 		put32(mem, TBL + 256 * 4, (TBL + 0x1000) | PT_P | PT_RW);
 		put32(mem, TBL + 0x1000, SVX_DATA | PT_P | PT_RW);
 	}
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	regs.rbx = TBL;
 	regs.rsi = pae ? 0x20 : 0x10;		/* PAE or PSE */
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
 	ASSERT_EXIT(v, KVM_EXIT_MMIO);
 	ASSERT_EQ(SVX_MMIO_GPA, v->run->mmio.phys_addr);
 	ASSERT_EQ(0, v->run->mmio.is_write);
@@ -383,23 +383,23 @@ static void paging32_guest(struct __test_metadata *_metadata,
 
 TEST_F(guest, guest_enables_pae_paging)
 {
-	INIT(paging32_on, SVX_MODE_PM32);
+	INIT(paging32_on, SVXU_MODE_PM32);
 	paging32_guest(_metadata, &self->g, true);
 }
 
 TEST_F(guest, guest_enables_32bit_paging)
 {
-	INIT(paging32_on, SVX_MODE_PM32);
+	INIT(paging32_on, SVXU_MODE_PM32);
 	paging32_guest(_metadata, &self->g, false);
 }
 
 /* MMIO from 64-bit code: the emulator fetches through the guest's tables. */
 TEST_F(guest, mmio_long_mode)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	uint32_t d = 0x5a5a1234;
 
-	INIT(mmio64, SVX_MODE_LONG64);
+	INIT(mmio64, SVXU_MODE_LONG64);
 	ASSERT_EXIT(v, KVM_EXIT_MMIO);
 	ASSERT_EQ(SVX_MMIO_GPA, v->run->mmio.phys_addr);
 	ASSERT_EQ(0, v->run->mmio.is_write);
@@ -432,7 +432,7 @@ static bool thp_enabled(void)
  */
 TEST_F(guest, first_touch_thp_slot)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct svx_stats st = { .version = SVX_STATS_VERSION,
 				.size = sizeof(st) }, st2 = st;
 	size_t sz = 4 << 20, i;
@@ -445,8 +445,8 @@ TEST_F(guest, first_touch_thp_slot)
 	mem = (uint8_t *)(((uintptr_t)raw + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
 	madvise(mem, sz, MADV_HUGEPAGE);
 	memset(mem, 0, sz);
-	INIT(touch, SVX_MODE_PM32);
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, sz, mem));
+	INIT(touch, SVXU_MODE_PM32);
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, sz, mem));
 	ASSERT_EQ(0, set_touch_range(v, SVX_SLOT1_GPA, 1024));
 	ASSERT_OUT32(v, PORT_RESULT, 1024);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
@@ -454,9 +454,9 @@ TEST_F(guest, first_touch_thp_slot)
 		memcpy(&w, mem + i * 4096, 4);
 		ASSERT_EQ(i, w);
 	}
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		goto out;
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
 			       (unsigned long)&st));
 	TH_LOG("1024 pages of a THP slot, %s paging: %llu exits, %llu EPT violations, %llu 2 MiB entries, %llu pages pinned, THP %s",
 	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
@@ -470,8 +470,8 @@ TEST_F(guest, first_touch_thp_slot)
 		EXPECT_LE(st.mmu[SVX_MMU_EPT_VIOLATION], 4);
 	}
 	/* Deleting the slot releases every page it pinned. */
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, 0, mem));
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, 0, mem));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS,
 			       (unsigned long)&st2));
 	EXPECT_EQ(0, st2.mmu[SVX_MMU_PAGES_PINNED]);
 out:
@@ -494,7 +494,7 @@ out:
 TEST_F(guest, first_touch_1g_hugetlb_slot)
 {
 	static const uint32_t offs_mb[] = { 0, 1, 300, 511, 512, 1000, 1023 };
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct svx_stats st = { .version = SVX_STATS_VERSION,
 				.size = sizeof(st) }, st2 = st;
 	struct svx_caps caps;
@@ -507,8 +507,8 @@ TEST_F(guest, first_touch_1g_hugetlb_slot)
 	if (mem == MAP_FAILED)
 		SKIP(return, "no 1 GiB hugetlb page (%s): boot with hugepagesz=1G hugepages=1",
 		     strerror(errno));
-	INIT(touch, SVX_MODE_PM32);
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, GIB, GIB, mem));
+	INIT(touch, SVXU_MODE_PM32);
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, GIB, GIB, mem));
 	/* The touch guest writes i at the start of page i: 1024 pages. */
 	ASSERT_EQ(0, set_touch_range(v, GIB, 1024));
 	ASSERT_OUT32(v, PORT_RESULT, 1024);
@@ -517,9 +517,9 @@ TEST_F(guest, first_touch_1g_hugetlb_slot)
 	for (i = 0; i < sizeof(offs_mb) / sizeof(offs_mb[0]); i++) {
 		struct kvm_regs regs;
 
-		ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+		ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 		regs.rip = SVX_CODE;
-		ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
+		ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
 		ASSERT_EQ(0, set_touch_range(v, GIB + offs_mb[i] * (1 << 20) + 0xff000, 1));
 		ASSERT_OUT32(v, PORT_RESULT, 1);
 		ASSERT_EXIT(v, KVM_EXIT_HLT);
@@ -532,10 +532,10 @@ TEST_F(guest, first_touch_1g_hugetlb_slot)
 		memcpy(&w, mem + offs_mb[i] * (1 << 20) + 0xff000, 4);
 		EXPECT_EQ(0, w) TH_LOG("GPA 0x%llx", GIB + offs_mb[i] * (1 << 20) + 0xff000);
 	}
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		goto out;
 	ASSERT_EQ(0, get_caps(&caps));
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st));
 	TH_LOG("1 GiB hugetlb slot, %s paging: %llu exits, %llu EPT violations, %llu large EPT entries, %llu of 1 GiB, %llu pages pinned, CPU 1 GiB EPT pages: %s",
 	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
 	       (unsigned long long)st.misc[SVX_STAT_EXITS],
@@ -554,7 +554,7 @@ TEST_F(guest, first_touch_1g_hugetlb_slot)
 		t.version = SVX_WALK_TRACE_VERSION;
 		t.size = sizeof(t);
 		t.gva = GIB + 0x12345678;
-		ASSERT_EQ(0, svx_ioctl(v->fd, SVX_WALK_TRACE, (unsigned long)&t));
+		ASSERT_EQ(0, svxu_ioctl(v->fd, SVX_WALK_TRACE, (unsigned long)&t));
 		EXPECT_EQ(GIB + 0x12345678, t.gpa);
 		EXPECT_EQ(2, t.host_levels) TH_LOG("EPT levels walked for a 1 GiB leaf");
 		EXPECT_EQ(SVX_WT_L_LEAF | SVX_WT_L_LARGE,
@@ -562,8 +562,8 @@ TEST_F(guest, first_touch_1g_hugetlb_slot)
 			TH_LOG("level-3 EPT entry 0x%llx flags 0x%x",
 			       (unsigned long long)t.host[2].entry, t.host[2].flags);
 	}
-	ASSERT_EQ(0, svx_set_mem(self->g.vm.fd, 1, 0, GIB, 0, mem));
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st2));
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, GIB, 0, mem));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st2));
 	EXPECT_EQ(0, st2.mmu[SVX_MMU_PAGES_PINNED]);
 out:
 	munmap(mem, GIB);

@@ -50,21 +50,21 @@ TEST_F(sig, signal_interrupts_spinning_guest)
 	pthread_t t;
 	int r;
 
-	INIT(spin, SVX_MODE_PM32);
+	INIT(spin, SVXU_MODE_PM32);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigusr1;	/* no SA_RESTART */
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, kick, &k));
-	r = svx_run(&self->g.vcpu);
+	r = svxu_run(&self->g.vcpu);
 	k.stop = 1;
 	pthread_join(t, NULL);
 	ASSERT_EQ(-EINTR, r) TH_LOG("KVM_RUN returned %d; %s", r,
-				   svx_exit_str(self->g.run));
+				   svxu_exit_str(self->g.run));
 	ASSERT_EQ(KVM_EXIT_INTR, self->g.run->exit_reason)
-		TH_LOG("%s", svx_exit_str(self->g.run));
+		TH_LOG("%s", svxu_exit_str(self->g.run));
 	ASSERT_GE(nr_signals, 1);
 	/* the guest was inside its sti; jmp . loop */
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE + 1, regs.rip);
 	ASSERT_EQ(0x200, regs.rflags & 0x200);
 }
@@ -109,15 +109,15 @@ TEST_F(sig, immediate_exit)
 {
 	struct kvm_regs regs;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	self->g.run->immediate_exit = 1;
-	ASSERT_EQ(-EINTR, svx_run(&self->g.vcpu));
-	ASSERT_EQ(-EINTR, svx_run(&self->g.vcpu));
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(-EINTR, svxu_run(&self->g.vcpu));
+	ASSERT_EQ(-EINTR, svxu_run(&self->g.vcpu));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE, regs.rip);
 	self->g.run->immediate_exit = 0;
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE + 1, regs.rip);
 }
 

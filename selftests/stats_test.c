@@ -15,31 +15,31 @@
 #define NR_TICKS		10
 
 FIXTURE(stats) {
-	struct svx_guest g;
+	struct svxu_guest g;
 	int has_stats;
 };
 
 /* (6.1's harness does not honour SKIP() in FIXTURE_SETUP: skip here.) */
 #define SKIP_IF_NO_STATS() do {						\
 	if (!self->has_stats)						\
-		SKIP(return, "extension ioctls not supported by %s", svx_dev()); \
+		SKIP(return, "extension ioctls not supported by %s", svxu_dev()); \
 } while (0)
 
 FIXTURE_SETUP(stats)
 {
-	int r = svx_guest_init(&self->g, SVX_GUEST(ticks), SVX_MODE_PM32);
+	int r = svxu_guest_init(&self->g, SVX_GUEST(ticks), SVXU_MODE_PM32);
 
-	ASSERT_EQ(0, r) TH_LOG("guest setup on %s: %s", svx_dev(), strerror(-r));
-	self->has_stats = svx_has_stats(self->g.vm.fd);
+	ASSERT_EQ(0, r) TH_LOG("guest setup on %s: %s", svxu_dev(), strerror(-r));
+	self->has_stats = svxu_has_stats(self->g.vm.fd);
 }
 
 FIXTURE_TEARDOWN(stats)
 {
-	svx_guest_fini(&self->g);
+	svxu_guest_fini(&self->g);
 }
 
 /* Guest: NR_TICKS outs to PORT_TICK, then hlt. */
-static void run_ticks(struct __test_metadata *_metadata, struct svx_vcpu *v)
+static void run_ticks(struct __test_metadata *_metadata, struct svxu_vcpu *v)
 {
 	int i;
 
@@ -53,7 +53,7 @@ static int get(int fd, unsigned long req, struct svx_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->version = SVX_STATS_VERSION;
 	st->size = sizeof(*st);
-	return svx_ioctl(fd, req, (unsigned long)st);
+	return svxu_ioctl(fd, req, (unsigned long)st);
 }
 
 TEST_F(stats, vcpu_stats_count_exits)
@@ -113,7 +113,7 @@ TEST_F(stats, vm_stats_keep_destroyed_vcpus)
 	SKIP_IF_NO_STATS();
 
 	run_ticks(_metadata, &self->g.vcpu);
-	svx_vcpu_destroy(&self->g.vcpu);
+	svxu_vcpu_destroy(&self->g.vcpu);
 	ASSERT_EQ(0, get(self->g.vm.fd, SVX_GET_VM_STATS, &vm));
 	EXPECT_GE(vm.exits[EXIT_REASON_IO], NR_TICKS);
 	EXPECT_GE(vm.misc[SVX_STAT_PIO], NR_TICKS);
@@ -132,15 +132,15 @@ TEST_F(stats, bad_version_or_size_einval)
 		memset(&st, 0, sizeof(st));
 		st.version = 0;
 		st.size = sizeof(st);
-		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		EXPECT_EQ(-EINVAL, svxu_ioctl(fds[i], reqs[i], (unsigned long)&st));
 		st.version = SVX_STATS_VERSION + 1;
-		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		EXPECT_EQ(-EINVAL, svxu_ioctl(fds[i], reqs[i], (unsigned long)&st));
 		st.version = SVX_STATS_VERSION;
 		st.size = 0;
-		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		EXPECT_EQ(-EINVAL, svxu_ioctl(fds[i], reqs[i], (unsigned long)&st));
 		st.size = 8;	/* smaller than the header */
-		EXPECT_EQ(-EINVAL, svx_ioctl(fds[i], reqs[i], (unsigned long)&st));
-		EXPECT_EQ(-EFAULT, svx_ioctl(fds[i], reqs[i], 8));
+		EXPECT_EQ(-EINVAL, svxu_ioctl(fds[i], reqs[i], (unsigned long)&st));
+		EXPECT_EQ(-EFAULT, svxu_ioctl(fds[i], reqs[i], 8));
 	}
 }
 

@@ -16,8 +16,8 @@ FIXTURE(sys) {
 
 FIXTURE_SETUP(sys)
 {
-	self->fd = svx_open_dev();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", svx_dev(),
+	self->fd = svxu_open_dev();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", svxu_dev(),
 				      strerror(-self->fd));
 }
 
@@ -30,7 +30,7 @@ FIXTURE_TEARDOWN(sys)
 TEST_F(sys, api_version_is_12)
 {
 	ASSERT_EQ(KVM_API_VERSION, 12);
-	ASSERT_EQ(12, svx_ioctl(self->fd, KVM_GET_API_VERSION, 0));
+	ASSERT_EQ(12, svxu_ioctl(self->fd, KVM_GET_API_VERSION, 0));
 }
 
 /* Boolean capabilities answer exactly 1, as KVM does. */
@@ -46,7 +46,7 @@ TEST_F(sys, check_extension_implemented_caps)
 	size_t i;
 
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		int r = svx_ioctl(self->fd, KVM_CHECK_EXTENSION, caps[i].cap);
+		int r = svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, caps[i].cap);
 
 		if (r != 1)
 			TH_LOG("%s: %d, expected 1", caps[i].name, r);
@@ -56,9 +56,9 @@ TEST_F(sys, check_extension_implemented_caps)
 
 TEST_F(sys, check_extension_vcpu_and_slot_limits)
 {
-	int nr = svx_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	int max = svx_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-	int slots = svx_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	int nr = svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	int max = svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	int slots = svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 
 	TH_LOG("NR_VCPUS %d MAX_VCPUS %d NR_MEMSLOTS %d", nr, max, slots);
 	/*
@@ -74,15 +74,15 @@ TEST_F(sys, check_extension_vcpu_and_slot_limits)
 
 TEST_F(sys, check_extension_unknown_cap_is_0)
 {
-	ASSERT_EQ(0, svx_ioctl(self->fd, KVM_CHECK_EXTENSION, 0x7fffffff));
-	ASSERT_EQ(0, svx_ioctl(self->fd, KVM_CHECK_EXTENSION, 100000));
-	ASSERT_EQ(0, svx_ioctl(self->fd, KVM_CHECK_EXTENSION, -1L));
+	ASSERT_EQ(0, svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, 0x7fffffff));
+	ASSERT_EQ(0, svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, 100000));
+	ASSERT_EQ(0, svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, -1L));
 }
 
 TEST_F(sys, create_vm_type_0)
 {
-	int a = svx_ioctl(self->fd, KVM_CREATE_VM, 0);
-	int b = svx_ioctl(self->fd, KVM_CREATE_VM, 0);
+	int a = svxu_ioctl(self->fd, KVM_CREATE_VM, 0);
+	int b = svxu_ioctl(self->fd, KVM_CREATE_VM, 0);
 
 	ASSERT_LE(0, a) TH_LOG("KVM_CREATE_VM: %s", strerror(-a));
 	ASSERT_LE(0, b) TH_LOG("second KVM_CREATE_VM: %s", strerror(-b));
@@ -93,13 +93,13 @@ TEST_F(sys, create_vm_type_0)
 
 TEST_F(sys, create_vm_bogus_type_einval)
 {
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->fd, KVM_CREATE_VM, 0xdead));
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->fd, KVM_CREATE_VM, 31));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->fd, KVM_CREATE_VM, 0xdead));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->fd, KVM_CREATE_VM, 31));
 }
 
 TEST_F(sys, vcpu_mmap_size)
 {
-	int sz = svx_ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	int sz = svxu_ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
 	ASSERT_GE(sz, 4096);
 	ASSERT_EQ(0, sz % 4096);
@@ -109,10 +109,10 @@ TEST_F(sys, vcpu_mmap_size)
 /* KVM: kvm_dev_ioctl -> kvm_arch_dev_ioctl's default: -EINVAL. */
 TEST_F(sys, unknown_ioctl_einval)
 {
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->fd, _IO(KVMIO, 0xff), 0));
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->fd, _IOW(KVMIO, 0xfe, int), 0));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->fd, _IO(KVMIO, 0xff), 0));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->fd, _IOW(KVMIO, 0xfe, int), 0));
 	/* a VM-fd ioctl sent to the system fd */
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->fd, KVM_CREATE_VCPU, 0));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->fd, KVM_CREATE_VCPU, 0));
 }
 
 /*

@@ -194,7 +194,7 @@ static void check_results(struct __test_metadata *_metadata,
 }
 
 /* Page tables, the TSSs and gates of guest.h, paging on; 0 or -errno. */
-static int setup_tasks(struct svx_guest *g, struct ts_paging *p)
+static int setup_tasks(struct svxu_guest *g, struct ts_paging *p)
 {
 	uint8_t *mem = g->vm.mem;
 	struct kvm_sregs sr;
@@ -227,18 +227,18 @@ static int setup_tasks(struct svx_guest *g, struct ts_paging *p)
 	put64(mem, SVX_IDT + SVX_TS_VECTOR * 8, task_gate(SVX_TS_SEL_C));
 	put64(mem, SVX_IDT + 13 * 8, task_gate(SVX_TS_SEL_D));
 
-	r = svx_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr);
+	r = svxu_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr);
 	if (r)
 		return r;
 	sr.gdt.limit = SVX_TS_GDT_LIMIT;
 	sr.cr0 |= CR0_PG | CR0_WP;
 	sr.cr3 = p->cr3[0];
 	sr.cr4 = p->pae ? CR4_PAE : 0;
-	return svx_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
+	return svxu_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
 }
 
 static void run_task_switches(struct __test_metadata *_metadata,
-			      struct svx_guest *g, bool pae)
+			      struct svxu_guest *g, bool pae)
 {
 	struct ts_paging p = { .pae = pae };
 	uint8_t *mem = g->vm.mem;
@@ -247,7 +247,7 @@ static void run_task_switches(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, setup_tasks(g, &p));
 	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(g->vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	EXPECT_EQ(GADDR(guest_ts_done) + 1, regs.rip)
 		TH_LOG("the guest stopped at %#llx, not at its final hlt",
 		       (unsigned long long)regs.rip);
@@ -315,7 +315,7 @@ static void run_task_switches(struct __test_metadata *_metadata,
 			      sizeof(want) / sizeof(want[0]));
 	}
 
-	ASSERT_EQ(0, svx_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr));
 	EXPECT_EQ(SVX_SEL_TSS, sr.tr.selector);
 	EXPECT_EQ(SVX_TSS, sr.tr.base);
 	EXPECT_EQ(0x67, sr.tr.limit);
@@ -328,11 +328,11 @@ static void run_task_switches(struct __test_metadata *_metadata,
 	EXPECT_EQ(9, tss_type(mem, SVX_TS_SEL_C));
 	EXPECT_EQ(9, tss_type(mem, SVX_TS_SEL_D));
 
-	if (svx_has_stats(g->vm.fd)) {
+	if (svxu_has_stats(g->vm.fd)) {
 		struct svx_stats st = { .version = SVX_STATS_VERSION,
 					.size = sizeof(st) };
 
-		ASSERT_EQ(0, svx_ioctl(g->vcpu.fd, SVX_GET_VCPU_STATS,
+		ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, SVX_GET_VCPU_STATS,
 				       (unsigned long)&st));
 		/* A, back, B, IRET, C, IRET, D, IRET. */
 		EXPECT_EQ(8, st.exits[9]);
@@ -342,13 +342,13 @@ static void run_task_switches(struct __test_metadata *_metadata,
 
 TEST_F(guest, task_switches_32bit_paging)
 {
-	INIT(taskswitch, SVX_MODE_PM32);
+	INIT(taskswitch, SVXU_MODE_PM32);
 	run_task_switches(_metadata, &self->g, false);
 }
 
 TEST_F(guest, task_switches_pae_paging)
 {
-	INIT(taskswitch, SVX_MODE_PM32);
+	INIT(taskswitch, SVXU_MODE_PM32);
 	run_task_switches(_metadata, &self->g, true);
 }
 
@@ -369,9 +369,9 @@ TEST_F(guest, task_switch_fault_in_new_task)
 	struct kvm_sregs sr;
 	uint8_t *mem;
 
-	if (svx_dev_is_kvm() && !getenv("SVX_TS_FAULT_ON_KVM"))
+	if (svxu_dev_is_kvm() && !getenv("SVX_TS_FAULT_ON_KVM"))
 		SKIP(return, "kvm_intel drops faults raised by an emulated task switch");
-	INIT(taskswitch, SVX_MODE_PM32);
+	INIT(taskswitch, SVXU_MODE_PM32);
 	mem = self->g.vm.mem;
 	ASSERT_EQ(0, setup_tasks(&self->g, &p));
 	put_tss(mem, SVX_TS_TSS_E, GADDR(guest_ts_task_e), SVX_TS_STACK_E,
@@ -379,14 +379,14 @@ TEST_F(guest, task_switch_fault_in_new_task)
 	put32(mem, SVX_TS_TSS_E + 0x54, SVX_SEL_TSS);	/* DS: a TSS */
 	put64(mem, SVX_GDT + SVX_TS_SEL_E, tss_desc(SVX_TS_TSS_E));
 	put64(mem, SVX_IDT + 10 * 8, intr_gate(GADDR(guest_ts_ts_handler)));
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
 			       (unsigned long)&regs));
 	regs.rip = GADDR(guest_ts_fault_main);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
 			       (unsigned long)&regs));
 
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
 			       (unsigned long)&regs));
 	EXPECT_EQ(GADDR(guest_ts_ts_done) + 1, regs.rip)
 		TH_LOG("the guest stopped at %#llx (the JMP's next hlt: %#x)",
@@ -409,7 +409,7 @@ TEST_F(guest, task_switch_fault_in_new_task)
 		check_results(_metadata, mem, want,
 			      sizeof(want) / sizeof(want[0]));
 	}
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
 			       (unsigned long)&sr));
 	EXPECT_EQ(SVX_TS_SEL_E, sr.tr.selector);
 	EXPECT_EQ(p.cr3[1], sr.cr3);
@@ -431,7 +431,7 @@ TEST_F(guest, task_switches_16bit_tss)
 	struct kvm_sregs sr;
 	uint8_t *mem;
 
-	INIT(taskswitch, SVX_MODE_PM32);
+	INIT(taskswitch, SVXU_MODE_PM32);
 	mem = self->g.vm.mem;
 	ASSERT_EQ(0, setup_tasks(&self->g, &p));
 	put_tss16(mem, SVX_TS_TSS_M16, 0, 0, 0);
@@ -440,22 +440,22 @@ TEST_F(guest, task_switches_16bit_tss)
 	put64(mem, SVX_GDT + SVX_TS_SEL_F, tss16_desc(SVX_TS_TSS_F));
 	put64(mem, SVX_GDT + SVX_TS_SEL_M16,
 	      tss16_desc(SVX_TS_TSS_M16) | 2ULL << 40);	/* busy */
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
 			       (unsigned long)&sr));
 	sr.tr.selector = SVX_TS_SEL_M16;
 	sr.tr.base = SVX_TS_TSS_M16;
 	sr.tr.limit = 0x2b;
 	sr.tr.type = 3;			/* busy 16-bit TSS */
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_SREGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_SREGS,
 			       (unsigned long)&sr));
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
 			       (unsigned long)&regs));
 	regs.rip = GADDR(guest_ts16_main);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
 			       (unsigned long)&regs));
 
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
 			       (unsigned long)&regs));
 	EXPECT_EQ(GADDR(guest_ts16_done) + 1, regs.rip)
 		TH_LOG("the guest stopped at %#llx, not at its final hlt",
@@ -483,7 +483,7 @@ TEST_F(guest, task_switches_16bit_tss)
 		check_results(_metadata, mem, want,
 			      sizeof(want) / sizeof(want[0]));
 	}
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
 			       (unsigned long)&sr));
 	EXPECT_EQ(SVX_TS_SEL_M16, sr.tr.selector);
 	EXPECT_EQ(3, sr.tr.type);
@@ -499,27 +499,27 @@ TEST_F(guest, task_switch_external_interrupt)
 {
 	struct kvm_interrupt irq = { .irq = SVX_TS_IRQ };
 	struct ts_paging p = { .pae = true };
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_regs regs;
 	uint8_t *mem;
 
-	INIT(taskswitch, SVX_MODE_PM32);
+	INIT(taskswitch, SVXU_MODE_PM32);
 	mem = self->g.vm.mem;
 	ASSERT_EQ(0, setup_tasks(&self->g, &p));
 	put_tss(mem, SVX_TS_TSS_G, GADDR(guest_ts_task_g), SVX_TS_STACK_G,
 		p.cr3[1]);
 	put64(mem, SVX_GDT + SVX_TS_SEL_G, tss_desc(SVX_TS_TSS_G));
 	put64(mem, SVX_IDT + SVX_TS_IRQ * 8, task_gate(SVX_TS_SEL_G));
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	regs.rip = GADDR(guest_ts_irq_main);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
 
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	ASSERT_EQ(1, v->run->if_flag);
 	ASSERT_EQ(1, v->run->ready_for_interrupt_injection);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_INTERRUPT, (unsigned long)&irq));
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	EXPECT_EQ(GADDR(guest_ts_irq_done) + 1, regs.rip)
 		TH_LOG("the guest stopped at %#llx, not at its final hlt",
 		       (unsigned long long)regs.rip);
@@ -542,11 +542,11 @@ TEST_F(guest, task_switch_external_interrupt)
 		check_results(_metadata, mem, want,
 			      sizeof(want) / sizeof(want[0]));
 	}
-	if (svx_has_stats(self->g.vm.fd)) {
+	if (svxu_has_stats(self->g.vm.fd)) {
 		struct svx_stats st = { .version = SVX_STATS_VERSION,
 					.size = sizeof(st) };
 
-		ASSERT_EQ(0, svx_ioctl(v->fd, SVX_GET_VCPU_STATS,
+		ASSERT_EQ(0, svxu_ioctl(v->fd, SVX_GET_VCPU_STATS,
 				       (unsigned long)&st));
 		EXPECT_EQ(2, st.misc[SVX_STAT_TASK_SWITCHES]);
 	}

@@ -20,8 +20,8 @@ TEST_F(vcpu, kvm_run_mmap)
 	int sz, fd;
 	struct kvm_run *run;
 
-	INIT(hlt, SVX_MODE_PM32);
-	sz = svx_ioctl(self->g.vm.sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	INIT(hlt, SVXU_MODE_PM32);
+	sz = svxu_ioctl(self->g.vm.sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	ASSERT_GE(sz, 4096);
 	fd = self->g.vcpu.fd;
 	/* a second, independent mapping sees the same page */
@@ -38,18 +38,18 @@ TEST_F(vcpu, regs_round_trip)
 	uint64_t *p = (uint64_t *)&in;
 	size_t i;
 
-	INIT(hlt, SVX_MODE_LONG64);
+	INIT(hlt, SVXU_MODE_LONG64);
 	for (i = 0; i < sizeof(in) / 8; i++)
 		p[i] = 0x0101010101010101ULL * (i + 1) + 0x1000;
 	in.rip = SVX_CODE;
 	in.rflags = 0x2 | 0x1 | 0x40 | 0x800;	/* CF ZF OF */
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_REGS, (unsigned long)&in));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS, (unsigned long)&in));
 	memset(&out, 0, sizeof(out));
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&out));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&out));
 	ASSERT_EQ(0, memcmp(&in, &out, sizeof(in)));
 	/* and the guest really runs from there with those registers */
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&out));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&out));
 	ASSERT_EQ(SVX_CODE + 1, out.rip);
 	ASSERT_EQ(in.rax, out.rax);
 	ASSERT_EQ(in.r15, out.r15);
@@ -69,7 +69,7 @@ static void check_sregs(struct __test_metadata *_metadata, int fd,
 	struct kvm_sregs out;
 
 	memset(&out, 0, sizeof(out));
-	ASSERT_EQ(0, svx_ioctl(fd, KVM_GET_SREGS, (unsigned long)&out));
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_SREGS, (unsigned long)&out));
 	EXPECT_TRUE(seg_eq(&in->cs, &out.cs));
 	EXPECT_TRUE(seg_eq(&in->ds, &out.ds));
 	EXPECT_TRUE(seg_eq(&in->es, &out.es));
@@ -95,9 +95,9 @@ TEST_F(vcpu, sregs_round_trip)
 	struct kvm_sregs sr;
 	int fd;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	fd = self->g.vcpu.fd;
-	ASSERT_EQ(0, svx_ioctl(fd, KVM_GET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_SREGS, (unsigned long)&sr));
 	/* protected mode, with distinctive (valid) values */
 	sr.fs.base = 0x12345000;
 	sr.gs.base = 0x0abcd000;
@@ -105,15 +105,15 @@ TEST_F(vcpu, sregs_round_trip)
 	sr.gdt.limit = 0x27;
 	sr.idt.base = 0x400;
 	sr.idt.limit = 0xff;
-	ASSERT_EQ(0, svx_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
 	check_sregs(_metadata, fd, &sr);
 
 	/* long mode */
-	ASSERT_EQ(0, svx_setup_mode(&self->g.vcpu, SVX_MODE_LONG64));
-	ASSERT_EQ(0, svx_ioctl(fd, KVM_GET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_SREGS, (unsigned long)&sr));
 	sr.fs.base = 0xffff888012345000ULL;
 	sr.cr2 = 0xffffffff81000000ULL;
-	ASSERT_EQ(0, svx_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
 	check_sregs(_metadata, fd, &sr);
 	ASSERT_EQ(0x500, sr.efer);
 	ASSERT_EQ(1, sr.cs.l);
@@ -128,9 +128,9 @@ TEST_F(vcpu, set_cpuid2_seen_by_guest)
 		struct kvm_cpuid_entry2 e[4];
 	} c;
 	struct kvm_regs regs;
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 
-	INIT(cpuid, SVX_MODE_PM32);
+	INIT(cpuid, SVXU_MODE_PM32);
 	memset(&c, 0, sizeof(c));
 	c.h.nent = 4;
 	c.e[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 1,
@@ -143,16 +143,16 @@ TEST_F(vcpu, set_cpuid2_seen_by_guest)
 	c.e[3] = (struct kvm_cpuid_entry2){ .function = CPUID_TEST_LEAF2,
 		.eax = 0x13579bdf, .ebx = 0x2468ace0, .ecx = 0xfedcba98,
 		.edx = 0x01234567 };
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_CPUID2, (unsigned long)&c));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_CPUID2, (unsigned long)&c));
 
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(CPUID_TEST_LEAF2, regs.rax);
 	ASSERT_EQ(0x64616853, regs.rbx);
 	ASSERT_EQ(0x6d56776f, regs.rcx);
 	ASSERT_EQ(0x74735478, regs.rdx);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(0x13579bdf, regs.rax);
 	ASSERT_EQ(0x2468ace0, regs.rbx);
 	ASSERT_EQ(0xfedcba98, regs.rcx);
@@ -202,7 +202,7 @@ TEST_F(vcpu, msrs_round_trip)
 	size_t i;
 	int fd;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	fd = self->g.vcpu.fd;
 	memset(&m, 0, sizeof(m));
 	m.h.nmsrs = NR_MSR_VALS;
@@ -211,10 +211,10 @@ TEST_F(vcpu, msrs_round_trip)
 		m.e[i].data = msr_vals[i].val;
 	}
 	/* KVM_SET_MSRS / KVM_GET_MSRS return the number of MSRs done */
-	ASSERT_EQ((int)NR_MSR_VALS, svx_ioctl(fd, KVM_SET_MSRS, (unsigned long)&m));
+	ASSERT_EQ((int)NR_MSR_VALS, svxu_ioctl(fd, KVM_SET_MSRS, (unsigned long)&m));
 	for (i = 0; i < NR_MSR_VALS; i++)
 		m.e[i].data = 0xdeadbeefdeadbeefULL;
-	ASSERT_EQ((int)NR_MSR_VALS, svx_ioctl(fd, KVM_GET_MSRS, (unsigned long)&m));
+	ASSERT_EQ((int)NR_MSR_VALS, svxu_ioctl(fd, KVM_GET_MSRS, (unsigned long)&m));
 	for (i = 0; i < NR_MSR_VALS; i++)
 		EXPECT_EQ(msr_vals[i].val, m.e[i].data)
 			TH_LOG("MSR 0x%x", msr_vals[i].index);
@@ -232,12 +232,12 @@ TEST_F(vcpu, msr_tsc_set_then_read)
 	 * not within 1 s of the expected value: it sets the offset so the
 	 * guest TSC continues from @set.  kvm_pvm ignores the write.
 	 */
-	if (svx_dev_is_kvm_pvm())
+	if (svxu_dev_is_kvm_pvm())
 		SKIP(return, "/dev/kvm is kvm_pvm, which ignores host-initiated "
 		     "TSC writes (kvm_intel/kvm_amd honour them)");
-	INIT(hlt, SVX_MODE_PM32);
-	ASSERT_EQ(0, svx_set_msr(self->g.vcpu.fd, MSR_TSC, set));
-	ASSERT_EQ(0, svx_get_msr(self->g.vcpu.fd, MSR_TSC, &got));
+	INIT(hlt, SVXU_MODE_PM32);
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, MSR_TSC, set));
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, MSR_TSC, &got));
 	ASSERT_GE(got, set);
 	ASSERT_LT(got - set, 1ULL << 38) TH_LOG("TSC 0x%llx", (unsigned long long)got);
 }
@@ -250,32 +250,32 @@ TEST_F(vcpu, msrs_stop_at_unknown_index)
 		struct kvm_msr_entry e[3];
 	} m;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	memset(&m, 0, sizeof(m));
 	m.h.nmsrs = 3;
 	m.e[0].index = MSR_STAR;
 	m.e[1].index = 0x3fff0000;	/* no such MSR */
 	m.e[2].index = MSR_LSTAR;
-	ASSERT_EQ(1, svx_ioctl(self->g.vcpu.fd, KVM_GET_MSRS, (unsigned long)&m));
+	ASSERT_EQ(1, svxu_ioctl(self->g.vcpu.fd, KVM_GET_MSRS, (unsigned long)&m));
 }
 
 /* A guest's rdmsr sees the host's KVM_SET_MSRS and vice versa. */
 TEST_F(vcpu, guest_rdmsr_wrmsr_star)
 {
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_regs regs;
 	uint64_t star;
 
-	INIT(msr, SVX_MODE_PM32);
-	ASSERT_EQ(0, svx_set_msr(v->fd, MSR_STAR, 0x1122334455667788ULL));
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
+	INIT(msr, SVXU_MODE_PM32);
+	ASSERT_EQ(0, svxu_set_msr(v->fd, MSR_STAR, 0x1122334455667788ULL));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 	regs.rsi = 0x0aaa0bbb;		/* edx for wrmsr */
 	regs.rdi = 0x0ccc0ddd;		/* eax for wrmsr */
-	ASSERT_EQ(0, svx_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
 	ASSERT_OUT32(v, PORT_RESULT, 0x55667788);
 	ASSERT_OUT32(v, PORT_RESULT2, 0x11223344);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	ASSERT_EQ(0, svx_get_msr(v->fd, MSR_STAR, &star));
+	ASSERT_EQ(0, svxu_get_msr(v->fd, MSR_STAR, &star));
 	ASSERT_EQ(0x0aaa0bbb0ccc0dddULL, star);
 }
 
@@ -284,9 +284,9 @@ TEST_F(vcpu, run_nonzero_arg_einval)
 {
 	struct kvm_regs regs;
 
-	INIT(hlt, SVX_MODE_PM32);
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, KVM_RUN, 1));
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	INIT(hlt, SVXU_MODE_PM32);
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_RUN, 1));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE, regs.rip);
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
 }
@@ -294,9 +294,9 @@ TEST_F(vcpu, run_nonzero_arg_einval)
 /* KVM: kvm_vcpu_ioctl -> kvm_arch_vcpu_ioctl's default: -EINVAL. */
 TEST_F(vcpu, unknown_ioctl_einval)
 {
-	INIT(hlt, SVX_MODE_PM32);
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, _IO(KVMIO, 0xff), 0));
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, _IOW(KVMIO, 0xfe, int), 0));
+	INIT(hlt, SVXU_MODE_PM32);
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, _IO(KVMIO, 0xff), 0));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, _IOW(KVMIO, 0xfe, int), 0));
 }
 
 /*

@@ -18,26 +18,26 @@
 #define GPA 0x400000UL
 
 FIXTURE(vm) {
-	struct svx_vm vm;
+	struct svxu_vm vm;
 	uint8_t *m;		/* 64 pages for extra slots */
 };
 
 FIXTURE_SETUP(vm)
 {
-	int r = svx_vm_create(&self->vm);
+	int r = svxu_vm_create(&self->vm, SVX_MEM_SIZE);
 
-	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svx_dev(), strerror(-r));
-	self->m = svx_alloc(64 * PG);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	self->m = svxu_alloc(64 * PG);
 	ASSERT_NE(NULL, self->m);
 }
 
 FIXTURE_TEARDOWN(vm)
 {
-	svx_vm_destroy(&self->vm);
+	svxu_vm_destroy(&self->vm);
 }
 
 #define SETMEM(slot, flags, gpa, size, hva) \
-	svx_set_mem(self->vm.fd, slot, flags, gpa, size, hva)
+	svxu_set_mem(self->vm.fd, slot, flags, gpa, size, hva)
 
 TEST_F(vm, memslot_create_and_delete)
 {
@@ -83,7 +83,7 @@ TEST_F(vm, memslot_bad_flags_einval)
 /* Slot ids run from 0 to KVM_CAP_NR_MEMSLOTS - 1. */
 TEST_F(vm, memslot_id_limit)
 {
-	int n = svx_ioctl(self->vm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	int n = svxu_ioctl(self->vm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 
 	ASSERT_GT(n, 1);
 	ASSERT_EQ(-EINVAL, SETMEM(n, 0, GPA, PG, self->m));
@@ -119,7 +119,7 @@ TEST_F(vm, memslot_readonly_accepted)
 
 TEST_F(vm, memslot_100_slots)
 {
-	uint8_t *m = svx_alloc(100 * PG);
+	uint8_t *m = svxu_alloc(100 * PG);
 	int i;
 
 	ASSERT_NE(NULL, m);
@@ -139,30 +139,30 @@ TEST_F(vm, memslot_100_slots)
 
 TEST_F(vm, create_vcpu_ids)
 {
-	int a = svx_ioctl(self->vm.fd, KVM_CREATE_VCPU, 0);
+	int a = svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU, 0);
 	int b;
 
 	ASSERT_LE(0, a) TH_LOG("KVM_CREATE_VCPU 0: %s", strerror(-a));
-	ASSERT_EQ(-EEXIST, svx_ioctl(self->vm.fd, KVM_CREATE_VCPU, 0));
-	b = svx_ioctl(self->vm.fd, KVM_CREATE_VCPU, 1);
+	ASSERT_EQ(-EEXIST, svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU, 0));
+	b = svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU, 1);
 	ASSERT_LE(0, b) TH_LOG("KVM_CREATE_VCPU 1: %s", strerror(-b));
-	ASSERT_EQ(-EEXIST, svx_ioctl(self->vm.fd, KVM_CREATE_VCPU, 1));
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->vm.fd, KVM_CREATE_VCPU, 0x7fffffff));
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->vm.fd, KVM_CREATE_VCPU, 1 << 20));
+	ASSERT_EQ(-EEXIST, svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU, 1));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU, 0x7fffffff));
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU, 1 << 20));
 	close(a);
 	close(b);
 }
 
 TEST_F(vm, set_tss_addr_accepted)
 {
-	ASSERT_EQ(0, svx_ioctl(self->vm.fd, KVM_SET_TSS_ADDR, 0xfffbd000));
+	ASSERT_EQ(0, svxu_ioctl(self->vm.fd, KVM_SET_TSS_ADDR, 0xfffbd000));
 }
 
 /* KVM: kvm_vm_ioctl -> kvm_arch_vm_ioctl's default: -ENOTTY. */
 TEST_F(vm, unknown_ioctl_enotty)
 {
-	ASSERT_EQ(-ENOTTY, svx_ioctl(self->vm.fd, _IO(KVMIO, 0xff), 0));
-	ASSERT_EQ(-ENOTTY, svx_ioctl(self->vm.fd, _IOW(KVMIO, 0xfe, int), 0));
+	ASSERT_EQ(-ENOTTY, svxu_ioctl(self->vm.fd, _IO(KVMIO, 0xff), 0));
+	ASSERT_EQ(-ENOTTY, svxu_ioctl(self->vm.fd, _IOW(KVMIO, 0xfe, int), 0));
 }
 
 /* Lines of the kernel log that contain @needle. */

@@ -79,7 +79,7 @@ static uint64_t fnv(const uint8_t *p, size_t n)
 
 static int dump(int mode, int n, uint64_t seed)
 {
-	struct svx_guest g;
+	struct svxu_guest g;
 	struct wctx c = { .mode = mode, .rng = seed };
 	struct kvm_sregs sr;
 	struct svx_walk_trace t;
@@ -87,15 +87,15 @@ static int dump(int mode, int n, uint64_t seed)
 	uint64_t hash;
 	int r, i;
 
-	r = svx_guest_init(&g, SVX_GUEST(hlt), mode == WM_64 ?
-			   SVX_MODE_LONG64 : SVX_MODE_PM32);
+	r = svxu_guest_init(&g, SVX_GUEST(hlt), mode == WM_64 ?
+			   SVXU_MODE_LONG64 : SVXU_MODE_PM32);
 	if (r) {
-		fprintf(stderr, "walkcmp: guest init on %s: %s\n", svx_dev(),
+		fprintf(stderr, "walkcmp: guest init on %s: %s\n", svxu_dev(),
 			strerror(-r));
 		return 1;
 	}
 	c.mem = g.vm.mem;
-	if (svx_ioctl(g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr))
+	if (svxu_ioctl(g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr))
 		return 1;
 	c.nxe = mode != WM_32;
 	if (mode != WM_32)
@@ -106,31 +106,31 @@ static int dump(int mode, int n, uint64_t seed)
 	}
 	c.cr3 = build_tables(&c, SVX_CODE);
 	sr.cr3 = c.cr3;
-	r = svx_ioctl(g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
+	r = svxu_ioctl(g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
 	if (r && mode != WM_32) {
 		/* No NX in the guest's CPUID: tables without XD. */
 		c.nxe = false;
 		c.rng = seed;
 		sr.efer &= ~0x800ULL;
 		c.cr3 = build_tables(&c, SVX_CODE);
-		r = svx_ioctl(g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
+		r = svxu_ioctl(g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
 	}
 	if (r) {
 		fprintf(stderr, "walkcmp: KVM_SET_SREGS: %s\n", strerror(-r));
 		return 1;
 	}
 	hash = fnv(c.mem, SVX_MEM_SIZE);
-	r = svx_run(&g.vcpu);
+	r = svxu_run(&g.vcpu);
 	if (r || g.run->exit_reason != KVM_EXIT_HLT) {
 		fprintf(stderr, "walkcmp: guest did not halt: %s\n",
-			r ? strerror(-r) : svx_exit_str(g.run));
+			r ? strerror(-r) : svxu_exit_str(g.run));
 		return 1;
 	}
 	memset(&t, 0, sizeof(t));
 	t.version = SVX_WALK_TRACE_VERSION;
 	t.size = sizeof(t);
 	t.gva = SVX_CODE;
-	r = svx_ioctl(g.vcpu.fd, SVX_WALK_TRACE, (unsigned long)&t);
+	r = svxu_ioctl(g.vcpu.fd, SVX_WALK_TRACE, (unsigned long)&t);
 	trace = r != -EINVAL && r != -ENOTTY;
 	if (trace && r) {
 		fprintf(stderr, "walkcmp: SVX_WALK_TRACE: %s\n", strerror(-r));
@@ -145,7 +145,7 @@ static int dump(int mode, int n, uint64_t seed)
 		uint64_t gva = pick_gva(&c);
 
 		tr.linear_address = gva;
-		r = svx_ioctl(g.vcpu.fd, KVM_TRANSLATE, (unsigned long)&tr);
+		r = svxu_ioctl(g.vcpu.fd, KVM_TRANSLATE, (unsigned long)&tr);
 		if (r) {
 			fprintf(stderr, "walkcmp: KVM_TRANSLATE %#" PRIx64 ": %s\n",
 				gva, strerror(-r));
@@ -162,7 +162,7 @@ static int dump(int mode, int n, uint64_t seed)
 		t.size = sizeof(t);
 		t.gva = gva;
 		t.access = 0;			/* supervisor read */
-		r = svx_ioctl(g.vcpu.fd, SVX_WALK_TRACE, (unsigned long)&t);
+		r = svxu_ioctl(g.vcpu.fd, SVX_WALK_TRACE, (unsigned long)&t);
 		if (r) {
 			fprintf(stderr, "walkcmp: SVX_WALK_TRACE %#" PRIx64 ": %s\n",
 				gva, strerror(-r));
@@ -176,7 +176,7 @@ static int dump(int mode, int n, uint64_t seed)
 			printf(" ?:%#x\n", t.flags);
 	}
 	fflush(stdout);
-	svx_guest_fini(&g);
+	svxu_guest_fini(&g);
 	return 0;
 }
 

@@ -35,7 +35,7 @@
 #include "walktables.h"
 
 FIXTURE(wt) {
-	struct svx_guest g;
+	struct svxu_guest g;
 	struct wctx c;
 	bool trace;
 };
@@ -56,8 +56,8 @@ FIXTURE_SETUP(wt)
 
 	memset(&self->g, 0, sizeof(self->g));
 	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
-	r = svx_guest_init(&self->g, SVX_GUEST(hlt), variant->mode == WM_64 ?
-			   SVX_MODE_LONG64 : SVX_MODE_PM32);
+	r = svxu_guest_init(&self->g, SVX_GUEST(hlt), variant->mode == WM_64 ?
+			   SVXU_MODE_LONG64 : SVXU_MODE_PM32);
 	ASSERT_EQ(0, r) TH_LOG("guest init: %s", strerror(-r));
 	self->c.mem = self->g.vm.mem;
 	self->c.mode = variant->mode;
@@ -67,7 +67,7 @@ FIXTURE_SETUP(wt)
 	if (getenv("SVX_SEED"))
 		self->c.rng = strtoull(getenv("SVX_SEED"), NULL, 0);
 
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_SREGS,
 			       (unsigned long)&sr));
 	self->c.nxe = variant->mode != WM_32;
 	if (variant->mode != WM_32)
@@ -78,13 +78,13 @@ FIXTURE_SETUP(wt)
 	}
 	self->c.cr3 = build_tables(&self->c, SVX_CODE);
 	sr.cr3 = self->c.cr3;
-	r = svx_ioctl(self->g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
+	r = svxu_ioctl(self->g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
 	if (r && variant->mode != WM_32) {
 		/* No NX in the guest's CPUID: tables without XD. */
 		self->c.nxe = false;
 		sr.efer &= ~0x800ULL;
 		self->c.cr3 = build_tables(&self->c, SVX_CODE);
-		r = svx_ioctl(self->g.vcpu.fd, KVM_SET_SREGS,
+		r = svxu_ioctl(self->g.vcpu.fd, KVM_SET_SREGS,
 			      (unsigned long)&sr);
 	}
 	ASSERT_EQ(0, r) TH_LOG("KVM_SET_SREGS: %s", strerror(-r));
@@ -94,9 +94,9 @@ FIXTURE_SETUP(wt)
 	t.version = SVX_WALK_TRACE_VERSION;
 	t.size = sizeof(t);
 	t.gva = SVX_CODE;
-	r = svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE, (unsigned long)&t);
+	r = svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE, (unsigned long)&t);
 	self->trace = r != -EINVAL && r != -ENOTTY;
-	if (svx_dev_is_kvm()) {
+	if (svxu_dev_is_kvm()) {
 		ASSERT_FALSE(self->trace);
 	} else {
 		ASSERT_EQ(0, r) TH_LOG("SVX_WALK_TRACE: %s", strerror(-r));
@@ -105,7 +105,7 @@ FIXTURE_SETUP(wt)
 
 FIXTURE_TEARDOWN(wt)
 {
-	svx_guest_fini(&self->g);
+	svxu_guest_fini(&self->g);
 }
 
 TEST_F(wt, random_gvas)
@@ -133,7 +133,7 @@ TEST_F(wt, random_gvas)
 		t.size = sizeof(t);
 		t.gva = gva;
 		t.access = acc;
-		r = svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+		r = svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 			      (unsigned long)&t);
 		ASSERT_EQ(0, r) TH_LOG("gva %#lx: %s", (unsigned long)gva,
 				       strerror(-r));
@@ -214,7 +214,7 @@ TEST_F(wt, random_gvas)
 		(void)random_access(c);
 		ref_walk(c, gva, 0, &ref);
 		tr.linear_address = gva;
-		ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_TRANSLATE,
+		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_TRANSLATE,
 				       (unsigned long)&tr));
 		ASSERT_EQ(!ref.fault, tr.valid)
 			TH_LOG("KVM_TRANSLATE gva %#lx", (unsigned long)gva);
@@ -237,7 +237,7 @@ TEST_F(wt, random_gvas)
 	}
 	printf("# walktrace[%s,%s]: %d gvas, %d translated (%d large, %d in slot, %d with pfn), %d faults; KVM_TRANSLATE %d valid; exits none=%d guest_pf=%d guest_pf_direct=%d not_present=%d mmio=%d ept_violation=%d ept_misconfig=%d\n",
 	       wmode_name[c->mode],
-	       svx_paging() ? svx_paging() : "default", NR_GVAS, translated,
+	       svxu_paging() ? svxu_paging() : "default", NR_GVAS, translated,
 	       large, in_slot, pfn, faults, tr_valid, exits[SVX_WT_EXIT_NONE],
 	       exits[SVX_WT_EXIT_GUEST_PF], exits[SVX_WT_EXIT_GUEST_PF_DIRECT],
 	       exits[SVX_WT_EXIT_NOT_PRESENT], exits[SVX_WT_EXIT_MMIO],
@@ -260,7 +260,7 @@ TEST_F(wt, code_page_mapped)
 	t.size = sizeof(t);
 	t.gva = SVX_CODE;
 	t.access = A_F;
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 			       (unsigned long)&t));
 	ASSERT_TRUE(t.flags & SVX_WT_TRANSLATED);
 	ASSERT_EQ(SVX_CODE, t.gpa);
@@ -276,19 +276,19 @@ TEST_F(wt, code_page_mapped)
 
 	/* Bad arguments. */
 	t.version = 99;
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 				     (unsigned long)&t));
 	memset(&t, 0, sizeof(t));
 	t.version = SVX_WALK_TRACE_VERSION;
 	t.size = sizeof(t);
 	t.access = 0x1;
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 				     (unsigned long)&t));
 	t.access = 0;
 	t.pfn = 1;
-	ASSERT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 				     (unsigned long)&t));
-	ASSERT_EQ(-EFAULT, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE, 8));
+	ASSERT_EQ(-EFAULT, svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE, 8));
 }
 
 /*

@@ -23,6 +23,7 @@
  */
 #include "mmu_guest.h"
 #include "guest.h"
+#include "svxu_guest.h"
 
 typedef unsigned char u8;
 typedef unsigned short u16;
@@ -134,55 +135,6 @@ void *memcpy(void *d, const void *s, ulong n)
 	return d;
 }
 
-static inline void outl(u16 port, u32 v)
-{
-	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
-
-static inline void hlt_forever(void)
-{
-	for (;;)
-		asm volatile("cli; hlt");
-}
-
-#define DEF_CR(n)							\
-static inline ulong read_cr##n(void)					\
-{ ulong v; asm volatile("mov %%cr" #n ", %0" : "=r"(v)); return v; }	\
-static inline void write_cr##n(ulong v)					\
-{ asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); }
-DEF_CR(0)
-DEF_CR(2)
-DEF_CR(3)
-DEF_CR(4)
-
-static inline u64 rdmsr(u32 idx)
-{
-	u32 lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(idx));
-	return ((u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(u32 idx, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(idx), "a"((u32)v), "d"((u32)(v >> 32))
-		     : "memory");
-}
-
-static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
-		     : "a"(leaf), "c"(sub));
-}
-
-static inline void invlpg(ulong va)
-{
-	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
-static inline void stac(void) { asm volatile(".byte 0x0f, 0x01, 0xcb" ::: "memory"); }
-static inline void clac(void) { asm volatile(".byte 0x0f, 0x01, 0xca" ::: "memory"); }
-
 /* ---------------------------------------------------------- records --- */
 
 static void rec(u32 kind, u32 line, const char *what, u64 got, u64 want,
@@ -282,9 +234,6 @@ static inline int probe_cr##n(ulong v)					\
 PROBE_CR(0)
 PROBE_CR(3)
 PROBE_CR(4)
-
-static inline u32 rd32(ulong va) { return *(volatile u32 *)va; }
-static inline void wr32(ulong va, u32 v) { *(volatile u32 *)va = v; }
 
 /* User-fault hook (ring-3 test): returns 1 if it handled the fault. */
 static int (*pf_hook)(struct frame *f, ulong cr2);

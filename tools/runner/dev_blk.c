@@ -10,16 +10,16 @@
  * status and the used index back into the ring, and raises its interrupt
  * (IRQ 5 on the board) until the guest reads ISR.
  *
- * Registers (32-bit, ports SVX_BLK_BASE + offset):
+ * Registers (32-bit, ports SVXR_BLK_BASE + offset):
  *   0x00 RING      GPA of the ring (4 KiB aligned, inside RAM)
- *   0x04 NUM       ring entries, a power of two, 1..SVX_BLK_MAX_NUM
+ *   0x04 NUM       ring entries, a power of two, 1..SVXR_BLK_MAX_NUM
  *   0x08 KICK      write (any value): process the ring up to its avail
  *                  index; read: the used index
  *   0x0c ISR       read: bit 0 = requests completed since the last read;
  *                  the read clears it and lowers the interrupt
  *   0x10 CAPACITY  read: size of the backing file in 512-byte sectors
  * Ring (little endian): u32 avail, u32 used, u32 reserved[2], then NUM
- * requests of struct svx_blk_req (devices.h).  Requests are numbered by
+ * requests of struct svxr_blk_req (devices.h).  Requests are numbered by
  * free-running indices; request i is at slot i % NUM.
  */
 #include <errno.h>
@@ -30,7 +30,7 @@
 
 #include "devices.h"
 
-void svx_blk_init(struct svx_blk *b, uint8_t *mem, uint64_t mem_size, int fd,
+void svxr_blk_init(struct svxr_blk *b, uint8_t *mem, uint64_t mem_size, int fd,
 		  uint64_t size_bytes,
 		  void (*log)(void *, const char *), void *log_ctx)
 {
@@ -38,14 +38,14 @@ void svx_blk_init(struct svx_blk *b, uint8_t *mem, uint64_t mem_size, int fd,
 	b->mem = mem;
 	b->mem_size = mem_size;
 	b->fd = fd;
-	b->capacity = fd >= 0 ? size_bytes / SVX_BLK_SECTOR : 0;
+	b->capacity = fd >= 0 ? size_bytes / SVXR_BLK_SECTOR : 0;
 	b->log = log;
 	b->log_ctx = log_ctx;
 }
 
-static void blk_log(struct svx_blk *b, const char *fmt, ...)
+static void blk_log(struct svxr_blk *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void blk_log(struct svx_blk *b, const char *fmt, ...)
+static void blk_log(struct svxr_blk *b, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -62,37 +62,37 @@ static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 /* one request; returns its status */
-static uint32_t do_req(struct svx_blk *b, struct svx_blk_req *r)
+static uint32_t do_req(struct svxr_blk *b, struct svxr_blk_req *r)
 {
 	uint8_t *buf = b->mem + r->buf;
 	ssize_t n;
 
-	if (r->type != SVX_BLK_T_READ && r->type != SVX_BLK_T_WRITE)
-		return SVX_BLK_S_UNSUPP;
-	if (!r->len || r->len % SVX_BLK_SECTOR || r->buf > b->mem_size ||
+	if (r->type != SVXR_BLK_T_READ && r->type != SVXR_BLK_T_WRITE)
+		return SVXR_BLK_S_UNSUPP;
+	if (!r->len || r->len % SVXR_BLK_SECTOR || r->buf > b->mem_size ||
 	    r->len > b->mem_size - r->buf ||
 	    r->sector > b->capacity ||
-	    r->len / SVX_BLK_SECTOR > b->capacity - r->sector)
-		return SVX_BLK_S_IOERR;
-	if (r->type == SVX_BLK_T_READ)
-		n = pread(b->fd, buf, r->len, r->sector * SVX_BLK_SECTOR);
+	    r->len / SVXR_BLK_SECTOR > b->capacity - r->sector)
+		return SVXR_BLK_S_IOERR;
+	if (r->type == SVXR_BLK_T_READ)
+		n = pread(b->fd, buf, r->len, r->sector * SVXR_BLK_SECTOR);
 	else
-		n = pwrite(b->fd, buf, r->len, r->sector * SVX_BLK_SECTOR);
+		n = pwrite(b->fd, buf, r->len, r->sector * SVXR_BLK_SECTOR);
 	blk_log(b, "blk: %s(fd %d, %s guest GPA 0x%llx = HVA %p, %u bytes, offset %llu) = %zd",
-		r->type == SVX_BLK_T_READ ? "pread" : "pwrite", b->fd,
-		r->type == SVX_BLK_T_READ ? "into" : "from",
+		r->type == SVXR_BLK_T_READ ? "pread" : "pwrite", b->fd,
+		r->type == SVXR_BLK_T_READ ? "into" : "from",
 		(unsigned long long)r->buf, (void *)buf, r->len,
-		(unsigned long long)r->sector * SVX_BLK_SECTOR, n);
+		(unsigned long long)r->sector * SVXR_BLK_SECTOR, n);
 	if (n != (ssize_t)r->len)
-		return SVX_BLK_S_IOERR;
-	if (r->type == SVX_BLK_T_READ)
+		return SVXR_BLK_S_IOERR;
+	if (r->type == SVXR_BLK_T_READ)
 		b->nr_read_bytes += n;
 	else
 		b->nr_write_bytes += n;
-	return SVX_BLK_S_OK;
+	return SVXR_BLK_S_OK;
 }
 
-static void kick(struct svx_blk *b)
+static void kick(struct svxr_blk *b)
 {
 	uint64_t ring = b->ring;
 	uint32_t avail;
@@ -100,7 +100,7 @@ static void kick(struct svx_blk *b)
 
 	b->nr_kicks++;
 	if (!b->num || ring & 0xfff || ring >= b->mem_size ||
-	    b->mem_size - ring < SVX_BLK_RING_SIZE(b->num)) {
+	    b->mem_size - ring < SVXR_BLK_RING_SIZE(b->num)) {
 		blk_log(b, "blk: kick with no valid ring (RING 0x%llx NUM %u): ignored",
 			(unsigned long long)ring, b->num);
 		return;
@@ -111,17 +111,17 @@ static void kick(struct svx_blk *b)
 		avail, b->used, (unsigned long long)ring, (void *)r);
 	/* at most NUM requests per kick: a bogus index cannot loop us */
 	for (uint32_t k = 0; b->used != avail && k < b->num; k++) {
-		uint8_t *slot = r + 16 + (b->used % b->num) * sizeof(struct svx_blk_req);
-		struct svx_blk_req q;
+		uint8_t *slot = r + 16 + (b->used % b->num) * sizeof(struct svxr_blk_req);
+		struct svxr_blk_req q;
 
 		memcpy(&q, slot, sizeof(q));
 		blk_log(b, "blk: request %u: %s sector %llu len %u buf GPA 0x%llx",
-			b->used, q.type == SVX_BLK_T_READ ? "read" :
-			q.type == SVX_BLK_T_WRITE ? "write" : "?",
+			b->used, q.type == SVXR_BLK_T_READ ? "read" :
+			q.type == SVXR_BLK_T_WRITE ? "write" : "?",
 			(unsigned long long)q.sector, q.len,
 			(unsigned long long)q.buf);
 		q.status = do_req(b, &q);
-		put32(slot + offsetof(struct svx_blk_req, status), q.status);
+		put32(slot + offsetof(struct svxr_blk_req, status), q.status);
 		b->used++;
 		b->nr_reqs++;
 	}
@@ -130,48 +130,48 @@ static void kick(struct svx_blk *b)
 	blk_log(b, "blk: completed up to used %u; interrupt raised", b->used);
 }
 
-uint32_t svx_blk_read(struct svx_blk *b, unsigned int reg)
+uint32_t svxr_blk_read(struct svxr_blk *b, unsigned int reg)
 {
 	switch (reg) {
-	case SVX_BLK_RING:
+	case SVXR_BLK_RING:
 		return b->ring;
-	case SVX_BLK_NUM:
+	case SVXR_BLK_NUM:
 		return b->num;
-	case SVX_BLK_KICK:
+	case SVXR_BLK_KICK:
 		return b->used;
-	case SVX_BLK_ISR: {
+	case SVXR_BLK_ISR: {
 		uint32_t v = b->isr;
 
 		b->isr = false;
 		return v;
 	}
-	case SVX_BLK_CAPACITY:
+	case SVXR_BLK_CAPACITY:
 		return b->capacity > 0xffffffffu ? 0xffffffffu : b->capacity;
 	}
 	return ~0u;
 }
 
-void svx_blk_write(struct svx_blk *b, unsigned int reg, uint32_t val)
+void svxr_blk_write(struct svxr_blk *b, unsigned int reg, uint32_t val)
 {
 	switch (reg) {
-	case SVX_BLK_RING:
+	case SVXR_BLK_RING:
 		b->ring = val;
 		b->used = 0;
 		break;
-	case SVX_BLK_NUM:
-		if (val && val <= SVX_BLK_MAX_NUM && !(val & (val - 1)))
+	case SVXR_BLK_NUM:
+		if (val && val <= SVXR_BLK_MAX_NUM && !(val & (val - 1)))
 			b->num = val;
 		else
 			b->num = 0;
 		break;
-	case SVX_BLK_KICK:
+	case SVXR_BLK_KICK:
 		(void)val;
 		kick(b);
 		break;
 	}
 }
 
-bool svx_blk_irq(const struct svx_blk *b)
+bool svxr_blk_irq(const struct svxr_blk *b)
 {
 	return b->isr;
 }

@@ -16,20 +16,20 @@
 
 #include "devices.h"
 
-void svx_fwcfg_init(struct svx_fwcfg *f, uint64_t ram_size, unsigned int cpus)
+void svxr_fwcfg_init(struct svxr_fwcfg *f, uint64_t ram_size, unsigned int cpus)
 {
 	memset(f, 0, sizeof(*f));
 	f->ram_size = ram_size;
 	f->nb_cpus = cpus;
 }
 
-void svx_fwcfg_select(struct svx_fwcfg *f, uint16_t key)
+void svxr_fwcfg_select(struct svxr_fwcfg *f, uint16_t key)
 {
 	f->sel = key;
 	f->off = 0;
 }
 
-uint8_t svx_fwcfg_read(struct svx_fwcfg *f)
+uint8_t svxr_fwcfg_read(struct svxr_fwcfg *f)
 {
 	uint8_t item[8] = { 0 };
 	unsigned int len = 0;

@@ -29,19 +29,19 @@
 #define ST_CMD		0x08
 #define ST_UNLOCKED	0x10
 
-void svx_i8042_init(struct svx_i8042 *k)
+void svxr_i8042_init(struct svxr_i8042 *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->ctr = 0x45;		/* kbd interrupt, SYS, translate (as a BIOS) */
 }
 
-static void push(struct svx_i8042 *k, uint8_t v)
+static void push(struct svxr_i8042 *k, uint8_t v)
 {
 	if (k->out_len < sizeof(k->outbuf))
 		k->outbuf[k->out_len++] = v;
 }
 
-uint8_t svx_i8042_read(struct svx_i8042 *k, unsigned int reg)
+uint8_t svxr_i8042_read(struct svxr_i8042 *k, unsigned int reg)
 {
 	uint8_t v;
 
@@ -55,7 +55,7 @@ uint8_t svx_i8042_read(struct svx_i8042 *k, unsigned int reg)
 	return v;
 }
 
-void svx_i8042_write(struct svx_i8042 *k, unsigned int reg, uint8_t val)
+void svxr_i8042_write(struct svxr_i8042 *k, unsigned int reg, uint8_t val)
 {
 	k->last_was_cmd = reg == 4;
 	if (reg != 4) {

@@ -2,13 +2,13 @@
 /*
  * MMIO models.
  *
- * Logged register window (SVX_MMIO_LOG_BASE, 4 KiB; scenario S4): every
+ * Logged register window (SVXR_MMIO_LOG_BASE, 4 KiB; scenario S4): every
  * access is reported through the log callback (address, size, data,
  * direction); reads return what was last written at that offset, so a guest
  * can verify a register round trip.  Accesses that cross the end of the
  * window are clipped (the rest reads as all ones).
  *
- * xAPIC stub page (SVX_APIC_BASE): no local APIC is emulated (svxrun has no
+ * xAPIC stub page (SVXR_APIC_BASE): no local APIC is emulated (svxrun has no
  * in-kernel irqchip and hides the APIC in CPUID), but kvm-unit-tests touch
  * the page anyway.  ID (0x20) reads 0, version (0x30) reads 0x50014, ICR
  * low (0x300) never shows the delivery-status busy bit; every other register
@@ -19,7 +19,7 @@
 
 #include "devices.h"
 
-void svx_mmio_log_init(struct svx_mmio_log *m,
+void svxr_mmio_log_init(struct svxr_mmio_log *m,
 		       void (*log)(void *, bool, uint64_t, unsigned int, uint64_t),
 		       void *ctx)
 {
@@ -28,7 +28,7 @@ void svx_mmio_log_init(struct svx_mmio_log *m,
 	m->log_ctx = ctx;
 }
 
-void svx_mmio_log_access(struct svx_mmio_log *m, uint64_t off, bool write,
+void svxr_mmio_log_access(struct svxr_mmio_log *m, uint64_t off, bool write,
 			 unsigned int len, uint8_t *data)
 {
 	unsigned int n = len;
@@ -36,10 +36,10 @@ void svx_mmio_log_access(struct svx_mmio_log *m, uint64_t off, bool write,
 
 	if (len > 8)
 		len = n = 8;
-	if (off >= SVX_MMIO_LOG_SIZE)
+	if (off >= SVXR_MMIO_LOG_SIZE)
 		n = 0;
-	else if (off + len > SVX_MMIO_LOG_SIZE)
-		n = SVX_MMIO_LOG_SIZE - off;
+	else if (off + len > SVXR_MMIO_LOG_SIZE)
+		n = SVXR_MMIO_LOG_SIZE - off;
 	if (write) {
 		memcpy(m->regs + off, data, n);
 		memcpy(&val, data, len);
@@ -51,13 +51,13 @@ void svx_mmio_log_access(struct svx_mmio_log *m, uint64_t off, bool write,
 		m->nr_reads++;
 	}
 	if (m->log)
-		m->log(m->log_ctx, write, SVX_MMIO_LOG_BASE + off, len, val);
+		m->log(m->log_ctx, write, SVXR_MMIO_LOG_BASE + off, len, val);
 }
 
-void svx_apic_stub_access(struct svx_apic_stub *a, uint64_t off, bool write,
+void svxr_apic_stub_access(struct svxr_apic_stub *a, uint64_t off, bool write,
 			  unsigned int len, uint8_t *data)
 {
-	unsigned int idx = (off & (SVX_APIC_SIZE - 1)) >> 4;
+	unsigned int idx = (off & (SVXR_APIC_SIZE - 1)) >> 4;
 	uint32_t v = 0;
 
 	if (len > 4)

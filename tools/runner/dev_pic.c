@@ -14,7 +14,7 @@
 
 #include "devices.h"
 
-static unsigned int priority(const struct svx_pic_chip *c, uint8_t mask)
+static unsigned int priority(const struct svxr_pic_chip *c, uint8_t mask)
 {
 	unsigned int p = 0;
 
@@ -26,7 +26,7 @@ static unsigned int priority(const struct svx_pic_chip *c, uint8_t mask)
 }
 
 /* Highest-priority request that beats everything in service, or -1. */
-static int chip_irq(const struct svx_pic_chip *c, bool master)
+static int chip_irq(const struct svxr_pic_chip *c, bool master)
 {
 	unsigned int p = priority(c, c->irr & ~c->imr), cur;
 	uint8_t isr = c->isr;
@@ -42,7 +42,7 @@ static int chip_irq(const struct svx_pic_chip *c, bool master)
 	return -1;
 }
 
-static void chip_set_input(struct svx_pic_chip *c, unsigned int irq, bool level)
+static void chip_set_input(struct svxr_pic_chip *c, unsigned int irq, bool level)
 {
 	uint8_t bit = 1u << irq;
 
@@ -56,12 +56,12 @@ static void chip_set_input(struct svx_pic_chip *c, unsigned int irq, bool level)
 }
 
 /* Propagate the slave's output to the master's IRQ 2 input. */
-static void update(struct svx_pic *p)
+static void update(struct svxr_pic *p)
 {
 	chip_set_input(&p->chip[0], 2, chip_irq(&p->chip[1], false) >= 0);
 }
 
-void svx_pic_init(struct svx_pic *p)
+void svxr_pic_init(struct svxr_pic *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->chip[0].imr = p->chip[1].imr = 0xff;
@@ -69,7 +69,7 @@ void svx_pic_init(struct svx_pic *p)
 	p->chip[1].irq_base = 0x70;
 }
 
-void svx_pic_set_irq(struct svx_pic *p, unsigned int irq, bool level)
+void svxr_pic_set_irq(struct svxr_pic *p, unsigned int irq, bool level)
 {
 	if (irq >= 16)
 		return;
@@ -77,18 +77,18 @@ void svx_pic_set_irq(struct svx_pic *p, unsigned int irq, bool level)
 	update(p);
 }
 
-void svx_pic_pulse(struct svx_pic *p, unsigned int irq)
+void svxr_pic_pulse(struct svxr_pic *p, unsigned int irq)
 {
-	svx_pic_set_irq(p, irq, true);
-	svx_pic_set_irq(p, irq, false);
+	svxr_pic_set_irq(p, irq, true);
+	svxr_pic_set_irq(p, irq, false);
 }
 
-bool svx_pic_pending(struct svx_pic *p)
+bool svxr_pic_pending(struct svxr_pic *p)
 {
 	return chip_irq(&p->chip[0], true) >= 0;
 }
 
-static void intack(struct svx_pic_chip *c, unsigned int irq)
+static void intack(struct svxr_pic_chip *c, unsigned int irq)
 {
 	if (c->auto_eoi) {
 		if (c->rotate_on_aeoi)
@@ -99,9 +99,9 @@ static void intack(struct svx_pic_chip *c, unsigned int irq)
 	c->irr &= ~(1u << irq);		/* edge triggered */
 }
 
-uint8_t svx_pic_ack(struct svx_pic *p)
+uint8_t svxr_pic_ack(struct svxr_pic *p)
 {
-	struct svx_pic_chip *m = &p->chip[0], *s = &p->chip[1];
+	struct svxr_pic_chip *m = &p->chip[0], *s = &p->chip[1];
 	int irq = chip_irq(m, true), irq2;
 	uint8_t vec;
 
@@ -127,7 +127,7 @@ uint8_t svx_pic_ack(struct svx_pic *p)
 	return vec;
 }
 
-static void chip_reset(struct svx_pic_chip *c)
+static void chip_reset(struct svxr_pic_chip *c)
 {
 	uint8_t last = c->last_level;
 
@@ -135,10 +135,10 @@ static void chip_reset(struct svx_pic_chip *c)
 	c->last_level = last;
 }
 
-void svx_pic_write(struct svx_pic *p, unsigned int chip, unsigned int addr,
+void svxr_pic_write(struct svxr_pic *p, unsigned int chip, unsigned int addr,
 		   uint8_t val)
 {
-	struct svx_pic_chip *c = &p->chip[chip & 1];
+	struct svxr_pic_chip *c = &p->chip[chip & 1];
 	unsigned int pr, irq;
 
 	if (!(addr & 1)) {
@@ -207,9 +207,9 @@ void svx_pic_write(struct svx_pic *p, unsigned int chip, unsigned int addr,
 	update(p);
 }
 
-uint8_t svx_pic_read(struct svx_pic *p, unsigned int chip, unsigned int addr)
+uint8_t svxr_pic_read(struct svxr_pic *p, unsigned int chip, unsigned int addr)
 {
-	struct svx_pic_chip *c = &p->chip[chip & 1];
+	struct svxr_pic_chip *c = &p->chip[chip & 1];
 	int irq;
 
 	if (c->poll) {			/* poll command: acts as INTA */

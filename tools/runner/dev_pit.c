@@ -6,8 +6,8 @@
  *
  * Counters are not ticked: a counter's value and OUT pin are computed from
  * the host time elapsed since its count was loaded.  Counter 0's OUT rising
- * edges are IRQ 0: the board polls svx_pit_irq0_edges() at every loop
- * iteration and sleeps until svx_pit_next_event() when the guest halts.
+ * edges are IRQ 0: the board polls svxr_pit_irq0_edges() at every loop
+ * iteration and sleeps until svxr_pit_next_event() when the guest halts.
  * Periodic ticks missed while the runner was away are coalesced into one.
  *
  * Modes: 0 (interrupt on terminal count) and 4 (software strobe) are one
@@ -23,27 +23,27 @@
 
 #include "devices.h"
 
-static uint64_t ticks_since(const struct svx_pit_chan *c, uint64_t now)
+static uint64_t ticks_since(const struct svxr_pit_chan *c, uint64_t now)
 {
 	if (now <= c->load_ns)
 		return 0;
-	return (uint64_t)((unsigned __int128)(now - c->load_ns) * SVX_PIT_HZ /
+	return (uint64_t)((unsigned __int128)(now - c->load_ns) * SVXR_PIT_HZ /
 			  NSEC_PER_SEC);
 }
 
 /* time of tick t after the load, rounded up */
-static uint64_t tick_time(const struct svx_pit_chan *c, uint64_t t)
+static uint64_t tick_time(const struct svxr_pit_chan *c, uint64_t t)
 {
 	return c->load_ns + (uint64_t)(((unsigned __int128)t * NSEC_PER_SEC +
-					SVX_PIT_HZ - 1) / SVX_PIT_HZ);
+					SVXR_PIT_HZ - 1) / SVXR_PIT_HZ);
 }
 
-static bool periodic(const struct svx_pit_chan *c)
+static bool periodic(const struct svxr_pit_chan *c)
 {
 	return c->mode == 2 || c->mode == 3;
 }
 
-void svx_pit_init(struct svx_pit *p)
+void svxr_pit_init(struct svxr_pit *p)
 {
 	memset(p, 0, sizeof(*p));
 	for (int i = 0; i < 3; i++) {
@@ -54,10 +54,10 @@ void svx_pit_init(struct svx_pit *p)
 	}
 }
 
-uint16_t svx_pit_counter(const struct svx_pit *p, unsigned int ch,
+uint16_t svxr_pit_counter(const struct svxr_pit *p, unsigned int ch,
 			 uint64_t now)
 {
-	const struct svx_pit_chan *c = &p->ch[ch];
+	const struct svxr_pit_chan *c = &p->ch[ch];
 	uint64_t t = ticks_since(c, now);
 
 	if (!c->armed)
@@ -72,7 +72,7 @@ uint16_t svx_pit_counter(const struct svx_pit *p, unsigned int ch,
 	}
 }
 
-static bool out_pin(const struct svx_pit_chan *c, uint64_t now)
+static bool out_pin(const struct svxr_pit_chan *c, uint64_t now)
 {
 	uint64_t t = ticks_since(c, now);
 
@@ -91,17 +91,17 @@ static bool out_pin(const struct svx_pit_chan *c, uint64_t now)
 	}
 }
 
-static void latch_count(struct svx_pit_chan *c, uint64_t now,
-			const struct svx_pit *p, unsigned int i)
+static void latch_count(struct svxr_pit_chan *c, uint64_t now,
+			const struct svxr_pit *p, unsigned int i)
 {
 	if (c->latched)
 		return;
 	c->latched = true;
-	c->latch = svx_pit_counter(p, i, now);
+	c->latch = svxr_pit_counter(p, i, now);
 	c->latch_msb_next = 0;
 }
 
-static void latch_status(struct svx_pit_chan *c, uint64_t now)
+static void latch_status(struct svxr_pit_chan *c, uint64_t now)
 {
 	if (c->status_latched)
 		return;
@@ -110,7 +110,7 @@ static void latch_status(struct svx_pit_chan *c, uint64_t now)
 		    (c->rw << 4) | (c->mode << 1) | c->bcd;
 }
 
-static void load(struct svx_pit_chan *c, uint32_t v, uint64_t now)
+static void load(struct svxr_pit_chan *c, uint32_t v, uint64_t now)
 {
 	c->count = v ? v : 0x10000;
 	if (periodic(c) && c->count < 2)
@@ -121,10 +121,10 @@ static void load(struct svx_pit_chan *c, uint32_t v, uint64_t now)
 	c->oneshot_done = false;
 }
 
-void svx_pit_write(struct svx_pit *p, unsigned int reg, uint8_t val,
+void svxr_pit_write(struct svxr_pit *p, unsigned int reg, uint8_t val,
 		   uint64_t now)
 {
-	struct svx_pit_chan *c;
+	struct svxr_pit_chan *c;
 
 	if (reg == 3) {
 		unsigned int sel = val >> 6, rw = (val >> 4) & 3;
@@ -181,9 +181,9 @@ void svx_pit_write(struct svx_pit *p, unsigned int reg, uint8_t val,
 	}
 }
 
-uint8_t svx_pit_read(struct svx_pit *p, unsigned int reg, uint64_t now)
+uint8_t svxr_pit_read(struct svxr_pit *p, unsigned int reg, uint64_t now)
 {
-	struct svx_pit_chan *c;
+	struct svxr_pit_chan *c;
 	uint16_t v;
 
 	if (reg > 2)
@@ -211,7 +211,7 @@ uint8_t svx_pit_read(struct svx_pit *p, unsigned int reg, uint64_t now)
 			return v >> 8;
 		}
 	}
-	v = svx_pit_counter(p, reg, now);
+	v = svxr_pit_counter(p, reg, now);
 	switch (c->rw) {
 	case 1:
 		return v & 0xff;
@@ -223,7 +223,7 @@ uint8_t svx_pit_read(struct svx_pit *p, unsigned int reg, uint64_t now)
 	}
 }
 
-uint8_t svx_pit_read61(struct svx_pit *p, uint64_t now)
+uint8_t svxr_pit_read61(struct svxr_pit *p, uint64_t now)
 {
 	/* refresh request toggles every 15.085 us */
 	uint8_t refresh = ((now / 15085) & 1) << 4;
@@ -232,9 +232,9 @@ uint8_t svx_pit_read61(struct svx_pit *p, uint64_t now)
 	       (out_pin(&p->ch[2], now) ? 0x20 : 0);
 }
 
-void svx_pit_write61(struct svx_pit *p, uint8_t val, uint64_t now)
+void svxr_pit_write61(struct svxr_pit *p, uint8_t val, uint64_t now)
 {
-	struct svx_pit_chan *c = &p->ch[2];
+	struct svxr_pit_chan *c = &p->ch[2];
 	bool gate = val & 1;
 
 	if (gate && !c->gate && c->armed && c->mode != 0 && c->mode != 4) {
@@ -246,9 +246,9 @@ void svx_pit_write61(struct svx_pit *p, uint8_t val, uint64_t now)
 	p->port61 = val & 0x0f;
 }
 
-unsigned int svx_pit_irq0_edges(struct svx_pit *p, uint64_t now)
+unsigned int svxr_pit_irq0_edges(struct svxr_pit *p, uint64_t now)
 {
-	struct svx_pit_chan *c = &p->ch[0];
+	struct svxr_pit_chan *c = &p->ch[0];
 	uint64_t t;
 
 	if (!c->armed)
@@ -269,9 +269,9 @@ unsigned int svx_pit_irq0_edges(struct svx_pit *p, uint64_t now)
 	return 1;
 }
 
-uint64_t svx_pit_next_event(const struct svx_pit *p)
+uint64_t svxr_pit_next_event(const struct svxr_pit *p)
 {
-	const struct svx_pit_chan *c = &p->ch[0];
+	const struct svxr_pit_chan *c = &p->ch[0];
 
 	if (!c->armed)
 		return 0;

@@ -36,7 +36,7 @@ static void put16(uint8_t *p, uint64_t v)
 	p[1] = v >> 8;
 }
 
-void svx_rtc_init(struct svx_rtc *r, uint64_t mem_size)
+void svxr_rtc_init(struct svxr_rtc *r, uint64_t mem_size)
 {
 	uint64_t kib, blocks;
 
@@ -68,14 +68,14 @@ void svx_rtc_init(struct svx_rtc *r, uint64_t mem_size)
 	r->ram[0x5d] = blocks >> 16;
 }
 
-static uint8_t enc(const struct svx_rtc *r, unsigned int v)
+static uint8_t enc(const struct svxr_rtc *r, unsigned int v)
 {
 	if (r->ram[REG_B] & B_DM)
 		return v;
 	return ((v / 10) << 4) | (v % 10);
 }
 
-static int clock_reg(const struct svx_rtc *r, unsigned int idx, int64_t now_s,
+static int clock_reg(const struct svxr_rtc *r, unsigned int idx, int64_t now_s,
 		     uint8_t *out)
 {
 	time_t t = (time_t)now_s;
@@ -104,7 +104,7 @@ static int clock_reg(const struct svx_rtc *r, unsigned int idx, int64_t now_s,
 	return 0;
 }
 
-uint8_t svx_rtc_read(struct svx_rtc *r, unsigned int reg, int64_t now_s)
+uint8_t svxr_rtc_read(struct svxr_rtc *r, unsigned int reg, int64_t now_s)
 {
 	unsigned int idx = r->index;
 	uint8_t v;
@@ -126,7 +126,7 @@ uint8_t svx_rtc_read(struct svx_rtc *r, unsigned int reg, int64_t now_s)
 	return r->ram[idx];
 }
 
-void svx_rtc_write(struct svx_rtc *r, unsigned int reg, uint8_t val,
+void svxr_rtc_write(struct svxr_rtc *r, unsigned int reg, uint8_t val,
 		   int64_t now_s)
 {
 	uint8_t dummy;

@@ -7,8 +7,8 @@
  * Transmission is instantaneous: a THR write hands the byte to tx() (or to
  * the receive FIFO in loopback mode), LSR keeps THRE|TEMT set and a
  * THR-empty interrupt becomes pending again.  Received bytes come from
- * svx_uart_rx() into a FIFO; LSR.DR and the RDI interrupt follow it.  The
- * board offers host input only while svx_uart_rx_room() says so: after the
+ * svxr_uart_rx() into a FIFO; LSR.DR and the RDI interrupt follow it.  The
+ * board offers host input only while svxr_uart_rx_room() says so: after the
  * guest enabled the receive interrupt or polled LSR since its last FIFO
  * reset.
  * Interrupt priority (IIR): line status > received data > THR empty >
@@ -55,7 +55,7 @@ enum { RBR = 0, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define MSR_RI		0x40
 #define MSR_DCD		0x80
 
-void svx_uart_init(struct svx_uart *u, void (*tx)(void *, uint8_t), void *ctx)
+void svxr_uart_init(struct svxr_uart *u, void (*tx)(void *, uint8_t), void *ctx)
 {
 	memset(u, 0, sizeof(*u));
 	u->lsr = LSR_THRE | LSR_TEMT;
@@ -64,7 +64,7 @@ void svx_uart_init(struct svx_uart *u, void (*tx)(void *, uint8_t), void *ctx)
 	u->tx_ctx = ctx;
 }
 
-static uint8_t iir(const struct svx_uart *u)
+static uint8_t iir(const struct svxr_uart *u)
 {
 	uint8_t id = IIR_NO_INT;
 
@@ -79,7 +79,7 @@ static uint8_t iir(const struct svx_uart *u)
 	return id | u->iir_fifo;
 }
 
-bool svx_uart_irq(const struct svx_uart *u)
+bool svxr_uart_irq(const struct svxr_uart *u)
 {
 	return !(iir(u) & IIR_NO_INT) && (u->mcr & MCR_OUT2);
 }
@@ -87,21 +87,21 @@ bool svx_uart_irq(const struct svx_uart *u)
 /* Host input is accepted once the guest shows it would see it: the receive
  * interrupt enabled, or LSR polled since the last FIFO reset (so bytes
  * typed before the driver's FCR reset are not thrown away). */
-unsigned int svx_uart_rx_room(const struct svx_uart *u)
+unsigned int svxr_uart_rx_room(const struct svxr_uart *u)
 {
 	if (!(u->ier & IER_RDI) && !u->lsr_polled)
 		return 0;
-	return SVX_UART_FIFO - u->rx_len;
+	return SVXR_UART_FIFO - u->rx_len;
 }
 
-void svx_uart_rx(struct svx_uart *u, const uint8_t *buf, unsigned int n)
+void svxr_uart_rx(struct svxr_uart *u, const uint8_t *buf, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		if (u->rx_len == SVX_UART_FIFO) {
+		if (u->rx_len == SVXR_UART_FIFO) {
 			u->lsr |= LSR_OE;
 			break;
 		}
-		u->rx[(u->rx_head + u->rx_len++) % SVX_UART_FIFO] = buf[i];
+		u->rx[(u->rx_head + u->rx_len++) % SVXR_UART_FIFO] = buf[i];
 	}
 	if (u->rx_len)
 		u->lsr |= LSR_DR;
@@ -109,7 +109,7 @@ void svx_uart_rx(struct svx_uart *u, const uint8_t *buf, unsigned int n)
 
 /* Loopback: MSR inputs follow MCR outputs (RTS->CTS, DTR->DSR, OUT1->RI,
  * OUT2->DCD); otherwise the modem lines are steadily DCD|DSR|CTS. */
-static uint8_t msr_inputs(const struct svx_uart *u)
+static uint8_t msr_inputs(const struct svxr_uart *u)
 {
 	if (u->mcr & MCR_LOOP)
 		return ((u->mcr & MCR_RTS) ? MSR_CTS : 0) |
@@ -119,7 +119,7 @@ static uint8_t msr_inputs(const struct svx_uart *u)
 	return MSR_DCD | MSR_DSR | MSR_CTS;
 }
 
-uint8_t svx_uart_read(struct svx_uart *u, unsigned int reg)
+uint8_t svxr_uart_read(struct svxr_uart *u, unsigned int reg)
 {
 	bool dlab = u->lcr & LCR_DLAB;
 	uint8_t v;
@@ -131,7 +131,7 @@ uint8_t svx_uart_read(struct svx_uart *u, unsigned int reg)
 		if (!u->rx_len)
 			return 0;
 		v = u->rx[u->rx_head];
-		u->rx_head = (u->rx_head + 1) % SVX_UART_FIFO;
+		u->rx_head = (u->rx_head + 1) % SVXR_UART_FIFO;
 		if (!--u->rx_len)
 			u->lsr &= ~LSR_DR;
 		return v;
@@ -160,7 +160,7 @@ uint8_t svx_uart_read(struct svx_uart *u, unsigned int reg)
 	}
 }
 
-void svx_uart_write(struct svx_uart *u, unsigned int reg, uint8_t val)
+void svxr_uart_write(struct svxr_uart *u, unsigned int reg, uint8_t val)
 {
 	bool dlab = u->lcr & LCR_DLAB;
 	uint8_t old;
@@ -172,7 +172,7 @@ void svx_uart_write(struct svx_uart *u, unsigned int reg, uint8_t val)
 			break;
 		}
 		if (u->mcr & MCR_LOOP)
-			svx_uart_rx(u, &val, 1);
+			svxr_uart_rx(u, &val, 1);
 		else if (u->tx)
 			u->tx(u->tx_ctx, val);
 		/* sent at once: THR empty again */

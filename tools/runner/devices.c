@@ -36,20 +36,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 #include "devices.h"
 #include "scenarios/probe.h"
 
 static struct {
-	struct svx_pic pic;
-	struct svx_pit pit;
-	struct svx_uart uart;
-	struct svx_rtc rtc;
-	struct svx_i8042 kbd;
-	struct svx_fwcfg fwcfg;
-	struct svx_mmio_log mmio_log;
-	struct svx_apic_stub apic;
-	struct svx_blk blk;
+	struct svxr_pic pic;
+	struct svxr_pit pit;
+	struct svxr_uart uart;
+	struct svxr_rtc rtc;
+	struct svxr_i8042 kbd;
+	struct svxr_fwcfg fwcfg;
+	struct svxr_mmio_log mmio_log;
+	struct svxr_apic_stub apic;
+	struct svxr_blk blk;
 	uint8_t scratch[4];
 	uint32_t pci_addr;
 	bool stdin_open;
@@ -57,41 +58,13 @@ static struct {
 	uint64_t nr_stdin_bytes, nr_mmio_log;
 } board;
 
-/* ---- host side: clock, stdout, stdin ------------------------------------ */
+/* ---- host side: stdout, stdin -------------------------------------------- */
 
-uint64_t svx_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static char serial_buf[4096];
-static size_t serial_len;
-
-void svx_serial_flush(void)
-{
-	size_t off = 0;
-
-	while (off < serial_len) {
-		ssize_t n = write(STDOUT_FILENO, serial_buf + off,
-				  serial_len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;	/* stdout gone: drop the output */
-		off += n;
-	}
-	serial_len = 0;
-}
-
+/* the UART's transmitter: the guest's console on stdout (core.c) */
 static void serial_putc(void *ctx, uint8_t c)
 {
 	(void)ctx;
-	serial_buf[serial_len++] = c;
-	if (c == '\n' || serial_len == sizeof(serial_buf))
-		svx_serial_flush();
+	svxr_out_putc(c);
 }
 
 static struct termios saved_tio;
@@ -132,14 +105,14 @@ static void setup_stdin(void)
 
 static void update_uart_irq(void)
 {
-	svx_pic_set_irq(&board.pic, 4, svx_uart_irq(&board.uart));
+	svxr_pic_set_irq(&board.pic, 4, svxr_uart_irq(&board.uart));
 }
 
 static void poll_stdin(void)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	uint8_t buf[SVX_UART_FIFO];
-	unsigned int room = svx_uart_rx_room(&board.uart);
+	uint8_t buf[SVXR_UART_FIFO];
+	unsigned int room = svxr_uart_rx_room(&board.uart);
 	ssize_t n;
 
 	if (!board.stdin_open || !room)
@@ -154,7 +127,7 @@ static void poll_stdin(void)
 		return;
 	}
 	board.nr_stdin_bytes += n;
-	svx_uart_rx(&board.uart, buf, n);
+	svxr_uart_rx(&board.uart, buf, n);
 	update_uart_irq();
 }
 
@@ -163,7 +136,7 @@ static void mmio_log_print(void *ctx, bool write, uint64_t gpa,
 {
 	(void)ctx;
 	board.nr_mmio_log++;
-	svx_msg("mmio-log: %s gpa 0x%llx len %u data 0x%llx",
+	svxr_msg("mmio-log: %s gpa 0x%llx len %u data 0x%llx",
 		write ? "write" : "read ", (unsigned long long)gpa, len,
 		(unsigned long long)val);
 }
@@ -171,21 +144,21 @@ static void mmio_log_print(void *ctx, bool write, uint64_t gpa,
 static void blk_log(void *ctx, const char *msg)
 {
 	(void)ctx;
-	svx_msg("%s", msg);
+	svxr_msg("%s", msg);
 }
 
-void svx_board_init(struct svx_vm *vm, bool use_stdin)
+void svxr_board_init(struct svxr_vm *vm, bool use_stdin)
 {
 	memset(&board, 0, sizeof(board));
 	board.trace = vm->trace;
-	svx_pic_init(&board.pic);
-	svx_pit_init(&board.pit);
-	svx_uart_init(&board.uart, serial_putc, NULL);
-	svx_rtc_init(&board.rtc, vm->mem_size);
-	svx_i8042_init(&board.kbd);
-	svx_fwcfg_init(&board.fwcfg, vm->mem_size, 1);
-	svx_mmio_log_init(&board.mmio_log, mmio_log_print, NULL);
-	svx_blk_init(&board.blk, vm->mem, vm->mem_size, vm->blk_fd,
+	svxr_pic_init(&board.pic);
+	svxr_pit_init(&board.pit);
+	svxr_uart_init(&board.uart, serial_putc, NULL);
+	svxr_rtc_init(&board.rtc, vm->kvm.mem_size);
+	svxr_i8042_init(&board.kbd);
+	svxr_fwcfg_init(&board.fwcfg, vm->kvm.mem_size, 1);
+	svxr_mmio_log_init(&board.mmio_log, mmio_log_print, NULL);
+	svxr_blk_init(&board.blk, vm->kvm.mem, vm->kvm.mem_size, vm->blk_fd,
 		     vm->blk_size, blk_log, NULL);
 	board.stdin_open = use_stdin;
 	if (use_stdin)
@@ -194,35 +167,35 @@ void svx_board_init(struct svx_vm *vm, bool use_stdin)
 
 /* ---- interrupts and time ------------------------------------------------ */
 
-void svx_board_poll(uint64_t now)
+void svxr_board_poll(uint64_t now)
 {
-	if (svx_pit_irq0_edges(&board.pit, now))
-		svx_pic_pulse(&board.pic, 0);
+	if (svxr_pit_irq0_edges(&board.pit, now))
+		svxr_pic_pulse(&board.pic, 0);
 	poll_stdin();
 }
 
-bool svx_board_irq_pending(void)
+bool svxr_board_irq_pending(void)
 {
-	return svx_pic_pending(&board.pic);
+	return svxr_pic_pending(&board.pic);
 }
 
-uint8_t svx_board_irq_ack(void)
+uint8_t svxr_board_irq_ack(void)
 {
-	return svx_pic_ack(&board.pic);
+	return svxr_pic_ack(&board.pic);
 }
 
-uint64_t svx_board_next_event(void)
+uint64_t svxr_board_next_event(void)
 {
-	return svx_pit_next_event(&board.pit);
+	return svxr_pit_next_event(&board.pit);
 }
 
-int svx_board_input_fd(void)
+int svxr_board_input_fd(void)
 {
-	return board.stdin_open && svx_uart_rx_room(&board.uart) ?
+	return board.stdin_open && svxr_uart_rx_room(&board.uart) ?
 	       STDIN_FILENO : -1;
 }
 
-void svx_board_print_stats(void)
+void svxr_board_print_stats(void)
 {
 	fprintf(stderr,
 		"svxrun: devices: pic acks %llu (spurious %llu), pit irq0 %llu, uart rx %llu bytes, mmio-log %llu accesses\n",
@@ -268,7 +241,7 @@ static void bytewise(uint16_t port, bool out, unsigned int size, uint32_t *val,
 
 static uint8_t uart_rd(uint16_t port)
 {
-	uint8_t v = svx_uart_read(&board.uart, port - SVX_COM1_BASE);
+	uint8_t v = svxr_uart_read(&board.uart, port - SVXR_COM1_BASE);
 
 	update_uart_irq();
 	return v;
@@ -276,7 +249,7 @@ static uint8_t uart_rd(uint16_t port)
 
 static void uart_wr(uint16_t port, uint8_t v)
 {
-	svx_uart_write(&board.uart, port - SVX_COM1_BASE, v);
+	svxr_uart_write(&board.uart, port - SVXR_COM1_BASE, v);
 	update_uart_irq();
 }
 
@@ -290,12 +263,12 @@ static bool uart_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 
 static uint8_t pic_rd(uint16_t port)
 {
-	return svx_pic_read(&board.pic, port >= 0xa0, port & 1);
+	return svxr_pic_read(&board.pic, port >= 0xa0, port & 1);
 }
 
 static void pic_wr(uint16_t port, uint8_t v)
 {
-	svx_pic_write(&board.pic, port >= 0xa0, port & 1, v);
+	svxr_pic_write(&board.pic, port >= 0xa0, port & 1, v);
 }
 
 static bool pic_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
@@ -308,21 +281,21 @@ static bool pic_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 
 static uint8_t pit_rd(uint16_t port)
 {
-	uint64_t now = svx_now_ns();
+	uint64_t now = svxr_now_ns();
 
 	if (port == 0x61)
-		return svx_pit_read61(&board.pit, now);
-	return svx_pit_read(&board.pit, port - 0x40, now);
+		return svxr_pit_read61(&board.pit, now);
+	return svxr_pit_read(&board.pit, port - 0x40, now);
 }
 
 static void pit_wr(uint16_t port, uint8_t v)
 {
-	uint64_t now = svx_now_ns();
+	uint64_t now = svxr_now_ns();
 
 	if (port == 0x61)
-		svx_pit_write61(&board.pit, v, now);
+		svxr_pit_write61(&board.pit, v, now);
 	else
-		svx_pit_write(&board.pit, port - 0x40, v, now);
+		svxr_pit_write(&board.pit, port - 0x40, v, now);
 }
 
 static bool pit_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
@@ -337,12 +310,12 @@ static bool pit_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 
 static uint8_t rtc_rd(uint16_t port)
 {
-	return svx_rtc_read(&board.rtc, port & 1, time(NULL));
+	return svxr_rtc_read(&board.rtc, port & 1, time(NULL));
 }
 
 static void rtc_wr(uint16_t port, uint8_t v)
 {
-	svx_rtc_write(&board.rtc, port & 1, v, time(NULL));
+	svxr_rtc_write(&board.rtc, port & 1, v, time(NULL));
 }
 
 static bool rtc_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
@@ -358,16 +331,16 @@ static bool i8042_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 {
 	(void)size;
 	if (!out) {
-		*val = svx_i8042_read(&board.kbd, port - 0x60) | (~0u << 8);
+		*val = svxr_i8042_read(&board.kbd, port - 0x60) | (~0u << 8);
 		return false;
 	}
-	svx_i8042_write(&board.kbd, port - 0x60, *val);
+	svxr_i8042_write(&board.kbd, port - 0x60, *val);
 	if (!board.kbd.reset)
 		return false;
-	svx_serial_flush();
-	svx_msg("guest reset the machine through the i8042 (port 0x%x value 0x%x), exit status %d",
-		port, *val & 0xff, SVX_EXIT_RESET);
-	*status = SVX_EXIT_RESET;
+	svxr_out_flush();
+	svxr_msg("guest reset the machine through the i8042 (port 0x%x value 0x%x), exit status %d",
+		port, *val & 0xff, SVXR_EXIT_RESET);
+	*status = SVXR_EXIT_RESET;
 	return true;
 }
 
@@ -403,8 +376,8 @@ static bool debug_exit_io(uint16_t port, bool out, unsigned int size,
 		return false;
 	}
 	*status = (int)((*val << 1) | 1);
-	svx_serial_flush();
-	svx_msg("guest debug exit: value 0x%x, exit status %d", *val,
+	svxr_out_flush();
+	svxr_msg("guest debug exit: value 0x%x, exit status %d", *val,
 		*status & 0xff);
 	return true;
 }
@@ -415,7 +388,7 @@ static bool fwcfg_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 	(void)status;
 	if (port == 0x510) {
 		if (out)
-			svx_fwcfg_select(&board.fwcfg,
+			svxr_fwcfg_select(&board.fwcfg,
 					 size == 1 ? (*val & 0xff) : (*val & 0xffff));
 		else
 			*val = 0;
@@ -424,7 +397,7 @@ static bool fwcfg_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 	if (!out) {
 		*val = 0;
 		for (unsigned int i = 0; i < size; i++)
-			*val |= (uint32_t)svx_fwcfg_read(&board.fwcfg) << (8 * i);
+			*val |= (uint32_t)svxr_fwcfg_read(&board.fwcfg) << (8 * i);
 	}
 	return false;
 }
@@ -448,7 +421,7 @@ static bool pci_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 static bool blk_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 		   int *status)
 {
-	unsigned int reg = port - SVX_BLK_BASE;
+	unsigned int reg = port - SVXR_BLK_BASE;
 
 	(void)status;
 	if (size != 4 || reg & 3) {		/* 32-bit registers only */
@@ -457,10 +430,10 @@ static bool blk_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 		return false;
 	}
 	if (out)
-		svx_blk_write(&board.blk, reg, *val);
+		svxr_blk_write(&board.blk, reg, *val);
 	else
-		*val = svx_blk_read(&board.blk, reg);
-	svx_pic_set_irq(&board.pic, SVX_BLK_IRQ, svx_blk_irq(&board.blk));
+		*val = svxr_blk_read(&board.blk, reg);
+	svxr_pic_set_irq(&board.pic, SVXR_BLK_IRQ, svxr_blk_irq(&board.blk));
 	return false;
 }
 
@@ -477,13 +450,13 @@ static const struct pio_range {
 	{ 0x70,  2, rtc_io },
 	{ 0x80,  1, post_io },
 	{ 0xe0,  4, scratch_io },
-	{ SVX_DEBUG_EXIT_PORT, 1, debug_exit_io },
-	{ SVX_COM1_BASE, 8, uart_io },
+	{ SVXR_DEBUG_EXIT_PORT, 1, debug_exit_io },
+	{ SVXR_COM1_BASE, 8, uart_io },
 	{ 0x510, 2, fwcfg_io },
 	{ 0xcf8, 1, pci_io },
 	{ 0xcfc, 4, pci_io },
-	{ PROBE_PORT_BASE, PROBE_PORT_LEN, svx_probe_io },
-	{ SVX_BLK_BASE, SVX_BLK_LEN, blk_io },
+	{ PROBE_PORT_BASE, PROBE_PORT_LEN, svxr_probe_io },
+	{ SVXR_BLK_BASE, SVXR_BLK_LEN, blk_io },
 };
 
 /* One bit per port: has the "unknown port" message been printed? */
@@ -496,15 +469,15 @@ static void log_unknown_port(uint16_t port, bool out, unsigned int size,
 		return;
 	port_logged[port / 8] |= 1u << (port % 8);
 	if (out)
-		svx_msg("unhandled port write: port 0x%x size %u value 0x%x (ignored; further accesses to this port not logged)",
+		svxr_msg("unhandled port write: port 0x%x size %u value 0x%x (ignored; further accesses to this port not logged)",
 			port, size, val);
 	else
-		svx_msg("unhandled port read: port 0x%x size %u (returning all ones; further accesses to this port not logged)",
+		svxr_msg("unhandled port read: port 0x%x size %u (returning all ones; further accesses to this port not logged)",
 			port, size);
 }
 
 /* Dispatch one access; true if the guest asked to stop (*status set). */
-bool svx_pio(uint16_t port, bool out, unsigned int size, uint32_t *val,
+bool svxr_pio(uint16_t port, bool out, unsigned int size, uint32_t *val,
 	     int *status)
 {
 	for (size_t i = 0; i < sizeof(pio_table) / sizeof(pio_table[0]); i++) {
@@ -519,21 +492,21 @@ bool svx_pio(uint16_t port, bool out, unsigned int size, uint32_t *val,
 	return false;
 }
 
-enum svx_io_result svx_handle_io(struct svx_vm *vm, int *status)
+enum svxr_io_result svxr_handle_io(struct svxr_vm *vm, int *status)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vm->vcpu.run;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	unsigned int size = run->io.size;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
 	if (size != 1 && size != 2 && size != 4) {
-		svx_msg("bad I/O exit: port 0x%x size %u", run->io.port, size);
-		return SVX_IO_CONTINUE;
+		svxr_msg("bad I/O exit: port 0x%x size %u", run->io.port, size);
+		return SVXR_IO_CONTINUE;
 	}
-	if (run->io.data_offset + (uint64_t)size * run->io.count > vm->run_size) {
-		svx_msg("bad I/O exit: data offset 0x%llx count %u outside the run page",
+	if (run->io.data_offset + (uint64_t)size * run->io.count > vm->vcpu.run_size) {
+		svxr_msg("bad I/O exit: data offset 0x%llx count %u outside the run page",
 			(unsigned long long)run->io.data_offset, run->io.count);
-		return SVX_IO_CONTINUE;
+		return SVXR_IO_CONTINUE;
 	}
 
 	if (vm->trace) {
@@ -541,14 +514,14 @@ enum svx_io_result svx_handle_io(struct svx_vm *vm, int *status)
 		char text[5] = "";
 
 		memcpy(&val, data, size);
-		if (out && run->io.port == SVX_COM1_BASE && size == 1 &&
+		if (out && run->io.port == SVXR_COM1_BASE && size == 1 &&
 		    run->io.count == 1 && val >= 0x20 && val < 0x7f)
 			snprintf(text, sizeof(text), " '%c'", (char)val);
 		if (out)
-			svx_trace("exit: IO out port 0x%x size %u count %u data 0x%x%s",
+			svxr_trace("exit: IO out port 0x%x size %u count %u data 0x%x%s",
 				  run->io.port, size, run->io.count, val, text);
 		else
-			svx_trace("exit: IO in port 0x%x size %u count %u",
+			svxr_trace("exit: IO in port 0x%x size %u count %u",
 				  run->io.port, size, run->io.count);
 	}
 
@@ -558,13 +531,13 @@ enum svx_io_result svx_handle_io(struct svx_vm *vm, int *status)
 
 		if (out)
 			memcpy(&val, data, size);
-		stop = svx_pio(run->io.port, out, size, &val, status);
+		stop = svxr_pio(run->io.port, out, size, &val, status);
 		if (!out)
 			memcpy(data, &val, size);	/* little endian host */
 		if (stop)
-			return SVX_IO_EXIT;
+			return SVXR_IO_EXIT;
 	}
-	return SVX_IO_CONTINUE;
+	return SVXR_IO_CONTINUE;
 }
 
 /* ---- MMIO --------------------------------------------------------------- */
@@ -582,7 +555,7 @@ static bool mmio_should_log(uint64_t addr)
 			return false;
 	if (mmio_nr_logged == MMIO_LOG_MAX) {
 		if (!mmio_log_full)
-			svx_msg("too many MMIO addresses, not logging new ones");
+			svxr_msg("too many MMIO addresses, not logging new ones");
 		mmio_log_full = true;
 		return false;
 	}
@@ -590,19 +563,19 @@ static bool mmio_should_log(uint64_t addr)
 	return true;
 }
 
-void svx_mmio(uint64_t gpa, bool write, unsigned int len, uint8_t *data)
+void svxr_mmio(uint64_t gpa, bool write, unsigned int len, uint8_t *data)
 {
 	uint64_t val = 0;
 
 	if (len > 8)
 		len = 8;
-	if (gpa >= SVX_MMIO_LOG_BASE && gpa < SVX_MMIO_LOG_BASE + SVX_MMIO_LOG_SIZE) {
-		svx_mmio_log_access(&board.mmio_log, gpa - SVX_MMIO_LOG_BASE,
+	if (gpa >= SVXR_MMIO_LOG_BASE && gpa < SVXR_MMIO_LOG_BASE + SVXR_MMIO_LOG_SIZE) {
+		svxr_mmio_log_access(&board.mmio_log, gpa - SVXR_MMIO_LOG_BASE,
 				    write, len, data);
 		return;
 	}
-	if (gpa >= SVX_APIC_BASE && gpa < SVX_APIC_BASE + SVX_APIC_SIZE) {
-		svx_apic_stub_access(&board.apic, gpa - SVX_APIC_BASE, write,
+	if (gpa >= SVXR_APIC_BASE && gpa < SVXR_APIC_BASE + SVXR_APIC_SIZE) {
+		svxr_apic_stub_access(&board.apic, gpa - SVXR_APIC_BASE, write,
 				     len, data);
 		return;
 	}
@@ -611,18 +584,18 @@ void svx_mmio(uint64_t gpa, bool write, unsigned int len, uint8_t *data)
 	if (!mmio_should_log(gpa))
 		;
 	else if (write)
-		svx_msg("unhandled MMIO write: gpa 0x%llx len %u data 0x%llx (ignored; further accesses to this address not logged)",
+		svxr_msg("unhandled MMIO write: gpa 0x%llx len %u data 0x%llx (ignored; further accesses to this address not logged)",
 			(unsigned long long)gpa, len, (unsigned long long)val);
 	else
-		svx_msg("unhandled MMIO read: gpa 0x%llx len %u (returning all ones; further accesses to this address not logged)",
+		svxr_msg("unhandled MMIO read: gpa 0x%llx len %u (returning all ones; further accesses to this address not logged)",
 			(unsigned long long)gpa, len);
 	if (!write)
 		memset(data, 0xff, len);
 }
 
-void svx_handle_mmio(struct svx_vm *vm)
+void svxr_handle_mmio(struct svxr_vm *vm)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vm->vcpu.run;
 	unsigned int len = run->mmio.len;
 
 	if (len > sizeof(run->mmio.data))
@@ -632,13 +605,13 @@ void svx_handle_mmio(struct svx_vm *vm)
 
 		memcpy(&val, run->mmio.data, len);
 		if (run->mmio.is_write)
-			svx_trace("exit: MMIO write gpa 0x%llx len %u data 0x%llx",
+			svxr_trace("exit: MMIO write gpa 0x%llx len %u data 0x%llx",
 				  (unsigned long long)run->mmio.phys_addr,
 				  run->mmio.len, (unsigned long long)val);
 		else
-			svx_trace("exit: MMIO read gpa 0x%llx len %u",
+			svxr_trace("exit: MMIO read gpa 0x%llx len %u",
 				  (unsigned long long)run->mmio.phys_addr,
 				  run->mmio.len);
 	}
-	svx_mmio(run->mmio.phys_addr, run->mmio.is_write, len, run->mmio.data);
+	svxr_mmio(run->mmio.phys_addr, run->mmio.is_write, len, run->mmio.data);
 }

@@ -14,8 +14,8 @@
  *   dev_fwcfg.c  QEMU fw_cfg I/O interface (0x510 selector, 0x511 data)
  *   dev_mmio.c   logged MMIO register window and the xAPIC stub page
  */
-#ifndef SVX_DEVICES_H
-#define SVX_DEVICES_H
+#ifndef SVXR_DEVICES_H
+#define SVXR_DEVICES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,29 +24,29 @@
 #define NSEC_PER_SEC	1000000000ULL
 
 /* ---- 8250 UART ---------------------------------------------------------- */
-#define SVX_UART_FIFO	64
+#define SVXR_UART_FIFO	64
 
-struct svx_uart {
+struct svxr_uart {
 	uint8_t ier, iir_fifo, lcr, mcr, lsr, msr, scr, dll, dlm;
 	bool thr_ipending;		/* THR-empty interrupt pending */
 	bool lsr_polled;		/* LSR read since the last RX FIFO reset */
-	uint8_t rx[SVX_UART_FIFO];
+	uint8_t rx[SVXR_UART_FIFO];
 	unsigned int rx_head, rx_len;
 	void (*tx)(void *ctx, uint8_t c);	/* transmitted byte */
 	void *tx_ctx;
 };
 
-void svx_uart_init(struct svx_uart *u, void (*tx)(void *, uint8_t), void *ctx);
-uint8_t svx_uart_read(struct svx_uart *u, unsigned int reg);
-void svx_uart_write(struct svx_uart *u, unsigned int reg, uint8_t val);
+void svxr_uart_init(struct svxr_uart *u, void (*tx)(void *, uint8_t), void *ctx);
+uint8_t svxr_uart_read(struct svxr_uart *u, unsigned int reg);
+void svxr_uart_write(struct svxr_uart *u, unsigned int reg, uint8_t val);
 /* room in the receive FIFO, and feeding it host input */
-unsigned int svx_uart_rx_room(const struct svx_uart *u);
-void svx_uart_rx(struct svx_uart *u, const uint8_t *buf, unsigned int n);
+unsigned int svxr_uart_rx_room(const struct svxr_uart *u);
+void svxr_uart_rx(struct svxr_uart *u, const uint8_t *buf, unsigned int n);
 /* level of the interrupt output (IIR bit 0 clear and MCR.OUT2 set) */
-bool svx_uart_irq(const struct svx_uart *u);
+bool svxr_uart_irq(const struct svxr_uart *u);
 
 /* ---- 8259A PIC pair ----------------------------------------------------- */
-struct svx_pic_chip {
+struct svxr_pic_chip {
 	uint8_t irr, isr, imr;
 	uint8_t last_level;		/* input levels, for edge detection */
 	uint8_t irq_base;
@@ -57,29 +57,29 @@ struct svx_pic_chip {
 	uint8_t icw3;
 };
 
-struct svx_pic {
-	struct svx_pic_chip chip[2];	/* 0 master, 1 slave on master IRQ 2 */
+struct svxr_pic {
+	struct svxr_pic_chip chip[2];	/* 0 master, 1 slave on master IRQ 2 */
 	uint64_t nr_acks, nr_spurious;
 };
 
-void svx_pic_init(struct svx_pic *p);
+void svxr_pic_init(struct svxr_pic *p);
 /* irq 0..15; edge triggered: a 0 -> 1 transition latches IRR */
-void svx_pic_set_irq(struct svx_pic *p, unsigned int irq, bool level);
+void svxr_pic_set_irq(struct svxr_pic *p, unsigned int irq, bool level);
 /* a rising then falling edge on irq */
-void svx_pic_pulse(struct svx_pic *p, unsigned int irq);
+void svxr_pic_pulse(struct svxr_pic *p, unsigned int irq);
 /* INTR output: an unmasked request of higher priority than in service */
-bool svx_pic_pending(struct svx_pic *p);
+bool svxr_pic_pending(struct svxr_pic *p);
 /* INTA cycle: returns the vector (spurious IRQ 7/15 if nothing is pending) */
-uint8_t svx_pic_ack(struct svx_pic *p);
+uint8_t svxr_pic_ack(struct svxr_pic *p);
 /* port 0x20/0x21 (chip 0) or 0xa0/0xa1 (chip 1); addr is bit 0 */
-uint8_t svx_pic_read(struct svx_pic *p, unsigned int chip, unsigned int addr);
-void svx_pic_write(struct svx_pic *p, unsigned int chip, unsigned int addr,
+uint8_t svxr_pic_read(struct svxr_pic *p, unsigned int chip, unsigned int addr);
+void svxr_pic_write(struct svxr_pic *p, unsigned int chip, unsigned int addr,
 		   uint8_t val);
 
 /* ---- 8254 PIT ----------------------------------------------------------- */
-#define SVX_PIT_HZ	1193182ULL
+#define SVXR_PIT_HZ	1193182ULL
 
-struct svx_pit_chan {
+struct svxr_pit_chan {
 	uint32_t count;			/* reload value, 1..0x10000 */
 	uint64_t load_ns;		/* when count was loaded (counting start) */
 	uint8_t mode, rw, bcd;		/* rw: 1 LSB, 2 MSB, 3 LSB then MSB */
@@ -96,30 +96,30 @@ struct svx_pit_chan {
 	bool oneshot_done;
 };
 
-struct svx_pit {
-	struct svx_pit_chan ch[3];
+struct svxr_pit {
+	struct svxr_pit_chan ch[3];
 	uint8_t port61;			/* bit 0 gate 2, bit 1 speaker data */
 	uint64_t nr_irqs;
 };
 
-void svx_pit_init(struct svx_pit *p);
+void svxr_pit_init(struct svxr_pit *p);
 /* ports 0x40-0x43 as reg 0-3 */
-uint8_t svx_pit_read(struct svx_pit *p, unsigned int reg, uint64_t now);
-void svx_pit_write(struct svx_pit *p, unsigned int reg, uint8_t val,
+uint8_t svxr_pit_read(struct svxr_pit *p, unsigned int reg, uint64_t now);
+void svxr_pit_write(struct svxr_pit *p, unsigned int reg, uint8_t val,
 		   uint64_t now);
 /* port 0x61 */
-uint8_t svx_pit_read61(struct svx_pit *p, uint64_t now);
-void svx_pit_write61(struct svx_pit *p, uint8_t val, uint64_t now);
+uint8_t svxr_pit_read61(struct svxr_pit *p, uint64_t now);
+void svxr_pit_write61(struct svxr_pit *p, uint8_t val, uint64_t now);
 /* channel 0: number of new rising edges of OUT0 up to now (0 or 1: missed
  * periodic ticks are coalesced), and the time of the next one (0 = none) */
-unsigned int svx_pit_irq0_edges(struct svx_pit *p, uint64_t now);
-uint64_t svx_pit_next_event(const struct svx_pit *p);
+unsigned int svxr_pit_irq0_edges(struct svxr_pit *p, uint64_t now);
+uint64_t svxr_pit_next_event(const struct svxr_pit *p);
 /* current counter value of a channel (for tests and diagnostics) */
-uint16_t svx_pit_counter(const struct svx_pit *p, unsigned int ch,
+uint16_t svxr_pit_counter(const struct svxr_pit *p, unsigned int ch,
 			 uint64_t now);
 
 /* ---- MC146818 CMOS/RTC -------------------------------------------------- */
-struct svx_rtc {
+struct svxr_rtc {
 	uint8_t index;
 	bool nmi_disabled;
 	uint8_t ram[128];
@@ -127,14 +127,14 @@ struct svx_rtc {
 
 /* mem_size: guest RAM in bytes (for 0x15-0x18, 0x30/0x31, 0x34/0x35,
  * 0x5b-0x5d) */
-void svx_rtc_init(struct svx_rtc *r, uint64_t mem_size);
+void svxr_rtc_init(struct svxr_rtc *r, uint64_t mem_size);
 /* port 0x70 (reg 0) / 0x71 (reg 1); now_s: host wall clock, seconds */
-uint8_t svx_rtc_read(struct svx_rtc *r, unsigned int reg, int64_t now_s);
-void svx_rtc_write(struct svx_rtc *r, unsigned int reg, uint8_t val,
+uint8_t svxr_rtc_read(struct svxr_rtc *r, unsigned int reg, int64_t now_s);
+void svxr_rtc_write(struct svxr_rtc *r, unsigned int reg, uint8_t val,
 		   int64_t now_s);
 
 /* ---- i8042 -------------------------------------------------------------- */
-struct svx_i8042 {
+struct svxr_i8042 {
 	uint8_t ctr;			/* controller command byte */
 	uint8_t outbuf[4];
 	unsigned int out_len;
@@ -143,10 +143,10 @@ struct svx_i8042 {
 	bool reset;			/* guest pulsed the reset line */
 };
 
-void svx_i8042_init(struct svx_i8042 *k);
+void svxr_i8042_init(struct svxr_i8042 *k);
 /* port 0x60 (reg 0) / 0x64 (reg 4) */
-uint8_t svx_i8042_read(struct svx_i8042 *k, unsigned int reg);
-void svx_i8042_write(struct svx_i8042 *k, unsigned int reg, uint8_t val);
+uint8_t svxr_i8042_read(struct svxr_i8042 *k, unsigned int reg);
+void svxr_i8042_write(struct svxr_i8042 *k, unsigned int reg, uint8_t val);
 
 /* ---- QEMU fw_cfg -------------------------------------------------------- */
 #define FW_CFG_SIGNATURE	0x00
@@ -161,72 +161,72 @@ void svx_i8042_write(struct svx_i8042 *k, unsigned int reg, uint8_t val);
 #define FW_CFG_MAX_CPUS		0x0f
 #define FW_CFG_FILE_DIR		0x19
 
-struct svx_fwcfg {
+struct svxr_fwcfg {
 	uint16_t sel;
 	uint32_t off;
 	uint64_t ram_size;
 	uint16_t nb_cpus;
 };
 
-void svx_fwcfg_init(struct svx_fwcfg *f, uint64_t ram_size, unsigned int cpus);
-void svx_fwcfg_select(struct svx_fwcfg *f, uint16_t key);
-uint8_t svx_fwcfg_read(struct svx_fwcfg *f);
+void svxr_fwcfg_init(struct svxr_fwcfg *f, uint64_t ram_size, unsigned int cpus);
+void svxr_fwcfg_select(struct svxr_fwcfg *f, uint16_t key);
+uint8_t svxr_fwcfg_read(struct svxr_fwcfg *f);
 
 /* ---- MMIO: logged register window, xAPIC stub ------------------------- */
-#define SVX_MMIO_LOG_BASE	0xd1000000ULL
-#define SVX_MMIO_LOG_SIZE	0x1000ULL
-#define SVX_APIC_BASE		0xfee00000ULL
-#define SVX_APIC_SIZE		0x1000ULL
+#define SVXR_MMIO_LOG_BASE	0xd1000000ULL
+#define SVXR_MMIO_LOG_SIZE	0x1000ULL
+#define SVXR_APIC_BASE		0xfee00000ULL
+#define SVXR_APIC_SIZE		0x1000ULL
 
-struct svx_mmio_log {
-	uint8_t regs[SVX_MMIO_LOG_SIZE];	/* reads return what was written */
+struct svxr_mmio_log {
+	uint8_t regs[SVXR_MMIO_LOG_SIZE];	/* reads return what was written */
 	uint64_t nr_reads, nr_writes;
 	void (*log)(void *ctx, bool write, uint64_t gpa, unsigned int len,
 		    uint64_t val);
 	void *log_ctx;
 };
 
-void svx_mmio_log_init(struct svx_mmio_log *m,
+void svxr_mmio_log_init(struct svxr_mmio_log *m,
 		       void (*log)(void *, bool, uint64_t, unsigned int, uint64_t),
 		       void *ctx);
-void svx_mmio_log_access(struct svx_mmio_log *m, uint64_t off, bool write,
+void svxr_mmio_log_access(struct svxr_mmio_log *m, uint64_t off, bool write,
 			 unsigned int len, uint8_t *data);
 /* xAPIC page: ID 0, version 0x14, ICR delivery status idle; reads of other
  * registers return what was written (SPIV, LVTs, TPR...) */
-struct svx_apic_stub {
-	uint32_t regs[SVX_APIC_SIZE / 16];
+struct svxr_apic_stub {
+	uint32_t regs[SVXR_APIC_SIZE / 16];
 };
-void svx_apic_stub_access(struct svx_apic_stub *a, uint64_t off, bool write,
+void svxr_apic_stub_access(struct svxr_apic_stub *a, uint64_t off, bool write,
 			  unsigned int len, uint8_t *data);
 
 /* ---- svxblk (scenario S2) ---------------------------------------------- */
-#define SVX_BLK_BASE		0x5e0	/* ports 0x5e0-0x5f3 */
-#define SVX_BLK_LEN		0x14
-#define SVX_BLK_IRQ		5
-#define SVX_BLK_SECTOR		512
-#define SVX_BLK_MAX_NUM		64
-#define SVX_BLK_RING		0x00
-#define SVX_BLK_NUM		0x04
-#define SVX_BLK_KICK		0x08
-#define SVX_BLK_ISR		0x0c
-#define SVX_BLK_CAPACITY	0x10
-#define SVX_BLK_T_READ		0
-#define SVX_BLK_T_WRITE		1
-#define SVX_BLK_S_OK		0
-#define SVX_BLK_S_IOERR		1
-#define SVX_BLK_S_UNSUPP	2
-#define SVX_BLK_RING_SIZE(num)	(16 + (uint64_t)(num) * sizeof(struct svx_blk_req))
+#define SVXR_BLK_BASE		0x5e0	/* ports 0x5e0-0x5f3 */
+#define SVXR_BLK_LEN		0x14
+#define SVXR_BLK_IRQ		5
+#define SVXR_BLK_SECTOR		512
+#define SVXR_BLK_MAX_NUM		64
+#define SVXR_BLK_RING		0x00
+#define SVXR_BLK_NUM		0x04
+#define SVXR_BLK_KICK		0x08
+#define SVXR_BLK_ISR		0x0c
+#define SVXR_BLK_CAPACITY	0x10
+#define SVXR_BLK_T_READ		0
+#define SVXR_BLK_T_WRITE		1
+#define SVXR_BLK_S_OK		0
+#define SVXR_BLK_S_IOERR		1
+#define SVXR_BLK_S_UNSUPP	2
+#define SVXR_BLK_RING_SIZE(num)	(16 + (uint64_t)(num) * sizeof(struct svxr_blk_req))
 
-struct svx_blk_req {		/* in guest RAM, little endian */
-	uint32_t type;		/* SVX_BLK_T_* */
-	uint32_t status;	/* written by the device: SVX_BLK_S_* */
+struct svxr_blk_req {		/* in guest RAM, little endian */
+	uint32_t type;		/* SVXR_BLK_T_* */
+	uint32_t status;	/* written by the device: SVXR_BLK_S_* */
 	uint64_t sector;
 	uint64_t buf;		/* GPA of the data */
 	uint32_t len;		/* bytes, a multiple of 512 */
 	uint32_t reserved;
 };
 
-struct svx_blk {
+struct svxr_blk {
 	uint8_t *mem;			/* guest RAM as the runner maps it */
 	uint64_t mem_size;
 	int fd;				/* backing file, -1: none */
@@ -238,11 +238,11 @@ struct svx_blk {
 	void *log_ctx;
 };
 
-void svx_blk_init(struct svx_blk *b, uint8_t *mem, uint64_t mem_size, int fd,
+void svxr_blk_init(struct svxr_blk *b, uint8_t *mem, uint64_t mem_size, int fd,
 		  uint64_t size_bytes,
 		  void (*log)(void *, const char *), void *log_ctx);
-uint32_t svx_blk_read(struct svx_blk *b, unsigned int reg);
-void svx_blk_write(struct svx_blk *b, unsigned int reg, uint32_t val);
-bool svx_blk_irq(const struct svx_blk *b);	/* interrupt output level */
+uint32_t svxr_blk_read(struct svxr_blk *b, unsigned int reg);
+void svxr_blk_write(struct svxr_blk *b, unsigned int reg, uint32_t val);
+bool svxr_blk_irq(const struct svxr_blk *b);	/* interrupt output level */
 
-#endif /* SVX_DEVICES_H */
+#endif /* SVXR_DEVICES_H */

@@ -2,7 +2,7 @@
 /*
  * svxrun loaders: image detection, multiboot v1 and Linux bzImage.
  *
- * Detection (svx_detect_image): "HdrS" at 0x202 is a bzImage; a multiboot
+ * Detection (svxr_detect_image): "HdrS" at 0x202 is a bzImage; a multiboot
  * header (magic 0x1badb002 with a valid checksum, 4-byte aligned in the
  * first 8 KiB) is a multiboot image; anything else is a flat binary.
  *
@@ -37,7 +37,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 
 #define MB_MAGIC		0x1badb002u
 #define MB_BOOT_MAGIC		0x2badb002u
@@ -67,15 +68,15 @@ struct e820 {
 	uint32_t type;
 };
 
-static unsigned int memory_map(const struct svx_vm *vm, struct e820 *e)
+static unsigned int memory_map(const struct svxr_vm *vm, struct e820 *e)
 {
 	unsigned int n = 0;
 
 	e[n++] = (struct e820){ 0, LOW_RAM_END, E820_RAM };
 	e[n++] = (struct e820){ LOW_RAM_END, 0xa0000 - LOW_RAM_END, E820_RESERVED };
 	e[n++] = (struct e820){ BIOS_START, HIGH_RAM - BIOS_START, E820_RESERVED };
-	if (vm->mem_size > HIGH_RAM)
-		e[n++] = (struct e820){ HIGH_RAM, vm->mem_size - HIGH_RAM, E820_RAM };
+	if (vm->kvm.mem_size > HIGH_RAM)
+		e[n++] = (struct e820){ HIGH_RAM, vm->kvm.mem_size - HIGH_RAM, E820_RAM };
 	return n;
 }
 
@@ -88,19 +89,19 @@ static uint8_t *read_whole(const char *file, size_t *size)
 
 	fd = open(file, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		svx_die("%s: %s", file, strerror(errno));
+		svxr_die("%s: %s", file, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		svx_die("%s: not a regular file", file);
+		svxr_die("%s: not a regular file", file);
 	buf = malloc(st.st_size + 1);
 	if (!buf)
-		svx_die("%s: out of memory", file);
+		svxr_die("%s: out of memory", file);
 	while (off < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + off, st.st_size - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			svx_die("%s: read: %s", file, n ? strerror(errno) : "short read");
+			svxr_die("%s: read: %s", file, n ? strerror(errno) : "short read");
 		off += n;
 	}
 	close(fd);
@@ -124,14 +125,14 @@ static uint16_t rd16(const uint8_t *p)
 	return v;
 }
 
-static void wr32(struct svx_vm *vm, uint64_t gpa, uint32_t v)
+static void wr32(struct svxr_vm *vm, uint64_t gpa, uint32_t v)
 {
-	memcpy(vm->mem + gpa, &v, 4);
+	memcpy(vm->kvm.mem + gpa, &v, 4);
 }
 
-static void wr64(struct svx_vm *vm, uint64_t gpa, uint64_t v)
+static void wr64(struct svxr_vm *vm, uint64_t gpa, uint64_t v)
 {
-	memcpy(vm->mem + gpa, &v, 8);
+	memcpy(vm->kvm.mem + gpa, &v, 8);
 }
 
 /* offset of a valid multiboot header in the first 8 KiB, or -1 */
@@ -147,7 +148,7 @@ static long find_multiboot(const uint8_t *buf, size_t size)
 	return -1;
 }
 
-enum svx_image_kind svx_detect_image(const char *file)
+enum svxr_image_kind svxr_detect_image(const char *file)
 {
 	uint8_t buf[8192];
 	ssize_t n;
@@ -155,11 +156,11 @@ enum svx_image_kind svx_detect_image(const char *file)
 
 	fd = open(file, O_RDONLY);
 	if (fd < 0)
-		svx_die("%s: %s", file, strerror(errno));
+		svxr_die("%s: %s", file, strerror(errno));
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0)
-		svx_die("%s: read: %s", file, strerror(errno));
+		svxr_die("%s: read: %s", file, strerror(errno));
 	if (n >= 0x206 && !memcmp(buf + 0x202, "HdrS", 4))
 		return IMG_BZIMAGE;
 	if (find_multiboot(buf, n) >= 0)
@@ -167,7 +168,7 @@ enum svx_image_kind svx_detect_image(const char *file)
 	return IMG_FLAT;
 }
 
-const char *svx_image_kind_name(enum svx_image_kind k)
+const char *svxr_image_kind_name(enum svxr_image_kind k)
 {
 	switch (k) {
 	case IMG_BZIMAGE:
@@ -179,16 +180,16 @@ const char *svx_image_kind_name(enum svx_image_kind k)
 	}
 }
 
-static void check_range(const struct svx_vm *vm, const char *what,
+static void check_range(const struct svxr_vm *vm, const char *what,
 			uint64_t gpa, uint64_t size, uint64_t low)
 {
-	if (gpa < low || gpa > vm->mem_size || size > vm->mem_size - gpa)
-		svx_die("%s: 0x%" PRIx64 " bytes at GPA 0x%" PRIx64 " do not fit in guest RAM 0x%" PRIx64 "-0x%" PRIx64 " (see --mem)",
-			what, size, gpa, low, vm->mem_size);
+	if (gpa < low || gpa > vm->kvm.mem_size || size > vm->kvm.mem_size - gpa)
+		svxr_die("%s: 0x%" PRIx64 " bytes at GPA 0x%" PRIx64 " do not fit in guest RAM 0x%" PRIx64 "-0x%" PRIx64 " (see --mem)",
+			what, size, gpa, low, vm->kvm.mem_size);
 }
 
 /* Load an ELF32 image's PT_LOAD segments; returns the entry point. */
-static uint32_t load_elf32(struct svx_vm *vm, const char *file,
+static uint32_t load_elf32(struct svxr_vm *vm, const char *file,
 			   const uint8_t *buf, size_t size, uint64_t low,
 			   uint64_t *lo, uint64_t *hi)
 {
@@ -196,14 +197,14 @@ static uint32_t load_elf32(struct svx_vm *vm, const char *file,
 	uint16_t phentsize, phnum;
 
 	if (size < 52 || buf[4] != 1 /* ELFCLASS32 */ || buf[5] != 1)
-		svx_die("%s: multiboot image is not a little-endian ELF32 file (and has no a.out kludge)",
+		svxr_die("%s: multiboot image is not a little-endian ELF32 file (and has no a.out kludge)",
 			file);
 	entry = rd32(buf + 24);
 	phoff = rd32(buf + 28);
 	phentsize = rd16(buf + 42);
 	phnum = rd16(buf + 44);
 	if (phentsize < 32 || phoff > size || (uint64_t)phnum * phentsize > size - phoff)
-		svx_die("%s: bad ELF program headers", file);
+		svxr_die("%s: bad ELF program headers", file);
 	for (unsigned int i = 0; i < phnum; i++) {
 		const uint8_t *ph = buf + phoff + i * phentsize;
 		uint32_t type = rd32(ph), off = rd32(ph + 4), paddr = rd32(ph + 12);
@@ -212,27 +213,27 @@ static uint32_t load_elf32(struct svx_vm *vm, const char *file,
 		if (type != 1 /* PT_LOAD */ || !memsz)
 			continue;
 		if (filesz > memsz || off > size || filesz > size - off)
-			svx_die("%s: bad PT_LOAD segment %u", file, i);
+			svxr_die("%s: bad PT_LOAD segment %u", file, i);
 		check_range(vm, file, paddr, memsz, low);
-		memcpy(vm->mem + paddr, buf + off, filesz);
-		memset(vm->mem + paddr + filesz, 0, memsz - filesz);
+		memcpy(vm->kvm.mem + paddr, buf + off, filesz);
+		memset(vm->kvm.mem + paddr + filesz, 0, memsz - filesz);
 		if (paddr < *lo)
 			*lo = paddr;
 		if (paddr + (uint64_t)memsz > *hi)
 			*hi = paddr + (uint64_t)memsz;
 	}
 	if (*hi <= *lo)
-		svx_die("%s: no PT_LOAD segment", file);
+		svxr_die("%s: no PT_LOAD segment", file);
 	return entry;
 }
 
-static uint64_t load_file_at(struct svx_vm *vm, const char *file, uint64_t gpa)
+static uint64_t load_file_at(struct svxr_vm *vm, const char *file, uint64_t gpa)
 {
 	size_t size;
 	uint8_t *buf = read_whole(file, &size);
 
 	check_range(vm, file, gpa, size, 0);
-	memcpy(vm->mem + gpa, buf, size);
+	memcpy(vm->kvm.mem + gpa, buf, size);
 	free(buf);
 	return size;
 }
@@ -242,13 +243,51 @@ static uint64_t file_size(const char *file)
 	struct stat st;
 
 	if (stat(file, &st) < 0)
-		svx_die("%s: %s", file, strerror(errno));
+		svxr_die("%s: %s", file, strerror(errno));
 	return st.st_size;
 }
 
-void svx_load_multiboot(struct svx_vm *vm, const char *file,
+/* A flat binary at gpa (the runner's area excluded); returns its size. */
+uint64_t svxr_load_flat(struct svxr_vm *vm, const char *file, uint64_t gpa)
+{
+	struct stat st;
+	uint64_t off = 0, size;
+	int fd;
+
+	fd = open(file, O_RDONLY);
+	if (fd < 0)
+		svxr_die("%s: %s", file, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		svxr_die("%s: %s", file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		svxr_die("%s: not a regular file", file);
+	if (!st.st_size)
+		svxr_die("%s: empty file", file);
+	size = st.st_size;
+	if (gpa < SVXR_SYS_END)
+		svxr_die("%s: load address 0x%" PRIx64 " overlaps the runner's area 0-0x%x (GDT, TSS, IDT, page tables, stack)",
+		    file, gpa, SVXR_SYS_END - 1);
+	if (gpa >= vm->kvm.mem_size || size > vm->kvm.mem_size - gpa)
+		svxr_die("%s: %" PRIu64 " bytes at 0x%" PRIx64 " do not fit in guest memory (0x%" PRIx64 " bytes, see --mem)",
+		    file, size, gpa, vm->kvm.mem_size);
+
+	while (off < size) {
+		ssize_t n = read(fd, vm->kvm.mem + gpa + off, size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			svxr_die("%s: read: %s", file,
+			    n ? strerror(errno) : "short read");
+		off += n;
+	}
+	close(fd);
+	return size;
+}
+
+void svxr_load_multiboot(struct svxr_vm *vm, const char *file,
 			const char *append, const char *initrd,
-			uint64_t reserved_end, struct svx_boot *b)
+			uint64_t reserved_end, struct svxr_boot *b)
 {
 	size_t size;
 	uint8_t *buf = read_whole(file, &size);
@@ -257,7 +296,7 @@ void svx_load_multiboot(struct svx_vm *vm, const char *file,
 	uint64_t lo = UINT64_MAX, hi = 0, info = MB_INFO_GPA, p;
 	struct e820 map[8];
 	unsigned int nmap, mflags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MEM_MAP;
-	uint64_t below4g = vm->mem_size < (1ULL << 32) ? vm->mem_size : 1ULL << 32;
+	uint64_t below4g = vm->kvm.mem_size < (1ULL << 32) ? vm->kvm.mem_size : 1ULL << 32;
 	size_t len;
 
 	if (flags & MB_AOUT_KLUDGE) {
@@ -269,25 +308,25 @@ void svx_load_multiboot(struct svx_vm *vm, const char *file,
 		uint64_t n = load_end ? load_end - load_addr : size - foff;
 
 		if (header_addr < load_addr || foff > size || n > size - foff)
-			svx_die("%s: bad multiboot address fields", file);
+			svxr_die("%s: bad multiboot address fields", file);
 		lo = load_addr;
 		hi = bss_end > load_addr + n ? bss_end : load_addr + n;
 		check_range(vm, file, lo, hi - lo, reserved_end);
-		memcpy(vm->mem + lo, buf + foff, n);
-		memset(vm->mem + lo + n, 0, hi - lo - n);
+		memcpy(vm->kvm.mem + lo, buf + foff, n);
+		memset(vm->kvm.mem + lo + n, 0, hi - lo - n);
 		entry = rd32(buf + hoff + 28);
 	} else {
 		entry = load_elf32(vm, file, buf, size, reserved_end, &lo, &hi);
 	}
 	free(buf);
 	if (lo < MB_INFO_END && hi > MB_INFO_GPA)
-		svx_die("%s: image 0x%" PRIx64 "-0x%" PRIx64 " overlaps the multiboot info area 0x%llx-0x%llx",
+		svxr_die("%s: image 0x%" PRIx64 "-0x%" PRIx64 " overlaps the multiboot info area 0x%llx-0x%llx",
 			file, lo, hi, MB_INFO_GPA, MB_INFO_END);
 	if (entry < lo || entry >= hi)
-		svx_msg("%s: warning: entry 0x%x outside the loaded image", file, entry);
+		svxr_msg("%s: warning: entry 0x%x outside the loaded image", file, entry);
 
 	/* info block, then mmap, mods, strings, in [MB_INFO_GPA, MB_INFO_END) */
-	memset(vm->mem + info, 0, MB_INFO_END - MB_INFO_GPA);
+	memset(vm->kvm.mem + info, 0, MB_INFO_END - MB_INFO_GPA);
 	p = info + 128;
 	wr32(vm, info + 4, LOW_RAM_END >> 10);		/* mem_lower, KiB */
 	wr32(vm, info + 8, (below4g - HIGH_RAM) >> 10);	/* mem_upper */
@@ -315,33 +354,33 @@ void svx_load_multiboot(struct svx_vm *vm, const char *file,
 		wr32(vm, p + 4, mod + msize);
 		len = strlen(initrd) + 1;
 		if (p + 16 + len > MB_INFO_END)
-			svx_die("--initrd: path too long");
+			svxr_die("--initrd: path too long");
 		wr32(vm, p + 8, p + 16);
-		memcpy(vm->mem + p + 16, initrd, len);
+		memcpy(vm->kvm.mem + p + 16, initrd, len);
 		p += 16 + len;
 	}
 
 	len = strlen(file) + 1 + (append ? strlen(append) + 1 : 0);
 	if (p + len > MB_INFO_END)
-		svx_die("--append: command line too long (%zu bytes)", len);
+		svxr_die("--append: command line too long (%zu bytes)", len);
 	wr32(vm, info + 16, p);				/* cmdline */
-	snprintf((char *)vm->mem + p, len, "%s%s%s", file, append ? " " : "",
+	snprintf((char *)vm->kvm.mem + p, len, "%s%s%s", file, append ? " " : "",
 		 append ? append : "");
 	wr32(vm, info, mflags);
 
-	b->mode = MODE_PROT32;
+	b->mode = SVXU_MODE_PM32;
 	b->entry = entry;
 	b->regs[0] = MB_BOOT_MAGIC;
 	b->regs[1] = info;
 }
 
-void svx_load_bzimage(struct svx_vm *vm, const char *file,
+void svxr_load_bzimage(struct svxr_vm *vm, const char *file,
 		      const char *append, const char *initrd,
-		      struct svx_boot *b)
+		      struct svxr_boot *b)
 {
 	size_t size;
 	uint8_t *buf = read_whole(file, &size);
-	uint8_t *zp = vm->mem + BZ_ZERO_PAGE;
+	uint8_t *zp = vm->kvm.mem + BZ_ZERO_PAGE;
 	unsigned int setup_sects = buf[0x1f1] ? buf[0x1f1] : 4;
 	uint16_t version = rd16(buf + 0x206);
 	uint16_t xloadflags = version >= 0x20c ? rd16(buf + 0x236) : 0;
@@ -352,15 +391,15 @@ void svx_load_bzimage(struct svx_vm *vm, const char *file,
 	unsigned int nmap;
 
 	if (size < 0x250 || size <= koff)
-		svx_die("%s: truncated bzImage", file);
+		svxr_die("%s: truncated bzImage", file);
 	if (!(xloadflags & 1))
-		svx_die("%s: boot protocol %u.%02u without a 64-bit entry point (XLF_KERNEL_64); only 64-bit kernels are supported",
+		svxr_die("%s: boot protocol %u.%02u without a 64-bit entry point (XLF_KERNEL_64); only 64-bit kernels are supported",
 			file, version >> 8, version & 0xff);
 	ksize = size - koff;
 	if (init_size < ksize)
 		init_size = ksize;
 	check_range(vm, file, BZ_LOAD, init_size, BZ_LOAD);
-	memcpy(vm->mem + BZ_LOAD, buf + koff, ksize);
+	memcpy(vm->kvm.mem + BZ_LOAD, buf + koff, ksize);
 
 	/* zero page: the setup header as the image has it, then our fields */
 	memset(zp, 0, 4096);
@@ -376,20 +415,20 @@ void svx_load_bzimage(struct svx_vm *vm, const char *file,
 	if (cmdline_max > BZ_CMDLINE_MAX - 1)
 		cmdline_max = BZ_CMDLINE_MAX - 1;
 	if (append && strlen(append) > cmdline_max)
-		svx_die("--append: %zu bytes, the kernel accepts at most %u",
+		svxr_die("--append: %zu bytes, the kernel accepts at most %u",
 			strlen(append), cmdline_max);
-	memset(vm->mem + BZ_CMDLINE, 0, strlen(append ? append : "") + 1);
-	strcpy((char *)vm->mem + BZ_CMDLINE, append ? append : "");
+	memset(vm->kvm.mem + BZ_CMDLINE, 0, strlen(append ? append : "") + 1);
+	strcpy((char *)vm->kvm.mem + BZ_CMDLINE, append ? append : "");
 	memcpy(zp + 0x228, &(uint32_t){ BZ_CMDLINE }, 4);	/* cmd_line_ptr */
 
 	if (initrd) {
 		uint64_t isize = file_size(initrd);
 		uint64_t max = version >= 0x203 ? rd32(zp + 0x22c) : 0x37ffffff;
-		uint64_t top = max + 1 < vm->mem_size ? max + 1 : vm->mem_size;
+		uint64_t top = max + 1 < vm->kvm.mem_size ? max + 1 : vm->kvm.mem_size;
 		uint64_t addr;
 
 		if (isize > top || ((top - isize) & ~0xfffULL) < BZ_LOAD + init_size)
-			svx_die("--initrd: %s (%" PRIu64 " bytes) does not fit between the kernel (0x%llx + init_size 0x%x) and 0x%" PRIx64 "; raise --mem",
+			svxr_die("--initrd: %s (%" PRIu64 " bytes) does not fit between the kernel (0x%llx + init_size 0x%x) and 0x%" PRIx64 "; raise --mem",
 				initrd, isize, BZ_LOAD, init_size, top);
 		addr = (top - isize) & ~0xfffULL;
 		load_file_at(vm, initrd, addr);
@@ -409,12 +448,12 @@ void svx_load_bzimage(struct svx_vm *vm, const char *file,
 		memcpy(e + 16, &map[i].type, 4);
 	}
 
-	b->mode = MODE_LONG64;
+	b->mode = SVXU_MODE_LONG64;
 	b->entry = BZ_LOAD + 0x200;			/* startup_64 */
 	b->regs[2] = BZ_ZERO_PAGE;			/* rsi */
 	b->linux_gdt = true;
 	if (vm->trace)
-		svx_msg("bzImage: protocol %u.%02u, setup %u sectors, kernel %" PRIu64 " bytes at 0x%llx, init_size 0x%x",
+		svxr_msg("bzImage: protocol %u.%02u, setup %u sectors, kernel %" PRIu64 " bytes at 0x%llx, init_size 0x%x",
 			version >> 8, version & 0xff, setup_sects, ksize,
 			BZ_LOAD, init_size);
 }

@@ -20,7 +20,8 @@
 #include <sys/ioctl.h>
 #include <linux/shadowvmx.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 #include "scenarios/probe.h"
 
 #define NA	UINT64_MAX
@@ -48,9 +49,9 @@ static const struct { const char *name; int vm; int ctr; } kvm_map[] = {
 #define NR_KVM_MAP (sizeof(kvm_map) / sizeof(kvm_map[0]))
 
 static struct {
-	struct svx_vm *vm;
+	struct svxr_vm *vm;
 	bool init, svx, kvm;
-	int stats_fd[2];
+	struct svxu_kvm_stats stats[2];	/* vcpu, vm */
 	int64_t kvm_off[NR_KVM_MAP];	/* data offset, -1 absent */
 	uint32_t paging;
 	uint64_t last[P_NR], delta[P_NR];
@@ -59,59 +60,34 @@ static struct {
 	bool walk_failed;
 } pr;
 
-void svx_probe_init(struct svx_vm *vm)
+void svxr_probe_init(struct svxr_vm *vm)
 {
 	memset(&pr, 0, sizeof(pr));
 	pr.vm = vm;
-	pr.stats_fd[0] = pr.stats_fd[1] = -1;
+	pr.stats[0].fd = pr.stats[1].fd = -1;
 	for (unsigned int i = 0; i < P_NR; i++)
 		pr.last[i] = pr.delta[i] = NA;
 }
 
 static int kvm_stats_open(int fd, int which)
 {
-	struct kvm_stats_header hdr;
-	struct kvm_stats_desc *d;
-	size_t dsz;
-	char *descs;
-	int sfd = ioctl(fd, KVM_GET_STATS_FD, NULL);
-
-	if (sfd < 0)
+	if (svxu_kvm_stats_open(&pr.stats[which], fd))
 		return -1;
-	if (pread(sfd, &hdr, sizeof(hdr), 0) != sizeof(hdr)) {
-		close(sfd);
-		return -1;
-	}
-	dsz = sizeof(*d) + hdr.name_size;
-	descs = calloc(hdr.num_desc, dsz);
-	if (!descs || pread(sfd, descs, dsz * hdr.num_desc, hdr.desc_offset) !=
-	    (ssize_t)(dsz * hdr.num_desc)) {
-		free(descs);
-		close(sfd);
-		return -1;
-	}
-	for (unsigned int i = 0; i < hdr.num_desc; i++) {
-		d = (struct kvm_stats_desc *)(descs + i * dsz);
-		d->name[hdr.name_size - 1] = 0;
-		for (unsigned int k = 0; k < NR_KVM_MAP; k++)
-			if (kvm_map[k].vm == which && d->size == 1 &&
-			    !strcmp(d->name, kvm_map[k].name))
-				pr.kvm_off[k] = hdr.data_offset + d->offset;
-	}
-	free(descs);
-	pr.stats_fd[which] = sfd;
+	for (unsigned int k = 0; k < NR_KVM_MAP; k++)
+		if (kvm_map[k].vm == which)
+			pr.kvm_off[k] = svxu_kvm_stats_find(&pr.stats[which],
+							    kvm_map[k].name);
 	return 0;
 }
 
 static void probe_setup(void)
 {
-	struct svx_stats s = { .version = SVX_STATS_VERSION, .size = sizeof(s) };
-	char buf[8] = "";
-	FILE *f;
+	struct svx_stats s;
+	char ept;
 
 	pr.init = true;
 	pr.paging = PROBE_INFO_UNKNOWN;
-	if (!ioctl(pr.vm->vcpufd, SVX_GET_VCPU_STATS, &s)) {
+	if (!svxu_get_stats(pr.vm->vcpu.fd, SVX_GET_VCPU_STATS, &s)) {
 		pr.svx = true;
 		pr.paging = s.paging == SVX_PAGING_EPT ? PROBE_INFO_EPT :
 			    PROBE_INFO_SHADOW;
@@ -119,34 +95,27 @@ static void probe_setup(void)
 	}
 	for (unsigned int k = 0; k < NR_KVM_MAP; k++)
 		pr.kvm_off[k] = -1;
-	if (ioctl(pr.vm->sysfd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0 &&
-	    !kvm_stats_open(pr.vm->vcpufd, 0) && !kvm_stats_open(pr.vm->vmfd, 1))
+	if (ioctl(pr.vm->kvm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0 &&
+	    !kvm_stats_open(pr.vm->vcpu.fd, 0) && !kvm_stats_open(pr.vm->kvm.fd, 1))
 		pr.kvm = true;
 	/* kvm_intel says which paging it uses in its ept parameter */
-	f = fopen("/sys/module/kvm_intel/parameters/ept", "r");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			pr.paging = buf[0] == 'Y' ? PROBE_INFO_EPT : PROBE_INFO_SHADOW;
-		fclose(f);
-	}
+	ept = svxu_kvm_intel_param("ept");
+	if (ept)
+		pr.paging = ept == 'Y' ? PROBE_INFO_EPT : PROBE_INFO_SHADOW;
 }
 
 /* Every counter now; NA where the device cannot tell. */
 static void snapshot(uint64_t *c)
 {
-	uint64_t io, mmio, inj;
-
 	for (unsigned int i = 0; i < P_NR; i++)
 		c[i] = NA;
-	svx_runner_counts(&io, &mmio, &inj);
-	c[P_IO] = io;
-	c[P_MMIO] = mmio;
-	c[P_IRQ_INJ] = inj;
+	c[P_IO] = svxr_counts.exits[KVM_EXIT_IO];
+	c[P_MMIO] = svxr_counts.exits[KVM_EXIT_MMIO];
+	c[P_IRQ_INJ] = svxr_counts.injected;
 	if (pr.svx) {
-		struct svx_stats s = { .version = SVX_STATS_VERSION,
-				       .size = sizeof(s) };
+		struct svx_stats s;
 
-		if (ioctl(pr.vm->vcpufd, SVX_GET_VCPU_STATS, &s))
+		if (svxu_get_stats(pr.vm->vcpu.fd, SVX_GET_VCPU_STATS, &s))
 			return;
 		c[P_EXITS] = s.misc[SVX_STAT_EXITS] - s.exits[1] - s.exits[7] -
 			     s.exits[8] - s.exits[52];
@@ -174,9 +143,8 @@ static void snapshot(uint64_t *c)
 		for (unsigned int k = 0; k < NR_KVM_MAP; k++) {
 			uint64_t v;
 
-			if (pr.kvm_off[k] < 0 ||
-			    pread(pr.stats_fd[kvm_map[k].vm], &v, sizeof(v),
-				  pr.kvm_off[k]) != sizeof(v))
+			if (svxu_kvm_stats_read(&pr.stats[kvm_map[k].vm],
+						pr.kvm_off[k], &v))
 				continue;
 			if (kvm_map[k].ctr == -1)
 				exits = v;
@@ -222,8 +190,8 @@ static void do_mark(uint32_t id)
 		if (pr.delta[P_EXITS] == NA && n < sizeof(line))
 			snprintf(line + n, sizeof(line) - n,
 				 " (VM exit counters not available on %s)",
-				 pr.vm->dev);
-		svx_msg("%s", line);
+				 pr.vm->kvm.dev);
+		svxr_msg("%s", line);
 	}
 	pr.last_id = id;
 }
@@ -236,8 +204,8 @@ static void do_walk(uint64_t gva)
 		probe_setup();
 	if (!pr.svx) {
 		if (!pr.walk_failed)
-			svx_msg("probe: walk 0x%llx: no SVX_WALK_TRACE on %s (shadowvmx only)",
-				(unsigned long long)gva, pr.vm->dev);
+			svxr_msg("probe: walk 0x%llx: no SVX_WALK_TRACE on %s (shadowvmx only)",
+				(unsigned long long)gva, pr.vm->kvm.dev);
 		pr.walk_failed = true;
 		return;
 	}
@@ -245,11 +213,11 @@ static void do_walk(uint64_t gva)
 		 (pr.wacc & SVX_WT_ACC_USER) ? "u" : "",
 		 (pr.wacc & SVX_WT_ACC_FETCH) ? "x" :
 		 (pr.wacc & SVX_WT_ACC_WRITE) ? "w" : "r");
-	svx_serial_flush();
-	svx_walk_print(pr.vm, spec, false);
+	svxr_out_flush();
+	svxr_walk_print(pr.vm, spec, false);
 }
 
-bool svx_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
+bool svxr_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 		  int *status)
 {
 	(void)status;

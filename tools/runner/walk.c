@@ -30,7 +30,8 @@
 #include <linux/kvm.h>
 #include <linux/shadowvmx.h>
 
-#include "svxrun.h"
+#include "core.h"
+#include "runner.h"
 
 static const char *const mode_names[] = {
 	"nonpaging (CR0.PG=0)", "32-bit paging", "PAE paging",
@@ -229,16 +230,16 @@ static uint32_t parse_acc(const char *s)
 	else if (!strcmp(s, "x"))
 		a |= SVX_WT_ACC_FETCH;
 	else if (strcmp(s, "r") && *s)
-		svx_die("--walk: access '%s': r, w, x, ur, uw or ux", s);
+		svxr_die("--walk: access '%s': r, w, x, ur, uw or ux", s);
 	return a;
 }
 
-void svx_walk_print(struct svx_vm *vm, const char *spec, bool json)
+void svxr_walk_print(struct svxr_vm *vm, const char *spec, bool json)
 {
 	char *list = strdup(spec), *save = NULL, *tok;
 
 	if (!list)
-		svx_die("out of memory");
+		svxr_die("out of memory");
 	fflush(stdout);
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -252,10 +253,10 @@ void svx_walk_print(struct svx_vm *vm, const char *spec, bool json)
 			*acc++ = 0;
 		t.gva = strtoull(tok, &end, 0);
 		if (*end || end == tok)
-			svx_die("--walk: bad GVA '%s'", tok);
+			svxr_die("--walk: bad GVA '%s'", tok);
 		t.access = acc ? parse_acc(acc) : 0;
-		if (ioctl(vm->vcpufd, SVX_WALK_TRACE, &t) < 0) {
-			svx_msg("SVX_WALK_TRACE 0x%llx: %s%s",
+		if (ioctl(vm->vcpu.fd, SVX_WALK_TRACE, &t) < 0) {
+			svxr_msg("SVX_WALK_TRACE 0x%llx: %s%s",
 				(unsigned long long)t.gva, strerror(errno),
 				errno == EINVAL || errno == ENOTTY ?
 				" (not shadowvmx?)" : "");
@@ -292,7 +293,7 @@ static int tfs_write(const char *file, const char *val)
 	return r;
 }
 
-void svx_ktrace_start(void)
+void svxr_ktrace_start(void)
 {
 	char filter[64];
 	struct stat st;
@@ -300,24 +301,24 @@ void svx_ktrace_start(void)
 	if (stat(TRACEFS "/events", &st) < 0)
 		mount("nodev", TRACEFS, "tracefs", 0, NULL);
 	if (stat(TRACEFS "/events/shadowvmx", &st) < 0) {
-		svx_msg("--trace: no " TRACEFS "/events/shadowvmx (tracefs not mounted, or not shadowvmx)");
+		svxr_msg("--trace: no " TRACEFS "/events/shadowvmx (tracefs not mounted, or not shadowvmx)");
 		return;
 	}
 	snprintf(filter, sizeof(filter), "common_pid == %d", (int)getpid());
 	tfs_write("events/shadowvmx/filter", filter);
 	tfs_write("trace", "");
 	if (tfs_write("events/shadowvmx/enable", "1")) {
-		svx_msg("--trace: cannot enable events/shadowvmx: %s",
+		svxr_msg("--trace: cannot enable events/shadowvmx: %s",
 			strerror(errno));
 		return;
 	}
 	trace_pipe_fd = open(TRACEFS "/trace_pipe", O_RDONLY | O_NONBLOCK);
 	if (trace_pipe_fd < 0)
-		svx_msg("--trace: trace_pipe: %s", strerror(errno));
+		svxr_msg("--trace: trace_pipe: %s", strerror(errno));
 }
 
 /* Print what the last KVM_RUN traced: "  [k] <event>: <fields>". */
-void svx_ktrace_drain(void)
+void svxr_ktrace_drain(void)
 {
 	static char buf[65536];
 	static size_t have;
@@ -346,11 +347,11 @@ void svx_ktrace_drain(void)
 	fflush(stdout);
 }
 
-void svx_ktrace_stop(void)
+void svxr_ktrace_stop(void)
 {
 	if (trace_pipe_fd < 0)
 		return;
-	svx_ktrace_drain();
+	svxr_ktrace_drain();
 	tfs_write("events/shadowvmx/enable", "0");
 	tfs_write("events/shadowvmx/filter", "0");
 	close(trace_pipe_fd);

@@ -113,24 +113,9 @@ puts_ok:
 	call	puts
 	mov	$msg_ok, %esi
 	/* fall through */
-puts:
-	push	%eax
-	push	%edx
-1:	lodsb
-	test	%al, %al
-	jz	3f
-	mov	%al, %ah
-	mov	$COM1 + 5, %dx
-2:	in	%dx, %al
-	test	$0x20, %al
-	jz	2b
-	mov	$COM1, %dx
-	mov	%ah, %al
-	out	%al, %dx
-	jmp	1b
-3:	pop	%edx
-	pop	%eax
-	ret
+#define AX	%eax
+#define DX	%edx
+#include "uart.h"
 
 msg_port:
 	.asciz	"unknown port 0x6f0: reads all ones, writes ignored"

@@ -195,8 +195,7 @@ void finish(const char *scen)
 	} else {
 		printf("scenario %s: PASS (%d checks)\n", scen, nr_checks);
 	}
-	for (;;)
-		asm volatile("cli; hlt");
+	hlt_forever();
 }
 
 /* ---- page tables ----------------------------------------------------------- */

@@ -18,8 +18,8 @@
  *                     now (shadowvmx only; silently nothing elsewhere)
  *   in32  INFO        PROBE_INFO_* bits: paging mode, which counters exist
  */
-#ifndef SVX_SCEN_PROBE_H
-#define SVX_SCEN_PROBE_H
+#ifndef SVXR_SCEN_PROBE_H
+#define SVXR_SCEN_PROBE_H
 
 #define PROBE_PORT_BASE		0x5c0
 #define PROBE_PORT_MARK		0x5c0

@@ -20,6 +20,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "probe.h"
+/* port I/O (a compiler barrier: the marks must not move across memory
+ * accesses, e.g. a page-table store), CRs, INVLPG, rd32/wr32 */
+#include "svxu_guest.h"
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -43,18 +46,6 @@ typedef uint64_t u64;
 /* a "user" part of the address space, well away from the identity map */
 #define USER_GVA	0x00007f0000000000UL
 
-/* port I/O is a compiler barrier: the marks must not move across memory
- * accesses (e.g. a page-table store) */
-static inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" :: "a"(v), "Nd"(port) : "memory"); }
-static inline void outl(u16 port, u32 v) { asm volatile("outl %0, %1" :: "a"(v), "Nd"(port) : "memory"); }
-static inline u8 inb(u16 port) { u8 v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port) : "memory"); return v; }
-static inline u32 inl(u16 port) { u32 v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port) : "memory"); return v; }
-static inline u64 read_cr3(void) { u64 v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline void write_cr3(u64 v) { asm volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
-static inline u64 read_cr2(void) { u64 v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline void invlpg(u64 va) { asm volatile("invlpg (%0)" :: "r"(va) : "memory"); }
-static inline u32 rd32(u64 va) { return *(volatile u32 *)va; }
-static inline void wr32(u64 va, u32 v) { *(volatile u32 *)va = v; }
 
 /* console: COM1 THR, one OUT (one exit) per byte */
 void putc(char c);
