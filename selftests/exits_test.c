@@ -346,19 +346,19 @@ TEST_F(guest, interrupt_injection_and_window)
 TEST_F(guest, wbinvd_and_rdpmc_exit)
 {
 	extern const char guest_rdpmc_gp_off[];
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct svx_stats st = { .version = SVX_STATS_VERSION,
 				.size = sizeof(st) };
 
-	INIT(rdpmc, SVX_MODE_PM32);
+	INIT(rdpmc, SVXU_MODE_PM32);
 	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rdpmc_gp_off);
 	ASSERT_OUT32(v, PORT_RESULT, 0x5a);		/* past wbinvd */
 	ASSERT_OUT32(v, PORT_RESULT2, 0);		/* #GP(0) */
 	ASSERT_OUT32(v, PORT_RESULT, 13);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	if (!svx_has_stats(self->g.vm.fd))
+	if (!svxu_has_stats(self->g.vm.fd))
 		return;
-	ASSERT_EQ(0, svx_ioctl(v->fd, SVX_GET_VCPU_STATS, (unsigned long)&st));
+	ASSERT_EQ(0, svxu_ioctl(v->fd, SVX_GET_VCPU_STATS, (unsigned long)&st));
 	ASSERT_EQ(1, st.exits[EXIT_REASON_WBINVD]);
 	ASSERT_EQ(1, st.exits[EXIT_REASON_RDPMC]);
 }
@@ -372,13 +372,13 @@ static int set_cpuid_rdtscp(int vcpu_fd, bool rdtscp)
 	} c = { .h.nent = 8 };
 	unsigned int i;
 
-	if (svx_ioctl(vcpu_fd, KVM_GET_CPUID2, (unsigned long)&c) < 0)
+	if (svxu_ioctl(vcpu_fd, KVM_GET_CPUID2, (unsigned long)&c) < 0)
 		return -1;
 	for (i = 0; i < c.h.nent; i++)
 		if (c.e[i].function == 0x80000001)
 			c.e[i].edx = rdtscp ? c.e[i].edx | (1u << 27) :
 					      c.e[i].edx & ~(1u << 27);
-	return svx_ioctl(vcpu_fd, KVM_SET_CPUID2, (unsigned long)&c);
+	return svxu_ioctl(vcpu_fd, KVM_SET_CPUID2, (unsigned long)&c);
 }
 
 /* The host's TSC_AUX as RDTSCP shows it (Linux: CPU and node number). */
@@ -407,7 +407,7 @@ static bool host_has_rdtscp(void)
 TEST_F(guest, rdtscp_follows_guest_cpuid)
 {
 	extern const char guest_rdtscp_gp_off[], guest_rdtscp_ud_off[];
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_msrs *m;
 	uint32_t before;
 	cpu_set_t cpus;
@@ -419,7 +419,7 @@ TEST_F(guest, rdtscp_follows_guest_cpuid)
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
 	before = host_tsc_aux();
 
-	INIT(rdtscp, SVX_MODE_PM32);
+	INIT(rdtscp, SVXU_MODE_PM32);
 	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rdtscp_gp_off);
 	set_gate32(&self->g, 6, (uint32_t)(uintptr_t)guest_rdtscp_ud_off);
 	ASSERT_EQ(0, set_cpuid_rdtscp(v->fd, true));
@@ -431,12 +431,12 @@ TEST_F(guest, rdtscp_follows_guest_cpuid)
 	ASSERT_NE(NULL, m);
 	m->nmsrs = 1;
 	m->entries[0].index = 0xc0000103;
-	ASSERT_EQ(1, svx_ioctl(v->fd, KVM_GET_MSRS, (unsigned long)m));
+	ASSERT_EQ(1, svxu_ioctl(v->fd, KVM_GET_MSRS, (unsigned long)m));
 	ASSERT_EQ(0x1234, m->entries[0].data);
 	free(m);
-	svx_guest_fini(&self->g);
+	svxu_guest_fini(&self->g);
 
-	INIT(rdtscp, SVX_MODE_PM32);
+	INIT(rdtscp, SVXU_MODE_PM32);
 	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rdtscp_gp_off);
 	set_gate32(&self->g, 6, (uint32_t)(uintptr_t)guest_rdtscp_ud_off);
 	ASSERT_EQ(0, set_cpuid_rdtscp(v->fd, false));
@@ -454,16 +454,16 @@ TEST_F(guest, rdtscp_follows_guest_cpuid)
 TEST_F(guest, injected_fault_sets_rf)
 {
 	extern const char guest_rf_gp_off[], guest_rf_ud_off[];
-	struct svx_vcpu *v = &self->g.vcpu;
+	struct svxu_vcpu *v = &self->g.vcpu;
 
-	INIT(rf, SVX_MODE_PM32);
+	INIT(rf, SVXU_MODE_PM32);
 	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rf_gp_off);
 	set_gate32(&self->g, 6, (uint32_t)(uintptr_t)guest_rf_ud_off);
 	ASSERT_PIO(v, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
-	EXPECT_EQ(0x10000, svx_io_value(v->run) & 0x10000)
-		TH_LOG("#GP: EFLAGS image %#x", svx_io_value(v->run));
+	EXPECT_EQ(0x10000, svxu_io_value(v->run) & 0x10000)
+		TH_LOG("#GP: EFLAGS image %#x", svxu_io_value(v->run));
 	ASSERT_PIO(v, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
-	EXPECT_EQ(0x10000, svx_io_value(v->run) & 0x10000)
-		TH_LOG("#UD: EFLAGS image %#x", svx_io_value(v->run));
+	EXPECT_EQ(0x10000, svxu_io_value(v->run) & 0x10000)
+		TH_LOG("#UD: EFLAGS image %#x", svxu_io_value(v->run));
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 }

@@ -70,7 +70,7 @@ TEST_F(guest, gdt_gs_selector_survives_kvm_run)
 {
 	uint16_t after;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	set_gs(USER_DS);
 	ASSERT_EQ(USER_DS, get_gs());
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
@@ -84,7 +84,7 @@ TEST_F(guest, ldt_and_ldt_gs_survive_kvm_run)
 	uint16_t after;
 	bool valid;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	ASSERT_EQ(0, set_ldt_data(0, 0)) TH_LOG("modify_ldt: %s",
 						 strerror(errno));
 	ASSERT_TRUE(selector_valid(LDT_SEL(0)));
@@ -107,7 +107,7 @@ TEST_F(guest, ldt_fs_selector_and_base_survive_kvm_run)
 	uint64_t tp;
 	uint16_t after;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	asm volatile("mov %%fs:0, %0" : "=r"(tp));	/* the TCB's self pointer */
 	if (tp >> 32)
 		SKIP(return, "thread pointer %#llx above 4 GiB",

@@ -82,20 +82,20 @@ TEST_F(sig, signal_interrupts_guest_spinning_with_if0)
 	pthread_t t;
 	int r;
 
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		SKIP(return, "kvm_intel under Bochs never regains an IF=0 CPU (bochs-notes.md)");
-	INIT(spin_cli, SVX_MODE_PM32);
+	INIT(spin_cli, SVXU_MODE_PM32);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigusr1;
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, kick, &k));
-	r = svx_run(&self->g.vcpu);
+	r = svxu_run(&self->g.vcpu);
 	k.stop = 1;
 	pthread_join(t, NULL);
 	ASSERT_EQ(-EINTR, r) TH_LOG("KVM_RUN returned %d; %s", r,
-				   svx_exit_str(self->g.run));
+				   svxu_exit_str(self->g.run));
 	ASSERT_EQ(KVM_EXIT_INTR, self->g.run->exit_reason);
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE + 1, regs.rip);
 	ASSERT_EQ(0, regs.rflags & 0x200);
 }

@@ -123,9 +123,9 @@ TEST_F(sys, device_node_not_world_accessible)
 {
 	struct stat st;
 
-	ASSERT_EQ(0, stat(svx_dev(), &st));
+	ASSERT_EQ(0, stat(svxu_dev(), &st));
 	ASSERT_TRUE(S_ISCHR(st.st_mode));
-	ASSERT_EQ(0, st.st_mode & 0007) TH_LOG("%s mode %#o", svx_dev(),
+	ASSERT_EQ(0, st.st_mode & 0007) TH_LOG("%s mode %#o", svxu_dev(),
 					       st.st_mode & 07777);
 }
 

@@ -311,14 +311,14 @@ TEST_F(vcpu, get_cpuid2_round_trip)
 		struct kvm_cpuid_entry2 e[8];
 	} c;
 
-	INIT(hlt, SVX_MODE_PM32);
+	INIT(hlt, SVXU_MODE_PM32);
 	memset(&c, 0, sizeof(c));
 	c.h.nent = 4;
-	ASSERT_EQ(-E2BIG, svx_ioctl(self->g.vcpu.fd, KVM_GET_CPUID2,
+	ASSERT_EQ(-E2BIG, svxu_ioctl(self->g.vcpu.fd, KVM_GET_CPUID2,
 				    (unsigned long)&c));
 	ASSERT_EQ(4, c.h.nent);
 	c.h.nent = 8;
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_CPUID2,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_CPUID2,
 			       (unsigned long)&c));
 	ASSERT_TRUE(c.h.nent == 5 || c.h.nent == 8) TH_LOG("nent %u", c.h.nent);
 	ASSERT_EQ(0, c.e[5].function);		/* not written */
@@ -327,11 +327,11 @@ TEST_F(vcpu, get_cpuid2_round_trip)
 	ASSERT_EQ(0x80000008, c.e[4].function);
 	c.e[0].eax = 0x7;
 	c.h.nent = 1;
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
 			       (unsigned long)&c));
 	c.h.nent = 8;
 	c.e[0].eax = 0;
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_GET_CPUID2,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_CPUID2,
 			       (unsigned long)&c));
 	ASSERT_TRUE(c.h.nent == 1 || c.h.nent == 8) TH_LOG("nent %u", c.h.nent);
 	ASSERT_EQ(0x7, c.e[0].eax);
@@ -381,18 +381,18 @@ TEST_F(vcpu, set_cpuid2_largest_table_then_destroy)
 	TH_LOG("fail_page_alloc: %s", inject ? "order >= 1 fails for this task" :
 	       "not in this kernel, no injection");
 	for (round = 0; round < 16; round++) {
-		INIT(hlt, SVX_MODE_PM32);
+		INIT(hlt, SVXU_MODE_PM32);
 		c->h.nent = 257;
-		ASSERT_EQ(-E2BIG, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+		ASSERT_EQ(-E2BIG, svxu_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
 					    (unsigned long)c));
 		c->h.nent = 256;
 		if (inject)
 			ASSERT_TRUE(fi_write("/proc/self/make-it-fail", "1"));
-		i = svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2, (unsigned long)c);
+		i = svxu_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2, (unsigned long)c);
 		if (inject)
 			ASSERT_TRUE(fi_write("/proc/self/make-it-fail", "0"));
 		ASSERT_EQ(0, i) TH_LOG("KVM_SET_CPUID2: %s", strerror(-i));
-		svx_guest_fini(&self->g);	/* the VM's last reference */
+		svxu_guest_fini(&self->g);	/* the VM's last reference */
 	}
 	if (inject)
 		fi_write(FPA "probability", "0");

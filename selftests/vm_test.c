@@ -196,23 +196,23 @@ static int klog_count(const char *needle)
  */
 TEST_F(vm, dmesg_rate_limited_per_vm)
 {
-	struct svx_vm other = { .fd = -1, .sys_fd = -1 };
+	struct svxu_vm other = { .fd = -1, .sys_fd = -1 };
 	unsigned long base = 100000 + (getpid() % 1000) * 100, i;
 	char needle[64];
 	int flood = 0, r;
 
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		SKIP(return, "kvm_intel prints no line for a bad vCPU id");
 	snprintf(needle, sizeof(needle), "id %lu out of range", base);
 	if (klog_count(needle) < 0)
 		SKIP(return, "kernel log not readable: %s", strerror(errno));
 	for (i = 0; i < 50; i++)
-		ASSERT_EQ(-EINVAL, svx_ioctl(self->vm.fd, KVM_CREATE_VCPU,
+		ASSERT_EQ(-EINVAL, svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU,
 					     base + i));
-	r = svx_vm_create(&other);
+	r = svxu_vm_create(&other, SVX_MEM_SIZE);
 	ASSERT_EQ(0, r);
-	ASSERT_EQ(-EINVAL, svx_ioctl(other.fd, KVM_CREATE_VCPU, base + 99));
-	svx_vm_destroy(&other);
+	ASSERT_EQ(-EINVAL, svxu_ioctl(other.fd, KVM_CREATE_VCPU, base + 99));
+	svxu_vm_destroy(&other);
 	for (i = 0; i < 50; i++) {
 		snprintf(needle, sizeof(needle), "id %lu out of range", base + i);
 		flood += klog_count(needle);

@@ -313,7 +313,7 @@ TEST_F(wt, host_addresses_need_cap_sys_admin)
 	root.gva = SVX_CODE;
 	root.access = A_F;
 	user = root;
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 			       (unsigned long)&root));
 	ASSERT_TRUE(root.flags & SVX_WT_PFN);
 	ASSERT_FALSE(root.flags & SVX_WT_HOST_HIDDEN);
@@ -324,7 +324,7 @@ TEST_F(wt, host_addresses_need_cap_sys_admin)
 	/* This test's own process (the harness forks one per test). */
 	ASSERT_EQ(0, setresgid(65534, 65534, 65534));
 	ASSERT_EQ(0, setresuid(65534, 65534, 65534));
-	ASSERT_EQ(0, svx_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, SVX_WALK_TRACE,
 			       (unsigned long)&user));
 	ASSERT_EQ(0, user.pfn);
 	ASSERT_EQ(0, user.host_root_hpa);
