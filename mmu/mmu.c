@@ -23,7 +23,7 @@
  * writable leaf SPTE is in a reverse map by gfn, and creating a shadow page
  * for a gfn clears W in the SPTEs that map it.  A guest write to it faults;
  * the writing instruction is emulated (mov, xchg, cmpxchg{,8b,16b},
- * add/or/and/sub/xor, bts/btr/btc; see vmx/emulate.c) and the SPTEs
+ * add/or/and/sub/xor, bts/btr/btc; see x86/emulate.c) and the SPTEs
  * derived from the written entries are zapped, to be rebuilt on the next
  * fault.  An instruction that cannot be emulated unshadows the page
  * instead.  Leaf SPTEs stay read-only until the guest's dirty bit is set
@@ -52,7 +52,7 @@
 #include <asm/trapnr.h>
 
 #include "../include/svx.h"
-#include "../vmx/decode.h"
+#include "../x86/emulate.h"
 #include "../vmx/vmcs.h"
 #include "mmu_host.h"
 #include "walker.h"

@@ -5,7 +5,7 @@
 
 #include "../include/svx.h"
 #include "vmcs.h"
-#include "decode.h"
+#include "emulate.h"
 #include "../mmu/mmu_host.h"
 
 struct svx_vmcs_config {

@@ -29,7 +29,7 @@ kdir=$("$vmtest" kdir)
 kb=$out/kbuild
 rm -rf "$kb"
 mkdir -p "$kb"
-cp -a Kbuild core include mmu vmx uapi "$kb"/
+cp -a Kbuild core include mmu vmx x86 uapi "$kb"/
 find "$kb" -name '*.o' -delete
 make -C "$kdir" M="$kb" modules >"$out/kbuild.log" 2>&1 || {
 	tail -n 30 "$out/kbuild.log"

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for vmx/emulate.c: any byte string, in 32- and 64-bit
+ * libFuzzer target for x86/emulate.c: any byte string, in 32- and 64-bit
  * mode, must decode without reading past the bytes given, and an accepted
  * instruction must be self-consistent.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include "emulate.h"
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/string.h>
-#include "decode.h"
+#include "emulate.h"
 
 /* Length of ModRM + SIB + displacement for 32/64-bit addressing. */
 static int svx_modrm_len(const u8 *p, unsigned int avail)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The decoder of the instructions shadowvmx emulates on an MMIO access
- * (vmx/emulate.c).  Host-agnostic: also built by tools/testing/mmu.
+ * (x86/emulate.c).  Host-agnostic: also built by tools/testing/mmu.
  */
-#ifndef SVX_VMX_DECODE_H
-#define SVX_VMX_DECODE_H
+#ifndef SVX_X86_EMULATE_H
+#define SVX_X86_EMULATE_H
 
 #include <linux/types.h>
 
@@ -78,4 +78,4 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask);
 
-#endif /* SVX_VMX_DECODE_H */
+#endif /* SVX_X86_EMULATE_H */
