@@ -552,25 +552,13 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 static int svx_ept_mmio_is_write(struct svx_vcpu *vcpu)
 {
 	struct svx_insn insn;
-	unsigned int avail;
-	u8 bytes[15];
-	u64 ip, cs_base;
-	int mode;
+	u8 bytes[SVX_INSN_MAX];
+	int avail;
 
-	svx_vcpu_load(vcpu);
-	cs_base = svx_vmread(GUEST_CS_BASE);
-	mode = (svx_guest_long_mode(vcpu) &&
-		(svx_vmread(GUEST_CS_AR_BYTES) & BIT(13))) ? 8 : 4;
-	svx_vcpu_put(vcpu);
-	ip = (mode == 8 ? 0 : cs_base) + vcpu->rip;
-	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
-	if (svx_read_guest_virt(vcpu, ip, bytes, avail))
-		return -EFAULT;
-	if (avail < sizeof(bytes) &&
-	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
-				 sizeof(bytes) - avail))
-		avail = sizeof(bytes);
-	if (svx_decode_mov(bytes, avail, mode, &insn))
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail < 0)
+		return avail;
+	if (svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn))
 		return -EINVAL;
 	return insn.is_write;
 }

@@ -2172,36 +2172,17 @@ static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
 static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
 				    const u8 *bytes, unsigned int avail)
 {
-	bool rep = false, opsize = false, rexw = false, movs;
-	int mode = svx_code_mode(vcpu), seg = 3;	/* DS */
-	unsigned int i = 0, size, n, bytes_n;
+	int mode = svx_code_mode(vcpu);
+	unsigned int size, n, bytes_n;
 	u64 mask = mode == 8 ? ~0ULL : 0xffffffffULL, count, src;
-	u8 buf[256], op;
+	struct svx_string str;
+	u8 buf[256];
 
-	for (; i < avail; i++) {
-		u8 b = bytes[i];
-
-		if (b == 0xf3)
-			rep = true;
-		else if (b == 0x66)
-			opsize = true;
-		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-			 b == 0x64 || b == 0x65)
-			seg = b == 0x26 ? 0 : b == 0x2e ? 1 : b == 0x36 ? 2 :
-			      b == 0x3e ? 3 : b == 0x64 ? 4 : 5;
-		else
-			break;
-	}
-	if (mode == 8 && i < avail && (bytes[i] & 0xf0) == 0x40)
-		rexw = bytes[i++] & 8;
-	if (i >= avail || (vcpu->rflags & X86_EFLAGS_DF))
+	if (svx_decode_string(bytes, avail, mode, &str) ||
+	    (vcpu->rflags & X86_EFLAGS_DF))
 		return 0;
-	op = bytes[i++];
-	if (op != 0xaa && op != 0xab && op != 0xa4 && op != 0xa5)
-		return 0;
-	movs = op == 0xa4 || op == 0xa5;
-	size = (op & 1) ? (rexw ? 8 : opsize ? 2 : 4) : 1;
-	count = rep ? vcpu->regs[SVX_RCX] & mask : 1;
+	size = str.size;
+	count = str.rep ? vcpu->regs[SVX_RCX] & mask : 1;
 	if (!count || (gpa & (size - 1)))
 		return 0;
 	n = min_t(u64, count, (PAGE_SIZE - (gpa & ~PAGE_MASK)) / size);
@@ -2209,8 +2190,8 @@ static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
 		unsigned int k = min_t(unsigned int, n, sizeof(buf) / size), j;
 
 		bytes_n = k * size;
-		if (movs) {
-			src = svx_seg_base(vcpu, seg) +
+		if (str.movs) {
+			src = svx_seg_base(vcpu, str.seg) +
 			      (vcpu->regs[SVX_RSI] & mask);
 			if (svx_read_guest_virt(vcpu, src, buf, bytes_n))
 				return 0;
@@ -2223,18 +2204,18 @@ static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
 		gpa += bytes_n;
 		vcpu->regs[SVX_RDI] = (vcpu->regs[SVX_RDI] & ~mask) |
 				      ((vcpu->regs[SVX_RDI] + bytes_n) & mask);
-		if (movs)
+		if (str.movs)
 			vcpu->regs[SVX_RSI] = (vcpu->regs[SVX_RSI] & ~mask) |
 					      ((vcpu->regs[SVX_RSI] + bytes_n) &
 					       mask);
 		count -= k;
 		n -= k;
 	}
-	if (rep)
+	if (str.rep)
 		vcpu->regs[SVX_RCX] = (vcpu->regs[SVX_RCX] & ~mask) |
 				      (count & mask);
 	if (!count) {
-		vcpu->exit_insn_len = i;
+		vcpu->exit_insn_len = str.len;
 		svx_skip_insn(vcpu);
 	}
 	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
@@ -2323,7 +2304,7 @@ static bool svx_write_flooded(struct svx_vm *vm, u64 gfn)
 static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 {
 	struct svx_vm *vm = vcpu->vm;
-	u64 gfn = gpa >> PAGE_SHIFT, ip, old = 0, new, reg_in, reg_out, rax;
+	u64 gfn = gpa >> PAGE_SHIFT, old = 0, new, reg_in, reg_out, rax;
 	u64 flags, mask;
 	struct svx_sp *sp;
 	struct hlist_node *tmp;
@@ -2331,19 +2312,14 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
 	LIST_HEAD(dead);
 	bool written, flood = false;
-	u8 bytes[15];
-	unsigned int avail;
-	int r;
+	u8 bytes[SVX_INSN_MAX];
+	int avail, r;
 
-	ip = svx_seg_base(vcpu, 1) + vcpu->rip;
-	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
-	memset(bytes, 0, sizeof(bytes));
-	if (svx_read_guest_virt(vcpu, ip, bytes, avail))
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail < 0) {
+		avail = 0;
 		goto unshadow;
-	if (avail < sizeof(bytes) &&
-	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
-				 sizeof(bytes) - avail))
-		avail = sizeof(bytes);
+	}
 	if (svx_decode_rmw(bytes, avail, svx_code_mode(vcpu), &rmw) ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
 	    (gpa & (rmw.size - 1)))

@@ -111,6 +111,8 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu);
 bool svx_guest_long_mode(struct svx_vcpu *vcpu);
 int svx_code_mode(struct svx_vcpu *vcpu);
 u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
+/* The instruction at CS:RIP (x86/emulate.h): bytes fetched, or -errno. */
+int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes);
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
 
 /*

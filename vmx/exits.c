@@ -906,29 +906,41 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The x86 emulator's host (x86/emulate.h)                                 */
+
+static int svx_emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	return svx_read_guest_virt(ctx, gva, buf, len);
+}
+
+static const struct svx_x86_ops svx_emu_ops = {
+	.read_virt = svx_emu_read_virt,
+};
+
+/* The instruction at the guest's CS:RIP: bytes fetched, or -errno. */
+int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
+{
+	return svx_fetch_insn(&svx_emu_ops, vcpu,
+			      svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+}
+
+/* ---------------------------------------------------------------------- */
 /* MMIO: a mov to or from a GPA that no memslot backs (or a read-only one) */
 
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 {
 	struct kvm_run *run = vcpu->run;
 	struct svx_insn insn;
-	u8 bytes[15];
-	unsigned int avail;
-	u64 ip, val;
-	int r;
+	u8 bytes[SVX_INSN_MAX];
+	int avail, r;
+	u64 val;
 
-	ip = svx_seg_base(vcpu, 1) + vcpu->rip;
-	/* Fetch up to the end of the page, then the next one if needed. */
-	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
-	if (svx_read_guest_virt(vcpu, ip, bytes, avail)) {
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail < 0) {
 		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 				   "cannot fetch the instruction that accessed MMIO");
 		return SVX_USER;
 	}
-	if (avail < sizeof(bytes) &&
-	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
-				 sizeof(bytes) - avail))
-		avail = sizeof(bytes);
 	r = svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn);
 	if (r || insn.is_write != write ||
 	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE) {

@@ -8,6 +8,49 @@
 
 #include <linux/types.h>
 
+/* The longest x86 instruction, in bytes. */
+#define SVX_INSN_MAX	15
+
+/*
+ * What the emulator needs from its host: guest-virtual reads (through the
+ * guest walker, for the instruction fetch and memory source operands).
+ * @ctx is the caller's (the vCPU).  0, or -errno.
+ */
+struct svx_x86_ops {
+	int (*read_virt)(void *ctx, u64 gva, void *buf, unsigned int len);
+};
+
+/*
+ * Fetch the instruction at linear address @ip into @bytes: up to the end
+ * of its page, then the rest of SVX_INSN_MAX bytes from the next page if
+ * that one can be read.  Returns the number of bytes fetched, or -errno
+ * when the first page cannot be read.
+ */
+int svx_fetch_insn(const struct svx_x86_ops *ops, void *ctx, u64 ip,
+		   u8 bytes[SVX_INSN_MAX]);
+
+/*
+ * Legacy prefixes and REX of an instruction in code of @mode (4 = 32-bit,
+ * 8 = 64-bit code): one decoder for every form below.
+ */
+struct svx_prefixes {
+	u8 len;			/* prefix bytes, REX included */
+	u8 rex;			/* REX byte (64-bit code only), or 0 */
+	s8 seg;			/* segment override: 0 ES .. 5 GS, or -1 */
+	bool opsize;		/* 66 */
+	bool adsize;		/* 67 */
+	bool lock;		/* f0 */
+	bool rep;		/* f3 */
+	bool repne;		/* f2 */
+};
+
+/*
+ * Decode the prefixes at @bytes (@avail bytes readable).  0, or -EINVAL
+ * when no opcode byte follows them.
+ */
+int svx_decode_prefixes(const u8 *bytes, unsigned int avail, int mode,
+			struct svx_prefixes *p);
+
 struct svx_insn {
 	u8 len;			/* instruction length in bytes */
 	u8 opcode;		/* last opcode byte (0x0f-prefixed for movzx) */
@@ -64,6 +107,22 @@ struct svx_rmw {
  */
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_rmw *rmw);
+
+/* STOS/MOVS, the string stores emulated on a write to a guest table. */
+struct svx_string {
+	u8 len;			/* instruction length */
+	u8 size;		/* element size: 1, 2, 4 or 8 */
+	u8 movs;		/* movs (source DS:RSI, or @seg:RSI), else stos */
+	u8 rep;			/* REP prefix */
+	u8 seg;			/* source segment (movs): 3 DS unless overridden */
+};
+
+/*
+ * Decode stos or movs, with or without REP, at @bytes.  0, or -EINVAL for
+ * anything else (LOCK, REPNE and address-size prefixes included).
+ */
+int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
+		      struct svx_string *str);
 
 /*
  * Execute @rmw on the old memory value @old: *@new is what memory holds

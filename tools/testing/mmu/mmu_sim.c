@@ -350,6 +350,19 @@ int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
 	return svx_read_guest_phys(vcpu->vm, gpa, buf, len);
 }
 
+static int sim_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	return svx_read_guest_virt(ctx, gva, buf, len);
+}
+
+int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
+{
+	static const struct svx_x86_ops ops = { .read_virt = sim_read_virt };
+
+	return svx_fetch_insn(&ops, vcpu, svx_seg_base(vcpu, 1) + vcpu->rip,
+			      bytes);
+}
+
 /* vmx/ */
 void svx_request_all(struct svx_vm *vm, int req)
 {

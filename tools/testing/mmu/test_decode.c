@@ -241,3 +241,44 @@ TAP_SUITE(rmw)
 	tap_diag("rmw-vs-cpu: %u cases, %u mismatches", n, bad);
 	tap_eq(bad, 0, "rmw: emulated add/sub/and/or/xor/bt*/cmpxchg agree with the CPU (%u cases)", n);
 }
+
+/* stos/movs, the string stores emulated on a guest page-table write. */
+static const struct scase {
+	const char *text;
+	int mode;
+	u8 bytes[15];
+	u8 n;
+	int ret;
+	u8 len, size, movs, rep, seg;
+} string_cases[] = {
+	{ "stosb",              8, B(0xaa),                   0, 1, 1, 0, 0, 3 },
+	{ "rep stos %eax",      4, B(0xf3, 0xab),             0, 2, 4, 0, 1, 3 },
+	{ "rep stos %rax",      8, B(0xf3, 0x48, 0xab),       0, 3, 8, 0, 1, 3 },
+	{ "rep stos %ax",       8, B(0x66, 0xf3, 0xab),       0, 3, 2, 0, 1, 3 },
+	{ "rep movsq",          8, B(0xf3, 0x48, 0xa5),       0, 3, 8, 1, 1, 3 },
+	{ "rep movsl %fs:",     4, B(0x64, 0xf3, 0xa5),       0, 3, 4, 1, 1, 4 },
+	{ "movsb %es:",         4, B(0x26, 0xa4),             0, 2, 1, 1, 0, 0 },
+	{ "REX in 32-bit code", 4, B(0x48, 0xab),             -EINVAL },
+	{ "repne stos",         8, B(0xf2, 0xab),             -EINVAL },
+	{ "lock stos",          8, B(0xf0, 0xab),             -EINVAL },
+	{ "addr32 stos",        8, B(0x67, 0xab),             -EINVAL },
+	{ "prefixes only",      8, B(0xf3, 0x48),             -EINVAL },
+	{ "lods",               8, B(0xac),                   -EINVAL },
+};
+
+TAP_SUITE(string)
+{
+	struct svx_string s;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(string_cases) / sizeof(string_cases[0]); i++) {
+		const struct scase *c = &string_cases[i];
+		int r = svx_decode_string(c->bytes, c->n, c->mode, &s);
+
+		tap_ok(r == c->ret &&
+		       (r || (s.len == c->len && s.size == c->size &&
+			      s.movs == c->movs && s.rep == c->rep &&
+			      s.seg == c->seg)),
+		       "decode_string: %s", c->text);
+	}
+}
