@@ -15,8 +15,11 @@
  *  - guest memory at a GPA, atomically (the walker's A/D updates and the
  *    emulated guest page-table writes);
  *  - the guest CR3 the CPU uses, the CPU's features, the audit counters;
- *  - from vmx/: exception injection, instruction skipping, the guest's code
- *    mode and segment bases, internal errors.
+ *  - from vmx/: exception injection, the guest's mode, internal errors.
+ *
+ * The MMU decodes no instruction: a write to a write-protected guest table
+ * returns SVX_EMULATE, the exit handler emulates it (x86/emulate.c) and
+ * reports the write back (svx_mmu_pte_write()).
  *
  * The kernel implements the svx_host_* functions in core/mmu_host.c and the
  * vmx/ ones in vmx/; the userspace harness in tools/testing/mmu/mmu_sim.c.
@@ -36,6 +39,14 @@ struct svx_memslot;
 /* Return values of exit handlers (and of svx_mmu_page_fault()). */
 #define SVX_RESUME	1	/* re-enter the guest */
 #define SVX_USER	0	/* return to userspace, run->exit_reason set */
+/*
+ * svx_mmu_page_fault() only: the access is a write to a write-protected
+ * guest page table at vcpu->mmu.emulate_gpa.  The exit handler emulates
+ * the instruction (x86/emulate.c) and reports its write with
+ * svx_mmu_pte_write(), or, if it cannot, calls svx_mmu_unprotect_gfn()
+ * (KVM's RET_PF_EMULATE).
+ */
+#define SVX_EMULATE	2
 
 /* A zeroed table page (below 4 GiB if @dma32), or NULL. */
 u64 *svx_host_alloc_table(bool dma32);
@@ -104,15 +115,10 @@ extern bool svx_large_sptes_enabled;
 void svx_host_audit_count(bool violation);
 
 /* vmx/ */
-void svx_skip_insn(struct svx_vcpu *vcpu);
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error);
 void svx_update_hw_cr(struct svx_vcpu *vcpu);
 bool svx_guest_long_mode(struct svx_vcpu *vcpu);
-int svx_code_mode(struct svx_vcpu *vcpu);
-u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
-/* The instruction at CS:RIP (x86/emulate.h): bytes fetched, or -errno. */
-int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes);
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
 
 /*

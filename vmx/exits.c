@@ -913,9 +913,54 @@ static int svx_emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
 	return svx_read_guest_virt(ctx, gva, buf, len);
 }
 
+static int svx_emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	return svx_read_guest_phys(vcpu->vm, gpa, buf, len);
+}
+
+/* The one write path: it tells the shadow MMU (svx_mmu_track_write()). */
+static int svx_emu_write_phys(void *ctx, u64 gpa, const void *buf,
+			      unsigned int len)
+{
+	return svx_write_guest_for(ctx, gpa, buf, len);
+}
+
+static int svx_emu_cmpxchg_phys(void *ctx, u64 gpa, void *old,
+				const void *new, unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	if (len == 16)
+		return svx_host_cmpxchg16_gpa(vcpu->vm, gpa, old, new);
+	return svx_host_cmpxchg_gpa(vcpu->vm, gpa, *(u64 *)old,
+				    *(const u64 *)new, len);
+}
+
+static u64 svx_emu_seg_base(void *ctx, int seg)
+{
+	return svx_seg_base(ctx, seg);
+}
+
 static const struct svx_x86_ops svx_emu_ops = {
 	.read_virt = svx_emu_read_virt,
+	.read_phys = svx_emu_read_phys,
+	.write_phys = svx_emu_write_phys,
+	.cmpxchg_phys = svx_emu_cmpxchg_phys,
+	.seg_base = svx_emu_seg_base,
 };
+
+static void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
+{
+	e->ops = &svx_emu_ops;
+	e->ctx = vcpu;
+	e->mode = svx_code_mode(vcpu);
+	e->regs = vcpu->regs;
+	e->rflags = &vcpu->rflags;
+	e->len = 0;
+	e->retire = false;
+}
 
 /* The instruction at the guest's CS:RIP: bytes fetched, or -errno. */
 int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
@@ -979,6 +1024,46 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 }
 
 /* ---------------------------------------------------------------------- */
+/* A guest write to a shadowed page table (svx_mmu_page_fault() said so)  */
+
+static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
+{
+	u64 gpa = vcpu->mmu.emulate_gpa;
+	u8 bytes[SVX_INSN_MAX];
+	struct svx_x86_write w;
+	struct svx_x86_emu e;
+	int avail;
+
+	svx_emu_init(vcpu, &e);
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail >= 0 && !svx_x86_emulate_rmw(&e, bytes, avail, gpa, &w)) {
+		vcpu->exit_insn_len = e.len;
+		svx_skip_insn(vcpu);
+		vcpu->stats.mmu[SVX_MMU_PT_WRITE]++;
+		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+		trace_svx_pt_write_emulated(vcpu->id, gpa, w.old,
+					    w.written ? w.new : w.old, w.size);
+		svx_mmu_pte_write(vcpu, gpa, w.new, w.size, w.written);
+		return SVX_RESUME;
+	}
+	/*
+	 * Not a single read-modify-write: the page stops being shadowed.  A
+	 * string store (rep stos/movs, e.g. clearing a page) is carried out
+	 * up to the end of the page first, so the guest makes progress even
+	 * when the page is a table of its own current translation (which a
+	 * plain retry would shadow again, forever).  Anything else retries
+	 * the write.
+	 */
+	if (avail > 0 && svx_x86_emulate_string(&e, bytes, avail, gpa)) {
+		if (e.retire) {
+			vcpu->exit_insn_len = e.len;
+			svx_skip_insn(vcpu);
+		}
+		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	}
+	svx_mmu_unprotect_gfn(vcpu, gpa >> PAGE_SHIFT);
+	return SVX_RESUME;
+}
 
 static int svx_handle_exception(struct svx_vcpu *vcpu)
 {
@@ -988,9 +1073,12 @@ static int svx_handle_exception(struct svx_vcpu *vcpu)
 
 	if (type == SVX_INTR_TYPE_NMI)
 		return SVX_RESUME;	/* handled by the host already */
-	if (vector == X86_TRAP_PF)
-		return svx_mmu_page_fault(vcpu, vcpu->exit_qual,
-					  vcpu->exit_intr_error);
+	if (vector == X86_TRAP_PF) {
+		int r = svx_mmu_page_fault(vcpu, vcpu->exit_qual,
+					   vcpu->exit_intr_error);
+
+		return r == SVX_EMULATE ? svx_emulate_pt_write(vcpu) : r;
+	}
 	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 			   "unexpected guest exception exit");
 	return SVX_USER;

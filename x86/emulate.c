@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <asm/page.h>
+#include <asm/processor-flags.h>
 #include "emulate.h"
 
 int svx_fetch_insn(const struct svx_x86_ops *ops, void *ctx, u64 ip,
@@ -527,4 +528,156 @@ bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		return true;
 	}
 	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Execution                                                               */
+
+/* RAX .. RBX are 0 .. 3 in the register encoding. */
+#define SVX_X86_RAX	0
+#define SVX_X86_RCX	1
+#define SVX_X86_RDX	2
+#define SVX_X86_RBX	3
+#define SVX_X86_RSI	6
+#define SVX_X86_RDI	7
+
+int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
+			unsigned int avail, u64 gpa, struct svx_x86_write *w)
+{
+	const struct svx_x86_ops *ops = e->ops;
+	unsigned long *regs = e->regs;
+	u64 old = 0, new, reg_in, reg_out = 0, rax, flags, mask;
+	struct svx_rmw rmw;
+	bool written;
+	int r;
+
+	if (svx_decode_rmw(bytes, avail, e->mode, &rmw) ||
+	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
+	    (gpa & (rmw.size - 1)))
+		return -EINVAL;
+
+	reg_in = rmw.high_byte ? regs[rmw.reg] >> 8 : regs[rmw.reg];
+	rax = regs[SVX_X86_RAX];
+	if (rmw.op == SVX_RMW_CMPXCHG8B) {
+		rax = (u32)rax | (u64)regs[SVX_X86_RDX] << 32;
+		reg_in = (u32)regs[SVX_X86_RBX] |
+			 (u64)regs[SVX_X86_RCX] << 32;
+	}
+	/* Read, compute, compare-exchange: atomic against other vCPUs. */
+	if (rmw.op == SVX_RMW_CMPXCHG16B) {
+		u64 cmp[2] = { regs[SVX_X86_RAX], regs[SVX_X86_RDX] };
+		u64 val[2] = { regs[SVX_X86_RBX], regs[SVX_X86_RCX] };
+
+		r = ops->cmpxchg_phys(e->ctx, gpa, cmp, val, 16);
+		if (r < 0)
+			return r;
+		written = !r;
+		if (!written) {		/* RDX:RAX gets memory */
+			regs[SVX_X86_RAX] = cmp[0];
+			regs[SVX_X86_RDX] = cmp[1];
+		}
+		old = cmp[0];
+		new = val[0];
+		flags = written ? X86_EFLAGS_ZF : 0;
+		mask = X86_EFLAGS_ZF;
+	} else {
+		do {
+			r = 0;
+			old = 0;
+			if (ops->read_phys(e->ctx, gpa, &old, rmw.size))
+				return -EFAULT;
+			written = svx_rmw_exec(&rmw, old, reg_in, rax, &new,
+					       &reg_out, &flags, &mask);
+			if (!written)
+				break;
+			if (rmw.size < 4) {
+				/* Byte/word: not atomic (tables use 4, 8). */
+				r = ops->write_phys(e->ctx, gpa, &new,
+						    rmw.size) ? -EFAULT : 0;
+				break;
+			}
+			r = ops->cmpxchg_phys(e->ctx, gpa, &old, &new,
+					      rmw.size);
+		} while (r == 1);
+		if (r)
+			return r;
+	}
+
+	/* Register results and flags. */
+	if (rmw.op == SVX_RMW_XCHG || (rmw.op == SVX_RMW_CMPXCHG && !written)) {
+		unsigned long *dst = &regs[rmw.op == SVX_RMW_XCHG ?
+					   rmw.reg : SVX_X86_RAX];
+
+		if (rmw.op == SVX_RMW_XCHG && rmw.high_byte)
+			*dst = (*dst & ~0xff00UL) | (reg_out & 0xff) << 8;
+		else if (rmw.size == 4)
+			*dst = (u32)reg_out;
+		else if (rmw.size == 8)
+			*dst = reg_out;
+		else
+			*dst = (*dst & ~((1UL << (rmw.size * 8)) - 1)) |
+			       (reg_out & ((1UL << (rmw.size * 8)) - 1));
+	} else if (rmw.op == SVX_RMW_CMPXCHG8B && !written) {
+		regs[SVX_X86_RAX] = (u32)reg_out;
+		regs[SVX_X86_RDX] = reg_out >> 32;
+	}
+	*e->rflags = (*e->rflags & ~mask) | (flags & mask);
+	e->len = rmw.len;
+	e->retire = true;
+	w->old = old;
+	w->new = new;
+	w->size = rmw.size;
+	w->written = written;
+	return 0;
+}
+
+int svx_x86_emulate_string(struct svx_x86_emu *e, const u8 *bytes,
+			   unsigned int avail, u64 gpa)
+{
+	const struct svx_x86_ops *ops = e->ops;
+	unsigned long *regs = e->regs;
+	u64 mask = e->mode == 8 ? ~0ULL : 0xffffffffULL, count, src;
+	unsigned int size, n, bytes_n;
+	struct svx_string str;
+	u8 buf[256];
+
+	if (svx_decode_string(bytes, avail, e->mode, &str) ||
+	    (*e->rflags & X86_EFLAGS_DF))
+		return 0;
+	size = str.size;
+	count = str.rep ? regs[SVX_X86_RCX] & mask : 1;
+	if (!count || (gpa & (size - 1)))
+		return 0;
+	n = min_t(u64, count, (PAGE_SIZE - (gpa & ~PAGE_MASK)) / size);
+	while (n) {
+		unsigned int k = min_t(unsigned int, n, sizeof(buf) / size), j;
+
+		bytes_n = k * size;
+		if (str.movs) {
+			src = ops->seg_base(e->ctx, str.seg) +
+			      (regs[SVX_X86_RSI] & mask);
+			if (ops->read_virt(e->ctx, src, buf, bytes_n))
+				return 0;
+		} else {
+			for (j = 0; j < k; j++)
+				memcpy(buf + j * size, &regs[SVX_X86_RAX], size);
+		}
+		if (ops->write_phys(e->ctx, gpa, buf, bytes_n))
+			return 0;
+		gpa += bytes_n;
+		regs[SVX_X86_RDI] = (regs[SVX_X86_RDI] & ~mask) |
+				    ((regs[SVX_X86_RDI] + bytes_n) & mask);
+		if (str.movs)
+			regs[SVX_X86_RSI] = (regs[SVX_X86_RSI] & ~mask) |
+					    ((regs[SVX_X86_RSI] + bytes_n) &
+					     mask);
+		count -= k;
+		n -= k;
+	}
+	if (str.rep)
+		regs[SVX_X86_RCX] = (regs[SVX_X86_RCX] & ~mask) |
+				    (count & mask);
+	e->len = str.len;
+	e->retire = !count;
+	return 1;
 }

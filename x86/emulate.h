@@ -12,13 +12,69 @@
 #define SVX_INSN_MAX	15
 
 /*
- * What the emulator needs from its host: guest-virtual reads (through the
- * guest walker, for the instruction fetch and memory source operands).
- * @ctx is the caller's (the vCPU).  0, or -errno.
+ * What the emulator needs from its host.  @ctx is the caller's (the vCPU);
+ * every access returns 0 or -errno.
  */
 struct svx_x86_ops {
+	/* Guest-virtual reads, through the guest walker: fetch, sources. */
 	int (*read_virt)(void *ctx, u64 gva, void *buf, unsigned int len);
+	/*
+	 * The memory operand at the guest-physical address the exit gave,
+	 * inside one page.  Writes go through the host's one write path,
+	 * which tells the shadow MMU.
+	 */
+	int (*read_phys)(void *ctx, u64 gpa, void *buf, unsigned int len);
+	int (*write_phys)(void *ctx, u64 gpa, const void *buf,
+			  unsigned int len);
+	/*
+	 * Replace @old with @new (@len 4, 8 or 16 bytes, aligned) at @gpa
+	 * atomically: 0 done, 1 memory no longer held @old (with @len 16,
+	 * @old then holds what memory holds), -errno.
+	 */
+	int (*cmpxchg_phys)(void *ctx, u64 gpa, void *old, const void *new,
+			    unsigned int len);
+	/* The base of segment @seg (0 ES .. 5 GS) in the current mode. */
+	u64 (*seg_base)(void *ctx, int seg);
 };
+
+/* One instruction to emulate, and the guest state it works on. */
+struct svx_x86_emu {
+	const struct svx_x86_ops *ops;
+	void *ctx;
+	int mode;		/* 4 = 32-bit code, 8 = 64-bit code */
+	unsigned long *regs;	/* RAX .. R15, in encoding order */
+	unsigned long *rflags;
+	u8 len;			/* out: instruction length */
+	bool retire;		/* out: done, RIP moves past it */
+};
+
+/* What an emulated read-modify-write did to memory. */
+struct svx_x86_write {
+	u64 old;		/* memory before (low 8 bytes) */
+	u64 new;		/* memory after, if written (low 8 bytes) */
+	u8 size;		/* operand size: 1, 2, 4, 8 or 16 */
+	bool written;		/* false: a cmpxchg that did not match */
+};
+
+/*
+ * Emulate the read-modify-write instruction at @bytes (@avail bytes
+ * fetched; see svx_decode_rmw()) whose memory operand is at @gpa:
+ * atomically against other writers for 4, 8 and 16 bytes, registers and
+ * arithmetic flags updated, @e->len set and @e->retire true.  0, or
+ * -errno with guest state and memory unchanged (not such an instruction,
+ * an operand across a page or misaligned, memory not writable).
+ */
+int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
+			unsigned int avail, u64 gpa, struct svx_x86_write *w);
+
+/*
+ * Emulate the iterations of stos/movs (with or without REP, DF=0) at
+ * @bytes whose destination falls in @gpa's page, updating RDI, RSI and
+ * RCX; @e->retire when no iteration is left.  1 if emulated, 0 if not
+ * such an instruction or its source or destination cannot be reached.
+ */
+int svx_x86_emulate_string(struct svx_x86_emu *e, const u8 *bytes,
+			   unsigned int avail, u64 gpa);
 
 /*
  * Fetch the instruction at linear address @ip into @bytes: up to the end
