@@ -50,10 +50,8 @@
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/processor-flags.h>
-#include <asm/trapnr.h>
 
 #include "../include/svx.h"
-#include "../vmx/vmcs.h"
 #include "mmu_host.h"
 #include "walker.h"
 #include "svx_trace.h"
@@ -1439,18 +1437,9 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 
 static void svx_inject_pf(struct svx_vcpu *vcpu, const struct svx_walk *w)
 {
-	u32 old = vcpu->inject_info;
-
 	vcpu->cr2 = w->fault_addr;
 	vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-	/* A #PF while delivering a #PF is a double fault (SDM 6.15). */
-	if (vcpu->inject_pending && (old & 0xff) == X86_TRAP_PF &&
-	    ((old & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT) ==
-	    SVX_INTR_TYPE_HW_EXC) {
-		svx_inject_exception(vcpu, X86_TRAP_DF, true, 0);
-		return;
-	}
-	svx_inject_exception(vcpu, X86_TRAP_PF, true, w->error_code);
+	svx_inject_page_fault(vcpu, w->error_code);
 }
 
 /* The leaf SPTE slot for @gva in the current root, or NULL; mmu_lock. */

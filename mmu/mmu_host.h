@@ -115,8 +115,8 @@ extern bool svx_large_sptes_enabled;
 void svx_host_audit_count(bool violation);
 
 /* vmx/ */
-void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error);
+/* Inject a #PF with @error (CR2 set by the caller), or #DF over a #PF. */
+void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error);
 void svx_update_hw_cr(struct svx_vcpu *vcpu);
 bool svx_guest_long_mode(struct svx_vcpu *vcpu);
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);

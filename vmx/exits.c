@@ -69,6 +69,20 @@ void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 	vcpu->inject_len = 0;
 }
 
+void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error)
+{
+	u32 old = vcpu->inject_info;
+
+	/* A #PF while delivering a #PF is a double fault (SDM 6.15). */
+	if (vcpu->inject_pending && (old & 0xff) == X86_TRAP_PF &&
+	    ((old & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT) ==
+	    SVX_INTR_TYPE_HW_EXC) {
+		svx_inject_exception(vcpu, X86_TRAP_DF, true, 0);
+		return;
+	}
+	svx_inject_exception(vcpu, X86_TRAP_PF, true, error);
+}
+
 void svx_inject_gp(struct svx_vcpu *vcpu)
 {
 	svx_inject_exception(vcpu, X86_TRAP_GP, true, 0);

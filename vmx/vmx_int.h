@@ -48,6 +48,8 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 void svx_skip_insn(struct svx_vcpu *vcpu);
+void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error);
 /* Operand size of the code being executed: 8 (64-bit code) or 4. */
 int svx_code_mode(struct svx_vcpu *vcpu);
 u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);

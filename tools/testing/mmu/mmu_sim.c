@@ -372,11 +372,10 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	return SVX_USER;
 }
 
-void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error)
+void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error)
 {
 	S->injected = true;
-	S->inj_error = vector == X86_TRAP_PF ? error : ~0u;
+	S->inj_error = error;
 }
 
 void svx_update_hw_cr(struct svx_vcpu *vcpu)
