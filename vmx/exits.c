@@ -25,6 +25,7 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
+#include "../mmu/walker.h"
 #include "svx_trace.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
@@ -1079,6 +1080,65 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 	return SVX_RESUME;
 }
 
+/* ---------------------------------------------------------------------- */
+/* EPT violations and misconfigurations: decoded here, for mmu/ept.c       */
+
+static int svx_handle_ept_violation(struct svx_vcpu *vcpu)
+{
+	u64 q = vcpu->exit_qual, gpa = vcpu->exit_gpa, gva = gpa;
+	u32 error = 0;
+	int r;
+
+	trace_svx_ept_violation(vcpu->id, gpa, q);
+	if (q & EPT_VIOLATION_ACC_WRITE)
+		error |= SVX_ACC_WRITE;
+	if (q & EPT_VIOLATION_ACC_INSTR)
+		error |= SVX_ACC_FETCH;
+	r = svx_ept_page_fault(vcpu, gpa, error);
+	if (r != SVX_EMULATE)
+		return r;
+	/* Bit 7: the linear address is valid (SDM 27.2.1, Table 27-7). */
+	if (q & BIT(7)) {
+		svx_vcpu_load(vcpu);
+		gva = svx_vmread(GUEST_LINEAR_ADDRESS);
+		svx_vcpu_put(vcpu);
+	}
+	return svx_emulate_mmio(vcpu, gva, gpa, error & SVX_ACC_WRITE);
+}
+
+/* Is the MMIO access at the guest's RIP a store?  0/1, or -errno. */
+static int svx_mmio_is_write(struct svx_vcpu *vcpu)
+{
+	struct svx_insn insn;
+	u8 bytes[SVX_INSN_MAX];
+	int avail;
+
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail < 0)
+		return avail;
+	if (svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn))
+		return -EINVAL;
+	return insn.is_write;
+}
+
+static int svx_handle_ept_misconfig(struct svx_vcpu *vcpu)
+{
+	int r = svx_ept_misconfig(vcpu, vcpu->exit_gpa), write;
+
+	if (r != SVX_EMULATE)
+		return r;
+	write = svx_mmio_is_write(vcpu);
+	if (write < 0) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "MMIO access by an instruction that is not a simple mov");
+		return SVX_USER;
+	}
+	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
+	return svx_emulate_mmio(vcpu, vcpu->exit_gpa, vcpu->exit_gpa, write);
+}
+
+/* ---------------------------------------------------------------------- */
+
 static int svx_handle_exception(struct svx_vcpu *vcpu)
 {
 	u32 info = vcpu->exit_intr_info;
@@ -1173,9 +1233,9 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 	case EXIT_REASON_MSR_WRITE:
 		return svx_handle_msr(vcpu, true);
 	case EXIT_REASON_EPT_VIOLATION:
-		return svx_ept_violation(vcpu);
+		return svx_handle_ept_violation(vcpu);
 	case EXIT_REASON_EPT_MISCONFIG:
-		return svx_ept_misconfig(vcpu);
+		return svx_handle_ept_misconfig(vcpu);
 	case EXIT_REASON_TASK_SWITCH:
 		return svx_handle_task_switch(vcpu);
 	}
