@@ -330,15 +330,15 @@ int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
 	return sim_phys_copy(vm, gpa, buf, len, false);
 }
 
-int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
-			 unsigned int len)
+static int sim_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
+				unsigned int len)
 {
 	return sim_phys_copy(vm, gpa, (void *)buf, len, true);
 }
 
 /* Instruction fetches at RIP read the harness's instruction. */
-int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
-			unsigned int len)
+static int sim_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			       unsigned int len)
 {
 	u64 gpa;
 
@@ -403,7 +403,7 @@ static int sim_code_mode(struct svx_vcpu *vcpu)
 
 static int sim_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
 {
-	return svx_read_guest_virt(ctx, gva, buf, len);
+	return sim_read_guest_virt(ctx, gva, buf, len);
 }
 
 static int sim_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
@@ -418,7 +418,7 @@ static int sim_write_phys(void *ctx, u64 gpa, const void *buf,
 			  unsigned int len)
 {
 	struct svx_vcpu *vcpu = ctx;
-	int r = svx_write_guest_phys(vcpu->vm, gpa, buf, len);
+	int r = sim_write_guest_phys(vcpu->vm, gpa, buf, len);
 
 	if (!r)
 		svx_mmu_track_write(vcpu, gpa, len);
@@ -1417,7 +1417,7 @@ static void sim_pt_write(struct sim *s)
 		 * svx_mmu_track_write() must drop what derives from it.
 		 */
 		trace("  by the VMM\n");
-		if (!svx_write_guest_phys(s->vm, gpa, &e, sim_esz(s))) {
+		if (!sim_write_guest_phys(s->vm, gpa, &e, sim_esz(s))) {
 			svx_mmu_track_write(v, gpa, sim_esz(s));
 			s->st.vmm_writes++;
 		}
