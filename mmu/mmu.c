@@ -27,8 +27,9 @@
  * bts/btr/btc; x86/emulate.c) and reports it (svx_mmu_pte_write()), and
  * the SPTEs derived from the written entries are zapped, to be rebuilt on
  * the next fault.  An instruction that cannot be emulated unshadows the
- * page instead (svx_mmu_unprotect_gfn()).  Leaf SPTEs stay read-only until the guest's dirty bit is set
- * (dirty-bit emulation), so the walker can set D on the first write.
+ * page instead (svx_mmu_unprotect_gfn()).  Leaf SPTEs stay read-only
+ * until the guest's dirty bit is set (dirty-bit emulation), so the walker
+ * can set D on the first write.
  *
  * Every leaf SPTE holds a pinned page.  A memslot delete or move and VM
  * destruction zap everything: shadow pages and the nonpaging tree are
