@@ -3,10 +3,13 @@
  * Tests for x86/emulate.c, the decoder of the moves shadowvmx emulates on
  * MMIO: encodings assembled by GNU as (objdump lengths), register, size,
  * immediate and direction; and rejection of everything else, including
- * every truncation of a valid instruction.
+ * every truncation of a valid instruction.  The read-modify-write and
+ * string-store decoders, the read-modify-write arithmetic against the CPU,
+ * and the execution of both through the emulator's callbacks.
  */
 #include <string.h>
 #include <linux/errno.h>
+#include <asm/processor-flags.h>
 
 #include "harness.h"
 #include "emulate.h"
@@ -281,4 +284,209 @@ TAP_SUITE(string)
 			      s.seg == c->seg)),
 		       "decode_string: %s", c->text);
 	}
+}
+
+/*
+ * svx_x86_emulate_rmw() and svx_x86_emulate_string() through their
+ * callbacks: two pages of guest memory at GPA (and GVA) 0x1000, the
+ * instruction at GVA 0.
+ */
+struct emu_env {
+	u8 code[16];
+	u8 mem[8192];
+	unsigned int writes, cmpxchgs;
+	bool fail_write;
+};
+
+static u8 *emu_ptr(struct emu_env *t, u64 a, unsigned int len)
+{
+	return a >= 0x1000 && a + len <= 0x1000 + sizeof(t->mem) ?
+	       t->mem + (a - 0x1000) : NULL;
+}
+
+static int emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	struct emu_env *t = ctx;
+	u8 *p = emu_ptr(t, gva, len);
+
+	if (gva + len <= sizeof(t->code)) {
+		memcpy(buf, t->code + gva, len);
+		return 0;
+	}
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	u8 *p = emu_ptr(ctx, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int emu_write_phys(void *ctx, u64 gpa, const void *buf,
+			  unsigned int len)
+{
+	struct emu_env *t = ctx;
+	u8 *p = emu_ptr(t, gpa, len);
+
+	if (!p || t->fail_write)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	t->writes++;
+	return 0;
+}
+
+static int emu_cmpxchg_phys(void *ctx, u64 gpa, void *old, const void *new,
+			    unsigned int len)
+{
+	struct emu_env *t = ctx;
+	u8 *p = emu_ptr(t, gpa, len);
+
+	if (!p || t->fail_write)
+		return -EFAULT;
+	t->cmpxchgs++;
+	if (memcmp(p, old, len)) {
+		if (len == 16)
+			memcpy(old, p, 16);
+		return 1;
+	}
+	memcpy(p, new, len);
+	return 0;
+}
+
+static u64 emu_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	(void)seg;
+	return 0;	/* flat */
+}
+
+static const struct svx_x86_ops emu_ops = {
+	.read_virt = emu_read_virt,
+	.read_phys = emu_read_phys,
+	.write_phys = emu_write_phys,
+	.cmpxchg_phys = emu_cmpxchg_phys,
+	.seg_base = emu_seg_base,
+};
+
+static int emu_run(struct emu_env *t, unsigned long *regs,
+		   unsigned long *rflags, const u8 *code, unsigned int n,
+		   u64 gpa, struct svx_x86_emu *e, struct svx_x86_write *w,
+		   bool string)
+{
+	u8 bytes[SVX_INSN_MAX];
+	int avail;
+
+	memset(t->code, 0x90, sizeof(t->code));
+	memcpy(t->code, code, n);
+	memset(e, 0, sizeof(*e));
+	e->ops = &emu_ops;
+	e->ctx = t;
+	e->mode = 8;
+	e->regs = regs;
+	e->rflags = rflags;
+	avail = svx_fetch_insn(&emu_ops, t, 0, bytes);
+	if (avail != SVX_INSN_MAX)
+		return -100;
+	return string ? svx_x86_emulate_string(e, bytes, avail, gpa) :
+			svx_x86_emulate_rmw(e, bytes, avail, gpa, w);
+}
+
+TAP_SUITE(emulate)
+{
+	static struct emu_env t;
+	unsigned long regs[16], rflags, save[16];
+	struct svx_x86_write w;
+	struct svx_x86_emu e;
+	u64 q;
+	int r;
+
+	/* lock cmpxchg %rcx,(%rdi) that matches: memory written, ZF set. */
+	memset(regs, 0, sizeof(regs));
+	q = 0x1003;
+	memcpy(t.mem + 8, &q, 8);
+	regs[0] = 0x1003;
+	regs[1] = 0x2007;
+	rflags = 0x2;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xf0\x48\x0f\xb1\x0f", 5,
+		    0x1008, &e, &w, false);
+	memcpy(&q, t.mem + 8, 8);
+	tap_ok(!r && e.len == 5 && e.retire && w.written && w.size == 8 &&
+	       w.old == 0x1003 && w.new == 0x2007 && q == 0x2007 &&
+	       (rflags & X86_EFLAGS_ZF) && regs[0] == 0x1003,
+	       "emulate: lock cmpxchg that matches writes memory, sets ZF");
+
+	/* The same that does not match: RAX gets memory, ZF clear. */
+	regs[0] = 0x5;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xf0\x48\x0f\xb1\x0f", 5,
+		    0x1008, &e, &w, false);
+	memcpy(&q, t.mem + 8, 8);
+	tap_ok(!r && !w.written && q == 0x2007 && regs[0] == 0x2007 &&
+	       !(rflags & X86_EFLAGS_ZF),
+	       "emulate: lock cmpxchg that does not match loads RAX, clears ZF");
+
+	/* xchg %eax,(%rdi): 32-bit register result zero-extended. */
+	regs[0] = 0xffffffff00000011UL;
+	memset(t.mem, 0, 8);
+	t.mem[0] = 0x22;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x87\x07", 2, 0x1000, &e,
+		    &w, false);
+	tap_ok(!r && regs[0] == 0x22 && t.mem[0] == 0x11 && w.size == 4,
+	       "emulate: xchg swaps memory and register");
+
+	/* orb $0x40,(%rdi): byte write through write_phys. */
+	t.writes = 0;
+	t.mem[0] = 0x01;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x80\x0f\x40", 3, 0x1000,
+		    &e, &w, false);
+	tap_ok(!r && t.mem[0] == 0x41 && t.writes == 1 && e.len == 3,
+	       "emulate: or of a byte goes through write_phys");
+
+	/* Refused: misaligned, across a page, memory not writable. */
+	memcpy(save, regs, sizeof(save));
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x48\x89\x07", 3, 0x1004,
+		    &e, &w, false);
+	tap_ok(r == -EINVAL && !e.retire && !memcmp(save, regs, sizeof(save)),
+	       "emulate: a misaligned write is refused, registers unchanged");
+	t.fail_write = true;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x48\x89\x07", 3, 0x1008,
+		    &e, &w, false);
+	t.fail_write = false;
+	tap_ok(r < 0 && !e.retire && !memcmp(save, regs, sizeof(save)),
+	       "emulate: a write that cannot be done is refused, registers unchanged");
+
+	/* rep stosq from 0x1ff0 with RCX = 600: two elements, then stop. */
+	memset(regs, 0, sizeof(regs));
+	regs[0] = 0x1111111111111111UL;
+	regs[1] = 600;
+	regs[7] = 0x1ff0;
+	rflags = 0x2;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xf3\x48\xab", 3, 0x1ff0,
+		    &e, NULL, true);
+	memcpy(&q, t.mem + 0xff8, 8);
+	tap_ok(r == 1 && !e.retire && regs[1] == 598 && regs[7] == 0x2000 &&
+	       q == 0x1111111111111111UL,
+	       "emulate: rep stosq stops at the end of the page, RCX and RDI advanced");
+
+	/* movsb: one byte from RSI, retired. */
+	t.mem[0x100] = 0x5a;
+	regs[6] = 0x1100;
+	regs[7] = 0x1200;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xa4", 1, 0x1200, &e, NULL,
+		    true);
+	tap_ok(r == 1 && e.retire && e.len == 1 && t.mem[0x200] == 0x5a &&
+	       regs[6] == 0x1101 && regs[7] == 0x1201,
+	       "emulate: movsb copies a byte and retires");
+
+	/* DF=1 is not emulated. */
+	rflags |= X86_EFLAGS_DF;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xa4", 1, 0x1200, &e, NULL,
+		    true);
+	tap_ok(r == 0, "emulate: string stores with DF=1 are not emulated");
 }
