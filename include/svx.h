@@ -101,6 +101,7 @@ struct svx_mmu {
 				 * EPT mode: GUEST_PDPTRn at the last exit */
 	struct svx_mmu_cache cache;
 	bool no_flush;		/* MOV to CR3 with PCID bit 63: keep the TLB */
+	u64 emulate_gpa;	/* SVX_EMULATE: the GPA of the trapped write */
 };
 
 struct svx_vcpu {
@@ -269,6 +270,9 @@ int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
 void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len);
+void svx_mmu_pte_write(struct svx_vcpu *vcpu, u64 gpa, u64 new,
+		       unsigned int size, bool written);
+void svx_mmu_unprotect_gfn(struct svx_vcpu *vcpu, u64 gfn);
 struct svx_walk_env;
 void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env);
 /*

@@ -14,9 +14,10 @@
  * else 2 MiB when the slot covers the aligned 2 MiB and a transparent or
  * hugetlb huge page backs it (mmu/ept_level.c decides).  Every page under a
  * large entry is pinned, so the host cannot split it away under the guest;
- * a range where small entries exist already stays small.  A violation on a GPA
- * outside every memslot, or a write to a read-only slot, is MMIO and goes
- * to svx_emulate_mmio() like a shadow MMIO fault.  A GPA outside every
+ * a range where small entries exist already stays small.  vmx/ decodes
+ * the exit and hands over (GPA, error code).  A violation on a GPA
+ * outside every memslot, or a write to a read-only slot, is MMIO: the exit
+ * handler emulates it (SVX_EMULATE).  A GPA outside every
  * memslot also gets an MMIO entry: write and execute without read, which
  * the CPU reports as an EPT misconfiguration (SDM 28.3.3.1), so later
  * accesses skip the memslot lookup; the entry holds the memslot generation
@@ -43,8 +44,11 @@
 #include <linux/uaccess.h>
 #include <asm/page.h>
 
+#include <asm/vmx.h>
+
 #include "../include/svx.h"
-#include "../vmx/vmx_int.h"
+#include "mmu_host.h"
+#include "walker.h"
 #include "ept_level.h"
 #include "svx_trace.h"
 
@@ -304,24 +308,16 @@ static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, int leaf_level,
 /* ---------------------------------------------------------------------- */
 /* Exits                                                                   */
 
-static int svx_ept_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write,
-			bool fetch)
+/* An access to MMIO: the exit handler emulates it (SVX_EMULATE). */
+static int svx_ept_mmio(struct svx_vcpu *vcpu, bool fetch)
 {
-	u64 gva = gpa;
-
 	if (fetch) {
 		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 				   "instruction fetch from a GPA without memory (MMIO)");
 		return SVX_USER;
 	}
-	/* Bit 7: the linear address is valid (SDM 27.2.1, Table 27-7). */
-	if (vcpu->exit_qual & BIT(7)) {
-		svx_vcpu_load(vcpu);
-		gva = svx_vmread(GUEST_LINEAR_ADDRESS);
-		svx_vcpu_put(vcpu);
-	}
 	vcpu->stats.mmu[SVX_MMU_EPT_MMIO]++;
-	return svx_emulate_mmio(vcpu, gva, gpa, write);
+	return SVX_EMULATE;
 }
 
 /* Tables missing on the way to @gpa's entry at @leaf_level; mmu_lock held. */
@@ -503,12 +499,11 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 	return r;
 }
 
-int svx_ept_violation(struct svx_vcpu *vcpu)
+int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 {
 	struct svx_vm *vm = vcpu->vm;
-	u64 q = vcpu->exit_qual, gpa = vcpu->exit_gpa;
-	bool write = q & EPT_VIOLATION_ACC_WRITE;
-	bool fetch = q & EPT_VIOLATION_ACC_INSTR;
+	bool write = error_code & SVX_ACC_WRITE;
+	bool fetch = error_code & SVX_ACC_FETCH;
 	struct svx_memslot s;
 	struct page *page;
 	bool found, ro;
@@ -516,7 +511,6 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	int r;
 
 	vcpu->stats.mmu[SVX_MMU_EPT_VIOLATION]++;
-	trace_svx_ept_violation(vcpu->id, gpa, q);
 	vcpu->stats.mmu[fetch ? SVX_MMU_EPT_FETCH :
 			write ? SVX_MMU_EPT_WRITE : SVX_MMU_EPT_READ]++;
 
@@ -529,7 +523,7 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 			return r;
 	}
 	if (!found || (write && ro))
-		return svx_ept_mmio(vcpu, gpa, write, fetch);
+		return svx_ept_mmio(vcpu, fetch);
 
 	r = svx_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &page);
 	if (r) {
@@ -554,43 +548,16 @@ int svx_ept_violation(struct svx_vcpu *vcpu)
 	return SVX_RESUME;
 }
 
-/* Is the MMIO access at the guest's RIP a store?  0/1, or -errno. */
-static int svx_ept_mmio_is_write(struct svx_vcpu *vcpu)
-{
-	struct svx_insn insn;
-	unsigned int avail;
-	u8 bytes[15];
-	u64 ip, cs_base;
-	int mode;
-
-	svx_vcpu_load(vcpu);
-	cs_base = svx_vmread(GUEST_CS_BASE);
-	mode = (svx_guest_long_mode(vcpu) &&
-		(svx_vmread(GUEST_CS_AR_BYTES) & BIT(13))) ? 8 : 4;
-	svx_vcpu_put(vcpu);
-	ip = (mode == 8 ? 0 : cs_base) + vcpu->rip;
-	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
-	if (svx_read_guest_virt(vcpu, ip, bytes, avail))
-		return -EFAULT;
-	if (avail < sizeof(bytes) &&
-	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
-				 sizeof(bytes) - avail))
-		avail = sizeof(bytes);
-	if (svx_decode_mov(bytes, avail, mode, &insn))
-		return -EINVAL;
-	return insn.is_write;
-}
-
 /*
- * An access to a GPA with an MMIO entry (the fast path): emulate it
- * without a memslot lookup, unless a memslot change made the entry stale.
+ * An access to a GPA with an MMIO entry (the fast path): SVX_EMULATE, the
+ * exit handler emulates it without a memslot lookup, unless a memslot
+ * change made the entry stale (SVX_RESUME: access again).
  */
-int svx_ept_misconfig(struct svx_vcpu *vcpu)
+int svx_ept_misconfig(struct svx_vcpu *vcpu, u64 gpa)
 {
 	struct svx_vm *vm = vcpu->vm;
-	u64 gpa = vcpu->exit_gpa, *ep, e = 0, gen;
+	u64 *ep, e = 0, gen;
 	bool stale = false;
-	int write;
 
 	vcpu->stats.mmu[SVX_MMU_EPT_MISCONFIG]++;
 	trace_svx_ept_misconfig(vcpu->id, gpa);
@@ -619,14 +586,7 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu)
 				   "EPT misconfiguration");
 		return SVX_USER;
 	}
-	write = svx_ept_mmio_is_write(vcpu);
-	if (write < 0) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "MMIO access by an instruction that is not a simple mov");
-		return SVX_USER;
-	}
-	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
-	return svx_emulate_mmio(vcpu, gpa, gpa, write);
+	return SVX_EMULATE;
 }
 
 /* ---------------------------------------------------------------------- */

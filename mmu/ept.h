@@ -37,8 +37,13 @@ int svx_ept_vm_init(struct svx_vm *vm);
 void svx_ept_vm_destroy(struct svx_vm *vm);
 long svx_ept_set_paging(struct svx_vm *vm, unsigned long mode);
 long svx_ept_get_caps(void __user *argp);
-int svx_ept_violation(struct svx_vcpu *vcpu);
-int svx_ept_misconfig(struct svx_vcpu *vcpu);
+/*
+ * EPT violation at @gpa, @error_code SVX_ACC_WRITE / SVX_ACC_FETCH as
+ * vmx/ decoded it; EPT misconfiguration at @gpa.  SVX_RESUME, SVX_USER,
+ * -errno, or SVX_EMULATE: an MMIO access, for the exit handler to emulate.
+ */
+int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code);
+int svx_ept_misconfig(struct svx_vcpu *vcpu, u64 gpa);
 void svx_ept_zap_all(struct svx_vm *vm);
 u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t);
 

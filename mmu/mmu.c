@@ -22,12 +22,14 @@
  * A guest page that is shadowed as a page table is write-protected: every
  * writable leaf SPTE is in a reverse map by gfn, and creating a shadow page
  * for a gfn clears W in the SPTEs that map it.  A guest write to it faults;
- * the writing instruction is emulated (mov, xchg, cmpxchg{,8b,16b},
- * add/or/and/sub/xor, bts/btr/btc; see vmx/emulate.c) and the SPTEs
- * derived from the written entries are zapped, to be rebuilt on the next
- * fault.  An instruction that cannot be emulated unshadows the page
- * instead.  Leaf SPTEs stay read-only until the guest's dirty bit is set
- * (dirty-bit emulation), so the walker can set D on the first write.
+ * the fault returns SVX_EMULATE, the exit handler emulates the writing
+ * instruction (mov, xchg, cmpxchg{,8b,16b}, add/or/and/sub/xor,
+ * bts/btr/btc; x86/emulate.c) and reports it (svx_mmu_pte_write()), and
+ * the SPTEs derived from the written entries are zapped, to be rebuilt on
+ * the next fault.  An instruction that cannot be emulated unshadows the
+ * page instead (svx_mmu_unprotect_gfn()).  Leaf SPTEs stay read-only
+ * until the guest's dirty bit is set (dirty-bit emulation), so the walker
+ * can set D on the first write.
  *
  * Every leaf SPTE holds a pinned page.  A memslot delete or move and VM
  * destruction zap everything: shadow pages and the nonpaging tree are
@@ -49,11 +51,8 @@
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/processor-flags.h>
-#include <asm/trapnr.h>
 
 #include "../include/svx.h"
-#include "../vmx/decode.h"
-#include "../vmx/vmcs.h"
 #include "mmu_host.h"
 #include "walker.h"
 #include "svx_trace.h"
@@ -1439,21 +1438,10 @@ static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
 
 static void svx_inject_pf(struct svx_vcpu *vcpu, const struct svx_walk *w)
 {
-	u32 old = vcpu->inject_info;
-
 	vcpu->cr2 = w->fault_addr;
 	vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-	/* A #PF while delivering a #PF is a double fault (SDM 6.15). */
-	if (vcpu->inject_pending && (old & 0xff) == X86_TRAP_PF &&
-	    ((old & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT) ==
-	    SVX_INTR_TYPE_HW_EXC) {
-		svx_inject_exception(vcpu, X86_TRAP_DF, true, 0);
-		return;
-	}
-	svx_inject_exception(vcpu, X86_TRAP_PF, true, w->error_code);
+	svx_inject_page_fault(vcpu, w->error_code);
 }
-
-static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa);
 
 /* The leaf SPTE slot for @gva in the current root, or NULL; mmu_lock. */
 static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
@@ -1776,8 +1764,10 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		found = svx_gfn_write_tracked(vm, gfn) &&
 			!svx_try_unsync(vcpu, gfn);
 		spin_unlock(&vm->mmu_lock);
-		if (found)
-			return svx_emulate_pt_write(vcpu, gva, w.gpa);
+		if (found) {
+			vcpu->mmu.emulate_gpa = w.gpa;
+			return SVX_EMULATE;
+		}
 	}
 
 	r = svx_host_pin_gfn(vcpu, &s, gfn, &pfn);
@@ -2094,7 +2084,7 @@ static int svx_fault_outcome(const u64 *now, const u64 *before, int r)
 		return SVX_FAULT_INJECTED;
 	if (now[SVX_MMU_PF_MMIO] != before[SVX_MMU_PF_MMIO])
 		return SVX_FAULT_MMIO;
-	if (now[SVX_MMU_PT_WRITE] != before[SVX_MMU_PT_WRITE])
+	if (r == SVX_EMULATE)
 		return SVX_FAULT_EMULATED;
 	return r == SVX_RESUME ? SVX_FAULT_RETRY : SVX_FAULT_ERROR;
 }
@@ -2110,7 +2100,8 @@ int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		r = svx_nonpaging_fault(vcpu, gva, error_code);
 	} else {
 		r = svx_shadow_fault(vcpu, gva, error_code);
-		if (svx_audit && r > 0)
+		/* SVX_EMULATE: after the emulated write (svx_mmu_pte_write). */
+		if (svx_audit && r == SVX_RESUME)
 			svx_mmu_audit(vcpu);
 	}
 	if (trace_svx_shadow_fault_enabled())
@@ -2162,83 +2153,6 @@ static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
 			svx_clear_upper(vm, sp, i);
 		}
 	}
-}
-
-/*
- * STOS/MOVS (with or without REP, DF=0) whose destination is @gpa: perform
- * the iterations that fall in @gpa's page.  Returns 1 if emulated, 0 if
- * not a string store we handle, < 0 on error.
- */
-static int svx_emulate_string_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa,
-				    const u8 *bytes, unsigned int avail)
-{
-	bool rep = false, opsize = false, rexw = false, movs;
-	int mode = svx_code_mode(vcpu), seg = 3;	/* DS */
-	unsigned int i = 0, size, n, bytes_n;
-	u64 mask = mode == 8 ? ~0ULL : 0xffffffffULL, count, src;
-	u8 buf[256], op;
-
-	for (; i < avail; i++) {
-		u8 b = bytes[i];
-
-		if (b == 0xf3)
-			rep = true;
-		else if (b == 0x66)
-			opsize = true;
-		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-			 b == 0x64 || b == 0x65)
-			seg = b == 0x26 ? 0 : b == 0x2e ? 1 : b == 0x36 ? 2 :
-			      b == 0x3e ? 3 : b == 0x64 ? 4 : 5;
-		else
-			break;
-	}
-	if (mode == 8 && i < avail && (bytes[i] & 0xf0) == 0x40)
-		rexw = bytes[i++] & 8;
-	if (i >= avail || (vcpu->rflags & X86_EFLAGS_DF))
-		return 0;
-	op = bytes[i++];
-	if (op != 0xaa && op != 0xab && op != 0xa4 && op != 0xa5)
-		return 0;
-	movs = op == 0xa4 || op == 0xa5;
-	size = (op & 1) ? (rexw ? 8 : opsize ? 2 : 4) : 1;
-	count = rep ? vcpu->regs[SVX_RCX] & mask : 1;
-	if (!count || (gpa & (size - 1)))
-		return 0;
-	n = min_t(u64, count, (PAGE_SIZE - (gpa & ~PAGE_MASK)) / size);
-	while (n) {
-		unsigned int k = min_t(unsigned int, n, sizeof(buf) / size), j;
-
-		bytes_n = k * size;
-		if (movs) {
-			src = svx_seg_base(vcpu, seg) +
-			      (vcpu->regs[SVX_RSI] & mask);
-			if (svx_read_guest_virt(vcpu, src, buf, bytes_n))
-				return 0;
-		} else {
-			for (j = 0; j < k; j++)
-				memcpy(buf + j * size, &vcpu->regs[SVX_RAX], size);
-		}
-		if (svx_write_guest_phys(vcpu->vm, gpa, buf, bytes_n))
-			return 0;
-		gpa += bytes_n;
-		vcpu->regs[SVX_RDI] = (vcpu->regs[SVX_RDI] & ~mask) |
-				      ((vcpu->regs[SVX_RDI] + bytes_n) & mask);
-		if (movs)
-			vcpu->regs[SVX_RSI] = (vcpu->regs[SVX_RSI] & ~mask) |
-					      ((vcpu->regs[SVX_RSI] + bytes_n) &
-					       mask);
-		count -= k;
-		n -= k;
-	}
-	if (rep)
-		vcpu->regs[SVX_RCX] = (vcpu->regs[SVX_RCX] & ~mask) |
-				      (count & mask);
-	if (!count) {
-		vcpu->exit_insn_len = i;
-		svx_skip_insn(vcpu);
-	}
-	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
-	return 1;
 }
 
 /*
@@ -2320,110 +2234,27 @@ static bool svx_write_flooded(struct svx_vm *vm, u64 gfn)
 	return any && !used;
 }
 
-static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
+/*
+ * The emulator (see SVX_EMULATE) executed a guest instruction that wrote
+ * @size bytes at @gpa of a shadowed guest table, now holding @new (if
+ * @written: a cmpxchg that did not match writes nothing): zap the SPTEs
+ * derived from the entries it covers, or install the one a whole new PTE
+ * gives, and unshadow the page when the guest no longer uses it as a table
+ * (write-flood detection).  KVM's kvm_mmu_pte_write().
+ */
+void svx_mmu_pte_write(struct svx_vcpu *vcpu, u64 gpa, u64 new,
+		       unsigned int size, bool written)
 {
 	struct svx_vm *vm = vcpu->vm;
-	u64 gfn = gpa >> PAGE_SHIFT, ip, old = 0, new, reg_in, reg_out, rax;
-	u64 flags, mask;
+	u64 gfn = gpa >> PAGE_SHIFT;
 	struct svx_sp *sp;
 	struct hlist_node *tmp;
-	struct svx_rmw rmw;
 	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
 	LIST_HEAD(dead);
-	bool written, flood = false;
-	u8 bytes[15];
-	unsigned int avail;
-	int r;
+	bool flood;
 
-	ip = svx_seg_base(vcpu, 1) + vcpu->rip;
-	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
-	memset(bytes, 0, sizeof(bytes));
-	if (svx_read_guest_virt(vcpu, ip, bytes, avail))
-		goto unshadow;
-	if (avail < sizeof(bytes) &&
-	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
-				 sizeof(bytes) - avail))
-		avail = sizeof(bytes);
-	if (svx_decode_rmw(bytes, avail, svx_code_mode(vcpu), &rmw) ||
-	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
-	    (gpa & (rmw.size - 1)))
-		goto unshadow;
-
-	reg_in = rmw.high_byte ? vcpu->regs[rmw.reg] >> 8 :
-				 vcpu->regs[rmw.reg];
-	rax = vcpu->regs[SVX_RAX];
-	if (rmw.op == SVX_RMW_CMPXCHG8B) {
-		rax = (u32)rax | (u64)vcpu->regs[SVX_RDX] << 32;
-		reg_in = (u32)vcpu->regs[SVX_RBX] |
-			 (u64)vcpu->regs[SVX_RCX] << 32;
-	}
-	/* Read, compute, compare-exchange: atomic against other vCPUs. */
-	if (rmw.op == SVX_RMW_CMPXCHG16B) {
-		u64 cmp[2] = { vcpu->regs[SVX_RAX], vcpu->regs[SVX_RDX] };
-		u64 val[2] = { vcpu->regs[SVX_RBX], vcpu->regs[SVX_RCX] };
-
-		r = svx_host_cmpxchg16_gpa(vm, gpa, cmp, val);
-		if (r < 0)
-			goto unshadow;
-		written = !r;
-		if (!written) {		/* RDX:RAX gets memory */
-			vcpu->regs[SVX_RAX] = cmp[0];
-			vcpu->regs[SVX_RDX] = cmp[1];
-		}
-		old = cmp[0];
-		new = val[0];
-		flags = written ? X86_EFLAGS_ZF : 0;
-		mask = X86_EFLAGS_ZF;
-		r = 0;
-	} else {
-		do {
-			r = 0;
-			old = 0;
-			if (svx_read_guest_phys(vm, gpa, &old, rmw.size))
-				goto unshadow;
-			written = svx_rmw_exec(&rmw, old, reg_in, rax, &new,
-					       &reg_out, &flags, &mask);
-			if (!written)
-				break;
-			if (rmw.size < 4) {
-				/* Byte/word: not atomic (tables use 4, 8). */
-				r = svx_write_guest_phys(vm, gpa, &new,
-							 rmw.size) ? -EFAULT : 0;
-				break;
-			}
-			r = svx_walk_cmpxchg(vcpu, gpa, old, new, rmw.size);
-		} while (r == 1);
-	}
-	if (r)
-		goto unshadow;
-
-	/* Register results and flags, then past the instruction. */
-	if (rmw.op == SVX_RMW_XCHG || (rmw.op == SVX_RMW_CMPXCHG && !written)) {
-		u64 *dst = (u64 *)&vcpu->regs[rmw.op == SVX_RMW_XCHG ?
-					      rmw.reg : SVX_RAX];
-
-		if (rmw.op == SVX_RMW_XCHG && rmw.high_byte)
-			*dst = (*dst & ~0xff00ULL) | (reg_out & 0xff) << 8;
-		else if (rmw.size == 4)
-			*dst = (u32)reg_out;
-		else if (rmw.size == 8)
-			*dst = reg_out;
-		else
-			*dst = (*dst & ~((1ULL << (rmw.size * 8)) - 1)) |
-			       (reg_out & ((1ULL << (rmw.size * 8)) - 1));
-	} else if (rmw.op == SVX_RMW_CMPXCHG8B && !written) {
-		vcpu->regs[SVX_RAX] = (u32)reg_out;
-		vcpu->regs[SVX_RDX] = reg_out >> 32;
-	}
-	vcpu->rflags = (vcpu->rflags & ~mask) | (flags & mask);
-	vcpu->exit_insn_len = rmw.len;
-	svx_skip_insn(vcpu);
-	vcpu->stats.mmu[SVX_MMU_PT_WRITE]++;
-	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
-	trace_svx_pt_write_emulated(vcpu->id, gpa, old, written ? new : old,
-				    rmw.size);
 	if (written)
-		svx_pt_update_prepare(vcpu, gpa, new, rmw.size, &up);
+		svx_pt_update_prepare(vcpu, gpa, new, size, &up);
 
 	spin_lock(&vm->mmu_lock);
 	flood = svx_write_flooded(vm, gfn);
@@ -2433,7 +2264,7 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 		if (sp->gfn != gfn || sp->role.direct || flood)
 			continue;
 		if (!svx_mmu_bug(SVX_BUG_NO_ZAP_ON_PT_WRITE)) {
-			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, rmw.size);
+			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, size);
 			svx_pt_update_install(vcpu, sp, &up,
 					      SVX_MMU_PT_UPDATE);
 		}
@@ -2451,17 +2282,20 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu, u64 gva, u64 gpa)
 		svx_free_dead(vm, &dead);
 		spin_unlock(&vm->mmu_lock);
 	}
-	return SVX_RESUME;
+	if (svx_audit)
+		svx_mmu_audit(vcpu);
+}
 
-unshadow:
-	/*
-	 * Not a single read-modify-write: stop shadowing the page.  A string
-	 * store (rep stos/movs, e.g. clearing a page) is carried out here up
-	 * to the end of the page, so the guest makes progress even when the
-	 * page is a table of its own current translation (which a plain retry
-	 * would shadow again, forever).  Anything else retries the write.
-	 */
-	r = svx_emulate_string_write(vcpu, gva, gpa, bytes, avail);
+/*
+ * The emulator could not carry out a write to the shadowed guest table
+ * @gfn as one read-modify-write (see SVX_EMULATE): stop shadowing the
+ * page, so the guest's write goes through when it is retried.
+ */
+void svx_mmu_unprotect_gfn(struct svx_vcpu *vcpu, u64 gfn)
+{
+	struct svx_vm *vm = vcpu->vm;
+	LIST_HEAD(dead);
+
 	spin_lock(&vm->mmu_lock);
 	svx_unshadow(vm, gfn, &dead);
 	spin_unlock(&vm->mmu_lock);
@@ -2470,7 +2304,8 @@ unshadow:
 	svx_free_dead(vm, &dead);
 	spin_unlock(&vm->mmu_lock);
 	vcpu->stats.mmu[SVX_MMU_FLOOD]++;
-	return r < 0 ? r : SVX_RESUME;
+	if (svx_audit)
+		svx_mmu_audit(vcpu);
 }
 
 /*

@@ -15,11 +15,17 @@
  *  - guest memory at a GPA, atomically (the walker's A/D updates and the
  *    emulated guest page-table writes);
  *  - the guest CR3 the CPU uses, the CPU's features, the audit counters;
- *  - from vmx/: exception injection, instruction skipping, the guest's code
- *    mode and segment bases, internal errors.
+ *  - from core/: the memslot lookup and guest memory reads;
+ *  - from vmx/: vCPU requests, #PF injection, the guest's mode, MMIO
+ *    exits, internal errors.
+ *
+ * The MMU decodes no instruction: a write to a write-protected guest table
+ * returns SVX_EMULATE, the exit handler emulates it (x86/emulate.c) and
+ * reports the write back (svx_mmu_pte_write()).
  *
  * The kernel implements the svx_host_* functions in core/mmu_host.c and the
- * vmx/ ones in vmx/; the userspace harness in tools/testing/mmu/mmu_sim.c.
+ * others in core/ and vmx/; the userspace harness implements this header,
+ * and nothing more, in tools/testing/mmu/mmu_sim.c.
  * Guest registers (CR0/CR3/CR4/EFER, RFLAGS, GPRs) are plain fields of
  * struct svx_vcpu; the counters are struct svx_stats; the trace hooks are
  * include/svx_trace.h (no-ops in userspace).
@@ -36,6 +42,14 @@ struct svx_memslot;
 /* Return values of exit handlers (and of svx_mmu_page_fault()). */
 #define SVX_RESUME	1	/* re-enter the guest */
 #define SVX_USER	0	/* return to userspace, run->exit_reason set */
+/*
+ * svx_mmu_page_fault() only: the access is a write to a write-protected
+ * guest page table at vcpu->mmu.emulate_gpa.  The exit handler emulates
+ * the instruction (x86/emulate.c) and reports its write with
+ * svx_mmu_pte_write(), or, if it cannot, calls svx_mmu_unprotect_gfn()
+ * (KVM's RET_PF_EMULATE).
+ */
+#define SVX_EMULATE	2
 
 /* A zeroed table page (below 4 GiB if @dma32), or NULL. */
 u64 *svx_host_alloc_table(bool dma32);
@@ -103,15 +117,25 @@ extern bool svx_large_sptes_enabled;
 /* One SPTE checked by the audit; @violation: it disagreed. */
 void svx_host_audit_count(bool violation);
 
-/* vmx/ */
-void svx_skip_insn(struct svx_vcpu *vcpu);
-void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error);
+/* core/ (also in include/svx.h, for the rest of the module) */
+bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
+		     u64 *gen);
+int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
+
+/* vmx/ (also in include/svx.h) */
+/*
+ * Set request @req on every vCPU for its next entry; svx_kick_all() also
+ * waits until none runs guest code that started before it.
+ */
+void svx_kick_all(struct svx_vm *vm, int req);
+void svx_request_all(struct svx_vm *vm, int req);
+/* Inject a #PF with @error (CR2 set by the caller), or #DF over a #PF. */
+void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error);
 void svx_update_hw_cr(struct svx_vcpu *vcpu);
 bool svx_guest_long_mode(struct svx_vcpu *vcpu);
-int svx_code_mode(struct svx_vcpu *vcpu);
-u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
+/* An access to @gpa outside RAM (or a write to ROM): KVM_EXIT_MMIO. */
+int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);
 
 /*
  * Planted bugs, for the userspace harness only: it builds mmu.c with

@@ -25,6 +25,7 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
+#include "../mmu/walker.h"
 #include "svx_trace.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
@@ -83,6 +84,20 @@ void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			    (has_error ? SVX_INTR_HAS_ERROR : 0);
 	vcpu->inject_error = error;
 	vcpu->inject_len = 0;
+}
+
+void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error)
+{
+	u32 old = vcpu->inject_info;
+
+	/* A #PF while delivering a #PF is a double fault (SDM 6.15). */
+	if (vcpu->inject_pending && (old & 0xff) == X86_TRAP_PF &&
+	    ((old & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT) ==
+	    SVX_INTR_TYPE_HW_EXC) {
+		svx_inject_exception(vcpu, X86_TRAP_DF, true, 0);
+		return;
+	}
+	svx_inject_exception(vcpu, X86_TRAP_PF, true, error);
 }
 
 void svx_inject_gp(struct svx_vcpu *vcpu)
@@ -942,29 +957,86 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The x86 emulator's host (x86/emulate.h)                                 */
+
+static int svx_emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	return svx_read_guest_virt(ctx, gva, buf, len);
+}
+
+static int svx_emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	return svx_read_guest_phys(vcpu->vm, gpa, buf, len);
+}
+
+/* The one write path: it tells the shadow MMU (svx_mmu_track_write()). */
+static int svx_emu_write_phys(void *ctx, u64 gpa, const void *buf,
+			      unsigned int len)
+{
+	return svx_write_guest_for(ctx, gpa, buf, len);
+}
+
+static int svx_emu_cmpxchg_phys(void *ctx, u64 gpa, void *old,
+				const void *new, unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	if (len == 16)
+		return svx_host_cmpxchg16_gpa(vcpu->vm, gpa, old, new);
+	return svx_host_cmpxchg_gpa(vcpu->vm, gpa, *(u64 *)old,
+				    *(const u64 *)new, len);
+}
+
+static u64 svx_emu_seg_base(void *ctx, int seg)
+{
+	return svx_seg_base(ctx, seg);
+}
+
+static const struct svx_x86_ops svx_emu_ops = {
+	.read_virt = svx_emu_read_virt,
+	.read_phys = svx_emu_read_phys,
+	.write_phys = svx_emu_write_phys,
+	.cmpxchg_phys = svx_emu_cmpxchg_phys,
+	.seg_base = svx_emu_seg_base,
+};
+
+static void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
+{
+	e->ops = &svx_emu_ops;
+	e->ctx = vcpu;
+	e->mode = svx_code_mode(vcpu);
+	e->regs = vcpu->regs;
+	e->rflags = &vcpu->rflags;
+	e->len = 0;
+	e->retire = false;
+}
+
+/* The instruction at the guest's CS:RIP: bytes fetched, or -errno. */
+int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
+{
+	return svx_fetch_insn(&svx_emu_ops, vcpu,
+			      svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+}
+
+/* ---------------------------------------------------------------------- */
 /* MMIO: a mov to or from a GPA that no memslot backs (or a read-only one) */
 
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 {
 	struct kvm_run *run = vcpu->run;
 	struct svx_insn insn;
-	u8 bytes[15];
-	unsigned int avail;
-	u64 ip, val;
-	int r;
+	u8 bytes[SVX_INSN_MAX];
+	int avail, r;
+	u64 val;
 
-	ip = svx_seg_base(vcpu, 1) + vcpu->rip;
-	/* Fetch up to the end of the page, then the next one if needed. */
-	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - (ip & ~PAGE_MASK));
-	if (svx_read_guest_virt(vcpu, ip, bytes, avail)) {
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail < 0) {
 		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 				   "cannot fetch the instruction that accessed MMIO");
 		return SVX_USER;
 	}
-	if (avail < sizeof(bytes) &&
-	    !svx_read_guest_virt(vcpu, ip + avail, bytes + avail,
-				 sizeof(bytes) - avail))
-		avail = sizeof(bytes);
 	r = svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn);
 	if (r || insn.is_write != write ||
 	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE) {
@@ -1003,6 +1075,105 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 }
 
 /* ---------------------------------------------------------------------- */
+/* A guest write to a shadowed page table (svx_mmu_page_fault() said so)  */
+
+static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
+{
+	u64 gpa = vcpu->mmu.emulate_gpa;
+	u8 bytes[SVX_INSN_MAX];
+	struct svx_x86_write w;
+	struct svx_x86_emu e;
+	int avail;
+
+	svx_emu_init(vcpu, &e);
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail >= 0 && !svx_x86_emulate_rmw(&e, bytes, avail, gpa, &w)) {
+		vcpu->exit_insn_len = e.len;
+		svx_skip_insn(vcpu);
+		vcpu->stats.mmu[SVX_MMU_PT_WRITE]++;
+		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+		trace_svx_pt_write_emulated(vcpu->id, gpa, w.old,
+					    w.written ? w.new : w.old, w.size);
+		svx_mmu_pte_write(vcpu, gpa, w.new, w.size, w.written);
+		return SVX_RESUME;
+	}
+	/*
+	 * Not a single read-modify-write: the page stops being shadowed.  A
+	 * string store (rep stos/movs, e.g. clearing a page) is carried out
+	 * up to the end of the page first, so the guest makes progress even
+	 * when the page is a table of its own current translation (which a
+	 * plain retry would shadow again, forever).  Anything else retries
+	 * the write.
+	 */
+	if (avail > 0 && svx_x86_emulate_string(&e, bytes, avail, gpa)) {
+		if (e.retire) {
+			vcpu->exit_insn_len = e.len;
+			svx_skip_insn(vcpu);
+		}
+		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	}
+	svx_mmu_unprotect_gfn(vcpu, gpa >> PAGE_SHIFT);
+	return SVX_RESUME;
+}
+
+/* ---------------------------------------------------------------------- */
+/* EPT violations and misconfigurations: decoded here, for mmu/ept.c       */
+
+static int svx_handle_ept_violation(struct svx_vcpu *vcpu)
+{
+	u64 q = vcpu->exit_qual, gpa = vcpu->exit_gpa, gva = gpa;
+	u32 error = 0;
+	int r;
+
+	trace_svx_ept_violation(vcpu->id, gpa, q);
+	if (q & EPT_VIOLATION_ACC_WRITE)
+		error |= SVX_ACC_WRITE;
+	if (q & EPT_VIOLATION_ACC_INSTR)
+		error |= SVX_ACC_FETCH;
+	r = svx_ept_page_fault(vcpu, gpa, error);
+	if (r != SVX_EMULATE)
+		return r;
+	/* Bit 7: the linear address is valid (SDM 27.2.1, Table 27-7). */
+	if (q & BIT(7)) {
+		svx_vcpu_load(vcpu);
+		gva = svx_vmread(GUEST_LINEAR_ADDRESS);
+		svx_vcpu_put(vcpu);
+	}
+	return svx_emulate_mmio(vcpu, gva, gpa, error & SVX_ACC_WRITE);
+}
+
+/* Is the MMIO access at the guest's RIP a store?  0/1, or -errno. */
+static int svx_mmio_is_write(struct svx_vcpu *vcpu)
+{
+	struct svx_insn insn;
+	u8 bytes[SVX_INSN_MAX];
+	int avail;
+
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail < 0)
+		return avail;
+	if (svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn))
+		return -EINVAL;
+	return insn.is_write;
+}
+
+static int svx_handle_ept_misconfig(struct svx_vcpu *vcpu)
+{
+	int r = svx_ept_misconfig(vcpu, vcpu->exit_gpa), write;
+
+	if (r != SVX_EMULATE)
+		return r;
+	write = svx_mmio_is_write(vcpu);
+	if (write < 0) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "MMIO access by an instruction that is not a simple mov");
+		return SVX_USER;
+	}
+	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
+	return svx_emulate_mmio(vcpu, vcpu->exit_gpa, vcpu->exit_gpa, write);
+}
+
+/* ---------------------------------------------------------------------- */
 
 static int svx_handle_exception(struct svx_vcpu *vcpu)
 {
@@ -1012,9 +1183,12 @@ static int svx_handle_exception(struct svx_vcpu *vcpu)
 
 	if (type == SVX_INTR_TYPE_NMI)
 		return SVX_RESUME;	/* handled by the host already */
-	if (vector == X86_TRAP_PF)
-		return svx_mmu_page_fault(vcpu, vcpu->exit_qual,
-					  vcpu->exit_intr_error);
+	if (vector == X86_TRAP_PF) {
+		int r = svx_mmu_page_fault(vcpu, vcpu->exit_qual,
+					   vcpu->exit_intr_error);
+
+		return r == SVX_EMULATE ? svx_emulate_pt_write(vcpu) : r;
+	}
 	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 			   "unexpected guest exception exit");
 	return SVX_USER;
@@ -1096,9 +1270,9 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 	case EXIT_REASON_MSR_WRITE:
 		return svx_handle_msr(vcpu, true);
 	case EXIT_REASON_EPT_VIOLATION:
-		return svx_ept_violation(vcpu);
+		return svx_handle_ept_violation(vcpu);
 	case EXIT_REASON_EPT_MISCONFIG:
-		return svx_ept_misconfig(vcpu);
+		return svx_handle_ept_misconfig(vcpu);
 	case EXIT_REASON_TASK_SWITCH:
 		return svx_handle_task_switch(vcpu);
 	}

@@ -5,7 +5,7 @@
 
 #include "../include/svx.h"
 #include "vmcs.h"
-#include "decode.h"
+#include "emulate.h"
 #include "../mmu/mmu_host.h"
 
 struct svx_vmcs_config {
@@ -48,6 +48,14 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 bool svx_guest_has_tsc_aux(struct svx_vcpu *vcpu);
+void svx_skip_insn(struct svx_vcpu *vcpu);
+void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error);
+/* Operand size of the code being executed: 8 (64-bit code) or 4. */
+int svx_code_mode(struct svx_vcpu *vcpu);
+u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
+/* The instruction at CS:RIP (x86/emulate.h): bytes fetched, or -errno. */
+int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes);
 
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);

@@ -25,6 +25,7 @@
 #include "mmu.c"
 #pragma GCC diagnostic pop
 
+#include "emulate.h"
 #include "mmu_sim.h"
 #include "ref_walker.h"
 
@@ -329,15 +330,15 @@ int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
 	return sim_phys_copy(vm, gpa, buf, len, false);
 }
 
-int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
-			 unsigned int len)
+static int sim_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
+				unsigned int len)
 {
 	return sim_phys_copy(vm, gpa, (void *)buf, len, true);
 }
 
 /* Instruction fetches at RIP read the harness's instruction. */
-int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
-			unsigned int len)
+static int sim_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			       unsigned int len)
 {
 	u64 gpa;
 
@@ -371,17 +372,10 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	return SVX_USER;
 }
 
-void svx_skip_insn(struct svx_vcpu *vcpu)
-{
-	vcpu->rip += vcpu->exit_insn_len;
-	S->retired = true;
-}
-
-void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error)
+void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error)
 {
 	S->injected = true;
-	S->inj_error = vector == X86_TRAP_PF ? error : ~0u;
+	S->inj_error = error;
 }
 
 void svx_update_hw_cr(struct svx_vcpu *vcpu)
@@ -393,19 +387,109 @@ bool svx_guest_long_mode(struct svx_vcpu *vcpu)
 	return vcpu->efer & EFER_LMA;
 }
 
-int svx_code_mode(struct svx_vcpu *vcpu)
+void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
+{
+	S->internal_error = true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The exit handler's side of SVX_EMULATE (vmx/exits.c in the module)      */
+
+/* Flat segments; 64-bit code whenever the guest is in long mode. */
+static int sim_code_mode(struct svx_vcpu *vcpu)
 {
 	return svx_guest_long_mode(vcpu) ? 8 : 4;
 }
 
-u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
+static int sim_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	return sim_read_guest_virt(ctx, gva, buf, len);
+}
+
+static int sim_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	return svx_read_guest_phys(vcpu->vm, gpa, buf, len);
+}
+
+/* As core/vm.c's svx_write_guest_for(): the write, then the MMU told. */
+static int sim_write_phys(void *ctx, u64 gpa, const void *buf,
+			  unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+	int r = sim_write_guest_phys(vcpu->vm, gpa, buf, len);
+
+	if (!r)
+		svx_mmu_track_write(vcpu, gpa, len);
+	return r;
+}
+
+static int sim_cmpxchg_phys(void *ctx, u64 gpa, void *old, const void *new,
+			    unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	if (len == 16)
+		return svx_host_cmpxchg16_gpa(vcpu->vm, gpa, old, new);
+	return svx_host_cmpxchg_gpa(vcpu->vm, gpa, *(u64 *)old,
+				    *(const u64 *)new, len);
+}
+
+static u64 sim_seg_base(void *ctx, int seg)
 {
 	return 0;
 }
 
-void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
+static const struct svx_x86_ops sim_emu_ops = {
+	.read_virt = sim_read_virt,
+	.read_phys = sim_read_phys,
+	.write_phys = sim_write_phys,
+	.cmpxchg_phys = sim_cmpxchg_phys,
+	.seg_base = sim_seg_base,
+};
+
+static void sim_skip_insn(struct svx_vcpu *vcpu, unsigned int len)
 {
-	S->internal_error = true;
+	vcpu->rip += len;
+	S->retired = true;
+}
+
+/* vmx/exits.c's svx_emulate_pt_write(), on the simulated vCPU. */
+static int sim_emulate_pt_write(struct svx_vcpu *vcpu)
+{
+	struct svx_x86_emu e = {
+		.ops = &sim_emu_ops, .ctx = vcpu, .mode = sim_code_mode(vcpu),
+		.regs = vcpu->regs, .rflags = &vcpu->rflags,
+	};
+	u64 gpa = vcpu->mmu.emulate_gpa;
+	u8 bytes[SVX_INSN_MAX];
+	struct svx_x86_write w;
+	int avail;
+
+	avail = svx_fetch_insn(&sim_emu_ops, vcpu, vcpu->rip, bytes);
+	if (avail >= 0 && !svx_x86_emulate_rmw(&e, bytes, avail, gpa, &w)) {
+		sim_skip_insn(vcpu, e.len);
+		vcpu->stats.mmu[SVX_MMU_PT_WRITE]++;
+		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+		svx_mmu_pte_write(vcpu, gpa, w.new, w.size, w.written);
+		return SVX_RESUME;
+	}
+	if (avail > 0 && svx_x86_emulate_string(&e, bytes, avail, gpa)) {
+		if (e.retire)
+			sim_skip_insn(vcpu, e.len);
+		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	}
+	svx_mmu_unprotect_gfn(vcpu, gpa >> PAGE_SHIFT);
+	return SVX_RESUME;
+}
+
+/* A #PF exit, as vmx/exits.c handles it. */
+static int sim_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
+{
+	int r = svx_mmu_page_fault(vcpu, gva, error_code);
+
+	return r == SVX_EMULATE ? sim_emulate_pt_write(vcpu) : r;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1088,7 +1172,7 @@ static void sim_exec_insn(struct sim *s, u64 hpa)
 	u64 old = 0, new, reg_in, reg_out, flags, mask, rax;
 	struct svx_rmw rmw;
 
-	if (svx_decode_rmw(s->insn, sizeof(s->insn), svx_code_mode(v), &rmw))
+	if (svx_decode_rmw(s->insn, sizeof(s->insn), sim_code_mode(v), &rmw))
 		abort();
 	if (rmw.op == SVX_RMW_CMPXCHG16B) {	/* RDX:RAX, RCX:RBX */
 		u64 m[2], cmp[2] = { v->regs[SVX_RAX], v->regs[SVX_RDX] };
@@ -1174,7 +1258,7 @@ void sim_access(struct sim *s, u64 gva, u32 acc)
 			return;
 		}
 		s->st.faults++;
-		r = svx_mmu_page_fault(v, gva, ec);
+		r = sim_page_fault(v, gva, ec);
 		trace("  fault ec %#x: %d%s%s%s\n", ec, r,
 		      s->injected ? " injected" : "",
 		      s->retired ? " emulated" : "",
@@ -1333,7 +1417,7 @@ static void sim_pt_write(struct sim *s)
 		 * svx_mmu_track_write() must drop what derives from it.
 		 */
 		trace("  by the VMM\n");
-		if (!svx_write_guest_phys(s->vm, gpa, &e, sim_esz(s))) {
+		if (!sim_write_guest_phys(s->vm, gpa, &e, sim_esz(s))) {
 			svx_mmu_track_write(v, gpa, sim_esz(s));
 			s->st.vmm_writes++;
 		}
@@ -1382,7 +1466,7 @@ void sim_invlpg(struct sim *s, u64 gva)
 
 int sim_fault(struct sim *s, u64 gva, u32 error_code)
 {
-	return svx_mmu_page_fault(s->vcpu, gva, error_code);
+	return sim_page_fault(s->vcpu, gva, error_code);
 }
 
 /*

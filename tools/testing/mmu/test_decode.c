@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests for vmx/emulate.c, the decoder of the moves shadowvmx emulates on
+ * Tests for x86/emulate.c, the decoder of the moves shadowvmx emulates on
  * MMIO: encodings assembled by GNU as (objdump lengths), register, size,
  * immediate and direction; and rejection of everything else, including
- * every truncation of a valid instruction.
+ * every truncation of a valid instruction.  The read-modify-write and
+ * string-store decoders, the read-modify-write arithmetic against the CPU,
+ * and the execution of both through the emulator's callbacks.
  */
 #include <string.h>
 #include <linux/errno.h>
+#include <asm/processor-flags.h>
 
 #include "harness.h"
-#include "decode.h"
+#include "emulate.h"
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
@@ -240,4 +243,250 @@ TAP_SUITE(rmw)
 	}
 	tap_diag("rmw-vs-cpu: %u cases, %u mismatches", n, bad);
 	tap_eq(bad, 0, "rmw: emulated add/sub/and/or/xor/bt*/cmpxchg agree with the CPU (%u cases)", n);
+}
+
+/* stos/movs, the string stores emulated on a guest page-table write. */
+static const struct scase {
+	const char *text;
+	int mode;
+	u8 bytes[15];
+	u8 n;
+	int ret;
+	u8 len, size, movs, rep, seg;
+} string_cases[] = {
+	{ "stosb",              8, B(0xaa),                   0, 1, 1, 0, 0, 3 },
+	{ "rep stos %eax",      4, B(0xf3, 0xab),             0, 2, 4, 0, 1, 3 },
+	{ "rep stos %rax",      8, B(0xf3, 0x48, 0xab),       0, 3, 8, 0, 1, 3 },
+	{ "rep stos %ax",       8, B(0x66, 0xf3, 0xab),       0, 3, 2, 0, 1, 3 },
+	{ "rep movsq",          8, B(0xf3, 0x48, 0xa5),       0, 3, 8, 1, 1, 3 },
+	{ "rep movsl %fs:",     4, B(0x64, 0xf3, 0xa5),       0, 3, 4, 1, 1, 4 },
+	{ "movsb %es:",         4, B(0x26, 0xa4),             0, 2, 1, 1, 0, 0 },
+	{ "REX in 32-bit code", 4, B(0x48, 0xab),             -EINVAL },
+	{ "repne stos",         8, B(0xf2, 0xab),             -EINVAL },
+	{ "lock stos",          8, B(0xf0, 0xab),             -EINVAL },
+	{ "addr32 stos",        8, B(0x67, 0xab),             -EINVAL },
+	{ "prefixes only",      8, B(0xf3, 0x48),             -EINVAL },
+	{ "lods",               8, B(0xac),                   -EINVAL },
+};
+
+TAP_SUITE(string)
+{
+	struct svx_string s;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(string_cases) / sizeof(string_cases[0]); i++) {
+		const struct scase *c = &string_cases[i];
+		int r = svx_decode_string(c->bytes, c->n, c->mode, &s);
+
+		tap_ok(r == c->ret &&
+		       (r || (s.len == c->len && s.size == c->size &&
+			      s.movs == c->movs && s.rep == c->rep &&
+			      s.seg == c->seg)),
+		       "decode_string: %s", c->text);
+	}
+}
+
+/*
+ * svx_x86_emulate_rmw() and svx_x86_emulate_string() through their
+ * callbacks: two pages of guest memory at GPA (and GVA) 0x1000, the
+ * instruction at GVA 0.
+ */
+struct emu_env {
+	u8 code[16];
+	u8 mem[8192];
+	unsigned int writes, cmpxchgs;
+	bool fail_write;
+};
+
+static u8 *emu_ptr(struct emu_env *t, u64 a, unsigned int len)
+{
+	return a >= 0x1000 && a + len <= 0x1000 + sizeof(t->mem) ?
+	       t->mem + (a - 0x1000) : NULL;
+}
+
+static int emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	struct emu_env *t = ctx;
+	u8 *p = emu_ptr(t, gva, len);
+
+	if (gva + len <= sizeof(t->code)) {
+		memcpy(buf, t->code + gva, len);
+		return 0;
+	}
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	u8 *p = emu_ptr(ctx, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int emu_write_phys(void *ctx, u64 gpa, const void *buf,
+			  unsigned int len)
+{
+	struct emu_env *t = ctx;
+	u8 *p = emu_ptr(t, gpa, len);
+
+	if (!p || t->fail_write)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	t->writes++;
+	return 0;
+}
+
+static int emu_cmpxchg_phys(void *ctx, u64 gpa, void *old, const void *new,
+			    unsigned int len)
+{
+	struct emu_env *t = ctx;
+	u8 *p = emu_ptr(t, gpa, len);
+
+	if (!p || t->fail_write)
+		return -EFAULT;
+	t->cmpxchgs++;
+	if (memcmp(p, old, len)) {
+		if (len == 16)
+			memcpy(old, p, 16);
+		return 1;
+	}
+	memcpy(p, new, len);
+	return 0;
+}
+
+static u64 emu_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	(void)seg;
+	return 0;	/* flat */
+}
+
+static const struct svx_x86_ops emu_ops = {
+	.read_virt = emu_read_virt,
+	.read_phys = emu_read_phys,
+	.write_phys = emu_write_phys,
+	.cmpxchg_phys = emu_cmpxchg_phys,
+	.seg_base = emu_seg_base,
+};
+
+static int emu_run(struct emu_env *t, unsigned long *regs,
+		   unsigned long *rflags, const u8 *code, unsigned int n,
+		   u64 gpa, struct svx_x86_emu *e, struct svx_x86_write *w,
+		   bool string)
+{
+	u8 bytes[SVX_INSN_MAX];
+	int avail;
+
+	memset(t->code, 0x90, sizeof(t->code));
+	memcpy(t->code, code, n);
+	memset(e, 0, sizeof(*e));
+	e->ops = &emu_ops;
+	e->ctx = t;
+	e->mode = 8;
+	e->regs = regs;
+	e->rflags = rflags;
+	avail = svx_fetch_insn(&emu_ops, t, 0, bytes);
+	if (avail != SVX_INSN_MAX)
+		return -100;
+	return string ? svx_x86_emulate_string(e, bytes, avail, gpa) :
+			svx_x86_emulate_rmw(e, bytes, avail, gpa, w);
+}
+
+TAP_SUITE(emulate)
+{
+	static struct emu_env t;
+	unsigned long regs[16], rflags, save[16];
+	struct svx_x86_write w;
+	struct svx_x86_emu e;
+	u64 q;
+	int r;
+
+	/* lock cmpxchg %rcx,(%rdi) that matches: memory written, ZF set. */
+	memset(regs, 0, sizeof(regs));
+	q = 0x1003;
+	memcpy(t.mem + 8, &q, 8);
+	regs[0] = 0x1003;
+	regs[1] = 0x2007;
+	rflags = 0x2;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xf0\x48\x0f\xb1\x0f", 5,
+		    0x1008, &e, &w, false);
+	memcpy(&q, t.mem + 8, 8);
+	tap_ok(!r && e.len == 5 && e.retire && w.written && w.size == 8 &&
+	       w.old == 0x1003 && w.new == 0x2007 && q == 0x2007 &&
+	       (rflags & X86_EFLAGS_ZF) && regs[0] == 0x1003,
+	       "emulate: lock cmpxchg that matches writes memory, sets ZF");
+
+	/* The same that does not match: RAX gets memory, ZF clear. */
+	regs[0] = 0x5;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xf0\x48\x0f\xb1\x0f", 5,
+		    0x1008, &e, &w, false);
+	memcpy(&q, t.mem + 8, 8);
+	tap_ok(!r && !w.written && q == 0x2007 && regs[0] == 0x2007 &&
+	       !(rflags & X86_EFLAGS_ZF),
+	       "emulate: lock cmpxchg that does not match loads RAX, clears ZF");
+
+	/* xchg %eax,(%rdi): 32-bit register result zero-extended. */
+	regs[0] = 0xffffffff00000011UL;
+	memset(t.mem, 0, 8);
+	t.mem[0] = 0x22;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x87\x07", 2, 0x1000, &e,
+		    &w, false);
+	tap_ok(!r && regs[0] == 0x22 && t.mem[0] == 0x11 && w.size == 4,
+	       "emulate: xchg swaps memory and register");
+
+	/* orb $0x40,(%rdi): byte write through write_phys. */
+	t.writes = 0;
+	t.mem[0] = 0x01;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x80\x0f\x40", 3, 0x1000,
+		    &e, &w, false);
+	tap_ok(!r && t.mem[0] == 0x41 && t.writes == 1 && e.len == 3,
+	       "emulate: or of a byte goes through write_phys");
+
+	/* Refused: misaligned, across a page, memory not writable. */
+	memcpy(save, regs, sizeof(save));
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x48\x89\x07", 3, 0x1004,
+		    &e, &w, false);
+	tap_ok(r == -EINVAL && !e.retire && !memcmp(save, regs, sizeof(save)),
+	       "emulate: a misaligned write is refused, registers unchanged");
+	t.fail_write = true;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\x48\x89\x07", 3, 0x1008,
+		    &e, &w, false);
+	t.fail_write = false;
+	tap_ok(r < 0 && !e.retire && !memcmp(save, regs, sizeof(save)),
+	       "emulate: a write that cannot be done is refused, registers unchanged");
+
+	/* rep stosq from 0x1ff0 with RCX = 600: two elements, then stop. */
+	memset(regs, 0, sizeof(regs));
+	regs[0] = 0x1111111111111111UL;
+	regs[1] = 600;
+	regs[7] = 0x1ff0;
+	rflags = 0x2;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xf3\x48\xab", 3, 0x1ff0,
+		    &e, NULL, true);
+	memcpy(&q, t.mem + 0xff8, 8);
+	tap_ok(r == 1 && !e.retire && regs[1] == 598 && regs[7] == 0x2000 &&
+	       q == 0x1111111111111111UL,
+	       "emulate: rep stosq stops at the end of the page, RCX and RDI advanced");
+
+	/* movsb: one byte from RSI, retired. */
+	t.mem[0x100] = 0x5a;
+	regs[6] = 0x1100;
+	regs[7] = 0x1200;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xa4", 1, 0x1200, &e, NULL,
+		    true);
+	tap_ok(r == 1 && e.retire && e.len == 1 && t.mem[0x200] == 0x5a &&
+	       regs[6] == 0x1101 && regs[7] == 0x1201,
+	       "emulate: movsb copies a byte and retires");
+
+	/* DF=1 is not emulated. */
+	rflags |= X86_EFLAGS_DF;
+	r = emu_run(&t, regs, &rflags, (const u8 *)"\xa4", 1, 0x1200, &e, NULL,
+		    true);
+	tap_ok(r == 0, "emulate: string stores with DF=1 are not emulated");
 }

@@ -1,17 +1,99 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Decoder for the instructions shadowvmx emulates on an MMIO access: the
- * plain moves a device driver uses (mov r/m,r; mov r,r/m; mov r/m,imm;
- * mov with an absolute address (moffs); movzx; movsx) in 32-bit and 64-bit
- * code.  It only has to find the register or immediate operand, the access
- * size and the instruction length: the address is already known from the
- * fault.  Host-agnostic: it
+ * The x86 instruction emulator: what shadowvmx carries out in software
+ * when the CPU cannot, on an MMIO access or a write to a shadowed guest
+ * page table.  This file owns the instruction fetch (svx_fetch_insn(), the
+ * one place that reads up to 15 bytes at CS.base + RIP), the one decoder
+ * of legacy prefixes and REX (svx_decode_prefixes()) and, on top of it,
+ * the decoders of the forms emulated: the plain moves a device driver uses
+ * on MMIO (mov r/m,r; mov r,r/m; mov r/m,imm; mov with an absolute address
+ * (moffs); movzx; movsx), the read-modify-write instructions of guest
+ * page-table updates, and stos/movs.  The memory address is already known
+ * from the exit: decoding finds the register or immediate operand, the
+ * access size and the instruction length.  Guest memory is reached only
+ * through the host's callbacks (struct svx_x86_ops).  Host-agnostic: it
  * also builds in tools/testing/mmu for tests and fuzzing.
  */
 #include <linux/types.h>
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/string.h>
-#include "decode.h"
+#include <asm/page.h>
+#include <asm/processor-flags.h>
+#include "emulate.h"
+
+int svx_fetch_insn(const struct svx_x86_ops *ops, void *ctx, u64 ip,
+		   u8 bytes[SVX_INSN_MAX])
+{
+	unsigned int avail;
+
+	memset(bytes, 0, SVX_INSN_MAX);
+	/* Up to the end of the page, then the next one if it can be read. */
+	avail = min_t(u64, SVX_INSN_MAX, PAGE_SIZE - (ip & ~PAGE_MASK));
+	if (ops->read_virt(ctx, ip, bytes, avail))
+		return -EFAULT;
+	if (avail < SVX_INSN_MAX &&
+	    !ops->read_virt(ctx, ip + avail, bytes + avail,
+			    SVX_INSN_MAX - avail))
+		avail = SVX_INSN_MAX;
+	return avail;
+}
+
+int svx_decode_prefixes(const u8 *bytes, unsigned int avail, int mode,
+			struct svx_prefixes *p)
+{
+	unsigned int i;
+
+	memset(p, 0, sizeof(*p));
+	p->seg = -1;
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	for (i = 0; i < avail; i++) {
+		switch (bytes[i]) {
+		case 0x26:
+			p->seg = 0;
+			continue;
+		case 0x2e:
+			p->seg = 1;
+			continue;
+		case 0x36:
+			p->seg = 2;
+			continue;
+		case 0x3e:
+			p->seg = 3;
+			continue;
+		case 0x64:
+			p->seg = 4;
+			continue;
+		case 0x65:
+			p->seg = 5;
+			continue;
+		case 0x66:
+			p->opsize = true;
+			continue;
+		case 0x67:
+			p->adsize = true;
+			continue;
+		case 0xf0:
+			p->lock = true;
+			continue;
+		case 0xf2:
+			p->repne = true;
+			continue;
+		case 0xf3:
+			p->rep = true;
+			continue;
+		}
+		break;
+	}
+	/* REX counts only as the last prefix, in 64-bit code. */
+	if (mode == 8 && i < avail && (bytes[i] & 0xf0) == 0x40)
+		p->rex = bytes[i++];
+	if (i >= avail)
+		return -EINVAL;
+	p->len = i;
+	return 0;
+}
 
 /* Length of ModRM + SIB + displacement for 32/64-bit addressing. */
 static int svx_modrm_len(const u8 *p, unsigned int avail)
@@ -47,42 +129,32 @@ static int svx_modrm_len(const u8 *p, unsigned int avail)
 int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_insn *insn)
 {
-	unsigned int i = 0;
-	bool opsize = false, rex_w = false, rex_r = false, rex = false;
-	bool addr32 = false;
+	struct svx_prefixes p;
+	unsigned int i;
+	bool rex_w, rex_r, rex;
 	int modrm_len, opsz;
 	u8 op, modrm;
 
 	memset(insn, 0, sizeof(*insn));
-	if (avail > 15)
-		avail = 15;
-	for (; i < avail; i++) {
-		u8 b = bytes[i];
-
-		if (b == 0x66)
-			opsize = true;
-		else if (b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
-			 b == 0x64 || b == 0x65)
-			continue;	/* segment: the address is known */
-		else if (b == 0x67 && mode == 8)
-			addr32 = true;	/* same ModRM layout with 32-bit regs */
-		else
-			break;
-	}
-	if (mode == 8 && i < avail && (bytes[i] & 0xf0) == 0x40) {
-		rex = true;
-		rex_w = bytes[i] & 8;
-		rex_r = bytes[i] & 4;
-		i++;
-	}
-	if (i >= avail)
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	/*
+	 * Segment overrides do not matter (the address is known); 67 in
+	 * 64-bit code keeps the ModRM layout with 32-bit registers.
+	 */
+	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.lock || p.rep ||
+	    p.repne || (p.adsize && mode != 8))
 		return -EINVAL;
+	i = p.len;
+	rex = p.rex;
+	rex_w = p.rex & 8;
+	rex_r = p.rex & 4;
 	op = bytes[i++];
-	opsz = rex_w ? 8 : opsize ? 2 : 4;
+	opsz = rex_w ? 8 : p.opsize ? 2 : 4;
 
 	if (op >= 0xa0 && op <= 0xa3) {
 		/* mov AL/eAX <-> moffs: absolute address, register is RAX. */
-		unsigned int asz = mode == 8 && !addr32 ? 8 : 4;
+		unsigned int asz = mode == 8 && !p.adsize ? 8 : 4;
 
 		if (i + asz > avail)
 			return -EINVAL;
@@ -165,38 +237,6 @@ int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 /* ---------------------------------------------------------------------- */
 /* Read-modify-write instructions (writes to guest page tables)           */
 
-static int svx_decode_prefixes(const u8 *bytes, unsigned int avail, int mode,
-			       unsigned int *pi, bool *opsize, bool *lock,
-			       u8 *rex)
-{
-	unsigned int i;
-
-	*opsize = false;
-	*lock = false;
-	*rex = 0;
-	for (i = 0; i < avail; i++) {
-		u8 b = bytes[i];
-
-		if (b == 0x66)
-			*opsize = true;
-		else if (b == 0xf0)
-			*lock = true;
-		else if (b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
-			 b == 0x64 || b == 0x65)
-			continue;
-		else if (b == 0x67 && mode == 8)
-			continue;
-		else
-			break;
-	}
-	if (mode == 8 && i < avail && (bytes[i] & 0xf0) == 0x40)
-		*rex = bytes[i++];
-	if (i >= avail)
-		return -EINVAL;
-	*pi = i;
-	return 0;
-}
-
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_rmw *rmw)
 {
@@ -205,17 +245,21 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		SVX_RMW_XOR, -1
 	};
 	unsigned int i, imm_len = 0;
-	bool opsize, lock, byte_op = false, twobyte = false;
+	bool byte_op = false, twobyte = false;
+	struct svx_prefixes p;
 	int modrm_len, opsz, sub;
 	u8 rex, op, modrm;
 
 	memset(rmw, 0, sizeof(*rmw));
-	if (avail > 15)
-		avail = 15;
-	if (svx_decode_prefixes(bytes, avail, mode, &i, &opsize, &lock, &rex))
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.rep || p.repne ||
+	    (p.adsize && mode != 8))
 		return -EINVAL;
+	i = p.len;
+	rex = p.rex;
 	op = bytes[i++];
-	opsz = (rex & 8) ? 8 : opsize ? 2 : 4;
+	opsz = (rex & 8) ? 8 : p.opsize ? 2 : 4;
 	if (op == 0x0f) {
 		if (i >= avail)
 			return -EINVAL;
@@ -307,7 +351,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		return modrm_len;
 	i += modrm_len;
 	rmw->size = byte_op ? 1 : opsz;
-	rmw->lock = lock;
+	rmw->lock = p.lock;
 	if (imm_len) {
 		u64 imm = 0;
 
@@ -335,6 +379,27 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		}
 	}
 	rmw->len = i;
+	return 0;
+}
+
+int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
+		      struct svx_string *str)
+{
+	struct svx_prefixes p;
+	u8 op;
+
+	memset(str, 0, sizeof(*str));
+	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.lock ||
+	    p.repne || p.adsize)
+		return -EINVAL;
+	op = bytes[p.len];
+	if (op != 0xaa && op != 0xab && op != 0xa4 && op != 0xa5)
+		return -EINVAL;
+	str->len = p.len + 1;
+	str->size = (op & 1) ? ((p.rex & 8) ? 8 : p.opsize ? 2 : 4) : 1;
+	str->movs = op == 0xa4 || op == 0xa5;
+	str->rep = p.rep;
+	str->seg = p.seg < 0 ? 3 : p.seg;	/* DS */
 	return 0;
 }
 
@@ -463,4 +528,156 @@ bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		return true;
 	}
 	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Execution                                                               */
+
+/* RAX .. RBX are 0 .. 3 in the register encoding. */
+#define SVX_X86_RAX	0
+#define SVX_X86_RCX	1
+#define SVX_X86_RDX	2
+#define SVX_X86_RBX	3
+#define SVX_X86_RSI	6
+#define SVX_X86_RDI	7
+
+int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
+			unsigned int avail, u64 gpa, struct svx_x86_write *w)
+{
+	const struct svx_x86_ops *ops = e->ops;
+	unsigned long *regs = e->regs;
+	u64 old = 0, new, reg_in, reg_out = 0, rax, flags, mask;
+	struct svx_rmw rmw;
+	bool written;
+	int r;
+
+	if (svx_decode_rmw(bytes, avail, e->mode, &rmw) ||
+	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
+	    (gpa & (rmw.size - 1)))
+		return -EINVAL;
+
+	reg_in = rmw.high_byte ? regs[rmw.reg] >> 8 : regs[rmw.reg];
+	rax = regs[SVX_X86_RAX];
+	if (rmw.op == SVX_RMW_CMPXCHG8B) {
+		rax = (u32)rax | (u64)regs[SVX_X86_RDX] << 32;
+		reg_in = (u32)regs[SVX_X86_RBX] |
+			 (u64)regs[SVX_X86_RCX] << 32;
+	}
+	/* Read, compute, compare-exchange: atomic against other vCPUs. */
+	if (rmw.op == SVX_RMW_CMPXCHG16B) {
+		u64 cmp[2] = { regs[SVX_X86_RAX], regs[SVX_X86_RDX] };
+		u64 val[2] = { regs[SVX_X86_RBX], regs[SVX_X86_RCX] };
+
+		r = ops->cmpxchg_phys(e->ctx, gpa, cmp, val, 16);
+		if (r < 0)
+			return r;
+		written = !r;
+		if (!written) {		/* RDX:RAX gets memory */
+			regs[SVX_X86_RAX] = cmp[0];
+			regs[SVX_X86_RDX] = cmp[1];
+		}
+		old = cmp[0];
+		new = val[0];
+		flags = written ? X86_EFLAGS_ZF : 0;
+		mask = X86_EFLAGS_ZF;
+	} else {
+		do {
+			r = 0;
+			old = 0;
+			if (ops->read_phys(e->ctx, gpa, &old, rmw.size))
+				return -EFAULT;
+			written = svx_rmw_exec(&rmw, old, reg_in, rax, &new,
+					       &reg_out, &flags, &mask);
+			if (!written)
+				break;
+			if (rmw.size < 4) {
+				/* Byte/word: not atomic (tables use 4, 8). */
+				r = ops->write_phys(e->ctx, gpa, &new,
+						    rmw.size) ? -EFAULT : 0;
+				break;
+			}
+			r = ops->cmpxchg_phys(e->ctx, gpa, &old, &new,
+					      rmw.size);
+		} while (r == 1);
+		if (r)
+			return r;
+	}
+
+	/* Register results and flags. */
+	if (rmw.op == SVX_RMW_XCHG || (rmw.op == SVX_RMW_CMPXCHG && !written)) {
+		unsigned long *dst = &regs[rmw.op == SVX_RMW_XCHG ?
+					   rmw.reg : SVX_X86_RAX];
+
+		if (rmw.op == SVX_RMW_XCHG && rmw.high_byte)
+			*dst = (*dst & ~0xff00UL) | (reg_out & 0xff) << 8;
+		else if (rmw.size == 4)
+			*dst = (u32)reg_out;
+		else if (rmw.size == 8)
+			*dst = reg_out;
+		else
+			*dst = (*dst & ~((1UL << (rmw.size * 8)) - 1)) |
+			       (reg_out & ((1UL << (rmw.size * 8)) - 1));
+	} else if (rmw.op == SVX_RMW_CMPXCHG8B && !written) {
+		regs[SVX_X86_RAX] = (u32)reg_out;
+		regs[SVX_X86_RDX] = reg_out >> 32;
+	}
+	*e->rflags = (*e->rflags & ~mask) | (flags & mask);
+	e->len = rmw.len;
+	e->retire = true;
+	w->old = old;
+	w->new = new;
+	w->size = rmw.size;
+	w->written = written;
+	return 0;
+}
+
+int svx_x86_emulate_string(struct svx_x86_emu *e, const u8 *bytes,
+			   unsigned int avail, u64 gpa)
+{
+	const struct svx_x86_ops *ops = e->ops;
+	unsigned long *regs = e->regs;
+	u64 mask = e->mode == 8 ? ~0ULL : 0xffffffffULL, count, src;
+	unsigned int size, n, bytes_n;
+	struct svx_string str;
+	u8 buf[256];
+
+	if (svx_decode_string(bytes, avail, e->mode, &str) ||
+	    (*e->rflags & X86_EFLAGS_DF))
+		return 0;
+	size = str.size;
+	count = str.rep ? regs[SVX_X86_RCX] & mask : 1;
+	if (!count || (gpa & (size - 1)))
+		return 0;
+	n = min_t(u64, count, (PAGE_SIZE - (gpa & ~PAGE_MASK)) / size);
+	while (n) {
+		unsigned int k = min_t(unsigned int, n, sizeof(buf) / size), j;
+
+		bytes_n = k * size;
+		if (str.movs) {
+			src = ops->seg_base(e->ctx, str.seg) +
+			      (regs[SVX_X86_RSI] & mask);
+			if (ops->read_virt(e->ctx, src, buf, bytes_n))
+				return 0;
+		} else {
+			for (j = 0; j < k; j++)
+				memcpy(buf + j * size, &regs[SVX_X86_RAX], size);
+		}
+		if (ops->write_phys(e->ctx, gpa, buf, bytes_n))
+			return 0;
+		gpa += bytes_n;
+		regs[SVX_X86_RDI] = (regs[SVX_X86_RDI] & ~mask) |
+				    ((regs[SVX_X86_RDI] + bytes_n) & mask);
+		if (str.movs)
+			regs[SVX_X86_RSI] = (regs[SVX_X86_RSI] & ~mask) |
+					    ((regs[SVX_X86_RSI] + bytes_n) &
+					     mask);
+		count -= k;
+		n -= k;
+	}
+	if (str.rep)
+		regs[SVX_X86_RCX] = (regs[SVX_X86_RCX] & ~mask) |
+				    (count & mask);
+	e->len = str.len;
+	e->retire = !count;
+	return 1;
 }

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The decoder of the instructions shadowvmx emulates on an MMIO access
+ * (x86/emulate.c).  Host-agnostic: also built by tools/testing/mmu.
+ */
+#ifndef SVX_X86_EMULATE_H
+#define SVX_X86_EMULATE_H
+
+#include <linux/types.h>
+
+/* The longest x86 instruction, in bytes. */
+#define SVX_INSN_MAX	15
+
+/*
+ * What the emulator needs from its host.  @ctx is the caller's (the vCPU);
+ * every access returns 0 or -errno.
+ */
+struct svx_x86_ops {
+	/* Guest-virtual reads, through the guest walker: fetch, sources. */
+	int (*read_virt)(void *ctx, u64 gva, void *buf, unsigned int len);
+	/*
+	 * The memory operand at the guest-physical address the exit gave,
+	 * inside one page.  Writes go through the host's one write path,
+	 * which tells the shadow MMU.
+	 */
+	int (*read_phys)(void *ctx, u64 gpa, void *buf, unsigned int len);
+	int (*write_phys)(void *ctx, u64 gpa, const void *buf,
+			  unsigned int len);
+	/*
+	 * Replace @old with @new (@len 4, 8 or 16 bytes, aligned) at @gpa
+	 * atomically: 0 done, 1 memory no longer held @old (with @len 16,
+	 * @old then holds what memory holds), -errno.
+	 */
+	int (*cmpxchg_phys)(void *ctx, u64 gpa, void *old, const void *new,
+			    unsigned int len);
+	/* The base of segment @seg (0 ES .. 5 GS) in the current mode. */
+	u64 (*seg_base)(void *ctx, int seg);
+};
+
+/* One instruction to emulate, and the guest state it works on. */
+struct svx_x86_emu {
+	const struct svx_x86_ops *ops;
+	void *ctx;
+	int mode;		/* 4 = 32-bit code, 8 = 64-bit code */
+	unsigned long *regs;	/* RAX .. R15, in encoding order */
+	unsigned long *rflags;
+	u8 len;			/* out: instruction length */
+	bool retire;		/* out: done, RIP moves past it */
+};
+
+/* What an emulated read-modify-write did to memory. */
+struct svx_x86_write {
+	u64 old;		/* memory before (low 8 bytes) */
+	u64 new;		/* memory after, if written (low 8 bytes) */
+	u8 size;		/* operand size: 1, 2, 4, 8 or 16 */
+	bool written;		/* false: a cmpxchg that did not match */
+};
+
+/*
+ * Emulate the read-modify-write instruction at @bytes (@avail bytes
+ * fetched; see svx_decode_rmw()) whose memory operand is at @gpa:
+ * atomically against other writers for 4, 8 and 16 bytes, registers and
+ * arithmetic flags updated, @e->len set and @e->retire true.  0, or
+ * -errno with guest state and memory unchanged (not such an instruction,
+ * an operand across a page or misaligned, memory not writable).
+ */
+int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
+			unsigned int avail, u64 gpa, struct svx_x86_write *w);
+
+/*
+ * Emulate the iterations of stos/movs (with or without REP, DF=0) at
+ * @bytes whose destination falls in @gpa's page, updating RDI, RSI and
+ * RCX; @e->retire when no iteration is left.  1 if emulated, 0 if not
+ * such an instruction or its source or destination cannot be reached.
+ */
+int svx_x86_emulate_string(struct svx_x86_emu *e, const u8 *bytes,
+			   unsigned int avail, u64 gpa);
+
+/*
+ * Fetch the instruction at linear address @ip into @bytes: up to the end
+ * of its page, then the rest of SVX_INSN_MAX bytes from the next page if
+ * that one can be read.  Returns the number of bytes fetched, or -errno
+ * when the first page cannot be read.
+ */
+int svx_fetch_insn(const struct svx_x86_ops *ops, void *ctx, u64 ip,
+		   u8 bytes[SVX_INSN_MAX]);
+
+/*
+ * Legacy prefixes and REX of an instruction in code of @mode (4 = 32-bit,
+ * 8 = 64-bit code): one decoder for every form below.
+ */
+struct svx_prefixes {
+	u8 len;			/* prefix bytes, REX included */
+	u8 rex;			/* REX byte (64-bit code only), or 0 */
+	s8 seg;			/* segment override: 0 ES .. 5 GS, or -1 */
+	bool opsize;		/* 66 */
+	bool adsize;		/* 67 */
+	bool lock;		/* f0 */
+	bool rep;		/* f3 */
+	bool repne;		/* f2 */
+};
+
+/*
+ * Decode the prefixes at @bytes (@avail bytes readable).  0, or -EINVAL
+ * when no opcode byte follows them.
+ */
+int svx_decode_prefixes(const u8 *bytes, unsigned int avail, int mode,
+			struct svx_prefixes *p);
+
+struct svx_insn {
+	u8 len;			/* instruction length in bytes */
+	u8 opcode;		/* last opcode byte (0x0f-prefixed for movzx) */
+	u8 is_write;		/* store to memory */
+	u8 size;		/* memory operand size, bytes */
+	u8 reg;			/* register operand (0-15), if !has_imm */
+	u8 high_byte;		/* reg is AH/CH/DH/BH */
+	u8 has_imm;
+	u8 sign_extend;		/* movsx */
+	u8 dst_size;		/* register size for loads (movzx/movsx) */
+	u64 imm;
+};
+
+/*
+ * Decode a mov to or from memory at @bytes (@avail bytes readable) in code
+ * of @mode: 4 = 32-bit code, 8 = 64-bit code.  Returns 0 or -EINVAL for
+ * anything else (register-only forms, other opcodes, truncated bytes).
+ */
+int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_insn *insn);
+
+/* Read-modify-write operations on memory (guest page-table writes). */
+enum svx_rmw_op {
+	SVX_RMW_MOV,		/* 88/89, c6/c7 */
+	SVX_RMW_XCHG,		/* 86/87 */
+	SVX_RMW_CMPXCHG,	/* 0f b0/b1 */
+	SVX_RMW_CMPXCHG8B,	/* 0f c7 /1 (64-bit operand: EDX:EAX, ECX:EBX) */
+	SVX_RMW_CMPXCHG16B,	/* REX.W 0f c7 /1 (128-bit: RDX:RAX, RCX:RBX) */
+	SVX_RMW_ADD,		/* 00/01, 80/81/83 /0 */
+	SVX_RMW_OR,		/* 08/09, 80/81/83 /1 */
+	SVX_RMW_AND,		/* 20/21, 80/81/83 /4 */
+	SVX_RMW_SUB,		/* 28/29, 80/81/83 /5 */
+	SVX_RMW_XOR,		/* 30/31, 80/81/83 /6 */
+	SVX_RMW_BTS,		/* 0f ab, 0f ba /5 */
+	SVX_RMW_BTR,		/* 0f b3, 0f ba /6 */
+	SVX_RMW_BTC,		/* 0f bb, 0f ba /7 */
+};
+
+struct svx_rmw {
+	enum svx_rmw_op op;
+	u8 len;			/* instruction length */
+	u8 size;		/* memory operand size: 1, 2, 4, 8 or 16 */
+	u8 reg;			/* source/destination register, if !has_imm */
+	u8 high_byte;		/* reg is AH/CH/DH/BH */
+	u8 has_imm;
+	u8 lock;		/* LOCK prefix */
+	u64 imm;		/* sign-extended to size */
+};
+
+/*
+ * Decode an instruction that writes memory through a ModRM operand: the
+ * moves of svx_decode_mov() plus xchg, cmpxchg, cmpxchg8b, cmpxchg16b,
+ * add/or/and/sub/xor and bts/btr/btc, with or without LOCK.  0 or -EINVAL.
+ */
+int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_rmw *rmw);
+
+/* STOS/MOVS, the string stores emulated on a write to a guest table. */
+struct svx_string {
+	u8 len;			/* instruction length */
+	u8 size;		/* element size: 1, 2, 4 or 8 */
+	u8 movs;		/* movs (source DS:RSI, or @seg:RSI), else stos */
+	u8 rep;			/* REP prefix */
+	u8 seg;			/* source segment (movs): 3 DS unless overridden */
+};
+
+/*
+ * Decode stos or movs, with or without REP, at @bytes.  0, or -EINVAL for
+ * anything else (LOCK, REPNE and address-size prefixes included).
+ */
+int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
+		      struct svx_string *str);
+
+/*
+ * Execute @rmw on the old memory value @old: *@new is what memory holds
+ * after it, *@reg_out what the register operand holds (xchg, cmpxchg) and
+ * *@flags the arithmetic flags (CF PF ZF SF OF in their RFLAGS positions)
+ * with *@flags_mask the ones the instruction defines.  @reg_in is the
+ * register operand (RAX for cmpxchg's comparand in @rax, RDX:RAX and
+ * RCX:RBX for cmpxchg8b packed in @rax/@reg_in).  Returns true when memory
+ * is written (cmpxchg that fails does not write).  Operands of at most 8
+ * bytes: a 16-byte cmpxchg16b is its caller's (no write, false).
+ */
+bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
+		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask);
+
+#endif /* SVX_X86_EMULATE_H */
