@@ -102,7 +102,7 @@ build_module() {
 	local tag=$1 kdir=$2 dir=$top/build/kbuild-$1
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cp -a Kbuild core include mmu vmx uapi "$dir"/
+	cp -a Kbuild core include mmu vmx uapi x86 "$dir"/
 	find "$dir" -name '*.o' -delete
 	if make -C "$kdir" M="$dir" W=1 modules >"$out/build-$tag.log" 2>&1 &&
 	   ! grep -qiE 'warning|error' "$out/build-$tag.log"; then

@@ -44,7 +44,7 @@ else
 	"$vmtest" setup >"$b/setup.log" 2>&1 || { tail -n 20 "$b/setup.log"; exit 1; }
 	kdir=$("$vmtest" kdir)
 	mkdir -p "$b/kbuild" "$b/payload/scenarios"
-	cp -a Kbuild core include mmu vmx uapi "$b/kbuild/"
+	cp -a Kbuild core include mmu vmx uapi x86 "$b/kbuild/"
 	find "$b/kbuild" -name '*.o' -delete
 	make -s -C "$kdir" M="$b/kbuild" modules >"$b/kbuild.log" 2>&1 ||
 		{ tail -n 20 "$b/kbuild.log"; exit 1; }
