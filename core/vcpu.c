@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
+#include "../x86/cpuid.h"
 
 static vm_fault_t svx_vcpu_fault(struct vm_fault *vmf)
 {
@@ -64,6 +65,8 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
+	svx_cpuid_update_vcpu(vcpu);
+	svx_ept_update_cr4_mask(vcpu);
 	return 0;
 }
 
@@ -265,6 +268,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_data)
 		goto free;
+	svx_cpuid_update_vcpu(vcpu);	/* no table yet: no CR4 feature */
 	r = svx_mmu_vcpu_init(vcpu);
 	if (r)
 		goto free;

@@ -26,6 +26,7 @@
 
 #include "vmx_int.h"
 #include "svx_trace.h"
+#include "../x86/cpuid.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
 
@@ -165,6 +166,9 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return 1;
 	if (!host) {
+		/* LME/LMA need CPUID LM, NXE needs NX (KVM's set_efer()). */
+		if (!svx_cpuid_efer_valid(vcpu, efer))
+			return 1;
 		/* LME cannot change while paging is on (SDM 9.8.5). */
 		if ((vcpu->cr0 & X86_CR0_PG) &&
 		    ((efer ^ vcpu->efer) & EFER_LME))
@@ -254,7 +258,7 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
 {
 	u64 old = vcpu->cr4;
 
-	if (cr4 & ~(u64)SVX_CR4_SUPPORTED)
+	if (!svx_cpuid_cr4_valid(vcpu, cr4))	/* module's and CPUID's */
 		return 1;
 	if ((vcpu->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return 1;
@@ -388,47 +392,16 @@ static int svx_handle_dr(struct svx_vcpu *vcpu)
 /* ---------------------------------------------------------------------- */
 /* CPUID                                                                   */
 
-static const struct kvm_cpuid_entry2 *svx_find_cpuid(struct svx_vcpu *vcpu,
-						     u32 function, u32 index)
-{
-	int i;
-
-	for (i = 0; i < vcpu->cpuid_nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
-
-		if (e->function != function)
-			continue;
-		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
-		    e->index != index)
-			continue;
-		return e;
-	}
-	return NULL;
-}
-
-/*
- * As KVM: a leaf beyond the guest's maximum basic or extended leaf returns
- * the values of the maximum basic leaf (Intel behaviour); a missing leaf in
- * range returns zeros.
- */
+/* The guest's table (KVM_SET_CPUID2), looked up by x86/cpuid.c. */
 static int svx_handle_cpuid(struct svx_vcpu *vcpu)
 {
-	u32 function = vcpu->regs[SVX_RAX], index = vcpu->regs[SVX_RCX];
-	const struct kvm_cpuid_entry2 *e = svx_find_cpuid(vcpu, function, index);
-	const struct kvm_cpuid_entry2 *max;
+	u32 out[4];
 
-	if (!e) {
-		max = svx_find_cpuid(vcpu, function & 0x80000000, 0);
-		if (!max || function > max->eax) {
-			max = svx_find_cpuid(vcpu, 0, 0);
-			if (max)
-				e = svx_find_cpuid(vcpu, max->eax, index);
-		}
-	}
-	vcpu->regs[SVX_RAX] = e ? e->eax : 0;
-	vcpu->regs[SVX_RBX] = e ? e->ebx : 0;
-	vcpu->regs[SVX_RCX] = e ? e->ecx : 0;
-	vcpu->regs[SVX_RDX] = e ? e->edx : 0;
+	svx_cpuid_guest(vcpu, vcpu->regs[SVX_RAX], vcpu->regs[SVX_RCX], out);
+	vcpu->regs[SVX_RAX] = out[0];
+	vcpu->regs[SVX_RBX] = out[1];
+	vcpu->regs[SVX_RCX] = out[2];
+	vcpu->regs[SVX_RDX] = out[3];
 	svx_skip_insn(vcpu);
 	return SVX_RESUME;
 }
