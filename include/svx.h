@@ -31,7 +31,7 @@
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256
 #define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
-#define SVX_NR_SOFT_MSRS	12	/* MSRs kept in software */
+#define SVX_NR_SOFT_MSRS	11	/* MSRs kept in software */
 #define SVX_MTRR_FIRST		0x200	/* variable and fixed MTRRs */
 #define SVX_NR_MTRRS		0x70
 

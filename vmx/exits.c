@@ -416,7 +416,7 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_TSC, MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE,
 	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
-	MSR_IA32_TSC_ADJUST, MSR_TSC_AUX, MSR_IA32_TSC_DEADLINE,
+	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 };
 
 const unsigned int svx_nr_msrs = ARRAY_SIZE(svx_msr_list);
@@ -500,7 +500,6 @@ static const struct {
 	{ MSR_IA32_MCG_CAP, true, 0 },
 	{ MSR_IA32_MCG_STATUS, false, 0 },
 	{ MSR_IA32_TSC_ADJUST, false, 0 },
-	{ MSR_TSC_AUX, false, 0 },
 	{ MSR_IA32_TSC_DEADLINE, false, 0 },
 };
 
@@ -575,6 +574,13 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	if (soft >= 0) {
 		if (svx_soft_msr[soft].ro && !host)
 			return 1;
+		/*
+		 * TSC_ADJUST is never applied to the TSC offset (its CPUID bit
+		 * is not advertised): writes are dropped, as KVM drops them
+		 * for a guest whose CPUID lacks TSC_ADJUST.
+		 */
+		if (index == MSR_IA32_TSC_ADJUST)
+			return 0;
 		vcpu->soft_msrs[soft] = data;
 		return 0;
 	}
