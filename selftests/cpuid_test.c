@@ -56,6 +56,45 @@ __asm__(
 "guest_cr4probe_end:\n"
 "	.popsection\n");
 
+/*
+ * Guest (long mode): per run: hlt; ECX = the MSR at SVX_DATA; rdmsr; if
+ * the qword at SVX_DATA + 8 is not 0, OR it into EDX:EAX and wrmsr; out
+ * EAX to PORT_RESULT -- or, on #GP, the error code to PORT_RESULT2.
+ */
+__asm__(
+"	.pushsection .rodata.svx_cpuid_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_msrprobe_start, guest_msrprobe_end\n"
+"	.balign 16\n"
+"guest_msrprobe_start:\n"
+"	movabsq $(" XSTR(SVX_CODE) " + 99f - guest_msrprobe_start), %rax\n"
+"	movw	%ax, 0xd0\n"
+"	movw	$" XSTR(SVX_SEL_CS64) ", 0xd2\n"
+"	movw	$0x8e00, 0xd4\n"
+"	shrq	$16, %rax\n"
+"	movw	%ax, 0xd6\n"
+"	shrq	$16, %rax\n"
+"	movl	%eax, 0xd8\n"
+"	movl	$0, 0xdc\n"
+"1:	hlt\n"
+"	movl	" XSTR(SVX_DATA) ", %ecx\n"
+"	rdmsr\n"
+"	movq	" XSTR(SVX_DATA) " + 8, %rbx\n"
+"	testq	%rbx, %rbx\n"
+"	jz	2f\n"
+"	orl	%ebx, %eax\n"
+"	shrq	$32, %rbx\n"
+"	orl	%ebx, %edx\n"
+"	wrmsr\n"
+"2:	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	jmp	1b\n"
+"99:	popq	%rax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	movq	$" XSTR(SVX_STACK) ", %rsp\n"
+"	jmp	1b\n"
+"guest_msrprobe_end:\n"
+"	.popsection\n");
+
 #define CR4_VMXE	(1u << 13)
 #define CR4_FSGSBASE	(1u << 16)
 #define CR4_PCIDE	(1u << 17)
@@ -451,31 +490,46 @@ static int set_guest_cpuid(struct svx_guest *g, struct kvm_cpuid2 *sup,
 	return r;
 }
 
-/* Run to the hlt, try CR4 |= @bits: 1 set, 0 #GP(0); -1 on a bad exit. */
-static int try_cr4(struct __test_metadata *_metadata, struct svx_guest *g,
-		   uint64_t bits)
+/*
+ * Run a probe guest from its hlt with @a, @b at SVX_DATA: 1 and the
+ * result in *@val if it reported one, 0 on #GP(0), -1 on anything else.
+ */
+static int probe(struct __test_metadata *_metadata, struct svx_guest *g,
+		 uint64_t a, uint64_t b, uint32_t *val)
 {
 	struct kvm_run *run = g->run;
 	int r;
 
-	memcpy(g->vm.mem + SVX_DATA, &bits, sizeof(bits));
+	memcpy(g->vm.mem + SVX_DATA, &a, sizeof(a));
+	memcpy(g->vm.mem + SVX_DATA + 8, &b, sizeof(b));
 	r = svx_run(&g->vcpu);
 	if (r || run->exit_reason != KVM_EXIT_IO || run->io.size != 4) {
-		TH_LOG("CR4 |= %#llx: %s", (unsigned long long)bits,
-		       svx_exit_str(run));
+		TH_LOG("probe %#llx %#llx: %s", (unsigned long long)a,
+		       (unsigned long long)b, svx_exit_str(run));
 		return -1;
 	}
+	*val = svx_io_value(run);
 	if (run->io.port == PORT_RESULT2) {
-		if (svx_io_value(run) != 0)
-			TH_LOG("#GP error code %#x", svx_io_value(run));
-		r = svx_io_value(run) ? -1 : 0;
-	} else if (run->io.port == PORT_RESULT) {
-		r = (svx_io_value(run) & bits) == bits ? 1 : -1;
+		if (*val != 0)
+			TH_LOG("#GP error code %#x", *val);
+		r = *val ? -1 : 0;
 	} else {
-		r = -1;
+		r = run->io.port == PORT_RESULT ? 1 : -1;
 	}
 	if (svx_run(&g->vcpu) || run->exit_reason != KVM_EXIT_HLT)
 		return -1;
+	return r;
+}
+
+/* Try CR4 |= @bits: 1 set, 0 #GP(0); -1 on a bad exit. */
+static int try_cr4(struct __test_metadata *_metadata, struct svx_guest *g,
+		   uint64_t bits)
+{
+	uint32_t cr4;
+	int r = probe(_metadata, g, bits, 0, &cr4);
+
+	if (r == 1 && (cr4 & bits) != bits)
+		r = -1;
 	return r;
 }
 
@@ -542,6 +596,69 @@ TEST_F(guest, cr4_follows_guest_cpuid)
 		n++;
 	}
 	EXPECT_EQ(ARRAY_SIZE(cr4_features), n);
+	free(sup);
+}
+
+#define MSR_EFER	0xc0000080
+#define MSR_TSC_AUX	0xc0000103
+#define EFER_NX		(1u << 11)
+
+/* A guest WRMSR setting EFER.NXE needs NX in its CPUID (KVM's set_efer()). */
+TEST_F(guest, efer_nx_follows_guest_cpuid)
+{
+	struct kvm_cpuid2 *sup;
+	static const struct cr4_feature nx = {
+		0, "NX", 0x80000001, EDX, 1u << 20 };
+	uint32_t v;
+
+	INIT(msrprobe, SVX_MODE_LONG64);
+	sup = get_supported(self->g.vm.sys_fd);
+	ASSERT_NE(NULL, sup);
+	ASSERT_NE(0, supported(sup, &nx));
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	ASSERT_EQ(0, set_guest_cpuid(&self->g, sup, &nx, 0));
+	EXPECT_EQ(0, probe(_metadata, &self->g, MSR_EFER, EFER_NX, &v));
+	EXPECT_EQ(1, probe(_metadata, &self->g, MSR_EFER, 0, &v));
+	EXPECT_EQ(0, v & EFER_NX);
+	ASSERT_EQ(0, set_guest_cpuid(&self->g, sup, NULL, 0));
+	EXPECT_EQ(1, probe(_metadata, &self->g, MSR_EFER, EFER_NX, &v));
+	EXPECT_EQ(EFER_NX, v & EFER_NX);
+	free(sup);
+}
+
+/*
+ * IA32_TSC_AUX exists for a guest whose CPUID has RDTSCP or RDPID, and is
+ * listed by KVM_GET_MSR_INDEX_LIST only if the device supports either.
+ */
+TEST_F(guest, tsc_aux_follows_cpuid)
+{
+	static const struct cr4_feature rdtscp = {
+		0, "RDTSCP", 0x80000001, EDX, 1u << 27 };
+	static const struct cr4_feature rdpid = { 0, "RDPID", 7, ECX, 1u << 22 };
+	struct kvm_msr_list *l;
+	struct kvm_cpuid2 *sup;
+	bool listed = false, has;
+	uint32_t i, v;
+
+	INIT(msrprobe, SVX_MODE_LONG64);
+	sup = get_supported(self->g.vm.sys_fd);
+	ASSERT_NE(NULL, sup);
+	has = supported(sup, &rdtscp) || supported(sup, &rdpid);
+	l = calloc(1, sizeof(*l) + 1024 * sizeof(l->indices[0]));
+	ASSERT_NE(NULL, l);
+	l->nmsrs = 1024;
+	ASSERT_EQ(0, svx_ioctl(self->g.vm.sys_fd, KVM_GET_MSR_INDEX_LIST,
+			       (unsigned long)l));
+	for (i = 0; i < l->nmsrs; i++)
+		listed |= l->indices[i] == MSR_TSC_AUX;
+	TH_LOG("%s: RDTSCP/RDPID %s, TSC_AUX %s", svx_dev(),
+	       has ? "supported" : "not supported",
+	       listed ? "listed" : "not listed");
+	EXPECT_EQ(has, listed);
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	/* The library's default CPUID has neither: rdmsr takes #GP. */
+	EXPECT_EQ(0, probe(_metadata, &self->g, MSR_TSC_AUX, 0, &v));
+	free(l);
 	free(sup);
 }
 
