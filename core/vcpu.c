@@ -62,6 +62,16 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/*
+	 * As KVM 6.1: once the vCPU has run, only the table it has is taken
+	 * again (what the guest saw and enabled must stay true).
+	 */
+	if (vcpu->stats.misc[SVX_STAT_ENTRIES]) {
+		bool same = svx_cpuid_equal(vcpu, e, hdr.nent);
+
+		kvfree(e);
+		return same ? 0 : -EINVAL;
+	}
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;

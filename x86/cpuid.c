@@ -431,6 +431,26 @@ static const struct kvm_cpuid_entry2 *svx_cpuid_find(struct svx_vcpu *vcpu,
 	return NULL;
 }
 
+/* KVM's kvm_cpuid_check_equal(): is @e the vCPU's table, entry by entry? */
+bool svx_cpuid_equal(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
+		     int nent)
+{
+	int i;
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	for (i = 0; i < nent; i++) {
+		const struct kvm_cpuid_entry2 *o = &vcpu->cpuid[i];
+
+		if (e[i].function != o->function || e[i].index != o->index ||
+		    e[i].flags != o->flags || e[i].eax != o->eax ||
+		    e[i].ebx != o->ebx || e[i].ecx != o->ecx ||
+		    e[i].edx != o->edx)
+			return false;
+	}
+	return true;
+}
+
 /*
  * After KVM_SET_CPUID2 (and at vCPU creation, with no table): the CR4 and
  * EFER bits the guest's CPUID does not allow.
