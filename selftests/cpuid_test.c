@@ -157,7 +157,7 @@ static const struct word {
 	{ 7, ECX, "7.0.ecx",
 	  /* UMIP GFNI CLDEMOTE MOVDIRI MOVDIR64B */
 	  (1u << 2) | (1u << 8) | (1u << 25) | (1u << 27) | (1u << 28),
-	  0 },
+	  1u << 2 /* UMIP, emulated with descriptor-table exiting */ },
 	{ 7, EDX, "7.0.edx",
 	  /* FSRM MD_CLEAR SERIALIZE TSXLDTRK */
 	  (1u << 4) | (1u << 10) | (1u << 14) | (1u << 16),
@@ -467,27 +467,46 @@ TEST_F(sys, emulated_semantics)
 
 SVX_GUEST_FIXTURE(guest);
 
-/* Give the guest the supported table, @feature forced on/off (or neither). */
-static int set_guest_cpuid(struct svx_guest *g, struct kvm_cpuid2 *sup,
-			   const struct cr4_feature *f, int on)
+/*
+ * A fresh guest running @code, given the supported table with @f forced
+ * on (@on) or off (or neither, @f NULL), run to its first hlt.  KVM takes
+ * a different CPUID only before a vCPU's first KVM_RUN, hence a new guest.
+ */
+static int new_guest(struct __test_metadata *_metadata, struct svx_guest *g,
+		     struct svx_code code, struct kvm_cpuid2 *sup,
+		     const struct cr4_feature *f, int on)
 {
-	struct kvm_cpuid2 *c = cpuid_alloc(sup->nent);
+	struct kvm_cpuid2 *c;
 	struct kvm_cpuid_entry2 *e;
 	int r;
 
+	svx_guest_fini(g);
+	r = svx_guest_init(g, code, SVX_MODE_LONG64);
+	if (r) {
+		TH_LOG("guest setup: %s", strerror(-r));
+		return r;
+	}
+	c = cpuid_alloc(sup->nent);
 	if (!c)
 		return -ENOMEM;
 	memcpy(c->entries, sup->entries, sup->nent * sizeof(c->entries[0]));
-	if (f) {
-		e = find(c, f->function, 0);
-		if (e && on)
-			*reg_ptr(e, f->reg) |= f->bit;
-		else if (e)
-			*reg_ptr(e, f->reg) &= ~f->bit;
-	}
+	e = f ? find(c, f->function, 0) : NULL;
+	if (e && on)
+		*reg_ptr(e, f->reg) |= f->bit;
+	else if (e)
+		*reg_ptr(e, f->reg) &= ~f->bit;
 	r = svx_ioctl(g->vcpu.fd, KVM_SET_CPUID2, (unsigned long)c);
 	free(c);
-	return r;
+	if (r) {
+		TH_LOG("KVM_SET_CPUID2: %s", strerror(-r));
+		return r;
+	}
+	r = svx_run(&g->vcpu);
+	if (r || g->run->exit_reason != KVM_EXIT_HLT) {
+		TH_LOG("to the first hlt: %s", svx_exit_str(g->run));
+		return r ? r : -EIO;
+	}
+	return 0;
 }
 
 /*
@@ -504,7 +523,7 @@ static int probe(struct __test_metadata *_metadata, struct svx_guest *g,
 	memcpy(g->vm.mem + SVX_DATA + 8, &b, sizeof(b));
 	r = svx_run(&g->vcpu);
 	if (r || run->exit_reason != KVM_EXIT_IO || run->io.size != 4) {
-		TH_LOG("probe %#llx %#llx: %s", (unsigned long long)a,
+		TH_LOG("run with %#llx %#llx: %s", (unsigned long long)a,
 		       (unsigned long long)b, svx_exit_str(run));
 		return -1;
 	}
@@ -556,6 +575,18 @@ static bool supported(struct kvm_cpuid2 *sup, const struct cr4_feature *f)
 	return reg_of(find(sup, f->function, 0), f->reg) & f->bit;
 }
 
+static struct kvm_cpuid2 *dev_supported(void)
+{
+	struct kvm_cpuid2 *c;
+	int fd = svx_open_dev();
+
+	if (fd < 0)
+		return NULL;
+	c = get_supported(fd);
+	close(fd);
+	return c;
+}
+
 /*
  * A guest with the supported table can set every CR4 bit it implies; with
  * that one feature removed from its CPUID the same MOV takes #GP(0) and
@@ -564,38 +595,57 @@ static bool supported(struct kvm_cpuid2 *sup, const struct cr4_feature *f)
  */
 TEST_F(guest, cr4_follows_guest_cpuid)
 {
-	struct kvm_cpuid2 *sup;
+	struct svx_code code = SVX_GUEST(cr4probe);
+	struct kvm_cpuid2 *sup = dev_supported();
 	size_t i;
-	int n = 0;
 
-	INIT(cr4probe, SVX_MODE_LONG64);
-	sup = get_supported(self->g.vm.sys_fd);
 	ASSERT_NE(NULL, sup);
-	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
 	for (i = 0; i < ARRAY_SIZE(cr4_features); i++) {
 		const struct cr4_feature *f = &cr4_features[i];
+		bool sup_f = supported(sup, f);
 
-		if (supported(sup, f)) {
-			ASSERT_EQ(0, set_guest_cpuid(&self->g, sup, NULL, 0));
+		TH_LOG("%s: %s", f->name, sup_f ? "supported" :
+		       "not supported; the guest's CPUID claims it");
+		if (sup_f) {
+			ASSERT_EQ(0, new_guest(_metadata, &self->g, code, sup,
+					       NULL, 0));
 			EXPECT_EQ(1, try_cr4(_metadata, &self->g, f->cr4))
 				TH_LOG("%s: supported, but MOV to CR4 fails", f->name);
 			EXPECT_EQ(0, sregs_cr4(&self->g, f->cr4))
 				TH_LOG("%s: supported, but KVM_SET_SREGS fails", f->name);
-			ASSERT_EQ(0, set_guest_cpuid(&self->g, sup, f, 0));
-			TH_LOG("%s: supported; tried with and without it", f->name);
-		} else {
-			ASSERT_EQ(0, set_guest_cpuid(&self->g, sup, f, 1));
-			TH_LOG("%s: not supported; tried with the guest's CPUID claiming it",
-			       f->name);
 		}
+		ASSERT_EQ(0, new_guest(_metadata, &self->g, code, sup, f,
+				       !sup_f));
 		EXPECT_EQ(0, try_cr4(_metadata, &self->g, f->cr4))
 			TH_LOG("%s: MOV to CR4 without the feature: no #GP(0)",
 			       f->name);
 		EXPECT_EQ(-EINVAL, sregs_cr4(&self->g, f->cr4))
 			TH_LOG("%s: KVM_SET_SREGS without the feature", f->name);
-		n++;
 	}
-	EXPECT_EQ(ARRAY_SIZE(cr4_features), n);
+	free(sup);
+}
+
+/* As KVM 6.1: after the first KVM_RUN only the same CPUID is accepted. */
+TEST_F(guest, set_cpuid_after_run)
+{
+	struct kvm_cpuid2 *sup = dev_supported();
+	struct kvm_cpuid2 *c;
+
+	ASSERT_NE(NULL, sup);
+	ASSERT_EQ(0, new_guest(_metadata, &self->g, SVX_GUEST(cr4probe), sup,
+			       NULL, 0));
+	EXPECT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+			       (unsigned long)sup));
+	c = cpuid_alloc(sup->nent);
+	ASSERT_NE(NULL, c);
+	memcpy(c->entries, sup->entries, sup->nent * sizeof(c->entries[0]));
+	c->entries[1].ecx ^= 1;
+	EXPECT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+				     (unsigned long)c));
+	c->nent--;
+	EXPECT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+				     (unsigned long)c));
+	free(c);
 	free(sup);
 }
 
@@ -606,21 +656,19 @@ TEST_F(guest, cr4_follows_guest_cpuid)
 /* A guest WRMSR setting EFER.NXE needs NX in its CPUID (KVM's set_efer()). */
 TEST_F(guest, efer_nx_follows_guest_cpuid)
 {
-	struct kvm_cpuid2 *sup;
 	static const struct cr4_feature nx = {
 		0, "NX", 0x80000001, EDX, 1u << 20 };
+	struct svx_code code = SVX_GUEST(msrprobe);
+	struct kvm_cpuid2 *sup = dev_supported();
 	uint32_t v;
 
-	INIT(msrprobe, SVX_MODE_LONG64);
-	sup = get_supported(self->g.vm.sys_fd);
 	ASSERT_NE(NULL, sup);
-	ASSERT_NE(0, supported(sup, &nx));
-	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
-	ASSERT_EQ(0, set_guest_cpuid(&self->g, sup, &nx, 0));
+	ASSERT_TRUE(supported(sup, &nx));
+	ASSERT_EQ(0, new_guest(_metadata, &self->g, code, sup, &nx, 0));
 	EXPECT_EQ(0, probe(_metadata, &self->g, MSR_EFER, EFER_NX, &v));
 	EXPECT_EQ(1, probe(_metadata, &self->g, MSR_EFER, 0, &v));
 	EXPECT_EQ(0, v & EFER_NX);
-	ASSERT_EQ(0, set_guest_cpuid(&self->g, sup, NULL, 0));
+	ASSERT_EQ(0, new_guest(_metadata, &self->g, code, sup, NULL, 0));
 	EXPECT_EQ(1, probe(_metadata, &self->g, MSR_EFER, EFER_NX, &v));
 	EXPECT_EQ(EFER_NX, v & EFER_NX);
 	free(sup);
@@ -635,18 +683,20 @@ TEST_F(guest, tsc_aux_follows_cpuid)
 	static const struct cr4_feature rdtscp = {
 		0, "RDTSCP", 0x80000001, EDX, 1u << 27 };
 	static const struct cr4_feature rdpid = { 0, "RDPID", 7, ECX, 1u << 22 };
+	struct kvm_cpuid2 *sup = dev_supported();
+	struct kvm_cpuid2 *none;
+	struct kvm_cpuid_entry2 *e;
 	struct kvm_msr_list *l;
-	struct kvm_cpuid2 *sup;
 	bool listed = false, has;
 	uint32_t i, v;
 
-	INIT(msrprobe, SVX_MODE_LONG64);
-	sup = get_supported(self->g.vm.sys_fd);
 	ASSERT_NE(NULL, sup);
 	has = supported(sup, &rdtscp) || supported(sup, &rdpid);
 	l = calloc(1, sizeof(*l) + 1024 * sizeof(l->indices[0]));
 	ASSERT_NE(NULL, l);
 	l->nmsrs = 1024;
+	ASSERT_EQ(0, new_guest(_metadata, &self->g, SVX_GUEST(msrprobe), sup,
+			       NULL, 0));
 	ASSERT_EQ(0, svx_ioctl(self->g.vm.sys_fd, KVM_GET_MSR_INDEX_LIST,
 			       (unsigned long)l));
 	for (i = 0; i < l->nmsrs; i++)
@@ -655,9 +705,17 @@ TEST_F(guest, tsc_aux_follows_cpuid)
 	       has ? "supported" : "not supported",
 	       listed ? "listed" : "not listed");
 	EXPECT_EQ(has, listed);
-	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
-	/* The library's default CPUID has neither: rdmsr takes #GP. */
+	/* Without both in the guest's CPUID, RDMSR takes #GP. */
+	none = cpuid_alloc(sup->nent);
+	ASSERT_NE(NULL, none);
+	memcpy(none->entries, sup->entries, sup->nent * sizeof(sup->entries[0]));
+	e = find(none, 7, 0);
+	if (e)
+		e->ecx &= ~rdpid.bit;
+	ASSERT_EQ(0, new_guest(_metadata, &self->g, SVX_GUEST(msrprobe), none,
+			       &rdtscp, 0));
 	EXPECT_EQ(0, probe(_metadata, &self->g, MSR_TSC_AUX, 0, &v));
+	free(none);
 	free(l);
 	free(sup);
 }
