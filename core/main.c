@@ -15,6 +15,7 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/uaccess.h>
+#include <linux/cpumask.h>
 
 #include "../include/svx.h"
 #include "core.h"
@@ -34,7 +35,8 @@ static long svx_check_extension(long ext)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_VCPU_EVENTS:
 		return 1;
-	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
+		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
 		return SVX_MAX_VCPUS;
