@@ -4,7 +4,8 @@
  *
  * The system fd answers the KVM system ioctls with KVM's numbers and
  * semantics (KVM_GET_API_VERSION, KVM_CHECK_EXTENSION, KVM_CREATE_VM,
- * KVM_GET_VCPU_MMAP_SIZE, KVM_GET_MSR_INDEX_LIST); core/vm.c and
+ * KVM_GET_VCPU_MMAP_SIZE, KVM_GET_MSR_INDEX_LIST, KVM_GET_SUPPORTED_CPUID
+ * and KVM_GET_EMULATED_CPUID from x86/cpuid.c); core/vm.c and
  * core/vcpu.c implement the VM and vCPU fds.  Module load refuses cleanly
  * (errno and one dmesg line) on a CPU or firmware without usable VMX.
  */
@@ -14,9 +15,11 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/uaccess.h>
+#include <linux/cpumask.h>
 
 #include "../include/svx.h"
 #include "core.h"
+#include "../x86/cpuid.h"
 
 static long svx_check_extension(long ext)
 {
@@ -24,6 +27,7 @@ static long svx_check_extension(long ext)
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_EXT_EMUL_CPUID:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
@@ -31,7 +35,8 @@ static long svx_check_extension(long ext)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_VCPU_EVENTS:
 		return 1;
-	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
+		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
 		return SVX_MAX_VCPUS;
@@ -61,6 +66,9 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 		if (arg)
 			return -EINVAL;
 		return SVX_RUN_PAGES * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+	case KVM_GET_EMULATED_CPUID:
+		return svx_cpuid_dev_ioctl(ioctl, argp);
 	case KVM_GET_MSR_INDEX_LIST: {
 		struct kvm_msr_list __user *user = argp;
 		u32 n;
@@ -107,6 +115,7 @@ static int __init svx_init(void)
 		svx_vmx_exit();
 		return r;
 	}
+	svx_cpuid_init();
 	r = misc_register(&svx_dev);
 	if (r) {
 		pr_err("cannot register /dev/shadowvmx: %d\n", r);

@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
+#include "../x86/cpuid.h"
 
 static vm_fault_t svx_vcpu_fault(struct vm_fault *vmf)
 {
@@ -62,9 +63,21 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/*
+	 * As KVM 6.1: once the vCPU has run, only the table it has is taken
+	 * again (what the guest saw and enabled must stay true).
+	 */
+	if (vcpu->stats.misc[SVX_STAT_ENTRIES]) {
+		bool same = svx_cpuid_equal(vcpu, e, hdr.nent);
+
+		kvfree(e);
+		return same ? 0 : -EINVAL;
+	}
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
+	svx_cpuid_update_vcpu(vcpu);
+	svx_ept_update_cr4_mask(vcpu);
 	svx_vcpu_after_set_cpuid(vcpu);
 	return 0;
 }
@@ -290,6 +303,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_data)
 		goto free;
+	svx_cpuid_update_vcpu(vcpu);	/* no table yet: no CR4 feature */
 	r = svx_mmu_vcpu_init(vcpu);
 	if (r)
 		goto free;

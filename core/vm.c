@@ -22,6 +22,7 @@
 #include <linux/vmalloc.h>
 
 #include "core.h"
+#include "../x86/cpuid.h"
 
 static atomic_t svx_vm_ids = ATOMIC_INIT(0);
 
@@ -347,6 +348,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_stats(vm, argp);
 	case SVX_SET_PAGING:
 		return svx_ept_set_paging(vm, arg);
+	case SVX_GET_SUPPORTED_CPUID:
+		return svx_cpuid_vm_get_supported(vm, argp);
 	}
 	/* KVM answers unknown VM ioctls with -ENOTTY. */
 	return -ENOTTY;

@@ -140,6 +140,8 @@ struct svx_vcpu {
 
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;
+	u64 cr4_guest_rsvd;	/* CR4 bits the guest's CPUID lacks */
+	u64 efer_guest_rsvd;	/* EFER bits the guest's CPUID lacks */
 
 	struct svx_mmu mmu;
 

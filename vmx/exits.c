@@ -27,6 +27,7 @@
 #include "vmx_int.h"
 #include "../mmu/walker.h"
 #include "svx_trace.h"
+#include "../x86/cpuid.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
 
@@ -196,6 +197,9 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return 1;
 	if (!host) {
+		/* LME/LMA need CPUID LM, NXE needs NX (KVM's set_efer()). */
+		if (!svx_cpuid_efer_valid(vcpu, efer))
+			return 1;
 		/* LME cannot change while paging is on (SDM 9.8.5). */
 		if ((vcpu->cr0 & X86_CR0_PG) &&
 		    ((efer ^ vcpu->efer) & EFER_LME))
@@ -285,7 +289,7 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4)
 {
 	u64 old = vcpu->cr4;
 
-	if (cr4 & ~(u64)SVX_CR4_SUPPORTED)
+	if (!svx_cpuid_cr4_valid(vcpu, cr4))	/* module's and CPUID's */
 		return 1;
 	if ((vcpu->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return 1;
@@ -419,59 +423,16 @@ static int svx_handle_dr(struct svx_vcpu *vcpu)
 /* ---------------------------------------------------------------------- */
 /* CPUID                                                                   */
 
-static const struct kvm_cpuid_entry2 *svx_find_cpuid(struct svx_vcpu *vcpu,
-						     u32 function, u32 index)
-{
-	int i;
-
-	for (i = 0; i < vcpu->cpuid_nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
-
-		if (e->function != function)
-			continue;
-		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
-		    e->index != index)
-			continue;
-		return e;
-	}
-	return NULL;
-}
-
-/* RDTSCP (0x80000001 EDX 27) or RDPID (7.0 ECX 22): the guest has TSC_AUX. */
-bool svx_guest_has_tsc_aux(struct svx_vcpu *vcpu)
-{
-	const struct kvm_cpuid_entry2 *e;
-
-	e = svx_find_cpuid(vcpu, 0x80000001, 0);
-	if (e && (e->edx & BIT(27)))
-		return true;
-	e = svx_find_cpuid(vcpu, 7, 0);
-	return e && (e->ecx & BIT(22));
-}
-
-/*
- * As KVM: a leaf beyond the guest's maximum basic or extended leaf returns
- * the values of the maximum basic leaf (Intel behaviour); a missing leaf in
- * range returns zeros.
- */
+/* The guest's table (KVM_SET_CPUID2), looked up by x86/cpuid.c. */
 static int svx_handle_cpuid(struct svx_vcpu *vcpu)
 {
-	u32 function = vcpu->regs[SVX_RAX], index = vcpu->regs[SVX_RCX];
-	const struct kvm_cpuid_entry2 *e = svx_find_cpuid(vcpu, function, index);
-	const struct kvm_cpuid_entry2 *max;
+	u32 out[4];
 
-	if (!e) {
-		max = svx_find_cpuid(vcpu, function & 0x80000000, 0);
-		if (!max || function > max->eax) {
-			max = svx_find_cpuid(vcpu, 0, 0);
-			if (max)
-				e = svx_find_cpuid(vcpu, max->eax, index);
-		}
-	}
-	vcpu->regs[SVX_RAX] = e ? e->eax : 0;
-	vcpu->regs[SVX_RBX] = e ? e->ebx : 0;
-	vcpu->regs[SVX_RCX] = e ? e->ecx : 0;
-	vcpu->regs[SVX_RDX] = e ? e->edx : 0;
+	svx_cpuid_guest(vcpu, vcpu->regs[SVX_RAX], vcpu->regs[SVX_RCX], out);
+	vcpu->regs[SVX_RAX] = out[0];
+	vcpu->regs[SVX_RBX] = out[1];
+	vcpu->regs[SVX_RCX] = out[2];
+	vcpu->regs[SVX_RDX] = out[3];
 	svx_skip_insn(vcpu);
 	return SVX_RESUME;
 }
@@ -486,7 +447,7 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_TSC, MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE,
 	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
-	MSR_IA32_TSC_ADJUST, MSR_TSC_AUX, MSR_IA32_TSC_DEADLINE,
+	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 };
 
 const unsigned int svx_nr_msrs = ARRAY_SIZE(svx_msr_list);
@@ -649,6 +610,13 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	if (soft >= 0) {
 		if (svx_soft_msr[soft].ro && !host)
 			return 1;
+		/*
+		 * TSC_ADJUST is never applied to the TSC offset (its CPUID bit
+		 * is not advertised): writes are dropped, as KVM drops them
+		 * for a guest whose CPUID lacks TSC_ADJUST.
+		 */
+		if (index == MSR_IA32_TSC_ADJUST)
+			return 0;
 		vcpu->soft_msrs[soft] = data;
 		return 0;
 	}

@@ -42,6 +42,7 @@
 
 #include "vmx_int.h"
 #include "svx_trace.h"
+#include "../x86/cpuid.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
@@ -1308,7 +1309,7 @@ static bool svx_valid_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
-	if (s->cr4 & ~(u64)SVX_CR4_SUPPORTED)
+	if (!svx_cpuid_cr4_valid(vcpu, s->cr4))
 		return false;
 	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return false;

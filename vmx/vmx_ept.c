@@ -60,6 +60,7 @@
 #include <asm/tlbflush.h>
 
 #include "vmx_int.h"
+#include "../x86/cpuid.h"
 
 struct svx_ept_caps svx_ept_caps;
 
@@ -337,7 +338,24 @@ void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(EPT_POINTER, vcpu->vm->eptp);
 	svx_vmwrite(EXCEPTION_BITMAP, 0);
 	svx_vmwrite(CR0_GUEST_HOST_MASK, ~(unsigned long)SVX_EPT_CR0_GUEST_BITS);
-	svx_vmwrite(CR4_GUEST_HOST_MASK, ~(unsigned long)SVX_EPT_CR4_GUEST_BITS);
+	svx_ept_update_cr4_mask(vcpu);
+}
+
+/*
+ * The guest owns a CR4 bit only if its CPUID allows it (as KVM's
+ * vmx_set_cr4_guest_host_mask()): a MOV to CR4 that would set one the
+ * guest's CPUID lacks must exit and take #GP.  After KVM_SET_CPUID2, and
+ * at VMCS setup (VMCS loaded there).
+ */
+void svx_ept_update_cr4_mask(struct svx_vcpu *vcpu)
+{
+	u64 own = SVX_EPT_CR4_GUEST_BITS & ~svx_cpuid_cr4_guest_rsvd(vcpu);
+
+	if (!svx_vm_ept(vcpu->vm))
+		return;
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(CR4_GUEST_HOST_MASK, ~(unsigned long)own);
+	svx_vcpu_put(vcpu);
 }
 
 static bool svx_ept_pae_paging(struct svx_vcpu *vcpu)

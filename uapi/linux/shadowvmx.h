@@ -39,7 +39,19 @@
  *
  *   SVX_GET_CAPS fills struct svx_caps: .paging_modes has bit n set when
  *   enum svx_paging n can be used on this CPU, .flags the SVX_CAP_* of the
- *   CPU, .default_paging the mode of a new VM (module parameter ept=). *
+ *   CPU, .default_paging the mode of a new VM (module parameter ept=).
+ *
+ * CPUID per paging mode (SVX_GET_SUPPORTED_CPUID on a VM fd):
+ *
+ *   What a guest may be given in its CPUID can depend on the VM's paging
+ *   mode (e.g. MAXPHYADDR, leaf 0x80000008).  KVM_GET_SUPPORTED_CPUID on
+ *   the system fd answers, with KVM's semantics, a table that holds in
+ *   every mode this CPU can run (the intersection).  SVX_GET_SUPPORTED_CPUID
+ *   takes the same struct kvm_cpuid2 with the same semantics (nent < 1 or
+ *   too small: -E2BIG, nent unchanged; on success nent is the count) and
+ *   answers for the VM's current paging mode: call it after SVX_SET_PAGING.
+ *   A client that finds -ENOTTY here (e.g. /dev/kvm) uses the system fd's.
+ *
  * Walk trace (SVX_WALK_TRACE on a vCPU fd):
  *
  *   Shows how one guest-virtual address is translated right now, as the
@@ -92,6 +104,7 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/kvm.h>
 
 #define SVXIO 0xAF
 
@@ -296,6 +309,7 @@ struct svx_walk_trace {
 #define SVX_GET_VM_STATS	_IOWR(SVXIO, 0x02, struct svx_stats)
 #define SVX_SET_PAGING		_IO(SVXIO, 0x03)	/* arg: enum svx_paging */
 #define SVX_GET_CAPS		_IOR(SVXIO, 0x04, struct svx_caps)
+#define SVX_GET_SUPPORTED_CPUID	_IOWR(SVXIO, 0x05, struct kvm_cpuid2)
 #define SVX_WALK_TRACE		_IOWR(SVXIO, 0x10, struct svx_walk_trace)
 
 #endif /* _UAPI_LINUX_SHADOWVMX_H */
