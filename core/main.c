@@ -115,6 +115,7 @@ static int __init svx_init(void)
 		svx_vmx_exit();
 		return r;
 	}
+	svx_msr_list_init();
 	svx_cpuid_init();
 	r = misc_register(&svx_dev);
 	if (r) {

@@ -155,8 +155,9 @@ static const struct word {
 	  (1u << 19) | (1u << 20) | (1u << 23) | (1u << 24) | (1u << 29),
 	  1u << 1 /* TSC_ADJUST, emulated by KVM */ },
 	{ 7, ECX, "7.0.ecx",
-	  /* UMIP GFNI CLDEMOTE MOVDIRI MOVDIR64B */
-	  (1u << 2) | (1u << 8) | (1u << 25) | (1u << 27) | (1u << 28),
+	  /* UMIP GFNI RDPID CLDEMOTE MOVDIRI MOVDIR64B */
+	  (1u << 2) | (1u << 8) | (1u << 22) | (1u << 25) | (1u << 27) |
+	  (1u << 28),
 	  1u << 2 /* UMIP, emulated with descriptor-table exiting */ },
 	{ 7, EDX, "7.0.edx",
 	  /* FSRM MD_CLEAR SERIALIZE TSXLDTRK */
@@ -167,8 +168,8 @@ static const struct word {
 	  /* LAHF_LM ABM PREFETCHW */
 	  (1u << 0) | (1u << 5) | (1u << 8), 0 },
 	{ 0x80000001, EDX, "80000001.edx",
-	  /* SYSCALL NX Page1GB LM */
-	  (1u << 11) | (1u << 20) | (1u << 26) | (1u << 29),
+	  /* SYSCALL NX Page1GB RDTSCP LM */
+	  (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29),
 	  1u << 26 /* Page1GB under ept=0 */ },
 };
 
@@ -187,7 +188,7 @@ static struct kvm_cpuid2 *get_supported(int sys_fd)
 {
 	struct kvm_cpuid2 *c = cpuid_alloc(256);
 
-	if (c && svx_ioctl(sys_fd, KVM_GET_SUPPORTED_CPUID, (unsigned long)c)) {
+	if (c && svxu_ioctl(sys_fd, KVM_GET_SUPPORTED_CPUID, (unsigned long)c)) {
 		free(c);
 		return NULL;
 	}
@@ -261,9 +262,9 @@ FIXTURE(sys) {
 
 FIXTURE_SETUP(sys)
 {
-	self->fd = svx_open_dev();
+	self->fd = svxu_open_dev();
 	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", svx_dev(), strerror(-self->fd));
+		TH_LOG("open %s: %s", svxu_dev(), strerror(-self->fd));
 }
 
 FIXTURE_TEARDOWN(sys)
@@ -274,8 +275,8 @@ FIXTURE_TEARDOWN(sys)
 
 TEST_F(sys, ext_cpuid_caps)
 {
-	EXPECT_EQ(1, svx_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_EXT_CPUID));
-	EXPECT_EQ(1, svx_ioctl(self->fd, KVM_CHECK_EXTENSION,
+	EXPECT_EQ(1, svxu_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_EXT_CPUID));
+	EXPECT_EQ(1, svxu_ioctl(self->fd, KVM_CHECK_EXTENSION,
 			       KVM_CAP_EXT_EMUL_CPUID));
 }
 
@@ -286,30 +287,30 @@ TEST_F(sys, supported_nent_semantics)
 	uint32_t count;
 
 	ASSERT_NE(NULL, c);
-	ASSERT_EQ(0, svx_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
+	ASSERT_EQ(0, svxu_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
 			       (unsigned long)c));
 	count = c->nent;
-	TH_LOG("%s: %u supported entries", svx_dev(), count);
+	TH_LOG("%s: %u supported entries", svxu_dev(), count);
 	ASSERT_GE(count, 4);
 	ASSERT_LE(count, 256);	/* 1000 is clamped to KVM_MAX_CPUID_ENTRIES */
 
 	c->nent = count;
-	EXPECT_EQ(0, svx_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
+	EXPECT_EQ(0, svxu_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
 			       (unsigned long)c));
 	EXPECT_EQ(count, c->nent);
 
 	c->nent = count - 1;
-	EXPECT_EQ(-E2BIG, svx_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
+	EXPECT_EQ(-E2BIG, svxu_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
 				    (unsigned long)c));
 	EXPECT_EQ(count - 1, c->nent);
 
 	c->nent = 1;
-	EXPECT_EQ(-E2BIG, svx_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
+	EXPECT_EQ(-E2BIG, svxu_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
 				    (unsigned long)c));
 	EXPECT_EQ(1, c->nent);
 
 	c->nent = 0;
-	EXPECT_EQ(-E2BIG, svx_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
+	EXPECT_EQ(-E2BIG, svxu_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
 				    (unsigned long)c));
 	EXPECT_EQ(0, c->nent);
 	free(c);
@@ -362,7 +363,7 @@ TEST_F(sys, supported_leaves_and_flags)
 TEST_F(sys, supported_subset_of_host_and_delivered)
 {
 	struct kvm_cpuid2 *c = get_supported(self->fd);
-	bool kvm = svx_dev_is_kvm();
+	bool kvm = svxu_dev_is_kvm();
 	struct kvm_cpuid_entry2 *e;
 	size_t w;
 	uint32_t i;
@@ -373,7 +374,7 @@ TEST_F(sys, supported_subset_of_host_and_delivered)
 		uint32_t h = host_reg(words[w].function, words[w].reg);
 		uint32_t extra = s & ~h & ~(kvm ? words[w].kvm_synth : 0);
 
-		TH_LOG("%s %s: supported %08x host %08x", svx_dev(),
+		TH_LOG("%s %s: supported %08x host %08x", svxu_dev(),
 		       words[w].name, s, h);
 		EXPECT_EQ(0, extra) TH_LOG("%s: %08x beyond the host",
 					   words[w].name, extra);
@@ -406,20 +407,20 @@ TEST_F(sys, supported_per_paging_mode)
 	int mode, vm;
 	size_t w;
 
-	if (svx_dev_is_kvm())
+	if (svxu_dev_is_kvm())
 		SKIP(return, "SVX_GET_SUPPORTED_CPUID is a shadowvmx extension");
-	ASSERT_EQ(0, svx_ioctl(self->fd, SVX_GET_CAPS, (unsigned long)&caps));
+	ASSERT_EQ(0, svxu_ioctl(self->fd, SVX_GET_CAPS, (unsigned long)&caps));
 	sys = get_supported(self->fd);
 	ASSERT_NE(NULL, sys);
 	for (mode = SVX_PAGING_SHADOW; mode <= SVX_PAGING_EPT; mode++) {
 		if (!(caps.paging_modes & (1u << mode)))
 			continue;
-		vm = svx_ioctl(self->fd, KVM_CREATE_VM, 0);
+		vm = svxu_ioctl(self->fd, KVM_CREATE_VM, 0);
 		ASSERT_LE(0, vm);
-		ASSERT_EQ(0, svx_ioctl(vm, SVX_SET_PAGING, mode));
+		ASSERT_EQ(0, svxu_ioctl(vm, SVX_SET_PAGING, mode));
 		m = cpuid_alloc(256);
 		ASSERT_NE(NULL, m);
-		ASSERT_EQ(0, svx_ioctl(vm, SVX_GET_SUPPORTED_CPUID,
+		ASSERT_EQ(0, svxu_ioctl(vm, SVX_GET_SUPPORTED_CPUID,
 				       (unsigned long)m));
 		for (w = 0; w < ARRAY_SIZE(words); w++) {
 			uint32_t s = reg_of(find(sys, words[w].function, 0),
@@ -433,7 +434,7 @@ TEST_F(sys, supported_per_paging_mode)
 		EXPECT_LE(reg_of(find(sys, 0x80000008, 0), EAX) & 0xff,
 			  reg_of(find(m, 0x80000008, 0), EAX) & 0xff);
 		m->nent = 1;
-		EXPECT_EQ(-E2BIG, svx_ioctl(vm, SVX_GET_SUPPORTED_CPUID,
+		EXPECT_EQ(-E2BIG, svxu_ioctl(vm, SVX_GET_SUPPORTED_CPUID,
 					    (unsigned long)m));
 		EXPECT_EQ(1, m->nent);
 		free(m);
@@ -448,18 +449,18 @@ TEST_F(sys, emulated_semantics)
 
 	ASSERT_NE(NULL, c);
 	c->nent = 0;
-	EXPECT_EQ(-E2BIG, svx_ioctl(self->fd, KVM_GET_EMULATED_CPUID,
+	EXPECT_EQ(-E2BIG, svxu_ioctl(self->fd, KVM_GET_EMULATED_CPUID,
 				    (unsigned long)c));
 	c->nent = 256;
 	c->entries[3].padding[1] = 1;
-	EXPECT_EQ(-EINVAL, svx_ioctl(self->fd, KVM_GET_EMULATED_CPUID,
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->fd, KVM_GET_EMULATED_CPUID,
 				     (unsigned long)c));
 	c->entries[3].padding[1] = 0;
-	ASSERT_EQ(0, svx_ioctl(self->fd, KVM_GET_EMULATED_CPUID,
+	ASSERT_EQ(0, svxu_ioctl(self->fd, KVM_GET_EMULATED_CPUID,
 			       (unsigned long)c));
-	TH_LOG("%s: %u emulated entries", svx_dev(), c->nent);
+	TH_LOG("%s: %u emulated entries", svxu_dev(), c->nent);
 	/* shadowvmx emulates nothing beyond the CPU; KVM at least MOVBE. */
-	EXPECT_EQ(svx_dev_is_kvm(), c->nent != 0);
+	EXPECT_EQ(svxu_dev_is_kvm(), c->nent != 0);
 	free(c);
 }
 
@@ -472,16 +473,16 @@ SVX_GUEST_FIXTURE(guest);
  * on (@on) or off (or neither, @f NULL), run to its first hlt.  KVM takes
  * a different CPUID only before a vCPU's first KVM_RUN, hence a new guest.
  */
-static int new_guest(struct __test_metadata *_metadata, struct svx_guest *g,
-		     struct svx_code code, struct kvm_cpuid2 *sup,
+static int new_guest(struct __test_metadata *_metadata, struct svxu_guest *g,
+		     struct svxu_code code, struct kvm_cpuid2 *sup,
 		     const struct cr4_feature *f, int on)
 {
 	struct kvm_cpuid2 *c;
 	struct kvm_cpuid_entry2 *e;
 	int r;
 
-	svx_guest_fini(g);
-	r = svx_guest_init(g, code, SVX_MODE_LONG64);
+	svxu_guest_fini(g);
+	r = svxu_guest_init(g, code, SVXU_MODE_LONG64);
 	if (r) {
 		TH_LOG("guest setup: %s", strerror(-r));
 		return r;
@@ -495,15 +496,15 @@ static int new_guest(struct __test_metadata *_metadata, struct svx_guest *g,
 		*reg_ptr(e, f->reg) |= f->bit;
 	else if (e)
 		*reg_ptr(e, f->reg) &= ~f->bit;
-	r = svx_ioctl(g->vcpu.fd, KVM_SET_CPUID2, (unsigned long)c);
+	r = svxu_ioctl(g->vcpu.fd, KVM_SET_CPUID2, (unsigned long)c);
 	free(c);
 	if (r) {
 		TH_LOG("KVM_SET_CPUID2: %s", strerror(-r));
 		return r;
 	}
-	r = svx_run(&g->vcpu);
+	r = svxu_run(&g->vcpu);
 	if (r || g->run->exit_reason != KVM_EXIT_HLT) {
-		TH_LOG("to the first hlt: %s", svx_exit_str(g->run));
+		TH_LOG("to the first hlt: %s", svxu_exit_str(g->run));
 		return r ? r : -EIO;
 	}
 	return 0;
@@ -513,7 +514,7 @@ static int new_guest(struct __test_metadata *_metadata, struct svx_guest *g,
  * Run a probe guest from its hlt with @a, @b at SVX_DATA: 1 and the
  * result in *@val if it reported one, 0 on #GP(0), -1 on anything else.
  */
-static int probe(struct __test_metadata *_metadata, struct svx_guest *g,
+static int probe(struct __test_metadata *_metadata, struct svxu_guest *g,
 		 uint64_t a, uint64_t b, uint32_t *val)
 {
 	struct kvm_run *run = g->run;
@@ -521,13 +522,13 @@ static int probe(struct __test_metadata *_metadata, struct svx_guest *g,
 
 	memcpy(g->vm.mem + SVX_DATA, &a, sizeof(a));
 	memcpy(g->vm.mem + SVX_DATA + 8, &b, sizeof(b));
-	r = svx_run(&g->vcpu);
+	r = svxu_run(&g->vcpu);
 	if (r || run->exit_reason != KVM_EXIT_IO || run->io.size != 4) {
 		TH_LOG("run with %#llx %#llx: %s", (unsigned long long)a,
-		       (unsigned long long)b, svx_exit_str(run));
+		       (unsigned long long)b, svxu_exit_str(run));
 		return -1;
 	}
-	*val = svx_io_value(run);
+	*val = svxu_io_value(run);
 	if (run->io.port == PORT_RESULT2) {
 		if (*val != 0)
 			TH_LOG("#GP error code %#x", *val);
@@ -535,13 +536,13 @@ static int probe(struct __test_metadata *_metadata, struct svx_guest *g,
 	} else {
 		r = run->io.port == PORT_RESULT ? 1 : -1;
 	}
-	if (svx_run(&g->vcpu) || run->exit_reason != KVM_EXIT_HLT)
+	if (svxu_run(&g->vcpu) || run->exit_reason != KVM_EXIT_HLT)
 		return -1;
 	return r;
 }
 
 /* Try CR4 |= @bits: 1 set, 0 #GP(0); -1 on a bad exit. */
-static int try_cr4(struct __test_metadata *_metadata, struct svx_guest *g,
+static int try_cr4(struct __test_metadata *_metadata, struct svxu_guest *g,
 		   uint64_t bits)
 {
 	uint32_t cr4;
@@ -553,19 +554,19 @@ static int try_cr4(struct __test_metadata *_metadata, struct svx_guest *g,
 }
 
 /* KVM_SET_SREGS with CR4 |= @bit: 0 or -errno; the old CR4 is restored. */
-static int sregs_cr4(struct svx_guest *g, uint64_t bit)
+static int sregs_cr4(struct svxu_guest *g, uint64_t bit)
 {
 	struct kvm_sregs sr;
 	int r;
 
-	r = svx_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr);
+	r = svxu_ioctl(g->vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr);
 	if (r)
 		return r;
 	sr.cr4 |= bit;
-	r = svx_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
+	r = svxu_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
 	if (!r) {
 		sr.cr4 &= ~bit;
-		svx_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
+		svxu_ioctl(g->vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr);
 	}
 	return r;
 }
@@ -578,7 +579,7 @@ static bool supported(struct kvm_cpuid2 *sup, const struct cr4_feature *f)
 static struct kvm_cpuid2 *dev_supported(void)
 {
 	struct kvm_cpuid2 *c;
-	int fd = svx_open_dev();
+	int fd = svxu_open_dev();
 
 	if (fd < 0)
 		return NULL;
@@ -595,7 +596,7 @@ static struct kvm_cpuid2 *dev_supported(void)
  */
 TEST_F(guest, cr4_follows_guest_cpuid)
 {
-	struct svx_code code = SVX_GUEST(cr4probe);
+	struct svxu_code code = SVX_GUEST(cr4probe);
 	struct kvm_cpuid2 *sup = dev_supported();
 	size_t i;
 
@@ -634,16 +635,16 @@ TEST_F(guest, set_cpuid_after_run)
 	ASSERT_NE(NULL, sup);
 	ASSERT_EQ(0, new_guest(_metadata, &self->g, SVX_GUEST(cr4probe), sup,
 			       NULL, 0));
-	EXPECT_EQ(0, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+	EXPECT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
 			       (unsigned long)sup));
 	c = cpuid_alloc(sup->nent);
 	ASSERT_NE(NULL, c);
 	memcpy(c->entries, sup->entries, sup->nent * sizeof(c->entries[0]));
 	c->entries[1].ecx ^= 1;
-	EXPECT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
 				     (unsigned long)c));
 	c->nent--;
-	EXPECT_EQ(-EINVAL, svx_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_CPUID2,
 				     (unsigned long)c));
 	free(c);
 	free(sup);
@@ -658,7 +659,7 @@ TEST_F(guest, efer_nx_follows_guest_cpuid)
 {
 	static const struct cr4_feature nx = {
 		0, "NX", 0x80000001, EDX, 1u << 20 };
-	struct svx_code code = SVX_GUEST(msrprobe);
+	struct svxu_code code = SVX_GUEST(msrprobe);
 	struct kvm_cpuid2 *sup = dev_supported();
 	uint32_t v;
 
@@ -697,11 +698,11 @@ TEST_F(guest, tsc_aux_follows_cpuid)
 	l->nmsrs = 1024;
 	ASSERT_EQ(0, new_guest(_metadata, &self->g, SVX_GUEST(msrprobe), sup,
 			       NULL, 0));
-	ASSERT_EQ(0, svx_ioctl(self->g.vm.sys_fd, KVM_GET_MSR_INDEX_LIST,
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.sys_fd, KVM_GET_MSR_INDEX_LIST,
 			       (unsigned long)l));
 	for (i = 0; i < l->nmsrs; i++)
 		listed |= l->indices[i] == MSR_TSC_AUX;
-	TH_LOG("%s: RDTSCP/RDPID %s, TSC_AUX %s", svx_dev(),
+	TH_LOG("%s: RDTSCP/RDPID %s, TSC_AUX %s", svxu_dev(),
 	       has ? "supported" : "not supported",
 	       listed ? "listed" : "not listed");
 	EXPECT_EQ(has, listed);

@@ -448,9 +448,16 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
+	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
 
-const unsigned int svx_nr_msrs = ARRAY_SIZE(svx_msr_list);
+unsigned int svx_nr_msrs = ARRAY_SIZE(svx_msr_list) - 1;
+
+/* After svx_ept_init(): the controls the CPU allows are known. */
+void svx_msr_list_init(void)
+{
+	svx_nr_msrs = ARRAY_SIZE(svx_msr_list) - !svx_rdtscp_usable();
+}
 
 static bool svx_is_canonical(u64 v)
 {
@@ -561,7 +568,7 @@ int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int soft = svx_soft_msr_slot(index);
 
-	if (index == MSR_TSC_AUX && !host && !svx_guest_has_tsc_aux(vcpu))
+	if (index == MSR_TSC_AUX && !host && !svx_cpuid_has_tsc_aux(vcpu))
 		return 1;
 
 	if (soft >= 0) {
@@ -655,7 +662,7 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		data = (u32)data;
 		break;
 	case MSR_TSC_AUX:	/* as KVM: 32 bits, only with RDTSCP/RDPID */
-		if (data >> 32 || (!host && !svx_guest_has_tsc_aux(vcpu)))
+		if (data >> 32 || (!host && !svx_cpuid_has_tsc_aux(vcpu)))
 			return 1;
 		break;
 	}

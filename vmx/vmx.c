@@ -43,6 +43,7 @@
 #include "vmx_int.h"
 #include "svx_trace.h"
 #include "../x86/cpuid.h"
+#include "../x86/cpuid.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
@@ -439,6 +440,13 @@ void svx_vcpu_put(struct svx_vcpu *vcpu)
 /* ---------------------------------------------------------------------- */
 /* VMCS initial state                                                      */
 
+/* RDTSCP and RDPID can be given to a guest: the CPU has the control. */
+bool svx_rdtscp_usable(void)
+{
+	return svx_host_has_tsc_aux() &&
+	       (svx_ept_caps.proc2_allowed & SECONDARY_EXEC_ENABLE_RDTSCP);
+}
+
 /* The first @n MSRs of the areas are switched.  VMCS loaded. */
 static void svx_set_nr_auto_msrs(struct svx_vcpu *vcpu, unsigned int n)
 {
@@ -455,9 +463,7 @@ static void svx_set_nr_auto_msrs(struct svx_vcpu *vcpu, unsigned int n)
  */
 void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu)
 {
-	bool rdtscp = svx_host_has_tsc_aux() &&
-		      (svx_ept_caps.proc2_allowed & SECONDARY_EXEC_ENABLE_RDTSCP) &&
-		      svx_guest_has_tsc_aux(vcpu);
+	bool rdtscp = svx_rdtscp_usable() && svx_cpuid_has_tsc_aux(vcpu);
 	u32 sec;
 
 	if (!svx_ept_caps.proc2_allowed)

@@ -47,7 +47,7 @@ int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4);
 int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
-bool svx_guest_has_tsc_aux(struct svx_vcpu *vcpu);
+bool svx_rdtscp_usable(void);
 void svx_skip_insn(struct svx_vcpu *vcpu);
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error);

@@ -10,7 +10,7 @@
  * flags, subleaves of leaf 4, zeroed leaves it does not model).  Left out
  * on purpose, because the module does not deliver them: XSAVE, OSXSAVE and
  * everything that needs XCR0 (AVX, FMA, F16C, AVX2, AVX-512, leaf 0xd),
- * RDTSCP, RDPID and INVPCID (their secondary controls are off: #UD), x2APIC
+ * INVPCID (its secondary control is off: #UD), x2APIC
  * and the TSC-deadline timer (no in-kernel APIC), TSC_ADJUST (not applied
  * to the TSC offset), a PMU (leaf 0xa is zero, RDPMC #GP), PDCM, SPEC_CTRL,
  * ARCH_CAPABILITIES and other MSR-backed bits, MONITOR/MWAIT (a NOP, as
@@ -81,13 +81,14 @@ static const struct {
 		F(RDSEED) | F(ADX) | F(SMAP) | F(CLFLUSHOPT) | F(CLWB) |
 		F(SHA_NI) },
 	[SVX_W_7_ECX] = { 7, SVX_ECX, CPUID_7_ECX,
-		F(UMIP) | F(GFNI) | F(CLDEMOTE) | F(MOVDIRI) | F(MOVDIR64B) },
+		F(UMIP) | F(GFNI) | F(RDPID) | F(CLDEMOTE) | F(MOVDIRI) |
+		F(MOVDIR64B) },
 	[SVX_W_7_EDX] = { 7, SVX_EDX, CPUID_7_EDX,
 		F(FSRM) | F(MD_CLEAR) | F(SERIALIZE) | F(TSXLDTRK) },
 	[SVX_W_X1_ECX] = { 0x80000001, SVX_ECX, CPUID_8000_0001_ECX,
 		F(LAHF_LM) | F(ABM) | F(3DNOWPREFETCH) },
 	[SVX_W_X1_EDX] = { 0x80000001, SVX_EDX, CPUID_8000_0001_EDX,
-		F(SYSCALL) | F(NX) | F(GBPAGES) | F(LM) },
+		F(SYSCALL) | F(NX) | F(GBPAGES) | F(RDTSCP) | F(LM) },
 };
 
 /* Allowed & raw host CPUID & the host kernel's view; set at module load. */
@@ -160,6 +161,11 @@ void svx_cpuid_init(void)
 		svx_caps[SVX_W_7_ECX] &= ~F(UMIP);
 	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_PCIDE))
 		svx_caps[SVX_W_1_ECX] &= ~F(PCID);
+	/* RDTSCP and RDPID need the "enable RDTSCP" control (vmx.c). */
+	if (!svx_rdtscp_usable()) {
+		svx_caps[SVX_W_X1_EDX] &= ~F(RDTSCP);
+		svx_caps[SVX_W_7_ECX] &= ~F(RDPID);
+	}
 	svx_cr4_rsvd = ~(u64)SVX_CR4_SUPPORTED | svx_cr4_rsvd_for(svx_caps);
 }
 
@@ -429,6 +435,18 @@ static const struct kvm_cpuid_entry2 *svx_cpuid_find(struct svx_vcpu *vcpu,
 		return e;
 	}
 	return NULL;
+}
+
+/* RDTSCP (0x80000001 EDX 27) or RDPID (7.0 ECX 22): the guest has TSC_AUX. */
+bool svx_cpuid_has_tsc_aux(struct svx_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e;
+
+	e = svx_cpuid_find(vcpu, 0x80000001, 0);
+	if (e && (e->edx & F(RDTSCP)))
+		return true;
+	e = svx_cpuid_find(vcpu, 7, 0);
+	return e && (e->ecx & F(RDPID));
 }
 
 /* KVM's kvm_cpuid_check_equal(): is @e the vCPU's table, entry by entry? */
