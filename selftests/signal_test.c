@@ -42,7 +42,13 @@ static void *kick(void *arg)
 
 SVX_GUEST_FIXTURE(sig);
 
-TEST_F(sig, signal_interrupts_spinning_guest)
+/*
+ * KVM_RUN on a guest that spins forever, with another thread signalling
+ * this one every 50 ms: -EINTR and KVM_EXIT_INTR, the guest inside its
+ * "jmp ." (after the one-byte sti or cli) with IF as @if_flag.
+ */
+static void run_until_signal(struct __test_metadata *_metadata,
+			     struct svxu_guest *g, unsigned long if_flag)
 {
 	struct sigaction sa;
 	struct kicker k = { .target = pthread_self() };
@@ -50,23 +56,27 @@ TEST_F(sig, signal_interrupts_spinning_guest)
 	pthread_t t;
 	int r;
 
-	INIT(spin, SVXU_MODE_PM32);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigusr1;	/* no SA_RESTART */
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, kick, &k));
-	r = svxu_run(&self->g.vcpu);
+	r = svxu_run(&g->vcpu);
 	k.stop = 1;
 	pthread_join(t, NULL);
 	ASSERT_EQ(-EINTR, r) TH_LOG("KVM_RUN returned %d; %s", r,
-				   svxu_exit_str(self->g.run));
-	ASSERT_EQ(KVM_EXIT_INTR, self->g.run->exit_reason)
-		TH_LOG("%s", svxu_exit_str(self->g.run));
+				   svxu_exit_str(g->run));
+	ASSERT_EQ(KVM_EXIT_INTR, g->run->exit_reason)
+		TH_LOG("%s", svxu_exit_str(g->run));
 	ASSERT_GE(nr_signals, 1);
-	/* the guest was inside its sti; jmp . loop */
-	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
 	ASSERT_EQ(SVX_CODE + 1, regs.rip);
-	ASSERT_EQ(0x200, regs.rflags & 0x200);
+	ASSERT_EQ(if_flag, regs.rflags & 0x200);
+}
+
+TEST_F(sig, signal_interrupts_spinning_guest)
+{
+	INIT(spin, SVXU_MODE_PM32);
+	run_until_signal(_metadata, &self->g, 0x200);
 }
 
 /*
@@ -76,28 +86,10 @@ TEST_F(sig, signal_interrupts_spinning_guest)
  */
 TEST_F(sig, signal_interrupts_guest_spinning_with_if0)
 {
-	struct sigaction sa;
-	struct kicker k = { .target = pthread_self() };
-	struct kvm_regs regs;
-	pthread_t t;
-	int r;
-
 	if (svxu_dev_is_kvm())
 		SKIP(return, "kvm_intel under Bochs never regains an IF=0 CPU (bochs-notes.md)");
 	INIT(spin_cli, SVXU_MODE_PM32);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigusr1;
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, pthread_create(&t, NULL, kick, &k));
-	r = svxu_run(&self->g.vcpu);
-	k.stop = 1;
-	pthread_join(t, NULL);
-	ASSERT_EQ(-EINTR, r) TH_LOG("KVM_RUN returned %d; %s", r,
-				   svxu_exit_str(self->g.run));
-	ASSERT_EQ(KVM_EXIT_INTR, self->g.run->exit_reason);
-	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
-	ASSERT_EQ(SVX_CODE + 1, regs.rip);
-	ASSERT_EQ(0, regs.rflags & 0x200);
+	run_until_signal(_metadata, &self->g, 0);
 }
 
 /*

@@ -9,12 +9,7 @@
 # /usr/src or /lib/modules.  Changes the host (as `make dkms-install` does);
 # leaves it as it found it.  TAP lines; exit 0 when all passed.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../../.." && pwd)
-cd "$top"
-n=0
-bad=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $*"; }
+. "$(dirname "$0")/tap.sh"
 leftovers() {
 	{ ls -d /usr/src/shadowvmx-* /var/lib/dkms/shadowvmx 2>/dev/null
 	  find /lib/modules -name 'shadowvmx.ko*' 2>/dev/null; } | sort

@@ -15,12 +15,7 @@
 set -uo pipefail
 kdir=$1
 out=$2
-top=$(cd "$(dirname "$0")/../../.." && pwd)
-cd "$top"
-n=0
-bad=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $*"; }
+. "$(dirname "$0")/tap.sh"
 snap() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 
 rm -rf "$out"
