@@ -34,6 +34,7 @@ static long svx_check_extension(long ext)
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);

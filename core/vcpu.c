@@ -102,6 +102,63 @@ static long svx_get_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/*
+ * The guest's x87/SSE state between runs (vcpu->fpu, the FXSAVE image
+ * loaded at each entry), field by field as KVM's
+ * kvm_arch_vcpu_ioctl_get_fpu(): MXCSR is not part of it.
+ */
+static void svx_get_fpu(struct svx_vcpu *vcpu, struct kvm_fpu *fpu)
+{
+	const struct fxregs_state *fx = vcpu->fpu;
+
+	memset(fpu, 0, sizeof(*fpu));
+	memcpy(fpu->fpr, fx->st_space, sizeof(fpu->fpr));
+	fpu->fcw = fx->cwd;
+	fpu->fsw = fx->swd;
+	fpu->ftwx = fx->twd;
+	fpu->last_opcode = fx->fop;
+	fpu->last_ip = fx->rip;
+	fpu->last_dp = fx->rdp;
+	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
+}
+
+static void svx_set_fpu(struct svx_vcpu *vcpu, const struct kvm_fpu *fpu)
+{
+	struct fxregs_state *fx = vcpu->fpu;
+
+	memcpy(fx->st_space, fpu->fpr, sizeof(fpu->fpr));
+	fx->cwd = fpu->fcw;
+	fx->swd = fpu->fsw;
+	fx->twd = fpu->ftwx;
+	fx->fop = fpu->last_opcode;
+	fx->rip = fpu->last_ip;
+	fx->rdp = fpu->last_dp;
+	memcpy(fx->xmm_space, fpu->xmm, sizeof(fpu->xmm));
+}
+
+/* DR0-3, DR6, DR7 (kept in software, vmx/exits.c), as KVM's debugregs. */
+static void svx_get_debugregs(struct svx_vcpu *vcpu, struct kvm_debugregs *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->db, vcpu->dr, sizeof(d->db));
+	d->dr6 = vcpu->dr[6];
+	d->dr7 = vcpu->dr[7];
+}
+
+static int svx_set_debugregs(struct svx_vcpu *vcpu,
+			     const struct kvm_debugregs *d)
+{
+	if (d->flags || d->dr6 >> 32 || d->dr7 >> 32) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_DEBUGREGS: flags %#llx, dr6 %#llx, dr7 %#llx: flags must be 0 and DR6/DR7 32-bit\n",
+			    vcpu->id, d->flags, d->dr6, d->dr7);
+		return -EINVAL;
+	}
+	memcpy(vcpu->dr, d->db, sizeof(d->db));
+	vcpu->dr[6] = d->dr6;
+	vcpu->dr[7] = d->dr7;
+	return 0;
+}
+
 /* KVM's msr_io(): returns the number of MSRs processed. */
 static long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp, bool set)
 {
@@ -191,6 +248,33 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	}
 	case KVM_GET_CPUID2:
 		return svx_get_cpuid2(vcpu, argp);
+	case KVM_GET_FPU: {
+		struct kvm_fpu fpu;
+
+		svx_get_fpu(vcpu, &fpu);
+		return copy_to_user(argp, &fpu, sizeof(fpu)) ? -EFAULT : 0;
+	}
+	case KVM_SET_FPU: {
+		struct kvm_fpu fpu;
+
+		if (copy_from_user(&fpu, argp, sizeof(fpu)))
+			return -EFAULT;
+		svx_set_fpu(vcpu, &fpu);
+		return 0;
+	}
+	case KVM_GET_DEBUGREGS: {
+		struct kvm_debugregs d;
+
+		svx_get_debugregs(vcpu, &d);
+		return copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
+	}
+	case KVM_SET_DEBUGREGS: {
+		struct kvm_debugregs d;
+
+		if (copy_from_user(&d, argp, sizeof(d)))
+			return -EFAULT;
+		return svx_set_debugregs(vcpu, &d);
+	}
 	case KVM_SET_CPUID2:
 		return svx_set_cpuid2(vcpu, argp);
 	case KVM_GET_MSRS:

@@ -337,6 +337,79 @@ TEST_F(vcpu, get_cpuid2_round_trip)
 	ASSERT_EQ(0x7, c.e[0].eax);
 }
 
+/*
+ * KVM_GET/SET_FPU and KVM_GET/SET_DEBUGREGS: every field KVM keeps comes
+ * back as set, the guest sees XMM0 and DR0/DR7 as set, and the guest's
+ * write to XMM1 is in the next KVM_GET_FPU.  Bad debugregs: -EINVAL.
+ */
+TEST_F(vcpu, fpu_and_debugregs)
+{
+	struct kvm_fpu fpu, out;
+	struct kvm_debugregs d, dout;
+	struct kvm_sregs sr;
+	int i;
+
+	INIT(fpu_dr, SVXU_MODE_PM32);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&sr));
+	sr.cr4 |= 0x200;			/* OSFXSR */
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&sr));
+
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_FPU, (unsigned long)&fpu));
+	for (i = 0; i < 128; i++)
+		fpu.fpr[i / 16][i % 16] = i * 3;
+	fpu.fcw = 0x037f;
+	fpu.fsw = 0x3800;
+	fpu.ftwx = 0x81;
+	fpu.last_opcode = 0x123;
+	fpu.last_ip = 0x12345678;
+	fpu.last_dp = 0x9abcdef0;
+	for (i = 0; i < 256; i++)
+		fpu.xmm[i / 16][i % 16] = 0xff - i;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_FPU, (unsigned long)&fpu));
+	memset(&out, 0x55, sizeof(out));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_FPU, (unsigned long)&out));
+	EXPECT_EQ(0, memcmp(fpu.fpr, out.fpr, sizeof(fpu.fpr)));
+	EXPECT_EQ(fpu.fcw, out.fcw);
+	EXPECT_EQ(fpu.fsw, out.fsw);
+	EXPECT_EQ(fpu.ftwx, out.ftwx);
+	EXPECT_EQ(fpu.last_opcode, out.last_opcode);
+	EXPECT_EQ(fpu.last_ip, out.last_ip);
+	EXPECT_EQ(fpu.last_dp, out.last_dp);
+	EXPECT_EQ(0, memcmp(fpu.xmm, out.xmm, sizeof(fpu.xmm)));
+
+	memset(&d, 0, sizeof(d));
+	d.db[0] = 0x12340000;
+	d.db[1] = 0x1111;
+	d.db[2] = 0x2222;
+	d.db[3] = 0x3333;
+	d.dr6 = 0xffff0ff0;
+	d.dr7 = 0x400;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_DEBUGREGS, (unsigned long)&d));
+	memset(&dout, 0x55, sizeof(dout));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_DEBUGREGS, (unsigned long)&dout));
+	EXPECT_EQ(0, memcmp(d.db, dout.db, sizeof(d.db)));
+	EXPECT_EQ(d.dr6, dout.dr6);
+	EXPECT_EQ(d.dr7, dout.dr7);
+	EXPECT_EQ(0, dout.flags);
+
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0xfcfdfeff);	/* XMM0 */
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT2, 0x12340000);	/* DR0 */
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT2, 0x400);	/* DR7 */
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_FPU, (unsigned long)&out));
+	EXPECT_EQ(0x600dcafe, out.xmm[1][0] | out.xmm[1][1] << 8 |
+			      out.xmm[1][2] << 16 | (uint32_t)out.xmm[1][3] << 24);
+
+	d.flags = 1;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_DEBUGREGS, (unsigned long)&d));
+	d.flags = 0;
+	d.dr7 = 1ULL << 32;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_DEBUGREGS, (unsigned long)&d));
+	d.dr7 = 0x400;
+	d.dr6 = 1ULL << 32;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_DEBUGREGS, (unsigned long)&d));
+}
+
 /* Write @val to a fault-injection knob; false if it cannot be written. */
 static bool fi_write(const char *knob, const char *val)
 {

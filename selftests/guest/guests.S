@@ -719,5 +719,23 @@ rf_ud:
 	.set	guest_rf_ud_off, rf_ud - guest_rf_start
 GUEST_END(rf)
 
+/*
+ * KVM_SET_FPU / KVM_SET_DEBUGREGS seen by the guest: XMM0's low dword on
+ * PORT_RESULT, then 0x600dcafe into XMM1 (for KVM_GET_FPU), DR0 and DR7 on
+ * PORT_RESULT2.  Needs CR4.OSFXSR.
+ */
+	.code32
+GUEST(fpu_dr)
+	movd	%xmm0, %eax
+	outl	%eax, $PORT_RESULT
+	movl	$0x600dcafe, %eax
+	movd	%eax, %xmm1
+	movl	%dr0, %eax
+	outl	%eax, $PORT_RESULT2
+	movl	%dr7, %eax
+	outl	%eax, $PORT_RESULT2
+	hlt
+GUEST_END(fpu_dr)
+
 	.section .note.GNU-stack, "", @progbits
 
