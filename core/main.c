@@ -35,6 +35,7 @@ static long svx_check_extension(long ext)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_MP_STATE:
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);

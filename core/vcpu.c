@@ -248,6 +248,24 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	}
 	case KVM_GET_CPUID2:
 		return svx_get_cpuid2(vcpu, argp);
+	case KVM_GET_MP_STATE: {
+		/* No in-kernel local APIC: a vCPU is always runnable (KVM). */
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+	}
+	case KVM_SET_MP_STATE: {
+		struct kvm_mp_state mp;
+
+		if (copy_from_user(&mp, argp, sizeof(mp)))
+			return -EFAULT;
+		if (mp.mp_state != KVM_MP_STATE_RUNNABLE) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_MP_STATE %u: only RUNNABLE without an in-kernel irqchip\n",
+				    vcpu->id, mp.mp_state);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	case KVM_GET_FPU: {
 		struct kvm_fpu fpu;
 

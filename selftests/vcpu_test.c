@@ -410,6 +410,48 @@ TEST_F(vcpu, fpu_and_debugregs)
 	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_DEBUGREGS, (unsigned long)&d));
 }
 
+/*
+ * KVM_GET/SET_MP_STATE without an in-kernel irqchip: RUNNABLE, and only
+ * RUNNABLE can be set (kvm_arch_vcpu_ioctl_set_mpstate()).
+ */
+TEST_F(vcpu, mp_state_runnable_only)
+{
+	struct kvm_mp_state mp = { .mp_state = 0x55 };
+
+	INIT(hlt, SVXU_MODE_PM32);
+	ASSERT_EQ(1, svxu_ioctl(self->g.vm.sys_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_MP_STATE));
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_MP_STATE, (unsigned long)&mp));
+	ASSERT_EQ(KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_MP_STATE, (unsigned long)&mp));
+	mp.mp_state = KVM_MP_STATE_HALTED;
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_MP_STATE, (unsigned long)&mp));
+	mp.mp_state = 99;
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_MP_STATE, (unsigned long)&mp));
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+}
+
+/*
+ * KVM_SET_VCPU_EVENTS as QEMU writes it with nothing to inject: exception
+ * nr 0xff, pending set (ignored without exception payloads): accepted.
+ * An injected exception with a bad vector: -EINVAL.
+ */
+TEST_F(vcpu, set_vcpu_events_as_qemu_writes_them)
+{
+	struct kvm_vcpu_events ev;
+
+	INIT(hlt, SVXU_MODE_PM32);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_VCPU_EVENTS, (unsigned long)&ev));
+	ev.exception.nr = 0xff;
+	ev.exception.injected = 0;
+	ev.exception.pending = 1;
+	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_VCPU_EVENTS, (unsigned long)&ev));
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	ev.exception.injected = 1;
+	ASSERT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_VCPU_EVENTS, (unsigned long)&ev));
+}
+
 /* Write @val to a fault-injection knob; false if it cannot be written. */
 static bool fi_write(const char *knob, const char *val)
 {

@@ -867,9 +867,15 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 			       KVM_VCPUEVENT_VALID_SHADOW |
 			       KVM_VCPUEVENT_VALID_SIPI_VECTOR))
 		return -EINVAL;
+	/*
+	 * As KVM without exception payloads: exception.pending is ignored,
+	 * and the vector is checked only for an injected exception (QEMU
+	 * writes nr 0xff when there is none).
+	 */
 	if (ev->exception.injected + ev->interrupt.injected +
-	    ev->nmi.injected > 1 || ev->exception.pending ||
-	    ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR)
+	    ev->nmi.injected > 1 ||
+	    (ev->exception.injected &&
+	     (ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR)))
 		return -EINVAL;
 	vcpu->inject_pending = false;
 	vcpu->irq_queued = -1;
