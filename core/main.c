@@ -21,7 +21,8 @@
 #include "core.h"
 #include "../x86/cpuid.h"
 
-static long svx_check_extension(long ext)
+/* KVM_CHECK_EXTENSION, on the system fd and (the same answers) a VM fd. */
+long svx_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
@@ -36,6 +37,7 @@ static long svx_check_extension(long ext)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_MP_STATE:
+	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);

@@ -338,6 +338,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CREATE_VCPU:
 		return svx_create_vcpu(vm, arg);
+	case KVM_CHECK_EXTENSION:
+		return svx_check_extension(arg);
 	case KVM_SET_TSS_ADDR:
 		/* Only real-mode emulation uses it; KVM's bound check. */
 		if (arg > (unsigned int)(-3 * PAGE_SIZE))

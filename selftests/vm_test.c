@@ -165,6 +165,24 @@ TEST_F(vm, unknown_ioctl_enotty)
 	ASSERT_EQ(-ENOTTY, svxu_ioctl(self->vm.fd, _IOW(KVMIO, 0xfe, int), 0));
 }
 
+/* KVM_CHECK_EXTENSION on a VM fd answers as on the system fd. */
+TEST_F(vm, check_extension_on_vm_fd)
+{
+	static const long caps[] = {
+		KVM_CAP_USER_MEMORY, KVM_CAP_NR_MEMSLOTS, KVM_CAP_MAX_VCPUS,
+		KVM_CAP_READONLY_MEM, KVM_CAP_MP_STATE, KVM_CAP_IMMEDIATE_EXIT,
+		KVM_CAP_CHECK_EXTENSION_VM, 0x7fff,
+	};
+	unsigned int i;
+
+	ASSERT_EQ(1, svxu_ioctl(self->vm.sys_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_CHECK_EXTENSION_VM));
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		EXPECT_EQ(svxu_ioctl(self->vm.sys_fd, KVM_CHECK_EXTENSION, caps[i]),
+			  svxu_ioctl(self->vm.fd, KVM_CHECK_EXTENSION, caps[i]))
+			TH_LOG("capability %ld", caps[i]);
+}
+
 /* Lines of the kernel log that contain @needle. */
 static int klog_count(const char *needle)
 {
