@@ -248,6 +248,28 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(grep -aE '^install\[guest\]: ' "$out/bochs.out" | tr -d '\r')
+# make demo's rendering of the bench's S1 logs: at 80 columns stacked and
+# at 200 side by side, no line wider than the terminal
+for p in shadow ept; do
+	tr -d '\r' <"$out/bochs.out" |
+		awk -v b="DEMO-BEGIN $p" -v e="DEMO-END $p" \
+		    '$0 == b { on = 1; next } $0 == e { on = 0 } on' >"$out/demo-$p.log"
+done
+demo_ok=1
+for c in 80 200; do
+	scripts/demo-render.sh $c "$out/demo-shadow.log" "$out/demo-ept.log" >"$out/demo-$c.txt"
+	wmax=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$out/demo-$c.txt")
+	[ "$wmax" -le $c ] || demo_ok=0
+	echo "check: demo at $c columns: widest line $wmax"
+done
+grep -q '^scenario\[S1\]\[shadow\]: ok' "$out/demo-shadow.log" &&
+grep -q '^scenario\[S1\]\[ept\]: ok' "$out/demo-ept.log" || demo_ok=0
+grep -q '^EPT (svxrun --paging ept)' "$out/demo-80.txt" || demo_ok=0	# stacked
+if [ $demo_ok = 1 ]; then
+	result "demo-80col: ok" 1 0
+else
+	result "demo-80col: FAIL (see build/check/demo-80.txt, demo-200.txt)" 0 1
+fi
 # issue 13's line: install, modprobe by name, a kvm-group user's open,
 # uninstall leaving nothing (the host and guest parts above)
 if [ "$install_host_ok" = 1 ] && grep -aq '^install\[guest\]: ok' "$out/bochs.out"; then

@@ -13,8 +13,8 @@
 # Natively when this host has VT-x and we are root; otherwise inside the
 # Bochs bench (Debian's 6.1 kernel on an emulated VMX CPU): about a minute
 # once the bench's kernel cache exists (the first run builds it).
-# DEMO_COLUMNS sets the width of the two columns together (default: the
-# terminal's, at least 160).
+# DEMO_COLUMNS sets the width (default: the terminal's): side by side from
+# 160 columns, stacked (shadow, then EPT) below; no line is wider.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -73,58 +73,10 @@ EOS
 	done
 fi
 
-cols=${DEMO_COLUMNS:-$(tput cols 2>/dev/null || echo 0)}
-[ "$cols" -ge 160 ] 2>/dev/null || cols=200
-w=$(((cols - 3) / 2))
-
-# side_by_side LEFT RIGHT: two columns of width $w; long lines wrap; each
-# "S1: ..." heading of the guest starts a section and the sections of the
-# two logs are aligned, so the same step sits on the same rows.
-side_by_side() {
-	awk -v W="$w" '
-	function fold(line, out,    n) {
-		n = 0
-		while (length(line) > W) {
-			out[++n] = substr(line, 1, W)
-			line = "    " substr(line, W + 1)
-		}
-		out[++n] = line
-		return n
-	}
-	FNR == 1 { f++ }
-	FNR == 1 || /^S1: / { sec[f]++ }
-	{ s = sec[f]; txt[f, s, ++cnt[f, s]] = $0 }
-	END {
-		ns = sec[1] > sec[2] ? sec[1] : sec[2]
-		for (s = 1; s <= ns; s++) {
-			nl = nr = 0
-			for (k = 1; k <= cnt[1, s]; k++) {
-				m = fold(txt[1, s, k], t)
-				for (j = 1; j <= m; j++) L[++nl] = t[j]
-			}
-			for (k = 1; k <= cnt[2, s]; k++) {
-				m = fold(txt[2, s, k], t)
-				for (j = 1; j <= m; j++) R[++nr] = t[j]
-			}
-			n = nl > nr ? nl : nr
-			for (i = 1; i <= n; i++)
-				printf "%-" W "s | %s\n", i <= nl ? L[i] : "", i <= nr ? R[i] : ""
-			delete L
-			delete R
-		}
-	}' "$1" "$2"
-}
-
-rule=$(printf '%*s' "$cols" '' | tr ' ' '=')
-echo "$rule"
-echo "S1: first touch then re-touch of a page; shadow paging (left) vs EPT (right)."
-echo "[k] lines: the module's tracepoints, live; 'probe:' lines: counters between the guest's marks;"
-echo "walk diagrams: SVX_WALK_TRACE at the guest's request.  I/O exits of its console are not shown."
-echo "$rule"
-printf "%-${w}s | %s\n" "SHADOW PAGING (svxrun --paging shadow)" "EPT (svxrun --paging ept)"
-printf "%-${w}s | %s\n" "$(printf '%*s' "$w" '' | tr ' ' '-')" "$(printf '%*s' "$w" '' | tr ' ' '-')"
-side_by_side "$b/shadow.log" "$b/ept.log"
-echo "$rule"
+# The terminal's width (DEMO_COLUMNS, else COLUMNS, else tput): side by side
+# from 160 columns, stacked below (scripts/demo-render.sh).
+cols=${DEMO_COLUMNS:-${COLUMNS:-$(tput cols 2>/dev/null || echo 80)}}
+scripts/demo-render.sh "$cols" "$b/shadow.log" "$b/ept.log"
 
 st=0
 for p in shadow ept; do

@@ -139,6 +139,19 @@ if [ "${SVX_SCEN:-1}" != 0 ] && [ -f $P/runner/scenarios/run.sh ]; then
 		echo "scenario[S1-S7][shadow/ept]: FAIL (insmod shadowvmx)"
 		rc=1
 	fi
+	# make demo's logs (S1 traced, both modes) between DEMO-BEGIN/END
+	# markers, for check.sh's rendering test (demo-80col)
+	if insmod $P/shadowvmx.ko; then
+		for p in shadow ept; do
+			echo "DEMO-BEGIN $p"
+			SCEN_TRACE=1 SVXRUN=$P/runner/svxrun GUESTS=$P/runner \
+				sh $P/runner/scenarios/run.sh S1 --dev /dev/shadowvmx \
+				--paging $p 2>&1 | grep -v -e 'svx_pio: ' \
+				-e ' reason 30 qual ' -e KVM_GET_SUPPORTED_CPUID
+			echo "DEMO-END $p"
+		done
+		rmmod shadowvmx || rc=1
+	fi
 	if modprobe kvm_intel; then
 		for n in 1 2 3 4 5 6 7; do
 			scen kvm S$n --dev /dev/kvm
