@@ -20,6 +20,21 @@
 #define STR(x) #x
 
 /*
+ * Guest code: IDT gate 13 (16 bytes each, a 64-bit interrupt gate) to the
+ * label 99 of guest NAME, which runs at SVX_CODE.
+ */
+#define GATE13(name)							\
+"	movabsq $(" XSTR(SVX_CODE) " + 99f - guest_" #name "_start), %rax\n" \
+"	movw	%ax, 0xd0\n"						\
+"	movw	$" XSTR(SVX_SEL_CS64) ", 0xd2\n"				\
+"	movw	$0x8e00, 0xd4\n"					\
+"	shrq	$16, %rax\n"						\
+"	movw	%ax, 0xd6\n"						\
+"	shrq	$16, %rax\n"						\
+"	movl	%eax, 0xd8\n"						\
+"	movl	$0, 0xdc\n"
+
+/*
  * Guest (long mode): installs a #GP handler, keeps its CR4 in r12, then
  * per run: hlt; CR4 |= the qword at SVX_DATA; out CR4 to PORT_RESULT and
  * restore CR4 -- or, on #GP, out the error code to PORT_RESULT2.
@@ -30,15 +45,7 @@ __asm__(
 "	.globl guest_cr4probe_start, guest_cr4probe_end\n"
 "	.balign 16\n"
 "guest_cr4probe_start:\n"
-"	movabsq $(" XSTR(SVX_CODE) " + 99f - guest_cr4probe_start), %rax\n"
-"	movw	%ax, 0xd0\n"		/* IDT gate 13, 16 bytes each */
-"	movw	$" XSTR(SVX_SEL_CS64) ", 0xd2\n"
-"	movw	$0x8e00, 0xd4\n"
-"	shrq	$16, %rax\n"
-"	movw	%ax, 0xd6\n"
-"	shrq	$16, %rax\n"
-"	movl	%eax, 0xd8\n"
-"	movl	$0, 0xdc\n"
+GATE13(cr4probe)
 "	movq	%cr4, %r12\n"
 "1:	hlt\n"
 "	movq	" XSTR(SVX_DATA) ", %rbx\n"
@@ -67,15 +74,7 @@ __asm__(
 "	.globl guest_msrprobe_start, guest_msrprobe_end\n"
 "	.balign 16\n"
 "guest_msrprobe_start:\n"
-"	movabsq $(" XSTR(SVX_CODE) " + 99f - guest_msrprobe_start), %rax\n"
-"	movw	%ax, 0xd0\n"
-"	movw	$" XSTR(SVX_SEL_CS64) ", 0xd2\n"
-"	movw	$0x8e00, 0xd4\n"
-"	shrq	$16, %rax\n"
-"	movw	%ax, 0xd6\n"
-"	shrq	$16, %rax\n"
-"	movl	%eax, 0xd8\n"
-"	movl	$0, 0xdc\n"
+GATE13(msrprobe)
 "1:	hlt\n"
 "	movl	" XSTR(SVX_DATA) ", %ecx\n"
 "	rdmsr\n"
