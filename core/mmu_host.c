@@ -149,8 +149,9 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		return 0;
 	hva = svx_memslot_gfn_to_hva(s, gfn);
 	if ((hva & (SZ_2M - 1)) || !PageTransCompound(page) ||
-	    compound_order(compound_head(page)) < 9)
-		return 0;
+	    compound_order(compound_head(page)) < 9 ||
+	    !svx_pins_allowed(vcpu->vm, 512, false))
+		return 0;	/* 4 KiB pages instead */
 	pages = kvmalloc_array(512, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return -ENOMEM;
@@ -172,6 +173,17 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		unpin_user_pages(pages, n);
 	kvfree(pages);
 	return r;
+}
+
+/*
+ * Long-term pins are the VMM's pinned memory, as VFIO's and io_uring's:
+ * counted in mm->pinned_vm (VmPin) and limited by RLIMIT_MEMLOCK unless
+ * the VM's creator had CAP_IPC_LOCK (svx_pins_allowed()).
+ */
+void svx_host_pins(struct svx_vm *vm, long n)
+{
+	vm->pages_pinned += n;
+	atomic64_add(n, &vm->mm->pinned_vm);
 }
 
 void svx_host_unpin_2m(u64 pfn, bool dirty)

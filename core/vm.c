@@ -88,8 +88,29 @@ bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 }
 
 /*
+ * May @vm pin @n more pages?  Its pins are the VMM's pinned memory
+ * (mm->pinned_vm, svx_host_pins()), limited by RLIMIT_MEMLOCK as VFIO's,
+ * unless the VM's creator had CAP_IPC_LOCK.  Checked before the pin, so a
+ * few faults in flight on other vCPUs may overshoot by their own pins.
+ */
+bool svx_pins_allowed(struct svx_vm *vm, unsigned long n, bool warn)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 pinned = atomic64_read(&vm->mm->pinned_vm);
+
+	if (vm->pin_unlimited || pinned + n <= limit)
+		return true;
+	if (warn)
+		svx_vm_warn(vm, "guest memory pinned would exceed RLIMIT_MEMLOCK (%lu KiB, %lld KiB pinned): raise it (ulimit -l) or run with CAP_IPC_LOCK\n",
+			    limit << (PAGE_SHIFT - 10),
+			    pinned << (PAGE_SHIFT - 10));
+	return false;
+}
+
+/*
  * Pin the host page behind @gfn of slot @s, writable unless the slot is
- * read-only.  0, or -errno with one dmesg line.
+ * read-only.  0, or -errno with one dmesg line (-ENOMEM above
+ * RLIMIT_MEMLOCK).
  */
 int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 		struct page **page)
@@ -97,6 +118,8 @@ int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 	u64 hva = svx_memslot_gfn_to_hva(s, gfn);
 	int r;
 
+	if (!svx_pins_allowed(vcpu->vm, 1, true))
+		return -ENOMEM;
 	r = pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
 				((s->flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
 				page);
@@ -400,6 +423,7 @@ long svx_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
 	vm->id = atomic_inc_return(&svx_vm_ids);
+	vm->pin_unlimited = capable(CAP_IPC_LOCK);
 	ratelimit_state_init(&vm->warn_rs, DEFAULT_RATELIMIT_INTERVAL,
 			     DEFAULT_RATELIMIT_BURST);
 	ratelimit_set_flags(&vm->warn_rs, RATELIMIT_MSG_ON_RELEASE);

@@ -211,7 +211,8 @@ struct svx_vm {
 	/* Shadow MMU (mmu/). */
 	u64 *np_root;		/* nonpaging map, 4 levels */
 	unsigned long sp_in_use;
-	unsigned long pages_pinned;
+	unsigned long pages_pinned;	/* svx_host_pins() */
+	bool pin_unlimited;		/* creator had CAP_IPC_LOCK */
 	struct hlist_head *sp_hash;	/* shadow pages by guest gfn */
 	struct hlist_head *rmap_hash;	/* writable leaf SPTEs by gfn */
 	struct list_head sp_list;
@@ -306,6 +307,7 @@ bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 		     u64 *gen);
 int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 		struct page **page);
+bool svx_pins_allowed(struct svx_vm *vm, unsigned long n, bool warn);
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);

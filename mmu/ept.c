@@ -190,7 +190,7 @@ void svx_ept_vm_destroy(struct svx_vm *vm)
 	vm->ept_root = NULL;
 	free_page((unsigned long)vm->ept_zap_scratch);
 	vm->ept_zap_scratch = NULL;
-	vm->pages_pinned -= pinned;
+	svx_host_pins(vm, -(long)pinned);
 	vm->ept_pages -= pages;
 	WARN_ON(vm->ept_pages);
 }
@@ -251,7 +251,7 @@ void svx_ept_zap_all(struct svx_vm *vm)
 			svx_ept_free_tree(__va(old[i] & EPTE_ADDR), 3, &pinned,
 					  &pages);
 	spin_lock(&vm->mmu_lock);
-	vm->pages_pinned -= pinned;
+	svx_host_pins(vm, -(long)pinned);
 	vm->ept_pages -= pages;
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 	spin_unlock(&vm->mmu_lock);
@@ -371,7 +371,7 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 	if (ep && !(*ep & EPTE_RWX)) {
 		WRITE_ONCE(*ep, entry);
 		if (entry & EPTE_PINNED)
-			vm->pages_pinned += SVX_EPT_LEVEL_PAGES(leaf_level);
+			svx_host_pins(vm, SVX_EPT_LEVEL_PAGES(leaf_level));
 		r = 1;
 	}
 	spin_unlock(&vm->mmu_lock);
@@ -468,7 +468,8 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		spin_lock(&vm->mmu_lock);
 		free = svx_ept_level_free(vm, gfn << PAGE_SHIFT, level);
 		spin_unlock(&vm->mmu_lock);
-		if (!free)
+		/* Above RLIMIT_MEMLOCK: smaller entries, then -ENOMEM. */
+		if (!free || !svx_pins_allowed(vm, n, false))
 			continue;
 		if (!pages) {
 			pages = kmalloc_array(512, sizeof(*pages),

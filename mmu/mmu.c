@@ -112,7 +112,7 @@ static void svx_free_tree(struct svx_vm *vm, u64 *table, int level)
 
 			if (e & SPTE_PINNED) {
 				svx_host_unpin(pfn, e & SPTE_W);
-				vm->pages_pinned--;
+				svx_host_pins(vm, -1);
 			}
 		} else {
 			svx_free_tree(vm, svx_host_va(e & SPTE_ADDR),
@@ -580,14 +580,14 @@ static void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn)
 		if (e & SPTE_W)
 			svx_rmap_del(vm, gfn | SVX_RMAP_LARGE, sptep);
 		svx_host_unpin_2m(pfn, e & SPTE_W);
-		vm->pages_pinned -= 512;
+		svx_host_pins(vm, -512);
 		return;
 	}
 	if (e & SPTE_W)
 		svx_rmap_del(vm, gfn, sptep);
 	if (e & SPTE_PINNED) {
 		svx_host_unpin(pfn, e & SPTE_W);
-		vm->pages_pinned--;
+		svx_host_pins(vm, -1);
 	}
 }
 
@@ -1637,7 +1637,7 @@ static bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 	}
 	sp->gfns[idx] = gfn;
 	*sptep = spte;
-	vm->pages_pinned++;
+	svx_host_pins(vm, 1);
 	vcpu->stats.mmu[stat]++;
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
 	return true;
@@ -1701,7 +1701,7 @@ static int svx_install_large(struct svx_vcpu *vcpu, const struct svx_walk *w,
 		sp->gfns[idx] = base;
 	*sptep = spte;
 	trace_svx_spte_install(vcpu->id, w->gva, w->gpa, spte);
-	vm->pages_pinned += 512;
+	svx_host_pins(vm, 512);
 	spin_unlock(&vm->mmu_lock);
 	svx_host_unpin(pfn, false);	/* the 2 MiB pins cover it */
 	if (flush)
@@ -1855,7 +1855,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		sp->gfns[(gva >> 12) & 511] = gfn;
 	*sptep = spte;
 	trace_svx_spte_install(vcpu->id, gva, w.gpa, spte);
-	vm->pages_pinned++;
+	svx_host_pins(vm, 1);
 	svx_prefetch_install(vcpu, sp, &pf, SVX_MMU_PREFETCH);
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
@@ -1916,7 +1916,7 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		 SPTE_A | SPTE_PINNED |
 		 ((s.flags & KVM_MEM_READONLY) ? 0 : SPTE_W | SPTE_D);
 	trace_svx_spte_install(vcpu->id, gva, gpa, *sptep);
-	vm->pages_pinned++;
+	svx_host_pins(vm, 1);
 	spin_unlock(&vm->mmu_lock);
 	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;

@@ -69,6 +69,12 @@ int svx_host_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		     u64 gfn, u64 *pfn);
 /* Drop a pin; @dirty: the page was mapped writable. */
 void svx_host_unpin(u64 pfn, bool dirty);
+/*
+ * @n pages (negative: released) are now held by SPTEs of @vm: its
+ * pages_pinned, and the VMM's pinned memory (mm->pinned_vm, VmPin in
+ * /proc/PID/status), which svx_pin_gfn() checks against RLIMIT_MEMLOCK.
+ */
+void svx_host_pins(struct svx_vm *vm, long n);
 
 /*
  * Large SPTEs: pin the 512 host pages behind the 2 MiB-aligned @gfn of slot

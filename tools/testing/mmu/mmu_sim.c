@@ -196,6 +196,11 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 	return 1;
 }
 
+void svx_host_pins(struct svx_vm *vm, long n)
+{
+	vm->pages_pinned += n;
+}
+
 void svx_host_unpin_2m(u64 pfn, bool dirty)
 {
 	int j;
