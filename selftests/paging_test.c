@@ -148,19 +148,6 @@ TEST_F(guest, real_mode_refused_in_shadow_mode)
 	ASSERT_EXIT(v, KVM_EXIT_INTERNAL_ERROR);
 }
 
-/* The touch guest's range: @n pages from @gpa. */
-static int set_touch_range(struct svxu_vcpu *v, uint32_t gpa, uint32_t n)
-{
-	struct kvm_regs regs;
-	int r = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
-
-	if (r)
-		return r;
-	regs.rsi = gpa;
-	regs.rdx = n;
-	return svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
-}
-
 /* 256 pages touched once each: the cost of building the mappings. */
 TEST_F(guest, first_touch_256_pages)
 {
@@ -171,7 +158,7 @@ TEST_F(guest, first_touch_256_pages)
 	int paging;
 
 	INIT(touch, SVXU_MODE_PM32);
-	ASSERT_EQ(0, set_touch_range(v, 0x100000, 256));
+	ASSERT_EQ(0, svxu_set_touch_range(v, 0x100000, 256));
 	ASSERT_OUT32(v, PORT_RESULT, 256);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	for (i = 0; i < 256; i++) {
@@ -447,7 +434,7 @@ TEST_F(guest, first_touch_thp_slot)
 	memset(mem, 0, sz);
 	INIT(touch, SVXU_MODE_PM32);
 	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, sz, mem));
-	ASSERT_EQ(0, set_touch_range(v, SVX_SLOT1_GPA, 1024));
+	ASSERT_EQ(0, svxu_set_touch_range(v, SVX_SLOT1_GPA, 1024));
 	ASSERT_OUT32(v, PORT_RESULT, 1024);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	for (i = 0; i < 1024; i++) {
@@ -510,7 +497,7 @@ TEST_F(guest, first_touch_1g_hugetlb_slot)
 	INIT(touch, SVXU_MODE_PM32);
 	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, GIB, GIB, mem));
 	/* The touch guest writes i at the start of page i: 1024 pages. */
-	ASSERT_EQ(0, set_touch_range(v, GIB, 1024));
+	ASSERT_EQ(0, svxu_set_touch_range(v, GIB, 1024));
 	ASSERT_OUT32(v, PORT_RESULT, 1024);
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 	/* then once more at pages spread over the whole GiB */
@@ -520,7 +507,7 @@ TEST_F(guest, first_touch_1g_hugetlb_slot)
 		ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs));
 		regs.rip = SVX_CODE;
 		ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs));
-		ASSERT_EQ(0, set_touch_range(v, GIB + offs_mb[i] * (1 << 20) + 0xff000, 1));
+		ASSERT_EQ(0, svxu_set_touch_range(v, GIB + offs_mb[i] * (1 << 20) + 0xff000, 1));
 		ASSERT_OUT32(v, PORT_RESULT, 1);
 		ASSERT_EXIT(v, KVM_EXIT_HLT);
 	}

@@ -67,18 +67,6 @@ static int drop_ipc_lock(void)
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
-static int set_touch_range(struct svxu_vcpu *v, uint32_t gpa, uint32_t n)
-{
-	struct kvm_regs regs;
-	int r = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
-
-	if (r)
-		return r;
-	regs.rsi = gpa;
-	regs.rdx = n;
-	return svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
-}
-
 TEST_F(pin, pins_accounted_and_limited_by_rlimit_memlock)
 {
 	struct rlimit small = { 64 << 10, 64 << 10 };
@@ -96,7 +84,7 @@ TEST_F(pin, pins_accounted_and_limited_by_rlimit_memlock)
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &small));
 
 	INIT(touch, SVXU_MODE_PM32);
-	ASSERT_EQ(0, set_touch_range(v, SVX_DATA, 64));
+	ASSERT_EQ(0, svxu_set_touch_range(v, SVX_DATA, 64));
 	r = svxu_run(v);
 	kib = vm_pin_kib();
 	pinned = pages_pinned(self->g.vm.fd);

@@ -64,6 +64,19 @@ int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,
 	return svxu_setup_mode(&g->vcpu, mode);
 }
 
+/* The touch guest's range (guest/guests.S): @n pages from @gpa. */
+int svxu_set_touch_range(struct svxu_vcpu *v, uint32_t gpa, uint32_t n)
+{
+	struct kvm_regs regs;
+	int r = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
+
+	if (r)
+		return r;
+	regs.rsi = gpa;
+	regs.rdx = n;
+	return svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
+}
+
 void svxu_guest_fini(struct svxu_guest *g)
 {
 	svxu_vcpu_destroy(&g->vcpu);

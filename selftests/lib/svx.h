@@ -61,6 +61,8 @@ int svxu_guest_create(struct svxu_guest *g);
 int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,
 		    enum svxu_mode mode);
 void svxu_guest_fini(struct svxu_guest *g);
+/* The touch guest (guest/guests.S) touches @n pages from @gpa. */
+int svxu_set_touch_range(struct svxu_vcpu *v, uint32_t gpa, uint32_t n);
 
 #ifndef SVX_LIB_INTERNAL		/* the tests: harness helpers */
 #include "kselftest_harness.h"
