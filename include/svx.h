@@ -135,7 +135,6 @@ struct svx_vcpu {
 	u64 mtrr[SVX_NR_MTRRS];
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */
-	unsigned int nr_auto_msrs;		/* entries of both in use */
 	struct fxregs_state *fpu;		/* guest x87/SSE state */
 
 	struct kvm_cpuid_entry2 *cpuid;

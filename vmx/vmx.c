@@ -448,9 +448,8 @@ bool svx_rdtscp_usable(void)
 }
 
 /* The first @n MSRs of the areas are switched.  VMCS loaded. */
-static void svx_set_nr_auto_msrs(struct svx_vcpu *vcpu, unsigned int n)
+static void svx_set_nr_auto_msrs(unsigned int n)
 {
-	vcpu->nr_auto_msrs = n;
 	svx_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, n);
 	svx_vmwrite(VM_EXIT_MSR_STORE_COUNT, n);
 	svx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, n);
@@ -479,7 +478,7 @@ void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu)
 	if (sec)
 		svx_vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
 				  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
-	svx_set_nr_auto_msrs(vcpu, rdtscp ? SVX_NR_AUTO_MSRS : SVX_AMSR_TSC_AUX);
+	svx_set_nr_auto_msrs(rdtscp ? SVX_NR_AUTO_MSRS : SVX_AMSR_TSC_AUX);
 	svx_vcpu_put(vcpu);
 }
 
@@ -597,7 +596,7 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->guest_msrs));
 	svx_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(vcpu->guest_msrs));
 	svx_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->host_msrs));
-	svx_set_nr_auto_msrs(vcpu, SVX_AMSR_TSC_AUX);
+	svx_set_nr_auto_msrs(SVX_AMSR_TSC_AUX);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_vmcs_init(vcpu);
 	else
