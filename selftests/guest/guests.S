@@ -855,5 +855,54 @@ GUEST(rmode)
 	.quad	0x000093000000ffff	/* 0x20 data16 */
 GUEST_END(rmode)
 
+/*
+ * SMP page-table traffic (smp_test.c): 32-bit paging with host-built
+ * tables (SMP_PD: PDE 0 identity-maps 4 MiB, PDE 2 -> the shared SMP_PT2).
+ * vCPU ESI (0 or 1) owns PTEs ESI*64..ESI*64+63 of SMP_PT2, the window at
+ * SMP_WIN.  EDX iterations: point PTE n%64 at frame (n*7 + ESI*3) % 16 of
+ * SMP_FRAMES (frame k holds 0xf0000 + k), INVLPG, read it back and compare;
+ * every 16th iteration then unmaps it again.  A mismatch reports the
+ * iteration on PORT_RESULT2 and halts; the end reports EDX on PORT_RESULT.
+ */
+	.code32
+GUEST(smp_pt)
+	xorl	%ecx, %ecx		/* n */
+1:	movl	%ecx, %eax
+	andl	$63, %eax
+	movl	%esi, %ebx
+	shll	$6, %ebx
+	addl	%eax, %ebx		/* PTE index ESI*64 + n%64 */
+	leal	(%ecx, %ecx, 2), %eax
+	leal	(%eax, %ecx, 4), %eax	/* 7n */
+	leal	(%eax, %esi, 2), %eax
+	addl	%esi, %eax		/* 7n + 3 ESI */
+	andl	$15, %eax		/* k */
+	movl	%eax, %ebp
+	shll	$12, %eax
+	addl	$(SMP_FRAMES + 3), %eax	/* P | W */
+	movl	%eax, SMP_PT2(, %ebx, 4)
+	movl	%ebx, %edi
+	shll	$12, %edi
+	addl	$SMP_WIN, %edi		/* the PTE's GVA */
+	invlpg	(%edi)
+	movl	(%edi), %eax
+	addl	$0xf0000, %ebp
+	cmpl	%ebp, %eax
+	jne	8f
+	testl	$15, %ecx
+	jnz	2f
+	movl	$0, SMP_PT2(, %ebx, 4)
+	invlpg	(%edi)
+2:	incl	%ecx
+	cmpl	%edx, %ecx
+	jne	1b
+	movl	%edx, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+8:	movl	%ecx, %eax
+	outl	%eax, $PORT_RESULT2
+	hlt
+GUEST_END(smp_pt)
+
 	.section .note.GNU-stack, "", @progbits
 
