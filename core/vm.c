@@ -35,6 +35,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 {
 	int i;
 
+	svx_mmu_notifier_unregister(vm);	/* zaps while the vCPUs exist */
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = vm->vcpus[i];
 
@@ -436,6 +437,11 @@ long svx_create_vm(unsigned long type)
 		goto free_slots;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	r = svx_mmu_notifier_register(vm);
+	if (r) {
+		svx_vm_put(vm);
+		return r;
+	}
 
 	r = anon_inode_getfd("kvm-vm", &svx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (r < 0) {
