@@ -332,6 +332,9 @@ int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len);
 int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
 			 unsigned int len);
+struct svx_walk;
+int svx_guest_virt_access(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, u32 access, struct svx_walk *fault);
 void svx_vm_put(struct svx_vm *vm);
 
 /* core/mmu_notifier.c */
