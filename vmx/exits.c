@@ -747,7 +747,7 @@ static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
 	if (r != 1)
 		return r;
 	/* The batch is inside one page: the first element's fault. */
-	vcpu->cr2 = (gva & PAGE_MASK) == (first & PAGE_MASK) ?
+	vcpu->cr2 = (w.fault_addr & PAGE_MASK) == (first & PAGE_MASK) ?
 		    first : w.fault_addr;
 	vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
 	svx_inject_page_fault(vcpu, w.error_code);
