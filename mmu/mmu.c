@@ -35,7 +35,8 @@
  * destruction zap everything: shadow pages and the nonpaging tree are
  * detached under mmu_lock, every vCPU is kicked out of guest mode (without
  * VPID every VM entry flushes the TLB), then pages are unpinned and tables
- * freed.
+ * freed.  A change of the VMM's mapping (MMU notifier, core/) zaps what
+ * maps the gfns concerned the same way (svx_mmu_zap_gfn_range()).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
