@@ -1922,9 +1922,77 @@ static void strio_sys(struct frame *f)
 	done();
 }
 
+/* Kernel rep insb of @n bytes at @va; returns 1 if it faulted. */
+static inline int probe_insb(ulong va, ulong n)
+{
+	u32 before = pf_count;
+
+	asm volatile(SETFIX "rep insb\n\t1:" CLRFIX
+		     : "+D"(va), "+c"(n) : "d"(MG_PORT_STRIO) : "memory");
+	return pf_count != before;
+}
+
+static inline int probe_outsb(ulong va, ulong n)
+{
+	u32 before = pf_count;
+
+	asm volatile(SETFIX "rep outsb\n\t1:" CLRFIX
+		     : "+S"(va), "+c"(n) : "d"(MG_PORT_STRIO) : "memory");
+	return pf_count != before;
+}
+
+/*
+ * The same at CPL 0: CR0.WP decides a write to a read-only page; SMAP
+ * (with RFLAGS.AC) a supervisor access to a user page.
+ */
+static void strio_kernel(void)
+{
+	ulong ro = VA_SUPER + 0x1000, u = VA_USER + 0x3000;
+	int f;
+
+	memset((void *)FRAME(607), 0x33, 4096);
+	memset((void *)FRAME(603), 0, 4096);
+	map(root, ro, FRAME(607), P);				/* kernel RO */
+	map(root, u, FRAME(603), P | RW | US);
+	map(root, VA_SUPER + 0x2000, 0, 0);			/* not present */
+	f = probe_insb(ro + 0x10, MG_STRIO_LEN);
+	EXPECT_PF("strio: cpl0 wp=1: rep insb into a read-only page", f, PF_P | PF_W,
+		  ro + 0x10);
+	CHECK("strio: cpl0 wp=1: the read-only page unchanged",
+	      bytes_are(FRAME(607) + 0x10, 0x33, MG_STRIO_LEN), 1);
+	write_cr0(read_cr0() & ~CR0_WP);
+	f = probe_insb(ro + 0x10, MG_STRIO_LEN);
+	write_cr0(read_cr0() | CR0_WP);
+	EXPECT_OK("strio: cpl0 wp=0: rep insb into a read-only page", f);
+	CHECK("strio: cpl0 wp=0: the port's bytes in the read-only page",
+	      bytes_are(FRAME(607) + 0x10, MG_STRIO_IN_BYTE, MG_STRIO_LEN), 1);
+	f = probe_outsb(VA_SUPER + 0x2000 + 0x30, MG_STRIO_LEN);
+	EXPECT_PF("strio: cpl0: rep outsb from a not-present page", f, 0,
+		  VA_SUPER + 0x2000 + 0x30);
+	if (!cpu_smap) {
+		INFO("strio: no SMAP: its string I/O cases not run", 0);
+		return;
+	}
+	write_cr4(read_cr4() | CR4_SMAP);
+	f = probe_insb(u + 0x20, MG_STRIO_LEN);
+	EXPECT_PF("strio: cpl0 smap=1 ac=0: rep insb into a user page", f,
+		  PF_P | PF_W, u + 0x20);
+	CHECK("strio: cpl0 smap=1 ac=0: the user page unchanged",
+	      bytes_are(FRAME(603) + 0x20, 0, MG_STRIO_LEN), 1);
+	stac();
+	f = probe_insb(u + 0x20, MG_STRIO_LEN);
+	clac();
+	write_cr4(read_cr4() & ~CR4_SMAP);
+	EXPECT_OK("strio: cpl0 smap=1 ac=1: rep insb into a user page", f);
+	CHECK("strio: cpl0 smap=1 ac=1: the port's bytes in the user page",
+	      bytes_are(FRAME(603) + 0x20, MG_STRIO_IN_BYTE, MG_STRIO_LEN), 1);
+}
+
 static void t_strio(void)
 {
 	ulong n = (ulong)(strio_prog_end - strio_prog);
+
+	strio_kernel();
 
 	memcpy((void *)FRAME(600), strio_prog, n);
 	memset((void *)FRAME(601), 0, 4096);
