@@ -968,9 +968,15 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 /* ---------------------------------------------------------------------- */
 /* The x86 emulator's host (x86/emulate.h)                                 */
 
+/* A data read on the guest's behalf (movs source): its permissions. */
 static int svx_emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
 {
-	return svx_read_guest_virt(ctx, gva, buf, len);
+	struct svx_vcpu *vcpu = ctx;
+	struct svx_walk w;
+
+	return svx_guest_virt_access(vcpu, gva, buf, len,
+				     svx_guest_cpl(vcpu) == 3 ?
+				     SVX_ACC_USER : 0, &w) ? -EFAULT : 0;
 }
 
 static int svx_emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
