@@ -81,8 +81,16 @@ static void svx_mn_zap(struct svx_vm *vm, unsigned long start,
 {
 	struct svx_mn_range r[SVX_MN_RANGES];
 	unsigned int flags;
-	int i, n = svx_mn_gfn_ranges(vm, start, end, r);
+	int i, n;
 
+	/*
+	 * No vCPU yet: nothing is mapped, and SVX_SET_PAGING may be freeing
+	 * or allocating the EPT root right now (under vm->lock only).  A
+	 * vCPU created from here on faults after in_progress was raised.
+	 */
+	if (!READ_ONCE(vm->nr_vcpus))
+		return;
+	n = svx_mn_gfn_ranges(vm, start, end, r);
 	if (!n)
 		return;
 	/* Allocations below (a cpumask in svx_kick_all()) must not reclaim. */
