@@ -25,6 +25,8 @@
 
 #include "core.h"
 #include "../x86/cpuid.h"
+#include "../mmu/mmu_host.h"
+#include "../mmu/walker.h"
 
 static atomic_t svx_vm_ids = ATOMIC_INIT(0);
 
@@ -37,6 +39,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 {
 	int i;
 
+	svx_mmu_notifier_unregister(vm);	/* zaps while the vCPUs exist */
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = vm->vcpus[i];
 
@@ -211,6 +214,54 @@ static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
 		gva += n;
 		buf += n;
 		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * An access the VMM makes on the guest's behalf at guest-virtual @gva (a
+ * string I/O operand, an instruction fetch), with the guest's permissions
+ * as the CPU would check them: @access is SVX_ACC_* (the caller adds
+ * SVX_ACC_USER at CPL 3), the walker applies U/S, R/W with CR0.WP,
+ * SMEP/SMAP with RFLAGS.AC and NX, and sets A (and D for a write) as the
+ * CPU does.  Every page (at most two) is translated before a byte moves.
+ * 0; 1: the CPU would take *@fault (its error code and CR2 address), no
+ * byte moved; -EFAULT: outside guest RAM; -EINVAL: @len > PAGE_SIZE.
+ */
+int svx_guest_virt_access(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, u32 access, struct svx_walk *fault)
+{
+	unsigned int first = min_t(u64, len, PAGE_SIZE - (gva & ~PAGE_MASK));
+	struct svx_walk_env env;
+	u64 gpa[2];
+	int i, r;
+
+	if (len > PAGE_SIZE)
+		return -EINVAL;
+	for (i = 0; i < (first < len ? 2 : 1); i++) {
+		u64 va = i ? (gva & PAGE_MASK) + PAGE_SIZE : gva;
+
+		if (!svx_guest_long_mode(vcpu))
+			va = (u32)va;
+		if (vcpu->mmu.mode == SVX_MODE_NONPAGING) {
+			gpa[i] = va;
+			continue;
+		}
+		svx_walk_env(vcpu, &env);
+		r = svx_walk_addr(&env, va, access, fault);
+		if (r)
+			return r < 0 ? -EFAULT : 1;
+		gpa[i] = fault->gpa;
+	}
+	for (i = 0; i < (first < len ? 2 : 1); i++) {
+		unsigned int n = i ? len - first : first;
+		void *p = buf + (i ? first : 0);
+
+		r = (access & SVX_ACC_WRITE) ?
+		    svx_write_guest_for(vcpu, gpa[i], p, n) :
+		    svx_guest_phys_copy(vcpu->vm, gpa[i], p, n, false);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -551,6 +602,11 @@ long svx_create_vm(unsigned long type)
 		goto free_slots;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	r = svx_mmu_notifier_register(vm);
+	if (r) {
+		svx_vm_put(vm);
+		return r;
+	}
 
 	r = anon_inode_getfd("kvm-vm", &svx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (r < 0) {

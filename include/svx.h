@@ -18,6 +18,7 @@
 #define SVX_SVX_H
 
 #include <linux/kvm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
@@ -239,6 +240,16 @@ struct svx_vm {
 	struct list_head unsync_list;	/* leaf shadow pages the guest may write */
 	unsigned long nr_unsync;
 
+	/*
+	 * MMU notifier (core/mmu_notifier.c): invalidations of the VMM's
+	 * memory running, and completed; both under mmu_lock.  A fault that
+	 * pinned a page retries if either moved (svx_mmu_seq_retry()).
+	 */
+	unsigned long mmu_invalidate_seq;
+	long mmu_invalidate_in_progress;
+	struct mmu_notifier mmu_notifier;
+	bool mmu_notifier_registered;
+
 	/* EPT (mmu/ept.c), when paging == SVX_PAGING_EPT. */
 	u64 *ept_root;
 	u64 *ept_zap_scratch;	/* the root's entries during a zap */
@@ -288,6 +299,11 @@ int svx_mmu_reload(struct svx_vcpu *vcpu);
 void svx_mmu_reset_context(struct svx_vcpu *vcpu);
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
 void svx_mmu_zap_all(struct svx_vm *vm);
+/* The host pages behind gfns [start, end) are going away (any guest mode). */
+void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end);
+/* Before a fault looks up and pins a page; under mmu_lock before installing. */
+unsigned long svx_mmu_seq_begin(struct svx_vm *vm);
+bool svx_mmu_seq_retry(struct svx_vm *vm, unsigned long seq);
 void svx_mmu_memslots_changed(struct svx_vm *vm, u64 gen);
 int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
@@ -336,7 +352,14 @@ int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len);
 int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
 			 unsigned int len);
+struct svx_walk;
+int svx_guest_virt_access(struct svx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, u32 access, struct svx_walk *fault);
 void svx_vm_put(struct svx_vm *vm);
+
+/* core/mmu_notifier.c */
+int svx_mmu_notifier_register(struct svx_vm *vm);
+void svx_mmu_notifier_unregister(struct svx_vm *vm);
 
 /*
  * One dmesg line about a VM, rate-limited per VM (not per call site), so

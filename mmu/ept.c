@@ -258,6 +258,92 @@ void svx_ept_zap_all(struct svx_vm *vm)
 	trace_svx_zap(vm->id, "ept", ~0ULL);
 }
 
+#define SVX_EPT_ZAP_BATCH	32
+
+/*
+ * Clear the leaves mapping gfns [*@gfn, @end), at most @max of them; their
+ * old values go to @old and their levels to @lvl, *@gfn to where to go on.
+ * A large leaf that overlaps the range goes whole.  mmu_lock held.
+ */
+static unsigned int svx_ept_clear(struct svx_vm *vm, u64 *gfn, u64 end,
+				  u64 *old, u8 *lvl, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (*gfn < end && n < max) {
+		u64 *table = vm->ept_root, *ep, e;
+		int level;
+
+		for (level = 4;; level--) {
+			ep = &table[(*gfn >> (9 * (level - 1))) & 511];
+			e = *ep;
+			if (!(e & EPTE_RWX) || level == 1 || (e & EPTE_LARGE))
+				break;
+			table = __va(e & EPTE_ADDR);
+		}
+		if ((e & EPTE_RWX) && (level == 1 || (e & EPTE_LARGE))) {
+			WRITE_ONCE(*ep, 0);
+			if (e & EPTE_PINNED) {
+				old[n] = e;
+				lvl[n++] = level;
+			}
+		}
+		/* On past this entry (a leaf, or a hole of its size). */
+		*gfn = (*gfn | ((1ULL << (9 * (level - 1))) - 1)) + 1;
+	}
+	return n;
+}
+
+/*
+ * The host pages behind gfns [@start, @end) are going away (MMU notifier,
+ * core/mmu_notifier.c): clear the entries that map them, INVEPT on every
+ * CPU, then drop their pins.  May sleep; no lock held.
+ */
+void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
+{
+	u64 old[SVX_EPT_ZAP_BATCH], gfn = start;
+	u8 lvl[SVX_EPT_ZAP_BATCH];
+	unsigned long pinned;
+	unsigned int n, i;
+	bool any = false;
+
+	end = min_t(u64, end, 1ULL << 40);	/* 4-level EPT: 52-bit GPAs */
+	while (gfn < end) {
+		spin_lock(&vm->mmu_lock);
+		n = vm->ept_root ? svx_ept_clear(vm, &gfn, end, old, lvl,
+						 SVX_EPT_ZAP_BATCH) : 0;
+		if (!vm->ept_root)
+			gfn = end;
+		spin_unlock(&vm->mmu_lock);
+		if (!n)
+			continue;
+		svx_ept_invept_all_cpus(vm);
+		pinned = 0;
+		for (i = 0; i < n; i++) {
+			unsigned long npages = SVX_EPT_LEVEL_PAGES(lvl[i]), j;
+			struct page *page = pfn_to_page((old[i] & EPTE_ADDR) >>
+							PAGE_SHIFT);
+
+			/*
+			 * No page lock: the caller may hold it (try_to_unmap()).
+			 * Dirty, as svx_host_unpin() marks it.
+			 */
+			for (j = 0; (old[i] & VMX_EPT_WRITABLE_MASK) &&
+			     j < npages; j++)
+				if (!PageDirty(compound_head(page + j)))
+					SetPageDirty(compound_head(page + j));
+			unpin_user_page_range_dirty_lock(page, npages, false);
+			pinned += npages;
+		}
+		spin_lock(&vm->mmu_lock);
+		svx_host_pins(vm, -(long)pinned);
+		spin_unlock(&vm->mmu_lock);
+		any = true;
+	}
+	if (any)
+		trace_svx_zap(vm->id, "ept range", start);
+}
+
 /* The leaf entry for @gpa if its tables exist, else NULL; mmu_lock held. */
 static u64 *svx_ept_walk(struct svx_vm *vm, u64 gpa)
 {
@@ -343,14 +429,15 @@ static int svx_ept_missing_tables(struct svx_vm *vm, u64 gpa, int leaf_level)
  * when the walk lacks them: most faults need none.
  */
 static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
-			   int leaf_level)
+			   unsigned long seq, int leaf_level)
 {
 	u64 *spare[3] = { NULL, NULL, NULL }, *ep = NULL;
 	int nspare = 0, need, r = 0, i;
 
 	for (;;) {
 		spin_lock(&vm->mmu_lock);
-		if (rcu_access_pointer(vm->memslots)->generation != gen)
+		if (rcu_access_pointer(vm->memslots)->generation != gen ||
+		    svx_mmu_seq_retry(vm, seq))
 			break;
 		need = svx_ept_missing_tables(vm, gpa, leaf_level);
 		if (need <= nspare) {
@@ -442,7 +529,8 @@ fail:
  * instead), -errno.
  */
 static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
-			     u64 gpa, bool ro, u64 gen, struct page *page)
+			     u64 gpa, bool ro, u64 gen, unsigned long seq,
+			     struct page *page)
 {
 	struct svx_vm *vm = vcpu->vm;
 	struct svx_ept_level_in in = {
@@ -485,7 +573,8 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 				    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
 				    EPTE_LEAF_MT | EPTE_PINNED |
 				    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-				    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, level);
+				    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, seq,
+				    level);
 		if (r == 1) {
 			vcpu->stats.mmu[SVX_MMU_EPT_LARGE]++;
 			if (level == 3)
@@ -507,6 +596,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	bool fetch = error_code & SVX_ACC_FETCH;
 	struct svx_memslot s;
 	struct page *page;
+	unsigned long seq;
 	bool found, ro;
 	u64 gen;
 	int r;
@@ -515,11 +605,12 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	vcpu->stats.mmu[fetch ? SVX_MMU_EPT_FETCH :
 			write ? SVX_MMU_EPT_WRITE : SVX_MMU_EPT_READ]++;
 
+	seq = svx_mmu_seq_begin(vm);
 	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
 	ro = found && (s.flags & KVM_MEM_READONLY);
 	if (!found) {
 		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen,
-				    1);
+				    seq, 1);
 		if (r < 0)
 			return r;
 	}
@@ -531,7 +622,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		return r;
 	}
-	r = svx_ept_map_large(vcpu, &s, gpa, ro, gen, page);
+	r = svx_ept_map_large(vcpu, &s, gpa, ro, gen, seq, page);
 	if (r) {
 		unpin_user_page(page);
 		return r < 0 ? r : SVX_RESUME;
@@ -540,7 +631,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	r = svx_ept_install(vm, gpa, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
 			    EPTE_LEAF_MT | EPTE_PINNED |
 			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, 1);
+			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, seq, 1);
 	if (r != 1) {
 		unpin_user_page(page);
 		return r < 0 ? r : SVX_RESUME;

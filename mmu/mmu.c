@@ -35,7 +35,8 @@
  * destruction zap everything: shadow pages and the nonpaging tree are
  * detached under mmu_lock, every vCPU is kicked out of guest mode (without
  * VPID every VM entry flushes the TLB), then pages are unpinned and tables
- * freed.
+ * freed.  A change of the VMM's mapping (MMU notifier, core/) zaps what
+ * maps the gfns concerned the same way (svx_mmu_zap_gfn_range()).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -1140,6 +1141,149 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 	trace_svx_zap(vm->id, "all", ~0ULL);
 }
 
+/*
+ * MMU notifier (core/mmu_notifier.c).  The host page behind a gfn can
+ * change while a fault pins it: the VMM unmaps, remaps or madvise()s its
+ * memory.  The host then calls svx_mmu_zap_gfn_range() for the gfns whose
+ * HVAs change, between a start (vm->mmu_invalidate_in_progress raised) and
+ * an end (in_progress lowered, vm->mmu_invalidate_seq bumped), both under
+ * mmu_lock.  A fault reads the sequence before it looks up and pins the
+ * page (svx_mmu_seq_begin()) and, under mmu_lock, installs nothing if an
+ * invalidation is running or ran since (svx_mmu_seq_retry()): the guest
+ * faults again and pins the new page.  KVM's mmu_invalidate_seq,
+ * mmu_invalidate_in_progress and mmu_invalidate_retry().
+ */
+unsigned long svx_mmu_seq_begin(struct svx_vm *vm)
+{
+	unsigned long seq = READ_ONCE(vm->mmu_invalidate_seq);
+
+	smp_rmb();	/* the sequence before the pin (pairs with the end) */
+	return seq;
+}
+
+bool svx_mmu_seq_retry(struct svx_vm *vm, unsigned long seq)
+{
+	return vm->mmu_invalidate_in_progress ||
+	       vm->mmu_invalidate_seq != seq;
+}
+
+/*
+ * Does @sp map a gfn of [@start, @end) with a leaf SPTE, or shadow a guest
+ * table there (whose content the VMM is replacing)?  mmu_lock.
+ */
+static bool svx_sp_in_range(struct svx_sp *sp, u64 start, u64 end)
+{
+	unsigned int i;
+
+	if (!sp->role.direct && sp->gfn >= start && sp->gfn < end)
+		return true;
+	if (sp->role.level > 2)
+		return false;
+	for (i = 0; i < 512; i++) {
+		u64 e = sp->spt[i], gfn, n = 1;
+
+		if (!(e & SPTE_P))
+			continue;
+		if (sp->role.level == 2) {
+			if (!svx_is_large(e))
+				continue;
+			n = 512;
+		}
+		gfn = svx_leaf_gfn(sp, i);
+		if (gfn < end && gfn + n > start)
+			return true;
+	}
+	return false;
+}
+
+#define SVX_ZAP_BATCH	32
+
+/*
+ * Clear the nonpaging leaves of gfns [*@gfn, @end), at most @max of them
+ * holding a pin; their old values go to @pins and *@gfn to where to go on.
+ * mmu_lock.
+ */
+static unsigned int svx_np_clear(struct svx_vm *vm, u64 *gfn, u64 end,
+				 u64 *pins, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (*gfn < end && n < max) {
+		u64 *table = vm->np_root, e;
+		int level;
+
+		for (level = 4; level > 1; level--) {
+			e = table[(*gfn >> (9 * (level - 1))) & 511];
+			if (!(e & SPTE_P))
+				break;
+			table = svx_host_va(e & SPTE_ADDR);
+		}
+		if (level > 1) {	/* nothing below: skip the whole table */
+			*gfn = (*gfn | ((1ULL << (9 * (level - 1))) - 1)) + 1;
+			continue;
+		}
+		e = table[*gfn & 511];
+		table[*gfn & 511] = 0;
+		if ((e & SPTE_P) && (e & SPTE_PINNED))
+			pins[n++] = e;
+		(*gfn)++;
+	}
+	return n;
+}
+
+/*
+ * Zap every shadow entry that maps a gfn of [@start, @end) (the host page
+ * behind them is going away): the shadow pages holding such leaves, or
+ * shadowing a guest table there, and the nonpaging leaves.  Every vCPU
+ * leaves guest mode and flushes its TLB before the pages are unpinned.
+ * May sleep; the caller holds no lock.
+ */
+void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
+{
+	u64 pins[SVX_ZAP_BATCH], gfn = start;
+	struct svx_sp *sp, *tmp;
+	unsigned int n, i;
+	LIST_HEAD(dead);
+	bool any = false;
+
+	spin_lock(&vm->mmu_lock);
+	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
+		if (svx_sp_in_range(sp, start, end)) {
+			svx_zap_sp(vm, sp, &dead);
+			any = true;
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (any) {
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+		spin_lock(&vm->mmu_lock);
+		svx_free_dead(vm, &dead);
+		spin_unlock(&vm->mmu_lock);
+	}
+	/* The nonpaging map: GVA == GPA, 48 bits. */
+	end = min_t(u64, end, 1ULL << 36);
+	while (gfn < end) {
+		spin_lock(&vm->mmu_lock);
+		n = vm->np_root ? svx_np_clear(vm, &gfn, end, pins,
+					      SVX_ZAP_BATCH) : 0;
+		if (!vm->np_root)
+			gfn = end;
+		spin_unlock(&vm->mmu_lock);
+		if (!n)
+			continue;
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+		spin_lock(&vm->mmu_lock);
+		for (i = 0; i < n; i++)
+			svx_host_unpin((pins[i] & SPTE_ADDR) >> PAGE_SHIFT,
+				       pins[i] & SPTE_W);
+		svx_host_pins(vm, -(long)n);
+		spin_unlock(&vm->mmu_lock);
+		any = true;
+	}
+	if (any)
+		trace_svx_zap(vm->id, "range", start);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Contexts and roots                                                      */
 
@@ -1728,6 +1872,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	struct svx_sp *sp;
 	u64 gfn, gen, spte, *sptep, pfn;
 	bool found, wp0_trick;
+	unsigned long seq;
 	int r;
 
 	if (!(error_code & SVX_PF_PRESENT)) {
@@ -1752,6 +1897,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 	gfn = w.gpa >> PAGE_SHIFT;
 
+	seq = svx_mmu_seq_begin(vm);
 	found = svx_memslot_get(vm, gfn, &s, &gen);
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
@@ -1808,7 +1954,7 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation != gen ||
-	    !vcpu->mmu.root_hpa) {
+	    svx_mmu_seq_retry(vm, seq) || !vcpu->mmu.root_hpa) {
 		spin_unlock(&vm->mmu_lock);
 		svx_host_unpin(pfn, false);
 		if (large)
@@ -1874,12 +2020,14 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	u64 *spare[3] = { NULL, NULL, NULL };
 	int nspare = 0, r, i;
 	u64 gpa, gen, *sptep, pfn;
+	unsigned long seq;
 	bool found;
 
 	if (!svx_guest_long_mode(vcpu))
 		gva = (u32)gva;
 	gpa = gva;
 
+	seq = svx_mmu_seq_begin(vm);
 	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
@@ -1897,8 +2045,9 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 
 	spin_lock(&vm->mmu_lock);
-	if (rcu_access_pointer(vm->memslots)->generation != gen) {
-		/* The slot changed under us: let the guest fault again. */
+	if (rcu_access_pointer(vm->memslots)->generation != gen ||
+	    svx_mmu_seq_retry(vm, seq)) {
+		/* The slot or its memory changed: let the guest fault again. */
 		spin_unlock(&vm->mmu_lock);
 		svx_host_unpin(pfn, false);
 		r = SVX_RESUME;
@@ -2167,6 +2316,7 @@ struct svx_pt_update {
 	u64 gpte;
 	u64 pfn;		/* pinned, or SVX_NO_PFN: nothing to install */
 	bool writable;		/* slot allows writes */
+	unsigned long seq;	/* svx_mmu_seq_begin() before the pin */
 };
 
 static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
@@ -2180,6 +2330,7 @@ static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
 	if (!svx_prefetch_enabled || size != esz || (gpa & (esz - 1)) ||
 	    svx_mmu_topup(vcpu) || !svx_gpte_usable(vcpu, gpte, esz, &gfn))
 		return;
+	up->seq = svx_mmu_seq_begin(vcpu->vm);
 	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
 	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn)) {
 		up->pfn = SVX_NO_PFN;
@@ -2198,6 +2349,11 @@ static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 
 	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct)
 		return;
+	if (svx_mmu_seq_retry(vcpu->vm, up->seq)) {	/* its page went */
+		svx_host_unpin(up->pfn, false);
+		up->pfn = SVX_NO_PFN;
+		return;
+	}
 	if (sp->role.glevels == 2) {	/* quadrant q: guest PTEs q*512.. */
 		if (up->gi / 512 != sp->role.quadrant)
 			return;

@@ -56,6 +56,12 @@ FIXTURE(mmu) {
 	void *old_frames;
 	uint8_t *mmio_ram;	/* the slot created over an MMIO page */
 	int slot_syncs;
+	/* MMU-notifier test: VM pinned pages before/after each change */
+	int hva_syncs;
+	long pins_before[3], pins_after[3];
+	/* string I/O test: bytes the port got and gave */
+	uint8_t strio_out[64];
+	int strio_nout, strio_nin;
 };
 
 FIXTURE_VARIANT(mmu) {
@@ -478,6 +484,117 @@ static void slot_sync(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self
 	}
 }
 
+/* shadowvmx's pinned pages of the VM, or -1 (kvm_intel pins nothing). */
+static long vm_pins(FIXTURE_DATA(mmu) *self)
+{
+	struct svx_stats st = { .version = SVX_STATS_VERSION, .size = sizeof(st) };
+
+	if (svxu_dev_is_kvm() || !svxu_has_stats(self->g.vm.fd) ||
+	    svxu_ioctl(self->g.vm.fd, SVX_GET_VM_STATS, (unsigned long)&st))
+		return -1;
+	return st.mmu[SVX_MMU_PAGES_PINNED];
+}
+
+/*
+ * MMU-notifier test: the VMM changes the memory behind frame MG_HVA_FRAME
+ * (its HVA in slot 1) and no memslot.  On shadowvmx the VM's pinned pages
+ * must fall: the old page is no longer held.
+ */
+static void hva_sync(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
+		     uint32_t val)
+{
+	uint8_t *hva = (uint8_t *)self->frames + MG_HVA_FRAME * 4096;
+	int i = val - MG_SYNC_HVA_REMAP;
+	long before = vm_pins(self);
+	uint32_t v;
+	void *src;
+
+	self->hva_syncs++;
+	switch (val) {
+	case MG_SYNC_HVA_REMAP:
+		ASSERT_EQ(0, munmap(hva, 4096));
+		ASSERT_EQ(hva, mmap(hva, 4096, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+		v = MG_HVA_NEW_VAL;
+		memcpy(hva, &v, 4);
+		break;
+	case MG_SYNC_HVA_DONTNEED:
+		memcpy(&v, hva + 4, 4);
+		EXPECT_EQ(MG_HVA_WR_VAL, v)
+			TH_LOG("host: the guest's write after munmap + mmap is not in the new page");
+		ASSERT_EQ(0, madvise(hva, 4096, MADV_DONTNEED));
+		break;
+	case MG_SYNC_HVA_MREMAP:
+		memcpy(&v, hva + 8, 4);
+		EXPECT_EQ(MG_HVA_WR_VAL, v)
+			TH_LOG("host: the guest's write after MADV_DONTNEED is not in the page");
+		src = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, src);
+		v = MG_HVA_MREMAP_VAL;
+		memcpy(src, &v, 4);
+		ASSERT_EQ(hva, mremap(src, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+				      hva));
+		break;
+	default:
+		return;
+	}
+	self->pins_before[i] = before;
+	self->pins_after[i] = vm_pins(self);
+}
+
+static void check_hva(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	static const char *const what[] = { "munmap + mmap", "MADV_DONTNEED", "mremap" };
+	uint8_t *hva = (uint8_t *)self->frames + MG_HVA_FRAME * 4096;
+	uint32_t v;
+	int i;
+
+	EXPECT_EQ(3, self->hva_syncs);
+	memcpy(&v, hva + 12, 4);
+	EXPECT_EQ(MG_HVA_WR_VAL, v)
+		TH_LOG("host: the guest's write after mremap is not in the page");
+	for (i = 0; i < 3; i++) {
+		if (self->pins_before[i] < 0)
+			continue;	/* kvm_intel: no pins */
+		TH_LOG("pins[%s]: %s: %ld -> %ld", svxu_dev(), what[i],
+		       self->pins_before[i], self->pins_after[i]);
+		EXPECT_LT(self->pins_after[i], self->pins_before[i])
+			TH_LOG("%s did not drop the VM's pin of the old page", what[i]);
+	}
+}
+
+/* String I/O test: the port reads MG_STRIO_IN_BYTE, records what it gets. */
+static void strio_io(FIXTURE_DATA(mmu) *self, struct kvm_run *run)
+{
+	uint8_t *d = (uint8_t *)run + run->io.data_offset;
+	uint32_t j;
+
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		memset(d, MG_STRIO_IN_BYTE, run->io.count);
+		self->strio_nin += run->io.count;
+		return;
+	}
+	for (j = 0; j < run->io.count; j++) {
+		if (self->strio_nout < (int)sizeof(self->strio_out))
+			self->strio_out[self->strio_nout] = d[j];
+		self->strio_nout++;
+	}
+}
+
+static void check_strio(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
+{
+	int i;
+
+	TH_LOG("strio[%s]: %d bytes read from the port, %d written", svxu_dev(),
+	       self->strio_nin, self->strio_nout);
+	EXPECT_EQ(MG_STRIO_LEN, self->strio_nout)
+		TH_LOG("bytes rep outsb sent: only the user page's 16");
+	for (i = 0; i < self->strio_nout && i < (int)sizeof(self->strio_out); i++)
+		EXPECT_EQ(MG_STRIO_OUT_BYTE, self->strio_out[i])
+			TH_LOG("byte %d rep outsb sent", i);
+}
+
 static void check_slot(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self)
 {
 	uint32_t v;
@@ -611,8 +728,16 @@ static bool mmu_run(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 					slot_sync(_metadata, self, val);
 				else if (val == MG_SYNC_MMIO_DONE)
 					mmio_done(_metadata, self, mode);
+				else if (val >= MG_SYNC_HVA_REMAP &&
+					 val <= MG_SYNC_HVA_MREMAP)
+					hva_sync(_metadata, self, val);
 				continue;
 			}
+		}
+		if (run->exit_reason == KVM_EXIT_IO && self->mb->test == MG_T_STRIO &&
+		    run->io.port == MG_PORT_STRIO && run->io.size == 1) {
+			strio_io(self, run);
+			continue;
 		}
 		if (run->exit_reason == KVM_EXIT_MMIO && self->mb->test == MG_T_MMIO &&
 		    self->nmmio < NR_MMIO) {
@@ -935,5 +1060,7 @@ MMU_TEST(memslot_change, MG_T_SLOT, check_slot(_metadata, self))
 MMU_TEST(pae_pdptes, MG_T_PDPTE, )
 MMU_TEST(pcid, MG_T_PCID, )
 MMU_TEST(pt_writes, MG_T_PTWRITE, check_ptwrite(_metadata, self, mode))
+MMU_TEST(vmm_remaps_guest_memory, MG_T_HVA, check_hva(_metadata, self))
+MMU_TEST(string_io_user, MG_T_STRIO, check_strio(_metadata, self))
 
 TEST_HARNESS_MAIN

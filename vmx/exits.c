@@ -744,6 +744,32 @@ static u64 svx_addr_mask(int addr_size)
 	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
 }
 
+/*
+ * A string I/O operand at @gva (@len bytes, one batch inside a page; @first:
+ * the address of the first element, CR2 if it faults) read or written with
+ * the guest's permissions at its CPL, as KVM's emulator accesses it.  0, 1
+ * if the guest took a #PF (nothing moved), -EFAULT outside guest RAM.
+ */
+static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
+				void *buf, unsigned int len, bool write)
+{
+	u32 access = write ? SVX_ACC_WRITE : 0;
+	struct svx_walk w;
+	int r;
+
+	if (svx_guest_cpl(vcpu) == 3)
+		access |= SVX_ACC_USER;
+	r = svx_guest_virt_access(vcpu, gva, buf, len, access, &w);
+	if (r != 1)
+		return r;
+	/* The batch is inside one page: the first element's fault. */
+	vcpu->cr2 = (w.fault_addr & PAGE_MASK) == (first & PAGE_MASK) ?
+		    first : w.fault_addr;
+	vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+	svx_inject_page_fault(vcpu, w.error_code);
+	return 1;
+}
+
 static int svx_handle_io(struct svx_vcpu *vcpu)
 {
 	unsigned long q = vcpu->exit_qual;
@@ -814,8 +840,11 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 		u64 start = vcpu->pio.df ? gva - (u64)(count - 1) * size : gva;
 		u8 *buf = vcpu->pio_data;
 		unsigned int i, n = count * size;
+		int r = svx_string_io_access(vcpu, start, gva, buf, n, false);
 
-		if (svx_read_guest_virt(vcpu, start, buf, n)) {
+		if (r == 1)	/* #PF before any port access, as KVM */
+			return SVX_RESUME;
+		if (r) {
 			svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					   "OUTS source not in guest RAM");
 			return SVX_USER;
@@ -882,6 +911,7 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 {
 	enum svx_pending_user p = vcpu->pending;
 	u64 val = 0;
+	int r;
 
 	vcpu->pending = SVX_PENDING_NONE;
 	switch (p) {
@@ -913,7 +943,11 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 					memcpy(buf + j * sz, tmp, sz);
 				}
 			}
-			if (svx_write_guest_virt(vcpu, start, buf, n)) {
+			r = svx_string_io_access(vcpu, start, vcpu->pio.gva,
+						 buf, n, true);
+			if (r == 1)	/* #PF: RDI and RCX stay */
+				break;
+			if (r) {
 				svx_internal_error(vcpu,
 						   KVM_INTERNAL_ERROR_EMULATION,
 						   "INS destination not in guest RAM");
@@ -950,9 +984,15 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 /* ---------------------------------------------------------------------- */
 /* The x86 emulator's host (x86/emulate.h)                                 */
 
+/* A data read on the guest's behalf (movs source): its permissions. */
 static int svx_emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
 {
-	return svx_read_guest_virt(ctx, gva, buf, len);
+	struct svx_vcpu *vcpu = ctx;
+	struct svx_walk w;
+
+	return svx_guest_virt_access(vcpu, gva, buf, len,
+				     svx_guest_cpl(vcpu) == 3 ?
+				     SVX_ACC_USER : 0, &w) ? -EFAULT : 0;
 }
 
 static int svx_emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
@@ -1004,11 +1044,59 @@ void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
 	e->retire = false;
 }
 
-/* The instruction at the guest's CS:RIP: bytes fetched, or -errno. */
+/*
+ * Instruction fetches on the guest's behalf: with the guest's permissions
+ * at its CPL (NX, SMEP, U/S; A set), as the CPU fetches.  The first read
+ * (the bytes up to the end of the page) records its #PF in @ctx.
+ */
+struct svx_fetch_ctx {
+	struct svx_vcpu *vcpu;
+	u32 access;
+	int reads;
+	bool faulted;
+	struct svx_walk fault;
+};
+
+static int svx_emu_fetch_virt(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	struct svx_fetch_ctx *f = ctx;
+	struct svx_walk w;
+	int r;
+
+	r = svx_guest_virt_access(f->vcpu, gva, buf, len, f->access, &w);
+	if (r == 1 && !f->reads) {
+		f->faulted = true;
+		f->fault = w;
+	}
+	f->reads++;
+	return r ? -EFAULT : 0;
+}
+
+static const struct svx_x86_ops svx_emu_fetch_ops = {
+	.read_virt = svx_emu_fetch_virt,
+};
+
+/*
+ * The instruction at the guest's CS:RIP: bytes fetched, -EAGAIN if the
+ * fetch took a #PF (injected: the caller resumes the guest, as KVM's
+ * emulator does), or -errno.
+ */
 int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 {
-	return svx_fetch_insn(&svx_emu_ops, vcpu,
-			      svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+	struct svx_fetch_ctx f = { .vcpu = vcpu, .access = SVX_ACC_FETCH };
+	int r;
+
+	if (svx_guest_cpl(vcpu) == 3)
+		f.access |= SVX_ACC_USER;
+	r = svx_fetch_insn(&svx_emu_fetch_ops, &f,
+			   svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+	if (r < 0 && f.faulted) {
+		vcpu->cr2 = f.fault.fault_addr;
+		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+		svx_inject_page_fault(vcpu, f.fault.error_code);
+		return -EAGAIN;
+	}
+	return r;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1023,6 +1111,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	u64 val;
 
 	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail == -EAGAIN)
+		return SVX_RESUME;	/* the fetch took a #PF */
 	if (avail < 0) {
 		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 				   "cannot fetch the instruction that accessed MMIO");
@@ -1078,6 +1168,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 
 	svx_emu_init(vcpu, &e);
 	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail == -EAGAIN)
+		return SVX_RESUME;	/* the fetch took a #PF */
 	if (avail >= 0 && !svx_x86_emulate_rmw(&e, bytes, avail, gpa, &w)) {
 		vcpu->exit_insn_len = e.len;
 		svx_skip_insn(vcpu);
@@ -1155,6 +1247,8 @@ static int svx_handle_ept_misconfig(struct svx_vcpu *vcpu)
 	if (r != SVX_EMULATE)
 		return r;
 	write = svx_mmio_is_write(vcpu);
+	if (write == -EAGAIN)
+		return SVX_RESUME;	/* the fetch took a #PF */
 	if (write < 0) {
 		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 				   "MMIO access by an instruction that is not a simple mov");

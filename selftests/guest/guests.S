@@ -314,6 +314,30 @@ GUEST(touch)
 	outl	%eax, $PORT_RESULT
 	hlt
 GUEST_END(touch)
+/*
+ * Poll the dword at SVX_DATA, reporting each read on PORT_TICK, until it
+ * reads 0xffffffff (reported on PORT_RESULT): the VMM replaces the page
+ * behind it meanwhile (mmu_notifier_test.c).  32-bit (paging off) and
+ * 64-bit (the identity tables) builds.
+ */
+	.code32
+GUEST(hva_poll32)
+1:	movl	SVX_DATA, %eax
+	outl	%eax, $PORT_TICK
+	cmpl	$0xffffffff, %eax
+	jne	1b
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(hva_poll32)
+	.code64
+GUEST(hva_poll64)
+1:	movl	SVX_DATA, %eax
+	outl	%eax, $PORT_TICK
+	cmpl	$0xffffffff, %eax
+	jne	1b
+	outl	%eax, $PORT_RESULT
+	hlt
+GUEST_END(hva_poll64)
 /* Three stores of 1, 2, 3 to SVX_MMIO_GPA, a load from it, reported. */
 	.code32
 GUEST(mmio_loop)

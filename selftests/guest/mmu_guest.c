@@ -1763,6 +1763,266 @@ static void t_pdpte(void)
 #endif
 }
 
+/*
+ * The VMM replaces the memory behind a frame the guest has just used,
+ * without a memslot change (munmap + mmap MAP_FIXED, MADV_DONTNEED, mremap
+ * onto it): each access after the change must see the VMM's new memory,
+ * as on KVM (MMU notifiers), with no flush by the guest.  The host checks
+ * that the guest's writes after each change reach the new memory.
+ */
+static void t_hva(void)
+{
+	ulong va = FRAME(MG_HVA_FRAME);
+	u32 v = 0;
+	int i;
+
+	wr32(va, MG_HVA_OLD_VAL);
+	for (i = 0; i < 4; i++)
+		v = rd32(va);
+	CHECK("hva: marker before the VMM changes its memory", v, MG_HVA_OLD_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_HVA_REMAP);
+	CHECK("hva: read after munmap + mmap(MAP_FIXED) of the frame", rd32(va),
+	      MG_HVA_NEW_VAL);
+	wr32(va + 4, MG_HVA_WR_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_HVA_DONTNEED);
+	CHECK("hva: read after MADV_DONTNEED (a zero page)", rd32(va), 0);
+	CHECK("hva: the write before MADV_DONTNEED is gone", rd32(va + 4), 0);
+	wr32(va + 8, MG_HVA_WR_VAL);
+	outl(MG_PORT_SYNC, MG_SYNC_HVA_MREMAP);
+	CHECK("hva: read after mremap() of another page onto the frame",
+	      rd32(va), MG_HVA_MREMAP_VAL);
+	wr32(va + 12, MG_HVA_WR_VAL);
+}
+
+/*
+ * String I/O from ring 3 with IOPL 3 (the I/O exit comes before the CPU
+ * checks the memory operand, so only the hypervisor can check it): rep
+ * insb into a writable user page, a read-only user page, a supervisor page
+ * and an unmapped page, rep outsb from a supervisor page and a user page.
+ * Each fault must be the #PF the CPU (and KVM's emulator) gives, with RCX
+ * and RDI/RSI unchanged and the memory untouched; the successful ones set
+ * A (and D for ins) in the PTE.  Each faulting rep ins/outs is 2 bytes:
+ * the kernel skips it.
+ */
+__asm__(
+"	.text\n"
+"	.balign 16\n"
+"	.globl strio_prog, strio_prog_end\n"
+"strio_prog:\n"
+"	movl $" STR(MG_PORT_STRIO) ", %edx\n"
+"	movl $" STR(VA_USER) " + 0x1000, %edi\n"	/* writable user page */
+"	movl $" STR(MG_STRIO_LEN) ", %ecx\n"
+"	rep insb\n"
+"	movl $1, %eax\n"
+"	int $0x80\n"
+"	movl $" STR(VA_USER) " + 0x4000, %edi\n"	/* read-only user page */
+"	movl $" STR(MG_STRIO_LEN) ", %ecx\n"
+"	rep insb\n"
+"	movl $" STR(VA_SUPER) " + 0x20, %edi\n"		/* supervisor page */
+"	movl $" STR(MG_STRIO_LEN) ", %ecx\n"
+"	rep insb\n"
+"	movl $" STR(VA_USER) " + 0x7010, %edi\n"	/* not present */
+"	movl $" STR(MG_STRIO_LEN) ", %ecx\n"
+"	rep insb\n"
+"	movl $" STR(VA_SUPER) " + 0x40, %esi\n"		/* supervisor page */
+"	movl $" STR(MG_STRIO_LEN) ", %ecx\n"
+"	rep outsb\n"
+"	movl $" STR(VA_USER) " + 0x2000, %esi\n"	/* read-only user page */
+"	movl $" STR(MG_STRIO_LEN) ", %ecx\n"
+"	rep outsb\n"
+"	movl $1, %eax\n"
+"	int $0x80\n"
+"	movl $2, %eax\n"
+"	int $0x80\n"
+"4:	jmp 4b\n"
+"strio_prog_end:\n"
+);
+
+extern const char strio_prog[], strio_prog_end[];
+
+#define NSTRIO_PF	4
+static u32 sio_err[NSTRIO_PF], sio_cx[NSTRIO_PF], sio_nrep, sio_rep[2];
+static ulong sio_cr2[NSTRIO_PF], sio_ptr[NSTRIO_PF];
+static u32 sio_npf;
+
+static int strio_pf(struct frame *f, ulong cr2)
+{
+	if (!(f->cs & 3))
+		return 0;
+	if (sio_npf < NSTRIO_PF) {
+		sio_err[sio_npf] = f->err;
+		sio_cr2[sio_npf] = cr2;
+		sio_cx[sio_npf] = (u32)f->cx;
+		/* rep outsb (f3 6e) uses RSI, rep insb (f3 6c) RDI */
+		sio_ptr[sio_npf] = *(u8 *)(f->ip + 1) == 0x6e ? f->si : f->di;
+	}
+	sio_npf++;
+	f->ip += 2;
+	return 1;
+}
+
+static int bytes_are(ulong va, u8 val, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (((u8 *)va)[i] != val)
+			return 0;
+	return 1;
+}
+
+static void strio_sys(struct frame *f)
+{
+	pte_t e;
+
+	if ((u32)f->ax == MG_SYS_REPORT) {
+		if (sio_nrep < 2)
+			sio_rep[sio_nrep] = (u32)f->cx;
+		sio_nrep++;
+		return;
+	}
+	CHECK("strio: exit from CPL 3", f->cs & 3, 3);
+	CHECK("strio: reports", sio_nrep, 2);
+	CHECK("strio: rep insb into a user page: rcx after", sio_rep[0], 0);
+	CHECK("strio: rep insb into a user page: the port's bytes",
+	      bytes_are(FRAME(601), MG_STRIO_IN_BYTE, MG_STRIO_LEN), 1);
+	CHECK("strio: rep outsb from a user page: rcx after", sio_rep[1], 0);
+	CHECK("strio: page faults from CPL 3", sio_npf, NSTRIO_PF);
+	CHECK("strio: rep insb into a read-only user page: error code", sio_err[0],
+	      PF_P | PF_W | PF_U);
+	CHECK("strio: rep insb into a read-only user page: cr2", sio_cr2[0],
+	      VA_USER + 0x4000);
+	CHECK("strio: rep insb into a read-only user page: rcx", sio_cx[0], MG_STRIO_LEN);
+	CHECK("strio: rep insb into a read-only user page: rdi", sio_ptr[0],
+	      VA_USER + 0x4000);
+	CHECK("strio: rep insb into a supervisor page: error code", sio_err[1],
+	      PF_P | PF_W | PF_U);
+	CHECK("strio: rep insb into a supervisor page: cr2", sio_cr2[1], VA_SUPER + 0x20);
+	CHECK("strio: rep insb into a supervisor page: rcx", sio_cx[1], MG_STRIO_LEN);
+	CHECK("strio: rep insb into a supervisor page: rdi", sio_ptr[1], VA_SUPER + 0x20);
+	CHECK("strio: rep insb into an unmapped page: error code", sio_err[2],
+	      PF_W | PF_U);
+	CHECK("strio: rep insb into an unmapped page: cr2", sio_cr2[2], VA_USER + 0x7010);
+	CHECK("strio: rep insb into an unmapped page: rcx", sio_cx[2], MG_STRIO_LEN);
+	CHECK("strio: rep outsb from a supervisor page: error code", sio_err[3],
+	      PF_P | PF_U);
+	CHECK("strio: rep outsb from a supervisor page: cr2", sio_cr2[3], VA_SUPER + 0x40);
+	CHECK("strio: rep outsb from a supervisor page: rcx", sio_cx[3], MG_STRIO_LEN);
+	CHECK("strio: rep outsb from a supervisor page: rsi", sio_ptr[3], VA_SUPER + 0x40);
+	CHECK("strio: read-only user page unchanged",
+	      bytes_are(FRAME(605), 0x11, MG_STRIO_LEN), 1);
+	CHECK("strio: supervisor page unchanged",
+	      bytes_are(FRAME(604) + 0x20, 0x22, MG_STRIO_LEN), 1);
+	e = *pte_at(root, VA_USER + 0x1000, 1);
+	CHECK("strio: rep insb set A and D in the PTE", e & (A | D), A | D);
+	e = *pte_at(root, VA_USER + 0x2000, 1);
+	CHECK("strio: rep outsb set A (not D) in the PTE", e & (A | D), A);
+	e = *pte_at(root, VA_USER + 0x4000, 1);
+	CHECK("strio: a faulting rep insb set neither A nor D", e & (A | D), 0);
+	done();
+}
+
+/* Kernel rep insb of @n bytes at @va; returns 1 if it faulted. */
+static inline int probe_insb(ulong va, ulong n)
+{
+	u32 before = pf_count;
+
+	asm volatile(SETFIX "rep insb\n\t1:" CLRFIX
+		     : "+D"(va), "+c"(n) : "d"(MG_PORT_STRIO) : "memory");
+	return pf_count != before;
+}
+
+static inline int probe_outsb(ulong va, ulong n)
+{
+	u32 before = pf_count;
+
+	asm volatile(SETFIX "rep outsb\n\t1:" CLRFIX
+		     : "+S"(va), "+c"(n) : "d"(MG_PORT_STRIO) : "memory");
+	return pf_count != before;
+}
+
+/*
+ * The same at CPL 0: CR0.WP decides a write to a read-only page; SMAP
+ * (with RFLAGS.AC) a supervisor access to a user page.
+ */
+static void strio_kernel(void)
+{
+	ulong ro = VA_SUPER + 0x1000, u = VA_USER + 0x3000;
+	int f;
+
+	memset((void *)FRAME(607), 0x33, 4096);
+	memset((void *)FRAME(603), 0, 4096);
+	map(root, ro, FRAME(607), P);				/* kernel RO */
+	map(root, u, FRAME(603), P | RW | US);
+	map(root, VA_SUPER + 0x2000, 0, 0);			/* not present */
+	f = probe_insb(ro + 0x10, MG_STRIO_LEN);
+	EXPECT_PF("strio: cpl0 wp=1: rep insb into a read-only page", f, PF_P | PF_W,
+		  ro + 0x10);
+	CHECK("strio: cpl0 wp=1: the read-only page unchanged",
+	      bytes_are(FRAME(607) + 0x10, 0x33, MG_STRIO_LEN), 1);
+	write_cr0(read_cr0() & ~CR0_WP);
+	f = probe_insb(ro + 0x10, MG_STRIO_LEN);
+	write_cr0(read_cr0() | CR0_WP);
+	EXPECT_OK("strio: cpl0 wp=0: rep insb into a read-only page", f);
+	CHECK("strio: cpl0 wp=0: the port's bytes in the read-only page",
+	      bytes_are(FRAME(607) + 0x10, MG_STRIO_IN_BYTE, MG_STRIO_LEN), 1);
+	f = probe_outsb(VA_SUPER + 0x2000 + 0x30, MG_STRIO_LEN);
+	EXPECT_PF("strio: cpl0: rep outsb from a not-present page", f, 0,
+		  VA_SUPER + 0x2000 + 0x30);
+	if (!cpu_smap) {
+		INFO("strio: no SMAP: its string I/O cases not run", 0);
+		return;
+	}
+	write_cr4(read_cr4() | CR4_SMAP);
+	f = probe_insb(u + 0x20, MG_STRIO_LEN);
+	EXPECT_PF("strio: cpl0 smap=1 ac=0: rep insb into a user page", f,
+		  PF_P | PF_W, u + 0x20);
+	CHECK("strio: cpl0 smap=1 ac=0: the user page unchanged",
+	      bytes_are(FRAME(603) + 0x20, 0, MG_STRIO_LEN), 1);
+	stac();
+	f = probe_insb(u + 0x20, MG_STRIO_LEN);
+	clac();
+	write_cr4(read_cr4() & ~CR4_SMAP);
+	EXPECT_OK("strio: cpl0 smap=1 ac=1: rep insb into a user page", f);
+	CHECK("strio: cpl0 smap=1 ac=1: the port's bytes in the user page",
+	      bytes_are(FRAME(603) + 0x20, MG_STRIO_IN_BYTE, MG_STRIO_LEN), 1);
+}
+
+static void t_strio(void)
+{
+	ulong n = (ulong)(strio_prog_end - strio_prog);
+
+	strio_kernel();
+
+	memcpy((void *)FRAME(600), strio_prog, n);
+	memset((void *)FRAME(601), 0, 4096);
+	memset((void *)FRAME(602), MG_STRIO_OUT_BYTE, 4096);
+	memset((void *)FRAME(604), 0x22, 4096);
+	memset((void *)FRAME(605), 0x11, 4096);
+	map(root, VA_USER, FRAME(600), P | US);			/* code, RO */
+	map(root, VA_USER + 0x1000, FRAME(601), P | RW | US);	/* ins: ok */
+	map(root, VA_USER + 0x2000, FRAME(602), P | US);		/* outs: ok */
+	map(root, VA_USER + 0x4000, FRAME(605), P | US);		/* RO */
+	map(root, VA_USER + 0x5000, FRAME(606), P | RW | US);	/* stack */
+	map(root, VA_USER + 0x7000, 0, 0);			/* not present */
+	map(root, VA_SUPER, FRAME(604), P | RW);			/* kernel */
+	pf_hook = strio_pf;
+	syscall_hook = strio_sys;
+	mb->phase = MG_PHASE_USER;
+	/* IOPL 3: the ring-3 program may use the port. */
+#if MG_BITS == 64
+	asm volatile("pushq %0; pushq %1; pushq $0x3002; pushq %2; pushq %3; iretq"
+		     : : "i"(SEL_UDATA | 3), "r"((ulong)VA_USER + 0x6000),
+		       "i"(SEL_UCODE64 | 3), "r"((ulong)VA_USER) : "memory");
+#else
+	asm volatile("movw %w0, %%ds; movw %w0, %%es;"
+		     "pushl %0; pushl %1; pushl $0x3002; pushl %2; pushl %3; iretl"
+		     : : "r"(SEL_UDATA | 3), "r"((ulong)VA_USER + 0x6000),
+		       "i"(SEL_UCODE32 | 3), "r"((ulong)VA_USER) : "memory");
+#endif
+	CHECK("strio: returned from iret", 1, 0);
+}
+
 void guest_main(void);
 void guest_main(void)
 {
@@ -1795,6 +2055,8 @@ void guest_main(void)
 	case MG_T_PCID:			t_pcid(); break;
 	case MG_T_WP0:			t_wp0(); break;
 	case MG_T_PTWRITE:		t_ptwrite(); break;
+	case MG_T_HVA:			t_hva(); break;
+	case MG_T_STRIO:		t_strio(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

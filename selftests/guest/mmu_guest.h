@@ -65,6 +65,8 @@
 #define MG_T_PCID		17	/* 4-level: CR4.PCIDE, CR3 PCID and bit 63 */
 #define MG_T_WP0		18	/* CR0.WP=0 with SMEP/SMAP */
 #define MG_T_PTWRITE		19	/* every instruction kind on a PDE */
+#define MG_T_HVA		20	/* the VMM remaps the memory behind a frame */
+#define MG_T_STRIO		21	/* ring-3 rep ins/outs on protected pages */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
@@ -91,6 +93,25 @@
 #define MG_SYNC_SLOT_SWAP	4	/* host: slot 1 gets new memory */
 #define MG_SYNC_SLOT_MOVE	5	/* host: slot 1 moves to MG_SLOT_MOVED_GPA */
 #define MG_SYNC_SLOT_BACK	6	/* host: slot 1 back at MG_FRAMES_GPA */
+#define MG_SYNC_HVA_REMAP	7	/* host: munmap + mmap MAP_FIXED of the frame */
+#define MG_SYNC_HVA_DONTNEED	8	/* host: madvise(MADV_DONTNEED) of the frame */
+#define MG_SYNC_HVA_MREMAP	9	/* host: mremap() of another page onto it */
+
+/*
+ * MMU-notifier test: the VMM changes the memory behind frame MG_HVA_FRAME
+ * of slot 1 (its HVA) without touching the memslots.
+ */
+#define MG_HVA_FRAME		720
+#define MG_HVA_OLD_VAL		0x4a5a0001u	/* guest writes, first page */
+#define MG_HVA_NEW_VAL		0x4a5a0002u	/* host, in the mmap()ed page */
+#define MG_HVA_MREMAP_VAL	0x4a5a0003u	/* host, in the mremap()ed page */
+#define MG_HVA_WR_VAL		0x4a5a0004u	/* guest writes after each change */
+
+/* String I/O test: ring 3 with IOPL 3 on this 1-byte port. */
+#define MG_PORT_STRIO		0x53
+#define MG_STRIO_IN_BYTE	0xa7		/* what the host's port reads */
+#define MG_STRIO_OUT_BYTE	0x3c		/* the user page rep outsb sends */
+#define MG_STRIO_LEN		16
 
 /* Memslot test: the frame the guest keeps in its TLB, and its values. */
 #define MG_SLOT_FRAME		700

@@ -153,6 +153,8 @@ void svx_host_set_table_owner(void *table, void *owner)
 	*(void **)((char *)table + 4096) = owner;
 }
 
+void (*sim_pin_hook)(struct sim *s);
+
 static long sim_page_index(struct sim *s, u64 pfn)
 {
 	u64 first = (uintptr_t)s->mem >> PAGE_SHIFT;
@@ -170,6 +172,8 @@ int svx_host_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		return -EFAULT;
 	S->pins[i]++;
 	*pfn = hva >> PAGE_SHIFT;
+	if (sim_pin_hook)
+		sim_pin_hook(S);
 	return 0;
 }
 

@@ -111,6 +111,8 @@ void sim_invlpg(struct sim *s, u64 gva);
 int sim_fault(struct sim *s, u64 gva, u32 error_code);
 /* A 4-level world mapping @n pages (writable, dirty) at GVA 0. */
 void sim_gen_flat(struct sim *s, int n);
+/* Called after each 4 KiB pin (test_notify.c: an invalidation races it). */
+extern void (*sim_pin_hook)(struct sim *s);
 /* CR0.WP=0 + SMEP/SMAP: see mmu_sim.c. */
 unsigned long sim_wp0_case(struct sim *s, u64 cr4_write, u64 cr4_then,
 			   u32 acc, bool *injected);

@@ -9,6 +9,8 @@
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define barrier()		__asm__ __volatile__("" : : : "memory")
+/* Orders reads as the kernel's (mmu.c: the notifier sequence before the pin). */
+#define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #ifndef __always_inline
 #define __always_inline		inline __attribute__((__always_inline__))
 #endif

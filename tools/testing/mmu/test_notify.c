@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MMU notifier's side of mmu/mmu.c (suite mmu_notifier):
+ * svx_mmu_zap_gfn_range() drops the mappings of the gfns given (at
+ * shadow-page granularity: a level-1 shadow page with one of them goes
+ * whole; one without any stays), and a fault that overlaps an invalidation
+ * installs nothing: one running while it runs (mmu_invalidate_in_progress)
+ * or one that pinned its page before an invalidation started and ended
+ * (mmu_invalidate_seq moved; the race is played by a hook in the pin).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svx.h"
+#include "harness.h"
+#include "mmu_host.h"
+#include "walker.h"
+#include "mmu_sim.h"
+
+/* GVA i << 12 -> gfn 256 + i (sim_gen_flat); two guest page tables. */
+#define NPAGES	600
+#define GFN0	256
+#define GFN1	(GFN0 + 512)	/* first gfn of the second table */
+#define N1	(NPAGES - 512)
+
+static int pins(struct sim *s, u64 first, u64 n)
+{
+	int sum = 0;
+	u64 i;
+
+	for (i = first; i < first + n; i++)
+		sum += s->pins[i];
+	return sum;
+}
+
+/* An invalidation that starts and ends while the fault holds its pin. */
+static void invalidate_during_pin(struct sim *s)
+{
+	s->vm->mmu_invalidate_seq++;
+}
+
+TAP_SUITE(mmu_notifier)
+{
+	struct sim *s = sim_create(tap_seed());
+	unsigned long fixed, viol0;
+	unsigned long pinned;
+	int i, r;
+
+	sim_gen_flat(s, NPAGES);
+	for (i = 0; i < NPAGES; i++)
+		sim_access(s, (u64)i << 12, SVX_ACC_USER);
+	viol0 = s->st.violations;
+	tap_ok(pins(s, GFN0, NPAGES) >= NPAGES && s->vm->pages_pinned >= NPAGES,
+	       "%d guest pages mapped: %d pins, pages_pinned %lu", NPAGES,
+	       pins(s, GFN0, NPAGES), s->vm->pages_pinned);
+
+	pinned = s->vm->pages_pinned;
+	svx_mmu_zap_gfn_range(s->vm, GFN1, GFN1 + N1);
+	tap_ok(pins(s, GFN1, N1) == 0 && pins(s, GFN0, 512) == 512 &&
+	       s->vm->pages_pinned == pinned - N1,
+	       "zap of gfns [%#x, %#x): their pins dropped (%d left), the other table's kept (%d), pages_pinned %lu -> %lu",
+	       GFN1, GFN1 + N1, pins(s, GFN1, N1), pins(s, GFN0, 512), pinned,
+	       s->vm->pages_pinned);
+	sim_check(s);
+	tap_ok(s->st.violations == viol0,
+	       "shadow tables consistent with the guest's after the range zap");
+	for (i = 512; i < NPAGES; i++)
+		sim_access(s, (u64)i << 12, SVX_ACC_USER);
+	tap_ok(pins(s, GFN1, N1) == N1,
+	       "the guest's next accesses map (and pin) the zapped gfns again: %d pins",
+	       pins(s, GFN1, N1));
+
+	/* A fault while an invalidation runs: retried, nothing installed. */
+	svx_mmu_zap_gfn_range(s->vm, GFN0, GFN0 + 8);
+	s->vm->mmu_invalidate_in_progress++;
+	fixed = sim_faults_fixed(s);
+	pinned = s->vm->pages_pinned;
+	r = sim_fault(s, 0, 0);
+	tap_ok(r == SVX_RESUME && sim_faults_fixed(s) == fixed &&
+	       s->vm->pages_pinned == pinned && pins(s, GFN0, 8) == 0,
+	       "a fault during an invalidation installs nothing and keeps no pin (r %d, pins %d)",
+	       r, pins(s, GFN0, 8));
+	s->vm->mmu_invalidate_in_progress--;
+	s->vm->mmu_invalidate_seq++;
+
+	/* A fault whose pin an invalidation overtook: retried. */
+	sim_pin_hook = invalidate_during_pin;
+	r = sim_fault(s, 0, 0);
+	sim_pin_hook = NULL;
+	tap_ok(r == SVX_RESUME && sim_faults_fixed(s) == fixed &&
+	       s->vm->pages_pinned == pinned && pins(s, GFN0, 8) == 0,
+	       "a fault that pinned before an invalidation ran installs nothing and keeps no pin (r %d, pins %d)",
+	       r, pins(s, GFN0, 8));
+	r = sim_fault(s, 0, 0);
+	tap_ok(r == SVX_RESUME && sim_faults_fixed(s) == fixed + 1 &&
+	       s->pins[GFN0] == 1,
+	       "the retried fault installs the page (fixed %lu -> %lu, pin %d)",
+	       fixed, sim_faults_fixed(s), s->pins[GFN0]);
+	sim_check(s);
+	tap_ok(s->st.violations == viol0, "shadow tables consistent at the end");
+
+	svx_mmu_zap_gfn_range(s->vm, 0, ~0ULL);
+	tap_ok(s->vm->pages_pinned == 0 && pins(s, 0, SIM_RAM_PAGES) == 0,
+	       "zap of every gfn: no pin left (pages_pinned %lu)",
+	       s->vm->pages_pinned);
+	sim_destroy(s, NULL);
+}
