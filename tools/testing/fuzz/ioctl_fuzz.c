@@ -26,7 +26,8 @@
  * Differential mode (--diff-record FILE): single-threaded programs without
  * fork/races, each call's result (0 or -errno; positive results count as
  * 0) written to FILE; --diff-compare OURS KVM then compares two such files
- * (made on /dev/shadowvmx and /dev/kvm with the same seed) and explains
+ * (made on /dev/shadowvmx and /dev/kvm with the same seed; KVM_{GET,SET}_MSRS
+ * record how many MSRs were processed) and explains
  * each difference from the table diff_explained[] or reports it.
  *
  * Output lines (scripts/vm-payload.sh):
@@ -992,7 +993,8 @@ static long exec_call(struct exec *e, const struct call *c)
 	r = ioctl(fd, d->req, arg);
 	if (r < 0)
 		return -errno;
-	return 0;
+	/* KVM_{GET,SET}_MSRS: how many MSRs were processed (compared) */
+	return c->op == O_GET_MSRS || c->op == O_SET_MSRS ? r : 0;
 }
 
 /* ------------------------------------------------------ fork, fd pass -- */
@@ -1113,9 +1115,13 @@ static void plant_splat(const struct call *c, long r)
 		planted_debugregs = 1;
 	if (c->op != O_NMI || r || !planted_debugregs)
 		return;
+	static const char msg[] =
+		"WARNING: ioctl_fuzz --plant: KVM_NMI after KVM_SET_DEBUGREGS\n";
+
 	fd = open("/dev/kmsg", O_WRONLY);
 	if (fd >= 0) {
-		dprintf(fd, "WARNING: ioctl_fuzz --plant: KVM_NMI after KVM_SET_DEBUGREGS\n");
+		if (write(fd, msg, sizeof(msg) - 1) < 0)
+			perror("ioctl_fuzz: /dev/kmsg");
 		close(fd);
 	}
 }
@@ -1292,7 +1298,7 @@ static const char *const splat_pat[] = {
 };
 
 /* New kernel log lines: how many look like a splat (printed). */
-static int check_kmsg(void)
+static int check_kmsg(bool quiet)
 {
 	char buf[8192];
 	int splats = 0;
@@ -1314,7 +1320,8 @@ static int check_kmsg(void)
 		msg = msg ? msg + 1 : buf;
 		for (k = 0; k < sizeof(splat_pat) / sizeof(splat_pat[0]); k++)
 			if (strstr(msg, splat_pat[k])) {
-				printf("# fuzz: kernel: %s", msg);
+				if (!quiet)
+					printf("# fuzz: kernel: %s", msg);
 				splats++;
 				break;
 			}
@@ -1419,7 +1426,7 @@ static enum verdict run_child(const struct prog *p, const uint8_t *keep,
 			printf("# fuzz: program %ld: executor died (status %#x)\n",
 			       idx, status);
 	}
-	k = check_kmsg();
+	k = check_kmsg(quiet);
 	if (k)
 		v = V_SPLAT;
 	else if (check_leaks(quiet))
@@ -1439,7 +1446,8 @@ static void print_call(const struct prog *p, int k, bool with_ret)
 }
 
 /* ddmin over the calls (the prologue too): the smallest failing set. */
-static void minimize(const struct prog *p, long idx, enum verdict want)
+static int minimize(const struct prog *p, long idx, enum verdict want,
+		    bool *reproduced)
 {
 	uint8_t *keep = calloc(p->ncalls, 1), *cand = calloc(p->ncalls, 1);
 	int n = p->ncalls, gran = 2, runs = 0, k, kept;
@@ -1489,12 +1497,13 @@ static void minimize(const struct prog *p, long idx, enum verdict want)
 		if (keep[k])
 			printf("%s%d", kept++ ? "," : "", k);
 	printf("\n");
-	run_child(p, keep, idx, &dummy, false);
+	*reproduced = run_child(p, keep, idx, &dummy, false) == want;
 	for (k = 0; k < p->ncalls; k++)
 		if (keep[k])
 			print_call(p, k, true);
 	free(keep);
 	free(cand);
+	return n;
 }
 
 /* ------------------------------------------------------ differential -- */
@@ -1727,11 +1736,28 @@ int main(int argc, char **argv)
 		}
 		if (v == V_HANG)
 			break;		/* the kernel is stuck: stop */
-		if (v != V_OK && opt_minimize && opt_one < 0)
-			minimize(&prog, idx, v);
+		if (v != V_OK && opt_minimize && opt_one < 0) {
+			bool rep = false;
+			int n = minimize(&prog, idx, v, &rep);
+
+			if (opt_plant) {
+				/* the planted failure needs 5 calls */
+				printf("fuzz[ioctl-planted]: %s caught in program %ld, minimized from %d to %d calls%s: %s\n",
+				       vname[v], idx, prog.ncalls, n,
+				       rep ? "" : " (not reproduced)",
+				       v == V_SPLAT && rep && n <= 6 ? "ok" : "FAIL");
+				free(keep);
+				return v == V_SPLAT && rep && n <= 6 ? 0 : 1;
+			}
+		}
 		free(keep);
 		if (opt_one >= 0)
 			break;
+	}
+	if (opt_plant) {
+		printf("fuzz[ioctl-planted]: not caught in %ld programs: FAIL\n",
+		       seqs);
+		return 1;
 	}
 	printf("# fuzz: %.1f s wall, seed %" PRIu64 ", %ld hangs, %ld executor crashes\n",
 	       (now_ns() - start) / 1e9, opt_seed, hangs, crashes);
