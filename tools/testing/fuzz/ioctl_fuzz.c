@@ -748,7 +748,7 @@ static long exec_call(struct exec *e, const struct call *c)
 			   off);
 		if (run == MAP_FAILED)
 			return -errno;
-		if (!valid || e->diff) {	/* map, fault page 0, unmap */
+		if (!valid) {		/* map, fault page 0, unmap */
 			if (!off)
 				(void)*(volatile uint32_t *)run;
 			munmap(run, len);
@@ -1508,39 +1508,141 @@ static int minimize(const struct prog *p, long idx, enum verdict want,
 
 /* ------------------------------------------------------ differential -- */
 /*
- * Known, explained differences: (call, our result, kvm result, reason).
- * A result of 1 matches any.
+ * Known, explained differences: (call, our result, kvm's result, a
+ * condition on the arguments, why).  ANY matches any result.  An explained
+ * difference that leaves the two VMs in different states "taints" the
+ * program for the call families in .taint: a later difference there is
+ * counted as explained by it (printed as such), any other stays unexplained.
  */
+#define ANY	1
+#define F_SLOTS	1u	/* memslot layout differs: memslot calls, KVM_RUN */
+#define F_GUEST	2u	/* vCPU state differs: KVM_RUN */
+
+static uint64_t field(const char *d, const char *name)
+{
+	const char *p = strstr(d, name);
+
+	return p ? strtoull(p + strlen(name), NULL, 0) : 0;
+}
+
+static bool w_as_id(const char *d) { return field(d, "slot=") >> 16; }
+static bool w_slot_id(const char *d)
+{
+	return (field(d, "slot=") & 0xffff) >= 509 && !(field(d, "slot=") >> 16);
+}
+static bool w_dirty_log(const char *d)
+{
+	return field(d, "flags=") & KVM_MEM_LOG_DIRTY_PAGES;
+}
+static bool w_vcpu_id(const char *d)
+{
+	uint64_t id = field(d, "id=");
+
+	return id >= 16 && (uint32_t)id >= 16;
+}
+static bool w_vcpu_id_u32(const char *d)
+{
+	uint64_t id = field(d, "id=");
+
+	return id >> 32 && (uint32_t)id < 16;
+}
+static bool w_efer(const char *d)
+{
+	return field(d, "efer=") & ~0xd01ULL;	/* SCE LME LMA NX */
+}
+static bool w_vmxe(const char *d)
+{
+	return (field(d, "cr4=") & 0x2000) && !w_efer(d);
+}
+static bool w_smm(const char *d)
+{
+	return field(d, "flags=") & KVM_VCPUEVENT_VALID_SMM;
+}
+static bool w_injected(const char *d)
+{
+	/* exc=injected/nr/has_ec,irq=injected/nr/shadow,nmi=injected/... */
+	return !w_smm(d) && field(d, "exc=") + field(d, "irq=") +
+	       field(d, "nmi=") > 1;
+}
+static bool w_small_nent(const char *d)
+{
+	uint64_t n = field(d, "nent=");
+
+	return n >= 1 && n < 64;
+}
+
 struct diff_ex {
 	const char *call;
 	int ours, kvm;
+	bool (*when)(const char *d);
+	unsigned int taint;
 	const char *why;
 };
 
 static const struct diff_ex diff_explained[] = {
-	{ "SVX_GET_CAPS", 1, -EINVAL,
+	{ "SVX_GET_CAPS", ANY, -EINVAL, NULL, 0,
 	  "shadowvmx extension (uapi/linux/shadowvmx.h); KVM answers unknown system ioctls -EINVAL" },
-	{ "SVX_GET_VM_STATS", 1, -ENOTTY,
+	{ "SVX_GET_VM_STATS", ANY, -ENOTTY, NULL, 0,
 	  "shadowvmx extension; KVM answers unknown VM ioctls -ENOTTY" },
-	{ "SVX_SET_PAGING", 1, -ENOTTY,
+	{ "SVX_SET_PAGING", ANY, -ENOTTY, NULL, 0,
 	  "shadowvmx extension; KVM answers unknown VM ioctls -ENOTTY" },
-	{ "SVX_GET_SUPPORTED_CPUID", 1, -ENOTTY,
+	{ "SVX_GET_SUPPORTED_CPUID", ANY, -ENOTTY, NULL, 0,
 	  "shadowvmx extension; KVM answers unknown VM ioctls -ENOTTY" },
-	{ "SVX_GET_VCPU_STATS", 1, -EINVAL,
+	{ "SVX_GET_VCPU_STATS", ANY, -EINVAL, NULL, 0,
 	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
-	{ "SVX_WALK_TRACE", 1, -EINVAL,
+	{ "SVX_WALK_TRACE", ANY, -EINVAL, NULL, 0,
 	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
-	{ NULL, 0, 0, NULL },
+	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_as_id, F_SLOTS,
+	  "address space 1 is x86 KVM's SMM space; shadowvmx has no SMM and one address space (KVM_CAP_MULTI_ADDRESS_SPACE: 0 here, 2 on kvm_intel)" },
+	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_slot_id, F_SLOTS,
+	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
+	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_dirty_log, F_SLOTS,
+	  "KVM_MEM_LOG_DIRTY_PAGES: shadowvmx has no dirty logging (KVM_GET_DIRTY_LOG is not implemented) and refuses the flag" },
+	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id, 0,
+	  "vCPU id >= 16, shadowvmx's KVM_CAP_MAX_VCPU_ID (kvm_intel: 4096)" },
+	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id_u32, 0,
+	  "id >= 2^32: KVM 6.1 truncates it to u32 (kvm_vm_ioctl_create_vcpu(kvm, u32 id)); later kernels refuse it, as shadowvmx does" },
+	{ "KVM_SET_CPUID2", 0, -EINVAL, NULL, 0,
+	  "after KVM_RUN KVM 6.1 compares a new table with its vCPU copy, which kvm_update_cpuid_runtime() rewrote (CPUID.0xD EBX for the current XCR0, OSXSAVE, APIC, MWAIT): its own supported table no longer matches; shadowvmx computes those at CPUID time and compares with the table as set" },
+	{ "setup-guest", 0, -EINVAL, NULL, 0,
+	  "its KVM_SET_CPUID2 after KVM_RUN (as KVM_SET_CPUID2 above)" },
+	{ "KVM_SET_SREGS", -EINVAL, 0, w_efer, F_GUEST,
+	  "EFER bits reserved here (not SCE/LME/LMA/NX): KVM 6.1 does not check EFER in KVM_SET_SREGS (kvm_is_valid_sregs() checks LME/LMA/PG/PAE only, set_efer's result is ignored); shadowvmx refuses them instead of loading them into GUEST_IA32_EFER" },
+	{ "KVM_SET_SREGS", -EINVAL, 0, w_vmxe, F_GUEST,
+	  "CR4.VMXE: kvm_intel (nested=1) offers VMX in its supported CPUID, shadowvmx does not (no nested VMX): the bit is reserved here" },
+	{ "KVM_SET_VCPU_EVENTS", -EINVAL, 0, w_smm, F_GUEST,
+	  "KVM_VCPUEVENT_VALID_SMM: shadowvmx has no SMM (KVM_CAP_X86_SMM not offered)" },
+	{ "KVM_SET_VCPU_EVENTS", -EINVAL, 0, w_injected, F_GUEST,
+	  "more than one of exception/interrupt/NMI marked injected: shadowvmx keeps one event in injection (the VM-entry interruption field), KVM keeps each and delivers them in turn" },
+	{ "KVM_GET_EMULATED_CPUID", 0, -E2BIG, w_small_nent, 0,
+	  "shadowvmx's emulated-CPUID table is empty (nothing emulated beyond the CPU); kvm_intel's has more entries than nent" },
+	{ "KVM_RUN", 0, -ENOSPC, NULL, F_GUEST,
+	  "kvm_intel sizes a VM's MMU page pool when a memslot is created or deleted; a VM that never had one has no pool and its KVM_RUN fails -ENOSPC (make_mmu_pages_available()); shadowvmx runs the vCPU (MMIO exits)" },
+	{ "KVM_RUN", ANY, -EINTR, NULL, F_GUEST,
+	  "KVM_RUN interrupted by the fuzzer's watchdog signal (50 ms): timing" },
+	{ "KVM_RUN", -EINTR, ANY, NULL, F_GUEST,
+	  "KVM_RUN interrupted by the fuzzer's watchdog signal (50 ms): timing" },
+	{ NULL, 0, 0, NULL, 0, NULL },
 };
+
+static unsigned int family(const char *call)
+{
+	if (!strcmp(call, "KVM_SET_USER_MEMORY_REGION"))
+		return F_SLOTS;
+	if (!strcmp(call, "KVM_RUN"))
+		return F_SLOTS | F_GUEST;
+	return 0;
+}
 
 static int diff_compare(const char *fa, const char *fb)
 {
 	FILE *a = fopen(fa, "r"), *b = fopen(fb, "r");
 	char na[64], nb[64], da[256], db[256];
-	long pa, pb, ra, rb;
+	long pa, pb, ra, rb, cur = -1;
 	int ka, kb, k;
-	long calls = 0, unexplained = 0, explained = 0;
+	long calls = 0, unexplained = 0, explained = 0, followon = 0;
 	long hist[64] = { 0 };
+	unsigned int taint = 0;
 
 	if (!a || !b) {
 		fprintf(stderr, "ioctl_fuzz: cannot open %s or %s\n", fa, fb);
@@ -1555,19 +1657,31 @@ static int diff_compare(const char *fa, const char *fb)
 			break;
 		}
 		calls++;
+		if (pa != cur) {
+			cur = pa;
+			taint = 0;
+		}
 		if (ra == rb)
 			continue;
 		for (k = 0; diff_explained[k].call; k++) {
 			const struct diff_ex *x = &diff_explained[k];
 
 			if (!strcmp(x->call, na) &&
-			    (x->ours == 1 || x->ours == ra) &&
-			    (x->kvm == 1 || x->kvm == rb))
+			    (x->ours == ANY || x->ours == ra) &&
+			    (x->kvm == ANY || x->kvm == rb) &&
+			    (!x->when || x->when(da)))
 				break;
 		}
 		if (diff_explained[k].call) {
 			explained++;
 			hist[k]++;
+			taint |= diff_explained[k].taint;
+			continue;
+		}
+		if (taint & family(na)) {
+			followon++;
+			printf("# fuzz-diff: program %ld call #%d %s: %ld vs %ld [%s]: follows an explained difference earlier in the program\n",
+			       pa, ka, na, ra, rb, da);
 			continue;
 		}
 		unexplained++;
@@ -1580,8 +1694,8 @@ static int diff_compare(const char *fa, const char *fb)
 			printf("# fuzz-diff: %ld x %s (%d vs %d): %s\n", hist[k],
 			       diff_explained[k].call, diff_explained[k].ours,
 			       diff_explained[k].kvm, diff_explained[k].why);
-	printf("fuzz[ioctl-diff]: %ld calls, %ld unexplained errno differences vs /dev/kvm (%ld explained)\n",
-	       calls, unexplained, explained);
+	printf("fuzz[ioctl-diff]: %ld calls, %ld unexplained errno differences vs /dev/kvm (%ld explained, %ld following them)\n",
+	       calls, unexplained, explained, followon);
 	return calls > 0 && !unexplained ? 0 : 1;
 }
 
