@@ -9,6 +9,8 @@
  * - KVM_SET_SREGS with a reserved bit in apic_base (bits 0-7, 9, x2APIC
  *   enable without x2APIC in CPUID, above MAXPHYADDR): -EINVAL
  *   (kvm_set_apic_base() from __set_sregs_common());
+ * - KVM_GET_CPUID2 writes its header back on success: a read-only
+ *   buffer is -EFAULT (the KVM_GET_CPUID2 case of kvm_arch_vcpu_ioctl());
  * - KVM_SET_USER_MEMORY_REGION: a created or moved slot must end below
  *   2^MAXPHYADDR with TDP (kvm_arch_prepare_memory_region(),
  *   kvm_mmu_max_gfn()), below 2^52 with shadow paging (kvm_intel ept=0).
@@ -16,6 +18,7 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "svx.h"
@@ -63,6 +66,26 @@ TEST_F(guest, sregs_apic_base_reserved)
 	sr.apic_base = 0xfee00900;	/* enabled, BSP */
 	EXPECT_EQ(0, svxu_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+}
+
+TEST_F(guest, get_cpuid2_header_written_back)
+{
+	uint8_t *m;
+	struct kvm_cpuid2 *c;
+	int fd;
+
+	INIT(hlt, SVXU_MODE_PM32);
+	fd = self->g.vcpu.fd;
+	/* the header at the end of a page made read-only, the entries after */
+	m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	c = (struct kvm_cpuid2 *)(m + PG - sizeof(*c));
+	c->nent = (PG - sizeof(*c)) / sizeof(c->entries[0]);
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_CPUID2, (unsigned long)c));
+	ASSERT_EQ(0, mprotect(m, PG, PROT_READ));
+	EXPECT_EQ(-EFAULT, svxu_ioctl(fd, KVM_GET_CPUID2, (unsigned long)c));
+	munmap(m, 2 * PG);
 }
 
 static unsigned int host_maxphyaddr(void)
