@@ -8,6 +8,8 @@
 #   make check      every test: userspace MMU tests, module builds for Debian
 #                   6.1 and 6.12 (W=1, warnings are errors), then the Bochs
 #                   bench (selftests and runner on /dev/shadowvmx and /dev/kvm)
+#   make fuzz       a longer ioctl-fuzzer campaign in Bochs (>= 1,000,000
+#                   calls, tools/testing/fuzz; FUZZ_CALLS, FUZZ_SEED)
 #   make deps       install the Debian packages the build and tests need
 #   make install    (root) the module for KDIR's release (updates/, depmod),
 #                   svxrun and its man page under PREFIX (/usr/local), the
@@ -26,7 +28,7 @@ KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
 	  if [ -d $$d ]; then echo $$d; else \
 	  ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
 
-.PHONY: all module tools deps demo check clean install uninstall \
+.PHONY: all module tools deps demo check fuzz clean install uninstall \
 	dkms-install dkms-uninstall
 
 PREFIX ?= /usr/local
@@ -65,12 +67,16 @@ demo:
 check:
 	scripts/check.sh
 
+fuzz:
+	tools/testing/fuzz/campaign.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/runner clean
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/testing/mmu clean
+	$(MAKE) -C tools/testing/fuzz clean
 	rm -rf build
 
 install: all

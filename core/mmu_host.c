@@ -72,6 +72,22 @@ module_param_cb(audit_violations, &svx_ro_counter_ops,
 MODULE_PARM_DESC(audit_violations,
 		 "SPTEs found disagreeing with the guest's tables since load");
 
+/*
+ * Gauges over all VMs, read-only in /sys/module/shadowvmx/parameters/:
+ * guest pages pinned (svx_host_pins(), shadow and EPT) and MMU table pages
+ * allocated (shadow tables and their gfn arrays, PAE roots, EPT tables and
+ * the EPT zap page).  Both are 0 whenever no VM exists: the ioctl fuzzer
+ * (tools/testing/fuzz) checks that after every program, once its fds are
+ * closed.
+ */
+static atomic_long_t svx_pinned_pages_total, svx_table_pages_total;
+module_param_cb(pinned_pages, &svx_ro_counter_ops, &svx_pinned_pages_total,
+		0444);
+MODULE_PARM_DESC(pinned_pages, "Guest pages pinned now, all VMs");
+module_param_cb(table_pages, &svx_ro_counter_ops, &svx_table_pages_total,
+		0444);
+MODULE_PARM_DESC(table_pages, "Shadow/EPT table pages allocated now, all VMs");
+
 void svx_host_audit_count(bool violation)
 {
 	atomic_long_inc(&svx_audit_checks_total);
@@ -84,11 +100,17 @@ u64 *svx_host_alloc_table(bool dma32)
 	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 				       (dma32 ? GFP_DMA32 : 0));
 
-	return page ? page_address(page) : NULL;
+	if (!page)
+		return NULL;
+	atomic_long_inc(&svx_table_pages_total);
+	return page_address(page);
 }
 
 void svx_host_free_table(void *table)
 {
+	if (!table)
+		return;
+	atomic_long_dec(&svx_table_pages_total);
 	free_page((unsigned long)table);
 }
 
@@ -184,6 +206,7 @@ void svx_host_pins(struct svx_vm *vm, long n)
 {
 	vm->pages_pinned += n;
 	atomic64_add(n, &vm->mm->pinned_vm);
+	atomic_long_add(n, &svx_pinned_pages_total);
 }
 
 void svx_host_unpin_2m(u64 pfn, bool dirty)

@@ -84,8 +84,9 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 
 /*
  * As KVM 6.1's kvm_vcpu_ioctl_get_cpuid2(): -E2BIG when the caller's array
- * is too small; the caller's nent is never written (6.1 computes the count
- * only on its error path, which does not copy it out).
+ * is too small; the caller's nent is never changed (6.1 computes the count
+ * only on its error path, which does not copy it out), but on success the
+ * header is copied back as it was read (-EFAULT if it cannot be written).
  */
 static long svx_get_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 {
@@ -99,7 +100,7 @@ static long svx_get_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	if (copy_to_user(user->entries, vcpu->cpuid,
 			 vcpu->cpuid_nent * sizeof(*vcpu->cpuid)))
 		return -EFAULT;
-	return 0;
+	return copy_to_user(user, &hdr, sizeof(hdr)) ? -EFAULT : 0;
 }
 
 /*

@@ -299,6 +299,14 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 	    !access_ok((void __user *)(unsigned long)req->userspace_addr,
 		       req->memory_size))
 		r = -EINVAL;
+	/*
+	 * As x86 KVM's kvm_arch_prepare_memory_region() with TDP: no GPA of a
+	 * created or moved slot beyond the host's MAXPHYADDR.
+	 */
+	if (!r && (change == SVX_MR_CREATE || change == SVX_MR_MOVE) &&
+	    new.base_gfn + new.npages - 1 >
+	    GENMASK_ULL(boot_cpu_data.x86_phys_bits - PAGE_SHIFT - 1, 0))
+		r = -EINVAL;
 	if (r) {
 		svx_vm_warn(vm, "KVM_SET_USER_MEMORY_REGION slot %#x flags %#x gpa %#llx size %#llx hva %#llx: %s\n",
 			    req->slot, req->flags, req->guest_phys_addr,

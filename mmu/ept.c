@@ -112,18 +112,18 @@ long svx_ept_get_caps(void __user *argp)
  */
 static int svx_ept_alloc_root(struct svx_vm *vm)
 {
-	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	u64 *root = svx_host_alloc_table(false);	/* counted: table_pages */
 
-	if (!page)
+	if (!root)
 		return -ENOMEM;
-	vm->ept_zap_scratch = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vm->ept_zap_scratch = svx_host_alloc_table(false);
 	if (!vm->ept_zap_scratch) {
-		__free_page(page);
+		svx_host_free_table(root);
 		return -ENOMEM;
 	}
-	vm->ept_root = page_address(page);
+	vm->ept_root = root;
 	vm->ept_pages = 1;
-	vm->eptp = ((u64)page_to_pfn(page) << PAGE_SHIFT) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	vm->eptp = __pa(root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
 	if (svx_ept_caps.flags & SVX_CAP_EPT_AD)
 		vm->eptp |= VMX_EPTP_AD_ENABLE_BIT;
 	/* The page may have been someone's EPT root before. */
@@ -166,7 +166,7 @@ static void svx_ept_free_tree(u64 *table, int level, unsigned long *pinned,
 					    e & VMX_EPT_WRITABLE_MASK);
 		(*pinned)++;
 	}
-	free_page((unsigned long)table);
+	svx_host_free_table(table);
 	(*pages)++;
 }
 
@@ -188,7 +188,7 @@ void svx_ept_vm_destroy(struct svx_vm *vm)
 	svx_ept_invept_all_cpus(vm);
 	svx_ept_free_tree(vm->ept_root, 4, &pinned, &pages);
 	vm->ept_root = NULL;
-	free_page((unsigned long)vm->ept_zap_scratch);
+	svx_host_free_table(vm->ept_zap_scratch);
 	vm->ept_zap_scratch = NULL;
 	svx_host_pins(vm, -(long)pinned);
 	vm->ept_pages -= pages;
@@ -447,7 +447,7 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 		}
 		spin_unlock(&vm->mmu_lock);
 		while (nspare < need) {
-			spare[nspare] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			spare[nspare] = svx_host_alloc_table(false);
 			if (!spare[nspare]) {
 				r = -ENOMEM;
 				goto out;
@@ -464,7 +464,7 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 	spin_unlock(&vm->mmu_lock);
 out:
 	for (i = 0; i < nspare; i++)
-		free_page((unsigned long)spare[i]);
+		svx_host_free_table(spare[i]);
 	return r;
 }
 

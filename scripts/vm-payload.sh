@@ -21,7 +21,7 @@
 # (1b: walk traces vs /dev/kvm, see below.)
 # SVX_SUITES (kernel command line) overrides the selftest suites;
 # SVX_SCEN=0 skips step 2b, SVX_MEASURE=0 step 4, SVX_HARNESS=0 step 5,
-# SVX_INSTALL=0 step 7.
+# SVX_INSTALL=0 step 7, SVX_FUZZ=0 step 8 (the ioctl fuzzer, run before 7).
 
 P=/payload
 rc=0
@@ -205,6 +205,18 @@ if [ "${SVX_LINUX:-1}" != 0 ] && [ -f $P/bzImage ]; then
 		lg -l kvm -d /dev/kvm -t 600
 		modprobe -r kvm_intel
 	fi
+fi
+# 8. the ioctl fuzzer (tools/testing/fuzz/run.sh): a planted failure caught
+#    and minimized, a bounded slice of random programs on /dev/shadowvmx
+#    (splats, hangs, leaks of pinned or table pages), and the same
+#    single-threaded programs on /dev/kvm with the errnos compared:
+#    "fuzz[ioctl-planted]", "fuzz[ioctl][/dev/shadowvmx]", "fuzz[ioctl-diff]"
+#    lines.  SVX_FUZZ=0 skips it; SVX_FUZZ_CALLS, SVX_FUZZ_DIFF and
+#    SVX_FUZZ_SEED size and seed it.
+if [ "${SVX_FUZZ:-1}" != 0 ] && [ -x $P/fuzz/ioctl_fuzz ]; then
+	sh $P/fuzz/run.sh $P/fuzz/ioctl_fuzz $P/shadowvmx.ko \
+		"${SVX_FUZZ_CALLS:-120000}" "${SVX_FUZZ_DIFF:-20000}" \
+		"${SVX_FUZZ_SEED:-1}"
 fi
 # 7. the install as a user would use it (tools/testing/install/guest.sh):
 #    modprobe by name, udev's group kvm 0660, open as a member of group kvm

@@ -1343,17 +1343,25 @@ static bool svx_valid_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 			return false;
 		if (s->cr3 >> boot_cpu_data.x86_phys_bits)
 			return false;
-	} else if (s->efer & EFER_LMA) {
-		return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;	/* not in 64-bit mode: no 64-bit CS either */
 	}
+	/*
+	 * kvm_set_apic_base() as __set_sregs_common() calls it: no reserved
+	 * bit (above MAXPHYADDR, 0-7 but BSP, 9; x2APIC is not offered).
+	 */
+	if (s->apic_base & (GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
+			    0x2ff | X2APIC_ENABLE))
+		return false;
 	return true;
 }
 
 int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	if (!svx_valid_sregs(vcpu, s)) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_SREGS: inconsistent CR0=%#llx CR4=%#llx EFER=%#llx\n",
-			    vcpu->id, s->cr0, s->cr4, s->efer);
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_SREGS: inconsistent CR0=%#llx CR4=%#llx EFER=%#llx CS.L=%u or bad APIC base %#llx\n",
+			    vcpu->id, s->cr0, s->cr4, s->efer, s->cs.l,
+			    s->apic_base);
 		return -EINVAL;
 	}
 	/* As KVM: PAE paging takes its PDPTEs from memory at SET_SREGS. */

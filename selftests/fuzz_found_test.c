@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Differences from kvm_intel that the ioctl fuzzer (tools/testing/fuzz,
+ * differential mode) found, each reduced to its smallest form.  Every test
+ * states KVM 6.1's behaviour and runs on /dev/shadowvmx and /dev/kvm:
+ *
+ * - KVM_SET_SREGS with CS.L = 1 outside 64-bit mode: -EINVAL
+ *   (kvm_is_valid_sregs());
+ * - KVM_SET_SREGS with a reserved bit in apic_base (bits 0-7, 9, x2APIC
+ *   enable without x2APIC in CPUID, above MAXPHYADDR): -EINVAL
+ *   (kvm_set_apic_base() from __set_sregs_common());
+ * - KVM_GET_CPUID2 writes its header back on success: a read-only
+ *   buffer is -EFAULT (the KVM_GET_CPUID2 case of kvm_arch_vcpu_ioctl());
+ * - KVM_SET_USER_MEMORY_REGION: a created or moved slot must end below
+ *   2^MAXPHYADDR with TDP (kvm_arch_prepare_memory_region(),
+ *   kvm_mmu_max_gfn()), below 2^52 with shadow paging (kvm_intel ept=0).
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "svx.h"
+
+#define PG 4096UL
+
+SVX_GUEST_FIXTURE(guest);
+
+TEST_F(guest, sregs_cs_l_outside_long_mode)
+{
+	struct kvm_sregs sr;
+	int fd;
+
+	INIT(hlt, SVXU_MODE_PM32);
+	fd = self->g.vcpu.fd;
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_SREGS, (unsigned long)&sr));
+	sr.cs.l = 1;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
+	sr.cs.l = 0;
+	EXPECT_EQ(0, svxu_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+}
+
+TEST_F(guest, sregs_apic_base_reserved)
+{
+	static const uint64_t bad[] = {
+		0xfee00900 | 1,		/* bit 0 */
+		0xfee00900 | 0x80,	/* bit 7 */
+		0xfee00900 | 0x200,	/* bit 9 */
+		0xfee00900 | 0x400,	/* x2APIC enable, no x2APIC */
+		0xfee00900 | (1ULL << 63),
+	};
+	struct kvm_sregs sr;
+	unsigned int i;
+	int fd;
+
+	INIT(hlt, SVXU_MODE_PM32);
+	fd = self->g.vcpu.fd;
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_SREGS, (unsigned long)&sr));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sr.apic_base = bad[i];
+		EXPECT_EQ(-EINVAL, svxu_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr))
+			TH_LOG("apic_base %#llx", (unsigned long long)bad[i]);
+	}
+	sr.apic_base = 0xfee00900;	/* enabled, BSP */
+	EXPECT_EQ(0, svxu_ioctl(fd, KVM_SET_SREGS, (unsigned long)&sr));
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+}
+
+TEST_F(guest, get_cpuid2_header_written_back)
+{
+	uint8_t *m;
+	struct kvm_cpuid2 *c;
+	int fd;
+
+	INIT(hlt, SVXU_MODE_PM32);
+	fd = self->g.vcpu.fd;
+	/* the header at the end of a page made read-only, the entries after */
+	m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	c = (struct kvm_cpuid2 *)(m + PG - sizeof(*c));
+	c->nent = (PG - sizeof(*c)) / sizeof(c->entries[0]);
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_CPUID2, (unsigned long)c));
+	ASSERT_EQ(0, mprotect(m, PG, PROT_READ));
+	EXPECT_EQ(-EFAULT, svxu_ioctl(fd, KVM_GET_CPUID2, (unsigned long)c));
+	munmap(m, 2 * PG);
+}
+
+static unsigned int host_maxphyaddr(void)
+{
+	unsigned int a, b, c, d;
+
+	__cpuid(0x80000000, a, b, c, d);
+	if (a < 0x80000008)
+		return 36;
+	__cpuid(0x80000008, a, b, c, d);
+	return a & 0xff;
+}
+
+TEST(memslot_gpa_beyond_maxphyaddr)
+{
+	unsigned int phys = host_maxphyaddr();
+	/* kvm_intel ept=0: KVM's limit is 52 bits */
+	bool tdp = !svxu_dev_is_kvm() || svxu_kvm_intel_param("ept") != 'N';
+	struct svxu_vm vm;
+	uint8_t *m;
+	int r;
+
+	r = svxu_vm_create(&vm, 16 * PG);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	m = svxu_alloc(16 * PG);
+	ASSERT_NE(NULL, m);
+	/* beyond 2^52: -EINVAL in every mode */
+	EXPECT_EQ(-EINVAL, svxu_set_mem(vm.fd, 1, 0, 1ULL << 52, 16 * PG, m));
+	EXPECT_EQ(-EINVAL, svxu_set_mem(vm.fd, 1, 0, 0x8000000000000000ULL,
+					16 * PG, m));
+	/* ends at 2^MAXPHYADDR: fine; one page beyond: -EINVAL with TDP */
+	EXPECT_EQ(0, svxu_set_mem(vm.fd, 1, 0, (1ULL << phys) - 16 * PG,
+				  16 * PG, m));
+	EXPECT_EQ(0, svxu_set_mem(vm.fd, 1, 0, 0, 0, m));
+	EXPECT_EQ(tdp ? -EINVAL : 0,
+		  svxu_set_mem(vm.fd, 1, 0, (1ULL << phys) - 15 * PG, 16 * PG, m))
+		TH_LOG("MAXPHYADDR %u", phys);
+	svxu_set_mem(vm.fd, 1, 0, 0, 0, m);
+	/* a move there too */
+	ASSERT_EQ(0, svxu_set_mem(vm.fd, 2, 0, 0x100000, 16 * PG, m));
+	EXPECT_EQ(-EINVAL, svxu_set_mem(vm.fd, 2, 0, 1ULL << 52, 16 * PG, m));
+	EXPECT_EQ(tdp ? -EINVAL : 0,
+		  svxu_set_mem(vm.fd, 2, 0, 1ULL << phys, 16 * PG, m));
+	svxu_set_mem(vm.fd, 2, 0, 0, 0, m);
+	svxu_free(m, 16 * PG);
+	svxu_vm_destroy(&vm);
+}
+
+TEST_HARNESS_MAIN

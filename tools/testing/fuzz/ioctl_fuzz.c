@@ -1,0 +1,1911 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioctl_fuzz: a syzkaller-style fuzzer for /dev/shadowvmx (and /dev/kvm).
+ *
+ * A program is a list of calls generated from (--seed, program index): a
+ * prologue run by thread 0 (open the device, create a VM, maybe switch it
+ * to EPT, memslots, vCPUs, their kvm_run mmaps, a tiny guest) and a body
+ * spread over several threads with roles (runner: KVM_RUN; slots: memslot
+ * create/move/delete and backing remaps; state: SET_SREGS, SET_CPUID2,
+ * walk traces, stats ...; chaos: close/recreate, fork, fd passing, bad
+ * arguments).  Every call carries its own seed: its arguments (typed, see
+ * the ops[] table: which fd, which ioctl, which struct, how it is mutated)
+ * are derived from it when it runs, so a program minus some calls still
+ * runs the others with the same arguments (delta debugging).
+ *
+ * The manager runs each program in a child process, records every call in
+ * a shared log, then checks: the kernel log (/dev/kmsg) for splats, the
+ * child for a hang (a call that did not return within --hang seconds; the
+ * watchdog kicks KVM_RUN with a signal every 50 ms, so only a stuck kernel
+ * hangs), and the module's gauges for leaks: with all the program's fds
+ * closed, /sys/module/shadowvmx/parameters/{pinned_pages,table_pages} and
+ * /sys/module/shadowvmx/refcnt must be back to 0.  A failing program is
+ * minimized (ddmin over its calls, each candidate run up to 3 times) and
+ * printed with the command that replays it.
+ *
+ * Differential mode (--diff-record FILE): single-threaded programs without
+ * fork/races, each call's result (0 or -errno; positive results count as
+ * 0) written to FILE; --diff-compare OURS KVM then compares two such files
+ * (made on /dev/shadowvmx and /dev/kvm with the same seed; KVM_{GET,SET}_MSRS
+ * record how many MSRs were processed) and explains
+ * each difference from the table diff_explained[] or reports it.
+ *
+ * Output lines (scripts/vm-payload.sh):
+ *   fuzz[ioctl][DEV]: N sequences, M calls, K threads, S splats, L leaks
+ *   fuzz[ioctl-diff]: N calls, U unexplained errno differences vs /dev/kvm
+ * K is the number of worker threads run over all sequences.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/kvm.h>
+#include <linux/shadowvmx.h>
+
+#define MAX_THREADS	4
+#define NVM		2
+#define NVCPU		3
+#define NMEM		5	/* 0: main (GPA 0, 64 KiB), 1-4: data slots */
+#define MEM_SIZE	0x10000
+#define MAX_CALLS	4096
+#define LOG_ENTRIES	8192
+#define GUEST_ENTRY	0x1000
+
+extern const unsigned char fuzz_guest_start[], fuzz_guest_end[];
+
+/* ---------------------------------------------------------------- rng -- */
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rnd(uint64_t *s, uint32_t n)	/* [0, n) */
+{
+	return n ? splitmix(s) % n : 0;
+}
+
+static bool one_in(uint64_t *s, uint32_t n)
+{
+	return rnd(s, n) == 0;
+}
+
+/* A boundary-biased 64-bit value. */
+static uint64_t special64(uint64_t *s)
+{
+	static const uint64_t v[] = {
+		0, 1, 2, 0x7f, 0x80, 0xff, 0xfff, 0x1000, 0xffff, 0x10000,
+		0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
+		0x7fffffffffffffffULL, 0x8000000000000000ULL, ~0ULL, ~0ULL - 1,
+		0x000fffffffffffffULL, 0xffff800000000000ULL,
+		0x00007fffffffffffULL, 0xfffffffffffff000ULL,
+	};
+
+	if (one_in(s, 3))
+		return splitmix(s);
+	return v[rnd(s, sizeof(v) / sizeof(v[0]))];
+}
+
+/* ------------------------------------------------------------ the ops -- */
+enum fdk { K_NONE, K_SYS, K_VM, K_VCPU };
+
+enum op {
+	/* system fd */
+	O_OPEN, O_CLOSE_SYS, O_API_VERSION, O_CHECK_EXT, O_MMAP_SIZE,
+	O_MSR_INDEX_LIST, O_SUPPORTED_CPUID, O_EMULATED_CPUID, O_GET_CAPS,
+	O_CREATE_VM, O_SYS_UNKNOWN,
+	/* VM fd */
+	O_SET_MEMSLOT, O_CREATE_VCPU, O_VM_CHECK_EXT, O_SET_TSS_ADDR,
+	O_VM_STATS, O_SET_PAGING, O_VM_SUPPORTED_CPUID, O_CLOSE_VM,
+	O_VM_UNKNOWN,
+	/* vCPU fd */
+	O_RUN, O_GET_REGS, O_SET_REGS, O_GET_SREGS, O_SET_SREGS,
+	O_GET_CPUID2, O_SET_CPUID2, O_GET_MP, O_SET_MP, O_GET_FPU, O_SET_FPU,
+	O_GET_DEBUGREGS, O_SET_DEBUGREGS, O_GET_MSRS, O_SET_MSRS,
+	O_INTERRUPT, O_NMI, O_GET_EVENTS, O_SET_EVENTS, O_TRANSLATE,
+	O_VCPU_STATS, O_WALK_TRACE, O_MMAP_RUN, O_CLOSE_VCPU, O_VCPU_UNKNOWN,
+	/* composite and process-level */
+	O_SETUP_GUEST, O_WRITE_CODE, O_SCRIBBLE, O_MEM_REMAP, O_MEM_DONTNEED,
+	O_FORK, O_NR
+};
+
+struct op_desc {
+	const char *name;
+	enum fdk fd;
+	unsigned long req;	/* the ioctl, 0 for non-ioctl ops */
+	unsigned int argsz;	/* the struct the argument points to */
+	/* weights per role: runner, slots, state, chaos */
+	unsigned char w[4];
+	bool racy;		/* not in differential mode */
+};
+
+#define D(o, n, k, r, sz, a, b, c, d, racy) \
+	[o] = { n, k, r, sz, { a, b, c, d }, racy }
+static const struct op_desc ops[O_NR] = {
+	D(O_OPEN, "open", K_NONE, 0, 0, 0, 0, 0, 2, 0),
+	D(O_CLOSE_SYS, "close(sys)", K_SYS, 0, 0, 0, 0, 0, 1, 0),
+	D(O_API_VERSION, "KVM_GET_API_VERSION", K_SYS, KVM_GET_API_VERSION, 0, 0, 0, 1, 1, 0),
+	D(O_CHECK_EXT, "KVM_CHECK_EXTENSION", K_SYS, KVM_CHECK_EXTENSION, 0, 0, 0, 1, 1, 0),
+	D(O_MMAP_SIZE, "KVM_GET_VCPU_MMAP_SIZE", K_SYS, KVM_GET_VCPU_MMAP_SIZE, 0, 0, 0, 1, 1, 0),
+	D(O_MSR_INDEX_LIST, "KVM_GET_MSR_INDEX_LIST", K_SYS, KVM_GET_MSR_INDEX_LIST,
+	  sizeof(struct kvm_msr_list) + 1024 * 4, 0, 0, 1, 2, 0),
+	D(O_SUPPORTED_CPUID, "KVM_GET_SUPPORTED_CPUID", K_SYS, KVM_GET_SUPPORTED_CPUID,
+	  sizeof(struct kvm_cpuid2) + 300 * sizeof(struct kvm_cpuid_entry2), 0, 0, 1, 2, 0),
+	D(O_EMULATED_CPUID, "KVM_GET_EMULATED_CPUID", K_SYS, KVM_GET_EMULATED_CPUID,
+	  sizeof(struct kvm_cpuid2) + 300 * sizeof(struct kvm_cpuid_entry2), 0, 0, 1, 1, 0),
+	D(O_GET_CAPS, "SVX_GET_CAPS", K_SYS, SVX_GET_CAPS, sizeof(struct svx_caps), 0, 0, 1, 1, 0),
+	D(O_CREATE_VM, "KVM_CREATE_VM", K_SYS, KVM_CREATE_VM, 0, 0, 0, 0, 3, 0),
+	D(O_SYS_UNKNOWN, "sys-unknown", K_SYS, 0, 64, 0, 0, 0, 1, 0),
+	D(O_SET_MEMSLOT, "KVM_SET_USER_MEMORY_REGION", K_VM, KVM_SET_USER_MEMORY_REGION,
+	  sizeof(struct kvm_userspace_memory_region), 1, 12, 1, 2, 0),
+	D(O_CREATE_VCPU, "KVM_CREATE_VCPU", K_VM, KVM_CREATE_VCPU, 0, 0, 0, 0, 3, 0),
+	D(O_VM_CHECK_EXT, "KVM_CHECK_EXTENSION(vm)", K_VM, KVM_CHECK_EXTENSION, 0, 0, 0, 1, 1, 0),
+	D(O_SET_TSS_ADDR, "KVM_SET_TSS_ADDR", K_VM, KVM_SET_TSS_ADDR, 0, 0, 1, 1, 1, 0),
+	D(O_VM_STATS, "SVX_GET_VM_STATS", K_VM, SVX_GET_VM_STATS, sizeof(struct svx_stats),
+	  0, 2, 2, 1, 0),
+	D(O_SET_PAGING, "SVX_SET_PAGING", K_VM, SVX_SET_PAGING, 0, 0, 1, 1, 1, 0),
+	D(O_VM_SUPPORTED_CPUID, "SVX_GET_SUPPORTED_CPUID", K_VM, SVX_GET_SUPPORTED_CPUID,
+	  sizeof(struct kvm_cpuid2) + 300 * sizeof(struct kvm_cpuid_entry2), 0, 0, 1, 1, 0),
+	D(O_CLOSE_VM, "close(vm)", K_VM, 0, 0, 0, 0, 0, 2, 0),
+	D(O_VM_UNKNOWN, "vm-unknown", K_VM, 0, 64, 0, 0, 0, 1, 0),
+	D(O_RUN, "KVM_RUN", K_VCPU, KVM_RUN, 0, 20, 0, 1, 2, 0),
+	D(O_GET_REGS, "KVM_GET_REGS", K_VCPU, KVM_GET_REGS, sizeof(struct kvm_regs), 1, 0, 2, 1, 0),
+	D(O_SET_REGS, "KVM_SET_REGS", K_VCPU, KVM_SET_REGS, sizeof(struct kvm_regs), 2, 0, 2, 1, 0),
+	D(O_GET_SREGS, "KVM_GET_SREGS", K_VCPU, KVM_GET_SREGS, sizeof(struct kvm_sregs), 1, 0, 2, 1, 0),
+	D(O_SET_SREGS, "KVM_SET_SREGS", K_VCPU, KVM_SET_SREGS, sizeof(struct kvm_sregs), 2, 0, 4, 1, 0),
+	D(O_GET_CPUID2, "KVM_GET_CPUID2", K_VCPU, KVM_GET_CPUID2,
+	  sizeof(struct kvm_cpuid2) + 300 * sizeof(struct kvm_cpuid_entry2), 0, 0, 1, 1, 0),
+	D(O_SET_CPUID2, "KVM_SET_CPUID2", K_VCPU, KVM_SET_CPUID2,
+	  sizeof(struct kvm_cpuid2) + 300 * sizeof(struct kvm_cpuid_entry2), 0, 0, 3, 1, 0),
+	D(O_GET_MP, "KVM_GET_MP_STATE", K_VCPU, KVM_GET_MP_STATE, sizeof(struct kvm_mp_state),
+	  0, 0, 1, 1, 0),
+	D(O_SET_MP, "KVM_SET_MP_STATE", K_VCPU, KVM_SET_MP_STATE, sizeof(struct kvm_mp_state),
+	  0, 0, 1, 1, 0),
+	D(O_GET_FPU, "KVM_GET_FPU", K_VCPU, KVM_GET_FPU, sizeof(struct kvm_fpu), 0, 0, 1, 1, 0),
+	D(O_SET_FPU, "KVM_SET_FPU", K_VCPU, KVM_SET_FPU, sizeof(struct kvm_fpu), 0, 0, 1, 1, 0),
+	D(O_GET_DEBUGREGS, "KVM_GET_DEBUGREGS", K_VCPU, KVM_GET_DEBUGREGS,
+	  sizeof(struct kvm_debugregs), 0, 0, 1, 1, 0),
+	D(O_SET_DEBUGREGS, "KVM_SET_DEBUGREGS", K_VCPU, KVM_SET_DEBUGREGS,
+	  sizeof(struct kvm_debugregs), 0, 0, 1, 1, 0),
+	D(O_GET_MSRS, "KVM_GET_MSRS", K_VCPU, KVM_GET_MSRS,
+	  sizeof(struct kvm_msrs) + 300 * sizeof(struct kvm_msr_entry), 0, 0, 2, 1, 0),
+	D(O_SET_MSRS, "KVM_SET_MSRS", K_VCPU, KVM_SET_MSRS,
+	  sizeof(struct kvm_msrs) + 300 * sizeof(struct kvm_msr_entry), 0, 0, 2, 1, 0),
+	D(O_INTERRUPT, "KVM_INTERRUPT", K_VCPU, KVM_INTERRUPT, sizeof(struct kvm_interrupt),
+	  1, 0, 1, 1, 0),
+	D(O_NMI, "KVM_NMI", K_VCPU, KVM_NMI, 0, 1, 0, 1, 1, 0),
+	D(O_GET_EVENTS, "KVM_GET_VCPU_EVENTS", K_VCPU, KVM_GET_VCPU_EVENTS,
+	  sizeof(struct kvm_vcpu_events), 0, 0, 1, 1, 0),
+	D(O_SET_EVENTS, "KVM_SET_VCPU_EVENTS", K_VCPU, KVM_SET_VCPU_EVENTS,
+	  sizeof(struct kvm_vcpu_events), 1, 0, 2, 1, 0),
+	D(O_TRANSLATE, "KVM_TRANSLATE", K_VCPU, KVM_TRANSLATE, sizeof(struct kvm_translation),
+	  0, 1, 2, 1, 0),
+	D(O_VCPU_STATS, "SVX_GET_VCPU_STATS", K_VCPU, SVX_GET_VCPU_STATS,
+	  sizeof(struct svx_stats), 0, 1, 1, 1, 0),
+	D(O_WALK_TRACE, "SVX_WALK_TRACE", K_VCPU, SVX_WALK_TRACE,
+	  sizeof(struct svx_walk_trace), 0, 2, 4, 1, 0),
+	D(O_MMAP_RUN, "mmap(vcpu)", K_VCPU, 0, 0, 0, 0, 1, 2, 0),
+	D(O_CLOSE_VCPU, "close(vcpu)", K_VCPU, 0, 0, 0, 0, 0, 2, 0),
+	D(O_VCPU_UNKNOWN, "vcpu-unknown", K_VCPU, 0, 64, 0, 0, 0, 1, 0),
+	D(O_SETUP_GUEST, "setup-guest", K_VCPU, 0, 0, 1, 0, 1, 1, 0),
+	D(O_WRITE_CODE, "write-guest-code", K_NONE, 0, 0, 0, 1, 0, 1, 0),
+	D(O_SCRIBBLE, "scribble-guest", K_NONE, 0, 0, 0, 1, 0, 1, 1),
+	D(O_MEM_REMAP, "remap-backing", K_NONE, 0, 0, 0, 2, 0, 1, 1),
+	D(O_MEM_DONTNEED, "madvise(DONTNEED)", K_NONE, 0, 0, 0, 2, 0, 1, 1),
+	D(O_FORK, "fork+fd-pass", K_NONE, 0, 0, 0, 0, 0, 1, 1),
+};
+
+struct call {
+	uint8_t thread;
+	uint8_t op;
+	uint8_t vm, vcpu;	/* resource indices */
+	uint64_t seed;		/* the arguments' */
+};
+
+struct prog {
+	int ncalls;
+	int nthreads;
+	int prologue;		/* calls [0, prologue) run on thread 0 first */
+	struct call c[MAX_CALLS];
+};
+
+/* The shared (parent-visible) log of the running program. */
+struct logent {
+	int32_t call;		/* index in the program */
+	int32_t ret;		/* 0/-errno; 1: in progress */
+	uint64_t start_ns;
+};
+
+struct shared {
+	volatile uint64_t calls_done;
+	volatile int32_t running[MAX_THREADS + 1];	/* call index or -1 */
+	volatile uint64_t started_ns[MAX_THREADS + 1];
+	volatile int32_t ret[MAX_CALLS];
+	volatile uint8_t done[MAX_CALLS];
+};
+
+/* ----------------------------------------------------------- options -- */
+static const char *dev = "/dev/shadowvmx";
+static uint64_t opt_seed = 1;
+static uint64_t opt_calls = 100000;
+static int opt_max_threads = MAX_THREADS;
+static int opt_prog_len = 400;
+static int opt_hang = 120;
+static int opt_time;		/* seconds budget, 0: none */
+static long opt_one = -1;	/* --prog N: just that program */
+static char *opt_keep;		/* --keep LIST: its calls to keep */
+static const char *opt_diff_record;
+static bool opt_verbose;
+static bool opt_minimize = true;
+static bool opt_plant;		/* --plant: see plant_splat() */
+static bool is_svx;
+static struct shared *sh;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* -------------------------------------------------------- generation -- */
+static enum op pick(uint64_t *s, int role, bool diff)
+{
+	unsigned int total = 0, i, x;
+
+	for (i = 0; i < O_NR; i++)
+		if (!(diff && ops[i].racy))
+			total += ops[i].w[role];
+	x = rnd(s, total);
+	for (i = 0; i < O_NR; i++) {
+		if (diff && ops[i].racy)
+			continue;
+		if (x < ops[i].w[role])
+			return i;
+		x -= ops[i].w[role];
+	}
+	return O_RUN;
+}
+
+static void add(struct prog *p, int thread, enum op op, int vm, int vcpu,
+		uint64_t *s)
+{
+	struct call *c;
+
+	if (p->ncalls >= MAX_CALLS)
+		return;
+	c = &p->c[p->ncalls++];
+	c->thread = thread;
+	c->op = op;
+	c->vm = vm;
+	c->vcpu = vcpu;
+	c->seed = splitmix(s);
+}
+
+static void gen_prog(struct prog *p, uint64_t seed, long idx, bool diff)
+{
+	uint64_t s = seed * 0x100000001b3ULL ^ (uint64_t)idx * 0x9e3779b97f4a7c15ULL;
+	int i, t, v, n;
+
+	memset(p, 0, sizeof(*p) - sizeof(p->c));
+	p->nthreads = diff ? 1 : 1 + rnd(&s, opt_max_threads);
+	/* prologue: a runnable guest (valid arguments: seed bit 0 clear) */
+	add(p, 0, O_OPEN, 0, 0, &s);
+	for (v = 0; v < NVM; v++) {
+		if (v && one_in(&s, 2))
+			break;
+		add(p, 0, O_CREATE_VM, v, 0, &s);
+		if (one_in(&s, 2))
+			add(p, 0, O_SET_PAGING, v, 0, &s);
+		for (i = 0; i < NMEM; i++)
+			if (!i || !one_in(&s, 3))
+				add(p, 0, O_SET_MEMSLOT, v, i, &s);
+		add(p, 0, O_WRITE_CODE, v, 0, &s);
+		n = 1 + rnd(&s, NVCPU);
+		for (i = 0; i < n; i++) {
+			add(p, 0, O_CREATE_VCPU, v, i, &s);
+			add(p, 0, O_MMAP_RUN, v, i, &s);
+			add(p, 0, O_SETUP_GUEST, v, i, &s);
+		}
+	}
+	for (i = p->prologue; i < p->ncalls; i++)
+		p->c[i].seed &= ~1ULL;		/* valid form */
+	p->prologue = p->ncalls;
+	n = opt_prog_len / 2 + rnd(&s, opt_prog_len);
+	for (i = 0; i < n && p->ncalls < MAX_CALLS; i++) {
+		int role;
+
+		t = rnd(&s, p->nthreads);
+		/* thread 0 runs, 1 churns slots, 2 state, 3 chaos */
+		role = diff ? (int)rnd(&s, 4) : (t < 4 ? t : (int)rnd(&s, 4));
+		if (p->nthreads == 1)
+			role = rnd(&s, 4);
+		add(p, t, pick(&s, role, diff), rnd(&s, NVM), rnd(&s, NMEM),
+		    &s);
+	}
+}
+
+/* --------------------------------------------------------- execution -- */
+struct mem {
+	uint8_t *hva;
+	size_t size;
+};
+
+struct exec {
+	int sys;
+	int vm[NVM];
+	int vcpu[NVM][NVCPU];
+	struct kvm_run *run[NVM][NVCPU];
+	pthread_mutex_t run_lock;	/* run[] mmaps vs their readers */
+	struct mem mem[NVM][NMEM];
+	uint8_t *guard;		/* [RW page][PROT_NONE page][RO page] */
+	int mmap_size;
+	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID, for SET */
+	const struct prog *p;
+	const uint8_t *keep;	/* NULL: all calls */
+	bool diff;
+	FILE *diff_out;
+	long prog_idx;
+};
+
+
+/* What a call's arguments were, for the differential record. */
+static __thread char argdesc[160];
+
+static void desc(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(argdesc, sizeof(argdesc), fmt, ap);
+	va_end(ap);
+}
+
+static int xchg_fd(int *slot, int v)
+{
+	return __atomic_exchange_n(slot, v, __ATOMIC_SEQ_CST);
+}
+
+static int get_fd(int *slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_SEQ_CST);
+}
+
+static void put_fd(int *slot, int fd)
+{
+	int old = xchg_fd(slot, fd);
+
+	if (old >= 0)
+		close(old);
+}
+
+static uint64_t mem_gpa(int i)
+{
+	return i ? 0x100000 + (i - 1) * MEM_SIZE : 0;
+}
+
+/*
+ * A pointer argument for a @size-byte struct at @buf: mostly @buf, else a
+ * bad one (NULL, unaligned tiny, kernel, unmapped, straddling into an
+ * unmapped page, read-only for an output).
+ */
+static void *mut_ptr(uint64_t *s, struct exec *e, void *buf, size_t size)
+{
+	if (!one_in(s, 6))
+		return buf;
+	switch (rnd(s, 7)) {
+	case 0: return NULL;
+	case 1: return (void *)1;
+	case 2: return (void *)0xffff888000000000ULL;
+	case 3: return e->guard + 4096;			/* PROT_NONE */
+	case 4:						/* straddles */
+		if (size > 8 && size < 4096) {
+			memcpy(e->guard + 4096 - size / 2, buf, size / 2);
+			return e->guard + 4096 - size / 2;
+		}
+		return e->guard + 4096 - 4;
+	case 5:						/* read-only */
+		return e->guard + 8192;
+	default: return (void *)(uintptr_t)special64(s);
+	}
+}
+
+static int fd_of(struct exec *e, enum fdk k, const struct call *c,
+		 uint64_t *s)
+{
+	if (!e->diff && one_in(s, 200))
+		return (int)special64(s);	/* a stale/bad fd */
+	switch (k) {
+	case K_SYS: return get_fd(&e->sys);
+	case K_VM: {
+		int fd = get_fd(&e->vm[c->vm % NVM]);
+
+		if (fd < 0 && !one_in(s, 10))	/* mostly a live one */
+			fd = get_fd(&e->vm[(c->vm + 1) % NVM]);
+		return fd;
+	}
+	case K_VCPU: {
+		int v = c->vm % NVM, i = c->vcpu % NVCPU, k2, fd;
+
+		fd = get_fd(&e->vcpu[v][i]);
+		for (k2 = 1; fd < 0 && k2 < NVM * NVCPU && !one_in(s, 10); k2++)
+			fd = get_fd(&e->vcpu[(v + (i + k2) / NVCPU) % NVM]
+					     [(i + k2) % NVCPU]);
+		return fd;
+	}
+	default: return -1;
+	}
+}
+
+static void flat_seg(struct kvm_segment *sg, uint16_t sel, uint8_t type,
+		     bool code)
+{
+	memset(sg, 0, sizeof(*sg));
+	sg->base = 0;
+	sg->limit = 0xffffffff;
+	sg->selector = sel;
+	sg->type = type;
+	sg->present = 1;
+	sg->s = 1;
+	sg->db = 1;
+	sg->g = 1;
+	(void)code;
+}
+
+static void pm32_sregs(struct kvm_sregs *sr)
+{
+	memset(sr, 0, sizeof(*sr));
+	flat_seg(&sr->cs, 8, 0xb, true);
+	flat_seg(&sr->ds, 0x10, 3, false);
+	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
+	memset(&sr->tr, 0, sizeof(sr->tr));
+	sr->tr.selector = 0x18;
+	sr->tr.type = 11;
+	sr->tr.present = 1;
+	sr->tr.limit = 0x67;
+	sr->tr.base = 0x200;
+	sr->ldt.unusable = 1;
+	sr->ldt.type = 2;
+	sr->gdt.limit = 0x1f;
+	sr->idt.limit = 0;
+	sr->cr0 = 0x31;		/* PE | ET | NE */
+	sr->apic_base = 0xfee00900;
+}
+
+static void mutate_seg(uint64_t *s, struct kvm_segment *sg)
+{
+	switch (rnd(s, 8)) {
+	case 0: sg->type = rnd(s, 16); break;
+	case 1: sg->present ^= 1; break;
+	case 2: sg->dpl = rnd(s, 4); break;
+	case 3: sg->l = 1; break;
+	case 4: sg->g ^= 1; break;
+	case 5: sg->unusable ^= 1; break;
+	case 6: sg->base = special64(s); break;
+	default: sg->selector = rnd(s, 0x10000); break;
+	}
+}
+
+static void gen_sregs(uint64_t *s, struct kvm_sregs *sr, bool valid)
+{
+	static const uint64_t cr0b[] = { 1, 2, 4, 8, 0x10, 0x20, 0x10000,
+		0x40000, 0x20000000, 0x40000000, 0x80000000, 1ULL << 32 };
+	static const uint64_t cr4b[] = { 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80,
+		0x100, 0x200, 0x400, 0x800, 0x1000, 0x2000, 0x4000, 0x10000,
+		0x20000, 0x40000, 0x100000, 0x200000, 0x400000, 0x800000,
+		1ULL << 40 };
+	int n, i;
+
+	pm32_sregs(sr);
+	if (valid)
+		return;
+	n = 1 + rnd(s, 3);
+	for (i = 0; i < n; i++) {
+		switch (rnd(s, 10)) {
+		case 0: sr->cr0 ^= cr0b[rnd(s, 12)]; break;
+		case 1: sr->cr4 ^= cr4b[rnd(s, 23)]; break;
+		case 2: sr->efer ^= 1ULL << rnd(s, 16); break;
+		case 3: sr->cr3 = one_in(s, 2) ? 0x4000 : special64(s); break;
+		case 4: mutate_seg(s, &sr->cs); break;
+		case 5: mutate_seg(s, one_in(s, 2) ? &sr->ss : &sr->ds); break;
+		case 6: mutate_seg(s, one_in(s, 2) ? &sr->tr : &sr->ldt); break;
+		case 7: /* long mode, garbage tables at 0x4000 */
+			sr->efer |= 0x500;
+			sr->cr4 |= 0x20;
+			sr->cr0 |= 0x80000000;
+			sr->cr3 = 0x4000;
+			sr->cs.l = 1;
+			sr->cs.db = 0;
+			break;
+		case 8: sr->interrupt_bitmap[rnd(s, 4)] = 1ULL << rnd(s, 64); break;
+		default: sr->apic_base = special64(s); sr->cr8 = rnd(s, 32); break;
+		}
+	}
+}
+
+static void gen_cpuid(uint64_t *s, struct exec *e, struct kvm_cpuid2 *c,
+		      bool valid)
+{
+	uint32_t n = e->cpuid ? e->cpuid->nent : 0;
+
+	c->nent = n;
+	if (n)
+		memcpy(c->entries, e->cpuid->entries, n * sizeof(c->entries[0]));
+	if (valid)
+		return;
+	switch (rnd(s, 5)) {
+	case 0: c->nent = (uint32_t)special64(s); break;
+	case 1: c->nent = rnd(s, n + 1); break;
+	case 2: c->nent = one_in(s, 2) ? 256 : 257; break;
+	default:
+		if (n) {
+			struct kvm_cpuid_entry2 *x = &c->entries[rnd(s, n)];
+			uint32_t *r = &x->eax + rnd(s, 4);
+
+			*r ^= 1u << rnd(s, 32);
+		}
+	}
+}
+
+static const uint32_t msr_idx[] = {
+	0x10, 0x1b, 0x3a, 0x8b, 0xfe, 0x174, 0x175, 0x176, 0x179, 0x1a0,
+	0x1d9, 0x277, 0x2ff, 0x480, 0x48d, 0x6e0, 0xc0000080, 0xc0000081,
+	0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100, 0xc0000101,
+	0xc0000102, 0xc0000103, 0x4b564d00, 0x40000000, 0xffffffff, 0, 0xe7,
+	0xe8, 0x200, 0x250,
+};
+
+static void gen_msrs(uint64_t *s, struct kvm_msrs *m, bool valid)
+{
+	uint32_t n = 1 + rnd(s, 4), i;
+
+	for (i = 0; i < n; i++) {
+		m->entries[i].index = one_in(s, 10) ? (uint32_t)splitmix(s) :
+			msr_idx[rnd(s, sizeof(msr_idx) / sizeof(msr_idx[0]))];
+		m->entries[i].data = valid ? 0 : special64(s);
+	}
+	m->nmsrs = n;
+	if (!valid && one_in(s, 4))
+		m->nmsrs = one_in(s, 2) ? (uint32_t)special64(s) :
+			   255 + rnd(s, 3);
+}
+
+static void gen_walk(uint64_t *s, struct svx_walk_trace *w, bool valid)
+{
+	memset(w, 0, sizeof(*w));
+	w->version = SVX_WALK_TRACE_VERSION;
+	w->size = sizeof(*w);
+	w->gva = one_in(s, 2) ? rnd(s, 0x140000) : special64(s);
+	w->access = rnd(s, 8) & (SVX_WT_ACC_WRITE | SVX_WT_ACC_USER |
+				 SVX_WT_ACC_FETCH);
+	if (one_in(s, 3))
+		w->access |= SVX_WT_ACC_FETCH;
+	if (valid)
+		return;
+	switch (rnd(s, 5)) {
+	case 0: w->version = rnd(s, 3); break;
+	case 1: w->size = one_in(s, 2) ? rnd(s, sizeof(*w)) : special64(s); break;
+	case 2: w->access = splitmix(s); break;
+	case 3: w->reserved[rnd(s, 7)] = 1; break;
+	default: w->gpa = 1; break;
+	}
+}
+
+static void gen_memslot(uint64_t *s, struct exec *e, const struct call *c,
+			struct kvm_userspace_memory_region *r, bool valid)
+{
+	int v = c->vm % NVM, i = c->vcpu % NMEM;
+	struct mem *m = &e->mem[v][i];
+
+	memset(r, 0, sizeof(*r));
+	r->slot = i;
+	r->guest_phys_addr = mem_gpa(i);
+	r->memory_size = m->size;
+	r->userspace_addr = (uintptr_t)m->hva;
+	if (valid || !m->hva)
+		return;
+	switch (rnd(s, 12)) {
+	case 0: r->memory_size = 0; break;			/* delete */
+	case 1: case 2:						/* move */
+		r->guest_phys_addr = 0x100000 + rnd(s, 16) * MEM_SIZE;
+		break;
+	case 3: r->flags = KVM_MEM_READONLY; break;
+	case 4: r->flags = 1u << rnd(s, 32); break;
+	case 5: r->slot = one_in(s, 2) ? (uint32_t)special64(s) :
+			  (1u << 16) | i; break;
+	case 6: r->guest_phys_addr += rnd(s, 4096); break;
+	case 7: r->memory_size = special64(s); break;
+	case 8: r->userspace_addr = special64(s); break;
+	case 9: r->userspace_addr += 4096 * rnd(s, 4); break;
+	case 10: r->guest_phys_addr = special64(s) & ~0xfffULL; break;
+	default: r->slot = 4 + rnd(s, 508); break;
+	}
+}
+
+/* Bounded KVM_RUN: the watchdog signals us every 50 ms in a call. */
+static long do_run(struct exec *e, const struct call *c, int fd, uint64_t *s)
+{
+	long r;
+	int v = c->vm % NVM, i = c->vcpu % NVCPU;
+
+	pthread_mutex_lock(&e->run_lock);
+	if (e->run[v][i] && one_in(s, 20))
+		e->run[v][i]->immediate_exit = 1;
+	pthread_mutex_unlock(&e->run_lock);
+	r = ioctl(fd, KVM_RUN, one_in(s, 50) ? 1 : 0);
+	pthread_mutex_lock(&e->run_lock);
+	desc("-");
+	if (e->run[v][i]) {
+		struct kvm_run *run = e->run[v][i];
+
+		desc("exit=%u", run->exit_reason);
+
+		if (opt_verbose)
+			fprintf(stderr, "  [%d] vm%d vcpu%d exit_reason %u\n",
+				getpid(), v, i, run->exit_reason);
+
+		run->immediate_exit = 0;
+		if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write)
+			memset(run->mmio.data, 0xa5, sizeof(run->mmio.data));
+	}
+	pthread_mutex_unlock(&e->run_lock);
+	return r;
+}
+
+static void child_fork(struct exec *e, uint64_t *s);
+
+/* Run one call; its result (0 or -errno) */
+static long exec_call(struct exec *e, const struct call *c)
+{
+	const struct op_desc *d = &ops[c->op];
+	uint64_t s = c->seed;
+	bool valid = !(c->seed & 1) || one_in(&s, 2);
+	union {
+		uint8_t raw[sizeof(struct kvm_cpuid2) +
+			    300 * sizeof(struct kvm_cpuid_entry2)];
+		struct kvm_cpuid2 cpuid;
+		struct kvm_msrs msrs;
+		struct kvm_msr_list msrl;
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		struct kvm_userspace_memory_region mr;
+		struct svx_walk_trace wt;
+		struct svx_stats st;
+		struct kvm_vcpu_events ev;
+		struct kvm_debugregs dr;
+		struct kvm_mp_state mp;
+		struct kvm_interrupt irq;
+		struct kvm_translation tr;
+		struct kvm_fpu fpu;
+	} a;
+	int v = c->vm % NVM, i = c->vcpu % NVCPU, fd;
+	unsigned long arg = 0;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	fd = fd_of(e, d->fd, c, &s);
+	switch (c->op) {
+	case O_OPEN:
+		r = open(dev, O_RDWR | O_CLOEXEC);
+		if (r < 0)
+			return -errno;
+		put_fd(&e->sys, r);
+		return 0;
+	case O_CLOSE_SYS: case O_CLOSE_VM: case O_CLOSE_VCPU: {
+		int *slot = c->op == O_CLOSE_SYS ? &e->sys :
+			    c->op == O_CLOSE_VM ? &e->vm[v] : &e->vcpu[v][i];
+		int old = xchg_fd(slot, -1);
+
+		return old < 0 ? -EBADF : (close(old) ? -errno : 0);
+	}
+	case O_CREATE_VM:
+		arg = valid ? 0 : special64(&s);
+		desc("type=%#lx", arg);
+		r = ioctl(fd, KVM_CREATE_VM, arg);
+		if (r < 0)
+			return -errno;
+		put_fd(&e->vm[v], r);
+		return 0;
+	case O_CREATE_VCPU:
+		arg = valid ? (unsigned long)i : one_in(&s, 2) ? rnd(&s, 16) : special64(&s);
+		desc("id=%#lx", arg);
+		r = ioctl(fd, KVM_CREATE_VCPU, arg);
+		if (r < 0)
+			return -errno;
+		if (arg < NVCPU)
+			put_fd(&e->vcpu[v][arg], r);
+		else
+			close(r);
+		return 0;
+	case O_MMAP_RUN: {
+		size_t len = valid ? (size_t)e->mmap_size : 4096 * (1 + rnd(&s, 3));
+		off_t off = valid ? 0 : 4096 * rnd(&s, 3);
+		struct kvm_run *run;
+
+		run = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			   off);
+		if (run == MAP_FAILED)
+			return -errno;
+		if (!valid) {		/* map, fault page 0, unmap */
+			if (!off)
+				(void)*(volatile uint32_t *)run;
+			munmap(run, len);
+			return 0;
+		}
+		(void)*(volatile uint32_t *)run;	/* fault it in */
+		pthread_mutex_lock(&e->run_lock);
+		if (e->run[v][i])
+			munmap(e->run[v][i], e->mmap_size);
+		e->run[v][i] = run;
+		pthread_mutex_unlock(&e->run_lock);
+		return 0;
+	}
+	case O_SETUP_GUEST: {
+		struct kvm_regs regs;
+
+		gen_cpuid(&s, e, &a.cpuid, true);
+		if (ioctl(fd, KVM_SET_CPUID2, &a.cpuid) < 0)
+			return -errno;
+		pm32_sregs(&a.sregs);
+		if (ioctl(fd, KVM_SET_SREGS, &a.sregs) < 0)
+			return -errno;
+		memset(&regs, 0, sizeof(regs));
+		regs.rip = GUEST_ENTRY;
+		regs.rflags = 2;
+		regs.rsp = 0xf000;
+		return ioctl(fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
+	}
+	case O_WRITE_CODE: {
+		struct mem *m = &e->mem[v][0];
+
+		if (!m->hva)
+			return -ENOMEM;
+		memcpy(m->hva + GUEST_ENTRY, fuzz_guest_start,
+		       fuzz_guest_end - fuzz_guest_start);
+		return 0;
+	}
+	case O_SCRIBBLE: {
+		struct mem *m = &e->mem[v][c->vcpu % NMEM];
+		int n = 1 + rnd(&s, 16), k;
+
+		if (!m->hva)
+			return -ENOMEM;
+		for (k = 0; k < n; k++) {
+			size_t off = rnd(&s, m->size);
+
+			if (!c->vcpu && off >= 0x1000 && off < 0x2000)
+				continue;		/* keep the code */
+			m->hva[off] = splitmix(&s);
+		}
+		return 0;
+	}
+	case O_MEM_REMAP: {
+		struct mem *m = &e->mem[v][c->vcpu % NMEM];
+		void *p;
+
+		if (!m->hva)
+			return -ENOMEM;
+		p = mmap(m->hva, m->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		if (!(c->vcpu % NMEM))
+			memcpy(m->hva + GUEST_ENTRY, fuzz_guest_start,
+			       fuzz_guest_end - fuzz_guest_start);
+		return 0;
+	}
+	case O_MEM_DONTNEED: {
+		struct mem *m = &e->mem[v][c->vcpu % NMEM];
+
+		if (!m->hva)
+			return -ENOMEM;
+		return madvise(m->hva, m->size, MADV_DONTNEED) ? -errno : 0;
+	}
+	case O_FORK:
+		child_fork(e, &s);
+		return 0;
+	case O_RUN:
+		r = do_run(e, c, fd, &s);
+		return r < 0 ? -errno : 0;
+	case O_SYS_UNKNOWN: case O_VM_UNKNOWN: case O_VCPU_UNKNOWN: {
+		static const unsigned long unk[] = {
+			_IO(KVMIO, 0xf0), _IOR(KVMIO, 0xfe, int),
+			_IOWR(SVXIO, 0x7f, struct svx_stats), _IO(SVXIO, 0x00),
+			_IOW(0x42, 0x01, int),
+		};
+
+		r = ioctl(fd, unk[rnd(&s, 5)], mut_ptr(&s, e, a.raw, 64));
+		return r < 0 ? -errno : 0;
+	}
+	default:
+		break;
+	}
+
+	/* The plain ioctls: an integer or a struct. */
+	switch (c->op) {
+	case O_API_VERSION: case O_MMAP_SIZE:
+		arg = valid ? 0 : special64(&s);
+		break;
+	case O_CHECK_EXT: case O_VM_CHECK_EXT:
+		arg = valid ? rnd(&s, 240) : special64(&s);
+		break;
+	case O_SET_TSS_ADDR:
+		arg = valid ? 0xfffbd000 :
+		      one_in(&s, 2) ? (unsigned int)(-3 * 4096) + rnd(&s, 2) :
+		      special64(&s);
+		break;
+	case O_SET_PAGING:
+		arg = valid ? 1 : one_in(&s, 2) ? rnd(&s, 3) : special64(&s);
+		break;
+	case O_NMI:
+		break;
+	case O_MSR_INDEX_LIST:
+		a.msrl.nmsrs = valid ? 1000 : (uint32_t)special64(&s);
+		break;
+	case O_SUPPORTED_CPUID: case O_EMULATED_CPUID:
+	case O_VM_SUPPORTED_CPUID: case O_GET_CPUID2:
+		a.cpuid.nent = valid ? 300 : (uint32_t)special64(&s);
+		break;
+	case O_SET_CPUID2:
+		gen_cpuid(&s, e, &a.cpuid, valid);
+		break;
+	case O_SET_MEMSLOT:
+		gen_memslot(&s, e, c, &a.mr, valid);
+		break;
+	case O_VM_STATS: case O_VCPU_STATS:
+		a.st.version = SVX_STATS_VERSION;
+		a.st.size = sizeof(a.st);
+		if (!valid) {
+			if (one_in(&s, 2))
+				a.st.version = rnd(&s, 3);
+			else
+				a.st.size = (uint32_t)special64(&s);
+		}
+		break;
+	case O_SET_REGS:
+		a.regs.rip = valid ? GUEST_ENTRY : one_in(&s, 2) ?
+			     rnd(&s, 0x20000) : special64(&s);
+		a.regs.rsp = 0xf000;
+		a.regs.rflags = valid ? 2 : 2 | (special64(&s) & 0x3f7fd7);
+		a.regs.rax = special64(&s);
+		a.regs.rsi = rnd(&s, 64);
+		break;
+	case O_SET_SREGS:
+		gen_sregs(&s, &a.sregs, valid);
+		break;
+	case O_SET_MP:
+		a.mp.mp_state = valid ? KVM_MP_STATE_RUNNABLE : rnd(&s, 10);
+		break;
+	case O_SET_FPU:
+		for (size_t k = 0; k < sizeof(a.fpu); k++)
+			((uint8_t *)&a.fpu)[k] = valid ? 0 : splitmix(&s);
+		a.fpu.fcw = 0x37f;
+		break;
+	case O_SET_DEBUGREGS:
+		a.dr.db[rnd(&s, 4)] = special64(&s);
+		a.dr.dr6 = valid ? 0xffff0ff0 : special64(&s);
+		a.dr.dr7 = valid ? 0x400 : special64(&s);
+		if (!valid && one_in(&s, 3))
+			a.dr.flags = 1;
+		break;
+	case O_GET_MSRS: case O_SET_MSRS:
+		gen_msrs(&s, &a.msrs, valid);
+		break;
+	case O_INTERRUPT:
+		a.irq.irq = valid ? 32 + rnd(&s, 200) : (uint32_t)special64(&s);
+		break;
+	case O_SET_EVENTS:
+		if (!valid) {
+			a.ev.exception.injected = rnd(&s, 2);
+			a.ev.exception.nr = rnd(&s, 40);
+			a.ev.exception.has_error_code = rnd(&s, 2);
+			a.ev.exception.error_code = splitmix(&s);
+			a.ev.interrupt.injected = rnd(&s, 2);
+			a.ev.interrupt.nr = rnd(&s, 256);
+			a.ev.interrupt.shadow = rnd(&s, 4);
+			a.ev.nmi.injected = rnd(&s, 2);
+			a.ev.nmi.pending = rnd(&s, 2);
+			a.ev.nmi.masked = rnd(&s, 2);
+			a.ev.flags = rnd(&s, 64);
+			a.ev.sipi_vector = rnd(&s, 256);
+		}
+		break;
+	case O_TRANSLATE:
+		a.tr.linear_address = one_in(&s, 2) ? rnd(&s, 0x140000) :
+				      special64(&s);
+		break;
+	case O_WALK_TRACE:
+		gen_walk(&s, &a.wt, valid);
+		break;
+	default:
+		break;
+	}
+	if (d->argsz)
+		arg = (uintptr_t)(valid ? a.raw : mut_ptr(&s, e, a.raw, d->argsz));
+	if (e->diff) {
+		if (d->argsz && arg != (uintptr_t)a.raw)
+			desc("ptr=%#lx", arg);
+		else if (c->op == O_SET_MEMSLOT)
+			desc("slot=%#x,flags=%#x,gpa=%#llx,size=%#llx,hva=mem%+lld",
+			     a.mr.slot, a.mr.flags, a.mr.guest_phys_addr,
+			     a.mr.memory_size, (long long)(a.mr.userspace_addr -
+			     (uintptr_t)e->mem[v][c->vcpu % NMEM].hva));
+		else if (c->op == O_SET_SREGS)
+			desc("cr0=%#llx,cr3=%#llx,cr4=%#llx,efer=%#llx,cs.l=%u,cs.type=%u,apic_base=%#llx,cr8=%#llx",
+			     a.sregs.cr0, a.sregs.cr3, a.sregs.cr4, a.sregs.efer,
+			     a.sregs.cs.l, a.sregs.cs.type, a.sregs.apic_base,
+			     a.sregs.cr8);
+		else if (c->op == O_SET_EVENTS)
+			desc("exc=%u/%u/%u,irq=%u/%u/%u,nmi=%u/%u/%u,flags=%#x,sipi=%u",
+			     a.ev.exception.injected, a.ev.exception.nr,
+			     a.ev.exception.has_error_code,
+			     a.ev.interrupt.injected, a.ev.interrupt.nr,
+			     a.ev.interrupt.shadow, a.ev.nmi.injected,
+			     a.ev.nmi.pending, a.ev.nmi.masked, a.ev.flags,
+			     a.ev.sipi_vector);
+		else if (c->op == O_GET_MSRS || c->op == O_SET_MSRS)
+			desc("nmsrs=%u,msr0=%#x=%#llx", a.msrs.nmsrs,
+			     a.msrs.entries[0].index,
+			     (unsigned long long)a.msrs.entries[0].data);
+		else if (c->op == O_SUPPORTED_CPUID || c->op == O_SET_CPUID2 ||
+			 c->op == O_EMULATED_CPUID || c->op == O_GET_CPUID2 ||
+			 c->op == O_VM_SUPPORTED_CPUID)
+			desc("nent=%u", a.cpuid.nent);
+		else if (c->op == O_SET_DEBUGREGS)
+			desc("dr6=%#llx,dr7=%#llx,flags=%#llx", a.dr.dr6,
+			     a.dr.dr7, a.dr.flags);
+		else if (c->op == O_WALK_TRACE)
+			desc("ver=%u,size=%u,gva=%#llx,acc=%#x", a.wt.version,
+			     a.wt.size, a.wt.gva, a.wt.access);
+		else if (c->op == O_VM_STATS || c->op == O_VCPU_STATS)
+			desc("ver=%u,size=%u", a.st.version, a.st.size);
+		else if (c->op == O_MSR_INDEX_LIST)
+			desc("nmsrs=%u", a.msrl.nmsrs);
+		else if (c->op == O_INTERRUPT)
+			desc("irq=%u", a.irq.irq);
+		else if (c->op == O_SET_MP)
+			desc("mp_state=%u", a.mp.mp_state);
+		else if (!d->argsz)
+			desc("arg=%#lx", arg);
+	}
+	r = ioctl(fd, d->req, arg);
+	if (r < 0)
+		return -errno;
+	/* KVM_{GET,SET}_MSRS: how many MSRs were processed, and the first not */
+	if (c->op == O_GET_MSRS || c->op == O_SET_MSRS) {
+		if (e->diff && arg == (uintptr_t)a.raw && r < a.msrs.nmsrs &&
+		    r < 300)
+			desc("nmsrs=%u,stop=%#x", a.msrs.nmsrs,
+			     a.msrs.entries[r].index);
+		return r;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------ fork, fd pass -- */
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], b = 'x';
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * The child uses the inherited fds (another mm: -EIO expected), maps an
+ * inherited kvm_run page, creates a VM of its own with a memslot and a
+ * vCPU that runs once, and passes the VM or vCPU fd to the parent, which
+ * keeps it as one of its VM fds (its ioctls then fail with -EIO; its close
+ * destroys a VM whose mm has exited).
+ */
+static void child_fork(struct exec *e, uint64_t *s)
+{
+	int sv[2], fd;
+	struct pollfd pfd;
+	pid_t pid;
+	uint64_t cs = splitmix(s);
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int v = rnd(&cs, NVM), i = rnd(&cs, NVCPU), vm, vc;
+		int sys = get_fd(&e->sys);
+		struct kvm_userspace_memory_region mr = { 0 };
+		void *mem, *run;
+
+		ioctl(get_fd(&e->vm[v]), KVM_CHECK_EXTENSION, 1);
+		ioctl(get_fd(&e->vcpu[v][i]), KVM_RUN, 0);
+		run = mmap(NULL, 4096, PROT_READ, MAP_SHARED,
+			   get_fd(&e->vcpu[v][i]), 0);
+		if (run != MAP_FAILED)
+			(void)*(volatile uint32_t *)run;
+		vm = ioctl(sys, KVM_CREATE_VM, 0);
+		if (vm >= 0) {
+			mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (mem != MAP_FAILED) {
+				memcpy((uint8_t *)mem + GUEST_ENTRY,
+				       fuzz_guest_start,
+				       fuzz_guest_end - fuzz_guest_start);
+				mr.memory_size = MEM_SIZE;
+				mr.userspace_addr = (uintptr_t)mem;
+				ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr);
+			}
+			vc = ioctl(vm, KVM_CREATE_VCPU, 0);
+			if (vc >= 0) {
+				struct kvm_sregs sr;
+				struct kvm_regs regs = { .rip = GUEST_ENTRY,
+							 .rflags = 2 };
+
+				pm32_sregs(&sr);
+				ioctl(vc, KVM_SET_SREGS, &sr);
+				ioctl(vc, KVM_SET_REGS, &regs);
+				alarm(2);
+				ioctl(vc, KVM_RUN, 0);
+			}
+			send_fd(sv[1], one_in(&cs, 2) || vc < 0 ? vm : vc);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	pfd.fd = sv[0];
+	pfd.events = POLLIN;
+	if (pid > 0 && poll(&pfd, 1, 20000) == 1) {
+		fd = recv_fd(sv[0]);
+		if (fd >= 0)
+			put_fd(&e->vm[1], fd);
+	}
+	close(sv[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+/*
+ * --plant: a known failure, to show that detection and minimization work:
+ * a KVM_NMI that succeeds on a vCPU after a KVM_SET_DEBUGREGS succeeded in
+ * the same program writes a WARNING line to the kernel log.
+ */
+static volatile int planted_debugregs;
+
+static void plant_splat(const struct call *c, long r)
+{
+	int fd;
+
+	if (c->op == O_SET_DEBUGREGS && !r)
+		planted_debugregs = 1;
+	if (c->op != O_NMI || r || !planted_debugregs)
+		return;
+	static const char msg[] =
+		"WARNING: ioctl_fuzz --plant: KVM_NMI after KVM_SET_DEBUGREGS\n";
+
+	fd = open("/dev/kmsg", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, msg, sizeof(msg) - 1) < 0)
+			perror("ioctl_fuzz: /dev/kmsg");
+		close(fd);
+	}
+}
+
+/* ---------------------------------------------------------- executor -- */
+struct thr {
+	struct exec *e;
+	int t;
+	pthread_t id;
+	pid_t tid;
+};
+
+static void run_calls(struct exec *e, int t, int from, int to)
+{
+	const struct prog *p = e->p;
+	int k;
+
+	for (k = from; k < to; k++) {
+		long r;
+
+		if (p->c[k].thread != t || (e->keep && !e->keep[k]))
+			continue;
+		sh->started_ns[t] = now_ns();
+		__atomic_store_n(&sh->running[t], k, __ATOMIC_SEQ_CST);
+		r = exec_call(e, &p->c[k]);
+		if (opt_plant)
+			plant_splat(&p->c[k], r);
+		__atomic_store_n(&sh->running[t], -1, __ATOMIC_SEQ_CST);
+		sh->ret[k] = r;
+		sh->done[k] = 1;
+		__atomic_add_fetch(&sh->calls_done, 1, __ATOMIC_SEQ_CST);
+		if (opt_verbose)
+			fprintf(stderr, "  [%d] #%d t%d %s vm%d vcpu%d seed %#" PRIx64 " = %ld%s%s\n",
+				getpid(), k, t, ops[p->c[k].op].name, p->c[k].vm,
+				p->c[k].vcpu, p->c[k].seed, r, r < 0 ? " " : "",
+				r < 0 ? strerror(-r) : "");
+		if (e->diff_out)
+			fprintf(e->diff_out, "%ld %d %s %ld %s\n", e->prog_idx, k,
+				ops[p->c[k].op].name, r, argdesc[0] ? argdesc : "-");
+		argdesc[0] = 0;
+	}
+}
+
+static pid_t tids[MAX_THREADS + 1];
+
+static void *thr_main(void *arg)
+{
+	struct thr *th = arg;
+
+	tids[th->t] = syscall(SYS_gettid);
+	run_calls(th->e, th->t, th->e->p->prologue, th->e->p->ncalls);
+	return NULL;
+}
+
+/* The watchdog: kicks calls that block (KVM_RUN) every 50 ms. */
+static volatile bool wd_stop;
+static void *watchdog(void *arg)
+{
+	int t;
+
+	(void)arg;
+	while (!wd_stop) {
+		for (t = 0; t < MAX_THREADS; t++)
+			if (__atomic_load_n(&sh->running[t], __ATOMIC_SEQ_CST) >= 0 &&
+			    (int64_t)now_ns() - (int64_t)sh->started_ns[t] > 50000000LL &&
+			    tids[t])
+				syscall(SYS_tgkill, getpid(), tids[t], SIGUSR1);
+		usleep(20000);
+	}
+	return NULL;
+}
+
+static void nop_handler(int sig)
+{
+	(void)sig;
+}
+
+static void exec_prog(const struct prog *p, const uint8_t *keep, long idx,
+		      FILE *diff_out)
+{
+	struct exec e;
+	struct thr th[MAX_THREADS];
+	pthread_t wd;
+	struct sigaction sa;
+	int t, v, i, sys;
+
+	memset(&e, 0, sizeof(e));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = nop_handler;	/* no SA_RESTART: -EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	pthread_mutex_init(&e.run_lock, NULL);
+	e.p = p;
+	e.keep = keep;
+	e.diff = diff_out != NULL;
+	e.diff_out = diff_out;
+	e.prog_idx = idx;
+	e.sys = -1;
+	for (v = 0; v < NVM; v++) {
+		e.vm[v] = -1;
+		for (i = 0; i < NVCPU; i++)
+			e.vcpu[v][i] = -1;
+		for (i = 0; i < NMEM; i++) {
+			e.mem[v][i].size = MEM_SIZE;
+			e.mem[v][i].hva = mmap(NULL, MEM_SIZE,
+					       PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (e.mem[v][i].hva == MAP_FAILED)
+				e.mem[v][i].hva = NULL;
+		}
+	}
+	e.guard = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(e.guard + 4096, 4096, PROT_NONE);
+	mprotect(e.guard + 8192, 4096, PROT_READ);
+	/* what the device says, for valid arguments */
+	sys = open(dev, O_RDWR | O_CLOEXEC);
+	e.mmap_size = sys >= 0 ? ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0) : 8192;
+	if (e.mmap_size <= 0)
+		e.mmap_size = 8192;
+	e.cpuid = calloc(1, sizeof(struct kvm_cpuid2) +
+			 300 * sizeof(struct kvm_cpuid_entry2));
+	e.cpuid->nent = 300;
+	if (sys < 0 || ioctl(sys, KVM_GET_SUPPORTED_CPUID, e.cpuid) < 0)
+		e.cpuid->nent = 0;
+	if (sys >= 0)
+		close(sys);
+	for (t = 0; t <= MAX_THREADS; t++)
+		sh->running[t] = -1;
+	tids[0] = syscall(SYS_gettid);
+	wd_stop = false;
+	pthread_create(&wd, NULL, watchdog, NULL);
+	run_calls(&e, 0, 0, p->prologue);
+	for (t = 1; t < p->nthreads; t++) {
+		th[t].e = &e;
+		th[t].t = t;
+		pthread_create(&th[t].id, NULL, thr_main, &th[t]);
+	}
+	run_calls(&e, 0, p->prologue, p->ncalls);
+	for (t = 1; t < p->nthreads; t++)
+		pthread_join(th[t].id, NULL);
+	wd_stop = true;
+	pthread_join(wd, NULL);
+	/* close everything: the leak check follows */
+	for (v = 0; v < NVM; v++)
+		for (i = 0; i < NVCPU; i++) {
+			if (e.run[v][i])
+				munmap(e.run[v][i], e.mmap_size);
+			put_fd(&e.vcpu[v][i], -1);
+		}
+	for (v = 0; v < NVM; v++)
+		put_fd(&e.vm[v], -1);
+	put_fd(&e.sys, -1);
+	for (v = 0; v < NVM; v++)
+		for (i = 0; i < NMEM; i++)
+			if (e.mem[v][i].hva)
+				munmap(e.mem[v][i].hva, MEM_SIZE);
+	free(e.cpuid);
+}
+
+/* ------------------------------------------------------------ checks -- */
+static int kmsg = -1;
+
+static const char *const splat_pat[] = {
+	"WARNING:", "BUG:", "BUG ", "Oops", "general protection",
+	"possible circular locking", "possible recursive locking",
+	"inconsistent lock state", "suspicious RCU usage", "lockdep",
+	"KASAN", "UBSAN", "KFENCE", "scheduling while atomic",
+	"soft lockup", "hard LOCKUP", "blocked for more than",
+	"rcu_sched self-detected", "rcu: INFO", "Call Trace", "kmemleak",
+	"list_add corruption", "list_del corruption", "refcount_t",
+	"sleeping function called from invalid context", "double fault",
+	"stack-protector", "Kernel panic",
+};
+
+/* New kernel log lines: how many look like a splat (printed). */
+static int check_kmsg(bool quiet)
+{
+	char buf[8192];
+	int splats = 0;
+	ssize_t n;
+
+	if (kmsg < 0)
+		return 0;
+	while ((n = read(kmsg, buf, sizeof(buf) - 1)) != 0) {
+		char *msg;
+		size_t k;
+
+		if (n < 0) {
+			if (errno == EPIPE)
+				continue;	/* overwritten: go on */
+			break;
+		}
+		buf[n] = 0;
+		msg = strchr(buf, ';');
+		msg = msg ? msg + 1 : buf;
+		for (k = 0; k < sizeof(splat_pat) / sizeof(splat_pat[0]); k++)
+			if (strstr(msg, splat_pat[k])) {
+				if (!quiet)
+					printf("# fuzz: kernel: %s", msg);
+				splats++;
+				break;
+			}
+	}
+	return splats;
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* The module's gauges: 0 when nothing leaked (or not shadowvmx). */
+static int check_leaks(bool quiet)
+{
+	static const char *const g[] = {
+		"/sys/module/shadowvmx/parameters/pinned_pages",
+		"/sys/module/shadowvmx/parameters/table_pages",
+		"/sys/module/shadowvmx/refcnt",
+	};
+	int tries, k, bad = 0;
+
+	if (!is_svx)
+		return 0;
+	for (tries = 0; tries < 20; tries++) {
+		bad = 0;
+		for (k = 0; k < 3; k++)
+			if (read_long(g[k]) != 0)
+				bad = 1;
+		if (!bad)
+			return 0;
+		usleep(100000);
+	}
+	if (!quiet)
+		for (k = 0; k < 3; k++)
+			printf("# fuzz: leak: %s = %ld\n", g[k], read_long(g[k]));
+	return 1;
+}
+
+enum verdict { V_OK, V_SPLAT, V_LEAK, V_HANG, V_CRASH };
+static const char *const vname[] = { "ok", "splat", "leak", "hang", "crash" };
+
+static long total_threads;
+
+/* Run @p in a child; the verdict. */
+static enum verdict run_child(const struct prog *p, const uint8_t *keep,
+			      long idx, uint64_t *calls, bool quiet)
+{
+	uint64_t start = now_ns();
+	int status, t, k;
+	pid_t pid;
+	enum verdict v = V_OK;
+
+	memset((void *)sh, 0, sizeof(*sh));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		exec_prog(p, keep, idx, NULL);
+		_exit(0);
+	}
+	total_threads += p->nthreads;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		/* a call stuck longer than --hang seconds */
+		for (t = 0; t < MAX_THREADS; t++) {
+			int c = __atomic_load_n(&sh->running[t], __ATOMIC_SEQ_CST);
+			int64_t st = sh->started_ns[t];
+
+			if (c >= 0 && st && (int64_t)now_ns() - st >
+			    (int64_t)opt_hang * 1000000000LL &&
+			    __atomic_load_n(&sh->running[t], __ATOMIC_SEQ_CST) == c &&
+			    sh->started_ns[t] == (uint64_t)st) {
+				if (!quiet)
+					printf("# fuzz: HANG: program %ld call #%d (%s, thread %d) running for %d s\n",
+					       idx, c, ops[p->c[c].op].name, t, opt_hang);
+				return V_HANG;
+			}
+		}
+		if (now_ns() - start > (uint64_t)opt_hang * 4 * 1000000000ULL) {
+			if (!quiet)
+				printf("# fuzz: HANG: program %ld did not exit\n", idx);
+			return V_HANG;
+		}
+		usleep(5000);
+	}
+	*calls += sh->calls_done;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		v = V_CRASH;
+		if (!quiet)
+			printf("# fuzz: program %ld: executor died (status %#x)\n",
+			       idx, status);
+	}
+	k = check_kmsg(quiet);
+	if (k)
+		v = V_SPLAT;
+	else if (check_leaks(quiet))
+		v = V_LEAK;
+	return v;
+}
+
+static void print_call(const struct prog *p, int k, bool with_ret)
+{
+	const struct call *c = &p->c[k];
+
+	printf("# fuzz:   #%d t%d %s vm%d vcpu/slot%d seed %#" PRIx64, k,
+	       c->thread, ops[c->op].name, c->vm, c->vcpu, c->seed);
+	if (with_ret && sh->done[k])
+		printf(" = %d", sh->ret[k]);
+	printf("\n");
+}
+
+/* ddmin over the calls (the prologue too): the smallest failing set. */
+static int minimize(const struct prog *p, long idx, enum verdict want,
+		    bool *reproduced)
+{
+	uint8_t *keep = calloc(p->ncalls, 1), *cand = calloc(p->ncalls, 1);
+	int n = p->ncalls, gran = 2, runs = 0, k, kept;
+	uint64_t dummy = 0;
+
+	memset(keep, 1, p->ncalls);
+	while (gran <= n && runs < 300) {
+		int chunk = (n + gran - 1) / gran, part;
+		bool reduced = false;
+
+		for (part = 0; part < gran && runs < 300; part++) {
+			int lo = part * chunk, hi = lo + chunk, j, seen = 0, r;
+
+			/* complement: drop the part-th chunk of kept calls */
+			memcpy(cand, keep, p->ncalls);
+			for (j = 0; j < p->ncalls; j++) {
+				if (!keep[j])
+					continue;
+				if (seen >= lo && seen < hi)
+					cand[j] = 0;
+				seen++;
+			}
+			for (r = 0; r < 3; r++) {
+				runs++;
+				if (run_child(p, cand, idx, &dummy, true) == want)
+					break;
+			}
+			if (r < 3) {
+				memcpy(keep, cand, p->ncalls);
+				for (kept = 0, j = 0; j < p->ncalls; j++)
+					kept += keep[j];
+				n = kept;
+				gran = gran > 2 ? gran - 1 : 2;
+				reduced = true;
+				break;
+			}
+		}
+		if (!reduced) {
+			if (gran >= n)
+				break;
+			gran = gran * 2 < n ? gran * 2 : n;
+		}
+	}
+	printf("# fuzz: minimized program %ld (%s) to %d calls in %d runs; replay: ioctl_fuzz --dev %s --seed %" PRIu64 " --prog %ld --keep ",
+	       idx, vname[want], n, runs, dev, opt_seed, idx);
+	for (k = 0, kept = 0; k < p->ncalls; k++)
+		if (keep[k])
+			printf("%s%d", kept++ ? "," : "", k);
+	printf("\n");
+	/* a race may need a few runs, as for the candidates */
+	for (k = 0, *reproduced = false; k < 3 && !*reproduced; k++)
+		*reproduced = run_child(p, keep, idx, &dummy, k < 2) == want;
+	for (k = 0; k < p->ncalls; k++)
+		if (keep[k])
+			print_call(p, k, true);
+	free(keep);
+	free(cand);
+	return n;
+}
+
+/* ------------------------------------------------------ differential -- */
+/*
+ * Known, explained differences: (call, our result, kvm's result, a
+ * condition on the arguments, why).  ANY matches any result.  An explained
+ * difference that leaves the two VMs in different states "taints" the
+ * program for the call families in .taint: a later difference there is
+ * counted as explained by it (printed as such), any other stays unexplained.
+ */
+#define ANY	1
+#define F_SLOTS	1u	/* memslot layout differs: memslot calls, KVM_RUN */
+#define F_GUEST	2u	/* vCPU state differs: KVM_RUN */
+
+static uint64_t field(const char *d, const char *name)
+{
+	const char *p = strstr(d, name);
+
+	return p ? strtoull(p + strlen(name), NULL, 0) : 0;
+}
+
+static bool w_as_id(const char *d) { return field(d, "slot=") >> 16; }
+static bool w_slot_id(const char *d)
+{
+	return (field(d, "slot=") & 0xffff) >= 509 && !(field(d, "slot=") >> 16);
+}
+static bool w_dirty_log(const char *d)
+{
+	return field(d, "flags=") & KVM_MEM_LOG_DIRTY_PAGES;
+}
+static bool w_vcpu_id(const char *d)
+{
+	uint64_t id = field(d, "id=");
+
+	return id >= 16 && (uint32_t)id >= 16;
+}
+static bool w_vcpu_id_u32(const char *d)
+{
+	uint64_t id = field(d, "id=");
+
+	return id >> 32 && (uint32_t)id < 16;
+}
+static bool w_efer(const char *d)
+{
+	return field(d, "efer=") & ~0xd01ULL;	/* SCE LME LMA NX */
+}
+/* VMXE, UMIP, FSGSBASE, PCIDE, SMEP, SMAP: bits with a CPUID feature */
+static bool w_cr4_cpuid(const char *d)
+{
+	return (field(d, "cr4=") & 0x332800) && !w_efer(d);
+}
+static bool w_cpuid_args(const char *d)
+{
+	return strstr(d, "nent=") != NULL;
+}
+static bool w_smm(const char *d)
+{
+	return field(d, "flags=") & KVM_VCPUEVENT_VALID_SMM;
+}
+static bool w_injected(const char *d)
+{
+	/* exc=injected/nr/has_ec,irq=injected/nr/shadow,nmi=injected/... */
+	return !w_smm(d) && field(d, "exc=") + field(d, "irq=") +
+	       field(d, "nmi=") > 1;
+}
+static bool w_small_nent(const char *d)
+{
+	uint64_t n = field(d, "nent=");
+
+	return n >= 1 && n < 64;
+}
+
+struct diff_ex {
+	const char *call;
+	int ours, kvm;
+	bool (*when)(const char *d);
+	unsigned int taint;
+	const char *why;
+};
+
+static const struct diff_ex diff_explained[] = {
+	{ "SVX_GET_CAPS", ANY, -EINVAL, NULL, 0,
+	  "shadowvmx extension (uapi/linux/shadowvmx.h); KVM answers unknown system ioctls -EINVAL" },
+	{ "SVX_GET_VM_STATS", ANY, -ENOTTY, NULL, 0,
+	  "shadowvmx extension; KVM answers unknown VM ioctls -ENOTTY" },
+	{ "SVX_SET_PAGING", ANY, -ENOTTY, NULL, 0,
+	  "shadowvmx extension; KVM answers unknown VM ioctls -ENOTTY" },
+	{ "SVX_GET_SUPPORTED_CPUID", ANY, -ENOTTY, NULL, 0,
+	  "shadowvmx extension; KVM answers unknown VM ioctls -ENOTTY" },
+	{ "SVX_GET_VCPU_STATS", ANY, -EINVAL, NULL, 0,
+	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
+	{ "SVX_WALK_TRACE", ANY, -EINVAL, NULL, 0,
+	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
+	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_as_id, F_SLOTS,
+	  "address space 1 is x86 KVM's SMM space; shadowvmx has no SMM and one address space (KVM_CAP_MULTI_ADDRESS_SPACE: 0 here, 2 on kvm_intel)" },
+	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_slot_id, F_SLOTS,
+	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
+	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_dirty_log, F_SLOTS,
+	  "KVM_MEM_LOG_DIRTY_PAGES: shadowvmx has no dirty logging (KVM_GET_DIRTY_LOG is not implemented) and refuses the flag" },
+	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id, 0,
+	  "vCPU id >= 16, shadowvmx's KVM_CAP_MAX_VCPU_ID (kvm_intel: 4096)" },
+	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id_u32, 0,
+	  "id >= 2^32: KVM 6.1 truncates it to u32 (kvm_vm_ioctl_create_vcpu(kvm, u32 id)); later kernels refuse it, as shadowvmx does" },
+	{ "KVM_SET_CPUID2", 0, -EINVAL, NULL, 0,
+	  "after KVM_RUN KVM 6.1 compares a new table with its vCPU copy, which kvm_update_cpuid_runtime() rewrote (CPUID.0xD EBX for the current XCR0, OSXSAVE, APIC, MWAIT): its own supported table no longer matches; shadowvmx computes those at CPUID time and compares with the table as set" },
+	{ "setup-guest", 0, -EINVAL, NULL, 0,
+	  "its KVM_SET_CPUID2 after KVM_RUN (as KVM_SET_CPUID2 above)" },
+	{ "KVM_SET_SREGS", -EINVAL, 0, w_efer, F_GUEST,
+	  "EFER bits reserved here (not SCE/LME/LMA/NX): KVM 6.1 does not check EFER in KVM_SET_SREGS (kvm_is_valid_sregs() checks LME/LMA/PG/PAE only, set_efer's result is ignored); shadowvmx refuses them instead of loading them into GUEST_IA32_EFER" },
+	{ "KVM_SET_SREGS", -EINVAL, 0, w_cr4_cpuid, F_GUEST,
+	  "a CR4 bit (VMXE, UMIP, FSGSBASE, PCIDE, SMEP, SMAP) whose CPUID feature kvm_intel's supported table offers and shadowvmx's does not (no nested VMX; x86/cpuid.c drops SMEP/SMAP/FSGSBASE/UMIP/PCID when IA32_VMX_CR4_FIXED1 does not allow the bit): each vCPU got its device's own table" },
+	{ "KVM_SET_CPUID2", ANY, ANY, w_cpuid_args, 0,
+	  "not the same argument: a table cut from each device's own supported CPUID (different sizes)" },
+	{ "KVM_SET_VCPU_EVENTS", -EINVAL, 0, w_smm, F_GUEST,
+	  "KVM_VCPUEVENT_VALID_SMM: shadowvmx has no SMM (KVM_CAP_X86_SMM not offered)" },
+	{ "KVM_SET_VCPU_EVENTS", -EINVAL, 0, w_injected, F_GUEST,
+	  "more than one of exception/interrupt/NMI marked injected: shadowvmx keeps one event in injection (the VM-entry interruption field), KVM keeps each and delivers them in turn" },
+	{ "KVM_GET_EMULATED_CPUID", 0, -E2BIG, w_small_nent, 0,
+	  "shadowvmx's emulated-CPUID table is empty (nothing emulated beyond the CPU); kvm_intel's has more entries than nent" },
+	{ "KVM_RUN", 0, -ENOSPC, NULL, F_GUEST,
+	  "kvm_intel sizes a VM's MMU page pool when a memslot is created or deleted; a VM that never had one has no pool and its KVM_RUN fails -ENOSPC (make_mmu_pages_available()); shadowvmx runs the vCPU (MMIO exits)" },
+	{ "KVM_RUN", ANY, -EINTR, NULL, F_GUEST,
+	  "KVM_RUN interrupted by the fuzzer's watchdog signal (50 ms): timing" },
+	{ "KVM_RUN", -EINTR, ANY, NULL, F_GUEST,
+	  "KVM_RUN interrupted by the fuzzer's watchdog signal (50 ms): timing" },
+	{ NULL, 0, 0, NULL, 0, NULL },
+};
+
+static unsigned int family(const char *call)
+{
+	if (!strcmp(call, "KVM_SET_USER_MEMORY_REGION"))
+		return F_SLOTS;
+	if (!strcmp(call, "KVM_RUN"))
+		return F_SLOTS | F_GUEST;
+	return 0;
+}
+
+static int diff_compare(const char *fa, const char *fb)
+{
+	FILE *a = fopen(fa, "r"), *b = fopen(fb, "r");
+	char na[64], nb[64], da[256], db[256];
+	long pa, pb, ra, rb, cur = -1;
+	int ka, kb, k;
+	long calls = 0, unexplained = 0, explained = 0, followon = 0;
+	long msr_counts = 0;
+	long hist[64] = { 0 };
+	unsigned int taint = 0;
+
+	if (!a || !b) {
+		fprintf(stderr, "ioctl_fuzz: cannot open %s or %s\n", fa, fb);
+		return 2;
+	}
+	while (fscanf(a, "%ld %d %63s %ld %255s", &pa, &ka, na, &ra, da) == 5) {
+		if (fscanf(b, "%ld %d %63s %ld %255s", &pb, &kb, nb, &rb, db) != 5 ||
+		    pa != pb || ka != kb || strcmp(na, nb)) {
+			printf("# fuzz-diff: the two runs are not the same program at %ld #%d %s\n",
+			       pa, ka, na);
+			unexplained++;
+			break;
+		}
+		calls++;
+		if (pa != cur) {
+			cur = pa;
+			taint = 0;
+		}
+		if ((!strcmp(na, "KVM_GET_MSRS") || !strcmp(na, "KVM_SET_MSRS")) &&
+		    ra >= 0 && rb >= 0) {
+			/* no errno: how many MSRs each processed */
+			if (ra != rb) {
+				msr_counts++;
+				printf("# fuzz-diff: msrs: program %ld call #%d %s processed %ld [%s] vs %ld on /dev/kvm [%s]\n",
+				       pa, ka, na, ra, da, rb, db);
+			}
+			continue;
+		}
+		if (ra == rb)
+			continue;
+		for (k = 0; diff_explained[k].call; k++) {
+			const struct diff_ex *x = &diff_explained[k];
+
+			if (!strcmp(x->call, na) &&
+			    (x->ours == ANY || x->ours == ra) &&
+			    (x->kvm == ANY || x->kvm == rb) &&
+			    (!x->when || x->when(da)))
+				break;
+		}
+		if (diff_explained[k].call) {
+			explained++;
+			hist[k]++;
+			taint |= diff_explained[k].taint;
+			continue;
+		}
+		if (taint & family(na)) {
+			followon++;
+			printf("# fuzz-diff: program %ld call #%d %s: %ld vs %ld [%s]: follows an explained difference earlier in the program\n",
+			       pa, ka, na, ra, rb, da);
+			continue;
+		}
+		unexplained++;
+		printf("# fuzz-diff: program %ld call #%d %s: /dev/shadowvmx %ld (%s) [%s], /dev/kvm %ld (%s) [%s]\n",
+		       pa, ka, na, ra, ra < 0 ? strerror(-ra) : "ok", da, rb,
+		       rb < 0 ? strerror(-rb) : "ok", db);
+	}
+	for (k = 0; diff_explained[k].call; k++)
+		if (hist[k])
+			printf("# fuzz-diff: %ld x %s (%d vs %d): %s\n", hist[k],
+			       diff_explained[k].call, diff_explained[k].ours,
+			       diff_explained[k].kvm, diff_explained[k].why);
+	printf("# fuzz-diff: %ld KVM_{GET,SET}_MSRS calls processed a different number of MSRs (MSR support, not errnos: listed above, not counted)\n",
+	       msr_counts);
+	printf("fuzz[ioctl-diff]: %ld calls, %ld unexplained errno differences vs /dev/kvm (%ld explained, %ld following them)\n",
+	       calls, unexplained, explained, followon);
+	return calls > 0 && !unexplained ? 0 : 1;
+}
+
+/* --------------------------------------------------------------- main -- */
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ioctl_fuzz [--dev PATH] [--seed N] [--calls M] [--time S]\n"
+		"                  [--threads K] [--len L] [--hang S] [--no-minimize]\n"
+		"                  [--prog IDX [--keep i,j,k-l]] [--verbose] [--plant]\n"
+		"       ioctl_fuzz --diff-record FILE [--dev PATH] [--seed N] [--calls M]\n"
+		"       ioctl_fuzz --diff-compare OURS KVM\n");
+	exit(2);
+}
+
+static uint8_t *parse_keep(const char *s, int n)
+{
+	uint8_t *keep = calloc(n, 1);
+
+	while (*s) {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (; a <= b; a++)
+			if (a >= 0 && a < n)
+				keep[a] = 1;
+		s = *end ? end + 1 : end;
+	}
+	return keep;
+}
+
+int main(int argc, char **argv)
+{
+	static struct prog prog;
+	uint64_t calls = 0, start = now_ns();
+	long idx, seqs = 0, splats = 0, leaks = 0, hangs = 0, crashes = 0;
+	int i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--verbose")) {
+			opt_verbose = true;
+			continue;
+		}
+		if (!strcmp(o, "--plant")) {
+			opt_plant = true;
+			continue;
+		}
+		if (!strcmp(o, "--no-minimize")) {
+			opt_minimize = false;
+			continue;
+		}
+		if (!strcmp(o, "--diff-compare")) {
+			if (i + 2 >= argc)
+				usage();
+			return diff_compare(argv[i + 1], argv[i + 2]);
+		}
+		if (!v)
+			usage();
+		i++;
+		if (!strcmp(o, "--dev"))
+			dev = v;
+		else if (!strcmp(o, "--seed"))
+			opt_seed = strtoull(v, NULL, 0);
+		else if (!strcmp(o, "--calls"))
+			opt_calls = strtoull(v, NULL, 0);
+		else if (!strcmp(o, "--time"))
+			opt_time = atoi(v);
+		else if (!strcmp(o, "--threads"))
+			opt_max_threads = atoi(v);
+		else if (!strcmp(o, "--len"))
+			opt_prog_len = atoi(v);
+		else if (!strcmp(o, "--hang"))
+			opt_hang = atoi(v);
+		else if (!strcmp(o, "--prog"))
+			opt_one = atol(v);
+		else if (!strcmp(o, "--keep"))
+			opt_keep = (char *)v;
+		else if (!strcmp(o, "--diff-record"))
+			opt_diff_record = v;
+		else
+			usage();
+	}
+	if (opt_max_threads < 1 || opt_max_threads > MAX_THREADS)
+		opt_max_threads = MAX_THREADS;
+	if (opt_prog_len < 1 || opt_prog_len > MAX_CALLS / 2 - 64)
+		opt_prog_len = 400;
+	is_svx = strstr(dev, "shadowvmx") != NULL;
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return 2;
+
+	if (opt_diff_record) {
+		FILE *out = fopen(opt_diff_record, "w");
+
+		if (!out)
+			return 2;
+		for (idx = 0; calls < opt_calls; idx++) {
+			gen_prog(&prog, opt_seed, idx, true);
+			memset((void *)sh, 0, sizeof(*sh));
+			exec_prog(&prog, NULL, idx, out);
+			calls += sh->calls_done;
+		}
+		fclose(out);
+		printf("# fuzz-diff: %s: %ld programs, %" PRIu64 " calls recorded in %s\n",
+		       dev, idx, calls, opt_diff_record);
+		return 0;
+	}
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (kmsg >= 0)
+		lseek(kmsg, 0, SEEK_END);
+	if (check_leaks(false)) {
+		printf("# fuzz: the module's gauges are not 0 before the first program\n");
+		leaks++;
+	}
+	for (idx = opt_one >= 0 ? opt_one : 0;; idx++) {
+		enum verdict v;
+		uint8_t *keep = NULL;
+
+		if (opt_one < 0 && (calls >= opt_calls ||
+		    (opt_time && now_ns() - start > opt_time * 1000000000ULL)))
+			break;
+		gen_prog(&prog, opt_seed, idx, false);
+		if (opt_keep)
+			keep = parse_keep(opt_keep, prog.ncalls);
+		if (opt_verbose)
+			for (i = 0; i < prog.ncalls; i++)
+				if (!keep || keep[i])
+					print_call(&prog, i, false);
+		v = run_child(&prog, keep, idx, &calls, false);
+		seqs++;
+		if (v != V_OK) {
+			printf("# fuzz: program %ld (seed %" PRIu64 "): %s; the calls running at the end:\n",
+			       idx, opt_seed, vname[v]);
+			for (i = 0; i < MAX_THREADS; i++)
+				if (sh->running[i] >= 0)
+					print_call(&prog, sh->running[i], false);
+		}
+		switch (v) {
+		case V_SPLAT: splats++; break;
+		case V_LEAK: leaks++; break;
+		case V_HANG: hangs++; break;
+		case V_CRASH: crashes++; break;
+		default: break;
+		}
+		if (v == V_HANG)
+			break;		/* the kernel is stuck: stop */
+		if (v != V_OK && opt_minimize && opt_one < 0) {
+			bool rep = false;
+			int n = minimize(&prog, idx, v, &rep);
+
+			if (opt_plant) {
+				/* the planted failure needs 5 calls */
+				printf("fuzz[ioctl-planted]: %s caught in program %ld, minimized from %d to %d calls%s: %s\n",
+				       vname[v], idx, prog.ncalls, n,
+				       rep ? "" : " (not reproduced)",
+				       v == V_SPLAT && rep && n <= 6 ? "ok" : "FAIL");
+				free(keep);
+				return v == V_SPLAT && rep && n <= 6 ? 0 : 1;
+			}
+		}
+		free(keep);
+		if (opt_one >= 0)
+			break;
+	}
+	if (opt_plant) {
+		printf("fuzz[ioctl-planted]: not caught in %ld programs: FAIL\n",
+		       seqs);
+		return 1;
+	}
+	printf("# fuzz: %.1f s wall, seed %" PRIu64 ", %ld hangs, %ld executor crashes\n",
+	       (now_ns() - start) / 1e9, opt_seed, hangs, crashes);
+	printf("fuzz[ioctl][%s]: %ld sequences, %" PRIu64 " calls, %ld threads, %ld splats, %ld leaks%s\n",
+	       dev, seqs, calls, total_threads, splats, leaks,
+	       hangs ? ", HANG" : "");
+	return splats || leaks || hangs || crashes ? 1 : 0;
+}
