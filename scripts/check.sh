@@ -182,6 +182,7 @@ cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.e
 	tools/runner/test.sh "$payload/runner/"
 make -s -C tools/harness payload PAYLOAD="$payload" >/dev/null
 cp tools/runner/linux-guest.sh "$payload/runner/"
+cp tools/runner/walkhtml-emit.sh "$payload/runner/"	# walk-html (vm-payload.sh 2c)
 mkdir -p "$payload/runner/scenarios"
 cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"	# + build/scen-*.bin above
 # The L2 guest: the same Debian kernel the bench boots (LZ4 re-wrap).
@@ -270,6 +271,32 @@ if [ $demo_ok = 1 ]; then
 else
 	result "demo-80col: FAIL (see build/check/demo-80.txt, demo-200.txt)" 0 1
 fi
+# svxrun --html (issue 13 item 5): S1's walk page per paging mode out of
+# the bench's console, rendered with headless Chromium and checked against
+# the same run's JSON traces (scripts/walk-html.sh); in EPT mode also the
+# 2D walk's memory references of S1's GVA
+rm -rf "$out/walk-html" "$out/walk-html.log"
+for p in shadow ept; do
+	if ! x=$(bash scripts/walk-html.sh extract "$out/bochs.out" $p "$out/walk-html"); then
+		result "walk-html[$p]: FAIL (${x:-extract})" 0 1
+		[ $p = ept ] && result "walk-html[ept] refs=?: FAIL (no page)" 0 1
+		continue
+	fi
+	x=$(bash scripts/walk-html.sh check "$out/walk-html" $p 2>>"$out/walk-html.log")
+	grep -q "^walk-html\[$p\]: " <<<"$x" || x+=$'\n'"walk-html[$p]: FAIL (no verdict, see build/check/walk-html.log)"
+	[ $p = shadow ] || grep -q '^walk-html\[ept\] refs=' <<<"$x" ||
+		x+=$'\n'"walk-html[ept] refs=?: FAIL (not counted)"
+	while read -r l; do
+		case $l in
+		"") ;;
+		"walk-html[$p]: ok") result "$l" 1 0 ;;
+		"walk-html[ept] refs="*) [[ $l =~ refs=[0-9]+$ ]] && result "$l" 1 0 || result "$l" 0 1 ;;
+		*) result "$l" 0 1 ;;
+		esac
+	done <<<"$x"
+done
+grep -h '^check: walk-' "$out/walk-html.log" 2>/dev/null
+
 # issue 13's line: install, modprobe by name, a kvm-group user's open,
 # uninstall leaving nothing (the host and guest parts above)
 if [ "$install_host_ok" = 1 ] && grep -aq '^install\[guest\]: ok' "$out/bochs.out"; then

@@ -36,7 +36,7 @@ if grep -qw vmx /proc/cpuinfo && [ "$(id -u)" = 0 ]; then
 	trap 'rmmod shadowvmx' EXIT
 	for p in shadow ept; do
 		SCEN_TRACE=1 sh tools/runner/scenarios/run.sh S1 --dev /dev/shadowvmx \
-			--paging "$p" 2>&1 | quiet_io >"$b/$p.log" || true
+			--paging "$p" --html "$b/walk-$p.html" 2>&1 | quiet_io >"$b/$p.log" || true
 	done
 else
 	echo "demo: no VT-x here (or not root): running inside Bochs (about a minute)"
@@ -51,6 +51,7 @@ else
 	cp "$b/kbuild/shadowvmx.ko" tools/runner/build/svxrun \
 	   tools/runner/build/scen-s1.bin "$b/payload/"
 	cp tools/runner/scenarios/run.sh "$b/payload/scenarios/"
+	cp tools/runner/walkhtml-emit.sh "$b/payload/"
 	cat >"$b/payload/run" <<'EOS'
 #!/bin/sh
 cd /payload
@@ -58,9 +59,10 @@ insmod ./shadowvmx.ko || exit 1
 for p in shadow ept; do
 	echo "DEMO-BEGIN $p"
 	SCEN_TRACE=1 SVXRUN=./svxrun GUESTS=. sh scenarios/run.sh S1 \
-		--dev /dev/shadowvmx --paging $p 2>&1 |
+		--dev /dev/shadowvmx --paging $p --html /tmp/walk-$p.html 2>&1 |
 		grep -v -e 'svx_pio: ' -e ' reason 30 qual ' -e KVM_GET_SUPPORTED_CPUID
 	echo "DEMO-END $p"
+	sh ./walkhtml-emit.sh $p /tmp/walk-$p.html
 done
 rmmod shadowvmx
 EOS
@@ -70,6 +72,8 @@ EOS
 		tr -d '\r' <"$b/console.log" |
 			awk -v b="DEMO-BEGIN $p" -v e="DEMO-END $p" \
 			    '$0 == b { on = 1; next } $0 == e { on = 0 } on' >"$b/$p.log"
+		scripts/walk-html.sh extract "$b/console.log" $p "$b" >/dev/null || true
+		rm -f "$b/walk-$p.json"
 	done
 fi
 
@@ -77,6 +81,15 @@ fi
 # from 160 columns, stacked below (scripts/demo-render.sh).
 cols=${DEMO_COLUMNS:-${COLUMNS:-$(tput cols 2>/dev/null || echo 80)}}
 scripts/demo-render.sh "$cols" "$b/shadow.log" "$b/ept.log"
+
+# the walks drawn (svxrun --html): one page per paging mode
+for p in shadow ept; do
+	if [ -s "$b/walk-$p.html" ]; then
+		echo "demo: S1's walks under $p, drawn: build/demo/walk-$p.html"
+	else
+		echo "demo: no walk page for $p (see $b/$p.log)"
+	fi
+done
 
 st=0
 for p in shadow ept; do
