@@ -161,6 +161,23 @@ if [ "$bkdir" != "$kdir61" ] || [ ! -f build/kbuild-6.1/shadowvmx.ko ]; then
 else
 	ko=build/kbuild-6.1/shadowvmx.ko
 fi
+# Which bench runs the payload (tools/testing/vmtest/bench.sh): QEMU with
+# -accel kvm on a host with nested VMX, else Bochs; SVX_BENCH overrides.
+# Its selection tests, and the module's refusal (-ENODEV, one dmesg line)
+# in the same kernel booted under QEMU TCG (~5 s): bench-select.
+bench=$("$vmtest" bench 2>"$out/bench-why.log") || bench="?"
+say "bench: $bench ($(sed 's/^vmtest: bench: //' "$out/bench-why.log"))"
+bash tools/testing/vmtest/bench-select-test.sh --boot "$ko" >"$out/bench-select.log" 2>&1
+grep '^not ok ' "$out/bench-select.log"
+grep -h '^# TCG boot: ' "$out/bench-select.log" | sed 's/^# /check: /'
+l=$(grep -E '^bench-select: [0-9]+ passed, [0-9]+ failed$' "$out/bench-select.log")
+if [ -n "$l" ]; then
+	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/')
+	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')
+	result "$l" "$n" "$f"
+else
+	result "bench-select: no result (see build/check/bench-select.log)" 0 1
+fi
 
 payload=$top/build/payload
 rm -rf "$payload"
@@ -193,6 +210,12 @@ say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
 "$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
 	--log "$out/bochs.log" >"$out/bochs.out" 2>&1
 st=$?
+# the bench that ran is the one chosen
+if grep -aq "^vmtest: bench: $bench\$" "$out/bochs.out"; then
+	result "bench: $bench" 1 0
+else
+	result "bench: $bench: FAIL (not the bench that ran, see build/check/bochs.out)" 0 1
+fi
 # Echo the guest's output without the comment lines, which stay in the log.
 grep -vE '^# ' "$out/bochs.out" | tail -n 60
 lines=$(grep -aE '^(selftests|runner)\[[^]]*\]: [0-9]+ passed, [0-9]+ failed' "$out/bochs.out" | tr -d '\r')
