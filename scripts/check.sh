@@ -21,6 +21,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/progress.sh	# svx_progress: elapsed time of the long steps
 out=$top/build/check
 mkdir -p "$out"
 pass=0
@@ -149,7 +150,7 @@ if [ -n "${SVX_SKIP_BOCHS:-}" ]; then
 fi
 vmtest=tools/testing/vmtest/vmtest.sh
 say "Bochs bench: setup (first run builds the kernel cache, ~10 min)"
-if ! "$vmtest" setup >"$out/vmtest-setup.log" 2>&1; then
+if ! svx_progress check "bench setup" "$out/vmtest-setup.log" "$vmtest" setup; then
 	tail -n 30 "$out/vmtest-setup.log"
 	result "bochs: setup FAILED (see build/check/vmtest-setup.log)" 0 1
 	finish
@@ -207,8 +208,9 @@ cp "${SVX_CACHE:-/var/cache/shadowvmx}/$("$vmtest" krelease)/bzImage" "$payload/
 	result "linux-guest: no kernel image in the bench cache" 0 1	# harness/run.sh, W*.bin
 
 say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
-"$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
-	--log "$out/bochs.log" >"$out/bochs.out" 2>&1
+svx_progress check "bench run" "$out/bochs.out" \
+	"$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
+	--log "$out/bochs.log"
 st=$?
 # the bench that ran is the one chosen
 if grep -aq "^vmtest: bench: $bench\$" "$out/bochs.out"; then

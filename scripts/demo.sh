@@ -18,6 +18,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/progress.sh	# svx_progress: elapsed time of the long steps
 
 scripts/deps.sh >/dev/null
 make -s -C tools/runner
@@ -45,12 +46,13 @@ else
 	bench=$("$vmtest" bench 2>/dev/null) || { "$vmtest" bench; exit 1; }
 	echo "bench: $bench"
 	echo "demo: no VT-x here (or not root): the $bench bench, about a minute"
-	"$vmtest" setup >"$b/setup.log" 2>&1 || { tail -n 20 "$b/setup.log"; exit 1; }
+	svx_progress demo "bench setup" "$b/setup.log" "$vmtest" setup ||
+		{ tail -n 20 "$b/setup.log"; exit 1; }
 	kdir=$("$vmtest" kdir)
 	mkdir -p "$b/kbuild" "$b/payload/scenarios"
 	cp -a Kbuild core include mmu vmx x86 uapi "$b/kbuild/"
 	find "$b/kbuild" -name '*.o' -delete
-	make -s -C "$kdir" M="$b/kbuild" modules >"$b/kbuild.log" 2>&1 ||
+	svx_progress demo "module build" "$b/kbuild.log" make -s -C "$kdir" M="$b/kbuild" modules ||
 		{ tail -n 20 "$b/kbuild.log"; exit 1; }
 	cp "$b/kbuild/shadowvmx.ko" tools/runner/build/svxrun \
 	   tools/runner/build/scen-s1.bin "$b/payload/"
@@ -71,7 +73,8 @@ done
 rmmod shadowvmx
 EOS
 	chmod +x "$b/payload/run"
-	"$vmtest" run --payload "$b/payload" --timeout 600 >"$b/console.log" 2>&1 || true
+	svx_progress demo "$bench run" "$b/console.log" \
+		"$vmtest" run --payload "$b/payload" --timeout 600 || true
 	for p in shadow ept; do
 		tr -d '\r' <"$b/console.log" |
 			awk -v b="DEMO-BEGIN $p" -v e="DEMO-END $p" \

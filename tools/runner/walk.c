@@ -57,6 +57,35 @@ static const char *const exit_names[] = {
 	[SVX_WT_EXIT_ERROR] = "a guest table lies outside guest RAM: emulation-error exit",
 };
 
+/*
+ * Colour only on a terminal: not when stdout is a file or a pipe (the
+ * demo's logs, make check), not with NO_COLOR set (no-color.org), not
+ * with TERM=dumb.
+ */
+static bool use_colour(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+		on = isatty(STDOUT_FILENO) && !(nc && *nc) &&
+		     term && strcmp(term, "dumb");
+	}
+	return on;
+}
+
+static const char *col(const char *sgr)
+{
+	return use_colour() ? sgr : "";
+}
+
+#define C_BOLD	"\033[1m"
+#define C_GREEN	"\033[32m"
+#define C_YEL	"\033[33m"
+#define C_CYAN	"\033[36m"
+#define C_OFF	"\033[0m"
+
 static const char *guest_level_name(unsigned int mode, int level)
 {
 	static const char *const n64[] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
@@ -87,10 +116,11 @@ static void print_diagram(const struct svx_walk_trace *t)
 			   (t->access & SVX_WT_ACC_WRITE) ? "write" : "read";
 	int level;
 
-	printf("walk GVA 0x%" PRIx64 " (%s %s)  -  %s, %s\n", (uint64_t)t->gva,
+	printf("%swalk GVA 0x%" PRIx64 " (%s %s)  -  %s, %s%s\n", col(C_BOLD),
+	       (uint64_t)t->gva,
 	       (t->access & SVX_WT_ACC_USER) ? "user" : "supervisor", what,
 	       t->guest_mode < 5 ? mode_names[t->guest_mode] : "?",
-	       ept ? "EPT" : "shadow paging");
+	       ept ? "EPT" : "shadow paging", col(C_OFF));
 	printf("  guest CR0 0x%llx  CR3 0x%llx  CR4 0x%llx  EFER 0x%llx\n",
 	       (unsigned long long)t->cr0, (unsigned long long)t->cr3,
 	       (unsigned long long)t->cr4, (unsigned long long)t->efer);
@@ -163,12 +193,16 @@ static void print_diagram(const struct svx_walk_trace *t)
 		       (l->flags & SVX_WT_H_MMIO) ? " MMIO" : "",
 		       (l->flags & SVX_WT_L_LEAF) ? " leaf" : "");
 	}
-	printf("  verdict: %s", t->exit < sizeof(exit_names) / sizeof(exit_names[0]) &&
+	printf("  verdict: %s%s",
+	       col(t->exit == SVX_WT_EXIT_NONE ||
+		   t->exit == SVX_WT_EXIT_GUEST_PF_DIRECT ||
+		   t->exit == SVX_WT_EXIT_GP ? C_GREEN : C_YEL),
+	       t->exit < sizeof(exit_names) / sizeof(exit_names[0]) &&
 	       exit_names[t->exit] ? exit_names[t->exit] : "?");
 	if (ept && t->exit_gpa)
 		printf(" at GPA 0x%llx%s", (unsigned long long)t->exit_gpa,
 		       t->exit_gpa != t->gpa ? " (a guest table: 2D walk)" : "");
-	printf("\n");
+	printf("%s\n", col(C_OFF));
 }
 
 static void json_levels(const char *name, const struct svx_wt_level *ls,
@@ -408,7 +442,8 @@ void svxr_ktrace_drain(void)
 			*nl = 0;
 			/* skip "task-pid [cpu] flags timestamp: " */
 			ev = strstr(line, ": svx_");
-			printf("  [k] %s\n", ev ? ev + 2 : line);
+			printf("  %s[k] %s%s\n", col(C_CYAN), ev ? ev + 2 : line,
+			       col(C_OFF));
 			line = nl + 1;
 		}
 		have = strlen(line);
