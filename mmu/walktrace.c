@@ -356,13 +356,12 @@ static void svx_wt_fill(struct svx_vcpu *vcpu, struct svx_walk_trace *t)
 	if (t->flags & SVX_WT_TRANSLATED)
 		svx_wt_memslot(vm, t);
 
-	if (svx_vm_ept(vm)) {
+	if (svx_vm_ept(vm))
 		svx_wt_ept(vcpu, t);
-	} else if (t->flags & SVX_WT_NONCANONICAL) {
+	else if (t->flags & SVX_WT_NONCANONICAL)
 		svx_wt_verdict(t, SVX_WT_EXIT_GP, SVX_WT_NO_EXIT);
-	} else {
+	else
 		svx_wt_shadow(vcpu, t, gva);
-	}
 }
 
 long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp)
