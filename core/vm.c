@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The VM fd: KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU, KVM_SET_TSS_ADDR
- * and SVX_GET_VM_STATS, plus guest memory access for the rest of the module
- * (physical through the memslots, virtual through the vCPU's MMU).
+ * (the real-mode TSS's private memslot) and SVX_GET_VM_STATS, plus guest
+ * memory access for the rest of the module (physical through the
+ * memslots, virtual through the vCPU's MMU).
  *
  * A VM owns: VMX (a reference taken at creation, so VMXON happens with the
  * first VM and VMXOFF with the last), its memslots (RCU-published copies),
@@ -15,6 +16,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -49,6 +51,9 @@ static void svx_vm_destroy(struct svx_vm *vm)
 	}
 	svx_ept_vm_destroy(vm);
 	svx_mmu_vm_destroy(vm);
+	/* As KVM: the TSS pages go now if this is their mm, else with it. */
+	if (vm->tss_hva && current->mm == vm->mm)
+		vm_munmap(vm->tss_hva, SVX_RMODE_TSS_PAGES * PAGE_SIZE);
 	kvfree(rcu_dereference_protected(vm->memslots, 1));
 	mmdrop(vm->mm);
 	ratelimit_state_exit(&vm->warn_rs);	/* "N callbacks suppressed" */
@@ -225,8 +230,10 @@ int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
 /* ---------------------------------------------------------------------- */
 /* Memslots                                                                */
 
-static int svx_set_memory_region(struct svx_vm *vm,
-				 const struct kvm_userspace_memory_region *req)
+/* A memslot change (@supported: KVM_MEM_* and SVX_MR_PRIVATE); vm->lock held. */
+static int __svx_set_memory_region(struct svx_vm *vm,
+				   const struct kvm_userspace_memory_region *req,
+				   u32 supported)
 {
 	const struct svx_memslot *old;
 	struct svx_memslots *cur, *next;
@@ -234,10 +241,9 @@ static int svx_set_memory_region(struct svx_vm *vm,
 	enum svx_mr_change change;
 	int r;
 
-	mutex_lock(&vm->lock);
 	cur = rcu_dereference_protected(vm->memslots,
 					lockdep_is_held(&vm->lock));
-	r = svx_memslot_check(cur, req, KVM_MEM_READONLY, &change, &new, &old);
+	r = svx_memslot_check(cur, req, supported, &change, &new, &old);
 	if (!r && req->memory_size &&
 	    !access_ok((void __user *)(unsigned long)req->userspace_addr,
 		       req->memory_size))
@@ -270,6 +276,119 @@ static int svx_set_memory_region(struct svx_vm *vm,
 		svx_mmu_memslots_changed(vm, next->generation);
 	kvfree(cur);
 out:
+	return r;
+}
+
+static int svx_set_memory_region(struct svx_vm *vm,
+				 const struct kvm_userspace_memory_region *req)
+{
+	int r;
+
+	mutex_lock(&vm->lock);
+	r = __svx_set_memory_region(vm, req, KVM_MEM_READONLY);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The real-mode TSS (KVM_SET_TSS_ADDR)                                    */
+
+/*
+ * A shadow-paging VM runs real mode in virtual-8086 mode (vmx/rmode.c),
+ * which needs a 32-bit TSS the CPU can reach through the guest's physical
+ * address space: as kvm_intel without unrestricted guest, three pages of
+ * anonymous memory of the VMM's, mapped at KVM_SET_TSS_ADDR's address by a
+ * private memslot (a user slot there gets -EEXIST), zeroed but for the I/O
+ * map base and the I/O map's terminating byte.  All zero bits: every
+ * software interrupt goes to the real-mode IVT (CR4.VME) and every port
+ * reaches the I/O exit.  With EPT the CPU runs real mode itself
+ * (unrestricted guest) and the address is only recorded, as KVM does.
+ */
+static int svx_tss_slot_set(struct svx_vm *vm, bool present)
+{
+	struct kvm_userspace_memory_region req = {
+		.slot = SVX_TSS_PRIVATE_SLOT,
+		.guest_phys_addr = vm->tss_addr,
+		.memory_size = SVX_RMODE_TSS_PAGES * PAGE_SIZE,
+	};
+	u16 iomap = SVX_RMODE_TSS_IOMAP;
+	u8 end = 0xff;
+	unsigned long hva;
+	int r;
+
+	lockdep_assert_held(&vm->lock);
+	if (present == !!vm->tss_hva)
+		return 0;
+	if (!present) {
+		req.memory_size = 0;
+		r = __svx_set_memory_region(vm, &req, SVX_MR_PRIVATE);
+		if (!r && current->mm == vm->mm)
+			vm_munmap(vm->tss_hva, SVX_RMODE_TSS_PAGES * PAGE_SIZE);
+		if (!r)
+			vm->tss_hva = 0;
+		return r;
+	}
+	hva = vm_mmap(NULL, 0, SVX_RMODE_TSS_PAGES * PAGE_SIZE,
+		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(hva))
+		return (int)hva;
+	/* Fresh anonymous memory reads as zero. */
+	if (copy_to_user((void __user *)hva + SVX_RMODE_TSS_IOMAP_OFFSET,
+			 &iomap, sizeof(iomap)) ||
+	    copy_to_user((void __user *)hva + SVX_RMODE_TSS_SIZE - 1, &end, 1)) {
+		r = -EFAULT;
+		goto unmap;
+	}
+	req.userspace_addr = hva;
+	r = __svx_set_memory_region(vm, &req, SVX_MR_PRIVATE);
+	if (r)
+		goto unmap;
+	vm->tss_hva = hva;
+	return 0;
+unmap:
+	vm_munmap(hva, SVX_RMODE_TSS_PAGES * PAGE_SIZE);
+	return r;
+}
+
+static int svx_set_tss_addr(struct svx_vm *vm, unsigned long addr)
+{
+	int r = 0;
+
+	/* KVM's bound: the three pages below 4 GiB. */
+	if (addr > (unsigned int)(-3 * PAGE_SIZE)) {
+		svx_vm_warn(vm, "KVM_SET_TSS_ADDR %#lx: the TSS's 3 pages must end below 4 GiB (-EINVAL)\n",
+			    addr);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	if (vm->tss_hva) {
+		r = -EEXIST;	/* as KVM's second __x86_set_memory_region() */
+		svx_vm_warn(vm, "KVM_SET_TSS_ADDR %#lx: the TSS is already at %#llx (-EEXIST)\n",
+			    addr, vm->tss_addr);
+		goto out;
+	}
+	vm->tss_addr = addr;
+	if (vm->paging == SVX_PAGING_SHADOW) {
+		r = svx_tss_slot_set(vm, true);
+		if (r)
+			svx_vm_warn(vm, "KVM_SET_TSS_ADDR %#lx: cannot map the real-mode TSS (%d)\n",
+				    addr, r);
+	}
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* SVX_SET_PAGING: the TSS slot exists exactly in shadow mode. */
+static long svx_set_paging(struct svx_vm *vm, unsigned long mode)
+{
+	long r = svx_ept_set_paging(vm, mode);
+
+	if (r)
+		return r;
+	mutex_lock(&vm->lock);
+	if (vm->tss_addr || vm->tss_hva)
+		r = svx_tss_slot_set(vm, vm->paging == SVX_PAGING_SHADOW);
 	mutex_unlock(&vm->lock);
 	return r;
 }
@@ -364,15 +483,11 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_CHECK_EXTENSION:
 		return svx_check_extension(arg);
 	case KVM_SET_TSS_ADDR:
-		/* Only real-mode emulation uses it; KVM's bound check. */
-		if (arg > (unsigned int)(-3 * PAGE_SIZE))
-			return -EINVAL;
-		vm->tss_addr = arg;
-		return 0;
+		return svx_set_tss_addr(vm, arg);
 	case SVX_GET_VM_STATS:
 		return svx_vm_stats(vm, argp);
 	case SVX_SET_PAGING:
-		return svx_ept_set_paging(vm, arg);
+		return svx_set_paging(vm, arg);
 	case SVX_GET_SUPPORTED_CPUID:
 		return svx_cpuid_vm_get_supported(vm, argp);
 	}

@@ -104,6 +104,24 @@ struct svx_mmu {
 	u64 emulate_gpa;	/* SVX_EMULATE: the GPA of the trapped write */
 };
 
+/*
+ * Real mode under shadow paging runs in virtual-8086 mode (vmx/rmode.c)
+ * with a TSS of three pages at KVM_SET_TSS_ADDR (core/vm.c): the 104-byte
+ * TSS, the 32-byte interrupt redirection map, the 8 KiB I/O map and its
+ * terminating 0xff byte, as kvm_intel's RMODE_TSS_SIZE.
+ */
+#define SVX_RMODE_TSS_PAGES		3
+#define SVX_RMODE_TSS_IOMAP_OFFSET	0x66	/* the TSS's I/O map base field */
+#define SVX_RMODE_TSS_IOMAP		(0x68 + 256 / 8)
+#define SVX_RMODE_TSS_SIZE		(SVX_RMODE_TSS_IOMAP + 65536 / 8 + 1)
+
+/* The guest's view of its segments while it runs in vm86 (vmx/rmode.c). */
+struct svx_rmode {
+	bool active;
+	unsigned long rflags_iopl_vm;	/* the guest's own IOPL and VM bits */
+	struct kvm_segment segs[8];	/* ES CS SS DS FS GS LDTR TR, VMCS order */
+};
+
 struct svx_vcpu {
 	struct svx_vm *vm;
 	int id;
@@ -123,6 +141,7 @@ struct svx_vcpu {
 	unsigned long regs[SVX_NR_REGS];
 	unsigned long rip, rflags;
 	bool rip_dirty;		/* rip/rsp/rflags must be written back */
+	struct svx_rmode rmode;	/* shadow paging, CR0.PE=0 */
 	u64 cr0, cr2, cr3, cr4, cr8, efer;
 	unsigned long dr[8];
 	u64 tsc_offset;
@@ -204,7 +223,8 @@ struct svx_vm {
 	struct svx_memslots __rcu *memslots;
 	struct svx_vcpu *vcpus[SVX_MAX_VCPUS];
 	int nr_vcpus;
-	u64 tss_addr;
+	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
+	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;
 
 	/* Shadow MMU (mmu/). */

@@ -92,7 +92,7 @@ const struct svx_memslot *svx_memslot_by_id(const struct svx_memslots *s,
 {
 	int idx;
 
-	if (id >= SVX_MEM_SLOTS_NUM)
+	if (id >= SVX_ALL_SLOTS)
 		return NULL;
 	idx = s->id_to_index[id];
 	if (idx < 0 || idx >= (int)s->nr)
@@ -107,10 +107,14 @@ int svx_memslot_check(const struct svx_memslots *cur,
 {
 	const struct svx_memslot *o;
 	u64 base_gfn, npages;
-	u32 as_id;
+	u32 as_id, nr_ids = SVX_MEM_SLOTS_NUM;
 	u16 id;
 
 	*old = NULL;
+	if (supported_flags & SVX_MR_PRIVATE) {
+		nr_ids = SVX_ALL_SLOTS;
+		supported_flags &= ~SVX_MR_PRIVATE;
+	}
 
 	/* check_memory_region_flags() */
 	if (req->flags & ~supported_flags)
@@ -129,7 +133,7 @@ int svx_memslot_check(const struct svx_memslots *cur,
 	if (req->userspace_addr & (SVX_PAGE_SIZE - 1))
 		return -EINVAL;
 	/* Only address space 0 (KVM's x86 SMM space is not implemented). */
-	if (as_id != 0 || id >= SVX_MEM_SLOTS_NUM)
+	if (as_id != 0 || id >= nr_ids)
 		return -EINVAL;
 	if (req->guest_phys_addr + req->memory_size < req->guest_phys_addr)
 		return -EINVAL;
@@ -201,7 +205,7 @@ void svx_memslots_apply(struct svx_memslots *out,
 	 * FLAGS_ONLY and NONE (an identical copy), and a CREATE of an id
 	 * that exists cannot duplicate it.
 	 */
-	if (!WARN_ON_ONCE(id >= SVX_MEM_SLOTS_NUM))
+	if (!WARN_ON_ONCE(id >= SVX_ALL_SLOTS))
 		skip = cur->id_to_index[id];
 	if (change != SVX_MR_DELETE && !WARN_ON_ONCE(new->id != id))
 		ins = new;
@@ -221,7 +225,7 @@ void svx_memslots_apply(struct svx_memslots *out,
 	out->nr = n;
 	out->generation = cur->generation + 1;
 	memset(&out->slots[n], 0,
-	       (SVX_MEM_SLOTS_NUM - n) * sizeof(out->slots[0]));
+	       (SVX_ALL_SLOTS - n) * sizeof(out->slots[0]));
 	memset(out->id_to_index, 0xff, sizeof(out->id_to_index));
 	for (i = 0; i < n; i++)
 		out->id_to_index[out->slots[i].id] = i;

@@ -20,6 +20,14 @@
 
 /* User-visible slots per VM (KVM_CAP_NR_MEMSLOTS answers this). */
 #define SVX_MEM_SLOTS_NUM	509
+/*
+ * Slots the host keeps for itself after the user's ids, as KVM's private
+ * memslots: the real-mode TSS of a shadow-paging VM (KVM_SET_TSS_ADDR).
+ * svx_memslot_check() accepts these ids only with SVX_MR_PRIVATE.
+ */
+#define SVX_TSS_PRIVATE_SLOT	SVX_MEM_SLOTS_NUM
+#define SVX_ALL_SLOTS		(SVX_MEM_SLOTS_NUM + 1)
+#define SVX_MR_PRIVATE		BIT(31)	/* in @supported_flags: host's own slot */
 /* Largest slot, as in KVM: 2^31 - 1 pages on x86-64 (KVM_MEM_MAX_NR_PAGES). */
 #define SVX_MEM_MAX_NR_PAGES	(BIT_ULL(31) - 1)
 #define SVX_PAGE_SHIFT		12
@@ -38,8 +46,8 @@ struct svx_memslots {
 	u64 generation;		/* bumped by every change */
 	u32 nr;			/* used entries of slots[] */
 	int last_used;		/* lookup cache (index), -1 when empty */
-	s16 id_to_index[SVX_MEM_SLOTS_NUM];	/* -1: no such slot */
-	struct svx_memslot slots[SVX_MEM_SLOTS_NUM];	/* sorted by base_gfn */
+	s16 id_to_index[SVX_ALL_SLOTS];	/* -1: no such slot */
+	struct svx_memslot slots[SVX_ALL_SLOTS];	/* sorted by base_gfn */
 };
 
 enum svx_mr_change {
@@ -57,7 +65,8 @@ void svx_memslots_init(struct svx_memslots *s);
  * Check a KVM_SET_USER_MEMORY_REGION request against @cur with KVM 6.1's
  * rules and errno values:
  *   -EINVAL: flags outside @supported_flags, address space != 0, slot id >=
- *            SVX_MEM_SLOTS_NUM, size/GPA/HVA not page aligned, GPA range
+ *            SVX_MEM_SLOTS_NUM (SVX_ALL_SLOTS with SVX_MR_PRIVATE in
+ *            @supported_flags: the host's own slots), size/GPA/HVA not page aligned, GPA range
  *            wrapping, too many pages, size 0 on a slot that does not exist,
  *            changing size, HVA or KVM_MEM_READONLY of an existing slot;
  *   -EEXIST: the new range overlaps another slot.

@@ -13,6 +13,9 @@
 #     kvm_intel's /dev/kvm (ept=1 and ept=0); walk traces vs /dev/kvm's
 #     KVM_TRANSLATE (walktrace-vs-kvm[...]); the harness (tools/harness,
 #     W1-W9 x 4 configurations, CSV and plots in build/harness)
+#  3b. a second Bochs boot with two L1 CPUs (vmtest --cpus 2): the SMP
+#     selftests (smp_test, concurrency_test) on all four devices, with the
+#     vCPU threads really running at once: selftests[<label> cpus=2]
 #
 # Prints the report lines of each stage and ends with "N passed, N failed".
 # Environment: SVX_SKIP_BOCHS=1 skips stage 3 (counted as a failure, so a
@@ -348,4 +351,38 @@ done
 if [ $st -ne 0 ] && [ $st -ne 1 ]; then
 	result "bochs: vmtest ended with status $st (see build/check/bochs.out)" 0 1
 fi
+
+# ------------------------------------------------------- stage 3b: SMP --
+# The SMP selftests again in a second boot with two L1 CPUs (vmtest
+# --cpus 2, about twice the boot time): the vCPU threads of one VM then run
+# at the same time on different CPUs.  "selftests[<label> cpus=2]" lines.
+smp=$top/build/payload-smp
+rm -rf "$smp"
+mkdir -p "$smp/selftests"
+cp selftests/build/smp_test selftests/build/concurrency_test "$smp/selftests/"
+cp selftests/run_in_vm.sh "$smp/run_selftests.sh"
+cp "$ko" "$smp/"
+cat >"$smp/run" <<'EOF'
+#!/bin/sh
+echo "# L1 CPUs online: $(cat /sys/devices/system/cpu/online)"
+SVX_PAYLOAD=/payload SVX_LABEL_SUFFIX=" cpus=2" SVX_INSMOD_ARGS=audit=1 \
+	SVX_SUITES="shadowvmx shadowvmx:ept kvm:ept=1 kvm:ept=0" \
+	sh /payload/run_selftests.sh
+EOF
+chmod +x "$smp/run"
+say "Bochs bench with 2 CPUs: the SMP selftests"
+"$vmtest" run --payload "$smp" --cpus 2 --timeout "${SVX_BOCHS_SMP_TIMEOUT:-1200}" \
+	--log "$out/bochs-smp.log" >"$out/bochs-smp.out" 2>&1
+grep -aE '^# L1 CPUs online' "$out/bochs-smp.out" | tr -d '\r'
+while read -r l; do
+	[ -n "$l" ] || continue
+	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	result "$l" "$n" "$f"
+done < <(grep -aE '^selftests\[[^]]* cpus=2\]: [0-9]+ passed, [0-9]+ failed' "$out/bochs-smp.out" | tr -d '\r')
+for want in 'selftests[/dev/shadowvmx cpus=2]' 'selftests[/dev/shadowvmx ept cpus=2]' \
+	    'selftests[/dev/kvm ept=1 cpus=2]' 'selftests[/dev/kvm ept=0 cpus=2]'; do
+	grep -aqF "$want:" "$out/bochs-smp.out" ||
+		result "$want: missing from the 2-CPU bench output (see build/check/bochs-smp.out)" 0 1
+done
 finish

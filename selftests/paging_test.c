@@ -2,8 +2,8 @@
 /*
  * Paging modes (uapi/linux/shadowvmx.h): SVX_GET_CAPS, SVX_SET_PAGING and
  * its rules; a guest that starts in real mode and switches to protected and
- * long mode by itself (EPT mode's unrestricted guest; kvm_intel with
- * unrestricted_guest=Y); shadow mode refusing real mode; first touch of 256
+ * long mode by itself (natively with unrestricted guest, in vm86 under
+ * shadow paging and kvm_intel ept=0: rmode_test.c); first touch of 256
  * pages, with the exits it cost (printed, for comparing the modes).
  *
  * SVX_PAGING=ept (or shadow) puts every VM of every test in that mode on
@@ -98,27 +98,12 @@ TEST(set_paging_rules)
 
 SVX_GUEST_FIXTURE(guest);
 
-/* Can this VM run real-mode code?  NULL if so, else why not. */
-static const char *no_real_mode(int vm_fd)
-{
-	if (svxu_dev_is_kvm())
-		return svxu_kvm_intel_param("unrestricted_guest") == 'Y' ? NULL :
-		       "kvm_intel without unrestricted_guest emulates real mode; not this test's subject";
-	if (svxu_vm_paging(vm_fd) != SVX_PAGING_EPT)
-		return "real mode needs unrestricted guest, which only EPT mode uses; this VM uses shadow paging (SVX_PAGING=ept runs it)";
-	return NULL;
-}
-
 TEST_F(guest, real_to_protected_to_long_mode)
 {
 	struct svxu_vcpu *v = &self->g.vcpu;
 	struct kvm_sregs sr;
-	const char *why;
 
 	INIT(real_to_long, SVXU_MODE_REAL16);
-	why = no_real_mode(self->g.vm.fd);
-	if (why)
-		SKIP(return, "%s", why);
 	ASSERT_OUT32(v, PORT_RESULT, 0x16);
 	ASSERT_OUT32(v, PORT_RESULT, 0x32);
 	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
@@ -133,19 +118,6 @@ TEST_F(guest, real_to_protected_to_long_mode)
 	EXPECT_EQ(SVX_PT, sr.cr3);
 	EXPECT_EQ(SVX_SEL_CS64, sr.cs.selector);
 	EXPECT_EQ(1, sr.cs.l);
-}
-
-/* Shadow paging refuses a real-mode vCPU with an internal error. */
-TEST_F(guest, real_mode_refused_in_shadow_mode)
-{
-	struct svxu_vcpu *v = &self->g.vcpu;
-
-	INIT(real_to_long, SVXU_MODE_REAL16);
-	if (svxu_dev_is_kvm())
-		SKIP(return, "shadowvmx behaviour");
-	if (svxu_vm_paging(self->g.vm.fd) != SVX_PAGING_SHADOW)
-		SKIP(return, "this VM uses EPT mode, which runs real mode");
-	ASSERT_EXIT(v, KVM_EXIT_INTERNAL_ERROR);
 }
 
 /* 256 pages touched once each: the cost of building the mappings. */

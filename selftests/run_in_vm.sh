@@ -31,6 +31,7 @@
 #   SVX_TESTS_DIR  directory of test binaries (default $SVX_PAYLOAD/selftests)
 #   SVX_KVM_MODULE vendor module for kvm suites (default kvm_intel)
 #   SVX_INSMOD_ARGS extra shadowvmx.ko parameters
+#   SVX_LABEL_SUFFIX appended to every label (e.g. " cpus=2")
 
 SVX_PAYLOAD=${SVX_PAYLOAD:-$(cd "$(dirname "$0")" && pwd)}
 SVX_TESTS_DIR=${SVX_TESTS_DIR:-$SVX_PAYLOAD/selftests}
@@ -95,8 +96,8 @@ run_binaries() {
 }
 
 summary() {
-	note "$1: $skip skipped"
-	echo "selftests[$1]: $pass passed, $fail failed"
+	note "$1${SVX_LABEL_SUFFIX:-}: $skip skipped"
+	echo "selftests[$1${SVX_LABEL_SUFFIX:-}]: $pass passed, $fail failed"
 	[ $fail -eq 0 ] || any_fail=1
 	pass=0
 	fail=0
@@ -123,7 +124,7 @@ suite_shadowvmx() {
 	a=/sys/module/shadowvmx/parameters
 	if [ "$(cat $a/audit 2>/dev/null)" = Y ] &&
 	   { [ -z "$1" ] || [ "$1" = shadow ]; }; then
-		echo "shadow-audit[$label]: $(cat $a/audit_checks) checks, $(cat $a/audit_violations) violations"
+		echo "shadow-audit[$label${SVX_LABEL_SUFFIX:-}]: $(cat $a/audit_checks) checks, $(cat $a/audit_violations) violations"
 	fi
 	rmmod shadowvmx || step_failed "rmmod shadowvmx"
 	summary "$label"

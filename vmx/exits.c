@@ -120,6 +120,8 @@ int svx_guest_cpl(struct svx_vcpu *vcpu)
 {
 	int cpl;
 
+	if (vcpu->rmode.active)
+		return 0;	/* vm86's CPL 3 is ours */
 	svx_vcpu_load(vcpu);
 	cpl = (svx_vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
 	svx_vcpu_put(vcpu);
@@ -164,6 +166,9 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	      X86_CR0_PE | X86_CR0_PG | X86_CR0_NE | X86_CR0_WP;
 	cr0 |= c->cr0_fixed0;
 	cr0 &= c->cr0_fixed1;
+	/* vm86 runs at CPL 3, where AM would check alignment: not in real mode. */
+	if (vcpu->rmode.active)
+		cr0 &= ~(u64)X86_CR0_AM;
 
 	/*
 	 * Every SPTE of the nonpaging map is a user page: SMEP and SMAP would
@@ -174,6 +179,8 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	if (vcpu->mmu.mode == SVX_MODE_NONPAGING)
 		cr4 &= ~(u64)(X86_CR4_SMEP | X86_CR4_SMAP);
 	cr4 &= ~(u64)X86_CR4_PSE;	/* no meaning with PAE */
+	if (vcpu->rmode.active)
+		cr4 |= X86_CR4_VME;	/* INT n through the IVT (vmx/rmode.c) */
 	cr4 |= c->cr4_fixed0;
 	cr4 &= c->cr4_fixed1;
 
@@ -271,12 +278,9 @@ int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0)
 		 svx_pae_paging(cr0, vcpu->cr4, vcpu->efer);
 	if (pdptrs && svx_mmu_load_pdptrs(vcpu, vcpu->cr3))
 		return 1;
-	if (!(cr0 & X86_CR0_PE) && !svx_vm_ept(vcpu->vm)) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: guest cleared CR0.PE: real mode is not supported under shadow paging\n",
-			    vcpu->id);
-	}
 	vcpu->cr0 = cr0;
 	svx_vcpu_load(vcpu);
+	svx_rmode_update(vcpu);	/* PE: in or out of vm86 (shadow paging) */
 	if (((old ^ cr0) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)) || pdptrs)
 		svx_mmu_reset_context(vcpu);
 	else
@@ -353,6 +357,9 @@ static int svx_handle_cr(struct svx_vcpu *vcpu)
 		case 0:
 			fault = svx_set_cr0(vcpu, val);
 			break;
+		case 2:		/* only from vmx/rmode.c: CR2 is not intercepted */
+			vcpu->cr2 = val;
+			break;
 		case 3:
 			fault = svx_set_cr3(vcpu, val);
 			break;
@@ -369,8 +376,17 @@ static int svx_handle_cr(struct svx_vcpu *vcpu)
 			fault = 1;
 		}
 		break;
-	case 1:		/* MOV from CR */
+	case 1:		/* MOV from CR (CR0, CR2, CR4: from vmx/rmode.c) */
 		switch (cr) {
+		case 0:
+			val = vcpu->cr0;
+			break;
+		case 2:
+			val = vcpu->cr2;
+			break;
+		case 4:
+			val = vcpu->cr4;
+			break;
 		case 3:
 			val = vcpu->cr3;
 			break;
@@ -977,7 +993,7 @@ static const struct svx_x86_ops svx_emu_ops = {
 	.seg_base = svx_emu_seg_base,
 };
 
-static void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
+void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
 {
 	e->ops = &svx_emu_ops;
 	e->ctx = vcpu;
@@ -1149,6 +1165,88 @@ static int svx_handle_ept_misconfig(struct svx_vcpu *vcpu)
 }
 
 /* ---------------------------------------------------------------------- */
+/* System instructions vm86 faults on (vmx/rmode.c)                        */
+
+/* LGDT/LIDT: 16-bit operand size loads a 24-bit base (SDM LGDT). */
+static int svx_exec_load_dt(struct svx_vcpu *vcpu, const struct svx_sys *sys)
+{
+	u8 dt[6];
+	u32 base;
+
+	if (svx_read_guest_virt(vcpu, sys->addr, dt, sizeof(dt))) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "LGDT/LIDT operand not in guest RAM");
+		return SVX_USER;
+	}
+	memcpy(&base, dt + 2, 4);
+	if (!sys->opsize32)
+		base &= 0xffffff;
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(sys->op == SVX_SYS_LGDT ? GUEST_GDTR_BASE : GUEST_IDTR_BASE,
+		    base);
+	svx_vmwrite(sys->op == SVX_SYS_LGDT ? GUEST_GDTR_LIMIT :
+		    GUEST_IDTR_LIMIT, dt[0] | dt[1] << 8);
+	svx_vcpu_put(vcpu);
+	svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
+/*
+ * Carry out @sys, decoded at the guest's RIP, through the exit handler
+ * the instruction has when it exits in protected mode (same checks, same
+ * faults), with the exit information it would have had.
+ */
+int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys)
+{
+	u16 msw;
+
+	vcpu->exit_insn_len = sys->len;
+	switch (sys->op) {
+	case SVX_SYS_HLT:
+		svx_skip_insn(vcpu);
+		vcpu->run->exit_reason = KVM_EXIT_HLT;
+		return SVX_USER;
+	case SVX_SYS_INVD:
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	case SVX_SYS_RDMSR:
+	case SVX_SYS_WRMSR:
+		return svx_handle_msr(vcpu, sys->op == SVX_SYS_WRMSR);
+	case SVX_SYS_CLTS:
+		vcpu->exit_qual = 2 << 4;
+		return svx_handle_cr(vcpu);
+	case SVX_SYS_MOV_FROM_CR:
+	case SVX_SYS_MOV_TO_CR:
+		/* CR8 exists in 64-bit mode only; CR1, CR5-7 nowhere. */
+		if (sys->cr == 1 || sys->cr > 4) {
+			svx_inject_ud(vcpu);
+			return SVX_RESUME;
+		}
+		vcpu->exit_qual = sys->cr | sys->reg << 8 |
+				  (sys->op == SVX_SYS_MOV_FROM_CR) << 4;
+		return svx_handle_cr(vcpu);
+	case SVX_SYS_MOV_FROM_DR:
+	case SVX_SYS_MOV_TO_DR:
+		vcpu->exit_qual = sys->cr | sys->reg << 8 |
+				  (sys->op == SVX_SYS_MOV_FROM_DR) << 4;
+		return svx_handle_dr(vcpu);
+	case SVX_SYS_LMSW:
+		if (!sys->mem)
+			msw = vcpu->regs[sys->reg];
+		else if (svx_read_guest_virt(vcpu, sys->addr, &msw, 2))
+			break;
+		vcpu->exit_qual = 3 << 4 | (unsigned long)msw << 16;
+		return svx_handle_cr(vcpu);
+	case SVX_SYS_LGDT:
+	case SVX_SYS_LIDT:
+		return svx_exec_load_dt(vcpu, sys);
+	}
+	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+			   "LMSW operand not in guest RAM");
+	return SVX_USER;
+}
+
+/* ---------------------------------------------------------------------- */
 
 static int svx_handle_exception(struct svx_vcpu *vcpu)
 {
@@ -1158,6 +1256,8 @@ static int svx_handle_exception(struct svx_vcpu *vcpu)
 
 	if (type == SVX_INTR_TYPE_NMI)
 		return SVX_RESUME;	/* handled by the host already */
+	if (vcpu->rmode.active && vector != X86_TRAP_PF)
+		return svx_rmode_exception(vcpu, vector, type);
 	if (vector == X86_TRAP_PF) {
 		int r = svx_mmu_page_fault(vcpu, vcpu->exit_qual,
 					   vcpu->exit_intr_error);

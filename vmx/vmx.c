@@ -562,6 +562,7 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu)
 	svx_set_efer(vcpu, 0, true);
 	svx_reset_soft_msrs(vcpu);
 	svx_mmu_reset_context(vcpu);
+	svx_rmode_update(vcpu);
 }
 
 static void svx_vmcs_init(struct svx_vcpu *vcpu)
@@ -933,7 +934,7 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 	if (vcpu->rip_dirty) {
 		svx_vmwrite(GUEST_RIP, vcpu->rip);
 		svx_vmwrite(GUEST_RSP, vcpu->regs[SVX_RSP]);
-		svx_vmwrite(GUEST_RFLAGS, vcpu->rflags);
+		svx_vmwrite(GUEST_RFLAGS, svx_rmode_hw_rflags(vcpu));
 		vcpu->rip_dirty = false;
 	}
 	/* Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task. */
@@ -967,7 +968,7 @@ static void svx_read_exit_info(struct svx_vcpu *vcpu)
 	vcpu->exit_insn_info = svx_vmread(VMX_INSTRUCTION_INFO);
 	vcpu->rip = svx_vmread(GUEST_RIP);
 	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
-	vcpu->rflags = svx_vmread(GUEST_RFLAGS);
+	vcpu->rflags = svx_rmode_guest_rflags(vcpu, svx_vmread(GUEST_RFLAGS));
 	/* Nothing injected is pending once the entry completed. */
 	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 	if (svx_vm_ept(vcpu->vm))
@@ -996,20 +997,6 @@ static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
 	    type == SVX_INTR_TYPE_SW_EXC << SVX_INTR_TYPE_SHIFT)
 		vcpu->inject_len = vcpu->exit_insn_len;
 	vcpu->stats.misc[SVX_STAT_REINJECTED]++;
-}
-
-static bool svx_guest_state_runnable(struct svx_vcpu *vcpu)
-{
-	if (svx_vm_ept(vcpu->vm))
-		return true;	/* unrestricted guest */
-	if (vcpu->cr0 & X86_CR0_PE)
-		return true;
-	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-	vcpu->run->internal.ndata = 0;
-	svx_vm_warn(vcpu->vm, "vcpu%d: real mode (CR0.PE=0) needs unrestricted guest, which shadow paging mode does not use; set protected mode with KVM_SET_SREGS\n",
-		    vcpu->id);
-	return false;
 }
 
 /*
@@ -1164,8 +1151,13 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			if (r)
 				return r;
 		}
-		if (!svx_guest_state_runnable(vcpu))
+		if (!svx_rmode_runnable(vcpu))
 			return 0;
+		if (vcpu->rmode.active) {
+			r = svx_rmode_prepare(vcpu);
+			if (r != SVX_RESUME)
+				return r;
+		}
 
 		r = svx_enter_guest(vcpu);
 		if (r == -EAGAIN)
@@ -1251,7 +1243,7 @@ void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs)
 	vcpu->pending = SVX_PENDING_NONE;
 }
 
-static void svx_get_segment(struct kvm_segment *var, unsigned long sel_field)
+void svx_vmcs_get_segment(struct kvm_segment *var, unsigned long sel_field)
 {
 	u32 ar = svx_vmread(sel_field - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES);
 
@@ -1271,8 +1263,8 @@ static void svx_get_segment(struct kvm_segment *var, unsigned long sel_field)
 	var->padding = 0;
 }
 
-static void svx_set_segment(const struct kvm_segment *var,
-			    unsigned long sel_field)
+void svx_vmcs_set_segment(const struct kvm_segment *var,
+			  unsigned long sel_field)
 {
 	u32 ar;
 
@@ -1286,18 +1278,40 @@ static void svx_set_segment(const struct kvm_segment *var,
 	svx_seg_write(sel_field, var->selector, var->base, var->limit, ar);
 }
 
+/* Segment @sel_field as the guest sees it (vm86 keeps its own view). */
+static void svx_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
+			    unsigned long sel_field)
+{
+	if (vcpu->rmode.active && sel_field != GUEST_LDTR_SELECTOR)
+		svx_rmode_get_segment(vcpu, var,
+				      (sel_field - GUEST_ES_SELECTOR) / 2);
+	else
+		svx_vmcs_get_segment(var, sel_field);
+}
+
+static void svx_set_segment(struct svx_vcpu *vcpu,
+			    const struct kvm_segment *var,
+			    unsigned long sel_field)
+{
+	if (vcpu->rmode.active && sel_field != GUEST_LDTR_SELECTOR)
+		svx_rmode_set_segment(vcpu, var,
+				      (sel_field - GUEST_ES_SELECTOR) / 2);
+	else
+		svx_vmcs_set_segment(var, sel_field);
+}
+
 void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *s)
 {
 	memset(s, 0, sizeof(*s));
 	svx_vcpu_load(vcpu);
-	svx_get_segment(&s->cs, GUEST_CS_SELECTOR);
-	svx_get_segment(&s->ds, GUEST_DS_SELECTOR);
-	svx_get_segment(&s->es, GUEST_ES_SELECTOR);
-	svx_get_segment(&s->fs, GUEST_FS_SELECTOR);
-	svx_get_segment(&s->gs, GUEST_GS_SELECTOR);
-	svx_get_segment(&s->ss, GUEST_SS_SELECTOR);
-	svx_get_segment(&s->tr, GUEST_TR_SELECTOR);
-	svx_get_segment(&s->ldt, GUEST_LDTR_SELECTOR);
+	svx_get_segment(vcpu, &s->cs, GUEST_CS_SELECTOR);
+	svx_get_segment(vcpu, &s->ds, GUEST_DS_SELECTOR);
+	svx_get_segment(vcpu, &s->es, GUEST_ES_SELECTOR);
+	svx_get_segment(vcpu, &s->fs, GUEST_FS_SELECTOR);
+	svx_get_segment(vcpu, &s->gs, GUEST_GS_SELECTOR);
+	svx_get_segment(vcpu, &s->ss, GUEST_SS_SELECTOR);
+	svx_get_segment(vcpu, &s->tr, GUEST_TR_SELECTOR);
+	svx_get_segment(vcpu, &s->ldt, GUEST_LDTR_SELECTOR);
 	s->gdt.base = svx_vmread(GUEST_GDTR_BASE);
 	s->gdt.limit = svx_vmread(GUEST_GDTR_LIMIT);
 	s->idt.base = svx_vmread(GUEST_IDTR_BASE);
@@ -1353,14 +1367,17 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 				    vcpu->id, s->cr3);
 	}
 	svx_vcpu_load(vcpu);
-	svx_set_segment(&s->cs, GUEST_CS_SELECTOR);
-	svx_set_segment(&s->ds, GUEST_DS_SELECTOR);
-	svx_set_segment(&s->es, GUEST_ES_SELECTOR);
-	svx_set_segment(&s->fs, GUEST_FS_SELECTOR);
-	svx_set_segment(&s->gs, GUEST_GS_SELECTOR);
-	svx_set_segment(&s->ss, GUEST_SS_SELECTOR);
-	svx_set_segment(&s->tr, GUEST_TR_SELECTOR);
-	svx_set_segment(&s->ldt, GUEST_LDTR_SELECTOR);
+	/* As KVM: CR0 first, so the segments land in the mode it picks. */
+	vcpu->cr0 = s->cr0;
+	svx_rmode_update(vcpu);
+	svx_set_segment(vcpu, &s->cs, GUEST_CS_SELECTOR);
+	svx_set_segment(vcpu, &s->ds, GUEST_DS_SELECTOR);
+	svx_set_segment(vcpu, &s->es, GUEST_ES_SELECTOR);
+	svx_set_segment(vcpu, &s->fs, GUEST_FS_SELECTOR);
+	svx_set_segment(vcpu, &s->gs, GUEST_GS_SELECTOR);
+	svx_set_segment(vcpu, &s->ss, GUEST_SS_SELECTOR);
+	svx_set_segment(vcpu, &s->tr, GUEST_TR_SELECTOR);
+	svx_set_segment(vcpu, &s->ldt, GUEST_LDTR_SELECTOR);
 	svx_vmwrite(GUEST_GDTR_BASE, s->gdt.base);
 	svx_vmwrite(GUEST_GDTR_LIMIT, s->gdt.limit);
 	svx_vmwrite(GUEST_IDTR_BASE, s->idt.base);

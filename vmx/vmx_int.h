@@ -57,6 +57,25 @@ u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
 /* The instruction at CS:RIP (x86/emulate.h): bytes fetched, or -errno. */
 int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes);
 
+void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e);
+int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys);
+/* The segment fields of the VMCS as they are (vmx/vmx.c). */
+void svx_vmcs_get_segment(struct kvm_segment *var, unsigned long sel_field);
+void svx_vmcs_set_segment(const struct kvm_segment *var,
+			  unsigned long sel_field);
+
+/* vmx/rmode.c: real mode under shadow paging, in virtual-8086 mode */
+void svx_rmode_update(struct svx_vcpu *vcpu);
+void svx_rmode_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
+			   int idx);
+void svx_rmode_set_segment(struct svx_vcpu *vcpu,
+			   const struct kvm_segment *var, int idx);
+unsigned long svx_rmode_hw_rflags(struct svx_vcpu *vcpu);
+unsigned long svx_rmode_guest_rflags(struct svx_vcpu *vcpu, unsigned long hw);
+int svx_rmode_prepare(struct svx_vcpu *vcpu);
+int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
+bool svx_rmode_runnable(struct svx_vcpu *vcpu);
+
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);
 

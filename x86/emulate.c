@@ -681,3 +681,157 @@ int svx_x86_emulate_string(struct svx_x86_emu *e, const u8 *bytes,
 	e->retire = !count;
 	return 1;
 }
+
+/* ---------------------------------------------------------------------- */
+/* System instructions of real-mode code run in virtual-8086 mode          */
+
+static u64 svx_reg_word(const struct svx_x86_emu *e, int reg)
+{
+	return e->regs[reg] & 0xffff;
+}
+
+/*
+ * The linear address of ModRM operand @p (not register form) in 16-bit or
+ * 32-bit addressing, and the length of ModRM + SIB + displacement.  The
+ * default segment is SS for BP/SP-based forms, DS otherwise (SDM 3.7.4).
+ */
+static int svx_modrm_addr(const struct svx_x86_emu *e, const u8 *p,
+			  unsigned int avail, bool addr32, int seg,
+			  u64 *addr)
+{
+	u8 mod = p[0] >> 6, rm = p[0] & 7;
+	int len, def = 3;	/* DS */
+	u64 ea = 0;
+	s32 disp = 0;
+
+	if (!addr32) {
+		static const s8 base[8] = { 3, 3, 5, 5, -1, -1, 5, 3 };
+		static const s8 index[8] = { 6, 7, 6, 7, 6, 7, -1, -1 };
+
+		len = 1 + (mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 6) ? 2 : 0);
+		if ((unsigned int)len > avail)
+			return -EINVAL;
+		if (mod == 1)
+			disp = (s8)p[1];
+		else if (len == 3)
+			disp = (s16)(p[1] | p[2] << 8);
+		if (!(mod == 0 && rm == 6)) {
+			if (base[rm] >= 0)
+				ea += svx_reg_word(e, base[rm]);
+			if (index[rm] >= 0)
+				ea += svx_reg_word(e, index[rm]);
+			if (base[rm] == 5)
+				def = 2;	/* BP: SS */
+		}
+		ea = (ea + disp) & 0xffff;
+	} else {
+		len = svx_modrm_len(p, avail);
+		if (len < 0)
+			return len;
+		if (rm == 4) {
+			u8 sib = p[1], b = sib & 7, i = (sib >> 3) & 7;
+
+			if (!(mod == 0 && b == 5))
+				ea += (u32)e->regs[b];
+			if (i != 4)
+				ea += (u64)(u32)e->regs[i] << (sib >> 6);
+			if (b == 4 || (b == 5 && mod))
+				def = 2;
+		} else if (!(mod == 0 && rm == 5)) {
+			ea += (u32)e->regs[rm];
+			if (rm == 5)
+				def = 2;
+		}
+		/* disp32 with mod 2, or mod 0 without base (rm 5, SIB base 5) */
+		if (mod == 1)
+			disp = (s8)p[len - 1];
+		else if (mod == 2 || (mod == 0 && (rm == 5 || (rm == 4 && (p[1] & 7) == 5))))
+			memcpy(&disp, p + len - 4, 4);
+		ea = (u32)(ea + disp);
+	}
+	*addr = e->ops->seg_base(e->ctx, seg >= 0 ? seg : def) + ea;
+	return len;
+}
+
+int svx_decode_sys(const struct svx_x86_emu *e, const u8 *bytes,
+		   unsigned int avail, struct svx_sys *sys)
+{
+	struct svx_prefixes pfx;
+	const u8 *op;
+	unsigned int left;
+	bool addr32;
+	int n;
+
+	memset(sys, 0, sizeof(*sys));
+	if (e->mode == 8 || svx_decode_prefixes(bytes, avail, e->mode, &pfx))
+		return -EINVAL;
+	op = bytes + pfx.len;
+	left = avail - pfx.len;
+	addr32 = (e->mode == 4) != pfx.adsize;
+	sys->opsize32 = (e->mode == 4) != pfx.opsize;
+	if (op[0] == 0xf4) {
+		sys->op = SVX_SYS_HLT;
+		sys->len = pfx.len + 1;
+		return 0;
+	}
+	if (op[0] != 0x0f || left < 2)
+		return -EINVAL;
+	sys->len = pfx.len + 2;
+	switch (op[1]) {
+	case 0x06:
+		sys->op = SVX_SYS_CLTS;
+		return 0;
+	case 0x08:
+	case 0x09:
+		sys->op = SVX_SYS_INVD;
+		return 0;
+	case 0x30:
+		sys->op = SVX_SYS_WRMSR;
+		return 0;
+	case 0x32:
+		sys->op = SVX_SYS_RDMSR;
+		return 0;
+	case 0x20 ... 0x23:
+		/* The r/m operand is always a register (SDM: mod ignored). */
+		if (left < 3)
+			return -EINVAL;
+		sys->op = op[1] == 0x20 ? SVX_SYS_MOV_FROM_CR :
+			  op[1] == 0x22 ? SVX_SYS_MOV_TO_CR :
+			  op[1] == 0x21 ? SVX_SYS_MOV_FROM_DR : SVX_SYS_MOV_TO_DR;
+		sys->cr = (op[2] >> 3) & 7;
+		sys->reg = op[2] & 7;
+		sys->len++;
+		return 0;
+	case 0x01:
+		if (left < 3)
+			return -EINVAL;
+		switch ((op[2] >> 3) & 7) {
+		case 2:
+			sys->op = SVX_SYS_LGDT;
+			break;
+		case 3:
+			sys->op = SVX_SYS_LIDT;
+			break;
+		case 6:
+			sys->op = SVX_SYS_LMSW;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if ((op[2] >> 6) == 3) {
+			if (sys->op != SVX_SYS_LMSW)
+				return -EINVAL;	/* lgdt/lidt of a register: #UD */
+			sys->reg = op[2] & 7;
+			sys->len++;
+			return 0;
+		}
+		n = svx_modrm_addr(e, op + 2, left - 2, addr32, pfx.seg,
+				   &sys->addr);
+		if (n < 0)
+			return n;
+		sys->mem = true;
+		sys->len += n;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -41,7 +41,7 @@ struct svx_x86_ops {
 struct svx_x86_emu {
 	const struct svx_x86_ops *ops;
 	void *ctx;
-	int mode;		/* 4 = 32-bit code, 8 = 64-bit code */
+	int mode;		/* 2 = 16-bit, 4 = 32-bit, 8 = 64-bit code */
 	unsigned long *regs;	/* RAX .. R15, in encoding order */
 	unsigned long *rflags;
 	u8 len;			/* out: instruction length */
@@ -192,5 +192,44 @@ int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
  */
 bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask);
+
+/*
+ * The system instructions a real-mode guest run in virtual-8086 mode
+ * faults on with #GP(0) (privileged at CPL 3; vmx/rmode.c carries them
+ * out): HLT, CLTS, INVD/WBINVD, RDMSR/WRMSR, MOV to/from CRn and DRn,
+ * LGDT, LIDT, LMSW.
+ */
+enum svx_sys_op {
+	SVX_SYS_HLT,		/* f4 */
+	SVX_SYS_CLTS,		/* 0f 06 */
+	SVX_SYS_INVD,		/* 0f 08 invd, 0f 09 wbinvd */
+	SVX_SYS_WRMSR,		/* 0f 30 */
+	SVX_SYS_RDMSR,		/* 0f 32 */
+	SVX_SYS_MOV_FROM_CR,	/* 0f 20 */
+	SVX_SYS_MOV_FROM_DR,	/* 0f 21 */
+	SVX_SYS_MOV_TO_CR,	/* 0f 22 */
+	SVX_SYS_MOV_TO_DR,	/* 0f 23 */
+	SVX_SYS_LGDT,		/* 0f 01 /2 */
+	SVX_SYS_LIDT,		/* 0f 01 /3 */
+	SVX_SYS_LMSW,		/* 0f 01 /6 */
+};
+
+struct svx_sys {
+	enum svx_sys_op op;
+	u8 len;			/* instruction length */
+	u8 cr;			/* CRn/DRn of a mov to/from CR/DR */
+	u8 reg;			/* register operand (mov CR/DR, lmsw r16) */
+	bool mem;		/* memory operand at @addr (lgdt, lidt, lmsw) */
+	bool opsize32;		/* 32-bit operand size (lgdt/lidt: 32-bit base) */
+	u64 addr;		/* linear address of the memory operand */
+};
+
+/*
+ * Decode one of those at @bytes in 16-bit (@e->mode 2) or 32-bit (4) code,
+ * computing a memory operand's linear address from @e's registers and
+ * segment bases (16- or 32-bit addressing, 67 prefix).  0 or -EINVAL.
+ */
+int svx_decode_sys(const struct svx_x86_emu *e, const u8 *bytes,
+		   unsigned int avail, struct svx_sys *sys);
 
 #endif /* SVX_X86_EMULATE_H */

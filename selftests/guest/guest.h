@@ -35,6 +35,13 @@
 /* A GPA outside every memslot (and below the 4 GiB the page tables map). */
 #define SVX_MMIO_GPA		0xd0000000
 
+/* smp_pt (smp_test.c): 32-bit paging tables and the shared window. */
+#define SMP_PD			0x30000
+#define SMP_PT0			0x31000
+#define SMP_PT2			0x32000
+#define SMP_FRAMES		0x40000	/* 16 frames, frame k holds 0xf0000 + k */
+#define SMP_WIN			0x800000	/* PDE 2 */
+
 /* rep outs/ins string tests: a string crossing a page boundary. */
 #define SVX_STR_SRC		0x10f80
 #define SVX_STR_DST		0x11f80

@@ -737,5 +737,172 @@ GUEST(fpu_dr)
 	hlt
 GUEST_END(fpu_dr)
 
+/*
+ * Real mode as the CPU runs it natively (unrestricted guest), as kvm_intel
+ * emulates it without (ept=0), and as shadowvmx runs it under shadow
+ * paging (virtual-8086 mode): IVT delivery of INT n, INT3, #UD, #DE and an
+ * injected external interrupt; CR0, MSR and SMSW accesses; FLAGS; then a
+ * round trip through 32-bit and 16-bit protected mode back to real mode.
+ * Starts at 0:SVX_CODE; every result goes to PORT_RESULT (rmode_test.c).
+ */
+	.code16
+GUEST(rmode)
+	cli
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	movw	$SVX_STACK, %sp
+	movw	$GADDR(rmode, 10f), 0x80 * 4
+	movw	%ax, 0x80 * 4 + 2
+	movw	$GADDR(rmode, 11f), 3 * 4
+	movw	%ax, 3 * 4 + 2
+	movw	$GADDR(rmode, 12f), 6 * 4
+	movw	%ax, 6 * 4 + 2
+	movw	$GADDR(rmode, 13f), 0 * 4
+	movw	%ax, 0 * 4 + 2
+	movw	$GADDR(rmode, 14f), 0x20 * 4
+	movw	%ax, 0x20 * 4 + 2
+	lidtw	GADDR(rmode, 90f)
+	movl	$0x11, %eax
+	int	$0x80
+	outl	%eax, $PORT_RESULT	/* 1: 0x111 (INT n) */
+	xorl	%ebx, %ebx
+	int3
+	movl	%ebx, %eax
+	outl	%eax, $PORT_RESULT	/* 2: 0xb3 (INT3 returns past itself) */
+	ud2
+	outl	%eax, $PORT_RESULT	/* 3: 6 (#UD, handler skips ud2) */
+	xorb	%cl, %cl
+	movw	$100, %ax
+	divb	%cl
+	outl	%eax, $PORT_RESULT	/* 4: 0xde (#DE, handler skips divb) */
+	movl	%cr0, %eax
+	outl	%eax, $PORT_RESULT	/* 5: CR0 */
+	xorl	%eax, %eax
+	smsw	%ax
+	outl	%eax, $PORT_RESULT	/* 6: CR0[15:0] */
+	movl	$0x174, %ecx		/* IA32_SYSENTER_CS */
+	movl	$0x5a5a, %eax
+	xorl	%edx, %edx
+	wrmsr
+	xorl	%eax, %eax
+	rdmsr
+	outl	%eax, $PORT_RESULT	/* 7: 0x5a5a */
+	xorl	%eax, %eax		/* ZF PF */
+	pushfw
+	popw	%ax
+	andw	$0xcfff, %ax		/* IOPL: vm86 shows 3 (kvm_intel too) */
+	outl	%eax, $PORT_RESULT	/* 8: 0x46 */
+	xorl	%edx, %edx
+	sti
+	hlt				/* the host injects vector 0x20 */
+	movl	%edx, %eax
+	outl	%eax, $PORT_RESULT	/* 9: 0x20 (from the handler) */
+	cli
+	lgdtl	GADDR(rmode, 91f)
+	movl	%cr0, %eax
+	orl	$1, %eax
+	movl	%eax, %cr0
+	ljmpl	$0x08, $GADDR(rmode, 20f)
+	.code32
+20:	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movl	$0x32, %eax
+	outl	%eax, $PORT_RESULT	/* 10: 0x32 (32-bit protected mode) */
+	ljmp	$0x18, $GADDR(rmode, 21f)
+	.code16
+21:	movw	$0x20, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movl	%cr0, %eax
+	andl	$~1, %eax
+	movl	%eax, %cr0
+	ljmpw	$0, $GADDR(rmode, 22f)
+22:	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movl	$0x16, %eax
+	int	$0x80
+	outl	%eax, $PORT_RESULT	/* 11: 0x116 (real mode again) */
+	hlt
+10:	addl	$0x100, %eax		/* INT 0x80 */
+	iretw
+11:	movl	$0xb3, %ebx		/* INT3 */
+	iretw
+12:	movl	$6, %eax		/* #UD: return past the ud2 */
+	movw	%sp, %bp
+	addw	$2, (%bp)
+	iretw
+13:	movl	$0xde, %eax		/* #DE: return past the divb */
+	movw	%sp, %bp
+	addw	$2, (%bp)
+	iretw
+14:	movl	$0x20, %edx		/* external interrupt 0x20 */
+	iretw
+	.balign	8
+90:	.word	0x3ff
+	.long	0
+	.balign	8
+91:	.word	5 * 8 - 1
+	.long	GADDR(rmode, 92f)
+	.balign	8
+92:	.quad	0
+	.quad	0x00cf9b000000ffff	/* 0x08 code32, flat */
+	.quad	0x00cf93000000ffff	/* 0x10 data32, flat */
+	.quad	0x00009b000000ffff	/* 0x18 code16, base 0, limit 0xffff */
+	.quad	0x000093000000ffff	/* 0x20 data16 */
+GUEST_END(rmode)
+
+/*
+ * SMP page-table traffic (smp_test.c): 32-bit paging with host-built
+ * tables (SMP_PD: PDE 0 identity-maps 4 MiB, PDE 2 -> the shared SMP_PT2).
+ * vCPU ESI (0 or 1) owns PTEs ESI*64..ESI*64+63 of SMP_PT2, the window at
+ * SMP_WIN.  EDX iterations: point PTE n%64 at frame (n*7 + ESI*3) % 16 of
+ * SMP_FRAMES (frame k holds 0xf0000 + k), INVLPG, read it back and compare;
+ * every 16th iteration then unmaps it again.  A mismatch reports the
+ * iteration on PORT_RESULT2 and halts; the end reports EDX on PORT_RESULT.
+ */
+	.code32
+GUEST(smp_pt)
+	xorl	%ecx, %ecx		/* n */
+1:	movl	%ecx, %eax
+	andl	$63, %eax
+	movl	%esi, %ebx
+	shll	$6, %ebx
+	addl	%eax, %ebx		/* PTE index ESI*64 + n%64 */
+	leal	(%ecx, %ecx, 2), %eax
+	leal	(%eax, %ecx, 4), %eax	/* 7n */
+	leal	(%eax, %esi, 2), %eax
+	addl	%esi, %eax		/* 7n + 3 ESI */
+	andl	$15, %eax		/* k */
+	movl	%eax, %ebp
+	shll	$12, %eax
+	addl	$(SMP_FRAMES + 3), %eax	/* P | W */
+	movl	%eax, SMP_PT2(, %ebx, 4)
+	movl	%ebx, %edi
+	shll	$12, %edi
+	addl	$SMP_WIN, %edi		/* the PTE's GVA */
+	invlpg	(%edi)
+	movl	(%edi), %eax
+	addl	$0xf0000, %ebp
+	cmpl	%ebp, %eax
+	jne	8f
+	testl	$15, %ecx
+	jnz	2f
+	movl	$0, SMP_PT2(, %ebx, 4)
+	invlpg	(%edi)
+2:	incl	%ecx
+	cmpl	%edx, %ecx
+	jne	1b
+	movl	%edx, %eax
+	outl	%eax, $PORT_RESULT
+	hlt
+8:	movl	%ecx, %eax
+	outl	%eax, $PORT_RESULT2
+	hlt
+GUEST_END(smp_pt)
+
 	.section .note.GNU-stack, "", @progbits
 

@@ -44,6 +44,8 @@ int svxu_guest_create(struct svxu_guest *g)
 	svxu_vm_init(&g->vm);
 	g->vcpu.fd = -1;
 	r = svxu_vm_create(&g->vm, SVX_MEM_SIZE);
+	if (!r)
+		r = svxu_vm_set_tss(&g->vm);
 	if (r)
 		return r;
 	r = svxu_vcpu_create(&g->vm, 0, &g->vcpu);

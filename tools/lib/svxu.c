@@ -233,6 +233,12 @@ int svxu_vm_create(struct svxu_vm *vm, uint64_t mem_size)
 	return svxu_vm_add_ram(vm, mem_size, false, NULL);
 }
 
+int svxu_vm_set_tss(struct svxu_vm *vm)
+{
+	last_op = "KVM_SET_TSS_ADDR";
+	return OP_IOCTL(vm->fd, KVM_SET_TSS_ADDR, SVXU_RMODE_TSS_GPA);
+}
+
 void svxu_vm_destroy(struct svxu_vm *vm)
 {
 	if (vm->fd >= 0)

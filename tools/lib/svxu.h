@@ -101,6 +101,13 @@ int svxu_vm_add_ram(struct svxu_vm *vm, uint64_t size, bool thp, int *thp_err);
  */
 int svxu_vm_create(struct svxu_vm *vm, uint64_t mem_size);
 void svxu_vm_destroy(struct svxu_vm *vm);
+/*
+ * KVM_SET_TSS_ADDR at SVXU_RMODE_TSS_GPA, before the first vCPU, as QEMU
+ * and kvmtool do: real mode without unrestricted guest (kvm_intel ept=0,
+ * /dev/shadowvmx in shadow mode) runs in vm86 on a TSS there.
+ */
+#define SVXU_RMODE_TSS_GPA	0xfffbd000u
+int svxu_vm_set_tss(struct svxu_vm *vm);
 
 /* KVM_CREATE_VCPU and the kvm_run mapping; the vCPU's CPUID is untouched */
 int svxu_vcpu_open(struct svxu_vm *vm, int id, struct svxu_vcpu *vcpu);

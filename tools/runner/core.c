@@ -157,7 +157,10 @@ void svxr_vm_open(struct svxr_vm *vm, const char *dev, uint64_t mem_size,
 		svxr_die("%s: KVM_SET_USER_MEMORY_REGION (0x%" PRIx64 " bytes at GPA 0): %s",
 			 dev, mem_size, strerror(-r));
 
-	r = svxu_vcpu_open(&vm->kvm, 0, &vm->vcpu);
+	/* Real mode without unrestricted guest runs on a TSS (vm86). */
+	r = svxu_vm_set_tss(&vm->kvm);
+	if (!r)
+		r = svxu_vcpu_open(&vm->kvm, 0, &vm->vcpu);
 	if (r)
 		svxr_die("%s: %s: %s", dev, svxu_last_op(), strerror(-r));
 }

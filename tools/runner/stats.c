@@ -71,6 +71,7 @@ static const char *const misc_names[SVX_MISC_STATS_MAX] = {
 	[SVX_STAT_FAILED_ENTRY] = "failed_entry",
 	[SVX_STAT_MIGRATIONS] = "migrations",
 	[SVX_STAT_TASK_SWITCHES] = "task_switches",
+	[SVX_STAT_RMODE_EMULATED] = "rmode_emulated",
 };
 
 /* Is the u64 array member at byte offset off .. off+8 within the filled size? */

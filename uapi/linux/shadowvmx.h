@@ -188,6 +188,7 @@ enum svx_misc_stat {
 	SVX_STAT_FAILED_ENTRY,	/* VM entries that failed */
 	SVX_STAT_MIGRATIONS,	/* vCPU moved to another host CPU */
 	SVX_STAT_TASK_SWITCHES,	/* hardware task switches emulated (exit 9) */
+	SVX_STAT_RMODE_EMULATED, /* real-mode instructions vm86 faulted on, emulated */
 	SVX_NR_MISC_STATS,
 	SVX_MISC_STATS_MAX = 16
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hello16: real mode (svxrun --mode real16; needs unrestricted guest, i.e.
- * /dev/shadowvmx in EPT mode or kvm_intel).  Loaded at the default GPA
+ * hello16: real mode (svxrun --mode real16: natively with unrestricted
+ * guest, in virtual-8086 mode under shadow paging and on kvm_intel ept=0).
+ * Loaded at the default GPA
  * 0x100000, it runs at CS:IP = 0xfffc:0x40: it points DS at CS, prints a
  * line on COM1 and halts (runner exit status 0).
  */

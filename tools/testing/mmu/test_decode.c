@@ -490,3 +490,94 @@ TAP_SUITE(emulate)
 		    true);
 	tap_ok(r == 0, "emulate: string stores with DF=1 are not emulated");
 }
+
+/*
+ * svx_decode_sys(): the system instructions a vm86-run real-mode guest
+ * faults on, in 16-bit code (mode 2) and 32-bit code (mode 4), with the
+ * memory operand's linear address from 16- and 32-bit addressing.
+ * Segment bases here: seg * 0x1000 (ES 0, CS 0x1000, SS 0x2000, DS 0x3000).
+ */
+static u64 sys_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	return (u64)seg * 0x1000;
+}
+
+static const struct svx_x86_ops sys_ops = { .seg_base = sys_seg_base };
+
+static const struct syscase {
+	const char *text;
+	int mode;
+	const char *bytes;
+	unsigned int n;
+	int ok;			/* 0: decodes, else -EINVAL */
+	enum svx_sys_op op;
+	u8 len, cr, reg, mem, opsize32;
+	u64 addr;
+} sys_cases[] = {
+	{ "hlt", 2, "\xf4", 1, 0, SVX_SYS_HLT, 1 },
+	{ "clts", 2, "\x0f\x06", 2, 0, SVX_SYS_CLTS, 2 },
+	{ "wbinvd", 2, "\x0f\x09", 2, 0, SVX_SYS_INVD, 2 },
+	{ "rdmsr", 2, "\x0f\x32", 2, 0, SVX_SYS_RDMSR, 2 },
+	{ "wrmsr", 2, "\x0f\x30", 2, 0, SVX_SYS_WRMSR, 2 },
+	{ "mov %cr0,%eax", 2, "\x0f\x20\xc0", 3, 0, SVX_SYS_MOV_FROM_CR, 3, 0, 0 },
+	{ "mov %edx,%cr4", 2, "\x0f\x22\xe2", 3, 0, SVX_SYS_MOV_TO_CR, 3, 4, 2 },
+	{ "mov %dr7,%ebx", 2, "\x0f\x21\xfb", 3, 0, SVX_SYS_MOV_FROM_DR, 3, 7, 3 },
+	{ "lmsw %si", 2, "\x0f\x01\xf6", 3, 0, SVX_SYS_LMSW, 3, 0, 6 },
+	/* lgdtw 0x1234: mod 0 rm 6 is disp16 with DS */
+	{ "lgdtw 0x1234", 2, "\x0f\x01\x16\x34\x12", 5, 0, SVX_SYS_LGDT, 5,
+	  0, 0, 1, 0, 0x3000 + 0x1234 },
+	/* lidtl %cs:0x10(%bp,%di): 66 2e prefixes, BP+DI+disp8, CS override */
+	{ "lidtl %cs:0x10(%bp,%di)", 2, "\x66\x2e\x0f\x01\x5b\x10", 6, 0,
+	  SVX_SYS_LIDT, 6, 0, 0, 1, 1, 0x1000 + 0x100 + 0x20 + 0x10 },
+	/* lgdtw (%bp): BP-based, SS; mod 1 rm 6 disp8 0 */
+	{ "lgdtw 0(%bp)", 2, "\x0f\x01\x56\x00", 4, 0, SVX_SYS_LGDT, 4,
+	  0, 0, 1, 0, 0x2000 + 0x100 },
+	/* 16-bit addressing wraps at 64 KiB: (%bx,%si) = 0xfff0 + 0x20 */
+	{ "lgdtw (%bx,%si) wraps", 2, "\x0f\x01\x10", 3, 0, SVX_SYS_LGDT, 3,
+	  0, 0, 1, 0, 0x3000 + 0x10 },
+	/* 67: 32-bit addressing, SIB (%eax,%ecx,4) + disp32 */
+	{ "addr32 lgdtw 0x100(%eax,%ecx,4)", 2,
+	  "\x67\x0f\x01\x94\x88\x00\x01\x00\x00", 9, 0, SVX_SYS_LGDT, 9,
+	  0, 0, 1, 0, 0x3000 + 0x400 + 4 * 0x10 + 0x100 },
+	/* 32-bit code: lidt (%esp) uses SS, 32-bit operand size */
+	{ "lidt (%esp) in 32-bit code", 4, "\x0f\x01\x1c\x24", 4, 0,
+	  SVX_SYS_LIDT, 4, 0, 0, 1, 1, 0x2000 + 0x8000 },
+	{ "lgdt of a register: #UD", 2, "\x0f\x01\xd0", 3, -EINVAL },
+	{ "sgdt is not faulting: not ours", 2, "\x0f\x01\x06\x00\x00", 5, -EINVAL },
+	{ "nop", 2, "\x90", 1, -EINVAL },
+	{ "truncated mov to CR", 2, "\x0f\x22", 2, -EINVAL },
+};
+
+TAP_SUITE(decode_sys)
+{
+	unsigned long regs[16] = { 0 };
+	unsigned int i;
+
+	regs[0] = 0x400;	/* AX/EAX */
+	regs[1] = 0x10;		/* CX/ECX */
+	regs[3] = 0xfff0;	/* BX */
+	regs[4] = 0x8000;	/* SP/ESP */
+	regs[5] = 0x100;	/* BP */
+	regs[6] = 0x20;		/* SI */
+	regs[7] = 0x20;		/* DI */
+	for (i = 0; i < sizeof(sys_cases) / sizeof(sys_cases[0]); i++) {
+		const struct syscase *c = &sys_cases[i];
+		struct svx_x86_emu e = { .ops = &sys_ops, .mode = c->mode,
+					 .regs = regs };
+		struct svx_sys s;
+		int r = svx_decode_sys(&e, (const u8 *)c->bytes, c->n, &s);
+
+		if (c->ok) {
+			tap_ok(r == c->ok, "decode_sys: %s -> %d", c->text, r);
+			continue;
+		}
+		tap_ok(!r && s.op == c->op && s.len == c->len &&
+		       s.cr == c->cr && s.reg == c->reg && s.mem == c->mem &&
+		       (!c->mem || (s.opsize32 == c->opsize32 &&
+				    s.addr == c->addr)),
+		       "decode_sys: %s (r %d op %d len %u cr %u reg %u mem %d addr %#llx)",
+		       c->text, r, s.op, s.len, s.cr, s.reg, s.mem,
+		       (unsigned long long)s.addr);
+	}
+}

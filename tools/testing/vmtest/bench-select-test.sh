@@ -104,11 +104,11 @@ expect 2 "" empty "$Q" SVX_BENCH=kvm -- "an unknown SVX_BENCH: a usage error"
 # the QEMU command line
 # shellcheck source=bench.sh
 . "$here/bench.sh"
-a=$(bench_qemu_args qemu-kvm /k/bzImage /k/initrd 512 "console=ttyS0 x=1" | tr '\n' ' ')
+a=$(bench_qemu_args qemu-kvm /k/bzImage /k/initrd 512 "console=ttyS0 x=1" 2 | tr '\n' ' ')
 [[ $a == *"-accel kvm -cpu host "* && $a == *"-kernel /k/bzImage -initrd /k/initrd "* &&
-   $a == *"-append console=ttyS0 x=1 "* && $a == *"-m 512 "* &&
+   $a == *"-append console=ttyS0 x=1 "* && $a == *"-smp 2 -m 512 "* &&
    $a == *"-device isa-debugcon,iobase=0xe9,chardev=con"* && $a != *tcg* ]]
-ok $? "qemu-kvm: -accel kvm -cpu host, the bench's kernel, initrd, cmdline, port 0xE9"
+ok $? "qemu-kvm: -accel kvm -cpu host, the bench's kernel, initrd, cmdline, CPUs, port 0xE9"
 a=$(bench_qemu_args qemu-tcg /k/bzImage /k/initrd 512 "c" | tr '\n' ' ')
 [[ $a == *"-accel tcg -cpu max "* && $a != *"accel kvm"* ]]
 ok $? "qemu-tcg: -accel tcg -cpu max"

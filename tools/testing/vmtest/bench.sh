@@ -87,18 +87,18 @@ bench_choose() {
 	esac
 }
 
-# bench_qemu_args BENCH KERNEL INITRD MEGS CMDLINE: QEMU's arguments, one
+# bench_qemu_args BENCH KERNEL INITRD MEGS CMDLINE [CPUS]: QEMU's arguments, one
 # per line (the same kernel, initramfs and command line as the Bochs
 # bench; the console and the port 0xE9 stream share stdout, as in Bochs)
 bench_qemu_args() {
-	local bench=$1 kernel=$2 initrd=$3 megs=$4 cmdline=$5
+	local bench=$1 kernel=$2 initrd=$3 megs=$4 cmdline=$5 cpus=${6:-1}
 	printf '%s\n' -nodefaults -no-user-config -display none -no-reboot
 	if [ "$bench" = qemu-kvm ]; then
 		printf '%s\n' -accel kvm -cpu host
 	else
 		printf '%s\n' -accel tcg -cpu max
 	fi
-	printf '%s\n' -smp 1 -m "$megs" -kernel "$kernel" -initrd "$initrd" \
+	printf '%s\n' -smp "$cpus" -m "$megs" -kernel "$kernel" -initrd "$initrd" \
 		-append "$cmdline" \
 		-chardev stdio,id=con,mux=on,signal=off -serial chardev:con \
 		-device isa-debugcon,iobase=0xe9,chardev=con

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Real mode under shadow paging: the guest runs in virtual-8086 mode.
+ *
+ * VMX without "unrestricted guest" (which needs EPT, and shadow-paging
+ * VMs do not use EPT) enters guests only with CR0.PE=1 and CR0.PG=1.  A
+ * shadow-paging vCPU with CR0.PE=0 (after RESET, SeaBIOS, an AP at its
+ * SIPI vector, the kernel's real-mode setup code) therefore runs as the
+ * first VT-x hypervisors ran it, and as kvm_intel does with
+ * unrestricted_guest=N: in virtual-8086 mode on the nonpaging map, with
+ *   - RFLAGS.VM=1 and IOPL=3 (the guest's own IOPL and VM bits kept
+ *     aside), so CLI/STI/PUSHF/POPF/IRET/INT n run natively;
+ *   - CR4.VME=1 and a TSS of ours (KVM_SET_TSS_ADDR, core/vm.c) whose
+ *     interrupt redirection map is all zero: INT n goes through the
+ *     real-mode IVT; whose I/O map is all zero: every port reaches the
+ *     I/O exit;
+ *   - segments as vm86 requires (base = selector * 16, limit 0xffff,
+ *     attributes 0xf3), the guest's view kept in svx_vcpu.rmode.segs and
+ *     returned by KVM_GET_SREGS (kvm_intel's fix_rmode_seg() without
+ *     emulate_invalid_guest_state: a segment whose base is not selector *
+ *     16 gets the selector base / 16);
+ *   - every exception intercepted: #PF is the shadow MMU's; #GP(0) is a
+ *     system instruction that faults at CPL 3 (HLT, MOV CR/DR, LGDT, LIDT,
+ *     LMSW, CLTS, RDMSR/WRMSR, INVD/WBINVD: decoded by x86/emulate.c, run
+ *     by its protected-mode exit handler); any other exception, and every
+ *     event injected, is delivered through the IVT in software as the CPU
+ *     does in real mode (FLAGS, CS, IP pushed; IF, TF, AC cleared).
+ * MOV to CR0 setting PE leaves vm86: the saved segments come back with
+ * DPL = RPL (kvm_intel's fix_pmode_seg()), so the far jump that follows
+ * runs natively.  Clearing PE enters it.  What vm86 cannot run is an
+ * internal error naming the instruction, never a wrong result: code that
+ * needs segment limits above 64 KiB ("big real mode") or faults with #GP
+ * on anything but the instructions above.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+
+#include "vmx_int.h"
+
+#define SVX_SEG_CS	1
+#define SVX_SEG_SS	2
+#define SVX_SEG_LDTR	6
+#define SVX_SEG_TR	7
+#define SVX_RMODE_FLAGS	(X86_EFLAGS_IOPL | X86_EFLAGS_VM)
+
+static unsigned long svx_seg_field(int idx)
+{
+	return GUEST_ES_SELECTOR + idx * 2;
+}
+
+/* What vm86 needs of a data or code segment, from the guest's view. */
+static void svx_rmode_fix_seg(int idx, const struct kvm_segment *save)
+{
+	svx_seg_write(svx_seg_field(idx), (u16)(save->base >> 4),
+		      save->base & 0xffff0, 0xffff, 0xf3);
+}
+
+/* The guest's segment back in protected mode: DPL = RPL, CS/SS RPL 0. */
+static void svx_pmode_fix_seg(int idx, struct kvm_segment *save)
+{
+	if (idx == SVX_SEG_CS || idx == SVX_SEG_SS)
+		save->selector &= ~3;
+	save->dpl = save->selector & 3;
+	save->s = 1;
+	svx_vmcs_set_segment(save, svx_seg_field(idx));
+}
+
+/* vCPU loaded.  The guest's view of segment @idx (not LDTR) in vm86. */
+void svx_rmode_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
+			   int idx)
+{
+	u16 sel;
+
+	*var = vcpu->rmode.segs[idx];
+	if (idx == SVX_SEG_TR)
+		return;
+	/* Reloaded by the guest since: what vm86 loaded (base sel * 16). */
+	sel = svx_vmread(svx_seg_field(idx));
+	if (sel != var->selector) {
+		var->selector = sel;
+		var->base = (u64)sel << 4;
+	}
+}
+
+/* vCPU loaded.  Userspace or the guest sets segment @idx (not LDTR). */
+void svx_rmode_set_segment(struct svx_vcpu *vcpu,
+			   const struct kvm_segment *var, int idx)
+{
+	vcpu->rmode.segs[idx] = *var;
+	if (idx != SVX_SEG_TR)
+		svx_rmode_fix_seg(idx, var);
+}
+
+static void svx_rmode_enter(struct svx_vcpu *vcpu)
+{
+	struct svx_rmode *rm = &vcpu->rmode;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(rm->segs); i++)
+		if (i != SVX_SEG_LDTR)
+			svx_vmcs_get_segment(&rm->segs[i], svx_seg_field(i));
+	rm->active = true;
+	svx_seg_write(GUEST_TR_SELECTOR, 0, vcpu->vm->tss_addr,
+		      SVX_RMODE_TSS_SIZE - 1, 0x8b);
+	for (i = 0; i <= 5; i++)
+		svx_rmode_fix_seg(i, &rm->segs[i]);
+	svx_vmwrite(EXCEPTION_BITMAP, ~0U);
+}
+
+static void svx_rmode_leave(struct svx_vcpu *vcpu)
+{
+	struct svx_rmode *rm = &vcpu->rmode;
+	int i;
+
+	/*
+	 * The guest's attributes, with the selector and base it ran with:
+	 * the reset CS (base 0xffff0000) ran at 0xf0000 in vm86, and the far
+	 * jump after MOV to CR0 continues from there.
+	 */
+	for (i = 0; i <= 5; i++) {
+		rm->segs[i].selector = svx_vmread(svx_seg_field(i));
+		rm->segs[i].base = svx_vmread(svx_seg_field(i) -
+					      GUEST_ES_SELECTOR + GUEST_ES_BASE);
+	}
+	rm->active = false;
+	svx_vmcs_set_segment(&rm->segs[SVX_SEG_TR], GUEST_TR_SELECTOR);
+	for (i = 0; i <= 5; i++)
+		svx_pmode_fix_seg(i, &rm->segs[i]);
+	svx_vmwrite(EXCEPTION_BITMAP, BIT(X86_TRAP_PF));
+}
+
+/*
+ * vCPU loaded.  Enter or leave vm86 as CR0.PE says (shadow paging only):
+ * after RESET, KVM_SET_SREGS and MOV to CR0.
+ */
+void svx_rmode_update(struct svx_vcpu *vcpu)
+{
+	bool want = !svx_vm_ept(vcpu->vm) && !(vcpu->cr0 & X86_CR0_PE);
+
+	if (want == vcpu->rmode.active)
+		return;
+	if (want)
+		svx_rmode_enter(vcpu);
+	else
+		svx_rmode_leave(vcpu);
+	vcpu->rip_dirty = true;	/* RFLAGS.VM and IOPL change */
+	svx_update_hw_cr(vcpu);
+}
+
+/* The RFLAGS the CPU runs the guest with (VM entry). */
+unsigned long svx_rmode_hw_rflags(struct svx_vcpu *vcpu)
+{
+	if (!vcpu->rmode.active)
+		return vcpu->rflags;
+	vcpu->rmode.rflags_iopl_vm = vcpu->rflags & SVX_RMODE_FLAGS;
+	return vcpu->rflags | SVX_RMODE_FLAGS;
+}
+
+/* The guest's RFLAGS from the CPU's (VM exit). */
+unsigned long svx_rmode_guest_rflags(struct svx_vcpu *vcpu, unsigned long hw)
+{
+	if (!vcpu->rmode.active)
+		return hw;
+	return (hw & ~SVX_RMODE_FLAGS) | vcpu->rmode.rflags_iopl_vm;
+}
+
+/*
+ * Deliver interrupt or exception @vector as the CPU does in real mode
+ * (SDM 20.1.4): FLAGS, CS and IP (past the instruction by @ip_inc for
+ * INT3/INTO/INT n) pushed on SS:SP, IF/TF/AC cleared, CS:IP from the IVT
+ * at IDTR.base + 4 * vector.  Real mode has no paging: linear addresses
+ * are guest-physical.  SVX_RESUME, or SVX_USER with an internal error.
+ */
+static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
+{
+	u64 ss_base, idt_base;
+	u16 ivt[2], sp, push[3];
+	int i, r;
+
+	svx_vcpu_load(vcpu);
+	ss_base = svx_vmread(GUEST_SS_BASE);
+	idt_base = svx_vmread(GUEST_IDTR_BASE);
+	push[2] = vcpu->rflags;
+	push[1] = svx_vmread(GUEST_CS_SELECTOR);
+	push[0] = vcpu->rip + ip_inc;
+	svx_vcpu_put(vcpu);
+
+	r = svx_read_guest_phys(vcpu->vm, idt_base + vector * 4, ivt,
+				sizeof(ivt));
+	sp = vcpu->regs[SVX_RSP];
+	for (i = 2; !r && i >= 0; i--) {
+		sp -= 2;
+		r = svx_write_guest_for(vcpu, ss_base + sp, &push[i], 2);
+	}
+	if (r) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: real mode: vector %u: IVT entry at %#llx or stack at %#llx:%#x not in guest RAM\n",
+			    vcpu->id, vector, idt_base + vector * 4, ss_base,
+			    sp);
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV,
+				   "real-mode event delivery failed");
+		return SVX_USER;
+	}
+	vcpu->regs[SVX_RSP] = (vcpu->regs[SVX_RSP] & ~0xffffUL) | sp;
+	vcpu->rflags &= ~(unsigned long)(X86_EFLAGS_IF | X86_EFLAGS_TF |
+					 X86_EFLAGS_AC);
+	vcpu->rip = ivt[0];
+	vcpu->rip_dirty = true;
+	svx_vcpu_load(vcpu);
+	svx_seg_write(GUEST_CS_SELECTOR, ivt[1], (u64)ivt[1] << 4, 0xffff,
+		      0xf3);
+	/* Delivery ends any STI / MOV SS blocking. */
+	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+		    svx_vmread(GUEST_INTERRUPTIBILITY_INFO) & ~3U);
+	svx_vcpu_put(vcpu);
+	vcpu->stats.misc[SVX_STAT_INJECTED]++;
+	return SVX_RESUME;
+}
+
+/*
+ * Before a VM entry in vm86: the TSS's current address, and the event the
+ * entry would inject (a queued or re-injected one, an exception, a
+ * KVM_INTERRUPT vector, an NMI) delivered through the IVT instead.
+ */
+int svx_rmode_prepare(struct svx_vcpu *vcpu)
+{
+	u32 info = vcpu->inject_info, type, inc = 0;
+
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(GUEST_TR_BASE, vcpu->vm->tss_addr);
+	svx_vcpu_put(vcpu);
+	if (vcpu->inject_pending) {
+		vcpu->inject_pending = false;
+		type = (info & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT;
+		if (type == SVX_INTR_TYPE_SW_INT ||
+		    type == SVX_INTR_TYPE_SW_EXC ||
+		    type == SVX_INTR_TYPE_PRIV_SW)
+			inc = vcpu->inject_len;
+		return svx_rmode_deliver(vcpu, info & 0xff, inc);
+	}
+	if (vcpu->irq_queued >= 0) {
+		int irq = vcpu->irq_queued;
+
+		vcpu->irq_queued = -1;
+		return svx_rmode_deliver(vcpu, irq, 0);
+	}
+	if (vcpu->nmi_queued) {
+		vcpu->nmi_queued = false;
+		return svx_rmode_deliver(vcpu, X86_TRAP_NMI, 0);
+	}
+	return SVX_RESUME;
+}
+
+/*
+ * An exception exit in vm86 (not #PF, not a host NMI).  #GP(0) and #SS(0)
+ * are the instructions vm86 cannot run; everything else is the guest's
+ * own exception, delivered through its IVT (INT3 and INTO return past
+ * themselves).
+ */
+int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type)
+{
+	struct svx_x86_emu e;
+	u8 bytes[SVX_INSN_MAX];
+	struct svx_sys sys;
+	int avail;
+
+	if ((vector != X86_TRAP_GP && vector != X86_TRAP_SS) ||
+	    vcpu->exit_intr_error)
+		return svx_rmode_deliver(vcpu, vector,
+					 type == SVX_INTR_TYPE_SW_EXC ?
+					 vcpu->exit_insn_len : 0);
+	svx_emu_init(vcpu, &e);
+	e.mode = 2;	/* vm86 code is 16-bit */
+	avail = svx_fetch_guest_insn(vcpu, bytes);
+	if (avail > 0 && !svx_decode_sys(&e, bytes, avail, &sys)) {
+		vcpu->stats.misc[SVX_STAT_RMODE_EMULATED]++;
+		return svx_exec_sys(vcpu, &sys);
+	}
+	svx_vm_warn(vcpu->vm, "vcpu%d: real mode: #%s(0) at %04llx:%04lx on %*ph, which virtual-8086 mode cannot run\n",
+		    vcpu->id, vector == X86_TRAP_GP ? "GP" : "SS",
+		    svx_seg_base(vcpu, SVX_SEG_CS) >> 4, vcpu->rip,
+		    avail > 0 ? min(avail, 8) : 0, bytes);
+	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+			   "real-mode instruction not emulated");
+	return SVX_USER;
+}
+
+/* Can the vCPU run?  Real mode under shadow paging needs the TSS. */
+bool svx_rmode_runnable(struct svx_vcpu *vcpu)
+{
+	if (!vcpu->rmode.active || vcpu->vm->tss_hva)
+		return true;
+	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	vcpu->run->internal.ndata = 0;
+	svx_vm_warn(vcpu->vm, "vcpu%d: real mode (CR0.PE=0) under shadow paging runs in virtual-8086 mode, which needs KVM_SET_TSS_ADDR first\n",
+		    vcpu->id);
+	return false;
+}
