@@ -371,8 +371,9 @@ SVX_PAYLOAD=/payload SVX_LABEL_SUFFIX=" cpus=2" SVX_INSMOD_ARGS=audit=1 \
 EOF
 chmod +x "$smp/run"
 say "Bochs bench with 2 CPUs: the SMP selftests"
-"$vmtest" run --payload "$smp" --cpus 2 --timeout "${SVX_BOCHS_SMP_TIMEOUT:-1200}" \
-	--log "$out/bochs-smp.log" >"$out/bochs-smp.out" 2>&1
+svx_progress check "bench run, 2 CPUs" "$out/bochs-smp.out" \
+	"$vmtest" run --payload "$smp" --cpus 2 --timeout "${SVX_BOCHS_SMP_TIMEOUT:-1200}" \
+	--log "$out/bochs-smp.log"
 grep -aE '^# L1 CPUs online' "$out/bochs-smp.out" | tr -d '\r'
 while read -r l; do
 	[ -n "$l" ] || continue
