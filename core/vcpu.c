@@ -340,6 +340,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		return svx_vcpu_stats(vcpu, argp);
 	case SVX_WALK_TRACE:
 		return svx_walk_trace(vcpu, argp);
+	case SVX_WALK_TRACE2:
+		return svx_walk_trace2(vcpu, argp);
 	}
 	/* KVM answers unknown vCPU ioctls with -EINVAL. */
 	return -EINVAL;

@@ -333,6 +333,7 @@ u64 svx_mmu_trace_shadow(struct svx_vcpu *vcpu, u64 gva, u64 gfn,
 
 /* mmu/walktrace.c */
 long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp);
+long svx_walk_trace2(struct svx_vcpu *vcpu, void __user *argp);
 
 /* vmx/exits.c */
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);

@@ -291,42 +291,45 @@ static void svx_wt_hide_host(struct svx_walk_trace *t)
 	t->flags |= SVX_WT_HOST_HIDDEN;
 }
 
-long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp)
+/*
+ * Read and check the caller's trace (@size bytes, @version): the header
+ * first, then the whole struct; every output field must be zero.
+ */
+static long svx_wt_in(struct svx_vcpu *vcpu, void __user *argp,
+		      struct svx_walk_trace *t, size_t size, u32 version,
+		      const char *name)
 {
 	struct svx_vm *vm = vcpu->vm;
-	struct svx_walk_trace *t;
-	enum svx_wt_mode mode;
-	u64 gva;
-	long r;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
-	if (!t)
-		return -ENOMEM;
-	r = -EFAULT;
 	if (copy_from_user(t, argp, offsetofend(struct svx_walk_trace, size)))
-		goto out;
-	r = -EINVAL;
-	if (t->version != SVX_WALK_TRACE_VERSION || t->size != sizeof(*t)) {
-		svx_vm_warn(vm, "vcpu%d: SVX_WALK_TRACE: version %u size %u, want %u and %zu\n",
-			    vcpu->id, t->version, t->size,
-			    SVX_WALK_TRACE_VERSION, sizeof(*t));
-		goto out;
+		return -EFAULT;
+	if (t->version != version || t->size != size) {
+		svx_vm_warn(vm, "vcpu%d: %s: version %u size %u, want %u and %zu\n",
+			    vcpu->id, name, t->version, t->size, version, size);
+		return -EINVAL;
 	}
-	r = -EFAULT;
-	if (copy_from_user(t, argp, sizeof(*t)))
-		goto out;
-	r = -EINVAL;
+	if (copy_from_user(t, argp, size))
+		return -EFAULT;
 	if (t->access & ~SVX_WT_ACC_ALL) {
-		svx_vm_warn(vm, "vcpu%d: SVX_WALK_TRACE: unknown access bits %#x\n",
-			    vcpu->id, t->access & ~SVX_WT_ACC_ALL);
-		goto out;
+		svx_vm_warn(vm, "vcpu%d: %s: unknown access bits %#x\n",
+			    vcpu->id, name, t->access & ~SVX_WT_ACC_ALL);
+		return -EINVAL;
 	}
 	if (memchr_inv(&t->flags, 0,
-		       sizeof(*t) - offsetof(struct svx_walk_trace, flags))) {
-		svx_vm_warn(vm, "vcpu%d: SVX_WALK_TRACE: output fields must be zero on input\n",
-			    vcpu->id);
-		goto out;
+		       size - offsetof(struct svx_walk_trace, flags))) {
+		svx_vm_warn(vm, "vcpu%d: %s: output fields must be zero on input\n",
+			    vcpu->id, name);
+		return -EINVAL;
 	}
+	return 0;
+}
+
+/* Fill @t (input checked) for the vCPU as of its last exit. */
+static void svx_wt_fill(struct svx_vcpu *vcpu, struct svx_walk_trace *t)
+{
+	struct svx_vm *vm = vcpu->vm;
+	enum svx_wt_mode mode;
+	u64 gva;
 
 	mode = svx_wt_mode(vcpu);
 	t->cr0 = vcpu->cr0;
@@ -353,18 +356,130 @@ long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp)
 	if (t->flags & SVX_WT_TRANSLATED)
 		svx_wt_memslot(vm, t);
 
-	if (svx_vm_ept(vm)) {
+	if (svx_vm_ept(vm))
 		svx_wt_ept(vcpu, t);
-	} else if (t->flags & SVX_WT_NONCANONICAL) {
+	else if (t->flags & SVX_WT_NONCANONICAL)
 		svx_wt_verdict(t, SVX_WT_EXIT_GP, SVX_WT_NO_EXIT);
-	} else {
+	else
 		svx_wt_shadow(vcpu, t, gva);
-	}
+}
+
+long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct svx_walk_trace *t;
+	long r;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return -ENOMEM;
+	r = svx_wt_in(vcpu, argp, t, sizeof(*t), SVX_WALK_TRACE_VERSION,
+		      "SVX_WALK_TRACE");
+	if (r)
+		goto out;
+	svx_wt_fill(vcpu, t);
 	if (!capable(CAP_SYS_ADMIN))
 		svx_wt_hide_host(t);
-
 	r = copy_to_user(argp, t, sizeof(*t)) ? -EFAULT : 0;
 out:
 	kfree(t);
+	return r;
+}
+
+/* Does this EPT walk end in a readable (not misconfigured) leaf? */
+static bool svx_wt_ew_readable(const struct svx_wt_level *ept)
+{
+	int i;
+
+	for (i = 0; i < SVX_WT_MAX_LEVELS; i++)
+		if ((ept[i].flags & SVX_WT_L_VALID) &&
+		    (ept[i].flags & SVX_WT_L_LEAF))
+			return (ept[i].flags & SVX_WT_H_READ) &&
+			       !(ept[i].flags & SVX_WT_H_MMIO);
+	return false;
+}
+
+/*
+ * The 2D walk (EPT mode): the EPT walk of each guest entry the CPU reads,
+ * root first, and the references the hardware walk makes up to where it
+ * completes or exits.  @scratch receives each EPT walk (svx_ept_trace()).
+ */
+static void svx_wt_2d(struct svx_vcpu *vcpu, struct svx_walk_trace2 *t2,
+		      struct svx_walk_trace *scratch)
+{
+	struct svx_walk_trace *t = &t2->wt;
+	bool stopped = false;
+	int level;
+
+	if (!svx_vm_ept(vcpu->vm)) {
+		t2->refs = t->host_levels;
+		return;
+	}
+	for (level = t->guest_root_level; level >= 1; level--) {
+		const struct svx_wt_level *l = &t->guest[level - 1];
+		struct svx_wt_ept_walk *ew = &t2->table_ept[level - 1];
+
+		if (!(l->flags & SVX_WT_L_VALID))
+			continue;
+		if (t->guest_mode == SVX_WT_MODE_PAE && level == 3)
+			continue;	/* PDPTE registers: no access */
+		memset(scratch, 0, sizeof(*scratch));
+		svx_ept_trace(vcpu->vm, l->entry_addr, scratch);
+		ew->gpa = l->entry_addr;
+		ew->levels = scratch->host_levels;
+		ew->flags = SVX_WT_EW_VALID;
+		memcpy(ew->ept, scratch->host, sizeof(ew->ept));
+		if (svx_wt_ew_readable(ew->ept))
+			ew->flags |= SVX_WT_EW_READABLE;
+		t2->table_walks++;
+		if (stopped)
+			continue;
+		t2->refs += ew->levels;
+		if (!(ew->flags & SVX_WT_EW_READABLE))
+			stopped = true;		/* EPT exit on the guest table */
+		else
+			t2->refs++;		/* the guest entry itself */
+	}
+	if (!stopped && (t->flags & SVX_WT_TRANSLATED))
+		t2->refs += t->host_levels;
+}
+
+static void svx_wt_hide_ew(struct svx_wt_ept_walk *ew)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ew->ept); i++) {
+		ew->ept[i].table = 0;
+		ew->ept[i].entry_addr = 0;
+		ew->ept[i].entry &= ~GENMASK_ULL(51, 12);
+	}
+}
+
+long svx_walk_trace2(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct svx_walk_trace2 *t2;
+	struct svx_walk_trace *scratch;
+	unsigned int i;
+	long r;
+
+	t2 = kzalloc(sizeof(*t2), GFP_KERNEL_ACCOUNT);
+	scratch = kzalloc(sizeof(*scratch), GFP_KERNEL_ACCOUNT);
+	r = -ENOMEM;
+	if (!t2 || !scratch)
+		goto out;
+	r = svx_wt_in(vcpu, argp, &t2->wt, sizeof(*t2), SVX_WALK_TRACE_VERSION2,
+		      "SVX_WALK_TRACE2");
+	if (r)
+		goto out;
+	svx_wt_fill(vcpu, &t2->wt);
+	svx_wt_2d(vcpu, t2, scratch);
+	if (!capable(CAP_SYS_ADMIN)) {
+		svx_wt_hide_host(&t2->wt);
+		for (i = 0; i < ARRAY_SIZE(t2->table_ept); i++)
+			svx_wt_hide_ew(&t2->table_ept[i]);
+	}
+	r = copy_to_user(argp, t2, sizeof(*t2)) ? -EFAULT : 0;
+out:
+	kfree(scratch);
+	kfree(t2);
 	return r;
 }

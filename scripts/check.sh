@@ -24,6 +24,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/progress.sh	# svx_progress: elapsed time of the long steps
 out=$top/build/check
 mkdir -p "$out"
 pass=0
@@ -152,7 +153,7 @@ if [ -n "${SVX_SKIP_BOCHS:-}" ]; then
 fi
 vmtest=tools/testing/vmtest/vmtest.sh
 say "Bochs bench: setup (first run builds the kernel cache, ~10 min)"
-if ! "$vmtest" setup >"$out/vmtest-setup.log" 2>&1; then
+if ! svx_progress check "bench setup" "$out/vmtest-setup.log" "$vmtest" setup; then
 	tail -n 30 "$out/vmtest-setup.log"
 	result "bochs: setup FAILED (see build/check/vmtest-setup.log)" 0 1
 	finish
@@ -163,6 +164,23 @@ if [ "$bkdir" != "$kdir61" ] || [ ! -f build/kbuild-6.1/shadowvmx.ko ]; then
 	ko=build/kbuild-bench/shadowvmx.ko
 else
 	ko=build/kbuild-6.1/shadowvmx.ko
+fi
+# Which bench runs the payload (tools/testing/vmtest/bench.sh): QEMU with
+# -accel kvm on a host with nested VMX, else Bochs; SVX_BENCH overrides.
+# Its selection tests, and the module's refusal (-ENODEV, one dmesg line)
+# in the same kernel booted under QEMU TCG (~5 s): bench-select.
+bench=$("$vmtest" bench 2>"$out/bench-why.log") || bench="?"
+say "bench: $(sed 's/^vmtest: bench: //' "$out/bench-why.log")"
+bash tools/testing/vmtest/bench-select-test.sh --boot "$ko" >"$out/bench-select.log" 2>&1
+grep '^not ok ' "$out/bench-select.log"
+grep -h '^# TCG boot: ' "$out/bench-select.log" | sed 's/^# /check: /'
+l=$(grep -E '^bench-select: [0-9]+ passed, [0-9]+ failed$' "$out/bench-select.log")
+if [ -n "$l" ]; then
+	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/')
+	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')
+	result "$l" "$n" "$f"
+else
+	result "bench-select: no result (see build/check/bench-select.log)" 0 1
 fi
 
 payload=$top/build/payload
@@ -186,6 +204,7 @@ cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.e
 make -s -C tools/harness payload PAYLOAD="$payload" >/dev/null
 make -s -C tools/testing/fuzz payload PAYLOAD="$payload" >/dev/null
 cp tools/runner/linux-guest.sh "$payload/runner/"
+cp tools/runner/walkhtml-emit.sh "$payload/runner/"	# walk-html (vm-payload.sh 2c)
 mkdir -p "$payload/runner/scenarios"
 cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"	# + build/scen-*.bin above
 # The L2 guest: the same Debian kernel the bench boots (LZ4 re-wrap).
@@ -193,9 +212,16 @@ cp "${SVX_CACHE:-/var/cache/shadowvmx}/$("$vmtest" krelease)/bzImage" "$payload/
 	result "linux-guest: no kernel image in the bench cache" 0 1	# harness/run.sh, W*.bin
 
 say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
-"$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
-	--log "$out/bochs.log" >"$out/bochs.out" 2>&1
+svx_progress check "bench run" "$out/bochs.out" \
+	"$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
+	--log "$out/bochs.log"
 st=$?
+# the bench that ran is the one chosen
+if grep -aq "^vmtest: bench: $bench\$" "$out/bochs.out"; then
+	result "bench: $bench" 1 0
+else
+	result "bench: $bench: FAIL (not the bench that ran, see build/check/bochs.out)" 0 1
+fi
 # Echo the guest's output without the comment lines, which stay in the log.
 grep -vE '^# ' "$out/bochs.out" | tail -n 60
 lines=$(grep -aE '^(selftests|runner)\[[^]]*\]: [0-9]+ passed, [0-9]+ failed' "$out/bochs.out" | tr -d '\r')
@@ -294,6 +320,32 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(grep -aE '^fuzz\[ioctl-planted\]: ' "$out/bochs.out" | tr -d '\r')
+# svxrun --html (issue 13 item 5): S1's walk page per paging mode out of
+# the bench's console, rendered with headless Chromium and checked against
+# the same run's JSON traces (scripts/walk-html.sh); in EPT mode also the
+# 2D walk's memory references of S1's GVA
+rm -rf "$out/walk-html" "$out/walk-html.log"
+for p in shadow ept; do
+	if ! x=$(bash scripts/walk-html.sh extract "$out/bochs.out" $p "$out/walk-html"); then
+		result "walk-html[$p]: FAIL (${x:-extract})" 0 1
+		[ $p = ept ] && result "walk-html[ept] refs=?: FAIL (no page)" 0 1
+		continue
+	fi
+	x=$(bash scripts/walk-html.sh check "$out/walk-html" $p 2>>"$out/walk-html.log")
+	grep -q "^walk-html\[$p\]: " <<<"$x" || x+=$'\n'"walk-html[$p]: FAIL (no verdict, see build/check/walk-html.log)"
+	[ $p = shadow ] || grep -q '^walk-html\[ept\] refs=' <<<"$x" ||
+		x+=$'\n'"walk-html[ept] refs=?: FAIL (not counted)"
+	while read -r l; do
+		case $l in
+		"") ;;
+		"walk-html[$p]: ok") result "$l" 1 0 ;;
+		"walk-html[ept] refs="*) [[ $l =~ refs=[0-9]+$ ]] && result "$l" 1 0 || result "$l" 0 1 ;;
+		*) result "$l" 0 1 ;;
+		esac
+	done <<<"$x"
+done
+grep -h '^check: walk-' "$out/walk-html.log" 2>/dev/null
+
 # issue 13's line: install, modprobe by name, a kvm-group user's open,
 # uninstall leaving nothing (the host and guest parts above)
 if [ "$install_host_ok" = 1 ] && grep -aq '^install\[guest\]: ok' "$out/bochs.out"; then
@@ -341,8 +393,9 @@ SVX_PAYLOAD=/payload SVX_LABEL_SUFFIX=" cpus=2" SVX_INSMOD_ARGS=audit=1 \
 EOF
 chmod +x "$smp/run"
 say "Bochs bench with 2 CPUs: the SMP selftests"
-"$vmtest" run --payload "$smp" --cpus 2 --timeout "${SVX_BOCHS_SMP_TIMEOUT:-1200}" \
-	--log "$out/bochs-smp.log" >"$out/bochs-smp.out" 2>&1
+svx_progress check "bench run, 2 CPUs" "$out/bochs-smp.out" \
+	"$vmtest" run --payload "$smp" --cpus 2 --timeout "${SVX_BOCHS_SMP_TIMEOUT:-1200}" \
+	--log "$out/bochs-smp.log"
 grep -aE '^# L1 CPUs online' "$out/bochs-smp.out" | tr -d '\r'
 while read -r l; do
 	[ -n "$l" ] || continue

@@ -18,6 +18,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/progress.sh	# svx_progress: elapsed time of the long steps
 
 scripts/deps.sh >/dev/null
 make -s -C tools/runner
@@ -31,26 +32,32 @@ quiet_io() { grep -v -e 'svx_pio: ' -e ' reason 30 qual ' -e 'KVM_GET_SUPPORTED_
 
 if grep -qw vmx /proc/cpuinfo && [ "$(id -u)" = 0 ]; then
 	echo "demo: this CPU has VT-x: running natively"
+	echo "bench: native"
 	make -s module
 	lsmod | grep -q '^shadowvmx' || insmod ./shadowvmx.ko
 	trap 'rmmod shadowvmx' EXIT
 	for p in shadow ept; do
 		SCEN_TRACE=1 sh tools/runner/scenarios/run.sh S1 --dev /dev/shadowvmx \
-			--paging "$p" 2>&1 | quiet_io >"$b/$p.log" || true
+			--paging "$p" --html "$b/walk-$p.html" 2>&1 | quiet_io >"$b/$p.log" || true
 	done
 else
-	echo "demo: no VT-x here (or not root): running inside Bochs (about a minute)"
 	vmtest=tools/testing/vmtest/vmtest.sh
-	"$vmtest" setup >"$b/setup.log" 2>&1 || { tail -n 20 "$b/setup.log"; exit 1; }
+	# Bochs, or QEMU under this host's KVM with nested VMX (bench.sh)
+	bench=$("$vmtest" bench 2>/dev/null) || { "$vmtest" bench; exit 1; }
+	echo "bench: $bench"
+	echo "demo: no VT-x here (or not root): the $bench bench, about a minute"
+	svx_progress demo "bench setup" "$b/setup.log" "$vmtest" setup ||
+		{ tail -n 20 "$b/setup.log"; exit 1; }
 	kdir=$("$vmtest" kdir)
 	mkdir -p "$b/kbuild" "$b/payload/scenarios"
 	cp -a Kbuild core include mmu vmx x86 uapi "$b/kbuild/"
 	find "$b/kbuild" -name '*.o' -delete
-	make -s -C "$kdir" M="$b/kbuild" modules >"$b/kbuild.log" 2>&1 ||
+	svx_progress demo "module build" "$b/kbuild.log" make -s -C "$kdir" M="$b/kbuild" modules ||
 		{ tail -n 20 "$b/kbuild.log"; exit 1; }
 	cp "$b/kbuild/shadowvmx.ko" tools/runner/build/svxrun \
 	   tools/runner/build/scen-s1.bin "$b/payload/"
 	cp tools/runner/scenarios/run.sh "$b/payload/scenarios/"
+	cp tools/runner/walkhtml-emit.sh "$b/payload/"
 	cat >"$b/payload/run" <<'EOS'
 #!/bin/sh
 cd /payload
@@ -58,18 +65,22 @@ insmod ./shadowvmx.ko || exit 1
 for p in shadow ept; do
 	echo "DEMO-BEGIN $p"
 	SCEN_TRACE=1 SVXRUN=./svxrun GUESTS=. sh scenarios/run.sh S1 \
-		--dev /dev/shadowvmx --paging $p 2>&1 |
+		--dev /dev/shadowvmx --paging $p --html /tmp/walk-$p.html 2>&1 |
 		grep -v -e 'svx_pio: ' -e ' reason 30 qual ' -e KVM_GET_SUPPORTED_CPUID
 	echo "DEMO-END $p"
+	sh ./walkhtml-emit.sh $p /tmp/walk-$p.html
 done
 rmmod shadowvmx
 EOS
 	chmod +x "$b/payload/run"
-	"$vmtest" run --payload "$b/payload" --timeout 600 >"$b/console.log" 2>&1 || true
+	svx_progress demo "$bench run" "$b/console.log" \
+		"$vmtest" run --payload "$b/payload" --timeout 600 || true
 	for p in shadow ept; do
 		tr -d '\r' <"$b/console.log" |
 			awk -v b="DEMO-BEGIN $p" -v e="DEMO-END $p" \
 			    '$0 == b { on = 1; next } $0 == e { on = 0 } on' >"$b/$p.log"
+		scripts/walk-html.sh extract "$b/console.log" $p "$b" >/dev/null || true
+		rm -f "$b/walk-$p.json"
 	done
 fi
 
@@ -77,6 +88,15 @@ fi
 # from 160 columns, stacked below (scripts/demo-render.sh).
 cols=${DEMO_COLUMNS:-${COLUMNS:-$(tput cols 2>/dev/null || echo 80)}}
 scripts/demo-render.sh "$cols" "$b/shadow.log" "$b/ept.log"
+
+# the walks drawn (svxrun --html): one page per paging mode
+for p in shadow ept; do
+	if [ -s "$b/walk-$p.html" ]; then
+		echo "demo: S1's walks under $p, drawn: build/demo/walk-$p.html"
+	else
+		echo "demo: no walk page for $p (see $b/$p.log)"
+	fi
+done
 
 st=0
 for p in shadow ept; do

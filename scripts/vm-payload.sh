@@ -163,6 +163,27 @@ if [ "${SVX_SCEN:-1}" != 0 ] && [ -f $P/runner/scenarios/run.sh ]; then
 	fi
 fi
 
+# 2c. svxrun --html (tools/runner/walkhtml.c): S1's walks drawn as one page
+#     per paging mode, with the same run's --json traces, on the console
+#     as base64 between WALKHTML-BEGIN/END (runner/walkhtml-emit.sh) for
+#     check.sh's walk-html test (scripts/walk-html.sh).  SVX_WALKHTML=0
+#     skips it.
+if [ "${SVX_WALKHTML:-1}" != 0 ] && [ -f $P/runner/walkhtml-emit.sh ]; then
+	if insmod $P/shadowvmx.ko; then
+		for p in shadow ept; do
+			SCEN_LOG=/tmp/wh-$p.log SCEN_QUIET=1 SVXRUN=$P/runner/svxrun \
+				GUESTS=$P/runner sh $P/runner/scenarios/run.sh S1 \
+				--dev /dev/shadowvmx --paging $p --json \
+				--html /tmp/wh-$p.html 2>&1 | sed 's/^/# walk-html: /'
+			sh $P/runner/walkhtml-emit.sh $p /tmp/wh-$p.html /tmp/wh-$p.log
+			rm -f /tmp/wh-$p.html /tmp/wh-$p.log
+		done
+		rmmod shadowvmx || rc=1
+	else
+		echo "WALKHTML-MISSING shadow/ept (insmod shadowvmx)"
+	fi
+fi
+
 if [ "${SVX_MEASURE:-1}" != 0 ]; then
 	if insmod $P/shadowvmx.ko; then
 		for g in touch32 hello32; do

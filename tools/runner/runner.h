@@ -63,6 +63,12 @@ bool svxr_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 
 /* walk.c: --walk (SVX_WALK_TRACE diagrams) and --trace (tracepoints) */
 void svxr_walk_print(struct svxr_vm *vm, const char *spec, bool json);
+void svxr_walk_setup(const char *html, bool json);
+
+/* walkhtml.c: --html FILE, the walks drawn as one self-contained page */
+struct svx_walk_trace2;
+void svxr_walk_html_open(const char *path);
+void svxr_walk_html_add(const struct svx_walk_trace2 *t2, bool v2);
 void svxr_ktrace_start(void);
 void svxr_ktrace_drain(void);
 void svxr_ktrace_stop(void);

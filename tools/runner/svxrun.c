@@ -56,6 +56,7 @@ struct svxr_opts {
 	const char *walk;		/* --walk GVA[:ACC],... (walk.c) */
 	uint64_t walk_at;		/* --walk-at-exit N, 0: at the end */
 	bool json;
+	const char *html;		/* --html FILE (walkhtml.c) */
 	bool builtin_cpuid;
 	bool cpuid_baseline;
 	bool thp;
@@ -101,6 +102,8 @@ static void usage(FILE *f)
 "                     (SVX_WALK_TRACE; ACC r w x ur uw ux, default r)\n"
 "  --walk-at-exit N   ... after the Nth exit instead\n"
 "  --json             --walk as JSON, one object per GVA\n"
+"  --html FILE        also draw every walk (--walk, the scenario probe's) into\n"
+"                     FILE: one self-contained HTML page with inline SVG\n"
 "  --trace            print the module's tracepoints (events/shadowvmx) live\n"
 "  --blk FILE         back the svxblk block device (ports 0x5e0, IRQ 5) with FILE\n"
 "  --max-exits N      stop after N exits to userspace (status %d)\n"
@@ -180,6 +183,7 @@ static void parse_args(int argc, char **argv, struct svxr_opts *o)
 		{ "walk",	 required_argument, NULL, 'W' },
 		{ "walk-at-exit", required_argument, NULL, 'X' },
 		{ "json",	 no_argument,	    NULL, 'J' },
+		{ "html",	 required_argument, NULL, 'Y' },
 		{ "trace",	 no_argument,	    NULL, 'K' },
 		{ "blk",	 required_argument, NULL, 'b' },
 		{ "help",	 no_argument,	    NULL, 'h' },
@@ -278,6 +282,11 @@ static void parse_args(int argc, char **argv, struct svxr_opts *o)
 			break;
 		case 'J':
 			o->json = true;
+			break;
+		case 'Y':
+			if (!*optarg)
+				die("--html: empty path");
+			o->html = optarg;
 			break;
 		case 'K':
 			o->ktrace = true;
@@ -428,6 +437,7 @@ int main(int argc, char **argv)
 	svxr_setup_cpu(&vm, &boot);
 	svxr_board_init(&vm, !o.no_stdin);
 	svxr_probe_init(&vm);
+	svxr_walk_setup(o.html, o.json);
 
 	ro.stats = o.stats;
 	ro.trace = o.trace;

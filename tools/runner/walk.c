@@ -8,7 +8,9 @@
  * GPA -> memslot -> HVA -> pfn, then the shadow or EPT entries, then
  * whether the access would exit and why.  ACC is r (default), w, x, with
  * a leading u for a CPL-3 access (ur, uw, ux).  --json prints one JSON
- * object per GVA instead.
+ * object per GVA instead (also for the scenario probe's walks), with the
+ * 2D walk (SVX_WALK_TRACE2: "refs", "table_ept") when the module has it.
+ * --html FILE also draws every walk into one page (walkhtml.c).
  *
  * --trace enables the module's tracepoints (tracefs events/shadowvmx/,
  * filtered on this process) and prints the events of each KVM_RUN, as
@@ -55,6 +57,35 @@ static const char *const exit_names[] = {
 	[SVX_WT_EXIT_ERROR] = "a guest table lies outside guest RAM: emulation-error exit",
 };
 
+/*
+ * Colour only on a terminal: not when stdout is a file or a pipe (the
+ * demo's logs, make check), not with NO_COLOR set (no-color.org), not
+ * with TERM=dumb.
+ */
+static bool use_colour(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+		on = isatty(STDOUT_FILENO) && !(nc && *nc) &&
+		     term && strcmp(term, "dumb");
+	}
+	return on;
+}
+
+static const char *col(const char *sgr)
+{
+	return use_colour() ? sgr : "";
+}
+
+#define C_BOLD	"\033[1m"
+#define C_GREEN	"\033[32m"
+#define C_YEL	"\033[33m"
+#define C_CYAN	"\033[36m"
+#define C_OFF	"\033[0m"
+
 static const char *guest_level_name(unsigned int mode, int level)
 {
 	static const char *const n64[] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
@@ -85,10 +116,11 @@ static void print_diagram(const struct svx_walk_trace *t)
 			   (t->access & SVX_WT_ACC_WRITE) ? "write" : "read";
 	int level;
 
-	printf("walk GVA 0x%" PRIx64 " (%s %s)  -  %s, %s\n", (uint64_t)t->gva,
+	printf("%swalk GVA 0x%" PRIx64 " (%s %s)  -  %s, %s%s\n", col(C_BOLD),
+	       (uint64_t)t->gva,
 	       (t->access & SVX_WT_ACC_USER) ? "user" : "supervisor", what,
 	       t->guest_mode < 5 ? mode_names[t->guest_mode] : "?",
-	       ept ? "EPT" : "shadow paging");
+	       ept ? "EPT" : "shadow paging", col(C_OFF));
 	printf("  guest CR0 0x%llx  CR3 0x%llx  CR4 0x%llx  EFER 0x%llx\n",
 	       (unsigned long long)t->cr0, (unsigned long long)t->cr3,
 	       (unsigned long long)t->cr4, (unsigned long long)t->efer);
@@ -161,12 +193,16 @@ static void print_diagram(const struct svx_walk_trace *t)
 		       (l->flags & SVX_WT_H_MMIO) ? " MMIO" : "",
 		       (l->flags & SVX_WT_L_LEAF) ? " leaf" : "");
 	}
-	printf("  verdict: %s", t->exit < sizeof(exit_names) / sizeof(exit_names[0]) &&
+	printf("  verdict: %s%s",
+	       col(t->exit == SVX_WT_EXIT_NONE ||
+		   t->exit == SVX_WT_EXIT_GUEST_PF_DIRECT ||
+		   t->exit == SVX_WT_EXIT_GP ? C_GREEN : C_YEL),
+	       t->exit < sizeof(exit_names) / sizeof(exit_names[0]) &&
 	       exit_names[t->exit] ? exit_names[t->exit] : "?");
 	if (ept && t->exit_gpa)
 		printf(" at GPA 0x%llx%s", (unsigned long long)t->exit_gpa,
 		       t->exit_gpa != t->gpa ? " (a guest table: 2D walk)" : "");
-	printf("\n");
+	printf("%s\n", col(C_OFF));
 }
 
 static void json_levels(const char *name, const struct svx_wt_level *ls,
@@ -190,8 +226,12 @@ static void json_levels(const char *name, const struct svx_wt_level *ls,
 	printf("]");
 }
 
-static void print_json(const struct svx_walk_trace *t)
+static void print_json(const struct svx_walk_trace2 *t2, bool v2)
 {
+	const struct svx_walk_trace *t = &t2->wt;
+	bool first = true;
+	int level;
+
 	printf("{\"gva\": \"0x%llx\", \"access\": %u, \"paging\": \"%s\", \"guest_mode\": %u, \"cr0\": \"0x%llx\", \"cr3\": \"0x%llx\", \"cr4\": \"0x%llx\", \"efer\": \"0x%llx\", \"flags\": %u",
 	       (unsigned long long)t->gva, t->access,
 	       t->paging == SVX_PAGING_EPT ? "ept" : "shadow", t->guest_mode,
@@ -213,6 +253,23 @@ static void print_json(const struct svx_walk_trace *t)
 		printf(", \"pfn\": \"0x%llx\"", (unsigned long long)t->pfn);
 	printf(", \"host_root\": \"0x%llx\"", (unsigned long long)t->host_root_hpa);
 	json_levels("host", t->host, t->host_root_level);
+	if (v2) {
+		/* SVX_WALK_TRACE2: the 2D walk's EPT walks, root level first */
+		printf(", \"refs\": %u, \"table_ept\": [", t2->refs);
+		for (level = SVX_WT_MAX_LEVELS; level >= 1; level--) {
+			const struct svx_wt_ept_walk *ew = &t2->table_ept[level - 1];
+
+			if (!(ew->flags & SVX_WT_EW_VALID))
+				continue;
+			printf("%s{\"guest_level\": %d, \"gpa\": \"0x%llx\", \"levels\": %u, \"flags\": %u",
+			       first ? "" : ", ", level,
+			       (unsigned long long)ew->gpa, ew->levels, ew->flags);
+			json_levels("ept", ew->ept, 4);
+			printf("}");
+			first = false;
+		}
+		printf("]");
+	}
 	printf(", \"exit\": %u, \"exit_reason\": %d, \"exit_gpa\": \"0x%llx\"}\n",
 	       t->exit, (int)t->exit_reason, (unsigned long long)t->exit_gpa);
 }
@@ -234,38 +291,87 @@ static uint32_t parse_acc(const char *s)
 	return a;
 }
 
+static bool walk_json;		/* --json: probe walks too */
+static bool walk_v1_only;	/* the device has no SVX_WALK_TRACE2 */
+
+void svxr_walk_setup(const char *html, bool json)
+{
+	walk_json = json;
+	if (html)
+		svxr_walk_html_open(html);
+}
+
+/*
+ * SVX_WALK_TRACE2 (the 2D walk), or SVX_WALK_TRACE on a module without
+ * it (-EINVAL for an unknown vCPU ioctl); *v2 says which.  -1: errno.
+ */
+static int walk_trace(struct svxr_vm *vm, struct svx_walk_trace2 *t2,
+		      bool *v2)
+{
+	struct svx_walk_trace t;
+	uint64_t gva = t2->wt.gva;
+	uint32_t acc = t2->wt.access;
+
+	*v2 = false;
+	if (!walk_v1_only) {
+		memset(t2, 0, sizeof(*t2));
+		t2->wt.version = SVX_WALK_TRACE_VERSION2;
+		t2->wt.size = sizeof(*t2);
+		t2->wt.gva = gva;
+		t2->wt.access = acc;
+		if (!ioctl(vm->vcpu.fd, SVX_WALK_TRACE2, t2)) {
+			*v2 = true;
+			return 0;
+		}
+		if (errno != EINVAL && errno != ENOTTY)
+			return -1;
+		walk_v1_only = true;
+	}
+	memset(&t, 0, sizeof(t));
+	t.version = SVX_WALK_TRACE_VERSION;
+	t.size = sizeof(t);
+	t.gva = gva;
+	t.access = acc;
+	if (ioctl(vm->vcpu.fd, SVX_WALK_TRACE, &t) < 0)
+		return -1;
+	memset(t2, 0, sizeof(*t2));
+	t2->wt = t;
+	return 0;
+}
+
 void svxr_walk_print(struct svxr_vm *vm, const char *spec, bool json)
 {
 	char *list = strdup(spec), *save = NULL, *tok;
 
 	if (!list)
 		svxr_die("out of memory");
+	json |= walk_json;
 	fflush(stdout);
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		struct svx_walk_trace t;
+		static struct svx_walk_trace2 t2;
 		char *acc = strchr(tok, ':'), *end;
+		bool v2;
 
-		memset(&t, 0, sizeof(t));
-		t.version = SVX_WALK_TRACE_VERSION;
-		t.size = sizeof(t);
+		memset(&t2, 0, sizeof(t2));
 		if (acc)
 			*acc++ = 0;
-		t.gva = strtoull(tok, &end, 0);
+		t2.wt.gva = strtoull(tok, &end, 0);
 		if (*end || end == tok)
 			svxr_die("--walk: bad GVA '%s'", tok);
-		t.access = acc ? parse_acc(acc) : 0;
-		if (ioctl(vm->vcpu.fd, SVX_WALK_TRACE, &t) < 0) {
+		t2.wt.access = acc ? parse_acc(acc) : 0;
+		if (walk_trace(vm, &t2, &v2) < 0) {
 			svxr_msg("SVX_WALK_TRACE 0x%llx: %s%s",
-				(unsigned long long)t.gva, strerror(errno),
+				(unsigned long long)t2.wt.gva, strerror(errno),
 				errno == EINVAL || errno == ENOTTY ?
 				" (not shadowvmx?)" : "");
 			break;
 		}
 		if (json)
-			print_json(&t);
+			print_json(&t2, v2);
 		else
-			print_diagram(&t);
+			print_diagram(&t2.wt);
+		svxr_walk_html_add(&t2, v2);
 	}
 	fflush(stdout);
 	free(list);
@@ -336,7 +442,8 @@ void svxr_ktrace_drain(void)
 			*nl = 0;
 			/* skip "task-pid [cpu] flags timestamp: " */
 			ev = strstr(line, ": svx_");
-			printf("  [k] %s\n", ev ? ev + 2 : line);
+			printf("  %s[k] %s%s\n", col(C_CYAN), ev ? ev + 2 : line,
+			       col(C_OFF));
 			line = nl + 1;
 		}
 		have = strlen(line);

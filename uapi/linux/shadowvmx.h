@@ -98,6 +98,29 @@
  *   mapped in EPT yet (the 2D walk).
  *
  *   Errors: -EINVAL (version, size, access or a reserved field), -EFAULT.
+ *
+ * 2D walk (SVX_WALK_TRACE2 on a vCPU fd, version 2 of the walk trace):
+ *
+ *   struct svx_walk_trace2 begins with a struct svx_walk_trace, filled as
+ *   above; the caller sets its .version = SVX_WALK_TRACE_VERSION2 and .size
+ *   = sizeof(struct svx_walk_trace2), everything after .access zero.  It
+ *   adds, in EPT mode, the EPT walk of every guest paging-structure entry
+ *   the CPU reads (the 2D walk): table_ept[L - 1] for each guest level L
+ *   with SVX_WT_L_VALID (not the PAE PDPTE registers, which the CPU loaded
+ *   at MOV CR3): .gpa = guest[L - 1].entry_addr, the EPT entries read for it
+ *   from the EPT PML4 down in .ept[level - 1] (as host[]), .levels their
+ *   count, SVX_WT_EW_VALID in .flags, SVX_WT_EW_READABLE when the walk ends
+ *   in a readable leaf.  .refs counts the memory references of the
+ *   hardware walk for the access, with empty TLBs and paging-structure
+ *   caches, up to where it completes or exits: shadow mode, the shadow
+ *   entries read (host_levels); EPT mode, per guest level the EPT entries
+ *   for the guest entry plus the guest entry itself, then the EPT entries
+ *   for the final GPA (4 + 1 per guest level + 4: 24 for 4-level paging on
+ *   4-level EPT with 4 KiB pages; fewer with large pages or when the walk
+ *   exits early).  .table_walks counts the table_ept[] filled.  Host
+ *   addresses in table_ept[] are hidden as in host[].  Version-1 callers
+ *   (SVX_WALK_TRACE) are unaffected.  Errors as SVX_WALK_TRACE; an older
+ *   module answers -EINVAL (KVM's answer to an unknown vCPU ioctl).
  */
 #ifndef _UAPI_LINUX_SHADOWVMX_H
 #define _UAPI_LINUX_SHADOWVMX_H
@@ -202,6 +225,7 @@ struct svx_caps {
 #define SVX_CAP_EPT_1G		(1U << 5)	/* 1 GiB EPT pages (not used yet) */
 
 #define SVX_WALK_TRACE_VERSION	1
+#define SVX_WALK_TRACE_VERSION2	2
 #define SVX_WT_MAX_LEVELS	5
 
 /* struct svx_walk_trace.access (the #PF error code bits) */
@@ -306,11 +330,33 @@ struct svx_walk_trace {
 	__u64 reserved[7];
 };
 
+/* struct svx_wt_ept_walk.flags */
+#define SVX_WT_EW_VALID		(1U << 0)	/* the GPA was walked */
+#define SVX_WT_EW_READABLE	(1U << 1)	/* ends in a readable EPT leaf */
+
+/* The EPT walk of one guest-physical address. */
+struct svx_wt_ept_walk {
+	__u64 gpa;		/* the GPA walked */
+	__u32 levels;		/* EPT entries read */
+	__u32 flags;		/* SVX_WT_EW_* */
+	struct svx_wt_level ept[SVX_WT_MAX_LEVELS];	/* [level - 1] */
+};
+
+/* Version 2: the walk trace and the 2D walk (SVX_WALK_TRACE2). */
+struct svx_walk_trace2 {
+	struct svx_walk_trace wt;	/* .version 2, .size sizeof(trace2) */
+	__u32 refs;		/* memory references of the hardware walk */
+	__u32 table_walks;	/* table_ept[] entries filled */
+	struct svx_wt_ept_walk table_ept[SVX_WT_MAX_LEVELS]; /* [guest level - 1] */
+	__u64 reserved2[8];
+};
+
 #define SVX_GET_VCPU_STATS	_IOWR(SVXIO, 0x01, struct svx_stats)
 #define SVX_GET_VM_STATS	_IOWR(SVXIO, 0x02, struct svx_stats)
 #define SVX_SET_PAGING		_IO(SVXIO, 0x03)	/* arg: enum svx_paging */
 #define SVX_GET_CAPS		_IOR(SVXIO, 0x04, struct svx_caps)
 #define SVX_GET_SUPPORTED_CPUID	_IOWR(SVXIO, 0x05, struct kvm_cpuid2)
 #define SVX_WALK_TRACE		_IOWR(SVXIO, 0x10, struct svx_walk_trace)
+#define SVX_WALK_TRACE2		_IOWR(SVXIO, 0x11, struct svx_walk_trace2)
 
 #endif /* _UAPI_LINUX_SHADOWVMX_H */

@@ -11,10 +11,14 @@
 #   vmtest.sh run --payload DIR [--timeout S] [--cmdline "W..."] [--log FILE]
 #                 [--workdir DIR] [--keep] [--megs N] [--cpus N]
 #   vmtest.sh selftest [run options]
+#   vmtest.sh bench                 which bench `run` uses: bochs, qemu-kvm
+#                                   or qemu-tcg (bench.sh; SVX_BENCH=bochs|qemu)
 set -euo pipefail
 
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench.sh
+. "$HERE/bench.sh"
 CACHE_ROOT=${SVX_CACHE:-/var/cache/shadowvmx}
 GUEST_MODULES=${SVX_GUEST_MODULES:-"kvm_intel kvm irqbypass"}
 
@@ -303,12 +307,20 @@ cmd_run() {
 	wd=$(cd "$wd" && pwd)
 	if [ -n "$logf" ]; then : >"$logf" || fail $EX_USAGE "cannot write --log $logf"; fi
 
-	local cmdline="$BASE_CMDLINE${extra:+ $extra}"
+	local cmdline="$BASE_CMDLINE${extra:+ $extra}" bst=0
+	bench_choose || bst=$?
+	[ $bst = 0 ] || fail $EX_USAGE "bench: $BENCH_WHY"
+	msg "bench: $BENCH ($BENCH_WHY)"
 	build_initramfs "$payload" "$wd" || fail $EX_BENCH "initramfs build failed (workdir $wd)"
-	build_iso "$wd" "$cmdline" || fail $EX_BENCH "ISO build failed (workdir $wd)"
-	write_bochsrc "$wd" "$megs" "$cpus"
+	if [ "$BENCH" = bochs ]; then
+		build_iso "$wd" "$cmdline" || fail $EX_BENCH "ISO build failed (workdir $wd)"
+		write_bochsrc "$wd" "$megs" "$cpus"
+	else
+		cmdline=$(bench_qemu_cmdline "$cmdline")
+		cp "$(cache_dir)/bzImage" "$wd/bzImage"
+	fi
 
-	msg "booting $(krelease) ($(cat "$(cache_dir)/bzImage.kind") bzImage) in Bochs, timeout ${timeout}s, workdir $wd"
+	msg "booting $(krelease) ($(cat "$(cache_dir)/bzImage.kind") bzImage) in ${BENCH/bochs/Bochs}, timeout ${timeout}s, workdir $wd"
 	msg "cmdline: $cmdline"
 	local t0 marker= init_t= panic= st=0 line now pid
 	t0=$EPOCHREALTIME
@@ -320,8 +332,12 @@ cmd_run() {
 	# the 0xE9 stream, and be lost when Bochs is killed), on a tty it is line
 	# buffered. So Bochs runs on a pty provided by script(1) when possible.
 	# The overall timeout is enforced here, outside Bochs.
-	local inner
+	local inner qargs=()
 	inner="echo \$\$ >$(printf %q "$wd/bochs.pid"); exec timeout -k 10 $timeout bochs -q -f bochsrc -rc bochs.rc 2>bochs.stderr"
+	if [ "$BENCH" != bochs ]; then
+		mapfile -t qargs < <(bench_qemu_args "$BENCH" "$wd/bzImage" "$wd/initrd" "$megs" "$cmdline" "$cpus")
+		inner="echo \$\$ >$(printf %q "$wd/bochs.pid"); exec timeout -k 10 $timeout $(printf '%q ' "$(bench_qemu_bin)" "${qargs[@]}") 2>bochs.stderr"
+	fi
 	local use_pty=1
 	if ! script -q -e -c true /dev/null </dev/null >/dev/null 2>&1; then
 		warn "script(1) cannot allocate a pty: the serial console will be buffered by Bochs"
@@ -391,6 +407,7 @@ cmd_run() {
 	local timing="wall ${total}s total${boot:+, ${boot}s boot to /init}"
 	[ -z "$marker" ] || timing+=", $(sub "$marker" "$t0")s to marker"
 	msg "timing: $timing"
+	msg "bench: $BENCH"
 
 	local result=0 why=
 	if [ -n "$panic" ]; then
@@ -441,10 +458,12 @@ usage() {
 	       vmtest.sh run --payload DIR [--timeout SECONDS] [--cmdline "WORDS"] [--log FILE]
 	                     [--workdir DIR] [--keep] [--megs N] [--cpus N]
 	       vmtest.sh selftest [run options]
+	       vmtest.sh bench     which bench run uses: bochs, qemu-kvm or qemu-tcg
 	run exits with /payload/run's status, or: $EX_PANIC guest panic/oops/triple fault,
 	$EX_NOMARKER no VMTEST-EXIT marker, $EX_BOCHS Bochs died, $EX_TIMEOUT timeout, $EX_BENCH bench error, $EX_USAGE usage.
 	Environment: SVX_CACHE (default /var/cache/shadowvmx), SVX_GUEST_MODULES,
-	SVX_KRELEASE, SVX_BOCHS_VERBOSE=1. See README.md.
+	SVX_KRELEASE, SVX_BOCHS_VERBOSE=1, SVX_BENCH=bochs|qemu, SVX_QEMU_ACCEL=tcg.
+	See README.md.
 	EOF
 	exit $EX_USAGE
 }
@@ -458,6 +477,8 @@ main() {
 	kdir) kdir;;
 	run) cmd_run "$@";;
 	selftest) cmd_selftest "$@";;
+	bench) bench_select || { rc=$?; echo "vmtest: bench: $BENCH_WHY" >&2; exit $rc; }
+	       echo "vmtest: bench: $BENCH ($BENCH_WHY)" >&2;;
 	-h|--help|help|'') usage;;
 	*) echo "vmtest: unknown command '$cmd'" >&2; usage;;
 	esac
