@@ -375,6 +375,33 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_ept_set_paging(vm, arg);
 	case SVX_GET_SUPPORTED_CPUID:
 		return svx_cpuid_vm_get_supported(vm, argp);
+	case KVM_SET_GSI_ROUTING: {
+		struct kvm_irq_routing routing;
+
+		/*
+		 * As KVM for a VM without an in-kernel irqchip (we have none:
+		 * no KVM_CREATE_IRQCHIP): the header is read, then -EINVAL
+		 * (kvm_arch_can_set_irq_routing() is irqchip_in_kernel()).
+		 */
+		if (copy_from_user(&routing, argp, sizeof(routing)))
+			return -EFAULT;
+		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: no in-kernel irqchip\n");
+		return -EINVAL;
+	}
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		/*
+		 * As KVM's kvm_vm_ioctl_enable_cap() for a capability it does
+		 * not enable: none can be enabled here (KVM_CAP_ENABLE_CAP_VM
+		 * answers 0), so QEMU's attempts fail as on KVM.
+		 */
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		svx_vm_warn(vm, "KVM_ENABLE_CAP %u (flags %#x): not supported\n",
+			    cap.cap, cap.flags);
+		return -EINVAL;
+	}
 	}
 	/* KVM answers unknown VM ioctls with -ENOTTY. */
 	return -ENOTTY;
