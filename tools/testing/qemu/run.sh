@@ -18,7 +18,8 @@
 # and every failing call.
 #
 # Usage: run.sh DIR KO [CONFIG...]  (DIR: this directory in the payload,
-# KO: shadowvmx.ko).  QEMU_TIMEOUT (s, default 900) per run.
+# KO: shadowvmx.ko).  QEMU_TIMEOUT (s, default 300) per run; QEMU is
+# stopped at once when it paused the VM after a KVM error.
 # Exit status: the number of configurations that failed.
 
 D=${1:?usage: run.sh DIR KO [CONFIG...]}
@@ -29,6 +30,8 @@ T=/tmp/qemu-test
 mkdir -p $T
 nfail=0
 
+# what QEMU prints when it pauses the VM (kvm_cpu_exec, kvm_arch_handle_exit)
+QEMU_STOPPED='KVM internal error|KVM: entry failed|kvm run failed|error: kvm|Failed to (put|get) registers'
 QEMU_ARGS="-accel kvm -machine pc,kernel-irqchip=off -cpu qemu64 -m 16 -nodefaults
 	-serial stdio -display none -device isa-debug-exit,iobase=0xf4,iosize=1"
 
@@ -80,11 +83,35 @@ one() {
 	st=$T/$c.strace
 	d0=$(dmesg | wc -l)
 	t0=$(cut -d' ' -f1 /proc/uptime)
+	rm -f $T/qemu.pid
 	# shellcheck disable=SC2086
-	timeout "${QEMU_TIMEOUT:-900}" $D/lib/ld-linux-x86-64.so.2 --library-path $D/lib \
+	$D/lib/ld-linux-x86-64.so.2 --library-path $D/lib \
 		$D/bin/strace -f --seccomp-bpf -e trace=ioctl -o $st \
 		$D/lib/ld-linux-x86-64.so.2 --library-path $D/lib $D/bin/qemu-system-x86_64 \
-		-L $D/share $QEMU_ARGS -kernel $D/mbexit.elf </dev/null >$out 2>&1
+		-L $D/share $QEMU_ARGS -pidfile $T/qemu.pid -kernel $D/mbexit.elf \
+		</dev/null >$out 2>&1 &
+	w=$!
+	# QEMU pauses the VM and waits for its monitor after a KVM internal
+	# error or a failed entry: stop it then, or at the time limit.
+	n=0
+	stopped=
+	while kill -0 $w 2>/dev/null; do
+		if grep -qE "$QEMU_STOPPED" $out; then
+			stopped=$(grep -m1 -E "$QEMU_STOPPED" $out | tr -d '\r')
+		elif [ $n -ge "${QEMU_TIMEOUT:-300}" ]; then
+			stopped="timeout after ${QEMU_TIMEOUT:-300} s"
+		fi
+		if [ -n "$stopped" ]; then
+			sleep 1		# the register dump
+			kill "$(cat $T/qemu.pid 2>/dev/null)" 2>/dev/null
+			sleep 2
+			kill -9 "$(cat $T/qemu.pid 2>/dev/null)" 2>/dev/null
+			break
+		fi
+		sleep 1
+		n=$((n + 1))
+	done
+	wait $w
 	s=$?
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "# qemu[multiboot][$c]: QEMU status $s after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
@@ -95,8 +122,8 @@ one() {
 		echo "qemu[multiboot][$c]: ok"
 		return
 	fi
-	if [ $s -eq 124 ] || [ $s -eq 143 ]; then
-		why="timeout after ${QEMU_TIMEOUT:-900} s"
+	if [ -n "$stopped" ]; then
+		why="QEMU stopped: $stopped"
 	else
 		why="QEMU status $s"
 	fi
