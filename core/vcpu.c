@@ -403,6 +403,14 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 		return -EINVAL;
 	}
 	mutex_lock(&vm->lock);
+	if (!vm->max_vcpu_ids)		/* kvm_arch_vcpu_precreate() */
+		vm->max_vcpu_ids = SVX_MAX_VCPUS;
+	if (id >= vm->max_vcpu_ids) {
+		svx_vm_warn(vm, "KVM_CREATE_VCPU: id %lu above KVM_CAP_MAX_VCPU_ID %u\n",
+			    id, vm->max_vcpu_ids);
+		r = -EINVAL;
+		goto unlock;
+	}
 	if (vm->vcpus[id]) {
 		svx_vm_warn(vm, "KVM_CREATE_VCPU: vcpu %lu exists\n", id);
 		r = -EEXIST;

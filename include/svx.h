@@ -210,6 +210,7 @@ struct svx_vm {
 	struct svx_memslots __rcu *memslots;
 	struct svx_vcpu *vcpus[SVX_MAX_VCPUS];
 	int nr_vcpus;
+	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 tss_addr;
 	enum svx_paging paging;
 

@@ -104,19 +104,59 @@ TEST_F(qemu, irq_routing_cap_and_no_irqchip)
 	ASSERT_PIO(&self->g.vcpu, PORT_OUT8, 1, KVM_EXIT_IO_OUT);
 }
 
+static int enable_cap(int vm_fd, uint32_t c, uint32_t flags, uint64_t arg)
+{
+	struct kvm_enable_cap cap;
+
+	memset(&cap, 0, sizeof(cap));
+	cap.cap = c;
+	cap.flags = flags;
+	cap.args[0] = arg;
+	return svxu_ioctl(vm_fd, KVM_ENABLE_CAP, (unsigned long)&cap);
+}
+
 /* KVM_ENABLE_CAP on the VM fd: a capability not enabled here is -EINVAL */
 TEST_F(qemu, vm_enable_cap_unknown)
 {
-	struct kvm_enable_cap cap;
-	int r;
+	int r, max;
 
 	INIT(q_out, SVXU_MODE_PM32);
-	memset(&cap, 0, sizeof(cap));
-	cap.cap = 0x7fff;
-	r = svxu_ioctl(self->g.vm.fd, KVM_ENABLE_CAP, (unsigned long)&cap);
+	EXPECT_EQ(1, svxu_ioctl(self->g.vm.fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_ENABLE_CAP_VM));
+	r = enable_cap(self->g.vm.fd, 0x7fff, 0, 0);
 	EXPECT_EQ(-EINVAL, r) TH_LOG("%s", strerror(-r));
 	r = svxu_ioctl(self->g.vm.fd, KVM_ENABLE_CAP, 8);
 	EXPECT_EQ(-EFAULT, r) TH_LOG("%s", strerror(-r));
+	/* vCPU 0 exists: the limit is fixed at the maximum */
+	max = svxu_ioctl(self->g.vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	ASSERT_LT(1, max);
+	EXPECT_EQ(-EINVAL, enable_cap(self->g.vm.fd, KVM_CAP_MAX_VCPU_ID, 0, 2));
+	EXPECT_EQ(0, enable_cap(self->g.vm.fd, KVM_CAP_MAX_VCPU_ID, 0, max));
+}
+
+/* KVM_CAP_MAX_VCPU_ID, as QEMU sets it: once, then it bounds vCPU ids */
+TEST_F(qemu, vm_enable_cap_max_vcpu_id)
+{
+	int sys, vm, max, r;
+
+	sys = svxu_open_dev();
+	ASSERT_LE(0, sys);
+	vm = svxu_ioctl(sys, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm) TH_LOG("KVM_CREATE_VM: %s", strerror(-vm));
+	max = svxu_ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	EXPECT_EQ(-EINVAL, enable_cap(vm, KVM_CAP_MAX_VCPU_ID, 0, max + 1));
+	EXPECT_EQ(-EINVAL, enable_cap(vm, KVM_CAP_MAX_VCPU_ID, 1, 2));
+	EXPECT_EQ(0, enable_cap(vm, KVM_CAP_MAX_VCPU_ID, 0, 2));
+	EXPECT_EQ(0, enable_cap(vm, KVM_CAP_MAX_VCPU_ID, 0, 2));
+	EXPECT_EQ(-EINVAL, enable_cap(vm, KVM_CAP_MAX_VCPU_ID, 0, 3));
+	r = svxu_ioctl(vm, KVM_CREATE_VCPU, 2);
+	EXPECT_EQ(-EINVAL, r) TH_LOG("vCPU 2: %s", strerror(-r));
+	r = svxu_ioctl(vm, KVM_CREATE_VCPU, 1);
+	EXPECT_LE(0, r) TH_LOG("vCPU 1: %s", strerror(-r));
+	if (r >= 0)
+		close(r);
+	close(vm);
+	close(sys);
 }
 
 /* RIP at the IN; GET/SET_REGS; the next KVM_RUN loads AL and moves on. */

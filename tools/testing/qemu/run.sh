@@ -128,7 +128,7 @@ one() {
 		why="QEMU status $s"
 	fi
 	last=$(grep -v '^$' $out | tail -n 1 | tr -d '\r' | cut -c1-160)
-	[ -n "$last" ] && why="$why: $last"
+	[ -z "$stopped" ] && [ -n "$last" ] && why="$why: $last"
 	k=$(dmesg | tail -n +$((d0 + 1)) | grep -i shadowvmx | tail -n 1 | sed 's/^\[[^]]*\] //' | cut -c1-160)
 	[ -n "$k" ] && why="$why; dmesg: $k"
 	echo "qemu[multiboot][$c]: FAIL ($why)"
