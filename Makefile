@@ -77,6 +77,7 @@ clean:
 	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/testing/mmu clean
 	$(MAKE) -C tools/testing/fuzz clean
+	$(MAKE) -C tools/testing/qemu clean
 	rm -rf build
 
 install: all

@@ -16,10 +16,15 @@
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 #include <linux/cpumask.h>
+#include <linux/slab.h>
+#include <asm/msr.h>
 
 #include "../include/svx.h"
 #include "core.h"
 #include "../x86/cpuid.h"
+
+/* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
+#define SVX_MAX_IRQ_ROUTES	4096
 
 /* KVM_CHECK_EXTENSION, on the system fd and (the same answers) a VM fd. */
 long svx_check_extension(long ext)
@@ -38,6 +43,8 @@ long svx_check_extension(long ext)
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_ENABLE_CAP_VM:	/* KVM_CAP_MAX_VCPU_ID only (core/vm.c) */
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);
@@ -46,7 +53,72 @@ long svx_check_extension(long ext)
 		return SVX_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return SVX_MEM_SLOTS_NUM;
+	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: as KVM's, core/vm.c */
+		return SVX_MAX_IRQ_ROUTES;
+	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE, KVM_X86_SET_MCE */
+		return SVX_MAX_MCE_BANKS;
 	}
+	return 0;
+}
+
+/*
+ * Feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSRS on the system
+ * fd): of KVM 6.1's msr_based_features_all, only what a vCPU here takes:
+ * IA32_UCODE_REV, the host's value as KVM reads it.  Not the VMX MSRs (no
+ * nested VMX), ARCH_CAPABILITIES or PERF_CAPABILITIES (not offered).
+ */
+static const u32 svx_feature_msrs[] = { MSR_IA32_UCODE_REV };
+
+static int svx_get_feature_msr(u32 index, u64 *data)
+{
+	*data = 0;
+	switch (index) {
+	case MSR_IA32_UCODE_REV:
+		rdmsrl_safe(index, data);
+		return 0;
+	}
+	return 1;
+}
+
+/* KVM's msr_io(NULL, ..., do_get_msr_feature): the number read. */
+static long svx_dev_get_msrs(void __user *argp)
+{
+	struct kvm_msrs __user *user = argp;
+	struct kvm_msr_entry *entries;
+	struct kvm_msrs hdr;
+	u32 i;
+	long r;
+
+	if (copy_from_user(&hdr, user, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= SVX_MAX_IO_MSRS)
+		return -E2BIG;
+	entries = memdup_user(user->entries, hdr.nmsrs * sizeof(*entries));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	for (i = 0; i < hdr.nmsrs; i++)
+		if (svx_get_feature_msr(entries[i].index, &entries[i].data))
+			break;
+	r = i;
+	if (copy_to_user(user->entries, entries, hdr.nmsrs * sizeof(*entries)))
+		r = -EFAULT;
+	kfree(entries);
+	return r;
+}
+
+static long svx_msr_list_to_user(void __user *argp, const u32 *list, u32 nr)
+{
+	struct kvm_msr_list __user *user = argp;
+	u32 n;
+
+	if (get_user(n, &user->nmsrs))
+		return -EFAULT;
+	if (put_user(nr, &user->nmsrs))
+		return -EFAULT;
+	if (n < nr)
+		return -E2BIG;
+	if (copy_to_user(user->indices, list, nr * sizeof(u32)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -73,21 +145,16 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_SUPPORTED_CPUID:
 	case KVM_GET_EMULATED_CPUID:
 		return svx_cpuid_dev_ioctl(ioctl, argp);
-	case KVM_GET_MSR_INDEX_LIST: {
-		struct kvm_msr_list __user *user = argp;
-		u32 n;
-
-		if (get_user(n, &user->nmsrs))
-			return -EFAULT;
-		if (put_user(svx_nr_msrs, &user->nmsrs))
-			return -EFAULT;
-		if (n < svx_nr_msrs)
-			return -E2BIG;
-		if (copy_to_user(user->indices, svx_msr_list,
-				 svx_nr_msrs * sizeof(u32)))
-			return -EFAULT;
-		return 0;
-	}
+	case KVM_GET_MSR_INDEX_LIST:
+		return svx_msr_list_to_user(argp, svx_msr_list, svx_nr_msrs);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return svx_msr_list_to_user(argp, svx_feature_msrs,
+					    ARRAY_SIZE(svx_feature_msrs));
+	case KVM_GET_MSRS:
+		return svx_dev_get_msrs(argp);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return copy_to_user(argp, &svx_mce_cap_supported,
+				    sizeof(svx_mce_cap_supported)) ? -EFAULT : 0;
 	}
 	/* KVM answers unknown system ioctls with -EINVAL. */
 	return -EINVAL;

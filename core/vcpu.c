@@ -300,6 +300,20 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		return svx_msr_io(vcpu, argp, false);
 	case KVM_SET_MSRS:
 		return svx_msr_io(vcpu, argp, true);
+	case KVM_X86_SETUP_MCE: {
+		u64 mcg_cap;
+
+		if (copy_from_user(&mcg_cap, argp, sizeof(mcg_cap)))
+			return -EFAULT;
+		return svx_setup_mce(vcpu, mcg_cap);
+	}
+	case KVM_X86_SET_MCE: {
+		struct kvm_x86_mce mce;
+
+		if (copy_from_user(&mce, argp, sizeof(mce)))
+			return -EFAULT;
+		return svx_set_mce(vcpu, &mce);
+	}
 	case KVM_INTERRUPT: {
 		struct kvm_interrupt irq;
 
@@ -392,6 +406,14 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 		return -EINVAL;
 	}
 	mutex_lock(&vm->lock);
+	if (!vm->max_vcpu_ids)		/* kvm_arch_vcpu_precreate() */
+		vm->max_vcpu_ids = SVX_MAX_VCPUS;
+	if (id >= vm->max_vcpu_ids) {
+		svx_vm_warn(vm, "KVM_CREATE_VCPU: id %lu above KVM_CAP_MAX_VCPU_ID %u\n",
+			    id, vm->max_vcpu_ids);
+		r = -EINVAL;
+		goto unlock;
+	}
 	if (vm->vcpus[id]) {
 		svx_vm_warn(vm, "KVM_CREATE_VCPU: vcpu %lu exists\n", id);
 		r = -EEXIST;

@@ -521,6 +521,34 @@ static long svx_vm_stats(struct svx_vm *vm, void __user *argp)
 /* ---------------------------------------------------------------------- */
 /* The VM fd                                                               */
 
+/*
+ * KVM_ENABLE_CAP on the VM fd, as KVM's kvm_vm_ioctl_enable_cap(): only
+ * KVM_CAP_MAX_VCPU_ID (QEMU sets it to its APIC ID limit): at most what
+ * KVM_CHECK_EXTENSION answers, once, or again with the same value; after
+ * the first vCPU it is fixed (kvm_arch_vcpu_precreate()).  Anything else,
+ * or flags: -EINVAL.
+ */
+static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *cap)
+{
+	long r = -EINVAL;
+
+	if (!cap->flags && cap->cap == KVM_CAP_MAX_VCPU_ID &&
+	    cap->args[0] <= SVX_MAX_VCPUS) {
+		mutex_lock(&vm->lock);
+		if (vm->max_vcpu_ids == cap->args[0]) {
+			r = 0;
+		} else if (!vm->max_vcpu_ids) {
+			vm->max_vcpu_ids = cap->args[0];
+			r = 0;
+		}
+		mutex_unlock(&vm->lock);
+	}
+	if (r)
+		svx_vm_warn(vm, "KVM_ENABLE_CAP %u (flags %#x, arg %#llx): not supported\n",
+			    cap->cap, cap->flags, cap->args[0]);
+	return r;
+}
+
 static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -549,6 +577,26 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_set_paging(vm, arg);
 	case SVX_GET_SUPPORTED_CPUID:
 		return svx_cpuid_vm_get_supported(vm, argp);
+	case KVM_SET_GSI_ROUTING: {
+		struct kvm_irq_routing routing;
+
+		/*
+		 * As KVM for a VM without an in-kernel irqchip (we have none:
+		 * no KVM_CREATE_IRQCHIP): the header is read, then -EINVAL
+		 * (kvm_arch_can_set_irq_routing() is irqchip_in_kernel()).
+		 */
+		if (copy_from_user(&routing, argp, sizeof(routing)))
+			return -EFAULT;
+		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: no in-kernel irqchip\n");
+		return -EINVAL;
+	}
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return svx_vm_enable_cap(vm, &cap);
+	}
 	}
 	/* KVM answers unknown VM ioctls with -ENOTTY. */
 	return -ENOTTY;

@@ -33,7 +33,8 @@
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256
 #define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
-#define SVX_NR_SOFT_MSRS	11	/* MSRs kept in software */
+#define SVX_NR_SOFT_MSRS	9	/* MSRs kept in software */
+#define SVX_MAX_MCE_BANKS	32	/* KVM_MAX_MCE_BANKS: KVM_CAP_MCE */
 #define SVX_MTRR_FIRST		0x200	/* variable and fixed MTRRs */
 #define SVX_NR_MTRRS		0x70
 
@@ -153,6 +154,10 @@ struct svx_vcpu {
 
 	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/exits.c */
 	u64 mtrr[SVX_NR_MTRRS];
+	/* machine check: KVM_X86_SETUP_MCE, MCG_* and MCi_* MSRs, as KVM */
+	u64 mcg_cap, mcg_ctl, mcg_status;
+	u64 mce_banks[SVX_MAX_MCE_BANKS * 4];
+	bool mce_shutdown;	/* KVM_X86_SET_MCE: triple fault at KVM_RUN */
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */
 	struct fxregs_state *fpu;		/* guest x87/SSE state */
@@ -195,6 +200,7 @@ struct svx_vcpu {
 		u8 string, rep, df, addr_size;
 		u32 count;
 		u64 gva;
+		u64 linear_rip;	/* IN/OUT: CS.base + RIP at the exit */
 	} pio;
 	struct {
 		u8 reg, size, dst_size, sign, high_byte;
@@ -224,6 +230,7 @@ struct svx_vm {
 	struct svx_memslots __rcu *memslots;
 	struct svx_vcpu *vcpus[SVX_MAX_VCPUS];
 	int nr_vcpus;
+	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;
@@ -279,6 +286,9 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
 void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
+extern const u64 svx_mce_cap_supported;
+int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap);
+int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce);
 void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu);
 extern const u32 svx_msr_list[];
 extern unsigned int svx_nr_msrs;

@@ -207,6 +207,11 @@ cp tools/runner/linux-guest.sh "$payload/runner/"
 cp tools/runner/walkhtml-emit.sh "$payload/runner/"	# walk-html (vm-payload.sh 2c)
 mkdir -p "$payload/runner/scenarios"
 cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"	# + build/scen-*.bin above
+# QEMU, its libraries and firmware, and its multiboot guest (issue 16)
+if ! make -s -C tools/testing/qemu payload PAYLOAD="$payload" >"$out/qemu-payload.log" 2>&1; then
+	tail -n 5 "$out/qemu-payload.log"
+	result "qemu: payload build FAILED (see build/check/qemu-payload.log)" 0 1
+fi
 # The L2 guest: the same Debian kernel the bench boots (LZ4 re-wrap).
 cp "${SVX_CACHE:-/var/cache/shadowvmx}/$("$vmtest" krelease)/bzImage" "$payload/" ||
 	result "linux-guest: no kernel image in the bench cache" 0 1	# harness/run.sh, W*.bin
@@ -278,6 +283,18 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(grep -aE '^install\[guest\]: ' "$out/bochs.out" | tr -d '\r')
+# QEMU on the device (tools/testing/qemu/run.sh): ok only when the guest's
+# marker was on the serial port and QEMU ended with its debug-exit status
+while read -r l; do
+	case $l in
+	*"]: ok") result "$l" 1 0 ;;
+	*) result "$l" 0 1 ;;
+	esac
+done < <(grep -aE '^qemu\[[^]]*\]\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
+for c in svx-shadow svx-ept kvm-ept1 kvm-ept0; do
+	grep -aqF "qemu[multiboot][$c]: " "$out/bochs.out" ||
+		result "qemu[multiboot][$c]: missing from the bench output" 0 1
+done
 # make demo's rendering of the bench's S1 logs: at 80 columns stacked and
 # at 200 side by side, no line wider than the terminal
 for p in shadow ept; do

@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(make gcc libc6-dev binutils clang llvm libclang-rt-14-dev
       linux-headers-amd64 linux-source-6.1 xz-utils kmod udev dkms
       python3 chromium	# the walk pages (scripts/walk-html.sh)
-      qemu-system-x86)	# the nested-KVM bench, its TCG test (tools/testing/vmtest/bench.sh)
+      qemu-system-x86	# the nested-KVM bench, its TCG test (tools/testing/vmtest/bench.sh),
+      strace)	# and QEMU on the device (tools/testing/qemu)
 # The newest Debian 6.12 headers (the second kernel we build for).
 h612=$(apt-cache --names-only search '^linux-headers-6\.12\.[0-9.]+\+deb12-amd64$' 2>/dev/null |
 	awk '{print $1}' | sort -V | tail -n 1 || true)

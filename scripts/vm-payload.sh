@@ -21,7 +21,8 @@
 # (1b: walk traces vs /dev/kvm, see below.)
 # SVX_SUITES (kernel command line) overrides the selftest suites;
 # SVX_SCEN=0 skips step 2b, SVX_MEASURE=0 step 4, SVX_HARNESS=0 step 5,
-# SVX_INSTALL=0 step 7, SVX_FUZZ=0 step 8 (the ioctl fuzzer, run before 7).
+# SVX_INSTALL=0 step 7, SVX_FUZZ=0 step 8 (the ioctl fuzzer, run before 7),
+# SVX_QEMU=0 step 9 (QEMU on the device).
 
 P=/payload
 rc=0
@@ -244,6 +245,14 @@ fi
 #    and as a non-member; one line "install[guest]: ok".
 if [ "${SVX_INSTALL:-1}" != 0 ] && [ -f $P/install/guest.sh ]; then
 	sh $P/install/guest.sh $P/install || rc=1
+fi
+# 9. QEMU (tools/testing/qemu/run.sh): Debian's qemu-system-x86_64, one
+#    command line (kernel-irqchip=off), a multiboot guest to its
+#    isa-debug-exit with /dev/kvm being /dev/shadowvmx (shadow paging, EPT)
+#    and kvm_intel (ept=1, ept=0): "qemu[multiboot][<config>]: ok" lines,
+#    QEMU's ioctls as "# qemu-ioctl[<config>]: " lines.  SVX_QEMU=0 skips it.
+if [ "${SVX_QEMU:-1}" != 0 ] && [ -f $P/qemu/run.sh ]; then
+	sh $P/qemu/run.sh $P/qemu $P/shadowvmx.ko || rc=1
 fi
 echo "# dmesg (shadowvmx):"
 dmesg | grep -i shadowvmx | tail -n 40 | sed 's/^/# /'

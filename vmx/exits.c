@@ -23,6 +23,9 @@
 #include <asm/tsc.h>
 #include <asm/traps.h>
 #include <asm/trapnr.h>
+#include <asm/mce.h>
+#include <linux/nospec.h>
+#include <uapi/asm/kvm_para.h>
 
 #include "vmx_int.h"
 #include "../mmu/walker.h"
@@ -463,6 +466,7 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_TSC, MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE,
 	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
+	MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
@@ -553,8 +557,6 @@ static const struct {
 	{ MSR_IA32_FEAT_CTL, true, FEAT_CTL_LOCKED },
 	{ MSR_MTRRcap, true, 0 },
 	{ MSR_MTRRdefType, false, 0 },
-	{ MSR_IA32_MCG_CAP, true, 0 },
-	{ MSR_IA32_MCG_STATUS, false, 0 },
 	{ MSR_IA32_TSC_ADJUST, false, 0 },
 	{ MSR_IA32_TSC_DEADLINE, false, 0 },
 };
@@ -569,6 +571,169 @@ static int svx_soft_msr_slot(u32 index)
 	return -1;
 }
 
+/*
+ * Machine check, as KVM 6.1 (set_msr_mce(), get_msr_mce(),
+ * kvm_vcpu_ioctl_x86_setup_mce/set_mce()): a vCPU starts with 32 banks and
+ * no MCG_CTL; KVM_X86_SETUP_MCE sets MCG_CAP within what
+ * KVM_X86_GET_MCE_CAP_SUPPORTED answers: MCG_CTL_P and MCG_SER_P, KVM's
+ * generic set (kvm_intel adds LMCE and CMCI, which need IA32_MCG_EXT_CTL and
+ * a local APIC in the kernel: not here).
+ */
+const u64 svx_mce_cap_supported = MCG_CTL_P | MCG_SER_P;
+
+static bool svx_mce_msr(u32 index)
+{
+	return index == MSR_IA32_P5_MC_ADDR || index == MSR_IA32_P5_MC_TYPE ||
+	       index == MSR_IA32_MCG_CAP || index == MSR_IA32_MCG_CTL ||
+	       index == MSR_IA32_MCG_STATUS ||
+	       (index >= MSR_IA32_MC0_CTL &&
+		index < MSR_IA32_MCx_CTL(SVX_MAX_MCE_BANKS)) ||
+	       (index >= MSR_IA32_MC0_CTL2 &&
+		index < MSR_IA32_MCx_CTL2(SVX_MAX_MCE_BANKS));
+}
+
+static int svx_get_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 *data,
+			   bool host)
+{
+	unsigned int banks = vcpu->mcg_cap & 0xff;
+
+	switch (index) {
+	case MSR_IA32_P5_MC_ADDR:
+	case MSR_IA32_P5_MC_TYPE:
+		*data = 0;
+		return 0;
+	case MSR_IA32_MCG_CAP:
+		*data = vcpu->mcg_cap;
+		return 0;
+	case MSR_IA32_MCG_CTL:
+		if (!(vcpu->mcg_cap & MCG_CTL_P) && !host)
+			return 1;
+		*data = vcpu->mcg_ctl;
+		return 0;
+	case MSR_IA32_MCG_STATUS:
+		*data = vcpu->mcg_status;
+		return 0;
+	}
+	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2; no CMCI: host reads 0 */
+		if (index >= MSR_IA32_MCx_CTL2(banks) || !host)
+			return 1;
+		*data = 0;
+		return 0;
+	}
+	if (index >= MSR_IA32_MCx_CTL(banks))
+		return 1;
+	*data = vcpu->mce_banks[index - MSR_IA32_MC0_CTL];
+	return 0;
+}
+
+static int svx_set_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
+			   bool host)
+{
+	unsigned int banks = vcpu->mcg_cap & 0xff;
+
+	switch (index) {
+	case MSR_IA32_MCG_STATUS:
+		vcpu->mcg_status = data;
+		return 0;
+	case MSR_IA32_MCG_CTL:
+		if (!(vcpu->mcg_cap & MCG_CTL_P) && (data || !host))
+			return 1;
+		if (data != 0 && data != ~0ULL)
+			return 1;
+		vcpu->mcg_ctl = data;
+		return 0;
+	case MSR_IA32_P5_MC_ADDR:
+	case MSR_IA32_P5_MC_TYPE:
+	case MSR_IA32_MCG_CAP:
+		return 1;	/* read-only, for the host too (KVM_X86_SETUP_MCE) */
+	}
+	if (index < MSR_IA32_MC0_CTL)	/* MCi_CTL2; no CMCI: host writes 0 */
+		return index >= MSR_IA32_MCx_CTL2(banks) || data || !host;
+	if (index >= MSR_IA32_MCx_CTL(banks))
+		return 1;
+	/* MCi_CTL: 0 or all ones, bits 10 and 0 may be clear (KVM's quirks) */
+	if ((index & 3) == 0 && data && (data | BIT_ULL(10) | 1) != ~0ULL)
+		return 1;
+	/* MCi_STATUS: the guest may only clear it (Intel) */
+	if ((index & 3) == 1 && data && !host)
+		return 1;
+	vcpu->mce_banks[index - MSR_IA32_MC0_CTL] = data;
+	return 0;
+}
+
+/* KVM_X86_SETUP_MCE */
+int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap)
+{
+	unsigned int banks = mcg_cap & 0xff, i;
+
+	if (!banks || banks > SVX_MAX_MCE_BANKS ||
+	    mcg_cap & ~(svx_mce_cap_supported | 0xff | 0xff0000)) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_X86_SETUP_MCE %#llx: not supported (banks 1-%d, caps %#llx)\n",
+			    vcpu->id, mcg_cap, SVX_MAX_MCE_BANKS,
+			    svx_mce_cap_supported);
+		return -EINVAL;
+	}
+	vcpu->mcg_cap = mcg_cap;
+	if (mcg_cap & MCG_CTL_P)
+		vcpu->mcg_ctl = ~0ULL;
+	for (i = 0; i < banks; i++)
+		vcpu->mce_banks[i * 4] = ~0ULL;
+	return 0;
+}
+
+/* KVM_X86_SET_MCE: a machine check for the guest, as KVM's */
+int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce)
+{
+	unsigned int nbanks = vcpu->mcg_cap & 0xff;
+	u64 status = mce->status;
+	u64 *b;
+
+	if (mce->bank >= nbanks || !(status & MCI_STATUS_VAL)) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_X86_SET_MCE: bank %u of %u, status %#llx\n",
+			    vcpu->id, mce->bank, nbanks, status);
+		return -EINVAL;
+	}
+	b = &vcpu->mce_banks[array_index_nospec(mce->bank * 4, nbanks * 4)];
+	/* UCNA (uncorrected, no action required): logged; no CMCI here */
+	if (!(mce->mcg_status & (MCG_STATUS_MCIP | MCG_STATUS_RIPV)) &&
+	    (status & MCI_STATUS_UC) &&
+	    !(status & (MCI_STATUS_PCC | MCI_STATUS_S | MCI_STATUS_AR))) {
+		b[1] = status;
+		b[2] = mce->addr;
+		b[3] = mce->misc;
+		vcpu->mcg_status = mce->mcg_status;
+		return 0;
+	}
+	if (status & MCI_STATUS_UC) {
+		/* reporting disabled by MCG_CTL or MCi_CTL */
+		if ((vcpu->mcg_cap & MCG_CTL_P) && vcpu->mcg_ctl != ~0ULL)
+			return 0;
+		if (b[0] != ~0ULL)
+			return 0;
+		if ((vcpu->mcg_status & MCG_STATUS_MCIP) ||
+		    !(vcpu->cr4 & X86_CR4_MCE)) {
+			vcpu->mce_shutdown = true;
+			return 0;
+		}
+		if (b[1] & MCI_STATUS_VAL)
+			status |= MCI_STATUS_OVER;
+		b[2] = mce->addr;
+		b[3] = mce->misc;
+		vcpu->mcg_status = mce->mcg_status;
+		b[1] = status;
+		svx_inject_exception(vcpu, X86_TRAP_MC, false, 0);
+	} else if (!(b[1] & MCI_STATUS_VAL) || !(b[1] & MCI_STATUS_UC)) {
+		if (b[1] & MCI_STATUS_VAL)
+			status |= MCI_STATUS_OVER;
+		b[2] = mce->addr;
+		b[3] = mce->misc;
+		b[1] = status;
+	} else {
+		b[1] |= MCI_STATUS_OVER;
+	}
+	return 0;
+}
+
 void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 {
 	int i;
@@ -577,12 +742,37 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 		vcpu->soft_msrs[i] = svx_soft_msr[i].init;
 	vcpu->soft_msrs[1] |= vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0;
 	memset(vcpu->mtrr, 0, sizeof(vcpu->mtrr));
+	/* kvm_arch_vcpu_create(): 32 banks, no MCG_CTL, all zero */
+	vcpu->mcg_cap = SVX_MAX_MCE_BANKS;
+	vcpu->mcg_ctl = 0;
+	vcpu->mcg_status = 0;
+	memset(vcpu->mce_banks, 0, sizeof(vcpu->mce_banks));
+}
+
+/*
+ * kvmclock's first MSRs, MSR_KVM_WALL_CLOCK (0x11) and MSR_KVM_SYSTEM_TIME
+ * (0x12): KVM takes them whatever the guest's CPUID says (no
+ * KVM_CAP_ENFORCE_PV_FEATURE_CPUID), and QEMU writes both, 0 (kvmclock off),
+ * at every vCPU reset and aborts if KVM_SET_MSRS stops there.  kvmclock is
+ * not offered here (no 0x40000000 leaves, not in KVM_GET_MSR_INDEX_LIST):
+ * the off state reads back as 0; turning it on fails (#GP for a guest).
+ */
+static bool svx_kvmclock_msr(u32 index)
+{
+	return index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_SYSTEM_TIME;
 }
 
 /* Returns 0, or 1 when the access must fail (#GP for the guest). */
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int soft = svx_soft_msr_slot(index);
+
+	if (svx_kvmclock_msr(index)) {
+		*data = 0;
+		return 0;
+	}
+	if (svx_mce_msr(index))
+		return svx_get_mce_msr(vcpu, index, data, host);
 
 	if (index == MSR_TSC_AUX && !host && !svx_cpuid_has_tsc_aux(vcpu))
 		return 1;
@@ -630,6 +820,14 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	int slot = svx_auto_msr_slot(index);
 	int soft = svx_soft_msr_slot(index);
 
+	if (svx_kvmclock_msr(index)) {
+		if (data)
+			svx_vm_warn(vcpu->vm, "vcpu%d: MSR %#x <- %#llx: kvmclock is not offered\n",
+				    vcpu->id, index, data);
+		return !!data;
+	}
+	if (svx_mce_msr(index))
+		return svx_set_mce_msr(vcpu, index, data, host);
 	if (soft >= 0) {
 		if (svx_soft_msr[soft].ro && !host)
 			return 1;
@@ -770,6 +968,17 @@ static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
 	return 1;
 }
 
+/* KVM's kvm_get_linear_rip() */
+static u64 svx_linear_rip(struct svx_vcpu *vcpu)
+{
+	if (svx_code_mode(vcpu) == 8)
+		return vcpu->rip;
+	return (u32)(svx_seg_base(vcpu, 1) + vcpu->rip);
+}
+
+/* the port whose OUT KVM completes before the exit (QEMU's kvmvapic) */
+#define SVX_PIO_PORT_7E	0x7e
+
 static int svx_handle_io(struct svx_vcpu *vcpu)
 {
 	unsigned long q = vcpu->exit_qual;
@@ -792,12 +1001,24 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 
 	if (!string) {
 		run->io.count = 1;
-		/* As KVM, RIP moves past IN/OUT when userspace is done. */
+		/*
+		 * As KVM's kvm_fast_pio(): RIP moves past IN/OUT when userspace
+		 * is done, unless it moved the linear RIP meanwhile
+		 * (KVM_SET_REGS/SREGS); a register write alone does not cancel
+		 * the I/O.  An OUT to port 0x7e moves RIP before the exit
+		 * (KVM_X86_QUIRK_OUT_7E_INC_RIP, on unless disabled, which we
+		 * do not offer): QEMU's kvmvapic option ROM relies on it.
+		 */
+		vcpu->pio.linear_rip = svx_linear_rip(vcpu);
 		if (in) {
 			vcpu->pending = SVX_PENDING_PIO_IN;
 		} else {
 			memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], size);
 			vcpu->pending = SVX_PENDING_PIO_OUT;
+			if (vcpu->pio.port == SVX_PIO_PORT_7E) {
+				svx_skip_insn(vcpu);
+				vcpu->pending = SVX_PENDING_NONE;
+			}
 		}
 		return SVX_USER;
 	}
@@ -919,6 +1140,9 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		break;
 	case SVX_PENDING_PIO_IN:
 		if (!vcpu->pio.string) {
+			/* complete_fast_pio_in(): not where it was, dropped */
+			if (svx_linear_rip(vcpu) != vcpu->pio.linear_rip)
+				break;
 			memcpy(&val, vcpu->pio_data, vcpu->pio.size);
 			svx_set_reg_sized(vcpu, SVX_RAX, val, vcpu->pio.size,
 					  false);
@@ -956,8 +1180,9 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		}
 		svx_string_advance(vcpu, SVX_RDI);
 		break;
-	case SVX_PENDING_PIO_OUT:
-		svx_skip_insn(vcpu);
+	case SVX_PENDING_PIO_OUT:	/* complete_fast_pio_out() */
+		if (svx_linear_rip(vcpu) == vcpu->pio.linear_rip)
+			svx_skip_insn(vcpu);
 		break;
 	case SVX_PENDING_PIO_OUTS:
 		svx_string_advance(vcpu, SVX_RSI);

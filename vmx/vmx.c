@@ -1104,6 +1104,11 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
 		return r;
+	if (vcpu->mce_shutdown) {	/* KVM_REQ_TRIPLE_FAULT of KVM_X86_SET_MCE */
+		vcpu->mce_shutdown = false;
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 0;
+	}
 	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
 		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
 		return -EINTR;
@@ -1239,8 +1244,11 @@ void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs)
 	/* RFLAGS bit 1 is fixed to 1; reserved bits are ignored like KVM. */
 	vcpu->rflags = regs->rflags | X86_EFLAGS_FIXED;
 	vcpu->rip_dirty = true;
-	/* A pending userspace I/O is not completed after a register write. */
-	vcpu->pending = SVX_PENDING_NONE;
+	/*
+	 * As KVM, a pending userspace I/O stays pending: it completes at the
+	 * next KVM_RUN (an IN or OUT only if RIP is where it was; QEMU
+	 * writes the registers back before it resumes).
+	 */
 }
 
 void svx_vmcs_get_segment(struct kvm_segment *var, unsigned long sel_field)
