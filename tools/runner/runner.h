@@ -64,6 +64,8 @@ bool svxr_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 /* walk.c: --walk (SVX_WALK_TRACE diagrams) and --trace (tracepoints) */
 void svxr_walk_print(struct svxr_vm *vm, const char *spec, bool json);
 void svxr_walk_setup(const char *html, bool json);
+/* "PML4", "PD", "PDPTE reg"...: guest table @level in walk-trace @mode */
+const char *svxr_guest_level_name(unsigned int mode, int level);
 
 /* walkhtml.c: --html FILE, the walks drawn as one self-contained page */
 struct svx_walk_trace2;

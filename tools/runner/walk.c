@@ -86,7 +86,7 @@ static const char *col(const char *sgr)
 #define C_CYAN	"\033[36m"
 #define C_OFF	"\033[0m"
 
-static const char *guest_level_name(unsigned int mode, int level)
+const char *svxr_guest_level_name(unsigned int mode, int level)
 {
 	static const char *const n64[] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
 
@@ -94,7 +94,7 @@ static const char *guest_level_name(unsigned int mode, int level)
 		return level == 2 ? "PD" : "PT";
 	if (mode == SVX_WT_MODE_PAE && level == 3)
 		return "PDPTE reg";
-	return n64[level];
+	return level >= 1 && level <= 5 ? n64[level] : "?";
 }
 
 static const char *acc_str(uint32_t acc)
@@ -131,7 +131,7 @@ static void print_diagram(const struct svx_walk_trace *t)
 			continue;
 		printf("  %*s guest %-9s table GPA 0x%-9llx [%4u] = 0x%016llx %s%s%s%s%s%s  acc %s%s\n",
 		       (int)(t->guest_root_level - level) * 2, "|",
-		       guest_level_name(t->guest_mode, level),
+		       svxr_guest_level_name(t->guest_mode, level),
 		       (unsigned long long)l->table, l->index,
 		       (unsigned long long)l->entry,
 		       (l->entry & 1) ? "P" : "-", (l->entry & 2) ? "W" : "-",

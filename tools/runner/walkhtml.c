@@ -61,17 +61,6 @@ static const char *const mode_names[] = {
 	"5-level paging",
 };
 
-static const char *glevel_name(unsigned int mode, int level)
-{
-	static const char *const n64[] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
-
-	if (mode == SVX_WT_MODE_32)
-		return level == 2 ? "PD" : "PT";
-	if (mode == SVX_WT_MODE_PAE && level == 3)
-		return "PDPTE reg";
-	return level >= 1 && level <= 5 ? n64[level] : "?";
-}
-
 static const char *const ept_names[] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
 
 /* ---- SVG primitives ---------------------------------------------------- */
@@ -235,7 +224,7 @@ static int guest_column(FILE *f, const struct svx_walk_trace *t, int y)
 			(unsigned long long)l->entry);
 		rect(f, &b, "guest");
 		line(f, &b, 0, "t", "guest %s (level %d)  table GPA 0x%llx",
-		     glevel_name(t->guest_mode, level), level,
+		     svxr_guest_level_name(t->guest_mode, level), level,
 		     (unsigned long long)l->table);
 		line(f, &b, 1, "t", "[%u] @ GPA 0x%llx = 0x%016llx", l->index,
 		     (unsigned long long)l->entry_addr,
@@ -392,7 +381,7 @@ static int ept_grid(FILE *f, const struct svx_walk_trace2 *t2, bool v2, int y,
 		fprintf(f, "<g class=\"grow\" data-glevel=\"%d\" data-gpa=\"0x%llx\">\n",
 			level, (unsigned long long)ew->gpa);
 		rect(f, &b, "guest");
-		line(f, &b, 0, "t", "guest %s entry", glevel_name(t->guest_mode, level));
+		line(f, &b, 0, "t", "guest %s entry", svxr_guest_level_name(t->guest_mode, level));
 		line(f, &b, 1, "t", "@ GPA 0x%llx", (unsigned long long)gl->entry_addr);
 		if (!(ew->flags & SVX_WT_EW_VALID)) {
 			line(f, &b, 2, "s", "PDPTE register:");
@@ -425,7 +414,7 @@ static int ept_grid(FILE *f, const struct svx_walk_trace2 *t2, bool v2, int y,
 		fputs(">\n", f);
 		rect(f, &b, stopped ? "unreached" :
 			    (gl->entry & 1) ? "guest" : "fault");
-		line(f, &b, 0, "t", "guest %s[%u]", glevel_name(t->guest_mode, level),
+		line(f, &b, 0, "t", "guest %s[%u]", svxr_guest_level_name(t->guest_mode, level),
 		     gl->index);
 		line(f, &b, 1, "t", "@ GPA 0x%llx", (unsigned long long)gl->entry_addr);
 		line(f, &b, 2, "t", "= 0x%016llx", (unsigned long long)gl->entry);
