@@ -1632,6 +1632,8 @@ static const struct diff_ex diff_explained[] = {
 	  "more than one of exception/interrupt/NMI marked injected: shadowvmx keeps one event in injection (the VM-entry interruption field), KVM keeps each and delivers them in turn" },
 	{ "KVM_SET_TSS_ADDR", -EEXIST, 0, NULL, 0,
 	  "a second KVM_SET_TSS_ADDR on a shadow-paging VM: real mode runs in vm86 on a TSS in a private memslot, and kvm_intel without unrestricted guest (ept=0) answers -EEXIST too (selftests/rmode_test.c set_tss_addr_rules checks both); kvm_intel with unrestricted guest, compared here, only records the address, as shadowvmx's EPT mode" },
+	{ "KVM_SET_TSS_ADDR", -EINVAL, 0, NULL, 0,
+	  "an address that is not page aligned on a shadow-paging VM: the vm86 TSS's private memslot refuses it, as kvm_intel ept=0's __x86_set_memory_region() does (-EINVAL); with unrestricted guest the address is only recorded" },
 	{ "KVM_GET_EMULATED_CPUID", 0, -E2BIG, w_small_nent, 0,
 	  "shadowvmx's emulated-CPUID table is empty (nothing emulated beyond the CPU); kvm_intel's has more entries than nent" },
 	{ "KVM_RUN", 0, -ENOSPC, NULL, F_GUEST,
