@@ -66,6 +66,10 @@ void svxr_walk_print(struct svxr_vm *vm, const char *spec, bool json);
 void svxr_walk_setup(const char *html, bool json);
 /* "PML4", "PD", "PDPTE reg"...: guest table @level in walk-trace @mode */
 const char *svxr_guest_level_name(unsigned int mode, int level);
+/* A host entry's flags ("RWXU leaf"...); @large: " large" too (the page) */
+struct svx_wt_level;
+void svxr_host_flags(char *buf, size_t n, const struct svx_wt_level *l,
+		     bool large);
 
 /* walkhtml.c: --html FILE, the walks drawn as one self-contained page */
 struct svx_walk_trace2;

@@ -86,6 +86,20 @@ static const char *col(const char *sgr)
 #define C_CYAN	"\033[36m"
 #define C_OFF	"\033[0m"
 
+void svxr_host_flags(char *buf, size_t n, const struct svx_wt_level *l,
+		     bool large)
+{
+	snprintf(buf, n, "%s%s%s%s%s%s%s%s",
+		 (l->flags & SVX_WT_H_PRESENT) ? "" : "not present ",
+		 (l->flags & SVX_WT_H_READ) ? "R" : "",
+		 (l->flags & SVX_WT_H_WRITE) ? "W" : "",
+		 (l->flags & SVX_WT_H_EXEC) ? "X" : "",
+		 (l->flags & SVX_WT_H_USER) ? "U" : "",
+		 (l->flags & SVX_WT_H_MMIO) ? " MMIO" : "",
+		 (l->flags & SVX_WT_L_LEAF) ? " leaf" : "",
+		 large && (l->flags & SVX_WT_L_LARGE) ? " large" : "");
+}
+
 const char *svxr_guest_level_name(unsigned int mode, int level)
 {
 	static const char *const n64[] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
@@ -177,21 +191,16 @@ static void print_diagram(const struct svx_walk_trace *t)
 		       "GUEST_CR3, walked by the CPU for the GVA");
 	for (level = t->host_root_level; level >= 1; level--) {
 		const struct svx_wt_level *l = &t->host[level - 1];
+		char hf[64];
 
 		if (!(l->flags & SVX_WT_L_VALID))
 			continue;
-		printf("  %*s %s L%d table HPA 0x%-9llx [%3u] = 0x%016llx %s%s%s%s%s%s%s\n",
+		svxr_host_flags(hf, sizeof(hf), l, false);
+		printf("  %*s %s L%d table HPA 0x%-9llx [%3u] = 0x%016llx %s\n",
 		       (int)(t->host_root_level - level) * 2, "|",
 		       ept ? "EPTE" : "SPTE", level,
 		       (unsigned long long)l->table, l->index,
-		       (unsigned long long)l->entry,
-		       (l->flags & SVX_WT_H_PRESENT) ? "" : "not present ",
-		       (l->flags & SVX_WT_H_READ) ? "R" : "",
-		       (l->flags & SVX_WT_H_WRITE) ? "W" : "",
-		       (l->flags & SVX_WT_H_EXEC) ? "X" : "",
-		       (l->flags & SVX_WT_H_USER) ? "U" : "",
-		       (l->flags & SVX_WT_H_MMIO) ? " MMIO" : "",
-		       (l->flags & SVX_WT_L_LEAF) ? " leaf" : "");
+		       (unsigned long long)l->entry, hf);
 	}
 	printf("  verdict: %s%s",
 	       col(t->exit == SVX_WT_EXIT_NONE ||

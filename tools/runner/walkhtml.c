@@ -128,19 +128,6 @@ static const char *hpa(char *buf, size_t n, const struct svx_walk_trace *t,
 	return buf;
 }
 
-static void hflags(char *buf, size_t n, const struct svx_wt_level *l)
-{
-	snprintf(buf, n, "%s%s%s%s%s%s%s%s",
-		 (l->flags & SVX_WT_H_PRESENT) ? "" : "not present ",
-		 (l->flags & SVX_WT_H_READ) ? "R" : "",
-		 (l->flags & SVX_WT_H_WRITE) ? "W" : "",
-		 (l->flags & SVX_WT_H_EXEC) ? "X" : "",
-		 (l->flags & SVX_WT_H_USER) ? "U" : "",
-		 (l->flags & SVX_WT_H_MMIO) ? " MMIO" : "",
-		 (l->flags & SVX_WT_L_LEAF) ? " leaf" : "",
-		 (l->flags & SVX_WT_L_LARGE) ? " large" : "");
-}
-
 /*
  * A host entry (shadow or EPT) as a box; @n > 0: the reference number,
  * 0: read by the tracer but not reached by the CPU's walk.
@@ -168,7 +155,7 @@ static void host_cell(FILE *f, const struct box *b, const char *cls,
 		line(f, b, 0, "t", "SPTE L%d [%u]", level, l->index);
 	line(f, b, 1, "t", "table HPA %s", hpa(a, sizeof(a), t, l->table));
 	line(f, b, 2, "t", "= 0x%016llx", (unsigned long long)l->entry);
-	hflags(fl, sizeof(fl), l);
+	svxr_host_flags(fl, sizeof(fl), l, true);
 	line(f, b, 3, "s", "%s%s", fl, n ? "" : "  (not reached)");
 	if (n)
 		badge(f, b, n);
