@@ -22,6 +22,7 @@
 #include "../include/svx.h"
 #include "core.h"
 #include "../x86/cpuid.h"
+#include "../mmu/spte.h"
 
 /* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
 #define SVX_MAX_IRQ_ROUTES	4096
@@ -186,6 +187,10 @@ static int __init svx_init(void)
 		svx_vmx_exit();
 		return r;
 	}
+	if (!svx_spte_init(boot_cpu_has_bug(X86_BUG_L1TF) ?
+			   boot_cpu_data.x86_cache_bits : 0))
+		pr_info("L1TF: no reserved bits above %u-bit cacheable addresses; MMIO accesses are not cached in page tables\n",
+			boot_cpu_data.x86_cache_bits);
 	svx_msr_list_init();
 	svx_cpuid_init();
 	r = misc_register(&svx_dev);

@@ -331,7 +331,9 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 		svx_ept_zap_all(vm);
 	else if (change == SVX_MR_DELETE || change == SVX_MR_MOVE)
 		svx_mmu_zap_all(vm);
-	else if (!svx_vm_ept(vm))	/* MMIO SPTEs: stale by generation */
+	else if (svx_vm_ept(vm))	/* MMIO entries: stale by generation */
+		svx_ept_memslots_changed(vm, next->generation);
+	else
 		svx_mmu_memslots_changed(vm, next->generation);
 	kvfree(cur);
 out:

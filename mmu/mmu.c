@@ -55,32 +55,9 @@
 
 #include "../include/svx.h"
 #include "mmu_host.h"
+#include "spte.h"
 #include "walker.h"
 #include "svx_trace.h"
-
-#define SPTE_P		BIT_ULL(0)
-#define SPTE_W		BIT_ULL(1)
-#define SPTE_U		BIT_ULL(2)
-#define SPTE_A		BIT_ULL(5)
-#define SPTE_D		BIT_ULL(6)
-#define SPTE_PS		BIT_ULL(7)
-#define SPTE_PINNED	BIT_ULL(10)	/* software: leaf holds a page pin */
-/*
- * MMIO SPTE: not present, so any access faults, and marked so that the
- * fault handler knows the GPA without walking the guest's tables again.
- * Bits 51:12 hold the gfn; SPTE_W and SPTE_U the guest's permissions;
- * bits 11:3 and 61:52 the low 19 bits of the memslot generation it was
- * made in: a memslot created since then may hold the gfn (KVM's MMIO
- * generation), so the entry is used only in the same generation, and all
- * SPTEs go when those 19 bits wrap (svx_mmu_memslots_changed()).
- */
-#define SPTE_MMIO	BIT_ULL(62)
-#define SPTE_MMIO_GEN_LO	GENMASK_ULL(11, 3)
-#define SPTE_MMIO_GEN_HI	GENMASK_ULL(61, 52)
-#define SPTE_MMIO_GEN	(SPTE_MMIO_GEN_LO | SPTE_MMIO_GEN_HI)
-#define SVX_MMIO_GEN_MASK	GENMASK_ULL(18, 0)
-#define SPTE_ADDR	0x000ffffffffff000ULL
-#define SPTE_TABLE	(SPTE_P | SPTE_W | SPTE_U | SPTE_A)
 
 #define SVX_SP_HASH_BITS	10
 #define SVX_RMAP_HASH_BITS	12
@@ -1603,6 +1580,27 @@ static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
 	return sp ? &sp->spt[(gva >> 12) & 511] : NULL;
 }
 
+/* Without L1TF: the whole address field holds the GPA. */
+struct svx_mmio_layout svx_mmio_layout = { .cache = true, .low = SPTE_ADDR };
+
+bool svx_spte_init(unsigned int l1tf_cache_bits)
+{
+	struct svx_mmio_layout *l = &svx_mmio_layout;
+	unsigned int low_bits = l1tf_cache_bits - SVX_L1TF_SHIFT;
+
+	*l = (struct svx_mmio_layout){ .cache = true, .low = SPTE_ADDR };
+	if (!l1tf_cache_bits)
+		return true;
+	/* The moved bits must stay below bit 52 (the generation's). */
+	if (l1tf_cache_bits + SVX_L1TF_SHIFT > 52 || low_bits <= PAGE_SHIFT) {
+		l->cache = false;
+		return false;
+	}
+	l->rsvd = GENMASK_ULL(l1tf_cache_bits - 1, low_bits);
+	l->low = GENMASK_ULL(low_bits - 1, PAGE_SHIFT);
+	return true;
+}
+
 /* The generation bits of an MMIO SPTE made in memslot generation @gen. */
 static u64 svx_mmio_gen_bits(u64 gen)
 {
@@ -1653,7 +1651,7 @@ static u64 svx_mmio_fast(struct svx_vcpu *vcpu, u64 gva, u32 access)
 	     !(vcpu->cr4 & X86_CR4_SMAP) ||
 	     (vcpu->rflags & X86_EFLAGS_AC)) &&
 	    !(access & SVX_ACC_FETCH))
-		gpa = (e & SPTE_ADDR) | (gva & ~PAGE_MASK);
+		gpa = svx_mmio_gpa(e) | (gva & ~PAGE_MASK);
 	spin_unlock(&vcpu->vm->mmu_lock);
 	return gpa;
 }
@@ -1667,7 +1665,7 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 	struct svx_sp *sp;
 	u64 *sptep;
 
-	if (svx_mmu_topup(vcpu))
+	if (!svx_mmio_addr_ok(w->gpa) || svx_mmu_topup(vcpu))
 		return;
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation == gen &&
@@ -1681,7 +1679,8 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 					w->gpa >> PAGE_SHIFT;
 			/* W only once D is set, as for RAM SPTEs. */
 			*sptep = SPTE_MMIO | svx_mmio_gen_bits(gen) |
-				 (w->gpa & SPTE_ADDR) |
+				 (svx_mmu_bug(SVX_BUG_MMIO_L1TF) ?
+				  w->gpa & SPTE_ADDR : svx_mmio_addr(w->gpa)) |
 				 ((w->pte_access & SVX_ACC_WRITE) &&
 				  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
 				 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
