@@ -23,6 +23,7 @@
 #include "core.h"
 #include "../x86/cpuid.h"
 #include "../mmu/spte.h"
+#include "../vmx/spec.h"
 
 /* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
 #define SVX_MAX_IRQ_ROUTES	4096
@@ -191,11 +192,17 @@ static int __init svx_init(void)
 			   boot_cpu_data.x86_cache_bits : 0))
 		pr_info("L1TF: no reserved bits above %u-bit cacheable addresses; MMIO accesses are not cached in page tables\n",
 			boot_cpu_data.x86_cache_bits);
+	r = svx_spec_init(svx_ept_caps.ept_usable);
+	if (r) {
+		svx_vmx_exit();
+		return r;
+	}
 	svx_msr_list_init();
 	svx_cpuid_init();
 	r = misc_register(&svx_dev);
 	if (r) {
 		pr_err("cannot register /dev/shadowvmx: %d\n", r);
+		svx_spec_exit();
 		svx_vmx_exit();
 		return r;
 	}
@@ -207,6 +214,7 @@ static int __init svx_init(void)
 static void __exit svx_exit(void)
 {
 	misc_deregister(&svx_dev);
+	svx_spec_exit();
 	svx_vmx_exit();
 }
 

@@ -212,6 +212,13 @@ struct svx_vcpu {
 	/* VPID (both modes) and EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
 	u16 vpid;		/* 0: VPID not used */
 	bool vpid_flush;	/* INVVPID before the next entry */
+	/*
+	 * vmx/spec.c: host code that may have pulled secrets into L1D ran
+	 * (KVM's l1tf_flush_l1d), and the thread's context switches at the
+	 * last entry.
+	 */
+	bool l1d_flush;
+	unsigned long l1d_switches;
 	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 };
 
