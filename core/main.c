@@ -71,7 +71,7 @@ long svx_check_extension(long ext)
  */
 static const u32 svx_feature_msrs[] = { MSR_IA32_UCODE_REV };
 
-static int svx_get_feature_msr(u32 index, u64 *data)
+static int svx_get_feature_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 {
 	*data = 0;
 	switch (index) {
@@ -82,31 +82,6 @@ static int svx_get_feature_msr(u32 index, u64 *data)
 	return 1;
 }
 
-/* KVM's msr_io(NULL, ..., do_get_msr_feature): the number read. */
-static long svx_dev_get_msrs(void __user *argp)
-{
-	struct kvm_msrs __user *user = argp;
-	struct kvm_msr_entry *entries;
-	struct kvm_msrs hdr;
-	u32 i;
-	long r;
-
-	if (copy_from_user(&hdr, user, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.nmsrs >= SVX_MAX_IO_MSRS)
-		return -E2BIG;
-	entries = memdup_user(user->entries, hdr.nmsrs * sizeof(*entries));
-	if (IS_ERR(entries))
-		return PTR_ERR(entries);
-	for (i = 0; i < hdr.nmsrs; i++)
-		if (svx_get_feature_msr(entries[i].index, &entries[i].data))
-			break;
-	r = i;
-	if (copy_to_user(user->entries, entries, hdr.nmsrs * sizeof(*entries)))
-		r = -EFAULT;
-	kfree(entries);
-	return r;
-}
 
 static long svx_msr_list_to_user(void __user *argp, const u32 *list, u32 nr)
 {
@@ -152,8 +127,8 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:
 		return svx_msr_list_to_user(argp, svx_feature_msrs,
 					    ARRAY_SIZE(svx_feature_msrs));
-	case KVM_GET_MSRS:
-		return svx_dev_get_msrs(argp);
+	case KVM_GET_MSRS:	/* KVM's msr_io(NULL, ..., do_get_msr_feature) */
+		return svx_msr_io(NULL, argp, svx_get_feature_msr, true);
 	case KVM_X86_GET_MCE_CAP_SUPPORTED:
 		return copy_to_user(argp, &svx_mce_cap_supported,
 				    sizeof(svx_mce_cap_supported)) ? -EFAULT : 0;
