@@ -317,7 +317,9 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 	}
 	if (change == SVX_MR_NONE)
 		goto out;
-	next = kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
+	/* What the zap below needs, allocated while nothing changed yet. */
+	r = svx_vm_ept(vm) ? 0 : svx_mmu_zap_prepare(vm);
+	next = r ? NULL : kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
 	if (!next) {
 		r = -ENOMEM;
 		goto out;

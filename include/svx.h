@@ -244,6 +244,7 @@ struct svx_vm {
 
 	/* Shadow MMU (mmu/). */
 	u64 *np_root;		/* nonpaging map, 4 levels */
+	u64 *np_spare;		/* an empty one, for svx_mmu_zap_all() */
 	unsigned long sp_in_use;
 	unsigned long pages_pinned;	/* svx_host_pins() */
 	bool pin_unlimited;		/* creator had CAP_IPC_LOCK */
@@ -315,6 +316,7 @@ void svx_mmu_vcpu_destroy(struct svx_vcpu *vcpu);
 int svx_mmu_reload(struct svx_vcpu *vcpu);
 void svx_mmu_reset_context(struct svx_vcpu *vcpu);
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
+int svx_mmu_zap_prepare(struct svx_vm *vm);
 void svx_mmu_zap_all(struct svx_vm *vm);
 /* The host pages behind gfns [start, end) are going away (any guest mode). */
 void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end);

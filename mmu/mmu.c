@@ -159,7 +159,8 @@ int svx_mmu_vm_init(struct svx_vm *vm)
 	vm->rmap_hash = kvcalloc(1 << SVX_RMAP_HASH_BITS,
 				 sizeof(*vm->rmap_hash), GFP_KERNEL_ACCOUNT);
 	vm->np_root = svx_new_tree(vm);
-	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root) {
+	vm->np_spare = svx_new_tree(vm);
+	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root || !vm->np_spare) {
 		svx_mmu_vm_destroy(vm);
 		return -ENOMEM;
 	}
@@ -172,7 +173,10 @@ void svx_mmu_vm_destroy(struct svx_vm *vm)
 		svx_free_all_sps(vm);
 	if (vm->np_root)
 		svx_free_tree(vm, vm->np_root, 4);
+	if (vm->np_spare)
+		svx_free_tree(vm, vm->np_spare, 4);
 	vm->np_root = NULL;
+	vm->np_spare = NULL;
 	kvfree(vm->sp_hash);
 	kvfree(vm->rmap_hash);
 	vm->sp_hash = NULL;
@@ -1070,15 +1074,32 @@ static void svx_mmu_make_room(struct svx_vcpu *vcpu)
 	trace_svx_zap(vm->id, "recycle", n);
 }
 
-/* Everything: shadow pages and the nonpaging tree.  Caller holds vm->lock
- * or is the last user.
+/*
+ * Before a memslot change is committed (vm->lock held): make sure the
+ * nonpaging tree that svx_mmu_zap_all() swaps in exists, so that the zap
+ * itself needs no memory; -ENOMEM leaves everything as it was.
+ */
+int svx_mmu_zap_prepare(struct svx_vm *vm)
+{
+	if (!vm->np_spare)
+		vm->np_spare = svx_new_tree(vm);
+	return vm->np_spare ? 0 : -ENOMEM;
+}
+
+/*
+ * Everything: shadow pages and the nonpaging tree.  vm->lock held, after
+ * svx_mmu_zap_prepare().
  */
 void svx_mmu_zap_all(struct svx_vm *vm)
 {
-	u64 *old, *fresh = svx_new_tree(vm);
+	u64 *old, *fresh = vm->np_spare;
 	struct svx_sp *sp, *tmp;
 	LIST_HEAD(dead);
 	int i;
+
+	vm->np_spare = NULL;
+	if (WARN_ON_ONCE(!fresh))
+		fresh = svx_new_tree(vm);
 
 	spin_lock(&vm->mmu_lock);
 	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
@@ -1110,12 +1131,14 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 	svx_free_dead(vm, &dead);
 	if (old)
 		svx_free_tree(vm, old, 4);
-	else	/* no memory for a new tree: empty the old one in place */
+	else	/* not prepared, and no memory */
 		pr_warn_ratelimited("vm%u: out of memory while zapping\n",
 				    vm->id);
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 	spin_unlock(&vm->mmu_lock);
 	trace_svx_zap(vm->id, "all", ~0ULL);
+	/* For the next zap; if it fails, the next memslot change does. */
+	svx_mmu_zap_prepare(vm);
 }
 
 /*

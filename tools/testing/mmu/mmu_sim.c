@@ -118,9 +118,12 @@ void svx_host_audit_count(bool violation)
  */
 static long sim_tables_live;	/* table pages allocated, not freed */
 
+/* Tests: every table allocation fails while this is set. */
+bool sim_fail_tables;
+
 u64 *svx_host_alloc_table(bool dma32)
 {
-	void *p = aligned_alloc(8192, 8192);
+	void *p = sim_fail_tables ? NULL : aligned_alloc(8192, 8192);
 
 	if (p) {
 		memset(p, 0, 8192);
