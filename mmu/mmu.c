@@ -2339,6 +2339,7 @@ struct svx_pt_update {
 	u64 pfn;		/* pinned, or SVX_NO_PFN: nothing to install */
 	bool writable;		/* slot allows writes */
 	unsigned long seq;	/* svx_mmu_seq_begin() before the pin */
+	u64 gen;		/* memslot generation of the pin's lookup */
 };
 
 static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
@@ -2346,14 +2347,14 @@ static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
 {
 	unsigned int esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
 	struct svx_memslot s;
-	u64 gfn, gen;
+	u64 gfn;
 
 	up->pfn = SVX_NO_PFN;
 	if (!svx_prefetch_enabled || size != esz || (gpa & (esz - 1)) ||
 	    svx_mmu_topup(vcpu) || !svx_gpte_usable(vcpu, gpte, esz, &gfn))
 		return;
 	up->seq = svx_mmu_seq_begin(vcpu->vm);
-	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+	if (!svx_memslot_get(vcpu->vm, gfn, &s, &up->gen) ||
 	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn)) {
 		up->pfn = SVX_NO_PFN;
 		return;
@@ -2371,7 +2372,9 @@ static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 
 	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct)
 		return;
-	if (svx_mmu_seq_retry(vcpu->vm, up->seq)) {	/* its page went */
+	/* Its page went, or its slot (deleted or moved since the pin). */
+	if (svx_mmu_seq_retry(vcpu->vm, up->seq) ||
+	    rcu_access_pointer(vcpu->vm->memslots)->generation != up->gen) {
 		svx_host_unpin(up->pfn, false);
 		up->pfn = SVX_NO_PFN;
 		return;
