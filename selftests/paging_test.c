@@ -438,6 +438,7 @@ TEST_F(guest, mmio_entry_not_an_l1tf_gadget)
 	       (unsigned long long)t.host[level - 1].entry,
 	       t.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
 	       l1tf ? "affected" : "not affected", bits);
+	fflush(stdout);
 	if (l1tf) {
 		ASSERT_LE(1ULL << (bits - 1), addr);
 	} else if (t.paging != SVX_PAGING_EPT) {

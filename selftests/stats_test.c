@@ -132,6 +132,7 @@ TEST_F(stats, speculation_mitigations_follow_host)
 	       (unsigned long long)st.misc[SVX_STAT_IBPB],
 	       (unsigned long long)st.misc[SVX_STAT_RUNS],
 	       (unsigned long long)st.misc[SVX_STAT_ENTRIES]);
+	fflush(stdout);
 	if (l1tf && st.paging == SVX_PAGING_EPT) {
 		EXPECT_GE(st.misc[SVX_STAT_L1D_FLUSH], st.misc[SVX_STAT_RUNS]);
 		EXPECT_LE(st.misc[SVX_STAT_L1D_FLUSH], st.misc[SVX_STAT_ENTRIES]);
