@@ -56,6 +56,7 @@ struct svx_mmio_layout {
 	u64 rsvd;	/* always set: the top bits of the cacheable range */
 	u64 low;	/* GPA bits kept in place */
 };
+
 extern struct svx_mmio_layout svx_mmio_layout;
 
 /*
