@@ -157,7 +157,11 @@ struct svx_vcpu {
 	/* machine check: KVM_X86_SETUP_MCE, MCG_* and MCi_* MSRs, as KVM */
 	u64 mcg_cap, mcg_ctl, mcg_status;
 	u64 mce_banks[SVX_MAX_MCE_BANKS * 4];
-	bool mce_shutdown;	/* KVM_X86_SET_MCE: triple fault at KVM_RUN */
+	/*
+	 * Triple fault before the next entry: an exception while a #DF was
+	 * being delivered, or KVM_X86_SET_MCE (KVM_REQ_TRIPLE_FAULT).
+	 */
+	bool triple_fault;
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */
 	struct fxregs_state *fpu;		/* guest x87/SSE state */

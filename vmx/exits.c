@@ -70,9 +70,58 @@ static bool svx_exception_is_fault(u8 vector)
 		BIT(X86_TRAP_BP) | BIT(X86_TRAP_OF) | BIT(X86_TRAP_DF) | BIT(X86_TRAP_MC)));
 }
 
+/* SDM 6.15, Table 6-4: the classes of exceptions for double faults. */
+enum svx_exc_class { SVX_EXC_BENIGN, SVX_EXC_CONTRIBUTORY, SVX_EXC_PF };
+
+static enum svx_exc_class svx_exception_class(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_PF:
+		return SVX_EXC_PF;
+	case X86_TRAP_DE:
+	case X86_TRAP_TS:
+	case X86_TRAP_NP:
+	case X86_TRAP_SS:
+	case X86_TRAP_GP:
+		return SVX_EXC_CONTRIBUTORY;
+	}
+	return SVX_EXC_BENIGN;
+}
+
+/*
+ * The one way an exception is queued for the guest.  If another exception
+ * is already on its way (queued by this exit, or interrupted by it and
+ * re-queued from the IDT-vectoring information), the two merge as SDM
+ * 6.15 Table 6-5 says (KVM's kvm_multiple_exception()): contributory after
+ * contributory, or a contributory or page fault after a page fault,
+ * becomes #DF(0); a contributory or page fault after #DF is a triple fault
+ * (KVM_EXIT_SHUTDOWN; KVM also makes one of a benign exception there, the
+ * SDM's "Interrupt 8" does not); otherwise the new exception replaces the
+ * old one, which the guest's re-executed instruction raises again.
+ */
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error)
 {
+	u32 old = vcpu->inject_info;
+
+	if (vcpu->inject_pending &&
+	    (old & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT ==
+	    SVX_INTR_TYPE_HW_EXC) {
+		enum svx_exc_class c1 = svx_exception_class(old & 0xff);
+		enum svx_exc_class c2 = svx_exception_class(vector);
+
+		if ((old & 0xff) == X86_TRAP_DF && c2 != SVX_EXC_BENIGN) {
+			vcpu->inject_pending = false;
+			vcpu->triple_fault = true;
+			return;
+		}
+		if ((c1 == SVX_EXC_CONTRIBUTORY && c2 == SVX_EXC_CONTRIBUTORY) ||
+		    (c1 == SVX_EXC_PF && c2 != SVX_EXC_BENIGN)) {
+			vector = X86_TRAP_DF;
+			has_error = true;
+			error = 0;
+		}
+	}
 	/*
 	 * A fault is delivered with RF set in the EFLAGS image, as the CPU
 	 * does for the faults it raises itself and KVM's
@@ -92,15 +141,6 @@ void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 
 void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error)
 {
-	u32 old = vcpu->inject_info;
-
-	/* A #PF while delivering a #PF is a double fault (SDM 6.15). */
-	if (vcpu->inject_pending && (old & 0xff) == X86_TRAP_PF &&
-	    ((old & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT) ==
-	    SVX_INTR_TYPE_HW_EXC) {
-		svx_inject_exception(vcpu, X86_TRAP_DF, true, 0);
-		return;
-	}
 	svx_inject_exception(vcpu, X86_TRAP_PF, true, error);
 }
 
@@ -712,7 +752,7 @@ int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce)
 			return 0;
 		if ((vcpu->mcg_status & MCG_STATUS_MCIP) ||
 		    !(vcpu->cr4 & X86_CR4_MCE)) {
-			vcpu->mce_shutdown = true;
+			vcpu->triple_fault = true;
 			return 0;
 		}
 		if (b[1] & MCI_STATUS_VAL)

@@ -594,14 +594,6 @@ static int svx_do_task_switch(struct svx_ts *ts, u16 sel, int idt_index,
 	return r;
 }
 
-/* SDM 6.15, Table 6-5: a fault while delivering an exception. */
-static bool svx_contributory(int vector)
-{
-	return vector == X86_TRAP_DE || vector == X86_TRAP_TS ||
-	       vector == X86_TRAP_NP || vector == X86_TRAP_SS ||
-	       vector == X86_TRAP_GP;
-}
-
 int svx_handle_task_switch(struct svx_vcpu *vcpu)
 {
 	u32 idt = vcpu->idt_vectoring, type = 0, error = 0;
@@ -666,17 +658,10 @@ int svx_handle_task_switch(struct svx_vcpu *vcpu)
 		}
 		if (ts.vector == X86_TRAP_PF)
 			vcpu->cr2 = ts.cr2;
-		if (first == X86_TRAP_DF &&
-		    (svx_contributory(ts.vector) || ts.vector == X86_TRAP_PF)) {
-			vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
-			return SVX_USER;
-		}
-		if ((svx_contributory(first) && svx_contributory(ts.vector)) ||
-		    (first == X86_TRAP_PF && (svx_contributory(ts.vector) ||
-					      ts.vector == X86_TRAP_PF)))
-			svx_inject_exception(vcpu, X86_TRAP_DF, true, 0);
-		else
-			svx_inject_exception(vcpu, ts.vector, true, ts.error);
+		/* Merged with the exception that took the task gate. */
+		if (first >= 0)
+			svx_inject_exception(vcpu, first, has_error, error);
+		svx_inject_exception(vcpu, ts.vector, true, ts.error);
 	}
 	return SVX_RESUME;
 }

@@ -1108,11 +1108,6 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
 		return r;
-	if (vcpu->mce_shutdown) {	/* KVM_REQ_TRIPLE_FAULT of KVM_X86_SET_MCE */
-		vcpu->mce_shutdown = false;
-		run->exit_reason = KVM_EXIT_SHUTDOWN;
-		return 0;
-	}
 	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
 		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
 		return -EINTR;
@@ -1141,6 +1136,11 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
+		if (vcpu->triple_fault) {	/* KVM_REQ_TRIPLE_FAULT */
+			vcpu->triple_fault = false;
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			return 0;
+		}
 		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests)) {
 			vcpu->mmu.root_hpa = 0;
 			vcpu->mmu.no_flush = false;

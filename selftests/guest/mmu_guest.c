@@ -239,10 +239,20 @@ PROBE_CR(4)
 static int (*pf_hook)(struct frame *f, ulong cr2);
 static void (*syscall_hook)(struct frame *f);
 
+static volatile u32 df_expected;
+
 void trap(struct frame *f);
 void trap(struct frame *f)
 {
 	ulong cr2 = read_cr2();
+
+	if (f->vector == 8 && df_expected) {	/* t_double_fault() */
+		CHECK("double fault: #DF error code", f->err, 0);
+		CHECK("double fault: CR2, the stack slot of the frame", cr2,
+		      VA_FAR_NP + 0xff8);
+		CHECK("double fault: no #PF handler ran", pf_count, 0);
+		done();
+	}
 
 	if (f->vector == 14) {
 		pf_err = f->err;
@@ -2023,6 +2033,40 @@ static void t_strio(void)
 	CHECK("strio: returned from iret", 1, 0);
 }
 
+/*
+ * Exceptions during an exception's delivery (SDM 6.15): a #DE with RSP
+ * in an unmapped page.  Pushing its frame faults: contributory then page
+ * fault, handled serially, so a #PF is delivered; pushing that frame
+ * faults again: page fault then page fault is a #DF, delivered on IST1, a
+ * good stack.  Under shadow paging each failed push is a VM exit and the
+ * module merges the events.  64-bit only: without an IST the #DF frame
+ * would fault as well (shutdown).
+ */
+#if MG_BITS == 64
+static u8 df_stack[4096] __attribute__((aligned(16)));
+#endif
+
+static void t_double_fault(void)
+{
+#if MG_BITS == 64
+	u64 *gate = (u64 *)(ulong)(MG_IDT + 8 * 16);
+
+	*(u64 *)(MG_TSS + 36) = (ulong)df_stack + sizeof(df_stack); /* IST1 */
+	*gate |= 1ull << 32;					/* #DF: IST1 */
+	pf_count = 0;
+	df_expected = 1;
+	asm volatile("movq %%rsp, probe_sp(%%rip)\n\t"
+		     "movq %0, %%rsp\n\t"
+		     "xorl %%ecx, %%ecx\n\t"
+		     "divl %%ecx\n\t"
+		     "movq probe_sp(%%rip), %%rsp"
+		     : : "r"(VA_FAR_NP + 0x1000) : "rax", "rcx", "rdx", "memory");
+	CHECK("double fault: the div returned", 1, 0);
+#else
+	GSKIP("the #DF needs an IST stack: 64-bit only");
+#endif
+}
+
 void guest_main(void);
 void guest_main(void)
 {
@@ -2057,6 +2101,7 @@ void guest_main(void)
 	case MG_T_PTWRITE:		t_ptwrite(); break;
 	case MG_T_HVA:			t_hva(); break;
 	case MG_T_STRIO:		t_strio(); break;
+	case MG_T_DF:			t_double_fault(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

@@ -67,6 +67,7 @@
 #define MG_T_PTWRITE		19	/* every instruction kind on a PDE */
 #define MG_T_HVA		20	/* the VMM remaps the memory behind a frame */
 #define MG_T_STRIO		21	/* ring-3 rep ins/outs on protected pages */
+#define MG_T_DF			22	/* #DE, #PF, #PF on a missing stack: #DF */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
