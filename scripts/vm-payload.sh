@@ -22,7 +22,8 @@
 # SVX_SUITES (kernel command line) overrides the selftest suites;
 # SVX_SCEN=0 skips step 2b, SVX_MEASURE=0 step 4, SVX_HARNESS=0 step 5,
 # SVX_INSTALL=0 step 7, SVX_FUZZ=0 step 8 (the ioctl fuzzer, run before 7),
-# SVX_QEMU=0 step 9 (QEMU on the device).
+# SVX_QEMU=0 step 9 (QEMU on the device), SVX_KST=0 step 10 (the upstream
+# KVM selftests).
 
 P=/payload
 rc=0
@@ -253,6 +254,14 @@ fi
 #    QEMU's ioctls as "# qemu-ioctl[<config>]: " lines.  SVX_QEMU=0 skips it.
 if [ "${SVX_QEMU:-1}" != 0 ] && [ -f $P/qemu/run.sh ]; then
 	sh $P/qemu/run.sh $P/qemu $P/shadowvmx.ko || rc=1
+fi
+# 10. the upstream KVM selftests of linux-source-6.1 (issue 17) against
+#    shadowvmx as /dev/kvm (shadow, EPT) and kvm_intel (ept=1, ept=0):
+#    "kvm-selftests[<device>]: N passed, M failed, K skipped" lines and
+#    "kvm-selftests-diff[<name>][<config>]: ..." for every binary whose
+#    result differs from kvm_intel's.  SVX_KST=0 skips it.
+if [ "${SVX_KST:-1}" != 0 ] && [ -d $P/kst ]; then
+	sh $P/kst-run.sh $P/kst $P/shadowvmx.ko
 fi
 echo "# dmesg (shadowvmx):"
 dmesg | grep -i shadowvmx | tail -n 40 | sed 's/^/# /'

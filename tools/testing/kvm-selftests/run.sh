@@ -1,0 +1,114 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# run.sh BINDIR KO [CONFIGS]: inside the Bochs bench, run the upstream KVM
+# selftests in BINDIR against each configuration, /dev/kvm being
+#   svx-shadow  a node with /dev/shadowvmx's major:minor (module KO)
+#   svx-ept     the same, KO loaded with ept=1
+#   kvm-ept1    kvm_intel ept=1
+#   kvm-ept0    kvm_intel ept=0
+# A binary passes with status 0, skips with 4 (KSFT_SKIP), fails otherwise,
+# including the per-binary timeout (KST_TIMEOUT, 30 s); long-running ones
+# get short arguments.  Prints per configuration
+#   kvm-selftests[<device>]: N passed, M failed, K skipped
+# then, for every binary whose result on shadowvmx differs from kvm_intel's
+# in the same paging mode (svx-shadow vs kvm-ept0, svx-ept vs kvm-ept1),
+#   kvm-selftests-diff[<name>][<svx config>]: svx=<r> kvm=<r> <first error line>
+# and one "# kvm-selftest[<config>] <name> <result> <seconds>" line each.
+BIN=$1
+KO=$2
+CONFIGS=${3:-svx-shadow svx-ept kvm-ept1 kvm-ept0}
+T=${KST_TIMEOUT:-30}
+OUT=/tmp/kst
+mkdir -p $OUT
+
+args() {
+	case $1 in
+	dirty_log_perf_test) echo "-i 2 -b 1M" ;;
+	memslot_perf_test) echo "-l 1 -r 1" ;;
+	access_tracking_perf_test|demand_paging_test) echo "-b 1M" ;;
+	kvm_page_table_test) echo "-b 2M" ;;
+	memslot_modification_stress_test) echo "-i 10 -b 1M" ;;
+	max_guest_memory_test) echo "-c 1 -m 1 -s 1" ;;
+	xapic_ipi_test) echo "-s 1" ;;
+	esac
+}
+
+label() {
+	case $1 in
+	svx-shadow) echo /dev/shadowvmx ;;
+	svx-ept) echo "/dev/shadowvmx ept" ;;
+	kvm-ept1) echo "/dev/kvm ept=1" ;;
+	kvm-ept0) echo "/dev/kvm ept=0" ;;
+	esac
+}
+
+# The first line of a failure that says why.
+why() {
+	grep -m1 -E 'Assertion|failed|Failed|errno|Unexpected|unexpected|Error|error|not supported|SKIP' "$1" |
+		tr -d '\r' | sed 's/^[ #]*//' | cut -c1-140
+}
+
+one_config() {
+	c=$1
+	pass=0 fail=0 skip=0
+	: >$OUT/$c.res
+	for b in "$BIN"/*; do
+		n=$(basename "$b")
+		t0=$(date +%s)
+		# shellcheck disable=SC2046
+		timeout -s KILL "$T" "$b" $(args "$n") >$OUT/$c.$n.log 2>&1 </dev/null
+		rc=$?
+		t1=$(date +%s)
+		case $rc in
+		0) r=pass; pass=$((pass + 1)) ;;
+		4) r=skip; skip=$((skip + 1)) ;;
+		137) r=timeout; fail=$((fail + 1)) ;;
+		*) r=fail; fail=$((fail + 1)) ;;
+		esac
+		echo "$n $r" >>$OUT/$c.res
+		echo "# kvm-selftest[$c] $n $r $((t1 - t0))s"
+	done
+	echo "kvm-selftests[$(label "$c")]: $pass passed, $fail failed, $skip skipped"
+}
+
+for c in $CONFIGS; do
+	modprobe -r kvm_intel 2>/dev/null
+	case $c in
+	svx-shadow|svx-ept)
+		a=
+		[ $c = svx-ept ] && a=ept=1
+		# shellcheck disable=SC2086
+		if ! insmod "$KO" $a; then
+			echo "kvm-selftests[$(label $c)]: FAIL (insmod shadowvmx $a)"
+			continue
+		fi
+		rm -f /dev/kvm
+		mm=$(cat /sys/class/misc/shadowvmx/dev)
+		mknod /dev/kvm c "${mm%:*}" "${mm#*:}"
+		one_config $c
+		rm -f /dev/kvm
+		rmmod shadowvmx
+		;;
+	kvm-ept1|kvm-ept0)
+		if ! modprobe kvm_intel ept=${c#kvm-ept} || [ ! -c /dev/kvm ]; then
+			echo "kvm-selftests[$(label $c)]: FAIL (modprobe kvm_intel ept=${c#kvm-ept})"
+			continue
+		fi
+		one_config $c
+		modprobe -r kvm_intel
+		;;
+	esac
+done
+
+for pair in svx-shadow:kvm-ept0 svx-ept:kvm-ept1; do
+	s=${pair%:*}
+	k=${pair#*:}
+	[ -f $OUT/$s.res ] && [ -f $OUT/$k.res ] || continue
+	while read -r n rs; do
+		rk=$(awk -v n="$n" '$1 == n { print $2 }' $OUT/$k.res)
+		[ "$rs" = "$rk" ] && continue
+		w=
+		[ "$rs" != pass ] && w=$(why $OUT/$s.$n.log)
+		echo "kvm-selftests-diff[$n][$s]: svx=$rs kvm=$rk $w"
+	done <$OUT/$s.res
+done
