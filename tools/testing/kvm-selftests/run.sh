@@ -66,7 +66,9 @@ one_config() {
 		*) r=fail; fail=$((fail + 1)) ;;
 		esac
 		echo "$n $r" >>$OUT/$c.res
-		echo "# kvm-selftest[$c] $n $r $((t1 - t0))s"
+		w=
+		[ $r = pass ] || w=": $(why $OUT/$c.$n.log)"
+		echo "# kvm-selftest[$c] $n $r $((t1 - t0))s$w"
 	done
 	echo "kvm-selftests[$(label "$c")]: $pass passed, $fail failed, $skip skipped"
 }
