@@ -673,8 +673,9 @@ static bool svx_write_protect_key(struct svx_vm *vm, u64 key)
 	struct svx_rmap_iter it;
 	u64 *sptep;
 
-	svx_rmap_for_each(vm, key, it, sptep)
+	svx_rmap_for_each(vm, key, it, sptep) {
 		*sptep &= ~SPTE_W;
+	}
 	return svx_rmap_clear(vm, key);
 }
 

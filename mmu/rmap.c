@@ -16,10 +16,13 @@
  * SPTE, 4 KiB per shadow page next to its 4 KiB table and 4 KiB of gfns);
  * the last SPTE of the first descriptor moves into the freed slot and its
  * back-reference follows.  So add, remove and each step of a walk are
- * O(1) at any chain length, and a walk reads 11 SPTE pointers per cache
- * pair; the cost per entry is that of the hash lookup of the key, whose
- * bucket holds other keys, never other entries of the same key.
- * (bench[rmap-ns chain=N] in tools/testing/mmu measures it.)
+ * O(1) at any chain length (a walk reads 10 SPTE pointers per 120-byte
+ * descriptor); what an add or a removal costs besides is the hash lookup
+ * of the key, whose bucket holds other keys, never other SPTEs of the same
+ * key.  bench[rmap-ns chain=N] in tools/testing/mmu measures it; a memory
+ * cost of 4 KiB per shadow page with writable SPTEs buys it, where KVM
+ * scans instead.  Walkers: svx_rmap_for_each(), then svx_rmap_clear() to
+ * drop the entries walked (svx_write_protect() in mmu.c).
  */
 #include <linux/bug.h>
 #include <linux/errno.h>

@@ -69,7 +69,8 @@ static inline u64 *svx_rmap_iter_next(struct svx_rmap_iter *it)
 }
 
 #define svx_rmap_for_each(vm, key, it, sptep)				\
-	for ((it).d = svx_rmap_head(vm, key), (it).i = 0;		\
-	     ((sptep) = svx_rmap_iter_next(&(it))) != NULL; )
+	for ((it).d = svx_rmap_head(vm, key), (it).i = 0,		\
+	     (sptep) = svx_rmap_iter_next(&(it));			\
+	     (sptep); (sptep) = svx_rmap_iter_next(&(it)))
 
 #endif

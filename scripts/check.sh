@@ -99,6 +99,14 @@ if ! make -s -C tools/testing/mmu bench >"$out/bench.log" 2>&1; then
 	result "bench: failed (see build/check/bench.log)" 0 1
 fi
 while read -r l; do result "$l" 0 0; done < <(grep -E '^bench\[' "$out/bench.log")
+# The reverse map's cost per entry must not grow with the number of SPTEs
+# mapping a gfn (tools/testing/mmu/bench_rmap.c, mmu/rmap.c).
+l=$(grep -m1 '^rmap-scaling: ' "$out/bench.log")
+case "$l" in
+*": ok") result "$l" 1 0 ;;
+"") result "rmap-scaling: missing (see build/check/bench.log)" 0 1 ;;
+*) result "$l" 0 1 ;;
+esac
 
 # ---------------------------------------------------------------- stage 2 --
 # build_module TAG KDIR: W=1 build in a private copy; any warning fails it.

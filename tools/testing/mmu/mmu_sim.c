@@ -2086,7 +2086,7 @@ static void sim_check_all_sps(struct sim *s)
 	/* ... and the reverse map holds those writable SPTEs and no other. */
 	nrmap = svx_rmap_audit(vm);
 	if (nrmap < 0)
-		sim_violation(s, "the reverse map is inconsistent (descriptor, key or back-reference)");
+		sim_violation(s, "reverse map: bad descriptor, key or back-reference");
 	else if ((unsigned long)nrmap != sim_writable)
 		sim_violation(s, "reverse map: %ld SPTEs, %lu writable leaf SPTEs",
 			      nrmap, sim_writable);
@@ -2168,4 +2168,9 @@ unsigned long sim_rmap_walk(struct sim *s, u64 gfn, u64 **out,
 		n++;
 	}
 	return n;
+}
+
+long sim_rmap_audit(struct sim *s)
+{
+	return svx_rmap_audit(s->vm);
 }

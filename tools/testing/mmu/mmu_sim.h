@@ -126,5 +126,7 @@ void sim_rmap_del(struct sim *s, u64 gfn, u64 *sptep);
 unsigned long sim_rmap_walk(struct sim *s, u64 gfn, u64 **out,
 			    unsigned long max);
 bool sim_rmap_write_protect(struct sim *s, u64 gfn);
+/* svx_rmap_audit(): SPTEs in the map, -EINVAL if inconsistent. */
+long sim_rmap_audit(struct sim *s);
 
 #endif
