@@ -11,18 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bits.h>
 #include <linux/kernel.h>
 
 #include "mmu_sim.h"
 
 #define NTAB	8
 #define NSLOT	(NTAB * 512)
-#define LARGE	(1ULL << 63)	/* SVX_RMAP_LARGE */
+#define LARGE	BIT_ULL(63)	/* SVX_RMAP_LARGE */
 #define W	2ULL		/* SPTE_W */
 
 static const u64 keys[] = {
 	0x10, 0x11, 0x200, 0x201, 0x3ff, 0x200 | LARGE, 0x400 | LARGE,
 };
+
 #define NKEYS	ARRAY_SIZE(keys)
 
 struct model {
@@ -165,7 +167,7 @@ TAP_SUITE(rmap)
 	tap_ok(!bad, "rmap: %lu random steps over %u gfns, model agrees (%lu mismatches)",
 	       steps, (unsigned int)NKEYS, bad);
 	bad = run(s, steps, true, &walks, &wps, &maxn);
-	tap_ok(!bad, "rmap: %lu random steps, one gfn in long chains, model agrees (%lu mismatches)",
+	tap_ok(!bad, "rmap: %lu random steps, long chains of one gfn, model agrees (%lu mismatches)",
 	       steps, bad);
 	tap_diag("rmap: %lu walks, %lu write-protections checked, longest chain %lu",
 		 walks, wps, maxn);
