@@ -533,6 +533,8 @@ u64 ***svx_rmap_backref(u64 *sptep, struct svx_mmu_cache *c)
 {
 	struct svx_sp *sp = svx_sptep_to_sp(sptep);
 
+	if (WARN_ON_ONCE(!sp))	/* not a shadow page's SPTE */
+		return NULL;
 	if (!sp->rmap_slots) {
 		if (!c || !c->rmap_page)
 			return NULL;
