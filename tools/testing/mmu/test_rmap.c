@@ -167,7 +167,7 @@ TAP_SUITE(rmap)
 	tap_ok(!bad, "rmap: %lu random steps over %u gfns, model agrees (%lu mismatches)",
 	       steps, (unsigned int)NKEYS, bad);
 	bad = run(s, steps, true, &walks, &wps, &maxn);
-	tap_ok(!bad, "rmap: %lu random steps, long chains of one gfn, model agrees (%lu mismatches)",
+	tap_ok(!bad, "rmap: %lu random steps, long chains of a gfn, model agrees (%lu mismatches)",
 	       steps, bad);
 	tap_diag("rmap: %lu walks, %lu write-protections checked, longest chain %lu",
 		 walks, wps, maxn);
