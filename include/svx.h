@@ -90,8 +90,9 @@ struct svx_mmu_cache {
 	int npages, nsps, nrmaps, npdescs;
 	u64 *pages[SVX_MMU_CACHE_PAGES];
 	struct svx_sp *sps[SVX_MMU_CACHE_PAGES];
-	struct svx_rmap *rmaps[2 + 8];	/* a fault and its prefetches */
+	struct svx_rmap *rmaps[2 + 8];	/* rmap descriptors: a fault, prefetches */
 	struct svx_pdesc *pdescs[3];	/* parent SPTEs: one per link made */
+	void *rmap_page;	/* a shadow page's reverse-map slots */
 };
 
 struct svx_mmu {

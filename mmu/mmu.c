@@ -20,7 +20,7 @@
  * per-vCPU PAE root whose four entries point at shadow page directories.
  *
  * A guest page that is shadowed as a page table is write-protected: every
- * writable leaf SPTE is in a reverse map by gfn, and creating a shadow page
+ * writable leaf SPTE is in a reverse map by gfn (mmu/rmap.c), and creating a shadow page
  * for a gfn clears W in the SPTEs that map it.  A guest write to it faults;
  * the fault returns SVX_EMULATE, the exit handler emulates the writing
  * instruction (mov, xchg, cmpxchg{,8b,16b}, add/or/and/sub/xor,
@@ -56,11 +56,11 @@
 #include "../include/svx.h"
 #include "mmu_host.h"
 #include "spte.h"
+#include "rmap.h"
 #include "walker.h"
 #include "svx_trace.h"
 
 #define SVX_SP_HASH_BITS	10
-#define SVX_RMAP_HASH_BITS	12
 
 #define SVX_PF_PRESENT	BIT(0)
 #define SVX_PF_WRITE	BIT(1)
@@ -298,12 +298,11 @@ struct svx_sp {
 	 */
 	unsigned int unsync_children;
 	DECLARE_BITMAP(unsync_child_bitmap, 512);
-};
-
-struct svx_rmap {
-	struct hlist_node link;
-	u64 gfn;
-	u64 *sptep;
+	/*
+	 * Per entry in the reverse map: its slot there (mmu/rmap.c).  A page
+	 * taken from the per-vCPU cache with the first such entry.
+	 */
+	u64 ***rmap_slots;
 };
 
 static u32 svx_hash(u64 gfn, unsigned int bits)
@@ -474,7 +473,8 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 		c->sps[c->nsps++] = sp;
 	}
 	while (c->nrmaps < ARRAY_SIZE(c->rmaps)) {
-		struct svx_rmap *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+		/* svx_rmap_add() sets every field it reads later. */
+		struct svx_rmap *r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 
 		if (!r)
 			return -ENOMEM;
@@ -486,6 +486,11 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 		if (!d)
 			return -ENOMEM;
 		c->pdescs[c->npdescs++] = d;
+	}
+	if (!c->rmap_page) {
+		c->rmap_page = svx_host_alloc_table(false);
+		if (!c->rmap_page)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -500,32 +505,24 @@ static void svx_mmu_cache_free(struct svx_mmu_cache *c)
 		kfree(c->rmaps[--c->nrmaps]);
 	while (c->npdescs)
 		kfree(c->pdescs[--c->npdescs]);
+	svx_host_free_table(c->rmap_page);
+	c->rmap_page = NULL;
 }
 
-static void svx_rmap_add(struct svx_vm *vm, struct svx_mmu_cache *c, u64 gfn,
-			 u64 *sptep)
+/* The reverse map's back-reference for @sptep (mmu/rmap.h). */
+u64 ***svx_rmap_backref(u64 *sptep, struct svx_mmu_cache *c)
 {
-	struct svx_rmap *r = c->rmaps[--c->nrmaps];
+	struct svx_sp *sp = svx_sptep_to_sp(sptep);
 
-	r->gfn = gfn;
-	r->sptep = sptep;
-	hlist_add_head(&r->link,
-		       &vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)]);
-}
-
-static void svx_rmap_del(struct svx_vm *vm, u64 gfn, u64 *sptep)
-{
-	struct hlist_head *h = &vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)];
-	struct svx_rmap *r;
-
-	hlist_for_each_entry(r, h, link) {
-		if (r->sptep == sptep) {
-			hlist_del(&r->link);
-			kfree(r);
-			return;
-		}
+	if (WARN_ON_ONCE(!sp))	/* not a shadow page's SPTE */
+		return NULL;
+	if (!sp->rmap_slots) {
+		if (!c || !c->rmap_page)
+			return NULL;
+		sp->rmap_slots = c->rmap_page;
+		c->rmap_page = NULL;
 	}
-	WARN_ONCE(1, "shadowvmx: rmap entry for gfn %#llx missing\n", gfn);
+	return &sp->rmap_slots[sptep - sp->spt];
 }
 
 /*
@@ -619,6 +616,8 @@ static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
 	svx_host_free_table(sp->spt);
 	if (sp->gfns)
 		svx_host_free_table(sp->gfns);
+	if (sp->rmap_slots)
+		svx_host_free_table(sp->rmap_slots);
 	kfree(sp);
 	vm->sp_in_use--;
 	vm->nr_sps--;
@@ -654,20 +653,13 @@ static bool svx_gfn_write_tracked(struct svx_vm *vm, u64 gfn)
 /* Clear W in the SPTEs in the reverse map under @key; true if any. */
 static bool svx_write_protect_key(struct svx_vm *vm, u64 key)
 {
-	struct hlist_head *h = &vm->rmap_hash[svx_hash(key, SVX_RMAP_HASH_BITS)];
-	struct svx_rmap *r;
-	struct hlist_node *tmp;
-	bool flush = false;
+	struct svx_rmap_iter it;
+	u64 *sptep;
 
-	hlist_for_each_entry_safe(r, tmp, h, link) {
-		if (r->gfn != key)
-			continue;
-		*r->sptep &= ~SPTE_W;
-		hlist_del(&r->link);
-		kfree(r);
-		flush = true;
+	svx_rmap_for_each(vm, key, it, sptep) {
+		*sptep &= ~SPTE_W;
 	}
-	return flush;
+	return svx_rmap_clear(vm, key);
 }
 
 /* Clear W in every SPTE mapping @gfn, 4 KiB or 2 MiB; true if any. */
@@ -1797,10 +1789,9 @@ static bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		spte |= SVX_PTE_XD;
 	if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
 	    (g & SVX_PTE_D) && writable &&
-	    vcpu->mmu.cache.nrmaps && !svx_gfn_write_tracked(vm, gfn)) {
+	    !svx_gfn_write_tracked(vm, gfn) &&
+	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
 		spte |= SPTE_W | SPTE_D;
-		svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
-	}
 	sp->gfns[idx] = gfn;
 	*sptep = spte;
 	svx_host_pins(vm, 1);
@@ -1859,10 +1850,9 @@ static int svx_install_large(struct svx_vcpu *vcpu, const struct svx_walk *w,
 	if ((vcpu->efer & EFER_NX) && !(w->pte_access & SVX_ACC_FETCH))
 		spte |= SVX_PTE_XD;
 	if ((w->pte_access & SVX_ACC_WRITE) &&
-	    (w->pte[w->level] & SVX_PTE_D) && !readonly) {
+	    (w->pte[w->level] & SVX_PTE_D) && !readonly &&
+	    svx_rmap_add(vm, &vcpu->mmu.cache, base | SVX_RMAP_LARGE, sptep))
 		spte |= SPTE_W | SPTE_D;
-		svx_rmap_add(vm, &vcpu->mmu.cache, base | SVX_RMAP_LARGE, sptep);
-	}
 	if (!sp->role.direct)
 		sp->gfns[idx] = base;
 	*sptep = spte;
@@ -2015,10 +2005,9 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick ||
 	     svx_mmu_bug(SVX_BUG_WIDE_PERM)) &&
 	    (w.pte[w.level] & SVX_PTE_D) &&
-	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_write_tracked(vm, gfn)) {
+	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_write_tracked(vm, gfn) &&
+	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
 		spte |= SPTE_W | SPTE_D;
-		svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
-	}
 	if (!sp->role.direct)
 		sp->gfns[(gva >> 12) & 511] = gfn;
 	*sptep = spte;

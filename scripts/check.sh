@@ -12,7 +12,7 @@
 #     /dev/shadowvmx (shadow paging and EPT mode) and then against
 #     kvm_intel's /dev/kvm (ept=1 and ept=0); walk traces vs /dev/kvm's
 #     KVM_TRANSLATE (walktrace-vs-kvm[...]); the harness (tools/harness,
-#     W1-W9 x 4 configurations, CSV and plots in build/harness)
+#     W1-W10 x 4 configurations, CSV and plots in build/harness)
 #  3b. a second Bochs boot with two L1 CPUs (vmtest --cpus 2): the SMP
 #     selftests (smp_test, concurrency_test) on all four devices, with the
 #     vCPU threads really running at once: selftests[<label> cpus=2]
@@ -99,6 +99,14 @@ if ! make -s -C tools/testing/mmu bench >"$out/bench.log" 2>&1; then
 	result "bench: failed (see build/check/bench.log)" 0 1
 fi
 while read -r l; do result "$l" 0 0; done < <(grep -E '^bench\[' "$out/bench.log")
+# The reverse map's cost per entry must not grow with the number of SPTEs
+# mapping a gfn (tools/testing/mmu/bench_rmap.c, mmu/rmap.c).
+l=$(grep -m1 '^rmap-scaling: ' "$out/bench.log")
+case "$l" in
+*": ok") result "$l" 1 0 ;;
+"") result "rmap-scaling: missing (see build/check/bench.log)" 0 1 ;;
+*) result "$l" 0 1 ;;
+esac
 
 # ---------------------------------------------------------------- stage 2 --
 # build_module TAG KDIR: W=1 build in a private copy; any warning fails it.

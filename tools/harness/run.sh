@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/harness/run.sh: the experiment harness inside the Bochs bench
-# (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, W8, W9,
+# (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, W8..W10,
 # see README.md) and W7, the bench's own Linux kernel booted as an L2 guest to
 # its user-space marker (tools/runner/linux-guest.sh), under four
 # configurations in this one boot:
@@ -39,7 +39,7 @@
 # Environment: SVXRUN (default /payload/runner/svxrun), SVX_KO (default
 # /payload/shadowvmx.ko), HARNESS_DIR (the W*.bin, default: next to this
 # script), HARNESS_CONFIGS (default: all four), HARNESS_WORKLOADS (default
-# "W1 W2 W3 W4 W5 W6 W8 W9 W7"; W0 always runs), HARNESS_KERNEL (W7's bzImage,
+# "W1 W2 W3 W4 W5 W6 W8 W9 W10 W7"; W0 always runs), HARNESS_KERNEL (W7's bzImage,
 # default /payload/bzImage), LINUX_GUEST (default linux-guest.sh next to
 # svxrun), BUSYBOX (W7's static busybox, default /bin/busybox),
 # HARNESS_VERBOSE=1 (svxrun's
@@ -50,7 +50,7 @@ H=${HARNESS_DIR:-$(cd "$(dirname "$0")" && pwd)}
 SVXRUN=${SVXRUN:-/payload/runner/svxrun}
 SVX_KO=${SVX_KO:-/payload/shadowvmx.ko}
 CONFIGS=${HARNESS_CONFIGS:-svx-shadow svx-ept kvm-ept0 kvm-ept1}
-WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6 W8 W9 W7}
+WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6 W8 W9 W10 W7}
 W7_KERNEL=${HARNESS_KERNEL:-/payload/bzImage}
 LINUX_GUEST=${LINUX_GUEST:-$(dirname "$SVXRUN")/linux-guest.sh}
 W7_MARKER=SVX-L2-USERSPACE-OK

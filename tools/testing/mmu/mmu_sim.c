@@ -1629,15 +1629,19 @@ static struct svx_sp *sim_find_sp(struct sim *s, u64 gfn,
 	return NULL;
 }
 
+/* Is @sptep in the reverse map under @gfn?  (Its back-reference says where.) */
 static bool sim_in_rmap(struct sim *s, u64 gfn, u64 *sptep)
 {
-	struct hlist_head *h;
-	struct svx_rmap *r;
+	u64 ***back = svx_rmap_backref(sptep, NULL);
+	struct svx_rmap *d;
+	unsigned int i;
 
-	h = &s->vm->rmap_hash[svx_hash(gfn, SVX_RMAP_HASH_BITS)];
-	hlist_for_each_entry(r, h, link)
-		if (r->gfn == gfn && r->sptep == sptep)
-			return true;
+	if (!back || !*back || **back != sptep)
+		return false;
+	for (d = svx_rmap_head(s->vm, gfn); d; d = d->more)
+		for (i = 0; i < d->n; i++)
+			if (&d->sptep[i] == *back)
+				return true;
 	return false;
 }
 
@@ -1664,6 +1668,9 @@ static bool sim_gfn_sync_shadowed(struct sim *s, u64 gfn)
 			return true;
 	return false;
 }
+
+/* Writable leaf SPTEs seen by sim_check_all_sps(). */
+static unsigned long sim_writable;
 
 /* The shadow pages on the path to the leaf being checked (for traces). */
 static struct svx_sp *sim_path[5];
@@ -2023,6 +2030,8 @@ static unsigned long sim_check_large_leaves(struct sim *s, struct svx_sp *sp,
 					      (unsigned long long)(gfn + j));
 		}
 		pinned += 512;
+		if (e & SPTE_W)
+			sim_writable++;
 		if ((e & SPTE_W) &&
 		    !sim_in_rmap(s, gfn | SVX_RMAP_LARGE, &sp->spt[i]))
 			sim_violation(s, "writable 2 MiB SPTE for gfn %#llx is not in the reverse map",
@@ -2042,7 +2051,9 @@ static void sim_check_all_sps(struct sim *s)
 	unsigned long pinned = 0;
 	struct svx_sp *sp;
 	int *want, i;
+	long nrmap;
 
+	sim_writable = 0;
 	want = calloc(SIM_PAGES, sizeof(*want));
 	if (!want)
 		abort();
@@ -2070,6 +2081,7 @@ static void sim_check_all_sps(struct sim *s)
 			}
 			if (!(e & SPTE_W))
 				continue;
+			sim_writable++;
 			if (sim_gfn_sync_shadowed(s, gfn))
 				sim_violation(s, "gfn %#llx is a shadowed guest table and a writable SPTE maps it",
 					      (unsigned long long)gfn);
@@ -2085,6 +2097,13 @@ static void sim_check_all_sps(struct sim *s)
 	if (pinned != vm->pages_pinned)
 		sim_violation(s, "pages_pinned %lu, %lu pinned SPTEs",
 			      vm->pages_pinned, pinned);
+	/* ... and the reverse map holds those writable SPTEs and no other. */
+	nrmap = svx_rmap_audit(vm);
+	if (nrmap < 0)
+		sim_violation(s, "reverse map: bad descriptor, key or back-reference");
+	else if ((unsigned long)nrmap != sim_writable)
+		sim_violation(s, "reverse map: %ld SPTEs, %lu writable leaf SPTEs",
+			      nrmap, sim_writable);
 	free(want);
 }
 
@@ -2097,4 +2116,75 @@ unsigned long sim_check(struct sim *s)
 	sim_check_all_sps(s);
 	sim_check_parents(s);
 	return s->st.violations - before;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The reverse map on its own (test_rmap.c, bench_rmap.c)                  */
+
+/*
+ * A level-1 shadow page of the VM that no guest table has: its 512 entries
+ * are SPTE slots for the reverse-map tests.  Not in the hash or sp_list,
+ * so the invariant check and the zaps leave it alone.
+ */
+u64 *sim_leaf_table(struct sim *s)
+{
+	struct svx_mmu_cache *c = &s->vcpu->mmu.cache;
+	struct svx_sp *sp;
+
+	if (svx_mmu_topup(s->vcpu))
+		abort();
+	sp = c->sps[--c->nsps];
+	memset(sp, 0, sizeof(*sp));
+	sp->spt = c->pages[--c->npages];
+	svx_host_set_table_owner(sp->spt, sp);
+	sp->role.level = 1;
+	sp->role.direct = 1;
+	s->vm->nr_sps++;
+	s->vm->sp_in_use++;
+	return sp->spt;
+}
+
+/* Free it; its entries must be out of the reverse map (or zero). */
+void sim_leaf_table_free(struct sim *s, u64 *spt)
+{
+	svx_free_sp(s->vm, svx_host_table_owner(svx_host_pa(spt)));
+}
+
+/* Put @sptep in the reverse map under @gfn (the vCPU's cache topped up). */
+void sim_rmap_add(struct sim *s, u64 gfn, u64 *sptep)
+{
+	if (svx_mmu_topup(s->vcpu) ||
+	    !svx_rmap_add(s->vm, &s->vcpu->mmu.cache, gfn, sptep))
+		abort();
+}
+
+void sim_rmap_del(struct sim *s, u64 gfn, u64 *sptep)
+{
+	svx_rmap_del(s->vm, gfn, sptep);
+}
+
+/* Write-protect @gfn (clear W in its SPTEs; they leave the reverse map). */
+bool sim_rmap_write_protect(struct sim *s, u64 gfn)
+{
+	return svx_write_protect(s->vm, gfn);
+}
+
+unsigned long sim_rmap_walk(struct sim *s, u64 gfn, u64 **out,
+			    unsigned long max)
+{
+	struct svx_rmap_iter it;
+	unsigned long n = 0;
+	u64 *sptep;
+
+	svx_rmap_for_each(s->vm, gfn, it, sptep) {
+		if (n < max)
+			out[n] = sptep;
+		n++;
+	}
+	return n;
+}
+
+long sim_rmap_audit(struct sim *s)
+{
+	return svx_rmap_audit(s->vm);
 }

@@ -119,4 +119,16 @@ extern void (*sim_pin_hook)(struct sim *s);
 unsigned long sim_wp0_case(struct sim *s, u64 cr4_write, u64 cr4_then,
 			   u32 acc, bool *injected);
 
+/* The reverse map on its own: SPTE slots in a shadow page of their own. */
+u64 *sim_leaf_table(struct sim *s);
+void sim_leaf_table_free(struct sim *s, u64 *spt);
+void sim_rmap_add(struct sim *s, u64 gfn, u64 *sptep);
+void sim_rmap_del(struct sim *s, u64 gfn, u64 *sptep);
+/* The SPTEs in the reverse map under @gfn: up to @max into @out; count. */
+unsigned long sim_rmap_walk(struct sim *s, u64 gfn, u64 **out,
+			    unsigned long max);
+bool sim_rmap_write_protect(struct sim *s, u64 gfn);
+/* svx_rmap_audit(): SPTEs in the map, -EINVAL if inconsistent. */
+long sim_rmap_audit(struct sim *s);
+
 #endif
