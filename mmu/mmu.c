@@ -2045,8 +2045,8 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		spte |= SVX_PTE_XD;
 	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick ||
 	     svx_mmu_bug(SVX_BUG_WIDE_PERM)) &&
-	    (w.pte[w.level] & SVX_PTE_D) &&
-	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_write_tracked(vm, gfn)) {
+	    (w.pte[w.level] & SVX_PTE_D) && svx_mmu_dirty_ok(&s, write) &&
+	    !svx_gfn_write_tracked(vm, gfn)) {
 		spte |= SPTE_W | SPTE_D;
 		svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep);
 		svx_memslot_mark_dirty(&s, gfn);	/* generation checked */
