@@ -176,10 +176,17 @@ void svx_mark_page_dirty(struct svx_vm *vm, u64 gfn)
 }
 
 /*
+ * KVM 6.1 x86's KVM_USER_MEM_SLOTS (SHRT_MAX - 3) and address spaces (the
+ * SMM one, which we lack, has no slots): ids we refuse to create (>= our
+ * KVM_CAP_NR_MEMSLOTS) but KVM would accept can only name no slot.
+ */
+#define SVX_KVM_USER_MEM_SLOTS		32764
+#define SVX_KVM_ADDRESS_SPACE_NUM	2
+
+/*
  * The logged slot @slot names (KVM's checks, in order): -EINVAL for an
- * address space or id KVM does not have (x86 has two address spaces; the
- * SMM one, which we lack, has no slots: -ENOENT), -ENOENT without such a
- * slot or without logging.
+ * address space or id KVM does not have, -ENOENT without such a slot or
+ * without logging.
  */
 static int svx_dirty_slot(struct svx_vm *vm, u32 slot_arg,
 			  const struct svx_memslot **slot)
@@ -188,11 +195,12 @@ static int svx_dirty_slot(struct svx_vm *vm, u32 slot_arg,
 	u32 as_id = slot_arg >> 16;
 	u16 id = (u16)slot_arg;
 
-	if (as_id >= 2 || id >= SVX_MEM_SLOTS_NUM)
+	if (as_id >= SVX_KVM_ADDRESS_SPACE_NUM || id >= SVX_KVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	slots = rcu_dereference_protected(vm->memslots,
 					  lockdep_is_held(&vm->lock));
-	*slot = as_id ? NULL : svx_memslot_by_id(slots, id);
+	*slot = as_id || id >= SVX_MEM_SLOTS_NUM ? NULL :
+		svx_memslot_by_id(slots, id);
 	if (!*slot || !(*slot)->dirty_bitmap)
 		return -ENOENT;
 	return 0;
