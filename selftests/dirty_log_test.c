@@ -53,7 +53,9 @@ FIXTURE(dl) {
 FIXTURE_SETUP(dl)
 {
 	memset(&self->g, 0, sizeof(self->g));
-	self->g.vm.fd = self->g.vm.sys_fd = self->g.vcpu.fd = -1;
+	self->g.vm.fd = -1;
+	self->g.vm.sys_fd = -1;
+	self->g.vcpu.fd = -1;
 	self->map1 = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->map1);
@@ -183,19 +185,19 @@ static void check_log(struct __test_metadata *_metadata, const uint64_t *got,
 			extra++;
 	}
 	EXPECT_EQ(0, missing + extra)
-		TH_LOG("%s: %u pages written but not logged, %u logged but not written (first: page %u)",
+		TH_LOG("%s: %u written, not logged; %u logged, not written (first: page %u)",
 		       what, missing, extra, first);
 }
 
 /* Guest @code in @mode, LOG_SLOT without logging; 4 KiB guest pages if @pt4k. */
-static void setup(struct __test_metadata *_metadata, FIXTURE_DATA(dl) *self,
+static void setup_guest(struct __test_metadata *_metadata, FIXTURE_DATA(dl) *self,
 		  struct svxu_code code, enum svxu_mode mode, bool pt4k)
 {
 	int r = svxu_guest_init(&self->g, code, mode);
 	uint64_t e;
 	int i;
 
-	ASSERT_EQ(0, r) TH_LOG("guest setup on %s: %s", svxu_dev(), strerror(-r));
+	ASSERT_EQ(0, r) TH_LOG("guest on %s: %s", svxu_dev(), strerror(-r));
 	if (pt4k) {
 		for (i = 0; i < 512; i++) {
 			e = (LOG_GPA + i * 4096ULL) | 3;	/* P | RW */
@@ -216,7 +218,7 @@ static void rounds(struct __test_metadata *_metadata, FIXTURE_DATA(dl) *self,
 	uint64_t want[NLONG], got[NLONG], all[NLONG], t0, t1, x0, x1;
 	int fd, r, k;
 
-	setup(_metadata, self, code, mode, pt4k);
+	setup_guest(_metadata, self, code, mode, pt4k);
 	fd = self->g.vm.fd;
 	/* Everything mapped writable (large where possible) first. */
 	memset(all, 0xff, sizeof(all));
@@ -245,7 +247,7 @@ static void rounds(struct __test_metadata *_metadata, FIXTURE_DATA(dl) *self,
 		x1 = exits(fd);
 		for (i = 0; i < LOG_PAGES; i++)
 			n += test_bit64(want, i);
-		TH_LOG("%s %s round %d: %u pages written, %llu TSC cycles (round + harvest), %llu exits",
+		TH_LOG("%s %s round %d: %u pages written, %llu TSC (round + harvest), %llu exits",
 		       svxu_dev(), name, k, n, (unsigned long long)(t1 - t0),
 		       (unsigned long long)(x1 - x0));
 		snprintf(what, sizeof(what), "%s round %d", name, k);
