@@ -125,7 +125,10 @@ static void svx_dirty_flush(struct svx_vm *vm)
  * and when a slot starts logging (KVM_MR_FLAGS_ONLY), write-protect it: in
  * shadow mode every SPTE of its gfns loses W (large ones too; a write
  * then maps 4 KiB), in EPT mode its leaves go (large ones are not split in
- * place).  Created and moved slots have no mappings yet.
+ * place).  Created and moved slots have no mappings yet.  When an EPT
+ * slot stops logging its 4 KiB leaves go too, so that large ones can come
+ * back (KVM's kvm_mmu_zap_collapsible_sptes()); a shadow slot keeps its
+ * SPTEs, write faults make them writable again.
  */
 void svx_dirty_log_commit(struct svx_vm *vm, enum svx_mr_change change,
 			  u32 old_flags, unsigned long *old_bitmap,
@@ -138,9 +141,14 @@ void svx_dirty_log_commit(struct svx_vm *vm, enum svx_mr_change change,
 			   new->dirty_bitmap != old_bitmap))
 		kvfree(old_bitmap);
 	if (change != SVX_MR_FLAGS_ONLY ||
-	    !(new->flags & KVM_MEM_LOG_DIRTY_PAGES) ||
-	    (old_flags & KVM_MEM_LOG_DIRTY_PAGES))
+	    !((new->flags ^ old_flags) & KVM_MEM_LOG_DIRTY_PAGES))
 		return;
+	if (!(new->flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+		if (svx_vm_ept(vm) && !(new->flags & KVM_MEM_READONLY))
+			svx_ept_zap_gfn_range(vm, new->base_gfn,
+					      new->base_gfn + new->npages);
+		return;
+	}
 	if (svx_vm_ept(vm)) {
 		svx_ept_zap_gfn_range(vm, new->base_gfn,
 				      new->base_gfn + new->npages);

@@ -606,11 +606,13 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
  */
 
 /*
- * A write to @gpa of logged slot @s whose 4 KiB leaf is present and
- * read-only: give it W and log the page.  True if done.
+ * A write to @gpa of writable slot @s whose 4 KiB leaf is present and
+ * read-only (write-protected for the log, which may have stopped since):
+ * give it W and log the page if @s logs.  True if done.
  */
-static bool svx_ept_log_write(struct svx_vm *vm, const struct svx_memslot *s,
-			      u64 gpa, u64 gen, unsigned long seq)
+static bool svx_ept_make_writable(struct svx_vm *vm,
+				  const struct svx_memslot *s, u64 gpa, u64 gen,
+				  unsigned long seq)
 {
 	bool done = false;
 	u64 *ep;
@@ -685,7 +687,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	if (!found || (write && ro))
 		return svx_ept_mmio(vcpu, fetch);
 	logged = s.flags & KVM_MEM_LOG_DIRTY_PAGES;
-	if (logged && write && svx_ept_log_write(vm, &s, gpa, gen, seq))
+	if (write && svx_ept_make_writable(vm, &s, gpa, gen, seq))
 		return SVX_RESUME;
 
 	r = svx_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &page);
