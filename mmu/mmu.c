@@ -1791,7 +1791,9 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
 		    !svx_gpte_usable(vcpu, g, esz, &gfn))
 			continue;
+		/* As KVM: no prefetch in a logged slot (nor its pins). */
 		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+		    (s.flags & KVM_MEM_LOG_DIRTY_PAGES) ||
 		    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
 			pf->pfn[j] = SVX_NO_PFN;
 			continue;
@@ -2065,6 +2067,43 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	return SVX_RESUME;
 }
 
+/*
+ * A write to @gpa of slot @s whose nonpaging leaf is present and read-only
+ * (write-protected for the dirty log): make it writable and log the page,
+ * without the pin and table allocations of a full fault.  True if done.
+ */
+static bool svx_np_make_writable(struct svx_vm *vm,
+				 const struct svx_memslot *s, u64 gpa, u64 gen,
+				 unsigned long seq)
+{
+	bool done = false;
+	u64 *table, e;
+	int level;
+
+	if (!svx_mmu_dirty_ok(s, true))
+		return false;
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation != gen ||
+	    svx_mmu_seq_retry(vm, seq) || !vm->np_root)
+		goto out;
+	table = vm->np_root;
+	for (level = 4; level > 1; level--) {
+		e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & SPTE_P))
+			goto out;
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	e = table[(gpa >> 12) & 511];
+	if ((e & (SPTE_P | SPTE_W)) == SPTE_P) {
+		table[(gpa >> 12) & 511] = e | SPTE_W | SPTE_D;
+		svx_memslot_mark_dirty(s, gpa >> PAGE_SHIFT);
+		done = true;
+	}
+out:
+	spin_unlock(&vm->mmu_lock);
+	return done;
+}
+
 /* The nonpaging map: GVA == GPA. */
 static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
@@ -2086,6 +2125,10 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
 		return svx_emulate_mmio(vcpu, gva, gpa, write);
+	}
+	if (write && svx_np_make_writable(vm, &s, gpa, gen, seq)) {
+		vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+		return SVX_RESUME;
 	}
 
 	r = svx_host_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &pfn);
