@@ -22,6 +22,8 @@
 #include "../include/svx.h"
 #include "core.h"
 #include "../x86/cpuid.h"
+#include "../mmu/spte.h"
+#include "../vmx/spec.h"
 
 /* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
 #define SVX_MAX_IRQ_ROUTES	4096
@@ -71,7 +73,7 @@ long svx_check_extension(long ext)
  */
 static const u32 svx_feature_msrs[] = { MSR_IA32_UCODE_REV };
 
-static int svx_get_feature_msr(u32 index, u64 *data)
+static int svx_get_feature_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 {
 	*data = 0;
 	switch (index) {
@@ -82,31 +84,6 @@ static int svx_get_feature_msr(u32 index, u64 *data)
 	return 1;
 }
 
-/* KVM's msr_io(NULL, ..., do_get_msr_feature): the number read. */
-static long svx_dev_get_msrs(void __user *argp)
-{
-	struct kvm_msrs __user *user = argp;
-	struct kvm_msr_entry *entries;
-	struct kvm_msrs hdr;
-	u32 i;
-	long r;
-
-	if (copy_from_user(&hdr, user, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.nmsrs >= SVX_MAX_IO_MSRS)
-		return -E2BIG;
-	entries = memdup_user(user->entries, hdr.nmsrs * sizeof(*entries));
-	if (IS_ERR(entries))
-		return PTR_ERR(entries);
-	for (i = 0; i < hdr.nmsrs; i++)
-		if (svx_get_feature_msr(entries[i].index, &entries[i].data))
-			break;
-	r = i;
-	if (copy_to_user(user->entries, entries, hdr.nmsrs * sizeof(*entries)))
-		r = -EFAULT;
-	kfree(entries);
-	return r;
-}
 
 static long svx_msr_list_to_user(void __user *argp, const u32 *list, u32 nr)
 {
@@ -152,8 +129,8 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:
 		return svx_msr_list_to_user(argp, svx_feature_msrs,
 					    ARRAY_SIZE(svx_feature_msrs));
-	case KVM_GET_MSRS:
-		return svx_dev_get_msrs(argp);
+	case KVM_GET_MSRS:	/* KVM's msr_io(NULL, ..., do_get_msr_feature) */
+		return svx_msr_io(NULL, argp, svx_get_feature_msr, true);
 	case KVM_X86_GET_MCE_CAP_SUPPORTED:
 		return copy_to_user(argp, &svx_mce_cap_supported,
 				    sizeof(svx_mce_cap_supported)) ? -EFAULT : 0;
@@ -188,11 +165,21 @@ static int __init svx_init(void)
 		svx_vmx_exit();
 		return r;
 	}
+	if (!svx_spte_init(boot_cpu_has_bug(X86_BUG_L1TF) ?
+			   boot_cpu_data.x86_cache_bits : 0))
+		pr_info("L1TF: no reserved bits above %u-bit cacheable addresses; MMIO accesses are not cached in page tables\n",
+			boot_cpu_data.x86_cache_bits);
+	r = svx_spec_init(svx_ept_caps.ept_usable);
+	if (r) {
+		svx_vmx_exit();
+		return r;
+	}
 	svx_msr_list_init();
 	svx_cpuid_init();
 	r = misc_register(&svx_dev);
 	if (r) {
 		pr_err("cannot register /dev/shadowvmx: %d\n", r);
+		svx_spec_exit();
 		svx_vmx_exit();
 		return r;
 	}
@@ -204,6 +191,7 @@ static int __init svx_init(void)
 static void __exit svx_exit(void)
 {
 	misc_deregister(&svx_dev);
+	svx_spec_exit();
 	svx_vmx_exit();
 }
 

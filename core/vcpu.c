@@ -161,7 +161,14 @@ static int svx_set_debugregs(struct svx_vcpu *vcpu,
 }
 
 /* KVM's msr_io(): returns the number of MSRs processed. */
-static long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp, bool set)
+/*
+ * KVM's msr_io(): @do_msr on each entry of the struct kvm_msrs at @argp
+ * until one fails; the entries are copied back if @writeback.  Returns
+ * the number done.  @vcpu is NULL for the system fd's feature MSRs.
+ */
+long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp,
+		int (*do_msr)(struct svx_vcpu *vcpu, u32 index, u64 *data),
+		bool writeback)
 {
 	struct kvm_msrs __user *user = argp;
 	struct kvm_msr_entry *entries;
@@ -176,19 +183,25 @@ static long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp, bool set)
 	entries = memdup_user(user->entries, hdr.nmsrs * sizeof(*entries));
 	if (IS_ERR(entries))
 		return PTR_ERR(entries);
-	for (i = 0; i < hdr.nmsrs; i++) {
-		if (set ? svx_set_msr(vcpu, entries[i].index, entries[i].data,
-				      true) :
-			  svx_get_msr(vcpu, entries[i].index, &entries[i].data,
-				      true))
+	for (i = 0; i < hdr.nmsrs; i++)
+		if (do_msr(vcpu, entries[i].index, &entries[i].data))
 			break;
-	}
 	r = i;
-	if (!set && copy_to_user(user->entries, entries,
-				 hdr.nmsrs * sizeof(*entries)))
+	if (writeback && copy_to_user(user->entries, entries,
+				      hdr.nmsrs * sizeof(*entries)))
 		r = -EFAULT;
 	kfree(entries);
 	return r;
+}
+
+static int svx_do_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
+{
+	return svx_get_msr(vcpu, index, data, true);
+}
+
+static int svx_do_set_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
+{
+	return svx_set_msr(vcpu, index, *data, true);
 }
 
 static long svx_vcpu_stats(struct svx_vcpu *vcpu, void __user *argp)
@@ -297,9 +310,9 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_CPUID2:
 		return svx_set_cpuid2(vcpu, argp);
 	case KVM_GET_MSRS:
-		return svx_msr_io(vcpu, argp, false);
+		return svx_msr_io(vcpu, argp, svx_do_get_msr, true);
 	case KVM_SET_MSRS:
-		return svx_msr_io(vcpu, argp, true);
+		return svx_msr_io(vcpu, argp, svx_do_set_msr, false);
 	case KVM_X86_SETUP_MCE: {
 		u64 mcg_cap;
 

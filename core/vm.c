@@ -324,7 +324,10 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 		goto out;
 	old_bitmap = old ? old->dirty_bitmap : NULL;
 	old_flags = old ? old->flags : 0;
-	r = svx_dirty_log_prepare(vm, change, old, &new);
+	/* What the zap below needs, allocated while nothing changed yet. */
+	r = svx_vm_ept(vm) ? 0 : svx_mmu_zap_prepare(vm);
+	if (!r)
+		r = svx_dirty_log_prepare(vm, change, old, &new);
 	if (r)
 		goto out;
 	next = kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
@@ -345,7 +348,9 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 		svx_ept_zap_all(vm);
 	else if (change == SVX_MR_DELETE || change == SVX_MR_MOVE)
 		svx_mmu_zap_all(vm);
-	else if (!svx_vm_ept(vm))	/* MMIO SPTEs: stale by generation */
+	else if (svx_vm_ept(vm))	/* MMIO entries: stale by generation */
+		svx_ept_memslots_changed(vm, next->generation);
+	else
 		svx_mmu_memslots_changed(vm, next->generation);
 	kvfree(cur);
 out:

@@ -212,6 +212,13 @@ struct svx_vcpu {
 	/* VPID (both modes) and EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
 	u16 vpid;		/* 0: VPID not used */
 	bool vpid_flush;	/* INVVPID before the next entry */
+	/*
+	 * vmx/spec.c: host code that may have pulled secrets into L1D ran
+	 * (KVM's l1tf_flush_l1d), and the thread's context switches at the
+	 * last entry.
+	 */
+	bool l1d_flush;
+	unsigned long l1d_switches;
 	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 };
 
@@ -238,6 +245,7 @@ struct svx_vm {
 
 	/* Shadow MMU (mmu/). */
 	u64 *np_root;		/* nonpaging map, 4 levels */
+	u64 *np_spare;		/* an empty one, for svx_mmu_zap_all() */
 	unsigned long sp_in_use;
 	unsigned long pages_pinned;	/* svx_host_pins() */
 	bool pin_unlimited;		/* creator had CAP_IPC_LOCK */
@@ -309,6 +317,7 @@ void svx_mmu_vcpu_destroy(struct svx_vcpu *vcpu);
 int svx_mmu_reload(struct svx_vcpu *vcpu);
 void svx_mmu_reset_context(struct svx_vcpu *vcpu);
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
+int svx_mmu_zap_prepare(struct svx_vm *vm);
 void svx_mmu_zap_all(struct svx_vm *vm);
 /* The host pages behind gfns [start, end) are going away (any guest mode). */
 void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end);

@@ -48,6 +48,7 @@
 
 #include "../include/svx.h"
 #include "mmu_host.h"
+#include "spte.h"
 #include "walker.h"
 #include "ept_level.h"
 #include "svx_trace.h"
@@ -63,9 +64,14 @@ MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = 
 #define EPTE_TABLE	VMX_EPT_RWX_MASK
 #define EPTE_LEAF_MT	((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
 			 VMX_EPT_IPAT_BIT)
-/* MMIO: W|X without R is a misconfiguration; bits 51:12 hold a generation. */
+/*
+ * MMIO: W|X without R is a misconfiguration; the address bits hold the low
+ * bits of a memslot generation, laid out as an MMIO SPTE's GPA (spte.h:
+ * with L1TF, the address seen by the CPU lies above every RAM page).
+ */
 #define EPTE_MMIO	(VMX_EPT_WRITABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
-#define EPTE_MMIO_GEN(gen)	(((gen) << PAGE_SHIFT) & EPTE_ADDR)
+#define EPTE_MMIO_GEN(gen)	\
+	svx_mmio_addr(((gen) << PAGE_SHIFT) & svx_mmio_layout.low)
 
 int svx_ept_init(void)
 {
@@ -256,6 +262,16 @@ void svx_ept_zap_all(struct svx_vm *vm)
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 	spin_unlock(&vm->mmu_lock);
 	trace_svx_zap(vm->id, "ept", ~0ULL);
+}
+
+/*
+ * After a memslot change (vm->lock held): when the generation bits of MMIO
+ * entries wrap, an old entry could look current: drop everything.
+ */
+void svx_ept_memslots_changed(struct svx_vm *vm, u64 gen)
+{
+	if (!((gen << PAGE_SHIFT) & svx_mmio_layout.low))
+		svx_ept_zap_all(vm);
 }
 
 #define SVX_EPT_ZAP_BATCH	32
@@ -678,7 +694,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	seq = svx_mmu_seq_begin(vm);
 	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
 	ro = found && (s.flags & KVM_MEM_READONLY);
-	if (!found) {
+	if (!found && svx_mmio_layout.cache) {
 		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen,
 				    seq, 1, NULL);
 		if (r < 0)

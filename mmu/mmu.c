@@ -55,32 +55,9 @@
 
 #include "../include/svx.h"
 #include "mmu_host.h"
+#include "spte.h"
 #include "walker.h"
 #include "svx_trace.h"
-
-#define SPTE_P		BIT_ULL(0)
-#define SPTE_W		BIT_ULL(1)
-#define SPTE_U		BIT_ULL(2)
-#define SPTE_A		BIT_ULL(5)
-#define SPTE_D		BIT_ULL(6)
-#define SPTE_PS		BIT_ULL(7)
-#define SPTE_PINNED	BIT_ULL(10)	/* software: leaf holds a page pin */
-/*
- * MMIO SPTE: not present, so any access faults, and marked so that the
- * fault handler knows the GPA without walking the guest's tables again.
- * Bits 51:12 hold the gfn; SPTE_W and SPTE_U the guest's permissions;
- * bits 11:3 and 61:52 the low 19 bits of the memslot generation it was
- * made in: a memslot created since then may hold the gfn (KVM's MMIO
- * generation), so the entry is used only in the same generation, and all
- * SPTEs go when those 19 bits wrap (svx_mmu_memslots_changed()).
- */
-#define SPTE_MMIO	BIT_ULL(62)
-#define SPTE_MMIO_GEN_LO	GENMASK_ULL(11, 3)
-#define SPTE_MMIO_GEN_HI	GENMASK_ULL(61, 52)
-#define SPTE_MMIO_GEN	(SPTE_MMIO_GEN_LO | SPTE_MMIO_GEN_HI)
-#define SVX_MMIO_GEN_MASK	GENMASK_ULL(18, 0)
-#define SPTE_ADDR	0x000ffffffffff000ULL
-#define SPTE_TABLE	(SPTE_P | SPTE_W | SPTE_U | SPTE_A)
 
 #define SVX_SP_HASH_BITS	10
 #define SVX_RMAP_HASH_BITS	12
@@ -182,7 +159,8 @@ int svx_mmu_vm_init(struct svx_vm *vm)
 	vm->rmap_hash = kvcalloc(1 << SVX_RMAP_HASH_BITS,
 				 sizeof(*vm->rmap_hash), GFP_KERNEL_ACCOUNT);
 	vm->np_root = svx_new_tree(vm);
-	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root) {
+	vm->np_spare = svx_new_tree(vm);
+	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root || !vm->np_spare) {
 		svx_mmu_vm_destroy(vm);
 		return -ENOMEM;
 	}
@@ -195,7 +173,10 @@ void svx_mmu_vm_destroy(struct svx_vm *vm)
 		svx_free_all_sps(vm);
 	if (vm->np_root)
 		svx_free_tree(vm, vm->np_root, 4);
+	if (vm->np_spare)
+		svx_free_tree(vm, vm->np_spare, 4);
 	vm->np_root = NULL;
+	vm->np_spare = NULL;
 	kvfree(vm->sp_hash);
 	kvfree(vm->rmap_hash);
 	vm->sp_hash = NULL;
@@ -1144,15 +1125,32 @@ static void svx_mmu_make_room(struct svx_vcpu *vcpu)
 	trace_svx_zap(vm->id, "recycle", n);
 }
 
-/* Everything: shadow pages and the nonpaging tree.  Caller holds vm->lock
- * or is the last user.
+/*
+ * Before a memslot change is committed (vm->lock held): make sure the
+ * nonpaging tree that svx_mmu_zap_all() swaps in exists, so that the zap
+ * itself needs no memory; -ENOMEM leaves everything as it was.
+ */
+int svx_mmu_zap_prepare(struct svx_vm *vm)
+{
+	if (!vm->np_spare)
+		vm->np_spare = svx_new_tree(vm);
+	return vm->np_spare ? 0 : -ENOMEM;
+}
+
+/*
+ * Everything: shadow pages and the nonpaging tree.  vm->lock held, after
+ * svx_mmu_zap_prepare().
  */
 void svx_mmu_zap_all(struct svx_vm *vm)
 {
-	u64 *old, *fresh = svx_new_tree(vm);
+	u64 *old, *fresh = vm->np_spare;
 	struct svx_sp *sp, *tmp;
 	LIST_HEAD(dead);
 	int i;
+
+	vm->np_spare = NULL;
+	if (WARN_ON_ONCE(!fresh))
+		fresh = svx_new_tree(vm);
 
 	spin_lock(&vm->mmu_lock);
 	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
@@ -1184,12 +1182,14 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 	svx_free_dead(vm, &dead);
 	if (old)
 		svx_free_tree(vm, old, 4);
-	else	/* no memory for a new tree: empty the old one in place */
+	else	/* not prepared, and no memory */
 		pr_warn_ratelimited("vm%u: out of memory while zapping\n",
 				    vm->id);
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 	spin_unlock(&vm->mmu_lock);
 	trace_svx_zap(vm->id, "all", ~0ULL);
+	/* For the next zap; if it fails, the next memslot change does. */
+	svx_mmu_zap_prepare(vm);
 }
 
 /*
@@ -1654,6 +1654,27 @@ static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
 	return sp ? &sp->spt[(gva >> 12) & 511] : NULL;
 }
 
+/* Without L1TF: the whole address field holds the GPA. */
+struct svx_mmio_layout svx_mmio_layout = { .cache = true, .low = SPTE_ADDR };
+
+bool svx_spte_init(unsigned int l1tf_cache_bits)
+{
+	struct svx_mmio_layout *l = &svx_mmio_layout;
+	unsigned int low_bits = l1tf_cache_bits - SVX_L1TF_SHIFT;
+
+	*l = (struct svx_mmio_layout){ .cache = true, .low = SPTE_ADDR };
+	if (!l1tf_cache_bits)
+		return true;
+	/* The moved bits must stay below bit 52 (the generation's). */
+	if (l1tf_cache_bits + SVX_L1TF_SHIFT > 52 || low_bits <= PAGE_SHIFT) {
+		l->cache = false;
+		return false;
+	}
+	l->rsvd = GENMASK_ULL(l1tf_cache_bits - 1, low_bits);
+	l->low = GENMASK_ULL(low_bits - 1, PAGE_SHIFT);
+	return true;
+}
+
 /* The generation bits of an MMIO SPTE made in memslot generation @gen. */
 static u64 svx_mmio_gen_bits(u64 gen)
 {
@@ -1704,7 +1725,7 @@ static u64 svx_mmio_fast(struct svx_vcpu *vcpu, u64 gva, u32 access)
 	     !(vcpu->cr4 & X86_CR4_SMAP) ||
 	     (vcpu->rflags & X86_EFLAGS_AC)) &&
 	    !(access & SVX_ACC_FETCH))
-		gpa = (e & SPTE_ADDR) | (gva & ~PAGE_MASK);
+		gpa = svx_mmio_gpa(e) | (gva & ~PAGE_MASK);
 	spin_unlock(&vcpu->vm->mmu_lock);
 	return gpa;
 }
@@ -1718,7 +1739,7 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 	struct svx_sp *sp;
 	u64 *sptep;
 
-	if (svx_mmu_topup(vcpu))
+	if (!svx_mmio_addr_ok(w->gpa) || svx_mmu_topup(vcpu))
 		return;
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation == gen &&
@@ -1732,7 +1753,8 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
 					w->gpa >> PAGE_SHIFT;
 			/* W only once D is set, as for RAM SPTEs. */
 			*sptep = SPTE_MMIO | svx_mmio_gen_bits(gen) |
-				 (w->gpa & SPTE_ADDR) |
+				 (svx_mmu_bug(SVX_BUG_MMIO_L1TF) ?
+				  w->gpa & SPTE_ADDR : svx_mmio_addr(w->gpa)) |
 				 ((w->pte_access & SVX_ACC_WRITE) &&
 				  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
 				 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
@@ -2426,6 +2448,7 @@ struct svx_pt_update {
 	u64 pfn;		/* pinned, or SVX_NO_PFN: nothing to install */
 	bool writable;		/* slot allows writes */
 	unsigned long seq;	/* svx_mmu_seq_begin() before the pin */
+	u64 gen;		/* memslot generation of the pin's lookup */
 };
 
 static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
@@ -2433,14 +2456,14 @@ static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
 {
 	unsigned int esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
 	struct svx_memslot s;
-	u64 gfn, gen;
+	u64 gfn;
 
 	up->pfn = SVX_NO_PFN;
 	if (!svx_prefetch_enabled || size != esz || (gpa & (esz - 1)) ||
 	    svx_mmu_topup(vcpu) || !svx_gpte_usable(vcpu, gpte, esz, &gfn))
 		return;
 	up->seq = svx_mmu_seq_begin(vcpu->vm);
-	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+	if (!svx_memslot_get(vcpu->vm, gfn, &s, &up->gen) ||
 	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn)) {
 		up->pfn = SVX_NO_PFN;
 		return;
@@ -2458,7 +2481,9 @@ static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 
 	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct)
 		return;
-	if (svx_mmu_seq_retry(vcpu->vm, up->seq)) {	/* its page went */
+	/* Its page went, or its slot (deleted or moved since the pin). */
+	if (svx_mmu_seq_retry(vcpu->vm, up->seq) ||
+	    rcu_access_pointer(vcpu->vm->memslots)->generation != up->gen) {
 		svx_host_unpin(up->pfn, false);
 		up->pfn = SVX_NO_PFN;
 		return;

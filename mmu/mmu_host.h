@@ -160,6 +160,7 @@ enum svx_mmu_bug {
 	SVX_BUG_WP0_SHARED_ROLE,	/* roles ignore SMEP/SMAP when CR0.WP=0 */
 	SVX_BUG_MMIO_NO_GEN,		/* MMIO SPTEs used in any generation */
 	SVX_BUG_NO_MARK_PARENTS,	/* unsync leaves parents' marks clear */
+	SVX_BUG_MMIO_L1TF,		/* MMIO SPTEs hold the plain GPA */
 	SVX_NR_BUGS
 };
 

@@ -371,6 +371,81 @@ TEST_F(guest, mmio_long_mode)
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
 }
 
+/* The CPU's physical address bits; is it affected by L1TF? */
+static unsigned int host_phys_bits(bool *l1tf)
+{
+	char buf[256];
+	unsigned int bits = 0;
+	FILE *f = fopen("/sys/devices/system/cpu/vulnerabilities/l1tf", "r");
+
+	*l1tf = false;
+	if (f) {
+		*l1tf = fgets(buf, sizeof(buf), f) &&
+			strncmp(buf, "Not affected", 12);
+		fclose(f);
+	}
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(buf, sizeof(buf), f) &&
+	       sscanf(buf, "address sizes : %u bits physical", &bits) != 1)
+		;
+	if (f)
+		fclose(f);
+	return bits;
+}
+
+/*
+ * After an MMIO access the leaf host entry caches it (an MMIO SPTE, or an
+ * EPT misconfiguration entry).  On a CPU with L1TF its address bits must
+ * point above every RAM page (in the upper half of the physical address
+ * space, see mmu/spte.h), never at the guest-chosen GPA; without L1TF a
+ * shadow MMIO SPTE holds the GPA itself.
+ */
+TEST_F(guest, mmio_entry_not_an_l1tf_gadget)
+{
+	struct svxu_vcpu *v = &self->g.vcpu;
+	struct svx_walk_trace t;
+	unsigned int bits, level;
+	uint32_t d = 0;
+	uint64_t addr;
+	bool l1tf;
+
+	if (svxu_dev_is_kvm())
+		SKIP(return, "no SVX_WALK_TRACE on /dev/kvm");
+	bits = host_phys_bits(&l1tf);
+	ASSERT_NE(0, bits) TH_LOG("no address sizes in /proc/cpuinfo");
+	INIT(mmio64, SVXU_MODE_LONG64);
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	memcpy(v->run->mmio.data, &d, 4);
+	ASSERT_OUT32(v, PORT_RESULT, d);
+	ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	ASSERT_EXIT(v, KVM_EXIT_HLT);
+
+	memset(&t, 0, sizeof(t));
+	t.version = SVX_WALK_TRACE_VERSION;
+	t.size = sizeof(t);
+	t.gva = SVX_MMIO_GPA;
+	ASSERT_EQ(0, svxu_ioctl(v->fd, SVX_WALK_TRACE, (unsigned long)&t));
+	for (level = 1; level <= SVX_WT_MAX_LEVELS; level++)
+		if (t.host[level - 1].flags & SVX_WT_L_LEAF)
+			break;
+	ASSERT_GE(SVX_WT_MAX_LEVELS, level) TH_LOG("no host leaf");
+	ASSERT_TRUE(t.host[level - 1].flags & SVX_WT_H_MMIO)
+		TH_LOG("level %u entry %#llx flags %#x", level,
+		       (unsigned long long)t.host[level - 1].entry,
+		       t.host[level - 1].flags);
+	addr = t.host[level - 1].entry & 0x000ffffffffff000ULL;
+	printf("# MMIO entry %#llx (%s, L1TF %s, %u physical address bits)\n",
+	       (unsigned long long)t.host[level - 1].entry,
+	       t.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       l1tf ? "affected" : "not affected", bits);
+	fflush(stdout);
+	if (l1tf) {
+		ASSERT_LE(1ULL << (bits - 1), addr);
+	} else if (t.paging != SVX_PAGING_EPT) {
+		ASSERT_EQ(SVX_MMIO_GPA & ~0xfffULL, addr);
+	}
+}
+
 static bool thp_enabled(void)
 {
 	char buf[128] = "";

@@ -6,6 +6,7 @@
  * answers -ENOTTY on the VM fd) skip.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "svx.h"
@@ -84,6 +85,65 @@ TEST_F(stats, vcpu_stats_count_exits)
 	EXPECT_GE(st.misc[SVX_STAT_ENTRIES], st.misc[SVX_STAT_EXITS]);
 	EXPECT_EQ(0, st.misc[SVX_STAT_MMIO]);
 	EXPECT_EQ(0, st.misc[SVX_STAT_FAILED_ENTRY]);
+}
+
+/* Does sysfs file @name (one line) contain one of @any (NULL-ended)? */
+static bool sysfs_has(const char *name, const char * const *any)
+{
+	char buf[512] = "";
+	FILE *f = fopen(name, "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	for (; *any; any++)
+		if (strstr(buf, *any))
+			return true;
+	return false;
+}
+
+/*
+ * vmx/spec.c follows the host kernel's findings: an L1D flush before the
+ * first entry of every KVM_RUN of an EPT-mode VM on a CPU with L1TF unless
+ * the kernel's L1TF mitigation is off, never in shadow mode; an IBPB when
+ * the vCPU's VMCS is loaded on a CPU if the kernel uses IBPB (spectre_v2
+ * "IBPB: conditional" or "always-on"), never otherwise.
+ */
+TEST_F(stats, speculation_mitigations_follow_host)
+{
+	static const char * const affected[] = { "Mitigation", "Vulnerable", NULL };
+	static const char * const l1tf_off[] = { "l1tf=off", "mitigations=off", NULL };
+	static const char * const ibpb_on[] = { "IBPB: conditional", "IBPB: always-on", NULL };
+	bool l1tf, ibpb;
+	struct svx_stats st;
+
+	SKIP_IF_NO_STATS();
+	run_ticks(_metadata, &self->g.vcpu);
+	ASSERT_EQ(0, get(self->g.vcpu.fd, SVX_GET_VCPU_STATS, &st));
+	l1tf = sysfs_has("/sys/devices/system/cpu/vulnerabilities/l1tf", affected) &&
+	       !sysfs_has("/proc/cmdline", l1tf_off);
+	ibpb = sysfs_has("/sys/devices/system/cpu/vulnerabilities/spectre_v2", ibpb_on);
+	printf("# %s, L1TF %s, IBPB %s: %llu L1D flushes, %llu IBPBs in %llu runs, %llu entries\n",
+	       st.paging == SVX_PAGING_EPT ? "EPT" : "shadow",
+	       l1tf ? "mitigated" : "not affected or off", ibpb ? "used" : "not used",
+	       (unsigned long long)st.misc[SVX_STAT_L1D_FLUSH],
+	       (unsigned long long)st.misc[SVX_STAT_IBPB],
+	       (unsigned long long)st.misc[SVX_STAT_RUNS],
+	       (unsigned long long)st.misc[SVX_STAT_ENTRIES]);
+	fflush(stdout);
+	if (l1tf && st.paging == SVX_PAGING_EPT) {
+		EXPECT_GE(st.misc[SVX_STAT_L1D_FLUSH], st.misc[SVX_STAT_RUNS]);
+		EXPECT_LE(st.misc[SVX_STAT_L1D_FLUSH], st.misc[SVX_STAT_ENTRIES]);
+	} else {
+		EXPECT_EQ(0, st.misc[SVX_STAT_L1D_FLUSH]);
+	}
+	if (ibpb) {
+		EXPECT_LE(1, st.misc[SVX_STAT_IBPB]);
+	} else {
+		EXPECT_EQ(0, st.misc[SVX_STAT_IBPB]);
+	}
 }
 
 TEST_F(stats, vm_stats_sum_vcpus)

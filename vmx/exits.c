@@ -990,6 +990,7 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	vcpu->pio.port = q >> 16;
 	vcpu->pio.size = size;
 	vcpu->pio.string = string;
+	vcpu->l1d_flush |= string;	/* guest memory emulated: vmx/spec.c */
 	vcpu->pio.rep = rep;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -1335,6 +1336,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	int avail, r;
 	u64 val;
 
+	vcpu->l1d_flush = true;		/* emulation: vmx/spec.c */
 	avail = svx_fetch_guest_insn(vcpu, bytes);
 	if (avail == -EAGAIN)
 		return SVX_RESUME;	/* the fetch took a #PF */

@@ -72,6 +72,15 @@ SYM_FUNC_START(__svx_vmx_run)
 	mov REG_R15(%rax), %r15
 	mov REG_RAX(%rax), %rax
 
+	/*
+	 * MDS and the like (vmx/spec.c): VERW clears the CPU buffers; it
+	 * clobbers ZF only, CF still says VMLAUNCH.
+	 */
+	ALTERNATIVE_2 "jmp .Lskip_verw", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lskip_verw:
+
 	jc .Lvmlaunch
 
 	/* Control comes back at svx_vmx_vmexit on a successful entry. */

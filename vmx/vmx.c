@@ -43,7 +43,7 @@
 #include "vmx_int.h"
 #include "svx_trace.h"
 #include "../x86/cpuid.h"
-#include "../x86/cpuid.h"
+#include "spec.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
@@ -408,6 +408,7 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 		if (this_cpu_read(svx_current_vcpu) != vcpu) {
 			svx_vmptrld(vcpu->vmcs);
 			this_cpu_write(svx_current_vcpu, vcpu);
+			svx_ibpb_vmcs_switch(vcpu);
 		}
 		return;
 	}
@@ -423,6 +424,7 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 	this_cpu_write(svx_current_vcpu, vcpu);
 	WRITE_ONCE(vcpu->cpu, cpu);
 	local_irq_enable();
+	svx_ibpb_vmcs_switch(vcpu);
 	svx_set_host_percpu_state(vcpu, cpu);
 }
 
@@ -1055,6 +1057,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 		return -EAGAIN;
 	}
 
+	svx_l1d_flush(vcpu);
 	cr2 = native_read_cr2();
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
@@ -1100,6 +1103,7 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	int r;
 
 	vcpu->stats.misc[SVX_STAT_RUNS]++;
+	vcpu->l1d_flush = true;		/* as KVM's vcpu_run() */
 	/* As KVM: finish the last exit first; exit_reason stays as it was. */
 	r = svx_complete_user(vcpu);
 	if (r <= 0)

@@ -72,6 +72,8 @@ static const char *const misc_names[SVX_MISC_STATS_MAX] = {
 	[SVX_STAT_MIGRATIONS] = "migrations",
 	[SVX_STAT_TASK_SWITCHES] = "task_switches",
 	[SVX_STAT_RMODE_EMULATED] = "rmode_emulated",
+	[SVX_STAT_L1D_FLUSH] = "l1d_flush",
+	[SVX_STAT_IBPB] = "ibpb",
 };
 
 /* Is the u64 array member at byte offset off .. off+8 within the filled size? */

@@ -189,6 +189,8 @@ enum svx_misc_stat {
 	SVX_STAT_MIGRATIONS,	/* vCPU moved to another host CPU */
 	SVX_STAT_TASK_SWITCHES,	/* hardware task switches emulated (exit 9) */
 	SVX_STAT_RMODE_EMULATED, /* real-mode instructions vm86 faulted on, emulated */
+	SVX_STAT_L1D_FLUSH,	/* L1D flushes before VM entry (L1TF, EPT mode) */
+	SVX_STAT_IBPB,		/* IBPBs when a CPU switched to this VMCS */
 	SVX_NR_MISC_STATS,
 	SVX_MISC_STATS_MAX = 16
 };

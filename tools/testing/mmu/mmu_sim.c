@@ -43,6 +43,7 @@ const char *const sim_bug_name[SVX_NR_BUGS] = {
 	[SVX_BUG_WP0_SHARED_ROLE] = "wp0-shared-role",
 	[SVX_BUG_MMIO_NO_GEN] = "mmio-no-generation",
 	[SVX_BUG_NO_MARK_PARENTS] = "no-mark-parents",
+	[SVX_BUG_MMIO_L1TF] = "mmio-l1tf-layout",
 };
 
 /*
@@ -59,6 +60,8 @@ const char *const sim_bug_name[SVX_NR_BUGS] = {
 
 /* The sim the host functions below serve (one at a time). */
 static struct sim *S;
+/* The host CPU's x86_cache_bits if it has L1TF, else 0 (sim_create()). */
+static unsigned int sim_l1tf_bits;
 /* SVX_SIM_TRACE=1: print every step (to debug a violation). */
 static int sim_trace = -1;
 
@@ -115,9 +118,12 @@ void svx_host_audit_count(bool violation)
  */
 static long sim_tables_live;	/* table pages allocated, not freed */
 
+/* Tests: every table allocation fails while this is set. */
+bool sim_fail_tables;
+
 u64 *svx_host_alloc_table(bool dma32)
 {
-	void *p = aligned_alloc(8192, 8192);
+	void *p = sim_fail_tables ? NULL : aligned_alloc(8192, 8192);
 
 	if (p) {
 		memset(p, 0, 8192);
@@ -535,6 +541,9 @@ struct sim *sim_create(u64 seed)
 		abort();
 	S = s;
 	s->rng.s = seed | 1;
+	/* Half the worlds with the L1TF layout of MMIO SPTEs (spte.h). */
+	sim_l1tf_bits = seed & 2 ? SIM_MAXPHYADDR : 0;
+	svx_spte_init(sim_l1tf_bits);
 	/*
 	 * Zero pages on demand: a sequence touches few of them.  2 MiB-
 	 * aligned, so that guest large pages can get 2 MiB SPTEs.
@@ -1679,7 +1688,12 @@ static void sim_check_leaf(struct sim *s, int as, u64 gva, u64 e, u64 gfn)
 		why = "gfn differs from the guest's";
 	else if ((e & SPTE_P) && sim_backing(s, gfn) != pfn)
 		why = "pfn is not the memslot's page for the gfn";
-	else if (!(e & SPTE_P) && (pfn != gfn || sim_backing(s, gfn) != ~0ULL))
+	else if (!(e & SPTE_P) && sim_l1tf_bits &&
+		 (e & SPTE_ADDR) < BIT_ULL(sim_l1tf_bits - 1))
+		/* Below l1tf_pfn_limit(): the CPU may read that page into L1D. */
+		why = "MMIO SPTE address in the host's RAM range (L1TF)";
+	else if (!(e & SPTE_P) && (svx_mmio_gpa(e) >> PAGE_SHIFT != gfn ||
+				   sim_backing(s, gfn) != ~0ULL))
 		why = "MMIO SPTE for RAM or for another gfn";
 	else if ((e & SPTE_W) && !res.perm_w && (wp || (e & SPTE_U)))
 		why = "writable, the guest's entries are not";

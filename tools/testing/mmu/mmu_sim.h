@@ -95,6 +95,8 @@ unsigned long sim_faults_fixed(struct sim *s);
 
 /* Random guest tables for @mode with @nas address spaces; loads AS 0. */
 void sim_gen_world(struct sim *s, enum sim_mode mode, int nas);
+/* Every table allocation fails while set (svx_host_alloc_table()). */
+extern bool sim_fail_tables;
 /* One random step (access, PT write, INVLPG, CR3 switch, zap). */
 void sim_step(struct sim *s);
 /* Check the invariants; returns the violations found (also counted). */

@@ -8,6 +8,7 @@
  * or one that pinned its page before an invalidation started and ended
  * (mmu_invalidate_seq moved; the race is played by a hook in the pin).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,5 +105,42 @@ TAP_SUITE(mmu_notifier)
 	tap_ok(s->vm->pages_pinned == 0 && pins(s, 0, SIM_RAM_PAGES) == 0,
 	       "zap of every gfn: no pin left (pages_pinned %lu)",
 	       s->vm->pages_pinned);
+	sim_destroy(s, NULL);
+}
+
+/*
+ * A memslot delete zaps everything; the nonpaging map is replaced by a
+ * fresh tree.  With no memory for one, the old tree (and every page pin
+ * under it) must still go: the spare tree made beforehand
+ * (svx_mmu_zap_prepare(), before the memslot change is committed) is
+ * used, and preparing again fails cleanly while memory is short.
+ */
+TAP_SUITE(zap_all_without_memory)
+{
+	struct sim *s = sim_create(tap_seed());
+	int i, r, faulted = 0;
+
+	sim_gen_flat(s, 16);
+	s->vcpu->cr0 &= ~SVX_CR0_PG;
+	svx_mmu_reset_context(s->vcpu);
+	for (i = 0; i < 64; i++)
+		faulted += sim_fault(s, (u64)(GFN0 + i) << 12, 0) == SVX_RESUME;
+	tap_ok(faulted == 64 && pins(s, GFN0, 64) == 64,
+	       "nonpaging map: 64 guest-physical pages mapped, %d pinned",
+	       pins(s, GFN0, 64));
+
+	r = svx_mmu_zap_prepare(s->vm);
+	sim_fail_tables = true;
+	svx_mmu_zap_all(s->vm);
+	tap_ok(r == 0 && pins(s, GFN0, 64) == 0 && s->vm->pages_pinned == 0,
+	       "zap with every allocation failing: %d pins left, pages_pinned %lu",
+	       pins(s, GFN0, 64), s->vm->pages_pinned);
+	r = svx_mmu_zap_prepare(s->vm);
+	tap_ok(r == -ENOMEM, "preparing the next zap without memory: %d", r);
+	sim_fail_tables = false;
+	r = svx_mmu_zap_prepare(s->vm);
+	faulted = sim_fault(s, (u64)GFN0 << 12, 0) == SVX_RESUME;
+	tap_ok(r == 0 && faulted && pins(s, GFN0, 1) == 1,
+	       "with memory back: prepared (%d), and the guest maps again", r);
 	sim_destroy(s, NULL);
 }
