@@ -16,4 +16,16 @@ long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp,
 long svx_copy_stats_to_user(void __user *argp, const struct svx_stats *s,
 			    u32 paging, u32 nr_vcpus);
 
+/* core/dirty_log.c */
+long svx_dirty_log_caps(void);
+int svx_dirty_log_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *cap);
+int svx_dirty_log_prepare(struct svx_vm *vm, enum svx_mr_change change,
+			  const struct svx_memslot *old, struct svx_memslot *new);
+void svx_dirty_log_commit(struct svx_vm *vm, enum svx_mr_change change,
+			  u32 old_flags, unsigned long *old_bitmap,
+			  const struct svx_memslot *new);
+void svx_dirty_log_free_all(struct svx_memslots *slots);
+long svx_get_dirty_log(struct svx_vm *vm, void __user *argp);
+long svx_clear_dirty_log(struct svx_vm *vm, void __user *argp);
+
 #endif /* SVX_CORE_H */

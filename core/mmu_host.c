@@ -252,6 +252,8 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 		r = __try_cmpxchg_user((u32 __user *)hva, &o, (u32)new,
 				       efault4);
 	}
+	if (r == 0)	/* written: the walker's A/D bits, emulated writes */
+		svx_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
 	return r < 0 ? -EFAULT : r;
 }
 
@@ -282,6 +284,8 @@ int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
 		     : "memory");
 	kunmap_local(p);
 	unpin_user_pages_dirty_lock(&page, 1, done);
+	if (done)
+		svx_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
 	old[0] = lo;
 	old[1] = hi;
 	return done ? 0 : 1;

@@ -54,6 +54,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 	}
 	svx_ept_vm_destroy(vm);
 	svx_mmu_vm_destroy(vm);
+	svx_dirty_log_free_all(rcu_dereference_protected(vm->memslots, 1));
 	/* As KVM: the TSS pages go now if this is their mm, else with it. */
 	if (vm->tss_hva && current->mm == vm->mm)
 		vm_munmap(vm->tss_hva, SVX_RMODE_TSS_PAGES * PAGE_SIZE);
@@ -161,6 +162,8 @@ static int svx_guest_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
 		if (write ? copy_to_user((void __user *)hva, buf, n) :
 			    copy_from_user(buf, (void __user *)hva, n))
 			return -EFAULT;
+		if (write)	/* KVM's kvm_write_guest() -> mark_page_dirty() */
+			svx_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -290,6 +293,8 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 	struct svx_memslots *cur, *next;
 	struct svx_memslot new;
 	enum svx_mr_change change;
+	unsigned long *old_bitmap;
+	u32 old_flags;
 	int r;
 
 	cur = rcu_dereference_protected(vm->memslots,
@@ -317,16 +322,26 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 	}
 	if (change == SVX_MR_NONE)
 		goto out;
+	old_bitmap = old ? old->dirty_bitmap : NULL;
+	old_flags = old ? old->flags : 0;
 	/* What the zap below needs, allocated while nothing changed yet. */
 	r = svx_vm_ept(vm) ? 0 : svx_mmu_zap_prepare(vm);
-	next = r ? NULL : kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		r = svx_dirty_log_prepare(vm, change, old, &new);
+	if (r)
+		goto out;
+	next = kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
 	if (!next) {
+		if (new.dirty_bitmap != old_bitmap)
+			kvfree(new.dirty_bitmap);
 		r = -ENOMEM;
 		goto out;
 	}
 	svx_memslots_apply(next, cur, change, req->slot & 0xffff, &new);
 	rcu_assign_pointer(vm->memslots, next);
 	synchronize_rcu();
+	/* Frees a bitmap no slot has now; a slot starting to log: protect. */
+	svx_dirty_log_commit(vm, change, old_flags, old_bitmap, &new);
 	/* No guest may touch the old memory once we return. */
 	if ((change == SVX_MR_DELETE || change == SVX_MR_MOVE) &&
 	    svx_vm_ept(vm))
@@ -348,7 +363,8 @@ static int svx_set_memory_region(struct svx_vm *vm,
 	int r;
 
 	mutex_lock(&vm->lock);
-	r = __svx_set_memory_region(vm, req, KVM_MEM_READONLY);
+	r = __svx_set_memory_region(vm, req,
+				    KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES);
 	mutex_unlock(&vm->lock);
 	return r;
 }
@@ -536,7 +552,9 @@ static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *ca
 {
 	long r = -EINVAL;
 
-	if (!cap->flags && cap->cap == KVM_CAP_MAX_VCPU_ID &&
+	if (cap->cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) {
+		r = svx_dirty_log_enable_cap(vm, cap);
+	} else if (!cap->flags && cap->cap == KVM_CAP_MAX_VCPU_ID &&
 	    cap->args[0] <= SVX_MAX_VCPUS) {
 		mutex_lock(&vm->lock);
 		if (vm->max_vcpu_ids == cap->args[0]) {
@@ -577,6 +595,10 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_set_tss_addr(vm, arg);
 	case SVX_GET_VM_STATS:
 		return svx_vm_stats(vm, argp);
+	case KVM_GET_DIRTY_LOG:
+		return svx_get_dirty_log(vm, argp);
+	case KVM_CLEAR_DIRTY_LOG:
+		return svx_clear_dirty_log(vm, argp);
 	case SVX_SET_PAGING:
 		return svx_set_paging(vm, arg);
 	case SVX_GET_SUPPORTED_CPUID:

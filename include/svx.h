@@ -243,6 +243,7 @@ struct svx_vm {
 	struct svx_vcpu *vcpus[SVX_MAX_VCPUS];
 	int nr_vcpus;
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
+	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;
@@ -329,6 +330,8 @@ void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end);
 unsigned long svx_mmu_seq_begin(struct svx_vm *vm);
 bool svx_mmu_seq_retry(struct svx_vm *vm, unsigned long seq);
 void svx_mmu_memslots_changed(struct svx_vm *vm, u64 gen);
+/* Dirty logging: write-protect @gfn; mmu_lock held; true: flush needed. */
+bool svx_mmu_write_protect_gfn(struct svx_vm *vm, u64 gfn);
 int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
@@ -363,6 +366,8 @@ long svx_walk_trace2(struct svx_vcpu *vcpu, void __user *argp);
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);
 
 /* core/vm.c */
+/* KVM's mark_page_dirty(): the module wrote @gfn for the guest (dirty log). */
+void svx_mark_page_dirty(struct svx_vm *vm, u64 gfn);
 bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 		     u64 *gen);
 int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,

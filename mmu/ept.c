@@ -445,7 +445,8 @@ static int svx_ept_missing_tables(struct svx_vm *vm, u64 gpa, int leaf_level)
  * when the walk lacks them: most faults need none.
  */
 static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
-			   unsigned long seq, int leaf_level)
+			   unsigned long seq, int leaf_level,
+			   const struct svx_memslot *logged)
 {
 	u64 *spare[3] = { NULL, NULL, NULL }, *ep = NULL;
 	int nspare = 0, need, r = 0, i;
@@ -472,6 +473,9 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 		}
 	}
 	if (ep && !(*ep & EPTE_RWX)) {
+		/* A writable leaf of a logged slot: the page is dirty. */
+		if (logged && (entry & VMX_EPT_WRITABLE_MASK))
+			svx_memslot_mark_dirty(logged, gpa >> PAGE_SHIFT);
 		WRITE_ONCE(*ep, entry);
 		if (entry & EPTE_PINNED)
 			svx_host_pins(vm, SVX_EPT_LEVEL_PAGES(leaf_level));
@@ -590,7 +594,7 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 				    EPTE_LEAF_MT | EPTE_PINNED |
 				    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
 				    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, seq,
-				    level);
+				    level, NULL);
 		if (r == 1) {
 			vcpu->stats.mmu[SVX_MMU_EPT_LARGE]++;
 			if (level == 3)
@@ -605,6 +609,72 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 	return r;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Dirty logging                                                           */
+
+/*
+ * A gfn of a slot with KVM_MEM_LOG_DIRTY_PAGES is mapped by a 4 KiB leaf,
+ * writable only after a write fault, which sets its bit in the slot's dirty
+ * bitmap under mmu_lock (after the generation check: the bitmap is alive).
+ * Enabling logging zaps the slot's leaves (large ones included); harvesting
+ * the log (core/dirty_log.c) clears W again in the leaves of the pages it
+ * reports, then INVEPT on every CPU.  No PML.
+ */
+
+/*
+ * A write to @gpa of writable slot @s whose 4 KiB leaf is present and
+ * read-only (write-protected for the log, which may have stopped since):
+ * give it W and log the page if @s logs.  True if done.
+ */
+static bool svx_ept_make_writable(struct svx_vm *vm,
+				  const struct svx_memslot *s, u64 gpa, u64 gen,
+				  unsigned long seq)
+{
+	bool done = false;
+	u64 *ep;
+
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation == gen &&
+	    !svx_mmu_seq_retry(vm, seq) && vm->ept_root) {
+		ep = svx_ept_walk(vm, gpa);
+		if (ep && (*ep & VMX_EPT_READABLE_MASK) &&
+		    (*ep & EPTE_PINNED) && !(*ep & EPTE_LARGE) &&
+		    !(*ep & VMX_EPT_WRITABLE_MASK)) {
+			svx_memslot_mark_dirty(s, gpa >> PAGE_SHIFT);
+			WRITE_ONCE(*ep, *ep | VMX_EPT_WRITABLE_MASK);
+			done = true;
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+	return done;
+}
+
+/*
+ * Clear W in the 4 KiB leaf of @gfn; true if it had W (the caller runs
+ * svx_ept_invept_all_cpus() before relying on it).  The host page is
+ * marked dirty now, as a zap of a writable leaf would.  mmu_lock held.
+ */
+bool svx_ept_write_protect_gfn(struct svx_vm *vm, u64 gfn)
+{
+	u64 *ep, e;
+
+	if (!vm->ept_root || gfn >= (1ULL << 40))
+		return false;
+	ep = svx_ept_walk(vm, gfn << PAGE_SHIFT);
+	if (!ep)
+		return false;
+	e = *ep;
+	if (!(e & VMX_EPT_READABLE_MASK) || !(e & VMX_EPT_WRITABLE_MASK) ||
+	    (e & EPTE_LARGE))
+		return false;
+	WRITE_ONCE(*ep, e & ~VMX_EPT_WRITABLE_MASK);
+	if ((e & EPTE_PINNED) &&
+	    !PageDirty(compound_head(pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT))))
+		SetPageDirty(compound_head(pfn_to_page((e & EPTE_ADDR) >>
+						       PAGE_SHIFT)));
+	return true;
+}
+
 int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -613,7 +683,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	struct svx_memslot s;
 	struct page *page;
 	unsigned long seq;
-	bool found, ro;
+	bool found, ro, logged;
 	u64 gen;
 	int r;
 
@@ -626,28 +696,37 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	ro = found && (s.flags & KVM_MEM_READONLY);
 	if (!found && svx_mmio_layout.cache) {
 		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen,
-				    seq, 1);
+				    seq, 1, NULL);
 		if (r < 0)
 			return r;
 	}
 	if (!found || (write && ro))
 		return svx_ept_mmio(vcpu, fetch);
+	logged = s.flags & KVM_MEM_LOG_DIRTY_PAGES;
+	if (write && svx_ept_make_writable(vm, &s, gpa, gen, seq))
+		return SVX_RESUME;
 
 	r = svx_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &page);
 	if (r) {
 		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		return r;
 	}
-	r = svx_ept_map_large(vcpu, &s, gpa, ro, gen, seq, page);
+	/* Logged slots are tracked 4 KiB at a time. */
+	r = logged ? 0 : svx_ept_map_large(vcpu, &s, gpa, ro, gen, seq, page);
 	if (r) {
 		unpin_user_page(page);
 		return r < 0 ? r : SVX_RESUME;
 	}
-	/* Not installed: the slot changed, or another vCPU was first. */
+	/*
+	 * Not installed: the slot changed, or another vCPU was first.  A
+	 * logged slot gets W only from a write, which logs the page.
+	 */
 	r = svx_ept_install(vm, gpa, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
 			    EPTE_LEAF_MT | EPTE_PINNED |
 			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-			    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, seq, 1);
+			    (ro || (logged && !write) ? 0 :
+			     VMX_EPT_WRITABLE_MASK), gen, seq, 1,
+			    logged ? &s : NULL);
 	if (r != 1) {
 		unpin_user_page(page);
 		return r < 0 ? r : SVX_RESUME;

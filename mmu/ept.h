@@ -47,6 +47,8 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu, u64 gpa);
 void svx_ept_zap_all(struct svx_vm *vm);
 void svx_ept_memslots_changed(struct svx_vm *vm, u64 gen);
 void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end);
+/* Dirty logging: clear W in @gfn's leaf; mmu_lock held; true: INVEPT. */
+bool svx_ept_write_protect_gfn(struct svx_vm *vm, u64 gfn);
 u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t);
 
 /* vmx/vmx_ept.c */

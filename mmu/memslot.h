@@ -14,6 +14,7 @@
 #ifndef SVX_MMU_MEMSLOT_H
 #define SVX_MMU_MEMSLOT_H
 
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/kvm.h>
@@ -40,6 +41,14 @@ struct svx_memslot {
 	u32 flags;		/* KVM_MEM_* */
 	u16 id;			/* slot number as userspace named it */
 	u16 pad;
+	/*
+	 * KVM_MEM_LOG_DIRTY_PAGES: one bit per page, then as many again as
+	 * KVM_GET_DIRTY_LOG's buffer (KVM's second bitmap); NULL without
+	 * logging.  Owned by the host (core/dirty_log.c), which frees it
+	 * only after an RCU grace period, so a fault holding mmu_lock (no
+	 * preemption) after its generation check may still set bits.
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 struct svx_memslots {
@@ -102,6 +111,18 @@ static inline u64 svx_memslot_gfn_to_hva(const struct svx_memslot *slot,
 					 u64 gfn)
 {
 	return slot->userspace_addr + ((gfn - slot->base_gfn) << SVX_PAGE_SHIFT);
+}
+
+/*
+ * KVM's mark_page_dirty_in_slot(): record a write to @gfn of @slot (a copy
+ * is fine) if the slot logs dirty pages.  The caller keeps the bitmap alive
+ * (RCU read side, or mmu_lock after the generation check).
+ */
+static inline void svx_memslot_mark_dirty(const struct svx_memslot *slot,
+					  u64 gfn)
+{
+	if (slot->dirty_bitmap)
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 }
 
 #endif /* SVX_MMU_MEMSLOT_H */

@@ -683,6 +683,57 @@ static bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
 }
 
 /*
+ * Dirty logging (KVM_MEM_LOG_DIRTY_PAGES, core/dirty_log.c).  A gfn of a
+ * logged slot is mapped writable only by a write fault, which sets its bit
+ * under mmu_lock (after the memslot generation check, so the bitmap is
+ * alive) as KVM's make_spte() does; every other path (prefetch, PT-write
+ * update, INVLPG) maps it read-only, and no large SPTE maps a logged slot.
+ * Enabling logging and harvesting the bitmap write-protect the gfns again
+ * (svx_mmu_write_protect_gfn()), so the next write faults and sets the bit.
+ */
+
+/* May a leaf SPTE mapping slot @s be writable, for an access (@write)? */
+static bool svx_mmu_dirty_ok(const struct svx_memslot *s, bool write)
+{
+	if (s->flags & KVM_MEM_READONLY)
+		return false;
+	return write || !(s->flags & KVM_MEM_LOG_DIRTY_PAGES);
+}
+
+/* Clear W in the nonpaging leaf of @gfn; true if it was writable. */
+static bool svx_np_write_protect(struct svx_vm *vm, u64 gfn)
+{
+	u64 *table = vm->np_root, e;
+	int level;
+
+	if (!table || gfn >= (1ULL << 36))
+		return false;
+	for (level = 4; level > 1; level--) {
+		e = table[(gfn >> (9 * (level - 1))) & 511];
+		if (!(e & SPTE_P))
+			return false;
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	if ((table[gfn & 511] & (SPTE_P | SPTE_W)) != (SPTE_P | SPTE_W))
+		return false;
+	table[gfn & 511] &= ~SPTE_W;
+	return true;
+}
+
+/*
+ * Write-protect every SPTE that maps @gfn, 4 KiB or 2 MiB (through the
+ * reverse map), and its nonpaging leaf; mmu_lock held.  True if one lost
+ * W: the caller flushes (svx_kick_all(vm, SVX_REQ_TLB_FLUSH)) before it
+ * relies on the protection.
+ */
+bool svx_mmu_write_protect_gfn(struct svx_vm *vm, u64 gfn)
+{
+	bool flush = svx_write_protect(vm, gfn);
+
+	return svx_np_write_protect(vm, gfn) || flush;
+}
+
+/*
  * Unsync shadow pages.  A guest write to a table page that only level-1
  * shadow pages derive from does not trap: the pages are marked unsync and
  * the guest gets a writable mapping of its table.  Their SPTEs may then
@@ -1754,12 +1805,15 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
 		    !svx_gpte_usable(vcpu, g, esz, &gfn))
 			continue;
+		/* As KVM: no prefetch in a logged slot (nor its pins). */
 		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+		    (s.flags & KVM_MEM_LOG_DIRTY_PAGES) ||
 		    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
 			pf->pfn[j] = SVX_NO_PFN;
 			continue;
 		}
-		pf->writable[j] = !(s.flags & KVM_MEM_READONLY);
+		/* Logged slot: read-only, a write faults (svx_mmu_dirty_ok). */
+		pf->writable[j] = svx_mmu_dirty_ok(&s, false);
 		pf->n++;
 	}
 }
@@ -1953,7 +2007,8 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	/* A guest page of 2 MiB or more that one 2 MiB host page backs. */
 	pf.n = 0;
 	large = false;
-	if (svx_large_sptes_enabled && w.level >= 2 && !wp0_trick) {
+	if (svx_large_sptes_enabled && w.level >= 2 && !wp0_trick &&
+	    !(s.flags & KVM_MEM_LOG_DIRTY_PAGES)) {
 		r = svx_host_pin_2m(vcpu, &s, gfn & ~511ULL, pfn, &pfn2m);
 		if (r < 0) {
 			svx_host_unpin(pfn, false);
@@ -2004,10 +2059,12 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		spte |= SVX_PTE_XD;
 	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick ||
 	     svx_mmu_bug(SVX_BUG_WIDE_PERM)) &&
-	    (w.pte[w.level] & SVX_PTE_D) &&
-	    !(s.flags & KVM_MEM_READONLY) && !svx_gfn_write_tracked(vm, gfn) &&
-	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
+	    (w.pte[w.level] & SVX_PTE_D) && svx_mmu_dirty_ok(&s, write) &&
+	    !svx_gfn_write_tracked(vm, gfn) &&
+	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep)) {
 		spte |= SPTE_W | SPTE_D;
+		svx_memslot_mark_dirty(&s, gfn);	/* generation checked */
+	}
 	if (!sp->role.direct)
 		sp->gfns[(gva >> 12) & 511] = gfn;
 	*sptep = spte;
@@ -2020,6 +2077,43 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
 	return SVX_RESUME;
+}
+
+/*
+ * A write to @gpa of slot @s whose nonpaging leaf is present and read-only
+ * (write-protected for the dirty log): make it writable and log the page,
+ * without the pin and table allocations of a full fault.  True if done.
+ */
+static bool svx_np_make_writable(struct svx_vm *vm,
+				 const struct svx_memslot *s, u64 gpa, u64 gen,
+				 unsigned long seq)
+{
+	bool done = false;
+	u64 *table, e;
+	int level;
+
+	if (!svx_mmu_dirty_ok(s, true))
+		return false;
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation != gen ||
+	    svx_mmu_seq_retry(vm, seq) || !vm->np_root)
+		goto out;
+	table = vm->np_root;
+	for (level = 4; level > 1; level--) {
+		e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & SPTE_P))
+			goto out;
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	e = table[(gpa >> 12) & 511];
+	if ((e & (SPTE_P | SPTE_W)) == SPTE_P) {
+		table[(gpa >> 12) & 511] = e | SPTE_W | SPTE_D;
+		svx_memslot_mark_dirty(s, gpa >> PAGE_SHIFT);
+		done = true;
+	}
+out:
+	spin_unlock(&vm->mmu_lock);
+	return done;
 }
 
 /* The nonpaging map: GVA == GPA. */
@@ -2044,6 +2138,10 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
 		return svx_emulate_mmio(vcpu, gva, gpa, write);
 	}
+	if (write && svx_np_make_writable(vm, &s, gpa, gen, seq)) {
+		vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+		return SVX_RESUME;
+	}
 
 	r = svx_host_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &pfn);
 	if (r)
@@ -2066,7 +2164,17 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 	sptep = svx_walk_alloc(vm, vm->np_root, gva, spare, &nspare);
 	if (*sptep & SPTE_P) {
-		/* Another vCPU installed it first. */
+		/*
+		 * Another vCPU installed it first, or a write to a page of a
+		 * logged slot that was mapped read-only: make it writable and
+		 * log it (the SPTE maps the page we pinned: same generation,
+		 * no invalidation since).
+		 */
+		if (write && !(*sptep & SPTE_W) && svx_mmu_dirty_ok(&s, true)) {
+			*sptep |= SPTE_W | SPTE_D;
+			svx_memslot_mark_dirty(&s, gpa >> PAGE_SHIFT);
+			vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+		}
 		spin_unlock(&vm->mmu_lock);
 		svx_host_unpin(pfn, false);
 		r = SVX_RESUME;
@@ -2074,7 +2182,9 @@ static int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 	*sptep = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_U |
 		 SPTE_A | SPTE_PINNED |
-		 ((s.flags & KVM_MEM_READONLY) ? 0 : SPTE_W | SPTE_D);
+		 (svx_mmu_dirty_ok(&s, write) ? SPTE_W | SPTE_D : 0);
+	if (*sptep & SPTE_W)
+		svx_memslot_mark_dirty(&s, gpa >> PAGE_SHIFT);
 	trace_svx_spte_install(vcpu->id, gva, gpa, *sptep);
 	svx_host_pins(vm, 1);
 	spin_unlock(&vm->mmu_lock);
@@ -2349,7 +2459,7 @@ static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
 		return;
 	}
 	up->gpte = gpte;
-	up->writable = !(s.flags & KVM_MEM_READONLY);
+	up->writable = svx_mmu_dirty_ok(&s, false);
 	up->gi = (gpa & ~PAGE_MASK) / esz;
 }
 

@@ -928,5 +928,44 @@ GUEST(smp_pt)
 	hlt
 GUEST_END(smp_pt)
 
+/*
+ * Dirty logging (dirty_log_test.c), one round per entry: write the dword
+ * at SVX_DATA + 4 to each of the SVX_DATA dword addresses listed (as u64)
+ * from SVX_DATA + 8, report the value on PORT_RESULT, start over.  The
+ * guest reads nothing else but its code and stack.  32-bit (paging off)
+ * and 64-bit (the tables at SVX_PT) builds.
+ */
+	.code32
+GUEST(dirty_write32)
+1:	movl	SVX_DATA, %ecx
+	movl	SVX_DATA + 4, %eax
+	movl	$(SVX_DATA + 8), %esi
+2:	testl	%ecx, %ecx
+	jz	3f
+	movl	(%esi), %edi
+	movl	%eax, (%edi)
+	addl	$8, %esi
+	decl	%ecx
+	jmp	2b
+3:	outl	%eax, $PORT_RESULT
+	jmp	1b
+GUEST_END(dirty_write32)
+
+	.code64
+GUEST(dirty_write64)
+1:	movl	SVX_DATA, %ecx
+	movl	SVX_DATA + 4, %eax
+	movl	$(SVX_DATA + 8), %esi
+2:	testl	%ecx, %ecx
+	jz	3f
+	movq	(%rsi), %rdi
+	movl	%eax, (%rdi)
+	addq	$8, %rsi
+	decl	%ecx
+	jmp	2b
+3:	outl	%eax, $PORT_RESULT
+	jmp	1b
+GUEST_END(dirty_write64)
+
 	.section .note.GNU-stack, "", @progbits
 

@@ -1539,10 +1539,6 @@ static bool w_slot_id(const char *d)
 {
 	return (field(d, "slot=") & 0xffff) >= 509 && !(field(d, "slot=") >> 16);
 }
-static bool w_dirty_log(const char *d)
-{
-	return field(d, "flags=") & KVM_MEM_LOG_DIRTY_PAGES;
-}
 static bool w_vcpu_id(const char *d)
 {
 	uint64_t id = field(d, "id=");
@@ -1610,8 +1606,6 @@ static const struct diff_ex diff_explained[] = {
 	  "address space 1 is x86 KVM's SMM space; shadowvmx has no SMM and one address space (KVM_CAP_MULTI_ADDRESS_SPACE: 0 here, 2 on kvm_intel)" },
 	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_slot_id, F_SLOTS,
 	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
-	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_dirty_log, F_SLOTS,
-	  "KVM_MEM_LOG_DIRTY_PAGES: shadowvmx has no dirty logging (KVM_GET_DIRTY_LOG is not implemented) and refuses the flag" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id, 0,
 	  "vCPU id >= 16, shadowvmx's KVM_CAP_MAX_VCPU_ID (kvm_intel: 4096)" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id_u32, 0,
