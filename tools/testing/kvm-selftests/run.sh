@@ -48,12 +48,24 @@ why() {
 		tr -d '\r' | sed 's/^[ #]*//' | cut -c1-140
 }
 
+# Binaries that wedge kvm_intel itself in the Bochs bench (the kernel, not
+# only the process: the timeout cannot end them): not run on kvm_intel.
+KVM_HANGS=${KST_KVM_HANGS:-hardware_disable_test set_memory_region_test vmx_preemption_timer_test}
+
 one_config() {
 	c=$1
-	pass=0 fail=0 skip=0
+	pass=0 fail=0 skip=0 notrun=0
 	: >$OUT/$c.res
 	for b in "$BIN"/*; do
 		n=$(basename "$b")
+		case "$c: $KVM_HANGS " in
+		kvm-*" $n "*|kvm-*": $n "*)
+			echo "$n notrun" >>$OUT/$c.res
+			echo "# kvm-selftest[$c] $n notrun: hangs kvm_intel in the Bochs bench"
+			notrun=$((notrun + 1))
+			continue
+			;;
+		esac
 		t0=$(date +%s)
 		# shellcheck disable=SC2046
 		timeout -s KILL "$T" "$b" $(args "$n") >$OUT/$c.$n.log 2>&1 </dev/null
@@ -70,7 +82,7 @@ one_config() {
 		[ $r = pass ] || w=": $(why $OUT/$c.$n.log)"
 		echo "# kvm-selftest[$c] $n $r $((t1 - t0))s$w"
 	done
-	echo "kvm-selftests[$(label "$c")]: $pass passed, $fail failed, $skip skipped"
+	echo "kvm-selftests[$(label "$c")]: $pass passed, $fail failed, $skip skipped$([ $notrun -gt 0 ] && echo ", $notrun not run")"
 }
 
 for c in $CONFIGS; do
