@@ -383,8 +383,11 @@ static int run_form(struct ctx *c, const struct form *f,
 	if (f->mode == 8) {
 		r.rsi = base + DATA_OFF;
 	} else {
-		s.ds.base = s.es.base = s.ss.base = base;
-		s.fs.base = s.gs.base = base;
+		s.ds.base = base;
+		s.es.base = base;
+		s.ss.base = base;
+		s.fs.base = base;
+		s.gs.base = base;
 		if (f->mode == 2)
 			s.cs.db = 0;
 		r.rsi = DATA_OFF;
@@ -591,6 +594,43 @@ TEST(mmio_emulation)
 	fflush(stdout);
 	EXPECT_LE(300, n);
 	EXPECT_EQ(0, mismatches);
+}
+
+/*
+ * An instruction no emulator carries out on MMIO (x87 fildl; KVM's
+ * emulator has no x87 loads): KVM_EXIT_INTERNAL_ERROR, suberror
+ * KVM_INTERNAL_ERROR_EMULATION, with the instruction bytes and the exit
+ * information in the layout of KVM's prepare_emulation_failure_exit().
+ */
+TEST(mmio_unemulated_insn)
+{
+	static const uint8_t code[] = { 0xdb, 0x46, 0x08, 0xf4 }; /* fildl 8(%rsi); hlt */
+	struct svxu_guest g;
+	struct kvm_regs r;
+	struct kvm_run *run;
+	int e;
+
+	e = svxu_guest_create(&g);
+	ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(), strerror(-e));
+	ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, SVXU_MODE_LONG64));
+	memcpy(g.vm.mem + SVX_CODE, code, sizeof(code));
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS, (unsigned long)&r));
+	r.rsi = MMIO_BASE;
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS, (unsigned long)&r));
+	ASSERT_EXIT(&g.vcpu, KVM_EXIT_INTERNAL_ERROR);
+	run = g.run;
+	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION, run->emulation_failure.suberror);
+	EXPECT_TRUE(run->emulation_failure.flags &
+		    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES);
+	EXPECT_LE(3, run->emulation_failure.insn_size);
+	EXPECT_EQ(0, memcmp(run->emulation_failure.insn_bytes, code, 3));
+	EXPECT_EQ(8, run->emulation_failure.ndata);
+	TH_LOG("emulation failure: ndata %u, flags %#llx, %u bytes, exit reason %#llx",
+	       run->emulation_failure.ndata,
+	       (unsigned long long)run->emulation_failure.flags,
+	       run->emulation_failure.insn_size,
+	       (unsigned long long)run->internal.data[3]);
+	svxu_guest_fini(&g);
 }
 
 TEST_HARNESS_MAIN

@@ -828,12 +828,12 @@ static void svx_rmw_writeback(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 	unsigned long *regs = e->regs;
 
 	if (rmw->op == SVX_RMW_XCHG || (rmw->to_reg && rmw->op != SVX_RMW_CMP &&
-					rmw->op != SVX_RMW_TEST))
+					rmw->op != SVX_RMW_TEST)) {
 		svx_set_reg(&regs[rmw->reg], reg_out, rmw->dst_size,
 			    rmw->high_byte);
-	else if (rmw->op == SVX_RMW_CMPXCHG && !written)
+	} else if (rmw->op == SVX_RMW_CMPXCHG && !written) {
 		svx_set_reg(&regs[SVX_X86_RAX], reg_out, rmw->size, false);
-	else if (rmw->op == SVX_RMW_CMPXCHG8B && !written) {
+	} else if (rmw->op == SVX_RMW_CMPXCHG8B && !written) {
 		regs[SVX_X86_RAX] = (u32)reg_out;
 		regs[SVX_X86_RDX] = reg_out >> 32;
 	}

@@ -30,7 +30,8 @@ static void check_exec(const struct svx_rmw *rmw, const u8 *data,
 		regs[i] = 0x0101010101010101UL * (size ? data[i % size] : i);
 	memcpy(before, regs, sizeof(regs));
 	memcpy(&old, data, size < 8 ? size : 8);
-	rflags = fl0 = 0x2 | (size ? data[size - 1] & 0xd5 : 0);
+	fl0 = 0x2 | (size ? data[size - 1] & 0xd5 : 0);
+	rflags = fl0;
 	e.regs = regs;
 	e.rflags = &rflags;
 	w = svx_x86_rmw_complete(&e, rmw, old, &new);

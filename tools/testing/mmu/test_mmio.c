@@ -41,32 +41,32 @@ struct cpu_state {
  */
 void run_native(struct cpu_state *s, void *code);
 asm(".text\n"
-    ".globl run_native\n"
-    "run_native:\n"
-    "	push %rbx\n	push %rbp\n	push %r12\n	push %r13\n"
-    "	push %r14\n	push %r15\n"
-    "	push %rdi\n"			/* state */
-    "	push %rsi\n"			/* code */
-    "	pushq 128(%rdi)\n	popfq\n"
-    "	mov 0(%rdi),%rax\n	mov 8(%rdi),%rcx\n	mov 16(%rdi),%rdx\n"
-    "	mov 24(%rdi),%rbx\n	mov 40(%rdi),%rbp\n	mov 48(%rdi),%rsi\n"
-    "	mov 64(%rdi),%r8\n	mov 72(%rdi),%r9\n	mov 80(%rdi),%r10\n"
-    "	mov 88(%rdi),%r11\n	mov 96(%rdi),%r12\n	mov 104(%rdi),%r13\n"
-    "	mov 112(%rdi),%r14\n	mov 120(%rdi),%r15\n	mov 56(%rdi),%rdi\n"
-    "	call *(%rsp)\n"
-    "	pushfq\n"
-    "	xchg %rdi,16(%rsp)\n"		/* state; the guest's RDI saved */
-    "	popq 128(%rdi)\n"
-    "	mov %rax,0(%rdi)\n	mov %rcx,8(%rdi)\n	mov %rdx,16(%rdi)\n"
-    "	mov %rbx,24(%rdi)\n	mov %rbp,40(%rdi)\n	mov %rsi,48(%rdi)\n"
-    "	mov %r8,64(%rdi)\n	mov %r9,72(%rdi)\n	mov %r10,80(%rdi)\n"
-    "	mov %r11,88(%rdi)\n	mov %r12,96(%rdi)\n	mov %r13,104(%rdi)\n"
-    "	mov %r14,112(%rdi)\n	mov %r15,120(%rdi)\n"
-    "	pop %rax\n"			/* code */
-    "	pop %rax\n	mov %rax,56(%rdi)\n"
-    "	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n"
-    "	pop %rbp\n	pop %rbx\n"
-    "	ret\n");
+	".globl run_native\n"
+	"run_native:\n"
+	"	push %rbx\n	push %rbp\n	push %r12\n	push %r13\n"
+	"	push %r14\n	push %r15\n"
+	"	push %rdi\n"			/* state */
+	"	push %rsi\n"			/* code */
+	"	pushq 128(%rdi)\n	popfq\n"
+	"	mov 0(%rdi),%rax\n	mov 8(%rdi),%rcx\n	mov 16(%rdi),%rdx\n"
+	"	mov 24(%rdi),%rbx\n	mov 40(%rdi),%rbp\n	mov 48(%rdi),%rsi\n"
+	"	mov 64(%rdi),%r8\n	mov 72(%rdi),%r9\n	mov 80(%rdi),%r10\n"
+	"	mov 88(%rdi),%r11\n	mov 96(%rdi),%r12\n	mov 104(%rdi),%r13\n"
+	"	mov 112(%rdi),%r14\n	mov 120(%rdi),%r15\n	mov 56(%rdi),%rdi\n"
+	"	call *(%rsp)\n"
+	"	pushfq\n"
+	"	xchg %rdi,16(%rsp)\n"		/* state; the guest's RDI saved */
+	"	popq 128(%rdi)\n"
+	"	mov %rax,0(%rdi)\n	mov %rcx,8(%rdi)\n	mov %rdx,16(%rdi)\n"
+	"	mov %rbx,24(%rdi)\n	mov %rbp,40(%rdi)\n	mov %rsi,48(%rdi)\n"
+	"	mov %r8,64(%rdi)\n	mov %r9,72(%rdi)\n	mov %r10,80(%rdi)\n"
+	"	mov %r11,88(%rdi)\n	mov %r12,96(%rdi)\n	mov %r13,104(%rdi)\n"
+	"	mov %r14,112(%rdi)\n	mov %r15,120(%rdi)\n"
+	"	pop %rax\n"			/* code */
+	"	pop %rax\n	mov %rax,56(%rdi)\n"
+	"	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n"
+	"	pop %rbp\n	pop %rbx\n"
+	"	ret\n");
 
 enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B };
 
@@ -206,9 +206,8 @@ static void random_form(struct form *f, bool movbe)
 		return;
 	case 10:	/* bt* r */
 	case 11:	/* bt* imm8 */
-		if (byte) {
+		if (byte)
 			size = 4;
-		}
 		op[0] = 0x0f;
 		op[1] = k == 10 ? 0xa3 + (sub & 3) * 8 : 0xba;
 		if (k == 10)
@@ -374,7 +373,7 @@ TAP_SUITE(mmio_decode)
 	struct svx_rmw r;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(mcases) / sizeof(mcases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(mcases); i++) {
 		int ret = svx_decode_rmw(mcases[i].bytes, mcases[i].n,
 					 mcases[i].mode, &r);
 
