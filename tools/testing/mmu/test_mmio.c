@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <linux/errno.h>
+#include <linux/kernel.h>
 
 #include "harness.h"
 #include "emulate.h"
