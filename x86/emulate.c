@@ -95,6 +95,11 @@ int svx_decode_prefixes(const u8 *bytes, unsigned int avail, int mode,
 	return 0;
 }
 
+static u64 svx_size_mask(unsigned int size)
+{
+	return size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
 /* Length of ModRM + SIB + displacement for 32/64-bit addressing. */
 static int svx_modrm_len(const u8 *p, unsigned int avail)
 {
@@ -126,111 +131,26 @@ static int svx_modrm_len(const u8 *p, unsigned int avail)
 	return len;
 }
 
+/* The moves, as svx_decode_rmw() (the one decoder) sees them. */
 int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_insn *insn)
 {
-	struct svx_prefixes p;
-	unsigned int i;
-	bool rex_w, rex_r, rex;
-	int modrm_len, opsz;
-	u8 op, modrm;
+	struct svx_rmw rmw;
 
 	memset(insn, 0, sizeof(*insn));
-	if (avail > SVX_INSN_MAX)
-		avail = SVX_INSN_MAX;
-	/*
-	 * Segment overrides do not matter (the address is known); 67 in
-	 * 64-bit code keeps the ModRM layout with 32-bit registers.
-	 */
-	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.lock || p.rep ||
-	    p.repne || (p.adsize && mode != 8))
+	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.lock ||
+	    (rmw.op != SVX_RMW_MOV && rmw.op != SVX_RMW_LOAD))
 		return -EINVAL;
-	i = p.len;
-	rex = p.rex;
-	rex_w = p.rex & 8;
-	rex_r = p.rex & 4;
-	op = bytes[i++];
-	opsz = rex_w ? 8 : p.opsize ? 2 : 4;
-
-	if (op >= 0xa0 && op <= 0xa3) {
-		/* mov AL/eAX <-> moffs: absolute address, register is RAX. */
-		unsigned int asz = mode == 8 && !p.adsize ? 8 : 4;
-
-		if (i + asz > avail)
-			return -EINVAL;
-		insn->opcode = op;
-		insn->size = (op & 1) ? opsz : 1;
-		insn->dst_size = insn->size;
-		insn->is_write = op >= 0xa2;
-		insn->len = i + asz;
-		return 0;
-	}
-
-	if (op == 0x0f) {
-		if (i >= avail)
-			return -EINVAL;
-		op = bytes[i++];
-		switch (op) {
-		case 0xb6: case 0xb7: case 0xbe: case 0xbf:
-			insn->opcode = op;
-			insn->size = (op & 1) ? 2 : 1;
-			insn->sign_extend = op >= 0xbe;
-			insn->dst_size = opsz;
-			break;
-		default:
-			return -EINVAL;
-		}
-	} else {
-		insn->opcode = op;
-		switch (op) {
-		case 0x88:	/* mov r/m8, r8 */
-		case 0x8a:	/* mov r8, r/m8 */
-		case 0xc6:	/* mov r/m8, imm8 */
-			insn->size = 1;
-			break;
-		case 0x89:
-		case 0x8b:
-		case 0xc7:
-			insn->size = opsz;
-			break;
-		default:
-			return -EINVAL;
-		}
-		insn->dst_size = insn->size;
-		insn->is_write = op != 0x8a && op != 0x8b;
-	}
-
-	if (i >= avail)
-		return -EINVAL;
-	modrm = bytes[i];
-	modrm_len = svx_modrm_len(bytes + i, avail - i);
-	if (modrm_len < 0)
-		return modrm_len;
-	i += modrm_len;
-
-	if (op == 0xc6 || op == 0xc7) {
-		unsigned int n = insn->size == 1 ? 1 : insn->size == 2 ? 2 : 4;
-		u64 imm = 0;
-
-		if ((modrm >> 3) & 7)
-			return -EINVAL;	/* only /0 is mov */
-		if (i + n > avail)
-			return -EINVAL;
-		memcpy(&imm, bytes + i, n);
-		if (n == 4 && insn->size == 8)
-			imm = (u64)(s64)(s32)imm;
-		insn->imm = imm;
-		insn->has_imm = 1;
-		i += n;
-	} else {
-		insn->reg = ((modrm >> 3) & 7) | (rex_r ? 8 : 0);
-		/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
-		if (insn->dst_size == 1 && !rex && insn->reg >= 4) {
-			insn->reg -= 4;
-			insn->high_byte = 1;
-		}
-	}
-	insn->len = i;
+	insn->len = rmw.len;
+	insn->opcode = rmw.opcode;
+	insn->is_write = rmw.op == SVX_RMW_MOV;
+	insn->size = rmw.size;
+	insn->reg = rmw.reg;
+	insn->high_byte = rmw.high_byte;
+	insn->has_imm = rmw.has_imm;
+	insn->sign_extend = rmw.sign_extend;
+	insn->dst_size = rmw.dst_size;
+	insn->imm = rmw.imm & svx_size_mask(rmw.size);
 	return 0;
 }
 
@@ -306,6 +226,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		rmw->mem_read = op < 0xa2;
 		rmw->mem_write = op >= 0xa2;
 		rmw->lock = p.lock;
+		rmw->opcode = op;
 		rmw->len = i + asz;
 		return 0;
 	}
@@ -499,6 +420,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->high_byte = 1;
 		}
 	}
+	rmw->opcode = op;
 	rmw->len = i;
 	return 0;
 }
@@ -522,11 +444,6 @@ int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
 	str->rep = p.rep;
 	str->seg = p.seg < 0 ? 3 : p.seg;	/* DS */
 	return 0;
-}
-
-static u64 svx_size_mask(unsigned int size)
-{
-	return size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
 #define SVX_FL_CF	0x001

@@ -122,8 +122,9 @@ struct svx_insn {
 
 /*
  * Decode a mov to or from memory at @bytes (@avail bytes readable) in code
- * of @mode: 4 = 32-bit code, 8 = 64-bit code.  Returns 0 or -EINVAL for
- * anything else (register-only forms, other opcodes, truncated bytes).
+ * of @mode (2, 4 or 8): the moves of svx_decode_rmw(), without LOCK.
+ * Returns 0 or -EINVAL for anything else (register-only forms, other
+ * opcodes, truncated bytes).
  */
 int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_insn *insn);
@@ -166,6 +167,7 @@ struct svx_rmw {
 	u8 high_byte;		/* reg is AH/CH/DH/BH */
 	u8 has_imm;
 	u8 lock;		/* LOCK prefix */
+	u8 opcode;		/* last opcode byte */
 	u8 to_reg;		/* the result goes to the register operand */
 	u8 mem_read;		/* memory's old value is an input */
 	u8 mem_write;		/* memory is written */

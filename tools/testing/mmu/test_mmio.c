@@ -129,7 +129,7 @@ static void random_form(struct form *f, bool movbe)
 	};
 	/* not FS/GS: their bases are the process's TLS here */
 	static const u8 segs[] = { 0x26, 0x2e, 0x36, 0x3e };
-	u8 pfx[3], op[3];
+	u8 pfx[4], op[3];
 	int npfx = 0, rex = 0, size, k, sub = rng_below(&rng, 8);
 	int osz = rng_below(&rng, 4);	/* byte, 16, 32, 64 */
 	bool byte;
