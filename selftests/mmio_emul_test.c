@@ -49,6 +49,8 @@ struct form {
 	int size;		/* memory operand size */
 	int disp;
 	int reg;		/* register operand (encoding, 0-15), or -1 */
+	int moffs_at;		/* moffs forms: where the address goes */
+	int moffs_len;		/* and its size, or 0 */
 	uint64_t fmask;		/* flags compared */
 	enum kind kind;
 };
@@ -125,6 +127,42 @@ static void add(int mode, const char *name, const uint8_t *pfx, int npfx,
 	snprintf(f->name, sizeof(f->name), "%s/%d", name, mode * 8);
 	if (f->reg >= 0 && size == 1 && !(mode == 8 && rex) && f->reg >= 4)
 		f->reg = -1;	/* AH..BH: constraints on the full register */
+}
+
+/*
+ * mov AL/eAX <-> moffs (a0-a3): the absolute address of the window plus
+ * a random displacement, written by run_form() (it differs between RAM
+ * and MMIO in 64-bit code, where it is a linear address).
+ */
+static void add_moffs(int mode, const char *name, int npfx, int rex, int op,
+		      bool addr67, int size)
+{
+	struct form *f;
+	int n = 0;
+
+	if (nforms >= MAX_FORMS)
+		return;
+	f = &forms[nforms++];
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->size = size;
+	f->fmask = FL_ALL;
+	f->kind = K_PLAIN;
+	f->reg = -1;
+	if (npfx)
+		f->code[n++] = 0x66;
+	if (addr67)
+		f->code[n++] = 0x67;
+	if (mode == 8 && rex)
+		f->code[n++] = 0x40 | rex;
+	f->code[n++] = op;
+	f->moffs_at = n;
+	f->moffs_len = mode == 8 ? (addr67 ? 4 : 8) :
+		       (mode == 2) != addr67 ? 2 : 4;
+	n += f->moffs_len;
+	f->disp = rnd() % 0x30;
+	f->len = n;
+	snprintf(f->name, sizeof(f->name), "%s/%d", name, mode * 8);
 }
 
 static const uint8_t p66[] = { 0x66 };
@@ -289,6 +327,20 @@ static void build_forms(int mode)
 		add_sizes(mode, "movbe m,r", op, 3, false, -1, 0, FL_ALL,
 			  K_PLAIN);
 	}
+	for (i = 0; i < 4; i++) {
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		snprintf(nm, sizeof(nm), "mov moffs %02x.b", 0xa0 + (i & 2));
+		add_moffs(mode, nm, 0, 0, 0xa0 + (i & 2), i & 1, 1);
+		for (k = 0; k < no; k++) {
+			snprintf(nm, sizeof(nm), "mov moffs %02x.%d%s",
+				 0xa1 + (i & 2), o[k].size * 8,
+				 (i & 1) ? " 67" : "");
+			add_moffs(mode, nm, o[k].npfx, o[k].rex, 0xa1 + (i & 2),
+				  i & 1, o[k].size);
+		}
+	}
 	/* LOCK, segment overrides and 67 on a few of the forms above. */
 	{
 		static const uint8_t lk[][3] = {
@@ -374,11 +426,19 @@ static int run_form(struct ctx *c, const struct form *f,
 	struct kvm_regs r = *in;
 	uint8_t *win = mmio ? c->dev + DATA_OFF : c->g.vm.mem + RAM_BASE +
 			   DATA_OFF;
-	int i, e;
+	int i, e, nmmio = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* The other window differs: an access that went there shows. */
+	memset(mmio ? c->g.vm.mem + RAM_BASE + DATA_OFF : c->dev + DATA_OFF,
+	       0xa5, WIN);
 	memcpy(win, mem, WIN);
 	memcpy(c->g.vm.mem + SVX_CODE, f->code, f->len);
+	if (f->moffs_len) {	/* the absolute address, linear or DS-relative */
+		uint64_t a = (f->mode == 8 ? base : 0) + DATA_OFF + f->disp;
+
+		memcpy(c->g.vm.mem + SVX_CODE + f->moffs_at, &a, f->moffs_len);
+	}
 	c->g.vm.mem[SVX_CODE + f->len] = 0xf4;	/* hlt */
 	if (f->mode == 8) {
 		r.rsi = base + DATA_OFF;
@@ -417,6 +477,7 @@ static int run_form(struct ctx *c, const struct form *f,
 		    run->mmio.len <= 8) {
 			uint8_t *p = c->dev + (run->mmio.phys_addr - MMIO_BASE);
 
+			nmmio++;
 			if (run->mmio.is_write)
 				memcpy(p, run->mmio.data, run->mmio.len);
 			else
@@ -429,6 +490,10 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	if (i == 8) {
 		snprintf(out->err, sizeof(out->err), "no HLT after 8 exits");
+		return -1;
+	}
+	if (mmio && !nmmio) {
+		snprintf(out->err, sizeof(out->err), "no KVM_EXIT_MMIO");
 		return -1;
 	}
 	e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->regs);
