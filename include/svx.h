@@ -74,7 +74,7 @@ enum svx_pending_user {
 	SVX_PENDING_PIO_IN,	/* in/ins: data from userspace -> guest */
 	SVX_PENDING_PIO_OUT,	/* out: advance RIP */
 	SVX_PENDING_PIO_OUTS,	/* outs: advance RSI/RCX/RIP */
-	SVX_PENDING_MMIO_READ,	/* mov load: data -> register */
+	SVX_PENDING_MMIO_READ,	/* MMIO read: the instruction completes */
 };
 
 struct svx_vm;
@@ -207,9 +207,10 @@ struct svx_vcpu {
 		u64 gva;
 		u64 linear_rip;	/* IN/OUT: CS.base + RIP at the exit */
 	} pio;
-	struct {
-		u8 reg, size, dst_size, sign, high_byte;
-		u32 len;
+	struct {		/* an MMIO read: its instruction, re-decoded */
+		u8 insn[15];	/* on completion (x86/emulate.c) */
+		u8 avail, mode;
+		u64 gpa;
 	} mmio;
 
 	struct svx_stats stats;

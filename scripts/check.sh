@@ -290,6 +290,23 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(grep -aE '^walktrace-vs-kvm\[[^]]*\]\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
+# MMIO emulation, RAM vs MMIO (selftests/mmio_emul_test.c, run by the
+# selftest suites; run_in_vm.sh prefixes its output with "# "): a line
+# "mmio-emulation[<suite>]: N forms, M mismatches" passes only with
+# M == 0 and N >= 300; each of the four devices below must have one.
+while read -r l; do
+	n=$(echo "$l" | sed -n 's/.*: \([0-9]*\) forms, [0-9]* mismatches$/\1/p')
+	m=$(echo "$l" | sed -n 's/.*: [0-9]* forms, \([0-9]*\) mismatches$/\1/p')
+	if [ -n "$n" ] && [ -n "$m" ] && [ "$m" -eq 0 ] && [ "$n" -ge 300 ]; then
+		result "$l" 1 0
+	else
+		result "$l" 0 1
+	fi
+done < <(grep -aE '^# mmio-emulation\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r' | sed 's/^# //')
+for want in 'mmio-emulation[/dev/shadowvmx]' 'mmio-emulation[/dev/shadowvmx ept]' \
+	    'mmio-emulation[/dev/kvm ept=1]' 'mmio-emulation[/dev/kvm ept=0]'; do
+	grep -aqF "# $want:" "$out/bochs.out" || result "$want: missing from the bench output" 0 1
+done
 # the scenario guests (tools/runner/scenarios): "scenario[Sn][mode]: ok" only
 # when the guest's own checks and run.sh's host-side checks all passed
 while read -r l; do

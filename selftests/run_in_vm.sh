@@ -75,7 +75,8 @@ run_binaries() {
 	for t in "$SVX_TESTS_DIR"/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		found=1
-		SVX_DEV=$dev "$t" > "$TMP" 2>&1
+		SVX_LABEL="${label:-$dev}${SVX_LABEL_SUFFIX:-}" SVX_DEV=$dev \
+			"$t" > "$TMP" 2>&1
 		rc=$?
 		sed 's/^/# /' "$TMP"
 		p=$(grep -E '^ok [0-9]+' "$TMP" | grep -v -c '# SKIP')

@@ -1168,6 +1168,8 @@ static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 	}
 }
 
+static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old);
+
 /* Finish the exit userspace just handled; > 0 to run the guest. */
 int svx_complete_user(struct svx_vcpu *vcpu)
 {
@@ -1229,19 +1231,9 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		svx_string_advance(vcpu, SVX_RSI);
 		break;
 	case SVX_PENDING_MMIO_READ:
-		memcpy(&val, vcpu->run->mmio.data, vcpu->mmio.size);
-		if (vcpu->mmio.sign) {
-			if (vcpu->mmio.size == 1)
-				val = (s64)(s8)val;
-			else if (vcpu->mmio.size == 2)
-				val = (s64)(s16)val;
-			else if (vcpu->mmio.size == 4)
-				val = (s64)(s32)val;
-		}
-		svx_set_reg_sized(vcpu, vcpu->mmio.reg, val,
-				  vcpu->mmio.dst_size, vcpu->mmio.high_byte);
-		vcpu->exit_insn_len = vcpu->mmio.len;
-		svx_skip_insn(vcpu);
+		memcpy(&val, vcpu->run->mmio.data, sizeof(val));
+		if (svx_mmio_complete(vcpu, val) == SVX_USER)
+			return 0;	/* the instruction's write */
 		break;
 	}
 	return 1;
@@ -1368,13 +1360,109 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 /* ---------------------------------------------------------------------- */
 /* MMIO: a mov to or from a GPA that no memslot backs (or a read-only one) */
 
+/* The code size at CS: 8, 4, or 2 (16-bit code, vm86 included). */
+static int svx_mmio_code_mode(struct svx_vcpu *vcpu)
+{
+	int mode = svx_code_mode(vcpu);
+	u32 ar;
+
+	if (mode == 8)
+		return mode;
+	svx_vcpu_load(vcpu);
+	ar = svx_vmread(GUEST_CS_AR_BYTES);
+	svx_vcpu_put(vcpu);
+	return (ar & (1U << 14)) ? 4 : 2;	/* CS.D */
+}
+
+/*
+ * An instruction the emulator cannot carry out: KVM_EXIT_INTERNAL_ERROR
+ * with the layout of KVM's prepare_emulation_failure_exit() (6.1): flags,
+ * the instruction bytes, then the exit reason, qualification, IDT-vectoring
+ * information, interruption information and error code.
+ */
+static void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes,
+				  int n, const char *why)
+{
+	struct kvm_run *run = vcpu->run;
+	u64 info[5] = { vcpu->exit_reason, vcpu->exit_qual,
+			vcpu->idt_vectoring, vcpu->exit_intr_info, 0 };
+	unsigned int start = 1;
+
+	if (vcpu->exit_intr_info & INTR_INFO_DELIVER_CODE_MASK)
+		info[4] = vcpu->exit_intr_error;
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.flags = 0;
+	if (n > 0) {
+		n = min(n, SVX_INSN_MAX);
+		start += 2;
+		run->emulation_failure.flags |=
+			KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+		run->emulation_failure.insn_size = n;
+		memset(run->emulation_failure.insn_bytes, 0x90,
+		       sizeof(run->emulation_failure.insn_bytes));
+		memcpy(run->emulation_failure.insn_bytes, bytes, n);
+	}
+	memcpy(&run->internal.data[start], info, sizeof(info));
+	run->emulation_failure.ndata = start + ARRAY_SIZE(info);
+	svx_vm_warn(vcpu->vm, "vcpu%d: %s at rip %#lx: %*ph\n", vcpu->id, why,
+		    vcpu->rip, n > 0 ? n : 0, bytes);
+}
+
+/*
+ * Carry out the MMIO instruction saved in vcpu->mmio, memory having held
+ * @old: registers, flags and RIP move on; a store leaves as a
+ * KVM_EXIT_MMIO write (SVX_USER), as KVM commits the instruction before
+ * its write exit.
+ */
+static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
+{
+	struct kvm_run *run = vcpu->run;
+	struct svx_x86_emu e;
+	struct svx_rmw rmw;
+	u64 new = 0;
+
+	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
+			   &rmw)) {
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "MMIO instruction no longer decodes");
+		return SVX_USER;
+	}
+	svx_emu_init(vcpu, &e);
+	e.mode = vcpu->mmio.mode;
+	if (!svx_x86_rmw_complete(&e, &rmw, old, &new)) {
+		vcpu->exit_insn_len = e.len;
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
+	vcpu->exit_insn_len = e.len;
+	svx_skip_insn(vcpu);
+	vcpu->stats.misc[SVX_STAT_MMIO]++;
+	trace_svx_mmio(vcpu->id, vcpu->mmio.gpa, vcpu->mmio.gpa, rmw.size,
+		       true);
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = vcpu->mmio.gpa;
+	run->mmio.len = rmw.size;
+	run->mmio.is_write = 1;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	memcpy(run->mmio.data, &new, rmw.size);
+	return SVX_USER;
+}
+
+/*
+ * An access to a GPA no memslot backs (or a write to a read-only one):
+ * the instruction at RIP decoded by x86/emulate.c; one that reads memory
+ * leaves as a KVM_EXIT_MMIO read and completes on the next KVM_RUN
+ * (svx_complete_user()), its store, if any, then leaving as a write.
+ * @write (the access the fault reported) is not needed: the decoder knows.
+ */
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 {
 	struct kvm_run *run = vcpu->run;
-	struct svx_insn insn;
 	u8 bytes[SVX_INSN_MAX];
-	int avail, r;
-	u64 val;
+	struct svx_rmw rmw;
+	int avail, mode;
+	u64 old = 0;
 
 	vcpu->l1d_flush = true;		/* emulation: vmx/spec.c */
 	avail = svx_fetch_guest_insn(vcpu, bytes);
@@ -1385,40 +1473,30 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 				   "cannot fetch the instruction that accessed MMIO");
 		return SVX_USER;
 	}
-	r = svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn);
-	if (r || insn.is_write != write ||
-	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "MMIO access by an instruction that is not a simple mov");
+	mode = svx_mmio_code_mode(vcpu);
+	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.size > 8 ||
+	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
+		svx_emulation_failure(vcpu, bytes, avail,
+				      "MMIO access by an instruction the emulator does not carry out");
 		return SVX_USER;
 	}
 	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
+	vcpu->mmio.avail = avail;
+	vcpu->mmio.mode = mode;
+	vcpu->mmio.gpa = gpa;
+	/* A read-only memslot (ROM) is read in place: only its writes exit. */
+	if (!rmw.mem_read || !svx_read_guest_phys(vcpu->vm, gpa, &old,
+						  rmw.size))
+		return svx_mmio_complete(vcpu, old);
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
-	trace_svx_mmio(vcpu->id, gva, gpa, insn.size, write);
+	trace_svx_mmio(vcpu->id, gva, gpa, rmw.size, false);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
-	run->mmio.is_write = write;
+	run->mmio.len = rmw.size;
+	run->mmio.is_write = 0;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (write) {
-		if (insn.has_imm)
-			val = insn.imm;
-		else if (insn.high_byte)
-			val = vcpu->regs[insn.reg] >> 8;
-		else
-			val = vcpu->regs[insn.reg];
-		memcpy(run->mmio.data, &val, insn.size);
-		vcpu->exit_insn_len = insn.len;
-		svx_skip_insn(vcpu);
-	} else {
-		vcpu->mmio.reg = insn.reg;
-		vcpu->mmio.size = insn.size;
-		vcpu->mmio.dst_size = insn.dst_size;
-		vcpu->mmio.sign = insn.sign_extend;
-		vcpu->mmio.high_byte = insn.high_byte;
-		vcpu->mmio.len = insn.len;
-		vcpu->pending = SVX_PENDING_MMIO_READ;
-	}
+	vcpu->pending = SVX_PENDING_MMIO_READ;
 	return SVX_USER;
 }
 
@@ -1492,37 +1570,14 @@ static int svx_handle_ept_violation(struct svx_vcpu *vcpu)
 	return svx_emulate_mmio(vcpu, gva, gpa, error & SVX_ACC_WRITE);
 }
 
-/* Is the MMIO access at the guest's RIP a store?  0/1, or -errno. */
-static int svx_mmio_is_write(struct svx_vcpu *vcpu)
-{
-	struct svx_insn insn;
-	u8 bytes[SVX_INSN_MAX];
-	int avail;
-
-	avail = svx_fetch_guest_insn(vcpu, bytes);
-	if (avail < 0)
-		return avail;
-	if (svx_decode_mov(bytes, avail, svx_code_mode(vcpu), &insn))
-		return -EINVAL;
-	return insn.is_write;
-}
-
 static int svx_handle_ept_misconfig(struct svx_vcpu *vcpu)
 {
-	int r = svx_ept_misconfig(vcpu, vcpu->exit_gpa), write;
+	int r = svx_ept_misconfig(vcpu, vcpu->exit_gpa);
 
 	if (r != SVX_EMULATE)
 		return r;
-	write = svx_mmio_is_write(vcpu);
-	if (write == -EAGAIN)
-		return SVX_RESUME;	/* the fetch took a #PF */
-	if (write < 0) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "MMIO access by an instruction that is not a simple mov");
-		return SVX_USER;
-	}
 	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
-	return svx_emulate_mmio(vcpu, vcpu->exit_gpa, vcpu->exit_gpa, write);
+	return svx_emulate_mmio(vcpu, vcpu->exit_gpa, vcpu->exit_gpa, false);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -95,6 +95,11 @@ int svx_decode_prefixes(const u8 *bytes, unsigned int avail, int mode,
 	return 0;
 }
 
+static u64 svx_size_mask(unsigned int size)
+{
+	return size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
 /* Length of ModRM + SIB + displacement for 32/64-bit addressing. */
 static int svx_modrm_len(const u8 *p, unsigned int avail)
 {
@@ -126,126 +131,67 @@ static int svx_modrm_len(const u8 *p, unsigned int avail)
 	return len;
 }
 
+/* The moves, as svx_decode_rmw() (the one decoder) sees them. */
 int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_insn *insn)
 {
-	struct svx_prefixes p;
-	unsigned int i;
-	bool rex_w, rex_r, rex;
-	int modrm_len, opsz;
-	u8 op, modrm;
+	struct svx_rmw rmw;
 
 	memset(insn, 0, sizeof(*insn));
-	if (avail > SVX_INSN_MAX)
-		avail = SVX_INSN_MAX;
-	/*
-	 * Segment overrides do not matter (the address is known); 67 in
-	 * 64-bit code keeps the ModRM layout with 32-bit registers.
-	 */
-	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.lock || p.rep ||
-	    p.repne || (p.adsize && mode != 8))
+	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.lock ||
+	    (rmw.op != SVX_RMW_MOV && rmw.op != SVX_RMW_LOAD))
 		return -EINVAL;
-	i = p.len;
-	rex = p.rex;
-	rex_w = p.rex & 8;
-	rex_r = p.rex & 4;
-	op = bytes[i++];
-	opsz = rex_w ? 8 : p.opsize ? 2 : 4;
-
-	if (op >= 0xa0 && op <= 0xa3) {
-		/* mov AL/eAX <-> moffs: absolute address, register is RAX. */
-		unsigned int asz = mode == 8 && !p.adsize ? 8 : 4;
-
-		if (i + asz > avail)
-			return -EINVAL;
-		insn->opcode = op;
-		insn->size = (op & 1) ? opsz : 1;
-		insn->dst_size = insn->size;
-		insn->is_write = op >= 0xa2;
-		insn->len = i + asz;
-		return 0;
-	}
-
-	if (op == 0x0f) {
-		if (i >= avail)
-			return -EINVAL;
-		op = bytes[i++];
-		switch (op) {
-		case 0xb6: case 0xb7: case 0xbe: case 0xbf:
-			insn->opcode = op;
-			insn->size = (op & 1) ? 2 : 1;
-			insn->sign_extend = op >= 0xbe;
-			insn->dst_size = opsz;
-			break;
-		default:
-			return -EINVAL;
-		}
-	} else {
-		insn->opcode = op;
-		switch (op) {
-		case 0x88:	/* mov r/m8, r8 */
-		case 0x8a:	/* mov r8, r/m8 */
-		case 0xc6:	/* mov r/m8, imm8 */
-			insn->size = 1;
-			break;
-		case 0x89:
-		case 0x8b:
-		case 0xc7:
-			insn->size = opsz;
-			break;
-		default:
-			return -EINVAL;
-		}
-		insn->dst_size = insn->size;
-		insn->is_write = op != 0x8a && op != 0x8b;
-	}
-
-	if (i >= avail)
-		return -EINVAL;
-	modrm = bytes[i];
-	modrm_len = svx_modrm_len(bytes + i, avail - i);
-	if (modrm_len < 0)
-		return modrm_len;
-	i += modrm_len;
-
-	if (op == 0xc6 || op == 0xc7) {
-		unsigned int n = insn->size == 1 ? 1 : insn->size == 2 ? 2 : 4;
-		u64 imm = 0;
-
-		if ((modrm >> 3) & 7)
-			return -EINVAL;	/* only /0 is mov */
-		if (i + n > avail)
-			return -EINVAL;
-		memcpy(&imm, bytes + i, n);
-		if (n == 4 && insn->size == 8)
-			imm = (u64)(s64)(s32)imm;
-		insn->imm = imm;
-		insn->has_imm = 1;
-		i += n;
-	} else {
-		insn->reg = ((modrm >> 3) & 7) | (rex_r ? 8 : 0);
-		/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
-		if (insn->dst_size == 1 && !rex && insn->reg >= 4) {
-			insn->reg -= 4;
-			insn->high_byte = 1;
-		}
-	}
-	insn->len = i;
+	insn->len = rmw.len;
+	insn->opcode = rmw.opcode;
+	insn->is_write = rmw.op == SVX_RMW_MOV;
+	insn->size = rmw.size;
+	insn->reg = rmw.reg;
+	insn->high_byte = rmw.high_byte;
+	insn->has_imm = rmw.has_imm;
+	insn->sign_extend = rmw.sign_extend;
+	insn->dst_size = rmw.dst_size;
+	insn->imm = rmw.imm & svx_size_mask(rmw.size);
 	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Read-modify-write instructions (writes to guest page tables)           */
 
+/*
+ * Length of ModRM + SIB + displacement of a memory operand with 16-bit
+ * addressing (@addr16) or 32/64-bit addressing; -EINVAL for a register
+ * operand or truncated bytes.
+ */
+static int svx_modrm_len_as(const u8 *p, unsigned int avail, bool addr16)
+{
+	u8 mod, rm;
+	int len;
+
+	if (!addr16)
+		return svx_modrm_len(p, avail);
+	if (avail < 1)
+		return -EINVAL;
+	mod = p[0] >> 6;
+	rm = p[0] & 7;
+	if (mod == 3)
+		return -EINVAL;
+	len = 1 + (mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 6) ? 2 : 0);
+	if ((unsigned int)len > avail)
+		return -EINVAL;
+	return len;
+}
+
+/* ALU opcodes 00-3f and group 1 (80/81/83): /0 add .. /7 cmp. */
+static const u8 svx_alu_ops[8] = {
+	SVX_RMW_ADD, SVX_RMW_OR, SVX_RMW_ADC, SVX_RMW_SBB,
+	SVX_RMW_AND, SVX_RMW_SUB, SVX_RMW_XOR, SVX_RMW_CMP
+};
+
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_rmw *rmw)
 {
-	static const s8 grp1[8] = {
-		SVX_RMW_ADD, SVX_RMW_OR, -1, -1, SVX_RMW_AND, SVX_RMW_SUB,
-		SVX_RMW_XOR, -1
-	};
 	unsigned int i, imm_len = 0;
-	bool byte_op = false, twobyte = false;
+	bool byte_op = false, twobyte = false, addr16, reg_op = true;
 	struct svx_prefixes p;
 	int modrm_len, opsz, sub;
 	u8 rex, op, modrm;
@@ -253,18 +199,47 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	memset(rmw, 0, sizeof(*rmw));
 	if (avail > SVX_INSN_MAX)
 		avail = SVX_INSN_MAX;
-	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.rep || p.repne ||
-	    (p.adsize && mode != 8))
+	if (mode != 2 && mode != 4 && mode != 8)
 		return -EINVAL;
+	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.rep || p.repne)
+		return -EINVAL;
+	/* 16-bit addressing: 16-bit code, or 32-bit code with 67. */
+	addr16 = mode == 2 ? !p.adsize : mode == 4 && p.adsize;
 	i = p.len;
 	rex = p.rex;
 	op = bytes[i++];
-	opsz = (rex & 8) ? 8 : p.opsize ? 2 : 4;
+	opsz = (rex & 8) ? 8 : ((mode == 2) != p.opsize) ? 2 : 4;
+	rmw->mem_read = 1;
+	rmw->mem_write = 1;
+
+	if (op >= 0xa0 && op <= 0xa3) {
+		/* mov AL/eAX <-> moffs: absolute address, register RAX. */
+		unsigned int asz = mode == 8 ? (p.adsize ? 4 : 8) :
+				   addr16 ? 2 : 4;
+
+		if (i + asz > avail)
+			return -EINVAL;
+		rmw->size = (op & 1) ? opsz : 1;
+		rmw->dst_size = rmw->size;
+		rmw->op = op >= 0xa2 ? SVX_RMW_MOV : SVX_RMW_LOAD;
+		rmw->to_reg = op < 0xa2;
+		rmw->mem_read = op < 0xa2;
+		rmw->mem_write = op >= 0xa2;
+		rmw->lock = p.lock;
+		rmw->opcode = op;
+		rmw->len = i + asz;
+		return 0;
+	}
 	if (op == 0x0f) {
 		if (i >= avail)
 			return -EINVAL;
 		op = bytes[i++];
 		twobyte = true;
+		if (op == 0x38) {	/* movbe: 0f 38 f0/f1 */
+			if (i >= avail || (bytes[i] != 0xf0 && bytes[i] != 0xf1))
+				return -EINVAL;
+			op = bytes[i++];
+		}
 	}
 	if (i >= avail)
 		return -EINVAL;
@@ -273,45 +248,67 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 
 	if (!twobyte) {
 		switch (op) {
+		case 0x00 ... 0x03: case 0x08 ... 0x0b:
+		case 0x10 ... 0x13: case 0x18 ... 0x1b:
+		case 0x20 ... 0x23: case 0x28 ... 0x2b:
+		case 0x30 ... 0x33: case 0x38 ... 0x3b:
+			rmw->op = svx_alu_ops[op >> 3];
+			rmw->to_reg = (op & 2) != 0;
+			byte_op = !(op & 1);
+			break;
+		case 0x84: case 0x85:
+			rmw->op = SVX_RMW_TEST;
+			byte_op = op == 0x84;
+			break;
 		case 0x88: case 0x89:
 			rmw->op = SVX_RMW_MOV;
+			byte_op = op == 0x88;
+			break;
+		case 0x8a: case 0x8b:
+			rmw->op = SVX_RMW_LOAD;
+			rmw->to_reg = 1;
+			byte_op = op == 0x8a;
 			break;
 		case 0xc6: case 0xc7:
 			if (sub)
 				return -EINVAL;
 			rmw->op = SVX_RMW_MOV;
+			byte_op = op == 0xc6;
 			imm_len = op == 0xc6 ? 1 : opsz == 2 ? 2 : 4;
 			break;
 		case 0x86: case 0x87:
 			rmw->op = SVX_RMW_XCHG;
-			break;
-		case 0x00: case 0x01:
-			rmw->op = SVX_RMW_ADD;
-			break;
-		case 0x08: case 0x09:
-			rmw->op = SVX_RMW_OR;
-			break;
-		case 0x20: case 0x21:
-			rmw->op = SVX_RMW_AND;
-			break;
-		case 0x28: case 0x29:
-			rmw->op = SVX_RMW_SUB;
-			break;
-		case 0x30: case 0x31:
-			rmw->op = SVX_RMW_XOR;
+			byte_op = op == 0x86;
 			break;
 		case 0x80: case 0x81: case 0x83:
-			if (grp1[sub] < 0)
-				return -EINVAL;
-			rmw->op = grp1[sub];
+			rmw->op = svx_alu_ops[sub];
+			byte_op = op == 0x80;
 			imm_len = op == 0x81 ? (opsz == 2 ? 2 : 4) : 1;
+			break;
+		case 0xf6: case 0xf7:
+			byte_op = op == 0xf6;
+			if (sub < 2) {
+				rmw->op = SVX_RMW_TEST;
+				imm_len = byte_op ? 1 : opsz == 2 ? 2 : 4;
+			} else if (sub == 2) {
+				rmw->op = SVX_RMW_NOT;
+			} else if (sub == 3) {
+				rmw->op = SVX_RMW_NEG;
+			} else {
+				return -EINVAL;	/* mul/imul/div/idiv */
+			}
+			reg_op = false;
+			break;
+		case 0xfe: case 0xff:
+			if (sub > 1)
+				return -EINVAL;
+			rmw->op = sub ? SVX_RMW_DEC : SVX_RMW_INC;
+			byte_op = op == 0xfe;
+			reg_op = false;
 			break;
 		default:
 			return -EINVAL;
 		}
-		byte_op = op == 0x88 || op == 0xc6 || op == 0x86 ||
-			  op == 0x00 || op == 0x08 || op == 0x20 ||
-			  op == 0x28 || op == 0x30 || op == 0x80;
 	} else {
 		switch (op) {
 		case 0xb0: case 0xb1:
@@ -325,6 +322,10 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->op = (rex & 8) ? SVX_RMW_CMPXCHG16B :
 					      SVX_RMW_CMPXCHG8B;
 			opsz = (rex & 8) ? 16 : 8;
+			reg_op = false;
+			break;
+		case 0xa3:
+			rmw->op = SVX_RMW_BT;
 			break;
 		case 0xab:
 			rmw->op = SVX_RMW_BTS;
@@ -336,22 +337,63 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->op = SVX_RMW_BTC;
 			break;
 		case 0xba:
-			if (sub < 5)
+			if (sub < 4)
 				return -EINVAL;
-			rmw->op = sub == 5 ? SVX_RMW_BTS :
+			rmw->op = sub == 4 ? SVX_RMW_BT :
+				  sub == 5 ? SVX_RMW_BTS :
 				  sub == 6 ? SVX_RMW_BTR : SVX_RMW_BTC;
 			imm_len = 1;
+			break;
+		case 0x90 ... 0x9f:
+			rmw->op = SVX_RMW_SETCC;
+			rmw->cc = op & 0xf;
+			byte_op = true;
+			reg_op = false;
+			break;
+		case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+			rmw->op = SVX_RMW_LOAD;
+			rmw->to_reg = 1;
+			rmw->sign_extend = op >= 0xbe;
+			rmw->dst_size = opsz;
+			opsz = (op & 1) ? 2 : 1;
+			break;
+		case 0xf0: case 0xf1:	/* movbe (after 0f 38) */
+			rmw->op = SVX_RMW_MOVBE;
+			rmw->to_reg = op == 0xf0;
 			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	modrm_len = svx_modrm_len(bytes + i, avail - i);
+	modrm_len = svx_modrm_len_as(bytes + i, avail - i, addr16);
 	if (modrm_len < 0)
 		return modrm_len;
 	i += modrm_len;
 	rmw->size = byte_op ? 1 : opsz;
+	if (!rmw->dst_size)
+		rmw->dst_size = rmw->size;
 	rmw->lock = p.lock;
+	switch (rmw->op) {
+	case SVX_RMW_MOV:
+	case SVX_RMW_SETCC:
+		rmw->mem_read = 0;
+		break;
+	case SVX_RMW_CMP:
+	case SVX_RMW_TEST:
+	case SVX_RMW_BT:
+	case SVX_RMW_LOAD:
+		rmw->mem_write = 0;
+		break;
+	case SVX_RMW_MOVBE:
+		rmw->mem_read = rmw->to_reg;
+		rmw->mem_write = !rmw->to_reg;
+		break;
+	default:
+		/* add/adc/sbb/sub/and/or/xor r, r/m: memory is the source. */
+		if (rmw->to_reg)
+			rmw->mem_write = 0;
+		break;
+	}
 	if (imm_len) {
 		u64 imm = 0;
 
@@ -370,14 +412,15 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			imm &= 0xff;
 		rmw->imm = imm;
 		rmw->has_imm = 1;
-	} else if (rmw->op != SVX_RMW_CMPXCHG8B &&
-		   rmw->op != SVX_RMW_CMPXCHG16B) {
+	} else if (reg_op) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
-		if (rmw->size == 1 && !rex && rmw->reg >= 4) {
+		if (rmw->size == 1 && rmw->dst_size == 1 && !rex &&
+		    rmw->reg >= 4) {
 			rmw->reg -= 4;
 			rmw->high_byte = 1;
 		}
 	}
+	rmw->opcode = op;
 	rmw->len = i;
 	return 0;
 }
@@ -403,17 +446,14 @@ int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
 	return 0;
 }
 
-static u64 svx_size_mask(unsigned int size)
-{
-	return size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
-
 #define SVX_FL_CF	0x001
 #define SVX_FL_PF	0x004
+#define SVX_FL_AF	0x010
 #define SVX_FL_ZF	0x040
 #define SVX_FL_SF	0x080
 #define SVX_FL_OF	0x800
-#define SVX_FL_ARITH	(SVX_FL_CF | SVX_FL_PF | SVX_FL_ZF | SVX_FL_SF | SVX_FL_OF)
+#define SVX_FL_ARITH	(SVX_FL_CF | SVX_FL_PF | SVX_FL_AF | SVX_FL_ZF | \
+			 SVX_FL_SF | SVX_FL_OF)
 
 /* PF, ZF, SF of @res at @size. */
 static u64 svx_flags_pzs(u64 res, unsigned int size)
@@ -433,29 +473,150 @@ static u64 svx_flags_pzs(u64 res, unsigned int size)
 	return f;
 }
 
+/*
+ * @a op @b (+/- @carry) at @size for add/adc/sub/sbb/cmp/and/or/xor/test:
+ * the result and, in *@flags, CF PF AF ZF SF OF as the CPU sets them
+ * (AF 0 for the logical operations, whose AF the SDM leaves undefined).
+ */
+static u64 svx_alu(enum svx_rmw_op op, u64 a, u64 b, unsigned int carry,
+		   unsigned int size, u64 *flags)
+{
+	u64 m = svx_size_mask(size), sign = 1ULL << (size * 8 - 1), res;
+	u64 f;
+
+	a &= m;
+	b &= m;
+	switch (op) {
+	case SVX_RMW_ADD:
+	case SVX_RMW_ADC:
+	case SVX_RMW_INC:
+		res = (a + b + carry) & m;
+		f = svx_flags_pzs(res, size);
+		if (carry ? res <= a : res < a)
+			f |= SVX_FL_CF;
+		if (~(a ^ b) & (a ^ res) & sign)
+			f |= SVX_FL_OF;
+		f |= (a ^ b ^ res) & SVX_FL_AF;
+		break;
+	case SVX_RMW_SUB:
+	case SVX_RMW_SBB:
+	case SVX_RMW_CMP:
+	case SVX_RMW_DEC:
+	case SVX_RMW_NEG:
+	case SVX_RMW_CMPXCHG:
+		res = (a - b - carry) & m;
+		f = svx_flags_pzs(res, size);
+		if (carry ? a <= b : a < b)
+			f |= SVX_FL_CF;
+		if ((a ^ b) & (a ^ res) & sign)
+			f |= SVX_FL_OF;
+		f |= (a ^ b ^ res) & SVX_FL_AF;
+		break;
+	case SVX_RMW_OR:
+		res = a | b;
+		f = svx_flags_pzs(res, size);
+		break;
+	case SVX_RMW_XOR:
+		res = a ^ b;
+		f = svx_flags_pzs(res, size);
+		break;
+	default:		/* and, test */
+		res = a & b;
+		f = svx_flags_pzs(res, size);
+		break;
+	}
+	*flags = f;
+	return res;
+}
+
+/* The condition @cc (the low nibble of jcc/setcc) on @fl. */
+static bool svx_cond(unsigned int cc, u64 fl)
+{
+	bool sf_ne_of = !(fl & SVX_FL_SF) != !(fl & SVX_FL_OF), r;
+
+	switch (cc >> 1) {
+	case 0:
+		r = fl & SVX_FL_OF;
+		break;
+	case 1:
+		r = fl & SVX_FL_CF;
+		break;
+	case 2:
+		r = fl & SVX_FL_ZF;
+		break;
+	case 3:
+		r = fl & (SVX_FL_CF | SVX_FL_ZF);
+		break;
+	case 4:
+		r = fl & SVX_FL_SF;
+		break;
+	case 5:
+		r = fl & SVX_FL_PF;
+		break;
+	case 6:
+		r = sf_ne_of;
+		break;
+	default:
+		r = (fl & SVX_FL_ZF) || sf_ne_of;
+		break;
+	}
+	return r ^ (cc & 1);
+}
+
+static u64 svx_bswap(u64 v, unsigned int size)
+{
+	u64 r = 0;
+	unsigned int i;
+
+	for (i = 0; i < size; i++)
+		r |= ((v >> (i * 8)) & 0xff) << ((size - 1 - i) * 8);
+	return r;
+}
+
 bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask)
 {
-	unsigned int size = rmw->size, bits = size * 8, bit;
-	u64 m, src, res, sign;
+	return svx_rmw_exec_fl(rmw, old, reg_in, rax, 0, new, reg_out, flags,
+			       flags_mask);
+}
 
-	if (size > 8) {		/* cmpxchg16b: see svx_emulate_pt_write() */
-		*new = old;
-		*reg_out = reg_in;
-		*flags = 0;
-		*flags_mask = 0;
-		return false;
-	}
-	m = svx_size_mask(size);
-	sign = 1ULL << (bits - 1);
-	src = (rmw->has_imm ? rmw->imm : reg_in) & m;
-	old &= m;
+bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
+		     u64 rax, u64 rflags, u64 *new, u64 *reg_out, u64 *flags,
+		     u64 *flags_mask)
+{
+	unsigned int size = rmw->size, bits = size * 8, bit, carry;
+	u64 m, src, res;
+
+	*new = old;
+	*reg_out = reg_in;
 	*flags = 0;
 	*flags_mask = 0;
-	*reg_out = reg_in;
+	if (size > 8)		/* cmpxchg16b: see svx_emulate_pt_write() */
+		return false;
+	m = svx_size_mask(size);
+	src = (rmw->has_imm ? rmw->imm : reg_in) & m;
+	old &= m;
+	*new = old;
+	carry = (rmw->op == SVX_RMW_ADC || rmw->op == SVX_RMW_SBB) &&
+		(rflags & SVX_FL_CF);
 	switch (rmw->op) {
 	case SVX_RMW_MOV:
 		*new = src;
+		return true;
+	case SVX_RMW_LOAD:
+		res = old;
+		if (rmw->sign_extend)
+			res = size == 1 ? (u64)(s64)(s8)res :
+			      size == 2 ? (u64)(s64)(s16)res :
+			      size == 4 ? (u64)(s64)(s32)res : res;
+		*reg_out = res;
+		return false;
+	case SVX_RMW_MOVBE:
+		if (rmw->to_reg) {
+			*reg_out = svx_bswap(old, size);
+			return false;
+		}
+		*new = svx_bswap(src, size);
 		return true;
 	case SVX_RMW_XCHG:
 		*new = src;
@@ -463,12 +624,7 @@ bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		return true;
 	case SVX_RMW_CMPXCHG:
 		/* Flags of CMP accumulator, memory. */
-		res = (rax - old) & m;
-		*flags = svx_flags_pzs(res, size);
-		if ((rax & m) < old)
-			*flags |= SVX_FL_CF;
-		if (((rax ^ old) & (rax ^ res)) & sign)
-			*flags |= SVX_FL_OF;
+		svx_alu(SVX_RMW_CMPXCHG, rax, old, 0, size, flags);
 		*flags_mask = SVX_FL_ARITH;
 		if ((rax & m) == old) {
 			*new = src;
@@ -486,42 +642,53 @@ bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		*reg_out = old;
 		return false;
 	case SVX_RMW_ADD:
-		res = (old + src) & m;
-		*flags = svx_flags_pzs(res, size);
-		if (res < old)
-			*flags |= SVX_FL_CF;
-		if (~(old ^ src) & (old ^ res) & sign)
-			*flags |= SVX_FL_OF;
-		*flags_mask = SVX_FL_ARITH;
-		*new = res;
-		return true;
+	case SVX_RMW_ADC:
 	case SVX_RMW_SUB:
-		res = (old - src) & m;
-		*flags = svx_flags_pzs(res, size);
-		if (old < src)
-			*flags |= SVX_FL_CF;
-		if ((old ^ src) & (old ^ res) & sign)
-			*flags |= SVX_FL_OF;
-		*flags_mask = SVX_FL_ARITH;
-		*new = res;
-		return true;
+	case SVX_RMW_SBB:
 	case SVX_RMW_OR:
 	case SVX_RMW_AND:
 	case SVX_RMW_XOR:
-		res = rmw->op == SVX_RMW_OR ? old | src :
-		      rmw->op == SVX_RMW_AND ? old & src : old ^ src;
-		*flags = svx_flags_pzs(res, size);	/* CF = OF = 0 */
+	case SVX_RMW_CMP:
+	case SVX_RMW_TEST:
 		*flags_mask = SVX_FL_ARITH;
+		if (rmw->to_reg) {	/* op r, r/m: memory is the source */
+			res = svx_alu(rmw->op, reg_in, old, carry, size, flags);
+			if (rmw->op != SVX_RMW_CMP && rmw->op != SVX_RMW_TEST)
+				*reg_out = res;
+			return false;
+		}
+		res = svx_alu(rmw->op, old, src, carry, size, flags);
+		if (rmw->op == SVX_RMW_CMP || rmw->op == SVX_RMW_TEST)
+			return false;
 		*new = res;
+		return true;
+	case SVX_RMW_INC:
+	case SVX_RMW_DEC:
+		/* CF is kept. */
+		*new = svx_alu(rmw->op, old, 1, 0, size, flags);
+		*flags_mask = SVX_FL_ARITH & ~SVX_FL_CF;
+		return true;
+	case SVX_RMW_NEG:
+		*new = svx_alu(SVX_RMW_NEG, 0, old, 0, size, flags);
+		*flags_mask = SVX_FL_ARITH;
+		return true;
+	case SVX_RMW_NOT:
+		*new = ~old & m;
+		return true;
+	case SVX_RMW_SETCC:
+		*new = svx_cond(rmw->cc, rflags);
 		return true;
 	case SVX_RMW_CMPXCHG16B:	/* not reached: size 16 */
 		return false;
+	case SVX_RMW_BT:
 	case SVX_RMW_BTS:
 	case SVX_RMW_BTR:
 	case SVX_RMW_BTC:
 		bit = src & (bits - 1);
 		*flags = (old >> bit) & 1 ? SVX_FL_CF : 0;
 		*flags_mask = SVX_FL_CF;
+		if (rmw->op == SVX_RMW_BT)
+			return false;
 		*new = rmw->op == SVX_RMW_BTS ? old | (1ULL << bit) :
 		       rmw->op == SVX_RMW_BTR ? old & ~(1ULL << bit) :
 						old ^ (1ULL << bit);
@@ -541,6 +708,76 @@ bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 #define SVX_X86_RSI	6
 #define SVX_X86_RDI	7
 
+/* The register operand and accumulator inputs of @rmw. */
+static void svx_rmw_inputs(const struct svx_x86_emu *e,
+			   const struct svx_rmw *rmw, u64 *reg_in, u64 *rax)
+{
+	unsigned long *regs = e->regs;
+
+	*reg_in = rmw->high_byte ? regs[rmw->reg] >> 8 : regs[rmw->reg];
+	*rax = regs[SVX_X86_RAX];
+	if (rmw->op == SVX_RMW_CMPXCHG8B) {
+		*rax = (u32)*rax | (u64)regs[SVX_X86_RDX] << 32;
+		*reg_in = (u32)regs[SVX_X86_RBX] |
+			  (u64)regs[SVX_X86_RCX] << 32;
+	}
+}
+
+/* Write @val to register @reg at @size (32-bit writes zero-extend). */
+static void svx_set_reg(unsigned long *r, u64 val, unsigned int size,
+			bool high)
+{
+	if (high)
+		*r = (*r & ~0xff00UL) | (val & 0xff) << 8;
+	else if (size == 4)
+		*r = (u32)val;
+	else if (size == 8)
+		*r = val;
+	else
+		*r = (*r & ~((1UL << (size * 8)) - 1)) |
+		     (val & ((1UL << (size * 8)) - 1));
+}
+
+/* Register results and flags of @rmw after svx_rmw_exec_fl(). */
+static void svx_rmw_writeback(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			      bool written, u64 reg_out, u64 flags, u64 mask)
+{
+	unsigned long *regs = e->regs;
+
+	if (rmw->op == SVX_RMW_XCHG || (rmw->to_reg && rmw->op != SVX_RMW_CMP &&
+					rmw->op != SVX_RMW_TEST)) {
+		svx_set_reg(&regs[rmw->reg], reg_out, rmw->dst_size,
+			    rmw->high_byte);
+	} else if (rmw->op == SVX_RMW_CMPXCHG && !written) {
+		svx_set_reg(&regs[SVX_X86_RAX], reg_out, rmw->size, false);
+	} else if (rmw->op == SVX_RMW_CMPXCHG8B && !written) {
+		regs[SVX_X86_RAX] = (u32)reg_out;
+		regs[SVX_X86_RDX] = reg_out >> 32;
+	}
+	*e->rflags = (*e->rflags & ~mask) | (flags & mask);
+	e->len = rmw->len;
+	e->retire = true;
+}
+
+bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			  u64 old, u64 *new)
+{
+	u64 reg_in, reg_out, rax, flags, mask;
+	bool written;
+
+	svx_rmw_inputs(e, rmw, &reg_in, &rax);
+	written = svx_rmw_exec_fl(rmw, rmw->mem_read ? old : 0, reg_in, rax,
+				  *e->rflags, new, &reg_out, &flags, &mask);
+	svx_rmw_writeback(e, rmw, written, reg_out, flags, mask);
+	if (!written && (rmw->op == SVX_RMW_CMPXCHG ||
+			 rmw->op == SVX_RMW_CMPXCHG8B)) {
+		/* A failed cmpxchg writes back what it read (SDM CMPXCHG). */
+		*new = old & svx_size_mask(rmw->size);
+		return true;
+	}
+	return written;
+}
+
 int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 			unsigned int avail, u64 gpa, struct svx_x86_write *w)
 {
@@ -551,18 +788,12 @@ int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 	bool written;
 	int r;
 
-	if (svx_decode_rmw(bytes, avail, e->mode, &rmw) ||
+	if (svx_decode_rmw(bytes, avail, e->mode, &rmw) || !rmw.mem_write ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
 	    (gpa & (rmw.size - 1)))
 		return -EINVAL;
 
-	reg_in = rmw.high_byte ? regs[rmw.reg] >> 8 : regs[rmw.reg];
-	rax = regs[SVX_X86_RAX];
-	if (rmw.op == SVX_RMW_CMPXCHG8B) {
-		rax = (u32)rax | (u64)regs[SVX_X86_RDX] << 32;
-		reg_in = (u32)regs[SVX_X86_RBX] |
-			 (u64)regs[SVX_X86_RCX] << 32;
-	}
+	svx_rmw_inputs(e, &rmw, &reg_in, &rax);
 	/* Read, compute, compare-exchange: atomic against other vCPUs. */
 	if (rmw.op == SVX_RMW_CMPXCHG16B) {
 		u64 cmp[2] = { regs[SVX_X86_RAX], regs[SVX_X86_RDX] };
@@ -580,14 +811,18 @@ int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 		new = val[0];
 		flags = written ? X86_EFLAGS_ZF : 0;
 		mask = X86_EFLAGS_ZF;
+		*e->rflags = (*e->rflags & ~mask) | (flags & mask);
+		e->len = rmw.len;
+		e->retire = true;
 	} else {
 		do {
 			r = 0;
 			old = 0;
 			if (ops->read_phys(e->ctx, gpa, &old, rmw.size))
 				return -EFAULT;
-			written = svx_rmw_exec(&rmw, old, reg_in, rax, &new,
-					       &reg_out, &flags, &mask);
+			written = svx_rmw_exec_fl(&rmw, old, reg_in, rax,
+						  *e->rflags, &new, &reg_out,
+						  &flags, &mask);
 			if (!written)
 				break;
 			if (rmw.size < 4) {
@@ -601,29 +836,8 @@ int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 		} while (r == 1);
 		if (r)
 			return r;
+		svx_rmw_writeback(e, &rmw, written, reg_out, flags, mask);
 	}
-
-	/* Register results and flags. */
-	if (rmw.op == SVX_RMW_XCHG || (rmw.op == SVX_RMW_CMPXCHG && !written)) {
-		unsigned long *dst = &regs[rmw.op == SVX_RMW_XCHG ?
-					   rmw.reg : SVX_X86_RAX];
-
-		if (rmw.op == SVX_RMW_XCHG && rmw.high_byte)
-			*dst = (*dst & ~0xff00UL) | (reg_out & 0xff) << 8;
-		else if (rmw.size == 4)
-			*dst = (u32)reg_out;
-		else if (rmw.size == 8)
-			*dst = reg_out;
-		else
-			*dst = (*dst & ~((1UL << (rmw.size * 8)) - 1)) |
-			       (reg_out & ((1UL << (rmw.size * 8)) - 1));
-	} else if (rmw.op == SVX_RMW_CMPXCHG8B && !written) {
-		regs[SVX_X86_RAX] = (u32)reg_out;
-		regs[SVX_X86_RDX] = reg_out >> 32;
-	}
-	*e->rflags = (*e->rflags & ~mask) | (flags & mask);
-	e->len = rmw.len;
-	e->retire = true;
 	w->old = old;
 	w->new = new;
 	w->size = rmw.size;

@@ -122,8 +122,9 @@ struct svx_insn {
 
 /*
  * Decode a mov to or from memory at @bytes (@avail bytes readable) in code
- * of @mode: 4 = 32-bit code, 8 = 64-bit code.  Returns 0 or -EINVAL for
- * anything else (register-only forms, other opcodes, truncated bytes).
+ * of @mode (2, 4 or 8): the moves of svx_decode_rmw(), without LOCK.
+ * Returns 0 or -EINVAL for anything else (register-only forms, other
+ * opcodes, truncated bytes).
  */
 int svx_decode_mov(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_insn *insn);
@@ -143,6 +144,19 @@ enum svx_rmw_op {
 	SVX_RMW_BTS,		/* 0f ab, 0f ba /5 */
 	SVX_RMW_BTR,		/* 0f b3, 0f ba /6 */
 	SVX_RMW_BTC,		/* 0f bb, 0f ba /7 */
+	/* The forms below are emulated on MMIO (and PT writes if they write). */
+	SVX_RMW_ADC,		/* 10/11, 12/13, 80/81/83 /2 */
+	SVX_RMW_SBB,		/* 18/19, 1a/1b, 80/81/83 /3 */
+	SVX_RMW_CMP,		/* 38/39, 3a/3b, 80/81/83 /7 */
+	SVX_RMW_TEST,		/* 84/85, f6/f7 /0 /1 */
+	SVX_RMW_INC,		/* fe/ff /0 */
+	SVX_RMW_DEC,		/* fe/ff /1 */
+	SVX_RMW_NEG,		/* f6/f7 /3 */
+	SVX_RMW_NOT,		/* f6/f7 /2 */
+	SVX_RMW_BT,		/* 0f a3, 0f ba /4 */
+	SVX_RMW_SETCC,		/* 0f 90-9f */
+	SVX_RMW_MOVBE,		/* 0f 38 f0 (load), 0f 38 f1 (store) */
+	SVX_RMW_LOAD,		/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf */
 };
 
 struct svx_rmw {
@@ -153,13 +167,24 @@ struct svx_rmw {
 	u8 high_byte;		/* reg is AH/CH/DH/BH */
 	u8 has_imm;
 	u8 lock;		/* LOCK prefix */
+	u8 opcode;		/* last opcode byte */
+	u8 to_reg;		/* the result goes to the register operand */
+	u8 mem_read;		/* memory's old value is an input */
+	u8 mem_write;		/* memory is written */
+	u8 cc;			/* setcc: the condition (0-15) */
+	u8 dst_size;		/* register size of a load (movzx/movsx) */
+	u8 sign_extend;		/* movsx */
 	u64 imm;		/* sign-extended to size */
 };
 
 /*
- * Decode an instruction that writes memory through a ModRM operand: the
- * moves of svx_decode_mov() plus xchg, cmpxchg, cmpxchg8b, cmpxchg16b,
- * add/or/and/sub/xor and bts/btr/btc, with or without LOCK.  0 or -EINVAL.
+ * Decode an instruction that accesses memory through a ModRM operand (or a
+ * moffs address) in code of @mode (2 = 16-bit, 4 = 32-bit, 8 = 64-bit):
+ * the moves of svx_decode_mov() (stores and loads), xchg, cmpxchg,
+ * cmpxchg8b, cmpxchg16b, add/or/adc/sbb/and/sub/xor/cmp/test (memory as
+ * destination or source), inc/dec/neg/not, bt/bts/btr/btc, setcc and
+ * movbe, with or without LOCK, 66/67, segment overrides and REX.  The one
+ * decoder of MMIO and page-table write emulation.  0 or -EINVAL.
  */
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_rmw *rmw);
@@ -192,6 +217,26 @@ int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
  */
 bool svx_rmw_exec(const struct svx_rmw *rmw, u64 old, u64 reg_in, u64 rax,
 		  u64 *new, u64 *reg_out, u64 *flags, u64 *flags_mask);
+
+/*
+ * The same with the RFLAGS the instruction starts with (@rflags: CF of
+ * adc/sbb, the condition of setcc).  For to_reg forms *@reg_out is the
+ * register's value after the instruction (before its sized write-back).
+ */
+bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
+		     u64 rax, u64 rflags, u64 *new, u64 *reg_out, u64 *flags,
+		     u64 *flags_mask);
+
+/*
+ * MMIO: carry out the decoded @rmw (operand of at most 8 bytes) on @e's
+ * registers and RFLAGS, memory having held @old (unused unless
+ * @rmw->mem_read): registers written, arithmetic flags updated, @e->len
+ * set and @e->retire true.  Returns true with *@new when memory is to be
+ * written: a cmpxchg that fails writes back what it read, as the CPU and
+ * KVM's emulator do.
+ */
+bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			  u64 old, u64 *new);
 
 /*
  * The system instructions a real-mode guest run in virtual-8086 mode

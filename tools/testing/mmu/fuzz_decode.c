@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for x86/emulate.c: any byte string, in 32- and 64-bit
- * mode, must decode (mov, read-modify-write, string store) without reading
- * past the bytes given, and an accepted instruction must be
- * self-consistent.
+ * libFuzzer target for x86/emulate.c: any byte string, in 16-, 32- and
+ * 64-bit mode, must decode (mov, the one MMIO / read-modify-write decoder,
+ * string store) without reading past the bytes given, an accepted
+ * instruction must be self-consistent, and executing it through
+ * svx_x86_rmw_complete() (the MMIO executor) must only touch the
+ * registers and flags it may.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,43 @@
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
+static const struct svx_x86_ops no_ops;
+
+/* Execute @rmw on registers and memory taken from the input's bytes. */
+static void check_exec(const struct svx_rmw *rmw, const u8 *data,
+		       size_t size)
+{
+	unsigned long regs[16], before[16], rflags, fl0;
+	struct svx_x86_emu e = { .ops = &no_ops, .mode = 8 };
+	u64 old = 0, new = 0;
+	unsigned int i;
+	bool w;
+
+	for (i = 0; i < 16; i++)
+		regs[i] = 0x0101010101010101UL * (size ? data[i % size] : i);
+	memcpy(before, regs, sizeof(regs));
+	memcpy(&old, data, size < 8 ? size : 8);
+	fl0 = 0x2 | (size ? data[size - 1] & 0xd5 : 0);
+	rflags = fl0;
+	e.regs = regs;
+	e.rflags = &rflags;
+	w = svx_x86_rmw_complete(&e, rmw, old, &new);
+	if (e.len != rmw->len || !e.retire)
+		abort();
+	/* Only the arithmetic flags change. */
+	if ((rflags ^ fl0) & ~0x8d5UL)
+		abort();
+	/* Memory is written only by the forms that write it. */
+	if (w && !rmw->mem_write)
+		abort();
+	if (rmw->size < 8 && (new >> (rmw->size * 8)))
+		abort();
+	/* At most the register operand, RAX and RDX change. */
+	for (i = 0; i < 16; i++)
+		if (regs[i] != before[i] && i != rmw->reg && i != 0 && i != 2)
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct svx_insn in;
@@ -19,12 +58,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct svx_string str;
 	int mode;
 
-	for (mode = 4; mode <= 8; mode += 4) {
+	for (mode = 2; mode <= 8; mode *= 2) {
 		/* A private copy of exactly size bytes: ASan catches overreads. */
 		u8 *buf = malloc(size ? size : 1);
 
 		memcpy(buf, data, size);
-		if (!svx_decode_mov(buf, size, mode, &in)) {
+		if (mode != 2 && !svx_decode_mov(buf, size, mode, &in)) {
 			if (in.len == 0 || in.len > size || in.len > 15)
 				abort();
 			if (in.size != 1 && in.size != 2 && in.size != 4 &&
@@ -35,10 +74,17 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			if (in.is_write && in.sign_extend)
 				abort();
 		}
-		if (!svx_decode_rmw(buf, size, mode, &rmw) &&
-		    (rmw.len == 0 || rmw.len > size || rmw.len > 15 ||
-		     rmw.reg > 15))
-			abort();
+		if (!svx_decode_rmw(buf, size, mode, &rmw)) {
+			if (rmw.len == 0 || rmw.len > size || rmw.len > 15 ||
+			    rmw.reg > 15 || (rmw.high_byte && rmw.reg > 3) ||
+			    !(rmw.mem_read || rmw.mem_write) ||
+			    (rmw.size != 1 && rmw.size != 2 &&
+			     rmw.size != 4 && rmw.size != 8 &&
+			     rmw.size != 16))
+				abort();
+			if (rmw.size <= 8)
+				check_exec(&rmw, data, size);
+		}
 		if (!svx_decode_string(buf, size, mode, &str) &&
 		    (str.len == 0 || str.len > size || str.len > 15 ||
 		     str.seg > 5))

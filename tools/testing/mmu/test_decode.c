@@ -73,6 +73,11 @@ static const struct dcase cases[] = {
 	{ "mov 0xfee00020,%eax [32]",    4, B(0x8b, 0x05, 0x20, 0x00, 0xe0, 0xfe),
 					     6, 0, 4, 0, 0, 0, 0, 4 },
 	{ "mov %dh,(%ecx) [32]",         4, B(0x88, 0x31),             2, 1, 1, 2, 1, 0, 0, 1 },
+	/* 16-bit addressing: 67 in 32-bit code, or 16-bit code */
+	{ "mov %eax,(%bx) [32]",         4, B(0x67, 0x89, 0x07),       3, 1, 4, 0, 0, 0, 0, 4 },
+	{ "mov 0x1234(%bp,%di),%cx [16]", 2, B(0x8b, 0x8b, 0x34, 0x12),
+					     4, 0, 2, 1, 0, 0, 0, 2 },
+	{ "mov %eax,(%bx) [16]",         2, B(0x66, 0x89, 0x07),       3, 1, 4, 0, 0, 0, 0, 4 },
 };
 
 static const struct {
@@ -86,7 +91,6 @@ static const struct {
 	{ "movs (rep string)",           8, B(0xf3, 0xa4) },
 	{ "lock mov",                    8, B(0xf0, 0x89, 0x03) },
 	{ "c7 /1 (not mov)",             8, B(0xc7, 0x0f, 0, 0, 0, 0) },
-	{ "16-bit addressing [32]",      4, B(0x67, 0x89, 0x07) },
 	{ "inc %eax then mov [32]",      4, B(0x40, 0x89, 0x03) },
 	{ "0f 0b (ud2)",                 8, B(0x0f, 0x0b) },
 	{ "empty",                       8, { 0 }, 0 },

@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO emulation, differentially: several hundred instruction forms (ALU
+ * with memory as destination or source, reg and imm forms, test, inc/dec,
+ * neg/not, xchg, cmpxchg, cmpxchg8b, bt/bts/btr/btc, setcc, movbe, the
+ * moves, movzx/movsx; with 66/67, segment overrides, REX and LOCK; in
+ * 64-bit, 32-bit and 16-bit code), each built here with seeded random
+ * registers, flags and memory and run twice by the guest: once with its
+ * memory operand in guest RAM (the CPU carries it out), once on a GPA no
+ * memslot backs (the device under test emulates it; this file answers its
+ * KVM_EXIT_MMIO reads and writes from a memory array, a trivial device).
+ * Registers, RIP, the arithmetic flags the instruction defines and the
+ * memory window must be equal.  Prints
+ *     mmio-emulation[<label>]: N forms, M mismatches
+ * (<label> is run_in_vm.sh's suite label, SVX_LABEL) for scripts/check.sh.
+ *
+ * The guest is one instruction and a HLT at SVX_CODE, entered with
+ * KVM_SET_REGS; the memory operand is [rsi+disp8] ([si+disp8] with 16-bit
+ * addressing): RSI holds the window's address in 64-bit code, the data
+ * segments' base in 16/32-bit code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svx.h"
+
+#define DATA_OFF	0x100			/* the window in its page */
+#define WIN		64			/* bytes compared */
+#define RAM_BASE	SVX_DATA
+#define MMIO_BASE	SVX_MMIO_GPA
+
+#define FL_CF	0x001
+#define FL_PF	0x004
+#define FL_AF	0x010
+#define FL_ZF	0x040
+#define FL_SF	0x080
+#define FL_OF	0x800
+#define FL_ALL	(FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+#define FL_LOGIC (FL_ALL & ~FL_AF)	/* AF undefined (and/or/xor/test) */
+
+enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B };
+
+struct form {
+	char name[64];
+	uint8_t code[16];
+	int len;
+	int mode;		/* 2, 4, 8 */
+	int size;		/* memory operand size */
+	int disp;
+	int reg;		/* register operand (encoding, 0-15), or -1 */
+	int moffs_at;		/* moffs forms: where the address goes */
+	int moffs_len;		/* and its size, or 0 */
+	uint64_t fmask;		/* flags compared */
+	enum kind kind;
+};
+
+#define MAX_FORMS	1024
+static struct form forms[MAX_FORMS];
+static int nforms;
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rng_state = x;
+	return x;
+}
+
+/*
+ * One form: @pfx legacy prefixes, @rex (64-bit code; 0x40 is added),
+ * @op opcode bytes, ModRM /@ext (or a random register if @ext < 0),
+ * @imm_len immediate bytes.
+ */
+static void add(int mode, const char *name, const uint8_t *pfx, int npfx,
+		int rex, const uint8_t *op, int nop, int ext, int imm_len,
+		int size, uint64_t fmask, enum kind kind)
+{
+	struct form *f;
+	int reg, i, n = 0;
+	bool addr16;
+
+	if (nforms >= MAX_FORMS)
+		return;
+	f = &forms[nforms++];
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->size = size;
+	f->fmask = fmask;
+	f->kind = kind;
+	f->reg = -1;
+	addr16 = false;
+	for (i = 0; i < npfx; i++) {
+		f->code[n++] = pfx[i];
+		if (pfx[i] == 0x67)
+			addr16 = true;
+	}
+	addr16 = mode == 2 ? !addr16 : mode == 4 && addr16;
+	if (ext < 0) {
+		/* Any register but RSI (the base); REX.R in 64-bit code. */
+		do {
+			reg = rnd() % 8;
+		} while (reg == 6);
+		if (mode == 8 && (rnd() & 1))
+			rex |= 4;
+		if (rex & 4)
+			reg |= 8;
+		f->reg = reg;
+		/* Byte registers 4-7 without REX: AH CH DH BH. */
+		ext = reg & 7;
+	}
+	if (mode == 8 && rex)
+		f->code[n++] = 0x40 | rex;
+	memcpy(f->code + n, op, nop);
+	n += nop;
+	f->disp = rnd() % 0x30;
+	/* [si+disp8] with 16-bit addressing, [rsi+disp8] otherwise */
+	f->code[n++] = 0x40 | ext << 3 | (addr16 ? 4 : 6);
+	f->code[n++] = f->disp;
+	for (i = 0; i < imm_len; i++)
+		f->code[n++] = rnd();
+	f->len = n;
+	snprintf(f->name, sizeof(f->name), "%s/%d", name, mode * 8);
+	if (f->reg >= 0 && size == 1 && !(mode == 8 && rex) && f->reg >= 4)
+		f->reg = -1;	/* AH..BH: constraints on the full register */
+}
+
+/*
+ * mov AL/eAX <-> moffs (a0-a3): the absolute address of the window plus
+ * a random displacement, written by run_form() (it differs between RAM
+ * and MMIO in 64-bit code, where it is a linear address).
+ */
+static void add_moffs(int mode, const char *name, int npfx, int rex, int op,
+		      bool addr67, int size)
+{
+	struct form *f;
+	int n = 0;
+
+	if (nforms >= MAX_FORMS)
+		return;
+	f = &forms[nforms++];
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->size = size;
+	f->fmask = FL_ALL;
+	f->kind = K_PLAIN;
+	f->reg = -1;
+	if (npfx)
+		f->code[n++] = 0x66;
+	if (addr67)
+		f->code[n++] = 0x67;
+	if (mode == 8 && rex)
+		f->code[n++] = 0x40 | rex;
+	f->code[n++] = op;
+	f->moffs_at = n;
+	f->moffs_len = mode == 8 ? (addr67 ? 4 : 8) :
+		       (mode == 2) != addr67 ? 2 : 4;
+	n += f->moffs_len;
+	f->disp = rnd() % 0x30;
+	f->len = n;
+	snprintf(f->name, sizeof(f->name), "%s/%d", name, mode * 8);
+}
+
+static const uint8_t p66[] = { 0x66 };
+
+/* The non-byte operand sizes of @mode: prefix, REX.W, size. */
+struct osz {
+	int npfx, rex, size;
+};
+
+static int osizes(int mode, struct osz *o)
+{
+	int n = 0;
+
+	o[n++] = (struct osz){ 0, 0, mode == 2 ? 2 : 4 };
+	o[n++] = (struct osz){ 1, 0, mode == 2 ? 4 : 2 };
+	if (mode == 8)
+		o[n++] = (struct osz){ 0, 8, 8 };
+	return n;
+}
+
+/* A byte form and the forms of every operand size of opcode @op + 1. */
+static void add_sizes(int mode, const char *name, const uint8_t *op, int nop,
+		      bool byte_form, int ext, int imm_len_full,
+		      uint64_t fmask, enum kind kind)
+{
+	struct osz o[3];
+	uint8_t b[4];
+	char nm[48];
+	int i, n = osizes(mode, o);
+
+	memcpy(b, op, nop);
+	if (byte_form) {
+		snprintf(nm, sizeof(nm), "%s.b", name);
+		add(mode, nm, NULL, 0, 0, b, nop, ext, imm_len_full ? 1 : 0, 1,
+		    fmask, kind);
+		b[nop - 1] |= 1;
+	}
+	for (i = 0; i < n; i++) {
+		int imm = imm_len_full == 1 ? 1 :
+			  imm_len_full ? (o[i].size == 2 ? 2 : 4) : 0;
+
+		snprintf(nm, sizeof(nm), "%s.%d", name, o[i].size * 8);
+		add(mode, nm, p66, o[i].npfx, o[i].rex, b, nop, ext, imm,
+		    o[i].size, fmask, kind);
+	}
+}
+
+/* MOVBE in the guest's CPUID (set from KVM_GET_SUPPORTED_CPUID). */
+static bool guest_movbe;
+
+/*
+ * The vCPU gets the device's supported CPUID, as a VMM gives it: KVM's
+ * emulator refuses MOVBE (#UD) unless the guest's CPUID has it.
+ */
+static void set_supported_cpuid(struct __test_metadata *_metadata,
+				struct svxu_guest *g)
+{
+	struct {
+		struct kvm_cpuid2 h;
+		struct kvm_cpuid_entry2 e[128];
+	} c;
+	unsigned int i;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.h.nent = 128;
+	guest_movbe = false;
+	r = svxu_ioctl(g->vm.sys_fd, KVM_GET_SUPPORTED_CPUID,
+		       (unsigned long)&c);
+	if (!r)
+		r = svxu_ioctl(g->vcpu.fd, KVM_SET_CPUID2, (unsigned long)&c);
+	if (r) {
+		TH_LOG("supported CPUID not set (%s): no movbe forms",
+		       strerror(-r));
+		return;
+	}
+	for (i = 0; i < c.h.nent; i++)
+		if (c.e[i].function == 1 && (c.e[i].ecx & (1U << 22)))
+			guest_movbe = true;
+}
+
+static void build_forms(int mode)
+{
+	static const char * const alu[8] = {
+		"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"
+	};
+	static const uint64_t alu_fl[8] = {
+		FL_ALL, FL_LOGIC, FL_ALL, FL_ALL, FL_LOGIC, FL_ALL, FL_LOGIC,
+		FL_ALL
+	};
+	static const uint8_t segs[] = { 0x26, 0x36, 0x3e, 0x64, 0x65 };
+	char nm[48];
+	uint8_t op[3];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		op[0] = i << 3;		/* op r/m, r */
+		snprintf(nm, sizeof(nm), "%s m,r", alu[i]);
+		add_sizes(mode, nm, op, 1, true, -1, 0, alu_fl[i], K_PLAIN);
+		op[0] = i << 3 | 2;	/* op r, r/m */
+		snprintf(nm, sizeof(nm), "%s r,m", alu[i]);
+		add_sizes(mode, nm, op, 1, true, -1, 0, alu_fl[i], K_PLAIN);
+		op[0] = 0x80;		/* op r/m, imm */
+		snprintf(nm, sizeof(nm), "%s m,imm", alu[i]);
+		add_sizes(mode, nm, op, 1, true, i, 2, alu_fl[i], K_PLAIN);
+		op[0] = 0x83;		/* op r/m, imm8 */
+		snprintf(nm, sizeof(nm), "%s m,imm8", alu[i]);
+		add_sizes(mode, nm, op, 1, false, i, 1, alu_fl[i], K_PLAIN);
+	}
+	op[0] = 0x84;
+	add_sizes(mode, "test m,r", op, 1, true, -1, 0, FL_LOGIC, K_PLAIN);
+	op[0] = 0xf6;
+	add_sizes(mode, "test m,imm", op, 1, true, 0, 2, FL_LOGIC, K_PLAIN);
+	add_sizes(mode, "not", op, 1, true, 2, 0, FL_ALL, K_PLAIN);
+	add_sizes(mode, "neg", op, 1, true, 3, 0, FL_ALL, K_PLAIN);
+	op[0] = 0xfe;
+	add_sizes(mode, "inc", op, 1, true, 0, 0, FL_ALL, K_PLAIN);
+	add_sizes(mode, "dec", op, 1, true, 1, 0, FL_ALL, K_PLAIN);
+	op[0] = 0x86;
+	add_sizes(mode, "xchg", op, 1, true, -1, 0, FL_ALL, K_PLAIN);
+	op[0] = 0x88;
+	add_sizes(mode, "mov m,r", op, 1, true, -1, 0, FL_ALL, K_PLAIN);
+	op[0] = 0x8a;
+	add_sizes(mode, "mov r,m", op, 1, true, -1, 0, FL_ALL, K_PLAIN);
+	op[0] = 0xc6;
+	add_sizes(mode, "mov m,imm", op, 1, true, 0, 2, FL_ALL, K_PLAIN);
+	op[0] = 0x0f;
+	op[1] = 0xb0;
+	add_sizes(mode, "cmpxchg", op, 2, true, -1, 0, FL_ALL, K_CMPXCHG);
+	op[1] = 0xc7;
+	add(mode, "cmpxchg8b", NULL, 0, 0, op, 2, 1, 0, 8, FL_ALL,
+	    K_CMPXCHG8B);
+	for (i = 0; i < 4; i++) {
+		static const char * const bt[4] = { "bt", "bts", "btr", "btc" };
+
+		op[1] = 0xa3 + i * 8;
+		snprintf(nm, sizeof(nm), "%s m,r", bt[i]);
+		add_sizes(mode, nm, op, 2, false, -1, 0, FL_CF, K_BTREG);
+		op[1] = 0xba;
+		snprintf(nm, sizeof(nm), "%s m,imm8", bt[i]);
+		add_sizes(mode, nm, op, 2, false, 4 + i, 1, FL_CF, K_PLAIN);
+	}
+	for (i = 0; i < 16; i++) {
+		op[1] = 0x90 + i;
+		snprintf(nm, sizeof(nm), "set%x", i);
+		add(mode, nm, NULL, 0, 0, op, 2, 0, 0, 1, FL_ALL, K_PLAIN);
+	}
+	op[1] = 0xb6;
+	add_sizes(mode, "movzx.b", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
+	op[1] = 0xb7;
+	add_sizes(mode, "movzx.w", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
+	op[1] = 0xbe;
+	add_sizes(mode, "movsx.b", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
+	op[1] = 0xbf;
+	add_sizes(mode, "movsx.w", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
+	/*
+	 * movbe without 66 only: KVM's emulator (6.1) decodes 66 0f 38 f0/f1
+	 * as no instruction (its mandatory-prefix table), so kvm_intel fails
+	 * the 66 forms on MMIO; test_mmio.c checks ours against the CPU.
+	 */
+	if (guest_movbe) {
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		op[1] = 0x38;
+		for (k = 0; k < no; k++) {
+			if (o[k].npfx)
+				continue;
+			op[2] = 0xf0;
+			snprintf(nm, sizeof(nm), "movbe r,m.%d", o[k].size * 8);
+			add(mode, nm, NULL, 0, o[k].rex, op, 3, -1, 0, o[k].size,
+			    FL_ALL, K_PLAIN);
+			op[2] = 0xf1;
+			snprintf(nm, sizeof(nm), "movbe m,r.%d", o[k].size * 8);
+			add(mode, nm, NULL, 0, o[k].rex, op, 3, -1, 0, o[k].size,
+			    FL_ALL, K_PLAIN);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		snprintf(nm, sizeof(nm), "mov moffs %02x.b", 0xa0 + (i & 2));
+		add_moffs(mode, nm, 0, 0, 0xa0 + (i & 2), i & 1, 1);
+		for (k = 0; k < no; k++) {
+			snprintf(nm, sizeof(nm), "mov moffs %02x.%d%s",
+				 0xa1 + (i & 2), o[k].size * 8,
+				 (i & 1) ? " 67" : "");
+			add_moffs(mode, nm, o[k].npfx, o[k].rex, 0xa1 + (i & 2),
+				  i & 1, o[k].size);
+		}
+	}
+	/* LOCK, segment overrides and 67 on a few of the forms above. */
+	{
+		static const uint8_t lk[][3] = {
+			{ 0x01 }, { 0x09 }, { 0x11 }, { 0x19 }, { 0x21 },
+			{ 0x29 }, { 0x31 }, { 0x87 }, { 0x0f, 0xb1 },
+			{ 0x0f, 0xab }, { 0x0f, 0xb3 }, { 0x0f, 0xbb },
+		};
+		static const int lk_len[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2 };
+		uint8_t pfx[2] = { 0xf0, 0 };
+
+		for (i = 0; i < (int)ARRAY_SIZE(lk); i++) {
+			snprintf(nm, sizeof(nm), "lock %02x%02x", lk[i][0],
+				 lk_len[i] > 1 ? lk[i][1] : 0);
+			add(mode, nm, pfx, 1, 0, lk[i], lk_len[i], -1, 0,
+			    mode == 2 ? 2 : 4, lk[i][0] == 0x0f &&
+			    lk[i][1] != 0xb1 ? FL_CF : FL_ALL,
+			    lk[i][0] == 0x0f && lk[i][1] != 0xb1 ? K_BTREG :
+			    lk[i][0] == 0x0f ? K_CMPXCHG : K_PLAIN);
+		}
+		op[0] = 0x83;
+		add(mode, "lock add m,imm8", pfx, 1, 0, op, 1, 0, 1,
+		    mode == 2 ? 2 : 4, FL_ALL, K_PLAIN);
+		op[0] = 0xf7;
+		add(mode, "lock neg", pfx, 1, 0, op, 1, 3, 0,
+		    mode == 2 ? 2 : 4, FL_ALL, K_PLAIN);
+		op[0] = 0xff;
+		add(mode, "lock inc", pfx, 1, 0, op, 1, 0, 0,
+		    mode == 2 ? 2 : 4, FL_ALL, K_PLAIN);
+		for (i = 0; i < (int)sizeof(segs); i++) {
+			static const uint8_t ops[] = { 0x01, 0x8b, 0x31, 0x85,
+						       0x89 };
+
+			pfx[0] = segs[i];
+			op[0] = ops[i];
+			snprintf(nm, sizeof(nm), "%02x: %02x", segs[i], ops[i]);
+			add(mode, nm, pfx, 1, 0, op, 1, -1, 0,
+			    mode == 2 ? 2 : 4, ops[i] == 0x01 ? FL_ALL :
+			    ops[i] == 0x31 || ops[i] == 0x85 ? FL_LOGIC :
+			    FL_ALL, K_PLAIN);
+		}
+		pfx[0] = 0x67;
+		op[0] = 0x29;
+		add(mode, "67 sub m,r", pfx, 1, 0, op, 1, -1, 0,
+		    mode == 2 ? 2 : 4, FL_ALL, K_PLAIN);
+		op[0] = 0x0b;
+		add(mode, "67 or r,m", pfx, 1, 0, op, 1, -1, 0,
+		    mode == 2 ? 2 : 4, FL_LOGIC, K_PLAIN);
+		op[0] = 0x80;
+		add(mode, "67 cmp m,imm8", pfx, 1, 0, op, 1, 7, 1, 1, FL_ALL,
+		    K_PLAIN);
+	}
+	if (mode == 8) {	/* byte registers with REX: SPL..DIL, R8B.. */
+		for (i = 0; i < 4; i++) {
+			op[0] = i == 3 ? 0x86 : i << 3;
+			snprintf(nm, sizeof(nm), "rex %s.b", i == 3 ? "xchg" :
+				 alu[i]);
+			add(mode, nm, NULL, 0, 0x40, op, 1, -1, 0, 1,
+			    i == 1 ? FL_LOGIC : FL_ALL, K_PLAIN);
+		}
+	}
+}
+
+/* One run of form @f with its memory operand at @base. */
+struct outcome {
+	struct kvm_regs regs;
+	uint8_t mem[WIN];
+	char err[96];
+};
+
+struct ctx {
+	struct svxu_guest g;
+	struct kvm_sregs sregs0;
+	uint8_t dev[4096];		/* the trivial device */
+};
+
+static int run_form(struct ctx *c, const struct form *f,
+		    const struct kvm_regs *in, const uint8_t *mem, bool mmio,
+		    struct outcome *out)
+{
+	struct svxu_vcpu *v = &c->g.vcpu;
+	uint64_t base = mmio ? MMIO_BASE : RAM_BASE;
+	struct kvm_sregs s = c->sregs0;
+	struct kvm_regs r = *in;
+	uint8_t *win = mmio ? c->dev + DATA_OFF : c->g.vm.mem + RAM_BASE +
+			   DATA_OFF;
+	int i, e, nmmio = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* The other window differs: an access that went there shows. */
+	memset(mmio ? c->g.vm.mem + RAM_BASE + DATA_OFF : c->dev + DATA_OFF,
+	       0xa5, WIN);
+	memcpy(win, mem, WIN);
+	memcpy(c->g.vm.mem + SVX_CODE, f->code, f->len);
+	if (f->moffs_len) {	/* the absolute address, linear or DS-relative */
+		uint64_t a = (f->mode == 8 ? base : 0) + DATA_OFF + f->disp;
+
+		memcpy(c->g.vm.mem + SVX_CODE + f->moffs_at, &a, f->moffs_len);
+	}
+	c->g.vm.mem[SVX_CODE + f->len] = 0xf4;	/* hlt */
+	if (f->mode == 8) {
+		r.rsi = base + DATA_OFF;
+	} else {
+		s.ds.base = base;
+		s.es.base = base;
+		s.ss.base = base;
+		s.fs.base = base;
+		s.gs.base = base;
+		if (f->mode == 2)
+			s.cs.db = 0;
+		r.rsi = DATA_OFF;
+	}
+	e = svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&s);
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&r);
+	if (e) {
+		snprintf(out->err, sizeof(out->err), "SET_(S)REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	for (i = 0; i < 8; i++) {
+		struct kvm_run *run = v->run;
+
+		e = svxu_run(v);
+		if (e) {
+			snprintf(out->err, sizeof(out->err), "KVM_RUN: %s",
+				 strerror(-e));
+			return -1;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO && mmio &&
+		    run->mmio.phys_addr >= MMIO_BASE &&
+		    run->mmio.phys_addr + run->mmio.len <= MMIO_BASE + 4096 &&
+		    run->mmio.len <= 8) {
+			uint8_t *p = c->dev + (run->mmio.phys_addr - MMIO_BASE);
+
+			nmmio++;
+			if (run->mmio.is_write)
+				memcpy(p, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, p, run->mmio.len);
+			continue;
+		}
+		snprintf(out->err, sizeof(out->err), "exit %s",
+			 svxu_exit_str(run));
+		return -1;
+	}
+	if (i == 8) {
+		snprintf(out->err, sizeof(out->err), "no HLT after 8 exits");
+		return -1;
+	}
+	if (mmio && !nmmio) {
+		snprintf(out->err, sizeof(out->err), "no KVM_EXIT_MMIO");
+		return -1;
+	}
+	e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->regs);
+	if (e) {
+		snprintf(out->err, sizeof(out->err), "GET_REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	memcpy(out->mem, win, WIN);
+	return 0;
+}
+
+static const char * const reg_names[16] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"
+};
+
+static __u64 *reg_ptr(struct kvm_regs *r, int i)
+{
+	__u64 *p[16] = {
+		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+		&r->rsi, &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12,
+		&r->r13, &r->r14, &r->r15
+	};
+
+	return p[i];
+}
+
+/* Compare the RAM and MMIO outcomes; 0 if equal, else log and 1. */
+static int compare(struct __test_metadata *_metadata, const struct form *f,
+		   struct outcome *a, struct outcome *b)
+{
+	char what[256] = "", hex[3 * 16 + 1] = "";
+	int i;
+
+	if (a->err[0] || b->err[0]) {
+		snprintf(what, sizeof(what), "ram: %s; mmio: %s",
+			 a->err[0] ? a->err : "ok", b->err[0] ? b->err : "ok");
+	} else {
+		for (i = 0; i < 16 && !what[0]; i++) {
+			uint64_t x = *reg_ptr(&a->regs, i);
+			uint64_t y = *reg_ptr(&b->regs, i);
+
+			if (i == 6 && f->mode == 8) {	/* the base */
+				x -= RAM_BASE;
+				y -= MMIO_BASE;
+			}
+			if (x != y)
+				snprintf(what, sizeof(what),
+					 "%s ram %#llx mmio %#llx",
+					 reg_names[i], (unsigned long long)x,
+					 (unsigned long long)y);
+		}
+		if (!what[0] && a->regs.rip != b->regs.rip)
+			snprintf(what, sizeof(what), "rip ram %#llx mmio %#llx",
+				 (unsigned long long)a->regs.rip,
+				 (unsigned long long)b->regs.rip);
+		if (!what[0] && ((a->regs.rflags ^ b->regs.rflags) & f->fmask))
+			snprintf(what, sizeof(what),
+				 "rflags ram %#llx mmio %#llx (mask %#llx)",
+				 (unsigned long long)a->regs.rflags,
+				 (unsigned long long)b->regs.rflags,
+				 (unsigned long long)f->fmask);
+		for (i = 0; i < WIN && !what[0]; i++)
+			if (a->mem[i] != b->mem[i])
+				snprintf(what, sizeof(what),
+					 "memory +%#x ram %#x mmio %#x", i,
+					 a->mem[i], b->mem[i]);
+	}
+	if (!what[0])
+		return 0;
+	for (i = 0; i < f->len; i++)
+		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, " %02x", f->code[i]);
+	TH_LOG("mismatch: %s [%s ]: %s", f->name, hex, what);
+	return 1;
+}
+
+/* Random registers, flags and memory for @f. */
+static void operands(const struct form *f, struct kvm_regs *r, uint8_t *mem)
+{
+	uint64_t m32 = f->mode == 8 ? ~0ULL : 0xffffffffULL, v = 0;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < 16; i++)
+		*reg_ptr(r, i) = rnd() & m32;
+	r->rip = SVX_CODE;
+	r->rflags = 0x2 | (rnd() & FL_ALL);
+	for (i = 0; i < WIN; i++)
+		mem[i] = rnd();
+	memcpy(&v, mem + f->disp, f->size);
+	switch (f->kind) {
+	case K_BTREG:	/* a bit offset inside the operand */
+		if (f->reg >= 0)
+				*reg_ptr(r, f->reg) = rnd() % (f->size * 8);
+		break;
+	case K_CMPXCHG:	/* equal half of the time */
+		if (rnd() & 1)
+			memcpy(&r->rax, &v, f->size);
+		break;
+	case K_CMPXCHG8B:
+		if (rnd() & 1) {
+			r->rax = (uint32_t)v;
+			r->rdx = v >> 32;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static int run_mode(struct __test_metadata *_metadata, int mode,
+		    int *mismatches)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	int r, first = nforms, i, n = 0;
+
+	ASSERT_NE(NULL, c);
+	r = svxu_guest_create(&c->g);
+	ASSERT_EQ(0, r) TH_LOG("guest on %s: %s", svxu_dev(), strerror(-r));
+	set_supported_cpuid(_metadata, &c->g);
+	r = svxu_setup_mode(&c->g.vcpu, mode == 8 ? SVXU_MODE_LONG64 :
+						      SVXU_MODE_PM32);
+	ASSERT_EQ(0, r) TH_LOG("setup: %s", strerror(-r));
+	r = svxu_ioctl(c->g.vcpu.fd, KVM_GET_SREGS,
+		       (unsigned long)&c->sregs0);
+	ASSERT_EQ(0, r);
+	build_forms(mode);
+	for (i = first; i < nforms; i++) {
+		struct outcome a, b;
+		struct kvm_regs in;
+		uint8_t mem[WIN];
+
+		operands(&forms[i], &in, mem);
+		run_form(c, &forms[i], &in, mem, false, &a);
+		run_form(c, &forms[i], &in, mem, true, &b);
+		*mismatches += compare(_metadata, &forms[i], &a, &b);
+		n++;
+	}
+	svxu_guest_fini(&c->g);
+	free(c);
+	return n;
+}
+
+TEST(mmio_emulation)
+{
+	const char *label = getenv("SVX_LABEL");
+	int n = 0, mismatches = 0;
+	char buf[96];
+
+	rng_state = 0x5eed0000d15ea5e5ULL;
+	if (!label || !*label) {
+		snprintf(buf, sizeof(buf), "%s%s%s", svxu_dev(),
+			 svxu_dev_is_kvm() ? "" : " ",
+			 svxu_dev_is_kvm() ? "" : svxu_paging());
+		label = buf;
+	}
+	n += run_mode(_metadata, 8, &mismatches);
+	n += run_mode(_metadata, 4, &mismatches);
+	n += run_mode(_metadata, 2, &mismatches);
+	printf("mmio-emulation[%s]: %d forms, %d mismatches\n", label, n,
+	       mismatches);
+	fflush(stdout);
+	EXPECT_LE(300, n);
+	EXPECT_EQ(0, mismatches);
+}
+
+/*
+ * An instruction no emulator carries out on MMIO (x87 fildl; KVM's
+ * emulator has no x87 loads): KVM_EXIT_INTERNAL_ERROR, suberror
+ * KVM_INTERNAL_ERROR_EMULATION, with the instruction bytes and the exit
+ * information in the layout of KVM's prepare_emulation_failure_exit().
+ */
+TEST(mmio_unemulated_insn)
+{
+	static const uint8_t code[] = { 0xdb, 0x46, 0x08, 0xf4 }; /* fildl 8(%rsi); hlt */
+	struct svxu_guest g;
+	struct kvm_regs r;
+	struct kvm_run *run;
+	int e;
+
+	e = svxu_guest_create(&g);
+	ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(), strerror(-e));
+	ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, SVXU_MODE_LONG64));
+	memcpy(g.vm.mem + SVX_CODE, code, sizeof(code));
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS, (unsigned long)&r));
+	r.rsi = MMIO_BASE;
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS, (unsigned long)&r));
+	ASSERT_EXIT(&g.vcpu, KVM_EXIT_INTERNAL_ERROR);
+	run = g.run;
+	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION, run->emulation_failure.suberror);
+	EXPECT_TRUE(run->emulation_failure.flags &
+		    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES);
+	EXPECT_LE(3, run->emulation_failure.insn_size);
+	EXPECT_EQ(0, memcmp(run->emulation_failure.insn_bytes, code, 3));
+	EXPECT_EQ(8, run->emulation_failure.ndata);
+	TH_LOG("emulation failure: ndata %u, flags %#llx, %u bytes, exit reason %#llx",
+	       run->emulation_failure.ndata,
+	       (unsigned long long)run->emulation_failure.flags,
+	       run->emulation_failure.insn_size,
+	       (unsigned long long)run->internal.data[3]);
+	svxu_guest_fini(&g);
+}
+
+TEST_HARNESS_MAIN
