@@ -42,8 +42,15 @@ label() {
 	esac
 }
 
-# The first line of a failure that says why.
+# The line of a failure that says why: the selftest library's assertion
+# (file:line: expression) and its errno, or else the first telling line.
 why() {
+	if grep -q 'Test Assertion Failure' "$1"; then
+		a=$(grep -A1 'Test Assertion Failure' "$1" | sed -n 2p | tr -d '\r' | sed 's/^ *//')
+		e=$(grep -m1 -o 'errno=[0-9]* - [^,]*' "$1" | tr -d '\r')
+		echo "$a ($e)" | cut -c1-160
+		return
+	fi
 	grep -m1 -E 'Assertion|failed|Failed|errno|Unexpected|unexpected|Error|error|not supported|SKIP' "$1" |
 		tr -d '\r' | sed 's/^[ #]*//' | cut -c1-140
 }
