@@ -2512,6 +2512,8 @@ void svx_mmu_sync_all(struct svx_vcpu *vcpu)
 						     unsync_link);
 
 		flush |= svx_sync_gfn(vcpu, sp->gfn);
+		if (sp->unsync)		/* not found by its gfn: never loop */
+			flush |= svx_sync_sp(vcpu, sp);
 	}
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
