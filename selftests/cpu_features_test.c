@@ -50,7 +50,8 @@
 "	movl	$0, " #vec " * 16 + 12\n"
 
 /* PTE 0 of CF_PT -> frame K; read CF_VA and report it. */
-#define SETPTE(k)	"	movq	$(" XSTR(CF_FRAMES) " + " #k " * 0x1000 + 3), " XSTR(CF_PT) "\n"
+#define SETPTE(k)							\
+"	movq	$(" XSTR(CF_FRAMES) " + " #k " * 0x1000 + 3), " XSTR(CF_PT) "\n"
 #define REPORT_VA							\
 "	movq	" XSTR(CF_VA) ", %rax\n"				\
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
@@ -464,6 +465,9 @@ static void invpcid_setup(struct svxu_guest *g)
 		*(uint64_t *)(g->vm.mem + CF_FRAMES + k * 0x1000) = 0xf0 + k;
 }
 
+#define NO_INVPCID \
+	"no INVPCID with PCID offered (the CPU lacks the 'enable INVPCID' control)"
+
 static bool offers_invpcid(void)
 {
 	return (supported_word(7, 1) & B7_EBX_INVPCID) &&
@@ -486,8 +490,7 @@ TEST_F(guest, invpcid_types_and_faults)
 	unsigned int i;
 
 	if (!offers_invpcid())
-		SKIP(return, "%s offers no INVPCID with PCID (the CPU lacks the 'enable INVPCID' control)",
-		     svxu_dev());
+		SKIP(return, "%s: %s", svxu_dev(), NO_INVPCID);
 	INIT(invpcid, SVXU_MODE_LONG64);
 	invpcid_setup(&self->g);
 	ASSERT_EQ(0, set_cpuid7(v->fd, B7_EBX_INVPCID, 0, true));
@@ -511,8 +514,7 @@ TEST_F(guest, invpcid_ud_without_cpuid)
 	struct svxu_vcpu *v = &self->g.vcpu;
 
 	if (!offers_invpcid())
-		SKIP(return, "%s offers no INVPCID with PCID (the CPU lacks the 'enable INVPCID' control)",
-		     svxu_dev());
+		SKIP(return, "%s: %s", svxu_dev(), NO_INVPCID);
 	INIT(invpcid, SVXU_MODE_LONG64);
 	invpcid_setup(&self->g);
 	ASSERT_EQ(0, set_cpuid7(v->fd, 0, 0, true));
@@ -631,8 +633,8 @@ TEST_F(guest, tsc_adjust_host_writes)
 	ASSERT_EQ(0, svxu_get_msr(v->fd, MSR_IA32_TSC, &t0));
 	ASSERT_EQ(0, svxu_set_msr(v->fd, MSR_IA32_TSC_ADJUST, 1ULL << 40));
 	ASSERT_EQ(0, svxu_get_msr(v->fd, MSR_IA32_TSC, &t1));
-	EXPECT_GT(1ULL << 36, t1 - t0) TH_LOG("TSC moved by %#llx",
-					     (unsigned long long)(t1 - t0));
+	EXPECT_GT(1ULL << 36, t1 - t0)
+		TH_LOG("TSC moved by %#llx", (unsigned long long)(t1 - t0));
 	ASSERT_EQ(0, svxu_get_msr(v->fd, MSR_IA32_TSC_ADJUST, &adj));
 	EXPECT_EQ(1ULL << 40, adj);
 	ASSERT_EQ(0, svxu_set_msr(v->fd, MSR_IA32_TSC, t1 + (1ULL << 44)));
