@@ -307,11 +307,21 @@ static int set_cpuid7(int vcpu_fd, uint32_t ebx7, uint32_t ecx7, bool pcid)
 	struct {
 		struct kvm_cpuid2 h;
 		struct kvm_cpuid_entry2 e[16];
-	} c = { .h.nent = 16 };
+	} c;
 	struct kvm_cpuid_entry2 *e7 = NULL;
-	unsigned int i;
+	unsigned int i, n;
 
-	if (svxu_ioctl(vcpu_fd, KVM_GET_CPUID2, (unsigned long)&c) < 0)
+	/*
+	 * KVM 6.1 never writes nent back: the smallest nent that works is
+	 * the table's size.
+	 */
+	for (n = 1; n < 16; n++) {
+		memset(&c, 0, sizeof(c));
+		c.h.nent = n;
+		if (!svxu_ioctl(vcpu_fd, KVM_GET_CPUID2, (unsigned long)&c))
+			break;
+	}
+	if (n == 16)
 		return -1;
 	for (i = 0; i < c.h.nent; i++) {
 		if (c.e[i].function == 0 && c.e[i].eax < 7)

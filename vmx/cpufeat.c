@@ -38,6 +38,7 @@
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/kernel.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -210,13 +211,17 @@ static bool svx_mtf_allowed(void)
 	return (ctls >> 32) & CPU_BASED_MONITOR_TRAP_FLAG;	/* allowed-1 */
 }
 
-/* vmx_umip_emulated(): the CPU lacks UMIP but can emulate it. */
+/*
+ * vmx_umip_emulated() on a CPU without UMIP (CPUID; IA32_VMX_CR4_FIXED1
+ * may allow the bit anyway, as Bochs' does): the guest's CR4.UMIP never
+ * reaches the CPU (svx_update_hw_cr()).
+ */
 bool svx_umip_emulated(void)
 {
 	static int usable = -1;
 
 	if (usable < 0)
-		usable = !(svx_vmcs_conf.cr4_fixed1 & X86_CR4_UMIP) &&
+		usable = !boot_cpu_has(X86_FEATURE_UMIP) &&
 			 (svx_ept_caps.proc2_allowed & SECONDARY_EXEC_DESC) &&
 			 svx_mtf_allowed();
 	return usable;
