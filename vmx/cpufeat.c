@@ -28,12 +28,14 @@
  * and descriptor-table exiting is on while the guest has CR4.UMIP set.
  * SGDT, SIDT, SLDT and STR at CPL > 0 then take #GP(0), as with UMIP.
  * Every other descriptor-table exit (the stores at CPL 0, LGDT, LIDT,
- * LLDT, LTR, which reach the exit only at CPL 0) runs natively: the exit
- * turns descriptor-table exiting off and the monitor trap flag on for one
- * instruction, and the MTF exit turns them back.  The instruction's own
- * faults (#PF, #GP, #SS on its operand or descriptor) are the CPU's.
- * KVM emulates these instructions instead; the difference shows only for
- * an operand in MMIO, which the MMIO emulator does not decode.
+ * LLDT, LTR, which reach the exit only at CPL 0) is carried out: as KVM,
+ * emulated from the exit's instruction information (operand address and
+ * size, register), with the faults of the operand access (#PF, #GP/#SS)
+ * and of LLDT/LTR's descriptor (#GP(sel), #NP(sel); LTR marks the TSS
+ * busy); or, where the CPU has the monitor trap flag, run natively for one
+ * instruction with descriptor-table exiting off.  (An operand in MMIO is
+ * an emulation failure, KVM_EXIT_INTERNAL_ERROR.)  SMSW is not covered,
+ * as with KVM's emulated UMIP.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -49,6 +51,7 @@
 #include "vmx_int.h"
 #include "../mmu/walker.h"
 #include "../x86/cpuid.h"
+#include "../x86/emulate.h"
 
 /* ---------------------------------------------------------------------- */
 /* Secondary controls                                                      */
@@ -222,8 +225,7 @@ bool svx_umip_emulated(void)
 
 	if (usable < 0)
 		usable = !boot_cpu_has(X86_FEATURE_UMIP) &&
-			 (svx_ept_caps.proc2_allowed & SECONDARY_EXEC_DESC) &&
-			 svx_mtf_allowed();
+			 (svx_ept_caps.proc2_allowed & SECONDARY_EXEC_DESC);
 	return usable;
 }
 
@@ -239,17 +241,9 @@ void svx_umip_update(struct svx_vcpu *vcpu)
 			  (vcpu->cr4 & X86_CR4_UMIP) && !vcpu->umip_step);
 }
 
-/* The SGDT/SIDT (exit 46) or SLDT/STR (exit 47) that UMIP forbids. */
-static int svx_handle_desc(struct svx_vcpu *vcpu)
+/* Run the exiting instruction natively, exiting after it (MTF). */
+static int svx_desc_step(struct svx_vcpu *vcpu)
 {
-	unsigned int id = (vcpu->exit_insn_info >> 28) & 3;
-
-	if (id < 2 && svx_guest_cpl(vcpu) > 0 &&
-	    (vcpu->cr4 & X86_CR4_UMIP)) {
-		svx_inject_gp(vcpu);
-		return SVX_RESUME;
-	}
-	/* Allowed: let the CPU run it, exiting after it (MTF). */
 	vcpu->umip_step = true;
 	svx_vcpu_load(vcpu);
 	svx_umip_update(vcpu);
@@ -270,6 +264,217 @@ static int svx_handle_mtf(struct svx_vcpu *vcpu)
 	return SVX_RESUME;
 }
 
+/* A data access of @len bytes at @la at CPL 0; 1 with the #PF injected. */
+static int svx_desc_access(struct svx_vcpu *vcpu, u64 la, void *buf,
+			   unsigned int len, bool write)
+{
+	struct svx_walk w;
+	int r;
+
+	r = svx_guest_virt_access(vcpu, la, buf, len,
+				  write ? SVX_ACC_WRITE : 0, &w);
+	if (r == 1) {
+		vcpu->cr2 = w.fault_addr;
+		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+		svx_inject_page_fault(vcpu, w.error_code);
+		return 1;
+	}
+	if (r) {
+		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   "descriptor-table operand not in guest RAM");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * SLDT/STR to a register: the low 16 bits with a 16-bit operand size, else
+ * the selector zero-extended (KVM's emulator).  0, or 1 if the fetch of
+ * the instruction (for its 0x66 prefix) took a #PF.
+ */
+static int svx_desc_store_reg(struct svx_vcpu *vcpu, int reg, u16 sel)
+{
+	u8 bytes[SVX_INSN_MAX];
+	bool o16;
+	int i, n;
+	u32 ar;
+
+	svx_vcpu_load(vcpu);
+	ar = svx_vmread(GUEST_CS_AR_BYTES);
+	svx_vcpu_put(vcpu);
+	o16 = vcpu->rmode.active ||
+	      (svx_code_mode(vcpu) != 8 && !(ar & BIT(14)));
+	n = svx_fetch_guest_insn(vcpu, bytes);
+	if (n == -EAGAIN)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if (bytes[i] == 0x66)
+			o16 = !o16;
+		else if (bytes[i] != 0xf2 && bytes[i] != 0xf3 &&
+			 bytes[i] != 0x2e && bytes[i] != 0x36 &&
+			 bytes[i] != 0x3e && bytes[i] != 0x26 &&
+			 bytes[i] != 0x64 && bytes[i] != 0x65)
+			break;
+	}
+	if (o16)
+		vcpu->regs[reg] = (vcpu->regs[reg] & ~0xffffUL) | sel;
+	else
+		vcpu->regs[reg] = sel;
+	return 0;
+}
+
+/* LLDT/LTR @sel from the GDT (KVM's __load_segment_descriptor()). */
+static int svx_desc_load(struct svx_vcpu *vcpu, bool tr, u16 sel)
+{
+	bool lm = svx_guest_long_mode(vcpu);
+	unsigned int size = lm ? 16 : 8;
+	u64 gdt_base, d[2] = { 0, 0 }, base;
+	u32 gdt_limit, type, limit, ar;
+	int r;
+
+	if (!(sel & ~3)) {
+		if (tr)
+			goto gp;
+		svx_vcpu_load(vcpu);
+		svx_seg_write(GUEST_LDTR_SELECTOR, sel, 0, 0, 0x10000);
+		svx_vcpu_put(vcpu);
+		return 0;
+	}
+	svx_vcpu_load(vcpu);
+	gdt_base = svx_vmread(GUEST_GDTR_BASE);
+	gdt_limit = svx_vmread(GUEST_GDTR_LIMIT);
+	svx_vcpu_put(vcpu);
+	if ((sel & 4) || (sel & ~7) + size - 1 > gdt_limit)
+		goto gp;
+	r = svx_desc_access(vcpu, gdt_base + (sel & ~7), d, size, false);
+	if (r)
+		return r;
+	type = (d[0] >> 40) & 0x1f;	/* S and type */
+	if (tr ? (type != 9 && (lm || type != 1)) : type != 2)
+		goto gp;
+	if (lm && ((d[1] >> 40) & 0x1f))
+		goto gp;
+	if (!(d[0] & BIT_ULL(47))) {
+		svx_inject_exception(vcpu, X86_TRAP_NP, true, sel & ~3);
+		return 1;
+	}
+	if (tr) {		/* mark it busy */
+		d[0] |= BIT_ULL(41);
+		r = svx_desc_access(vcpu, gdt_base + (sel & ~7) + 5,
+				    (u8 *)d + 5, 1, true);
+		if (r)
+			return r;
+		type |= 2;
+	}
+	base = ((d[0] >> 16) & 0xffffff) | ((d[0] >> 32) & 0xff000000);
+	if (lm)
+		base |= d[1] << 32;
+	limit = (d[0] & 0xffff) | ((d[0] >> 32) & 0xf0000);
+	if (d[0] & BIT_ULL(55))
+		limit = (limit << 12) | 0xfff;
+	ar = (d[0] >> 40) & 0xf0ff;
+	svx_vcpu_load(vcpu);
+	svx_seg_write(tr ? GUEST_TR_SELECTOR : GUEST_LDTR_SELECTOR, sel, base,
+		      limit, ar);
+	svx_vcpu_put(vcpu);
+	return 0;
+gp:
+	svx_inject_exception(vcpu, X86_TRAP_GP, true, sel & ~3);
+	return 1;
+}
+
+/* SGDT, SIDT, LGDT, LIDT at CPL 0 (KVM's em_sgdt/em_lgdt...). */
+static int svx_desc_dt(struct svx_vcpu *vcpu, unsigned int id, u64 la)
+{
+	bool lgdt = id == 2, gdt = !(id & 1), b64 = svx_code_mode(vcpu) == 8;
+	bool o16 = !b64 && !(vcpu->exit_insn_info & BIT(11));
+	unsigned int len = b64 ? 10 : 6;
+	u8 dt[10] = { 0 };
+	u64 base = 0;
+	u16 limit;
+	int r;
+
+	if (id < 2) {
+		svx_vcpu_load(vcpu);
+		limit = svx_vmread(gdt ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT);
+		base = svx_vmread(gdt ? GUEST_GDTR_BASE : GUEST_IDTR_BASE);
+		svx_vcpu_put(vcpu);
+		if (o16)
+			base &= 0xffffff;
+		memcpy(dt, &limit, 2);
+		memcpy(dt + 2, &base, len - 2);
+		return svx_desc_access(vcpu, la, dt, len, true);
+	}
+	r = svx_desc_access(vcpu, la, dt, len, false);
+	if (r)
+		return r;
+	memcpy(&limit, dt, 2);
+	memcpy(&base, dt + 2, len - 2);
+	if (o16)
+		base &= 0xffffff;
+	if (b64 && !svx_canonical48(base)) {
+		svx_inject_gp(vcpu);
+		return 1;
+	}
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(lgdt ? GUEST_GDTR_BASE : GUEST_IDTR_BASE, base);
+	svx_vmwrite(lgdt ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT, limit);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+/*
+ * A descriptor-table exit (exit 46: SGDT SIDT LGDT LIDT; 47: SLDT STR
+ * LLDT LTR): the stores take #GP(0) at CPL > 0 with CR4.UMIP; the rest
+ * (the loads reach the exit only at CPL 0) run natively under the monitor
+ * trap flag where the CPU has it, else are emulated here.
+ */
+static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
+{
+	u32 info = vcpu->exit_insn_info;
+	unsigned int id = (info >> 28) & 3;
+	bool reg = ldt_tr && (info & BIT(10));
+	u64 la = 0;
+	u16 sel;
+	int r;
+
+	if (id < 2 && svx_guest_cpl(vcpu) > 0 &&
+	    (vcpu->cr4 & X86_CR4_UMIP)) {
+		svx_inject_gp(vcpu);
+		return SVX_RESUME;
+	}
+	if (svx_mtf_allowed())
+		return svx_desc_step(vcpu);
+	if (!reg && svx_insn_mem_address(vcpu, info, vcpu->exit_qual,
+					 ldt_tr ? 2 :
+					 svx_code_mode(vcpu) == 8 ? 10 : 6, &la))
+		return SVX_RESUME;
+	if (!ldt_tr) {
+		r = svx_desc_dt(vcpu, id, la);
+	} else if (id < 2) {
+		svx_vcpu_load(vcpu);
+		sel = svx_vmread(id ? GUEST_TR_SELECTOR : GUEST_LDTR_SELECTOR);
+		svx_vcpu_put(vcpu);
+		if (reg)
+			r = svx_desc_store_reg(vcpu, (info >> 3) & 0xf, sel);
+		else
+			r = svx_desc_access(vcpu, la, &sel, 2, true);
+	} else {
+		r = 0;
+		if (reg)
+			sel = vcpu->regs[(info >> 3) & 0xf];
+		else
+			r = svx_desc_access(vcpu, la, &sel, 2, false);
+		if (!r)
+			r = svx_desc_load(vcpu, id == 3, sel);
+	}
+	if (r < 0)
+		return SVX_USER;
+	if (!r)
+		svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
 /* The exits of this file; -1 for another reason. */
 int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason)
 {
@@ -277,8 +482,9 @@ int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason)
 	case EXIT_REASON_INVPCID:
 		return svx_handle_invpcid(vcpu);
 	case EXIT_REASON_GDTR_IDTR:
+		return svx_handle_desc(vcpu, false);
 	case EXIT_REASON_LDTR_TR:
-		return svx_handle_desc(vcpu);
+		return svx_handle_desc(vcpu, true);
 	case EXIT_REASON_MONITOR_TRAP_FLAG:
 		return svx_handle_mtf(vcpu);
 	}
