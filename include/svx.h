@@ -214,9 +214,7 @@ struct svx_vcpu {
 	bool vpid_flush;	/* INVVPID before the next entry */
 	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 
-	/* vmx/cpufeat.c */
-	bool umip_step;		/* a descriptor-table insn runs natively (MTF) */
-	u32 tsc_khz;		/* KVM_GET_TSC_KHZ */
+	u32 tsc_khz;		/* KVM_GET_TSC_KHZ (vmx/cpufeat.c) */
 };
 
 #define SVX_OUTSIDE_GUEST	0

@@ -28,14 +28,13 @@
  * and descriptor-table exiting is on while the guest has CR4.UMIP set.
  * SGDT, SIDT, SLDT and STR at CPL > 0 then take #GP(0), as with UMIP.
  * Every other descriptor-table exit (the stores at CPL 0, LGDT, LIDT,
- * LLDT, LTR, which reach the exit only at CPL 0) is carried out: as KVM,
- * emulated from the exit's instruction information (operand address and
+ * LLDT, LTR, which reach the exit only at CPL 0) is emulated, as KVM
+ * does, from the exit's instruction information (operand address and
  * size, register), with the faults of the operand access (#PF, #GP/#SS)
  * and of LLDT/LTR's descriptor (#GP(sel), #NP(sel); LTR marks the TSS
- * busy); or, where the CPU has the monitor trap flag, run natively for one
- * instruction with descriptor-table exiting off.  (An operand in MMIO is
- * an emulation failure, KVM_EXIT_INTERNAL_ERROR.)  SMSW is not covered,
- * as with KVM's emulated UMIP.
+ * busy).  (An operand in MMIO is an emulation failure,
+ * KVM_EXIT_INTERNAL_ERROR.)  SMSW is not covered, as with KVM's emulated
+ * UMIP.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -206,14 +205,6 @@ static int svx_handle_invpcid(struct svx_vcpu *vcpu)
 /* ---------------------------------------------------------------------- */
 /* UMIP through descriptor-table exiting                                   */
 
-static bool svx_mtf_allowed(void)
-{
-	u64 ctls;
-
-	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS, ctls);
-	return (ctls >> 32) & CPU_BASED_MONITOR_TRAP_FLAG;	/* allowed-1 */
-}
-
 /*
  * vmx_umip_emulated() on a CPU without UMIP (CPUID; IA32_VMX_CR4_FIXED1
  * may allow the bit anyway, as Bochs' does): the guest's CR4.UMIP never
@@ -229,39 +220,13 @@ bool svx_umip_emulated(void)
 	return usable;
 }
 
-/*
- * Descriptor-table exiting follows the guest's CR4.UMIP (vmx_set_cr4()),
- * except for the one instruction being run natively.  VMCS loaded.
- */
+/* Descriptor-table exiting follows CR4.UMIP (vmx_set_cr4()); loaded. */
 void svx_umip_update(struct svx_vcpu *vcpu)
 {
 	if (!svx_umip_emulated())
 		return;
 	svx_set_secondary(vcpu, SECONDARY_EXEC_DESC,
-			  (vcpu->cr4 & X86_CR4_UMIP) && !vcpu->umip_step);
-}
-
-/* Run the exiting instruction natively, exiting after it (MTF). */
-static int svx_desc_step(struct svx_vcpu *vcpu)
-{
-	vcpu->umip_step = true;
-	svx_vcpu_load(vcpu);
-	svx_umip_update(vcpu);
-	vcpu->proc_ctls |= CPU_BASED_MONITOR_TRAP_FLAG;
-	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
-	svx_vcpu_put(vcpu);
-	return SVX_RESUME;
-}
-
-static int svx_handle_mtf(struct svx_vcpu *vcpu)
-{
-	vcpu->umip_step = false;
-	svx_vcpu_load(vcpu);
-	vcpu->proc_ctls &= ~CPU_BASED_MONITOR_TRAP_FLAG;
-	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
-	svx_umip_update(vcpu);
-	svx_vcpu_put(vcpu);
-	return SVX_RESUME;
+			  vcpu->cr4 & X86_CR4_UMIP);
 }
 
 /* A data access of @len bytes at @la at CPL 0; 1 with the #PF injected. */
@@ -364,7 +329,6 @@ static int svx_desc_load(struct svx_vcpu *vcpu, bool tr, u16 sel)
 				    (u8 *)d + 5, 1, true);
 		if (r)
 			return r;
-		type |= 2;
 	}
 	base = ((d[0] >> 16) & 0xffffff) | ((d[0] >> 32) & 0xff000000);
 	if (lm)
@@ -426,8 +390,7 @@ static int svx_desc_dt(struct svx_vcpu *vcpu, unsigned int id, u64 la)
 /*
  * A descriptor-table exit (exit 46: SGDT SIDT LGDT LIDT; 47: SLDT STR
  * LLDT LTR): the stores take #GP(0) at CPL > 0 with CR4.UMIP; the rest
- * (the loads reach the exit only at CPL 0) run natively under the monitor
- * trap flag where the CPU has it, else are emulated here.
+ * (the loads reach the exit only at CPL 0) are emulated, as KVM does.
  */
 static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
 {
@@ -443,8 +406,6 @@ static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
 		svx_inject_gp(vcpu);
 		return SVX_RESUME;
 	}
-	if (svx_mtf_allowed())
-		return svx_desc_step(vcpu);
 	if (!reg && svx_insn_mem_address(vcpu, info, vcpu->exit_qual,
 					 ldt_tr ? 2 :
 					 svx_code_mode(vcpu) == 8 ? 10 : 6, &la))
@@ -485,8 +446,6 @@ int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason)
 		return svx_handle_desc(vcpu, false);
 	case EXIT_REASON_LDTR_TR:
 		return svx_handle_desc(vcpu, true);
-	case EXIT_REASON_MONITOR_TRAP_FLAG:
-		return svx_handle_mtf(vcpu);
 	}
 	return -1;
 }
