@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 
 #include "core.h"
 #include "../x86/cpuid.h"
@@ -363,6 +364,10 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		tr.usermode = 0;
 		return copy_to_user(argp, &tr, sizeof(tr)) ? -EFAULT : 0;
 	}
+	case KVM_GET_TSC_KHZ:		/* as KVM: the rate last set */
+		return vcpu->tsc_khz;
+	case KVM_SET_TSC_KHZ:
+		return svx_set_tsc_khz(vcpu, arg);
 	case SVX_GET_VCPU_STATS:
 		return svx_vcpu_stats(vcpu, argp);
 	case SVX_WALK_TRACE:
@@ -444,6 +449,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	if (!vcpu->run || !vcpu->pio_data)
 		goto free;
 	svx_cpuid_update_vcpu(vcpu);	/* no table yet: no CR4 feature */
+	vcpu->tsc_khz = tsc_khz;	/* KVM_GET_TSC_KHZ, as KVM's default */
 	r = svx_mmu_vcpu_init(vcpu);
 	if (r)
 		goto free;

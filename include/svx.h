@@ -226,6 +226,8 @@ struct svx_vcpu {
 	bool l1d_flush;
 	unsigned long l1d_switches;
 	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
+
+	u32 tsc_khz;		/* KVM_GET_TSC_KHZ (vmx/cpufeat.c) */
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -305,6 +307,7 @@ extern const u64 svx_mce_cap_supported;
 int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap);
 int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce);
 void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu);
+long svx_set_tsc_khz(struct svx_vcpu *vcpu, unsigned long arg);
 extern const u32 svx_msr_list[];
 extern unsigned int svx_nr_msrs;
 void svx_msr_list_init(void);
@@ -336,6 +339,7 @@ bool svx_mmu_write_protect_gfn(struct svx_vm *vm, u64 gfn);
 int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
+void svx_mmu_sync_all(struct svx_vcpu *vcpu);
 void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len);
 void svx_mmu_pte_write(struct svx_vcpu *vcpu, u64 gpa, u64 new,
 		       unsigned int size, bool written);

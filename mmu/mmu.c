@@ -2618,6 +2618,32 @@ void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len)
  * rebuilt from the guest PTE at once (when it is present, accessed and
  * maps RAM), so the access that follows the INVLPG does not fault.
  */
+/*
+ * A guest TLB invalidation wider than one address of the current root
+ * (INVPCID of another PCID or of all of them, vmx/cpufeat.c): resync every
+ * unsync shadow page of the VM and write-protect its table again, so that
+ * no root, whichever PCID loads it next, keeps a stale translation.
+ */
+void svx_mmu_sync_all(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool flush = false;
+
+	spin_lock(&vm->mmu_lock);
+	while (!list_empty(&vm->unsync_list)) {
+		struct svx_sp *sp = list_first_entry(&vm->unsync_list,
+						     struct svx_sp,
+						     unsync_link);
+
+		flush |= svx_sync_gfn(vcpu, sp->gfn);
+		if (sp->unsync)		/* not found by its gfn: never loop */
+			flush |= svx_sync_sp(vcpu, sp);
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+}
+
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_vm *vm = vcpu->vm;

@@ -250,7 +250,7 @@ else
 fi
 # Echo the guest's output without the comment lines, which stay in the log.
 grep -vE '^# ' "$out/bochs.out" | tail -n 60
-lines=$(grep -aE '^(selftests|runner)\[[^]]*\]: [0-9]+ passed, [0-9]+ failed' "$out/bochs.out" | tr -d '\r')
+lines=$(grep -aE '^(selftests|runner|cpu-features)\[[^]]*\]: [0-9]+ passed, [0-9]+ failed' "$out/bochs.out" | tr -d '\r')
 while read -r l; do
 	[ -n "$l" ] || continue
 	c=$(echo "$l" | sed -E 's/.*: ([0-9]+) checks, ([0-9]+) violations.*/\1/')
@@ -429,6 +429,8 @@ done
 for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' 'install[guest]' \
 	    'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
 	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=1]' 'selftests[/dev/kvm ept=0]' \
+	    'cpu-features[/dev/shadowvmx]' 'cpu-features[/dev/shadowvmx ept]' \
+	    'cpu-features[/dev/kvm ept=1]' 'cpu-features[/dev/kvm ept=0]' \
 	    'runner[/dev/shadowvmx]' 'runner[/dev/shadowvmx ept=1]' 'runner[/dev/kvm]' \
 	    'walktrace-vs-kvm[pg32][shadow]' 'walktrace-vs-kvm[pg32][ept]' \
 	    'walktrace-vs-kvm[pae][shadow]' 'walktrace-vs-kvm[pae][ept]' \

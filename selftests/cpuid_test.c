@@ -130,46 +130,50 @@ static const struct word {
 	const char *name;
 	uint32_t svx_allowed;	/* what shadowvmx is known to deliver */
 	uint32_t kvm_synth;	/* bits kvm_intel may set beyond the host's */
+	uint32_t svx_synth;	/* and shadowvmx (vmx/cpufeat.c) */
 } words[] = {
 	{ 1, ECX, "1.ecx",
 	  /* SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND */
 	  (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 17) |
 	  (1u << 19) | (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) |
 	  (1u << 30),
-	  1u << 21 /* x2APIC, emulated by KVM */ },
+	  1u << 21 /* x2APIC, emulated by KVM */, 0 },
 	{ 1, EDX, "1.edx",
 	  /*
 	   * FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT
 	   * PSE36 CLFSH MMX FXSR SSE SSE2 SS
 	   */
 	  0x0fabfbff & ~(1u << 10) & ~(1u << 20) & ~(1u << 21) & ~(1u << 22),
-	  0 },
+	  0, 0 },
 	{ 7, EBX, "7.0.ebx",
 	  /*
-	   * FSGSBASE BMI1 HLE FDP_EXCPTN_ONLY SMEP BMI2 ERMS RTM ZERO_FCS_FDS
-	   * RDSEED ADX SMAP CLFLUSHOPT CLWB SHA
+	   * FSGSBASE TSC_ADJUST BMI1 HLE FDP_EXCPTN_ONLY SMEP BMI2 ERMS
+	   * INVPCID RTM ZERO_FCS_FDS RDSEED ADX SMAP CLFLUSHOPT CLWB SHA
 	   */
-	  (1u << 0) | (1u << 3) | (1u << 4) | (1u << 6) | (1u << 7) |
-	  (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 18) |
-	  (1u << 19) | (1u << 20) | (1u << 23) | (1u << 24) | (1u << 29),
-	  1u << 1 /* TSC_ADJUST, emulated by KVM */ },
+	  (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 6) |
+	  (1u << 7) | (1u << 8) | (1u << 9) | (1u << 10) | (1u << 11) |
+	  (1u << 13) | (1u << 18) | (1u << 19) | (1u << 20) | (1u << 23) |
+	  (1u << 24) | (1u << 29),
+	  1u << 1 /* TSC_ADJUST, emulated by KVM */,
+	  1u << 1 /* and by shadowvmx */ },
 	{ 7, ECX, "7.0.ecx",
 	  /* UMIP GFNI RDPID CLDEMOTE MOVDIRI MOVDIR64B */
 	  (1u << 2) | (1u << 8) | (1u << 22) | (1u << 25) | (1u << 27) |
 	  (1u << 28),
-	  1u << 2 /* UMIP, emulated with descriptor-table exiting */ },
+	  1u << 2 /* UMIP, emulated with descriptor-table exiting */,
+	  1u << 2 /* by both */ },
 	{ 7, EDX, "7.0.edx",
 	  /* FSRM MD_CLEAR SERIALIZE TSXLDTRK */
 	  (1u << 4) | (1u << 10) | (1u << 14) | (1u << 16),
 	  /* SPEC_CTRL, STIBP, ARCH_CAPABILITIES, SSBD: from host flags */
-	  (1u << 26) | (1u << 27) | (1u << 29) | (1u << 31) },
+	  (1u << 26) | (1u << 27) | (1u << 29) | (1u << 31), 0 },
 	{ 0x80000001, ECX, "80000001.ecx",
 	  /* LAHF_LM ABM PREFETCHW */
-	  (1u << 0) | (1u << 5) | (1u << 8), 0 },
+	  (1u << 0) | (1u << 5) | (1u << 8), 0, 0 },
 	{ 0x80000001, EDX, "80000001.edx",
 	  /* SYSCALL NX Page1GB RDTSCP LM */
 	  (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29),
-	  1u << 26 /* Page1GB under ept=0 */ },
+	  1u << 26 /* Page1GB under ept=0 */, 0 },
 };
 
 static struct kvm_cpuid2 *cpuid_alloc(uint32_t nent)
@@ -371,7 +375,8 @@ TEST_F(sys, supported_subset_of_host_and_delivered)
 	for (w = 0; w < ARRAY_SIZE(words); w++) {
 		uint32_t s = reg_of(find(c, words[w].function, 0), words[w].reg);
 		uint32_t h = host_reg(words[w].function, words[w].reg);
-		uint32_t extra = s & ~h & ~(kvm ? words[w].kvm_synth : 0);
+		uint32_t extra = s & ~h & ~(kvm ? words[w].kvm_synth :
+					       words[w].svx_synth);
 
 		TH_LOG("%s %s: supported %08x host %08x", svxu_dev(),
 		       words[w].name, s, h);

@@ -5,9 +5,7 @@
  * slots, MMIO to unbacked GPAs, memslot deletion under a live VM, triple
  * fault and failed VM entry -- with exact values from kvm_run.
  */
-#include <cpuid.h>
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -361,109 +359,4 @@ TEST_F(guest, wbinvd_and_rdpmc_exit)
 	ASSERT_EQ(0, svxu_ioctl(v->fd, SVX_GET_VCPU_STATS, (unsigned long)&st));
 	ASSERT_EQ(1, st.exits[EXIT_REASON_WBINVD]);
 	ASSERT_EQ(1, st.exits[EXIT_REASON_RDPMC]);
-}
-
-/* The library's CPUID table plus RDTSCP (0x80000001 EDX bit 27) or not. */
-static int set_cpuid_rdtscp(int vcpu_fd, bool rdtscp)
-{
-	struct {
-		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[8];
-	} c = { .h.nent = 8 };
-	unsigned int i;
-
-	if (svxu_ioctl(vcpu_fd, KVM_GET_CPUID2, (unsigned long)&c) < 0)
-		return -1;
-	for (i = 0; i < c.h.nent; i++)
-		if (c.e[i].function == 0x80000001)
-			c.e[i].edx = rdtscp ? c.e[i].edx | (1u << 27) :
-					      c.e[i].edx & ~(1u << 27);
-	return svxu_ioctl(vcpu_fd, KVM_SET_CPUID2, (unsigned long)&c);
-}
-
-/* The host's TSC_AUX as RDTSCP shows it (Linux: CPU and node number). */
-static uint32_t host_tsc_aux(void)
-{
-	uint32_t lo, hi, aux;
-
-	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
-	return aux;
-}
-
-static bool host_has_rdtscp(void)
-{
-	uint32_t a, b, c, d;
-
-	__cpuid(0x80000001, a, b, c, d);
-	return d & (1u << 27);
-}
-
-/*
- * RDTSCP as the guest's CPUID says, as on kvm_intel: with RDTSCP the guest
- * writes TSC_AUX and RDTSCP returns it in ECX, and the VMM's own TSC_AUX
- * (its CPU number, pinned here) is intact after KVM_RUN; without it,
- * wrmsr TSC_AUX is #GP and rdtscp #UD.
- */
-TEST_F(guest, rdtscp_follows_guest_cpuid)
-{
-	extern const char guest_rdtscp_gp_off[], guest_rdtscp_ud_off[];
-	struct svxu_vcpu *v = &self->g.vcpu;
-	struct kvm_msrs *m;
-	uint32_t before;
-	cpu_set_t cpus;
-
-	if (!host_has_rdtscp())
-		SKIP(return, "host CPU without RDTSCP");
-	CPU_ZERO(&cpus);
-	CPU_SET(sched_getcpu(), &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
-	before = host_tsc_aux();
-
-	INIT(rdtscp, SVXU_MODE_PM32);
-	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rdtscp_gp_off);
-	set_gate32(&self->g, 6, (uint32_t)(uintptr_t)guest_rdtscp_ud_off);
-	ASSERT_EQ(0, set_cpuid_rdtscp(v->fd, true));
-	ASSERT_OUT32(v, PORT_RESULT, 0x5a);
-	ASSERT_OUT32(v, PORT_RESULT2, 0x1234);
-	ASSERT_EXIT(v, KVM_EXIT_HLT);
-	ASSERT_EQ(before, host_tsc_aux());
-	m = calloc(1, sizeof(*m) + sizeof(m->entries[0]));
-	ASSERT_NE(NULL, m);
-	m->nmsrs = 1;
-	m->entries[0].index = 0xc0000103;
-	ASSERT_EQ(1, svxu_ioctl(v->fd, KVM_GET_MSRS, (unsigned long)m));
-	ASSERT_EQ(0x1234, m->entries[0].data);
-	free(m);
-	svxu_guest_fini(&self->g);
-
-	INIT(rdtscp, SVXU_MODE_PM32);
-	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rdtscp_gp_off);
-	set_gate32(&self->g, 6, (uint32_t)(uintptr_t)guest_rdtscp_ud_off);
-	ASSERT_EQ(0, set_cpuid_rdtscp(v->fd, false));
-	ASSERT_OUT32(v, PORT_RESULT, 13);		/* wrmsr: #GP */
-	ASSERT_OUT32(v, PORT_RESULT, 0x5a);
-	ASSERT_OUT32(v, PORT_RESULT, 6);		/* rdtscp: #UD */
-	ASSERT_EQ(before, host_tsc_aux());
-}
-
-/*
- * A fault the hypervisor injects (#GP for reserved CR4 bits) shows RF set
- * in the EFLAGS image on the handler's stack, as one the CPU raises (#UD
- * from ud2) does, and as on kvm_intel.
- */
-TEST_F(guest, injected_fault_sets_rf)
-{
-	extern const char guest_rf_gp_off[], guest_rf_ud_off[];
-	struct svxu_vcpu *v = &self->g.vcpu;
-
-	INIT(rf, SVXU_MODE_PM32);
-	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_rf_gp_off);
-	set_gate32(&self->g, 6, (uint32_t)(uintptr_t)guest_rf_ud_off);
-	ASSERT_PIO(v, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
-	EXPECT_EQ(0x10000, svxu_io_value(v->run) & 0x10000)
-		TH_LOG("#GP: EFLAGS image %#x", svxu_io_value(v->run));
-	ASSERT_PIO(v, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
-	EXPECT_EQ(0x10000, svxu_io_value(v->run) & 0x10000)
-		TH_LOG("#UD: EFLAGS image %#x", svxu_io_value(v->run));
-	ASSERT_EXIT(v, KVM_EXIT_HLT);
 }

@@ -9,7 +9,10 @@
 # then exactly one summary line:
 #     selftests[<label>]: N passed, M failed
 # (skipped tests count as neither; a '# <label>: K skipped' line precedes the
-# summary).  Exit status: 0 iff no suite had a failure.
+# summary), and before it, when cpu_features_test ran, that binary's own
+# counts (also in the selftests line):
+#     cpu-features[<label>]: N passed, M failed
+# Exit status: 0 iff no suite had a failure.
 #
 # Environment:
 #   SVX_SUITES     whitespace-separated suites, run in order
@@ -91,6 +94,11 @@ run_binaries() {
 		pass=$((pass + p))
 		skip=$((skip + s))
 		fail=$((fail + f))
+		# cpu_features_test also gets a line of its own (summary)
+		if [ "$(basename "$t")" = cpu_features_test ]; then
+			cf_pass=$p
+			cf_fail=$f
+		fi
 	done
 	rm -f "$TMP"
 	[ $found -eq 1 ] || step_failed "no test binaries in $SVX_TESTS_DIR"
@@ -98,6 +106,10 @@ run_binaries() {
 
 summary() {
 	note "$1${SVX_LABEL_SUFFIX:-}: $skip skipped"
+	if [ -n "$cf_pass" ]; then
+		echo "cpu-features[$1${SVX_LABEL_SUFFIX:-}]: $cf_pass passed, $cf_fail failed"
+		cf_pass=
+	fi
 	echo "selftests[$1${SVX_LABEL_SUFFIX:-}]: $pass passed, $fail failed"
 	[ $fail -eq 0 ] || any_fail=1
 	pass=0

@@ -197,6 +197,7 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
 	u64 cr0, cr4;
 
+	svx_umip_update(vcpu);	/* CR4.UMIP emulated: descriptor-table exits */
 	if (svx_vm_ept(vcpu->vm)) {
 		svx_ept_update_hw_cr(vcpu);
 		return;
@@ -226,6 +227,8 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 		cr4 |= X86_CR4_VME;	/* INT n through the IVT (vmx/rmode.c) */
 	cr4 |= c->cr4_fixed0;
 	cr4 &= c->cr4_fixed1;
+	if (svx_umip_emulated())	/* descriptor-table exits do it */
+		cr4 &= ~(u64)X86_CR4_UMIP;
 
 	svx_vmwrite(GUEST_CR0, cr0);
 	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);
@@ -854,6 +857,46 @@ static int svx_get_hw_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 	return 1;
 }
 
+/* Move the guest's TSC by @adj (KVM's adjust_tsc_offset_guest()). */
+static void svx_adjust_tsc_offset(struct svx_vcpu *vcpu, s64 adj)
+{
+	vcpu->tsc_offset += adj;
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(TSC_OFFSET, vcpu->tsc_offset);
+	svx_vcpu_put(vcpu);
+}
+
+/*
+ * IA32_TSC_ADJUST in soft slot @soft, as KVM's kvm_set_msr_common(): only
+ * for a guest whose CPUID has TSC_ADJUST (else the write is dropped, no
+ * #GP); a guest write moves the TSC by the change, the VMM's
+ * (KVM_SET_MSRS, migration) only sets the value.
+ */
+static void svx_set_tsc_adjust(struct svx_vcpu *vcpu, int soft, u64 data,
+			       bool host)
+{
+	if (!svx_cpuid_has_tsc_adjust(vcpu))
+		return;
+	if (!host)
+		svx_adjust_tsc_offset(vcpu, data - vcpu->soft_msrs[soft]);
+	vcpu->soft_msrs[soft] = data;
+}
+
+/*
+ * IA32_TSC: a guest write moves TSC_ADJUST by as much as the TSC (SDM
+ * 17.17.3, KVM); the VMM's write sets the TSC alone.  (KVM's
+ * kvm_synchronize_tsc() also treats a VMM write within a second of the
+ * running TSC as a resynchronisation that keeps the offset; not here.)
+ */
+static void svx_set_tsc(struct svx_vcpu *vcpu, u64 data, bool host)
+{
+	s64 adj = data - rdtsc() - vcpu->tsc_offset;
+
+	if (!host)
+		vcpu->soft_msrs[svx_soft_msr_slot(MSR_IA32_TSC_ADJUST)] += adj;
+	svx_adjust_tsc_offset(vcpu, adj);
+}
+
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	unsigned long field = svx_msr_vmcs_field(index);
@@ -871,13 +914,10 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	if (soft >= 0) {
 		if (svx_soft_msr[soft].ro && !host)
 			return 1;
-		/*
-		 * TSC_ADJUST is never applied to the TSC offset (its CPUID bit
-		 * is not advertised): writes are dropped, as KVM drops them
-		 * for a guest whose CPUID lacks TSC_ADJUST.
-		 */
-		if (index == MSR_IA32_TSC_ADJUST)
+		if (index == MSR_IA32_TSC_ADJUST) {
+			svx_set_tsc_adjust(vcpu, soft, data, host);
 			return 0;
+		}
 		vcpu->soft_msrs[soft] = data;
 		return 0;
 	}
@@ -890,10 +930,7 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_EFER:
 		return svx_set_efer(vcpu, data, host);
 	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
-		svx_vcpu_load(vcpu);
-		svx_vmwrite(TSC_OFFSET, vcpu->tsc_offset);
-		svx_vcpu_put(vcpu);
+		svx_set_tsc(vcpu, data, host);
 		return 0;
 	case MSR_IA32_CR_PAT:
 		if (!svx_valid_pat(data))
@@ -1689,6 +1726,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	u32 reason = vcpu->exit_reason;
+	int r;
 
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
@@ -1767,6 +1805,9 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 	case EXIT_REASON_TASK_SWITCH:
 		return svx_handle_task_switch(vcpu);
 	}
+	r = svx_cpufeat_exit(vcpu, reason & 0xffff);	/* INVPCID, UMIP */
+	if (r >= 0)
+		return r;
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
 	run->internal.ndata = 2;

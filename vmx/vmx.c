@@ -477,10 +477,13 @@ void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu)
 	sec = rdtscp ? sec | SECONDARY_EXEC_ENABLE_RDTSCP :
 		       sec & ~SECONDARY_EXEC_ENABLE_RDTSCP;
 	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, sec);
-	if (sec)
+	if (sec) {
 		svx_vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
 				  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+		vcpu->proc_ctls |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	}
 	svx_set_nr_auto_msrs(rdtscp ? SVX_NR_AUTO_MSRS : SVX_AMSR_TSC_AUX);
+	svx_cpufeat_after_set_cpuid(vcpu);	/* INVPCID */
 	svx_vcpu_put(vcpu);
 }
 

@@ -380,6 +380,8 @@ void svx_ept_update_hw_cr(struct svx_vcpu *vcpu)
 	cr4 = vcpu->cr4 | X86_CR4_VMXE;
 	cr4 |= c->cr4_fixed0;
 	cr4 &= c->cr4_fixed1;
+	if (svx_umip_emulated())	/* descriptor-table exits do it */
+		cr4 &= ~(u64)X86_CR4_UMIP;
 
 	svx_vmwrite(GUEST_CR0, cr0);
 	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);

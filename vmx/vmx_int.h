@@ -48,6 +48,13 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 bool svx_rdtscp_usable(void);
+
+/* vmx/cpufeat.c */
+bool svx_invpcid_usable(void);
+bool svx_umip_emulated(void);
+void svx_umip_update(struct svx_vcpu *vcpu);
+void svx_cpufeat_after_set_cpuid(struct svx_vcpu *vcpu);
+int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason);
 void svx_skip_insn(struct svx_vcpu *vcpu);
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error);

@@ -10,14 +10,16 @@
  * flags, subleaves of leaf 4, zeroed leaves it does not model).  Left out
  * on purpose, because the module does not deliver them: XSAVE, OSXSAVE and
  * everything that needs XCR0 (AVX, FMA, F16C, AVX2, AVX-512, leaf 0xd),
- * INVPCID (its secondary control is off: #UD), x2APIC
- * and the TSC-deadline timer (no in-kernel APIC), TSC_ADJUST (not applied
- * to the TSC offset), a PMU (leaf 0xa is zero, RDPMC #GP), PDCM, SPEC_CTRL,
+ * x2APIC and the TSC-deadline timer (no in-kernel APIC), a PMU (leaf 0xa
+ * is zero, RDPMC #GP), PDCM, SPEC_CTRL,
  * ARCH_CAPABILITIES and other MSR-backed bits, MONITOR/MWAIT (a NOP, as
  * KVM, which does not advertise it either), PKU, LA57, VMX, and KVM's
  * paravirtual leaves 0x40000000-0x400000ff (no KVM PV feature exists here;
- * a VMM that finds no KVM_CPUID_FEATURES leaf offers none).  UMIP is
- * advertised only when the CPU has it (the module does not emulate it).
+ * a VMM that finds no KVM_CPUID_FEATURES leaf offers none).  As KVM:
+ * INVPCID when the CPU has the "enable INVPCID" control, UMIP when the
+ * CPU has it or descriptor-table exiting can emulate it, TSC_ADJUST always
+ * (an MSR in software, moving the TSC offset), all in vmx/cpufeat.c and
+ * vmx/exits.c.
  * KVM_GET_EMULATED_CPUID answers an empty table: no instruction is
  * emulated beyond what the CPU runs.
  *
@@ -77,7 +79,8 @@ static const struct {
 		F(FXSR) | F(XMM) | F(XMM2) | F(SELFSNOOP) },
 	[SVX_W_7_EBX] = { 7, SVX_EBX, CPUID_7_0_EBX,
 		F(FSGSBASE) | F(BMI1) | F(HLE) | F(FDP_EXCPTN_ONLY) |
-		F(SMEP) | F(BMI2) | F(ERMS) | F(RTM) | F(ZERO_FCS_FDS) |
+		F(SMEP) | F(BMI2) | F(ERMS) | F(INVPCID) | F(RTM) |
+		F(ZERO_FCS_FDS) |
 		F(RDSEED) | F(ADX) | F(SMAP) | F(CLFLUSHOPT) | F(CLWB) |
 		F(SHA_NI) },
 	[SVX_W_7_ECX] = { 7, SVX_ECX, CPUID_7_ECX,
@@ -159,6 +162,14 @@ void svx_cpuid_init(void)
 		svx_caps[SVX_W_7_EBX] &= ~F(FSGSBASE);
 	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_UMIP))
 		svx_caps[SVX_W_7_ECX] &= ~F(UMIP);
+	/* Without UMIP, descriptor-table exiting emulates it (cpufeat.c). */
+	if (svx_umip_emulated())
+		svx_caps[SVX_W_7_ECX] |= F(UMIP);
+	/* INVPCID needs the "enable INVPCID" control (cpufeat.c). */
+	if (!svx_invpcid_usable())
+		svx_caps[SVX_W_7_EBX] &= ~F(INVPCID);
+	/* As KVM: TSC_ADJUST is software's (vmx/exits.c), on any CPU. */
+	svx_caps[SVX_W_7_EBX] |= F(TSC_ADJUST);
 	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_PCIDE))
 		svx_caps[SVX_W_1_ECX] &= ~F(PCID);
 	/* RDTSCP and RDPID need the "enable RDTSCP" control (vmx.c). */
@@ -219,13 +230,18 @@ static struct kvm_cpuid_entry2 *svx_host_leaf(struct svx_cpuid_array *a,
 	return e;
 }
 
+/*
+ * The filtered words replace the host's: a subset of them, plus what the
+ * module provides on any CPU (TSC_ADJUST, emulated UMIP), as KVM's
+ * kvm_cpu_cap_set().
+ */
 static void svx_mask_words(struct kvm_cpuid_entry2 *e)
 {
 	int w;
 
 	for (w = 0; w < SVX_NR_WORDS; w++)
 		if (svx_words[w].function == e->function)
-			*svx_reg(e, svx_words[w].reg) &= svx_caps[w];
+			*svx_reg(e, svx_words[w].reg) = svx_caps[w];
 }
 
 /*
@@ -447,6 +463,22 @@ bool svx_cpuid_has_tsc_aux(struct svx_vcpu *vcpu)
 		return true;
 	e = svx_cpuid_find(vcpu, 7, 0);
 	return e && (e->ecx & F(RDPID));
+}
+
+/* INVPCID (7.0 EBX 10) */
+bool svx_cpuid_has_invpcid(struct svx_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = svx_cpuid_find(vcpu, 7, 0);
+
+	return e && (e->ebx & F(INVPCID));
+}
+
+/* IA32_TSC_ADJUST (7.0 EBX 1) */
+bool svx_cpuid_has_tsc_adjust(struct svx_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = svx_cpuid_find(vcpu, 7, 0);
+
+	return e && (e->ebx & F(TSC_ADJUST));
 }
 
 /* KVM's kvm_cpuid_check_equal(): is @e the vCPU's table, entry by entry? */

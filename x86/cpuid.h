@@ -14,6 +14,8 @@ long svx_cpuid_dev_ioctl(unsigned int ioctl, void __user *argp);
 long svx_cpuid_vm_get_supported(struct svx_vm *vm, void __user *argp);
 void svx_cpuid_update_vcpu(struct svx_vcpu *vcpu);
 bool svx_cpuid_has_tsc_aux(struct svx_vcpu *vcpu);
+bool svx_cpuid_has_invpcid(struct svx_vcpu *vcpu);
+bool svx_cpuid_has_tsc_adjust(struct svx_vcpu *vcpu);
 bool svx_cpuid_equal(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
 		     int nent);
 void svx_cpuid_guest(struct svx_vcpu *vcpu, u32 function, u32 index,
