@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # run.sh BINDIR KO [CONFIGS]: inside the Bochs bench, run the upstream KVM
-# selftests in BINDIR against each configuration, /dev/kvm being
+# selftests in BINDIR (gzipped, NAME.gz: unpacked one at a time into /tmp,
+# the bench's RAM being small) against each configuration, /dev/kvm being
 #   svx-shadow  a node with /dev/shadowvmx's major:minor (module KO)
 #   svx-ept     the same, KO loaded with ept=1
 #   kvm-ept1    kvm_intel ept=1
@@ -63,8 +64,8 @@ one_config() {
 	c=$1
 	pass=0 fail=0 skip=0 notrun=0
 	: >$OUT/$c.res
-	for b in "$BIN"/*; do
-		n=$(basename "$b")
+	for z in "$BIN"/*.gz; do
+		n=$(basename "$z" .gz)
 		case "$c: $KVM_HANGS " in
 		kvm-*" $n "*|kvm-*": $n "*)
 			echo "$n notrun" >>$OUT/$c.res
@@ -73,10 +74,13 @@ one_config() {
 			continue
 			;;
 		esac
+		b=$OUT/bin.$n
+		gunzip -c "$z" >"$b" && chmod +x "$b"
 		t0=$(date +%s)
 		# shellcheck disable=SC2046
 		timeout -s KILL "$T" "$b" $(args "$n") >$OUT/$c.$n.log 2>&1 </dev/null
 		rc=$?
+		rm -f "$b"
 		t1=$(date +%s)
 		case $rc in
 		0) r=pass; pass=$((pass + 1)) ;;
