@@ -10,6 +10,9 @@
 #                   bench (selftests and runner on /dev/shadowvmx and /dev/kvm)
 #   make fuzz       a longer ioctl-fuzzer campaign in Bochs (>= 1,000,000
 #                   calls, tools/testing/fuzz; FUZZ_CALLS, FUZZ_SEED)
+#   make kvm-selftests  the upstream KVM selftests (linux-source-6.1) in
+#                   Bochs on shadowvmx (shadow, EPT) and kvm_intel (ept=1,
+#                   ept=0); make check runs all but the ept=0 pass
 #   make deps       install the Debian packages the build and tests need
 #   make install    (root) the module for KDIR's release (updates/, depmod),
 #                   svxrun and its man page under PREFIX (/usr/local), the
@@ -28,7 +31,7 @@ KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
 	  if [ -d $$d ]; then echo $$d; else \
 	  ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
 
-.PHONY: all module tools deps demo check fuzz clean install uninstall \
+.PHONY: all module tools deps demo check fuzz kvm-selftests clean install uninstall \
 	dkms-install dkms-uninstall
 
 PREFIX ?= /usr/local
@@ -69,6 +72,9 @@ check:
 
 fuzz:
 	tools/testing/fuzz/campaign.sh
+
+kvm-selftests:
+	tools/testing/kvm-selftests/bench.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
