@@ -242,7 +242,7 @@ cp "${SVX_CACHE:-/var/cache/shadowvmx}/$("$vmtest" krelease)/bzImage" "$payload/
 
 say "Bochs bench: booting Debian $("$vmtest" krelease) with VMX (a few minutes)"
 svx_progress check "bench run" "$out/bochs.out" \
-	"$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-2400}" \
+	"$vmtest" run --payload "$payload" --timeout "${SVX_BOCHS_TIMEOUT:-3000}" \
 	--log "$out/bochs.log"
 st=$?
 # the bench that ran is the one chosen
