@@ -48,6 +48,11 @@ long svx_check_extension(long ext)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_ENABLE_CAP_VM:	/* KVM_CAP_MAX_VCPU_ID only (core/vm.c) */
 	case KVM_CAP_GET_TSC_KHZ:	/* KVM_SET_TSC_KHZ: the host's rate only */
+	/* the in-kernel irqchip: core/irqchip.c, irqchip/ */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);

@@ -264,8 +264,7 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_CPUID2:
 		return svx_get_cpuid2(vcpu, argp);
 	case KVM_GET_MP_STATE: {
-		/* No in-kernel local APIC: a vCPU is always runnable (KVM). */
-		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+		struct kvm_mp_state mp = { .mp_state = svx_vcpu_get_mp_state(vcpu) };
 
 		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 	}
@@ -274,13 +273,12 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 
 		if (copy_from_user(&mp, argp, sizeof(mp)))
 			return -EFAULT;
-		if (mp.mp_state != KVM_MP_STATE_RUNNABLE) {
-			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_MP_STATE %u: only RUNNABLE without an in-kernel irqchip\n",
-				    vcpu->id, mp.mp_state);
-			return -EINVAL;
-		}
-		return 0;
+		return svx_vcpu_set_mp_state(vcpu, mp.mp_state);
 	}
+	case KVM_GET_LAPIC:
+		return svx_vcpu_lapic_state(vcpu, argp, false);
+	case KVM_SET_LAPIC:
+		return svx_vcpu_lapic_state(vcpu, argp, true);
 	case KVM_GET_FPU: {
 		struct kvm_fpu fpu;
 
@@ -333,6 +331,12 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 
 		if (copy_from_user(&irq, argp, sizeof(irq)))
 			return -EFAULT;
+		/* As KVM: with the PICs in the kernel, there is no INTR line. */
+		if (vcpu->lapic && irq.irq < KVM_NR_INTERRUPTS) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_INTERRUPT with an in-kernel irqchip\n",
+				    vcpu->id);
+			return -ENXIO;
+		}
 		return svx_queue_interrupt(vcpu, irq.irq);
 	}
 	case KVM_NMI:
@@ -456,6 +460,9 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	r = svx_vcpu_init_vmx(vcpu);
 	if (r)
 		goto free_mmu;
+	r = svx_irqchip_vcpu_init(vcpu);
+	if (r)
+		goto free_vmx;
 
 	/*
 	 * As KVM: the vCPU is complete and published before its fd exists,
@@ -482,6 +489,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	return fd;
 
 free_vmx:
+	svx_irqchip_vcpu_destroy(vcpu);
 	svx_vcpu_free_vmx(vcpu);
 free_mmu:
 	svx_mmu_vcpu_destroy(vcpu);

@@ -45,6 +45,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 
 		if (!vcpu)
 			continue;
+		svx_irqchip_vcpu_destroy(vcpu);
 		svx_vcpu_free_vmx(vcpu);
 		svx_mmu_vcpu_destroy(vcpu);
 		free_page((unsigned long)vcpu->run);
@@ -52,6 +53,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 		kvfree(vcpu->cpuid);
 		kfree(vcpu);
 	}
+	svx_irqchip_destroy(vm);
 	svx_ept_vm_destroy(vm);
 	svx_mmu_vm_destroy(vm);
 	svx_dirty_log_free_all(rcu_dereference_protected(vm->memslots, 1));
@@ -603,19 +605,20 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_set_paging(vm, arg);
 	case SVX_GET_SUPPORTED_CPUID:
 		return svx_cpuid_vm_get_supported(vm, argp);
-	case KVM_SET_GSI_ROUTING: {
-		struct kvm_irq_routing routing;
-
-		/*
-		 * As KVM for a VM without an in-kernel irqchip (we have none:
-		 * no KVM_CREATE_IRQCHIP): the header is read, then -EINVAL
-		 * (kvm_arch_can_set_irq_routing() is irqchip_in_kernel()).
-		 */
-		if (copy_from_user(&routing, argp, sizeof(routing)))
-			return -EFAULT;
-		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: no in-kernel irqchip\n");
-		return -EINVAL;
-	}
+	case KVM_SET_GSI_ROUTING:
+		return svx_vm_set_gsi_routing(vm, argp);
+	case KVM_CREATE_IRQCHIP:
+		return svx_vm_create_irqchip(vm);
+	case KVM_IRQ_LINE:
+		return svx_vm_irq_line(vm, argp, false);
+	case KVM_IRQ_LINE_STATUS:
+		return svx_vm_irq_line(vm, argp, true);
+	case KVM_GET_IRQCHIP:
+		return svx_vm_irqchip_state(vm, argp, false);
+	case KVM_SET_IRQCHIP:
+		return svx_vm_irqchip_state(vm, argp, true);
+	case KVM_SIGNAL_MSI:
+		return svx_vm_signal_msi(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 
@@ -670,6 +673,7 @@ long svx_create_vm(unsigned long type)
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
+	raw_spin_lock_init(&vm->irq_lock);
 	vm->id = atomic_inc_return(&svx_vm_ids);
 	vm->pin_unlimited = capable(CAP_IPC_LOCK);
 	ratelimit_state_init(&vm->warn_rs, DEFAULT_RATELIMIT_INTERVAL,

@@ -22,6 +22,7 @@
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
+#include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -228,6 +229,11 @@ struct svx_vcpu {
 	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 
 	u32 tsc_khz;		/* KVM_GET_TSC_KHZ (vmx/cpufeat.c) */
+
+	/* In-kernel irqchip (core/irqchip.c): NULL with a userspace one. */
+	struct svx_lapic *lapic;
+	u32 mp_state;		/* KVM_MP_STATE_* */
+	struct rcuwait wait;	/* blocked in HLT or waiting for SIPI */
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -236,6 +242,7 @@ struct svx_vcpu {
 /* Bits of svx_vcpu.requests */
 #define SVX_REQ_MMU_RELOAD	0	/* shadow root went away: rebuild */
 #define SVX_REQ_TLB_FLUSH	1	/* SPTEs lost permissions: flush */
+#define SVX_REQ_EVENT		2	/* in-kernel irqchip: look at the APIC */
 
 struct svx_vm {
 	refcount_t users;
@@ -280,6 +287,13 @@ struct svx_vm {
 	u64 eptp;
 	unsigned long ept_pages;
 
+	/*
+	 * In-kernel irqchip (core/irqchip.c, irqchip/): NULL until
+	 * KVM_CREATE_IRQCHIP; irq_lock covers its models.
+	 */
+	struct svx_irqchip *irqchip;
+	raw_spinlock_t irq_lock;
+
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
 	unsigned int id;
@@ -317,6 +331,8 @@ int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq);
 void svx_queue_nmi(struct svx_vcpu *vcpu);
 void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);
 int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+void svx_vcpu_init_event(struct svx_vcpu *vcpu);
+void svx_vcpu_deliver_sipi(struct svx_vcpu *vcpu, u8 vector);
 
 /* mmu/mmu.c */
 int svx_mmu_vm_init(struct svx_vm *vm);
@@ -391,6 +407,34 @@ struct svx_walk;
 int svx_guest_virt_access(struct svx_vcpu *vcpu, u64 gva, void *buf,
 			  unsigned int len, u32 access, struct svx_walk *fault);
 void svx_vm_put(struct svx_vm *vm);
+
+/* core/irqchip.c */
+bool svx_irqchip_in_kernel(struct svx_vm *vm);
+void svx_vcpu_kick(struct svx_vcpu *vcpu);
+long svx_vm_create_irqchip(struct svx_vm *vm);
+void svx_irqchip_destroy(struct svx_vm *vm);
+long svx_vm_irq_line(struct svx_vm *vm, void __user *argp, bool status);
+long svx_vm_irqchip_state(struct svx_vm *vm, void __user *argp, bool set);
+long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp);
+long svx_vm_signal_msi(struct svx_vm *vm, void __user *argp);
+int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu);
+void svx_irqchip_vcpu_destroy(struct svx_vcpu *vcpu);
+long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set);
+u32 svx_vcpu_get_mp_state(struct svx_vcpu *vcpu);
+int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state);
+int svx_irqchip_vcpu_ready(struct svx_vcpu *vcpu);
+int svx_irqchip_run_uninit(struct svx_vcpu *vcpu);
+int svx_irqchip_get_interrupt(struct svx_vcpu *vcpu, bool take);
+void svx_irqchip_pull_nmi(struct svx_vcpu *vcpu);
+bool svx_irqchip_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write, void *val,
+		      unsigned int len);
+bool svx_irqchip_pio(struct svx_vcpu *vcpu, u16 port, bool write, u32 *val,
+		     unsigned int size);
+int svx_irqchip_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool write,
+		    bool host);
+u64 svx_irqchip_get_cr8(struct svx_vcpu *vcpu);
+void svx_irqchip_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
+u64 svx_irqchip_get_apic_base(struct svx_vcpu *vcpu);
 
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);

@@ -416,7 +416,7 @@ static int svx_handle_cr(struct svx_vcpu *vcpu)
 			if (val & ~15ULL)
 				fault = 1;
 			else
-				vcpu->cr8 = val;
+				svx_set_cr8(vcpu, val);
 			break;
 		default:
 			fault = 1;
@@ -437,7 +437,7 @@ static int svx_handle_cr(struct svx_vcpu *vcpu)
 			val = vcpu->cr3;
 			break;
 		case 8:
-			val = vcpu->cr8;
+			val = svx_get_cr8(vcpu);
 			break;
 		default:
 			svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
@@ -809,6 +809,10 @@ static bool svx_kvmclock_msr(u32 index)
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int soft = svx_soft_msr_slot(index);
+	int r = svx_irqchip_msr(vcpu, index, data, false, host);
+
+	if (r >= 0)		/* the in-kernel local APIC's */
+		return r;
 
 	if (svx_kvmclock_msr(index)) {
 		*data = 0;
@@ -902,7 +906,10 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	unsigned long field = svx_msr_vmcs_field(index);
 	int slot = svx_auto_msr_slot(index);
 	int soft = svx_soft_msr_slot(index);
+	int r = svx_irqchip_msr(vcpu, index, &data, true, host);
 
+	if (r >= 0)		/* the in-kernel local APIC's */
+		return r;
 	if (svx_kvmclock_msr(index)) {
 		if (data)
 			svx_vm_warn(vcpu->vm, "vcpu%d: MSR %#x <- %#llx: kvmclock is not offered\n",
@@ -998,6 +1005,21 @@ static int svx_handle_msr(struct svx_vcpu *vcpu, bool write)
 	return SVX_RESUME;
 }
 
+/*
+ * HLT (KVM's kvm_emulate_halt()): with the local APIC in the kernel the
+ * vCPU waits there (svx_irqchip_vcpu_ready()); else userspace does.
+ */
+static int svx_halt(struct svx_vcpu *vcpu)
+{
+	svx_skip_insn(vcpu);
+	if (vcpu->lapic) {
+		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		return SVX_RESUME;
+	}
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return SVX_USER;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Port I/O                                                                */
 
@@ -1056,14 +1078,24 @@ static u64 svx_linear_rip(struct svx_vcpu *vcpu)
 /* the port whose OUT KVM completes before the exit (QEMU's kvmvapic) */
 #define SVX_PIO_PORT_7E	0x7e
 
+static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
+			      int size, bool high);
+
 static int svx_handle_io(struct svx_vcpu *vcpu)
 {
 	unsigned long q = vcpu->exit_qual;
 	struct kvm_run *run = vcpu->run;
 	unsigned int size = (q & 7) + 1, count = 1;
 	bool in = q & 8, string = q & 16, rep = q & 32;
+	u32 pio_val = vcpu->regs[SVX_RAX];
 	u64 mask, gva;
 
+	if (!string && svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val, size)) {
+		if (in)
+			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
 	vcpu->pio.port = q >> 16;
 	vcpu->pio.size = size;
 	vcpu->pio.string = string;
@@ -1474,6 +1506,8 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	}
 	vcpu->exit_insn_len = e.len;
 	svx_skip_insn(vcpu);
+	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size))
+		return SVX_RESUME;	/* the local APIC's or the IOAPIC's */
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
 	trace_svx_mmio(vcpu->id, vcpu->mmio.gpa, vcpu->mmio.gpa, rmw.size,
 		       true);
@@ -1524,7 +1558,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	vcpu->mmio.gpa = gpa;
 	/* A read-only memslot (ROM) is read in place: only its writes exit. */
 	if (!rmw.mem_read || !svx_read_guest_phys(vcpu->vm, gpa, &old,
-						  rmw.size))
+						  rmw.size) ||
+	    svx_irqchip_mmio(vcpu, gpa, false, &old, rmw.size))
 		return svx_mmio_complete(vcpu, old);
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
 	trace_svx_mmio(vcpu->id, gva, gpa, rmw.size, false);
@@ -1656,9 +1691,7 @@ int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys)
 	vcpu->exit_insn_len = sys->len;
 	switch (sys->op) {
 	case SVX_SYS_HLT:
-		svx_skip_insn(vcpu);
-		vcpu->run->exit_reason = KVM_EXIT_HLT;
-		return SVX_USER;
+		return svx_halt(vcpu);
 	case SVX_SYS_INVD:
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
@@ -1752,9 +1785,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 	case EXIT_REASON_CPUID:
 		return svx_handle_cpuid(vcpu);
 	case EXIT_REASON_HLT:
-		svx_skip_insn(vcpu);
-		run->exit_reason = KVM_EXIT_HLT;
-		return SVX_USER;
+		return svx_halt(vcpu);
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_WBINVD:
 	case EXIT_REASON_MWAIT_INSTRUCTION:

@@ -525,8 +525,11 @@ void svx_seg_write(unsigned long sel_field, u16 sel, u64 base, u32 limit,
 	svx_vmwrite(sel_field - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES, ar);
 }
 
-/* The architectural state after RESET, as KVM presents it (SDM 10.1). */
-static void svx_vcpu_reset(struct svx_vcpu *vcpu)
+/*
+ * The architectural state after RESET, as KVM presents it (SDM 10.1);
+ * @init: after INIT, which keeps the MSRs (SDM Table 10-1).
+ */
+static void svx_vcpu_reset(struct svx_vcpu *vcpu, bool init)
 {
 	unsigned long sel;
 
@@ -558,16 +561,30 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu)
 	svx_vmwrite(GUEST_SYSENTER_CS, 0);
 	svx_vmwrite(GUEST_SYSENTER_ESP, 0);
 	svx_vmwrite(GUEST_SYSENTER_EIP, 0);
-	svx_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	if (!init)
+		svx_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	svx_vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	svx_vmwrite(GUEST_DR7, SVX_DR7_INIT);
 	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	svx_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	svx_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	svx_set_efer(vcpu, 0, true);
-	svx_reset_soft_msrs(vcpu);
+	if (!init)
+		svx_reset_soft_msrs(vcpu);
 	svx_mmu_reset_context(vcpu);
 	svx_rmode_update(vcpu);
+}
+
+/* INIT (KVM's kvm_vcpu_reset(vcpu, true)): pending events go too. */
+void svx_vcpu_init_event(struct svx_vcpu *vcpu)
+{
+	svx_vcpu_load(vcpu);
+	svx_vcpu_reset(vcpu, true);
+	svx_vcpu_put(vcpu);
+	vcpu->inject_pending = false;
+	vcpu->irq_queued = -1;
+	vcpu->nmi_queued = false;
+	vcpu->triple_fault = false;
 }
 
 static void svx_vmcs_init(struct svx_vcpu *vcpu)
@@ -611,7 +628,7 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	vcpu->proc_ctls = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
 
 	svx_set_host_constant_state();
-	svx_vcpu_reset(vcpu);
+	svx_vcpu_reset(vcpu, false);
 }
 
 int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
@@ -770,6 +787,29 @@ static bool svx_nmi_allowed(struct svx_vcpu *vcpu)
 }
 
 /*
+ * With the in-kernel irqchip (core/irqchip.c), as KVM's
+ * inject_pending_event(): the PIC's or the local APIC's next interrupt is
+ * injected when the guest can take one; else interrupt-window exiting
+ * brings the vCPU back when it can.
+ */
+static void svx_inject_from_irqchip(struct svx_vcpu *vcpu, u32 *ctls)
+{
+	int v;
+
+	if (!vcpu->inject_pending && svx_interrupt_allowed(vcpu)) {
+		v = svx_irqchip_get_interrupt(vcpu, true);
+		if (v >= 0) {
+			vcpu->inject_pending = true;
+			vcpu->inject_info = SVX_INTR_VALID | v |
+				SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
+			vcpu->inject_len = 0;
+		}
+	}
+	if (svx_irqchip_get_interrupt(vcpu, false) >= 0)
+		*ctls |= CPU_BASED_INTR_WINDOW_EXITING;
+}
+
+/*
  * As KVM with a userspace irqchip: KVM_INTERRUPT queues a vector that is
  * injected at the next entry (userspace only does it when
  * ready_for_interrupt_injection said so); an NMI waits for the guest to be
@@ -781,6 +821,8 @@ static void svx_inject_queued(struct svx_vcpu *vcpu)
 	u32 ctls = vcpu->proc_ctls & ~(CPU_BASED_INTR_WINDOW_EXITING |
 				       CPU_BASED_NMI_WINDOW_EXITING);
 
+	if (vcpu->lapic)
+		svx_irqchip_pull_nmi(vcpu);
 	if (vcpu->nmi_queued) {
 		if (svx_nmi_allowed(vcpu)) {
 			vcpu->nmi_queued = false;
@@ -799,8 +841,12 @@ static void svx_inject_queued(struct svx_vcpu *vcpu)
 		vcpu->inject_len = 0;
 		vcpu->irq_queued = -1;
 	}
-	if (vcpu->irq_queued >= 0 || vcpu->run->request_interrupt_window)
+	if (vcpu->lapic) {
+		svx_inject_from_irqchip(vcpu, &ctls);
+	} else if (vcpu->irq_queued >= 0 ||
+		   vcpu->run->request_interrupt_window) {
 		ctls |= CPU_BASED_INTR_WINDOW_EXITING;
+	}
 	svx_set_proc_ctls(vcpu, ctls);
 }
 
@@ -1116,14 +1162,20 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 		return -EINTR;
 	}
 
+	if (vcpu->lapic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		r = svx_irqchip_run_uninit(vcpu);
+		goto out;
+	}
 	svx_save_host_segments(vcpu);
 	r = svx_run_loop(vcpu);
+out:
 	/* post_kvm_run_save(): what a userspace irqchip needs to know. */
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
-	run->cr8 = vcpu->cr8;
-	run->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-	run->ready_for_interrupt_injection = svx_ready_for_interrupt(vcpu);
+	run->cr8 = svx_get_cr8(vcpu);
+	run->apic_base = svx_get_apic_base(vcpu);
+	/* As KVM: with the PICs in the kernel, always ready. */
+	run->ready_for_interrupt_injection = vcpu->lapic ||
+					     svx_ready_for_interrupt(vcpu);
 	return r;
 }
 
@@ -1163,6 +1215,11 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			if (r)
 				return r;
 		}
+		if (vcpu->lapic) {	/* INIT, SIPI, HLT in the kernel */
+			r = svx_irqchip_vcpu_ready(vcpu);
+			if (r <= 0)
+				return r;
+		}
 		if (!svx_rmode_runnable(vcpu))
 			return 0;
 		if (vcpu->rmode.active) {
@@ -1191,7 +1248,7 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (!(vcpu->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);
-		if (r > 0 && run->request_interrupt_window &&
+		if (r > 0 && run->request_interrupt_window && !vcpu->lapic &&
 		    svx_ready_for_interrupt(vcpu)) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;
@@ -1206,6 +1263,29 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 
 /* ---------------------------------------------------------------------- */
 /* Registers                                                               */
+
+/* CR8 is the local APIC's TPR[7:4] when the APIC is in the kernel. */
+u64 svx_get_cr8(struct svx_vcpu *vcpu)
+{
+	return vcpu->lapic ? svx_irqchip_get_cr8(vcpu) : vcpu->cr8;
+}
+
+void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8)
+{
+	if (vcpu->lapic)
+		svx_irqchip_set_cr8(vcpu, cr8);
+	else
+		vcpu->cr8 = cr8;
+}
+
+/* KVM_GET_SREGS's and kvm_run's apic_base */
+u64 svx_get_apic_base(struct svx_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		return svx_irqchip_get_apic_base(vcpu);
+	return APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+	       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
 
 void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs)
 {
@@ -1315,6 +1395,21 @@ static void svx_set_segment(struct svx_vcpu *vcpu,
 		svx_vmcs_set_segment(var, sel_field);
 }
 
+/* A SIPI at @vector: real mode at vector << 12 (KVM's kvm_vcpu_deliver_sipi_vector()). */
+void svx_vcpu_deliver_sipi(struct svx_vcpu *vcpu, u8 vector)
+{
+	struct kvm_segment cs;
+
+	svx_vcpu_load(vcpu);
+	svx_get_segment(vcpu, &cs, GUEST_CS_SELECTOR);
+	cs.selector = vector << 8;
+	cs.base = (u64)vector << 12;
+	svx_set_segment(vcpu, &cs, GUEST_CS_SELECTOR);
+	svx_vcpu_put(vcpu);
+	vcpu->rip = 0;
+	vcpu->rip_dirty = true;
+}
+
 void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -1336,10 +1431,9 @@ void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr2 = vcpu->cr2;
 	s->cr3 = vcpu->cr3;
 	s->cr4 = vcpu->cr4;
-	s->cr8 = vcpu->cr8;
+	s->cr8 = svx_get_cr8(vcpu);
 	s->efer = vcpu->efer;
-	s->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	s->apic_base = svx_get_apic_base(vcpu);
 }
 
 /* The checks of KVM's kvm_is_valid_sregs() and kvm_is_valid_cr0/cr4(). */
@@ -1366,7 +1460,7 @@ static bool svx_valid_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 	 * bit (above MAXPHYADDR, 0-7 but BSP, 9; x2APIC is not offered).
 	 */
 	if (s->apic_base & (GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
-			    0x2ff | X2APIC_ENABLE))
+			    0x2ff | (vcpu->lapic ? 0 : X2APIC_ENABLE)))
 		return false;
 	return true;
 }
@@ -1378,6 +1472,17 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 			    vcpu->id, s->cr0, s->cr4, s->efer, s->cs.l,
 			    s->apic_base);
 		return -EINVAL;
+	}
+	/* As KVM's __set_sregs_common(): the local APIC's base first. */
+	if (vcpu->lapic) {
+		u64 base = s->apic_base;
+
+		if (svx_irqchip_msr(vcpu, MSR_IA32_APICBASE, &base, true,
+				    true)) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_SREGS: APIC base %#llx refused\n",
+				    vcpu->id, s->apic_base);
+			return -EINVAL;
+		}
 	}
 	/* As KVM: PAE paging takes its PDPTEs from memory at SET_SREGS. */
 	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
@@ -1409,7 +1514,7 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 	vcpu->cr2 = s->cr2;
 	vcpu->cr3 = s->cr3;
 	vcpu->cr4 = s->cr4;
-	vcpu->cr8 = s->cr8;
+	svx_set_cr8(vcpu, s->cr8);
 	svx_set_efer(vcpu, s->efer, true);
 	svx_mmu_reset_context(vcpu);
 	svx_vcpu_put(vcpu);

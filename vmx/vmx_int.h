@@ -56,6 +56,9 @@ void svx_umip_update(struct svx_vcpu *vcpu);
 void svx_cpufeat_after_set_cpuid(struct svx_vcpu *vcpu);
 int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason);
 void svx_skip_insn(struct svx_vcpu *vcpu);
+u64 svx_get_cr8(struct svx_vcpu *vcpu);
+void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
+u64 svx_get_apic_base(struct svx_vcpu *vcpu);
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error);
 /* Operand size of the code being executed: 8 (64-bit code) or 4. */

@@ -74,6 +74,7 @@ static const char *const misc_names[SVX_MISC_STATS_MAX] = {
 	[SVX_STAT_RMODE_EMULATED] = "rmode_emulated",
 	[SVX_STAT_L1D_FLUSH] = "l1d_flush",
 	[SVX_STAT_IBPB] = "ibpb",
+	[SVX_STAT_HALT_WAIT] = "halt_wait",
 };
 
 /* Is the u64 array member at byte offset off .. off+8 within the filled size? */

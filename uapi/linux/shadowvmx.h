@@ -191,6 +191,7 @@ enum svx_misc_stat {
 	SVX_STAT_RMODE_EMULATED, /* real-mode instructions vm86 faulted on, emulated */
 	SVX_STAT_L1D_FLUSH,	/* L1D flushes before VM entry (L1TF, EPT mode) */
 	SVX_STAT_IBPB,		/* IBPBs when a CPU switched to this VMCS */
+	SVX_STAT_HALT_WAIT,	/* in-kernel irqchip: waits in HLT or for a SIPI */
 	SVX_NR_MISC_STATS,
 	SVX_MISC_STATS_MAX = 16
 };

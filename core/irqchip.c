@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel irqchip, kernel side: the host of the device models in
+ * irqchip/ (the svx_irq_host_* functions), the ioctls of KVM's in-kernel
+ * irqchip (KVM_CREATE_IRQCHIP, KVM_IRQ_LINE(_STATUS), KVM_GET/SET_IRQCHIP,
+ * KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI, KVM_GET/SET_LAPIC,
+ * KVM_GET/SET_MP_STATE), and what a vCPU with a local APIC does
+ * differently from one with a userspace irqchip: the APIC's MMIO page,
+ * MSRs and CR8 are handled here, HLT and wait-for-SIPI block in the kernel
+ * until an interrupt, NMI, INIT or SIPI arrives (KVM's kvm_vcpu_block()),
+ * and INIT/SIPI are carried out as KVM's kvm_apic_accept_events().
+ *
+ * Locking: vm->irq_lock (a raw spinlock, interrupts off: the APIC timer's
+ * hrtimer fires in hard interrupt context) covers every model; a model
+ * that makes something pending at a vCPU calls svx_irq_host_kick(), which
+ * sets SVX_REQ_EVENT, wakes the vCPU if it blocks and interrupts its CPU
+ * if it runs the guest.  The vCPU clears SVX_REQ_EVENT before it looks at
+ * its APIC (svx_irqchip_inject()), so a kick is never lost.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/rcuwait.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <trace/events/ipi.h>	/* smp_send_reschedule() in 6.6+ */
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+
+#include "../include/svx.h"
+#include "../irqchip/irqchip.h"
+#include "../vmx/vmx_int.h"
+
+/* A vCPU's local APIC and the hrtimer behind its timer. */
+struct svx_vapic {
+	struct svx_lapic lapic;
+	struct hrtimer timer;
+	u64 armed_ns;		/* what the hrtimer is armed for; 0: not */
+	struct svx_vcpu *vcpu;
+};
+
+static struct svx_vapic *to_vapic(struct svx_lapic *a)
+{
+	return container_of(a, struct svx_vapic, lapic);
+}
+
+static struct svx_irqchip *svx_chip(struct svx_vm *vm)
+{
+	/* Pairs with the smp_store_release() of svx_vm_create_irqchip(). */
+	return smp_load_acquire(&vm->irqchip);
+}
+
+bool svx_irqchip_in_kernel(struct svx_vm *vm)
+{
+	return svx_chip(vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* The models' host                                                    */
+
+void svx_vcpu_kick(struct svx_vcpu *vcpu)
+{
+	int cpu;
+
+	set_bit(SVX_REQ_EVENT, &vcpu->requests);
+	/* Order the request before the mode: see svx_kick_all(). */
+	smp_mb__after_atomic();
+	rcuwait_wake_up(&vcpu->wait);
+	cpu = READ_ONCE(vcpu->cpu);
+	if (READ_ONCE(vcpu->mode) == SVX_IN_GUEST && cpu >= 0 &&
+	    cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
+}
+
+void svx_irq_host_kick(struct svx_irqchip *chip, int idx)
+{
+	struct svx_vm *vm = chip->host;
+	struct svx_vcpu *vcpu;
+
+	if (idx < 0 || idx >= SVX_MAX_VCPUS)
+		return;
+	/* Not published yet: it looks at its APIC before its first entry. */
+	vcpu = READ_ONCE(vm->vcpus[idx]);
+	if (vcpu)
+		svx_vcpu_kick(vcpu);
+}
+
+u64 svx_irq_host_now_ns(struct svx_irqchip *chip)
+{
+	return ktime_get_ns();
+}
+
+u64 svx_irq_host_guest_tsc(struct svx_lapic *a)
+{
+	return rdtsc() + to_vapic(a)->vcpu->tsc_offset;
+}
+
+void svx_irq_host_timer_arm(struct svx_lapic *a, u64 expires_ns)
+{
+	struct svx_vapic *v = to_vapic(a);
+
+	v->armed_ns = expires_ns;
+	if (!expires_ns) {
+		/*
+		 * Not hrtimer_cancel(): the callback may be waiting for the
+		 * irq_lock we hold; it sees armed_ns == 0 and does nothing.
+		 */
+		hrtimer_try_to_cancel(&v->timer);
+		return;
+	}
+	hrtimer_start(&v->timer, ns_to_ktime(expires_ns), HRTIMER_MODE_ABS_HARD);
+}
+
+void *svx_irq_host_alloc(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+void svx_irq_host_free(void *p)
+{
+	kvfree(p);
+}
+
+static enum hrtimer_restart svx_apic_timer_fn(struct hrtimer *t)
+{
+	struct svx_vapic *v = container_of(t, struct svx_vapic, timer);
+	struct svx_vm *vm = v->vcpu->vm;
+	unsigned long flags;
+	u64 now = ktime_get_ns(), next;
+
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	/* Re-armed or cancelled while this callback waited for the lock. */
+	if (v->armed_ns && v->armed_ns <= now) {
+		v->armed_ns = 0;
+		next = svx_lapic_timer_fn(&v->lapic, now);
+		if (next)
+			svx_irq_host_timer_arm(&v->lapic, next);
+	}
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	svx_vcpu_kick(v->vcpu);
+	return HRTIMER_NORESTART;
+}
+
+/* ------------------------------------------------------------------ */
+/* VM ioctls                                                           */
+
+/* KVM_CREATE_IRQCHIP: PICs, IOAPIC, KVM's default GSI routing. */
+long svx_vm_create_irqchip(struct svx_vm *vm)
+{
+	struct svx_irqchip *chip;
+	long r;
+	int err = 0;
+
+	mutex_lock(&vm->lock);
+	r = -EEXIST;
+	if (vm->irqchip) {
+		svx_vm_warn(vm, "KVM_CREATE_IRQCHIP: the VM has one\n");
+		goto unlock;
+	}
+	r = -EINVAL;
+	if (vm->nr_vcpus) {
+		svx_vm_warn(vm, "KVM_CREATE_IRQCHIP: after KVM_CREATE_VCPU\n");
+		goto unlock;
+	}
+	r = -ENOMEM;
+	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
+	if (!chip)
+		goto unlock;
+	svx_irqchip_init(chip, vm);
+	chip->routing = svx_irq_routing_default(&err);
+	if (!chip->routing) {
+		kfree(chip);
+		r = err ? err : -ENOMEM;
+		goto unlock;
+	}
+	smp_store_release(&vm->irqchip, chip);
+	r = 0;
+unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+void svx_irqchip_destroy(struct svx_vm *vm)
+{
+	struct svx_irqchip *chip = vm->irqchip;
+
+	if (!chip)
+		return;
+	svx_irq_host_free(chip->routing);
+	kfree(chip);
+	vm->irqchip = NULL;
+}
+
+/* KVM_IRQ_LINE and KVM_IRQ_LINE_STATUS */
+long svx_vm_irq_line(struct svx_vm *vm, void __user *argp, bool status)
+{
+	struct svx_irqchip *chip = svx_chip(vm);
+	struct kvm_irq_level ev;
+	unsigned long flags;
+	int st;
+
+	if (copy_from_user(&ev, argp, sizeof(ev)))
+		return -EFAULT;
+	if (!chip) {
+		svx_vm_warn(vm, "KVM_IRQ_LINE: no in-kernel irqchip\n");
+		return -ENXIO;
+	}
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	st = svx_irq_line(chip, ev.irq, ev.level);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	if (!status)
+		return 0;
+	ev.status = st;
+	return copy_to_user(argp, &ev, sizeof(ev)) ? -EFAULT : 0;
+}
+
+/* KVM_GET_IRQCHIP, KVM_SET_IRQCHIP: the PICs (0, 1) and the IOAPIC (2). */
+long svx_vm_irqchip_state(struct svx_vm *vm, void __user *argp, bool set)
+{
+	struct svx_irqchip *chip = svx_chip(vm);
+	struct kvm_irqchip *c;
+	unsigned long flags;
+	long r = 0;
+
+	c = memdup_user(argp, sizeof(*c));
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	if (!chip) {
+		svx_vm_warn(vm, "KVM_%s_IRQCHIP: no in-kernel irqchip\n",
+			    set ? "SET" : "GET");
+		r = -ENXIO;
+		goto out;
+	}
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	switch (c->chip_id) {
+	case KVM_IRQCHIP_PIC_MASTER:
+	case KVM_IRQCHIP_PIC_SLAVE:
+		if (set)
+			svx_pic_set(&chip->pic, c->chip_id, &c->chip.pic);
+		else
+			svx_pic_get(&chip->pic, c->chip_id, &c->chip.pic);
+		break;
+	case KVM_IRQCHIP_IOAPIC:
+		if (set)
+			svx_ioapic_set(chip, &c->chip.ioapic);
+		else
+			svx_ioapic_get(&chip->ioapic, &c->chip.ioapic);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	if (r)
+		svx_vm_warn(vm, "KVM_%s_IRQCHIP: chip_id %u (0-2)\n",
+			    set ? "SET" : "GET", c->chip_id);
+	else if (!set && copy_to_user(argp, c, sizeof(*c)))
+		r = -EFAULT;
+out:
+	kfree(c);
+	return r;
+}
+
+/* KVM_SET_GSI_ROUTING, validated as KVM's kvm_set_irq_routing() */
+long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp)
+{
+	struct svx_irqchip *chip = svx_chip(vm);
+	struct kvm_irq_routing_entry *e = NULL;
+	struct svx_irq_routing *new, *old;
+	struct kvm_irq_routing routing;
+	unsigned long flags;
+	int err = 0;
+
+	if (copy_from_user(&routing, argp, sizeof(routing)))
+		return -EFAULT;
+	/* kvm_arch_can_set_irq_routing() is irqchip_in_kernel() */
+	if (!chip) {
+		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: no in-kernel irqchip\n");
+		return -EINVAL;
+	}
+	if (routing.nr > SVX_MAX_IRQ_ROUTES || routing.flags) {
+		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: %u entries (max %d), flags %#x\n",
+			    routing.nr, SVX_MAX_IRQ_ROUTES, routing.flags);
+		return -EINVAL;
+	}
+	if (routing.nr) {
+		e = vmemdup_user((u8 __user *)argp + sizeof(routing),
+				 array_size(sizeof(*e), routing.nr));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	new = svx_irq_routing_new(e, routing.nr, &err);
+	kvfree(e);
+	if (!new) {
+		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: invalid table (%d)\n", err);
+		return err ? err : -ENOMEM;
+	}
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	old = chip->routing;
+	chip->routing = new;
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	svx_irq_host_free(old);
+	return 0;
+}
+
+/* KVM_SIGNAL_MSI: KVM's kvm_send_userspace_msi() */
+long svx_vm_signal_msi(struct svx_vm *vm, void __user *argp)
+{
+	struct svx_irqchip *chip = svx_chip(vm);
+	struct kvm_msi msi;
+	unsigned long flags;
+	int r;
+
+	if (copy_from_user(&msi, argp, sizeof(msi)))
+		return -EFAULT;
+	if (msi.flags & ~KVM_MSI_VALID_DEVID) {
+		svx_vm_warn(vm, "KVM_SIGNAL_MSI: flags %#x\n", msi.flags);
+		return -EINVAL;
+	}
+	/* As KVM: no local APIC in the kernel, nothing to deliver to (-1). */
+	if (!chip)
+		return -1;
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	r = svx_irq_msi(chip, &msi);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* vCPUs                                                               */
+
+/* KVM_CREATE_VCPU, vm->lock held: a local APIC if the VM has a chip. */
+int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_vapic *v;
+	unsigned long flags;
+
+	rcuwait_init(&vcpu->wait);
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	if (!vm->irqchip)
+		return 0;
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	v->vcpu = vcpu;
+	hrtimer_init(&v->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	v->timer.function = svx_apic_timer_fn;
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	svx_lapic_init(&v->lapic, vm->irqchip, vcpu->id, vcpu->id);
+	v->lapic.tsc_khz = vcpu->tsc_khz;
+	vm->irqchip->lapics[vcpu->id] = &v->lapic;
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	vcpu->lapic = &v->lapic;
+	/* kvm_arch_vcpu_create(): APs wait for INIT and SIPI */
+	if (vcpu->id != 0)
+		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
+	return 0;
+}
+
+void svx_irqchip_vcpu_destroy(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_vapic *v;
+	unsigned long flags;
+
+	if (!vcpu->lapic)
+		return;
+	v = to_vapic(vcpu->lapic);
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	vm->irqchip->lapics[vcpu->id] = NULL;
+	v->armed_ns = 0;
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	hrtimer_cancel(&v->timer);
+	kfree(v);
+	vcpu->lapic = NULL;
+}
+
+/* KVM_GET_LAPIC, KVM_SET_LAPIC */
+long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct kvm_lapic_state *s;
+	unsigned long flags;
+	long r = 0;
+
+	if (!vcpu->lapic) {
+		svx_vm_warn(vm, "vcpu%d: KVM_%s_LAPIC: no in-kernel local APIC\n",
+			    vcpu->id, set ? "SET" : "GET");
+		return -EINVAL;
+	}
+	if (set) {
+		s = memdup_user(argp, sizeof(*s));
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+	} else {
+		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+		if (!s)
+			return -ENOMEM;
+	}
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	if (set)
+		r = svx_lapic_set_state(vcpu->lapic, s);
+	else
+		svx_lapic_get_state(vcpu->lapic, s);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	if (r)
+		svx_vm_warn(vm, "vcpu%d: KVM_SET_LAPIC: inconsistent state\n",
+			    vcpu->id);
+	else if (!set && copy_to_user(argp, s, sizeof(*s)))
+		r = -EFAULT;
+	else if (set)
+		svx_vcpu_kick(vcpu);
+	kfree(s);
+	return r;
+}
+
+/*
+ * kvm_apic_accept_events(): an INIT resets the vCPU (an AP then waits
+ * for a SIPI), a SIPI starts a vCPU that waits for one at vector << 12.
+ */
+static void svx_irqchip_accept_events(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_lapic *a = vcpu->lapic;
+	unsigned long flags;
+	unsigned int ev;
+	u8 vector;
+	bool bsp;
+
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	ev = a->events;
+	a->events = 0;
+	vector = a->sipi_vector;
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	if (ev & SVX_LAPIC_EV_INIT) {
+		svx_vcpu_init_event(vcpu);
+		raw_spin_lock_irqsave(&vm->irq_lock, flags);
+		svx_lapic_reset(a, true);
+		bsp = a->base & MSR_IA32_APICBASE_BSP;
+		raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+		vcpu->mp_state = bsp ? KVM_MP_STATE_RUNNABLE :
+				       KVM_MP_STATE_INIT_RECEIVED;
+	}
+	if ((ev & SVX_LAPIC_EV_SIPI) &&
+	    vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED) {
+		svx_vcpu_deliver_sipi(vcpu, vector);
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	}
+}
+
+/* KVM_GET_MP_STATE */
+u32 svx_vcpu_get_mp_state(struct svx_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		svx_irqchip_accept_events(vcpu);
+	return vcpu->mp_state;
+}
+
+/* KVM_SET_MP_STATE, as KVM 6.1's kvm_arch_vcpu_ioctl_set_mpstate() */
+int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state)
+{
+	unsigned long flags;
+
+	switch (state) {
+	case KVM_MP_STATE_RUNNABLE:
+		break;
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_AP_RESET_HOLD:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		if (vcpu->lapic)
+			break;
+		fallthrough;
+	default:
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_MP_STATE %u: %s\n",
+			    vcpu->id, state, vcpu->lapic ? "unknown state" :
+			    "only RUNNABLE without an in-kernel irqchip");
+		return -EINVAL;
+	}
+	if (state == KVM_MP_STATE_SIPI_RECEIVED) {
+		vcpu->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+		vcpu->lapic->events |= SVX_LAPIC_EV_SIPI;
+		raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	} else {
+		vcpu->mp_state = state;
+	}
+	set_bit(SVX_REQ_EVENT, &vcpu->requests);
+	return 0;
+}
+
+/*
+ * Something the vCPU must act on (KVM's kvm_vcpu_has_events()): INIT or
+ * SIPI, an NMI, or an interrupt it can take now.
+ */
+static bool svx_vcpu_has_events(struct svx_vcpu *vcpu)
+{
+	struct svx_irqchip *chip = vcpu->vm->irqchip;
+	struct svx_lapic *a = vcpu->lapic;
+	unsigned long flags;
+	bool r;
+
+	if (vcpu->nmi_queued || vcpu->inject_pending || vcpu->irq_queued >= 0)
+		return true;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	r = a->events || a->nmi_pending ||
+	    ((vcpu->rflags & X86_EFLAGS_IF) &&
+	     (svx_lapic_pending_irq(a) >= 0 ||
+	      svx_irqchip_has_extint(chip, vcpu->id)));
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	return r;
+}
+
+/*
+ * Before each entry of a vCPU with a local APIC: take INIT and SIPI, and
+ * block while the vCPU waits (HLT, wait-for-SIPI) until something wakes
+ * it, as KVM's vcpu_block().  1: enter the guest; 0 or -EINTR: return to
+ * userspace (run->exit_reason set).
+ */
+int svx_irqchip_vcpu_ready(struct svx_vcpu *vcpu)
+{
+	int r;
+
+	for (;;) {
+		clear_bit(SVX_REQ_EVENT, &vcpu->requests);
+		smp_mb__after_atomic();
+		svx_irqchip_accept_events(vcpu);
+		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
+			return 1;
+		if ((vcpu->mp_state == KVM_MP_STATE_HALTED ||
+		     vcpu->mp_state == KVM_MP_STATE_AP_RESET_HOLD) &&
+		    svx_vcpu_has_events(vcpu)) {
+			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+			return 1;
+		}
+		vcpu->stats.misc[SVX_STAT_HALT_WAIT]++;
+		r = rcuwait_wait_event(&vcpu->wait,
+				       test_bit(SVX_REQ_EVENT, &vcpu->requests),
+				       TASK_INTERRUPTIBLE);
+		if (r) {	/* a signal */
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stats.misc[SVX_STAT_SIGNAL]++;
+			return -EINTR;
+		}
+	}
+}
+
+/*
+ * KVM_RUN of a vCPU that never ran and waits for INIT/SIPI: as KVM 6.1,
+ * block once, take the events, and return -EAGAIN (-EINTR on a signal);
+ * the VMM calls KVM_RUN again.
+ */
+int svx_irqchip_run_uninit(struct svx_vcpu *vcpu)
+{
+	clear_bit(SVX_REQ_EVENT, &vcpu->requests);
+	smp_mb__after_atomic();
+	if (!vcpu->lapic->events)
+		rcuwait_wait_event(&vcpu->wait,
+				   test_bit(SVX_REQ_EVENT, &vcpu->requests),
+				   TASK_INTERRUPTIBLE);
+	svx_irqchip_accept_events(vcpu);
+	if (signal_pending(current)) {
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
+		return -EINTR;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * The next interrupt for the guest (VMCS loaded, interrupts allowed):
+ * the PIC's (ExtINT, an INTA cycle) first, then the local APIC's highest;
+ * -1 if none.  @take: the CPU takes it (INTA, IRR to ISR).
+ */
+int svx_irqchip_get_interrupt(struct svx_vcpu *vcpu, bool take)
+{
+	struct svx_irqchip *chip = vcpu->vm->irqchip;
+	struct svx_lapic *a = vcpu->lapic;
+	unsigned long flags;
+	int v;
+
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	if (svx_irqchip_has_extint(chip, vcpu->id)) {
+		v = take ? svx_pic_read_irq(&chip->pic) : 0;
+	} else {
+		v = svx_lapic_pending_irq(a);
+		if (v >= 0 && take)
+			svx_lapic_ack_irq(a, v);
+	}
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	return v;
+}
+
+/* An NMI the local APIC accepted goes to the NMI queue (KVM's nmi_pending). */
+void svx_irqchip_pull_nmi(struct svx_vcpu *vcpu)
+{
+	struct svx_lapic *a = vcpu->lapic;
+	unsigned long flags;
+
+	if (vcpu->nmi_queued || !READ_ONCE(a->nmi_pending))
+		return;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	if (a->nmi_pending) {
+		a->nmi_pending--;
+		vcpu->nmi_queued = true;
+	}
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
+/* An access to the local APIC's page or the IOAPIC's window: handled? */
+bool svx_irqchip_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write, void *val,
+		      unsigned int len)
+{
+	struct svx_irqchip *chip = vcpu->vm->irqchip;
+	struct svx_lapic *a = vcpu->lapic;
+	unsigned long flags;
+	bool done = false;
+
+	if (!chip)
+		return false;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	if (a && svx_lapic_mmio_on(a) &&
+	    (gpa & PAGE_MASK) == (a->base & MSR_IA32_APICBASE_BASE)) {
+		svx_lapic_mmio(a, gpa & ~PAGE_MASK, write, val, len);
+		done = true;
+	} else if (!svx_ioapic_mmio(chip, gpa, write, val, len)) {
+		done = true;
+	}
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	return done;
+}
+
+/* Port I/O to the PICs (one byte; wider accesses read 0, as KVM's). */
+bool svx_irqchip_pio(struct svx_vcpu *vcpu, u16 port, bool write, u32 *val,
+		     unsigned int size)
+{
+	struct svx_irqchip *chip = vcpu->vm->irqchip;
+	unsigned long flags;
+	u8 b = *val;
+	int r;
+
+	if (!chip)
+		return false;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	r = svx_pic_pio(&chip->pic, port, write && size == 1, &b);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	if (r)
+		return false;
+	if (!write)
+		*val = size == 1 ? b : 0;
+	return true;
+}
+
+/*
+ * The local APIC's MSRs: IA32_APIC_BASE, x2APIC (0x800-0x8ff),
+ * IA32_TSC_DEADLINE.  -1: not one of them; else 0, or 1 for #GP.
+ */
+int svx_irqchip_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool write,
+		    bool host)
+{
+	struct svx_lapic *a = vcpu->lapic;
+	unsigned long flags;
+	int r = 0;
+
+	if (!a || !(index == MSR_IA32_APICBASE ||
+		    index == MSR_IA32_TSC_DEADLINE ||
+		    (index >= APIC_BASE_MSR && index < APIC_BASE_MSR + 0x100)))
+		return -1;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	if (index == MSR_IA32_APICBASE) {
+		if (write)
+			r = svx_lapic_set_base(a, *data, host) ? 1 : 0;
+		else
+			*data = a->base;
+	} else if (index == MSR_IA32_TSC_DEADLINE) {
+		if (write)
+			svx_lapic_set_tsc_deadline(a, *data);
+		else
+			*data = svx_lapic_get_tsc_deadline(a);
+	} else if (write) {
+		r = svx_lapic_msr_write(a, index, *data) ? 1 : 0;
+	} else {
+		r = svx_lapic_msr_read(a, index, data) ? 1 : 0;
+	}
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	return r;
+}
+
+u64 svx_irqchip_get_cr8(struct svx_vcpu *vcpu)
+{
+	unsigned long flags;
+	u64 cr8;
+
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	cr8 = svx_lapic_get_cr8(vcpu->lapic);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	return cr8;
+}
+
+void svx_irqchip_set_cr8(struct svx_vcpu *vcpu, u64 cr8)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	svx_lapic_set_cr8(vcpu->lapic, cr8);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
+u64 svx_irqchip_get_apic_base(struct svx_vcpu *vcpu)
+{
+	return vcpu->lapic->base;
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel irqchip (KVM_CREATE_IRQCHIP), as kvm_intel has it, on every
+ * device and paging mode: its ioctls' errors, the local APIC timer in
+ * one-shot and periodic mode waking a guest that waits in HLT (which never
+ * reaches userspace), IOAPIC pins driven by KVM_IRQ_LINE_STATUS (an edge
+ * pin; a level pin whose remote IRR holds it until the guest's EOI), the
+ * 8259 PIC's ExtINT through LINT0, and INIT/SIPI starting an application
+ * processor in real mode, with KVM_GET_MP_STATE along the way.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "svx.h"
+
+#define XSTR(x) STR(x)
+#define STR(x) #x
+
+#define APIC		0xfee00000
+#define IOAPIC		0xfec00000
+#define AP_CODE		0x2000		/* SIPI vector 2 */
+
+/* A 64-bit interrupt gate for vector VEC to label LBL of guest NAME. */
+#define GATE64(name, vec, lbl)						\
+"	movabsq $(" XSTR(SVX_CODE) " + " #lbl " - guest_" #name "_start), %rax\n" \
+"	movw	%ax, " #vec " * 16\n"					\
+"	movw	$" XSTR(SVX_SEL_CS64) ", " #vec " * 16 + 2\n"		\
+"	movw	$0x8e00, " #vec " * 16 + 4\n"				\
+"	shrq	$16, %rax\n"						\
+"	movw	%ax, " #vec " * 16 + 6\n"				\
+"	shrq	$16, %rax\n"						\
+"	movl	%eax, " #vec " * 16 + 8\n"				\
+"	movl	$0, " #vec " * 16 + 12\n"
+
+/* The guests keep the APIC's base in RSI, the IOAPIC's in RDI. */
+#define BASES								\
+"	movl	$" XSTR(APIC) ", %esi\n"				\
+"	movl	$" XSTR(IOAPIC) ", %edi\n"
+#define APIC_W(reg, val)						\
+"	movl	$" #val ", " #reg "(%rsi)\n"
+#define IOAPIC_W(reg, val)						\
+"	movl	$" #reg ", (%rdi)\n"					\
+"	movl	$" #val ", 0x10(%rdi)\n"
+#define PIC_MASK_ALL							\
+"	movb	$0xff, %al\n	outb	%al, $0x21\n	outb	%al, $0xa1\n"
+#define REPORT(port)							\
+"	movl	%ebx, %eax\n"						\
+"	outl	%eax, $" XSTR(port) "\n"
+#define WAIT_COUNT(n, lbl)						\
+"	sti\n"								\
+#lbl ":	hlt\n"								\
+"	cmpl	$" #n ", %ebx\n"					\
+"	jb	" #lbl "b\n"						\
+"	cli\n"
+
+/*
+ * Guest (long mode), APIC timer: one-shot vector 0x40 of 100000 bus
+ * cycles (KVM's bus: 1 GHz), divide by 1; the count of interrupts (1) on
+ * PORT_RESULT; then periodic, every 10 ms, until three more came (4: the
+ * ISR masks and stops the timer then); PORT_RESULT2 ends.  The ISR counts
+ * in EBX and EOIs.
+ */
+__asm__(
+"	.pushsection .rodata.svx_irqchip_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_apic_timer_start, guest_apic_timer_end\n"
+"	.balign 16\n"
+"guest_apic_timer_start:\n"
+BASES
+GATE64(apic_timer, 0x40, apic_timer_isr)
+"	xorl	%ebx, %ebx\n"
+APIC_W(0xf0, 0x1ff)				/* SVR: enabled */
+APIC_W(0x3e0, 0xb)				/* TDCR: divide by 1 */
+APIC_W(0x320, 0x40)				/* LVTT: one-shot */
+APIC_W(0x380, 100000)				/* TMICT */
+WAIT_COUNT(1, 1)
+REPORT(PORT_RESULT)
+APIC_W(0x320, 0x20040)				/* periodic */
+APIC_W(0x380, 10000000)
+WAIT_COUNT(4, 2)
+REPORT(PORT_RESULT)
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"apic_timer_isr:\n"
+"	incl	%ebx\n"
+"	cmpl	$4, %ebx\n"
+"	jb	1f\n"
+APIC_W(0x320, 0x10040)				/* the 4th: masked, */
+APIC_W(0x380, 0)				/* and stopped */
+"1:\n"
+APIC_W(0xb0, 0)					/* EOI */
+"	iretq\n"
+"guest_apic_timer_end:\n"
+
+/*
+ * Guest (long mode), IOAPIC: pin 10 edge to vector 0x51, pin 11 level to
+ * vector 0x52, both to APIC ID 0.  PORT_TICK asks the host to pulse pin
+ * 10; after its interrupt the count (1) goes to PORT_RESULT; the next
+ * PORT_TICK asks for pin 11 high; its ISR sends PORT_TICK (the host
+ * lowers the pin) before the EOI; a while later the count (2) shows there
+ * was no second delivery.
+ */
+"	.globl guest_ioapic_start, guest_ioapic_end\n"
+"	.balign 16\n"
+"guest_ioapic_start:\n"
+BASES
+GATE64(ioapic, 0x51, ioapic_isr)
+GATE64(ioapic, 0x52, ioapic_level_isr)
+"	xorl	%ebx, %ebx\n"
+PIC_MASK_ALL
+APIC_W(0xf0, 0x1ff)
+IOAPIC_W(0x24, 0x51)				/* pin 10: edge, unmasked */
+IOAPIC_W(0x25, 0)
+IOAPIC_W(0x26, 0x8052)				/* pin 11: level */
+IOAPIC_W(0x27, 0)
+"	outl	%eax, $" XSTR(PORT_TICK) "\n"
+WAIT_COUNT(1, 1)
+REPORT(PORT_RESULT)
+"	outl	%eax, $" XSTR(PORT_TICK) "\n"
+WAIT_COUNT(2, 2)
+"	sti\n"
+"	movl	$20000, %ecx\n"
+"3:	pause\n"
+"	loop	3b\n"
+"	cli\n"
+REPORT(PORT_RESULT)
+"	movl	$0x26, (%rdi)\n"			/* remote IRR clear */
+"	movl	0x10(%rdi), %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"ioapic_isr:\n"
+"	incl	%ebx\n"
+APIC_W(0xb0, 0)
+"	iretq\n"
+"ioapic_level_isr:\n"
+"	incl	%ebx\n"
+"	outl	%eax, $" XSTR(PORT_TICK) "\n"
+APIC_W(0xb0, 0)
+"	iretq\n"
+"guest_ioapic_end:\n"
+
+/*
+ * Guest (long mode), PIC: both 8259As initialised as Linux does (vectors
+ * 0x20 and 0x28, cascade on IR2), IRQ 3 unmasked; PORT_TICK asks the host
+ * to pulse IRQ 3, whose interrupt comes as vector 0x23 through the BSP's
+ * LINT0 (ExtINT); the ISR EOIs the master.  The count (1) and the
+ * master's ISR register after it (0) on PORT_RESULT.
+ */
+"	.globl guest_pic_start, guest_pic_end\n"
+"	.balign 16\n"
+"guest_pic_start:\n"
+BASES
+GATE64(pic, 0x23, pic_isr)
+"	xorl	%ebx, %ebx\n"
+"	movb	$0x11, %al\n	outb	%al, $0x20\n"
+"	movb	$0x20, %al\n	outb	%al, $0x21\n"
+"	movb	$0x04, %al\n	outb	%al, $0x21\n"
+"	movb	$0x01, %al\n	outb	%al, $0x21\n"
+"	movb	$0x11, %al\n	outb	%al, $0xa0\n"
+"	movb	$0x28, %al\n	outb	%al, $0xa1\n"
+"	movb	$0x02, %al\n	outb	%al, $0xa1\n"
+"	movb	$0x01, %al\n	outb	%al, $0xa1\n"
+"	movb	$0xf7, %al\n	outb	%al, $0x21\n"	/* IRQ 3 only */
+"	movb	$0xff, %al\n	outb	%al, $0xa1\n"
+"	outl	%eax, $" XSTR(PORT_TICK) "\n"
+WAIT_COUNT(1, 1)
+REPORT(PORT_RESULT)
+"	movb	$0x0b, %al\n	outb	%al, $0x20\n"	/* OCW3: read ISR */
+"	xorl	%eax, %eax\n"
+"	inb	$0x20, %al\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	inb	$0x21, %al\n"				/* IMR */
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"pic_isr:\n"
+"	incl	%ebx\n"
+"	movb	$0x20, %al\n"
+"	outb	%al, $0x20\n"
+"	iretq\n"
+"guest_pic_end:\n"
+
+/*
+ * Guest (long mode), BSP: INIT then SIPI (vector 2) to APIC ID 1, then
+ * PORT_RESULT2.
+ */
+"	.globl guest_init_sipi_start, guest_init_sipi_end\n"
+"	.balign 16\n"
+"guest_init_sipi_start:\n"
+BASES
+APIC_W(0xf0, 0x1ff)
+APIC_W(0x310, 0x01000000)
+APIC_W(0x300, 0x4500)				/* INIT, assert */
+APIC_W(0x310, 0x01000000)
+APIC_W(0x300, 0x4602)				/* SIPI, vector 2 */
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"guest_init_sipi_end:\n"
+"	.popsection\n");
+
+/* The AP's real-mode code at AP_CODE: mov $0x5a5a,%ax; out %ax,$0x40; hlt */
+static const unsigned char ap_code[] = { 0xb8, 0x5a, 0x5a, 0xe7, PORT_RESULT,
+					 0xf4 };
+
+/* A VM with an in-kernel irqchip, vCPU 0 loaded with @code in long mode. */
+static int irqchip_guest(struct svxu_guest *g, struct svxu_code code)
+{
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	svxu_vm_init(&g->vm);
+	g->vcpu.fd = -1;
+	r = svxu_vm_create(&g->vm, SVX_MEM_SIZE);
+	if (!r)
+		r = svxu_vm_set_tss(&g->vm);
+	if (!r)
+		r = svxu_ioctl(g->vm.fd, KVM_CREATE_IRQCHIP, 0);
+	if (!r)
+		r = svxu_vcpu_create(&g->vm, 0, &g->vcpu);
+	if (r)
+		return r;
+	g->run = g->vcpu.run;
+	svxu_load(&g->vm, code);
+	return svxu_setup_mode(&g->vcpu, SVXU_MODE_LONG64);
+}
+
+#define IRQCHIP_INIT(name) do {						\
+	int __r = irqchip_guest(&self->g, SVX_GUEST(name));		\
+	ASSERT_EQ(0, __r) TH_LOG("irqchip guest on %s: %s (%s)",	\
+				 svxu_dev(), strerror(-__r),		\
+				 svxu_last_op());			\
+} while (0)
+
+static int irq_line(int vm_fd, unsigned int irq, int level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+	int r = svxu_ioctl(vm_fd, KVM_IRQ_LINE_STATUS, (unsigned long)&l);
+
+	return r ? r : l.status;
+}
+
+static int mp_state(int vcpu_fd)
+{
+	struct kvm_mp_state mp = { .mp_state = 0x55 };
+	int r = svxu_ioctl(vcpu_fd, KVM_GET_MP_STATE, (unsigned long)&mp);
+
+	return r ? r : (int)mp.mp_state;
+}
+
+SVX_GUEST_FIXTURE(irqchip);
+
+/* The ioctls' errors, as kvm_intel answers them. */
+TEST_F(irqchip, ioctl_errors)
+{
+	struct kvm_irq_level l = { .irq = 4, .level = 1 };
+	struct kvm_interrupt irq = { .irq = 0x30 };
+	struct kvm_irqchip chip;
+	struct kvm_lapic_state *lapic = calloc(1, sizeof(*lapic));
+	struct svxu_vcpu v1;
+	int vm;
+
+	ASSERT_NE(NULL, lapic);
+	ASSERT_EQ(0, svxu_guest_create(&self->g));
+	vm = self->g.vm.fd;
+	EXPECT_EQ(1, svxu_ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	/* a vCPU exists: too late for an irqchip; no irqchip: no lines */
+	EXPECT_EQ(-EINVAL, svxu_ioctl(vm, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_EQ(-ENXIO, svxu_ioctl(vm, KVM_IRQ_LINE, (unsigned long)&l));
+	memset(&chip, 0, sizeof(chip));
+	EXPECT_EQ(-ENXIO, svxu_ioctl(vm, KVM_GET_IRQCHIP, (unsigned long)&chip));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_GET_LAPIC,
+				      (unsigned long)lapic));
+	svxu_guest_fini(&self->g);
+
+	IRQCHIP_INIT(apic_timer);
+	vm = self->g.vm.fd;
+	EXPECT_EQ(-EEXIST, svxu_ioctl(vm, KVM_CREATE_IRQCHIP, 0));
+	chip.chip_id = 3;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(vm, KVM_GET_IRQCHIP, (unsigned long)&chip));
+	chip.chip_id = KVM_IRQCHIP_IOAPIC;
+	EXPECT_EQ(0, svxu_ioctl(vm, KVM_GET_IRQCHIP, (unsigned long)&chip));
+	EXPECT_EQ(IOAPIC, chip.chip.ioapic.base_address);
+	/* the pins come out of reset masked */
+	EXPECT_NE(0ULL, chip.chip.ioapic.redirtbl[10].bits & (1ULL << 16));
+	EXPECT_EQ(0, svxu_ioctl(vm, KVM_SET_IRQCHIP, (unsigned long)&chip));
+	chip.chip_id = KVM_IRQCHIP_PIC_MASTER;
+	EXPECT_EQ(0, svxu_ioctl(vm, KVM_GET_IRQCHIP, (unsigned long)&chip));
+	EXPECT_EQ(0, svxu_ioctl(vm, KVM_IRQ_LINE, (unsigned long)&l));
+	EXPECT_EQ(-ENXIO, svxu_ioctl(self->g.vcpu.fd, KVM_INTERRUPT,
+				     (unsigned long)&irq));
+	EXPECT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_LAPIC,
+				(unsigned long)lapic));
+	/* version register: integrated APIC (0x14), 6 or 7 LVT entries */
+	EXPECT_EQ(0x14, lapic->regs[0x30]);
+	EXPECT_EQ(0, lapic->regs[0x23]);	/* ID of vCPU 0, xAPIC */
+	EXPECT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_LAPIC,
+				(unsigned long)lapic));
+	/* the BSP runs; an AP waits for INIT and SIPI */
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp_state(self->g.vcpu.fd));
+	ASSERT_EQ(0, svxu_vcpu_create(&self->g.vm, 1, &v1));
+	EXPECT_EQ(KVM_MP_STATE_UNINITIALIZED, mp_state(v1.fd));
+	svxu_vcpu_destroy(&v1);
+	free(lapic);
+}
+
+/* The APIC timer wakes a HLT that never leaves the kernel. */
+TEST_F(irqchip, apic_timer_wakes_hlt)
+{
+	IRQCHIP_INIT(apic_timer);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 4);
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+}
+
+/* IOAPIC pins from KVM_IRQ_LINE_STATUS: an edge pin, a level pin's EOI. */
+TEST_F(irqchip, ioapic_edge_and_level)
+{
+	int vm, s1, s0, s2;
+
+	IRQCHIP_INIT(ioapic);
+	vm = self->g.vm.fd;
+	ASSERT_PIO(&self->g.vcpu, PORT_TICK, 4, KVM_EXIT_IO_OUT);
+	s1 = irq_line(vm, 10, 1);
+	s0 = irq_line(vm, 10, 0);
+	TH_LOG("pin 10 raise %d lower %d", s1, s0);
+	EXPECT_LT(0, s1);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
+	ASSERT_PIO(&self->g.vcpu, PORT_TICK, 4, KVM_EXIT_IO_OUT);
+	s2 = irq_line(vm, 11, 1);
+	EXPECT_LT(0, s2);
+	/* the level ISR's PORT_TICK, before its EOI */
+	ASSERT_PIO(&self->g.vcpu, PORT_TICK, 4, KVM_EXIT_IO_OUT);
+	irq_line(vm, 11, 0);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 2);
+	/* redirection entry 11 after the EOI: remote IRR (bit 14) clear */
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0x8052);
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+}
+
+/* The 8259 PIC's interrupt through LINT0 (ExtINT), and its EOI. */
+TEST_F(irqchip, pic_extint)
+{
+	int vm;
+
+	IRQCHIP_INIT(pic);
+	vm = self->g.vm.fd;
+	ASSERT_PIO(&self->g.vcpu, PORT_TICK, 4, KVM_EXIT_IO_OUT);
+	EXPECT_LT(0, irq_line(vm, 3, 1));
+	irq_line(vm, 3, 0);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);	/* ISR */
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0xf7);	/* IMR */
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+}
+
+/* INIT and SIPI from the BSP start the AP in real mode at vector << 12. */
+TEST_F(irqchip, init_sipi_starts_ap)
+{
+	struct svxu_vcpu ap;
+	int i, r = 0;
+
+	IRQCHIP_INIT(init_sipi);
+	memcpy(self->g.vm.mem + AP_CODE, ap_code, sizeof(ap_code));
+	ASSERT_EQ(0, svxu_vcpu_create(&self->g.vm, 1, &ap));
+	EXPECT_EQ(KVM_MP_STATE_UNINITIALIZED, mp_state(ap.fd));
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+	/* KVM_GET_MP_STATE takes the INIT and the SIPI */
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp_state(ap.fd));
+	for (i = 0; i < 4; i++) {
+		r = svxu_run(&ap);
+		if (r != -EAGAIN)
+			break;
+	}
+	ASSERT_EQ(0, r) TH_LOG("KVM_RUN of the AP: %s", strerror(-r));
+	ASSERT_EQ(KVM_EXIT_IO, ap.run->exit_reason)
+		TH_LOG("%s", svxu_exit_str(ap.run));
+	EXPECT_EQ(PORT_RESULT, ap.run->io.port);
+	EXPECT_EQ(0x5a5a, svxu_io_value(ap.run) & 0xffff);
+	svxu_vcpu_destroy(&ap);
+}
+
+TEST_HARNESS_MAIN
