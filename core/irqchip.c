@@ -29,11 +29,13 @@
 #include <linux/uaccess.h>
 #include <trace/events/ipi.h>	/* smp_send_reschedule() in 6.6+ */
 #include <asm/apicdef.h>
+#include <asm/tsc.h>
 #include <asm/msr-index.h>
 
 #include "../include/svx.h"
 #include "../irqchip/irqchip.h"
 #include "../vmx/vmx_int.h"
+#include "../x86/cpuid.h"
 
 /* A vCPU's local APIC and the hrtimer behind its timer. */
 struct svx_vapic {
@@ -351,7 +353,7 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
 	v->timer.function = svx_apic_timer_fn;
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	svx_lapic_init(&v->lapic, vm->irqchip, vcpu->id, vcpu->id);
-	v->lapic.tsc_khz = vcpu->tsc_khz;
+	v->lapic.tsc_khz = tsc_khz;	/* no TSC scaling: the host's rate */
 	vm->irqchip->lapics[vcpu->id] = &v->lapic;
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	vcpu->lapic = &v->lapic;
@@ -377,6 +379,33 @@ void svx_irqchip_vcpu_destroy(struct svx_vcpu *vcpu)
 	hrtimer_cancel(&v->timer);
 	kfree(v);
 	vcpu->lapic = NULL;
+}
+
+/*
+ * KVM_SET_CPUID2 (KVM's kvm_vcpu_after_set_cpuid()): what the APIC allows
+ * follows the guest's CPUID: x2APIC, the TSC-deadline timer, MAXPHYADDR.
+ */
+void svx_irqchip_after_set_cpuid(struct svx_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e1, *e;
+	unsigned int maxphyaddr = 36;
+	unsigned long flags;
+
+	if (!vcpu->lapic)
+		return;
+	e1 = svx_cpuid_find(vcpu, 1, 0);
+	e = svx_cpuid_find(vcpu, 0x80000000, 0);
+	if (e && e->eax >= 0x80000008) {
+		e = svx_cpuid_find(vcpu, 0x80000008, 0);
+		if (e)
+			maxphyaddr = e->eax & 0xff;
+	}
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	svx_lapic_set_cpuid(vcpu->lapic,
+			    e1 && (e1->ecx & BIT(X86_FEATURE_X2APIC & 31)),
+			    e1 && (e1->ecx & BIT(X86_FEATURE_TSC_DEADLINE_TIMER & 31)),
+			    maxphyaddr);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 }
 
 /* KVM_GET_LAPIC, KVM_SET_LAPIC */

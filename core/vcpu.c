@@ -80,6 +80,7 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	svx_cpuid_update_vcpu(vcpu);
 	svx_ept_update_cr4_mask(vcpu);
 	svx_vcpu_after_set_cpuid(vcpu);
+	svx_irqchip_after_set_cpuid(vcpu);
 	return 0;
 }
 

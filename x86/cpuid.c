@@ -435,8 +435,8 @@ long svx_cpuid_vm_get_supported(struct svx_vm *vm, void __user *argp)
 /* ---------------------------------------------------------------------- */
 /* The guest's table                                                       */
 
-static const struct kvm_cpuid_entry2 *svx_cpuid_find(struct svx_vcpu *vcpu,
-						     u32 function, u32 index)
+const struct kvm_cpuid_entry2 *svx_cpuid_find(struct svx_vcpu *vcpu,
+					      u32 function, u32 index)
 {
 	int i;
 

@@ -20,6 +20,9 @@ bool svx_cpuid_equal(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
 		     int nent);
 void svx_cpuid_guest(struct svx_vcpu *vcpu, u32 function, u32 index,
 		     u32 out[4]);
+/* The guest's entry for (function, index) as set, or NULL (KVM's kvm_find_cpuid_entry()). */
+const struct kvm_cpuid_entry2 *svx_cpuid_find(struct svx_vcpu *vcpu,
+					      u32 function, u32 index);
 bool svx_cpuid_cr4_valid(struct svx_vcpu *vcpu, u64 cr4);
 bool svx_cpuid_efer_valid(struct svx_vcpu *vcpu, u64 efer);
 u64 svx_cpuid_cr4_guest_rsvd(struct svx_vcpu *vcpu);
