@@ -49,7 +49,7 @@ INSTALLED = $(MODDIR)/shadowvmx.ko $(DESTDIR)$(PREFIX)/bin/svxrun \
 	$(DESTDIR)/etc/udev/rules.d/60-shadowvmx.rules \
 	$(DESTDIR)$(PREFIX)/include/linux/shadowvmx.h
 # The files DKMS builds from.
-MODULE_SRC = Kbuild dkms.conf core include mmu vmx uapi $(wildcard x86)
+MODULE_SRC = Kbuild dkms.conf core include irqchip mmu vmx uapi $(wildcard x86)
 
 all: module tools
 

@@ -112,11 +112,7 @@ esac
 # build_module TAG KDIR: W=1 build in a private copy; any warning fails it.
 build_module() {
 	local tag=$1 kdir=$2 dir=$top/build/kbuild-$1
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	cp -a Kbuild core include mmu vmx x86 uapi "$dir"/
-	find "$dir" -name '*.o' -delete
-	if make -C "$kdir" M="$dir" W=1 modules >"$out/build-$tag.log" 2>&1 &&
+	if scripts/build-module.sh "$kdir" "$dir" W=1 >"$out/build-$tag.log" 2>&1 &&
 	   ! grep -qiE 'warning|error' "$out/build-$tag.log"; then
 		result "build[$tag]: ok" 1 0
 		return 0

@@ -49,10 +49,8 @@ else
 	svx_progress demo "bench setup" "$b/setup.log" "$vmtest" setup ||
 		{ tail -n 20 "$b/setup.log"; exit 1; }
 	kdir=$("$vmtest" kdir)
-	mkdir -p "$b/kbuild" "$b/payload/scenarios"
-	cp -a Kbuild core include mmu vmx x86 uapi "$b/kbuild/"
-	find "$b/kbuild" -name '*.o' -delete
-	svx_progress demo "module build" "$b/kbuild.log" make -s -C "$kdir" M="$b/kbuild" modules ||
+	mkdir -p "$b/payload/scenarios"
+	svx_progress demo "module build" "$b/kbuild.log" scripts/build-module.sh "$kdir" "$b/kbuild" -s ||
 		{ tail -n 20 "$b/kbuild.log"; exit 1; }
 	cp "$b/kbuild/shadowvmx.ko" tools/runner/build/svxrun \
 	   tools/runner/build/scen-s1.bin "$b/payload/"

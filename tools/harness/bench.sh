@@ -3,7 +3,7 @@
 #
 # tools/harness/bench.sh: the harness end to end on this host, in the Bochs
 # bench: builds the module against the bench's headers (a private copy of
-# Kbuild core include mmu vmx x86 uapi, as scripts/check.sh does), the runner
+# its sources, scripts/build-module.sh), the runner
 # and the guests, a payload whose /payload/run is run.sh (plus the bench's
 # kernel and tools/runner/linux-guest.sh for W7), boots it with
 # tools/testing/vmtest/vmtest.sh, then runs report.sh on the console log.
@@ -27,11 +27,7 @@ vmtest=tools/testing/vmtest/vmtest.sh
 }
 kdir=$("$vmtest" kdir)
 kb=$out/kbuild
-rm -rf "$kb"
-mkdir -p "$kb"
-cp -a Kbuild core include mmu vmx x86 uapi "$kb"/
-find "$kb" -name '*.o' -delete
-make -C "$kdir" M="$kb" modules >"$out/kbuild.log" 2>&1 || {
+scripts/build-module.sh "$kdir" "$kb" >"$out/kbuild.log" 2>&1 || {
 	tail -n 30 "$out/kbuild.log"
 	echo "harness: module build failed (build/harness/kbuild.log)"
 	exit 1

@@ -17,11 +17,9 @@ seed=${FUZZ_SEED:-$(date +%s)}
 mkdir -p "$out"
 "$vmtest" setup >"$out/vmtest-setup.log" 2>&1
 kdir=$("$vmtest" kdir)
-rm -rf "$out/kbuild" "$out/payload"
-mkdir -p "$out/kbuild" "$out/payload"
-cp -a Kbuild core include mmu vmx x86 uapi "$out/kbuild/"
-find "$out/kbuild" -name '*.o' -delete
-make -C "$kdir" M="$out/kbuild" modules >"$out/build.log" 2>&1
+rm -rf "$out/payload"
+mkdir -p "$out/payload"
+scripts/build-module.sh "$kdir" "$out/kbuild" >"$out/build.log" 2>&1
 cp "$out/kbuild/shadowvmx.ko" "$out/payload/"
 make -s -C tools/testing/fuzz payload PAYLOAD="$out/payload" >/dev/null
 cat >"$out/payload/run" <<EOS

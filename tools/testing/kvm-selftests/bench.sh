@@ -12,11 +12,9 @@ vmtest=tools/testing/vmtest/vmtest.sh
 tools/testing/kvm-selftests/build.sh "$out"
 "$vmtest" setup >"$out/vmtest-setup.log" 2>&1
 kdir=$("$vmtest" kdir)
-rm -rf "$out/kbuild" "$out/payload"
-mkdir -p "$out/kbuild" "$out/payload/kst"
-cp -a Kbuild core include mmu vmx x86 uapi "$out/kbuild/"
-find "$out/kbuild" -name '*.o' -delete
-make -C "$kdir" M="$out/kbuild" modules >"$out/kbuild.log" 2>&1
+rm -rf "$out/payload"
+mkdir -p "$out/payload/kst"
+scripts/build-module.sh "$kdir" "$out/kbuild" >"$out/kbuild.log" 2>&1
 cp "$out/kbuild/shadowvmx.ko" "$out/payload/"
 for b in "$out"/bin/*; do
 	strip -o "$out/payload/kst/${b##*/}" "$b" && gzip -9 "$out/payload/kst/${b##*/}"
