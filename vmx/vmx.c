@@ -533,6 +533,16 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu, bool init)
 {
 	unsigned long sel;
 
+	/*
+	 * INIT of a vCPU in real mode under shadow paging: out of vm86
+	 * first, so that the segments below land in the VMCS and enter vm86
+	 * again with svx_rmode_update() at the end.
+	 */
+	if (vcpu->rmode.active) {
+		vcpu->cr0 |= X86_CR0_PE;
+		svx_rmode_update(vcpu);
+	}
+
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->regs[SVX_RDX] = 0x600;
 	vcpu->rip = 0xfff0;
