@@ -127,6 +127,11 @@ struct svx_lapic {
 	unsigned int events;	/* SVX_LAPIC_EV_* */
 	u8 sipi_vector;
 	unsigned int nmi_pending;
+	/* from the guest's CPUID: svx_lapic_set_cpuid() */
+	u64 base_rsvd;		/* IA32_APIC_BASE bits above MAXPHYADDR */
+	u32 timer_mode_mask;	/* LVTT mode bits: 0, 1 << 17 or 3 << 17 */
+	bool x2apic_ok;		/* CPUID.1:ECX.x2APIC */
+	u32 timer_mode;		/* LVTT mode in force (KVM's timer_mode) */
 };
 
 /* At vCPU creation (power-on state, BSP if @vcpu_id == 0 as KVM). */
@@ -134,6 +139,14 @@ void svx_lapic_init(struct svx_lapic *a, struct svx_irqchip *chip, int idx,
 		    u32 vcpu_id);
 /* INIT (@init: keep base and APIC ID) or power-on reset. */
 void svx_lapic_reset(struct svx_lapic *a, bool init);
+/*
+ * KVM_SET_CPUID2 (KVM's kvm_vcpu_after_set_cpuid()): x2APIC allowed in
+ * IA32_APIC_BASE, TSC-deadline mode allowed in LVTT, MAXPHYADDR.  Until
+ * the first call the APIC is as KVM's before KVM_SET_CPUID2: no x2APIC,
+ * no LVTT timer mode bits (one-shot only), MAXPHYADDR 36.
+ */
+void svx_lapic_set_cpuid(struct svx_lapic *a, bool x2apic, bool tsc_deadline,
+			 unsigned int maxphyaddr);
 /* WRMSR IA32_APIC_BASE: 0, or -1: #GP (as KVM's kvm_set_apic_base()). */
 int svx_lapic_set_base(struct svx_lapic *a, u64 value, bool host);
 /* The xAPIC page is live (APIC enabled, not x2APIC) at (base & PAGE_MASK). */

@@ -76,6 +76,23 @@ for key in walker-vs-reference shadow-invariants; do
 	fi
 done
 
+# The irqchip's local APIC (irqchip/lapic.c) against a fake host
+make -s -C tools/testing/lapic test >"$out/lapic-test.log" 2>&1
+st=$?
+grep -E '^FAIL' "$out/lapic-test.log"
+l=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/lapic-test.log" | tail -n 1)
+n=${l%% passed*}
+f=${l#*passed, }
+f=${f%% failed}
+if [ -z "$l" ]; then
+	tail -n 20 "$out/lapic-test.log"
+	n=0
+	f=1
+fi
+[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
+[ "$n" -gt 0 ] || f=$((f + 1))
+result "lapic-unit: $n passed, $f failed" "$n" "$f"
+
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} make -s -C tools/testing/mmu fuzz >"$out/fuzz.log" 2>&1
 st=$?
 if [ $st -eq 0 ] && grep -qE '^fuzz\[.*, 0 crashes' "$out/fuzz.log" &&
