@@ -72,6 +72,7 @@ struct svx_irq_msg {
 struct svx_pic {
 	struct kvm_pic_state pics[2];	/* [0] master, [1] slave */
 	bool output;			/* INTR of the master */
+	u8 irq_states[16];		/* per pin: a bit per SVX_IRQ_SRC_* */
 };
 
 void svx_pic_reset(struct svx_pic *p);
@@ -79,7 +80,10 @@ void svx_pic_reset(struct svx_pic *p);
 int svx_pic_set_irq(struct svx_pic *p, int irq, int level);
 /* INTA cycle: the vector the PICs deliver (spurious 7/15 as hardware). */
 int svx_pic_read_irq(struct svx_pic *p);
-/* Port I/O at 0x20/0x21/0xa0/0xa1/0x4d0/0x4d1: 0, or -1 (not a PIC port). */
+/*
+ * A byte of port I/O at 0x20/0x21/0xa0/0xa1/0x4d0/0x4d1: 0, or -1 (not a
+ * PIC port).  KVM ignores wider writes and reads them as 0: the caller's.
+ */
 int svx_pic_pio(struct svx_pic *p, u16 port, bool write, u8 *val);
 /* KVM_GET/SET_IRQCHIP for chip_id 0/1: @s is kvm_irqchip.chip.pic. */
 void svx_pic_get(struct svx_pic *p, int id, struct kvm_pic_state *s);
@@ -89,10 +93,10 @@ void svx_pic_set(struct svx_pic *p, int id, const struct kvm_pic_state *s);
 /* ioapic.c                                                            */
 
 struct svx_ioapic {
-	struct kvm_ioapic_state s;	/* base, ioregsel, id, irr, redirtbl */
-	u32 line_level;			/* pins asserted now (level pins) */
-	/* an edge pin: the EOI of its last delivery re-evaluates it */
-	u32 irr_delivered;
+	struct kvm_ioapic_state s;	/* base, ioregsel, id, redirtbl */
+	u32 line_level;			/* pins asserted now (KVM's irr) */
+	u32 irr_delivered;		/* edge pins delivered since raised */
+	u8 irq_states[SVX_IOAPIC_PINS];	/* per pin: a bit per SVX_IRQ_SRC_* */
 };
 
 void svx_ioapic_reset(struct svx_ioapic *io);
@@ -101,7 +105,10 @@ int svx_ioapic_set_irq(struct svx_irqchip *chip, int irq, int level);
 /* The IOAPIC's 256-byte window at s.base_address: 0, or -1 (not ours). */
 int svx_ioapic_mmio(struct svx_irqchip *chip, u64 gpa, bool write,
 		    void *val, unsigned int len);
-/* A local APIC EOI'd level-triggered @vector (remote IRR, re-delivery). */
+/*
+ * A local APIC EOI'd level-triggered @vector (its TMR bit was set, as KVM's
+ * kvm_ioapic_send_eoi()): remote IRR cleared, re-delivery.
+ */
 void svx_ioapic_eoi(struct svx_irqchip *chip, int vector);
 void svx_ioapic_get(struct svx_ioapic *io, struct kvm_ioapic_state *s);
 void svx_ioapic_set(struct svx_irqchip *chip, const struct kvm_ioapic_state *s);
@@ -222,13 +229,29 @@ struct svx_irqchip {
 	void *host;		/* the host's VM */
 };
 
+/*
+ * Interrupt sources: a pin's level is the OR of its sources' levels, as
+ * KVM's irq_states (KVM_USERSPACE_IRQ_SOURCE_ID, the PIT's source...).
+ */
+#define SVX_IRQ_SRC_USER	0	/* KVM_IRQ_LINE */
+#define SVX_IRQ_SRC_PIT		1	/* an in-kernel PIT */
+#define SVX_IRQ_NR_SRCS		8
+
 /* After allocation (zeroed): PICs and IOAPIC reset, no routing yet. */
 void svx_irqchip_init(struct svx_irqchip *chip, void *host);
 /* KVM_IRQ_LINE(_STATUS): KVM's kvm_set_irq() status (-1 none, 0 coalesced). */
 int svx_irq_line(struct svx_irqchip *chip, u32 gsi, int level);
-/* KVM_SIGNAL_MSI, MSI routes: 0 not delivered (-EINVAL bad flags), >0 ok. */
+/* The same for source @src (SVX_IRQ_SRC_*); svx_irq_line() is _USER's. */
+int svx_irq_line_src(struct svx_irqchip *chip, int src, u32 gsi, int level);
+/*
+ * KVM_SIGNAL_MSI, MSI routes: KVM's kvm_send_userspace_msi() value: -EINVAL
+ * (bad flags), -1 (no destination), 0 (not accepted), >0 (accepted).
+ */
 int svx_irq_msi(struct svx_irqchip *chip, const struct kvm_msi *msi);
-/* Deliver @m to every local APIC it addresses: number accepted, or -1. */
+/*
+ * Deliver @m to every local APIC it addresses (one for lowest priority),
+ * kicking each that accepts: number accepted, or -1 (none addressed).
+ */
 int svx_irq_deliver(struct svx_irqchip *chip, const struct svx_irq_msg *m,
 		    struct svx_lapic *src);
 /* Does the PIC's INTR reach vCPU @idx now (KVM's kvm_cpu_has_extint())? */

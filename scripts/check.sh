@@ -93,6 +93,16 @@ fi
 [ "$n" -gt 0 ] || f=$((f + 1))
 result "lapic-unit: $n passed, $f failed" "$n" "$f"
 
+# The in-kernel irqchip's PIC, IOAPIC and routing models (tools/testing/irqchip)
+make -s -C tools/testing/irqchip test >"$out/irqchip-test.log" 2>&1
+st=$?
+grep -vE '^(ok |irqchip-unit: )' "$out/irqchip-test.log"
+n=$(grep -c '^ok ' "$out/irqchip-test.log")
+f=$(grep -c '^not ok ' "$out/irqchip-test.log")
+[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
+[ "$n" -gt 0 ] || f=$((f + 1))
+result "irqchip-unit: $n passed, $f failed" "$n" "$f"
+
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} make -s -C tools/testing/mmu fuzz >"$out/fuzz.log" 2>&1
 st=$?
 if [ $st -eq 0 ] && grep -qE '^fuzz\[.*, 0 crashes' "$out/fuzz.log" &&
