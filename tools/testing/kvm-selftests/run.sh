@@ -81,6 +81,8 @@ one_config() {
 		# shellcheck disable=SC2046
 		timeout -s KILL "$T" "$b" $(args "$n") >$OUT/$c.$n.log 2>&1 </dev/null
 		rc=$?
+		# what it forked (hardware_disable_test: 512 VMs) goes with it
+		pkill -KILL -f "$b" 2>/dev/null
 		rm -f "$b"
 		t1=$(date +%s)
 		case $rc in
