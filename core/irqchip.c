@@ -179,6 +179,7 @@ long svx_vm_create_irqchip(struct svx_vm *vm)
 		r = err ? err : -ENOMEM;
 		goto unlock;
 	}
+	/* The chip complete before it is seen: pairs with svx_chip(). */
 	smp_store_release(&vm->irqchip, chip);
 	r = 0;
 unlock:
@@ -557,6 +558,7 @@ int svx_irqchip_vcpu_ready(struct svx_vcpu *vcpu)
 
 	for (;;) {
 		clear_bit(SVX_REQ_EVENT, &vcpu->requests);
+		/* Clear before looking: pairs with svx_vcpu_kick()'s. */
 		smp_mb__after_atomic();
 		svx_irqchip_accept_events(vcpu);
 		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
@@ -587,6 +589,7 @@ int svx_irqchip_vcpu_ready(struct svx_vcpu *vcpu)
 int svx_irqchip_run_uninit(struct svx_vcpu *vcpu)
 {
 	clear_bit(SVX_REQ_EVENT, &vcpu->requests);
+	/* Clear before looking: pairs with svx_vcpu_kick()'s. */
 	smp_mb__after_atomic();
 	if (!vcpu->lapic->events)
 		rcuwait_wait_event(&vcpu->wait,
