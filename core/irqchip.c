@@ -520,7 +520,8 @@ int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state)
 	} else {
 		vcpu->mp_state = state;
 	}
-	set_bit(SVX_REQ_EVENT, &vcpu->requests);
+	if (vcpu->lapic)	/* only they clear it (svx_irqchip_vcpu_ready()) */
+		set_bit(SVX_REQ_EVENT, &vcpu->requests);
 	return 0;
 }
 

@@ -346,7 +346,7 @@ TEST_F(irqchip, apic_timer_wakes_hlt)
 	if (e0 >= 0 && e1 >= 0)
 		printf("# irqchip-exits[%s%s%s]: %lld exits for 3 periodic APIC timer interrupts\n",
 		       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
-		       svxu_dev_is_kvm() ? "" : svxu_paging(), e1 - e0);
+		       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"), e1 - e0);
 }
 
 /* IOAPIC pins from KVM_IRQ_LINE_STATUS: an edge pin, a level pin's EOI. */
