@@ -154,9 +154,12 @@ static void pic_update_irq(struct svx_pic *p)
 	pic_irq_request(p, irq >= 0);
 }
 
-static void pic_clear_isr(struct kvm_pic_state *s, int irq)
+/* KVM's pic_clear_isr(): the in-service bit goes, ack notifiers run. */
+static void pic_clear_isr(struct svx_pic *p, struct kvm_pic_state *s, int irq)
 {
 	s->isr &= ~(1 << irq);
+	svx_irq_host_acked(pic_chip(p), pic_is_master(p, s) ?
+			   KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE, irq);
 }
 
 int svx_pic_set_irq(struct svx_pic *p, int irq, int level)
@@ -171,7 +174,7 @@ int svx_pic_set_irq(struct svx_pic *p, int irq, int level)
 }
 
 /* INTA: @irq goes in service. */
-static void pic_intack(struct kvm_pic_state *s, int irq)
+static void pic_intack(struct svx_pic *p, struct kvm_pic_state *s, int irq)
 {
 	s->isr |= 1 << irq;
 	/* a level-sensitive request is not cleared here */
@@ -180,7 +183,7 @@ static void pic_intack(struct kvm_pic_state *s, int irq)
 	if (s->auto_eoi) {
 		if (s->rotate_on_auto_eoi)
 			s->priority_add = (irq + 1) & 7;
-		pic_clear_isr(s, irq);
+		pic_clear_isr(p, s, irq);
 	}
 }
 
@@ -191,11 +194,11 @@ int svx_pic_read_irq(struct svx_pic *p)
 	p->output = false;
 	irq = pic_get_irq(p, &p->pics[0]);
 	if (irq >= 0) {
-		pic_intack(&p->pics[0], irq);
+		pic_intack(p, &p->pics[0], irq);
 		if (irq == 2) {
 			irq2 = pic_get_irq(p, &p->pics[1]);
 			if (irq2 >= 0)
-				pic_intack(&p->pics[1], irq2);
+				pic_intack(p, &p->pics[1], irq2);
 			else
 				irq2 = 7;	/* spurious IRQ on the slave */
 			intno = p->pics[1].irq_base + irq2;
@@ -237,7 +240,7 @@ static void pic_icw1_reset(struct svx_pic *p, struct kvm_pic_state *s)
 	/* KVM clears ISR bits of the edge requests dropped above */
 	for (irq = 0; irq < 8; irq++)
 		if (edge_irr & (1 << irq))
-			pic_clear_isr(s, irq);
+			pic_clear_isr(p, s, irq);
 }
 
 static void pic_ioport_write(struct svx_pic *p, struct kvm_pic_state *s,
@@ -270,13 +273,13 @@ static void pic_ioport_write(struct svx_pic *p, struct kvm_pic_state *s,
 					irq = (priority + s->priority_add) & 7;
 					if (cmd == 5)
 						s->priority_add = (irq + 1) & 7;
-					pic_clear_isr(s, irq);
+					pic_clear_isr(p, s, irq);
 					pic_update_irq(p);
 				}
 				break;
 			case 3:		/* specific EOI */
 				irq = val & 7;
-				pic_clear_isr(s, irq);
+				pic_clear_isr(p, s, irq);
 				pic_update_irq(p);
 				break;
 			case 6:		/* set priority */
@@ -286,7 +289,7 @@ static void pic_ioport_write(struct svx_pic *p, struct kvm_pic_state *s,
 			case 7:		/* rotate on specific EOI */
 				irq = val & 7;
 				s->priority_add = (irq + 1) & 7;
-				pic_clear_isr(s, irq);
+				pic_clear_isr(p, s, irq);
 				pic_update_irq(p);
 				break;
 			default:	/* 2: no operation */
@@ -297,10 +300,22 @@ static void pic_ioport_write(struct svx_pic *p, struct kvm_pic_state *s,
 	}
 
 	switch (s->init_state) {
-	case 0:				/* OCW1: the mask */
+	case 0: {			/* OCW1: the mask */
+		u8 diff = s->imr ^ val;
+		int irq;
+
 		s->imr = val;
+		/* KVM's kvm_fire_mask_notifiers() */
+		for (irq = 0; irq < 8; irq++)
+			if (diff & (1 << irq))
+				svx_irq_host_masked(pic_chip(p),
+						    pic_is_master(p, s) ?
+						    KVM_IRQCHIP_PIC_MASTER :
+						    KVM_IRQCHIP_PIC_SLAVE, irq,
+						    val & (1 << irq));
 		pic_update_irq(p);
 		break;
+	}
 	case 1:				/* ICW2: the vector base */
 		s->irq_base = val & 0xf8;
 		s->init_state = 2;
@@ -328,7 +343,7 @@ static u8 pic_poll_read(struct svx_pic *p, struct kvm_pic_state *s,
 			p->pics[0].irr &= ~(1 << 2);
 		}
 		s->irr &= ~(1 << ret);
-		pic_clear_isr(s, ret);
+		pic_clear_isr(p, s, ret);
 		if (addr1 >> 7 || ret != 2)
 			pic_update_irq(p);
 	} else {

@@ -129,7 +129,7 @@ static void ioapic_write_indirect(struct svx_irqchip *chip, u32 val)
 {
 	struct svx_ioapic *io = &chip->ioapic;
 	typeof(io->s.redirtbl[0]) *e;
-	u8 old_remote_irr, old_delivery_status;
+	u8 old_remote_irr, old_delivery_status, old_mask;
 	u32 index;
 
 	switch (io->s.ioregsel) {
@@ -146,6 +146,7 @@ static void ioapic_write_indirect(struct svx_irqchip *chip, u32 val)
 			return;
 		index = array_index_nospec(index, SVX_IOAPIC_PINS);
 		e = &io->s.redirtbl[index];
+		old_mask = e->fields.mask;
 		old_remote_irr = e->fields.remote_irr;
 		old_delivery_status = e->fields.delivery_status;
 		if (io->s.ioregsel & 1) {
@@ -164,6 +165,10 @@ static void ioapic_write_indirect(struct svx_irqchip *chip, u32 val)
 		 */
 		if (e->fields.trig_mode == IOAPIC_EDGE_TRIG)
 			e->fields.remote_irr = 0;
+		/* KVM's kvm_fire_mask_notifiers() */
+		if (e->fields.mask != old_mask)
+			svx_irq_host_masked(chip, KVM_IRQCHIP_IOAPIC, index,
+					    e->fields.mask);
 		if (e->fields.trig_mode == IOAPIC_LEVEL_TRIG &&
 		    (io->line_level & (1U << index)))
 			ioapic_service(chip, index);
@@ -226,7 +231,7 @@ int svx_ioapic_mmio(struct svx_irqchip *chip, u64 gpa, bool write,
 	return 0;
 }
 
-void svx_ioapic_eoi(struct svx_irqchip *chip, int vector)
+void svx_ioapic_eoi(struct svx_irqchip *chip, int vector, bool level)
 {
 	struct svx_ioapic *io = &chip->ioapic;
 	int i;
@@ -235,6 +240,10 @@ void svx_ioapic_eoi(struct svx_irqchip *chip, int vector)
 		typeof(io->s.redirtbl[0]) *e = &io->s.redirtbl[i];
 
 		if (e->fields.vector != vector)
+			continue;
+		/* KVM's __kvm_ioapic_update_eoi(): ack notifiers, any trigger */
+		svx_irq_host_acked(chip, KVM_IRQCHIP_IOAPIC, i);
+		if (!level)
 			continue;
 		e->fields.remote_irr = 0;
 		if (!e->fields.mask && (io->line_level & (1U << i)))

@@ -106,10 +106,11 @@ int svx_ioapic_set_irq(struct svx_irqchip *chip, int irq, int level);
 int svx_ioapic_mmio(struct svx_irqchip *chip, u64 gpa, bool write,
 		    void *val, unsigned int len);
 /*
- * A local APIC EOI'd level-triggered @vector (its TMR bit was set, as KVM's
- * kvm_ioapic_send_eoi()): remote IRR cleared, re-delivery.
+ * A local APIC EOI'd @vector (KVM's kvm_ioapic_send_eoi()): the ack
+ * notifiers of the pins with that vector; @level (its TMR bit was set, no
+ * directed EOI): remote IRR cleared, re-delivery.
  */
-void svx_ioapic_eoi(struct svx_irqchip *chip, int vector);
+void svx_ioapic_eoi(struct svx_irqchip *chip, int vector, bool level);
 void svx_ioapic_get(struct svx_ioapic *io, struct kvm_ioapic_state *s);
 void svx_ioapic_set(struct svx_irqchip *chip, const struct kvm_ioapic_state *s);
 
@@ -268,6 +269,16 @@ u64 svx_irq_host_now_ns(struct svx_irqchip *chip);
 u64 svx_irq_host_guest_tsc(struct svx_lapic *a);
 /* Arm @a's timer to fire at @expires_ns (svx_lapic_timer_fn()); 0: cancel. */
 void svx_irq_host_timer_arm(struct svx_lapic *a, u64 expires_ns);
+/*
+ * The guest acknowledged @pin of @irqchip (KVM_IRQCHIP_*: a PIC's EOI or
+ * auto-EOI, an EOI of the pin's vector at the IOAPIC), and @pin was masked
+ * or unmasked: KVM's ack and mask notifiers (the in-kernel PIT's
+ * reinjection).
+ */
+void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
+			unsigned int pin);
+void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
+			 unsigned int pin, bool masked);
 /* Zeroed memory for routing tables; may sleep. */
 void *svx_irq_host_alloc(size_t size);
 void svx_irq_host_free(void *p);

@@ -297,13 +297,14 @@ static void set_eoi(struct svx_lapic *a)
 	vec_clear(a, LAPIC_ISR, vector);
 	update_ppr(a);
 	/*
-	 * Level-triggered: the IOAPIC clears the remote IRR, unless the
-	 * guest suppressed EOI broadcasts (SPIV bit 12, settable only
-	 * through KVM_SET_LAPIC here, as KVM with an in-kernel IOAPIC).
+	 * Every EOI reaches the IOAPIC (its pins' ack notifiers, KVM's
+	 * kvm_ioapic_send_eoi()); a level-triggered one clears the remote
+	 * IRR, unless the guest suppressed EOI broadcasts (SPIV bit 12,
+	 * settable only through KVM_SET_LAPIC here, as KVM with an
+	 * in-kernel IOAPIC).
 	 */
-	if (vec_test(a, LAPIC_TMR, vector) &&
-	    !(reg_get(a, LAPIC_SPIV) & SPIV_DIRECTED_EOI))
-		svx_ioapic_eoi(a->chip, vector);
+	svx_ioapic_eoi(a->chip, vector, vec_test(a, LAPIC_TMR, vector) &&
+		       !(reg_get(a, LAPIC_SPIV) & SPIV_DIRECTED_EOI));
 }
 
 /* ------------------------------------------------------------------ */

@@ -135,6 +135,23 @@ void svx_irq_host_kick(struct svx_irqchip *chip, int idx)
 	fk->kicks[idx]++;
 }
 
+void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
+			unsigned int pin)
+{
+	if (chip != &fk->chip || irqchip > 2 || pin >= SVX_IOAPIC_PINS)
+		abort();
+	fk->acks[irqchip][pin]++;
+}
+
+void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
+			 unsigned int pin, bool masked)
+{
+	if (chip != &fk->chip || irqchip > 2 || pin >= SVX_IOAPIC_PINS)
+		abort();
+	fk->masks[irqchip][pin]++;
+	fk->masked[irqchip][pin] = masked;
+}
+
 void *svx_irq_host_alloc(size_t size)
 {
 	void *p = calloc(1, size);

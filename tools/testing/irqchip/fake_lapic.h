@@ -24,6 +24,10 @@ struct fake_state {
 	int nlog;
 	int kicks[SVX_IRQ_MAX_LAPICS];
 	long allocs;		/* live svx_irq_host_alloc() blocks */
+	/* svx_irq_host_acked()/_masked() per (irqchip, pin) */
+	int acks[3][SVX_IOAPIC_PINS];
+	int masks[3][SVX_IOAPIC_PINS];
+	bool masked[3][SVX_IOAPIC_PINS];
 };
 
 extern struct fake_state *fk;

@@ -596,15 +596,15 @@ static void t_ioapic_level(void)
 	CHECK_EQ(svx_ioapic_set_irq(&fk->chip, 9, 1), -1);
 	CHECK_EQ(fk->nlog, 1);
 	/* EOI with the line still high: delivered again */
-	svx_ioapic_eoi(&fk->chip, 0x49);
+	svx_ioapic_eoi(&fk->chip, 0x49, true);
 	CHECK_EQ(fk->nlog, 2);
 	CHECK_EQ(io_read(0x10 + 18) & RTE_REMOTE_IRR, RTE_REMOTE_IRR);
 	/* an EOI of another vector changes nothing */
-	svx_ioapic_eoi(&fk->chip, 0x48);
+	svx_ioapic_eoi(&fk->chip, 0x48, true);
 	CHECK_EQ(io_read(0x10 + 18) & RTE_REMOTE_IRR, RTE_REMOTE_IRR);
 	/* line low, then EOI: remote IRR clear, nothing delivered */
 	CHECK_EQ(svx_ioapic_set_irq(&fk->chip, 9, 0), 1);
-	svx_ioapic_eoi(&fk->chip, 0x49);
+	svx_ioapic_eoi(&fk->chip, 0x49, true);
 	CHECK_EQ(fk->nlog, 2);
 	CHECK_EQ(io_read(0x10 + 18) & RTE_REMOTE_IRR, 0);
 	/* Linux's EOI by an edge rewrite clears remote IRR too */
@@ -619,13 +619,13 @@ static void t_ioapic_level(void)
 	io_write(0x10 + 18, RTE_MASK | RTE_LEVEL | 0x49);
 	CHECK_EQ(svx_ioapic_set_irq(&fk->chip, 9, 1), -1);
 	CHECK_EQ(fk->nlog, 3);
-	svx_ioapic_eoi(&fk->chip, 0x49);	/* masked: no re-delivery */
+	svx_ioapic_eoi(&fk->chip, 0x49, true);	/* masked: no re-delivery */
 	CHECK_EQ(fk->nlog, 3);
 	io_write(0x10 + 18, RTE_LEVEL | 0x49);
 	CHECK_EQ(fk->nlog, 4);
 	/* a disabled (SPIV) APIC does not accept: 0, remote IRR stays 0 */
 	svx_ioapic_set_irq(&fk->chip, 9, 0);
-	svx_ioapic_eoi(&fk->chip, 0x49);
+	svx_ioapic_eoi(&fk->chip, 0x49, true);
 	fake_set_sw_enabled(0, false);
 	CHECK_EQ(svx_ioapic_set_irq(&fk->chip, 9, 1), 0);
 	CHECK_EQ(io_read(0x10 + 18) & RTE_REMOTE_IRR, 0);
@@ -1048,6 +1048,44 @@ static void t_deliver_ipi(void)
 
 /* ------------------------------------------------------------- runner */
 
+/* KVM's ack and mask notifiers: PIC EOIs and IMR, IOAPIC EOIs and masks. */
+static void t_notifiers(void)
+{
+	linux_init_8259a(0);
+	fake_clear_log();
+	memset(fk->acks, 0, sizeof(fk->acks));
+	memset(fk->masks, 0, sizeof(fk->masks));
+	/* IRQ 0 in service, then a non-specific EOI: master pin 0 acked */
+	svx_pic_set_irq(PIC, 0, 1);
+	svx_pic_set_irq(PIC, 0, 0);
+	CHECK_EQ(svx_pic_read_irq(PIC), 0x30);
+	CHECK_EQ(fk->acks[KVM_IRQCHIP_PIC_MASTER][0], 0);
+	outb(0x20, 0x20);
+	CHECK_EQ(fk->acks[KVM_IRQCHIP_PIC_MASTER][0], 1);
+	/* masking IRQ 5, unmasking it: two notifications, the last unmasked */
+	outb(0x21, 0x20);
+	CHECK_EQ(fk->masks[KVM_IRQCHIP_PIC_MASTER][5], 1);
+	CHECK(fk->masked[KVM_IRQCHIP_PIC_MASTER][5]);
+	CHECK_EQ(fk->masks[KVM_IRQCHIP_PIC_MASTER][4], 0);
+	outb(0x21, 0x00);
+	CHECK_EQ(fk->masks[KVM_IRQCHIP_PIC_MASTER][5], 2);
+	CHECK(!fk->masked[KVM_IRQCHIP_PIC_MASTER][5]);
+	/* IOAPIC pin 2 edge, vector 0x31: unmasked, its EOI acks pin 2 */
+	io_write(0x10 + 4, 0x31);
+	CHECK_EQ(fk->masks[KVM_IRQCHIP_IOAPIC][2], 1);
+	CHECK(!fk->masked[KVM_IRQCHIP_IOAPIC][2]);
+	svx_ioapic_set_irq(&fk->chip, 2, 1);
+	svx_ioapic_set_irq(&fk->chip, 2, 0);
+	svx_ioapic_eoi(&fk->chip, 0x31, false);
+	CHECK_EQ(fk->acks[KVM_IRQCHIP_IOAPIC][2], 1);
+	svx_ioapic_eoi(&fk->chip, 0x32, false);
+	CHECK_EQ(fk->acks[KVM_IRQCHIP_IOAPIC][2], 1);
+	io_write(0x10 + 4, RTE_MASK | 0x31);
+	CHECK_EQ(fk->masks[KVM_IRQCHIP_IOAPIC][2], 2);
+	CHECK(fk->masked[KVM_IRQCHIP_IOAPIC][2]);
+}
+
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1061,7 +1099,7 @@ static const struct {
 	T(ioapic_logical_lowest), T(ioapic_state),
 	T(route_validate), T(route_default_line), T(route_order),
 	T(route_sources), T(msi),
-	T(deliver_ipi),
+	T(deliver_ipi), T(notifiers),
 #undef T
 };
 

@@ -19,6 +19,7 @@ unsigned int fake_fires[FAKE_NCPU];
 unsigned int fake_kicks[FAKE_NCPU];
 int fake_eoi[64];
 unsigned int fake_neoi;
+unsigned int fake_nall_eoi;
 unsigned int fake_delivers;
 struct svx_irq_msg fake_last_msg;
 
@@ -28,6 +29,7 @@ void fake_clear_counts(void)
 	memset(fake_kicks, 0, sizeof(fake_kicks));
 	memset(fake_eoi, 0, sizeof(fake_eoi));
 	fake_neoi = 0;
+	fake_nall_eoi = 0;
 	fake_delivers = 0;
 }
 
@@ -101,9 +103,13 @@ int svx_irq_deliver(struct svx_irqchip *chip, const struct svx_irq_msg *m,
 	return matched ? n : -1;
 }
 
-void svx_ioapic_eoi(struct svx_irqchip *chip, int vector)
+/* The level EOIs (remote IRR) are logged; every EOI is counted. */
+void svx_ioapic_eoi(struct svx_irqchip *chip, int vector, bool level)
 {
 	(void)chip;
+	fake_nall_eoi++;
+	if (!level)
+		return;
 	if (fake_neoi < 64)
 		fake_eoi[fake_neoi] = vector;
 	fake_neoi++;

@@ -22,6 +22,7 @@ extern unsigned int fake_fires[FAKE_NCPU];	/* svx_lapic_timer_fn() calls */
 extern unsigned int fake_kicks[FAKE_NCPU];
 extern int fake_eoi[64];		/* svx_ioapic_eoi() vectors */
 extern unsigned int fake_neoi;
+extern unsigned int fake_nall_eoi;	/* every EOI, edge too */
 extern unsigned int fake_delivers;	/* svx_irq_deliver() calls */
 extern struct svx_irq_msg fake_last_msg;
 
