@@ -280,6 +280,8 @@ struct svx_vm {
 	u64 eptp;
 	unsigned long ept_pages;
 
+	struct svx_pit *pit;	/* KVM_CREATE_PIT2 (core/pit.c); irq_lock */
+
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
 	unsigned int id;

@@ -436,7 +436,7 @@ static u8 speaker_ioport_read(struct svx_pit *pit)
 	       (refresh_clock << 4);
 }
 
-int svx_pit_pio(struct svx_pit *pit, u16 port, bool write, u8 *val)
+int svx_pit_ioport(struct svx_pit *pit, u16 port, bool write, u8 *val)
 {
 	if (port >= SVX_PIT_BASE && port < SVX_PIT_BASE + 4) {
 		if (write)

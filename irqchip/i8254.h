@@ -60,7 +60,7 @@ struct svx_pit {
 /* At KVM_CREATE_PIT2 (zeroed memory): KVM's kvm_create_pit() state. */
 void svx_pit_init(struct svx_pit *pit, void *host, u32 config_flags);
 /* Port I/O of one byte at 0x40-0x43 or 0x61: 0, or -1 (not ours). */
-int svx_pit_pio(struct svx_pit *pit, u16 port, bool write, u8 *val);
+int svx_pit_ioport(struct svx_pit *pit, u16 port, bool write, u8 *val);
 /* KVM_GET/SET_PIT2 and KVM_GET/SET_PIT. */
 void svx_pit_get_state2(struct svx_pit *pit, struct kvm_pit_state2 *s);
 void svx_pit_set_state2(struct svx_pit *pit, const struct kvm_pit_state2 *s);

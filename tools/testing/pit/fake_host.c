@@ -101,7 +101,7 @@ void fake_advance(struct fake_vm *vm, u64 t)
 
 void fake_outb(struct fake_vm *vm, u16 port, u8 v)
 {
-	if (svx_pit_pio(&vm->pit, port, true, &v)) {
+	if (svx_pit_ioport(&vm->pit, port, true, &v)) {
 		fprintf(stderr, "outb 0x%x: not the PIT's\n", port);
 		abort();
 	}
@@ -111,7 +111,7 @@ u8 fake_inb(struct fake_vm *vm, u16 port)
 {
 	u8 v = 0xee;
 
-	if (svx_pit_pio(&vm->pit, port, false, &v)) {
+	if (svx_pit_ioport(&vm->pit, port, false, &v)) {
 		fprintf(stderr, "inb 0x%x: not the PIT's\n", port);
 		abort();
 	}

@@ -23,16 +23,19 @@ static int cur_fail;
 		       #c, ##__VA_ARGS__);				\
 	}								\
 } while (0)
-#define EQ(a, b) CHECK((long long)(a) == (long long)(b),		\
-		       "%s = %lld, want %lld", #a, (long long)(a),	\
-		       (long long)(b))
+#define EQ(a, b) do {							\
+	long long __a = (a), __b = (b);					\
+									\
+	CHECK(__a == __b, "%s = %lld, want %lld", #a, __a, __b);	\
+} while (0)
+#define ARRAY_SIZE(x)	(sizeof(x) / sizeof((x)[0]))
 
 #define T0	1000000000ULL	/* the tests start 1 s into host time */
 #define FREQ	1193181ULL
 
 static u64 ticks(u64 ns)
 {
-	return (u64)((unsigned __int128)ns * FREQ / 1000000000ULL);
+	return (u64)((__uint128_t)ns * FREQ / 1000000000ULL);
 }
 
 /* The first time at which @k ticks have elapsed. */
@@ -113,11 +116,11 @@ static void test_reset(void)
 	EQ(vm.timer, 0);		/* mode 0xff: no timer */
 	EQ(vm.pit.reinject, 1);
 	EQ(vm.pit.irq_ack, 1);
-	EQ(svx_pit_pio(&vm.pit, 0x61, false, &v), -1);	/* no speaker */
-	EQ(svx_pit_pio(&vm.pit, 0x3f, false, &v), -1);
-	EQ(svx_pit_pio(&vm.pit, 0x44, true, &v), -1);
+	EQ(svx_pit_ioport(&vm.pit, 0x61, false, &v), -1);	/* no speaker */
+	EQ(svx_pit_ioport(&vm.pit, 0x3f, false, &v), -1);
+	EQ(svx_pit_ioport(&vm.pit, 0x44, true, &v), -1);
 	v = 0x55;
-	EQ(svx_pit_pio(&vm.pit, 0x43, false, &v), 0);
+	EQ(svx_pit_ioport(&vm.pit, 0x43, false, &v), 0);
 	EQ(v, 0);			/* the control port reads 0 */
 }
 
@@ -138,7 +141,7 @@ static void test_waveforms(void)
 		for (mode = 0; mode <= 5; mode++) {
 			fake_vm_init(&vm, T0, 0, true);
 			program(&vm, 1, mode, c);
-			for (k = 0; k < (int)(sizeof(ds) / sizeof(ds[0])); k++) {
+			for (k = 0; k < (int)ARRAY_SIZE(ds); k++) {
 				s64 d = ds[k];
 				int cnt, st;
 
@@ -666,7 +669,7 @@ int main(void)
 {
 	unsigned int i, passed = 0, failed = 0;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		cur_fail = 0;
 		tests[i].fn();
 		if (cur_fail) {

@@ -7,7 +7,7 @@
 
 static inline u64 mul_u64_u32_div(u64 a, u32 mul, u32 divisor)
 {
-	return (u64)((unsigned __int128)a * mul / divisor);
+	return (u64)((__uint128_t)a * mul / divisor);
 }
 
 #endif
