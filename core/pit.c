@@ -12,6 +12,7 @@
 #include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "core.h"
@@ -249,6 +250,33 @@ int svx_pit_pio(struct svx_vm *vm, u16 port, bool write, u8 *val)
 	if (vm->pit && !svx_pit_ioport(vm->pit, port, write, val))
 		r = 0;
 	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	return r;
+}
+
+/*
+ * As KVM's PIO bus: the PIT is the device at 0x40 of length 4 and the
+ * speaker the one at 0x61 of length 4 answering only 0x61; an access
+ * reaches it only if it lies inside, and then is one access of its first
+ * byte (a read's other bytes are 0).
+ */
+int svx_pit_pio_len(struct svx_vm *vm, u16 port, unsigned int len, bool write,
+		    void *data)
+{
+	u8 b = 0;
+	int r;
+
+	if (len < 1 || len > 4)
+		return -EOPNOTSUPP;
+	if (!(port >= SVX_PIT_BASE && port + len <= SVX_PIT_BASE + 4) &&
+	    port != SVX_PIT_SPEAKER)
+		return -EOPNOTSUPP;
+	if (write)
+		b = *(u8 *)data;
+	r = svx_pit_pio(vm, port, write, &b);
+	if (!r && !write) {
+		memset(data, 0, len);
+		*(u8 *)data = b;
+	}
 	return r;
 }
 

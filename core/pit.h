@@ -28,6 +28,12 @@ long svx_vm_reinject_control(struct svx_vm *vm, void __user *argp);
  * not (no PIT, or not its port).  Takes vm->irq_lock.
  */
 int svx_pit_pio(struct svx_vm *vm, u16 port, bool write, u8 *val);
+/*
+ * A PIO exit of @len (1, 2, 4) bytes at @port: KVM's bus rules (0x40 +
+ * len <= 0x44, or 0x61), then svx_pit_pio() on the first byte.
+ */
+int svx_pit_pio_len(struct svx_vm *vm, u16 port, unsigned int len, bool write,
+		    void *data);
 /* GSI 0 acknowledged / unmasked (KVM's ack and mask notifiers); irq_lock held. */
 void svx_pit_gsi0_acked(struct svx_vm *vm);
 void svx_pit_gsi0_unmasked(struct svx_vm *vm);
