@@ -98,7 +98,7 @@ static void svx_pit_work(struct irq_work *work)
  * checked, and an irqchip is not required (without one channel 0 does not
  * run, as KVM's create_pit_timer()).
  */
-static long svx_pit_create(struct svx_vm *vm, u32 flags)
+static long svx_pit_create(struct svx_vm *vm, u32 flags, const char *ioctl)
 {
 	struct svx_kpit *kp;
 	unsigned long irqf;
@@ -106,7 +106,7 @@ static long svx_pit_create(struct svx_vm *vm, u32 flags)
 
 	mutex_lock(&vm->lock);
 	if (vm->pit) {
-		svx_vm_warn(vm, "KVM_CREATE_PIT2: the VM has a PIT already (-EEXIST)\n");
+		svx_vm_warn(vm, "%s: the VM has a PIT already (-EEXIST)\n", ioctl);
 		r = -EEXIST;
 		goto out;
 	}
@@ -134,12 +134,12 @@ long svx_vm_create_pit2(struct svx_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cfg, argp, sizeof(cfg)))
 		return -EFAULT;
-	return svx_pit_create(vm, cfg.flags);
+	return svx_pit_create(vm, cfg.flags, "KVM_CREATE_PIT2");
 }
 
 long svx_vm_create_pit(struct svx_vm *vm)
 {
-	return svx_pit_create(vm, KVM_PIT_SPEAKER_DUMMY);
+	return svx_pit_create(vm, KVM_PIT_SPEAKER_DUMMY, "KVM_CREATE_PIT");
 }
 
 /* vm->pit under irq_lock, or NULL after one dmesg line: -ENXIO as KVM. */
