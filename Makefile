@@ -82,6 +82,7 @@ clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/testing/mmu clean
+	$(MAKE) -C tools/testing/pit clean
 	$(MAKE) -C tools/testing/fuzz clean
 	$(MAKE) -C tools/testing/qemu clean
 	rm -rf build

@@ -293,6 +293,7 @@ struct svx_vm {
 	 */
 	struct svx_irqchip *irqchip;
 	raw_spinlock_t irq_lock;
+	struct svx_pit *pit;	/* KVM_CREATE_PIT2 (core/pit.c); irq_lock */
 
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;

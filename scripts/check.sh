@@ -102,6 +102,15 @@ f=$(grep -c '^not ok ' "$out/irqchip-test.log")
 [ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
 [ "$n" -gt 0 ] || f=$((f + 1))
 result "irqchip-unit: $n passed, $f failed" "$n" "$f"
+# The in-kernel PIT model (irqchip/i8254.c), plain and under ASan+UBSan.
+make -s -C tools/testing/pit test >"$out/pit-test.log" 2>&1
+st=$?
+grep -vE '^ok ' "$out/pit-test.log"
+n=$(grep -c '^ok ' "$out/pit-test.log")
+f=$(grep -c '^not ok ' "$out/pit-test.log")
+[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
+[ "$n" -gt 0 ] || f=$((f + 1))
+result "pit-unit: $n passed, $f failed" "$n" "$f"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} make -s -C tools/testing/mmu fuzz >"$out/fuzz.log" 2>&1
 st=$?

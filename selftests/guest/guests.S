@@ -967,5 +967,36 @@ GUEST(dirty_write64)
 	jmp	1b
 GUEST_END(dirty_write64)
 
+/*
+ * pit_test: program PIT channel 2 (mode 3, LSB+MSB 0x1234) and channel 1
+ * (mode 2, BCD), read their status bytes with the read-back command, write
+ * 3 (gate 2 + speaker data) to port 0x61 and read it back; each value read
+ * goes out to PORT_OUT8.
+ */
+	.code32
+GUEST(pit_ports)
+	movb	$0xb6, %al
+	outb	%al, $0x43
+	movb	$0x34, %al
+	outb	%al, $0x42
+	movb	$0x12, %al
+	outb	%al, $0x42
+	movb	$0xe8, %al
+	outb	%al, $0x43
+	inb	$0x42, %al
+	outb	%al, $PORT_OUT8
+	movb	$0x75, %al
+	outb	%al, $0x43
+	movb	$0xe4, %al
+	outb	%al, $0x43
+	inb	$0x41, %al
+	outb	%al, $PORT_OUT8
+	movb	$0x03, %al
+	outb	%al, $0x61
+	inb	$0x61, %al
+	outb	%al, $PORT_OUT8
+	hlt
+GUEST_END(pit_ports)
+
 	.section .note.GNU-stack, "", @progbits
 
