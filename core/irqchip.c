@@ -33,6 +33,7 @@
 #include <asm/msr-index.h>
 
 #include "../include/svx.h"
+#include "pit.h"
 #include "../irqchip/irqchip.h"
 #include "../vmx/vmx_int.h"
 #include "../x86/cpuid.h"
@@ -115,6 +116,39 @@ void svx_irq_host_timer_arm(struct svx_lapic *a, u64 expires_ns)
 		return;
 	}
 	hrtimer_start(&v->timer, ns_to_ktime(expires_ns), HRTIMER_MODE_ABS_HARD);
+}
+
+/* The GSI routed to @pin of @irqchip (KVM's kvm_irq_map_chip_pin()), or -1. */
+static int svx_chip_pin_gsi(struct svx_irqchip *chip, unsigned int irqchip,
+			    unsigned int pin)
+{
+	const struct svx_irq_routing *rt = chip->routing;
+	u32 i;
+
+	for (i = 0; rt && i < rt->nr; i++)
+		if (rt->e[i].type == KVM_IRQ_ROUTING_IRQCHIP &&
+		    rt->e[i].chip.irqchip == irqchip && rt->e[i].chip.pin == pin)
+			return rt->e[i].gsi;
+	return -1;
+}
+
+/* Ack and mask notifiers: the in-kernel PIT's, on GSI 0 (irq_lock held). */
+void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
+			unsigned int pin)
+{
+	struct svx_vm *vm = chip->host;
+
+	if (vm->pit && svx_chip_pin_gsi(chip, irqchip, pin) == 0)
+		svx_pit_gsi0_acked(vm);
+}
+
+void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
+			 unsigned int pin, bool masked)
+{
+	struct svx_vm *vm = chip->host;
+
+	if (vm->pit && !masked && svx_chip_pin_gsi(chip, irqchip, pin) == 0)
+		svx_pit_gsi0_unmasked(vm);
 }
 
 void *svx_irq_host_alloc(size_t size)

@@ -71,14 +71,14 @@ static enum hrtimer_restart svx_pit_timer(struct hrtimer *t)
 	unsigned long flags;
 	u64 next;
 
-	spin_lock_irqsave(&vm->irq_lock, flags);
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	next = svx_pit_timer_fn(&kp->pit, ktime_get_ns());
 	/* Not if svx_pit_host_timer_arm() started it again meanwhile. */
 	if (next && !hrtimer_is_queued(t)) {
 		hrtimer_set_expires(t, ns_to_ktime(next));
 		ret = HRTIMER_RESTART;
 	}
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	return ret;
 }
 
@@ -88,9 +88,9 @@ static void svx_pit_work(struct irq_work *work)
 	struct svx_vm *vm = kp->pit.host;
 	unsigned long flags;
 
-	spin_lock_irqsave(&vm->irq_lock, flags);
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	svx_pit_do_work(&kp->pit);
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 }
 
 /*
@@ -119,10 +119,10 @@ static long svx_pit_create(struct svx_vm *vm, u32 flags, const char *ioctl)
 	kp->timer.function = svx_pit_timer;
 	init_irq_work(&kp->work, svx_pit_work);
 
-	spin_lock_irqsave(&vm->irq_lock, irqf);
+	raw_spin_lock_irqsave(&vm->irq_lock, irqf);
 	svx_pit_init(&kp->pit, vm, flags);
 	vm->pit = &kp->pit;
-	spin_unlock_irqrestore(&vm->irq_lock, irqf);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, irqf);
 out:
 	mutex_unlock(&vm->lock);
 	return r;
@@ -146,10 +146,10 @@ long svx_vm_create_pit(struct svx_vm *vm)
 static struct svx_pit *svx_pit_lock(struct svx_vm *vm, const char *ioctl,
 				    unsigned long *flags)
 {
-	spin_lock_irqsave(&vm->irq_lock, *flags);
+	raw_spin_lock_irqsave(&vm->irq_lock, *flags);
 	if (vm->pit)
 		return vm->pit;
-	spin_unlock_irqrestore(&vm->irq_lock, *flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, *flags);
 	svx_vm_warn(vm, "%s: no in-kernel PIT (KVM_CREATE_PIT2 first) (-ENXIO)\n",
 		    ioctl);
 	return NULL;
@@ -165,7 +165,7 @@ long svx_vm_get_pit2(struct svx_vm *vm, void __user *argp)
 	if (!pit)
 		return -ENXIO;
 	svx_pit_get_state2(pit, &s);
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	if (copy_to_user(argp, &s, sizeof(s)))
 		return -EFAULT;
 	return 0;
@@ -184,7 +184,7 @@ long svx_vm_set_pit2(struct svx_vm *vm, void __user *argp)
 	if (!pit)
 		return -ENXIO;
 	svx_pit_set_state2(pit, &s);
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	return 0;
 }
 
@@ -201,7 +201,7 @@ long svx_vm_get_pit(struct svx_vm *vm, void __user *argp)
 	if (!pit)
 		return -ENXIO;
 	svx_pit_get_state(pit, &s);
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	if (copy_to_user(argp, &s, sizeof(s)))
 		return -EFAULT;
 	return 0;
@@ -219,7 +219,7 @@ long svx_vm_set_pit(struct svx_vm *vm, void __user *argp)
 	if (!pit)
 		return -ENXIO;
 	svx_pit_set_state(pit, &s);
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	return 0;
 }
 
@@ -235,7 +235,7 @@ long svx_vm_reinject_control(struct svx_vm *vm, void __user *argp)
 	if (!pit)
 		return -ENXIO;
 	svx_pit_set_reinject(pit, c.pit_reinject);
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	return 0;
 }
 
@@ -246,10 +246,10 @@ int svx_pit_pio(struct svx_vm *vm, u16 port, bool write, u8 *val)
 
 	if (!READ_ONCE(vm->pit))
 		return r;
-	spin_lock_irqsave(&vm->irq_lock, flags);
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	if (vm->pit && !svx_pit_ioport(vm->pit, port, write, val))
 		r = 0;
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	return r;
 }
 
@@ -301,10 +301,10 @@ void svx_pit_destroy(struct svx_vm *vm)
 	if (!pit)
 		return;
 	kp = to_kpit(pit);
-	spin_lock_irqsave(&vm->irq_lock, flags);
+	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	svx_pit_stop(pit);
 	vm->pit = NULL;
-	spin_unlock_irqrestore(&vm->irq_lock, flags);
+	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	hrtimer_cancel(&kp->timer);	/* waits for a running callback */
 	irq_work_sync(&kp->work);
 	kfree(kp);

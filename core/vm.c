@@ -24,6 +24,7 @@
 #include <linux/vmalloc.h>
 
 #include "core.h"
+#include "pit.h"
 #include "../x86/cpuid.h"
 #include "../mmu/mmu_host.h"
 #include "../mmu/walker.h"
@@ -40,6 +41,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 	int i;
 
 	svx_mmu_notifier_unregister(vm);	/* zaps while the vCPUs exist */
+	svx_pit_destroy(vm);	/* its queued tick uses the irqchip */
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = vm->vcpus[i];
 
@@ -619,6 +621,20 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_irqchip_state(vm, argp, true);
 	case KVM_SIGNAL_MSI:
 		return svx_vm_signal_msi(vm, argp);
+	case KVM_CREATE_PIT2:
+		return svx_vm_create_pit2(vm, argp);
+	case KVM_CREATE_PIT:
+		return svx_vm_create_pit(vm);
+	case KVM_GET_PIT2:
+		return svx_vm_get_pit2(vm, argp);
+	case KVM_SET_PIT2:
+		return svx_vm_set_pit2(vm, argp);
+	case KVM_GET_PIT:
+		return svx_vm_get_pit(vm, argp);
+	case KVM_SET_PIT:
+		return svx_vm_set_pit(vm, argp);
+	case KVM_REINJECT_CONTROL:
+		return svx_vm_reinject_control(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 

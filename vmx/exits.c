@@ -28,6 +28,7 @@
 #include <uapi/asm/kvm_para.h>
 
 #include "vmx_int.h"
+#include "../core/pit.h"
 #include "../mmu/walker.h"
 #include "svx_trace.h"
 #include "../x86/cpuid.h"
@@ -1090,7 +1091,9 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	u32 pio_val = vcpu->regs[SVX_RAX];
 	u64 mask, gva;
 
-	if (!string && svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val, size)) {
+	if (!string && (!svx_pit_pio_len(vcpu->vm, q >> 16, size, !in,
+					 &pio_val) ||
+			svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val, size))) {
 		if (in)
 			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
 		svx_skip_insn(vcpu);
