@@ -10,12 +10,13 @@
  * flags, subleaves of leaf 4, zeroed leaves it does not model).  Left out
  * on purpose, because the module does not deliver them: XSAVE, OSXSAVE and
  * everything that needs XCR0 (AVX, FMA, F16C, AVX2, AVX-512, leaf 0xd),
- * x2APIC and the TSC-deadline timer (no in-kernel APIC), a PMU (leaf 0xa
+ * the TSC-deadline timer (KVM_CAP_TSC_DEADLINE_TIMER tells it, as KVM), a PMU (leaf 0xa
  * is zero, RDPMC #GP), PDCM, SPEC_CTRL,
  * ARCH_CAPABILITIES and other MSR-backed bits, MONITOR/MWAIT (a NOP, as
  * KVM, which does not advertise it either), PKU, LA57, VMX, and KVM's
  * paravirtual leaves 0x40000000-0x400000ff (no KVM PV feature exists here;
  * a VMM that finds no KVM_CPUID_FEATURES leaf offers none).  As KVM:
+ * x2APIC always (the in-kernel local APIC's, irqchip/lapic.c),
  * INVPCID when the CPU has the "enable INVPCID" control, UMIP when the
  * CPU has it or descriptor-table exiting can emulate it, TSC_ADJUST always
  * (an MSR in software, moving the TSC offset), all in vmx/cpufeat.c and
@@ -170,6 +171,12 @@ void svx_cpuid_init(void)
 		svx_caps[SVX_W_7_EBX] &= ~F(INVPCID);
 	/* As KVM: TSC_ADJUST is software's (vmx/exits.c), on any CPU. */
 	svx_caps[SVX_W_7_EBX] |= F(TSC_ADJUST);
+	/*
+	 * As KVM: x2APIC is the in-kernel local APIC's (irqchip/lapic.c),
+	 * whatever the host has.  Only a VM with KVM_CREATE_IRQCHIP has it;
+	 * a VMM with its own APIC clears the bit, as QEMU does.
+	 */
+	svx_caps[SVX_W_1_ECX] |= F(X2APIC);
 	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_PCIDE))
 		svx_caps[SVX_W_1_ECX] &= ~F(PCID);
 	/* RDTSCP and RDPID need the "enable RDTSCP" control (vmx.c). */
