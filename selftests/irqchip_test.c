@@ -347,6 +347,7 @@ TEST_F(irqchip, apic_timer_wakes_hlt)
 		printf("# irqchip-exits[%s%s%s]: %lld exits for 3 periodic APIC timer interrupts\n",
 		       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
 		       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"), e1 - e0);
+	fflush(stdout);		/* the harness' child ends with _exit() */
 }
 
 /* IOAPIC pins from KVM_IRQ_LINE_STATUS: an edge pin, a level pin's EOI. */

@@ -3,14 +3,15 @@
 #
 # run.sh (busybox sh, in the Bochs bench): Debian's qemu-system-x86_64 runs
 # the multiboot guest mbexit.elf to its isa-debug-exit with the same command
-# line (kernel-irqchip=off, QEMU's defaults otherwise: kvmvapic on) in four
+# line (kernel-irqchip=off, or on with QEMU_IRQCHIP=on; QEMU's defaults
+# otherwise: kvmvapic on) in four
 # configurations, /dev/kvm being
 #   svx-shadow  a node with /dev/shadowvmx's major:minor, the module loaded
 #               with its defaults (shadow paging)
 #   svx-ept     the same with ept=1
 #   kvm-ept1    kvm_intel ept=1
 #   kvm-ept0    kvm_intel ept=0
-# and prints one line each: "qemu[multiboot][<config>]: ok" when QEMU ended
+# and prints one line each: "qemu[$TAG][<config>]: ok" when QEMU ended
 # with status 33 (the guest's debug-exit value 0x10) and the guest's marker
 # line was on the serial port, else ": FAIL (<reason>)" with QEMU's output
 # and the new kernel log lines as "# " lines.  QEMU runs under strace (ioctl
@@ -32,7 +33,12 @@ nfail=0
 
 # what QEMU prints when it pauses the VM (kvm_cpu_exec, kvm_arch_handle_exit)
 QEMU_STOPPED='KVM internal error|KVM: entry failed|kvm run failed|error: kvm|Failed to (put|get) registers'
-QEMU_ARGS="-accel kvm -machine pc,kernel-irqchip=off -cpu qemu64 -m 16 -nodefaults
+# QEMU_IRQCHIP=on: QEMU's default, the in-kernel irqchip (PICs, IOAPIC,
+# local APIC, PIT); the lines then say "multiboot irqchip"
+IRQCHIP=${QEMU_IRQCHIP:-off}
+TAG=multiboot
+[ "$IRQCHIP" = on ] && TAG="multiboot irqchip"
+QEMU_ARGS="-accel kvm -machine pc,kernel-irqchip=$IRQCHIP -cpu qemu64 -m 16 -nodefaults
 	-serial stdio -display none -device isa-debug-exit,iobase=0xf4,iosize=1"
 
 
@@ -114,12 +120,12 @@ one() {
 	wait $w
 	s=$?
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	echo "# qemu[multiboot][$c]: QEMU status $s after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+	echo "# qemu[$TAG][$c]: QEMU status $s after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 	sed "s/^/# qemu[$c] out: /" $out | tail -n 20
 	dmesg | tail -n +$((d0 + 1)) | sed "s/^/# qemu[$c] dmesg: /" | tail -n 20
 	ioctl_summary "$c" $st
 	if [ $s -eq 33 ] && grep -q '^mbexit: magic 2badb002 .*: ok' $out; then
-		echo "qemu[multiboot][$c]: ok"
+		echo "qemu[$TAG][$c]: ok"
 		return
 	fi
 	if [ -n "$stopped" ]; then
@@ -131,7 +137,7 @@ one() {
 	[ -z "$stopped" ] && [ -n "$last" ] && why="$why: $last"
 	k=$(dmesg | tail -n +$((d0 + 1)) | grep -i shadowvmx | tail -n 1 | sed 's/^\[[^]]*\] //' | cut -c1-160)
 	[ -n "$k" ] && why="$why; dmesg: $k"
-	echo "qemu[multiboot][$c]: FAIL ($why)"
+	echo "qemu[$TAG][$c]: FAIL ($why)"
 	nfail=$((nfail + 1))
 }
 
@@ -143,7 +149,7 @@ for c in $CONFIGS; do
 		[ $c = svx-ept ] && a=ept=1
 		# shellcheck disable=SC2086
 		if ! insmod $KO $a; then
-			echo "qemu[multiboot][$c]: FAIL (insmod shadowvmx $a)"
+			echo "qemu[$TAG][$c]: FAIL (insmod shadowvmx $a)"
 			nfail=$((nfail + 1))
 			continue
 		fi
@@ -156,7 +162,7 @@ for c in $CONFIGS; do
 		;;
 	kvm-ept1|kvm-ept0)
 		if ! modprobe kvm_intel ept=${c#kvm-ept} || [ ! -c /dev/kvm ]; then
-			echo "qemu[multiboot][$c]: FAIL (modprobe kvm_intel ept=${c#kvm-ept})"
+			echo "qemu[$TAG][$c]: FAIL (modprobe kvm_intel ept=${c#kvm-ept})"
 			nfail=$((nfail + 1))
 			continue
 		fi
@@ -164,7 +170,7 @@ for c in $CONFIGS; do
 		modprobe -r kvm_intel
 		;;
 	*)
-		echo "qemu[multiboot][$c]: FAIL (unknown configuration)"
+		echo "qemu[$TAG][$c]: FAIL (unknown configuration)"
 		nfail=$((nfail + 1))
 		;;
 	esac
