@@ -591,6 +591,13 @@ int svx_irqchip_vcpu_ready(struct svx_vcpu *vcpu)
 {
 	int r;
 
+	if (vcpu->tpr_access) {	/* KVM_REQ_REPORT_TPR_ACCESS */
+		vcpu->run->exit_reason = KVM_EXIT_TPR_ACCESS;
+		vcpu->run->tpr_access.rip = vcpu->tpr_access_rip;
+		vcpu->run->tpr_access.is_write = vcpu->tpr_access == 2;
+		vcpu->tpr_access = 0;
+		return 0;
+	}
 	for (;;) {
 		clear_bit(SVX_REQ_EVENT, &vcpu->requests);
 		/* Clear before looking: pairs with svx_vcpu_kick()'s. */
@@ -679,6 +686,94 @@ void svx_irqchip_pull_nmi(struct svx_vcpu *vcpu)
 	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR (QEMU's kvmvapic, the TPR patching of 32-bit
+ * Windows): a u32 in guest RAM that mirrors the APIC's TPR, highest ISR
+ * and highest IRR before each entry and gives the TPR back after each
+ * exit (KVM's kvm_lapic_sync_to/from_vapic()).  0 turns it off.
+ */
+long svx_vcpu_set_vapic_addr(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vapic_addr va;
+	struct svx_memslot s;
+	u64 gen;
+
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
+	if (!vcpu->lapic) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_VAPIC_ADDR: no in-kernel local APIC\n",
+			    vcpu->id);
+		return -EINVAL;
+	}
+	/* as kvm_gfn_to_hva_cache_init(): 4 writable bytes of one slot */
+	if (va.vapic_addr &&
+	    (!svx_memslot_get(vcpu->vm, va.vapic_addr >> PAGE_SHIFT, &s, &gen) ||
+	     (s.flags & KVM_MEM_READONLY) ||
+	     ((va.vapic_addr + 3) >> PAGE_SHIFT) >= s.base_gfn + s.npages)) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_VAPIC_ADDR %#llx: not in writable guest RAM\n",
+			    vcpu->id, va.vapic_addr);
+		return -EINVAL;
+	}
+	vcpu->vapic_addr = va.vapic_addr;
+	return 0;
+}
+
+/* KVM_TPR_ACCESS_REPORTING: xAPIC TPR accesses exit as KVM_EXIT_TPR_ACCESS. */
+long svx_vcpu_tpr_access_reporting(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_tpr_access_ctl tac;
+
+	if (copy_from_user(&tac, argp, sizeof(tac)))
+		return -EFAULT;
+	if (tac.flags) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_TPR_ACCESS_REPORTING: flags %#x\n",
+			    vcpu->id, tac.flags);
+		return -EINVAL;
+	}
+	vcpu->tpr_access_reporting = !!tac.enabled;
+	return copy_to_user(argp, &tac, sizeof(tac)) ? -EFAULT : 0;
+}
+
+static int svx_vec_highest(const u8 *regs, unsigned int reg)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		u32 w = *(const u32 *)(regs + reg + i * 0x10);
+
+		if (w)
+			return i * 32 + __fls(w);
+	}
+	return 0;
+}
+
+void svx_irqchip_sync_to_vapic(struct svx_vcpu *vcpu)
+{
+	const u8 *regs = vcpu->lapic->regs;
+	unsigned long flags;
+	u32 data;
+
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	data = (regs[APIC_TASKPRI] & 0xff) |
+	       (svx_vec_highest(regs, APIC_ISR) & 0xf0) << 8 |
+	       svx_vec_highest(regs, APIC_IRR) << 24;
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	svx_write_guest_for(vcpu, vcpu->vapic_addr, &data, sizeof(data));
+}
+
+void svx_irqchip_sync_from_vapic(struct svx_vcpu *vcpu)
+{
+	unsigned long flags;
+	u32 data;
+
+	if (svx_read_guest_phys(vcpu->vm, vcpu->vapic_addr, &data, sizeof(data)))
+		return;
+	data &= 0xff;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	svx_lapic_mmio(vcpu->lapic, APIC_TASKPRI, true, &data, sizeof(data));
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
 /* An access to the local APIC's page or the IOAPIC's window: handled? */
 bool svx_irqchip_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write, void *val,
 		      unsigned int len)
@@ -695,6 +790,11 @@ bool svx_irqchip_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write, void *val,
 	    (gpa & PAGE_MASK) == (a->base & MSR_IA32_APICBASE_BASE)) {
 		svx_lapic_mmio(a, gpa & ~PAGE_MASK, write, val, len);
 		done = true;
+		/* KVM's report_tpr_access(): the VMM learns the instruction */
+		if ((gpa & 0xff0) == APIC_TASKPRI && vcpu->tpr_access_reporting) {
+			vcpu->tpr_access = write ? 2 : 1;
+			vcpu->tpr_access_rip = vcpu->rip;
+		}
 	} else if (!svx_ioapic_mmio(chip, gpa, write, val, len)) {
 		done = true;
 	}

@@ -57,6 +57,7 @@ long svx_check_extension(long ext)
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_REINJECT_CONTROL:
+	case KVM_CAP_VAPIC:		/* KVM_SET_VAPIC_ADDR, KVM_TPR_ACCESS_REPORTING */
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);

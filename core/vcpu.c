@@ -276,6 +276,10 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 			return -EFAULT;
 		return svx_vcpu_set_mp_state(vcpu, mp.mp_state);
 	}
+	case KVM_SET_VAPIC_ADDR:
+		return svx_vcpu_set_vapic_addr(vcpu, argp);
+	case KVM_TPR_ACCESS_REPORTING:
+		return svx_vcpu_tpr_access_reporting(vcpu, argp);
 	case KVM_GET_LAPIC:
 		return svx_vcpu_lapic_state(vcpu, argp, false);
 	case KVM_SET_LAPIC:

@@ -234,6 +234,10 @@ struct svx_vcpu {
 	struct svx_lapic *lapic;
 	u32 mp_state;		/* KVM_MP_STATE_* */
 	struct rcuwait wait;	/* blocked in HLT or waiting for SIPI */
+	u64 vapic_addr;		/* KVM_SET_VAPIC_ADDR: 0 off */
+	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING */
+	u8 tpr_access;		/* an access to report: 1 read, 2 write */
+	u64 tpr_access_rip;
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -437,6 +441,10 @@ int svx_irqchip_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool write,
 u64 svx_irqchip_get_cr8(struct svx_vcpu *vcpu);
 void svx_irqchip_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
 u64 svx_irqchip_get_apic_base(struct svx_vcpu *vcpu);
+long svx_vcpu_set_vapic_addr(struct svx_vcpu *vcpu, void __user *argp);
+long svx_vcpu_tpr_access_reporting(struct svx_vcpu *vcpu, void __user *argp);
+void svx_irqchip_sync_to_vapic(struct svx_vcpu *vcpu);
+void svx_irqchip_sync_from_vapic(struct svx_vcpu *vcpu);
 
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);

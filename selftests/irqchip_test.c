@@ -21,6 +21,7 @@
 #define APIC		0xfee00000
 #define IOAPIC		0xfec00000
 #define AP_CODE		0x2000		/* SIPI vector 2 */
+#define VAPIC		0x3000		/* KVM_SET_VAPIC_ADDR */
 
 /* A 64-bit interrupt gate for vector VEC to label LBL of guest NAME. */
 #define GATE64(name, vec, lbl)						\
@@ -199,6 +200,22 @@ APIC_W(0x300, 0x4602)				/* SIPI, vector 2 */
 "	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
 "	hlt\n"
 "guest_init_sipi_end:\n"
+
+/*
+ * Guest (long mode), VAPIC: TPR 0x30 written in the APIC page, reported;
+ * then 0x50 written in the VAPIC page at VAPIC (as QEMU's patched code
+ * does), reported; both on PORT_RESULT.
+ */
+"	.globl guest_vapic_start, guest_vapic_end\n"
+"	.balign 16\n"
+"guest_vapic_start:\n"
+BASES
+APIC_W(0x80, 0x30)
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movb	$0x50, " XSTR(VAPIC) "\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	hlt\n"
+"guest_vapic_end:\n"
 "	.popsection\n");
 
 /* The AP's real-mode code at AP_CODE: mov $0x5a5a,%ax; out %ax,$0x40; hlt */
@@ -415,6 +432,46 @@ TEST_F(irqchip, init_sipi_starts_ap)
 	EXPECT_EQ(PORT_RESULT, ap.run->io.port);
 	EXPECT_EQ(0x5a5a, svxu_io_value(ap.run) & 0xffff);
 	svxu_vcpu_destroy(&ap);
+}
+
+/*
+ * KVM_SET_VAPIC_ADDR (QEMU's kvmvapic): only with an in-kernel local
+ * APIC, at writable guest RAM; the page mirrors the TPR before each entry
+ * and gives the guest's TPR back after each exit.  KVM_TPR_ACCESS_REPORTING
+ * takes no flags.
+ */
+TEST_F(irqchip, vapic)
+{
+	struct kvm_vapic_addr va = { .vapic_addr = VAPIC };
+	struct kvm_tpr_access_ctl tac = { .flags = 1 };
+	struct kvm_lapic_state *lapic = calloc(1, sizeof(*lapic));
+	int v;
+
+	ASSERT_NE(NULL, lapic);
+	ASSERT_EQ(0, svxu_guest_create(&self->g));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->g.vcpu.fd, KVM_SET_VAPIC_ADDR,
+				      (unsigned long)&va));
+	svxu_guest_fini(&self->g);
+
+	IRQCHIP_INIT(vapic);
+	v = self->g.vcpu.fd;
+	EXPECT_EQ(1, svxu_ioctl(self->g.vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_VAPIC));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(v, KVM_TPR_ACCESS_REPORTING,
+				      (unsigned long)&tac));
+	va.vapic_addr = SVX_MMIO_GPA;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(v, KVM_SET_VAPIC_ADDR, (unsigned long)&va));
+	va.vapic_addr = VAPIC;
+	ASSERT_EQ(0, svxu_ioctl(v, KVM_SET_VAPIC_ADDR, (unsigned long)&va));
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
+	/* the TPR the guest wrote in the APIC page, in the VAPIC page */
+	EXPECT_EQ(0x30, self->g.vm.mem[VAPIC]);
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
+	/* the TPR the guest wrote in the VAPIC page, in the APIC */
+	ASSERT_EQ(0, svxu_ioctl(v, KVM_GET_LAPIC, (unsigned long)lapic));
+	EXPECT_EQ(0x50, (uint8_t)lapic->regs[0x80]);
+	va.vapic_addr = 0;
+	EXPECT_EQ(0, svxu_ioctl(v, KVM_SET_VAPIC_ADDR, (unsigned long)&va));
+	free(lapic);
 }
 
 TEST_HARNESS_MAIN

@@ -1508,9 +1508,12 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 		return SVX_RESUME;
 	}
 	vcpu->exit_insn_len = e.len;
+	/* the local APIC's or the IOAPIC's: RIP still at the instruction */
+	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size)) {
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
 	svx_skip_insn(vcpu);
-	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size))
-		return SVX_RESUME;	/* the local APIC's or the IOAPIC's */
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
 	trace_svx_mmio(vcpu->id, vcpu->mmio.gpa, vcpu->mmio.gpa, rmw.size,
 		       true);

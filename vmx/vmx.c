@@ -1238,9 +1238,13 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 				return r;
 		}
 
+		if (vcpu->vapic_addr)	/* kvm_lapic_sync_to_vapic() */
+			svx_irqchip_sync_to_vapic(vcpu);
 		r = svx_enter_guest(vcpu);
 		if (r == -EAGAIN)
 			continue;
+		if (!r && vcpu->vapic_addr)
+			svx_irqchip_sync_from_vapic(vcpu);
 		if (r) {
 			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason =
