@@ -133,11 +133,15 @@ static const struct word {
 	uint32_t svx_synth;	/* and shadowvmx (vmx/cpufeat.c) */
 } words[] = {
 	{ 1, ECX, "1.ecx",
-	  /* SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND */
+	  /*
+	   * SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 x2APIC MOVBE POPCNT
+	   * AES RDRAND
+	   */
 	  (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 17) |
-	  (1u << 19) | (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) |
-	  (1u << 30),
-	  1u << 21 /* x2APIC, emulated by KVM */, 0 },
+	  (1u << 19) | (1u << 20) | (1u << 21) | (1u << 22) | (1u << 23) |
+	  (1u << 25) | (1u << 30),
+	  /* x2APIC: the in-kernel local APIC's, on any host */
+	  1u << 21, 1u << 21 },
 	{ 1, EDX, "1.edx",
 	  /*
 	   * FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT
