@@ -368,6 +368,11 @@ for c in svx-shadow svx-ept kvm-ept1 kvm-ept0; do
 	grep -aqF "qemu[multiboot][$c]: " "$out/bochs.out" ||
 		result "qemu[multiboot][$c]: missing from the bench output" 0 1
 done
+# ... and with QEMU's default kernel-irqchip=on (the in-kernel irqchip)
+for c in svx-shadow svx-ept kvm-ept1; do
+	grep -aqF "qemu[multiboot irqchip][$c]: " "$out/bochs.out" ||
+		result "qemu[multiboot irqchip][$c]: missing from the bench output" 0 1
+done
 # The upstream KVM selftests: a measurement (issue 17 is open: most need an
 # in-kernel irqchip).  Each device's line counts once, as the stage having
 # run; the binaries' results and the diff lines are reported, not counted.

@@ -248,12 +248,16 @@ if [ "${SVX_INSTALL:-1}" != 0 ] && [ -f $P/install/guest.sh ]; then
 	sh $P/install/guest.sh $P/install || rc=1
 fi
 # 9. QEMU (tools/testing/qemu/run.sh): Debian's qemu-system-x86_64, one
-#    command line (kernel-irqchip=off), a multiboot guest to its
+#    command line (kernel-irqchip=off, then =on, QEMU's default, with the
+#    in-kernel irqchip, not on kvm_intel ept=0), a multiboot guest to its
 #    isa-debug-exit with /dev/kvm being /dev/shadowvmx (shadow paging, EPT)
 #    and kvm_intel (ept=1, ept=0): "qemu[multiboot][<config>]: ok" lines,
 #    QEMU's ioctls as "# qemu-ioctl[<config>]: " lines.  SVX_QEMU=0 skips it.
 if [ "${SVX_QEMU:-1}" != 0 ] && [ -f $P/qemu/run.sh ]; then
 	sh $P/qemu/run.sh $P/qemu $P/shadowvmx.ko || rc=1
+	# QEMU's default kernel-irqchip=on: "qemu[multiboot irqchip][...]"
+	QEMU_IRQCHIP=on sh $P/qemu/run.sh $P/qemu $P/shadowvmx.ko \
+		svx-shadow svx-ept kvm-ept1 || rc=1
 fi
 # 10. the upstream KVM selftests of linux-source-6.1 (issue 17) against
 #    shadowvmx as /dev/kvm (shadow, EPT) and kvm_intel (ept=1, ept=0):
