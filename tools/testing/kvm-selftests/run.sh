@@ -61,6 +61,16 @@ why() {
 # only the process: the timeout cannot end them): not run on kvm_intel.
 KVM_HANGS=${KST_KVM_HANGS:-hardware_disable_test set_memory_region_test vmx_preemption_timer_test}
 
+# SIGKILL every process running @1 (the bench's busybox has no pkill)
+kill_all() {
+	for d in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)
+		case $cmd in
+		"$1"*) kill -9 "${d#/proc/}" 2>/dev/null ;;
+		esac
+	done
+}
+
 one_config() {
 	c=$1
 	pass=0 fail=0 skip=0 notrun=0
@@ -82,7 +92,7 @@ one_config() {
 		timeout -s KILL "$T" "$b" $(args "$n") >$OUT/$c.$n.log 2>&1 </dev/null
 		rc=$?
 		# what it forked (hardware_disable_test: 512 VMs) goes with it
-		pkill -KILL -f "$b" 2>/dev/null
+		kill_all "$b"
 		rm -f "$b"
 		t1=$(date +%s)
 		case $rc in
