@@ -495,6 +495,8 @@ static void svx_irqchip_accept_events(struct svx_vcpu *vcpu)
 	u8 vector;
 	bool bsp;
 
+	if (!READ_ONCE(a->events))	/* set under the lock, then a kick */
+		return;
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	ev = a->events;
 	a->events = 0;
@@ -633,7 +635,7 @@ int svx_irqchip_run_uninit(struct svx_vcpu *vcpu)
 	clear_bit(SVX_REQ_EVENT, &vcpu->requests);
 	/* Clear before looking: pairs with svx_vcpu_kick()'s. */
 	smp_mb__after_atomic();
-	if (!vcpu->lapic->events)
+	if (!READ_ONCE(vcpu->lapic->events))
 		rcuwait_wait_event(&vcpu->wait,
 				   test_bit(SVX_REQ_EVENT, &vcpu->requests),
 				   TASK_INTERRUPTIBLE);
