@@ -448,7 +448,13 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_data)
 		goto free;
-	svx_cpuid_update_vcpu(vcpu);	/* no table yet: no CR4 feature */
+	svx_cpuid_update_vcpu(vcpu);	/* no table yet: EFER.LME/NX reserved */
+	/*
+	 * As KVM (cr4_guest_rsvd_bits is 0 until KVM_SET_CPUID2): before the
+	 * vCPU model exists, KVM_SET_SREGS takes every CR4 bit the module
+	 * supports (set_sregs_test checks it on a vCPU without CPUID).
+	 */
+	vcpu->cr4_guest_rsvd = 0;
 	vcpu->tsc_khz = tsc_khz;	/* KVM_GET_TSC_KHZ, as KVM's default */
 	r = svx_mmu_vcpu_init(vcpu);
 	if (r)
