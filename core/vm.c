@@ -571,6 +571,26 @@ static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *ca
 	return r;
 }
 
+/*
+ * KVM_SET_NR_MMU_PAGES: the VM's shadow-page bound, as KVM's (at least
+ * KVM_MIN_ALLOC_MMU_PAGES, zapped down to at once).  EPT mode keeps the
+ * number for a switch back to shadow paging, as KVM keeps it with TDP.
+ */
+#define SVX_MIN_ALLOC_MMU_PAGES	64UL
+
+static long svx_vm_set_nr_mmu_pages(struct svx_vm *vm, unsigned long n)
+{
+	if (n < SVX_MIN_ALLOC_MMU_PAGES) {
+		svx_vm_warn(vm, "KVM_SET_NR_MMU_PAGES %lu: at least %lu (-EINVAL)\n",
+			    n, SVX_MIN_ALLOC_MMU_PAGES);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	svx_mmu_set_max_sps(vm, n);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
 static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -616,6 +636,10 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: no in-kernel irqchip\n");
 		return -EINVAL;
 	}
+	case KVM_SET_NR_MMU_PAGES:	/* KVM_CAP_MMU_SHADOW_CACHE_CONTROL */
+		return svx_vm_set_nr_mmu_pages(vm, arg);
+	case KVM_GET_NR_MMU_PAGES:
+		return svx_mmu_max_sps(vm);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 

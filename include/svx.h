@@ -261,6 +261,7 @@ struct svx_vm {
 	struct hlist_head *rmap_hash;	/* writable leaf SPTEs by gfn */
 	struct list_head sp_list;
 	unsigned long nr_sps;
+	unsigned long max_sps;	/* KVM_SET_NR_MMU_PAGES; 0: max_shadow_pages */
 	struct list_head unsync_list;	/* leaf shadow pages the guest may write */
 	unsigned long nr_unsync;
 
@@ -328,6 +329,8 @@ void svx_mmu_reset_context(struct svx_vcpu *vcpu);
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
 int svx_mmu_zap_prepare(struct svx_vm *vm);
 void svx_mmu_zap_all(struct svx_vm *vm);
+unsigned long svx_mmu_max_sps(struct svx_vm *vm);
+void svx_mmu_set_max_sps(struct svx_vm *vm, unsigned long n);
 /* The host pages behind gfns [start, end) are going away (any guest mode). */
 void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end);
 /* Before a fault looks up and pins a page; under mmu_lock before installing. */
