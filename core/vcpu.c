@@ -364,6 +364,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		tr.usermode = 0;
 		return copy_to_user(argp, &tr, sizeof(tr)) ? -EFAULT : 0;
 	}
+	case KVM_GET_STATS_FD:
+		return svx_get_stats_fd(vcpu->vm, vcpu);
 	case KVM_GET_TSC_KHZ:		/* as KVM: the rate last set */
 		return vcpu->tsc_khz;
 	case KVM_SET_TSC_KHZ:

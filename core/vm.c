@@ -636,6 +636,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		svx_vm_warn(vm, "KVM_SET_GSI_ROUTING: no in-kernel irqchip\n");
 		return -EINVAL;
 	}
+	case KVM_GET_STATS_FD:
+		return svx_get_stats_fd(vm, NULL);
 	case KVM_SET_NR_MMU_PAGES:	/* KVM_CAP_MMU_SHADOW_CACHE_CONTROL */
 		return svx_vm_set_nr_mmu_pages(vm, arg);
 	case KVM_GET_NR_MMU_PAGES:
