@@ -1182,6 +1182,26 @@ static void svx_string_advance(struct svx_vcpu *vcpu, int reg)
 	svx_skip_insn(vcpu);
 }
 
+/*
+ * A REP INS/OUTS batch completes for at most the RCX userspace left: as
+ * KVM's emulator, which re-executes the instruction with the current RCX
+ * (userspace_io_test lowers and raises it during the exit).  false: RCX is
+ * 0, the instruction is done and nothing moves.
+ */
+static bool svx_string_clamp(struct svx_vcpu *vcpu)
+{
+	u64 rcx = vcpu->regs[SVX_RCX] & svx_addr_mask(vcpu->pio.addr_size);
+
+	if (!vcpu->pio.rep)
+		return true;
+	if (!rcx) {
+		svx_skip_insn(vcpu);
+		return false;
+	}
+	vcpu->pio.count = min_t(u64, vcpu->pio.count, rcx);
+	return true;
+}
+
 static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 			      int size, bool high)
 {
@@ -1229,6 +1249,8 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 			svx_skip_insn(vcpu);
 			break;
 		}
+		if (!svx_string_clamp(vcpu))
+			break;
 		{
 			unsigned int n = vcpu->pio.count * vcpu->pio.size;
 			u64 start = vcpu->pio.gva;
@@ -1265,7 +1287,8 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 			svx_skip_insn(vcpu);
 		break;
 	case SVX_PENDING_PIO_OUTS:
-		svx_string_advance(vcpu, SVX_RSI);
+		if (svx_string_clamp(vcpu))
+			svx_string_advance(vcpu, SVX_RSI);
 		break;
 	case SVX_PENDING_MMIO_READ:
 		memcpy(&val, vcpu->run->mmio.data, sizeof(val));
