@@ -464,6 +464,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	r = svx_vcpu_init_vmx(vcpu);
 	if (r)
 		goto free_mmu;
+	svx_init_tsc(vcpu);
 
 	/*
 	 * As KVM: the vCPU is complete and published before its fd exists,

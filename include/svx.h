@@ -247,6 +247,7 @@ struct svx_vm {
 	int nr_vcpus;
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+	u64 tsc_offset;		/* new vCPUs' TSC offset, once one exists */
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;
@@ -303,6 +304,7 @@ void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *sregs);
 int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
+void svx_init_tsc(struct svx_vcpu *vcpu);
 void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
 extern const u64 svx_mce_cap_supported;
 int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap);

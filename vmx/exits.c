@@ -867,6 +867,20 @@ static void svx_adjust_tsc_offset(struct svx_vcpu *vcpu, s64 adj)
 }
 
 /*
+ * A new vCPU's TSC, as KVM's kvm_synchronize_tsc(vcpu, 0) from
+ * kvm_arch_vcpu_postcreate(): the VM's first vCPU starts at 0, later ones
+ * take the VM's offset, so that they count together (vm->lock held).
+ */
+void svx_init_tsc(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+
+	if (!vm->nr_vcpus)
+		vm->tsc_offset = -rdtsc();
+	svx_adjust_tsc_offset(vcpu, vm->tsc_offset - vcpu->tsc_offset);
+}
+
+/*
  * IA32_TSC_ADJUST in soft slot @soft, as KVM's kvm_set_msr_common(): only
  * for a guest whose CPUID has TSC_ADJUST (else the write is dropped, no
  * #GP); a guest write moves the TSC by the change, the VMM's
