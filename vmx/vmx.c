@@ -1338,8 +1338,8 @@ void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr4 = vcpu->cr4;
 	s->cr8 = vcpu->cr8;
 	s->efer = vcpu->efer;
-	s->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	/* as KVM: the value KVM_SET_SREGS or KVM_SET_MSRS left */
+	svx_get_msr(vcpu, MSR_IA32_APICBASE, &s->apic_base, true);
 }
 
 /* The checks of KVM's kvm_is_valid_sregs() and kvm_is_valid_cr0/cr4(). */
@@ -1413,6 +1413,8 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 	svx_set_efer(vcpu, s->efer, true);
 	svx_mmu_reset_context(vcpu);
 	svx_vcpu_put(vcpu);
+	/* kvm_set_apic_base() (checked in svx_valid_sregs()) */
+	svx_set_msr(vcpu, MSR_IA32_APICBASE, s->apic_base, true);
 	return 0;
 }
 
