@@ -62,6 +62,8 @@ long svx_check_extension(long ext)
 		return SVX_MAX_IRQ_ROUTES;
 	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE, KVM_X86_SET_MCE */
 		return SVX_MAX_MCE_BANKS;
+	case KVM_CAP_SYNC_REGS:		/* core/sync_regs.c */
+		return svx_sync_regs_caps();
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:	/* core/dirty_log.c */
 		return svx_dirty_log_caps();
 	}

@@ -233,7 +233,7 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_RUN:
 		if (arg)
 			return -EINVAL;
-		return svx_vcpu_run(vcpu);
+		return svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
 
