@@ -564,6 +564,10 @@ static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *ca
 			r = 0;
 		}
 		mutex_unlock(&vm->lock);
+	} else if (!cap->flags && cap->cap == KVM_CAP_MSR_PLATFORM_INFO) {
+		/* may the guest read MSR_PLATFORM_INFO (vmx/exits.c) */
+		WRITE_ONCE(vm->platform_info_hidden, !cap->args[0]);
+		r = 0;
 	}
 	if (r)
 		svx_vm_warn(vm, "KVM_ENABLE_CAP %u (flags %#x, arg %#llx): not supported\n",

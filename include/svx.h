@@ -154,6 +154,8 @@ struct svx_vcpu {
 	u16 host_ds, host_es, host_fs, host_gs, host_ldt;
 
 	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/exits.c */
+	u64 platform_info;	/* MSR_PLATFORM_INFO (vmx/exits.c) */
+	u64 misc_features;	/* MSR_MISC_FEATURES_ENABLES */
 	u64 mtrr[SVX_NR_MTRRS];
 	/* machine check: KVM_X86_SETUP_MCE, MCG_* and MCi_* MSRs, as KVM */
 	u64 mcg_cap, mcg_ctl, mcg_status;
@@ -248,6 +250,7 @@ struct svx_vm {
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 tsc_offset;		/* new vCPUs' TSC offset, once one exists */
+	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off */
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;
