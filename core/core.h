@@ -28,4 +28,11 @@ void svx_dirty_log_free_all(struct svx_memslots *slots);
 long svx_get_dirty_log(struct svx_vm *vm, void __user *argp);
 long svx_clear_dirty_log(struct svx_vm *vm, void __user *argp);
 
+/* core/sync_regs.c */
+long svx_sync_regs_caps(void);
+long svx_run_sync_regs(struct svx_vcpu *vcpu);
+
+/* core/stats.c */
+long svx_get_stats_fd(struct svx_vm *vm, struct svx_vcpu *vcpu);
+
 #endif /* SVX_CORE_H */

@@ -879,8 +879,3 @@ void svx_irqchip_set_cr8(struct svx_vcpu *vcpu, u64 cr8)
 	svx_lapic_set_cr8(vcpu->lapic, cr8);
 	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 }
-
-u64 svx_irqchip_get_apic_base(struct svx_vcpu *vcpu)
-{
-	return vcpu->lapic->base;
-}

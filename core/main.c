@@ -58,6 +58,9 @@ long svx_check_extension(long ext)
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_REINJECT_CONTROL:
 	case KVM_CAP_VAPIC:		/* KVM_SET_VAPIC_ADDR, KVM_TPR_ACCESS_REPORTING */
+	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:	/* KVM_SET_NR_MMU_PAGES, core/vm.c */
+	case KVM_CAP_BINARY_STATS_FD:	/* KVM_GET_STATS_FD, core/stats.c */
+	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/exits.c, KVM_ENABLE_CAP in core/vm.c */
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);
@@ -70,6 +73,8 @@ long svx_check_extension(long ext)
 		return SVX_MAX_IRQ_ROUTES;
 	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE, KVM_X86_SET_MCE */
 		return SVX_MAX_MCE_BANKS;
+	case KVM_CAP_SYNC_REGS:		/* core/sync_regs.c */
+		return svx_sync_regs_caps();
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:	/* core/dirty_log.c */
 		return svx_dirty_log_caps();
 	}

@@ -234,7 +234,7 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_RUN:
 		if (arg)
 			return -EINVAL;
-		return svx_vcpu_run(vcpu);
+		return svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
 
@@ -373,6 +373,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		tr.usermode = 0;
 		return copy_to_user(argp, &tr, sizeof(tr)) ? -EFAULT : 0;
 	}
+	case KVM_GET_STATS_FD:
+		return svx_get_stats_fd(vcpu->vm, vcpu);
 	case KVM_GET_TSC_KHZ:		/* as KVM: the rate last set */
 		return vcpu->tsc_khz;
 	case KVM_SET_TSC_KHZ:
@@ -457,7 +459,13 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_data)
 		goto free;
-	svx_cpuid_update_vcpu(vcpu);	/* no table yet: no CR4 feature */
+	svx_cpuid_update_vcpu(vcpu);	/* no table yet: EFER.LME/NX reserved */
+	/*
+	 * As KVM (cr4_guest_rsvd_bits is 0 until KVM_SET_CPUID2): before the
+	 * vCPU model exists, KVM_SET_SREGS takes every CR4 bit the module
+	 * supports (set_sregs_test checks it on a vCPU without CPUID).
+	 */
+	vcpu->cr4_guest_rsvd = 0;
 	vcpu->tsc_khz = tsc_khz;	/* KVM_GET_TSC_KHZ, as KVM's default */
 	r = svx_mmu_vcpu_init(vcpu);
 	if (r)
@@ -465,6 +473,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	r = svx_vcpu_init_vmx(vcpu);
 	if (r)
 		goto free_mmu;
+	svx_init_tsc(vcpu);
 	r = svx_irqchip_vcpu_init(vcpu);
 	if (r)
 		goto free_vmx;

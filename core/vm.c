@@ -568,11 +568,35 @@ static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *ca
 			r = 0;
 		}
 		mutex_unlock(&vm->lock);
+	} else if (!cap->flags && cap->cap == KVM_CAP_MSR_PLATFORM_INFO) {
+		/* may the guest read MSR_PLATFORM_INFO (vmx/exits.c) */
+		WRITE_ONCE(vm->platform_info_hidden, !cap->args[0]);
+		r = 0;
 	}
 	if (r)
 		svx_vm_warn(vm, "KVM_ENABLE_CAP %u (flags %#x, arg %#llx): not supported\n",
 			    cap->cap, cap->flags, cap->args[0]);
 	return r;
+}
+
+/*
+ * KVM_SET_NR_MMU_PAGES: the VM's shadow-page bound, as KVM's (at least
+ * KVM_MIN_ALLOC_MMU_PAGES, zapped down to at once).  EPT mode keeps the
+ * number for a switch back to shadow paging, as KVM keeps it with TDP.
+ */
+#define SVX_MIN_ALLOC_MMU_PAGES	64UL
+
+static long svx_vm_set_nr_mmu_pages(struct svx_vm *vm, unsigned long n)
+{
+	if (n < SVX_MIN_ALLOC_MMU_PAGES) {
+		svx_vm_warn(vm, "KVM_SET_NR_MMU_PAGES %lu: at least %lu (-EINVAL)\n",
+			    n, SVX_MIN_ALLOC_MMU_PAGES);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	svx_mmu_set_max_sps(vm, n);
+	mutex_unlock(&vm->lock);
+	return 0;
 }
 
 static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -635,6 +659,12 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_set_pit(vm, argp);
 	case KVM_REINJECT_CONTROL:
 		return svx_vm_reinject_control(vm, argp);
+	case KVM_GET_STATS_FD:
+		return svx_get_stats_fd(vm, NULL);
+	case KVM_SET_NR_MMU_PAGES:	/* KVM_CAP_MMU_SHADOW_CACHE_CONTROL */
+		return svx_vm_set_nr_mmu_pages(vm, arg);
+	case KVM_GET_NR_MMU_PAGES:
+		return svx_mmu_max_sps(vm);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 

@@ -155,6 +155,8 @@ struct svx_vcpu {
 	u16 host_ds, host_es, host_fs, host_gs, host_ldt;
 
 	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/exits.c */
+	u64 platform_info;	/* MSR_PLATFORM_INFO (vmx/exits.c) */
+	u64 misc_features;	/* MSR_MISC_FEATURES_ENABLES */
 	u64 mtrr[SVX_NR_MTRRS];
 	/* machine check: KVM_X86_SETUP_MCE, MCG_* and MCi_* MSRs, as KVM */
 	u64 mcg_cap, mcg_ctl, mcg_status;
@@ -258,6 +260,8 @@ struct svx_vm {
 	int nr_vcpus;
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+	u64 tsc_offset;		/* new vCPUs' TSC offset, once one exists */
+	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off */
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;
@@ -272,6 +276,7 @@ struct svx_vm {
 	struct hlist_head *rmap_hash;	/* writable leaf SPTEs by gfn */
 	struct list_head sp_list;
 	unsigned long nr_sps;
+	unsigned long max_sps;	/* KVM_SET_NR_MMU_PAGES; 0: max_shadow_pages */
 	struct list_head unsync_list;	/* leaf shadow pages the guest may write */
 	unsigned long nr_unsync;
 
@@ -321,6 +326,7 @@ void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *sregs);
 int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
+void svx_init_tsc(struct svx_vcpu *vcpu);
 void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
 extern const u64 svx_mce_cap_supported;
 int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap);
@@ -349,6 +355,8 @@ void svx_mmu_reset_context(struct svx_vcpu *vcpu);
 int svx_mmu_page_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
 int svx_mmu_zap_prepare(struct svx_vm *vm);
 void svx_mmu_zap_all(struct svx_vm *vm);
+unsigned long svx_mmu_max_sps(struct svx_vm *vm);
+void svx_mmu_set_max_sps(struct svx_vm *vm, unsigned long n);
 /* The host pages behind gfns [start, end) are going away (any guest mode). */
 void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end);
 /* Before a fault looks up and pins a page; under mmu_lock before installing. */
@@ -440,7 +448,6 @@ int svx_irqchip_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool write,
 		    bool host);
 u64 svx_irqchip_get_cr8(struct svx_vcpu *vcpu);
 void svx_irqchip_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
-u64 svx_irqchip_get_apic_base(struct svx_vcpu *vcpu);
 long svx_vcpu_set_vapic_addr(struct svx_vcpu *vcpu, void __user *argp);
 long svx_vcpu_tpr_access_reporting(struct svx_vcpu *vcpu, void __user *argp);
 void svx_irqchip_sync_to_vapic(struct svx_vcpu *vcpu);

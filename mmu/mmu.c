@@ -1076,24 +1076,20 @@ static bool svx_sp_is_root(struct svx_vm *vm, struct svx_sp *sp)
 }
 
 /*
- * Keep the VM at most max_shadow_pages shadow pages: above it, zap the
- * oldest eighth that no vCPU uses as a root (pages are listed newest
- * first).  The victims are unlinked from their parents and children
- * (svx_unlink_sp()), then freed once every vCPU has left guest mode.  A zapped
- * guest table is shadowed again, and write-protected, when next used.
+ * Zap the oldest shadow pages that no vCPU uses as a root until at most
+ * @keep are left (pages are listed newest first); returns how many went.
+ * The victims are unlinked from their parents and children
+ * (svx_unlink_sp()), then freed once every vCPU has left guest mode.  A
+ * zapped guest table is shadowed again, and write-protected, when next used.
  */
-static void svx_mmu_make_room(struct svx_vcpu *vcpu)
+static unsigned long svx_mmu_shrink(struct svx_vm *vm, unsigned long keep)
 {
-	struct svx_vm *vm = vcpu->vm;
-	unsigned long max = READ_ONCE(svx_max_sps), goal, n = 0;
+	unsigned long goal, n = 0;
 	struct svx_sp *sp, *tmp;
 	LIST_HEAD(dead);
 
-	max = max(max, 16UL);
-	if (vm->nr_sps <= max)
-		return;
-	goal = vm->nr_sps - (max - max / 8);
 	spin_lock(&vm->mmu_lock);
+	goal = vm->nr_sps > keep ? vm->nr_sps - keep : 0;
 	list_for_each_entry_safe_reverse(sp, tmp, &vm->sp_list, link) {
 		if (n >= goal)
 			break;
@@ -1106,15 +1102,48 @@ static void svx_mmu_make_room(struct svx_vcpu *vcpu)
 		n++;
 	}
 	vm->stats.mmu[SVX_MMU_ZAP] += n;
-	vcpu->stats.mmu[SVX_MMU_RECYCLED] += n;
 	spin_unlock(&vm->mmu_lock);
 	if (!n)
-		return;
+		return 0;
 	svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 	spin_lock(&vm->mmu_lock);
 	svx_free_dead(vm, &dead);
 	spin_unlock(&vm->mmu_lock);
 	trace_svx_zap(vm->id, "recycle", n);
+	return n;
+}
+
+/* The VM's bound: KVM_SET_NR_MMU_PAGES's, else max_shadow_pages. */
+unsigned long svx_mmu_max_sps(struct svx_vm *vm)
+{
+	unsigned long max = READ_ONCE(vm->max_sps);
+
+	return max ? max : max(READ_ONCE(svx_max_sps), 16U);
+}
+
+/*
+ * KVM_SET_NR_MMU_PAGES (the caller checked KVM's minimum and holds
+ * vm->lock), as KVM's kvm_mmu_change_mmu_pages(): zap down to @n at once;
+ * when roots keep more than @n, the bound is what is left.
+ */
+void svx_mmu_set_max_sps(struct svx_vm *vm, unsigned long n)
+{
+	svx_mmu_shrink(vm, n);
+	WRITE_ONCE(vm->max_sps, max(n, READ_ONCE(vm->nr_sps)));
+}
+
+/*
+ * Keep the VM at most svx_mmu_max_sps() shadow pages: above it, zap the
+ * oldest eighth that no vCPU uses as a root.
+ */
+static void svx_mmu_make_room(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	unsigned long max = svx_mmu_max_sps(vm);
+
+	if (vm->nr_sps <= max)
+		return;
+	vcpu->stats.mmu[SVX_MMU_RECYCLED] += svx_mmu_shrink(vm, max - max / 8);
 }
 
 /*

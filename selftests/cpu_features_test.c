@@ -267,6 +267,46 @@ __asm__(
 "	.code64\n"
 "	.popsection\n");
 
+/*
+ * Guest (32-bit protected mode), CPUID faulting: MISC_FEATURES_ENABLES <-
+ * 1; CPUID leaf 0 at CPL 0, EAX reported; IRET to CPL 3 (IOPL 3), where
+ * CPUID takes #GP (the handler reports (13 << 16 | error code) on
+ * PORT_RESULT2 and skips the 2-byte instruction), then 0x3333.
+ */
+__asm__(
+"	.pushsection .rodata.svx_cf_guest, \"a\"\n"
+"	.code32\n"
+"	.globl guest_cpuidf_start, guest_cpuidf_end, guest_cpuidf_gp_off\n"
+"	.balign 16\n"
+"guest_cpuidf_start:\n"
+"	movl	$0x140, %ecx\n"
+"	movl	$1, %eax\n"
+"	xorl	%edx, %edx\n"
+"	wrmsr\n"
+"	xorl	%eax, %eax\n"
+"	cpuid\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	pushl	$" XSTR(CF_SEL_DS3) "\n"
+"	pushl	$0x7800\n"
+"	pushl	$0x3002\n"
+"	pushl	$" XSTR(CF_SEL_CS3) "\n"
+"	pushl	$(" XSTR(SVX_CODE) " + 1f - guest_cpuidf_start)\n"
+"	iret\n"
+"1:	xorl	%eax, %eax\n"
+"	cpuid\n"
+"	movl	$0x3333, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"2:	jmp	2b\n"
+"3:	popl	%eax\n"
+"	orl	$0xd0000, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	addl	$2, (%esp)\n"
+"	iret\n"
+"	.set	guest_cpuidf_gp_off, 3b - guest_cpuidf_start\n"
+"guest_cpuidf_end:\n"
+"	.code64\n"
+"	.popsection\n");
+
 SVX_GUEST_FIXTURE(guest);
 
 /* The device's supported CPUID word (function, subleaf 0, reg 0-3). */
@@ -575,6 +615,36 @@ TEST_F(guest, umip_cpl3_faults_cpl0_works)
 	ASSERT_OUT32(v, PORT_RESULT, 0x1d7);		/* LGDT, LLDT done */
 	for (i = 0; i < 4; i++)
 		ASSERT_OUT32(v, PORT_RESULT2, 0xd0000);	/* #GP(0) */
+	ASSERT_OUT32(v, PORT_RESULT, 0x3333);
+}
+
+/*
+ * CPUID faulting (MSR_PLATFORM_INFO offers it, MSR_MISC_FEATURES_ENABLES
+ * bit 0 turns it on, as KVM): CPUID works at CPL 0 and takes #GP(0) at
+ * CPL 3.
+ */
+TEST_F(guest, cpuid_faulting_cpl3)
+{
+	extern const char guest_cpuidf_gp_off[];
+	struct svxu_vcpu *v = &self->g.vcpu;
+	struct kvm_sregs sr;
+	uint64_t *gdt;
+	uint32_t *tss;
+
+	INIT(cpuidf, SVXU_MODE_PM32);
+	gdt = (uint64_t *)(self->g.vm.mem + SVX_GDT);
+	gdt[CF_SEL_CS3 >> 3] = 0x00cffa000000ffffULL;	/* code, DPL 3 */
+	gdt[CF_SEL_DS3 >> 3] = 0x00cff2000000ffffULL;	/* data, DPL 3 */
+	tss = (uint32_t *)(self->g.vm.mem + SVX_TSS);
+	tss[1] = 0x7000;				/* ESP0 */
+	tss[2] = SVX_SEL_DS;				/* SS0 */
+	set_gate32(&self->g, 13, (uint32_t)(uintptr_t)guest_cpuidf_gp_off);
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	sr.gdt.limit = CF_SEL_DS3 + 7;
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&sr));
+
+	ASSERT_PIO(v, PORT_RESULT, 4, KVM_EXIT_IO_OUT);	/* CPL 0: CPUID ran */
+	ASSERT_OUT32(v, PORT_RESULT2, 0xd0000);		/* CPL 3: #GP(0) */
 	ASSERT_OUT32(v, PORT_RESULT, 0x3333);
 }
 

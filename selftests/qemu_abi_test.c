@@ -512,4 +512,46 @@ TEST_F(qemu, feature_msrs)
 	EXPECT_TRUE(in_list(sys, KVM_GET_MSR_INDEX_LIST, MSR_MCG_STATUS));
 }
 
+#define MSR_PLATFORM_INFO		0xce
+#define MSR_MISC_FEATURES_ENABLES	0x140
+#define PLATFORM_INFO_CPUID_FAULT	0x80000000ULL
+
+/*
+ * MSR_PLATFORM_INFO and MSR_MISC_FEATURES_ENABLES from the VMM's side, as
+ * KVM's: both listed; PLATFORM_INFO offers CPUID faulting at reset and
+ * cannot withdraw it while MISC_FEATURES_ENABLES has it on; only bit 0 of
+ * MISC_FEATURES_ENABLES exists, and only while offered;
+ * KVM_CAP_MSR_PLATFORM_INFO is enabled with flags 0.
+ */
+TEST_F(qemu, platform_info_and_cpuid_faulting)
+{
+	int v, sys;
+	uint64_t d;
+
+	INIT(q_out, SVXU_MODE_PM32);
+	v = self->g.vcpu.fd;
+	sys = self->g.vm.sys_fd;
+	ASSERT_EQ(1, svxu_ioctl(sys, KVM_CHECK_EXTENSION,
+				KVM_CAP_MSR_PLATFORM_INFO));
+	EXPECT_TRUE(in_list(sys, KVM_GET_MSR_INDEX_LIST, MSR_PLATFORM_INFO));
+	EXPECT_TRUE(in_list(sys, KVM_GET_MSR_INDEX_LIST,
+			    MSR_MISC_FEATURES_ENABLES));
+	ASSERT_EQ(0, svxu_get_msr(v, MSR_PLATFORM_INFO, &d));
+	EXPECT_EQ(PLATFORM_INFO_CPUID_FAULT, d);
+	ASSERT_EQ(0, svxu_get_msr(v, MSR_MISC_FEATURES_ENABLES, &d));
+	EXPECT_EQ(0, d);
+	EXPECT_EQ(-EIO, svxu_set_msr(v, MSR_MISC_FEATURES_ENABLES, 2));
+	ASSERT_EQ(0, svxu_set_msr(v, MSR_MISC_FEATURES_ENABLES, 1));
+	EXPECT_EQ(-EIO, svxu_set_msr(v, MSR_PLATFORM_INFO, 0));
+	ASSERT_EQ(0, svxu_set_msr(v, MSR_MISC_FEATURES_ENABLES, 0));
+	ASSERT_EQ(0, svxu_set_msr(v, MSR_PLATFORM_INFO, 0xff00));
+	EXPECT_EQ(-EIO, svxu_set_msr(v, MSR_MISC_FEATURES_ENABLES, 1));
+	ASSERT_EQ(0, svxu_get_msr(v, MSR_PLATFORM_INFO, &d));
+	EXPECT_EQ(0xff00, d);
+	EXPECT_EQ(-EINVAL, enable_cap(self->g.vm.fd, KVM_CAP_MSR_PLATFORM_INFO,
+				      1, 1));
+	EXPECT_EQ(0, enable_cap(self->g.vm.fd, KVM_CAP_MSR_PLATFORM_INFO, 0, 0));
+	EXPECT_EQ(0, enable_cap(self->g.vm.fd, KVM_CAP_MSR_PLATFORM_INFO, 0, 1));
+}
+
 TEST_HARNESS_MAIN

@@ -87,6 +87,65 @@ TEST_F(stats, vcpu_stats_count_exits)
 	EXPECT_EQ(0, st.misc[SVX_STAT_FAILED_ENTRY]);
 }
 
+/* A single-value binary stat called @name, or -1 if there is none. */
+static int64_t bin_get(const struct svxu_kvm_stats *ks, const char *name)
+{
+	uint64_t v;
+
+	if (svxu_kvm_stats_read(ks, svxu_kvm_stats_find(ks, name), &v))
+		return -1;
+	return (int64_t)v;
+}
+
+/*
+ * KVM_GET_STATS_FD (KVM's binary stats): on both devices the vCPU's
+ * io_exits and halt_exits count the guest's OUTs and its HLT.  On
+ * shadowvmx every
+ * value is SVX_GET_VCPU_STATS's (the exit-reason histogram too) and the
+ * VM fd's are the VM's totals (SVX_GET_VM_STATS).
+ */
+TEST_F(stats, binary_stats_fd_counts_exits)
+{
+	struct svxu_kvm_stats ks = { .fd = -1 }, vs = { .fd = -1 };
+	struct kvm_stats_desc *d = NULL;
+	struct svx_stats st, vst;
+	uint64_t hist = 0;
+	unsigned int i;
+
+	if (svxu_ioctl(self->g.vm.sys_fd, KVM_CHECK_EXTENSION,
+		       KVM_CAP_BINARY_STATS_FD) <= 0)
+		SKIP(return, "%s: no KVM_CAP_BINARY_STATS_FD", svxu_dev());
+	run_ticks(_metadata, &self->g.vcpu);
+	ASSERT_EQ(0, svxu_kvm_stats_open(&ks, self->g.vcpu.fd));
+	ASSERT_EQ(0, svxu_kvm_stats_open(&vs, self->g.vm.fd));
+	EXPECT_EQ(NR_TICKS, bin_get(&ks, "io_exits"));
+	EXPECT_EQ(1, bin_get(&ks, "halt_exits"));
+	EXPECT_GE(bin_get(&ks, "exits"), NR_TICKS + 1);
+	if (self->has_stats) {
+		ASSERT_EQ(0, get(self->g.vcpu.fd, SVX_GET_VCPU_STATS, &st));
+		ASSERT_EQ(0, get(self->g.vm.fd, SVX_GET_VM_STATS, &vst));
+		EXPECT_EQ(st.misc[SVX_STAT_EXITS], bin_get(&ks, "exits"));
+		EXPECT_EQ(st.exits[EXIT_REASON_IO], bin_get(&ks, "io_exits"));
+		EXPECT_EQ(st.misc[SVX_STAT_RUNS], bin_get(&ks, "runs"));
+		EXPECT_EQ(st.mmu[SVX_MMU_PF_FIXED], bin_get(&ks, "pf_fixed"));
+		EXPECT_EQ(vst.misc[SVX_STAT_EXITS], bin_get(&vs, "exits"));
+		EXPECT_EQ(vst.exits[EXIT_REASON_IO], bin_get(&vs, "io_exits"));
+		for (i = 0; i < ks.hdr.num_desc; i++) {
+			d = svxu_kvm_stats_desc(&ks, i);
+			if (!strcmp(d->name, "exit_reasons"))
+				break;
+		}
+		ASSERT_LT(i, ks.hdr.num_desc) TH_LOG("no exit_reasons histogram");
+		EXPECT_EQ(KVM_STATS_TYPE_LINEAR_HIST, d->flags & KVM_STATS_TYPE_MASK);
+		ASSERT_EQ(SVX_NR_EXIT_REASONS, d->size);
+		EXPECT_EQ(0, svxu_kvm_stats_read(&ks, ks.hdr.data_offset + d->offset +
+						 EXIT_REASON_IO * sizeof(uint64_t), &hist));
+		EXPECT_EQ(st.exits[EXIT_REASON_IO], hist);
+	}
+	svxu_kvm_stats_close(&ks);
+	svxu_kvm_stats_close(&vs);
+}
+
 /* Does sysfs file @name (one line) contain one of @any (NULL-ended)? */
 static bool sysfs_has(const char *name, const char * const *any)
 {

@@ -183,6 +183,28 @@ TEST_F(vm, check_extension_on_vm_fd)
 			TH_LOG("capability %ld", caps[i]);
 }
 
+/*
+ * KVM_SET_NR_MMU_PAGES / KVM_GET_NR_MMU_PAGES (KVM_CAP_MMU_SHADOW_CACHE_CONTROL),
+ * as KVM's: at least KVM_MIN_ALLOC_MMU_PAGES (64), else -EINVAL and the
+ * bound unchanged; GET answers the bound set (no shadow page is in use yet).
+ */
+TEST_F(vm, nr_mmu_pages)
+{
+	long before;
+
+	ASSERT_EQ(1, svxu_ioctl(self->vm.sys_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_MMU_SHADOW_CACHE_CONTROL));
+	before = svxu_ioctl(self->vm.fd, KVM_GET_NR_MMU_PAGES, 0);
+	ASSERT_GE(before, 64);
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->vm.fd, KVM_SET_NR_MMU_PAGES, 63));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(self->vm.fd, KVM_SET_NR_MMU_PAGES, 0));
+	EXPECT_EQ(before, svxu_ioctl(self->vm.fd, KVM_GET_NR_MMU_PAGES, 0));
+	ASSERT_EQ(0, svxu_ioctl(self->vm.fd, KVM_SET_NR_MMU_PAGES, 64));
+	EXPECT_EQ(64, svxu_ioctl(self->vm.fd, KVM_GET_NR_MMU_PAGES, 0));
+	ASSERT_EQ(0, svxu_ioctl(self->vm.fd, KVM_SET_NR_MMU_PAGES, 1000));
+	EXPECT_EQ(1000, svxu_ioctl(self->vm.fd, KVM_GET_NR_MMU_PAGES, 0));
+}
+
 /* Lines of the kernel log that contain @needle. */
 static int klog_count(const char *needle)
 {

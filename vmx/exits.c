@@ -491,6 +491,12 @@ static int svx_handle_cpuid(struct svx_vcpu *vcpu)
 {
 	u32 out[4];
 
+	/* CPUID faulting (MSR_MISC_FEATURES_ENABLES), as kvm_emulate_cpuid() */
+	if ((vcpu->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+	    svx_guest_cpl(vcpu) > 0) {
+		svx_inject_gp(vcpu);
+		return SVX_RESUME;
+	}
 	svx_cpuid_guest(vcpu, vcpu->regs[SVX_RAX], vcpu->regs[SVX_RCX], out);
 	vcpu->regs[SVX_RAX] = out[0];
 	vcpu->regs[SVX_RBX] = out[1];
@@ -512,6 +518,7 @@ const u32 svx_msr_list[] = {
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
 	MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
+	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
 
@@ -785,6 +792,9 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 	for (i = 0; i < SVX_NR_SOFT_MSRS; i++)
 		vcpu->soft_msrs[i] = svx_soft_msr[i].init;
 	vcpu->soft_msrs[1] |= vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0;
+	/* kvm_arch_vcpu_create(): CPUID faulting offered, and off */
+	vcpu->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
+	vcpu->misc_features = 0;
 	memset(vcpu->mtrr, 0, sizeof(vcpu->mtrr));
 	/* kvm_arch_vcpu_create(): 32 banks, no MCG_CTL, all zero */
 	vcpu->mcg_cap = SVX_MAX_MCE_BANKS;
@@ -806,6 +816,51 @@ static bool svx_kvmclock_msr(u32 index)
 	return index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_SYSTEM_TIME;
 }
 
+/*
+ * MSR_PLATFORM_INFO and MSR_MISC_FEATURES_ENABLES, as KVM's: PLATFORM_INFO
+ * is the VMM's to set (a guest write #GPs, and a guest read too once
+ * KVM_CAP_MSR_PLATFORM_INFO is disabled), CPUID_FAULT in it offers CPUID
+ * faulting, which MISC_FEATURES_ENABLES bit 0 turns on (CPUID at CPL > 0
+ * then #GPs, svx_handle_cpuid()); PLATFORM_INFO cannot withdraw the offer
+ * while faulting is on.
+ */
+static bool svx_platform_msr(u32 index)
+{
+	return index == MSR_PLATFORM_INFO || index == MSR_MISC_FEATURES_ENABLES;
+}
+
+static int svx_get_platform_msr(struct svx_vcpu *vcpu, u32 index, u64 *data,
+				bool host)
+{
+	if (index == MSR_PLATFORM_INFO) {
+		if (!host && READ_ONCE(vcpu->vm->platform_info_hidden))
+			return 1;
+		*data = vcpu->platform_info;
+		return 0;
+	}
+	*data = vcpu->misc_features;
+	return 0;
+}
+
+static int svx_set_platform_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
+				bool host)
+{
+	if (index == MSR_PLATFORM_INFO) {
+		if (!host || (!(data & MSR_PLATFORM_INFO_CPUID_FAULT) &&
+			      (vcpu->misc_features &
+			       MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)))
+			return 1;
+		vcpu->platform_info = data;
+		return 0;
+	}
+	if ((data & ~MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) ||
+	    ((data & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+	     !(vcpu->platform_info & MSR_PLATFORM_INFO_CPUID_FAULT)))
+		return 1;
+	vcpu->misc_features = data;
+	return 0;
+}
+
 /* Returns 0, or 1 when the access must fail (#GP for the guest). */
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
@@ -821,6 +876,8 @@ int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	}
 	if (svx_mce_msr(index))
 		return svx_get_mce_msr(vcpu, index, data, host);
+	if (svx_platform_msr(index))
+		return svx_get_platform_msr(vcpu, index, data, host);
 
 	if (index == MSR_TSC_AUX && !host && !svx_cpuid_has_tsc_aux(vcpu))
 		return 1;
@@ -872,6 +929,20 @@ static void svx_adjust_tsc_offset(struct svx_vcpu *vcpu, s64 adj)
 }
 
 /*
+ * A new vCPU's TSC, as KVM's kvm_synchronize_tsc(vcpu, 0) from
+ * kvm_arch_vcpu_postcreate(): the VM's first vCPU starts at 0, later ones
+ * take the VM's offset, so that they count together (vm->lock held).
+ */
+void svx_init_tsc(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+
+	if (!vm->nr_vcpus)
+		vm->tsc_offset = -rdtsc();
+	svx_adjust_tsc_offset(vcpu, vm->tsc_offset - vcpu->tsc_offset);
+}
+
+/*
  * IA32_TSC_ADJUST in soft slot @soft, as KVM's kvm_set_msr_common(): only
  * for a guest whose CPUID has TSC_ADJUST (else the write is dropped, no
  * #GP); a guest write moves the TSC by the change, the VMM's
@@ -919,6 +990,8 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 	if (svx_mce_msr(index))
 		return svx_set_mce_msr(vcpu, index, data, host);
+	if (svx_platform_msr(index))
+		return svx_set_platform_msr(vcpu, index, data, host);
 	if (soft >= 0) {
 		if (svx_soft_msr[soft].ro && !host)
 			return 1;
@@ -1217,6 +1290,26 @@ static void svx_string_advance(struct svx_vcpu *vcpu, int reg)
 	svx_skip_insn(vcpu);
 }
 
+/*
+ * A REP INS/OUTS batch completes for at most the RCX userspace left: as
+ * KVM's emulator, which re-executes the instruction with the current RCX
+ * (userspace_io_test lowers and raises it during the exit).  false: RCX is
+ * 0, the instruction is done and nothing moves.
+ */
+static bool svx_string_clamp(struct svx_vcpu *vcpu)
+{
+	u64 rcx = vcpu->regs[SVX_RCX] & svx_addr_mask(vcpu->pio.addr_size);
+
+	if (!vcpu->pio.rep)
+		return true;
+	if (!rcx) {
+		svx_skip_insn(vcpu);
+		return false;
+	}
+	vcpu->pio.count = min_t(u64, vcpu->pio.count, rcx);
+	return true;
+}
+
 static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 			      int size, bool high)
 {
@@ -1264,6 +1357,8 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 			svx_skip_insn(vcpu);
 			break;
 		}
+		if (!svx_string_clamp(vcpu))
+			break;
 		{
 			unsigned int n = vcpu->pio.count * vcpu->pio.size;
 			u64 start = vcpu->pio.gva;
@@ -1300,7 +1395,8 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 			svx_skip_insn(vcpu);
 		break;
 	case SVX_PENDING_PIO_OUTS:
-		svx_string_advance(vcpu, SVX_RSI);
+		if (svx_string_clamp(vcpu))
+			svx_string_advance(vcpu, SVX_RSI);
 		break;
 	case SVX_PENDING_MMIO_READ:
 		memcpy(&val, vcpu->run->mmio.data, sizeof(val));

@@ -1295,10 +1295,11 @@ void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8)
 /* KVM_GET_SREGS's and kvm_run's apic_base */
 u64 svx_get_apic_base(struct svx_vcpu *vcpu)
 {
-	if (vcpu->lapic)
-		return svx_irqchip_get_apic_base(vcpu);
-	return APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-	       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	u64 base = 0;
+
+	/* as KVM: the local APIC's, or the value the VMM or guest left */
+	svx_get_msr(vcpu, MSR_IA32_APICBASE, &base, true);
+	return base;
 }
 
 void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs)
@@ -1532,6 +1533,9 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *s)
 	svx_set_efer(vcpu, s->efer, true);
 	svx_mmu_reset_context(vcpu);
 	svx_vcpu_put(vcpu);
+	/* kvm_set_apic_base() (checked in svx_valid_sregs()); a local APIC's above */
+	if (!vcpu->lapic)
+		svx_set_msr(vcpu, MSR_IA32_APICBASE, s->apic_base, true);
 	return 0;
 }
 
