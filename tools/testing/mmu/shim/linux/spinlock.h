@@ -12,6 +12,9 @@ typedef struct {
 	int held;
 } spinlock_t;
 
+/* struct svx_vm's irq_lock (the in-kernel irqchip, not used here) */
+typedef spinlock_t raw_spinlock_t;
+
 static inline void spin_lock_init(spinlock_t *l)
 {
 	l->held = 0;
