@@ -386,10 +386,13 @@ for c in svx-shadow svx-ept kvm-ept1 kvm-ept0; do
 	grep -aqF "qemu[multiboot][$c]: " "$out/bochs.out" ||
 		result "qemu[multiboot][$c]: missing from the bench output" 0 1
 done
-# ... and with QEMU's default kernel-irqchip=on (the in-kernel irqchip)
+# ... with QEMU's default kernel-irqchip=on (the in-kernel irqchip), and
+# Linux with -smp 2 and QEMU's defaults
 for c in svx-shadow svx-ept kvm-ept1; do
-	grep -aqF "qemu[multiboot irqchip][$c]: " "$out/bochs.out" ||
-		result "qemu[multiboot irqchip][$c]: missing from the bench output" 0 1
+	for g in "multiboot irqchip" "linux smp2"; do
+		grep -aqF "qemu[$g][$c]: " "$out/bochs.out" ||
+			result "qemu[$g][$c]: missing from the bench output" 0 1
+	done
 done
 # make demo's rendering of the bench's S1 logs: at 80 columns stacked and
 # at 200 side by side, no line wider than the terminal

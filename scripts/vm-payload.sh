@@ -258,6 +258,9 @@ if [ "${SVX_QEMU:-1}" != 0 ] && [ -f $P/qemu/run.sh ]; then
 	# QEMU's default kernel-irqchip=on: "qemu[multiboot irqchip][...]"
 	QEMU_IRQCHIP=on sh $P/qemu/run.sh $P/qemu $P/shadowvmx.ko \
 		svx-shadow svx-ept kvm-ept1 || rc=1
+	# Linux -smp 2, QEMU's defaults: "qemu[linux smp2][...]"
+	QEMU_GUEST=linux sh $P/qemu/run.sh $P/qemu $P/shadowvmx.ko \
+		svx-shadow svx-ept kvm-ept1 || rc=1
 fi
 # 10. the upstream KVM selftests of linux-source-6.1 (issue 17) against
 #    shadowvmx as /dev/kvm (shadow, EPT) and kvm_intel (ept=1, ept=0):

@@ -34,12 +34,30 @@ nfail=0
 # what QEMU prints when it pauses the VM (kvm_cpu_exec, kvm_arch_handle_exit)
 QEMU_STOPPED='KVM internal error|KVM: entry failed|kvm run failed|error: kvm|Failed to (put|get) registers'
 # QEMU_IRQCHIP=on: QEMU's default, the in-kernel irqchip (PICs, IOAPIC,
-# local APIC, PIT); the lines then say "multiboot irqchip"
+# local APIC, PIT); the lines then say "multiboot irqchip".
+# QEMU_GUEST=linux: instead, the bench's own Debian kernel ($QEMU_KERNEL,
+# default /payload/bzImage) with -smp 2 and QEMU's defaults (in-kernel
+# irqchip) on a tiny initramfs (linux-initrd.sh) whose /init checks that
+# both CPUs came online and each ran a process: "qemu[linux smp2][...]"
+# lines, ok when the guest's line says ok and QEMU powered off (status 0);
+# not under strace (LINUX_TIMEOUT, s, default 600).
 IRQCHIP=${QEMU_IRQCHIP:-off}
 TAG=multiboot
 [ "$IRQCHIP" = on ] && TAG="multiboot irqchip"
 QEMU_ARGS="-accel kvm -machine pc,kernel-irqchip=$IRQCHIP -cpu qemu64 -m 16 -nodefaults
 	-serial stdio -display none -device isa-debug-exit,iobase=0xf4,iosize=1"
+GUEST=${QEMU_GUEST:-multiboot}
+if [ "$GUEST" = linux ]; then
+	TAG="linux smp2"
+	QEMU_KERNEL=${QEMU_KERNEL:-/payload/bzImage}
+	QEMU_ARGS="-accel kvm -machine pc -cpu qemu64 -smp 2 -m 128 -nodefaults
+		-serial stdio -display none -no-reboot -kernel $QEMU_KERNEL
+		-initrd $T/l2.cpio"
+	if ! sh $D/linux-initrd.sh /bin/busybox $T/l2.cpio >$T/initrd.log 2>&1; then
+		echo "qemu[$TAG]: FAIL (initramfs: $(tail -n 1 $T/initrd.log))"
+		exit 1
+	fi
+fi
 
 
 # ioctl_summary CONFIG STRACE-LOG: the first call of every KVM ioctl (of
@@ -90,22 +108,32 @@ one() {
 	d0=$(dmesg | wc -l)
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	rm -f $T/qemu.pid
-	# shellcheck disable=SC2086
-	$D/lib/ld-linux-x86-64.so.2 --library-path $D/lib \
-		$D/bin/strace -f --seccomp-bpf -e trace=ioctl -o $st \
+	if [ "$GUEST" = linux ]; then
+		: >$st
+		# shellcheck disable=SC2086
 		$D/lib/ld-linux-x86-64.so.2 --library-path $D/lib $D/bin/qemu-system-x86_64 \
-		-L $D/share $QEMU_ARGS -pidfile $T/qemu.pid -kernel $D/mbexit.elf \
-		</dev/null >$out 2>&1 &
+			-L $D/share $QEMU_ARGS -pidfile $T/qemu.pid \
+			-append "console=ttyS0 panic=-1 quiet" </dev/null >$out 2>&1 &
+	else
+		# shellcheck disable=SC2086
+		$D/lib/ld-linux-x86-64.so.2 --library-path $D/lib \
+			$D/bin/strace -f --seccomp-bpf -e trace=ioctl -o $st \
+			$D/lib/ld-linux-x86-64.so.2 --library-path $D/lib $D/bin/qemu-system-x86_64 \
+			-L $D/share $QEMU_ARGS -pidfile $T/qemu.pid -kernel $D/mbexit.elf \
+			</dev/null >$out 2>&1 &
+	fi
 	w=$!
 	# QEMU pauses the VM and waits for its monitor after a KVM internal
 	# error or a failed entry: stop it then, or at the time limit.
 	n=0
 	stopped=
+	limit=${QEMU_TIMEOUT:-300}
+	[ "$GUEST" = linux ] && limit=${LINUX_TIMEOUT:-600}
 	while kill -0 $w 2>/dev/null; do
 		if grep -qE "$QEMU_STOPPED" $out; then
 			stopped=$(grep -m1 -E "$QEMU_STOPPED" $out | tr -d '\r')
-		elif [ $n -ge "${QEMU_TIMEOUT:-300}" ]; then
-			stopped="timeout after ${QEMU_TIMEOUT:-300} s"
+		elif [ $n -ge "$limit" ]; then
+			stopped="timeout after $limit s"
 		fi
 		if [ -n "$stopped" ]; then
 			sleep 1		# the register dump
@@ -121,10 +149,21 @@ one() {
 	s=$?
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "# qemu[$TAG][$c]: QEMU status $s after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
-	sed "s/^/# qemu[$c] out: /" $out | tail -n 20
+	grep -v "warning: host doesn't support requested feature" $out |
+		sed "s/^/# qemu[$c] out: /" | tail -n 20
 	dmesg | tail -n +$((d0 + 1)) | sed "s/^/# qemu[$c] dmesg: /" | tail -n 20
-	ioctl_summary "$c" $st
-	if [ $s -eq 33 ] && grep -q '^mbexit: magic 2badb002 .*: ok' $out; then
+	if [ "$GUEST" = linux ]; then
+		if [ $s -eq 0 ] && grep -aq 'SVX-QEMU-L2: .* ok' $out; then
+			echo "qemu[$TAG][$c]: ok"
+			return
+		fi
+		l2=$(grep -a 'SVX-QEMU-L2:' $out | tail -n 1 | tr -d '\r')
+		[ -n "$l2" ] && [ -z "$stopped" ] && stopped="guest: ${l2#*SVX-QEMU-L2: }"
+	else
+		ioctl_summary "$c" $st
+	fi
+	if [ "$GUEST" != linux ] && [ $s -eq 33 ] &&
+	   grep -q '^mbexit: magic 2badb002 .*: ok' $out; then
 		echo "qemu[$TAG][$c]: ok"
 		return
 	fi
