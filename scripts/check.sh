@@ -78,41 +78,34 @@ for key in walker-vs-reference shadow-invariants; do
 	fi
 done
 
-# The irqchip's local APIC (irqchip/lapic.c) against a fake host
-make -s -C tools/testing/lapic test >"$out/lapic-test.log" 2>&1
-st=$?
-grep -E '^FAIL' "$out/lapic-test.log"
-l=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/lapic-test.log" | tail -n 1)
-n=${l%% passed*}
-f=${l#*passed, }
-f=${f%% failed}
-if [ -z "$l" ]; then
-	tail -n 20 "$out/lapic-test.log"
-	n=0
-	f=1
-fi
-[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
-[ "$n" -gt 0 ] || f=$((f + 1))
-result "lapic-unit: $n passed, $f failed" "$n" "$f"
-
-# The in-kernel irqchip's PIC, IOAPIC and routing models (tools/testing/irqchip)
-make -s -C tools/testing/irqchip test >"$out/irqchip-test.log" 2>&1
-st=$?
-grep -vE '^(ok |irqchip-unit: )' "$out/irqchip-test.log"
-n=$(grep -c '^ok ' "$out/irqchip-test.log")
-f=$(grep -c '^not ok ' "$out/irqchip-test.log")
-[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
-[ "$n" -gt 0 ] || f=$((f + 1))
-result "irqchip-unit: $n passed, $f failed" "$n" "$f"
-# The in-kernel PIT model (irqchip/i8254.c), plain and under ASan+UBSan.
-make -s -C tools/testing/pit test >"$out/pit-test.log" 2>&1
-st=$?
-grep -vE '^ok ' "$out/pit-test.log"
-n=$(grep -c '^ok ' "$out/pit-test.log")
-f=$(grep -c '^not ok ' "$out/pit-test.log")
-[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
-[ "$n" -gt 0 ] || f=$((f + 1))
-result "pit-unit: $n passed, $f failed" "$n" "$f"
+# unit NAME DIR: a userspace unit-test directory's `make test` (plain and
+# under ASan+UBSan), counted by its TAP lines (ok / not ok) or, without
+# them, its last "N passed, M failed" line: "NAME-unit: ..." lines.
+#   lapic    the irqchip's local APIC (irqchip/lapic.c), a fake host
+#   irqchip  its PICs, IOAPIC and GSI routing (i8259.c, ioapic.c, irq_route.c)
+#   pit      the in-kernel PIT (irqchip/i8254.c)
+unit() {
+	local log=$out/$1-test.log st n f l
+	make -s -C "$2" test >"$log" 2>&1
+	st=$?
+	n=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$n" -eq 0 ] && [ "$f" -eq 0 ]; then
+		l=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+		n=${l%% passed*}
+		f=${l#*passed, }
+		f=${f%% failed}
+		[ -n "$l" ] || { n=0; f=1; }
+	fi
+	grep -E '^(not ok|FAIL)' "$log"
+	[ $st -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	[ "$n" -gt 0 ] || f=$((f + 1))
+	[ "$f" -eq 0 ] || tail -n 20 "$log"
+	result "$1-unit: $n passed, $f failed" "$n" "$f"
+}
+unit lapic tools/testing/lapic
+unit irqchip tools/testing/irqchip
+unit pit tools/testing/pit
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} make -s -C tools/testing/mmu fuzz >"$out/fuzz.log" 2>&1
 st=$?

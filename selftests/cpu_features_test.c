@@ -18,9 +18,6 @@
 
 #include "svx.h"
 
-#define XSTR(x) STR(x)
-#define STR(x) #x
-
 #define MSR_IA32_TSC		0x10
 #define MSR_IA32_TSC_ADJUST	0x3b
 
@@ -36,18 +33,6 @@
 #define CF_FRAMES	0x60000		/* frame k holds 0xf0 + k */
 #define CF_DESC		SVX_DATA	/* the INVPCID descriptor */
 #define CF_NOFLUSH	"0x8000000000000000"
-
-/* A 64-bit interrupt gate for vector VEC to label LBL of guest NAME. */
-#define GATE64(name, vec, lbl)						\
-"	movabsq $(" XSTR(SVX_CODE) " + " #lbl " - guest_" #name "_start), %rax\n" \
-"	movw	%ax, " #vec " * 16\n"					\
-"	movw	$" XSTR(SVX_SEL_CS64) ", " #vec " * 16 + 2\n"		\
-"	movw	$0x8e00, " #vec " * 16 + 4\n"				\
-"	shrq	$16, %rax\n"						\
-"	movw	%ax, " #vec " * 16 + 6\n"				\
-"	shrq	$16, %rax\n"						\
-"	movl	%eax, " #vec " * 16 + 8\n"				\
-"	movl	$0, " #vec " * 16 + 12\n"
 
 /* PTE 0 of CF_PT -> frame K; read CF_VA and report it. */
 #define SETPTE(k)							\

@@ -16,8 +16,6 @@
 
 #include "svx.h"
 
-#define XSTR(x) STR(x)
-#define STR(x) #x
 
 /*
  * Guest code: IDT gate 13 (16 bytes each, a 64-bit interrupt gate) to the

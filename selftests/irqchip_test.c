@@ -15,25 +15,10 @@
 
 #include "svx.h"
 
-#define XSTR(x) STR(x)
-#define STR(x) #x
-
 #define APIC		0xfee00000
 #define IOAPIC		0xfec00000
 #define AP_CODE		0x2000		/* SIPI vector 2 */
 #define VAPIC		0x3000		/* KVM_SET_VAPIC_ADDR */
-
-/* A 64-bit interrupt gate for vector VEC to label LBL of guest NAME. */
-#define GATE64(name, vec, lbl)						\
-"	movabsq $(" XSTR(SVX_CODE) " + " #lbl " - guest_" #name "_start), %rax\n" \
-"	movw	%ax, " #vec " * 16\n"					\
-"	movw	$" XSTR(SVX_SEL_CS64) ", " #vec " * 16 + 2\n"		\
-"	movw	$0x8e00, " #vec " * 16 + 4\n"				\
-"	shrq	$16, %rax\n"						\
-"	movw	%ax, " #vec " * 16 + 6\n"				\
-"	shrq	$16, %rax\n"						\
-"	movl	%eax, " #vec " * 16 + 8\n"				\
-"	movl	$0, " #vec " * 16 + 12\n"
 
 /* The guests keep the APIC's base in RSI, the IOAPIC's in RDI. */
 #define BASES								\
@@ -224,21 +209,10 @@ static const unsigned char ap_code[] = { 0xb8, 0x5a, 0x5a, 0xe7, PORT_RESULT,
 /* A VM with an in-kernel irqchip, vCPU 0 loaded with @code in long mode. */
 static int irqchip_guest(struct svxu_guest *g, struct svxu_code code)
 {
-	int r;
+	int r = svxu_guest_create_with(g, SVXU_GUEST_IRQCHIP);
 
-	memset(g, 0, sizeof(*g));
-	svxu_vm_init(&g->vm);
-	g->vcpu.fd = -1;
-	r = svxu_vm_create(&g->vm, SVX_MEM_SIZE);
-	if (!r)
-		r = svxu_vm_set_tss(&g->vm);
-	if (!r)
-		r = svxu_ioctl(g->vm.fd, KVM_CREATE_IRQCHIP, 0);
-	if (!r)
-		r = svxu_vcpu_create(&g->vm, 0, &g->vcpu);
 	if (r)
 		return r;
-	g->run = g->vcpu.run;
 	svxu_load(&g->vm, code);
 	return svxu_setup_mode(&g->vcpu, SVXU_MODE_LONG64);
 }

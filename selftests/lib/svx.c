@@ -36,7 +36,7 @@ void svxu_load(struct svxu_vm *vm, struct svxu_code code)
 	memcpy(vm->mem + SVX_CODE, code.start, code.len);
 }
 
-int svxu_guest_create(struct svxu_guest *g)
+int svxu_guest_create_with(struct svxu_guest *g, unsigned int flags)
 {
 	int r;
 
@@ -46,6 +46,8 @@ int svxu_guest_create(struct svxu_guest *g)
 	r = svxu_vm_create(&g->vm, SVX_MEM_SIZE);
 	if (!r)
 		r = svxu_vm_set_tss(&g->vm);
+	if (!r && (flags & SVXU_GUEST_IRQCHIP))
+		r = svxu_ioctl(g->vm.fd, KVM_CREATE_IRQCHIP, 0);
 	if (r)
 		return r;
 	r = svxu_vcpu_create(&g->vm, 0, &g->vcpu);
@@ -53,6 +55,11 @@ int svxu_guest_create(struct svxu_guest *g)
 		return r;
 	g->run = g->vcpu.run;
 	return 0;
+}
+
+int svxu_guest_create(struct svxu_guest *g)
+{
+	return svxu_guest_create_with(g, 0);
 }
 
 int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,

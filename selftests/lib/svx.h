@@ -24,6 +24,26 @@
 #include "svxu.h"
 #include "../guest/guest.h"
 
+/* Inline-asm guests of the tests: a macro's value as a string. */
+#define XSTR(x) STR(x)
+#define STR(x) #x
+
+/*
+ * In an inline-asm long-mode guest NAME (guest_NAME_start: loaded at
+ * SVX_CODE, IDT at SVX_IDT = 0): a 64-bit interrupt gate for vector VEC to
+ * its label LBL.  Clobbers RAX.
+ */
+#define GATE64(name, vec, lbl)						\
+"	movabsq $(" XSTR(SVX_CODE) " + " #lbl " - guest_" #name "_start), %rax\n" \
+"	movw	%ax, " #vec " * 16\n"					\
+"	movw	$" XSTR(SVX_SEL_CS64) ", " #vec " * 16 + 2\n"		\
+"	movw	$0x8e00, " #vec " * 16 + 4\n"				\
+"	shrq	$16, %rax\n"						\
+"	movw	%ax, " #vec " * 16 + 6\n"				\
+"	shrq	$16, %rax\n"						\
+"	movl	%eax, " #vec " * 16 + 8\n"				\
+"	movl	$0, " #vec " * 16 + 12\n"
+
 /* A guest snippet from guest/guests.S. */
 struct svxu_code {
 	const void *start;
@@ -57,6 +77,9 @@ void svxu_load(struct svxu_vm *vm, struct svxu_code code);
 
 /* VM (svxu_vm_create, SVX_MEM_SIZE) + vCPU 0 (svxu_vcpu_create). */
 int svxu_guest_create(struct svxu_guest *g);
+/* The same, and before the vCPU with SVXU_GUEST_IRQCHIP: KVM_CREATE_IRQCHIP */
+#define SVXU_GUEST_IRQCHIP	1u
+int svxu_guest_create_with(struct svxu_guest *g, unsigned int flags);
 /* svxu_guest_create + guest loaded + mode set. */
 int svxu_guest_init(struct svxu_guest *g, struct svxu_code code,
 		    enum svxu_mode mode);
