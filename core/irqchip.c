@@ -755,6 +755,10 @@ void svx_irqchip_sync_to_vapic(struct svx_vcpu *vcpu)
 	unsigned long flags;
 	u32 data;
 
+	/* as KVM's vcpu_enter_guest(): only while the APIC is enabled */
+	if (!(vcpu->lapic->base & MSR_IA32_APICBASE_ENABLE) ||
+	    !(*(const u32 *)(regs + APIC_SPIV) & APIC_SPIV_APIC_ENABLED))
+		return;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
 	data = (regs[APIC_TASKPRI] & 0xff) |
 	       (svx_vec_highest(regs, APIC_ISR) & 0xf0) << 8 |

@@ -437,6 +437,7 @@ TEST_F(irqchip, vapic)
 	ASSERT_EQ(0, svxu_ioctl(v, KVM_SET_VAPIC_ADDR, (unsigned long)&va));
 	ASSERT_EQ(0, svxu_ioctl(v, KVM_GET_LAPIC, (unsigned long)lapic));
 	lapic->regs[0x80] = 0x20;
+	lapic->regs[0xf1] |= 1;		/* SVR: enabled (else KVM does not sync) */
 	ASSERT_EQ(0, svxu_ioctl(v, KVM_SET_LAPIC, (unsigned long)lapic));
 	ASSERT_PIO(&self->g.vcpu, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
 	/* the APIC's TPR, in the VAPIC page */
