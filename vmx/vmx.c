@@ -1017,6 +1017,28 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 	}
 }
 
+/*
+ * An entry given up after svx_prepare_entry() (a request, a reschedule,
+ * a signal): the event it wrote into the VMCS goes back to the queue, as
+ * KVM's vmx_cancel_injection().  Left in the VMCS it would be injected
+ * later behind the back of the queue: overwritten by the next event
+ * (an interrupt the local APIC already moved to its ISR, lost for good),
+ * or invisible to KVM_GET_VCPU_EVENTS.
+ */
+static void svx_cancel_injection(struct svx_vcpu *vcpu)
+{
+	u32 info = svx_vmread(VM_ENTRY_INTR_INFO_FIELD);
+
+	if (!(info & SVX_INTR_VALID))
+		return;
+	vcpu->inject_pending = true;
+	vcpu->inject_info = info;
+	vcpu->inject_error = svx_vmread(VM_ENTRY_EXCEPTION_ERROR_CODE);
+	vcpu->inject_len = svx_vmread(VM_ENTRY_INSTRUCTION_LEN);
+	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vcpu->stats.misc[SVX_STAT_INJECTED]--;
+}
+
 static void svx_read_exit_info(struct svx_vcpu *vcpu)
 {
 	vcpu->exit_reason = svx_vmread(VM_EXIT_REASON);
@@ -1112,6 +1134,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 		local_irq_enable();
+		svx_cancel_injection(vcpu);
 		kernel_fpu_end();
 		return -EAGAIN;
 	}
