@@ -377,6 +377,8 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
 	unsigned long flags;
 
 	rcuwait_init(&vcpu->wait);
+	/* lapics[] is indexed by vCPU id */
+	BUILD_BUG_ON(SVX_IRQ_MAX_LAPICS != SVX_MAX_VCPUS);
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	if (!vm->irqchip)
 		return 0;
@@ -562,12 +564,21 @@ int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state)
 }
 
 /*
+ * Under irq_lock: is an interrupt pending for the vCPU, the PIC's (ExtINT)
+ * or the local APIC's (KVM's kvm_cpu_has_interrupt())?
+ */
+static bool svx_irqchip_has_interrupt(struct svx_vcpu *vcpu)
+{
+	return svx_irqchip_has_extint(vcpu->vm->irqchip, vcpu->id) ||
+	       svx_lapic_pending_irq(vcpu->lapic) >= 0;
+}
+
+/*
  * Something the vCPU must act on (KVM's kvm_vcpu_has_events()): INIT or
  * SIPI, an NMI, or an interrupt it can take now.
  */
 static bool svx_vcpu_has_events(struct svx_vcpu *vcpu)
 {
-	struct svx_irqchip *chip = vcpu->vm->irqchip;
 	struct svx_lapic *a = vcpu->lapic;
 	unsigned long flags;
 	bool r;
@@ -576,9 +587,7 @@ static bool svx_vcpu_has_events(struct svx_vcpu *vcpu)
 		return true;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
 	r = a->events || a->nmi_pending ||
-	    ((vcpu->rflags & X86_EFLAGS_IF) &&
-	     (svx_lapic_pending_irq(a) >= 0 ||
-	      svx_irqchip_has_extint(chip, vcpu->id)));
+	    ((vcpu->rflags & X86_EFLAGS_IF) && svx_irqchip_has_interrupt(vcpu));
 	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 	return r;
 }
@@ -649,25 +658,28 @@ int svx_irqchip_run_uninit(struct svx_vcpu *vcpu)
 }
 
 /*
- * The next interrupt for the guest (VMCS loaded, interrupts allowed):
- * the PIC's (ExtINT, an INTA cycle) first, then the local APIC's highest;
- * -1 if none.  @take: the CPU takes it (INTA, IRR to ISR).
+ * Before an entry (VMCS loaded), as KVM's inject_pending_event(): with
+ * @take the CPU takes the next interrupt, the PIC's first (ExtINT, an INTA
+ * cycle), else the local APIC's highest (IRR to ISR), and its vector is
+ * returned; -1 if none or !@take.  *@more: one is still pending after it
+ * (interrupt-window exiting).  One irq_lock for both.
  */
-int svx_irqchip_get_interrupt(struct svx_vcpu *vcpu, bool take)
+int svx_irqchip_take_interrupt(struct svx_vcpu *vcpu, bool take, bool *more)
 {
 	struct svx_irqchip *chip = vcpu->vm->irqchip;
 	struct svx_lapic *a = vcpu->lapic;
 	unsigned long flags;
-	int v;
+	int v = -1;
 
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
-	if (svx_irqchip_has_extint(chip, vcpu->id)) {
-		v = take ? svx_pic_read_irq(&chip->pic) : 0;
-	} else {
+	if (take && svx_irqchip_has_extint(chip, vcpu->id)) {
+		v = svx_pic_read_irq(&chip->pic);
+	} else if (take) {
 		v = svx_lapic_pending_irq(a);
-		if (v >= 0 && take)
+		if (v >= 0)
 			svx_lapic_ack_irq(a, v);
 	}
+	*more = svx_irqchip_has_interrupt(vcpu);
 	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 	return v;
 }
@@ -753,18 +765,19 @@ void svx_irqchip_sync_to_vapic(struct svx_vcpu *vcpu)
 {
 	const u8 *regs = vcpu->lapic->regs;
 	unsigned long flags;
+	bool on;
 	u32 data;
 
-	/* as KVM's vcpu_enter_guest(): only while the APIC is enabled */
-	if (!(vcpu->lapic->base & MSR_IA32_APICBASE_ENABLE) ||
-	    !(*(const u32 *)(regs + APIC_SPIV) & APIC_SPIV_APIC_ENABLED))
-		return;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	/* as KVM's vcpu_enter_guest(): only while the APIC is enabled */
+	on = (vcpu->lapic->base & MSR_IA32_APICBASE_ENABLE) &&
+	     (*(const u32 *)(regs + APIC_SPIV) & APIC_SPIV_APIC_ENABLED);
 	data = (regs[APIC_TASKPRI] & 0xff) |
 	       (svx_vec_highest(regs, APIC_ISR) & 0xf0) << 8 |
 	       svx_vec_highest(regs, APIC_IRR) << 24;
 	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
-	svx_write_guest_for(vcpu, vcpu->vapic_addr, &data, sizeof(data));
+	if (on)
+		svx_write_guest_for(vcpu, vcpu->vapic_addr, &data, sizeof(data));
 }
 
 void svx_irqchip_sync_from_vapic(struct svx_vcpu *vcpu)

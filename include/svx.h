@@ -438,7 +438,7 @@ u32 svx_vcpu_get_mp_state(struct svx_vcpu *vcpu);
 int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state);
 int svx_irqchip_vcpu_ready(struct svx_vcpu *vcpu);
 int svx_irqchip_run_uninit(struct svx_vcpu *vcpu);
-int svx_irqchip_get_interrupt(struct svx_vcpu *vcpu, bool take);
+int svx_irqchip_take_interrupt(struct svx_vcpu *vcpu, bool take, bool *more);
 void svx_irqchip_pull_nmi(struct svx_vcpu *vcpu);
 bool svx_irqchip_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write, void *val,
 		      unsigned int len);

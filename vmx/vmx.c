@@ -804,18 +804,18 @@ static bool svx_nmi_allowed(struct svx_vcpu *vcpu)
  */
 static void svx_inject_from_irqchip(struct svx_vcpu *vcpu, u32 *ctls)
 {
+	bool more;
 	int v;
 
-	if (!vcpu->inject_pending && svx_interrupt_allowed(vcpu)) {
-		v = svx_irqchip_get_interrupt(vcpu, true);
-		if (v >= 0) {
-			vcpu->inject_pending = true;
-			vcpu->inject_info = SVX_INTR_VALID | v |
-				SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
-			vcpu->inject_len = 0;
-		}
+	v = svx_irqchip_take_interrupt(vcpu, !vcpu->inject_pending &&
+				       svx_interrupt_allowed(vcpu), &more);
+	if (v >= 0) {
+		vcpu->inject_pending = true;
+		vcpu->inject_info = SVX_INTR_VALID | v |
+			SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
+		vcpu->inject_len = 0;
 	}
-	if (svx_irqchip_get_interrupt(vcpu, false) >= 0)
+	if (more)
 		*ctls |= CPU_BASED_INTR_WINDOW_EXITING;
 }
 
