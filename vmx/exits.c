@@ -1400,6 +1400,11 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		break;
 	case SVX_PENDING_MMIO_READ:
 		memcpy(&val, vcpu->run->mmio.data, sizeof(val));
+		if (vcpu->mmio.string) {
+			if (svx_mmio_string_complete(vcpu, val) == SVX_USER)
+				return 0;
+			break;
+		}
 		if (svx_mmio_complete(vcpu, val) == SVX_USER)
 			return 0;	/* the instruction's write */
 		break;
@@ -1529,7 +1534,7 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 /* MMIO: a mov to or from a GPA that no memslot backs (or a read-only one) */
 
 /* The code size at CS: 8, 4, or 2 (16-bit code, vm86 included). */
-static int svx_mmio_code_mode(struct svx_vcpu *vcpu)
+int svx_mmio_code_mode(struct svx_vcpu *vcpu)
 {
 	int mode = svx_code_mode(vcpu);
 	u32 ar;
@@ -1548,8 +1553,8 @@ static int svx_mmio_code_mode(struct svx_vcpu *vcpu)
  * the instruction bytes, then the exit reason, qualification, IDT-vectoring
  * information, interruption information and error code.
  */
-static void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes,
-				  int n, const char *why)
+void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
+			   const char *why)
 {
 	struct kvm_run *run = vcpu->run;
 	u64 info[5] = { vcpu->exit_reason, vcpu->exit_qual,
@@ -1634,7 +1639,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	struct kvm_run *run = vcpu->run;
 	u8 bytes[SVX_INSN_MAX];
 	struct svx_rmw rmw;
-	int avail, mode;
+	int avail, mode, r;
 	u64 old = 0;
 
 	vcpu->l1d_flush = true;		/* emulation: vmx/spec.c */
@@ -1647,6 +1652,9 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 		return SVX_USER;
 	}
 	mode = svx_mmio_code_mode(vcpu);
+	vcpu->mmio.string = 0;
+	if (svx_mmio_string(vcpu, bytes, avail, mode, &r))
+		return r;
 	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.size > 8 ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
 		svx_emulation_failure(vcpu, bytes, avail,

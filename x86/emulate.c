@@ -428,21 +428,19 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
 		      struct svx_string *str)
 {
-	struct svx_prefixes p;
-	u8 op;
+	struct svx_strop s;
 
+	/* The one string decoder (x86/emulate_string.c), stos/movs only. */
 	memset(str, 0, sizeof(*str));
-	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.lock ||
-	    p.repne || p.adsize)
+	if (svx_decode_strop(bytes, avail, mode, &s) || s.adsize_pfx ||
+	    s.rep == SVX_STR_REPNE ||
+	    (s.op != SVX_STR_MOVS && s.op != SVX_STR_STOS))
 		return -EINVAL;
-	op = bytes[p.len];
-	if (op != 0xaa && op != 0xab && op != 0xa4 && op != 0xa5)
-		return -EINVAL;
-	str->len = p.len + 1;
-	str->size = (op & 1) ? ((p.rex & 8) ? 8 : p.opsize ? 2 : 4) : 1;
-	str->movs = op == 0xa4 || op == 0xa5;
-	str->rep = p.rep;
-	str->seg = p.seg < 0 ? 3 : p.seg;	/* DS */
+	str->len = s.len;
+	str->size = s.size;
+	str->movs = s.op == SVX_STR_MOVS;
+	str->rep = s.rep != 0;
+	str->seg = s.seg;
 	return 0;
 }
 

@@ -389,3 +389,204 @@ TAP_SUITE(mmio_decode)
 		       "decode_rmw: %s", mcases[i].text);
 	}
 }
+
+/* ---------------------------------------------------------------------- */
+/* String instructions (x86/emulate_string.c) against the CPU             */
+
+static const struct svx_x86_ops *str_ops;
+static u8 *str_cpu, *str_emu;
+
+/* Segment bases are 0 here (no FS/GS override in the forms). */
+static u64 str_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	(void)seg;
+	return 0;
+}
+
+static const struct svx_x86_ops str_host = { .seg_base = str_seg_base };
+
+/* The emulator's copy of the byte the CPU has at @la. */
+static u8 *str_at(u64 la)
+{
+	return str_emu + (la - (uintptr_t)str_cpu);
+}
+
+/*
+ * Run @s to completion the way the vCPU does: one svx_str_next() and
+ * svx_str_commit() per execution of the instruction, memory read and
+ * written between them.  The number of iterations, or -1 on a runaway.
+ */
+static int str_emulate(struct svx_x86_emu *e, const struct svx_strop *s,
+		       u64 base_lo, u64 base_hi)
+{
+	int n;
+
+	for (n = 0; n < 64; n++) {
+		struct svx_str_iter it;
+		u64 val[2] = { 0, 0 }, store;
+		int i;
+
+		e->retire = false;
+		if (!svx_str_next(e, s, &it))
+			return n;
+		for (i = 0; i < 2; i++) {
+			if (!it.rd[i])
+				continue;
+			if (it.la[i] < base_lo || it.la[i] + s->size > base_hi)
+				return -1;
+			memcpy(&val[i], str_at(it.la[i]), s->size);
+		}
+		if (it.wr && (it.la[1] < base_lo ||
+			      it.la[1] + s->size > base_hi))
+			return -1;
+		svx_str_commit(e, s, val, &store);
+		if (it.wr)
+			memcpy(str_at(it.la[1]), &store, s->size);
+		if (e->retire)
+			return n + 1;
+	}
+	return -1;
+}
+
+TAP_SUITE(mmio_string)
+{
+	static const u8 segs[] = { 0x26, 0x2e, 0x36, 0x3e };
+	static const u8 sops[] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
+	unsigned int i, j, n = 0, bad = 0, iters = 0;
+	u8 *code = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	u8 emu_mem[512];
+
+	rng.s = tap_seed() ^ 0x5715;
+	tap_ok(code != MAP_FAILED, "mmio_string: an executable page");
+	if (code == MAP_FAILED)
+		return;
+	str_cpu = code + 4096;
+	str_emu = emu_mem;
+	str_ops = &str_host;
+	for (i = 0; i < 50000; i++) {
+		struct cpu_state cpu, emu;
+		struct svx_x86_emu e;
+		struct svx_strop s;
+		u8 f[16];
+		int len = 0, k, sz = rng_below(&rng, 4), it;
+		bool a32 = !(rng_next(&rng) % 4);
+
+		/* [f3|f2] [seg] [66] [67] [REX.W] op; cld; ret */
+		k = rng_below(&rng, 3);
+		if (k)
+			f[len++] = k == 1 ? 0xf3 : 0xf2;
+		if (!(rng_next(&rng) % 6))
+			f[len++] = segs[rng_below(&rng, sizeof(segs))];
+		if (sz == 1)
+			f[len++] = 0x66;
+		if (a32)
+			f[len++] = 0x67;
+		if (sz == 3)
+			f[len++] = 0x48;
+		f[len++] = sops[rng_below(&rng, sizeof(sops))] + !!sz;
+		f[len++] = 0xfc;	/* cld: the C code after runs DF=0 */
+		f[len++] = 0xc3;
+		for (j = 0; j < 16; j++)
+			cpu.regs[j] = rng_next(&rng);
+		cpu.rflags = 0x202 | (rng_next(&rng) & FL_ALL) |
+			     ((rng_next(&rng) & 1) ? 0x400 : 0);
+		/* source and destination in two halves, room both ways */
+		cpu.regs[6] = (uintptr_t)str_cpu + 48 + rng_below(&rng, 160);
+		cpu.regs[7] = (uintptr_t)str_cpu + 256 + 48 +
+			      rng_below(&rng, 160);
+		cpu.regs[1] = rng_below(&rng, 7);
+		if (a32) {	/* upper halves ignored, then cleared */
+			cpu.regs[6] |= rng_next(&rng) << 32;
+			cpu.regs[7] |= rng_next(&rng) << 32;
+			cpu.regs[1] |= rng_next(&rng) << 32;
+		}
+		for (j = 0; j < 512; j++)
+			str_cpu[j] = rng_below(&rng, 4);	/* cmps/scas hit */
+		if (rng_next(&rng) & 1)
+			memcpy(&cpu.regs[0], str_cpu + (cpu.regs[7] & 0x1ff), 8);
+		emu = cpu;
+		memcpy(emu_mem, str_cpu, 512);
+		memcpy(code, f, len);
+		run_native(&cpu, code);
+		n++;
+		memset(&e, 0, sizeof(e));
+		e.ops = str_ops;
+		e.mode = 8;
+		e.regs = (unsigned long *)emu.regs;
+		e.rflags = (unsigned long *)&emu.rflags;
+		if (svx_decode_strop(f, len - 2, 8, &s) || s.len != len - 2) {
+			if (bad++ < 8)
+				tap_diag("  string not decoded: %02x %02x %02x %02x",
+					 f[0], f[1], f[2], f[3]);
+			continue;
+		}
+		it = str_emulate(&e, &s, (uintptr_t)str_cpu,
+				 (uintptr_t)str_cpu + 512);
+		if (it > 0)
+			iters += it;
+		for (j = 0; j < 16; j++)
+			if (cpu.regs[j] != emu.regs[j] && j != 4)
+				break;
+		if (it < 0 || j < 16 ||
+		    ((cpu.rflags ^ emu.rflags) & FL_ALL) ||
+		    memcmp(str_cpu, emu_mem, 512)) {
+			if (bad++ < 8)
+				tap_diag("  string mismatch %02x %02x %02x %02x %02x: iterations %d reg %u cpu %#llx emu %#llx flags cpu %#llx emu %#llx",
+					 f[0], f[1], f[2], f[3], f[4], it, j,
+					 j < 16 ? (unsigned long long)cpu.regs[j] : 0,
+					 j < 16 ? (unsigned long long)emu.regs[j] : 0,
+					 (unsigned long long)cpu.rflags,
+					 (unsigned long long)emu.rflags);
+		}
+	}
+	munmap(code, 8192);
+	tap_diag("string-vs-cpu: %u forms run, %u iterations, %u mismatches",
+		 n, iters, bad);
+	tap_eq(bad, 0, "mmio_string: emulated string forms agree with the CPU (%u cases)",
+	       n);
+}
+
+/* String decoding in 16- and 32-bit code: sizes, REP, segment. */
+static const struct {
+	const char *text;
+	int mode;
+	u8 bytes[6];
+	u8 n;
+	int ret;
+	u8 op, len, size, asize, rep, seg;
+} scases[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+	{ "rep movsw [16]",          2, B(0xf3, 0xa5), 0, SVX_STR_MOVS, 2, 2, 2, SVX_STR_REPE, 3 },
+	{ "rep movsl a32 [16]",      2, B(0xf3, 0x66, 0x67, 0xa5), 0, SVX_STR_MOVS, 4, 4, 4, SVX_STR_REPE, 3 },
+	{ "es lodsb [32]",           4, B(0x26, 0xac), 0, SVX_STR_LODS, 2, 1, 4, 0, 0 },
+	{ "repne scasw a16 [32]",    4, B(0xf2, 0x66, 0x67, 0xaf), 0, SVX_STR_SCAS, 4, 2, 2, SVX_STR_REPNE, 3 },
+	{ "repe cmpsq [64]",         8, B(0xf3, 0x48, 0xa7), 0, SVX_STR_CMPS, 3, 8, 8, SVX_STR_REPE, 3 },
+	{ "fs stosl a32 [64]",       8, B(0x64, 0x67, 0xab), 0, SVX_STR_STOS, 3, 4, 4, 0, 4 },
+	{ "lock movsb",              8, B(0xf0, 0xa4), -EINVAL },
+	{ "rep repne movsb",         8, B(0xf3, 0xf2, 0xa4), -EINVAL },
+	{ "insb",                    8, B(0x6c), -EINVAL },
+	{ "truncated",               8, B(0xf3, 0x48), -EINVAL },
+#undef B
+};
+
+TAP_SUITE(mmio_string_decode)
+{
+	struct svx_strop s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(scases); i++) {
+		int ret = svx_decode_strop(scases[i].bytes, scases[i].n,
+					   scases[i].mode, &s);
+
+		tap_ok(ret == scases[i].ret &&
+		       (ret || (s.op == scases[i].op &&
+				s.len == scases[i].len &&
+				s.size == scases[i].size &&
+				s.asize == scases[i].asize &&
+				s.rep == scases[i].rep &&
+				s.seg == scases[i].seg)),
+		       "decode_strop: %s", scases[i].text);
+	}
+}
