@@ -1426,6 +1426,19 @@ static int svx_emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
 				     SVX_ACC_USER : 0, &w) ? -EFAULT : 0;
 }
 
+/* A data write on the guest's behalf (push m): its permissions, A/D. */
+static int svx_emu_write_virt(void *ctx, u64 gva, const void *buf,
+			      unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+	struct svx_walk w;
+
+	return svx_guest_virt_access(vcpu, gva, (void *)buf, len,
+				     SVX_ACC_WRITE |
+				     (svx_guest_cpl(vcpu) == 3 ?
+				      SVX_ACC_USER : 0), &w) ? -EFAULT : 0;
+}
+
 static int svx_emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
 	struct svx_vcpu *vcpu = ctx;
@@ -1462,6 +1475,7 @@ static const struct svx_x86_ops svx_emu_ops = {
 	.write_phys = svx_emu_write_phys,
 	.cmpxchg_phys = svx_emu_cmpxchg_phys,
 	.seg_base = svx_emu_seg_base,
+	.write_virt = svx_emu_write_virt,
 };
 
 void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
@@ -1593,6 +1607,7 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	struct kvm_run *run = vcpu->run;
 	struct svx_x86_emu e;
 	struct svx_rmw rmw;
+	bool written;
 	u64 new = 0;
 
 	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
@@ -1603,7 +1618,25 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	}
 	svx_emu_init(vcpu, &e);
 	e.mode = vcpu->mmio.mode;
-	if (!svx_x86_rmw_complete(&e, &rmw, old, &new)) {
+	if (rmw.op == SVX_RMW_PUSH || rmw.op == SVX_RMW_POP) {
+		int r;
+
+		svx_vcpu_load(vcpu);	/* SS.B: the stack address size */
+		e.ss_size = e.mode == 8 ? 8 :
+			    (svx_vmread(GUEST_SS_AR_BYTES) & (1U << 14)) ? 4 : 2;
+		svx_vcpu_put(vcpu);
+		r = svx_x86_stack_complete(&e, &rmw, old, &new);
+		if (r < 0) {
+			svx_emulation_failure(vcpu, vcpu->mmio.insn,
+					      vcpu->mmio.avail,
+					      "push/pop of MMIO: the stack is not in guest RAM");
+			return SVX_USER;
+		}
+		written = r;
+	} else {
+		written = svx_x86_rmw_complete(&e, &rmw, old, &new);
+	}
+	if (!written) {
 		vcpu->exit_insn_len = e.len;
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;

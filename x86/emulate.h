@@ -35,6 +35,9 @@ struct svx_x86_ops {
 			    unsigned int len);
 	/* The base of segment @seg (0 ES .. 5 GS) in the current mode. */
 	u64 (*seg_base)(void *ctx, int seg);
+	/* Guest-virtual writes with the guest's permissions (push m). */
+	int (*write_virt)(void *ctx, u64 gva, const void *buf,
+			  unsigned int len);
 };
 
 /* One instruction to emulate, and the guest state it works on. */
@@ -44,6 +47,7 @@ struct svx_x86_emu {
 	int mode;		/* 2 = 16-bit, 4 = 32-bit, 8 = 64-bit code */
 	unsigned long *regs;	/* RAX .. R15, in encoding order */
 	unsigned long *rflags;
+	u8 ss_size;		/* stack address size: 2, 4, 8 (push/pop m) */
 	u8 len;			/* out: instruction length */
 	bool retire;		/* out: done, RIP moves past it */
 };
@@ -157,6 +161,8 @@ enum svx_rmw_op {
 	SVX_RMW_SETCC,		/* 0f 90-9f */
 	SVX_RMW_MOVBE,		/* 0f 38 f0 (load), 0f 38 f1 (store) */
 	SVX_RMW_LOAD,		/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf */
+	SVX_RMW_PUSH,		/* ff /6: push r/m (memory read, stack written) */
+	SVX_RMW_POP,		/* 8f /0: pop r/m (stack read, memory written) */
 };
 
 struct svx_rmw {
@@ -237,6 +243,18 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
  */
 bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 			  u64 old, u64 *new);
+
+/*
+ * MMIO: the stack side of push m / pop m (@rmw->op SVX_RMW_PUSH or
+ * SVX_RMW_POP; @e->ss_size set): push writes @old (the memory operand
+ * read) at SS:rSP - size, pop reads *@new from SS:rSP; rSP moves by the
+ * operand size within the stack address size, @e->len is set and
+ * @e->retire true.  1 when memory is to be written (pop: *@new), 0 when
+ * not (push), -EFAULT with nothing changed when the stack cannot be
+ * reached.
+ */
+int svx_x86_stack_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			   u64 old, u64 *new);
 
 /*
  * The system instructions a real-mode guest run in virtual-8086 mode
