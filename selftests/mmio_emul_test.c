@@ -53,6 +53,7 @@ struct form {
 	int moffs_len;		/* and its size, or 0 */
 	uint64_t fmask;		/* flags compared */
 	enum kind kind;
+	int code_at;		/* the instruction's GPA, 0: SVX_CODE */
 };
 
 #define MAX_FORMS	1024
@@ -460,19 +461,21 @@ static int run_form(struct ctx *c, const struct form *f,
 	uint8_t *win = mmio ? c->dev + DATA_OFF : c->g.vm.mem + RAM_BASE +
 			   DATA_OFF;
 	int i, e, nmmio = 0;
+	int at = f->code_at ? f->code_at : SVX_CODE;
 
 	memset(out, 0, sizeof(*out));
 	/* The other window differs: an access that went there shows. */
 	memset(mmio ? c->g.vm.mem + RAM_BASE + DATA_OFF : c->dev + DATA_OFF,
 	       0xa5, WIN);
 	memcpy(win, mem, WIN);
-	memcpy(c->g.vm.mem + SVX_CODE, f->code, f->len);
+	memcpy(c->g.vm.mem + at, f->code, f->len);
 	if (f->moffs_len) {	/* the absolute address, linear or DS-relative */
 		uint64_t a = (f->mode == 8 ? base : 0) + DATA_OFF + f->disp;
 
-		memcpy(c->g.vm.mem + SVX_CODE + f->moffs_at, &a, f->moffs_len);
+		memcpy(c->g.vm.mem + at + f->moffs_at, &a, f->moffs_len);
 	}
-	c->g.vm.mem[SVX_CODE + f->len] = 0xf4;	/* hlt */
+	c->g.vm.mem[at + f->len] = 0xf4;	/* hlt */
+	r.rip = at;
 	if (f->kind == K_STACK)
 		memcpy(c->g.vm.mem + STK_LO, stk_in, STK_LEN);
 	if (f->mode == 8) {
@@ -965,6 +968,21 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 		       (unsigned long)&c->sregs0);
 	ASSERT_EQ(0, r);
 	build_forms(mode);
+	/*
+	 * Some of them again across a page boundary: the instruction's
+	 * first 1..len-1 bytes at the end of SVX_CODE's page, the rest on
+	 * the next page (fetched from two guest pages).
+	 */
+	for (i = 0, n = nforms - first; i < 32 && nforms < MAX_FORMS; i++) {
+		struct form *f = &forms[nforms];
+
+		*f = forms[first + rnd() % n];
+		f->code_at = SVX_CODE + 0x1000 - 1 - (int)(rnd() % (f->len - 1));
+		snprintf(f->name + strlen(f->name),
+			 sizeof(f->name) - strlen(f->name), " x-page");
+		nforms++;
+	}
+	n = 0;
 	for (i = first; i < nforms; i++) {
 		struct outcome a, b;
 		struct kvm_regs in;
