@@ -214,6 +214,9 @@ struct svx_vcpu {
 		u8 insn[15];	/* on completion (x86/emulate.c) */
 		u8 avail, mode;
 		u64 gpa;
+		/* a string instruction (vmx/mmio_string.c): its iteration */
+		u8 string, str_phase;
+		u64 str_val[2];
 	} mmio;
 
 	struct svx_stats stats;

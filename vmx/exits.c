@@ -1400,6 +1400,11 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		break;
 	case SVX_PENDING_MMIO_READ:
 		memcpy(&val, vcpu->run->mmio.data, sizeof(val));
+		if (vcpu->mmio.string) {
+			if (svx_mmio_string_complete(vcpu, val) == SVX_USER)
+				return 0;
+			break;
+		}
 		if (svx_mmio_complete(vcpu, val) == SVX_USER)
 			return 0;	/* the instruction's write */
 		break;
@@ -1419,6 +1424,19 @@ static int svx_emu_read_virt(void *ctx, u64 gva, void *buf, unsigned int len)
 	return svx_guest_virt_access(vcpu, gva, buf, len,
 				     svx_guest_cpl(vcpu) == 3 ?
 				     SVX_ACC_USER : 0, &w) ? -EFAULT : 0;
+}
+
+/* A data write on the guest's behalf (push m): its permissions, A/D. */
+static int svx_emu_write_virt(void *ctx, u64 gva, const void *buf,
+			      unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+	struct svx_walk w;
+
+	return svx_guest_virt_access(vcpu, gva, (void *)buf, len,
+				     SVX_ACC_WRITE |
+				     (svx_guest_cpl(vcpu) == 3 ?
+				      SVX_ACC_USER : 0), &w) ? -EFAULT : 0;
 }
 
 static int svx_emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
@@ -1457,6 +1475,7 @@ static const struct svx_x86_ops svx_emu_ops = {
 	.write_phys = svx_emu_write_phys,
 	.cmpxchg_phys = svx_emu_cmpxchg_phys,
 	.seg_base = svx_emu_seg_base,
+	.write_virt = svx_emu_write_virt,
 };
 
 void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
@@ -1529,7 +1548,7 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 /* MMIO: a mov to or from a GPA that no memslot backs (or a read-only one) */
 
 /* The code size at CS: 8, 4, or 2 (16-bit code, vm86 included). */
-static int svx_mmio_code_mode(struct svx_vcpu *vcpu)
+int svx_mmio_code_mode(struct svx_vcpu *vcpu)
 {
 	int mode = svx_code_mode(vcpu);
 	u32 ar;
@@ -1548,8 +1567,8 @@ static int svx_mmio_code_mode(struct svx_vcpu *vcpu)
  * the instruction bytes, then the exit reason, qualification, IDT-vectoring
  * information, interruption information and error code.
  */
-static void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes,
-				  int n, const char *why)
+void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
+			   const char *why)
 {
 	struct kvm_run *run = vcpu->run;
 	u64 info[5] = { vcpu->exit_reason, vcpu->exit_qual,
@@ -1588,6 +1607,7 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	struct kvm_run *run = vcpu->run;
 	struct svx_x86_emu e;
 	struct svx_rmw rmw;
+	bool written;
 	u64 new = 0;
 
 	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
@@ -1598,7 +1618,25 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	}
 	svx_emu_init(vcpu, &e);
 	e.mode = vcpu->mmio.mode;
-	if (!svx_x86_rmw_complete(&e, &rmw, old, &new)) {
+	if (rmw.op == SVX_RMW_PUSH || rmw.op == SVX_RMW_POP) {
+		int r;
+
+		svx_vcpu_load(vcpu);	/* SS.B: the stack address size */
+		e.ss_size = e.mode == 8 ? 8 :
+			    (svx_vmread(GUEST_SS_AR_BYTES) & (1U << 14)) ? 4 : 2;
+		svx_vcpu_put(vcpu);
+		r = svx_x86_stack_complete(&e, &rmw, old, &new);
+		if (r < 0) {
+			svx_emulation_failure(vcpu, vcpu->mmio.insn,
+					      vcpu->mmio.avail,
+					      "push/pop of MMIO: the stack is not in guest RAM");
+			return SVX_USER;
+		}
+		written = r;
+	} else {
+		written = svx_x86_rmw_complete(&e, &rmw, old, &new);
+	}
+	if (!written) {
 		vcpu->exit_insn_len = e.len;
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
@@ -1634,7 +1672,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	struct kvm_run *run = vcpu->run;
 	u8 bytes[SVX_INSN_MAX];
 	struct svx_rmw rmw;
-	int avail, mode;
+	int avail, mode, r;
 	u64 old = 0;
 
 	vcpu->l1d_flush = true;		/* emulation: vmx/spec.c */
@@ -1647,6 +1685,9 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 		return SVX_USER;
 	}
 	mode = svx_mmio_code_mode(vcpu);
+	vcpu->mmio.string = 0;
+	if (svx_mmio_string(vcpu, bytes, avail, mode, &r))
+		return r;
 	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.size > 8 ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
 		svx_emulation_failure(vcpu, bytes, avail,

@@ -86,6 +86,16 @@ int svx_rmode_prepare(struct svx_vcpu *vcpu);
 int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
 bool svx_rmode_runnable(struct svx_vcpu *vcpu);
 
+/* vmx/exits.c: MMIO */
+int svx_mmio_code_mode(struct svx_vcpu *vcpu);
+void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
+			   const char *why);
+
+/* vmx/mmio_string.c: movs/cmps/stos/lods/scas on MMIO */
+bool svx_mmio_string(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		     int mode, int *ret);
+int svx_mmio_string_complete(struct svx_vcpu *vcpu, u64 val);
+
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);
 

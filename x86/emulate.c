@@ -299,7 +299,16 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			}
 			reg_op = false;
 			break;
+		case 0x8f:	/* pop r/m */
+			if (sub)
+				return -EINVAL;
+			rmw->op = SVX_RMW_POP;
+			break;
 		case 0xfe: case 0xff:
+			if (op == 0xff && sub == 6) {	/* push r/m */
+				rmw->op = SVX_RMW_PUSH;
+				break;
+			}
 			if (sub > 1)
 				return -EINVAL;
 			rmw->op = sub ? SVX_RMW_DEC : SVX_RMW_INC;
@@ -365,6 +374,12 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			return -EINVAL;
 		}
 	}
+	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP) {
+		/* the stack's operand size: 64 or 16 bits in 64-bit code */
+		opsz = mode == 8 ? (p.opsize ? 2 : 8) :
+		       ((mode == 2) != p.opsize) ? 2 : 4;
+		reg_op = false;
+	}
 	modrm_len = svx_modrm_len_as(bytes + i, avail - i, addr16);
 	if (modrm_len < 0)
 		return modrm_len;
@@ -382,7 +397,11 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	case SVX_RMW_TEST:
 	case SVX_RMW_BT:
 	case SVX_RMW_LOAD:
+	case SVX_RMW_PUSH:
 		rmw->mem_write = 0;
+		break;
+	case SVX_RMW_POP:
+		rmw->mem_read = 0;
 		break;
 	case SVX_RMW_MOVBE:
 		rmw->mem_read = rmw->to_reg;
@@ -428,21 +447,19 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
 		      struct svx_string *str)
 {
-	struct svx_prefixes p;
-	u8 op;
+	struct svx_strop s;
 
+	/* The one string decoder (x86/emulate_string.c), stos/movs only. */
 	memset(str, 0, sizeof(*str));
-	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.lock ||
-	    p.repne || p.adsize)
+	if (svx_decode_strop(bytes, avail, mode, &s) || s.adsize_pfx ||
+	    s.rep == SVX_STR_REPNE ||
+	    (s.op != SVX_STR_MOVS && s.op != SVX_STR_STOS))
 		return -EINVAL;
-	op = bytes[p.len];
-	if (op != 0xaa && op != 0xab && op != 0xa4 && op != 0xa5)
-		return -EINVAL;
-	str->len = p.len + 1;
-	str->size = (op & 1) ? ((p.rex & 8) ? 8 : p.opsize ? 2 : 4) : 1;
-	str->movs = op == 0xa4 || op == 0xa5;
-	str->rep = p.rep;
-	str->seg = p.seg < 0 ? 3 : p.seg;	/* DS */
+	str->len = s.len;
+	str->size = s.size;
+	str->movs = s.op == SVX_STR_MOVS;
+	str->rep = s.rep != 0;
+	str->seg = s.seg;
 	return 0;
 }
 
@@ -680,6 +697,12 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		return true;
 	case SVX_RMW_CMPXCHG16B:	/* not reached: size 16 */
 		return false;
+	case SVX_RMW_PUSH:	/* the stack: svx_x86_stack_complete() */
+		*reg_out = old;
+		return false;
+	case SVX_RMW_POP:	/* @reg_in: the value popped */
+		*new = src;
+		return true;
 	case SVX_RMW_BT:
 	case SVX_RMW_BTS:
 	case SVX_RMW_BTR:
@@ -778,6 +801,39 @@ bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 	return written;
 }
 
+int svx_x86_stack_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			   u64 old, u64 *new)
+{
+	u64 m = e->ss_size == 8 ? ~0ULL : e->ss_size == 4 ? 0xffffffffULL :
+		0xffffULL, sp, la, base = e->ops->seg_base(e->ctx, 2);
+	unsigned long *rsp = &e->regs[4];
+	unsigned int size = rmw->size;
+	int written;
+
+	if ((rmw->op != SVX_RMW_PUSH && rmw->op != SVX_RMW_POP) || size > 8)
+		return -EINVAL;
+	sp = rmw->op == SVX_RMW_PUSH ? (*rsp - size) & m : *rsp & m;
+	la = base + sp;
+	if (e->mode != 8)
+		la = (u32)la;
+	if (rmw->op == SVX_RMW_PUSH) {
+		if (!e->ops->write_virt ||
+		    e->ops->write_virt(e->ctx, la, &old, size))
+			return -EFAULT;
+		written = 0;
+	} else {
+		*new = 0;
+		if (e->ops->read_virt(e->ctx, la, new, size))
+			return -EFAULT;
+		sp += size;
+		written = 1;
+	}
+	*rsp = (*rsp & ~m) | (sp & m);
+	e->len = rmw->len;
+	e->retire = true;
+	return written;
+}
+
 int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 			unsigned int avail, u64 gpa, struct svx_x86_write *w)
 {
@@ -789,6 +845,7 @@ int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 	int r;
 
 	if (svx_decode_rmw(bytes, avail, e->mode, &rmw) || !rmw.mem_write ||
+	    rmw.op == SVX_RMW_POP ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
 	    (gpa & (rmw.size - 1)))
 		return -EINVAL;

@@ -35,6 +35,9 @@ struct svx_x86_ops {
 			    unsigned int len);
 	/* The base of segment @seg (0 ES .. 5 GS) in the current mode. */
 	u64 (*seg_base)(void *ctx, int seg);
+	/* Guest-virtual writes with the guest's permissions (push m). */
+	int (*write_virt)(void *ctx, u64 gva, const void *buf,
+			  unsigned int len);
 };
 
 /* One instruction to emulate, and the guest state it works on. */
@@ -44,6 +47,7 @@ struct svx_x86_emu {
 	int mode;		/* 2 = 16-bit, 4 = 32-bit, 8 = 64-bit code */
 	unsigned long *regs;	/* RAX .. R15, in encoding order */
 	unsigned long *rflags;
+	u8 ss_size;		/* stack address size: 2, 4, 8 (push/pop m) */
 	u8 len;			/* out: instruction length */
 	bool retire;		/* out: done, RIP moves past it */
 };
@@ -157,6 +161,8 @@ enum svx_rmw_op {
 	SVX_RMW_SETCC,		/* 0f 90-9f */
 	SVX_RMW_MOVBE,		/* 0f 38 f0 (load), 0f 38 f1 (store) */
 	SVX_RMW_LOAD,		/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf */
+	SVX_RMW_PUSH,		/* ff /6: push r/m (memory read, stack written) */
+	SVX_RMW_POP,		/* 8f /0: pop r/m (stack read, memory written) */
 };
 
 struct svx_rmw {
@@ -239,6 +245,18 @@ bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 			  u64 old, u64 *new);
 
 /*
+ * MMIO: the stack side of push m / pop m (@rmw->op SVX_RMW_PUSH or
+ * SVX_RMW_POP; @e->ss_size set): push writes @old (the memory operand
+ * read) at SS:rSP - size, pop reads *@new from SS:rSP; rSP moves by the
+ * operand size within the stack address size, @e->len is set and
+ * @e->retire true.  1 when memory is to be written (pop: *@new), 0 when
+ * not (push), -EFAULT with nothing changed when the stack cannot be
+ * reached.
+ */
+int svx_x86_stack_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			   u64 old, u64 *new);
+
+/*
  * The system instructions a real-mode guest run in virtual-8086 mode
  * faults on with #GP(0) (privileged at CPL 3; vmx/rmode.c carries them
  * out): HLT, CLTS, INVD/WBINVD, RDMSR/WRMSR, MOV to/from CRn and DRn,
@@ -276,5 +294,61 @@ struct svx_sys {
  */
 int svx_decode_sys(const struct svx_x86_emu *e, const u8 *bytes,
 		   unsigned int avail, struct svx_sys *sys);
+
+/* String instructions, one iteration at a time (x86/emulate_string.c). */
+enum svx_str_op {
+	SVX_STR_MOVS,		/* a4/a5: ES:rDI <- seg:rSI */
+	SVX_STR_CMPS,		/* a6/a7: flags of seg:rSI - ES:rDI */
+	SVX_STR_STOS,		/* aa/ab: ES:rDI <- rAX */
+	SVX_STR_LODS,		/* ac/ad: rAX <- seg:rSI */
+	SVX_STR_SCAS,		/* ae/af: flags of rAX - ES:rDI */
+};
+
+#define SVX_STR_REPE	1	/* f3 (REP for movs/stos/lods) */
+#define SVX_STR_REPNE	2	/* f2 (REP as well for movs/stos/lods) */
+
+struct svx_strop {
+	u8 op;			/* enum svx_str_op */
+	u8 len;			/* instruction length */
+	u8 size;		/* element size: 1, 2, 4 or 8 */
+	u8 asize;		/* address size: 2, 4 or 8 (rSI, rDI, rCX) */
+	u8 rep;			/* 0, SVX_STR_REPE or SVX_STR_REPNE */
+	u8 seg;			/* source segment: 3 DS unless overridden */
+	u8 adsize_pfx;		/* 67 present */
+};
+
+/*
+ * Decode movs/cmps/stos/lods/scas with their prefixes (66, 67, REX.W,
+ * segment override, REP/REPE/REPNE) in code of @mode (2, 4, 8).  0, or
+ * -EINVAL for anything else (LOCK, REPE with REPNE, other opcodes).
+ */
+int svx_decode_strop(const u8 *bytes, unsigned int avail, int mode,
+		     struct svx_strop *s);
+
+/* The operands of one iteration. */
+struct svx_str_iter {
+	u64 la[2];		/* linear: [0] seg:rSI, [1] ES:rDI */
+	bool rd[2];		/* operand read (its value is an input) */
+	bool wr;		/* ES:rDI written */
+};
+
+/*
+ * Where the next iteration of @s at @e's registers reads and writes.
+ * false when a REP form has nothing left to do (rCX = 0): it retires
+ * without touching memory.
+ */
+bool svx_str_next(const struct svx_x86_emu *e, const struct svx_strop *s,
+		  struct svx_str_iter *it);
+
+/*
+ * Carry out one iteration, @val holding the operands svx_str_next() said
+ * are read: rAX (lods), the arithmetic flags (cmps, scas), rSI/rDI moved
+ * by the element size (down with DF = 1), rCX decremented (REP); *@store
+ * the value to write at ES:rDI (movs, stos).  @e->len is set; @e->retire
+ * when the instruction is finished (no REP, rCX reaching 0, or the
+ * REPE/REPNE condition of cmps/scas ending it).
+ */
+void svx_str_commit(struct svx_x86_emu *e, const struct svx_strop *s,
+		    const u64 val[2], u64 *store);
 
 #endif /* SVX_X86_EMULATE_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for x86/emulate.c: any byte string, in 16-, 32- and
- * 64-bit mode, must decode (mov, the one MMIO / read-modify-write decoder,
- * string store) without reading past the bytes given, an accepted
+ * libFuzzer target for x86/emulate.c and x86/emulate_string.c: any byte
+ * string, in 16-, 32- and 64-bit mode, must decode (mov, the one MMIO /
+ * read-modify-write decoder, the string decoder and its stos/movs view
+ * for page-table writes) without reading past the bytes given, an accepted
  * instruction must be self-consistent, and executing it through
  * svx_x86_rmw_complete() (the MMIO executor) must only touch the
  * registers and flags it may.
@@ -51,8 +52,72 @@ static void check_exec(const struct svx_rmw *rmw, const u8 *data,
 			abort();
 }
 
+static u64 str_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	return (u64)seg << 32;
+}
+
+static const struct svx_x86_ops str_ops = { .seg_base = str_seg_base };
+
+/*
+ * A decoded string instruction, one iteration on registers from the
+ * input: only rSI, rDI, rCX, rAX and the arithmetic flags may change, by
+ * the rules of the element and address sizes.
+ */
+static void check_string(const struct svx_strop *s, int mode, const u8 *data,
+			 size_t size)
+{
+	unsigned long regs[16], before[16], rflags, fl0;
+	struct svx_x86_emu e = { .ops = &str_ops, .mode = mode };
+	u64 val[2] = { 0, 0 }, store = 0, am;
+	struct svx_str_iter it;
+	unsigned int i;
+
+	if (s->len == 0 || s->len > size || s->len > 15 || s->seg > 5 ||
+	    s->op > SVX_STR_SCAS || s->rep > SVX_STR_REPNE ||
+	    (s->size != 1 && s->size != 2 && s->size != 4 && s->size != 8) ||
+	    (s->asize != 2 && s->asize != 4 && s->asize != 8) ||
+	    (mode != 8 && (s->size == 8 || s->asize == 8)))
+		abort();
+	for (i = 0; i < 16; i++)
+		regs[i] = 0x0101010101010101UL * (size ? data[i % size] : i);
+	memcpy(before, regs, sizeof(regs));
+	memcpy(val, data, size < 16 ? size : 16);
+	fl0 = 0x2 | (size ? data[size - 1] & 0x4d5 : 0);
+	rflags = fl0;
+	e.regs = regs;
+	e.rflags = &rflags;
+	am = s->asize == 8 ? ~0ULL : (1ULL << (s->asize * 8)) - 1;
+	if (!svx_str_next(&e, s, &it)) {
+		if (!s->rep || (regs[1] & am))
+			abort();
+		return;
+	}
+	if (it.wr != (s->op == SVX_STR_MOVS || s->op == SVX_STR_STOS) ||
+	    (mode != 8 && (it.la[0] >> 32 || it.la[1] >> 32)))
+		abort();
+	svx_str_commit(&e, s, val, &store);
+	if (e.len != s->len || (!s->rep && !e.retire))
+		abort();
+	if ((rflags ^ fl0) & ~0x8d5UL)
+		abort();
+	if (s->size < 8 && (store >> (s->size * 8)))
+		abort();
+	for (i = 0; i < 16; i++) {
+		if (regs[i] == before[i])
+			continue;
+		if (i != 0 && i != 1 && i != 6 && i != 7)
+			abort();
+		/* rSI/rDI/rCX: only the address-size part moves */
+		if (i && s->asize == 2 && ((regs[i] ^ before[i]) & ~0xffffUL))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
+	struct svx_strop sop;
 	struct svx_insn in;
 	struct svx_rmw rmw;
 	struct svx_string str;
@@ -85,6 +150,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			if (rmw.size <= 8)
 				check_exec(&rmw, data, size);
 		}
+		if (!svx_decode_strop(buf, size, mode, &sop))
+			check_string(&sop, mode, buf, size);
 		if (!svx_decode_string(buf, size, mode, &str) &&
 		    (str.len == 0 || str.len > size || str.len > 15 ||
 		     str.seg > 5))

@@ -361,6 +361,12 @@ static const struct {
 	{ "movzbl (%rdi),%esi",       8, B(0x0f, 0xb6, 0x37), 0, 3, SVX_RMW_LOAD, 1, 6, 1, 1, 0 },
 	{ "mov 0x12345678,%eax [32]", 4, B(0xa1, 0x78, 0x56, 0x34, 0x12), 0, 5, SVX_RMW_LOAD, 4, 0, 1, 1, 0 },
 	{ "mov %al,0x1234 [16]",      2, B(0xa2, 0x34, 0x12), 0, 3, SVX_RMW_MOV, 1, 0, 0, 0, 1 },
+	{ "push 8(%rsi)",             8, B(0xff, 0x76, 0x08), 0, 3, SVX_RMW_PUSH, 8, 0, 0, 1, 0 },
+	{ "pushw 8(%rsi)",     8, B(0x66, 0xff, 0x76, 0x08), 0, 4, SVX_RMW_PUSH, 2, 0, 0, 1, 0 },
+	{ "pushl 8(%rsi) [32]",       4, B(0xff, 0x76, 0x08), 0, 3, SVX_RMW_PUSH, 4, 0, 0, 1, 0 },
+	{ "pop 8(%si) [16]",          2, B(0x8f, 0x44, 0x08), 0, 3, SVX_RMW_POP, 2, 0, 0, 0, 1 },
+	{ "popl 8(%si) [16]",  2, B(0x66, 0x8f, 0x44, 0x08), 0, 4, SVX_RMW_POP, 4, 0, 0, 0, 1 },
+	{ "pop /1",                   8, B(0x8f, 0x4e, 0x08), -EINVAL },
 	{ "mul (%rdi)",               8, B(0xf7, 0x27), -EINVAL },
 	{ "crc32 (%rdi),%eax",        8, B(0xf2, 0x0f, 0x38, 0xf1, 0x07), -EINVAL },
 	{ "or %eax,%ebx",             8, B(0x09, 0xc3), -EINVAL },
@@ -388,4 +394,339 @@ TAP_SUITE(mmio_decode)
 				r.mem_write == mcases[i].mem_write)),
 		       "decode_rmw: %s", mcases[i].text);
 	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* String instructions (x86/emulate_string.c) against the CPU             */
+
+static const struct svx_x86_ops *str_ops;
+static u8 *str_cpu, *str_emu;
+
+/* Segment bases are 0 here (no FS/GS override in the forms). */
+static u64 str_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	(void)seg;
+	return 0;
+}
+
+static const struct svx_x86_ops str_host = { .seg_base = str_seg_base };
+
+/* The emulator's copy of the byte the CPU has at @la. */
+static u8 *str_at(u64 la)
+{
+	return str_emu + (la - (uintptr_t)str_cpu);
+}
+
+/*
+ * Run @s to completion the way the vCPU does: one svx_str_next() and
+ * svx_str_commit() per execution of the instruction, memory read and
+ * written between them.  The number of iterations, or -1 on a runaway.
+ */
+static int str_emulate(struct svx_x86_emu *e, const struct svx_strop *s,
+		       u64 base_lo, u64 base_hi)
+{
+	int n;
+
+	for (n = 0; n < 64; n++) {
+		struct svx_str_iter it;
+		u64 val[2] = { 0, 0 }, store;
+		int i;
+
+		e->retire = false;
+		if (!svx_str_next(e, s, &it))
+			return n;
+		for (i = 0; i < 2; i++) {
+			if (!it.rd[i])
+				continue;
+			if (it.la[i] < base_lo || it.la[i] + s->size > base_hi)
+				return -1;
+			memcpy(&val[i], str_at(it.la[i]), s->size);
+		}
+		if (it.wr && (it.la[1] < base_lo ||
+			      it.la[1] + s->size > base_hi))
+			return -1;
+		svx_str_commit(e, s, val, &store);
+		if (it.wr)
+			memcpy(str_at(it.la[1]), &store, s->size);
+		if (e->retire)
+			return n + 1;
+	}
+	return -1;
+}
+
+TAP_SUITE(mmio_string)
+{
+	static const u8 segs[] = { 0x26, 0x2e, 0x36, 0x3e };
+	static const u8 sops[] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
+	unsigned int i, j, n = 0, bad = 0, iters = 0;
+	u8 *code = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	u8 emu_mem[512];
+
+	rng.s = tap_seed() ^ 0x5715;
+	tap_ok(code != MAP_FAILED, "mmio_string: an executable page");
+	if (code == MAP_FAILED)
+		return;
+	str_cpu = code + 4096;
+	str_emu = emu_mem;
+	str_ops = &str_host;
+	for (i = 0; i < 50000; i++) {
+		struct cpu_state cpu, emu;
+		struct svx_x86_emu e;
+		struct svx_strop s;
+		u8 f[16];
+		int len = 0, k, sz = rng_below(&rng, 4), it;
+		bool a32 = !(rng_next(&rng) % 4);
+
+		/* [f3|f2] [seg] [66] [67] [REX.W] op; cld; ret */
+		k = rng_below(&rng, 3);
+		if (k)
+			f[len++] = k == 1 ? 0xf3 : 0xf2;
+		if (!(rng_next(&rng) % 6))
+			f[len++] = segs[rng_below(&rng, sizeof(segs))];
+		if (sz == 1)
+			f[len++] = 0x66;
+		if (a32)
+			f[len++] = 0x67;
+		if (sz == 3)
+			f[len++] = 0x48;
+		f[len++] = sops[rng_below(&rng, sizeof(sops))] + !!sz;
+		f[len++] = 0xfc;	/* cld: the C code after runs DF=0 */
+		f[len++] = 0xc3;
+		for (j = 0; j < 16; j++)
+			cpu.regs[j] = rng_next(&rng);
+		cpu.rflags = 0x202 | (rng_next(&rng) & FL_ALL) |
+			     ((rng_next(&rng) & 1) ? 0x400 : 0);
+		/* source and destination in two halves, room both ways */
+		cpu.regs[6] = (uintptr_t)str_cpu + 48 + rng_below(&rng, 160);
+		cpu.regs[7] = (uintptr_t)str_cpu + 256 + 48 +
+			      rng_below(&rng, 160);
+		cpu.regs[1] = rng_below(&rng, 7);
+		if (a32) {	/* upper halves ignored, then cleared */
+			cpu.regs[6] |= rng_next(&rng) << 32;
+			cpu.regs[7] |= rng_next(&rng) << 32;
+			cpu.regs[1] |= rng_next(&rng) << 32;
+		}
+		for (j = 0; j < 512; j++)
+			str_cpu[j] = rng_below(&rng, 4);	/* cmps/scas hit */
+		if (rng_next(&rng) & 1)
+			memcpy(&cpu.regs[0], str_cpu + (cpu.regs[7] & 0x1ff), 8);
+		emu = cpu;
+		memcpy(emu_mem, str_cpu, 512);
+		memcpy(code, f, len);
+		run_native(&cpu, code);
+		n++;
+		memset(&e, 0, sizeof(e));
+		e.ops = str_ops;
+		e.mode = 8;
+		e.regs = (unsigned long *)emu.regs;
+		e.rflags = (unsigned long *)&emu.rflags;
+		if (svx_decode_strop(f, len - 2, 8, &s) || s.len != len - 2) {
+			if (bad++ < 8)
+				tap_diag("  string not decoded: %02x %02x %02x %02x",
+					 f[0], f[1], f[2], f[3]);
+			continue;
+		}
+		it = str_emulate(&e, &s, (uintptr_t)str_cpu,
+				 (uintptr_t)str_cpu + 512);
+		if (it > 0)
+			iters += it;
+		for (j = 0; j < 16; j++)
+			if (cpu.regs[j] != emu.regs[j] && j != 4)
+				break;
+		if (it < 0 || j < 16 ||
+		    ((cpu.rflags ^ emu.rflags) & FL_ALL) ||
+		    memcmp(str_cpu, emu_mem, 512)) {
+			if (bad++ < 8)
+				tap_diag("  string mismatch %02x %02x %02x %02x %02x: %d iterations, reg %u cpu %#llx emu %#llx, flags cpu %#llx emu %#llx",
+					 f[0], f[1], f[2], f[3], f[4], it, j,
+					 j < 16 ? (unsigned long long)cpu.regs[j] : 0,
+					 j < 16 ? (unsigned long long)emu.regs[j] : 0,
+					 (unsigned long long)cpu.rflags,
+					 (unsigned long long)emu.rflags);
+		}
+	}
+	munmap(code, 8192);
+	tap_diag("string-vs-cpu: %u forms run, %u iterations, %u mismatches",
+		 n, iters, bad);
+	tap_eq(bad, 0, "mmio_string: emulated string forms agree with the CPU (%u cases)",
+	       n);
+}
+
+/* String decoding in 16- and 32-bit code: sizes, REP, segment. */
+static const struct {
+	const char *text;
+	int mode;
+	u8 bytes[6];
+	u8 n;
+	int ret;
+	u8 op, len, size, asize, rep, seg;
+} scases[] = {
+	{ "rep movsw [16]", 2, { 0xf3, 0xa5 }, 2, 0,
+	  SVX_STR_MOVS, 2, 2, 2, SVX_STR_REPE, 3 },
+	{ "rep movsl a32 [16]", 2, { 0xf3, 0x66, 0x67, 0xa5 }, 4, 0,
+	  SVX_STR_MOVS, 4, 4, 4, SVX_STR_REPE, 3 },
+	{ "es lodsb [32]", 4, { 0x26, 0xac }, 2, 0,
+	  SVX_STR_LODS, 2, 1, 4, 0, 0 },
+	{ "repne scasw a16 [32]", 4, { 0xf2, 0x66, 0x67, 0xaf }, 4, 0,
+	  SVX_STR_SCAS, 4, 2, 2, SVX_STR_REPNE, 3 },
+	{ "repe cmpsq [64]", 8, { 0xf3, 0x48, 0xa7 }, 3, 0,
+	  SVX_STR_CMPS, 3, 8, 8, SVX_STR_REPE, 3 },
+	{ "fs stosl a32 [64]", 8, { 0x64, 0x67, 0xab }, 3, 0,
+	  SVX_STR_STOS, 3, 4, 4, 0, 4 },
+	{ "lock movsb", 8, { 0xf0, 0xa4 }, 2, -EINVAL },
+	{ "rep repne movsb", 8, { 0xf3, 0xf2, 0xa4 }, 3, -EINVAL },
+	{ "insb", 8, { 0x6c }, 1, -EINVAL },
+	{ "truncated", 8, { 0xf3, 0x48 }, 2, -EINVAL },
+};
+
+TAP_SUITE(mmio_string_decode)
+{
+	struct svx_strop s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(scases); i++) {
+		int ret = svx_decode_strop(scases[i].bytes, scases[i].n,
+					   scases[i].mode, &s);
+
+		tap_ok(ret == scases[i].ret &&
+		       (ret || (s.op == scases[i].op &&
+				s.len == scases[i].len &&
+				s.size == scases[i].size &&
+				s.asize == scases[i].asize &&
+				s.rep == scases[i].rep &&
+				s.seg == scases[i].seg)),
+		       "decode_strop: %s", scases[i].text);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* push m / pop m (svx_x86_stack_complete()) against the CPU              */
+
+
+static int stk_read(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	(void)ctx;
+	memcpy(buf, (void *)(uintptr_t)gva, len);
+	return 0;
+}
+
+static int stk_write(void *ctx, u64 gva, const void *buf, unsigned int len)
+{
+	(void)ctx;
+	memcpy((void *)(uintptr_t)gva, buf, len);
+	return 0;
+}
+
+static u64 stk_seg(void *ctx, int seg)
+{
+	(void)ctx;
+	(void)seg;
+	return 0;
+}
+
+static const struct svx_x86_ops stk_ops = {
+	.read_virt = stk_read, .write_virt = stk_write, .seg_base = stk_seg,
+};
+
+/*
+ * One instruction through the MMIO path: decode, the memory operand read
+ * (push) from @mem, the stack side, the memory write (pop).
+ */
+static int stk_emulate(struct svx_x86_emu *e, const u8 *code, int len,
+		       u8 *mem, int disp)
+{
+	struct svx_rmw rmw;
+	u64 old = 0, new = 0;
+	int r;
+
+	if (svx_decode_rmw(code, len, 8, &rmw) || rmw.len != len ||
+	    (rmw.op != SVX_RMW_PUSH && rmw.op != SVX_RMW_POP))
+		return -1;
+	if (rmw.mem_read)
+		memcpy(&old, mem + disp, rmw.size);
+	r = svx_x86_stack_complete(e, &rmw, old, &new);
+	if (r < 0 || e->len != len || !e->retire)
+		return -1;
+	if (r)
+		memcpy(mem + disp, &new, rmw.size);
+	return 0;
+}
+
+TAP_SUITE(mmio_stack)
+{
+	unsigned int i, j, n = 0, bad = 0;
+	u8 *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	u8 *mem_cpu = code + 2048, mem_emu[64], stack[64];
+
+	rng.s = tap_seed() ^ 0x57ac;
+	tap_ok(code != MAP_FAILED, "mmio_stack: an executable page");
+	if (code == MAP_FAILED)
+		return;
+	for (i = 0; i < 20000; i++) {
+		struct cpu_state cpu, emu;
+		struct svx_x86_emu e;
+		bool w16 = rng_next(&rng) & 1;
+		int d1 = rng_below(&rng, 0x18), d2 = rng_below(&rng, 0x18);
+		int len = 0, l1, l2;
+		u64 rsp0;
+
+		/* [66] push d1(%rsi); [66] pop d2(%rdi); ret */
+		if (w16)
+			code[len++] = 0x66;
+		code[len++] = 0xff;
+		code[len++] = 0x76;
+		code[len++] = d1;
+		l1 = len;
+		if (w16)
+			code[len++] = 0x66;
+		code[len++] = 0x8f;
+		code[len++] = 0x47;
+		code[len++] = d2;
+		l2 = len - l1;
+		code[len++] = 0xc3;
+		for (j = 0; j < 16; j++)
+			cpu.regs[j] = rng_next(&rng);
+		cpu.rflags = 0x202 | (rng_next(&rng) & FL_ALL);
+		for (j = 0; j < 64; j++)
+			mem_cpu[j] = rng_next(&rng);
+		cpu.regs[6] = (uintptr_t)mem_cpu;
+		cpu.regs[7] = (uintptr_t)mem_cpu + 0x20;
+		emu = cpu;
+		memcpy(mem_emu, mem_cpu, 64);
+		run_native(&cpu, code);
+		n++;
+		rsp0 = (uintptr_t)stack + 32;
+		emu.regs[4] = rsp0;
+		memset(&e, 0, sizeof(e));
+		e.ops = &stk_ops;
+		e.mode = 8;
+		e.ss_size = 8;
+		e.regs = (unsigned long *)emu.regs;
+		e.rflags = (unsigned long *)&emu.rflags;
+		if (stk_emulate(&e, code, l1, mem_emu, d1) ||
+		    emu.regs[4] != rsp0 - (w16 ? 2 : 8) ||
+		    stk_emulate(&e, code + l1, l2, mem_emu + 0x20, d2) ||
+		    emu.regs[4] != rsp0) {
+			if (bad++ < 8)
+				tap_diag("  push/pop not emulated: w16 %d rsp %#llx",
+					 w16, (unsigned long long)emu.regs[4]);
+			continue;
+		}
+		for (j = 0; j < 16; j++)
+			if (j != 4 && cpu.regs[j] != emu.regs[j])
+				break;
+		if (j < 16 || cpu.rflags != emu.rflags ||
+		    memcmp(mem_cpu, mem_emu, 64)) {
+			if (bad++ < 8)
+				tap_diag("  push/pop mismatch: w16 %d d1 %#x d2 %#x reg %u",
+					 w16, d1, d2, j);
+		}
+	}
+	munmap(code, 4096);
+	tap_diag("stack-vs-cpu: %u push/pop pairs, %u mismatches", n, bad);
+	tap_eq(bad, 0, "mmio_stack: push m / pop m agree with the CPU (%u cases)",
+	       n);
 }
