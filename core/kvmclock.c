@@ -367,10 +367,10 @@ void svx_kvmclock_update(struct svx_vcpu *vcpu)
 	hv.version = (old.version + 1) | 1;
 	if (svx_write_guest_for(vcpu, gpa, &hv.version, sizeof(hv.version)))
 		return;
-	smp_wmb();
+	smp_wmb();	/* the odd version before the fields (pvclock ABI) */
 	hv.flags |= old.flags & PVCLOCK_GUEST_STOPPED;
 	svx_write_guest_for(vcpu, gpa, &hv, sizeof(hv));
-	smp_wmb();
+	smp_wmb();	/* the fields before the even version */
 	hv.version++;
 	svx_write_guest_for(vcpu, gpa, &hv.version, sizeof(hv.version));
 }

@@ -254,7 +254,7 @@ struct svx_vcpu {
 
 /* The VM's kvmclock (core/kvmclock.c) */
 struct svx_kvmclock {
-	spinlock_t lock;
+	spinlock_t lock;	/* the fields below */
 	s64 offset;		/* KVM's kvmclock_offset */
 	u64 wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW) */
 	bool master;		/* KVM's use_master_clock */

@@ -583,6 +583,7 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu, bool init)
 	svx_set_efer(vcpu, 0, true);
 	if (!init)
 		svx_reset_soft_msrs(vcpu);
+	vcpu->pv_time = 0;	/* KVM's kvmclock_reset(), INIT too */
 	svx_mmu_reset_context(vcpu);
 	svx_rmode_update(vcpu);
 }
