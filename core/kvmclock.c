@@ -43,6 +43,7 @@
 
 #include "../include/svx.h"
 #include "core.h"
+#include "../x86/cpuid.h"
 
 /* KVM's get_kvmclock_base_ns(): the raw clock, counted from boot. */
 static s64 svx_kvmclock_base_ns(void)
@@ -291,8 +292,59 @@ static void svx_write_wall_clock(struct svx_vcpu *vcpu, u64 gpa)
 	svx_write_guest_for(vcpu, gpa, &version, sizeof(version));
 }
 
+/*
+ * KVM's guest_pv_has(): with KVM_CAP_ENFORCE_PV_FEATURE_CPUID, a PV MSR
+ * needs its bit in the features leaf after the first "KVMKVMKVM"
+ * signature of the guest's table (0x40000000 + n * 0x100); without the
+ * cap, any.  (KVM keeps the last table's bits when a new table has no such
+ * leaf; here such a table has none.)
+ */
+static bool svx_guest_pv_has(struct svx_vcpu *vcpu, unsigned int feature)
+{
+	const struct kvm_cpuid_entry2 *e;
+	u32 base;
+
+	if (!vcpu->pv_enforce)
+		return true;
+	for (base = 0x40000000; base < 0x40010000; base += 0x100) {
+		e = svx_cpuid_find(vcpu, base, 0);
+		if (!e || e->ebx != 0x4b4d564b || e->ecx != 0x564b4d56 ||
+		    e->edx != 0x4d)
+			continue;
+		e = svx_cpuid_find(vcpu, base | KVM_CPUID_FEATURES, 0);
+		return e && (e->eax & BIT(feature));
+	}
+	return false;
+}
+
+static bool svx_kvmclock_allowed(struct svx_vcpu *vcpu, u32 index)
+{
+	return svx_guest_pv_has(vcpu, index == MSR_KVM_WALL_CLOCK ||
+				index == MSR_KVM_SYSTEM_TIME ?
+				KVM_FEATURE_CLOCKSOURCE :
+				KVM_FEATURE_CLOCKSOURCE2);
+}
+
+/* KVM_ENABLE_CAP on the vCPU fd: KVM_CAP_ENFORCE_PV_FEATURE_CPUID only */
+long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags || cap.cap != KVM_CAP_ENFORCE_PV_FEATURE_CPUID) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_ENABLE_CAP %u flags %#x: only KVM_CAP_ENFORCE_PV_FEATURE_CPUID, flags 0\n",
+			    vcpu->id, cap.cap, cap.flags);
+		return -EINVAL;
+	}
+	vcpu->pv_enforce = cap.args[0];
+	return 0;
+}
+
 int svx_kvmclock_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 {
+	if (!svx_kvmclock_allowed(vcpu, index))
+		return 1;
 	if (index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_WALL_CLOCK_NEW)
 		*data = READ_ONCE(vcpu->vm->kvmclock.wall_clock);
 	else
@@ -302,7 +354,7 @@ int svx_kvmclock_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 
 /*
  * KVM's kvm_set_msr_common() for kvmclock: taken whatever the guest's
- * CPUID says (no KVM_CAP_ENFORCE_PV_FEATURE_CPUID), any value; a record
+ * CPUID says unless KVM_CAP_ENFORCE_PV_FEATURE_CPUID, any value; a record
  * that does not fit in one page of guest RAM is never written (KVM's
  * gfn_to_pfn_cache refuses it).
  */
@@ -312,6 +364,8 @@ int svx_kvmclock_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 	struct svx_kvmclock *kc = &vcpu->vm->kvmclock;
 	bool old = index == MSR_KVM_SYSTEM_TIME;
 
+	if (!svx_kvmclock_allowed(vcpu, index))
+		return 1;
 	if (index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_WALL_CLOCK_NEW) {
 		WRITE_ONCE(kc->wall_clock, data);
 		svx_write_wall_clock(vcpu, data);

@@ -241,6 +241,7 @@ struct svx_vcpu {
 	u8 tpr_access;		/* an access to report: 1 read, 2 write */
 	u64 tpr_access_rip;
 	u64 pv_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) (core/kvmclock.c) */
+	bool pv_enforce;	/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -483,6 +484,7 @@ int svx_kvmclock_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 void svx_kvmclock_update(struct svx_vcpu *vcpu);
 long svx_vcpu_device_attr(struct svx_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);
+long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp);
 
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);

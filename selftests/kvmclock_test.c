@@ -375,4 +375,53 @@ TEST_F(kc, tsc_offset_attr)
 	EXPECT_EQ(0u, g);
 }
 
+/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID: kvmclock's MSRs need their CPUID bit */
+TEST_F(kc, enforce_pv_cpuid)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { 1 },
+	};
+	struct {
+		struct kvm_cpuid2 hdr;
+		struct kvm_cpuid_entry2 e[64];
+	} c;
+	uint64_t v;
+	int fd;
+
+	INIT(kc, SVXU_MODE_LONG64);
+	fd = self->g.vcpu.fd;
+	ASSERT_EQ(1, svxu_ioctl(self->g.vm.sys_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_ENFORCE_PV_FEATURE_CPUID));
+	/* the library's table has no PV leaves: taken without the cap */
+	EXPECT_EQ(0, svxu_set_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, 0));
+	EXPECT_EQ(0, svxu_set_msr(fd, MSR_KVM_WALL_CLOCK, 0));
+	cap.flags = 1;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(fd, KVM_ENABLE_CAP, (unsigned long)&cap));
+	cap.flags = 0;
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_ENABLE_CAP, (unsigned long)&cap));
+	EXPECT_EQ(-EIO, svxu_set_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, 0));
+	EXPECT_EQ(-EIO, svxu_get_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, &v));
+	EXPECT_EQ(-EIO, svxu_set_msr(fd, MSR_KVM_WALL_CLOCK, 0));
+
+	/* the signature and CLOCKSOURCE2 alone */
+	c.hdr.nent = 62;
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_GET_CPUID2, (unsigned long)&c));
+	memset(&c.e[c.hdr.nent], 0, 2 * sizeof(c.e[0]));
+	c.e[c.hdr.nent].function = 0x40000000;
+	c.e[c.hdr.nent].eax = 0x40000001;
+	memcpy(&c.e[c.hdr.nent].ebx, "KVMKVMKVM\0\0\0", 12);
+	c.e[c.hdr.nent + 1].function = 0x40000001;
+	c.e[c.hdr.nent + 1].eax = 1u << 3;
+	c.hdr.nent += 2;
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_SET_CPUID2, (unsigned long)&c));
+	EXPECT_EQ(0, svxu_set_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, 0));
+	EXPECT_EQ(0, svxu_set_msr(fd, MSR_KVM_WALL_CLOCK_NEW, 0));
+	EXPECT_EQ(-EIO, svxu_set_msr(fd, MSR_KVM_SYSTEM_TIME, 0));
+	EXPECT_EQ(-EIO, svxu_get_msr(fd, MSR_KVM_WALL_CLOCK, &v));
+	/* off again */
+	cap.args[0] = 0;
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_ENABLE_CAP, (unsigned long)&cap));
+	EXPECT_EQ(0, svxu_set_msr(fd, MSR_KVM_SYSTEM_TIME, 0));
+}
+
 TEST_HARNESS_MAIN
