@@ -194,6 +194,7 @@ static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
  * (0x40000000-0x400000ff) only the signature and kvmclock's features
  * (CLOCKSOURCE, CLOCKSOURCE2, CLOCKSOURCE_STABLE_BIT), what both devices
  * offer: the rest (PV EOI, steal time, async PF...) differs between them.
+ * CPUID.1 gets the HYPERVISOR bit, which only the VMM sets (as QEMU does).
  */
 #define KVMCLOCK_FEATURES	((1u << 0) | (1u << 3) | (1u << 24))
 
@@ -214,6 +215,8 @@ static void filter_cpuid(struct kvm_cpuid2 *cpuid, bool baseline)
 			e->eax = 0x40000001;
 		}
 		if (e->function == 1) {
+			/* a VMM's own bit (as QEMU's): Linux looks for PV leaves */
+			e->ecx |= 1u << 31;			/* HYPERVISOR */
 			e->edx &= ~(1u << 9);			/* APIC */
 			e->ecx &= ~((1u << 21) | (1u << 24));	/* x2APIC, TSC-deadline */
 		}
