@@ -61,7 +61,11 @@ long svx_check_extension(long ext)
 	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:	/* KVM_SET_NR_MMU_PAGES, core/vm.c */
 	case KVM_CAP_BINARY_STATS_FD:	/* KVM_GET_STATS_FD, core/stats.c */
 	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/exits.c, KVM_ENABLE_CAP in core/vm.c */
+	case KVM_CAP_VCPU_ATTRIBUTES:	/* KVM_VCPU_TSC_OFFSET, core/kvmclock.c */
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* vCPU KVM_ENABLE_CAP, the same */
 		return 1;
+	case KVM_CAP_ADJUST_CLOCK:	/* KVM_GET/SET_CLOCK, core/kvmclock.c */
+		return svx_kvmclock_caps();
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
@@ -192,9 +196,11 @@ static int __init svx_init(void)
 	}
 	svx_msr_list_init();
 	svx_cpuid_init();
+	svx_kvmclock_init();
 	r = misc_register(&svx_dev);
 	if (r) {
 		pr_err("cannot register /dev/shadowvmx: %d\n", r);
+		svx_kvmclock_exit();
 		svx_spec_exit();
 		svx_vmx_exit();
 		return r;
@@ -207,6 +213,7 @@ static int __init svx_init(void)
 static void __exit svx_exit(void)
 {
 	misc_deregister(&svx_dev);
+	svx_kvmclock_exit();
 	svx_spec_exit();
 	svx_vmx_exit();
 }

@@ -379,6 +379,12 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		return vcpu->tsc_khz;
 	case KVM_SET_TSC_KHZ:
 		return svx_set_tsc_khz(vcpu, arg);
+	case KVM_ENABLE_CAP:		/* core/kvmclock.c */
+		return svx_vcpu_enable_cap(vcpu, argp);
+	case KVM_HAS_DEVICE_ATTR:	/* KVM_VCPU_TSC_CTRL: core/kvmclock.c */
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return svx_vcpu_device_attr(vcpu, ioctl, argp);
 	case SVX_GET_VCPU_STATS:
 		return svx_vcpu_stats(vcpu, argp);
 	case SVX_WALK_TRACE:

@@ -665,6 +665,10 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_set_nr_mmu_pages(vm, arg);
 	case KVM_GET_NR_MMU_PAGES:
 		return svx_mmu_max_sps(vm);
+	case KVM_GET_CLOCK:		/* core/kvmclock.c */
+		return svx_vm_get_clock(vm, argp);
+	case KVM_SET_CLOCK:
+		return svx_vm_set_clock(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 
@@ -726,6 +730,7 @@ long svx_create_vm(unsigned long type)
 			     DEFAULT_RATELIMIT_BURST);
 	ratelimit_set_flags(&vm->warn_rs, RATELIMIT_MSG_ON_RELEASE);
 	vm->paging = SVX_PAGING_SHADOW;
+	svx_kvmclock_vm_init(vm);
 	r = svx_mmu_vm_init(vm);
 	if (r)
 		goto free_slots;

@@ -243,6 +243,8 @@ struct svx_vcpu {
 	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING */
 	u8 tpr_access;		/* an access to report: 1 read, 2 write */
 	u64 tpr_access_rip;
+	u64 pv_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) (core/kvmclock.c) */
+	bool pv_enforce;	/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -252,6 +254,18 @@ struct svx_vcpu {
 #define SVX_REQ_MMU_RELOAD	0	/* shadow root went away: rebuild */
 #define SVX_REQ_TLB_FLUSH	1	/* SPTEs lost permissions: flush */
 #define SVX_REQ_EVENT		2	/* in-kernel irqchip: look at the APIC */
+#define SVX_REQ_CLOCK_UPDATE	3	/* rewrite the kvmclock record */
+
+/* The VM's kvmclock (core/kvmclock.c) */
+struct svx_kvmclock {
+	spinlock_t lock;	/* the fields below */
+	s64 offset;		/* KVM's kvmclock_offset */
+	u64 wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW) */
+	bool master;		/* KVM's use_master_clock */
+	bool boot_old;		/* vCPU 0 uses MSR_KVM_SYSTEM_TIME */
+	u64 master_cycle;	/* host TSC ... */
+	s64 master_ns;		/* ... and base clock of the master clock */
+};
 
 struct svx_vm {
 	refcount_t users;
@@ -265,6 +279,7 @@ struct svx_vm {
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 tsc_offset;		/* new vCPUs' TSC offset, once one exists */
 	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off */
+	struct svx_kvmclock kvmclock;
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;
@@ -330,6 +345,7 @@ int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
 void svx_init_tsc(struct svx_vcpu *vcpu);
+void svx_set_tsc_offset(struct svx_vcpu *vcpu, u64 offset);
 void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
 extern const u64 svx_mce_cap_supported;
 int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap);
@@ -455,6 +471,23 @@ long svx_vcpu_set_vapic_addr(struct svx_vcpu *vcpu, void __user *argp);
 long svx_vcpu_tpr_access_reporting(struct svx_vcpu *vcpu, void __user *argp);
 void svx_irqchip_sync_to_vapic(struct svx_vcpu *vcpu);
 void svx_irqchip_sync_from_vapic(struct svx_vcpu *vcpu);
+
+/* core/kvmclock.c */
+void svx_kvmclock_init(void);
+void svx_kvmclock_exit(void);
+long svx_kvmclock_caps(void);
+void svx_kvmclock_vm_init(struct svx_vm *vm);
+void svx_kvmclock_tsc_changed(struct svx_vcpu *vcpu);
+long svx_vm_get_clock(struct svx_vm *vm, void __user *argp);
+long svx_vm_set_clock(struct svx_vm *vm, void __user *argp);
+bool svx_kvmclock_is_msr(u32 index);
+int svx_kvmclock_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data);
+int svx_kvmclock_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
+			 bool host);
+void svx_kvmclock_update(struct svx_vcpu *vcpu);
+long svx_vcpu_device_attr(struct svx_vcpu *vcpu, unsigned int ioctl,
+			  void __user *argp);
+long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp);
 
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);

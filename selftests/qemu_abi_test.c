@@ -386,7 +386,7 @@ TEST_F(qemu, msrs_qemu_writes_at_reset)
 	ASSERT_PIO(&self->g.vcpu, PORT_OUT8, 1, KVM_EXIT_IO_OUT);
 }
 
-/* kvmclock's MSRs: 0 (off) accepted and read back, as KVM; not listed here */
+/* kvmclock's MSRs: 0 (off) accepted and read back, as KVM (kvmclock_test) */
 TEST_F(qemu, msrs_kvmclock_off)
 {
 	uint64_t d;

@@ -519,6 +519,8 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,	/* kvmclock, as KVM's */
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
 
@@ -804,19 +806,6 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 }
 
 /*
- * kvmclock's first MSRs, MSR_KVM_WALL_CLOCK (0x11) and MSR_KVM_SYSTEM_TIME
- * (0x12): KVM takes them whatever the guest's CPUID says (no
- * KVM_CAP_ENFORCE_PV_FEATURE_CPUID), and QEMU writes both, 0 (kvmclock off),
- * at every vCPU reset and aborts if KVM_SET_MSRS stops there.  kvmclock is
- * not offered here (no 0x40000000 leaves, not in KVM_GET_MSR_INDEX_LIST):
- * the off state reads back as 0; turning it on fails (#GP for a guest).
- */
-static bool svx_kvmclock_msr(u32 index)
-{
-	return index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_SYSTEM_TIME;
-}
-
-/*
  * MSR_PLATFORM_INFO and MSR_MISC_FEATURES_ENABLES, as KVM's: PLATFORM_INFO
  * is the VMM's to set (a guest write #GPs, and a guest read too once
  * KVM_CAP_MSR_PLATFORM_INFO is disabled), CPUID_FAULT in it offers CPUID
@@ -870,10 +859,8 @@ int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	if (r >= 0)		/* the in-kernel local APIC's */
 		return r;
 
-	if (svx_kvmclock_msr(index)) {
-		*data = 0;
-		return 0;
-	}
+	if (svx_kvmclock_is_msr(index))	/* core/kvmclock.c */
+		return svx_kvmclock_get_msr(vcpu, index, data);
 	if (svx_mce_msr(index))
 		return svx_get_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))
@@ -926,6 +913,13 @@ static void svx_adjust_tsc_offset(struct svx_vcpu *vcpu, s64 adj)
 	svx_vcpu_load(vcpu);
 	svx_vmwrite(TSC_OFFSET, vcpu->tsc_offset);
 	svx_vcpu_put(vcpu);
+	svx_kvmclock_tsc_changed(vcpu);	/* KVM_REQ_MASTERCLOCK_UPDATE */
+}
+
+/* KVM_VCPU_TSC_OFFSET (core/kvmclock.c): the offset itself */
+void svx_set_tsc_offset(struct svx_vcpu *vcpu, u64 offset)
+{
+	svx_adjust_tsc_offset(vcpu, offset - vcpu->tsc_offset);
 }
 
 /*
@@ -982,12 +976,8 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 
 	if (r >= 0)		/* the in-kernel local APIC's */
 		return r;
-	if (svx_kvmclock_msr(index)) {
-		if (data)
-			svx_vm_warn(vcpu->vm, "vcpu%d: MSR %#x <- %#llx: kvmclock is not offered\n",
-				    vcpu->id, index, data);
-		return !!data;
-	}
+	if (svx_kvmclock_is_msr(index))	/* core/kvmclock.c */
+		return svx_kvmclock_set_msr(vcpu, index, data, host);
 	if (svx_mce_msr(index))
 		return svx_set_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))

@@ -418,6 +418,8 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 		WARN_ON_ONCE(READ_ONCE(vcpu->cpu) >= 0);
 		vcpu->stats.misc[SVX_STAT_MIGRATIONS]++;
 	}
+	if (vcpu->pv_time & 1)	/* kvmclock: kvm_arch_vcpu_load() */
+		set_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests);
 	local_irq_disable();
 	svx_vmptrld(vcpu->vmcs);
 	list_add(&vcpu->loaded_link, this_cpu_ptr(&svx_loaded_vmcss));
@@ -581,6 +583,7 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu, bool init)
 	svx_set_efer(vcpu, 0, true);
 	if (!init)
 		svx_reset_soft_msrs(vcpu);
+	vcpu->pv_time = 0;	/* KVM's kvmclock_reset(), INIT too */
 	svx_mmu_reset_context(vcpu);
 	svx_rmode_update(vcpu);
 }
@@ -1263,6 +1266,7 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 
 		if (vcpu->vapic_addr)	/* kvm_lapic_sync_to_vapic() */
 			svx_irqchip_sync_to_vapic(vcpu);
+		svx_kvmclock_update(vcpu);	/* KVM_REQ_CLOCK_UPDATE */
 		r = svx_enter_guest(vcpu);
 		if (r == -EAGAIN)
 			continue;

@@ -13,9 +13,9 @@
  * the TSC-deadline timer (KVM_CAP_TSC_DEADLINE_TIMER tells it, as KVM), a PMU (leaf 0xa
  * is zero, RDPMC #GP), PDCM, SPEC_CTRL,
  * ARCH_CAPABILITIES and other MSR-backed bits, MONITOR/MWAIT (a NOP, as
- * KVM, which does not advertise it either), PKU, LA57, VMX, and KVM's
- * paravirtual leaves 0x40000000-0x400000ff (no KVM PV feature exists here;
- * a VMM that finds no KVM_CPUID_FEATURES leaf offers none).  As KVM:
+ * KVM, which does not advertise it either), PKU, LA57, VMX.  KVM's
+ * paravirtual leaves 0x40000000 (signature) and 0x40000001 (features:
+ * kvmclock and NOP_IO_DELAY only, SVX_KVM_FEATURES).  As KVM:
  * x2APIC always (the in-kernel local APIC's, irqchip/lapic.c),
  * INVPCID when the CPU has the "enable INVPCID" control, UMIP when the
  * CPU has it or descriptor-table exiting can emulate it, TSC_ADJUST always
@@ -48,12 +48,25 @@
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
+#include <uapi/asm/kvm_para.h>
 
 #include "../include/svx.h"
 #include "../vmx/vmx_int.h"
 #include "cpuid.h"
 
 #define F(x)	BIT(X86_FEATURE_##x & 31)
+
+/*
+ * KVM_CPUID_FEATURES: kvmclock (both MSR pairs; the stable bit is set in a
+ * record only while the master clock holds, core/kvmclock.c) and
+ * NOP_IO_DELAY (a hint: port-0x80 delays are not needed).  Not offered:
+ * async PF, steal time, PV EOI, PV unhalt/TLB flush/IPI/sched yield,
+ * poll control; KVM_CAP_ENFORCE_PV_FEATURE_CPUID.
+ */
+#define SVX_KVM_FEATURES	(BIT(KVM_FEATURE_CLOCKSOURCE) |		\
+				 BIT(KVM_FEATURE_NOP_IO_DELAY) |	\
+				 BIT(KVM_FEATURE_CLOCKSOURCE2) |	\
+				 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
 
 enum { SVX_EAX, SVX_EBX, SVX_ECX, SVX_EDX };
 
@@ -284,6 +297,18 @@ static int svx_do_cpuid_func(struct svx_cpuid_array *a, u32 function,
 		e->eax = 0;
 		svx_mask_words(e);
 		break;
+	case KVM_CPUID_SIGNATURE:	/* "KVMKVMKVM\0\0\0", as KVM */
+		e->eax = KVM_CPUID_FEATURES;
+		e->ebx = 0x4b4d564b;
+		e->ecx = 0x564b4d56;
+		e->edx = 0x4d;
+		break;
+	case KVM_CPUID_FEATURES:	/* what core/kvmclock.c delivers */
+		e->eax = SVX_KVM_FEATURES;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx = 0;
+		break;
 	case 0x80000000:
 		e->eax = min(e->eax, 0x80000008U);
 		break;
@@ -361,6 +386,8 @@ static int svx_build_supported(struct svx_cpuid_array *a, unsigned int modes)
 
 	get_cpu();	/* every leaf from the same CPU */
 	r = svx_get_cpuid_range(a, 0, modes);
+	if (!r)
+		r = svx_get_cpuid_range(a, KVM_CPUID_SIGNATURE, modes);
 	if (!r)
 		r = svx_get_cpuid_range(a, 0x80000000, modes);
 	put_cpu();
@@ -562,7 +589,11 @@ void svx_cpuid_guest(struct svx_vcpu *vcpu, u32 function, u32 index,
 	const struct kvm_cpuid_entry2 *max;
 
 	if (!e) {
-		max = svx_cpuid_find(vcpu, function & 0x80000000, 0);
+		/* the class's own limit; the hypervisor leaves' as KVM */
+		max = svx_cpuid_find(vcpu, function >= 0x40000000 &&
+				     function <= 0x4fffffff ?
+				     function & 0xffffff00 :
+				     function & 0x80000000, 0);
 		if (!max || function > max->eax) {
 			max = svx_cpuid_find(vcpu, 0, 0);
 			if (max) {

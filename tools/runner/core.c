@@ -190,9 +190,14 @@ static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
 /*
  * What the runner's board cannot back: no local APIC (no in-kernel irqchip,
  * so hide APIC, x2APIC and the TSC-deadline timer: Linux then runs on the
- * PIC and PIT), no PMU (leaf 0xa zeroed), and no KVM paravirtual leaves
- * (0x40000000-0x400000ff: kvmclock, PV EOI... differ between devices).
+ * PIC and PIT), no PMU (leaf 0xa zeroed), and of KVM's paravirtual leaves
+ * (0x40000000-0x400000ff) only the signature and kvmclock's features
+ * (CLOCKSOURCE, CLOCKSOURCE2, CLOCKSOURCE_STABLE_BIT), what both devices
+ * offer: the rest (PV EOI, steal time, async PF...) differs between them.
+ * CPUID.1 gets the HYPERVISOR bit, which only the VMM sets (as QEMU does).
  */
+#define KVMCLOCK_FEATURES	((1u << 0) | (1u << 3) | (1u << 24))
+
 static void filter_cpuid(struct kvm_cpuid2 *cpuid, bool baseline)
 {
 	unsigned int i, n = 0;
@@ -200,9 +205,18 @@ static void filter_cpuid(struct kvm_cpuid2 *cpuid, bool baseline)
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-		if (e->function >= 0x40000000 && e->function <= 0x400000ff)
+		if (e->function == 0x40000001) {
+			e->eax &= KVMCLOCK_FEATURES;
+			e->ebx = e->ecx = e->edx = 0;
+		} else if (e->function > 0x40000000 &&
+			   e->function <= 0x400000ff) {
 			continue;
+		} else if (e->function == 0x40000000) {
+			e->eax = 0x40000001;
+		}
 		if (e->function == 1) {
+			/* a VMM's own bit (as QEMU's): Linux looks for PV leaves */
+			e->ecx |= 1u << 31;			/* HYPERVISOR */
 			e->edx &= ~(1u << 9);			/* APIC */
 			e->ecx &= ~((1u << 21) | (1u << 24));	/* x2APIC, TSC-deadline */
 		}
