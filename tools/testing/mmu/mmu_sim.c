@@ -23,6 +23,11 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #include "mmu.c"
+#include "nonpaging.c"
+#include "shadow_page.c"
+#include "page_track.c"
+#include "audit.c"
+#include "spte.c"
 #pragma GCC diagnostic pop
 
 #include "emulate.h"
