@@ -148,7 +148,7 @@ void svx_mmu_reset_context(struct svx_vcpu *vcpu)
 	svx_update_hw_cr(vcpu);
 }
 
-static union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level)
+union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level)
 {
 	union svx_sp_role role = { .word = 0 };
 
@@ -171,7 +171,8 @@ static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
 	struct svx_vm *vm = vcpu->vm;
 	union svx_sp_role role;
 	struct svx_sp *sp;
-	int i, before = vm->nr_sps;
+	unsigned long before = vm->nr_sps;
+	int i;
 
 	switch (vcpu->mmu.mode) {
 	case SVX_MODE_NONPAGING:

@@ -179,6 +179,7 @@ int svx_mmu_topup(struct svx_vcpu *vcpu);
 void svx_clear_upper(struct svx_vm *vm, struct svx_sp *sp,
 		     unsigned int i);
 void svx_drop_leaf(struct svx_vm *vm, u64 *sptep, u64 gfn);
+void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp);
 void svx_free_all_sps(struct svx_vm *vm);
 void svx_free_dead(struct svx_vm *vm, struct list_head *dead);
 struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
@@ -212,6 +213,7 @@ unsigned int svx_np_clear(struct svx_vm *vm, u64 *gfn, u64 end,
 bool svx_np_write_protect(struct svx_vm *vm, u64 gfn);
 
 /* mmu.c */
+union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level);
 bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		      unsigned int idx, u64 g, u64 pfn, bool writable,
 		      unsigned int stat);

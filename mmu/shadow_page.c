@@ -176,7 +176,7 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 			return -ENOMEM;
 		c->sps[c->nsps++] = sp;
 	}
-	while (c->nrmaps < ARRAY_SIZE(c->rmaps)) {
+	while (c->nrmaps < (int)ARRAY_SIZE(c->rmaps)) {
 		/* svx_rmap_add() sets every field it reads later. */
 		struct svx_rmap *r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 
@@ -184,7 +184,7 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 			return -ENOMEM;
 		c->rmaps[c->nrmaps++] = r;
 	}
-	while (c->npdescs < ARRAY_SIZE(c->pdescs)) {
+	while (c->npdescs < (int)ARRAY_SIZE(c->pdescs)) {
 		struct svx_pdesc *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 
 		if (!d)
@@ -278,7 +278,7 @@ static void svx_unsync_unlink(struct svx_vm *vm, struct svx_sp *sp)
 	vm->nr_unsync--;
 }
 
-static void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
+void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
 {
 	unsigned int i;
 
