@@ -25,5 +25,7 @@ for f in $(comm -13 "$tmp/sim" "$tmp/decl"); do
 	bad=1
 done
 n=$(wc -l <"$tmp/sim")
-[ $bad -eq 0 ] && echo "host-interface: mmu_sim.c implements $n functions, exactly those mmu/mmu_host.h declares"
+[ $bad -eq 0 ] &&
+	echo "host-interface: mmu_sim.c implements $n functions," \
+	     "exactly those mmu/mmu_host.h declares"
 exit $bad
