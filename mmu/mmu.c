@@ -67,13 +67,9 @@
 #include <asm/page.h>
 #include <asm/processor-flags.h>
 
-#include "../include/svx.h"
-#include "mmu_host.h"
-#include "spte.h"
-#include "rmap.h"
-#include "walker.h"
-#include "svx_trace.h"
 #include "mmu_internal.h"
+#include "rmap.h"
+#include "svx_trace.h"
 
 int svx_mmu_vm_init(struct svx_vm *vm)
 {
