@@ -89,4 +89,12 @@ static inline u64 svx_mmio_gpa(u64 e)
 	return (e & l->low) | ((e >> SVX_L1TF_SHIFT) & l->rsvd);
 }
 
+/* The generation bits of an MMIO SPTE made in memslot generation @gen. */
+static inline u64 svx_mmio_gen_bits(u64 gen)
+{
+	gen &= SVX_MMIO_GEN_MASK;
+	return ((gen << 3) & SPTE_MMIO_GEN_LO) |
+	       ((gen >> 9) << 52 & SPTE_MMIO_GEN_HI);
+}
+
 #endif

@@ -19,9 +19,9 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/rcupdate.h>
+#include <asm/vmx.h>
 
 #include "../include/svx.h"
-#include "../vmx/vmx_int.h"
 #include "walker.h"
 
 #define SVX_WT_ACC_ALL	(SVX_WT_ACC_WRITE | SVX_WT_ACC_USER | SVX_WT_ACC_FETCH)

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmu/mmu.c in userspace: its host (mmu/mmu_host.h), a fake VM, a CPU that
- * walks the shadow tables, random guest tables and the invariant check.
- * See mmu_sim.h.
+ * The shadow MMU (mmu/mmu.c and the files beside it) in userspace: its host
+ * (mmu/mmu_host.h), a fake VM, a CPU that walks the shadow tables, random
+ * guest tables and the invariant check.  See mmu_sim.h.
  *
- * mmu.c is included here, not linked, so that the check can look at its
- * shadow pages, reverse map and hash directly (struct svx_sp is private to
- * mmu.c).  It is the same source the module builds; kernel W=1 does not
- * warn about signed/unsigned compares or unused parameters, so neither do
- * we for that file.
+ * The shadow MMU is linked, as the module links it; the check looks at its
+ * shadow pages, reverse map and hash through mmu/mmu_internal.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,10 +17,13 @@
 
 /* Host callbacks below ignore the arguments they do not need. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#include "mmu.c"
-#pragma GCC diagnostic pop
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <asm/processor-flags.h>
+
+#include "mmu_internal.h"
+#include "rmap.h"
 
 #include "emulate.h"
 #include "mmu_sim.h"

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The nonpaging map: the page tables a guest with CR0.PG=0 runs on.  One
+ * 4-level tree per VM (vm->np_root, and a spare for a zap) maps GVA == GPA to
+ * the host page backing the GPA; its first 4 GiB hang from four fixed page
+ * directories so that 32-bit guests use them through the per-vCPU PAE root.
+ * This file owns the tree: its allocation and freeing, the walk-allocate of
+ * a fault path, the nonpaging fault itself (svx_nonpaging_fault()), the
+ * write-protection and dirty-log fast path of its leaves, and the clearing
+ * of a gfn range for the MMU notifier.  The shadow pages of guests with
+ * paging on are mmu/shadow_page.c's.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <asm/page.h>
+
+#include "mmu_internal.h"
+#include "svx_trace.h"
+
+static u64 *svx_alloc_table(struct svx_vm *vm)
+{
+	u64 *table = svx_host_alloc_table(false);
+
+	if (!table)
+		return NULL;
+	vm->stats.mmu[SVX_MMU_SP_ALLOCATED]++;
+	return table;
+}
+
+/* Unpin every page and free every table below @table (level 4..1). */
+void svx_free_tree(struct svx_vm *vm, u64 *table, int level)
+{
+	int i;
+
+	for (i = 0; i < 512; i++) {
+		u64 e = table[i];
+
+		if (!(e & SPTE_P))
+			continue;
+		if (level == 1) {
+			u64 pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
+
+			if (e & SPTE_PINNED) {
+				svx_host_unpin(pfn, e & SPTE_W);
+				svx_host_pins(vm, -1);
+			}
+		} else {
+			svx_free_tree(vm, svx_host_va(e & SPTE_ADDR),
+				      level - 1);
+		}
+	}
+	svx_host_free_table(table);
+	vm->sp_in_use--;
+}
+
+/* A fresh tree: PML4 -> PDPT -> the four directories of the low 4 GiB. */
+u64 *svx_new_tree(struct svx_vm *vm)
+{
+	u64 *pml4, *pdpt, *pd;
+	int i;
+
+	pml4 = svx_alloc_table(vm);
+	pdpt = svx_alloc_table(vm);
+	if (!pml4 || !pdpt)
+		goto fail;
+	pml4[0] = svx_host_pa(pdpt) | SPTE_TABLE;
+	vm->sp_in_use += 2;
+	for (i = 0; i < 4; i++) {
+		pd = svx_alloc_table(vm);
+		if (!pd) {
+			svx_host_free_table(pdpt);
+			pml4[0] = 0;
+			goto fail_tree;
+		}
+		pdpt[i] = svx_host_pa(pd) | SPTE_TABLE;
+		vm->sp_in_use++;
+	}
+	return pml4;
+fail_tree:
+	svx_free_tree(vm, pml4, 4);
+	return NULL;
+fail:
+	svx_host_free_table(pml4);
+	svx_host_free_table(pdpt);
+	return NULL;
+}
+
+static u64 *svx_tree_pd(u64 *pml4, int i)
+{
+	u64 *pdpt = svx_host_va(pml4[0] & SPTE_ADDR);
+
+	return svx_host_va(pdpt[i] & SPTE_ADDR);
+}
+
+void svx_fill_pae_root(struct svx_vcpu *vcpu, u64 *pml4)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		vcpu->mmu.pae_root[i] = svx_host_pa(svx_tree_pd(pml4, i)) | SPTE_P;
+}
+
+/* Allocate the tables on the path to @gva's leaf, outside the lock. */
+static u64 *svx_walk_alloc(struct svx_vm *vm, u64 *pml4, u64 gva,
+			   u64 **spare, int *nspare)
+{
+	u64 *table = pml4;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+		u64 e = table[idx];
+
+		if (!(e & SPTE_P)) {
+			if (!*nspare)
+				return NULL;
+			table[idx] = svx_host_pa(spare[--*nspare]) | SPTE_TABLE;
+			vm->sp_in_use++;
+			e = table[idx];
+		}
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	return &table[(gva >> 12) & 511];
+}
+
+/* Clear W in the nonpaging leaf of @gfn; true if it was writable. */
+bool svx_np_write_protect(struct svx_vm *vm, u64 gfn)
+{
+	u64 *table = vm->np_root, e;
+	int level;
+
+	if (!table || gfn >= (1ULL << 36))
+		return false;
+	for (level = 4; level > 1; level--) {
+		e = table[(gfn >> (9 * (level - 1))) & 511];
+		if (!(e & SPTE_P))
+			return false;
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	if ((table[gfn & 511] & (SPTE_P | SPTE_W)) != (SPTE_P | SPTE_W))
+		return false;
+	table[gfn & 511] &= ~SPTE_W;
+	return true;
+}
+
+/*
+ * Clear the nonpaging leaves of gfns [*@gfn, @end), at most @max of them
+ * holding a pin; their old values go to @pins and *@gfn to where to go on.
+ * mmu_lock.
+ */
+unsigned int svx_np_clear(struct svx_vm *vm, u64 *gfn, u64 end,
+			  u64 *pins, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (*gfn < end && n < max) {
+		u64 *table = vm->np_root, e;
+		int level;
+
+		for (level = 4; level > 1; level--) {
+			e = table[(*gfn >> (9 * (level - 1))) & 511];
+			if (!(e & SPTE_P))
+				break;
+			table = svx_host_va(e & SPTE_ADDR);
+		}
+		if (level > 1) {	/* nothing below: skip the whole table */
+			*gfn = (*gfn | ((1ULL << (9 * (level - 1))) - 1)) + 1;
+			continue;
+		}
+		e = table[*gfn & 511];
+		table[*gfn & 511] = 0;
+		if ((e & SPTE_P) && (e & SPTE_PINNED))
+			pins[n++] = e;
+		(*gfn)++;
+	}
+	return n;
+}
+
+/*
+ * A write to @gpa of slot @s whose nonpaging leaf is present and read-only
+ * (write-protected for the dirty log): make it writable and log the page,
+ * without the pin and table allocations of a full fault.  True if done.
+ */
+static bool svx_np_make_writable(struct svx_vm *vm,
+				 const struct svx_memslot *s, u64 gpa, u64 gen,
+				 unsigned long seq)
+{
+	bool done = false;
+	u64 *table, e;
+	int level;
+
+	if (!svx_mmu_dirty_ok(s, true))
+		return false;
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation != gen ||
+	    svx_mmu_seq_retry(vm, seq) || !vm->np_root)
+		goto out;
+	table = vm->np_root;
+	for (level = 4; level > 1; level--) {
+		e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & SPTE_P))
+			goto out;
+		table = svx_host_va(e & SPTE_ADDR);
+	}
+	e = table[(gpa >> 12) & 511];
+	if ((e & (SPTE_P | SPTE_W)) == SPTE_P) {
+		table[(gpa >> 12) & 511] = e | SPTE_W | SPTE_D;
+		svx_memslot_mark_dirty(s, gpa >> PAGE_SHIFT);
+		done = true;
+	}
+out:
+	spin_unlock(&vm->mmu_lock);
+	return done;
+}
+
+/* The nonpaging map: GVA == GPA. */
+int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool write = error_code & SVX_PF_WRITE;
+	struct svx_memslot s;
+	u64 *spare[3] = { NULL, NULL, NULL };
+	int nspare = 0, r, i;
+	u64 gpa, gen, *sptep, pfn;
+	unsigned long seq;
+	bool found;
+
+	if (!svx_guest_long_mode(vcpu))
+		gva = (u32)gva;
+	gpa = gva;
+
+	seq = svx_mmu_seq_begin(vm);
+	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
+	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
+		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
+		return svx_emulate_mmio(vcpu, gva, gpa, write);
+	}
+	if (write && svx_np_make_writable(vm, &s, gpa, gen, seq)) {
+		vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+		return SVX_RESUME;
+	}
+
+	r = svx_host_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &pfn);
+	if (r)
+		return r;
+	for (i = 0; i < 3; i++) {
+		spare[i] = svx_alloc_table(vm);
+		if (!spare[i])
+			goto nomem;
+		nspare++;
+	}
+
+	spin_lock(&vm->mmu_lock);
+	if (rcu_access_pointer(vm->memslots)->generation != gen ||
+	    svx_mmu_seq_retry(vm, seq)) {
+		/* The slot or its memory changed: let the guest fault again. */
+		spin_unlock(&vm->mmu_lock);
+		svx_host_unpin(pfn, false);
+		r = SVX_RESUME;
+		goto out;
+	}
+	sptep = svx_walk_alloc(vm, vm->np_root, gva, spare, &nspare);
+	if (*sptep & SPTE_P) {
+		/*
+		 * Another vCPU installed it first, or a write to a page of a
+		 * logged slot that was mapped read-only: make it writable and
+		 * log it (the SPTE maps the page we pinned: same generation,
+		 * no invalidation since).
+		 */
+		if (write && !(*sptep & SPTE_W) && svx_mmu_dirty_ok(&s, true)) {
+			*sptep |= SPTE_W | SPTE_D;
+			svx_memslot_mark_dirty(&s, gpa >> PAGE_SHIFT);
+			vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+		}
+		spin_unlock(&vm->mmu_lock);
+		svx_host_unpin(pfn, false);
+		r = SVX_RESUME;
+		goto out;
+	}
+	*sptep = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_U |
+		 SPTE_A | SPTE_PINNED |
+		 (svx_mmu_dirty_ok(&s, write) ? SPTE_W | SPTE_D : 0);
+	if (*sptep & SPTE_W)
+		svx_memslot_mark_dirty(&s, gpa >> PAGE_SHIFT);
+	trace_svx_spte_install(vcpu->id, gva, gpa, *sptep);
+	svx_host_pins(vm, 1);
+	spin_unlock(&vm->mmu_lock);
+	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	r = SVX_RESUME;
+out:
+	for (i = 0; i < nspare; i++) {
+		svx_host_free_table(spare[i]);
+		vm->stats.mmu[SVX_MMU_SP_ALLOCATED]--;
+	}
+	return r;
+nomem:
+	svx_host_unpin(pfn, false);
+	r = -ENOMEM;
+	goto out;
+}

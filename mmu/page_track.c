@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Write tracking of the guest tables the shadow MMU derives SPTEs from (KVM's
+ * page-track users in mmu.c): whether a gfn is shadowed and must trap on
+ * write, write-protecting a gfn through the reverse map (and its nonpaging
+ * leaf, for the dirty log), and what follows a guest write to a tracked
+ * table: the emulated write reported by the exit handler (svx_mmu_pte_write())
+ * zaps or updates the SPTEs derived from the written entries, a flooded or
+ * unemulatable page is unshadowed (svx_mmu_unprotect_gfn()), a write by the
+ * host or the emulator elsewhere is tracked (svx_mmu_track_write()); and the
+ * guest's TLB invalidations that resync from its tables (INVLPG,
+ * svx_mmu_sync_all()).
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/hash.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <asm/page.h>
+
+#include "mmu_internal.h"
+#include "rmap.h"
+
+bool svx_gfn_is_shadowed(struct svx_vm *vm, u64 gfn)
+{
+	struct svx_sp *sp;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link)
+		if (sp->gfn == gfn && !sp->role.direct)
+			return true;
+	return false;
+}
+
+/*
+ * True if a guest write to @gfn must trap: a shadow page derives from it
+ * and is in sync.  (When every shadow page of @gfn is unsync, the guest
+ * may write it directly; its SPTEs are checked at the next resync.)
+ */
+bool svx_gfn_write_tracked(struct svx_vm *vm, u64 gfn)
+{
+	struct svx_sp *sp;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link)
+		if (sp->gfn == gfn && !sp->role.direct && !sp->unsync)
+			return true;
+	return false;
+}
+
+/* Clear W in the SPTEs in the reverse map under @key; true if any. */
+static bool svx_write_protect_key(struct svx_vm *vm, u64 key)
+{
+	struct svx_rmap_iter it;
+	u64 *sptep;
+
+	svx_rmap_for_each(vm, key, it, sptep) {
+		*sptep &= ~SPTE_W;
+	}
+	return svx_rmap_clear(vm, key);
+}
+
+/* Clear W in every SPTE mapping @gfn, 4 KiB or 2 MiB; true if any. */
+bool svx_write_protect(struct svx_vm *vm, u64 gfn)
+{
+	bool flush = svx_write_protect_key(vm, gfn);
+
+	return svx_write_protect_key(vm, (gfn & ~511ULL) | SVX_RMAP_LARGE) ||
+	       flush;
+}
+
+/* Is any gfn of the 2 MiB at @gfn (aligned) a guest table we shadow? */
+bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < 512; i++)
+		if (svx_gfn_is_shadowed(vm, gfn + i))
+			return true;
+	return false;
+}
+
+/*
+ * Dirty logging (KVM_MEM_LOG_DIRTY_PAGES, core/dirty_log.c).  A gfn of a
+ * logged slot is mapped writable only by a write fault, which sets its bit
+ * under mmu_lock (after the memslot generation check, so the bitmap is
+ * alive) as KVM's make_spte() does; every other path (prefetch, PT-write
+ * update, INVLPG) maps it read-only, and no large SPTE maps a logged slot.
+ * Enabling logging and harvesting the bitmap write-protect the gfns again
+ * (svx_mmu_write_protect_gfn()), so the next write faults and sets the bit.
+ */
+
+/* May a leaf SPTE mapping slot @s be writable, for an access (@write)? */
+bool svx_mmu_dirty_ok(const struct svx_memslot *s, bool write)
+{
+	if (s->flags & KVM_MEM_READONLY)
+		return false;
+	return write || !(s->flags & KVM_MEM_LOG_DIRTY_PAGES);
+}
+
+/*
+ * Write-protect every SPTE that maps @gfn, 4 KiB or 2 MiB (through the
+ * reverse map), and its nonpaging leaf; mmu_lock held.  True if one lost
+ * W: the caller flushes (svx_kick_all(vm, SVX_REQ_TLB_FLUSH)) before it
+ * relies on the protection.
+ */
+bool svx_mmu_write_protect_gfn(struct svx_vm *vm, u64 gfn)
+{
+	bool flush = svx_write_protect(vm, gfn);
+
+	return svx_np_write_protect(vm, gfn) || flush;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest writes to its page tables, and INVLPG                             */
+
+/*
+ * Zap the SPTEs that @sp derived from guest bytes [@off, @off + @len) of
+ * its guest table.  Under mmu_lock.
+ */
+static void svx_zap_written(struct svx_vm *vm, struct svx_sp *sp,
+			    unsigned int off, unsigned int len)
+{
+	unsigned int esz = sp->role.glevels == 2 ? 4 : 8;
+	unsigned int first = off / esz, last = (off + len - 1) / esz, g;
+
+	for (g = first; g <= last; g++) {
+		unsigned int idx, n = 1, i;
+
+		if (esz == 4 && sp->role.level == 1) {
+			/* Quadrant q of a 1024-entry guest PT: 512 PTEs. */
+			if (g / 512 != sp->role.quadrant)
+				continue;
+			idx = g % 512;
+		} else if (esz == 4) {
+			/* A 4 MiB guest PDE covers two 2 MiB shadow PDEs. */
+			if (g / 256 != sp->role.quadrant)
+				continue;
+			idx = (g % 256) * 2;
+			n = 2;
+		} else {
+			idx = g;
+		}
+		for (i = idx; i < idx + n; i++) {
+			if (sp->role.level == 1) {
+				svx_drop_leaf(vm, &sp->spt[i],
+					      svx_leaf_gfn(sp, i));
+				continue;
+			}
+			/* Walks through it may be cached (VPID): flush. */
+			if (sp->spt[i] & SPTE_P)
+				svx_request_all(vm, SVX_REQ_TLB_FLUSH);
+			svx_clear_upper(vm, sp, i);
+		}
+	}
+}
+
+/*
+ * An emulated write of a whole guest PTE updates the SPTE derived from it
+ * instead of only zapping it: the new PTE, if usable and mapping RAM, is
+ * installed as a prefetch would (its page pinned before mmu_lock), saving
+ * the fault the next access would take.  INVLPG of an unsync page's entry
+ * does the same with the guest PTE it reads.
+ */
+struct svx_pt_update {
+	unsigned int gi;	/* index in the guest table */
+	u64 gpte;
+	u64 pfn;		/* pinned, or SVX_NO_PFN: nothing to install */
+	bool writable;		/* slot allows writes */
+	unsigned long seq;	/* svx_mmu_seq_begin() before the pin */
+	u64 gen;		/* memslot generation of the pin's lookup */
+};
+
+static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
+				  unsigned int size, struct svx_pt_update *up)
+{
+	unsigned int esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
+	struct svx_memslot s;
+	u64 gfn;
+
+	up->pfn = SVX_NO_PFN;
+	if (!svx_prefetch_enabled || size != esz || (gpa & (esz - 1)) ||
+	    svx_mmu_topup(vcpu) || !svx_gpte_usable(vcpu, gpte, esz, &gfn))
+		return;
+	up->seq = svx_mmu_seq_begin(vcpu->vm);
+	if (!svx_memslot_get(vcpu->vm, gfn, &s, &up->gen) ||
+	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn)) {
+		up->pfn = SVX_NO_PFN;
+		return;
+	}
+	up->gpte = gpte;
+	up->writable = svx_mmu_dirty_ok(&s, false);
+	up->gi = (gpa & ~PAGE_MASK) / esz;
+}
+
+/* Install @up in level-1 page @sp if its guest index falls in it; lock. */
+static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
+				  struct svx_pt_update *up, unsigned int stat)
+{
+	unsigned int idx;
+
+	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct)
+		return;
+	/* Its page went, or its slot (deleted or moved since the pin). */
+	if (svx_mmu_seq_retry(vcpu->vm, up->seq) ||
+	    rcu_access_pointer(vcpu->vm->memslots)->generation != up->gen) {
+		svx_host_unpin(up->pfn, false);
+		up->pfn = SVX_NO_PFN;
+		return;
+	}
+	if (sp->role.glevels == 2) {	/* quadrant q: guest PTEs q*512.. */
+		if (up->gi / 512 != sp->role.quadrant)
+			return;
+		idx = up->gi % 512;
+	} else {
+		idx = up->gi;
+	}
+	if (!svx_install_gpte(vcpu, sp, idx, up->gpte, up->pfn, up->writable,
+			      stat))
+		svx_host_unpin(up->pfn, false);
+	up->pfn = SVX_NO_PFN;	/* installed, or unpinned */
+}
+
+/*
+ * Count an emulated write to @gfn in each of its shadow pages: true when
+ * every one of them saw more than 3 writes since it was last used (walked
+ * by a shadow fault): the guest no longer uses the page as a table.  One
+ * page in use keeps them all, as the unshadowing does not tell them apart
+ * (a 32-bit guest's PD has four, one per quadrant; a fault uses one).
+ */
+static bool svx_write_flooded(struct svx_vm *vm, u64 gfn)
+{
+	struct svx_sp *sp;
+	bool any = false, used = false;
+
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		any = true;
+		if (++sp->write_count <= 3)
+			used = true;
+	}
+	return any && !used;
+}
+
+/*
+ * The emulator (see SVX_EMULATE) executed a guest instruction that wrote
+ * @size bytes at @gpa of a shadowed guest table, now holding @new (if
+ * @written: a cmpxchg that did not match writes nothing): zap the SPTEs
+ * derived from the entries it covers, or install the one a whole new PTE
+ * gives, and unshadow the page when the guest no longer uses it as a table
+ * (write-flood detection).  KVM's kvm_mmu_pte_write().
+ */
+void svx_mmu_pte_write(struct svx_vcpu *vcpu, u64 gpa, u64 new,
+		       unsigned int size, bool written)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct svx_sp *sp;
+	struct hlist_node *tmp;
+	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
+	LIST_HEAD(dead);
+	bool flood;
+
+	if (written)
+		svx_pt_update_prepare(vcpu, gpa, new, size, &up);
+
+	spin_lock(&vm->mmu_lock);
+	flood = svx_write_flooded(vm, gfn);
+	hlist_for_each_entry_safe(sp, tmp,
+				  &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+				  hash_link) {
+		if (sp->gfn != gfn || sp->role.direct || flood)
+			continue;
+		if (!svx_mmu_bug(SVX_BUG_NO_ZAP_ON_PT_WRITE)) {
+			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, size);
+			svx_pt_update_install(vcpu, sp, &up,
+					      SVX_MMU_PT_UPDATE);
+		}
+	}
+	if (flood) {
+		svx_unshadow(vm, gfn, &dead);
+		vcpu->stats.mmu[SVX_MMU_FLOOD]++;
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (up.pfn != SVX_NO_PFN)
+		svx_host_unpin(up.pfn, false);
+	if (flood) {
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+		spin_lock(&vm->mmu_lock);
+		svx_free_dead(vm, &dead);
+		spin_unlock(&vm->mmu_lock);
+	}
+	if (svx_audit)
+		svx_mmu_audit(vcpu);
+}
+
+/*
+ * The emulator could not carry out a write to the shadowed guest table
+ * @gfn as one read-modify-write (see SVX_EMULATE): stop shadowing the
+ * page, so the guest's write goes through when it is retried.
+ */
+void svx_mmu_unprotect_gfn(struct svx_vcpu *vcpu, u64 gfn)
+{
+	struct svx_vm *vm = vcpu->vm;
+	LIST_HEAD(dead);
+
+	spin_lock(&vm->mmu_lock);
+	svx_unshadow(vm, gfn, &dead);
+	spin_unlock(&vm->mmu_lock);
+	svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+	spin_lock(&vm->mmu_lock);
+	svx_free_dead(vm, &dead);
+	spin_unlock(&vm->mmu_lock);
+	vcpu->stats.mmu[SVX_MMU_FLOOD]++;
+	if (svx_audit)
+		svx_mmu_audit(vcpu);
+}
+
+/*
+ * The VMM wrote @len bytes of guest memory at @gpa (inside one page) on the
+ * guest's behalf, e.g. a TSS or a descriptor during a task switch: the
+ * SPTEs derived from guest table entries it covers are zapped, as for an
+ * emulated guest write (KVM's kvm_page_track_write()).  The write itself
+ * went around the write protection, so nothing else sees it.
+ */
+void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct svx_sp *sp;
+
+	if (svx_vm_ept(vm) || !len)
+		return;
+	spin_lock(&vm->mmu_lock);
+	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
+			     hash_link) {
+		if (sp->gfn == gfn && !sp->role.direct)
+			svx_zap_written(vm, sp, gpa & ~PAGE_MASK, len);
+	}
+	spin_unlock(&vm->mmu_lock);
+}
+
+/*
+ * INVLPG: forget the leaf SPTE for @gva (the guest may have changed it).
+ * In an unsync page the guest usually did: as KVM does, the SPTE is then
+ * rebuilt from the guest PTE at once (when it is present, accessed and
+ * maps RAM), so the access that follows the INVLPG does not fault.
+ */
+/*
+ * A guest TLB invalidation wider than one address of the current root
+ * (INVPCID of another PCID or of all of them, vmx/cpufeat.c): resync every
+ * unsync shadow page of the VM and write-protect its table again, so that
+ * no root, whichever PCID loads it next, keeps a stale translation.
+ */
+void svx_mmu_sync_all(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool flush = false;
+
+	spin_lock(&vm->mmu_lock);
+	while (!list_empty(&vm->unsync_list)) {
+		struct svx_sp *sp = list_first_entry(&vm->unsync_list,
+						     struct svx_sp,
+						     unsync_link);
+
+		flush |= svx_sync_gfn(vcpu, sp->gfn);
+		if (sp->unsync)		/* not found by its gfn: never loop */
+			flush |= svx_sync_sp(vcpu, sp);
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+}
+
+void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
+	u64 *table, e, tgfn = ~0ULL, gpte = 0;
+	unsigned int esz, gi = 0;
+	struct svx_sp *sp;
+	struct hlist_node *tmp;
+	int level;
+
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING || !vcpu->mmu.root_hpa)
+		return;
+	if (vcpu->mmu.mode != SVX_MODE_LONG64)
+		gva = (u32)gva;
+	esz = vcpu->mmu.mode == SVX_MODE_PAGING32 ? 4 : 8;
+	spin_lock(&vm->mmu_lock);
+	for (sp = svx_walk_start(vcpu, gva, &level); sp && level >= 1;
+	     level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+
+		table = sp->spt;
+		if (level == 1) {
+			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
+			if (sp->unsync && !sp->role.direct) {
+				tgfn = sp->gfn;
+				gi = sp->role.glevels == 2 ?
+				     sp->role.quadrant * 512 + idx : idx;
+			}
+			break;
+		}
+		e = table[idx];
+		if (!(e & SPTE_P))
+			break;
+		if (svx_is_large(e)) {	/* a 2 MiB SPTE: drop it */
+			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
+			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
+			break;
+		}
+		sp = svx_spt_to_sp(e);
+		if (sp->role.direct) {	/* a guest large page: unlink it */
+			svx_unlink_spte(&table[idx]);
+			/* Its 4 KiB pieces may be cached: flush them all. */
+			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
+			break;
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (tgfn == ~0ULL ||
+	    svx_read_guest_phys(vm, (tgfn << PAGE_SHIFT) + gi * esz, &gpte, esz))
+		return;
+	svx_pt_update_prepare(vcpu, (tgfn << PAGE_SHIFT) + gi * esz, gpte, esz,
+			      &up);
+	if (up.pfn == SVX_NO_PFN)
+		return;
+	spin_lock(&vm->mmu_lock);
+	hlist_for_each_entry_safe(sp, tmp,
+				  &vm->sp_hash[svx_hash(tgfn, SVX_SP_HASH_BITS)],
+				  hash_link)
+		if (sp->gfn == tgfn && sp->unsync)
+			svx_pt_update_install(vcpu, sp, &up, SVX_MMU_INVLPG_UPDATE);
+	spin_unlock(&vm->mmu_lock);
+	if (up.pfn != SVX_NO_PFN)
+		svx_host_unpin(up.pfn, false);
+}
