@@ -61,7 +61,10 @@ long svx_check_extension(long ext)
 	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:	/* KVM_SET_NR_MMU_PAGES, core/vm.c */
 	case KVM_CAP_BINARY_STATS_FD:	/* KVM_GET_STATS_FD, core/stats.c */
 	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/exits.c, KVM_ENABLE_CAP in core/vm.c */
+	case KVM_CAP_SET_GUEST_DEBUG:	/* vmx/debugreg.c */
 		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return svx_guestdbg_valid_mask();
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
