@@ -947,11 +947,15 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 		return -EINVAL;
 	vcpu->inject_pending = false;
 	vcpu->irq_queued = -1;
-	if (ev->exception.injected)
+	if (ev->exception.injected) {
+		unsigned long rf = vcpu->rflags & X86_EFLAGS_RF;
+
 		svx_inject_exception(vcpu, ev->exception.nr,
 				     ev->exception.has_error_code,
 				     ev->exception.error_code);
-	else if (ev->interrupt.injected && !ev->interrupt.soft)
+		/* As KVM: an injected exception is delivered again as it was. */
+		vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_RF) | rf;
+	} else if (ev->interrupt.injected && !ev->interrupt.soft)
 		vcpu->irq_queued = ev->interrupt.nr;
 	else if (ev->interrupt.injected)
 		return -EINVAL;	/* soft interrupts: not supported */
