@@ -955,12 +955,13 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 				     ev->exception.error_code);
 		/* As KVM: an injected exception is delivered again as it was. */
 		vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_RF) | rf;
-	} else if (ev->interrupt.injected && !ev->interrupt.soft)
+	} else if (ev->interrupt.injected && !ev->interrupt.soft) {
 		vcpu->irq_queued = ev->interrupt.nr;
-	else if (ev->interrupt.injected)
+	} else if (ev->interrupt.injected) {
 		return -EINVAL;	/* soft interrupts: not supported */
-	else if (ev->nmi.injected)
+	} else if (ev->nmi.injected) {
 		vcpu->nmi_queued = true;
+	}
 	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
 		vcpu->nmi_queued |= ev->nmi.pending;
 	svx_vcpu_load(vcpu);
