@@ -220,8 +220,9 @@ static int run_after_step(struct svxu_vcpu *v, uint64_t prev_pc)
 	    v->run->debug.arch.exception == 1 &&
 	    v->run->debug.arch.dr6 == 0xffff4ff0 &&
 	    v->run->debug.arch.pc == prev_pc) {
-		ksft_print_msg("%s: the single-step to %#llx reported twice (Bochs' pending BS)\n",
-			       svxu_dev(), (unsigned long long)prev_pc);
+		printf("# %s: the single-step to %#llx reported twice (Bochs' pending BS)\n",
+		       svxu_dev(), (unsigned long long)prev_pc);
+		fflush(stdout);
 		r = svxu_run(v);
 	}
 	return r;

@@ -16,6 +16,8 @@
  * exit with hw_breakpoint_restore(), as KVM.  #DB is always intercepted:
  * DR6 is updated from the exit qualification as KVM's payload.
  */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
 #include <linux/kvm_types.h>
 #include <linux/percpu.h>
 #include <asm/cpufeature.h>
