@@ -11,7 +11,8 @@
  * KVM_SET_GUEST_DEBUG: INT3 (USE_SW_BP), an instruction breakpoint and a
  * write watchpoint from userspace (USE_HW_BP), single-step over a NOP, an
  * OUT and a CPUID, and DR7.GD, each a KVM_EXIT_DEBUG with the exception,
- * pc, DR6 and DR7 KVM reports; the capabilities and invalid flags.
+ * pc, DR6 and DR7 KVM reports; INJECT_DB (and -EBUSY for a second one);
+ * the capabilities and invalid flags.
  */
 #include <errno.h>
 #include <string.h>
@@ -301,6 +302,16 @@ TEST_F(guest, userspace_debug)
 				     0x2400));
 	ASSERT_STEP_EXIT(v, LBLU(gd), 0xffff2ff0);
 	EXPECT_EQ(0x2400, v->run->debug.arch.dr7);
+
+	/*
+	 * INJECT_DB: the guest's handler runs before the MOV DR, with DR6 as
+	 * the guest left it (no payload); a second one while it is pending
+	 * is -EBUSY.
+	 */
+	ASSERT_EQ(0, set_guest_debug(v, EN | KVM_GUESTDBG_INJECT_DB, 0, 0, 0));
+	EXPECT_EQ(-EBUSY, set_guest_debug(v, EN | KVM_GUESTDBG_INJECT_DB, 0, 0,
+					  0));
+	ASSERT_DB(v, 0xffff0ff0, LBLU(gd));
 
 	/* off: the guest's own DR0 (KVM_SET_DEBUGREGS') is read */
 	ASSERT_EQ(0, set_guest_debug(v, 0, 0, 0, 0));
