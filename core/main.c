@@ -66,6 +66,10 @@ long svx_check_extension(long ext)
 		return 1;
 	case KVM_CAP_ADJUST_CLOCK:	/* KVM_GET/SET_CLOCK, core/kvmclock.c */
 		return svx_kvmclock_caps();
+	case KVM_CAP_SET_GUEST_DEBUG:	/* vmx/debugreg.c */
+		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return svx_guestdbg_valid_mask();
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:

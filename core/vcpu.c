@@ -139,29 +139,6 @@ static void svx_set_fpu(struct svx_vcpu *vcpu, const struct kvm_fpu *fpu)
 	memcpy(fx->xmm_space, fpu->xmm, sizeof(fpu->xmm));
 }
 
-/* DR0-3, DR6, DR7 (kept in software, vmx/exits.c), as KVM's debugregs. */
-static void svx_get_debugregs(struct svx_vcpu *vcpu, struct kvm_debugregs *d)
-{
-	memset(d, 0, sizeof(*d));
-	memcpy(d->db, vcpu->dr, sizeof(d->db));
-	d->dr6 = vcpu->dr[6];
-	d->dr7 = vcpu->dr[7];
-}
-
-static int svx_set_debugregs(struct svx_vcpu *vcpu,
-			     const struct kvm_debugregs *d)
-{
-	if (d->flags || d->dr6 >> 32 || d->dr7 >> 32) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_DEBUGREGS: flags %#llx, dr6 %#llx, dr7 %#llx: flags must be 0 and DR6/DR7 32-bit\n",
-			    vcpu->id, d->flags, d->dr6, d->dr7);
-		return -EINVAL;
-	}
-	memcpy(vcpu->dr, d->db, sizeof(d->db));
-	vcpu->dr[6] = d->dr6;
-	vcpu->dr[7] = d->dr7;
-	return 0;
-}
-
 /* KVM's msr_io(): returns the number of MSRs processed. */
 /*
  * KVM's msr_io(): @do_msr on each entry of the struct kvm_msrs at @argp
@@ -310,6 +287,13 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		if (copy_from_user(&d, argp, sizeof(d)))
 			return -EFAULT;
 		return svx_set_debugregs(vcpu, &d);
+	}
+	case KVM_SET_GUEST_DEBUG: {	/* vmx/debugreg.c */
+		struct kvm_guest_debug dbg;
+
+		if (copy_from_user(&dbg, argp, sizeof(dbg)))
+			return -EFAULT;
+		return svx_set_guest_debug(vcpu, &dbg);
 	}
 	case KVM_SET_CPUID2:
 		return svx_set_cpuid2(vcpu, argp);

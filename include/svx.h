@@ -126,6 +126,25 @@ struct svx_rmode {
 	struct kvm_segment segs[8];	/* ES CS SS DS FS GS LDTR TR, VMCS order */
 };
 
+/*
+ * Debug registers and KVM_SET_GUEST_DEBUG (vmx/debugreg.c), as KVM's
+ * vcpu->guest_debug, arch.switch_db_regs, arch.eff_db, guest_debug_dr7
+ * and singlestep_rip.
+ */
+#define SVX_DEBUGREG_BP_ENABLED		1	/* effective DR7 arms DR0-3 */
+#define SVX_DEBUGREG_WONT_EXIT		2	/* MOV DR runs natively */
+
+struct svx_dbg {
+	u32 guest_debug;		/* KVM_GUESTDBG_*, 0: off */
+	u8 switch_db;			/* SVX_DEBUGREG_* */
+	bool user_exit;			/* KVM_EXIT_DEBUG filled in run */
+	u32 bp_insn_len;		/* INT3 of the last #BP exit */
+	unsigned long eff_db[4];	/* DR0-3 loaded for the guest */
+	unsigned long guest_debug_dr7;	/* KVM_GUESTDBG_USE_HW_BP's DR7 */
+	u64 singlestep_rip;		/* linear RIP KVM_GUESTDBG_SINGLESTEP began at */
+	unsigned long host_debugctl;
+};
+
 struct svx_vcpu {
 	struct svx_vm *vm;
 	int id;
@@ -147,7 +166,8 @@ struct svx_vcpu {
 	bool rip_dirty;		/* rip/rsp/rflags must be written back */
 	struct svx_rmode rmode;	/* shadow paging, CR0.PE=0 */
 	u64 cr0, cr2, cr3, cr4, cr8, efer;
-	unsigned long dr[8];
+	unsigned long dr[8];	/* DR0-3, DR6, DR7 as the guest set them */
+	struct svx_dbg dbg;	/* live debug registers (vmx/debugreg.c) */
 	u64 tsc_offset;
 	u64 host_kernel_gs_base;
 	u64 host_fs_base;
@@ -327,6 +347,15 @@ struct svx_vm {
 	unsigned int id;
 	struct ratelimit_state warn_rs;	/* this VM's dmesg lines */
 };
+
+/* vmx/debugreg.c */
+void svx_get_debugregs(struct svx_vcpu *vcpu, struct kvm_debugregs *d);
+int svx_set_debugregs(struct svx_vcpu *vcpu, const struct kvm_debugregs *d);
+int svx_set_guest_debug(struct svx_vcpu *vcpu,
+			const struct kvm_guest_debug *dbg);
+u32 svx_guestdbg_valid_mask(void);
+unsigned long svx_debug_get_rflags(struct svx_vcpu *vcpu);
+void svx_debug_set_rflags(struct svx_vcpu *vcpu, unsigned long rflags);
 
 /* vmx/vmx.c */
 int svx_vmx_init(void);

@@ -62,6 +62,9 @@ void svx_skip_insn(struct svx_vcpu *vcpu)
 	if (intr & 3)
 		svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr & ~3U);
 	svx_vcpu_put(vcpu);
+	/* RFLAGS is still the instruction's: single-step trap (debugreg.c) */
+	if (unlikely(vcpu->rflags & X86_EFLAGS_TF))
+		svx_debug_singlestep(vcpu);
 }
 
 /* Fault-class exceptions (SDM 6.5), KVM's exception_type() == EXCPT_FAULT. */
@@ -459,27 +462,6 @@ static int svx_handle_cr(struct svx_vcpu *vcpu)
 		svx_inject_gp(vcpu);
 	else
 		svx_skip_insn(vcpu);
-	return SVX_RESUME;
-}
-
-static int svx_handle_dr(struct svx_vcpu *vcpu)
-{
-	unsigned long q = vcpu->exit_qual;
-	int dr = q & 7, reg = (q >> 8) & 15;
-
-	if (dr == 4 || dr == 5) {
-		if (vcpu->cr4 & X86_CR4_DE) {
-			svx_inject_ud(vcpu);
-			return SVX_RESUME;
-		}
-		dr += 2;
-	}
-	/* Debug registers are kept in software; the guest cannot arm them. */
-	if (q & 0x10)
-		vcpu->regs[reg] = vcpu->dr[dr];
-	else
-		vcpu->dr[dr] = vcpu->regs[reg];
-	svx_skip_insn(vcpu);
 	return SVX_RESUME;
 }
 
@@ -1132,7 +1114,7 @@ static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
 }
 
 /* KVM's kvm_get_linear_rip() */
-static u64 svx_linear_rip(struct svx_vcpu *vcpu)
+u64 svx_linear_rip(struct svx_vcpu *vcpu)
 {
 	if (svx_code_mode(vcpu) == 8)
 		return vcpu->rip;
@@ -1875,6 +1857,15 @@ static int svx_handle_exception(struct svx_vcpu *vcpu)
 
 	if (type == SVX_INTR_TYPE_NMI)
 		return SVX_RESUME;	/* handled by the host already */
+	if (vector == X86_TRAP_DB || vector == X86_TRAP_BP) {
+		int r;
+
+		svx_vcpu_load(vcpu);
+		r = svx_debug_exception(vcpu, vector, type);
+		svx_vcpu_put(vcpu);
+		if (r >= 0)
+			return r;
+	}
 	if (vcpu->rmode.active && vector != X86_TRAP_PF)
 		return svx_rmode_exception(vcpu, vector, type);
 	if (vector == X86_TRAP_PF) {

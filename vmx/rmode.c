@@ -129,7 +129,8 @@ static void svx_rmode_leave(struct svx_vcpu *vcpu)
 	svx_vmcs_set_segment(&rm->segs[SVX_SEG_TR], GUEST_TR_SELECTOR);
 	for (i = 0; i <= 5; i++)
 		svx_pmode_fix_seg(i, &rm->segs[i]);
-	svx_vmwrite(EXCEPTION_BITMAP, BIT(X86_TRAP_PF));
+	svx_vmwrite(EXCEPTION_BITMAP, BIT(X86_TRAP_PF) |
+		    svx_debug_exception_bitmap(vcpu));
 }
 
 /*

@@ -587,6 +587,7 @@ static int svx_do_task_switch(struct svx_ts *ts, u16 sel, int idt_index,
 	ts->committed = true;
 	svx_set_cr0(vcpu, vcpu->cr0 | X86_CR0_TS);
 	vcpu->dr[7] &= ~SVX_DR7_LOCAL;
+	svx_update_dr7(vcpu);
 
 	r = svx_ts_load_state(ts, is32, &new32, &new16, nt);
 	if (!r && has_error)

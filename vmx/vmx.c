@@ -181,14 +181,15 @@ static int svx_setup_vmcs_config(void)
 	c->proc &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	r = svx_adjust_ctls(VM_EXIT_HOST_ADDR_SPACE_SIZE |
 			    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_EFER |
-			    VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_PAT, 0,
+			    VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_PAT |
+			    VM_EXIT_SAVE_DEBUG_CONTROLS, 0,
 			    true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 					MSR_IA32_VMX_EXIT_CTLS,
 			    &c->exit, "VM-exit");
 	if (r)
 		return r;
-	r = svx_adjust_ctls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT,
-			    0,
+	r = svx_adjust_ctls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
+			    VM_ENTRY_LOAD_DEBUG_CONTROLS, 0,
 			    true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 					MSR_IA32_VMX_ENTRY_CTLS,
 			    &c->entry, "VM-entry");
@@ -577,6 +578,7 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu, bool init)
 		svx_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	svx_vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	svx_vmwrite(GUEST_DR7, SVX_DR7_INIT);
+	svx_debug_reset(vcpu);	/* effective DR0-3/DR7 (debugreg.c) */
 	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	svx_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	svx_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
@@ -612,7 +614,8 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	vcpu->irq_queued = -1;
 	svx_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	svx_vmwrite(VM_ENTRY_CONTROLS, c->entry);
-	svx_vmwrite(EXCEPTION_BITMAP, BIT(PF_VECTOR));
+	svx_vmwrite(EXCEPTION_BITMAP, BIT(PF_VECTOR) |
+		    svx_debug_exception_bitmap(vcpu));
 	svx_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	svx_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	svx_vmwrite(CR3_TARGET_COUNT, 0);
@@ -834,6 +837,10 @@ static void svx_inject_queued(struct svx_vcpu *vcpu)
 	u32 ctls = vcpu->proc_ctls & ~(CPU_BASED_INTR_WINDOW_EXITING |
 				       CPU_BASED_NMI_WINDOW_EXITING);
 
+	if (unlikely(vcpu->dbg.guest_debug & KVM_GUESTDBG_BLOCKIRQ)) {
+		svx_set_proc_ctls(vcpu, ctls);	/* as KVM: nothing injected */
+		return;
+	}
 	if (vcpu->lapic)
 		svx_irqchip_pull_nmi(vcpu);
 	if (vcpu->nmi_queued) {
@@ -943,16 +950,21 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 		return -EINVAL;
 	vcpu->inject_pending = false;
 	vcpu->irq_queued = -1;
-	if (ev->exception.injected)
+	if (ev->exception.injected) {
+		unsigned long rf = vcpu->rflags & X86_EFLAGS_RF;
+
 		svx_inject_exception(vcpu, ev->exception.nr,
 				     ev->exception.has_error_code,
 				     ev->exception.error_code);
-	else if (ev->interrupt.injected && !ev->interrupt.soft)
+		/* As KVM: an injected exception is delivered again as it was. */
+		vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_RF) | rf;
+	} else if (ev->interrupt.injected && !ev->interrupt.soft) {
 		vcpu->irq_queued = ev->interrupt.nr;
-	else if (ev->interrupt.injected)
+	} else if (ev->interrupt.injected) {
 		return -EINVAL;	/* soft interrupts: not supported */
-	else if (ev->nmi.injected)
+	} else if (ev->nmi.injected) {
 		vcpu->nmi_queued = true;
+	}
 	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
 		vcpu->nmi_queued |= ev->nmi.pending;
 	svx_vcpu_load(vcpu);
@@ -1147,9 +1159,11 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	asm volatile("fxrstor64 %0" : : "m"(*vcpu->fpu));
+	svx_debug_before_entry(vcpu);
 
 	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
 
+	svx_debug_after_exit(vcpu);
 	asm volatile("fxsave64 %0" : "=m"(*vcpu->fpu));
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
@@ -1190,9 +1204,12 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	vcpu->stats.misc[SVX_STAT_RUNS]++;
 	vcpu->l1d_flush = true;		/* as KVM's vcpu_run() */
 	/* As KVM: finish the last exit first; exit_reason stays as it was. */
+	vcpu->dbg.user_exit = false;
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
 		return r;
+	if (svx_debug_take_user_exit(vcpu))	/* single-step (debugreg.c) */
+		return 0;
 	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
 		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
 		return -EINTR;
@@ -1289,6 +1306,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (!(vcpu->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);
+		if (r > 0 && svx_debug_take_user_exit(vcpu))
+			r = 0;
 		if (r > 0 && run->request_interrupt_window && !vcpu->lapic &&
 		    svx_ready_for_interrupt(vcpu)) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
@@ -1348,7 +1367,7 @@ void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs)
 	regs->r14 = vcpu->regs[SVX_R14];
 	regs->r15 = vcpu->regs[SVX_R15];
 	regs->rip = vcpu->rip;
-	regs->rflags = vcpu->rflags;
+	regs->rflags = svx_debug_get_rflags(vcpu);
 }
 
 void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs)
@@ -1371,8 +1390,7 @@ void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs)
 	vcpu->regs[SVX_R15] = regs->r15;
 	vcpu->rip = regs->rip;
 	/* RFLAGS bit 1 is fixed to 1; reserved bits are ignored like KVM. */
-	vcpu->rflags = regs->rflags | X86_EFLAGS_FIXED;
-	vcpu->rip_dirty = true;
+	svx_debug_set_rflags(vcpu, regs->rflags | X86_EFLAGS_FIXED);
 	/*
 	 * As KVM, a pending userspace I/O stays pending: it completes at the
 	 * next KVM_RUN (an IN or OUT only if RIP is where it was; QEMU

@@ -336,7 +336,7 @@ void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, sec & e->proc2_allowed);
 	svx_vmwrite(EPT_POINTER, vcpu->vm->eptp);
-	svx_vmwrite(EXCEPTION_BITMAP, 0);
+	svx_vmwrite(EXCEPTION_BITMAP, svx_debug_exception_bitmap(vcpu));
 	svx_vmwrite(CR0_GUEST_HOST_MASK, ~(unsigned long)SVX_EPT_CR0_GUEST_BITS);
 	svx_ept_update_cr4_mask(vcpu);
 }

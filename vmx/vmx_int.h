@@ -96,6 +96,19 @@ bool svx_mmio_string(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		     int mode, int *ret);
 int svx_mmio_string_complete(struct svx_vcpu *vcpu, u64 val);
 
+/* vmx/debugreg.c */
+int svx_handle_dr(struct svx_vcpu *vcpu);
+int svx_debug_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
+u32 svx_debug_exception_bitmap(struct svx_vcpu *vcpu);
+void svx_debug_before_entry(struct svx_vcpu *vcpu);
+void svx_debug_after_exit(struct svx_vcpu *vcpu);
+void svx_debug_reset(struct svx_vcpu *vcpu);
+void svx_debug_singlestep(struct svx_vcpu *vcpu);
+bool svx_debug_take_user_exit(struct svx_vcpu *vcpu);
+void svx_update_dr7(struct svx_vcpu *vcpu);
+void svx_queue_db(struct svx_vcpu *vcpu, unsigned long payload);
+u64 svx_linear_rip(struct svx_vcpu *vcpu);
+
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);
 

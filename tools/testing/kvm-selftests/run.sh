@@ -149,6 +149,8 @@ for pair in svx-shadow:kvm-ept0 svx-ept:kvm-ept1; do
 		[ "$rs" = "$rk" ] && continue
 		w=
 		[ "$rs" != pass ] && w=$(why $OUT/$s.$n.log)
+		# passes here, fails on kvm_intel: say why kvm_intel failed
+		[ "$rs" = pass ] && [ -f $OUT/$k.$n.log ] && w="kvm_intel: $(why $OUT/$k.$n.log)"
 		echo "kvm-selftests-diff[$n][$s]: svx=$rs kvm=$rk $w"
 	done <$OUT/$s.res
 done
