@@ -32,6 +32,7 @@
 #include "../mmu/walker.h"
 #include "svx_trace.h"
 #include "../x86/cpuid.h"
+#include "../x86/fpu.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
 
@@ -1918,6 +1919,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		svx_inject_ud(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_XSETBV:
+		return svx_handle_xsetbv(vcpu);	/* x86/fpu.c */
 	case EXIT_REASON_RDPMC:		/* no PMU for the guest: #GP(0) */
 		svx_inject_gp(vcpu);
 		return SVX_RESUME;

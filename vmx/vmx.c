@@ -43,6 +43,7 @@
 #include "vmx_int.h"
 #include "svx_trace.h"
 #include "../x86/cpuid.h"
+#include "../x86/fpu.h"
 #include "spec.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
@@ -656,11 +657,8 @@ int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 		goto free_vmcs;
 	vcpu->guest_msrs = page_address(page);
 	vcpu->host_msrs = vcpu->guest_msrs + 16;
-	vcpu->fpu = kzalloc(sizeof(*vcpu->fpu), GFP_KERNEL_ACCOUNT);
-	if (!vcpu->fpu)
+	if (svx_fpu_vcpu_init(vcpu))
 		goto free_msrs;
-	vcpu->fpu->cwd = 0x37f;
-	vcpu->fpu->mxcsr = 0x1f80;
 	vcpu->cpu = -1;
 	INIT_LIST_HEAD(&vcpu->loaded_link);
 
@@ -692,7 +690,7 @@ void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
 	}
 	preempt_enable();
 	svx_ept_vcpu_free(vcpu);
-	kfree(vcpu->fpu);
+	svx_fpu_vcpu_free(vcpu);
 	free_page((unsigned long)vcpu->guest_msrs);
 	free_page((unsigned long)vcpu->vmcs);
 }
@@ -1122,7 +1120,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	unsigned long cr2;
 	int fail;
 
-	kernel_fpu_begin();
+	preempt_disable();
 	__svx_vcpu_load(vcpu);
 	svx_prepare_entry(vcpu);
 	svx_vpid_prepare_entry(vcpu);
@@ -1135,7 +1133,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 		local_irq_enable();
 		svx_cancel_injection(vcpu);
-		kernel_fpu_end();
+		preempt_enable();
 		return -EAGAIN;
 	}
 
@@ -1143,11 +1141,12 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	cr2 = native_read_cr2();
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	asm volatile("fxrstor64 %0" : : "m"(*vcpu->fpu));
+	svx_fpu_prepare_entry(vcpu);
+	svx_fpu_load_guest_xcr0(vcpu);
 
 	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
 
-	asm volatile("fxsave64 %0" : "=m"(*vcpu->fpu));
+	svx_fpu_load_host_xcr0(vcpu);
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 	/*
@@ -1173,7 +1172,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 			svx_vmread(VM_INSTRUCTION_ERROR) : 0;
 	}
 	local_irq_enable();
-	kernel_fpu_end();
+	preempt_enable();
 	return fail;
 }
 
@@ -1186,13 +1185,16 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 
 	vcpu->stats.misc[SVX_STAT_RUNS]++;
 	vcpu->l1d_flush = true;		/* as KVM's vcpu_run() */
+	/* The guest's FPU state is the task's until the end (x86/fpu.c). */
+	svx_fpu_load_guest(vcpu);
 	/* As KVM: finish the last exit first; exit_reason stays as it was. */
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
-		return r;
+		goto put_fpu;
 	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
 		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
-		return -EINTR;
+		r = -EINTR;
+		goto put_fpu;
 	}
 
 	if (vcpu->lapic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
@@ -1209,6 +1211,8 @@ out:
 	/* As KVM: with the PICs in the kernel, always ready. */
 	run->ready_for_interrupt_injection = vcpu->lapic ||
 					     svx_ready_for_interrupt(vcpu);
+put_fpu:
+	svx_fpu_put_guest(vcpu);
 	return r;
 }
 
