@@ -177,6 +177,7 @@ struct svx_vcpu {
 	bool fpu_loaded;
 	u64 xcr0;
 	u64 guest_supported_xcr0;	/* XCR0 bits the guest's CPUID allows */
+	bool xsaves_enabled;	/* the "enable XSAVES" control is set */
 
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;

@@ -879,6 +879,8 @@ int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return svx_get_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))
 		return svx_get_platform_msr(vcpu, index, data, host);
+	if (index == MSR_IA32_XSS)	/* x86/fpu.c */
+		return svx_fpu_xss_msr(vcpu, data, false, host);
 
 	if (index == MSR_TSC_AUX && !host && !svx_cpuid_has_tsc_aux(vcpu))
 		return 1;
@@ -993,6 +995,8 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		return svx_set_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))
 		return svx_set_platform_msr(vcpu, index, data, host);
+	if (index == MSR_IA32_XSS)	/* x86/fpu.c */
+		return svx_fpu_xss_msr(vcpu, &data, true, host);
 	if (soft >= 0) {
 		if (svx_soft_msr[soft].ro && !host)
 			return 1;

@@ -8,8 +8,8 @@
  * feature word masked by an allow-list of what shadowvmx virtualises and by
  * the host kernel's own view (boot_cpu_data), KVM's leaf semantics (index
  * flags, subleaves of leaf 4, zeroed leaves it does not model).  Left out
- * on purpose, because the module does not deliver them: XSAVES and
- * IA32_XSS, MPX, AMX,
+ * on purpose, because the module does not deliver them: IA32_XSS bits
+ * (none, as KVM 6.1), MPX, AMX,
  * the TSC-deadline timer (KVM_CAP_TSC_DEADLINE_TIMER tells it, as KVM), a PMU (leaf 0xa
  * is zero, RDPMC #GP), PDCM, SPEC_CTRL,
  * ARCH_CAPABILITIES and other MSR-backed bits, MONITOR/MWAIT (a NOP, as
@@ -298,8 +298,8 @@ static void svx_mask_words(struct kvm_cpuid_entry2 *e)
 /*
  * Leaf 0xd as KVM 6.1's __do_cpuid_func(): subleaf 0 is the supported XCR0
  * and its standard size (576 even with none), subleaf 1 the XSAVE
- * instructions delivered (XSAVEOPT, XSAVEC, XGETBV1; not XSAVES, no
- * IA32_XSS bits), one subleaf per supported XCR0 component.
+ * instructions delivered (XSAVEOPT, XSAVEC, XGETBV1, XSAVES with its VMX
+ * control; no IA32_XSS bits), one subleaf per supported XCR0 component.
  */
 static int svx_cpuid_xsave_leaf(struct svx_cpuid_array *a,
 				struct kvm_cpuid_entry2 *e)
@@ -323,8 +323,11 @@ static int svx_cpuid_xsave_leaf(struct svx_cpuid_array *a,
 		d1_eax |= F(XSAVEC);
 	if (boot_cpu_has(X86_FEATURE_XGETBV1))
 		d1_eax |= F(XGETBV1);
+	if (svx_fpu_xsaves_usable())
+		d1_eax |= F(XSAVES);
 	e->eax &= d1_eax;
-	e->ebx = (e->eax & F(XSAVEC)) ? svx_xstate_size(xcr0, true) : 0;
+	e->ebx = (e->eax & (F(XSAVEC) | F(XSAVES))) ?
+		 svx_xstate_size(xcr0, true) : 0;
 	e->ecx = 0;
 	e->edx = 0;
 	for (i = 2; i < 64; i++) {

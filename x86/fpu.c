@@ -17,9 +17,10 @@
  * XSETBV exits with __kvm_set_xcr()'s checks; KVM_GET/SET_XCRS likewise.
  * What the guest may enable is KVM_SUPPORTED_XCR0 minus what the module
  * does not deliver (MPX: no BNDCFGS switching; PKRU: no PKU; AMX: no XFD),
- * masked by the host's XCR0 and the guest's CPUID leaf 0xd.  XSAVES is not
- * offered (the secondary control stays clear, so XSAVES is #UD, and
- * IA32_XSS does not exist), as kvm_intel without that control.
+ * masked by the host's XCR0 and the guest's CPUID leaf 0xd.  XSAVES as
+ * kvm_intel: with the "enable XSAVES" control when the guest's CPUID has
+ * XSAVE and XSAVES (else #UD), IA32_XSS 0 only (KVM 6.1 supports no
+ * IA32_XSS bit).
  *
  * Guest XMM registers for the instruction emulator: svx_fpu_get_xmm() and
  * svx_fpu_set_xmm() (KVM's kvm_fpu_get()/_kvm_read_sse_reg()), which work
@@ -45,6 +46,7 @@
 #define SVX_XCR0_EXTEND		(~(u64)XFEATURE_MASK_FPSSE)
 
 static u64 svx_host_xcr0;
+static u64 svx_host_xss;
 u64 svx_supported_xcr0;
 
 void svx_fpu_init(void)
@@ -53,6 +55,46 @@ void svx_fpu_init(void)
 		return;
 	svx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	svx_supported_xcr0 = svx_host_xcr0 & SVX_SUPPORTED_XCR0;
+	if (boot_cpu_has(X86_FEATURE_XSAVES))
+		rdmsrl(MSR_IA32_XSS, svx_host_xss);
+}
+
+/* XSAVES/XRSTORS can be given to a guest: the CPU has the control. */
+bool svx_fpu_xsaves_usable(void)
+{
+	return boot_cpu_has(X86_FEATURE_XSAVES) && svx_supported_xcr0 &&
+	       (svx_ept_caps.proc2_allowed & SVX_SECONDARY_XSAVES);
+}
+
+/*
+ * After KVM_SET_CPUID2 (vmx_compute_secondary_exec_control()): the "enable
+ * XSAVES" control only with XSAVE and XSAVES in the guest's CPUID, else
+ * XSAVES is #UD (vmx/cpufeat.c sets it).  No IA32_XSS bit is supported
+ * (KVM 6.1's supported_xss is 0): XSS-exiting bitmap 0, IA32_XSS 0.
+ */
+bool svx_fpu_after_set_cpuid(struct svx_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e1 = svx_cpuid_find(vcpu, 1, 0);
+	const struct kvm_cpuid_entry2 *d1 = svx_cpuid_find(vcpu, 0xd, 1);
+
+	vcpu->xsaves_enabled = svx_fpu_xsaves_usable() &&
+			       e1 && (e1->ecx & BIT(X86_FEATURE_XSAVE & 31)) &&
+			       d1 && (d1->eax & BIT(X86_FEATURE_XSAVES & 31));
+	return vcpu->xsaves_enabled;
+}
+
+/* IA32_XSS (kvm_get_msr_common/kvm_set_msr_common): 0 or 1 (#GP). */
+int svx_fpu_xss_msr(struct svx_vcpu *vcpu, u64 *data, bool write, bool host)
+{
+	const struct kvm_cpuid_entry2 *d1 = svx_cpuid_find(vcpu, 0xd, 1);
+
+	if (!host && !(d1 && (d1->eax & BIT(X86_FEATURE_XSAVES & 31))))
+		return 1;
+	if (!write) {
+		*data = 0;
+		return 0;
+	}
+	return *data != 0;	/* no supported IA32_XSS bit */
 }
 
 /* KVM's xstate_required_size(), from the host's CPUID leaf 0xd. */
@@ -126,15 +168,23 @@ void svx_fpu_prepare_entry(struct svx_vcpu *vcpu)
 /* kvm_load_guest_xsave_state(), interrupts off. */
 void svx_fpu_load_guest_xcr0(struct svx_vcpu *vcpu)
 {
-	if ((vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != svx_host_xcr0)
+	if (!(vcpu->cr4 & X86_CR4_OSXSAVE))
+		return;
+	if (vcpu->xcr0 != svx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (vcpu->xsaves_enabled && svx_host_xss)	/* the guest's is 0 */
+		wrmsrl(MSR_IA32_XSS, 0);
 }
 
 /* kvm_load_host_xsave_state(), right after VM exit. */
 void svx_fpu_load_host_xcr0(struct svx_vcpu *vcpu)
 {
-	if ((vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != svx_host_xcr0)
+	if (!(vcpu->cr4 & X86_CR4_OSXSAVE))
+		return;
+	if (vcpu->xcr0 != svx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, svx_host_xcr0);
+	if (vcpu->xsaves_enabled && svx_host_xss)
+		wrmsrl(MSR_IA32_XSS, svx_host_xss);
 }
 
 /* The XCR0 the guest's CPUID allows (cpuid_get_supported_xcr0()). */
