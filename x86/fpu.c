@@ -369,57 +369,111 @@ long svx_fpu_ioctl(struct svx_vcpu *vcpu, unsigned int ioctl,
  * them); outside it, the fpstate's legacy area is (KVM_SET_XSAVE keeps
  * XSTATE_BV.SSE, so a register in its init state reads as zero).
  */
-#define SVX_XMM_CASE(n, insn, op)					\
-	case n:								\
-		asm volatile(insn " %%xmm" #n ", %0" : op(*v));		\
-		break
-
 static void svx_read_xmm_hw(int reg, sse128_t *v)
 {
 	switch (reg) {
-	SVX_XMM_CASE(0, "movdqu", "=m");
-	SVX_XMM_CASE(1, "movdqu", "=m");
-	SVX_XMM_CASE(2, "movdqu", "=m");
-	SVX_XMM_CASE(3, "movdqu", "=m");
-	SVX_XMM_CASE(4, "movdqu", "=m");
-	SVX_XMM_CASE(5, "movdqu", "=m");
-	SVX_XMM_CASE(6, "movdqu", "=m");
-	SVX_XMM_CASE(7, "movdqu", "=m");
-	SVX_XMM_CASE(8, "movdqu", "=m");
-	SVX_XMM_CASE(9, "movdqu", "=m");
-	SVX_XMM_CASE(10, "movdqu", "=m");
-	SVX_XMM_CASE(11, "movdqu", "=m");
-	SVX_XMM_CASE(12, "movdqu", "=m");
-	SVX_XMM_CASE(13, "movdqu", "=m");
-	SVX_XMM_CASE(14, "movdqu", "=m");
-	SVX_XMM_CASE(15, "movdqu", "=m");
+	case 0:
+		asm volatile("movdqu %%xmm0, %0" : "=m"(*v));
+		break;
+	case 1:
+		asm volatile("movdqu %%xmm1, %0" : "=m"(*v));
+		break;
+	case 2:
+		asm volatile("movdqu %%xmm2, %0" : "=m"(*v));
+		break;
+	case 3:
+		asm volatile("movdqu %%xmm3, %0" : "=m"(*v));
+		break;
+	case 4:
+		asm volatile("movdqu %%xmm4, %0" : "=m"(*v));
+		break;
+	case 5:
+		asm volatile("movdqu %%xmm5, %0" : "=m"(*v));
+		break;
+	case 6:
+		asm volatile("movdqu %%xmm6, %0" : "=m"(*v));
+		break;
+	case 7:
+		asm volatile("movdqu %%xmm7, %0" : "=m"(*v));
+		break;
+	case 8:
+		asm volatile("movdqu %%xmm8, %0" : "=m"(*v));
+		break;
+	case 9:
+		asm volatile("movdqu %%xmm9, %0" : "=m"(*v));
+		break;
+	case 10:
+		asm volatile("movdqu %%xmm10, %0" : "=m"(*v));
+		break;
+	case 11:
+		asm volatile("movdqu %%xmm11, %0" : "=m"(*v));
+		break;
+	case 12:
+		asm volatile("movdqu %%xmm12, %0" : "=m"(*v));
+		break;
+	case 13:
+		asm volatile("movdqu %%xmm13, %0" : "=m"(*v));
+		break;
+	case 14:
+		asm volatile("movdqu %%xmm14, %0" : "=m"(*v));
+		break;
+	case 15:
+		asm volatile("movdqu %%xmm15, %0" : "=m"(*v));
+		break;
 	}
 }
-
-#define SVX_XMM_WCASE(n)						\
-	case n:								\
-		asm volatile("movdqu %0, %%xmm" #n : : "m"(*v));	\
-		break
 
 static void svx_write_xmm_hw(int reg, const sse128_t *v)
 {
 	switch (reg) {
-	SVX_XMM_WCASE(0);
-	SVX_XMM_WCASE(1);
-	SVX_XMM_WCASE(2);
-	SVX_XMM_WCASE(3);
-	SVX_XMM_WCASE(4);
-	SVX_XMM_WCASE(5);
-	SVX_XMM_WCASE(6);
-	SVX_XMM_WCASE(7);
-	SVX_XMM_WCASE(8);
-	SVX_XMM_WCASE(9);
-	SVX_XMM_WCASE(10);
-	SVX_XMM_WCASE(11);
-	SVX_XMM_WCASE(12);
-	SVX_XMM_WCASE(13);
-	SVX_XMM_WCASE(14);
-	SVX_XMM_WCASE(15);
+	case 0:
+		asm volatile("movdqu %0, %%xmm0" : : "m"(*v));
+		break;
+	case 1:
+		asm volatile("movdqu %0, %%xmm1" : : "m"(*v));
+		break;
+	case 2:
+		asm volatile("movdqu %0, %%xmm2" : : "m"(*v));
+		break;
+	case 3:
+		asm volatile("movdqu %0, %%xmm3" : : "m"(*v));
+		break;
+	case 4:
+		asm volatile("movdqu %0, %%xmm4" : : "m"(*v));
+		break;
+	case 5:
+		asm volatile("movdqu %0, %%xmm5" : : "m"(*v));
+		break;
+	case 6:
+		asm volatile("movdqu %0, %%xmm6" : : "m"(*v));
+		break;
+	case 7:
+		asm volatile("movdqu %0, %%xmm7" : : "m"(*v));
+		break;
+	case 8:
+		asm volatile("movdqu %0, %%xmm8" : : "m"(*v));
+		break;
+	case 9:
+		asm volatile("movdqu %0, %%xmm9" : : "m"(*v));
+		break;
+	case 10:
+		asm volatile("movdqu %0, %%xmm10" : : "m"(*v));
+		break;
+	case 11:
+		asm volatile("movdqu %0, %%xmm11" : : "m"(*v));
+		break;
+	case 12:
+		asm volatile("movdqu %0, %%xmm12" : : "m"(*v));
+		break;
+	case 13:
+		asm volatile("movdqu %0, %%xmm13" : : "m"(*v));
+		break;
+	case 14:
+		asm volatile("movdqu %0, %%xmm14" : : "m"(*v));
+		break;
+	case 15:
+		asm volatile("movdqu %0, %%xmm15" : : "m"(*v));
+		break;
 	}
 }
 
