@@ -319,7 +319,8 @@ cmd_run() {
 		# boots it without AVX-512, which keeps XSAVE (x87/SSE/AVX,
 		# XSAVEOPT/XSAVEC/XSAVES) for both devices -- not the default yet:
 		# there the guest XMM state read back after an exit differs on
-		# kvm_intel and shadowvmx alike (xsave_test, vcpu_test).
+		# kvm_intel and shadowvmx alike (xsave_test, vcpu_test), and L1
+		# warned once "Bad FPU state" (an XRSTORS fault, extable.c:124).
 		[ "${SVX_BOCHS_XSAVE:-0}" = 0 ] || cmdline="$cmdline clearcpuid=avx512f"
 		build_iso "$wd" "$cmdline" || fail $EX_BENCH "ISO build failed (workdir $wd)"
 		write_bochsrc "$wd" "$megs" "$cpus"
