@@ -22,6 +22,7 @@
 #include "../include/svx.h"
 #include "core.h"
 #include "../x86/cpuid.h"
+#include "../x86/fpu.h"
 #include "../mmu/spte.h"
 #include "../vmx/spec.h"
 
@@ -81,6 +82,12 @@ long svx_check_extension(long ext)
 		return SVX_MAX_IRQ_ROUTES;
 	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE, KVM_X86_SET_MCE */
 		return SVX_MAX_MCE_BANKS;
+	case KVM_CAP_XSAVE:		/* x86/fpu.c, as KVM: with or without XSAVE */
+		return 1;
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_XSAVE2:
+		return svx_fpu_xsave2_size();
 	case KVM_CAP_SYNC_REGS:		/* core/sync_regs.c */
 		return svx_sync_regs_caps();
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:	/* core/dirty_log.c */
@@ -199,6 +206,7 @@ static int __init svx_init(void)
 		return r;
 	}
 	svx_msr_list_init();
+	svx_fpu_init();
 	svx_cpuid_init();
 	svx_kvmclock_init();
 	r = misc_register(&svx_dev);

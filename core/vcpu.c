@@ -19,6 +19,7 @@
 
 #include "core.h"
 #include "../x86/cpuid.h"
+#include "../x86/fpu.h"
 
 static vm_fault_t svx_vcpu_fault(struct vm_fault *vmf)
 {
@@ -106,8 +107,8 @@ static long svx_get_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 }
 
 /*
- * The guest's x87/SSE state between runs (vcpu->fpu, the FXSAVE image
- * loaded at each entry), field by field as KVM's
+ * The guest's x87/SSE state between runs (vcpu->fpu, the legacy area of
+ * the guest fpstate, x86/fpu.c), field by field as KVM's
  * kvm_arch_vcpu_ioctl_get_fpu(): MXCSR is not part of it.
  */
 static void svx_get_fpu(struct svx_vcpu *vcpu, struct kvm_fpu *fpu)
@@ -275,6 +276,12 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		svx_set_fpu(vcpu, &fpu);
 		return 0;
 	}
+	case KVM_GET_XSAVE:
+	case KVM_GET_XSAVE2:
+	case KVM_SET_XSAVE:
+	case KVM_GET_XCRS:
+	case KVM_SET_XCRS:
+		return svx_fpu_ioctl(vcpu, ioctl, argp);	/* x86/fpu.c */
 	case KVM_GET_DEBUGREGS: {
 		struct kvm_debugregs d;
 

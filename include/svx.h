@@ -188,7 +188,16 @@ struct svx_vcpu {
 	bool triple_fault;
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */
-	struct fxregs_state *fpu;		/* guest x87/SSE state */
+	/*
+	 * The guest's FPU/XSAVE state (x86/fpu.c); @fpu is its legacy area,
+	 * the guest's state only outside KVM_RUN (@fpu_loaded false).
+	 */
+	struct fpu_guest guest_fpu;
+	struct fxregs_state *fpu;
+	bool fpu_loaded;
+	u64 xcr0;
+	u64 guest_supported_xcr0;	/* XCR0 bits the guest's CPUID allows */
+	bool xsaves_enabled;	/* the "enable XSAVES" control is set */
 
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;

@@ -133,11 +133,12 @@ static const struct word {
 	{ 1, ECX, "1.ecx",
 	  /*
 	   * SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 x2APIC MOVBE POPCNT
-	   * AES RDRAND
+	   * AES RDRAND; FMA XSAVE AVX F16C (x86/fpu.c)
 	   */
 	  (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 17) |
 	  (1u << 19) | (1u << 20) | (1u << 21) | (1u << 22) | (1u << 23) |
-	  (1u << 25) | (1u << 30),
+	  (1u << 25) | (1u << 30) | (1u << 12) | (1u << 26) | (1u << 28) |
+	  (1u << 29),
 	  /* x2APIC: the in-kernel local APIC's, on any host */
 	  1u << 21, 1u << 21 },
 	{ 1, EDX, "1.edx",
@@ -150,23 +151,34 @@ static const struct word {
 	{ 7, EBX, "7.0.ebx",
 	  /*
 	   * FSGSBASE TSC_ADJUST BMI1 HLE FDP_EXCPTN_ONLY SMEP BMI2 ERMS
-	   * INVPCID RTM ZERO_FCS_FDS RDSEED ADX SMAP CLFLUSHOPT CLWB SHA
+	   * INVPCID RTM ZERO_FCS_FDS RDSEED ADX SMAP CLFLUSHOPT CLWB SHA;
+	   * AVX2 AVX512F DQ IFMA PF ER CD BW VL (x86/fpu.c)
 	   */
 	  (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 6) |
 	  (1u << 7) | (1u << 8) | (1u << 9) | (1u << 10) | (1u << 11) |
 	  (1u << 13) | (1u << 18) | (1u << 19) | (1u << 20) | (1u << 23) |
-	  (1u << 24) | (1u << 29),
+	  (1u << 24) | (1u << 29) | (1u << 5) | (1u << 16) | (1u << 17) |
+	  (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) |
+	  (1u << 31),
 	  1u << 1 /* TSC_ADJUST, emulated by KVM */,
 	  1u << 1 /* and by shadowvmx */ },
 	{ 7, ECX, "7.0.ecx",
-	  /* UMIP GFNI RDPID CLDEMOTE MOVDIRI MOVDIR64B */
+	  /*
+	   * UMIP GFNI RDPID CLDEMOTE MOVDIRI MOVDIR64B; AVX512VBMI VBMI2
+	   * VAES VPCLMULQDQ VNNI BITALG VPOPCNTDQ (x86/fpu.c)
+	   */
 	  (1u << 2) | (1u << 8) | (1u << 22) | (1u << 25) | (1u << 27) |
-	  (1u << 28),
+	  (1u << 28) | (1u << 1) | (1u << 6) | (1u << 9) | (1u << 10) |
+	  (1u << 11) | (1u << 12) | (1u << 14),
 	  1u << 2 /* UMIP, emulated with descriptor-table exiting */,
 	  1u << 2 /* by both */ },
 	{ 7, EDX, "7.0.edx",
-	  /* FSRM MD_CLEAR SERIALIZE TSXLDTRK */
-	  (1u << 4) | (1u << 10) | (1u << 14) | (1u << 16),
+	  /*
+	   * FSRM MD_CLEAR SERIALIZE TSXLDTRK; AVX512_4VNNIW 4FMAPS
+	   * VP2INTERSECT FP16 (x86/fpu.c)
+	   */
+	  (1u << 4) | (1u << 10) | (1u << 14) | (1u << 16) | (1u << 2) |
+	  (1u << 3) | (1u << 8) | (1u << 23),
 	  /* SPEC_CTRL, STIBP, ARCH_CAPABILITIES, SSBD: from host flags */
 	  (1u << 26) | (1u << 27) | (1u << 29) | (1u << 31), 0 },
 	{ 0x80000001, ECX, "80000001.ecx",
@@ -363,7 +375,7 @@ TEST_F(sys, supported_leaves_and_flags)
 /*
  * Each feature word is a subset of the host's (this L1's raw CPUID), but
  * for what kvm_intel synthesises; on /dev/shadowvmx every bit is one the
- * module is known to deliver, and there is no PMU, XSAVE or KVM PV leaf.
+ * module is known to deliver, and there is no PMU or KVM PV leaf.
  */
 TEST_F(sys, supported_subset_of_host_and_delivered)
 {
@@ -394,9 +406,20 @@ TEST_F(sys, supported_subset_of_host_and_delivered)
 	e = find(c, 0xa, 0);
 	EXPECT_TRUE(!e || !(e->eax | e->ebx | e->ecx | e->edx))
 		TH_LOG("leaf 0xa (PMU) is not zero");
+	/*
+	 * Leaf 0xd: XCR0 bits only those x86/fpu.c switches (x87, SSE, AVX,
+	 * AVX-512), none of IA32_XSS (as KVM 6.1); none at all without XSAVE.
+	 */
 	e = find(c, 0xd, 0);
-	EXPECT_TRUE(!e || !(e->eax | e->ebx | e->ecx | e->edx))
-		TH_LOG("leaf 0xd (XSAVE) is not zero");
+	if (e) {
+		EXPECT_EQ(0, e->eax & ~0xe7u) TH_LOG("leaf 0xd.0 EAX %#x", e->eax);
+		EXPECT_EQ(0, e->edx) TH_LOG("leaf 0xd.0 EDX %#x", e->edx);
+		if (!(find(c, 1, 0)->ecx & (1u << 26)))
+			EXPECT_EQ(0, e->eax) TH_LOG("XCR0 bits without XSAVE");
+	}
+	e = find(c, 0xd, 1);
+	if (e)
+		EXPECT_EQ(0, e->ecx | e->edx) TH_LOG("IA32_XSS bits offered");
 	/*
 	 * KVM's PV leaves: the signature and the features kvmclock delivers
 	 * (CLOCKSOURCE, NOP_IO_DELAY, CLOCKSOURCE2, CLOCKSOURCE_STABLE_BIT)

@@ -51,6 +51,7 @@
 #include "../mmu/walker.h"
 #include "../x86/cpuid.h"
 #include "../x86/emulate.h"
+#include "../x86/fpu.h"
 
 /* ---------------------------------------------------------------------- */
 /* Secondary controls                                                      */
@@ -83,6 +84,11 @@ void svx_cpufeat_after_set_cpuid(struct svx_vcpu *vcpu)
 {
 	svx_set_secondary(vcpu, SECONDARY_EXEC_ENABLE_INVPCID,
 			  svx_cpuid_has_invpcid(vcpu));
+	if (svx_fpu_xsaves_usable()) {	/* XSAVES: x86/fpu.c */
+		svx_vmwrite(XSS_EXIT_BITMAP, 0);
+		svx_set_secondary(vcpu, SVX_SECONDARY_XSAVES,
+				  svx_fpu_after_set_cpuid(vcpu));
+	}
 }
 
 /* ---------------------------------------------------------------------- */

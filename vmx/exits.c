@@ -32,6 +32,7 @@
 #include "../mmu/walker.h"
 #include "svx_trace.h"
 #include "../x86/cpuid.h"
+#include "../x86/fpu.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
 
@@ -847,6 +848,8 @@ int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return svx_get_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))
 		return svx_get_platform_msr(vcpu, index, data, host);
+	if (index == MSR_IA32_XSS)	/* x86/fpu.c */
+		return svx_fpu_xss_msr(vcpu, data, false, host);
 
 	if (index == MSR_TSC_AUX && !host && !svx_cpuid_has_tsc_aux(vcpu))
 		return 1;
@@ -964,6 +967,8 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		return svx_set_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))
 		return svx_set_platform_msr(vcpu, index, data, host);
+	if (index == MSR_IA32_XSS)	/* x86/fpu.c */
+		return svx_fpu_xss_msr(vcpu, &data, true, host);
 	if (soft >= 0) {
 		if (svx_soft_msr[soft].ro && !host)
 			return 1;
@@ -1940,6 +1945,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		svx_inject_ud(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_XSETBV:
+		return svx_handle_xsetbv(vcpu);	/* x86/fpu.c */
 	case EXIT_REASON_RDPMC:		/* no PMU for the guest: #GP(0) */
 		svx_inject_gp(vcpu);
 		return SVX_RESUME;

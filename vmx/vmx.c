@@ -43,6 +43,7 @@
 #include "vmx_int.h"
 #include "svx_trace.h"
 #include "../x86/cpuid.h"
+#include "../x86/fpu.h"
 #include "spec.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
@@ -662,11 +663,8 @@ int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 		goto free_vmcs;
 	vcpu->guest_msrs = page_address(page);
 	vcpu->host_msrs = vcpu->guest_msrs + 16;
-	vcpu->fpu = kzalloc(sizeof(*vcpu->fpu), GFP_KERNEL_ACCOUNT);
-	if (!vcpu->fpu)
+	if (svx_fpu_vcpu_init(vcpu))
 		goto free_msrs;
-	vcpu->fpu->cwd = 0x37f;
-	vcpu->fpu->mxcsr = 0x1f80;
 	vcpu->cpu = -1;
 	INIT_LIST_HEAD(&vcpu->loaded_link);
 
@@ -698,7 +696,7 @@ void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
 	}
 	preempt_enable();
 	svx_ept_vcpu_free(vcpu);
-	kfree(vcpu->fpu);
+	svx_fpu_vcpu_free(vcpu);
 	free_page((unsigned long)vcpu->guest_msrs);
 	free_page((unsigned long)vcpu->vmcs);
 }
@@ -1137,7 +1135,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	unsigned long cr2;
 	int fail;
 
-	kernel_fpu_begin();
+	preempt_disable();
 	__svx_vcpu_load(vcpu);
 	svx_prepare_entry(vcpu);
 	svx_vpid_prepare_entry(vcpu);
@@ -1150,7 +1148,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 		local_irq_enable();
 		svx_cancel_injection(vcpu);
-		kernel_fpu_end();
+		preempt_enable();
 		return -EAGAIN;
 	}
 
@@ -1158,13 +1156,14 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	cr2 = native_read_cr2();
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	asm volatile("fxrstor64 %0" : : "m"(*vcpu->fpu));
+	svx_fpu_prepare_entry(vcpu);
+	svx_fpu_load_guest_xcr0(vcpu);
 	svx_debug_before_entry(vcpu);
 
 	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
 
 	svx_debug_after_exit(vcpu);
-	asm volatile("fxsave64 %0" : "=m"(*vcpu->fpu));
+	svx_fpu_load_host_xcr0(vcpu);
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 	/*
@@ -1190,7 +1189,7 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 			svx_vmread(VM_INSTRUCTION_ERROR) : 0;
 	}
 	local_irq_enable();
-	kernel_fpu_end();
+	preempt_enable();
 	return fail;
 }
 
@@ -1203,16 +1202,21 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 
 	vcpu->stats.misc[SVX_STAT_RUNS]++;
 	vcpu->l1d_flush = true;		/* as KVM's vcpu_run() */
+	/* The guest's FPU state is the task's until the end (x86/fpu.c). */
+	svx_fpu_load_guest(vcpu);
 	/* As KVM: finish the last exit first; exit_reason stays as it was. */
 	vcpu->dbg.user_exit = false;
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
-		return r;
-	if (svx_debug_take_user_exit(vcpu))	/* single-step (debugreg.c) */
-		return 0;
+		goto put_fpu;
+	if (svx_debug_take_user_exit(vcpu)) {	/* single-step (debugreg.c) */
+		r = 0;
+		goto put_fpu;
+	}
 	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
 		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
-		return -EINTR;
+		r = -EINTR;
+		goto put_fpu;
 	}
 
 	if (vcpu->lapic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
@@ -1229,6 +1233,8 @@ out:
 	/* As KVM: with the PICs in the kernel, always ready. */
 	run->ready_for_interrupt_injection = vcpu->lapic ||
 					     svx_ready_for_interrupt(vcpu);
+put_fpu:
+	svx_fpu_put_guest(vcpu);
 	return r;
 }
 

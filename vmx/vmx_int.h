@@ -32,7 +32,8 @@ extern char svx_vmx_vmexit[];
 #define SVX_CR4_SUPPORTED (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
 	X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
 	X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_UMIP | \
-	X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP)
+	X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP | \
+	X86_CR4_OSXSAVE)
 
 /* Return values of exit handlers: SVX_RESUME, SVX_USER (mmu/mmu_host.h). */
 int svx_handle_exit(struct svx_vcpu *vcpu);

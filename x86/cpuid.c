@@ -8,8 +8,8 @@
  * feature word masked by an allow-list of what shadowvmx virtualises and by
  * the host kernel's own view (boot_cpu_data), KVM's leaf semantics (index
  * flags, subleaves of leaf 4, zeroed leaves it does not model).  Left out
- * on purpose, because the module does not deliver them: XSAVE, OSXSAVE and
- * everything that needs XCR0 (AVX, FMA, F16C, AVX2, AVX-512, leaf 0xd),
+ * on purpose, because the module does not deliver them: IA32_XSS bits
+ * (none, as KVM 6.1), MPX, AMX,
  * the TSC-deadline timer (KVM_CAP_TSC_DEADLINE_TIMER tells it, as KVM), a PMU (leaf 0xa
  * is zero, RDPMC #GP), PDCM, SPEC_CTRL,
  * ARCH_CAPABILITIES and other MSR-backed bits, MONITOR/MWAIT (a NOP, as
@@ -20,7 +20,8 @@
  * INVPCID when the CPU has the "enable INVPCID" control, UMIP when the
  * CPU has it or descriptor-table exiting can emulate it, TSC_ADJUST always
  * (an MSR in software, moving the TSC offset), all in vmx/cpufeat.c and
- * vmx/exits.c.
+ * vmx/exits.c; XSAVE, AVX, AVX-512 and leaf 0xd with the XCR0 bits x86/fpu.c
+ * switches (svx_supported_xcr0).
  * KVM_GET_EMULATED_CPUID answers an empty table: no instruction is
  * emulated beyond what the CPU runs.
  *
@@ -53,6 +54,7 @@
 #include "../include/svx.h"
 #include "../vmx/vmx_int.h"
 #include "cpuid.h"
+#include "fpu.h"
 
 #define F(x)	BIT(X86_FEATURE_##x & 31)
 
@@ -85,7 +87,7 @@ static const struct {
 	[SVX_W_1_ECX] = { 1, SVX_ECX, CPUID_1_ECX,
 		F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(CX16) | F(PCID) |
 		F(XMM4_1) | F(XMM4_2) | F(MOVBE) | F(POPCNT) | F(AES) |
-		F(RDRAND) },
+		F(RDRAND) | F(FMA) | F(XSAVE) | F(AVX) | F(F16C) },
 	[SVX_W_1_EDX] = { 1, SVX_EDX, CPUID_1_EDX,
 		F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | F(PAE) |
 		F(MCE) | F(CX8) | F(APIC) | F(SEP) | F(MTRR) | F(PGE) |
@@ -96,12 +98,18 @@ static const struct {
 		F(SMEP) | F(BMI2) | F(ERMS) | F(INVPCID) | F(RTM) |
 		F(ZERO_FCS_FDS) |
 		F(RDSEED) | F(ADX) | F(SMAP) | F(CLFLUSHOPT) | F(CLWB) |
-		F(SHA_NI) },
+		F(SHA_NI) | F(AVX2) | F(AVX512F) | F(AVX512DQ) |
+		F(AVX512IFMA) | F(AVX512PF) | F(AVX512ER) | F(AVX512CD) |
+		F(AVX512BW) | F(AVX512VL) },
 	[SVX_W_7_ECX] = { 7, SVX_ECX, CPUID_7_ECX,
 		F(UMIP) | F(GFNI) | F(RDPID) | F(CLDEMOTE) | F(MOVDIRI) |
-		F(MOVDIR64B) },
+		F(MOVDIR64B) | F(AVX512VBMI) | F(AVX512_VBMI2) | F(VAES) |
+		F(VPCLMULQDQ) | F(AVX512_VNNI) | F(AVX512_BITALG) |
+		F(AVX512_VPOPCNTDQ) },
 	[SVX_W_7_EDX] = { 7, SVX_EDX, CPUID_7_EDX,
-		F(FSRM) | F(MD_CLEAR) | F(SERIALIZE) | F(TSXLDTRK) },
+		F(FSRM) | F(MD_CLEAR) | F(SERIALIZE) | F(TSXLDTRK) |
+		F(AVX512_4VNNIW) | F(AVX512_4FMAPS) |
+		F(AVX512_VP2INTERSECT) | F(AVX512_FP16) },
 	[SVX_W_X1_ECX] = { 0x80000001, SVX_ECX, CPUID_8000_0001_ECX,
 		F(LAHF_LM) | F(ABM) | F(3DNOWPREFETCH) },
 	[SVX_W_X1_EDX] = { 0x80000001, SVX_EDX, CPUID_8000_0001_EDX,
@@ -130,8 +138,11 @@ static u32 *svx_reg(struct kvm_cpuid_entry2 *e, int reg)
 /* CR4 bits that need a CPUID feature (KVM's __cr4_reserved_bits()). */
 static u64 svx_cr4_rsvd_for(const u32 *words)
 {
-	u64 rsvd = X86_CR4_OSXSAVE | X86_CR4_PKE | X86_CR4_LA57 |
+	u64 rsvd = X86_CR4_PKE | X86_CR4_LA57 |
 		   X86_CR4_VMXE;	/* never in the supported words */
+
+	if (!(words[SVX_W_1_ECX] & F(XSAVE)))
+		rsvd |= X86_CR4_OSXSAVE;
 
 	if (!(words[SVX_W_7_EBX] & F(SMEP)))
 		rsvd |= X86_CR4_SMEP;
@@ -144,6 +155,38 @@ static u64 svx_cr4_rsvd_for(const u32 *words)
 	if (!(words[SVX_W_1_ECX] & F(PCID)))
 		rsvd |= X86_CR4_PCIDE;
 	return rsvd;
+}
+
+/*
+ * XSAVE and what needs XCR0 (x86/fpu.c): only with the host's XSAVE, a
+ * guest CR4.OSXSAVE the CPU takes, and the XCR0 bits the module switches.
+ */
+static void svx_xsave_caps(void)
+{
+	u32 avx512_7ebx = F(AVX512F) | F(AVX512DQ) | F(AVX512IFMA) |
+			  F(AVX512PF) | F(AVX512ER) | F(AVX512CD) |
+			  F(AVX512BW) | F(AVX512VL);
+	u32 avx512_7ecx = F(AVX512VBMI) | F(AVX512_VBMI2) | F(AVX512_VNNI) |
+			  F(AVX512_BITALG) | F(AVX512_VPOPCNTDQ);
+	u32 avx512_7edx = F(AVX512_4VNNIW) | F(AVX512_4FMAPS) |
+			  F(AVX512_VP2INTERSECT) | F(AVX512_FP16);
+
+	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_OSXSAVE) ||
+	    !(svx_supported_xcr0 & XFEATURE_MASK_SSE))
+		svx_caps[SVX_W_1_ECX] &= ~F(XSAVE);
+	if (!(svx_caps[SVX_W_1_ECX] & F(XSAVE)) ||
+	    !(svx_supported_xcr0 & XFEATURE_MASK_YMM)) {
+		svx_caps[SVX_W_1_ECX] &= ~(F(AVX) | F(FMA) | F(F16C));
+		svx_caps[SVX_W_7_EBX] &= ~F(AVX2);
+		svx_caps[SVX_W_7_ECX] &= ~(F(VAES) | F(VPCLMULQDQ));
+	}
+	if (!(svx_caps[SVX_W_1_ECX] & F(AVX)) ||
+	    (svx_supported_xcr0 & XFEATURE_MASK_AVX512) !=
+	    XFEATURE_MASK_AVX512) {
+		svx_caps[SVX_W_7_EBX] &= ~avx512_7ebx;
+		svx_caps[SVX_W_7_ECX] &= ~avx512_7ecx;
+		svx_caps[SVX_W_7_EDX] &= ~avx512_7edx;
+	}
 }
 
 void svx_cpuid_init(void)
@@ -192,6 +235,7 @@ void svx_cpuid_init(void)
 	svx_caps[SVX_W_1_ECX] |= F(X2APIC);
 	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_PCIDE))
 		svx_caps[SVX_W_1_ECX] &= ~F(PCID);
+	svx_xsave_caps();
 	/* RDTSCP and RDPID need the "enable RDTSCP" control (vmx.c). */
 	if (!svx_rdtscp_usable()) {
 		svx_caps[SVX_W_X1_EDX] &= ~F(RDTSCP);
@@ -262,6 +306,57 @@ static void svx_mask_words(struct kvm_cpuid_entry2 *e)
 	for (w = 0; w < SVX_NR_WORDS; w++)
 		if (svx_words[w].function == e->function)
 			*svx_reg(e, svx_words[w].reg) = svx_caps[w];
+}
+
+/*
+ * Leaf 0xd as KVM 6.1's __do_cpuid_func(): subleaf 0 is the supported XCR0
+ * and its standard size (576 even with none), subleaf 1 the XSAVE
+ * instructions delivered (XSAVEOPT, XSAVEC, XGETBV1, XSAVES with its VMX
+ * control; no IA32_XSS bits), one subleaf per supported XCR0 component.
+ */
+static int svx_cpuid_xsave_leaf(struct svx_cpuid_array *a,
+				struct kvm_cpuid_entry2 *e)
+{
+	u64 xcr0 = svx_supported_xcr0;
+	u32 d1_eax = 0;
+	int i;
+
+	e->eax &= xcr0;
+	e->ebx = svx_xstate_size(xcr0, false);
+	e->ecx = e->ebx;
+	e->edx &= xcr0 >> 32;
+	if (!xcr0)
+		return 0;
+	e = svx_host_leaf(a, 0xd, 1);
+	if (!e)
+		return -E2BIG;
+	if (boot_cpu_has(X86_FEATURE_XSAVEOPT))
+		d1_eax |= F(XSAVEOPT);
+	if (boot_cpu_has(X86_FEATURE_XSAVEC))
+		d1_eax |= F(XSAVEC);
+	if (boot_cpu_has(X86_FEATURE_XGETBV1))
+		d1_eax |= F(XGETBV1);
+	if (svx_fpu_xsaves_usable())
+		d1_eax |= F(XSAVES);
+	e->eax &= d1_eax;
+	e->ebx = (e->eax & (F(XSAVEC) | F(XSAVES))) ?
+		 svx_xstate_size(xcr0, true) : 0;
+	e->ecx = 0;
+	e->edx = 0;
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		e = svx_host_leaf(a, 0xd, i);
+		if (!e)
+			return -E2BIG;
+		if (WARN_ON_ONCE(!e->eax || (e->ecx & 1))) {
+			a->nent--;
+			continue;
+		}
+		e->ecx &= ~BIT(2);	/* no XFD */
+		e->edx = 0;
+	}
+	return 0;
 }
 
 /*
@@ -346,9 +441,11 @@ static int svx_do_cpuid_func(struct svx_cpuid_array *a, u32 function,
 		e->ecx &= ~(GENMASK(31, 16) | GENMASK(11, 8));
 		e->edx = 0;
 		break;
+	case 0xd:
+		return svx_cpuid_xsave_leaf(a, e);
 	/*
 	 * 3 (serial number), 5 (MONITOR), 6 (power: no APIC timer), 0xa (no
-	 * PMU), 0xb and 0x1f (no topology, as KVM), 0xd (no XSAVE), 0x12
+	 * PMU), 0xb and 0x1f (no topology, as KVM), 0x12
 	 * (SGX), 0x14 (PT) and everything else: zeros.
 	 */
 	default:
@@ -552,6 +649,7 @@ void svx_cpuid_update_vcpu(struct svx_vcpu *vcpu)
 					svx_words[w].reg) : 0;
 	}
 	vcpu->cr4_guest_rsvd = svx_cr4_rsvd_for(words);
+	svx_fpu_update_cpuid(vcpu);
 	vcpu->efer_guest_rsvd = 0;
 	if (!(words[SVX_W_X1_EDX] & F(LM)))
 		vcpu->efer_guest_rsvd |= EFER_LME | EFER_LMA;
@@ -610,6 +708,12 @@ void svx_cpuid_guest(struct svx_vcpu *vcpu, u32 function, u32 index,
 		out[SVX_ECX] &= ~F(OSXSAVE);
 		if (vcpu->cr4 & X86_CR4_OSXSAVE)
 			out[SVX_ECX] |= F(OSXSAVE);
+	} else if (function == 0xd && e && index == 0) {
+		/* kvm_update_cpuid_runtime(): the size for the current XCR0 */
+		out[SVX_EBX] = svx_xstate_size(vcpu->xcr0, false);
+	} else if (function == 0xd && e && index == 1 &&
+		   (e->eax & (F(XSAVES) | F(XSAVEC)))) {
+		out[SVX_EBX] = svx_xstate_size(vcpu->xcr0, true);
 	} else if (function == 7 && index == 0 &&
 		   boot_cpu_has(X86_FEATURE_PKU)) {
 		out[SVX_ECX] &= ~F(OSPKE);

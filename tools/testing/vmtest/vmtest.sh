@@ -313,6 +313,15 @@ cmd_run() {
 	msg "bench: $BENCH ($BENCH_WHY)"
 	build_initramfs "$payload" "$wd" || fail $EX_BENCH "initramfs build failed (workdir $wd)"
 	if [ "$BENCH" = bochs ]; then
+		# Bochs 2.7's corei7_skylake_x: with AVX-512 the L1 kernel finds
+		# its XSAVE sizes inconsistent ("XSAVE consistency problem") and
+		# turns XSAVE off for itself and every guest.  SVX_BOCHS_XSAVE=1
+		# boots it without AVX-512, which keeps XSAVE (x87/SSE/AVX,
+		# XSAVEOPT/XSAVEC/XSAVES) for both devices -- not the default yet:
+		# there the guest XMM state read back after an exit differs on
+		# kvm_intel and shadowvmx alike (xsave_test, vcpu_test), and L1
+		# warned once "Bad FPU state" (an XRSTORS fault, extable.c:124).
+		[ "${SVX_BOCHS_XSAVE:-0}" = 0 ] || cmdline="$cmdline clearcpuid=avx512f"
 		build_iso "$wd" "$cmdline" || fail $EX_BENCH "ISO build failed (workdir $wd)"
 		write_bochsrc "$wd" "$megs" "$cpus"
 	else
