@@ -132,14 +132,18 @@ static int svx_chip_pin_gsi(struct svx_irqchip *chip, unsigned int irqchip,
 	return -1;
 }
 
-/* Ack and mask notifiers: the in-kernel PIT's, on GSI 0 (irq_lock held). */
+/* Ack and mask notifiers: the in-kernel PIT's, on GSI 0, and the irqfd
+ * resamplers' (irq_lock held). */
 void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
 			unsigned int pin)
 {
 	struct svx_vm *vm = chip->host;
+	int gsi = svx_chip_pin_gsi(chip, irqchip, pin);
 
-	if (vm->pit && svx_chip_pin_gsi(chip, irqchip, pin) == 0)
+	if (vm->pit && gsi == 0)
 		svx_pit_gsi0_acked(vm);
+	if (gsi >= 0)
+		svx_irqfd_acked(vm, gsi);	/* resamplers: core/eventfd.c */
 }
 
 void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,

@@ -42,6 +42,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 
 	svx_mmu_notifier_unregister(vm);	/* zaps while the vCPUs exist */
 	svx_pit_destroy(vm);	/* its queued tick uses the irqchip */
+	svx_eventfd_vm_destroy(vm);	/* irqfds inject into the irqchip */
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = vm->vcpus[i];
 
@@ -665,6 +666,10 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_set_nr_mmu_pages(vm, arg);
 	case KVM_GET_NR_MMU_PAGES:
 		return svx_mmu_max_sps(vm);
+	case KVM_IOEVENTFD:
+		return svx_vm_ioeventfd(vm, argp);
+	case KVM_IRQFD:
+		return svx_vm_irqfd(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 
@@ -679,6 +684,7 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 
 static int svx_vm_release(struct inode *inode, struct file *filp)
 {
+	svx_irqfd_release(filp->private_data);	/* as KVM's kvm_vm_release() */
 	svx_vm_put(filp->private_data);
 	return 0;
 }
@@ -735,6 +741,8 @@ long svx_create_vm(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	r = svx_mmu_notifier_register(vm);
+	if (!r)
+		r = svx_eventfd_vm_init(vm);
 	if (r) {
 		svx_vm_put(vm);
 		return r;

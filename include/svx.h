@@ -303,6 +303,7 @@ struct svx_vm {
 	struct svx_irqchip *irqchip;
 	raw_spinlock_t irq_lock;
 	struct svx_pit *pit;	/* KVM_CREATE_PIT2 (core/pit.c); irq_lock */
+	struct svx_eventfds *evfd;	/* KVM_IOEVENTFD, KVM_IRQFD: core/eventfd.c */
 
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
@@ -456,6 +457,18 @@ void svx_irqchip_sync_from_vapic(struct svx_vcpu *vcpu);
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);
 void svx_mmu_notifier_unregister(struct svx_vm *vm);
+
+/* core/eventfd.c: KVM_IOEVENTFD, KVM_IRQFD */
+int svx_eventfd_vm_init(struct svx_vm *vm);
+void svx_eventfd_vm_destroy(struct svx_vm *vm);
+long svx_vm_ioeventfd(struct svx_vm *vm, void __user *argp);
+long svx_vm_irqfd(struct svx_vm *vm, void __user *argp);
+void svx_irqfd_release(struct svx_vm *vm);
+void svx_irqfd_acked(struct svx_vm *vm, u32 gsi);
+bool svx_ioeventfd_pio(struct svx_vcpu *vcpu, u16 port, int len,
+		       const void *val);
+bool svx_ioeventfd_mmio(struct svx_vcpu *vcpu, u64 gpa, int len,
+			const void *val);
 
 /*
  * One dmesg line about a VM, rate-limited per VM (not per call site), so

@@ -236,6 +236,7 @@ struct svx_irqchip {
  */
 #define SVX_IRQ_SRC_USER	0	/* KVM_IRQ_LINE */
 #define SVX_IRQ_SRC_PIT		1	/* an in-kernel PIT */
+#define SVX_IRQ_SRC_RESAMPLE	2	/* KVM_IRQFD_FLAG_RESAMPLE irqfds */
 #define SVX_IRQ_NR_SRCS		8
 
 /* After allocation (zeroed): PICs and IOAPIC reset, no routing yet. */

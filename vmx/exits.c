@@ -1154,6 +1154,7 @@ static u64 svx_linear_rip(struct svx_vcpu *vcpu)
 
 static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 			      int size, bool high);
+static void svx_string_advance(struct svx_vcpu *vcpu, int reg);
 
 static int svx_handle_io(struct svx_vcpu *vcpu)
 {
@@ -1169,6 +1170,11 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 			svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val, size))) {
 		if (in)
 			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
+	/* KVM_IOEVENTFD (core/eventfd.c): signalled, no exit */
+	if (!string && !in && svx_ioeventfd_pio(vcpu, q >> 16, size, &pio_val)) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
@@ -1265,6 +1271,19 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 				       buf + (count - 1 - i) * size, size);
 				memcpy(buf + (count - 1 - i) * size, tmp, size);
 			}
+		}
+		/*
+		 * KVM_IOEVENTFD: KVM's emulator sends OUTS one element at a
+		 * time; the elements an ioeventfd takes stay in the kernel.
+		 */
+		for (i = 0; i < count && svx_ioeventfd_pio(vcpu, vcpu->pio.port,
+							    size, buf + i * size); i++)
+			;
+		if (i) {
+			vcpu->stats.misc[SVX_STAT_PIO]--;	/* no exit */
+			vcpu->pio.count = i;
+			svx_string_advance(vcpu, SVX_RSI);
+			return SVX_RESUME;
 		}
 	}
 	vcpu->pending = SVX_PENDING_PIO_OUTS;
@@ -1606,6 +1625,11 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	vcpu->exit_insn_len = e.len;
 	/* the local APIC's or the IOAPIC's: RIP still at the instruction */
 	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size)) {
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
+	/* KVM_IOEVENTFD (core/eventfd.c): signalled, no exit */
+	if (svx_ioeventfd_mmio(vcpu, vcpu->mmio.gpa, rmw.size, &new)) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
