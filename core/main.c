@@ -66,6 +66,7 @@ long svx_check_extension(long ext)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SET_BOOT_CPU_ID:	/* core/vm.c */
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);

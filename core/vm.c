@@ -600,6 +600,22 @@ static long svx_vm_set_nr_mmu_pages(struct svx_vm *vm, unsigned long n)
 	return 0;
 }
 
+/* KVM_SET_BOOT_CPU_ID: the vCPU reset as BSP (APIC base, mp_state, LINT0) */
+static long svx_vm_set_boot_cpu_id(struct svx_vm *vm, unsigned long id)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus) {
+		svx_vm_warn(vm, "KVM_SET_BOOT_CPU_ID %lu: vCPUs exist (-EBUSY)\n", id);
+		r = -EBUSY;
+	} else {
+		vm->bsp_vcpu_id = id;	/* a u32 in KVM too */
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -666,6 +682,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_set_nr_mmu_pages(vm, arg);
 	case KVM_GET_NR_MMU_PAGES:
 		return svx_mmu_max_sps(vm);
+	case KVM_SET_BOOT_CPU_ID:	/* as KVM's: only before any vCPU */
+		return svx_vm_set_boot_cpu_id(vm, arg);
 	case KVM_IOEVENTFD:
 		return svx_vm_ioeventfd(vm, argp);
 	case KVM_IRQFD:

@@ -304,6 +304,7 @@ struct svx_vm {
 	raw_spinlock_t irq_lock;
 	struct svx_pit *pit;	/* KVM_CREATE_PIT2 (core/pit.c); irq_lock */
 	struct svx_eventfds *evfd;	/* KVM_IOEVENTFD, KVM_IRQFD: core/eventfd.c */
+	u32 bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID (before any vCPU) */
 
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;

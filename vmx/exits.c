@@ -791,7 +791,8 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 
 	for (i = 0; i < SVX_NR_SOFT_MSRS; i++)
 		vcpu->soft_msrs[i] = svx_soft_msr[i].init;
-	vcpu->soft_msrs[1] |= vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0;
+	vcpu->soft_msrs[1] |= vcpu->id == vcpu->vm->bsp_vcpu_id ?
+			      MSR_IA32_APICBASE_BSP : 0;
 	/* kvm_arch_vcpu_create(): CPUID faulting offered, and off */
 	vcpu->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 	vcpu->misc_features = 0;
