@@ -40,11 +40,11 @@
 /* the buses of struct kvm_ioeventfd's flags (KVM's enum kvm_bus) */
 enum { SVX_BUS_MMIO, SVX_BUS_PIO, SVX_BUS_CCW, SVX_NR_BUSES };
 
-/* KVM_IOEVENTFD_VALID_FLAG_MASK: the flags below kvm_ioeventfd_flag_nr_max */
-#define SVX_IOEVENTFD_VALID_FLAGS	(KVM_IOEVENTFD_FLAG_DATAMATCH | \
-					 KVM_IOEVENTFD_FLAG_PIO |	\
-					 KVM_IOEVENTFD_FLAG_DEASSIGN |	\
-					 KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY)
+/*
+ * KVM_IOEVENTFD_VALID_FLAG_MASK: the flags below kvm_ioeventfd_flag_nr_max,
+ * fast_mmio's (bit 4, no KVM_IOEVENTFD_FLAG_ name) too: the MMIO bus.
+ */
+#define SVX_IOEVENTFD_VALID_FLAGS	((1U << kvm_ioeventfd_flag_nr_max) - 1)
 
 struct svx_ioeventfd {
 	struct list_head list;

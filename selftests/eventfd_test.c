@@ -211,7 +211,7 @@ TEST_F(eventfd, ioeventfd_errors)
 	EXPECT_EQ(-EFAULT, svxu_ioctl(vm, KVM_IOEVENTFD, 0));
 	EXPECT_EQ(-EINVAL, ioeventfd(vm, e1, 0x50, 3, pio, 0));
 	EXPECT_EQ(-EINVAL, ioeventfd(vm, e1, 0x50, 16, 0, 0));
-	EXPECT_EQ(-EINVAL, ioeventfd(vm, e1, 0x50, 2, 1u << 4, 0));
+	EXPECT_EQ(-EINVAL, ioeventfd(vm, e1, 0x50, 2, 1u << 5, 0));
 	EXPECT_EQ(-EINVAL, ioeventfd(vm, e1, 0x50, 0, pio | dm, 0));
 	EXPECT_EQ(-EINVAL, ioeventfd(vm, e1, ~0ULL - 1, 4, 0, 0));
 	EXPECT_EQ(-EBADF, ioeventfd(vm, -1, 0x50, 2, pio, 0));
@@ -226,6 +226,10 @@ TEST_F(eventfd, ioeventfd_errors)
 	EXPECT_EQ(0, ioeventfd(vm, e2, 0x50, 4, pio | dm, 6));
 	EXPECT_EQ(-EEXIST, ioeventfd(vm, e1, 0x50, 4, pio | dm, 6));
 	EXPECT_EQ(0, ioeventfd(vm, e1, 0x50, 2, 0, 0));		/* MMIO bus */
+	/* bit 4 (kvm_ioeventfd_flag_nr_fast_mmio): valid, the MMIO bus */
+	EXPECT_EQ(-EEXIST, ioeventfd(vm, e2, 0x50, 2, 1u << 4, 0));
+	EXPECT_EQ(0, ioeventfd(vm, e2, 0x52, 2, 1u << 4, 0));
+	EXPECT_EQ(0, ioeventfd(vm, e2, 0x52, 2, KVM_IOEVENTFD_FLAG_DEASSIGN, 0));
 	EXPECT_EQ(0, ioeventfd(vm, e1, 0x51, 0, pio, 0));
 	EXPECT_EQ(-EEXIST, ioeventfd(vm, e2, 0x51, 8, pio, 0));
 	/* virtio-ccw's bus: accepted by x86 KVM, never written */
