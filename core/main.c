@@ -67,6 +67,8 @@ long svx_check_extension(long ext)
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_SET_BOOT_CPU_ID:	/* core/vm.c */
+	case KVM_CAP_X86_USER_SPACE_MSR:	/* core/msr_filter.c */
+	case KVM_CAP_X86_MSR_FILTER:
 		return 1;
 	case KVM_CAP_NR_VCPUS:		/* recommended: as KVM, one per CPU */
 		return min_t(int, num_online_cpus(), SVX_MAX_VCPUS);

@@ -43,6 +43,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 	svx_mmu_notifier_unregister(vm);	/* zaps while the vCPUs exist */
 	svx_pit_destroy(vm);	/* its queued tick uses the irqchip */
 	svx_eventfd_vm_destroy(vm);	/* irqfds inject into the irqchip */
+	svx_msr_filter_destroy(vm);
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = vm->vcpus[i];
 
@@ -569,6 +570,8 @@ static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *ca
 			r = 0;
 		}
 		mutex_unlock(&vm->lock);
+	} else if (!cap->flags && cap->cap == KVM_CAP_X86_USER_SPACE_MSR) {
+		r = svx_vm_enable_user_space_msr(vm, cap->args[0]);
 	} else if (!cap->flags && cap->cap == KVM_CAP_MSR_PLATFORM_INFO) {
 		/* may the guest read MSR_PLATFORM_INFO (vmx/exits.c) */
 		WRITE_ONCE(vm->platform_info_hidden, !cap->args[0]);
@@ -684,6 +687,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_mmu_max_sps(vm);
 	case KVM_SET_BOOT_CPU_ID:	/* as KVM's: only before any vCPU */
 		return svx_vm_set_boot_cpu_id(vm, arg);
+	case KVM_X86_SET_MSR_FILTER:	/* core/msr_filter.c */
+		return svx_vm_set_msr_filter(vm, argp);
 	case KVM_IOEVENTFD:
 		return svx_vm_ioeventfd(vm, argp);
 	case KVM_IRQFD:

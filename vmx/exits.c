@@ -519,6 +519,7 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
+	MSR_IA32_POWER_CTL,
 	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
 
@@ -610,6 +611,7 @@ static const struct {
 	{ MSR_MTRRdefType, false, 0 },
 	{ MSR_IA32_TSC_ADJUST, false, 0 },
 	{ MSR_IA32_TSC_DEADLINE, false, 0 },
+	{ MSR_IA32_POWER_CTL, false, 0 },	/* KVM's msr_ia32_power_ctl */
 };
 
 static int svx_soft_msr_slot(u32 index)
@@ -1055,19 +1057,27 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 static int svx_handle_msr(struct svx_vcpu *vcpu, bool write)
 {
 	u32 index = vcpu->regs[SVX_RCX];
+	bool filtered;
 	u64 data;
 
+	/* KVM_X86_SET_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR: core/msr_filter.c */
+	filtered = !svx_msr_allowed(vcpu, index, write ? KVM_MSR_FILTER_WRITE :
+						       KVM_MSR_FILTER_READ);
 	if (write) {
 		data = (u32)vcpu->regs[SVX_RAX] |
 		       (u64)(u32)vcpu->regs[SVX_RDX] << 32;
-		if (svx_set_msr(vcpu, index, data, false)) {
+		if (filtered || svx_set_msr(vcpu, index, data, false)) {
+			if (svx_msr_exit_to_user(vcpu, index, true, data, filtered))
+				return SVX_USER;
 			svx_vm_warn(vcpu->vm, "vcpu%d: wrmsr %#x <- %#llx: #GP\n",
 				    vcpu->id, index, data);
 			svx_inject_gp(vcpu);
 			return SVX_RESUME;
 		}
 	} else {
-		if (svx_get_msr(vcpu, index, &data, false)) {
+		if (filtered || svx_get_msr(vcpu, index, &data, false)) {
+			if (svx_msr_exit_to_user(vcpu, index, false, 0, filtered))
+				return SVX_USER;
 			svx_vm_warn(vcpu->vm, "vcpu%d: rdmsr %#x: #GP\n",
 				    vcpu->id, index);
 			svx_inject_gp(vcpu);
@@ -1422,6 +1432,18 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		memcpy(&val, vcpu->run->mmio.data, sizeof(val));
 		if (svx_mmio_complete(vcpu, val) == SVX_USER)
 			return 0;	/* the instruction's write */
+		break;
+	case SVX_PENDING_RDMSR:		/* KVM's complete_fast_rdmsr() */
+	case SVX_PENDING_WRMSR:		/* complete_fast_msr_access() */
+		if (vcpu->run->msr.error) {
+			svx_inject_gp(vcpu);
+			break;
+		}
+		if (p == SVX_PENDING_RDMSR) {
+			vcpu->regs[SVX_RAX] = (u32)vcpu->run->msr.data;
+			vcpu->regs[SVX_RDX] = vcpu->run->msr.data >> 32;
+		}
+		svx_skip_insn(vcpu);
 		break;
 	}
 	return 1;
