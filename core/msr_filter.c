@@ -166,7 +166,9 @@ int svx_vm_enable_user_space_msr(struct svx_vm *vm, u64 mask)
  * it): KVM's kvm_msr_user_space().  true: it leaves as KVM_EXIT_X86_RDMSR
  * or _WRMSR, completed by the next KVM_RUN (vcpu->pending).  An MSR is
  * UNKNOWN when not even a host-initiated read knows it (KVM's
- * KVM_MSR_RET_INVALID), INVAL when it refused this access.
+ * KVM_MSR_RET_INVALID; the x2APIC range 0x800-0xbff KVM always knows,
+ * failing it without an in-kernel x2APIC), INVAL when it refused this
+ * access.
  */
 bool svx_msr_exit_to_user(struct svx_vcpu *vcpu, u32 index, bool write,
 			  u64 data, bool filtered)
@@ -180,7 +182,8 @@ bool svx_msr_exit_to_user(struct svx_vcpu *vcpu, u32 index, bool write,
 		return false;
 	if (filtered)
 		reason = KVM_MSR_EXIT_REASON_FILTER;
-	else if (svx_get_msr(vcpu, index, &v, true))
+	else if ((index < 0x800 || index > 0xbff) &&	/* KVM's x2APIC range */
+		 svx_get_msr(vcpu, index, &v, true))
 		reason = KVM_MSR_EXIT_REASON_UNKNOWN;
 	else
 		reason = KVM_MSR_EXIT_REASON_INVAL;
