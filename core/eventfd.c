@@ -89,10 +89,10 @@ struct svx_eventfds {
 	struct list_head ioeventfds;
 	struct svx_iobus __rcu *bus[SVX_NR_BUSES];
 
-	spinlock_t irqfds_lock;
+	spinlock_t irqfds_lock;		/* irqfds (taken in wake-ups) */
 	struct list_head irqfds;
-	struct mutex resampler_lock;
-	struct list_head resamplers;
+	struct mutex resampler_lock;	/* resamplers' irqfd lists */
+	struct list_head resamplers;	/* changed under vm->irq_lock too */
 	struct workqueue_struct *cleanup_wq;
 };
 

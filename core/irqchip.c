@@ -132,8 +132,10 @@ static int svx_chip_pin_gsi(struct svx_irqchip *chip, unsigned int irqchip,
 	return -1;
 }
 
-/* Ack and mask notifiers: the in-kernel PIT's, on GSI 0, and the irqfd
- * resamplers' (irq_lock held). */
+/*
+ * Ack and mask notifiers: the in-kernel PIT's, on GSI 0, and the irqfd
+ * resamplers' (irq_lock held).
+ */
 void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
 			unsigned int pin)
 {

@@ -307,7 +307,8 @@ TEST_F(eventfd, ioeventfd_writes)
 	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
 	runs++;
 	EXPECT_EQ(0, efd_now(e[0]));
-	printf("# eventfd-exits[%s%s%s]: %d KVM_RUN returns for 8 instructions writing to ioeventfds (10 writes) and 6 that exit\n",
+	printf("# eventfd-exits[%s%s%s]: %d KVM_RUN returns for 8 instructions "
+	       "writing to ioeventfds (10 writes) and 6 that exit\n",
 	       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
 	       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"), runs);
 	fflush(stdout);

@@ -1287,9 +1287,10 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 		 * KVM_IOEVENTFD: KVM's emulator sends OUTS one element at a
 		 * time; the elements an ioeventfd takes stay in the kernel.
 		 */
-		for (i = 0; i < count && svx_ioeventfd_pio(vcpu, vcpu->pio.port,
-							    size, buf + i * size); i++)
-			;
+		for (i = 0; i < count; i++)
+			if (!svx_ioeventfd_pio(vcpu, vcpu->pio.port, size,
+					       buf + i * size))
+				break;
 		if (i) {
 			vcpu->stats.misc[SVX_STAT_PIO]--;	/* no exit */
 			vcpu->pio.count = i;
