@@ -132,14 +132,20 @@ static int svx_chip_pin_gsi(struct svx_irqchip *chip, unsigned int irqchip,
 	return -1;
 }
 
-/* Ack and mask notifiers: the in-kernel PIT's, on GSI 0 (irq_lock held). */
+/*
+ * Ack and mask notifiers: the in-kernel PIT's, on GSI 0, and the irqfd
+ * resamplers' (irq_lock held).
+ */
 void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
 			unsigned int pin)
 {
 	struct svx_vm *vm = chip->host;
+	int gsi = svx_chip_pin_gsi(chip, irqchip, pin);
 
-	if (vm->pit && svx_chip_pin_gsi(chip, irqchip, pin) == 0)
+	if (vm->pit && gsi == 0)
 		svx_pit_gsi0_acked(vm);
+	if (gsi >= 0)
+		svx_irqfd_acked(vm, gsi);	/* resamplers: core/eventfd.c */
 }
 
 void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
@@ -389,13 +395,14 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
 	hrtimer_init(&v->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	v->timer.function = svx_apic_timer_fn;
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
+	vm->irqchip->bsp_vcpu_id = vm->bsp_vcpu_id;	/* fixed once a vCPU exists */
 	svx_lapic_init(&v->lapic, vm->irqchip, vcpu->id, vcpu->id);
 	v->lapic.tsc_khz = tsc_khz;	/* no TSC scaling: the host's rate */
 	vm->irqchip->lapics[vcpu->id] = &v->lapic;
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	vcpu->lapic = &v->lapic;
 	/* kvm_arch_vcpu_create(): APs wait for INIT and SIPI */
-	if (vcpu->id != 0)
+	if (vcpu->id != vm->bsp_vcpu_id)
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return 0;
 }

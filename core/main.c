@@ -64,6 +64,14 @@ long svx_check_extension(long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/exits.c, KVM_ENABLE_CAP in core/vm.c */
 	case KVM_CAP_VCPU_ATTRIBUTES:	/* KVM_VCPU_TSC_OFFSET, core/kvmclock.c */
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* vCPU KVM_ENABLE_CAP, the same */
+	case KVM_CAP_IOEVENTFD:		/* core/eventfd.c */
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SET_BOOT_CPU_ID:	/* core/vm.c */
+	case KVM_CAP_X86_USER_SPACE_MSR:	/* core/msr_filter.c */
+	case KVM_CAP_X86_MSR_FILTER:
 		return 1;
 	case KVM_CAP_ADJUST_CLOCK:	/* KVM_GET/SET_CLOCK, core/kvmclock.c */
 		return svx_kvmclock_caps();

@@ -42,6 +42,8 @@ static void svx_vm_destroy(struct svx_vm *vm)
 
 	svx_mmu_notifier_unregister(vm);	/* zaps while the vCPUs exist */
 	svx_pit_destroy(vm);	/* its queued tick uses the irqchip */
+	svx_eventfd_vm_destroy(vm);	/* irqfds inject into the irqchip */
+	svx_msr_filter_destroy(vm);
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = vm->vcpus[i];
 
@@ -568,6 +570,8 @@ static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *ca
 			r = 0;
 		}
 		mutex_unlock(&vm->lock);
+	} else if (!cap->flags && cap->cap == KVM_CAP_X86_USER_SPACE_MSR) {
+		r = svx_vm_enable_user_space_msr(vm, cap->args[0]);
 	} else if (!cap->flags && cap->cap == KVM_CAP_MSR_PLATFORM_INFO) {
 		/* may the guest read MSR_PLATFORM_INFO (vmx/exits.c) */
 		WRITE_ONCE(vm->platform_info_hidden, !cap->args[0]);
@@ -597,6 +601,22 @@ static long svx_vm_set_nr_mmu_pages(struct svx_vm *vm, unsigned long n)
 	svx_mmu_set_max_sps(vm, n);
 	mutex_unlock(&vm->lock);
 	return 0;
+}
+
+/* KVM_SET_BOOT_CPU_ID: the vCPU reset as BSP (APIC base, mp_state, LINT0) */
+static long svx_vm_set_boot_cpu_id(struct svx_vm *vm, unsigned long id)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus) {
+		svx_vm_warn(vm, "KVM_SET_BOOT_CPU_ID %lu: vCPUs exist (-EBUSY)\n", id);
+		r = -EBUSY;
+	} else {
+		vm->bsp_vcpu_id = id;	/* a u32 in KVM too */
+	}
+	mutex_unlock(&vm->lock);
+	return r;
 }
 
 static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -669,6 +689,14 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_get_clock(vm, argp);
 	case KVM_SET_CLOCK:
 		return svx_vm_set_clock(vm, argp);
+	case KVM_SET_BOOT_CPU_ID:	/* as KVM's: only before any vCPU */
+		return svx_vm_set_boot_cpu_id(vm, arg);
+	case KVM_X86_SET_MSR_FILTER:	/* core/msr_filter.c */
+		return svx_vm_set_msr_filter(vm, argp);
+	case KVM_IOEVENTFD:
+		return svx_vm_ioeventfd(vm, argp);
+	case KVM_IRQFD:
+		return svx_vm_irqfd(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 
@@ -683,6 +711,7 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 
 static int svx_vm_release(struct inode *inode, struct file *filp)
 {
+	svx_irqfd_release(filp->private_data);	/* as KVM's kvm_vm_release() */
 	svx_vm_put(filp->private_data);
 	return 0;
 }
@@ -740,6 +769,8 @@ long svx_create_vm(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	r = svx_mmu_notifier_register(vm);
+	if (!r)
+		r = svx_eventfd_vm_init(vm);
 	if (r) {
 		svx_vm_put(vm);
 		return r;

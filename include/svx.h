@@ -34,7 +34,7 @@
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256
 #define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
-#define SVX_NR_SOFT_MSRS	9	/* MSRs kept in software */
+#define SVX_NR_SOFT_MSRS	10	/* MSRs kept in software */
 #define SVX_MAX_MCE_BANKS	32	/* KVM_MAX_MCE_BANKS: KVM_CAP_MCE */
 #define SVX_MTRR_FIRST		0x200	/* variable and fixed MTRRs */
 #define SVX_NR_MTRRS		0x70
@@ -76,6 +76,8 @@ enum svx_pending_user {
 	SVX_PENDING_PIO_OUT,	/* out: advance RIP */
 	SVX_PENDING_PIO_OUTS,	/* outs: advance RSI/RCX/RIP */
 	SVX_PENDING_MMIO_READ,	/* MMIO read: the instruction completes */
+	SVX_PENDING_RDMSR,	/* KVM_EXIT_X86_RDMSR: core/msr_filter.c */
+	SVX_PENDING_WRMSR,	/* KVM_EXIT_X86_WRMSR */
 };
 
 struct svx_vm;
@@ -350,6 +352,11 @@ struct svx_vm {
 	struct svx_irqchip *irqchip;
 	raw_spinlock_t irq_lock;
 	struct svx_pit *pit;	/* KVM_CREATE_PIT2 (core/pit.c); irq_lock */
+	struct svx_eventfds *evfd;	/* KVM_IOEVENTFD, KVM_IRQFD: core/eventfd.c */
+	u32 bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID (before any vCPU) */
+	/* KVM_X86_SET_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR: core/msr_filter.c */
+	struct svx_msr_filter __rcu *msr_filter;
+	u32 user_space_msr_mask;
 
 	/* Counters of destroyed vCPUs and VM-wide events. */
 	struct svx_stats stats;
@@ -530,6 +537,26 @@ long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp);
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);
 void svx_mmu_notifier_unregister(struct svx_vm *vm);
+
+/* core/msr_filter.c: KVM_X86_SET_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR */
+bool svx_msr_allowed(struct svx_vcpu *vcpu, u32 index, u32 type);
+long svx_vm_set_msr_filter(struct svx_vm *vm, void __user *argp);
+int svx_vm_enable_user_space_msr(struct svx_vm *vm, u64 mask);
+bool svx_msr_exit_to_user(struct svx_vcpu *vcpu, u32 index, bool write,
+			  u64 data, bool filtered);
+void svx_msr_filter_destroy(struct svx_vm *vm);
+
+/* core/eventfd.c: KVM_IOEVENTFD, KVM_IRQFD */
+int svx_eventfd_vm_init(struct svx_vm *vm);
+void svx_eventfd_vm_destroy(struct svx_vm *vm);
+long svx_vm_ioeventfd(struct svx_vm *vm, void __user *argp);
+long svx_vm_irqfd(struct svx_vm *vm, void __user *argp);
+void svx_irqfd_release(struct svx_vm *vm);
+void svx_irqfd_acked(struct svx_vm *vm, u32 gsi);
+bool svx_ioeventfd_pio(struct svx_vcpu *vcpu, u16 port, int len,
+		       const void *val);
+bool svx_ioeventfd_mmio(struct svx_vcpu *vcpu, u64 gpa, int len,
+			const void *val);
 
 /*
  * One dmesg line about a VM, rate-limited per VM (not per call site), so

@@ -210,6 +210,7 @@ void svx_irqchip_init(struct svx_irqchip *chip, void *host)
 {
 	chip->host = host;
 	chip->routing = NULL;
+	chip->bsp_vcpu_id = 0;
 	svx_pic_reset(&chip->pic);
 	svx_ioapic_reset(&chip->ioapic);
 	memset(chip->pic.irq_states, 0, sizeof(chip->pic.irq_states));

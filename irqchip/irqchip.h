@@ -142,7 +142,7 @@ struct svx_lapic {
 	u32 timer_mode;		/* LVTT mode in force (KVM's timer_mode) */
 };
 
-/* At vCPU creation (power-on state, BSP if @vcpu_id == 0 as KVM). */
+/* At vCPU creation (power-on state, BSP if @vcpu_id is chip->bsp_vcpu_id). */
 void svx_lapic_init(struct svx_lapic *a, struct svx_irqchip *chip, int idx,
 		    u32 vcpu_id);
 /* INIT (@init: keep base and APIC ID) or power-on reset. */
@@ -228,6 +228,7 @@ struct svx_irqchip {
 	struct svx_irq_routing *routing;
 	struct svx_lapic *lapics[SVX_IRQ_MAX_LAPICS];	/* by vCPU index */
 	void *host;		/* the host's VM */
+	u32 bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID's vCPU (default 0) */
 };
 
 /*
@@ -236,6 +237,7 @@ struct svx_irqchip {
  */
 #define SVX_IRQ_SRC_USER	0	/* KVM_IRQ_LINE */
 #define SVX_IRQ_SRC_PIT		1	/* an in-kernel PIT */
+#define SVX_IRQ_SRC_RESAMPLE	2	/* KVM_IRQFD_FLAG_RESAMPLE irqfds */
 #define SVX_IRQ_NR_SRCS		8
 
 /* After allocation (zeroed): PICs and IOAPIC reset, no routing yet. */

@@ -930,7 +930,7 @@ void svx_lapic_set_cpuid(struct svx_lapic *a, bool x2apic, bool tsc_deadline,
 /* KVM's kvm_lapic_reset() (with kvm_vcpu_reset()'s NMI queue flush) */
 void svx_lapic_reset(struct svx_lapic *a, bool init)
 {
-	bool bsp = a->vcpu_id == 0;
+	bool bsp = a->vcpu_id == a->chip->bsp_vcpu_id;	/* kvm_vcpu_is_reset_bsp() */
 	int i;
 
 	if (!init)

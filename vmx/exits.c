@@ -504,6 +504,7 @@ const u32 svx_msr_list[] = {
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,	/* kvmclock, as KVM's */
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
+	MSR_IA32_POWER_CTL,
 	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
 
@@ -595,6 +596,7 @@ static const struct {
 	{ MSR_MTRRdefType, false, 0 },
 	{ MSR_IA32_TSC_ADJUST, false, 0 },
 	{ MSR_IA32_TSC_DEADLINE, false, 0 },
+	{ MSR_IA32_POWER_CTL, false, 0 },	/* KVM's msr_ia32_power_ctl */
 };
 
 static int svx_soft_msr_slot(u32 index)
@@ -776,7 +778,8 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 
 	for (i = 0; i < SVX_NR_SOFT_MSRS; i++)
 		vcpu->soft_msrs[i] = svx_soft_msr[i].init;
-	vcpu->soft_msrs[1] |= vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0;
+	vcpu->soft_msrs[1] |= vcpu->id == vcpu->vm->bsp_vcpu_id ?
+			      MSR_IA32_APICBASE_BSP : 0;
 	/* kvm_arch_vcpu_create(): CPUID faulting offered, and off */
 	vcpu->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 	vcpu->misc_features = 0;
@@ -1031,19 +1034,27 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 static int svx_handle_msr(struct svx_vcpu *vcpu, bool write)
 {
 	u32 index = vcpu->regs[SVX_RCX];
+	bool filtered;
 	u64 data;
 
+	/* KVM_X86_SET_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR: core/msr_filter.c */
+	filtered = !svx_msr_allowed(vcpu, index, write ? KVM_MSR_FILTER_WRITE :
+						       KVM_MSR_FILTER_READ);
 	if (write) {
 		data = (u32)vcpu->regs[SVX_RAX] |
 		       (u64)(u32)vcpu->regs[SVX_RDX] << 32;
-		if (svx_set_msr(vcpu, index, data, false)) {
+		if (filtered || svx_set_msr(vcpu, index, data, false)) {
+			if (svx_msr_exit_to_user(vcpu, index, true, data, filtered))
+				return SVX_USER;
 			svx_vm_warn(vcpu->vm, "vcpu%d: wrmsr %#x <- %#llx: #GP\n",
 				    vcpu->id, index, data);
 			svx_inject_gp(vcpu);
 			return SVX_RESUME;
 		}
 	} else {
-		if (svx_get_msr(vcpu, index, &data, false)) {
+		if (filtered || svx_get_msr(vcpu, index, &data, false)) {
+			if (svx_msr_exit_to_user(vcpu, index, false, 0, filtered))
+				return SVX_USER;
 			svx_vm_warn(vcpu->vm, "vcpu%d: rdmsr %#x: #GP\n",
 				    vcpu->id, index);
 			svx_inject_gp(vcpu);
@@ -1131,6 +1142,7 @@ u64 svx_linear_rip(struct svx_vcpu *vcpu)
 
 static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 			      int size, bool high);
+static void svx_string_advance(struct svx_vcpu *vcpu, int reg);
 
 static int svx_handle_io(struct svx_vcpu *vcpu)
 {
@@ -1146,6 +1158,11 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 			svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val, size))) {
 		if (in)
 			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
+	/* KVM_IOEVENTFD (core/eventfd.c): signalled, no exit */
+	if (!string && !in && svx_ioeventfd_pio(vcpu, q >> 16, size, &pio_val)) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
@@ -1242,6 +1259,20 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 				       buf + (count - 1 - i) * size, size);
 				memcpy(buf + (count - 1 - i) * size, tmp, size);
 			}
+		}
+		/*
+		 * KVM_IOEVENTFD: KVM's emulator sends OUTS one element at a
+		 * time; the elements an ioeventfd takes stay in the kernel.
+		 */
+		for (i = 0; i < count; i++)
+			if (!svx_ioeventfd_pio(vcpu, vcpu->pio.port, size,
+					       buf + i * size))
+				break;
+		if (i) {
+			vcpu->stats.misc[SVX_STAT_PIO]--;	/* no exit */
+			vcpu->pio.count = i;
+			svx_string_advance(vcpu, SVX_RSI);
+			return SVX_RESUME;
 		}
 	}
 	vcpu->pending = SVX_PENDING_PIO_OUTS;
@@ -1384,6 +1415,18 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		}
 		if (svx_mmio_complete(vcpu, val) == SVX_USER)
 			return 0;	/* the instruction's write */
+		break;
+	case SVX_PENDING_RDMSR:		/* KVM's complete_fast_rdmsr() */
+	case SVX_PENDING_WRMSR:		/* complete_fast_msr_access() */
+		if (vcpu->run->msr.error) {
+			svx_inject_gp(vcpu);
+			break;
+		}
+		if (p == SVX_PENDING_RDMSR) {
+			vcpu->regs[SVX_RAX] = (u32)vcpu->run->msr.data;
+			vcpu->regs[SVX_RDX] = vcpu->run->msr.data >> 32;
+		}
+		svx_skip_insn(vcpu);
 		break;
 	}
 	return 1;
@@ -1621,6 +1664,11 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	vcpu->exit_insn_len = e.len;
 	/* the local APIC's or the IOAPIC's: RIP still at the instruction */
 	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size)) {
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
+	/* KVM_IOEVENTFD (core/eventfd.c): signalled, no exit */
+	if (svx_ioeventfd_mmio(vcpu, vcpu->mmio.gpa, rmw.size, &new)) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
