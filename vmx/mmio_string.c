@@ -121,8 +121,10 @@ static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 		vcpu->exit_insn_len = e.len;
 		svx_skip_insn(vcpu);
 	}
+	/* RAM, the in-kernel irqchip, or an ioeventfd (core/eventfd.c) */
 	if (!it.wr || !svx_write_guest_for(vcpu, gpa, &store, s.size) ||
-	    svx_irqchip_mmio(vcpu, gpa, true, &store, s.size))
+	    svx_irqchip_mmio(vcpu, gpa, true, &store, s.size) ||
+	    svx_ioeventfd_mmio(vcpu, gpa, s.size, &store))
 		return SVX_RESUME;
 	return svx_str_user(vcpu, gpa, &store, s.size, true);
 fail:
