@@ -76,14 +76,6 @@ __asm__(
  * pin 11's resampling irqfd (after a while, 2: no second delivery), the
  * MSI's (3), pin 10's after its deassignment (after a while, still 3).
  */
-#define IRQ_BASES							\
-"	movl	$" XSTR(APIC) ", %esi\n"				\
-"	movl	$" XSTR(IOAPIC) ", %edi\n"
-#define APIC_W(reg, val)						\
-"	movl	$" #val ", " #reg "(%rsi)\n"
-#define IOAPIC_W(reg, val)						\
-"	movl	$" #reg ", (%rdi)\n"					\
-"	movl	$" #val ", 0x10(%rdi)\n"
 #define REPORT								\
 "	movl	%ebx, %eax\n"						\
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"

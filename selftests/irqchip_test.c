@@ -20,15 +20,7 @@
 #define AP_CODE		0x2000		/* SIPI vector 2 */
 #define VAPIC		0x3000		/* KVM_SET_VAPIC_ADDR */
 
-/* The guests keep the APIC's base in RSI, the IOAPIC's in RDI. */
-#define BASES								\
-"	movl	$" XSTR(APIC) ", %esi\n"				\
-"	movl	$" XSTR(IOAPIC) ", %edi\n"
-#define APIC_W(reg, val)						\
-"	movl	$" #val ", " #reg "(%rsi)\n"
-#define IOAPIC_W(reg, val)						\
-"	movl	$" #reg ", (%rdi)\n"					\
-"	movl	$" #val ", 0x10(%rdi)\n"
+/* The guests keep the APIC's base in RSI, the IOAPIC's in RDI (IRQ_BASES). */
 #define PIC_MASK_ALL							\
 "	movb	$0xff, %al\n	outb	%al, $0x21\n	outb	%al, $0xa1\n"
 #define REPORT(port)							\
@@ -54,7 +46,7 @@ __asm__(
 "	.globl guest_apic_timer_start, guest_apic_timer_end\n"
 "	.balign 16\n"
 "guest_apic_timer_start:\n"
-BASES
+IRQ_BASES
 GATE64(apic_timer, 0x40, apic_timer_isr)
 "	xorl	%ebx, %ebx\n"
 APIC_W(0xf0, 0x1ff)				/* SVR: enabled */
@@ -91,7 +83,7 @@ APIC_W(0xb0, 0)					/* EOI */
 "	.globl guest_ioapic_start, guest_ioapic_end\n"
 "	.balign 16\n"
 "guest_ioapic_start:\n"
-BASES
+IRQ_BASES
 GATE64(ioapic, 0x51, ioapic_isr)
 GATE64(ioapic, 0x52, ioapic_level_isr)
 "	xorl	%ebx, %ebx\n"
@@ -138,7 +130,7 @@ APIC_W(0xb0, 0)
 "	.globl guest_pic_start, guest_pic_end\n"
 "	.balign 16\n"
 "guest_pic_start:\n"
-BASES
+IRQ_BASES
 GATE64(pic, 0x23, pic_isr)
 "	xorl	%ebx, %ebx\n"
 "	movb	$0x11, %al\n	outb	%al, $0x20\n"
@@ -176,7 +168,7 @@ REPORT(PORT_RESULT)
 "	.globl guest_init_sipi_start, guest_init_sipi_end\n"
 "	.balign 16\n"
 "guest_init_sipi_start:\n"
-BASES
+IRQ_BASES
 APIC_W(0xf0, 0x1ff)
 APIC_W(0x310, 0x01000000)
 APIC_W(0x300, 0x4500)				/* INIT, assert */

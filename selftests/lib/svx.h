@@ -44,6 +44,21 @@
 "	movl	%eax, " #vec " * 16 + 8\n"				\
 "	movl	$0, " #vec " * 16 + 12\n"
 
+/*
+ * Inline-asm guests of the in-kernel irqchip (the test defines APIC and
+ * IOAPIC, their GPAs): IRQ_BASES puts the local APIC's base in RSI and the
+ * IOAPIC's in RDI, APIC_W writes an APIC register, IOAPIC_W an IOAPIC
+ * register through its index/data window.
+ */
+#define IRQ_BASES							\
+"	movl	$" XSTR(APIC) ", %esi\n"				\
+"	movl	$" XSTR(IOAPIC) ", %edi\n"
+#define APIC_W(reg, val)						\
+"	movl	$" #val ", " #reg "(%rsi)\n"
+#define IOAPIC_W(reg, val)						\
+"	movl	$" #reg ", (%rdi)\n"					\
+"	movl	$" #val ", 0x10(%rdi)\n"
+
 /* A guest snippet from guest/guests.S. */
 struct svxu_code {
 	const void *start;
