@@ -157,6 +157,21 @@ void svxr_vm_open(struct svxr_vm *vm, const char *dev, uint64_t mem_size,
 		svxr_die("%s: KVM_SET_USER_MEMORY_REGION (0x%" PRIx64 " bytes at GPA 0): %s",
 			 dev, mem_size, strerror(-r));
 
+	/*
+	 * --irqchip: the device's interrupt controllers and PIT (KVM's order:
+	 * before the first vCPU; the PIT with port 0x61, as QEMU asks).
+	 */
+	if (vm->irqchip) {
+		struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+		if (ioctl(vm->kvm.fd, KVM_CREATE_IRQCHIP, 0) < 0)
+			svxr_die("%s: KVM_CREATE_IRQCHIP (--irqchip): %s", dev,
+				 strerror(errno));
+		if (ioctl(vm->kvm.fd, KVM_CREATE_PIT2, &pit) < 0)
+			svxr_die("%s: KVM_CREATE_PIT2 (--irqchip): %s", dev,
+				 strerror(errno));
+	}
+
 	/* Real mode without unrestricted guest runs on a TSS (vm86). */
 	r = svxu_vm_set_tss(&vm->kvm);
 	if (!r)
@@ -188,39 +203,43 @@ static const struct kvm_cpuid_entry2 builtin_cpuid[] = {
 };
 
 /*
- * What the runner's board cannot back: no local APIC (no in-kernel irqchip,
- * so hide APIC, x2APIC and the TSC-deadline timer: Linux then runs on the
- * PIC and PIT), no PMU (leaf 0xa zeroed), and of KVM's paravirtual leaves
+ * What the runner's board cannot back without --irqchip: no local APIC (so
+ * hide APIC, x2APIC and the TSC-deadline timer: Linux then runs on the PIC
+ * and PIT), no PMU (leaf 0xa zeroed), and of KVM's paravirtual leaves
  * (0x40000000-0x400000ff) only the signature and kvmclock's features
  * (CLOCKSOURCE, CLOCKSOURCE2, CLOCKSOURCE_STABLE_BIT), what both devices
  * offer: the rest (PV EOI, steal time, async PF...) differs between them.
- * CPUID.1 gets the HYPERVISOR bit, which only the VMM sets (as QEMU does).
+ * With --irqchip the device backs all of it: its table goes to the guest
+ * as it is (but for --cpuid-baseline).  Either way CPUID.1 gets the
+ * HYPERVISOR bit, which only the VMM sets (as QEMU does).
  */
 #define KVMCLOCK_FEATURES	((1u << 0) | (1u << 3) | (1u << 24))
 
-static void filter_cpuid(struct kvm_cpuid2 *cpuid, bool baseline)
+static void filter_cpuid(struct kvm_cpuid2 *cpuid, bool board, bool baseline)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-		if (e->function == 0x40000001) {
+		if (board && e->function == 0x40000001) {
 			e->eax &= KVMCLOCK_FEATURES;
 			e->ebx = e->ecx = e->edx = 0;
-		} else if (e->function > 0x40000000 &&
+		} else if (board && e->function > 0x40000000 &&
 			   e->function <= 0x400000ff) {
 			continue;
-		} else if (e->function == 0x40000000) {
+		} else if (board && e->function == 0x40000000) {
 			e->eax = 0x40000001;
 		}
 		if (e->function == 1) {
 			/* a VMM's own bit (as QEMU's): Linux looks for PV leaves */
 			e->ecx |= 1u << 31;			/* HYPERVISOR */
+		}
+		if (board && e->function == 1) {
 			e->edx &= ~(1u << 9);			/* APIC */
 			e->ecx &= ~((1u << 21) | (1u << 24));	/* x2APIC, TSC-deadline */
 		}
-		if (e->function == 0xa)
+		if (board && e->function == 0xa)
 			e->eax = e->ebx = e->ecx = e->edx = 0;
 		if (baseline && e->function == 1)	/* FMA MOVBE XSAVE OSXSAVE AVX F16C RDRAND */
 			e->ecx &= ~((1u << 12) | (1u << 22) | (1u << 26) |
@@ -278,7 +297,7 @@ void svxr_setup_cpuid(struct svxr_vm *vm, bool builtin, bool baseline)
 		memcpy(cpuid->entries, builtin_cpuid, sizeof(builtin_cpuid));
 	}
 
-	filter_cpuid(cpuid, baseline);
+	filter_cpuid(cpuid, !vm->irqchip, baseline);
 	if (ioctl(vm->vcpu.fd, KVM_SET_CPUID2, cpuid) < 0) {
 		if (errno != ENOTTY)
 			svxr_die("%s: KVM_SET_CPUID2 (%s, %u entries): %s", vm->kvm.dev,

@@ -61,6 +61,7 @@ struct svxr_vm {
 	struct svxu_vcpu vcpu;	/* vCPU 0 and its kvm_run */
 	bool trace;		/* --trace-exits */
 	bool thp;		/* --thp: RAM on transparent huge pages */
+	bool irqchip;		/* --irqchip: the device's PICs, IOAPIC, APIC, PIT */
 	int blk_fd;		/* --blk: svxblk backing file, -1: none */
 	uint64_t blk_size;
 };

@@ -25,6 +25,12 @@
  * IRQ lines: PIT OUT0 -> IRQ 0 (edges), UART -> IRQ 4 (level, sampled after
  * every UART access and input).  String I/O (INS/OUTS, possibly REP)
  * arrives as one exit with count > 1; elements are processed in order.
+ *
+ * With --irqchip the device's PICs, IOAPIC, local APIC and PIT (ports 0x20,
+ * 0xa0, 0x40-0x43, 0x61, MMIO 0xfec00000 and 0xfee00000 then never reach
+ * the board) take the interrupt lines, which KVM_IRQ_LINE sets and clears
+ * (GSI n = IRQ n), and inject in the kernel; the board's PIC and PIT stay
+ * idle.
  */
 #include <errno.h>
 #include <poll.h>
@@ -35,6 +41,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "core.h"
 #include "runner.h"
@@ -55,6 +62,8 @@ static struct {
 	uint32_t pci_addr;
 	bool stdin_open;
 	bool trace;
+	int kirq_fd;		/* --irqchip: the VM fd, else -1 */
+	uint16_t kirq_level;	/* the levels last given to KVM_IRQ_LINE */
 	uint64_t nr_stdin_bytes, nr_mmio_log;
 } board;
 
@@ -103,9 +112,26 @@ static void setup_stdin(void)
 	tcsetattr(STDIN_FILENO, TCSANOW, &t);
 }
 
+/* an interrupt line's level: to the board's PIC, or to the device's */
+static void board_set_irq(unsigned int line, bool level)
+{
+	struct kvm_irq_level irq = { .irq = line, .level = level };
+
+	if (board.kirq_fd < 0) {
+		svxr_pic_set_irq(&board.pic, line, level);
+		return;
+	}
+	if (!!(board.kirq_level & (1u << line)) == level)
+		return;
+	if (ioctl(board.kirq_fd, KVM_IRQ_LINE, &irq) < 0)
+		svxr_die("KVM_IRQ_LINE (irq %u, level %d): %s", line, level,
+			 strerror(errno));
+	board.kirq_level ^= 1u << line;
+}
+
 static void update_uart_irq(void)
 {
-	svxr_pic_set_irq(&board.pic, 4, svxr_uart_irq(&board.uart));
+	board_set_irq(4, svxr_uart_irq(&board.uart));
 }
 
 static void poll_stdin(void)
@@ -151,6 +177,7 @@ void svxr_board_init(struct svxr_vm *vm, bool use_stdin)
 {
 	memset(&board, 0, sizeof(board));
 	board.trace = vm->trace;
+	board.kirq_fd = vm->irqchip ? vm->kvm.fd : -1;
 	svxr_pic_init(&board.pic);
 	svxr_pit_init(&board.pit);
 	svxr_uart_init(&board.uart, serial_putc, NULL);
@@ -169,14 +196,15 @@ void svxr_board_init(struct svxr_vm *vm, bool use_stdin)
 
 void svxr_board_poll(uint64_t now)
 {
-	if (svxr_pit_irq0_edges(&board.pit, now))
+	if (board.kirq_fd < 0 && svxr_pit_irq0_edges(&board.pit, now))
 		svxr_pic_pulse(&board.pic, 0);
 	poll_stdin();
 }
 
+/* an interrupt for the run loop to inject (never with --irqchip) */
 bool svxr_board_irq_pending(void)
 {
-	return svxr_pic_pending(&board.pic);
+	return board.kirq_fd < 0 && svxr_pic_pending(&board.pic);
 }
 
 uint8_t svxr_board_irq_ack(void)
@@ -186,7 +214,7 @@ uint8_t svxr_board_irq_ack(void)
 
 uint64_t svxr_board_next_event(void)
 {
-	return svxr_pit_next_event(&board.pit);
+	return board.kirq_fd < 0 ? svxr_pit_next_event(&board.pit) : 0;
 }
 
 int svxr_board_input_fd(void)
@@ -433,7 +461,7 @@ static bool blk_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 		svxr_blk_write(&board.blk, reg, *val);
 	else
 		*val = svxr_blk_read(&board.blk, reg);
-	svxr_pic_set_irq(&board.pic, SVXR_BLK_IRQ, svxr_blk_irq(&board.blk));
+	board_set_irq(SVXR_BLK_IRQ, svxr_blk_irq(&board.blk));
 	return false;
 }
 

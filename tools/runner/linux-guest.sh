@@ -22,6 +22,11 @@
 #   -m MEM     guest RAM (default 256M)
 #   -t SECS    svxrun --timeout (default 300)
 #
+# With svxrun's --irqchip among SVXRUN-ARGS the board's PIC and PIT stay
+# idle, so the guest's timer interrupts (IRQ 0 and LOC in its
+# /proc/interrupts) came from the device's PIT, PICs and local APIC: none
+# is a FAIL.
+#
 # Environment: SVXRUN (runner), BUSYBOX (a static busybox; default: the
 # busybox on PATH if static, else /bin/busybox of an `apt-get download
 # busybox-static` extracted in the work directory), WORKDIR (kept; default a
@@ -56,6 +61,10 @@ done
 shift $((OPTIND - 1))
 [ "$1" = "--" ] && shift
 [ -n "$LABEL" ] || LABEL=${PAGING:-$(basename "$DEV")}
+IRQCHIP=
+for a in "$@"; do
+	[ "$a" = --irqchip ] && IRQCHIP=1
+done
 
 fail() {
 	echo "linux-guest[$LABEL]: FAIL ($*)"
@@ -118,6 +127,19 @@ cat >"$R/init" <<'EOF'
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "init: $(/bin/busybox uname -sr) up $(/bin/busybox cat /proc/uptime)"
+# what the kernel made of the CPU: its clocksource, the timer's interrupts
+# (IRQ 0: the PIT) and the local APIC timer's (LOC), some CPUID flags
+bb=/bin/busybox
+irqs() {
+	$bb awk -v k="$1" '$1 == k { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' /proc/interrupts
+}
+irq0=$(irqs 0:)
+loc=$(irqs LOC:)
+flags=
+for f in apic x2apic tsc_deadline_timer hypervisor xsave avx; do
+	$bb grep -qw $f /proc/cpuinfo && flags="$flags $f"
+done
+echo "init: clocksource $($bb cat /sys/devices/system/clocksource/clocksource0/current_clocksource) IRQ0 ${irq0:-none} LOC ${loc:-none} flags$flags"
 # The marker goes out through printk: the kernel's console writes a line
 # in one piece, by polling the UART.  An echo to the tty is sent from the
 # THRE interrupt, 16 bytes at a time, and a kernel message printed at
@@ -163,6 +185,10 @@ if grep -q "$MARKER" "$W/console.log"; then
 	# marker through printk (polled): say so when only the latter came
 	grep -q "^init: " "$W/console.log" ||
 		echo "# linux-guest[$LABEL]: WARNING: init's tty line is missing (interrupt-driven serial output lost?)"
+	if [ -n "$IRQCHIP" ] &&
+	   ! grep -qE '^init: clocksource .* (IRQ0|LOC) [1-9]' "$W/console.log"; then
+		fail "--irqchip, but no timer interrupt in the guest"
+	fi
 	echo "linux-guest[$LABEL]: ok"
 	exit 0
 fi

@@ -60,6 +60,7 @@ struct svxr_opts {
 	bool builtin_cpuid;
 	bool cpuid_baseline;
 	bool thp;
+	bool irqchip;
 	const char *blk;		/* --blk FILE: svxblk backing file */
 	uint64_t max_exits;
 	unsigned int timeout;
@@ -92,6 +93,11 @@ static void usage(FILE *f)
 "  --mode MODE        flat binaries: prot32 (32-bit, paging off; default)\n"
 "                     long64, or real16 (real mode: natively with\n"
 "                     unrestricted guest, else in vm86)\n"
+"  --irqchip          the device's interrupt controllers and PIT\n"
+"                     (KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2) instead of the\n"
+"                     board's PIC and PIT; the guest then gets the device's\n"
+"                     CPUID table unfiltered (local APIC, x2APIC, TSC\n"
+"                     deadline, PV leaves)\n"
 "  --thp              back guest RAM with transparent huge pages (2 MiB\n"
 "                     aligned, MADV_HUGEPAGE)\n"
 "  --entry GPA        flat binaries: initial RIP (default: GUEST's, else\n"
@@ -168,6 +174,7 @@ static void parse_args(int argc, char **argv, struct svxr_opts *o)
 		{ "load",	 required_argument, NULL, 'l' },
 		{ "mode",	 required_argument, NULL, 'M' },
 		{ "thp",	 no_argument,	    NULL, 'H' },
+		{ "irqchip",	 no_argument,	    NULL, 'I' },
 		{ "entry",	 required_argument, NULL, 'e' },
 		{ "stats",	 no_argument,	    NULL, 's' },
 		{ "max-exits",	 required_argument, NULL, 'x' },
@@ -238,6 +245,9 @@ static void parse_args(int argc, char **argv, struct svxr_opts *o)
 			break;
 		case 'B':
 			o->cpuid_baseline = true;
+			break;
+		case 'I':
+			o->irqchip = true;
 			break;
 		case 'l':
 			/* one slot stays free for the positional GUEST */
@@ -397,6 +407,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	vm.trace = o.trace;
 	vm.thp = o.thp;
+	vm.irqchip = o.irqchip;
 	vm.blk_fd = -1;
 	if (o.blk) {
 		struct stat st;
