@@ -382,11 +382,21 @@ done
 # ... with QEMU's default kernel-irqchip=on (the in-kernel irqchip), and
 # Linux with -smp 2 and QEMU's defaults
 for c in svx-shadow svx-ept kvm-ept1; do
-	for g in "multiboot irqchip" "linux smp2"; do
+	for g in "multiboot irqchip" "linux smp2 irqchip"; do
 		grep -aqF "qemu[$g][$c]: " "$out/bochs.out" ||
 			result "qemu[$g][$c]: missing from the bench output" 0 1
 	done
+	grep -aqF "harness[W7q irqchip][$c]: " "$out/bochs.out" ||
+		result "harness[W7q irqchip][$c]: missing from the bench output" 0 1
 done
+# the VM exits of those Linux boots by reason (harness[W7q...]): reported;
+# a boot with no count (the exit histogram failed) is a failure
+while read -r l; do
+	case $l in
+	*": exits="[0-9]*) result "$l" 0 0 ;;
+	*) result "$l (no exit count: the tracing histogram failed)" 0 1 ;;
+	esac
+done < <(grep -aE '^harness\[W7q[^]]*\]\[[^]]*\]: ' "$out/bochs.out" | tr -d '\r')
 # make demo's rendering of the bench's S1 logs: at 80 columns stacked and
 # at 200 side by side, no line wider than the terminal
 for p in shadow ept; do
@@ -469,6 +479,8 @@ for n in 1 2 3 4 5 6 7; do
 	done
 done
 for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' 'install[guest]' \
+	    'linux-guest[shadow supported-cpuid]' 'linux-guest[ept supported-cpuid]' \
+	    'linux-guest[kvm supported-cpuid]' \
 	    'selftests[/dev/shadowvmx]' 'selftests[/dev/shadowvmx ept]' \
 	    'selftests[/dev/kvm]' 'selftests[/dev/kvm ept=1]' 'selftests[/dev/kvm ept=0]' \
 	    'cpu-features[/dev/shadowvmx]' 'cpu-features[/dev/shadowvmx ept]' \

@@ -36,11 +36,15 @@ QEMU_STOPPED='KVM internal error|KVM: entry failed|kvm run failed|error: kvm|Fai
 # QEMU_IRQCHIP=on: QEMU's default, the in-kernel irqchip (PICs, IOAPIC,
 # local APIC, PIT); the lines then say "multiboot irqchip".
 # QEMU_GUEST=linux: instead, the bench's own Debian kernel ($QEMU_KERNEL,
-# default /payload/bzImage) with -smp 2 and QEMU's defaults (in-kernel
-# irqchip) on a tiny initramfs (linux-initrd.sh) whose /init checks that
-# both CPUs came online and each ran a process: "qemu[linux smp2][...]"
-# lines, ok when the guest's line says ok and QEMU powered off (status 0);
-# not under strace (LINUX_TIMEOUT, s, default 600).
+# default /payload/bzImage) with -smp 2 on a tiny initramfs
+# (linux-initrd.sh) whose /init checks that both CPUs came online and each
+# ran a process: "qemu[linux smp2][...]" lines (with QEMU_IRQCHIP=on
+# "linux smp2 irqchip"), ok when the guest's line says ok and QEMU powered
+# off (status 0); not under strace (LINUX_TIMEOUT, s, default 600).  Each
+# boot's VM exits, counted in the kernel by exit reason (exits.sh), are
+# "harness[W7q...][<config>]: exits=<n>" and "# harness[W7q...][<config>]:
+# total=<n> <REASON>=<n>..." lines (W7: the Linux boot of tools/harness,
+# here under QEMU; "W7q irqchip" with the in-kernel irqchip).
 IRQCHIP=${QEMU_IRQCHIP:-off}
 TAG=multiboot
 [ "$IRQCHIP" = on ] && TAG="multiboot irqchip"
@@ -49,10 +53,13 @@ QEMU_ARGS="-accel kvm -machine pc,kernel-irqchip=$IRQCHIP -cpu qemu64 -m 16 -nod
 GUEST=${QEMU_GUEST:-multiboot}
 if [ "$GUEST" = linux ]; then
 	TAG="linux smp2"
+	W=W7q
+	[ "$IRQCHIP" = on ] && TAG="linux smp2 irqchip" && W="W7q irqchip"
+	. $D/exits.sh
 	QEMU_KERNEL=${QEMU_KERNEL:-/payload/bzImage}
-	QEMU_ARGS="-accel kvm -machine pc -cpu qemu64 -smp 2 -m 128 -nodefaults
-		-serial stdio -display none -no-reboot -kernel $QEMU_KERNEL
-		-initrd $T/l2.cpio"
+	QEMU_ARGS="-accel kvm -machine pc,kernel-irqchip=$IRQCHIP -cpu qemu64 -smp 2
+		-m 128 -nodefaults -serial stdio -display none -no-reboot
+		-kernel $QEMU_KERNEL -initrd $T/l2.cpio"
 	if ! sh $D/linux-initrd.sh /bin/busybox $T/l2.cpio >$T/initrd.log 2>&1; then
 		echo "qemu[$TAG]: FAIL (initramfs: $(tail -n 1 $T/initrd.log))"
 		exit 1
@@ -110,6 +117,10 @@ one() {
 	rm -f $T/qemu.pid
 	if [ "$GUEST" = linux ]; then
 		: >$st
+		case $c in
+		svx-*) exits_begin svx ;;
+		*) exits_begin kvm ;;
+		esac
 		# shellcheck disable=SC2086
 		$D/lib/ld-linux-x86-64.so.2 --library-path $D/lib $D/bin/qemu-system-x86_64 \
 			-L $D/share $QEMU_ARGS -pidfile $T/qemu.pid \
@@ -149,6 +160,12 @@ one() {
 	s=$?
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "# qemu[$TAG][$c]: QEMU status $s after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+	if [ "$GUEST" = linux ]; then
+		ex=$(exits_end)
+		tot=${ex%% *}
+		echo "harness[$W][$c]: exits=${tot#total=}"
+		echo "# harness[$W][$c]: $ex"
+	fi
 	grep -v "warning: host doesn't support requested feature" $out |
 		sed "s/^/# qemu[$c] out: /" | tail -n 20
 	dmesg | tail -n +$((d0 + 1)) | sed "s/^/# qemu[$c] dmesg: /" | tail -n 20
