@@ -76,17 +76,8 @@ __asm__(
  * pin 11's resampling irqfd (after a while, 2: no second delivery), the
  * MSI's (3), pin 10's after its deassignment (after a while, still 3).
  */
-#define REPORT								\
-"	movl	%ebx, %eax\n"						\
-"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
 #define TICK								\
 "	outl	%eax, $" XSTR(PORT_TICK) "\n"
-#define WAIT_COUNT(n, lbl)						\
-"	sti\n"								\
-#lbl ":	hlt\n"								\
-"	cmpl	$" #n ", %ebx\n"					\
-"	jb	" #lbl "b\n"						\
-"	cli\n"
 #define DELAY(lbl)							\
 "	sti\n"								\
 "	movl	$20000, %ecx\n"						\
@@ -113,17 +104,17 @@ IOAPIC_W(0x26, 0x8052)
 IOAPIC_W(0x27, 0)
 TICK
 WAIT_COUNT(1, 1)
-REPORT
+REPORT(PORT_RESULT)
 TICK
 WAIT_COUNT(2, 2)
 DELAY(3)
-REPORT
+REPORT(PORT_RESULT)
 TICK
 WAIT_COUNT(3, 4)
-REPORT
+REPORT(PORT_RESULT)
 TICK
 DELAY(5)
-REPORT
+REPORT(PORT_RESULT)
 "	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
 "	hlt\n"
 "irqfd_isr:\n"

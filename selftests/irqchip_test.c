@@ -23,15 +23,6 @@
 /* The guests keep the APIC's base in RSI, the IOAPIC's in RDI (IRQ_BASES). */
 #define PIC_MASK_ALL							\
 "	movb	$0xff, %al\n	outb	%al, $0x21\n	outb	%al, $0xa1\n"
-#define REPORT(port)							\
-"	movl	%ebx, %eax\n"						\
-"	outl	%eax, $" XSTR(port) "\n"
-#define WAIT_COUNT(n, lbl)						\
-"	sti\n"								\
-#lbl ":	hlt\n"								\
-"	cmpl	$" #n ", %ebx\n"					\
-"	jb	" #lbl "b\n"						\
-"	cli\n"
 
 /*
  * Guest (long mode), APIC timer: one-shot vector 0x40 of 100000 bus

@@ -58,6 +58,17 @@
 #define IOAPIC_W(reg, val)						\
 "	movl	$" #reg ", (%rdi)\n"					\
 "	movl	$" #val ", 0x10(%rdi)\n"
+/* the count the guest's handler keeps in EBX, out to PORT */
+#define REPORT(port)							\
+"	movl	%ebx, %eax\n"						\
+"	outl	%eax, $" XSTR(port) "\n"
+/* interrupts on and HLT until that count reaches N (LBL: a local label) */
+#define WAIT_COUNT(n, lbl)						\
+"	sti\n"								\
+#lbl ":	hlt\n"								\
+"	cmpl	$" #n ", %ebx\n"					\
+"	jb	" #lbl "b\n"						\
+"	cli\n"
 
 /* A guest snippet from guest/guests.S. */
 struct svxu_code {
