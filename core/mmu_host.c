@@ -218,6 +218,75 @@ void svx_host_unpin_2m(u64 pfn, bool dirty)
 	unpin_user_page_range_dirty_lock(page, 512, false);
 }
 
+void svx_host_unpin_range(u64 pfn, unsigned long n, bool dirty)
+{
+	struct page *page = pfn_to_page(pfn);
+	unsigned long i;
+
+	/* Dirty as svx_host_unpin() marks it: no page lock. */
+	for (i = 0; dirty && i < n; i++)
+		if (!PageDirty(compound_head(page + i)))
+			SetPageDirty(compound_head(page + i));
+	unpin_user_page_range_dirty_lock(page, n, false);
+}
+
+int svx_host_pin_range(struct svx_vm *vm, const struct svx_memslot *s,
+		       u64 gfn, unsigned long n, u64 *pfn)
+{
+	unsigned long hva = svx_memslot_gfn_to_hva(s, gfn), done = 0;
+	unsigned int gup = FOLL_LONGTERM |
+			   ((s->flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE);
+	struct page **pages;
+	u64 first = 0;
+	int i, got;
+
+	if (!svx_pins_allowed(vm, n, false))
+		return 0;
+	pages = kmalloc_array(512, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+	while (done < n) {
+		got = pin_user_pages_fast(hva + done * PAGE_SIZE, 512, gup,
+					  pages);
+		if (got <= 0)
+			break;
+		if (!done)
+			first = page_to_pfn(pages[0]);
+		for (i = 0; i < got; i++)
+			if (page_to_pfn(pages[i]) != first + done + i)
+				break;
+		if (i < got || got < 512 || (first & (n - 1))) {
+			unpin_user_pages(pages, got);
+			break;
+		}
+		done += got;
+	}
+	kfree(pages);
+	if (done == n) {
+		*pfn = first;
+		return 1;
+	}
+	if (done)
+		unpin_user_page_range_dirty_lock(pfn_to_page(first), done,
+						 false);
+	return 0;
+}
+
+unsigned int svx_host_backing_order(u64 pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	return PageCompound(page) ? compound_order(compound_head(page)) : 0;
+}
+
+void svx_host_set_dirty(u64 pfn)
+{
+	struct page *head = compound_head(pfn_to_page(pfn));
+
+	if (!PageDirty(head))
+		SetPageDirty(head);
+}
+
 /* The VMM's address of @gpa in a writable memslot, or 0. */
 static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, u64 gpa)
 {

@@ -51,17 +51,14 @@
 #include "spte.h"
 #include "walker.h"
 #include "ept_level.h"
+#include "epte.h"
+#include "dmap.h"
 #include "svx_trace.h"
 
 static bool svx_ept_param;
 module_param_named(ept, svx_ept_param, bool, 0444);
 MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = EPT");
 
-#define EPTE_RWX	VMX_EPT_RWX_MASK
-#define EPTE_LARGE	BIT_ULL(7)	/* leaf in a level-2 or level-3 entry */
-#define EPTE_PINNED	BIT_ULL(52)	/* software: leaf holds a page pin */
-#define EPTE_ADDR	0x000ffffffffff000ULL
-#define EPTE_TABLE	VMX_EPT_RWX_MASK
 #define EPTE_LEAF_MT	((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
 			 VMX_EPT_IPAT_BIT)
 /*
@@ -129,51 +126,12 @@ static int svx_ept_alloc_root(struct svx_vm *vm)
 	}
 	vm->ept_root = root;
 	vm->ept_pages = 1;
-	vm->eptp = __pa(root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	vm->eptp = svx_host_pa(root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
 	if (svx_ept_caps.flags & SVX_CAP_EPT_AD)
 		vm->eptp |= VMX_EPTP_AD_ENABLE_BIT;
 	/* The page may have been someone's EPT root before. */
 	svx_ept_invept_all_cpus(vm);
 	return 0;
-}
-
-/*
- * Unpin every page and free every table below @table (level 4..1), and
- * @table itself.  Nobody else may reach the tree any more; counts what it
- * released in *pinned and *pages.
- */
-static void svx_ept_free_tree(u64 *table, int level, unsigned long *pinned,
-			      unsigned long *pages)
-{
-	int i;
-
-	for (i = 0; i < 512; i++) {
-		u64 e = table[i];
-		struct page *page;
-
-		if (!(e & EPTE_RWX))
-			continue;
-		if (level > 1 && (e & EPTE_LARGE)) {
-			unpin_user_page_range_dirty_lock(pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT),
-							 SVX_EPT_LEVEL_PAGES(level),
-							 e & VMX_EPT_WRITABLE_MASK);
-			*pinned += SVX_EPT_LEVEL_PAGES(level);
-			continue;
-		}
-		if (level > 1) {
-			svx_ept_free_tree(__va(e & EPTE_ADDR), level - 1,
-					  pinned, pages);
-			continue;
-		}
-		if (!(e & EPTE_PINNED))
-			continue;
-		page = pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT);
-		unpin_user_pages_dirty_lock(&page, 1,
-					    e & VMX_EPT_WRITABLE_MASK);
-		(*pinned)++;
-	}
-	svx_host_free_table(table);
-	(*pages)++;
 }
 
 int svx_ept_vm_init(struct svx_vm *vm)
@@ -192,7 +150,7 @@ void svx_ept_vm_destroy(struct svx_vm *vm)
 	if (!vm->ept_root)
 		return;
 	svx_ept_invept_all_cpus(vm);
-	svx_ept_free_tree(vm->ept_root, 4, &pinned, &pages);
+	svx_dmap_free_tree(&svx_dmap_ept, vm->ept_root, 4, &pinned, &pages);
 	vm->ept_root = NULL;
 	svx_host_free_table(vm->ept_zap_scratch);
 	vm->ept_zap_scratch = NULL;
@@ -254,8 +212,9 @@ void svx_ept_zap_all(struct svx_vm *vm)
 
 	for (i = 0; i < 512; i++)
 		if (old[i] & EPTE_RWX)
-			svx_ept_free_tree(__va(old[i] & EPTE_ADDR), 3, &pinned,
-					  &pages);
+			svx_dmap_free_tree(&svx_dmap_ept,
+					   svx_host_va(old[i] & EPTE_ADDR), 3,
+					   &pinned, &pages);
 	spin_lock(&vm->mmu_lock);
 	svx_host_pins(vm, -(long)pinned);
 	vm->ept_pages -= pages;
@@ -277,40 +236,6 @@ void svx_ept_memslots_changed(struct svx_vm *vm, u64 gen)
 #define SVX_EPT_ZAP_BATCH	32
 
 /*
- * Clear the leaves mapping gfns [*@gfn, @end), at most @max of them; their
- * old values go to @old and their levels to @lvl, *@gfn to where to go on.
- * A large leaf that overlaps the range goes whole.  mmu_lock held.
- */
-static unsigned int svx_ept_clear(struct svx_vm *vm, u64 *gfn, u64 end,
-				  u64 *old, u8 *lvl, unsigned int max)
-{
-	unsigned int n = 0;
-
-	while (*gfn < end && n < max) {
-		u64 *table = vm->ept_root, *ep, e;
-		int level;
-
-		for (level = 4;; level--) {
-			ep = &table[(*gfn >> (9 * (level - 1))) & 511];
-			e = *ep;
-			if (!(e & EPTE_RWX) || level == 1 || (e & EPTE_LARGE))
-				break;
-			table = __va(e & EPTE_ADDR);
-		}
-		if ((e & EPTE_RWX) && (level == 1 || (e & EPTE_LARGE))) {
-			WRITE_ONCE(*ep, 0);
-			if (e & EPTE_PINNED) {
-				old[n] = e;
-				lvl[n++] = level;
-			}
-		}
-		/* On past this entry (a leaf, or a hole of its size). */
-		*gfn = (*gfn | ((1ULL << (9 * (level - 1))) - 1)) + 1;
-	}
-	return n;
-}
-
-/*
  * The host pages behind gfns [@start, @end) are going away (MMU notifier,
  * core/mmu_notifier.c): clear the entries that map them, INVEPT on every
  * CPU, then drop their pins.  May sleep; no lock held.
@@ -326,8 +251,9 @@ void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 	end = min_t(u64, end, 1ULL << 40);	/* 4-level EPT: 52-bit GPAs */
 	while (gfn < end) {
 		spin_lock(&vm->mmu_lock);
-		n = vm->ept_root ? svx_ept_clear(vm, &gfn, end, old, lvl,
-						 SVX_EPT_ZAP_BATCH) : 0;
+		n = vm->ept_root ? svx_dmap_clear(&svx_dmap_ept, vm->ept_root,
+						  &gfn, end, old, lvl,
+						  SVX_EPT_ZAP_BATCH) : 0;
 		if (!vm->ept_root)
 			gfn = end;
 		spin_unlock(&vm->mmu_lock);
@@ -335,22 +261,9 @@ void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 			continue;
 		svx_ept_invept_all_cpus(vm);
 		pinned = 0;
-		for (i = 0; i < n; i++) {
-			unsigned long npages = SVX_EPT_LEVEL_PAGES(lvl[i]), j;
-			struct page *page = pfn_to_page((old[i] & EPTE_ADDR) >>
-							PAGE_SHIFT);
-
-			/*
-			 * No page lock: the caller may hold it (try_to_unmap()).
-			 * Dirty, as svx_host_unpin() marks it.
-			 */
-			for (j = 0; (old[i] & VMX_EPT_WRITABLE_MASK) &&
-			     j < npages; j++)
-				if (!PageDirty(compound_head(page + j)))
-					SetPageDirty(compound_head(page + j));
-			unpin_user_page_range_dirty_lock(page, npages, false);
-			pinned += npages;
-		}
+		for (i = 0; i < n; i++)
+			pinned += svx_dmap_unpin_leaf(&svx_dmap_ept, old[i],
+						      lvl[i]);
 		spin_lock(&vm->mmu_lock);
 		svx_host_pins(vm, -(long)pinned);
 		spin_unlock(&vm->mmu_lock);
@@ -363,48 +276,12 @@ void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 /* The leaf entry for @gpa if its tables exist, else NULL; mmu_lock held. */
 static u64 *svx_ept_walk(struct svx_vm *vm, u64 gpa)
 {
-	u64 *table = vm->ept_root;
 	int level;
+	u64 *ep = svx_dmap_walk(&svx_dmap_ept, vm->ept_root, gpa >> PAGE_SHIFT,
+				1, &level);
 
-	for (level = 4; level > 1; level--) {
-		u64 *ep = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
-
-		if (!(*ep & EPTE_RWX))
-			return NULL;
-		if (*ep & EPTE_LARGE)
-			return ep;
-		table = __va(*ep & EPTE_ADDR);
-	}
-	return &table[(gpa >> 12) & 511];
-}
-
-/*
- * The entry for @gpa at @leaf_level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB),
- * allocating tables from @spare; NULL if a large page maps it already.
- * mmu_lock held.
- */
-static u64 *svx_ept_walk_alloc(struct svx_vm *vm, u64 gpa, int leaf_level,
-			       u64 **spare, int *nspare)
-{
-	u64 *table = vm->ept_root;
-	int level;
-
-	for (level = 4; level > leaf_level; level--) {
-		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
-		u64 e = table[idx];
-
-		if (e & EPTE_LARGE)
-			return NULL;
-		if (!(e & EPTE_RWX)) {
-			if (!*nspare)
-				return NULL;
-			e = __pa(spare[--*nspare]) | EPTE_TABLE;
-			WRITE_ONCE(table[idx], e);
-			vm->ept_pages++;
-		}
-		table = __va(e & EPTE_ADDR);
-	}
-	return &table[(gpa >> (12 + 9 * (leaf_level - 1))) & 511];
+	return level == 1 || svx_dmap_leaf(&svx_dmap_ept, *ep, level) ? ep :
+	       NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -420,22 +297,6 @@ static int svx_ept_mmio(struct svx_vcpu *vcpu, bool fetch)
 	}
 	vcpu->stats.mmu[SVX_MMU_EPT_MMIO]++;
 	return SVX_EMULATE;
-}
-
-/* Tables missing on the way to @gpa's entry at @leaf_level; mmu_lock held. */
-static int svx_ept_missing_tables(struct svx_vm *vm, u64 gpa, int leaf_level)
-{
-	u64 *table = vm->ept_root;
-	int level;
-
-	for (level = 4; level > leaf_level; level--) {
-		u64 e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
-
-		if (!(e & EPTE_RWX) || (e & EPTE_LARGE))
-			return (e & EPTE_LARGE) ? 0 : level - leaf_level;
-		table = __va(e & EPTE_ADDR);
-	}
-	return 0;
 }
 
 /*
@@ -456,10 +317,14 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 		if (rcu_access_pointer(vm->memslots)->generation != gen ||
 		    svx_mmu_seq_retry(vm, seq))
 			break;
-		need = svx_ept_missing_tables(vm, gpa, leaf_level);
+		need = svx_dmap_missing(&svx_dmap_ept, vm->ept_root,
+					gpa >> PAGE_SHIFT, leaf_level);
 		if (need <= nspare) {
-			ep = svx_ept_walk_alloc(vm, gpa, leaf_level, spare,
-						&nspare);
+			i = nspare;
+			ep = svx_dmap_walk_alloc(&svx_dmap_ept, vm->ept_root,
+						 gpa >> PAGE_SHIFT, leaf_level,
+						 spare, &nspare);
+			vm->ept_pages += i - nspare;
 			break;
 		}
 		spin_unlock(&vm->mmu_lock);
@@ -494,52 +359,10 @@ out:
  */
 static bool svx_ept_level_free(struct svx_vm *vm, u64 gpa, int level)
 {
-	u64 *table = vm->ept_root, e;
 	int l;
 
-	for (l = 4;; l--) {
-		e = table[(gpa >> (12 + 9 * (l - 1))) & 511];
-		if (l == level || !(e & EPTE_RWX))
-			return !(e & EPTE_RWX);
-		if (e & EPTE_LARGE)
-			return false;
-		table = __va(e & EPTE_ADDR);
-	}
-}
-
-/*
- * Pin the @n pages at @hva (@n a multiple of 512) and check that they are
- * one physically contiguous run starting at an @n-aligned frame: the first
- * frame, or 0 (nothing left pinned).  @pages: room for 512 pointers.
- */
-static unsigned long svx_ept_pin_run(unsigned long hva, unsigned long n,
-				     bool ro, struct page **pages)
-{
-	unsigned long done = 0, pfn = 0;
-	int i, got;
-
-	while (done < n) {
-		got = pin_user_pages_fast(hva + done * PAGE_SIZE, 512,
-					  FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
-					  pages);
-		if (got <= 0)
-			goto fail;
-		if (!done)
-			pfn = page_to_pfn(pages[0]);
-		for (i = 0; i < got; i++)
-			if (page_to_pfn(pages[i]) != pfn + done + i)
-				break;
-		if (i < got || got < 512 || (pfn & (n - 1))) {
-			unpin_user_pages(pages, got);
-			goto fail;
-		}
-		done += got;
-	}
-	return pfn;
-fail:
-	if (done)
-		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), done, false);
-	return 0;
+	return !(*svx_dmap_walk(&svx_dmap_ept, vm->ept_root, gpa >> PAGE_SHIFT,
+				level, &l) & EPTE_RWX);
 }
 
 /*
@@ -550,7 +373,7 @@ fail:
  */
 static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 			     u64 gpa, bool ro, u64 gen, unsigned long seq,
-			     struct page *page)
+			     u64 pfn4k)
 {
 	struct svx_vm *vm = vcpu->vm;
 	struct svx_ept_level_in in = {
@@ -561,14 +384,12 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		.cpu_2m = svx_ept_caps.flags & SVX_CAP_EPT_2M,
 		.cpu_1g = svx_ept_caps.flags & SVX_CAP_EPT_1G,
 	};
-	struct page **pages = NULL;
-	unsigned long pfn, n;
+	unsigned long n;
 	int level, r = 0;
+	u64 gfn, pfn;
 	bool free;
-	u64 gfn;
 
-	if (PageCompound(page))
-		in.backing_order = compound_order(compound_head(page));
+	in.backing_order = svx_host_backing_order(pfn4k);
 	for (level = svx_ept_max_level(&in); level > 1; level--) {
 		n = SVX_EPT_LEVEL_PAGES(level);
 		gfn = in.gfn & ~(u64)(n - 1);
@@ -576,19 +397,15 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		spin_lock(&vm->mmu_lock);
 		free = svx_ept_level_free(vm, gfn << PAGE_SHIFT, level);
 		spin_unlock(&vm->mmu_lock);
+		if (!free)
+			continue;
 		/* Above RLIMIT_MEMLOCK: smaller entries, then -ENOMEM. */
-		if (!free || !svx_pins_allowed(vm, n, false))
+		r = svx_host_pin_range(vm, s, gfn, n, &pfn);
+		if (r <= 0) {
+			if (r < 0)
+				break;
 			continue;
-		if (!pages) {
-			pages = kmalloc_array(512, sizeof(*pages),
-					      GFP_KERNEL_ACCOUNT);
-			if (!pages)
-				return -ENOMEM;
 		}
-		pfn = svx_ept_pin_run(svx_memslot_gfn_to_hva(s, gfn), n, ro,
-				      pages);
-		if (!pfn)
-			continue;
 		r = svx_ept_install(vm, gfn << PAGE_SHIFT,
 				    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
 				    EPTE_LEAF_MT | EPTE_PINNED |
@@ -601,11 +418,10 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 				vcpu->stats.mmu[SVX_MMU_EPT_LARGE_1G]++;
 			break;
 		}
-		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), n, false);
+		svx_host_unpin_range(pfn, n, false);
 		if (r < 0)
 			break;
 	}
-	kfree(pages);
 	return r;
 }
 
@@ -668,10 +484,8 @@ bool svx_ept_write_protect_gfn(struct svx_vm *vm, u64 gfn)
 	    (e & EPTE_LARGE))
 		return false;
 	WRITE_ONCE(*ep, e & ~VMX_EPT_WRITABLE_MASK);
-	if ((e & EPTE_PINNED) &&
-	    !PageDirty(compound_head(pfn_to_page((e & EPTE_ADDR) >> PAGE_SHIFT))))
-		SetPageDirty(compound_head(pfn_to_page((e & EPTE_ADDR) >>
-						       PAGE_SHIFT)));
+	if (e & EPTE_PINNED)
+		svx_host_set_dirty((e & EPTE_ADDR) >> PAGE_SHIFT);
 	return true;
 }
 
@@ -681,10 +495,9 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	bool write = error_code & SVX_ACC_WRITE;
 	bool fetch = error_code & SVX_ACC_FETCH;
 	struct svx_memslot s;
-	struct page *page;
 	unsigned long seq;
 	bool found, ro, logged;
-	u64 gen;
+	u64 gen, pfn;
 	int r;
 
 	vcpu->stats.mmu[SVX_MMU_EPT_VIOLATION]++;
@@ -706,29 +519,29 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	if (write && svx_ept_make_writable(vm, &s, gpa, gen, seq))
 		return SVX_RESUME;
 
-	r = svx_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &page);
+	r = svx_host_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &pfn);
 	if (r) {
 		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		return r;
 	}
 	/* Logged slots are tracked 4 KiB at a time. */
-	r = logged ? 0 : svx_ept_map_large(vcpu, &s, gpa, ro, gen, seq, page);
+	r = logged ? 0 : svx_ept_map_large(vcpu, &s, gpa, ro, gen, seq, pfn);
 	if (r) {
-		unpin_user_page(page);
+		svx_host_unpin(pfn, false);
 		return r < 0 ? r : SVX_RESUME;
 	}
 	/*
 	 * Not installed: the slot changed, or another vCPU was first.  A
 	 * logged slot gets W only from a write, which logs the page.
 	 */
-	r = svx_ept_install(vm, gpa, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
+	r = svx_ept_install(vm, gpa, (pfn << PAGE_SHIFT) |
 			    EPTE_LEAF_MT | EPTE_PINNED |
 			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
 			    (ro || (logged && !write) ? 0 :
 			     VMX_EPT_WRITABLE_MASK), gen, seq, 1,
 			    logged ? &s : NULL);
 	if (r != 1) {
-		unpin_user_page(page);
+		svx_host_unpin(pfn, false);
 		return r < 0 ? r : SVX_RESUME;
 	}
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
@@ -795,7 +608,7 @@ u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t)
 		goto out;
 	}
 	if (t) {
-		t->host_root_hpa = __pa(vm->ept_root);
+		t->host_root_hpa = svx_host_pa(vm->ept_root);
 		t->host_root_level = 4;
 	}
 	table = vm->ept_root;
@@ -804,7 +617,7 @@ u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t)
 		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
 
 		e = READ_ONCE(table[idx]);
-		svx_wt_host_level(l, __pa(table), idx, e);
+		svx_wt_host_level(l, svx_host_pa(table), idx, e);
 		if ((e & EPTE_RWX) == EPTE_MMIO)
 			l->flags |= SVX_WT_H_MMIO;
 		else if (e & EPTE_RWX)
@@ -822,7 +635,7 @@ u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t)
 		}
 		if (!(e & EPTE_RWX) || (e & EPTE_RWX) == EPTE_MMIO)
 			break;
-		table = __va(e & EPTE_ADDR);
+		table = svx_host_va(e & EPTE_ADDR);
 	}
 out:
 	spin_unlock(&vm->mmu_lock);

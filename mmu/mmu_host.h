@@ -86,6 +86,25 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		    u64 gfn, u64 pfn4k, u64 *pfn);
 /* Drop the 512 pins of a 2 MiB mapping starting at frame @pfn. */
 void svx_host_unpin_2m(u64 pfn, bool dirty);
+/*
+ * EPT large leaves: pin the @n frames (512 or 512 * 512) behind the
+ * @n-aligned @gfn of slot @s, writable unless the slot is read-only, if
+ * they are one physically contiguous, @n-aligned run and RLIMIT_MEMLOCK
+ * allows @n more pins: 1 and the first frame in *@pfn, 0 (nothing pinned:
+ * map smaller), or -errno.
+ */
+int svx_host_pin_range(struct svx_vm *vm, const struct svx_memslot *s,
+		       u64 gfn, unsigned long n, u64 *pfn);
+/* The order of the (huge) page a pinned frame belongs to; 0 if small. */
+unsigned int svx_host_backing_order(u64 pfn);
+/* The host page of pinned frame @pfn was written (dirty logging). */
+void svx_host_set_dirty(u64 pfn);
+/*
+ * Drop one pin on each of the @n frames from @pfn (a large EPT or
+ * direct-map leaf); @dirty: mapped writable.  Never takes a page lock (the
+ * MMU notifier's caller may hold one).
+ */
+void svx_host_unpin_range(u64 pfn, unsigned long n, bool dirty);
 
 /*
  * Replace @old with @new (@size 4 or 8 bytes) at guest-physical @gpa:

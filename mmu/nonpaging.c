@@ -19,6 +19,7 @@
 #include <asm/page.h>
 
 #include "mmu_internal.h"
+#include "dmap.h"
 #include "svx_trace.h"
 
 static u64 *svx_alloc_table(struct svx_vm *vm)
@@ -34,27 +35,11 @@ static u64 *svx_alloc_table(struct svx_vm *vm)
 /* Unpin every page and free every table below @table (level 4..1). */
 void svx_free_tree(struct svx_vm *vm, u64 *table, int level)
 {
-	int i;
+	unsigned long pinned = 0, tables = 0;
 
-	for (i = 0; i < 512; i++) {
-		u64 e = table[i];
-
-		if (!(e & SPTE_P))
-			continue;
-		if (level == 1) {
-			u64 pfn = (e & SPTE_ADDR) >> PAGE_SHIFT;
-
-			if (e & SPTE_PINNED) {
-				svx_host_unpin(pfn, e & SPTE_W);
-				svx_host_pins(vm, -1);
-			}
-		} else {
-			svx_free_tree(vm, svx_host_va(e & SPTE_ADDR),
-				      level - 1);
-		}
-	}
-	svx_host_free_table(table);
-	vm->sp_in_use--;
+	svx_dmap_free_tree(&svx_dmap_x86, table, level, &pinned, &tables);
+	svx_host_pins(vm, -(long)pinned);
+	vm->sp_in_use -= tables;
 }
 
 /* A fresh tree: PML4 -> PDPT -> the four directories of the low 4 GiB. */
@@ -104,46 +89,18 @@ void svx_fill_pae_root(struct svx_vcpu *vcpu, u64 *pml4)
 		vcpu->mmu.pae_root[i] = svx_host_pa(svx_tree_pd(pml4, i)) | SPTE_P;
 }
 
-/* Allocate the tables on the path to @gva's leaf, outside the lock. */
-static u64 *svx_walk_alloc(struct svx_vm *vm, u64 *pml4, u64 gva,
-			   u64 **spare, int *nspare)
-{
-	u64 *table = pml4;
-	int level;
-
-	for (level = 4; level > 1; level--) {
-		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
-		u64 e = table[idx];
-
-		if (!(e & SPTE_P)) {
-			if (!*nspare)
-				return NULL;
-			table[idx] = svx_host_pa(spare[--*nspare]) | SPTE_TABLE;
-			vm->sp_in_use++;
-			e = table[idx];
-		}
-		table = svx_host_va(e & SPTE_ADDR);
-	}
-	return &table[(gva >> 12) & 511];
-}
-
 /* Clear W in the nonpaging leaf of @gfn; true if it was writable. */
 bool svx_np_write_protect(struct svx_vm *vm, u64 gfn)
 {
-	u64 *table = vm->np_root, e;
+	u64 *sptep;
 	int level;
 
-	if (!table || gfn >= (1ULL << 36))
+	if (!vm->np_root || gfn >= (1ULL << 36))
 		return false;
-	for (level = 4; level > 1; level--) {
-		e = table[(gfn >> (9 * (level - 1))) & 511];
-		if (!(e & SPTE_P))
-			return false;
-		table = svx_host_va(e & SPTE_ADDR);
-	}
-	if ((table[gfn & 511] & (SPTE_P | SPTE_W)) != (SPTE_P | SPTE_W))
+	sptep = svx_dmap_walk(&svx_dmap_x86, vm->np_root, gfn, 1, &level);
+	if (level > 1 || (*sptep & (SPTE_P | SPTE_W)) != (SPTE_P | SPTE_W))
 		return false;
-	table[gfn & 511] &= ~SPTE_W;
+	*sptep &= ~SPTE_W;
 	return true;
 }
 
@@ -155,29 +112,8 @@ bool svx_np_write_protect(struct svx_vm *vm, u64 gfn)
 unsigned int svx_np_clear(struct svx_vm *vm, u64 *gfn, u64 end,
 			  u64 *pins, unsigned int max)
 {
-	unsigned int n = 0;
-
-	while (*gfn < end && n < max) {
-		u64 *table = vm->np_root, e;
-		int level;
-
-		for (level = 4; level > 1; level--) {
-			e = table[(*gfn >> (9 * (level - 1))) & 511];
-			if (!(e & SPTE_P))
-				break;
-			table = svx_host_va(e & SPTE_ADDR);
-		}
-		if (level > 1) {	/* nothing below: skip the whole table */
-			*gfn = (*gfn | ((1ULL << (9 * (level - 1))) - 1)) + 1;
-			continue;
-		}
-		e = table[*gfn & 511];
-		table[*gfn & 511] = 0;
-		if ((e & SPTE_P) && (e & SPTE_PINNED))
-			pins[n++] = e;
-		(*gfn)++;
-	}
-	return n;
+	return svx_dmap_clear(&svx_dmap_x86, vm->np_root, gfn, end, pins, NULL,
+			      max);
 }
 
 /*
@@ -190,7 +126,7 @@ static bool svx_np_make_writable(struct svx_vm *vm,
 				 unsigned long seq)
 {
 	bool done = false;
-	u64 *table, e;
+	u64 *sptep;
 	int level;
 
 	if (!svx_mmu_dirty_ok(s, true))
@@ -199,16 +135,10 @@ static bool svx_np_make_writable(struct svx_vm *vm,
 	if (rcu_access_pointer(vm->memslots)->generation != gen ||
 	    svx_mmu_seq_retry(vm, seq) || !vm->np_root)
 		goto out;
-	table = vm->np_root;
-	for (level = 4; level > 1; level--) {
-		e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
-		if (!(e & SPTE_P))
-			goto out;
-		table = svx_host_va(e & SPTE_ADDR);
-	}
-	e = table[(gpa >> 12) & 511];
-	if ((e & (SPTE_P | SPTE_W)) == SPTE_P) {
-		table[(gpa >> 12) & 511] = e | SPTE_W | SPTE_D;
+	sptep = svx_dmap_walk(&svx_dmap_x86, vm->np_root, gpa >> PAGE_SHIFT, 1,
+			      &level);
+	if (level == 1 && (*sptep & (SPTE_P | SPTE_W)) == SPTE_P) {
+		*sptep |= SPTE_W | SPTE_D;
 		svx_memslot_mark_dirty(s, gpa >> PAGE_SHIFT);
 		done = true;
 	}
@@ -263,7 +193,10 @@ int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 		r = SVX_RESUME;
 		goto out;
 	}
-	sptep = svx_walk_alloc(vm, vm->np_root, gva, spare, &nspare);
+	i = nspare;
+	sptep = svx_dmap_walk_alloc(&svx_dmap_x86, vm->np_root,
+				    gpa >> PAGE_SHIFT, 1, spare, &nspare);
+	vm->sp_in_use += i - nspare;
 	if (*sptep & SPTE_P) {
 		/*
 		 * Another vCPU installed it first, or a write to a page of a

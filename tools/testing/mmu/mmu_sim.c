@@ -116,7 +116,7 @@ void svx_host_audit_count(bool violation)
  * its owner (the kernel keeps it in page->private).  Its "physical"
  * address is its address: user addresses fit in an SPTE's 51:12.
  */
-static long sim_tables_live;	/* table pages allocated, not freed */
+long sim_tables_live;	/* table pages allocated, not freed */
 
 /* Tests: every table allocation fails while this is set. */
 bool sim_fail_tables;
@@ -216,6 +216,50 @@ void svx_host_unpin_2m(u64 pfn, bool dirty)
 	int j;
 
 	for (j = 0; j < 512; j++)
+		svx_host_unpin(pfn + j, dirty);
+}
+
+/* The same rule for EPT's 2 MiB leaves; the sim has no 1 GiB run. */
+int svx_host_pin_range(struct svx_vm *vm, const struct svx_memslot *s,
+		       u64 gfn, unsigned long n, u64 *pfn)
+{
+	u64 hva;
+	long i;
+	unsigned long j;
+
+	if (gfn < s->base_gfn || gfn + n > s->base_gfn + s->npages)
+		return 0;
+	hva = svx_memslot_gfn_to_hva(s, gfn);
+	i = sim_page_index(S, hva >> PAGE_SHIFT);
+	if ((hva & ((n << PAGE_SHIFT) - 1)) || i < 0 ||
+	    sim_page_index(S, (hva >> PAGE_SHIFT) + n - 1) < 0)
+		return 0;
+	for (j = 0; j < n; j++)
+		S->pins[i + j]++;
+	*pfn = hva >> PAGE_SHIFT;
+	return 1;
+}
+
+unsigned int svx_host_backing_order(u64 pfn)
+{
+	return sim_page_index(S, pfn) < 0 ? 0 : 9;
+}
+
+unsigned long sim_dirty_marks;
+
+void svx_host_set_dirty(u64 pfn)
+{
+	if (sim_page_index(S, pfn) < 0)
+		sim_violation(S, "dirty mark on pfn %#llx outside guest memory",
+			      (unsigned long long)pfn);
+	sim_dirty_marks++;
+}
+
+void svx_host_unpin_range(u64 pfn, unsigned long n, bool dirty)
+{
+	unsigned long j;
+
+	for (j = 0; j < n; j++)
 		svx_host_unpin(pfn + j, dirty);
 }
 

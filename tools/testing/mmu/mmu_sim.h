@@ -113,6 +113,10 @@ void sim_invlpg(struct sim *s, u64 gva);
 int sim_fault(struct sim *s, u64 gva, u32 error_code);
 /* A 4-level world mapping @n pages (writable, dirty) at GVA 0. */
 void sim_gen_flat(struct sim *s, int n);
+/* svx_host_set_dirty() calls so far. */
+extern unsigned long sim_dirty_marks;
+/* Table pages allocated and not freed (svx_host_alloc_table()). */
+extern long sim_tables_live;
 /* Called after each 4 KiB pin (test_notify.c: an invalidation races it). */
 extern void (*sim_pin_hook)(struct sim *s);
 /* CR0.WP=0 + SMEP/SMAP: see mmu_sim.c. */
