@@ -3,7 +3,7 @@
 #ifndef SVX_CORE_H
 #define SVX_CORE_H
 
-#include "../include/svx.h"
+#include "svx.h"
 
 long svx_create_vm(unsigned long type);
 long svx_check_extension(long ext);

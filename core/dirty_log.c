@@ -28,6 +28,8 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
+#include "ept.h"
+#include "vmx_ept.h"
 
 #define SVX_DIRTY_LOG_MANUAL_CAPS	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
 					 KVM_DIRTY_LOG_INITIALLY_SET)

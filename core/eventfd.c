@@ -34,8 +34,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "../include/svx.h"
-#include "../irqchip/irqchip.h"
+#include "svx.h"
+#include "irqchip.h"
 
 /* the buses of struct kvm_ioeventfd's flags (KVM's enum kvm_bus) */
 enum { SVX_BUS_MMIO, SVX_BUS_PIO, SVX_BUS_CCW, SVX_NR_BUSES };

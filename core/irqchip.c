@@ -32,11 +32,11 @@
 #include <asm/tsc.h>
 #include <asm/msr-index.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "pit.h"
-#include "../irqchip/irqchip.h"
-#include "../vmx/vmx_int.h"
-#include "../x86/cpuid.h"
+#include "irqchip.h"
+#include "vmx_int.h"
+#include "cpuid.h"
 
 /* A vCPU's local APIC and the hrtimer behind its timer. */
 struct svx_vapic {

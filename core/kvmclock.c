@@ -41,9 +41,9 @@
 #include <asm/pvclock.h>
 #include <asm/tsc.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "core.h"
-#include "../x86/cpuid.h"
+#include "cpuid.h"
 
 /* KVM's get_kvmclock_base_ns(): the raw clock, counted from boot. */
 static s64 svx_kvmclock_base_ns(void)

@@ -19,12 +19,14 @@
 #include <linux/slab.h>
 #include <asm/msr.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "core.h"
-#include "../x86/cpuid.h"
-#include "../x86/fpu.h"
-#include "../mmu/spte.h"
-#include "../vmx/spec.h"
+#include "cpuid.h"
+#include "fpu.h"
+#include "spte.h"
+#include "spec.h"
+#include "ept.h"
+#include "vmx_ept.h"
 
 /* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
 #define SVX_MAX_IRQ_ROUTES	4096

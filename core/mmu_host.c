@@ -25,8 +25,8 @@
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
 
-#include "../include/svx.h"
-#include "../vmx/vmx_int.h"
+#include "svx.h"
+#include "vmx_int.h"
 
 bool svx_audit;
 module_param_named(audit, svx_audit, bool, 0644);

@@ -25,7 +25,7 @@
 #include <linux/sched/mm.h>
 
 #include "core.h"
-#include "../mmu/ept.h"
+#include "ept.h"
 
 #define SVX_MN_RANGES	8
 

@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 
 struct svx_msr_range {
 	u32 flags;

@@ -17,8 +17,8 @@
 
 #include "core.h"
 #include "pit.h"
-#include "../irqchip/irqchip.h"
-#include "../irqchip/i8254.h"
+#include "irqchip.h"
+#include "i8254.h"
 
 struct svx_kpit {
 	struct svx_pit pit;

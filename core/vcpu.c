@@ -18,8 +18,9 @@
 #include <asm/tsc.h>
 
 #include "core.h"
-#include "../x86/cpuid.h"
-#include "../x86/fpu.h"
+#include "cpuid.h"
+#include "fpu.h"
+#include "vmx_ept.h"
 
 static vm_fault_t svx_vcpu_fault(struct vm_fault *vmf)
 {

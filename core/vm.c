@@ -25,9 +25,10 @@
 
 #include "core.h"
 #include "pit.h"
-#include "../x86/cpuid.h"
-#include "../mmu/mmu_host.h"
-#include "../mmu/walker.h"
+#include "cpuid.h"
+#include "mmu_host.h"
+#include "walker.h"
+#include "ept.h"
 
 static atomic_t svx_vm_ids = ATOMIC_INIT(0);
 

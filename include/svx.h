@@ -27,8 +27,8 @@
 #include <linux/list.h>
 #include <linux/types.h>
 #include <asm/fpu/types.h>
-#include "../uapi/linux/shadowvmx.h"
-#include "../mmu/memslot.h"
+#include <linux/shadowvmx.h>
+#include "memslot.h"
 
 #define SVX_MAX_VCPUS		16
 #define SVX_MAX_CPUID_ENTRIES	256
@@ -569,13 +569,16 @@ bool svx_ioeventfd_mmio(struct svx_vcpu *vcpu, u64 gpa, int len,
 		pr_warn("vm%u: " fmt, __vm->id, ##__VA_ARGS__);		\
 } while (0)
 
+static inline bool svx_vm_ept(const struct svx_vm *vm)
+{
+	return vm->paging == SVX_PAGING_EPT;
+}
+
 static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)
 {
 	if (reason < SVX_NR_EXIT_REASONS)
 		vcpu->stats.exits[reason]++;
 	vcpu->stats.misc[SVX_STAT_EXITS]++;
 }
-
-#include "../mmu/ept.h"
 
 #endif /* SVX_SVX_H */

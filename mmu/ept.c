@@ -46,8 +46,9 @@
 
 #include <asm/vmx.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "mmu_host.h"
+#include "ept.h"
 #include "spte.h"
 #include "walker.h"
 #include "ept_level.h"
@@ -72,19 +73,20 @@ MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = 
 
 int svx_ept_init(void)
 {
-	const struct svx_ept_caps *e = &svx_ept_caps;
+	const char *why_not = svx_host_ept_unusable();
+	u32 flags = svx_host_ept_flags();
 
-	if (svx_ept_param && !e->ept_usable) {
-		pr_err("ept=1 but EPT mode is not available: %s\n", e->why_not);
+	if (svx_ept_param && why_not) {
+		pr_err("ept=1 but EPT mode is not available: %s\n", why_not);
 		return -EOPNOTSUPP;
 	}
-	if (e->ept_usable)
+	if (!why_not)
 		pr_info("EPT mode available (VPID %s, EPT A/D %s); new VMs use %s\n",
-			(e->flags & SVX_CAP_VPID) ? "yes" : "no",
-			(e->flags & SVX_CAP_EPT_AD) ? "yes" : "no",
+			(flags & SVX_CAP_VPID) ? "yes" : "no",
+			(flags & SVX_CAP_EPT_AD) ? "yes" : "no",
 			svx_ept_param ? "EPT" : "shadow paging");
 	else
-		pr_info("EPT mode not available: %s\n", e->why_not);
+		pr_info("EPT mode not available: %s\n", why_not);
 	return 0;
 }
 
@@ -98,10 +100,10 @@ long svx_ept_get_caps(void __user *argp)
 	struct svx_caps caps = {};
 
 	caps.paging_modes = BIT(SVX_PAGING_SHADOW);
-	if (svx_ept_caps.ept_usable)
+	if (!svx_host_ept_unusable())
 		caps.paging_modes |= BIT(SVX_PAGING_EPT);
 	caps.default_paging = svx_ept_default_paging();
-	caps.flags = svx_ept_caps.flags;
+	caps.flags = svx_host_ept_flags();
 	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
 }
 
@@ -127,7 +129,7 @@ static int svx_ept_alloc_root(struct svx_vm *vm)
 	vm->ept_root = root;
 	vm->ept_pages = 1;
 	vm->eptp = svx_host_pa(root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
-	if (svx_ept_caps.flags & SVX_CAP_EPT_AD)
+	if (svx_host_ept_flags() & SVX_CAP_EPT_AD)
 		vm->eptp |= VMX_EPTP_AD_ENABLE_BIT;
 	/* The page may have been someone's EPT root before. */
 	svx_ept_invept_all_cpus(vm);
@@ -174,9 +176,9 @@ long svx_ept_set_paging(struct svx_vm *vm, unsigned long mode)
 	if (vm->nr_vcpus) {
 		svx_vm_warn(vm, "SVX_SET_PAGING: the paging mode can only change before the first KVM_CREATE_VCPU\n");
 		r = -EBUSY;
-	} else if (mode == SVX_PAGING_EPT && !svx_ept_caps.ept_usable) {
+	} else if (mode == SVX_PAGING_EPT && svx_host_ept_unusable()) {
 		svx_vm_warn(vm, "SVX_SET_PAGING: EPT mode not available: %s\n",
-			    svx_ept_caps.why_not);
+			    svx_host_ept_unusable());
 		r = -EOPNOTSUPP;
 	} else if (mode == SVX_PAGING_EPT) {
 		r = svx_ept_alloc_root(vm);
@@ -381,8 +383,8 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		.slot_base_gfn = s->base_gfn,
 		.slot_npages = s->npages,
 		.slot_hva = s->userspace_addr,
-		.cpu_2m = svx_ept_caps.flags & SVX_CAP_EPT_2M,
-		.cpu_1g = svx_ept_caps.flags & SVX_CAP_EPT_1G,
+		.cpu_2m = svx_host_ept_flags() & SVX_CAP_EPT_2M,
+		.cpu_1g = svx_host_ept_flags() & SVX_CAP_EPT_1G,
 	};
 	unsigned long n;
 	int level, r = 0;

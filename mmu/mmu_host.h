@@ -161,6 +161,14 @@ bool svx_guest_long_mode(struct svx_vcpu *vcpu);
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why);
 /* An access to @gpa outside RAM (or a write to ROM): KVM_EXIT_MMIO. */
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);
+/*
+ * EPT mode (mmu/ept.c): the CPU's EPT features as SVX_CAP_* flags; NULL if
+ * EPT mode is possible, else why not; INVEPT of @vm's tree on every CPU
+ * (which also kicks its vCPUs out of guest mode).
+ */
+u32 svx_host_ept_flags(void);
+const char *svx_host_ept_unusable(void);
+void svx_ept_invept_all_cpus(struct svx_vm *vm);
 
 /*
  * Planted bugs, for the userspace harness only: it builds mmu.c with

@@ -18,7 +18,7 @@
 #include <asm/msr-index.h>
 #include <asm/page.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "mmu_host.h"
 #include "spte.h"
 #include "walker.h"

@@ -29,7 +29,7 @@
 #include <linux/hash.h>
 #include <linux/slab.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "rmap.h"
 
 static struct hlist_head *svx_rmap_bucket(struct svx_vm *vm, u64 key)

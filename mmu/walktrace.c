@@ -21,8 +21,9 @@
 #include <linux/rcupdate.h>
 #include <asm/vmx.h>
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "walker.h"
+#include "ept.h"
 
 #define SVX_WT_ACC_ALL	(SVX_WT_ACC_WRITE | SVX_WT_ACC_USER | SVX_WT_ACC_FETCH)
 #define SVX_WT_ADDR	0x000ffffffffff000ULL

@@ -48,10 +48,10 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
-#include "../mmu/walker.h"
-#include "../x86/cpuid.h"
-#include "../x86/emulate.h"
-#include "../x86/fpu.h"
+#include "walker.h"
+#include "cpuid.h"
+#include "emulate.h"
+#include "fpu.h"
 
 /* ---------------------------------------------------------------------- */
 /* Secondary controls                                                      */

@@ -28,11 +28,11 @@
 #include <uapi/asm/kvm_para.h>
 
 #include "vmx_int.h"
-#include "../core/pit.h"
-#include "../mmu/walker.h"
+#include "pit.h"
+#include "walker.h"
 #include "svx_trace.h"
-#include "../x86/cpuid.h"
-#include "../x86/fpu.h"
+#include "cpuid.h"
+#include "fpu.h"
 
 #define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
 

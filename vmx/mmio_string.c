@@ -14,7 +14,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include "vmx_int.h"
-#include "../mmu/walker.h"
+#include "walker.h"
 #include "svx_trace.h"
 
 /*

@@ -35,7 +35,7 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
-#include "../mmu/walker.h"
+#include "walker.h"
 
 /* Bits 31:30 of the exit qualification: what started the switch. */
 enum svx_ts_source {

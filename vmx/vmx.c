@@ -42,8 +42,8 @@
 
 #include "vmx_int.h"
 #include "svx_trace.h"
-#include "../x86/cpuid.h"
-#include "../x86/fpu.h"
+#include "cpuid.h"
+#include "fpu.h"
 #include "spec.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */

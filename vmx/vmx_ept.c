@@ -60,7 +60,7 @@
 #include <asm/tlbflush.h>
 
 #include "vmx_int.h"
-#include "../x86/cpuid.h"
+#include "cpuid.h"
 
 struct svx_ept_caps svx_ept_caps;
 
@@ -82,6 +82,17 @@ static DEFINE_SPINLOCK(svx_vpid_lock);
 
 /* ---------------------------------------------------------------------- */
 /* Capabilities                                                            */
+
+/* For mmu/ept.c (mmu/mmu_host.h). */
+u32 svx_host_ept_flags(void)
+{
+	return svx_ept_caps.flags;
+}
+
+const char *svx_host_ept_unusable(void)
+{
+	return svx_ept_caps.ept_usable ? NULL : svx_ept_caps.why_not;
+}
 
 void svx_ept_probe(void)
 {

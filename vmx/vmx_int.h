@@ -3,10 +3,12 @@
 #ifndef SVX_VMX_INT_H
 #define SVX_VMX_INT_H
 
-#include "../include/svx.h"
+#include "svx.h"
 #include "vmcs.h"
 #include "emulate.h"
-#include "../mmu/mmu_host.h"
+#include "mmu_host.h"
+#include "ept.h"
+#include "vmx_ept.h"
 
 struct svx_vmcs_config {
 	u32 revision;

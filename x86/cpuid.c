@@ -51,8 +51,8 @@
 #include <asm/msr-index.h>
 #include <uapi/asm/kvm_para.h>
 
-#include "../include/svx.h"
-#include "../vmx/vmx_int.h"
+#include "svx.h"
+#include "vmx_int.h"
 #include "cpuid.h"
 #include "fpu.h"
 

@@ -35,8 +35,8 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 
-#include "../include/svx.h"
-#include "../vmx/vmx_int.h"
+#include "svx.h"
+#include "vmx_int.h"
 #include "cpuid.h"
 #include "fpu.h"
 

@@ -425,6 +425,22 @@ void svx_kick_all(struct svx_vm *vm, int req)
 			set_bit(req, &vm->vcpus[i]->requests);
 }
 
+/* The sim hosts the shadow MMU only: mmu/ept.c is not linked. */
+u32 svx_host_ept_flags(void)
+{
+	return 0;
+}
+
+const char *svx_host_ept_unusable(void)
+{
+	return "the userspace simulator has no EPT";
+}
+
+void svx_ept_invept_all_cpus(struct svx_vm *vm)
+{
+	sim_violation(S, "INVEPT in the simulator, which has no EPT tree");
+}
+
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 {
 	S->mmio_exit = true;
