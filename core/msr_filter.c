@@ -145,6 +145,8 @@ long svx_vm_set_msr_filter(struct svx_vm *vm, void __user *argp)
 	old = rcu_replace_pointer(vm->msr_filter, new,
 				  lockdep_is_held(&vm->lock));
 	mutex_unlock(&vm->lock);
+	/* Accesses passed through may now be denied (vmx/msr_bitmap.c). */
+	svx_kick_all(vm, SVX_REQ_MSR_FILTER);
 	synchronize_rcu();
 	svx_msr_filter_free(old);
 out:

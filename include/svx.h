@@ -190,6 +190,7 @@ struct svx_vcpu {
 	bool triple_fault;
 	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
 	struct svx_msr_entry *host_msrs;	/* exit load */
+	unsigned long *msr_bitmap;	/* MSRs that exit (vmx/msr_bitmap.c) */
 	/*
 	 * The guest's FPU/XSAVE state (x86/fpu.c); @fpu is its legacy area,
 	 * the guest's state only outside KVM_RUN (@fpu_loaded false).
@@ -286,6 +287,7 @@ struct svx_vcpu {
 #define SVX_REQ_TLB_FLUSH	1	/* SPTEs lost permissions: flush */
 #define SVX_REQ_EVENT		2	/* in-kernel irqchip: look at the APIC */
 #define SVX_REQ_CLOCK_UPDATE	3	/* rewrite the kvmclock record */
+#define SVX_REQ_MSR_FILTER	4	/* rebuild the MSR bitmap */
 
 /* The VM's kvmclock (core/kvmclock.c) */
 struct svx_kvmclock {

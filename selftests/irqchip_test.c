@@ -279,27 +279,6 @@ TEST_F(irqchip, ioctl_errors)
 	free(lapic);
 }
 
-/* The vCPU's VM exits so far: KVM's binary stats, else SVX_GET_VCPU_STATS. */
-static long long vcpu_exits(int vcpu_fd)
-{
-	struct svxu_kvm_stats ks;
-	struct svx_stats st;
-	uint64_t v = 0;
-	int64_t off;
-
-	if (!svxu_kvm_stats_open(&ks, vcpu_fd)) {
-		off = svxu_kvm_stats_find(&ks, "exits");
-		if (off < 0 || svxu_kvm_stats_read(&ks, off, &v))
-			off = -1;
-		svxu_kvm_stats_close(&ks);
-		if (off >= 0)
-			return v;
-	}
-	if (svxu_get_stats(vcpu_fd, SVX_GET_VCPU_STATS, &st))
-		return -1;
-	return st.misc[SVX_STAT_EXITS];
-}
-
 /*
  * The APIC timer wakes a HLT that never leaves the kernel.  Reported, not
  * checked: the VM exits of the three periodic interrupts (each: the HLT,
@@ -312,9 +291,9 @@ TEST_F(irqchip, apic_timer_wakes_hlt)
 
 	IRQCHIP_INIT(apic_timer);
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
-	e0 = vcpu_exits(self->g.vcpu.fd);
+	e0 = svxu_vcpu_exits(self->g.vcpu.fd);
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 4);
-	e1 = vcpu_exits(self->g.vcpu.fd);
+	e1 = svxu_vcpu_exits(self->g.vcpu.fd);
 	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
 	if (e0 >= 0 && e1 >= 0)
 		printf("# irqchip-exits[%s%s%s]: %lld exits for 3 periodic APIC timer interrupts\n",

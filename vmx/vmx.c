@@ -172,7 +172,7 @@ static int svx_setup_vmcs_config(void)
 			    CPU_BASED_USE_TSC_OFFSETTING |
 			    CPU_BASED_MWAIT_EXITING |
 			    CPU_BASED_MONITOR_EXITING |
-			    CPU_BASED_RDPMC_EXITING, 0,
+			    CPU_BASED_RDPMC_EXITING, CPU_BASED_USE_MSR_BITMAPS,
 			    true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					MSR_IA32_VMX_PROCBASED_CTLS,
 			    &c->proc, "processor-based");
@@ -637,6 +637,8 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(vcpu->guest_msrs));
 	svx_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->host_msrs));
 	svx_set_nr_auto_msrs(SVX_AMSR_TSC_AUX);
+	if (vcpu->msr_bitmap)	/* vmx/msr_bitmap.c */
+		svx_vmwrite(MSR_BITMAP, __pa(vcpu->msr_bitmap));
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_vmcs_init(vcpu);
 	else
@@ -663,8 +665,10 @@ int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 		goto free_vmcs;
 	vcpu->guest_msrs = page_address(page);
 	vcpu->host_msrs = vcpu->guest_msrs + 16;
-	if (svx_fpu_vcpu_init(vcpu))
+	if (svx_msr_bitmap_init(vcpu))
 		goto free_msrs;
+	if (svx_fpu_vcpu_init(vcpu))
+		goto free_bitmap;
 	vcpu->cpu = -1;
 	INIT_LIST_HEAD(&vcpu->loaded_link);
 
@@ -674,6 +678,8 @@ int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 	svx_vcpu_put(vcpu);
 	return 0;
 
+free_bitmap:
+	svx_msr_bitmap_free(vcpu);
 free_msrs:
 	free_page((unsigned long)vcpu->guest_msrs);
 free_vmcs:
@@ -697,6 +703,7 @@ void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
 	preempt_enable();
 	svx_ept_vcpu_free(vcpu);
 	svx_fpu_vcpu_free(vcpu);
+	svx_msr_bitmap_free(vcpu);
 	free_page((unsigned long)vcpu->guest_msrs);
 	free_page((unsigned long)vcpu->vmcs);
 }
@@ -1255,6 +1262,9 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			run->exit_reason = KVM_EXIT_SHUTDOWN;
 			return 0;
 		}
+		if (test_and_clear_bit(SVX_REQ_MSR_FILTER, &vcpu->requests) &&
+		    vcpu->msr_bitmap)
+			svx_msr_bitmap_update(vcpu);
 		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests)) {
 			vcpu->mmu.root_hpa = 0;
 			vcpu->mmu.no_flush = false;

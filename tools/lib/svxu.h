@@ -152,6 +152,12 @@ int64_t svxu_kvm_stats_find(const struct svxu_kvm_stats *s, const char *name);
 int svxu_kvm_stats_read(const struct svxu_kvm_stats *s, int64_t off,
 			uint64_t *val);
 
+/*
+ * The vCPU's VM exits so far on any device: KVM's binary stat "exits",
+ * else SVX_GET_VCPU_STATS; -1 if neither answers.
+ */
+long long svxu_vcpu_exits(int vcpu_fd);
+
 /* ---- entry states -------------------------------------------------------- */
 /*
  * PM32: 32-bit protected mode, paging off.  LONG64: long mode on identity

@@ -79,3 +79,23 @@ int svxu_kvm_stats_read(const struct svxu_kvm_stats *s, int64_t off,
 	n = pread(s->fd, val, sizeof(*val), off);
 	return n == sizeof(*val) ? 0 : n < 0 ? -errno : -EIO;
 }
+
+long long svxu_vcpu_exits(int vcpu_fd)
+{
+	struct svxu_kvm_stats ks;
+	struct svx_stats st;
+	uint64_t v = 0;
+	int64_t off;
+
+	if (!svxu_kvm_stats_open(&ks, vcpu_fd)) {
+		off = svxu_kvm_stats_find(&ks, "exits");
+		if (off < 0 || svxu_kvm_stats_read(&ks, off, &v))
+			off = -1;
+		svxu_kvm_stats_close(&ks);
+		if (off >= 0)
+			return v;
+	}
+	if (svxu_get_stats(vcpu_fd, SVX_GET_VCPU_STATS, &st))
+		return -1;
+	return st.misc[SVX_STAT_EXITS];
+}
