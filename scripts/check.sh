@@ -312,6 +312,14 @@ while read -r l; do
 	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
 	result "$l" "$n" "$f"
 done <<<"$lines"
+# issue 14's isolation tests, summed per suite (each also in its selftests
+# line: one check per line here), and the pin accounting
+while read -r l; do
+	case $l in
+	*": "[1-9]*" passed, 0 failed"|*": accounted") result "$l" 1 0 ;;
+	*) result "$l" 0 1 ;;
+	esac
+done < <(grep -aE '^(isolation|pins)\[' "$out/bochs.out" | tr -d '\r')
 # the harness (tools/harness): its report lines (uncounted), CSV and plots
 while read -r l; do result "$l" 0 0; done < <(grep -aE '^harness\[W[0-9]+\]\[' "$out/bochs.out" | tr -d '\r')
 h=$(grep -aE '^harness: [0-9]+ runs, [0-9]+ failed' "$out/bochs.out" | tr -d '\r' | tail -n 1)

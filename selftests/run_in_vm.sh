@@ -71,6 +71,46 @@ wait_dev() {
 	[ -c "$dev" ]
 }
 
+# The isolation tests (issue 14): memory the guest must not reach (a
+# read-only, deleted or absent slot, memory the VMM unmapped or remapped,
+# a slot swapped under it, another vCPU's memslot churn), accesses made on
+# the guest's behalf with its own permissions (user-mode rep ins/outs on
+# kernel, read-only and unmapped pages), walk-trace privacy and the VMM's
+# own state across KVM_RUN.  "binary:name" (an extended regex, the
+# harness' fixture.variant.test); their results, already in the
+# selftests line, are also summed in "isolation[<label>]"; a listed test
+# that did not run counts as failed.  pin_test gives "pins[<label>]".
+ISOLATION="exits_test:guest\.(readonly_slot_write_exits_as_mmio|unbacked_gpa_is_mmio|deleted_slot_becomes_mmio|rep_insb_string|rep_outsb_string)
+mmu_test:mmu\.[a-z0-9]+\.(string_io_user|memslot_change|vmm_remaps_guest_memory|user_mode|mmio)
+mmu_notifier_test:mn\.remapped_under_a_polling_guest_[a-z0-9]+
+smp_test:global\.shared_page_table_two_vcpus_memslot_churn
+walktrace_test:wt\.[a-z0-9]+\.host_addresses_need_cap_sys_admin
+host_state_test:guest\.[a-z_]+_survive_kvm_run"
+iso_pass=0
+iso_fail=0
+pins=
+
+# Count the isolation tests of binary $1 in $TMP.
+isolation_count() {
+	for it in $ISOLATION; do
+		[ "${it%%:*}" = "$1" ] || continue
+		re=${it#*:}
+		ip=$(grep -E "^ok [0-9]+ $re( |$)" "$TMP" | grep -v -c '# SKIP')
+		is=$(grep -E "^ok [0-9]+ $re( |$)" "$TMP" | grep -c '# SKIP')
+		ifl=$(grep -c -E "^not ok [0-9]+ $re( |$)" "$TMP")
+		[ $((ip + is + ifl)) -gt 0 ] || { note "isolation: no $re in $1"; ifl=1; }
+		iso_pass=$((iso_pass + ip))
+		iso_fail=$((iso_fail + ifl))
+	done
+	if [ "$1" = pin_test ]; then
+		if grep -qE '^ok [0-9]+ pin\.pins_accounted_and_limited_by_rlimit_memlock$' "$TMP"; then
+			pins=accounted
+		elif ! grep -qE '^ok [0-9]+ pin\..*# SKIP' "$TMP"; then
+			pins="NOT accounted"
+		fi
+	fi
+}
+
 # Run every test binary against $1 (device); accumulate pass/fail/skip.
 run_binaries() {
 	dev=$1
@@ -94,6 +134,7 @@ run_binaries() {
 		pass=$((pass + p))
 		skip=$((skip + s))
 		fail=$((fail + f))
+		isolation_count "$(basename "$t")"
 		# cpu_features_test also gets a line of its own (summary)
 		if [ "$(basename "$t")" = cpu_features_test ]; then
 			cf_pass=$p
@@ -111,6 +152,13 @@ summary() {
 		cf_pass=
 	fi
 	echo "selftests[$1${SVX_LABEL_SUFFIX:-}]: $pass passed, $fail failed"
+	if [ $((iso_pass + iso_fail)) -gt 0 ]; then
+		echo "isolation[$1${SVX_LABEL_SUFFIX:-}]: $iso_pass passed, $iso_fail failed"
+	fi
+	[ -z "$pins" ] || echo "pins[$1${SVX_LABEL_SUFFIX:-}]: $pins"
+	iso_pass=0
+	iso_fail=0
+	pins=
 	[ $fail -eq 0 ] || any_fail=1
 	pass=0
 	fail=0
