@@ -298,6 +298,16 @@ void svxr_setup_cpuid(struct svxr_vm *vm, bool builtin, bool baseline)
 	}
 
 	filter_cpuid(cpuid, !vm->irqchip, baseline);
+	/*
+	 * As QEMU: the supported table has no TSC-deadline bit; a VMM with
+	 * the in-kernel local APIC sets it when KVM_CAP_TSC_DEADLINE_TIMER
+	 * says that APIC has the mode.
+	 */
+	if (vm->irqchip && !baseline &&
+	    ioctl(vm->kvm.fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		for (unsigned int i = 0; i < cpuid->nent; i++)
+			if (cpuid->entries[i].function == 1)
+				cpuid->entries[i].ecx |= 1u << 24;
 	if (ioctl(vm->vcpu.fd, KVM_SET_CPUID2, cpuid) < 0) {
 		if (errno != ENOTTY)
 			svxr_die("%s: KVM_SET_CPUID2 (%s, %u entries): %s", vm->kvm.dev,
