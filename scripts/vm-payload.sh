@@ -275,8 +275,11 @@ if [ "${SVX_QEMU:-1}" != 0 ] && [ -f $P/qemu/run.sh ]; then
 		$P/shadowvmx.ko svx-shadow svx-ept kvm-ept1 || rc=1
 	# ... and with the multiboot guest's command line (kernel-irqchip=off):
 	# "qemu[linux smp2][...]", "harness[W7q][...]".  Only with
-	# SVX_QEMU_LINUX_OFF=1: on shadowvmx (both modes) QEMU's two vCPUs stop
-	# in SeaBIOS after about 1,300 exits (issue 16).
+	# SVX_QEMU_LINUX_OFF=1: QEMU stops in SeaBIOS on shadowvmx (EPT) and
+	# kvm_intel (ept=1) alike: after vCPU 1's KVM_EXIT_HLT (SeaBIOS's AP
+	# at 0xfd099) and a cpu_synchronize_state(), its thread runs in QEMU's
+	# own code holding the iothread lock; QEMU's other threads wait for
+	# the lock (tools/testing/qemu/diag.sh, issue 16).
 	if [ "${SVX_QEMU_LINUX_OFF:-0}" != 0 ]; then
 		QEMU_GUEST=linux sh $P/qemu/run.sh $P/qemu $P/shadowvmx.ko \
 			svx-shadow svx-ept kvm-ept1 kvm-ept0 || rc=1

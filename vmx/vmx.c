@@ -1213,17 +1213,33 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	svx_fpu_load_guest(vcpu);
 	/* As KVM: finish the last exit first; exit_reason stays as it was. */
 	vcpu->dbg.user_exit = false;
+	/*
+	 * As KVM ("re-sync apic's tpr"): without a local APIC in the kernel,
+	 * userspace's APIC owns the TPR and passes it in kvm_run->cr8 at
+	 * every KVM_RUN; post_kvm_run_save() below hands it back.
+	 */
+	if (!vcpu->lapic) {
+		u64 cr8 = READ_ONCE(run->cr8);
+
+		if (cr8 & ~0xfULL) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_RUN: kvm_run cr8 %#llx has reserved bits\n",
+				    vcpu->id, cr8);
+			r = -EINVAL;
+			goto out;
+		}
+		vcpu->cr8 = cr8;
+	}
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
-		goto put_fpu;
+		goto out;
 	if (svx_debug_take_user_exit(vcpu)) {	/* single-step (debugreg.c) */
 		r = 0;
-		goto put_fpu;
+		goto out;
 	}
 	if (READ_ONCE(SVX_RUN_IMMEDIATE_EXIT(run))) {
 		vcpu->stats.misc[SVX_STAT_SIGNAL]++;
 		r = -EINTR;
-		goto put_fpu;
+		goto out;
 	}
 
 	if (vcpu->lapic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
@@ -1233,14 +1249,16 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	svx_save_host_segments(vcpu);
 	r = svx_run_loop(vcpu);
 out:
-	/* post_kvm_run_save(): what a userspace irqchip needs to know. */
+	/*
+	 * post_kvm_run_save(), on every return as KVM: what a userspace
+	 * irqchip needs to know.
+	 */
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->cr8 = svx_get_cr8(vcpu);
 	run->apic_base = svx_get_apic_base(vcpu);
 	/* As KVM: with the PICs in the kernel, always ready. */
 	run->ready_for_interrupt_injection = vcpu->lapic ||
 					     svx_ready_for_interrupt(vcpu);
-put_fpu:
 	svx_fpu_put_guest(vcpu);
 	return r;
 }

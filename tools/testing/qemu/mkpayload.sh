@@ -31,5 +31,5 @@ ldd $qemu /usr/bin/strace | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/
 	done
 [ -x "$dst/lib/ld-linux-x86-64.so.2" ] || { echo "mkpayload: no dynamic loader" >&2; exit 1; }
 cp -L $fw "$dst/share/"
-cp "$here/run.sh" "$here/exits.sh" "$here/linux-initrd.sh" "$here/build/mbexit.elf" "$dst/"
+cp "$here/run.sh" "$here/diag.sh" "$here/exits.sh" "$here/linux-initrd.sh" "$here/build/mbexit.elf" "$dst/"
 echo "mkpayload: $(du -sk "$dst" | cut -f1) KiB in $dst ($(ls "$dst/lib" | wc -l) libraries)"
