@@ -78,6 +78,7 @@ enum svx_pending_user {
 	SVX_PENDING_MMIO_READ,	/* MMIO read: the instruction completes */
 	SVX_PENDING_RDMSR,	/* KVM_EXIT_X86_RDMSR: core/msr_filter.c */
 	SVX_PENDING_WRMSR,	/* KVM_EXIT_X86_WRMSR */
+	SVX_PENDING_MMIO_FRAG,	/* one 8-byte piece of a wider MMIO access */
 };
 
 struct svx_vm;
@@ -248,6 +249,13 @@ struct svx_vcpu {
 		/* a string instruction (vmx/mmio_string.c): its iteration */
 		u8 string, str_phase;
 		u64 str_val[2];
+		/*
+		 * An access wider than 8 bytes (vmx/mmio_vec.c), in 8-byte
+		 * pieces: @frag_done bytes of @frag_size done, the data in
+		 * @frag_buf; the instruction retires after a load's last piece.
+		 */
+		u8 frag, frag_store, frag_size, frag_done;
+		u8 frag_buf[16];
 	} mmio;
 
 	struct svx_stats stats;

@@ -39,7 +39,7 @@
 #define FL_ALL	(FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 #define FL_LOGIC (FL_ALL & ~FL_AF)	/* AF undefined (and/or/xor/test) */
 
-enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK };
+enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK, K_VEC };
 
 struct form {
 	char name[64];
@@ -54,9 +54,10 @@ struct form {
 	uint64_t fmask;		/* flags compared */
 	enum kind kind;
 	int code_at;		/* the instruction's GPA, 0: SVX_CODE */
+	int vflags;		/* K_VEC: V_* below */
 };
 
-#define MAX_FORMS	1024
+#define MAX_FORMS	1536
 static struct form forms[MAX_FORMS];
 static int nforms;
 static uint64_t rng_state;
@@ -319,6 +320,14 @@ static void build_forms(int mode)
 	add_sizes(mode, "movsx.b", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
 	op[1] = 0xbf;
 	add_sizes(mode, "movsx.w", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
+	if (mode != 2) {	/* movnti: 32 and 64 bits */
+		op[1] = 0xc3;
+		add(mode, "movnti.32", NULL, 0, 0, op, 2, -1, 0, 4, FL_ALL,
+		    K_PLAIN);
+		if (mode == 8)
+			add(mode, "movnti.64", NULL, 0, 8, op, 2, -1, 0, 8,
+			    FL_ALL, K_PLAIN);
+	}
 	/*
 	 * movbe without 66 only: KVM's emulator (6.1) decodes 66 0f 38 f0/f1
 	 * as no instruction (its mandatory-prefix table), so kvm_intel fails
@@ -951,6 +960,288 @@ static int run_sform_all(struct __test_metadata *_metadata, struct ctx *c,
 	return n;
 }
 
+/* ---------------------------------------------------------------------- */
+/*
+ * SSE and MMX moves (KVM's emulator's set, 6.1: movups/movupd 0f 10/11,
+ * movaps/movapd 0f 28/29, movntps/movntpd 0f 2b, movdqa 66 0f 6f/7f,
+ * movdqu f3 0f 6f/7f, movntdq 66 0f e7, MMX movq 0f 6f/7f).  The guest
+ * loads every XMM (and MMX) register from VTAB in guest RAM, executes the
+ * instruction, stores them all to VOUT and halts; a fault (#GP of a
+ * misaligned aligned form, #UD of LOCK or CR4.OSFXSR clear, #NM of CR0.TS)
+ * goes through the IDT to a HLT of its own, its frame on the stack.  Also
+ * compared: the number of KVM_EXIT_MMIO, one per 8 bytes as kvm_intel
+ * splits a 16-byte access, none when the instruction faults.
+ */
+#define VTAB		(SVX_DATA + 0x4000)	/* XMM/MMX values, in */
+#define VOUT		(SVX_DATA + 0x5000)	/* and out */
+#define VOUT_LEN	(16 * 16 + 8 * 8)
+#define VHANDLER	(SVX_CODE + 0x800)	/* vector v: HLT at +v */
+#define V_TS		1	/* CR0.TS set: #NM */
+#define V_NOFXSR	2	/* CR4.OSFXSR clear: #UD (SSE) */
+#define V_EM		4	/* CR0.EM set: #UD */
+#define CR0_TS		(1ULL << 3)
+#define CR0_EM		(1ULL << 2)
+#define CR4_OSFXSR	(1ULL << 9)
+
+static uint8_t vtab[VOUT_LEN];
+
+/* 2e [REX] 0f @op /@reg [abs32]: an absolute CS-relative operand. */
+static int vmov_abs(uint8_t *p, int mode, uint8_t op, int reg, uint32_t addr)
+{
+	int n = 0;
+
+	p[n++] = 0x2e;
+	if (mode == 2)
+		p[n++] = 0x67;		/* 32-bit addressing */
+	if (reg >= 8)
+		p[n++] = 0x44;		/* REX.R */
+	p[n++] = 0x0f;
+	p[n++] = op;
+	if (mode == 8) {		/* SIB, no base, no index */
+		p[n++] = (reg & 7) << 3 | 4;
+		p[n++] = 0x25;
+	} else {
+		p[n++] = (reg & 7) << 3 | 5;
+	}
+	memcpy(p + n, &addr, 4);
+	return n + 4;
+}
+
+static void add_vec(int mode, const char *name, uint8_t pfx, bool lock,
+		    uint8_t opc, int size, int vflags)
+{
+	uint8_t pf[2], op[2] = { 0x0f, opc };
+	int n = 0;
+
+	if (lock)
+		pf[n++] = 0xf0;
+	if (pfx)
+		pf[n++] = pfx;
+	add(mode, name, pf, n, 0, op, 2, -1, 0, size, FL_ALL, K_VEC);
+	forms[nforms - 1].vflags = vflags;
+	/* 16-byte aligned half of the time: the aligned forms' #GP or not */
+	if (rnd() & 1) {
+		struct form *f = &forms[nforms - 1];
+
+		f->disp &= ~15;
+		f->code[f->len - 1] = f->disp;
+	}
+}
+
+static void build_vforms(int mode)
+{
+	static const struct {
+		const char *name;
+		uint8_t pfx, ld, st;	/* st 0: no load/store of that kind */
+		int size;
+	} v[] = {
+		{ "movups", 0, 0x10, 0x11, 16 },
+		{ "movupd", 0x66, 0x10, 0x11, 16 },
+		{ "movaps", 0, 0x28, 0x29, 16 },
+		{ "movapd", 0x66, 0x28, 0x29, 16 },
+		{ "movntps", 0, 0, 0x2b, 16 },
+		{ "movntpd", 0x66, 0, 0x2b, 16 },
+		{ "movdqa", 0x66, 0x6f, 0x7f, 16 },
+		{ "movdqu", 0xf3, 0x6f, 0x7f, 16 },
+		{ "movntdq", 0x66, 0, 0xe7, 16 },
+		{ "movq mm", 0, 0x6f, 0x7f, 8 },
+	};
+	char nm[48];
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < (int)ARRAY_SIZE(v); i++) {
+			if (v[i].ld) {
+				snprintf(nm, sizeof(nm), "%s r,m", v[i].name);
+				add_vec(mode, nm, v[i].pfx, false, v[i].ld,
+					v[i].size, 0);
+			}
+			snprintf(nm, sizeof(nm), "%s m,r", v[i].name);
+			add_vec(mode, nm, v[i].pfx, false, v[i].st, v[i].size,
+				0);
+		}
+	}
+	/* the faults KVM's emulator checks before the access */
+	add_vec(mode, "lock movdqu r,m", 0xf3, true, 0x6f, 16, 0);
+	add_vec(mode, "lock movaps m,r", 0, true, 0x29, 16, 0);
+	add_vec(mode, "movdqu r,m TS", 0xf3, false, 0x6f, 16, V_TS);
+	add_vec(mode, "movq mm m,r TS", 0, false, 0x7f, 8, V_TS);
+	add_vec(mode, "movups m,r !OSFXSR", 0, false, 0x11, 16, V_NOFXSR);
+	add_vec(mode, "movq mm r,m !OSFXSR", 0, false, 0x6f, 8, V_NOFXSR);
+	add_vec(mode, "movdqa r,m EM", 0x66, false, 0x6f, 16, V_EM);
+}
+
+struct voutcome {
+	struct outcome o;
+	uint8_t vout[VOUT_LEN];
+	int exits;
+};
+
+static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to)
+{
+	uint64_t lo = (to & 0xffff) |
+		      (uint64_t)(mode == 8 ? SVX_SEL_CS64 : SVX_SEL_CS32) << 16 |
+		      0x8e00ULL << 32 | ((to >> 16) & 0xffff) << 48;
+	uint64_t hi = 0;
+
+	if (mode == 8) {
+		memcpy(mem + SVX_IDT + vec * 16, &lo, 8);
+		memcpy(mem + SVX_IDT + vec * 16 + 8, &hi, 8);
+	} else {
+		memcpy(mem + SVX_IDT + vec * 8, &lo, 8);
+	}
+}
+
+static int run_vform(struct ctx *c, const struct form *f,
+		     const struct kvm_regs *in, const uint8_t *mem, bool mmio,
+		     struct voutcome *out)
+{
+	struct svxu_vcpu *v = &c->g.vcpu;
+	uint64_t base = mmio ? MMIO_BASE : RAM_BASE;
+	struct kvm_sregs s = c->sregs0;
+	struct kvm_regs r = *in;
+	uint8_t *ram = c->g.vm.mem;
+	uint8_t *win = mmio ? c->dev + DATA_OFF : ram + RAM_BASE + DATA_OFF;
+	uint8_t *p = ram + SVX_CODE;
+	int nx = f->mode == 8 ? 16 : 8, i, e, n = 0;
+	bool bare = f->vflags != 0;	/* faults: no register set-up */
+
+	memset(out, 0, sizeof(*out));
+	memset(mmio ? ram + RAM_BASE + DATA_OFF : c->dev + DATA_OFF, 0xa5, WIN);
+	memcpy(win, mem, WIN);
+	memcpy(ram + VTAB, vtab, VOUT_LEN);
+	memset(ram + VOUT, 0x5a, VOUT_LEN);
+	memcpy(ram + STK_LO, stk_in, STK_LEN);
+	for (i = 0; i < nx && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x10, i, VTAB + 16 * i);
+	for (i = 0; i < 8 && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x6f, i, VTAB + 256 + 8 * i);
+	memcpy(p + n, f->code, f->len);
+	n += f->len;
+	for (i = 0; i < nx && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x11, i, VOUT + 16 * i);
+	for (i = 0; i < 8 && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x7f, i, VOUT + 256 + 8 * i);
+	p[n++] = 0xf4;
+	memset(ram + VHANDLER, 0xf4, 32);
+	put_gate(ram, f->mode, 6, VHANDLER + 6);
+	put_gate(ram, f->mode, 7, VHANDLER + 7);
+	put_gate(ram, f->mode, 13, VHANDLER + 13);
+	put_gate(ram, f->mode, 16, VHANDLER + 16);
+	r.rip = SVX_CODE;
+	r.rsp = SVX_STACK - 0x40;
+	if (f->mode == 8) {
+		r.rsi = base + DATA_OFF;
+	} else {
+		s.ds.base = base;
+		s.es.base = base;
+		s.fs.base = base;
+		s.gs.base = base;
+		s.ss.base = 0;
+		if (f->mode == 2)
+			s.cs.db = 0;
+		r.rsi = DATA_OFF;
+	}
+	s.cr4 |= CR4_OSFXSR;
+	if (f->vflags & V_NOFXSR)
+		s.cr4 &= ~CR4_OSFXSR;
+	if (f->vflags & V_TS)
+		s.cr0 |= CR0_TS;
+	if (f->vflags & V_EM)
+		s.cr0 |= CR0_EM;
+	e = svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&s);
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&r);
+	if (e) {
+		snprintf(out->o.err, sizeof(out->o.err), "SET_(S)REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	for (i = 0; i < 8; i++) {
+		struct kvm_run *run = v->run;
+
+		e = svxu_run(v);
+		if (e) {
+			snprintf(out->o.err, sizeof(out->o.err), "KVM_RUN: %s",
+				 strerror(-e));
+			return -1;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO && mmio &&
+		    run->mmio.phys_addr >= MMIO_BASE &&
+		    run->mmio.phys_addr + run->mmio.len <= MMIO_BASE + 4096 &&
+		    run->mmio.len <= 8) {
+			uint8_t *d = c->dev + (run->mmio.phys_addr - MMIO_BASE);
+
+			out->exits++;
+			if (run->mmio.is_write)
+				memcpy(d, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, d, run->mmio.len);
+			continue;
+		}
+		snprintf(out->o.err, sizeof(out->o.err), "exit %s",
+			 svxu_exit_str(run));
+		return -1;
+	}
+	if (i == 8) {
+		snprintf(out->o.err, sizeof(out->o.err), "no HLT after 8 exits");
+		return -1;
+	}
+	e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->o.regs);
+	if (e) {
+		snprintf(out->o.err, sizeof(out->o.err), "GET_REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	memcpy(out->o.mem, win, WIN);
+	memcpy(out->o.stk, ram + STK_LO, STK_LEN);
+	memcpy(out->vout, ram + VOUT, VOUT_LEN);
+	return 0;
+}
+
+/* One K_VEC form, RAM against MMIO; 1 on a mismatch. */
+static int vform_one(struct __test_metadata *_metadata, struct ctx *c,
+		     const struct form *f, const struct kvm_regs *in,
+		     const uint8_t *mem, int *faults)
+{
+	struct voutcome a, b;
+	bool fault;
+	int want, i;
+
+	for (i = 0; i < VOUT_LEN; i++)
+		vtab[i] = rnd();
+	for (i = 0; i < STK_LEN; i++)
+		stk_in[i] = rnd();
+	run_vform(c, f, in, mem, false, &a);
+	run_vform(c, f, in, mem, true, &b);
+	if (compare(_metadata, f, &a.o, &b.o))
+		return 1;
+	fault = a.o.regs.rip > VHANDLER && a.o.regs.rip <= VHANDLER + 32;
+	*faults += fault;
+	want = fault ? 0 : f->size / 8;
+	for (i = 0; i < VOUT_LEN; i++) {
+		if (a.vout[i] != b.vout[i]) {
+			TH_LOG("mismatch: %s: %s %d byte %d: ram %#x mmio %#x",
+			       f->name, i < 256 ? "xmm" : "mm",
+			       i < 256 ? i / 16 : (i - 256) / 8,
+			       i < 256 ? i % 16 : (i - 256) % 8, a.vout[i],
+			       b.vout[i]);
+			return 1;
+		}
+	}
+	if (b.exits != want) {
+		TH_LOG("mismatch: %s: %d KVM_EXIT_MMIO, %d expected (rip %#llx)",
+		       f->name, b.exits, want,
+		       (unsigned long long)b.o.regs.rip);
+		return 1;
+	}
+	return 0;
+}
+
+static long vec_faults;
+
 static int run_mode(struct __test_metadata *_metadata, int mode,
 		    int *mismatches)
 {
@@ -982,13 +1273,22 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 			 sizeof(f->name) - strlen(f->name), " x-page");
 		nforms++;
 	}
+	build_vforms(mode);
 	n = 0;
 	for (i = first; i < nforms; i++) {
 		struct outcome a, b;
 		struct kvm_regs in;
 		uint8_t mem[WIN];
+		int nf = 0;
 
 		operands(&forms[i], &in, mem);
+		if (forms[i].kind == K_VEC) {
+			*mismatches += vform_one(_metadata, c, &forms[i], &in,
+						 mem, &nf);
+			vec_faults += nf;
+			n++;
+			continue;
+		}
 		run_form(c, &forms[i], &in, mem, false, &a);
 		run_form(c, &forms[i], &in, mem, true, &b);
 		*mismatches += compare(_metadata, &forms[i], &a, &b);
@@ -1023,6 +1323,8 @@ TEST(mmio_emulation)
 	       mismatches);
 	printf("# mmio-emulation[%s]: string forms: %ld iterations, %ld KVM_EXIT_MMIO\n",
 	       label, string_iters, string_exits);
+	printf("# mmio-emulation[%s]: vector forms: %ld faulted\n", label,
+	       vec_faults);
 	fflush(stdout);
 	EXPECT_LE(300, n);
 	EXPECT_EQ(0, mismatches);

@@ -1416,6 +1416,11 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		if (svx_mmio_complete(vcpu, val) == SVX_USER)
 			return 0;	/* the instruction's write */
 		break;
+	case SVX_PENDING_MMIO_FRAG:	/* vmx/mmio_vec.c */
+		if (svx_mmio_frag_complete(vcpu, vcpu->run->mmio.data) ==
+		    SVX_USER)
+			return 0;
+		break;
 	case SVX_PENDING_RDMSR:		/* KVM's complete_fast_rdmsr() */
 	case SVX_PENDING_WRMSR:		/* complete_fast_msr_access() */
 		if (vcpu->run->msr.error) {
@@ -1711,7 +1716,10 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	}
 	mode = svx_mmio_code_mode(vcpu);
 	vcpu->mmio.string = 0;
+	vcpu->mmio.frag = 0;
 	if (svx_mmio_string(vcpu, bytes, avail, mode, &r))
+		return r;
+	if (svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r))	/* mmio_vec.c */
 		return r;
 	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.size > 8 ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {

@@ -97,6 +97,11 @@ bool svx_mmio_string(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		     int mode, int *ret);
 int svx_mmio_string_complete(struct svx_vcpu *vcpu, u64 val);
 
+/* vmx/mmio_vec.c: SSE/MMX moves on MMIO, accesses in 8-byte pieces */
+bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		  int mode, u64 gpa, int *ret);
+int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data);
+
 /* vmx/debugreg.c */
 int svx_handle_dr(struct svx_vcpu *vcpu);
 int svx_debug_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);

@@ -366,6 +366,11 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->dst_size = opsz;
 			opsz = (op & 1) ? 2 : 1;
 			break;
+		case 0xc3:	/* movnti: 32 bits for 16 (KVM's No16) */
+			if (opsz == 2)
+				opsz = 4;
+			rmw->op = SVX_RMW_MOV;
+			break;
 		case 0xf0: case 0xf1:	/* movbe (after 0f 38) */
 			rmw->op = SVX_RMW_MOVBE;
 			rmw->to_reg = op == 0xf0;
@@ -1105,4 +1110,77 @@ int svx_decode_sys(const struct svx_x86_emu *e, const u8 *bytes,
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/*
+ * KVM's gprefix tables of 0f 10/11, 0f 28/29, 0f 2b, 0f 6f/7f and 0f e7
+ * (arch/x86/kvm/emulate.c, 6.1): the mandatory prefix is 66 if present,
+ * else the last of f2/f3; 66 with f2/f3 is no instruction.
+ */
+int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_vec *v)
+{
+	struct svx_prefixes p;
+	unsigned int i;
+	int modrm_len, pfx;
+	bool addr16;
+	u8 op;
+
+	memset(v, 0, sizeof(*v));
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if (mode != 2 && mode != 4 && mode != 8)
+		return -EINVAL;
+	if (svx_decode_prefixes(bytes, avail, mode, &p))
+		return -EINVAL;
+	if (p.opsize && (p.rep || p.repne))
+		return -EINVAL;
+	if (p.rep && p.repne)
+		return -EINVAL;	/* which is last: not worth telling */
+	pfx = p.opsize ? 0x66 : p.rep ? 0xf3 : p.repne ? 0xf2 : 0;
+	addr16 = mode == 2 ? !p.adsize : mode == 4 && p.adsize;
+	i = p.len;
+	if (i + 2 >= avail || bytes[i] != 0x0f)
+		return -EINVAL;
+	op = bytes[i + 1];
+	i += 2;
+	switch (op) {
+	case 0x10: case 0x11:	/* movups, movupd */
+		if (pfx != 0 && pfx != 0x66)
+			return -EINVAL;
+		v->store = op & 1;
+		break;
+	case 0x28: case 0x29:	/* movaps, movapd */
+	case 0x2b:		/* movntps, movntpd */
+		if (pfx != 0 && pfx != 0x66)
+			return -EINVAL;
+		v->store = op != 0x28;
+		v->aligned = 1;
+		break;
+	case 0x6f: case 0x7f:	/* movq mm, movdqa, movdqu */
+		if (pfx == 0xf2)
+			return -EINVAL;
+		v->store = op == 0x7f;
+		v->mmx = pfx == 0;
+		v->aligned = pfx == 0x66;
+		break;
+	case 0xe7:		/* movntdq */
+		if (pfx != 0x66)
+			return -EINVAL;
+		v->store = 1;
+		v->aligned = 1;
+		break;
+	default:
+		return -EINVAL;
+	}
+	modrm_len = svx_modrm_len_as(bytes + i, avail - i, addr16);
+	if (modrm_len < 0)
+		return modrm_len;
+	v->reg = (bytes[i] >> 3) & 7;
+	if (!v->mmx && (p.rex & 4))
+		v->reg |= 8;
+	v->size = v->mmx ? 8 : 16;
+	v->lock = p.lock;
+	v->len = i + modrm_len;
+	return 0;
 }

@@ -351,4 +351,29 @@ bool svx_str_next(const struct svx_x86_emu *e, const struct svx_strop *s,
 void svx_str_commit(struct svx_x86_emu *e, const struct svx_strop *s,
 		    const u64 val[2], u64 *store);
 
+/*
+ * The SSE/MMX moves KVM's emulator (6.1) carries out on MMIO
+ * (x86/emulate_vec.c): movups/movupd 0f 10/11, movaps/movapd 0f 28/29,
+ * movntps/movntpd 0f 2b (store), movdqa 66 0f 6f/7f, movdqu f3 0f 6f/7f,
+ * movntdq 66 0f e7 (store), and MMX movq 0f 6f/7f.  No VEX forms, no
+ * movd/movq 0f 6e/7e/d6, no movss/movsd: KVM's tables have none.
+ */
+struct svx_vec {
+	u8 len;			/* instruction length */
+	u8 size;		/* memory operand size: 16, or 8 (MMX) */
+	u8 reg;			/* XMM register 0-15, or MMX register 0-7 */
+	u8 store;		/* register to memory */
+	u8 mmx;			/* MMX register (no mandatory prefix 0f 6f/7f) */
+	u8 aligned;		/* #GP(0) unless 16-byte aligned */
+	u8 lock;		/* LOCK prefix (#UD) */
+};
+
+/*
+ * Decode one of those at @bytes in code of @mode (2, 4, 8), with a memory
+ * operand.  0, or -EINVAL for anything else (register forms, other
+ * prefixes, 66 together with f2/f3, which KVM refuses too).
+ */
+int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_vec *v);
+
 #endif /* SVX_X86_EMULATE_H */

@@ -372,8 +372,70 @@ static const struct {
 	{ "or %eax,%ebx",             8, B(0x09, 0xc3), -EINVAL },
 	{ "incl (%bx) truncated [16]", 2, B(0x66, 0xff, 0x06, 0x34), -EINVAL },
 	{ "mode 3",                   3, B(0x09, 0x07), -EINVAL },
+	{ "movnti %eax,(%rdi)",       8, B(0x0f, 0xc3, 0x07), 0, 3, SVX_RMW_MOV, 4, 0, 0, 0, 1 },
+	{ "movnti %r9,8(%rdi)",       8, B(0x4c, 0x0f, 0xc3, 0x4f, 0x08), 0, 5, SVX_RMW_MOV, 8, 9, 0, 0, 1 },
+	{ "movnti %ecx,(%si) [16]",   2, B(0x0f, 0xc3, 0x0c), 0, 3, SVX_RMW_MOV, 4, 1, 0, 0, 1 },
 #undef B
 };
+
+/* The SSE/MMX moves of svx_decode_vec() (KVM 6.1's set) */
+static const struct {
+	const char *text;
+	int mode;
+	u8 bytes[16];
+	unsigned int n;
+	int ret;
+	u8 len, size, reg, store, mmx, aligned, lock;
+} vcases[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+	{ "movups (%rdi),%xmm1",      8, B(0x0f, 0x10, 0x0f), 0, 3, 16, 1, 0, 0, 0, 0 },
+	{ "movupd %xmm9,8(%rsi)",     8, B(0x66, 0x44, 0x0f, 0x11, 0x4e, 0x08), 0, 6, 16, 9, 1, 0, 0, 0 },
+	{ "movaps (%rax),%xmm2",      8, B(0x0f, 0x28, 0x10), 0, 3, 16, 2, 0, 0, 1, 0 },
+	{ "movapd %xmm3,(%rax)",      8, B(0x66, 0x0f, 0x29, 0x18), 0, 4, 16, 3, 1, 0, 1, 0 },
+	{ "movntps %xmm0,(%rax)",     8, B(0x0f, 0x2b, 0x00), 0, 3, 16, 0, 1, 0, 1, 0 },
+	{ "movntpd %xmm0,(%rax)",     8, B(0x66, 0x0f, 0x2b, 0x00), 0, 4, 16, 0, 1, 0, 1, 0 },
+	{ "movdqa 0x10(%rsp),%xmm15", 8, B(0x66, 0x44, 0x0f, 0x6f, 0x7c, 0x24, 0x10), 0, 7, 16, 15, 0, 0, 1, 0 },
+	{ "movdqu %xmm4,(%rbx)",      8, B(0xf3, 0x0f, 0x7f, 0x23), 0, 4, 16, 4, 1, 0, 0, 0 },
+	{ "movntdq %xmm5,(%rbx)",     8, B(0x66, 0x0f, 0xe7, 0x2b), 0, 4, 16, 5, 1, 0, 1, 0 },
+	{ "movq (%rbx),%mm6",         8, B(0x0f, 0x6f, 0x33), 0, 3, 8, 6, 0, 1, 0, 0 },
+	{ "movq %mm7,(%rbx) REX.R",   8, B(0x44, 0x0f, 0x7f, 0x3b), 0, 4, 8, 7, 1, 1, 0, 0 },
+	{ "lock movdqu (%rbx),%xmm0", 8, B(0xf0, 0xf3, 0x0f, 0x6f, 0x03), 0, 5, 16, 0, 0, 0, 0, 1 },
+	{ "movdqa 4(%si),%xmm1 [16]", 2, B(0x66, 0x0f, 0x6f, 0x4c, 0x04), 0, 5, 16, 1, 0, 0, 1, 0 },
+	{ "movups 0x1234,%xmm1 [32]", 4, B(0x0f, 0x10, 0x0d, 0x34, 0x12, 0, 0), 0, 7, 16, 1, 0, 0, 0, 0 },
+	{ "movss: not KVM's",         8, B(0xf3, 0x0f, 0x10, 0x07), -EINVAL },
+	{ "movsd: not KVM's",         8, B(0xf2, 0x0f, 0x11, 0x07), -EINVAL },
+	{ "movd 66 0f 6e: not KVM's", 8, B(0x66, 0x0f, 0x6e, 0x07), -EINVAL },
+	{ "movq 66 0f d6: not KVM's", 8, B(0x66, 0x0f, 0xd6, 0x07), -EINVAL },
+	{ "movq f3 0f 7e: not KVM's", 8, B(0xf3, 0x0f, 0x7e, 0x07), -EINVAL },
+	{ "vmovdqa: no VEX",          8, B(0xc5, 0xf9, 0x6f, 0x07), -EINVAL },
+	{ "movntq (MMX): not KVM's",  8, B(0x0f, 0xe7, 0x07), -EINVAL },
+	{ "f2 0f 6f: none",           8, B(0xf2, 0x0f, 0x6f, 0x07), -EINVAL },
+	{ "66 f3 0f 6f: none",        8, B(0x66, 0xf3, 0x0f, 0x6f, 0x07), -EINVAL },
+	{ "movntps register form",    8, B(0x0f, 0x2b, 0xc0), -EINVAL },
+	{ "movdqa truncated",         8, B(0x66, 0x0f, 0x6f, 0x44), -EINVAL },
+#undef B
+};
+
+TAP_SUITE(mmio_decode_vec)
+{
+	struct svx_vec v;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vcases); i++) {
+		int ret = svx_decode_vec(vcases[i].bytes, vcases[i].n,
+					 vcases[i].mode, &v);
+
+		tap_ok(ret == vcases[i].ret &&
+		       (ret || (v.len == vcases[i].len &&
+				v.size == vcases[i].size &&
+				v.reg == vcases[i].reg &&
+				v.store == vcases[i].store &&
+				v.mmx == vcases[i].mmx &&
+				v.aligned == vcases[i].aligned &&
+				v.lock == vcases[i].lock)),
+		       "decode_vec: %s", vcases[i].text);
+	}
+}
 
 TAP_SUITE(mmio_decode)
 {
