@@ -979,6 +979,8 @@ static int run_sform_all(struct __test_metadata *_metadata, struct ctx *c,
 #define V_TS		1	/* CR0.TS set: #NM */
 #define V_NOFXSR	2	/* CR4.OSFXSR clear: #UD (SSE) */
 #define V_EM		4	/* CR0.EM set: #UD */
+#define V_STACKPF	8	/* push m/pop m, rSP unmapped: #PF (64-bit) */
+#define STACK_PF_RSP	0x100000040ULL	/* above the 4 GiB identity map */
 #define CR0_TS		(1ULL << 3)
 #define CR0_EM		(1ULL << 2)
 #define CR4_OSFXSR	(1ULL << 9)
@@ -1069,17 +1071,29 @@ static void build_vforms(int mode)
 	add_vec(mode, "movups m,r !OSFXSR", 0, false, 0x11, 16, V_NOFXSR);
 	add_vec(mode, "movq mm r,m !OSFXSR", 0, false, 0x6f, 8, V_NOFXSR);
 	add_vec(mode, "movdqa r,m EM", 0x66, false, 0x6f, 16, V_EM);
+	if (mode == 8) {	/* the #PF goes to the guest (IST1) */
+		uint8_t op = 0xff;
+
+		add(mode, "push m #PF", NULL, 0, 0, &op, 1, 6, 0, 8, FL_ALL,
+		    K_VEC);
+		forms[nforms - 1].vflags = V_STACKPF;
+		op = 0x8f;
+		add(mode, "pop m #PF", NULL, 0, 0, &op, 1, 0, 0, 8, FL_ALL,
+		    K_VEC);
+		forms[nforms - 1].vflags = V_STACKPF;
+	}
 }
 
 struct voutcome {
 	struct outcome o;
 	uint8_t vout[VOUT_LEN];
+	uint64_t cr2;
 	int exits;
 };
 
-static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to)
+static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to, int ist)
 {
-	uint64_t lo = (to & 0xffff) |
+	uint64_t lo = (to & 0xffff) | (uint64_t)ist << 32 |
 		      (uint64_t)(mode == 8 ? SVX_SEL_CS64 : SVX_SEL_CS32) << 16 |
 		      0x8e00ULL << 32 | ((to >> 16) & 0xffff) << 48;
 	uint64_t hi = 0;
@@ -1124,12 +1138,19 @@ static int run_vform(struct ctx *c, const struct form *f,
 		n += vmov_abs(p + n, f->mode, 0x7f, i, VOUT + 256 + 8 * i);
 	p[n++] = 0xf4;
 	memset(ram + VHANDLER, 0xf4, 32);
-	put_gate(ram, f->mode, 6, VHANDLER + 6);
-	put_gate(ram, f->mode, 7, VHANDLER + 7);
-	put_gate(ram, f->mode, 13, VHANDLER + 13);
-	put_gate(ram, f->mode, 16, VHANDLER + 16);
+	put_gate(ram, f->mode, 6, VHANDLER + 6, 0);
+	put_gate(ram, f->mode, 7, VHANDLER + 7, 0);
+	put_gate(ram, f->mode, 13, VHANDLER + 13, 0);
+	put_gate(ram, f->mode, 16, VHANDLER + 16, 0);
 	r.rip = SVX_CODE;
 	r.rsp = SVX_STACK - 0x40;
+	if (f->vflags & V_STACKPF) {	/* IST1: the frame on the stack compared */
+		uint64_t ist = SVX_STACK - 0x40;
+
+		put_gate(ram, f->mode, 14, VHANDLER + 14, 1);
+		memcpy(ram + SVX_TSS + 0x24, &ist, 8);
+		r.rsp = STACK_PF_RSP;
+	}
 	if (f->mode == 8) {
 		r.rsi = base + DATA_OFF;
 	} else {
@@ -1195,6 +1216,13 @@ static int run_vform(struct ctx *c, const struct form *f,
 			 strerror(-e));
 		return -1;
 	}
+	e = svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&s);
+	if (e) {
+		snprintf(out->o.err, sizeof(out->o.err), "GET_SREGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	out->cr2 = s.cr2;
 	memcpy(out->o.mem, win, WIN);
 	memcpy(out->o.stk, ram + STK_LO, STK_LEN);
 	memcpy(out->vout, ram + VOUT, VOUT_LEN);
@@ -1221,6 +1249,13 @@ static int vform_one(struct __test_metadata *_metadata, struct ctx *c,
 	fault = a.o.regs.rip > VHANDLER && a.o.regs.rip <= VHANDLER + 32;
 	*faults += fault;
 	want = fault ? 0 : f->size / 8;
+	if ((f->vflags & V_STACKPF) && f->code[0] == 0xff)
+		want = 1;	/* push reads its operand, then faults */
+	if (a.cr2 != b.cr2) {
+		TH_LOG("mismatch: %s: cr2 ram %#llx mmio %#llx", f->name,
+		       (unsigned long long)a.cr2, (unsigned long long)b.cr2);
+		return 1;
+	}
 	for (i = 0; i < VOUT_LEN; i++) {
 		if (a.vout[i] != b.vout[i]) {
 			TH_LOG("mismatch: %s: %s %d byte %d: ram %#x mmio %#x",

@@ -1622,6 +1622,55 @@ void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
 }
 
 /*
+ * The stack side of push m / pop m on MMIO: the guest's permissions at
+ * its CPL, and a #PF recorded (KVM's emulator injects it; RIP stays).
+ */
+struct svx_stack_ctx {
+	struct svx_vcpu *vcpu;
+	bool faulted;
+	struct svx_walk fault;
+};
+
+static int svx_stack_access(void *ctx, u64 gva, void *buf, unsigned int len,
+			    u32 access)
+{
+	struct svx_stack_ctx *c = ctx;
+	struct svx_walk w;
+	int r;
+
+	if (svx_guest_cpl(c->vcpu) == 3)
+		access |= SVX_ACC_USER;
+	r = svx_guest_virt_access(c->vcpu, gva, buf, len, access, &w);
+	if (r == 1) {
+		c->faulted = true;
+		c->fault = w;
+	}
+	return r ? -EFAULT : 0;
+}
+
+static int svx_stack_read(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	return svx_stack_access(ctx, gva, buf, len, 0);
+}
+
+static int svx_stack_write(void *ctx, u64 gva, const void *buf,
+			   unsigned int len)
+{
+	return svx_stack_access(ctx, gva, (void *)buf, len, SVX_ACC_WRITE);
+}
+
+static u64 svx_stack_seg_base(void *ctx, int seg)
+{
+	return svx_seg_base(((struct svx_stack_ctx *)ctx)->vcpu, seg);
+}
+
+static const struct svx_x86_ops svx_stack_ops = {
+	.read_virt = svx_stack_read,
+	.write_virt = svx_stack_write,
+	.seg_base = svx_stack_seg_base,
+};
+
+/*
  * Carry out the MMIO instruction saved in vcpu->mmio, memory having held
  * @old: registers, flags and RIP move on; a store leaves as a
  * KVM_EXIT_MMIO write (SVX_USER), as KVM commits the instruction before
@@ -1644,13 +1693,22 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 	svx_emu_init(vcpu, &e);
 	e.mode = vcpu->mmio.mode;
 	if (rmw.op == SVX_RMW_PUSH || rmw.op == SVX_RMW_POP) {
+		struct svx_stack_ctx sc = { .vcpu = vcpu };
 		int r;
 
 		svx_vcpu_load(vcpu);	/* SS.B: the stack address size */
 		e.ss_size = e.mode == 8 ? 8 :
 			    (svx_vmread(GUEST_SS_AR_BYTES) & (1U << 14)) ? 4 : 2;
 		svx_vcpu_put(vcpu);
+		e.ops = &svx_stack_ops;
+		e.ctx = &sc;
 		r = svx_x86_stack_complete(&e, &rmw, old, &new);
+		if (r < 0 && sc.faulted) {	/* RIP and rSP stay */
+			vcpu->cr2 = sc.fault.fault_addr;
+			vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+			svx_inject_page_fault(vcpu, sc.fault.error_code);
+			return SVX_RESUME;
+		}
 		if (r < 0) {
 			svx_emulation_failure(vcpu, vcpu->mmio.insn,
 					      vcpu->mmio.avail,
@@ -1721,8 +1779,12 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 		return r;
 	if (svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r))	/* mmio_vec.c */
 		return r;
-	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.size > 8 ||
-	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
+	r = svx_decode_rmw(bytes, avail, mode, &rmw);
+	if (!r && rmw.lock && !svx_rmw_lockable(&rmw)) {
+		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
+		return SVX_RESUME;
+	}
+	if (r || rmw.size > 8 || (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
 		svx_emulation_failure(vcpu, bytes, avail,
 				      "MMIO access by an instruction the emulator does not carry out");
 		return SVX_USER;

@@ -1184,3 +1184,31 @@ int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 	v->len = i + modrm_len;
 	return 0;
 }
+
+bool svx_rmw_lockable(const struct svx_rmw *rmw)
+{
+	switch (rmw->op) {
+	case SVX_RMW_XCHG:
+	case SVX_RMW_CMPXCHG:
+	case SVX_RMW_CMPXCHG8B:
+	case SVX_RMW_CMPXCHG16B:
+	case SVX_RMW_INC:
+	case SVX_RMW_DEC:
+	case SVX_RMW_NEG:
+	case SVX_RMW_NOT:
+	case SVX_RMW_BTS:
+	case SVX_RMW_BTR:
+	case SVX_RMW_BTC:
+		return true;
+	case SVX_RMW_ADD:
+	case SVX_RMW_OR:
+	case SVX_RMW_ADC:
+	case SVX_RMW_SBB:
+	case SVX_RMW_AND:
+	case SVX_RMW_SUB:
+	case SVX_RMW_XOR:
+		return !rmw->to_reg;	/* memory the destination */
+	default:
+		return false;
+	}
+}

@@ -195,6 +195,13 @@ struct svx_rmw {
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_rmw *rmw);
 
+/*
+ * May @rmw take a LOCK prefix (KVM's Lock flag: a read-modify-write of its
+ * memory operand)?  Others with LOCK are #UD: mov, loads, test, cmp, bt,
+ * setcc, movbe, push m, pop m.
+ */
+bool svx_rmw_lockable(const struct svx_rmw *rmw);
+
 /* STOS/MOVS, the string stores emulated on a write to a guest table. */
 struct svx_string {
 	u8 len;			/* instruction length */
