@@ -250,12 +250,14 @@ struct svx_vcpu {
 		u8 string, str_phase;
 		u64 str_val[2];
 		/*
-		 * An access wider than 8 bytes (vmx/mmio_vec.c), in 8-byte
-		 * pieces: @frag_done bytes of @frag_size done, the data in
-		 * @frag_buf; the instruction retires after a load's last piece.
+		 * An access wider than 8 bytes or across a page
+		 * (vmx/mmio_vec.c), in pieces of at most 8 bytes: @frag_done
+		 * bytes of @frag_size done, the data in @frag_buf; the first
+		 * @frag_split bytes at @gpa, the rest at @frag_gpa2.
 		 */
-		u8 frag, frag_store, frag_size, frag_done;
+		u8 frag, frag_store, frag_size, frag_done, frag_split;
 		u8 frag_buf[16];
+		u64 frag_gpa2;
 	} mmio;
 
 	struct svx_stats stats;

@@ -987,12 +987,12 @@ static int run_sform_all(struct __test_metadata *_metadata, struct ctx *c,
 
 static uint8_t vtab[VOUT_LEN];
 
-/* 2e [REX] 0f @op /@reg [abs32]: an absolute CS-relative operand. */
+/* 36 [REX] 0f @op /@reg [abs32]: an absolute operand (SS.base is 0). */
 static int vmov_abs(uint8_t *p, int mode, uint8_t op, int reg, uint32_t addr)
 {
 	int n = 0;
 
-	p[n++] = 0x2e;
+	p[n++] = 0x36;
 	if (mode == 2)
 		p[n++] = 0x67;		/* 32-bit addressing */
 	if (reg >= 8)
@@ -1277,11 +1277,173 @@ static int vform_one(struct __test_metadata *_metadata, struct ctx *c,
 
 static long vec_faults;
 
+/* ---------------------------------------------------------------------- */
+/*
+ * An operand across a page boundary, one side RAM and the other MMIO
+ * (KVM's emulator_read_write(): a fragment per page): a page of RAM just
+ * below the MMIO page (slot SPLIT_SLOT_LO) and one just above it
+ * (SPLIT_SLOT_HI).  Forms of build_forms() with their operand 1..size-1
+ * bytes before the boundary, against the same across two RAM pages.  The
+ * 64-byte window around the boundary, registers, RIP and flags compared.
+ */
+#define SPLIT_SLOT_LO	5
+#define SPLIT_SLOT_HI	6
+#define SPLIT_FORMS	40
+
+static uint8_t *split_lo, *split_hi;
+
+static int split_setup(struct ctx *c)
+{
+	int r;
+
+	split_lo = svxu_alloc(4096);
+	split_hi = svxu_alloc(4096);
+	if (!split_lo || !split_hi)
+		return -ENOMEM;
+	r = svxu_set_mem(c->g.vm.fd, SPLIT_SLOT_LO, 0, MMIO_BASE - 4096, 4096,
+			 split_lo);
+	if (!r)
+		r = svxu_set_mem(c->g.vm.fd, SPLIT_SLOT_HI, 0, MMIO_BASE + 4096,
+				 4096, split_hi);
+	return r;
+}
+
+/* Where: 0 RAM|RAM (reference), 1 RAM|MMIO, 2 MMIO|RAM. */
+static int run_split(struct ctx *c, const struct form *f,
+		     const struct kvm_regs *in, const uint8_t *mem, int where,
+		     int k, struct outcome *out)
+{
+	struct svxu_vcpu *v = &c->g.vcpu;
+	uint64_t b = where == 0 ? RAM_BASE + 4096 :
+		     where == 1 ? MMIO_BASE : MMIO_BASE + 4096;
+	uint8_t *w0 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 - WIN / 2 :
+		      where == 1 ? split_lo + 4096 - WIN / 2 :
+		      c->dev + 4096 - WIN / 2;
+	uint8_t *w1 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 :
+		      where == 1 ? c->dev : split_hi;
+	struct kvm_sregs s = c->sregs0;
+	struct kvm_regs r = *in;
+	int i, e;
+
+	memset(out, 0, sizeof(*out));
+	memset(c->dev, 0xa5, sizeof(c->dev));
+	memcpy(w0, mem, WIN / 2);
+	memcpy(w1, mem + WIN / 2, WIN / 2);
+	memcpy(c->g.vm.mem + SVX_CODE, f->code, f->len);
+	c->g.vm.mem[SVX_CODE + f->len] = 0xf4;
+	r.rip = SVX_CODE;
+	if (f->mode == 8) {
+		r.rsi = b - k - f->disp;
+	} else {
+		s.ds.base = b - 0x100;
+		s.es.base = s.ds.base;
+		s.ss.base = s.ds.base;
+		s.fs.base = s.ds.base;
+		s.gs.base = s.ds.base;
+		if (f->mode == 2)
+			s.cs.db = 0;
+		r.rsi = 0x100 - k - f->disp;
+	}
+	e = svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&s);
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&r);
+	if (e) {
+		snprintf(out->err, sizeof(out->err), "SET_(S)REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	for (i = 0; i < 8; i++) {
+		struct kvm_run *run = v->run;
+
+		e = svxu_run(v);
+		if (e) {
+			snprintf(out->err, sizeof(out->err), "KVM_RUN: %s",
+				 strerror(-e));
+			return -1;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO && where &&
+		    run->mmio.phys_addr >= MMIO_BASE &&
+		    run->mmio.phys_addr + run->mmio.len <= MMIO_BASE + 4096 &&
+		    run->mmio.len <= 8) {
+			uint8_t *p = c->dev + (run->mmio.phys_addr - MMIO_BASE);
+
+			if (run->mmio.is_write)
+				memcpy(p, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, p, run->mmio.len);
+			continue;
+		}
+		snprintf(out->err, sizeof(out->err), "exit %s",
+			 svxu_exit_str(run));
+		return -1;
+	}
+	if (i == 8) {
+		snprintf(out->err, sizeof(out->err), "no HLT after 8 exits");
+		return -1;
+	}
+	e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->regs);
+	if (e) {
+		snprintf(out->err, sizeof(out->err), "GET_REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	if (f->mode == 8)	/* as run_form()'s, for compare() */
+		out->regs.rsi += (where ? MMIO_BASE : RAM_BASE) - b;
+	memcpy(out->mem, w0, WIN / 2);
+	memcpy(out->mem + WIN / 2, w1, WIN / 2);
+	return 0;
+}
+
+/* SPLIT_FORMS forms of this mode (from @first), each both ways. */
+static int run_splits(struct __test_metadata *_metadata, struct ctx *c,
+		      int first, int last, int *mismatches)
+{
+	int i, n = 0, tries = 0;
+
+	while (n < 2 * SPLIT_FORMS && tries++ < 1000) {
+		struct form f = forms[first + rnd() % (last - first)];
+		struct outcome ref, o;
+		struct kvm_regs in;
+		uint8_t mem[WIN];
+		int k;
+
+		if (f.size < 2 || f.moffs_len || f.code_at ||
+		    (f.kind != K_PLAIN && f.kind != K_BTREG &&
+		     f.kind != K_CMPXCHG && f.kind != K_CMPXCHG8B))
+			continue;
+		k = 1 + rnd() % (f.size - 1);	/* bytes before the boundary */
+		operands(&f, &in, mem);
+		/* the operand's value where it is: at WIN / 2 - k */
+		if (f.kind == K_CMPXCHG && (rnd() & 1))
+			memcpy(&in.rax, mem + WIN / 2 - k, f.size);
+		if (f.kind == K_CMPXCHG8B && (rnd() & 1)) {
+			uint64_t x;
+
+			memcpy(&x, mem + WIN / 2 - k, 8);
+			in.rax = (uint32_t)x;
+			in.rdx = x >> 32;
+		}
+		run_split(c, &f, &in, mem, 0, k, &ref);
+		for (i = 1; i <= 2; i++) {
+			struct form g = f;
+
+			snprintf(g.name, sizeof(g.name), "%.32s split%d %s",
+				 f.name, k, i == 1 ? "ram|mmio" : "mmio|ram");
+			run_split(c, &g, &in, mem, i, k, &o);
+			*mismatches += compare(_metadata, &g, &ref, &o);
+			n++;
+		}
+	}
+	return n;
+}
+
 static int run_mode(struct __test_metadata *_metadata, int mode,
 		    int *mismatches)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
-	int r, first = nforms, i, n = 0;
+	int r, first = nforms, i, n = 0, last;
 
 	ASSERT_NE(NULL, c);
 	r = svxu_guest_create(&c->g);
@@ -1308,6 +1470,7 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 			 sizeof(f->name) - strlen(f->name), " x-page");
 		nforms++;
 	}
+	last = nforms;
 	build_vforms(mode);
 	n = 0;
 	for (i = first; i < nforms; i++) {
@@ -1329,11 +1492,16 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 		*mismatches += compare(_metadata, &forms[i], &a, &b);
 		n++;
 	}
+	r = split_setup(c);
+	ASSERT_EQ(0, r) TH_LOG("RAM beside the MMIO page: %s", strerror(-r));
+	n += run_splits(_metadata, c, first, last, mismatches);
 	first = nsforms;
 	build_sforms(mode);
 	for (i = first; i < nsforms; i++)
 		n += run_sform_all(_metadata, c, &sforms[i], mismatches);
 	svxu_guest_fini(&c->g);
+	svxu_free(split_lo, 4096);
+	svxu_free(split_hi, 4096);
 	free(c);
 	return n;
 }

@@ -1671,28 +1671,29 @@ static const struct svx_x86_ops svx_stack_ops = {
 };
 
 /*
- * Carry out the MMIO instruction saved in vcpu->mmio, memory having held
- * @old: registers, flags and RIP move on; a store leaves as a
- * KVM_EXIT_MMIO write (SVX_USER), as KVM commits the instruction before
- * its write exit.
+ * Execute the MMIO instruction saved in vcpu->mmio, memory having held
+ * @old: registers and flags written, vcpu->exit_insn_len set (RIP not
+ * moved yet).  1 with *@new when memory is to be written, 0 when not;
+ * -1 when it ended otherwise (#PF injected, emulation failure), *@ret
+ * then being the exit handler's return.
  */
-static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
+int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
+		     u64 *new, int *ret)
 {
-	struct kvm_run *run = vcpu->run;
 	struct svx_x86_emu e;
-	struct svx_rmw rmw;
 	bool written;
-	u64 new = 0;
 
+	*new = 0;
 	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
-			   &rmw)) {
+			   rmw)) {
 		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
 				      "MMIO instruction no longer decodes");
-		return SVX_USER;
+		*ret = SVX_USER;
+		return -1;
 	}
 	svx_emu_init(vcpu, &e);
 	e.mode = vcpu->mmio.mode;
-	if (rmw.op == SVX_RMW_PUSH || rmw.op == SVX_RMW_POP) {
+	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP) {
 		struct svx_stack_ctx sc = { .vcpu = vcpu };
 		int r;
 
@@ -1702,29 +1703,49 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 		svx_vcpu_put(vcpu);
 		e.ops = &svx_stack_ops;
 		e.ctx = &sc;
-		r = svx_x86_stack_complete(&e, &rmw, old, &new);
+		r = svx_x86_stack_complete(&e, rmw, old, new);
 		if (r < 0 && sc.faulted) {	/* RIP and rSP stay */
 			vcpu->cr2 = sc.fault.fault_addr;
 			vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
 			svx_inject_page_fault(vcpu, sc.fault.error_code);
-			return SVX_RESUME;
+			*ret = SVX_RESUME;
+			return -1;
 		}
 		if (r < 0) {
 			svx_emulation_failure(vcpu, vcpu->mmio.insn,
 					      vcpu->mmio.avail,
 					      "push/pop of MMIO: the stack is not in guest RAM");
-			return SVX_USER;
+			*ret = SVX_USER;
+			return -1;
 		}
 		written = r;
 	} else {
-		written = svx_x86_rmw_complete(&e, &rmw, old, &new);
+		written = svx_x86_rmw_complete(&e, rmw, old, new);
 	}
-	if (!written) {
-		vcpu->exit_insn_len = e.len;
+	vcpu->exit_insn_len = e.len;
+	return written;
+}
+
+/*
+ * Carry out the MMIO instruction saved in vcpu->mmio, memory having held
+ * @old: registers, flags and RIP move on; a store leaves as a
+ * KVM_EXIT_MMIO write (SVX_USER), as KVM commits the instruction before
+ * its write exit.
+ */
+static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
+{
+	struct kvm_run *run = vcpu->run;
+	struct svx_rmw rmw;
+	u64 new;
+	int r, ret;
+
+	r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	if (r < 0)
+		return ret;
+	if (!r) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
-	vcpu->exit_insn_len = e.len;
 	/* the local APIC's or the IOAPIC's: RIP still at the instruction */
 	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size)) {
 		svx_skip_insn(vcpu);
@@ -1784,6 +1805,9 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
 		return SVX_RESUME;
 	}
+	/* an operand across a page (its GPA may be the second page's) */
+	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &r))
+		return r;	/* vmx/mmio_vec.c */
 	if (r || rmw.size > 8 || (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
 		svx_emulation_failure(vcpu, bytes, avail,
 				      "MMIO access by an instruction the emulator does not carry out");

@@ -21,7 +21,11 @@
 #include <asm/trapnr.h>
 #include "vmx_int.h"
 #include "svx_trace.h"
+#include "../mmu/walker.h"
 #include "../x86/fpu.h"
+
+#define SVX_FRAG_VEC	1	/* vcpu->mmio.frag: an SSE/MMX move */
+#define SVX_FRAG_RMW	2	/* an svx_decode_rmw() form across a page */
 
 static int svx_frag_user(struct svx_vcpu *vcpu, u64 gpa, unsigned int n,
 			 bool write)
@@ -69,10 +73,37 @@ static int svx_vec_load_done(struct svx_vcpu *vcpu)
 	return SVX_RESUME;
 }
 
+static int svx_frag_run(struct svx_vcpu *vcpu);
+
+/* A split read-modify-write's operand is in: the instruction executes. */
+static int svx_rmw_split_done(struct svx_vcpu *vcpu)
+{
+	struct svx_rmw rmw;
+	u64 old = 0, new;
+	int r, ret;
+
+	memcpy(&old, vcpu->mmio.frag_buf, vcpu->mmio.frag_size);
+	r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	if (r < 0) {
+		vcpu->mmio.frag = 0;
+		return ret;
+	}
+	svx_skip_insn(vcpu);
+	if (!r) {
+		vcpu->mmio.frag = 0;
+		return SVX_RESUME;
+	}
+	memcpy(vcpu->mmio.frag_buf, &new, vcpu->mmio.frag_size);
+	vcpu->mmio.frag_store = 1;
+	vcpu->mmio.frag_done = 0;
+	return svx_frag_run(vcpu);
+}
+
 /* The pieces from vcpu->mmio.frag_done on. */
 static int svx_frag_run(struct svx_vcpu *vcpu)
 {
 	bool store = vcpu->mmio.frag_store;
+	unsigned int split = vcpu->mmio.frag_split;
 
 	while (vcpu->mmio.frag_done < vcpu->mmio.frag_size) {
 		unsigned int done = vcpu->mmio.frag_done;
@@ -80,6 +111,11 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 		u8 *p = vcpu->mmio.frag_buf + done;
 		u64 gpa = vcpu->mmio.gpa + done;
 
+		if (done < split) {
+			n = min(n, split - done);
+		} else {
+			gpa = vcpu->mmio.frag_gpa2 + (done - split);
+		}
 		if (store) {
 			if (svx_write_guest_for(vcpu, gpa, p, n) &&
 			    !svx_irqchip_mmio(vcpu, gpa, true, p, n) &&
@@ -91,8 +127,112 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 		}
 		vcpu->mmio.frag_done = done + n;
 	}
+	if (store) {
+		vcpu->mmio.frag = 0;
+		return SVX_RESUME;
+	}
+	if (vcpu->mmio.frag == SVX_FRAG_RMW)
+		return svx_rmw_split_done(vcpu);
 	vcpu->mmio.frag = 0;
-	return store ? SVX_RESUME : svx_vec_load_done(vcpu);
+	return svx_vec_load_done(vcpu);
+}
+
+/*
+ * The page of linear @la: 0 with *@gpa, 1 if the guest took a #PF
+ * (injected), -EFAULT if the walk cannot be made.
+ */
+static int svx_frag_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
+{
+	u32 access = write ? SVX_ACC_WRITE : 0;
+	struct svx_walk_env env;
+	struct svx_walk w;
+	int r;
+
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING) {
+		*gpa = la;
+		return 0;
+	}
+	if (svx_guest_cpl(vcpu) == 3)
+		access |= SVX_ACC_USER;
+	svx_walk_env(vcpu, &env);
+	r = svx_walk_addr(&env, la, access, &w);
+	if (r < 0)
+		return -EFAULT;
+	if (r) {
+		vcpu->cr2 = w.fault_addr;
+		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+		svx_inject_page_fault(vcpu, w.error_code);
+		return 1;
+	}
+	*gpa = w.gpa;
+	return 0;
+}
+
+/*
+ * An operand at linear @la of @size bytes across a page: both pages
+ * translated (KVM's emulator_read_write(), two fragments), vcpu->mmio's
+ * pieces set up.  0, or the exit handler's return in *@ret.
+ */
+static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
+			  bool write, const u8 *bytes, int avail, int *ret)
+{
+	u64 gpa[2];
+	int i, r;
+
+	for (i = 0; i < 2; i++) {
+		u64 va = i ? (la & PAGE_MASK) + PAGE_SIZE : la;
+
+		if (vcpu->mmio.mode != 8)
+			va = (u32)va;
+		r = svx_frag_xlate(vcpu, va, write, &gpa[i]);
+		if (r == 1) {
+			*ret = SVX_RESUME;
+			return -1;
+		}
+		if (r) {
+			svx_emulation_failure(vcpu, bytes, avail,
+					      "MMIO operand across a page: no translation");
+			*ret = SVX_USER;
+			return -1;
+		}
+	}
+	vcpu->mmio.gpa = gpa[0];
+	vcpu->mmio.frag_gpa2 = gpa[1] & PAGE_MASK;
+	vcpu->mmio.frag_split = PAGE_SIZE - (la & ~PAGE_MASK);
+	vcpu->mmio.frag_size = size;
+	vcpu->mmio.frag_done = 0;
+	return 0;
+}
+
+bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		    int mode, const struct svx_rmw *rmw, int *ret)
+{
+	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
+		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
+	struct svx_x86_emu e;
+	u64 la;
+
+	/* push m/pop m: their stack side is svx_mmio_execute()'s */
+	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP ||
+	    rmw->size > 8)
+		return false;
+	svx_emu_init(vcpu, &e);
+	e.mode = mode;
+	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, moffs,
+			       vcpu->rip + rmw->len, &la) ||
+	    (la & ~PAGE_MASK) + rmw->size <= PAGE_SIZE)
+		return false;
+	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
+	vcpu->mmio.avail = avail;
+	vcpu->mmio.mode = mode;
+	if (svx_frag_split(vcpu, la, rmw->size, rmw->mem_write, bytes, avail,
+			   ret))
+		return true;
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	vcpu->mmio.frag = SVX_FRAG_RMW;
+	vcpu->mmio.frag_store = 0;
+	*ret = rmw->mem_read ? svx_frag_run(vcpu) : svx_rmw_split_done(vcpu);
+	return true;
 }
 
 int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data)
@@ -114,7 +254,9 @@ int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data)
 bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		  int mode, u64 gpa, int *ret)
 {
+	struct svx_x86_emu e;
 	struct svx_vec v;
+	u64 la;
 
 	if (svx_decode_vec(bytes, avail, mode, &v))
 		return false;
@@ -133,24 +275,28 @@ bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		svx_inject_exception(vcpu, X86_TRAP_MF, false, 0);
 		return true;
 	}
-	if (v.aligned && (gpa & (v.size - 1))) {
+	svx_emu_init(vcpu, &e);
+	e.mode = mode;
+	if (svx_x86_operand_la(&e, bytes, avail, v.modrm_at, false,
+			       vcpu->rip + v.len, &la))
+		la = gpa;	/* not reached: svx_decode_vec() took it */
+	if (v.aligned && (la & (v.size - 1))) {
 		svx_inject_gp(vcpu);
-		return true;
-	}
-	if ((gpa & ~PAGE_MASK) + v.size > PAGE_SIZE) {
-		svx_emulation_failure(vcpu, bytes, avail,
-				      "MMIO vector move across a page");
-		*ret = SVX_USER;
 		return true;
 	}
 	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
 	vcpu->mmio.avail = avail;
 	vcpu->mmio.mode = mode;
 	vcpu->mmio.gpa = gpa;
-	vcpu->mmio.frag = 1;
-	vcpu->mmio.frag_store = v.store;
 	vcpu->mmio.frag_size = v.size;
+	vcpu->mmio.frag_split = v.size;
 	vcpu->mmio.frag_done = 0;
+	/* across a page: the exit's GPA may be the second page's */
+	if ((la & ~PAGE_MASK) + v.size > PAGE_SIZE &&
+	    svx_frag_split(vcpu, la, v.size, v.store, bytes, avail, ret))
+		return true;
+	vcpu->mmio.frag = SVX_FRAG_VEC;
+	vcpu->mmio.frag_store = v.store;
 	if (v.store) {
 		if (v.mmx) {
 			u64 q;

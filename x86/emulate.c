@@ -227,6 +227,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		rmw->mem_write = op >= 0xa2;
 		rmw->lock = p.lock;
 		rmw->opcode = op;
+		rmw->modrm_at = i;
 		rmw->len = i + asz;
 		return 0;
 	}
@@ -388,6 +389,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	modrm_len = svx_modrm_len_as(bytes + i, avail - i, addr16);
 	if (modrm_len < 0)
 		return modrm_len;
+	rmw->modrm_at = i;
 	i += modrm_len;
 	rmw->size = byte_op ? 1 : opsz;
 	if (!rmw->dst_size)
@@ -1176,6 +1178,7 @@ int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 	modrm_len = svx_modrm_len_as(bytes + i, avail - i, addr16);
 	if (modrm_len < 0)
 		return modrm_len;
+	v->modrm_at = i;
 	v->reg = (bytes[i] >> 3) & 7;
 	if (!v->mmx && (p.rex & 4))
 		v->reg |= 8;
@@ -1211,4 +1214,83 @@ bool svx_rmw_lockable(const struct svx_rmw *rmw)
 	default:
 		return false;
 	}
+}
+
+int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+		       unsigned int avail, unsigned int modrm_at, bool moffs,
+		       u64 next_rip, u64 *la)
+{
+	struct svx_prefixes p;
+	const u8 *m = bytes + modrm_at;
+	unsigned int asz;
+	u8 mod, rm, rex;
+	int seg, def = 3;	/* DS */
+	u64 ea = 0, amask;
+	s64 disp = 0;
+
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if (svx_decode_prefixes(bytes, avail, e->mode, &p) ||
+	    modrm_at >= avail)
+		return -EINVAL;
+	rex = p.rex;
+	seg = p.seg;
+	asz = e->mode == 8 ? (p.adsize ? 4 : 8) :
+	      (e->mode == 2) != p.adsize ? 2 : 4;
+	amask = asz == 8 ? ~0ULL : asz == 4 ? 0xffffffffULL : 0xffffULL;
+	if (moffs) {
+		if (modrm_at + asz > avail)
+			return -EINVAL;
+		memcpy(&ea, m, asz);
+	} else if (asz == 2) {
+		u64 a;
+		int len = svx_modrm_addr(e, m, avail - modrm_at, false, seg,
+					 &a);
+
+		if (len < 0)
+			return len;
+		*la = (u32)a;
+		return 0;
+	} else {
+		int len = svx_modrm_len(m, avail - modrm_at);
+
+		if (len < 0)
+			return len;
+		mod = m[0] >> 6;
+		rm = m[0] & 7;
+		if (rm == 4) {
+			u8 sib = m[1], b = (sib & 7) | ((rex & 1) << 3);
+			u8 i = ((sib >> 3) & 7) | ((rex & 2) << 2);
+
+			if (!(mod == 0 && (sib & 7) == 5)) {
+				ea += e->regs[b];
+				if ((b & 7) == 4 || (b & 7) == 5)
+					def = 2;
+			}
+			if (i != 4)
+				ea += (u64)e->regs[i] << (sib >> 6);
+		} else if (mod == 0 && rm == 5) {
+			if (e->mode == 8)	/* RIP-relative */
+				ea = next_rip;
+		} else {
+			ea += e->regs[rm | ((rex & 1) << 3)];
+			if (rm == 5)
+				def = 2;
+		}
+		if (mod == 1) {
+			disp = (s8)m[len - 1];
+		} else if (mod == 2 || (mod == 0 && (rm == 5 ||
+			   (rm == 4 && (m[1] & 7) == 5)))) {
+			s32 d;
+
+			memcpy(&d, m + len - 4, 4);
+			disp = d;
+		}
+		ea += disp;
+	}
+	ea &= amask;
+	*la = e->ops->seg_base(e->ctx, seg >= 0 ? seg : def) + ea;
+	if (e->mode != 8)
+		*la = (u32)*la;
+	return 0;
 }

@@ -181,6 +181,7 @@ struct svx_rmw {
 	u8 dst_size;		/* register size of a load (movzx/movsx) */
 	u8 sign_extend;		/* movsx */
 	u64 imm;		/* sign-extended to size */
+	u8 modrm_at;		/* offset of ModRM, or of moffs (a0-a3) */
 };
 
 /*
@@ -373,6 +374,7 @@ struct svx_vec {
 	u8 mmx;			/* MMX register (no mandatory prefix 0f 6f/7f) */
 	u8 aligned;		/* #GP(0) unless 16-byte aligned */
 	u8 lock;		/* LOCK prefix (#UD) */
+	u8 modrm_at;		/* offset of ModRM */
 };
 
 /*
@@ -382,5 +384,17 @@ struct svx_vec {
  */
 int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_vec *v);
+
+/*
+ * The linear address of the memory operand of the instruction at @bytes
+ * (decoded: ModRM at @modrm_at, or a moffs there when @moffs) in @e's
+ * mode with @e's registers: 16-, 32- or 64-bit addressing (67), SIB,
+ * RIP-relative (@next_rip: RIP after the instruction), segment override
+ * or the default segment (SS for BP/SP bases).  Truncated to 32 bits
+ * outside 64-bit code.  0 or -EINVAL.
+ */
+int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+		       unsigned int avail, unsigned int modrm_at, bool moffs,
+		       u64 next_rip, u64 *la);
 
 #endif /* SVX_X86_EMULATE_H */
