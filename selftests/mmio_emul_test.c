@@ -1616,4 +1616,63 @@ TEST(mmio_cmpxchg16b)
 	svxu_guest_fini(&g);
 }
 
+/*
+ * SSE/MMX moves that KVM's emulator (6.1) has no entry for, on MMIO:
+ * KVM_EXIT_INTERNAL_ERROR (emulation) with RIP at the instruction, on
+ * every device (movd/movq 66 0f 6e/7e, f3 0f 7e, 66 0f d6, movss/movsd
+ * f3/f2 0f 10/11, MMX movntq 0f e7, movhps 0f 17).
+ */
+TEST(mmio_unemulated_sse)
+{
+	static const uint8_t forms[][6] = {
+		{ 4, 0x66, 0x0f, 0x6e, 0x46 },	/* movd 8(%rsi),%xmm0 */
+		{ 4, 0x66, 0x0f, 0x7e, 0x46 },	/* movd %xmm0,8(%rsi) */
+		{ 4, 0xf3, 0x0f, 0x7e, 0x46 },	/* movq 8(%rsi),%xmm0 */
+		{ 4, 0x66, 0x0f, 0xd6, 0x46 },	/* movq %xmm0,8(%rsi) */
+		{ 4, 0xf3, 0x0f, 0x10, 0x46 },	/* movss 8(%rsi),%xmm0 */
+		{ 4, 0xf2, 0x0f, 0x11, 0x46 },	/* movsd %xmm0,8(%rsi) */
+		{ 3, 0x0f, 0xe7, 0x46 },	/* movntq %mm0,8(%rsi) */
+		{ 3, 0x0f, 0x17, 0x46 },	/* movhps %xmm0,8(%rsi) */
+	};
+	struct svxu_guest g;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	unsigned int i;
+	int e, failed = 0;
+
+	e = svxu_guest_create(&g);
+	ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(), strerror(-e));
+	ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, SVXU_MODE_LONG64));
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&s));
+	s.cr4 |= CR4_OSFXSR;
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&s));
+	for (i = 0; i < ARRAY_SIZE(forms); i++) {
+		int n = forms[i][0];
+
+		memcpy(g.vm.mem + SVX_CODE, forms[i] + 1, n);
+		g.vm.mem[SVX_CODE + n] = 0x08;	/* disp8 */
+		g.vm.mem[SVX_CODE + n + 1] = 0xf4;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rip = SVX_CODE;
+		r.rsi = MMIO_BASE;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		ASSERT_EQ(0, svxu_run(&g.vcpu));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		if (g.run->exit_reason != KVM_EXIT_INTERNAL_ERROR ||
+		    g.run->emulation_failure.suberror !=
+		    KVM_INTERNAL_ERROR_EMULATION || r.rip != SVX_CODE) {
+			TH_LOG("form %u (%02x %02x %02x): %s, rip %#llx", i,
+			       forms[i][1], forms[i][2], forms[i][3],
+			       svxu_exit_str(g.run),
+			       (unsigned long long)r.rip);
+			failed++;
+		}
+	}
+	EXPECT_EQ(0, failed);
+	svxu_guest_fini(&g);
+}
+
 TEST_HARNESS_MAIN
