@@ -111,11 +111,10 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 		u8 *p = vcpu->mmio.frag_buf + done;
 		u64 gpa = vcpu->mmio.gpa + done;
 
-		if (done < split) {
+		if (done < split)
 			n = min(n, split - done);
-		} else {
+		else
 			gpa = vcpu->mmio.frag_gpa2 + (done - split);
-		}
 		if (store) {
 			if (svx_write_guest_for(vcpu, gpa, p, n) &&
 			    !svx_irqchip_mmio(vcpu, gpa, true, p, n) &&

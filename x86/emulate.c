@@ -1238,11 +1238,7 @@ int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
 	asz = e->mode == 8 ? (p.adsize ? 4 : 8) :
 	      (e->mode == 2) != p.adsize ? 2 : 4;
 	amask = asz == 8 ? ~0ULL : asz == 4 ? 0xffffffffULL : 0xffffULL;
-	if (moffs) {
-		if (modrm_at + asz > avail)
-			return -EINVAL;
-		memcpy(&ea, m, asz);
-	} else if (asz == 2) {
+	if (!moffs && asz == 2) {
 		u64 a;
 		int len = svx_modrm_addr(e, m, avail - modrm_at, false, seg,
 					 &a);
@@ -1251,6 +1247,11 @@ int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
 			return len;
 		*la = (u32)a;
 		return 0;
+	}
+	if (moffs) {
+		if (modrm_at + asz > avail)
+			return -EINVAL;
+		memcpy(&ea, m, asz);
 	} else {
 		int len = svx_modrm_len(m, avail - modrm_at);
 
@@ -1289,7 +1290,11 @@ int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
 		ea += disp;
 	}
 	ea &= amask;
-	*la = e->ops->seg_base(e->ctx, seg >= 0 ? seg : def) + ea;
+	if (seg < 0)
+		seg = def;
+	/* In 64-bit code only FS and GS have a base (SDM 3.2.4). */
+	*la = (e->mode == 8 && seg != 4 && seg != 5 ? 0 :
+	       e->ops->seg_base(e->ctx, seg)) + ea;
 	if (e->mode != 8)
 		*la = (u32)*la;
 	return 0;

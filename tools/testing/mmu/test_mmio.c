@@ -437,6 +437,68 @@ TAP_SUITE(mmio_decode_vec)
 	}
 }
 
+/* svx_x86_operand_la(): the operand's linear address (split accesses) */
+static u64 la_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	return seg == 4 ? 0x10000000ULL : seg == 2 ? 0x200000ULL :
+	       seg == 3 ? 0x300000ULL : 0;
+}
+
+static const struct svx_x86_ops la_ops = { .seg_base = la_seg_base };
+
+static const struct {
+	const char *text;
+	int mode;
+	u8 bytes[15];
+	unsigned int n, modrm_at;
+	bool moffs;
+	u64 la;
+} lacases[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+	/* regs: rax 0x1000, rcx 0x20, rdx -8, rbx 0x5000, rsp 0x7000, rbp 0x9000, rsi 0xfff8, rdi 0, r8 0x100000000, r13 0x40 */
+	{ "add %eax,8(%rsi)",            8, B(0x01, 0x46, 0x08), 1, false, 0x10000 },
+	{ "mov 0x10(%rbx,%rcx,4),%eax",  8, B(0x8b, 0x44, 0x8b, 0x10), 1, false, 0x5090 },
+	{ "mov (%r8,%rdx),%eax",         8, B(0x42, 0x8b, 0x04, 0x02), 2, false, 0xfffffff8 },
+	{ "mov -8(%r13),%eax",           8, B(0x41, 0x8b, 0x45, 0xf8), 2, false, 0x38 },
+	{ "mov 0x100(%rip),%eax",        8, B(0x8b, 0x05, 0x00, 0x01, 0x00, 0x00), 1, false, 0x400106 },
+	{ "mov %fs:8(%rsi),%eax",        8, B(0x64, 0x8b, 0x46, 0x08), 2, false, 0x10010000 },
+	{ "mov 8(%esi) 67",              8, B(0x67, 0x8b, 0x46, 0x08), 2, false, 0x10000 },
+	{ "mov 0x1234,%eax (disp32)",    8, B(0x8b, 0x04, 0x25, 0x34, 0x12, 0, 0), 1, false, 0x1234 },
+	{ "mov moffs64,%eax",            8, B(0xa1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11), 1, true, 0x1122334455667788ULL },
+	{ "mov 8(%ebp),%eax [32]: SS",   4, B(0x8b, 0x45, 0x08), 1, false, 0x209008 },
+	{ "mov 8(%esi),%eax [32]: DS",   4, B(0x8b, 0x46, 0x08), 1, false, 0x310000 },
+	{ "mov 4(%esp),%eax [32]: SS",   4, B(0x8b, 0x44, 0x24, 0x04), 1, false, 0x207004 },
+	{ "mov 8(%bp,%si),%ax [16]: SS", 2, B(0x8b, 0x42, 0x08), 1, false, 0x200000 + ((0x9000 + 0xfff8 + 8) & 0xffff) },
+	{ "mov moffs16,%al [16]: DS",    2, B(0xa0, 0x34, 0x12), 1, true, 0x301234 },
+	{ "movdqu 8(%rsi),%xmm0",        8, B(0xf3, 0x0f, 0x6f, 0x46, 0x08), 3, false, 0x10000 },
+#undef B
+};
+
+TAP_SUITE(mmio_operand_la)
+{
+	unsigned long regs[16] = { 0x1000, 0x20, (unsigned long)-8, 0x5000,
+				   0x7000, 0x9000, 0xfff8, 0, 0x100000000UL,
+				   0, 0, 0, 0, 0x40 };
+	unsigned long rflags = 2;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lacases); i++) {
+		struct svx_x86_emu e = {
+			.ops = &la_ops, .mode = lacases[i].mode, .regs = regs,
+			.rflags = &rflags,
+		};
+		u64 la = 0;
+		int r = svx_x86_operand_la(&e, lacases[i].bytes,
+					   lacases[i].n, lacases[i].modrm_at,
+					   lacases[i].moffs,
+					   0x400000 + lacases[i].n, &la);
+
+		tap_ok(!r && la == lacases[i].la, "operand_la: %s: %#llx",
+		       lacases[i].text, (unsigned long long)la);
+	}
+}
+
 TAP_SUITE(mmio_decode)
 {
 	struct svx_rmw r;
