@@ -1572,7 +1572,8 @@ TEST(mmio_unemulated_insn)
 
 /*
  * cmpxchg16b on MMIO: KVM's emulator (6.1 em_cmpxchg8b()) refuses the
- * 16-byte form after reading its operand, so kvm_intel ends it with
+ * 16-byte form after reading its operand (two 8-byte KVM_EXIT_MMIO reads,
+ * counted), so kvm_intel ends it with
  * KVM_EXIT_INTERNAL_ERROR (emulation); the device must do the same and
  * leave memory and RIP alone.  MMIO reads before it are answered and
  * counted (kvm_intel reads the operand first).
@@ -1609,6 +1610,7 @@ TEST(mmio_cmpxchg16b)
 	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION,
 		  run->emulation_failure.suberror);
 	EXPECT_EQ(0, writes);
+	EXPECT_EQ(2, reads);	/* its 16 bytes, 8 at a time */
 	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS, (unsigned long)&r));
 	EXPECT_EQ(SVX_CODE, r.rip);
 	TH_LOG("cmpxchg16b on MMIO: %d MMIO reads answered, then %s", reads,

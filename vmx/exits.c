@@ -1808,6 +1808,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	/* an operand across a page (its GPA may be the second page's) */
 	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &r))
 		return r;	/* vmx/mmio_vec.c */
+	if (!r && svx_mmio_cmpxchg16b(vcpu, bytes, avail, mode, gpa, &rmw, &r))
+		return r;
 	if (r || rmw.size > 8 || (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
 		svx_emulation_failure(vcpu, bytes, avail,
 				      "MMIO access by an instruction the emulator does not carry out");

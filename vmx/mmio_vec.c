@@ -26,6 +26,7 @@
 
 #define SVX_FRAG_VEC	1	/* vcpu->mmio.frag: an SSE/MMX move */
 #define SVX_FRAG_RMW	2	/* an svx_decode_rmw() form across a page */
+#define SVX_FRAG_FAIL	3	/* cmpxchg16b: read, then not emulated */
 
 static int svx_frag_user(struct svx_vcpu *vcpu, u64 gpa, unsigned int n,
 			 bool write)
@@ -75,6 +76,21 @@ static int svx_vec_load_done(struct svx_vcpu *vcpu)
 
 static int svx_frag_run(struct svx_vcpu *vcpu);
 
+/* The next piece: its size (at most 8, not across the split) and GPA. */
+static unsigned int svx_frag_piece(struct svx_vcpu *vcpu, u64 *gpa)
+{
+	unsigned int done = vcpu->mmio.frag_done;
+	unsigned int split = vcpu->mmio.frag_split;
+	unsigned int n = min(8U, vcpu->mmio.frag_size - done);
+
+	if (done < split) {
+		*gpa = vcpu->mmio.gpa + done;
+		return min(n, split - done);
+	}
+	*gpa = vcpu->mmio.frag_gpa2 + (done - split);
+	return n;
+}
+
 /* A split read-modify-write's operand is in: the instruction executes. */
 static int svx_rmw_split_done(struct svx_vcpu *vcpu)
 {
@@ -103,18 +119,13 @@ static int svx_rmw_split_done(struct svx_vcpu *vcpu)
 static int svx_frag_run(struct svx_vcpu *vcpu)
 {
 	bool store = vcpu->mmio.frag_store;
-	unsigned int split = vcpu->mmio.frag_split;
 
 	while (vcpu->mmio.frag_done < vcpu->mmio.frag_size) {
 		unsigned int done = vcpu->mmio.frag_done;
-		unsigned int n = min(8U, vcpu->mmio.frag_size - done);
 		u8 *p = vcpu->mmio.frag_buf + done;
-		u64 gpa = vcpu->mmio.gpa + done;
+		u64 gpa;
+		unsigned int n = svx_frag_piece(vcpu, &gpa);
 
-		if (done < split)
-			n = min(n, split - done);
-		else
-			gpa = vcpu->mmio.frag_gpa2 + (done - split);
 		if (store) {
 			if (svx_write_guest_for(vcpu, gpa, p, n) &&
 			    !svx_irqchip_mmio(vcpu, gpa, true, p, n) &&
@@ -132,6 +143,12 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 	}
 	if (vcpu->mmio.frag == SVX_FRAG_RMW)
 		return svx_rmw_split_done(vcpu);
+	if (vcpu->mmio.frag == SVX_FRAG_FAIL) {
+		vcpu->mmio.frag = 0;
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "cmpxchg16b on MMIO");
+		return SVX_USER;
+	}
 	vcpu->mmio.frag = 0;
 	return svx_vec_load_done(vcpu);
 }
@@ -238,12 +255,13 @@ int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data)
 {
 	unsigned int done = vcpu->mmio.frag_done;
 	unsigned int n;
+	u64 gpa;
 
 	if (!vcpu->mmio.frag || done >= vcpu->mmio.frag_size) {
 		vcpu->mmio.frag = 0;
 		return SVX_RESUME;
 	}
-	n = min(8U, vcpu->mmio.frag_size - done);
+	n = svx_frag_piece(vcpu, &gpa);
 	if (!vcpu->mmio.frag_store)
 		memcpy(vcpu->mmio.frag_buf + done, data, n);
 	vcpu->mmio.frag_done = done + n;
@@ -311,6 +329,44 @@ bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		vcpu->exit_insn_len = v.len;
 		svx_skip_insn(vcpu);
 	}
+	*ret = svx_frag_run(vcpu);
+	return true;
+}
+
+/*
+ * cmpxchg16b on MMIO: KVM's emulator checks its alignment (#GP(0)), reads
+ * its 16 bytes (two KVM_EXIT_MMIO) and then refuses it (em_cmpxchg8b():
+ * X86EMUL_UNHANDLEABLE): the same here, ending in an emulation failure.
+ */
+bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+			 int mode, u64 gpa, const struct svx_rmw *rmw,
+			 int *ret)
+{
+	struct svx_x86_emu e;
+	u64 la;
+
+	if (rmw->op != SVX_RMW_CMPXCHG16B)
+		return false;
+	svx_emu_init(vcpu, &e);
+	e.mode = mode;
+	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, false,
+			       vcpu->rip + rmw->len, &la))
+		return false;
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	if (la & 15) {
+		svx_inject_gp(vcpu);
+		*ret = SVX_RESUME;
+		return true;
+	}
+	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
+	vcpu->mmio.avail = avail;
+	vcpu->mmio.mode = mode;
+	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.frag = SVX_FRAG_FAIL;
+	vcpu->mmio.frag_store = 0;
+	vcpu->mmio.frag_size = 16;
+	vcpu->mmio.frag_split = 16;
+	vcpu->mmio.frag_done = 0;
 	*ret = svx_frag_run(vcpu);
 	return true;
 }

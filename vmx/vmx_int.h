@@ -104,6 +104,9 @@ int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data);
 /* an operand across a page, RAM and MMIO: 1 if it is one (*@ret) */
 bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		    int mode, const struct svx_rmw *rmw, int *ret);
+bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+			 int mode, u64 gpa, const struct svx_rmw *rmw,
+			 int *ret);
 /* vmx/exits.c: the MMIO instruction in vcpu->mmio on memory's @old */
 int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		     u64 *new, int *ret);
