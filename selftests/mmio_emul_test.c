@@ -320,6 +320,17 @@ static void build_forms(int mode)
 	add_sizes(mode, "movsx.b", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
 	op[1] = 0xbf;
 	add_sizes(mode, "movsx.w", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
+	op[1] = 0xc0;
+	add_sizes(mode, "xadd", op, 2, true, -1, 0, FL_ALL, K_PLAIN);
+	for (i = 0; i < 16; i++) {	/* cmovcc: one operand size each */
+		struct osz o[3];
+		int k = rnd() % osizes(mode, o);
+
+		op[1] = 0x40 + i;
+		snprintf(nm, sizeof(nm), "cmov%x.%d", i, o[k].size * 8);
+		add(mode, nm, p66, o[k].npfx, o[k].rex, op, 2, -1, 0,
+		    o[k].size, FL_ALL, K_PLAIN);
+	}
 	if (mode != 2) {	/* movnti: 32 and 64 bits */
 		op[1] = 0xc3;
 		add(mode, "movnti.32", NULL, 0, 0, op, 2, -1, 0, 4, FL_ALL,
@@ -371,18 +382,22 @@ static void build_forms(int mode)
 			{ 0x01 }, { 0x09 }, { 0x11 }, { 0x19 }, { 0x21 },
 			{ 0x29 }, { 0x31 }, { 0x87 }, { 0x0f, 0xb1 },
 			{ 0x0f, 0xab }, { 0x0f, 0xb3 }, { 0x0f, 0xbb },
+			{ 0x0f, 0xc1 },
 		};
-		static const int lk_len[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2 };
+		static const int lk_len[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
+					      2 };
 		uint8_t pfx[2] = { 0xf0, 0 };
 
 		for (i = 0; i < (int)ARRAY_SIZE(lk); i++) {
+			bool bt = lk[i][0] == 0x0f && lk[i][1] != 0xb1 &&
+				  lk[i][1] != 0xc1;
+
 			snprintf(nm, sizeof(nm), "lock %02x%02x", lk[i][0],
 				 lk_len[i] > 1 ? lk[i][1] : 0);
 			add(mode, nm, pfx, 1, 0, lk[i], lk_len[i], -1, 0,
-			    mode == 2 ? 2 : 4, lk[i][0] == 0x0f &&
-			    lk[i][1] != 0xb1 ? FL_CF : FL_ALL,
-			    lk[i][0] == 0x0f && lk[i][1] != 0xb1 ? K_BTREG :
-			    lk[i][0] == 0x0f ? K_CMPXCHG : K_PLAIN);
+			    mode == 2 ? 2 : 4, bt ? FL_CF : FL_ALL,
+			    bt ? K_BTREG : lk[i][1] == 0xb1 ? K_CMPXCHG :
+			    K_PLAIN);
 		}
 		op[0] = 0x83;
 		add(mode, "lock add m,imm8", pfx, 1, 0, op, 1, 0, 1,

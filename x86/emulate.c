@@ -367,6 +367,15 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->dst_size = opsz;
 			opsz = (op & 1) ? 2 : 1;
 			break;
+		case 0xc0: case 0xc1:
+			rmw->op = SVX_RMW_XADD;
+			byte_op = op == 0xc0;
+			break;
+		case 0x40 ... 0x4f:
+			rmw->op = SVX_RMW_CMOV;
+			rmw->cc = op & 0xf;
+			rmw->to_reg = 1;
+			break;
 		case 0xc3:	/* movnti: 32 bits for 16 (KVM's No16) */
 			if (opsz == 2)
 				opsz = 4;
@@ -646,6 +655,14 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		*new = src;
 		*reg_out = old;
 		return true;
+	case SVX_RMW_XADD:
+		*new = svx_alu(SVX_RMW_ADD, old, src, 0, size, flags);
+		*flags_mask = SVX_FL_ARITH;
+		*reg_out = old;
+		return true;
+	case SVX_RMW_CMOV:	/* a 32-bit destination is written anyway */
+		*reg_out = svx_cond(rmw->cc, rflags) ? old : reg_in;
+		return false;
 	case SVX_RMW_CMPXCHG:
 		/* Flags of CMP accumulator, memory. */
 		svx_alu(SVX_RMW_CMPXCHG, rax, old, 0, size, flags);
@@ -774,8 +791,9 @@ static void svx_rmw_writeback(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 {
 	unsigned long *regs = e->regs;
 
-	if (rmw->op == SVX_RMW_XCHG || (rmw->to_reg && rmw->op != SVX_RMW_CMP &&
-					rmw->op != SVX_RMW_TEST)) {
+	if (rmw->op == SVX_RMW_XCHG || rmw->op == SVX_RMW_XADD ||
+	    (rmw->to_reg && rmw->op != SVX_RMW_CMP &&
+	     rmw->op != SVX_RMW_TEST)) {
 		svx_set_reg(&regs[rmw->reg], reg_out, rmw->dst_size,
 			    rmw->high_byte);
 	} else if (rmw->op == SVX_RMW_CMPXCHG && !written) {
@@ -1192,6 +1210,7 @@ bool svx_rmw_lockable(const struct svx_rmw *rmw)
 {
 	switch (rmw->op) {
 	case SVX_RMW_XCHG:
+	case SVX_RMW_XADD:
 	case SVX_RMW_CMPXCHG:
 	case SVX_RMW_CMPXCHG8B:
 	case SVX_RMW_CMPXCHG16B:

@@ -163,6 +163,8 @@ enum svx_rmw_op {
 	SVX_RMW_LOAD,		/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf */
 	SVX_RMW_PUSH,		/* ff /6: push r/m (memory read, stack written) */
 	SVX_RMW_POP,		/* 8f /0: pop r/m (stack read, memory written) */
+	SVX_RMW_XADD,		/* 0f c0/c1 */
+	SVX_RMW_CMOV,		/* 0f 40-4f (memory read, condition in cc) */
 };
 
 struct svx_rmw {
@@ -177,7 +179,7 @@ struct svx_rmw {
 	u8 to_reg;		/* the result goes to the register operand */
 	u8 mem_read;		/* memory's old value is an input */
 	u8 mem_write;		/* memory is written */
-	u8 cc;			/* setcc: the condition (0-15) */
+	u8 cc;			/* setcc, cmovcc: the condition (0-15) */
 	u8 dst_size;		/* register size of a load (movzx/movsx) */
 	u8 sign_extend;		/* movsx */
 	u64 imm;		/* sign-extended to size */
@@ -189,8 +191,8 @@ struct svx_rmw {
  * moffs address) in code of @mode (2 = 16-bit, 4 = 32-bit, 8 = 64-bit):
  * the moves of svx_decode_mov() (stores and loads), xchg, cmpxchg,
  * cmpxchg8b, cmpxchg16b, add/or/adc/sbb/and/sub/xor/cmp/test (memory as
- * destination or source), inc/dec/neg/not, bt/bts/btr/btc, setcc and
- * movbe, with or without LOCK, 66/67, segment overrides and REX.  The one
+ * destination or source), inc/dec/neg/not, bt/bts/btr/btc, setcc, movbe,
+ * movnti, xadd and cmovcc, with or without LOCK, 66/67, segment overrides and REX.  The one
  * decoder of MMIO and page-table write emulation.  0 or -EINVAL.
  */
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,

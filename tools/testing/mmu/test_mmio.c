@@ -144,7 +144,7 @@ static void random_form(struct form *f, bool movbe)
 	if (!(rng_next(&rng) % 8))
 		pfx[npfx++] = 0x67;
 	byte = size == 1;
-	k = rng_below(&rng, movbe ? 16 : 15);
+	k = rng_below(&rng, movbe ? 18 : 16);
 	switch (k) {
 	case 0:		/* op r/m, r */
 	case 1:		/* op r, r/m */
@@ -230,6 +230,20 @@ static void random_form(struct form *f, bool movbe)
 			rex = 0;
 		mk(f, pfx, npfx, rex, op, 2, -1, 0, (sub & 1) ? 2 : 1,
 		   FL_ALL, K_PLAIN);
+		return;
+	case 14:	/* xadd */
+		op[0] = 0x0f;
+		op[1] = 0xc0 | !byte;
+		if (rng_next(&rng) & 1)
+			pfx[npfx++] = 0xf0;
+		mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_ALL, K_PLAIN);
+		return;
+	case 15:	/* cmovcc */
+		if (byte)
+			size = 4;
+		op[0] = 0x0f;
+		op[1] = 0x40 | rng_below(&rng, 16);
+		mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_ALL, K_PLAIN);
 		return;
 	default:	/* movbe */
 		if (byte)
