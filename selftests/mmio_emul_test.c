@@ -57,7 +57,7 @@ struct form {
 	int vflags;		/* K_VEC: V_* below */
 };
 
-#define MAX_FORMS	1536
+#define MAX_FORMS	2048
 static struct form forms[MAX_FORMS];
 static int nforms;
 static uint64_t rng_state;
@@ -331,6 +331,16 @@ static void build_forms(int mode)
 		add(mode, nm, p66, o[k].npfx, o[k].rex, op, 2, -1, 0,
 		    o[k].size, FL_ALL, K_PLAIN);
 	}
+	op[1] = 0xaf;		/* imul: CF and OF defined */
+	add_sizes(mode, "imul r,m", op, 2, false, -1, 0, FL_CF | FL_OF,
+		  K_PLAIN);
+	op[0] = 0x69;
+	add_sizes(mode, "imul r,m,imm", op, 1, false, -1, 2, FL_CF | FL_OF,
+		  K_PLAIN);
+	op[0] = 0x6b;
+	add_sizes(mode, "imul r,m,imm8", op, 1, false, -1, 1, FL_CF | FL_OF,
+		  K_PLAIN);
+	op[0] = 0x0f;
 	if (mode != 2) {	/* movnti: 32 and 64 bits */
 		op[1] = 0xc3;
 		add(mode, "movnti.32", NULL, 0, 0, op, 2, -1, 0, 4, FL_ALL,

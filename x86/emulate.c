@@ -300,6 +300,11 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			}
 			reg_op = false;
 			break;
+		case 0x69: case 0x6b:	/* imul r, r/m, imm */
+			rmw->op = SVX_RMW_IMUL;
+			rmw->to_reg = 1;
+			imm_len = op == 0x6b ? 1 : opsz == 2 ? 2 : 4;
+			break;
 		case 0x8f:	/* pop r/m */
 			if (sub)
 				return -EINVAL;
@@ -370,6 +375,10 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		case 0xc0: case 0xc1:
 			rmw->op = SVX_RMW_XADD;
 			byte_op = op == 0xc0;
+			break;
+		case 0xaf:
+			rmw->op = SVX_RMW_IMUL;
+			rmw->to_reg = 1;
 			break;
 		case 0x40 ... 0x4f:
 			rmw->op = SVX_RMW_CMOV;
@@ -447,7 +456,10 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			imm &= 0xff;
 		rmw->imm = imm;
 		rmw->has_imm = 1;
-	} else if (reg_op) {
+	}
+	if (rmw->op == SVX_RMW_IMUL) {	/* the destination, imm or not */
+		rmw->reg = sub | ((rex & 4) ? 8 : 0);
+	} else if (!imm_len && reg_op) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
 		if (rmw->size == 1 && rmw->dst_size == 1 && !rex &&
 		    rmw->reg >= 4) {
@@ -487,6 +499,13 @@ int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
 #define SVX_FL_OF	0x800
 #define SVX_FL_ARITH	(SVX_FL_CF | SVX_FL_PF | SVX_FL_AF | SVX_FL_ZF | \
 			 SVX_FL_SF | SVX_FL_OF)
+
+/* @v's low @size bytes, sign-extended. */
+static s64 svx_sext(u64 v, unsigned int size)
+{
+	return size == 1 ? (s8)v : size == 2 ? (s16)v : size == 4 ? (s32)v :
+	       (s64)v;
+}
 
 /* PF, ZF, SF of @res at @size. */
 static u64 svx_flags_pzs(u64 res, unsigned int size)
@@ -660,6 +679,18 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		*flags_mask = SVX_FL_ARITH;
 		*reg_out = old;
 		return true;
+	case SVX_RMW_IMUL: {	/* CF = OF = the product does not fit */
+		s64 a = svx_sext(old, size);
+		s64 b = svx_sext(rmw->has_imm ? rmw->imm : reg_in, size);
+		__int128 p = (__int128)a * b;
+
+		res = (u64)p;
+		*reg_out = res;
+		*flags_mask = SVX_FL_CF | SVX_FL_OF;
+		if (p != (__int128)svx_sext(res, size))
+			*flags = SVX_FL_CF | SVX_FL_OF;
+		return false;
+	}
 	case SVX_RMW_CMOV:	/* a 32-bit destination is written anyway */
 		*reg_out = svx_cond(rmw->cc, rflags) ? old : reg_in;
 		return false;

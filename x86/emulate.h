@@ -165,6 +165,7 @@ enum svx_rmw_op {
 	SVX_RMW_POP,		/* 8f /0: pop r/m (stack read, memory written) */
 	SVX_RMW_XADD,		/* 0f c0/c1 */
 	SVX_RMW_CMOV,		/* 0f 40-4f (memory read, condition in cc) */
+	SVX_RMW_IMUL,		/* 0f af r, r/m; 69/6b r, r/m, imm */
 };
 
 struct svx_rmw {
@@ -192,7 +193,7 @@ struct svx_rmw {
  * the moves of svx_decode_mov() (stores and loads), xchg, cmpxchg,
  * cmpxchg8b, cmpxchg16b, add/or/adc/sbb/and/sub/xor/cmp/test (memory as
  * destination or source), inc/dec/neg/not, bt/bts/btr/btc, setcc, movbe,
- * movnti, xadd and cmovcc, with or without LOCK, 66/67, segment overrides and REX.  The one
+ * movnti, xadd, cmovcc and imul, with or without LOCK, 66/67, segment overrides and REX.  The one
  * decoder of MMIO and page-table write emulation.  0 or -EINVAL.
  */
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,

@@ -144,7 +144,7 @@ static void random_form(struct form *f, bool movbe)
 	if (!(rng_next(&rng) % 8))
 		pfx[npfx++] = 0x67;
 	byte = size == 1;
-	k = rng_below(&rng, movbe ? 18 : 16);
+	k = rng_below(&rng, movbe ? 19 : 17);
 	switch (k) {
 	case 0:		/* op r/m, r */
 	case 1:		/* op r, r/m */
@@ -244,6 +244,19 @@ static void random_form(struct form *f, bool movbe)
 		op[0] = 0x0f;
 		op[1] = 0x40 | rng_below(&rng, 16);
 		mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_ALL, K_PLAIN);
+		return;
+	case 16:	/* imul r, r/m; imul r, r/m, imm */
+		if (byte)
+			size = 4;
+		op[0] = 0x0f;
+		op[1] = 0xaf;
+		if (sub < 3)
+			mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_CF | FL_OF,
+			   K_PLAIN);
+		else
+			mk(f, pfx, npfx, rex, (u8[]){ sub & 1 ? 0x6b : 0x69 }, 1,
+			   -1, sub & 1 ? 1 : size == 2 ? 2 : 4, size,
+			   FL_CF | FL_OF, K_PLAIN);
 		return;
 	default:	/* movbe */
 		if (byte)
