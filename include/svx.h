@@ -78,6 +78,7 @@ enum svx_pending_user {
 	SVX_PENDING_MMIO_READ,	/* MMIO read: the instruction completes */
 	SVX_PENDING_RDMSR,	/* KVM_EXIT_X86_RDMSR: core/msr_filter.c */
 	SVX_PENDING_WRMSR,	/* KVM_EXIT_X86_WRMSR */
+	SVX_PENDING_MMIO_FRAG,	/* one 8-byte piece of a wider MMIO access */
 };
 
 struct svx_vm;
@@ -249,6 +250,15 @@ struct svx_vcpu {
 		/* a string instruction (vmx/mmio_string.c): its iteration */
 		u8 string, str_phase;
 		u64 str_val[2];
+		/*
+		 * An access wider than 8 bytes or across a page
+		 * (vmx/mmio_vec.c), in pieces of at most 8 bytes: @frag_done
+		 * bytes of @frag_size done, the data in @frag_buf; the first
+		 * @frag_split bytes at @gpa, the rest at @frag_gpa2.
+		 */
+		u8 frag, frag_store, frag_size, frag_done, frag_split;
+		u8 frag_buf[16];
+		u64 frag_gpa2;
 	} mmio;
 
 	struct svx_stats stats;

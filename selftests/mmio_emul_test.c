@@ -39,7 +39,7 @@
 #define FL_ALL	(FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 #define FL_LOGIC (FL_ALL & ~FL_AF)	/* AF undefined (and/or/xor/test) */
 
-enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK };
+enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK, K_VEC };
 
 struct form {
 	char name[64];
@@ -54,9 +54,10 @@ struct form {
 	uint64_t fmask;		/* flags compared */
 	enum kind kind;
 	int code_at;		/* the instruction's GPA, 0: SVX_CODE */
+	int vflags;		/* K_VEC: V_* below */
 };
 
-#define MAX_FORMS	1024
+#define MAX_FORMS	2048
 static struct form forms[MAX_FORMS];
 static int nforms;
 static uint64_t rng_state;
@@ -319,6 +320,35 @@ static void build_forms(int mode)
 	add_sizes(mode, "movsx.b", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
 	op[1] = 0xbf;
 	add_sizes(mode, "movsx.w", op, 2, false, -1, 0, FL_ALL, K_PLAIN);
+	op[1] = 0xc0;
+	add_sizes(mode, "xadd", op, 2, true, -1, 0, FL_ALL, K_PLAIN);
+	for (i = 0; i < 16; i++) {	/* cmovcc: one operand size each */
+		struct osz o[3];
+		int k = rnd() % osizes(mode, o);
+
+		op[1] = 0x40 + i;
+		snprintf(nm, sizeof(nm), "cmov%x.%d", i, o[k].size * 8);
+		add(mode, nm, p66, o[k].npfx, o[k].rex, op, 2, -1, 0,
+		    o[k].size, FL_ALL, K_PLAIN);
+	}
+	op[1] = 0xaf;		/* imul: CF and OF defined */
+	add_sizes(mode, "imul r,m", op, 2, false, -1, 0, FL_CF | FL_OF,
+		  K_PLAIN);
+	op[0] = 0x69;
+	add_sizes(mode, "imul r,m,imm", op, 1, false, -1, 2, FL_CF | FL_OF,
+		  K_PLAIN);
+	op[0] = 0x6b;
+	add_sizes(mode, "imul r,m,imm8", op, 1, false, -1, 1, FL_CF | FL_OF,
+		  K_PLAIN);
+	op[0] = 0x0f;
+	if (mode != 2) {	/* movnti: 32 and 64 bits */
+		op[1] = 0xc3;
+		add(mode, "movnti.32", NULL, 0, 0, op, 2, -1, 0, 4, FL_ALL,
+		    K_PLAIN);
+		if (mode == 8)
+			add(mode, "movnti.64", NULL, 0, 8, op, 2, -1, 0, 8,
+			    FL_ALL, K_PLAIN);
+	}
 	/*
 	 * movbe without 66 only: KVM's emulator (6.1) decodes 66 0f 38 f0/f1
 	 * as no instruction (its mandatory-prefix table), so kvm_intel fails
@@ -362,18 +392,22 @@ static void build_forms(int mode)
 			{ 0x01 }, { 0x09 }, { 0x11 }, { 0x19 }, { 0x21 },
 			{ 0x29 }, { 0x31 }, { 0x87 }, { 0x0f, 0xb1 },
 			{ 0x0f, 0xab }, { 0x0f, 0xb3 }, { 0x0f, 0xbb },
+			{ 0x0f, 0xc1 },
 		};
-		static const int lk_len[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2 };
+		static const int lk_len[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
+					      2 };
 		uint8_t pfx[2] = { 0xf0, 0 };
 
 		for (i = 0; i < (int)ARRAY_SIZE(lk); i++) {
+			bool bt = lk[i][0] == 0x0f && lk[i][1] != 0xb1 &&
+				  lk[i][1] != 0xc1;
+
 			snprintf(nm, sizeof(nm), "lock %02x%02x", lk[i][0],
 				 lk_len[i] > 1 ? lk[i][1] : 0);
 			add(mode, nm, pfx, 1, 0, lk[i], lk_len[i], -1, 0,
-			    mode == 2 ? 2 : 4, lk[i][0] == 0x0f &&
-			    lk[i][1] != 0xb1 ? FL_CF : FL_ALL,
-			    lk[i][0] == 0x0f && lk[i][1] != 0xb1 ? K_BTREG :
-			    lk[i][0] == 0x0f ? K_CMPXCHG : K_PLAIN);
+			    mode == 2 ? 2 : 4, bt ? FL_CF : FL_ALL,
+			    bt ? K_BTREG : lk[i][1] == 0xb1 ? K_CMPXCHG :
+			    K_PLAIN);
 		}
 		op[0] = 0x83;
 		add(mode, "lock add m,imm8", pfx, 1, 0, op, 1, 0, 1,
@@ -951,6 +985,496 @@ static int run_sform_all(struct __test_metadata *_metadata, struct ctx *c,
 	return n;
 }
 
+/* ---------------------------------------------------------------------- */
+/*
+ * SSE and MMX moves (KVM's emulator's set, 6.1: movups/movupd 0f 10/11,
+ * movaps/movapd 0f 28/29, movntps/movntpd 0f 2b, movdqa 66 0f 6f/7f,
+ * movdqu f3 0f 6f/7f, movntdq 66 0f e7, MMX movq 0f 6f/7f).  The guest
+ * loads every XMM (and MMX) register from VTAB in guest RAM, executes the
+ * instruction, stores them all to VOUT and halts; a fault (#GP of a
+ * misaligned aligned form, #UD of LOCK or CR4.OSFXSR clear, #NM of CR0.TS)
+ * goes through the IDT to a HLT of its own, its frame on the stack.  Also
+ * compared: the number of KVM_EXIT_MMIO, one per 8 bytes as kvm_intel
+ * splits a 16-byte access, none when the instruction faults.
+ */
+#define VTAB		(SVX_DATA + 0x4000)	/* XMM/MMX values, in */
+#define VOUT		(SVX_DATA + 0x5000)	/* and out */
+#define VOUT_LEN	(16 * 16 + 8 * 8)
+#define VHANDLER	(SVX_CODE + 0x800)	/* vector v: HLT at +v */
+#define V_TS		1	/* CR0.TS set: #NM */
+#define V_NOFXSR	2	/* CR4.OSFXSR clear: #UD (SSE) */
+#define V_EM		4	/* CR0.EM set: #UD */
+#define V_STACKPF	8	/* push m/pop m, rSP unmapped: #PF (64-bit) */
+#define STACK_PF_RSP	0x100000040ULL	/* above the 4 GiB identity map */
+#define CR0_TS		(1ULL << 3)
+#define CR0_EM		(1ULL << 2)
+#define CR4_OSFXSR	(1ULL << 9)
+
+static uint8_t vtab[VOUT_LEN];
+
+/* 36 [REX] 0f @op /@reg [abs32]: an absolute operand (SS.base is 0). */
+static int vmov_abs(uint8_t *p, int mode, uint8_t op, int reg, uint32_t addr)
+{
+	int n = 0;
+
+	p[n++] = 0x36;
+	if (mode == 2)
+		p[n++] = 0x67;		/* 32-bit addressing */
+	if (reg >= 8)
+		p[n++] = 0x44;		/* REX.R */
+	p[n++] = 0x0f;
+	p[n++] = op;
+	if (mode == 8) {		/* SIB, no base, no index */
+		p[n++] = (reg & 7) << 3 | 4;
+		p[n++] = 0x25;
+	} else {
+		p[n++] = (reg & 7) << 3 | 5;
+	}
+	memcpy(p + n, &addr, 4);
+	return n + 4;
+}
+
+static void add_vec(int mode, const char *name, uint8_t pfx, bool lock,
+		    uint8_t opc, int size, int vflags)
+{
+	uint8_t pf[2], op[2] = { 0x0f, opc };
+	int n = 0;
+
+	if (lock)
+		pf[n++] = 0xf0;
+	if (pfx)
+		pf[n++] = pfx;
+	add(mode, name, pf, n, 0, op, 2, -1, 0, size, FL_ALL, K_VEC);
+	forms[nforms - 1].vflags = vflags;
+	/* 16-byte aligned half of the time: the aligned forms' #GP or not */
+	if (rnd() & 1) {
+		struct form *f = &forms[nforms - 1];
+
+		f->disp &= ~15;
+		f->code[f->len - 1] = f->disp;
+	}
+}
+
+static void build_vforms(int mode)
+{
+	static const struct {
+		const char *name;
+		uint8_t pfx, ld, st;	/* st 0: no load/store of that kind */
+		int size;
+	} v[] = {
+		{ "movups", 0, 0x10, 0x11, 16 },
+		{ "movupd", 0x66, 0x10, 0x11, 16 },
+		{ "movaps", 0, 0x28, 0x29, 16 },
+		{ "movapd", 0x66, 0x28, 0x29, 16 },
+		{ "movntps", 0, 0, 0x2b, 16 },
+		{ "movntpd", 0x66, 0, 0x2b, 16 },
+		{ "movdqa", 0x66, 0x6f, 0x7f, 16 },
+		{ "movdqu", 0xf3, 0x6f, 0x7f, 16 },
+		{ "movntdq", 0x66, 0, 0xe7, 16 },
+		{ "movq mm", 0, 0x6f, 0x7f, 8 },
+	};
+	char nm[48];
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < (int)ARRAY_SIZE(v); i++) {
+			if (v[i].ld) {
+				snprintf(nm, sizeof(nm), "%s r,m", v[i].name);
+				add_vec(mode, nm, v[i].pfx, false, v[i].ld,
+					v[i].size, 0);
+			}
+			snprintf(nm, sizeof(nm), "%s m,r", v[i].name);
+			add_vec(mode, nm, v[i].pfx, false, v[i].st, v[i].size,
+				0);
+		}
+	}
+	/* the faults KVM's emulator checks before the access */
+	add_vec(mode, "lock movdqu r,m", 0xf3, true, 0x6f, 16, 0);
+	add_vec(mode, "lock movaps m,r", 0, true, 0x29, 16, 0);
+	add_vec(mode, "movdqu r,m TS", 0xf3, false, 0x6f, 16, V_TS);
+	add_vec(mode, "movq mm m,r TS", 0, false, 0x7f, 8, V_TS);
+	add_vec(mode, "movups m,r !OSFXSR", 0, false, 0x11, 16, V_NOFXSR);
+	add_vec(mode, "movq mm r,m !OSFXSR", 0, false, 0x6f, 8, V_NOFXSR);
+	add_vec(mode, "movdqa r,m EM", 0x66, false, 0x6f, 16, V_EM);
+	if (mode == 8) {	/* the #PF goes to the guest (IST1) */
+		uint8_t op = 0xff;
+
+		add(mode, "push m #PF", NULL, 0, 0, &op, 1, 6, 0, 8, FL_ALL,
+		    K_VEC);
+		forms[nforms - 1].vflags = V_STACKPF;
+		op = 0x8f;
+		add(mode, "pop m #PF", NULL, 0, 0, &op, 1, 0, 0, 8, FL_ALL,
+		    K_VEC);
+		forms[nforms - 1].vflags = V_STACKPF;
+	}
+}
+
+struct voutcome {
+	struct outcome o;
+	uint8_t vout[VOUT_LEN];
+	uint64_t cr2;
+	int exits;
+};
+
+static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to, int ist)
+{
+	uint64_t lo = (to & 0xffff) | (uint64_t)ist << 32 |
+		      (uint64_t)(mode == 8 ? SVX_SEL_CS64 : SVX_SEL_CS32) << 16 |
+		      0x8e00ULL << 32 | ((to >> 16) & 0xffff) << 48;
+	uint64_t hi = 0;
+
+	if (mode == 8) {
+		memcpy(mem + SVX_IDT + vec * 16, &lo, 8);
+		memcpy(mem + SVX_IDT + vec * 16 + 8, &hi, 8);
+	} else {
+		memcpy(mem + SVX_IDT + vec * 8, &lo, 8);
+	}
+}
+
+static int run_vform(struct ctx *c, const struct form *f,
+		     const struct kvm_regs *in, const uint8_t *mem, bool mmio,
+		     struct voutcome *out)
+{
+	struct svxu_vcpu *v = &c->g.vcpu;
+	uint64_t base = mmio ? MMIO_BASE : RAM_BASE;
+	struct kvm_sregs s = c->sregs0;
+	struct kvm_regs r = *in;
+	uint8_t *ram = c->g.vm.mem;
+	uint8_t *win = mmio ? c->dev + DATA_OFF : ram + RAM_BASE + DATA_OFF;
+	uint8_t *p = ram + SVX_CODE;
+	int nx = f->mode == 8 ? 16 : 8, i, e, n = 0;
+	bool bare = f->vflags != 0;	/* faults: no register set-up */
+
+	memset(out, 0, sizeof(*out));
+	memset(mmio ? ram + RAM_BASE + DATA_OFF : c->dev + DATA_OFF, 0xa5, WIN);
+	memcpy(win, mem, WIN);
+	memcpy(ram + VTAB, vtab, VOUT_LEN);
+	memset(ram + VOUT, 0x5a, VOUT_LEN);
+	memcpy(ram + STK_LO, stk_in, STK_LEN);
+	for (i = 0; i < nx && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x10, i, VTAB + 16 * i);
+	for (i = 0; i < 8 && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x6f, i, VTAB + 256 + 8 * i);
+	memcpy(p + n, f->code, f->len);
+	n += f->len;
+	for (i = 0; i < nx && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x11, i, VOUT + 16 * i);
+	for (i = 0; i < 8 && !bare; i++)
+		n += vmov_abs(p + n, f->mode, 0x7f, i, VOUT + 256 + 8 * i);
+	p[n++] = 0xf4;
+	memset(ram + VHANDLER, 0xf4, 32);
+	put_gate(ram, f->mode, 6, VHANDLER + 6, 0);
+	put_gate(ram, f->mode, 7, VHANDLER + 7, 0);
+	put_gate(ram, f->mode, 13, VHANDLER + 13, 0);
+	put_gate(ram, f->mode, 16, VHANDLER + 16, 0);
+	r.rip = SVX_CODE;
+	r.rsp = SVX_STACK - 0x40;
+	if (f->vflags & V_STACKPF) {	/* IST1: the frame on the stack compared */
+		uint64_t ist = SVX_STACK - 0x40;
+
+		put_gate(ram, f->mode, 14, VHANDLER + 14, 1);
+		memcpy(ram + SVX_TSS + 0x24, &ist, 8);
+		r.rsp = STACK_PF_RSP;
+	}
+	if (f->mode == 8) {
+		r.rsi = base + DATA_OFF;
+	} else {
+		s.ds.base = base;
+		s.es.base = base;
+		s.fs.base = base;
+		s.gs.base = base;
+		s.ss.base = 0;
+		if (f->mode == 2)
+			s.cs.db = 0;
+		r.rsi = DATA_OFF;
+	}
+	s.cr4 |= CR4_OSFXSR;
+	if (f->vflags & V_NOFXSR)
+		s.cr4 &= ~CR4_OSFXSR;
+	if (f->vflags & V_TS)
+		s.cr0 |= CR0_TS;
+	if (f->vflags & V_EM)
+		s.cr0 |= CR0_EM;
+	e = svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&s);
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&r);
+	if (e) {
+		snprintf(out->o.err, sizeof(out->o.err), "SET_(S)REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	for (i = 0; i < 8; i++) {
+		struct kvm_run *run = v->run;
+
+		e = svxu_run(v);
+		if (e) {
+			snprintf(out->o.err, sizeof(out->o.err), "KVM_RUN: %s",
+				 strerror(-e));
+			return -1;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO && mmio &&
+		    run->mmio.phys_addr >= MMIO_BASE &&
+		    run->mmio.phys_addr + run->mmio.len <= MMIO_BASE + 4096 &&
+		    run->mmio.len <= 8) {
+			uint8_t *d = c->dev + (run->mmio.phys_addr - MMIO_BASE);
+
+			out->exits++;
+			if (run->mmio.is_write)
+				memcpy(d, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, d, run->mmio.len);
+			continue;
+		}
+		snprintf(out->o.err, sizeof(out->o.err), "exit %s",
+			 svxu_exit_str(run));
+		return -1;
+	}
+	if (i == 8) {
+		snprintf(out->o.err, sizeof(out->o.err), "no HLT after 8 exits");
+		return -1;
+	}
+	e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->o.regs);
+	if (e) {
+		snprintf(out->o.err, sizeof(out->o.err), "GET_REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	e = svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&s);
+	if (e) {
+		snprintf(out->o.err, sizeof(out->o.err), "GET_SREGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	out->cr2 = s.cr2;
+	memcpy(out->o.mem, win, WIN);
+	memcpy(out->o.stk, ram + STK_LO, STK_LEN);
+	memcpy(out->vout, ram + VOUT, VOUT_LEN);
+	return 0;
+}
+
+/* One K_VEC form, RAM against MMIO; 1 on a mismatch. */
+static int vform_one(struct __test_metadata *_metadata, struct ctx *c,
+		     const struct form *f, const struct kvm_regs *in,
+		     const uint8_t *mem, int *faults)
+{
+	struct voutcome a, b;
+	bool fault;
+	int want, i;
+
+	for (i = 0; i < VOUT_LEN; i++)
+		vtab[i] = rnd();
+	for (i = 0; i < STK_LEN; i++)
+		stk_in[i] = rnd();
+	run_vform(c, f, in, mem, false, &a);
+	run_vform(c, f, in, mem, true, &b);
+	if (compare(_metadata, f, &a.o, &b.o))
+		return 1;
+	fault = a.o.regs.rip > VHANDLER && a.o.regs.rip <= VHANDLER + 32;
+	*faults += fault;
+	want = fault ? 0 : f->size / 8;
+	if ((f->vflags & V_STACKPF) && f->code[0] == 0xff)
+		want = 1;	/* push reads its operand, then faults */
+	if (a.cr2 != b.cr2) {
+		TH_LOG("mismatch: %s: cr2 ram %#llx mmio %#llx", f->name,
+		       (unsigned long long)a.cr2, (unsigned long long)b.cr2);
+		return 1;
+	}
+	for (i = 0; i < VOUT_LEN; i++) {
+		if (a.vout[i] != b.vout[i]) {
+			TH_LOG("mismatch: %s: %s %d byte %d: ram %#x mmio %#x",
+			       f->name, i < 256 ? "xmm" : "mm",
+			       i < 256 ? i / 16 : (i - 256) / 8,
+			       i < 256 ? i % 16 : (i - 256) % 8, a.vout[i],
+			       b.vout[i]);
+			return 1;
+		}
+	}
+	if (b.exits != want) {
+		TH_LOG("mismatch: %s: %d KVM_EXIT_MMIO, %d expected (rip %#llx)",
+		       f->name, b.exits, want,
+		       (unsigned long long)b.o.regs.rip);
+		return 1;
+	}
+	return 0;
+}
+
+static long vec_faults;
+
+/* ---------------------------------------------------------------------- */
+/*
+ * An operand across a page boundary, one side RAM and the other MMIO
+ * (KVM's emulator_read_write(): a fragment per page): a page of RAM just
+ * below the MMIO page (slot SPLIT_SLOT_LO) and one just above it
+ * (SPLIT_SLOT_HI).  Forms of build_forms() with their operand 1..size-1
+ * bytes before the boundary, against the same across two RAM pages.  The
+ * 64-byte window around the boundary, registers, RIP and flags compared.
+ */
+#define SPLIT_SLOT_LO	5
+#define SPLIT_SLOT_HI	6
+#define SPLIT_FORMS	40
+
+static uint8_t *split_lo, *split_hi;
+static long vec_splits;		/* vector stores across RAM|MMIO, MMIO|RAM */
+
+static int split_setup(struct ctx *c)
+{
+	int r;
+
+	split_lo = svxu_alloc(4096);
+	split_hi = svxu_alloc(4096);
+	if (!split_lo || !split_hi)
+		return -ENOMEM;
+	r = svxu_set_mem(c->g.vm.fd, SPLIT_SLOT_LO, 0, MMIO_BASE - 4096, 4096,
+			 split_lo);
+	if (!r)
+		r = svxu_set_mem(c->g.vm.fd, SPLIT_SLOT_HI, 0, MMIO_BASE + 4096,
+				 4096, split_hi);
+	return r;
+}
+
+/* Where: 0 RAM|RAM (reference), 1 RAM|MMIO, 2 MMIO|RAM. */
+static int run_split(struct ctx *c, const struct form *f,
+		     const struct kvm_regs *in, const uint8_t *mem, int where,
+		     int k, struct outcome *out)
+{
+	struct svxu_vcpu *v = &c->g.vcpu;
+	uint64_t b = where == 0 ? RAM_BASE + 4096 :
+		     where == 1 ? MMIO_BASE : MMIO_BASE + 4096;
+	uint8_t *w0 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 - WIN / 2 :
+		      where == 1 ? split_lo + 4096 - WIN / 2 :
+		      c->dev + 4096 - WIN / 2;
+	uint8_t *w1 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 :
+		      where == 1 ? c->dev : split_hi;
+	struct kvm_sregs s = c->sregs0;
+	struct kvm_regs r = *in;
+	int i, e;
+
+	memset(out, 0, sizeof(*out));
+	memset(c->dev, 0xa5, sizeof(c->dev));
+	memcpy(w0, mem, WIN / 2);
+	memcpy(w1, mem + WIN / 2, WIN / 2);
+	memcpy(c->g.vm.mem + SVX_CODE, f->code, f->len);
+	c->g.vm.mem[SVX_CODE + f->len] = 0xf4;
+	r.rip = SVX_CODE;
+	if (f->mode == 8) {
+		r.rsi = b - k - f->disp;
+	} else {
+		s.ds.base = b - 0x100;
+		s.es.base = s.ds.base;
+		s.ss.base = s.ds.base;
+		s.fs.base = s.ds.base;
+		s.gs.base = s.ds.base;
+		if (f->mode == 2)
+			s.cs.db = 0;
+		r.rsi = 0x100 - k - f->disp;
+	}
+	if (f->kind == K_VEC)
+		s.cr4 |= CR4_OSFXSR;
+	e = svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&s);
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&r);
+	if (e) {
+		snprintf(out->err, sizeof(out->err), "SET_(S)REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	for (i = 0; i < 8; i++) {
+		struct kvm_run *run = v->run;
+
+		e = svxu_run(v);
+		if (e) {
+			snprintf(out->err, sizeof(out->err), "KVM_RUN: %s",
+				 strerror(-e));
+			return -1;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO && where &&
+		    run->mmio.phys_addr >= MMIO_BASE &&
+		    run->mmio.phys_addr + run->mmio.len <= MMIO_BASE + 4096 &&
+		    run->mmio.len <= 8) {
+			uint8_t *p = c->dev + (run->mmio.phys_addr - MMIO_BASE);
+
+			if (run->mmio.is_write)
+				memcpy(p, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, p, run->mmio.len);
+			continue;
+		}
+		snprintf(out->err, sizeof(out->err), "exit %s",
+			 svxu_exit_str(run));
+		return -1;
+	}
+	if (i == 8) {
+		snprintf(out->err, sizeof(out->err), "no HLT after 8 exits");
+		return -1;
+	}
+	e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->regs);
+	if (e) {
+		snprintf(out->err, sizeof(out->err), "GET_REGS: %s",
+			 strerror(-e));
+		return -1;
+	}
+	if (f->mode == 8)	/* as run_form()'s, for compare() */
+		out->regs.rsi += (where ? MMIO_BASE : RAM_BASE) - b;
+	memcpy(out->mem, w0, WIN / 2);
+	memcpy(out->mem + WIN / 2, w1, WIN / 2);
+	return 0;
+}
+
+/* SPLIT_FORMS forms of this mode (from @first), each both ways. */
+static int run_splits(struct __test_metadata *_metadata, struct ctx *c,
+		      int first, int last, int *mismatches)
+{
+	int i, n = 0, tries = 0;
+
+	while (n < 2 * SPLIT_FORMS && tries++ < 1000) {
+		struct form f = forms[first + rnd() % (last - first)];
+		struct outcome ref, o;
+		struct kvm_regs in;
+		uint8_t mem[WIN];
+		int k;
+
+		/* the unaligned vector stores: registers as they are */
+		bool vst = f.kind == K_VEC && !f.vflags &&
+			   (!strncmp(f.name, "movups m,r", 10) ||
+			    !strncmp(f.name, "movupd m,r", 10) ||
+			    !strncmp(f.name, "movdqu m,r", 10) ||
+			    !strncmp(f.name, "movq mm m,r", 11));
+
+		if (f.size < 2 || f.moffs_len || f.code_at ||
+		    (f.kind != K_PLAIN && f.kind != K_BTREG &&
+		     f.kind != K_CMPXCHG && f.kind != K_CMPXCHG8B && !vst))
+			continue;
+		vec_splits += vst ? 2 : 0;
+		k = 1 + rnd() % (f.size - 1);	/* bytes before the boundary */
+		operands(&f, &in, mem);
+		/* the operand's value where it is: at WIN / 2 - k */
+		if (f.kind == K_CMPXCHG && (rnd() & 1))
+			memcpy(&in.rax, mem + WIN / 2 - k, f.size);
+		if (f.kind == K_CMPXCHG8B && (rnd() & 1)) {
+			uint64_t x;
+
+			memcpy(&x, mem + WIN / 2 - k, 8);
+			in.rax = (uint32_t)x;
+			in.rdx = x >> 32;
+		}
+		run_split(c, &f, &in, mem, 0, k, &ref);
+		for (i = 1; i <= 2; i++) {
+			struct form g = f;
+
+			snprintf(g.name, sizeof(g.name), "%.32s split%d %s",
+				 f.name, k, i == 1 ? "ram|mmio" : "mmio|ram");
+			run_split(c, &g, &in, mem, i, k, &o);
+			*mismatches += compare(_metadata, &g, &ref, &o);
+			n++;
+		}
+	}
+	return n;
+}
+
 static int run_mode(struct __test_metadata *_metadata, int mode,
 		    int *mismatches)
 {
@@ -982,23 +1506,37 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 			 sizeof(f->name) - strlen(f->name), " x-page");
 		nforms++;
 	}
+	build_vforms(mode);
 	n = 0;
 	for (i = first; i < nforms; i++) {
 		struct outcome a, b;
 		struct kvm_regs in;
 		uint8_t mem[WIN];
+		int nf = 0;
 
 		operands(&forms[i], &in, mem);
+		if (forms[i].kind == K_VEC) {
+			*mismatches += vform_one(_metadata, c, &forms[i], &in,
+						 mem, &nf);
+			vec_faults += nf;
+			n++;
+			continue;
+		}
 		run_form(c, &forms[i], &in, mem, false, &a);
 		run_form(c, &forms[i], &in, mem, true, &b);
 		*mismatches += compare(_metadata, &forms[i], &a, &b);
 		n++;
 	}
+	r = split_setup(c);
+	ASSERT_EQ(0, r) TH_LOG("RAM beside the MMIO page: %s", strerror(-r));
+	n += run_splits(_metadata, c, first, nforms, mismatches);
 	first = nsforms;
 	build_sforms(mode);
 	for (i = first; i < nsforms; i++)
 		n += run_sform_all(_metadata, c, &sforms[i], mismatches);
 	svxu_guest_fini(&c->g);
+	svxu_free(split_lo, 4096);
+	svxu_free(split_hi, 4096);
 	free(c);
 	return n;
 }
@@ -1023,6 +1561,8 @@ TEST(mmio_emulation)
 	       mismatches);
 	printf("# mmio-emulation[%s]: string forms: %ld iterations, %ld KVM_EXIT_MMIO\n",
 	       label, string_iters, string_exits);
+	printf("# mmio-emulation[%s]: vector forms: %ld faulted, %ld stores across a page\n",
+	       label, vec_faults, vec_splits);
 	fflush(stdout);
 	EXPECT_LE(300, n);
 	EXPECT_EQ(0, mismatches);
@@ -1067,7 +1607,8 @@ TEST(mmio_unemulated_insn)
 
 /*
  * cmpxchg16b on MMIO: KVM's emulator (6.1 em_cmpxchg8b()) refuses the
- * 16-byte form after reading its operand, so kvm_intel ends it with
+ * 16-byte form after reading its operand (two 8-byte KVM_EXIT_MMIO reads,
+ * counted), so kvm_intel ends it with
  * KVM_EXIT_INTERNAL_ERROR (emulation); the device must do the same and
  * leave memory and RIP alone.  MMIO reads before it are answered and
  * counted (kvm_intel reads the operand first).
@@ -1104,10 +1645,70 @@ TEST(mmio_cmpxchg16b)
 	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION,
 		  run->emulation_failure.suberror);
 	EXPECT_EQ(0, writes);
+	EXPECT_EQ(2, reads);	/* its 16 bytes, 8 at a time */
 	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS, (unsigned long)&r));
 	EXPECT_EQ(SVX_CODE, r.rip);
 	TH_LOG("cmpxchg16b on MMIO: %d MMIO reads answered, then %s", reads,
 	       svxu_exit_str(run));
+	svxu_guest_fini(&g);
+}
+
+/*
+ * SSE/MMX moves that KVM's emulator (6.1) has no entry for, on MMIO:
+ * KVM_EXIT_INTERNAL_ERROR (emulation) with RIP at the instruction, on
+ * every device (movd/movq 66 0f 6e/7e, f3 0f 7e, 66 0f d6, movss/movsd
+ * f3/f2 0f 10/11, MMX movntq 0f e7, movhps 0f 17).
+ */
+TEST(mmio_unemulated_sse)
+{
+	static const uint8_t forms[][6] = {
+		{ 4, 0x66, 0x0f, 0x6e, 0x46 },	/* movd 8(%rsi),%xmm0 */
+		{ 4, 0x66, 0x0f, 0x7e, 0x46 },	/* movd %xmm0,8(%rsi) */
+		{ 4, 0xf3, 0x0f, 0x7e, 0x46 },	/* movq 8(%rsi),%xmm0 */
+		{ 4, 0x66, 0x0f, 0xd6, 0x46 },	/* movq %xmm0,8(%rsi) */
+		{ 4, 0xf3, 0x0f, 0x10, 0x46 },	/* movss 8(%rsi),%xmm0 */
+		{ 4, 0xf2, 0x0f, 0x11, 0x46 },	/* movsd %xmm0,8(%rsi) */
+		{ 3, 0x0f, 0xe7, 0x46 },	/* movntq %mm0,8(%rsi) */
+		{ 3, 0x0f, 0x17, 0x46 },	/* movhps %xmm0,8(%rsi) */
+	};
+	struct svxu_guest g;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	unsigned int i;
+	int e, failed = 0;
+
+	e = svxu_guest_create(&g);
+	ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(), strerror(-e));
+	ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, SVXU_MODE_LONG64));
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_SREGS, (unsigned long)&s));
+	s.cr4 |= CR4_OSFXSR;
+	ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_SREGS, (unsigned long)&s));
+	for (i = 0; i < ARRAY_SIZE(forms); i++) {
+		int n = forms[i][0];
+
+		memcpy(g.vm.mem + SVX_CODE, forms[i] + 1, n);
+		g.vm.mem[SVX_CODE + n] = 0x08;	/* disp8 */
+		g.vm.mem[SVX_CODE + n + 1] = 0xf4;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rip = SVX_CODE;
+		r.rsi = MMIO_BASE;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		ASSERT_EQ(0, svxu_run(&g.vcpu));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		if (g.run->exit_reason != KVM_EXIT_INTERNAL_ERROR ||
+		    g.run->emulation_failure.suberror !=
+		    KVM_INTERNAL_ERROR_EMULATION || r.rip != SVX_CODE) {
+			TH_LOG("form %u (%02x %02x %02x): %s, rip %#llx", i,
+			       forms[i][1], forms[i][2], forms[i][3],
+			       svxu_exit_str(g.run),
+			       (unsigned long long)r.rip);
+			failed++;
+		}
+	}
+	EXPECT_EQ(0, failed);
 	svxu_guest_fini(&g);
 }
 

@@ -1416,6 +1416,11 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		if (svx_mmio_complete(vcpu, val) == SVX_USER)
 			return 0;	/* the instruction's write */
 		break;
+	case SVX_PENDING_MMIO_FRAG:	/* vmx/mmio_vec.c */
+		if (svx_mmio_frag_complete(vcpu, vcpu->run->mmio.data) ==
+		    SVX_USER)
+			return 0;
+		break;
 	case SVX_PENDING_RDMSR:		/* KVM's complete_fast_rdmsr() */
 	case SVX_PENDING_WRMSR:		/* complete_fast_msr_access() */
 		if (vcpu->run->msr.error) {
@@ -1617,6 +1622,111 @@ void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
 }
 
 /*
+ * The stack side of push m / pop m on MMIO: the guest's permissions at
+ * its CPL, and a #PF recorded (KVM's emulator injects it; RIP stays).
+ */
+struct svx_stack_ctx {
+	struct svx_vcpu *vcpu;
+	bool faulted;
+	struct svx_walk fault;
+};
+
+static int svx_stack_access(void *ctx, u64 gva, void *buf, unsigned int len,
+			    u32 access)
+{
+	struct svx_stack_ctx *c = ctx;
+	struct svx_walk w;
+	int r;
+
+	if (svx_guest_cpl(c->vcpu) == 3)
+		access |= SVX_ACC_USER;
+	r = svx_guest_virt_access(c->vcpu, gva, buf, len, access, &w);
+	if (r == 1) {
+		c->faulted = true;
+		c->fault = w;
+	}
+	return r ? -EFAULT : 0;
+}
+
+static int svx_stack_read(void *ctx, u64 gva, void *buf, unsigned int len)
+{
+	return svx_stack_access(ctx, gva, buf, len, 0);
+}
+
+static int svx_stack_write(void *ctx, u64 gva, const void *buf,
+			   unsigned int len)
+{
+	return svx_stack_access(ctx, gva, (void *)buf, len, SVX_ACC_WRITE);
+}
+
+static u64 svx_stack_seg_base(void *ctx, int seg)
+{
+	return svx_seg_base(((struct svx_stack_ctx *)ctx)->vcpu, seg);
+}
+
+static const struct svx_x86_ops svx_stack_ops = {
+	.read_virt = svx_stack_read,
+	.write_virt = svx_stack_write,
+	.seg_base = svx_stack_seg_base,
+};
+
+/*
+ * Execute the MMIO instruction saved in vcpu->mmio, memory having held
+ * @old: registers and flags written, vcpu->exit_insn_len set (RIP not
+ * moved yet).  1 with *@new when memory is to be written, 0 when not;
+ * -1 when it ended otherwise (#PF injected, emulation failure), *@ret
+ * then being the exit handler's return.
+ */
+int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
+		     u64 *new, int *ret)
+{
+	struct svx_x86_emu e;
+	bool written;
+
+	*new = 0;
+	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
+			   rmw)) {
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "MMIO instruction no longer decodes");
+		*ret = SVX_USER;
+		return -1;
+	}
+	svx_emu_init(vcpu, &e);
+	e.mode = vcpu->mmio.mode;
+	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP) {
+		struct svx_stack_ctx sc = { .vcpu = vcpu };
+		int r;
+
+		svx_vcpu_load(vcpu);	/* SS.B: the stack address size */
+		e.ss_size = e.mode == 8 ? 8 :
+			    (svx_vmread(GUEST_SS_AR_BYTES) & (1U << 14)) ? 4 : 2;
+		svx_vcpu_put(vcpu);
+		e.ops = &svx_stack_ops;
+		e.ctx = &sc;
+		r = svx_x86_stack_complete(&e, rmw, old, new);
+		if (r < 0 && sc.faulted) {	/* RIP and rSP stay */
+			vcpu->cr2 = sc.fault.fault_addr;
+			vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+			svx_inject_page_fault(vcpu, sc.fault.error_code);
+			*ret = SVX_RESUME;
+			return -1;
+		}
+		if (r < 0) {
+			svx_emulation_failure(vcpu, vcpu->mmio.insn,
+					      vcpu->mmio.avail,
+					      "push/pop of MMIO: the stack is not in guest RAM");
+			*ret = SVX_USER;
+			return -1;
+		}
+		written = r;
+	} else {
+		written = svx_x86_rmw_complete(&e, rmw, old, new);
+	}
+	vcpu->exit_insn_len = e.len;
+	return written;
+}
+
+/*
  * Carry out the MMIO instruction saved in vcpu->mmio, memory having held
  * @old: registers, flags and RIP move on; a store leaves as a
  * KVM_EXIT_MMIO write (SVX_USER), as KVM commits the instruction before
@@ -1625,43 +1735,17 @@ void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
 static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
 {
 	struct kvm_run *run = vcpu->run;
-	struct svx_x86_emu e;
 	struct svx_rmw rmw;
-	bool written;
-	u64 new = 0;
+	u64 new;
+	int r, ret;
 
-	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
-			   &rmw)) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "MMIO instruction no longer decodes");
-		return SVX_USER;
-	}
-	svx_emu_init(vcpu, &e);
-	e.mode = vcpu->mmio.mode;
-	if (rmw.op == SVX_RMW_PUSH || rmw.op == SVX_RMW_POP) {
-		int r;
-
-		svx_vcpu_load(vcpu);	/* SS.B: the stack address size */
-		e.ss_size = e.mode == 8 ? 8 :
-			    (svx_vmread(GUEST_SS_AR_BYTES) & (1U << 14)) ? 4 : 2;
-		svx_vcpu_put(vcpu);
-		r = svx_x86_stack_complete(&e, &rmw, old, &new);
-		if (r < 0) {
-			svx_emulation_failure(vcpu, vcpu->mmio.insn,
-					      vcpu->mmio.avail,
-					      "push/pop of MMIO: the stack is not in guest RAM");
-			return SVX_USER;
-		}
-		written = r;
-	} else {
-		written = svx_x86_rmw_complete(&e, &rmw, old, &new);
-	}
-	if (!written) {
-		vcpu->exit_insn_len = e.len;
+	r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	if (r < 0)
+		return ret;
+	if (!r) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
-	vcpu->exit_insn_len = e.len;
 	/* the local APIC's or the IOAPIC's: RIP still at the instruction */
 	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size)) {
 		svx_skip_insn(vcpu);
@@ -1711,10 +1795,22 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	}
 	mode = svx_mmio_code_mode(vcpu);
 	vcpu->mmio.string = 0;
+	vcpu->mmio.frag = 0;
 	if (svx_mmio_string(vcpu, bytes, avail, mode, &r))
 		return r;
-	if (svx_decode_rmw(bytes, avail, mode, &rmw) || rmw.size > 8 ||
-	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
+	if (svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r))	/* mmio_vec.c */
+		return r;
+	r = svx_decode_rmw(bytes, avail, mode, &rmw);
+	if (!r && rmw.lock && !svx_rmw_lockable(&rmw)) {
+		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
+		return SVX_RESUME;
+	}
+	/* an operand across a page (its GPA may be the second page's) */
+	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &r))
+		return r;	/* vmx/mmio_vec.c */
+	if (!r && svx_mmio_cmpxchg16b(vcpu, bytes, avail, mode, gpa, &rmw, &r))
+		return r;
+	if (r || rmw.size > 8 || (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
 		svx_emulation_failure(vcpu, bytes, avail,
 				      "MMIO access by an instruction the emulator does not carry out");
 		return SVX_USER;

@@ -104,6 +104,20 @@ bool svx_mmio_string(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		     int mode, int *ret);
 int svx_mmio_string_complete(struct svx_vcpu *vcpu, u64 val);
 
+/* vmx/mmio_vec.c: SSE/MMX moves on MMIO, accesses in 8-byte pieces */
+bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		  int mode, u64 gpa, int *ret);
+int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data);
+/* an operand across a page, RAM and MMIO: 1 if it is one (*@ret) */
+bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		    int mode, const struct svx_rmw *rmw, int *ret);
+bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+			 int mode, u64 gpa, const struct svx_rmw *rmw,
+			 int *ret);
+/* vmx/exits.c: the MMIO instruction in vcpu->mmio on memory's @old */
+int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
+		     u64 *new, int *ret);
+
 /* vmx/debugreg.c */
 int svx_handle_dr(struct svx_vcpu *vcpu);
 int svx_debug_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);

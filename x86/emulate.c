@@ -227,6 +227,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		rmw->mem_write = op >= 0xa2;
 		rmw->lock = p.lock;
 		rmw->opcode = op;
+		rmw->modrm_at = i;
 		rmw->len = i + asz;
 		return 0;
 	}
@@ -299,6 +300,11 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			}
 			reg_op = false;
 			break;
+		case 0x69: case 0x6b:	/* imul r, r/m, imm */
+			rmw->op = SVX_RMW_IMUL;
+			rmw->to_reg = 1;
+			imm_len = op == 0x6b ? 1 : opsz == 2 ? 2 : 4;
+			break;
 		case 0x8f:	/* pop r/m */
 			if (sub)
 				return -EINVAL;
@@ -366,6 +372,24 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->dst_size = opsz;
 			opsz = (op & 1) ? 2 : 1;
 			break;
+		case 0xc0: case 0xc1:
+			rmw->op = SVX_RMW_XADD;
+			byte_op = op == 0xc0;
+			break;
+		case 0xaf:
+			rmw->op = SVX_RMW_IMUL;
+			rmw->to_reg = 1;
+			break;
+		case 0x40 ... 0x4f:
+			rmw->op = SVX_RMW_CMOV;
+			rmw->cc = op & 0xf;
+			rmw->to_reg = 1;
+			break;
+		case 0xc3:	/* movnti: 32 bits for 16 (KVM's No16) */
+			if (opsz == 2)
+				opsz = 4;
+			rmw->op = SVX_RMW_MOV;
+			break;
 		case 0xf0: case 0xf1:	/* movbe (after 0f 38) */
 			rmw->op = SVX_RMW_MOVBE;
 			rmw->to_reg = op == 0xf0;
@@ -383,6 +407,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	modrm_len = svx_modrm_len_as(bytes + i, avail - i, addr16);
 	if (modrm_len < 0)
 		return modrm_len;
+	rmw->modrm_at = i;
 	i += modrm_len;
 	rmw->size = byte_op ? 1 : opsz;
 	if (!rmw->dst_size)
@@ -431,7 +456,10 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			imm &= 0xff;
 		rmw->imm = imm;
 		rmw->has_imm = 1;
-	} else if (reg_op) {
+	}
+	if (rmw->op == SVX_RMW_IMUL) {	/* the destination, imm or not */
+		rmw->reg = sub | ((rex & 4) ? 8 : 0);
+	} else if (!imm_len && reg_op) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
 		if (rmw->size == 1 && rmw->dst_size == 1 && !rex &&
 		    rmw->reg >= 4) {
@@ -471,6 +499,13 @@ int svx_decode_string(const u8 *bytes, unsigned int avail, int mode,
 #define SVX_FL_OF	0x800
 #define SVX_FL_ARITH	(SVX_FL_CF | SVX_FL_PF | SVX_FL_AF | SVX_FL_ZF | \
 			 SVX_FL_SF | SVX_FL_OF)
+
+/* @v's low @size bytes, sign-extended. */
+static s64 svx_sext(u64 v, unsigned int size)
+{
+	return size == 1 ? (s8)v : size == 2 ? (s16)v : size == 4 ? (s32)v :
+	       (s64)v;
+}
 
 /* PF, ZF, SF of @res at @size. */
 static u64 svx_flags_pzs(u64 res, unsigned int size)
@@ -639,6 +674,26 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		*new = src;
 		*reg_out = old;
 		return true;
+	case SVX_RMW_XADD:
+		*new = svx_alu(SVX_RMW_ADD, old, src, 0, size, flags);
+		*flags_mask = SVX_FL_ARITH;
+		*reg_out = old;
+		return true;
+	case SVX_RMW_IMUL: {	/* CF = OF = the product does not fit */
+		s64 a = svx_sext(old, size);
+		s64 b = svx_sext(rmw->has_imm ? rmw->imm : reg_in, size);
+		__int128 p = (__int128)a * b;
+
+		res = (u64)p;
+		*reg_out = res;
+		*flags_mask = SVX_FL_CF | SVX_FL_OF;
+		if (p != (__int128)svx_sext(res, size))
+			*flags = SVX_FL_CF | SVX_FL_OF;
+		return false;
+	}
+	case SVX_RMW_CMOV:	/* a 32-bit destination is written anyway */
+		*reg_out = svx_cond(rmw->cc, rflags) ? old : reg_in;
+		return false;
 	case SVX_RMW_CMPXCHG:
 		/* Flags of CMP accumulator, memory. */
 		svx_alu(SVX_RMW_CMPXCHG, rax, old, 0, size, flags);
@@ -767,8 +822,9 @@ static void svx_rmw_writeback(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 {
 	unsigned long *regs = e->regs;
 
-	if (rmw->op == SVX_RMW_XCHG || (rmw->to_reg && rmw->op != SVX_RMW_CMP &&
-					rmw->op != SVX_RMW_TEST)) {
+	if (rmw->op == SVX_RMW_XCHG || rmw->op == SVX_RMW_XADD ||
+	    (rmw->to_reg && rmw->op != SVX_RMW_CMP &&
+	     rmw->op != SVX_RMW_TEST)) {
 		svx_set_reg(&regs[rmw->reg], reg_out, rmw->dst_size,
 			    rmw->high_byte);
 	} else if (rmw->op == SVX_RMW_CMPXCHG && !written) {
@@ -1105,4 +1161,191 @@ int svx_decode_sys(const struct svx_x86_emu *e, const u8 *bytes,
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/*
+ * KVM's gprefix tables of 0f 10/11, 0f 28/29, 0f 2b, 0f 6f/7f and 0f e7
+ * (arch/x86/kvm/emulate.c, 6.1): the mandatory prefix is 66 if present,
+ * else the last of f2/f3; 66 with f2/f3 is no instruction.
+ */
+int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_vec *v)
+{
+	struct svx_prefixes p;
+	unsigned int i;
+	int modrm_len, pfx;
+	bool addr16;
+	u8 op;
+
+	memset(v, 0, sizeof(*v));
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if (mode != 2 && mode != 4 && mode != 8)
+		return -EINVAL;
+	if (svx_decode_prefixes(bytes, avail, mode, &p))
+		return -EINVAL;
+	if (p.opsize && (p.rep || p.repne))
+		return -EINVAL;
+	if (p.rep && p.repne)
+		return -EINVAL;	/* which is last: not worth telling */
+	pfx = p.opsize ? 0x66 : p.rep ? 0xf3 : p.repne ? 0xf2 : 0;
+	addr16 = mode == 2 ? !p.adsize : mode == 4 && p.adsize;
+	i = p.len;
+	if (i + 2 >= avail || bytes[i] != 0x0f)
+		return -EINVAL;
+	op = bytes[i + 1];
+	i += 2;
+	switch (op) {
+	case 0x10: case 0x11:	/* movups, movupd */
+		if (pfx != 0 && pfx != 0x66)
+			return -EINVAL;
+		v->store = op & 1;
+		break;
+	case 0x28: case 0x29:	/* movaps, movapd */
+	case 0x2b:		/* movntps, movntpd */
+		if (pfx != 0 && pfx != 0x66)
+			return -EINVAL;
+		v->store = op != 0x28;
+		v->aligned = 1;
+		break;
+	case 0x6f: case 0x7f:	/* movq mm, movdqa, movdqu */
+		if (pfx == 0xf2)
+			return -EINVAL;
+		v->store = op == 0x7f;
+		v->mmx = pfx == 0;
+		v->aligned = pfx == 0x66;
+		break;
+	case 0xe7:		/* movntdq */
+		if (pfx != 0x66)
+			return -EINVAL;
+		v->store = 1;
+		v->aligned = 1;
+		break;
+	default:
+		return -EINVAL;
+	}
+	modrm_len = svx_modrm_len_as(bytes + i, avail - i, addr16);
+	if (modrm_len < 0)
+		return modrm_len;
+	v->modrm_at = i;
+	v->reg = (bytes[i] >> 3) & 7;
+	if (!v->mmx && (p.rex & 4))
+		v->reg |= 8;
+	v->size = v->mmx ? 8 : 16;
+	v->lock = p.lock;
+	v->len = i + modrm_len;
+	return 0;
+}
+
+bool svx_rmw_lockable(const struct svx_rmw *rmw)
+{
+	switch (rmw->op) {
+	case SVX_RMW_XCHG:
+	case SVX_RMW_XADD:
+	case SVX_RMW_CMPXCHG:
+	case SVX_RMW_CMPXCHG8B:
+	case SVX_RMW_CMPXCHG16B:
+	case SVX_RMW_INC:
+	case SVX_RMW_DEC:
+	case SVX_RMW_NEG:
+	case SVX_RMW_NOT:
+	case SVX_RMW_BTS:
+	case SVX_RMW_BTR:
+	case SVX_RMW_BTC:
+		return true;
+	case SVX_RMW_ADD:
+	case SVX_RMW_OR:
+	case SVX_RMW_ADC:
+	case SVX_RMW_SBB:
+	case SVX_RMW_AND:
+	case SVX_RMW_SUB:
+	case SVX_RMW_XOR:
+		return !rmw->to_reg;	/* memory the destination */
+	default:
+		return false;
+	}
+}
+
+int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+		       unsigned int avail, unsigned int modrm_at, bool moffs,
+		       u64 next_rip, u64 *la)
+{
+	struct svx_prefixes p;
+	const u8 *m = bytes + modrm_at;
+	unsigned int asz;
+	u8 mod, rm, rex;
+	int seg, def = 3;	/* DS */
+	u64 ea = 0, amask;
+	s64 disp = 0;
+
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if (svx_decode_prefixes(bytes, avail, e->mode, &p) ||
+	    modrm_at >= avail)
+		return -EINVAL;
+	rex = p.rex;
+	seg = p.seg;
+	asz = e->mode == 8 ? (p.adsize ? 4 : 8) :
+	      (e->mode == 2) != p.adsize ? 2 : 4;
+	amask = asz == 8 ? ~0ULL : asz == 4 ? 0xffffffffULL : 0xffffULL;
+	if (!moffs && asz == 2) {
+		u64 a;
+		int len = svx_modrm_addr(e, m, avail - modrm_at, false, seg,
+					 &a);
+
+		if (len < 0)
+			return len;
+		*la = (u32)a;
+		return 0;
+	}
+	if (moffs) {
+		if (modrm_at + asz > avail)
+			return -EINVAL;
+		memcpy(&ea, m, asz);
+	} else {
+		int len = svx_modrm_len(m, avail - modrm_at);
+
+		if (len < 0)
+			return len;
+		mod = m[0] >> 6;
+		rm = m[0] & 7;
+		if (rm == 4) {
+			u8 sib = m[1], b = (sib & 7) | ((rex & 1) << 3);
+			u8 i = ((sib >> 3) & 7) | ((rex & 2) << 2);
+
+			if (!(mod == 0 && (sib & 7) == 5)) {
+				ea += e->regs[b];
+				if ((b & 7) == 4 || (b & 7) == 5)
+					def = 2;
+			}
+			if (i != 4)
+				ea += (u64)e->regs[i] << (sib >> 6);
+		} else if (mod == 0 && rm == 5) {
+			if (e->mode == 8)	/* RIP-relative */
+				ea = next_rip;
+		} else {
+			ea += e->regs[rm | ((rex & 1) << 3)];
+			if (rm == 5)
+				def = 2;
+		}
+		if (mod == 1) {
+			disp = (s8)m[len - 1];
+		} else if (mod == 2 || (mod == 0 && (rm == 5 ||
+			   (rm == 4 && (m[1] & 7) == 5)))) {
+			s32 d;
+
+			memcpy(&d, m + len - 4, 4);
+			disp = d;
+		}
+		ea += disp;
+	}
+	ea &= amask;
+	if (seg < 0)
+		seg = def;
+	/* In 64-bit code only FS and GS have a base (SDM 3.2.4). */
+	*la = (e->mode == 8 && seg != 4 && seg != 5 ? 0 :
+	       e->ops->seg_base(e->ctx, seg)) + ea;
+	if (e->mode != 8)
+		*la = (u32)*la;
+	return 0;
 }

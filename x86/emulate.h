@@ -163,6 +163,9 @@ enum svx_rmw_op {
 	SVX_RMW_LOAD,		/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf */
 	SVX_RMW_PUSH,		/* ff /6: push r/m (memory read, stack written) */
 	SVX_RMW_POP,		/* 8f /0: pop r/m (stack read, memory written) */
+	SVX_RMW_XADD,		/* 0f c0/c1 */
+	SVX_RMW_CMOV,		/* 0f 40-4f (memory read, condition in cc) */
+	SVX_RMW_IMUL,		/* 0f af r, r/m; 69/6b r, r/m, imm */
 };
 
 struct svx_rmw {
@@ -177,10 +180,11 @@ struct svx_rmw {
 	u8 to_reg;		/* the result goes to the register operand */
 	u8 mem_read;		/* memory's old value is an input */
 	u8 mem_write;		/* memory is written */
-	u8 cc;			/* setcc: the condition (0-15) */
+	u8 cc;			/* setcc, cmovcc: the condition (0-15) */
 	u8 dst_size;		/* register size of a load (movzx/movsx) */
 	u8 sign_extend;		/* movsx */
 	u64 imm;		/* sign-extended to size */
+	u8 modrm_at;		/* offset of ModRM, or of moffs (a0-a3) */
 };
 
 /*
@@ -188,12 +192,19 @@ struct svx_rmw {
  * moffs address) in code of @mode (2 = 16-bit, 4 = 32-bit, 8 = 64-bit):
  * the moves of svx_decode_mov() (stores and loads), xchg, cmpxchg,
  * cmpxchg8b, cmpxchg16b, add/or/adc/sbb/and/sub/xor/cmp/test (memory as
- * destination or source), inc/dec/neg/not, bt/bts/btr/btc, setcc and
- * movbe, with or without LOCK, 66/67, segment overrides and REX.  The one
+ * destination or source), inc/dec/neg/not, bt/bts/btr/btc, setcc, movbe,
+ * movnti, xadd, cmovcc and imul, with or without LOCK, 66/67, segment overrides and REX.  The one
  * decoder of MMIO and page-table write emulation.  0 or -EINVAL.
  */
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_rmw *rmw);
+
+/*
+ * May @rmw take a LOCK prefix (KVM's Lock flag: a read-modify-write of its
+ * memory operand)?  Others with LOCK are #UD: mov, loads, test, cmp, bt,
+ * setcc, movbe, push m, pop m.
+ */
+bool svx_rmw_lockable(const struct svx_rmw *rmw);
 
 /* STOS/MOVS, the string stores emulated on a write to a guest table. */
 struct svx_string {
@@ -350,5 +361,43 @@ bool svx_str_next(const struct svx_x86_emu *e, const struct svx_strop *s,
  */
 void svx_str_commit(struct svx_x86_emu *e, const struct svx_strop *s,
 		    const u64 val[2], u64 *store);
+
+/*
+ * The SSE/MMX moves KVM's emulator (6.1) carries out on MMIO
+ * (x86/emulate_vec.c): movups/movupd 0f 10/11, movaps/movapd 0f 28/29,
+ * movntps/movntpd 0f 2b (store), movdqa 66 0f 6f/7f, movdqu f3 0f 6f/7f,
+ * movntdq 66 0f e7 (store), and MMX movq 0f 6f/7f.  No VEX forms, no
+ * movd/movq 0f 6e/7e/d6, no movss/movsd: KVM's tables have none.
+ */
+struct svx_vec {
+	u8 len;			/* instruction length */
+	u8 size;		/* memory operand size: 16, or 8 (MMX) */
+	u8 reg;			/* XMM register 0-15, or MMX register 0-7 */
+	u8 store;		/* register to memory */
+	u8 mmx;			/* MMX register (no mandatory prefix 0f 6f/7f) */
+	u8 aligned;		/* #GP(0) unless 16-byte aligned */
+	u8 lock;		/* LOCK prefix (#UD) */
+	u8 modrm_at;		/* offset of ModRM */
+};
+
+/*
+ * Decode one of those at @bytes in code of @mode (2, 4, 8), with a memory
+ * operand.  0, or -EINVAL for anything else (register forms, other
+ * prefixes, 66 together with f2/f3, which KVM refuses too).
+ */
+int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_vec *v);
+
+/*
+ * The linear address of the memory operand of the instruction at @bytes
+ * (decoded: ModRM at @modrm_at, or a moffs there when @moffs) in @e's
+ * mode with @e's registers: 16-, 32- or 64-bit addressing (67), SIB,
+ * RIP-relative (@next_rip: RIP after the instruction), segment override
+ * or the default segment (SS for BP/SP bases).  Truncated to 32 bits
+ * outside 64-bit code.  0 or -EINVAL.
+ */
+int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+		       unsigned int avail, unsigned int modrm_at, bool moffs,
+		       u64 next_rip, u64 *la);
 
 #endif /* SVX_X86_EMULATE_H */

@@ -510,3 +510,127 @@ void svx_fpu_set_xmm(struct svx_vcpu *vcpu, int reg, const sse128_t *v)
 	}
 	fpregs_unlock();
 }
+
+/*
+ * Guest MMX registers and the x87 status word for the emulator (KVM's
+ * kvm_read_mmx_reg()/kvm_write_mmx_reg() and flush_pending_x87_faults()).
+ * MMn is the physical register Rn: in the FXSAVE image ST(i) is
+ * R((TOP + i) & 7).  A write is an MMX instruction's: TOP 0, every tag
+ * valid, the exponent bits all ones, as the CPU's movq to mmN does.
+ */
+static void svx_read_mmx_hw(int reg, u64 *v)
+{
+	switch (reg) {
+	case 0:
+		asm volatile("movq %%mm0, %0" : "=m"(*v));
+		break;
+	case 1:
+		asm volatile("movq %%mm1, %0" : "=m"(*v));
+		break;
+	case 2:
+		asm volatile("movq %%mm2, %0" : "=m"(*v));
+		break;
+	case 3:
+		asm volatile("movq %%mm3, %0" : "=m"(*v));
+		break;
+	case 4:
+		asm volatile("movq %%mm4, %0" : "=m"(*v));
+		break;
+	case 5:
+		asm volatile("movq %%mm5, %0" : "=m"(*v));
+		break;
+	case 6:
+		asm volatile("movq %%mm6, %0" : "=m"(*v));
+		break;
+	case 7:
+		asm volatile("movq %%mm7, %0" : "=m"(*v));
+		break;
+	}
+}
+
+static void svx_write_mmx_hw(int reg, const u64 *v)
+{
+	switch (reg) {
+	case 0:
+		asm volatile("movq %0, %%mm0" : : "m"(*v));
+		break;
+	case 1:
+		asm volatile("movq %0, %%mm1" : : "m"(*v));
+		break;
+	case 2:
+		asm volatile("movq %0, %%mm2" : : "m"(*v));
+		break;
+	case 3:
+		asm volatile("movq %0, %%mm3" : : "m"(*v));
+		break;
+	case 4:
+		asm volatile("movq %0, %%mm4" : : "m"(*v));
+		break;
+	case 5:
+		asm volatile("movq %0, %%mm5" : : "m"(*v));
+		break;
+	case 6:
+		asm volatile("movq %0, %%mm6" : : "m"(*v));
+		break;
+	case 7:
+		asm volatile("movq %0, %%mm7" : : "m"(*v));
+		break;
+	}
+}
+
+void svx_fpu_get_mmx(struct svx_vcpu *vcpu, int reg, u64 *v)
+{
+	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+	int st;
+
+	if (WARN_ON_ONCE(reg < 0 || reg > 7))
+		return;
+	fpregs_lock();
+	if (vcpu->fpu_loaded) {
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		svx_read_mmx_hw(reg, v);
+	} else {
+		st = (reg - ((fx->swd >> 11) & 7)) & 7;
+		memcpy(v, &fx->st_space[st * 4], sizeof(*v));
+	}
+	fpregs_unlock();
+}
+
+void svx_fpu_set_mmx(struct svx_vcpu *vcpu, int reg, u64 v)
+{
+	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+
+	if (WARN_ON_ONCE(reg < 0 || reg > 7))
+		return;
+	fpregs_lock();
+	if (vcpu->fpu_loaded) {
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		svx_write_mmx_hw(reg, &v);
+	} else {
+		fx->swd &= ~(7U << 11);
+		fx->twd = 0xff;
+		memcpy(&fx->st_space[reg * 4], &v, sizeof(v));
+		fx->st_space[reg * 4 + 2] |= 0xffff;
+	}
+	fpregs_unlock();
+}
+
+/* The guest's x87 status word (ES, bit 7: an unmasked exception pending). */
+u16 svx_fpu_get_fsw(struct svx_vcpu *vcpu)
+{
+	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+	u16 fsw;
+
+	fpregs_lock();
+	if (vcpu->fpu_loaded) {
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		asm volatile("fnstsw %0" : "=m"(fsw));
+	} else {
+		fsw = fx->swd;
+	}
+	fpregs_unlock();
+	return fsw;
+}

@@ -35,5 +35,8 @@ long svx_fpu_ioctl(struct svx_vcpu *vcpu, unsigned int ioctl,
 		   void __user *argp);
 void svx_fpu_get_xmm(struct svx_vcpu *vcpu, int reg, sse128_t *v);
 void svx_fpu_set_xmm(struct svx_vcpu *vcpu, int reg, const sse128_t *v);
+void svx_fpu_get_mmx(struct svx_vcpu *vcpu, int reg, u64 *v);
+void svx_fpu_set_mmx(struct svx_vcpu *vcpu, int reg, u64 v);
+u16 svx_fpu_get_fsw(struct svx_vcpu *vcpu);
 
 #endif /* SVX_X86_FPU_H */

@@ -144,7 +144,7 @@ static void random_form(struct form *f, bool movbe)
 	if (!(rng_next(&rng) % 8))
 		pfx[npfx++] = 0x67;
 	byte = size == 1;
-	k = rng_below(&rng, movbe ? 16 : 15);
+	k = rng_below(&rng, movbe ? 19 : 17);
 	switch (k) {
 	case 0:		/* op r/m, r */
 	case 1:		/* op r, r/m */
@@ -230,6 +230,33 @@ static void random_form(struct form *f, bool movbe)
 			rex = 0;
 		mk(f, pfx, npfx, rex, op, 2, -1, 0, (sub & 1) ? 2 : 1,
 		   FL_ALL, K_PLAIN);
+		return;
+	case 14:	/* xadd */
+		op[0] = 0x0f;
+		op[1] = 0xc0 | !byte;
+		if (rng_next(&rng) & 1)
+			pfx[npfx++] = 0xf0;
+		mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_ALL, K_PLAIN);
+		return;
+	case 15:	/* cmovcc */
+		if (byte)
+			size = 4;
+		op[0] = 0x0f;
+		op[1] = 0x40 | rng_below(&rng, 16);
+		mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_ALL, K_PLAIN);
+		return;
+	case 16:	/* imul r, r/m; imul r, r/m, imm */
+		if (byte)
+			size = 4;
+		op[0] = 0x0f;
+		op[1] = 0xaf;
+		if (sub < 3)
+			mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_CF | FL_OF,
+			   K_PLAIN);
+		else
+			mk(f, pfx, npfx, rex, (u8[]){ sub & 1 ? 0x6b : 0x69 }, 1,
+			   -1, sub & 1 ? 1 : size == 2 ? 2 : 4, size,
+			   FL_CF | FL_OF, K_PLAIN);
 		return;
 	default:	/* movbe */
 		if (byte)
@@ -372,8 +399,132 @@ static const struct {
 	{ "or %eax,%ebx",             8, B(0x09, 0xc3), -EINVAL },
 	{ "incl (%bx) truncated [16]", 2, B(0x66, 0xff, 0x06, 0x34), -EINVAL },
 	{ "mode 3",                   3, B(0x09, 0x07), -EINVAL },
+	{ "movnti %eax,(%rdi)",       8, B(0x0f, 0xc3, 0x07), 0, 3, SVX_RMW_MOV, 4, 0, 0, 0, 1 },
+	{ "movnti %r9,8(%rdi)",       8, B(0x4c, 0x0f, 0xc3, 0x4f, 0x08), 0, 5, SVX_RMW_MOV, 8, 9, 0, 0, 1 },
+	{ "movnti %ecx,(%si) [16]",   2, B(0x0f, 0xc3, 0x0c), 0, 3, SVX_RMW_MOV, 4, 1, 0, 0, 1 },
 #undef B
 };
+
+/* The SSE/MMX moves of svx_decode_vec() (KVM 6.1's set) */
+static const struct {
+	const char *text;
+	int mode;
+	u8 bytes[16];
+	unsigned int n;
+	int ret;
+	u8 len, size, reg, store, mmx, aligned, lock;
+} vcases[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+	{ "movups (%rdi),%xmm1",      8, B(0x0f, 0x10, 0x0f), 0, 3, 16, 1, 0, 0, 0, 0 },
+	{ "movupd %xmm9,8(%rsi)",     8, B(0x66, 0x44, 0x0f, 0x11, 0x4e, 0x08), 0, 6, 16, 9, 1, 0, 0, 0 },
+	{ "movaps (%rax),%xmm2",      8, B(0x0f, 0x28, 0x10), 0, 3, 16, 2, 0, 0, 1, 0 },
+	{ "movapd %xmm3,(%rax)",      8, B(0x66, 0x0f, 0x29, 0x18), 0, 4, 16, 3, 1, 0, 1, 0 },
+	{ "movntps %xmm0,(%rax)",     8, B(0x0f, 0x2b, 0x00), 0, 3, 16, 0, 1, 0, 1, 0 },
+	{ "movntpd %xmm0,(%rax)",     8, B(0x66, 0x0f, 0x2b, 0x00), 0, 4, 16, 0, 1, 0, 1, 0 },
+	{ "movdqa 0x10(%rsp),%xmm15", 8, B(0x66, 0x44, 0x0f, 0x6f, 0x7c, 0x24, 0x10), 0, 7, 16, 15, 0, 0, 1, 0 },
+	{ "movdqu %xmm4,(%rbx)",      8, B(0xf3, 0x0f, 0x7f, 0x23), 0, 4, 16, 4, 1, 0, 0, 0 },
+	{ "movntdq %xmm5,(%rbx)",     8, B(0x66, 0x0f, 0xe7, 0x2b), 0, 4, 16, 5, 1, 0, 1, 0 },
+	{ "movq (%rbx),%mm6",         8, B(0x0f, 0x6f, 0x33), 0, 3, 8, 6, 0, 1, 0, 0 },
+	{ "movq %mm7,(%rbx) REX.R",   8, B(0x44, 0x0f, 0x7f, 0x3b), 0, 4, 8, 7, 1, 1, 0, 0 },
+	{ "lock movdqu (%rbx),%xmm0", 8, B(0xf0, 0xf3, 0x0f, 0x6f, 0x03), 0, 5, 16, 0, 0, 0, 0, 1 },
+	{ "movdqa 4(%si),%xmm1 [16]", 2, B(0x66, 0x0f, 0x6f, 0x4c, 0x04), 0, 5, 16, 1, 0, 0, 1, 0 },
+	{ "movups 0x1234,%xmm1 [32]", 4, B(0x0f, 0x10, 0x0d, 0x34, 0x12, 0, 0), 0, 7, 16, 1, 0, 0, 0, 0 },
+	{ "movss: not KVM's",         8, B(0xf3, 0x0f, 0x10, 0x07), -EINVAL },
+	{ "movsd: not KVM's",         8, B(0xf2, 0x0f, 0x11, 0x07), -EINVAL },
+	{ "movd 66 0f 6e: not KVM's", 8, B(0x66, 0x0f, 0x6e, 0x07), -EINVAL },
+	{ "movq 66 0f d6: not KVM's", 8, B(0x66, 0x0f, 0xd6, 0x07), -EINVAL },
+	{ "movq f3 0f 7e: not KVM's", 8, B(0xf3, 0x0f, 0x7e, 0x07), -EINVAL },
+	{ "vmovdqa: no VEX",          8, B(0xc5, 0xf9, 0x6f, 0x07), -EINVAL },
+	{ "movntq (MMX): not KVM's",  8, B(0x0f, 0xe7, 0x07), -EINVAL },
+	{ "f2 0f 6f: none",           8, B(0xf2, 0x0f, 0x6f, 0x07), -EINVAL },
+	{ "66 f3 0f 6f: none",        8, B(0x66, 0xf3, 0x0f, 0x6f, 0x07), -EINVAL },
+	{ "movntps register form",    8, B(0x0f, 0x2b, 0xc0), -EINVAL },
+	{ "movdqa truncated",         8, B(0x66, 0x0f, 0x6f, 0x44), -EINVAL },
+#undef B
+};
+
+TAP_SUITE(mmio_decode_vec)
+{
+	struct svx_vec v;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vcases); i++) {
+		int ret = svx_decode_vec(vcases[i].bytes, vcases[i].n,
+					 vcases[i].mode, &v);
+
+		tap_ok(ret == vcases[i].ret &&
+		       (ret || (v.len == vcases[i].len &&
+				v.size == vcases[i].size &&
+				v.reg == vcases[i].reg &&
+				v.store == vcases[i].store &&
+				v.mmx == vcases[i].mmx &&
+				v.aligned == vcases[i].aligned &&
+				v.lock == vcases[i].lock)),
+		       "decode_vec: %s", vcases[i].text);
+	}
+}
+
+/* svx_x86_operand_la(): the operand's linear address (split accesses) */
+static u64 la_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	return seg == 4 ? 0x10000000ULL : seg == 2 ? 0x200000ULL :
+	       seg == 3 ? 0x300000ULL : 0;
+}
+
+static const struct svx_x86_ops la_ops = { .seg_base = la_seg_base };
+
+static const struct {
+	const char *text;
+	int mode;
+	u8 bytes[15];
+	unsigned int n, modrm_at;
+	bool moffs;
+	u64 la;
+} lacases[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+	/* regs: rax 0x1000, rcx 0x20, rdx -8, rbx 0x5000, rsp 0x7000, rbp 0x9000, rsi 0xfff8, rdi 0, r8 0x100000000, r13 0x40 */
+	{ "add %eax,8(%rsi)",            8, B(0x01, 0x46, 0x08), 1, false, 0x10000 },
+	{ "mov 0x10(%rbx,%rcx,4),%eax",  8, B(0x8b, 0x44, 0x8b, 0x10), 1, false, 0x5090 },
+	{ "mov (%r8,%rdx),%eax",         8, B(0x42, 0x8b, 0x04, 0x02), 2, false, 0xfffffff8 },
+	{ "mov -8(%r13),%eax",           8, B(0x41, 0x8b, 0x45, 0xf8), 2, false, 0x38 },
+	{ "mov 0x100(%rip),%eax",        8, B(0x8b, 0x05, 0x00, 0x01, 0x00, 0x00), 1, false, 0x400106 },
+	{ "mov %fs:8(%rsi),%eax",        8, B(0x64, 0x8b, 0x46, 0x08), 2, false, 0x10010000 },
+	{ "mov 8(%esi) 67",              8, B(0x67, 0x8b, 0x46, 0x08), 2, false, 0x10000 },
+	{ "mov 0x1234,%eax (disp32)",    8, B(0x8b, 0x04, 0x25, 0x34, 0x12, 0, 0), 1, false, 0x1234 },
+	{ "mov moffs64,%eax",            8, B(0xa1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11), 1, true, 0x1122334455667788ULL },
+	{ "mov 8(%ebp),%eax [32]: SS",   4, B(0x8b, 0x45, 0x08), 1, false, 0x209008 },
+	{ "mov 8(%esi),%eax [32]: DS",   4, B(0x8b, 0x46, 0x08), 1, false, 0x310000 },
+	{ "mov 4(%esp),%eax [32]: SS",   4, B(0x8b, 0x44, 0x24, 0x04), 1, false, 0x207004 },
+	{ "mov 8(%bp,%si),%ax [16]: SS", 2, B(0x8b, 0x42, 0x08), 1, false, 0x200000 + ((0x9000 + 0xfff8 + 8) & 0xffff) },
+	{ "mov moffs16,%al [16]: DS",    2, B(0xa0, 0x34, 0x12), 1, true, 0x301234 },
+	{ "movdqu 8(%rsi),%xmm0",        8, B(0xf3, 0x0f, 0x6f, 0x46, 0x08), 3, false, 0x10000 },
+#undef B
+};
+
+TAP_SUITE(mmio_operand_la)
+{
+	unsigned long regs[16] = { 0x1000, 0x20, (unsigned long)-8, 0x5000,
+				   0x7000, 0x9000, 0xfff8, 0, 0x100000000UL,
+				   0, 0, 0, 0, 0x40 };
+	unsigned long rflags = 2;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lacases); i++) {
+		struct svx_x86_emu e = {
+			.ops = &la_ops, .mode = lacases[i].mode, .regs = regs,
+			.rflags = &rflags,
+		};
+		u64 la = 0;
+		int r = svx_x86_operand_la(&e, lacases[i].bytes,
+					   lacases[i].n, lacases[i].modrm_at,
+					   lacases[i].moffs,
+					   0x400000 + lacases[i].n, &la);
+
+		tap_ok(!r && la == lacases[i].la, "operand_la: %s: %#llx",
+		       lacases[i].text, (unsigned long long)la);
+	}
+}
 
 TAP_SUITE(mmio_decode)
 {

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SSE and MMX moves on MMIO (x86/emulate.c's svx_decode_vec(): movups,
+ * movupd, movaps, movapd, movntps, movntpd, movdqa, movdqu, movntdq, MMX
+ * movq), the set KVM's emulator (6.1) carries out, with its checks in its
+ * order: LOCK #UD; CR0.EM, or CR4.OSFXSR clear for SSE, #UD; CR0.TS #NM;
+ * a pending x87 exception #MF before an MMX access; a misaligned operand
+ * of an aligned form #GP(0).  The guest's XMM/MMX registers are its FPU
+ * state's (x86/fpu.c).
+ *
+ * An access wider than 8 bytes leaves in 8-byte pieces, one
+ * KVM_EXIT_MMIO each, as KVM's complete_emulated_mmio() splits its
+ * fragments: a load retires once its last piece is in, a store retires
+ * first (KVM commits the instruction before its write exits) and then
+ * writes its pieces, one per KVM_RUN.  Pieces in guest RAM or a ROM slot,
+ * the in-kernel irqchip's or an ioeventfd's are done here without an exit.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+#include "vmx_int.h"
+#include "svx_trace.h"
+#include "walker.h"
+#include "fpu.h"
+
+#define SVX_FRAG_VEC	1	/* vcpu->mmio.frag: an SSE/MMX move */
+#define SVX_FRAG_RMW	2	/* an svx_decode_rmw() form across a page */
+#define SVX_FRAG_FAIL	3	/* cmpxchg16b: read, then not emulated */
+
+static int svx_frag_user(struct svx_vcpu *vcpu, u64 gpa, unsigned int n,
+			 bool write)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->stats.misc[SVX_STAT_MMIO]++;
+	trace_svx_mmio(vcpu->id, gpa, gpa, n, write);
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = n;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, vcpu->mmio.frag_buf + vcpu->mmio.frag_done,
+		       n);
+	vcpu->pending = SVX_PENDING_MMIO_FRAG;
+	return SVX_USER;
+}
+
+/* The load's register write and the retirement of the instruction. */
+static int svx_vec_load_done(struct svx_vcpu *vcpu)
+{
+	struct svx_vec v;
+
+	if (svx_decode_vec(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
+			   &v)) {
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "MMIO vector move no longer decodes");
+		return SVX_USER;
+	}
+	if (v.mmx) {
+		u64 q;
+
+		memcpy(&q, vcpu->mmio.frag_buf, sizeof(q));
+		svx_fpu_set_mmx(vcpu, v.reg, q);
+	} else {
+		sse128_t x;
+
+		memcpy(&x, vcpu->mmio.frag_buf, sizeof(x));
+		svx_fpu_set_xmm(vcpu, v.reg, &x);
+	}
+	vcpu->exit_insn_len = v.len;
+	svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
+static int svx_frag_run(struct svx_vcpu *vcpu);
+
+/* The next piece: its size (at most 8, not across the split) and GPA. */
+static unsigned int svx_frag_piece(struct svx_vcpu *vcpu, u64 *gpa)
+{
+	unsigned int done = vcpu->mmio.frag_done;
+	unsigned int split = vcpu->mmio.frag_split;
+	unsigned int n = min(8U, vcpu->mmio.frag_size - done);
+
+	if (done < split) {
+		*gpa = vcpu->mmio.gpa + done;
+		return min(n, split - done);
+	}
+	*gpa = vcpu->mmio.frag_gpa2 + (done - split);
+	return n;
+}
+
+/* A split read-modify-write's operand is in: the instruction executes. */
+static int svx_rmw_split_done(struct svx_vcpu *vcpu)
+{
+	struct svx_rmw rmw;
+	u64 old = 0, new;
+	int r, ret;
+
+	memcpy(&old, vcpu->mmio.frag_buf, vcpu->mmio.frag_size);
+	r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	if (r < 0) {
+		vcpu->mmio.frag = 0;
+		return ret;
+	}
+	svx_skip_insn(vcpu);
+	if (!r) {
+		vcpu->mmio.frag = 0;
+		return SVX_RESUME;
+	}
+	memcpy(vcpu->mmio.frag_buf, &new, vcpu->mmio.frag_size);
+	vcpu->mmio.frag_store = 1;
+	vcpu->mmio.frag_done = 0;
+	return svx_frag_run(vcpu);
+}
+
+/* The pieces from vcpu->mmio.frag_done on. */
+static int svx_frag_run(struct svx_vcpu *vcpu)
+{
+	bool store = vcpu->mmio.frag_store;
+
+	while (vcpu->mmio.frag_done < vcpu->mmio.frag_size) {
+		unsigned int done = vcpu->mmio.frag_done;
+		u8 *p = vcpu->mmio.frag_buf + done;
+		u64 gpa;
+		unsigned int n = svx_frag_piece(vcpu, &gpa);
+
+		if (store) {
+			if (svx_write_guest_for(vcpu, gpa, p, n) &&
+			    !svx_irqchip_mmio(vcpu, gpa, true, p, n) &&
+			    !svx_ioeventfd_mmio(vcpu, gpa, n, p))
+				return svx_frag_user(vcpu, gpa, n, true);
+		} else if (svx_read_guest_phys(vcpu->vm, gpa, p, n) &&
+			   !svx_irqchip_mmio(vcpu, gpa, false, p, n)) {
+			return svx_frag_user(vcpu, gpa, n, false);
+		}
+		vcpu->mmio.frag_done = done + n;
+	}
+	if (store) {
+		vcpu->mmio.frag = 0;
+		return SVX_RESUME;
+	}
+	if (vcpu->mmio.frag == SVX_FRAG_RMW)
+		return svx_rmw_split_done(vcpu);
+	if (vcpu->mmio.frag == SVX_FRAG_FAIL) {
+		vcpu->mmio.frag = 0;
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "cmpxchg16b on MMIO");
+		return SVX_USER;
+	}
+	vcpu->mmio.frag = 0;
+	return svx_vec_load_done(vcpu);
+}
+
+/*
+ * The page of linear @la: 0 with *@gpa, 1 if the guest took a #PF
+ * (injected), -EFAULT if the walk cannot be made.
+ */
+static int svx_frag_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
+{
+	u32 access = write ? SVX_ACC_WRITE : 0;
+	struct svx_walk_env env;
+	struct svx_walk w;
+	int r;
+
+	if (vcpu->mmu.mode == SVX_MODE_NONPAGING) {
+		*gpa = la;
+		return 0;
+	}
+	if (svx_guest_cpl(vcpu) == 3)
+		access |= SVX_ACC_USER;
+	svx_walk_env(vcpu, &env);
+	r = svx_walk_addr(&env, la, access, &w);
+	if (r < 0)
+		return -EFAULT;
+	if (r) {
+		vcpu->cr2 = w.fault_addr;
+		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+		svx_inject_page_fault(vcpu, w.error_code);
+		return 1;
+	}
+	*gpa = w.gpa;
+	return 0;
+}
+
+/*
+ * An operand at linear @la of @size bytes across a page: both pages
+ * translated (KVM's emulator_read_write(), two fragments), vcpu->mmio's
+ * pieces set up.  0, or the exit handler's return in *@ret.
+ */
+static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
+			  bool write, const u8 *bytes, int avail, int *ret)
+{
+	u64 gpa[2];
+	int i, r;
+
+	for (i = 0; i < 2; i++) {
+		u64 va = i ? (la & PAGE_MASK) + PAGE_SIZE : la;
+
+		if (vcpu->mmio.mode != 8)
+			va = (u32)va;
+		r = svx_frag_xlate(vcpu, va, write, &gpa[i]);
+		if (r == 1) {
+			*ret = SVX_RESUME;
+			return -1;
+		}
+		if (r) {
+			svx_emulation_failure(vcpu, bytes, avail,
+					      "MMIO operand across a page: no translation");
+			*ret = SVX_USER;
+			return -1;
+		}
+	}
+	vcpu->mmio.gpa = gpa[0];
+	vcpu->mmio.frag_gpa2 = gpa[1] & PAGE_MASK;
+	vcpu->mmio.frag_split = PAGE_SIZE - (la & ~PAGE_MASK);
+	vcpu->mmio.frag_size = size;
+	vcpu->mmio.frag_done = 0;
+	return 0;
+}
+
+bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		    int mode, const struct svx_rmw *rmw, int *ret)
+{
+	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
+		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
+	struct svx_x86_emu e;
+	u64 la;
+
+	/* push m/pop m: their stack side is svx_mmio_execute()'s */
+	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP ||
+	    rmw->size > 8)
+		return false;
+	svx_emu_init(vcpu, &e);
+	e.mode = mode;
+	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, moffs,
+			       vcpu->rip + rmw->len, &la) ||
+	    (la & ~PAGE_MASK) + rmw->size <= PAGE_SIZE)
+		return false;
+	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
+	vcpu->mmio.avail = avail;
+	vcpu->mmio.mode = mode;
+	if (svx_frag_split(vcpu, la, rmw->size, rmw->mem_write, bytes, avail,
+			   ret))
+		return true;
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	vcpu->mmio.frag = SVX_FRAG_RMW;
+	vcpu->mmio.frag_store = 0;
+	*ret = rmw->mem_read ? svx_frag_run(vcpu) : svx_rmw_split_done(vcpu);
+	return true;
+}
+
+int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data)
+{
+	unsigned int done = vcpu->mmio.frag_done;
+	unsigned int n;
+	u64 gpa;
+
+	if (!vcpu->mmio.frag || done >= vcpu->mmio.frag_size) {
+		vcpu->mmio.frag = 0;
+		return SVX_RESUME;
+	}
+	n = svx_frag_piece(vcpu, &gpa);
+	if (!vcpu->mmio.frag_store)
+		memcpy(vcpu->mmio.frag_buf + done, data, n);
+	vcpu->mmio.frag_done = done + n;
+	return svx_frag_run(vcpu);
+}
+
+bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		  int mode, u64 gpa, int *ret)
+{
+	struct svx_x86_emu e;
+	struct svx_vec v;
+	u64 la;
+
+	if (svx_decode_vec(bytes, avail, mode, &v))
+		return false;
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	*ret = SVX_RESUME;
+	if (v.lock || (vcpu->cr0 & X86_CR0_EM) ||
+	    (!v.mmx && !(vcpu->cr4 & X86_CR4_OSFXSR))) {
+		svx_inject_ud(vcpu);
+		return true;
+	}
+	if (vcpu->cr0 & X86_CR0_TS) {
+		svx_inject_exception(vcpu, X86_TRAP_NM, false, 0);
+		return true;
+	}
+	if (v.mmx && (svx_fpu_get_fsw(vcpu) & 0x80)) {	/* ES */
+		svx_inject_exception(vcpu, X86_TRAP_MF, false, 0);
+		return true;
+	}
+	svx_emu_init(vcpu, &e);
+	e.mode = mode;
+	if (svx_x86_operand_la(&e, bytes, avail, v.modrm_at, false,
+			       vcpu->rip + v.len, &la))
+		la = gpa;	/* not reached: svx_decode_vec() took it */
+	if (v.aligned && (la & (v.size - 1))) {
+		svx_inject_gp(vcpu);
+		return true;
+	}
+	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
+	vcpu->mmio.avail = avail;
+	vcpu->mmio.mode = mode;
+	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.frag_size = v.size;
+	vcpu->mmio.frag_split = v.size;
+	vcpu->mmio.frag_done = 0;
+	/* across a page: the exit's GPA may be the second page's */
+	if ((la & ~PAGE_MASK) + v.size > PAGE_SIZE &&
+	    svx_frag_split(vcpu, la, v.size, v.store, bytes, avail, ret))
+		return true;
+	vcpu->mmio.frag = SVX_FRAG_VEC;
+	vcpu->mmio.frag_store = v.store;
+	if (v.store) {
+		if (v.mmx) {
+			u64 q;
+
+			svx_fpu_get_mmx(vcpu, v.reg, &q);
+			memcpy(vcpu->mmio.frag_buf, &q, sizeof(q));
+		} else {
+			sse128_t x;
+
+			svx_fpu_get_xmm(vcpu, v.reg, &x);
+			memcpy(vcpu->mmio.frag_buf, &x, sizeof(x));
+		}
+		vcpu->exit_insn_len = v.len;
+		svx_skip_insn(vcpu);
+	}
+	*ret = svx_frag_run(vcpu);
+	return true;
+}
+
+/*
+ * cmpxchg16b on MMIO: KVM's emulator checks its alignment (#GP(0)), reads
+ * its 16 bytes (two KVM_EXIT_MMIO) and then refuses it (em_cmpxchg8b():
+ * X86EMUL_UNHANDLEABLE): the same here, ending in an emulation failure.
+ */
+bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+			 int mode, u64 gpa, const struct svx_rmw *rmw,
+			 int *ret)
+{
+	struct svx_x86_emu e;
+	u64 la;
+
+	if (rmw->op != SVX_RMW_CMPXCHG16B)
+		return false;
+	svx_emu_init(vcpu, &e);
+	e.mode = mode;
+	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, false,
+			       vcpu->rip + rmw->len, &la))
+		return false;
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	if (la & 15) {
+		svx_inject_gp(vcpu);
+		*ret = SVX_RESUME;
+		return true;
+	}
+	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
+	vcpu->mmio.avail = avail;
+	vcpu->mmio.mode = mode;
+	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.frag = SVX_FRAG_FAIL;
+	vcpu->mmio.frag_store = 0;
+	vcpu->mmio.frag_size = 16;
+	vcpu->mmio.frag_split = 16;
+	vcpu->mmio.frag_done = 0;
+	*ret = svx_frag_run(vcpu);
+	return true;
+}
