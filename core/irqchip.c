@@ -827,7 +827,8 @@ bool svx_irqchip_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write, void *val,
 		svx_lapic_mmio(a, gpa & ~PAGE_MASK, write, val, len);
 		done = true;
 		/* KVM's report_tpr_access(): the VMM learns the instruction */
-		if ((gpa & 0xff0) == APIC_TASKPRI && vcpu->tpr_access_reporting) {
+		if ((gpa & 0xff0) == APIC_TASKPRI && vcpu->tpr_access_reporting &&
+		    svx_lapic_mmio_on(a)) {
 			vcpu->tpr_access = write ? 2 : 1;
 			vcpu->tpr_access_rip = vcpu->rip;
 		}
