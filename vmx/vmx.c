@@ -599,6 +599,8 @@ void svx_vcpu_init_event(struct svx_vcpu *vcpu)
 	svx_vcpu_reset(vcpu, true);
 	svx_vcpu_put(vcpu);
 	vcpu->inject_pending = false;
+	vcpu->exc_pending = false;
+	vcpu->exc_has_payload = false;
 	vcpu->irq_queued = -1;
 	vcpu->nmi_queued = false;
 	vcpu->triple_fault = false;
@@ -1026,7 +1028,9 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 				     ev->exception.error_code);
 		vcpu->exc_has_payload = ev->exception_has_payload;
 		vcpu->exc_payload = ev->exception_payload;
-	} else if (exc_injected) {
+	}
+	/* an injected event beside a pending exception is kept (after it) */
+	if (exc_injected) {
 		unsigned long rf = vcpu->rflags & X86_EFLAGS_RF;
 
 		svx_inject_exception(vcpu, ev->exception.nr,
