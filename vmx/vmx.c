@@ -947,16 +947,16 @@ void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev)
 		/*
 		 * As KVM 6.1: without KVM_CAP_EXCEPTION_PAYLOAD a pending
 		 * exception's payload is delivered now and it is reported as
-		 * injected; #BP and #OF (soft, no instruction length in the
-		 * ABI) are reported as neither, RIP still being on them.
+		 * injected too (pending and injected conflated for old VMMs);
+		 * #BP and #OF (soft, no instruction length in the ABI) are
+		 * reported as neither, RIP still being on them.
 		 */
 		if (pending && !vcpu->vm->exception_payload)
 			svx_deliver_payload(vcpu);
 		if (nr != X86_TRAP_BP && nr != X86_TRAP_OF) {
 			ev->exception.injected = !pending ||
 						 !vcpu->vm->exception_payload;
-			ev->exception.pending = pending &&
-						vcpu->vm->exception_payload;
+			ev->exception.pending = pending;
 		}
 		ev->exception.nr = nr;
 		ev->exception.has_error_code =
