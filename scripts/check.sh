@@ -261,9 +261,10 @@ if bash tools/testing/kvm-selftests/build.sh "$top/build/kvm-selftests" >"$out/k
 	done
 	cp tools/testing/kvm-selftests/run.sh "$kstp/kst-run.sh"
 	cp "$ko" "$kstp/"
-	# kvm_intel ept=0 too (issue 17): the oracle of shadow paging; ~260 s
-	# more in this boot (780 s at 3cbae38), which ends well before the
-	# main bench (1710 s) it runs beside
+	# kvm_intel ept=0 too (issue 17): the oracle of shadow paging; about
+	# as long as kvm-ept1 (256 s of binaries at 3cbae38) more in this
+	# boot (934 s wall then), which still ends well before the main bench
+	# it runs beside (2199 s wall then)
 	printf '#!/bin/sh\nsh /payload/kst-run.sh /payload/kst /payload/shadowvmx.ko "svx-shadow svx-ept kvm-ept1 kvm-ept0"\n' >"$kstp/run"
 	chmod +x "$kstp/run"
 	while read -r t; do
