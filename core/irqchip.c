@@ -396,6 +396,8 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
 	v->timer.function = svx_apic_timer_fn;
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	vm->irqchip->bsp_vcpu_id = vm->bsp_vcpu_id;	/* fixed once a vCPU exists */
+	vm->irqchip->lint0_quirk_off =	/* core/quirks.c */
+		!svx_quirk(vm, KVM_X86_QUIRK_LINT0_REENABLED);
 	svx_lapic_init(&v->lapic, vm->irqchip, vcpu->id, vcpu->id);
 	v->lapic.tsc_khz = tsc_khz;	/* no TSC scaling: the host's rate */
 	vm->irqchip->lapics[vcpu->id] = &v->lapic;
@@ -514,6 +516,8 @@ static void svx_irqchip_accept_events(struct svx_vcpu *vcpu)
 	if (ev & SVX_LAPIC_EV_INIT) {
 		svx_vcpu_init_event(vcpu);
 		raw_spin_lock_irqsave(&vm->irq_lock, flags);
+		vm->irqchip->lint0_quirk_off =
+			!svx_quirk(vm, KVM_X86_QUIRK_LINT0_REENABLED);
 		svx_lapic_reset(a, true);
 		bsp = a->base & MSR_IA32_APICBASE_BSP;
 		raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
@@ -812,12 +816,19 @@ bool svx_irqchip_mmio(struct svx_vcpu *vcpu, u64 gpa, bool write, void *val,
 	if (!chip)
 		return false;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
-	if (a && svx_lapic_mmio_on(a) &&
+	/*
+	 * KVM's apic_mmio_read/write(): the page of a disabled or x2APIC
+	 * APIC is all-ones and drops writes with KVM_X86_QUIRK_LAPIC_MMIO_HOLE
+	 * (svx_lapic_mmio()), else it is not the APIC's (core/quirks.c).
+	 */
+	if (a && (svx_lapic_mmio_on(a) ||
+		  svx_quirk(vcpu->vm, KVM_X86_QUIRK_LAPIC_MMIO_HOLE)) &&
 	    (gpa & PAGE_MASK) == (a->base & MSR_IA32_APICBASE_BASE)) {
 		svx_lapic_mmio(a, gpa & ~PAGE_MASK, write, val, len);
 		done = true;
 		/* KVM's report_tpr_access(): the VMM learns the instruction */
-		if ((gpa & 0xff0) == APIC_TASKPRI && vcpu->tpr_access_reporting) {
+		if ((gpa & 0xff0) == APIC_TASKPRI && vcpu->tpr_access_reporting &&
+		    svx_lapic_mmio_on(a)) {
 			vcpu->tpr_access = write ? 2 : 1;
 			vcpu->tpr_access_rip = vcpu->rip;
 		}

@@ -74,7 +74,12 @@ long svx_check_extension(long ext)
 	case KVM_CAP_SET_BOOT_CPU_ID:	/* core/vm.c */
 	case KVM_CAP_X86_USER_SPACE_MSR:	/* core/msr_filter.c */
 	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_DISABLE_QUIRKS:	/* core/quirks.c */
+	case KVM_CAP_EXCEPTION_PAYLOAD:	/* vmx/vmx.c svx_get/set_events() */
+	case KVM_CAP_X86_TRIPLE_FAULT_EVENT:
 		return 1;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return svx_quirks_supported();
 	case KVM_CAP_ADJUST_CLOCK:	/* KVM_GET/SET_CLOCK, core/kvmclock.c */
 		return svx_kvmclock_caps();
 	case KVM_CAP_SET_GUEST_DEBUG:	/* vmx/debugreg.c */
@@ -111,6 +116,9 @@ long svx_check_extension(long ext)
  * fd): of KVM 6.1's msr_based_features_all, only what a vCPU here takes:
  * IA32_UCODE_REV, the host's value as KVM reads it.  Not the VMX MSRs (no
  * nested VMX), ARCH_CAPABILITIES or PERF_CAPABILITIES (not offered).
+ * KVM_GET_MSRS answers, as KVM's kvm_get_msr_feature() does whether listed
+ * or not, PERF_CAPABILITIES with the capabilities supported: none (no PMU,
+ * no PDCM in the supported CPUID), as kvm_intel with enable_pmu=0.
  */
 static const u32 svx_feature_msrs[] = { MSR_IA32_UCODE_REV };
 
@@ -120,6 +128,8 @@ static int svx_get_feature_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 	switch (index) {
 	case MSR_IA32_UCODE_REV:
 		rdmsrl_safe(index, data);
+		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:	/* kvm_caps.supported_perf_cap */
 		return 0;
 	}
 	return 1;

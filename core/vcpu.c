@@ -66,6 +66,8 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/* KVM's __kvm_update_cpuid_runtime() (MWAIT, core/quirks.c) */
+	svx_quirks_update_cpuid(vcpu, e, hdr.nent);
 	/*
 	 * As KVM 6.1: once the vCPU has run, only the table it has is taken
 	 * again (what the guest saw and enabled must stay true).

@@ -557,8 +557,11 @@ static long svx_vm_stats(struct svx_vm *vm, void __user *argp)
  */
 static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *cap)
 {
-	long r = -EINVAL;
+	long r = svx_quirks_enable_cap(vm, cap);	/* core/quirks.c */
 
+	if (r != -ENOIOCTLCMD)
+		return r;
+	r = -EINVAL;
 	if (cap->cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) {
 		r = svx_dirty_log_enable_cap(vm, cap);
 	} else if (!cap->flags && cap->cap == KVM_CAP_MAX_VCPU_ID &&

@@ -232,6 +232,14 @@ struct svx_vcpu {
 	u32 inject_info;
 	u32 inject_error;
 	u32 inject_len;
+	/*
+	 * The queued exception has not reached an entry yet (KVM's
+	 * exception.pending, as opposed to injected), and the payload
+	 * (CR2 of a #PF, DR6 bits of a #DB) that entry delivers.
+	 */
+	bool exc_pending;
+	bool exc_has_payload;
+	u64 exc_payload;
 
 	/* Userspace exit being completed. */
 	enum svx_pending_user pending;
@@ -322,6 +330,9 @@ struct svx_vm {
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 tsc_offset;		/* new vCPUs' TSC offset, once one exists */
 	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off */
+	u64 disabled_quirks;	/* KVM_CAP_DISABLE_QUIRKS(2), core/quirks.c */
+	bool exception_payload;	/* KVM_CAP_EXCEPTION_PAYLOAD enabled */
+	bool triple_fault_event;	/* KVM_CAP_X86_TRIPLE_FAULT_EVENT enabled */
 	struct svx_kvmclock kvmclock;
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
@@ -585,6 +596,21 @@ static inline bool svx_vm_ept(const struct svx_vm *vm)
 {
 	return vm->paging == SVX_PAGING_EPT;
 }
+
+/* KVM's kvm_check_has_quirk(): @quirk (KVM_X86_QUIRK_*) is in force. */
+static inline bool svx_quirk(const struct svx_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
+/* core/quirks.c: KVM_CAP_DISABLE_QUIRKS(2), EXCEPTION_PAYLOAD, TRIPLE_FAULT_EVENT */
+u64 svx_quirks_supported(void);
+int svx_quirks_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *cap);
+void svx_quirks_update_cpuid(struct svx_vcpu *vcpu,
+			     struct kvm_cpuid_entry2 *e, int nent);
+int svx_quirks_set_misc_enable(struct svx_vcpu *vcpu, u64 *msr, u64 data,
+			       bool host);
+int svx_quirks_monitor_mwait(struct svx_vcpu *vcpu);
 
 static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)
 {

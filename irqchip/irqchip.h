@@ -229,6 +229,8 @@ struct svx_irqchip {
 	struct svx_lapic *lapics[SVX_IRQ_MAX_LAPICS];	/* by vCPU index */
 	void *host;		/* the host's VM */
 	u32 bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID's vCPU (default 0) */
+	/* KVM_X86_QUIRK_LINT0_REENABLED disabled, as at the last reset */
+	bool lint0_quirk_off;
 };
 
 /*

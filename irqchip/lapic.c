@@ -944,7 +944,7 @@ void svx_lapic_reset(struct svx_lapic *a, bool init)
 	for (i = 0; i < LAPIC_NR_LVT; i++)
 		reg_set(a, LAPIC_LVTX(i), LVT_MASKED);
 	update_lvtt(a);
-	if (bsp)	/* KVM_X86_QUIRK_LINT0_REENABLED */
+	if (bsp && !a->chip->lint0_quirk_off)	/* KVM_X86_QUIRK_LINT0_REENABLED */
 		reg_set(a, LAPIC_LVT0, SVX_DM_EXTINT << 8);
 	reg_set(a, LAPIC_DFR, DFR_FLAT);
 	reg_set(a, LAPIC_SPIV, 0xff);

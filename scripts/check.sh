@@ -261,7 +261,11 @@ if bash tools/testing/kvm-selftests/build.sh "$top/build/kvm-selftests" >"$out/k
 	done
 	cp tools/testing/kvm-selftests/run.sh "$kstp/kst-run.sh"
 	cp "$ko" "$kstp/"
-	printf '#!/bin/sh\nsh /payload/kst-run.sh /payload/kst /payload/shadowvmx.ko "svx-shadow svx-ept kvm-ept1"\n' >"$kstp/run"
+	# kvm_intel ept=0 too (issue 17): the oracle of shadow paging; about
+	# as long as kvm-ept1 (256 s of binaries at 3cbae38) more in this
+	# boot (934 s wall then), which still ends well before the main bench
+	# it runs beside (2199 s wall then)
+	printf '#!/bin/sh\nsh /payload/kst-run.sh /payload/kst /payload/shadowvmx.ko "svx-shadow svx-ept kvm-ept1 kvm-ept0"\n' >"$kstp/run"
 	chmod +x "$kstp/run"
 	while read -r t; do
 		[ -n "$t" ] && result "kvm-selftests-build[$t]: does not build from linux-source-6.1 (see build/kvm-selftests/build.log)" 0 0
@@ -547,7 +551,7 @@ if [ -n "$kst_pid" ]; then
 	wait "$kst_pid"
 	kst_pid=
 fi
-for d in "/dev/shadowvmx" "/dev/shadowvmx ept" "/dev/kvm ept=1"; do
+for d in "/dev/shadowvmx" "/dev/shadowvmx ept" "/dev/kvm ept=1" "/dev/kvm ept=0"; do
 	l=$(grep -aF "kvm-selftests[$d]: " "$out/bochs-kst.out" 2>/dev/null | tr -d '\r' | tail -n 1)
 	case $l in
 	*" passed, "*" failed, "*" skipped"*) result "$l" 1 0 ;;

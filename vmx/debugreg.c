@@ -151,6 +151,14 @@ static void svx_fill_debug_exit(struct svx_vcpu *vcpu, u32 vector,
  */
 void svx_queue_db(struct svx_vcpu *vcpu, unsigned long payload)
 {
+	svx_deliver_db_payload(vcpu, payload);
+	svx_clear_dr7_gd(vcpu);
+	svx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+}
+
+/* A #DB's payload into DR6 (kvm_deliver_exception_payload()). */
+void svx_deliver_db_payload(struct svx_vcpu *vcpu, unsigned long payload)
+{
 	unsigned long *dr6 = &vcpu->dr[6];
 
 	*dr6 &= ~(unsigned long)DR_TRAP_BITS;
@@ -158,13 +166,17 @@ void svx_queue_db(struct svx_vcpu *vcpu, unsigned long payload)
 	*dr6 |= payload;
 	*dr6 ^= payload & SVX_DR6_ACTIVE_LOW;
 	*dr6 &= ~BIT(12);
+}
+
+/* The CPU clears DR7.GD when it delivers #DB (inject_pending_event()). */
+void svx_clear_dr7_gd(struct svx_vcpu *vcpu)
+{
 	if (vcpu->dr[7] & SVX_DR7_GD) {
 		vcpu->dr[7] &= ~SVX_DR7_GD;
 		svx_vcpu_load(vcpu);
 		svx_update_dr7(vcpu);
 		svx_vcpu_put(vcpu);
 	}
-	svx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
 }
 
 /*

@@ -117,6 +117,7 @@ void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 
 		if ((old & 0xff) == X86_TRAP_DF && c2 != SVX_EXC_BENIGN) {
 			vcpu->inject_pending = false;
+			vcpu->exc_pending = false;
 			vcpu->triple_fault = true;
 			return;
 		}
@@ -142,6 +143,9 @@ void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			    (has_error ? SVX_INTR_HAS_ERROR : 0);
 	vcpu->inject_error = error;
 	vcpu->inject_len = 0;
+	/* pending until an entry delivers it; payloads delivered already */
+	vcpu->exc_pending = true;
+	vcpu->exc_has_payload = false;
 }
 
 void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error)
@@ -498,8 +502,8 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_CR_PAT,
 	MSR_IA32_TSC, MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE,
 	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
-	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
-	MSR_IA32_MCG_CTL,
+	/* not MCG_CAP: read-only, KVM_X86_SETUP_MCE sets it (KVM lists it not) */
+	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,	/* kvmclock, as KVM's */
@@ -979,6 +983,10 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 			svx_set_tsc_adjust(vcpu, soft, data, host);
 			return 0;
 		}
+		if (index == MSR_IA32_MISC_ENABLE)	/* core/quirks.c */
+			return svx_quirks_set_misc_enable(vcpu,
+							  &vcpu->soft_msrs[soft],
+							  data, host);
 		vcpu->soft_msrs[soft] = data;
 		return 0;
 	}
@@ -1186,8 +1194,8 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 		 * is done, unless it moved the linear RIP meanwhile
 		 * (KVM_SET_REGS/SREGS); a register write alone does not cancel
 		 * the I/O.  An OUT to port 0x7e moves RIP before the exit
-		 * (KVM_X86_QUIRK_OUT_7E_INC_RIP, on unless disabled, which we
-		 * do not offer): QEMU's kvmvapic option ROM relies on it.
+		 * (KVM_X86_QUIRK_OUT_7E_INC_RIP, on unless disabled,
+		 * core/quirks.c): QEMU's kvmvapic option ROM relies on it.
 		 */
 		vcpu->pio.linear_rip = svx_linear_rip(vcpu);
 		if (in) {
@@ -1195,7 +1203,8 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 		} else {
 			memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], size);
 			vcpu->pending = SVX_PENDING_PIO_OUT;
-			if (vcpu->pio.port == SVX_PIO_PORT_7E) {
+			if (vcpu->pio.port == SVX_PIO_PORT_7E &&
+			    svx_quirk(vcpu->vm, KVM_X86_QUIRK_OUT_7E_INC_RIP)) {
 				svx_skip_insn(vcpu);
 				vcpu->pending = SVX_PENDING_NONE;
 			}
@@ -2061,10 +2070,11 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		return svx_halt(vcpu);
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_WBINVD:
-	case EXIT_REASON_MWAIT_INSTRUCTION:
-	case EXIT_REASON_MONITOR_INSTRUCTION:
 		svx_skip_insn(vcpu);	/* as KVM: NOPs */
 		return SVX_RESUME;
+	case EXIT_REASON_MWAIT_INSTRUCTION:
+	case EXIT_REASON_MONITOR_INSTRUCTION:
+		return svx_quirks_monitor_mwait(vcpu);	/* core/quirks.c */
 	case EXIT_REASON_INVLPG:
 		svx_mmu_invlpg(vcpu, vcpu->exit_qual);
 		svx_vpid_flush_gva(vcpu, vcpu->exit_qual);

@@ -36,6 +36,7 @@
 #include <asm/special_insns.h>
 #include <asm/cpufeature.h>
 #include <asm/segment.h>
+#include <asm/trapnr.h>
 #include <asm/tsc.h>
 
 #include <linux/version.h>
@@ -598,6 +599,8 @@ void svx_vcpu_init_event(struct svx_vcpu *vcpu)
 	svx_vcpu_reset(vcpu, true);
 	svx_vcpu_put(vcpu);
 	vcpu->inject_pending = false;
+	vcpu->exc_pending = false;
+	vcpu->exc_has_payload = false;
 	vcpu->irq_queued = -1;
 	vcpu->nmi_queued = false;
 	vcpu->triple_fault = false;
@@ -899,6 +902,39 @@ void svx_queue_nmi(struct svx_vcpu *vcpu)
 	vcpu->nmi_queued = true;
 }
 
+/*
+ * The queued exception goes from pending to injected (KVM's
+ * kvm_check_and_inject_events() + kvm_inject_exception()): its payload,
+ * which KVM_SET_VCPU_EVENTS may have given with KVM_CAP_EXCEPTION_PAYLOAD,
+ * into CR2 (#PF) or DR6 (#DB, which also clears DR7.GD).
+ */
+static void svx_deliver_payload(struct svx_vcpu *vcpu)
+{
+	u8 vector = vcpu->inject_info & 0xff;
+
+	if (!vcpu->exc_has_payload)
+		return;
+	if (vector == X86_TRAP_DB)
+		svx_deliver_db_payload(vcpu, vcpu->exc_payload);
+	else if (vector == X86_TRAP_PF)
+		vcpu->cr2 = vcpu->exc_payload;
+	vcpu->exc_has_payload = false;
+}
+
+void svx_exception_to_injected(struct svx_vcpu *vcpu)
+{
+	u32 type = (vcpu->inject_info & SVX_INTR_TYPE_MASK) >>
+		   SVX_INTR_TYPE_SHIFT;
+
+	if (vcpu->inject_pending && type == SVX_INTR_TYPE_HW_EXC) {
+		svx_deliver_payload(vcpu);
+		if ((vcpu->inject_info & 0xff) == X86_TRAP_DB)
+			svx_clear_dr7_gd(vcpu);
+	}
+	vcpu->exc_pending = false;
+	vcpu->exc_has_payload = false;
+}
+
 void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev)
 {
 	u32 type = (vcpu->inject_info & SVX_INTR_TYPE_MASK) >>
@@ -912,11 +948,29 @@ void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev)
 	svx_vcpu_put(vcpu);
 	if (pend && (type == SVX_INTR_TYPE_HW_EXC ||
 		     type == SVX_INTR_TYPE_SW_EXC)) {
-		ev->exception.injected = 1;
-		ev->exception.nr = vcpu->inject_info & 0xff;
+		u8 nr = vcpu->inject_info & 0xff;
+		bool pending = type == SVX_INTR_TYPE_HW_EXC && vcpu->exc_pending;
+
+		/*
+		 * As KVM 6.1: without KVM_CAP_EXCEPTION_PAYLOAD a pending
+		 * exception's payload is delivered now and it is reported as
+		 * injected too (pending and injected conflated for old VMMs);
+		 * #BP and #OF (soft, no instruction length in the ABI) are
+		 * reported as neither, RIP still being on them.
+		 */
+		if (pending && !vcpu->vm->exception_payload)
+			svx_deliver_payload(vcpu);
+		if (nr != X86_TRAP_BP && nr != X86_TRAP_OF) {
+			ev->exception.injected = !pending ||
+						 !vcpu->vm->exception_payload;
+			ev->exception.pending = pending;
+		}
+		ev->exception.nr = nr;
 		ev->exception.has_error_code =
 			!!(vcpu->inject_info & SVX_INTR_HAS_ERROR);
 		ev->exception.error_code = vcpu->inject_error;
+		ev->exception_has_payload = vcpu->exc_has_payload;
+		ev->exception_payload = vcpu->exc_payload;
 	}
 	if (vcpu->irq_queued >= 0) {
 		ev->interrupt.injected = 1;
@@ -933,34 +987,63 @@ void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev)
 	ev->nmi.pending = vcpu->nmi_queued;
 	ev->nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
 	ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+	if (vcpu->vm->exception_payload)
+		ev->flags |= KVM_VCPUEVENT_VALID_PAYLOAD;
+	if (vcpu->vm->triple_fault_event) {
+		ev->triple_fault.pending = vcpu->triple_fault;
+		ev->flags |= KVM_VCPUEVENT_VALID_TRIPLE_FAULT;
+	}
 }
 
 int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 {
+	bool payload = ev->flags & KVM_VCPUEVENT_VALID_PAYLOAD;
+	bool exc_pending = payload && ev->exception.pending;
+	bool exc_injected = ev->exception.injected && !exc_pending;
 	u32 intr;
 
 	if (ev->flags & ~(u32)(KVM_VCPUEVENT_VALID_NMI_PENDING |
 			       KVM_VCPUEVENT_VALID_SHADOW |
-			       KVM_VCPUEVENT_VALID_SIPI_VECTOR))
+			       KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			       KVM_VCPUEVENT_VALID_PAYLOAD |
+			       KVM_VCPUEVENT_VALID_TRIPLE_FAULT))
 		return -EINVAL;
 	/*
-	 * As KVM without exception payloads: exception.pending is ignored,
-	 * and the vector is checked only for an injected exception (QEMU
-	 * writes nr 0xff when there is none).
+	 * As KVM 6.1: exception.pending (with its payload) only with
+	 * KVM_VCPUEVENT_VALID_PAYLOAD, which needs KVM_CAP_EXCEPTION_PAYLOAD,
+	 * and then it wins over injected; else it is ignored.  The vector is
+	 * checked only for an exception there is (QEMU writes nr 0xff when
+	 * there is none).
 	 */
-	if (ev->exception.injected + ev->interrupt.injected +
-	    ev->nmi.injected > 1 ||
-	    (ev->exception.injected &&
+	if (payload && !vcpu->vm->exception_payload) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_VCPU_EVENTS: KVM_VCPUEVENT_VALID_PAYLOAD without KVM_CAP_EXCEPTION_PAYLOAD\n",
+			    vcpu->id);
+		return -EINVAL;
+	}
+	if (exc_injected + ev->interrupt.injected + ev->nmi.injected > 1 ||
+	    ((exc_injected || exc_pending) &&
 	     (ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR)))
 		return -EINVAL;
 	vcpu->inject_pending = false;
+	vcpu->exc_pending = false;
+	vcpu->exc_has_payload = false;
 	vcpu->irq_queued = -1;
-	if (ev->exception.injected) {
+	if (exc_pending) {
+		/* as one raised here: RF set for a fault at its injection */
+		svx_inject_exception(vcpu, ev->exception.nr,
+				     ev->exception.has_error_code,
+				     ev->exception.error_code);
+		vcpu->exc_has_payload = ev->exception_has_payload;
+		vcpu->exc_payload = ev->exception_payload;
+	}
+	/* an injected event beside a pending exception is kept (after it) */
+	if (exc_injected) {
 		unsigned long rf = vcpu->rflags & X86_EFLAGS_RF;
 
 		svx_inject_exception(vcpu, ev->exception.nr,
 				     ev->exception.has_error_code,
 				     ev->exception.error_code);
+		vcpu->exc_pending = false;
 		/* As KVM: an injected exception is delivered again as it was. */
 		vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_RF) | rf;
 	} else if (ev->interrupt.injected && !ev->interrupt.soft) {
@@ -980,6 +1063,15 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 				intr & ~GUEST_INTR_STATE_NMI;
 	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
 	svx_vcpu_put(vcpu);
+	/* as KVM 6.1, checked after the rest is set: KVM_REQ_TRIPLE_FAULT */
+	if (ev->flags & KVM_VCPUEVENT_VALID_TRIPLE_FAULT) {
+		if (!vcpu->vm->triple_fault_event) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_VCPU_EVENTS: KVM_VCPUEVENT_VALID_TRIPLE_FAULT without KVM_CAP_X86_TRIPLE_FAULT_EVENT\n",
+				    vcpu->id);
+			return -EINVAL;
+		}
+		vcpu->triple_fault = ev->triple_fault.pending;
+	}
 	return 0;
 }
 
@@ -1029,6 +1121,8 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, svx_guard_timer_value());
 	svx_inject_queued(vcpu);
 	if (vcpu->inject_pending) {
+		if (vcpu->exc_pending)
+			svx_exception_to_injected(vcpu);
 		svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, vcpu->inject_info);
 		svx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->inject_error);
 		svx_vmwrite(VM_ENTRY_INSTRUCTION_LEN, vcpu->inject_len);
@@ -1052,6 +1146,7 @@ static void svx_cancel_injection(struct svx_vcpu *vcpu)
 	if (!(info & SVX_INTR_VALID))
 		return;
 	vcpu->inject_pending = true;
+	vcpu->exc_pending = false;	/* injected, as KVM's requeue */
 	vcpu->inject_info = info;
 	vcpu->inject_error = svx_vmread(VM_ENTRY_EXCEPTION_ERROR_CODE);
 	vcpu->inject_len = svx_vmread(VM_ENTRY_INSTRUCTION_LEN);
@@ -1091,6 +1186,7 @@ static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
 		return;
 	type = info & SVX_INTR_TYPE_MASK;
 	vcpu->inject_pending = true;
+	vcpu->exc_pending = false;	/* injected (kvm_requeue_exception()) */
 	vcpu->inject_info = info & ~SVX_INTR_NMI_UNBLOCK & ~(0x7ffffU << 12);
 	vcpu->inject_info |= SVX_INTR_VALID;
 	vcpu->inject_error = vcpu->idt_vectoring_error;
