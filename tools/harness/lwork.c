@@ -106,17 +106,19 @@ static int w14(unsigned long n)
 static int w15(unsigned long n, unsigned long pages)
 {
 	for (unsigned long i = 0; i < n; i++) {
-		volatile char *p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
 			return -errno;
 		for (unsigned long j = 0; j < pages; j++)
 			p[j * 4096] = (char)(i + j);
+		/* the stores and loads happen, in this order */
+		__asm__ volatile("" ::: "memory");
 		for (unsigned long j = 0; j < pages; j++)
 			if (p[j * 4096] != (char)(i + j))
 				return -EIO;
-		if (munmap((void *)p, pages * 4096))
+		if (munmap(p, pages * 4096))
 			return -errno;
 	}
 	return 0;

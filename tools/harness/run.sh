@@ -94,6 +94,17 @@ parse_stats() {
 	' "$1"
 }
 
+# uptime: centiseconds since the L1 boot (wall time of each run, printed
+# as "# harness: wall W<n> CONFIG S.CC s")
+uptime() {
+	awk '{ printf "%d\n", $1 * 100 + 0.5 }' /proc/uptime
+}
+
+wall() {
+	t=$(($(uptime) - $2))
+	echo "# harness: wall $1 $((t / 100)).$((t / 10 % 10))$((t % 10)) s"
+}
+
 # get KEYS KEY: the value, 0 when absent
 get() {
 	v=$(awk -v k="$2" '$1 == k { print $2; exit }' "$1")
@@ -201,11 +212,14 @@ l2_results() {
 		runs=$((runs + 1))
 		mark_seg $((n + 1)) <$log >$b.seg
 		parse_stats $b.seg >$b.keys
-		cyc=$(tr -d '\r' <$log | sed -n "s/.*lwork: $w iters=[0-9]* cycles=[0-9]* per_iter=\([0-9]*\)\$/\1/p" | tail -n 1)
+		cyc=$(tr -d '\r' <$log | sed -n \
+			"s/.*lwork: $w iters=[0-9]* cycles=[0-9]* per_iter=\([0-9]*\)\$/\1/p" |
+			tail -n 1)
 		if [ "$2" -ne 0 ] || [ -z "$cyc" ] || [ ! -s $b.keys ] ||
 		   ! grep -q '^svxrun: mark 14$' $log; then
 			failed=$((failed + 1))
-			echo "harness: $w $c: W7 status $2, cycles '${cyc}', marks $(grep -c '^svxrun: mark [0-9]*$' $log)"
+			m=$(grep -c '^svxrun: mark [0-9]*$' $log)
+			echo "harness: $w $c: W7 status $2, cycles '${cyc}', marks $m"
 			tr -d '\r' <$log | grep -a 'lwork: \|probe: mark' | sed "s/^/# $w $c: /"
 			echo "$w $c FAIL" >>$T/status
 			cyc=0
@@ -268,9 +282,16 @@ run_config() {
 		case $w in
 		W7 | W14 | W15 | W16)
 			# one L2 boot for W7 and W14..W16
-			[ -n "$w7" ] || run_w7 $c "$@"
+			if [ -z "$w7" ]; then
+				t0=$(uptime)
+				run_w7 $c "$@"
+				wall "W7${L2_WORK:++W14..W16} $c" $t0
+			fi
 			w7=1 ;;
-		*) run_one $c $w "$@" ;;
+		*)
+			t0=$(uptime)
+			run_one $c $w "$@"
+			wall "$w $c" $t0 ;;
 		esac
 	done
 	for w in $WORKLOADS; do
