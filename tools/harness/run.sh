@@ -206,6 +206,10 @@ mark_seg() {
 l2_results() {
 	c=$1
 	log=$T/$c.W7.log
+	# the L2 guest's lines, with its kernel's timestamps: the marker to
+	# "lwork: done" is the wall time (L2 clock) W14..W16 add to the boot
+	tr -d '\r' <$log | grep -a 'SVX-L2-USERSPACE-OK\|lwork: ' |
+		sed "s/^/# harness: L2 $c: /"
 	for w in W14 W15 W16; do
 		n=${w#W}
 		b=$T/$c.$w
