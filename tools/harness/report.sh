@@ -133,8 +133,8 @@ plot for [i=2:5] "$dat" using (f(column(i))):xtic(1) title columnhead(i), \
 GP
 	echo "report: $png"
 }
-bars "$out/exits.dat" "$out/exits.png" "VM exits per workload (measured part, net of the W0 baseline; W7: the whole Linux boot; log scale)" "VM exits" 1
-bars "$out/cycles.dat" "$out/cycles.png" "TSC cycles (W1-W6: guest-measured; W8: per CPUID round trip; W7: L1 TSC, runner start to L2 user space; log scale)" "TSC cycles" 1
+bars "$out/exits.dat" "$out/exits.png" "VM exits per workload (measured part, net of the W0 baseline; W7: the Linux boot; W14-W16: between lwork marks; log scale)" "VM exits" 1
+bars "$out/cycles.dat" "$out/cycles.png" "TSC cycles (guest-measured; W8, W11-W13: per iteration; W7: L1 TSC, runner start to L2 user space; W14-W16: L2 TSC per iteration; log scale)" "TSC cycles" 1
 bars "$out/shadow_pages.dat" "$out/shadow_pages.png" "Shadow pages allocated (svx: sp_allocated, kvm ept=0: mmu_cache_miss; 0 under EPT)" "pages" 0
 
 gnuplot <<GP

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/harness/run.sh: the experiment harness inside the Bochs bench
-# (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, W8..W10,
+# (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, W8..W13,
 # see README.md) and W7, the bench's own Linux kernel booted as an L2 guest to
-# its user-space marker (tools/runner/linux-guest.sh), under four
+# its user-space marker (tools/runner/linux-guest.sh), whose init then runs
+# W14..W16 (lwork: fork+exec+exit, mmap churn, pipe ping-pong), under four
 # configurations in this one boot:
 #
 #   svx-shadow  insmod shadowvmx.ko, svxrun --paging shadow
@@ -20,10 +21,16 @@
 #   "exits"; KVM: the vCPU's binary stat "exits") minus those of the W0
 #   baseline run (same guest scaffolding, nothing measured); for W2 minus
 #   those of the W1 run (W2 = W1's pass plus a second pass); for W7 the
-#   whole svxrun run (boot, the marker, init's 1 s sleep, the reset).
+#   whole svxrun run (boot, the marker, init's 1 s sleep, the reset), or,
+#   when W14..W16 run in it, svxrun's start to lwork's first mark (svxrun
+#   --mark-stats prints every counter at each scenario-probe mark); for
+#   W14..W16 the difference between the marks around the phase, minus the
+#   closing mark's own OUT.
 # cycles: TSC cycles the guest measured around its measured part
-#   (for W2: the second pass; for W8 per CPUID round trip); for W7 the L1 TSC from svxrun's start to
-#   the marker on its console, read on the host side by tscmark.
+#   (for W2: the second pass; W8, W11..W13: per iteration); for W7 the L1
+#   TSC from svxrun's start to the marker on its console, read on the host
+#   side by tscmark; W14..W16: the L2 guest's TSC per iteration, printed by
+#   lwork.
 # shadow_pages: svx-shadow: the VM's sp_allocated; kvm-ept0: the VM's
 #   mmu_cache_miss (shadow pages KVM allocated); EPT configs: 0.  Net of
 #   the baseline like exits.
@@ -39,7 +46,9 @@
 # Environment: SVXRUN (default /payload/runner/svxrun), SVX_KO (default
 # /payload/shadowvmx.ko), HARNESS_DIR (the W*.bin, default: next to this
 # script), HARNESS_CONFIGS (default: all four), HARNESS_WORKLOADS (default
-# "W1 W2 W3 W4 W5 W6 W8 W9 W10 W7"; W0 always runs), HARNESS_KERNEL (W7's bzImage,
+# "W1 W2 W3 W4 W5 W6 W8 W9 W10 W11 W12 W13 W7 W14 W15 W16"; W0 always runs;
+# any of W14..W16 runs W7 too), HARNESS_L2_SIZES (lwork's "FORKS MMAPS
+# PAGES PINGS", default "40 50 64 500"), HARNESS_KERNEL (W7's bzImage,
 # default /payload/bzImage), LINUX_GUEST (default linux-guest.sh next to
 # svxrun), BUSYBOX (W7's static busybox, default /bin/busybox),
 # HARNESS_VERBOSE=1 (svxrun's
@@ -50,7 +59,12 @@ H=${HARNESS_DIR:-$(cd "$(dirname "$0")" && pwd)}
 SVXRUN=${SVXRUN:-/payload/runner/svxrun}
 SVX_KO=${SVX_KO:-/payload/shadowvmx.ko}
 CONFIGS=${HARNESS_CONFIGS:-svx-shadow svx-ept kvm-ept0 kvm-ept1}
-WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6 W8 W9 W10 W7}
+WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6 W8 W9 W10 W11 W12 W13 W7 W14 W15 W16}
+L2_SIZES=${HARNESS_L2_SIZES:-40 50 64 500}
+L2_WORK=
+case " $WORKLOADS " in
+*" W14 "* | *" W15 "* | *" W16 "*) L2_WORK=1 ;;
+esac
 W7_KERNEL=${HARNESS_KERNEL:-/payload/bzImage}
 LINUX_GUEST=${LINUX_GUEST:-$(dirname "$SVXRUN")/linux-guest.sh}
 W7_MARKER=SVX-L2-USERSPACE-OK
@@ -78,6 +92,17 @@ parse_stats() {
 	($1 == "mmu" || $1 == "misc") && NF == 3 { print sec "." $1 "." $2, $3; next }
 	NF == 2 { print sec "." $1, $2 }
 	' "$1"
+}
+
+# uptime: centiseconds since the L1 boot (wall time of each run, printed
+# as "# harness: wall W<n> CONFIG S.CC s")
+uptime() {
+	awk '{ printf "%d\n", $1 * 100 + 0.5 }' /proc/uptime
+}
+
+wall() {
+	t=$(($(uptime) - $2))
+	echo "# harness: wall $1 $((t / 100)).$((t / 10 % 10))$((t % 10)) s"
 }
 
 # get KEYS KEY: the value, 0 when absent
@@ -122,13 +147,21 @@ run_w7() {
 	runs=$((runs + 1))
 	st=1
 	: >$b.log
+	# W14..W16: init runs lwork after the marker; svxrun prints every
+	# counter at its marks
+	hook= files= marks=
+	if [ -n "$L2_WORK" ]; then
+		printf '#!/bin/sh\n/bin/lwork run %s\n' "$L2_SIZES" >$T/hook
+		hook=$T/hook files=$H/lwork marks=--mark-stats
+	fi
 	if [ -r "$W7_KERNEL" ] && [ -r "$LINUX_GUEST" ] && [ -x "$H/tscmark" ]; then
 		# (TSCMARK_EXEC from a variable set before: in a prefix
 		# list, an assignment sees the ones to its left)
 		SVX_LINUX_LOG=$b.log TSCMARK_EXEC=$svxrun SVXRUN=$H/tscmark \
 			TSCMARK_MARKER=$W7_MARKER KERNEL=$W7_KERNEL \
 			BUSYBOX=${BUSYBOX:-/bin/busybox} \
-			sh "$LINUX_GUEST" -l "W7 $c" -d "$dev" $pg -t 600 -- --thp \
+			INIT_HOOK=$hook INIT_FILES=$files \
+			sh "$LINUX_GUEST" -l "W7 $c" -d "$dev" $pg -t 600 -- --thp $marks \
 			>$b.lg 2>&1
 		st=$?
 	else
@@ -137,7 +170,14 @@ run_w7() {
 	# linux-guest's own lines, commented: the harness line is the result
 	grep -E '^(linux-guest|# linux-guest)' $b.lg | sed 's/^# //; s/^/# /'
 	[ "${HARNESS_VERBOSE:-0}" = 1 ] && sed "s/^/# W7 $c: /" $b.lg
-	parse_stats $b.log >$b.keys
+	# the counters at exit (outside the marks), or at lwork's first mark
+	if grep -q '^svxrun: mark 14$' $b.log; then
+		mark_seg 14 <$b.log >$b.seg
+	else
+		awk '/^svxrun: mark [0-9]+$/ { skip = 1 } !skip { print }
+		     /^svxrun: mark [0-9]+ end$/ { skip = 0 }' $b.log >$b.seg
+	fi
+	parse_stats $b.seg >$b.keys
 	cyc=$(sed -n 's/^tscmark: start_to_marker=\([0-9]*\) .*/\1/p' $b.log | tail -n 1)
 	if [ $st -ne 0 ] || [ -z "$cyc" ] || [ "$cyc" = 0 ]; then
 		failed=$((failed + 1))
@@ -151,6 +191,45 @@ run_w7() {
 		cyc=0
 	fi
 	echo $((cyc)) >$b.cyc
+	[ -n "$L2_WORK" ] && l2_results $c $st
+}
+
+# mark_seg ID < LOG: svxrun --mark-stats' counters at mark ID
+mark_seg() {
+	awk -v b="svxrun: mark $1" -v e="svxrun: mark $1 end" '
+	$0 == b { on = 1; next } $0 == e { on = 0 } on { print }'
+}
+
+# l2_results CONFIG W7-STATUS: W14..W16 out of W7's log; leaves
+# $T/CONFIG.W1[456].{keys,cyc} (the counters at marks 15, 16, 17: each
+# phase's base is the one before, W14's is W7 = mark 14)
+l2_results() {
+	c=$1
+	log=$T/$c.W7.log
+	# the L2 guest's lines, with its kernel's timestamps: the marker to
+	# "lwork: done" is the wall time (L2 clock) W14..W16 add to the boot
+	tr -d '\r' <$log | grep -a 'SVX-L2-USERSPACE-OK\|lwork: ' |
+		sed "s/^/# harness: L2 $c: /"
+	for w in W14 W15 W16; do
+		n=${w#W}
+		b=$T/$c.$w
+		runs=$((runs + 1))
+		mark_seg $((n + 1)) <$log >$b.seg
+		parse_stats $b.seg >$b.keys
+		cyc=$(tr -d '\r' <$log | sed -n \
+			"s/.*lwork: $w iters=[0-9]* cycles=[0-9]* per_iter=\([0-9]*\)\$/\1/p" |
+			tail -n 1)
+		if [ "$2" -ne 0 ] || [ -z "$cyc" ] || [ ! -s $b.keys ] ||
+		   ! grep -q '^svxrun: mark 14$' $log; then
+			failed=$((failed + 1))
+			m=$(grep -c '^svxrun: mark [0-9]*$' $log)
+			echo "harness: $w $c: W7 status $2, cycles '${cyc}', marks $m"
+			tr -d '\r' <$log | grep -a 'lwork: \|probe: mark' | sed "s/^/# $w $c: /"
+			echo "$w $c FAIL" >>$T/status
+			cyc=0
+		fi
+		echo $((cyc)) >$b.cyc
+	done
 }
 
 # total CONFIG KEYS: "exits shadow_pages" of one run
@@ -170,14 +249,16 @@ total() {
 	echo "$e $s"
 }
 
-# report CONFIG W BASE: the report line, the CSV row, the counter rows
+# report CONFIG W BASE [OWN]: the report line, the CSV row, the counter
+# rows; OWN: exits of the measurement itself, not the workload's (W14..W16:
+# the closing mark's OUT)
 report() {
-	c=$1 w=$2 base=$3
+	c=$1 w=$2 base=$3 own=${4:-0}
 	set -- $(total $c $T/$c.$w.keys)
 	e_run=$1 s_run=$2
 	set -- $(total $c $T/$c.$base.keys)
 	e_base=$1 s_base=$2
-	e=$((e_run - e_base))
+	e=$((e_run - e_base - own))
 	s=$((s_run - s_base))
 	[ $e -ge 0 ] || e=0
 	[ $s -ge 0 ] || s=0
@@ -200,20 +281,35 @@ run_config() {
 	shift
 	echo "harness: $c"
 	: >$T/$c.none.keys
+	w7=
 	for w in W0 $WORKLOADS; do
 		case $w in
-		W7) run_w7 $c "$@" ;;
-		*) run_one $c $w "$@" ;;
+		W7 | W14 | W15 | W16)
+			# one L2 boot for W7 and W14..W16
+			if [ -z "$w7" ]; then
+				t0=$(uptime)
+				run_w7 $c "$@"
+				wall "W7${L2_WORK:++W14..W16} $c" $t0
+			fi
+			w7=1 ;;
+		*)
+			t0=$(uptime)
+			run_one $c $w "$@"
+			wall "$w $c" $t0 ;;
 		esac
 	done
 	for w in $WORKLOADS; do
+		own=0
 		case $w in
 		W2) base=W1 ;;
 		W7) base=none ;;	# the whole boot is the workload
+		W14) base=W7 own=1 ;;	# the phase between two marks
+		W15) base=W14 own=1 ;;
+		W16) base=W15 own=1 ;;
 		*) base=W0 ;;
 		esac
 		[ -f $T/$c.$base.keys ] || base=W0
-		report $c $w $base
+		report $c $w $base $own
 	done
 }
 
@@ -269,6 +365,18 @@ for c in $kvm_cfgs; do
 		config_failed $c "modprobe kvm_intel ept=$e failed"
 	fi
 	modprobe -r kvm_intel 2>/dev/null
+done
+
+# W12 and W13 exit the same way on every hypervisor (an intercepted MSR
+# handled in the kernel, an IN answered by svxrun): their exit counts must
+# match between the configurations that ran
+for w in W12 W13; do
+	v=$(awk -F, -v w=$w '$1 == w && $9 == "ok" { print $2 "=" $3 }' $T/csv)
+	n=$(echo "$v" | sed 's/.*=//' | sort -u | grep -c .)
+	if [ "$n" -gt 1 ]; then
+		failed=$((failed + 1))
+		echo "harness: $w: exits differ between configurations:" $v
+	fi
 done
 
 echo "HARNESS-CSV-BEGIN"

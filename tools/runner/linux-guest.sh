@@ -31,7 +31,10 @@
 # busybox on PATH if static, else /bin/busybox of an `apt-get download
 # busybox-static` extracted in the work directory), WORKDIR (kept; default a
 # temporary directory removed at exit), APPEND (extra kernel arguments),
-# SVX_LINUX_LOG (copy of the guest console + runner messages).
+# SVX_LINUX_LOG (copy of the guest console + runner messages), INIT_HOOK (a
+# busybox sh script that init runs, as /hook, after the marker and before
+# the reset; the harness's W14..W16), INIT_FILES (files copied into the
+# initramfs' /bin, e.g. the hook's static programs).
 
 MARKER=SVX-L2-USERSPACE-OK
 HERE=$(dirname "$0")
@@ -145,6 +148,8 @@ echo "init: clocksource $($bb cat /sys/devices/system/clocksource/clocksource0/c
 # THRE interrupt, 16 bytes at a time, and a kernel message printed at
 # that moment (e.g. "random: crng init done") can land inside it.
 echo "<2>SVX-L2-USERSPACE-OK" >/dev/kmsg || echo SVX-L2-USERSPACE-OK
+# INIT_HOOK, if any
+[ -x /hook ] && /hook
 # let the serial driver drain its buffer before the reset cuts it off
 /bin/busybox sleep 1
 # reset through the i8042 (svxrun status 16); a triple fault if that fails
@@ -152,6 +157,13 @@ echo "<2>SVX-L2-USERSPACE-OK" >/dev/kmsg || echo SVX-L2-USERSPACE-OK
 /bin/busybox sleep 5
 echo "init: reboot -f returned"
 EOF
+if [ -n "$INIT_HOOK" ]; then
+	cp "$INIT_HOOK" "$R/hook" || fail "copy $INIT_HOOK"
+	chmod +x "$R/hook"
+fi
+for f in $INIT_FILES; do
+	cp "$f" "$R/bin/" || fail "copy $f"
+done
 chmod +x "$R/init"
 if command -v cpio >/dev/null 2>&1; then
 	CPIO=cpio

@@ -58,7 +58,38 @@ static struct {
 	uint32_t last_id, sel, wacc, wlo;
 	unsigned int marks;
 	bool walk_failed;
+	bool mark_stats;	/* --mark-stats */
 } pr;
+
+void svxr_probe_mark_stats(bool on)
+{
+	pr.mark_stats = on;
+}
+
+/*
+ * --mark-stats: every counter --stats prints at exit, now, headed by
+ * "svxrun: mark ID", so that one run can be cut into phases (the harness's
+ * W14..W16, tools/harness/run.sh): the differences between two marks are
+ * the phase's, plus the one exit of the OUT that made the mark.
+ */
+static void print_mark_stats(uint32_t id)
+{
+	uint64_t n = 0;
+
+	svxr_out_flush();
+	for (unsigned int i = 0; i < SVXR_NR_KVM_EXITS; i++)
+		n += svxr_counts.exits[i];
+	fprintf(stderr, "svxrun: mark %u\n", id);
+	fprintf(stderr, "svxrun: exits to userspace: %llu at mark %u\n",
+		(unsigned long long)n, id);
+	for (unsigned int i = 0; i < SVXR_NR_KVM_EXITS; i++)
+		if (svxr_counts.exits[i])
+			fprintf(stderr, "  KVM_EXIT_%-20s %llu\n",
+				svxu_kvm_exit_name(i),
+				(unsigned long long)svxr_counts.exits[i]);
+	svxr_print_stats(pr.vm);
+	fprintf(stderr, "svxrun: mark %u end\n", id);
+}
 
 void svxr_probe_init(struct svxr_vm *vm)
 {
@@ -194,6 +225,8 @@ static void do_mark(uint32_t id)
 		svxr_msg("%s", line);
 	}
 	pr.last_id = id;
+	if (pr.mark_stats)
+		print_mark_stats(id);
 }
 
 static void do_walk(uint64_t gva)

@@ -58,6 +58,7 @@ void svxr_print_stats(struct svxr_vm *vm);
 
 /* probe.c: the scenario probe (scenarios/probe.h) */
 void svxr_probe_init(struct svxr_vm *vm);
+void svxr_probe_mark_stats(bool on);	/* --mark-stats */
 bool svxr_probe_io(uint16_t port, bool out, unsigned int size, uint32_t *val,
 		  int *status);
 

@@ -51,6 +51,7 @@ struct svxr_opts {
 	bool entry_set;
 	uint64_t entry;
 	bool stats;
+	bool mark_stats;		/* --mark-stats (probe.c) */
 	bool trace;
 	bool ktrace;			/* --trace: tracepoints (walk.c) */
 	const char *walk;		/* --walk GVA[:ACC],... (walk.c) */
@@ -105,6 +106,7 @@ static void usage(FILE *f)
 "                     the first --load)\n"
 "  --no-stdin         do not feed stdin to the UART\n"
 "  --stats            print the device's and the runner's counters at exit\n"
+"  --mark-stats       ... and at every scenario-probe mark (OUT to 0x5c0)\n"
 "  --walk GVA[:ACC][,...]  after the guest stops, show each GVA's translation\n"
 "                     (SVX_WALK_TRACE; ACC r w x ur uw ux, default r)\n"
 "  --walk-at-exit N   ... after the Nth exit instead\n"
@@ -178,6 +180,7 @@ static void parse_args(int argc, char **argv, struct svxr_opts *o)
 		{ "irqchip",	 no_argument,	    NULL, 'I' },
 		{ "entry",	 required_argument, NULL, 'e' },
 		{ "stats",	 no_argument,	    NULL, 's' },
+		{ "mark-stats",	 no_argument,	    NULL, 'S' },
 		{ "max-exits",	 required_argument, NULL, 'x' },
 		{ "timeout",	 required_argument, NULL, 't' },
 		{ "trace-exits", no_argument,	    NULL, 'T' },
@@ -307,6 +310,9 @@ static void parse_args(int argc, char **argv, struct svxr_opts *o)
 			break;
 		case 's':
 			o->stats = true;
+			break;
+		case 'S':
+			o->mark_stats = true;
 			break;
 		case 'x':
 			if (!parse_u64(optarg, &o->max_exits) || !o->max_exits)
@@ -449,6 +455,7 @@ int main(int argc, char **argv)
 	svxr_setup_cpu(&vm, &boot);
 	svxr_board_init(&vm, !o.no_stdin);
 	svxr_probe_init(&vm);
+	svxr_probe_mark_stats(o.mark_stats);
 	svxr_walk_setup(o.html, o.json);
 
 	ro.stats = o.stats;
