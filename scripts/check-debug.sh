@@ -26,7 +26,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 out=$top/build/check-debug
 mkdir -p "$out"
 pass=0
@@ -100,7 +100,11 @@ t0=$SECONDS
 st=$?
 say "Bochs run: $((SECONDS - t0)) s wall, vmtest status $st"
 grep -aE '^vmtest: timing' "$out/bochs.out" | sed 's/^vmtest: /check-debug: /'
-res() { grep -aE "$1" "$out/bochs.out" | tr -d '\r'; }
+# the result lines, without make demo's S1 logs (DEMO-BEGIN/END), which
+# repeat two scenario lines
+tr -d '\r' <"$out/bochs.out" |
+	awk '/^DEMO-BEGIN /{ d = 1 } /^DEMO-END /{ d = 0; next } !d' >"$out/results.txt"
+res() { grep -aE "$1" "$out/results.txt"; }
 
 l=$(res '^debug-kernel: ')
 case $l in

@@ -83,7 +83,9 @@ dbg_setup() {
 		tar -C "$d/src" -xf "$DEBUG_SOURCE" || fail $EX_BENCH "cannot unpack $DEBUG_SOURCE"
 		echo "$srcver" >"$d/src/.unpacked"
 	fi
-	find "$d" -mindepth 1 -maxdepth 1 ! -name src -exec rm -rf {} +
+	# ... and so are the objects of an interrupted build (make is
+	# incremental; the .config below comes out the same)
+	find "$d" -mindepth 1 -maxdepth 1 ! -name src ! -name build -exec rm -rf {} +
 	mkdir -p "$d/build"
 	local src=$d/src/linux-source-6.1 b=$d/build
 	# 1. the bench's config, its modules cut to what the bench loads
