@@ -20,6 +20,8 @@
 #
 # Not part of `make check` (it would not fit its 60 minutes on a fresh
 # machine with the kernel build).  Ends with "N passed, N failed".
+# SVX_DEBUG_RESULTS=FILE [SVX_DEBUG_STATUS=N] only reads FILE as the boot's
+# console (and N as vmtest's status) and reports.
 # Environment: SVX_DEBUG_SUITES (the selftest suites, default "shadowvmx
 # shadowvmx:ept kvm:ept=1 kvm:ept=0"), SVX_DEBUG_TIMEOUT (seconds, 7200),
 # SVX_DEBUG_JOBS (make -j of the kernel build), SVX_DEBUG_PANIC_ON_WARN=0.
@@ -50,55 +52,68 @@ finish() {
 	exit
 }
 
-say "debug kernel: setup (the first run builds it, about an hour on 2 cores)"
-t0=$SECONDS
-if ! "$vmtest" --kernel debug setup >"$out/setup.log" 2>&1; then
-	tail -n 30 "$out/setup.log"
-	result "debug-kernel-build: FAILED (see build/check-debug/setup.log)" 0 1
-	finish
-fi
-grep '^vmtest: debug kernel' "$out/setup.log" | sed 's/^vmtest: /check-debug: /'
-rel=$("$vmtest" --kernel debug krelease)
-kdir=$("$vmtest" --kernel debug kdir)
-result "debug-kernel-build: ok ($rel, setup $((SECONDS - t0)) s, built in $(cat "$kdir/../build.seconds") s)" 1 0
+# setup, module, tools, payload, the boot: bochs.out and status $st
+build_and_boot() {
+	say "debug kernel: setup (the first run builds it, about an hour on 2 cores)"
+	t0=$SECONDS
+	if ! "$vmtest" --kernel debug setup >"$out/setup.log" 2>&1; then
+		tail -n 30 "$out/setup.log"
+		result "debug-kernel-build: FAILED (see build/check-debug/setup.log)" 0 1
+		finish
+	fi
+	grep '^vmtest: debug kernel' "$out/setup.log" | sed 's/^vmtest: /check-debug: /'
+	rel=$("$vmtest" --kernel debug krelease)
+	kdir=$("$vmtest" --kernel debug kdir)
+	result "debug-kernel-build: ok ($rel, setup $((SECONDS - t0)) s, built in $(cat "$kdir/../build.seconds") s)" 1 0
 
-ko=$top/build/kbuild-debug/shadowvmx.ko
-if scripts/build-module.sh "$kdir" build/kbuild-debug >"$out/build.log" 2>&1 && [ -f "$ko" ]; then
-	result "build[debug]: ok" 1 0
+	ko=$top/build/kbuild-debug/shadowvmx.ko
+	if scripts/build-module.sh "$kdir" build/kbuild-debug >"$out/build.log" 2>&1 && [ -f "$ko" ]; then
+		result "build[debug]: ok" 1 0
+	else
+		grep -iE 'warning|error' -A3 "$out/build.log" | head -n 40
+		result "build[debug]: FAILED (see build/check-debug/build.log)" 0 1
+		finish
+	fi
+	want=$(modinfo -F vermagic "$(find "$kdir/../modules" -name kvm.ko | head -n1)")
+	got=$(modinfo -F vermagic "$ko")
+	[ "$want" = "$got" ] || { result "build[debug]: vermagic '$got' is not kvm.ko's '$want'" 0 1; finish; }
+
+	if ! make -s -C tools/runner >"$out/tools.log" 2>&1 ||
+	   ! make -s -C selftests >>"$out/tools.log" 2>&1; then
+		tail -n 30 "$out/tools.log"
+		result "tools: build FAILED (see build/check-debug/tools.log)" 0 1
+		finish
+	fi
+	payload=$top/build/payload-debug
+	rm -rf "$payload"
+	mkdir -p "$payload/runner/scenarios"
+	make -s -C selftests payload PAYLOAD="$payload" >/dev/null
+	mv "$payload/run" "$payload/run_selftests.sh"
+	cp scripts/vm-payload.sh "$payload/vm-payload.sh"
+	cp tools/testing/vmtest/debug-payload.sh "$payload/run"
+	chmod +x "$payload/run"
+	cp "$ko" "$payload/"
+	cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.elf \
+		tools/runner/test.sh "$payload/runner/"
+	cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"
+
+	say "Bochs bench: booting the debug kernel $rel (build/check-debug/bochs.out)"
+	t0=$SECONDS
+	"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-7200}" \
+		${SVX_DEBUG_SUITES:+--cmdline "SVX_DEBUG_SUITES=\"$SVX_DEBUG_SUITES\""} \
+		--log "$out/bochs.log" >"$out/bochs.out" 2>&1
+	st=$?
+	say "Bochs run: $((SECONDS - t0)) s wall, vmtest status $st"
+}
+
+if [ -n "${SVX_DEBUG_RESULTS:-}" ]; then
+	# re-read a run's console (e.g. a copy of build/check-debug/bochs.out)
+	# with its vmtest status; nothing is built or booted
+	tr -d '\r' <"$SVX_DEBUG_RESULTS" >"$out/bochs.out.tmp" && mv "$out/bochs.out.tmp" "$out/bochs.out"
+	st=${SVX_DEBUG_STATUS:-0}
 else
-	grep -iE 'warning|error' -A3 "$out/build.log" | head -n 40
-	result "build[debug]: FAILED (see build/check-debug/build.log)" 0 1
-	finish
+	build_and_boot
 fi
-want=$(modinfo -F vermagic "$(find "$kdir/../modules" -name kvm.ko | head -n1)")
-got=$(modinfo -F vermagic "$ko")
-[ "$want" = "$got" ] || { result "build[debug]: vermagic '$got' is not kvm.ko's '$want'" 0 1; finish; }
-
-if ! make -s -C tools/runner >"$out/tools.log" 2>&1 ||
-   ! make -s -C selftests >>"$out/tools.log" 2>&1; then
-	tail -n 30 "$out/tools.log"
-	result "tools: build FAILED (see build/check-debug/tools.log)" 0 1
-	finish
-fi
-payload=$top/build/payload-debug
-rm -rf "$payload"
-mkdir -p "$payload/runner/scenarios"
-make -s -C selftests payload PAYLOAD="$payload" >/dev/null
-mv "$payload/run" "$payload/run_selftests.sh"
-cp scripts/vm-payload.sh "$payload/vm-payload.sh"
-cp tools/testing/vmtest/debug-payload.sh "$payload/run"
-chmod +x "$payload/run"
-cp "$ko" "$payload/"
-cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.elf \
-	tools/runner/test.sh "$payload/runner/"
-cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"
-
-say "Bochs bench: booting the debug kernel $rel (build/check-debug/bochs.out)"
-t0=$SECONDS
-"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-7200}" \
-	--log "$out/bochs.log" >"$out/bochs.out" 2>&1
-st=$?
-say "Bochs run: $((SECONDS - t0)) s wall, vmtest status $st"
 grep -aE '^vmtest: timing' "$out/bochs.out" | sed 's/^vmtest: /check-debug: /'
 # the result lines, without make demo's S1 logs (DEMO-BEGIN/END), which
 # repeat two scenario lines
@@ -140,7 +155,9 @@ while read -r l; do
 	*) result "$l" 0 1 ;;
 	esac
 done < <(res '^scenario\[[^]]*\]\[[^]]*\]: ')
-for d in "/dev/shadowvmx" "/dev/shadowvmx ept"; do
+suites=${SVX_DEBUG_SUITES:-shadowvmx shadowvmx:ept kvm:ept=1 kvm:ept=0}
+for d in $suites; do
+	d="/dev/${d/:/ }"
 	res "^selftests\\[$d debug\\]: " | grep -q . ||
 		result "selftests[$d debug]: missing from the bench output" 0 1
 done
