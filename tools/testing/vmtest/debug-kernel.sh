@@ -145,7 +145,7 @@ dbg_setup() {
 # cache_dir name the debug kernel; setup builds the bench cache first (the
 # debug config derives from its config), then the debug kernel's; run
 # defaults to 1024 MiB (KASAN's shadow takes an eighth) and adds
-# panic_on_warn=1 (SVX_DEBUG_PANIC_ON_WARN=0 leaves it out).
+# log_buf_len=4M and panic_on_warn=1 (SVX_DEBUG_PANIC_ON_WARN=0 leaves it out).
 dbg_use() {
 	eval "deb_$(declare -f krelease)"
 	eval "deb_$(declare -f kdir)"
@@ -169,6 +169,10 @@ dbg_use() {
 		(DBG_AS_DEBIAN=1; deb_cmd_setup "$@")
 		dbg_setup "$(deb_krelease)"
 	}
+	# shellcheck disable=SC2034	# vmtest.sh's
 	RUN_MEGS=1024
-	[ "${SVX_DEBUG_PANIC_ON_WARN:-1}" = 0 ] || KERNEL_CMDLINE="panic_on_warn=1"
+	# a 4 MiB log: the payload reads the reports back from dmesg at the end
+	# shellcheck disable=SC2034
+	KERNEL_CMDLINE="log_buf_len=4M"
+	[ "${SVX_DEBUG_PANIC_ON_WARN:-1}" = 0 ] || KERNEL_CMDLINE+=" panic_on_warn=1"
 }
