@@ -83,7 +83,8 @@ fi
 
 # 5. the checkers' reports
 dmesg >/tmp/dmesg
-pat='(BUG: |WARNING: |UBSAN: |INFO: possible|INFO: inconsistent|INFO: trying|list_(add|del) corruption|kernel BUG at)'
+# (anchored after the timestamp: "KVM_SET_GUEST_DEBUG: " holds "BUG: ")
+pat='^\[ *[0-9]+\.[0-9]+\] (BUG: |WARNING: |UBSAN: |INFO: possible|INFO: inconsistent|INFO: trying|list_(add|del) corruption|kernel BUG at)'
 n=$(grep -cE "$pat" /tmp/dmesg)
 echo "debug-splats: $n"
 if [ "$n" -gt 0 ]; then
