@@ -8,6 +8,9 @@
 #   make check      every test: userspace MMU tests, module builds for Debian
 #                   6.1 and 6.12 (W=1, warnings are errors), then the Bochs
 #                   bench (selftests and runner on /dev/shadowvmx and /dev/kvm)
+#   make check-debug  the selftests, runner tests and scenario guests on the
+#                   bench's debug kernel (KASAN, lockdep, KFENCE, UBSAN,
+#                   kmemleak; built once into the bench cache, ~1 h)
 #   make fuzz       a longer ioctl-fuzzer campaign in Bochs (>= 1,000,000
 #                   calls, tools/testing/fuzz; FUZZ_CALLS, FUZZ_SEED)
 #   make kvm-selftests  the upstream KVM selftests (linux-source-6.1) in
@@ -31,7 +34,7 @@ KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
 	  if [ -d $$d ]; then echo $$d; else \
 	  ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
 
-.PHONY: all module tools deps demo check fuzz kvm-selftests clean install uninstall \
+.PHONY: all module tools deps demo check check-debug fuzz kvm-selftests clean install uninstall \
 	dkms-install dkms-uninstall
 
 PREFIX ?= /usr/local
@@ -69,6 +72,9 @@ demo:
 
 check:
 	scripts/check.sh
+
+check-debug:
+	scripts/check-debug.sh
 
 fuzz:
 	tools/testing/fuzz/campaign.sh

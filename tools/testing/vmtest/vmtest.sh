@@ -13,6 +13,8 @@
 #   vmtest.sh selftest [run options]
 #   vmtest.sh bench                 which bench `run` uses: bochs, qemu-kvm
 #                                   or qemu-tcg (bench.sh; SVX_BENCH=bochs|qemu)
+#   vmtest.sh --kernel debug CMD    the same with the debug kernel
+#                                   (debug-kernel.sh; SVX_KERNEL=debug)
 set -euo pipefail
 
 export LC_ALL=C
@@ -21,6 +23,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/bench.sh"
 CACHE_ROOT=${SVX_CACHE:-/var/cache/shadowvmx}
 GUEST_MODULES=${SVX_GUEST_MODULES:-"kvm_intel kvm irqbypass"}
+KERNEL=${SVX_KERNEL:-debian}	# or debug: --kernel debug (debug-kernel.sh)
+RUN_MEGS=512			# run's default --megs
+KERNEL_CMDLINE=			# appended to BASE_CMDLINE
 
 # exit statuses of `run` (a payload's own status 0..119 is passed through)
 EX_USAGE=2
@@ -282,7 +287,7 @@ write_bochsrc() { # WORKDIR MEGS CPUS
 }
 
 cmd_run() {
-	local payload= timeout=900 extra= logf= wd= keep=0 megs=512 cpus=1
+	local payload= timeout=900 extra= logf= wd= keep=0 megs=$RUN_MEGS cpus=1
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--payload) payload=${2:?}; shift 2;;
@@ -307,7 +312,7 @@ cmd_run() {
 	wd=$(cd "$wd" && pwd)
 	if [ -n "$logf" ]; then : >"$logf" || fail $EX_USAGE "cannot write --log $logf"; fi
 
-	local cmdline="$BASE_CMDLINE${extra:+ $extra}" bst=0
+	local cmdline="$BASE_CMDLINE${KERNEL_CMDLINE:+ $KERNEL_CMDLINE}${extra:+ $extra}" bst=0
 	bench_choose || bst=$?
 	[ $bst = 0 ] || fail $EX_USAGE "bench: $BENCH_WHY"
 	msg "bench: $BENCH ($BENCH_WHY)"
@@ -462,7 +467,8 @@ cmd_selftest() {
 
 usage() {
 	cat >&2 <<-EOF
-	usage: vmtest.sh setup
+	usage: vmtest.sh [--kernel debian|debug] COMMAND ...
+	       vmtest.sh setup
 	       vmtest.sh krelease | kdir
 	       vmtest.sh run --payload DIR [--timeout SECONDS] [--cmdline "WORDS"] [--log FILE]
 	                     [--workdir DIR] [--keep] [--megs N] [--cpus N]
@@ -470,6 +476,8 @@ usage() {
 	       vmtest.sh bench     which bench run uses: bochs, qemu-kvm or qemu-tcg
 	run exits with /payload/run's status, or: $EX_PANIC guest panic/oops/triple fault,
 	$EX_NOMARKER no VMTEST-EXIT marker, $EX_BOCHS Bochs died, $EX_TIMEOUT timeout, $EX_BENCH bench error, $EX_USAGE usage.
+	--kernel debug: the debug kernel (KASAN, lockdep, KFENCE, UBSAN, kmemleak;
+	debug-kernel.sh), built by setup into the cache; SVX_KERNEL=debug.
 	Environment: SVX_CACHE (default /var/cache/shadowvmx), SVX_GUEST_MODULES,
 	SVX_KRELEASE, SVX_BOCHS_VERBOSE=1, SVX_BENCH=bochs|qemu, SVX_QEMU_ACCEL=tcg.
 	See README.md.
@@ -478,6 +486,12 @@ usage() {
 }
 
 main() {
+	if [ "${1:-}" = --kernel ]; then KERNEL=${2:-}; shift 2 || usage; fi
+	case $KERNEL in
+	debian) ;;
+	debug) . "$HERE/debug-kernel.sh"; dbg_use;;
+	*) echo "vmtest: --kernel must be debian or debug, not '$KERNEL'" >&2; usage;;
+	esac
 	local cmd=${1:-}
 	[ $# -gt 0 ] && shift
 	case $cmd in

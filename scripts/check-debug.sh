@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check-debug`: the selftests, the runner's tests and the scenario
+# guests on the bench's debug kernel (tools/testing/vmtest/debug-kernel.sh:
+# Debian's 6.1 with KASAN, KFENCE, lockdep, DEBUG_ATOMIC_SLEEP, UBSAN,
+# kmemleak, DEBUG_LIST; panic_on_warn=1), on /dev/shadowvmx (shadow paging
+# and EPT) and on that kernel's own kvm_intel (ept=1, ept=0).
+#
+#  1. vmtest.sh --kernel debug setup: builds the debug kernel into the bench
+#     cache (the first time, or when its inputs change: about an hour on
+#     two cores; then about a second)
+#  2. the module and the tools, built against the debug kernel's tree
+#  3. one Bochs boot (tools/testing/vmtest/debug-payload.sh): the
+#     "debug-kernel: ..." line (the checkers verified inside the booted
+#     kernel), "selftests[<device> debug]", "runner[<device> debug]",
+#     "scenario[Sn][<mode> debug]", "kmemleak: N unreferenced objects" and
+#     "debug-splats: N" (every KASAN/KFENCE/UBSAN/lockdep/WARN report in
+#     dmesg, and on the console: a panic_on_warn panic ends the boot)
+#
+# Not part of `make check` (it would not fit its 60 minutes on a fresh
+# machine with the kernel build).  Ends with "N passed, N failed".
+# SVX_DEBUG_RESULTS=FILE [SVX_DEBUG_STATUS=N] only reads FILE as the boot's
+# console (and N as vmtest's status) and reports.
+# Environment: SVX_DEBUG_SUITES (the selftest suites, default "shadowvmx
+# shadowvmx:ept kvm:ept=1 kvm:ept=0"), SVX_DEBUG_TIMEOUT (seconds, 7200),
+# SVX_DEBUG_JOBS (make -j of the kernel build), SVX_DEBUG_PANIC_ON_WARN=0.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+out=$top/build/check-debug
+mkdir -p "$out"
+pass=0
+fail=0
+report=()
+vmtest=tools/testing/vmtest/vmtest.sh
+
+say() { echo "check-debug: $*"; }
+result() {
+	report+=("$1")
+	echo "$1"
+	pass=$((pass + $2))
+	fail=$((fail + $3))
+}
+finish() {
+	echo
+	echo "==== summary ===="
+	printf '%s\n' "${report[@]}"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+# setup, module, tools, payload, the boot: bochs.out and status $st
+build_and_boot() {
+	say "debug kernel: setup (the first run builds it, about an hour on 2 cores)"
+	t0=$SECONDS
+	if ! "$vmtest" --kernel debug setup >"$out/setup.log" 2>&1; then
+		tail -n 30 "$out/setup.log"
+		result "debug-kernel-build: FAILED (see build/check-debug/setup.log)" 0 1
+		finish
+	fi
+	grep '^vmtest: debug kernel' "$out/setup.log" | sed 's/^vmtest: /check-debug: /'
+	rel=$("$vmtest" --kernel debug krelease)
+	kdir=$("$vmtest" --kernel debug kdir)
+	result "debug-kernel-build: ok ($rel, setup $((SECONDS - t0)) s, built in $(cat "$kdir/../build.seconds") s)" 1 0
+
+	ko=$top/build/kbuild-debug/shadowvmx.ko
+	if scripts/build-module.sh "$kdir" build/kbuild-debug >"$out/build.log" 2>&1 && [ -f "$ko" ]; then
+		result "build[debug]: ok" 1 0
+	else
+		grep -iE 'warning|error' -A3 "$out/build.log" | head -n 40
+		result "build[debug]: FAILED (see build/check-debug/build.log)" 0 1
+		finish
+	fi
+	want=$(modinfo -F vermagic "$(find "$kdir/../modules" -name kvm.ko | head -n1)")
+	got=$(modinfo -F vermagic "$ko")
+	[ "$want" = "$got" ] || { result "build[debug]: vermagic '$got' is not kvm.ko's '$want'" 0 1; finish; }
+
+	if ! make -s -C tools/runner >"$out/tools.log" 2>&1 ||
+	   ! make -s -C selftests >>"$out/tools.log" 2>&1; then
+		tail -n 30 "$out/tools.log"
+		result "tools: build FAILED (see build/check-debug/tools.log)" 0 1
+		finish
+	fi
+	payload=$top/build/payload-debug
+	rm -rf "$payload"
+	mkdir -p "$payload/runner/scenarios"
+	make -s -C selftests payload PAYLOAD="$payload" >/dev/null
+	mv "$payload/run" "$payload/run_selftests.sh"
+	cp scripts/vm-payload.sh "$payload/vm-payload.sh"
+	cp tools/testing/vmtest/debug-payload.sh "$payload/run"
+	chmod +x "$payload/run"
+	cp "$ko" "$payload/"
+	cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.elf \
+		tools/runner/test.sh "$payload/runner/"
+	cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"
+
+	say "Bochs bench: booting the debug kernel $rel (build/check-debug/bochs.out)"
+	t0=$SECONDS
+	"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-7200}" \
+		${SVX_DEBUG_SUITES:+--cmdline "SVX_DEBUG_SUITES=\"$SVX_DEBUG_SUITES\""} \
+		--log "$out/bochs.log" >"$out/bochs.out" 2>&1
+	st=$?
+	say "Bochs run: $((SECONDS - t0)) s wall, vmtest status $st"
+}
+
+if [ -n "${SVX_DEBUG_RESULTS:-}" ]; then
+	# re-read a run's console (e.g. a copy of build/check-debug/bochs.out)
+	# with its vmtest status; nothing is built or booted
+	tr -d '\r' <"$SVX_DEBUG_RESULTS" >"$out/bochs.out.tmp" && mv "$out/bochs.out.tmp" "$out/bochs.out"
+	st=${SVX_DEBUG_STATUS:-0}
+else
+	build_and_boot
+fi
+grep -aE '^vmtest: timing' "$out/bochs.out" | sed 's/^vmtest: /check-debug: /'
+# the result lines, without make demo's S1 logs (DEMO-BEGIN/END), which
+# repeat two scenario lines
+tr -d '\r' <"$out/bochs.out" |
+	awk '/^DEMO-BEGIN /{ d = 1 } /^DEMO-END /{ d = 0; next } !d' >"$out/results.txt"
+res() { grep -aE "$1" "$out/results.txt"; }
+
+l=$(res '^debug-kernel: ')
+case $l in
+"debug-kernel: kasan lockdep kfence ubsan kmemleak ok") result "$l" 1 0 ;;
+"") result "debug-kernel: missing from the bench output" 0 1 ;;
+*) result "$l" 0 1 ;;
+esac
+while read -r l; do
+	[ -n "$l" ] || continue
+	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	result "$l" "$n" "$f"
+done < <(res '^(selftests|cpu-features)\[[^]]* debug\]: [0-9]+ passed, [0-9]+ failed')
+while read -r l; do
+	[ -n "$l" ] || continue
+	c=$(echo "$l" | sed -E 's/.*: ([0-9]+) checks, ([0-9]+) violations.*/\1/')
+	v=$(echo "$l" | sed -E 's/.*: ([0-9]+) checks, ([0-9]+) violations.*/\2/')
+	if [ "$v" -eq 0 ] && [ "$c" -gt 0 ]; then result "$l" 1 0; else result "$l" 0 1; fi
+done < <(res '^shadow-audit\[[^]]*\]: [0-9]+ checks, [0-9]+ violations')
+# vm-payload.sh's runner and scenario lines carry no label suffix
+while read -r l; do
+	[ -n "$l" ] || continue
+	l=$(echo "$l" | sed -E 's/^runner\[([^]]*)\]/runner[\1 debug]/')
+	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	result "$l" "$n" "$f"
+done < <(res '^runner\[[^]]*\]: [0-9]+ passed, [0-9]+ failed')
+while read -r l; do
+	[ -n "$l" ] || continue
+	l=$(echo "$l" | sed -E 's/^scenario\[([^]]*)\]\[([^]]*)\]/scenario[\1][\2 debug]/')
+	case $l in
+	*" debug]: ok") result "$l" 1 0 ;;
+	*) result "$l" 0 1 ;;
+	esac
+done < <(res '^scenario\[[^]]*\]\[[^]]*\]: ')
+suites=${SVX_DEBUG_SUITES:-shadowvmx shadowvmx:ept kvm:ept=1 kvm:ept=0}
+for d in $suites; do
+	d="/dev/${d/:/ }"
+	res "^selftests\\[$d debug\\]: " | grep -q . ||
+		result "selftests[$d debug]: missing from the bench output" 0 1
+done
+for d in "/dev/kvm" "/dev/shadowvmx" "/dev/shadowvmx ept=1"; do
+	res "^runner\\[$d\\]: " | grep -q . || result "runner[$d debug]: missing from the bench output" 0 1
+done
+for n in 1 2 3 4 5 6 7; do
+	for m in shadow ept kvm; do
+		res "^scenario\\[S$n\\]\\[$m\\]: " | grep -q . ||
+			result "scenario[S$n][$m debug]: missing from the bench output" 0 1
+	done
+done
+l=$(res '^kmemleak: ')
+case $l in
+"kmemleak: 0 unreferenced objects") result "$l" 1 0 ;;
+"") result "kmemleak: missing from the bench output" 0 1 ;;
+*) result "$l" 0 1 ;;
+esac
+# the checkers' reports: the guest's count from dmesg, and the console's
+# own (a panic_on_warn panic ends the boot before the guest counts)
+l=$(res '^debug-splats: ')
+case $l in
+"debug-splats: 0") result "$l" 1 0 ;;
+"") result "debug-splats: missing from the bench output" 0 1 ;;
+*) result "$l" 0 1 ;;
+esac
+pat='^\[ *[0-9]+\.[0-9]+\] (BUG: |WARNING: |UBSAN: |INFO: possible|INFO: inconsistent|INFO: trying|list_(add|del) corruption|kernel BUG at|Kernel panic)'
+n=$(grep -acE "$pat" "$out/bochs.out")
+if [ "$n" -eq 0 ]; then
+	result "debug-console-splats: 0" 1 0
+else
+	grep -aE "$pat" "$out/bochs.out" | head -n 20
+	result "debug-console-splats: $n (see build/check-debug/bochs.out)" 0 1
+fi
+if [ $st -ne 0 ] && [ $st -ne 1 ]; then
+	result "bochs: vmtest ended with status $st (see build/check-debug/bochs.out)" 0 1
+fi
+finish
