@@ -534,6 +534,38 @@ struct svx_prefetch {
 	bool writable[SVX_PREFETCH];	/* slot allows writes */
 };
 
+/*
+ * The entries of the group at shadow index @first, next to @gva, whose
+ * SPTE is in use now (present or MMIO): a bit per entry.  As KVM's
+ * FNAME(pte_prefetch), which skips a present SPTE before it looks at the
+ * guest PTE: no pin is taken for an entry svx_install_gpte() would refuse
+ * (a guest filling a page table one PTE per fault would otherwise pin and
+ * unpin every entry it mapped before).  A hint: the install checks again
+ * under mmu_lock.
+ */
+static unsigned long svx_prefetch_busy(struct svx_vcpu *vcpu, u64 gva,
+				       unsigned int first)
+{
+	unsigned long busy = 0;
+	unsigned int j;
+	u64 *sptep;
+
+	if (!vcpu->mmu.root_hpa)
+		return 0;
+	if (vcpu->mmu.mode != SVX_MODE_LONG64)
+		gva = (u32)gva;
+	spin_lock(&vcpu->vm->mmu_lock);
+	sptep = svx_lookup_leaf(vcpu, gva);
+	if (sptep) {
+		sptep -= (gva >> PAGE_SHIFT) & 511;
+		for (j = 0; j < SVX_PREFETCH; j++)
+			if (sptep[first + j] & (SPTE_P | SPTE_MMIO))
+				busy |= BIT(j);
+	}
+	spin_unlock(&vcpu->vm->mmu_lock);
+	return busy;
+}
+
 static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 				 const struct svx_walk *w,
 				 struct svx_prefetch *pf)
@@ -542,6 +574,7 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 	u64 table, gfn, gen;
 	struct svx_memslot s;
 	u8 buf[SVX_PREFETCH * 8];
+	unsigned long busy;
 
 	pf->n = 0;
 	if (!svx_prefetch_enabled || w->level != 1)
@@ -552,6 +585,7 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 	if (svx_read_guest_phys(vcpu->vm, table, buf, SVX_PREFETCH * esz))
 		return;
 	pf->first = gi % 512;
+	busy = svx_prefetch_busy(vcpu, w->gva, pf->first);
 	for (j = 0; j < SVX_PREFETCH; j++) {
 		u64 g = 0;
 
@@ -559,7 +593,7 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 		pf->pfn[j] = SVX_NO_PFN;
 		pf->gpte[j] = g;
 		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
-		    !svx_gpte_usable(vcpu, g, esz, &gfn))
+		    (busy & BIT(j)) || !svx_gpte_usable(vcpu, g, esz, &gfn))
 			continue;
 		/* As KVM: no prefetch in a logged slot (nor its pins). */
 		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
