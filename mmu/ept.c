@@ -36,15 +36,12 @@
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
-#include <linux/mm.h>
-#include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/gfp.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
-#include <linux/uaccess.h>
+#include <linux/spinlock.h>
 #include <asm/page.h>
-
-#include <asm/vmx.h>
 
 #include "svx.h"
 #include "mmu_host.h"
@@ -56,56 +53,15 @@
 #include "dmap.h"
 #include "svx_trace.h"
 
-static bool svx_ept_param;
-module_param_named(ept, svx_ept_param, bool, 0444);
-MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = EPT");
-
-#define EPTE_LEAF_MT	((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
-			 VMX_EPT_IPAT_BIT)
+#define EPTE_LEAF_MT	(EPTE_MT_WB | EPTE_IPAT)
 /*
  * MMIO: W|X without R is a misconfiguration; the address bits hold the low
  * bits of a memslot generation, laid out as an MMIO SPTE's GPA (spte.h:
  * with L1TF, the address seen by the CPU lies above every RAM page).
  */
-#define EPTE_MMIO	(VMX_EPT_WRITABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
+#define EPTE_MMIO	(EPTE_W | EPTE_X)
 #define EPTE_MMIO_GEN(gen)	\
 	svx_mmio_addr(((gen) << PAGE_SHIFT) & svx_mmio_layout.low)
-
-int svx_ept_init(void)
-{
-	const char *why_not = svx_host_ept_unusable();
-	u32 flags = svx_host_ept_flags();
-
-	if (svx_ept_param && why_not) {
-		pr_err("ept=1 but EPT mode is not available: %s\n", why_not);
-		return -EOPNOTSUPP;
-	}
-	if (!why_not)
-		pr_info("EPT mode available (VPID %s, EPT A/D %s); new VMs use %s\n",
-			(flags & SVX_CAP_VPID) ? "yes" : "no",
-			(flags & SVX_CAP_EPT_AD) ? "yes" : "no",
-			svx_ept_param ? "EPT" : "shadow paging");
-	else
-		pr_info("EPT mode not available: %s\n", why_not);
-	return 0;
-}
-
-u32 svx_ept_default_paging(void)
-{
-	return svx_ept_param ? SVX_PAGING_EPT : SVX_PAGING_SHADOW;
-}
-
-long svx_ept_get_caps(void __user *argp)
-{
-	struct svx_caps caps = {};
-
-	caps.paging_modes = BIT(SVX_PAGING_SHADOW);
-	if (!svx_host_ept_unusable())
-		caps.paging_modes |= BIT(SVX_PAGING_EPT);
-	caps.default_paging = svx_ept_default_paging();
-	caps.flags = svx_host_ept_flags();
-	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
-}
 
 /* ---------------------------------------------------------------------- */
 /* The tree                                                                */
@@ -128,9 +84,9 @@ static int svx_ept_alloc_root(struct svx_vm *vm)
 	}
 	vm->ept_root = root;
 	vm->ept_pages = 1;
-	vm->eptp = svx_host_pa(root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	vm->eptp = svx_host_pa(root) | EPTP_MT_WB | EPTP_PWL_4;
 	if (svx_host_ept_flags() & SVX_CAP_EPT_AD)
-		vm->eptp |= VMX_EPTP_AD_ENABLE_BIT;
+		vm->eptp |= EPTP_AD;
 	/* The page may have been someone's EPT root before. */
 	svx_ept_invept_all_cpus(vm);
 	return 0;
@@ -341,7 +297,7 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 	}
 	if (ep && !(*ep & EPTE_RWX)) {
 		/* A writable leaf of a logged slot: the page is dirty. */
-		if (logged && (entry & VMX_EPT_WRITABLE_MASK))
+		if (logged && (entry & EPTE_W))
 			svx_memslot_mark_dirty(logged, gpa >> PAGE_SHIFT);
 		WRITE_ONCE(*ep, entry);
 		if (entry & EPTE_PINNED)
@@ -411,8 +367,8 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		r = svx_ept_install(vm, gfn << PAGE_SHIFT,
 				    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
 				    EPTE_LEAF_MT | EPTE_PINNED |
-				    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-				    (ro ? 0 : VMX_EPT_WRITABLE_MASK), gen, seq,
+				    EPTE_R | EPTE_X |
+				    (ro ? 0 : EPTE_W), gen, seq,
 				    level, NULL);
 		if (r == 1) {
 			vcpu->stats.mmu[SVX_MMU_EPT_LARGE]++;
@@ -455,11 +411,11 @@ static bool svx_ept_make_writable(struct svx_vm *vm,
 	if (rcu_access_pointer(vm->memslots)->generation == gen &&
 	    !svx_mmu_seq_retry(vm, seq) && vm->ept_root) {
 		ep = svx_ept_walk(vm, gpa);
-		if (ep && (*ep & VMX_EPT_READABLE_MASK) &&
+		if (ep && (*ep & EPTE_R) &&
 		    (*ep & EPTE_PINNED) && !(*ep & EPTE_LARGE) &&
-		    !(*ep & VMX_EPT_WRITABLE_MASK)) {
+		    !(*ep & EPTE_W)) {
 			svx_memslot_mark_dirty(s, gpa >> PAGE_SHIFT);
-			WRITE_ONCE(*ep, *ep | VMX_EPT_WRITABLE_MASK);
+			WRITE_ONCE(*ep, *ep | EPTE_W);
 			done = true;
 		}
 	}
@@ -482,10 +438,10 @@ bool svx_ept_write_protect_gfn(struct svx_vm *vm, u64 gfn)
 	if (!ep)
 		return false;
 	e = *ep;
-	if (!(e & VMX_EPT_READABLE_MASK) || !(e & VMX_EPT_WRITABLE_MASK) ||
+	if (!(e & EPTE_R) || !(e & EPTE_W) ||
 	    (e & EPTE_LARGE))
 		return false;
-	WRITE_ONCE(*ep, e & ~VMX_EPT_WRITABLE_MASK);
+	WRITE_ONCE(*ep, e & ~EPTE_W);
 	if (e & EPTE_PINNED)
 		svx_host_set_dirty((e & EPTE_ADDR) >> PAGE_SHIFT);
 	return true;
@@ -538,9 +494,9 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	 */
 	r = svx_ept_install(vm, gpa, (pfn << PAGE_SHIFT) |
 			    EPTE_LEAF_MT | EPTE_PINNED |
-			    VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+			    EPTE_R | EPTE_X |
 			    (ro || (logged && !write) ? 0 :
-			     VMX_EPT_WRITABLE_MASK), gen, seq, 1,
+			     EPTE_W), gen, seq, 1,
 			    logged ? &s : NULL);
 	if (r != 1) {
 		svx_host_unpin(pfn, false);
@@ -579,7 +535,7 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu, u64 gpa)
 	 * Stale, or zapped or remapped (by another vCPU) since the exit:
 	 * access again.
 	 */
-	if (stale || !(e & EPTE_RWX) || (e & VMX_EPT_READABLE_MASK))
+	if (stale || !(e & EPTE_RWX) || (e & EPTE_R))
 		return SVX_RESUME;
 	if ((e & EPTE_RWX) != EPTE_MMIO) {
 		svx_vm_warn(vm, "vcpu%d: EPT misconfiguration at GPA %#llx, entry %#llx\n",
@@ -624,9 +580,9 @@ u64 svx_ept_trace(struct svx_vm *vm, u64 gpa, struct svx_walk_trace *t)
 			l->flags |= SVX_WT_H_MMIO;
 		else if (e & EPTE_RWX)
 			l->flags |= SVX_WT_H_PRESENT |
-				((e & VMX_EPT_READABLE_MASK) ? SVX_WT_H_READ : 0) |
-				((e & VMX_EPT_WRITABLE_MASK) ? SVX_WT_H_WRITE : 0) |
-				((e & VMX_EPT_EXECUTABLE_MASK) ? SVX_WT_H_EXEC : 0);
+				((e & EPTE_R) ? SVX_WT_H_READ : 0) |
+				((e & EPTE_W) ? SVX_WT_H_WRITE : 0) |
+				((e & EPTE_X) ? SVX_WT_H_EXEC : 0);
 		if (t)
 			t->host_levels++;
 		if (level == 1 || ((e & EPTE_LARGE) && (e & EPTE_RWX))) {

@@ -14,13 +14,15 @@ struct svx_vm;
 struct svx_vcpu;
 struct svx_walk_trace;
 
-/* mmu/ept.c */
+/* vmx/vmx_ept.c: the module parameter ept= and SVX_GET_CAPS */
 int svx_ept_init(void);
 u32 svx_ept_default_paging(void);
+long svx_ept_get_caps(void __user *argp);
+
+/* mmu/ept.c */
 int svx_ept_vm_init(struct svx_vm *vm);
 void svx_ept_vm_destroy(struct svx_vm *vm);
 long svx_ept_set_paging(struct svx_vm *vm, unsigned long mode);
-long svx_ept_get_caps(void __user *argp);
 /*
  * EPT violation at @gpa, @error_code SVX_ACC_WRITE / SVX_ACC_FETCH as
  * vmx/ decoded it; EPT misconfiguration at @gpa.  SVX_RESUME, SVX_USER,

@@ -169,6 +169,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write);
 u32 svx_host_ept_flags(void);
 const char *svx_host_ept_unusable(void);
 void svx_ept_invept_all_cpus(struct svx_vm *vm);
+/* The paging mode of a new VM: SVX_PAGING_SHADOW or SVX_PAGING_EPT. */
+u32 svx_ept_default_paging(void);
 
 /*
  * Planted bugs, for the userspace harness only: it builds mmu.c with

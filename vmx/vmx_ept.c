@@ -55,12 +55,14 @@
 #include <linux/moduleparam.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/tlbflush.h>
 
 #include "vmx_int.h"
 #include "cpuid.h"
+#include "epte.h"
 
 struct svx_ept_caps svx_ept_caps;
 
@@ -82,6 +84,59 @@ static DEFINE_SPINLOCK(svx_vpid_lock);
 
 /* ---------------------------------------------------------------------- */
 /* Capabilities                                                            */
+
+static bool svx_ept_param;
+module_param_named(ept, svx_ept_param, bool, 0444);
+MODULE_PARM_DESC(ept, "paging mode of new VMs: 0 = shadow paging (default), 1 = EPT");
+
+/* Module load: checks the module parameter ept=. */
+int svx_ept_init(void)
+{
+	const char *why_not = svx_host_ept_unusable();
+	u32 flags = svx_host_ept_flags();
+
+	/* mmu/epte.h spells <asm/vmx.h>'s numbers for userspace builds. */
+	BUILD_BUG_ON((EPTE_R ^ VMX_EPT_READABLE_MASK) |
+		     (EPTE_W ^ VMX_EPT_WRITABLE_MASK) |
+		     (EPTE_X ^ VMX_EPT_EXECUTABLE_MASK) |
+		     (EPTE_MT_WB ^ (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT)) |
+		     (EPTE_IPAT ^ VMX_EPT_IPAT_BIT) |
+		     (EPTP_MT_WB ^ VMX_EPTP_MT_WB) |
+		     (EPTP_PWL_4 ^ VMX_EPTP_PWL_4) |
+		     (EPTP_AD ^ VMX_EPTP_AD_ENABLE_BIT));
+
+	if (svx_ept_param && why_not) {
+		pr_err("ept=1 but EPT mode is not available: %s\n", why_not);
+		return -EOPNOTSUPP;
+	}
+	if (!why_not)
+		pr_info("EPT mode available (VPID %s, EPT A/D %s); new VMs use %s\n",
+			(flags & SVX_CAP_VPID) ? "yes" : "no",
+			(flags & SVX_CAP_EPT_AD) ? "yes" : "no",
+			svx_ept_param ? "EPT" : "shadow paging");
+	else
+		pr_info("EPT mode not available: %s\n", why_not);
+	return 0;
+}
+
+/* The paging mode of a new VM (mmu/mmu_host.h, for mmu/ept.c). */
+u32 svx_ept_default_paging(void)
+{
+	return svx_ept_param ? SVX_PAGING_EPT : SVX_PAGING_SHADOW;
+}
+
+/* SVX_GET_CAPS (the device fd). */
+long svx_ept_get_caps(void __user *argp)
+{
+	struct svx_caps caps = {};
+
+	caps.paging_modes = BIT(SVX_PAGING_SHADOW);
+	if (!svx_host_ept_unusable())
+		caps.paging_modes |= BIT(SVX_PAGING_EPT);
+	caps.default_paging = svx_ept_default_paging();
+	caps.flags = svx_host_ept_flags();
+	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
+}
 
 /* For mmu/ept.c (mmu/mmu_host.h). */
 u32 svx_host_ept_flags(void)

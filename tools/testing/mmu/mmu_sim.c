@@ -425,20 +425,35 @@ void svx_kick_all(struct svx_vm *vm, int req)
 			set_bit(req, &vm->vcpus[i]->requests);
 }
 
-/* The sim hosts the shadow MMU only: mmu/ept.c is not linked. */
+/*
+ * EPT mode (mmu/ept.c, test_ept.c): the CPU's EPT features are
+ * sim_ept_flags; svx_ept_vm_init() makes an EPT VM while sim_ept is set;
+ * INVEPT only counts (no CPU caches the simulator's EPT entries).
+ */
+bool sim_ept;
+u32 sim_ept_flags = SVX_CAP_EPT | SVX_CAP_EPT_AD;
+unsigned long sim_invepts;
+
 u32 svx_host_ept_flags(void)
 {
-	return 0;
+	return sim_ept_flags;
 }
 
 const char *svx_host_ept_unusable(void)
 {
-	return "the userspace simulator has no EPT";
+	return (sim_ept_flags & SVX_CAP_EPT) ? NULL :
+	       "the simulated CPU has no EPT";
 }
 
 void svx_ept_invept_all_cpus(struct svx_vm *vm)
 {
-	sim_violation(S, "INVEPT in the simulator, which has no EPT tree");
+	(void)vm;
+	sim_invepts++;
+}
+
+u32 svx_ept_default_paging(void)
+{
+	return sim_ept ? SVX_PAGING_EPT : SVX_PAGING_SHADOW;
 }
 
 int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)

@@ -119,6 +119,10 @@ extern unsigned long sim_dirty_marks;
 extern long sim_tables_live;
 /* Called after each 4 KiB pin (test_notify.c: an invalidation races it). */
 extern void (*sim_pin_hook)(struct sim *s);
+/* EPT mode (mmu/ept.c): see mmu_sim.c. */
+extern bool sim_ept;
+extern u32 sim_ept_flags;
+extern unsigned long sim_invepts;
 /* CR0.WP=0 + SMEP/SMAP: see mmu_sim.c. */
 unsigned long sim_wp0_case(struct sim *s, u64 cr4_write, u64 cr4_then,
 			   u32 acc, bool *injected);
