@@ -154,10 +154,12 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 }
 
 /*
- * The page of linear @la: 0 with *@gpa, 1 if the guest took a #PF
- * (injected), -EFAULT if the walk cannot be made.
+ * The GPA of linear @la, translated with the guest's permissions at its
+ * CPL (KVM's vcpu_mmio_gva_to_gpa() for one fragment): 0 with *@gpa, 1 if
+ * the guest took a #PF (injected, CR2 set), -EFAULT if the walk cannot be
+ * made.  The one translation of the MMIO operands (mmio_string.c too).
  */
-static int svx_frag_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
+int svx_mmio_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
 {
 	u32 access = write ? SVX_ACC_WRITE : 0;
 	struct svx_walk_env env;
@@ -200,7 +202,7 @@ static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
 
 		if (vcpu->mmio.mode != 8)
 			va = (u32)va;
-		r = svx_frag_xlate(vcpu, va, write, &gpa[i]);
+		r = svx_mmio_xlate(vcpu, va, write, &gpa[i]);
 		if (r == 1) {
 			*ret = SVX_RESUME;
 			return -1;

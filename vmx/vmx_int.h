@@ -108,6 +108,8 @@ int svx_mmio_string_complete(struct svx_vcpu *vcpu, u64 val);
 bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		  int mode, u64 gpa, int *ret);
 int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data);
+/* linear @la to *@gpa at the guest's CPL: 0, 1 (#PF injected), -EFAULT */
+int svx_mmio_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa);
 /* an operand across a page, RAM and MMIO: 1 if it is one (*@ret) */
 bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		    int mode, const struct svx_rmw *rmw, int *ret);
