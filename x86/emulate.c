@@ -295,9 +295,19 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 				rmw->op = SVX_RMW_NOT;
 			} else if (sub == 3) {
 				rmw->op = SVX_RMW_NEG;
-			} else {
-				return -EINVAL;	/* mul/imul/div/idiv */
+			} else {	/* mul/imul/div/idiv: rAX, rDX */
+				rmw->op = SVX_RMW_MUL + (sub - 4);
 			}
+			reg_op = false;
+			break;
+		case 0xc0: case 0xc1:	/* shift/rotate r/m, imm8 */
+		case 0xd0: case 0xd1:	/* by 1 */
+		case 0xd2: case 0xd3:	/* by CL */
+			rmw->op = SVX_RMW_SHIFT;
+			rmw->cc = sub;
+			byte_op = !(op & 1);
+			imm_len = op <= 0xc1;
+			rmw->count_cl = op >= 0xd2;
 			reg_op = false;
 			break;
 		case 0x69: case 0x6b:	/* imul r, r/m, imm */
@@ -380,6 +390,20 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->op = SVX_RMW_IMUL;
 			rmw->to_reg = 1;
 			break;
+		case 0xa4: case 0xa5:
+			rmw->op = SVX_RMW_SHLD;
+			imm_len = op == 0xa4;
+			rmw->count_cl = op == 0xa5;
+			break;
+		case 0xac: case 0xad:
+			rmw->op = SVX_RMW_SHRD;
+			imm_len = op == 0xac;
+			rmw->count_cl = op == 0xad;
+			break;
+		case 0xbc: case 0xbd:
+			rmw->op = op == 0xbc ? SVX_RMW_BSF : SVX_RMW_BSR;
+			rmw->to_reg = 1;
+			break;
 		case 0x40 ... 0x4f:
 			rmw->op = SVX_RMW_CMOV;
 			rmw->cc = op & 0xf;
@@ -428,6 +452,12 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	case SVX_RMW_POP:
 		rmw->mem_read = 0;
 		break;
+	case SVX_RMW_MUL:
+	case SVX_RMW_IMUL1:
+	case SVX_RMW_DIV:
+	case SVX_RMW_IDIV:
+		rmw->mem_write = 0;
+		break;
 	case SVX_RMW_MOVBE:
 		rmw->mem_read = rmw->to_reg;
 		rmw->mem_write = !rmw->to_reg;
@@ -452,12 +482,18 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			imm = (u64)(s64)(s16)imm;
 		else
 			imm = (u64)(s64)(s32)imm;
-		if (twobyte)	/* bt* imm8: a bit offset, not sign-extended */
+		/* bt*, shld/shrd, shifts: a count or offset, not extended */
+		if (twobyte || rmw->op == SVX_RMW_SHIFT)
 			imm &= 0xff;
 		rmw->imm = imm;
 		rmw->has_imm = 1;
+	} else if (rmw->op == SVX_RMW_SHIFT && !rmw->count_cl) {
+		rmw->imm = 1;		/* d0/d1 */
+		rmw->has_imm = 1;
 	}
-	if (rmw->op == SVX_RMW_IMUL) {	/* the destination, imm or not */
+	/* the register operand, imm or not */
+	if (rmw->op == SVX_RMW_IMUL || rmw->op == SVX_RMW_SHLD ||
+	    rmw->op == SVX_RMW_SHRD) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
 	} else if (!imm_len && reg_op) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
@@ -752,6 +788,16 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		return true;
 	case SVX_RMW_CMPXCHG16B:	/* not reached: size 16 */
 		return false;
+	case SVX_RMW_MUL:	/* the CPU's: svx_x86_rmw_complete() only */
+	case SVX_RMW_IMUL1:
+	case SVX_RMW_DIV:
+	case SVX_RMW_IDIV:
+	case SVX_RMW_SHIFT:
+	case SVX_RMW_SHLD:
+	case SVX_RMW_SHRD:
+	case SVX_RMW_BSF:
+	case SVX_RMW_BSR:
+		return false;
 	case SVX_RMW_PUSH:	/* the stack: svx_x86_stack_complete() */
 		*reg_out = old;
 		return false;
@@ -773,6 +819,328 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		return true;
 	}
 	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * The forms KVM's emulator carries out with fastop (arch/x86/kvm/emulate.c):
+ * the instruction itself on the host CPU, the guest's arithmetic flags
+ * loaded before it and read back after it, so that what the SDM leaves
+ * undefined (the flags of mul, div, bsf, of a shift by more than one, the
+ * result of a 16-bit shld/shrd by more than 16) is what this CPU does, as
+ * on kvm_intel.  Divisions are checked first: they never fault here.
+ * Outside the kernel (tools/testing/mmu) the red zone below RSP is left
+ * alone.
+ */
+#ifdef __KERNEL__
+#define SVX_RZ	""
+#define SVX_RZ_END ""
+#else
+#define SVX_RZ	"lea -128(%%rsp), %%rsp\n\t"
+#define SVX_RZ_END "\n\tlea 128(%%rsp), %%rsp"
+#endif
+#define SVX_FL_IN	SVX_RZ "pushf\n\tandq %[keep], (%%rsp)\n\t" \
+			"orq %[fl], (%%rsp)\n\tpopf\n\t"
+#define SVX_FL_OUT	"\n\tpushf\n\tpopq %[fl]" SVX_RZ_END
+#define SVX_KEEP	[keep] "i" (~(long)0x8d5)
+
+/* @insn (with its size suffix) %cl, @v; T: the operand's type. */
+#define SVX_FOP_CL(insn, T, v, cnt, fl) do {				\
+	T d_ = (v);							\
+	asm(SVX_FL_IN insn " %%cl, %[d]" SVX_FL_OUT			\
+	    : [d] "+r" (d_), [fl] "+r" (fl)				\
+	    : "c" (cnt), SVX_KEEP : "cc");				\
+	(v) = d_;							\
+} while (0)
+
+/* shld/shrd: @insn %cl, @src, @v */
+#define SVX_FOP_DCL(insn, T, v, src, cnt, fl) do {			\
+	T d_ = (v);							\
+	asm(SVX_FL_IN insn " %%cl, %[s], %[d]" SVX_FL_OUT		\
+	    : [d] "+r" (d_), [fl] "+r" (fl)				\
+	    : [s] "r" ((T)(src)), "c" (cnt), SVX_KEEP : "cc");	\
+	(v) = d_;							\
+} while (0)
+
+/* bsf/bsr: @insn @src, @v */
+#define SVX_FOP_SRC(insn, T, v, src, fl) do {				\
+	T d_ = (v);							\
+	asm(SVX_FL_IN insn " %[s], %[d]" SVX_FL_OUT			\
+	    : [d] "+r" (d_), [fl] "+r" (fl)				\
+	    : [s] "r" ((T)(src)), SVX_KEEP : "cc");			\
+	(v) = d_;							\
+} while (0)
+
+/* mul/imul/div/idiv of rDX:rAX by @src (not the byte forms) */
+#define SVX_FOP_AD(insn, T, a, d, src, fl) do {			\
+	T a_ = (a), dd_ = (d);						\
+	asm(SVX_FL_IN insn " %[s]" SVX_FL_OUT				\
+	    : "+a" (a_), "+d" (dd_), [fl] "+r" (fl)			\
+	    : [s] "r" ((T)(src)), SVX_KEEP : "cc");			\
+	(a) = a_;							\
+	(d) = dd_;							\
+} while (0)
+
+/* the byte forms: AX (AL) by @src */
+#define SVX_FOP_AX(insn, ax, src, fl) do {				\
+	u16 a_ = (ax);							\
+	asm(SVX_FL_IN insn " %[s]" SVX_FL_OUT				\
+	    : "+a" (a_), [fl] "+r" (fl)					\
+	    : [s] "q" ((u8)(src)), SVX_KEEP : "cc");			\
+	(ax) = a_;							\
+} while (0)
+
+#define SVX_GRP2(sfx, T, v, cnt, fl) do {				\
+	switch (sub) {							\
+	case 0: SVX_FOP_CL("rol" sfx, T, v, cnt, fl); break;		\
+	case 1: SVX_FOP_CL("ror" sfx, T, v, cnt, fl); break;		\
+	case 2: SVX_FOP_CL("rcl" sfx, T, v, cnt, fl); break;		\
+	case 3: SVX_FOP_CL("rcr" sfx, T, v, cnt, fl); break;		\
+	case 4: case 6: SVX_FOP_CL("shl" sfx, T, v, cnt, fl); break;	\
+	case 5: SVX_FOP_CL("shr" sfx, T, v, cnt, fl); break;		\
+	default: SVX_FOP_CL("sar" sfx, T, v, cnt, fl); break;		\
+	}								\
+} while (0)
+
+/* group 2 /@sub of @v (@size bytes) by @cnt; /6 is shl, as KVM's table */
+static u64 svx_fop_shift(unsigned int sub, unsigned int size, u64 v, u8 cnt,
+			 u64 *flags)
+{
+	u64 fl = *flags & SVX_FL_ARITH;
+
+	switch (size) {
+	case 1: {
+		u8 x = v;
+
+		SVX_GRP2("b", u8, x, cnt, fl);
+		v = x;
+		break;
+	}
+	case 2: {
+		u16 x = v;
+
+		SVX_GRP2("w", u16, x, cnt, fl);
+		v = x;
+		break;
+	}
+	case 4: {
+		u32 x = v;
+
+		SVX_GRP2("l", u32, x, cnt, fl);
+		v = x;
+		break;
+	}
+	default:
+		SVX_GRP2("q", u64, v, cnt, fl);
+		break;
+	}
+	*flags = fl;
+	return v;
+}
+
+/* shld (@left) or shrd of @v by @cnt, bits from @src */
+static u64 svx_fop_shxd(bool left, unsigned int size, u64 v, u64 src, u8 cnt,
+			u64 *flags)
+{
+	u64 fl = *flags & SVX_FL_ARITH;
+
+	switch (size) {
+	case 2: {
+		u16 x = v;
+
+		if (left)
+			SVX_FOP_DCL("shldw", u16, x, src, cnt, fl);
+		else
+			SVX_FOP_DCL("shrdw", u16, x, src, cnt, fl);
+		v = x;
+		break;
+	}
+	case 4: {
+		u32 x = v;
+
+		if (left)
+			SVX_FOP_DCL("shldl", u32, x, src, cnt, fl);
+		else
+			SVX_FOP_DCL("shrdl", u32, x, src, cnt, fl);
+		v = x;
+		break;
+	}
+	default:
+		if (left)
+			SVX_FOP_DCL("shldq", u64, v, src, cnt, fl);
+		else
+			SVX_FOP_DCL("shrdq", u64, v, src, cnt, fl);
+		break;
+	}
+	*flags = fl;
+	return v;
+}
+
+/* bsf (@fwd) or bsr of @src into @v (a zero @src leaves @v as it is) */
+static u64 svx_fop_bsx(bool fwd, unsigned int size, u64 v, u64 src,
+		       u64 *flags)
+{
+	u64 fl = *flags & SVX_FL_ARITH;
+
+	switch (size) {
+	case 2: {
+		u16 x = v;
+
+		if (fwd)
+			SVX_FOP_SRC("bsfw", u16, x, src, fl);
+		else
+			SVX_FOP_SRC("bsrw", u16, x, src, fl);
+		v = x;
+		break;
+	}
+	case 4: {
+		u32 x = v;
+
+		if (fwd)
+			SVX_FOP_SRC("bsfl", u32, x, src, fl);
+		else
+			SVX_FOP_SRC("bsrl", u32, x, src, fl);
+		v = x;
+		break;
+	}
+	default:
+		if (fwd)
+			SVX_FOP_SRC("bsfq", u64, v, src, fl);
+		else
+			SVX_FOP_SRC("bsrq", u64, v, src, fl);
+		break;
+	}
+	*flags = fl;
+	return v;
+}
+
+/*
+ * Would div (@sign: idiv) of @hi:@lo (2 * @size bytes; the byte form: AX
+ * in @lo) by @src fault (#DE: a zero divisor, a quotient too wide)?  The
+ * quotient's magnitude exceeds L exactly when |dividend| >= (L + 1) *
+ * |divisor|: no 128-bit division (none in the kernel).
+ */
+static bool svx_div_faults(bool sign, unsigned int size, u64 hi, u64 lo,
+			   u64 src)
+{
+	unsigned int bits = size * 8;
+	u64 m = svx_size_mask(size), dm;
+	unsigned __int128 nm, lim;
+	bool neg;
+	s64 d;
+
+	src &= m;
+	if (!src)
+		return true;
+	if (size == 1) {
+		hi = (lo >> 8) & 0xff;
+		lo &= 0xff;
+	}
+	hi &= m;
+	lo &= m;
+	if (!sign)
+		return hi >= src;
+	d = svx_sext(src, size);
+	dm = d < 0 ? -(u64)d : (u64)d;
+	if (size == 8) {
+		nm = (unsigned __int128)hi << 64 | lo;
+		neg = hi >> 63;
+		if (neg)
+			nm = -nm;
+	} else {
+		s64 n = svx_sext(hi << bits | lo, size * 2);
+
+		neg = n < 0;
+		nm = neg ? -(u64)n : (u64)n;
+	}
+	neg ^= d < 0;
+	/* L + 1: 2^(bits-1) + 1 for a negative quotient, else 2^(bits-1) */
+	lim = ((unsigned __int128)1 << (bits - 1)) + neg;
+	return nm >= lim * dm;
+}
+
+/*
+ * mul/imul/div/idiv r/m (@src the memory operand): rAX and rDX (AX for
+ * the byte forms) and the flags.  false (nothing changed) on a fault.
+ */
+static bool svx_fop_muldiv(enum svx_rmw_op op, unsigned int size,
+			   unsigned long *regs, u64 src, u64 *flags)
+{
+	u64 fl = *flags & SVX_FL_ARITH, a = regs[0], d = regs[2];
+
+	if ((op == SVX_RMW_DIV || op == SVX_RMW_IDIV) &&
+	    svx_div_faults(op == SVX_RMW_IDIV, size, d, a, src))
+		return false;
+	switch (size) {
+	case 1: {
+		u16 ax = a;
+
+		if (op == SVX_RMW_MUL)
+			SVX_FOP_AX("mulb", ax, src, fl);
+		else if (op == SVX_RMW_IMUL1)
+			SVX_FOP_AX("imulb", ax, src, fl);
+		else if (op == SVX_RMW_DIV)
+			SVX_FOP_AX("divb", ax, src, fl);
+		else
+			SVX_FOP_AX("idivb", ax, src, fl);
+		a = ax;
+		break;
+	}
+	case 2: {
+		u16 x = a, y = d;
+
+		if (op == SVX_RMW_MUL)
+			SVX_FOP_AD("mulw", u16, x, y, src, fl);
+		else if (op == SVX_RMW_IMUL1)
+			SVX_FOP_AD("imulw", u16, x, y, src, fl);
+		else if (op == SVX_RMW_DIV)
+			SVX_FOP_AD("divw", u16, x, y, src, fl);
+		else
+			SVX_FOP_AD("idivw", u16, x, y, src, fl);
+		a = x;
+		d = y;
+		break;
+	}
+	case 4: {
+		u32 x = a, y = d;
+
+		if (op == SVX_RMW_MUL)
+			SVX_FOP_AD("mull", u32, x, y, src, fl);
+		else if (op == SVX_RMW_IMUL1)
+			SVX_FOP_AD("imull", u32, x, y, src, fl);
+		else if (op == SVX_RMW_DIV)
+			SVX_FOP_AD("divl", u32, x, y, src, fl);
+		else
+			SVX_FOP_AD("idivl", u32, x, y, src, fl);
+		a = x;
+		d = y;
+		break;
+	}
+	default:
+		if (op == SVX_RMW_MUL)
+			SVX_FOP_AD("mulq", u64, a, d, src, fl);
+		else if (op == SVX_RMW_IMUL1)
+			SVX_FOP_AD("imulq", u64, a, d, src, fl);
+		else if (op == SVX_RMW_DIV)
+			SVX_FOP_AD("divq", u64, a, d, src, fl);
+		else
+			SVX_FOP_AD("idivq", u64, a, d, src, fl);
+		break;
+	}
+	if (size == 1) {
+		regs[0] = (regs[0] & ~0xffffUL) | (a & 0xffff);
+	} else if (size == 2) {
+		regs[0] = (regs[0] & ~0xffffUL) | (a & 0xffff);
+		regs[2] = (regs[2] & ~0xffffUL) | (d & 0xffff);
+	} else if (size == 4) {
+		regs[0] = (u32)a;	/* 32-bit writes zero-extend */
+		regs[2] = (u32)d;
+	} else {
+		regs[0] = a;
+		regs[2] = d;
+	}
+	*flags = fl;
+	return true;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -838,12 +1206,76 @@ static void svx_rmw_writeback(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 	e->retire = true;
 }
 
+/* The fastop forms (SVX_RMW_MUL and after): true when memory is written. */
+static bool svx_rmw_fastop(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			   u64 old, u64 *new)
+{
+	unsigned long *regs = e->regs;
+	unsigned int size = rmw->size;
+	u64 m = svx_size_mask(size), fl = *e->rflags, reg_in, v;
+	u8 cnt = rmw->count_cl ? regs[SVX_X86_RCX] : rmw->imm;
+	bool written = false;
+
+	old &= m;
+	*new = old;
+	reg_in = rmw->high_byte ? regs[rmw->reg] >> 8 : regs[rmw->reg];
+	switch (rmw->op) {
+	case SVX_RMW_MUL:
+	case SVX_RMW_IMUL1:
+	case SVX_RMW_DIV:
+	case SVX_RMW_IDIV:
+		if (!svx_fop_muldiv(rmw->op, size, regs, old, &fl)) {
+			e->de = true;	/* KVM's emulate_de() */
+			return false;
+		}
+		break;
+	case SVX_RMW_SHIFT:	/* memory written even by a count of 0 */
+		*new = svx_fop_shift(rmw->cc, size, old, cnt, &fl) & m;
+		written = true;
+		break;
+	case SVX_RMW_SHLD:
+	case SVX_RMW_SHRD:
+		*new = svx_fop_shxd(rmw->op == SVX_RMW_SHLD, size, old, reg_in,
+				    cnt, &fl) & m;
+		written = true;
+		break;
+	case SVX_RMW_BSF:
+	case SVX_RMW_BSR:
+		v = svx_fop_bsx(rmw->op == SVX_RMW_BSF, size, reg_in, old, &fl);
+		if (old)	/* KVM's em_bsf_c(): no write-back of a zero */
+			svx_set_reg(&regs[rmw->reg], v, size, false);
+		break;
+	default:
+		return false;
+	}
+	*e->rflags = (*e->rflags & ~SVX_FL_ARITH) | (fl & SVX_FL_ARITH);
+	e->len = rmw->len;
+	e->retire = true;
+	return written;
+}
+
+s64 svx_rmw_bit_disp(const struct svx_x86_emu *e, const struct svx_rmw *rmw)
+{
+	s64 off;
+
+	if ((rmw->op != SVX_RMW_BT && rmw->op != SVX_RMW_BTS &&
+	     rmw->op != SVX_RMW_BTR && rmw->op != SVX_RMW_BTC) ||
+	    rmw->has_imm)
+		return 0;
+	/* the offset signed at the operand size, in whole operands */
+	off = svx_sext(e->regs[rmw->reg], rmw->size) &
+	      ~(s64)(rmw->size * 8 - 1);
+	return off >> 3;
+}
+
 bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 			  u64 old, u64 *new)
 {
 	u64 reg_in, reg_out, rax, flags, mask;
 	bool written;
 
+	if (rmw->op >= SVX_RMW_MUL)
+		return svx_rmw_fastop(e, rmw, old, new);
 	svx_rmw_inputs(e, rmw, &reg_in, &rax);
 	written = svx_rmw_exec_fl(rmw, rmw->mem_read ? old : 0, reg_in, rax,
 				  *e->rflags, new, &reg_out, &flags, &mask);
@@ -901,7 +1333,7 @@ int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 	int r;
 
 	if (svx_decode_rmw(bytes, avail, e->mode, &rmw) || !rmw.mem_write ||
-	    rmw.op == SVX_RMW_POP ||
+	    rmw.op == SVX_RMW_POP || rmw.op >= SVX_RMW_MUL ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
 	    (gpa & (rmw.size - 1)))
 		return -EINVAL;
