@@ -1512,15 +1512,22 @@ static const struct svx_x86_ops svx_emu_ops = {
 	.write_virt = svx_emu_write_virt,
 };
 
-void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
+/* @mode known (the MMIO paths): no VMCS read */
+void svx_emu_init_mode(struct svx_vcpu *vcpu, struct svx_x86_emu *e, int mode)
 {
 	e->ops = &svx_emu_ops;
 	e->ctx = vcpu;
-	e->mode = svx_code_mode(vcpu);
+	e->mode = mode;
 	e->regs = vcpu->regs;
 	e->rflags = &vcpu->rflags;
 	e->len = 0;
 	e->retire = false;
+	e->de = false;
+}
+
+void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
+{
+	svx_emu_init_mode(vcpu, e, svx_code_mode(vcpu));
 }
 
 /*
@@ -1700,8 +1707,7 @@ int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		*ret = SVX_USER;
 		return -1;
 	}
-	svx_emu_init(vcpu, &e);
-	e.mode = vcpu->mmio.mode;
+	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
 	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP) {
 		struct svx_stack_ctx sc = { .vcpu = vcpu };
 		int r;
@@ -1730,6 +1736,11 @@ int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		written = r;
 	} else {
 		written = svx_x86_rmw_complete(&e, rmw, old, new);
+		if (e.de) {	/* KVM's emulate_de(): RIP stays */
+			svx_inject_exception(vcpu, X86_TRAP_DE, false, 0);
+			*ret = SVX_RESUME;
+			return -1;
+		}
 	}
 	vcpu->exit_insn_len = e.len;
 	return written;
@@ -1805,17 +1816,18 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	mode = svx_mmio_code_mode(vcpu);
 	vcpu->mmio.string = 0;
 	vcpu->mmio.frag = 0;
-	if (svx_mmio_string(vcpu, bytes, avail, mode, &r))
-		return r;
-	if (svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r))	/* mmio_vec.c */
-		return r;
+	/* the common forms first: no string or vector form decodes as one */
 	r = svx_decode_rmw(bytes, avail, mode, &rmw);
+	if (r && svx_mmio_string(vcpu, bytes, avail, mode, &r))
+		return r;
+	if (r && svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r)) /* mmio_vec.c */
+		return r;
 	if (!r && rmw.lock && !svx_rmw_lockable(&rmw)) {
 		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
 		return SVX_RESUME;
 	}
 	/* an operand across a page (its GPA may be the second page's) */
-	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &r))
+	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &gpa, &r))
 		return r;	/* vmx/mmio_vec.c */
 	if (!r && svx_mmio_cmpxchg16b(vcpu, bytes, avail, mode, gpa, &rmw, &r))
 		return r;

@@ -56,8 +56,7 @@ static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 	u64 gpa = 0, store;
 	int i, r;
 
-	svx_emu_init(vcpu, &e);
-	e.mode = vcpu->mmio.mode;
+	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
 	if (svx_decode_strop(vcpu->mmio.insn, vcpu->mmio.avail, e.mode, &s)) {
 		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
 				      "MMIO string instruction no longer decodes");

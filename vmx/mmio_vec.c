@@ -223,23 +223,44 @@ static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
 }
 
 bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
-		    int mode, const struct svx_rmw *rmw, int *ret)
+		    int mode, const struct svx_rmw *rmw, u64 *gpa, int *ret)
 {
 	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
 		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
 	struct svx_x86_emu e;
 	u64 la;
+	int r;
 
 	/* push m/pop m: their stack side is svx_mmio_execute()'s */
 	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP ||
 	    rmw->size > 8)
 		return false;
-	svx_emu_init(vcpu, &e);
-	e.mode = mode;
+	svx_emu_init_mode(vcpu, &e, mode);
 	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, moffs,
-			       vcpu->rip + rmw->len, &la) ||
-	    (la & ~PAGE_MASK) + rmw->size <= PAGE_SIZE)
+			       vcpu->rip + rmw->len, &la))
 		return false;
+	la += svx_rmw_bit_disp(&e, rmw);	/* bt* r: its element */
+	if (mode != 8)
+		la = (u32)la;
+	if ((la & ~PAGE_MASK) + rmw->size <= PAGE_SIZE) {
+		/*
+		 * Inside a page: the exit's GPA if the operand is at its page
+		 * offset (KVM's emulator_read_write_onepage(): no walk, the
+		 * common case), else the operand's own page.
+		 */
+		if ((la & ~PAGE_MASK) == (*gpa & ~PAGE_MASK))
+			return false;
+		r = svx_mmio_xlate(vcpu, la, rmw->mem_write, gpa);
+		if (!r)
+			return false;
+		*ret = SVX_RESUME;	/* #PF injected */
+		if (r != 1) {
+			svx_emulation_failure(vcpu, bytes, avail,
+					      "MMIO operand: no translation");
+			*ret = SVX_USER;
+		}
+		return true;
+	}
 	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
 	vcpu->mmio.avail = avail;
 	vcpu->mmio.mode = mode;
@@ -294,8 +315,7 @@ bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		svx_inject_exception(vcpu, X86_TRAP_MF, false, 0);
 		return true;
 	}
-	svx_emu_init(vcpu, &e);
-	e.mode = mode;
+	svx_emu_init_mode(vcpu, &e, mode);
 	if (svx_x86_operand_la(&e, bytes, avail, v.modrm_at, false,
 			       vcpu->rip + v.len, &la))
 		la = gpa;	/* not reached: svx_decode_vec() took it */
@@ -349,8 +369,7 @@ bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 
 	if (rmw->op != SVX_RMW_CMPXCHG16B)
 		return false;
-	svx_emu_init(vcpu, &e);
-	e.mode = mode;
+	svx_emu_init_mode(vcpu, &e, mode);
 	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, false,
 			       vcpu->rip + rmw->len, &la))
 		return false;
