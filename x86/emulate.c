@@ -304,7 +304,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		case 0xd0: case 0xd1:	/* by 1 */
 		case 0xd2: case 0xd3:	/* by CL */
 			rmw->op = SVX_RMW_SHIFT;
-			rmw->cc = sub;
+			rmw->sub = sub;
 			byte_op = !(op & 1);
 			imm_len = op <= 0xc1;
 			rmw->count_cl = op >= 0xd2;
@@ -840,194 +840,189 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 #define SVX_RZ_END "\n\tlea 128(%%rsp), %%rsp"
 #endif
 #define SVX_FL_IN	SVX_RZ "pushf\n\tandq %[keep], (%%rsp)\n\t" \
-			"orq %[fl], (%%rsp)\n\tpopf\n\t"
-#define SVX_FL_OUT	"\n\tpushf\n\tpopq %[fl]" SVX_RZ_END
-#define SVX_KEEP	[keep] "i" (~(long)0x8d5)
+			"orq %[flg], (%%rsp)\n\tpopf\n\t"
+#define SVX_FL_OUT	"\n\tpushf\n\tpopq %[flg]" SVX_RZ_END
 
-/* @insn (with its size suffix) %cl, @v; T: the operand's type. */
-#define SVX_FOP_CL(insn, T, v, cnt, fl) do {				\
-	T d_ = (v);							\
+/*
+ * The operand size is the register's: no size suffix.  @v and @fl are
+ * lvalues (@v of the operand's width), @src the source register's value.
+ */
+#define SVX_FOP_CL(insn, v, cnt, fl)					\
 	asm(SVX_FL_IN insn " %%cl, %[d]" SVX_FL_OUT			\
-	    : [d] "+r" (d_), [fl] "+r" (fl)				\
-	    : "c" (cnt), SVX_KEEP : "cc");				\
-	(v) = d_;							\
-} while (0)
+	    : [d] "+r" (v), [flg] "+r" (fl)				\
+	    : "c" (cnt), [keep] "i" (~0x8d5L) : "cc")
 
-/* shld/shrd: @insn %cl, @src, @v */
-#define SVX_FOP_DCL(insn, T, v, src, cnt, fl) do {			\
-	T d_ = (v);							\
+#define SVX_FOP_DCL(insn, v, src, cnt, fl)				\
 	asm(SVX_FL_IN insn " %%cl, %[s], %[d]" SVX_FL_OUT		\
-	    : [d] "+r" (d_), [fl] "+r" (fl)				\
-	    : [s] "r" ((T)(src)), "c" (cnt), SVX_KEEP : "cc");	\
-	(v) = d_;							\
-} while (0)
+	    : [d] "+r" (v), [flg] "+r" (fl)				\
+	    : [s] "r" (src), "c" (cnt), [keep] "i" (~0x8d5L) : "cc")
 
-/* bsf/bsr: @insn @src, @v */
-#define SVX_FOP_SRC(insn, T, v, src, fl) do {				\
-	T d_ = (v);							\
+#define SVX_FOP_SRC(insn, v, src, fl)					\
 	asm(SVX_FL_IN insn " %[s], %[d]" SVX_FL_OUT			\
-	    : [d] "+r" (d_), [fl] "+r" (fl)				\
-	    : [s] "r" ((T)(src)), SVX_KEEP : "cc");			\
-	(v) = d_;							\
-} while (0)
+	    : [d] "+r" (v), [flg] "+r" (fl)				\
+	    : [s] "r" (src), [keep] "i" (~0x8d5L) : "cc")
 
-/* mul/imul/div/idiv of rDX:rAX by @src (not the byte forms) */
-#define SVX_FOP_AD(insn, T, a, d, src, fl) do {			\
-	T a_ = (a), dd_ = (d);						\
+/* mul/imul/div/idiv of rDX:rAX (AX: the byte forms, @d unused) by @src */
+#define SVX_FOP_AD(insn, a, d, src, fl)					\
 	asm(SVX_FL_IN insn " %[s]" SVX_FL_OUT				\
-	    : "+a" (a_), "+d" (dd_), [fl] "+r" (fl)			\
-	    : [s] "r" ((T)(src)), SVX_KEEP : "cc");			\
-	(a) = a_;							\
-	(d) = dd_;							\
-} while (0)
+	    : "+a" (a), "+d" (d), [flg] "+r" (fl)			\
+	    : [s] "q" (src), [keep] "i" (~0x8d5L) : "cc")
 
-/* the byte forms: AX (AL) by @src */
-#define SVX_FOP_AX(insn, ax, src, fl) do {				\
-	u16 a_ = (ax);							\
-	asm(SVX_FL_IN insn " %[s]" SVX_FL_OUT				\
-	    : "+a" (a_), [fl] "+r" (fl)					\
-	    : [s] "q" ((u8)(src)), SVX_KEEP : "cc");			\
-	(ax) = a_;							\
-} while (0)
-
-#define SVX_GRP2(sfx, T, v, cnt, fl) do {				\
+/* group 2 (/6 is shl, as KVM's table) of @x by @cnt */
+#define SVX_DEFINE_SHIFT(name, T)					\
+static u64 svx_fop_##name(unsigned int sub, T x, u8 cnt, u64 *flags)	\
+{									\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
 	switch (sub) {							\
-	case 0: SVX_FOP_CL("rol" sfx, T, v, cnt, fl); break;		\
-	case 1: SVX_FOP_CL("ror" sfx, T, v, cnt, fl); break;		\
-	case 2: SVX_FOP_CL("rcl" sfx, T, v, cnt, fl); break;		\
-	case 3: SVX_FOP_CL("rcr" sfx, T, v, cnt, fl); break;		\
-	case 4: case 6: SVX_FOP_CL("shl" sfx, T, v, cnt, fl); break;	\
-	case 5: SVX_FOP_CL("shr" sfx, T, v, cnt, fl); break;		\
-	default: SVX_FOP_CL("sar" sfx, T, v, cnt, fl); break;		\
+	case 0:								\
+		SVX_FOP_CL("rol", x, cnt, fl);				\
+		break;							\
+	case 1:								\
+		SVX_FOP_CL("ror", x, cnt, fl);				\
+		break;							\
+	case 2:								\
+		SVX_FOP_CL("rcl", x, cnt, fl);				\
+		break;							\
+	case 3:								\
+		SVX_FOP_CL("rcr", x, cnt, fl);				\
+		break;							\
+	case 5:								\
+		SVX_FOP_CL("shr", x, cnt, fl);				\
+		break;							\
+	case 7:								\
+		SVX_FOP_CL("sar", x, cnt, fl);				\
+		break;							\
+	default:							\
+		SVX_FOP_CL("shl", x, cnt, fl);				\
+		break;							\
 	}								\
-} while (0)
+	*flags = fl;							\
+	return x;							\
+}
 
-/* group 2 /@sub of @v (@size bytes) by @cnt; /6 is shl, as KVM's table */
+/* shld (@left) or shrd of @x by @cnt, bits from @src */
+#define SVX_DEFINE_SHXD(name, T)					\
+static u64 svx_fop_##name(bool left, T x, u64 src, u8 cnt, u64 *flags) \
+{									\
+	typeof(x) s = src;						\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
+	if (left)							\
+		SVX_FOP_DCL("shld", x, s, cnt, fl);			\
+	else								\
+		SVX_FOP_DCL("shrd", x, s, cnt, fl);			\
+	*flags = fl;							\
+	return x;							\
+}
+
+/* bsf (@fwd) or bsr of @src into @x (a zero @src leaves @x as it is) */
+#define SVX_DEFINE_BSX(name, T)						\
+static u64 svx_fop_##name(bool fwd, T x, u64 src, u64 *flags)		\
+{									\
+	typeof(x) s = src;						\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
+	if (fwd)							\
+		SVX_FOP_SRC("bsf", x, s, fl);				\
+	else								\
+		SVX_FOP_SRC("bsr", x, s, fl);				\
+	*flags = fl;							\
+	return x;							\
+}
+
+/* mul/imul/div/idiv of @a, @d (rAX, rDX: 16, 32, 64 bits) by @src */
+#define SVX_DEFINE_MULDIV(name, T)					\
+static void svx_fop_##name(enum svx_rmw_op op, u64 *ra, u64 *rd,	\
+			   u64 src, u64 *flags)				\
+{									\
+	T a = *ra, d = *rd;						\
+	typeof(a) s = src;						\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
+	if (op == SVX_RMW_MUL)						\
+		SVX_FOP_AD("mul", a, d, s, fl);				\
+	else if (op == SVX_RMW_IMUL1)					\
+		SVX_FOP_AD("imul", a, d, s, fl);			\
+	else if (op == SVX_RMW_DIV)					\
+		SVX_FOP_AD("div", a, d, s, fl);				\
+	else								\
+		SVX_FOP_AD("idiv", a, d, s, fl);			\
+	*ra = a;							\
+	*rd = d;							\
+	*flags = fl;							\
+}
+
+SVX_DEFINE_SHIFT(shift8, u8)
+SVX_DEFINE_SHIFT(shift16, u16)
+SVX_DEFINE_SHIFT(shift32, u32)
+SVX_DEFINE_SHIFT(shift64, u64)
+SVX_DEFINE_SHXD(shxd16, u16)
+SVX_DEFINE_SHXD(shxd32, u32)
+SVX_DEFINE_SHXD(shxd64, u64)
+SVX_DEFINE_BSX(bsx16, u16)
+SVX_DEFINE_BSX(bsx32, u32)
+SVX_DEFINE_BSX(bsx64, u64)
+SVX_DEFINE_MULDIV(muldiv16, u16)
+SVX_DEFINE_MULDIV(muldiv32, u32)
+SVX_DEFINE_MULDIV(muldiv64, u64)
+
+/* group 2 /@sub of @v (@size bytes) by @cnt */
 static u64 svx_fop_shift(unsigned int sub, unsigned int size, u64 v, u8 cnt,
 			 u64 *flags)
 {
-	u64 fl = *flags & SVX_FL_ARITH;
-
 	switch (size) {
-	case 1: {
-		u8 x = v;
-
-		SVX_GRP2("b", u8, x, cnt, fl);
-		v = x;
-		break;
-	}
-	case 2: {
-		u16 x = v;
-
-		SVX_GRP2("w", u16, x, cnt, fl);
-		v = x;
-		break;
-	}
-	case 4: {
-		u32 x = v;
-
-		SVX_GRP2("l", u32, x, cnt, fl);
-		v = x;
-		break;
-	}
+	case 1:
+		return svx_fop_shift8(sub, v, cnt, flags);
+	case 2:
+		return svx_fop_shift16(sub, v, cnt, flags);
+	case 4:
+		return svx_fop_shift32(sub, v, cnt, flags);
 	default:
-		SVX_GRP2("q", u64, v, cnt, fl);
-		break;
+		return svx_fop_shift64(sub, v, cnt, flags);
 	}
-	*flags = fl;
-	return v;
 }
 
-/* shld (@left) or shrd of @v by @cnt, bits from @src */
 static u64 svx_fop_shxd(bool left, unsigned int size, u64 v, u64 src, u8 cnt,
 			u64 *flags)
 {
-	u64 fl = *flags & SVX_FL_ARITH;
-
 	switch (size) {
-	case 2: {
-		u16 x = v;
-
-		if (left)
-			SVX_FOP_DCL("shldw", u16, x, src, cnt, fl);
-		else
-			SVX_FOP_DCL("shrdw", u16, x, src, cnt, fl);
-		v = x;
-		break;
-	}
-	case 4: {
-		u32 x = v;
-
-		if (left)
-			SVX_FOP_DCL("shldl", u32, x, src, cnt, fl);
-		else
-			SVX_FOP_DCL("shrdl", u32, x, src, cnt, fl);
-		v = x;
-		break;
-	}
+	case 2:
+		return svx_fop_shxd16(left, v, src, cnt, flags);
+	case 4:
+		return svx_fop_shxd32(left, v, src, cnt, flags);
 	default:
-		if (left)
-			SVX_FOP_DCL("shldq", u64, v, src, cnt, fl);
-		else
-			SVX_FOP_DCL("shrdq", u64, v, src, cnt, fl);
-		break;
+		return svx_fop_shxd64(left, v, src, cnt, flags);
 	}
-	*flags = fl;
-	return v;
 }
 
-/* bsf (@fwd) or bsr of @src into @v (a zero @src leaves @v as it is) */
 static u64 svx_fop_bsx(bool fwd, unsigned int size, u64 v, u64 src,
 		       u64 *flags)
 {
-	u64 fl = *flags & SVX_FL_ARITH;
-
 	switch (size) {
-	case 2: {
-		u16 x = v;
-
-		if (fwd)
-			SVX_FOP_SRC("bsfw", u16, x, src, fl);
-		else
-			SVX_FOP_SRC("bsrw", u16, x, src, fl);
-		v = x;
-		break;
-	}
-	case 4: {
-		u32 x = v;
-
-		if (fwd)
-			SVX_FOP_SRC("bsfl", u32, x, src, fl);
-		else
-			SVX_FOP_SRC("bsrl", u32, x, src, fl);
-		v = x;
-		break;
-	}
+	case 2:
+		return svx_fop_bsx16(fwd, v, src, flags);
+	case 4:
+		return svx_fop_bsx32(fwd, v, src, flags);
 	default:
-		if (fwd)
-			SVX_FOP_SRC("bsfq", u64, v, src, fl);
-		else
-			SVX_FOP_SRC("bsrq", u64, v, src, fl);
-		break;
+		return svx_fop_bsx64(fwd, v, src, flags);
 	}
-	*flags = fl;
-	return v;
 }
 
 /*
  * Would div (@sign: idiv) of @hi:@lo (2 * @size bytes; the byte form: AX
  * in @lo) by @src fault (#DE: a zero divisor, a quotient too wide)?  The
  * quotient's magnitude exceeds L exactly when |dividend| >= (L + 1) *
- * |divisor|: no 128-bit division (none in the kernel).
+ * |divisor|, L + 1 being 2^(bits-1), or one more for a negative
+ * quotient: no 128-bit division (none in the kernel).
  */
 static bool svx_div_faults(bool sign, unsigned int size, u64 hi, u64 lo,
 			   u64 src)
 {
 	unsigned int bits = size * 8;
-	u64 m = svx_size_mask(size), dm;
-	unsigned __int128 nm, lim;
+	u64 m = svx_size_mask(size), dm, nm, ph, pl;
 	bool neg;
-	s64 d;
+	s64 d, n;
 
 	src &= m;
 	if (!src)
@@ -1042,21 +1037,24 @@ static bool svx_div_faults(bool sign, unsigned int size, u64 hi, u64 lo,
 		return hi >= src;
 	d = svx_sext(src, size);
 	dm = d < 0 ? -(u64)d : (u64)d;
-	if (size == 8) {
-		nm = (unsigned __int128)hi << 64 | lo;
-		neg = hi >> 63;
-		if (neg)
-			nm = -nm;
-	} else {
-		s64 n = svx_sext(hi << bits | lo, size * 2);
-
-		neg = n < 0;
-		nm = neg ? -(u64)n : (u64)n;
+	if (size < 8) {		/* everything fits in 64 bits */
+		n = svx_sext(hi << bits | lo, size * 2);
+		neg = (n < 0) != (d < 0);
+		nm = n < 0 ? -(u64)n : (u64)n;
+		return nm >= ((1ULL << (bits - 1)) + neg) * dm;
 	}
-	neg ^= d < 0;
-	/* L + 1: 2^(bits-1) + 1 for a negative quotient, else 2^(bits-1) */
-	lim = ((unsigned __int128)1 << (bits - 1)) + neg;
-	return nm >= lim * dm;
+	neg = (hi >> 63) != (d < 0);
+	if (hi >> 63) {		/* |hi:lo|, two's complement */
+		hi = ~hi + !lo;
+		lo = -lo;
+	}
+	ph = dm >> 1;		/* (2^63 + neg) * dm in ph:pl */
+	pl = dm << 63;
+	if (neg) {
+		pl += dm;
+		ph += pl < dm;
+	}
+	return hi > ph || (hi == ph && lo >= pl);
 }
 
 /*
@@ -1066,72 +1064,43 @@ static bool svx_div_faults(bool sign, unsigned int size, u64 hi, u64 lo,
 static bool svx_fop_muldiv(enum svx_rmw_op op, unsigned int size,
 			   unsigned long *regs, u64 src, u64 *flags)
 {
-	u64 fl = *flags & SVX_FL_ARITH, a = regs[0], d = regs[2];
+	u64 a = regs[0], d = regs[2];
 
 	if ((op == SVX_RMW_DIV || op == SVX_RMW_IDIV) &&
 	    svx_div_faults(op == SVX_RMW_IDIV, size, d, a, src))
 		return false;
 	switch (size) {
-	case 1: {
-		u16 ax = a;
+	case 1: {	/* AX = AL * r/m8; AL, AH = AX / r/m8 */
+		u16 ax = a, unused = 0;
+		u8 s = src;
+		u64 fl = *flags & SVX_FL_ARITH;
 
 		if (op == SVX_RMW_MUL)
-			SVX_FOP_AX("mulb", ax, src, fl);
+			SVX_FOP_AD("mulb", ax, unused, s, fl);
 		else if (op == SVX_RMW_IMUL1)
-			SVX_FOP_AX("imulb", ax, src, fl);
+			SVX_FOP_AD("imulb", ax, unused, s, fl);
 		else if (op == SVX_RMW_DIV)
-			SVX_FOP_AX("divb", ax, src, fl);
+			SVX_FOP_AD("divb", ax, unused, s, fl);
 		else
-			SVX_FOP_AX("idivb", ax, src, fl);
+			SVX_FOP_AD("idivb", ax, unused, s, fl);
 		a = ax;
+		*flags = fl;
 		break;
 	}
-	case 2: {
-		u16 x = a, y = d;
-
-		if (op == SVX_RMW_MUL)
-			SVX_FOP_AD("mulw", u16, x, y, src, fl);
-		else if (op == SVX_RMW_IMUL1)
-			SVX_FOP_AD("imulw", u16, x, y, src, fl);
-		else if (op == SVX_RMW_DIV)
-			SVX_FOP_AD("divw", u16, x, y, src, fl);
-		else
-			SVX_FOP_AD("idivw", u16, x, y, src, fl);
-		a = x;
-		d = y;
+	case 2:
+		svx_fop_muldiv16(op, &a, &d, src, flags);
 		break;
-	}
-	case 4: {
-		u32 x = a, y = d;
-
-		if (op == SVX_RMW_MUL)
-			SVX_FOP_AD("mull", u32, x, y, src, fl);
-		else if (op == SVX_RMW_IMUL1)
-			SVX_FOP_AD("imull", u32, x, y, src, fl);
-		else if (op == SVX_RMW_DIV)
-			SVX_FOP_AD("divl", u32, x, y, src, fl);
-		else
-			SVX_FOP_AD("idivl", u32, x, y, src, fl);
-		a = x;
-		d = y;
+	case 4:
+		svx_fop_muldiv32(op, &a, &d, src, flags);
 		break;
-	}
 	default:
-		if (op == SVX_RMW_MUL)
-			SVX_FOP_AD("mulq", u64, a, d, src, fl);
-		else if (op == SVX_RMW_IMUL1)
-			SVX_FOP_AD("imulq", u64, a, d, src, fl);
-		else if (op == SVX_RMW_DIV)
-			SVX_FOP_AD("divq", u64, a, d, src, fl);
-		else
-			SVX_FOP_AD("idivq", u64, a, d, src, fl);
+		svx_fop_muldiv64(op, &a, &d, src, flags);
 		break;
 	}
-	if (size == 1) {
+	if (size <= 2) {
 		regs[0] = (regs[0] & ~0xffffUL) | (a & 0xffff);
-	} else if (size == 2) {
-		regs[0] = (regs[0] & ~0xffffUL) | (a & 0xffff);
-		regs[2] = (regs[2] & ~0xffffUL) | (d & 0xffff);
+		if (size == 2)
+			regs[2] = (regs[2] & ~0xffffUL) | (d & 0xffff);
 	} else if (size == 4) {
 		regs[0] = (u32)a;	/* 32-bit writes zero-extend */
 		regs[2] = (u32)d;
@@ -1139,7 +1108,6 @@ static bool svx_fop_muldiv(enum svx_rmw_op op, unsigned int size,
 		regs[0] = a;
 		regs[2] = d;
 	}
-	*flags = fl;
 	return true;
 }
 
@@ -1230,7 +1198,7 @@ static bool svx_rmw_fastop(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 		}
 		break;
 	case SVX_RMW_SHIFT:	/* memory written even by a count of 0 */
-		*new = svx_fop_shift(rmw->cc, size, old, cnt, &fl) & m;
+		*new = svx_fop_shift(rmw->sub, size, old, cnt, &fl) & m;
 		written = true;
 		break;
 	case SVX_RMW_SHLD:

@@ -195,8 +195,8 @@ struct svx_rmw {
 	u8 to_reg;		/* the result goes to the register operand */
 	u8 mem_read;		/* memory's old value is an input */
 	u8 mem_write;		/* memory is written */
-	u8 cc;			/* setcc, cmovcc: the condition (0-15);
-				 * SVX_RMW_SHIFT: the operation (ModRM.reg) */
+	u8 cc;			/* setcc, cmovcc: the condition (0-15) */
+	u8 sub;			/* SVX_RMW_SHIFT: the operation, ModRM.reg */
 	u8 count_cl;		/* shift count in CL (d2/d3, 0f a5/ad) */
 	u8 dst_size;		/* register size of a load (movzx/movsx) */
 	u8 sign_extend;		/* movsx */

@@ -482,7 +482,7 @@ TAP_SUITE(mmio_idiv_edges)
 			for (qi = 0; qi < 6; qi++) {
 				__int128 dv = (__int128)qs[qi] * divs[di] +
 					      (qi & 1 ? divs[di] / 2 : 0);
-				unsigned __int128 u = (unsigned __int128)dv;
+				__uint128_t u = (__uint128_t)dv;
 				struct cpu_state cpu, emu;
 				struct svx_x86_emu e;
 				struct svx_rmw rmw;
@@ -520,7 +520,7 @@ TAP_SUITE(mmio_idiv_edges)
 				    (!de && (emu.regs[0] != cpu.regs[0] ||
 					     emu.regs[2] != cpu.regs[2]))) {
 					if (bad++ < 8)
-						tap_diag("  idiv.%u rax %#llx rdx %#llx by %lld: cpu #DE %d rax %#llx, emu #DE %d rax %#llx",
+						tap_diag("  idiv.%u %#llx:%#llx / %lld: cpu #DE %d %#llx, emu #DE %d %#llx",
 							 bits,
 							 (unsigned long long)emu.regs[0],
 							 (unsigned long long)emu.regs[2],
@@ -577,8 +577,8 @@ static const struct {
 	{ "shll $3,(%rdi)",           8, B(0xc1, 0x27, 0x03), 0, 3, SVX_RMW_SHIFT, 4, 0, 0, 1, 1 },
 	{ "rcrw %cl,(%bx) [16]",      2, B(0xd3, 0x1f), 0, 2, SVX_RMW_SHIFT, 2, 0, 0, 1, 1 },
 	{ "sarb (%rdi)",              8, B(0xd0, 0x3f), 0, 2, SVX_RMW_SHIFT, 1, 0, 0, 1, 1 },
-	{ "shld $4,%ecx,(%rdi)",      8, B(0x0f, 0xa4, 0x0f, 0x04), 0, 4, SVX_RMW_SHLD, 4, 1, 0, 1, 1 },
-	{ "shrd %cl,%r9,(%rdi)",      8, B(0x4c, 0x0f, 0xad, 0x0f), 0, 4, SVX_RMW_SHRD, 8, 9, 0, 1, 1 },
+	{ "shld $4,%ecx,(%rdi)", 8, B(0x0f, 0xa4, 0x0f, 0x04), 0, 4, SVX_RMW_SHLD, 4, 1, 0, 1, 1 },
+	{ "shrd %cl,%r9,(%rdi)", 8, B(0x4c, 0x0f, 0xad, 0x0f), 0, 4, SVX_RMW_SHRD, 8, 9, 0, 1, 1 },
 	{ "bsf (%rdi),%edx",          8, B(0x0f, 0xbc, 0x17), 0, 3, SVX_RMW_BSF, 4, 2, 1, 1, 0 },
 	{ "bsr (%bx),%ax [16]",       2, B(0x0f, 0xbd, 0x07), 0, 3, SVX_RMW_BSR, 2, 0, 1, 1, 0 },
 	{ "tzcnt: not KVM's bsf",     8, B(0xf3, 0x0f, 0xbc, 0x07), -EINVAL },
