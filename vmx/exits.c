@@ -1567,15 +1567,14 @@ static const struct svx_x86_ops svx_emu_fetch_ops = {
  * fetch took a #PF (injected: the caller resumes the guest, as KVM's
  * emulator does), or -errno.
  */
-int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
+static int svx_fetch_at(struct svx_vcpu *vcpu, bool user, u64 la, u8 *bytes)
 {
 	struct svx_fetch_ctx f = { .vcpu = vcpu, .access = SVX_ACC_FETCH };
 	int r;
 
-	if (svx_guest_cpl(vcpu) == 3)
+	if (user)
 		f.access |= SVX_ACC_USER;
-	r = svx_fetch_insn(&svx_emu_fetch_ops, &f,
-			   svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+	r = svx_fetch_insn(&svx_emu_fetch_ops, &f, la, bytes);
 	if (r < 0 && f.faulted) {
 		vcpu->cr2 = f.fault.fault_addr;
 		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
@@ -1583,6 +1582,35 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 		return -EAGAIN;
 	}
 	return r;
+}
+
+int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
+{
+	return svx_fetch_at(vcpu, svx_guest_cpl(vcpu) == 3,
+			    svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+}
+
+/*
+ * The MMIO path's fetch: the code size at CS (as svx_mmio_code_mode()),
+ * the CPL and CS.base from one visit to the VMCS, then the bytes at
+ * CS:RIP as svx_fetch_guest_insn() fetches them.
+ */
+static int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
+{
+	bool lm = svx_guest_long_mode(vcpu);
+	u32 cs_ar, ss_ar;
+	u64 base = 0;
+
+	svx_vcpu_load(vcpu);
+	cs_ar = svx_vmread(GUEST_CS_AR_BYTES);
+	ss_ar = svx_vmread(GUEST_SS_AR_BYTES);
+	lm = lm && (cs_ar & BIT(13));	/* CS.L */
+	if (!lm)
+		base = svx_vmread(GUEST_CS_BASE);
+	svx_vcpu_put(vcpu);
+	*mode = lm ? 8 : (cs_ar & BIT(14)) ? 4 : 2;	/* CS.D */
+	return svx_fetch_at(vcpu, !vcpu->rmode.active &&
+			    ((ss_ar >> 5) & 3) == 3, base + vcpu->rip, bytes);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1805,7 +1833,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	u64 old = 0;
 
 	vcpu->l1d_flush = true;		/* emulation: vmx/spec.c */
-	avail = svx_fetch_guest_insn(vcpu, bytes);
+	avail = svx_mmio_fetch(vcpu, bytes, &mode);
 	if (avail == -EAGAIN)
 		return SVX_RESUME;	/* the fetch took a #PF */
 	if (avail < 0) {
@@ -1813,7 +1841,6 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 				   "cannot fetch the instruction that accessed MMIO");
 		return SVX_USER;
 	}
-	mode = svx_mmio_code_mode(vcpu);
 	vcpu->mmio.string = 0;
 	vcpu->mmio.frag = 0;
 	/* the common forms first: no string or vector form decodes as one */
