@@ -520,6 +520,15 @@ static void build_forms(int mode)
 			set_exits(mode == 8 ? 3 : 2, 1);
 		}
 	}
+	if (mode == 8) {	/* movsxd: 4 bytes read, 66 too (KVM) */
+		op[0] = 0x63;
+		add_sizes(mode, "movsxd", op, 1, false, -1, 0, FL_ALL,
+			  K_PLAIN);
+		for (i = nforms - 3; i < nforms; i++)
+			forms[i].size = 4;
+		set_exits(3, 1);
+		op[0] = 0x0f;
+	}
 	for (i = 0; i < 4; i++) {
 		static const char * const bt[4] = { "bt", "bts", "btr", "btc" };
 

@@ -310,6 +310,15 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->count_cl = op >= 0xd2;
 			reg_op = false;
 			break;
+		case 0x63:	/* movsxd r, r/m32 (64-bit code; else arpl) */
+			if (mode != 8)
+				return -EINVAL;
+			rmw->op = SVX_RMW_LOAD;
+			rmw->to_reg = 1;
+			rmw->sign_extend = 1;
+			rmw->dst_size = opsz;
+			opsz = 4;	/* KVM's SrcMem32, 66 too */
+			break;
 		case 0x69: case 0x6b:	/* imul r, r/m, imm */
 			rmw->op = SVX_RMW_IMUL;
 			rmw->to_reg = 1;
