@@ -161,8 +161,8 @@ enum svx_rmw_op {
 	SVX_RMW_BT,		/* 0f a3, 0f ba /4 */
 	SVX_RMW_SETCC,		/* 0f 90-9f */
 	SVX_RMW_MOVBE,		/* 0f 38 f0 (load), 0f 38 f1 (store) */
-	SVX_RMW_LOAD,		/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf,
-				 * movsxd 63 (64-bit code) */
+	/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf, movsxd 63 (64-bit) */
+	SVX_RMW_LOAD,
 	SVX_RMW_PUSH,		/* ff /6: push r/m (memory read, stack written) */
 	SVX_RMW_POP,		/* 8f /0: pop r/m (stack read, memory written) */
 	SVX_RMW_XADD,		/* 0f c0/c1 */
