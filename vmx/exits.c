@@ -1350,7 +1350,8 @@ static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 	}
 }
 
-static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old);
+static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
+			     const struct svx_rmw *decoded);
 
 /* Finish the exit userspace just handled; > 0 to run the guest. */
 int svx_complete_user(struct svx_vcpu *vcpu)
@@ -1422,7 +1423,7 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 				return 0;
 			break;
 		}
-		if (svx_mmio_complete(vcpu, val) == SVX_USER)
+		if (svx_mmio_complete(vcpu, val, NULL) == SVX_USER)
 			return 0;	/* the instruction's write */
 		break;
 	case SVX_PENDING_MMIO_FRAG:	/* vmx/mmio_vec.c */
@@ -1721,20 +1722,13 @@ static const struct svx_x86_ops svx_stack_ops = {
  * -1 when it ended otherwise (#PF injected, emulation failure), *@ret
  * then being the exit handler's return.
  */
-int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
-		     u64 *new, int *ret)
+static int svx_mmio_execute_rmw(struct svx_vcpu *vcpu, u64 old,
+				const struct svx_rmw *rmw, u64 *new, int *ret)
 {
 	struct svx_x86_emu e;
 	bool written;
 
 	*new = 0;
-	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
-			   rmw)) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "MMIO instruction no longer decodes");
-		*ret = SVX_USER;
-		return -1;
-	}
 	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
 	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP) {
 		struct svx_stack_ctx sc = { .vcpu = vcpu };
@@ -1774,20 +1768,41 @@ int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 	return written;
 }
 
+int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
+		     u64 *new, int *ret)
+{
+	*new = 0;
+	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
+			   rmw)) {
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "MMIO instruction no longer decodes");
+		*ret = SVX_USER;
+		return -1;
+	}
+	return svx_mmio_execute_rmw(vcpu, old, rmw, new, ret);
+}
+
 /*
  * Carry out the MMIO instruction saved in vcpu->mmio, memory having held
  * @old: registers, flags and RIP move on; a store leaves as a
  * KVM_EXIT_MMIO write (SVX_USER), as KVM commits the instruction before
  * its write exit.
  */
-static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
+static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
+			     const struct svx_rmw *decoded)
 {
 	struct kvm_run *run = vcpu->run;
 	struct svx_rmw rmw;
 	u64 new;
 	int r, ret;
 
-	r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	/* in the exit that decoded it (a store): not decoded again */
+	if (decoded) {
+		rmw = *decoded;
+		r = svx_mmio_execute_rmw(vcpu, old, &rmw, &new, &ret);
+	} else {
+		r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	}
 	if (r < 0)
 		return ret;
 	if (!r) {
@@ -1872,7 +1887,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	if (!rmw.mem_read || !svx_read_guest_phys(vcpu->vm, gpa, &old,
 						  rmw.size) ||
 	    svx_irqchip_mmio(vcpu, gpa, false, &old, rmw.size))
-		return svx_mmio_complete(vcpu, old);
+		return svx_mmio_complete(vcpu, old, &rmw);
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
 	trace_svx_mmio(vcpu->id, gva, gpa, rmw.size, false);
 	run->exit_reason = KVM_EXIT_MMIO;
