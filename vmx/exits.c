@@ -1423,7 +1423,7 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 				return 0;
 			break;
 		}
-		if (svx_mmio_complete(vcpu, val, NULL) == SVX_USER)
+		if (svx_mmio_complete(vcpu, val, &vcpu->mmio.rmw) == SVX_USER)
 			return 0;	/* the instruction's write */
 		break;
 	case SVX_PENDING_MMIO_FRAG:	/* vmx/mmio_vec.c */
@@ -1796,7 +1796,7 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
 	u64 new;
 	int r, ret;
 
-	/* in the exit that decoded it (a store): not decoded again */
+	/* decoded by the exit (a store) or kept from it (a read) */
 	if (decoded) {
 		rmw = *decoded;
 		r = svx_mmio_execute_rmw(vcpu, old, &rmw, &new, &ret);
@@ -1888,6 +1888,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 						  rmw.size) ||
 	    svx_irqchip_mmio(vcpu, gpa, false, &old, rmw.size))
 		return svx_mmio_complete(vcpu, old, &rmw);
+	vcpu->mmio.rmw = rmw;
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
 	trace_svx_mmio(vcpu->id, gva, gpa, rmw.size, false);
 	run->exit_reason = KVM_EXIT_MMIO;

@@ -225,8 +225,6 @@ static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
 bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		    int mode, const struct svx_rmw *rmw, u64 *gpa, int *ret)
 {
-	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
-		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
 	struct svx_x86_emu e;
 	u64 la;
 	int r;
@@ -236,12 +234,9 @@ bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 	    rmw->size > 8)
 		return false;
 	svx_emu_init_mode(vcpu, &e, mode);
-	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, moffs,
-			       vcpu->rip + rmw->len, &la))
+	/* bt* r: the element its offset selects */
+	if (svx_x86_rmw_la(&e, bytes, avail, rmw, vcpu->rip + rmw->len, &la))
 		return false;
-	la += svx_rmw_bit_disp(&e, rmw);	/* bt* r: its element */
-	if (mode != 8)
-		la = (u32)la;
 	if ((la & ~PAGE_MASK) + rmw->size <= PAGE_SIZE) {
 		/*
 		 * Inside a page: the exit's GPA if the operand is at its page

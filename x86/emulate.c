@@ -211,6 +211,9 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	opsz = (rex & 8) ? 8 : ((mode == 2) != p.opsize) ? 2 : 4;
 	rmw->mem_read = 1;
 	rmw->mem_write = 1;
+	rmw->rex = rex;
+	rmw->seg = p.seg;
+	rmw->adsize = p.adsize;
 
 	if (op >= 0xa0 && op <= 0xa3) {
 		/* mov AL/eAX <-> moffs: absolute address, register RAX. */
@@ -360,15 +363,19 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			break;
 		case 0xa3:
 			rmw->op = SVX_RMW_BT;
+			rmw->reg_offset = 1;
 			break;
 		case 0xab:
 			rmw->op = SVX_RMW_BTS;
+			rmw->reg_offset = 1;
 			break;
 		case 0xb3:
 			rmw->op = SVX_RMW_BTR;
+			rmw->reg_offset = 1;
 			break;
 		case 0xbb:
 			rmw->op = SVX_RMW_BTC;
+			rmw->reg_offset = 1;
 			break;
 		case 0xba:
 			if (sub < 4)
@@ -1675,27 +1682,24 @@ bool svx_rmw_lockable(const struct svx_rmw *rmw)
 	}
 }
 
-int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
-		       unsigned int avail, unsigned int modrm_at, bool moffs,
-		       u64 next_rip, u64 *la)
+/* svx_x86_operand_la() with the prefixes decoded (@rex, @seg, @adsize) */
+static int svx_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+			  unsigned int avail, unsigned int modrm_at, bool moffs,
+			  u64 next_rip, u8 rex, int seg, bool adsize, u64 *la)
 {
-	struct svx_prefixes p;
 	const u8 *m = bytes + modrm_at;
 	unsigned int asz;
-	u8 mod, rm, rex;
-	int seg, def = 3;	/* DS */
+	u8 mod, rm;
+	int def = 3;	/* DS */
 	u64 ea = 0, amask;
 	s64 disp = 0;
 
 	if (avail > SVX_INSN_MAX)
 		avail = SVX_INSN_MAX;
-	if (svx_decode_prefixes(bytes, avail, e->mode, &p) ||
-	    modrm_at >= avail)
+	if (modrm_at >= avail)
 		return -EINVAL;
-	rex = p.rex;
-	seg = p.seg;
-	asz = e->mode == 8 ? (p.adsize ? 4 : 8) :
-	      (e->mode == 2) != p.adsize ? 2 : 4;
+	asz = e->mode == 8 ? (adsize ? 4 : 8) :
+	      (e->mode == 2) != adsize ? 2 : 4;
 	amask = asz == 8 ? ~0ULL : asz == 4 ? 0xffffffffULL : 0xffffULL;
 	if (!moffs && asz == 2) {
 		u64 a;
@@ -1758,3 +1762,33 @@ int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
 		*la = (u32)*la;
 	return 0;
 }
+
+int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+		       unsigned int avail, unsigned int modrm_at, bool moffs,
+		       u64 next_rip, u64 *la)
+{
+	struct svx_prefixes p;
+
+	if (svx_decode_prefixes(bytes, avail, e->mode, &p))
+		return -EINVAL;
+	return svx_operand_la(e, bytes, avail, modrm_at, moffs, next_rip,
+			      p.rex, p.seg, p.adsize, la);
+}
+
+int svx_x86_rmw_la(const struct svx_x86_emu *e, const u8 *bytes,
+		   unsigned int avail, const struct svx_rmw *rmw, u64 next_rip,
+		   u64 *la)
+{
+	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
+		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
+	int r = svx_operand_la(e, bytes, avail, rmw->modrm_at, moffs,
+			       next_rip, rmw->rex, rmw->seg, rmw->adsize, la);
+
+	if (r || !rmw->reg_offset)
+		return r;
+	*la += svx_rmw_bit_disp(e, rmw);	/* bt* r: its element */
+	if (e->mode != 8)
+		*la = (u32)*la;
+	return 0;
+}
+

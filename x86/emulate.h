@@ -203,6 +203,10 @@ struct svx_rmw {
 	u8 sign_extend;		/* movsx */
 	u64 imm;		/* sign-extended to size */
 	u8 modrm_at;		/* offset of ModRM, or of moffs (a0-a3) */
+	u8 rex;			/* REX byte (64-bit code), or 0 */
+	s8 seg;			/* segment override: 0 ES .. 5 GS, or -1 */
+	u8 adsize;		/* 67 */
+	u8 reg_offset;		/* bt* r: see svx_rmw_bit_disp() */
 };
 
 /*
@@ -428,5 +432,13 @@ int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
 		       unsigned int avail, unsigned int modrm_at, bool moffs,
 		       u64 next_rip, u64 *la);
+
+/*
+ * The same for @rmw, decoded from @bytes (its prefixes not decoded
+ * again), the element of a bt* register offset included.
+ */
+int svx_x86_rmw_la(const struct svx_x86_emu *e, const u8 *bytes,
+		   unsigned int avail, const struct svx_rmw *rmw, u64 next_rip,
+		   u64 *la);
 
 #endif /* SVX_X86_EMULATE_H */
