@@ -2,8 +2,10 @@
 /*
  * MMIO emulation, differentially: several hundred instruction forms (ALU
  * with memory as destination or source, reg and imm forms, test, inc/dec,
- * neg/not, xchg, cmpxchg, cmpxchg8b, bt/bts/btr/btc, setcc, movbe, the
- * moves, movzx/movsx; with 66/67, segment overrides, REX and LOCK; in
+ * neg/not, xchg, cmpxchg, cmpxchg8b, bt/bts/btr/btc (register offsets
+ * beyond the operand too), setcc, movbe, the moves, movzx/movsx, movsxd,
+ * mul/imul/div/idiv (#DE included), shifts and rotates, shld/shrd,
+ * bsf/bsr; with 66/67, segment overrides, REX and LOCK; in
  * 64-bit, 32-bit and 16-bit code), each built here with seeded random
  * registers, flags and memory and run twice by the guest: once with its
  * memory operand in guest RAM (the CPU carries it out), once on a GPA no

@@ -5,7 +5,9 @@
  * the host CPU: every instruction form of selftests/mmio_emul_test.c that
  * 64-bit user code can run (ALU with memory as destination or source, reg
  * and imm forms, test, inc/dec, neg/not, xchg, cmpxchg, cmpxchg8b, bt*,
- * setcc, movbe if the CPU has it, moves, movzx/movsx, LOCK, 66, 67, REX,
+ * setcc, movbe if the CPU has it, moves, movzx/movsx, mul/imul/div/idiv
+ * (#DE: SIGFPE on the CPU), shifts and rotates, shld/shrd, bsf/bsr, bt*
+ * register offsets beyond the operand, LOCK, 66, 67, REX,
  * segment overrides) with random registers, arithmetic flags and memory,
  * run natively through a trampoline and emulated; registers, the flags the
  * instruction defines and memory must agree.  Plus decode cases of 16- and
