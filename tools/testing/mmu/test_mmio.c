@@ -450,6 +450,16 @@ TAP_SUITE(mmio)
 	tap_eq(bad, 0, "mmio: emulated forms agree with the CPU (%u cases)", n);
 }
 
+static void idiv_diag(unsigned int bad, unsigned int bits, s64 div,
+		      bool cpu_de, u64 cpu_rax, bool emu_de, u64 emu_rax)
+{
+	if (bad < 8)
+		tap_diag("  idiv.%u by %lld: cpu #DE %d rax %#llx, emu #DE %d rax %#llx",
+			 bits, (long long)div, cpu_de,
+			 (unsigned long long)cpu_rax, emu_de,
+			 (unsigned long long)emu_rax);
+}
+
 /*
  * idiv at the edges of its quotient (2^(n-1) - 1, -2^(n-1), one beyond
  * each): #DE on the CPU exactly when the emulator says so, and the same
@@ -520,17 +530,9 @@ TAP_SUITE(mmio_idiv_edges)
 				des += de;
 				if (e.de != de ||
 				    (!de && (emu.regs[0] != cpu.regs[0] ||
-					     emu.regs[2] != cpu.regs[2]))) {
-					if (bad++ < 8)
-						tap_diag("  idiv.%u %#llx:%#llx / %lld: cpu #DE %d %#llx, emu #DE %d %#llx",
-							 bits,
-							 (unsigned long long)emu.regs[0],
-							 (unsigned long long)emu.regs[2],
-							 (long long)divs[di], de,
-							 (unsigned long long)cpu.regs[0],
-							 e.de,
-							 (unsigned long long)emu.regs[0]);
-				}
+					     emu.regs[2] != cpu.regs[2])))
+					idiv_diag(bad++, bits, divs[di], de,
+						  cpu.regs[0], e.de, emu.regs[0]);
 			}
 		}
 	}
