@@ -29,6 +29,7 @@
 #include <asm/fpu/types.h>
 #include <linux/shadowvmx.h>
 #include "memslot.h"
+#include "emulate.h"
 
 #define SVX_MAX_VCPUS		16
 #define SVX_MAX_CPUID_ENTRIES	256
@@ -267,6 +268,8 @@ struct svx_vcpu {
 		u8 frag, frag_store, frag_size, frag_done, frag_split;
 		u8 frag_buf[16];
 		u64 frag_gpa2;
+		/* @insn decoded (a read completes without decoding again) */
+		struct svx_rmw rmw;
 	} mmio;
 
 	struct svx_stats stats;

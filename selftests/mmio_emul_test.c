@@ -2,8 +2,10 @@
 /*
  * MMIO emulation, differentially: several hundred instruction forms (ALU
  * with memory as destination or source, reg and imm forms, test, inc/dec,
- * neg/not, xchg, cmpxchg, cmpxchg8b, bt/bts/btr/btc, setcc, movbe, the
- * moves, movzx/movsx; with 66/67, segment overrides, REX and LOCK; in
+ * neg/not, xchg, cmpxchg, cmpxchg8b, bt/bts/btr/btc (register offsets
+ * beyond the operand too), setcc, movbe, the moves, movzx/movsx, movsxd,
+ * mul/imul/div/idiv (#DE included), shifts and rotates, shld/shrd,
+ * bsf/bsr; with 66/67, segment overrides, REX and LOCK; in
  * 64-bit, 32-bit and 16-bit code), each built here with seeded random
  * registers, flags and memory and run twice by the guest: once with its
  * memory operand in guest RAM (the CPU carries it out), once on a GPA no
@@ -39,7 +41,8 @@
 #define FL_ALL	(FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 #define FL_LOGIC (FL_ALL & ~FL_AF)	/* AF undefined (and/or/xor/test) */
 
-enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK, K_VEC };
+enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK, K_VEC,
+	    K_BTFAR, K_DIV, K_BSX };
 
 struct form {
 	char name[64];
@@ -55,6 +58,7 @@ struct form {
 	enum kind kind;
 	int code_at;		/* the instruction's GPA, 0: SVX_CODE */
 	int vflags;		/* K_VEC: V_* below */
+	int exits;		/* KVM_EXIT_MMIO expected on MMIO, 0: any */
 };
 
 #define MAX_FORMS	2048
@@ -210,6 +214,15 @@ static void add_sizes(int mode, const char *name, const uint8_t *op, int nop,
 		add(mode, nm, p66, o[i].npfx, o[i].rex, b, nop, ext, imm,
 		    o[i].size, fmask, kind);
 	}
+}
+
+/* The last @n forms added: @exits KVM_EXIT_MMIO each on MMIO. */
+static void set_exits(int n, int exits)
+{
+	int i;
+
+	for (i = nforms - n; i < nforms; i++)
+		forms[i].exits = exits;
 }
 
 /* MOVBE in the guest's CPUID (set from KVM_GET_SUPPORTED_CPUID). */
@@ -454,6 +467,77 @@ static void build_forms(int mode)
 		    mode == 8 ? (i ? 2 : 8) : (mode == 2) != i ? 2 : 4,
 		    FL_ALL, K_STACK);
 	}
+	/*
+	 * What KVM's emulator carries out with fastop (its flags are the
+	 * CPU's, the undefined ones too: compared): mul/imul/div/idiv r/m
+	 * (a read; div/idiv fault with #DE half of the time, through the
+	 * IDT to a HLT with the frame on the stack compared), the shifts and
+	 * rotates by imm8, 1 and CL (/6 is shl in KVM's table), shld/shrd
+	 * by imm8 and CL, bsf/bsr (a zero source: the destination stays); a
+	 * read and a write exit each for those that write memory, even
+	 * with a count of 0.  And bt* with register offsets that reach the
+	 * window's other elements (KVM's fetch_bit_operand()).
+	 */
+	for (i = 0; i < 4; i++) {
+		static const char * const md[4] = {
+			"mul m", "imul m", "div m", "idiv m"
+		};
+
+		op[0] = 0xf6;
+		add_sizes(mode, md[i], op, 1, true, 4 + i, 0, FL_ALL,
+			  i < 2 ? K_PLAIN : K_DIV);
+		set_exits(mode == 8 ? 4 : 3, 1);
+	}
+	for (i = 0; i < 8; i++) {
+		static const char * const sh[8] = {
+			"rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"
+		};
+		static const uint8_t shop[3] = { 0xc0, 0xd0, 0xd2 };
+		static const char * const how[3] = { "imm8", "1", "cl" };
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			op[0] = shop[k];
+			snprintf(nm, sizeof(nm), "%s m,%s", sh[i], how[k]);
+			add_sizes(mode, nm, op, 1, true, i, k ? 0 : 1, FL_ALL,
+				  K_PLAIN);
+			set_exits(mode == 8 ? 4 : 3, 2);
+		}
+	}
+	op[0] = 0x0f;
+	for (i = 0; i < 4; i++) {
+		static const char * const sd[4] = {
+			"shld m,r,imm8", "shld m,r,cl", "shrd m,r,imm8",
+			"shrd m,r,cl"
+		};
+
+		op[1] = (i < 2 ? 0xa4 : 0xac) + (i & 1);
+		add_sizes(mode, sd[i], op, 2, false, -1, (i & 1) ? 0 : 1, FL_ALL,
+			  K_PLAIN);
+		set_exits(mode == 8 ? 3 : 2, 2);
+		op[1] = 0xbc + (i & 1);
+		if (i < 2) {
+			add_sizes(mode, i ? "bsr" : "bsf", op, 2, false, -1, 0,
+				  FL_ALL, K_BSX);
+			set_exits(mode == 8 ? 3 : 2, 1);
+		}
+	}
+	if (mode == 8) {	/* movsxd: 4 bytes read, 66 too (KVM) */
+		op[0] = 0x63;
+		add_sizes(mode, "movsxd", op, 1, false, -1, 0, FL_ALL,
+			  K_PLAIN);
+		for (i = nforms - 3; i < nforms; i++)
+			forms[i].size = 4;
+		set_exits(3, 1);
+		op[0] = 0x0f;
+	}
+	for (i = 0; i < 4; i++) {
+		static const char * const bt[4] = { "bt", "bts", "btr", "btc" };
+
+		op[1] = 0xa3 + i * 8;
+		snprintf(nm, sizeof(nm), "%s m,r far", bt[i]);
+		add_sizes(mode, nm, op, 2, false, -1, 0, FL_CF, K_BTFAR);
+	}
 	if (mode == 8) {	/* byte registers with REX: SPL..DIL, R8B.. */
 		for (i = 0; i < 4; i++) {
 			op[0] = i == 3 ? 0x86 : i << 3;
@@ -484,6 +568,10 @@ struct ctx {
 	uint8_t dev[4096];		/* the trivial device */
 };
 
+/* A #DE of a K_DIV form: a HLT of its own (the frame on the stack) */
+#define DE_HLT		(SVX_CODE + 0x800)
+static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to, int ist);
+
 static int run_form(struct ctx *c, const struct form *f,
 		    const struct kvm_regs *in, const uint8_t *mem, bool mmio,
 		    struct outcome *out)
@@ -510,8 +598,12 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	c->g.vm.mem[at + f->len] = 0xf4;	/* hlt */
 	r.rip = at;
-	if (f->kind == K_STACK)
+	if (f->kind == K_STACK || f->kind == K_DIV)
 		memcpy(c->g.vm.mem + STK_LO, stk_in, STK_LEN);
+	if (f->kind == K_DIV) {
+		c->g.vm.mem[DE_HLT] = 0xf4;
+		put_gate(c->g.vm.mem, f->mode, 0, DE_HLT, 0);
+	}
 	if (f->mode == 8) {
 		r.rsi = base + DATA_OFF;
 	} else {
@@ -522,7 +614,7 @@ static int run_form(struct ctx *c, const struct form *f,
 		s.gs.base = base;
 		if (f->mode == 2)
 			s.cs.db = 0;
-		if (f->kind == K_STACK)	/* the stack in RAM */
+		if (f->kind == K_STACK || f->kind == K_DIV) /* stack in RAM */
 			s.ss.base = 0;
 		r.rsi = DATA_OFF;
 	}
@@ -568,6 +660,11 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	if (mmio && !nmmio) {
 		snprintf(out->err, sizeof(out->err), "no KVM_EXIT_MMIO");
+		return -1;
+	}
+	if (mmio && f->exits && nmmio != f->exits) {
+		snprintf(out->err, sizeof(out->err),
+			 "%d KVM_EXIT_MMIO, %d expected", nmmio, f->exits);
 		return -1;
 	}
 	e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->regs);
@@ -679,6 +776,39 @@ static void operands(const struct form *f, struct kvm_regs *r, uint8_t *mem)
 			r->rax = (uint32_t)v;
 			r->rdx = v >> 32;
 		}
+		break;
+	case K_BTFAR:	/* another element of the window (either side) */
+		if (f->reg >= 0) {
+			int lo = -(f->disp / f->size);
+			int hi = (WIN - f->size - f->disp) / f->size;
+			int64_t off = rnd() % (f->size * 8);
+			uint64_t m = f->size == 8 ? ~0ULL :
+				     (1ULL << (f->size * 8)) - 1;
+
+			off += (int64_t)(lo + (int)(rnd() % (hi - lo + 1))) *
+			       f->size * 8;
+			*reg_ptr(r, f->reg) = (*reg_ptr(r, f->reg) & ~m) |
+					      ((uint64_t)off & m);
+		}
+		break;
+	case K_BSX:	/* a zero source a quarter of the time */
+		if (!(rnd() % 4))
+			memset(mem + f->disp, 0, f->size);
+		break;
+	case K_DIV:	/* a quotient that fits half of the time */
+		if (rnd() & 1) {
+			bool sgn = !strncmp(f->name, "idiv", 4);
+			uint64_t sx = sgn && ((r->rax >> (f->size * 8 - 1)) & 1) ?
+				      ~0ULL : 0;
+
+			if (f->size == 1)
+				r->rax = (r->rax & ~0xff00ULL) | (sx & 0xff00);
+			else
+				r->rdx = sx & m32;
+		}
+		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
+		for (i = 0; i < STK_LEN; i++)
+			stk_in[i] = rnd();
 		break;
 	case K_STACK:	/* rSP in the middle of the stack compared */
 		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);

@@ -1350,7 +1350,8 @@ static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 	}
 }
 
-static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old);
+static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
+			     const struct svx_rmw *decoded);
 
 /* Finish the exit userspace just handled; > 0 to run the guest. */
 int svx_complete_user(struct svx_vcpu *vcpu)
@@ -1422,7 +1423,7 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 				return 0;
 			break;
 		}
-		if (svx_mmio_complete(vcpu, val) == SVX_USER)
+		if (svx_mmio_complete(vcpu, val, &vcpu->mmio.rmw) == SVX_USER)
 			return 0;	/* the instruction's write */
 		break;
 	case SVX_PENDING_MMIO_FRAG:	/* vmx/mmio_vec.c */
@@ -1512,15 +1513,22 @@ static const struct svx_x86_ops svx_emu_ops = {
 	.write_virt = svx_emu_write_virt,
 };
 
-void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
+/* @mode known (the MMIO paths): no VMCS read */
+void svx_emu_init_mode(struct svx_vcpu *vcpu, struct svx_x86_emu *e, int mode)
 {
 	e->ops = &svx_emu_ops;
 	e->ctx = vcpu;
-	e->mode = svx_code_mode(vcpu);
+	e->mode = mode;
 	e->regs = vcpu->regs;
 	e->rflags = &vcpu->rflags;
 	e->len = 0;
 	e->retire = false;
+	e->de = false;
+}
+
+void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e)
+{
+	svx_emu_init_mode(vcpu, e, svx_code_mode(vcpu));
 }
 
 /*
@@ -1560,15 +1568,14 @@ static const struct svx_x86_ops svx_emu_fetch_ops = {
  * fetch took a #PF (injected: the caller resumes the guest, as KVM's
  * emulator does), or -errno.
  */
-int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
+static int svx_fetch_at(struct svx_vcpu *vcpu, bool user, u64 la, u8 *bytes)
 {
 	struct svx_fetch_ctx f = { .vcpu = vcpu, .access = SVX_ACC_FETCH };
 	int r;
 
-	if (svx_guest_cpl(vcpu) == 3)
+	if (user)
 		f.access |= SVX_ACC_USER;
-	r = svx_fetch_insn(&svx_emu_fetch_ops, &f,
-			   svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+	r = svx_fetch_insn(&svx_emu_fetch_ops, &f, la, bytes);
 	if (r < 0 && f.faulted) {
 		vcpu->cr2 = f.fault.fault_addr;
 		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
@@ -1576,6 +1583,35 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 		return -EAGAIN;
 	}
 	return r;
+}
+
+int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
+{
+	return svx_fetch_at(vcpu, svx_guest_cpl(vcpu) == 3,
+			    svx_seg_base(vcpu, 1) + vcpu->rip, bytes);
+}
+
+/*
+ * The MMIO path's fetch: the code size at CS (as svx_mmio_code_mode()),
+ * the CPL and CS.base from one visit to the VMCS, then the bytes at
+ * CS:RIP as svx_fetch_guest_insn() fetches them.
+ */
+static int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
+{
+	bool lm = svx_guest_long_mode(vcpu);
+	u32 cs_ar, ss_ar;
+	u64 base = 0;
+
+	svx_vcpu_load(vcpu);
+	cs_ar = svx_vmread(GUEST_CS_AR_BYTES);
+	ss_ar = svx_vmread(GUEST_SS_AR_BYTES);
+	lm = lm && (cs_ar & BIT(13));	/* CS.L */
+	if (!lm)
+		base = svx_vmread(GUEST_CS_BASE);
+	svx_vcpu_put(vcpu);
+	*mode = lm ? 8 : (cs_ar & BIT(14)) ? 4 : 2;	/* CS.D */
+	return svx_fetch_at(vcpu, !vcpu->rmode.active &&
+			    ((ss_ar >> 5) & 3) == 3, base + vcpu->rip, bytes);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1686,22 +1722,14 @@ static const struct svx_x86_ops svx_stack_ops = {
  * -1 when it ended otherwise (#PF injected, emulation failure), *@ret
  * then being the exit handler's return.
  */
-int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
-		     u64 *new, int *ret)
+static int svx_mmio_execute_rmw(struct svx_vcpu *vcpu, u64 old,
+				const struct svx_rmw *rmw, u64 *new, int *ret)
 {
 	struct svx_x86_emu e;
 	bool written;
 
 	*new = 0;
-	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
-			   rmw)) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "MMIO instruction no longer decodes");
-		*ret = SVX_USER;
-		return -1;
-	}
-	svx_emu_init(vcpu, &e);
-	e.mode = vcpu->mmio.mode;
+	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
 	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP) {
 		struct svx_stack_ctx sc = { .vcpu = vcpu };
 		int r;
@@ -1730,9 +1758,28 @@ int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		written = r;
 	} else {
 		written = svx_x86_rmw_complete(&e, rmw, old, new);
+		if (e.de) {	/* KVM's emulate_de(): RIP stays */
+			svx_inject_exception(vcpu, X86_TRAP_DE, false, 0);
+			*ret = SVX_RESUME;
+			return -1;
+		}
 	}
 	vcpu->exit_insn_len = e.len;
 	return written;
+}
+
+int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
+		     u64 *new, int *ret)
+{
+	*new = 0;
+	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
+			   rmw)) {
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "MMIO instruction no longer decodes");
+		*ret = SVX_USER;
+		return -1;
+	}
+	return svx_mmio_execute_rmw(vcpu, old, rmw, new, ret);
 }
 
 /*
@@ -1741,14 +1788,21 @@ int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
  * KVM_EXIT_MMIO write (SVX_USER), as KVM commits the instruction before
  * its write exit.
  */
-static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old)
+static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
+			     const struct svx_rmw *decoded)
 {
 	struct kvm_run *run = vcpu->run;
 	struct svx_rmw rmw;
 	u64 new;
 	int r, ret;
 
-	r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	/* decoded by the exit (a store) or kept from it (a read) */
+	if (decoded) {
+		rmw = *decoded;
+		r = svx_mmio_execute_rmw(vcpu, old, &rmw, &new, &ret);
+	} else {
+		r = svx_mmio_execute(vcpu, old, &rmw, &new, &ret);
+	}
 	if (r < 0)
 		return ret;
 	if (!r) {
@@ -1794,7 +1848,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	u64 old = 0;
 
 	vcpu->l1d_flush = true;		/* emulation: vmx/spec.c */
-	avail = svx_fetch_guest_insn(vcpu, bytes);
+	avail = svx_mmio_fetch(vcpu, bytes, &mode);
 	if (avail == -EAGAIN)
 		return SVX_RESUME;	/* the fetch took a #PF */
 	if (avail < 0) {
@@ -1802,20 +1856,20 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 				   "cannot fetch the instruction that accessed MMIO");
 		return SVX_USER;
 	}
-	mode = svx_mmio_code_mode(vcpu);
 	vcpu->mmio.string = 0;
 	vcpu->mmio.frag = 0;
-	if (svx_mmio_string(vcpu, bytes, avail, mode, &r))
-		return r;
-	if (svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r))	/* mmio_vec.c */
-		return r;
+	/* the common forms first: no string or vector form decodes as one */
 	r = svx_decode_rmw(bytes, avail, mode, &rmw);
+	if (r && svx_mmio_string(vcpu, bytes, avail, mode, &r))
+		return r;
+	if (r && svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r)) /* mmio_vec.c */
+		return r;
 	if (!r && rmw.lock && !svx_rmw_lockable(&rmw)) {
 		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
 		return SVX_RESUME;
 	}
 	/* an operand across a page (its GPA may be the second page's) */
-	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &r))
+	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &gpa, &r))
 		return r;	/* vmx/mmio_vec.c */
 	if (!r && svx_mmio_cmpxchg16b(vcpu, bytes, avail, mode, gpa, &rmw, &r))
 		return r;
@@ -1833,7 +1887,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	if (!rmw.mem_read || !svx_read_guest_phys(vcpu->vm, gpa, &old,
 						  rmw.size) ||
 	    svx_irqchip_mmio(vcpu, gpa, false, &old, rmw.size))
-		return svx_mmio_complete(vcpu, old);
+		return svx_mmio_complete(vcpu, old, &rmw);
+	vcpu->mmio.rmw = rmw;
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
 	trace_svx_mmio(vcpu->id, gva, gpa, rmw.size, false);
 	run->exit_reason = KVM_EXIT_MMIO;

@@ -14,42 +14,18 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include "vmx_int.h"
-#include "walker.h"
 #include "svx_trace.h"
 
 /*
- * Translate the element at linear @la (@size bytes): 0 with *@gpa; 1 if
- * the guest took a #PF (injected); -EFAULT if the element crosses a page
- * (not emulated) or the walk cannot be made.
+ * Translate the element at linear @la (@size bytes): svx_mmio_xlate(), or
+ * -EFAULT if the element crosses a page (not emulated).
  */
 static int svx_str_xlate(struct svx_vcpu *vcpu, u64 la, unsigned int size,
 			 bool write, u64 *gpa)
 {
-	u32 access = write ? SVX_ACC_WRITE : 0;
-	struct svx_walk_env env;
-	struct svx_walk w;
-	int r;
-
 	if ((la & ~PAGE_MASK) + size > PAGE_SIZE)
 		return -EFAULT;
-	if (vcpu->mmu.mode == SVX_MODE_NONPAGING) {
-		*gpa = la;
-		return 0;
-	}
-	if (svx_guest_cpl(vcpu) == 3)
-		access |= SVX_ACC_USER;
-	svx_walk_env(vcpu, &env);
-	r = svx_walk_addr(&env, la, access, &w);
-	if (r < 0)
-		return -EFAULT;
-	if (r) {
-		vcpu->cr2 = w.fault_addr;
-		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-		svx_inject_page_fault(vcpu, w.error_code);
-		return 1;
-	}
-	*gpa = w.gpa;
-	return 0;
+	return svx_mmio_xlate(vcpu, la, write, gpa);
 }
 
 static int svx_str_user(struct svx_vcpu *vcpu, u64 gpa, const u64 *val,
@@ -80,8 +56,7 @@ static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 	u64 gpa = 0, store;
 	int i, r;
 
-	svx_emu_init(vcpu, &e);
-	e.mode = vcpu->mmio.mode;
+	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
 	if (svx_decode_strop(vcpu->mmio.insn, vcpu->mmio.avail, e.mode, &s)) {
 		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
 				      "MMIO string instruction no longer decodes");

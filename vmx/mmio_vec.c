@@ -154,10 +154,12 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 }
 
 /*
- * The page of linear @la: 0 with *@gpa, 1 if the guest took a #PF
- * (injected), -EFAULT if the walk cannot be made.
+ * The GPA of linear @la, translated with the guest's permissions at its
+ * CPL (KVM's vcpu_mmio_gva_to_gpa() for one fragment): 0 with *@gpa, 1 if
+ * the guest took a #PF (injected, CR2 set), -EFAULT if the walk cannot be
+ * made.  The one translation of the MMIO operands (mmio_string.c too).
  */
-static int svx_frag_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
+int svx_mmio_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
 {
 	u32 access = write ? SVX_ACC_WRITE : 0;
 	struct svx_walk_env env;
@@ -200,7 +202,7 @@ static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
 
 		if (vcpu->mmio.mode != 8)
 			va = (u32)va;
-		r = svx_frag_xlate(vcpu, va, write, &gpa[i]);
+		r = svx_mmio_xlate(vcpu, va, write, &gpa[i]);
 		if (r == 1) {
 			*ret = SVX_RESUME;
 			return -1;
@@ -221,23 +223,39 @@ static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
 }
 
 bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
-		    int mode, const struct svx_rmw *rmw, int *ret)
+		    int mode, const struct svx_rmw *rmw, u64 *gpa, int *ret)
 {
-	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
-		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
 	struct svx_x86_emu e;
 	u64 la;
+	int r;
 
 	/* push m/pop m: their stack side is svx_mmio_execute()'s */
 	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP ||
 	    rmw->size > 8)
 		return false;
-	svx_emu_init(vcpu, &e);
-	e.mode = mode;
-	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, moffs,
-			       vcpu->rip + rmw->len, &la) ||
-	    (la & ~PAGE_MASK) + rmw->size <= PAGE_SIZE)
+	svx_emu_init_mode(vcpu, &e, mode);
+	/* bt* r: the element its offset selects */
+	if (svx_x86_rmw_la(&e, bytes, avail, rmw, vcpu->rip + rmw->len, &la))
 		return false;
+	if ((la & ~PAGE_MASK) + rmw->size <= PAGE_SIZE) {
+		/*
+		 * Inside a page: the exit's GPA if the operand is at its page
+		 * offset (KVM's emulator_read_write_onepage(): no walk, the
+		 * common case), else the operand's own page.
+		 */
+		if ((la & ~PAGE_MASK) == (*gpa & ~PAGE_MASK))
+			return false;
+		r = svx_mmio_xlate(vcpu, la, rmw->mem_write, gpa);
+		if (!r)
+			return false;
+		*ret = SVX_RESUME;	/* #PF injected */
+		if (r != 1) {
+			svx_emulation_failure(vcpu, bytes, avail,
+					      "MMIO operand: no translation");
+			*ret = SVX_USER;
+		}
+		return true;
+	}
 	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
 	vcpu->mmio.avail = avail;
 	vcpu->mmio.mode = mode;
@@ -292,8 +310,7 @@ bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		svx_inject_exception(vcpu, X86_TRAP_MF, false, 0);
 		return true;
 	}
-	svx_emu_init(vcpu, &e);
-	e.mode = mode;
+	svx_emu_init_mode(vcpu, &e, mode);
 	if (svx_x86_operand_la(&e, bytes, avail, v.modrm_at, false,
 			       vcpu->rip + v.len, &la))
 		la = gpa;	/* not reached: svx_decode_vec() took it */
@@ -347,8 +364,7 @@ bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 
 	if (rmw->op != SVX_RMW_CMPXCHG16B)
 		return false;
-	svx_emu_init(vcpu, &e);
-	e.mode = mode;
+	svx_emu_init_mode(vcpu, &e, mode);
 	if (svx_x86_operand_la(&e, bytes, avail, rmw->modrm_at, false,
 			       vcpu->rip + rmw->len, &la))
 		return false;

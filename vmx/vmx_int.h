@@ -76,6 +76,7 @@ u64 svx_seg_base(struct svx_vcpu *vcpu, int seg);
 int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes);
 
 void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e);
+void svx_emu_init_mode(struct svx_vcpu *vcpu, struct svx_x86_emu *e, int mode);
 int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys);
 /* The segment fields of the VMCS as they are (vmx/vmx.c). */
 void svx_vmcs_get_segment(struct kvm_segment *var, unsigned long sel_field);
@@ -108,9 +109,15 @@ int svx_mmio_string_complete(struct svx_vcpu *vcpu, u64 val);
 bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		  int mode, u64 gpa, int *ret);
 int svx_mmio_frag_complete(struct svx_vcpu *vcpu, const void *data);
-/* an operand across a page, RAM and MMIO: 1 if it is one (*@ret) */
+/* linear @la to *@gpa at the guest's CPL: 0, 1 (#PF injected), -EFAULT */
+int svx_mmio_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa);
+/*
+ * The operand's address from the instruction: across a page (RAM and
+ * MMIO pieces), or a #PF / failure translating it: true (*@ret); else
+ * false with *@gpa the operand's GPA (the exit's unless elsewhere).
+ */
 bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
-		    int mode, const struct svx_rmw *rmw, int *ret);
+		    int mode, const struct svx_rmw *rmw, u64 *gpa, int *ret);
 bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 			 int mode, u64 gpa, const struct svx_rmw *rmw,
 			 int *ret);

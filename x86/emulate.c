@@ -211,6 +211,9 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	opsz = (rex & 8) ? 8 : ((mode == 2) != p.opsize) ? 2 : 4;
 	rmw->mem_read = 1;
 	rmw->mem_write = 1;
+	rmw->rex = rex;
+	rmw->seg = p.seg;
+	rmw->adsize = p.adsize;
 
 	if (op >= 0xa0 && op <= 0xa3) {
 		/* mov AL/eAX <-> moffs: absolute address, register RAX. */
@@ -295,10 +298,29 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 				rmw->op = SVX_RMW_NOT;
 			} else if (sub == 3) {
 				rmw->op = SVX_RMW_NEG;
-			} else {
-				return -EINVAL;	/* mul/imul/div/idiv */
+			} else {	/* mul/imul/div/idiv: rAX, rDX */
+				rmw->op = SVX_RMW_MUL + (sub - 4);
 			}
 			reg_op = false;
+			break;
+		case 0xc0: case 0xc1:	/* shift/rotate r/m, imm8 */
+		case 0xd0: case 0xd1:	/* by 1 */
+		case 0xd2: case 0xd3:	/* by CL */
+			rmw->op = SVX_RMW_SHIFT;
+			rmw->sub = sub;
+			byte_op = !(op & 1);
+			imm_len = op <= 0xc1;
+			rmw->count_cl = op >= 0xd2;
+			reg_op = false;
+			break;
+		case 0x63:	/* movsxd r, r/m32 (64-bit code; else arpl) */
+			if (mode != 8)
+				return -EINVAL;
+			rmw->op = SVX_RMW_LOAD;
+			rmw->to_reg = 1;
+			rmw->sign_extend = 1;
+			rmw->dst_size = opsz;
+			opsz = 4;	/* KVM's SrcMem32, 66 too */
 			break;
 		case 0x69: case 0x6b:	/* imul r, r/m, imm */
 			rmw->op = SVX_RMW_IMUL;
@@ -341,15 +363,19 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			break;
 		case 0xa3:
 			rmw->op = SVX_RMW_BT;
+			rmw->reg_offset = 1;
 			break;
 		case 0xab:
 			rmw->op = SVX_RMW_BTS;
+			rmw->reg_offset = 1;
 			break;
 		case 0xb3:
 			rmw->op = SVX_RMW_BTR;
+			rmw->reg_offset = 1;
 			break;
 		case 0xbb:
 			rmw->op = SVX_RMW_BTC;
+			rmw->reg_offset = 1;
 			break;
 		case 0xba:
 			if (sub < 4)
@@ -378,6 +404,20 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			break;
 		case 0xaf:
 			rmw->op = SVX_RMW_IMUL;
+			rmw->to_reg = 1;
+			break;
+		case 0xa4: case 0xa5:
+			rmw->op = SVX_RMW_SHLD;
+			imm_len = op == 0xa4;
+			rmw->count_cl = op == 0xa5;
+			break;
+		case 0xac: case 0xad:
+			rmw->op = SVX_RMW_SHRD;
+			imm_len = op == 0xac;
+			rmw->count_cl = op == 0xad;
+			break;
+		case 0xbc: case 0xbd:
+			rmw->op = op == 0xbc ? SVX_RMW_BSF : SVX_RMW_BSR;
 			rmw->to_reg = 1;
 			break;
 		case 0x40 ... 0x4f:
@@ -428,6 +468,12 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	case SVX_RMW_POP:
 		rmw->mem_read = 0;
 		break;
+	case SVX_RMW_MUL:
+	case SVX_RMW_IMUL1:
+	case SVX_RMW_DIV:
+	case SVX_RMW_IDIV:
+		rmw->mem_write = 0;
+		break;
 	case SVX_RMW_MOVBE:
 		rmw->mem_read = rmw->to_reg;
 		rmw->mem_write = !rmw->to_reg;
@@ -452,12 +498,18 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			imm = (u64)(s64)(s16)imm;
 		else
 			imm = (u64)(s64)(s32)imm;
-		if (twobyte)	/* bt* imm8: a bit offset, not sign-extended */
+		/* bt*, shld/shrd, shifts: a count or offset, not extended */
+		if (twobyte || rmw->op == SVX_RMW_SHIFT)
 			imm &= 0xff;
 		rmw->imm = imm;
 		rmw->has_imm = 1;
+	} else if (rmw->op == SVX_RMW_SHIFT && !rmw->count_cl) {
+		rmw->imm = 1;		/* d0/d1 */
+		rmw->has_imm = 1;
 	}
-	if (rmw->op == SVX_RMW_IMUL) {	/* the destination, imm or not */
+	/* the register operand, imm or not */
+	if (rmw->op == SVX_RMW_IMUL || rmw->op == SVX_RMW_SHLD ||
+	    rmw->op == SVX_RMW_SHRD) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
 	} else if (!imm_len && reg_op) {
 		rmw->reg = sub | ((rex & 4) ? 8 : 0);
@@ -752,6 +804,16 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		return true;
 	case SVX_RMW_CMPXCHG16B:	/* not reached: size 16 */
 		return false;
+	case SVX_RMW_MUL:	/* the CPU's: svx_x86_rmw_complete() only */
+	case SVX_RMW_IMUL1:
+	case SVX_RMW_DIV:
+	case SVX_RMW_IDIV:
+	case SVX_RMW_SHIFT:
+	case SVX_RMW_SHLD:
+	case SVX_RMW_SHRD:
+	case SVX_RMW_BSF:
+	case SVX_RMW_BSR:
+		return false;
 	case SVX_RMW_PUSH:	/* the stack: svx_x86_stack_complete() */
 		*reg_out = old;
 		return false;
@@ -773,6 +835,296 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 		return true;
 	}
 	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * The forms KVM's emulator carries out with fastop (arch/x86/kvm/emulate.c):
+ * the instruction itself on the host CPU, the guest's arithmetic flags
+ * loaded before it and read back after it, so that what the SDM leaves
+ * undefined (the flags of mul, div, bsf, of a shift by more than one, the
+ * result of a 16-bit shld/shrd by more than 16) is what this CPU does, as
+ * on kvm_intel.  Divisions are checked first: they never fault here.
+ * Outside the kernel (tools/testing/mmu) the red zone below RSP is left
+ * alone.
+ */
+#ifdef __KERNEL__
+#define SVX_RZ	""
+#define SVX_RZ_END ""
+#else
+#define SVX_RZ	"lea -128(%%rsp), %%rsp\n\t"
+#define SVX_RZ_END "\n\tlea 128(%%rsp), %%rsp"
+#endif
+#define SVX_FL_IN	SVX_RZ "pushf\n\tandq %[keep], (%%rsp)\n\t" \
+			"orq %[flg], (%%rsp)\n\tpopf\n\t"
+#define SVX_FL_OUT	"\n\tpushf\n\tpopq %[flg]" SVX_RZ_END
+
+/*
+ * The operand size is the register's: no size suffix.  @v and @fl are
+ * lvalues (@v of the operand's width), @src the source register's value.
+ */
+#define SVX_FOP_CL(insn, v, cnt, fl)					\
+	asm(SVX_FL_IN insn " %%cl, %[d]" SVX_FL_OUT			\
+	    : [d] "+r" (v), [flg] "+r" (fl)				\
+	    : "c" (cnt), [keep] "i" (~0x8d5L) : "cc")
+
+#define SVX_FOP_DCL(insn, v, src, cnt, fl)				\
+	asm(SVX_FL_IN insn " %%cl, %[s], %[d]" SVX_FL_OUT		\
+	    : [d] "+r" (v), [flg] "+r" (fl)				\
+	    : [s] "r" (src), "c" (cnt), [keep] "i" (~0x8d5L) : "cc")
+
+#define SVX_FOP_SRC(insn, v, src, fl)					\
+	asm(SVX_FL_IN insn " %[s], %[d]" SVX_FL_OUT			\
+	    : [d] "+r" (v), [flg] "+r" (fl)				\
+	    : [s] "r" (src), [keep] "i" (~0x8d5L) : "cc")
+
+/* mul/imul/div/idiv of rDX:rAX (AX: the byte forms, @d unused) by @src */
+#define SVX_FOP_AD(insn, a, d, src, fl)					\
+	asm(SVX_FL_IN insn " %[s]" SVX_FL_OUT				\
+	    : "+a" (a), "+d" (d), [flg] "+r" (fl)			\
+	    : [s] "q" (src), [keep] "i" (~0x8d5L) : "cc")
+
+/* group 2 (/6 is shl, as KVM's table) of @x by @cnt */
+#define SVX_DEFINE_SHIFT(name, T)					\
+static u64 svx_fop_##name(unsigned int sub, T x, u8 cnt, u64 *flags)	\
+{									\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
+	switch (sub) {							\
+	case 0:								\
+		SVX_FOP_CL("rol", x, cnt, fl);				\
+		break;							\
+	case 1:								\
+		SVX_FOP_CL("ror", x, cnt, fl);				\
+		break;							\
+	case 2:								\
+		SVX_FOP_CL("rcl", x, cnt, fl);				\
+		break;							\
+	case 3:								\
+		SVX_FOP_CL("rcr", x, cnt, fl);				\
+		break;							\
+	case 5:								\
+		SVX_FOP_CL("shr", x, cnt, fl);				\
+		break;							\
+	case 7:								\
+		SVX_FOP_CL("sar", x, cnt, fl);				\
+		break;							\
+	default:							\
+		SVX_FOP_CL("shl", x, cnt, fl);				\
+		break;							\
+	}								\
+	*flags = fl;							\
+	return x;							\
+}
+
+/* shld (@left) or shrd of @x by @cnt, bits from @src */
+#define SVX_DEFINE_SHXD(name, T)					\
+static u64 svx_fop_##name(bool left, T x, u64 src, u8 cnt, u64 *flags) \
+{									\
+	typeof(x) s = src;						\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
+	if (left)							\
+		SVX_FOP_DCL("shld", x, s, cnt, fl);			\
+	else								\
+		SVX_FOP_DCL("shrd", x, s, cnt, fl);			\
+	*flags = fl;							\
+	return x;							\
+}
+
+/* bsf (@fwd) or bsr of @src into @x (a zero @src leaves @x as it is) */
+#define SVX_DEFINE_BSX(name, T)						\
+static u64 svx_fop_##name(bool fwd, T x, u64 src, u64 *flags)		\
+{									\
+	typeof(x) s = src;						\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
+	if (fwd)							\
+		SVX_FOP_SRC("bsf", x, s, fl);				\
+	else								\
+		SVX_FOP_SRC("bsr", x, s, fl);				\
+	*flags = fl;							\
+	return x;							\
+}
+
+/* mul/imul/div/idiv of @a, @d (rAX, rDX: 16, 32, 64 bits) by @src */
+#define SVX_DEFINE_MULDIV(name, T)					\
+static void svx_fop_##name(enum svx_rmw_op op, u64 *ra, u64 *rd,	\
+			   u64 src, u64 *flags)				\
+{									\
+	T a = *ra, d = *rd;						\
+	typeof(a) s = src;						\
+	u64 fl = *flags & SVX_FL_ARITH;					\
+									\
+	if (op == SVX_RMW_MUL)						\
+		SVX_FOP_AD("mul", a, d, s, fl);				\
+	else if (op == SVX_RMW_IMUL1)					\
+		SVX_FOP_AD("imul", a, d, s, fl);			\
+	else if (op == SVX_RMW_DIV)					\
+		SVX_FOP_AD("div", a, d, s, fl);				\
+	else								\
+		SVX_FOP_AD("idiv", a, d, s, fl);			\
+	*ra = a;							\
+	*rd = d;							\
+	*flags = fl;							\
+}
+
+SVX_DEFINE_SHIFT(shift8, u8)
+SVX_DEFINE_SHIFT(shift16, u16)
+SVX_DEFINE_SHIFT(shift32, u32)
+SVX_DEFINE_SHIFT(shift64, u64)
+SVX_DEFINE_SHXD(shxd16, u16)
+SVX_DEFINE_SHXD(shxd32, u32)
+SVX_DEFINE_SHXD(shxd64, u64)
+SVX_DEFINE_BSX(bsx16, u16)
+SVX_DEFINE_BSX(bsx32, u32)
+SVX_DEFINE_BSX(bsx64, u64)
+SVX_DEFINE_MULDIV(muldiv16, u16)
+SVX_DEFINE_MULDIV(muldiv32, u32)
+SVX_DEFINE_MULDIV(muldiv64, u64)
+
+/* group 2 /@sub of @v (@size bytes) by @cnt */
+static u64 svx_fop_shift(unsigned int sub, unsigned int size, u64 v, u8 cnt,
+			 u64 *flags)
+{
+	switch (size) {
+	case 1:
+		return svx_fop_shift8(sub, v, cnt, flags);
+	case 2:
+		return svx_fop_shift16(sub, v, cnt, flags);
+	case 4:
+		return svx_fop_shift32(sub, v, cnt, flags);
+	default:
+		return svx_fop_shift64(sub, v, cnt, flags);
+	}
+}
+
+static u64 svx_fop_shxd(bool left, unsigned int size, u64 v, u64 src, u8 cnt,
+			u64 *flags)
+{
+	switch (size) {
+	case 2:
+		return svx_fop_shxd16(left, v, src, cnt, flags);
+	case 4:
+		return svx_fop_shxd32(left, v, src, cnt, flags);
+	default:
+		return svx_fop_shxd64(left, v, src, cnt, flags);
+	}
+}
+
+static u64 svx_fop_bsx(bool fwd, unsigned int size, u64 v, u64 src,
+		       u64 *flags)
+{
+	switch (size) {
+	case 2:
+		return svx_fop_bsx16(fwd, v, src, flags);
+	case 4:
+		return svx_fop_bsx32(fwd, v, src, flags);
+	default:
+		return svx_fop_bsx64(fwd, v, src, flags);
+	}
+}
+
+/*
+ * Would div (@sign: idiv) of @hi:@lo (2 * @size bytes; the byte form: AX
+ * in @lo) by @src fault (#DE: a zero divisor, a quotient too wide)?  The
+ * quotient's magnitude exceeds L exactly when |dividend| >= (L + 1) *
+ * |divisor|, L + 1 being 2^(bits-1), or one more for a negative
+ * quotient: no 128-bit division (none in the kernel).
+ */
+static bool svx_div_faults(bool sign, unsigned int size, u64 hi, u64 lo,
+			   u64 src)
+{
+	unsigned int bits = size * 8;
+	u64 m = svx_size_mask(size), dm, nm, ph, pl;
+	bool neg;
+	s64 d, n;
+
+	src &= m;
+	if (!src)
+		return true;
+	if (size == 1) {
+		hi = (lo >> 8) & 0xff;
+		lo &= 0xff;
+	}
+	hi &= m;
+	lo &= m;
+	if (!sign)
+		return hi >= src;
+	d = svx_sext(src, size);
+	dm = d < 0 ? -(u64)d : (u64)d;
+	if (size < 8) {		/* everything fits in 64 bits */
+		n = svx_sext(hi << bits | lo, size * 2);
+		neg = (n < 0) != (d < 0);
+		nm = n < 0 ? -(u64)n : (u64)n;
+		return nm >= ((1ULL << (bits - 1)) + neg) * dm;
+	}
+	neg = (hi >> 63) != (d < 0);
+	if (hi >> 63) {		/* |hi:lo|, two's complement */
+		hi = ~hi + !lo;
+		lo = -lo;
+	}
+	ph = dm >> 1;		/* (2^63 + neg) * dm in ph:pl */
+	pl = dm << 63;
+	if (neg) {
+		pl += dm;
+		ph += pl < dm;
+	}
+	return hi > ph || (hi == ph && lo >= pl);
+}
+
+/*
+ * mul/imul/div/idiv r/m (@src the memory operand): rAX and rDX (AX for
+ * the byte forms) and the flags.  false (nothing changed) on a fault.
+ */
+static bool svx_fop_muldiv(enum svx_rmw_op op, unsigned int size,
+			   unsigned long *regs, u64 src, u64 *flags)
+{
+	u64 a = regs[0], d = regs[2];
+
+	if ((op == SVX_RMW_DIV || op == SVX_RMW_IDIV) &&
+	    svx_div_faults(op == SVX_RMW_IDIV, size, d, a, src))
+		return false;
+	switch (size) {
+	case 1: {	/* AX = AL * r/m8; AL, AH = AX / r/m8 */
+		u16 ax = a, unused = 0;
+		u8 s = src;
+		u64 fl = *flags & SVX_FL_ARITH;
+
+		if (op == SVX_RMW_MUL)
+			SVX_FOP_AD("mulb", ax, unused, s, fl);
+		else if (op == SVX_RMW_IMUL1)
+			SVX_FOP_AD("imulb", ax, unused, s, fl);
+		else if (op == SVX_RMW_DIV)
+			SVX_FOP_AD("divb", ax, unused, s, fl);
+		else
+			SVX_FOP_AD("idivb", ax, unused, s, fl);
+		a = ax;
+		*flags = fl;
+		break;
+	}
+	case 2:
+		svx_fop_muldiv16(op, &a, &d, src, flags);
+		break;
+	case 4:
+		svx_fop_muldiv32(op, &a, &d, src, flags);
+		break;
+	default:
+		svx_fop_muldiv64(op, &a, &d, src, flags);
+		break;
+	}
+	if (size <= 2) {
+		regs[0] = (regs[0] & ~0xffffUL) | (a & 0xffff);
+		if (size == 2)
+			regs[2] = (regs[2] & ~0xffffUL) | (d & 0xffff);
+	} else if (size == 4) {
+		regs[0] = (u32)a;	/* 32-bit writes zero-extend */
+		regs[2] = (u32)d;
+	} else {
+		regs[0] = a;
+		regs[2] = d;
+	}
+	return true;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -838,12 +1190,76 @@ static void svx_rmw_writeback(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 	e->retire = true;
 }
 
+/* The fastop forms (SVX_RMW_MUL and after): true when memory is written. */
+static bool svx_rmw_fastop(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			   u64 old, u64 *new)
+{
+	unsigned long *regs = e->regs;
+	unsigned int size = rmw->size;
+	u64 m = svx_size_mask(size), fl = *e->rflags, reg_in, v;
+	u8 cnt = rmw->count_cl ? regs[SVX_X86_RCX] : rmw->imm;
+	bool written = false;
+
+	old &= m;
+	*new = old;
+	reg_in = rmw->high_byte ? regs[rmw->reg] >> 8 : regs[rmw->reg];
+	switch (rmw->op) {
+	case SVX_RMW_MUL:
+	case SVX_RMW_IMUL1:
+	case SVX_RMW_DIV:
+	case SVX_RMW_IDIV:
+		if (!svx_fop_muldiv(rmw->op, size, regs, old, &fl)) {
+			e->de = true;	/* KVM's emulate_de() */
+			return false;
+		}
+		break;
+	case SVX_RMW_SHIFT:	/* memory written even by a count of 0 */
+		*new = svx_fop_shift(rmw->sub, size, old, cnt, &fl) & m;
+		written = true;
+		break;
+	case SVX_RMW_SHLD:
+	case SVX_RMW_SHRD:
+		*new = svx_fop_shxd(rmw->op == SVX_RMW_SHLD, size, old, reg_in,
+				    cnt, &fl) & m;
+		written = true;
+		break;
+	case SVX_RMW_BSF:
+	case SVX_RMW_BSR:
+		v = svx_fop_bsx(rmw->op == SVX_RMW_BSF, size, reg_in, old, &fl);
+		if (old)	/* KVM's em_bsf_c(): no write-back of a zero */
+			svx_set_reg(&regs[rmw->reg], v, size, false);
+		break;
+	default:
+		return false;
+	}
+	*e->rflags = (*e->rflags & ~SVX_FL_ARITH) | (fl & SVX_FL_ARITH);
+	e->len = rmw->len;
+	e->retire = true;
+	return written;
+}
+
+s64 svx_rmw_bit_disp(const struct svx_x86_emu *e, const struct svx_rmw *rmw)
+{
+	s64 off;
+
+	if ((rmw->op != SVX_RMW_BT && rmw->op != SVX_RMW_BTS &&
+	     rmw->op != SVX_RMW_BTR && rmw->op != SVX_RMW_BTC) ||
+	    rmw->has_imm)
+		return 0;
+	/* the offset signed at the operand size, in whole operands */
+	off = svx_sext(e->regs[rmw->reg], rmw->size) &
+	      ~(s64)(rmw->size * 8 - 1);
+	return off >> 3;
+}
+
 bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 			  u64 old, u64 *new)
 {
 	u64 reg_in, reg_out, rax, flags, mask;
 	bool written;
 
+	if (rmw->op >= SVX_RMW_MUL)
+		return svx_rmw_fastop(e, rmw, old, new);
 	svx_rmw_inputs(e, rmw, &reg_in, &rax);
 	written = svx_rmw_exec_fl(rmw, rmw->mem_read ? old : 0, reg_in, rax,
 				  *e->rflags, new, &reg_out, &flags, &mask);
@@ -901,7 +1317,7 @@ int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
 	int r;
 
 	if (svx_decode_rmw(bytes, avail, e->mode, &rmw) || !rmw.mem_write ||
-	    rmw.op == SVX_RMW_POP ||
+	    rmw.op == SVX_RMW_POP || rmw.op >= SVX_RMW_MUL ||
 	    (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE ||
 	    (gpa & (rmw.size - 1)))
 		return -EINVAL;
@@ -1266,27 +1682,24 @@ bool svx_rmw_lockable(const struct svx_rmw *rmw)
 	}
 }
 
-int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
-		       unsigned int avail, unsigned int modrm_at, bool moffs,
-		       u64 next_rip, u64 *la)
+/* svx_x86_operand_la() with the prefixes decoded (@rex, @seg, @adsize) */
+static int svx_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+			  unsigned int avail, unsigned int modrm_at, bool moffs,
+			  u64 next_rip, u8 rex, int seg, bool adsize, u64 *la)
 {
-	struct svx_prefixes p;
 	const u8 *m = bytes + modrm_at;
 	unsigned int asz;
-	u8 mod, rm, rex;
-	int seg, def = 3;	/* DS */
+	u8 mod, rm;
+	int def = 3;	/* DS */
 	u64 ea = 0, amask;
 	s64 disp = 0;
 
 	if (avail > SVX_INSN_MAX)
 		avail = SVX_INSN_MAX;
-	if (svx_decode_prefixes(bytes, avail, e->mode, &p) ||
-	    modrm_at >= avail)
+	if (modrm_at >= avail)
 		return -EINVAL;
-	rex = p.rex;
-	seg = p.seg;
-	asz = e->mode == 8 ? (p.adsize ? 4 : 8) :
-	      (e->mode == 2) != p.adsize ? 2 : 4;
+	asz = e->mode == 8 ? (adsize ? 4 : 8) :
+	      (e->mode == 2) != adsize ? 2 : 4;
 	amask = asz == 8 ? ~0ULL : asz == 4 ? 0xffffffffULL : 0xffffULL;
 	if (!moffs && asz == 2) {
 		u64 a;
@@ -1349,3 +1762,33 @@ int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
 		*la = (u32)*la;
 	return 0;
 }
+
+int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
+		       unsigned int avail, unsigned int modrm_at, bool moffs,
+		       u64 next_rip, u64 *la)
+{
+	struct svx_prefixes p;
+
+	if (svx_decode_prefixes(bytes, avail, e->mode, &p))
+		return -EINVAL;
+	return svx_operand_la(e, bytes, avail, modrm_at, moffs, next_rip,
+			      p.rex, p.seg, p.adsize, la);
+}
+
+int svx_x86_rmw_la(const struct svx_x86_emu *e, const u8 *bytes,
+		   unsigned int avail, const struct svx_rmw *rmw, u64 next_rip,
+		   u64 *la)
+{
+	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
+		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
+	int r = svx_operand_la(e, bytes, avail, rmw->modrm_at, moffs,
+			       next_rip, rmw->rex, rmw->seg, rmw->adsize, la);
+
+	if (r || !rmw->reg_offset)
+		return r;
+	*la += svx_rmw_bit_disp(e, rmw);	/* bt* r: its element */
+	if (e->mode != 8)
+		*la = (u32)*la;
+	return 0;
+}
+

@@ -50,6 +50,7 @@ struct svx_x86_emu {
 	u8 ss_size;		/* stack address size: 2, 4, 8 (push/pop m) */
 	u8 len;			/* out: instruction length */
 	bool retire;		/* out: done, RIP moves past it */
+	bool de;		/* out: divide error, nothing changed (#DE) */
 };
 
 /* What an emulated read-modify-write did to memory. */
@@ -160,12 +161,27 @@ enum svx_rmw_op {
 	SVX_RMW_BT,		/* 0f a3, 0f ba /4 */
 	SVX_RMW_SETCC,		/* 0f 90-9f */
 	SVX_RMW_MOVBE,		/* 0f 38 f0 (load), 0f 38 f1 (store) */
-	SVX_RMW_LOAD,		/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf */
+	/* 8a/8b, a0/a1, movzx 0f b6/b7, movsx 0f be/bf, movsxd 63 (64-bit) */
+	SVX_RMW_LOAD,
 	SVX_RMW_PUSH,		/* ff /6: push r/m (memory read, stack written) */
 	SVX_RMW_POP,		/* 8f /0: pop r/m (stack read, memory written) */
 	SVX_RMW_XADD,		/* 0f c0/c1 */
 	SVX_RMW_CMOV,		/* 0f 40-4f (memory read, condition in cc) */
 	SVX_RMW_IMUL,		/* 0f af r, r/m; 69/6b r, r/m, imm */
+	/*
+	 * Below: carried out by the host CPU itself, as KVM's fastop
+	 * (svx_x86_rmw_complete() only; flags the SDM leaves undefined are
+	 * the CPU's).  Not emulated on page-table writes.
+	 */
+	SVX_RMW_MUL,		/* f6/f7 /4: rDX:rAX (AX) = rAX * r/m */
+	SVX_RMW_IMUL1,		/* f6/f7 /5: the same, signed */
+	SVX_RMW_DIV,		/* f6/f7 /6: rAX, rDX = rDX:rAX / r/m (#DE) */
+	SVX_RMW_IDIV,		/* f6/f7 /7: the same, signed (#DE) */
+	SVX_RMW_SHIFT,		/* c0/c1 imm8, d0/d1 1, d2/d3 CL: /cc rol..sar */
+	SVX_RMW_SHLD,		/* 0f a4 imm8, 0f a5 CL */
+	SVX_RMW_SHRD,		/* 0f ac imm8, 0f ad CL */
+	SVX_RMW_BSF,		/* 0f bc (no F3: that is tzcnt) */
+	SVX_RMW_BSR,		/* 0f bd (no F3: that is lzcnt) */
 };
 
 struct svx_rmw {
@@ -181,10 +197,16 @@ struct svx_rmw {
 	u8 mem_read;		/* memory's old value is an input */
 	u8 mem_write;		/* memory is written */
 	u8 cc;			/* setcc, cmovcc: the condition (0-15) */
+	u8 sub;			/* SVX_RMW_SHIFT: the operation, ModRM.reg */
+	u8 count_cl;		/* shift count in CL (d2/d3, 0f a5/ad) */
 	u8 dst_size;		/* register size of a load (movzx/movsx) */
 	u8 sign_extend;		/* movsx */
 	u64 imm;		/* sign-extended to size */
 	u8 modrm_at;		/* offset of ModRM, or of moffs (a0-a3) */
+	u8 rex;			/* REX byte (64-bit code), or 0 */
+	s8 seg;			/* segment override: 0 ES .. 5 GS, or -1 */
+	u8 adsize;		/* 67 */
+	u8 reg_offset;		/* bt* r: see svx_rmw_bit_disp() */
 };
 
 /*
@@ -193,7 +215,9 @@ struct svx_rmw {
  * the moves of svx_decode_mov() (stores and loads), xchg, cmpxchg,
  * cmpxchg8b, cmpxchg16b, add/or/adc/sbb/and/sub/xor/cmp/test (memory as
  * destination or source), inc/dec/neg/not, bt/bts/btr/btc, setcc, movbe,
- * movnti, xadd, cmovcc and imul, with or without LOCK, 66/67, segment overrides and REX.  The one
+ * movnti, xadd, cmovcc and imul, mul/imul/div/idiv r/m, the shifts and
+ * rotates, shld/shrd, bsf/bsr, with or without LOCK, 66/67, segment
+ * overrides and REX.  The one
  * decoder of MMIO and page-table write emulation.  0 or -EINVAL.
  */
 int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
@@ -250,10 +274,19 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
  * @rmw->mem_read): registers written, arithmetic flags updated, @e->len
  * set and @e->retire true.  Returns true with *@new when memory is to be
  * written: a cmpxchg that fails writes back what it read, as the CPU and
- * KVM's emulator do.
+ * KVM's emulator do.  A division that faults sets @e->de and changes
+ * nothing (the caller injects #DE, RIP stays).
  */
 bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 			  u64 old, u64 *new);
+
+/*
+ * bt/bts/btr/btc with a register bit offset (@e's registers): the byte
+ * displacement of the operand-sized element the offset falls in, added to
+ * the operand's address (KVM's fetch_bit_operand(); the offset is signed
+ * at the operand size).  0 for every other form.
+ */
+s64 svx_rmw_bit_disp(const struct svx_x86_emu *e, const struct svx_rmw *rmw);
 
 /*
  * MMIO: the stack side of push m / pop m (@rmw->op SVX_RMW_PUSH or
@@ -399,5 +432,13 @@ int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 int svx_x86_operand_la(const struct svx_x86_emu *e, const u8 *bytes,
 		       unsigned int avail, unsigned int modrm_at, bool moffs,
 		       u64 next_rip, u64 *la);
+
+/*
+ * The same for @rmw, decoded from @bytes (its prefixes not decoded
+ * again), the element of a bt* register offset included.
+ */
+int svx_x86_rmw_la(const struct svx_x86_emu *e, const u8 *bytes,
+		   unsigned int avail, const struct svx_rmw *rmw, u64 next_rip,
+		   u64 *la);
 
 #endif /* SVX_X86_EMULATE_H */

@@ -5,12 +5,16 @@
  * the host CPU: every instruction form of selftests/mmio_emul_test.c that
  * 64-bit user code can run (ALU with memory as destination or source, reg
  * and imm forms, test, inc/dec, neg/not, xchg, cmpxchg, cmpxchg8b, bt*,
- * setcc, movbe if the CPU has it, moves, movzx/movsx, LOCK, 66, 67, REX,
+ * setcc, movbe if the CPU has it, moves, movzx/movsx, mul/imul/div/idiv
+ * (#DE: SIGFPE on the CPU), shifts and rotates, shld/shrd, bsf/bsr, bt*
+ * register offsets beyond the operand, LOCK, 66, 67, REX,
  * segment overrides) with random registers, arithmetic flags and memory,
  * run natively through a trampoline and emulated; registers, the flags the
  * instruction defines and memory must agree.  Plus decode cases of 16- and
  * 32-bit code (operand and address size) and of the emulation's effects.
  */
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <linux/errno.h>
@@ -69,7 +73,7 @@ asm(".text\n"
 	"	pop %rbp\n	pop %rbx\n"
 	"	ret\n");
 
-enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B };
+enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_DIV, K_BSX };
 
 struct form {
 	u8 code[16];
@@ -144,7 +148,7 @@ static void random_form(struct form *f, bool movbe)
 	if (!(rng_next(&rng) % 8))
 		pfx[npfx++] = 0x67;
 	byte = size == 1;
-	k = rng_below(&rng, movbe ? 19 : 17);
+	k = rng_below(&rng, movbe ? 23 : 21);
 	switch (k) {
 	case 0:		/* op r/m, r */
 	case 1:		/* op r, r/m */
@@ -258,6 +262,32 @@ static void random_form(struct form *f, bool movbe)
 			   -1, sub & 1 ? 1 : size == 2 ? 2 : 4, size,
 			   FL_CF | FL_OF, K_PLAIN);
 		return;
+	case 17:	/* mul/imul/div/idiv r/m */
+		op[0] = 0xf6 | !byte;
+		mk(f, pfx, npfx, rex, op, 1, 4 + (sub & 3), 0, size, FL_ALL,
+		   (sub & 2) ? K_DIV : K_PLAIN);
+		return;
+	case 18:	/* shifts and rotates: imm8, 1, CL */
+		op[0] = (sub & 3) == 0 ? 0xc0 : (sub & 3) == 1 ? 0xd0 : 0xd2;
+		op[0] |= !byte;
+		mk(f, pfx, npfx, rex, op, 1, rng_below(&rng, 8),
+		   (sub & 3) == 0, size, FL_ALL, K_PLAIN);
+		return;
+	case 19:	/* shld/shrd imm8, CL */
+		if (byte)
+			size = 4;
+		op[0] = 0x0f;
+		op[1] = 0xa4 | (sub & 1) | ((sub & 2) ? 8 : 0);
+		mk(f, pfx, npfx, rex, op, 2, -1, !(sub & 1), size, FL_ALL,
+		   K_PLAIN);
+		return;
+	case 20:	/* bsf/bsr */
+		if (byte)
+			size = 4;
+		op[0] = 0x0f;
+		op[1] = 0xbc | (sub & 1);
+		mk(f, pfx, npfx, rex, op, 2, -1, 0, size, FL_ALL, K_BSX);
+		return;
 	default:	/* movbe */
 		if (byte)
 			rex = 0x48;
@@ -270,12 +300,32 @@ static void random_form(struct form *f, bool movbe)
 	}
 }
 
+/* A division of the CPU's that faults: SIGFPE back to the test. */
+static sigjmp_buf de_jmp;
+
+static void on_sigfpe(int sig)
+{
+	(void)sig;
+	siglongjmp(de_jmp, 1);
+}
+
+/* run_native(); true if the instruction faulted with #DE */
+static bool run_guarded(struct cpu_state *s, void *code)
+{
+	if (sigsetjmp(de_jmp, 1))
+		return true;
+	run_native(s, code);
+	return false;
+}
+
 /* The emulator's host: memory reads never happen here (old is given). */
 static const struct svx_x86_ops no_ops;
 
 TAP_SUITE(mmio)
 {
 	unsigned int a = 1, b, c = 0, d, i, n = 0, bad = 0, dec_fail = 0;
+	unsigned int des = 0;
+	struct sigaction sa = { .sa_handler = on_sigfpe }, osa;
 	bool movbe;
 	/* Below 4 GiB: 67 forms address [esi+disp8]. */
 	u8 *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -285,6 +335,7 @@ TAP_SUITE(mmio)
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 	movbe = c & (1U << 22);
 	rng.s = tap_seed() ^ 0x3103;
+	sigaction(SIGFPE, &sa, &osa);
 	tap_ok(code != MAP_FAILED, "mmio: an executable page for the CPU");
 	if (code == MAP_FAILED)
 		return;
@@ -295,7 +346,8 @@ TAP_SUITE(mmio)
 		struct form f;
 		u64 old = 0, new = 0;
 		unsigned int j;
-		bool w;
+		s64 bd;
+		bool w, cpu_de;
 
 		random_form(&f, movbe);
 		for (j = 0; j < 16; j++)
@@ -304,8 +356,32 @@ TAP_SUITE(mmio)
 		for (j = 0; j < sizeof(mem_emu); j++)
 			mem_cpu[j] = rng_next(&rng);
 		memcpy(&old, mem_cpu + f.disp, f.size);
-		if (f.kind == K_BTREG && f.reg >= 0)
-			cpu.regs[f.reg] = rng_below(&rng, f.size * 8);
+		if (f.kind == K_BTREG && f.reg >= 0) {
+			/* inside the operand, or another element of the window */
+			int lo = -(f.disp / f.size);
+			int hi = (64 - f.size - f.disp) / f.size;
+			s64 off = rng_below(&rng, f.size * 8);
+			u64 m = f.size == 8 ? ~0ULL : (1ULL << (f.size * 8)) - 1;
+
+			if (rng_next(&rng) & 1)
+				off += (s64)(lo + (int)rng_below(&rng, hi - lo + 1)) *
+				       f.size * 8;
+			cpu.regs[f.reg] = (cpu.regs[f.reg] & ~m) | ((u64)off & m);
+		}
+		if (f.kind == K_DIV && (rng_next(&rng) & 1)) {
+			/* a quotient that fits, mostly: rDX (AH) from rAX */
+			bool sgn = (f.code[f.len - 3] & 0x38) == 0x38;
+			u64 sx = sgn && (cpu.regs[0] >> (f.size * 8 - 1) & 1) ?
+				 ~0ULL : 0;
+
+			if (f.size == 1)
+				cpu.regs[0] = (cpu.regs[0] & ~0xff00ULL) |
+					      (sx & 0xff00);
+			else
+				cpu.regs[2] = sx;
+		}
+		if (f.kind == K_BSX && !(rng_next(&rng) % 4))
+			memset(mem_cpu + f.disp, 0, f.size);
 		if (f.kind == K_CMPXCHG && (rng_next(&rng) & 1))
 			memcpy(&cpu.regs[0], &old, f.size);
 		if (f.kind == K_CMPXCHG8B && (rng_next(&rng) & 1)) {
@@ -316,7 +392,7 @@ TAP_SUITE(mmio)
 		emu = cpu;
 		memcpy(mem_emu, mem_cpu, sizeof(mem_emu));
 		memcpy(code, f.code, f.len);
-		run_native(&cpu, code);
+		cpu_de = run_guarded(&cpu, code);
 
 		n++;
 		memset(&e, 0, sizeof(e));
@@ -333,10 +409,22 @@ TAP_SUITE(mmio)
 			bad++;
 			continue;
 		}
-		memcpy(&old, mem_emu + f.disp, f.size);
+		bd = svx_rmw_bit_disp(&e, &rmw);
+		memcpy(&old, mem_emu + f.disp + bd, f.size);
 		w = svx_x86_rmw_complete(&e, &rmw, old, &new);
+		if (e.de != cpu_de) {
+			if (bad++ < 8)
+				tap_diag("  #DE cpu %d emu %d: %02x %02x %02x %02x",
+					 cpu_de, e.de, f.code[0], f.code[1],
+					 f.code[2], f.code[3]);
+			continue;
+		}
+		if (cpu_de) {
+			des++;
+			continue;	/* the CPU's state is the handler's */
+		}
 		if (w)
-			memcpy(mem_emu + f.disp, &new, f.size);
+			memcpy(mem_emu + f.disp + bd, &new, f.size);
 		for (j = 0; j < 16; j++)
 			if (cpu.regs[j] != emu.regs[j] && j != 4)
 				break;
@@ -355,9 +443,103 @@ TAP_SUITE(mmio)
 		}
 	}
 	munmap(code, 4096);
-	tap_diag("mmio-vs-cpu: %u forms run, %u mismatches (movbe %s)", n, bad,
-		 movbe ? "included" : "not on this CPU");
+	sigaction(SIGFPE, &osa, NULL);
+	tap_ok(des > 0, "mmio: some divisions fault (#DE) on the CPU and in the emulator");
+	tap_diag("mmio-vs-cpu: %u forms run, %u mismatches, %u #DE (movbe %s)",
+		 n, bad, des, movbe ? "included" : "not on this CPU");
 	tap_eq(bad, 0, "mmio: emulated forms agree with the CPU (%u cases)", n);
+}
+
+static void idiv_diag(unsigned int bad, unsigned int bits, s64 div,
+		      bool cpu_de, u64 cpu_rax, bool emu_de, u64 emu_rax)
+{
+	if (bad < 8)
+		tap_diag("  idiv.%u by %lld: cpu #DE %d rax %#llx, emu #DE %d rax %#llx",
+			 bits, (long long)div, cpu_de,
+			 (unsigned long long)cpu_rax, emu_de,
+			 (unsigned long long)emu_rax);
+}
+
+/*
+ * idiv at the edges of its quotient (2^(n-1) - 1, -2^(n-1), one beyond
+ * each): #DE on the CPU exactly when the emulator says so, and the same
+ * quotient and remainder otherwise.
+ */
+TAP_SUITE(mmio_idiv_edges)
+{
+	static const s64 divs[] = { 1, -1, 2, -2, 3, -3, 7, -100 };
+	u8 *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	struct sigaction sa = { .sa_handler = on_sigfpe }, osa;
+	unsigned int si, di, qi, n = 0, bad = 0, des = 0;
+	u8 *mem = code + 2048;
+
+	tap_ok(code != MAP_FAILED, "idiv edges: an executable page");
+	if (code == MAP_FAILED)
+		return;
+	sigaction(SIGFPE, &sa, &osa);
+	for (si = 0; si < 4; si++) {
+		unsigned int size = 1U << si, bits = size * 8, k = 0;
+		__int128 half = (__int128)1 << (bits - 1);
+		__int128 qs[6] = { half - 1, half, -half, -half - 1, 0, 1 };
+
+		if (size == 2)
+			code[k++] = 0x66;
+		if (size == 8)
+			code[k++] = 0x48;
+		code[k++] = size == 1 ? 0xf6 : 0xf7;
+		code[k++] = 0x3e;		/* idiv (%rsi) */
+		code[k++] = 0xc3;
+		for (di = 0; di < ARRAY_SIZE(divs); di++) {
+			for (qi = 0; qi < 6; qi++) {
+				__int128 dv = (__int128)qs[qi] * divs[di] +
+					      (qi & 1 ? divs[di] / 2 : 0);
+				__uint128_t u = (__uint128_t)dv;
+				struct cpu_state cpu, emu;
+				struct svx_x86_emu e;
+				struct svx_rmw rmw;
+				u64 nw = 0, src = (u64)divs[di];
+				bool de;
+
+				memset(&cpu, 0, sizeof(cpu));
+				cpu.rflags = 0x202;
+				if (size == 1) {
+					cpu.regs[0] = (u64)u & 0xffff;
+				} else {
+					u64 m = size == 8 ? ~0ULL :
+						(1ULL << bits) - 1;
+
+					cpu.regs[0] = (u64)u & m;
+					cpu.regs[2] = (u64)(u >> bits) & m;
+				}
+				cpu.regs[6] = (uintptr_t)mem;
+				memcpy(mem, &src, 8);
+				emu = cpu;
+				de = run_guarded(&cpu, code);
+				memset(&e, 0, sizeof(e));
+				e.ops = &no_ops;
+				e.mode = 8;
+				e.regs = (unsigned long *)emu.regs;
+				e.rflags = (unsigned long *)&emu.rflags;
+				n++;
+				if (svx_decode_rmw(code, k - 1, 8, &rmw)) {
+					bad++;
+					continue;
+				}
+				svx_x86_rmw_complete(&e, &rmw, src, &nw);
+				des += de;
+				if (e.de != de ||
+				    (!de && (emu.regs[0] != cpu.regs[0] ||
+					     emu.regs[2] != cpu.regs[2])))
+					idiv_diag(bad++, bits, divs[di], de,
+						  cpu.regs[0], e.de, emu.regs[0]);
+			}
+		}
+	}
+	sigaction(SIGFPE, &osa, NULL);
+	munmap(code, 4096);
+	tap_diag("idiv edges: %u cases, %u #DE", n, des);
+	tap_eq(bad, 0, "idiv edges: #DE and results as the CPU (%u cases)", n);
 }
 
 /* Decoding in 16- and 32-bit code: operand and address sizes. */
@@ -394,7 +576,19 @@ static const struct {
 	{ "pop 8(%si) [16]",          2, B(0x8f, 0x44, 0x08), 0, 3, SVX_RMW_POP, 2, 0, 0, 0, 1 },
 	{ "popl 8(%si) [16]",  2, B(0x66, 0x8f, 0x44, 0x08), 0, 4, SVX_RMW_POP, 4, 0, 0, 0, 1 },
 	{ "pop /1",                   8, B(0x8f, 0x4e, 0x08), -EINVAL },
-	{ "mul (%rdi)",               8, B(0xf7, 0x27), -EINVAL },
+	{ "mull (%rdi)",              8, B(0xf7, 0x27), 0, 2, SVX_RMW_MUL, 4, 0, 0, 1, 0 },
+	{ "idivb 8(%rsi)",            8, B(0xf6, 0x7e, 0x08), 0, 3, SVX_RMW_IDIV, 1, 0, 0, 1, 0 },
+	{ "shll $3,(%rdi)",           8, B(0xc1, 0x27, 0x03), 0, 3, SVX_RMW_SHIFT, 4, 0, 0, 1, 1 },
+	{ "rcrw %cl,(%bx) [16]",      2, B(0xd3, 0x1f), 0, 2, SVX_RMW_SHIFT, 2, 0, 0, 1, 1 },
+	{ "sarb (%rdi)",              8, B(0xd0, 0x3f), 0, 2, SVX_RMW_SHIFT, 1, 0, 0, 1, 1 },
+	{ "shld $4,%ecx,(%rdi)", 8, B(0x0f, 0xa4, 0x0f, 0x04), 0, 4, SVX_RMW_SHLD, 4, 1, 0, 1, 1 },
+	{ "shrd %cl,%r9,(%rdi)", 8, B(0x4c, 0x0f, 0xad, 0x0f), 0, 4, SVX_RMW_SHRD, 8, 9, 0, 1, 1 },
+	{ "bsf (%rdi),%edx",          8, B(0x0f, 0xbc, 0x17), 0, 3, SVX_RMW_BSF, 4, 2, 1, 1, 0 },
+	{ "bsr (%bx),%ax [16]",       2, B(0x0f, 0xbd, 0x07), 0, 3, SVX_RMW_BSR, 2, 0, 1, 1, 0 },
+	{ "movsxd (%rdi),%rdx",       8, B(0x48, 0x63, 0x17), 0, 3, SVX_RMW_LOAD, 4, 2, 1, 1, 0 },
+	{ "movsxd (%rdi),%dx",        8, B(0x66, 0x63, 0x17), 0, 3, SVX_RMW_LOAD, 4, 2, 1, 1, 0 },
+	{ "arpl [32]",                4, B(0x63, 0x17), -EINVAL },
+	{ "tzcnt: not KVM's bsf",     8, B(0xf3, 0x0f, 0xbc, 0x07), -EINVAL },
 	{ "crc32 (%rdi),%eax",        8, B(0xf2, 0x0f, 0x38, 0xf1, 0x07), -EINVAL },
 	{ "or %eax,%ebx",             8, B(0x09, 0xc3), -EINVAL },
 	{ "incl (%bx) truncated [16]", 2, B(0x66, 0xff, 0x06, 0x34), -EINVAL },
