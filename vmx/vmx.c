@@ -1233,8 +1233,22 @@ static void svx_restore_host_segments(struct svx_vcpu *vcpu)
 	}
 }
 
+/*
+ * Leaving the guest for good (not for a fast-path re-entry): VM exit set
+ * the GDT limit to 0xffff and the TSS limit to 0x67 (SDM 27.5.2): restore
+ * the former, let the kernel fix the latter lazily when a task needs its
+ * I/O bitmap; the caller's segments.  Interrupts off.
+ */
+static void svx_host_after_exits(struct svx_vcpu *vcpu)
+{
+	load_fixmap_gdt(smp_processor_id());
+	this_cpu_write(__tss_limit_invalid, true);
+	svx_restore_host_segments(vcpu);
+}
+
 static int svx_enter_guest(struct svx_vcpu *vcpu)
 {
+	bool fast = false;
 	unsigned long cr2;
 	int fail;
 
@@ -1244,11 +1258,14 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	svx_vpid_prepare_entry(vcpu);
 
 	local_irq_disable();
+reenter:
 	/* Publish IN_GUEST before checking requests: see svx_kick_all(). */
 	smp_store_mb(vcpu->mode, SVX_IN_GUEST);
 	if (READ_ONCE(vcpu->requests) || need_resched() ||
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
+		if (fast)
+			svx_host_after_exits(vcpu);
 		local_irq_enable();
 		svx_cancel_injection(vcpu);
 		preempt_enable();
@@ -1269,16 +1286,25 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	svx_fpu_load_host_xcr0(vcpu);
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
-	/*
-	 * VM exit set the GDT limit to 0xffff and the TSS limit to 0x67
-	 * (SDM 27.5.2): restore the former, let the kernel fix the latter
-	 * lazily when a task needs its I/O bitmap.
-	 */
-	load_fixmap_gdt(smp_processor_id());
-	this_cpu_write(__tss_limit_invalid, true);
-	svx_restore_host_segments(vcpu);
-	vcpu->last_cpu = smp_processor_id();
 	vcpu->stats.misc[SVX_STAT_ENTRIES]++;
+
+	/* vmx/fastpath.c: handled and counted, enter again */
+	if (!fail && svx_fastpath_exit(vcpu)) {
+		vcpu->launched = true;
+		fast = true;
+		/*
+		 * A moment with interrupts on: Bochs holds host interrupts
+		 * while a guest with RFLAGS.IF=0 runs (the shared
+		 * bochs-notes.md), hardware would exit on them.  STI's
+		 * shadow covers one instruction.
+		 */
+		local_irq_enable();
+		cpu_relax();
+		local_irq_disable();
+		goto reenter;
+	}
+	svx_host_after_exits(vcpu);
+	vcpu->last_cpu = smp_processor_id();
 
 	if (!fail) {
 		vcpu->launched = true;
