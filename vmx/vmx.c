@@ -1099,6 +1099,25 @@ static u32 svx_guard_timer_value(void)
 	return min_t(u64, v >> svx_vmcs_conf.preempt_timer_shift, U32_MAX);
 }
 
+/*
+ * The value above for the current guard_ticks and tsc_khz, computed again
+ * only when one of them changed (a division less on every entry).
+ */
+static u32 svx_guard_timer_cached(void)
+{
+	static unsigned int c_ticks, c_khz;
+	static u32 c_val;
+	unsigned int ticks = READ_ONCE(svx_guard_ticks);
+	unsigned int khz = READ_ONCE(tsc_khz);
+
+	if (ticks != READ_ONCE(c_ticks) || khz != READ_ONCE(c_khz)) {
+		WRITE_ONCE(c_val, svx_guard_timer_value());
+		WRITE_ONCE(c_khz, khz);
+		WRITE_ONCE(c_ticks, ticks);
+	}
+	return READ_ONCE(c_val);
+}
+
 static void svx_prepare_entry(struct svx_vcpu *vcpu)
 {
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
@@ -1113,12 +1132,13 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 	/* Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task. */
 	svx_vmwrite(HOST_CR3, cr3);
 	svx_vmwrite(HOST_CR4, cr4_read_shadow());
-	rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+	/* read once per KVM_RUN (svx_save_host_segments()) */
 	svx_vmwrite(HOST_FS_BASE, vcpu->host_fs_base);
 	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
 		vcpu->host_kernel_gs_base;
 	if (c->has_preempt_timer && svx_guard_ticks)
-		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, svx_guard_timer_value());
+		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
+			    svx_guard_timer_cached());
 	svx_inject_queued(vcpu);
 	if (vcpu->inject_pending) {
 		if (vcpu->exc_pending)
@@ -1202,11 +1222,14 @@ static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
  * KVM_RUN's caller as it entered: the selectors and LDTR a VM exit nulls.
  * The HOST_*_SELECTOR fields take only RPL-0 GDT selectors, which user
  * space never holds, so they stay 0 and the few VMMs with non-null ones
- * get them back after each exit, before anything can schedule.
+ * get them back when the guest is left for good (svx_host_after_exits():
+ * not between fast-path re-entries), before anything can schedule.
  */
 static void svx_save_host_segments(struct svx_vcpu *vcpu)
 {
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	/* the task's: it cannot change while it is in KVM_RUN */
+	rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
 	savesegment(ds, vcpu->host_ds);
 	savesegment(es, vcpu->host_es);
 	savesegment(fs, vcpu->host_fs);
