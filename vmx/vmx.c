@@ -433,10 +433,18 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 	svx_set_host_percpu_state(vcpu, cpu);
 }
 
+/* The common case, checked without a call: current here already. */
+static __always_inline bool svx_vcpu_loaded_here(struct svx_vcpu *vcpu)
+{
+	return likely(READ_ONCE(vcpu->cpu) == smp_processor_id() &&
+		      this_cpu_read(svx_current_vcpu) == vcpu);
+}
+
 void svx_vcpu_load(struct svx_vcpu *vcpu)
 {
 	preempt_disable();
-	__svx_vcpu_load(vcpu);
+	if (!svx_vcpu_loaded_here(vcpu))
+		__svx_vcpu_load(vcpu);
 }
 
 void svx_vcpu_put(struct svx_vcpu *vcpu)
@@ -1276,7 +1284,8 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	int fail;
 
 	preempt_disable();
-	__svx_vcpu_load(vcpu);
+	if (!svx_vcpu_loaded_here(vcpu))
+		__svx_vcpu_load(vcpu);
 	svx_prepare_entry(vcpu);
 	svx_vpid_prepare_entry(vcpu);
 
