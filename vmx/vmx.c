@@ -1129,7 +1129,6 @@ static u32 svx_guard_timer_cached(void)
 static void svx_prepare_entry(struct svx_vcpu *vcpu)
 {
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
-	unsigned long cr3 = __read_cr3();
 
 	if (vcpu->rip_dirty) {
 		svx_vmwrite(GUEST_RIP, vcpu->rip);
@@ -1137,9 +1136,6 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 		svx_vmwrite(GUEST_RFLAGS, svx_rmode_hw_rflags(vcpu));
 		vcpu->rip_dirty = false;
 	}
-	/* Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task. */
-	svx_vmwrite(HOST_CR3, cr3);
-	svx_vmwrite(HOST_CR4, cr4_read_shadow());
 	/* read once per KVM_RUN (svx_save_host_segments()) */
 	svx_vmwrite(HOST_FS_BASE, vcpu->host_fs_base);
 	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
@@ -1291,6 +1287,12 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 
 	local_irq_disable();
 reenter:
+	/*
+	 * Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task;
+	 * with interrupts off, an IPI that changes CR4 comes before or after.
+	 */
+	svx_vmwrite(HOST_CR3, __read_cr3());
+	svx_vmwrite(HOST_CR4, cr4_read_shadow());
 	/* Publish IN_GUEST before checking requests: see svx_kick_all(). */
 	smp_store_mb(vcpu->mode, SVX_IN_GUEST);
 	if (READ_ONCE(vcpu->requests) || need_resched() ||
