@@ -1436,12 +1436,21 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			run->exit_reason = KVM_EXIT_SHUTDOWN;
 			return 0;
 		}
-		if (test_and_clear_bit(SVX_REQ_MSR_FILTER, &vcpu->requests) &&
-		    vcpu->msr_bitmap)
-			svx_msr_bitmap_update(vcpu);
-		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests)) {
-			vcpu->mmu.root_hpa = 0;
-			vcpu->mmu.no_flush = false;
+		/* the atomic tests only with a request (kvm_request_pending()) */
+		if (unlikely(READ_ONCE(vcpu->requests))) {
+			if (test_and_clear_bit(SVX_REQ_MSR_FILTER,
+					       &vcpu->requests) &&
+			    vcpu->msr_bitmap)
+				svx_msr_bitmap_update(vcpu);
+			if (test_and_clear_bit(SVX_REQ_MMU_RELOAD,
+					       &vcpu->requests)) {
+				vcpu->mmu.root_hpa = 0;
+				vcpu->mmu.no_flush = false;
+			}
+			/* see below */
+			if (test_and_clear_bit(SVX_REQ_TLB_FLUSH,
+					       &vcpu->requests))
+				vcpu->vpid_flush = true;
 		}
 		/*
 		 * Without VPID every VM entry flushes this vCPU's TLB.  With
@@ -1449,9 +1458,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		 * of the old one must go: CR3 and paging-mode changes, a
 		 * zapped root), flush the VPID before the entry.
 		 */
-		if (test_and_clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests) ||
-		    (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
-		     !vcpu->mmu.no_flush))
+		if (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
+		    !vcpu->mmu.no_flush)
 			vcpu->vpid_flush = true;
 		if (!svx_vm_ept(vcpu->vm)) {
 			r = svx_mmu_reload(vcpu);
@@ -1463,7 +1471,7 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			if (r <= 0)
 				return r;
 		}
-		if (!svx_rmode_runnable(vcpu))
+		if (unlikely(vcpu->rmode.active) && !svx_rmode_runnable(vcpu))
 			return 0;
 		if (vcpu->rmode.active) {
 			r = svx_rmode_prepare(vcpu);
@@ -1473,7 +1481,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 
 		if (vcpu->vapic_addr)	/* kvm_lapic_sync_to_vapic() */
 			svx_irqchip_sync_to_vapic(vcpu);
-		svx_kvmclock_update(vcpu);	/* KVM_REQ_CLOCK_UPDATE */
+		if (test_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests))
+			svx_kvmclock_update(vcpu);	/* KVM_REQ_CLOCK_UPDATE */
 		r = svx_enter_guest(vcpu);
 		if (r == -EAGAIN)
 			continue;
