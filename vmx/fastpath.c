@@ -125,6 +125,18 @@ static bool svx_fast_allowed(struct svx_vcpu *vcpu)
 }
 
 /*
+ * Leaving the guest after fast-path re-entries without another exit (a
+ * request, a reschedule, a signal): what svx_fastpath_exit() left in the
+ * VMCS.  VMCS loaded.
+ */
+void svx_fastpath_leave(struct svx_vcpu *vcpu)
+{
+	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
+	if (svx_vm_ept(vcpu->vm))
+		svx_ept_read_exit_info(vcpu);
+}
+
+/*
  * Right after a successful VM exit, interrupts off, VMCS loaded, guest
  * GPRs in vcpu->regs.  true: the exit is handled and counted, enter the
  * guest again; false: nothing changed, take the slow path.
@@ -144,12 +156,13 @@ bool svx_fastpath_exit(struct svx_vcpu *vcpu)
 	vcpu->rflags = svx_vmread(GUEST_RFLAGS);
 	if (vcpu->rflags & X86_EFLAGS_TF)
 		return false;
+	/*
+	 * RSP and, under EPT, the guest-owned CR bits and CR3 are read when
+	 * the guest is left (svx_fastpath_leave()): neither CPUID (OSXSAVE
+	 * and OSPKE are never guest-owned) nor these MSRs need them.
+	 */
 	vcpu->rip = svx_vmread(GUEST_RIP);
-	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
 	vcpu->exit_reason = reason;
-	/* The guest-owned CR bits, CR3 (CPUID's OSXSAVE, OSPKE) */
-	if (svx_vm_ept(vcpu->vm))
-		svx_ept_read_exit_info(vcpu);
 	if (reason == EXIT_REASON_CPUID)
 		done = svx_fast_cpuid(vcpu);
 	else

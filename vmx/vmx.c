@@ -38,6 +38,7 @@
 #include <asm/segment.h>
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
+#include <asm/debugreg.h>
 
 #include <linux/version.h>
 
@@ -1286,6 +1287,8 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	svx_vpid_prepare_entry(vcpu);
 
 	local_irq_disable();
+	/* the host's DEBUGCTL, for after the exits (vmx/debugreg.c) */
+	vcpu->dbg.host_debugctl = get_debugctlmsr();
 reenter:
 	/*
 	 * Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task;
@@ -1298,8 +1301,10 @@ reenter:
 	if (READ_ONCE(vcpu->requests) || need_resched() ||
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
-		if (fast)
+		if (fast) {
+			svx_fastpath_leave(vcpu);
 			svx_host_after_exits(vcpu);
+		}
 		local_irq_enable();
 		svx_cancel_injection(vcpu);
 		preempt_enable();
@@ -1310,14 +1315,17 @@ reenter:
 	cr2 = native_read_cr2();
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	svx_fpu_prepare_entry(vcpu);
-	svx_fpu_load_guest_xcr0(vcpu);
+	if (unlikely(test_thread_flag(TIF_NEED_FPU_LOAD)))
+		svx_fpu_prepare_entry(vcpu);
+	if (vcpu->cr4 & X86_CR4_OSXSAVE)
+		svx_fpu_load_guest_xcr0(vcpu);
 	svx_debug_before_entry(vcpu);
 
 	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
 
 	svx_debug_after_exit(vcpu);
-	svx_fpu_load_host_xcr0(vcpu);
+	if (vcpu->cr4 & X86_CR4_OSXSAVE)
+		svx_fpu_load_host_xcr0(vcpu);
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 	vcpu->stats.misc[SVX_STAT_ENTRIES]++;

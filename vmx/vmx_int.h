@@ -54,6 +54,7 @@ bool svx_rdtscp_usable(void);
 
 /* vmx/fastpath.c */
 bool svx_fastpath_exit(struct svx_vcpu *vcpu);
+void svx_fastpath_leave(struct svx_vcpu *vcpu);
 
 /* vmx/msr_bitmap.c */
 int svx_msr_bitmap_init(struct svx_vcpu *vcpu);
