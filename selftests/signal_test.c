@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Leaving KVM_RUN without a guest exit: a signal to the vCPU thread while
- * the guest spins with IF=1 (-EINTR, exit_reason KVM_EXIT_INTR), and
+ * the guest spins with IF=1 (-EINTR, exit_reason KVM_EXIT_INTR), or spins
+ * on CPUID (exits handled in the kernel) with IF=1 and IF=0, and
  * kvm_run->immediate_exit (-EINTR before entering the guest).
  */
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "svx.h"
+
+#define EXIT_REASON_CPUID	10
 
 static volatile sig_atomic_t nr_signals;
 
@@ -47,8 +50,9 @@ SVX_GUEST_FIXTURE(sig);
  * this one every 50 ms: -EINTR and KVM_EXIT_INTR, the guest inside its
  * "jmp ." (after the one-byte sti or cli) with IF as @if_flag.
  */
-static void run_until_signal(struct __test_metadata *_metadata,
-			     struct svxu_guest *g, unsigned long if_flag)
+static void run_to_signal(struct __test_metadata *_metadata,
+			  struct svxu_guest *g, unsigned long if_flag,
+			  struct kvm_regs *regs_out)
 {
 	struct sigaction sa;
 	struct kicker k = { .target = pthread_self() };
@@ -69,8 +73,62 @@ static void run_until_signal(struct __test_metadata *_metadata,
 		TH_LOG("%s", svxu_exit_str(g->run));
 	ASSERT_GE(nr_signals, 1);
 	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_GET_REGS, (unsigned long)&regs));
-	ASSERT_EQ(SVX_CODE + 1, regs.rip);
 	ASSERT_EQ(if_flag, regs.rflags & 0x200);
+	*regs_out = regs;
+}
+
+static void run_until_signal(struct __test_metadata *_metadata,
+			     struct svxu_guest *g, unsigned long if_flag)
+{
+	struct kvm_regs regs;
+
+	run_to_signal(_metadata, g, if_flag, &regs);
+	ASSERT_EQ(SVX_CODE + 1, regs.rip);
+}
+
+/*
+ * The guest spins on CPUID (guests.S spin_cpuid), one exit handled in the
+ * kernel each: the signal still ends KVM_RUN, RIP is inside the loop, and
+ * on shadowvmx the CPUID exits counted are exactly the CPUIDs the guest
+ * executed (ESI, plus the one whose INCL is next), whichever path handled
+ * them.
+ */
+static void cpuid_until_signal(struct __test_metadata *_metadata,
+			       struct svxu_guest *g, unsigned long if_flag)
+{
+	struct svx_stats st = { .version = SVX_STATS_VERSION,
+				.size = sizeof(st) };
+	struct kvm_regs regs;
+	uint64_t n;
+
+	run_to_signal(_metadata, g, if_flag, &regs);
+	ASSERT_GE(regs.rip, SVX_CODE + 3);
+	ASSERT_LT(regs.rip, SVX_CODE + 10);
+	n = (uint32_t)regs.rsi + (regs.rip == SVX_CODE + 7);
+	ASSERT_GE(n, 1);
+	if (!svxu_has_stats(g->vm.fd))
+		return;
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, SVX_GET_VCPU_STATS,
+				(unsigned long)&st));
+	ASSERT_EQ(n, st.exits[EXIT_REASON_CPUID]);
+	TH_LOG("%s: %llu CPUID exits", svxu_dev(), (unsigned long long)n);
+}
+
+TEST_F(sig, signal_interrupts_cpuid_loop)
+{
+	INIT(spin_cpuid, SVXU_MODE_PM32);
+	cpuid_until_signal(_metadata, &self->g, 0x200);
+}
+
+/*
+ * With IF=0 too: every CPUID exits, so kvm_intel sees the signal at its
+ * next exit even under Bochs; shadowvmx's fast path must not keep the
+ * host's interrupts (and so the signal) out while it re-enters.
+ */
+TEST_F(sig, signal_interrupts_cpuid_loop_with_if0)
+{
+	INIT(spin_cpuid_cli, SVXU_MODE_PM32);
+	cpuid_until_signal(_metadata, &self->g, 0);
 }
 
 TEST_F(sig, signal_interrupts_spinning_guest)

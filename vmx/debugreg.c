@@ -296,14 +296,15 @@ int svx_handle_dr(struct svx_vcpu *vcpu)
 /*
  * Before the entry, interrupts off, after the last look at requests
  * (vcpu_enter_guest()): the guest's DR0-3 (and DR6 while MOV DR does not
- * exit) into the CPU.  DR7 comes from GUEST_DR7; the host's is cleared
+ * exit) into the CPU.  The host's DEBUGCTL was read before the first of
+ * the entries svx_enter_guest() makes (vmx/vmx.c; fast-path re-entries
+ * do not change it).  DR7 comes from GUEST_DR7; the host's is cleared
  * first so that none of its breakpoints fires on the way in.
  */
 void svx_debug_before_entry(struct svx_vcpu *vcpu)
 {
 	struct svx_dbg *d = &vcpu->dbg;
 
-	d->host_debugctl = get_debugctlmsr();
 	if (unlikely(d->switch_db)) {
 		set_debugreg(0, 7);
 		set_debugreg(d->eff_db[0], 0);

@@ -38,6 +38,7 @@
 #include <asm/segment.h>
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
+#include <asm/debugreg.h>
 
 #include <linux/version.h>
 
@@ -433,10 +434,18 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 	svx_set_host_percpu_state(vcpu, cpu);
 }
 
+/* The common case, checked without a call: current here already. */
+static __always_inline bool svx_vcpu_loaded_here(struct svx_vcpu *vcpu)
+{
+	return likely(READ_ONCE(vcpu->cpu) == smp_processor_id() &&
+		      this_cpu_read(svx_current_vcpu) == vcpu);
+}
+
 void svx_vcpu_load(struct svx_vcpu *vcpu)
 {
 	preempt_disable();
-	__svx_vcpu_load(vcpu);
+	if (!svx_vcpu_loaded_here(vcpu))
+		__svx_vcpu_load(vcpu);
 }
 
 void svx_vcpu_put(struct svx_vcpu *vcpu)
@@ -1099,10 +1108,28 @@ static u32 svx_guard_timer_value(void)
 	return min_t(u64, v >> svx_vmcs_conf.preempt_timer_shift, U32_MAX);
 }
 
+/*
+ * The value above for the current guard_ticks and tsc_khz, computed again
+ * only when one of them changed (a division less on every entry).
+ */
+static u32 svx_guard_timer_cached(void)
+{
+	static unsigned int c_ticks, c_khz;
+	static u32 c_val;
+	unsigned int ticks = READ_ONCE(svx_guard_ticks);
+	unsigned int khz = READ_ONCE(tsc_khz);
+
+	if (ticks != READ_ONCE(c_ticks) || khz != READ_ONCE(c_khz)) {
+		WRITE_ONCE(c_val, svx_guard_timer_value());
+		WRITE_ONCE(c_khz, khz);
+		WRITE_ONCE(c_ticks, ticks);
+	}
+	return READ_ONCE(c_val);
+}
+
 static void svx_prepare_entry(struct svx_vcpu *vcpu)
 {
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
-	unsigned long cr3 = __read_cr3();
 
 	if (vcpu->rip_dirty) {
 		svx_vmwrite(GUEST_RIP, vcpu->rip);
@@ -1110,15 +1137,13 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 		svx_vmwrite(GUEST_RFLAGS, svx_rmode_hw_rflags(vcpu));
 		vcpu->rip_dirty = false;
 	}
-	/* Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task. */
-	svx_vmwrite(HOST_CR3, cr3);
-	svx_vmwrite(HOST_CR4, cr4_read_shadow());
-	rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+	/* read once per KVM_RUN (svx_save_host_segments()) */
 	svx_vmwrite(HOST_FS_BASE, vcpu->host_fs_base);
 	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
 		vcpu->host_kernel_gs_base;
 	if (c->has_preempt_timer && svx_guard_ticks)
-		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, svx_guard_timer_value());
+		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
+			    svx_guard_timer_cached());
 	svx_inject_queued(vcpu);
 	if (vcpu->inject_pending) {
 		if (vcpu->exc_pending)
@@ -1202,11 +1227,14 @@ static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
  * KVM_RUN's caller as it entered: the selectors and LDTR a VM exit nulls.
  * The HOST_*_SELECTOR fields take only RPL-0 GDT selectors, which user
  * space never holds, so they stay 0 and the few VMMs with non-null ones
- * get them back after each exit, before anything can schedule.
+ * get them back when the guest is left for good (svx_host_after_exits():
+ * not between fast-path re-entries), before anything can schedule.
  */
 static void svx_save_host_segments(struct svx_vcpu *vcpu)
 {
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	/* the task's: it cannot change while it is in KVM_RUN */
+	rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
 	savesegment(ds, vcpu->host_ds);
 	savesegment(es, vcpu->host_es);
 	savesegment(fs, vcpu->host_fs);
@@ -1233,22 +1261,50 @@ static void svx_restore_host_segments(struct svx_vcpu *vcpu)
 	}
 }
 
+/*
+ * Leaving the guest for good (not for a fast-path re-entry): VM exit set
+ * the GDT limit to 0xffff and the TSS limit to 0x67 (SDM 27.5.2): restore
+ * the former, let the kernel fix the latter lazily when a task needs its
+ * I/O bitmap; the caller's segments.  Interrupts off.
+ */
+static void svx_host_after_exits(struct svx_vcpu *vcpu)
+{
+	load_fixmap_gdt(smp_processor_id());
+	this_cpu_write(__tss_limit_invalid, true);
+	svx_restore_host_segments(vcpu);
+}
+
 static int svx_enter_guest(struct svx_vcpu *vcpu)
 {
+	bool fast = false;
 	unsigned long cr2;
 	int fail;
 
 	preempt_disable();
-	__svx_vcpu_load(vcpu);
+	if (!svx_vcpu_loaded_here(vcpu))
+		__svx_vcpu_load(vcpu);
 	svx_prepare_entry(vcpu);
 	svx_vpid_prepare_entry(vcpu);
 
 	local_irq_disable();
+	/* the host's DEBUGCTL, for after the exits (vmx/debugreg.c) */
+	vcpu->dbg.host_debugctl = get_debugctlmsr();
+reenter:
+	/*
+	 * Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task;
+	 * with interrupts off, an IPI that changes CR4 comes before or after.
+	 */
+	svx_vmwrite(HOST_CR3, __read_cr3());
+	svx_vmwrite(HOST_CR4, cr4_read_shadow());
 	/* Publish IN_GUEST before checking requests: see svx_kick_all(). */
 	smp_store_mb(vcpu->mode, SVX_IN_GUEST);
 	if (READ_ONCE(vcpu->requests) || need_resched() ||
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
+		if (fast) {
+			svx_fastpath_leave(vcpu);
+			svx_host_after_exits(vcpu);
+		}
 		local_irq_enable();
 		svx_cancel_injection(vcpu);
 		preempt_enable();
@@ -1259,26 +1315,38 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	cr2 = native_read_cr2();
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	svx_fpu_prepare_entry(vcpu);
-	svx_fpu_load_guest_xcr0(vcpu);
+	if (unlikely(test_thread_flag(TIF_NEED_FPU_LOAD)))
+		svx_fpu_prepare_entry(vcpu);
+	if (vcpu->cr4 & X86_CR4_OSXSAVE)
+		svx_fpu_load_guest_xcr0(vcpu);
 	svx_debug_before_entry(vcpu);
 
 	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
 
 	svx_debug_after_exit(vcpu);
-	svx_fpu_load_host_xcr0(vcpu);
+	if (vcpu->cr4 & X86_CR4_OSXSAVE)
+		svx_fpu_load_host_xcr0(vcpu);
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
-	/*
-	 * VM exit set the GDT limit to 0xffff and the TSS limit to 0x67
-	 * (SDM 27.5.2): restore the former, let the kernel fix the latter
-	 * lazily when a task needs its I/O bitmap.
-	 */
-	load_fixmap_gdt(smp_processor_id());
-	this_cpu_write(__tss_limit_invalid, true);
-	svx_restore_host_segments(vcpu);
-	vcpu->last_cpu = smp_processor_id();
 	vcpu->stats.misc[SVX_STAT_ENTRIES]++;
+
+	/* vmx/fastpath.c: handled and counted, enter again */
+	if (!fail && svx_fastpath_exit(vcpu)) {
+		vcpu->launched = true;
+		fast = true;
+		/*
+		 * A moment with interrupts on: Bochs holds host interrupts
+		 * while a guest with RFLAGS.IF=0 runs (the shared
+		 * bochs-notes.md), hardware would exit on them.  STI's
+		 * shadow covers one instruction.
+		 */
+		local_irq_enable();
+		cpu_relax();
+		local_irq_disable();
+		goto reenter;
+	}
+	svx_host_after_exits(vcpu);
+	vcpu->last_cpu = smp_processor_id();
 
 	if (!fail) {
 		vcpu->launched = true;
@@ -1376,12 +1444,21 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			run->exit_reason = KVM_EXIT_SHUTDOWN;
 			return 0;
 		}
-		if (test_and_clear_bit(SVX_REQ_MSR_FILTER, &vcpu->requests) &&
-		    vcpu->msr_bitmap)
-			svx_msr_bitmap_update(vcpu);
-		if (test_and_clear_bit(SVX_REQ_MMU_RELOAD, &vcpu->requests)) {
-			vcpu->mmu.root_hpa = 0;
-			vcpu->mmu.no_flush = false;
+		/* the atomic tests only with a request (kvm_request_pending()) */
+		if (unlikely(READ_ONCE(vcpu->requests))) {
+			if (test_and_clear_bit(SVX_REQ_MSR_FILTER,
+					       &vcpu->requests) &&
+			    vcpu->msr_bitmap)
+				svx_msr_bitmap_update(vcpu);
+			if (test_and_clear_bit(SVX_REQ_MMU_RELOAD,
+					       &vcpu->requests)) {
+				vcpu->mmu.root_hpa = 0;
+				vcpu->mmu.no_flush = false;
+			}
+			/* see below */
+			if (test_and_clear_bit(SVX_REQ_TLB_FLUSH,
+					       &vcpu->requests))
+				vcpu->vpid_flush = true;
 		}
 		/*
 		 * Without VPID every VM entry flushes this vCPU's TLB.  With
@@ -1389,9 +1466,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		 * of the old one must go: CR3 and paging-mode changes, a
 		 * zapped root), flush the VPID before the entry.
 		 */
-		if (test_and_clear_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests) ||
-		    (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
-		     !vcpu->mmu.no_flush))
+		if (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
+		    !vcpu->mmu.no_flush)
 			vcpu->vpid_flush = true;
 		if (!svx_vm_ept(vcpu->vm)) {
 			r = svx_mmu_reload(vcpu);
@@ -1403,7 +1479,7 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			if (r <= 0)
 				return r;
 		}
-		if (!svx_rmode_runnable(vcpu))
+		if (unlikely(vcpu->rmode.active) && !svx_rmode_runnable(vcpu))
 			return 0;
 		if (vcpu->rmode.active) {
 			r = svx_rmode_prepare(vcpu);
@@ -1413,7 +1489,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 
 		if (vcpu->vapic_addr)	/* kvm_lapic_sync_to_vapic() */
 			svx_irqchip_sync_to_vapic(vcpu);
-		svx_kvmclock_update(vcpu);	/* KVM_REQ_CLOCK_UPDATE */
+		if (test_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests))
+			svx_kvmclock_update(vcpu);	/* KVM_REQ_CLOCK_UPDATE */
 		r = svx_enter_guest(vcpu);
 		if (r == -EAGAIN)
 			continue;

@@ -52,6 +52,10 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 bool svx_rdtscp_usable(void);
 
+/* vmx/fastpath.c */
+bool svx_fastpath_exit(struct svx_vcpu *vcpu);
+void svx_fastpath_leave(struct svx_vcpu *vcpu);
+
 /* vmx/msr_bitmap.c */
 int svx_msr_bitmap_init(struct svx_vcpu *vcpu);
 void svx_msr_bitmap_update(struct svx_vcpu *vcpu);

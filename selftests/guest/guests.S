@@ -148,6 +148,32 @@ GUEST(spin_cli)
 1:	jmp	1b
 GUEST_END(spin_cli)
 
+/*
+ * CPUID forever, counting them in ESI, with IF=1 and IF=0: every CPUID is
+ * one exit the hypervisor handles in the kernel (shadowvmx: on its exit
+ * fast path, vmx/fastpath.c).  Offsets: loop at +3, cpuid at +5, incl at
+ * +7, jmp at +8.
+ */
+	.code32
+GUEST(spin_cpuid)
+	sti
+	xorl	%esi, %esi
+1:	xorl	%eax, %eax
+	cpuid
+	incl	%esi
+	jmp	1b
+GUEST_END(spin_cpuid)
+
+	.code32
+GUEST(spin_cpuid_cli)
+	cli
+	xorl	%esi, %esi
+1:	xorl	%eax, %eax
+	cpuid
+	incl	%esi
+	jmp	1b
+GUEST_END(spin_cpuid_cli)
+
 /* cpuid of the two test leaves; hlt after each so the host reads regs. */
 	.code32
 GUEST(cpuid)
