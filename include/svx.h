@@ -456,6 +456,7 @@ int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
 void svx_mmu_sync_all(struct svx_vcpu *vcpu);
+void svx_mmu_invpcid_gva(struct svx_vcpu *vcpu, u64 gva);
 void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len);
 void svx_mmu_pte_write(struct svx_vcpu *vcpu, u64 gpa, u64 new,
 		       unsigned int size, bool written);

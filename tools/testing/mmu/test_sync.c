@@ -9,7 +9,8 @@
  * page table), every page mapped writable by a write fault; the guest page
  * table goes unsync as a write fault on it would make it
  * (svx_try_unsync()), the guest rewrites its PTEs, then a CR3 load that
- * flushes resyncs it.  The faults are counted, the host pages that lost a
+ * flushes resyncs it; or an INVPCID of one address in another PCID
+ * rebuilds that one entry (KVM's kvm_mmu_invpcid_gva()).  The faults are counted, the host pages that lost a
  * writable SPTE must be marked dirty, and the shadow tables must agree with
  * the guest's afterwards.
  */
@@ -120,6 +121,7 @@ TAP_SUITE(sync_in_place)
 	 * Other changes: D cleared (read-only), U/S cleared (supervisor),
 	 * XD set, another frame, A cleared, not present.
 	 */
+	unsync(s, ptgfn);	/* the guest's writes to its table go through */
 	for (i = 0; i < NPAGES; i++)
 		pt[i] |= SVX_PTE_RW;
 	load_cr3(s);
@@ -164,6 +166,33 @@ TAP_SUITE(sync_in_place)
 	tap_ok(f == want,
 	       "supervisor reads fault only where the SPTE went (%lu, want %lu)",
 	       f, want);
+
+	/*
+	 * INVPCID of one address in another PCID (page-table isolation's
+	 * user PCID): that entry is rebuilt from the guest PTE, the other
+	 * entries of the unsync page stay as they were (no resync).
+	 */
+	unsync(s, ptgfn);
+	for (i = 0; i < NPAGES; i++)
+		pt[i] = ((u64)(256 + i) << 12) | SVX_PTE_P | SVX_PTE_RW |
+			SVX_PTE_US | SVX_PTE_A | SVX_PTE_D;
+	load_cr3(s);
+	touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
+	unsync(s, ptgfn);
+	pt[5] ^= 1ULL << 12;		/* page 5 now maps page 4's frame */
+	pt[9] &= ~SVX_PTE_RW;
+	f = s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE];
+	svx_mmu_invpcid_gva(s->vcpu, 5ULL << 12);
+	tap_ok((leaf_spte(s, 5ULL << 12) & SPTE_P) &&
+	       (leaf_spte(s, 5ULL << 12) & SPTE_ADDR) ==
+	       (leaf_spte(s, 4ULL << 12) & SPTE_ADDR) &&
+	       s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE] == f + 1,
+	       "INVPCID of an address in another PCID rebuilds its SPTE from the new guest PTE");
+	tap_ok(leaf_spte(s, 9ULL << 12) & SPTE_W,
+	       "and leaves the unsync page's other SPTEs alone (no resync of every unsync page)");
+	load_cr3(s);
+	touch_all(s, SVX_ACC_USER);
+
 	sim_check(s);
 	tap_ok(s->st.violations == viol0,
 	       "shadow tables consistent with the guest's (%lu violations)",
