@@ -10,9 +10,9 @@
  * table goes unsync as a write fault on it would make it
  * (svx_try_unsync()), the guest rewrites its PTEs, then a CR3 load that
  * flushes resyncs it; or an INVPCID of one address in another PCID
- * rebuilds that one entry (KVM's kvm_mmu_invpcid_gva()).  The faults are counted, the host pages that lost a
- * writable SPTE must be marked dirty, and the shadow tables must agree with
- * the guest's afterwards.
+ * rebuilds that one entry (KVM's kvm_mmu_invpcid_gva()).  The faults are
+ * counted, the host pages that lost a writable SPTE must be marked dirty,
+ * and the shadow tables must agree with the guest's afterwards.
  */
 #include <stdio.h>
 #include <stdlib.h>
