@@ -351,6 +351,9 @@ struct svx_vm {
 	unsigned long max_sps;	/* KVM_SET_NR_MMU_PAGES; 0: max_shadow_pages */
 	struct list_head unsync_list;	/* leaf shadow pages the guest may write */
 	unsigned long nr_unsync;
+	/* Guest tables shadowed per 2 MiB region (mmu/page_track.c). */
+	struct svx_lpage_ent *lpage;
+	bool lpage_full;
 
 	/*
 	 * MMU notifier (core/mmu_notifier.c): invalidations of the VMM's

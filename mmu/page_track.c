@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <asm/page.h>
 
@@ -73,11 +74,92 @@ bool svx_write_protect(struct svx_vm *vm, u64 gfn)
 	       flush;
 }
 
+/*
+ * Guest tables shadowed per 2 MiB region, as KVM's lpage_info
+ * disallow_lpage: a guest large page over one is mapped with 4 KiB SPTEs,
+ * so that writes to the table trap (svx_shadow_fault()).  Counted when a
+ * shadow page of a guest table enters or leaves the hash, so the fault
+ * path asks in O(1) instead of looking up the region's 512 gfns.  An open
+ * hash of SVX_LPAGE_N regions, linear probing over at most
+ * SVX_LPAGE_PROBE slots; a region keeps its slot at count 0.  If one does
+ * not fit (a guest with tables in more regions than that), vm->lpage_full
+ * is set and the lookup of every gfn is used from then on.  mmu_lock.
+ */
+#define SVX_LPAGE_BITS	12
+#define SVX_LPAGE_N	(1U << SVX_LPAGE_BITS)
+#define SVX_LPAGE_PROBE	64
+
+struct svx_lpage_ent {
+	u64 key;		/* region (gfn >> 9) + 1; 0: free */
+	unsigned long count;
+};
+
+int svx_lpage_init(struct svx_vm *vm)
+{
+	vm->lpage = kvcalloc(SVX_LPAGE_N, sizeof(*vm->lpage),
+			     GFP_KERNEL_ACCOUNT);
+	return vm->lpage ? 0 : -ENOMEM;
+}
+
+void svx_lpage_free(struct svx_vm *vm)
+{
+	kvfree(vm->lpage);
+	vm->lpage = NULL;
+}
+
+/* The slot of @gfn's region; with @add, a free one if it has none. */
+static struct svx_lpage_ent *svx_lpage_slot(struct svx_vm *vm, u64 gfn,
+					    bool add)
+{
+	u64 key = (gfn >> 9) + 1;
+	u32 h = svx_hash(key, SVX_LPAGE_BITS), i;
+
+	for (i = 0; i < SVX_LPAGE_PROBE; i++) {
+		struct svx_lpage_ent *e = &vm->lpage[(h + i) % SVX_LPAGE_N];
+
+		if (e->key == key)
+			return e;
+		if (!e->key) {
+			if (!add)
+				return NULL;
+			e->key = key;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Shadow page of guest table @gfn added (@add) to the hash, or removed. */
+void svx_lpage_account(struct svx_vm *vm, u64 gfn, bool add)
+{
+	struct svx_lpage_ent *e;
+
+	if (!vm->lpage || vm->lpage_full)
+		return;
+	e = svx_lpage_slot(vm, gfn, add);
+	if (!e) {
+		if (add)
+			vm->lpage_full = true;
+		else
+			WARN_ONCE(1, "shadowvmx: gfn %#llx not counted\n", gfn);
+		return;
+	}
+	if (add)
+		e->count++;
+	else if (!WARN_ON_ONCE(!e->count))
+		e->count--;
+}
+
 /* Is any gfn of the 2 MiB at @gfn (aligned) a guest table we shadow? */
 bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
 {
+	struct svx_lpage_ent *e;
 	unsigned int i;
 
+	if (vm->lpage && !vm->lpage_full) {
+		e = svx_lpage_slot(vm, gfn, false);
+		return e && e->count;
+	}
 	for (i = 0; i < 512; i++)
 		if (svx_gfn_is_shadowed(vm, gfn + i))
 			return true;

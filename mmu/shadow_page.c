@@ -269,6 +269,16 @@ void svx_clear_upper(struct svx_vm *vm, struct svx_sp *sp,
 		sp->spt[i] = 0;
 }
 
+/* Take @sp out of the hash (and the count of its 2 MiB region). */
+static void svx_unhash_sp(struct svx_vm *vm, struct svx_sp *sp)
+{
+	if (hlist_unhashed(&sp->hash_link))
+		return;
+	if (!sp->role.direct)
+		svx_lpage_account(vm, sp->gfn, false);
+	hlist_del_init(&sp->hash_link);
+}
+
 static void svx_unsync_unlink(struct svx_vm *vm, struct svx_sp *sp)
 {
 	if (!sp->unsync)
@@ -558,6 +568,8 @@ struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 	sp->role = role;
 	hlist_add_head(&sp->hash_link,
 		       &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)]);
+	if (!role.direct)
+		svx_lpage_account(vm, gfn, true);
 	list_add(&sp->link, &vm->sp_list);
 	vm->nr_sps++;
 	vm->sp_in_use++;
@@ -594,7 +606,7 @@ static void svx_zap_sp(struct svx_vm *vm, struct svx_sp *sp,
 		}
 	}
 	svx_unsync_unlink(vm, sp);
-	hlist_del_init(&sp->hash_link);
+	svx_unhash_sp(vm, sp);
 	list_move(&sp->link, dead);
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 }
@@ -676,7 +688,7 @@ static unsigned long svx_mmu_shrink(struct svx_vm *vm, unsigned long keep)
 			continue;
 		svx_unlink_sp(sp);
 		svx_unsync_unlink(vm, sp);
-		hlist_del_init(&sp->hash_link);
+		svx_unhash_sp(vm, sp);
 		list_move(&sp->link, &dead);
 		n++;
 	}
@@ -755,7 +767,7 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 	spin_lock(&vm->mmu_lock);
 	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
 		svx_unsync_unlink(vm, sp);
-		hlist_del_init(&sp->hash_link);
+		svx_unhash_sp(vm, sp);
 		list_move(&sp->link, &dead);
 	}
 	old = NULL;
