@@ -86,7 +86,7 @@ bool svx_write_protect(struct svx_vm *vm, u64 gfn)
  * is set and the lookup of every gfn is used from then on.  mmu_lock.
  */
 #define SVX_LPAGE_BITS	12
-#define SVX_LPAGE_N	(1U << SVX_LPAGE_BITS)
+#define SVX_LPAGE_N	BIT(SVX_LPAGE_BITS)
 #define SVX_LPAGE_PROBE	64
 
 struct svx_lpage_ent {

@@ -2185,7 +2185,7 @@ static void sim_check_regions(struct sim *s)
 				any |= !sp->role.direct && sp->gfn >= r &&
 				       sp->gfn < r + 512;
 		if (svx_range_shadowed(s->vm, r) != any)
-			sim_violation(s, "region of gfn %#llx: counted %sshadowed, the hash has %s guest table",
+			sim_violation(s, "2 MiB at gfn %#llx: counted %sshadowed, hash: %s table",
 				      (unsigned long long)r,
 				      any ? "not " : "", any ? "a" : "no");
 	}
