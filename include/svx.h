@@ -354,6 +354,9 @@ struct svx_vm {
 	unsigned long max_sps;	/* KVM_SET_NR_MMU_PAGES; 0: max_shadow_pages */
 	struct list_head unsync_list;	/* leaf shadow pages the guest may write */
 	unsigned long nr_unsync;
+	/* Guest tables shadowed per 2 MiB region (mmu/page_track.c). */
+	struct svx_lpage_ent *lpage;
+	bool lpage_full;
 
 	/*
 	 * MMU notifier (core/mmu_notifier.c): invalidations of the VMM's
@@ -459,6 +462,7 @@ int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa);
 int svx_mmu_load_pdptrs(struct svx_vcpu *vcpu, u64 cr3);
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva);
 void svx_mmu_sync_all(struct svx_vcpu *vcpu);
+void svx_mmu_invpcid_gva(struct svx_vcpu *vcpu, u64 gva);
 void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len);
 void svx_mmu_pte_write(struct svx_vcpu *vcpu, u64 gpa, u64 new,
 		       unsigned int size, bool written);

@@ -81,7 +81,8 @@ int svx_mmu_vm_init(struct svx_vm *vm)
 				 sizeof(*vm->rmap_hash), GFP_KERNEL_ACCOUNT);
 	vm->np_root = svx_new_tree(vm);
 	vm->np_spare = svx_new_tree(vm);
-	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root || !vm->np_spare) {
+	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root || !vm->np_spare ||
+	    svx_lpage_init(vm)) {
 		svx_mmu_vm_destroy(vm);
 		return -ENOMEM;
 	}
@@ -100,6 +101,7 @@ void svx_mmu_vm_destroy(struct svx_vm *vm)
 	vm->np_spare = NULL;
 	kvfree(vm->sp_hash);
 	kvfree(vm->rmap_hash);
+	svx_lpage_free(vm);
 	vm->sp_hash = NULL;
 	vm->rmap_hash = NULL;
 	WARN_ON(vm->pages_pinned);
@@ -799,7 +801,17 @@ static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	large = false;
 	if (svx_large_sptes_enabled && w.level >= 2 && !wp0_trick &&
 	    !(s.flags & KVM_MEM_LOG_DIRTY_PAGES)) {
-		r = svx_host_pin_2m(vcpu, &s, gfn & ~511ULL, pfn, &pfn2m);
+		/*
+		 * Not over a guest table (checked again below, under the
+		 * same lock as the install): no 512 pins to drop at once.
+		 */
+		spin_lock(&vm->mmu_lock);
+		r = svx_mmu_bug(SVX_BUG_LARGE_OVER_TABLE) ||
+		    !svx_range_shadowed(vm, gfn & ~511ULL);
+		spin_unlock(&vm->mmu_lock);
+		if (r)
+			r = svx_host_pin_2m(vcpu, &s, gfn & ~511ULL, pfn,
+					    &pfn2m);
 		if (r < 0) {
 			svx_host_unpin(pfn, false);
 			return r;

@@ -201,6 +201,9 @@ bool svx_gfn_is_shadowed(struct svx_vm *vm, u64 gfn);
 bool svx_gfn_write_tracked(struct svx_vm *vm, u64 gfn);
 bool svx_mmu_dirty_ok(const struct svx_memslot *s, bool write);
 bool svx_range_shadowed(struct svx_vm *vm, u64 gfn);
+int svx_lpage_init(struct svx_vm *vm);
+void svx_lpage_free(struct svx_vm *vm);
+void svx_lpage_account(struct svx_vm *vm, u64 gfn, bool add);
 bool svx_write_protect(struct svx_vm *vm, u64 gfn);
 
 /* nonpaging.c */

@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <asm/page.h>
 
@@ -73,11 +74,92 @@ bool svx_write_protect(struct svx_vm *vm, u64 gfn)
 	       flush;
 }
 
+/*
+ * Guest tables shadowed per 2 MiB region, as KVM's lpage_info
+ * disallow_lpage: a guest large page over one is mapped with 4 KiB SPTEs,
+ * so that writes to the table trap (svx_shadow_fault()).  Counted when a
+ * shadow page of a guest table enters or leaves the hash, so the fault
+ * path asks in O(1) instead of looking up the region's 512 gfns.  An open
+ * hash of SVX_LPAGE_N regions, linear probing over at most
+ * SVX_LPAGE_PROBE slots; a region keeps its slot at count 0.  If one does
+ * not fit (a guest with tables in more regions than that), vm->lpage_full
+ * is set and the lookup of every gfn is used from then on.  mmu_lock.
+ */
+#define SVX_LPAGE_BITS	12
+#define SVX_LPAGE_N	BIT(SVX_LPAGE_BITS)
+#define SVX_LPAGE_PROBE	64
+
+struct svx_lpage_ent {
+	u64 key;		/* region (gfn >> 9) + 1; 0: free */
+	unsigned long count;
+};
+
+int svx_lpage_init(struct svx_vm *vm)
+{
+	vm->lpage = kvcalloc(SVX_LPAGE_N, sizeof(*vm->lpage),
+			     GFP_KERNEL_ACCOUNT);
+	return vm->lpage ? 0 : -ENOMEM;
+}
+
+void svx_lpage_free(struct svx_vm *vm)
+{
+	kvfree(vm->lpage);
+	vm->lpage = NULL;
+}
+
+/* The slot of @gfn's region; with @add, a free one if it has none. */
+static struct svx_lpage_ent *svx_lpage_slot(struct svx_vm *vm, u64 gfn,
+					    bool add)
+{
+	u64 key = (gfn >> 9) + 1;
+	u32 h = svx_hash(key, SVX_LPAGE_BITS), i;
+
+	for (i = 0; i < SVX_LPAGE_PROBE; i++) {
+		struct svx_lpage_ent *e = &vm->lpage[(h + i) % SVX_LPAGE_N];
+
+		if (e->key == key)
+			return e;
+		if (!e->key) {
+			if (!add)
+				return NULL;
+			e->key = key;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Shadow page of guest table @gfn added (@add) to the hash, or removed. */
+void svx_lpage_account(struct svx_vm *vm, u64 gfn, bool add)
+{
+	struct svx_lpage_ent *e;
+
+	if (!vm->lpage || vm->lpage_full)
+		return;
+	e = svx_lpage_slot(vm, gfn, add);
+	if (!e) {
+		if (add)
+			vm->lpage_full = true;
+		else
+			WARN_ONCE(1, "shadowvmx: gfn %#llx not counted\n", gfn);
+		return;
+	}
+	if (add)
+		e->count++;
+	else if (!WARN_ON_ONCE(!e->count))
+		e->count--;
+}
+
 /* Is any gfn of the 2 MiB at @gfn (aligned) a guest table we shadow? */
 bool svx_range_shadowed(struct svx_vm *vm, u64 gfn)
 {
+	struct svx_lpage_ent *e;
 	unsigned int i;
 
+	if (vm->lpage && !vm->lpage_full) {
+		e = svx_lpage_slot(vm, gfn, false);
+		return e && e->count;
+	}
 	for (i = 0; i < 512; i++)
 		if (svx_gfn_is_shadowed(vm, gfn + i))
 			return true;
@@ -347,6 +429,37 @@ void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len)
 }
 
 /*
+ * After INVLPG dropped entry @gi of unsync guest table @tgfn (@esz-byte
+ * PTEs): rebuild it from the guest PTE in the unsync shadow pages of
+ * @tgfn, when present, accessed and mapping RAM.
+ */
+static void svx_invlpg_refresh(struct svx_vcpu *vcpu, u64 tgfn,
+			       unsigned int gi, unsigned int esz)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
+	struct hlist_node *tmp;
+	struct svx_sp *sp;
+	u64 gpte = 0;
+
+	if (svx_read_guest_phys(vm, (tgfn << PAGE_SHIFT) + gi * esz, &gpte, esz))
+		return;
+	svx_pt_update_prepare(vcpu, (tgfn << PAGE_SHIFT) + gi * esz, gpte, esz,
+			      &up);
+	if (up.pfn == SVX_NO_PFN)
+		return;
+	spin_lock(&vm->mmu_lock);
+	hlist_for_each_entry_safe(sp, tmp,
+				  &vm->sp_hash[svx_hash(tgfn, SVX_SP_HASH_BITS)],
+				  hash_link)
+		if (sp->gfn == tgfn && sp->unsync)
+			svx_pt_update_install(vcpu, sp, &up, SVX_MMU_INVLPG_UPDATE);
+	spin_unlock(&vm->mmu_lock);
+	if (up.pfn != SVX_NO_PFN)
+		svx_host_unpin(up.pfn, false);
+}
+
+/*
  * INVLPG: forget the leaf SPTE for @gva (the guest may have changed it).
  * In an unsync page the guest usually did: as KVM does, the SPTE is then
  * rebuilt from the guest PTE at once (when it is present, accessed and
@@ -381,11 +494,9 @@ void svx_mmu_sync_all(struct svx_vcpu *vcpu)
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_vm *vm = vcpu->vm;
-	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
-	u64 *table, e, tgfn = ~0ULL, gpte = 0;
+	u64 *table, e, tgfn = ~0ULL;
 	unsigned int esz, gi = 0;
 	struct svx_sp *sp;
-	struct hlist_node *tmp;
 	int level;
 
 	if (vcpu->mmu.mode == SVX_MODE_NONPAGING || !vcpu->mmu.root_hpa)
@@ -425,20 +536,51 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 		}
 	}
 	spin_unlock(&vm->mmu_lock);
-	if (tgfn == ~0ULL ||
-	    svx_read_guest_phys(vm, (tgfn << PAGE_SHIFT) + gi * esz, &gpte, esz))
+	if (tgfn != ~0ULL)
+		svx_invlpg_refresh(vcpu, tgfn, gi, esz);
+}
+
+/*
+ * INVPCID of one address in another PCID than the current one
+ * (vmx/cpufeat.c): with page-table isolation, the guest kernel flushing a
+ * user address from the user PCID after an INVLPG of it in its own.  KVM's
+ * kvm_mmu_invpcid_gva() does INVLPG's work in the cached roots of that
+ * PCID; roots are not kept per PCID here, so the work is done in every
+ * unsync shadow page, the only ones whose SPTEs may lag the guest's
+ * tables: the SPTE at @gva's index is dropped and rebuilt from its guest
+ * PTE, as INVLPG does.  An unsync page that another root maps elsewhere
+ * only has one entry rebuilt.  Not a resync of every unsync page of the VM
+ * (svx_mmu_sync_all()), which a fork+exec+exit did about ten times.
+ */
+#define SVX_INVPCID_REFRESH	8
+
+void svx_mmu_invpcid_gva(struct svx_vcpu *vcpu, u64 gva)
+{
+	struct svx_vm *vm = vcpu->vm;
+	unsigned int idx = (gva >> PAGE_SHIFT) & 511, n = 0, j;
+	u64 tgfn[SVX_INVPCID_REFRESH];
+	struct svx_sp *sp;
+
+	if (svx_vm_ept(vm))
 		return;
-	svx_pt_update_prepare(vcpu, (tgfn << PAGE_SHIFT) + gi * esz, gpte, esz,
-			      &up);
-	if (up.pfn == SVX_NO_PFN)
+	/* PCIDs other than 0 exist only with CR4.PCIDE, in long mode. */
+	if (vcpu->mmu.mode != SVX_MODE_LONG64) {
+		svx_mmu_sync_all(vcpu);
 		return;
+	}
 	spin_lock(&vm->mmu_lock);
-	hlist_for_each_entry_safe(sp, tmp,
-				  &vm->sp_hash[svx_hash(tgfn, SVX_SP_HASH_BITS)],
-				  hash_link)
-		if (sp->gfn == tgfn && sp->unsync)
-			svx_pt_update_install(vcpu, sp, &up, SVX_MMU_INVLPG_UPDATE);
+	list_for_each_entry(sp, &vm->unsync_list, unsync_link) {
+		u64 *sptep = &sp->spt[idx];
+
+		if (!(*sptep & (SPTE_P | SPTE_MMIO)))
+			continue;
+		svx_drop_leaf(vm, sptep, sp->gfns[idx]);
+		for (j = 0; j < n && tgfn[j] != sp->gfn; j++)
+			;
+		if (j == n && n < SVX_INVPCID_REFRESH)
+			tgfn[n++] = sp->gfn;
+	}
 	spin_unlock(&vm->mmu_lock);
-	if (up.pfn != SVX_NO_PFN)
-		svx_host_unpin(up.pfn, false);
+	for (j = 0; j < n; j++)
+		svx_invlpg_refresh(vcpu, tgfn[j], idx, 8);
 }

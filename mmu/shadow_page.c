@@ -269,6 +269,16 @@ void svx_clear_upper(struct svx_vm *vm, struct svx_sp *sp,
 		sp->spt[i] = 0;
 }
 
+/* Take @sp out of the hash (and the count of its 2 MiB region). */
+static void svx_unhash_sp(struct svx_vm *vm, struct svx_sp *sp)
+{
+	if (hlist_unhashed(&sp->hash_link))
+		return;
+	if (!sp->role.direct)
+		svx_lpage_account(vm, sp->gfn, false);
+	hlist_del_init(&sp->hash_link);
+}
+
 static void svx_unsync_unlink(struct svx_vm *vm, struct svx_sp *sp)
 {
 	if (!sp->unsync)
@@ -311,8 +321,9 @@ void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
  * on a change.  INVLPG drops the one SPTE; a CR3 load (or any change that
  * flushes the guest's TLB, all of which reload the root) resyncs the
  * unsync pages reachable from the new root: each SPTE is compared with the
- * guest PTE it came from, dropped if the guest changed it, and the page is
- * write-protected again.  As in KVM, a page that goes unsync marks its
+ * guest PTE it came from, dropped if the PTE maps another frame or no
+ * longer one, rewritten with fewer permissions if the guest took some
+ * away, and the page is write-protected again.  As in KVM, a page that goes unsync marks its
  * parent SPTEs, and theirs up to the roots (unsync_child_bitmap), and the
  * root load walks down the marked entries only.  An unsync page that the
  * new root does not reach stays unsync until a root that reaches it is
@@ -320,28 +331,53 @@ void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
  * it up to date first, as a TLB fill would.
  */
 
-/* Does a kept SPTE still follow from guest PTE @gpte?  (@gfn: its frame.) */
-static bool svx_spte_stale(struct svx_vcpu *vcpu, const struct svx_sp *sp,
-			   u64 spte, u64 gfn, u64 gpte)
+/*
+ * Must the SPTE @spte at @sp's entry for frame @gfn go, now that the guest
+ * PTE holds @gpte: an MMIO SPTE (it faults again), a PTE the CPU would not
+ * use (not present, not accessed, reserved bits) or one that maps another
+ * frame.  KVM's FNAME(prefetch_invalid_gpte) and its gfn check.
+ */
+static bool svx_spte_gone(struct svx_vcpu *vcpu, const struct svx_sp *sp,
+			  u64 spte, u64 gfn, u64 gpte)
 {
-	bool nxe = vcpu->efer & EFER_NX;
 	u64 g;
 
 	if (!(spte & SPTE_P))		/* MMIO SPTE: let it fault again */
 		return true;
-	if (!svx_gpte_usable(vcpu, gpte, sp->role.glevels == 2 ? 4 : 8, &g) ||
-	    g != gfn)
-		return true;
+	return !svx_gpte_usable(vcpu, gpte, sp->role.glevels == 2 ? 4 : 8,
+				&g) || g != gfn;
+}
+
+/*
+ * A kept SPTE without the permissions guest PTE @gpte no longer grants:
+ * W (and D) once the PTE is clean or read-only (unless CR0.WP=0 made a
+ * supervisor-only SPTE of it, see svx_shadow_fault()), U once it is a
+ * supervisor page, and XD once it is execute-disabled.  Permissions the
+ * guest added are not granted here: the access that needs one faults as
+ * before.
+ */
+static u64 svx_spte_synced(struct svx_vcpu *vcpu, const struct svx_sp *sp,
+			   u64 spte, u64 gpte)
+{
 	if ((spte & SPTE_W) &&
 	    (!(gpte & SVX_PTE_D) ||
 	     (!(gpte & SVX_PTE_RW) && (sp->role.cr0_wp || (spte & SPTE_U)))))
-		return true;
+		spte &= ~(SPTE_W | SPTE_D);
 	if ((spte & SPTE_U) && !(gpte & SVX_PTE_US))
-		return true;
-	return nxe && !(spte & SVX_PTE_XD) && (gpte & SVX_PTE_XD);
+		spte &= ~SPTE_U;
+	if ((vcpu->efer & EFER_NX) && (gpte & SVX_PTE_XD))
+		spte |= SVX_PTE_XD;
+	return spte;
 }
 
-/* Resync one unsync level-1 page (not write-protected here); mmu_lock. */
+/*
+ * Resync one unsync level-1 page (not write-protected here); mmu_lock.
+ * As KVM's FNAME(sync_page), an SPTE whose guest PTE still maps the same
+ * frame is rewritten in place with what the PTE now allows (e.g. W
+ * cleared by a fork's write protection), keeping its pin, instead of
+ * being dropped: the next read through it does not fault.  True if an
+ * SPTE went or lost a permission (the TLB must be flushed).
+ */
 bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -349,12 +385,12 @@ bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 	u64 base = ((u64)sp->gfn << PAGE_SHIFT) +
 		   (esz == 4 ? sp->role.quadrant * 2048 : 0);
 	unsigned int i, dropped = 0;
+	bool ok = false, changed = false;
 	int chunk = -1;
-	bool ok = false;
 	u8 buf[256];
 
 	for (i = 0; i < 512; i++) {
-		u64 e = sp->spt[i], gpte = 0;
+		u64 e = sp->spt[i], gpte = 0, n;
 		unsigned int off = i * esz;
 
 		if (!(e & (SPTE_P | SPTE_MMIO)))
@@ -367,9 +403,22 @@ bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 		}
 		if (ok)
 			memcpy(&gpte, buf + off % sizeof(buf), esz);
-		if (ok && (svx_mmu_bug(SVX_BUG_NO_RESYNC) ||
-			   !svx_spte_stale(vcpu, sp, e, sp->gfns[i], gpte)))
+		if (ok && svx_mmu_bug(SVX_BUG_NO_RESYNC))
 			continue;
+		if (ok && !svx_spte_gone(vcpu, sp, e, sp->gfns[i], gpte)) {
+			n = svx_spte_synced(vcpu, sp, e, gpte);
+			if (n == e)
+				continue;
+			if ((e & SPTE_W) && !(n & SPTE_W)) {
+				/* As KVM's mmu_spte_update(): dirty now. */
+				svx_rmap_del(vm, sp->gfns[i], &sp->spt[i]);
+				svx_host_set_dirty((e & SPTE_ADDR) >>
+						   PAGE_SHIFT);
+			}
+			sp->spt[i] = n;
+			changed = true;
+			continue;
+		}
 		if (e & SPTE_P)
 			svx_drop_leaf(vm, &sp->spt[i], sp->gfns[i]);
 		else
@@ -379,7 +428,7 @@ bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 	svx_unsync_unlink(vm, sp);
 	vcpu->stats.mmu[SVX_MMU_SYNC]++;
 	trace_svx_unsync(vm->id, sp->gfn, true, dropped);
-	return dropped;
+	return dropped || changed;
 }
 
 /* Resync every unsync page of @gfn and write-protect it again; mmu_lock. */
@@ -519,6 +568,8 @@ struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 	sp->role = role;
 	hlist_add_head(&sp->hash_link,
 		       &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)]);
+	if (!role.direct)
+		svx_lpage_account(vm, gfn, true);
 	list_add(&sp->link, &vm->sp_list);
 	vm->nr_sps++;
 	vm->sp_in_use++;
@@ -555,7 +606,7 @@ static void svx_zap_sp(struct svx_vm *vm, struct svx_sp *sp,
 		}
 	}
 	svx_unsync_unlink(vm, sp);
-	hlist_del_init(&sp->hash_link);
+	svx_unhash_sp(vm, sp);
 	list_move(&sp->link, dead);
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 }
@@ -637,7 +688,7 @@ static unsigned long svx_mmu_shrink(struct svx_vm *vm, unsigned long keep)
 			continue;
 		svx_unlink_sp(sp);
 		svx_unsync_unlink(vm, sp);
-		hlist_del_init(&sp->hash_link);
+		svx_unhash_sp(vm, sp);
 		list_move(&sp->link, &dead);
 		n++;
 	}
@@ -716,7 +767,7 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 	spin_lock(&vm->mmu_lock);
 	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
 		svx_unsync_unlink(vm, sp);
-		hlist_del_init(&sp->hash_link);
+		svx_unhash_sp(vm, sp);
 		list_move(&sp->link, &dead);
 	}
 	old = NULL;

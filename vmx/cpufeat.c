@@ -196,8 +196,12 @@ static int svx_handle_invpcid(struct svx_vcpu *vcpu)
 		svx_inject_gp(vcpu);
 		return SVX_RESUME;
 	}
-	if (type == SVX_INVPCID_ADDR && desc[0] == cur_pcid) {
-		svx_mmu_invlpg(vcpu, desc[1]);
+	if (type == SVX_INVPCID_ADDR) {
+		/* As KVM's kvm_mmu_invpcid_gva(): that address, every PCID. */
+		if (desc[0] == cur_pcid)
+			svx_mmu_invlpg(vcpu, desc[1]);
+		else
+			svx_mmu_invpcid_gva(vcpu, desc[1]);
 		svx_vpid_flush_gva(vcpu, desc[1]);
 	} else {
 		if (!svx_vm_ept(vcpu->vm))

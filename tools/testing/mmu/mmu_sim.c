@@ -2182,6 +2182,30 @@ static void sim_check_all_sps(struct sim *s)
 	free(want);
 }
 
+/*
+ * The count of shadowed guest tables per 2 MiB region (mmu/page_track.c)
+ * against the shadow pages in the hash, for every region of guest memory.
+ */
+static void sim_check_regions(struct sim *s)
+{
+	u64 r, end = SIM_ROM_GFN + SIM_ROM_PAGES;
+	struct svx_sp *sp;
+	unsigned int b;
+	bool any;
+
+	for (r = 0; r < end; r += 512) {
+		any = false;
+		for (b = 0; b < 1U << SVX_SP_HASH_BITS; b++)
+			hlist_for_each_entry(sp, &s->vm->sp_hash[b], hash_link)
+				any |= !sp->role.direct && sp->gfn >= r &&
+				       sp->gfn < r + 512;
+		if (svx_range_shadowed(s->vm, r) != any)
+			sim_violation(s, "2 MiB at gfn %#llx: counted %sshadowed, hash: %s table",
+				      (unsigned long long)r,
+				      any ? "not " : "", any ? "a" : "no");
+	}
+}
+
 unsigned long sim_check(struct sim *s)
 {
 	unsigned long before = s->st.violations;
@@ -2190,6 +2214,7 @@ unsigned long sim_check(struct sim *s)
 	sim_check_roots(s);
 	sim_check_all_sps(s);
 	sim_check_parents(s);
+	sim_check_regions(s);
 	return s->st.violations - before;
 }
 
