@@ -27,7 +27,7 @@
 # shadowvmx:ept"; also kvm:ept=1 kvm:ept=0), SVX_DEBUG_FUZZ_CALLS (the
 # fuzzer's slice, default 20000; 0 skips it), SVX_DEBUG_RUNNER=1 (also the
 # runner's tests and the scenario guests), SVX_DEBUG_TIMEOUT (seconds,
-# default 4500), SVX_DEBUG_JOBS (make -j of the kernel build),
+# default 7200), SVX_DEBUG_JOBS (make -j of the kernel build),
 # SVX_DEBUG_PANIC_ON_WARN=0 (a diagnosis boot without panic_on_warn).
 set -uo pipefail
 
@@ -94,7 +94,7 @@ build_and_boot() {
 		 SVX_DEBUG_PANIC_ON_WARN; do
 		[ -n "${!v:-}" ] && words+=("$v=\"${!v}\"")
 	done
-	"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-4500}" \
+	"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-7200}" \
 		${words[@]:+--cmdline "${words[*]}"} \
 		--log "$out/bochs.log" >"$out/bochs.out" 2>&1
 	st=$?
