@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check-debug`: the selftests, the runner's tests and the scenario
-# guests on the bench's debug kernel (tools/testing/vmtest/debug-kernel.sh:
-# Debian's 6.1 with KASAN, KFENCE, lockdep, DEBUG_ATOMIC_SLEEP, UBSAN,
-# kmemleak, DEBUG_LIST; panic_on_warn=1), on /dev/shadowvmx (shadow paging
-# and EPT) and on that kernel's own kvm_intel (ept=1, ept=0).
+# `make check-debug`: the selftests and a slice of the ioctl fuzzer on the
+# bench's debug kernel (tools/testing/vmtest/debug-kernel.sh: Debian's 6.1
+# with KASAN, KFENCE, lockdep, DEBUG_ATOMIC_SLEEP, UBSAN, kmemleak,
+# DEBUG_LIST; panic_on_warn=1), on /dev/shadowvmx in shadow paging and EPT
+# mode.
 #
 #  1. vmtest.sh --kernel debug setup: builds the debug kernel into the bench
 #     cache (the first time, or when its inputs change: about an hour on
@@ -13,44 +13,32 @@
 #  2. the module and the tools, built against the debug kernel's tree
 #  3. one Bochs boot (tools/testing/vmtest/debug-payload.sh): the
 #     "debug-kernel: ..." line (the checkers verified inside the booted
-#     kernel), "selftests[<device> debug]", "runner[<device> debug]",
-#     "scenario[Sn][<mode> debug]", "kmemleak: N unreferenced objects" and
-#     "debug-splats: N" (every KASAN/KFENCE/UBSAN/lockdep/WARN report in
-#     dmesg, and on the console: a panic_on_warn panic ends the boot)
+#     kernel), "selftests[<device> debug]", "fuzz[ioctl][/dev/shadowvmx
+#     debug]", "kmemleak: N unreferenced objects" (scanned after the runs)
+#     and "debug-splats: N" (every KASAN/KFENCE/UBSAN/lockdep/WARN report
+#     in dmesg; "debug-console-splats: N" from the console, as a
+#     panic_on_warn panic ends the boot before the guest counts)
 #
 # Not part of `make check` (it would not fit its 60 minutes on a fresh
 # machine with the kernel build).  Ends with "N passed, N failed".
 # SVX_DEBUG_RESULTS=FILE [SVX_DEBUG_STATUS=N] only reads FILE as the boot's
 # console (and N as vmtest's status) and reports.
 # Environment: SVX_DEBUG_SUITES (the selftest suites, default "shadowvmx
-# shadowvmx:ept kvm:ept=1 kvm:ept=0"), SVX_DEBUG_TIMEOUT (seconds, 7200),
-# SVX_DEBUG_JOBS (make -j of the kernel build), SVX_DEBUG_PANIC_ON_WARN=0.
+# shadowvmx:ept"; also kvm:ept=1 kvm:ept=0), SVX_DEBUG_FUZZ_CALLS (the
+# fuzzer's slice, default 20000; 0 skips it), SVX_DEBUG_RUNNER=1 (also the
+# runner's tests and the scenario guests), SVX_DEBUG_TIMEOUT (seconds,
+# default 7200), SVX_DEBUG_JOBS (make -j of the kernel build),
+# SVX_DEBUG_PANIC_ON_WARN=0 (a diagnosis boot without panic_on_warn).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 out=$top/build/check-debug
 mkdir -p "$out"
-pass=0
-fail=0
-report=()
 vmtest=tools/testing/vmtest/vmtest.sh
+. scripts/report.sh	# result, result_counts, finish (as make check's)
 
 say() { echo "check-debug: $*"; }
-result() {
-	report+=("$1")
-	echo "$1"
-	pass=$((pass + $2))
-	fail=$((fail + $3))
-}
-finish() {
-	echo
-	echo "==== summary ===="
-	printf '%s\n' "${report[@]}"
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
 
 # setup, module, tools, payload, the boot: bochs.out and status $st
 build_and_boot() {
@@ -79,7 +67,8 @@ build_and_boot() {
 	[ "$want" = "$got" ] || { result "build[debug]: vermagic '$got' is not kvm.ko's '$want'" 0 1; finish; }
 
 	if ! make -s -C tools/runner >"$out/tools.log" 2>&1 ||
-	   ! make -s -C selftests >>"$out/tools.log" 2>&1; then
+	   ! make -s -C selftests >>"$out/tools.log" 2>&1 ||
+	   ! make -s -C tools/testing/fuzz >>"$out/tools.log" 2>&1; then
 		tail -n 30 "$out/tools.log"
 		result "tools: build FAILED (see build/check-debug/tools.log)" 0 1
 		finish
@@ -96,11 +85,17 @@ build_and_boot() {
 	cp tools/runner/build/svxrun tools/runner/build/*.bin tools/runner/build/mbirq.elf \
 		tools/runner/test.sh "$payload/runner/"
 	cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"
+	make -s -C tools/testing/fuzz payload PAYLOAD="$payload" >/dev/null
 
 	say "Bochs bench: booting the debug kernel $rel (build/check-debug/bochs.out)"
 	t0=$SECONDS
+	local words=() v
+	for v in SVX_DEBUG_SUITES SVX_DEBUG_INSMOD_ARGS SVX_DEBUG_FUZZ_CALLS SVX_DEBUG_RUNNER \
+		 SVX_DEBUG_PANIC_ON_WARN; do
+		[ -n "${!v:-}" ] && words+=("$v=\"${!v}\"")
+	done
 	"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-7200}" \
-		${SVX_DEBUG_SUITES:+--cmdline "SVX_DEBUG_SUITES=\"$SVX_DEBUG_SUITES\""} \
+		${words[@]:+--cmdline "${words[*]}"} \
 		--log "$out/bochs.log" >"$out/bochs.out" 2>&1
 	st=$?
 	say "Bochs run: $((SECONDS - t0)) s wall, vmtest status $st"
@@ -114,7 +109,7 @@ if [ -n "${SVX_DEBUG_RESULTS:-}" ]; then
 else
 	build_and_boot
 fi
-grep -aE '^vmtest: timing' "$out/bochs.out" | sed 's/^vmtest: /check-debug: /'
+grep -aE '^vmtest: timing|^# debug-time: ' "$out/bochs.out" | tr -d '\r' | sed -E 's/^(vmtest|#) /check-debug: /'
 # the result lines, without make demo's S1 logs (DEMO-BEGIN/END), which
 # repeat two scenario lines
 tr -d '\r' <"$out/bochs.out" |
@@ -128,48 +123,54 @@ case $l in
 *) result "$l" 0 1 ;;
 esac
 while read -r l; do
-	[ -n "$l" ] || continue
-	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
-	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
-	result "$l" "$n" "$f"
-done < <(res '^(selftests|cpu-features)\[[^]]* debug\]: [0-9]+ passed, [0-9]+ failed')
+	[ -n "$l" ] && result_counts "$l"
+done < <(res '^(selftests|cpu-features|isolation)\[[^]]* debug\]: [0-9]+ passed, [0-9]+ failed')
 while read -r l; do
 	[ -n "$l" ] || continue
 	c=$(echo "$l" | sed -E 's/.*: ([0-9]+) checks, ([0-9]+) violations.*/\1/')
 	v=$(echo "$l" | sed -E 's/.*: ([0-9]+) checks, ([0-9]+) violations.*/\2/')
 	if [ "$v" -eq 0 ] && [ "$c" -gt 0 ]; then result "$l" 1 0; else result "$l" 0 1; fi
 done < <(res '^shadow-audit\[[^]]*\]: [0-9]+ checks, [0-9]+ violations')
-# vm-payload.sh's runner and scenario lines carry no label suffix
-while read -r l; do
-	[ -n "$l" ] || continue
-	l=$(echo "$l" | sed -E 's/^runner\[([^]]*)\]/runner[\1 debug]/')
-	n=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
-	f=$(echo "$l" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
-	result "$l" "$n" "$f"
-done < <(res '^runner\[[^]]*\]: [0-9]+ passed, [0-9]+ failed')
-while read -r l; do
-	[ -n "$l" ] || continue
-	l=$(echo "$l" | sed -E 's/^scenario\[([^]]*)\]\[([^]]*)\]/scenario[\1][\2 debug]/')
-	case $l in
-	*" debug]: ok") result "$l" 1 0 ;;
-	*) result "$l" 0 1 ;;
-	esac
-done < <(res '^scenario\[[^]]*\]\[[^]]*\]: ')
-suites=${SVX_DEBUG_SUITES:-shadowvmx shadowvmx:ept kvm:ept=1 kvm:ept=0}
+suites=${SVX_DEBUG_SUITES:-shadowvmx shadowvmx:ept}
 for d in $suites; do
 	d="/dev/${d/:/ }"
 	res "^selftests\\[$d debug\\]: " | grep -q . ||
 		result "selftests[$d debug]: missing from the bench output" 0 1
 done
-for d in "/dev/kvm" "/dev/shadowvmx" "/dev/shadowvmx ept=1"; do
-	res "^runner\\[$d\\]: " | grep -q . || result "runner[$d debug]: missing from the bench output" 0 1
-done
-for n in 1 2 3 4 5 6 7; do
-	for m in shadow ept kvm; do
-		res "^scenario\\[S$n\\]\\[$m\\]: " | grep -q . ||
-			result "scenario[S$n][$m debug]: missing from the bench output" 0 1
+# the fuzzer's slice: every call made, 0 splats, 0 leaks (its own checks:
+# the kernel log after each program, the module's page gauges at close)
+if [ "${SVX_DEBUG_FUZZ_CALLS:-20000}" != 0 ]; then
+	l=$(res '^fuzz\[ioctl\]\[/dev/shadowvmx debug\]: ')
+	m=$(echo "$l" | sed -nE 's/.*sequences, ([0-9]+) calls, .*/\1/p')
+	if [[ $l =~ ", 0 splats, 0 leaks"$ ]] && [ "${m:-0}" -ge "${SVX_DEBUG_FUZZ_CALLS:-20000}" ]; then
+		result "$l" 1 0
+	else
+		result "${l:-fuzz[ioctl][/dev/shadowvmx debug]: missing from the bench output}" 0 1
+	fi
+fi
+# vm-payload.sh's runner and scenario lines carry no label suffix
+if [ "${SVX_DEBUG_RUNNER:-0}" = 1 ]; then
+	while read -r l; do
+		[ -n "$l" ] && result_counts "$(echo "$l" | sed -E 's/^runner\[([^]]*)\]/runner[\1 debug]/')"
+	done < <(res '^runner\[[^]]*\]: [0-9]+ passed, [0-9]+ failed')
+	while read -r l; do
+		[ -n "$l" ] || continue
+		l=$(echo "$l" | sed -E 's/^scenario\[([^]]*)\]\[([^]]*)\]/scenario[\1][\2 debug]/')
+		case $l in
+		*" debug]: ok") result "$l" 1 0 ;;
+		*) result "$l" 0 1 ;;
+		esac
+	done < <(res '^scenario\[[^]]*\]\[[^]]*\]: ')
+	for d in "/dev/kvm" "/dev/shadowvmx" "/dev/shadowvmx ept=1"; do
+		res "^runner\\[$d\\]: " | grep -q . || result "runner[$d debug]: missing from the bench output" 0 1
 	done
-done
+	for n in 1 2 3 4 5 6 7; do
+		for m in shadow ept kvm; do
+			res "^scenario\\[S$n\\]\\[$m\\]: " | grep -q . ||
+				result "scenario[S$n][$m debug]: missing from the bench output" 0 1
+		done
+	done
+fi
 l=$(res '^kmemleak: ')
 case $l in
 "kmemleak: 0 unreferenced objects") result "$l" 1 0 ;;

@@ -27,27 +27,12 @@ cd "$top"
 . scripts/progress.sh	# svx_progress: elapsed time of the long steps
 out=$top/build/check
 mkdir -p "$out"
-pass=0
-fail=0
-report=()
+. scripts/report.sh	# result, finish: the report and its summary
 
 say() { echo "check: $*"; }
-# result LINE PASSED FAILED: one report line, counted in the total
-result() {
-	report+=("$1")
-	echo "$1"
-	pass=$((pass + $2))
-	fail=$((fail + $3))
-}
-finish() {
-	# the KVM selftests' boot, if it still runs (stage 3c)
+# finish's first step: the KVM selftests' boot, if it still runs (stage 3c)
+report_before_finish() {
 	[ -n "${kst_pid:-}" ] && kill -- -"$kst_pid" 2>/dev/null && wait "$kst_pid"
-	echo
-	echo "==== summary ===="
-	printf '%s\n' "${report[@]}"
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
 }
 
 say "installing dependencies"

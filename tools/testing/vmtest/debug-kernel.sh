@@ -145,8 +145,8 @@ dbg_setup() {
 # cache_dir name the debug kernel; setup builds the bench cache first (the
 # debug config derives from its config), then the debug kernel's; run
 # defaults to 1024 MiB (KASAN's shadow takes an eighth) and adds
-# log_buf_len=4M, noxsave and panic_on_warn=1 (SVX_DEBUG_PANIC_ON_WARN=0
-# leaves that out).
+# log_buf_len=4M, noxsave, clearcpuid=ht and panic_on_warn=1
+# (SVX_DEBUG_PANIC_ON_WARN=0 leaves that out).
 dbg_use() {
 	eval "deb_$(declare -f krelease)"
 	eval "deb_$(declare -f kdir)"
@@ -178,7 +178,20 @@ dbg_use() {
 	# on the bench kernel too) and turns XSAVE off.  With panic_on_warn
 	# that WARN would end every boot: noxsave gives the same end state
 	# (no XSAVE for the host or any guest) without it.
+	# clearcpuid=ht: Bochs' corei7_skylake_x with count=1 reports one
+	# logical processor per package in CPUID.1:EBX[23:16] but several cores
+	# in CPUID.4:EAX[31:26], and no leaf 0xB (no X86_FEATURE_XTOPOLOGY), so
+	# detect_ht() (arch/x86/kernel/cpu/common.c:898-904) computes
+	# smp_num_siblings = 1 / x86_max_cores = 0 and shifts by
+	# get_count_order(0) = -1: UBSAN "shift-out-of-bounds" at
+	# arch/x86/kernel/apic/apic_flat_64.c:101 (flat_phys_pkg_id), which
+	# panic_on_warn turns into a panic before the console is up (the
+	# triple fault: reboot=t).  No real CPU reports that topology (QEMU TCG
+	# boots clean); without the HT flag detect_ht() returns early.  Guests
+	# see no difference: neither the module's CPUID policy (x86/cpuid.c)
+	# nor KVM's advertises CPUID.1:EDX.HTT.  Clearing a flag taints the
+	# kernel 'S' (CPU out of spec), which leaves lockdep on.
 	# shellcheck disable=SC2034
-	KERNEL_CMDLINE="log_buf_len=4M noxsave"
+	KERNEL_CMDLINE="log_buf_len=4M noxsave clearcpuid=ht"
 	[ "${SVX_DEBUG_PANIC_ON_WARN:-1}" = 0 ] || KERNEL_CMDLINE+=" panic_on_warn=1"
 }
