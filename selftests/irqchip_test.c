@@ -6,7 +6,8 @@
  * reaches userspace), IOAPIC pins driven by KVM_IRQ_LINE_STATUS (an edge
  * pin; a level pin whose remote IRR holds it until the guest's EOI), the
  * 8259 PIC's ExtINT through LINT0, and INIT/SIPI starting an application
- * processor in real mode, with KVM_GET_MP_STATE along the way.
+ * processor in real mode, with KVM_GET_MP_STATE along the way; fixed IPIs a
+ * vCPU sends itself.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -170,6 +171,39 @@ APIC_W(0x300, 0x4602)				/* SIPI, vector 2 */
 "guest_init_sipi_end:\n"
 
 /*
+ * Guest (long mode), self-IPIs: PORT_RESULT (0); then 8 times a fixed IPI
+ * of vector 0x60 to itself (ICR shorthand "self"), interrupts on, waiting
+ * in a loop (no HLT) until its ISR counted it; the count (8) on
+ * PORT_RESULT, then PORT_RESULT2.  The ISR counts in EBX and EOIs.
+ */
+"	.globl guest_self_ipi_start, guest_self_ipi_end\n"
+"	.balign 16\n"
+"guest_self_ipi_start:\n"
+IRQ_BASES
+GATE64(self_ipi, 0x60, self_ipi_isr)
+"	xorl	%ebx, %ebx\n"
+APIC_W(0xf0, 0x1ff)
+REPORT(PORT_RESULT)
+"	sti\n"
+"	movl	$1, %ecx\n"
+"1:\n"
+APIC_W(0x300, 0x40060)				/* fixed, self, vector 0x60 */
+"2:	cmpl	%ecx, %ebx\n"
+"	jb	2b\n"
+"	incl	%ecx\n"
+"	cmpl	$8, %ecx\n"
+"	jbe	1b\n"
+"	cli\n"
+REPORT(PORT_RESULT)
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"self_ipi_isr:\n"
+"	incl	%ebx\n"
+APIC_W(0xb0, 0)					/* EOI */
+"	iretq\n"
+"guest_self_ipi_end:\n"
+
+/*
  * Guest (long mode), VAPIC: PORT_RESULT; then 0x50 written in the VAPIC
  * page at VAPIC (as QEMU's patched code does), PORT_RESULT.  (Not an
  * MMIO write of the TPR: with the CPU's TPR shadow, kvm_intel's next exit
@@ -297,6 +331,29 @@ TEST_F(irqchip, apic_timer_wakes_hlt)
 	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
 	if (e0 >= 0 && e1 >= 0)
 		printf("# irqchip-exits[%s%s%s]: %lld exits for 3 periodic APIC timer interrupts\n",
+		       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
+		       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"), e1 - e0);
+	fflush(stdout);		/* the harness' child ends with _exit() */
+}
+
+/*
+ * Fixed IPIs a vCPU sends itself are delivered (8 of 8) without leaving
+ * the kernel.  Reported, not checked: the VM exits of the 8 (each: the
+ * ICR write, the EOI write, and what the device adds), with the report's
+ * OUT.
+ */
+TEST_F(irqchip, self_ipi)
+{
+	long long e0, e1;
+
+	IRQCHIP_INIT(self_ipi);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+	e0 = svxu_vcpu_exits(self->g.vcpu.fd);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 8);
+	e1 = svxu_vcpu_exits(self->g.vcpu.fd);
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+	if (e0 >= 0 && e1 >= 0)
+		printf("# irqchip-exits[%s%s%s]: %lld exits for 8 self-IPIs\n",
 		       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
 		       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"), e1 - e0);
 	fflush(stdout);		/* the harness' child ends with _exit() */
