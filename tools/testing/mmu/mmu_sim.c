@@ -661,6 +661,16 @@ struct sim *sim_create(u64 seed)
 	return s;
 }
 
+int sim_pins(struct sim *s, u64 first, u64 n)
+{
+	int sum = 0;
+	u64 i;
+
+	for (i = first; i < first + n && i < SIM_PAGES; i++)
+		sum += s->pins[i];
+	return sum;
+}
+
 unsigned long sim_faults_fixed(struct sim *s)
 {
 	return s->vcpu->stats.mmu[SVX_MMU_PF_FIXED];

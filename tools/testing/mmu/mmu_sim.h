@@ -119,6 +119,8 @@ extern unsigned long sim_dirty_marks;
 extern long sim_tables_live;
 /* Called after each 4 KiB pin (test_notify.c: an invalidation races it). */
 extern void (*sim_pin_hook)(struct sim *s);
+/* Pins held on the sim's pages [@first, @first + @n) (gfn = page index). */
+int sim_pins(struct sim *s, u64 first, u64 n);
 /* EPT mode (mmu/ept.c): see mmu_sim.c. */
 extern bool sim_ept;
 extern u32 sim_ept_flags;

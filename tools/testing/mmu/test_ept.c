@@ -29,16 +29,6 @@
 #define GPA_2M		0x203000ULL	/* in [0x200000, 0x400000): one 2 MiB leaf */
 #define GPA_MMIO	0x800000ULL	/* gfn 0x800: no slot */
 
-static int pins(struct sim *s, u64 gfn, u64 n)
-{
-	int sum = 0;
-	u64 i;
-
-	for (i = gfn; i < gfn + n; i++)
-		sum += s->pins[i];
-	return sum;
-}
-
 static u64 leaf(struct sim *s, u64 gpa)
 {
 	return svx_ept_trace(s->vm, gpa, NULL);
@@ -139,7 +129,7 @@ TAP_SUITE(ept_mmu)
 	e = leaf(s, GPA_2M);
 	tap_ok(r == SVX_RESUME && (e & EPTE_LARGE) &&
 	       (e & EPTE_ADDR) == hpa_of(s, 0x200) &&
-	       pins(s, 0x200, 512) == 512 && vm->pages_pinned == 2 + 512 &&
+	       sim_pins(s, 0x200, 512) == 512 && vm->pages_pinned == 2 + 512 &&
 	       v->stats.mmu[SVX_MMU_EPT_LARGE] == 1,
 	       "violation at %#llx: one 2 MiB leaf %#llx, 512 pins",
 	       (unsigned long long)GPA_2M, (unsigned long long)e);
@@ -153,7 +143,7 @@ TAP_SUITE(ept_mmu)
 	pinned = vm->pages_pinned;
 	invepts = sim_invepts;
 	svx_ept_zap_gfn_range(vm, 0x200, 0x400);
-	tap_ok(!(leaf(s, GPA_2M) & EPTE_RWX) && !pins(s, 0x200, 512) &&
+	tap_ok(!(leaf(s, GPA_2M) & EPTE_RWX) && !sim_pins(s, 0x200, 512) &&
 	       vm->pages_pinned == pinned - 512 && sim_invepts > invepts &&
 	       s->pins[5] == 1 && s->pins[6] == 1,
 	       "range zap of [0x200, 0x400): 2 MiB leaf gone, INVEPT, 512 pins dropped, others kept");
@@ -161,7 +151,7 @@ TAP_SUITE(ept_mmu)
 	/* A memslot delete: everything goes, the root stays. */
 	invepts = sim_invepts;
 	svx_ept_zap_all(vm);
-	tap_ok(!vm->pages_pinned && !pins(s, 0, SIM_RAM_PAGES + SIM_ROM_PAGES) &&
+	tap_ok(!vm->pages_pinned && !sim_pins(s, 0, SIM_RAM_PAGES + SIM_ROM_PAGES) &&
 	       vm->ept_pages == 1 && vm->ept_root && sim_invepts > invepts &&
 	       !(leaf(s, GPA_4K) & EPTE_RWX),
 	       "zap of every entry: no pin left, only the root (%lu table pages)",

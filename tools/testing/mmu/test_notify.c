@@ -25,16 +25,6 @@
 #define GFN1	(GFN0 + 512)	/* first gfn of the second table */
 #define N1	(NPAGES - 512)
 
-static int pins(struct sim *s, u64 first, u64 n)
-{
-	int sum = 0;
-	u64 i;
-
-	for (i = first; i < first + n; i++)
-		sum += s->pins[i];
-	return sum;
-}
-
 /* An invalidation that starts and ends while the fault holds its pin. */
 static void invalidate_during_pin(struct sim *s)
 {
@@ -52,25 +42,25 @@ TAP_SUITE(mmu_notifier)
 	for (i = 0; i < NPAGES; i++)
 		sim_access(s, (u64)i << 12, SVX_ACC_USER);
 	viol0 = s->st.violations;
-	tap_ok(pins(s, GFN0, NPAGES) >= NPAGES && s->vm->pages_pinned >= NPAGES,
+	tap_ok(sim_pins(s, GFN0, NPAGES) >= NPAGES && s->vm->pages_pinned >= NPAGES,
 	       "%d guest pages mapped: %d pins, pages_pinned %lu", NPAGES,
-	       pins(s, GFN0, NPAGES), s->vm->pages_pinned);
+	       sim_pins(s, GFN0, NPAGES), s->vm->pages_pinned);
 
 	pinned = s->vm->pages_pinned;
 	svx_mmu_zap_gfn_range(s->vm, GFN1, GFN1 + N1);
-	tap_ok(pins(s, GFN1, N1) == 0 && pins(s, GFN0, 512) == 512 &&
+	tap_ok(sim_pins(s, GFN1, N1) == 0 && sim_pins(s, GFN0, 512) == 512 &&
 	       s->vm->pages_pinned == pinned - N1,
 	       "zap of gfns [%#x, %#x): their pins dropped (%d left), the other table's kept (%d), pages_pinned %lu -> %lu",
-	       GFN1, GFN1 + N1, pins(s, GFN1, N1), pins(s, GFN0, 512), pinned,
+	       GFN1, GFN1 + N1, sim_pins(s, GFN1, N1), sim_pins(s, GFN0, 512), pinned,
 	       s->vm->pages_pinned);
 	sim_check(s);
 	tap_ok(s->st.violations == viol0,
 	       "shadow tables consistent with the guest's after the range zap");
 	for (i = 512; i < NPAGES; i++)
 		sim_access(s, (u64)i << 12, SVX_ACC_USER);
-	tap_ok(pins(s, GFN1, N1) == N1,
+	tap_ok(sim_pins(s, GFN1, N1) == N1,
 	       "the guest's next accesses map (and pin) the zapped gfns again: %d pins",
-	       pins(s, GFN1, N1));
+	       sim_pins(s, GFN1, N1));
 
 	/* A fault while an invalidation runs: retried, nothing installed. */
 	svx_mmu_zap_gfn_range(s->vm, GFN0, GFN0 + 8);
@@ -79,9 +69,9 @@ TAP_SUITE(mmu_notifier)
 	pinned = s->vm->pages_pinned;
 	r = sim_fault(s, 0, 0);
 	tap_ok(r == SVX_RESUME && sim_faults_fixed(s) == fixed &&
-	       s->vm->pages_pinned == pinned && pins(s, GFN0, 8) == 0,
+	       s->vm->pages_pinned == pinned && sim_pins(s, GFN0, 8) == 0,
 	       "a fault during an invalidation installs nothing and keeps no pin (r %d, pins %d)",
-	       r, pins(s, GFN0, 8));
+	       r, sim_pins(s, GFN0, 8));
 	s->vm->mmu_invalidate_in_progress--;
 	s->vm->mmu_invalidate_seq++;
 
@@ -90,9 +80,9 @@ TAP_SUITE(mmu_notifier)
 	r = sim_fault(s, 0, 0);
 	sim_pin_hook = NULL;
 	tap_ok(r == SVX_RESUME && sim_faults_fixed(s) == fixed &&
-	       s->vm->pages_pinned == pinned && pins(s, GFN0, 8) == 0,
+	       s->vm->pages_pinned == pinned && sim_pins(s, GFN0, 8) == 0,
 	       "a fault that pinned before an invalidation ran installs nothing and keeps no pin (r %d, pins %d)",
-	       r, pins(s, GFN0, 8));
+	       r, sim_pins(s, GFN0, 8));
 	r = sim_fault(s, 0, 0);
 	tap_ok(r == SVX_RESUME && sim_faults_fixed(s) == fixed + 1 &&
 	       s->pins[GFN0] == 1,
@@ -102,7 +92,7 @@ TAP_SUITE(mmu_notifier)
 	tap_ok(s->st.violations == viol0, "shadow tables consistent at the end");
 
 	svx_mmu_zap_gfn_range(s->vm, 0, ~0ULL);
-	tap_ok(s->vm->pages_pinned == 0 && pins(s, 0, SIM_RAM_PAGES) == 0,
+	tap_ok(s->vm->pages_pinned == 0 && sim_pins(s, 0, SIM_RAM_PAGES) == 0,
 	       "zap of every gfn: no pin left (pages_pinned %lu)",
 	       s->vm->pages_pinned);
 	sim_destroy(s, NULL);
@@ -174,22 +164,22 @@ TAP_SUITE(zap_all_without_memory)
 	svx_mmu_reset_context(s->vcpu);
 	for (i = 0; i < 64; i++)
 		faulted += sim_fault(s, (u64)(GFN0 + i) << 12, 0) == SVX_RESUME;
-	tap_ok(faulted == 64 && pins(s, GFN0, 64) == 64,
+	tap_ok(faulted == 64 && sim_pins(s, GFN0, 64) == 64,
 	       "nonpaging map: 64 guest-physical pages mapped, %d pinned",
-	       pins(s, GFN0, 64));
+	       sim_pins(s, GFN0, 64));
 
 	r = svx_mmu_zap_prepare(s->vm);
 	sim_fail_tables = true;
 	svx_mmu_zap_all(s->vm);
-	tap_ok(r == 0 && pins(s, GFN0, 64) == 0 && s->vm->pages_pinned == 0,
+	tap_ok(r == 0 && sim_pins(s, GFN0, 64) == 0 && s->vm->pages_pinned == 0,
 	       "zap with every allocation failing: %d pins left, pages_pinned %lu",
-	       pins(s, GFN0, 64), s->vm->pages_pinned);
+	       sim_pins(s, GFN0, 64), s->vm->pages_pinned);
 	r = svx_mmu_zap_prepare(s->vm);
 	tap_ok(r == -ENOMEM, "preparing the next zap without memory: %d", r);
 	sim_fail_tables = false;
 	r = svx_mmu_zap_prepare(s->vm);
 	faulted = sim_fault(s, (u64)GFN0 << 12, 0) == SVX_RESUME;
-	tap_ok(r == 0 && faulted && pins(s, GFN0, 1) == 1,
+	tap_ok(r == 0 && faulted && sim_pins(s, GFN0, 1) == 1,
 	       "with memory back: prepared (%d), and the guest maps again", r);
 	sim_destroy(s, NULL);
 }
