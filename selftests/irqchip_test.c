@@ -257,6 +257,17 @@ static int mp_state(int vcpu_fd)
 	return r ? r : (int)mp.mp_state;
 }
 
+/* "# irqchip-exits[<device>]: N exits for <what>" (when stats work) */
+static void report_exits(long long e0, long long e1, const char *what)
+{
+	if (e0 >= 0 && e1 >= 0)
+		printf("# irqchip-exits[%s%s%s]: %lld exits for %s\n",
+		       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
+		       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"),
+		       e1 - e0, what);
+	fflush(stdout);		/* the harness' child ends with _exit() */
+}
+
 SVX_GUEST_FIXTURE(irqchip);
 
 /* The ioctls' errors, as kvm_intel answers them. */
@@ -329,11 +340,7 @@ TEST_F(irqchip, apic_timer_wakes_hlt)
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 4);
 	e1 = svxu_vcpu_exits(self->g.vcpu.fd);
 	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
-	if (e0 >= 0 && e1 >= 0)
-		printf("# irqchip-exits[%s%s%s]: %lld exits for 3 periodic APIC timer interrupts\n",
-		       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
-		       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"), e1 - e0);
-	fflush(stdout);		/* the harness' child ends with _exit() */
+	report_exits(e0, e1, "3 periodic APIC timer interrupts");
 }
 
 /*
@@ -352,11 +359,7 @@ TEST_F(irqchip, self_ipi)
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 8);
 	e1 = svxu_vcpu_exits(self->g.vcpu.fd);
 	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
-	if (e0 >= 0 && e1 >= 0)
-		printf("# irqchip-exits[%s%s%s]: %lld exits for 8 self-IPIs\n",
-		       svxu_dev(), svxu_dev_is_kvm() ? "" : " ",
-		       svxu_dev_is_kvm() ? "" : (svxu_paging() ?: "shadow"), e1 - e0);
-	fflush(stdout);		/* the harness' child ends with _exit() */
+	report_exits(e0, e1, "8 self-IPIs");
 }
 
 /* IOAPIC pins from KVM_IRQ_LINE_STATUS: an edge pin, a level pin's EOI. */
