@@ -476,19 +476,13 @@ static int svx_handle_cr(struct svx_vcpu *vcpu)
 /* The guest's table (KVM_SET_CPUID2), looked up by x86/cpuid.c. */
 static int svx_handle_cpuid(struct svx_vcpu *vcpu)
 {
-	u32 out[4];
-
 	/* CPUID faulting (MSR_MISC_FEATURES_ENABLES), as kvm_emulate_cpuid() */
 	if ((vcpu->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
 	    svx_guest_cpl(vcpu) > 0) {
 		svx_inject_gp(vcpu);
 		return SVX_RESUME;
 	}
-	svx_cpuid_guest(vcpu, vcpu->regs[SVX_RAX], vcpu->regs[SVX_RCX], out);
-	vcpu->regs[SVX_RAX] = out[0];
-	vcpu->regs[SVX_RBX] = out[1];
-	vcpu->regs[SVX_RCX] = out[2];
-	vcpu->regs[SVX_RDX] = out[3];
+	svx_cpuid_regs(vcpu);
 	svx_skip_insn(vcpu);
 	return SVX_RESUME;
 }

@@ -49,16 +49,10 @@ static void svx_fast_skip(struct svx_vcpu *vcpu)
 /* svx_handle_cpuid() without CPUID faulting at CPL > 0 (#GP). */
 static bool svx_fast_cpuid(struct svx_vcpu *vcpu)
 {
-	u32 out[4];
-
 	if ((vcpu->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
 	    (svx_vmread(GUEST_SS_AR_BYTES) >> 5) & 3)
 		return false;
-	svx_cpuid_guest(vcpu, vcpu->regs[SVX_RAX], vcpu->regs[SVX_RCX], out);
-	vcpu->regs[SVX_RAX] = out[0];
-	vcpu->regs[SVX_RBX] = out[1];
-	vcpu->regs[SVX_RCX] = out[2];
-	vcpu->regs[SVX_RDX] = out[3];
+	svx_cpuid_regs(vcpu);
 	return true;
 }
 

@@ -9,6 +9,7 @@
 #include "mmu_host.h"
 #include "ept.h"
 #include "vmx_ept.h"
+#include "cpuid.h"
 
 struct svx_vmcs_config {
 	u32 revision;
@@ -51,6 +52,22 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 bool svx_rdtscp_usable(void);
+
+/*
+ * CPUID's registers: EAX/ECX in, the guest's table (KVM_SET_CPUID2, looked
+ * up by x86/cpuid.c) out in EAX..EDX; the exit handler's and the fast
+ * path's.
+ */
+static inline void svx_cpuid_regs(struct svx_vcpu *vcpu)
+{
+	u32 out[4];
+
+	svx_cpuid_guest(vcpu, vcpu->regs[SVX_RAX], vcpu->regs[SVX_RCX], out);
+	vcpu->regs[SVX_RAX] = out[0];
+	vcpu->regs[SVX_RBX] = out[1];
+	vcpu->regs[SVX_RCX] = out[2];
+	vcpu->regs[SVX_RDX] = out[3];
+}
 
 /* vmx/fastpath.c */
 bool svx_fastpath_exit(struct svx_vcpu *vcpu);
