@@ -750,15 +750,21 @@ void svx_request_all(struct svx_vm *vm, int req)
  * before every entry.  Without VPID every entry flushes the guest TLB;
  * with one, SVX_REQ_TLB_FLUSH and SVX_REQ_MMU_RELOAD make the next entry
  * flush it (svx_run_loop).
+ *
+ * Never sleeps and never allocates (the mask is this CPU's, as KVM's
+ * cpu_kick_mask): the MMU notifier kicks from contexts that may not block
+ * (the OOM reaper, process_mrelease()).
  */
+static DEFINE_PER_CPU(cpumask_var_t, svx_kick_mask);
+
 void svx_kick_all(struct svx_vm *vm, int req)
 {
-	cpumask_var_t mask;
+	struct cpumask *mask;
 	int i, cpu, me;
 
-	bool have_mask = zalloc_cpumask_var(&mask, GFP_KERNEL);
-
 	me = get_cpu();
+	mask = this_cpu_cpumask_var_ptr(svx_kick_mask);
+	cpumask_clear(mask);
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
 
@@ -771,22 +777,36 @@ void svx_kick_all(struct svx_vm *vm, int req)
 		 * we see IN_GUEST or the vCPU sees the request.
 		 */
 		smp_mb__after_atomic();
-		if (!have_mask)
-			continue;
 		cpu = READ_ONCE(vcpu->cpu);
 		if (READ_ONCE(vcpu->mode) == SVX_IN_GUEST && cpu >= 0 &&
 		    cpu != me)
 			cpumask_set_cpu(cpu, mask);
 	}
-	if (have_mask) {
-		smp_call_function_many(mask, svx_kick_fn, NULL, 1);
-		free_cpumask_var(mask);
-	} else {
-		/* No memory for a mask: interrupt everyone else. */
-		smp_call_function(svx_kick_fn, NULL, 1);
-	}
+	smp_call_function_many(mask, svx_kick_fn, NULL, 1);
 	put_cpu();
 	vm->stats.mmu[SVX_MMU_FLUSH]++;
+}
+
+static void svx_kick_masks_free(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		free_cpumask_var(per_cpu(svx_kick_mask, cpu));
+}
+
+static int svx_kick_masks_alloc(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (!zalloc_cpumask_var_node(per_cpu_ptr(&svx_kick_mask, cpu),
+					     GFP_KERNEL, cpu_to_node(cpu))) {
+			svx_kick_masks_free();
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1801,6 +1821,9 @@ int svx_vmx_init(void)
 	r = svx_setup_vmcs_config();
 	if (r)
 		return r;
+	r = svx_kick_masks_alloc();
+	if (r)
+		return r;
 	for (i = 0; i < SVX_NR_AUTO_MSRS; i++)
 		if (i != SVX_AMSR_TSC_AUX || svx_host_has_tsc_aux())
 			rdmsrl(svx_auto_msr_index[i], svx_host_msr[i]);
@@ -1832,6 +1855,7 @@ free:
 			free_page((unsigned long)per_cpu(svx_vmxon_region, cpu));
 		per_cpu(svx_vmxon_region, cpu) = NULL;
 	}
+	svx_kick_masks_free();
 	return r;
 }
 
@@ -1844,4 +1868,5 @@ void svx_vmx_exit(void)
 		free_page((unsigned long)per_cpu(svx_vmxon_region, cpu));
 		per_cpu(svx_vmxon_region, cpu) = NULL;
 	}
+	svx_kick_masks_free();
 }
