@@ -69,8 +69,8 @@ static inline void svx_cpuid_regs(struct svx_vcpu *vcpu)
 	vcpu->regs[SVX_RDX] = out[3];
 }
 
-/* vmx/fastpath.c */
-bool svx_fastpath_exit(struct svx_vcpu *vcpu);
+/* vmx/fastpath.c; svx_fastpath_exit() is in vmx/fastpath.h */
+bool svx_fastpath_msr(struct svx_vcpu *vcpu, bool write);
 void svx_fastpath_leave(struct svx_vcpu *vcpu);
 
 /* vmx/msr_bitmap.c */
