@@ -1607,6 +1607,8 @@ u64 svx_get_apic_base(struct svx_vcpu *vcpu)
 	u64 base = 0;
 
 	/* as KVM: the local APIC's, or the value the VMM or guest left */
+	if (!vcpu->lapic)
+		return svx_soft_apic_base(vcpu);	/* vmx/exits.c */
 	svx_get_msr(vcpu, MSR_IA32_APICBASE, &base, true);
 	return base;
 }

@@ -44,6 +44,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu);
 void svx_seg_write(unsigned long sel_field, u16 sel, u64 base, u32 limit,
 		   u32 ar);
 int svx_complete_user(struct svx_vcpu *vcpu);
+u64 svx_soft_apic_base(struct svx_vcpu *vcpu);
 void svx_inject_gp(struct svx_vcpu *vcpu);
 void svx_inject_ud(struct svx_vcpu *vcpu);
 int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0);
