@@ -1353,8 +1353,7 @@ reenter:
 		return -EAGAIN;
 	}
 
-	if (svx_vm_ept(vcpu->vm))	/* svx_l1d_flush(): EPT only */
-		svx_l1d_flush(vcpu);
+	svx_l1d_flush(vcpu);	/* vmx/spec.h */
 	cr2 = native_read_cr2();
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
