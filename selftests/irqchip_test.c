@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "svx.h"
@@ -202,6 +203,60 @@ REPORT(PORT_RESULT)
 APIC_W(0xb0, 0)					/* EOI */
 "	iretq\n"
 "guest_self_ipi_end:\n"
+
+/*
+ * Guest (long mode), IPIs between two vCPUs: RBP is the vCPU's index.
+ * vCPU 1 reports PORT_RESULT (0), then waits (STI; HLT) for 8 fixed IPIs
+ * of vector 0x61, its ISR answering each with one to APIC ID 0; then the
+ * count on PORT_RESULT and PORT_RESULT2.  vCPU 0 reports PORT_RESULT (0),
+ * then 8 times sends the IPI to APIC ID 1 and waits (STI; HLT) for the
+ * answer; the count (8) on PORT_RESULT, then PORT_RESULT2.  Both ISRs
+ * count in EBX and EOI.
+ */
+"	.globl guest_ipi_pingpong_start, guest_ipi_pingpong_end\n"
+"	.balign 16\n"
+"guest_ipi_pingpong_start:\n"
+IRQ_BASES
+GATE64(ipi_pingpong, 0x61, pingpong_isr)
+"	xorl	%ebx, %ebx\n"
+APIC_W(0xf0, 0x1ff)
+REPORT(PORT_RESULT)
+"	movl	$1, %ecx\n"
+"	testl	%ebp, %ebp\n"
+"	jnz	3f\n"
+"1:\n"
+APIC_W(0x310, 0x01000000)			/* to APIC ID 1 */
+APIC_W(0x300, 0x61)				/* fixed, vector 0x61 */
+"2:	cli\n"
+"	cmpl	%ecx, %ebx\n"
+"	jae	4f\n"
+"	sti\n"
+"	hlt\n"
+"	jmp	2b\n"
+"4:	incl	%ecx\n"
+"	cmpl	$8, %ecx\n"
+"	jbe	1b\n"
+"	jmp	6f\n"
+"3:	cli\n"				/* vCPU 1: 8 IPIs, then report */
+"	cmpl	$8, %ebx\n"
+"	jae	6f\n"
+"	sti\n"
+"	hlt\n"
+"	jmp	3b\n"
+"6:	cli\n"
+REPORT(PORT_RESULT)
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"pingpong_isr:\n"
+"	incl	%ebx\n"
+"	testl	%ebp, %ebp\n"
+"	jz	5f\n"
+APIC_W(0x310, 0)				/* vCPU 1 answers APIC ID 0 */
+APIC_W(0x300, 0x61)
+"5:\n"
+APIC_W(0xb0, 0)					/* EOI */
+"	iretq\n"
+"guest_ipi_pingpong_end:\n"
 
 /*
  * Guest (long mode), VAPIC: PORT_RESULT; then 0x50 written in the VAPIC
@@ -427,6 +482,105 @@ TEST_F(irqchip, init_sipi_starts_ap)
 	EXPECT_EQ(PORT_RESULT, ap.run->io.port);
 	EXPECT_EQ(0x5a5a, svxu_io_value(ap.run) & 0xffff);
 	svxu_vcpu_destroy(&ap);
+}
+
+struct pingpong_ap {
+	struct svxu_vcpu *v;
+	long long exits;	/* between its two reports; -1 unknown */
+	int err;		/* 0, or where it stopped: -errno or 1 */
+	uint32_t count;
+	volatile int ready;
+};
+
+/* vCPU 1's thread: its first report, then until its last. */
+static void *pingpong_ap_run(void *arg)
+{
+	struct pingpong_ap *a = arg;
+	long long e0 = -1;
+	int r, reports = 0;
+
+	a->exits = -1;
+	for (;;) {
+		r = svxu_run(a->v);
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		if (r || a->v->run->exit_reason != KVM_EXIT_IO) {
+			a->err = r ? r : 1;
+			break;
+		}
+		if (a->v->run->io.port == PORT_RESULT2)
+			break;
+		if (a->v->run->io.port != PORT_RESULT) {
+			a->err = 1;
+			break;
+		}
+		if (!reports++) {
+			e0 = svxu_vcpu_exits(a->v->fd);
+			__atomic_store_n(&a->ready, 1, __ATOMIC_RELEASE);
+		} else {
+			a->count = svxu_io_value(a->v->run);
+			if (e0 >= 0 && svxu_vcpu_exits(a->v->fd) >= 0)
+				a->exits = svxu_vcpu_exits(a->v->fd) - e0;
+		}
+	}
+	__atomic_store_n(&a->ready, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* vCPU @v in long mode at the guest's start, RBP = @index, its stack. */
+static int pingpong_regs(struct svxu_vcpu *v, int index)
+{
+	struct kvm_regs regs;
+	int r = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs);
+
+	if (r)
+		return r;
+	regs.rbp = index;
+	regs.rsp = SVX_STACK - index * 0x1000;
+	return svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs);
+}
+
+/*
+ * Fixed IPIs between two running vCPUs, each answered by an IPI back (8
+ * round trips), delivered in the kernel: the interrupt reaches a vCPU
+ * halted in the kernel, or one in guest mode on another CPU.  Reported,
+ * not checked: the VM exits of each vCPU over the 8 (host timer ticks
+ * included, so they vary a little).
+ */
+TEST_F(irqchip, ipi_between_vcpus)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct pingpong_ap a = { 0 };
+	struct svxu_vcpu ap;
+	long long e0, e1;
+	char what[96];
+	pthread_t t;
+	int i;
+
+	IRQCHIP_INIT(ipi_pingpong);
+	ASSERT_EQ(0, svxu_vcpu_create(&self->g.vm, 1, &ap));
+	ASSERT_EQ(0, svxu_setup_mode(&ap, SVXU_MODE_LONG64));
+	ASSERT_EQ(0, svxu_ioctl(ap.fd, KVM_SET_MP_STATE, (unsigned long)&mp));
+	ASSERT_EQ(0, pingpong_regs(&self->g.vcpu, 0));
+	ASSERT_EQ(0, pingpong_regs(&ap, 1));
+	a.v = &ap;
+	ASSERT_EQ(0, pthread_create(&t, NULL, pingpong_ap_run, &a));
+	for (i = 0; i < 20000 && !__atomic_load_n(&a.ready, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+	e0 = svxu_vcpu_exits(self->g.vcpu.fd);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 8);
+	e1 = svxu_vcpu_exits(self->g.vcpu.fd);
+	ASSERT_PIO(&self->g.vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+	pthread_join(t, NULL);
+	svxu_vcpu_destroy(&ap);
+	ASSERT_EQ(0, a.err) TH_LOG("vCPU 1 stopped: %s",
+				   a.err < 0 ? strerror(-a.err) : "an unexpected exit");
+	EXPECT_EQ(8, a.count);
+	snprintf(what, sizeof(what),
+		 "8 IPI round trips between 2 vCPUs (vCPU 0; vCPU 1: %lld)",
+		 a.exits);
+	report_exits(e0, e1, what);
 }
 
 /*
