@@ -24,7 +24,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -153,29 +152,6 @@ TEST_F(mn, remapped_under_a_polling_guest_long64)
 #define SYS_process_mrelease	448
 #endif
 
-/* Lines of the kernel log holding @needle (-1: the log is unreadable). */
-static int klog_lines(const char *needle)
-{
-	int size = klogctl(10, NULL, 0), len, n = 0;	/* SIZE_BUFFER */
-	char *buf, *p;
-
-	if (size <= 0)
-		return -1;
-	buf = malloc(size + 1);
-	if (!buf)
-		return -1;
-	len = klogctl(3, buf, size);			/* READ_ALL */
-	if (len < 0) {
-		free(buf);
-		return -1;
-	}
-	buf[len] = 0;
-	for (p = buf; (p = strstr(p, needle)); p++)
-		n++;
-	free(buf);
-	return n;
-}
-
 /*
  * The child: a VM whose 64-bit guest runs until its first poll (its code,
  * stack, tables and data are mapped then), tells the parent on @fd, waits.
@@ -203,7 +179,7 @@ TEST(reaped_when_killed_by_process_mrelease)
 	pid_t pid;
 	char c;
 
-	warn0 = klog_lines(failed);
+	warn0 = svx_klog_count(failed);
 	if (warn0 < 0)
 		SKIP(return, "cannot read the kernel log: %s", strerror(errno));
 	ASSERT_EQ(0, pipe(fds));
@@ -232,9 +208,9 @@ TEST(reaped_when_killed_by_process_mrelease)
 		SKIP(return, "the child exited before the reap: %s", strerror(err));
 	TH_LOG("%s: process_mrelease %s, notifier-failed lines %d -> %d",
 	       svxu_dev(), err ? strerror(err) : "ok", warn0,
-	       klog_lines(failed));
+	       svx_klog_count(failed));
 	EXPECT_EQ(0, err) TH_LOG("the reaper could not unmap the VMM's memory");
-	EXPECT_EQ(warn0, klog_lines(failed))
+	EXPECT_EQ(warn0, svx_klog_count(failed))
 		TH_LOG("an MMU notifier failed a non-blocking invalidation");
 }
 

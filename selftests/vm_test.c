@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -205,29 +204,6 @@ TEST_F(vm, nr_mmu_pages)
 	EXPECT_EQ(1000, svxu_ioctl(self->vm.fd, KVM_GET_NR_MMU_PAGES, 0));
 }
 
-/* Lines of the kernel log that contain @needle. */
-static int klog_count(const char *needle)
-{
-	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
-	char *buf, *p;
-	int n = 0, len;
-
-	if (size <= 0)
-		return -1;
-	buf = calloc(1, size + 1);
-	if (!buf)
-		return -1;
-	len = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
-	if (len < 0) {
-		free(buf);
-		return -1;
-	}
-	for (p = buf; (p = strstr(p, needle)); p++)
-		n++;
-	free(buf);
-	return n;
-}
-
 /*
  * dmesg is rate-limited per VM: a VM that floods it with bad arguments
  * (50 bad KVM_CREATE_VCPU ids) gets at most a burst of lines, and another
@@ -244,7 +220,7 @@ TEST_F(vm, dmesg_rate_limited_per_vm)
 	if (svxu_dev_is_kvm())
 		SKIP(return, "kvm_intel prints no line for a bad vCPU id");
 	snprintf(needle, sizeof(needle), "id %lu out of range", base);
-	if (klog_count(needle) < 0)
+	if (svx_klog_count(needle) < 0)
 		SKIP(return, "kernel log not readable: %s", strerror(errno));
 	for (i = 0; i < 50; i++)
 		ASSERT_EQ(-EINVAL, svxu_ioctl(self->vm.fd, KVM_CREATE_VCPU,
@@ -255,10 +231,10 @@ TEST_F(vm, dmesg_rate_limited_per_vm)
 	svxu_vm_destroy(&other);
 	for (i = 0; i < 50; i++) {
 		snprintf(needle, sizeof(needle), "id %lu out of range", base + i);
-		flood += klog_count(needle);
+		flood += svx_klog_count(needle);
 	}
 	snprintf(needle, sizeof(needle), "id %lu out of range", base + 99);
-	ASSERT_EQ(1, klog_count(needle)) TH_LOG("the second VM's line is missing");
+	ASSERT_EQ(1, svx_klog_count(needle)) TH_LOG("the second VM's line is missing");
 	ASSERT_GE(flood, 1);
 	ASSERT_LE(flood, 10) TH_LOG("%d lines of the flooding VM", flood);
 }

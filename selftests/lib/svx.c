@@ -3,6 +3,8 @@
  * The selftests' layer over libsvxu: see svx.h.  The entry states are
  * libsvxu's (svxu_vcpu_set_mode) for the layout of guest/guest.h.
  */
+#include <stdlib.h>
+#include <sys/klog.h>
 #include <string.h>
 
 #define SVX_LIB_INTERNAL
@@ -90,4 +92,27 @@ void svxu_guest_fini(struct svxu_guest *g)
 {
 	svxu_vcpu_destroy(&g->vcpu);
 	svxu_vm_destroy(&g->vm);
+}
+
+/* Lines of the kernel log that hold @needle; -1 when it cannot be read. */
+int svx_klog_count(const char *needle)
+{
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf, *p;
+	int n = 0, len;
+
+	if (size <= 0)
+		return -1;
+	buf = calloc(1, size + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	for (p = buf; (p = strstr(p, needle)); p++)
+		n++;
+	free(buf);
+	return n;
 }

@@ -176,4 +176,7 @@ int svxu_set_touch_range(struct svxu_vcpu *v, uint32_t gpa, uint32_t n);
 } while (0)
 #endif /* SVX_LIB_INTERNAL */
 
+/* Lines of the kernel log that hold @needle; -1 when unreadable. */
+int svx_klog_count(const char *needle);
+
 #endif
