@@ -46,7 +46,7 @@
 #include "harness.h"
 
 #ifndef ITERS
-#define ITERS		512		/* PTE/PDE settings per control setting */
+#define ITERS		1024		/* PTE/PDE settings per control setting */
 #endif
 
 #define GDT		0x610000
