@@ -460,12 +460,6 @@ static void svx_invlpg_refresh(struct svx_vcpu *vcpu, u64 tgfn,
 }
 
 /*
- * INVLPG: forget the leaf SPTE for @gva (the guest may have changed it).
- * In an unsync page the guest usually did: as KVM does, the SPTE is then
- * rebuilt from the guest PTE at once (when it is present, accessed and
- * maps RAM), so the access that follows the INVLPG does not fault.
- */
-/*
  * A guest TLB invalidation wider than one address of the current root
  * (INVPCID of another PCID or of all of them, vmx/cpufeat.c): resync every
  * unsync shadow page of the VM and write-protect its table again, so that
@@ -491,6 +485,17 @@ void svx_mmu_sync_all(struct svx_vcpu *vcpu)
 		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
 }
 
+/*
+ * INVLPG (KVM's FNAME(invlpg)): the guest may have changed the PTE of @gva
+ * only if the shadow page holding its SPTE is unsync (every other guest
+ * table is write-protected: a change to it trapped and updated the SPTEs
+ * already).  So the walk follows the unsync marks only, and in an unsync
+ * page the SPTE is dropped and, as KVM does, rebuilt from the guest PTE
+ * at once (when it is present, accessed and maps RAM), so the access that
+ * follows the INVLPG does not fault.  An SPTE of a page in sync, a 2 MiB
+ * SPTE and the pieces of a guest large page stay.  The CPU's own TLB
+ * entry for @gva is the caller's (svx_vpid_flush_gva()).
+ */
 void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -511,29 +516,26 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 
 		table = sp->spt;
 		if (level == 1) {
+			/* In sync: the PTE cannot have changed untrapped. */
+			if (!sp->unsync || sp->role.direct)
+				break;
 			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
-			if (sp->unsync && !sp->role.direct) {
-				tgfn = sp->gfn;
-				gi = sp->role.glevels == 2 ?
-				     sp->role.quadrant * 512 + idx : idx;
-			}
+			tgfn = sp->gfn;
+			gi = sp->role.glevels == 2 ?
+			     sp->role.quadrant * 512 + idx : idx;
 			break;
 		}
 		e = table[idx];
-		if (!(e & SPTE_P))
+		/*
+		 * Nothing unsync below (a 2 MiB SPTE, or the 4 KiB pieces of
+		 * a guest large page, follow a guest entry in a table that
+		 * is never unsync): keep it.
+		 */
+		if (!(e & SPTE_P) || svx_is_large(e) || !sp->unsync_children)
 			break;
-		if (svx_is_large(e)) {	/* a 2 MiB SPTE: drop it */
-			svx_drop_leaf(vm, &table[idx], svx_leaf_gfn(sp, idx));
-			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
-			break;
-		}
 		sp = svx_spt_to_sp(e);
-		if (sp->role.direct) {	/* a guest large page: unlink it */
-			svx_unlink_spte(&table[idx]);
-			/* Its 4 KiB pieces may be cached: flush them all. */
-			set_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests);
+		if (sp->role.direct)
 			break;
-		}
 	}
 	spin_unlock(&vm->mmu_lock);
 	if (tgfn != ~0ULL)

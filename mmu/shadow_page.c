@@ -98,11 +98,21 @@ static u64 *svx_first_parent(struct svx_sp *sp)
 }
 
 /* Point @sptep (in a level-2+ table) at @sp; mmu_lock. */
+static void svx_mark_unsync(u64 *sptep);
+
+/*
+ * Link @sp at @sptep.  An unsync page (or one above unsync pages) marks
+ * the new parent entry, and the marks go up to the roots, as KVM's
+ * link_shadow_page() does: a root load resyncs it, and INVLPG
+ * (svx_mmu_invlpg()) finds it through the marks.
+ */
 void svx_link_spte(struct svx_vcpu *vcpu, u64 *sptep,
 		   struct svx_sp *sp)
 {
 	*sptep = svx_host_pa(sp->spt) | SPTE_TABLE;
 	svx_add_parent(&vcpu->mmu.cache, sp, sptep);
+	if (sp->unsync || sp->unsync_children)
+		svx_mark_unsync(sptep);
 }
 
 /* Clear link SPTE @sptep and its record in the page it points at. */
@@ -132,8 +142,6 @@ static void svx_unlink_sp(struct svx_sp *sp)
  * Unsync marks (KVM's kvm_mmu_mark_parents_unsync()): set the bit of each
  * parent SPTE of @sp, and up to the roots where the parent had none.
  */
-static void svx_mark_unsync(u64 *sptep);
-
 static void svx_mark_parents_unsync(struct svx_sp *sp)
 {
 	struct svx_pdesc *d;
@@ -371,21 +379,23 @@ static u64 svx_spte_synced(struct svx_vcpu *vcpu, const struct svx_sp *sp,
 }
 
 /*
- * Resync one unsync level-1 page (not write-protected here); mmu_lock.
- * As KVM's FNAME(sync_page), an SPTE whose guest PTE still maps the same
- * frame is rewritten in place with what the PTE now allows (e.g. W
- * cleared by a fork's write protection), keeping its pin, instead of
- * being dropped: the next read through it does not fault.  True if an
- * SPTE went or lost a permission (the TLB must be flushed).
+ * Bring the SPTEs of unsync level-1 page @sp up to date with its guest
+ * table; mmu_lock.  As KVM's FNAME(sync_page), an SPTE whose guest PTE
+ * still maps the same frame is rewritten in place with what the PTE now
+ * allows (e.g. W cleared by a fork's write protection), keeping its pin,
+ * instead of being dropped: the next read through it does not fault.
+ * Returns the number of SPTEs dropped; sets *@changed if one lost a
+ * permission.  The page stays unsync.
  */
-bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
+static unsigned int svx_resync_sptes(struct svx_vcpu *vcpu, struct svx_sp *sp,
+				     bool *changed)
 {
 	struct svx_vm *vm = vcpu->vm;
 	unsigned int esz = sp->role.glevels == 2 ? 4 : 8;
 	u64 base = ((u64)sp->gfn << PAGE_SHIFT) +
 		   (esz == 4 ? sp->role.quadrant * 2048 : 0);
 	unsigned int i, dropped = 0;
-	bool ok = false, changed = false;
+	bool ok = false;
 	int chunk = -1;
 	u8 buf[256];
 
@@ -416,7 +426,7 @@ bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 						   PAGE_SHIFT);
 			}
 			sp->spt[i] = n;
-			changed = true;
+			*changed = true;
 			continue;
 		}
 		if (e & SPTE_P)
@@ -425,9 +435,22 @@ bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 			sp->spt[i] = 0;
 		dropped++;
 	}
-	svx_unsync_unlink(vm, sp);
+	return dropped;
+}
+
+/*
+ * Resync one unsync level-1 page and mark it in sync (the caller
+ * write-protects its gfn, svx_sync_gfn()); mmu_lock.  True if an SPTE went
+ * or lost a permission (the TLB must be flushed).
+ */
+bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
+{
+	bool changed = false;
+	unsigned int dropped = svx_resync_sptes(vcpu, sp, &changed);
+
+	svx_unsync_unlink(vcpu->vm, sp);
 	vcpu->stats.mmu[SVX_MMU_SYNC]++;
-	trace_svx_unsync(vm->id, sp->gfn, true, dropped);
+	trace_svx_unsync(vcpu->vm->id, sp->gfn, true, dropped);
 	return dropped || changed;
 }
 
@@ -548,15 +571,30 @@ struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 	hlist_for_each_entry(sp, &vm->sp_hash[svx_hash(gfn, SVX_SP_HASH_BITS)],
 			     hash_link) {
 		if (sp->gfn == gfn && sp->role.word == role.word) {
+			bool changed = false;
+
 			sp->write_count = 0;
-			/* Linked anew: bring it up to date (as a TLB fill). */
-			if (sp->unsync && svx_sync_gfn(vcpu, gfn))
+			/*
+			 * Linked anew: bring it up to date (as a TLB fill),
+			 * but leave it unsync and @gfn writable, as KVM's
+			 * kvm_mmu_find_shadow_page() does with
+			 * kvm_sync_page(): write-protecting it again would
+			 * only make the guest's next PTE store fault.
+			 */
+			if (sp->unsync &&
+			    (svx_resync_sptes(vcpu, sp, &changed) || changed))
 				*flush = true;
 			return sp;
 		}
 	}
-	/* A new view of @gfn: its unsync leaf pages are tracked again. */
-	if (!role.direct && svx_sync_gfn(vcpu, gfn))
+	/*
+	 * A new upper-level view of @gfn: its unsync leaf pages are tracked
+	 * again (the new page write-protects @gfn).  A new leaf view leaves
+	 * the others unsync, as KVM does: the guest's writes to @gfn trap
+	 * again and update them all (svx_mmu_pte_write()) until a fault
+	 * unsyncs the new page too.
+	 */
+	if (!role.direct && role.level > 1 && svx_sync_gfn(vcpu, gfn))
 		*flush = true;
 	sp = c->sps[--c->nsps];
 	memset(sp, 0, sizeof(*sp));

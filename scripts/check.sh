@@ -12,7 +12,7 @@
 #     /dev/shadowvmx (shadow paging and EPT mode) and then against
 #     kvm_intel's /dev/kvm (ept=1 and ept=0); walk traces vs /dev/kvm's
 #     KVM_TRANSLATE (walktrace-vs-kvm[...]); the harness (tools/harness,
-#     W1-W16 x 4 configurations, CSV and plots in build/harness)
+#     W1-W17 x 4 configurations, CSV and plots in build/harness)
 #  3b. a second Bochs boot with two L1 CPUs (vmtest --cpus 2): the SMP
 #     selftests (smp_test, concurrency_test) on all four devices, with the
 #     vCPU threads really running at once: selftests[<label> cpus=2]

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/harness/run.sh: the experiment harness inside the Bochs bench
-# (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, W8..W13,
+# (busybox sh; needs VT-x).  Runs every workload guest (W0..W6, W8..W13, W17,
 # see README.md) and W7, the bench's own Linux kernel booted as an L2 guest to
 # its user-space marker (tools/runner/linux-guest.sh), whose init then runs
 # W14..W16 (lwork: fork+exec+exit, mmap churn, pipe ping-pong), under four
@@ -46,7 +46,7 @@
 # Environment: SVXRUN (default /payload/runner/svxrun), SVX_KO (default
 # /payload/shadowvmx.ko), HARNESS_DIR (the W*.bin, default: next to this
 # script), HARNESS_CONFIGS (default: all four), HARNESS_WORKLOADS (default
-# "W1 W2 W3 W4 W5 W6 W8 W9 W10 W11 W12 W13 W7 W14 W15 W16"; W0 always runs;
+# "W1 W2 W3 W4 W5 W6 W8 W9 W10 W11 W12 W13 W17 W7 W14 W15 W16"; W0 always runs;
 # any of W14..W16 runs W7 too), HARNESS_L2_SIZES (lwork's "FORKS MMAPS
 # PAGES PINGS", default "40 50 64 500"), HARNESS_KERNEL (W7's bzImage,
 # default /payload/bzImage), LINUX_GUEST (default linux-guest.sh next to
@@ -59,7 +59,7 @@ H=${HARNESS_DIR:-$(cd "$(dirname "$0")" && pwd)}
 SVXRUN=${SVXRUN:-/payload/runner/svxrun}
 SVX_KO=${SVX_KO:-/payload/shadowvmx.ko}
 CONFIGS=${HARNESS_CONFIGS:-svx-shadow svx-ept kvm-ept0 kvm-ept1}
-WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6 W8 W9 W10 W11 W12 W13 W7 W14 W15 W16}
+WORKLOADS=${HARNESS_WORKLOADS:-W1 W2 W3 W4 W5 W6 W8 W9 W10 W11 W12 W13 W17 W7 W14 W15 W16}
 L2_SIZES=${HARNESS_L2_SIZES:-40 50 64 500}
 L2_WORK=
 case " $WORKLOADS " in
@@ -127,6 +127,7 @@ run_one() {
 		failed=$((failed + 1))
 		echo "harness: $w $c: svxrun status $st, cycles '${cyc}'"
 		sed "s/^/# $w $c: /" $b.err | tail -n 30
+		tail -n 5 $b.out | sed "s/^/# $w $c out: /"
 		echo "$w $c FAIL" >>$T/status
 		cyc=0
 	fi
@@ -378,6 +379,24 @@ for w in W12 W13; do
 		echo "harness: $w: exits differ between configurations:" $v
 	fi
 done
+
+# W9 checks every #PF it takes against the SDM's rules: the number it
+# prints ("W9: p=0x...") must be the same in every configuration that ran
+v=
+for c in $CONFIGS; do
+	f=$T/$c.W9.out
+	[ -f $f ] && ! grep -q "^W9 $c FAIL" $T/status 2>/dev/null || continue
+	v="$v $c=$(grep -a '^W9: p=' $f | tail -n 1 | sed 's/^W9: p=//' | tr -d '\r')"
+done
+if [ -n "$v" ]; then
+	n=$(echo "$v" | tr ' ' '\n' | sed -n 's/.*=//p' | sort -u | grep -c .)
+	if [ "$n" -gt 1 ] || echo "$v" | grep -q '=\( \|$\)'; then
+		failed=$((failed + 1))
+		echo "harness: W9: #PF counts differ between configurations:" $v
+	else
+		echo "# harness: W9: #PF count" $v
+	fi
+fi
 
 echo "HARNESS-CSV-BEGIN"
 echo "workload,config,exits,cycles,shadow_pages,exits_run,exits_base,base,status"

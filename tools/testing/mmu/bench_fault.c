@@ -2,8 +2,8 @@
 /*
  * bench[fault-ns]: nanoseconds per shadow fault that installs an SPTE, in
  * steady state: a 4-level guest maps 512 pages (writable, dirty); each
- * round drops their leaf SPTEs with INVLPG (not timed) and faults them all
- * back in with write faults (timed): guest walk, memslot lookup, pin,
+ * round drops their leaf SPTEs (sim_zap_leaf(), not timed) and faults them
+ * all back in with write faults (timed): guest walk, memslot lookup, pin,
  * shadow page lookup, reverse map, SPTE.
  */
 #include <stdio.h>
@@ -38,7 +38,7 @@ int main(void)
 	before = sim_faults_fixed(s);
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < NPAGES; i++)
-			sim_invlpg(s, (u64)i << 12);
+			sim_zap_leaf(s, (u64)i << 12);
 		t0 = now_ns();
 		for (i = 0; i < NPAGES; i++)
 			sim_fault(s, (u64)i << 12,

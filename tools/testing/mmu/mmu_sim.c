@@ -1567,6 +1567,32 @@ void sim_invlpg(struct sim *s, u64 gva)
 	}
 }
 
+void sim_zap_leaf(struct sim *s, u64 gva)
+{
+	struct svx_vm *vm = s->vm;
+	struct svx_sp *sp;
+	int level;
+	u64 e;
+
+	S = s;
+	spin_lock(&vm->mmu_lock);
+	for (sp = svx_walk_start(s->vcpu, gva, &level); sp && level > 1;
+	     level--) {
+		e = sp->spt[(gva >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & SPTE_P) || svx_is_large(e)) {
+			sp = NULL;
+			break;
+		}
+		sp = svx_spt_to_sp(e);
+	}
+	if (sp) {
+		unsigned int idx = (gva >> 12) & 511;
+
+		svx_drop_leaf(vm, &sp->spt[idx], svx_leaf_gfn(sp, idx));
+	}
+	spin_unlock(&vm->mmu_lock);
+}
+
 int sim_fault(struct sim *s, u64 gva, u32 error_code)
 {
 	return sim_page_fault(s->vcpu, gva, error_code);

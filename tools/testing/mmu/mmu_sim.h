@@ -108,8 +108,13 @@ void sim_access(struct sim *s, u64 gva, u32 access);
 void sim_plant_bug(int bug);
 extern const char *const sim_bug_name[];
 
-/* For the benchmark: drop the leaf SPTE of @gva, fault it back in. */
+/* The guest's INVLPG of @gva (svx_mmu_invlpg()), checked. */
 void sim_invlpg(struct sim *s, u64 gva);
+/*
+ * For the benchmark and tests: drop the leaf SPTE of @gva (4 KiB, in the
+ * current root) so that the next access faults it back in; no flush.
+ */
+void sim_zap_leaf(struct sim *s, u64 gva);
 int sim_fault(struct sim *s, u64 gva, u32 error_code);
 /* A 4-level world mapping @n pages (writable, dirty) at GVA 0. */
 void sim_gen_flat(struct sim *s, int n);

@@ -138,12 +138,12 @@ TAP_SUITE(prefetch_pins)
 	sim_pin_hook = count_pin;
 	pin_calls = 0;
 	for (i = 0; i < 512; i++) {
-		sim_invlpg(s, (u64)i << 12);
+		sim_zap_leaf(s, (u64)i << 12);
 		sim_access(s, (u64)i << 12, SVX_ACC_USER);
 	}
 	sim_pin_hook = NULL;
 	tap_ok(sim_faults_fixed(s) - fixed == 512 && pin_calls == 512,
-	       "INVLPG + access of each: %lu faults, %lu pins taken (one each: the 7 mapped neighbours are not pinned)",
+	       "SPTE dropped + access of each: %lu faults, %lu pins taken (one each: the 7 mapped neighbours are not pinned)",
 	       sim_faults_fixed(s) - fixed, pin_calls);
 	for (i = 0; i < 512; i++)
 		bad += s->pins[GFN0 + i] != 1;
