@@ -563,6 +563,7 @@ void svx_kvmclock_update(struct svx_vcpu *vcpu);
 long svx_vcpu_device_attr(struct svx_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);
 long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp);
+bool svx_guest_pv_has(struct svx_vcpu *vcpu, unsigned int feature);
 
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);
