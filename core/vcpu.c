@@ -215,6 +215,7 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_RUN:
 		if (arg)
 			return -EINVAL;
+		svx_vcpu_track_pid(vcpu);
 		return svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;

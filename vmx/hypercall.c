@@ -8,12 +8,8 @@
  * (32 bits of each outside 64-bit mode), -KVM_EPERM at CPL > 0.  Served:
  *   KVM_HC_VAPIC_POLL_IRQ  0
  *   KVM_HC_SCHED_YIELD     0 (when the guest may use it, KVM's
- *                          guest_pv_has()); gives up the CPU when the
- *                          target vCPU exists, is not the caller and other
- *                          tasks wait for this CPU.  KVM yields to the
- *                          target's own task when it was preempted
- *                          (yield_to()); no vCPU's task is recorded here,
- *                          so the yield is to whoever is runnable.
+ *                          guest_pv_has()), after a directed yield to the
+ *                          target vCPU's task (svx_sched_yield())
  * Any other number -KVM_ENOSYS, as KVM for unknown numbers and
  * KVM_HC_MAP_GPA_RANGE without KVM_CAP_EXIT_HYPERCALL.  Not served (KVM
  * serves them; KVM_CPUID_FEATURES here offers none of them):
@@ -37,6 +33,9 @@
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/sched/stat.h>
+#include <linux/sched/task.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 #include <uapi/linux/kvm_para.h>
@@ -48,22 +47,60 @@
 static const u8 svx_vmcall[3] = { 0x0f, 0x01, 0xc1 };
 static const u8 svx_vmmcall[3] = { 0x0f, 0x01, 0xd9 };
 
-/* kvm_sched_yield(): the target is the vCPU with initial APIC ID @dest. */
+/*
+ * KVM_RUN, vCPU mutex held: the task running the vCPU, as KVM's
+ * kvm_vcpu_ioctl() records it (vcpu->pid) for directed yields.
+ */
+void svx_vcpu_track_pid(struct svx_vcpu *vcpu)
+{
+	struct pid *old = rcu_access_pointer(vcpu->pid);
+
+	if (likely(old == task_pid(current)))
+		return;
+	rcu_assign_pointer(vcpu->pid, get_task_pid(current, PIDTYPE_PID));
+	if (old) {
+		synchronize_rcu();
+		put_pid(old);
+	}
+}
+
+/* At VM destruction, no vCPU running. */
+void svx_vcpu_put_pid(struct svx_vcpu *vcpu)
+{
+	put_pid(rcu_dereference_protected(vcpu->pid, true));
+}
+
+/*
+ * kvm_sched_yield() and kvm_vcpu_yield_to(): the target is the vCPU with
+ * initial APIC ID @dest (KVM's APIC map, for the IDs vCPUs start with);
+ * yield_to() gives the rest of this task's slice to the target's task when
+ * that one waits for a CPU and does nothing when it runs or sleeps.
+ */
 static void svx_sched_yield(struct svx_vcpu *vcpu, unsigned long dest)
 {
 	struct svx_vm *vm = vcpu->vm;
-	struct svx_vcpu *t;
+	struct task_struct *task = NULL;
+	struct svx_vcpu *t = NULL;
 	int i, n = READ_ONCE(vm->nr_vcpus);
 
-	if (single_task_running())
+	/* KVM's map holds in-kernel local APICs only */
+	if (!READ_ONCE(vm->irqchip) || single_task_running())
 		return;
 	for (i = 0; i < n && i < SVX_MAX_VCPUS; i++) {
 		t = READ_ONCE(vm->vcpus[i]);
-		if (t && t != vcpu && t->id == dest) {
-			yield();
-			return;
-		}
+		if (t && t->id == dest)
+			break;
+		t = NULL;
 	}
+	if (!t || t == vcpu)
+		return;
+	rcu_read_lock();
+	task = get_pid_task(rcu_dereference(t->pid), PIDTYPE_PID);
+	rcu_read_unlock();
+	if (!task)
+		return;
+	yield_to(task, 1);
+	put_task_struct(task);
 }
 
 /* A VMCALL exit. */
