@@ -9,10 +9,13 @@
  * when the guest's KVM features leaf has PV_SCHED_YIELD.  VMMCALL (AMD's
  * hypercall, a #UD on Intel): with the quirk it is rewritten in guest
  * memory to VMCALL and runs as the hypercall; with the quirk disabled the
- * guest's #UD handler sees it, and the bytes stay.  KVM_CHECK_EXTENSION
+ * guest's #UD handler sees it, and the bytes stay.  SCHED_YIELD from one
+ * vCPU to another that runs on its own thread (with the in-kernel
+ * irqchip: KVM's target lookup), and to an APIC ID no vCPU has.  KVM_CHECK_EXTENSION
  * answers the quirk on the system and the VM fd.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,6 +109,41 @@ OUT_EAX
 "	iretq\n"
 "guest_hcf_end:\n"
 "	.popsection\n");
+
+/*
+ * Directed-yield guest (long mode, in-kernel irqchip, two vCPUs): vCPU 0
+ * calls SCHED_YIELD to APIC ID 1 (vCPU 1, spinning in the guest on its own
+ * thread), then to APIC ID 5 (no such vCPU), each result to PORT_RESULT,
+ * then HLT.  vCPU 1 starts at hcy_spin: a loop of PAUSEs, then EAX (0x1111)
+ * to PORT_RESULT2.
+ */
+__asm__(
+"	.pushsection .rodata.svx_hc_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_hcy_start, guest_hcy_end, guest_hcy_spin\n"
+"	.balign 16\n"
+"guest_hcy_start:\n"
+"	movl	$" XSTR(HC_SCHED_YIELD) ", %eax\n"
+"	movl	$1, %ebx\n"
+"	vmcall\n"
+OUT_EAX
+"	movl	$" XSTR(HC_SCHED_YIELD) ", %eax\n"
+"	movl	$5, %ebx\n"
+"	vmcall\n"
+OUT_EAX
+"	hlt\n"
+"guest_hcy_spin:\n"
+"	movl	$200000, %ecx\n"
+"1:	pause\n"
+"	decl	%ecx\n"
+"	jnz	1b\n"
+"	movl	$0x1111, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"guest_hcy_end:\n"
+"	.popsection\n");
+
+extern const char guest_hcy_start[], guest_hcy_spin[];
 
 static int enable_cap(int fd, uint32_t cap, uint64_t arg)
 {
@@ -202,6 +240,40 @@ TEST_F(hc, sched_yield_enforced_on)
 {
 	INIT(hc64, SVXU_MODE_LONG64);
 	enforced(_metadata, &self->g, PV_SCHED_YIELD, 0);
+}
+
+static void *run_spinner(void *arg)
+{
+	struct svxu_vcpu *v = arg;
+
+	if (svxu_run(v) || v->run->exit_reason != KVM_EXIT_IO ||
+	    v->run->io.port != PORT_RESULT2)
+		return (void *)1;
+	return NULL;
+}
+
+/* SCHED_YIELD to another vCPU that runs (KVM's directed yield), and to none. */
+TEST_F(hc, sched_yield_directed)
+{
+	struct svxu_vcpu v1;
+	struct kvm_regs r;
+	pthread_t t;
+	void *ret;
+
+	ASSERT_EQ(0, svxu_guest_create_with(&self->g, SVXU_GUEST_IRQCHIP));
+	svxu_load(&self->g.vm, SVX_GUEST(hcy));
+	ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
+	ASSERT_EQ(0, svxu_vcpu_create(&self->g.vm, 1, &v1));
+	ASSERT_EQ(0, svxu_setup_mode(&v1, SVXU_MODE_LONG64));
+	ASSERT_EQ(0, svxu_ioctl(v1.fd, KVM_GET_REGS, (unsigned long)&r));
+	r.rip = SVX_CODE + (guest_hcy_spin - guest_hcy_start);
+	ASSERT_EQ(0, svxu_ioctl(v1.fd, KVM_SET_REGS, (unsigned long)&r));
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_spinner, &v1));
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	EXPECT_EQ(NULL, ret);
+	svxu_vcpu_destroy(&v1);
 }
 
 /* VMMCALL with and without KVM_X86_QUIRK_FIX_HYPERCALL_INSN. */
