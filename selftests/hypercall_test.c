@@ -143,8 +143,6 @@ OUT_EAX
 "guest_hcy_end:\n"
 "	.popsection\n");
 
-extern const char guest_hcy_start[], guest_hcy_spin[];
-
 static int enable_cap(int fd, uint32_t cap, uint64_t arg)
 {
 	struct kvm_enable_cap c = { .cap = cap, .args = { arg } };
@@ -255,6 +253,7 @@ static void *run_spinner(void *arg)
 /* SCHED_YIELD to another vCPU that runs (KVM's directed yield), and to none. */
 TEST_F(hc, sched_yield_directed)
 {
+	extern const char guest_hcy_start[], guest_hcy_spin[];
 	struct svxu_vcpu v1;
 	struct kvm_regs r;
 	pthread_t t;
