@@ -254,6 +254,7 @@ static void *run_spinner(void *arg)
 TEST_F(hc, sched_yield_directed)
 {
 	extern const char guest_hcy_start[], guest_hcy_spin[];
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct svxu_vcpu v1;
 	struct kvm_regs r;
 	pthread_t t;
@@ -267,6 +268,8 @@ TEST_F(hc, sched_yield_directed)
 	ASSERT_EQ(0, svxu_ioctl(v1.fd, KVM_GET_REGS, (unsigned long)&r));
 	r.rip = SVX_CODE + (guest_hcy_spin - guest_hcy_start);
 	ASSERT_EQ(0, svxu_ioctl(v1.fd, KVM_SET_REGS, (unsigned long)&r));
+	/* an AP: it would wait for INIT/SIPI */
+	ASSERT_EQ(0, svxu_ioctl(v1.fd, KVM_SET_MP_STATE, (unsigned long)&mp));
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_spinner, &v1));
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
