@@ -14,15 +14,14 @@
  * moved (svx_mmu_seq_retry()): the guest faults again, on the new page.
  * release (the mm goes away): everything is zapped.
  *
- * Notifier callbacks run under the mm's locks, maybe from reclaim: no
- * vm->lock here (it is held across user copies), no allocation that may
- * enter reclaim, no page lock (try_to_unmap() holds it).
+ * Notifier callbacks run under the mm's locks, maybe from reclaim or the
+ * OOM reaper: no vm->lock here (it is held across user copies), no
+ * allocation, no sleep, no page lock (try_to_unmap() holds it).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/mmu_notifier.h>
 #include <linux/rcupdate.h>
-#include <linux/sched/mm.h>
 
 #include "core.h"
 #include "ept.h"
@@ -80,7 +79,6 @@ static void svx_mn_zap(struct svx_vm *vm, unsigned long start,
 		       unsigned long end)
 {
 	struct svx_mn_range r[SVX_MN_RANGES];
-	unsigned int flags;
 	int i, n;
 
 	/*
@@ -93,35 +91,30 @@ static void svx_mn_zap(struct svx_vm *vm, unsigned long start,
 	n = svx_mn_gfn_ranges(vm, start, end, r);
 	if (!n)
 		return;
-	/* Allocations below (a cpumask in svx_kick_all()) must not reclaim. */
-	flags = memalloc_noreclaim_save();
 	for (i = 0; i < n; i++) {
 		if (svx_vm_ept(vm))
 			svx_ept_zap_gfn_range(vm, r[i].start, r[i].end);
 		else
 			svx_mmu_zap_gfn_range(vm, r[i].start, r[i].end);
 	}
-	memalloc_noreclaim_restore(flags);
 }
 
+/*
+ * Never fails, as KVM's: the core calls invalidate_range_end even for a
+ * notifier whose start failed, and WARNs that a notifier with an end may
+ * not fail (mm/mmu_notifier.c).  A start that may not block (the OOM
+ * reaper, process_mrelease()) zaps as any other: the zap takes only
+ * mmu_lock, sends IPIs and waits for them, unpins without the page lock
+ * and allocates nothing.
+ */
 static int svx_mn_invalidate_range_start(struct mmu_notifier *mn,
 					 const struct mmu_notifier_range *range)
 {
 	struct svx_vm *vm = svx_mn_vm(mn);
-	struct svx_mn_range r[SVX_MN_RANGES];
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_invalidate_in_progress++;
 	spin_unlock(&vm->mmu_lock);
-	if (!mmu_notifier_range_blockable(range) &&
-	    svx_mn_gfn_ranges(vm, range->start, range->end, r)) {
-		/* Zapping sleeps: the OOM reaper tries again later. */
-		spin_lock(&vm->mmu_lock);
-		vm->mmu_invalidate_in_progress--;
-		vm->mmu_invalidate_seq++;
-		spin_unlock(&vm->mmu_lock);
-		return -EAGAIN;
-	}
 	svx_mn_zap(vm, range->start, range->end);
 	return 0;
 }

@@ -212,11 +212,6 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	void __user *argp = (void __user *)arg;
 
 	switch (ioctl) {
-	case KVM_RUN:
-		if (arg)
-			return -EINVAL;
-		svx_vcpu_track_pid(vcpu);
-		return svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
 
@@ -401,7 +396,16 @@ static long svx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		return -EIO;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
-	r = svx_vcpu_ioctl_locked(vcpu, ioctl, arg);
+	/* the hot one, before the switch's chain of compares and its frame */
+	if (ioctl == KVM_RUN) {
+		r = -EINVAL;
+		if (!arg) {
+			svx_vcpu_track_pid(vcpu);	/* vmx/hypercall.c */
+			r = svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
+		}
+	} else {
+		r = svx_vcpu_ioctl_locked(vcpu, ioctl, arg);
+	}
 	mutex_unlock(&vcpu->mutex);
 	return r;
 }

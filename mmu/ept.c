@@ -196,7 +196,8 @@ void svx_ept_memslots_changed(struct svx_vm *vm, u64 gen)
 /*
  * The host pages behind gfns [@start, @end) are going away (MMU notifier,
  * core/mmu_notifier.c): clear the entries that map them, INVEPT on every
- * CPU, then drop their pins.  May sleep; no lock held.
+ * CPU, then drop their pins.  Never sleeps (the MMU notifier calls it
+ * where it may not block); no lock held.
  */
 void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 {

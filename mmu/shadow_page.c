@@ -866,7 +866,8 @@ static bool svx_sp_in_range(struct svx_sp *sp, u64 start, u64 end)
  * behind them is going away): the shadow pages holding such leaves, or
  * shadowing a guest table there, and the nonpaging leaves.  Every vCPU
  * leaves guest mode and flushes its TLB before the pages are unpinned.
- * May sleep; the caller holds no lock.
+ * Never sleeps (it waits for IPIs): the MMU notifier calls it where it
+ * may not block.  The caller holds no lock.
  */
 void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 {

@@ -378,7 +378,7 @@ for c in svx-shadow svx-ept kvm-ept1 kvm-ept0; do
 done
 # ... with QEMU's default kernel-irqchip=on (the in-kernel irqchip), and
 # Linux with -smp 2 and QEMU's defaults
-for c in svx-shadow svx-ept kvm-ept1; do
+for c in svx-shadow svx-ept kvm-ept1 kvm-ept0; do
 	for g in "multiboot irqchip" "linux smp2 irqchip"; do
 		grep -aqF "qemu[$g][$c]: " "$out/bochs.out" ||
 			result "qemu[$g][$c]: missing from the bench output" 0 1

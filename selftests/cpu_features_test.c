@@ -8,6 +8,8 @@
  * TSC: IA32_TSC_ADJUST moving it, a TSC write moving TSC_ADJUST, the
  * VMM's writes of either, and KVM_GET/SET_TSC_KHZ.  A feature the device
  * does not offer (KVM_GET_SUPPORTED_CPUID) is a SKIP with the reason.
+ * The supported table itself, per paging mode, is logged for comparison
+ * with kvm_intel's ("supported-cpuid[...]" lines).
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -734,6 +736,115 @@ TEST_F(guest, tsc_khz)
 	EXPECT_EQ(scaling > 0 ? 0 : -EINVAL,
 		  svxu_ioctl(v->fd, KVM_SET_TSC_KHZ, khz / 2));
 	ASSERT_EXIT(v, KVM_EXIT_HLT);
+}
+
+/* The feature words compared between the tables: leaf, subleaf, register. */
+static const struct {
+	uint32_t fn, idx;
+	int reg;
+	const char *name;
+} feature_words[] = {
+	{ 1, 0, 2, "1.ecx" }, { 1, 0, 3, "1.edx" },
+	{ 7, 0, 1, "7.ebx" }, { 7, 0, 2, "7.ecx" }, { 7, 0, 3, "7.edx" },
+	{ 0xd, 0, 0, "d.eax" }, { 0xd, 1, 0, "d1.eax" },
+	{ 0x80000001, 0, 2, "80000001.ecx" },
+	{ 0x80000001, 0, 3, "80000001.edx" },
+};
+
+struct cpuid_table {
+	struct kvm_cpuid2 h;
+	struct kvm_cpuid_entry2 e[256];
+};
+
+static uint32_t table_word(const struct cpuid_table *t, uint32_t fn,
+			   uint32_t idx, int reg)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->h.nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &t->e[i];
+
+		if (e->function == fn && e->index == idx)
+			return reg == 0 ? e->eax : reg == 1 ? e->ebx :
+			       reg == 2 ? e->ecx : e->edx;
+	}
+	return 0;
+}
+
+static void log_table(struct __test_metadata *_metadata, const char *label,
+		      const struct cpuid_table *t)
+{
+	char line[512];
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(feature_words) / sizeof(feature_words[0]); i++)
+		n += snprintf(line + n, sizeof(line) - n, " %s=%08x",
+			      feature_words[i].name,
+			      table_word(t, feature_words[i].fn,
+					 feature_words[i].idx,
+					 feature_words[i].reg));
+	TH_LOG("supported-cpuid[%s]:%s", label, line);
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID on the system fd, and on /dev/shadowvmx
+ * SVX_GET_SUPPORTED_CPUID on a VM of this suite's paging mode: the system
+ * fd's table holds in every mode, so each of its feature bits is in the
+ * mode's table too.
+ */
+TEST(supported_cpuid_per_mode)
+{
+	struct cpuid_table *sys = calloc(1, sizeof(*sys));
+	struct cpuid_table *mode = calloc(1, sizeof(*mode));
+	struct svxu_vm vm = { .fd = -1, .sys_fd = -1 };
+	char label[128];
+	size_t i;
+	int r;
+
+	ASSERT_TRUE(sys && mode);
+	r = svxu_vm_create(&vm, 1 << 20);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	sys->h.nent = 256;
+	r = svxu_ioctl(vm.sys_fd, KVM_GET_SUPPORTED_CPUID, (unsigned long)sys);
+	ASSERT_EQ(0, r) TH_LOG("KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
+	snprintf(label, sizeof(label), "%s system fd", svxu_dev());
+	log_table(_metadata, label, sys);
+	if (svxu_dev_is_kvm()) {
+		svxu_vm_destroy(&vm);
+		free(sys);
+		free(mode);
+		return;
+	}
+	mode->h.nent = 256;
+	r = svxu_ioctl(vm.fd, SVX_GET_SUPPORTED_CPUID, (unsigned long)mode);
+	ASSERT_EQ(0, r) TH_LOG("SVX_GET_SUPPORTED_CPUID: %s", strerror(-r));
+	if (svxu_paging()) {
+		snprintf(label, sizeof(label), "%s %s", svxu_dev(),
+			 svxu_paging());
+	} else {
+		struct svx_caps caps = { 0 };
+
+		r = svxu_ioctl(vm.sys_fd, SVX_GET_CAPS, (unsigned long)&caps);
+		ASSERT_EQ(0, r) TH_LOG("SVX_GET_CAPS: %s", strerror(-r));
+		snprintf(label, sizeof(label), "%s %s (default)", svxu_dev(),
+			 svxu_paging_name(caps.default_paging));
+	}
+	log_table(_metadata, label, mode);
+	for (i = 0; i < sizeof(feature_words) / sizeof(feature_words[0]); i++) {
+		uint32_t a = table_word(sys, feature_words[i].fn,
+					feature_words[i].idx,
+					feature_words[i].reg);
+		uint32_t b = table_word(mode, feature_words[i].fn,
+					feature_words[i].idx,
+					feature_words[i].reg);
+
+		EXPECT_EQ(0, a & ~b)
+			TH_LOG("%s: %08x on the system fd, not in this mode's %08x",
+			       feature_words[i].name, a, b);
+	}
+	svxu_vm_destroy(&vm);
+	free(sys);
+	free(mode);
 }
 
 TEST_HARNESS_MAIN

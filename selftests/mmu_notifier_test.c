@@ -10,12 +10,24 @@
  * DEADLINE_S seconds of its mremap.  Faults race the invalidations here:
  * a fault that pinned an old page must not install it.  32-bit guest with
  * paging off (nonpaging map; EPT) and 64-bit guest (shadow pages; EPT).
+ *
+ * The OOM reaper's way in: process_mrelease(2) of a VMM that was sent
+ * SIGKILL but has not run since reaps its memory with a notifier call that
+ * may not sleep (mmu_notifier_range_blockable() false).  KVM zaps then as
+ * always (it never sleeps there) and the reap succeeds; a notifier that
+ * answers -EAGAIN instead makes the core WARN (mm/mmu_notifier.c: a
+ * notifier with an invalidate_range_end may not fail its start) and the
+ * reap fails with EAGAIN.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +144,98 @@ TEST_F(mn, remapped_under_a_polling_guest_pm32)
 TEST_F(mn, remapped_under_a_polling_guest_long64)
 {
 	poll_test(_metadata, self, SVX_GUEST(hva_poll64), SVXU_MODE_LONG64);
+}
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open		434
+#endif
+#ifndef SYS_process_mrelease
+#define SYS_process_mrelease	448
+#endif
+
+/* Lines of the kernel log holding @needle (-1: the log is unreadable). */
+static int klog_lines(const char *needle)
+{
+	int size = klogctl(10, NULL, 0), len, n = 0;	/* SIZE_BUFFER */
+	char *buf, *p;
+
+	if (size <= 0)
+		return -1;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3, buf, size);			/* READ_ALL */
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = 0;
+	for (p = buf; (p = strstr(p, needle)); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
+/*
+ * The child: a VM whose 64-bit guest runs until its first poll (its code,
+ * stack, tables and data are mapped then), tells the parent on @fd, waits.
+ */
+static void __attribute__((noreturn)) dying_vmm(int fd)
+{
+	struct svxu_guest g = { 0 };
+	char c = 0;
+
+	g.vm.fd = g.vm.sys_fd = g.vcpu.fd = -1;
+	if (!svxu_guest_init(&g, SVX_GUEST(hva_poll64), SVXU_MODE_LONG64) &&
+	    !svxu_run(&g.vcpu) && g.vcpu.run->exit_reason == KVM_EXIT_IO &&
+	    g.vcpu.run->io.port == PORT_TICK)
+		c = 1;
+	if (write(fd, &c, 1) != 1)
+		_exit(2);
+	for (;;)
+		pause();
+}
+
+TEST(reaped_when_killed_by_process_mrelease)
+{
+	const char *failed = "callback failed with";
+	int fds[2], pidfd, status, warn0, r, err;
+	pid_t pid;
+	char c;
+
+	warn0 = klog_lines(failed);
+	if (warn0 < 0)
+		SKIP(return, "cannot read the kernel log: %s", strerror(errno));
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		dying_vmm(fds[1]);
+	ASSERT_EQ(1, read(fds[0], &c, 1));
+	ASSERT_EQ(1, c) TH_LOG("the child's guest did not start on %s", svxu_dev());
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_LE(0, pidfd) TH_LOG("pidfd_open: %s", strerror(errno));
+	/*
+	 * The child cannot run between the two calls on one CPU (and rarely
+	 * on more): its memory is still there, with SIGKILL pending.
+	 */
+	kill(pid, SIGKILL);
+	r = syscall(SYS_process_mrelease, pidfd, 0);
+	err = r ? errno : 0;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(pidfd);
+	close(fds[0]);
+	close(fds[1]);
+	if (err == ENOSYS)
+		SKIP(return, "no process_mrelease(2) in this kernel");
+	if (err == EINVAL || err == ESRCH)
+		SKIP(return, "the child exited before the reap: %s", strerror(err));
+	TH_LOG("%s: process_mrelease %s, notifier-failed lines %d -> %d",
+	       svxu_dev(), err ? strerror(err) : "ok", warn0,
+	       klog_lines(failed));
+	EXPECT_EQ(0, err) TH_LOG("the reaper could not unmap the VMM's memory");
+	EXPECT_EQ(warn0, klog_lines(failed))
+		TH_LOG("an MMU notifier failed a non-blocking invalidation");
 }
 
 TEST_HARNESS_MAIN

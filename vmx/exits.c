@@ -576,6 +576,8 @@ static int svx_auto_msr_slot(u32 index)
  */
 static int svx_get_hw_msr(struct svx_vcpu *vcpu, u32 index, u64 *data);
 
+#define SVX_SOFT_APICBASE	1	/* its slot in svx_soft_msr[] */
+
 static const struct {
 	u32 index;
 	bool ro;
@@ -583,8 +585,9 @@ static const struct {
 } svx_soft_msr[SVX_NR_SOFT_MSRS] = {
 	{ MSR_IA32_MISC_ENABLE, false, MSR_IA32_MISC_ENABLE_FAST_STRING |
 	  MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL },
-	{ MSR_IA32_APICBASE, false, APIC_DEFAULT_PHYS_BASE |
-	  MSR_IA32_APICBASE_ENABLE },
+	[SVX_SOFT_APICBASE] = { MSR_IA32_APICBASE, false,
+				APIC_DEFAULT_PHYS_BASE |
+				MSR_IA32_APICBASE_ENABLE },
 	{ MSR_IA32_UCODE_REV, false, 0x100000000ULL },
 	{ MSR_IA32_PLATFORM_ID, true, 0 },
 	{ MSR_IA32_FEAT_CTL, true, FEAT_CTL_LOCKED },
@@ -594,6 +597,16 @@ static const struct {
 	{ MSR_IA32_TSC_DEADLINE, false, 0 },
 	{ MSR_IA32_POWER_CTL, false, 0 },	/* KVM's msr_ia32_power_ctl */
 };
+
+/*
+ * IA32_APIC_BASE without the in-kernel local APIC, what svx_get_msr()
+ * returns for it: kvm_run's apic_base at the end of every KVM_RUN
+ * (svx_vcpu_run()) without svx_get_msr()'s chain of handlers.
+ */
+u64 svx_soft_apic_base(struct svx_vcpu *vcpu)
+{
+	return vcpu->soft_msrs[SVX_SOFT_APICBASE];
+}
 
 static int svx_soft_msr_slot(u32 index)
 {

@@ -20,102 +20,106 @@
  * Exit statistics are counted as on the slow path (svx_stat_exit(),
  * SVX_STAT_ENTRIES, the svx_vm_exit tracepoint): exit counts do not
  * depend on the path.
+ *
+ * The checks and CPUID are inlined into svx_enter_guest()
+ * (vmx/fastpath.h); here: the MSRs and leaving the guest.
  */
 #include <linux/kernel.h>
+#include <linux/rcupdate.h>
 #include <asm/msr-index.h>
-#include <asm/processor-flags.h>
 
 #include "vmx_int.h"
-#include "svx_trace.h"
-#include "cpuid.h"
 
-/* RIP moves past the instruction, as svx_skip_insn().  VMCS loaded. */
-static void svx_fast_skip(struct svx_vcpu *vcpu)
-{
-	u32 intr;
-
-	vcpu->rip += svx_vmread(VM_EXIT_INSTRUCTION_LEN);
-	if (!(vcpu->efer & EFER_LMA))
-		vcpu->rip = (u32)vcpu->rip;
-	svx_vmwrite(GUEST_RIP, vcpu->rip);
-	/* Blocking by STI / MOV SS ends with the instruction (SDM 24.4.2). */
-	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-			    intr & ~(GUEST_INTR_STATE_STI |
-				     GUEST_INTR_STATE_MOV_SS));
-}
-
-/* svx_handle_cpuid() without CPUID faulting at CPL > 0 (#GP). */
-static bool svx_fast_cpuid(struct svx_vcpu *vcpu)
-{
-	if ((vcpu->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
-	    (svx_vmread(GUEST_SS_AR_BYTES) >> 5) & 3)
-		return false;
-	svx_cpuid_regs(vcpu);
-	return true;
-}
+/* What svx_set_msr() checks for a guest write of the MSR below. */
+#define SVX_FMSR_CANONICAL	1	/* #GP unless canonical */
+#define SVX_FMSR_U32		2	/* bits 63:32 dropped */
 
 /*
  * The MSRs whose svx_get_msr()/svx_set_msr() only move a value between
- * the guest's registers and a VMCS field or an MSR-switch slot (after
- * their checks, which fail without side effects): nothing else to do, no
- * lock, no sleep.
+ * the guest's registers and a VMCS field or an MSR-switch slot (after a
+ * check that fails without side effects): where each one lives, looked
+ * up once per exit instead of svx_get_msr()'s and svx_set_msr()'s
+ * chains of handlers.  No lock, no sleep.
  */
-static bool svx_fast_msr_index(u32 index)
+struct svx_fast_msr {
+	u16 field;	/* VMCS field, or 0: MSR-switch slot */
+	u8 slot;	/* SVX_AMSR_* */
+	u8 check;	/* SVX_FMSR_* */
+};
+
+static const struct svx_fast_msr *svx_fast_msr_find(u32 index)
 {
+	static const struct svx_fast_msr star = { 0, SVX_AMSR_STAR, 0 },
+		lstar = { 0, SVX_AMSR_LSTAR, SVX_FMSR_CANONICAL },
+		cstar = { 0, SVX_AMSR_CSTAR, SVX_FMSR_CANONICAL },
+		sfmask = { 0, SVX_AMSR_SFMASK, SVX_FMSR_U32 },
+		kgs = { 0, SVX_AMSR_KERNEL_GS_BASE, SVX_FMSR_CANONICAL },
+		fs = { GUEST_FS_BASE, 0, SVX_FMSR_CANONICAL },
+		gs = { GUEST_GS_BASE, 0, SVX_FMSR_CANONICAL },
+		cs = { GUEST_SYSENTER_CS, 0, SVX_FMSR_U32 },
+		esp = { GUEST_SYSENTER_ESP, 0, SVX_FMSR_CANONICAL },
+		eip = { GUEST_SYSENTER_EIP, 0, SVX_FMSR_CANONICAL };
+
 	switch (index) {
 	case MSR_STAR:
+		return &star;
 	case MSR_LSTAR:
+		return &lstar;
 	case MSR_CSTAR:
+		return &cstar;
 	case MSR_SYSCALL_MASK:
+		return &sfmask;
 	case MSR_KERNEL_GS_BASE:
+		return &kgs;
 	case MSR_FS_BASE:
+		return &fs;
 	case MSR_GS_BASE:
+		return &gs;
 	case MSR_IA32_SYSENTER_CS:
+		return &cs;
 	case MSR_IA32_SYSENTER_ESP:
+		return &esp;
 	case MSR_IA32_SYSENTER_EIP:
-		return true;
+		return &eip;
 	}
-	return false;
+	return NULL;
 }
 
-/* svx_handle_msr() for those: a filtered MSR or a #GP takes the slow path. */
-static bool svx_fast_msr(struct svx_vcpu *vcpu, bool write)
+/*
+ * svx_handle_msr() for those, VMCS loaded: a filtered MSR (the filter is
+ * looked at only when there is one) or a #GP takes the slow path.
+ */
+bool svx_fastpath_msr(struct svx_vcpu *vcpu, bool write)
 {
 	u32 index = vcpu->regs[SVX_RCX];
+	const struct svx_fast_msr *m = svx_fast_msr_find(index);
 	u64 data;
 
-	if (!svx_fast_msr_index(index) ||
+	if (!m)
+		return false;
+	if (rcu_access_pointer(vcpu->vm->msr_filter) &&
 	    !svx_msr_allowed(vcpu, index, write ? KVM_MSR_FILTER_WRITE :
 					       KVM_MSR_FILTER_READ))
 		return false;
 	if (write) {
 		data = (u32)vcpu->regs[SVX_RAX] |
 		       (u64)(u32)vcpu->regs[SVX_RDX] << 32;
-		return !svx_set_msr(vcpu, index, data, false);
+		if ((m->check & SVX_FMSR_CANONICAL) &&
+		    ((s64)data << 16 >> 16) != (s64)data)
+			return false;
+		if (m->check & SVX_FMSR_U32)
+			data = (u32)data;
+		if (m->field)
+			svx_vmwrite(m->field, data);
+		else
+			vcpu->guest_msrs[m->slot].value = data;
+		return true;
 	}
-	if (svx_get_msr(vcpu, index, &data, false))
-		return false;
+	data = m->field ? svx_vmread(m->field) :
+			  vcpu->guest_msrs[m->slot].value;
 	vcpu->regs[SVX_RAX] = (u32)data;
 	vcpu->regs[SVX_RDX] = data >> 32;
 	return true;
-}
-
-/*
- * Nothing pending that the slow path's svx_prepare_entry() or run loop
- * would act on after this exit (the requests are looked at before the
- * re-entry).
- */
-static bool svx_fast_allowed(struct svx_vcpu *vcpu)
-{
-	return !(vcpu->proc_ctls & (CPU_BASED_INTR_WINDOW_EXITING |
-				    CPU_BASED_NMI_WINDOW_EXITING)) &&
-	       !vcpu->inject_pending && !vcpu->nmi_queued &&
-	       vcpu->irq_queued < 0 && !vcpu->triple_fault &&
-	       !vcpu->rmode.active && !vcpu->vapic_addr &&
-	       !vcpu->dbg.guest_debug && !vcpu->dbg.user_exit &&
-	       !vcpu->tpr_access;
 }
 
 /*
@@ -128,46 +132,4 @@ void svx_fastpath_leave(struct svx_vcpu *vcpu)
 	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_read_exit_info(vcpu);
-}
-
-/*
- * Right after a successful VM exit, interrupts off, VMCS loaded, guest
- * GPRs in vcpu->regs.  true: the exit is handled and counted, enter the
- * guest again; false: nothing changed, take the slow path.
- */
-bool svx_fastpath_exit(struct svx_vcpu *vcpu)
-{
-	u32 reason;
-	bool done;
-
-	if (!svx_fast_allowed(vcpu))
-		return false;
-	reason = svx_vmread(VM_EXIT_REASON);
-	if (reason != EXIT_REASON_CPUID && reason != EXIT_REASON_MSR_READ &&
-	    reason != EXIT_REASON_MSR_WRITE)
-		return false;
-	/* RFLAGS.TF: the instruction's single-step trap, slow path. */
-	vcpu->rflags = svx_vmread(GUEST_RFLAGS);
-	if (vcpu->rflags & X86_EFLAGS_TF)
-		return false;
-	/*
-	 * RSP and, under EPT, the guest-owned CR bits and CR3 are read when
-	 * the guest is left (svx_fastpath_leave()): neither CPUID (OSXSAVE
-	 * and OSPKE are never guest-owned) nor these MSRs need them.
-	 */
-	vcpu->rip = svx_vmread(GUEST_RIP);
-	vcpu->exit_reason = reason;
-	if (reason == EXIT_REASON_CPUID)
-		done = svx_fast_cpuid(vcpu);
-	else
-		done = svx_fast_msr(vcpu, reason == EXIT_REASON_MSR_WRITE);
-	if (!done)
-		return false;
-	/* as the slow path: counted, traced (qualification 0) at the RIP */
-	svx_stat_exit(vcpu, reason);
-	trace_svx_vm_exit(vcpu->vm->id, vcpu->id, reason, 0, vcpu->rip);
-	svx_fast_skip(vcpu);
-	/* Nothing injected is pending once the entry completed. */
-	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-	return true;
 }

@@ -45,6 +45,7 @@
 enum svx_l1d_mode { SVX_L1D_NEVER, SVX_L1D_COND, SVX_L1D_ALWAYS };
 
 static enum svx_l1d_mode svx_l1d_mode;
+DEFINE_STATIC_KEY_FALSE(svx_l1d_should_flush);
 static void *svx_l1d_pages;
 
 static const char * const svx_l1d_names[] = {
@@ -79,6 +80,10 @@ int svx_spec_init(bool ept)
 	int i;
 
 	svx_l1d_mode = svx_l1d_wanted(ept);
+	if (svx_l1d_mode != SVX_L1D_NEVER)
+		static_branch_enable(&svx_l1d_should_flush);
+	else
+		static_branch_disable(&svx_l1d_should_flush);
 	if (svx_l1d_mode != SVX_L1D_NEVER &&
 	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		/* Not a VM's memory: not charged to a memcg (as KVM). */
@@ -107,8 +112,8 @@ void svx_spec_exit(void)
 	svx_l1d_pages = NULL;
 }
 
-/* Right before VM entry, interrupts off. */
-void svx_l1d_flush(struct svx_vcpu *vcpu)
+/* Right before VM entry, interrupts off (svx_l1d_flush(), spec.h). */
+void __svx_l1d_flush(struct svx_vcpu *vcpu)
 {
 	unsigned long switches = current->nvcsw + current->nivcsw;
 	int size = PAGE_SIZE << SVX_L1D_ORDER;

@@ -47,6 +47,7 @@
 #include "cpuid.h"
 #include "fpu.h"
 #include "spec.h"
+#include "fastpath.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
@@ -750,15 +751,21 @@ void svx_request_all(struct svx_vm *vm, int req)
  * before every entry.  Without VPID every entry flushes the guest TLB;
  * with one, SVX_REQ_TLB_FLUSH and SVX_REQ_MMU_RELOAD make the next entry
  * flush it (svx_run_loop).
+ *
+ * Never sleeps and never allocates (the mask is this CPU's, as KVM's
+ * cpu_kick_mask): the MMU notifier kicks from contexts that may not block
+ * (the OOM reaper, process_mrelease()).
  */
+static DEFINE_PER_CPU(cpumask_var_t, svx_kick_mask);
+
 void svx_kick_all(struct svx_vm *vm, int req)
 {
-	cpumask_var_t mask;
+	struct cpumask *mask;
 	int i, cpu, me;
 
-	bool have_mask = zalloc_cpumask_var(&mask, GFP_KERNEL);
-
 	me = get_cpu();
+	mask = this_cpu_cpumask_var_ptr(svx_kick_mask);
+	cpumask_clear(mask);
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
 
@@ -771,22 +778,36 @@ void svx_kick_all(struct svx_vm *vm, int req)
 		 * we see IN_GUEST or the vCPU sees the request.
 		 */
 		smp_mb__after_atomic();
-		if (!have_mask)
-			continue;
 		cpu = READ_ONCE(vcpu->cpu);
 		if (READ_ONCE(vcpu->mode) == SVX_IN_GUEST && cpu >= 0 &&
 		    cpu != me)
 			cpumask_set_cpu(cpu, mask);
 	}
-	if (have_mask) {
-		smp_call_function_many(mask, svx_kick_fn, NULL, 1);
-		free_cpumask_var(mask);
-	} else {
-		/* No memory for a mask: interrupt everyone else. */
-		smp_call_function(svx_kick_fn, NULL, 1);
-	}
+	smp_call_function_many(mask, svx_kick_fn, NULL, 1);
 	put_cpu();
 	vm->stats.mmu[SVX_MMU_FLUSH]++;
+}
+
+static void svx_kick_masks_free(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		free_cpumask_var(per_cpu(svx_kick_mask, cpu));
+}
+
+static int svx_kick_masks_alloc(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (!zalloc_cpumask_var_node(per_cpu_ptr(&svx_kick_mask, cpu),
+					     GFP_KERNEL, cpu_to_node(cpu))) {
+			svx_kick_masks_free();
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1127,7 +1148,8 @@ static u32 svx_guard_timer_cached(void)
 	return READ_ONCE(c_val);
 }
 
-static void svx_prepare_entry(struct svx_vcpu *vcpu)
+/* true when an event was written into VM_ENTRY_INTR_INFO_FIELD */
+static bool svx_prepare_entry(struct svx_vcpu *vcpu)
 {
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
 
@@ -1153,7 +1175,9 @@ static void svx_prepare_entry(struct svx_vcpu *vcpu)
 		svx_vmwrite(VM_ENTRY_INSTRUCTION_LEN, vcpu->inject_len);
 		vcpu->inject_pending = false;
 		vcpu->stats.misc[SVX_STAT_INJECTED]++;
+		return true;
 	}
+	return false;
 }
 
 /*
@@ -1192,8 +1216,6 @@ static void svx_read_exit_info(struct svx_vcpu *vcpu)
 	vcpu->rip = svx_vmread(GUEST_RIP);
 	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
 	vcpu->rflags = svx_rmode_guest_rflags(vcpu, svx_vmread(GUEST_RFLAGS));
-	/* Nothing injected is pending once the entry completed. */
-	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_read_exit_info(vcpu);
 }
@@ -1274,16 +1296,47 @@ static void svx_host_after_exits(struct svx_vcpu *vcpu)
 	svx_restore_host_segments(vcpu);
 }
 
+/*
+ * The conditions under which svx_debug_before_entry() and
+ * svx_debug_after_exit() (vmx/debugreg.c) do anything: tested inline,
+ * the calls are made only then (vcpu_enter_guest() tests switch_db_regs
+ * and hw_breakpoint_active() inline too).
+ */
+static __always_inline bool svx_debug_entry_work(struct svx_vcpu *vcpu)
+{
+	return unlikely(vcpu->dbg.switch_db || hw_breakpoint_active() ||
+			(vcpu->dbg.guest_debug & KVM_GUESTDBG_SINGLESTEP));
+}
+
+static __always_inline bool svx_debug_exit_work(struct svx_vcpu *vcpu)
+{
+	return unlikely((vcpu->dbg.switch_db & SVX_DEBUGREG_WONT_EXIT) ||
+			hw_breakpoint_active() || vcpu->dbg.host_debugctl);
+}
+
+/*
+ * A reason not to enter: need_resched() or signal_pending(current).  The
+ * thread flags are read once; the exact tests only when one of their
+ * flags is set.
+ */
+static __always_inline bool svx_task_work_pending(void)
+{
+	return unlikely(read_thread_flags() &
+			(_TIF_NEED_RESCHED | _TIF_SIGPENDING |
+			 _TIF_NOTIFY_SIGNAL)) &&
+	       (need_resched() || signal_pending(current));
+}
+
 static int svx_enter_guest(struct svx_vcpu *vcpu)
 {
-	bool fast = false;
-	unsigned long cr2;
+	unsigned long cr2, host_cr3 = 0, host_cr4 = 0, v;
+	bool fast = false, injected;
 	int fail;
 
 	preempt_disable();
 	if (!svx_vcpu_loaded_here(vcpu))
 		__svx_vcpu_load(vcpu);
-	svx_prepare_entry(vcpu);
+	injected = svx_prepare_entry(vcpu);
 	svx_vpid_prepare_entry(vcpu);
 
 	local_irq_disable();
@@ -1293,13 +1346,22 @@ reenter:
 	/*
 	 * Host CR3 (PCID bits included) and CR4 (TSD, PCE) vary per task;
 	 * with interrupts off, an IPI that changes CR4 comes before or after.
+	 * Written when they differ from what this call wrote (fast-path
+	 * re-entries: KVM's host_state.cr3/cr4).
 	 */
-	svx_vmwrite(HOST_CR3, __read_cr3());
-	svx_vmwrite(HOST_CR4, cr4_read_shadow());
+	v = __read_cr3();
+	if (unlikely(v != host_cr3)) {
+		svx_vmwrite(HOST_CR3, v);
+		host_cr3 = v;
+	}
+	v = cr4_read_shadow();
+	if (unlikely(v != host_cr4)) {
+		svx_vmwrite(HOST_CR4, v);
+		host_cr4 = v;
+	}
 	/* Publish IN_GUEST before checking requests: see svx_kick_all(). */
 	smp_store_mb(vcpu->mode, SVX_IN_GUEST);
-	if (READ_ONCE(vcpu->requests) || need_resched() ||
-	    signal_pending(current)) {
+	if (READ_ONCE(vcpu->requests) || svx_task_work_pending()) {
 		WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 		if (fast) {
 			svx_fastpath_leave(vcpu);
@@ -1311,7 +1373,7 @@ reenter:
 		return -EAGAIN;
 	}
 
-	svx_l1d_flush(vcpu);
+	svx_l1d_flush(vcpu);	/* vmx/spec.h */
 	cr2 = native_read_cr2();
 	if (cr2 != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
@@ -1319,21 +1381,31 @@ reenter:
 		svx_fpu_prepare_entry(vcpu);
 	if (vcpu->cr4 & X86_CR4_OSXSAVE)
 		svx_fpu_load_guest_xcr0(vcpu);
-	svx_debug_before_entry(vcpu);
+	if (svx_debug_entry_work(vcpu))
+		svx_debug_before_entry(vcpu);
 
 	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
 
-	svx_debug_after_exit(vcpu);
+	if (svx_debug_exit_work(vcpu))
+		svx_debug_after_exit(vcpu);
 	if (vcpu->cr4 & X86_CR4_OSXSAVE)
 		svx_fpu_load_host_xcr0(vcpu);
 	vcpu->cr2 = native_read_cr2();
 	WRITE_ONCE(vcpu->mode, SVX_OUTSIDE_GUEST);
 	vcpu->stats.misc[SVX_STAT_ENTRIES]++;
 
-	/* vmx/fastpath.c: handled and counted, enter again */
+	/* vmx/fastpath.h: handled and counted, enter again */
 	if (!fail && svx_fastpath_exit(vcpu)) {
 		vcpu->launched = true;
 		fast = true;
+		/*
+		 * Nothing injected is pending once the entry completed; only
+		 * svx_prepare_entry() injects, so only its event is cleared.
+		 */
+		if (injected) {
+			svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+			injected = false;
+		}
 		/*
 		 * A moment with interrupts on: Bochs holds host interrupts
 		 * while a guest with RFLAGS.IF=0 runs (the shared
@@ -1351,6 +1423,9 @@ reenter:
 	if (!fail) {
 		vcpu->launched = true;
 		svx_read_exit_info(vcpu);
+		/* Nothing injected is pending once the entry completed. */
+		if (injected)
+			svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 		if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
 		    (vcpu->exit_intr_info & (SVX_INTR_VALID | SVX_INTR_TYPE_MASK)) ==
 		    (SVX_INTR_VALID | SVX_INTR_TYPE_NMI << SVX_INTR_TYPE_SHIFT))
@@ -1551,6 +1626,8 @@ u64 svx_get_apic_base(struct svx_vcpu *vcpu)
 	u64 base = 0;
 
 	/* as KVM: the local APIC's, or the value the VMM or guest left */
+	if (!vcpu->lapic)
+		return svx_soft_apic_base(vcpu);	/* vmx/exits.c */
 	svx_get_msr(vcpu, MSR_IA32_APICBASE, &base, true);
 	return base;
 }
@@ -1801,6 +1878,9 @@ int svx_vmx_init(void)
 	r = svx_setup_vmcs_config();
 	if (r)
 		return r;
+	r = svx_kick_masks_alloc();
+	if (r)
+		return r;
 	for (i = 0; i < SVX_NR_AUTO_MSRS; i++)
 		if (i != SVX_AMSR_TSC_AUX || svx_host_has_tsc_aux())
 			rdmsrl(svx_auto_msr_index[i], svx_host_msr[i]);
@@ -1832,6 +1912,7 @@ free:
 			free_page((unsigned long)per_cpu(svx_vmxon_region, cpu));
 		per_cpu(svx_vmxon_region, cpu) = NULL;
 	}
+	svx_kick_masks_free();
 	return r;
 }
 
@@ -1844,4 +1925,5 @@ void svx_vmx_exit(void)
 		free_page((unsigned long)per_cpu(svx_vmxon_region, cpu));
 		per_cpu(svx_vmxon_region, cpu) = NULL;
 	}
+	svx_kick_masks_free();
 }

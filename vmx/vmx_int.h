@@ -44,6 +44,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu);
 void svx_seg_write(unsigned long sel_field, u16 sel, u64 base, u32 limit,
 		   u32 ar);
 int svx_complete_user(struct svx_vcpu *vcpu);
+u64 svx_soft_apic_base(struct svx_vcpu *vcpu);
 void svx_inject_gp(struct svx_vcpu *vcpu);
 void svx_inject_ud(struct svx_vcpu *vcpu);
 int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0);
@@ -73,8 +74,8 @@ static inline void svx_cpuid_regs(struct svx_vcpu *vcpu)
 	vcpu->regs[SVX_RDX] = out[3];
 }
 
-/* vmx/fastpath.c */
-bool svx_fastpath_exit(struct svx_vcpu *vcpu);
+/* vmx/fastpath.c; svx_fastpath_exit() is in vmx/fastpath.h */
+bool svx_fastpath_msr(struct svx_vcpu *vcpu, bool write);
 void svx_fastpath_leave(struct svx_vcpu *vcpu);
 
 /* vmx/msr_bitmap.c */

@@ -58,6 +58,26 @@ for t in /proc/$p/task/*; do
 	echo "# diag[$c]: task ${t##*/} $(cat $t/comm) state=$(cut -d' ' -f3 $t/stat) wchan=$(cat $t/wchan) syscall=$(cat $t/syscall)"
 	sed "s/^/# diag[$c]:    /" $t/stack
 done
+# Where each thread is in user space: SIGSTOP the process, read each
+# thread's /proc/TID/syscall ("-1 SP PC" outside a system call), its top 48
+# stack words, SIGCONT; 8 samples.  The qemu-system-x86_64 mappings let
+# PCs and return addresses be named offline (nm -D: QEMU exports its
+# functions for its modules).
+grep qemu-system /proc/$p/maps | sed "s/^/# maps[$c]: /"
+for k in 1 2 3 4 5 6 7 8; do
+	kill -STOP $p; sleep 1
+	for t in /proc/$p/task/*; do
+		sc=$(cat $t/syscall)
+		echo "# pc[$c]: sample $k task ${t##*/} $sc"
+		set -- $sc
+		[ "$1" = -1 ] || continue
+		dd if=/proc/$p/mem bs=8 skip=$(($2 / 8)) count=48 2>/dev/null |
+			od -A n -t x8 | tr -s ' ' '\n' | grep -v '^$' | tr '\n' ' ' |
+			sed "s/^/# stk[$c]: sample $k task ${t##*/}: /"
+		echo
+	done
+	kill -CONT $p; sleep 2
+done
 for cmd in "info cpus" "info registers -a" "info lapic 0" "info lapic 1" "info pic"; do
 	echo "$cmd" > $T/mon.in; sleep 1
 done
