@@ -299,7 +299,7 @@ static void svx_write_wall_clock(struct svx_vcpu *vcpu, u64 gpa)
  * cap, any.  (KVM keeps the last table's bits when a new table has no such
  * leaf; here such a table has none.)
  */
-static bool svx_guest_pv_has(struct svx_vcpu *vcpu, unsigned int feature)
+bool svx_guest_pv_has(struct svx_vcpu *vcpu, unsigned int feature)
 {
 	const struct kvm_cpuid_entry2 *e;
 	u32 base;

@@ -23,11 +23,12 @@
  *                          without it, it sets CPUID.1:ECX.MWAIT (here)
  *   MWAIT_NEVER_UD_FAULTS  MONITOR/MWAIT are NOPs even when the guest's
  *                          CPUID lacks MWAIT; without it they #UD (here)
- * Not FIX_HYPERCALL_INSN: the quirk (KVM rewrites a VMMCALL that #UDs
- * into VMCALL and runs it) is not implemented, so it cannot be offered
- * as one that may be disabled.  KVM_CAP_DISABLE_QUIRKS (the first
- * version) takes any bits, as KVM's: bits for quirks we never apply
- * (FIX_HYPERCALL_INSN) or that do not exist change nothing.
+ *   FIX_HYPERCALL_INSN     a VMMCALL that #UDs is rewritten to VMCALL
+ *                          and run; without it the #UD is the guest's
+ *                          (vmx/hypercall.c)
+ * That is KVM 6.1's KVM_X86_VALID_QUIRKS, all of it.
+ * KVM_CAP_DISABLE_QUIRKS (the first version) takes any bits, as KVM's:
+ * bits of no quirk change nothing.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -40,7 +41,8 @@
 		    KVM_X86_QUIRK_LAPIC_MMIO_HOLE |			\
 		    KVM_X86_QUIRK_OUT_7E_INC_RIP |			\
 		    KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT |		\
-		    KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
+		    KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS |		\
+		    KVM_X86_QUIRK_FIX_HYPERCALL_INSN)
 
 /* KVM's SVX_MISC_ENABLE_PMU_RO (arch/x86/kvm/pmu.h) */
 #define SVX_MISC_ENABLE_PMU_RO	(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |	\

@@ -397,10 +397,15 @@ static long svx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	/* the hot one, before the switch's chain of compares and its frame */
-	if (ioctl == KVM_RUN)
-		r = arg ? -EINVAL : svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
-	else
+	if (ioctl == KVM_RUN) {
+		r = -EINVAL;
+		if (!arg) {
+			svx_vcpu_track_pid(vcpu);	/* vmx/hypercall.c */
+			r = svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
+		}
+	} else {
 		r = svx_vcpu_ioctl_locked(vcpu, ioctl, arg);
+	}
 	mutex_unlock(&vcpu->mutex);
 	return r;
 }

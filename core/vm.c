@@ -56,6 +56,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 		free_page((unsigned long)vcpu->run);
 		free_page((unsigned long)vcpu->pio_data);
 		kvfree(vcpu->cpuid);
+		svx_vcpu_put_pid(vcpu);
 		kfree(vcpu);
 	}
 	svx_irqchip_destroy(vm);

@@ -298,6 +298,7 @@ struct svx_vcpu {
 	u64 tpr_access_rip;
 	u64 pv_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) (core/kvmclock.c) */
 	bool pv_enforce;	/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	struct pid __rcu *pid;	/* of the last KVM_RUN (vmx/hypercall.c) */
 };
 
 #define SVX_OUTSIDE_GUEST	0
@@ -563,6 +564,11 @@ void svx_kvmclock_update(struct svx_vcpu *vcpu);
 long svx_vcpu_device_attr(struct svx_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);
 long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp);
+bool svx_guest_pv_has(struct svx_vcpu *vcpu, unsigned int feature);
+
+/* vmx/hypercall.c: the task that runs the vCPU, for directed yields */
+void svx_vcpu_track_pid(struct svx_vcpu *vcpu);
+void svx_vcpu_put_pid(struct svx_vcpu *vcpu);
 
 /* core/mmu_notifier.c */
 int svx_mmu_notifier_register(struct svx_vm *vm);

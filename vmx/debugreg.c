@@ -358,10 +358,13 @@ void svx_debug_after_exit(struct svx_vcpu *vcpu)
 		update_debugctlmsr(d->host_debugctl);
 }
 
-/* The exceptions intercepted for debugging (update_exception_bitmap()). */
+/*
+ * The exceptions intercepted for debugging (update_exception_bitmap()),
+ * and #UD, always intercepted as by KVM (vmx/hypercall.c).
+ */
 u32 svx_debug_exception_bitmap(struct svx_vcpu *vcpu)
 {
-	u32 eb = BIT(X86_TRAP_DB);
+	u32 eb = BIT(X86_TRAP_DB) | BIT(X86_TRAP_UD);
 
 	if ((vcpu->dbg.guest_debug &
 	     (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)) ==

@@ -34,8 +34,6 @@
 #include "cpuid.h"
 #include "fpu.h"
 
-#define SVX_KVM_ENOSYS	1000	/* KVM's hypercall "no such call" */
-
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
 {
 	struct kvm_run *run = vcpu->run;
@@ -2088,6 +2086,8 @@ static int svx_handle_exception(struct svx_vcpu *vcpu)
 	}
 	if (vcpu->rmode.active && vector != X86_TRAP_PF)
 		return svx_rmode_exception(vcpu, vector, type);
+	if (vector == X86_TRAP_UD)
+		return svx_handle_ud(vcpu);	/* vmx/hypercall.c */
 	if (vector == X86_TRAP_PF) {
 		int r = svx_mmu_page_fault(vcpu, vcpu->exit_qual,
 					   vcpu->exit_intr_error);
@@ -2143,9 +2143,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_VMCALL:
-		vcpu->regs[SVX_RAX] = -SVX_KVM_ENOSYS;
-		svx_skip_insn(vcpu);
-		return SVX_RESUME;
+		return svx_handle_vmcall(vcpu);	/* vmx/hypercall.c */
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMPTRLD:

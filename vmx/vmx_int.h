@@ -54,6 +54,10 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
 int svx_guest_cpl(struct svx_vcpu *vcpu);
 bool svx_rdtscp_usable(void);
 
+/* vmx/hypercall.c: a VMCALL exit, a #UD exit */
+int svx_handle_vmcall(struct svx_vcpu *vcpu);
+int svx_handle_ud(struct svx_vcpu *vcpu);
+
 /*
  * CPUID's registers: EAX/ECX in, the guest's table (KVM_SET_CPUID2, looked
  * up by x86/cpuid.c) out in EAX..EDX; the exit handler's and the fast
