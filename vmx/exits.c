@@ -47,7 +47,12 @@ void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
 		    vcpu->id, why, vcpu->exit_reason, vcpu->rip);
 }
 
-void svx_skip_insn(struct svx_vcpu *vcpu)
+/*
+ * svx_skip_insn() in two halves, for a caller that has the vCPU loaded
+ * already (the PIO completion): __svx_skip_insn() with the VMCS loaded,
+ * svx_skip_insn_trap() after svx_vcpu_put().
+ */
+static void __svx_skip_insn(struct svx_vcpu *vcpu)
 {
 	u32 intr;
 
@@ -56,14 +61,24 @@ void svx_skip_insn(struct svx_vcpu *vcpu)
 		vcpu->rip = (u32)vcpu->rip;
 	vcpu->rip_dirty = true;
 	/* Blocking by STI / MOV SS ends with the instruction (SDM 24.4.2). */
-	svx_vcpu_load(vcpu);
 	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & 3)
 		svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr & ~3U);
-	svx_vcpu_put(vcpu);
+}
+
+static void svx_skip_insn_trap(struct svx_vcpu *vcpu)
+{
 	/* RFLAGS is still the instruction's: single-step trap (debugreg.c) */
 	if (unlikely(vcpu->rflags & X86_EFLAGS_TF))
 		svx_debug_singlestep(vcpu);
+}
+
+void svx_skip_insn(struct svx_vcpu *vcpu)
+{
+	svx_vcpu_load(vcpu);
+	__svx_skip_insn(vcpu);
+	svx_vcpu_put(vcpu);
+	svx_skip_insn_trap(vcpu);
 }
 
 /* Fault-class exceptions (SDM 6.5), KVM's exception_type() == EXCPT_FAULT. */
@@ -179,16 +194,24 @@ int svx_guest_cpl(struct svx_vcpu *vcpu)
 }
 
 /* Operand size of the code being executed: 8 (64-bit code) or 4. */
+/* svx_code_mode() with the vCPU loaded by the caller */
+static int __svx_code_mode(struct svx_vcpu *vcpu)
+{
+	if (!svx_guest_long_mode(vcpu))
+		return 4;
+	return (svx_vmread(GUEST_CS_AR_BYTES) & (1U << 13)) ? 8 : 4;
+}
+
 int svx_code_mode(struct svx_vcpu *vcpu)
 {
-	u32 ar;
+	int mode;
 
 	if (!svx_guest_long_mode(vcpu))
 		return 4;
 	svx_vcpu_load(vcpu);
-	ar = svx_vmread(GUEST_CS_AR_BYTES);
+	mode = __svx_code_mode(vcpu);
 	svx_vcpu_put(vcpu);
-	return (ar & (1U << 13)) ? 8 : 4;
+	return mode;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1142,12 +1165,22 @@ static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
 	return 1;
 }
 
-/* KVM's kvm_get_linear_rip() */
+/* KVM's kvm_get_linear_rip(), the vCPU loaded by the caller */
+static u64 __svx_linear_rip(struct svx_vcpu *vcpu)
+{
+	if (__svx_code_mode(vcpu) == 8)
+		return vcpu->rip;
+	return (u32)(svx_vmread(GUEST_CS_BASE) + vcpu->rip);
+}
+
 u64 svx_linear_rip(struct svx_vcpu *vcpu)
 {
-	if (svx_code_mode(vcpu) == 8)
-		return vcpu->rip;
-	return (u32)(svx_seg_base(vcpu, 1) + vcpu->rip);
+	u64 rip;
+
+	svx_vcpu_load(vcpu);
+	rip = __svx_linear_rip(vcpu);
+	svx_vcpu_put(vcpu);
+	return rip;
 }
 
 /* the port whose OUT KVM completes before the exit (QEMU's kvmvapic) */
@@ -1156,6 +1189,31 @@ u64 svx_linear_rip(struct svx_vcpu *vcpu)
 static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
 			      int size, bool high);
 static void svx_string_advance(struct svx_vcpu *vcpu, int reg);
+
+/*
+ * complete_fast_pio_in() / complete_fast_pio_out(): unless userspace moved
+ * the linear RIP meanwhile, an IN takes its value and RIP moves past the
+ * instruction.  One svx_vcpu_load() for the RIP test and the skip.
+ */
+static void svx_pio_complete_fast(struct svx_vcpu *vcpu, bool in)
+{
+	bool same;
+	u64 val = 0;
+
+	svx_vcpu_load(vcpu);
+	same = __svx_linear_rip(vcpu) == vcpu->pio.linear_rip;
+	if (same) {
+		if (in) {
+			memcpy(&val, vcpu->pio_data, vcpu->pio.size);
+			svx_set_reg_sized(vcpu, SVX_RAX, val, vcpu->pio.size,
+					  false);
+		}
+		__svx_skip_insn(vcpu);
+	}
+	svx_vcpu_put(vcpu);
+	if (same)
+		svx_skip_insn_trap(vcpu);
+}
 
 static int svx_handle_io(struct svx_vcpu *vcpu)
 {
@@ -1371,13 +1429,8 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		break;
 	case SVX_PENDING_PIO_IN:
 		if (!vcpu->pio.string) {
-			/* complete_fast_pio_in(): not where it was, dropped */
-			if (svx_linear_rip(vcpu) != vcpu->pio.linear_rip)
-				break;
-			memcpy(&val, vcpu->pio_data, vcpu->pio.size);
-			svx_set_reg_sized(vcpu, SVX_RAX, val, vcpu->pio.size,
-					  false);
-			svx_skip_insn(vcpu);
+			/* not where it was: dropped */
+			svx_pio_complete_fast(vcpu, true);
 			break;
 		}
 		if (!svx_string_clamp(vcpu))
@@ -1413,9 +1466,8 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		}
 		svx_string_advance(vcpu, SVX_RDI);
 		break;
-	case SVX_PENDING_PIO_OUT:	/* complete_fast_pio_out() */
-		if (svx_linear_rip(vcpu) == vcpu->pio.linear_rip)
-			svx_skip_insn(vcpu);
+	case SVX_PENDING_PIO_OUT:
+		svx_pio_complete_fast(vcpu, false);
 		break;
 	case SVX_PENDING_PIO_OUTS:
 		if (svx_string_clamp(vcpu))

@@ -1208,9 +1208,17 @@ static void svx_read_exit_info(struct svx_vcpu *vcpu)
 	vcpu->exit_reason = svx_vmread(VM_EXIT_REASON);
 	vcpu->exit_qual = svx_vmread(EXIT_QUALIFICATION);
 	vcpu->exit_intr_info = svx_vmread(VM_EXIT_INTR_INFO);
-	vcpu->exit_intr_error = svx_vmread(VM_EXIT_INTR_ERROR_CODE);
+	/*
+	 * The error codes only when their information field says there is
+	 * one, else 0, as KVM (vmx_get_exit_info(), __vmx_complete_interrupts()).
+	 * IDT-vectoring information is read on every exit: the event it names
+	 * is re-injected (svx_requeue_vectoring()).
+	 */
+	vcpu->exit_intr_error = vcpu->exit_intr_info & SVX_INTR_HAS_ERROR ?
+				svx_vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
 	vcpu->idt_vectoring = svx_vmread(IDT_VECTORING_INFO_FIELD);
-	vcpu->idt_vectoring_error = svx_vmread(IDT_VECTORING_ERROR_CODE);
+	vcpu->idt_vectoring_error = vcpu->idt_vectoring & SVX_INTR_HAS_ERROR ?
+				    svx_vmread(IDT_VECTORING_ERROR_CODE) : 0;
 	vcpu->exit_insn_len = svx_vmread(VM_EXIT_INSTRUCTION_LEN);
 	vcpu->exit_insn_info = svx_vmread(VMX_INSTRUCTION_INFO);
 	vcpu->rip = svx_vmread(GUEST_RIP);
