@@ -1567,30 +1567,67 @@ void sim_invlpg(struct sim *s, u64 gva)
 	}
 }
 
-void sim_zap_leaf(struct sim *s, u64 gva)
+/* The leaf shadow page of @gva (4 KiB) in the current root, or NULL; mmu_lock. */
+static struct svx_sp *sim_leaf_sp(struct sim *s, u64 gva)
 {
-	struct svx_vm *vm = s->vm;
 	struct svx_sp *sp;
 	int level;
 	u64 e;
 
-	S = s;
-	spin_lock(&vm->mmu_lock);
 	for (sp = svx_walk_start(s->vcpu, gva, &level); sp && level > 1;
 	     level--) {
 		e = sp->spt[(gva >> (12 + 9 * (level - 1))) & 511];
-		if (!(e & SPTE_P) || svx_is_large(e)) {
-			sp = NULL;
-			break;
-		}
+		if (!(e & SPTE_P) || svx_is_large(e))
+			return NULL;
 		sp = svx_spt_to_sp(e);
 	}
-	if (sp) {
-		unsigned int idx = (gva >> 12) & 511;
+	return sp;
+}
 
+u64 sim_leaf_spte(struct sim *s, u64 gva)
+{
+	struct svx_sp *sp;
+	u64 e;
+
+	spin_lock(&s->vm->mmu_lock);
+	sp = sim_leaf_sp(s, gva);
+	e = sp ? sp->spt[(gva >> 12) & 511] : 0;
+	spin_unlock(&s->vm->mmu_lock);
+	return e;
+}
+
+void sim_zap_leaf(struct sim *s, u64 gva)
+{
+	unsigned int idx = (gva >> 12) & 511;
+	struct svx_vm *vm = s->vm;
+	struct svx_sp *sp;
+
+	S = s;
+	spin_lock(&vm->mmu_lock);
+	sp = sim_leaf_sp(s, gva);
+	if (sp)
 		svx_drop_leaf(vm, &sp->spt[idx], svx_leaf_gfn(sp, idx));
-	}
 	spin_unlock(&vm->mmu_lock);
+}
+
+unsigned long sim_touch_all(struct sim *s, int n, u32 acc)
+{
+	unsigned long f = s->st.faults;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sim_access(s, (u64)i << 12, acc);
+	return s->st.faults - f;
+}
+
+bool sim_unsync(struct sim *s, u64 gfn)
+{
+	bool r;
+
+	spin_lock(&s->vm->mmu_lock);
+	r = svx_try_unsync(s->vcpu, gfn);
+	spin_unlock(&s->vm->mmu_lock);
+	return r;
 }
 
 int sim_fault(struct sim *s, u64 gva, u32 error_code)

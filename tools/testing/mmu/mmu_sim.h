@@ -115,6 +115,12 @@ void sim_invlpg(struct sim *s, u64 gva);
  * current root) so that the next access faults it back in; no flush.
  */
 void sim_zap_leaf(struct sim *s, u64 gva);
+/* The leaf SPTE of @gva (4 KiB) in the current root, 0 if none. */
+u64 sim_leaf_spte(struct sim *s, u64 gva);
+/* Faults taken by @acc accesses to each of the pages at GVA 0 .. @n - 1. */
+unsigned long sim_touch_all(struct sim *s, int n, u32 acc);
+/* Mark guest table @gfn unsync, as a guest write fault on it does. */
+bool sim_unsync(struct sim *s, u64 gfn);
 int sim_fault(struct sim *s, u64 gva, u32 error_code);
 /* A 4-level world mapping @n pages (writable, dirty) at GVA 0. */
 void sim_gen_flat(struct sim *s, int n);

@@ -32,45 +32,6 @@ static u64 *table_of(struct sim *s, int i, u64 *gfn)
 	return (u64 *)(s->mem + (*gfn << 12));
 }
 
-/* Faults taken by @acc accesses to every page. */
-static unsigned long touch_all(struct sim *s, u32 acc)
-{
-	unsigned long f = s->st.faults;
-	int i;
-
-	for (i = 0; i < NPAGES; i++)
-		sim_access(s, (u64)i << 12, acc);
-	return s->st.faults - f;
-}
-
-/* The leaf SPTE for @gva in the current root, 0 if none. */
-static u64 leaf_spte(struct sim *s, u64 gva)
-{
-	struct svx_sp *sp;
-	int level;
-	u64 e;
-
-	for (sp = svx_walk_start(s->vcpu, gva, &level); sp && level > 1;
-	     level--) {
-		e = sp->spt[(gva >> (12 + 9 * (level - 1))) & 511];
-		if (!(e & SPTE_P) || svx_is_large(e))
-			return 0;
-		sp = svx_spt_to_sp(e);
-	}
-	return sp ? sp->spt[(gva >> 12) & 511] : 0;
-}
-
-/* Mark the guest table unsync, as a guest write fault on it does. */
-static bool unsync(struct sim *s, u64 gfn)
-{
-	bool r;
-
-	spin_lock(&s->vm->mmu_lock);
-	r = svx_try_unsync(s->vcpu, gfn);
-	spin_unlock(&s->vm->mmu_lock);
-	return r;
-}
-
 static bool write_tracked(struct sim *s, u64 gfn)
 {
 	bool r;
@@ -99,31 +60,31 @@ TAP_SUITE(invlpg)
 	pt = table_of(s, 3, &ptgfn);
 	pd = table_of(s, 2, &pdgfn);
 	viol0 = s->st.violations;
-	touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
+	sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	tap_ok(write_tracked(s, ptgfn),
 	       "the guest page table is in sync (write-protected)");
 
 	/* A page in sync: INVLPG keeps every SPTE. */
 	for (i = 0; i < NPAGES; i++)
-		spte[i] = leaf_spte(s, (u64)i << 12);
+		spte[i] = sim_leaf_spte(s, (u64)i << 12);
 	for (i = 0; i < NPAGES; i++)
 		sim_invlpg(s, (u64)i << 12);
 	for (i = 0; i < NPAGES; i++)
 		same += (spte[i] & SPTE_P) &&
-			leaf_spte(s, (u64)i << 12) == spte[i];
+			sim_leaf_spte(s, (u64)i << 12) == spte[i];
 	tap_ok(same == NPAGES,
 	       "INVLPG in a page in sync keeps the SPTE (%d of %d, KVM: all)",
 	       same, NPAGES);
-	f = touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
+	f = sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	tap_ok(f == 0, "the writes after the INVLPGs do not fault (%lu)", f);
 
 	/* An unsync page: the SPTE follows the guest PTE at INVLPG. */
-	tap_ok(unsync(s, ptgfn), "the guest page table goes unsync");
+	tap_ok(sim_unsync(s, ptgfn), "the guest page table goes unsync");
 	pt[5] ^= 1ULL << 12;		/* page 5 now maps page 4's frame */
 	upd = s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE];
 	sim_invlpg(s, 5ULL << 12);
-	tap_ok((leaf_spte(s, 5ULL << 12) & SPTE_ADDR) ==
-	       (leaf_spte(s, 4ULL << 12) & SPTE_ADDR) &&
+	tap_ok((sim_leaf_spte(s, 5ULL << 12) & SPTE_ADDR) ==
+	       (sim_leaf_spte(s, 4ULL << 12) & SPTE_ADDR) &&
 	       s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE] == upd + 1,
 	       "INVLPG in an unsync page rebuilds the SPTE from the new guest PTE");
 	pt[5] ^= 1ULL << 12;
@@ -137,25 +98,25 @@ TAP_SUITE(invlpg)
 	 * INVLPG after a guest write that did not trap still finds it.
 	 */
 	svx_mmu_pte_write(s->vcpu, pdgfn << 12, pd[0], 8, true);
-	tap_ok(!(leaf_spte(s, 0) & SPTE_P),
+	tap_ok(!(sim_leaf_spte(s, 0) & SPTE_P),
 	       "the emulated PDE write unlinks the page table");
 	load_cr3(s);
 	sim_access(s, 0, SVX_ACC_USER);	/* root load; link anew */
-	tap_ok(leaf_spte(s, 0) & SPTE_P, "a fault links it anew");
+	tap_ok(sim_leaf_spte(s, 0) & SPTE_P, "a fault links it anew");
 	tap_ok(!write_tracked(s, ptgfn),
 	       "linked anew, the page stays unsync (as KVM's kvm_sync_page() leaves it)");
-	touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
+	sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	pt[7] ^= 1ULL << 12;		/* untrapped: the page is unsync */
 	upd = s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE];
 	sim_invlpg(s, 7ULL << 12);
-	tap_ok((leaf_spte(s, 7ULL << 12) & SPTE_ADDR) ==
-	       (leaf_spte(s, 6ULL << 12) & SPTE_ADDR) &&
+	tap_ok((sim_leaf_spte(s, 7ULL << 12) & SPTE_ADDR) ==
+	       (sim_leaf_spte(s, 6ULL << 12) & SPTE_ADDR) &&
 	       s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE] == upd + 1,
 	       "INVLPG finds the relinked unsync page through the parents' marks");
 	pt[7] ^= 1ULL << 12;
 	sim_invlpg(s, 7ULL << 12);
 	load_cr3(s);
-	touch_all(s, SVX_ACC_USER);
+	sim_touch_all(s, NPAGES, SVX_ACC_USER);
 
 	sim_check(s);
 	tap_ok(s->st.violations == viol0,

@@ -34,45 +34,6 @@ static u64 *guest_pt(struct sim *s, u64 *gfn)
 	return (u64 *)(s->mem + (*gfn << 12));
 }
 
-/* Faults taken by @acc accesses to every page. */
-static unsigned long touch_all(struct sim *s, u32 acc)
-{
-	unsigned long f = s->st.faults;
-	int i;
-
-	for (i = 0; i < NPAGES; i++)
-		sim_access(s, (u64)i << 12, acc);
-	return s->st.faults - f;
-}
-
-/* The leaf SPTE for @gva in the current root, 0 if none. */
-static u64 leaf_spte(struct sim *s, u64 gva)
-{
-	struct svx_sp *sp;
-	int level;
-	u64 e;
-
-	for (sp = svx_walk_start(s->vcpu, gva, &level); sp && level > 1;
-	     level--) {
-		e = sp->spt[(gva >> (12 + 9 * (level - 1))) & 511];
-		if (!(e & SPTE_P) || svx_is_large(e))
-			return 0;
-		sp = svx_spt_to_sp(e);
-	}
-	return sp ? sp->spt[(gva >> 12) & 511] : 0;
-}
-
-/* Mark the guest table unsync, as a guest write fault on it does. */
-static bool unsync(struct sim *s, u64 gfn)
-{
-	bool r;
-
-	spin_lock(&s->vm->mmu_lock);
-	r = svx_try_unsync(s->vcpu, gfn);
-	spin_unlock(&s->vm->mmu_lock);
-	return r;
-}
-
 /* A MOV to CR3 without bit 63: the root is reloaded and flushes. */
 static void load_cr3(struct sim *s)
 {
@@ -91,20 +52,20 @@ TAP_SUITE(sync_in_place)
 	sim_gen_flat(s, NPAGES);
 	pt = guest_pt(s, &ptgfn);
 	viol0 = s->st.violations;
-	f = touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
+	f = sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	tap_ok(f >= NPAGES / 8, "first writes fault the pages in (%lu faults)",
 	       f);
-	tap_ok(touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER) == 0,
+	tap_ok(sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER) == 0,
 	       "second writes do not fault");
 
 	/* fork(): every PTE write-protected, then the TLB flushed. */
-	unsync_was = unsync(s, ptgfn);
+	unsync_was = sim_unsync(s, ptgfn);
 	tap_ok(unsync_was, "the guest page table goes unsync");
 	for (i = 0; i < NPAGES; i++)
 		pt[i] &= ~SVX_PTE_RW;
 	dirty = sim_dirty_marks;
 	load_cr3(s);
-	f = touch_all(s, SVX_ACC_USER);
+	f = sim_touch_all(s, NPAGES, SVX_ACC_USER);
 	tap_ok(f == 0,
 	       "reads after the write protection and the flush do not fault: SPTEs kept read-only (%lu faults, KVM 0)",
 	       f);
@@ -112,7 +73,7 @@ TAP_SUITE(sync_in_place)
 	       "the %d host pages that lost a writable SPTE are marked dirty (%lu)",
 	       NPAGES, sim_dirty_marks - dirty);
 	inj = s->st.injected;
-	f = touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
+	f = sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	tap_ok(s->st.injected - inj == NPAGES,
 	       "writes to the write-protected pages inject #PF (%lu of %d)",
 	       s->st.injected - inj, NPAGES);
@@ -121,12 +82,12 @@ TAP_SUITE(sync_in_place)
 	 * Other changes: D cleared (read-only), U/S cleared (supervisor),
 	 * XD set, another frame, A cleared, not present.
 	 */
-	unsync(s, ptgfn);	/* the guest's writes to its table go through */
+	sim_unsync(s, ptgfn);	/* the guest's writes to its table go through */
 	for (i = 0; i < NPAGES; i++)
 		pt[i] |= SVX_PTE_RW;
 	load_cr3(s);
-	touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
-	unsync(s, ptgfn);
+	sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
+	sim_unsync(s, ptgfn);
 	for (i = 0; i < NPAGES; i++) {
 		switch (i % 6) {
 		case 0:
@@ -153,7 +114,7 @@ TAP_SUITE(sync_in_place)
 	sim_access(s, 0, 0);	/* page 0's D change: no fault, root loaded */
 	memset(kept, 0, sizeof(kept));
 	for (i = 0; i < NPAGES; i++)
-		kept[i % 6] += !!(leaf_spte(s, (u64)i << 12) & SPTE_P);
+		kept[i % 6] += !!(sim_leaf_spte(s, (u64)i << 12) & SPTE_P);
 	for (i = 0, want = 0; i < NPAGES; i++)
 		want += i % 6 >= 3 && i;
 	tap_ok(kept[0] == (NPAGES + 5) / 6 && kept[1] == (NPAGES + 4) / 6 &&
@@ -161,7 +122,7 @@ TAP_SUITE(sync_in_place)
 	       "D, U/S or XD taken away keep the SPTE (%d %d %d), another frame, A or P clear drop it (%d %d %d)",
 	       kept[0], kept[1], kept[2], kept[3], kept[4], kept[5]);
 	svx_prefetch_enabled = false;	/* one fault, one page */
-	f = touch_all(s, 0);
+	f = sim_touch_all(s, NPAGES, 0);
 	svx_prefetch_enabled = true;
 	tap_ok(f == want,
 	       "supervisor reads fault only where the SPTE went (%lu, want %lu)",
@@ -172,26 +133,26 @@ TAP_SUITE(sync_in_place)
 	 * user PCID): that entry is rebuilt from the guest PTE, the other
 	 * entries of the unsync page stay as they were (no resync).
 	 */
-	unsync(s, ptgfn);
+	sim_unsync(s, ptgfn);
 	for (i = 0; i < NPAGES; i++)
 		pt[i] = ((u64)(256 + i) << 12) | SVX_PTE_P | SVX_PTE_RW |
 			SVX_PTE_US | SVX_PTE_A | SVX_PTE_D;
 	load_cr3(s);
-	touch_all(s, SVX_ACC_WRITE | SVX_ACC_USER);
-	unsync(s, ptgfn);
+	sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
+	sim_unsync(s, ptgfn);
 	pt[5] ^= 1ULL << 12;		/* page 5 now maps page 4's frame */
 	pt[9] &= ~SVX_PTE_RW;
 	f = s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE];
 	svx_mmu_invpcid_gva(s->vcpu, 5ULL << 12);
-	tap_ok((leaf_spte(s, 5ULL << 12) & SPTE_P) &&
-	       (leaf_spte(s, 5ULL << 12) & SPTE_ADDR) ==
-	       (leaf_spte(s, 4ULL << 12) & SPTE_ADDR) &&
+	tap_ok((sim_leaf_spte(s, 5ULL << 12) & SPTE_P) &&
+	       (sim_leaf_spte(s, 5ULL << 12) & SPTE_ADDR) ==
+	       (sim_leaf_spte(s, 4ULL << 12) & SPTE_ADDR) &&
 	       s->vcpu->stats.mmu[SVX_MMU_INVLPG_UPDATE] == f + 1,
 	       "INVPCID of an address in another PCID rebuilds its SPTE from the new guest PTE");
-	tap_ok(leaf_spte(s, 9ULL << 12) & SPTE_W,
+	tap_ok(sim_leaf_spte(s, 9ULL << 12) & SPTE_W,
 	       "and leaves the unsync page's other SPTEs alone (no resync of every unsync page)");
 	load_cr3(s);
-	touch_all(s, SVX_ACC_USER);
+	sim_touch_all(s, NPAGES, SVX_ACC_USER);
 
 	sim_check(s);
 	tap_ok(s->st.violations == viol0,
