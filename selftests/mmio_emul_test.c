@@ -5,7 +5,10 @@
  * neg/not, xchg, cmpxchg, cmpxchg8b, bt/bts/btr/btc (register offsets
  * beyond the operand too), setcc, movbe, the moves, movzx/movsx, movsxd,
  * mul/imul/div/idiv (#DE included), shifts and rotates, shld/shrd,
- * bsf/bsr; with 66/67, segment overrides, REX and LOCK; in
+ * bsf/bsr, tzcnt/lzcnt (as KVM: bsf/bsr), xlat, fnstcw/fnstsw,
+ * smsw/sldt/str, jmp m/call m (#GP included), push/pop/jmp/call with
+ * their operand across RAM|MMIO; with 66/67, segment overrides, REX and
+ * LOCK; in
  * 64-bit, 32-bit and 16-bit code), each built here with seeded random
  * registers, flags and memory and run twice by the guest: once with its
  * memory operand in guest RAM (the CPU carries it out), once on a GPA no
@@ -42,7 +45,7 @@
 #define FL_LOGIC (FL_ALL & ~FL_AF)	/* AF undefined (and/or/xor/test) */
 
 enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK, K_VEC,
-	    K_BTFAR, K_DIV, K_BSX };
+	    K_BTFAR, K_DIV, K_BSX, K_XLAT, K_FPU, K_BRANCH };
 
 struct form {
 	char name[64];
@@ -59,6 +62,7 @@ struct form {
 	int code_at;		/* the instruction's GPA, 0: SVX_CODE */
 	int vflags;		/* K_VEC: V_* below */
 	int exits;		/* KVM_EXIT_MMIO expected on MMIO, 0: any */
+	int ref_nop;		/* the RAM run has a NOP at code[ref_nop - 1] */
 };
 
 #define MAX_FORMS	2048
@@ -538,6 +542,114 @@ static void build_forms(int mode)
 		snprintf(nm, sizeof(nm), "%s m,r far", bt[i]);
 		add_sizes(mode, nm, op, 2, false, -1, 0, FL_CF, K_BTFAR);
 	}
+	/*
+	 * xlat (d7): AL = [seg:rBX + AL], operands() points rBX at the
+	 * window; with 67, a segment override, REX.W (ignored).
+	 */
+	for (i = 0; i < 4; i++) {
+		static const uint8_t xp[4][2] = {
+			{ 0 }, { 0x67 }, { 0x26 }, { 0x3e, 0x67 }
+		};
+		static const int xn[4] = { 0, 1, 1, 2 };
+		struct form *f;
+		int k, n = 0;
+
+		if (nforms >= MAX_FORMS)
+			break;
+		f = &forms[nforms++];
+		memset(f, 0, sizeof(*f));
+		for (k = 0; k < xn[i]; k++)
+			f->code[n++] = xp[i][k];
+		if (mode == 8 && i == 2)
+			f->code[n++] = 0x48;
+		f->code[n++] = 0xd7;
+		f->len = n;
+		f->mode = mode;
+		f->size = 1;
+		f->disp = rnd() % 0x30;
+		f->reg = -1;
+		f->fmask = FL_ALL;
+		f->kind = K_XLAT;
+		f->exits = 1;
+		snprintf(f->name, sizeof(f->name), "xlat%s%s/%d",
+			 i & 1 ? " 67" : "", i >= 2 ? " seg" : "", mode * 8);
+	}
+	/*
+	 * tzcnt/lzcnt (f3 0f bc/bd): KVM 6.1's decode table has one entry
+	 * for 0f bc/bd whatever the prefix, so kvm_intel runs them as
+	 * bsf/bsr on MMIO while the (Skylake-X, BMI1/LZCNT) CPU runs tzcnt/
+	 * lzcnt on RAM: the reference is bsf/bsr on RAM (the f3 a NOP
+	 * there), what kvm_intel's result is measured to be in the bench.
+	 */
+	{
+		static const uint8_t f3[2] = { 0xf3, 0x66 };
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		op[0] = 0x0f;
+		for (i = 0; i < 2; i++) {
+			op[1] = 0xbc + i;
+			for (k = 0; k < no; k++) {
+				snprintf(nm, sizeof(nm), "%s.%d (KVM: %s)",
+					 i ? "lzcnt" : "tzcnt", o[k].size * 8,
+					 i ? "bsr" : "bsf");
+				add(mode, nm, f3, 1 + o[k].npfx, o[k].rex, op, 2,
+				    -1, 0, o[k].size, FL_ALL, K_BSX);
+				forms[nforms - 1].ref_nop = 1;
+				forms[nforms - 1].exits = 1;
+			}
+		}
+	}
+	/*
+	 * fnstcw/fnstsw m (KVM's em_fnstcw()/em_fnstsw()), the x87 control
+	 * and status words random (KVM_SET_FPU); smsw m, sldt m, str m (2
+	 * bytes; sldt/str with REX.W write 8 in KVM's em_store_sreg(),
+	 * the CPU 2: not compared).  One write exit each.
+	 */
+	op[0] = 0xd9;
+	add(mode, "fnstcw", NULL, 0, 0, op, 1, 7, 0, 2, FL_ALL, K_FPU);
+	set_exits(1, 1);
+	op[0] = 0xdd;
+	add(mode, "fnstsw", NULL, 0, 0, op, 1, 7, 0, 2, FL_ALL, K_FPU);
+	set_exits(1, 1);
+	op[0] = 0x0f;
+	for (i = 0; i < 2; i++) {
+		op[1] = 0x01;
+		snprintf(nm, sizeof(nm), "smsw m%s", i ? " 66" : "");
+		add(mode, nm, p66, i, 0, op, 2, 4, 0, 2, FL_ALL, K_PLAIN);
+		set_exits(1, 1);
+		/* KVM reads sldt/str's operand (operand size) first */
+		op[1] = 0x00;
+		snprintf(nm, sizeof(nm), "sldt m%s", i ? " 66" : "");
+		add(mode, nm, p66, i, 0, op, 2, 0, 0, 2, FL_ALL, K_PLAIN);
+		set_exits(1, 2);
+		snprintf(nm, sizeof(nm), "str m%s", i ? " 66" : "");
+		add(mode, nm, p66, i, 0, op, 2, 1, 0, 2, FL_ALL, K_PLAIN);
+		set_exits(1, 2);
+	}
+	if (mode == 8) {
+		op[1] = 0x01;
+		add(mode, "smsw m rex.w", NULL, 0, 8, op, 2, 4, 0, 2, FL_ALL,
+		    K_PLAIN);
+		set_exits(1, 1);
+	}
+	/*
+	 * jmp m / call m (ff /4, ff /2): the target read from MMIO, a HLT
+	 * there (operands()); call pushes the return address (the stack
+	 * compared).  64 bits in 64-bit code; 66 in 16/32-bit code only
+	 * (KVM takes 64 bits with 66 in 64-bit code, as Intel CPUs).  A
+	 * non-canonical target is #GP(0), through the IDT to a HLT.
+	 */
+	op[0] = 0xff;
+	for (i = 0; i < (mode == 8 ? 2 : 4); i++) {
+		int sz = mode == 8 ? 8 : (mode == 2) != (i >= 2) ? 2 : 4;
+
+		snprintf(nm, sizeof(nm), "%s m%s", i & 1 ? "call" : "jmp",
+			 i >= 2 ? " 66" : "");
+		add(mode, nm, p66, i >= 2, 0, op, 1, i & 1 ? 2 : 4, 0, sz,
+		    FL_ALL, K_BRANCH);
+		set_exits(1, 1);
+	}
 	if (mode == 8) {	/* byte registers with REX: SPL..DIL, R8B.. */
 		for (i = 0; i < 4; i++) {
 			op[0] = i == 3 ? 0x86 : i << 3;
@@ -572,6 +684,30 @@ struct ctx {
 #define DE_HLT		(SVX_CODE + 0x800)
 static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to, int ist);
 
+/* K_BRANCH: the targets (HLTs), below DE_HLT */
+#define BR_LAND		(SVX_CODE + 0x200)
+#define BR_LAND_LEN	0x40
+
+/* K_FPU: the x87 control and status words of the form (operands()) */
+static uint16_t fpu_fcw, fpu_fsw;
+
+static int set_fpu(struct ctx *c, struct outcome *out)
+{
+	struct kvm_fpu fpu;
+	int e;
+
+	e = svxu_ioctl(c->g.vcpu.fd, KVM_GET_FPU, (unsigned long)&fpu);
+	if (!e) {
+		fpu.fcw = fpu_fcw;
+		fpu.fsw = fpu_fsw;
+		e = svxu_ioctl(c->g.vcpu.fd, KVM_SET_FPU, (unsigned long)&fpu);
+	}
+	if (e)
+		snprintf(out->err, sizeof(out->err), "KVM_GET/SET_FPU: %s",
+			 strerror(-e));
+	return e;
+}
+
 static int run_form(struct ctx *c, const struct form *f,
 		    const struct kvm_regs *in, const uint8_t *mem, bool mmio,
 		    struct outcome *out)
@@ -591,6 +727,17 @@ static int run_form(struct ctx *c, const struct form *f,
 	       0xa5, WIN);
 	memcpy(win, mem, WIN);
 	memcpy(c->g.vm.mem + at, f->code, f->len);
+	if (f->ref_nop && !mmio)	/* what KVM runs on MMIO, on RAM */
+		c->g.vm.mem[at + f->ref_nop - 1] = 0x90;
+	if (f->kind == K_FPU && set_fpu(c, out))
+		return -1;
+	if (f->kind == K_XLAT && f->mode == 8)
+		r.rbx += base;
+	if (f->kind == K_BRANCH) {	/* HLTs where it lands, #GP to a HLT */
+		memset(c->g.vm.mem + BR_LAND, 0xf4, BR_LAND_LEN);
+		c->g.vm.mem[DE_HLT] = 0xf4;
+		put_gate(c->g.vm.mem, f->mode, 13, DE_HLT, 0);
+	}
 	if (f->moffs_len) {	/* the absolute address, linear or DS-relative */
 		uint64_t a = (f->mode == 8 ? base : 0) + DATA_OFF + f->disp;
 
@@ -598,7 +745,7 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	c->g.vm.mem[at + f->len] = 0xf4;	/* hlt */
 	r.rip = at;
-	if (f->kind == K_STACK || f->kind == K_DIV)
+	if (f->kind == K_STACK || f->kind == K_DIV || f->kind == K_BRANCH)
 		memcpy(c->g.vm.mem + STK_LO, stk_in, STK_LEN);
 	if (f->kind == K_DIV) {
 		c->g.vm.mem[DE_HLT] = 0xf4;
@@ -614,7 +761,8 @@ static int run_form(struct ctx *c, const struct form *f,
 		s.gs.base = base;
 		if (f->mode == 2)
 			s.cs.db = 0;
-		if (f->kind == K_STACK || f->kind == K_DIV) /* stack in RAM */
+		if (f->kind == K_STACK || f->kind == K_DIV ||
+		    f->kind == K_BRANCH)	/* stack in RAM */
 			s.ss.base = 0;
 		r.rsi = DATA_OFF;
 	}
@@ -709,7 +857,8 @@ static int compare(struct __test_metadata *_metadata, const struct form *f,
 			uint64_t x = *reg_ptr(&a->regs, i);
 			uint64_t y = *reg_ptr(&b->regs, i);
 
-			if (i == 6 && f->mode == 8) {	/* the base */
+			if ((i == 6 || (i == 3 && f->kind == K_XLAT)) &&
+			    f->mode == 8) {	/* the base */
 				x -= RAM_BASE;
 				y -= MMIO_BASE;
 			}
@@ -811,6 +960,31 @@ static void operands(const struct form *f, struct kvm_regs *r, uint8_t *mem)
 			stk_in[i] = rnd();
 		break;
 	case K_STACK:	/* rSP in the middle of the stack compared */
+		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
+		for (i = 0; i < STK_LEN; i++)
+			stk_in[i] = rnd();
+		break;
+	case K_XLAT: {	/* rBX + AL: the window (plus the base in 64-bit) */
+		bool a67 = memchr(f->code, 0x67, f->len) != NULL;
+		bool addr16 = f->mode == 2 ? !a67 : f->mode == 4 && a67;
+		uint64_t at = DATA_OFF + f->disp - (uint8_t)r->rax;
+
+		at += rnd() % 16;
+		if (addr16)
+			r->rbx = (r->rbx & ~0xffffULL) | (at & 0xffff);
+		else
+			r->rbx = at & m32;
+		break;
+	}
+	case K_FPU:	/* control word: masks, PC, RC; status: C0-C3, TOP */
+		fpu_fcw = 0x40 | (rnd() & 0xf3f);
+		fpu_fsw = rnd() & 0x7f00;
+		break;
+	case K_BRANCH:	/* a HLT to land on; non-canonical a quarter */
+		v = BR_LAND + rnd() % BR_LAND_LEN;
+		if (f->mode == 8 && !(rnd() % 4))
+			v = (rnd() | (1ULL << 47)) & ~(1ULL << 63);
+		memcpy(mem + f->disp, &v, f->size);
 		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
 		for (i = 0; i < STK_LEN; i++)
 			stk_in[i] = rnd();
@@ -1488,6 +1662,13 @@ static int run_split(struct ctx *c, const struct form *f,
 	memcpy(c->g.vm.mem + SVX_CODE, f->code, f->len);
 	c->g.vm.mem[SVX_CODE + f->len] = 0xf4;
 	r.rip = SVX_CODE;
+	if (f->kind == K_STACK || f->kind == K_BRANCH)
+		memcpy(c->g.vm.mem + STK_LO, stk_in, STK_LEN);
+	if (f->kind == K_BRANCH) {
+		memset(c->g.vm.mem + BR_LAND, 0xf4, BR_LAND_LEN);
+		c->g.vm.mem[DE_HLT] = 0xf4;
+		put_gate(c->g.vm.mem, f->mode, 13, DE_HLT, 0);
+	}
 	if (f->mode == 8) {
 		r.rsi = b - k - f->disp;
 	} else {
@@ -1498,6 +1679,8 @@ static int run_split(struct ctx *c, const struct form *f,
 		s.gs.base = s.ds.base;
 		if (f->mode == 2)
 			s.cs.db = 0;
+		if (f->kind == K_STACK || f->kind == K_BRANCH)
+			s.ss.base = 0;	/* the stack in RAM, compared */
 		r.rsi = 0x100 - k - f->disp;
 	}
 	if (f->kind == K_VEC)
@@ -1551,6 +1734,7 @@ static int run_split(struct ctx *c, const struct form *f,
 		out->regs.rsi += (where ? MMIO_BASE : RAM_BASE) - b;
 	memcpy(out->mem, w0, WIN / 2);
 	memcpy(out->mem + WIN / 2, w1, WIN / 2);
+	memcpy(out->stk, c->g.vm.mem + STK_LO, STK_LEN);
 	return 0;
 }
 
@@ -1558,29 +1742,49 @@ static int run_split(struct ctx *c, const struct form *f,
 static int run_splits(struct __test_metadata *_metadata, struct ctx *c,
 		      int first, int last, int *mismatches)
 {
-	int i, n = 0, tries = 0;
+	int i, n = 0, tries = 0, stk = first;
 
-	while (n < 2 * SPLIT_FORMS && tries++ < 1000) {
-		struct form f = forms[first + rnd() % (last - first)];
+	/*
+	 * The random forms first; then every push m, pop m, jmp m and
+	 * call m of the mode once more (KVM's fragments, the stack after).
+	 */
+	for (;;) {
+		struct form f;
 		struct outcome ref, o;
 		struct kvm_regs in;
 		uint8_t mem[WIN];
+		bool vst;
 		int k;
 
+		if (n >= 2 * SPLIT_FORMS || tries++ >= 1000) {
+			while (stk < last && (forms[stk].code_at ||
+			       (forms[stk].kind != K_STACK &&
+				forms[stk].kind != K_BRANCH)))
+				stk++;
+			if (stk == last)
+				break;
+			f = forms[stk++];
+		} else {
+			f = forms[first + rnd() % (last - first)];
+			if (f.kind == K_STACK || f.kind == K_BRANCH)
+				continue;
+		}
 		/* the unaligned vector stores: registers as they are */
-		bool vst = f.kind == K_VEC && !f.vflags &&
-			   (!strncmp(f.name, "movups m,r", 10) ||
-			    !strncmp(f.name, "movupd m,r", 10) ||
-			    !strncmp(f.name, "movdqu m,r", 10) ||
-			    !strncmp(f.name, "movq mm m,r", 11));
-
-		if (f.size < 2 || f.moffs_len || f.code_at ||
+		vst = f.kind == K_VEC && !f.vflags &&
+		      (!strncmp(f.name, "movups m,r", 10) ||
+		       !strncmp(f.name, "movupd m,r", 10) ||
+		       !strncmp(f.name, "movdqu m,r", 10) ||
+		       !strncmp(f.name, "movq mm m,r", 11));
+		if (f.size < 2 || f.moffs_len || f.code_at || f.ref_nop ||
 		    (f.kind != K_PLAIN && f.kind != K_BTREG &&
-		     f.kind != K_CMPXCHG && f.kind != K_CMPXCHG8B && !vst))
+		     f.kind != K_CMPXCHG && f.kind != K_CMPXCHG8B &&
+		     f.kind != K_STACK && f.kind != K_BRANCH && !vst))
 			continue;
 		vec_splits += vst ? 2 : 0;
 		k = 1 + rnd() % (f.size - 1);	/* bytes before the boundary */
 		operands(&f, &in, mem);
+		if (f.kind == K_BRANCH)	/* the target where the operand is */
+			memcpy(mem + WIN / 2 - k, mem + f.disp, f.size);
 		/* the operand's value where it is: at WIN / 2 - k */
 		if (f.kind == K_CMPXCHG && (rnd() & 1))
 			memcpy(&in.rax, mem + WIN / 2 - k, f.size);
@@ -1630,7 +1834,9 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 	for (i = 0, n = nforms - first; i < 32 && nforms < MAX_FORMS; i++) {
 		struct form *f = &forms[nforms];
 
-		*f = forms[first + rnd() % n];
+		do {	/* xlat (one byte) cannot cross */
+			*f = forms[first + rnd() % n];
+		} while (f->len < 2);
 		f->code_at = SVX_CODE + 0x1000 - 1 - (int)(rnd() % (f->len - 1));
 		snprintf(f->name + strlen(f->name),
 			 sizeof(f->name) - strlen(f->name), " x-page");

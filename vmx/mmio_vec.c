@@ -109,6 +109,8 @@ static int svx_rmw_split_done(struct svx_vcpu *vcpu)
 		vcpu->mmio.frag = 0;
 		return SVX_RESUME;
 	}
+	if (rmw.wr_size)	/* sldt/str: fewer bytes written than read */
+		vcpu->mmio.frag_size = rmw.wr_size;
 	memcpy(vcpu->mmio.frag_buf, &new, vcpu->mmio.frag_size);
 	vcpu->mmio.frag_store = 1;
 	vcpu->mmio.frag_done = 0;
@@ -229,9 +231,12 @@ bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 	u64 la;
 	int r;
 
-	/* push m/pop m: their stack side is svx_mmio_execute()'s */
-	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP ||
-	    rmw->size > 8)
+	/*
+	 * push m, pop m, call m, jmp m too: their stack side is
+	 * svx_mmio_execute()'s, once the operand is in (pop: before its
+	 * pieces are written)
+	 */
+	if (rmw->size > 8)
 		return false;
 	svx_emu_init_mode(vcpu, &e, mode);
 	/* bt* r: the element its offset selects */
