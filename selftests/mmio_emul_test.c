@@ -24,9 +24,11 @@
  * addressing): RSI holds the window's address in 64-bit code, the data
  * segments' base in 16/32-bit code.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "svx.h"
 
@@ -2046,6 +2048,104 @@ TEST(mmio_unemulated_sse)
 	}
 	EXPECT_EQ(0, failed);
 	svxu_guest_fini(&g);
+}
+
+/*
+ * sgdt/sidt/fxsave/fxrstor on MMIO: KVM's emulator (6.1) writes and reads
+ * their memory with write_std/read_std, which reach guest RAM only; on
+ * MMIO they return X86EMUL_IO_NEEDED and x86_emulate_instruction()
+ * resumes the guest with RIP unchanged: the guest runs the instruction
+ * again, forever, with no exit to userspace (a signal ends KVM_RUN:
+ * -EINTR, KVM_EXIT_INTR, RIP at the instruction, the device untouched).
+ * fxsave/fxrstor in 64-bit code are not emulated at all (check_fxsr()):
+ * KVM_EXIT_INTERNAL_ERROR.  The device must do the same.
+ */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+TEST(mmio_no_progress)
+{
+	static const struct {
+		const char *name;
+		int mode;
+		uint8_t code[5];
+		int n;
+		bool fails;
+	} c[] = {
+		{ "sgdt", 8, { 0x0f, 0x01, 0x46, 0x10 }, 4, false },
+		{ "sidt", 8, { 0x0f, 0x01, 0x4e, 0x10 }, 4, false },
+		{ "fxsave", 8, { 0x0f, 0xae, 0x46, 0x10 }, 4, true },
+		{ "fxrstor", 8, { 0x0f, 0xae, 0x4e, 0x10 }, 4, true },
+		{ "sgdt", 4, { 0x0f, 0x01, 0x46, 0x10 }, 4, false },
+		{ "sidt 66", 4, { 0x66, 0x0f, 0x01, 0x4e, 0x10 }, 5, false },
+		{ "fxsave", 4, { 0x0f, 0xae, 0x46, 0x10 }, 4, false },
+		{ "fxrstor", 4, { 0x0f, 0xae, 0x4e, 0x10 }, 4, false },
+	};
+	struct sigaction sa;
+	unsigned int i;
+	int bad = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: KVM_RUN -EINTR */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		struct itimerval it = { .it_value.tv_usec = 50000 };
+		struct itimerval off = { 0 };
+		struct svxu_guest g;
+		struct kvm_sregs s;
+		struct kvm_regs r;
+		int e, mmio = 0, k;
+		bool ok;
+
+		e = svxu_guest_create(&g);
+		ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(),
+				       strerror(-e));
+		set_supported_cpuid(_metadata, &g);
+		ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, c[i].mode == 8 ?
+					     SVXU_MODE_LONG64 :
+					     SVXU_MODE_PM32));
+		memcpy(g.vm.mem + SVX_CODE, c[i].code, c[i].n);
+		g.vm.mem[SVX_CODE + c[i].n] = 0xf4;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_SREGS,
+					(unsigned long)&s));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rip = SVX_CODE;
+		r.rsi = c[i].mode == 8 ? MMIO_BASE + DATA_OFF : DATA_OFF;
+		s.ds.base = MMIO_BASE;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_SREGS,
+					(unsigned long)&s));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		for (k = 0; k < 8; k++) {
+			ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+			e = svxu_run(&g.vcpu);
+			setitimer(ITIMER_REAL, &off, NULL);
+			if (e || g.run->exit_reason != KVM_EXIT_MMIO)
+				break;
+			mmio++;		/* answered with zeroes */
+			memset(g.run->mmio.data, 0, sizeof(g.run->mmio.data));
+		}
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		if (c[i].fails)
+			ok = !e && g.run->exit_reason ==
+			     KVM_EXIT_INTERNAL_ERROR &&
+			     g.run->emulation_failure.suberror ==
+			     KVM_INTERNAL_ERROR_EMULATION;
+		else
+			ok = e == -EINTR &&
+			     g.run->exit_reason == KVM_EXIT_INTR;
+		ok = ok && !mmio && r.rip == SVX_CODE;
+		TH_LOG("%s/%d on MMIO: KVM_RUN %d, %s, %d KVM_EXIT_MMIO, rip %#llx%s",
+		       c[i].name, c[i].mode * 8, e, svxu_exit_str(g.run), mmio,
+		       (unsigned long long)r.rip, ok ? "" : ": unexpected");
+		bad += !ok;
+		svxu_guest_fini(&g);
+	}
+	EXPECT_EQ(0, bad);
 }
 
 TEST_HARNESS_MAIN

@@ -1919,6 +1919,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 		return r;
 	if (r && svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r)) /* mmio_vec.c */
 		return r;
+	if (r && svx_mmio_std(vcpu, bytes, avail, mode, &r))	/* mmio_vec.c */
+		return r;
 	if (!r && rmw.lock && !svx_rmw_lockable(&rmw)) {
 		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
 		return SVX_RESUME;

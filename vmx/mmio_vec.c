@@ -23,6 +23,7 @@
 #include "svx_trace.h"
 #include "walker.h"
 #include "fpu.h"
+#include "cpuid.h"
 
 #define SVX_FRAG_VEC	1	/* vcpu->mmio.frag: an SSE/MMX move */
 #define SVX_FRAG_RMW	2	/* an svx_decode_rmw() form across a page */
@@ -389,5 +390,58 @@ bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 	vcpu->mmio.frag_split = 16;
 	vcpu->mmio.frag_done = 0;
 	*ret = svx_frag_run(vcpu);
+	return true;
+}
+
+/*
+ * sgdt/sidt/fxsave/fxrstor on MMIO (svx_decode_std()): KVM's emulator
+ * (6.1) checks them (LOCK #UD; sgdt/sidt: CR4.UMIP at CPL > 0 #GP(0);
+ * fxsave/fxrstor, check_fxsr(): no FXSR in the guest's CPUID #UD, CR0.TS
+ * or CR0.EM #NM, 64-bit code not emulated, then the 16-byte alignment
+ * #GP(0)), then reaches their memory through read_std/write_std, which
+ * cannot reach MMIO: X86EMUL_IO_NEEDED, and x86_emulate_instruction()
+ * resumes the guest with nothing done and RIP unchanged, so the guest
+ * executes the instruction again (no exit to userspace).  The same here.
+ */
+bool svx_mmio_std(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		  int mode, int *ret)
+{
+	const struct kvm_cpuid_entry2 *c;
+	struct svx_x86_emu e;
+	struct svx_std std;
+	u64 la;
+
+	if (svx_decode_std(bytes, avail, mode, &std))
+		return false;
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	*ret = SVX_RESUME;
+	if (std.lock) {
+		svx_inject_ud(vcpu);
+		return true;
+	}
+	if (std.op == SVX_STD_SGDT || std.op == SVX_STD_SIDT) {
+		if ((vcpu->cr4 & X86_CR4_UMIP) && svx_guest_cpl(vcpu) > 0)
+			svx_inject_gp(vcpu);
+		return true;
+	}
+	c = svx_cpuid_find(vcpu, 1, 0);
+	if (!c || !(c->edx & BIT(24))) {	/* X86_FEATURE_FXSR */
+		svx_inject_ud(vcpu);
+		return true;
+	}
+	if (vcpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) {
+		svx_inject_exception(vcpu, X86_TRAP_NM, false, 0);
+		return true;
+	}
+	if (mode == 8) {
+		svx_emulation_failure(vcpu, bytes, avail,
+				      "fxsave/fxrstor of MMIO in 64-bit code");
+		*ret = SVX_USER;
+		return true;
+	}
+	svx_emu_init_mode(vcpu, &e, mode);
+	if (!svx_x86_operand_la(&e, bytes, avail, std.modrm_at, false,
+				vcpu->rip + std.len, &la) && (la & 15))
+		svx_inject_gp(vcpu);
 	return true;
 }

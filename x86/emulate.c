@@ -1762,6 +1762,38 @@ int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 	return 0;
 }
 
+int svx_decode_std(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_std *std)
+{
+	struct svx_prefixes p;
+	unsigned int i;
+	int modrm_len, sub;
+	bool addr16;
+
+	memset(std, 0, sizeof(*std));
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if ((mode != 2 && mode != 4 && mode != 8) ||
+	    svx_decode_prefixes(bytes, avail, mode, &p))
+		return -EINVAL;
+	i = p.len;
+	if (i + 3 > avail || bytes[i] != 0x0f ||
+	    (bytes[i + 1] != 0x01 && bytes[i + 1] != 0xae))
+		return -EINVAL;
+	sub = (bytes[i + 2] >> 3) & 7;
+	if (sub > 1)
+		return -EINVAL;
+	addr16 = mode == 2 ? !p.adsize : mode == 4 && p.adsize;
+	modrm_len = svx_modrm_len_as(bytes + i + 2, avail - i - 2, addr16);
+	if (modrm_len < 0)
+		return modrm_len;	/* a register form: another insn */
+	std->op = (bytes[i + 1] == 0xae ? SVX_STD_FXSAVE : SVX_STD_SGDT) + sub;
+	std->modrm_at = i + 2;
+	std->len = i + 2 + modrm_len;
+	std->lock = p.lock;
+	return 0;
+}
+
 bool svx_rmw_lockable(const struct svx_rmw *rmw)
 {
 	switch (rmw->op) {

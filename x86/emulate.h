@@ -462,6 +462,30 @@ int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_vec *v);
 
 /*
+ * The forms KVM's emulator (6.1) carries out with read_std/write_std,
+ * which reach guest RAM only: on MMIO they end in X86EMUL_IO_NEEDED, an
+ * "emulated" instruction that did nothing, RIP unchanged (KVM's
+ * x86_emulate_instruction() returns to the guest, which runs it again).
+ */
+enum svx_std_op {
+	SVX_STD_SGDT,		/* 0f 01 /0 m */
+	SVX_STD_SIDT,		/* 0f 01 /1 m */
+	SVX_STD_FXSAVE,		/* 0f ae /0 m */
+	SVX_STD_FXRSTOR,	/* 0f ae /1 m */
+};
+
+struct svx_std {
+	u8 op;			/* enum svx_std_op */
+	u8 len;			/* instruction length */
+	u8 modrm_at;		/* offset of ModRM */
+	u8 lock;		/* LOCK prefix (#UD) */
+};
+
+/* Decode one of those with a memory operand.  0, or -EINVAL. */
+int svx_decode_std(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_std *std);
+
+/*
  * The linear address of the memory operand of the instruction at @bytes
  * (decoded: ModRM at @modrm_at, or a moffs there when @moffs) in @e's
  * mode with @e's registers: 16-, 32- or 64-bit addressing (67), SIB,

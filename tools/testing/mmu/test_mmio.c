@@ -890,6 +890,42 @@ TAP_SUITE(mmio_more)
 	       n);
 }
 
+/* sgdt/sidt/fxsave/fxrstor (svx_decode_std(): KVM's read_std/write_std) */
+TAP_SUITE(mmio_decode_std)
+{
+	static const struct {
+		const char *text;
+		int mode;
+		u8 bytes[8];
+		unsigned int n;
+		int ret;
+		u8 op, len, modrm_at, lock;
+	} c[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+		{ "sgdt 0x10(%rsi)", 8, B(0x0f, 0x01, 0x46, 0x10), 0, SVX_STD_SGDT, 4, 2, 0 },
+		{ "sidt (%bx) 66 [16]", 2, B(0x66, 0x0f, 0x01, 0x0f), 0, SVX_STD_SIDT, 4, 3, 0 },
+		{ "fxsave 0x1234 [32]", 4, B(0x0f, 0xae, 0x05, 0x34, 0x12, 0, 0), 0, SVX_STD_FXSAVE, 7, 2, 0 },
+		{ "lock fxrstor (%rax)", 8, B(0xf0, 0x0f, 0xae, 0x08), 0, SVX_STD_FXRSTOR, 4, 3, 1 },
+		{ "lgdt: none", 8, B(0x0f, 0x01, 0x56, 0x10), -EINVAL },
+		{ "vmcall (0f 01 c1): none", 8, B(0x0f, 0x01, 0xc1), -EINVAL },
+		{ "ldmxcsr: none", 8, B(0x0f, 0xae, 0x16), -EINVAL },
+		{ "truncated", 8, B(0x0f, 0xae, 0x46), -EINVAL },
+#undef B
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		struct svx_std d;
+		int r = svx_decode_std(c[i].bytes, c[i].n, c[i].mode, &d);
+
+		tap_ok(r == c[i].ret && (r || (d.op == c[i].op &&
+					       d.len == c[i].len &&
+					       d.modrm_at == c[i].modrm_at &&
+					       d.lock == c[i].lock)),
+		       "decode_std: %s", c[i].text);
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* jmp m / call m (svx_x86_branch_complete())                             */
 
