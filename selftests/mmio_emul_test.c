@@ -47,7 +47,7 @@
 #define FL_LOGIC (FL_ALL & ~FL_AF)	/* AF undefined (and/or/xor/test) */
 
 enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK, K_VEC,
-	    K_BTFAR, K_DIV, K_BSX, K_XLAT, K_FPU, K_BRANCH };
+	    K_BTFAR, K_DIV, K_BSX, K_XLAT, K_FPU, K_BRANCH, K_LSEG };
 
 struct form {
 	char name[64];
@@ -65,6 +65,7 @@ struct form {
 	int vflags;		/* K_VEC: V_* below */
 	int exits;		/* KVM_EXIT_MMIO expected on MMIO, 0: any */
 	int ref_nop;		/* the RAM run has a NOP at code[ref_nop - 1] */
+	int seg;		/* K_LSEG: the segment loaded (0 ES .. 5 GS) */
 };
 
 #define MAX_FORMS	2048
@@ -640,7 +641,8 @@ static void build_forms(int mode)
 	 * there (operands()); call pushes the return address (the stack
 	 * compared).  64 bits in 64-bit code; 66 in 16/32-bit code only
 	 * (KVM takes 64 bits with 66 in 64-bit code, as Intel CPUs).  A
-	 * non-canonical target is #GP(0), through the IDT to a HLT.
+	 * non-canonical target (the " #GP" forms) is #GP(0), through the
+	 * IDT to a HLT.
 	 */
 	op[0] = 0xff;
 	for (i = 0; i < (mode == 8 ? 2 : 4); i++) {
@@ -651,6 +653,46 @@ static void build_forms(int mode)
 		add(mode, nm, p66, i >= 2, 0, op, 1, i & 1 ? 2 : 4, 0, sz,
 		    FL_ALL, K_BRANCH);
 		set_exits(1, 1);
+		if (mode == 8) {	/* and a non-canonical target */
+			add(mode, nm, NULL, 0, 0, op, 1, i & 1 ? 2 : 4, 0, sz,
+			    FL_ALL, K_BRANCH);
+			forms[nforms - 1].vflags = 1;
+			strcat(forms[nforms - 1].name, " #GP");
+			set_exits(1, 1);
+		}
+	}
+	/*
+	 * les/lds (16/32-bit code), lss/lfs/lgs: the far pointer (offset,
+	 * selector) read from MMIO (8 + 2 bytes for REX.W), then the
+	 * segment loaded with the checks of KVM's load_segment_descriptor()
+	 * (#GP/#NP/#SS through the IDT to a HLT): selectors of LSEG_GDT.
+	 */
+	{
+		static const uint8_t lop[5][2] = {
+			{ 0x0f, 0xb2 }, { 0x0f, 0xb4 }, { 0x0f, 0xb5 },
+			{ 0xc4 }, { 0xc5 }
+		};
+		static const char * const lnm[5] = {
+			"lss", "lfs", "lgs", "les", "lds"
+		};
+		static const int lseg[5] = { 2, 4, 5, 0, 3 };
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		for (i = 0; i < (mode == 8 ? 3 : 5); i++) {
+			for (k = 0; k < no; k++) {
+				snprintf(nm, sizeof(nm), "%s.%d", lnm[i],
+					 o[k].size * 8);
+				add(mode, nm, p66, o[k].npfx, o[k].rex, lop[i],
+				    i < 3 ? 2 : 1, -1, 0, o[k].size + 2, FL_ALL,
+				    K_LSEG);
+				forms[nforms - 1].seg = lseg[i];
+				/* the offset's register: not rSP (faults) */
+				if (forms[nforms - 1].reg == 4)
+					forms[nforms - 1].reg = -1;
+				set_exits(1, o[k].size == 8 ? 2 : 1);
+			}
+		}
 	}
 	if (mode == 8) {	/* byte registers with REX: SPL..DIL, R8B.. */
 		for (i = 0; i < 4; i++) {
@@ -673,6 +715,8 @@ struct outcome {
 	struct kvm_regs regs;
 	uint8_t mem[WIN];
 	uint8_t stk[STK_LEN];
+	struct kvm_segment seg;		/* K_LSEG: the segment loaded */
+	uint8_t desc[8];		/* K_LSEG: LSEG_SEL_NA's descriptor */
 	char err[96];
 };
 
@@ -689,6 +733,37 @@ static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to, int ist);
 /* K_BRANCH: the targets (HLTs), below DE_HLT */
 #define BR_LAND		(SVX_CODE + 0x200)
 #define BR_LAND_LEN	0x40
+
+/*
+ * K_LSEG: descriptors of the test at LSEG_GDT_FIRST.. in the GDT (limit
+ * LSEG_GDT_LIMIT): a data segment (accessed), the same not accessed
+ * (KVM writes the accessed bit back: compared), not present, execute-only
+ * code, readable code, data at DPL 3, an LDT (system).  The selectors
+ * tried: those, null (RPL 0 and 3), RPL 3, beyond the limit, in the LDT.
+ */
+#define LSEG_GDT_FIRST	0x40
+#define LSEG_GDT_LIMIT	0x7f
+#define LSEG_SEL_NA	0x48
+
+static const uint64_t lseg_desc[7] = {
+	0x12cf93345000ffffULL,	/* 0x40 data, base 0x12345000, 4 GiB */
+	0x00cf92000000ffffULL,	/* 0x48 data, not accessed */
+	0x00cf13000000ffffULL,	/* 0x50 data, not present */
+	0x00cf99000000ffffULL,	/* 0x58 code, execute-only */
+	0x00cf9b000000ffffULL,	/* 0x60 code, readable */
+	0x0040f3101000ffffULL,	/* 0x68 data DPL 3, base 0x101000, 64 KiB */
+	0x0000820000000fffULL,	/* 0x70 LDT (system) */
+};
+
+static const uint16_t lseg_sels[] = {
+	0x40, 0x48, 0x50, 0x58, 0x60, 0x68, 0x70, 0x00, 0x03, 0x43, 0x1238,
+	0x44, 0x40, 0x48, 0x68, 0x60,
+};
+
+static void lseg_gdt(uint8_t *mem)
+{
+	memcpy(mem + SVX_GDT + LSEG_GDT_FIRST, lseg_desc, sizeof(lseg_desc));
+}
 
 /* K_FPU: the x87 control and status words of the form (operands()) */
 static uint16_t fpu_fcw, fpu_fsw;
@@ -740,6 +815,13 @@ static int run_form(struct ctx *c, const struct form *f,
 		c->g.vm.mem[DE_HLT] = 0xf4;
 		put_gate(c->g.vm.mem, f->mode, 13, DE_HLT, 0);
 	}
+	if (f->kind == K_LSEG) {	/* #NP #SS #GP to a HLT */
+		lseg_gdt(c->g.vm.mem);
+		c->g.vm.mem[DE_HLT] = 0xf4;
+		for (i = 11; i <= 13; i++)
+			put_gate(c->g.vm.mem, f->mode, i, DE_HLT, 0);
+		s.gdt.limit = LSEG_GDT_LIMIT;
+	}
 	if (f->moffs_len) {	/* the absolute address, linear or DS-relative */
 		uint64_t a = (f->mode == 8 ? base : 0) + DATA_OFF + f->disp;
 
@@ -747,7 +829,8 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	c->g.vm.mem[at + f->len] = 0xf4;	/* hlt */
 	r.rip = at;
-	if (f->kind == K_STACK || f->kind == K_DIV || f->kind == K_BRANCH)
+	if (f->kind == K_STACK || f->kind == K_DIV || f->kind == K_BRANCH ||
+	    f->kind == K_LSEG)
 		memcpy(c->g.vm.mem + STK_LO, stk_in, STK_LEN);
 	if (f->kind == K_DIV) {
 		c->g.vm.mem[DE_HLT] = 0xf4;
@@ -764,7 +847,7 @@ static int run_form(struct ctx *c, const struct form *f,
 		if (f->mode == 2)
 			s.cs.db = 0;
 		if (f->kind == K_STACK || f->kind == K_DIV ||
-		    f->kind == K_BRANCH)	/* stack in RAM */
+		    f->kind == K_BRANCH || f->kind == K_LSEG) /* stack: RAM */
 			s.ss.base = 0;
 		r.rsi = DATA_OFF;
 	}
@@ -825,6 +908,21 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	memcpy(out->mem, win, WIN);
 	memcpy(out->stk, c->g.vm.mem + STK_LO, STK_LEN);
+	if (f->kind == K_LSEG) {
+		struct kvm_segment *sg[6] = { &s.es, &s.cs, &s.ss, &s.ds,
+					      &s.fs, &s.gs };
+
+		e = svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&s);
+		if (e) {
+			snprintf(out->err, sizeof(out->err), "GET_SREGS: %s",
+				 strerror(-e));
+			return -1;
+		}
+		out->seg = *sg[f->seg];
+		if (out->seg.base == base)	/* not loaded: the window's */
+			out->seg.base = 0;
+		memcpy(out->desc, c->g.vm.mem + SVX_GDT + LSEG_SEL_NA, 8);
+	}
 	return 0;
 }
 
@@ -885,6 +983,21 @@ static int compare(struct __test_metadata *_metadata, const struct form *f,
 				snprintf(what, sizeof(what),
 					 "memory +%#x ram %#x mmio %#x", i,
 					 a->mem[i], b->mem[i]);
+		if (!what[0] && f->kind == K_LSEG &&
+		    (a->seg.selector != b->seg.selector ||
+		     (!a->seg.unusable && !b->seg.unusable &&
+		      (a->seg.base != b->seg.base ||
+		       a->seg.limit != b->seg.limit ||
+		       a->seg.type != b->seg.type || a->seg.dpl != b->seg.dpl ||
+		       a->seg.db != b->seg.db || a->seg.g != b->seg.g)) ||
+		     memcmp(a->desc, b->desc, 8)))
+			snprintf(what, sizeof(what),
+				 "segment ram %#x base %#llx type %u unusable %u, mmio %#x base %#llx type %u unusable %u",
+				 a->seg.selector,
+				 (unsigned long long)a->seg.base, a->seg.type,
+				 a->seg.unusable, b->seg.selector,
+				 (unsigned long long)b->seg.base, b->seg.type,
+				 b->seg.unusable);
 		for (i = 0; i < STK_LEN && !what[0]; i++)
 			if (a->stk[i] != b->stk[i])
 				snprintf(what, sizeof(what),
@@ -978,13 +1091,23 @@ static void operands(const struct form *f, struct kvm_regs *r, uint8_t *mem)
 			r->rbx = at & m32;
 		break;
 	}
+	case K_LSEG: {	/* offset random, one of the selectors */
+		int osz = f->size - 2;
+		uint16_t sel = lseg_sels[rnd() % ARRAY_SIZE(lseg_sels)];
+
+		memcpy(mem + f->disp + osz, &sel, 2);
+		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
+		for (i = 0; i < STK_LEN; i++)
+			stk_in[i] = rnd();
+		break;
+	}
 	case K_FPU:	/* control word: masks, PC, RC; status: C0-C3, TOP */
 		fpu_fcw = 0x40 | (rnd() & 0xf3f);
 		fpu_fsw = rnd() & 0x7f00;
 		break;
 	case K_BRANCH:	/* a HLT to land on; non-canonical a quarter */
 		v = BR_LAND + rnd() % BR_LAND_LEN;
-		if (f->mode == 8 && !(rnd() % 4))
+		if (f->vflags)
 			v = (rnd() | (1ULL << 47)) & ~(1ULL << 63);
 		memcpy(mem + f->disp, &v, f->size);
 		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
@@ -1811,6 +1934,9 @@ static int run_splits(struct __test_metadata *_metadata, struct ctx *c,
 	return n;
 }
 
+/* far pointer loads [0] and jmp/call m [1]: completed, faulted (RAM) */
+static long lseg_br[2][2];
+
 static int run_mode(struct __test_metadata *_metadata, int mode,
 		    int *mismatches)
 {
@@ -1863,6 +1989,9 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 		run_form(c, &forms[i], &in, mem, false, &a);
 		run_form(c, &forms[i], &in, mem, true, &b);
 		*mismatches += compare(_metadata, &forms[i], &a, &b);
+		if (forms[i].kind == K_LSEG || forms[i].kind == K_BRANCH)
+			lseg_br[forms[i].kind == K_BRANCH]
+			       [a.regs.rip == DE_HLT + 1]++;
 		n++;
 	}
 	r = split_setup(c);
@@ -1901,6 +2030,9 @@ TEST(mmio_emulation)
 	       label, string_iters, string_exits);
 	printf("# mmio-emulation[%s]: vector forms: %ld faulted, %ld stores across a page\n",
 	       label, vec_faults, vec_splits);
+	printf("# mmio-emulation[%s]: far pointer loads: %ld loaded, %ld faulted; jmp/call m: %ld taken, %ld #GP\n",
+	       label, lseg_br[0][0], lseg_br[0][1], lseg_br[1][0],
+	       lseg_br[1][1]);
 	fflush(stdout);
 	EXPECT_LE(300, n);
 	EXPECT_EQ(0, mismatches);

@@ -28,6 +28,7 @@
 #define SVX_FRAG_VEC	1	/* vcpu->mmio.frag: an SSE/MMX move */
 #define SVX_FRAG_RMW	2	/* an svx_decode_rmw() form across a page */
 #define SVX_FRAG_FAIL	3	/* cmpxchg16b: read, then not emulated */
+#define SVX_FRAG_LSEG	4	/* les/lds/lss/lfs/lgs: offset, selector */
 
 static int svx_frag_user(struct svx_vcpu *vcpu, u64 gpa, unsigned int n,
 			 bool write)
@@ -76,6 +77,7 @@ static int svx_vec_load_done(struct svx_vcpu *vcpu)
 }
 
 static int svx_frag_run(struct svx_vcpu *vcpu);
+static int svx_lseg_done(struct svx_vcpu *vcpu);
 
 /* The next piece: its size (at most 8, not across the split) and GPA. */
 static unsigned int svx_frag_piece(struct svx_vcpu *vcpu, u64 *gpa)
@@ -146,6 +148,10 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 	}
 	if (vcpu->mmio.frag == SVX_FRAG_RMW)
 		return svx_rmw_split_done(vcpu);
+	if (vcpu->mmio.frag == SVX_FRAG_LSEG) {
+		vcpu->mmio.frag = 0;
+		return svx_lseg_done(vcpu);
+	}
 	if (vcpu->mmio.frag == SVX_FRAG_FAIL) {
 		vcpu->mmio.frag = 0;
 		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
@@ -444,4 +450,182 @@ bool svx_mmio_std(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 				vcpu->rip + std.len, &la) && (la & 15))
 		svx_inject_gp(vcpu);
 	return true;
+}
+
+/*
+ * les/lds/lss/lfs/lgs (SVX_RMW_LSEG) with the far pointer on MMIO, as
+ * KVM's em_lseg(): the pointer (operand size + 2 bytes) read first, in
+ * pieces of at most 8 bytes (a 10-byte one: 8 and 2), then the segment
+ * loaded as load_segment_descriptor() / __load_segment_descriptor()
+ * (X86_TRANSFER_NONE) does in protected and long mode, then the register
+ * written.  Real and virtual-8086 mode are not done here.
+ */
+
+/* Inject @vector with @err; 1 */
+static int svx_lseg_fault(struct svx_vcpu *vcpu, int vector, u32 err)
+{
+	svx_inject_exception(vcpu, vector, true, err);
+	return 1;
+}
+
+/* Read or write (accessed bit) a descriptor: 0, 1 (#PF injected), -EFAULT */
+static int svx_lseg_access(struct svx_vcpu *vcpu, u64 la, u64 *d, bool write)
+{
+	struct svx_walk w;
+	int r;
+
+	r = svx_guest_virt_access(vcpu, la, d, sizeof(*d), SVX_ACC_IMPLICIT |
+				  (write ? SVX_ACC_WRITE : 0), &w);
+	if (r == 1) {
+		vcpu->cr2 = w.fault_addr;
+		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+		svx_inject_page_fault(vcpu, w.error_code);
+		return 1;
+	}
+	return r ? -EFAULT : 0;
+}
+
+/* KVM's load_segment_descriptor(): 0 loaded, 1 fault injected, -EFAULT */
+static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
+{
+	int cpl = svx_guest_cpl(vcpu), rpl = sel & 3, dpl, r;
+	u32 err = sel & 0xfffc, limit, ar, type, dt_limit, ldt_ar = 0;
+	u64 d = 0, la, base;
+
+	if (seg == 2 && sel == 3 && mode == 8)
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, 0);
+	if (!(sel & ~3)) {
+		if (seg == 2 && (mode != 8 || rpl != cpl))
+			return svx_lseg_fault(vcpu, X86_TRAP_GP, 0);
+		/* unusable; SS: KVM's expand-up 32-bit data at DPL = CPL */
+		ar = seg != 2 ? SVX_AR_UNUSABLE :
+		     0x3 | BIT(4) | cpl << 5 | BIT(7) | BIT(14) | BIT(15);
+		svx_vcpu_load(vcpu);
+		svx_seg_write(GUEST_ES_SELECTOR + seg * 2, sel, 0,
+			      seg == 2 ? 0xfff : 0, ar);
+		svx_vcpu_put(vcpu);
+		return 0;
+	}
+	/* KVM's get_descriptor_ptr(): the GDT, or the LDT (none: size 0) */
+	svx_vcpu_load(vcpu);
+	if (sel & 4) {
+		ldt_ar = svx_vmread(GUEST_LDTR_AR_BYTES);
+		base = svx_vmread(GUEST_LDTR_BASE);
+		dt_limit = svx_vmread(GUEST_LDTR_LIMIT);
+	} else {
+		base = svx_vmread(GUEST_GDTR_BASE);
+		dt_limit = svx_vmread(GUEST_GDTR_LIMIT);
+	}
+	svx_vcpu_put(vcpu);
+	if ((ldt_ar & SVX_AR_UNUSABLE) || (sel | 7) > dt_limit)
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
+	la = base + (sel & ~7);
+	if (!(vcpu->efer & EFER_LMA))
+		la = (u32)la;
+	r = svx_lseg_access(vcpu, la, &d, false);
+	if (r)
+		return r;
+	type = (d >> 40) & 15;
+	dpl = (d >> 45) & 3;
+	if (!(d & BIT_ULL(44)))		/* a system descriptor */
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
+	if (seg == 2) {		/* writable data, RPL = DPL = CPL */
+		if (rpl != cpl || (type & 0xa) != 0x2 || dpl != cpl)
+			return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
+	} else if ((type & 0xa) == 0x8 ||	/* data or readable code */
+		   ((type & 0xc) != 0xc && (rpl > dpl || cpl > dpl))) {
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
+	}
+	if (!(d & BIT_ULL(47)))
+		return svx_lseg_fault(vcpu, seg == 2 ? X86_TRAP_SS :
+				      X86_TRAP_NP, err);
+	if (!(type & 1)) {	/* accessed: the descriptor written back */
+		d |= BIT_ULL(40);
+		r = svx_lseg_access(vcpu, la, &d, true);
+		if (r)
+			return r;
+	}
+	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
+	if (d & BIT_ULL(55))
+		limit = (limit << 12) | 0xfff;
+	svx_vcpu_load(vcpu);
+	svx_seg_write(GUEST_ES_SELECTOR + seg * 2, sel, base, limit,
+		      (d >> 40) & 0xf0ff);
+	svx_vcpu_put(vcpu);
+	return 0;
+}
+
+/* The far pointer is in: the segment, then the register. */
+static int svx_lseg_done(struct svx_vcpu *vcpu)
+{
+	struct svx_x86_emu e;
+	struct svx_rmw rmw;
+	u64 off = 0, new;
+	u16 sel;
+	int r;
+
+	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
+			   &rmw) || rmw.op != SVX_RMW_LSEG) {
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "MMIO far pointer load no longer decodes");
+		return SVX_USER;
+	}
+	memcpy(&off, vcpu->mmio.frag_buf, rmw.dst_size);
+	memcpy(&sel, vcpu->mmio.frag_buf + rmw.dst_size, sizeof(sel));
+	r = svx_lseg_load(vcpu, vcpu->mmio.mode, sel, rmw.sub);
+	if (r < 0) {
+		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				      "far pointer load: descriptor not in guest RAM");
+		return SVX_USER;
+	}
+	if (r)
+		return SVX_RESUME;	/* fault injected: RIP stays */
+	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
+	svx_x86_rmw_complete(&e, &rmw, off, &new);
+	vcpu->exit_insn_len = e.len;
+	svx_skip_insn(vcpu);
+	return SVX_RESUME;
+}
+
+int svx_mmio_lseg(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		  int mode, u64 gpa, const struct svx_rmw *rmw)
+{
+	struct svx_x86_emu e;
+	u64 la;
+	int r, ret;
+
+	if (vcpu->rmode.active || (vcpu->rflags & X86_EFLAGS_VM)) {
+		svx_emulation_failure(vcpu, bytes, avail,
+				      "far pointer load of MMIO in real or virtual-8086 mode");
+		return SVX_USER;
+	}
+	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
+	svx_emu_init_mode(vcpu, &e, mode);
+	if (svx_x86_rmw_la(&e, bytes, avail, rmw, vcpu->rip + rmw->len, &la))
+		la = gpa;
+	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));
+	vcpu->mmio.avail = avail;
+	vcpu->mmio.mode = mode;
+	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.frag_size = rmw->size;
+	vcpu->mmio.frag_split = rmw->size;
+	vcpu->mmio.frag_done = 0;
+	if ((la & ~PAGE_MASK) + rmw->size > PAGE_SIZE) {
+		if (svx_frag_split(vcpu, la, rmw->size, false, bytes, avail,
+				   &ret))
+			return ret;
+	} else if ((la & ~PAGE_MASK) != (gpa & ~PAGE_MASK)) {
+		r = svx_mmio_xlate(vcpu, la, false, &vcpu->mmio.gpa);
+		if (r == 1)
+			return SVX_RESUME;	/* #PF injected */
+		if (r) {
+			svx_emulation_failure(vcpu, bytes, avail,
+					      "MMIO operand: no translation");
+			return SVX_USER;
+		}
+	}
+	vcpu->mmio.frag = SVX_FRAG_LSEG;
+	vcpu->mmio.frag_store = 0;
+	return svx_frag_run(vcpu);
 }

@@ -349,6 +349,15 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 				return -EINVAL;
 			rmw->op = SVX_RMW_POP;
 			break;
+		case 0xc4: case 0xc5:	/* les, lds (VEX in 64-bit code) */
+			if (mode == 8)
+				return -EINVAL;
+			rmw->op = SVX_RMW_LSEG;
+			rmw->sub = op == 0xc4 ? 0 : 3;
+			rmw->to_reg = 1;
+			rmw->dst_size = opsz;
+			opsz += 2;
+			break;
 		case 0xd9: case 0xdd:	/* fnstcw m, fnstsw m: 16 bits */
 			if (sub != 7)
 				return -EINVAL;
@@ -396,6 +405,13 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 			rmw->sub = SVX_SV_MSW;
 			opsz = 2;
 			reg_op = false;
+			break;
+		case 0xb2: case 0xb4: case 0xb5:	/* lss, lfs, lgs */
+			rmw->op = SVX_RMW_LSEG;
+			rmw->sub = op == 0xb2 ? 2 : op - 0xb0;
+			rmw->to_reg = 1;
+			rmw->dst_size = opsz;
+			opsz += 2;
 			break;
 		case 0xb0: case 0xb1:
 			rmw->op = SVX_RMW_CMPXCHG;
@@ -512,6 +528,7 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		break;
 	case SVX_RMW_JMP:
 	case SVX_RMW_CALL:
+	case SVX_RMW_LSEG:
 	case SVX_RMW_CMP:
 	case SVX_RMW_TEST:
 	case SVX_RMW_BT:
@@ -871,6 +888,7 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 	case SVX_RMW_STORE_SYS:
 	case SVX_RMW_JMP:
 	case SVX_RMW_CALL:
+	case SVX_RMW_LSEG:
 		return false;
 	case SVX_RMW_PUSH:	/* the stack: svx_x86_stack_complete() */
 		*reg_out = old;
@@ -1330,6 +1348,11 @@ bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 		return true;
 	case SVX_RMW_JMP:
 	case SVX_RMW_CALL:	/* svx_x86_branch_complete() */
+		return false;
+	case SVX_RMW_LSEG:	/* @old: the offset (the segment: the host) */
+		svx_set_reg(&e->regs[rmw->reg], old, rmw->dst_size, false);
+		e->len = rmw->len;
+		e->retire = true;
 		return false;
 	default:
 		break;

@@ -194,6 +194,13 @@ enum svx_rmw_op {
 	SVX_RMW_STORE_SYS,	/* a register of the vCPU stored: @sub below */
 	SVX_RMW_JMP,		/* ff /4: jmp r/m (64 bits in 64-bit code) */
 	SVX_RMW_CALL,		/* ff /2: call r/m, the return address pushed */
+	/*
+	 * les/lds (c4/c5 outside 64-bit code), lss/lfs/lgs (0f b2/b4/b5):
+	 * @size = operand size + 2 read (offset, selector), @dst_size the
+	 * register's, @sub the segment (0 ES .. 5 GS); the segment load is
+	 * the host's (vmx/mmio_vec.c).
+	 */
+	SVX_RMW_LSEG,
 };
 
 /* SVX_RMW_STORE_SYS: what is stored (@e->sys_val, the host's). */

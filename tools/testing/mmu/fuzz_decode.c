@@ -87,6 +87,9 @@ static void check_exec(const struct svx_rmw *rmw, const u8 *data,
 		check_branch(&e, rmw, old, before, fl0);
 		return;
 	}
+	if (rmw->op == SVX_RMW_LSEG &&
+	    (rmw->size != rmw->dst_size + 2 || rmw->mem_write))
+		abort();
 	w = svx_x86_rmw_complete(&e, rmw, old, &new);
 	if (e.de) {	/* a division that faults changes nothing */
 		if (w || e.retire || rflags != fl0 ||
@@ -204,7 +207,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			    !(rmw.mem_read || rmw.mem_write) ||
 			    (rmw.size != 1 && rmw.size != 2 &&
 			     rmw.size != 4 && rmw.size != 8 &&
-			     rmw.size != 16))
+			     rmw.size != 16 && rmw.op != SVX_RMW_LSEG))
 				abort();
 			if (rmw.size <= 8)
 				check_exec(&rmw, data, size);
