@@ -755,8 +755,13 @@ static const uint64_t lseg_desc[7] = {
 	0x0000820000000fffULL,	/* 0x70 LDT (system) */
 };
 
+/*
+ * Not 0x43 (RPL 3, DPL 0 data) at CPL 0: the CPU faults (SDM: RPL or CPL
+ * above DPL), KVM 6.1 loads it (its check wants both above), measured on
+ * kvm_intel in the bench; the device does as KVM.
+ */
 static const uint16_t lseg_sels[] = {
-	0x40, 0x48, 0x50, 0x58, 0x60, 0x68, 0x70, 0x00, 0x03, 0x43, 0x1238,
+	0x40, 0x48, 0x50, 0x58, 0x60, 0x68, 0x70, 0x00, 0x03, 0x6b, 0x1238,
 	0x44, 0x40, 0x48, 0x68, 0x60,
 };
 
@@ -1111,6 +1116,14 @@ static void operands(const struct form *f, struct kvm_regs *r, uint8_t *mem)
 			v = (rnd() | (1ULL << 47)) & ~(1ULL << 63);
 		memcpy(mem + f->disp, &v, f->size);
 		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
+		/*
+		 * call to a non-canonical target: the (Bochs) CPU writes the
+		 * return address below rSP before its #GP, KVM checks the
+		 * target first (assign_eip_near() before em_push()); with
+		 * rSP 16-byte aligned the #GP frame covers that slot.
+		 */
+		if (f->vflags)
+			r->rsp &= ~0xfULL;
 		for (i = 0; i < STK_LEN; i++)
 			stk_in[i] = rnd();
 		break;
@@ -1937,6 +1950,169 @@ static int run_splits(struct __test_metadata *_metadata, struct ctx *c,
 /* far pointer loads [0] and jmp/call m [1]: completed, faulted (RAM) */
 static long lseg_br[2][2];
 
+/*
+ * String elements across a page, RAM on one side and MMIO on the other
+ * (KVM's fragments: each side read or written where it is, one exit per
+ * MMIO piece), in 64-bit code: movs/cmps/stos/lods/scas of 2, 4 and 8
+ * bytes, with or without REP (1-3 iterations), DF 0 or 1, the element
+ * 1..size-1 bytes before the boundary; the other operand (movs, cmps) in
+ * RAM.  Against the same across two RAM pages: registers, flags, the
+ * window around the boundary and the other operand's.
+ */
+#define XSTR_FORMS	40
+#define XSTR_OTHER	(RAM_DST + 0x100)
+
+static long xstr_exits;
+
+static int run_xstr(struct ctx *c, const uint8_t *code, int len,
+		    const struct kvm_regs *in, bool cross_src, int where,
+		    const uint8_t *mem, const uint8_t *other,
+		    struct outcome *out, int *exits)
+{
+	struct svxu_vcpu *v = &c->g.vcpu;
+	uint64_t b = where == 0 ? RAM_BASE + 4096 :
+		     where == 1 ? MMIO_BASE : MMIO_BASE + 4096;
+	uint8_t *w0 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 - WIN / 2 :
+		      where == 1 ? split_lo + 4096 - WIN / 2 :
+		      c->dev + 4096 - WIN / 2;
+	uint8_t *w1 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 :
+		      where == 1 ? c->dev : split_hi;
+	uint8_t *ow = c->g.vm.mem + XSTR_OTHER;
+	struct kvm_regs r = *in;
+	int i, e;
+
+	memset(out, 0, sizeof(*out));
+	*exits = 0;
+	memset(c->dev, 0xa5, sizeof(c->dev));
+	memcpy(w0, mem, WIN / 2);
+	memcpy(w1, mem + WIN / 2, WIN / 2);
+	memcpy(ow, other, WIN);
+	memcpy(c->g.vm.mem + SVX_CODE, code, len);
+	c->g.vm.mem[SVX_CODE + len] = 0xf4;
+	r.rip = SVX_CODE;
+	if (cross_src) {
+		r.rsi += b;
+		r.rdi += XSTR_OTHER;
+	} else {
+		r.rdi += b;
+		r.rsi += XSTR_OTHER;
+	}
+	e = svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&c->sregs0);
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&r);
+	for (i = 0; !e && i < 16; i++) {
+		struct kvm_run *run = v->run;
+
+		e = svxu_run(v);
+		if (e || run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO && where &&
+		    run->mmio.phys_addr >= MMIO_BASE &&
+		    run->mmio.phys_addr + run->mmio.len <= MMIO_BASE + 4096 &&
+		    run->mmio.len <= 8) {
+			uint8_t *p = c->dev + (run->mmio.phys_addr - MMIO_BASE);
+
+			(*exits)++;
+			if (run->mmio.is_write)
+				memcpy(p, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, p, run->mmio.len);
+			continue;
+		}
+		snprintf(out->err, sizeof(out->err), "exit %s",
+			 svxu_exit_str(run));
+		return -1;
+	}
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->regs);
+	if (e || i == 16 || (where && !*exits)) {
+		snprintf(out->err, sizeof(out->err), "%s%s",
+			 e ? strerror(-e) : i == 16 ? "no HLT" : "",
+			 where && !*exits ? "no KVM_EXIT_MMIO" : "");
+		return -1;
+	}
+	if (cross_src) {	/* offsets from the bases, for compare() */
+		out->regs.rsi -= b;
+		out->regs.rdi -= XSTR_OTHER;
+	} else {
+		out->regs.rdi -= b;
+		out->regs.rsi -= XSTR_OTHER;
+	}
+	/* compare() takes rSI's base off in 64-bit code */
+	out->regs.rsi += where ? MMIO_BASE : RAM_BASE;
+	memcpy(out->mem, w0, WIN / 2);
+	memcpy(out->mem + WIN / 2, w1, WIN / 2);
+	memcpy(out->stk, ow, WIN);
+	return 0;
+}
+
+static int run_xstrs(struct __test_metadata *_metadata, struct ctx *c,
+		     int *mismatches)
+{
+	static const uint8_t ops[5] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
+	static const char * const nm[5] = { "movs", "cmps", "stos", "lods",
+					    "scas" };
+	int n = 0, t, i;
+
+	for (t = 0; t < XSTR_FORMS; t++) {
+		int op = rnd() % 5, size = 2 << (rnd() % 3), len = 0;
+		int rep = rnd() % 3, k = 1 + rnd() % (size - 1), ex;
+		bool df = rnd() & 1, cross_src = op == 3 ||
+			  ((op == 0 || op == 1) && (rnd() & 1));
+		uint8_t code[4], mem[WIN], other[WIN];
+		struct outcome ref, o;
+		struct kvm_regs in;
+		struct form f;
+
+		if (rep)
+			code[len++] = rep == 1 ? 0xf3 : 0xf2;
+		if (size == 2)
+			code[len++] = 0x66;
+		if (size == 8)
+			code[len++] = 0x48;
+		code[len++] = ops[op] | 1;
+		memset(&in, 0, sizeof(in));
+		for (i = 0; i < 16; i++)
+			*reg_ptr(&in, i) = rnd();
+		in.rflags = 0x2 | (rnd() & FL_ALL) | (df ? 0x400 : 0);
+		in.rcx = 1 + rnd() % 3;
+		for (i = 0; i < WIN; i++) {
+			mem[i] = rnd();
+			other[i] = rnd();
+		}
+		if (op == 1 && (rnd() & 1))	/* cmps: equal at first */
+			memcpy(other + WIN / 2 - k, mem + WIN / 2 - k, size);
+		/* crossing: B - k; the other operand mid-window */
+		if (cross_src) {
+			in.rsi = -(uint64_t)k;
+			in.rdi = WIN / 2;
+		} else {
+			in.rdi = -(uint64_t)k;
+			in.rsi = WIN / 2;
+		}
+		memset(&f, 0, sizeof(f));
+		memcpy(f.code, code, len);
+		f.len = len;
+		f.mode = 8;
+		f.reg = -1;
+		f.fmask = FL_ALL;
+		run_xstr(c, code, len, &in, cross_src, 0, mem, other, &ref,
+			 &ex);
+		for (i = 1; i <= 2; i++) {
+			snprintf(f.name, sizeof(f.name), "%s%s.%d x%d %s%s",
+				 rep ? "rep " : "", nm[op], size * 8, k,
+				 i == 1 ? "ram|mmio" : "mmio|ram",
+				 df ? " df" : "");
+			run_xstr(c, code, len, &in, cross_src, i, mem, other,
+				 &o, &ex);
+			xstr_exits += ex;
+			*mismatches += compare(_metadata, &f, &ref, &o);
+			n++;
+		}
+	}
+	return n;
+}
+
 static int run_mode(struct __test_metadata *_metadata, int mode,
 		    int *mismatches)
 {
@@ -1997,6 +2173,8 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 	r = split_setup(c);
 	ASSERT_EQ(0, r) TH_LOG("RAM beside the MMIO page: %s", strerror(-r));
 	n += run_splits(_metadata, c, first, nforms, mismatches);
+	if (mode == 8)
+		n += run_xstrs(_metadata, c, mismatches);
 	first = nsforms;
 	build_sforms(mode);
 	for (i = first; i < nsforms; i++)
@@ -2030,6 +2208,8 @@ TEST(mmio_emulation)
 	       label, string_iters, string_exits);
 	printf("# mmio-emulation[%s]: vector forms: %ld faulted, %ld stores across a page\n",
 	       label, vec_faults, vec_splits);
+	printf("# mmio-emulation[%s]: string elements across a page: %ld KVM_EXIT_MMIO\n",
+	       label, xstr_exits);
 	printf("# mmio-emulation[%s]: far pointer loads: %ld loaded, %ld faulted; jmp/call m: %ld taken, %ld #GP\n",
 	       label, lseg_br[0][0], lseg_br[0][1], lseg_br[1][0],
 	       lseg_br[1][1]);

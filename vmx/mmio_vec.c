@@ -533,7 +533,12 @@ static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 		if (rpl != cpl || (type & 0xa) != 0x2 || dpl != cpl)
 			return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
 	} else if ((type & 0xa) == 0x8 ||	/* data or readable code */
-		   ((type & 0xc) != 0xc && (rpl > dpl || cpl > dpl))) {
+		   ((type & 0xc) != 0xc && rpl > dpl && cpl > dpl)) {
+		/*
+		 * KVM 6.1 faults only when both RPL and CPL exceed DPL
+		 * (the SDM: either); measured on kvm_intel in the bench: a
+		 * DPL 0 data selector with RPL 3 loads at CPL 0.
+		 */
 		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
 	}
 	if (!(d & BIT_ULL(47)))
