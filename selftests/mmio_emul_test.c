@@ -6,8 +6,9 @@
  * beyond the operand too), setcc, movbe, the moves, movzx/movsx, movsxd,
  * mul/imul/div/idiv (#DE included), shifts and rotates, shld/shrd,
  * bsf/bsr, tzcnt/lzcnt (as KVM: bsf/bsr), xlat, fnstcw/fnstsw,
- * smsw/sldt/str, jmp m/call m (#GP included), push/pop/jmp/call with
- * their operand across RAM|MMIO; with 66/67, segment overrides, REX and
+ * smsw/sldt/str, jmp m/call m (#GP included), les/lds/lss/lfs/lgs
+ * (#GP/#NP/#SS included), push/pop/jmp/call with their operand and string
+ * elements across RAM|MMIO; with 66/67, segment overrides, REX and
  * LOCK; in
  * 64-bit, 32-bit and 16-bit code), each built here with seeded random
  * registers, flags and memory and run twice by the guest: once with its
