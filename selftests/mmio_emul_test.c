@@ -67,6 +67,7 @@ struct form {
 	int exits;		/* KVM_EXIT_MMIO expected on MMIO, 0: any */
 	int ref_nop;		/* the RAM run has a NOP at code[ref_nop - 1] */
 	int seg;		/* K_LSEG: the segment loaded (0 ES .. 5 GS) */
+	int umip;		/* run with CR4.UMIP */
 };
 
 #define MAX_FORMS	2048
@@ -235,6 +236,8 @@ static void set_exits(int n, int exits)
 
 /* MOVBE in the guest's CPUID (set from KVM_GET_SUPPORTED_CPUID). */
 static bool guest_movbe;
+/* UMIP there (emulated with descriptor-table exits by both devices) */
+static bool guest_umip;
 
 /*
  * The vCPU gets the device's supported CPUID, as a VMM gives it: KVM's
@@ -253,6 +256,7 @@ static void set_supported_cpuid(struct __test_metadata *_metadata,
 	memset(&c, 0, sizeof(c));
 	c.h.nent = 128;
 	guest_movbe = false;
+	guest_umip = false;
 	r = svxu_ioctl(g->vm.sys_fd, KVM_GET_SUPPORTED_CPUID,
 		       (unsigned long)&c);
 	if (!r)
@@ -262,9 +266,13 @@ static void set_supported_cpuid(struct __test_metadata *_metadata,
 		       strerror(-r));
 		return;
 	}
-	for (i = 0; i < c.h.nent; i++)
+	for (i = 0; i < c.h.nent; i++) {
 		if (c.e[i].function == 1 && (c.e[i].ecx & (1U << 22)))
 			guest_movbe = true;
+		if (c.e[i].function == 7 && !c.e[i].index &&
+		    (c.e[i].ecx & (1U << 2)))
+			guest_umip = true;
+	}
 }
 
 static void build_forms(int mode)
@@ -638,6 +646,22 @@ static void build_forms(int mode)
 		set_exits(1, 1);
 	}
 	/*
+	 * With CR4.UMIP (CPL 0): sldt/str exit for the descriptor table on
+	 * this CPU without UMIP, and are emulated, on MMIO as above (KVM's
+	 * handle_desc() runs its emulator); smsw does not exit.
+	 */
+	for (i = 0; guest_umip && i < 3; i++) {
+		static const char * const un[3] = {
+			"sldt m umip", "str m umip", "smsw m umip"
+		};
+
+		op[1] = i < 2 ? 0x00 : 0x01;
+		add(mode, un[i], NULL, 0, 0, op, 2, i < 2 ? i : 4, 0, 2, FL_ALL,
+		    K_PLAIN);
+		forms[nforms - 1].umip = 1;
+		set_exits(1, i < 2 ? 2 : 1);
+	}
+	/*
 	 * jmp m / call m (ff /4, ff /2): the target read from MMIO, a HLT
 	 * there (operands()); call pushes the return address (the stack
 	 * compared).  64 bits in 64-bit code; 66 in 16/32-bit code only
@@ -810,6 +834,8 @@ static int run_form(struct ctx *c, const struct form *f,
 	       0xa5, WIN);
 	memcpy(win, mem, WIN);
 	memcpy(c->g.vm.mem + at, f->code, f->len);
+	if (f->umip)
+		s.cr4 |= 1ULL << 11;	/* CR4.UMIP */
 	if (f->ref_nop && !mmio)	/* what KVM runs on MMIO, on RAM */
 		c->g.vm.mem[at + f->ref_nop - 1] = 0x90;
 	if (f->kind == K_FPU && set_fpu(c, out))
@@ -2386,15 +2412,18 @@ TEST(mmio_no_progress)
 		uint8_t code[5];
 		int n;
 		bool fails;
+		bool umip;
 	} c[] = {
-		{ "sgdt", 8, { 0x0f, 0x01, 0x46, 0x10 }, 4, false },
-		{ "sidt", 8, { 0x0f, 0x01, 0x4e, 0x10 }, 4, false },
-		{ "fxsave", 8, { 0x0f, 0xae, 0x46, 0x10 }, 4, true },
-		{ "fxrstor", 8, { 0x0f, 0xae, 0x4e, 0x10 }, 4, true },
-		{ "sgdt", 4, { 0x0f, 0x01, 0x46, 0x10 }, 4, false },
-		{ "sidt 66", 4, { 0x66, 0x0f, 0x01, 0x4e, 0x10 }, 5, false },
-		{ "fxsave", 4, { 0x0f, 0xae, 0x46, 0x10 }, 4, false },
-		{ "fxrstor", 4, { 0x0f, 0xae, 0x4e, 0x10 }, 4, false },
+		{ "sgdt umip", 8, { 0x0f, 0x01, 0x46, 0x10 }, 4, false, true },
+		{ "sidt umip", 4, { 0x0f, 0x01, 0x4e, 0x10 }, 4, false, true },
+		{ "sgdt", 8, { 0x0f, 0x01, 0x46, 0x10 }, 4, false, false },
+		{ "sidt", 8, { 0x0f, 0x01, 0x4e, 0x10 }, 4, false, false },
+		{ "fxsave", 8, { 0x0f, 0xae, 0x46, 0x10 }, 4, true, false },
+		{ "fxrstor", 8, { 0x0f, 0xae, 0x4e, 0x10 }, 4, true, false },
+		{ "sgdt", 4, { 0x0f, 0x01, 0x46, 0x10 }, 4, false, false },
+		{ "sidt 66", 4, { 0x66, 0x0f, 0x01, 0x4e, 0x10 }, 5, false, false },
+		{ "fxsave", 4, { 0x0f, 0xae, 0x46, 0x10 }, 4, false, false },
+		{ "fxrstor", 4, { 0x0f, 0xae, 0x4e, 0x10 }, 4, false, false },
 	};
 	struct sigaction sa;
 	unsigned int i;
@@ -2416,6 +2445,11 @@ TEST(mmio_no_progress)
 		ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(),
 				       strerror(-e));
 		set_supported_cpuid(_metadata, &g);
+		if (c[i].umip && !guest_umip) {
+			TH_LOG("%s: no UMIP in the supported CPUID", c[i].name);
+			svxu_guest_fini(&g);
+			continue;
+		}
 		ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, c[i].mode == 8 ?
 					     SVXU_MODE_LONG64 :
 					     SVXU_MODE_PM32));
@@ -2428,6 +2462,8 @@ TEST(mmio_no_progress)
 		r.rip = SVX_CODE;
 		r.rsi = c[i].mode == 8 ? MMIO_BASE + DATA_OFF : DATA_OFF;
 		s.ds.base = MMIO_BASE;
+		if (c[i].umip)
+			s.cr4 |= 1ULL << 11;
 		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_SREGS,
 					(unsigned long)&s));
 		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS,
