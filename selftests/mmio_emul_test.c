@@ -719,6 +719,21 @@ static void build_forms(int mode)
 			}
 		}
 	}
+	/* ljmp/lcall m (ff /5, ff /3): K_LSEG forms loading CS */
+	op[0] = 0xff;
+	for (i = 0; i < 2; i++) {
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		for (k = 0; k < no; k++) {
+			snprintf(nm, sizeof(nm), "%s m.%d", i ? "lcall" : "ljmp",
+				 o[k].size * 8);
+			add(mode, nm, p66, o[k].npfx, o[k].rex, op, 1,
+			    i ? 3 : 5, 0, o[k].size + 2, FL_ALL, K_LSEG);
+			forms[nforms - 1].seg = 1;
+			set_exits(1, o[k].size == 8 ? 2 : 1);
+		}
+	}
 	if (mode == 8) {	/* byte registers with REX: SPL..DIL, R8B.. */
 		for (i = 0; i < 4; i++) {
 			op[0] = i == 3 ? 0x86 : i << 3;
@@ -770,7 +785,7 @@ static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to, int ist);
 #define LSEG_GDT_LIMIT	0x7f
 #define LSEG_SEL_NA	0x48
 
-static const uint64_t lseg_desc[7] = {
+static const uint64_t lseg_desc[8] = {
 	0x12cf93345000ffffULL,	/* 0x40 data, base 0x12345000, 4 GiB */
 	0x00cf92000000ffffULL,	/* 0x48 data, not accessed */
 	0x00cf13000000ffffULL,	/* 0x50 data, not present */
@@ -778,6 +793,16 @@ static const uint64_t lseg_desc[7] = {
 	0x00cf9b000000ffffULL,	/* 0x60 code, readable */
 	0x0040f3101000ffffULL,	/* 0x68 data DPL 3, base 0x101000, 64 KiB */
 	0x0000820000000fffULL,	/* 0x70 LDT (system) */
+	0x00cf1b000000ffffULL,	/* 0x78 code, readable, not present */
+};
+
+/*
+ * ljmp/lcall m: code segments (32-bit 0x08, 64-bit 0x18, execute-only
+ * 0x58, readable 0x60), not present (#NP), data and null (#GP); no call
+ * gate or TSS (KVM does not emulate those, the CPU switches tasks).
+ */
+static const uint16_t far_sels[] = {
+	0x08, 0x18, 0x58, 0x60, 0x78, 0x10, 0x00, 0x08, 0x18, 0x60,
 };
 
 /*
@@ -849,6 +874,7 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	if (f->kind == K_LSEG) {	/* #NP #SS #GP to a HLT */
 		lseg_gdt(c->g.vm.mem);
+		memset(c->g.vm.mem + BR_LAND, 0xf4, BR_LAND_LEN);
 		c->g.vm.mem[DE_HLT] = 0xf4;
 		for (i = 11; i <= 13; i++)
 			put_gate(c->g.vm.mem, f->mode, i, DE_HLT, 0);
@@ -1127,6 +1153,11 @@ static void operands(const struct form *f, struct kvm_regs *r, uint8_t *mem)
 		int osz = f->size - 2;
 		uint16_t sel = lseg_sels[rnd() % ARRAY_SIZE(lseg_sels)];
 
+		if (f->seg == 1) {	/* ljmp/lcall: a HLT to land on */
+			v = BR_LAND + rnd() % BR_LAND_LEN;
+			memcpy(mem + f->disp, &v, osz);
+			sel = far_sels[rnd() % ARRAY_SIZE(far_sels)];
+		}
 		memcpy(mem + f->disp + osz, &sel, 2);
 		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
 		for (i = 0; i < STK_LEN; i++)
@@ -2237,7 +2268,7 @@ TEST(mmio_emulation)
 	       label, vec_faults, vec_splits);
 	printf("# mmio-emulation[%s]: string elements across a page: %ld KVM_EXIT_MMIO\n",
 	       label, xstr_exits);
-	printf("# mmio-emulation[%s]: far pointer loads: %ld loaded, %ld faulted; jmp/call m: %ld taken, %ld #GP\n",
+	printf("# mmio-emulation[%s]: far pointer loads, ljmp/lcall m: %ld done, %ld faulted; jmp/call m: %ld taken, %ld #GP\n",
 	       label, lseg_br[0][0], lseg_br[0][1], lseg_br[1][0],
 	       lseg_br[1][1]);
 	fflush(stdout);

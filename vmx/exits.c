@@ -1925,7 +1925,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
 		return SVX_RESUME;
 	}
-	if (!r && rmw.op == SVX_RMW_LSEG)	/* vmx/mmio_vec.c */
+	if (!r && (rmw.op == SVX_RMW_LSEG || rmw.op == SVX_RMW_JMPF ||
+		   rmw.op == SVX_RMW_CALLF))	/* vmx/mmio_vec.c */
 		return svx_mmio_lseg(vcpu, bytes, avail, mode, gpa, &rmw);
 	/* an operand across a page (its GPA may be the second page's) */
 	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &gpa, &r))

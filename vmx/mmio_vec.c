@@ -485,11 +485,39 @@ static int svx_lseg_access(struct svx_vcpu *vcpu, u64 la, u64 *d, bool write)
 	return r ? -EFAULT : 0;
 }
 
+/*
+ * KVM's read_segment_descriptor(): the GDT, or the LDT (none: size 0),
+ * its limit (#GP(sel)); 0 with *@d at linear *@la, 1 (fault injected),
+ * -EFAULT.
+ */
+static int svx_lseg_fetch(struct svx_vcpu *vcpu, u16 sel, u64 *d, u64 *la)
+{
+	u32 dt_limit, ldt_ar = 0;
+	u64 base;
+
+	svx_vcpu_load(vcpu);
+	if (sel & 4) {
+		ldt_ar = svx_vmread(GUEST_LDTR_AR_BYTES);
+		base = svx_vmread(GUEST_LDTR_BASE);
+		dt_limit = svx_vmread(GUEST_LDTR_LIMIT);
+	} else {
+		base = svx_vmread(GUEST_GDTR_BASE);
+		dt_limit = svx_vmread(GUEST_GDTR_LIMIT);
+	}
+	svx_vcpu_put(vcpu);
+	if ((ldt_ar & SVX_AR_UNUSABLE) || (sel | 7) > dt_limit)
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, sel & 0xfffc);
+	*la = base + (sel & ~7);
+	if (!(vcpu->efer & EFER_LMA))
+		*la = (u32)*la;
+	return svx_lseg_access(vcpu, *la, d, false);
+}
+
 /* KVM's load_segment_descriptor(): 0 loaded, 1 fault injected, -EFAULT */
 static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 {
 	int cpl = svx_guest_cpl(vcpu), rpl = sel & 3, dpl, r;
-	u32 err = sel & 0xfffc, limit, ar, type, dt_limit, ldt_ar = 0;
+	u32 err = sel & 0xfffc, limit, ar, type;
 	u64 d = 0, la, base;
 
 	if (seg == 2 && sel == 3 && mode == 8)
@@ -506,23 +534,7 @@ static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 		svx_vcpu_put(vcpu);
 		return 0;
 	}
-	/* KVM's get_descriptor_ptr(): the GDT, or the LDT (none: size 0) */
-	svx_vcpu_load(vcpu);
-	if (sel & 4) {
-		ldt_ar = svx_vmread(GUEST_LDTR_AR_BYTES);
-		base = svx_vmread(GUEST_LDTR_BASE);
-		dt_limit = svx_vmread(GUEST_LDTR_LIMIT);
-	} else {
-		base = svx_vmread(GUEST_GDTR_BASE);
-		dt_limit = svx_vmread(GUEST_GDTR_LIMIT);
-	}
-	svx_vcpu_put(vcpu);
-	if ((ldt_ar & SVX_AR_UNUSABLE) || (sel | 7) > dt_limit)
-		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
-	la = base + (sel & ~7);
-	if (!(vcpu->efer & EFER_LMA))
-		la = (u32)la;
-	r = svx_lseg_access(vcpu, la, &d, false);
+	r = svx_lseg_fetch(vcpu, sel, &d, &la);
 	if (r)
 		return r;
 	type = (d >> 40) & 15;
@@ -561,6 +573,110 @@ static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 	return 0;
 }
 
+/*
+ * ljmp/lcall m (KVM's em_jmp_far()/em_call_far()): CS loaded with
+ * __load_segment_descriptor()'s X86_TRANSFER_CALL_JMP checks (a system
+ * descriptor, a call gate or a TSS, is not emulated), the target checked
+ * in the new mode (ljmp: not emulated if it fails, CS staying loaded as
+ * in KVM; lcall: #GP(0), CS restored), lcall then pushes CS and the
+ * return address at the operand size.  0 done (RIP set), 1 fault
+ * injected, -EFAULT not emulated.
+ */
+static int svx_far_branch(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
+			  u64 off, u16 sel)
+{
+	int cpl = svx_guest_cpl(vcpu), rpl = sel & 3, dpl, r, mode;
+	unsigned int os = rmw->dst_size, i;
+	u32 err = sel & 0xfffc, type, limit, old_limit, old_ar, ss_ar;
+	u64 d = 0, la, base, old_base, ip, sp, sm;
+	u64 push[2] = { 0, vcpu->rip + rmw->len };
+	u16 old_sel;
+	struct svx_walk w;
+
+	if (!(sel & ~3))
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, 0);
+	r = svx_lseg_fetch(vcpu, sel, &d, &la);
+	if (r)
+		return r;
+	if (!(d & BIT_ULL(44)))		/* call gate, TSS: not emulated */
+		return -EFAULT;
+	type = (d >> 40) & 15;
+	dpl = (d >> 45) & 3;
+	if (!(type & 8) || ((type & 4) ? dpl > cpl :
+			    rpl > cpl || dpl != cpl))
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
+	if ((d & BIT_ULL(54)) && (d & BIT_ULL(53)) &&
+	    (vcpu->efer & EFER_LMA))	/* D and L */
+		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
+	if (!(d & BIT_ULL(47)))
+		return svx_lseg_fault(vcpu, X86_TRAP_NP, err);
+	if (!(type & 1)) {
+		d |= BIT_ULL(40);
+		r = svx_lseg_access(vcpu, la, &d, true);
+		if (r)
+			return r;
+	}
+	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
+	if (d & BIT_ULL(55))
+		limit = (limit << 12) | 0xfff;
+	svx_vcpu_load(vcpu);
+	old_sel = svx_vmread(GUEST_CS_SELECTOR);
+	old_base = svx_vmread(GUEST_CS_BASE);
+	old_limit = svx_vmread(GUEST_CS_LIMIT);
+	old_ar = svx_vmread(GUEST_CS_AR_BYTES);
+	ss_ar = svx_vmread(GUEST_SS_AR_BYTES);
+	svx_seg_write(GUEST_CS_SELECTOR, (sel & 0xfffc) | cpl, base, limit,
+		      (d >> 40) & 0xf0ff);
+	svx_vcpu_put(vcpu);
+	/* KVM's assign_eip_far(): the new mode, then the target in it */
+	mode = (vcpu->efer & EFER_LMA) && (d & BIT_ULL(53)) ? 8 :
+	       (d & BIT_ULL(54)) ? 4 : 2;
+	ip = os == 8 ? off : off & ((1ULL << (os * 8)) - 1);
+	if (mode == 8 ? (u64)((s64)(ip << 16) >> 16) != ip : ip > limit) {
+		if (rmw->op == SVX_RMW_JMPF)
+			return -EFAULT;	/* KVM: X86EMUL_UNHANDLEABLE */
+		r = svx_lseg_fault(vcpu, X86_TRAP_GP, 0);
+		goto restore;
+	}
+	if (rmw->op == SVX_RMW_CALLF) {	/* em_push() twice, new mode */
+		push[0] = old_sel;
+		sm = mode == 8 ? ~0ULL : (ss_ar & BIT(14)) ? 0xffffffffULL :
+		     0xffffULL;
+		sp = vcpu->regs[SVX_RSP];
+		for (i = 0; i < 2; i++) {
+			sp = (sp & ~sm) | ((sp - os) & sm);
+			la = (mode == 8 ? 0 : svx_seg_base(vcpu, 2)) +
+			     (sp & sm);
+			if (mode != 8)
+				la = (u32)la;
+			r = svx_guest_virt_access(vcpu, la, &push[i], os,
+						  SVX_ACC_WRITE |
+						  (cpl == 3 ? SVX_ACC_USER : 0),
+						  &w);
+			if (r == 1) {
+				vcpu->cr2 = w.fault_addr;
+				vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+				svx_inject_page_fault(vcpu, w.error_code);
+			}
+			if (r) {
+				r = r == 1 ? 1 : -EFAULT;
+				goto restore;
+			}
+		}
+		vcpu->regs[SVX_RSP] = sp;
+	}
+	vcpu->rip = ip;
+	vcpu->exit_insn_len = 0;
+	svx_skip_insn(vcpu);
+	return 0;
+restore:	/* KVM's em_call_far() fail: the old CS back */
+	svx_vcpu_load(vcpu);
+	svx_seg_write(GUEST_CS_SELECTOR, old_sel, old_base, old_limit, old_ar);
+	svx_vcpu_put(vcpu);
+	return r;
+}
+
 /* The far pointer is in: the segment, then the register. */
 static int svx_lseg_done(struct svx_vcpu *vcpu)
 {
@@ -571,13 +687,25 @@ static int svx_lseg_done(struct svx_vcpu *vcpu)
 	int r;
 
 	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
-			   &rmw) || rmw.op != SVX_RMW_LSEG) {
+			   &rmw) || (rmw.op != SVX_RMW_LSEG &&
+				     rmw.op != SVX_RMW_JMPF &&
+				     rmw.op != SVX_RMW_CALLF)) {
 		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
 				      "MMIO far pointer load no longer decodes");
 		return SVX_USER;
 	}
 	memcpy(&off, vcpu->mmio.frag_buf, rmw.dst_size);
 	memcpy(&sel, vcpu->mmio.frag_buf + rmw.dst_size, sizeof(sel));
+	if (rmw.op != SVX_RMW_LSEG) {
+		r = svx_far_branch(vcpu, &rmw, off, sel);
+		if (r < 0) {
+			svx_emulation_failure(vcpu, vcpu->mmio.insn,
+					      vcpu->mmio.avail,
+					      "far jmp/call through MMIO not emulated (gate, TSS, target)");
+			return SVX_USER;
+		}
+		return SVX_RESUME;
+	}
 	r = svx_lseg_load(vcpu, vcpu->mmio.mode, sel, rmw.sub);
 	if (r < 0) {
 		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,

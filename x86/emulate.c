@@ -371,6 +371,15 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 				rmw->op = SVX_RMW_PUSH;
 				break;
 			}
+			if (op == 0xff && (sub == 3 || sub == 5)) {
+				/* ljmp/lcall m16:16/32/64 (REX.W: 64) */
+				rmw->op = sub == 3 ? SVX_RMW_CALLF :
+						     SVX_RMW_JMPF;
+				rmw->dst_size = opsz;
+				opsz += 2;
+				reg_op = false;
+				break;
+			}
 			if (op == 0xff && (sub == 2 || sub == 4)) {
 				/* call/jmp r/m: 64 bits in 64-bit code (KVM) */
 				rmw->op = sub == 2 ? SVX_RMW_CALL : SVX_RMW_JMP;
@@ -529,6 +538,8 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 	case SVX_RMW_JMP:
 	case SVX_RMW_CALL:
 	case SVX_RMW_LSEG:
+	case SVX_RMW_JMPF:
+	case SVX_RMW_CALLF:
 	case SVX_RMW_CMP:
 	case SVX_RMW_TEST:
 	case SVX_RMW_BT:
@@ -889,6 +900,8 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 	case SVX_RMW_JMP:
 	case SVX_RMW_CALL:
 	case SVX_RMW_LSEG:
+	case SVX_RMW_JMPF:
+	case SVX_RMW_CALLF:
 		return false;
 	case SVX_RMW_PUSH:	/* the stack: svx_x86_stack_complete() */
 		*reg_out = old;
@@ -1348,6 +1361,8 @@ bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 		return true;
 	case SVX_RMW_JMP:
 	case SVX_RMW_CALL:	/* svx_x86_branch_complete() */
+	case SVX_RMW_JMPF:	/* the host's */
+	case SVX_RMW_CALLF:
 		return false;
 	case SVX_RMW_LSEG:	/* @old: the offset (the segment: the host) */
 		svx_set_reg(&e->regs[rmw->reg], old, rmw->dst_size, false);

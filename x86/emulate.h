@@ -201,6 +201,9 @@ enum svx_rmw_op {
 	 * the host's (vmx/mmio_vec.c).
 	 */
 	SVX_RMW_LSEG,
+	/* ff /5 ljmp m, ff /3 lcall m: m16:16/32/64 as LSEG, CS the host's */
+	SVX_RMW_JMPF,
+	SVX_RMW_CALLF,
 };
 
 /* SVX_RMW_STORE_SYS: what is stored (@e->sys_val, the host's). */

@@ -87,9 +87,12 @@ static void check_exec(const struct svx_rmw *rmw, const u8 *data,
 		check_branch(&e, rmw, old, before, fl0);
 		return;
 	}
-	if (rmw->op == SVX_RMW_LSEG &&
+	if ((rmw->op == SVX_RMW_LSEG || rmw->op == SVX_RMW_JMPF ||
+	     rmw->op == SVX_RMW_CALLF) &&
 	    (rmw->size != rmw->dst_size + 2 || rmw->mem_write))
 		abort();
+	if (rmw->op == SVX_RMW_JMPF || rmw->op == SVX_RMW_CALLF)
+		return;		/* carried out by the host */
 	w = svx_x86_rmw_complete(&e, rmw, old, &new);
 	if (e.de) {	/* a division that faults changes nothing */
 		if (w || e.retire || rflags != fl0 ||
@@ -207,7 +210,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			    !(rmw.mem_read || rmw.mem_write) ||
 			    (rmw.size != 1 && rmw.size != 2 &&
 			     rmw.size != 4 && rmw.size != 8 &&
-			     rmw.size != 16 && rmw.op != SVX_RMW_LSEG))
+			     rmw.size != 16 && rmw.op != SVX_RMW_LSEG &&
+			     rmw.op != SVX_RMW_JMPF &&
+			     rmw.op != SVX_RMW_CALLF))
 				abort();
 			if (rmw.size <= 8)
 				check_exec(&rmw, data, size);
