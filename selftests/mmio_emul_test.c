@@ -2421,6 +2421,65 @@ TEST(mmio_unemulated_sse)
 }
 
 /*
+ * ljmp/lcall through MMIO to a TSS selector: KVM's emulator reads the far
+ * pointer (one 6-byte KVM_EXIT_MMIO) and then does not emulate a task
+ * switch (__load_segment_descriptor(): X86EMUL_UNHANDLEABLE for a system
+ * descriptor): KVM_EXIT_INTERNAL_ERROR, RIP and CS unchanged.  The
+ * device must do the same.
+ */
+TEST(mmio_far_unemulated)
+{
+	static const uint8_t code[2][3] = {
+		{ 0xff, 0x6e, 0x10 },	/* ljmp *0x10(%rsi) */
+		{ 0xff, 0x5e, 0x10 },	/* lcall *0x10(%rsi) */
+	};
+	uint8_t ptr[6] = { 0x00, 0x12, 0, 0, SVX_SEL_TSS, 0 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct svxu_guest g;
+		struct kvm_sregs s;
+		struct kvm_regs r;
+		int e, reads = 0, k;
+
+		e = svxu_guest_create(&g);
+		ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(),
+				       strerror(-e));
+		ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, SVXU_MODE_LONG64));
+		memcpy(g.vm.mem + SVX_CODE, code[i], 3);
+		g.vm.mem[SVX_CODE + 3] = 0xf4;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rsi = MMIO_BASE;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		for (k = 0; k < 4; k++) {
+			ASSERT_EQ(0, svxu_run(&g.vcpu));
+			if (g.run->exit_reason != KVM_EXIT_MMIO ||
+			    g.run->mmio.is_write || g.run->mmio.len != 6 ||
+			    g.run->mmio.phys_addr != MMIO_BASE + 0x10)
+				break;
+			memcpy(g.run->mmio.data, ptr, 6);
+			reads++;
+		}
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_SREGS,
+					(unsigned long)&s));
+		TH_LOG("%s to a TSS through MMIO: %d reads, then %s, rip %#llx, cs %#x",
+		       i ? "lcall" : "ljmp", reads, svxu_exit_str(g.run),
+		       (unsigned long long)r.rip, s.cs.selector);
+		EXPECT_EQ(1, reads);
+		EXPECT_EQ(KVM_EXIT_INTERNAL_ERROR, g.run->exit_reason);
+		EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION,
+			  g.run->emulation_failure.suberror);
+		EXPECT_EQ(SVX_CODE, r.rip);
+		EXPECT_EQ(SVX_SEL_CS64, s.cs.selector);
+		svxu_guest_fini(&g);
+	}
+}
+
+/*
  * sgdt/sidt/fxsave/fxrstor on MMIO: KVM's emulator (6.1) writes and reads
  * their memory with write_std/read_std, which reach guest RAM only; on
  * MMIO they return X86EMUL_IO_NEEDED and x86_emulate_instruction()
