@@ -5,7 +5,11 @@
  * neg/not, xchg, cmpxchg, cmpxchg8b, bt/bts/btr/btc (register offsets
  * beyond the operand too), setcc, movbe, the moves, movzx/movsx, movsxd,
  * mul/imul/div/idiv (#DE included), shifts and rotates, shld/shrd,
- * bsf/bsr; with 66/67, segment overrides, REX and LOCK; in
+ * bsf/bsr, tzcnt/lzcnt (as KVM: bsf/bsr), xlat, fnstcw/fnstsw,
+ * smsw/sldt/str, jmp m/call m (#GP included), les/lds/lss/lfs/lgs
+ * (#GP/#NP/#SS included), push/pop/jmp/call with their operand and string
+ * elements across RAM|MMIO; with 66/67, segment overrides, REX and
+ * LOCK; in
  * 64-bit, 32-bit and 16-bit code), each built here with seeded random
  * registers, flags and memory and run twice by the guest: once with its
  * memory operand in guest RAM (the CPU carries it out), once on a GPA no
@@ -21,9 +25,11 @@
  * addressing): RSI holds the window's address in 64-bit code, the data
  * segments' base in 16/32-bit code.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "svx.h"
 
@@ -42,7 +48,7 @@
 #define FL_LOGIC (FL_ALL & ~FL_AF)	/* AF undefined (and/or/xor/test) */
 
 enum kind { K_PLAIN, K_BTREG, K_CMPXCHG, K_CMPXCHG8B, K_STACK, K_VEC,
-	    K_BTFAR, K_DIV, K_BSX };
+	    K_BTFAR, K_DIV, K_BSX, K_XLAT, K_FPU, K_BRANCH, K_LSEG };
 
 struct form {
 	char name[64];
@@ -59,6 +65,9 @@ struct form {
 	int code_at;		/* the instruction's GPA, 0: SVX_CODE */
 	int vflags;		/* K_VEC: V_* below */
 	int exits;		/* KVM_EXIT_MMIO expected on MMIO, 0: any */
+	int ref_nop;		/* the RAM run has a NOP at code[ref_nop - 1] */
+	int seg;		/* K_LSEG: the segment loaded (0 ES .. 5 GS) */
+	int umip;		/* run with CR4.UMIP */
 };
 
 #define MAX_FORMS	2048
@@ -227,6 +236,8 @@ static void set_exits(int n, int exits)
 
 /* MOVBE in the guest's CPUID (set from KVM_GET_SUPPORTED_CPUID). */
 static bool guest_movbe;
+/* UMIP there (emulated with descriptor-table exits by both devices) */
+static bool guest_umip;
 
 /*
  * The vCPU gets the device's supported CPUID, as a VMM gives it: KVM's
@@ -245,6 +256,7 @@ static void set_supported_cpuid(struct __test_metadata *_metadata,
 	memset(&c, 0, sizeof(c));
 	c.h.nent = 128;
 	guest_movbe = false;
+	guest_umip = false;
 	r = svxu_ioctl(g->vm.sys_fd, KVM_GET_SUPPORTED_CPUID,
 		       (unsigned long)&c);
 	if (!r)
@@ -254,9 +266,13 @@ static void set_supported_cpuid(struct __test_metadata *_metadata,
 		       strerror(-r));
 		return;
 	}
-	for (i = 0; i < c.h.nent; i++)
+	for (i = 0; i < c.h.nent; i++) {
 		if (c.e[i].function == 1 && (c.e[i].ecx & (1U << 22)))
 			guest_movbe = true;
+		if (c.e[i].function == 7 && !c.e[i].index &&
+		    (c.e[i].ecx & (1U << 2)))
+			guest_umip = true;
+	}
 }
 
 static void build_forms(int mode)
@@ -538,6 +554,186 @@ static void build_forms(int mode)
 		snprintf(nm, sizeof(nm), "%s m,r far", bt[i]);
 		add_sizes(mode, nm, op, 2, false, -1, 0, FL_CF, K_BTFAR);
 	}
+	/*
+	 * xlat (d7): AL = [seg:rBX + AL], operands() points rBX at the
+	 * window; with 67, a segment override, REX.W (ignored).
+	 */
+	for (i = 0; i < 4; i++) {
+		static const uint8_t xp[4][2] = {
+			{ 0 }, { 0x67 }, { 0x26 }, { 0x3e, 0x67 }
+		};
+		static const int xn[4] = { 0, 1, 1, 2 };
+		struct form *f;
+		int k, n = 0;
+
+		if (nforms >= MAX_FORMS)
+			break;
+		f = &forms[nforms++];
+		memset(f, 0, sizeof(*f));
+		for (k = 0; k < xn[i]; k++)
+			f->code[n++] = xp[i][k];
+		if (mode == 8 && i == 2)
+			f->code[n++] = 0x48;
+		f->code[n++] = 0xd7;
+		f->len = n;
+		f->mode = mode;
+		f->size = 1;
+		f->disp = rnd() % 0x30;
+		f->reg = -1;
+		f->fmask = FL_ALL;
+		f->kind = K_XLAT;
+		f->exits = 1;
+		snprintf(f->name, sizeof(f->name), "xlat%s%s/%d",
+			 i & 1 ? " 67" : "", i >= 2 ? " seg" : "", mode * 8);
+	}
+	/*
+	 * tzcnt/lzcnt (f3 0f bc/bd): KVM 6.1's decode table has one entry
+	 * for 0f bc/bd whatever the prefix, so kvm_intel runs them as
+	 * bsf/bsr on MMIO while the (Skylake-X, BMI1/LZCNT) CPU runs tzcnt/
+	 * lzcnt on RAM: the reference is bsf/bsr on RAM (the f3 a NOP
+	 * there), what kvm_intel's result is measured to be in the bench.
+	 */
+	{
+		static const uint8_t f3[2] = { 0xf3, 0x66 };
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		op[0] = 0x0f;
+		for (i = 0; i < 2; i++) {
+			op[1] = 0xbc + i;
+			for (k = 0; k < no; k++) {
+				snprintf(nm, sizeof(nm), "%s.%d (KVM: %s)",
+					 i ? "lzcnt" : "tzcnt", o[k].size * 8,
+					 i ? "bsr" : "bsf");
+				add(mode, nm, f3, 1 + o[k].npfx, o[k].rex, op, 2,
+				    -1, 0, o[k].size, FL_ALL, K_BSX);
+				forms[nforms - 1].ref_nop = 1;
+				forms[nforms - 1].exits = 1;
+			}
+		}
+	}
+	/*
+	 * fnstcw/fnstsw m (KVM's em_fnstcw()/em_fnstsw()), the x87 control
+	 * and status words random (KVM_SET_FPU); smsw m, sldt m, str m (2
+	 * bytes; sldt/str with REX.W write 8 in KVM's em_store_sreg(),
+	 * the CPU 2: not compared).  One write exit each.
+	 */
+	op[0] = 0xd9;
+	add(mode, "fnstcw", NULL, 0, 0, op, 1, 7, 0, 2, FL_ALL, K_FPU);
+	set_exits(1, 1);
+	op[0] = 0xdd;
+	add(mode, "fnstsw", NULL, 0, 0, op, 1, 7, 0, 2, FL_ALL, K_FPU);
+	set_exits(1, 1);
+	op[0] = 0x0f;
+	for (i = 0; i < 2; i++) {
+		op[1] = 0x01;
+		snprintf(nm, sizeof(nm), "smsw m%s", i ? " 66" : "");
+		add(mode, nm, p66, i, 0, op, 2, 4, 0, 2, FL_ALL, K_PLAIN);
+		set_exits(1, 1);
+		/* KVM reads sldt/str's operand (operand size) first */
+		op[1] = 0x00;
+		snprintf(nm, sizeof(nm), "sldt m%s", i ? " 66" : "");
+		add(mode, nm, p66, i, 0, op, 2, 0, 0, 2, FL_ALL, K_PLAIN);
+		set_exits(1, 2);
+		snprintf(nm, sizeof(nm), "str m%s", i ? " 66" : "");
+		add(mode, nm, p66, i, 0, op, 2, 1, 0, 2, FL_ALL, K_PLAIN);
+		set_exits(1, 2);
+	}
+	if (mode == 8) {
+		op[1] = 0x01;
+		add(mode, "smsw m rex.w", NULL, 0, 8, op, 2, 4, 0, 2, FL_ALL,
+		    K_PLAIN);
+		set_exits(1, 1);
+	}
+	/*
+	 * With CR4.UMIP (CPL 0): sldt/str exit for the descriptor table on
+	 * this CPU without UMIP, and are emulated, on MMIO as above (KVM's
+	 * handle_desc() runs its emulator); smsw does not exit.
+	 */
+	for (i = 0; guest_umip && i < 3; i++) {
+		static const char * const un[3] = {
+			"sldt m umip", "str m umip", "smsw m umip"
+		};
+
+		op[1] = i < 2 ? 0x00 : 0x01;
+		add(mode, un[i], NULL, 0, 0, op, 2, i < 2 ? i : 4, 0, 2, FL_ALL,
+		    K_PLAIN);
+		forms[nforms - 1].umip = 1;
+		set_exits(1, i < 2 ? 2 : 1);
+	}
+	/*
+	 * jmp m / call m (ff /4, ff /2): the target read from MMIO, a HLT
+	 * there (operands()); call pushes the return address (the stack
+	 * compared).  64 bits in 64-bit code; 66 in 16/32-bit code only
+	 * (KVM takes 64 bits with 66 in 64-bit code, as Intel CPUs).  A
+	 * non-canonical target (the " #GP" forms) is #GP(0), through the
+	 * IDT to a HLT.
+	 */
+	op[0] = 0xff;
+	for (i = 0; i < (mode == 8 ? 2 : 4); i++) {
+		int sz = mode == 8 ? 8 : (mode == 2) != (i >= 2) ? 2 : 4;
+
+		snprintf(nm, sizeof(nm), "%s m%s", i & 1 ? "call" : "jmp",
+			 i >= 2 ? " 66" : "");
+		add(mode, nm, p66, i >= 2, 0, op, 1, i & 1 ? 2 : 4, 0, sz,
+		    FL_ALL, K_BRANCH);
+		set_exits(1, 1);
+		if (mode == 8) {	/* and a non-canonical target */
+			add(mode, nm, NULL, 0, 0, op, 1, i & 1 ? 2 : 4, 0, sz,
+			    FL_ALL, K_BRANCH);
+			forms[nforms - 1].vflags = 1;
+			strcat(forms[nforms - 1].name, " #GP");
+			set_exits(1, 1);
+		}
+	}
+	/*
+	 * les/lds (16/32-bit code), lss/lfs/lgs: the far pointer (offset,
+	 * selector) read from MMIO (8 + 2 bytes for REX.W), then the
+	 * segment loaded with the checks of KVM's load_segment_descriptor()
+	 * (#GP/#NP/#SS through the IDT to a HLT): selectors of LSEG_GDT.
+	 */
+	{
+		static const uint8_t lop[5][2] = {
+			{ 0x0f, 0xb2 }, { 0x0f, 0xb4 }, { 0x0f, 0xb5 },
+			{ 0xc4 }, { 0xc5 }
+		};
+		static const char * const lnm[5] = {
+			"lss", "lfs", "lgs", "les", "lds"
+		};
+		static const int lseg[5] = { 2, 4, 5, 0, 3 };
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		for (i = 0; i < (mode == 8 ? 3 : 5); i++) {
+			for (k = 0; k < no; k++) {
+				snprintf(nm, sizeof(nm), "%s.%d", lnm[i],
+					 o[k].size * 8);
+				add(mode, nm, p66, o[k].npfx, o[k].rex, lop[i],
+				    i < 3 ? 2 : 1, -1, 0, o[k].size + 2, FL_ALL,
+				    K_LSEG);
+				forms[nforms - 1].seg = lseg[i];
+				/* the offset's register: not rSP (faults) */
+				if (forms[nforms - 1].reg == 4)
+					forms[nforms - 1].reg = -1;
+				set_exits(1, o[k].size == 8 ? 2 : 1);
+			}
+		}
+	}
+	/* ljmp/lcall m (ff /5, ff /3): K_LSEG forms loading CS */
+	op[0] = 0xff;
+	for (i = 0; i < 2; i++) {
+		struct osz o[3];
+		int k, no = osizes(mode, o);
+
+		for (k = 0; k < no; k++) {
+			snprintf(nm, sizeof(nm), "%s m.%d", i ? "lcall" : "ljmp",
+				 o[k].size * 8);
+			add(mode, nm, p66, o[k].npfx, o[k].rex, op, 1,
+			    i ? 3 : 5, 0, o[k].size + 2, FL_ALL, K_LSEG);
+			forms[nforms - 1].seg = 1;
+			set_exits(1, o[k].size == 8 ? 2 : 1);
+		}
+	}
 	if (mode == 8) {	/* byte registers with REX: SPL..DIL, R8B.. */
 		for (i = 0; i < 4; i++) {
 			op[0] = i == 3 ? 0x86 : i << 3;
@@ -559,6 +755,8 @@ struct outcome {
 	struct kvm_regs regs;
 	uint8_t mem[WIN];
 	uint8_t stk[STK_LEN];
+	struct kvm_segment seg;		/* K_LSEG: the segment loaded */
+	uint8_t desc[8];		/* K_LSEG: LSEG_SEL_NA's descriptor */
 	char err[96];
 };
 
@@ -571,6 +769,76 @@ struct ctx {
 /* A #DE of a K_DIV form: a HLT of its own (the frame on the stack) */
 #define DE_HLT		(SVX_CODE + 0x800)
 static void put_gate(uint8_t *mem, int mode, int vec, uint64_t to, int ist);
+
+/* K_BRANCH: the targets (HLTs), below DE_HLT */
+#define BR_LAND		(SVX_CODE + 0x200)
+#define BR_LAND_LEN	0x40
+
+/*
+ * K_LSEG: descriptors of the test at LSEG_GDT_FIRST.. in the GDT (limit
+ * LSEG_GDT_LIMIT): a data segment (accessed), the same not accessed
+ * (KVM writes the accessed bit back: compared), not present, execute-only
+ * code, readable code, data at DPL 3, an LDT (system).  The selectors
+ * tried: those, null (RPL 0 and 3), RPL 3, beyond the limit, in the LDT.
+ */
+#define LSEG_GDT_FIRST	0x40
+#define LSEG_GDT_LIMIT	0x7f
+#define LSEG_SEL_NA	0x48
+
+static const uint64_t lseg_desc[8] = {
+	0x12cf93345000ffffULL,	/* 0x40 data, base 0x12345000, 4 GiB */
+	0x00cf92000000ffffULL,	/* 0x48 data, not accessed */
+	0x00cf13000000ffffULL,	/* 0x50 data, not present */
+	0x00cf99000000ffffULL,	/* 0x58 code, execute-only */
+	0x00cf9b000000ffffULL,	/* 0x60 code, readable */
+	0x0040f3101000ffffULL,	/* 0x68 data DPL 3, base 0x101000, 64 KiB */
+	0x0000820000000fffULL,	/* 0x70 LDT (system) */
+	0x00cf1b000000ffffULL,	/* 0x78 code, readable, not present */
+};
+
+/*
+ * ljmp/lcall m: code segments (32-bit 0x08, 64-bit 0x18, execute-only
+ * 0x58, readable 0x60), not present (#NP), data and null (#GP); no call
+ * gate or TSS (KVM does not emulate those, the CPU switches tasks).
+ */
+static const uint16_t far_sels[] = {
+	0x08, 0x18, 0x58, 0x60, 0x78, 0x10, 0x00, 0x08, 0x18, 0x60,
+};
+
+/*
+ * Not 0x43 (RPL 3, DPL 0 data) at CPL 0: the CPU faults (SDM: RPL or CPL
+ * above DPL), KVM 6.1 loads it (its check wants both above), measured on
+ * kvm_intel in the bench; the device does as KVM.
+ */
+static const uint16_t lseg_sels[] = {
+	0x40, 0x48, 0x50, 0x58, 0x60, 0x68, 0x70, 0x00, 0x03, 0x6b, 0x1238,
+	0x44, 0x40, 0x48, 0x68, 0x60,
+};
+
+static void lseg_gdt(uint8_t *mem)
+{
+	memcpy(mem + SVX_GDT + LSEG_GDT_FIRST, lseg_desc, sizeof(lseg_desc));
+}
+
+/* K_FPU: the x87 control and status words of the form (operands()) */
+static uint16_t fpu_fcw, fpu_fsw;
+
+static int set_fpu(struct ctx *c, struct outcome *out)
+{
+	struct kvm_fpu fpu;
+	int e;
+
+	e = svxu_ioctl(c->g.vcpu.fd, KVM_GET_FPU, (unsigned long)&fpu);
+	if (!e) {
+		fpu.fcw = fpu_fcw;
+		fpu.fsw = fpu_fsw;
+		e = svxu_ioctl(c->g.vcpu.fd, KVM_SET_FPU, (unsigned long)&fpu);
+	}
+	if (e)
+		snprintf(out->err, sizeof(out->err), "KVM_GET/SET_FPU: %s",
+			 strerror(-e));
+	return e;
+}
 
 static int run_form(struct ctx *c, const struct form *f,
 		    const struct kvm_regs *in, const uint8_t *mem, bool mmio,
@@ -591,6 +859,27 @@ static int run_form(struct ctx *c, const struct form *f,
 	       0xa5, WIN);
 	memcpy(win, mem, WIN);
 	memcpy(c->g.vm.mem + at, f->code, f->len);
+	if (f->umip)
+		s.cr4 |= 1ULL << 11;	/* CR4.UMIP */
+	if (f->ref_nop && !mmio)	/* what KVM runs on MMIO, on RAM */
+		c->g.vm.mem[at + f->ref_nop - 1] = 0x90;
+	if (f->kind == K_FPU && set_fpu(c, out))
+		return -1;
+	if (f->kind == K_XLAT && f->mode == 8)
+		r.rbx += base;
+	if (f->kind == K_BRANCH) {	/* HLTs where it lands, #GP to a HLT */
+		memset(c->g.vm.mem + BR_LAND, 0xf4, BR_LAND_LEN);
+		c->g.vm.mem[DE_HLT] = 0xf4;
+		put_gate(c->g.vm.mem, f->mode, 13, DE_HLT, 0);
+	}
+	if (f->kind == K_LSEG) {	/* #NP #SS #GP to a HLT */
+		lseg_gdt(c->g.vm.mem);
+		memset(c->g.vm.mem + BR_LAND, 0xf4, BR_LAND_LEN);
+		c->g.vm.mem[DE_HLT] = 0xf4;
+		for (i = 11; i <= 13; i++)
+			put_gate(c->g.vm.mem, f->mode, i, DE_HLT, 0);
+		s.gdt.limit = LSEG_GDT_LIMIT;
+	}
 	if (f->moffs_len) {	/* the absolute address, linear or DS-relative */
 		uint64_t a = (f->mode == 8 ? base : 0) + DATA_OFF + f->disp;
 
@@ -598,7 +887,8 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	c->g.vm.mem[at + f->len] = 0xf4;	/* hlt */
 	r.rip = at;
-	if (f->kind == K_STACK || f->kind == K_DIV)
+	if (f->kind == K_STACK || f->kind == K_DIV || f->kind == K_BRANCH ||
+	    f->kind == K_LSEG)
 		memcpy(c->g.vm.mem + STK_LO, stk_in, STK_LEN);
 	if (f->kind == K_DIV) {
 		c->g.vm.mem[DE_HLT] = 0xf4;
@@ -614,7 +904,8 @@ static int run_form(struct ctx *c, const struct form *f,
 		s.gs.base = base;
 		if (f->mode == 2)
 			s.cs.db = 0;
-		if (f->kind == K_STACK || f->kind == K_DIV) /* stack in RAM */
+		if (f->kind == K_STACK || f->kind == K_DIV ||
+		    f->kind == K_BRANCH || f->kind == K_LSEG) /* stack: RAM */
 			s.ss.base = 0;
 		r.rsi = DATA_OFF;
 	}
@@ -675,6 +966,21 @@ static int run_form(struct ctx *c, const struct form *f,
 	}
 	memcpy(out->mem, win, WIN);
 	memcpy(out->stk, c->g.vm.mem + STK_LO, STK_LEN);
+	if (f->kind == K_LSEG) {
+		struct kvm_segment *sg[6] = { &s.es, &s.cs, &s.ss, &s.ds,
+					      &s.fs, &s.gs };
+
+		e = svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&s);
+		if (e) {
+			snprintf(out->err, sizeof(out->err), "GET_SREGS: %s",
+				 strerror(-e));
+			return -1;
+		}
+		out->seg = *sg[f->seg];
+		if (out->seg.base == base)	/* not loaded: the window's */
+			out->seg.base = 0;
+		memcpy(out->desc, c->g.vm.mem + SVX_GDT + LSEG_SEL_NA, 8);
+	}
 	return 0;
 }
 
@@ -709,7 +1015,8 @@ static int compare(struct __test_metadata *_metadata, const struct form *f,
 			uint64_t x = *reg_ptr(&a->regs, i);
 			uint64_t y = *reg_ptr(&b->regs, i);
 
-			if (i == 6 && f->mode == 8) {	/* the base */
+			if ((i == 6 || (i == 3 && f->kind == K_XLAT)) &&
+			    f->mode == 8) {	/* the base */
 				x -= RAM_BASE;
 				y -= MMIO_BASE;
 			}
@@ -734,6 +1041,21 @@ static int compare(struct __test_metadata *_metadata, const struct form *f,
 				snprintf(what, sizeof(what),
 					 "memory +%#x ram %#x mmio %#x", i,
 					 a->mem[i], b->mem[i]);
+		if (!what[0] && f->kind == K_LSEG &&
+		    (a->seg.selector != b->seg.selector ||
+		     (!a->seg.unusable && !b->seg.unusable &&
+		      (a->seg.base != b->seg.base ||
+		       a->seg.limit != b->seg.limit ||
+		       a->seg.type != b->seg.type || a->seg.dpl != b->seg.dpl ||
+		       a->seg.db != b->seg.db || a->seg.g != b->seg.g)) ||
+		     memcmp(a->desc, b->desc, 8)))
+			snprintf(what, sizeof(what),
+				 "segment ram %#x base %#llx type %u unusable %u, mmio %#x base %#llx type %u unusable %u",
+				 a->seg.selector,
+				 (unsigned long long)a->seg.base, a->seg.type,
+				 a->seg.unusable, b->seg.selector,
+				 (unsigned long long)b->seg.base, b->seg.type,
+				 b->seg.unusable);
 		for (i = 0; i < STK_LEN && !what[0]; i++)
 			if (a->stk[i] != b->stk[i])
 				snprintf(what, sizeof(what),
@@ -812,6 +1134,54 @@ static void operands(const struct form *f, struct kvm_regs *r, uint8_t *mem)
 		break;
 	case K_STACK:	/* rSP in the middle of the stack compared */
 		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
+		for (i = 0; i < STK_LEN; i++)
+			stk_in[i] = rnd();
+		break;
+	case K_XLAT: {	/* rBX + AL: the window (plus the base in 64-bit) */
+		bool a67 = memchr(f->code, 0x67, f->len) != NULL;
+		bool addr16 = f->mode == 2 ? !a67 : f->mode == 4 && a67;
+		uint64_t at = DATA_OFF + f->disp - (uint8_t)r->rax;
+
+		at += rnd() % 16;
+		if (addr16)
+			r->rbx = (r->rbx & ~0xffffULL) | (at & 0xffff);
+		else
+			r->rbx = at & m32;
+		break;
+	}
+	case K_LSEG: {	/* offset random, one of the selectors */
+		int osz = f->size - 2;
+		uint16_t sel = lseg_sels[rnd() % ARRAY_SIZE(lseg_sels)];
+
+		if (f->seg == 1) {	/* ljmp/lcall: a HLT to land on */
+			v = BR_LAND + rnd() % BR_LAND_LEN;
+			memcpy(mem + f->disp, &v, osz);
+			sel = far_sels[rnd() % ARRAY_SIZE(far_sels)];
+		}
+		memcpy(mem + f->disp + osz, &sel, 2);
+		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
+		for (i = 0; i < STK_LEN; i++)
+			stk_in[i] = rnd();
+		break;
+	}
+	case K_FPU:	/* control word: masks, PC, RC; status: C0-C3, TOP */
+		fpu_fcw = 0x40 | (rnd() & 0xf3f);
+		fpu_fsw = rnd() & 0x7f00;
+		break;
+	case K_BRANCH:	/* a HLT to land on; non-canonical a quarter */
+		v = BR_LAND + rnd() % BR_LAND_LEN;
+		if (f->vflags)
+			v = (rnd() | (1ULL << 47)) & ~(1ULL << 63);
+		memcpy(mem + f->disp, &v, f->size);
+		r->rsp = SVX_STACK - 0x40 + 8 * (rnd() % 4);
+		/*
+		 * call to a non-canonical target: the (Bochs) CPU writes the
+		 * return address below rSP before its #GP, KVM checks the
+		 * target first (assign_eip_near() before em_push()); with
+		 * rSP 16-byte aligned the #GP frame covers that slot.
+		 */
+		if (f->vflags)
+			r->rsp &= ~0xfULL;
 		for (i = 0; i < STK_LEN; i++)
 			stk_in[i] = rnd();
 		break;
@@ -1488,6 +1858,13 @@ static int run_split(struct ctx *c, const struct form *f,
 	memcpy(c->g.vm.mem + SVX_CODE, f->code, f->len);
 	c->g.vm.mem[SVX_CODE + f->len] = 0xf4;
 	r.rip = SVX_CODE;
+	if (f->kind == K_STACK || f->kind == K_BRANCH)
+		memcpy(c->g.vm.mem + STK_LO, stk_in, STK_LEN);
+	if (f->kind == K_BRANCH) {
+		memset(c->g.vm.mem + BR_LAND, 0xf4, BR_LAND_LEN);
+		c->g.vm.mem[DE_HLT] = 0xf4;
+		put_gate(c->g.vm.mem, f->mode, 13, DE_HLT, 0);
+	}
 	if (f->mode == 8) {
 		r.rsi = b - k - f->disp;
 	} else {
@@ -1498,6 +1875,8 @@ static int run_split(struct ctx *c, const struct form *f,
 		s.gs.base = s.ds.base;
 		if (f->mode == 2)
 			s.cs.db = 0;
+		if (f->kind == K_STACK || f->kind == K_BRANCH)
+			s.ss.base = 0;	/* the stack in RAM, compared */
 		r.rsi = 0x100 - k - f->disp;
 	}
 	if (f->kind == K_VEC)
@@ -1551,6 +1930,7 @@ static int run_split(struct ctx *c, const struct form *f,
 		out->regs.rsi += (where ? MMIO_BASE : RAM_BASE) - b;
 	memcpy(out->mem, w0, WIN / 2);
 	memcpy(out->mem + WIN / 2, w1, WIN / 2);
+	memcpy(out->stk, c->g.vm.mem + STK_LO, STK_LEN);
 	return 0;
 }
 
@@ -1558,29 +1938,49 @@ static int run_split(struct ctx *c, const struct form *f,
 static int run_splits(struct __test_metadata *_metadata, struct ctx *c,
 		      int first, int last, int *mismatches)
 {
-	int i, n = 0, tries = 0;
+	int i, n = 0, tries = 0, stk = first;
 
-	while (n < 2 * SPLIT_FORMS && tries++ < 1000) {
-		struct form f = forms[first + rnd() % (last - first)];
+	/*
+	 * The random forms first; then every push m, pop m, jmp m and
+	 * call m of the mode once more (KVM's fragments, the stack after).
+	 */
+	for (;;) {
+		struct form f;
 		struct outcome ref, o;
 		struct kvm_regs in;
 		uint8_t mem[WIN];
+		bool vst;
 		int k;
 
+		if (n >= 2 * SPLIT_FORMS || tries++ >= 1000) {
+			while (stk < last && (forms[stk].code_at ||
+			       (forms[stk].kind != K_STACK &&
+				forms[stk].kind != K_BRANCH)))
+				stk++;
+			if (stk == last)
+				break;
+			f = forms[stk++];
+		} else {
+			f = forms[first + rnd() % (last - first)];
+			if (f.kind == K_STACK || f.kind == K_BRANCH)
+				continue;
+		}
 		/* the unaligned vector stores: registers as they are */
-		bool vst = f.kind == K_VEC && !f.vflags &&
-			   (!strncmp(f.name, "movups m,r", 10) ||
-			    !strncmp(f.name, "movupd m,r", 10) ||
-			    !strncmp(f.name, "movdqu m,r", 10) ||
-			    !strncmp(f.name, "movq mm m,r", 11));
-
-		if (f.size < 2 || f.moffs_len || f.code_at ||
+		vst = f.kind == K_VEC && !f.vflags &&
+		      (!strncmp(f.name, "movups m,r", 10) ||
+		       !strncmp(f.name, "movupd m,r", 10) ||
+		       !strncmp(f.name, "movdqu m,r", 10) ||
+		       !strncmp(f.name, "movq mm m,r", 11));
+		if (f.size < 2 || f.moffs_len || f.code_at || f.ref_nop ||
 		    (f.kind != K_PLAIN && f.kind != K_BTREG &&
-		     f.kind != K_CMPXCHG && f.kind != K_CMPXCHG8B && !vst))
+		     f.kind != K_CMPXCHG && f.kind != K_CMPXCHG8B &&
+		     f.kind != K_STACK && f.kind != K_BRANCH && !vst))
 			continue;
 		vec_splits += vst ? 2 : 0;
 		k = 1 + rnd() % (f.size - 1);	/* bytes before the boundary */
 		operands(&f, &in, mem);
+		if (f.kind == K_BRANCH)	/* the target where the operand is */
+			memcpy(mem + WIN / 2 - k, mem + f.disp, f.size);
 		/* the operand's value where it is: at WIN / 2 - k */
 		if (f.kind == K_CMPXCHG && (rnd() & 1))
 			memcpy(&in.rax, mem + WIN / 2 - k, f.size);
@@ -1599,6 +1999,172 @@ static int run_splits(struct __test_metadata *_metadata, struct ctx *c,
 				 f.name, k, i == 1 ? "ram|mmio" : "mmio|ram");
 			run_split(c, &g, &in, mem, i, k, &o);
 			*mismatches += compare(_metadata, &g, &ref, &o);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* far pointer loads [0] and jmp/call m [1]: completed, faulted (RAM) */
+static long lseg_br[2][2];
+
+/*
+ * String elements across a page, RAM on one side and MMIO on the other
+ * (KVM's fragments: each side read or written where it is, one exit per
+ * MMIO piece), in 64-bit code: movs/cmps/stos/lods/scas of 2, 4 and 8
+ * bytes, with or without REP (1-3 iterations), DF 0 or 1, the element
+ * 1..size-1 bytes before the boundary; the other operand (movs, cmps) in
+ * RAM.  Against the same across two RAM pages: registers, flags, the
+ * window around the boundary and the other operand's.
+ */
+#define XSTR_FORMS	40
+#define XSTR_OTHER	(RAM_DST + 0x100)
+
+static long xstr_exits;
+
+static int run_xstr(struct ctx *c, const uint8_t *code, int len,
+		    const struct kvm_regs *in, bool cross_src, int where,
+		    const uint8_t *mem, const uint8_t *other,
+		    struct outcome *out, int *exits)
+{
+	struct svxu_vcpu *v = &c->g.vcpu;
+	uint64_t b = where == 0 ? RAM_BASE + 4096 :
+		     where == 1 ? MMIO_BASE : MMIO_BASE + 4096;
+	uint8_t *w0 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 - WIN / 2 :
+		      where == 1 ? split_lo + 4096 - WIN / 2 :
+		      c->dev + 4096 - WIN / 2;
+	uint8_t *w1 = where == 0 ? c->g.vm.mem + RAM_BASE + 4096 :
+		      where == 1 ? c->dev : split_hi;
+	uint8_t *ow = c->g.vm.mem + XSTR_OTHER;
+	struct kvm_regs r = *in;
+	int i, e;
+
+	memset(out, 0, sizeof(*out));
+	*exits = 0;
+	memset(c->dev, 0xa5, sizeof(c->dev));
+	memcpy(w0, mem, WIN / 2);
+	memcpy(w1, mem + WIN / 2, WIN / 2);
+	memcpy(ow, other, WIN);
+	memcpy(c->g.vm.mem + SVX_CODE, code, len);
+	c->g.vm.mem[SVX_CODE + len] = 0xf4;
+	r.rip = SVX_CODE;
+	if (cross_src) {
+		r.rsi += b;
+		r.rdi += XSTR_OTHER;
+	} else {
+		r.rdi += b;
+		r.rsi += XSTR_OTHER;
+	}
+	e = svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&c->sregs0);
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&r);
+	for (i = 0; !e && i < 16; i++) {
+		struct kvm_run *run = v->run;
+
+		e = svxu_run(v);
+		if (e || run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO && where &&
+		    run->mmio.phys_addr >= MMIO_BASE &&
+		    run->mmio.phys_addr + run->mmio.len <= MMIO_BASE + 4096 &&
+		    run->mmio.len <= 8) {
+			uint8_t *p = c->dev + (run->mmio.phys_addr - MMIO_BASE);
+
+			(*exits)++;
+			if (run->mmio.is_write)
+				memcpy(p, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, p, run->mmio.len);
+			continue;
+		}
+		snprintf(out->err, sizeof(out->err), "exit %s",
+			 svxu_exit_str(run));
+		return -1;
+	}
+	if (!e)
+		e = svxu_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&out->regs);
+	if (e || i == 16 || (where && !*exits)) {
+		snprintf(out->err, sizeof(out->err), "%s%s",
+			 e ? strerror(-e) : i == 16 ? "no HLT" : "",
+			 where && !*exits ? "no KVM_EXIT_MMIO" : "");
+		return -1;
+	}
+	if (cross_src) {	/* offsets from the bases, for compare() */
+		out->regs.rsi -= b;
+		out->regs.rdi -= XSTR_OTHER;
+	} else {
+		out->regs.rdi -= b;
+		out->regs.rsi -= XSTR_OTHER;
+	}
+	/* compare() takes rSI's base off in 64-bit code */
+	out->regs.rsi += where ? MMIO_BASE : RAM_BASE;
+	memcpy(out->mem, w0, WIN / 2);
+	memcpy(out->mem + WIN / 2, w1, WIN / 2);
+	memcpy(out->stk, ow, WIN);
+	return 0;
+}
+
+static int run_xstrs(struct __test_metadata *_metadata, struct ctx *c,
+		     int *mismatches)
+{
+	static const uint8_t ops[5] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
+	static const char * const nm[5] = { "movs", "cmps", "stos", "lods",
+					    "scas" };
+	int n = 0, t, i;
+
+	for (t = 0; t < XSTR_FORMS; t++) {
+		int op = rnd() % 5, size = 2 << (rnd() % 3), len = 0;
+		int rep = rnd() % 3, k = 1 + rnd() % (size - 1), ex;
+		bool df = rnd() & 1, cross_src = op == 3 ||
+			  ((op == 0 || op == 1) && (rnd() & 1));
+		uint8_t code[4], mem[WIN], other[WIN];
+		struct outcome ref, o;
+		struct kvm_regs in;
+		struct form f;
+
+		if (rep)
+			code[len++] = rep == 1 ? 0xf3 : 0xf2;
+		if (size == 2)
+			code[len++] = 0x66;
+		if (size == 8)
+			code[len++] = 0x48;
+		code[len++] = ops[op] | 1;
+		memset(&in, 0, sizeof(in));
+		for (i = 0; i < 16; i++)
+			*reg_ptr(&in, i) = rnd();
+		in.rflags = 0x2 | (rnd() & FL_ALL) | (df ? 0x400 : 0);
+		in.rcx = 1 + rnd() % 3;
+		for (i = 0; i < WIN; i++) {
+			mem[i] = rnd();
+			other[i] = rnd();
+		}
+		if (op == 1 && (rnd() & 1))	/* cmps: equal at first */
+			memcpy(other + WIN / 2 - k, mem + WIN / 2 - k, size);
+		/* crossing: B - k; the other operand mid-window */
+		if (cross_src) {
+			in.rsi = -(uint64_t)k;
+			in.rdi = WIN / 2;
+		} else {
+			in.rdi = -(uint64_t)k;
+			in.rsi = WIN / 2;
+		}
+		memset(&f, 0, sizeof(f));
+		memcpy(f.code, code, len);
+		f.len = len;
+		f.mode = 8;
+		f.reg = -1;
+		f.fmask = FL_ALL;
+		run_xstr(c, code, len, &in, cross_src, 0, mem, other, &ref,
+			 &ex);
+		for (i = 1; i <= 2; i++) {
+			snprintf(f.name, sizeof(f.name), "%s%s.%d x%d %s%s",
+				 rep ? "rep " : "", nm[op], size * 8, k,
+				 i == 1 ? "ram|mmio" : "mmio|ram",
+				 df ? " df" : "");
+			run_xstr(c, code, len, &in, cross_src, i, mem, other,
+				 &o, &ex);
+			xstr_exits += ex;
+			*mismatches += compare(_metadata, &f, &ref, &o);
 			n++;
 		}
 	}
@@ -1630,7 +2196,9 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 	for (i = 0, n = nforms - first; i < 32 && nforms < MAX_FORMS; i++) {
 		struct form *f = &forms[nforms];
 
-		*f = forms[first + rnd() % n];
+		do {	/* xlat (one byte) cannot cross */
+			*f = forms[first + rnd() % n];
+		} while (f->len < 2);
 		f->code_at = SVX_CODE + 0x1000 - 1 - (int)(rnd() % (f->len - 1));
 		snprintf(f->name + strlen(f->name),
 			 sizeof(f->name) - strlen(f->name), " x-page");
@@ -1655,11 +2223,16 @@ static int run_mode(struct __test_metadata *_metadata, int mode,
 		run_form(c, &forms[i], &in, mem, false, &a);
 		run_form(c, &forms[i], &in, mem, true, &b);
 		*mismatches += compare(_metadata, &forms[i], &a, &b);
+		if (forms[i].kind == K_LSEG || forms[i].kind == K_BRANCH)
+			lseg_br[forms[i].kind == K_BRANCH]
+			       [a.regs.rip == DE_HLT + 1]++;
 		n++;
 	}
 	r = split_setup(c);
 	ASSERT_EQ(0, r) TH_LOG("RAM beside the MMIO page: %s", strerror(-r));
 	n += run_splits(_metadata, c, first, nforms, mismatches);
+	if (mode == 8)
+		n += run_xstrs(_metadata, c, mismatches);
 	first = nsforms;
 	build_sforms(mode);
 	for (i = first; i < nsforms; i++)
@@ -1693,6 +2266,11 @@ TEST(mmio_emulation)
 	       label, string_iters, string_exits);
 	printf("# mmio-emulation[%s]: vector forms: %ld faulted, %ld stores across a page\n",
 	       label, vec_faults, vec_splits);
+	printf("# mmio-emulation[%s]: string elements across a page: %ld KVM_EXIT_MMIO\n",
+	       label, xstr_exits);
+	printf("# mmio-emulation[%s]: far pointer loads, ljmp/lcall m: %ld done, %ld faulted; jmp/call m: %ld taken, %ld #GP\n",
+	       label, lseg_br[0][0], lseg_br[0][1], lseg_br[1][0],
+	       lseg_br[1][1]);
 	fflush(stdout);
 	EXPECT_LE(300, n);
 	EXPECT_EQ(0, mismatches);
@@ -1840,6 +2418,173 @@ TEST(mmio_unemulated_sse)
 	}
 	EXPECT_EQ(0, failed);
 	svxu_guest_fini(&g);
+}
+
+/*
+ * ljmp/lcall through MMIO to a TSS selector: KVM's emulator reads the far
+ * pointer (one 6-byte KVM_EXIT_MMIO) and then does not emulate a task
+ * switch (__load_segment_descriptor(): X86EMUL_UNHANDLEABLE for a system
+ * descriptor): KVM_EXIT_INTERNAL_ERROR, RIP and CS unchanged.  The
+ * device must do the same.
+ */
+TEST(mmio_far_unemulated)
+{
+	static const uint8_t code[2][3] = {
+		{ 0xff, 0x6e, 0x10 },	/* ljmp *0x10(%rsi) */
+		{ 0xff, 0x5e, 0x10 },	/* lcall *0x10(%rsi) */
+	};
+	uint8_t ptr[6] = { 0x00, 0x12, 0, 0, SVX_SEL_TSS, 0 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct svxu_guest g;
+		struct kvm_sregs s;
+		struct kvm_regs r;
+		int e, reads = 0, k;
+
+		e = svxu_guest_create(&g);
+		ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(),
+				       strerror(-e));
+		ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, SVXU_MODE_LONG64));
+		memcpy(g.vm.mem + SVX_CODE, code[i], 3);
+		g.vm.mem[SVX_CODE + 3] = 0xf4;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rsi = MMIO_BASE;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		for (k = 0; k < 4; k++) {
+			ASSERT_EQ(0, svxu_run(&g.vcpu));
+			if (g.run->exit_reason != KVM_EXIT_MMIO ||
+			    g.run->mmio.is_write || g.run->mmio.len != 6 ||
+			    g.run->mmio.phys_addr != MMIO_BASE + 0x10)
+				break;
+			memcpy(g.run->mmio.data, ptr, 6);
+			reads++;
+		}
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_SREGS,
+					(unsigned long)&s));
+		TH_LOG("%s to a TSS through MMIO: %d reads, then %s, rip %#llx, cs %#x",
+		       i ? "lcall" : "ljmp", reads, svxu_exit_str(g.run),
+		       (unsigned long long)r.rip, s.cs.selector);
+		EXPECT_EQ(1, reads);
+		EXPECT_EQ(KVM_EXIT_INTERNAL_ERROR, g.run->exit_reason);
+		EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION,
+			  g.run->emulation_failure.suberror);
+		EXPECT_EQ(SVX_CODE, r.rip);
+		EXPECT_EQ(SVX_SEL_CS64, s.cs.selector);
+		svxu_guest_fini(&g);
+	}
+}
+
+/*
+ * sgdt/sidt/fxsave/fxrstor on MMIO: KVM's emulator (6.1) writes and reads
+ * their memory with write_std/read_std, which reach guest RAM only; on
+ * MMIO they return X86EMUL_IO_NEEDED and x86_emulate_instruction()
+ * resumes the guest with RIP unchanged: the guest runs the instruction
+ * again, forever, with no exit to userspace (a signal ends KVM_RUN:
+ * -EINTR, KVM_EXIT_INTR, RIP at the instruction, the device untouched).
+ * fxsave/fxrstor in 64-bit code are not emulated at all (check_fxsr()):
+ * KVM_EXIT_INTERNAL_ERROR.  The device must do the same.
+ */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+TEST(mmio_no_progress)
+{
+	static const struct {
+		const char *name;
+		int mode;
+		uint8_t code[5];
+		int n;
+		bool fails;
+		bool umip;
+	} c[] = {
+		{ "sgdt umip", 8, { 0x0f, 0x01, 0x46, 0x10 }, 4, false, true },
+		{ "sidt umip", 4, { 0x0f, 0x01, 0x4e, 0x10 }, 4, false, true },
+		{ "sgdt", 8, { 0x0f, 0x01, 0x46, 0x10 }, 4, false, false },
+		{ "sidt", 8, { 0x0f, 0x01, 0x4e, 0x10 }, 4, false, false },
+		{ "fxsave", 8, { 0x0f, 0xae, 0x46, 0x10 }, 4, true, false },
+		{ "fxrstor", 8, { 0x0f, 0xae, 0x4e, 0x10 }, 4, true, false },
+		{ "sgdt", 4, { 0x0f, 0x01, 0x46, 0x10 }, 4, false, false },
+		{ "sidt 66", 4, { 0x66, 0x0f, 0x01, 0x4e, 0x10 }, 5, false, false },
+		{ "fxsave", 4, { 0x0f, 0xae, 0x46, 0x10 }, 4, false, false },
+		{ "fxrstor", 4, { 0x0f, 0xae, 0x4e, 0x10 }, 4, false, false },
+	};
+	struct sigaction sa;
+	unsigned int i;
+	int bad = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: KVM_RUN -EINTR */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		struct itimerval it = { .it_value.tv_usec = 50000 };
+		struct itimerval off = { 0 };
+		struct svxu_guest g;
+		struct kvm_sregs s;
+		struct kvm_regs r;
+		int e, mmio = 0, k;
+		bool ok;
+
+		e = svxu_guest_create(&g);
+		ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(),
+				       strerror(-e));
+		set_supported_cpuid(_metadata, &g);
+		if (c[i].umip && !guest_umip) {
+			TH_LOG("%s: no UMIP in the supported CPUID", c[i].name);
+			svxu_guest_fini(&g);
+			continue;
+		}
+		ASSERT_EQ(0, svxu_setup_mode(&g.vcpu, c[i].mode == 8 ?
+					     SVXU_MODE_LONG64 :
+					     SVXU_MODE_PM32));
+		memcpy(g.vm.mem + SVX_CODE, c[i].code, c[i].n);
+		g.vm.mem[SVX_CODE + c[i].n] = 0xf4;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_SREGS,
+					(unsigned long)&s));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rip = SVX_CODE;
+		r.rsi = c[i].mode == 8 ? MMIO_BASE + DATA_OFF : DATA_OFF;
+		s.ds.base = MMIO_BASE;
+		if (c[i].umip)
+			s.cr4 |= 1ULL << 11;
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_SREGS,
+					(unsigned long)&s));
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		for (k = 0; k < 8; k++) {
+			ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+			e = svxu_run(&g.vcpu);
+			setitimer(ITIMER_REAL, &off, NULL);
+			if (e || g.run->exit_reason != KVM_EXIT_MMIO)
+				break;
+			mmio++;		/* answered with zeroes */
+			memset(g.run->mmio.data, 0, sizeof(g.run->mmio.data));
+		}
+		ASSERT_EQ(0, svxu_ioctl(g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		if (c[i].fails)
+			ok = !e && g.run->exit_reason ==
+			     KVM_EXIT_INTERNAL_ERROR &&
+			     g.run->emulation_failure.suberror ==
+			     KVM_INTERNAL_ERROR_EMULATION;
+		else
+			ok = e == -EINTR &&
+			     g.run->exit_reason == KVM_EXIT_INTR;
+		ok = ok && !mmio && r.rip == SVX_CODE;
+		TH_LOG("%s/%d on MMIO: KVM_RUN %d, %s, %d KVM_EXIT_MMIO, rip %#llx%s",
+		       c[i].name, c[i].mode * 8, e, svxu_exit_str(g.run), mmio,
+		       (unsigned long long)r.rip, ok ? "" : ": unexpected");
+		bad += !ok;
+		svxu_guest_fini(&g);
+	}
+	EXPECT_EQ(0, bad);
 }
 
 TEST_HARNESS_MAIN

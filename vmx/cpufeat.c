@@ -397,6 +397,16 @@ static int svx_desc_dt(struct svx_vcpu *vcpu, unsigned int id, u64 la)
 	return 0;
 }
 
+/* Is linear @la outside guest RAM, on MMIO at *@gpa (no fault taken)? */
+static bool svx_desc_on_mmio(struct svx_vcpu *vcpu, u64 la, u64 *gpa)
+{
+	struct svx_walk w;
+	u8 b;
+
+	return svx_guest_virt_access(vcpu, la, &b, 1, 0, &w) < 0 &&
+	       !svx_mmio_xlate(vcpu, la, false, gpa);
+}
+
 /*
  * A descriptor-table exit (exit 46: SGDT SIDT LGDT LIDT; 47: SLDT STR
  * LLDT LTR): the stores take #GP(0) at CPL > 0 with CR4.UMIP; the rest
@@ -407,7 +417,7 @@ static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
 	u32 info = vcpu->exit_insn_info;
 	unsigned int id = (info >> 28) & 3;
 	bool reg = ldt_tr && (info & BIT(10));
-	u64 la = 0;
+	u64 la = 0, gpa;
 	u16 sel;
 	int r;
 
@@ -420,6 +430,13 @@ static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
 					 ldt_tr ? 2 :
 					 svx_code_mode(vcpu) == 8 ? 10 : 6, &la))
 		return SVX_RESUME;
+	/*
+	 * The operand on MMIO: KVM's handle_desc() emulates the instruction,
+	 * MMIO exits and all (sldt/str), or nothing done (sgdt/sidt: its
+	 * write_std); the MMIO emulator does the same (vmx/exits.c).
+	 */
+	if (!reg && svx_desc_on_mmio(vcpu, la, &gpa))
+		return svx_emulate_mmio(vcpu, la, gpa, id < 2);
 	if (!ldt_tr) {
 		r = svx_desc_dt(vcpu, id, la);
 	} else if (id < 2) {

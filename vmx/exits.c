@@ -1779,6 +1779,42 @@ static const struct svx_x86_ops svx_stack_ops = {
  * -1 when it ended otherwise (#PF injected, emulation failure), *@ret
  * then being the exit handler's return.
  */
+/*
+ * SVX_RMW_STORE_SYS: the value stored, after KVM's checks (em_fnstcw()
+ * and em_fnstsw(): CR0.TS or CR0.EM #NM; em_smsw() and em_store_sreg():
+ * CR4.UMIP at CPL > 0 #GP(0)).  false with the exception injected.
+ */
+static bool svx_mmio_sys_val(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
+			     u64 *val)
+{
+	switch (rmw->sub) {
+	case SVX_SV_FCW:
+	case SVX_SV_FSW:
+		if (vcpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) {
+			svx_inject_exception(vcpu, X86_TRAP_NM, false, 0);
+			return false;
+		}
+		*val = rmw->sub == SVX_SV_FCW ? svx_fpu_get_fcw(vcpu) :
+						svx_fpu_get_fsw(vcpu);
+		return true;
+	default:
+		break;
+	}
+	if ((vcpu->cr4 & X86_CR4_UMIP) && svx_guest_cpl(vcpu) > 0) {
+		svx_inject_gp(vcpu);
+		return false;
+	}
+	if (rmw->sub == SVX_SV_MSW) {
+		*val = vcpu->cr0;
+		return true;
+	}
+	svx_vcpu_load(vcpu);
+	*val = svx_vmread(rmw->sub == SVX_SV_TR ? GUEST_TR_SELECTOR :
+			  GUEST_LDTR_SELECTOR);
+	svx_vcpu_put(vcpu);
+	return true;
+}
+
 static int svx_mmio_execute_rmw(struct svx_vcpu *vcpu, u64 old,
 				const struct svx_rmw *rmw, u64 *new, int *ret)
 {
@@ -1787,17 +1823,41 @@ static int svx_mmio_execute_rmw(struct svx_vcpu *vcpu, u64 old,
 
 	*new = 0;
 	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
-	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP) {
+	if (rmw->op == SVX_RMW_STORE_SYS &&
+	    !svx_mmio_sys_val(vcpu, rmw, &e.sys_val)) {
+		*ret = SVX_RESUME;	/* #NM or #GP injected: RIP stays */
+		return -1;
+	}
+	if (rmw->op == SVX_RMW_PUSH || rmw->op == SVX_RMW_POP ||
+	    rmw->op == SVX_RMW_JMP || rmw->op == SVX_RMW_CALL) {
 		struct svx_stack_ctx sc = { .vcpu = vcpu };
+		u32 cs_limit;
 		int r;
 
 		svx_vcpu_load(vcpu);	/* SS.B: the stack address size */
 		e.ss_size = e.mode == 8 ? 8 :
 			    (svx_vmread(GUEST_SS_AR_BYTES) & (1U << 14)) ? 4 : 2;
+		cs_limit = svx_vmread(GUEST_CS_LIMIT);
 		svx_vcpu_put(vcpu);
 		e.ops = &svx_stack_ops;
 		e.ctx = &sc;
-		r = svx_x86_stack_complete(&e, rmw, old, new);
+		if (rmw->op == SVX_RMW_JMP || rmw->op == SVX_RMW_CALL) {
+			e.ip = vcpu->rip;
+			r = svx_x86_branch_complete(&e, rmw, old, cs_limit,
+						    (vcpu->cr4 & X86_CR4_LA57) ?
+						    57 : 48);
+			if (r == 1) {	/* KVM's assign_eip(): #GP(0) */
+				svx_inject_gp(vcpu);
+				*ret = SVX_RESUME;
+				return -1;
+			}
+			if (!r) {	/* RIP is the target: nothing to skip */
+				vcpu->rip = e.ip;
+				e.len = 0;
+			}
+		} else {
+			r = svx_x86_stack_complete(&e, rmw, old, new);
+		}
 		if (r < 0 && sc.faulted) {	/* RIP and rSP stay */
 			vcpu->cr2 = sc.fault.fault_addr;
 			vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
@@ -1808,7 +1868,7 @@ static int svx_mmio_execute_rmw(struct svx_vcpu *vcpu, u64 old,
 		if (r < 0) {
 			svx_emulation_failure(vcpu, vcpu->mmio.insn,
 					      vcpu->mmio.avail,
-					      "push/pop of MMIO: the stack is not in guest RAM");
+					      "push/pop/call of MMIO: the stack is not in guest RAM");
 			*ret = SVX_USER;
 			return -1;
 		}
@@ -1850,6 +1910,7 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
 {
 	struct kvm_run *run = vcpu->run;
 	struct svx_rmw rmw;
+	unsigned int wsize;
 	u64 new;
 	int r, ret;
 
@@ -1866,26 +1927,26 @@ static int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
+	wsize = rmw.wr_size ?: rmw.size;	/* sldt/str: 2 of what it read */
 	/* the local APIC's or the IOAPIC's: RIP still at the instruction */
-	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, rmw.size)) {
+	if (svx_irqchip_mmio(vcpu, vcpu->mmio.gpa, true, &new, wsize)) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
 	/* KVM_IOEVENTFD (core/eventfd.c): signalled, no exit */
-	if (svx_ioeventfd_mmio(vcpu, vcpu->mmio.gpa, rmw.size, &new)) {
+	if (svx_ioeventfd_mmio(vcpu, vcpu->mmio.gpa, wsize, &new)) {
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
 	svx_skip_insn(vcpu);
 	vcpu->stats.misc[SVX_STAT_MMIO]++;
-	trace_svx_mmio(vcpu->id, vcpu->mmio.gpa, vcpu->mmio.gpa, rmw.size,
-		       true);
+	trace_svx_mmio(vcpu->id, vcpu->mmio.gpa, vcpu->mmio.gpa, wsize, true);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = vcpu->mmio.gpa;
-	run->mmio.len = rmw.size;
+	run->mmio.len = wsize;
 	run->mmio.is_write = 1;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	memcpy(run->mmio.data, &new, rmw.size);
+	memcpy(run->mmio.data, &new, wsize);
 	return SVX_USER;
 }
 
@@ -1921,10 +1982,15 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 		return r;
 	if (r && svx_mmio_vec(vcpu, bytes, avail, mode, gpa, &r)) /* mmio_vec.c */
 		return r;
+	if (r && svx_mmio_std(vcpu, bytes, avail, mode, &r))	/* mmio_vec.c */
+		return r;
 	if (!r && rmw.lock && !svx_rmw_lockable(&rmw)) {
 		svx_inject_ud(vcpu);	/* KVM: LOCK without its Lock flag */
 		return SVX_RESUME;
 	}
+	if (!r && (rmw.op == SVX_RMW_LSEG || rmw.op == SVX_RMW_JMPF ||
+		   rmw.op == SVX_RMW_CALLF))	/* vmx/mmio_vec.c */
+		return svx_mmio_lseg(vcpu, bytes, avail, mode, gpa, &rmw);
 	/* an operand across a page (its GPA may be the second page's) */
 	if (!r && svx_mmio_split(vcpu, bytes, avail, mode, &rmw, &gpa, &r))
 		return r;	/* vmx/mmio_vec.c */

@@ -147,6 +147,12 @@ bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 bool svx_mmio_cmpxchg16b(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 			 int mode, u64 gpa, const struct svx_rmw *rmw,
 			 int *ret);
+/* les/lds/lss/lfs/lgs with the far pointer on MMIO */
+int svx_mmio_lseg(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		  int mode, u64 gpa, const struct svx_rmw *rmw);
+/* sgdt/sidt/fxsave/fxrstor on MMIO, as KVM's read_std/write_std */
+bool svx_mmio_std(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
+		  int mode, int *ret);
 /* vmx/exits.c: the MMIO instruction in vcpu->mmio on memory's @old */
 int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		     u64 *new, int *ret);

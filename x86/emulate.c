@@ -201,13 +201,17 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		avail = SVX_INSN_MAX;
 	if (mode != 2 && mode != 4 && mode != 8)
 		return -EINVAL;
-	if (svx_decode_prefixes(bytes, avail, mode, &p) || p.rep || p.repne)
+	if (svx_decode_prefixes(bytes, avail, mode, &p))
 		return -EINVAL;
 	/* 16-bit addressing: 16-bit code, or 32-bit code with 67. */
 	addr16 = mode == 2 ? !p.adsize : mode == 4 && p.adsize;
 	i = p.len;
 	rex = p.rex;
 	op = bytes[i++];
+	/* f3/f2: only 0f bc/bd take them (bsf/bsr, see SVX_RMW_BSF) */
+	if ((p.rep || p.repne) &&
+	    (op != 0x0f || i >= avail || (bytes[i] & 0xfe) != 0xbc))
+		return -EINVAL;
 	opsz = (rex & 8) ? 8 : ((mode == 2) != p.opsize) ? 2 : 4;
 	rmw->mem_read = 1;
 	rmw->mem_write = 1;
@@ -232,6 +236,19 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		rmw->opcode = op;
 		rmw->modrm_at = i;
 		rmw->len = i + asz;
+		return 0;
+	}
+	if (op == 0xd7) {
+		/* xlat: AL = [seg:rBX + AL]; no ModRM (svx_x86_rmw_la()) */
+		rmw->op = SVX_RMW_XLAT;
+		rmw->size = 1;
+		rmw->dst_size = 1;
+		rmw->to_reg = 1;
+		rmw->mem_write = 0;
+		rmw->lock = p.lock;
+		rmw->opcode = op;
+		rmw->modrm_at = i;
+		rmw->len = i;
 		return 0;
 	}
 	if (op == 0x0f) {
@@ -332,9 +349,43 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 				return -EINVAL;
 			rmw->op = SVX_RMW_POP;
 			break;
+		case 0xc4: case 0xc5:	/* les, lds (VEX in 64-bit code) */
+			if (mode == 8)
+				return -EINVAL;
+			rmw->op = SVX_RMW_LSEG;
+			rmw->sub = op == 0xc4 ? 0 : 3;
+			rmw->to_reg = 1;
+			rmw->dst_size = opsz;
+			opsz += 2;
+			break;
+		case 0xd9: case 0xdd:	/* fnstcw m, fnstsw m: 16 bits */
+			if (sub != 7)
+				return -EINVAL;
+			rmw->op = SVX_RMW_STORE_SYS;
+			rmw->sub = op == 0xd9 ? SVX_SV_FCW : SVX_SV_FSW;
+			opsz = 2;
+			reg_op = false;
+			break;
 		case 0xfe: case 0xff:
 			if (op == 0xff && sub == 6) {	/* push r/m */
 				rmw->op = SVX_RMW_PUSH;
+				break;
+			}
+			if (op == 0xff && (sub == 3 || sub == 5)) {
+				/* ljmp/lcall m16:16/32/64 (REX.W: 64) */
+				rmw->op = sub == 3 ? SVX_RMW_CALLF :
+						     SVX_RMW_JMPF;
+				rmw->dst_size = opsz;
+				opsz += 2;
+				reg_op = false;
+				break;
+			}
+			if (op == 0xff && (sub == 2 || sub == 4)) {
+				/* call/jmp r/m: 64 bits in 64-bit code (KVM) */
+				rmw->op = sub == 2 ? SVX_RMW_CALL : SVX_RMW_JMP;
+				if (mode == 8)
+					opsz = 8;
+				reg_op = false;
 				break;
 			}
 			if (sub > 1)
@@ -348,6 +399,29 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		}
 	} else {
 		switch (op) {
+		case 0x00:	/* sldt m, str m: KVM's em_store_sreg() */
+			if (sub > 1)
+				return -EINVAL;
+			rmw->op = SVX_RMW_STORE_SYS;
+			rmw->sub = sub ? SVX_SV_TR : SVX_SV_LDTR;
+			rmw->wr_size = opsz == 8 ? 8 : 2;	/* 2 for 4 */
+			reg_op = false;
+			break;
+		case 0x01:	/* smsw m: 16 bits (KVM's em_smsw()) */
+			if (sub != 4)
+				return -EINVAL;
+			rmw->op = SVX_RMW_STORE_SYS;
+			rmw->sub = SVX_SV_MSW;
+			opsz = 2;
+			reg_op = false;
+			break;
+		case 0xb2: case 0xb4: case 0xb5:	/* lss, lfs, lgs */
+			rmw->op = SVX_RMW_LSEG;
+			rmw->sub = op == 0xb2 ? 2 : op - 0xb0;
+			rmw->to_reg = 1;
+			rmw->dst_size = opsz;
+			opsz += 2;
+			break;
 		case 0xb0: case 0xb1:
 			rmw->op = SVX_RMW_CMPXCHG;
 			byte_op = op == 0xb0;
@@ -454,10 +528,18 @@ int svx_decode_rmw(const u8 *bytes, unsigned int avail, int mode,
 		rmw->dst_size = rmw->size;
 	rmw->lock = p.lock;
 	switch (rmw->op) {
+	case SVX_RMW_STORE_SYS:
+		rmw->mem_read = rmw->wr_size != 0;	/* sldt/str read */
+		break;
 	case SVX_RMW_MOV:
 	case SVX_RMW_SETCC:
 		rmw->mem_read = 0;
 		break;
+	case SVX_RMW_JMP:
+	case SVX_RMW_CALL:
+	case SVX_RMW_LSEG:
+	case SVX_RMW_JMPF:
+	case SVX_RMW_CALLF:
 	case SVX_RMW_CMP:
 	case SVX_RMW_TEST:
 	case SVX_RMW_BT:
@@ -813,6 +895,13 @@ bool svx_rmw_exec_fl(const struct svx_rmw *rmw, u64 old, u64 reg_in,
 	case SVX_RMW_SHRD:
 	case SVX_RMW_BSF:
 	case SVX_RMW_BSR:
+	case SVX_RMW_XLAT:	/* these: svx_x86_rmw_complete() */
+	case SVX_RMW_STORE_SYS:
+	case SVX_RMW_JMP:
+	case SVX_RMW_CALL:
+	case SVX_RMW_LSEG:
+	case SVX_RMW_JMPF:
+	case SVX_RMW_CALLF:
 		return false;
 	case SVX_RMW_PUSH:	/* the stack: svx_x86_stack_complete() */
 		*reg_out = old;
@@ -1135,6 +1224,7 @@ static bool svx_fop_muldiv(enum svx_rmw_op op, unsigned int size,
 #define SVX_X86_RCX	1
 #define SVX_X86_RDX	2
 #define SVX_X86_RBX	3
+#define SVX_X86_RSP	4
 #define SVX_X86_RSI	6
 #define SVX_X86_RDI	7
 
@@ -1258,6 +1348,30 @@ bool svx_x86_rmw_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 	u64 reg_in, reg_out, rax, flags, mask;
 	bool written;
 
+	switch (rmw->op) {
+	case SVX_RMW_XLAT:
+		svx_set_reg(&e->regs[SVX_X86_RAX], old, 1, false);
+		e->len = rmw->len;
+		e->retire = true;
+		return false;
+	case SVX_RMW_STORE_SYS:
+		*new = e->sys_val & svx_size_mask(rmw->wr_size ?: rmw->size);
+		e->len = rmw->len;
+		e->retire = true;
+		return true;
+	case SVX_RMW_JMP:
+	case SVX_RMW_CALL:	/* svx_x86_branch_complete() */
+	case SVX_RMW_JMPF:	/* the host's */
+	case SVX_RMW_CALLF:
+		return false;
+	case SVX_RMW_LSEG:	/* @old: the offset (the segment: the host) */
+		svx_set_reg(&e->regs[rmw->reg], old, rmw->dst_size, false);
+		e->len = rmw->len;
+		e->retire = true;
+		return false;
+	default:
+		break;
+	}
 	if (rmw->op >= SVX_RMW_MUL)
 		return svx_rmw_fastop(e, rmw, old, new);
 	svx_rmw_inputs(e, rmw, &reg_in, &rax);
@@ -1304,6 +1418,39 @@ int svx_x86_stack_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 	e->len = rmw->len;
 	e->retire = true;
 	return written;
+}
+
+int svx_x86_branch_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			    u64 old, u32 cs_limit, unsigned int va_bits)
+{
+	u64 m = svx_size_mask(e->ss_size), ip = old & svx_size_mask(rmw->size);
+	u64 sp, la, ret = e->ip + rmw->len;	/* the next RIP */
+	unsigned long *rsp = &e->regs[SVX_X86_RSP];
+
+	if (rmw->op != SVX_RMW_JMP && rmw->op != SVX_RMW_CALL)
+		return -EINVAL;
+	/* KVM's assign_eip(): __linearize() of CS:ip, one byte, a fetch */
+	if (e->mode == 8) {
+		if ((u64)((s64)(ip << (64 - va_bits)) >> (64 - va_bits)) != ip)
+			return 1;
+	} else if (ip > cs_limit) {
+		return 1;
+	}
+	if (rmw->op == SVX_RMW_CALL) {	/* KVM's em_push() of the old RIP */
+		ret &= svx_size_mask(rmw->size);
+		sp = (*rsp - rmw->size) & m;
+		la = e->ops->seg_base(e->ctx, 2) + sp;
+		if (e->mode != 8)
+			la = (u32)la;
+		if (!e->ops->write_virt ||
+		    e->ops->write_virt(e->ctx, la, &ret, rmw->size))
+			return -EFAULT;
+		*rsp = (*rsp & ~m) | sp;
+	}
+	e->ip = ip;
+	e->len = rmw->len;
+	e->retire = true;
+	return 0;
 }
 
 int svx_x86_emulate_rmw(struct svx_x86_emu *e, const u8 *bytes,
@@ -1653,6 +1800,38 @@ int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 	return 0;
 }
 
+int svx_decode_std(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_std *std)
+{
+	struct svx_prefixes p;
+	unsigned int i;
+	int modrm_len, sub;
+	bool addr16;
+
+	memset(std, 0, sizeof(*std));
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if ((mode != 2 && mode != 4 && mode != 8) ||
+	    svx_decode_prefixes(bytes, avail, mode, &p))
+		return -EINVAL;
+	i = p.len;
+	if (i + 3 > avail || bytes[i] != 0x0f ||
+	    (bytes[i + 1] != 0x01 && bytes[i + 1] != 0xae))
+		return -EINVAL;
+	sub = (bytes[i + 2] >> 3) & 7;
+	if (sub > 1)
+		return -EINVAL;
+	addr16 = mode == 2 ? !p.adsize : mode == 4 && p.adsize;
+	modrm_len = svx_modrm_len_as(bytes + i + 2, avail - i - 2, addr16);
+	if (modrm_len < 0)
+		return modrm_len;	/* a register form: another insn */
+	std->op = (bytes[i + 1] == 0xae ? SVX_STD_FXSAVE : SVX_STD_SGDT) + sub;
+	std->modrm_at = i + 2;
+	std->len = i + 2 + modrm_len;
+	std->lock = p.lock;
+	return 0;
+}
+
 bool svx_rmw_lockable(const struct svx_rmw *rmw)
 {
 	switch (rmw->op) {
@@ -1781,8 +1960,23 @@ int svx_x86_rmw_la(const struct svx_x86_emu *e, const u8 *bytes,
 {
 	bool moffs = (rmw->op == SVX_RMW_LOAD || rmw->op == SVX_RMW_MOV) &&
 		     rmw->opcode >= 0xa0 && rmw->opcode <= 0xa3;
-	int r = svx_operand_la(e, bytes, avail, rmw->modrm_at, moffs,
-			       next_rip, rmw->rex, rmw->seg, rmw->adsize, la);
+	int r;
+
+	if (rmw->op == SVX_RMW_XLAT) {	/* seg:rBX + AL, DS by default */
+		unsigned int asz = e->mode == 8 ? (rmw->adsize ? 4 : 8) :
+				   (e->mode == 2) != rmw->adsize ? 2 : 4;
+		int seg = rmw->seg < 0 ? 3 : rmw->seg;
+		u64 ea = (e->regs[SVX_X86_RBX] + (u8)e->regs[SVX_X86_RAX]) &
+			 svx_size_mask(asz);
+
+		*la = (e->mode == 8 && seg != 4 && seg != 5 ? 0 :
+		       e->ops->seg_base(e->ctx, seg)) + ea;
+		if (e->mode != 8)
+			*la = (u32)*la;
+		return 0;
+	}
+	r = svx_operand_la(e, bytes, avail, rmw->modrm_at, moffs, next_rip,
+			   rmw->rex, rmw->seg, rmw->adsize, la);
 
 	if (r || !rmw->reg_offset)
 		return r;

@@ -48,6 +48,8 @@ struct svx_x86_emu {
 	unsigned long *regs;	/* RAX .. R15, in encoding order */
 	unsigned long *rflags;
 	u8 ss_size;		/* stack address size: 2, 4, 8 (push/pop m) */
+	u64 sys_val;		/* SVX_RMW_STORE_SYS: the value stored */
+	u64 ip;			/* call/jmp m: RIP in, the target out */
 	u8 len;			/* out: instruction length */
 	bool retire;		/* out: done, RIP moves past it */
 	bool de;		/* out: divide error, nothing changed (#DE) */
@@ -180,8 +182,42 @@ enum svx_rmw_op {
 	SVX_RMW_SHIFT,		/* c0/c1 imm8, d0/d1 1, d2/d3 CL: /cc rol..sar */
 	SVX_RMW_SHLD,		/* 0f a4 imm8, 0f a5 CL */
 	SVX_RMW_SHRD,		/* 0f ac imm8, 0f ad CL */
-	SVX_RMW_BSF,		/* 0f bc (no F3: that is tzcnt) */
-	SVX_RMW_BSR,		/* 0f bd (no F3: that is lzcnt) */
+	/*
+	 * 0f bc, and f3 0f bc (tzcnt) too: KVM 6.1's table has one entry
+	 * for 0f bc whatever the prefix, so kvm_intel carries tzcnt out as
+	 * bsf on MMIO (measured in the Bochs bench, whose CPU has BMI1).
+	 */
+	SVX_RMW_BSF,
+	SVX_RMW_BSR,		/* 0f bd, f3 0f bd (lzcnt) as well: see bsf */
+	/* Below: MMIO only (never a page-table write). */
+	SVX_RMW_XLAT,		/* d7: AL = [seg:rBX + AL] (no ModRM) */
+	SVX_RMW_STORE_SYS,	/* a register of the vCPU stored: @sub below */
+	SVX_RMW_JMP,		/* ff /4: jmp r/m (64 bits in 64-bit code) */
+	SVX_RMW_CALL,		/* ff /2: call r/m, the return address pushed */
+	/*
+	 * les/lds (c4/c5 outside 64-bit code), lss/lfs/lgs (0f b2/b4/b5):
+	 * @size = operand size + 2 read (offset, selector), @dst_size the
+	 * register's, @sub the segment (0 ES .. 5 GS); the segment load is
+	 * the host's (vmx/mmio_vec.c).
+	 */
+	SVX_RMW_LSEG,
+	/* ff /5 ljmp m, ff /3 lcall m: m16:16/32/64 as LSEG, CS the host's */
+	SVX_RMW_JMPF,
+	SVX_RMW_CALLF,
+};
+
+/* SVX_RMW_STORE_SYS: what is stored (@e->sys_val, the host's). */
+enum svx_sys_val {
+	SVX_SV_MSW,		/* 0f 01 /4 smsw m: CR0, 2 bytes */
+	/*
+	 * 0f 00 /0 sldt m, /1 str m: KVM reads the operand first (its
+	 * DstMem without Mov: @size, the operand size), then writes 2 bytes
+	 * (8 with REX.W): @wr_size.
+	 */
+	SVX_SV_LDTR,
+	SVX_SV_TR,
+	SVX_SV_FCW,		/* d9 /7 fnstcw m: the x87 control word */
+	SVX_SV_FSW,		/* dd /7 fnstsw m: the x87 status word */
 };
 
 struct svx_rmw {
@@ -207,6 +243,7 @@ struct svx_rmw {
 	s8 seg;			/* segment override: 0 ES .. 5 GS, or -1 */
 	u8 adsize;		/* 67 */
 	u8 reg_offset;		/* bt* r: see svx_rmw_bit_disp() */
+	u8 wr_size;		/* bytes written if not @size (sldt/str m) */
 };
 
 /*
@@ -299,6 +336,19 @@ s64 svx_rmw_bit_disp(const struct svx_x86_emu *e, const struct svx_rmw *rmw);
  */
 int svx_x86_stack_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
 			   u64 old, u64 *new);
+
+/*
+ * MMIO: jmp m / call m (@rmw->op SVX_RMW_JMP or SVX_RMW_CALL; @e->ss_size
+ * set, @e->ip the instruction's RIP), the target @old read from memory: as KVM's assign_eip_near(),
+ * the target at the operand size must be inside CS (@cs_limit, 16- and
+ * 32-bit code) or canonical at @va_bits (64-bit code), else 1 (#GP(0),
+ * nothing changed); call then pushes the return address at the operand
+ * size through @e->ops->write_virt at SS:rSP.  0 with @e->ip the new RIP
+ * and rSP moved, -EFAULT with nothing changed when the stack cannot be
+ * written.
+ */
+int svx_x86_branch_complete(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			    u64 old, u32 cs_limit, unsigned int va_bits);
 
 /*
  * The system instructions a real-mode guest run in virtual-8086 mode
@@ -420,6 +470,30 @@ struct svx_vec {
  */
 int svx_decode_vec(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_vec *v);
+
+/*
+ * The forms KVM's emulator (6.1) carries out with read_std/write_std,
+ * which reach guest RAM only: on MMIO they end in X86EMUL_IO_NEEDED, an
+ * "emulated" instruction that did nothing, RIP unchanged (KVM's
+ * x86_emulate_instruction() returns to the guest, which runs it again).
+ */
+enum svx_std_op {
+	SVX_STD_SGDT,		/* 0f 01 /0 m */
+	SVX_STD_SIDT,		/* 0f 01 /1 m */
+	SVX_STD_FXSAVE,		/* 0f ae /0 m */
+	SVX_STD_FXRSTOR,	/* 0f ae /1 m */
+};
+
+struct svx_std {
+	u8 op;			/* enum svx_std_op */
+	u8 len;			/* instruction length */
+	u8 modrm_at;		/* offset of ModRM */
+	u8 lock;		/* LOCK prefix (#UD) */
+};
+
+/* Decode one of those with a memory operand.  0, or -EINVAL. */
+int svx_decode_std(const u8 *bytes, unsigned int avail, int mode,
+		   struct svx_std *std);
 
 /*
  * The linear address of the memory operand of the instruction at @bytes

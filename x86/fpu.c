@@ -617,6 +617,24 @@ void svx_fpu_set_mmx(struct svx_vcpu *vcpu, int reg, u64 v)
 	fpregs_unlock();
 }
 
+/* The guest's x87 control word (fnstcw on MMIO, as KVM's em_fnstcw()). */
+u16 svx_fpu_get_fcw(struct svx_vcpu *vcpu)
+{
+	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+	u16 fcw;
+
+	fpregs_lock();
+	if (vcpu->fpu_loaded) {
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		asm volatile("fnstcw %0" : "=m"(fcw));
+	} else {
+		fcw = fx->cwd;
+	}
+	fpregs_unlock();
+	return fcw;
+}
+
 /* The guest's x87 status word (ES, bit 7: an unmasked exception pending). */
 u16 svx_fpu_get_fsw(struct svx_vcpu *vcpu)
 {

@@ -37,6 +37,7 @@ void svx_fpu_get_xmm(struct svx_vcpu *vcpu, int reg, sse128_t *v);
 void svx_fpu_set_xmm(struct svx_vcpu *vcpu, int reg, const sse128_t *v);
 void svx_fpu_get_mmx(struct svx_vcpu *vcpu, int reg, u64 *v);
 void svx_fpu_set_mmx(struct svx_vcpu *vcpu, int reg, u64 v);
+u16 svx_fpu_get_fcw(struct svx_vcpu *vcpu);
 u16 svx_fpu_get_fsw(struct svx_vcpu *vcpu);
 
 #endif /* SVX_X86_FPU_H */

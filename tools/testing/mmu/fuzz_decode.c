@@ -15,7 +15,55 @@
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
-static const struct svx_x86_ops no_ops;
+static u64 zero_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	(void)seg;
+	return 0;
+}
+
+/* call m's push: accepted, dropped */
+static int drop_write(void *ctx, u64 gva, const void *buf, unsigned int len)
+{
+	(void)ctx;
+	(void)gva;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+static const struct svx_x86_ops no_ops = {
+	.seg_base = zero_seg_base, .write_virt = drop_write,
+};
+
+/*
+ * jmp m / call m: the target is RIP (or #GP with nothing changed), only
+ * rSP moves (call), by the operand size.
+ */
+static void check_branch(struct svx_x86_emu *e, const struct svx_rmw *rmw,
+			 u64 old, const unsigned long *before, u64 fl0)
+{
+	u64 sp0 = before[4];
+	unsigned int i;
+	int r;
+
+	e->ss_size = 8;
+	e->ip = 0x1000;
+	r = svx_x86_branch_complete(e, rmw, old, 0xffffffff, 48);
+	if (r < 0 || *e->rflags != fl0)
+		abort();
+	for (i = 0; i < 16; i++)
+		if (e->regs[i] != before[i] && i != 4)
+			abort();
+	if (r) {	/* #GP: nothing moved */
+		if (e->regs[4] != sp0 || e->ip != 0x1000 || e->retire)
+			abort();
+		return;
+	}
+	if (e->len != rmw->len || !e->retire ||
+	    e->regs[4] != sp0 - (rmw->op == SVX_RMW_CALL ? rmw->size : 0))
+		abort();
+}
 
 /* Execute @rmw on registers and memory taken from the input's bytes. */
 static void check_exec(const struct svx_rmw *rmw, const u8 *data,
@@ -35,6 +83,16 @@ static void check_exec(const struct svx_rmw *rmw, const u8 *data,
 	rflags = fl0;
 	e.regs = regs;
 	e.rflags = &rflags;
+	if (rmw->op == SVX_RMW_JMP || rmw->op == SVX_RMW_CALL) {
+		check_branch(&e, rmw, old, before, fl0);
+		return;
+	}
+	if ((rmw->op == SVX_RMW_LSEG || rmw->op == SVX_RMW_JMPF ||
+	     rmw->op == SVX_RMW_CALLF) &&
+	    (rmw->size != rmw->dst_size + 2 || rmw->mem_write))
+		abort();
+	if (rmw->op == SVX_RMW_JMPF || rmw->op == SVX_RMW_CALLF)
+		return;		/* carried out by the host */
 	w = svx_x86_rmw_complete(&e, rmw, old, &new);
 	if (e.de) {	/* a division that faults changes nothing */
 		if (w || e.retire || rflags != fl0 ||
@@ -152,7 +210,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			    !(rmw.mem_read || rmw.mem_write) ||
 			    (rmw.size != 1 && rmw.size != 2 &&
 			     rmw.size != 4 && rmw.size != 8 &&
-			     rmw.size != 16))
+			     rmw.size != 16 && rmw.op != SVX_RMW_LSEG &&
+			     rmw.op != SVX_RMW_JMPF &&
+			     rmw.op != SVX_RMW_CALLF))
 				abort();
 			if (rmw.size <= 8)
 				check_exec(&rmw, data, size);

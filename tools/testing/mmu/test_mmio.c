@@ -8,7 +8,8 @@
  * setcc, movbe if the CPU has it, moves, movzx/movsx, mul/imul/div/idiv
  * (#DE: SIGFPE on the CPU), shifts and rotates, shld/shrd, bsf/bsr, bt*
  * register offsets beyond the operand, LOCK, 66, 67, REX,
- * segment overrides) with random registers, arithmetic flags and memory,
+ * segment overrides; xlat, tzcnt/lzcnt as KVM's bsf/bsr, fnstcw/fnstsw)
+ * with random registers, arithmetic flags and memory,
  * run natively through a trampoline and emulated; registers, the flags the
  * instruction defines and memory must agree.  Plus decode cases of 16- and
  * 32-bit code (operand and address size) and of the emulation's effects.
@@ -588,7 +589,38 @@ static const struct {
 	{ "movsxd (%rdi),%rdx",       8, B(0x48, 0x63, 0x17), 0, 3, SVX_RMW_LOAD, 4, 2, 1, 1, 0 },
 	{ "movsxd (%rdi),%dx",        8, B(0x66, 0x63, 0x17), 0, 3, SVX_RMW_LOAD, 4, 2, 1, 1, 0 },
 	{ "arpl [32]",                4, B(0x63, 0x17), -EINVAL },
-	{ "tzcnt: not KVM's bsf",     8, B(0xf3, 0x0f, 0xbc, 0x07), -EINVAL },
+	{ "tzcnt: KVM's bsf",         8, B(0xf3, 0x0f, 0xbc, 0x07), 0, 4, SVX_RMW_BSF, 4, 0, 1, 1, 0 },
+	{ "lzcnt (%bx),%ax: bsr [16]", 2, B(0xf3, 0x0f, 0xbd, 0x07), 0, 4, SVX_RMW_BSR, 2, 0, 1, 1, 0 },
+	{ "f2 0f bc: bsf",            8, B(0xf2, 0x48, 0x0f, 0xbc, 0x07), 0, 5, SVX_RMW_BSF, 8, 0, 1, 1, 0 },
+	{ "f3 add: none",             8, B(0xf3, 0x01, 0x07), -EINVAL },
+	{ "xlat",                     8, B(0xd7), 0, 1, SVX_RMW_XLAT, 1, 0, 1, 1, 0 },
+	{ "xlat %fs: 67 [16]",        2, B(0x64, 0x67, 0xd7), 0, 3, SVX_RMW_XLAT, 1, 0, 1, 1, 0 },
+	{ "fnstcw (%rdi)",            8, B(0xd9, 0x3f), 0, 2, SVX_RMW_STORE_SYS, 2, 0, 0, 0, 1 },
+	{ "fnstsw 8(%si) [16]",       2, B(0xdd, 0x7c, 0x08), 0, 3, SVX_RMW_STORE_SYS, 2, 0, 0, 0, 1 },
+	{ "fnstenv: none",            8, B(0xd9, 0x37), -EINVAL },
+	{ "fcos: no memory",          8, B(0xd9, 0xff), -EINVAL },
+	{ "smsw (%rdi)",              8, B(0x48, 0x0f, 0x01, 0x27), 0, 4, SVX_RMW_STORE_SYS, 2, 0, 0, 0, 1 },
+	{ "sldt (%rdi): 4 read (KVM)", 8, B(0x0f, 0x00, 0x07), 0, 3, SVX_RMW_STORE_SYS, 4, 0, 0, 1, 1 },
+	{ "sldt (%rdi) REX.W: 8 (KVM)", 8, B(0x48, 0x0f, 0x00, 0x07), 0, 4, SVX_RMW_STORE_SYS, 8, 0, 0, 1, 1 },
+	{ "str (%eax) 66 [32]",       4, B(0x66, 0x0f, 0x00, 0x08), 0, 4, SVX_RMW_STORE_SYS, 2, 0, 0, 1, 1 },
+	{ "str (%bx) 66 [16]: 4 read", 2, B(0x66, 0x0f, 0x00, 0x0f), 0, 4, SVX_RMW_STORE_SYS, 4, 0, 0, 1, 1 },
+	{ "lldt: none",               8, B(0x0f, 0x00, 0x17), -EINVAL },
+	{ "sgdt: none",               8, B(0x0f, 0x01, 0x07), -EINVAL },
+	{ "call *(%rdi)",             8, B(0xff, 0x17), 0, 2, SVX_RMW_CALL, 8, 0, 0, 1, 0 },
+	{ "callw *(%rdi): 64 (KVM)",  8, B(0x66, 0xff, 0x17), 0, 3, SVX_RMW_CALL, 8, 0, 0, 1, 0 },
+	{ "jmp *8(%esi) [32]",        4, B(0xff, 0x66, 0x08), 0, 3, SVX_RMW_JMP, 4, 0, 0, 1, 0 },
+	{ "jmp *(%bx) 66 [16]",       2, B(0x66, 0xff, 0x27), 0, 3, SVX_RMW_JMP, 4, 0, 0, 1, 0 },
+	{ "lfs (%rdi),%eax: 6 bytes", 8, B(0x0f, 0xb4, 0x07), 0, 3, SVX_RMW_LSEG, 6, 0, 1, 1, 0 },
+	{ "lgs (%rdi),%r9: 10 bytes", 8, B(0x4c, 0x0f, 0xb5, 0x0f), 0, 4, SVX_RMW_LSEG, 10, 9, 1, 1, 0 },
+	{ "lss (%bx),%sp [16]",       2, B(0x0f, 0xb2, 0x27), 0, 3, SVX_RMW_LSEG, 4, 4, 1, 1, 0 },
+	{ "les 8(%esi),%ecx [32]",    4, B(0xc4, 0x4e, 0x08), 0, 3, SVX_RMW_LSEG, 6, 1, 1, 1, 0 },
+	{ "lds (%bx),%dx 66 [32]: 4", 4, B(0x66, 0x67, 0xc5, 0x17), 0, 4, SVX_RMW_LSEG, 4, 2, 1, 1, 0 },
+	{ "c4 in 64-bit code: VEX",   8, B(0xc4, 0x4e, 0x08), -EINVAL },
+	{ "lfs register form: none",  8, B(0x0f, 0xb4, 0xc0), -EINVAL },
+	{ "ljmp *(%rdi): m16:32",     8, B(0xff, 0x2f), 0, 2, SVX_RMW_JMPF, 6, 0, 0, 1, 0 },
+	{ "lcall *(%rdi) REX.W",      8, B(0x48, 0xff, 0x1f), 0, 3, SVX_RMW_CALLF, 10, 0, 0, 1, 0 },
+	{ "lcall *(%bx) [16]",        2, B(0xff, 0x1f), 0, 2, SVX_RMW_CALLF, 4, 0, 0, 1, 0 },
+	{ "ljmp register form: none", 8, B(0xff, 0xe8), -EINVAL },
 	{ "crc32 (%rdi),%eax",        8, B(0xf2, 0x0f, 0x38, 0xf1, 0x07), -EINVAL },
 	{ "or %eax,%ebx",             8, B(0x09, 0xc3), -EINVAL },
 	{ "incl (%bx) truncated [16]", 2, B(0x66, 0xff, 0x06, 0x34), -EINVAL },
@@ -738,6 +770,244 @@ TAP_SUITE(mmio_decode)
 				r.mem_read == mcases[i].mem_read &&
 				r.mem_write == mcases[i].mem_write)),
 		       "decode_rmw: %s", mcases[i].text);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * xlat, tzcnt/lzcnt (KVM: bsf/bsr, so against the CPU's bsf/bsr), and
+ * fnstcw/fnstsw (the value the host gives, stored at its size) against
+ * the CPU.
+ */
+static u64 zero_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	(void)seg;
+	return 0;
+}
+
+static const struct svx_x86_ops zero_ops = { .seg_base = zero_seg_base };
+
+TAP_SUITE(mmio_more)
+{
+	unsigned int i, j, n = 0, bad = 0;
+	u8 *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	u8 *mem_cpu = code + 2048, mem_emu[64];
+
+	rng.s = tap_seed() ^ 0x7a7;
+	tap_ok(code != MAP_FAILED, "mmio_more: an executable page");
+	if (code == MAP_FAILED)
+		return;
+	for (i = 0; i < 20000; i++) {
+		struct cpu_state cpu, emu;
+		struct svx_x86_emu e;
+		struct svx_rmw rmw;
+		unsigned int kind = rng_below(&rng, 3), len = 0, at = 0;
+		int disp = rng_below(&rng, 0x30), reg = -1;
+		u64 la = 0, old = 0, new = 0, fmask = FL_ALL;
+		u16 word = 0;
+		bool w;
+
+		if (rng_next(&rng) & 1)
+			code[len++] = 0x67;	/* [esi], [ebx]: below 4 GiB */
+		if (kind == 0) {		/* xlat */
+			if (rng_next(&rng) & 1)
+				code[len++] = 0x48;
+			code[len++] = 0xd7;
+		} else if (kind == 1) {		/* f3 0f bc/bd, CPU: 90 0f bc/bd */
+			int sz = rng_below(&rng, 3);
+
+			at = len;
+			code[len++] = 0xf3;
+			if (sz == 0)
+				code[len++] = 0x66;
+			reg = rng_below(&rng, 8);
+			if (reg == 4 || reg == 6)
+				reg = 0;
+			if (sz == 2)
+				code[len++] = 0x48;
+			code[len++] = 0x0f;
+			code[len++] = 0xbc | (rng_next(&rng) & 1);
+			code[len++] = 0x46 | reg << 3;
+			code[len++] = disp;
+		} else {			/* fnstcw/fnstsw */
+			code[len++] = (rng_next(&rng) & 1) ? 0xd9 : 0xdd;
+			code[len++] = 0x7e;
+			code[len++] = disp;
+		}
+		code[len++] = 0xc3;
+		for (j = 0; j < 16; j++)
+			cpu.regs[j] = rng_next(&rng);
+		cpu.rflags = 0x202 | (rng_next(&rng) & FL_ALL);
+		for (j = 0; j < 64; j++)
+			mem_cpu[j] = rng_next(&rng);
+		if (kind == 1 && !(rng_next(&rng) % 4))
+			memset(mem_cpu + disp, 0, 8);
+		cpu.regs[6] = (uintptr_t)mem_cpu;
+		if (kind == 0)		/* rBX + AL in the window */
+			cpu.regs[3] = (uintptr_t)mem_cpu + disp -
+				      (u8)cpu.regs[0] + (rng_below(&rng, 16));
+		emu = cpu;
+		memcpy(mem_emu, mem_cpu, 64);
+		memset(&e, 0, sizeof(e));
+		e.ops = &zero_ops;
+		e.mode = 8;
+		e.regs = (unsigned long *)emu.regs;
+		e.rflags = (unsigned long *)&emu.rflags;
+		n++;
+		if (svx_decode_rmw(code, len - 1, 8, &rmw) ||
+		    rmw.len != len - 1 ||
+		    svx_x86_rmw_la(&e, code, len - 1, &rmw, 0, &la) ||
+		    la < (uintptr_t)mem_cpu ||
+		    la + rmw.size > (uintptr_t)mem_cpu + 64) {
+			if (bad++ < 8)
+				tap_diag("  not decoded: kind %u %02x %02x %02x %02x",
+					 kind, code[0], code[1], code[2], code[3]);
+			continue;
+		}
+		la -= (uintptr_t)mem_cpu;
+		memcpy(&old, mem_emu + la, rmw.size);
+		if (kind == 1)
+			code[at] = 0x90;	/* what KVM runs: bsf/bsr */
+		if (kind == 2) {
+			if (code[len - 4] == 0xd9)
+				asm volatile("fnstcw %0" : "=m"(word));
+			if (code[len - 4] == 0xdd)
+				asm volatile("fnstsw %0" : "=m"(word));
+			e.sys_val = word | 0xdead0000ULL;
+		}
+		run_native(&cpu, code);
+		w = svx_x86_rmw_complete(&e, &rmw, old, &new);
+		if (w)
+			memcpy(mem_emu + la, &new, rmw.size);
+		for (j = 0; j < 16; j++)
+			if (j != 4 && cpu.regs[j] != emu.regs[j])
+				break;
+		if (j < 16 || ((cpu.rflags ^ emu.rflags) & fmask) ||
+		    memcmp(mem_cpu, mem_emu, 64) || e.len != len - 1) {
+			if (bad++ < 8)
+				tap_diag("  mismatch: kind %u %02x %02x %02x %02x reg %u",
+					 kind, code[0], code[1], code[2],
+					 code[3], j);
+		}
+	}
+	munmap(code, 4096);
+	tap_diag("more-vs-cpu: %u xlat/tzcnt/lzcnt/fnstcw/fnstsw, %u mismatches",
+		 n, bad);
+	tap_eq(bad, 0, "mmio_more: xlat, tzcnt/lzcnt as bsf/bsr, fnstcw/fnstsw agree with the CPU (%u cases)",
+	       n);
+}
+
+/* sgdt/sidt/fxsave/fxrstor (svx_decode_std(): KVM's read_std/write_std) */
+TAP_SUITE(mmio_decode_std)
+{
+	static const struct {
+		const char *text;
+		int mode;
+		u8 bytes[8];
+		unsigned int n;
+		int ret;
+		u8 op, len, modrm_at, lock;
+	} c[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+		{ "sgdt 0x10(%rsi)", 8, B(0x0f, 0x01, 0x46, 0x10), 0, SVX_STD_SGDT, 4, 2, 0 },
+		{ "sidt (%bx) 66 [16]", 2, B(0x66, 0x0f, 0x01, 0x0f), 0, SVX_STD_SIDT, 4, 3, 0 },
+		{ "fxsave 0x1234 [32]", 4, B(0x0f, 0xae, 0x05, 0x34, 0x12, 0, 0), 0, SVX_STD_FXSAVE, 7, 2, 0 },
+		{ "lock fxrstor (%rax)", 8, B(0xf0, 0x0f, 0xae, 0x08), 0, SVX_STD_FXRSTOR, 4, 3, 1 },
+		{ "lgdt: none", 8, B(0x0f, 0x01, 0x56, 0x10), -EINVAL },
+		{ "vmcall (0f 01 c1): none", 8, B(0x0f, 0x01, 0xc1), -EINVAL },
+		{ "ldmxcsr: none", 8, B(0x0f, 0xae, 0x16), -EINVAL },
+		{ "truncated", 8, B(0x0f, 0xae, 0x46), -EINVAL },
+#undef B
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		struct svx_std d;
+		int r = svx_decode_std(c[i].bytes, c[i].n, c[i].mode, &d);
+
+		tap_ok(r == c[i].ret && (r || (d.op == c[i].op &&
+					       d.len == c[i].len &&
+					       d.modrm_at == c[i].modrm_at &&
+					       d.lock == c[i].lock)),
+		       "decode_std: %s", c[i].text);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* jmp m / call m (svx_x86_branch_complete())                             */
+
+static u8 *branch_stack;	/* linear 0x7ff0..0x8000 */
+
+static int branch_write(void *ctx, u64 gva, const void *buf, unsigned int len)
+{
+	(void)ctx;
+	if (gva < 0x7ff0 || gva + len > 0x8000)
+		return -EFAULT;
+	memcpy(branch_stack + (gva - 0x7ff0), buf, len);
+	return 0;
+}
+
+static const struct svx_x86_ops branch_ops = {
+	.write_virt = branch_write, .seg_base = zero_seg_base,
+};
+
+TAP_SUITE(mmio_branch)
+{
+	static const struct {
+		const char *text;
+		int mode;
+		u8 bytes[4];
+		unsigned int n;
+		u64 target;
+		u32 limit;
+		int ret;
+		u64 ip, rsp, pushed;
+	} c[] = {
+#define B(...) { __VA_ARGS__ }, sizeof((u8[]){ __VA_ARGS__ })
+		{ "jmp *(%rdi)", 8, B(0xff, 0x27), 0x401000, 0, 0, 0x401000, 0x8000, 0 },
+		{ "call *(%rdi)", 8, B(0xff, 0x17), 0x401000, 0, 0, 0x401000, 0x7ff8, 0x400002 },
+		{ "callw *(%rdi): 64 bits", 8, B(0x66, 0xff, 0x17), 0xffff800000001000ULL, 0, 0, 0xffff800000001000ULL, 0x7ff8, 0x400003 },
+		{ "jmp non-canonical: #GP", 8, B(0xff, 0x27), 0x0000800000000000ULL, 0, 1, 0x400000, 0x8000, 0 },
+		{ "call non-canonical: #GP, no push", 8, B(0xff, 0x17), 0x8000000000000000ULL, 0, 1, 0x400000, 0x8000, 0 },
+		{ "jmp *(%edi) [32]", 4, B(0xff, 0x27), 0x12345678, 0xffffffff, 0, 0x12345678, 0x8000, 0 },
+		{ "jmp beyond CS.limit: #GP [32]", 4, B(0xff, 0x27), 0x10000, 0xffff, 1, 0x400000, 0x8000, 0 },
+		{ "call *(%bx) [16]", 2, B(0xff, 0x17), 0xabcd1234, 0xffff, 0, 0x1234, 0x7ffe, 0x0002 },
+		{ "calll *(%bx) 66 [16]", 2, B(0x66, 0xff, 0x17), 0x1234, 0xffff, 0, 0x1234, 0x7ffc, 0x400003 },
+#undef B
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		unsigned long regs[16] = { 0 };
+		unsigned long rflags = 2;
+		u8 stack[0x10] = { 0 };
+		struct svx_x86_emu e = {
+			.ops = &branch_ops, .mode = c[i].mode, .regs = regs,
+			.rflags = &rflags, .ss_size = c[i].mode == 2 ? 2 : 8,
+			.ip = 0x400000,
+		};
+		struct svx_rmw rmw;
+		u64 pushed = 0;
+		int r = -EINVAL;
+
+		/* the stack at 0x8000 is stack[] (stk_ops: linear = host) */
+		regs[4] = 0x8000;
+		if (!svx_decode_rmw(c[i].bytes, c[i].n, c[i].mode, &rmw)) {
+			branch_stack = stack;
+			r = svx_x86_branch_complete(&e, &rmw, c[i].target,
+						    c[i].limit, 48);
+		}
+		memcpy(&pushed, stack + 0x10 - (0x8000 - regs[4]),
+		       0x8000 - regs[4]);
+		tap_ok(r == c[i].ret &&
+		       (r ? e.ip == 0x400000 : e.ip == c[i].ip) &&
+		       regs[4] == c[i].rsp && pushed == c[i].pushed &&
+		       (r || e.len == c[i].n),
+		       "branch: %s: ip %#llx rsp %#lx pushed %#llx", c[i].text,
+		       (unsigned long long)e.ip, regs[4],
+		       (unsigned long long)pushed);
 	}
 }
 
