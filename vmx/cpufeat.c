@@ -180,9 +180,7 @@ static int svx_handle_invpcid(struct svx_vcpu *vcpu)
 				  svx_guest_cpl(vcpu) == 3 ? SVX_ACC_USER : 0,
 				  &w);
 	if (r == 1) {
-		vcpu->cr2 = w.fault_addr;
-		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-		svx_inject_page_fault(vcpu, w.error_code);
+		svx_inject_walk_fault(vcpu, &w);
 		return SVX_RESUME;
 	}
 	if (r) {
@@ -249,9 +247,7 @@ static int svx_desc_access(struct svx_vcpu *vcpu, u64 la, void *buf,
 	r = svx_guest_virt_access(vcpu, la, buf, len,
 				  write ? SVX_ACC_WRITE : 0, &w);
 	if (r == 1) {
-		vcpu->cr2 = w.fault_addr;
-		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-		svx_inject_page_fault(vcpu, w.error_code);
+		svx_inject_walk_fault(vcpu, &w);
 		return 1;
 	}
 	if (r) {

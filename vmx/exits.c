@@ -166,6 +166,14 @@ void svx_inject_page_fault(struct svx_vcpu *vcpu, u32 error)
 	svx_inject_exception(vcpu, X86_TRAP_PF, true, error);
 }
 
+/* The #PF a walk of an access made for the guest ended in, with its CR2. */
+void svx_inject_walk_fault(struct svx_vcpu *vcpu, const struct svx_walk *w)
+{
+	vcpu->cr2 = w->fault_addr;
+	vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+	svx_inject_page_fault(vcpu, w->error_code);
+}
+
 void svx_inject_gp(struct svx_vcpu *vcpu)
 {
 	svx_inject_exception(vcpu, X86_TRAP_GP, true, 0);

@@ -166,9 +166,7 @@ int svx_handle_ud(struct svx_vcpu *vcpu)
 	r = svx_guest_virt_access(vcpu, rip, insn, sizeof(insn),
 				  SVX_ACC_WRITE | user, &w);
 	if (r == 1) {
-		vcpu->cr2 = w.fault_addr;
-		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-		svx_inject_page_fault(vcpu, w.error_code);
+		svx_inject_walk_fault(vcpu, &w);
 		return SVX_RESUME;
 	}
 	if (r) {

@@ -186,9 +186,7 @@ int svx_mmio_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
 	if (r < 0)
 		return -EFAULT;
 	if (r) {
-		vcpu->cr2 = w.fault_addr;
-		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-		svx_inject_page_fault(vcpu, w.error_code);
+		svx_inject_walk_fault(vcpu, &w);
 		return 1;
 	}
 	*gpa = w.gpa;
@@ -477,9 +475,7 @@ static int svx_lseg_access(struct svx_vcpu *vcpu, u64 la, u64 *d, bool write)
 	r = svx_guest_virt_access(vcpu, la, d, sizeof(*d), SVX_ACC_IMPLICIT |
 				  (write ? SVX_ACC_WRITE : 0), &w);
 	if (r == 1) {
-		vcpu->cr2 = w.fault_addr;
-		vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-		svx_inject_page_fault(vcpu, w.error_code);
+		svx_inject_walk_fault(vcpu, &w);
 		return 1;
 	}
 	return r ? -EFAULT : 0;
@@ -655,9 +651,7 @@ static int svx_far_branch(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
 						  (cpl == 3 ? SVX_ACC_USER : 0),
 						  &w);
 			if (r == 1) {
-				vcpu->cr2 = w.fault_addr;
-				vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
-				svx_inject_page_fault(vcpu, w.error_code);
+				svx_inject_walk_fault(vcpu, &w);
 			}
 			if (r) {
 				r = r == 1 ? 1 : -EFAULT;

@@ -46,6 +46,7 @@ void svx_seg_write(unsigned long sel_field, u16 sel, u64 base, u32 limit,
 int svx_complete_user(struct svx_vcpu *vcpu);
 u64 svx_soft_apic_base(struct svx_vcpu *vcpu);
 void svx_inject_gp(struct svx_vcpu *vcpu);
+void svx_inject_walk_fault(struct svx_vcpu *vcpu, const struct svx_walk *w);
 void svx_inject_ud(struct svx_vcpu *vcpu);
 int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0);
 int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4);
