@@ -510,6 +510,29 @@ static int svx_lseg_fetch(struct svx_vcpu *vcpu, u16 sel, u64 *d, u64 *la)
 }
 
 /* KVM's load_segment_descriptor(): 0 loaded, 1 fault injected, -EFAULT */
+/*
+ * Descriptor @d (read from @la) is used: set its accessed bit in guest
+ * memory if clear (KVM writes it back), and decode its base and limit.
+ * 0, or what svx_lseg_access() answered.
+ */
+static int svx_lseg_use(struct svx_vcpu *vcpu, u64 la, u64 *d, u64 *base,
+			u32 *limit)
+{
+	int r;
+
+	if (!(*d & BIT_ULL(40))) {
+		*d |= BIT_ULL(40);
+		r = svx_lseg_access(vcpu, la, d, true);
+		if (r)
+			return r;
+	}
+	*base = ((*d >> 16) & 0xffffff) | ((*d >> 32) & 0xff000000);
+	*limit = (*d & 0xffff) | ((*d >> 32) & 0xf0000);
+	if (*d & BIT_ULL(55))
+		*limit = (*limit << 12) | 0xfff;
+	return 0;
+}
+
 static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 {
 	int cpl = svx_guest_cpl(vcpu), rpl = sel & 3, dpl, r;
@@ -552,16 +575,9 @@ static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 	if (!(d & BIT_ULL(47)))
 		return svx_lseg_fault(vcpu, seg == 2 ? X86_TRAP_SS :
 				      X86_TRAP_NP, err);
-	if (!(type & 1)) {	/* accessed: the descriptor written back */
-		d |= BIT_ULL(40);
-		r = svx_lseg_access(vcpu, la, &d, true);
-		if (r)
-			return r;
-	}
-	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
-	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
-	if (d & BIT_ULL(55))
-		limit = (limit << 12) | 0xfff;
+	r = svx_lseg_use(vcpu, la, &d, &base, &limit);
+	if (r)
+		return r;
 	svx_vcpu_load(vcpu);
 	svx_seg_write(GUEST_ES_SELECTOR + seg * 2, sel, base, limit,
 		      (d >> 40) & 0xf0ff);
@@ -606,16 +622,9 @@ static int svx_far_branch(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
 		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
 	if (!(d & BIT_ULL(47)))
 		return svx_lseg_fault(vcpu, X86_TRAP_NP, err);
-	if (!(type & 1)) {
-		d |= BIT_ULL(40);
-		r = svx_lseg_access(vcpu, la, &d, true);
-		if (r)
-			return r;
-	}
-	base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
-	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
-	if (d & BIT_ULL(55))
-		limit = (limit << 12) | 0xfff;
+	r = svx_lseg_use(vcpu, la, &d, &base, &limit);
+	if (r)
+		return r;
 	svx_vcpu_load(vcpu);
 	old_sel = svx_vmread(GUEST_CS_SELECTOR);
 	old_base = svx_vmread(GUEST_CS_BASE);
