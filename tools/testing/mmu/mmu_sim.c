@@ -1610,6 +1610,18 @@ void sim_zap_leaf(struct sim *s, u64 gva)
 	spin_unlock(&vm->mmu_lock);
 }
 
+u64 *sim_flat_table(struct sim *s, int i, u64 *gfn)
+{
+	*gfn = s->tables[i].gfn;
+	return (u64 *)(s->mem + (*gfn << 12));
+}
+
+void sim_reload_root(struct sim *s)
+{
+	s->vcpu->mmu.root_hpa = 0;
+	s->vcpu->mmu.no_flush = false;
+}
+
 unsigned long sim_touch_all(struct sim *s, int n, u32 acc)
 {
 	unsigned long f = s->st.faults;

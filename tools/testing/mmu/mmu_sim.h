@@ -119,6 +119,10 @@ void sim_zap_leaf(struct sim *s, u64 gva);
 u64 sim_leaf_spte(struct sim *s, u64 gva);
 /* Faults taken by @acc accesses to each of the pages at GVA 0 .. @n - 1. */
 unsigned long sim_touch_all(struct sim *s, int n, u32 acc);
+/* sim_gen_flat()'s table @i (0 PML4, 1 PDPT, 2 PD, 3 the page table). */
+u64 *sim_flat_table(struct sim *s, int i, u64 *gfn);
+/* A MOV to CR3 without bit 63: the root is reloaded and flushes. */
+void sim_reload_root(struct sim *s);
 /* Mark guest table @gfn unsync, as a guest write fault on it does. */
 bool sim_unsync(struct sim *s, u64 gfn);
 int sim_fault(struct sim *s, u64 gva, u32 error_code);

@@ -25,13 +25,6 @@
 
 #define NPAGES	64
 
-/* sim_gen_flat(): PML4, PDPT, PD, then the one page table. */
-static u64 *table_of(struct sim *s, int i, u64 *gfn)
-{
-	*gfn = s->tables[i].gfn;
-	return (u64 *)(s->mem + (*gfn << 12));
-}
-
 static bool write_tracked(struct sim *s, u64 gfn)
 {
 	bool r;
@@ -42,13 +35,6 @@ static bool write_tracked(struct sim *s, u64 gfn)
 	return r;
 }
 
-/* A MOV to CR3 without bit 63: the root is reloaded and flushes. */
-static void load_cr3(struct sim *s)
-{
-	s->vcpu->mmu.root_hpa = 0;
-	s->vcpu->mmu.no_flush = false;
-}
-
 TAP_SUITE(invlpg)
 {
 	struct sim *s = sim_create(tap_seed());
@@ -57,8 +43,8 @@ TAP_SUITE(invlpg)
 	int i, same = 0;
 
 	sim_gen_flat(s, NPAGES);
-	pt = table_of(s, 3, &ptgfn);
-	pd = table_of(s, 2, &pdgfn);
+	pt = sim_flat_table(s, 3, &ptgfn);
+	pd = sim_flat_table(s, 2, &pdgfn);
 	viol0 = s->st.violations;
 	sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	tap_ok(write_tracked(s, ptgfn),
@@ -100,7 +86,7 @@ TAP_SUITE(invlpg)
 	svx_mmu_pte_write(s->vcpu, pdgfn << 12, pd[0], 8, true);
 	tap_ok(!(sim_leaf_spte(s, 0) & SPTE_P),
 	       "the emulated PDE write unlinks the page table");
-	load_cr3(s);
+	sim_reload_root(s);
 	sim_access(s, 0, SVX_ACC_USER);	/* root load; link anew */
 	tap_ok(sim_leaf_spte(s, 0) & SPTE_P, "a fault links it anew");
 	tap_ok(!write_tracked(s, ptgfn),
@@ -115,7 +101,7 @@ TAP_SUITE(invlpg)
 	       "INVLPG finds the relinked unsync page through the parents' marks");
 	pt[7] ^= 1ULL << 12;
 	sim_invlpg(s, 7ULL << 12);
-	load_cr3(s);
+	sim_reload_root(s);
 	sim_touch_all(s, NPAGES, SVX_ACC_USER);
 
 	sim_check(s);

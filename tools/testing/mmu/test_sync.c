@@ -27,20 +27,6 @@
 
 #define NPAGES	64
 
-/* sim_gen_flat(): PML4, PDPT, PD, then the one page table. */
-static u64 *guest_pt(struct sim *s, u64 *gfn)
-{
-	*gfn = s->tables[3].gfn;
-	return (u64 *)(s->mem + (*gfn << 12));
-}
-
-/* A MOV to CR3 without bit 63: the root is reloaded and flushes. */
-static void load_cr3(struct sim *s)
-{
-	s->vcpu->mmu.root_hpa = 0;
-	s->vcpu->mmu.no_flush = false;
-}
-
 TAP_SUITE(sync_in_place)
 {
 	struct sim *s = sim_create(tap_seed());
@@ -50,7 +36,7 @@ TAP_SUITE(sync_in_place)
 	u64 *pt, ptgfn;
 
 	sim_gen_flat(s, NPAGES);
-	pt = guest_pt(s, &ptgfn);
+	pt = sim_flat_table(s, 3, &ptgfn);
 	viol0 = s->st.violations;
 	f = sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	tap_ok(f >= NPAGES / 8, "first writes fault the pages in (%lu faults)",
@@ -64,7 +50,7 @@ TAP_SUITE(sync_in_place)
 	for (i = 0; i < NPAGES; i++)
 		pt[i] &= ~SVX_PTE_RW;
 	dirty = sim_dirty_marks;
-	load_cr3(s);
+	sim_reload_root(s);
 	f = sim_touch_all(s, NPAGES, SVX_ACC_USER);
 	tap_ok(f == 0,
 	       "reads after the write protection and the flush do not fault: SPTEs kept read-only (%lu faults, KVM 0)",
@@ -85,7 +71,7 @@ TAP_SUITE(sync_in_place)
 	sim_unsync(s, ptgfn);	/* the guest's writes to its table go through */
 	for (i = 0; i < NPAGES; i++)
 		pt[i] |= SVX_PTE_RW;
-	load_cr3(s);
+	sim_reload_root(s);
 	sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	sim_unsync(s, ptgfn);
 	for (i = 0; i < NPAGES; i++) {
@@ -110,7 +96,7 @@ TAP_SUITE(sync_in_place)
 			break;
 		}
 	}
-	load_cr3(s);
+	sim_reload_root(s);
 	sim_access(s, 0, 0);	/* page 0's D change: no fault, root loaded */
 	memset(kept, 0, sizeof(kept));
 	for (i = 0; i < NPAGES; i++)
@@ -137,7 +123,7 @@ TAP_SUITE(sync_in_place)
 	for (i = 0; i < NPAGES; i++)
 		pt[i] = ((u64)(256 + i) << 12) | SVX_PTE_P | SVX_PTE_RW |
 			SVX_PTE_US | SVX_PTE_A | SVX_PTE_D;
-	load_cr3(s);
+	sim_reload_root(s);
 	sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
 	sim_unsync(s, ptgfn);
 	pt[5] ^= 1ULL << 12;		/* page 5 now maps page 4's frame */
@@ -151,7 +137,7 @@ TAP_SUITE(sync_in_place)
 	       "INVPCID of an address in another PCID rebuilds its SPTE from the new guest PTE");
 	tap_ok(sim_leaf_spte(s, 9ULL << 12) & SPTE_W,
 	       "and leaves the unsync page's other SPTEs alone (no resync of every unsync page)");
-	load_cr3(s);
+	sim_reload_root(s);
 	sim_touch_all(s, NPAGES, SVX_ACC_USER);
 
 	sim_check(s);
