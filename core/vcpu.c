@@ -454,7 +454,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 		goto unlock;
 	}
 	r = -ENOMEM;
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = svx_vmx_vcpu_alloc();
 	if (!vcpu)
 		goto unlock;
 	vcpu->vm = vm;
@@ -515,7 +515,7 @@ free_mmu:
 free:
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->pio_data);
-	kfree(vcpu);
+	svx_vmx_vcpu_free(vcpu);
 unlock:
 	mutex_unlock(&vm->lock);
 	return r;

@@ -57,7 +57,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 		free_page((unsigned long)vcpu->pio_data);
 		kvfree(vcpu->cpuid);
 		svx_vcpu_put_pid(vcpu);
-		kfree(vcpu);
+		svx_vmx_vcpu_free(vcpu);
 	}
 	svx_irqchip_destroy(vm);
 	svx_ept_vm_destroy(vm);

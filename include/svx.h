@@ -56,12 +56,6 @@ enum svx_auto_msr {
 	SVX_AMSR_KERNEL_GS_BASE, SVX_AMSR_TSC_AUX, SVX_NR_AUTO_MSRS
 };
 
-struct svx_msr_entry {
-	u32 index;
-	u32 reserved;
-	u64 value;
-};
-
 /* Guest paging as the guest sees it; picks the MMU context. */
 enum svx_guest_mode {
 	SVX_MODE_NONPAGING,	/* CR0.PG=0 */
@@ -156,11 +150,7 @@ struct svx_vcpu {
 	struct kvm_run *run;
 	void *pio_data;
 
-	/* VMCS and where it is loaded. */
-	void *vmcs;
 	int cpu;		/* CPU the VMCS is active on, -1 if clear */
-	bool launched;
-	struct list_head loaded_link;	/* per-CPU list of active VMCSs */
 	int mode;		/* SVX_OUTSIDE_GUEST / SVX_IN_GUEST */
 	unsigned long requests;
 
@@ -173,10 +163,6 @@ struct svx_vcpu {
 	unsigned long dr[8];	/* DR0-3, DR6, DR7 as the guest set them */
 	struct svx_dbg dbg;	/* live debug registers (vmx/debugreg.c) */
 	u64 tsc_offset;
-	u64 host_kernel_gs_base;
-	u64 host_fs_base;
-	/* The VMM's selectors and LDTR, which a VM exit nulls (SDM 28.5). */
-	u16 host_ds, host_es, host_fs, host_gs, host_ldt;
 
 	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/exits.c */
 	u64 platform_info;	/* MSR_PLATFORM_INFO (vmx/exits.c) */
@@ -190,9 +176,6 @@ struct svx_vcpu {
 	 * being delivered, or KVM_X86_SET_MCE (KVM_REQ_TRIPLE_FAULT).
 	 */
 	bool triple_fault;
-	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
-	struct svx_msr_entry *host_msrs;	/* exit load */
-	unsigned long *msr_bitmap;	/* MSRs that exit (vmx/msr_bitmap.c) */
 	/*
 	 * The guest's FPU/XSAVE state (x86/fpu.c); @fpu is its legacy area,
 	 * the guest's state only outside KVM_RUN (@fpu_loaded false).
@@ -211,22 +194,9 @@ struct svx_vcpu {
 
 	struct svx_mmu mmu;
 
-	/* Exit information, read while the VMCS was current. */
-	u32 exit_reason;
-	unsigned long exit_qual;
-	u32 exit_intr_info;
-	u32 exit_intr_error;
-	u32 idt_vectoring;
-	u32 idt_vectoring_error;
-	u32 exit_insn_len;
-	u32 exit_insn_info;
-	u64 exit_gpa;
-	int last_cpu;
-
 	/* Userspace irqchip (KVM_INTERRUPT, KVM_NMI). */
 	int irq_queued;		/* vector to inject at the next entry, or -1 */
 	bool nmi_queued;
-	u32 proc_ctls;		/* CPU_BASED_VM_EXEC_CONTROL as last written */
 
 	/* An event to (re)inject at the next entry. */
 	bool inject_pending;
@@ -273,18 +243,6 @@ struct svx_vcpu {
 	} mmio;
 
 	struct svx_stats stats;
-
-	/* VPID (both modes) and EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
-	u16 vpid;		/* 0: VPID not used */
-	bool vpid_flush;	/* INVVPID before the next entry */
-	/*
-	 * vmx/spec.c: host code that may have pulled secrets into L1D ran
-	 * (KVM's l1tf_flush_l1d), and the thread's context switches at the
-	 * last entry.
-	 */
-	bool l1d_flush;
-	unsigned long l1d_switches;
-	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 
 	u32 tsc_khz;		/* KVM_GET_TSC_KHZ (vmx/cpufeat.c) */
 
@@ -408,6 +366,8 @@ int svx_vmx_init(void);
 void svx_vmx_exit(void);
 int svx_vmx_get(void);
 void svx_vmx_put(void);
+struct svx_vcpu *svx_vmx_vcpu_alloc(void);
+void svx_vmx_vcpu_free(struct svx_vcpu *vcpu);
 int svx_vcpu_init_vmx(struct svx_vcpu *vcpu);
 void svx_vcpu_free_vmx(struct svx_vcpu *vcpu);
 int svx_vcpu_run(struct svx_vcpu *vcpu);

@@ -59,6 +59,7 @@
 /* Turn one secondary control on or off; vCPU loaded. */
 static void svx_set_secondary(struct svx_vcpu *vcpu, u32 bit, bool on)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	u32 proc = svx_vmread(CPU_BASED_VM_EXEC_CONTROL), sec = 0;
 
 	if (!(svx_ept_caps.proc2_allowed & bit))
@@ -68,8 +69,8 @@ static void svx_set_secondary(struct svx_vcpu *vcpu, u32 bit, bool on)
 	sec = on ? sec | bit : sec & ~bit;
 	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, sec);
 	if (sec && !(proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)) {
-		vcpu->proc_ctls |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
-		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
+		vmx->proc_ctls |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctls);
 	}
 }
 
@@ -157,7 +158,8 @@ static int svx_insn_mem_address(struct svx_vcpu *vcpu, u32 info,
 
 static int svx_handle_invpcid(struct svx_vcpu *vcpu)
 {
-	u32 info = vcpu->exit_insn_info;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	u32 info = vmx->exit_insn_info;
 	struct svx_walk w;
 	u64 desc[2], la;
 	unsigned long type;
@@ -173,7 +175,7 @@ static int svx_handle_invpcid(struct svx_vcpu *vcpu)
 	if (svx_code_mode(vcpu) != 8)
 		type = (u32)type;
 	/* The descriptor is read even for the types that ignore it (SDM). */
-	if (svx_insn_mem_address(vcpu, info, vcpu->exit_qual, sizeof(desc),
+	if (svx_insn_mem_address(vcpu, info, vmx->exit_qual, sizeof(desc),
 				 &la))
 		return SVX_RESUME;
 	r = svx_guest_virt_access(vcpu, la, desc, sizeof(desc),
@@ -204,7 +206,7 @@ static int svx_handle_invpcid(struct svx_vcpu *vcpu)
 	} else {
 		if (!svx_vm_ept(vcpu->vm))
 			svx_mmu_sync_all(vcpu);
-		vcpu->vpid_flush = true;
+		vmx->vpid_flush = true;
 	}
 	svx_skip_insn(vcpu);
 	return SVX_RESUME;
@@ -357,7 +359,7 @@ gp:
 static int svx_desc_dt(struct svx_vcpu *vcpu, unsigned int id, u64 la)
 {
 	bool lgdt = id == 2, gdt = !(id & 1), b64 = svx_code_mode(vcpu) == 8;
-	bool o16 = !b64 && !(vcpu->exit_insn_info & BIT(11));
+	bool o16 = !b64 && !(to_vmx(vcpu)->exit_insn_info & BIT(11));
 	unsigned int len = b64 ? 10 : 6;
 	u8 dt[10] = { 0 };
 	u64 base = 0;
@@ -410,7 +412,8 @@ static bool svx_desc_on_mmio(struct svx_vcpu *vcpu, u64 la, u64 *gpa)
  */
 static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
 {
-	u32 info = vcpu->exit_insn_info;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	u32 info = vmx->exit_insn_info;
 	unsigned int id = (info >> 28) & 3;
 	bool reg = ldt_tr && (info & BIT(10));
 	u64 la = 0, gpa;
@@ -422,7 +425,7 @@ static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
 		svx_inject_gp(vcpu);
 		return SVX_RESUME;
 	}
-	if (!reg && svx_insn_mem_address(vcpu, info, vcpu->exit_qual,
+	if (!reg && svx_insn_mem_address(vcpu, info, vmx->exit_qual,
 					 ldt_tr ? 2 :
 					 svx_code_mode(vcpu) == 8 ? 10 : 6, &la))
 		return SVX_RESUME;

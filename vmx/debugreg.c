@@ -223,7 +223,8 @@ bool svx_debug_take_user_exit(struct svx_vcpu *vcpu)
 /* handle_dr(); vCPU loaded */
 static int __svx_handle_dr(struct svx_vcpu *vcpu)
 {
-	unsigned long q = vcpu->exit_qual;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	unsigned long q = vmx->exit_qual;
 	int dr = q & 7, reg = (q >> 8) & 15;
 	unsigned long dr7;
 	int err = 1;
@@ -250,15 +251,15 @@ static int __svx_handle_dr(struct svx_vcpu *vcpu)
 	}
 
 	if (!vcpu->dbg.guest_debug &&
-	    (vcpu->exit_reason & 0xffff) == EXIT_REASON_DR_ACCESS) {
+	    (vmx->exit_reason & 0xffff) == EXIT_REASON_DR_ACCESS) {
 		/*
 		 * No more MOV DR exits: the registers are loaded before the
 		 * entry, which runs this instruction again; the next exit
 		 * reads them back.  (Not for a MOV DR the module emulates,
 		 * e.g. in vm86: it would fault again.)
 		 */
-		vcpu->proc_ctls &= ~CPU_BASED_MOV_DR_EXITING;
-		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
+		vmx->proc_ctls &= ~CPU_BASED_MOV_DR_EXITING;
+		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctls);
 		vcpu->dbg.switch_db |= SVX_DEBUGREG_WONT_EXIT;
 		return SVX_RESUME;
 	}
@@ -335,6 +336,7 @@ void svx_debug_before_entry(struct svx_vcpu *vcpu)
  */
 void svx_debug_after_exit(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct svx_dbg *d = &vcpu->dbg;
 
 	if (unlikely(d->switch_db & SVX_DEBUGREG_WONT_EXIT)) {
@@ -345,8 +347,8 @@ void svx_debug_after_exit(struct svx_vcpu *vcpu)
 		get_debugreg(vcpu->dr[6], 6);
 		vcpu->dr[7] = svx_vmread(GUEST_DR7);
 		d->switch_db &= ~SVX_DEBUGREG_WONT_EXIT;
-		vcpu->proc_ctls |= CPU_BASED_MOV_DR_EXITING;
-		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
+		vmx->proc_ctls |= CPU_BASED_MOV_DR_EXITING;
+		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctls);
 		svx_update_dr0123(vcpu);
 		svx_update_dr7(vcpu);
 		/* exc_debug() expects DR6 clear, not the guest's */
@@ -391,6 +393,7 @@ static void svx_debug_update_exception_bitmap(struct svx_vcpu *vcpu)
  */
 int svx_debug_exception(struct svx_vcpu *vcpu, u8 vector, u32 type)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	u32 gd = vcpu->dbg.guest_debug;
 	unsigned long dr6;
 
@@ -398,10 +401,10 @@ int svx_debug_exception(struct svx_vcpu *vcpu, u8 vector, u32 type)
 		if (!(gd & (KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_USE_HW_BP))) {
 			if (vcpu->rmode.active)
 				return -1;
-			dr6 = vcpu->exit_qual;
+			dr6 = vmx->exit_qual;
 			if (type == SVX_INTR_TYPE_PRIV_SW) {
 				/* ICEBP: an instruction intercept, skip it. */
-				vcpu->rip += vcpu->exit_insn_len;
+				vcpu->rip += vmx->exit_insn_len;
 				if (svx_code_mode(vcpu) != 8)
 					vcpu->rip = (u32)vcpu->rip;
 				vcpu->rip_dirty = true;
@@ -418,12 +421,12 @@ int svx_debug_exception(struct svx_vcpu *vcpu, u8 vector, u32 type)
 			return SVX_RESUME;
 		}
 		svx_fill_debug_exit(vcpu, X86_TRAP_DB,
-				    vcpu->exit_qual | SVX_DR6_ACTIVE_LOW,
+				    vmx->exit_qual | SVX_DR6_ACTIVE_LOW,
 				    svx_vmread(GUEST_DR7));
 		return SVX_USER;
 	}
 	/* #BP */
-	vcpu->dbg.bp_insn_len = vcpu->exit_insn_len;
+	vcpu->dbg.bp_insn_len = vmx->exit_insn_len;
 	if ((gd & (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)) !=
 	    (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP))
 		return -1;

@@ -36,15 +36,16 @@
 
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct kvm_run *run = vcpu->run;
 
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = suberror;
 	run->internal.ndata = 2;
-	run->internal.data[0] = vcpu->exit_reason;
+	run->internal.data[0] = vmx->exit_reason;
 	run->internal.data[1] = vcpu->rip;
 	svx_vm_warn(vcpu->vm, "vcpu%d: %s (exit reason %u, rip %#lx)\n",
-		    vcpu->id, why, vcpu->exit_reason, vcpu->rip);
+		    vcpu->id, why, vmx->exit_reason, vcpu->rip);
 }
 
 /*
@@ -56,7 +57,7 @@ static void __svx_skip_insn(struct svx_vcpu *vcpu)
 {
 	u32 intr;
 
-	vcpu->rip += vcpu->exit_insn_len;
+	vcpu->rip += to_vmx(vcpu)->exit_insn_len;
 	if (!svx_guest_long_mode(vcpu))
 		vcpu->rip = (u32)vcpu->rip;
 	vcpu->rip_dirty = true;
@@ -428,7 +429,7 @@ int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3)
 
 static int svx_handle_cr(struct svx_vcpu *vcpu)
 {
-	unsigned long q = vcpu->exit_qual;
+	unsigned long q = to_vmx(vcpu)->exit_qual;
 	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
 	u64 val = vcpu->regs[reg];
 	int fault = 0;
@@ -920,7 +921,7 @@ static int svx_get_hw_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	}
 	if (slot >= 0) {
-		*data = vcpu->guest_msrs[slot].value;
+		*data = to_vmx(vcpu)->guest_msrs[slot].value;
 		return 0;
 	}
 	switch (index) {
@@ -1069,7 +1070,7 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	}
 	if (slot >= 0) {
-		vcpu->guest_msrs[slot].value = data;
+		to_vmx(vcpu)->guest_msrs[slot].value = data;
 		return 0;
 	}
 	return 1;
@@ -1225,7 +1226,8 @@ static void svx_pio_complete_fast(struct svx_vcpu *vcpu, bool in)
 
 static int svx_handle_io(struct svx_vcpu *vcpu)
 {
-	unsigned long q = vcpu->exit_qual;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	unsigned long q = vmx->exit_qual;
 	struct kvm_run *run = vcpu->run;
 	unsigned int size = (q & 7) + 1, count = 1;
 	bool in = q & 8, string = q & 16, rep = q & 32;
@@ -1248,7 +1250,7 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	vcpu->pio.port = q >> 16;
 	vcpu->pio.size = size;
 	vcpu->pio.string = string;
-	vcpu->l1d_flush |= string;	/* guest memory emulated: vmx/spec.c */
+	vmx->l1d_flush |= string;	/* guest memory emulated: vmx/spec.c */
 	vcpu->pio.rep = rep;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -1284,7 +1286,7 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	}
 
 	/* INS/OUTS: instruction information gives address size and segment. */
-	vcpu->pio.addr_size = 2 << ((vcpu->exit_insn_info >> 7) & 7);
+	vcpu->pio.addr_size = 2 << ((vmx->exit_insn_info >> 7) & 7);
 	mask = svx_addr_mask(vcpu->pio.addr_size);
 	vcpu->pio.df = !!(vcpu->rflags & X86_EFLAGS_DF);
 	if (rep) {
@@ -1300,7 +1302,7 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	if (in) {
 		gva = svx_seg_base(vcpu, 0) + (vcpu->regs[SVX_RDI] & mask);
 	} else {
-		int seg = (vcpu->exit_insn_info >> 15) & 7;
+		int seg = (vmx->exit_insn_info >> 15) & 7;
 
 		gva = svx_seg_base(vcpu, seg) + (vcpu->regs[SVX_RSI] & mask);
 	}
@@ -1705,13 +1707,14 @@ int svx_mmio_code_mode(struct svx_vcpu *vcpu)
 void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
 			   const char *why)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct kvm_run *run = vcpu->run;
-	u64 info[5] = { vcpu->exit_reason, vcpu->exit_qual,
-			vcpu->idt_vectoring, vcpu->exit_intr_info, 0 };
+	u64 info[5] = { vmx->exit_reason, vmx->exit_qual,
+			vmx->idt_vectoring, vmx->exit_intr_info, 0 };
 	unsigned int start = 1;
 
-	if (vcpu->exit_intr_info & INTR_INFO_DELIVER_CODE_MASK)
-		info[4] = vcpu->exit_intr_error;
+	if (vmx->exit_intr_info & INTR_INFO_DELIVER_CODE_MASK)
+		info[4] = vmx->exit_intr_error;
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
 	run->emulation_failure.flags = 0;
@@ -1782,7 +1785,7 @@ static const struct svx_x86_ops svx_stack_ops = {
 
 /*
  * Execute the MMIO instruction saved in vcpu->mmio, memory having held
- * @old: registers and flags written, vcpu->exit_insn_len set (RIP not
+ * @old: registers and flags written, to_vmx(vcpu)->exit_insn_len set (RIP not
  * moved yet).  1 with *@new when memory is to be written, 0 when not;
  * -1 when it ended otherwise (#PF injected, emulation failure), *@ret
  * then being the exit handler's return.
@@ -1889,7 +1892,7 @@ static int svx_mmio_execute_rmw(struct svx_vcpu *vcpu, u64 old,
 			return -1;
 		}
 	}
-	vcpu->exit_insn_len = e.len;
+	to_vmx(vcpu)->exit_insn_len = e.len;
 	return written;
 }
 
@@ -1973,7 +1976,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	int avail, mode, r;
 	u64 old = 0;
 
-	vcpu->l1d_flush = true;		/* emulation: vmx/spec.c */
+	to_vmx(vcpu)->l1d_flush = true;		/* emulation: vmx/spec.c */
 	avail = svx_mmio_fetch(vcpu, bytes, &mode);
 	if (avail == -EAGAIN)
 		return SVX_RESUME;	/* the fetch took a #PF */
@@ -2036,6 +2039,7 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 
 static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	u64 gpa = vcpu->mmu.emulate_gpa;
 	u8 bytes[SVX_INSN_MAX];
 	struct svx_x86_write w;
@@ -2047,7 +2051,7 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 	if (avail == -EAGAIN)
 		return SVX_RESUME;	/* the fetch took a #PF */
 	if (avail >= 0 && !svx_x86_emulate_rmw(&e, bytes, avail, gpa, &w)) {
-		vcpu->exit_insn_len = e.len;
+		vmx->exit_insn_len = e.len;
 		svx_skip_insn(vcpu);
 		vcpu->stats.mmu[SVX_MMU_PT_WRITE]++;
 		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
@@ -2066,7 +2070,7 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 	 */
 	if (avail > 0 && svx_x86_emulate_string(&e, bytes, avail, gpa)) {
 		if (e.retire) {
-			vcpu->exit_insn_len = e.len;
+			vmx->exit_insn_len = e.len;
 			svx_skip_insn(vcpu);
 		}
 		vcpu->stats.mmu[SVX_MMU_EMULATED]++;
@@ -2080,7 +2084,8 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 
 static int svx_handle_ept_violation(struct svx_vcpu *vcpu)
 {
-	u64 q = vcpu->exit_qual, gpa = vcpu->exit_gpa, gva = gpa;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit_qual, gpa = vmx->exit_gpa, gva = gpa;
 	u32 error = 0;
 	int r;
 
@@ -2103,12 +2108,13 @@ static int svx_handle_ept_violation(struct svx_vcpu *vcpu)
 
 static int svx_handle_ept_misconfig(struct svx_vcpu *vcpu)
 {
-	int r = svx_ept_misconfig(vcpu, vcpu->exit_gpa);
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	int r = svx_ept_misconfig(vcpu, vmx->exit_gpa);
 
 	if (r != SVX_EMULATE)
 		return r;
 	vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
-	return svx_emulate_mmio(vcpu, vcpu->exit_gpa, vcpu->exit_gpa, false);
+	return svx_emulate_mmio(vcpu, vmx->exit_gpa, vmx->exit_gpa, false);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2145,9 +2151,10 @@ static int svx_exec_load_dt(struct svx_vcpu *vcpu, const struct svx_sys *sys)
  */
 int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	u16 msw;
 
-	vcpu->exit_insn_len = sys->len;
+	vmx->exit_insn_len = sys->len;
 	switch (sys->op) {
 	case SVX_SYS_HLT:
 		return svx_halt(vcpu);
@@ -2158,7 +2165,7 @@ int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys)
 	case SVX_SYS_WRMSR:
 		return svx_handle_msr(vcpu, sys->op == SVX_SYS_WRMSR);
 	case SVX_SYS_CLTS:
-		vcpu->exit_qual = 2 << 4;
+		vmx->exit_qual = 2 << 4;
 		return svx_handle_cr(vcpu);
 	case SVX_SYS_MOV_FROM_CR:
 	case SVX_SYS_MOV_TO_CR:
@@ -2167,12 +2174,12 @@ int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys)
 			svx_inject_ud(vcpu);
 			return SVX_RESUME;
 		}
-		vcpu->exit_qual = sys->cr | sys->reg << 8 |
+		vmx->exit_qual = sys->cr | sys->reg << 8 |
 				  (sys->op == SVX_SYS_MOV_FROM_CR) << 4;
 		return svx_handle_cr(vcpu);
 	case SVX_SYS_MOV_FROM_DR:
 	case SVX_SYS_MOV_TO_DR:
-		vcpu->exit_qual = sys->cr | sys->reg << 8 |
+		vmx->exit_qual = sys->cr | sys->reg << 8 |
 				  (sys->op == SVX_SYS_MOV_FROM_DR) << 4;
 		return svx_handle_dr(vcpu);
 	case SVX_SYS_LMSW:
@@ -2180,7 +2187,7 @@ int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys)
 			msw = vcpu->regs[sys->reg];
 		else if (svx_read_guest_virt(vcpu, sys->addr, &msw, 2))
 			break;
-		vcpu->exit_qual = 3 << 4 | (unsigned long)msw << 16;
+		vmx->exit_qual = 3 << 4 | (unsigned long)msw << 16;
 		return svx_handle_cr(vcpu);
 	case SVX_SYS_LGDT:
 	case SVX_SYS_LIDT:
@@ -2195,7 +2202,8 @@ int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys)
 
 static int svx_handle_exception(struct svx_vcpu *vcpu)
 {
-	u32 info = vcpu->exit_intr_info;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	u32 info = vmx->exit_intr_info;
 	u8 vector = info & 0xff;
 	u32 type = (info & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT;
 
@@ -2215,8 +2223,8 @@ static int svx_handle_exception(struct svx_vcpu *vcpu)
 	if (vector == X86_TRAP_UD)
 		return svx_handle_ud(vcpu);	/* vmx/hypercall.c */
 	if (vector == X86_TRAP_PF) {
-		int r = svx_mmu_page_fault(vcpu, vcpu->exit_qual,
-					   vcpu->exit_intr_error);
+		int r = svx_mmu_page_fault(vcpu, vmx->exit_qual,
+					   vmx->exit_intr_error);
 
 		return r == SVX_EMULATE ? svx_emulate_pt_write(vcpu) : r;
 	}
@@ -2227,17 +2235,18 @@ static int svx_handle_exception(struct svx_vcpu *vcpu)
 
 int svx_handle_exit(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct kvm_run *run = vcpu->run;
-	u32 reason = vcpu->exit_reason;
+	u32 reason = vmx->exit_reason;
 	int r;
 
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = reason;
-		run->fail_entry.cpu = vcpu->last_cpu;
+		run->fail_entry.cpu = vmx->last_cpu;
 		vcpu->stats.misc[SVX_STAT_FAILED_ENTRY]++;
 		svx_vm_warn(vcpu->vm, "vcpu%d: VM entry failed, exit reason %#x (qualification %#lx)\n",
-			    vcpu->id, reason, vcpu->exit_qual);
+			    vcpu->id, reason, vmx->exit_qual);
 		return SVX_USER;
 	}
 
@@ -2264,8 +2273,8 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 	case EXIT_REASON_MONITOR_INSTRUCTION:
 		return svx_quirks_monitor_mwait(vcpu);	/* core/quirks.c */
 	case EXIT_REASON_INVLPG:
-		svx_mmu_invlpg(vcpu, vcpu->exit_qual);
-		svx_vpid_flush_gva(vcpu, vcpu->exit_qual);
+		svx_mmu_invlpg(vcpu, vmx->exit_qual);
+		svx_vpid_flush_gva(vcpu, vmx->exit_qual);
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	case EXIT_REASON_VMCALL:
@@ -2313,7 +2322,7 @@ int svx_handle_exit(struct svx_vcpu *vcpu)
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
 	run->internal.ndata = 2;
 	run->internal.data[0] = reason;
-	run->internal.data[1] = vcpu->last_cpu;
+	run->internal.data[1] = vmx->last_cpu;
 	svx_vm_warn(vcpu->vm, "vcpu%d: unhandled VM exit reason %u at rip %#lx\n",
 		    vcpu->id, reason & 0xffff, vcpu->rip);
 	return SVX_USER;

@@ -91,6 +91,7 @@ static const struct svx_fast_msr *svx_fast_msr_find(u32 index)
  */
 bool svx_fastpath_msr(struct svx_vcpu *vcpu, bool write)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	u32 index = vcpu->regs[SVX_RCX];
 	const struct svx_fast_msr *m = svx_fast_msr_find(index);
 	u64 data;
@@ -112,11 +113,11 @@ bool svx_fastpath_msr(struct svx_vcpu *vcpu, bool write)
 		if (m->field)
 			svx_vmwrite(m->field, data);
 		else
-			vcpu->guest_msrs[m->slot].value = data;
+			vmx->guest_msrs[m->slot].value = data;
 		return true;
 	}
 	data = m->field ? svx_vmread(m->field) :
-			  vcpu->guest_msrs[m->slot].value;
+			  vmx->guest_msrs[m->slot].value;
 	vcpu->regs[SVX_RAX] = (u32)data;
 	vcpu->regs[SVX_RDX] = data >> 32;
 	return true;

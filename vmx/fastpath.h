@@ -47,7 +47,7 @@ static __always_inline bool svx_fast_cpuid(struct svx_vcpu *vcpu)
  */
 static __always_inline bool svx_fast_allowed(struct svx_vcpu *vcpu)
 {
-	return !(vcpu->proc_ctls & (CPU_BASED_INTR_WINDOW_EXITING |
+	return !(to_vmx(vcpu)->proc_ctls & (CPU_BASED_INTR_WINDOW_EXITING |
 				    CPU_BASED_NMI_WINDOW_EXITING)) &&
 	       !vcpu->inject_pending && !vcpu->nmi_queued &&
 	       vcpu->irq_queued < 0 && !vcpu->triple_fault &&
@@ -84,7 +84,7 @@ static __always_inline bool svx_fastpath_exit(struct svx_vcpu *vcpu)
 	 * and OSPKE are never guest-owned) nor these MSRs need them.
 	 */
 	vcpu->rip = svx_vmread(GUEST_RIP);
-	vcpu->exit_reason = reason;
+	to_vmx(vcpu)->exit_reason = reason;
 	if (reason == EXIT_REASON_CPUID)
 		done = svx_fast_cpuid(vcpu);
 	else

@@ -66,6 +66,7 @@ static int svx_str_user(struct svx_vcpu *vcpu, u64 gpa, const void *val,
  */
 static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	unsigned int n[2], start = vcpu->mmio.str_phase, k, nw = 0;
 	struct svx_str_iter it;
 	struct svx_x86_emu e;
@@ -81,7 +82,7 @@ static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 		return SVX_USER;
 	}
 	if (!svx_str_next(&e, &s, &it)) {	/* REP with rCX = 0 */
-		vcpu->exit_insn_len = s.len;
+		vmx->exit_insn_len = s.len;
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}
@@ -117,7 +118,7 @@ static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 	}
 	svx_str_commit(&e, &s, vcpu->mmio.str_val, &store);
 	if (e.retire) {
-		vcpu->exit_insn_len = e.len;
+		vmx->exit_insn_len = e.len;
 		svx_skip_insn(vcpu);
 	}
 	if (!it.wr)

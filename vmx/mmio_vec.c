@@ -71,7 +71,7 @@ static int svx_vec_load_done(struct svx_vcpu *vcpu)
 		memcpy(&x, vcpu->mmio.frag_buf, sizeof(x));
 		svx_fpu_set_xmm(vcpu, v.reg, &x);
 	}
-	vcpu->exit_insn_len = v.len;
+	to_vmx(vcpu)->exit_insn_len = v.len;
 	svx_skip_insn(vcpu);
 	return SVX_RESUME;
 }
@@ -353,7 +353,7 @@ bool svx_mmio_vec(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 			svx_fpu_get_xmm(vcpu, v.reg, &x);
 			memcpy(vcpu->mmio.frag_buf, &x, sizeof(x));
 		}
-		vcpu->exit_insn_len = v.len;
+		to_vmx(vcpu)->exit_insn_len = v.len;
 		svx_skip_insn(vcpu);
 	}
 	*ret = svx_frag_run(vcpu);
@@ -670,7 +670,7 @@ static int svx_far_branch(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
 		vcpu->regs[SVX_RSP] = sp;
 	}
 	vcpu->rip = ip;
-	vcpu->exit_insn_len = 0;
+	to_vmx(vcpu)->exit_insn_len = 0;
 	svx_skip_insn(vcpu);
 	return 0;
 restore:	/* KVM's em_call_far() fail: the old CS back */
@@ -719,7 +719,7 @@ static int svx_lseg_done(struct svx_vcpu *vcpu)
 		return SVX_RESUME;	/* fault injected: RIP stays */
 	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
 	svx_x86_rmw_complete(&e, &rmw, off, &new);
-	vcpu->exit_insn_len = e.len;
+	to_vmx(vcpu)->exit_insn_len = e.len;
 	svx_skip_insn(vcpu);
 	return SVX_RESUME;
 }

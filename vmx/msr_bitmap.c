@@ -83,7 +83,7 @@ void svx_msr_bitmap_update(struct svx_vcpu *vcpu)
 	for (i = 0; i < ARRAY_SIZE(svx_msr_passthrough); i++)
 		for (t = KVM_MSR_FILTER_READ; t <= KVM_MSR_FILTER_WRITE; t <<= 1)
 			if (svx_msr_passthrough[i].type & t)
-				svx_msr_bitmap_set(vcpu->msr_bitmap,
+				svx_msr_bitmap_set(to_vmx(vcpu)->msr_bitmap,
 						   svx_msr_passthrough[i].index,
 						   t, !svx_msr_allowed(vcpu,
 						   svx_msr_passthrough[i].index,
@@ -93,18 +93,22 @@ void svx_msr_bitmap_update(struct svx_vcpu *vcpu)
 /* A bitmap where everything exits, then the pass-throughs; VMCS loaded. */
 int svx_msr_bitmap_init(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
 	if (!(svx_vmcs_conf.proc & CPU_BASED_USE_MSR_BITMAPS))
 		return 0;
-	vcpu->msr_bitmap = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->msr_bitmap)
+	vmx->msr_bitmap = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vmx->msr_bitmap)
 		return -ENOMEM;
-	memset(vcpu->msr_bitmap, 0xff, PAGE_SIZE);
+	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);
 	svx_msr_bitmap_update(vcpu);
 	return 0;
 }
 
 void svx_msr_bitmap_free(struct svx_vcpu *vcpu)
 {
-	free_page((unsigned long)vcpu->msr_bitmap);
-	vcpu->msr_bitmap = NULL;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
+	free_page((unsigned long)vmx->msr_bitmap);
+	vmx->msr_bitmap = NULL;
 }

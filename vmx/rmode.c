@@ -264,16 +264,17 @@ int svx_rmode_prepare(struct svx_vcpu *vcpu)
  */
 int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct svx_x86_emu e;
 	u8 bytes[SVX_INSN_MAX];
 	struct svx_sys sys;
 	int avail;
 
 	if ((vector != X86_TRAP_GP && vector != X86_TRAP_SS) ||
-	    vcpu->exit_intr_error)
+	    vmx->exit_intr_error)
 		return svx_rmode_deliver(vcpu, vector,
 					 type == SVX_INTR_TYPE_SW_EXC ?
-					 vcpu->exit_insn_len : 0);
+					 vmx->exit_insn_len : 0);
 	svx_emu_init(vcpu, &e);
 	e.mode = 2;	/* vm86 code is 16-bit */
 	avail = svx_fetch_guest_insn(vcpu, bytes);

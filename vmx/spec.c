@@ -37,7 +37,7 @@
 #include <asm/processor.h>
 #include <asm/vmx.h>
 
-#include "svx.h"
+#include "vmx_int.h"
 #include "spec.h"
 
 #define SVX_L1D_ORDER	4	/* 64 KiB: the L1D is 32 KiB, not exactly LRU */
@@ -115,16 +115,17 @@ void svx_spec_exit(void)
 /* Right before VM entry, interrupts off (svx_l1d_flush(), spec.h). */
 void __svx_l1d_flush(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	unsigned long switches = current->nvcsw + current->nivcsw;
 	int size = PAGE_SIZE << SVX_L1D_ORDER;
 	bool flush;
 
 	if (svx_l1d_mode == SVX_L1D_NEVER || !svx_vm_ept(vcpu->vm))
 		return;
-	flush = svx_l1d_mode == SVX_L1D_ALWAYS || vcpu->l1d_flush ||
-		kvm_get_cpu_l1tf_flush_l1d() || switches != vcpu->l1d_switches;
-	vcpu->l1d_flush = false;
-	vcpu->l1d_switches = switches;
+	flush = svx_l1d_mode == SVX_L1D_ALWAYS || vmx->l1d_flush ||
+		kvm_get_cpu_l1tf_flush_l1d() || switches != vmx->l1d_switches;
+	vmx->l1d_flush = false;
+	vmx->l1d_switches = switches;
 	kvm_clear_cpu_l1tf_flush_l1d();
 	if (!flush)
 		return;

@@ -597,11 +597,12 @@ static int svx_do_task_switch(struct svx_ts *ts, u16 sel, int idt_index,
 
 int svx_handle_task_switch(struct svx_vcpu *vcpu)
 {
-	u32 idt = vcpu->idt_vectoring, type = 0, error = 0;
-	int source = (u32)vcpu->exit_qual >> 30, idt_index = -1, r, first = -1;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	u32 idt = vmx->idt_vectoring, type = 0, error = 0;
+	int source = (u32)vmx->exit_qual >> 30, idt_index = -1, r, first = -1;
 	bool idt_valid = idt & SVX_INTR_VALID, has_error = false;
 	struct svx_ts ts = { .vcpu = vcpu, .vector = -1 };
-	u16 sel = vcpu->exit_qual & 0xffff;
+	u16 sel = vmx->exit_qual & 0xffff;
 	unsigned long rip = vcpu->rip;
 
 	vcpu->stats.misc[SVX_STAT_TASK_SWITCHES]++;
@@ -624,7 +625,7 @@ int svx_handle_task_switch(struct svx_vcpu *vcpu)
 			break;
 		case SVX_INTR_TYPE_HW_EXC:
 			has_error = idt & SVX_INTR_HAS_ERROR;
-			error = vcpu->idt_vectoring_error;
+			error = vmx->idt_vectoring_error;
 			first = idt & 0xff;
 			break;
 		case SVX_INTR_TYPE_SW_INT:

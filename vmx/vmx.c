@@ -236,13 +236,13 @@ static void svx_vmptrld(void *vmcs)
 static void svx_clear_loaded_vmcss(void)
 {
 	struct list_head *head = this_cpu_ptr(&svx_loaded_vmcss);
-	struct svx_vcpu *vcpu, *tmp;
+	struct svx_vmx *vmx, *tmp;
 
-	list_for_each_entry_safe(vcpu, tmp, head, loaded_link) {
-		svx_vmclear(vcpu->vmcs);
-		list_del_init(&vcpu->loaded_link);
-		vcpu->launched = false;
-		WRITE_ONCE(vcpu->cpu, -1);
+	list_for_each_entry_safe(vmx, tmp, head, loaded_link) {
+		svx_vmclear(vmx->vmcs);
+		list_del_init(&vmx->loaded_link);
+		vmx->launched = false;
+		WRITE_ONCE(vmx->vcpu.cpu, -1);
 	}
 	this_cpu_write(svx_current_vcpu, NULL);
 }
@@ -366,12 +366,13 @@ static int svx_cpu_offline(unsigned int cpu)
 static void svx_vmclear_remote(void *arg)
 {
 	struct svx_vcpu *vcpu = arg;
+	struct svx_vmx *vmx = to_vmx(vcpu);
 
 	if (vcpu->cpu != raw_smp_processor_id())
 		return;
-	svx_vmclear(vcpu->vmcs);
-	list_del_init(&vcpu->loaded_link);
-	vcpu->launched = false;
+	svx_vmclear(vmx->vmcs);
+	list_del_init(&vmx->loaded_link);
+	vmx->launched = false;
 	if (this_cpu_read(svx_current_vcpu) == vcpu)
 		this_cpu_write(svx_current_vcpu, NULL);
 	WRITE_ONCE(vcpu->cpu, -1);
@@ -397,7 +398,7 @@ static void svx_set_host_percpu_state(struct svx_vcpu *vcpu, int cpu)
 	svx_vmwrite(HOST_IA32_SYSENTER_ESP, sysenter_esp);
 	/* Linux keeps the CPU (and node) number in TSC_AUX (getcpu). */
 	if (svx_host_has_tsc_aux())
-		rdmsrl(MSR_TSC_AUX, vcpu->host_msrs[SVX_AMSR_TSC_AUX].value);
+		rdmsrl(MSR_TSC_AUX, to_vmx(vcpu)->host_msrs[SVX_AMSR_TSC_AUX].value);
 }
 
 /*
@@ -406,12 +407,13 @@ static void svx_set_host_percpu_state(struct svx_vcpu *vcpu, int cpu)
  */
 static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	int cpu = smp_processor_id();
 	int old = READ_ONCE(vcpu->cpu);
 
 	if (old == cpu) {
 		if (this_cpu_read(svx_current_vcpu) != vcpu) {
-			svx_vmptrld(vcpu->vmcs);
+			svx_vmptrld(vmx->vmcs);
 			this_cpu_write(svx_current_vcpu, vcpu);
 			svx_ibpb_vmcs_switch(vcpu);
 		}
@@ -426,8 +428,8 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 	if (vcpu->pv_time & 1)	/* kvmclock: kvm_arch_vcpu_load() */
 		set_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests);
 	local_irq_disable();
-	svx_vmptrld(vcpu->vmcs);
-	list_add(&vcpu->loaded_link, this_cpu_ptr(&svx_loaded_vmcss));
+	svx_vmptrld(vmx->vmcs);
+	list_add(&vmx->loaded_link, this_cpu_ptr(&svx_loaded_vmcss));
 	this_cpu_write(svx_current_vcpu, vcpu);
 	WRITE_ONCE(vcpu->cpu, cpu);
 	local_irq_enable();
@@ -495,7 +497,7 @@ void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu)
 	if (sec) {
 		svx_vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
 				  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
-		vcpu->proc_ctls |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+		to_vmx(vcpu)->proc_ctls |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	}
 	svx_set_nr_auto_msrs(rdtscp ? SVX_NR_AUTO_MSRS : SVX_AMSR_TSC_AUX);
 	svx_cpufeat_after_set_cpuid(vcpu);	/* INVPCID */
@@ -618,13 +620,14 @@ void svx_vcpu_init_event(struct svx_vcpu *vcpu)
 
 static void svx_vmcs_init(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
 	int i;
 
 	svx_vmwrite(VMCS_LINK_POINTER, -1ULL);
 	svx_vmwrite(PIN_BASED_VM_EXEC_CONTROL, c->pin);
 	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, c->proc);
-	vcpu->proc_ctls = c->proc;
+	vmx->proc_ctls = c->proc;
 	vcpu->irq_queued = -1;
 	svx_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	svx_vmwrite(VM_ENTRY_CONTROLS, c->entry);
@@ -639,25 +642,25 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 	svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 
 	for (i = 0; i < SVX_NR_AUTO_MSRS; i++) {
-		vcpu->guest_msrs[i].index = svx_auto_msr_index[i];
-		vcpu->guest_msrs[i].value = 0;
-		vcpu->host_msrs[i].index = svx_auto_msr_index[i];
-		vcpu->host_msrs[i].value = svx_host_msr[i];
+		vmx->guest_msrs[i].index = svx_auto_msr_index[i];
+		vmx->guest_msrs[i].value = 0;
+		vmx->host_msrs[i].index = svx_auto_msr_index[i];
+		vmx->host_msrs[i].value = svx_host_msr[i];
 	}
 	if (svx_host_has_tsc_aux())	/* this CPU's, as on a migration */
-		rdmsrl(MSR_TSC_AUX, vcpu->host_msrs[SVX_AMSR_TSC_AUX].value);
-	svx_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->guest_msrs));
-	svx_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(vcpu->guest_msrs));
-	svx_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->host_msrs));
+		rdmsrl(MSR_TSC_AUX, vmx->host_msrs[SVX_AMSR_TSC_AUX].value);
+	svx_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, __pa(vmx->guest_msrs));
+	svx_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(vmx->guest_msrs));
+	svx_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(vmx->host_msrs));
 	svx_set_nr_auto_msrs(SVX_AMSR_TSC_AUX);
-	if (vcpu->msr_bitmap)	/* vmx/msr_bitmap.c */
-		svx_vmwrite(MSR_BITMAP, __pa(vcpu->msr_bitmap));
+	if (vmx->msr_bitmap)	/* vmx/msr_bitmap.c */
+		svx_vmwrite(MSR_BITMAP, __pa(vmx->msr_bitmap));
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_vmcs_init(vcpu);
 	else
 		svx_vpid_vmcs_init(vcpu);
 	/* EPT mode and VPID changed the processor-based controls: re-read them. */
-	vcpu->proc_ctls = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
+	vmx->proc_ctls = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
 
 	svx_set_host_constant_state();
 	svx_vcpu_reset(vcpu, false);
@@ -665,27 +668,28 @@ static void svx_vmcs_init(struct svx_vcpu *vcpu)
 
 int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct page *page;
 
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page)
 		return -ENOMEM;
-	vcpu->vmcs = page_address(page);
-	*(u32 *)vcpu->vmcs = svx_vmcs_conf.revision;
+	vmx->vmcs = page_address(page);
+	*(u32 *)vmx->vmcs = svx_vmcs_conf.revision;
 	/* One page holds both MSR areas (16-byte aligned, SDM 24.7.2). */
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page)
 		goto free_vmcs;
-	vcpu->guest_msrs = page_address(page);
-	vcpu->host_msrs = vcpu->guest_msrs + 16;
+	vmx->guest_msrs = page_address(page);
+	vmx->host_msrs = vmx->guest_msrs + 16;
 	if (svx_msr_bitmap_init(vcpu))
 		goto free_msrs;
 	if (svx_fpu_vcpu_init(vcpu))
 		goto free_bitmap;
 	vcpu->cpu = -1;
-	INIT_LIST_HEAD(&vcpu->loaded_link);
+	INIT_LIST_HEAD(&vmx->loaded_link);
 
-	svx_vmclear(vcpu->vmcs);
+	svx_vmclear(vmx->vmcs);
 	svx_vcpu_load(vcpu);
 	svx_vmcs_init(vcpu);
 	svx_vcpu_put(vcpu);
@@ -694,14 +698,15 @@ int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 free_bitmap:
 	svx_msr_bitmap_free(vcpu);
 free_msrs:
-	free_page((unsigned long)vcpu->guest_msrs);
+	free_page((unsigned long)vmx->guest_msrs);
 free_vmcs:
-	free_page((unsigned long)vcpu->vmcs);
+	free_page((unsigned long)vmx->vmcs);
 	return -ENOMEM;
 }
 
 void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	int cpu;
 
 	preempt_disable();
@@ -717,8 +722,21 @@ void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
 	svx_ept_vcpu_free(vcpu);
 	svx_fpu_vcpu_free(vcpu);
 	svx_msr_bitmap_free(vcpu);
-	free_page((unsigned long)vcpu->guest_msrs);
-	free_page((unsigned long)vcpu->vmcs);
+	free_page((unsigned long)vmx->guest_msrs);
+	free_page((unsigned long)vmx->vmcs);
+}
+
+/* A vCPU with its VMX state, zeroed (core/vcpu.c fills in the rest). */
+struct svx_vcpu *svx_vmx_vcpu_alloc(void)
+{
+	struct svx_vmx *vmx = kzalloc(sizeof(*vmx), GFP_KERNEL_ACCOUNT);
+
+	return vmx ? &vmx->vcpu : NULL;
+}
+
+void svx_vmx_vcpu_free(struct svx_vcpu *vcpu)
+{
+	kfree(to_vmx(vcpu));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -818,9 +836,11 @@ static int svx_kick_masks_alloc(void)
 
 static void svx_set_proc_ctls(struct svx_vcpu *vcpu, u32 ctls)
 {
-	if (ctls != vcpu->proc_ctls) {
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
+	if (ctls != vmx->proc_ctls) {
 		svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, ctls);
-		vcpu->proc_ctls = ctls;
+		vmx->proc_ctls = ctls;
 	}
 }
 
@@ -872,7 +892,7 @@ static void svx_inject_from_irqchip(struct svx_vcpu *vcpu, u32 *ctls)
  */
 static void svx_inject_queued(struct svx_vcpu *vcpu)
 {
-	u32 ctls = vcpu->proc_ctls & ~(CPU_BASED_INTR_WINDOW_EXITING |
+	u32 ctls = to_vmx(vcpu)->proc_ctls & ~(CPU_BASED_INTR_WINDOW_EXITING |
 				       CPU_BASED_NMI_WINDOW_EXITING);
 
 	if (unlikely(vcpu->dbg.guest_debug & KVM_GUESTDBG_BLOCKIRQ)) {
@@ -1151,6 +1171,7 @@ static u32 svx_guard_timer_cached(void)
 /* true when an event was written into VM_ENTRY_INTR_INFO_FIELD */
 static bool svx_prepare_entry(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	const struct svx_vmcs_config *c = &svx_vmcs_conf;
 
 	if (vcpu->rip_dirty) {
@@ -1160,9 +1181,9 @@ static bool svx_prepare_entry(struct svx_vcpu *vcpu)
 		vcpu->rip_dirty = false;
 	}
 	/* read once per KVM_RUN (svx_save_host_segments()) */
-	svx_vmwrite(HOST_FS_BASE, vcpu->host_fs_base);
-	vcpu->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
-		vcpu->host_kernel_gs_base;
+	svx_vmwrite(HOST_FS_BASE, vmx->host_fs_base);
+	vmx->host_msrs[SVX_AMSR_KERNEL_GS_BASE].value =
+		vmx->host_kernel_gs_base;
 	if (c->has_preempt_timer && svx_guard_ticks)
 		svx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
 			    svx_guard_timer_cached());
@@ -1205,22 +1226,24 @@ static void svx_cancel_injection(struct svx_vcpu *vcpu)
 
 static void svx_read_exit_info(struct svx_vcpu *vcpu)
 {
-	vcpu->exit_reason = svx_vmread(VM_EXIT_REASON);
-	vcpu->exit_qual = svx_vmread(EXIT_QUALIFICATION);
-	vcpu->exit_intr_info = svx_vmread(VM_EXIT_INTR_INFO);
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
+	vmx->exit_reason = svx_vmread(VM_EXIT_REASON);
+	vmx->exit_qual = svx_vmread(EXIT_QUALIFICATION);
+	vmx->exit_intr_info = svx_vmread(VM_EXIT_INTR_INFO);
 	/*
 	 * The error codes only when their information field says there is
 	 * one, else 0, as KVM (vmx_get_exit_info(), __vmx_complete_interrupts()).
 	 * IDT-vectoring information is read on every exit: the event it names
 	 * is re-injected (svx_requeue_vectoring()).
 	 */
-	vcpu->exit_intr_error = vcpu->exit_intr_info & SVX_INTR_HAS_ERROR ?
+	vmx->exit_intr_error = vmx->exit_intr_info & SVX_INTR_HAS_ERROR ?
 				svx_vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
-	vcpu->idt_vectoring = svx_vmread(IDT_VECTORING_INFO_FIELD);
-	vcpu->idt_vectoring_error = vcpu->idt_vectoring & SVX_INTR_HAS_ERROR ?
+	vmx->idt_vectoring = svx_vmread(IDT_VECTORING_INFO_FIELD);
+	vmx->idt_vectoring_error = vmx->idt_vectoring & SVX_INTR_HAS_ERROR ?
 				    svx_vmread(IDT_VECTORING_ERROR_CODE) : 0;
-	vcpu->exit_insn_len = svx_vmread(VM_EXIT_INSTRUCTION_LEN);
-	vcpu->exit_insn_info = svx_vmread(VMX_INSTRUCTION_INFO);
+	vmx->exit_insn_len = svx_vmread(VM_EXIT_INSTRUCTION_LEN);
+	vmx->exit_insn_info = svx_vmread(VMX_INSTRUCTION_INFO);
 	vcpu->rip = svx_vmread(GUEST_RIP);
 	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
 	vcpu->rflags = svx_rmode_guest_rflags(vcpu, svx_vmread(GUEST_RFLAGS));
@@ -1234,7 +1257,8 @@ static void svx_read_exit_info(struct svx_vcpu *vcpu)
  */
 static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
 {
-	u32 info = vcpu->idt_vectoring;
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	u32 info = vmx->idt_vectoring;
 	u32 type;
 
 	if (!(info & SVX_INTR_VALID))
@@ -1244,12 +1268,12 @@ static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
 	vcpu->exc_pending = false;	/* injected (kvm_requeue_exception()) */
 	vcpu->inject_info = info & ~SVX_INTR_NMI_UNBLOCK & ~(0x7ffffU << 12);
 	vcpu->inject_info |= SVX_INTR_VALID;
-	vcpu->inject_error = vcpu->idt_vectoring_error;
+	vcpu->inject_error = vmx->idt_vectoring_error;
 	vcpu->inject_len = 0;
 	if (type == SVX_INTR_TYPE_SW_INT << SVX_INTR_TYPE_SHIFT ||
 	    type == SVX_INTR_TYPE_PRIV_SW << SVX_INTR_TYPE_SHIFT ||
 	    type == SVX_INTR_TYPE_SW_EXC << SVX_INTR_TYPE_SHIFT)
-		vcpu->inject_len = vcpu->exit_insn_len;
+		vcpu->inject_len = vmx->exit_insn_len;
 	vcpu->stats.misc[SVX_STAT_REINJECTED]++;
 }
 
@@ -1262,32 +1286,36 @@ static void svx_requeue_vectoring(struct svx_vcpu *vcpu)
  */
 static void svx_save_host_segments(struct svx_vcpu *vcpu)
 {
-	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
 	/* the task's: it cannot change while it is in KVM_RUN */
-	rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
-	savesegment(ds, vcpu->host_ds);
-	savesegment(es, vcpu->host_es);
-	savesegment(fs, vcpu->host_fs);
-	savesegment(gs, vcpu->host_gs);
-	asm volatile("sldt %0" : "=rm"(vcpu->host_ldt));
+	rdmsrl(MSR_FS_BASE, vmx->host_fs_base);
+	savesegment(ds, vmx->host_ds);
+	savesegment(es, vmx->host_es);
+	savesegment(fs, vmx->host_fs);
+	savesegment(gs, vmx->host_gs);
+	asm volatile("sldt %0" : "=rm"(vmx->host_ldt));
 }
 
 /* After a VM exit, GDT reloaded, interrupts off (vmx_prepare_switch_to_host). */
 static void svx_restore_host_segments(struct svx_vcpu *vcpu)
 {
-	if (unlikely(vcpu->host_ldt || vcpu->host_gs)) {
-		asm volatile("lldt %0" : : "rm"(vcpu->host_ldt));
-		load_gs_index(vcpu->host_gs);
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
+	if (unlikely(vmx->host_ldt || vmx->host_gs)) {
+		asm volatile("lldt %0" : : "rm"(vmx->host_ldt));
+		load_gs_index(vmx->host_gs);
 		/* load_gs_index() set the user GS base from the descriptor. */
-		wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+		wrmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
 	}
-	if (unlikely(vcpu->host_fs)) {
-		loadsegment(fs, vcpu->host_fs);
-		wrmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+	if (unlikely(vmx->host_fs)) {
+		loadsegment(fs, vmx->host_fs);
+		wrmsrl(MSR_FS_BASE, vmx->host_fs_base);
 	}
-	if (unlikely(vcpu->host_ds | vcpu->host_es)) {
-		loadsegment(ds, vcpu->host_ds);
-		loadsegment(es, vcpu->host_es);
+	if (unlikely(vmx->host_ds | vmx->host_es)) {
+		loadsegment(ds, vmx->host_ds);
+		loadsegment(es, vmx->host_es);
 	}
 }
 
@@ -1337,6 +1365,7 @@ static __always_inline bool svx_task_work_pending(void)
 
 static int svx_enter_guest(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	unsigned long cr2, host_cr3 = 0, host_cr4 = 0, v;
 	bool fast = false, injected;
 	int fail;
@@ -1392,7 +1421,7 @@ reenter:
 	if (svx_debug_entry_work(vcpu))
 		svx_debug_before_entry(vcpu);
 
-	fail = __svx_vmx_run(vcpu->regs, vcpu->launched);
+	fail = __svx_vmx_run(vcpu->regs, vmx->launched);
 
 	if (svx_debug_exit_work(vcpu))
 		svx_debug_after_exit(vcpu);
@@ -1404,7 +1433,7 @@ reenter:
 
 	/* vmx/fastpath.h: handled and counted, enter again */
 	if (!fail && svx_fastpath_exit(vcpu)) {
-		vcpu->launched = true;
+		vmx->launched = true;
 		fast = true;
 		/*
 		 * Nothing injected is pending once the entry completed; only
@@ -1426,20 +1455,20 @@ reenter:
 		goto reenter;
 	}
 	svx_host_after_exits(vcpu);
-	vcpu->last_cpu = smp_processor_id();
+	vmx->last_cpu = smp_processor_id();
 
 	if (!fail) {
-		vcpu->launched = true;
+		vmx->launched = true;
 		svx_read_exit_info(vcpu);
 		/* Nothing injected is pending once the entry completed. */
 		if (injected)
 			svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-		if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-		    (vcpu->exit_intr_info & (SVX_INTR_VALID | SVX_INTR_TYPE_MASK)) ==
+		if ((vmx->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+		    (vmx->exit_intr_info & (SVX_INTR_VALID | SVX_INTR_TYPE_MASK)) ==
 		    (SVX_INTR_VALID | SVX_INTR_TYPE_NMI << SVX_INTR_TYPE_SHIFT))
 			asm volatile("int $2");
 	} else {
-		vcpu->exit_reason = fail == 1 ?
+		vmx->exit_reason = fail == 1 ?
 			svx_vmread(VM_INSTRUCTION_ERROR) : 0;
 	}
 	local_irq_enable();
@@ -1455,7 +1484,7 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	int r;
 
 	vcpu->stats.misc[SVX_STAT_RUNS]++;
-	vcpu->l1d_flush = true;		/* as KVM's vcpu_run() */
+	to_vmx(vcpu)->l1d_flush = true;		/* as KVM's vcpu_run() */
 	/* The guest's FPU state is the task's until the end (x86/fpu.c). */
 	svx_fpu_load_guest(vcpu);
 	/* As KVM: finish the last exit first; exit_reason stays as it was. */
@@ -1512,6 +1541,7 @@ out:
 
 static int svx_run_loop(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct kvm_run *run = vcpu->run;
 	int r;
 
@@ -1531,7 +1561,7 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (unlikely(READ_ONCE(vcpu->requests))) {
 			if (test_and_clear_bit(SVX_REQ_MSR_FILTER,
 					       &vcpu->requests) &&
-			    vcpu->msr_bitmap)
+			    vmx->msr_bitmap)
 				svx_msr_bitmap_update(vcpu);
 			if (test_and_clear_bit(SVX_REQ_MMU_RELOAD,
 					       &vcpu->requests)) {
@@ -1541,7 +1571,7 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			/* see below */
 			if (test_and_clear_bit(SVX_REQ_TLB_FLUSH,
 					       &vcpu->requests))
-				vcpu->vpid_flush = true;
+				vmx->vpid_flush = true;
 		}
 		/*
 		 * Without VPID every VM entry flushes this vCPU's TLB.  With
@@ -1551,7 +1581,7 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		 */
 		if (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
 		    !vcpu->mmu.no_flush)
-			vcpu->vpid_flush = true;
+			vmx->vpid_flush = true;
 		if (!svx_vm_ept(vcpu->vm)) {
 			r = svx_mmu_reload(vcpu);
 			if (r)
@@ -1582,18 +1612,18 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (r) {
 			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason =
-				vcpu->exit_reason;
-			run->fail_entry.cpu = vcpu->last_cpu;
+				vmx->exit_reason;
+			run->fail_entry.cpu = vmx->last_cpu;
 			vcpu->stats.misc[SVX_STAT_FAILED_ENTRY]++;
 			svx_vm_warn(vcpu->vm, "vcpu%d: VM%s failed: VM-instruction error %u\n",
-				    vcpu->id, vcpu->launched ? "RESUME" : "LAUNCH",
-				    vcpu->exit_reason);
+				    vcpu->id, vmx->launched ? "RESUME" : "LAUNCH",
+				    vmx->exit_reason);
 			return 0;
 		}
-		svx_stat_exit(vcpu, vcpu->exit_reason & 0xffff);
-		trace_svx_vm_exit(vcpu->vm->id, vcpu->id, vcpu->exit_reason,
-				  vcpu->exit_qual, vcpu->rip);
-		if (!(vcpu->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		svx_stat_exit(vcpu, vmx->exit_reason & 0xffff);
+		trace_svx_vm_exit(vcpu->vm->id, vcpu->id, vmx->exit_reason,
+				  vmx->exit_qual, vcpu->rip);
+		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);
 		if (r > 0 && svx_debug_take_user_exit(vcpu))

@@ -282,7 +282,7 @@ static void svx_vpid_flush(struct svx_vcpu *vcpu)
 	bool ok;
 
 	if (svx_ept_caps.invvpid_single)
-		ok = svx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
+		ok = svx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, to_vmx(vcpu)->vpid, 0);
 	else
 		ok = svx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
 	WARN_ONCE(!ok, "shadowvmx: INVVPID failed\n");
@@ -303,21 +303,22 @@ static bool svx_canonical(u64 gva)
  */
 void svx_vpid_flush_gva(struct svx_vcpu *vcpu, u64 gva)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	int cpu;
 
-	if (!vcpu->vpid || vcpu->vpid_flush ||
+	if (!vmx->vpid || vmx->vpid_flush ||
 	    test_bit(SVX_REQ_TLB_FLUSH, &vcpu->requests))
 		return;
 	if (!svx_ept_caps.invvpid_addr || !svx_canonical(gva)) {
-		vcpu->vpid_flush = true;
+		vmx->vpid_flush = true;
 		return;
 	}
 	cpu = get_cpu();
-	if (cpu == vcpu->ept_last_cpu) {
-		if (svx_invvpid(VMX_VPID_EXTENT_INDIVIDUAL_ADDR, vcpu->vpid, gva))
+	if (cpu == vmx->ept_last_cpu) {
+		if (svx_invvpid(VMX_VPID_EXTENT_INDIVIDUAL_ADDR, vmx->vpid, gva))
 			vcpu->stats.mmu[SVX_MMU_INVVPID]++;
 		else
-			vcpu->vpid_flush = true;
+			vmx->vpid_flush = true;
 	}
 	put_cpu();
 }
@@ -341,12 +342,14 @@ static u16 svx_vpid_alloc(void)
 
 void svx_ept_vcpu_free(struct svx_vcpu *vcpu)
 {
-	if (!vcpu->vpid)
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
+	if (!vmx->vpid)
 		return;
 	spin_lock(&svx_vpid_lock);
-	__clear_bit(vcpu->vpid, svx_vpid_bitmap);
+	__clear_bit(vmx->vpid, svx_vpid_bitmap);
 	spin_unlock(&svx_vpid_lock);
-	vcpu->vpid = 0;
+	vmx->vpid = 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -365,14 +368,15 @@ void svx_ept_vcpu_free(struct svx_vcpu *vcpu)
  */
 void svx_vpid_vmcs_init(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	u32 sec = SVX_SECONDARY_ALWAYS;
 
-	vcpu->ept_last_cpu = -1;
+	vmx->ept_last_cpu = -1;
 	if (svx_ept_caps.flags & SVX_CAP_VPID)
-		vcpu->vpid = svx_vpid_alloc();
-	if (vcpu->vpid) {
+		vmx->vpid = svx_vpid_alloc();
+	if (vmx->vpid) {
 		sec |= SECONDARY_EXEC_ENABLE_VPID;
-		svx_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+		svx_vmwrite(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	}
 	sec &= svx_ept_caps.proc2_allowed;
 	if (!sec)
@@ -385,17 +389,18 @@ void svx_vpid_vmcs_init(struct svx_vcpu *vcpu)
 /* Controls of a vCPU in an EPT-mode VM; VMCS loaded, before the reset. */
 void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	const struct svx_ept_caps *e = &svx_ept_caps;
 	u32 sec = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST |
 		  SVX_SECONDARY_ALWAYS;
 	u32 proc = svx_vmread(CPU_BASED_VM_EXEC_CONTROL);
 
-	vcpu->ept_last_cpu = -1;
+	vmx->ept_last_cpu = -1;
 	if (e->flags & SVX_CAP_VPID)
-		vcpu->vpid = svx_vpid_alloc();
-	if (vcpu->vpid) {
+		vmx->vpid = svx_vpid_alloc();
+	if (vmx->vpid) {
 		sec |= SECONDARY_EXEC_ENABLE_VPID;
-		svx_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+		svx_vmwrite(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	}
 	proc &= ~e->proc_may_clear;
 	proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
@@ -460,12 +465,14 @@ void svx_ept_update_hw_cr(struct svx_vcpu *vcpu)
 		for (i = 0; i < 4; i++)
 			svx_vmwrite(GUEST_PDPTR0 + i * 2, vcpu->mmu.pdptrs[i]);
 	}
-	vcpu->vpid_flush = true;
+	to_vmx(vcpu)->vpid_flush = true;
 }
 
 /* After every exit, VMCS loaded: the guest-owned CR bits and CR3. */
 void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
 	vcpu->cr0 = (vcpu->cr0 & ~(u64)SVX_EPT_CR0_GUEST_BITS) |
 		    (svx_vmread(GUEST_CR0) & SVX_EPT_CR0_GUEST_BITS);
 	vcpu->cr4 = (vcpu->cr4 & ~(u64)SVX_EPT_CR4_GUEST_BITS) |
@@ -477,10 +484,10 @@ void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
 		for (i = 0; i < 4; i++)
 			vcpu->mmu.pdptrs[i] = svx_vmread(GUEST_PDPTR0 + i * 2);
 	}
-	switch (vcpu->exit_reason & 0xffff) {
+	switch (vmx->exit_reason & 0xffff) {
 	case EXIT_REASON_EPT_VIOLATION:
 	case EXIT_REASON_EPT_MISCONFIG:
-		vcpu->exit_gpa = svx_vmread(GUEST_PHYSICAL_ADDRESS);
+		vmx->exit_gpa = svx_vmread(GUEST_PHYSICAL_ADDRESS);
 		break;
 	}
 }
@@ -488,13 +495,14 @@ void svx_ept_read_exit_info(struct svx_vcpu *vcpu)
 /* Just before entry: preemption off, VMCS current on this CPU. */
 void svx_vpid_prepare_entry(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
 	int cpu = smp_processor_id();
 
-	if (!vcpu->vpid)
+	if (!vmx->vpid)
 		return;	/* every entry and exit flushes VPID 0 */
-	if (vcpu->ept_last_cpu != cpu || vcpu->vpid_flush) {
+	if (vmx->ept_last_cpu != cpu || vmx->vpid_flush) {
 		svx_vpid_flush(vcpu);
-		vcpu->ept_last_cpu = cpu;
-		vcpu->vpid_flush = false;
+		vmx->ept_last_cpu = cpu;
+		vmx->vpid_flush = false;
 	}
 }

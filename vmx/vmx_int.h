@@ -28,6 +28,65 @@ struct svx_vmcs_config {
 
 extern struct svx_vmcs_config svx_vmcs_conf;
 
+struct svx_msr_entry {
+	u32 index;
+	u32 reserved;
+	u64 value;
+};
+
+/*
+ * A vCPU's VMX state, around the generic one (include/svx.h) as KVM's
+ * struct vcpu_vmx around struct kvm_vcpu: only vmx/ knows it, through
+ * to_vmx().  core/ allocates a vCPU with svx_vmx_vcpu_alloc().
+ */
+struct svx_vmx {
+	struct svx_vcpu vcpu;
+
+	/* The VMCS and where it is loaded (svx_vcpu.cpu: the CPU). */
+	void *vmcs;
+	bool launched;
+	struct list_head loaded_link;	/* per-CPU list of active VMCSs */
+
+	/* The VMM's state a VM exit does not restore (SDM 28.5). */
+	u64 host_kernel_gs_base;
+	u64 host_fs_base;
+	u16 host_ds, host_es, host_fs, host_gs, host_ldt;
+
+	struct svx_msr_entry *guest_msrs;	/* entry load + exit store */
+	struct svx_msr_entry *host_msrs;	/* exit load */
+	unsigned long *msr_bitmap;	/* MSRs that exit (vmx/msr_bitmap.c) */
+	u32 proc_ctls;		/* CPU_BASED_VM_EXEC_CONTROL as last written */
+
+	/* Exit information, read while the VMCS was current. */
+	u32 exit_reason;
+	unsigned long exit_qual;
+	u32 exit_intr_info;
+	u32 exit_intr_error;
+	u32 idt_vectoring;
+	u32 idt_vectoring_error;
+	u32 exit_insn_len;
+	u32 exit_insn_info;
+	u64 exit_gpa;
+	int last_cpu;
+
+	/* VPID (both modes) and EPT mode (mmu/ept.c, vmx/vmx_ept.c). */
+	u16 vpid;		/* 0: VPID not used */
+	bool vpid_flush;	/* INVVPID before the next entry */
+	/*
+	 * vmx/spec.c: host code that may have pulled secrets into L1D ran
+	 * (KVM's l1tf_flush_l1d), and the thread's context switches at the
+	 * last entry.
+	 */
+	bool l1d_flush;
+	unsigned long l1d_switches;
+	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
+};
+
+static __always_inline struct svx_vmx *to_vmx(struct svx_vcpu *vcpu)
+{
+	return container_of(vcpu, struct svx_vmx, vcpu);
+}
+
 /* vmx/vmenter.S */
 asmlinkage int __svx_vmx_run(unsigned long *regs, int launched);
 extern char svx_vmx_vmexit[];
