@@ -30,6 +30,9 @@
 #include "core.h"
 #include "ept.h"
 #include "vmx_ept.h"
+#include "mmu_host.h"
+#include "mmu.h"
+#include "vm.h"
 
 #define SVX_DIRTY_LOG_MANUAL_CAPS	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
 					 KVM_DIRTY_LOG_INITIALLY_SET)

@@ -36,6 +36,7 @@
 
 #include "svx.h"
 #include "irqchip.h"
+#include "irq.h"
 
 /* the buses of struct kvm_ioeventfd's flags (KVM's enum kvm_bus) */
 enum { SVX_BUS_MMIO, SVX_BUS_PIO, SVX_BUS_CCW, SVX_NR_BUSES };

@@ -37,6 +37,9 @@
 #include "irqchip.h"
 #include "vmx_int.h"
 #include "cpuid.h"
+#include "vmx.h"
+#include "vm.h"
+#include "irq.h"
 
 /* A vCPU's local APIC and the hrtimer behind its timer. */
 struct svx_vapic {

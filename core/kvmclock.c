@@ -44,6 +44,10 @@
 #include "svx.h"
 #include "core.h"
 #include "cpuid.h"
+#include "mmu_host.h"
+#include "vmx.h"
+#include "vm.h"
+#include "kvmclock.h"
 
 /* KVM's get_kvmclock_base_ns(): the raw clock, counted from boot. */
 static s64 svx_kvmclock_base_ns(void)

@@ -27,6 +27,9 @@
 #include "spec.h"
 #include "ept.h"
 #include "vmx_ept.h"
+#include "vmx.h"
+#include "vm.h"
+#include "kvmclock.h"
 
 /* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
 #define SVX_MAX_IRQ_ROUTES	4096

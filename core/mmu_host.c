@@ -27,6 +27,8 @@
 
 #include "svx.h"
 #include "vmx_int.h"
+#include "vmx.h"
+#include "vm.h"
 
 bool svx_audit;
 module_param_named(audit, svx_audit, bool, 0644);

@@ -25,6 +25,8 @@
 
 #include "core.h"
 #include "ept.h"
+#include "mmu.h"
+#include "vm.h"
 
 #define SVX_MN_RANGES	8
 

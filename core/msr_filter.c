@@ -19,6 +19,9 @@
 #include <linux/uaccess.h>
 
 #include "svx.h"
+#include "mmu_host.h"
+#include "vmx.h"
+#include "vm.h"
 
 struct svx_msr_range {
 	u32 flags;

@@ -19,6 +19,7 @@
 #include "pit.h"
 #include "irqchip.h"
 #include "i8254.h"
+#include "irq.h"
 
 struct svx_kpit {
 	struct svx_pit pit;

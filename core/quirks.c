@@ -35,6 +35,8 @@
 #include "svx.h"
 #include "vmx_int.h"
 #include "cpuid.h"
+#include "vmx.h"
+#include "vm.h"
 
 #define SVX_QUIRKS (KVM_X86_QUIRK_LINT0_REENABLED |			\
 		    KVM_X86_QUIRK_CD_NW_CLEARED |			\

@@ -31,6 +31,7 @@
 #include <asm/vmx.h>
 
 #include "core.h"
+#include "vm.h"
 
 #define SVX_STATS_NAME_SIZE	48	/* KVM_STATS_NAME_SIZE */
 

@@ -12,6 +12,7 @@
 #include <linux/kvm.h>
 
 #include "core.h"
+#include "vmx.h"
 
 #define SVX_SYNC_FIELDS	(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | \
 			 KVM_SYNC_X86_EVENTS)

@@ -21,6 +21,11 @@
 #include "cpuid.h"
 #include "fpu.h"
 #include "vmx_ept.h"
+#include "vmx.h"
+#include "mmu.h"
+#include "vm.h"
+#include "irq.h"
+#include "kvmclock.h"
 
 static vm_fault_t svx_vcpu_fault(struct vm_fault *vmf)
 {

@@ -29,6 +29,11 @@
 #include "mmu_host.h"
 #include "walker.h"
 #include "ept.h"
+#include "vmx.h"
+#include "mmu.h"
+#include "vm.h"
+#include "irq.h"
+#include "kvmclock.h"
 
 static atomic_t svx_vm_ids = ATOMIC_INIT(0);
 

@@ -17,6 +17,7 @@
 #include <asm/processor-flags.h>
 
 #include "mmu_internal.h"
+#include "mmu.h"
 
 /* ---------------------------------------------------------------------- */
 /* Audit: every SPTE of the current root agrees with a fresh guest walk     */

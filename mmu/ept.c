@@ -52,6 +52,7 @@
 #include "epte.h"
 #include "dmap.h"
 #include "svx_trace.h"
+#include "mmu.h"
 
 #define EPTE_LEAF_MT	(EPTE_MT_WB | EPTE_IPAT)
 /*

@@ -70,6 +70,7 @@
 #include "mmu_internal.h"
 #include "rmap.h"
 #include "svx_trace.h"
+#include "mmu.h"
 
 int svx_mmu_vm_init(struct svx_vm *vm)
 {

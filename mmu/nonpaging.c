@@ -21,6 +21,7 @@
 #include "mmu_internal.h"
 #include "dmap.h"
 #include "svx_trace.h"
+#include "mmu.h"
 
 static u64 *svx_alloc_table(struct svx_vm *vm)
 {

@@ -25,6 +25,7 @@
 
 #include "mmu_internal.h"
 #include "rmap.h"
+#include "mmu.h"
 
 bool svx_gfn_is_shadowed(struct svx_vm *vm, u64 gfn)
 {

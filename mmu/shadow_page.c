@@ -28,6 +28,7 @@
 #include "mmu_internal.h"
 #include "rmap.h"
 #include "svx_trace.h"
+#include "mmu.h"
 
 /* Record link SPTE @sptep in @sp; a descriptor from @c if needed. */
 static void svx_add_parent(struct svx_mmu_cache *c, struct svx_sp *sp,

@@ -14,6 +14,7 @@
 #include <asm/page.h>
 
 #include "mmu_internal.h"
+#include "mmu.h"
 
 /* Without L1TF: the whole address field holds the GPA. */
 struct svx_mmio_layout svx_mmio_layout = { .cache = true, .low = SPTE_ADDR };

@@ -24,6 +24,7 @@
 #include "svx.h"
 #include "walker.h"
 #include "ept.h"
+#include "mmu.h"
 
 #define SVX_WT_ACC_ALL	(SVX_WT_ACC_WRITE | SVX_WT_ACC_USER | SVX_WT_ACC_FETCH)
 #define SVX_WT_ADDR	0x000ffffffffff000ULL

@@ -52,6 +52,9 @@
 #include "cpuid.h"
 #include "emulate.h"
 #include "fpu.h"
+#include "vmx.h"
+#include "mmu.h"
+#include "vm.h"
 
 /* ---------------------------------------------------------------------- */
 /* Secondary controls                                                      */

@@ -27,6 +27,7 @@
 #include <asm/trapnr.h>
 #include "vmx_int.h"
 #include "cpuid.h"
+#include "vmx.h"
 
 #define SVX_DR6_BD		BIT(13)
 #define SVX_DR6_BS		BIT(14)

@@ -33,6 +33,11 @@
 #include "svx_trace.h"
 #include "cpuid.h"
 #include "fpu.h"
+#include "vmx.h"
+#include "mmu.h"
+#include "vm.h"
+#include "irq.h"
+#include "kvmclock.h"
 
 void svx_internal_error(struct svx_vcpu *vcpu, u32 suberror, const char *why)
 {

@@ -29,6 +29,8 @@
 #include <asm/msr-index.h>
 
 #include "vmx_int.h"
+#include "vmx.h"
+#include "vm.h"
 
 /* What svx_set_msr() checks for a guest write of the MSR below. */
 #define SVX_FMSR_CANONICAL	1	/* #GP unless canonical */

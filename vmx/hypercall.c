@@ -43,6 +43,9 @@
 
 #include "vmx_int.h"
 #include "walker.h"
+#include "vmx.h"
+#include "vm.h"
+#include "kvmclock.h"
 
 static const u8 svx_vmcall[3] = { 0x0f, 0x01, 0xc1 };
 static const u8 svx_vmmcall[3] = { 0x0f, 0x01, 0xd9 };

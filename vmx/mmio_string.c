@@ -17,6 +17,8 @@
 #include <linux/mm.h>
 #include "vmx_int.h"
 #include "svx_trace.h"
+#include "vm.h"
+#include "irq.h"
 
 /*
  * The pieces of the element at linear @la (@size bytes): @n[0] bytes at

@@ -24,6 +24,10 @@
 #include "walker.h"
 #include "fpu.h"
 #include "cpuid.h"
+#include "vmx.h"
+#include "mmu.h"
+#include "vm.h"
+#include "irq.h"
 
 #define SVX_FRAG_VEC	1	/* vcpu->mmio.frag: an SSE/MMX move */
 #define SVX_FRAG_RMW	2	/* an svx_decode_rmw() form across a page */

@@ -26,6 +26,7 @@
 #include <asm/vmx.h>
 
 #include "vmx_int.h"
+#include "vm.h"
 
 /* Offsets in the page: read low, read high, write low, write high. */
 #define SVX_MSRBM_READ		0x000

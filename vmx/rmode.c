@@ -39,6 +39,8 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
+#include "vmx.h"
+#include "vm.h"
 
 #define SVX_SEG_CS	1
 #define SVX_SEG_SS	2

@@ -36,6 +36,9 @@
 
 #include "vmx_int.h"
 #include "walker.h"
+#include "vmx.h"
+#include "mmu.h"
+#include "vm.h"
 
 /* Bits 31:30 of the exit qualification: what started the switch. */
 enum svx_ts_source {

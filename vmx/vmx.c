@@ -48,6 +48,10 @@
 #include "fpu.h"
 #include "spec.h"
 #include "fastpath.h"
+#include "vmx.h"
+#include "mmu.h"
+#include "irq.h"
+#include "kvmclock.h"
 
 /* Linux 6.10 renamed the field for the kernel to force READ_ONCE(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)

@@ -63,6 +63,8 @@
 #include "vmx_int.h"
 #include "cpuid.h"
 #include "epte.h"
+#include "vmx.h"
+#include "mmu.h"
 
 struct svx_ept_caps svx_ept_caps;
 

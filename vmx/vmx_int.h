@@ -10,6 +10,7 @@
 #include "ept.h"
 #include "vmx_ept.h"
 #include "cpuid.h"
+#include "vmx.h"
 
 struct svx_vmcs_config {
 	u32 revision;
@@ -27,6 +28,8 @@ struct svx_vmcs_config {
 };
 
 extern struct svx_vmcs_config svx_vmcs_conf;
+
+struct svx_walk;
 
 struct svx_msr_entry {
 	u32 index;

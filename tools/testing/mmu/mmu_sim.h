@@ -23,6 +23,7 @@
 #include <linux/types.h>
 
 #include "harness.h"
+#include "mmu.h"
 
 enum sim_mode { SIM_32, SIM_PAE, SIM_4L, SIM_NR_MODES };
 extern const char *const sim_mode_name[SIM_NR_MODES];

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What vmx/ offers the rest of the module: vCPU creation and KVM_RUN,
+ * register, MSR, event and debug state for core/'s ioctls, MMIO emulation
+ * and the hypercall bookkeeping.  vmx/'s own files share vmx_int.h.
+ */
+#ifndef SVX_VMX_H
+#define SVX_VMX_H
+
+#include "svx.h"
+
+/* vmx/debugreg.c */
+void svx_get_debugregs(struct svx_vcpu *vcpu, struct kvm_debugregs *d);
+int svx_set_debugregs(struct svx_vcpu *vcpu, const struct kvm_debugregs *d);
+int svx_set_guest_debug(struct svx_vcpu *vcpu,
+			const struct kvm_guest_debug *dbg);
+u32 svx_guestdbg_valid_mask(void);
+unsigned long svx_debug_get_rflags(struct svx_vcpu *vcpu);
+void svx_debug_set_rflags(struct svx_vcpu *vcpu, unsigned long rflags);
+
+/* vmx/vmx.c */
+int svx_vmx_init(void);
+void svx_vmx_exit(void);
+int svx_vmx_get(void);
+void svx_vmx_put(void);
+struct svx_vcpu *svx_vmx_vcpu_alloc(void);
+void svx_vmx_vcpu_free(struct svx_vcpu *vcpu);
+int svx_vcpu_init_vmx(struct svx_vcpu *vcpu);
+void svx_vcpu_free_vmx(struct svx_vcpu *vcpu);
+int svx_vcpu_run(struct svx_vcpu *vcpu);
+void svx_vcpu_load(struct svx_vcpu *vcpu);
+void svx_vcpu_put(struct svx_vcpu *vcpu);
+void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs);
+void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs);
+void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *sregs);
+int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
+int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
+int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
+void svx_init_tsc(struct svx_vcpu *vcpu);
+void svx_set_tsc_offset(struct svx_vcpu *vcpu, u64 offset);
+void svx_reset_soft_msrs(struct svx_vcpu *vcpu);
+extern const u64 svx_mce_cap_supported;
+int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap);
+int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce);
+void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu);
+long svx_set_tsc_khz(struct svx_vcpu *vcpu, unsigned long arg);
+extern const u32 svx_msr_list[];
+extern unsigned int svx_nr_msrs;
+void svx_msr_list_init(void);
+int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq);
+void svx_queue_nmi(struct svx_vcpu *vcpu);
+void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+void svx_vcpu_init_event(struct svx_vcpu *vcpu);
+void svx_vcpu_deliver_sipi(struct svx_vcpu *vcpu, u8 vector);
+
+/* vmx/hypercall.c: the task that runs the vCPU, for directed yields */
+void svx_vcpu_track_pid(struct svx_vcpu *vcpu);
+void svx_vcpu_put_pid(struct svx_vcpu *vcpu);
+
+#endif /* SVX_VMX_H */
