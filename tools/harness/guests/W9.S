@@ -588,18 +588,7 @@ fail:	and	$0xffff, %eax
 /* print_val: "W9: <dl>=0x<rax: 16 hex digits>\n" on COM1 */
 print_val:
 	mov	%dl, val_key(%rip)
-	lea	val_digits(%rip), %rdi
-	mov	$16, %ecx
-1:	rol	$4, %rax
-	mov	%eax, %r8d
-	and	$0xf, %r8d
-	cmp	$10, %r8d
-	jb	2f
-	add	$('a' - 10 - '0'), %r8d
-2:	add	$'0', %r8d
-	mov	%r8b, (%rdi)
-	inc	%rdi
-	loop	1b
+	HEX16	val_digits
 	lea	val_line(%rip), %rsi
 	mov	$(val_end - val_line), %ecx
 	mov	$COM1, %dx

@@ -9,6 +9,8 @@
  *   PRINT_CYCLES       prints "cycles=0x<16 hex digits>\n" (value in rax)
  *                      on COM1 with one REP OUTSB (one exit to userspace)
  *   HARNESS_TAIL       the code behind PRINT_CYCLES; put it once, after hlt
+ *   HEX16 buf          writes rax as 16 hex digits at buf; clobbers rax
+ *                      rcx rdi r8 (for a guest's own report lines)
  *
  * The runner ends the run with status 0 on the final hlt (IF=0).
  */
@@ -35,10 +37,8 @@
 	call	print_cycles
 .endm
 
-.macro HARNESS_TAIL
-/* print_cycles: rax = value; clobbers rax rcx rdx rsi rdi r8 */
-print_cycles:
-	lea	cyc_digits(%rip), %rdi
+.macro HEX16 buf
+	lea	\buf(%rip), %rdi
 	mov	$16, %ecx
 1:	rol	$4, %rax
 	mov	%eax, %r8d
@@ -50,6 +50,12 @@ print_cycles:
 	mov	%r8b, (%rdi)
 	inc	%rdi
 	loop	1b
+.endm
+
+.macro HARNESS_TAIL
+/* print_cycles: rax = value; clobbers rax rcx rdx rsi rdi r8 */
+print_cycles:
+	HEX16	cyc_digits
 	lea	cyc_line(%rip), %rsi
 	mov	$(cyc_end - cyc_line), %ecx
 	mov	$COM1, %dx
