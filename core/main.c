@@ -177,7 +177,10 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return SVX_RUN_PAGES * PAGE_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 	case KVM_GET_EMULATED_CPUID:
-		return svx_cpuid_dev_ioctl(ioctl, argp);
+		return svx_cpuid_dev_ioctl(ioctl, argp,
+					   BIT(SVX_PAGING_SHADOW) |
+					   (svx_ept_caps.ept_usable ?
+					    BIT(SVX_PAGING_EPT) : 0));
 	case KVM_GET_MSR_INDEX_LIST:
 		return svx_msr_list_to_user(argp, svx_msr_list, svx_nr_msrs);
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:
@@ -231,6 +234,7 @@ static int __init svx_init(void)
 	svx_msr_list_init();
 	svx_fpu_init();
 	svx_cpuid_init();
+	svx_vmx_set_cpu_caps();
 	svx_kvmclock_init();
 	r = misc_register(&svx_dev);
 	if (r) {

@@ -233,6 +233,42 @@ bool svx_umip_emulated(void)
 	return usable;
 }
 
+/*
+ * KVM's vmx_set_cpu_caps(): between svx_cpuid_init() and
+ * svx_cpuid_finalize(), what this CPU's VMX controls let the module
+ * deliver.  A CR4 feature is delivered when the guest's CR4 reaches the
+ * CPU: VMX must allow the bit in guest CR4 (IA32_VMX_CR4_FIXED1).
+ */
+void svx_vmx_set_cpu_caps(void)
+{
+	u64 fixed1 = svx_vmcs_conf.cr4_fixed1;
+
+	if (!(fixed1 & X86_CR4_SMEP))
+		svx_cpu_cap_clear(X86_FEATURE_SMEP);
+	if (!(fixed1 & X86_CR4_SMAP))
+		svx_cpu_cap_clear(X86_FEATURE_SMAP);
+	if (!(fixed1 & X86_CR4_FSGSBASE))
+		svx_cpu_cap_clear(X86_FEATURE_FSGSBASE);
+	if (!(fixed1 & X86_CR4_PCIDE))
+		svx_cpu_cap_clear(X86_FEATURE_PCID);
+	if (!(fixed1 & X86_CR4_OSXSAVE))
+		svx_cpu_cap_clear(X86_FEATURE_XSAVE);
+	if (!(fixed1 & X86_CR4_UMIP))
+		svx_cpu_cap_clear(X86_FEATURE_UMIP);
+	/* Without UMIP, descriptor-table exiting emulates it. */
+	if (svx_umip_emulated())
+		svx_cpu_cap_set(X86_FEATURE_UMIP);
+	/* INVPCID needs the "enable INVPCID" control. */
+	if (!svx_invpcid_usable())
+		svx_cpu_cap_clear(X86_FEATURE_INVPCID);
+	/* RDTSCP and RDPID need the "enable RDTSCP" control (vmx.c). */
+	if (!svx_rdtscp_usable()) {
+		svx_cpu_cap_clear(X86_FEATURE_RDTSCP);
+		svx_cpu_cap_clear(X86_FEATURE_RDPID);
+	}
+	svx_cpuid_finalize(SVX_CR4_SUPPORTED);
+}
+
 /* Descriptor-table exiting follows CR4.UMIP (vmx_set_cr4()); loaded. */
 void svx_umip_update(struct svx_vcpu *vcpu)
 {

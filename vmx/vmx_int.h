@@ -107,14 +107,12 @@ void svx_seg_write(unsigned long sel_field, u16 sel, u64 base, u32 limit,
 		   u32 ar);
 int svx_complete_user(struct svx_vcpu *vcpu);
 u64 svx_soft_apic_base(struct svx_vcpu *vcpu);
-void svx_inject_gp(struct svx_vcpu *vcpu);
 void svx_inject_walk_fault(struct svx_vcpu *vcpu, const struct svx_walk *w);
 void svx_inject_ud(struct svx_vcpu *vcpu);
 int svx_set_cr0(struct svx_vcpu *vcpu, u64 cr0);
 int svx_set_cr4(struct svx_vcpu *vcpu, u64 cr4);
 int svx_set_cr3(struct svx_vcpu *vcpu, u64 cr3);
 int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host);
-int svx_guest_cpl(struct svx_vcpu *vcpu);
 bool svx_rdtscp_usable(void);
 
 /* vmx/hypercall.c: a VMCALL exit, a #UD exit */
@@ -152,7 +150,6 @@ bool svx_umip_emulated(void);
 void svx_umip_update(struct svx_vcpu *vcpu);
 void svx_cpufeat_after_set_cpuid(struct svx_vcpu *vcpu);
 int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason);
-void svx_skip_insn(struct svx_vcpu *vcpu);
 u64 svx_get_cr8(struct svx_vcpu *vcpu);
 void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
 u64 svx_get_apic_base(struct svx_vcpu *vcpu);

@@ -52,7 +52,6 @@
 #include <uapi/asm/kvm_para.h>
 
 #include "svx.h"
-#include "vmx_int.h"
 #include "cpuid.h"
 #include "fpu.h"
 
@@ -171,8 +170,7 @@ static void svx_xsave_caps(void)
 	u32 avx512_7edx = F(AVX512_4VNNIW) | F(AVX512_4FMAPS) |
 			  F(AVX512_VP2INTERSECT) | F(AVX512_FP16);
 
-	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_OSXSAVE) ||
-	    !(svx_supported_xcr0 & XFEATURE_MASK_SSE))
+	if (!(svx_supported_xcr0 & XFEATURE_MASK_SSE))
 		svx_caps[SVX_W_1_ECX] &= ~F(XSAVE);
 	if (!(svx_caps[SVX_W_1_ECX] & F(XSAVE)) ||
 	    !(svx_supported_xcr0 & XFEATURE_MASK_YMM)) {
@@ -207,24 +205,6 @@ void svx_cpuid_init(void)
 			      svx_words[w].allowed &
 			      boot_cpu_data.x86_capability[svx_words[w].kword];
 	}
-	/*
-	 * A CR4 feature is delivered when the guest's CR4 reaches the CPU:
-	 * VMX must allow the bit in guest CR4 (IA32_VMX_CR4_FIXED1).
-	 */
-	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_SMEP))
-		svx_caps[SVX_W_7_EBX] &= ~F(SMEP);
-	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_SMAP))
-		svx_caps[SVX_W_7_EBX] &= ~F(SMAP);
-	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_FSGSBASE))
-		svx_caps[SVX_W_7_EBX] &= ~F(FSGSBASE);
-	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_UMIP))
-		svx_caps[SVX_W_7_ECX] &= ~F(UMIP);
-	/* Without UMIP, descriptor-table exiting emulates it (cpufeat.c). */
-	if (svx_umip_emulated())
-		svx_caps[SVX_W_7_ECX] |= F(UMIP);
-	/* INVPCID needs the "enable INVPCID" control (cpufeat.c). */
-	if (!svx_invpcid_usable())
-		svx_caps[SVX_W_7_EBX] &= ~F(INVPCID);
 	/* As KVM: TSC_ADJUST is software's (vmx/exits.c), on any CPU. */
 	svx_caps[SVX_W_7_EBX] |= F(TSC_ADJUST);
 	/*
@@ -233,15 +213,49 @@ void svx_cpuid_init(void)
 	 * a VMM with its own APIC clears the bit, as QEMU does.
 	 */
 	svx_caps[SVX_W_1_ECX] |= F(X2APIC);
-	if (!(svx_vmcs_conf.cr4_fixed1 & X86_CR4_PCIDE))
-		svx_caps[SVX_W_1_ECX] &= ~F(PCID);
+}
+
+/* The module's word holding @feature (X86_FEATURE_*), or NULL. */
+static u32 *svx_cap_word(unsigned int feature)
+{
+	int w;
+
+	for (w = 0; w < SVX_NR_WORDS; w++)
+		if (svx_words[w].kword == feature / 32)
+			return &svx_caps[w];
+	return NULL;
+}
+
+/*
+ * KVM's kvm_cpu_cap_clear()/kvm_cpu_cap_set(), for the VMX code's
+ * adjustments between svx_cpuid_init() and svx_cpuid_finalize().  Setting
+ * a bit the module does not filter, or outside its words, is a bug.
+ */
+void svx_cpu_cap_clear(unsigned int feature)
+{
+	u32 *word = svx_cap_word(feature);
+
+	if (word)
+		*word &= ~BIT(feature & 31);
+}
+
+void svx_cpu_cap_set(unsigned int feature)
+{
+	u32 *word = svx_cap_word(feature);
+
+	if (!WARN_ON_ONCE(!word))
+		*word |= BIT(feature & 31);
+}
+
+/*
+ * After the VMX code's adjustments: what XSAVE brings with it, and the
+ * CR4 bits no guest may set (@cr4_supported: the bits the VMX code
+ * virtualises at all).
+ */
+void svx_cpuid_finalize(u64 cr4_supported)
+{
 	svx_xsave_caps();
-	/* RDTSCP and RDPID need the "enable RDTSCP" control (vmx.c). */
-	if (!svx_rdtscp_usable()) {
-		svx_caps[SVX_W_X1_EDX] &= ~F(RDTSCP);
-		svx_caps[SVX_W_7_ECX] &= ~F(RDPID);
-	}
-	svx_cr4_rsvd = ~(u64)SVX_CR4_SUPPORTED | svx_cr4_rsvd_for(svx_caps);
+	svx_cr4_rsvd = ~cr4_supported | svx_cr4_rsvd_for(svx_caps);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -546,13 +560,13 @@ out:
 	return r;
 }
 
-/* The system fd: a table that holds in every paging mode the CPU offers. */
-long svx_cpuid_dev_ioctl(unsigned int ioctl, void __user *argp)
+/*
+ * The system fd: a table that holds in every paging mode the CPU offers
+ * (@modes: BIT(SVX_PAGING_*)).
+ */
+long svx_cpuid_dev_ioctl(unsigned int ioctl, void __user *argp,
+			 unsigned int modes)
 {
-	unsigned int modes = BIT(SVX_PAGING_SHADOW);
-
-	if (svx_ept_caps.ept_usable)
-		modes |= BIT(SVX_PAGING_EPT);
 	return svx_get_cpuid(argp, ioctl, modes);
 }
 

@@ -9,8 +9,17 @@ struct svx_vm;
 struct svx_vcpu;
 struct kvm_cpuid_entry2;
 
+/*
+ * Module load: svx_cpuid_init() takes the host's features the module can
+ * deliver, the VMX code drops or adds what its controls decide with
+ * svx_cpu_cap_clear()/svx_cpu_cap_set(), svx_cpuid_finalize() ends it.
+ */
 void svx_cpuid_init(void);
-long svx_cpuid_dev_ioctl(unsigned int ioctl, void __user *argp);
+void svx_cpu_cap_clear(unsigned int feature);
+void svx_cpu_cap_set(unsigned int feature);
+void svx_cpuid_finalize(u64 cr4_supported);
+long svx_cpuid_dev_ioctl(unsigned int ioctl, void __user *argp,
+			 unsigned int modes);
 long svx_cpuid_vm_get_supported(struct svx_vm *vm, void __user *argp);
 void svx_cpuid_update_vcpu(struct svx_vcpu *vcpu);
 bool svx_cpuid_has_tsc_aux(struct svx_vcpu *vcpu);
