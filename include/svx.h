@@ -31,7 +31,7 @@
 #include "memslot.h"
 #include "emulate.h"
 
-#define SVX_MAX_VCPUS		16
+#define SVX_MAX_VCPUS		32
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256
 #define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
