@@ -38,6 +38,9 @@
 #define SVX_NR_SOFT_MSRS	10	/* MSRs kept in software */
 #define SVX_MAX_MCE_BANKS	32	/* KVM_MAX_MCE_BANKS: KVM_CAP_MCE */
 #define SVX_MTRR_FIRST		0x200	/* variable and fixed MTRRs */
+/* TSC multiplier: fixed point, 48 fraction bits (VMX, KVM's) */
+#define SVX_TSC_RATIO_FRAC_BITS	48
+#define SVX_TSC_RATIO_ONE	BIT_ULL(SVX_TSC_RATIO_FRAC_BITS)
 #define SVX_NR_MTRRS		0x70
 
 /* Indices of guest GPRs in svx_vcpu.regs (the hardware encoding order). */
@@ -287,6 +290,7 @@ struct svx_vcpu {
 	int ept_last_cpu;	/* CPU of the last entry, -1 before the first */
 
 	u32 tsc_khz;		/* KVM_GET_TSC_KHZ (vmx/cpufeat.c) */
+	u64 tsc_ratio;		/* TSC multiplier, SVX_TSC_RATIO_ONE: none */
 
 	/* In-kernel irqchip (core/irqchip.c): NULL with a userspace one. */
 	struct svx_lapic *lapic;
@@ -322,6 +326,20 @@ struct svx_kvmclock {
 	s64 master_ns;		/* ... and base clock of the master clock */
 };
 
+/*
+ * KVM's TSC write tracking (kvm->arch.last_tsc_* and cur_tsc_offset,
+ * vmx/exits.c svx_synchronize_tsc()): the last VMM write of a TSC, and
+ * the offset of the current generation of vCPUs that count together.
+ */
+struct svx_tsc_sync {
+	raw_spinlock_t lock;	/* KVM's tsc_write_lock */
+	s64 last_ns;		/* svx_kvmclock_base_ns() of the last write */
+	u64 last_write;		/* the TSC value written */
+	u32 last_khz;		/* the writer's rate */
+	u64 last_offset;
+	u64 cur_offset;		/* new vCPUs' offset, at the same rate */
+};
+
 struct svx_vm {
 	refcount_t users;
 	struct mm_struct *mm;
@@ -332,7 +350,8 @@ struct svx_vm {
 	int nr_vcpus;
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
-	u64 tsc_offset;		/* new vCPUs' TSC offset, once one exists */
+	struct svx_tsc_sync tsc_sync;	/* vmx/exits.c */
+	u32 default_tsc_khz;	/* VM KVM_SET_TSC_KHZ: new vCPUs' rate */
 	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off */
 	u64 disabled_quirks;	/* KVM_CAP_DISABLE_QUIRKS(2), core/quirks.c */
 	bool exception_payload;	/* KVM_CAP_EXCEPTION_PAYLOAD enabled */
@@ -427,6 +446,11 @@ int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap);
 int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce);
 void svx_vcpu_after_set_cpuid(struct svx_vcpu *vcpu);
 long svx_set_tsc_khz(struct svx_vcpu *vcpu, unsigned long arg);
+long svx_vm_set_tsc_khz(struct svx_vm *vm, unsigned long arg);
+void svx_init_tsc_khz(struct svx_vcpu *vcpu);
+bool svx_tsc_scaling_usable(void);
+u64 svx_scale_tsc(u64 tsc, u64 ratio);
+u64 svx_guest_tsc(const struct svx_vcpu *vcpu, u64 host_tsc);
 extern const u32 svx_msr_list[];
 extern unsigned int svx_nr_msrs;
 void svx_msr_list_init(void);
@@ -527,6 +551,7 @@ long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp);
 long svx_vm_signal_msi(struct svx_vm *vm, void __user *argp);
 int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu);
 void svx_irqchip_vcpu_destroy(struct svx_vcpu *vcpu);
+void svx_irqchip_tsc_khz_changed(struct svx_vcpu *vcpu);
 void svx_irqchip_after_set_cpuid(struct svx_vcpu *vcpu);
 long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set);
 u32 svx_vcpu_get_mp_state(struct svx_vcpu *vcpu);
@@ -553,6 +578,7 @@ void svx_kvmclock_init(void);
 void svx_kvmclock_exit(void);
 long svx_kvmclock_caps(void);
 void svx_kvmclock_vm_init(struct svx_vm *vm);
+s64 svx_kvmclock_base_ns(void);
 void svx_kvmclock_tsc_changed(struct svx_vcpu *vcpu);
 long svx_vm_get_clock(struct svx_vm *vm, void __user *argp);
 long svx_vm_set_clock(struct svx_vm *vm, void __user *argp);
