@@ -102,7 +102,7 @@ u64 svx_irq_host_now_ns(struct svx_irqchip *chip)
 
 u64 svx_irq_host_guest_tsc(struct svx_lapic *a)
 {
-	return rdtsc() + to_vapic(a)->vcpu->tsc_offset;
+	return svx_guest_tsc(to_vapic(a)->vcpu, rdtsc());
 }
 
 void svx_irq_host_timer_arm(struct svx_lapic *a, u64 expires_ns)
@@ -402,7 +402,7 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
 	vm->irqchip->lint0_quirk_off =	/* core/quirks.c */
 		!svx_quirk(vm, KVM_X86_QUIRK_LINT0_REENABLED);
 	svx_lapic_init(&v->lapic, vm->irqchip, vcpu->id, vcpu->id);
-	v->lapic.tsc_khz = tsc_khz;	/* no TSC scaling: the host's rate */
+	v->lapic.tsc_khz = vcpu->tsc_khz;	/* the guest's rate, as KVM's */
 	vm->irqchip->lapics[vcpu->id] = &v->lapic;
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	vcpu->lapic = &v->lapic;
@@ -410,6 +410,21 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
 	if (vcpu->id != vm->bsp_vcpu_id)
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return 0;
+}
+
+/*
+ * KVM_SET_TSC_KHZ: the TSC-deadline timer converts at the new rate (KVM's
+ * virtual_tsc_khz) from its next start, as KVM.
+ */
+void svx_irqchip_tsc_khz_changed(struct svx_vcpu *vcpu)
+{
+	unsigned long flags;
+
+	if (!vcpu->lapic)
+		return;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	vcpu->lapic->tsc_khz = vcpu->tsc_khz;
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 }
 
 void svx_irqchip_vcpu_destroy(struct svx_vcpu *vcpu)

@@ -18,14 +18,15 @@
  *
  * The master clock (KVM's use_master_clock, pvclock_update_vm_gtod_copy):
  * when the host's clocksource is the TSC, every vCPU has the same TSC
- * offset (no TSC scaling here) and the boot vCPU does not use the old
+ * offset and rate and the boot vCPU does not use the old
  * MSR, one host (TSC, clock) pair taken at the last update serves every
  * vCPU, the records carry PVCLOCK_TSC_STABLE_BIT and KVM_GET_CLOCK
  * reports KVM_CLOCK_TSC_STABLE, and with the host TSC and real time of
  * one reading, KVM_CLOCK_HOST_TSC and KVM_CLOCK_REALTIME.  Otherwise
- * each vCPU's record pairs its own TSC with the clock when written.
+ * each vCPU's record pairs its own TSC with the clock when written.  A
+ * record counts in the vCPU's TSC (KVM_SET_TSC_KHZ: the host's scaled).
  * Not here: KVM's periodic resync (kvmclock_sync_work), PVCLOCK_GUEST_STOPPED
- * from KVM_KVMCLOCK_CTRL (a guest's own bit is kept), TSC scaling.
+ * from KVM_KVMCLOCK_CTRL (a guest's own bit is kept).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -50,7 +51,7 @@
 #include "kvmclock.h"
 
 /* KVM's get_kvmclock_base_ns(): the raw clock, counted from boot. */
-static s64 svx_kvmclock_base_ns(void)
+s64 svx_kvmclock_base_ns(void)
 {
 	return ktime_to_ns(ktime_add(ktime_get_raw(),
 				     ktime_mono_to_any(0, TK_OFFS_BOOT)));
@@ -80,10 +81,16 @@ static void svx_get_time_scale(u64 scaled_hz, u64 base_hz, s8 *pshift,
 	*pmul = div_u64(scaled64 << 32, tps32);
 }
 
-static void svx_kvmclock_scale(struct pvclock_vcpu_time_info *hv)
+/*
+ * ns per cycle of a TSC that runs at the host's rate times @ratio (KVM's
+ * kvm_guest_time_update(): tgt_tsc_khz is tsc_khz scaled; the host's own
+ * rate for KVM_GET_CLOCK).
+ */
+static void svx_kvmclock_scale(struct pvclock_vcpu_time_info *hv, u64 ratio)
 {
-	svx_get_time_scale(NSEC_PER_SEC, tsc_khz * 1000ULL, &hv->tsc_shift,
-			   &hv->tsc_to_system_mul);
+	svx_get_time_scale(NSEC_PER_SEC,
+			   svx_scale_tsc(tsc_khz, ratio) * 1000ULL,
+			   &hv->tsc_shift, &hv->tsc_to_system_mul);
 }
 
 /*
@@ -142,11 +149,14 @@ long svx_kvmclock_caps(void)
 	return KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC;
 }
 
-/* Every vCPU's TSC counts together (KVM's all_vcpus_matched_tsc). */
+/*
+ * Every vCPU's TSC counts together (KVM's all_vcpus_matched_tsc): the
+ * same offset at the same rate.
+ */
 static bool svx_vcpus_matched(struct svx_vm *vm)
 {
+	u64 offset = 0, ratio = 0;
 	bool first = true;
-	u64 offset = 0;
 	int i;
 
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
@@ -154,9 +164,11 @@ static bool svx_vcpus_matched(struct svx_vm *vm)
 
 		if (!vcpu)
 			continue;
-		if (!first && READ_ONCE(vcpu->tsc_offset) != offset)
+		if (!first && (READ_ONCE(vcpu->tsc_offset) != offset ||
+			       READ_ONCE(vcpu->tsc_ratio) != ratio))
 			return false;
 		offset = READ_ONCE(vcpu->tsc_offset);
+		ratio = READ_ONCE(vcpu->tsc_ratio);
 		first = false;
 	}
 	return true;
@@ -220,7 +232,7 @@ static void svx_get_kvmclock(struct svx_vm *vm, struct kvm_clock_data *data)
 		data->flags |= KVM_CLOCK_TSC_STABLE;
 		hv.tsc_timestamp = kc->master_cycle;
 		hv.system_time = kc->master_ns + kc->offset;
-		svx_kvmclock_scale(&hv);
+		svx_kvmclock_scale(&hv, SVX_TSC_RATIO_ONE);
 		data->clock = __pvclock_read_cycles(&hv, data->host_tsc);
 	} else {
 		data->clock = svx_kvmclock_base_ns() + kc->offset;
@@ -413,8 +425,8 @@ void svx_kvmclock_update(struct svx_vcpu *vcpu)
 	}
 	hv.system_time = ns + kc->offset;
 	spin_unlock_irqrestore(&kc->lock, flags);
-	hv.tsc_timestamp = host_tsc + vcpu->tsc_offset;
-	svx_kvmclock_scale(&hv);
+	hv.tsc_timestamp = svx_guest_tsc(vcpu, host_tsc);
+	svx_kvmclock_scale(&hv, vcpu->tsc_ratio);
 
 	/*
 	 * Other vCPUs may read this one's record: odd version while it

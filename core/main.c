@@ -53,7 +53,7 @@ long svx_check_extension(long ext)
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_ENABLE_CAP_VM:	/* KVM_CAP_MAX_VCPU_ID only (core/vm.c) */
-	case KVM_CAP_GET_TSC_KHZ:	/* KVM_SET_TSC_KHZ: the host's rate only */
+	case KVM_CAP_GET_TSC_KHZ:	/* KVM_GET/SET_TSC_KHZ, vmx/cpufeat.c */
 	/* the in-kernel irqchip: core/irqchip.c, irqchip/ */
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQ_INJECT_STATUS:
@@ -83,6 +83,9 @@ long svx_check_extension(long ext)
 		return 1;
 	case KVM_CAP_DISABLE_QUIRKS2:
 		return svx_quirks_supported();
+	case KVM_CAP_TSC_CONTROL:	/* KVM_SET_TSC_KHZ at any rate */
+	case KVM_CAP_VM_TSC_CONTROL:	/* and on the VM fd */
+		return svx_tsc_scaling_usable();
 	case KVM_CAP_ADJUST_CLOCK:	/* KVM_GET/SET_CLOCK, core/kvmclock.c */
 		return svx_kvmclock_caps();
 	case KVM_CAP_SET_GUEST_DEBUG:	/* vmx/debugreg.c */

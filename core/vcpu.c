@@ -476,13 +476,13 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	 * supports (set_sregs_test checks it on a vCPU without CPUID).
 	 */
 	vcpu->cr4_guest_rsvd = 0;
-	vcpu->tsc_khz = tsc_khz;	/* KVM_GET_TSC_KHZ, as KVM's default */
 	r = svx_mmu_vcpu_init(vcpu);
 	if (r)
 		goto free;
 	r = svx_vcpu_init_vmx(vcpu);
 	if (r)
 		goto free_mmu;
+	svx_init_tsc_khz(vcpu);		/* the VM's KVM_SET_TSC_KHZ rate */
 	svx_init_tsc(vcpu);
 	r = svx_irqchip_vcpu_init(vcpu);
 	if (r)

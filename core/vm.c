@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/tsc.h>
 
 #include "core.h"
 #include "pit.h"
@@ -695,6 +696,10 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_set_nr_mmu_pages(vm, arg);
 	case KVM_GET_NR_MMU_PAGES:
 		return svx_mmu_max_sps(vm);
+	case KVM_SET_TSC_KHZ:		/* new vCPUs' rate, vmx/cpufeat.c */
+		return svx_vm_set_tsc_khz(vm, arg);
+	case KVM_GET_TSC_KHZ:
+		return READ_ONCE(vm->default_tsc_khz);
 	case KVM_GET_CLOCK:		/* core/kvmclock.c */
 		return svx_vm_get_clock(vm, argp);
 	case KVM_SET_CLOCK:
@@ -763,6 +768,8 @@ long svx_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
 	raw_spin_lock_init(&vm->irq_lock);
+	raw_spin_lock_init(&vm->tsc_sync.lock);
+	vm->default_tsc_khz = tsc_khz;	/* KVM's max_tsc_khz ? : tsc_khz */
 	vm->id = atomic_inc_return(&svx_vm_ids);
 	vm->pin_unlimited = capable(CAP_IPC_LOCK);
 	ratelimit_state_init(&vm->warn_rs, DEFAULT_RATELIMIT_INTERVAL,

@@ -31,13 +31,16 @@
 #include "memslot.h"
 #include "emulate.h"
 
-#define SVX_MAX_VCPUS		16
+#define SVX_MAX_VCPUS		32
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256
 #define SVX_RUN_PAGES		2	/* struct kvm_run + PIO data page */
 #define SVX_NR_SOFT_MSRS	10	/* MSRs kept in software */
 #define SVX_MAX_MCE_BANKS	32	/* KVM_MAX_MCE_BANKS: KVM_CAP_MCE */
 #define SVX_MTRR_FIRST		0x200	/* variable and fixed MTRRs */
+/* TSC multiplier: fixed point, 48 fraction bits (VMX, KVM's) */
+#define SVX_TSC_RATIO_FRAC_BITS	48
+#define SVX_TSC_RATIO_ONE	BIT_ULL(SVX_TSC_RATIO_FRAC_BITS)
 #define SVX_NR_MTRRS		0x70
 
 /* Indices of guest GPRs in svx_vcpu.regs (the hardware encoding order). */
@@ -245,6 +248,7 @@ struct svx_vcpu {
 	struct svx_stats stats;
 
 	u32 tsc_khz;		/* KVM_GET_TSC_KHZ (vmx/cpufeat.c) */
+	u64 tsc_ratio;		/* TSC multiplier, SVX_TSC_RATIO_ONE: none */
 
 	/* In-kernel irqchip (core/irqchip.c): NULL with a userspace one. */
 	struct svx_lapic *lapic;
@@ -280,6 +284,20 @@ struct svx_kvmclock {
 	s64 master_ns;		/* ... and base clock of the master clock */
 };
 
+/*
+ * KVM's TSC write tracking (kvm->arch.last_tsc_* and cur_tsc_offset,
+ * vmx/exits.c svx_synchronize_tsc()): the last VMM write of a TSC, and
+ * the offset of the current generation of vCPUs that count together.
+ */
+struct svx_tsc_sync {
+	raw_spinlock_t lock;	/* KVM's tsc_write_lock */
+	s64 last_ns;		/* svx_kvmclock_base_ns() of the last write */
+	u64 last_write;		/* the TSC value written */
+	u32 last_khz;		/* the writer's rate */
+	u64 last_offset;
+	u64 cur_offset;		/* new vCPUs' offset, at the same rate */
+};
+
 struct svx_vm {
 	refcount_t users;
 	struct mm_struct *mm;
@@ -290,7 +308,8 @@ struct svx_vm {
 	int nr_vcpus;
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
-	u64 tsc_offset;		/* new vCPUs' TSC offset, once one exists */
+	struct svx_tsc_sync tsc_sync;	/* vmx/exits.c */
+	u32 default_tsc_khz;	/* VM KVM_SET_TSC_KHZ: new vCPUs' rate */
 	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off */
 	u64 disabled_quirks;	/* KVM_CAP_DISABLE_QUIRKS(2), core/quirks.c */
 	bool exception_payload;	/* KVM_CAP_EXCEPTION_PAYLOAD enabled */

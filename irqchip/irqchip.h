@@ -30,7 +30,7 @@
 #include <linux/types.h>
 #include <linux/kvm.h>
 
-#define SVX_IRQ_MAX_LAPICS	16	/* = SVX_MAX_VCPUS */
+#define SVX_IRQ_MAX_LAPICS	32	/* = SVX_MAX_VCPUS, at most 32 (u32 masks) */
 #define SVX_IOAPIC_PINS		24	/* KVM_IOAPIC_NUM_PINS */
 #define SVX_IOAPIC_BASE		0xfec00000ULL
 #define SVX_IOAPIC_SIZE		0x100

@@ -3,8 +3,10 @@
  * CPU features that need more than a CPUID bit, as kvm_intel 6.1 gives
  * them: INVPCID (the secondary control, and its exit under shadow paging),
  * UMIP emulated with descriptor-table exiting on a CPU without it, and the
- * TSC rate (KVM_GET_TSC_KHZ / KVM_SET_TSC_KHZ).  IA32_TSC_ADJUST is in
- * vmx/exits.c's MSR code, with IA32_TSC.
+ * TSC rate (KVM_GET_TSC_KHZ / KVM_SET_TSC_KHZ on the vCPU and the VM,
+ * with the VMX TSC multiplier where the CPU has "use TSC scaling").  The
+ * guest's TSC (host TSC scaled + offset), IA32_TSC, IA32_TSC_ADJUST and
+ * KVM's TSC synchronisation are in vmx/exits.c's MSR code.
  *
  * INVPCID (KVM's handle_invpcid(), kvm_handle_invpcid()): "enable INVPCID"
  * is on when the guest's CPUID has INVPCID (else the instruction is #UD).
@@ -39,6 +41,7 @@
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
@@ -55,6 +58,8 @@
 #include "vmx.h"
 #include "mmu.h"
 #include "vm.h"
+#include "irq.h"
+#include "kvmclock.h"
 
 /* ---------------------------------------------------------------------- */
 /* Secondary controls                                                      */
@@ -531,27 +536,126 @@ static u32 svx_adjust_khz(u32 khz, s32 ppm)
 #define SVX_TSC_TOLERANCE_PPM	250
 
 /*
- * KVM_SET_TSC_KHZ as kvm_intel on a CPU without TSC scaling: 0 means the
- * host's rate; a rate within 250 ppm of the host's is taken as is; a lower
- * one is refused (-EINVAL).  KVM records the requested rate even then
- * (KVM_GET_TSC_KHZ returns it), and so does this.  A higher rate KVM
- * accepts with "catch-up" (the TSC offset pushed forward at entries); this
- * module does not emulate a faster TSC and refuses it too.
+ * The CPU scales the guest's TSC ("use TSC scaling", the TSC_MULTIPLIER
+ * field): KVM's kvm_caps.has_tsc_control, read from the capability MSRs
+ * at load (vmx_ept.c svx_ept_probe()).
+ */
+bool svx_tsc_scaling_usable(void)
+{
+	return tsc_khz &&
+	       (svx_ept_caps.proc2_allowed & SECONDARY_EXEC_TSC_SCALING);
+}
+
+/*
+ * KVM's kvm_caps.max_guest_tsc_khz with TSC scaling: the host's rate
+ * times the largest multiplier (2^64 - 1, 48 fraction bits), at most
+ * 0x7fffffff (a signed int).
+ */
+static u32 svx_max_guest_tsc_khz(void)
+{
+	return min_t(u64, 0x7fffffff,
+		     mul_u64_u64_shr(tsc_khz, U64_MAX,
+				     SVX_TSC_RATIO_FRAC_BITS));
+}
+
+/*
+ * KVM's kvm_vcpu_write_tsc_multiplier() and vmx_write_tsc_multiplier():
+ * the guest's TSC is the host's times @ratio plus the offset.  "Use TSC
+ * scaling" is on while the ratio is not 1.
+ */
+static void svx_write_tsc_ratio(struct svx_vcpu *vcpu, u64 ratio)
+{
+	vcpu->tsc_ratio = ratio;
+	if (!svx_tsc_scaling_usable())
+		return;
+	svx_vcpu_load(vcpu);
+	svx_vmwrite(TSC_MULTIPLIER, ratio);
+	svx_set_secondary(vcpu, SECONDARY_EXEC_TSC_SCALING,
+			  ratio != SVX_TSC_RATIO_ONE);
+	svx_vcpu_put(vcpu);
+}
+
+/*
+ * KVM's kvm_set_tsc_khz() and set_tsc_khz(): the vCPU's rate is @khz
+ * (recorded even when refused, as KVM).  Within 250 ppm of the host's
+ * rate the TSC runs unscaled; otherwise the multiplier is @khz / tsc_khz
+ * in 16.48 fixed point, which must be neither 0 nor 2^64 - 1 or more.
+ * Without TSC scaling a lower rate is refused, as KVM; a higher one KVM
+ * takes with "catch-up" (the TSC offset pushed forward at entries), which
+ * this module does not do: it refuses it too.  A new rate does not move
+ * the offset (the guest's TSC jumps, as with KVM); kvmclock's records,
+ * the master clock and the TSC-deadline timer take the new rate.
+ */
+static int svx_apply_tsc_khz(struct svx_vcpu *vcpu, u32 khz)
+{
+	bool scale = khz < svx_adjust_khz(tsc_khz, -SVX_TSC_TOLERANCE_PPM) ||
+		     khz > svx_adjust_khz(tsc_khz, SVX_TSC_TOLERANCE_PPM);
+	u64 ratio = SVX_TSC_RATIO_ONE;
+
+	if (!khz) {		/* tsc_khz 0: calibration failed */
+		svx_write_tsc_ratio(vcpu, SVX_TSC_RATIO_ONE);
+		return -EINVAL;
+	}
+	vcpu->tsc_khz = khz;
+	if (scale && !svx_tsc_scaling_usable()) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_TSC_KHZ %u: no TSC scaling, the rate is the host's %u kHz\n",
+			    vcpu->id, khz, tsc_khz);
+		return -EINVAL;
+	}
+	if (scale) {
+		ratio = mul_u64_u32_div(SVX_TSC_RATIO_ONE, khz, tsc_khz);
+		if (!ratio || ratio == U64_MAX) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_TSC_KHZ %u: TSC multiplier out of range\n",
+				    vcpu->id, khz);
+			return -EINVAL;
+		}
+	}
+	svx_write_tsc_ratio(vcpu, ratio);
+	svx_irqchip_tsc_khz_changed(vcpu);
+	set_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests);
+	svx_kvmclock_tsc_changed(vcpu);	/* the master clock's matching */
+	return 0;
+}
+
+/*
+ * KVM_SET_TSC_KHZ on a vCPU (KVM's kvm_arch_vcpu_ioctl()): with TSC
+ * scaling a rate of max_guest_tsc_khz or more is -EINVAL; 0 means the
+ * host's rate.
  */
 long svx_set_tsc_khz(struct svx_vcpu *vcpu, unsigned long arg)
 {
 	u32 khz = arg;
 
-	if (!khz)
-		khz = tsc_khz;
-	if (!khz)
-		return -EINVAL;
-	vcpu->tsc_khz = khz;
-	if (khz < svx_adjust_khz(tsc_khz, -SVX_TSC_TOLERANCE_PPM) ||
-	    khz > svx_adjust_khz(tsc_khz, SVX_TSC_TOLERANCE_PPM)) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_TSC_KHZ %u: no TSC scaling, the rate is the host's %u kHz\n",
-			    vcpu->id, khz, tsc_khz);
+	if (svx_tsc_scaling_usable() && khz >= svx_max_guest_tsc_khz()) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_TSC_KHZ %u: at most %u kHz\n",
+			    vcpu->id, khz, svx_max_guest_tsc_khz() - 1);
 		return -EINVAL;
 	}
+	return svx_apply_tsc_khz(vcpu, khz ? khz : tsc_khz);
+}
+
+/*
+ * KVM_SET_TSC_KHZ on the VM (KVM_CAP_VM_TSC_CONTROL): the rate of the
+ * vCPUs created after, checked as the vCPU's but only against the
+ * maximum; a rate the vCPU then refuses leaves it at the host's rate
+ * (KVM ignores the error at creation too).
+ */
+long svx_vm_set_tsc_khz(struct svx_vm *vm, unsigned long arg)
+{
+	u32 khz = arg;
+
+	if (svx_tsc_scaling_usable() && khz >= svx_max_guest_tsc_khz()) {
+		svx_vm_warn(vm, "KVM_SET_TSC_KHZ %u: at most %u kHz\n", khz,
+			    svx_max_guest_tsc_khz() - 1);
+		return -EINVAL;
+	}
+	WRITE_ONCE(vm->default_tsc_khz, khz ? khz : tsc_khz);
 	return 0;
+}
+
+/* A new vCPU's rate: the VM's (KVM's kvm_arch_vcpu_create()). */
+void svx_init_tsc_khz(struct svx_vcpu *vcpu)
+{
+	vcpu->tsc_ratio = SVX_TSC_RATIO_ONE;
+	svx_apply_tsc_khz(vcpu, READ_ONCE(vcpu->vm->default_tsc_khz));
 }

@@ -8,7 +8,8 @@
  * The CPU then reads and writes them in the guest state itself: the bases
  * and SYSENTER MSRs are VMCS guest fields, KERNEL_GS_BASE is in the
  * VM-entry load / VM-exit store MSR area (vmx/vmx.c), and a read of the
- * TSC returns TSC + TSC offset as the RDMSR exit handler would.  A guest
+ * TSC returns the TSC (scaled, with TSC scaling on) + TSC offset as the
+ * RDMSR exit handler would.  A guest
  * without FSGSBASE writes FS_BASE and KERNEL_GS_BASE on every context
  * switch between processes: one exit each before this.
  *

@@ -1543,7 +1543,7 @@ static bool w_vcpu_id(const char *d)
 {
 	uint64_t id = field(d, "id=");
 
-	return id >= 16 && (uint32_t)id >= 16;
+	return id >= 32 && (uint32_t)id >= 32;
 }
 static bool w_vcpu_id_u32(const char *d)
 {
@@ -1607,7 +1607,7 @@ static const struct diff_ex diff_explained[] = {
 	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_slot_id, F_SLOTS,
 	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id, 0,
-	  "vCPU id >= 16, shadowvmx's KVM_CAP_MAX_VCPU_ID (kvm_intel: 4096)" },
+	  "vCPU id >= 32, shadowvmx's KVM_CAP_MAX_VCPU_ID (kvm_intel: 4096)" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id_u32, 0,
 	  "id >= 2^32: KVM 6.1 truncates it to u32 (kvm_vm_ioctl_create_vcpu(kvm, u32 id)); later kernels refuse it, as shadowvmx does" },
 	{ "KVM_SET_CPUID2", 0, -EINVAL, NULL, 0,
