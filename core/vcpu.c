@@ -53,6 +53,7 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	struct kvm_cpuid2 __user *user = argp;
 	struct kvm_cpuid_entry2 *e = NULL;
 	struct kvm_cpuid2 hdr;
+	int r;
 
 	if (copy_from_user(&hdr, user, sizeof(hdr)))
 		return -EFAULT;
@@ -77,6 +78,11 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 
 		kvfree(e);
 		return same ? 0 : -EINVAL;
+	}
+	r = svx_cpuid_check(vcpu, e, hdr.nent);
+	if (r) {
+		kvfree(e);
+		return r;
 	}
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
