@@ -95,7 +95,7 @@ int svx_msr_bitmap_init(struct svx_vcpu *vcpu)
 {
 	if (!(svx_vmcs_conf.proc & CPU_BASED_USE_MSR_BITMAPS))
 		return 0;
-	vcpu->msr_bitmap = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->msr_bitmap = (void *)svx_fallible(get_zeroed_page(GFP_KERNEL_ACCOUNT));
 	if (!vcpu->msr_bitmap)
 		return -ENOMEM;
 	memset(vcpu->msr_bitmap, 0xff, PAGE_SIZE);

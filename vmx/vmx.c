@@ -667,13 +667,13 @@ int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 {
 	struct page *page;
 
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	page = svx_fallible(alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO));
 	if (!page)
 		return -ENOMEM;
 	vcpu->vmcs = page_address(page);
 	*(u32 *)vcpu->vmcs = svx_vmcs_conf.revision;
 	/* One page holds both MSR areas (16-byte aligned, SDM 24.7.2). */
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	page = svx_fallible(alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO));
 	if (!page)
 		goto free_vmcs;
 	vcpu->guest_msrs = page_address(page);
@@ -1896,8 +1896,9 @@ int svx_vmx_init(void)
 		struct page *page;
 
 		INIT_LIST_HEAD(&per_cpu(svx_loaded_vmcss, cpu));
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
+		page = svx_fallible(alloc_pages_node(cpu_to_node(cpu),
+						     GFP_KERNEL | __GFP_ZERO,
+						     0));
 		if (!page) {
 			r = -ENOMEM;
 			goto free;

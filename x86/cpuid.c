@@ -530,7 +530,7 @@ static long svx_get_cpuid(void __user *argp, unsigned int ioctl,
 	if (ioctl == KVM_GET_EMULATED_CPUID &&
 	    svx_padding_dirty(user->entries, hdr.nent))
 		return -EINVAL;
-	a.entries = kvcalloc(hdr.nent, sizeof(*a.entries), GFP_KERNEL_ACCOUNT);
+	a.entries = svx_fallible(kvcalloc(hdr.nent, sizeof(*a.entries), GFP_KERNEL_ACCOUNT));
 	if (!a.entries)
 		return -ENOMEM;
 	a.maxnent = hdr.nent;

@@ -121,9 +121,18 @@ long sim_tables_live;	/* table pages allocated, not freed */
 /* Tests: every table allocation fails while this is set. */
 bool sim_fail_tables;
 
+/* Tests: the sim_fail_nth-th fallible operation fails (0: none). */
+unsigned int sim_fail_nth;
+
+bool svx_host_should_fail(void)
+{
+	return sim_fail_nth && !--sim_fail_nth;
+}
+
 u64 *svx_host_alloc_table(bool dma32)
 {
-	void *p = sim_fail_tables ? NULL : aligned_alloc(8192, 8192);
+	void *p = sim_fail_tables || svx_host_should_fail() ? NULL :
+		  aligned_alloc(8192, 8192);
 
 	if (p) {
 		memset(p, 0, 8192);
