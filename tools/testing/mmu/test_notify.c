@@ -16,6 +16,7 @@
 #include "svx.h"
 #include "harness.h"
 #include "mmu_host.h"
+#include "mmu_internal.h"
 #include "walker.h"
 #include "mmu_sim.h"
 
@@ -181,5 +182,65 @@ TAP_SUITE(zap_all_without_memory)
 	faulted = sim_fault(s, (u64)GFN0 << 12, 0) == SVX_RESUME;
 	tap_ok(r == 0 && faulted && sim_pins(s, GFN0, 1) == 1,
 	       "with memory back: prepared (%d), and the guest maps again", r);
+	sim_destroy(s, NULL);
+}
+
+/*
+ * Every fallible operation of a fresh nonpaging tree (svx_new_tree(), six
+ * table pages) and of a nonpaging fault fails in turn (sim_fail_nth): no
+ * table page leaked, the fault -ENOMEM and with memory back mapped.
+ */
+TAP_SUITE(fail_nth_tree_and_fault)
+{
+	struct sim *s = sim_create(tap_seed());
+	long live0, leaked = 0, wrong = 0, n;
+	int r;
+
+	sim_gen_flat(s, 16);
+	s->vcpu->cr0 &= ~SVX_CR0_PG;
+	svx_mmu_reset_context(s->vcpu);
+	for (n = 1; n <= 64; n++) {
+		unsigned long in_use0 = s->vm->sp_in_use;
+		u64 *t;
+
+		live0 = sim_tables_live;
+		sim_fail_nth = n;
+		t = svx_new_tree(s->vm);
+		if (sim_fail_nth) {		/* not reached: done */
+			sim_fail_nth = 0;
+			svx_free_tree(s->vm, t, 4);
+			break;
+		}
+		if (t) {
+			wrong++;
+			svx_free_tree(s->vm, t, 4);
+		}
+		if (sim_tables_live != live0 || s->vm->sp_in_use != in_use0)
+			leaked++;
+	}
+	tap_ok(n > 1 && n < 64 && !leaked && !wrong,
+	       "fresh tree: each of its %ld table pages failing: NULL, no page leaked (%ld leaks, %ld wrong results)",
+	       n - 1, leaked, wrong);
+	leaked = wrong = 0;
+	for (n = 1; n <= 256; n++) {
+		svx_mmu_zap_prepare(s->vm);
+		svx_mmu_zap_all(s->vm);
+		svx_mmu_zap_prepare(s->vm);
+		sim_fail_nth = n;
+		r = sim_fault(s, (u64)GFN0 << 12, 0);
+		if (sim_fail_nth) {
+			sim_fail_nth = 0;
+			break;
+		}
+		if (r != SVX_RESUME && r != -ENOMEM)
+			wrong++;
+		if (r == -ENOMEM && sim_fault(s, (u64)GFN0 << 12, 0) != SVX_RESUME)
+			wrong++;
+		if (sim_pins(s, GFN0, 1) != 1)
+			wrong++;
+	}
+	tap_ok(n > 1 && n < 256 && !wrong,
+	       "nonpaging fault: each of its %ld fallible operations failing: -ENOMEM then mapped (%ld wrong)",
+	       n - 1, wrong);
 	sim_destroy(s, NULL);
 }
