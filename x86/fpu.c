@@ -130,7 +130,8 @@ int svx_fpu_xsave2_size(void)
 
 int svx_fpu_vcpu_init(struct svx_vcpu *vcpu)
 {
-	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+	/* the FPU core's allocation, fallible as the module's own */
+	if (svx_should_fail() || !fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		return -ENOMEM;
 	vcpu->fpu = &vcpu->guest_fpu.fpstate->regs.fxsave;
 	vcpu->xcr0 = XFEATURE_MASK_FP;	/* kvm_vcpu_reset() */
