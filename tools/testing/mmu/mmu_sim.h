@@ -102,6 +102,8 @@ extern bool sim_fail_tables;
  * page, an MMU allocation) fails; counts down, 0 once injected or unset.
  */
 extern unsigned int sim_fail_nth;
+/* Set when the failure was injected; a fault's -ENOMEM then retries. */
+extern bool sim_fail_fired;
 /* One random step (access, PT write, INVLPG, CR3 switch, zap). */
 void sim_step(struct sim *s);
 /* Check the invariants; returns the violations found (also counted). */

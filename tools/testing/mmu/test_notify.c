@@ -244,3 +244,46 @@ TAP_SUITE(fail_nth_tree_and_fault)
 	       n - 1, wrong);
 	sim_destroy(s, NULL);
 }
+
+/*
+ * A random sequence (200 steps: accesses, guest page-table writes, INVLPG,
+ * CR3 switches, zaps) in each paging mode, with its Nth fallible operation
+ * failing, for every N the sequence reaches: a fault that fails -ENOMEM is
+ * retried (as the VMM reruns KVM_RUN), and the shadow tables stay
+ * consistent with the guest's, with nothing leaked or left pinned at VM
+ * destruction (sim_destroy()'s checks).
+ */
+TAP_SUITE(fail_nth_random_sequences)
+{
+	u64 seed = tap_seed();
+	int mode;
+
+	for (mode = 0; mode < SIM_NR_MODES; mode++) {
+		struct sim_stats acc = { 0 };
+		long n, bad_n = 0;
+
+		for (n = 1; n <= 4000; n++) {
+			struct sim *s = sim_create(seed + mode);
+			unsigned long v0;
+			int i;
+
+			sim_gen_world(s, (enum sim_mode)mode, 2);
+			v0 = s->st.violations;
+			sim_fail_fired = false;
+			sim_fail_nth = n;
+			for (i = 0; i < 200; i++)
+				sim_step(s);
+			sim_check(s);
+			i = sim_fail_nth != 0;
+			sim_fail_nth = 0;
+			if (s->st.violations != v0 && !bad_n)
+				bad_n = n;
+			sim_destroy(s, &acc);
+			if (i)
+				break;
+		}
+		tap_ok(n > 10 && n < 4000 && !acc.violations,
+		       "%s: each of %ld fallible operations failing: %lu violations (first at N=%ld)",
+		       sim_mode_name[mode], n - 1, acc.violations, bad_n);
+	}
+}
