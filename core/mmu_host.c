@@ -204,6 +204,12 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
  */
 void svx_host_pins(struct svx_vm *vm, long n)
 {
+	/*
+	 * Freeing a tree that held no pin: also when svx_mmu_vm_init()
+	 * fails, before KVM_CREATE_VM has set vm->mm.
+	 */
+	if (!n)
+		return;
 	vm->pages_pinned += n;
 	atomic64_add(n, &vm->mm->pinned_vm);
 	atomic_long_add(n, &svx_pinned_pages_total);
