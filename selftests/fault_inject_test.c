@@ -488,7 +488,7 @@ TEST_F(fi, fail_nth_walk)
 		}
 	}
 	TH_LOG("%s: %ld fallible operations%s, each failed once: %ld calls failed -ENOMEM/-EFAULT and succeeded again, %ld failures absorbed; %d bad rounds; %ld s",
-	       svxu_paging(), last,
+	       svxu_paging() ? svxu_paging() : "default paging", last,
 	       cut ? " (walk cut by SVX_FI_BUDGET)" : "",
 	       total_injected, last - total_injected, bad,
 	       (long)(time(NULL) - t0));
