@@ -84,8 +84,9 @@ int svx_dirty_log_prepare(struct svx_vm *vm, enum svx_mr_change change,
 		new->dirty_bitmap = old->dirty_bitmap;
 		return 0;
 	}
-	new->dirty_bitmap = kvzalloc(2 * svx_dirty_bitmap_bytes(new),
-				     GFP_KERNEL_ACCOUNT);
+	new->dirty_bitmap =
+		svx_fallible(kvzalloc(2 * svx_dirty_bitmap_bytes(new),
+				      GFP_KERNEL_ACCOUNT));
 	if (!new->dirty_bitmap)
 		return -ENOMEM;
 	if ((manual & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) &&

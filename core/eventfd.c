@@ -175,7 +175,7 @@ static int svx_iobus_update(struct svx_eventfds *evfd, int bus,
 	old = rcu_dereference_protected(evfd->bus[bus],
 					lockdep_is_held(&evfd->lock));
 	nr = (old ? old->n : 0) + !!add;
-	new = kzalloc(struct_size(new, dev, nr), GFP_KERNEL_ACCOUNT);
+	new = svx_fallible(kzalloc(struct_size(new, dev, nr), GFP_KERNEL_ACCOUNT));
 	if (!new)
 		return -ENOMEM;
 	for (i = 0; old && i < old->n; i++)
@@ -248,7 +248,7 @@ static long svx_ioeventfd_assign(struct svx_vm *vm,
 			    args->fd);
 		return PTR_ERR(eventfd);
 	}
-	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	p = svx_fallible(kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT));
 	if (!p) {
 		eventfd_ctx_put(eventfd);
 		return -ENOMEM;
@@ -503,7 +503,7 @@ static int svx_irqfd_join_resampler(struct svx_eventfds *evfd,
 			break;
 		}
 	if (!irqfd->resampler) {
-		rs = kzalloc(sizeof(*rs), GFP_KERNEL_ACCOUNT);
+		rs = svx_fallible(kzalloc(sizeof(*rs), GFP_KERNEL_ACCOUNT));
 		if (!rs)
 			return -ENOMEM;
 		rs->evfd = evfd;
@@ -534,7 +534,7 @@ static long svx_irqfd_assign(struct svx_vm *vm, const struct kvm_irqfd *args)
 		svx_vm_warn(vm, "KVM_IRQFD: no in-kernel irqchip (-EINVAL)\n");
 		return -EINVAL;
 	}
-	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT);
+	irqfd = svx_fallible(kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT));
 	if (!irqfd)
 		return -ENOMEM;
 	irqfd->evfd = evfd;
@@ -674,7 +674,7 @@ int svx_eventfd_vm_init(struct svx_vm *vm)
 {
 	struct svx_eventfds *evfd;
 
-	evfd = kzalloc(sizeof(*evfd), GFP_KERNEL_ACCOUNT);
+	evfd = svx_fallible(kzalloc(sizeof(*evfd), GFP_KERNEL_ACCOUNT));
 	if (!evfd)
 		return -ENOMEM;
 	evfd->cleanup_wq = alloc_workqueue("svx-irqfd-%u", 0, 0, vm->id);

@@ -162,7 +162,7 @@ void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
 
 void *svx_irq_host_alloc(size_t size)
 {
-	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	return svx_fallible(kvzalloc(size, GFP_KERNEL_ACCOUNT));
 }
 
 void svx_irq_host_free(void *p)
@@ -212,7 +212,7 @@ long svx_vm_create_irqchip(struct svx_vm *vm)
 		goto unlock;
 	}
 	r = -ENOMEM;
-	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
+	chip = svx_fallible(kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT));
 	if (!chip)
 		goto unlock;
 	svx_irqchip_init(chip, vm);
@@ -272,7 +272,7 @@ long svx_vm_irqchip_state(struct svx_vm *vm, void __user *argp, bool set)
 	unsigned long flags;
 	long r = 0;
 
-	c = memdup_user(argp, sizeof(*c));
+	c = svx_fallible_ptr(memdup_user(argp, sizeof(*c)));
 	if (IS_ERR(c))
 		return PTR_ERR(c);
 	if (!chip) {
@@ -333,8 +333,10 @@ long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp)
 		return -EINVAL;
 	}
 	if (routing.nr) {
-		e = vmemdup_user((u8 __user *)argp + sizeof(routing),
-				 array_size(sizeof(*e), routing.nr));
+		e = svx_fallible_ptr(vmemdup_user((u8 __user *)argp +
+						  sizeof(routing),
+						  array_size(sizeof(*e),
+							     routing.nr)));
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
@@ -391,7 +393,7 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu)
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	if (!vm->irqchip)
 		return 0;
-	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	v = svx_fallible(kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT));
 	if (!v)
 		return -ENOMEM;
 	v->vcpu = vcpu;
@@ -486,11 +488,11 @@ long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set)
 		return -EINVAL;
 	}
 	if (set) {
-		s = memdup_user(argp, sizeof(*s));
+		s = svx_fallible_ptr(memdup_user(argp, sizeof(*s)));
 		if (IS_ERR(s))
 			return PTR_ERR(s);
 	} else {
-		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+		s = svx_fallible(kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT));
 		if (!s)
 			return -ENOMEM;
 	}

@@ -239,9 +239,11 @@ static int __init svx_init(void)
 	svx_cpuid_init();
 	svx_vmx_set_cpu_caps();
 	svx_kvmclock_init();
+	svx_fault_inject_init();
 	r = misc_register(&svx_dev);
 	if (r) {
 		pr_err("cannot register /dev/shadowvmx: %d\n", r);
+		svx_fault_inject_exit();
 		svx_kvmclock_exit();
 		svx_spec_exit();
 		svx_vmx_exit();
@@ -255,6 +257,7 @@ static int __init svx_init(void)
 static void __exit svx_exit(void)
 {
 	misc_deregister(&svx_dev);
+	svx_fault_inject_exit();
 	svx_kvmclock_exit();
 	svx_spec_exit();
 	svx_vmx_exit();

@@ -99,8 +99,8 @@ void svx_host_audit_count(bool violation)
 
 u64 *svx_host_alloc_table(bool dma32)
 {
-	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
-				       (dma32 ? GFP_DMA32 : 0));
+	struct page *page = svx_fallible(alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				       (dma32 ? GFP_DMA32 : 0)));
 
 	if (!page)
 		return NULL;
@@ -176,12 +176,12 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 	    compound_order(compound_head(page)) < 9 ||
 	    !svx_pins_allowed(vcpu->vm, 512, false))
 		return 0;	/* 4 KiB pages instead */
-	pages = kvmalloc_array(512, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = svx_fallible(kvmalloc_array(512, sizeof(*pages), GFP_KERNEL_ACCOUNT));
 	if (!pages)
 		return -ENOMEM;
-	n = pin_user_pages_fast(hva, 512, FOLL_LONGTERM |
-				((s->flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
-				pages);
+	n = svx_pin_user_pages_fast(hva, 512, FOLL_LONGTERM |
+				    ((s->flags & KVM_MEM_READONLY) ? 0 :
+				     FOLL_WRITE), pages);
 	if (n < 0)
 		n = 0;
 	first = n ? page_to_pfn(pages[0]) : 0;
@@ -206,6 +206,12 @@ int svx_host_pin_2m(struct svx_vcpu *vcpu, const struct svx_memslot *s,
  */
 void svx_host_pins(struct svx_vm *vm, long n)
 {
+	/*
+	 * Freeing a tree that held no pin: also when svx_mmu_vm_init()
+	 * fails, before KVM_CREATE_VM has set vm->mm.
+	 */
+	if (!n)
+		return;
 	vm->pages_pinned += n;
 	atomic64_add(n, &vm->mm->pinned_vm);
 	atomic_long_add(n, &svx_pinned_pages_total);
@@ -244,12 +250,12 @@ int svx_host_pin_range(struct svx_vm *vm, const struct svx_memslot *s,
 
 	if (!svx_pins_allowed(vm, n, false))
 		return 0;
-	pages = kmalloc_array(512, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = svx_fallible(kmalloc_array(512, sizeof(*pages), GFP_KERNEL_ACCOUNT));
 	if (!pages)
 		return -ENOMEM;
 	while (done < n) {
-		got = pin_user_pages_fast(hva + done * PAGE_SIZE, 512, gup,
-					  pages);
+		got = svx_pin_user_pages_fast(hva + done * PAGE_SIZE, 512,
+					      gup, pages);
 		if (got <= 0)
 			break;
 		if (!done)
@@ -344,7 +350,7 @@ int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
 
 	if (!hva || (gpa & 15) || !boot_cpu_has(X86_FEATURE_CX16))
 		return -EFAULT;
-	if (pin_user_pages_fast(hva & PAGE_MASK, 1, FOLL_WRITE, &page) != 1)
+	if (svx_pin_user_pages_fast(hva & PAGE_MASK, 1, FOLL_WRITE, &page) != 1)
 		return -EFAULT;
 	p = kmap_local_page(page);
 	asm volatile("lock cmpxchg16b %[m]"

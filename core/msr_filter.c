@@ -94,7 +94,7 @@ static int svx_msr_filter_add(struct svx_msr_filter *f,
 	size = BITS_TO_LONGS(ur->nmsrs) * sizeof(long);
 	if (!size || size > KVM_MSR_FILTER_MAX_BITMAP_SIZE)
 		return -EINVAL;
-	bitmap = memdup_user((u8 __user *)ur->bitmap, size);
+	bitmap = svx_fallible_ptr(memdup_user((u8 __user *)ur->bitmap, size));
 	if (IS_ERR(bitmap))
 		return PTR_ERR(bitmap);
 	f->ranges[f->count].flags = ur->flags;
@@ -114,7 +114,7 @@ long svx_vm_set_msr_filter(struct svx_vm *vm, void __user *argp)
 	long r = 0;
 	u32 i;
 
-	uf = memdup_user(argp, sizeof(*uf));
+	uf = svx_fallible_ptr(memdup_user(argp, sizeof(*uf)));
 	if (IS_ERR(uf))
 		return PTR_ERR(uf);
 	if (uf->flags & ~KVM_MSR_FILTER_DEFAULT_DENY) {
@@ -129,7 +129,7 @@ long svx_vm_set_msr_filter(struct svx_vm *vm, void __user *argp)
 		r = -EINVAL;
 		goto out;
 	}
-	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	new = svx_fallible(kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT));
 	if (!new) {
 		r = -ENOMEM;
 		goto out;

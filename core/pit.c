@@ -111,7 +111,7 @@ static long svx_pit_create(struct svx_vm *vm, u32 flags, const char *ioctl)
 		r = -EEXIST;
 		goto out;
 	}
-	kp = kzalloc(sizeof(*kp), GFP_KERNEL_ACCOUNT);
+	kp = svx_fallible(kzalloc(sizeof(*kp), GFP_KERNEL_ACCOUNT));
 	if (!kp) {
 		r = -ENOMEM;
 		goto out;

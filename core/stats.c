@@ -174,12 +174,12 @@ static void *svx_stats_build(struct svx_stats_file *sf, size_t *len)
 	void *buf;
 	int i, j;
 
-	s = kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	s = svx_fallible(kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT));
 	if (!s)
 		return NULL;
 	*len = sizeof(*h) + SVX_STATS_NAME_SIZE + SVX_NR_STAT_DEFS * dsz +
 	       svx_stats_data_size();
-	buf = kzalloc(*len, GFP_KERNEL_ACCOUNT);
+	buf = svx_fallible(kzalloc(*len, GFP_KERNEL_ACCOUNT));
 	if (!buf) {
 		kfree(s);
 		return NULL;
@@ -267,7 +267,7 @@ long svx_get_stats_fd(struct svx_vm *vm, struct svx_vcpu *vcpu)
 	struct file *file;
 	int fd;
 
-	sf = kzalloc(sizeof(*sf), GFP_KERNEL_ACCOUNT);
+	sf = svx_fallible(kzalloc(sizeof(*sf), GFP_KERNEL_ACCOUNT));
 	if (!sf)
 		return -ENOMEM;
 	sf->vm = vm;

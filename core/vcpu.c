@@ -58,6 +58,7 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	struct kvm_cpuid2 __user *user = argp;
 	struct kvm_cpuid_entry2 *e = NULL;
 	struct kvm_cpuid2 hdr;
+	int r;
 
 	if (copy_from_user(&hdr, user, sizeof(hdr)))
 		return -EFAULT;
@@ -67,7 +68,7 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 		return -E2BIG;
 	}
 	if (hdr.nent) {
-		e = vmemdup_user(user->entries, hdr.nent * sizeof(*e));
+		e = svx_fallible_ptr(vmemdup_user(user->entries, hdr.nent * sizeof(*e)));
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
@@ -82,6 +83,11 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 
 		kvfree(e);
 		return same ? 0 : -EINVAL;
+	}
+	r = svx_cpuid_check(vcpu, e, hdr.nent);
+	if (r) {
+		kvfree(e);
+		return r;
 	}
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
@@ -168,7 +174,7 @@ long svx_msr_io(struct svx_vcpu *vcpu, void __user *argp,
 		return -EFAULT;
 	if (hdr.nmsrs >= SVX_MAX_IO_MSRS)
 		return -E2BIG;
-	entries = memdup_user(user->entries, hdr.nmsrs * sizeof(*entries));
+	entries = svx_fallible_ptr(memdup_user(user->entries, hdr.nmsrs * sizeof(*entries)));
 	if (IS_ERR(entries))
 		return PTR_ERR(entries);
 	for (i = 0; i < hdr.nmsrs; i++)
@@ -198,7 +204,7 @@ static long svx_vcpu_stats(struct svx_vcpu *vcpu, void __user *argp)
 	struct svx_vm *vm = vcpu->vm;
 	long r;
 
-	s = kmemdup(&vcpu->stats, sizeof(*s), GFP_KERNEL_ACCOUNT);
+	s = svx_fallible(kmemdup(&vcpu->stats, sizeof(*s), GFP_KERNEL_ACCOUNT));
 	if (!s)
 		return -ENOMEM;
 	spin_lock(&vm->mmu_lock);
@@ -465,8 +471,8 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
-	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->run = (void *)svx_fallible(get_zeroed_page(GFP_KERNEL_ACCOUNT));
+	vcpu->pio_data = (void *)svx_fallible(get_zeroed_page(GFP_KERNEL_ACCOUNT));
 	if (!vcpu->run || !vcpu->pio_data)
 		goto free;
 	svx_cpuid_update_vcpu(vcpu);	/* no table yet: EFER.LME/NX reserved */

@@ -143,9 +143,9 @@ int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 
 	if (!svx_pins_allowed(vcpu->vm, 1, true))
 		return -ENOMEM;
-	r = pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
-				((s->flags & KVM_MEM_READONLY) ? 0 : FOLL_WRITE),
-				page);
+	r = svx_pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
+				    ((s->flags & KVM_MEM_READONLY) ? 0 :
+				     FOLL_WRITE), page);
 	if (r == 1)
 		return 0;
 	svx_vm_warn(vcpu->vm, "vcpu%d: cannot pin the host page behind GPA %#llx (slot %u, hva %#llx): %d\n",
@@ -344,7 +344,7 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 		r = svx_dirty_log_prepare(vm, change, old, &new);
 	if (r)
 		goto out;
-	next = kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
+	next = svx_fallible(kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT));
 	if (!next) {
 		if (new.dirty_bitmap != old_bitmap)
 			kvfree(new.dirty_bitmap);
@@ -533,7 +533,7 @@ static long svx_vm_stats(struct svx_vm *vm, void __user *argp)
 	long r;
 	int i;
 
-	sum = kzalloc(sizeof(*sum), GFP_KERNEL_ACCOUNT);
+	sum = svx_fallible(kzalloc(sizeof(*sum), GFP_KERNEL_ACCOUNT));
 	if (!sum)
 		return -ENOMEM;
 	mutex_lock(&vm->lock);
@@ -756,10 +756,10 @@ long svx_create_vm(unsigned long type)
 	if (r)
 		goto put_module;
 	r = -ENOMEM;
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = svx_fallible(kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT));
 	if (!vm)
 		goto put_vmx;
-	slots = kvzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	slots = svx_fallible(kvzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT));
 	if (!slots)
 		goto free_vm;
 	svx_memslots_init(slots);

@@ -31,6 +31,37 @@
 #include "memslot.h"
 #include "emulate.h"
 
+/*
+ * Fault injection (core/fault_inject.c, debugfs shadowvmx/fail_nth): true
+ * if this fallible operation of the calling thread is the one armed to
+ * fail.  A static branch, a NOP until a test arms a thread.  Every
+ * allocation and pin of the module goes through it: svx_fallible(expr)
+ * yields a zero of expr's type (NULL, 0) instead of calling expr,
+ * svx_fallible_ptr(expr) ERR_PTR(-ENOMEM) (memdup_user & co.),
+ * svx_pin_user_pages_fast() -ENOMEM.
+ */
+#ifdef __KERNEL__		/* the userspace MMU simulator has none */
+#include <linux/err.h>
+#include <linux/jump_label.h>
+
+DECLARE_STATIC_KEY_FALSE(svx_fail_key);
+bool __svx_should_fail(void);
+static __always_inline bool svx_should_fail(void)
+{
+	return static_branch_unlikely(&svx_fail_key) && __svx_should_fail();
+}
+
+#define svx_fallible(expr)						\
+	(svx_should_fail() ? (typeof(expr))0 : (expr))
+#define svx_fallible_ptr(expr)						\
+	(svx_should_fail() ? (typeof(expr))ERR_PTR(-ENOMEM) : (expr))
+/* pin_user_pages_fast(), which fails -ENOMEM when injected */
+#define svx_pin_user_pages_fast(...)					\
+	(svx_should_fail() ? -ENOMEM : pin_user_pages_fast(__VA_ARGS__))
+void svx_fault_inject_init(void);
+void svx_fault_inject_exit(void);
+#endif
+
 #define SVX_MAX_VCPUS		32
 #define SVX_MAX_CPUID_ENTRIES	256
 #define SVX_MAX_IO_MSRS		256

@@ -87,7 +87,7 @@ void svx_mmu_audit(struct svx_vcpu *vcpu)
 
 	if (vcpu->mmu.mode == SVX_MODE_NONPAGING || !vcpu->mmu.root_hpa)
 		return;
-	ents = kvmalloc_array(SVX_AUDIT_MAX, sizeof(*ents), GFP_KERNEL_ACCOUNT);
+	ents = svx_mmu_fallible(kvmalloc_array(SVX_AUDIT_MAX, sizeof(*ents), GFP_KERNEL_ACCOUNT));
 	if (!ents)
 		return;
 	spin_lock(&vm->mmu_lock);

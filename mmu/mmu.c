@@ -76,10 +76,12 @@ int svx_mmu_vm_init(struct svx_vm *vm)
 {
 	INIT_LIST_HEAD(&vm->sp_list);
 	INIT_LIST_HEAD(&vm->unsync_list);
-	vm->sp_hash = kvcalloc(1 << SVX_SP_HASH_BITS, sizeof(*vm->sp_hash),
-			       GFP_KERNEL_ACCOUNT);
-	vm->rmap_hash = kvcalloc(1 << SVX_RMAP_HASH_BITS,
-				 sizeof(*vm->rmap_hash), GFP_KERNEL_ACCOUNT);
+	vm->sp_hash = svx_mmu_fallible(kvcalloc(1 << SVX_SP_HASH_BITS,
+						sizeof(*vm->sp_hash),
+						GFP_KERNEL_ACCOUNT));
+	vm->rmap_hash = svx_mmu_fallible(kvcalloc(1 << SVX_RMAP_HASH_BITS,
+						  sizeof(*vm->rmap_hash),
+						  GFP_KERNEL_ACCOUNT));
 	vm->np_root = svx_new_tree(vm);
 	vm->np_spare = svx_new_tree(vm);
 	if (!vm->sp_hash || !vm->rmap_hash || !vm->np_root || !vm->np_spare ||

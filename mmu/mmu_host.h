@@ -51,6 +51,17 @@ struct svx_memslot;
  */
 #define SVX_EMULATE	2
 
+/*
+ * Fault injection (tests): true if this fallible operation of the calling
+ * task is to fail.  mmu/ asks it before each allocation of its own
+ * (kzalloc & co.); svx_host_alloc_table() and the svx_host_pin_*() ask it
+ * themselves.  The kernel: core/fault_inject.c (debugfs fail_nth); the
+ * simulator: sim_fail_nth in tools/testing/mmu/mmu_sim.c.
+ */
+bool svx_host_should_fail(void);
+#define svx_mmu_fallible(expr)						\
+	(svx_host_should_fail() ? (typeof(expr))0 : (expr))
+
 /* A zeroed table page (below 4 GiB if @dma32), or NULL. */
 u64 *svx_host_alloc_table(bool dma32);
 void svx_host_free_table(void *table);

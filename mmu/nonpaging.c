@@ -57,11 +57,8 @@ u64 *svx_new_tree(struct svx_vm *vm)
 	vm->sp_in_use += 2;
 	for (i = 0; i < 4; i++) {
 		pd = svx_alloc_table(vm);
-		if (!pd) {
-			svx_host_free_table(pdpt);
-			pml4[0] = 0;
+		if (!pd)	/* the tree so far: PML4, PDPT, i directories */
 			goto fail_tree;
-		}
 		pdpt[i] = svx_host_pa(pd) | SPTE_TABLE;
 		vm->sp_in_use++;
 	}

@@ -97,8 +97,8 @@ struct svx_lpage_ent {
 
 int svx_lpage_init(struct svx_vm *vm)
 {
-	vm->lpage = kvcalloc(SVX_LPAGE_N, sizeof(*vm->lpage),
-			     GFP_KERNEL_ACCOUNT);
+	vm->lpage = svx_mmu_fallible(kvcalloc(SVX_LPAGE_N, sizeof(*vm->lpage),
+					      GFP_KERNEL_ACCOUNT));
 	return vm->lpage ? 0 : -ENOMEM;
 }
 

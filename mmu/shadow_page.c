@@ -179,7 +179,7 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 		c->pages[c->npages++] = p;
 	}
 	while (c->nsps < SVX_MMU_CACHE_PAGES) {
-		struct svx_sp *sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
+		struct svx_sp *sp = svx_mmu_fallible(kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT));
 
 		if (!sp)
 			return -ENOMEM;
@@ -187,14 +187,14 @@ int svx_mmu_topup(struct svx_vcpu *vcpu)
 	}
 	while (c->nrmaps < (int)ARRAY_SIZE(c->rmaps)) {
 		/* svx_rmap_add() sets every field it reads later. */
-		struct svx_rmap *r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+		struct svx_rmap *r = svx_mmu_fallible(kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT));
 
 		if (!r)
 			return -ENOMEM;
 		c->rmaps[c->nrmaps++] = r;
 	}
 	while (c->npdescs < (int)ARRAY_SIZE(c->pdescs)) {
-		struct svx_pdesc *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+		struct svx_pdesc *d = svx_mmu_fallible(kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT));
 
 		if (!d)
 			return -ENOMEM;

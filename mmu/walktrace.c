@@ -21,6 +21,7 @@
 #include <linux/rcupdate.h>
 #include <asm/vmx.h>
 
+#include "mmu_host.h"
 #include "svx.h"
 #include "walker.h"
 #include "ept.h"
@@ -371,7 +372,7 @@ long svx_walk_trace(struct svx_vcpu *vcpu, void __user *argp)
 	struct svx_walk_trace *t;
 	long r;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = svx_mmu_fallible(kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT));
 	if (!t)
 		return -ENOMEM;
 	r = svx_wt_in(vcpu, argp, t, sizeof(*t), SVX_WALK_TRACE_VERSION,
@@ -463,8 +464,8 @@ long svx_walk_trace2(struct svx_vcpu *vcpu, void __user *argp)
 	unsigned int i;
 	long r;
 
-	t2 = kzalloc(sizeof(*t2), GFP_KERNEL_ACCOUNT);
-	scratch = kzalloc(sizeof(*scratch), GFP_KERNEL_ACCOUNT);
+	t2 = svx_mmu_fallible(kzalloc(sizeof(*t2), GFP_KERNEL_ACCOUNT));
+	scratch = svx_mmu_fallible(kzalloc(sizeof(*scratch), GFP_KERNEL_ACCOUNT));
 	r = -ENOMEM;
 	if (!t2 || !scratch)
 		goto out;

@@ -13,7 +13,12 @@
  *   buffer is -EFAULT (the KVM_GET_CPUID2 case of kvm_arch_vcpu_ioctl());
  * - KVM_SET_USER_MEMORY_REGION: a created or moved slot must end below
  *   2^MAXPHYADDR with TDP (kvm_arch_prepare_memory_region(),
- *   kvm_mmu_max_gfn()), below 2^52 with shadow paging (kvm_intel ept=0).
+ *   kvm_mmu_max_gfn()), below 2^52 with shadow paging (kvm_intel ept=0);
+ * - KVM_SET_CPUID2 refuses a table kvm_check_cpuid() refuses, and the vCPU
+ *   keeps the table it had (none: KVM_GET_CPUID2 with nent 0 succeeds):
+ *   CPUID.0x80000008 EAX[15:8] (linear address bits) not 48, 57 or 0 is
+ *   -EINVAL; AMX tile data (CPUID.0xD.0 EAX bit 18) without the task's
+ *   ARCH_REQ_XCOMP_GUEST_PERM is -EPERM (fpu_enable_guest_xfd_features()).
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -131,6 +136,71 @@ TEST(memslot_gpa_beyond_maxphyaddr)
 		  svxu_set_mem(vm.fd, 2, 0, 1ULL << phys, 16 * PG, m));
 	svxu_set_mem(vm.fd, 2, 0, 0, 0, m);
 	svxu_free(m, 16 * PG);
+	svxu_vm_destroy(&vm);
+}
+
+/* KVM_GET_CPUID2 with nent 0: 0 if the vCPU holds no table, else -E2BIG */
+static int get_cpuid_nent0(int fd)
+{
+	struct kvm_cpuid2 c = { .nent = 0 };
+
+	return svxu_ioctl(fd, KVM_GET_CPUID2, (unsigned long)&c);
+}
+
+TEST(set_cpuid2_kvm_check_cpuid)
+{
+	static const unsigned int vaddr_bad[] = { 47, 49, 56, 58, 32, 255 };
+	static const unsigned int vaddr_ok[] = { 48, 57, 0 };
+	struct {
+		struct kvm_cpuid2 h;
+		struct kvm_cpuid_entry2 e[2];
+	} c;
+	struct svxu_vcpu v;
+	struct svxu_vm vm;
+	unsigned int i;
+	int r;
+
+	r = svxu_vm_create(&vm, 16 * PG);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	ASSERT_EQ(0, svxu_vcpu_open(&vm, 0, &v));
+	ASSERT_EQ(0, get_cpuid_nent0(v.fd));
+	memset(&c, 0, sizeof(c));
+	c.h.nent = 2;
+	c.e[0] = (struct kvm_cpuid_entry2){ .function = 0x80000000,
+					    .eax = 0x80000008 };
+	c.e[1].function = 0x80000008;
+	for (i = 0; i < sizeof(vaddr_bad) / sizeof(vaddr_bad[0]); i++) {
+		c.e[1].eax = vaddr_bad[i] << 8 | 36;
+		EXPECT_EQ(-EINVAL, svxu_ioctl(v.fd, KVM_SET_CPUID2,
+					      (unsigned long)&c))
+			TH_LOG("%u linear address bits", vaddr_bad[i]);
+		/* nothing installed */
+		EXPECT_EQ(0, get_cpuid_nent0(v.fd));
+	}
+	/* AMX tile data in 0xD.0 without guest permission */
+	c.e[1] = (struct kvm_cpuid_entry2){ .function = 0xd, .index = 0,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.eax = 0x3 | (1u << 17) | (1u << 18) };
+	EXPECT_EQ(-EPERM, svxu_ioctl(v.fd, KVM_SET_CPUID2, (unsigned long)&c));
+	EXPECT_EQ(0, get_cpuid_nent0(v.fd));
+	/* tile data in another subleaf of 0xD is not looked at */
+	c.e[1].index = 1;
+	EXPECT_EQ(0, svxu_ioctl(v.fd, KVM_SET_CPUID2, (unsigned long)&c));
+	EXPECT_EQ(-E2BIG, get_cpuid_nent0(v.fd));
+	/* a good one replaces the table; a bad one later leaves it there */
+	c.e[1] = (struct kvm_cpuid_entry2){ .function = 0x80000008 };
+	for (i = 0; i < sizeof(vaddr_ok) / sizeof(vaddr_ok[0]); i++) {
+		c.e[1].eax = vaddr_ok[i] << 8 | 36;
+		EXPECT_EQ(0, svxu_ioctl(v.fd, KVM_SET_CPUID2, (unsigned long)&c))
+			TH_LOG("%u linear address bits", vaddr_ok[i]);
+	}
+	c.e[1].eax = 40 << 8 | 36;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(v.fd, KVM_SET_CPUID2, (unsigned long)&c));
+	c.h.nent = 2;
+	EXPECT_EQ(0, svxu_ioctl(v.fd, KVM_GET_CPUID2, (unsigned long)&c));
+	EXPECT_EQ(0x80000008, c.e[1].function);
+	EXPECT_EQ(0U << 8 | 36, c.e[1].eax);
+	svxu_vcpu_destroy(&v);
 	svxu_vm_destroy(&vm);
 }
 

@@ -99,7 +99,7 @@ int svx_msr_bitmap_init(struct svx_vcpu *vcpu)
 
 	if (!(svx_vmcs_conf.proc & CPU_BASED_USE_MSR_BITMAPS))
 		return 0;
-	vmx->msr_bitmap = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vmx->msr_bitmap = (void *)svx_fallible(get_zeroed_page(GFP_KERNEL_ACCOUNT));
 	if (!vmx->msr_bitmap)
 		return -ENOMEM;
 	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);

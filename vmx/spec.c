@@ -87,7 +87,7 @@ int svx_spec_init(bool ept)
 	if (svx_l1d_mode != SVX_L1D_NEVER &&
 	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		/* Not a VM's memory: not charged to a memcg (as KVM). */
-		page = alloc_pages(GFP_KERNEL, SVX_L1D_ORDER);
+		page = svx_fallible(alloc_pages(GFP_KERNEL, SVX_L1D_ORDER));
 		if (!page)
 			return -ENOMEM;
 		svx_l1d_pages = page_address(page);

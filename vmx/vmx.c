@@ -675,13 +675,13 @@ int svx_vcpu_init_vmx(struct svx_vcpu *vcpu)
 	struct svx_vmx *vmx = to_vmx(vcpu);
 	struct page *page;
 
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	page = svx_fallible(alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO));
 	if (!page)
 		return -ENOMEM;
 	vmx->vmcs = page_address(page);
 	*(u32 *)vmx->vmcs = svx_vmcs_conf.revision;
 	/* One page holds both MSR areas (16-byte aligned, SDM 24.7.2). */
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	page = svx_fallible(alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO));
 	if (!page)
 		goto free_vmcs;
 	vmx->guest_msrs = page_address(page);
@@ -733,7 +733,8 @@ void svx_vcpu_free_vmx(struct svx_vcpu *vcpu)
 /* A vCPU with its VMX state, zeroed (core/vcpu.c fills in the rest). */
 struct svx_vcpu *svx_vmx_vcpu_alloc(void)
 {
-	struct svx_vmx *vmx = kzalloc(sizeof(*vmx), GFP_KERNEL_ACCOUNT);
+	struct svx_vmx *vmx = svx_fallible(kzalloc(sizeof(*vmx),
+						   GFP_KERNEL_ACCOUNT));
 
 	return vmx ? &vmx->vcpu : NULL;
 }
@@ -1930,8 +1931,9 @@ int svx_vmx_init(void)
 		struct page *page;
 
 		INIT_LIST_HEAD(&per_cpu(svx_loaded_vmcss, cpu));
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
+		page = svx_fallible(alloc_pages_node(cpu_to_node(cpu),
+						     GFP_KERNEL | __GFP_ZERO,
+						     0));
 		if (!page) {
 			r = -ENOMEM;
 			goto free;

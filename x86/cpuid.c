@@ -46,6 +46,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xstate.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
@@ -542,7 +544,7 @@ static long svx_get_cpuid(void __user *argp, unsigned int ioctl,
 	if (ioctl == KVM_GET_EMULATED_CPUID &&
 	    svx_padding_dirty(user->entries, hdr.nent))
 		return -EINVAL;
-	a.entries = kvcalloc(hdr.nent, sizeof(*a.entries), GFP_KERNEL_ACCOUNT);
+	a.entries = svx_fallible(kvcalloc(hdr.nent, sizeof(*a.entries), GFP_KERNEL_ACCOUNT));
 	if (!a.entries)
 		return -ENOMEM;
 	a.maxnent = hdr.nent;
@@ -644,6 +646,56 @@ bool svx_cpuid_equal(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
 			return false;
 	}
 	return true;
+}
+
+/* KVM's cpuid_entry2_find() on a table being set: the first match. */
+static const struct kvm_cpuid_entry2 *
+svx_cpuid_entry_find(const struct kvm_cpuid_entry2 *e, int nent,
+		     u32 function, u32 index, bool any_index)
+{
+	int i;
+
+	for (i = 0; i < nent; i++) {
+		if (e[i].function != function)
+			continue;
+		if (any_index || !(e[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		    e[i].index == index)
+			return &e[i];
+	}
+	return NULL;
+}
+
+/*
+ * KVM 6.1's kvm_check_cpuid() on a table KVM_SET_CPUID2 is about to
+ * install: CPUID.0x80000008 EAX[15:8] (linear address bits) must be 48, 57
+ * or 0 (-EINVAL), and a dynamic XSAVE feature in CPUID.0xD.0 (AMX tile
+ * data) needs the task's guest permission (ARCH_REQ_XCOMP_GUEST_PERM,
+ * else -EPERM from the FPU core, which also grows the guest fpstate).
+ */
+int svx_cpuid_check(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
+		    int nent)
+{
+	const struct kvm_cpuid_entry2 *best;
+	u64 xfeatures;
+
+	best = svx_cpuid_entry_find(e, nent, 0x80000008, 0, true);
+	if (best) {
+		unsigned int vaddr_bits = (best->eax >> 8) & 0xff;
+
+		if (vaddr_bits != 48 && vaddr_bits != 57 && vaddr_bits != 0) {
+			svx_vm_warn(vcpu->vm, "KVM_SET_CPUID2: CPUID.0x80000008 has %u linear address bits (48, 57 or 0)\n",
+				    vaddr_bits);
+			return -EINVAL;
+		}
+	}
+	best = svx_cpuid_entry_find(e, nent, 0xd, 0, false);
+	if (!best)
+		return 0;
+	xfeatures = (best->eax | ((u64)best->edx << 32)) &
+		    XFEATURE_MASK_USER_DYNAMIC;
+	if (!xfeatures)
+		return 0;
+	return fpu_enable_guest_xfd_features(&vcpu->guest_fpu, xfeatures);
 }
 
 /*

@@ -25,6 +25,8 @@ void svx_cpuid_update_vcpu(struct svx_vcpu *vcpu);
 bool svx_cpuid_has_tsc_aux(struct svx_vcpu *vcpu);
 bool svx_cpuid_has_invpcid(struct svx_vcpu *vcpu);
 bool svx_cpuid_has_tsc_adjust(struct svx_vcpu *vcpu);
+int svx_cpuid_check(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
+		    int nent);
 bool svx_cpuid_equal(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
 		     int nent);
 void svx_cpuid_guest(struct svx_vcpu *vcpu, u32 function, u32 index,

@@ -130,7 +130,8 @@ int svx_fpu_xsave2_size(void)
 
 int svx_fpu_vcpu_init(struct svx_vcpu *vcpu)
 {
-	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+	/* the FPU core's allocation, fallible as the module's own */
+	if (svx_should_fail() || !fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		return -ENOMEM;
 	vcpu->fpu = &vcpu->guest_fpu.fpstate->regs.fxsave;
 	vcpu->xcr0 = XFEATURE_MASK_FP;	/* kvm_vcpu_reset() */
@@ -245,7 +246,7 @@ static long svx_get_xcrs(struct svx_vcpu *vcpu, void __user *argp)
 	struct kvm_xcrs *x;
 	long r = 0;
 
-	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	x = svx_fallible(kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT));
 	if (!x)
 		return -ENOMEM;
 	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
@@ -265,7 +266,7 @@ static long svx_set_xcrs(struct svx_vcpu *vcpu, void __user *argp)
 	long r = 0;
 	u32 i;
 
-	x = memdup_user(argp, sizeof(*x));
+	x = svx_fallible_ptr(memdup_user(argp, sizeof(*x)));
 	if (IS_ERR(x))
 		return PTR_ERR(x);
 	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
@@ -303,7 +304,7 @@ static long svx_get_xsave(struct svx_vcpu *vcpu, void __user *argp,
 	void *buf;
 	long r = 0;
 
-	buf = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	buf = svx_fallible(kzalloc(size, GFP_KERNEL_ACCOUNT));
 	if (!buf)
 		return -ENOMEM;
 	/* FP and SSE always, even without XSAVE (KVM's comment). */
@@ -322,7 +323,7 @@ static long svx_set_xsave(struct svx_vcpu *vcpu, void __user *argp)
 	u32 pkru = 0;
 	long r;
 
-	xstate = memdup_user(argp, vcpu->guest_fpu.uabi_size);
+	xstate = svx_fallible_ptr(memdup_user(argp, vcpu->guest_fpu.uabi_size));
 	if (IS_ERR(xstate))
 		return PTR_ERR(xstate);
 	xstate->xsave.header.xfeatures &= ~vcpu->guest_fpu.fpstate->xfd;

@@ -1733,7 +1733,8 @@ static void usage(void)
 		"usage: ioctl_fuzz [--dev PATH] [--seed N] [--calls M] [--time S]\n"
 		"                  [--threads K] [--len L] [--hang S] [--no-minimize]\n"
 		"                  [--prog IDX [--keep i,j,k-l]] [--verbose] [--plant]\n"
-		"       ioctl_fuzz --diff-record FILE [--dev PATH] [--seed N] [--calls M]\n"
+		"       ioctl_fuzz --diff-record FILE [--dev PATH] [--seed N]\n"
+		"                  [--calls M | --prog IDX] [--verbose]\n"
 		"       ioctl_fuzz --diff-compare OURS KVM\n");
 	exit(2);
 }
@@ -1826,7 +1827,9 @@ int main(int argc, char **argv)
 
 		if (!out)
 			return 2;
-		for (idx = 0; calls < opt_calls; idx++) {
+		/* --prog N: that program alone (a replay) */
+		for (idx = opt_one >= 0 ? opt_one : 0;
+		     opt_one >= 0 ? idx == opt_one : calls < opt_calls; idx++) {
 			gen_prog(&prog, opt_seed, idx, true);
 			memset((void *)sh, 0, sizeof(*sh));
 			exec_prog(&prog, NULL, idx, out);
@@ -1834,7 +1837,7 @@ int main(int argc, char **argv)
 		}
 		fclose(out);
 		printf("# fuzz-diff: %s: %ld programs, %" PRIu64 " calls recorded in %s\n",
-		       dev, idx, calls, opt_diff_record);
+		       dev, opt_one >= 0 ? 1 : idx, calls, opt_diff_record);
 		return 0;
 	}
 

@@ -121,9 +121,22 @@ long sim_tables_live;	/* table pages allocated, not freed */
 /* Tests: every table allocation fails while this is set. */
 bool sim_fail_tables;
 
+/* Tests: the sim_fail_nth-th fallible operation fails (0: none). */
+unsigned int sim_fail_nth;
+bool sim_fail_fired;
+
+bool svx_host_should_fail(void)
+{
+	if (!sim_fail_nth || --sim_fail_nth)
+		return false;
+	sim_fail_fired = true;
+	return true;
+}
+
 u64 *svx_host_alloc_table(bool dma32)
 {
-	void *p = sim_fail_tables ? NULL : aligned_alloc(8192, 8192);
+	void *p = sim_fail_tables || svx_host_should_fail() ? NULL :
+		  aligned_alloc(8192, 8192);
 
 	if (p) {
 		memset(p, 0, 8192);
@@ -1092,6 +1105,11 @@ static void sim_enter(struct sim *s)
 	load = !v->mmu.root_hpa;
 	flush = !v->mmu.no_flush;
 	r = svx_mmu_reload(v);
+	if (r == -ENOMEM && sim_fail_fired) {
+		/* sim_fail_nth: KVM_RUN fails, the VMM runs again */
+		sim_fail_fired = false;
+		r = svx_mmu_reload(v);
+	}
 	if (r)
 		sim_violation(s, "svx_mmu_reload: %d", r);
 	else if (load && flush)
@@ -1366,6 +1384,11 @@ void sim_access(struct sim *s, u64 gva, u32 acc)
 		      s->injected ? " injected" : "",
 		      s->retired ? " emulated" : "",
 		      s->mmio_exit ? " mmio" : "");
+		if (r == -ENOMEM && sim_fail_fired) {
+			/* sim_fail_nth: KVM_RUN fails, the VMM runs again */
+			sim_fail_fired = false;
+			continue;
+		}
 		if (s->injected) {
 			s->st.injected++;
 			sim_ref(s, s->cur, gva, acc, &res);
@@ -1656,6 +1679,9 @@ static void sim_plug(struct sim *s)
 {
 	u8 *hva = s->mem + (size_t)(SIM_RAM_PAGES + SIM_ROM_PAGES) * 4096;
 
+	/* as core/vm.c: a change that cannot prepare its zap is -ENOMEM */
+	if (svx_mmu_zap_prepare(s->vm))
+		return;
 	s->st.plugs++;
 	if (!s->plugged) {
 		trace("slot 2 created at gfn %#llx\n",
@@ -1731,8 +1757,11 @@ void sim_step(struct sim *s)
 		sim_plug(s);
 	} else {
 		trace("zap all\n");
-		s->st.zap_alls++;
-		svx_mmu_zap_all(s->vm);
+		/* as a memslot change (core/vm.c): -ENOMEM changes nothing */
+		if (!svx_mmu_zap_prepare(s->vm)) {
+			s->st.zap_alls++;
+			svx_mmu_zap_all(s->vm);
+		}
 	}
 }
 

@@ -98,6 +98,13 @@ unsigned long sim_faults_fixed(struct sim *s);
 void sim_gen_world(struct sim *s, enum sim_mode mode, int nas);
 /* Every table allocation fails while set (svx_host_alloc_table()). */
 extern bool sim_fail_tables;
+/*
+ * The sim_fail_nth-th fallible operation (svx_host_should_fail(): a table
+ * page, an MMU allocation) fails; counts down, 0 once injected or unset.
+ */
+extern unsigned int sim_fail_nth;
+/* Set when the failure was injected; a fault's -ENOMEM then retries. */
+extern bool sim_fail_fired;
 /* One random step (access, PT write, INVLPG, CR3 switch, zap). */
 void sim_step(struct sim *s);
 /* Check the invariants; returns the violations found (also counted). */

@@ -16,6 +16,7 @@
 #include "svx.h"
 #include "harness.h"
 #include "mmu_host.h"
+#include "mmu_internal.h"
 #include "walker.h"
 #include "mmu_sim.h"
 
@@ -182,4 +183,107 @@ TAP_SUITE(zap_all_without_memory)
 	tap_ok(r == 0 && faulted && sim_pins(s, GFN0, 1) == 1,
 	       "with memory back: prepared (%d), and the guest maps again", r);
 	sim_destroy(s, NULL);
+}
+
+/*
+ * Every fallible operation of a fresh nonpaging tree (svx_new_tree(), six
+ * table pages) and of a nonpaging fault fails in turn (sim_fail_nth): no
+ * table page leaked, the fault -ENOMEM and with memory back mapped.
+ */
+TAP_SUITE(fail_nth_tree_and_fault)
+{
+	struct sim *s = sim_create(tap_seed());
+	long live0, leaked = 0, wrong = 0, n;
+	int r;
+
+	sim_gen_flat(s, 16);
+	s->vcpu->cr0 &= ~SVX_CR0_PG;
+	svx_mmu_reset_context(s->vcpu);
+	for (n = 1; n <= 64; n++) {
+		unsigned long in_use0 = s->vm->sp_in_use;
+		u64 *t;
+
+		live0 = sim_tables_live;
+		sim_fail_nth = n;
+		t = svx_new_tree(s->vm);
+		if (sim_fail_nth) {		/* not reached: done */
+			sim_fail_nth = 0;
+			svx_free_tree(s->vm, t, 4);
+			break;
+		}
+		if (t) {
+			wrong++;
+			svx_free_tree(s->vm, t, 4);
+		}
+		if (sim_tables_live != live0 || s->vm->sp_in_use != in_use0)
+			leaked++;
+	}
+	tap_ok(n > 1 && n < 64 && !leaked && !wrong,
+	       "fresh tree: each of its %ld table pages failing: NULL, no page leaked (%ld leaks, %ld wrong results)",
+	       n - 1, leaked, wrong);
+	leaked = wrong = 0;
+	for (n = 1; n <= 256; n++) {
+		svx_mmu_zap_prepare(s->vm);
+		svx_mmu_zap_all(s->vm);
+		svx_mmu_zap_prepare(s->vm);
+		sim_fail_nth = n;
+		r = sim_fault(s, (u64)GFN0 << 12, 0);
+		if (sim_fail_nth) {
+			sim_fail_nth = 0;
+			break;
+		}
+		if (r != SVX_RESUME && r != -ENOMEM)
+			wrong++;
+		if (r == -ENOMEM && sim_fault(s, (u64)GFN0 << 12, 0) != SVX_RESUME)
+			wrong++;
+		if (sim_pins(s, GFN0, 1) != 1)
+			wrong++;
+	}
+	tap_ok(n > 1 && n < 256 && !wrong,
+	       "nonpaging fault: each of its %ld fallible operations failing: -ENOMEM then mapped (%ld wrong)",
+	       n - 1, wrong);
+	sim_destroy(s, NULL);
+}
+
+/*
+ * A random sequence (200 steps: accesses, guest page-table writes, INVLPG,
+ * CR3 switches, zaps) in each paging mode, with its Nth fallible operation
+ * failing, for every N the sequence reaches: a fault that fails -ENOMEM is
+ * retried (as the VMM reruns KVM_RUN), and the shadow tables stay
+ * consistent with the guest's, with nothing leaked or left pinned at VM
+ * destruction (sim_destroy()'s checks).
+ */
+TAP_SUITE(fail_nth_random_sequences)
+{
+	u64 seed = tap_seed();
+	int mode;
+
+	for (mode = 0; mode < SIM_NR_MODES; mode++) {
+		struct sim_stats acc = { 0 };
+		long n, bad_n = 0;
+
+		for (n = 1; n <= 4000; n++) {
+			struct sim *s = sim_create(seed + mode);
+			unsigned long v0;
+			int i;
+
+			sim_gen_world(s, (enum sim_mode)mode, 2);
+			v0 = s->st.violations;
+			sim_fail_fired = false;
+			sim_fail_nth = n;
+			for (i = 0; i < 200; i++)
+				sim_step(s);
+			sim_check(s);
+			i = sim_fail_nth != 0;
+			sim_fail_nth = 0;
+			if (s->st.violations != v0 && !bad_n)
+				bad_n = n;
+			sim_destroy(s, &acc);
+			if (i)
+				break;
+		}
+		tap_ok(n > 10 && n < 4000 && !acc.violations,
+		       "%s: each of %ld fallible operations failing: %lu violations (first at N=%ld)",
+		       sim_mode_name[mode], n - 1, acc.violations, bad_n);
+	}
 }
