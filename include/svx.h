@@ -185,6 +185,7 @@ struct svx_vcpu {
 	/* machine check: KVM_X86_SETUP_MCE, MCG_* and MCi_* MSRs, as KVM */
 	u64 mcg_cap, mcg_ctl, mcg_status;
 	u64 mce_banks[SVX_MAX_MCE_BANKS * 4];
+	u64 mci_ctl2[SVX_MAX_MCE_BANKS];	/* MCi_CTL2 (CMCI) */
 	/*
 	 * Triple fault before the next entry: an exception while a #DF was
 	 * being delivered, or KVM_X86_SET_MCE (KVM_REQ_TRIPLE_FAULT).
@@ -528,6 +529,8 @@ long svx_vm_signal_msi(struct svx_vm *vm, void __user *argp);
 int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu);
 void svx_irqchip_vcpu_destroy(struct svx_vcpu *vcpu);
 void svx_irqchip_after_set_cpuid(struct svx_vcpu *vcpu);
+void svx_irqchip_set_cmci(struct svx_vcpu *vcpu, bool cmci);
+void svx_irqchip_deliver_cmci(struct svx_vcpu *vcpu);
 long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set);
 u32 svx_vcpu_get_mp_state(struct svx_vcpu *vcpu);
 int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state);

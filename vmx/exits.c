@@ -651,13 +651,16 @@ static int svx_soft_msr_slot(u32 index)
 
 /*
  * Machine check, as KVM 6.1 (set_msr_mce(), get_msr_mce(),
- * kvm_vcpu_ioctl_x86_setup_mce/set_mce()): a vCPU starts with 32 banks and
- * no MCG_CTL; KVM_X86_SETUP_MCE sets MCG_CAP within what
- * KVM_X86_GET_MCE_CAP_SUPPORTED answers: MCG_CTL_P and MCG_SER_P, KVM's
- * generic set (kvm_intel adds LMCE and CMCI, which need IA32_MCG_EXT_CTL and
- * a local APIC in the kernel: not here).
+ * kvm_vcpu_ioctl_x86_setup_mce/set_mce(), kvm_vcpu_x86_set_ucna()): a vCPU
+ * starts with 32 banks and no MCG_CTL; KVM_X86_SETUP_MCE sets MCG_CAP
+ * within what KVM_X86_GET_MCE_CAP_SUPPORTED answers: MCG_CTL_P, MCG_SER_P
+ * and (as kvm_intel) MCG_CMCI_P: the per-bank MCi_CTL2 MSRs (CMCI_EN and
+ * the error threshold) and, with the in-kernel local APIC, LVTCMCI, which
+ * a UCNA injected into a bank with CMCI_EN raises.  Not MCG_LMCE_P, which
+ * kvm_intel adds too: it needs IA32_MCG_EXT_CTL and FEAT_CTL's
+ * LMCE_ENABLED, not here.
  */
-const u64 svx_mce_cap_supported = MCG_CTL_P | MCG_SER_P;
+const u64 svx_mce_cap_supported = MCG_CTL_P | MCG_SER_P | MCG_CMCI_P;
 
 static bool svx_mce_msr(u32 index)
 {
@@ -692,10 +695,12 @@ static int svx_get_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 *data,
 		*data = vcpu->mcg_status;
 		return 0;
 	}
-	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2; no CMCI: host reads 0 */
-		if (index >= MSR_IA32_MCx_CTL2(banks) || !host)
+	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2: without CMCI, host only */
+		if (index >= MSR_IA32_MCx_CTL2(banks) ||
+		    (!(vcpu->mcg_cap & MCG_CMCI_P) && !host))
 			return 1;
-		*data = 0;
+		*data = vcpu->mci_ctl2[array_index_nospec(index - MSR_IA32_MC0_CTL2,
+							  banks)];
 		return 0;
 	}
 	if (index >= MSR_IA32_MCx_CTL(banks))
@@ -725,8 +730,18 @@ static int svx_set_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 	case MSR_IA32_MCG_CAP:
 		return 1;	/* read-only, for the host too (KVM_X86_SETUP_MCE) */
 	}
-	if (index < MSR_IA32_MC0_CTL)	/* MCi_CTL2; no CMCI: host writes 0 */
-		return index >= MSR_IA32_MCx_CTL2(banks) || data || !host;
+	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2: without CMCI, host's 0 */
+		if (index >= MSR_IA32_MCx_CTL2(banks))
+			return 1;
+		if (!(vcpu->mcg_cap & MCG_CMCI_P) && (data || !host))
+			return 1;
+		/* a reserved bit set: #GP, for the host too (KVM's) */
+		if (data & ~(MCI_CTL2_CMCI_EN | MCI_CTL2_CMCI_THRESHOLD_MASK))
+			return 1;
+		vcpu->mci_ctl2[array_index_nospec(index - MSR_IA32_MC0_CTL2,
+						  banks)] = data;
+		return 0;
+	}
 	if (index >= MSR_IA32_MCx_CTL(banks))
 		return 1;
 	/* MCi_CTL: 0 or all ones, bits 10 and 0 may be clear (KVM's quirks) */
@@ -754,8 +769,13 @@ int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap)
 	vcpu->mcg_cap = mcg_cap;
 	if (mcg_cap & MCG_CTL_P)
 		vcpu->mcg_ctl = ~0ULL;
-	for (i = 0; i < banks; i++)
+	/* MCi_CTL all ones; MCi_CTL2 0, only with CMCI (KVM's) */
+	for (i = 0; i < banks; i++) {
 		vcpu->mce_banks[i * 4] = ~0ULL;
+		if (mcg_cap & MCG_CMCI_P)
+			vcpu->mci_ctl2[i] = 0;
+	}
+	svx_irqchip_set_cmci(vcpu, mcg_cap & MCG_CMCI_P);
 	return 0;
 }
 
@@ -772,14 +792,21 @@ int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce)
 		return -EINVAL;
 	}
 	b = &vcpu->mce_banks[array_index_nospec(mce->bank * 4, nbanks * 4)];
-	/* UCNA (uncorrected, no action required): logged; no CMCI here */
-	if (!(mce->mcg_status & (MCG_STATUS_MCIP | MCG_STATUS_RIPV)) &&
-	    (status & MCI_STATUS_UC) &&
+	/*
+	 * UCNA (uncorrected, no action required; KVM's is_ucna(): MCG_STATUS
+	 * 0): logged, and a CMCI if the bank's MCi_CTL2 has CMCI_EN
+	 * (kvm_vcpu_x86_set_ucna(); the threshold is not looked at).
+	 */
+	if (!mce->mcg_status && (status & MCI_STATUS_UC) &&
 	    !(status & (MCI_STATUS_PCC | MCI_STATUS_S | MCI_STATUS_AR))) {
 		b[1] = status;
 		b[2] = mce->addr;
 		b[3] = mce->misc;
 		vcpu->mcg_status = mce->mcg_status;
+		if ((vcpu->mcg_cap & MCG_CMCI_P) &&
+		    (vcpu->mci_ctl2[array_index_nospec(mce->bank, nbanks)] &
+		     MCI_CTL2_CMCI_EN))
+			svx_irqchip_deliver_cmci(vcpu);
 		return 0;
 	}
 	if (status & MCI_STATUS_UC) {
@@ -829,6 +856,7 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 	vcpu->mcg_ctl = 0;
 	vcpu->mcg_status = 0;
 	memset(vcpu->mce_banks, 0, sizeof(vcpu->mce_banks));
+	memset(vcpu->mci_ctl2, 0, sizeof(vcpu->mci_ctl2));
 }
 
 /*
