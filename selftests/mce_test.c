@@ -9,7 +9,9 @@
  * seventh LVT entry, a UCNA that KVM_X86_SET_MCE injects delivered as a
  * CMCI through LVTCMCI while the bank's CMCI_EN is set and the entry
  * unmasked, and only logged otherwise (CMCI_EN clear, LVTCMCI masked, a
- * vCPU without MCG_CMCI_P, the userspace irqchip).
+ * vCPU without MCG_CMCI_P, the userspace irqchip).  And MCG_LMCE_P
+ * (kvm_intel's vmx_setup_mce()): FEAT_CTL_LMCE_ENABLED and the guest's
+ * IA32_MCG_EXT_CTL.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +26,11 @@
 #define MCG_EXT_P	(1ULL << 9)
 #define MCG_CMCI_P	(1ULL << 10)
 #define MCG_SER_P	(1ULL << 24)
+#define MCG_LMCE_P	(1ULL << 27)
+#define MSR_FEAT_CTL	0x3a
+#define FEAT_LOCKED	1ULL
+#define FEAT_LMCE	(1ULL << 20)
+#define MSR_MCG_EXT_CTL	0x4d0
 #define MCG_STATUS_EIPV	(1ULL << 1)
 #define MSR_MCG_CAP	0x179
 #define MSR_MC_CTL(i)	(0x400 + 4 * (i))
@@ -227,6 +234,47 @@ REPORT(PORT_RESULT)
 "	incl	%ebx\n"
 "	iretq\n"
 "guest_mce_uirq_end:\n"
+
+/*
+ * Guest (long mode), LMCE: IA32_MCG_EXT_CTL read and written (0) with
+ * FEAT_CTL_LMCE_ENABLED clear: #GP twice, the count (2) to PORT_RESULT;
+ * the host sets it: RDMSR (0) to PORT_RESULT, LMCE_EN written and read
+ * back (1) to PORT_RESULT, bit 1 written: #GP, the count (3) to
+ * PORT_RESULT; PORT_RESULT2 ends.
+ */
+"	.globl guest_mce_lmce_start, guest_mce_lmce_end\n"
+"	.balign 16\n"
+"guest_mce_lmce_start:\n"
+GATE64(mce_lmce, 13, mce_lmce_gp)
+"	xorl	%ebp, %ebp\n"
+"	movl	$0x4d0, %ecx\n"
+"	xorl	%edx, %edx\n"
+"	rdmsr\n"
+"	xorl	%eax, %eax\n"
+"	xorl	%edx, %edx\n"
+"	wrmsr\n"
+"	movl	%ebp, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	rdmsr\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	$1, %eax\n"
+"	xorl	%edx, %edx\n"
+"	wrmsr\n"
+"	rdmsr\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	$2, %eax\n"
+"	xorl	%edx, %edx\n"
+"	wrmsr\n"
+"	movl	%ebp, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"mce_lmce_gp:\n"
+"	incl	%ebp\n"
+"	addq	$2, 8(%rsp)\n"
+"	addq	$8, %rsp\n"
+"	iretq\n"
+"guest_mce_lmce_end:\n"
 "	.popsection\n");
 
 static int setup_mce(int vcpu_fd, uint64_t cap)
@@ -306,6 +354,7 @@ TEST_F(mce, setup_and_ctl2_from_host)
 				(unsigned long)&sup));
 	TH_LOG("%s: MCE caps %#llx", svxu_dev(), (unsigned long long)sup);
 	ASSERT_NE(0, sup & MCG_CMCI_P);
+	EXPECT_NE(0, sup & MCG_LMCE_P);
 	EXPECT_EQ(0, sup & MCG_EXT_P);
 	/* a new vCPU: MCG_CAP 32 banks, no CMCI; CTL2 host-readable, 0 */
 	EXPECT_EQ(32, msr(fd, MSR_MCG_CAP));
@@ -456,6 +505,40 @@ TEST_F(mce, ucna_userspace_irqchip)
 	ASSERT_EQ(0, inject(fd, 7, UCNA_STATUS, 0, ADDR1));
 	ASSERT_OUT32(v, PORT_RESULT, 0);		/* no interrupt */
 	ASSERT_OUT32(v, PORT_RESULT, ADDR1);
+	ASSERT_PIO(v, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+}
+
+/*
+ * LMCE: without MCG_LMCE_P FEAT_CTL refuses LMCE_ENABLED; IA32_MCG_EXT_CTL
+ * is the host's always (LMCE_EN only), the guest's once FEAT_CTL has
+ * LMCE_ENABLED (see the guest); KVM_X86_SETUP_MCE with MCG_LMCE_P allows
+ * that bit.
+ */
+TEST_F(mce, lmce)
+{
+	struct svxu_vcpu *v = &self->g.vcpu;
+	int fd;
+
+	MCE_INIT(mce_lmce, false);
+	fd = v->fd;
+	ASSERT_EQ(0, setup_mce(fd, CAP_NOCMCI));
+	ASSERT_EQ(0, svxu_set_msr(fd, MSR_FEAT_CTL, FEAT_LOCKED));
+	EXPECT_EQ(-EIO, svxu_set_msr(fd, MSR_FEAT_CTL, FEAT_LOCKED | FEAT_LMCE));
+	EXPECT_EQ(FEAT_LOCKED, msr(fd, MSR_FEAT_CTL));
+	EXPECT_EQ(0, msr(fd, MSR_MCG_EXT_CTL));
+	EXPECT_EQ(0, svxu_set_msr(fd, MSR_MCG_EXT_CTL, 1));
+	EXPECT_EQ(1, msr(fd, MSR_MCG_EXT_CTL));
+	EXPECT_EQ(-EIO, svxu_set_msr(fd, MSR_MCG_EXT_CTL, 2));
+	EXPECT_EQ(0, svxu_set_msr(fd, MSR_MCG_EXT_CTL, 0));
+	ASSERT_OUT32(v, PORT_RESULT, 2);		/* two #GP */
+	ASSERT_EQ(0, setup_mce(fd, CAP_NOCMCI | MCG_LMCE_P));
+	EXPECT_EQ(CAP_NOCMCI | MCG_LMCE_P, msr(fd, MSR_MCG_CAP));
+	ASSERT_EQ(0, svxu_set_msr(fd, MSR_FEAT_CTL, FEAT_LOCKED | FEAT_LMCE));
+	EXPECT_EQ(FEAT_LOCKED | FEAT_LMCE, msr(fd, MSR_FEAT_CTL));
+	ASSERT_OUT32(v, PORT_RESULT, 0);
+	ASSERT_OUT32(v, PORT_RESULT, 1);
+	ASSERT_OUT32(v, PORT_RESULT, 3);		/* bit 1: #GP */
+	EXPECT_EQ(1, msr(fd, MSR_MCG_EXT_CTL));
 	ASSERT_PIO(v, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
 }
 

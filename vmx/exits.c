@@ -527,6 +527,7 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
 	/* not MCG_CAP: read-only, KVM_X86_SETUP_MCE sets it (KVM lists it not) */
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	MSR_IA32_MCG_EXT_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,	/* kvmclock, as KVM's */
@@ -656,21 +657,30 @@ static int svx_soft_msr_slot(u32 index)
  * within what KVM_X86_GET_MCE_CAP_SUPPORTED answers: MCG_CTL_P, MCG_SER_P
  * and (as kvm_intel) MCG_CMCI_P: the per-bank MCi_CTL2 MSRs (CMCI_EN and
  * the error threshold) and, with the in-kernel local APIC, LVTCMCI, which
- * a UCNA injected into a bank with CMCI_EN raises.  Not MCG_LMCE_P, which
- * kvm_intel adds too: it needs IA32_MCG_EXT_CTL and FEAT_CTL's
- * LMCE_ENABLED, not here.
+ * a UCNA injected into a bank with CMCI_EN raises; and MCG_LMCE_P:
+ * FEAT_CTL_LMCE_ENABLED may then be set in IA32_FEAT_CTL (kvm_intel's
+ * vmx_setup_mce()), which opens IA32_MCG_EXT_CTL (bit 0, LMCE_EN) to the
+ * guest (vmx_get/set_msr(); the host has it always).
  */
-const u64 svx_mce_cap_supported = MCG_CTL_P | MCG_SER_P | MCG_CMCI_P;
+const u64 svx_mce_cap_supported = MCG_CTL_P | MCG_SER_P | MCG_CMCI_P |
+				   MCG_LMCE_P;
 
 static bool svx_mce_msr(u32 index)
 {
 	return index == MSR_IA32_P5_MC_ADDR || index == MSR_IA32_P5_MC_TYPE ||
 	       index == MSR_IA32_MCG_CAP || index == MSR_IA32_MCG_CTL ||
-	       index == MSR_IA32_MCG_STATUS ||
+	       index == MSR_IA32_MCG_STATUS || index == MSR_IA32_MCG_EXT_CTL ||
 	       (index >= MSR_IA32_MC0_CTL &&
 		index < MSR_IA32_MCx_CTL(SVX_MAX_MCE_BANKS)) ||
 	       (index >= MSR_IA32_MC0_CTL2 &&
 		index < MSR_IA32_MCx_CTL2(SVX_MAX_MCE_BANKS));
+}
+
+/* IA32_MCG_EXT_CTL is the guest's with FEAT_CTL_LMCE_ENABLED (KVM's) */
+static bool svx_lmce_enabled(struct svx_vcpu *vcpu)
+{
+	return vcpu->soft_msrs[svx_soft_msr_slot(MSR_IA32_FEAT_CTL)] &
+	       FEAT_CTL_LMCE_ENABLED;
 }
 
 static int svx_get_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 *data,
@@ -693,6 +703,11 @@ static int svx_get_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 *data,
 		return 0;
 	case MSR_IA32_MCG_STATUS:
 		*data = vcpu->mcg_status;
+		return 0;
+	case MSR_IA32_MCG_EXT_CTL:
+		if (!host && !svx_lmce_enabled(vcpu))
+			return 1;
+		*data = vcpu->mcg_ext_ctl;
 		return 0;
 	}
 	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2: without CMCI, host only */
@@ -717,6 +732,12 @@ static int svx_set_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 	switch (index) {
 	case MSR_IA32_MCG_STATUS:
 		vcpu->mcg_status = data;
+		return 0;
+	case MSR_IA32_MCG_EXT_CTL:
+		if ((!host && !svx_lmce_enabled(vcpu)) ||
+		    (data & ~MCG_EXT_CTL_LMCE_EN))
+			return 1;
+		vcpu->mcg_ext_ctl = data;
 		return 0;
 	case MSR_IA32_MCG_CTL:
 		if (!(vcpu->mcg_cap & MCG_CTL_P) && (data || !host))
@@ -857,6 +878,7 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 	vcpu->mcg_status = 0;
 	memset(vcpu->mce_banks, 0, sizeof(vcpu->mce_banks));
 	memset(vcpu->mci_ctl2, 0, sizeof(vcpu->mci_ctl2));
+	vcpu->mcg_ext_ctl = 0;
 }
 
 /*
@@ -1047,6 +1069,14 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 			svx_set_tsc_adjust(vcpu, soft, data, host);
 			return 0;
 		}
+		/*
+		 * FEAT_CTL_LMCE_ENABLED is a valid bit only with MCG_LMCE_P
+		 * (kvm_intel's vmx_setup_mce(), vmx_feature_control_msr_valid())
+		 */
+		if (index == MSR_IA32_FEAT_CTL &&
+		    (data & FEAT_CTL_LMCE_ENABLED) &&
+		    !(vcpu->mcg_cap & MCG_LMCE_P))
+			return 1;
 		if (index == MSR_IA32_MISC_ENABLE)	/* core/quirks.c */
 			return svx_quirks_set_misc_enable(vcpu,
 							  &vcpu->soft_msrs[soft],
