@@ -57,7 +57,7 @@
 
 /*
  * Guest (long mode, in-kernel irqchip, MCG_CMCI_P, bank 7): the ISR of
- * vector 0xa9 counts CMCIs in EBX and keeps MC7_ADDR in R8; the #GP
+ * vector 0x79 (the IDT's limit is 0x7ff: vectors below 0x80) counts CMCIs in EBX and keeps MC7_ADDR in R8; the #GP
  * handler counts in EBP and skips the 2-byte RDMSR/WRMSR.  PORT_RESULT
  * in order: LVR, LVTCMCI (masked at first), MC7_CTL2 (0), MC7_CTL2 after
  * CMCI_EN.  PORT_TICK: the host injects UCNA 1; then the CMCI count (1)
@@ -74,7 +74,7 @@ __asm__(
 "	.balign 16\n"
 "guest_mce_cmci_start:\n"
 IRQ_BASES
-GATE64(mce_cmci, 0xa9, mce_cmci_isr)
+GATE64(mce_cmci, 0x79, mce_cmci_isr)
 GATE64(mce_cmci, 13, mce_cmci_gp)
 "	xorl	%ebx, %ebx\n"
 "	xorl	%ebp, %ebp\n"
@@ -84,7 +84,7 @@ APIC_W(0xf0, 0x1ff)
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
 "	movl	0x2f0(%rsi), %eax\n"
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
-APIC_W(0x2f0, 0xa9)
+APIC_W(0x2f0, 0x79)
 "	movl	$0x287, %ecx\n"
 "	rdmsr\n"
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
@@ -119,7 +119,7 @@ REPORT(PORT_RESULT)
 "	rdmsr\n"
 "	orl	$0x40000000, %eax\n"
 "	wrmsr\n"
-APIC_W(0x2f0, 0x100a9)				/* LVTCMCI masked */
+APIC_W(0x2f0, 0x10079)				/* LVTCMCI masked */
 "	sti\n"
 "	outl	%eax, $" XSTR(PORT_TICK) "\n"		/* UCNA 3 */
 "	movl	$1000, %ecx\n"
@@ -127,7 +127,7 @@ APIC_W(0x2f0, 0x100a9)				/* LVTCMCI masked */
 "	loop	3b\n"
 "	cli\n"
 REPORT(PORT_RESULT)
-APIC_W(0x2f0, 0xa9)				/* unmasked */
+APIC_W(0x2f0, 0x79)				/* unmasked */
 "	sti\n"
 "	movl	$1000, %ecx\n"
 "4:	pause\n"
@@ -204,13 +204,13 @@ GATE64(mce_nocmci, 13, mce_nocmci_gp)
 /*
  * Guest (long mode, userspace irqchip, MCG_CMCI_P): CMCI_EN on in
  * MC7_CTL2 (read back to PORT_RESULT), interrupts on, PORT_TICK (the host
- * injects a UCNA); the count of vector 0xa9 (0: no local APIC in the
+ * injects a UCNA); the count of vector 0x79 (0: no local APIC in the
  * kernel to raise it) and MC7_ADDR to PORT_RESULT; PORT_RESULT2 ends.
  */
 "	.globl guest_mce_uirq_start, guest_mce_uirq_end\n"
 "	.balign 16\n"
 "guest_mce_uirq_start:\n"
-GATE64(mce_uirq, 0xa9, mce_uirq_isr)
+GATE64(mce_uirq, 0x79, mce_uirq_isr)
 "	xorl	%ebx, %ebx\n"
 "	movl	$0x287, %ecx\n"
 "	rdmsr\n"
@@ -450,7 +450,7 @@ TEST_F(mce, ucna_as_cmci)
 	ASSERT_OUT32(v, PORT_RESULT, 1);		/* CMCI_EN off: none */
 	ASSERT_OUT32(v, PORT_RESULT, ADDR2);		/* but logged */
 	ASSERT_PIO(v, PORT_TICK, 4, KVM_EXIT_IO_OUT);
-	EXPECT_EQ(0x100a9, lapic_reg(fd, 0x2f0));
+	EXPECT_EQ(0x10079, lapic_reg(fd, 0x2f0));
 	ASSERT_EQ(0, inject(fd, 7, UCNA_STATUS, 0, ADDR3));
 	EXPECT_EQ(ADDR3, msr(fd, MSR_MC_ADDR(7)));
 	ASSERT_OUT32(v, PORT_RESULT, 1);		/* masked: none */
