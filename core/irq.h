@@ -22,6 +22,8 @@ int svx_irqchip_vcpu_init(struct svx_vcpu *vcpu);
 void svx_irqchip_vcpu_destroy(struct svx_vcpu *vcpu);
 void svx_irqchip_after_set_cpuid(struct svx_vcpu *vcpu);
 void svx_irqchip_tsc_khz_changed(struct svx_vcpu *vcpu);
+void svx_irqchip_set_cmci(struct svx_vcpu *vcpu, bool cmci);
+void svx_irqchip_deliver_cmci(struct svx_vcpu *vcpu);
 long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set);
 u32 svx_vcpu_get_mp_state(struct svx_vcpu *vcpu);
 int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state);

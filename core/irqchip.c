@@ -474,6 +474,33 @@ void svx_irqchip_after_set_cpuid(struct svx_vcpu *vcpu)
 	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 }
 
+/* KVM_X86_SETUP_MCE (KVM's kvm_apic_after_set_mcg_cap()): LVTCMCI or not */
+void svx_irqchip_set_cmci(struct svx_vcpu *vcpu, bool cmci)
+{
+	unsigned long flags;
+
+	if (!vcpu->lapic)
+		return;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	svx_lapic_set_cmci(vcpu->lapic, cmci);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
+/*
+ * A UCNA in a bank with MCi_CTL2.CMCI_EN (KVM's kvm_vcpu_x86_set_ucna()):
+ * a CMCI through LVTCMCI; nothing with the userspace irqchip, as KVM.
+ */
+void svx_irqchip_deliver_cmci(struct svx_vcpu *vcpu)
+{
+	unsigned long flags;
+
+	if (!vcpu->lapic)
+		return;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	svx_lapic_deliver_cmci(vcpu->lapic);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
 /* KVM_GET_LAPIC, KVM_SET_LAPIC */
 long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set)
 {

@@ -205,6 +205,8 @@ struct svx_vcpu {
 	/* machine check: KVM_X86_SETUP_MCE, MCG_* and MCi_* MSRs, as KVM */
 	u64 mcg_cap, mcg_ctl, mcg_status;
 	u64 mce_banks[SVX_MAX_MCE_BANKS * 4];
+	u64 mci_ctl2[SVX_MAX_MCE_BANKS];	/* MCi_CTL2 (CMCI) */
+	u64 mcg_ext_ctl;			/* IA32_MCG_EXT_CTL (LMCE) */
 	/*
 	 * Triple fault before the next entry: an exception while a #DF was
 	 * being delivered, or KVM_X86_SET_MCE (KVM_REQ_TRIPLE_FAULT).

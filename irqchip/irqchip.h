@@ -140,6 +140,7 @@ struct svx_lapic {
 	u32 timer_mode_mask;	/* LVTT mode bits: 0, 1 << 17 or 3 << 17 */
 	bool x2apic_ok;		/* CPUID.1:ECX.x2APIC */
 	u32 timer_mode;		/* LVTT mode in force (KVM's timer_mode) */
+	int nr_lvt;		/* 6, or 7 with LVTCMCI: svx_lapic_set_cmci() */
 };
 
 /* At vCPU creation (power-on state, BSP if @vcpu_id is chip->bsp_vcpu_id). */
@@ -155,6 +156,14 @@ void svx_lapic_reset(struct svx_lapic *a, bool init);
  */
 void svx_lapic_set_cpuid(struct svx_lapic *a, bool x2apic, bool tsc_deadline,
 			 unsigned int maxphyaddr);
+/*
+ * KVM_X86_SETUP_MCE (KVM's kvm_apic_after_set_mcg_cap()): with MCG_CMCI_P
+ * the LVT has its seventh entry, LVTCMCI (masked when it appears), and
+ * the version register says so; without, 6 entries.
+ */
+void svx_lapic_set_cmci(struct svx_lapic *a, bool cmci);
+/* A CMCI through LVTCMCI: 1 accepted, 0 not (APIC off, entry masked...). */
+int svx_lapic_deliver_cmci(struct svx_lapic *a);
 /* WRMSR IA32_APIC_BASE: 0, or -1: #GP (as KVM's kvm_set_apic_base()). */
 int svx_lapic_set_base(struct svx_lapic *a, u64 value, bool host);
 /* The xAPIC page is live (APIC enabled, not x2APIC) at (base & PAGE_MASK). */

@@ -17,8 +17,8 @@
  * quirk (the xAPIC page of a disabled or x2APIC APIC reads all-ones,
  * writes are dropped), the LINT0_REENABLED quirk (the BSP's LVT0 is ExtINT
  * after reset), the x2APIC broadcast quirk and the legacy KVM_GET/SET_LAPIC
- * x2APIC ID format (KVM_CAP_X2APIC_API not enabled), no CMCI (6 LVT
- * entries: version 0x50014), no directed EOI (an in-kernel IOAPIC),
+ * x2APIC ID format (KVM_CAP_X2APIC_API not enabled), no directed EOI (an
+ * in-kernel IOAPIC),
  * min_timer_period_us = 200, an APIC bus of 1 GHz (APIC_BUS_CYCLE_NS 1).
  *
  * Timer: the one-shot and periodic timers run on the host's monotonic
@@ -29,6 +29,13 @@
  * (svx_irq_host_timer_arm()) calls svx_lapic_timer_fn(), which makes the
  * LVTT interrupt pending at once (KVM keeps it in lapic_timer.pending and
  * sets the IRR at the next entry, the same to the guest).
+ *
+ * CMCI: as KVM's nr_lvt_entries, the LVT has 6 entries (version 0x50014)
+ * until KVM_X86_SETUP_MCE gives the vCPU MCG_CMCI_P
+ * (svx_lapic_set_cmci()), then 7: LVTCMCI (0x2f0) is the seventh, read,
+ * written and masked like the others, and a UCNA that KVM_X86_SET_MCE
+ * injects into a bank with MCi_CTL2.CMCI_EN is delivered through it
+ * (svx_lapic_deliver_cmci(), KVM's kvm_apic_local_deliver(APIC_LVTCMCI)).
  */
 #include <linux/bits.h>
 #include <linux/types.h>
@@ -64,9 +71,11 @@
 #define LAPIC_TDCR	0x3e0
 #define LAPIC_SELF_IPI	0x3f0
 
+/* KVM's LVT_TIMER..LVT_ERROR at 0x320-0x370, then LVT_CMCI at 0x2f0 */
 #define LAPIC_NR_LVT	6		/* KVM without MCG_CMCI_P */
-#define LAPIC_LVTX(i)	(LAPIC_LVTT + 0x10 * (i))
-#define LAPIC_VERSION	(0x14 | ((LAPIC_NR_LVT - 1) << 16))
+#define LAPIC_MAX_LVT	7		/* KVM_APIC_MAX_NR_LVT_ENTRIES */
+#define LAPIC_LVT_CMCI	6		/* KVM's LVT_CMCI */
+#define LAPIC_VERSION(n) (0x14 | (((n) - 1) << 16))
 
 #define LVT_VECTOR	0xffu
 #define LVT_PENDING	BIT(12)	/* delivery status */
@@ -108,14 +117,21 @@
 #define APIC_BUS_CYCLE_NS	1
 #define MIN_TIMER_PERIOD_NS	200000ull	/* min_timer_period_us 200 */
 
-static const u32 lvt_mask[LAPIC_NR_LVT] = {
+static const u32 lvt_mask[LAPIC_MAX_LVT] = {
 	LVT_MASK,		/* timer; its mode bits: timer_mode_mask */
 	LVT_MASK | LVT_MODE,	/* thermal */
 	LVT_MASK | LVT_MODE,	/* performance counter */
 	LINT_MASK,		/* LINT0 */
 	LINT_MASK,		/* LINT1 */
 	LVT_MASK,		/* error */
+	LVT_MASK | LVT_MODE,	/* CMCI */
 };
+
+/* KVM's APIC_LVTx() */
+static u32 lvt_reg(int i)
+{
+	return i == LAPIC_LVT_CMCI ? LAPIC_LVTCMCI : LAPIC_LVTT + 0x10 * i;
+}
 
 static u32 reg_get(const struct svx_lapic *a, u32 off)
 {
@@ -700,6 +716,8 @@ static int reg_read(struct svx_lapic *a, u32 off, unsigned int len, void *data)
 		    REG_BIT(LAPIC_TDCR);
 	u32 val;
 
+	if (a->nr_lvt > LAPIC_LVT_CMCI)
+		valid |= REG_BIT(LAPIC_LVTCMCI);
 	/* ARBPRI and ICR2 are not in x2APIC mode (its ICR: 64-bit MSR) */
 	if (!svx_lapic_x2apic(a))
 		valid |= REG_BIT(LAPIC_ARBPRI) | REG_BIT(LAPIC_ICR2);
@@ -749,9 +767,9 @@ static int reg_write(struct svx_lapic *a, u32 reg, u32 val)
 			mask |= SPIV_DIRECTED_EOI;
 		reg_set(a, LAPIC_SPIV, val & mask);
 		if (!(val & SPIV_ENABLED)) {
-			for (i = 0; i < LAPIC_NR_LVT; i++)
-				reg_set(a, LAPIC_LVTX(i),
-					reg_get(a, LAPIC_LVTX(i)) | LVT_MASKED);
+			for (i = 0; i < a->nr_lvt; i++)
+				reg_set(a, lvt_reg(i),
+					reg_get(a, lvt_reg(i)) | LVT_MASKED);
 			update_lvtt(a);
 		}
 		break;
@@ -774,6 +792,13 @@ static int reg_write(struct svx_lapic *a, u32 reg, u32 val)
 		if (!sw_enabled(a))
 			val |= LVT_MASKED;
 		reg_set(a, reg, val & lvt_mask[(reg - LAPIC_LVTT) >> 4]);
+		break;
+	case LAPIC_LVTCMCI:	/* only with MCG_CMCI_P (KVM's lvt_supported) */
+		if (a->nr_lvt <= LAPIC_LVT_CMCI)
+			return 1;
+		if (!sw_enabled(a))
+			val |= LVT_MASKED;
+		reg_set(a, reg, val & lvt_mask[LAPIC_LVT_CMCI]);
 		break;
 	case LAPIC_LVTT:
 		if (!sw_enabled(a))
@@ -940,9 +965,9 @@ void svx_lapic_reset(struct svx_lapic *a, bool init)
 	a->timer_expires_ns = 0;
 	if (!init)
 		set_xapic_id(a, a->vcpu_id);
-	reg_set(a, LAPIC_LVR, LAPIC_VERSION);
-	for (i = 0; i < LAPIC_NR_LVT; i++)
-		reg_set(a, LAPIC_LVTX(i), LVT_MASKED);
+	reg_set(a, LAPIC_LVR, LAPIC_VERSION(a->nr_lvt));
+	for (i = 0; i < a->nr_lvt; i++)
+		reg_set(a, lvt_reg(i), LVT_MASKED);
 	update_lvtt(a);
 	if (bsp && !a->chip->lint0_quirk_off)	/* KVM_X86_QUIRK_LINT0_REENABLED */
 		reg_set(a, LAPIC_LVT0, SVX_DM_EXTINT << 8);
@@ -979,6 +1004,7 @@ void svx_lapic_init(struct svx_lapic *a, struct svx_irqchip *chip, int idx,
 	a->vcpu_id = vcpu_id;
 	a->base = BASE_ENABLE;
 	a->base_rsvd = ~0ull << 36;
+	a->nr_lvt = LAPIC_NR_LVT;	/* a new vCPU's MCG_CAP: no CMCI */
 	svx_lapic_reset(a, false);
 }
 
@@ -1011,7 +1037,7 @@ int svx_lapic_set_state(struct svx_lapic *a, const struct kvm_lapic_state *s)
 		reg_set(a, LAPIC_LDR, x2apic_ldr(id));
 		reg_set64(a->regs, LAPIC_ICR, icr);
 	}
-	reg_set(a, LAPIC_LVR, LAPIC_VERSION);
+	reg_set(a, LAPIC_LVR, LAPIC_VERSION(a->nr_lvt));
 	update_ppr(a);
 	timer_cancel(a);
 	a->timer_expires_ns = 0;
@@ -1021,4 +1047,28 @@ int svx_lapic_set_state(struct svx_lapic *a, const struct kvm_lapic_state *s)
 	if (svx_lapic_pending_irq(a) >= 0)	/* KVM_REQ_EVENT */
 		svx_irq_host_kick(a->chip, a->idx);
 	return 0;
+}
+
+/* KVM's kvm_apic_after_set_mcg_cap() */
+void svx_lapic_set_cmci(struct svx_lapic *a, bool cmci)
+{
+	int nr = cmci ? LAPIC_MAX_LVT : LAPIC_NR_LVT, i;
+
+	if (nr == a->nr_lvt)
+		return;
+	for (i = a->nr_lvt; i < nr; i++)	/* a new entry starts masked */
+		reg_set(a, lvt_reg(i), LVT_MASKED);
+	a->nr_lvt = nr;
+	reg_set(a, LAPIC_LVR, LAPIC_VERSION(nr));
+}
+
+/*
+ * KVM's kvm_apic_local_deliver(apic, APIC_LVTCMCI), which KVM calls only
+ * with MCG_CMCI_P: without it 0x2f0 is no LVT entry, nothing to deliver.
+ */
+int svx_lapic_deliver_cmci(struct svx_lapic *a)
+{
+	if (a->nr_lvt <= LAPIC_LVT_CMCI)
+		return 0;
+	return local_deliver(a, LAPIC_LVTCMCI);
 }

@@ -534,6 +534,7 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_UCODE_REV, MSR_IA32_PLATFORM_ID, MSR_IA32_FEAT_CTL,
 	/* not MCG_CAP: read-only, KVM_X86_SETUP_MCE sets it (KVM lists it not) */
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	MSR_IA32_MCG_EXT_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,	/* kvmclock, as KVM's */
@@ -658,23 +659,35 @@ static int svx_soft_msr_slot(u32 index)
 
 /*
  * Machine check, as KVM 6.1 (set_msr_mce(), get_msr_mce(),
- * kvm_vcpu_ioctl_x86_setup_mce/set_mce()): a vCPU starts with 32 banks and
- * no MCG_CTL; KVM_X86_SETUP_MCE sets MCG_CAP within what
- * KVM_X86_GET_MCE_CAP_SUPPORTED answers: MCG_CTL_P and MCG_SER_P, KVM's
- * generic set (kvm_intel adds LMCE and CMCI, which need IA32_MCG_EXT_CTL and
- * a local APIC in the kernel: not here).
+ * kvm_vcpu_ioctl_x86_setup_mce/set_mce(), kvm_vcpu_x86_set_ucna()): a vCPU
+ * starts with 32 banks and no MCG_CTL; KVM_X86_SETUP_MCE sets MCG_CAP
+ * within what KVM_X86_GET_MCE_CAP_SUPPORTED answers: MCG_CTL_P, MCG_SER_P
+ * and (as kvm_intel) MCG_CMCI_P: the per-bank MCi_CTL2 MSRs (CMCI_EN and
+ * the error threshold) and, with the in-kernel local APIC, LVTCMCI, which
+ * a UCNA injected into a bank with CMCI_EN raises; and MCG_LMCE_P:
+ * FEAT_CTL_LMCE_ENABLED may then be set in IA32_FEAT_CTL (kvm_intel's
+ * vmx_setup_mce()), which opens IA32_MCG_EXT_CTL (bit 0, LMCE_EN) to the
+ * guest (vmx_get/set_msr(); the host has it always).
  */
-const u64 svx_mce_cap_supported = MCG_CTL_P | MCG_SER_P;
+const u64 svx_mce_cap_supported = MCG_CTL_P | MCG_SER_P | MCG_CMCI_P |
+				   MCG_LMCE_P;
 
 static bool svx_mce_msr(u32 index)
 {
 	return index == MSR_IA32_P5_MC_ADDR || index == MSR_IA32_P5_MC_TYPE ||
 	       index == MSR_IA32_MCG_CAP || index == MSR_IA32_MCG_CTL ||
-	       index == MSR_IA32_MCG_STATUS ||
+	       index == MSR_IA32_MCG_STATUS || index == MSR_IA32_MCG_EXT_CTL ||
 	       (index >= MSR_IA32_MC0_CTL &&
 		index < MSR_IA32_MCx_CTL(SVX_MAX_MCE_BANKS)) ||
 	       (index >= MSR_IA32_MC0_CTL2 &&
 		index < MSR_IA32_MCx_CTL2(SVX_MAX_MCE_BANKS));
+}
+
+/* IA32_MCG_EXT_CTL is the guest's with FEAT_CTL_LMCE_ENABLED (KVM's) */
+static bool svx_lmce_enabled(struct svx_vcpu *vcpu)
+{
+	return vcpu->soft_msrs[svx_soft_msr_slot(MSR_IA32_FEAT_CTL)] &
+	       FEAT_CTL_LMCE_ENABLED;
 }
 
 static int svx_get_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 *data,
@@ -698,11 +711,18 @@ static int svx_get_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 *data,
 	case MSR_IA32_MCG_STATUS:
 		*data = vcpu->mcg_status;
 		return 0;
-	}
-	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2; no CMCI: host reads 0 */
-		if (index >= MSR_IA32_MCx_CTL2(banks) || !host)
+	case MSR_IA32_MCG_EXT_CTL:
+		if (!host && !svx_lmce_enabled(vcpu))
 			return 1;
-		*data = 0;
+		*data = vcpu->mcg_ext_ctl;
+		return 0;
+	}
+	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2: without CMCI, host only */
+		if (index >= MSR_IA32_MCx_CTL2(banks) ||
+		    (!(vcpu->mcg_cap & MCG_CMCI_P) && !host))
+			return 1;
+		*data = vcpu->mci_ctl2[array_index_nospec(index - MSR_IA32_MC0_CTL2,
+							  banks)];
 		return 0;
 	}
 	if (index >= MSR_IA32_MCx_CTL(banks))
@@ -720,6 +740,12 @@ static int svx_set_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 	case MSR_IA32_MCG_STATUS:
 		vcpu->mcg_status = data;
 		return 0;
+	case MSR_IA32_MCG_EXT_CTL:
+		if ((!host && !svx_lmce_enabled(vcpu)) ||
+		    (data & ~MCG_EXT_CTL_LMCE_EN))
+			return 1;
+		vcpu->mcg_ext_ctl = data;
+		return 0;
 	case MSR_IA32_MCG_CTL:
 		if (!(vcpu->mcg_cap & MCG_CTL_P) && (data || !host))
 			return 1;
@@ -732,8 +758,18 @@ static int svx_set_mce_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 	case MSR_IA32_MCG_CAP:
 		return 1;	/* read-only, for the host too (KVM_X86_SETUP_MCE) */
 	}
-	if (index < MSR_IA32_MC0_CTL)	/* MCi_CTL2; no CMCI: host writes 0 */
-		return index >= MSR_IA32_MCx_CTL2(banks) || data || !host;
+	if (index < MSR_IA32_MC0_CTL) {	/* MCi_CTL2: without CMCI, host's 0 */
+		if (index >= MSR_IA32_MCx_CTL2(banks))
+			return 1;
+		if (!(vcpu->mcg_cap & MCG_CMCI_P) && (data || !host))
+			return 1;
+		/* a reserved bit set: #GP, for the host too (KVM's) */
+		if (data & ~(MCI_CTL2_CMCI_EN | MCI_CTL2_CMCI_THRESHOLD_MASK))
+			return 1;
+		vcpu->mci_ctl2[array_index_nospec(index - MSR_IA32_MC0_CTL2,
+						  banks)] = data;
+		return 0;
+	}
 	if (index >= MSR_IA32_MCx_CTL(banks))
 		return 1;
 	/* MCi_CTL: 0 or all ones, bits 10 and 0 may be clear (KVM's quirks) */
@@ -761,8 +797,13 @@ int svx_setup_mce(struct svx_vcpu *vcpu, u64 mcg_cap)
 	vcpu->mcg_cap = mcg_cap;
 	if (mcg_cap & MCG_CTL_P)
 		vcpu->mcg_ctl = ~0ULL;
-	for (i = 0; i < banks; i++)
+	/* MCi_CTL all ones; MCi_CTL2 0, only with CMCI (KVM's) */
+	for (i = 0; i < banks; i++) {
 		vcpu->mce_banks[i * 4] = ~0ULL;
+		if (mcg_cap & MCG_CMCI_P)
+			vcpu->mci_ctl2[i] = 0;
+	}
+	svx_irqchip_set_cmci(vcpu, mcg_cap & MCG_CMCI_P);
 	return 0;
 }
 
@@ -779,14 +820,21 @@ int svx_set_mce(struct svx_vcpu *vcpu, const struct kvm_x86_mce *mce)
 		return -EINVAL;
 	}
 	b = &vcpu->mce_banks[array_index_nospec(mce->bank * 4, nbanks * 4)];
-	/* UCNA (uncorrected, no action required): logged; no CMCI here */
-	if (!(mce->mcg_status & (MCG_STATUS_MCIP | MCG_STATUS_RIPV)) &&
-	    (status & MCI_STATUS_UC) &&
+	/*
+	 * UCNA (uncorrected, no action required; KVM's is_ucna(): MCG_STATUS
+	 * 0): logged, and a CMCI if the bank's MCi_CTL2 has CMCI_EN
+	 * (kvm_vcpu_x86_set_ucna(); the threshold is not looked at).
+	 */
+	if (!mce->mcg_status && (status & MCI_STATUS_UC) &&
 	    !(status & (MCI_STATUS_PCC | MCI_STATUS_S | MCI_STATUS_AR))) {
 		b[1] = status;
 		b[2] = mce->addr;
 		b[3] = mce->misc;
 		vcpu->mcg_status = mce->mcg_status;
+		if ((vcpu->mcg_cap & MCG_CMCI_P) &&
+		    (vcpu->mci_ctl2[array_index_nospec(mce->bank, nbanks)] &
+		     MCI_CTL2_CMCI_EN))
+			svx_irqchip_deliver_cmci(vcpu);
 		return 0;
 	}
 	if (status & MCI_STATUS_UC) {
@@ -836,6 +884,8 @@ void svx_reset_soft_msrs(struct svx_vcpu *vcpu)
 	vcpu->mcg_ctl = 0;
 	vcpu->mcg_status = 0;
 	memset(vcpu->mce_banks, 0, sizeof(vcpu->mce_banks));
+	memset(vcpu->mci_ctl2, 0, sizeof(vcpu->mci_ctl2));
+	vcpu->mcg_ext_ctl = 0;
 }
 
 /*
@@ -1128,6 +1178,14 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 			svx_set_tsc_adjust(vcpu, soft, data, host);
 			return 0;
 		}
+		/*
+		 * FEAT_CTL_LMCE_ENABLED is a valid bit only with MCG_LMCE_P
+		 * (kvm_intel's vmx_setup_mce(), vmx_feature_control_msr_valid())
+		 */
+		if (index == MSR_IA32_FEAT_CTL &&
+		    (data & FEAT_CTL_LMCE_ENABLED) &&
+		    !(vcpu->mcg_cap & MCG_LMCE_P))
+			return 1;
 		if (index == MSR_IA32_MISC_ENABLE)	/* core/quirks.c */
 			return svx_quirks_set_misc_enable(vcpu,
 							  &vcpu->soft_msrs[soft],

@@ -1093,6 +1093,110 @@ static void test_state(void)
 	EQ(fake_kicks[3], 1);
 }
 
+/*
+ * CMCI (KVM's LVT_CMCI, kvm_apic_after_set_mcg_cap(), kvm_apic_local_deliver
+ * (APIC_LVTCMCI)): with MCG_CMCI_P the version register has 7 LVT entries
+ * and LVTCMCI at 0x2f0 is there, masked when it appears; without, 6 and
+ * 0x2f0 is reserved.
+ */
+static void test_cmci(void)
+{
+	struct kvm_lapic_state s;
+	struct svx_lapic *a;
+	u32 w;
+	u64 v;
+
+	fake_setup();
+	a = A(1);
+	EQ(rd(a, R_LVR), 0x50014);
+	wr(a, R_SVR, 0x1ff);
+	wr(a, R_CMCI, 0x40);			/* not there: dropped */
+	EQ(rd(a, R_CMCI), 0);
+	EQ(svx_lapic_deliver_cmci(a), 0);
+	svx_lapic_set_cmci(a, true);
+	EQ(rd(a, R_LVR), 0x60014);
+	EQ(rd(a, R_CMCI), 0x10000);		/* a new entry: masked */
+	EQ(svx_lapic_deliver_cmci(a), 0);	/* masked: not delivered */
+	EQ(nbits(a, R_IRR), 0);
+	/* writable: vector, delivery mode, mask; not trigger, polarity */
+	wr(a, R_CMCI, 0xffffffff);
+	EQ(rd(a, R_CMCI), 0x117ff);
+	wr(a, R_CMCI, 0xa9);			/* fixed, vector 0xa9 */
+	EQ(rd(a, R_CMCI), 0xa9);
+	fake_clear_counts();
+	EQ(svx_lapic_deliver_cmci(a), 1);
+	OK(irr(a, 0xa9));
+	NOT(tmr(a, 0xa9));
+	EQ(fake_kicks[1], 1);
+	NOT(irr(A(0), 0xa9));
+	EQ(svx_lapic_pending_irq(a), 0xa9);
+	svx_lapic_ack_irq(a, 0xa9);
+	OK(isr(a, 0xa9));
+	wr(a, R_EOI, 0);
+	NOT(isr(a, 0xa9));
+	/* NMI delivery mode */
+	wr(a, R_CMCI, 0x400);
+	EQ(svx_lapic_deliver_cmci(a), 1);
+	EQ(a->nmi_pending, 1);
+	a->nmi_pending = 0;
+	/* software-disabled APIC: SVR masks it, writes keep the mask */
+	wr(a, R_CMCI, 0xb0);
+	wr(a, R_SVR, 0xff);
+	EQ(rd(a, R_CMCI), 0x100b0);
+	wr(a, R_CMCI, 0xb1);
+	EQ(rd(a, R_CMCI), 0x100b1);
+	EQ(svx_lapic_deliver_cmci(a), 0);
+	wr(a, R_SVR, 0x1ff);
+	/* hardware-disabled APIC: nothing */
+	wr(a, R_CMCI, 0xb2);
+	EQ(svx_lapic_set_base(a, 0, true), 0);
+	EQ(svx_lapic_deliver_cmci(a), 0);
+	EQ(nbits(a, R_IRR), 0);
+	EQ(svx_lapic_set_base(a, APIC_PAGE | BASE_EN, true), 0);
+	/* INIT and reset mask it */
+	wr(a, R_SVR, 0x1ff);
+	wr(a, R_CMCI, 0xb3);
+	svx_lapic_reset(a, true);
+	EQ(rd(a, R_CMCI), 0x10000);
+	EQ(rd(a, R_LVR), 0x60014);
+	/* KVM_GET/SET_LAPIC: carried as is; the version follows the vCPU */
+	wr(a, R_SVR, 0x1ff);
+	wr(a, R_CMCI, 0xb4);
+	svx_lapic_get_state(a, &s);
+	memcpy(&w, s.regs + R_CMCI, 4);
+	EQ(w, 0xb4);
+	w = 0x1c5;
+	memcpy(s.regs + R_CMCI, &w, 4);
+	w = 0x50014;
+	memcpy(s.regs + R_LVR, &w, 4);
+	EQ(svx_lapic_set_state(a, &s), 0);
+	EQ(rd(a, R_CMCI), 0x1c5);
+	EQ(rd(a, R_LVR), 0x60014);
+	EQ(svx_lapic_set_state(A(2), &s), 0);	/* no CMCI there */
+	EQ(rd(A(2), R_LVR), 0x50014);
+	EQ(rd(A(2), R_CMCI), 0);
+	/* x2APIC: MSR 0x82f */
+	svx_lapic_set_cpuid(a, true, true, 36);
+	EQ(svx_lapic_set_base(a, APIC_PAGE | BASE_EN | BASE_X2, true), 0);
+	EQ(msr_wr(a, R_CMCI, 0xc6), 0);
+	EQ(msr_rd(a, R_CMCI, &v), 0);
+	EQ(v, 0xc6);
+	EQ(msr_rd(a, R_LVR, &v), 0);
+	EQ(v, 0x60014);
+	EQ(svx_lapic_deliver_cmci(a), 1);
+	OK(irr(a, 0xc6));
+	/* MCG_CMCI_P withdrawn: 6 entries again, the register unreachable */
+	svx_lapic_set_cmci(a, false);
+	EQ(msr_rd(a, R_LVR, &v), 0);
+	EQ(v, 0x50014);
+	EQ(msr_rd(a, R_CMCI, &v), -1);
+	EQ(msr_wr(a, R_CMCI, 0), -1);
+	/* and back: the entry masked again */
+	svx_lapic_set_cmci(a, true);
+	EQ(msr_rd(a, R_CMCI, &v), 0);
+	EQ(v, 0x10000);
+}
+
 int main(void)
 {
 	test_reset();
@@ -1105,6 +1209,7 @@ int main(void)
 	test_base();
 	test_timer();
 	test_state();
+	test_cmci();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
