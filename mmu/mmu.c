@@ -430,7 +430,7 @@ static void svx_inject_pf(struct svx_vcpu *vcpu, const struct svx_walk *w)
 }
 
 /* The leaf SPTE slot for @gva in the current root, or NULL; mmu_lock. */
-static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
+u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_sp *sp;
 	int level;
