@@ -9,6 +9,10 @@
  *   group of 8 too, with the large page's permissions, as KVM's
  *   __direct_pte_prefetch(); a neighbour that is a shadowed guest table
  *   stays read-only, and a clean large page gives read-only neighbours.
+ * - suite sync_grant: a resync rewrites an SPTE with the permissions its
+ *   guest PTE grants now, also those the guest added (W once dirty, U), as
+ *   KVM's FNAME(sync_page) rebuilds it with make_spte(); the access after
+ *   the resync that needs one does not fault.
  *
  * Each counts the faults and checks the shadow tables against the guest's
  * (sim_check()) afterwards.
@@ -25,6 +29,7 @@
 #include "mmu_sim.h"
 
 #define LARGE_GVA	0x200000ULL	/* PD[1] of the flat world */
+#define NPAGES		8	/* one prefetch group */
 
 /* Make PD[1] of the flat world a 2 MiB page at GPA @gpa with @flags. */
 static void map_large(struct sim *s, u64 gpa, u64 flags)
@@ -99,5 +104,55 @@ TAP_SUITE(direct_prefetch)
 	       "shadow tables consistent with the guest's (%lu violations)",
 	       s->st.violations - viol0);
 	svx_large_sptes_enabled = large;
+	sim_destroy(s, NULL);
+}
+
+TAP_SUITE(sync_grant)
+{
+	struct sim *s = sim_create(tap_seed());
+	unsigned long f, viol0;
+	u64 *pt, ptgfn;
+	int i;
+
+	sim_gen_flat(s, NPAGES);
+	pt = sim_flat_table(s, 3, &ptgfn);
+	viol0 = s->st.violations;
+	/* Read-only (dirty) supervisor pages, every SPTE present. */
+	for (i = 0; i < NPAGES; i++)
+		pt[i] &= ~(SVX_PTE_RW | SVX_PTE_US);
+	svx_mmu_zap_all(s->vm);
+	sim_touch_all(s, NPAGES, 0);
+	tap_ok(sim_touch_all(s, NPAGES, 0) == 0, "second reads do not fault");
+
+	/* The guest grants W and U, then flushes its TLB (CR3 load). */
+	tap_ok(sim_unsync(s, ptgfn), "the guest page table goes unsync");
+	for (i = 0; i < NPAGES; i++)
+		pt[i] |= SVX_PTE_RW | SVX_PTE_US;
+	sim_reload_root(s);
+	f = sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
+	tap_ok(f == 0,
+	       "user writes after the resync do not fault: W and U granted in place (%lu faults, KVM 0)",
+	       f);
+
+	/* W added to a clean PTE: not granted (dirty-bit emulation). */
+	tap_ok(sim_unsync(s, ptgfn), "unsync again");
+	for (i = 0; i < NPAGES; i++)
+		pt[i] &= ~(SVX_PTE_RW | SVX_PTE_D);
+	sim_reload_root(s);
+	sim_touch_all(s, NPAGES, SVX_ACC_USER);
+	tap_ok(sim_unsync(s, ptgfn), "unsync again");
+	for (i = 0; i < NPAGES; i++)
+		pt[i] |= SVX_PTE_RW;
+	sim_reload_root(s);
+	f = sim_touch_all(s, NPAGES, SVX_ACC_USER);
+	tap_ok(f == 0, "user reads of the clean pages do not fault (%lu)", f);
+	f = sim_touch_all(s, NPAGES, SVX_ACC_WRITE | SVX_ACC_USER);
+	tap_ok(f == NPAGES,
+	       "the first write to each clean page faults to set D (%lu of %d)",
+	       f, NPAGES);
+	sim_check(s);
+	tap_ok(s->st.violations == viol0,
+	       "shadow tables consistent with the guest's (%lu violations)",
+	       s->st.violations - viol0);
 	sim_destroy(s, NULL);
 }
