@@ -433,7 +433,7 @@ static void svx_inject_pf(struct svx_vcpu *vcpu, const struct svx_walk *w)
 }
 
 /* The leaf SPTE slot for @gva in the current root, or NULL; mmu_lock. */
-static u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
+u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva)
 {
 	struct svx_sp *sp;
 	int level;
@@ -528,13 +528,21 @@ static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
  * taken; an entry the guest changes meanwhile is like a stale TLB entry,
  * which the guest's own INVLPG (required for a change of a present PTE)
  * drops.  Write permission only with the dirty bit set, as for a fault.
+ *
+ * A fault inside a guest large page mapped in 4 KiB pieces (a direct
+ * shadow page) maps the empty entries of its group the same way, with the
+ * permissions of the large page (the page's role), as KVM's
+ * __direct_pte_prefetch(): the guest's GDT, IDT, TSS and stack in one
+ * large page next to a shadowed guest table then cost one fault, not one
+ * each, in every shadow root (one per CR0.WP, EFER.NX, SMEP/SMAP role).
  */
 #define SVX_PREFETCH	8
 
 struct svx_prefetch {
 	unsigned int n;
 	unsigned int first;		/* shadow index of pte[0] */
-	u64 gpte[SVX_PREFETCH];
+	bool direct;			/* inside a guest large page */
+	u64 gpte[SVX_PREFETCH];		/* direct: the gfn */
 	u64 pfn[SVX_PREFETCH];		/* pinned, or SVX_NO_PFN */
 	bool writable[SVX_PREFETCH];	/* slot allows writes */
 };
@@ -571,19 +579,53 @@ static unsigned long svx_prefetch_busy(struct svx_vcpu *vcpu, u64 gva,
 	return busy;
 }
 
+/* Pin the page of neighbour @j's @gfn for the prefetch, unless logged. */
+static void svx_prefetch_pin(struct svx_vcpu *vcpu, struct svx_prefetch *pf,
+			     unsigned int j, u64 gfn)
+{
+	struct svx_memslot s;
+	u64 gen;
+
+	/* As KVM: no prefetch in a logged slot (nor its pins). */
+	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+	    (s.flags & KVM_MEM_LOG_DIRTY_PAGES) ||
+	    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
+		pf->pfn[j] = SVX_NO_PFN;
+		return;
+	}
+	/* Logged slot: read-only, a write faults (svx_mmu_dirty_ok). */
+	pf->writable[j] = svx_mmu_dirty_ok(&s, false);
+	pf->n++;
+}
+
 static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 				 const struct svx_walk *w,
 				 struct svx_prefetch *pf)
 {
 	unsigned int esz = w->root_level == 2 ? 4 : 8, gi, j;
-	u64 table, gfn, gen;
-	struct svx_memslot s;
+	unsigned int self = (w->gva >> PAGE_SHIFT) & 511;
+	u64 table, gfn;
 	u8 buf[SVX_PREFETCH * 8];
 	unsigned long busy;
 
 	pf->n = 0;
-	if (!svx_prefetch_enabled || w->level != 1)
+	if (!svx_prefetch_enabled)
 		return;
+	if (w->level != 1) {
+		/* 4 KiB pieces of a guest large page: frames in a row. */
+		pf->direct = true;
+		pf->first = self & ~(SVX_PREFETCH - 1);
+		busy = svx_prefetch_busy(vcpu, w->gva, pf->first);
+		gfn = (w->gpa >> PAGE_SHIFT) & ~(u64)(SVX_PREFETCH - 1);
+		for (j = 0; j < SVX_PREFETCH; j++) {
+			pf->pfn[j] = SVX_NO_PFN;
+			pf->gpte[j] = gfn + j;
+			if (pf->first + j != self && !(busy & BIT(j)))
+				svx_prefetch_pin(vcpu, pf, j, gfn + j);
+		}
+		return;
+	}
+	pf->direct = false;
 	gi = (w->gva >> PAGE_SHIFT) & (esz == 4 ? 1023 : 511);
 	gi &= ~(SVX_PREFETCH - 1);
 	table = (w->table_gfn[1] << PAGE_SHIFT) + gi * esz;
@@ -597,20 +639,44 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 		memcpy(&g, buf + j * esz, esz);
 		pf->pfn[j] = SVX_NO_PFN;
 		pf->gpte[j] = g;
-		if (pf->first + j == ((w->gva >> PAGE_SHIFT) & 511) ||
-		    (busy & BIT(j)) || !svx_gpte_usable(vcpu, g, esz, &gfn))
+		if (pf->first + j == self || (busy & BIT(j)) ||
+		    !svx_gpte_usable(vcpu, g, esz, &gfn))
 			continue;
-		/* As KVM: no prefetch in a logged slot (nor its pins). */
-		if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
-		    (s.flags & KVM_MEM_LOG_DIRTY_PAGES) ||
-		    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
-			pf->pfn[j] = SVX_NO_PFN;
-			continue;
-		}
-		/* Logged slot: read-only, a write faults (svx_mmu_dirty_ok). */
-		pf->writable[j] = svx_mmu_dirty_ok(&s, false);
-		pf->n++;
+		svx_prefetch_pin(vcpu, pf, j, gfn);
 	}
+}
+
+/*
+ * Install the SPTE for frame @gfn (its page pinned at @pfn; @writable: the
+ * memslot allows writes) at @idx of direct level-1 page @sp, with the
+ * permissions of the guest large page (@sp's role: write only once its
+ * dirty bit is set), unless the entry is in use or @sp does not map @gfn
+ * there.  True if installed: the SPTE holds the pin.  mmu_lock.
+ */
+static bool svx_install_direct(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			       unsigned int idx, u64 gfn, u64 pfn,
+			       bool writable, unsigned int stat)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 spte, *sptep = &sp->spt[idx];
+
+	if (!sp->role.direct || sp->role.level != 1 || sp->gfn + idx != gfn ||
+	    (*sptep & (SPTE_P | SPTE_MMIO)))
+		return false;
+	spte = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A | SPTE_PINNED;
+	if (sp->role.access & SVX_P_U)
+		spte |= SPTE_U;
+	if ((vcpu->efer & EFER_NX) && !(sp->role.access & SVX_P_X))
+		spte |= SVX_PTE_XD;
+	if ((sp->role.access & SVX_P_W) && sp->role.dirty && writable &&
+	    !svx_gfn_write_tracked(vm, gfn) &&
+	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
+		spte |= SPTE_W | SPTE_D;
+	*sptep = spte;
+	svx_host_pins(vm, 1);
+	vcpu->stats.mmu[stat]++;
+	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	return true;
 }
 
 /*
@@ -655,11 +721,22 @@ static void svx_prefetch_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 {
 	unsigned int j;
 
-	for (j = 0; pf->n && j < SVX_PREFETCH; j++)
-		if (pf->pfn[j] != SVX_NO_PFN &&
-		    !svx_install_gpte(vcpu, sp, pf->first + j, pf->gpte[j],
-				      pf->pfn[j], pf->writable[j], stat))
+	for (j = 0; pf->n && j < SVX_PREFETCH; j++) {
+		bool done;
+
+		if (pf->pfn[j] == SVX_NO_PFN)
+			continue;
+		if (pf->direct)
+			done = svx_install_direct(vcpu, sp, pf->first + j,
+						  pf->gpte[j], pf->pfn[j],
+						  pf->writable[j], stat);
+		else
+			done = svx_install_gpte(vcpu, sp, pf->first + j,
+						pf->gpte[j], pf->pfn[j],
+						pf->writable[j], stat);
+		if (!done)
 			svx_host_unpin(pf->pfn[j], false);
+	}
 }
 
 static void svx_prefetch_release(struct svx_prefetch *pf)

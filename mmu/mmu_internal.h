@@ -220,6 +220,7 @@ union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level);
 bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		      unsigned int idx, u64 g, u64 pfn, bool writable,
 		      unsigned int stat);
+u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva);
 struct svx_sp *svx_walk_start(struct svx_vcpu *vcpu, u64 gva,
 			      int *level);
 

@@ -431,17 +431,22 @@ void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len)
 
 /*
  * After INVLPG dropped entry @gi of unsync guest table @tgfn (@esz-byte
- * PTEs): rebuild it from the guest PTE in the unsync shadow pages of
- * @tgfn, when present, accessed and mapping RAM.
+ * PTEs): rebuild it from the guest PTE, when present, accessed and mapping
+ * RAM.  With @gva (not ~0): in the shadow page of the current root that
+ * maps @gva, the one INVLPG walked to, as KVM's FNAME(invlpg) updates the
+ * SPTE it reached; the table's unsync pages of other roles (one per CR0.WP,
+ * EFER.NX, SMEP/SMAP or upper-level permissions) keep what they had and are
+ * brought up to date when linked or resynced.  Without: in the first
+ * unsync page of @tgfn (INVPCID of another PCID).  One pin, so one SPTE.
  */
 static void svx_invlpg_refresh(struct svx_vcpu *vcpu, u64 tgfn,
-			       unsigned int gi, unsigned int esz)
+			       unsigned int gi, unsigned int esz, u64 gva)
 {
 	struct svx_vm *vm = vcpu->vm;
 	struct svx_pt_update up = { .pfn = SVX_NO_PFN };
 	struct hlist_node *tmp;
 	struct svx_sp *sp;
-	u64 gpte = 0;
+	u64 gpte = 0, *sptep;
 
 	if (svx_read_guest_phys(vm, (tgfn << PAGE_SHIFT) + gi * esz, &gpte, esz))
 		return;
@@ -450,11 +455,22 @@ static void svx_invlpg_refresh(struct svx_vcpu *vcpu, u64 tgfn,
 	if (up.pfn == SVX_NO_PFN)
 		return;
 	spin_lock(&vm->mmu_lock);
-	hlist_for_each_entry_safe(sp, tmp,
-				  &vm->sp_hash[svx_hash(tgfn, SVX_SP_HASH_BITS)],
-				  hash_link)
-		if (sp->gfn == tgfn && sp->unsync)
-			svx_pt_update_install(vcpu, sp, &up, SVX_MMU_INVLPG_UPDATE);
+	if (gva != ~0ULL) {
+		/* The walk again: the page may have gone while we pinned. */
+		sptep = vcpu->mmu.root_hpa ? svx_lookup_leaf(vcpu, gva) : NULL;
+		sp = sptep ? svx_sptep_to_sp(sptep) : NULL;
+		if (sp && sp->gfn == tgfn && sp->unsync)
+			svx_pt_update_install(vcpu, sp, &up,
+					      SVX_MMU_INVLPG_UPDATE);
+	} else {
+		hlist_for_each_entry_safe(sp, tmp,
+					  &vm->sp_hash[svx_hash(tgfn,
+							SVX_SP_HASH_BITS)],
+					  hash_link)
+			if (sp->gfn == tgfn && sp->unsync)
+				svx_pt_update_install(vcpu, sp, &up,
+						      SVX_MMU_INVLPG_UPDATE);
+	}
 	spin_unlock(&vm->mmu_lock);
 	if (up.pfn != SVX_NO_PFN)
 		svx_host_unpin(up.pfn, false);
@@ -540,7 +556,7 @@ void svx_mmu_invlpg(struct svx_vcpu *vcpu, u64 gva)
 	}
 	spin_unlock(&vm->mmu_lock);
 	if (tgfn != ~0ULL)
-		svx_invlpg_refresh(vcpu, tgfn, gi, esz);
+		svx_invlpg_refresh(vcpu, tgfn, gi, esz, gva);
 }
 
 /*
@@ -585,5 +601,5 @@ void svx_mmu_invpcid_gva(struct svx_vcpu *vcpu, u64 gva)
 	}
 	spin_unlock(&vm->mmu_lock);
 	for (j = 0; j < n; j++)
-		svx_invlpg_refresh(vcpu, tgfn[j], idx, 8);
+		svx_invlpg_refresh(vcpu, tgfn[j], idx, 8, ~0ULL);
 }

@@ -327,12 +327,13 @@ void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
  * the guest gets a writable mapping of its table.  Their SPTEs may then
  * be older than the guest's PTEs, exactly as the TLB entries of a real CPU
  * may be (SDM 4.10.4): the guest must INVLPG or reload CR3 before relying
- * on a change.  INVLPG drops the one SPTE; a CR3 load (or any change that
- * flushes the guest's TLB, all of which reload the root) resyncs the
- * unsync pages reachable from the new root: each SPTE is compared with the
- * guest PTE it came from, dropped if the PTE maps another frame or no
- * longer one, rewritten with fewer permissions if the guest took some
- * away, and the page is write-protected again.  As in KVM, a page that goes unsync marks its
+ * on a change.  INVLPG rebuilds the one SPTE in the page the current root
+ * reaches; a CR3 load (or any change that flushes the guest's TLB, all of
+ * which reload the root) resyncs the unsync pages reachable from the new
+ * root: each SPTE is compared with the guest PTE it came from, dropped if
+ * the PTE maps another frame or no longer one, rewritten with the
+ * permissions the guest PTE grants now (fewer or more), and the page is
+ * write-protected again.  As in KVM, a page that goes unsync marks its
  * parent SPTEs, and theirs up to the roots (unsync_child_bitmap), and the
  * root load walks down the marked entries only.  An unsync page that the
  * new root does not reach stays unsync until a root that reaches it is
@@ -358,33 +359,50 @@ static bool svx_spte_gone(struct svx_vcpu *vcpu, const struct svx_sp *sp,
 }
 
 /*
- * A kept SPTE without the permissions guest PTE @gpte no longer grants:
- * W (and D) once the PTE is clean or read-only (unless CR0.WP=0 made a
- * supervisor-only SPTE of it, see svx_shadow_fault()), U once it is a
- * supervisor page, and XD once it is execute-disabled.  Permissions the
- * guest added are not granted here: the access that needs one faults as
- * before.
+ * The kept SPTE @spte at @sp's entry @i with the permissions guest PTE
+ * @gpte grants now, as KVM's FNAME(sync_page) rebuilds it (make_spte()
+ * with the new access): U and XD from the PTE and the role, W (and D)
+ * only once the PTE is writable and dirty, the memslot writable and not
+ * logged, and the frame not a shadowed guest table.  Permissions the guest
+ * added are granted: the access after the resync does not fault for
+ * them.  A supervisor-only writable SPTE that CR0.WP=0 made of a read-only
+ * user page (svx_shadow_fault()) becomes what its PTE says again, as in
+ * KVM.  A W granted here is in the reverse map: while the vCPU's cache
+ * (svx_mmu_topup()) has descriptors for it; one it cannot record is left
+ * to the write fault.  mmu_lock.
  */
-static u64 svx_spte_synced(struct svx_vcpu *vcpu, const struct svx_sp *sp,
-			   u64 spte, u64 gpte)
+static u64 svx_spte_synced(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			   unsigned int i, u64 spte, u64 gpte)
 {
-	if ((spte & SPTE_W) &&
-	    (!(gpte & SVX_PTE_D) ||
-	     (!(gpte & SVX_PTE_RW) && (sp->role.cr0_wp || (spte & SPTE_U)))))
-		spte &= ~(SPTE_W | SPTE_D);
-	if ((spte & SPTE_U) && !(gpte & SVX_PTE_US))
-		spte &= ~SPTE_U;
-	if ((vcpu->efer & EFER_NX) && (gpte & SVX_PTE_XD))
-		spte |= SVX_PTE_XD;
-	return spte;
+	struct svx_vm *vm = vcpu->vm;
+	u64 n = spte & ~(SPTE_U | SVX_PTE_XD), gen;
+	struct svx_memslot s;
+
+	if ((sp->role.access & SVX_P_U) && (gpte & SVX_PTE_US))
+		n |= SPTE_U;
+	if ((vcpu->efer & EFER_NX) &&
+	    (!(sp->role.access & SVX_P_X) || (gpte & SVX_PTE_XD)))
+		n |= SVX_PTE_XD;
+	if (!(sp->role.access & SVX_P_W) || !(gpte & SVX_PTE_RW) ||
+	    !(gpte & SVX_PTE_D))
+		return n & ~(SPTE_W | SPTE_D);
+	if (spte & SPTE_W)
+		return n;
+	if (svx_memslot_get(vm, sp->gfns[i], &s, &gen) &&
+	    svx_mmu_dirty_ok(&s, false) &&
+	    !svx_gfn_write_tracked(vm, sp->gfns[i]) &&
+	    svx_rmap_add(vm, &vcpu->mmu.cache, sp->gfns[i], &sp->spt[i]))
+		n |= SPTE_W | SPTE_D;
+	return n;
 }
 
 /*
  * Bring the SPTEs of unsync level-1 page @sp up to date with its guest
  * table; mmu_lock.  As KVM's FNAME(sync_page), an SPTE whose guest PTE
  * still maps the same frame is rewritten in place with what the PTE now
- * allows (e.g. W cleared by a fork's write protection), keeping its pin,
- * instead of being dropped: the next read through it does not fault.
+ * allows (e.g. W cleared by a fork's write protection, or W, U, X the
+ * guest added: svx_spte_synced()), keeping its pin, instead of being
+ * dropped: the next access through it does not fault.
  * Returns the number of SPTEs dropped; sets *@changed if one lost a
  * permission.  The page stays unsync.
  */
@@ -417,7 +435,7 @@ static unsigned int svx_resync_sptes(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		if (ok && svx_mmu_bug(SVX_BUG_NO_RESYNC))
 			continue;
 		if (ok && !svx_spte_gone(vcpu, sp, e, sp->gfns[i], gpte)) {
-			n = svx_spte_synced(vcpu, sp, e, gpte);
+			n = svx_spte_synced(vcpu, sp, i, e, gpte);
 			if (n == e)
 				continue;
 			if ((e & SPTE_W) && !(n & SPTE_W)) {
@@ -427,7 +445,10 @@ static unsigned int svx_resync_sptes(struct svx_vcpu *vcpu, struct svx_sp *sp,
 						   PAGE_SHIFT);
 			}
 			sp->spt[i] = n;
-			*changed = true;
+			/* A permission lost: the TLB must forget it. */
+			if ((e & ~n & (SPTE_W | SPTE_U)) ||
+			    (n & ~e & SVX_PTE_XD))
+				*changed = true;
 			continue;
 		}
 		if (e & SPTE_P)
