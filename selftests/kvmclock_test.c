@@ -32,18 +32,6 @@
 			 KVM_CLOCK_HOST_TSC)
 #define NS		1000000000ULL
 
-/* include/asm/pvclock-abi.h */
-struct pvti {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __attribute__((packed));
-
 struct wall {
 	uint32_t version;
 	uint32_t sec;
@@ -98,26 +86,13 @@ static int set_clock(struct svxu_guest *g, uint64_t clock, uint32_t flags,
 	return svxu_ioctl(g->vm.fd, KVM_SET_CLOCK, (unsigned long)&d);
 }
 
-/* __pvclock_read_cycles() */
-static uint64_t pvclock_read(const struct pvti *p, uint64_t tsc)
-{
-	uint64_t delta = tsc - p->tsc_timestamp;
-
-	if (p->tsc_shift < 0)
-		delta >>= -p->tsc_shift;
-	else
-		delta <<= p->tsc_shift;
-	return p->system_time +
-	       (uint64_t)(((unsigned __int128)delta * p->tsc_to_system_mul) >> 32);
-}
-
 /* One guest iteration: its TSC and clock; the record copied to @p */
-static uint64_t guest_read(struct svxu_guest *g, struct pvti *p,
+static uint64_t guest_read(struct svxu_guest *g, struct svx_pvti *p,
 			   uint64_t *tsc)
 {
 	memcpy(tsc, g->vm.mem + TSC_GPA, sizeof(*tsc));
 	memcpy(p, g->vm.mem + PVTI_GPA, sizeof(*p));
-	return pvclock_read(p, *tsc);
+	return svx_pvclock_read(p, *tsc);
 }
 
 #define RUN_ONE(start, end) do {					\
@@ -271,7 +246,7 @@ TEST_F(kc, bad_arguments)
 TEST_F(kc, guest_clock)
 {
 	struct kvm_clock_data s, e;
-	struct pvti p1, p2;
+	struct svx_pvti p1, p2;
 	struct wall w;
 	uint64_t tsc1, tsc2, c1, c2, v, real, dt;
 	long khz;

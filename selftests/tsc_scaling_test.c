@@ -38,18 +38,6 @@
 
 #define NS		1000000000ULL
 
-/* include/asm/pvclock-abi.h */
-struct pvti {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __attribute__((packed));
-
 /*
  * Guest "tsr" (long mode): kvmclock on at PVTI_GPA, then at each run its
  * TSC at TSC_GPA and an OUT.  Guest "tdl" (long mode, in-kernel irqchip):
@@ -150,19 +138,6 @@ static int get_clock(struct svxu_guest *g, struct kvm_clock_data *d)
 {
 	memset(d, 0, sizeof(*d));
 	return svxu_ioctl(g->vm.fd, KVM_GET_CLOCK, (unsigned long)d);
-}
-
-/* __pvclock_read_cycles() */
-static uint64_t pvclock_read(const struct pvti *p, uint64_t tsc)
-{
-	uint64_t delta = tsc - p->tsc_timestamp;
-
-	if (p->tsc_shift < 0)
-		delta >>= -p->tsc_shift;
-	else
-		delta <<= p->tsc_shift;
-	return p->system_time +
-	       (uint64_t)(((unsigned __int128)delta * p->tsc_to_system_mul) >> 32);
 }
 
 /* Spin on the host's TSC for @cycles */
@@ -348,7 +323,7 @@ TEST_F(ts, rate_and_kvmclock)
 	struct kvm_clock_data s0, e0, s1, e1;
 	uint64_t h0a, h0b, h1a, h1b, g0, g1, off, ratio, m, c0, c1, dt;
 	uint32_t host_khz, khz;
-	struct pvti p0, p1;
+	struct svx_pvti p0, p1;
 	long slack;
 
 	INIT(tsr, SVXU_MODE_LONG64);
@@ -396,8 +371,8 @@ TEST_F(ts, rate_and_kvmclock)
 	 * point, at rates rounded to the kHz (kvm_guest_time_update()'s
 	 * tgt_tsc_khz): 10 us for that.
 	 */
-	c0 = pvclock_read(&p0, g0);
-	c1 = pvclock_read(&p1, g1);
+	c0 = svx_pvclock_read(&p0, g0);
+	c1 = svx_pvclock_read(&p1, g1);
 	slack = (s0.flags & KVM_CLOCK_TSC_STABLE) ? 10000 : 1000000;
 	EXPECT_LE(s0.clock, c0 + slack);
 	EXPECT_GE(e0.clock + slack, c0);

@@ -179,4 +179,29 @@ int svxu_set_touch_range(struct svxu_vcpu *v, uint32_t gpa, uint32_t n);
 /* Lines of the kernel log that hold @needle; -1 when unreadable. */
 int svx_klog_count(const char *needle);
 
+/* A kvmclock record (include/asm/pvclock-abi.h) */
+struct svx_pvti {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags;
+	uint8_t pad[2];
+} __attribute__((packed));
+
+/* The record's time at @tsc (the kernel's __pvclock_read_cycles()) */
+static inline uint64_t svx_pvclock_read(const struct svx_pvti *p, uint64_t tsc)
+{
+	uint64_t delta = tsc - p->tsc_timestamp;
+
+	if (p->tsc_shift < 0)
+		delta >>= -p->tsc_shift;
+	else
+		delta <<= p->tsc_shift;
+	return p->system_time +
+	       (uint64_t)(((unsigned __int128)delta * p->tsc_to_system_mul) >> 32);
+}
+
 #endif
