@@ -78,7 +78,7 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	 * As KVM 6.1: once the vCPU has run, only the table it has is taken
 	 * again (what the guest saw and enabled must stay true).
 	 */
-	if (vcpu->stats.misc[SVX_STAT_ENTRIES]) {
+	if (svx_vcpu_has_run(vcpu)) {
 		bool same = svx_cpuid_equal(vcpu, e, hdr.nent);
 
 		kvfree(e);

@@ -293,6 +293,11 @@ struct svx_vcpu {
 	u64 tpr_access_rip;
 	u64 pv_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) (core/kvmclock.c) */
 	bool pv_enforce;	/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	/*
+	 * KVM_RUN got as far as KVM's vmx_vcpu_run() without an entry: real
+	 * mode KVM would have run by emulation (svx_vcpu_has_run()).
+	 */
+	bool ran_unentered;
 	struct pid __rcu *pid;	/* of the last KVM_RUN (vmx/hypercall.c) */
 };
 
@@ -424,6 +429,15 @@ static inline bool svx_vm_ept(const struct svx_vm *vm)
 static inline bool svx_quirk(const struct svx_vm *vm, u64 quirk)
 {
 	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
+/*
+ * KVM's kvm_vcpu_has_run() (last_vmentry_cpu set): the vCPU entered the
+ * guest, or KVM would have.  KVM_SET_CPUID2 then takes the same table only.
+ */
+static inline bool svx_vcpu_has_run(const struct svx_vcpu *vcpu)
+{
+	return vcpu->stats.misc[SVX_STAT_ENTRIES] || vcpu->ran_unentered;
 }
 
 static inline void svx_stat_exit(struct svx_vcpu *vcpu, u32 reason)

@@ -204,4 +204,39 @@ TEST(set_cpuid2_kvm_check_cpuid)
 	svxu_vm_destroy(&vm);
 }
 
+/*
+ * make fuzz, seed 42, program 45: a KVM_RUN that ends before a VM entry
+ * still counts as "has run" where KVM's vmx_vcpu_run() was reached (real
+ * mode under shadow paging without KVM_SET_TSS_ADDR: KVM emulates, we
+ * stop with an internal error).  KVM_SET_CPUID2 then takes only the
+ * table the vCPU has: none here, so a new one is -EINVAL and
+ * KVM_GET_CPUID2 stays empty.  Whatever the run did, on every device.
+ */
+TEST(set_cpuid2_after_a_run_without_an_entry)
+{
+	struct {
+		struct kvm_cpuid2 h;
+		struct kvm_cpuid_entry2 e[1];
+	} c;
+	struct svxu_vcpu v;
+	struct svxu_vm vm;
+	int r;
+
+	r = svxu_vm_create(&vm, 16 * PG);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	ASSERT_EQ(0, svxu_vcpu_open(&vm, 0, &v));
+	/* reset state: real mode at f000:fff0, no memory there, no TSS */
+	r = svxu_ioctl(v.fd, KVM_RUN, 0);
+	TH_LOG("KVM_RUN: %d, exit reason %u", r, v.run->exit_reason);
+	memset(&c, 0, sizeof(c));
+	c.h.nent = 1;
+	c.e[0] = (struct kvm_cpuid_entry2){ .function = 0x80000000,
+					    .eax = 0x80000008 };
+	EXPECT_EQ(-EINVAL, svxu_ioctl(v.fd, KVM_SET_CPUID2,
+				      (unsigned long)&c));
+	EXPECT_EQ(0, get_cpuid_nent0(v.fd));
+	svxu_vcpu_destroy(&v);
+	svxu_vm_destroy(&vm);
+}
+
 TEST_HARNESS_MAIN

@@ -1597,9 +1597,11 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			if (r <= 0)
 				return r;
 		}
-		if (unlikely(vcpu->rmode.active) && !svx_rmode_runnable(vcpu))
-			return 0;
-		if (vcpu->rmode.active) {
+		if (unlikely(vcpu->rmode.active)) {
+			/* KVM gets to vmx_vcpu_run() and emulates from here */
+			vcpu->ran_unentered = true;
+			if (!svx_rmode_runnable(vcpu))
+				return 0;
 			r = svx_rmode_prepare(vcpu);
 			if (r != SVX_RESUME)
 				return r;
