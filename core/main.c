@@ -235,7 +235,7 @@ static int __init svx_init(void)
 		return r;
 	}
 	svx_msr_list_init();
-	svx_fpu_init();
+	svx_fpu_init(svx_ept_caps.proc2_allowed & SVX_SECONDARY_XSAVES);
 	svx_cpuid_init();
 	svx_vmx_set_cpu_caps();
 	svx_kvmclock_init();

@@ -36,7 +36,8 @@
 #include <asm/fpu/xcr.h>
 
 #include "svx.h"
-#include "vmx_int.h"
+#include "vmx.h"
+#include "mmu_host.h"
 #include "cpuid.h"
 #include "fpu.h"
 
@@ -47,10 +48,13 @@
 
 static u64 svx_host_xcr0;
 static u64 svx_host_xss;
+static bool svx_xsaves_control;
 u64 svx_supported_xcr0;
 
-void svx_fpu_init(void)
+/* @xsaves_control: the CPU can give XSAVES to a guest (a VMX control). */
+void svx_fpu_init(bool xsaves_control)
 {
+	svx_xsaves_control = xsaves_control;
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		return;
 	svx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
@@ -63,7 +67,7 @@ void svx_fpu_init(void)
 bool svx_fpu_xsaves_usable(void)
 {
 	return boot_cpu_has(X86_FEATURE_XSAVES) && svx_supported_xcr0 &&
-	       (svx_ept_caps.proc2_allowed & SVX_SECONDARY_XSAVES);
+	       svx_xsaves_control;
 }
 
 /*

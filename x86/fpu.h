@@ -16,7 +16,7 @@ typedef struct { u64 q[2]; } sse128_t;
 
 extern u64 svx_supported_xcr0;	/* host XCR0 & what the module delivers */
 
-void svx_fpu_init(void);
+void svx_fpu_init(bool xsaves_control);
 u32 svx_xstate_size(u64 xstate_bv, bool compacted);
 int svx_fpu_xsave2_size(void);
 int svx_fpu_vcpu_init(struct svx_vcpu *vcpu);
