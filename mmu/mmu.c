@@ -647,28 +647,27 @@ static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
 }
 
 /*
- * Install the SPTE for frame @gfn (its page pinned at @pfn; @writable: the
- * memslot allows writes) at @idx of direct level-1 page @sp, with the
- * permissions of the guest large page (@sp's role: write only once its
- * dirty bit is set), unless the entry is in use or @sp does not map @gfn
- * there.  True if installed: the SPTE holds the pin.  mmu_lock.
+ * Write the leaf SPTE for frame @gfn (its page pinned at @pfn; @writable:
+ * the memslot allows writes) at @sp's entry @idx with what guest PTE bits
+ * @g (US, RW, D, XD) and @sp's role allow: write only once dirty, and not
+ * for a write-tracked frame or one the reverse map cannot record.  The
+ * SPTE holds the pin.  mmu_lock.
  */
-static bool svx_install_direct(struct svx_vcpu *vcpu, struct svx_sp *sp,
-			       unsigned int idx, u64 gfn, u64 pfn,
-			       bool writable, unsigned int stat)
+static void svx_set_leaf(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			 unsigned int idx, u64 gfn, u64 g, u64 pfn,
+			 bool writable, unsigned int stat)
 {
 	struct svx_vm *vm = vcpu->vm;
 	u64 spte, *sptep = &sp->spt[idx];
 
-	if (!sp->role.direct || sp->role.level != 1 || sp->gfn + idx != gfn ||
-	    (*sptep & (SPTE_P | SPTE_MMIO)))
-		return false;
 	spte = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A | SPTE_PINNED;
-	if (sp->role.access & SVX_P_U)
+	if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
 		spte |= SPTE_U;
-	if ((vcpu->efer & EFER_NX) && !(sp->role.access & SVX_P_X))
+	if ((vcpu->efer & EFER_NX) &&
+	    (!(sp->role.access & SVX_P_X) || (g & SVX_PTE_XD)))
 		spte |= SVX_PTE_XD;
-	if ((sp->role.access & SVX_P_W) && sp->role.dirty && writable &&
+	if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
+	    (g & SVX_PTE_D) && writable &&
 	    !svx_gfn_write_tracked(vm, gfn) &&
 	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
 		spte |= SPTE_W | SPTE_D;
@@ -676,6 +675,24 @@ static bool svx_install_direct(struct svx_vcpu *vcpu, struct svx_sp *sp,
 	svx_host_pins(vm, 1);
 	vcpu->stats.mmu[stat]++;
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+}
+
+/*
+ * Install the SPTE for frame @gfn at @idx of direct level-1 page @sp with
+ * the permissions of the guest large page (@sp's role: write only once its
+ * dirty bit is set), unless the entry is in use or @sp does not map @gfn
+ * there.  True if installed.  mmu_lock.
+ */
+static bool svx_install_direct(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			       unsigned int idx, u64 gfn, u64 pfn,
+			       bool writable, unsigned int stat)
+{
+	if (!sp->role.direct || sp->role.level != 1 || sp->gfn + idx != gfn ||
+	    (sp->spt[idx] & (SPTE_P | SPTE_MMIO)))
+		return false;
+	svx_set_leaf(vcpu, sp, idx, gfn,
+		     SVX_PTE_US | SVX_PTE_RW | (sp->role.dirty ? SVX_PTE_D : 0),
+		     pfn, writable, stat);
 	return true;
 }
 
@@ -690,28 +707,13 @@ bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		      unsigned int idx, u64 g, u64 pfn, bool writable,
 		      unsigned int stat)
 {
-	struct svx_vm *vm = vcpu->vm;
-	bool nxe = vcpu->efer & EFER_NX;
-	u64 gfn, spte, *sptep = &sp->spt[idx];
+	u64 gfn;
 
-	if (sp->role.direct || (*sptep & (SPTE_P | SPTE_MMIO)))
+	if (sp->role.direct || (sp->spt[idx] & (SPTE_P | SPTE_MMIO)))
 		return false;
 	gfn = svx_gpte_gfn(g, sp->role.glevels == 2 ? 4 : 8);
-	spte = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A | SPTE_PINNED;
-	if ((sp->role.access & SVX_P_U) && (g & SVX_PTE_US))
-		spte |= SPTE_U;
-	if (nxe && (!(sp->role.access & SVX_P_X) || (g & SVX_PTE_XD)))
-		spte |= SVX_PTE_XD;
-	if ((sp->role.access & SVX_P_W) && (g & SVX_PTE_RW) &&
-	    (g & SVX_PTE_D) && writable &&
-	    !svx_gfn_write_tracked(vm, gfn) &&
-	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
-		spte |= SPTE_W | SPTE_D;
 	sp->gfns[idx] = gfn;
-	*sptep = spte;
-	svx_host_pins(vm, 1);
-	vcpu->stats.mmu[stat]++;
-	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
+	svx_set_leaf(vcpu, sp, idx, gfn, g, pfn, writable, stat);
 	return true;
 }
 
