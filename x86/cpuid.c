@@ -582,22 +582,31 @@ long svx_cpuid_vm_get_supported(struct svx_vm *vm, void __user *argp)
 /* ---------------------------------------------------------------------- */
 /* The guest's table                                                       */
 
-const struct kvm_cpuid_entry2 *svx_cpuid_find(struct svx_vcpu *vcpu,
-					      u32 function, u32 index)
+/*
+ * KVM's cpuid_entry2_find(): the first entry of table @e for @function and
+ * @index (any index with @any_index), or NULL.
+ */
+static const struct kvm_cpuid_entry2 *
+svx_cpuid_entry_find(const struct kvm_cpuid_entry2 *e, int nent,
+		     u32 function, u32 index, bool any_index)
 {
 	int i;
 
-	for (i = 0; i < vcpu->cpuid_nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
-
-		if (e->function != function)
+	for (i = 0; i < nent; i++) {
+		if (e[i].function != function)
 			continue;
-		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
-		    e->index != index)
-			continue;
-		return e;
+		if (any_index || !(e[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		    e[i].index == index)
+			return &e[i];
 	}
 	return NULL;
+}
+
+const struct kvm_cpuid_entry2 *svx_cpuid_find(struct svx_vcpu *vcpu,
+					      u32 function, u32 index)
+{
+	return svx_cpuid_entry_find(vcpu->cpuid, vcpu->cpuid_nent, function,
+				    index, false);
 }
 
 /* RDTSCP (0x80000001 EDX 27) or RDPID (7.0 ECX 22): the guest has TSC_AUX. */
@@ -646,23 +655,6 @@ bool svx_cpuid_equal(struct svx_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
 			return false;
 	}
 	return true;
-}
-
-/* KVM's cpuid_entry2_find() on a table being set: the first match. */
-static const struct kvm_cpuid_entry2 *
-svx_cpuid_entry_find(const struct kvm_cpuid_entry2 *e, int nent,
-		     u32 function, u32 index, bool any_index)
-{
-	int i;
-
-	for (i = 0; i < nent; i++) {
-		if (e[i].function != function)
-			continue;
-		if (any_index || !(e[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
-		    e[i].index == index)
-			return &e[i];
-	}
-	return NULL;
 }
 
 /*
