@@ -10,18 +10,24 @@
 #                               failed..." with N and M as the counts
 #   finish                      runs the caller's report_before_finish (if
 #                               it defines one), prints "==== summary ====",
-#                               every kept line, "N passed, N failed" and
-#                               exits: status 0 only if nothing failed
+#                               every kept line, then "==== failed ===="
+#                               and the lines that counted a failure (so
+#                               that the last lines of a log name them),
+#                               "N passed, N failed" and exits: status 0
+#                               only if nothing failed
 #
-# The totals are $pass and $fail, the kept lines ${report[@]}.
+# The totals are $pass and $fail, the kept lines ${report[@]}, those that
+# counted a failure ${failed[@]}.
 
 pass=0
 fail=0
 report=()
+failed=()
 
 # result LINE PASSED FAILED: one report line, counted in the total
 result() {
 	report+=("$1")
+	[ "$3" -gt 0 ] && failed+=("$1")
 	echo "$1"
 	pass=$((pass + $2))
 	fail=$((fail + $3))
@@ -46,6 +52,10 @@ finish() {
 	echo
 	echo "==== summary ===="
 	printf '%s\n' "${report[@]}"
+	if [ ${#failed[@]} -gt 0 ]; then
+		echo "==== failed ===="
+		printf '%s\n' "${failed[@]}"
+	fi
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit
