@@ -89,6 +89,7 @@ host_state_test:guest\.[a-z_]+_survive_kvm_run"
 iso_pass=0
 iso_fail=0
 pins=
+failed_names=
 
 # Count the isolation tests of binary $1 in $TMP.  The harness prints a
 # skipped test's result as "ok N # SKIP reason", without its name: the
@@ -140,6 +141,11 @@ run_binaries() {
 		pass=$((pass + p))
 		skip=$((skip + s))
 		fail=$((fail + f))
+		# the failed tests' names, for the summary line
+		if [ "$f" -gt 0 ]; then
+			names=$(awk '/^not ok [0-9]+ / { printf " %s", $4 }' "$TMP")
+			failed_names="$failed_names${names:- $(basename "$t")}"
+		fi
 		isolation_count "$(basename "$t")"
 		# cpu_features_test also gets a line of its own (summary)
 		if [ "$(basename "$t")" = cpu_features_test ]; then
@@ -157,7 +163,12 @@ summary() {
 		echo "cpu-features[$1${SVX_LABEL_SUFFIX:-}]: $cf_pass passed, $cf_fail failed"
 		cf_pass=
 	fi
-	echo "selftests[$1${SVX_LABEL_SUFFIX:-}]: $pass passed, $fail failed"
+	if [ -n "$failed_names" ]; then
+		echo "selftests[$1${SVX_LABEL_SUFFIX:-}]: $pass passed, $fail failed (not ok:$failed_names)"
+	else
+		echo "selftests[$1${SVX_LABEL_SUFFIX:-}]: $pass passed, $fail failed"
+	fi
+	failed_names=
 	if [ $((iso_pass + iso_fail)) -gt 0 ]; then
 		echo "isolation[$1${SVX_LABEL_SUFFIX:-}]: $iso_pass passed, $iso_fail failed"
 	fi
