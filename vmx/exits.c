@@ -233,6 +233,29 @@ int svx_code_mode(struct svx_vcpu *vcpu)
 /* Control registers                                                       */
 
 /*
+ * The last step of both paging modes' CR0/CR4 for the CPU (VMCS loaded):
+ * the bits VMX operation fixes (IA32_VMX_CR{0,4}_FIXED1: what may be 1;
+ * the caller applied the FIXED0 bits its mode must have), CR4.UMIP off
+ * where the descriptor-table exits emulate it, and the read shadows that
+ * show the guest its own values.
+ */
+void svx_write_hw_cr(struct svx_vcpu *vcpu, u64 cr0, u64 cr4)
+{
+	const struct svx_vmcs_config *c = &svx_vmcs_conf;
+
+	cr0 &= c->cr0_fixed1;
+	cr4 |= c->cr4_fixed0;
+	cr4 &= c->cr4_fixed1;
+	if (svx_umip_emulated())	/* descriptor-table exits do it */
+		cr4 &= ~(u64)X86_CR4_UMIP;
+
+	svx_vmwrite(GUEST_CR0, cr0);
+	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);
+	svx_vmwrite(GUEST_CR4, cr4);
+	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
+}
+
+/*
  * The CR0/CR4 the CPU runs the guest with.  Shadow paging always runs the
  * guest with paging on (CR0.PG=1, CR4.PAE=1: the shadow root is PAE or
  * 4-level), protection on and NE set; CD/NW are not passed to hardware.
@@ -254,7 +277,6 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	cr0 = (vcpu->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW)) |
 	      X86_CR0_PE | X86_CR0_PG | X86_CR0_NE | X86_CR0_WP;
 	cr0 |= c->cr0_fixed0;
-	cr0 &= c->cr0_fixed1;
 	/* vm86 runs at CPL 3, where AM would check alignment: not in real mode. */
 	if (vcpu->rmode.active)
 		cr0 &= ~(u64)X86_CR0_AM;
@@ -270,15 +292,7 @@ void svx_update_hw_cr(struct svx_vcpu *vcpu)
 	cr4 &= ~(u64)X86_CR4_PSE;	/* no meaning with PAE */
 	if (vcpu->rmode.active)
 		cr4 |= X86_CR4_VME;	/* INT n through the IVT (vmx/rmode.c) */
-	cr4 |= c->cr4_fixed0;
-	cr4 &= c->cr4_fixed1;
-	if (svx_umip_emulated())	/* descriptor-table exits do it */
-		cr4 &= ~(u64)X86_CR4_UMIP;
-
-	svx_vmwrite(GUEST_CR0, cr0);
-	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);
-	svx_vmwrite(GUEST_CR4, cr4);
-	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
+	svx_write_hw_cr(vcpu, cr0, cr4);
 }
 
 /* Entering or staying in PAE paging loads the PDPTE registers. */

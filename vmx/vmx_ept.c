@@ -449,17 +449,8 @@ void svx_ept_update_hw_cr(struct svx_vcpu *vcpu)
 
 	cr0 = (vcpu->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW)) | X86_CR0_NE;
 	cr0 |= c->cr0_fixed0 & ~(u64)(X86_CR0_PE | X86_CR0_PG);
-	cr0 &= c->cr0_fixed1;
 	cr4 = vcpu->cr4 | X86_CR4_VMXE;
-	cr4 |= c->cr4_fixed0;
-	cr4 &= c->cr4_fixed1;
-	if (svx_umip_emulated())	/* descriptor-table exits do it */
-		cr4 &= ~(u64)X86_CR4_UMIP;
-
-	svx_vmwrite(GUEST_CR0, cr0);
-	svx_vmwrite(CR0_READ_SHADOW, vcpu->cr0);
-	svx_vmwrite(GUEST_CR4, cr4);
-	svx_vmwrite(CR4_READ_SHADOW, vcpu->cr4);
+	svx_write_hw_cr(vcpu, cr0, cr4);
 	svx_vmwrite(GUEST_CR3, vcpu->cr3);
 	if (svx_ept_pae_paging(vcpu)) {
 		int i;

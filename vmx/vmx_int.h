@@ -181,6 +181,9 @@ int svx_rmode_prepare(struct svx_vcpu *vcpu);
 int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
 bool svx_rmode_runnable(struct svx_vcpu *vcpu);
 
+/* vmx/exits.c: CR0/CR4 into the VMCS, both paging modes */
+void svx_write_hw_cr(struct svx_vcpu *vcpu, u64 cr0, u64 cr4);
+
 /* vmx/exits.c: MMIO */
 int svx_mmio_code_mode(struct svx_vcpu *vcpu);
 void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
