@@ -193,8 +193,10 @@ __asm__(
 
 /*
  * Guest (32-bit protected mode), UMIP: CR4.UMIP on, CR4 reported; at
- * CPL 0 SGDT (base, limit), SIDT (limit), SLDT, STR reported, LGDT of the
- * same GDT and LLDT 0 done; then IRET to CPL 3 (IOPL 3), where SGDT,
+ * CPL 0 SGDT (base, limit), SIDT (limit), SLDT, STR reported (to a 32-bit
+ * register, then to a 16-bit one, once with a repeated 66 prefix: the
+ * high half kept), LGDT of the same GDT and LLDT 0 done; then IRET to
+ * CPL 3 (IOPL 3), where SGDT,
  * SIDT, SLDT and STR each take #GP (the handler reports (13 << 16 | error
  * code) on PORT_RESULT2 and skips the 3-byte instruction), and 0x3333.
  */
@@ -224,6 +226,13 @@ __asm__(
 "	sldt	%eax\n"
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
 "	str	%eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	$0xabcd1234, %eax\n"
+"	.byte	0x66\n"
+"	sldt	%ax\n"			/* 66 66 0f 00 c0: still 16-bit */
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	$0xabcd1234, %eax\n"
+"	str	%ax\n"
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
 "	lgdt	(%ebx)\n"
 "	xorl	%eax, %eax\n"
@@ -599,6 +608,8 @@ TEST_F(guest, umip_cpl3_faults_cpl0_works)
 	ASSERT_OUT32(v, PORT_RESULT, sr.idt.limit);	/* SIDT limit */
 	ASSERT_OUT32(v, PORT_RESULT, 0);		/* SLDT */
 	ASSERT_OUT32(v, PORT_RESULT, SVX_SEL_TSS);	/* STR */
+	ASSERT_OUT32(v, PORT_RESULT, 0xabcd0000);	/* 66 66 SLDT %ax */
+	ASSERT_OUT32(v, PORT_RESULT, 0xabcd0000 | SVX_SEL_TSS);	/* STR %ax */
 	ASSERT_OUT32(v, PORT_RESULT, 0x1d7);		/* LGDT, LLDT done */
 	for (i = 0; i < 4; i++)
 		ASSERT_OUT32(v, PORT_RESULT2, 0xd0000);	/* #GP(0) */

@@ -305,33 +305,31 @@ static int svx_desc_access(struct svx_vcpu *vcpu, u64 la, void *buf,
 }
 
 /*
- * SLDT/STR to a register: the low 16 bits with a 16-bit operand size, else
- * the selector zero-extended (KVM's emulator).  0, or 1 if the fetch of
- * the instruction (for its 0x66 prefix) took a #PF.
+ * SLDT/STR to a register: as KVM's emulator, the operand size of the
+ * instruction (16 bits: the low 16 bits; 32 or 64: the selector
+ * zero-extended), from the one prefix decoder.  0, or 1 if the fetch of
+ * the instruction took a #PF.
  */
 static int svx_desc_store_reg(struct svx_vcpu *vcpu, int reg, u16 sel)
 {
 	u8 bytes[SVX_INSN_MAX];
+	struct svx_prefixes p;
+	int mode = svx_code_mode(vcpu);
 	bool o16;
-	int i, n;
+	int n;
 	u32 ar;
 
 	svx_vcpu_load(vcpu);
 	ar = svx_vmread(GUEST_CS_AR_BYTES);
 	svx_vcpu_put(vcpu);
-	o16 = vcpu->rmode.active ||
-	      (svx_code_mode(vcpu) != 8 && !(ar & BIT(14)));
+	o16 = vcpu->rmode.active || (mode != 8 && !(ar & BIT(14)));
 	n = svx_fetch_guest_insn(vcpu, bytes);
 	if (n == -EAGAIN)
 		return 1;
-	for (i = 0; i < n; i++) {
-		if (bytes[i] == 0x66)
-			o16 = !o16;
-		else if (bytes[i] != 0xf2 && bytes[i] != 0xf3 &&
-			 bytes[i] != 0x2e && bytes[i] != 0x36 &&
-			 bytes[i] != 0x3e && bytes[i] != 0x26 &&
-			 bytes[i] != 0x64 && bytes[i] != 0x65)
-			break;
+	if (n > 0 && !svx_decode_prefixes(bytes, n, mode, &p)) {
+		o16 ^= p.opsize;
+		if (p.rex & 0x08)	/* REX.W: 64-bit operand */
+			o16 = false;
 	}
 	if (o16)
 		vcpu->regs[reg] = (vcpu->regs[reg] & ~0xffffUL) | sel;
