@@ -312,17 +312,12 @@ static int svx_desc_access(struct svx_vcpu *vcpu, u64 la, void *buf,
  */
 static int svx_desc_store_reg(struct svx_vcpu *vcpu, int reg, u16 sel)
 {
+	int mode = svx_mmio_code_mode(vcpu);
 	u8 bytes[SVX_INSN_MAX];
 	struct svx_prefixes p;
-	int mode = svx_code_mode(vcpu);
-	bool o16;
+	bool o16 = mode == 2;
 	int n;
-	u32 ar;
 
-	svx_vcpu_load(vcpu);
-	ar = svx_vmread(GUEST_CS_AR_BYTES);
-	svx_vcpu_put(vcpu);
-	o16 = vcpu->rmode.active || (mode != 8 && !(ar & BIT(14)));
 	n = svx_fetch_guest_insn(vcpu, bytes);
 	if (n == -EAGAIN)
 		return 1;

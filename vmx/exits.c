@@ -209,6 +209,18 @@ int svx_guest_cpl(struct svx_vcpu *vcpu)
 }
 
 /* Operand size of the code being executed: 8 (64-bit code) or 4. */
+/*
+ * The code size at CS from its access rights: 8 (64-bit code: long mode
+ * and CS.L), 4 (CS.D) or 2 (16-bit code, vm86 included: its CS rights are
+ * 0xf3).
+ */
+static int svx_code_size(bool long_mode, u32 cs_ar)
+{
+	if (long_mode && (cs_ar & BIT(13)))
+		return 8;
+	return (cs_ar & BIT(14)) ? 4 : 2;
+}
+
 /* svx_code_mode() with the vCPU loaded by the caller */
 static int __svx_code_mode(struct svx_vcpu *vcpu)
 {
@@ -1852,11 +1864,10 @@ static int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
 	svx_vcpu_load(vcpu);
 	cs_ar = svx_vmread(GUEST_CS_AR_BYTES);
 	ss_ar = svx_vmread(GUEST_SS_AR_BYTES);
-	lm = lm && (cs_ar & BIT(13));	/* CS.L */
-	if (!lm)
+	*mode = svx_code_size(lm, cs_ar);
+	if (*mode != 8)
 		base = svx_vmread(GUEST_CS_BASE);
 	svx_vcpu_put(vcpu);
-	*mode = lm ? 8 : (cs_ar & BIT(14)) ? 4 : 2;	/* CS.D */
 	return svx_fetch_at(vcpu, !vcpu->rmode.active &&
 			    ((ss_ar >> 5) & 3) == 3, base + vcpu->rip, bytes);
 }
@@ -1867,15 +1878,13 @@ static int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
 /* The code size at CS: 8, 4, or 2 (16-bit code, vm86 included). */
 int svx_mmio_code_mode(struct svx_vcpu *vcpu)
 {
-	int mode = svx_code_mode(vcpu);
+	bool lm = svx_guest_long_mode(vcpu);
 	u32 ar;
 
-	if (mode == 8)
-		return mode;
 	svx_vcpu_load(vcpu);
 	ar = svx_vmread(GUEST_CS_AR_BYTES);
 	svx_vcpu_put(vcpu);
-	return (ar & (1U << 14)) ? 4 : 2;	/* CS.D */
+	return svx_code_size(lm, ar);
 }
 
 /*
