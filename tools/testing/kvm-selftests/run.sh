@@ -62,7 +62,11 @@ why() {
 	if grep -q 'Test Assertion Failure' "$1"; then
 		a=$(grep -A1 'Test Assertion Failure' "$1" | sed -n 2p | tr -d '\r' | sed 's/^ *//')
 		e=$(grep -m1 -o 'errno=[0-9]* - [^,]*' "$1" | tr -d '\r')
-		echo "$a ($e)" | cut -c1-160
+		# the assertion's message: the first line after the backtrace
+		m=$(awk '/Test Assertion Failure/ { f = 1; n = 0; next }
+			f && ++n > 2 && !/^ +[0-9]+\t/ && !/addr2line/ && NF { print; exit }' "$1" |
+			tr -d '\r' | sed 's/^ *//')
+		echo "$a ($e)${m:+: $m}" | cut -c1-200
 		return
 	fi
 	grep -m1 -E 'Assertion|failed|Failed|errno|Unexpected|unexpected|Error|error|not supported|SKIP' "$1" |
