@@ -21,17 +21,17 @@
 
 #if PTTYPE == 32
 #define pt_element_t		u32
-#define FNAME(name)		svx_walk32_##name
+#define FNAME(name)		svx_paging32_##name
 #define PT_LEVEL_BITS		10
 #define PT_HAVE_PDPTR		0
 #elif PTTYPE == SVX_PT_PAE
 #define pt_element_t		u64
-#define FNAME(name)		svx_walk_pae_##name
+#define FNAME(name)		svx_paging_pae_##name
 #define PT_LEVEL_BITS		9
 #define PT_HAVE_PDPTR		1
 #elif PTTYPE == 64
 #define pt_element_t		u64
-#define FNAME(name)		svx_walk64_##name
+#define FNAME(name)		svx_paging64_##name
 #define PT_LEVEL_BITS		9
 #define PT_HAVE_PDPTR		0
 #else
