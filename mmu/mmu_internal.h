@@ -3,10 +3,10 @@
  * What the files of the shadow MMU share and nothing outside mmu/ needs:
  * the shadow page (struct svx_sp) and its role, the small helpers on
  * SPTEs and guest PTEs, and the prototypes of the functions one of
- * mmu.c, nonpaging.c, shadow_page.c, page_track.c, audit.c calls in
- * another.  The module's interface to the MMU is in include/svx.h; the
- * userspace simulator (tools/testing/mmu) includes this header to look at
- * shadow pages directly.
+ * mmu.c (with paging_tmpl.h), nonpaging.c, shadow_page.c, page_track.c,
+ * audit.c calls in another.  The module's interface to the MMU is in
+ * include/svx.h; the userspace simulator (tools/testing/mmu) includes this
+ * header to look at shadow pages directly.
  */
 #ifndef SVX_MMU_INTERNAL_H
 #define SVX_MMU_INTERNAL_H

@@ -337,7 +337,7 @@ void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
  * parent SPTEs, and theirs up to the roots (unsync_child_bitmap), and the
  * root load walks down the marked entries only.  An unsync page that the
  * new root does not reach stays unsync until a root that reaches it is
- * loaded, or it is linked anew (svx_get_sp(), svx_fetch()), which brings
+ * loaded, or it is linked anew (svx_get_sp(), FNAME(fetch)), which brings
  * it up to date first, as a TLB fill would.
  */
 

@@ -15,12 +15,13 @@
  *  - the PAE PDPTE registers: svx_walk_load_pdptes().
  *
  * The walks themselves are paging_tmpl.h, included once per format:
- * svx_paging32_walk(), svx_paging_pae_walk() and svx_paging64_walk().
- * Order of checks, as the CPU: per level top-down, a clear P ends the walk
- * with a not-present fault (reserved bits of a non-present entry are
- * ignored), then a reserved bit ends it with P|RSVD; the permissions of
- * all levels are combined and checked at the leaf; only a successful walk
- * sets A/D.
+ * svx_paging32_walk(), svx_paging_pae_walk() and svx_paging64_walk()
+ * (mmu/mmu.c includes the template's other part, the shadow MMU's fault,
+ * fetch and sync per format).  Order of checks, as the CPU: per level
+ * top-down, a clear P ends the walk with a not-present fault (reserved
+ * bits of a non-present entry are ignored), then a reserved bit ends it
+ * with P|RSVD; the permissions of all levels are combined and checked at
+ * the leaf; only a successful walk sets A/D.
  */
 #include <linux/bits.h>
 #include <linux/compiler.h>
