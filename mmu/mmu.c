@@ -16,11 +16,13 @@
  *                        included here once for each: the shadow fault
  *                        from the guest walk to the installed SPTE
  *                        (FNAME(page_fault)), the shadow walk that builds
- *                        the path to the leaf (FNAME(fetch))
+ *                        the path to the leaf (FNAME(fetch)), the resync
+ *                        of an unsync page (FNAME(sync_page))
  *   mmu/spte.h, spte.c   SPTE bits, the MMIO SPTE layout and generation
  *   mmu/nonpaging.c      the nonpaging map (CR0.PG=0) and its fault
  *   mmu/shadow_page.c    the shadow-page cache: hash, roles, parents,
- *                        unsync and resync, zapping, the page bound
+ *                        unsync marks and when to resync, zapping, the
+ *                        page bound
  *   mmu/page_track.c     write tracking of shadowed guest tables, the
  *                        guest's writes to them, INVLPG
  *   mmu/rmap.c           the reverse map of writable SPTEs by gfn
@@ -728,8 +730,8 @@ static void svx_set_fault_spte(struct svx_vcpu *vcpu, u64 gva,
 }
 
 /*
- * The per-format fault and fetch: svx_paging32_*, svx_paging_pae_* and
- * svx_paging64_* (paging_tmpl.h's second part).
+ * The per-format fault, fetch and sync: svx_paging32_*, svx_paging_pae_*
+ * and svx_paging64_* (paging_tmpl.h's second part).
  */
 #define PT_SHADOW_MMU
 
@@ -746,6 +748,24 @@ static void svx_set_fault_spte(struct svx_vcpu *vcpu, u64 gva,
 #undef PTTYPE
 
 #undef PT_SHADOW_MMU
+
+/*
+ * Resync unsync level-1 page @sp with its guest table, by the instance of
+ * the guest format its role records (whatever the vCPU's mode now); see
+ * FNAME(sync_page).  mmu_lock.
+ */
+unsigned int svx_sync_page(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			   bool *changed)
+{
+	switch (sp->role.glevels) {
+	case 2:
+		return svx_paging32_sync_page(vcpu, sp, changed);
+	case 3:
+		return svx_paging_pae_sync_page(vcpu, sp, changed);
+	default:
+		return svx_paging64_sync_page(vcpu, sp, changed);
+	}
+}
 
 /*
  * A shadow fault of a guest with paging on: the instance of the guest's

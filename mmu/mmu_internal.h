@@ -221,6 +221,8 @@ bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		      unsigned int idx, u64 g, u64 pfn, bool writable,
 		      unsigned int stat);
 u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva);
+unsigned int svx_sync_page(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			   bool *changed);
 struct svx_sp *svx_walk_start(struct svx_vcpu *vcpu, u64 gva,
 			      int *level);
 

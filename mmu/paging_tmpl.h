@@ -18,12 +18,13 @@
  * permission check and the error code are mode-independent and live in
  * walker.c.  mmu/mmu.c includes the second (PT_SHADOW_MMU defined): the
  * shadow MMU's fault of a guest with paging on (FNAME(page_fault): guest
- * walk, MMIO, write tracking and unsync, pinning, large pages, prefetch)
- * and the shadow walk that builds the path to the leaf SPTE
- * (FNAME(fetch)); what they share with every format (SPTE install, MMIO
- * SPTEs, prefetch, the reverse map, the shadow-page cache) stays in mmu.c
- * and the files beside it.  mmu.c picks the instance by the vCPU's paging
- * mode.
+ * walk, MMIO, write tracking and unsync, pinning, large pages, prefetch),
+ * the shadow walk that builds the path to the leaf SPTE (FNAME(fetch)) and
+ * the resync of an unsync shadow page with its guest table
+ * (FNAME(sync_page)); what they share with every format (SPTE install,
+ * MMIO SPTEs, prefetch, the reverse map, the shadow-page cache) stays in
+ * mmu.c and the files beside it.  mmu.c picks the instance: by the
+ * vCPU's paging mode for a fault, by the page's role for a resync.
  *
  * Every name defined here is prefixed through FNAME() and every macro is
  * undefined at the end, so the instances do not collide.
@@ -232,7 +233,7 @@ fault:
 
 #else /* PT_SHADOW_MMU */
 /* ---------------------------------------------------------------------- */
-/* The shadow MMU (mmu.c): fault, fetch                                    */
+/* The shadow MMU (mmu.c): fault, fetch, sync                              */
 
 /*
  * Walk the shadow tables for @w->gva from the root, creating the shadow
@@ -523,6 +524,127 @@ static int FNAME(page_fault)(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
 	return SVX_RESUME;
+}
+
+/*
+ * Must the SPTE @spte at @sp's entry for frame @gfn go, now that the guest
+ * PTE holds @gpte: an MMIO SPTE (it faults again), a PTE the CPU would not
+ * use (not present, not accessed, reserved bits) or one that maps another
+ * frame.  KVM's FNAME(prefetch_invalid_gpte) and its gfn check.
+ */
+static bool FNAME(spte_gone)(struct svx_vcpu *vcpu, u64 spte, u64 gfn,
+			     pt_element_t gpte)
+{
+	u64 g;
+
+	if (!(spte & SPTE_P))		/* MMIO SPTE: let it fault again */
+		return true;
+	return !svx_gpte_usable(vcpu, gpte, sizeof(pt_element_t), &g) ||
+	       g != gfn;
+}
+
+/*
+ * The kept SPTE @spte at @sp's entry @i with the permissions guest PTE
+ * @gpte grants now, as KVM's FNAME(sync_page) rebuilds it (make_spte()
+ * with the new access): U and XD from the PTE and the role, W (and D)
+ * only once the PTE is writable and dirty, the memslot writable and not
+ * logged, and the frame not a shadowed guest table.  Permissions the guest
+ * added are granted: the access after the resync does not fault for
+ * them.  A supervisor-only writable SPTE that CR0.WP=0 made of a read-only
+ * user page (FNAME(page_fault)) becomes what its PTE says again, as in
+ * KVM.  A W granted here is in the reverse map: while the vCPU's cache
+ * (svx_mmu_topup()) has descriptors for it; one it cannot record is left
+ * to the write fault.  mmu_lock.
+ */
+static u64 FNAME(spte_synced)(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			      unsigned int i, u64 spte, pt_element_t gpte)
+{
+	struct svx_vm *vm = vcpu->vm;
+	u64 n = spte & ~(SPTE_U | SVX_PTE_XD), gen;
+	struct svx_memslot s;
+
+	if ((sp->role.access & SVX_P_U) && (gpte & SVX_PTE_US))
+		n |= SPTE_U;
+	if ((vcpu->efer & EFER_NX) &&
+	    (!(sp->role.access & SVX_P_X) || (gpte & SVX_PTE_XD)))
+		n |= SVX_PTE_XD;
+	if (!(sp->role.access & SVX_P_W) || !(gpte & SVX_PTE_RW) ||
+	    !(gpte & SVX_PTE_D))
+		return n & ~(SPTE_W | SPTE_D);
+	if (spte & SPTE_W)
+		return n;
+	if (svx_memslot_get(vm, sp->gfns[i], &s, &gen) &&
+	    svx_mmu_dirty_ok(&s, false) &&
+	    !svx_gfn_write_tracked(vm, sp->gfns[i]) &&
+	    svx_rmap_add(vm, &vcpu->mmu.cache, sp->gfns[i], &sp->spt[i]))
+		n |= SPTE_W | SPTE_D;
+	return n;
+}
+
+/*
+ * Bring the SPTEs of unsync level-1 page @sp up to date with its guest
+ * table; mmu_lock.  As KVM's FNAME(sync_page), an SPTE whose guest PTE
+ * still maps the same frame is rewritten in place with what the PTE now
+ * allows (e.g. W cleared by a fork's write protection, or W, U, X the
+ * guest added: FNAME(spte_synced)), keeping its pin, instead of being
+ * dropped: the next access through it does not fault.
+ * Returns the number of SPTEs dropped; sets *@changed if one lost a
+ * permission.  The page stays unsync.
+ */
+static unsigned int FNAME(sync_page)(struct svx_vcpu *vcpu,
+				     struct svx_sp *sp, bool *changed)
+{
+	struct svx_vm *vm = vcpu->vm;
+	unsigned int esz = sizeof(pt_element_t);
+	/* A 32-bit table is shadowed in two halves of 512 entries. */
+	u64 base = ((u64)sp->gfn << PAGE_SHIFT) +
+		   (PTTYPE == 32 ? sp->role.quadrant * 2048 : 0);
+	unsigned int i, dropped = 0;
+	bool ok = false;
+	int chunk = -1;
+	u8 buf[256];
+
+	for (i = 0; i < 512; i++) {
+		u64 e = sp->spt[i], n;
+		unsigned int off = i * esz;
+		pt_element_t gpte = 0;
+
+		if (!(e & (SPTE_P | SPTE_MMIO)))
+			continue;
+		if ((int)(off / sizeof(buf)) != chunk) {
+			chunk = off / sizeof(buf);
+			ok = !svx_host_read_gpa_atomic(vm, base + chunk *
+							 sizeof(buf), buf,
+							 sizeof(buf));
+		}
+		if (ok)
+			memcpy(&gpte, buf + off % sizeof(buf), esz);
+		if (ok && svx_mmu_bug(SVX_BUG_NO_RESYNC))
+			continue;
+		if (ok && !FNAME(spte_gone)(vcpu, e, sp->gfns[i], gpte)) {
+			n = FNAME(spte_synced)(vcpu, sp, i, e, gpte);
+			if (n == e)
+				continue;
+			if ((e & SPTE_W) && !(n & SPTE_W)) {
+				/* As KVM's mmu_spte_update(): dirty now. */
+				svx_rmap_del(vm, sp->gfns[i], &sp->spt[i]);
+				svx_host_set_dirty((e & SPTE_ADDR) >>
+						   PAGE_SHIFT);
+			}
+			sp->spt[i] = n;
+			/* A permission lost: the TLB must forget it. */
+			if ((e & ~n & (SPTE_W | SPTE_U)) ||
+			    (n & ~e & SVX_PTE_XD))
+				*changed = true;
+			continue;
+		}
+		if (e & SPTE_P)
+			svx_drop_leaf(vm, &sp->spt[i], sp->gfns[i]);
+		else
+			sp->spt[i] = 0;
+		dropped++;
+	}
+	return dropped;
 }
 #endif /* PT_SHADOW_MMU */
 
