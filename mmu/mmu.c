@@ -325,7 +325,8 @@ int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Faults                                                                  */
+/* Faults: what every guest format shares                                  */
+/* (the fault, fetch and sync of each format: paging_tmpl.h, below)        */
 
 static u32 svx_entry_perm(u64 pte, bool nxe)
 {
