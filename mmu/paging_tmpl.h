@@ -24,7 +24,10 @@
  * (FNAME(sync_page)); what they share with every format (SPTE install,
  * MMIO SPTEs, prefetch, the reverse map, the shadow-page cache) stays in
  * mmu.c and the files beside it.  mmu.c picks the instance: by the
- * vCPU's paging mode for a fault, by the page's role for a resync.
+ * vCPU's paging mode for a fault, by the page's role for a resync.  The
+ * two parts are compiled apart (walker.c stays free of the shadow MMU), so
+ * FNAME(page_fault) walks through svx_walk_addr(), which runs the walk of
+ * the format the control registers give: the same one.
  *
  * Every name defined here is prefixed through FNAME() and every macro is
  * undefined at the end, so the instances do not collide.
