@@ -6,15 +6,23 @@
  * (GVA -> HPA); the guest's own tables are walked in software, on a shadow
  * fault, by the walker of mmu/walker.c.  This file owns the MMU context of
  * a vCPU (its paging mode and shadow root), the guest walks the rest of the
- * module asks for, and the shadow fault path: from the faulting GVA
- * through the guest walk to the installed SPTE (svx_fetch(), MMIO SPTEs,
- * PTE prefetch, large pages), the fault entry point and the shadow side of
- * the walk trace.  The rest of the shadow MMU, sharing mmu/mmu_internal.h:
+ * module asks for, the fault entry point, which picks the fault of the
+ * guest's paging mode, and what that fault shares with every guest format:
+ * the MMIO fast path and MMIO SPTEs, PTE prefetch, the install of 4 KiB and
+ * 2 MiB leaf SPTEs, #PF injection; and the shadow side of the walk trace.
+ * The rest of the shadow MMU, sharing mmu/mmu_internal.h:
  *
+ *   mmu/paging_tmpl.h    per guest entry format (32-bit, PAE, 4/5-level),
+ *                        included here once for each: the shadow fault
+ *                        from the guest walk to the installed SPTE
+ *                        (FNAME(page_fault)), the shadow walk that builds
+ *                        the path to the leaf (FNAME(fetch)), the resync
+ *                        of an unsync page (FNAME(sync_page))
  *   mmu/spte.h, spte.c   SPTE bits, the MMIO SPTE layout and generation
  *   mmu/nonpaging.c      the nonpaging map (CR0.PG=0) and its fault
  *   mmu/shadow_page.c    the shadow-page cache: hash, roles, parents,
- *                        unsync and resync, zapping, the page bound
+ *                        unsync marks and when to resync, zapping, the
+ *                        page bound
  *   mmu/page_track.c     write tracking of shadowed guest tables, the
  *                        guest's writes to them, INVLPG
  *   mmu/rmap.c           the reverse map of writable SPTEs by gfn
@@ -317,7 +325,8 @@ int svx_gva_to_gpa(struct svx_vcpu *vcpu, u64 gva, u64 *gpa)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Faults                                                                  */
+/* Faults: what every guest format shares                                  */
+/* (the fault, fetch and sync of each format: paging_tmpl.h, below)        */
 
 static u32 svx_entry_perm(u64 pte, bool nxe)
 {
@@ -346,83 +355,6 @@ struct svx_sp *svx_walk_start(struct svx_vcpu *vcpu, u64 gva,
 	*level = 2;
 	e = vcpu->mmu.pae_root[(gva >> 30) & 3];
 	return (e & SPTE_P) ? svx_spt_to_sp(e) : NULL;
-}
-
-/*
- * Walk the shadow tables for @w->gva from the root, creating the shadow
- * pages on the way; returns the leaf SPTE slot and its shadow page.
- * Under mmu_lock.
- */
-static u64 *svx_fetch(struct svx_vcpu *vcpu, const struct svx_walk *w,
-		      bool large, struct svx_sp **leaf_sp, bool *flush)
-{
-	bool nxe = vcpu->efer & EFER_NX;
-	u64 gva = w->gva, *table, *sptep;
-	union svx_sp_role role;
-	u32 perm = SVX_P_ALL;
-	struct svx_sp *sp;
-	int level;
-
-	sp = svx_walk_start(vcpu, gva, &level);
-	if (!sp)
-		return NULL;
-	sp->write_count = 0;	/* in use as a table (see svx_write_flooded) */
-	table = sp->spt;
-	for (; level > 1; level--) {
-		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
-		u64 gfn;
-
-		sptep = &table[idx];
-		/* Permissions of the guest entries down to this level. */
-		if (level <= w->root_level && level >= w->level &&
-		    !(w->root_level == 3 && level == 3))
-			perm &= svx_entry_perm(w->pte[level], nxe);
-		role = svx_base_role(vcpu, level - 1);
-		role.access = perm;
-		if (level - 1 >= w->level) {
-			/* The guest has a table at level - 1. */
-			gfn = w->table_gfn[level - 1];
-			if (role.glevels == 2 && level - 1 == 1)
-				role.quadrant = (gva >> 21) & 1;
-		} else {
-			/* Inside a guest large page: map it in pieces. */
-			role.access = perm & svx_entry_perm(w->pte[w->level],
-							    nxe);
-			role.direct = 1;
-			role.dirty = !!(w->pte[w->level] & SVX_PTE_D);
-			gfn = (w->gpa >> PAGE_SHIFT) &
-			      ~((1ULL << (9 * (level - 1))) - 1);
-		}
-		/* A 2 MiB leaf here, unless a table already hangs here. */
-		if (level == 2 && large &&
-		    (!(*sptep & SPTE_P) || svx_is_large(*sptep))) {
-			*leaf_sp = sp;
-			return sptep;
-		}
-		if (svx_is_large(*sptep))
-			svx_drop_leaf(vcpu->vm, sptep, svx_leaf_gfn(sp, idx));
-		if (*sptep & SPTE_P) {
-			sp = svx_spt_to_sp(*sptep);
-			if (sp->gfn != gfn || sp->role.word != role.word)
-				svx_unlink_spte(sptep);	/* stale: relink */
-		}
-		if (!(*sptep & SPTE_P)) {
-			sp = svx_get_sp(vcpu, gfn, role, flush);
-			/*
-			 * Linked anew: what is unsync below is brought up to
-			 * date first (as svx_get_sp() does for an unsync
-			 * page), so the new link needs no unsync mark.
-			 */
-			if (sp->unsync_children &&
-			    svx_sync_children(vcpu, sp))
-				*flush = true;
-			svx_link_spte(vcpu, sptep, sp);
-		}
-		sp->write_count = 0;
-		table = sp->spt;
-	}
-	*leaf_sp = sp;
-	return &table[(gva >> 12) & 511];
 }
 
 static void svx_inject_pf(struct svx_vcpu *vcpu, const struct svx_walk *w)
@@ -484,39 +416,23 @@ static u64 svx_mmio_fast(struct svx_vcpu *vcpu, u64 gva, u32 access)
 	return gpa;
 }
 
-/* Remember that @w->gva is MMIO (no memslot at @w->gpa). */
-static void svx_install_mmio_spte(struct svx_vcpu *vcpu,
-				  const struct svx_walk *w, u64 gen)
+/*
+ * Make the leaf SPTE at @sptep (entry of @sp for @w->gva) an MMIO SPTE of
+ * memslot generation @gen for @w->gpa; mmu_lock.
+ */
+static void svx_set_mmio_spte(struct svx_vm *vm, struct svx_sp *sp,
+			      u64 *sptep, const struct svx_walk *w, u64 gen)
 {
-	struct svx_vm *vm = vcpu->vm;
-	bool flush = false;
-	struct svx_sp *sp;
-	u64 *sptep;
-
-	if (!svx_mmio_addr_ok(w->gpa) || svx_mmu_topup(vcpu))
-		return;
-	spin_lock(&vm->mmu_lock);
-	if (rcu_access_pointer(vm->memslots)->generation == gen &&
-	    vcpu->mmu.root_hpa) {
-		sptep = svx_fetch(vcpu, w, false, &sp, &flush);
-		if (sptep) {
-			svx_drop_leaf(vm, sptep,
-				      svx_leaf_gfn(sp, (w->gva >> 12) & 511));
-			if (!sp->role.direct)
-				sp->gfns[(w->gva >> 12) & 511] =
-					w->gpa >> PAGE_SHIFT;
-			/* W only once D is set, as for RAM SPTEs. */
-			*sptep = SPTE_MMIO | svx_mmio_gen_bits(gen) |
-				 (svx_mmu_bug(SVX_BUG_MMIO_L1TF) ?
-				  w->gpa & SPTE_ADDR : svx_mmio_addr(w->gpa)) |
-				 ((w->pte_access & SVX_ACC_WRITE) &&
-				  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
-				 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
-		}
-	}
-	spin_unlock(&vm->mmu_lock);
-	if (flush)
-		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+	svx_drop_leaf(vm, sptep, svx_leaf_gfn(sp, (w->gva >> 12) & 511));
+	if (!sp->role.direct)
+		sp->gfns[(w->gva >> 12) & 511] = w->gpa >> PAGE_SHIFT;
+	/* W only once D is set, as for RAM SPTEs. */
+	*sptep = SPTE_MMIO | svx_mmio_gen_bits(gen) |
+		 (svx_mmu_bug(SVX_BUG_MMIO_L1TF) ?
+		  w->gpa & SPTE_ADDR : svx_mmio_addr(w->gpa)) |
+		 ((w->pte_access & SVX_ACC_WRITE) &&
+		  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
+		 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
 }
 
 /*
@@ -598,51 +514,27 @@ static void svx_prefetch_pin(struct svx_vcpu *vcpu, struct svx_prefetch *pf,
 	pf->n++;
 }
 
-static void svx_prefetch_prepare(struct svx_vcpu *vcpu,
-				 const struct svx_walk *w,
-				 struct svx_prefetch *pf)
+/*
+ * The prefetch of a fault inside a guest large page mapped in 4 KiB pieces:
+ * the frames of the group are in a row (FNAME(pte_prefetch) reads guest
+ * PTEs for a 4 KiB guest page).
+ */
+static void svx_prefetch_direct(struct svx_vcpu *vcpu, const struct svx_walk *w,
+				struct svx_prefetch *pf)
 {
-	unsigned int esz = w->root_level == 2 ? 4 : 8, gi, j;
-	unsigned int self = (w->gva >> PAGE_SHIFT) & 511;
-	u64 table, gfn;
-	u8 buf[SVX_PREFETCH * 8];
+	unsigned int self = (w->gva >> PAGE_SHIFT) & 511, j;
 	unsigned long busy;
+	u64 gfn;
 
-	pf->n = 0;
-	if (!svx_prefetch_enabled)
-		return;
-	if (w->level != 1) {
-		/* 4 KiB pieces of a guest large page: frames in a row. */
-		pf->direct = true;
-		pf->first = self & ~(SVX_PREFETCH - 1);
-		busy = svx_prefetch_busy(vcpu, w->gva, pf->first);
-		gfn = (w->gpa >> PAGE_SHIFT) & ~(u64)(SVX_PREFETCH - 1);
-		for (j = 0; j < SVX_PREFETCH; j++) {
-			pf->pfn[j] = SVX_NO_PFN;
-			pf->gpte[j] = gfn + j;
-			if (pf->first + j != self && !(busy & BIT(j)))
-				svx_prefetch_pin(vcpu, pf, j, gfn + j);
-		}
-		return;
-	}
-	pf->direct = false;
-	gi = (w->gva >> PAGE_SHIFT) & (esz == 4 ? 1023 : 511);
-	gi &= ~(SVX_PREFETCH - 1);
-	table = (w->table_gfn[1] << PAGE_SHIFT) + gi * esz;
-	if (svx_read_guest_phys(vcpu->vm, table, buf, SVX_PREFETCH * esz))
-		return;
-	pf->first = gi % 512;
+	pf->direct = true;
+	pf->first = self & ~(SVX_PREFETCH - 1);
 	busy = svx_prefetch_busy(vcpu, w->gva, pf->first);
+	gfn = (w->gpa >> PAGE_SHIFT) & ~(u64)(SVX_PREFETCH - 1);
 	for (j = 0; j < SVX_PREFETCH; j++) {
-		u64 g = 0;
-
-		memcpy(&g, buf + j * esz, esz);
 		pf->pfn[j] = SVX_NO_PFN;
-		pf->gpte[j] = g;
-		if (pf->first + j == self || (busy & BIT(j)) ||
-		    !svx_gpte_usable(vcpu, g, esz, &gfn))
-			continue;
-		svx_prefetch_pin(vcpu, pf, j, gfn);
+		pf->gpte[j] = gfn + j;
+		if (pf->first + j != self && !(busy & BIT(j)))
+			svx_prefetch_pin(vcpu, pf, j, gfn + j);
 	}
 }
 
@@ -796,171 +688,100 @@ static int svx_install_large(struct svx_vcpu *vcpu, const struct svx_walk *w,
 	return SVX_RESUME;
 }
 
-/* A shadow fault of a guest with paging on. */
-static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
+/*
+ * Write the 4 KiB leaf SPTE at @sptep (entry of @sp for @gva) for the
+ * fault's walk @w: frame @pfn (pinned; the SPTE holds the pin) of memslot
+ * @s, permissions from the guest's entries, W only once the guest's D is
+ * set and the frame is neither write-tracked nor unrecordable in the
+ * reverse map.  @wp0_trick: a supervisor write with CR0.WP=0 to a page the
+ * guest's entries make read-only (FNAME(page_fault)): writable and
+ * supervisor-only, and XD with CR4.SMEP for a user page.  mmu_lock.
+ */
+static void svx_set_fault_spte(struct svx_vcpu *vcpu, u64 gva,
+			       const struct svx_walk *w, struct svx_sp *sp,
+			       u64 *sptep, u64 pfn, const struct svx_memslot *s,
+			       bool write, bool wp0_trick)
 {
 	struct svx_vm *vm = vcpu->vm;
-	u32 access = error_code & (SVX_ACC_WRITE | SVX_ACC_USER |
-				   SVX_ACC_FETCH);
-	bool write = error_code & SVX_PF_WRITE, flush = false;
-	struct svx_memslot s;
-	struct svx_walk_env env;
-	struct svx_prefetch pf = { .n = 0 };
-	u64 pfn2m = 0;
-	bool large;
-	struct svx_walk w;
-	struct svx_sp *sp;
-	u64 gfn, gen, spte, *sptep, pfn;
-	bool found, wp0_trick;
-	unsigned long seq;
-	int r;
+	u64 gfn = w->gpa >> PAGE_SHIFT, spte;
 
-	if (!(error_code & SVX_PF_PRESENT)) {
-		u64 gpa = svx_mmio_fast(vcpu, gva, access);
-
-		if (gpa != ~0ULL) {
-			vcpu->stats.mmu[SVX_MMU_MMIO_FAST]++;
-			vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
-			return svx_emulate_mmio(vcpu, gva, gpa, write);
-		}
-	}
-	svx_walk_env(vcpu, &env);
-	r = svx_walk_addr(&env, gva, access, &w);
-	if (r < 0) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "guest page tables outside guest RAM");
-		return SVX_USER;
-	}
-	if (r) {
-		svx_inject_pf(vcpu, &w);
-		return SVX_RESUME;
-	}
-	gfn = w.gpa >> PAGE_SHIFT;
-
-	seq = svx_mmu_seq_begin(vm);
-	found = svx_memslot_get(vm, gfn, &s, &gen);
-	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
-		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
-		if (!found)
-			svx_install_mmio_spte(vcpu, &w, gen);
-		return svx_emulate_mmio(vcpu, gva, w.gpa, write);
-	}
-	if (write) {
-		spin_lock(&vm->mmu_lock);
-		found = svx_gfn_write_tracked(vm, gfn) &&
-			!svx_try_unsync(vcpu, gfn);
-		spin_unlock(&vm->mmu_lock);
-		if (found) {
-			vcpu->mmu.emulate_gpa = w.gpa;
-			return SVX_EMULATE;
-		}
-	}
-
-	r = svx_host_pin_gfn(vcpu, &s, gfn, &pfn);
-	if (r)
-		return r;
-	r = svx_mmu_topup(vcpu);
-	if (r) {
-		svx_host_unpin(pfn, false);
-		return r;
-	}
-	svx_mmu_make_room(vcpu);
-	/*
-	 * CR0.WP=0: a supervisor write to a read-only page is allowed.  The
-	 * SPTE becomes writable and supervisor-only (the CPU runs with
-	 * WP=1); a user access faults and gets the guest's permissions
-	 * back.  With CR4.SMEP the guest's kernel may not execute the page
-	 * it now sees as supervisor: XD (the CPU's EFER.NXE is always on
-	 * under shadow paging).  CR4.SMAP: the role keeps such pages apart
-	 * (smap_andnot_wp); like KVM, a supervisor read with EFLAGS.AC=0 of
-	 * a page converted by a write with AC=1 is not faulted.
-	 */
-	wp0_trick = !(vcpu->cr0 & X86_CR0_WP) && write &&
-		    !(access & SVX_ACC_USER) &&
-		    !(w.pte_access & SVX_ACC_WRITE);
-	/* A guest page of 2 MiB or more that one 2 MiB host page backs. */
-	pf.n = 0;
-	large = false;
-	if (svx_large_sptes_enabled && w.level >= 2 && !wp0_trick &&
-	    !(s.flags & KVM_MEM_LOG_DIRTY_PAGES)) {
-		/*
-		 * Not over a guest table (checked again below, under the
-		 * same lock as the install): no 512 pins to drop at once.
-		 */
-		spin_lock(&vm->mmu_lock);
-		r = svx_mmu_bug(SVX_BUG_LARGE_OVER_TABLE) ||
-		    !svx_range_shadowed(vm, gfn & ~511ULL);
-		spin_unlock(&vm->mmu_lock);
-		if (r)
-			r = svx_host_pin_2m(vcpu, &s, gfn & ~511ULL, pfn,
-					    &pfn2m);
-		if (r < 0) {
-			svx_host_unpin(pfn, false);
-			return r;
-		}
-		large = r;
-	}
-	if (!large)
-		svx_prefetch_prepare(vcpu, &w, &pf);
-
-	spin_lock(&vm->mmu_lock);
-	if (rcu_access_pointer(vm->memslots)->generation != gen ||
-	    svx_mmu_seq_retry(vm, seq) || !vcpu->mmu.root_hpa) {
-		spin_unlock(&vm->mmu_lock);
-		svx_host_unpin(pfn, false);
-		if (large)
-			svx_host_unpin_2m(pfn2m, false);
-		svx_prefetch_release(&pf);
-		return SVX_RESUME;
-	}
-	/* Not over a guest table: its writes must trap 4 KiB at a time. */
-	sptep = svx_fetch(vcpu, &w, large &&
-			  (svx_mmu_bug(SVX_BUG_LARGE_OVER_TABLE) ||
-			   !svx_range_shadowed(vm, gfn & ~511ULL)), &sp, &flush);
-	if (!sptep) {
-		spin_unlock(&vm->mmu_lock);
-		svx_host_unpin(pfn, false);
-		if (large)
-			svx_host_unpin_2m(pfn2m, false);
-		svx_prefetch_release(&pf);
-		vcpu->mmu.root_hpa = 0;
-		return SVX_RESUME;
-	}
-	if (large && sp->role.level == 2)
-		return svx_install_large(vcpu, &w, sp, sptep, pfn, pfn2m,
-					 s.flags & KVM_MEM_READONLY, flush);
-	if (large)	/* mapped in 4 KiB pieces: add one (clean unpin) */
-		svx_host_unpin_2m(pfn2m, false);
 	svx_drop_leaf(vm, sptep, svx_leaf_gfn(sp, (gva >> 12) & 511));
 	spte = ((pfn + svx_mmu_bug(SVX_BUG_WRONG_PFN)) << PAGE_SHIFT) |
 	       SPTE_P | SPTE_A | SPTE_PINNED;
-	if (w.pte_access & SVX_ACC_USER && !wp0_trick)
+	if (w->pte_access & SVX_ACC_USER && !wp0_trick)
 		spte |= SPTE_U;
-	if ((vcpu->efer & EFER_NX) && !(w.pte_access & SVX_ACC_FETCH))
+	if ((vcpu->efer & EFER_NX) && !(w->pte_access & SVX_ACC_FETCH))
 		spte |= SVX_PTE_XD;
-	if (wp0_trick && (w.pte_access & SVX_ACC_USER) &&
+	if (wp0_trick && (w->pte_access & SVX_ACC_USER) &&
 	    (vcpu->cr4 & X86_CR4_SMEP) && !svx_mmu_bug(SVX_BUG_WP0_EXEC))
 		spte |= SVX_PTE_XD;
-	if (((w.pte_access & SVX_ACC_WRITE) || wp0_trick ||
+	if (((w->pte_access & SVX_ACC_WRITE) || wp0_trick ||
 	     svx_mmu_bug(SVX_BUG_WIDE_PERM)) &&
-	    (w.pte[w.level] & SVX_PTE_D) && svx_mmu_dirty_ok(&s, write) &&
+	    (w->pte[w->level] & SVX_PTE_D) && svx_mmu_dirty_ok(s, write) &&
 	    !svx_gfn_write_tracked(vm, gfn) &&
 	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep)) {
 		spte |= SPTE_W | SPTE_D;
-		svx_memslot_mark_dirty(&s, gfn);	/* generation checked */
+		svx_memslot_mark_dirty(s, gfn);	/* generation checked */
 	}
 	if (!sp->role.direct)
 		sp->gfns[(gva >> 12) & 511] = gfn;
 	*sptep = spte;
-	trace_svx_spte_install(vcpu->id, gva, w.gpa, spte);
+	trace_svx_spte_install(vcpu->id, gva, w->gpa, spte);
 	svx_host_pins(vm, 1);
-	svx_prefetch_install(vcpu, sp, &pf, SVX_MMU_PREFETCH);
-	spin_unlock(&vm->mmu_lock);
-	if (flush)
-		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
-	vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
-	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
-	return SVX_RESUME;
+}
+
+/*
+ * The per-format fault, fetch and sync: svx_paging32_*, svx_paging_pae_*
+ * and svx_paging64_* (paging_tmpl.h's second part).
+ */
+#define PT_SHADOW_MMU
+
+#define PTTYPE 32
+#include "paging_tmpl.h"
+#undef PTTYPE
+
+#define PTTYPE SVX_PT_PAE
+#include "paging_tmpl.h"
+#undef PTTYPE
+
+#define PTTYPE 64
+#include "paging_tmpl.h"
+#undef PTTYPE
+
+#undef PT_SHADOW_MMU
+
+/*
+ * Resync unsync level-1 page @sp with its guest table, by the instance of
+ * the guest format its role records (whatever the vCPU's mode now); see
+ * FNAME(sync_page).  mmu_lock.
+ */
+unsigned int svx_sync_page(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			   bool *changed)
+{
+	switch (sp->role.glevels) {
+	case 2:
+		return svx_paging32_sync_page(vcpu, sp, changed);
+	case 3:
+		return svx_paging_pae_sync_page(vcpu, sp, changed);
+	default:
+		return svx_paging64_sync_page(vcpu, sp, changed);
+	}
+}
+
+/*
+ * A shadow fault of a guest with paging on: the instance of the guest's
+ * paging mode (the MMU context's, svx_mmu_reset_context()).
+ */
+static int svx_shadow_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
+{
+	switch (vcpu->mmu.mode) {
+	case SVX_MODE_PAGING32:
+		return svx_paging32_page_fault(vcpu, gva, error_code);
+	case SVX_MODE_PAE:
+		return svx_paging_pae_page_fault(vcpu, gva, error_code);
+	default:
+		return svx_paging64_page_fault(vcpu, gva, error_code);
+	}
 }
 
 /* What a shadow fault did, from the counters it moved (tracepoint). */

@@ -3,10 +3,10 @@
  * What the files of the shadow MMU share and nothing outside mmu/ needs:
  * the shadow page (struct svx_sp) and its role, the small helpers on
  * SPTEs and guest PTEs, and the prototypes of the functions one of
- * mmu.c, nonpaging.c, shadow_page.c, page_track.c, audit.c calls in
- * another.  The module's interface to the MMU is in include/svx.h; the
- * userspace simulator (tools/testing/mmu) includes this header to look at
- * shadow pages directly.
+ * mmu.c (with paging_tmpl.h), nonpaging.c, shadow_page.c, page_track.c,
+ * audit.c calls in another.  The module's interface to the MMU is in
+ * include/svx.h; the userspace simulator (tools/testing/mmu) includes this
+ * header to look at shadow pages directly.
  */
 #ifndef SVX_MMU_INTERNAL_H
 #define SVX_MMU_INTERNAL_H
@@ -221,6 +221,8 @@ bool svx_install_gpte(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		      unsigned int idx, u64 g, u64 pfn, bool writable,
 		      unsigned int stat);
 u64 *svx_lookup_leaf(struct svx_vcpu *vcpu, u64 gva);
+unsigned int svx_sync_page(struct svx_vcpu *vcpu, struct svx_sp *sp,
+			   bool *changed);
 struct svx_sp *svx_walk_start(struct svx_vcpu *vcpu, u64 gva,
 			      int *level);
 

@@ -5,12 +5,14 @@
  * found by (gfn, role) in the per-VM hash (svx_get_sp()); its parent SPTEs
  * (the link entries that point at it) and unsync marks up to the roots; the
  * per-vCPU cache of pages and descriptors taken under mmu_lock
- * (svx_mmu_topup()); unsync pages and their resync (svx_sync_sp(),
- * svx_sync_root()); and zapping: one page, a gfn range (MMU notifier),
+ * (svx_mmu_topup()); unsync pages and when they are resynced
+ * (svx_sync_sp(), svx_sync_root(); the resync of a page with its guest
+ * table depends on the guest's entry format: FNAME(sync_page) in
+ * mmu/paging_tmpl.h); and zapping: one page, a gfn range (MMU notifier),
  * everything (memslot changes, VM destruction), and the shrinking that
  * keeps the VM under its page bound.  What builds SPTEs from guest walks is
- * mmu/mmu.c's fault path; write tracking of shadowed guest tables is
- * mmu/page_track.c's.
+ * the fault path (mmu/paging_tmpl.h, mmu/mmu.c); write tracking of shadowed
+ * guest tables is mmu/page_track.c's.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -337,128 +339,9 @@ void svx_free_sp(struct svx_vm *vm, struct svx_sp *sp)
  * parent SPTEs, and theirs up to the roots (unsync_child_bitmap), and the
  * root load walks down the marked entries only.  An unsync page that the
  * new root does not reach stays unsync until a root that reaches it is
- * loaded, or it is linked anew (svx_get_sp(), svx_fetch()), which brings
+ * loaded, or it is linked anew (svx_get_sp(), FNAME(fetch)), which brings
  * it up to date first, as a TLB fill would.
  */
-
-/*
- * Must the SPTE @spte at @sp's entry for frame @gfn go, now that the guest
- * PTE holds @gpte: an MMIO SPTE (it faults again), a PTE the CPU would not
- * use (not present, not accessed, reserved bits) or one that maps another
- * frame.  KVM's FNAME(prefetch_invalid_gpte) and its gfn check.
- */
-static bool svx_spte_gone(struct svx_vcpu *vcpu, const struct svx_sp *sp,
-			  u64 spte, u64 gfn, u64 gpte)
-{
-	u64 g;
-
-	if (!(spte & SPTE_P))		/* MMIO SPTE: let it fault again */
-		return true;
-	return !svx_gpte_usable(vcpu, gpte, sp->role.glevels == 2 ? 4 : 8,
-				&g) || g != gfn;
-}
-
-/*
- * The kept SPTE @spte at @sp's entry @i with the permissions guest PTE
- * @gpte grants now, as KVM's FNAME(sync_page) rebuilds it (make_spte()
- * with the new access): U and XD from the PTE and the role, W (and D)
- * only once the PTE is writable and dirty, the memslot writable and not
- * logged, and the frame not a shadowed guest table.  Permissions the guest
- * added are granted: the access after the resync does not fault for
- * them.  A supervisor-only writable SPTE that CR0.WP=0 made of a read-only
- * user page (svx_shadow_fault()) becomes what its PTE says again, as in
- * KVM.  A W granted here is in the reverse map: while the vCPU's cache
- * (svx_mmu_topup()) has descriptors for it; one it cannot record is left
- * to the write fault.  mmu_lock.
- */
-static u64 svx_spte_synced(struct svx_vcpu *vcpu, struct svx_sp *sp,
-			   unsigned int i, u64 spte, u64 gpte)
-{
-	struct svx_vm *vm = vcpu->vm;
-	u64 n = spte & ~(SPTE_U | SVX_PTE_XD), gen;
-	struct svx_memslot s;
-
-	if ((sp->role.access & SVX_P_U) && (gpte & SVX_PTE_US))
-		n |= SPTE_U;
-	if ((vcpu->efer & EFER_NX) &&
-	    (!(sp->role.access & SVX_P_X) || (gpte & SVX_PTE_XD)))
-		n |= SVX_PTE_XD;
-	if (!(sp->role.access & SVX_P_W) || !(gpte & SVX_PTE_RW) ||
-	    !(gpte & SVX_PTE_D))
-		return n & ~(SPTE_W | SPTE_D);
-	if (spte & SPTE_W)
-		return n;
-	if (svx_memslot_get(vm, sp->gfns[i], &s, &gen) &&
-	    svx_mmu_dirty_ok(&s, false) &&
-	    !svx_gfn_write_tracked(vm, sp->gfns[i]) &&
-	    svx_rmap_add(vm, &vcpu->mmu.cache, sp->gfns[i], &sp->spt[i]))
-		n |= SPTE_W | SPTE_D;
-	return n;
-}
-
-/*
- * Bring the SPTEs of unsync level-1 page @sp up to date with its guest
- * table; mmu_lock.  As KVM's FNAME(sync_page), an SPTE whose guest PTE
- * still maps the same frame is rewritten in place with what the PTE now
- * allows (e.g. W cleared by a fork's write protection, or W, U, X the
- * guest added: svx_spte_synced()), keeping its pin, instead of being
- * dropped: the next access through it does not fault.
- * Returns the number of SPTEs dropped; sets *@changed if one lost a
- * permission.  The page stays unsync.
- */
-static unsigned int svx_resync_sptes(struct svx_vcpu *vcpu, struct svx_sp *sp,
-				     bool *changed)
-{
-	struct svx_vm *vm = vcpu->vm;
-	unsigned int esz = sp->role.glevels == 2 ? 4 : 8;
-	u64 base = ((u64)sp->gfn << PAGE_SHIFT) +
-		   (esz == 4 ? sp->role.quadrant * 2048 : 0);
-	unsigned int i, dropped = 0;
-	bool ok = false;
-	int chunk = -1;
-	u8 buf[256];
-
-	for (i = 0; i < 512; i++) {
-		u64 e = sp->spt[i], gpte = 0, n;
-		unsigned int off = i * esz;
-
-		if (!(e & (SPTE_P | SPTE_MMIO)))
-			continue;
-		if ((int)(off / sizeof(buf)) != chunk) {
-			chunk = off / sizeof(buf);
-			ok = !svx_host_read_gpa_atomic(vm, base + chunk *
-							 sizeof(buf), buf,
-							 sizeof(buf));
-		}
-		if (ok)
-			memcpy(&gpte, buf + off % sizeof(buf), esz);
-		if (ok && svx_mmu_bug(SVX_BUG_NO_RESYNC))
-			continue;
-		if (ok && !svx_spte_gone(vcpu, sp, e, sp->gfns[i], gpte)) {
-			n = svx_spte_synced(vcpu, sp, i, e, gpte);
-			if (n == e)
-				continue;
-			if ((e & SPTE_W) && !(n & SPTE_W)) {
-				/* As KVM's mmu_spte_update(): dirty now. */
-				svx_rmap_del(vm, sp->gfns[i], &sp->spt[i]);
-				svx_host_set_dirty((e & SPTE_ADDR) >>
-						   PAGE_SHIFT);
-			}
-			sp->spt[i] = n;
-			/* A permission lost: the TLB must forget it. */
-			if ((e & ~n & (SPTE_W | SPTE_U)) ||
-			    (n & ~e & SVX_PTE_XD))
-				*changed = true;
-			continue;
-		}
-		if (e & SPTE_P)
-			svx_drop_leaf(vm, &sp->spt[i], sp->gfns[i]);
-		else
-			sp->spt[i] = 0;
-		dropped++;
-	}
-	return dropped;
-}
 
 /*
  * Resync one unsync level-1 page and mark it in sync (the caller
@@ -468,7 +351,7 @@ static unsigned int svx_resync_sptes(struct svx_vcpu *vcpu, struct svx_sp *sp,
 bool svx_sync_sp(struct svx_vcpu *vcpu, struct svx_sp *sp)
 {
 	bool changed = false;
-	unsigned int dropped = svx_resync_sptes(vcpu, sp, &changed);
+	unsigned int dropped = svx_sync_page(vcpu, sp, &changed);
 
 	svx_unsync_unlink(vcpu->vm, sp);
 	vcpu->stats.mmu[SVX_MMU_SYNC]++;
@@ -604,7 +487,7 @@ struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 			 * only make the guest's next PTE store fault.
 			 */
 			if (sp->unsync &&
-			    (svx_resync_sptes(vcpu, sp, &changed) || changed))
+			    (svx_sync_page(vcpu, sp, &changed) || changed))
 				*flush = true;
 			return sp;
 		}

@@ -15,11 +15,13 @@
  *  - the PAE PDPTE registers: svx_walk_load_pdptes().
  *
  * The walks themselves are paging_tmpl.h, included once per format:
- * svx_walk32_walk(), svx_walk_pae_walk() and svx_walk64_walk().  Order of
- * checks, as the CPU: per level top-down, a clear P ends the walk with a
- * not-present fault (reserved bits of a non-present entry are ignored),
- * then a reserved bit ends it with P|RSVD; the permissions of all levels
- * are combined and checked at the leaf; only a successful walk sets A/D.
+ * svx_paging32_walk(), svx_paging_pae_walk() and svx_paging64_walk()
+ * (mmu/mmu.c includes the template's other part, the shadow MMU's fault,
+ * fetch and sync per format).  Order of checks, as the CPU: per level
+ * top-down, a clear P ends the walk with a not-present fault (reserved
+ * bits of a non-present entry are ignored), then a reserved bit ends it
+ * with P|RSVD; the permissions of all levels are combined and checked at
+ * the leaf; only a successful walk sets A/D.
  */
 #include <linux/bits.h>
 #include <linux/compiler.h>
@@ -122,8 +124,6 @@ static u32 svx_fault_error_code(const struct svx_walk_env *env, u32 access,
 	return err;
 }
 
-#define SVX_PT_PAE	36
-
 #define PTTYPE 32
 #include "paging_tmpl.h"
 #undef PTTYPE
@@ -180,7 +180,7 @@ int svx_walk_addr(const struct svx_walk_env *env, u64 gva, u32 access,
 		f.large_level = f.pse ? 2 : 1;
 		w->gva = gva & 0xffffffffULL;
 		w->root_level = 2;
-		return svx_walk32_walk(env, &f, w->gva, access, w);
+		return svx_paging32_walk(env, &f, w->gva, access, w);
 	}
 	f.high_rsvd = f.nx_mask ? 0 : SVX_PTE_XD;
 	if (!(env->efer & SVX_EFER_LMA)) {
@@ -190,7 +190,7 @@ int svx_walk_addr(const struct svx_walk_env *env, u64 gva, u32 access,
 		f.large_level = 2;
 		w->gva = gva & 0xffffffffULL;
 		w->root_level = 3;
-		return svx_walk_pae_walk(env, &f, w->gva, access, w);
+		return svx_paging_pae_walk(env, &f, w->gva, access, w);
 	}
 	/* 4/5-level paging: bits 51:MAXPHYADDR; 62:52 are ignored. */
 	f.high_rsvd |= svx_rsvd_bits(m, 51);
@@ -198,7 +198,7 @@ int svx_walk_addr(const struct svx_walk_env *env, u64 gva, u32 access,
 	f.large_level = 3;
 	w->gva = gva;
 	w->root_level = (env->cr4 & SVX_CR4_LA57) ? 5 : 4;
-	return svx_walk64_walk(env, &f, gva, access, w);
+	return svx_paging64_walk(env, &f, gva, access, w);
 }
 
 int svx_walk_load_pdptes(struct svx_walk_env *env)

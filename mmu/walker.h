@@ -101,6 +101,9 @@ struct svx_walk_env {
 
 #define SVX_WALK_MAX_LEVEL	5
 
+/* PTTYPE of PAE paging for paging_tmpl.h (32 and 64 are the entry sizes). */
+#define SVX_PT_PAE		36
+
 struct svx_walk {
 	u64 gva;		/* as used: bits 31:0 in 32-bit and PAE paging */
 	u64 gpa;		/* translation (valid when 0 is returned) */
