@@ -1526,6 +1526,12 @@ static int minimize(const struct prog *p, long idx, enum verdict want,
 #define ANY	1
 #define F_SLOTS	1u	/* memslot layout differs: memslot calls, KVM_RUN */
 #define F_GUEST	2u	/* vCPU state differs: KVM_RUN */
+/*
+ * KVM_RUN got as far as running the vCPU on one device only (KVM 6.1's
+ * kvm_vcpu_has_run()): afterwards KVM_SET_CPUID2 (also setup-guest's)
+ * takes only the vCPU's own table there, any table on the other.
+ */
+#define F_RAN	4u
 
 static uint64_t field(const char *d, const char *name)
 {
@@ -1630,11 +1636,11 @@ static const struct diff_ex diff_explained[] = {
 	  "an address that is not page aligned on a shadow-paging VM: the vm86 TSS's private memslot refuses it, as kvm_intel ept=0's __x86_set_memory_region() does (-EINVAL); with unrestricted guest the address is only recorded" },
 	{ "KVM_GET_EMULATED_CPUID", 0, -E2BIG, w_small_nent, 0,
 	  "shadowvmx's emulated-CPUID table is empty (nothing emulated beyond the CPU); kvm_intel's has more entries than nent" },
-	{ "KVM_RUN", 0, -ENOSPC, NULL, F_GUEST,
+	{ "KVM_RUN", 0, -ENOSPC, NULL, F_GUEST | F_RAN,
 	  "kvm_intel sizes a VM's MMU page pool when a memslot is created or deleted; a VM that never had one has no pool and its KVM_RUN fails -ENOSPC (make_mmu_pages_available()); shadowvmx runs the vCPU (MMIO exits)" },
-	{ "KVM_RUN", ANY, -EINTR, NULL, F_GUEST,
+	{ "KVM_RUN", ANY, -EINTR, NULL, F_GUEST | F_RAN,
 	  "KVM_RUN interrupted by the fuzzer's watchdog signal (50 ms): timing" },
-	{ "KVM_RUN", -EINTR, ANY, NULL, F_GUEST,
+	{ "KVM_RUN", -EINTR, ANY, NULL, F_GUEST | F_RAN,
 	  "KVM_RUN interrupted by the fuzzer's watchdog signal (50 ms): timing" },
 	{ NULL, 0, 0, NULL, 0, NULL },
 };
@@ -1645,6 +1651,8 @@ static unsigned int family(const char *call)
 		return F_SLOTS;
 	if (!strcmp(call, "KVM_RUN"))
 		return F_SLOTS | F_GUEST;
+	if (!strcmp(call, "KVM_SET_CPUID2") || !strcmp(call, "setup-guest"))
+		return F_RAN;
 	return 0;
 }
 
