@@ -69,7 +69,7 @@ static enum cpuhp_state svx_cpuhp_state;
 
 static DEFINE_PER_CPU(void *, svx_vmxon_region);
 static DEFINE_PER_CPU(bool, svx_vmx_on);
-static DEFINE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
+DEFINE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
 static DEFINE_PER_CPU(struct list_head, svx_loaded_vmcss);
 
 static u64 svx_host_msr[SVX_NR_AUTO_MSRS];
@@ -409,7 +409,7 @@ static void svx_set_host_percpu_state(struct svx_vcpu *vcpu, int cpu)
  * Make @vcpu's VMCS current on this CPU.  Caller has preemption disabled.
  * A VMCS active on another CPU is VMCLEARed there first (SDM 24.11.1).
  */
-static void __svx_vcpu_load(struct svx_vcpu *vcpu)
+void __svx_vcpu_load(struct svx_vcpu *vcpu)
 {
 	struct svx_vmx *vmx = to_vmx(vcpu);
 	int cpu = smp_processor_id();
@@ -439,25 +439,6 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 	local_irq_enable();
 	svx_ibpb_vmcs_switch(vcpu);
 	svx_set_host_percpu_state(vcpu, cpu);
-}
-
-/* The common case, checked without a call: current here already. */
-static __always_inline bool svx_vcpu_loaded_here(struct svx_vcpu *vcpu)
-{
-	return likely(READ_ONCE(vcpu->cpu) == smp_processor_id() &&
-		      this_cpu_read(svx_current_vcpu) == vcpu);
-}
-
-void svx_vcpu_load(struct svx_vcpu *vcpu)
-{
-	preempt_disable();
-	if (!svx_vcpu_loaded_here(vcpu))
-		__svx_vcpu_load(vcpu);
-}
-
-void svx_vcpu_put(struct svx_vcpu *vcpu)
-{
-	preempt_enable();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1182,7 +1163,8 @@ static bool svx_prepare_entry(struct svx_vcpu *vcpu)
 	if (vcpu->rip_dirty) {
 		svx_vmwrite(GUEST_RIP, vcpu->rip);
 		svx_vmwrite(GUEST_RSP, vcpu->regs[SVX_RSP]);
-		svx_vmwrite(GUEST_RFLAGS, svx_rmode_hw_rflags(vcpu));
+		svx_vmwrite(GUEST_RFLAGS, unlikely(vcpu->rmode.active) ?
+			    svx_rmode_hw_rflags(vcpu) : vcpu->rflags);
 		vcpu->rip_dirty = false;
 	}
 	/* read once per KVM_RUN (svx_save_host_segments()) */
@@ -1251,7 +1233,9 @@ static void svx_read_exit_info(struct svx_vcpu *vcpu)
 	vmx->exit_insn_info = svx_vmread(VMX_INSTRUCTION_INFO);
 	vcpu->rip = svx_vmread(GUEST_RIP);
 	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
-	vcpu->rflags = svx_rmode_guest_rflags(vcpu, svx_vmread(GUEST_RFLAGS));
+	vcpu->rflags = svx_vmread(GUEST_RFLAGS);
+	if (unlikely(vcpu->rmode.active))
+		vcpu->rflags = svx_rmode_guest_rflags(vcpu, vcpu->rflags);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_read_exit_info(vcpu);
 }
@@ -1513,7 +1497,8 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 	r = svx_complete_user(vcpu);
 	if (r <= 0)
 		goto out;
-	if (svx_debug_take_user_exit(vcpu)) {	/* single-step (debugreg.c) */
+	/* single-step (debugreg.c) */
+	if (unlikely(vcpu->dbg.user_exit) && svx_debug_take_user_exit(vcpu)) {
 		r = 0;
 		goto out;
 	}
@@ -1633,7 +1618,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);
-		if (r > 0 && svx_debug_take_user_exit(vcpu))
+		if (r > 0 && unlikely(vcpu->dbg.user_exit) &&
+		    svx_debug_take_user_exit(vcpu))
 			r = 0;
 		if (r > 0 && run->request_interrupt_window && !vcpu->lapic &&
 		    svx_ready_for_interrupt(vcpu)) {
