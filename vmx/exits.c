@@ -1400,9 +1400,13 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	u32 pio_val = vcpu->regs[SVX_RAX];
 	u64 mask, gva;
 
-	if (!string && (!svx_pit_pio_len(vcpu->vm, q >> 16, size, !in,
-					 &pio_val) ||
-			svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val, size))) {
+	/* the in-kernel devices' calls only when the VM has them */
+	if (!string && ((READ_ONCE(vcpu->vm->pit) &&
+			 !svx_pit_pio_len(vcpu->vm, q >> 16, size, !in,
+					  &pio_val)) ||
+			(READ_ONCE(vcpu->vm->irqchip) &&
+			 svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val,
+					 size)))) {
 		if (in)
 			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
 		svx_skip_insn(vcpu);

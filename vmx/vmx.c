@@ -1316,9 +1316,14 @@ static void svx_restore_host_segments(struct svx_vcpu *vcpu)
  */
 static void svx_host_after_exits(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
 	load_fixmap_gdt(smp_processor_id());
 	this_cpu_write(__tss_limit_invalid, true);
-	svx_restore_host_segments(vcpu);
+	/* the call only for the few callers with non-null selectors */
+	if (unlikely(vmx->host_ldt | vmx->host_gs | vmx->host_fs |
+		     vmx->host_ds | vmx->host_es))
+		svx_restore_host_segments(vcpu);
 }
 
 /*
@@ -1363,7 +1368,10 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	if (!svx_vcpu_loaded_here(vcpu))
 		__svx_vcpu_load(vcpu);
 	injected = svx_prepare_entry(vcpu);
-	svx_vpid_prepare_entry(vcpu);
+	/* the call only when there is a VPID flush to do */
+	if (vmx->vpid && (vmx->ept_last_cpu != smp_processor_id() ||
+			  vmx->vpid_flush))
+		svx_vpid_prepare_entry(vcpu);
 
 	local_irq_disable();
 	/* the host's DEBUGCTL, for after the exits (vmx/debugreg.c) */
@@ -1572,7 +1580,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
 		    !vcpu->mmu.no_flush)
 			vmx->vpid_flush = true;
-		if (!svx_vm_ept(vcpu->vm)) {
+		/* the call only without a root (kvm_mmu_reload()) */
+		if (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa) {
 			r = svx_mmu_reload(vcpu);
 			if (r)
 				return r;
