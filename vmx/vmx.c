@@ -36,6 +36,7 @@
 #include <asm/special_insns.h>
 #include <asm/cpufeature.h>
 #include <asm/segment.h>
+#include <asm/fsgsbase.h>
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
 #include <asm/debugreg.h>
@@ -1279,7 +1280,7 @@ static void svx_save_host_segments(struct svx_vcpu *vcpu)
 
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
 	/* the task's: it cannot change while it is in KVM_RUN */
-	rdmsrl(MSR_FS_BASE, vmx->host_fs_base);
+	vmx->host_fs_base = x86_fsbase_read_cpu();	/* RDFSBASE if enabled */
 	savesegment(ds, vmx->host_ds);
 	savesegment(es, vmx->host_es);
 	savesegment(fs, vmx->host_fs);
@@ -1502,9 +1503,19 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 		}
 		vcpu->cr8 = cr8;
 	}
-	r = svx_complete_user(vcpu);
-	if (r <= 0)
-		goto out;
+	if ((vcpu->pending == SVX_PENDING_PIO_IN ||
+	     vcpu->pending == SVX_PENDING_PIO_OUT) && !vcpu->pio.string) {
+		/* an IN or OUT: svx_complete_user()'s case, without its frame */
+		bool in = vcpu->pending == SVX_PENDING_PIO_IN;
+
+		vcpu->pending = SVX_PENDING_NONE;
+		svx_pio_complete_fast(vcpu, in);
+		r = 1;
+	} else {
+		r = svx_complete_user(vcpu);
+		if (r <= 0)
+			goto out;
+	}
 	/* single-step (debugreg.c) */
 	if (unlikely(vcpu->dbg.user_exit) && svx_debug_take_user_exit(vcpu)) {
 		r = 0;
