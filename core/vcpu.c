@@ -411,7 +411,9 @@ static long svx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (ioctl == KVM_RUN) {
 		r = -EINVAL;
 		if (!arg) {
-			svx_vcpu_track_pid(vcpu);	/* vmx/hypercall.c */
+			/* vmx/hypercall.c; the call only for a new task */
+			if (rcu_access_pointer(vcpu->pid) != task_pid(current))
+				svx_vcpu_track_pid(vcpu);
 			r = svx_run_sync_regs(vcpu);	/* core/sync_regs.c */
 		}
 	} else {

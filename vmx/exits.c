@@ -1396,18 +1396,24 @@ static void svx_string_advance(struct svx_vcpu *vcpu, int reg);
  * the linear RIP meanwhile, an IN takes its value and RIP moves past the
  * instruction.  One svx_vcpu_load() for the RIP test and the skip.
  */
-static void svx_pio_complete_fast(struct svx_vcpu *vcpu, bool in)
+void svx_pio_complete_fast(struct svx_vcpu *vcpu, bool in)
 {
+	const void *data = vcpu->pio_data;
 	bool same;
-	u64 val = 0;
 
 	svx_vcpu_load(vcpu);
 	same = __svx_linear_rip(vcpu) == vcpu->pio.linear_rip;
 	if (same) {
-		if (in) {
-			memcpy(&val, vcpu->pio_data, vcpu->pio.size);
-			svx_set_reg_sized(vcpu, SVX_RAX, val, vcpu->pio.size,
-					  false);
+		if (in) {	/* AL, AX or EAX (zero-extended) */
+			unsigned long *rax = &vcpu->regs[SVX_RAX];
+
+			if (vcpu->pio.size == 1)
+				*rax = (*rax & ~0xffUL) | *(const u8 *)data;
+			else if (vcpu->pio.size == 2)
+				*rax = (*rax & ~0xffffUL) |
+				       *(const u16 *)data;
+			else
+				*rax = *(const u32 *)data;
 		}
 		__svx_skip_insn(vcpu);
 	}
@@ -1426,9 +1432,13 @@ static int svx_handle_io(struct svx_vcpu *vcpu)
 	u32 pio_val = vcpu->regs[SVX_RAX];
 	u64 mask, gva;
 
-	if (!string && (!svx_pit_pio_len(vcpu->vm, q >> 16, size, !in,
-					 &pio_val) ||
-			svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val, size))) {
+	/* the in-kernel devices' calls only when the VM has them */
+	if (!string && ((READ_ONCE(vcpu->vm->pit) &&
+			 !svx_pit_pio_len(vcpu->vm, q >> 16, size, !in,
+					  &pio_val)) ||
+			(READ_ONCE(vcpu->vm->irqchip) &&
+			 svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val,
+					 size)))) {
 		if (in)
 			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
 		svx_skip_insn(vcpu);

@@ -36,6 +36,7 @@
 #include <asm/special_insns.h>
 #include <asm/cpufeature.h>
 #include <asm/segment.h>
+#include <asm/fsgsbase.h>
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
 #include <asm/debugreg.h>
@@ -69,7 +70,7 @@ static enum cpuhp_state svx_cpuhp_state;
 
 static DEFINE_PER_CPU(void *, svx_vmxon_region);
 static DEFINE_PER_CPU(bool, svx_vmx_on);
-static DEFINE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
+DEFINE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
 static DEFINE_PER_CPU(struct list_head, svx_loaded_vmcss);
 
 static u64 svx_host_msr[SVX_NR_AUTO_MSRS];
@@ -409,7 +410,7 @@ static void svx_set_host_percpu_state(struct svx_vcpu *vcpu, int cpu)
  * Make @vcpu's VMCS current on this CPU.  Caller has preemption disabled.
  * A VMCS active on another CPU is VMCLEARed there first (SDM 24.11.1).
  */
-static void __svx_vcpu_load(struct svx_vcpu *vcpu)
+void __svx_vcpu_load(struct svx_vcpu *vcpu)
 {
 	struct svx_vmx *vmx = to_vmx(vcpu);
 	int cpu = smp_processor_id();
@@ -439,25 +440,6 @@ static void __svx_vcpu_load(struct svx_vcpu *vcpu)
 	local_irq_enable();
 	svx_ibpb_vmcs_switch(vcpu);
 	svx_set_host_percpu_state(vcpu, cpu);
-}
-
-/* The common case, checked without a call: current here already. */
-static __always_inline bool svx_vcpu_loaded_here(struct svx_vcpu *vcpu)
-{
-	return likely(READ_ONCE(vcpu->cpu) == smp_processor_id() &&
-		      this_cpu_read(svx_current_vcpu) == vcpu);
-}
-
-void svx_vcpu_load(struct svx_vcpu *vcpu)
-{
-	preempt_disable();
-	if (!svx_vcpu_loaded_here(vcpu))
-		__svx_vcpu_load(vcpu);
-}
-
-void svx_vcpu_put(struct svx_vcpu *vcpu)
-{
-	preempt_enable();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1182,7 +1164,8 @@ static bool svx_prepare_entry(struct svx_vcpu *vcpu)
 	if (vcpu->rip_dirty) {
 		svx_vmwrite(GUEST_RIP, vcpu->rip);
 		svx_vmwrite(GUEST_RSP, vcpu->regs[SVX_RSP]);
-		svx_vmwrite(GUEST_RFLAGS, svx_rmode_hw_rflags(vcpu));
+		svx_vmwrite(GUEST_RFLAGS, unlikely(vcpu->rmode.active) ?
+			    svx_rmode_hw_rflags(vcpu) : vcpu->rflags);
 		vcpu->rip_dirty = false;
 	}
 	/* read once per KVM_RUN (svx_save_host_segments()) */
@@ -1251,7 +1234,9 @@ static void svx_read_exit_info(struct svx_vcpu *vcpu)
 	vmx->exit_insn_info = svx_vmread(VMX_INSTRUCTION_INFO);
 	vcpu->rip = svx_vmread(GUEST_RIP);
 	vcpu->regs[SVX_RSP] = svx_vmread(GUEST_RSP);
-	vcpu->rflags = svx_rmode_guest_rflags(vcpu, svx_vmread(GUEST_RFLAGS));
+	vcpu->rflags = svx_vmread(GUEST_RFLAGS);
+	if (unlikely(vcpu->rmode.active))
+		vcpu->rflags = svx_rmode_guest_rflags(vcpu, vcpu->rflags);
 	if (svx_vm_ept(vcpu->vm))
 		svx_ept_read_exit_info(vcpu);
 }
@@ -1295,7 +1280,7 @@ static void svx_save_host_segments(struct svx_vcpu *vcpu)
 
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
 	/* the task's: it cannot change while it is in KVM_RUN */
-	rdmsrl(MSR_FS_BASE, vmx->host_fs_base);
+	vmx->host_fs_base = x86_fsbase_read_cpu();	/* RDFSBASE if enabled */
 	savesegment(ds, vmx->host_ds);
 	savesegment(es, vmx->host_es);
 	savesegment(fs, vmx->host_fs);
@@ -1332,9 +1317,14 @@ static void svx_restore_host_segments(struct svx_vcpu *vcpu)
  */
 static void svx_host_after_exits(struct svx_vcpu *vcpu)
 {
+	struct svx_vmx *vmx = to_vmx(vcpu);
+
 	load_fixmap_gdt(smp_processor_id());
 	this_cpu_write(__tss_limit_invalid, true);
-	svx_restore_host_segments(vcpu);
+	/* the call only for the few callers with non-null selectors */
+	if (unlikely(vmx->host_ldt | vmx->host_gs | vmx->host_fs |
+		     vmx->host_ds | vmx->host_es))
+		svx_restore_host_segments(vcpu);
 }
 
 /*
@@ -1379,7 +1369,10 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	if (!svx_vcpu_loaded_here(vcpu))
 		__svx_vcpu_load(vcpu);
 	injected = svx_prepare_entry(vcpu);
-	svx_vpid_prepare_entry(vcpu);
+	/* the call only when there is a VPID flush to do */
+	if (vmx->vpid && (vmx->ept_last_cpu != smp_processor_id() ||
+			  vmx->vpid_flush))
+		svx_vpid_prepare_entry(vcpu);
 
 	local_irq_disable();
 	/* the host's DEBUGCTL, for after the exits (vmx/debugreg.c) */
@@ -1510,10 +1503,21 @@ int svx_vcpu_run(struct svx_vcpu *vcpu)
 		}
 		vcpu->cr8 = cr8;
 	}
-	r = svx_complete_user(vcpu);
-	if (r <= 0)
-		goto out;
-	if (svx_debug_take_user_exit(vcpu)) {	/* single-step (debugreg.c) */
+	if ((vcpu->pending == SVX_PENDING_PIO_IN ||
+	     vcpu->pending == SVX_PENDING_PIO_OUT) && !vcpu->pio.string) {
+		/* an IN or OUT: svx_complete_user()'s case, without its frame */
+		bool in = vcpu->pending == SVX_PENDING_PIO_IN;
+
+		vcpu->pending = SVX_PENDING_NONE;
+		svx_pio_complete_fast(vcpu, in);
+		r = 1;
+	} else {
+		r = svx_complete_user(vcpu);
+		if (r <= 0)
+			goto out;
+	}
+	/* single-step (debugreg.c) */
+	if (unlikely(vcpu->dbg.user_exit) && svx_debug_take_user_exit(vcpu)) {
 		r = 0;
 		goto out;
 	}
@@ -1587,7 +1591,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa &&
 		    !vcpu->mmu.no_flush)
 			vmx->vpid_flush = true;
-		if (!svx_vm_ept(vcpu->vm)) {
+		/* the call only without a root (kvm_mmu_reload()) */
+		if (!svx_vm_ept(vcpu->vm) && !vcpu->mmu.root_hpa) {
 			r = svx_mmu_reload(vcpu);
 			if (r)
 				return r;
@@ -1633,7 +1638,8 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			svx_requeue_vectoring(vcpu);
 		r = svx_handle_exit(vcpu);
-		if (r > 0 && svx_debug_take_user_exit(vcpu))
+		if (r > 0 && unlikely(vcpu->dbg.user_exit) &&
+		    svx_debug_take_user_exit(vcpu))
 			r = 0;
 		if (r > 0 && run->request_interrupt_window && !vcpu->lapic &&
 		    svx_ready_for_interrupt(vcpu)) {

@@ -7,6 +7,10 @@
 #ifndef SVX_VMX_H
 #define SVX_VMX_H
 
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
+
 #include "svx.h"
 
 /* vmx/debugreg.c */
@@ -36,8 +40,31 @@ void svx_vmx_vcpu_free(struct svx_vcpu *vcpu);
 int svx_vcpu_init_vmx(struct svx_vcpu *vcpu);
 void svx_vcpu_free_vmx(struct svx_vcpu *vcpu);
 int svx_vcpu_run(struct svx_vcpu *vcpu);
-void svx_vcpu_load(struct svx_vcpu *vcpu);
-void svx_vcpu_put(struct svx_vcpu *vcpu);
+void __svx_vcpu_load(struct svx_vcpu *vcpu);
+DECLARE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
+
+/* The common case, checked without a call: current here already. */
+static __always_inline bool svx_vcpu_loaded_here(struct svx_vcpu *vcpu)
+{
+	return likely(READ_ONCE(vcpu->cpu) == smp_processor_id() &&
+		      this_cpu_read(svx_current_vcpu) == vcpu);
+}
+
+/*
+ * The vCPU's VMCS current on this CPU until svx_vcpu_put(); inline, the
+ * load itself (another VMCS current, or another CPU) out of line.
+ */
+static inline void svx_vcpu_load(struct svx_vcpu *vcpu)
+{
+	preempt_disable();
+	if (!svx_vcpu_loaded_here(vcpu))
+		__svx_vcpu_load(vcpu);
+}
+
+static inline void svx_vcpu_put(struct svx_vcpu *vcpu)
+{
+	preempt_enable();
+}
 void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs);
 void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs);
 void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *sregs);

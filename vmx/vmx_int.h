@@ -176,6 +176,7 @@ void svx_rmode_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
 void svx_rmode_set_segment(struct svx_vcpu *vcpu,
 			   const struct kvm_segment *var, int idx);
 unsigned long svx_rmode_hw_rflags(struct svx_vcpu *vcpu);
+void svx_pio_complete_fast(struct svx_vcpu *vcpu, bool in);
 unsigned long svx_rmode_guest_rflags(struct svx_vcpu *vcpu, unsigned long hw);
 int svx_rmode_prepare(struct svx_vcpu *vcpu);
 int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
