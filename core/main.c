@@ -99,6 +99,8 @@ long svx_check_extension(long ext)
 		return SVX_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return SVX_MEM_SLOTS_NUM;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:	/* as KVM on x86: SMM's is 1 */
+		return SVX_ADDRESS_SPACE_NUM;
 	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: as KVM's, core/vm.c */
 		return SVX_MAX_IRQ_ROUTES;
 	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE, KVM_X86_SET_MCE */
