@@ -7,7 +7,6 @@
 
 long svx_create_vm(unsigned long type);
 long svx_check_extension(long ext);
-long svx_vm_check_extension(struct svx_vm *vm, long ext);
 int svx_create_vcpu(struct svx_vm *vm, unsigned long id);
 void svx_vm_get(struct svx_vm *vm);
 void svx_stats_add(struct svx_stats *sum, const struct svx_stats *s);

@@ -34,10 +34,7 @@
 /* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
 #define SVX_MAX_IRQ_ROUTES	4096
 
-/*
- * KVM_CHECK_EXTENSION on the system fd, and on a VM fd but where the VM's
- * paging mode decides (svx_vm_check_extension()).
- */
+/* KVM_CHECK_EXTENSION, on the system fd and (the same answers) a VM fd. */
 long svx_check_extension(long ext)
 {
 	switch (ext) {
@@ -104,8 +101,15 @@ long svx_check_extension(long ext)
 		return SVX_MEM_SLOTS_NUM;
 	case KVM_CAP_MULTI_ADDRESS_SPACE:	/* as KVM on x86: SMM's is 1 */
 		return SVX_ADDRESS_SPACE_NUM;
-	case KVM_CAP_X86_SMM:	/* vmx/smm.c: EPT mode only, new VMs' mode */
-		return svx_ept_default_paging() == SVX_PAGING_EPT;
+	/*
+	 * KVM_CAP_X86_SMM stays 0 for now although an EPT-mode VM has SMM
+	 * (vmx/smm.c; KVM_SMI works, as the upstream smm_test, which does
+	 * not ask, uses it): QEMU enables SMM on a VM that answers 1 and
+	 * SeaBIOS then runs SMM code (SMBASE relocation, 32-bit calls
+	 * through SMIs), which tools/testing/qemu's payload has not run on
+	 * this device yet.  Once it has: 1 here where new VMs are EPT, and
+	 * svx_smm_supported(vm) on a VM fd (core/vm.c).
+	 */
 	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: as KVM's, core/vm.c */
 		return SVX_MAX_IRQ_ROUTES;
 	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE, KVM_X86_SET_MCE */
@@ -122,14 +126,6 @@ long svx_check_extension(long ext)
 		return svx_dirty_log_caps();
 	}
 	return 0;
-}
-
-/* KVM_CHECK_EXTENSION on a VM fd: the answers of the VM's paging mode. */
-long svx_vm_check_extension(struct svx_vm *vm, long ext)
-{
-	if (ext == KVM_CAP_X86_SMM)
-		return svx_smm_supported(vm);
-	return svx_check_extension(ext);
 }
 
 /*

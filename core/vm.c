@@ -683,7 +683,7 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_CREATE_VCPU:
 		return svx_create_vcpu(vm, arg);
 	case KVM_CHECK_EXTENSION:
-		return svx_vm_check_extension(vm, arg);
+		return svx_check_extension(arg);
 	case KVM_SET_TSS_ADDR:
 		return svx_set_tss_addr(vm, arg);
 	case SVX_GET_VM_STATS:

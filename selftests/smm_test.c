@@ -10,9 +10,11 @@
  * address space 1 only, the state save area at SMBASE + 0xfe00 in KVM's
  * 64-bit layout; RSM restoring the interrupted state; an SMI that comes
  * in SMM waiting for RSM; KVM_GET/SET_VCPU_EVENTS' smi fields; RSM outside
- * SMM (#UD).  Where KVM_CHECK_EXTENSION(KVM_CAP_X86_SMM) on the VM fd is 0
- * (shadowvmx's shadow paging: SMM's big real mode cannot run in vm86), the
- * SMI sources fail with -EINVAL and the SMM tests skip.
+ * SMM (#UD).  SMM is there on /dev/kvm (KVM_CAP_X86_SMM 1) and on a
+ * shadowvmx EPT-mode VM; on a shadow-paging VM (SMM's big real mode cannot
+ * run in vm86) the SMI sources fail with -EINVAL and the SMM tests skip.
+ * The capability is never 1 where there is no SMM (shadowvmx answers 0 on
+ * every VM for now: core/main.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -90,6 +92,7 @@ struct smm {
 	struct svxu_guest g;
 	unsigned char *smram;
 	int cap;	/* KVM_CAP_X86_SMM on the VM fd */
+	bool has_smm;	/* kvm_intel, or a shadowvmx EPT-mode VM */
 };
 
 static int smm_prepare(struct smm *s, struct svxu_code code, bool irqchip,
@@ -113,6 +116,8 @@ static int smm_prepare(struct smm *s, struct svxu_code code, bool irqchip,
 	if (r)
 		return r;
 	s->cap = svxu_ioctl(s->g.vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM);
+	s->has_smm = svxu_dev_is_kvm() ||
+		     svxu_vm_paging(s->g.vm.fd) == SVX_PAGING_EPT;
 	return svxu_set_msr(s->g.vcpu.fd, MSR_SMBASE, SMBASE);
 }
 
@@ -143,8 +148,10 @@ FIXTURE_TEARDOWN(smm)
 	struct kvm_vcpu_events __ev;					\
 									\
 	ASSERT_LE(0, self->s.cap);					\
-	if (!self->s.cap) {						\
-		ASSERT_FALSE(svxu_dev_is_kvm());			\
+	ASSERT_GE(self->s.has_smm, self->s.cap);			\
+	if (svxu_dev_is_kvm())						\
+		ASSERT_EQ(1, self->s.cap);				\
+	if (!self->s.has_smm) {						\
 		EXPECT_EQ(-EINVAL, svxu_ioctl(self->s.g.vcpu.fd, KVM_SMI, 0)); \
 		ASSERT_EQ(0, svxu_ioctl(self->s.g.vcpu.fd,		\
 					KVM_GET_VCPU_EVENTS,		\
@@ -154,10 +161,9 @@ FIXTURE_TEARDOWN(smm)
 		EXPECT_EQ(-EINVAL, svxu_ioctl(self->s.g.vcpu.fd,	\
 					      KVM_SET_VCPU_EVENTS,	\
 					      (unsigned long)&__ev));	\
-		SKIP(return, "KVM_CAP_X86_SMM is 0 on this VM (%s)",	\
+		SKIP(return, "no SMM on a shadow-paging VM (%s)",	\
 		     svxu_dev());					\
 	}								\
-	ASSERT_EQ(1, self->s.cap);					\
 } while (0)
 
 static void get_events(struct __test_metadata *_metadata, int fd,

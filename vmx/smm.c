@@ -23,9 +23,10 @@
  *
  * SMM needs real mode with 4 GiB segment limits, which only unrestricted
  * guest (EPT mode) runs: a shadow-paging VM runs real mode in vm86
- * (vmx/rmode.c).  There KVM_CAP_X86_SMM is 0 and no SMI is taken, as
- * KVM without SMM support (6.2's CONFIG_KVM_SMM=n): KVM_SMI and an SMI
- * through KVM_SET_VCPU_EVENTS fail with -EINVAL, the local APIC drops it.
+ * (vmx/rmode.c).  There no SMI is taken, as KVM without SMM support
+ * (6.2's CONFIG_KVM_SMM=n): KVM_SMI and an SMI through
+ * KVM_SET_VCPU_EVENTS fail with -EINVAL, the local APIC drops it.
+ * KVM_CAP_X86_SMM is 0 for now on every VM (core/main.c says why).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
