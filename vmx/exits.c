@@ -2192,9 +2192,13 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	vcpu->mmio.avail = avail;
 	vcpu->mmio.mode = mode;
 	vcpu->mmio.gpa = gpa;
-	/* A read-only memslot (ROM) is read in place: only its writes exit. */
-	if (!rmw.mem_read || !svx_read_guest_phys(vcpu->vm, gpa, &old,
-						  rmw.size) ||
+	/*
+	 * A read-only memslot (ROM) is read in place: only its writes exit.
+	 * The vCPU's address space (SMM's in SMM).
+	 */
+	if (!rmw.mem_read ||
+	    !svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa, &old,
+			       rmw.size, false) ||
 	    svx_irqchip_mmio(vcpu, gpa, false, &old, rmw.size))
 		return svx_mmio_complete(vcpu, old, &rmw);
 	vcpu->mmio.rmw = rmw;
