@@ -178,24 +178,29 @@ void svx_dirty_log_commit(struct svx_vm *vm, enum svx_mr_change change,
  * KVM's mark_page_dirty(): the module wrote guest-physical page @gfn for
  * the guest.  Any context.
  */
-void svx_mark_page_dirty(struct svx_vm *vm, u64 gfn)
+void svx_mark_page_dirty_as(struct svx_vm *vm, int as, u64 gfn)
 {
 	const struct svx_memslot *slot;
 
 	rcu_read_lock();
-	slot = svx_memslot_find(rcu_dereference(vm->memslots), gfn);
+	slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, as)),
+				gfn);
 	if (slot)
 		svx_memslot_mark_dirty(slot, gfn);
 	rcu_read_unlock();
 }
 
+void svx_mark_page_dirty(struct svx_vm *vm, u64 gfn)
+{
+	svx_mark_page_dirty_as(vm, 0, gfn);
+}
+
 /*
- * KVM 6.1 x86's KVM_USER_MEM_SLOTS (SHRT_MAX - 3) and address spaces (the
- * SMM one, which we lack, has no slots): ids we refuse to create (>= our
- * KVM_CAP_NR_MEMSLOTS) but KVM would accept can only name no slot.
+ * KVM 6.1 x86's KVM_USER_MEM_SLOTS (SHRT_MAX - 3): ids we refuse to
+ * create (>= our KVM_CAP_NR_MEMSLOTS) but KVM would accept can only name
+ * no slot.
  */
 #define SVX_KVM_USER_MEM_SLOTS		32764
-#define SVX_KVM_ADDRESS_SPACE_NUM	2
 
 /*
  * The logged slot @slot names (KVM's checks, in order): -EINVAL for an
@@ -209,12 +214,11 @@ static int svx_dirty_slot(struct svx_vm *vm, u32 slot_arg,
 	u32 as_id = slot_arg >> 16;
 	u16 id = (u16)slot_arg;
 
-	if (as_id >= SVX_KVM_ADDRESS_SPACE_NUM || id >= SVX_KVM_USER_MEM_SLOTS)
+	if (as_id >= SVX_ADDRESS_SPACE_NUM || id >= SVX_KVM_USER_MEM_SLOTS)
 		return -EINVAL;
-	slots = rcu_dereference_protected(vm->memslots,
+	slots = rcu_dereference_protected(*svx_as_memslots(vm, as_id),
 					  lockdep_is_held(&vm->lock));
-	*slot = as_id || id >= SVX_MEM_SLOTS_NUM ? NULL :
-		svx_memslot_by_id(slots, id);
+	*slot = id >= SVX_MEM_SLOTS_NUM ? NULL : svx_memslot_by_id(slots, id);
 	if (!*slot || !(*slot)->dirty_bitmap)
 		return -ENOENT;
 	return 0;

@@ -28,6 +28,9 @@ long svx_vcpu_lapic_state(struct svx_vcpu *vcpu, void __user *argp, bool set);
 u32 svx_vcpu_get_mp_state(struct svx_vcpu *vcpu);
 int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state);
 int svx_irqchip_vcpu_ready(struct svx_vcpu *vcpu);
+/* SMM (vmx/smm.c): an INIT latched while in SMM, as KVM_APIC_INIT */
+bool svx_irqchip_latched_init(struct svx_vcpu *vcpu);
+void svx_irqchip_set_latched_init(struct svx_vcpu *vcpu, bool init);
 int svx_irqchip_run_uninit(struct svx_vcpu *vcpu);
 int svx_irqchip_take_interrupt(struct svx_vcpu *vcpu, bool take, bool *more);
 void svx_irqchip_pull_nmi(struct svx_vcpu *vcpu);

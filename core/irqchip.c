@@ -557,9 +557,18 @@ static void svx_irqchip_accept_events(struct svx_vcpu *vcpu)
 		return;
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	ev = a->events;
-	a->events = 0;
+	/*
+	 * As KVM's kvm_apic_accept_events(): INIT is latched while in SMM
+	 * (taken after RSM), a SIPI then dropped.
+	 */
+	a->events = vcpu->smm.in_smm ? ev & SVX_LAPIC_EV_INIT : 0;
+	if (vcpu->smm.in_smm)
+		ev &= ~(SVX_LAPIC_EV_INIT | SVX_LAPIC_EV_SIPI);
 	vector = a->sipi_vector;
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
+	/* the SMI delivery mode: KVM's process_smi(), if there is SMM */
+	if ((ev & SVX_LAPIC_EV_SMI) && svx_smm_supported(vm))
+		vcpu->smm.smi_pending = true;
 	if (ev & SVX_LAPIC_EV_INIT) {
 		svx_vcpu_init_event(vcpu);
 		raw_spin_lock_irqsave(&vm->irq_lock, flags);
@@ -576,6 +585,25 @@ static void svx_irqchip_accept_events(struct svx_vcpu *vcpu)
 		svx_vcpu_deliver_sipi(vcpu, vector);
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	}
+}
+
+bool svx_irqchip_latched_init(struct svx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->lapic->events) & SVX_LAPIC_EV_INIT;
+}
+
+/* KVM_SET_VCPU_EVENTS' smi.latched_init (KVM_VCPUEVENT_VALID_SMM) */
+void svx_irqchip_set_latched_init(struct svx_vcpu *vcpu, bool init)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	if (init)
+		vcpu->lapic->events |= SVX_LAPIC_EV_INIT;
+	else
+		vcpu->lapic->events &= ~SVX_LAPIC_EV_INIT;
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	set_bit(SVX_REQ_EVENT, &vcpu->requests);
 }
 
 /* KVM_GET_MP_STATE */
@@ -599,6 +627,17 @@ int svx_vcpu_set_mp_state(struct svx_vcpu *vcpu, u32 state)
 	case KVM_MP_STATE_AP_RESET_HOLD:
 	case KVM_MP_STATE_INIT_RECEIVED:
 	case KVM_MP_STATE_SIPI_RECEIVED:
+		/*
+		 * As KVM: INIT and SIPI are blocked in SMM, and an SMI comes
+		 * before INIT: no wait-for-SIPI state then.
+		 */
+		if (vcpu->lapic && (state == KVM_MP_STATE_INIT_RECEIVED ||
+				    state == KVM_MP_STATE_SIPI_RECEIVED) &&
+		    (vcpu->smm.in_smm || vcpu->smm.smi_pending)) {
+			svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_MP_STATE %u: INIT/SIPI state in SMM or with an SMI pending\n",
+				    vcpu->id, state);
+			return -EINVAL;
+		}
 		if (vcpu->lapic)
 			break;
 		fallthrough;
@@ -641,7 +680,8 @@ static bool svx_vcpu_has_events(struct svx_vcpu *vcpu)
 	unsigned long flags;
 	bool r;
 
-	if (vcpu->nmi_queued || vcpu->inject_pending || vcpu->irq_queued >= 0)
+	if (vcpu->nmi_queued || vcpu->inject_pending || vcpu->irq_queued >= 0 ||
+	    (vcpu->smm.smi_pending && !vcpu->smm.in_smm))
 		return true;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
 	r = a->events || a->nmi_pending ||

@@ -40,17 +40,15 @@ static struct svx_vm *svx_mn_vm(struct mmu_notifier *mn)
 }
 
 /*
- * The gfn ranges whose HVAs fall in [@start, @end), at most SVX_MN_RANGES
- * of them (more: one range over all gfns).  Their number.
+ * Add to @out the gfn ranges of @slots whose HVAs fall in [@start, @end);
+ * false when they do not fit (then one range over all gfns).
  */
-static int svx_mn_gfn_ranges(struct svx_vm *vm, unsigned long start,
-			     unsigned long end, struct svx_mn_range *out)
+static bool svx_mn_slots_ranges(const struct svx_memslots *slots,
+				unsigned long start, unsigned long end,
+				struct svx_mn_range *out, int *n)
 {
-	struct svx_memslots *slots;
-	int i, n = 0;
+	u32 i;
 
-	rcu_read_lock();
-	slots = rcu_dereference(vm->memslots);
 	for (i = 0; i < slots->nr; i++) {
 		const struct svx_memslot *s = &slots->slots[i];
 		u64 hva_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
@@ -60,19 +58,37 @@ static int svx_mn_gfn_ranges(struct svx_vm *vm, unsigned long start,
 			continue;
 		a = max_t(u64, start, s->userspace_addr);
 		b = min_t(u64, end, hva_end);
-		if (n == SVX_MN_RANGES) {
+		if (*n == SVX_MN_RANGES) {
 			out[0].start = 0;
 			out[0].end = ~0ULL;
-			n = 1;
-			break;
+			*n = 1;
+			return false;
 		}
-		out[n].start = s->base_gfn +
-			       ((a - s->userspace_addr) >> PAGE_SHIFT);
-		out[n].end = s->base_gfn +
-			     ((b - s->userspace_addr + PAGE_SIZE - 1) >>
-			      PAGE_SHIFT);
-		n++;
+		out[*n].start = s->base_gfn +
+				((a - s->userspace_addr) >> PAGE_SHIFT);
+		out[*n].end = s->base_gfn +
+			      ((b - s->userspace_addr + PAGE_SIZE - 1) >>
+			       PAGE_SHIFT);
+		(*n)++;
 	}
+	return true;
+}
+
+/*
+ * The gfn ranges whose HVAs fall in [@start, @end), at most SVX_MN_RANGES
+ * of them (more: one range over all gfns), in the slots of both address
+ * spaces (the zaps cover both).  Their number.
+ */
+static int svx_mn_gfn_ranges(struct svx_vm *vm, unsigned long start,
+			     unsigned long end, struct svx_mn_range *out)
+{
+	int n = 0;
+
+	rcu_read_lock();
+	if (svx_mn_slots_ranges(rcu_dereference(vm->memslots), start, end,
+				out, &n))
+		svx_mn_slots_ranges(rcu_dereference(vm->smm_memslots), start,
+				    end, out, &n);
 	rcu_read_unlock();
 	return n;
 }

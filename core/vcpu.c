@@ -348,6 +348,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_NMI:
 		svx_queue_nmi(vcpu);
 		return 0;
+	case KVM_SMI:		/* vmx/smm.c */
+		return svx_smm_ioctl_smi(vcpu);
 	case KVM_GET_VCPU_EVENTS: {
 		struct kvm_vcpu_events ev;
 

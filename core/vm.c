@@ -69,10 +69,12 @@ static void svx_vm_destroy(struct svx_vm *vm)
 	svx_ept_vm_destroy(vm);
 	svx_mmu_vm_destroy(vm);
 	svx_dirty_log_free_all(rcu_dereference_protected(vm->memslots, 1));
+	svx_dirty_log_free_all(rcu_dereference_protected(vm->smm_memslots, 1));
 	/* As KVM: the TSS pages go now if this is their mm, else with it. */
 	if (vm->tss_hva && current->mm == vm->mm)
 		vm_munmap(vm->tss_hva, SVX_RMODE_TSS_PAGES * PAGE_SIZE);
 	kvfree(rcu_dereference_protected(vm->memslots, 1));
+	kvfree(rcu_dereference_protected(vm->smm_memslots, 1));
 	mmdrop(vm->mm);
 	ratelimit_state_exit(&vm->warn_rs);	/* "N callbacks suppressed" */
 	kfree(vm);
@@ -90,24 +92,30 @@ void svx_vm_put(struct svx_vm *vm)
 /* Guest memory                                                            */
 
 /*
- * Copy the memslot holding @gfn into @s and the slots' generation into
- * @gen (for the "did the slots change while I slept" check under
- * mmu_lock).  Returns false when no slot holds @gfn.
+ * Copy the memslot of address space @as holding @gfn into @s and the
+ * slots' generation into @gen (for the "did the slots change while I
+ * slept" check under mmu_lock): address space 0's, which every change of
+ * either space bumps.  Returns false when no slot holds @gfn.
  */
+bool svx_memslot_get_as(struct svx_vm *vm, int as, u64 gfn,
+			struct svx_memslot *s, u64 *gen)
+{
+	const struct svx_memslot *slot;
+
+	rcu_read_lock();
+	*gen = rcu_dereference(vm->memslots)->generation;
+	slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, as)),
+				gfn);
+	if (slot)
+		*s = *slot;
+	rcu_read_unlock();
+	return slot;
+}
+
 bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 		     u64 *gen)
 {
-	const struct svx_memslot *slot;
-	struct svx_memslots *slots;
-
-	rcu_read_lock();
-	slots = rcu_dereference(vm->memslots);
-	slot = svx_memslot_find(slots, gfn);
-	if (slot)
-		*s = *slot;
-	*gen = slots->generation;
-	rcu_read_unlock();
-	return slot;
+	return svx_memslot_get_as(vm, 0, gfn, s, gen);
 }
 
 /*
@@ -153,8 +161,8 @@ int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 	return r < 0 ? r : -EFAULT;
 }
 
-static int svx_guest_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
-			       unsigned int len, bool write)
+int svx_guest_phys_as(struct svx_vm *vm, int as, u64 gpa, void *buf,
+		      unsigned int len, bool write)
 {
 	while (len) {
 		unsigned int n = min_t(u64, len, PAGE_SIZE - (gpa & ~PAGE_MASK));
@@ -163,7 +171,7 @@ static int svx_guest_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
 		bool ro = false;
 
 		rcu_read_lock();
-		slot = svx_memslot_find(rcu_dereference(vm->memslots),
+		slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, as)),
 					gpa >> PAGE_SHIFT);
 		if (slot) {
 			hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
@@ -177,7 +185,7 @@ static int svx_guest_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
 			    copy_from_user(buf, (void __user *)hva, n))
 			return -EFAULT;
 		if (write)	/* KVM's kvm_write_guest() -> mark_page_dirty() */
-			svx_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
+			svx_mark_page_dirty_as(vm, as, gpa >> PAGE_SHIFT);
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -188,13 +196,13 @@ static int svx_guest_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
 			unsigned int len)
 {
-	return svx_guest_phys_copy(vm, gpa, buf, len, false);
+	return svx_guest_phys_as(vm, 0, gpa, buf, len, false);
 }
 
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len)
 {
-	return svx_guest_phys_copy(vm, gpa, (void *)buf, len, true);
+	return svx_guest_phys_as(vm, 0, gpa, (void *)buf, len, true);
 }
 
 /*
@@ -206,7 +214,8 @@ int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 int svx_write_guest_for(struct svx_vcpu *vcpu, u64 gpa, const void *buf,
 			unsigned int len)
 {
-	int r = svx_guest_phys_copy(vcpu->vm, gpa, (void *)buf, len, true);
+	int r = svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa,
+				  (void *)buf, len, true);
 
 	if (!r)
 		svx_mmu_track_write(vcpu, gpa, len);
@@ -225,7 +234,8 @@ static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
 		if (r)
 			return r;
 		r = write ? svx_write_guest_for(vcpu, gpa, buf, n) :
-			    svx_guest_phys_copy(vcpu->vm, gpa, buf, n, false);
+			    svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa,
+					      buf, n, false);
 		if (r)
 			return r;
 		gva += n;
@@ -276,7 +286,8 @@ int svx_guest_virt_access(struct svx_vcpu *vcpu, u64 gva, void *buf,
 
 		r = (access & SVX_ACC_WRITE) ?
 		    svx_write_guest_for(vcpu, gpa[i], p, n) :
-		    svx_guest_phys_copy(vcpu->vm, gpa[i], p, n, false);
+		    svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa[i], p,
+				      n, false);
 		if (r)
 			return r;
 	}
@@ -298,21 +309,28 @@ int svx_write_guest_virt(struct svx_vcpu *vcpu, u64 gva, const void *buf,
 /* ---------------------------------------------------------------------- */
 /* Memslots                                                                */
 
-/* A memslot change (@supported: KVM_MEM_* and SVX_MR_PRIVATE); vm->lock held. */
+/*
+ * A memslot change (@supported: KVM_MEM_* and SVX_MR_PRIVATE); vm->lock
+ * held.  A change in address space 1 publishes a copy of address space 0
+ * too, with the same new generation (svx_memslot_get_as()).
+ */
 static int __svx_set_memory_region(struct svx_vm *vm,
 				   const struct kvm_userspace_memory_region *req,
 				   u32 supported)
 {
+	u32 as = req->slot >> 16 < SVX_ADDRESS_SPACE_NUM ? req->slot >> 16 : 0;
+	struct svx_memslots *cur, *next, *cur0, *next0 = NULL;
 	const struct svx_memslot *old;
-	struct svx_memslots *cur, *next;
 	struct svx_memslot new;
 	enum svx_mr_change change;
 	unsigned long *old_bitmap;
 	u32 old_flags;
 	int r;
 
-	cur = rcu_dereference_protected(vm->memslots,
+	cur = rcu_dereference_protected(*svx_as_memslots(vm, as),
 					lockdep_is_held(&vm->lock));
+	cur0 = rcu_dereference_protected(vm->memslots,
+					 lockdep_is_held(&vm->lock));
 	r = svx_memslot_check(cur, req, supported, &change, &new, &old);
 	if (!r && req->memory_size &&
 	    !access_ok((void __user *)(unsigned long)req->userspace_addr,
@@ -345,6 +363,14 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 	if (r)
 		goto out;
 	next = svx_fallible(kvzalloc(sizeof(*next), GFP_KERNEL_ACCOUNT));
+	if (next && as) {
+		next0 = svx_fallible(kvmalloc(sizeof(*next0),
+					      GFP_KERNEL_ACCOUNT));
+		if (!next0) {
+			kvfree(next);
+			next = NULL;
+		}
+	}
 	if (!next) {
 		if (new.dirty_bitmap != old_bitmap)
 			kvfree(new.dirty_bitmap);
@@ -352,7 +378,13 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 		goto out;
 	}
 	svx_memslots_apply(next, cur, change, req->slot & 0xffff, &new);
-	rcu_assign_pointer(vm->memslots, next);
+	next->generation = cur0->generation + 1;
+	rcu_assign_pointer(*svx_as_memslots(vm, as), next);
+	if (next0) {
+		memcpy(next0, cur0, sizeof(*next0));
+		next0->generation = next->generation;
+		rcu_assign_pointer(vm->memslots, next0);
+	}
 	synchronize_rcu();
 	/* Frees a bitmap no slot has now; a slot starting to log: protect. */
 	svx_dirty_log_commit(vm, change, old_flags, old_bitmap, &new);
@@ -367,6 +399,8 @@ static int __svx_set_memory_region(struct svx_vm *vm,
 	else
 		svx_mmu_memslots_changed(vm, next->generation);
 	kvfree(cur);
+	if (next0)
+		kvfree(cur0);
 out:
 	return r;
 }
@@ -741,7 +775,7 @@ static const struct file_operations svx_vm_fops = {
 
 long svx_create_vm(unsigned long type)
 {
-	struct svx_memslots *slots;
+	struct svx_memslots *slots, *smm_slots;
 	struct svx_vm *vm;
 	int r;
 
@@ -760,10 +794,17 @@ long svx_create_vm(unsigned long type)
 	if (!vm)
 		goto put_vmx;
 	slots = svx_fallible(kvzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT));
-	if (!slots)
+	smm_slots = svx_fallible(kvzalloc(sizeof(*smm_slots),
+					  GFP_KERNEL_ACCOUNT));
+	if (!slots || !smm_slots) {
+		kvfree(slots);
+		kvfree(smm_slots);
 		goto free_vm;
+	}
 	svx_memslots_init(slots);
+	svx_memslots_init(smm_slots);
 	RCU_INIT_POINTER(vm->memslots, slots);
+	RCU_INIT_POINTER(vm->smm_memslots, smm_slots);
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
@@ -804,6 +845,7 @@ long svx_create_vm(unsigned long type)
 free_slots:
 	svx_mmu_vm_destroy(vm);
 	kvfree(slots);
+	kvfree(smm_slots);
 free_vm:
 	kfree(vm);
 put_vmx:

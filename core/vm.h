@@ -12,6 +12,10 @@
 /* core/vm.c */
 /* KVM's mark_page_dirty(): the module wrote @gfn for the guest (dirty log). */
 void svx_mark_page_dirty(struct svx_vm *vm, u64 gfn);
+void svx_mark_page_dirty_as(struct svx_vm *vm, int as, u64 gfn);
+/* Guest-physical memory of address space @as (vmx/smm.c: SMRAM) */
+int svx_guest_phys_as(struct svx_vm *vm, int as, u64 gpa, void *buf,
+		      unsigned int len, bool write);
 int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 		struct page **page);
 bool svx_pins_allowed(struct svx_vm *vm, unsigned long n, bool warn);

@@ -177,6 +177,18 @@ struct svx_dbg {
 	unsigned long host_debugctl;
 };
 
+/*
+ * System management mode (vmx/smm.c), as KVM's HF_SMM_MASK,
+ * HF_SMM_INSIDE_NMI_MASK, smi_pending, smi_count and smbase.
+ */
+struct svx_smm {
+	bool in_smm;		/* memory is address space SVX_AS_SMM */
+	bool inside_nmi;	/* NMIs were blocked at the SMI: keep at RSM */
+	bool smi_pending;	/* an SMI waits for the vCPU to leave SMM */
+	u64 smbase;		/* MSR_IA32_SMBASE */
+	u64 smi_count;		/* MSR_SMI_COUNT */
+};
+
 struct svx_vcpu {
 	struct svx_vm *vm;
 	int id;
@@ -229,6 +241,7 @@ struct svx_vcpu {
 	u64 efer_guest_rsvd;	/* EFER bits the guest's CPUID lacks */
 
 	struct svx_mmu mmu;
+	struct svx_smm smm;
 
 	/* Userspace irqchip (KVM_INTERRUPT, KVM_NMI). */
 	int irq_queued;		/* vector to inject at the next entry, or -1 */
@@ -341,7 +354,14 @@ struct svx_vm {
 	struct mm_struct *mm;
 	struct mutex lock;	/* vCPU creation, memslot changes */
 	spinlock_t mmu_lock;	/* shadow tables, pinned-page counts */
-	struct svx_memslots __rcu *memslots;
+	struct svx_memslots __rcu *memslots;	/* address space 0 */
+	/*
+	 * Address space 1 (SVX_AS_SMM): what a vCPU in SMM sees.  Every
+	 * change of either set publishes a new address space 0 too, so
+	 * that its generation is the generation of both (the MMU compares
+	 * vm->memslots' only).
+	 */
+	struct svx_memslots __rcu *smm_memslots;
 	struct svx_vcpu *vcpus[SVX_MAX_VCPUS];
 	int nr_vcpus;
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
@@ -388,6 +408,9 @@ struct svx_vm {
 	u64 *ept_root;
 	u64 *ept_zap_scratch;	/* the root's entries during a zap */
 	u64 eptp;
+	/* The tree of address space 1, for vCPUs in SMM (KVM's role.smm). */
+	u64 *ept_root_smm;
+	u64 eptp_smm;
 	unsigned long ept_pages;
 
 	/*
@@ -419,6 +442,19 @@ struct svx_vm {
 	if (__ratelimit(&__vm->warn_rs))				\
 		pr_warn("vm%u: " fmt, __vm->id, ##__VA_ARGS__);		\
 } while (0)
+
+/* The set of slots of address space @as (0, or SVX_AS_SMM). */
+static inline struct svx_memslots __rcu **svx_as_memslots(struct svx_vm *vm,
+							  int as)
+{
+	return as == SVX_AS_SMM ? &vm->smm_memslots : &vm->memslots;
+}
+
+/* The address space a vCPU's accesses go to: SMM's while in SMM. */
+static inline int svx_vcpu_as(const struct svx_vcpu *vcpu)
+{
+	return vcpu->smm.in_smm ? SVX_AS_SMM : 0;
+}
 
 static inline bool svx_vm_ept(const struct svx_vm *vm)
 {

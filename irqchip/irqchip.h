@@ -120,6 +120,7 @@ void svx_ioapic_set(struct svx_irqchip *chip, const struct kvm_ioapic_state *s);
 /* svx_lapic.events */
 #define SVX_LAPIC_EV_INIT	0x1	/* INIT received */
 #define SVX_LAPIC_EV_SIPI	0x2	/* SIPI received: sipi_vector */
+#define SVX_LAPIC_EV_SMI	0x4	/* SMI received (core/: SMM, vmx/smm.c) */
 
 struct svx_lapic {
 	struct svx_irqchip *chip;

@@ -360,7 +360,9 @@ static int accept_irq(struct svx_lapic *a, int dm, int vector, bool assert,
 		a->sipi_vector = vector;
 		a->events |= SVX_LAPIC_EV_SIPI;
 		break;
-	case SVX_DM_SMI:	/* no SMM */
+	case SVX_DM_SMI:	/* KVM's KVM_REQ_SMI; the host drops it without SMM */
+		a->events |= SVX_LAPIC_EV_SMI;
+		break;
 	case SVX_DM_EXTINT:	/* the PIC's INTR: svx_lapic_accepts_pic() */
 	default:
 		return 0;

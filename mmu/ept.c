@@ -72,23 +72,34 @@
  * here so that a zap (a memslot delete or move) cannot fail for memory
  * and leave the guest on the pages of a deleted slot.
  */
+static u64 svx_ept_eptp(u64 *root)
+{
+	u64 eptp = svx_host_pa(root) | EPTP_MT_WB | EPTP_PWL_4;
+
+	if (svx_host_ept_flags() & SVX_CAP_EPT_AD)
+		eptp |= EPTP_AD;
+	return eptp;
+}
+
 static int svx_ept_alloc_root(struct svx_vm *vm)
 {
 	u64 *root = svx_host_alloc_table(false);	/* counted: table_pages */
+	u64 *smm = svx_host_alloc_table(false);
 
-	if (!root)
-		return -ENOMEM;
 	vm->ept_zap_scratch = svx_host_alloc_table(false);
-	if (!vm->ept_zap_scratch) {
+	if (!root || !smm || !vm->ept_zap_scratch) {
 		svx_host_free_table(root);
+		svx_host_free_table(smm);
+		svx_host_free_table(vm->ept_zap_scratch);
+		vm->ept_zap_scratch = NULL;
 		return -ENOMEM;
 	}
 	vm->ept_root = root;
-	vm->ept_pages = 1;
-	vm->eptp = svx_host_pa(root) | EPTP_MT_WB | EPTP_PWL_4;
-	if (svx_host_ept_flags() & SVX_CAP_EPT_AD)
-		vm->eptp |= EPTP_AD;
-	/* The page may have been someone's EPT root before. */
+	vm->ept_root_smm = smm;
+	vm->ept_pages = 2;
+	vm->eptp = svx_ept_eptp(root);
+	vm->eptp_smm = svx_ept_eptp(smm);
+	/* The pages may have been someone's EPT roots before. */
 	svx_ept_invept_all_cpus(vm);
 	return 0;
 }
@@ -110,7 +121,10 @@ void svx_ept_vm_destroy(struct svx_vm *vm)
 		return;
 	svx_ept_invept_all_cpus(vm);
 	svx_dmap_free_tree(&svx_dmap_ept, vm->ept_root, 4, &pinned, &pages);
+	svx_dmap_free_tree(&svx_dmap_ept, vm->ept_root_smm, 4, &pinned,
+			   &pages);
 	vm->ept_root = NULL;
+	vm->ept_root_smm = NULL;
 	svx_host_free_table(vm->ept_zap_scratch);
 	vm->ept_zap_scratch = NULL;
 	svx_host_pins(vm, -(long)pinned);
@@ -151,19 +165,17 @@ out:
 	return r;
 }
 
-/* Memslot deleted or moved (vm->lock held): drop every entry. */
-void svx_ept_zap_all(struct svx_vm *vm)
+/* Memslot deleted or moved (vm->lock held): drop every entry of @root. */
+static void svx_ept_zap_root(struct svx_vm *vm, u64 *root)
 {
 	unsigned long pinned = 0, pages = 0;
 	u64 *old = vm->ept_zap_scratch;	/* vm->lock held: ours alone */
 	int i;
 
-	if (!vm->ept_root)
-		return;
 	spin_lock(&vm->mmu_lock);
 	for (i = 0; i < 512; i++) {
-		old[i] = vm->ept_root[i];
-		WRITE_ONCE(vm->ept_root[i], 0);
+		old[i] = root[i];
+		WRITE_ONCE(root[i], 0);
 	}
 	spin_unlock(&vm->mmu_lock);
 
@@ -179,6 +191,15 @@ void svx_ept_zap_all(struct svx_vm *vm)
 	vm->ept_pages -= pages;
 	vm->stats.mmu[SVX_MMU_ZAP]++;
 	spin_unlock(&vm->mmu_lock);
+}
+
+/* Memslot deleted or moved (vm->lock held): drop every entry, both trees. */
+void svx_ept_zap_all(struct svx_vm *vm)
+{
+	if (!vm->ept_root)
+		return;
+	svx_ept_zap_root(vm, vm->ept_root);
+	svx_ept_zap_root(vm, vm->ept_root_smm);
 	trace_svx_zap(vm->id, "ept", ~0ULL);
 }
 
@@ -200,7 +221,8 @@ void svx_ept_memslots_changed(struct svx_vm *vm, u64 gen)
  * CPU, then drop their pins.  Never sleeps (the MMU notifier calls it
  * where it may not block); no lock held.
  */
-void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
+static bool svx_ept_zap_root_range(struct svx_vm *vm, bool smm, u64 start,
+				   u64 end)
 {
 	u64 old[SVX_EPT_ZAP_BATCH], gfn = start;
 	u8 lvl[SVX_EPT_ZAP_BATCH];
@@ -210,11 +232,13 @@ void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 
 	end = min_t(u64, end, 1ULL << 40);	/* 4-level EPT: 52-bit GPAs */
 	while (gfn < end) {
+		u64 *root;
+
 		spin_lock(&vm->mmu_lock);
-		n = vm->ept_root ? svx_dmap_clear(&svx_dmap_ept, vm->ept_root,
-						  &gfn, end, old, lvl,
-						  SVX_EPT_ZAP_BATCH) : 0;
-		if (!vm->ept_root)
+		root = smm ? vm->ept_root_smm : vm->ept_root;
+		n = root ? svx_dmap_clear(&svx_dmap_ept, root, &gfn, end, old,
+					  lvl, SVX_EPT_ZAP_BATCH) : 0;
+		if (!root)
 			gfn = end;
 		spin_unlock(&vm->mmu_lock);
 		if (!n)
@@ -229,16 +253,28 @@ void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 		spin_unlock(&vm->mmu_lock);
 		any = true;
 	}
-	if (any)
+	return any;
+}
+
+/*
+ * The host pages behind gfns [@start, @end) are going away, or a slot of
+ * either address space starts or stops logging: clear the entries of both
+ * trees that map them (the other space's are mapped again on demand).
+ */
+void svx_ept_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
+{
+	bool any = svx_ept_zap_root_range(vm, false, start, end);
+
+	if (svx_ept_zap_root_range(vm, true, start, end) || any)
 		trace_svx_zap(vm->id, "ept range", start);
 }
 
 /* The leaf entry for @gpa if its tables exist, else NULL; mmu_lock held. */
-static u64 *svx_ept_walk(struct svx_vm *vm, u64 gpa)
+static u64 *svx_ept_walk(u64 *root, u64 gpa)
 {
 	int level;
-	u64 *ep = svx_dmap_walk(&svx_dmap_ept, vm->ept_root, gpa >> PAGE_SHIFT,
-				1, &level);
+	u64 *ep = svx_dmap_walk(&svx_dmap_ept, root, gpa >> PAGE_SHIFT, 1,
+				&level);
 
 	return level == 1 || svx_dmap_leaf(&svx_dmap_ept, *ep, level) ? ep :
 	       NULL;
@@ -265,7 +301,8 @@ static int svx_ept_mmio(struct svx_vcpu *vcpu, bool fetch)
  * 0 if not, -ENOMEM.  Table pages are allocated (outside the lock) only
  * when the walk lacks them: most faults need none.
  */
-static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
+static int svx_ept_install(struct svx_vm *vm, u64 *root, u64 gpa, u64 entry,
+			   u64 gen,
 			   unsigned long seq, int leaf_level,
 			   const struct svx_memslot *logged)
 {
@@ -277,11 +314,11 @@ static int svx_ept_install(struct svx_vm *vm, u64 gpa, u64 entry, u64 gen,
 		if (rcu_access_pointer(vm->memslots)->generation != gen ||
 		    svx_mmu_seq_retry(vm, seq))
 			break;
-		need = svx_dmap_missing(&svx_dmap_ept, vm->ept_root,
+		need = svx_dmap_missing(&svx_dmap_ept, root,
 					gpa >> PAGE_SHIFT, leaf_level);
 		if (need <= nspare) {
 			i = nspare;
-			ep = svx_dmap_walk_alloc(&svx_dmap_ept, vm->ept_root,
+			ep = svx_dmap_walk_alloc(&svx_dmap_ept, root,
 						 gpa >> PAGE_SHIFT, leaf_level,
 						 spare, &nspare);
 			vm->ept_pages += i - nspare;
@@ -317,11 +354,11 @@ out:
  * Is the entry for @gpa at @level free, with no table or leaf under it and
  * no large leaf above?  mmu_lock held.
  */
-static bool svx_ept_level_free(struct svx_vm *vm, u64 gpa, int level)
+static bool svx_ept_level_free(u64 *root, u64 gpa, int level)
 {
 	int l;
 
-	return !(*svx_dmap_walk(&svx_dmap_ept, vm->ept_root, gpa >> PAGE_SHIFT,
+	return !(*svx_dmap_walk(&svx_dmap_ept, root, gpa >> PAGE_SHIFT,
 				level, &l) & EPTE_RWX);
 }
 
@@ -331,9 +368,9 @@ static bool svx_ept_level_free(struct svx_vm *vm, u64 gpa, int level)
  * caller, is the 4 KiB page at @gpa): 1 if mapped, 0 if not (map 4 KiB
  * instead), -errno.
  */
-static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
-			     u64 gpa, bool ro, u64 gen, unsigned long seq,
-			     u64 pfn4k)
+static int svx_ept_map_large(struct svx_vcpu *vcpu, u64 *root,
+			     const struct svx_memslot *s, u64 gpa, bool ro,
+			     u64 gen, unsigned long seq, u64 pfn4k)
 {
 	struct svx_vm *vm = vcpu->vm;
 	struct svx_ept_level_in in = {
@@ -355,7 +392,7 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 		gfn = in.gfn & ~(u64)(n - 1);
 		/* Smaller entries already there: keep using them. */
 		spin_lock(&vm->mmu_lock);
-		free = svx_ept_level_free(vm, gfn << PAGE_SHIFT, level);
+		free = svx_ept_level_free(root, gfn << PAGE_SHIFT, level);
 		spin_unlock(&vm->mmu_lock);
 		if (!free)
 			continue;
@@ -366,7 +403,7 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
 				break;
 			continue;
 		}
-		r = svx_ept_install(vm, gfn << PAGE_SHIFT,
+		r = svx_ept_install(vm, root, gfn << PAGE_SHIFT,
 				    ((u64)pfn << PAGE_SHIFT) | EPTE_LARGE |
 				    EPTE_LEAF_MT | EPTE_PINNED |
 				    EPTE_R | EPTE_X |
@@ -402,7 +439,7 @@ static int svx_ept_map_large(struct svx_vcpu *vcpu, const struct svx_memslot *s,
  * read-only (write-protected for the log, which may have stopped since):
  * give it W and log the page if @s logs.  True if done.
  */
-static bool svx_ept_make_writable(struct svx_vm *vm,
+static bool svx_ept_make_writable(struct svx_vm *vm, u64 *root,
 				  const struct svx_memslot *s, u64 gpa, u64 gen,
 				  unsigned long seq)
 {
@@ -412,7 +449,7 @@ static bool svx_ept_make_writable(struct svx_vm *vm,
 	spin_lock(&vm->mmu_lock);
 	if (rcu_access_pointer(vm->memslots)->generation == gen &&
 	    !svx_mmu_seq_retry(vm, seq) && vm->ept_root) {
-		ep = svx_ept_walk(vm, gpa);
+		ep = svx_ept_walk(root, gpa);
 		if (ep && (*ep & EPTE_R) &&
 		    (*ep & EPTE_PINNED) && !(*ep & EPTE_LARGE) &&
 		    !(*ep & EPTE_W)) {
@@ -430,13 +467,11 @@ static bool svx_ept_make_writable(struct svx_vm *vm,
  * svx_ept_invept_all_cpus() before relying on it).  The host page is
  * marked dirty now, as a zap of a writable leaf would.  mmu_lock held.
  */
-bool svx_ept_write_protect_gfn(struct svx_vm *vm, u64 gfn)
+static bool svx_ept_wp_root(u64 *root, u64 gfn)
 {
 	u64 *ep, e;
 
-	if (!vm->ept_root || gfn >= (1ULL << 40))
-		return false;
-	ep = svx_ept_walk(vm, gfn << PAGE_SHIFT);
+	ep = svx_ept_walk(root, gfn << PAGE_SHIFT);
 	if (!ep)
 		return false;
 	e = *ep;
@@ -449,9 +484,22 @@ bool svx_ept_write_protect_gfn(struct svx_vm *vm, u64 gfn)
 	return true;
 }
 
+/* In both trees: a logged slot's gfn is protected in either space. */
+bool svx_ept_write_protect_gfn(struct svx_vm *vm, u64 gfn)
+{
+	bool flush;
+
+	if (!vm->ept_root || gfn >= (1ULL << 40))
+		return false;
+	flush = svx_ept_wp_root(vm->ept_root, gfn);
+	return svx_ept_wp_root(vm->ept_root_smm, gfn) || flush;
+}
+
 int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 {
 	struct svx_vm *vm = vcpu->vm;
+	int as = svx_vcpu_as(vcpu);
+	u64 *root = as ? vm->ept_root_smm : vm->ept_root;
 	bool write = error_code & SVX_ACC_WRITE;
 	bool fetch = error_code & SVX_ACC_FETCH;
 	struct svx_memslot s;
@@ -465,10 +513,10 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 			write ? SVX_MMU_EPT_WRITE : SVX_MMU_EPT_READ]++;
 
 	seq = svx_mmu_seq_begin(vm);
-	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
+	found = svx_memslot_get_as(vm, as, gpa >> PAGE_SHIFT, &s, &gen);
 	ro = found && (s.flags & KVM_MEM_READONLY);
 	if (!found && svx_mmio_layout.cache) {
-		r = svx_ept_install(vm, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen,
+		r = svx_ept_install(vm, root, gpa, EPTE_MMIO | EPTE_MMIO_GEN(gen), gen,
 				    seq, 1, NULL);
 		if (r < 0)
 			return r;
@@ -476,7 +524,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	if (!found || (write && ro))
 		return svx_ept_mmio(vcpu, fetch);
 	logged = s.flags & KVM_MEM_LOG_DIRTY_PAGES;
-	if (write && svx_ept_make_writable(vm, &s, gpa, gen, seq))
+	if (write && svx_ept_make_writable(vm, root, &s, gpa, gen, seq))
 		return SVX_RESUME;
 
 	r = svx_host_pin_gfn(vcpu, &s, gpa >> PAGE_SHIFT, &pfn);
@@ -485,7 +533,8 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 		return r;
 	}
 	/* Logged slots are tracked 4 KiB at a time. */
-	r = logged ? 0 : svx_ept_map_large(vcpu, &s, gpa, ro, gen, seq, pfn);
+	r = logged ? 0 : svx_ept_map_large(vcpu, root, &s, gpa, ro, gen, seq,
+					   pfn);
 	if (r) {
 		svx_host_unpin(pfn, false);
 		return r < 0 ? r : SVX_RESUME;
@@ -494,7 +543,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 	 * Not installed: the slot changed, or another vCPU was first.  A
 	 * logged slot gets W only from a write, which logs the page.
 	 */
-	r = svx_ept_install(vm, gpa, (pfn << PAGE_SHIFT) |
+	r = svx_ept_install(vm, root, gpa, (pfn << PAGE_SHIFT) |
 			    EPTE_LEAF_MT | EPTE_PINNED |
 			    EPTE_R | EPTE_X |
 			    (ro || (logged && !write) ? 0 :
@@ -523,7 +572,8 @@ int svx_ept_misconfig(struct svx_vcpu *vcpu, u64 gpa)
 	trace_svx_ept_misconfig(vcpu->id, gpa);
 	spin_lock(&vm->mmu_lock);
 	gen = rcu_access_pointer(vm->memslots)->generation;
-	ep = svx_ept_walk(vm, gpa);
+	ep = svx_ept_walk(svx_vcpu_as(vcpu) ? vm->ept_root_smm : vm->ept_root,
+			  gpa);
 	if (ep)
 		e = *ep;
 	if ((e & EPTE_RWX) == EPTE_MMIO &&

@@ -132,8 +132,12 @@ int svx_memslot_check(const struct svx_memslots *cur,
 	/* untagged_addr() and access_ok() are the host's business. */
 	if (req->userspace_addr & (SVX_PAGE_SIZE - 1))
 		return -EINVAL;
-	/* Only address space 0 (KVM's x86 SMM space is not implemented). */
-	if (as_id != 0 || id >= nr_ids)
+	/*
+	 * KVM's x86 address spaces: 0, and 1 for SMM (@cur is the set of
+	 * @as_id, the host's choice); the host's own slots are in 0 only.
+	 */
+	if (as_id >= SVX_ADDRESS_SPACE_NUM ||
+	    id >= (as_id ? SVX_MEM_SLOTS_NUM : nr_ids))
 		return -EINVAL;
 	if (req->guest_phys_addr + req->memory_size < req->guest_phys_addr)
 		return -EINVAL;

@@ -22,6 +22,13 @@
 /* User-visible slots per VM (KVM_CAP_NR_MEMSLOTS answers this). */
 #define SVX_MEM_SLOTS_NUM	509
 /*
+ * Address spaces, as KVM's on x86 (KVM_CAP_MULTI_ADDRESS_SPACE): the id
+ * in bits 16..31 of a slot number, 0 for normal memory and 1 for SMM (a
+ * vCPU in SMM sees address space 1 only).  Each has its own set of slots.
+ */
+#define SVX_ADDRESS_SPACE_NUM	2
+#define SVX_AS_SMM		1
+/*
  * Slots the host keeps for itself after the user's ids, as KVM's private
  * memslots: the real-mode TSS of a shadow-paging VM (KVM_SET_TSS_ADDR).
  * svx_memslot_check() accepts these ids only with SVX_MR_PRIVATE.
@@ -71,11 +78,14 @@ enum svx_mr_change {
 void svx_memslots_init(struct svx_memslots *s);
 
 /*
- * Check a KVM_SET_USER_MEMORY_REGION request against @cur with KVM 6.1's
+ * Check a KVM_SET_USER_MEMORY_REGION request against @cur (the slots of the
+ * request's address space) with KVM 6.1's
  * rules and errno values:
- *   -EINVAL: flags outside @supported_flags, address space != 0, slot id >=
- *            SVX_MEM_SLOTS_NUM (SVX_ALL_SLOTS with SVX_MR_PRIVATE in
- *            @supported_flags: the host's own slots), size/GPA/HVA not page aligned, GPA range
+ *   -EINVAL: flags outside @supported_flags, address space >=
+ *            SVX_ADDRESS_SPACE_NUM, slot id >= SVX_MEM_SLOTS_NUM
+ *            (SVX_ALL_SLOTS with SVX_MR_PRIVATE in @supported_flags and
+ *            address space 0: the host's own slots), size/GPA/HVA not
+ *            page aligned, GPA range
  *            wrapping, too many pages, size 0 on a slot that does not exist,
  *            changing size, HVA or KVM_MEM_READONLY of an existing slot;
  *   -EEXIST: the new range overlaps another slot.

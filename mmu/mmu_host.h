@@ -156,6 +156,9 @@ void svx_host_audit_count(bool violation);
 /* core/ (also in include/svx.h, for the rest of the module) */
 bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 		     u64 *gen);
+/* The same in address space @as (SVX_AS_SMM: a vCPU in SMM's) */
+bool svx_memslot_get_as(struct svx_vm *vm, int as, u64 gfn,
+			struct svx_memslot *s, u64 *gen);
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
 
 /* vmx/ (also in include/svx.h) */

@@ -95,7 +95,7 @@ static unsigned long svx_dr6_fixed(struct svx_vcpu *vcpu)
 }
 
 /* kvm_set_dr(): 1 for #GP.  vCPU loaded. */
-static int svx_set_dr(struct svx_vcpu *vcpu, int dr, unsigned long val)
+int svx_set_dr(struct svx_vcpu *vcpu, int dr, unsigned long val)
 {
 	switch (dr) {
 	case 0 ... 3:

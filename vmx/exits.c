@@ -566,6 +566,8 @@ const u32 svx_msr_list[] = {
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,	/* kvmclock, as KVM's */
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_IA32_POWER_CTL,
+	/* vmx/smm.c; SMBASE the VMM's only, as KVM's emulated_msrs */
+	MSR_IA32_SMBASE, MSR_SMI_COUNT,
 	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
 
@@ -970,6 +972,9 @@ int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 
 	if (svx_kvmclock_is_msr(index))	/* core/kvmclock.c */
 		return svx_kvmclock_get_msr(vcpu, index, data);
+	r = svx_smm_msr(vcpu, index, data, false, host);	/* vmx/smm.c */
+	if (r >= 0)
+		return r;
 	if (svx_mce_msr(index))
 		return svx_get_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))
@@ -1191,6 +1196,9 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		return r;
 	if (svx_kvmclock_is_msr(index))	/* core/kvmclock.c */
 		return svx_kvmclock_set_msr(vcpu, index, data, host);
+	r = svx_smm_msr(vcpu, index, &data, true, host);	/* vmx/smm.c */
+	if (r >= 0)
+		return r;
 	if (svx_mce_msr(index))
 		return svx_set_mce_msr(vcpu, index, data, host);
 	if (svx_platform_msr(index))
@@ -1747,7 +1755,8 @@ static int svx_emu_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
 	struct svx_vcpu *vcpu = ctx;
 
-	return svx_read_guest_phys(vcpu->vm, gpa, buf, len);
+	return svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa, buf, len,
+				 false);
 }
 
 /* The one write path: it tells the shadow MMU (svx_mmu_track_write()). */
@@ -2216,9 +2225,13 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	vcpu->mmio.avail = avail;
 	vcpu->mmio.mode = mode;
 	vcpu->mmio.gpa = gpa;
-	/* A read-only memslot (ROM) is read in place: only its writes exit. */
-	if (!rmw.mem_read || !svx_read_guest_phys(vcpu->vm, gpa, &old,
-						  rmw.size) ||
+	/*
+	 * A read-only memslot (ROM) is read in place: only its writes exit.
+	 * The vCPU's address space (SMM's in SMM).
+	 */
+	if (!rmw.mem_read ||
+	    !svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa, &old,
+			       rmw.size, false) ||
 	    svx_irqchip_mmio(vcpu, gpa, false, &old, rmw.size))
 		return svx_mmio_complete(vcpu, old, &rmw);
 	vcpu->mmio.rmw = rmw;

@@ -154,6 +154,19 @@ int svx_handle_ud(struct svx_vcpu *vcpu)
 	u8 insn[3];
 	int r;
 
+	/* RSM, which the CPU refuses in VMX non-root (vmx/smm.c) */
+	if (vcpu->smm.in_smm) {
+		u8 bytes[SVX_INSN_MAX];
+		int n = svx_fetch_guest_insn(vcpu, bytes);
+
+		if (n == -EAGAIN)
+			return SVX_RESUME;	/* the fetch's #PF injected */
+		r = n > 0 ? svx_decode_rsm(bytes, n,
+					   svx_mmio_code_mode(vcpu)) : -EINVAL;
+		if (r > 0)
+			return svx_smm_rsm(vcpu, bytes, r);
+	}
+
 	/* VMMCALL is "Prot" in KVM's table: #UD in real and vm86 mode. */
 	if (!(vcpu->cr0 & X86_CR0_PE) || (vcpu->rflags & X86_EFLAGS_VM))
 		goto ud;

@@ -102,7 +102,8 @@ static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 			u8 *v = (u8 *)&vcpu->mmio.str_val[i] + at;
 
 			/* RAM (a read-only memslot too) or the irqchip */
-			if (!svx_read_guest_phys(vcpu->vm, gpa[p], v, n[p]) ||
+			if (!svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu),
+					       gpa[p], v, n[p], false) ||
 			    svx_irqchip_mmio(vcpu, gpa[p], false, v, n[p]))
 				continue;
 			vcpu->mmio.str_phase = 2 * i + p;

@@ -140,7 +140,8 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 			    !svx_irqchip_mmio(vcpu, gpa, true, p, n) &&
 			    !svx_ioeventfd_mmio(vcpu, gpa, n, p))
 				return svx_frag_user(vcpu, gpa, n, true);
-		} else if (svx_read_guest_phys(vcpu->vm, gpa, p, n) &&
+		} else if (svx_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa,
+					     p, n, false) &&
 			   !svx_irqchip_mmio(vcpu, gpa, false, p, n)) {
 			return svx_frag_user(vcpu, gpa, n, false);
 		}

@@ -545,6 +545,7 @@ static void svx_vcpu_reset(struct svx_vcpu *vcpu, bool init)
 		vcpu->cr0 |= X86_CR0_PE;
 		svx_rmode_update(vcpu);
 	}
+	svx_smm_reset(vcpu, init);
 
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->regs[SVX_RDX] = 0x600;
@@ -1024,6 +1025,7 @@ void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev)
 	ev->nmi.pending = vcpu->nmi_queued;
 	ev->nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
 	ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+	svx_smm_get_events(vcpu, ev);
 	if (vcpu->vm->exception_payload)
 		ev->flags |= KVM_VCPUEVENT_VALID_PAYLOAD;
 	if (vcpu->vm->triple_fault_event) {
@@ -1042,8 +1044,11 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 	if (ev->flags & ~(u32)(KVM_VCPUEVENT_VALID_NMI_PENDING |
 			       KVM_VCPUEVENT_VALID_SHADOW |
 			       KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			       KVM_VCPUEVENT_VALID_SMM |
 			       KVM_VCPUEVENT_VALID_PAYLOAD |
 			       KVM_VCPUEVENT_VALID_TRIPLE_FAULT))
+		return -EINVAL;
+	if (svx_smm_check_events(vcpu, ev))
 		return -EINVAL;
 	/*
 	 * As KVM 6.1: exception.pending (with its payload) only with
@@ -1100,6 +1105,7 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 				intr & ~GUEST_INTR_STATE_NMI;
 	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
 	svx_vcpu_put(vcpu);
+	svx_smm_set_events(vcpu, ev);
 	/* as KVM 6.1, checked after the rest is set: KVM_REQ_TRIPLE_FAULT */
 	if (ev->flags & KVM_VCPUEVENT_VALID_TRIPLE_FAULT) {
 		if (!vcpu->vm->triple_fault_event) {
@@ -1539,6 +1545,7 @@ out:
 	 * irqchip needs to know.
 	 */
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->flags = vcpu->smm.in_smm ? KVM_RUN_X86_SMM : 0;
 	run->cr8 = svx_get_cr8(vcpu);
 	run->apic_base = svx_get_apic_base(vcpu);
 	/* As KVM: with the PICs in the kernel, always ready. */
@@ -1602,6 +1609,9 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			if (r <= 0)
 				return r;
 		}
+		/* an SMI (vmx/smm.c): the vCPU's state changes, look again */
+		if (unlikely(vcpu->smm.smi_pending) && svx_smm_check_smi(vcpu))
+			continue;
 		if (unlikely(vcpu->rmode.active)) {
 			/* KVM gets to vmx_vcpu_run() and emulates from here */
 			vcpu->ran_unentered = true;
@@ -1769,8 +1779,8 @@ void svx_vmcs_set_segment(const struct kvm_segment *var,
 }
 
 /* Segment @sel_field as the guest sees it (vm86 keeps its own view). */
-static void svx_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
-			    unsigned long sel_field)
+void svx_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
+		     unsigned long sel_field)
 {
 	if (vcpu->rmode.active && sel_field != GUEST_LDTR_SELECTOR)
 		svx_rmode_get_segment(vcpu, var,
@@ -1779,9 +1789,8 @@ static void svx_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
 		svx_vmcs_get_segment(var, sel_field);
 }
 
-static void svx_set_segment(struct svx_vcpu *vcpu,
-			    const struct kvm_segment *var,
-			    unsigned long sel_field)
+void svx_set_segment(struct svx_vcpu *vcpu, const struct kvm_segment *var,
+		     unsigned long sel_field)
 {
 	if (vcpu->rmode.active && sel_field != GUEST_LDTR_SELECTOR)
 		svx_rmode_set_segment(vcpu, var,

@@ -94,6 +94,10 @@ int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 void svx_vcpu_init_event(struct svx_vcpu *vcpu);
 void svx_vcpu_deliver_sipi(struct svx_vcpu *vcpu, u8 vector);
 
+/* vmx/smm.c: system management mode */
+bool svx_smm_supported(struct svx_vm *vm);
+int svx_smm_ioctl_smi(struct svx_vcpu *vcpu);
+
 /* vmx/hypercall.c: the task that runs the vCPU, for directed yields */
 void svx_vcpu_track_pid(struct svx_vcpu *vcpu);
 void svx_vcpu_put_pid(struct svx_vcpu *vcpu);

@@ -239,6 +239,17 @@ static bool svx_invvpid(unsigned long ext, u16 vpid, u64 gva)
 	return !fail;
 }
 
+/*
+ * The tree of the vCPU's address space (KVM's role.smm picks another
+ * root): address space 1's in SMM.  vCPU loaded.
+ */
+void svx_ept_load_eptp(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+
+	svx_vmwrite(EPT_POINTER, svx_vcpu_as(vcpu) ? vm->eptp_smm : vm->eptp);
+}
+
 static void svx_invept_fn(void *arg)
 {
 	struct svx_vm *vm = arg;
@@ -247,8 +258,9 @@ static void svx_invept_fn(void *arg)
 	/* A CPU on its way offline may have left VMX operation already. */
 	if (!(cr4_read_shadow() & X86_CR4_VMXE))
 		return;
-	if (svx_ept_caps.invept_single)
-		ok = svx_invept(VMX_EPT_EXTENT_CONTEXT, vm->eptp);
+	if (svx_ept_caps.invept_single)	/* both address spaces' trees */
+		ok = svx_invept(VMX_EPT_EXTENT_CONTEXT, vm->eptp) &&
+		     svx_invept(VMX_EPT_EXTENT_CONTEXT, vm->eptp_smm);
 	else
 		ok = svx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 	WARN_ONCE(!ok, "shadowvmx: INVEPT failed\n");
@@ -408,7 +420,7 @@ void svx_ept_vmcs_init(struct svx_vcpu *vcpu)
 	proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	svx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 	svx_vmwrite(SECONDARY_VM_EXEC_CONTROL, sec & e->proc2_allowed);
-	svx_vmwrite(EPT_POINTER, vcpu->vm->eptp);
+	svx_ept_load_eptp(vcpu);
 	svx_vmwrite(EXCEPTION_BITMAP, svx_debug_exception_bitmap(vcpu));
 	svx_vmwrite(CR0_GUEST_HOST_MASK, ~(unsigned long)SVX_EPT_CR0_GUEST_BITS);
 	svx_ept_update_cr4_mask(vcpu);

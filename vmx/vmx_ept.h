@@ -32,6 +32,7 @@ void svx_ept_probe(void);
 void svx_ept_vmxon_flush(void);
 void svx_ept_invept_all_cpus(struct svx_vm *vm);
 void svx_ept_vmcs_init(struct svx_vcpu *vcpu);
+void svx_ept_load_eptp(struct svx_vcpu *vcpu);
 void svx_ept_update_cr4_mask(struct svx_vcpu *vcpu);
 void svx_ept_vcpu_free(struct svx_vcpu *vcpu);
 void svx_ept_update_hw_cr(struct svx_vcpu *vcpu);

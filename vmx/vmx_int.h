@@ -240,4 +240,25 @@ u64 svx_linear_rip(struct svx_vcpu *vcpu);
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);
 
+/* vmx/vmx.c: a segment as the guest sees it; vCPU loaded */
+void svx_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
+		     unsigned long sel_field);
+void svx_set_segment(struct svx_vcpu *vcpu, const struct kvm_segment *var,
+		     unsigned long sel_field);
+/* vmx/debugreg.c: KVM's kvm_set_dr(), 1 for #GP; vCPU loaded */
+int svx_set_dr(struct svx_vcpu *vcpu, int dr, unsigned long val);
+
+/* vmx/smm.c */
+void svx_smm_changed(struct svx_vcpu *vcpu, bool entering);
+bool svx_smm_check_smi(struct svx_vcpu *vcpu);
+int svx_smm_rsm(struct svx_vcpu *vcpu, const u8 *bytes, int len);
+void svx_smm_reset(struct svx_vcpu *vcpu, bool init);
+void svx_smm_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int svx_smm_check_events(struct svx_vcpu *vcpu,
+			 const struct kvm_vcpu_events *ev);
+void svx_smm_set_events(struct svx_vcpu *vcpu,
+			const struct kvm_vcpu_events *ev);
+int svx_smm_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool write,
+		bool host);
+
 #endif /* SVX_VMX_INT_H */

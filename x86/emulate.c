@@ -1832,6 +1832,20 @@ int svx_decode_std(const u8 *bytes, unsigned int avail, int mode,
 	return 0;
 }
 
+int svx_decode_rsm(const u8 *bytes, unsigned int avail, int mode)
+{
+	struct svx_prefixes p;
+
+	if (avail > SVX_INSN_MAX)
+		avail = SVX_INSN_MAX;
+	if ((mode != 2 && mode != 4 && mode != 8) ||
+	    svx_decode_prefixes(bytes, avail, mode, &p) || p.lock ||
+	    p.len + 2U > avail || bytes[p.len] != 0x0f ||
+	    bytes[p.len + 1] != 0xaa)
+		return -EINVAL;
+	return p.len + 2;
+}
+
 bool svx_rmw_lockable(const struct svx_rmw *rmw)
 {
 	switch (rmw->op) {

@@ -496,6 +496,14 @@ int svx_decode_std(const u8 *bytes, unsigned int avail, int mode,
 		   struct svx_std *std);
 
 /*
+ * RSM (0f aa), which the CPU refuses with #UD outside SMM, i.e. always in
+ * VMX non-root operation: the hypervisor carries it out (vmx/smm.c), as
+ * KVM's emulator (EmulateOnUD).  Its length, or -EINVAL: another
+ * instruction, or with LOCK (#UD).
+ */
+int svx_decode_rsm(const u8 *bytes, unsigned int avail, int mode);
+
+/*
  * The linear address of the memory operand of the instruction at @bytes
  * (decoded: ModRM at @modrm_at, or a moffs there when @moffs) in @e's
  * mode with @e's registers: 16-, 32- or 64-bit addressing (67), SIB,

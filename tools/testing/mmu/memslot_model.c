@@ -27,7 +27,8 @@ int ref_set(struct ref_memslots *r,
 		return -EINVAL;
 	if (size % 4096 || gpa % 4096 || hva % 4096)
 		return -EINVAL;
-	if (as != 0 || id >= SVX_MEM_SLOTS_NUM)
+	/* @r is the set of the request's address space (0 or 1, SMM) */
+	if (as >= SVX_ADDRESS_SPACE_NUM || id >= SVX_MEM_SLOTS_NUM)
 		return -EINVAL;
 	if ((u128)gpa + size >= ((u128)1 << 64))
 		return -EINVAL;

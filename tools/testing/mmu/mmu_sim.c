@@ -364,15 +364,23 @@ bool svx_host_gbpages(void)
 }
 
 /* core/vm.c */
-bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
-		     u64 *gen)
+bool svx_memslot_get_as(struct svx_vm *vm, int as, u64 gfn,
+			struct svx_memslot *s, u64 *gen)
 {
-	const struct svx_memslot *slot = svx_memslot_find(vm->memslots, gfn);
+	struct svx_memslots *set = as ? vm->smm_memslots : vm->memslots;
+	const struct svx_memslot *slot = set ? svx_memslot_find(set, gfn) :
+					 NULL;
 
 	if (slot)
 		*s = *slot;
 	*gen = vm->memslots->generation;
 	return slot;
+}
+
+bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
+		     u64 *gen)
+{
+	return svx_memslot_get_as(vm, 0, gfn, s, gen);
 }
 
 static int sim_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,

@@ -585,3 +585,22 @@ TAP_SUITE(decode_sys)
 		       (unsigned long long)s.addr);
 	}
 }
+
+/* svx_decode_rsm(): RSM, which the CPU refuses (#UD) in VMX non-root. */
+TAP_SUITE(decode_rsm)
+{
+	static const u8 rsm[] = { 0x0f, 0xaa }, pfx[] = { 0x66, 0x0f, 0xaa },
+		lock[] = { 0xf0, 0x0f, 0xaa }, ud2[] = { 0x0f, 0x0b },
+		rex[] = { 0x48, 0x0f, 0xaa };
+
+	tap_eq(svx_decode_rsm(rsm, 2, 2), 2, "decode_rsm: 0f aa (16-bit) -> 2");
+	tap_eq(svx_decode_rsm(rsm, 1, 2), -EINVAL,
+	       "decode_rsm: one byte fetched -> EINVAL");
+	tap_eq(svx_decode_rsm(pfx, 3, 4), 3,
+	       "decode_rsm: 66 0f aa (prefix ignored) -> 3");
+	tap_eq(svx_decode_rsm(rex, 3, 8), 3, "decode_rsm: REX 0f aa -> 3");
+	tap_eq(svx_decode_rsm(lock, 3, 2), -EINVAL,
+	       "decode_rsm: LOCK 0f aa (#UD) -> EINVAL");
+	tap_eq(svx_decode_rsm(ud2, 2, 8), -EINVAL,
+	       "decode_rsm: ud2 -> EINVAL");
+}

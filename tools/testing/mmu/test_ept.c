@@ -54,9 +54,10 @@ TAP_SUITE(ept_mmu)
 	sim_ept = true;
 	r = svx_ept_vm_init(vm);
 	sim_ept = false;
-	tap_ok(!r && svx_vm_ept(vm) && vm->ept_root && vm->ept_pages == 1 &&
+	tap_ok(!r && svx_vm_ept(vm) && vm->ept_root && vm->ept_pages == 2 &&
+	       vm->ept_root_smm && vm->eptp_smm != vm->eptp &&
 	       (vm->eptp & 0xff) == (EPTP_MT_WB | EPTP_PWL_4 | EPTP_AD),
-	       "EPT VM: root allocated, EPTP %#llx (WB, 4-level, A/D)",
+	       "EPT VM: roots of both address spaces allocated, EPTP %#llx (WB, 4-level, A/D)",
 	       (unsigned long long)vm->eptp);
 	r = svx_ept_set_paging(vm, 7);
 	tap_eq(r, -EINVAL, "SVX_SET_PAGING with an unknown mode: -EINVAL");
@@ -69,7 +70,7 @@ TAP_SUITE(ept_mmu)
 	tap_ok(r == SVX_RESUME && (e & EPTE_RWX) == EPTE_RWX &&
 	       (e & EPTE_PINNED) && !(e & EPTE_LARGE) &&
 	       (e & EPTE_ADDR) == hpa_of(s, 5) && s->pins[5] == 1 &&
-	       vm->pages_pinned == 1 && vm->ept_pages == 4,
+	       vm->pages_pinned == 1 && vm->ept_pages == 5,
 	       "read violation in RAM: 4 KiB leaf %#llx (RWX, the slot's page), 1 pin, 3 tables",
 	       (unsigned long long)e);
 	r = svx_ept_page_fault(v, GPA_4K, SVX_ACC_WRITE);
@@ -152,13 +153,24 @@ TAP_SUITE(ept_mmu)
 	invepts = sim_invepts;
 	svx_ept_zap_all(vm);
 	tap_ok(!vm->pages_pinned && !sim_pins(s, 0, SIM_RAM_PAGES + SIM_ROM_PAGES) &&
-	       vm->ept_pages == 1 && vm->ept_root && sim_invepts > invepts &&
+	       vm->ept_pages == 2 && vm->ept_root && sim_invepts > invepts &&
 	       !(leaf(s, GPA_4K) & EPTE_RWX),
-	       "zap of every entry: no pin left, only the root (%lu table pages)",
+	       "zap of every entry: no pin left, only the roots (%lu table pages)",
 	       vm->ept_pages);
 	r = svx_ept_page_fault(v, GPA_4K, 0);
 	tap_ok(r == SVX_RESUME && s->pins[5] == 1,
 	       "the next violation maps again");
+
+	/* SMM: address space 1 (no slot here) and its own tree. */
+	v->smm.in_smm = true;
+	e = leaf(s, GPA_4K);
+	r = svx_ept_page_fault(v, GPA_4K, 0);
+	tap_ok(r == SVX_EMULATE && leaf(s, GPA_4K) == e && s->pins[5] == 1,
+	       "in SMM, a GPA without a slot in address space 1 is MMIO (r %d); address space 0's leaf untouched",
+	       r);
+	r = svx_ept_page_fault(v, GPA_4K, SVX_ACC_FETCH);
+	tap_eq(r, SVX_USER, "in SMM, a fetch there: internal error");
+	v->smm.in_smm = false;
 
 	svx_ept_vm_destroy(vm);
 	tap_ok(!vm->ept_root && !vm->pages_pinned,

@@ -110,8 +110,16 @@ TAP_SUITE(memslot_errno)
 	       "size off by half a page -> EINVAL");
 
 	/* Slot numbers. */
-	tap_eq(check(mr(1u << 16, 0, 0, PG, 0), ALL), -EINVAL,
-	       "address space 1 -> EINVAL");
+	tap_eq(check(mr(1u << 16, 0, 0, PG, 0), ALL), 0,
+	       "address space 1 (SMM) -> 0");
+	tap_eq(check(mr(2u << 16, 0, 0, PG, 0), ALL), -EINVAL,
+	       "address space 2 -> EINVAL");
+	tap_eq(check(mr(1u << 16 | SVX_MEM_SLOTS_NUM, 0, 0, PG, 0),
+		     ALL | SVX_MR_PRIVATE), -EINVAL,
+	       "a host-private id in address space 1 -> EINVAL");
+	tap_eq(check(mr(SVX_MEM_SLOTS_NUM, 0, 0, PG, 0),
+		     ALL | SVX_MR_PRIVATE), 0,
+	       "a host-private id in address space 0 -> 0");
 	tap_eq(check(mr(0xffff0000u, 0, 0, PG, 0), ALL), -EINVAL,
 	       "address space 0xffff -> EINVAL");
 	tap_eq(check(mr(SVX_MEM_SLOTS_NUM, 0, 0, PG, 0), ALL), -EINVAL,
@@ -147,8 +155,8 @@ TAP_SUITE(memslot_errno)
 	       "delete with unknown flag -> EINVAL (flags checked first)");
 	tap_eq(check(mr(3, 0, 0x800, 0, 0), ALL), -EINVAL,
 	       "delete with misaligned gpa -> EINVAL");
-	tap_eq(check(mr(3 | 1u << 16, 0, 0, 0, 0), ALL), -EINVAL,
-	       "delete in address space 1 -> EINVAL");
+	tap_eq(check(mr(3 | 2u << 16, 0, 0, 0, 0), ALL), -EINVAL,
+	       "delete in address space 2 -> EINVAL");
 
 	/* Modify an existing slot. */
 	tap_eq(check(mr(3, 0, 0x10000, 8 * PG, 0x100000), ALL), -EINVAL,
