@@ -1540,7 +1540,6 @@ static uint64_t field(const char *d, const char *name)
 	return p ? strtoull(p + strlen(name), NULL, 0) : 0;
 }
 
-static bool w_as_id(const char *d) { return field(d, "slot=") >> 16; }
 static bool w_slot_id(const char *d)
 {
 	return (field(d, "slot=") & 0xffff) >= 509 && !(field(d, "slot=") >> 16);
@@ -1608,8 +1607,6 @@ static const struct diff_ex diff_explained[] = {
 	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
 	{ "SVX_WALK_TRACE", ANY, -EINVAL, NULL, 0,
 	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
-	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_as_id, F_SLOTS,
-	  "address space 1 is x86 KVM's SMM space; shadowvmx has no SMM and one address space (KVM_CAP_MULTI_ADDRESS_SPACE: 0 here, 2 on kvm_intel)" },
 	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_slot_id, F_SLOTS,
 	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id, 0,
@@ -1627,7 +1624,7 @@ static const struct diff_ex diff_explained[] = {
 	{ "KVM_SET_CPUID2", ANY, ANY, w_cpuid_args, 0,
 	  "not the same argument: a table cut from each device's own supported CPUID (different sizes)" },
 	{ "KVM_SET_VCPU_EVENTS", -EINVAL, 0, w_smm, F_GUEST,
-	  "KVM_VCPUEVENT_VALID_SMM: shadowvmx has no SMM (KVM_CAP_X86_SMM not offered)" },
+	  "KVM_VCPUEVENT_VALID_SMM with smi.smm or smi.pending on a shadow-paging VM: shadowvmx runs SMM in EPT mode only (vmx/smm.c; KVM_CAP_X86_SMM not offered yet)" },
 	{ "KVM_SET_VCPU_EVENTS", -EINVAL, 0, w_injected, F_GUEST,
 	  "more than one of exception/interrupt/NMI marked injected: shadowvmx keeps one event in injection (the VM-entry interruption field), KVM keeps each and delivers them in turn" },
 	{ "KVM_SET_TSS_ADDR", -EEXIST, 0, NULL, 0,
