@@ -139,10 +139,25 @@ static void svx_smm_seg(struct kvm_segment *s, u16 sel, u32 flags,
 	s->unusable = !s->present;
 }
 
+/*
+ * One segment in the 64-bit layout at @off (KVM's enter_smm_save_seg_64()):
+ * selector, attributes, limit, base; vCPU loaded.
+ */
+static void svx_smm_save_seg_64(struct svx_vcpu *vcpu, u8 *buf,
+				unsigned int off, unsigned long field)
+{
+	struct kvm_segment seg;
+
+	svx_get_segment(vcpu, &seg, field);
+	PUT16(buf, off, seg.selector);
+	PUT16(buf, off + 2, svx_smm_seg_flags(&seg) >> 8);
+	PUT32(buf, off + 4, seg.limit);
+	PUT64(buf, off + 8, seg.base);
+}
+
 /* enter_smm_save_state_64(); vCPU loaded */
 static void svx_smm_save_64(struct svx_vcpu *vcpu, u8 *buf)
 {
-	struct kvm_segment seg;
 	int i;
 
 	for (i = 0; i < 16; i++)
@@ -158,33 +173,19 @@ static void svx_smm_save_64(struct svx_vcpu *vcpu, u8 *buf)
 	PUT32(buf, 0x7efc, SVX_SMM_REV64);
 	PUT64(buf, 0x7ed0, vcpu->efer);
 
-	svx_get_segment(vcpu, &seg, GUEST_TR_SELECTOR);
-	PUT16(buf, 0x7e90, seg.selector);
-	PUT16(buf, 0x7e92, svx_smm_seg_flags(&seg) >> 8);
-	PUT32(buf, 0x7e94, seg.limit);
-	PUT64(buf, 0x7e98, seg.base);
+	svx_smm_save_seg_64(vcpu, buf, 0x7e90, GUEST_TR_SELECTOR);
 
 	PUT32(buf, 0x7e84, svx_vmread(GUEST_IDTR_LIMIT));
 	PUT64(buf, 0x7e88, svx_vmread(GUEST_IDTR_BASE));
 
-	svx_get_segment(vcpu, &seg, GUEST_LDTR_SELECTOR);
-	PUT16(buf, 0x7e70, seg.selector);
-	PUT16(buf, 0x7e72, svx_smm_seg_flags(&seg) >> 8);
-	PUT32(buf, 0x7e74, seg.limit);
-	PUT64(buf, 0x7e78, seg.base);
+	svx_smm_save_seg_64(vcpu, buf, 0x7e70, GUEST_LDTR_SELECTOR);
 
 	PUT32(buf, 0x7e64, svx_vmread(GUEST_GDTR_LIMIT));
 	PUT64(buf, 0x7e68, svx_vmread(GUEST_GDTR_BASE));
 
-	for (i = 0; i < 6; i++) {
-		unsigned int off = 0x7e00 + i * 16;
-
-		svx_get_segment(vcpu, &seg, svx_sreg_field(i));
-		PUT16(buf, off, seg.selector);
-		PUT16(buf, off + 2, svx_smm_seg_flags(&seg) >> 8);
-		PUT32(buf, off + 4, seg.limit);
-		PUT64(buf, off + 8, seg.base);
-	}
+	for (i = 0; i < 6; i++)
+		svx_smm_save_seg_64(vcpu, buf, 0x7e00 + i * 16,
+				    svx_sreg_field(i));
 }
 
 /* enter_smm_save_state_32(); vCPU loaded */
