@@ -66,7 +66,7 @@ long svx_check_extension(long ext)
 	case KVM_CAP_VAPIC:		/* KVM_SET_VAPIC_ADDR, KVM_TPR_ACCESS_REPORTING */
 	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:	/* KVM_SET_NR_MMU_PAGES, core/vm.c */
 	case KVM_CAP_BINARY_STATS_FD:	/* KVM_GET_STATS_FD, core/stats.c */
-	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/exits.c, KVM_ENABLE_CAP in core/vm.c */
+	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/msr.c, KVM_ENABLE_CAP in core/vm.c */
 	case KVM_CAP_VCPU_ATTRIBUTES:	/* KVM_VCPU_TSC_OFFSET, core/kvmclock.c */
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* vCPU KVM_ENABLE_CAP, the same */
 	case KVM_CAP_IOEVENTFD:		/* core/eventfd.c */

@@ -7,8 +7,9 @@
  * WRMSR (every one exits here: no MSR bitmap), and the exits to userspace
  * of the accesses the VMM asked for: KVM_EXIT_X86_RDMSR/WRMSR with reason
  * FILTER (the filter denied it), UNKNOWN (no such MSR here) or INVAL (the
- * MSR refused the access), completed on the next KVM_RUN (vmx/exits.c):
- * msr.error set means #GP, else the read's data is loaded and RIP moves on.
+ * MSR refused the access), completed on the next KVM_RUN
+ * (svx_complete_user(), vmx/pio.c): msr.error set means #GP, else the
+ * read's data is loaded and RIP moves on.
  * The filter is replaced whole under vm->lock and read under RCU.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt

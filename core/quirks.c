@@ -18,7 +18,7 @@
  *                          quirk the access is MMIO to userspace
  *                          (core/irqchip.c)
  *   OUT_7E_INC_RIP         RIP moves past an OUT to port 0x7e before the
- *                          exit (vmx/exits.c)
+ *                          exit (vmx/pio.c)
  *   MISC_ENABLE_NO_MWAIT   IA32_MISC_ENABLE.MWAIT does not change CPUID;
  *                          without it, it sets CPUID.1:ECX.MWAIT (here)
  *   MWAIT_NEVER_UD_FAULTS  MONITOR/MWAIT are NOPs even when the guest's

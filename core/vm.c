@@ -618,7 +618,7 @@ static long svx_vm_enable_cap(struct svx_vm *vm, const struct kvm_enable_cap *ca
 	} else if (!cap->flags && cap->cap == KVM_CAP_X86_USER_SPACE_MSR) {
 		r = svx_vm_enable_user_space_msr(vm, cap->args[0]);
 	} else if (!cap->flags && cap->cap == KVM_CAP_MSR_PLATFORM_INFO) {
-		/* may the guest read MSR_PLATFORM_INFO (vmx/exits.c) */
+		/* may the guest read MSR_PLATFORM_INFO (vmx/msr.c) */
 		WRITE_ONCE(vm->platform_info_hidden, !cap->args[0]);
 		r = 0;
 	}

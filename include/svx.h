@@ -210,8 +210,8 @@ struct svx_vcpu {
 	struct svx_dbg dbg;	/* live debug registers (vmx/debugreg.c) */
 	u64 tsc_offset;
 
-	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/exits.c */
-	u64 platform_info;	/* MSR_PLATFORM_INFO (vmx/exits.c) */
+	u64 soft_msrs[SVX_NR_SOFT_MSRS];	/* see vmx/msr.c */
+	u64 platform_info;	/* MSR_PLATFORM_INFO (vmx/msr.c) */
 	u64 misc_features;	/* MSR_MISC_FEATURES_ENABLES */
 	u64 mtrr[SVX_NR_MTRRS];
 	/* machine check: KVM_X86_SETUP_MCE, MCG_* and MCi_* MSRs, as KVM */
@@ -337,7 +337,7 @@ struct svx_kvmclock {
 
 /*
  * KVM's TSC write tracking (kvm->arch.last_tsc_* and cur_tsc_offset,
- * vmx/exits.c svx_synchronize_tsc()): the last VMM write of a TSC, and
+ * vmx/tsc.c svx_synchronize_tsc()): the last VMM write of a TSC, and
  * the offset of the current generation of vCPUs that count together.
  */
 struct svx_tsc_sync {
@@ -366,7 +366,7 @@ struct svx_vm {
 	int nr_vcpus;
 	u32 max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: not set yet */
 	u64 dirty_log_manual;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
-	struct svx_tsc_sync tsc_sync;	/* vmx/exits.c */
+	struct svx_tsc_sync tsc_sync;	/* vmx/tsc.c */
 	u32 default_tsc_khz;	/* VM KVM_SET_TSC_KHZ: new vCPUs' rate */
 	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off */
 	u64 disabled_quirks;	/* KVM_CAP_DISABLE_QUIRKS(2), core/quirks.c */

@@ -6,7 +6,7 @@
  * TSC rate (KVM_GET_TSC_KHZ / KVM_SET_TSC_KHZ on the vCPU and the VM,
  * with the VMX TSC multiplier where the CPU has "use TSC scaling").  The
  * guest's TSC (host TSC scaled + offset), IA32_TSC, IA32_TSC_ADJUST and
- * KVM's TSC synchronisation are in vmx/exits.c's MSR code.
+ * KVM's TSC synchronisation are in vmx/tsc.c.
  *
  * INVPCID (KVM's handle_invpcid(), kvm_handle_invpcid()): "enable INVPCID"
  * is on when the guest's CPUID has INVPCID (else the instruction is #UD).
@@ -469,7 +469,7 @@ static int svx_handle_desc(struct svx_vcpu *vcpu, bool ldt_tr)
 	/*
 	 * The operand on MMIO: KVM's handle_desc() emulates the instruction,
 	 * MMIO exits and all (sldt/str), or nothing done (sgdt/sidt: its
-	 * write_std); the MMIO emulator does the same (vmx/exits.c).
+	 * write_std); the MMIO emulator does the same (vmx/mmio.c).
 	 */
 	if (!reg && svx_desc_on_mmio(vcpu, la, &gpa))
 		return svx_emulate_mmio(vcpu, la, gpa, id < 2);

@@ -20,7 +20,7 @@
  *
  * CR0 and CR4 bits that only affect the guest are guest-owned (cleared in
  * the guest/host masks); the others still exit and go through the common
- * handlers of exits.c.  At every exit the guest-owned bits and CR3 are
+ * handlers of cr.c.  At every exit the guest-owned bits and CR3 are
  * copied back into svx_vcpu.cr0/cr3/cr4, which stay the guest's view.
  *
  * TLB: guest-physical and combined mappings are tagged with the EPTP, and

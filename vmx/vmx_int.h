@@ -3,6 +3,9 @@
 #ifndef SVX_VMX_INT_H
 #define SVX_VMX_INT_H
 
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+
 #include "svx.h"
 #include "vmcs.h"
 #include "emulate.h"
@@ -182,10 +185,10 @@ int svx_rmode_prepare(struct svx_vcpu *vcpu);
 int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
 bool svx_rmode_runnable(struct svx_vcpu *vcpu);
 
-/* vmx/exits.c: CR0/CR4 into the VMCS, both paging modes */
+/* vmx/cr.c: CR0/CR4 into the VMCS, both paging modes */
 void svx_write_hw_cr(struct svx_vcpu *vcpu, u64 cr0, u64 cr4);
 
-/* vmx/exits.c: MMIO */
+/* vmx/mmio.c */
 int svx_mmio_code_mode(struct svx_vcpu *vcpu);
 void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
 			   const char *why);
@@ -217,7 +220,7 @@ int svx_mmio_lseg(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 /* sgdt/sidt/fxsave/fxrstor on MMIO, as KVM's read_std/write_std */
 bool svx_mmio_std(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		  int mode, int *ret);
-/* vmx/exits.c: the MMIO instruction in vcpu->mmio on memory's @old */
+/* vmx/mmio.c: the MMIO instruction in vcpu->mmio on memory's @old */
 int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		     u64 *new, int *ret);
 
@@ -260,5 +263,70 @@ void svx_smm_set_events(struct svx_vcpu *vcpu,
 			const struct kvm_vcpu_events *ev);
 int svx_smm_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool write,
 		bool host);
+
+/* vmx/cr.c, vmx/msr.c, vmx/pio.c: exit handlers; SVX_RESUME or SVX_USER */
+int svx_handle_cr(struct svx_vcpu *vcpu);
+int svx_handle_msr(struct svx_vcpu *vcpu, bool write);
+int svx_handle_io(struct svx_vcpu *vcpu);
+
+/* vmx/msr.c: the soft MSR slot of @index in svx_vcpu.soft_msrs, or -1 */
+int svx_soft_msr_slot(u32 index);
+/* vmx/tsc.c: IA32_TSC_ADJUST in soft slot @soft, IA32_TSC */
+void svx_set_tsc_adjust(struct svx_vcpu *vcpu, int soft, u64 data, bool host);
+void svx_set_tsc(struct svx_vcpu *vcpu, u64 data, bool host);
+
+/* vmx/emu_ops.c: the instruction at CS:RIP and the code size, for mmio.c */
+int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode);
+/* vmx/mmio.c: a completed MMIO read, memory having held @old */
+int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
+		      const struct svx_rmw *decoded);
+
+/*
+ * The instruction-pointer helpers of the exit handlers, inline for the PIO
+ * completion's fast path (vmx.c, pio.c).
+ * svx_skip_insn() in two halves, for a caller that has the vCPU loaded
+ * already: __svx_skip_insn() with the VMCS loaded, svx_skip_insn_trap()
+ * after svx_vcpu_put().
+ */
+static inline void __svx_skip_insn(struct svx_vcpu *vcpu)
+{
+	u32 intr;
+
+	vcpu->rip += to_vmx(vcpu)->exit_insn_len;
+	if (!(vcpu->efer & EFER_LMA))
+		vcpu->rip = (u32)vcpu->rip;
+	vcpu->rip_dirty = true;
+	/* Blocking by STI / MOV SS ends with the instruction (SDM 24.4.2). */
+	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & 3)
+		svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr & ~3U);
+}
+
+static inline void svx_skip_insn_trap(struct svx_vcpu *vcpu)
+{
+	/* RFLAGS is still the instruction's: single-step trap (debugreg.c) */
+	if (unlikely(vcpu->rflags & X86_EFLAGS_TF))
+		svx_debug_singlestep(vcpu);
+}
+
+/*
+ * The code size at CS from its access rights: 8 (64-bit code: long mode
+ * and CS.L), 4 (CS.D) or 2 (16-bit code, vm86 included: its CS rights are
+ * 0xf3).
+ */
+static inline int svx_code_size(bool long_mode, u32 cs_ar)
+{
+	if (long_mode && (cs_ar & BIT(13)))
+		return 8;
+	return (cs_ar & BIT(14)) ? 4 : 2;
+}
+
+/* svx_code_mode() (8 or 4) with the vCPU loaded by the caller */
+static inline int __svx_code_mode(struct svx_vcpu *vcpu)
+{
+	if (!(vcpu->efer & EFER_LMA))
+		return 4;
+	return (svx_vmread(GUEST_CS_AR_BYTES) & (1U << 13)) ? 8 : 4;
+}
 
 #endif /* SVX_VMX_INT_H */

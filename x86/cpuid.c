@@ -20,7 +20,7 @@
  * INVPCID when the CPU has the "enable INVPCID" control, UMIP when the
  * CPU has it or descriptor-table exiting can emulate it, TSC_ADJUST always
  * (an MSR in software, moving the TSC offset), all in vmx/cpufeat.c and
- * vmx/exits.c; XSAVE, AVX, AVX-512 and leaf 0xd with the XCR0 bits x86/fpu.c
+ * vmx/tsc.c; XSAVE, AVX, AVX-512 and leaf 0xd with the XCR0 bits x86/fpu.c
  * switches (svx_supported_xcr0).
  * KVM_GET_EMULATED_CPUID answers an empty table: no instruction is
  * emulated beyond what the CPU runs.
@@ -207,7 +207,7 @@ void svx_cpuid_init(void)
 			      svx_words[w].allowed &
 			      boot_cpu_data.x86_capability[svx_words[w].kword];
 	}
-	/* As KVM: TSC_ADJUST is software's (vmx/exits.c), on any CPU. */
+	/* As KVM: TSC_ADJUST is software's (vmx/tsc.c), on any CPU. */
 	svx_caps[SVX_W_7_EBX] |= F(TSC_ADJUST);
 	/*
 	 * As KVM: x2APIC is the in-kernel local APIC's (irqchip/lapic.c),

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O exits and the completion of exits userspace handled.
+ *
+ * IN/OUT go to the in-kernel PIT and PICs or an ioeventfd when the port is
+ * theirs, else to userspace as KVM_EXIT_IO with KVM's kvm_run layout;
+ * INS/OUTS move a batch of elements inside one guest page per exit, each
+ * operand accessed with the guest's permissions at its CPL.  The next
+ * KVM_RUN completes the exit (svx_complete_user()): an IN takes its value,
+ * RIP moves on unless userspace moved it (kvm_fast_pio()), a string batch
+ * advances RSI/RDI and RCX; MMIO reads and userspace RDMSR/WRMSR complete
+ * here too, through mmio.c, mmio_string.c and mmio_vec.c.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <asm/processor-flags.h>
+
+#include "vmx_int.h"
+#include "pit.h"
+#include "walker.h"
+#include "svx_trace.h"
+#include "vmx.h"
+#include "vm.h"
+#include "irq.h"
+
+u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
+{
+	u64 base;
+
+	/* In 64-bit mode only FS and GS have a base (SDM 3.2.4). */
+	if (svx_code_mode(vcpu) == 8 && seg != 4 && seg != 5)
+		return 0;
+	svx_vcpu_load(vcpu);
+	base = svx_vmread(GUEST_ES_BASE + seg * 2);
+	svx_vcpu_put(vcpu);
+	return base;
+}
+
+static u64 svx_addr_mask(int addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/*
+ * A string I/O operand at @gva (@len bytes, one batch inside a page; @first:
+ * the address of the first element, CR2 if it faults) read or written with
+ * the guest's permissions at its CPL, as KVM's emulator accesses it.  0, 1
+ * if the guest took a #PF (nothing moved), -EFAULT outside guest RAM.
+ */
+static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
+				void *buf, unsigned int len, bool write)
+{
+	u32 access = write ? SVX_ACC_WRITE : 0;
+	struct svx_walk w;
+	int r;
+
+	if (svx_guest_cpl(vcpu) == 3)
+		access |= SVX_ACC_USER;
+	r = svx_guest_virt_access(vcpu, gva, buf, len, access, &w);
+	if (r != 1)
+		return r;
+	/* The batch is inside one page: the first element's fault. */
+	vcpu->cr2 = (w.fault_addr & PAGE_MASK) == (first & PAGE_MASK) ?
+		    first : w.fault_addr;
+	vcpu->stats.mmu[SVX_MMU_PF_INJECTED]++;
+	svx_inject_page_fault(vcpu, w.error_code);
+	return 1;
+}
+
+/* KVM's kvm_get_linear_rip(), the vCPU loaded by the caller */
+static u64 __svx_linear_rip(struct svx_vcpu *vcpu)
+{
+	if (__svx_code_mode(vcpu) == 8)
+		return vcpu->rip;
+	return (u32)(svx_vmread(GUEST_CS_BASE) + vcpu->rip);
+}
+
+u64 svx_linear_rip(struct svx_vcpu *vcpu)
+{
+	u64 rip;
+
+	svx_vcpu_load(vcpu);
+	rip = __svx_linear_rip(vcpu);
+	svx_vcpu_put(vcpu);
+	return rip;
+}
+
+/* the port whose OUT KVM completes before the exit (QEMU's kvmvapic) */
+#define SVX_PIO_PORT_7E	0x7e
+
+static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
+			      int size, bool high);
+static void svx_string_advance(struct svx_vcpu *vcpu, int reg);
+
+/*
+ * complete_fast_pio_in() / complete_fast_pio_out(): unless userspace moved
+ * the linear RIP meanwhile, an IN takes its value and RIP moves past the
+ * instruction.  One svx_vcpu_load() for the RIP test and the skip.
+ */
+void svx_pio_complete_fast(struct svx_vcpu *vcpu, bool in)
+{
+	const void *data = vcpu->pio_data;
+	bool same;
+
+	svx_vcpu_load(vcpu);
+	same = __svx_linear_rip(vcpu) == vcpu->pio.linear_rip;
+	if (same) {
+		if (in) {	/* AL, AX or EAX (zero-extended) */
+			unsigned long *rax = &vcpu->regs[SVX_RAX];
+
+			if (vcpu->pio.size == 1)
+				*rax = (*rax & ~0xffUL) | *(const u8 *)data;
+			else if (vcpu->pio.size == 2)
+				*rax = (*rax & ~0xffffUL) |
+				       *(const u16 *)data;
+			else
+				*rax = *(const u32 *)data;
+		}
+		__svx_skip_insn(vcpu);
+	}
+	svx_vcpu_put(vcpu);
+	if (same)
+		svx_skip_insn_trap(vcpu);
+}
+
+int svx_handle_io(struct svx_vcpu *vcpu)
+{
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	unsigned long q = vmx->exit_qual;
+	struct kvm_run *run = vcpu->run;
+	unsigned int size = (q & 7) + 1, count = 1;
+	bool in = q & 8, string = q & 16, rep = q & 32;
+	u32 pio_val = vcpu->regs[SVX_RAX];
+	u64 mask, gva;
+
+	/* the in-kernel devices' calls only when the VM has them */
+	if (!string && ((READ_ONCE(vcpu->vm->pit) &&
+			 !svx_pit_pio_len(vcpu->vm, q >> 16, size, !in,
+					  &pio_val)) ||
+			(READ_ONCE(vcpu->vm->irqchip) &&
+			 svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val,
+					 size)))) {
+		if (in)
+			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
+	/* KVM_IOEVENTFD (core/eventfd.c): signalled, no exit */
+	if (!string && !in && svx_ioeventfd_pio(vcpu, q >> 16, size, &pio_val)) {
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
+	vcpu->pio.port = q >> 16;
+	vcpu->pio.size = size;
+	vcpu->pio.string = string;
+	vmx->l1d_flush |= string;	/* guest memory emulated: vmx/spec.c */
+	vcpu->pio.rep = rep;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = vcpu->pio.port;
+	run->io.data_offset = PAGE_SIZE;
+	vcpu->stats.misc[SVX_STAT_PIO]++;
+	trace_svx_pio(vcpu->id, vcpu->pio.port, size, in, string);
+
+	if (!string) {
+		run->io.count = 1;
+		/*
+		 * As KVM's kvm_fast_pio(): RIP moves past IN/OUT when userspace
+		 * is done, unless it moved the linear RIP meanwhile
+		 * (KVM_SET_REGS/SREGS); a register write alone does not cancel
+		 * the I/O.  An OUT to port 0x7e moves RIP before the exit
+		 * (KVM_X86_QUIRK_OUT_7E_INC_RIP, on unless disabled,
+		 * core/quirks.c): QEMU's kvmvapic option ROM relies on it.
+		 */
+		vcpu->pio.linear_rip = svx_linear_rip(vcpu);
+		if (in) {
+			vcpu->pending = SVX_PENDING_PIO_IN;
+		} else {
+			memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], size);
+			vcpu->pending = SVX_PENDING_PIO_OUT;
+			if (vcpu->pio.port == SVX_PIO_PORT_7E &&
+			    svx_quirk(vcpu->vm, KVM_X86_QUIRK_OUT_7E_INC_RIP)) {
+				svx_skip_insn(vcpu);
+				vcpu->pending = SVX_PENDING_NONE;
+			}
+		}
+		return SVX_USER;
+	}
+
+	/* INS/OUTS: instruction information gives address size and segment. */
+	vcpu->pio.addr_size = 2 << ((vmx->exit_insn_info >> 7) & 7);
+	mask = svx_addr_mask(vcpu->pio.addr_size);
+	vcpu->pio.df = !!(vcpu->rflags & X86_EFLAGS_DF);
+	if (rep) {
+		u64 rcx = vcpu->regs[SVX_RCX] & mask;
+
+		if (!rcx) {
+			svx_skip_insn(vcpu);
+			return SVX_RESUME;
+		}
+		count = min_t(u64, rcx, PAGE_SIZE / size);
+	}
+	/* Keep a batch inside one guest page, so one translation covers it. */
+	if (in) {
+		gva = svx_seg_base(vcpu, 0) + (vcpu->regs[SVX_RDI] & mask);
+	} else {
+		int seg = (vmx->exit_insn_info >> 15) & 7;
+
+		gva = svx_seg_base(vcpu, seg) + (vcpu->regs[SVX_RSI] & mask);
+	}
+	if (!vcpu->pio.df)
+		count = min_t(u64, count,
+			      (PAGE_SIZE - (gva & ~PAGE_MASK)) / size ?: 1);
+	else
+		count = min_t(u64, count, (gva & ~PAGE_MASK) / size + 1);
+	vcpu->pio.count = count;
+	vcpu->pio.gva = gva;
+	run->io.count = count;
+
+	if (in) {
+		vcpu->pending = SVX_PENDING_PIO_IN;
+		return SVX_USER;
+	}
+	{
+		u64 start = vcpu->pio.df ? gva - (u64)(count - 1) * size : gva;
+		u8 *buf = vcpu->pio_data;
+		unsigned int i, n = count * size;
+		int r = svx_string_io_access(vcpu, start, gva, buf, n, false);
+
+		if (r == 1)	/* #PF before any port access, as KVM */
+			return SVX_RESUME;
+		if (r) {
+			svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					   "OUTS source not in guest RAM");
+			return SVX_USER;
+		}
+		if (vcpu->pio.df) {	/* deliver in execution order */
+			for (i = 0; i < count / 2; i++) {
+				u8 tmp[4];
+
+				memcpy(tmp, buf + i * size, size);
+				memcpy(buf + i * size,
+				       buf + (count - 1 - i) * size, size);
+				memcpy(buf + (count - 1 - i) * size, tmp, size);
+			}
+		}
+		/*
+		 * KVM_IOEVENTFD: KVM's emulator sends OUTS one element at a
+		 * time; the elements an ioeventfd takes stay in the kernel.
+		 */
+		for (i = 0; i < count; i++)
+			if (!svx_ioeventfd_pio(vcpu, vcpu->pio.port, size,
+					       buf + i * size))
+				break;
+		if (i) {
+			vcpu->stats.misc[SVX_STAT_PIO]--;	/* no exit */
+			vcpu->pio.count = i;
+			svx_string_advance(vcpu, SVX_RSI);
+			return SVX_RESUME;
+		}
+	}
+	vcpu->pending = SVX_PENDING_PIO_OUTS;
+	return SVX_USER;
+}
+
+/* Advance RSI or RDI and RCX after @count string iterations. */
+static void svx_string_advance(struct svx_vcpu *vcpu, int reg)
+{
+	u64 mask = svx_addr_mask(vcpu->pio.addr_size);
+	u64 delta = (u64)vcpu->pio.count * vcpu->pio.size;
+	u64 v = vcpu->regs[reg];
+
+	v = vcpu->pio.df ? v - delta : v + delta;
+	vcpu->regs[reg] = (vcpu->regs[reg] & ~mask) | (v & mask);
+	if (vcpu->pio.rep) {
+		v = (vcpu->regs[SVX_RCX] & mask) - vcpu->pio.count;
+		vcpu->regs[SVX_RCX] = (vcpu->regs[SVX_RCX] & ~mask) |
+				      (v & mask);
+		if (v & mask)
+			return;	/* re-execute for the next batch */
+	}
+	svx_skip_insn(vcpu);
+}
+
+/*
+ * A REP INS/OUTS batch completes for at most the RCX userspace left: as
+ * KVM's emulator, which re-executes the instruction with the current RCX
+ * (userspace_io_test lowers and raises it during the exit).  false: RCX is
+ * 0, the instruction is done and nothing moves.
+ */
+static bool svx_string_clamp(struct svx_vcpu *vcpu)
+{
+	u64 rcx = vcpu->regs[SVX_RCX] & svx_addr_mask(vcpu->pio.addr_size);
+
+	if (!vcpu->pio.rep)
+		return true;
+	if (!rcx) {
+		svx_skip_insn(vcpu);
+		return false;
+	}
+	vcpu->pio.count = min_t(u64, vcpu->pio.count, rcx);
+	return true;
+}
+
+static void svx_set_reg_sized(struct svx_vcpu *vcpu, int reg, u64 val,
+			      int size, bool high)
+{
+	unsigned long *r = &vcpu->regs[reg];
+
+	switch (size) {
+	case 1:
+		if (high)
+			*r = (*r & ~0xff00UL) | (val & 0xff) << 8;
+		else
+			*r = (*r & ~0xffUL) | (val & 0xff);
+		break;
+	case 2:
+		*r = (*r & ~0xffffUL) | (val & 0xffff);
+		break;
+	case 4:
+		*r = (u32)val;	/* 32-bit writes zero-extend */
+		break;
+	default:
+		*r = val;
+	}
+}
+
+/* Finish the exit userspace just handled; > 0 to run the guest. */
+int svx_complete_user(struct svx_vcpu *vcpu)
+{
+	enum svx_pending_user p = vcpu->pending;
+	u64 val = 0;
+	int r;
+
+	vcpu->pending = SVX_PENDING_NONE;
+	switch (p) {
+	case SVX_PENDING_NONE:
+		break;
+	case SVX_PENDING_PIO_IN:
+		if (!vcpu->pio.string) {
+			/* not where it was: dropped */
+			svx_pio_complete_fast(vcpu, true);
+			break;
+		}
+		if (!svx_string_clamp(vcpu))
+			break;
+		{
+			unsigned int n = vcpu->pio.count * vcpu->pio.size;
+			u64 start = vcpu->pio.gva;
+			u8 *buf = vcpu->pio_data;
+
+			if (vcpu->pio.df) {
+				unsigned int i, sz = vcpu->pio.size;
+
+				start -= (u64)(vcpu->pio.count - 1) * sz;
+				for (i = 0; i < vcpu->pio.count / 2; i++) {
+					u8 tmp[4];
+					unsigned int j = vcpu->pio.count - 1 - i;
+
+					memcpy(tmp, buf + i * sz, sz);
+					memcpy(buf + i * sz, buf + j * sz, sz);
+					memcpy(buf + j * sz, tmp, sz);
+				}
+			}
+			r = svx_string_io_access(vcpu, start, vcpu->pio.gva,
+						 buf, n, true);
+			if (r == 1)	/* #PF: RDI and RCX stay */
+				break;
+			if (r) {
+				svx_internal_error(vcpu,
+						   KVM_INTERNAL_ERROR_EMULATION,
+						   "INS destination not in guest RAM");
+				return 0;
+			}
+		}
+		svx_string_advance(vcpu, SVX_RDI);
+		break;
+	case SVX_PENDING_PIO_OUT:
+		svx_pio_complete_fast(vcpu, false);
+		break;
+	case SVX_PENDING_PIO_OUTS:
+		if (svx_string_clamp(vcpu))
+			svx_string_advance(vcpu, SVX_RSI);
+		break;
+	case SVX_PENDING_MMIO_READ:
+		memcpy(&val, vcpu->run->mmio.data, sizeof(val));
+		if (vcpu->mmio.string) {
+			if (svx_mmio_string_complete(vcpu, val) == SVX_USER)
+				return 0;
+			break;
+		}
+		if (svx_mmio_complete(vcpu, val, &vcpu->mmio.rmw) == SVX_USER)
+			return 0;	/* the instruction's write */
+		break;
+	case SVX_PENDING_MMIO_FRAG:	/* vmx/mmio_vec.c */
+		if (svx_mmio_frag_complete(vcpu, vcpu->run->mmio.data) ==
+		    SVX_USER)
+			return 0;
+		break;
+	case SVX_PENDING_RDMSR:		/* KVM's complete_fast_rdmsr() */
+	case SVX_PENDING_WRMSR:		/* complete_fast_msr_access() */
+		if (vcpu->run->msr.error) {
+			svx_inject_gp(vcpu);
+			break;
+		}
+		if (p == SVX_PENDING_RDMSR) {
+			vcpu->regs[SVX_RAX] = (u32)vcpu->run->msr.data;
+			vcpu->regs[SVX_RDX] = vcpu->run->msr.data >> 32;
+		}
+		svx_skip_insn(vcpu);
+		break;
+	}
+	return 1;
+}
