@@ -443,6 +443,16 @@ struct svx_vm {
 		pr_warn("vm%u: " fmt, __vm->id, ##__VA_ARGS__);		\
 } while (0)
 
+/*
+ * What the vendor code (vmx/exits.c) does for x86/'s instruction semantics
+ * (KVM's kvm_x86_ops get_cpl, kvm_inject_gp(),
+ * kvm_skip_emulated_instruction()): declared here, x86/ includes no vmx/
+ * header.
+ */
+void svx_inject_gp(struct svx_vcpu *vcpu);
+int svx_guest_cpl(struct svx_vcpu *vcpu);
+void svx_skip_insn(struct svx_vcpu *vcpu);
+
 /* The set of slots of address space @as (0, or SVX_AS_SMM). */
 static inline struct svx_memslots __rcu **svx_as_memslots(struct svx_vm *vm,
 							  int as)

@@ -2,7 +2,7 @@
 /*
  * MMIO emulation: an access to a GPA no memslot backs, or a write to a
  * read-only one (a shadow MMIO fault, an EPT violation or misconfiguration).
- * The instruction at RIP is decoded by x86/emulate.c and carried out on
+ * The instruction at RIP is decoded by x86/decode.c and carried out on
  * memory's value: a read leaves as a KVM_EXIT_MMIO read and completes on
  * the next KVM_RUN, a store as a KVM_EXIT_MMIO write after the instruction
  * retired, as KVM's emulator commits it; the in-kernel irqchip's pages and
@@ -302,7 +302,7 @@ int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
 
 /*
  * An access to a GPA no memslot backs (or a write to a read-only one):
- * the instruction at RIP decoded by x86/emulate.c; one that reads memory
+ * the instruction at RIP decoded by x86/decode.c; one that reads memory
  * leaves as a KVM_EXIT_MMIO read and completes on the next KVM_RUN
  * (svx_complete_user()), its store, if any, then leaving as a write.
  * @write (the access the fault reported) is not needed: the decoder knows.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SSE and MMX moves on MMIO (x86/emulate.c's svx_decode_vec(): movups,
+ * SSE and MMX moves on MMIO (x86/decode.c's svx_decode_vec(): movups,
  * movupd, movaps, movapd, movntps, movntpd, movdqa, movdqu, movntdq, MMX
  * movq), the set KVM's emulator (6.1) carries out, with its checks in its
  * order: LOCK #UD; CR0.EM, or CR4.OSFXSR clear for SSE, #UD; CR0.TS #NM;

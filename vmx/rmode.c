@@ -21,7 +21,7 @@
  *     16 gets the selector base / 16);
  *   - every exception intercepted: #PF is the shadow MMU's; #GP(0) is a
  *     system instruction that faults at CPL 3 (HLT, MOV CR/DR, LGDT, LIDT,
- *     LMSW, CLTS, RDMSR/WRMSR, INVD/WBINVD: decoded by x86/emulate.c, run
+ *     LMSW, CLTS, RDMSR/WRMSR, INVD/WBINVD: decoded by x86/decode.c, run
  *     by its protected-mode exit handler); any other exception, and every
  *     event injected, is delivered through the IVT in software as the CPU
  *     does in real mode (FLAGS, CS, IP pushed; IF, TF, AC cleared).

@@ -22,11 +22,6 @@ u32 svx_guestdbg_valid_mask(void);
 unsigned long svx_debug_get_rflags(struct svx_vcpu *vcpu);
 void svx_debug_set_rflags(struct svx_vcpu *vcpu, unsigned long rflags);
 
-/* For x86/'s instruction semantics (KVM's kvm_x86_ops) */
-void svx_inject_gp(struct svx_vcpu *vcpu);
-int svx_guest_cpl(struct svx_vcpu *vcpu);
-void svx_skip_insn(struct svx_vcpu *vcpu);
-
 /* vmx/cpufeat.c: module load, after svx_cpuid_init() */
 void svx_vmx_set_cpu_caps(void);
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The decoder of the instructions shadowvmx emulates on an MMIO access
- * (x86/emulate.c).  Host-agnostic: also built by tools/testing/mmu.
+ * The x86 instruction emulator of MMIO accesses and guest page-table
+ * writes: its decoder (x86/decode.c), its execution (x86/emulate.c, with
+ * x86/fastop.c) and its string instructions (x86/emulate_string.c).
+ * Host-agnostic: also built by tools/testing/mmu.
  */
 #ifndef SVX_X86_EMULATE_H
 #define SVX_X86_EMULATE_H
@@ -447,7 +449,7 @@ void svx_str_commit(struct svx_x86_emu *e, const struct svx_strop *s,
 
 /*
  * The SSE/MMX moves KVM's emulator (6.1) carries out on MMIO
- * (x86/emulate_vec.c): movups/movupd 0f 10/11, movaps/movapd 0f 28/29,
+ * (vmx/mmio_vec.c): movups/movupd 0f 10/11, movaps/movapd 0f 28/29,
  * movntps/movntpd 0f 2b (store), movdqa 66 0f 6f/7f, movdqu f3 0f 6f/7f,
  * movntdq 66 0f e7 (store), and MMX movq 0f 6f/7f.  No VEX forms, no
  * movd/movq 0f 6e/7e/d6, no movss/movsd: KVM's tables have none.

@@ -36,7 +36,6 @@
 #include <asm/fpu/xcr.h>
 
 #include "svx.h"
-#include "vmx.h"
 #include "mmu_host.h"
 #include "cpuid.h"
 #include "fpu.h"

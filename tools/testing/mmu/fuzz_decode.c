@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for x86/emulate.c and x86/emulate_string.c: any byte
+ * libFuzzer target for x86/decode.c, emulate.c and emulate_string.c: any byte
  * string, in 16-, 32- and 64-bit mode, must decode (mov, the one MMIO /
  * read-modify-write decoder, the string decoder and its stos/movs view
  * for page-table writes) without reading past the bytes given, an accepted

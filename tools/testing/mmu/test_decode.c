@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests for x86/emulate.c, the decoder of the moves shadowvmx emulates on
+ * Tests for x86/decode.c, the decoder of the moves shadowvmx emulates on
  * MMIO: encodings assembled by GNU as (objdump lengths), register, size,
  * immediate and direction; and rejection of everything else, including
  * every truncation of a valid instruction.  The read-modify-write and

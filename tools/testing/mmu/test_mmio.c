@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The MMIO emulator (x86/emulate.c: svx_decode_rmw() + svx_x86_rmw_complete(),
+ * The MMIO emulator (x86/: svx_decode_rmw() + svx_x86_rmw_complete(),
  * the decoder and executor vCPU MMIO and page-table writes share) against
  * the host CPU: every instruction form of selftests/mmio_emul_test.c that
  * 64-bit user code can run (ALU with memory as destination or source, reg
