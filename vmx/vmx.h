@@ -87,11 +87,13 @@ u64 svx_guest_tsc(const struct svx_vcpu *vcpu, u64 host_tsc);
 extern const u32 svx_msr_list[];
 extern unsigned int svx_nr_msrs;
 void svx_msr_list_init(void);
+void svx_vcpu_init_event(struct svx_vcpu *vcpu);
+
+/* vmx/events.c: KVM_INTERRUPT, KVM_NMI, KVM_{GET,SET}_VCPU_EVENTS */
 int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq);
 void svx_queue_nmi(struct svx_vcpu *vcpu);
 void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);
 int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev);
-void svx_vcpu_init_event(struct svx_vcpu *vcpu);
 void svx_vcpu_deliver_sipi(struct svx_vcpu *vcpu, u8 vector);
 
 /* vmx/smm.c: system management mode */

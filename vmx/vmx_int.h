@@ -232,10 +232,12 @@ void svx_debug_singlestep(struct svx_vcpu *vcpu);
 bool svx_debug_take_user_exit(struct svx_vcpu *vcpu);
 void svx_update_dr7(struct svx_vcpu *vcpu);
 void svx_queue_db(struct svx_vcpu *vcpu, unsigned long payload);
-void svx_exception_to_injected(struct svx_vcpu *vcpu);
 void svx_deliver_db_payload(struct svx_vcpu *vcpu, unsigned long payload);
 void svx_clear_dr7_gd(struct svx_vcpu *vcpu);
 u64 svx_linear_rip(struct svx_vcpu *vcpu);
+
+/* vmx/events.c: a pending exception and its payload to injected */
+void svx_exception_to_injected(struct svx_vcpu *vcpu);
 
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);
