@@ -11,6 +11,7 @@
 #include "vmx_ept.h"
 #include "cpuid.h"
 #include "vmx.h"
+#include "irq.h"
 
 struct svx_vmcs_config {
 	u32 revision;
@@ -150,9 +151,6 @@ bool svx_umip_emulated(void);
 void svx_umip_update(struct svx_vcpu *vcpu);
 void svx_cpufeat_after_set_cpuid(struct svx_vcpu *vcpu);
 int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason);
-u64 svx_get_cr8(struct svx_vcpu *vcpu);
-void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
-u64 svx_get_apic_base(struct svx_vcpu *vcpu);
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error);
 /* Operand size of the code being executed: 8 (64-bit code) or 4. */
@@ -220,6 +218,30 @@ bool svx_mmio_std(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 /* vmx/exits.c: the MMIO instruction in vcpu->mmio on memory's @old */
 int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		     u64 *new, int *ret);
+
+/*
+ * CR8 and the APIC base as KVM_GET_SREGS and kvm_run give them, inline
+ * for post_kvm_run_save() on every return from KVM_RUN (vmx/run.c).  CR8
+ * is the local APIC's TPR[7:4] when the APIC is in the kernel.
+ */
+static inline u64 svx_get_cr8(struct svx_vcpu *vcpu)
+{
+	return vcpu->lapic ? svx_irqchip_get_cr8(vcpu) : vcpu->cr8;
+}
+
+/* KVM_GET_SREGS's and kvm_run's apic_base */
+static inline u64 svx_get_apic_base(struct svx_vcpu *vcpu)
+{
+	u64 base = 0;
+
+	/* as KVM: the local APIC's, or the value the VMM or guest left */
+	if (!vcpu->lapic)
+		return svx_soft_apic_base(vcpu);	/* vmx/exits.c */
+	svx_get_msr(vcpu, MSR_IA32_APICBASE, &base, true);
+	return base;
+}
+
+void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
 
 /* vmx/debugreg.c */
 int svx_handle_dr(struct svx_vcpu *vcpu);
