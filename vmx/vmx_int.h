@@ -162,7 +162,7 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes);
 void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e);
 void svx_emu_init_mode(struct svx_vcpu *vcpu, struct svx_x86_emu *e, int mode);
 int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys);
-/* The segment fields of the VMCS as they are (vmx/vmx.c). */
+/* The segment fields of the VMCS as they are (vmx/regs.c). */
 void svx_vmcs_get_segment(struct kvm_segment *var, unsigned long sel_field);
 void svx_vmcs_set_segment(const struct kvm_segment *var,
 			  unsigned long sel_field);
@@ -241,7 +241,7 @@ static inline u64 svx_get_apic_base(struct svx_vcpu *vcpu)
 	return base;
 }
 
-void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
+void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);	/* vmx/regs.c */
 
 /* vmx/debugreg.c */
 int svx_handle_dr(struct svx_vcpu *vcpu);
@@ -264,7 +264,7 @@ void svx_exception_to_injected(struct svx_vcpu *vcpu);
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);
 
-/* vmx/vmx.c: a segment as the guest sees it; vCPU loaded */
+/* vmx/regs.c: a segment as the guest sees it; vCPU loaded */
 void svx_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
 		     unsigned long sel_field);
 void svx_set_segment(struct svx_vcpu *vcpu, const struct kvm_segment *var,
