@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMX ownership, the VMCS and the run loop.
+ * VMX ownership and the VMCS.
  *
  * This file owns:
  *  - the checks made at module load (CPUID.VMX, IA32_FEATURE_CONTROL, the
@@ -8,11 +8,16 @@
  *  - lazy VMX ownership: VMXON on every online CPU when the first VM is
  *    created, VMXOFF when the last one is destroyed (as KVM 6.1 does), so
  *    that kvm_intel can use VMX when we do not; CPU hotplug;
- *  - per-vCPU VMCS life: allocation, initial state, loading on a CPU
- *    (VMPTRLD, with VMCLEAR on the CPU it was active on before);
- *  - the run loop: enter, exit, collect exit information with the VMCS
- *    current and preemption off, then let exits.c handle the exit;
- *  - KVM_{GET,SET}_{REGS,SREGS} and the guest MSRs.
+ *  - per-vCPU VMCS life: allocation, initial state, RESET and INIT,
+ *    loading on a CPU (VMPTRLD, with VMCLEAR on the CPU it was active on
+ *    before), the host state that is constant or per CPU, the MSRs the
+ *    VMCS switches at entry and exit (the MSR areas), KVM_SET_CPUID2's
+ *    controls;
+ *  - kicking vCPUs out of guest mode (svx_kick_all(), svx_request_all()).
+ *
+ * The run loop and the VM entry are vmx/run.c's; the event queue and
+ * KVM_{GET,SET}_VCPU_EVENTS vmx/events.c's; KVM_{GET,SET}_{REGS,SREGS}
+ * and the segments vmx/regs.c's; the exit handlers vmx/exits.c's.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -62,7 +67,6 @@ static const u32 svx_auto_msr_index[SVX_NR_AUTO_MSRS] = {
 	[SVX_AMSR_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
 	[SVX_AMSR_TSC_AUX] = MSR_TSC_AUX,
 };
-
 
 /* Debug registers after RESET (SDM 18.2.3, 18.2.4). */
 #define SVX_DR6_INIT			0xffff0ff0UL
