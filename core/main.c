@@ -78,7 +78,7 @@ long svx_check_extension(long ext)
 	case KVM_CAP_X86_USER_SPACE_MSR:	/* core/msr_filter.c */
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_DISABLE_QUIRKS:	/* core/quirks.c */
-	case KVM_CAP_EXCEPTION_PAYLOAD:	/* vmx/vmx.c svx_get/set_events() */
+	case KVM_CAP_EXCEPTION_PAYLOAD:	/* vmx/events.c svx_get/set_events() */
 	case KVM_CAP_X86_TRIPLE_FAULT_EVENT:
 		return 1;
 	case KVM_CAP_DISABLE_QUIRKS2:

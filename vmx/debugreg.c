@@ -299,7 +299,7 @@ int svx_handle_dr(struct svx_vcpu *vcpu)
  * Before the entry, interrupts off, after the last look at requests
  * (vcpu_enter_guest()): the guest's DR0-3 (and DR6 while MOV DR does not
  * exit) into the CPU.  The host's DEBUGCTL was read before the first of
- * the entries svx_enter_guest() makes (vmx/vmx.c; fast-path re-entries
+ * the entries svx_enter_guest() makes (vmx/run.c; fast-path re-entries
  * do not change it).  DR7 comes from GUEST_DR7; the host's is cleared
  * first so that none of its breakpoints fires on the way in.
  */

@@ -4,7 +4,7 @@
  * EXIT_FASTPATH_REENTER_GUEST: the hottest exits that need nothing of the
  * run loop (CPUID, RDMSR/WRMSR of MSRs kept in the VMCS or in the
  * MSR-switch areas) are handled right after the VM exit, interrupts still
- * off, and svx_enter_guest() (vmx/vmx.c) enters the guest again without
+ * off, and svx_enter_guest() (vmx/run.c) enters the guest again without
  * the host state restore, the exit information reads, the run loop's
  * request processing and svx_prepare_entry().
  *

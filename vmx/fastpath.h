@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The VM-exit fast path (vmx/fastpath.c), the part inlined into
- * svx_enter_guest() (vmx/vmx.c): the checks and CPUID, without a call,
+ * svx_enter_guest() (vmx/run.c): the checks and CPUID, without a call,
  * a second stack frame or a second stack-protector check per exit.
  */
 #ifndef SVX_VMX_FASTPATH_H

@@ -235,7 +235,7 @@ int svx_rmode_prepare(struct svx_vcpu *vcpu)
 	svx_vmwrite(GUEST_TR_BASE, vcpu->vm->tss_addr);
 	svx_vcpu_put(vcpu);
 	if (vcpu->inject_pending) {
-		if (vcpu->exc_pending)	/* its payload: vmx/vmx.c */
+		if (vcpu->exc_pending)	/* its payload: vmx/events.c */
 			svx_exception_to_injected(vcpu);
 		vcpu->inject_pending = false;
 		type = (info & SVX_INTR_TYPE_MASK) >> SVX_INTR_TYPE_SHIFT;

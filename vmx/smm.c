@@ -3,7 +3,8 @@
  * System management mode, as KVM 6.1's: enter_smm() and the SMRAM state
  * save area (arch/x86/kvm/x86.c), RSM (emulate.c em_rsm()), the SMI
  * sources (KVM_SMI, KVM_SET_VCPU_EVENTS, the local APIC's SMI delivery
- * mode: core/irqchip.c) and the rules around them (vmx/vmx.c's SMM hooks).
+ * mode: core/irqchip.c) and the rules around them (the SMM hooks of
+ * vmx/run.c, vmx/events.c and vmx/vmx.c).
  *
  * An SMI waits in svx_smm.smi_pending while the vCPU is in SMM or an
  * event is being injected; otherwise, before the next entry, the vCPU's

@@ -34,7 +34,7 @@ struct svx_vcpu *svx_vmx_vcpu_alloc(void);
 void svx_vmx_vcpu_free(struct svx_vcpu *vcpu);
 int svx_vcpu_init_vmx(struct svx_vcpu *vcpu);
 void svx_vcpu_free_vmx(struct svx_vcpu *vcpu);
-int svx_vcpu_run(struct svx_vcpu *vcpu);
+int svx_vcpu_run(struct svx_vcpu *vcpu);	/* vmx/run.c */
 void __svx_vcpu_load(struct svx_vcpu *vcpu);
 DECLARE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
 
@@ -60,10 +60,15 @@ static inline void svx_vcpu_put(struct svx_vcpu *vcpu)
 {
 	preempt_enable();
 }
+
+/* vmx/regs.c: KVM_{GET,SET}_{REGS,SREGS}, a SIPI */
 void svx_get_regs(struct svx_vcpu *vcpu, struct kvm_regs *regs);
 void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs);
 void svx_get_sregs(struct svx_vcpu *vcpu, struct kvm_sregs *sregs);
 int svx_set_sregs(struct svx_vcpu *vcpu, const struct kvm_sregs *sregs);
+void svx_vcpu_deliver_sipi(struct svx_vcpu *vcpu, u8 vector);
+
+/* MSRs, the TSC, machine checks, KVM_SET_CPUID2, INIT */
 int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
 void svx_init_tsc(struct svx_vcpu *vcpu);
@@ -82,12 +87,13 @@ u64 svx_guest_tsc(const struct svx_vcpu *vcpu, u64 host_tsc);
 extern const u32 svx_msr_list[];
 extern unsigned int svx_nr_msrs;
 void svx_msr_list_init(void);
+void svx_vcpu_init_event(struct svx_vcpu *vcpu);
+
+/* vmx/events.c: KVM_INTERRUPT, KVM_NMI, KVM_{GET,SET}_VCPU_EVENTS */
 int svx_queue_interrupt(struct svx_vcpu *vcpu, u32 irq);
 void svx_queue_nmi(struct svx_vcpu *vcpu);
 void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);
 int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev);
-void svx_vcpu_init_event(struct svx_vcpu *vcpu);
-void svx_vcpu_deliver_sipi(struct svx_vcpu *vcpu, u8 vector);
 
 /* vmx/smm.c: system management mode */
 bool svx_smm_supported(struct svx_vm *vm);

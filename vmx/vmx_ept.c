@@ -36,7 +36,7 @@
  * shadow-paging VM gets a VPID too, so VM entries and exits no longer flush
  * its linear mappings.  The flushes the hardware then skips are done
  * explicitly, exactly where the guest's architecture or the shadow MMU
- * needs them (svx_vpid_flush_*, vmx.c's run loop):
+ * needs them (svx_vpid_flush_*, vmx/run.c's run loop):
  *  - a new shadow root (MOV to CR3 without PCID, CR0.PG/WP, CR4.PAE/PSE/
  *    PGE/SMEP/SMAP changes, KVM_SET_SREGS, a root zapped away): INVVPID
  *    single-context (shadow SPTEs are never global);

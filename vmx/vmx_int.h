@@ -14,6 +14,7 @@
 #include "vmx_ept.h"
 #include "cpuid.h"
 #include "vmx.h"
+#include "irq.h"
 
 struct svx_vmcs_config {
 	u32 revision;
@@ -153,9 +154,6 @@ bool svx_umip_emulated(void);
 void svx_umip_update(struct svx_vcpu *vcpu);
 void svx_cpufeat_after_set_cpuid(struct svx_vcpu *vcpu);
 int svx_cpufeat_exit(struct svx_vcpu *vcpu, u32 reason);
-u64 svx_get_cr8(struct svx_vcpu *vcpu);
-void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);
-u64 svx_get_apic_base(struct svx_vcpu *vcpu);
 void svx_inject_exception(struct svx_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error);
 /* Operand size of the code being executed: 8 (64-bit code) or 4. */
@@ -167,7 +165,7 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes);
 void svx_emu_init(struct svx_vcpu *vcpu, struct svx_x86_emu *e);
 void svx_emu_init_mode(struct svx_vcpu *vcpu, struct svx_x86_emu *e, int mode);
 int svx_exec_sys(struct svx_vcpu *vcpu, const struct svx_sys *sys);
-/* The segment fields of the VMCS as they are (vmx/vmx.c). */
+/* The segment fields of the VMCS as they are (vmx/regs.c). */
 void svx_vmcs_get_segment(struct kvm_segment *var, unsigned long sel_field);
 void svx_vmcs_set_segment(const struct kvm_segment *var,
 			  unsigned long sel_field);
@@ -224,6 +222,30 @@ bool svx_mmio_std(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 		     u64 *new, int *ret);
 
+/*
+ * CR8 and the APIC base as KVM_GET_SREGS and kvm_run give them, inline
+ * for post_kvm_run_save() on every return from KVM_RUN (vmx/run.c).  CR8
+ * is the local APIC's TPR[7:4] when the APIC is in the kernel.
+ */
+static inline u64 svx_get_cr8(struct svx_vcpu *vcpu)
+{
+	return vcpu->lapic ? svx_irqchip_get_cr8(vcpu) : vcpu->cr8;
+}
+
+/* KVM_GET_SREGS's and kvm_run's apic_base */
+static inline u64 svx_get_apic_base(struct svx_vcpu *vcpu)
+{
+	u64 base = 0;
+
+	/* as KVM: the local APIC's, or the value the VMM or guest left */
+	if (!vcpu->lapic)
+		return svx_soft_apic_base(vcpu);	/* vmx/exits.c */
+	svx_get_msr(vcpu, MSR_IA32_APICBASE, &base, true);
+	return base;
+}
+
+void svx_set_cr8(struct svx_vcpu *vcpu, u64 cr8);	/* vmx/regs.c */
+
 /* vmx/debugreg.c */
 int svx_handle_dr(struct svx_vcpu *vcpu);
 int svx_debug_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
@@ -235,15 +257,17 @@ void svx_debug_singlestep(struct svx_vcpu *vcpu);
 bool svx_debug_take_user_exit(struct svx_vcpu *vcpu);
 void svx_update_dr7(struct svx_vcpu *vcpu);
 void svx_queue_db(struct svx_vcpu *vcpu, unsigned long payload);
-void svx_exception_to_injected(struct svx_vcpu *vcpu);
 void svx_deliver_db_payload(struct svx_vcpu *vcpu, unsigned long payload);
 void svx_clear_dr7_gd(struct svx_vcpu *vcpu);
 u64 svx_linear_rip(struct svx_vcpu *vcpu);
 
+/* vmx/events.c: a pending exception and its payload to injected */
+void svx_exception_to_injected(struct svx_vcpu *vcpu);
+
 /* vmx/taskswitch.c */
 int svx_handle_task_switch(struct svx_vcpu *vcpu);
 
-/* vmx/vmx.c: a segment as the guest sees it; vCPU loaded */
+/* vmx/regs.c: a segment as the guest sees it; vCPU loaded */
 void svx_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
 		     unsigned long sel_field);
 void svx_set_segment(struct svx_vcpu *vcpu, const struct kvm_segment *var,

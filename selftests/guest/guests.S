@@ -140,7 +140,7 @@ GUEST_END(spin)
 /*
  * spin forever with interrupts disabled.  On hardware a host interrupt
  * still exits; Bochs holds it while the guest has IF=0, and only
- * shadowvmx's guard timer (vmx/vmx.c) lets the host run again.
+ * shadowvmx's guard timer (vmx/run.c) lets the host run again.
  */
 	.code32
 GUEST(spin_cli)

@@ -1098,7 +1098,7 @@ void sim_gen_flat(struct sim *s, int n)
 
 static void sim_check_fresh_root(struct sim *s);
 
-/* What the run loop does before a VM entry (vmx/vmx.c). */
+/* What the run loop does before a VM entry (vmx/run.c). */
 static void sim_enter(struct sim *s)
 {
 	struct svx_vcpu *v = s->vcpu;
