@@ -239,7 +239,7 @@ static inline u64 svx_get_apic_base(struct svx_vcpu *vcpu)
 
 	/* as KVM: the local APIC's, or the value the VMM or guest left */
 	if (!vcpu->lapic)
-		return svx_soft_apic_base(vcpu);	/* vmx/exits.c */
+		return svx_soft_apic_base(vcpu);	/* vmx/msr.c */
 	svx_get_msr(vcpu, MSR_IA32_APICBASE, &base, true);
 	return base;
 }
