@@ -295,14 +295,14 @@ void svx_host_set_dirty(u64 pfn)
 		SetPageDirty(head);
 }
 
-/* The VMM's address of @gpa in a writable memslot, or 0. */
-static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, u64 gpa)
+/* The VMM's address of @gpa in a writable memslot of @as, or 0. */
+static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, int as, u64 gpa)
 {
 	const struct svx_memslot *slot;
 	u64 hva = 0;
 
 	rcu_read_lock();
-	slot = svx_memslot_find(rcu_dereference(vm->memslots),
+	slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, as)),
 				gpa >> PAGE_SHIFT);
 	if (slot && !(slot->flags & KVM_MEM_READONLY))
 		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
@@ -311,10 +311,10 @@ static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, u64 gpa)
 	return hva;
 }
 
-int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
-			 unsigned int size)
+int svx_host_cmpxchg_gpa_as(struct svx_vm *vm, int as, u64 gpa, u64 old,
+			    u64 new, unsigned int size)
 {
-	u64 hva = svx_gpa_to_hva_writable(vm, gpa);
+	u64 hva = svx_gpa_to_hva_writable(vm, as, gpa);
 	int r;
 
 	if (!hva)
@@ -330,8 +330,14 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 				       efault4);
 	}
 	if (r == 0)	/* written: the walker's A/D bits, emulated writes */
-		svx_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
+		svx_mark_page_dirty_as(vm, as, gpa >> PAGE_SHIFT);
 	return r < 0 ? -EFAULT : r;
+}
+
+int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
+			 unsigned int size)
+{
+	return svx_host_cmpxchg_gpa_as(vm, 0, gpa, old, new, size);
 }
 
 /*
@@ -342,7 +348,7 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
 			   const u64 new[2])
 {
-	u64 hva = svx_gpa_to_hva_writable(vm, gpa);
+	u64 hva = svx_gpa_to_hva_writable(vm, 0, gpa);
 	u64 lo = old[0], hi = old[1];
 	struct page *page;
 	bool done;
@@ -373,7 +379,7 @@ int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
  * when the bytes are outside every memslot or their host page is not
  * resident; the caller then treats them as unknown.
  */
-int svx_host_read_gpa_atomic(struct svx_vm *vm, u64 gpa, void *buf,
+int svx_host_read_gpa_atomic(struct svx_vm *vm, int as, u64 gpa, void *buf,
 			     unsigned int len)
 {
 	const struct svx_memslot *slot;
@@ -383,7 +389,7 @@ int svx_host_read_gpa_atomic(struct svx_vm *vm, u64 gpa, void *buf,
 	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
 		return -EFAULT;
 	rcu_read_lock();
-	slot = svx_memslot_find(rcu_dereference(vm->memslots),
+	slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, as)),
 				gpa >> PAGE_SHIFT);
 	if (slot)
 		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +

@@ -199,6 +199,12 @@ int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
 	return svx_guest_phys_as(vm, 0, gpa, buf, len, false);
 }
 
+int svx_read_guest_phys_as(struct svx_vm *vm, int as, u64 gpa, void *buf,
+			   unsigned int len)
+{
+	return svx_guest_phys_as(vm, as, gpa, buf, len, false);
+}
+
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len)
 {

@@ -380,6 +380,12 @@ struct svx_vm {
 	/* Shadow MMU (mmu/). */
 	u64 *np_root;		/* nonpaging map, 4 levels */
 	u64 *np_spare;		/* an empty one, for svx_mmu_zap_all() */
+	/*
+	 * The nonpaging map of address space 1, for vCPUs in SMM with
+	 * CR0.PG=0 (KVM's role.smm); made by the first such vCPU's MMU
+	 * reload, dropped by svx_mmu_zap_all().
+	 */
+	u64 *np_root_smm;
 	unsigned long sp_in_use;
 	unsigned long pages_pinned;	/* svx_host_pins() */
 	bool pin_unlimited;		/* creator had CAP_IPC_LOCK */

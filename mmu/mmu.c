@@ -108,8 +108,11 @@ void svx_mmu_vm_destroy(struct svx_vm *vm)
 		svx_free_tree(vm, vm->np_root, 4);
 	if (vm->np_spare)
 		svx_free_tree(vm, vm->np_spare, 4);
+	if (vm->np_root_smm)
+		svx_free_tree(vm, vm->np_root_smm, 4);
 	vm->np_root = NULL;
 	vm->np_spare = NULL;
+	vm->np_root_smm = NULL;
 	kvfree(vm->sp_hash);
 	kvfree(vm->rmap_hash);
 	svx_lpage_free(vm);
@@ -167,6 +170,7 @@ union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level)
 	role.access = SVX_P_ALL;
 	role.cr0_wp = !!(vcpu->cr0 & X86_CR0_WP);
 	role.nxe = !!(vcpu->efer & EFER_NX);
+	role.smm = vcpu->smm.in_smm;
 	if (!role.cr0_wp && !svx_mmu_bug(SVX_BUG_WP0_SHARED_ROLE)) {
 		role.smep_andnot_wp = !!(vcpu->cr4 & X86_CR4_SMEP);
 		role.smap_andnot_wp = !!(vcpu->cr4 & X86_CR4_SMAP);
@@ -186,8 +190,8 @@ static phys_addr_t svx_load_root(struct svx_vcpu *vcpu, bool *flush)
 	switch (vcpu->mmu.mode) {
 	case SVX_MODE_NONPAGING:
 		if (svx_guest_long_mode(vcpu))
-			return svx_host_pa(vm->np_root);
-		svx_fill_pae_root(vcpu, vm->np_root);
+			return svx_host_pa(svx_np_root(vcpu));
+		svx_fill_pae_root(vcpu, svx_np_root(vcpu));
 		return svx_host_pa(vcpu->mmu.pae_root);
 	case SVX_MODE_LONG64:
 		role = svx_base_role(vcpu, 4);
@@ -242,6 +246,15 @@ int svx_mmu_reload(struct svx_vcpu *vcpu)
 		return r;
 	svx_mmu_make_room(vcpu);
 	spin_lock(&vm->mmu_lock);
+	/* SMM with paging off: address space 1's nonpaging tree, made once. */
+	while (vcpu->mmu.mode == SVX_MODE_NONPAGING && vcpu->smm.in_smm &&
+	       !vm->np_root_smm) {
+		spin_unlock(&vm->mmu_lock);
+		r = svx_np_smm_prepare(vm);
+		if (r)
+			return r;
+		spin_lock(&vm->mmu_lock);
+	}
 	root = svx_load_root(vcpu, &flush);
 	/*
 	 * A root load flushes the guest's TLB: the unsync pages reachable
@@ -269,7 +282,8 @@ static int svx_walk_read(void *ctx, u64 gpa, u64 *val, unsigned int size)
 	struct svx_vcpu *vcpu = ctx;
 
 	*val = 0;
-	return svx_read_guest_phys(vcpu->vm, gpa, val, size) ? -EFAULT : 0;
+	return svx_read_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), gpa, val,
+				      size) ? -EFAULT : 0;
 }
 
 static int svx_walk_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new,
@@ -277,7 +291,8 @@ static int svx_walk_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new,
 {
 	struct svx_vcpu *vcpu = ctx;
 
-	return svx_host_cmpxchg_gpa(vcpu->vm, gpa, old, new, size);
+	return svx_host_cmpxchg_gpa_as(vcpu->vm, svx_vcpu_as(vcpu), gpa, old,
+				       new, size);
 }
 
 void svx_walk_env(struct svx_vcpu *vcpu, struct svx_walk_env *env)
@@ -503,7 +518,7 @@ static void svx_prefetch_pin(struct svx_vcpu *vcpu, struct svx_prefetch *pf,
 	u64 gen;
 
 	/* As KVM: no prefetch in a logged slot (nor its pins). */
-	if (!svx_memslot_get(vcpu->vm, gfn, &s, &gen) ||
+	if (!svx_memslot_get_as(vcpu->vm, svx_vcpu_as(vcpu), gfn, &s, &gen) ||
 	    (s.flags & KVM_MEM_LOG_DIRTY_PAGES) ||
 	    svx_host_pin_gfn(vcpu, &s, gfn, &pf->pfn[j])) {
 		pf->pfn[j] = SVX_NO_PFN;

@@ -118,9 +118,13 @@ void svx_host_set_dirty(u64 pfn);
 void svx_host_unpin_range(u64 pfn, unsigned long n, bool dirty);
 
 /*
- * Replace @old with @new (@size 4 or 8 bytes) at guest-physical @gpa:
- * 0 done, 1 the memory no longer held @old, -EFAULT no writable memslot.
+ * Replace @old with @new (@size 4 or 8 bytes) at guest-physical @gpa of
+ * address space @as (0, or SVX_AS_SMM: a vCPU in SMM's): 0 done, 1 the
+ * memory no longer held @old, -EFAULT no writable memslot.
  */
+int svx_host_cmpxchg_gpa_as(struct svx_vm *vm, int as, u64 gpa, u64 old,
+			    u64 new, unsigned int size);
+/* The same in address space 0 */
 int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 			 unsigned int size);
 /*
@@ -131,10 +135,11 @@ int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
 			   const u64 new[2]);
 
 /*
- * Read guest memory at @gpa without sleeping (under mmu_lock); -EFAULT if
- * outside every memslot, across a page, or not resident right now.
+ * Read guest memory at @gpa of address space @as without sleeping (under
+ * mmu_lock); -EFAULT if outside every memslot, across a page, or not
+ * resident right now.
  */
-int svx_host_read_gpa_atomic(struct svx_vm *vm, u64 gpa, void *buf,
+int svx_host_read_gpa_atomic(struct svx_vm *vm, int as, u64 gpa, void *buf,
 			     unsigned int len);
 
 /* Point the CPU's guest CR3 at @root (the vCPU is not loaded). */
@@ -160,6 +165,9 @@ bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 bool svx_memslot_get_as(struct svx_vm *vm, int as, u64 gfn,
 			struct svx_memslot *s, u64 *gen);
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf, unsigned int len);
+/* The same in address space @as */
+int svx_read_guest_phys_as(struct svx_vm *vm, int as, u64 gpa, void *buf,
+			   unsigned int len);
 
 /* vmx/ (also in include/svx.h) */
 /*

@@ -52,6 +52,11 @@ union svx_sp_role {
 		 */
 		u32 smep_andnot_wp:1;
 		u32 smap_andnot_wp:1;
+		/*
+		 * Built for a vCPU in SMM: guest tables and frames are in
+		 * address space 1 (KVM's role.smm, kvm_memslots_for_spte_role()).
+		 */
+		u32 smm:1;
 	};
 };
 
@@ -101,6 +106,12 @@ struct svx_sp {
 	 */
 	u64 ***rmap_slots;
 };
+
+/* The address space of the guest tables and frames of @sp. */
+static inline int svx_sp_as(const struct svx_sp *sp)
+{
+	return sp->role.smm ? SVX_AS_SMM : 0;
+}
 
 /* The frame guest PTE @gpte of @esz bytes (4: 32-bit paging) maps. */
 static inline u64 svx_gpte_gfn(u64 gpte, unsigned int esz)
@@ -207,12 +218,14 @@ void svx_lpage_account(struct svx_vm *vm, u64 gfn, bool add);
 bool svx_write_protect(struct svx_vm *vm, u64 gfn);
 
 /* nonpaging.c */
+u64 *svx_np_root(struct svx_vcpu *vcpu);
+int svx_np_smm_prepare(struct svx_vm *vm);
 void svx_fill_pae_root(struct svx_vcpu *vcpu, u64 *pml4);
 void svx_free_tree(struct svx_vm *vm, u64 *table, int level);
 u64 *svx_new_tree(struct svx_vm *vm);
 int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code);
-unsigned int svx_np_clear(struct svx_vm *vm, u64 *gfn, u64 end,
-			  u64 *pins, unsigned int max);
+unsigned int svx_np_clear(u64 *root, u64 *gfn, u64 end, u64 *pins,
+			  unsigned int max);
 bool svx_np_write_protect(struct svx_vm *vm, u64 gfn);
 
 /* mmu.c */

@@ -4,6 +4,10 @@
  * 4-level tree per VM (vm->np_root, and a spare for a zap) maps GVA == GPA to
  * the host page backing the GPA; its first 4 GiB hang from four fixed page
  * directories so that 32-bit guests use them through the per-vCPU PAE root.
+ * A vCPU in SMM (whose memory is address space 1) has a tree of its own,
+ * vm->np_root_smm, made when a vCPU first needs it (svx_np_smm_prepare())
+ * and dropped by a zap of everything; the zaps of a gfn (write protection,
+ * the MMU notifier) cover both trees.
  * This file owns the tree: its allocation and freeing, the walk-allocate of
  * a fault path, the nonpaging fault itself (svx_nonpaging_fault()), the
  * write-protection and dirty-log fast path of its leaves, and the clearing
@@ -87,15 +91,44 @@ void svx_fill_pae_root(struct svx_vcpu *vcpu, u64 *pml4)
 		vcpu->mmu.pae_root[i] = svx_host_pa(svx_tree_pd(pml4, i)) | SPTE_P;
 }
 
-/* Clear W in the nonpaging leaf of @gfn; true if it was writable. */
-bool svx_np_write_protect(struct svx_vm *vm, u64 gfn)
+/* The nonpaging tree of @vcpu's address space (NULL: not made yet). */
+u64 *svx_np_root(struct svx_vcpu *vcpu)
+{
+	return vcpu->smm.in_smm ? vcpu->vm->np_root_smm : vcpu->vm->np_root;
+}
+
+/*
+ * Make the nonpaging tree of address space 1 if there is none (a vCPU in
+ * SMM with paging off is about to load it).  0 or -ENOMEM.
+ */
+int svx_np_smm_prepare(struct svx_vm *vm)
+{
+	u64 *tree;
+
+	if (READ_ONCE(vm->np_root_smm))
+		return 0;
+	tree = svx_new_tree(vm);
+	if (!tree)
+		return -ENOMEM;
+	spin_lock(&vm->mmu_lock);
+	if (!vm->np_root_smm) {
+		vm->np_root_smm = tree;
+		tree = NULL;
+	}
+	if (tree)	/* another vCPU was first */
+		svx_free_tree(vm, tree, 4);
+	spin_unlock(&vm->mmu_lock);
+	return 0;
+}
+
+static bool svx_np_wp_tree(u64 *root, u64 gfn)
 {
 	u64 *sptep;
 	int level;
 
-	if (!vm->np_root || gfn >= (1ULL << 36))
+	if (!root)
 		return false;
-	sptep = svx_dmap_walk(&svx_dmap_x86, vm->np_root, gfn, 1, &level);
+	sptep = svx_dmap_walk(&svx_dmap_x86, root, gfn, 1, &level);
 	if (level > 1 || (*sptep & (SPTE_P | SPTE_W)) != (SPTE_P | SPTE_W))
 		return false;
 	*sptep &= ~SPTE_W;
@@ -103,15 +136,28 @@ bool svx_np_write_protect(struct svx_vm *vm, u64 gfn)
 }
 
 /*
- * Clear the nonpaging leaves of gfns [*@gfn, @end), at most @max of them
- * holding a pin; their old values go to @pins and *@gfn to where to go on.
- * mmu_lock.
+ * Clear W in the nonpaging leaves of @gfn, in both address spaces' trees
+ * (either may map a page there); true if one was writable.
  */
-unsigned int svx_np_clear(struct svx_vm *vm, u64 *gfn, u64 end,
-			  u64 *pins, unsigned int max)
+bool svx_np_write_protect(struct svx_vm *vm, u64 gfn)
 {
-	return svx_dmap_clear(&svx_dmap_x86, vm->np_root, gfn, end, pins, NULL,
-			      max);
+	bool r;
+
+	if (gfn >= (1ULL << 36))
+		return false;
+	r = svx_np_wp_tree(vm->np_root, gfn);
+	return svx_np_wp_tree(vm->np_root_smm, gfn) || r;
+}
+
+/*
+ * Clear the leaves of nonpaging tree @root for gfns [*@gfn, @end), at
+ * most @max of them holding a pin; their old values go to @pins and *@gfn
+ * to where to go on.  mmu_lock.
+ */
+unsigned int svx_np_clear(u64 *root, u64 *gfn, u64 end, u64 *pins,
+			  unsigned int max)
+{
+	return svx_dmap_clear(&svx_dmap_x86, root, gfn, end, pins, NULL, max);
 }
 
 /*
@@ -119,21 +165,23 @@ unsigned int svx_np_clear(struct svx_vm *vm, u64 *gfn, u64 end,
  * (write-protected for the dirty log): make it writable and log the page,
  * without the pin and table allocations of a full fault.  True if done.
  */
-static bool svx_np_make_writable(struct svx_vm *vm,
+static bool svx_np_make_writable(struct svx_vcpu *vcpu,
 				 const struct svx_memslot *s, u64 gpa, u64 gen,
 				 unsigned long seq)
 {
+	struct svx_vm *vm = vcpu->vm;
 	bool done = false;
-	u64 *sptep;
+	u64 *sptep, *root;
 	int level;
 
 	if (!svx_mmu_dirty_ok(s, true))
 		return false;
 	spin_lock(&vm->mmu_lock);
+	root = svx_np_root(vcpu);
 	if (rcu_access_pointer(vm->memslots)->generation != gen ||
-	    svx_mmu_seq_retry(vm, seq) || !vm->np_root)
+	    svx_mmu_seq_retry(vm, seq) || !root)
 		goto out;
-	sptep = svx_dmap_walk(&svx_dmap_x86, vm->np_root, gpa >> PAGE_SHIFT, 1,
+	sptep = svx_dmap_walk(&svx_dmap_x86, root, gpa >> PAGE_SHIFT, 1,
 			      &level);
 	if (level == 1 && (*sptep & (SPTE_P | SPTE_W)) == SPTE_P) {
 		*sptep |= SPTE_W | SPTE_D;
@@ -145,7 +193,7 @@ out:
 	return done;
 }
 
-/* The nonpaging map: GVA == GPA. */
+/* The nonpaging map: GVA == GPA, in the vCPU's address space. */
 int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 {
 	struct svx_vm *vm = vcpu->vm;
@@ -153,7 +201,7 @@ int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	struct svx_memslot s;
 	u64 *spare[3] = { NULL, NULL, NULL };
 	int nspare = 0, r, i;
-	u64 gpa, gen, *sptep, pfn;
+	u64 gpa, gen, *sptep, pfn, *root;
 	unsigned long seq;
 	bool found;
 
@@ -162,12 +210,13 @@ int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	gpa = gva;
 
 	seq = svx_mmu_seq_begin(vm);
-	found = svx_memslot_get(vm, gpa >> PAGE_SHIFT, &s, &gen);
+	found = svx_memslot_get_as(vm, svx_vcpu_as(vcpu), gpa >> PAGE_SHIFT,
+				   &s, &gen);
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
 		return svx_emulate_mmio(vcpu, gva, gpa, write);
 	}
-	if (write && svx_np_make_writable(vm, &s, gpa, gen, seq)) {
+	if (write && svx_np_make_writable(vcpu, &s, gpa, gen, seq)) {
 		vcpu->stats.mmu[SVX_MMU_PF_FIXED]++;
 		return SVX_RESUME;
 	}
@@ -183,17 +232,21 @@ int svx_nonpaging_fault(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 
 	spin_lock(&vm->mmu_lock);
+	root = svx_np_root(vcpu);
+	/*
+	 * The slot or its memory changed, or a zap dropped the SMM tree
+	 * (the vCPU reloads before it enters): let the guest fault again.
+	 */
 	if (rcu_access_pointer(vm->memslots)->generation != gen ||
-	    svx_mmu_seq_retry(vm, seq)) {
-		/* The slot or its memory changed: let the guest fault again. */
+	    svx_mmu_seq_retry(vm, seq) || !root) {
 		spin_unlock(&vm->mmu_lock);
 		svx_host_unpin(pfn, false);
 		r = SVX_RESUME;
 		goto out;
 	}
 	i = nspare;
-	sptep = svx_dmap_walk_alloc(&svx_dmap_x86, vm->np_root,
-				    gpa >> PAGE_SHIFT, 1, spare, &nspare);
+	sptep = svx_dmap_walk_alloc(&svx_dmap_x86, root, gpa >> PAGE_SHIFT, 1,
+				    spare, &nspare);
 	vm->sp_in_use += i - nspare;
 	if (*sptep & SPTE_P) {
 		/*

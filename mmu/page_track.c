@@ -270,7 +270,8 @@ static void svx_pt_update_prepare(struct svx_vcpu *vcpu, u64 gpa, u64 gpte,
 	    svx_mmu_topup(vcpu) || !svx_gpte_usable(vcpu, gpte, esz, &gfn))
 		return;
 	up->seq = svx_mmu_seq_begin(vcpu->vm);
-	if (!svx_memslot_get(vcpu->vm, gfn, &s, &up->gen) ||
+	if (!svx_memslot_get_as(vcpu->vm, svx_vcpu_as(vcpu), gfn, &s,
+				&up->gen) ||
 	    svx_host_pin_gfn(vcpu, &s, gfn, &up->pfn)) {
 		up->pfn = SVX_NO_PFN;
 		return;
@@ -286,7 +287,9 @@ static void svx_pt_update_install(struct svx_vcpu *vcpu, struct svx_sp *sp,
 {
 	unsigned int idx;
 
-	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct)
+	/* A table of the other address space holds other PTEs. */
+	if (up->pfn == SVX_NO_PFN || sp->role.level != 1 || sp->role.direct ||
+	    svx_sp_as(sp) != svx_vcpu_as(vcpu))
 		return;
 	/* Its page went, or its slot (deleted or moved since the pin). */
 	if (svx_mmu_seq_retry(vcpu->vm, up->seq) ||
@@ -448,7 +451,8 @@ static void svx_invlpg_refresh(struct svx_vcpu *vcpu, u64 tgfn,
 	struct svx_sp *sp;
 	u64 gpte = 0, *sptep;
 
-	if (svx_read_guest_phys(vm, (tgfn << PAGE_SHIFT) + gi * esz, &gpte, esz))
+	if (svx_read_guest_phys_as(vm, svx_vcpu_as(vcpu),
+				   (tgfn << PAGE_SHIFT) + gi * esz, &gpte, esz))
 		return;
 	svx_pt_update_prepare(vcpu, (tgfn << PAGE_SHIFT) + gi * esz, gpte, esz,
 			      &up);

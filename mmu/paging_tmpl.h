@@ -367,7 +367,8 @@ static void FNAME(pte_prefetch)(struct svx_vcpu *vcpu,
 	pf->direct = false;
 	gi = PT_INDEX(w->gva, 1) & ~(SVX_PREFETCH - 1);
 	table = (w->table_gfn[1] << PAGE_SHIFT) + gi * sizeof(pt_element_t);
-	if (svx_read_guest_phys(vcpu->vm, table, gptes, sizeof(gptes)))
+	if (svx_read_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), table, gptes,
+				   sizeof(gptes)))
 		return;
 	pf->first = gi % 512;
 	busy = svx_prefetch_busy(vcpu, w->gva, pf->first);
@@ -424,7 +425,7 @@ static int FNAME(page_fault)(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	gfn = w.gpa >> PAGE_SHIFT;
 
 	seq = svx_mmu_seq_begin(vm);
-	found = svx_memslot_get(vm, gfn, &s, &gen);
+	found = svx_memslot_get_as(vm, svx_vcpu_as(vcpu), gfn, &s, &gen);
 	if (!found || (write && (s.flags & KVM_MEM_READONLY))) {
 		vcpu->stats.mmu[SVX_MMU_PF_MMIO]++;
 		if (!found)
@@ -576,7 +577,7 @@ static u64 FNAME(spte_synced)(struct svx_vcpu *vcpu, struct svx_sp *sp,
 		return n & ~(SPTE_W | SPTE_D);
 	if (spte & SPTE_W)
 		return n;
-	if (svx_memslot_get(vm, sp->gfns[i], &s, &gen) &&
+	if (svx_memslot_get_as(vm, svx_sp_as(sp), sp->gfns[i], &s, &gen) &&
 	    svx_mmu_dirty_ok(&s, false) &&
 	    !svx_gfn_write_tracked(vm, sp->gfns[i]) &&
 	    svx_rmap_add(vm, &vcpu->mmu.cache, sp->gfns[i], &sp->spt[i]))
@@ -616,7 +617,8 @@ static unsigned int FNAME(sync_page)(struct svx_vcpu *vcpu,
 			continue;
 		if ((int)(off / sizeof(buf)) != chunk) {
 			chunk = off / sizeof(buf);
-			ok = !svx_host_read_gpa_atomic(vm, base + chunk *
+			ok = !svx_host_read_gpa_atomic(vm, svx_sp_as(sp),
+							 base + chunk *
 							 sizeof(buf), buf,
 							 sizeof(buf));
 		}

@@ -698,7 +698,7 @@ int svx_mmu_zap_prepare(struct svx_vm *vm)
  */
 void svx_mmu_zap_all(struct svx_vm *vm)
 {
-	u64 *old, *fresh = vm->np_spare;
+	u64 *old, *old_smm, *fresh = vm->np_spare;
 	struct svx_sp *sp, *tmp;
 	LIST_HEAD(dead);
 	int i;
@@ -718,6 +718,9 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 		old = vm->np_root;
 		vm->np_root = fresh;
 	}
+	/* SMM's tree goes: the next reload in SMM makes a fresh one. */
+	old_smm = vm->np_root_smm;
+	vm->np_root_smm = NULL;
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = vm->vcpus[i];
 
@@ -735,6 +738,8 @@ void svx_mmu_zap_all(struct svx_vm *vm)
 
 	spin_lock(&vm->mmu_lock);
 	svx_free_dead(vm, &dead);
+	if (old_smm)
+		svx_free_tree(vm, old_smm, 4);
 	if (old)
 		svx_free_tree(vm, old, 4);
 	else	/* not prepared, and no memory */
@@ -805,6 +810,40 @@ static bool svx_sp_in_range(struct svx_sp *sp, u64 start, u64 end)
 #define SVX_ZAP_BATCH	32
 
 /*
+ * Clear the leaves of address space @as's nonpaging tree for gfns
+ * [@start, @end), in batches: every vCPU leaves guest mode and flushes
+ * its TLB before a batch's pages are unpinned.  True if one was cleared.
+ */
+static bool svx_np_zap_range(struct svx_vm *vm, int as, u64 start, u64 end)
+{
+	u64 pins[SVX_ZAP_BATCH], gfn = start, *root;
+	unsigned int n, i;
+	bool any = false;
+
+	while (gfn < end) {
+		spin_lock(&vm->mmu_lock);
+		/* Read again each time: a zap of everything may drop it. */
+		root = as ? vm->np_root_smm : vm->np_root;
+		n = root ? svx_np_clear(root, &gfn, end, pins,
+					SVX_ZAP_BATCH) : 0;
+		if (!root)
+			gfn = end;
+		spin_unlock(&vm->mmu_lock);
+		if (!n)
+			continue;
+		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
+		spin_lock(&vm->mmu_lock);
+		for (i = 0; i < n; i++)
+			svx_host_unpin((pins[i] & SPTE_ADDR) >> PAGE_SHIFT,
+				       pins[i] & SPTE_W);
+		svx_host_pins(vm, -(long)n);
+		spin_unlock(&vm->mmu_lock);
+		any = true;
+	}
+	return any;
+}
+
+/*
  * Zap every shadow entry that maps a gfn of [@start, @end) (the host page
  * behind them is going away): the shadow pages holding such leaves, or
  * shadowing a guest table there, and the nonpaging leaves.  Every vCPU
@@ -814,11 +853,10 @@ static bool svx_sp_in_range(struct svx_sp *sp, u64 start, u64 end)
  */
 void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 {
-	u64 pins[SVX_ZAP_BATCH], gfn = start;
 	struct svx_sp *sp, *tmp;
-	unsigned int n, i;
 	LIST_HEAD(dead);
 	bool any = false;
+	int as;
 
 	spin_lock(&vm->mmu_lock);
 	list_for_each_entry_safe(sp, tmp, &vm->sp_list, link) {
@@ -834,26 +872,11 @@ void svx_mmu_zap_gfn_range(struct svx_vm *vm, u64 start, u64 end)
 		svx_free_dead(vm, &dead);
 		spin_unlock(&vm->mmu_lock);
 	}
-	/* The nonpaging map: GVA == GPA, 48 bits. */
+	/* The nonpaging maps (both address spaces): GVA == GPA, 48 bits. */
 	end = min_t(u64, end, 1ULL << 36);
-	while (gfn < end) {
-		spin_lock(&vm->mmu_lock);
-		n = vm->np_root ? svx_np_clear(vm, &gfn, end, pins,
-					      SVX_ZAP_BATCH) : 0;
-		if (!vm->np_root)
-			gfn = end;
-		spin_unlock(&vm->mmu_lock);
-		if (!n)
-			continue;
-		svx_kick_all(vm, SVX_REQ_TLB_FLUSH);
-		spin_lock(&vm->mmu_lock);
-		for (i = 0; i < n; i++)
-			svx_host_unpin((pins[i] & SPTE_ADDR) >> PAGE_SHIFT,
-				       pins[i] & SPTE_W);
-		svx_host_pins(vm, -(long)n);
-		spin_unlock(&vm->mmu_lock);
-		any = true;
-	}
+	for (as = 0; as < SVX_ADDRESS_SPACE_NUM; as++)
+		any |= svx_np_zap_range(vm, as, start, end);
 	if (any)
 		trace_svx_zap(vm->id, "range", start);
 }
+

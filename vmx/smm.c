@@ -26,7 +26,13 @@
  * guest (EPT mode) runs: a shadow-paging VM runs real mode in vm86
  * (vmx/rmode.c).  There no SMI is taken, as KVM without SMM support
  * (6.2's CONFIG_KVM_SMM=n): KVM_SMI and an SMI through
- * KVM_SET_VCPU_EVENTS fail with -EINVAL, the local APIC drops it.
+ * KVM_SET_VCPU_EVENTS fail with -EINVAL, the local APIC drops it.  The
+ * shadow MMU has SMM's address space already (role.smm, a nonpaging
+ * tree of address space 1: mmu/); what is missing is running SMM's big
+ * real mode without unrestricted guest (4 GiB limits, and CS.base =
+ * SMBASE, not selector * 16 once SMBASE is above 1 MiB): kvm_intel
+ * emulates it instruction by instruction (emulate_invalid_guest_state),
+ * for which x86/emulate.c has no general real-mode entry yet.
  * KVM_CAP_X86_SMM is 0 for now on every VM (core/main.c says why).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt

@@ -276,12 +276,12 @@ void svx_host_unpin_range(u64 pfn, unsigned long n, bool dirty)
 		svx_host_unpin(pfn + j, dirty);
 }
 
-int svx_host_read_gpa_atomic(struct svx_vm *vm, u64 gpa, void *buf,
+int svx_host_read_gpa_atomic(struct svx_vm *vm, int as, u64 gpa, void *buf,
 			     unsigned int len)
 {
 	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
 		return -EFAULT;
-	return svx_read_guest_phys(vm, gpa, buf, len);
+	return svx_read_guest_phys_as(vm, as, gpa, buf, len);
 }
 
 void svx_host_unpin(u64 pfn, bool dirty)
@@ -296,16 +296,23 @@ void svx_host_unpin(u64 pfn, bool dirty)
 	S->pins[i]--;
 }
 
-static u8 *sim_hva(struct svx_vm *vm, u64 gpa, bool write)
+/* Address space @as's memory at @gpa (SVX_AS_SMM: vm->smm_memslots). */
+static u8 *sim_hva_as(struct svx_vm *vm, int as, u64 gpa, bool write)
 {
+	struct svx_memslots *set = as ? vm->smm_memslots : vm->memslots;
 	const struct svx_memslot *slot;
 
-	slot = svx_memslot_find(vm->memslots, gpa >> PAGE_SHIFT);
+	slot = set ? svx_memslot_find(set, gpa >> PAGE_SHIFT) : NULL;
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
 		return NULL;
 	return (u8 *)(uintptr_t)(svx_memslot_gfn_to_hva(slot,
 							gpa >> PAGE_SHIFT) +
 				 (gpa & ~PAGE_MASK));
+}
+
+static u8 *sim_hva(struct svx_vm *vm, u64 gpa, bool write)
+{
+	return sim_hva_as(vm, 0, gpa, write);
 }
 
 int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
@@ -326,10 +333,10 @@ int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
 	return 0;
 }
 
-int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
-			 unsigned int size)
+int svx_host_cmpxchg_gpa_as(struct svx_vm *vm, int as, u64 gpa, u64 old,
+			    u64 new, unsigned int size)
 {
-	u8 *p = sim_hva(vm, gpa, true);
+	u8 *p = sim_hva_as(vm, as, gpa, true);
 
 	if (!p)
 		return -EFAULT;
@@ -346,6 +353,12 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 						   false, __ATOMIC_SEQ_CST,
 						   __ATOMIC_SEQ_CST) ? 0 : 1;
 	}
+}
+
+int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
+			 unsigned int size)
+{
+	return svx_host_cmpxchg_gpa_as(vm, 0, gpa, old, new, size);
 }
 
 void svx_host_set_guest_cr3(struct svx_vcpu *vcpu, u64 root)
@@ -383,13 +396,13 @@ bool svx_memslot_get(struct svx_vm *vm, u64 gfn, struct svx_memslot *s,
 	return svx_memslot_get_as(vm, 0, gfn, s, gen);
 }
 
-static int sim_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
+static int sim_phys_copy(struct svx_vm *vm, int as, u64 gpa, void *buf,
 			 unsigned int len, bool write)
 {
 	while (len) {
 		unsigned int n = min_t(u64, len,
 				       PAGE_SIZE - (gpa & ~PAGE_MASK));
-		u8 *p = sim_hva(vm, gpa, write);
+		u8 *p = sim_hva_as(vm, as, gpa, write);
 
 		if (!p)
 			return -EFAULT;
@@ -407,13 +420,19 @@ static int sim_phys_copy(struct svx_vm *vm, u64 gpa, void *buf,
 int svx_read_guest_phys(struct svx_vm *vm, u64 gpa, void *buf,
 			unsigned int len)
 {
-	return sim_phys_copy(vm, gpa, buf, len, false);
+	return sim_phys_copy(vm, 0, gpa, buf, len, false);
+}
+
+int svx_read_guest_phys_as(struct svx_vm *vm, int as, u64 gpa, void *buf,
+			   unsigned int len)
+{
+	return sim_phys_copy(vm, as, gpa, buf, len, false);
 }
 
 static int sim_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 				unsigned int len)
 {
-	return sim_phys_copy(vm, gpa, (void *)buf, len, true);
+	return sim_phys_copy(vm, 0, gpa, (void *)buf, len, true);
 }
 
 /* Instruction fetches at RIP read the harness's instruction. */
@@ -629,6 +648,34 @@ static void sim_set_slot(struct sim *s, u16 id, u64 gfn, u64 npages, u8 *hva,
 	s->vm->memslots = next;
 }
 
+void sim_set_smm_slot(struct sim *s, u64 gfn, u64 npages, u64 page)
+{
+	struct kvm_userspace_memory_region req = {
+		.slot = 1 << 16, .guest_phys_addr = gfn << PAGE_SHIFT,
+		.memory_size = npages << PAGE_SHIFT,
+		.userspace_addr = (uintptr_t)(s->mem + page * 4096),
+	};
+	struct svx_memslots *cur = s->vm->smm_memslots, *next;
+	const struct svx_memslot *old;
+	enum svx_mr_change change;
+	struct svx_memslot new;
+
+	if (!cur) {
+		cur = calloc(1, sizeof(*cur));
+		if (!cur)
+			abort();
+		svx_memslots_init(cur);
+	}
+	next = calloc(1, sizeof(*next));
+	if (!next || svx_memslot_check(cur, &req, 0, &change, &new, &old))
+		abort();
+	svx_memslots_apply(next, cur, change, 0, &new);
+	free(cur);
+	s->vm->smm_memslots = next;
+	/* As core/vm.c: a change of either set bumps address space 0's. */
+	next->generation = ++s->vm->memslots->generation;
+}
+
 struct sim *sim_create(u64 seed)
 {
 	struct sim *s = calloc(1, sizeof(*s));
@@ -726,6 +773,7 @@ void sim_destroy(struct sim *s, struct sim_stats *acc)
 	for (i = 0; acc && i < sizeof(s->st) / sizeof(*a); i++)
 		a[i] += b[i];
 	free(s->slots);
+	free(s->vm->smm_memslots);
 	free(s->vm);
 	free(s->vcpu);
 	free(s->pins);

@@ -142,6 +142,11 @@ extern unsigned long sim_dirty_marks;
 extern long sim_tables_live;
 /* Called after each 4 KiB pin (test_notify.c: an invalidation races it). */
 extern void (*sim_pin_hook)(struct sim *s);
+/*
+ * Address space 1 (SMM): one slot of @npages at @gfn backed by the sim's
+ * pages from @page (RAM the address space 0 slot maps elsewhere).
+ */
+void sim_set_smm_slot(struct sim *s, u64 gfn, u64 npages, u64 page);
 /* Pins held on the sim's pages [@first, @first + @n) (gfn = page index). */
 int sim_pins(struct sim *s, u64 first, u64 n);
 /* EPT mode (mmu/ept.c): see mmu_sim.c. */
