@@ -16,7 +16,7 @@
  * vCPU makes, and every access made for it, goes to memslot address
  * space 1 (svx_vcpu_as()): in EPT mode the VM's second EPT tree.  RSM,
  * which the CPU refuses with #UD in VMX non-root operation, is decoded by
- * x86/emulate.c (svx_decode_rsm()) and carried out here as em_rsm():
+ * x86/decode.c (svx_decode_rsm()) and carried out here as em_rsm():
  * back to a safe mode, then CR3/CR4/CR0, EFER, the segments, the
  * descriptor tables, DR6/DR7, RIP, RFLAGS and the GPRs from the save
  * area; a state the vCPU cannot take is a shutdown (KVM_EXIT_SHUTDOWN).
