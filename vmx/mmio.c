@@ -256,7 +256,7 @@ int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
  * its write exit.
  */
 int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
-			     const struct svx_rmw *decoded)
+		      const struct svx_rmw *decoded)
 {
 	struct kvm_run *run = vcpu->run;
 	struct svx_rmw rmw;
