@@ -188,6 +188,20 @@ int svx_code_mode(struct svx_vcpu *vcpu)
 	return mode;
 }
 
+/* The base of segment @seg (ES=0 .. GS=5) as the guest's code uses it */
+u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
+{
+	u64 base;
+
+	/* In 64-bit mode only FS and GS have a base (SDM 3.2.4). */
+	if (svx_code_mode(vcpu) == 8 && seg != 4 && seg != 5)
+		return 0;
+	svx_vcpu_load(vcpu);
+	base = svx_vmread(GUEST_ES_BASE + seg * 2);
+	svx_vcpu_put(vcpu);
+	return base;
+}
+
 /* ---------------------------------------------------------------------- */
 /* CPUID                                                                   */
 

@@ -25,19 +25,6 @@
 #include "vm.h"
 #include "irq.h"
 
-u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
-{
-	u64 base;
-
-	/* In 64-bit mode only FS and GS have a base (SDM 3.2.4). */
-	if (svx_code_mode(vcpu) == 8 && seg != 4 && seg != 5)
-		return 0;
-	svx_vcpu_load(vcpu);
-	base = svx_vmread(GUEST_ES_BASE + seg * 2);
-	svx_vcpu_put(vcpu);
-	return base;
-}
-
 static u64 svx_addr_mask(int addr_size)
 {
 	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;

@@ -307,7 +307,8 @@ int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
 
 /*
  * The instruction-pointer helpers of the exit handlers, inline for the PIO
- * completion's fast path (vmx.c, pio.c).
+ * completion's fast path (pio.c's svx_pio_complete_fast(), which run.c
+ * calls when KVM_RUN follows an IN/OUT exit).
  * svx_skip_insn() in two halves, for a caller that has the vCPU loaded
  * already: __svx_skip_insn() with the VMCS loaded, svx_skip_insn_trap()
  * after svx_vcpu_put().
