@@ -185,6 +185,8 @@ static int svx_iobus_update(struct svx_eventfds *evfd, int bus,
 		new->dev[n++] = add;
 	new->n = n;
 	rcu_assign_pointer(evfd->bus[bus], new);
+	if (bus == SVX_BUS_PIO)	/* vmx/pio.c: IN/OUT look only if non-zero */
+		WRITE_ONCE(evfd->vm->nr_pio_ioeventfds, n);
 	if (old)
 		kfree_rcu(old, rcu);
 	return 0;

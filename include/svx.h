@@ -427,6 +427,7 @@ struct svx_vm {
 	raw_spinlock_t irq_lock;
 	struct svx_pit *pit;	/* KVM_CREATE_PIT2 (core/pit.c); irq_lock */
 	struct svx_eventfds *evfd;	/* KVM_IOEVENTFD, KVM_IRQFD: core/eventfd.c */
+	unsigned int nr_pio_ioeventfds;	/* on the PIO bus, read unlocked */
 	u32 bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID (before any vCPU) */
 	/* KVM_X86_SET_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR: core/msr_filter.c */
 	struct svx_msr_filter __rcu *msr_filter;

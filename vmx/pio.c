@@ -112,72 +112,64 @@ void svx_pio_complete_fast(struct svx_vcpu *vcpu, bool in)
 		svx_skip_insn_trap(vcpu);
 }
 
-int svx_handle_io(struct svx_vcpu *vcpu)
+/*
+ * The PIT, the PICs' and ELCR's ports and KVM_IOEVENTFD take IN/OUT without
+ * an exit.  Called only when the VM has one of them: an IN/OUT that goes to
+ * userspace stays a small function with no call but the linear RIP's.
+ */
+static noinline bool svx_pio_in_kernel(struct svx_vcpu *vcpu, u16 port,
+				       unsigned int size, bool in)
 {
-	struct svx_vmx *vmx = to_vmx(vcpu);
-	unsigned long q = vmx->exit_qual;
-	struct kvm_run *run = vcpu->run;
-	unsigned int size = (q & 7) + 1, count = 1;
-	bool in = q & 8, string = q & 16, rep = q & 32;
-	u32 pio_val = vcpu->regs[SVX_RAX];
-	u64 mask, gva;
+	struct svx_vm *vm = vcpu->vm;
+	u32 val = vcpu->regs[SVX_RAX];
 
-	/* the in-kernel devices' calls only when the VM has them */
-	if (!string && ((READ_ONCE(vcpu->vm->pit) &&
-			 !svx_pit_pio_len(vcpu->vm, q >> 16, size, !in,
-					  &pio_val)) ||
-			(READ_ONCE(vcpu->vm->irqchip) &&
-			 svx_irqchip_pio(vcpu, q >> 16, !in, &pio_val,
-					 size)))) {
+	if ((READ_ONCE(vm->pit) &&
+	     !svx_pit_pio_len(vm, port, size, !in, &val)) ||
+	    (READ_ONCE(vm->irqchip) &&
+	     svx_irqchip_pio(vcpu, port, !in, &val, size))) {
 		if (in)
-			svx_set_reg_sized(vcpu, SVX_RAX, pio_val, size, false);
-		svx_skip_insn(vcpu);
-		return SVX_RESUME;
+			svx_set_reg_sized(vcpu, SVX_RAX, val, size, false);
+	} else if (in || !svx_ioeventfd_pio(vcpu, port, size, &val)) {
+		return false;
 	}
-	/* KVM_IOEVENTFD (core/eventfd.c): signalled, no exit */
-	if (!string && !in && svx_ioeventfd_pio(vcpu, q >> 16, size, &pio_val)) {
-		svx_skip_insn(vcpu);
-		return SVX_RESUME;
-	}
+	svx_skip_insn(vcpu);
+	return true;
+}
+
+/* KVM_EXIT_IO's fields, for IN/OUT and INS/OUTS alike */
+static __always_inline void svx_pio_exit(struct svx_vcpu *vcpu,
+					 unsigned long q)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned int size = (q & 7) + 1;
+	bool in = q & 8;
+
 	vcpu->pio.port = q >> 16;
 	vcpu->pio.size = size;
-	vcpu->pio.string = string;
-	vmx->l1d_flush |= string;	/* guest memory emulated: vmx/spec.c */
-	vcpu->pio.rep = rep;
+	vcpu->pio.string = q & 16;
+	vcpu->pio.rep = q & 32;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = size;
 	run->io.port = vcpu->pio.port;
 	run->io.data_offset = PAGE_SIZE;
 	vcpu->stats.misc[SVX_STAT_PIO]++;
-	trace_svx_pio(vcpu->id, vcpu->pio.port, size, in, string);
+	trace_svx_pio(vcpu->id, vcpu->pio.port, size, in, q & 16);
+}
 
-	if (!string) {
-		run->io.count = 1;
-		/*
-		 * As KVM's kvm_fast_pio(): RIP moves past IN/OUT when userspace
-		 * is done, unless it moved the linear RIP meanwhile
-		 * (KVM_SET_REGS/SREGS); a register write alone does not cancel
-		 * the I/O.  An OUT to port 0x7e moves RIP before the exit
-		 * (KVM_X86_QUIRK_OUT_7E_INC_RIP, on unless disabled,
-		 * core/quirks.c): QEMU's kvmvapic option ROM relies on it.
-		 */
-		vcpu->pio.linear_rip = svx_linear_rip(vcpu);
-		if (in) {
-			vcpu->pending = SVX_PENDING_PIO_IN;
-		} else {
-			memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], size);
-			vcpu->pending = SVX_PENDING_PIO_OUT;
-			if (vcpu->pio.port == SVX_PIO_PORT_7E &&
-			    svx_quirk(vcpu->vm, KVM_X86_QUIRK_OUT_7E_INC_RIP)) {
-				svx_skip_insn(vcpu);
-				vcpu->pending = SVX_PENDING_NONE;
-			}
-		}
-		return SVX_USER;
-	}
+/* INS/OUTS: a batch of elements inside one guest page per exit. */
+static noinline int svx_handle_string_io(struct svx_vcpu *vcpu,
+					 unsigned long q)
+{
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	unsigned int size = (q & 7) + 1, count = 1;
+	bool in = q & 8, rep = q & 32;
+	u64 mask, gva;
 
-	/* INS/OUTS: instruction information gives address size and segment. */
+	svx_pio_exit(vcpu, q);
+	vmx->l1d_flush = true;	/* guest memory emulated: vmx/spec.c */
+
+	/* Instruction information gives address size and segment. */
 	vcpu->pio.addr_size = 2 << ((vmx->exit_insn_info >> 7) & 7);
 	mask = svx_addr_mask(vcpu->pio.addr_size);
 	vcpu->pio.df = !!(vcpu->rflags & X86_EFLAGS_DF);
@@ -205,7 +197,7 @@ int svx_handle_io(struct svx_vcpu *vcpu)
 		count = min_t(u64, count, (gva & ~PAGE_MASK) / size + 1);
 	vcpu->pio.count = count;
 	vcpu->pio.gva = gva;
-	run->io.count = count;
+	vcpu->run->io.count = count;
 
 	if (in) {
 		vcpu->pending = SVX_PENDING_PIO_IN;
@@ -250,6 +242,42 @@ int svx_handle_io(struct svx_vcpu *vcpu)
 		}
 	}
 	vcpu->pending = SVX_PENDING_PIO_OUTS;
+	return SVX_USER;
+}
+
+int svx_handle_io(struct svx_vcpu *vcpu)
+{
+	unsigned long q = to_vmx(vcpu)->exit_qual;
+	struct svx_vm *vm = vcpu->vm;
+	bool in = q & 8;
+
+	if (q & 16)
+		return svx_handle_string_io(vcpu, q);
+	if ((READ_ONCE(vm->pit) || READ_ONCE(vm->irqchip) ||
+	     READ_ONCE(vm->nr_pio_ioeventfds)) &&
+	    svx_pio_in_kernel(vcpu, q >> 16, (q & 7) + 1, in))
+		return SVX_RESUME;
+	svx_pio_exit(vcpu, q);
+	vcpu->run->io.count = 1;
+	/*
+	 * As KVM's kvm_fast_pio(): RIP moves past IN/OUT when userspace is
+	 * done, unless it moved the linear RIP meanwhile (KVM_SET_REGS/SREGS);
+	 * a register write alone does not cancel the I/O.  An OUT to port 0x7e
+	 * moves RIP before the exit (KVM_X86_QUIRK_OUT_7E_INC_RIP, on unless
+	 * disabled, core/quirks.c): QEMU's kvmvapic option ROM relies on it.
+	 */
+	vcpu->pio.linear_rip = svx_linear_rip(vcpu);
+	if (in) {
+		vcpu->pending = SVX_PENDING_PIO_IN;
+		return SVX_USER;
+	}
+	memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], vcpu->pio.size);
+	vcpu->pending = SVX_PENDING_PIO_OUT;
+	if (vcpu->pio.port == SVX_PIO_PORT_7E &&
+	    svx_quirk(vm, KVM_X86_QUIRK_OUT_7E_INC_RIP)) {
+		svx_skip_insn(vcpu);
+		vcpu->pending = SVX_PENDING_NONE;
+	}
 	return SVX_USER;
 }
 
