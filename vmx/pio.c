@@ -249,15 +249,19 @@ int svx_handle_io(struct svx_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit_qual;
 	struct svx_vm *vm = vcpu->vm;
-	bool in = q & 8;
 
 	if (q & 16)
 		return svx_handle_string_io(vcpu, q);
 	if ((READ_ONCE(vm->pit) || READ_ONCE(vm->irqchip) ||
 	     READ_ONCE(vm->nr_pio_ioeventfds)) &&
-	    svx_pio_in_kernel(vcpu, q >> 16, (q & 7) + 1, in))
+	    svx_pio_in_kernel(vcpu, q >> 16, (q & 7) + 1, q & 8))
 		return SVX_RESUME;
-	svx_pio_exit(vcpu, q);
+	/*
+	 * From here on the state is read back from vcpu rather than kept in
+	 * registers across the calls: an exit to userspace is W13's whole
+	 * kernel path, and this function's frame is a part of it.
+	 */
+	svx_pio_exit(vcpu, to_vmx(vcpu)->exit_qual);
 	vcpu->run->io.count = 1;
 	/*
 	 * As KVM's kvm_fast_pio(): RIP moves past IN/OUT when userspace is
@@ -267,14 +271,14 @@ int svx_handle_io(struct svx_vcpu *vcpu)
 	 * disabled, core/quirks.c): QEMU's kvmvapic option ROM relies on it.
 	 */
 	vcpu->pio.linear_rip = svx_linear_rip(vcpu);
-	if (in) {
+	if (vcpu->run->io.direction == KVM_EXIT_IO_IN) {
 		vcpu->pending = SVX_PENDING_PIO_IN;
 		return SVX_USER;
 	}
 	memcpy(vcpu->pio_data, &vcpu->regs[SVX_RAX], vcpu->pio.size);
 	vcpu->pending = SVX_PENDING_PIO_OUT;
 	if (vcpu->pio.port == SVX_PIO_PORT_7E &&
-	    svx_quirk(vm, KVM_X86_QUIRK_OUT_7E_INC_RIP)) {
+	    svx_quirk(vcpu->vm, KVM_X86_QUIRK_OUT_7E_INC_RIP)) {
 		svx_skip_insn(vcpu);
 		vcpu->pending = SVX_PENDING_NONE;
 	}
