@@ -138,6 +138,9 @@ struct svx_mmu {
 	struct svx_mmu_cache cache;
 	bool no_flush;		/* MOV to CR3 with PCID bit 63: keep the TLB */
 	u64 emulate_gpa;	/* SVX_EMULATE: the GPA of the trapped write */
+	/* the last write retried unemulated (KVM's last_retry_eip/addr) */
+	unsigned long last_retry_rip;
+	u64 last_retry_gpa;
 };
 
 /*

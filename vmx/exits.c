@@ -242,11 +242,15 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 {
 	struct svx_vmx *vmx = to_vmx(vcpu);
 	u64 gpa = vcpu->mmu.emulate_gpa;
+	unsigned long last_rip = vcpu->mmu.last_retry_rip;
+	u64 last_gpa = vcpu->mmu.last_retry_gpa;
 	u8 bytes[SVX_INSN_MAX];
 	struct svx_x86_write w;
 	struct svx_x86_emu e;
 	int avail;
 
+	vcpu->mmu.last_retry_rip = 0;
+	vcpu->mmu.last_retry_gpa = 0;
 	svx_emu_init(vcpu, &e);
 	avail = svx_fetch_guest_insn(vcpu, bytes);
 	if (avail == -EAGAIN)
@@ -262,14 +266,20 @@ static int svx_emulate_pt_write(struct svx_vcpu *vcpu)
 		return SVX_RESUME;
 	}
 	/*
-	 * Not a single read-modify-write: the page stops being shadowed.  A
-	 * string store (rep stos/movs, e.g. clearing a page) is carried out
-	 * up to the end of the page first, so the guest makes progress even
-	 * when the page is a table of its own current translation (which a
-	 * plain retry would shadow again, forever).  Anything else retries
-	 * the write.
+	 * Not a single read-modify-write, so not a page-table update: the
+	 * page stops being shadowed and the guest runs the instruction again
+	 * (KVM's retry_instruction()); a page being reused, e.g. cleared with
+	 * rep stos, costs one exit instead of an emulated page.  When the same
+	 * instruction faults on the same address right after its retry, the
+	 * page is a table of the store's own translation (the retry shadowed
+	 * it again): a string store (rep stos/movs) is then carried out up to
+	 * the end of the page, so the guest makes progress.  Anything else
+	 * retries the write.
 	 */
-	if (avail > 0 && svx_x86_emulate_string(&e, bytes, avail, gpa)) {
+	if (vcpu->rip != last_rip || gpa != last_gpa) {
+		vcpu->mmu.last_retry_rip = vcpu->rip;
+		vcpu->mmu.last_retry_gpa = gpa;
+	} else if (avail > 0 && svx_x86_emulate_string(&e, bytes, avail, gpa)) {
 		if (e.retire) {
 			vmx->exit_insn_len = e.len;
 			svx_skip_insn(vcpu);

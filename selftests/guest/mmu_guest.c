@@ -1568,6 +1568,62 @@ static u32 ptw_check(const char *what, int b)
 	return bad;
 }
 
+#define VA_PTS		0x52000000ul	/* its PT maps itself at VA_PTS */
+#define VA_PTR		0x52800000ul	/* its PT is reused: cleared */
+
+/* rep stosl of @n dwords of @v at @va (DF=0) */
+static inline void stosl(ulong va, u32 v, ulong n)
+{
+	asm volatile("cld; rep stosl" : "+D"(va), "+c"(n) : "a"(v) : "memory");
+}
+
+/*
+ * String stores into page tables: a table being reused, cleared with rep
+ * stos while it still maps pages the guest used (the hypervisor may stop
+ * shadowing it and let the store run); and a table that maps itself,
+ * written through that mapping (stopping the shadowing and retrying cannot
+ * make progress: the retry's own translation shadows the table again).
+ */
+static void ptw_string(void)
+{
+	pte_t *ptr = pte_at(root, VA_PTR, 1), *pts = pte_at(root, VA_PTS, 1);
+	ulong i, half = 4096 / 2 / 4, self = idx(VA_PTS, 1);	/* < half */
+	u32 v, bad = 0;
+
+	ptr = (pte_t *)((ulong)ptr & ~4095ul);
+
+	for (i = 0; i < PTW_N; i++) {
+		wr32(FRAME(840 + i), PTW_A(i));
+		set_pte(&ptr[i], FRAME(840 + i) | P | RW);
+	}
+	for (i = 0; i < PTW_N; i++)
+		bad += rd32(VA_PTR + i * 4096ul) != PTW_A(i);
+	CHECK("ptwrite: reused table: reads before the clear", bad, 0);
+	stosl((ulong)ptr, 0, 4096 / 4);
+	for (i = 0, bad = 0; i < PTW_N; i++) {
+		invlpg(VA_PTR + i * 4096ul);
+		bad += !probe_rd(VA_PTR + i * 4096ul, &v);
+	}
+	CHECK("ptwrite: reused table: cleared by rep stos, every page faults",
+	      bad, 0);
+
+	pts = (pte_t *)((ulong)pts & ~4095ul);
+	for (i = 0; i < 4096 / 4; i++)		/* P=0 in every format */
+		((volatile u32 *)pts)[i] = 0x5a5a5a5a;
+	set_pte(&pts[self], (pte_t)(ulong)pts | P | RW);
+	invlpg(VA_PTS);
+	CHECK("ptwrite: self-mapped table: read through itself",
+	      rd32(VA_PTS + self * sizeof(pte_t)), (u32)(ulong)pts | P | RW);
+	stosl(VA_PTS + 2048, 0x24242424, half);
+	for (i = 0, bad = 0; i < 4096 / 4; i++)	/* its own entry aside */
+		bad += i / (sizeof(pte_t) / 4) != self &&
+		       ((volatile u32 *)pts)[i] !=
+		       (i >= half ? 0x24242424 : 0x5a5a5a5a);
+	CHECK("ptwrite: self-mapped table: rep stos through itself", bad, 0);
+	CHECK("ptwrite: self-mapped table: its own entry kept",
+	      rd32(VA_PTS + self * sizeof(pte_t)), (u32)(ulong)pts | P | RW);
+}
+
 static void t_ptwrite(void)
 {
 	pte_t *pta = pool_alloc(), *ptb = pool_alloc(), *pde;
@@ -1686,6 +1742,7 @@ static void t_ptwrite(void)
 	}
 	bad += ptw_check("ptwrite: after 6 writes in a row", 0);
 	CHECK("ptwrite: mismatching reads", bad, 0);
+	ptw_string();
 }
 
 #define VA_PDPTE1	0x40400000ul	/* under PDPTE 1 */
