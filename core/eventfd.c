@@ -677,7 +677,8 @@ int svx_eventfd_vm_init(struct svx_vm *vm)
 	evfd = svx_fallible(kzalloc(sizeof(*evfd), GFP_KERNEL_ACCOUNT));
 	if (!evfd)
 		return -ENOMEM;
-	evfd->cleanup_wq = alloc_workqueue("svx-irqfd-%u", 0, 0, vm->id);
+	evfd->cleanup_wq = svx_fallible(alloc_workqueue("svx-irqfd-%u", 0, 0,
+							vm->id));
 	if (!evfd->cleanup_wq) {
 		kfree(evfd);
 		return -ENOMEM;
