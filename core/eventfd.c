@@ -290,8 +290,10 @@ static long svx_ioeventfd_deassign(struct svx_vm *vm,
 	struct svx_eventfds *evfd = vm->evfd;
 	bool wildcard = !(args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH);
 	int bus = svx_ioeventfd_bus(args->flags);
-	struct svx_ioeventfd *p, *found = NULL;
+	struct svx_ioeventfd *p, *tmp, *found = NULL;
 	struct eventfd_ctx *eventfd;
+	unsigned int dropped = 0;
+	LIST_HEAD(gone);
 	long r = -ENOENT;
 
 	eventfd = eventfd_ctx_fdget(args->fd);
@@ -314,7 +316,11 @@ static long svx_ioeventfd_deassign(struct svx_vm *vm,
 	if (found) {
 		/*
 		 * KVM's kvm_io_bus_unregister_dev() shrinks the bus or, out of
-		 * memory, drops the whole bus; the ioeventfd goes either way.
+		 * memory, drops the whole bus and destroys every other device
+		 * on it (their ioeventfds leave the list); the ioeventfd goes
+		 * either way and the call succeeds.  (KVM's bus then stays
+		 * NULL, every later KVM_IOEVENTFD on it -ENOMEM; here the next
+		 * one makes a new bus.)
 		 */
 		r = svx_iobus_update(evfd, bus, NULL, found);
 		if (r) {
@@ -323,15 +329,25 @@ static long svx_ioeventfd_deassign(struct svx_vm *vm,
 			old = rcu_replace_pointer(evfd->bus[bus], NULL,
 						  lockdep_is_held(&evfd->lock));
 			kfree_rcu(old, rcu);
+			list_for_each_entry_safe(p, tmp, &evfd->ioeventfds, list)
+				if (p != found && p->bus == bus) {
+					list_move(&p->list, &gone);
+					dropped++;
+				}
 		}
-		list_del(&found->list);
+		list_move(&found->list, &gone);
 		r = 0;
 	}
 	mutex_unlock(&evfd->lock);
 	if (found) {
-		synchronize_rcu();	/* no exit handler still sees it */
-		eventfd_ctx_put(found->eventfd);
-		kfree(found);
+		if (dropped)
+			svx_vm_warn(vm, "KVM_IOEVENTFD: out of memory shrinking bus %d: it goes with its %u other ioeventfds, as KVM's\n",
+				    bus, dropped);
+		synchronize_rcu();	/* no exit handler still sees them */
+		list_for_each_entry_safe(p, tmp, &gone, list) {
+			eventfd_ctx_put(p->eventfd);
+			kfree(p);
+		}
 	} else {
 		svx_vm_warn(vm, "KVM_IOEVENTFD: deassign %#llx len %u: none such (-ENOENT)\n",
 			    args->addr, args->len);
@@ -679,7 +695,8 @@ int svx_eventfd_vm_init(struct svx_vm *vm)
 	evfd = svx_fallible(kzalloc(sizeof(*evfd), GFP_KERNEL_ACCOUNT));
 	if (!evfd)
 		return -ENOMEM;
-	evfd->cleanup_wq = alloc_workqueue("svx-irqfd-%u", 0, 0, vm->id);
+	evfd->cleanup_wq = svx_fallible(alloc_workqueue("svx-irqfd-%u", 0, 0,
+							vm->id));
 	if (!evfd->cleanup_wq) {
 		kfree(evfd);
 		return -ENOMEM;
