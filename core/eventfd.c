@@ -329,6 +329,8 @@ static long svx_ioeventfd_deassign(struct svx_vm *vm,
 			old = rcu_replace_pointer(evfd->bus[bus], NULL,
 						  lockdep_is_held(&evfd->lock));
 			kfree_rcu(old, rcu);
+			if (bus == SVX_BUS_PIO)
+				WRITE_ONCE(vm->nr_pio_ioeventfds, 0);
 			list_for_each_entry_safe(p, tmp, &evfd->ioeventfds, list)
 				if (p != found && p->bus == bus) {
 					list_move(&p->list, &gone);
