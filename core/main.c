@@ -207,6 +207,8 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 				    sizeof(svx_mce_cap_supported)) ? -EFAULT : 0;
 	}
 	/* KVM answers unknown system ioctls with -EINVAL. */
+	pr_warn_ratelimited("system ioctl %#x (type %#x nr %#x) not supported: -EINVAL\n",
+			    ioctl, _IOC_TYPE(ioctl), _IOC_NR(ioctl));
 	return -EINVAL;
 }
 

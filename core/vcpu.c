@@ -396,6 +396,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		return svx_walk_trace2(vcpu, argp);
 	}
 	/* KVM answers unknown vCPU ioctls with -EINVAL. */
+	svx_vm_warn(vcpu->vm, "vcpu%d: ioctl %#x (type %#x nr %#x) not supported: -EINVAL\n",
+		    vcpu->id, ioctl, _IOC_TYPE(ioctl), _IOC_NR(ioctl));
 	return -EINVAL;
 }
 

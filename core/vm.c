@@ -761,6 +761,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	}
 	/* KVM answers unknown VM ioctls with -ENOTTY. */
+	svx_vm_warn(vm, "ioctl %#x (type %#x nr %#x) not supported: -ENOTTY\n",
+		    ioctl, _IOC_TYPE(ioctl), _IOC_NR(ioctl));
 	return -ENOTTY;
 }
 
