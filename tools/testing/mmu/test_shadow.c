@@ -220,11 +220,40 @@ static unsigned long run_wp0_cases(u64 seed, bool quiet, int *injected)
 	return v;
 }
 
+/*
+ * A memslot created over a gfn the guest maps as MMIO: the MMIO SPTE of
+ * the older memslot generation is not used (sim_mmio_gen_case()).
+ */
+static unsigned long run_mmio_gen_case(u64 seed, bool quiet)
+{
+	bool shim_quiet = svx_shim_quiet, stale;
+	struct sim *s = sim_create(seed);
+	unsigned long v;
+
+	s->quiet = quiet;
+	svx_shim_quiet = quiet;
+	v = sim_mmio_gen_case(s, &stale);
+	if (!quiet)
+		tap_ok(!v && stale,
+		       "%s MMIO SPTE of an older memslot generation found stale (%d) and not used once a slot covers its gfn: %lu violations",
+		       seed & 2 ? "L1TF layout:" : "plain layout:", stale, v);
+	sim_destroy(s, NULL);
+	svx_shim_quiet = shim_quiet;
+	return v;
+}
+
 TAP_SUITE(shadow_wp0)
 {
 	int injected;
 
 	run_wp0_cases(tap_seed(), false, &injected);
+}
+
+TAP_SUITE(shadow_mmio_generation)
+{
+	/* Both layouts of MMIO SPTEs (sim_create(): seed bit 1). */
+	run_mmio_gen_case(tap_seed() & ~2ULL, false);
+	run_mmio_gen_case(tap_seed() | 2, false);
 }
 
 TAP_SUITE(shadow_planted_bugs)
@@ -246,10 +275,11 @@ TAP_SUITE(shadow_planted_bugs)
 
 			v = run_wp0_cases(seed, true, &inj);
 		}
+		v += run_mmio_gen_case(seed, true);
 		for (n = 0; n < 400 && !v; n++)
 			v += run_sequence(seed + n * 7919, n, true, &st);
 		tap_ok(v > 0,
-		       "planted bug %s caught: %lu violations in the CR0.WP=0 cases and %lu random sequences (audit: %lu of %lu)",
+		       "planted bug %s caught: %lu violations in the CR0.WP=0 and MMIO generation cases and %lu random sequences (audit: %lu of %lu)",
 		       sim_bug_name[bug], v, n, st.audit_violations,
 		       st.audit_checks);
 	}
