@@ -77,6 +77,22 @@ uint64_t tap_seed(void)
 	return seed;
 }
 
+/*
+ * The suites seed their generators with tap_seed() ^ a constant of their
+ * own: SVX_SEED equal to that constant seeds 0, which must still draw.
+ */
+TAP_SUITE(rng)
+{
+	struct rng r = rng_seeded(0);
+	unsigned int i, zeros = 0;
+
+	for (i = 0; i < 64; i++)
+		zeros += !rng_next(&r);
+	tap_ok(zeros < 2,
+	       "rng: a generator seeded with 0 does not draw only zeros (%u of 64)",
+	       zeros);
+}
+
 static bool selected(int argc, char **argv, const char *name)
 {
 	bool any = false;
