@@ -3,8 +3,9 @@
 #
 # `make check`: every test of shadowvmx, fast ones first.
 #
-#  1. userspace MMU harness (tools/testing/mmu): unit tests, fuzzing, benches;
-#     the runner's device models (tools/runner test-devices)
+#  1. userspace MMU harness (tools/testing/mmu): unit tests (default seed,
+#     ASan+UBSan, then a second seed: run-tests.sh), fuzzing, benches; the
+#     runner's device models (tools/runner test-devices)
 #  2. the module built with W=1 against Debian's 6.1 and 6.12 headers
 #     (any compiler or objtool warning fails the build): build[6.1|6.12]
 #  3. the Bochs bench (tools/testing/vmtest): Debian's 6.1 kernel boots in an

@@ -5,9 +5,10 @@
  *   --tag=STR   append " [STR]" to every test name (e.g. asan)
  *   --no-plan   do not print the "1..N" plan (the caller prints it)
  *   SUITE...    run only these suites (default: all)
- * Environment: SVX_SEED=N seeds the random tests.
+ * Environment: SVX_SEED=N seeds the random tests (C notation; 0 is 1).
  * Exit status: 1 if a test point failed or the shim saw a WARN_ON.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,22 @@ uint64_t tap_seed(void)
 	return seed;
 }
 
+/*
+ * The suites seed their generators with tap_seed() ^ a constant of their
+ * own: SVX_SEED equal to that constant seeds 0, which must still draw.
+ */
+TAP_SUITE(rng)
+{
+	struct rng r = rng_seeded(0);
+	unsigned int i, zeros = 0;
+
+	for (i = 0; i < 64; i++)
+		zeros += !rng_next(&r);
+	tap_ok(zeros < 2,
+	       "rng: a generator seeded with 0 does not draw only zeros (%u of 64)",
+	       zeros);
+}
+
 static bool selected(int argc, char **argv, const char *name)
 {
 	bool any = false;
@@ -108,8 +125,18 @@ int main(int argc, char **argv)
 			plan = false;
 	}
 	env = getenv("SVX_SEED");
-	if (env && *env)
-		seed = strtoull(env, NULL, 0);
+	if (env && *env) {
+		char *end;
+
+		/* C notation (12, 0x1f, 017): "08" is no seed, not 0. */
+		errno = 0;
+		seed = strtoull(env, &end, 0);
+		if (*end || errno || *env == '-') {
+			fprintf(stderr, "SVX_SEED=%s: not a number (decimal, 0x hex or 0 octal)\n",
+				env);
+			return 2;
+		}
+	}
 	if (!seed)
 		seed = 1;
 	tap_diag("seed: %llu%s%s", (unsigned long long)seed,

@@ -55,6 +55,18 @@ static inline uint64_t rng_next(struct rng *r)
 	return r->s * 0x2545F4914F6CDD1DULL;
 }
 
+/*
+ * A generator seeded with @seed (a suite's tap_seed() ^ its own constant):
+ * xorshift's state must not be 0, which it would keep forever (every draw
+ * 0: a random test that tests one case, or never ends).
+ */
+static inline struct rng rng_seeded(uint64_t seed)
+{
+	struct rng r = { seed ? seed : 0x9e3779b97f4a7c15ULL };
+
+	return r;
+}
+
 /* Uniform-ish in [0, n), n > 0. */
 static inline uint64_t rng_below(struct rng *r, uint64_t n)
 {

@@ -1858,6 +1858,52 @@ unsigned long sim_wp0_case(struct sim *s, u64 cr4_write, u64 cr4_then,
 	return s->st.violations - before;
 }
 
+/*
+ * A memslot appears over a gfn the guest maps as MMIO (core/vm.c: the
+ * memslot generation moves on, nothing is zapped): the MMIO SPTE cached
+ * for it in the older generation must not be used, the next access maps
+ * the new slot's page.  The random sequences reach this only now and then
+ * (a sim_plug() between two accesses to one of its gfns).  Returns the
+ * violations; *@stale: the MMU found the MMIO SPTE stale by its generation.
+ */
+unsigned long sim_mmio_gen_case(struct sim *s, bool *stale)
+{
+	struct svx_vcpu *v = s->vcpu;
+	unsigned long before = s->st.violations, st;
+	const u64 gva = 0x40;
+
+	sim_gen_flat(s, 4);
+	/* GVA 0: the first page of slot 2's range, not plugged yet. */
+	sim_write_entry(s, s->tables[3].gfn, 0, (SIM_PLUG_GFN << PAGE_SHIFT) |
+			SVX_PTE_P | SVX_PTE_RW | SVX_PTE_US | SVX_PTE_A |
+			SVX_PTE_D);
+	if (svx_mmu_zap_prepare(s->vm))
+		abort();
+	svx_mmu_zap_all(s->vm);
+	trace("mmio generation case: two reads of the MMIO gfn\n");
+	sim_access(s, gva, 0);
+	if (!s->mmio_exit)
+		sim_violation(s, "read of MMIO gfn %#llx: no MMIO exit",
+			      (unsigned long long)SIM_PLUG_GFN);
+	if (!(sim_leaf_spte(s, gva) & SPTE_MMIO))
+		sim_violation(s, "read of MMIO gfn %#llx: no MMIO SPTE",
+			      (unsigned long long)SIM_PLUG_GFN);
+	sim_access(s, gva, 0);
+	if (s->plugged || svx_mmu_zap_prepare(s->vm))
+		abort();
+	sim_plug(s);
+	st = v->stats.mmu[SVX_MMU_MMIO_STALE];
+	trace("mmio generation case: read after the slot appeared\n");
+	/* An MMIO exit now is a violation (sim_access()). */
+	sim_access(s, gva, 0);
+	*stale = v->stats.mmu[SVX_MMU_MMIO_STALE] > st;
+	if (!(sim_leaf_spte(s, gva) & SPTE_P))
+		sim_violation(s, "read of gfn %#llx after its slot appeared: no SPTE",
+			      (unsigned long long)SIM_PLUG_GFN);
+	sim_check(s);
+	return s->st.violations - before;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The invariants                                                          */
 

@@ -156,6 +156,8 @@ extern unsigned long sim_invepts;
 /* CR0.WP=0 + SMEP/SMAP: see mmu_sim.c. */
 unsigned long sim_wp0_case(struct sim *s, u64 cr4_write, u64 cr4_then,
 			   u32 acc, bool *injected);
+/* A memslot over an MMIO gfn: its old MMIO SPTE unused (mmu_sim.c). */
+unsigned long sim_mmio_gen_case(struct sim *s, bool *stale);
 
 /* The reverse map on its own: SPTE slots in a shadow page of their own. */
 u64 *sim_leaf_table(struct sim *s);

@@ -166,7 +166,7 @@ static const struct {
 TAP_SUITE(rmw)
 {
 	struct svx_rmw r;
-	struct rng rng = { tap_seed() ^ 0x5eed };
+	struct rng rng = rng_seeded(tap_seed() ^ 0x5eed);
 	unsigned int i, bad = 0, n = 0;
 
 	for (i = 0; i < sizeof(rmw_cases) / sizeof(rmw_cases[0]); i++) {

@@ -98,7 +98,7 @@ static void dmap_case(const struct svx_dmap_fmt *f, const char *name,
 	static struct model model;
 	struct model *m = &model;
 	struct sim *s = sim_create(tap_seed() ^ leaf_bits);
-	struct rng r = { tap_seed() * 7 + 1 };
+	struct rng r = rng_seeded(tap_seed() * 7 + 1);
 	unsigned long bad_missing = 0, bad_taken = 0, bad_walk = 0;
 	unsigned long pinned = 0, tables = 0, cleared = 0, unpinned = 0;
 	unsigned long want_cleared = 0, bad_clear = 0, pins_taken = 0;

@@ -281,7 +281,7 @@ TAP_SUITE(memslot_find)
 	static u64 base[SVX_MEM_SLOTS_NUM], np[SVX_MEM_SLOTS_NUM];
 	static const int poison[] = { -1, -2, 0, SVX_MEM_SLOTS_NUM, 100000,
 				      -100000, 0x7fffffff };
-	struct rng rng = { tap_seed() ^ 0xf1d };
+	struct rng rng = rng_seeded(tap_seed() ^ 0xf1d);
 	unsigned int si, i, p, gaps;
 
 	for (si = 0; si < 3; si++) {
@@ -349,7 +349,7 @@ TAP_SUITE(memslot_find)
 
 TAP_SUITE(memslot_apply)
 {
-	struct rng rng = { tap_seed() ^ 0xa991 };
+	struct rng rng = rng_seeded(tap_seed() ^ 0xa991);
 	static u64 base[SVX_MEM_SLOTS_NUM], np[SVX_MEM_SLOTS_NUM];
 	unsigned int i, bad = 0;
 	const struct svx_memslot *s;
@@ -379,7 +379,7 @@ TAP_SUITE(memslot_apply)
 
 TAP_SUITE(memslot_reference)
 {
-	struct rng rng = { tap_seed() ^ 0x5ef };
+	struct rng rng = rng_seeded(tap_seed() ^ 0x5ef);
 	unsigned long rounds = getenv("SVX_QUICK") ? 50 : 400, r, ops = 0,
 		mism = 0, i;
 	static u8 buf[8192];

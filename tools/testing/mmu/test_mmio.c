@@ -335,7 +335,7 @@ TAP_SUITE(mmio)
 
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 	movbe = c & (1U << 22);
-	rng.s = tap_seed() ^ 0x3103;
+	rng = rng_seeded(tap_seed() ^ 0x3103);
 	sigaction(SIGFPE, &sa, &osa);
 	tap_ok(code != MAP_FAILED, "mmio: an executable page for the CPU");
 	if (code == MAP_FAILED)
@@ -795,7 +795,7 @@ TAP_SUITE(mmio_more)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	u8 *mem_cpu = code + 2048, mem_emu[64];
 
-	rng.s = tap_seed() ^ 0x7a7;
+	rng = rng_seeded(tap_seed() ^ 0x7a7);
 	tap_ok(code != MAP_FAILED, "mmio_more: an executable page");
 	if (code == MAP_FAILED)
 		return;
@@ -1079,7 +1079,7 @@ TAP_SUITE(mmio_string)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	u8 emu_mem[512];
 
-	rng.s = tap_seed() ^ 0x5715;
+	rng = rng_seeded(tap_seed() ^ 0x5715);
 	tap_ok(code != MAP_FAILED, "mmio_string: an executable page");
 	if (code == MAP_FAILED)
 		return;
@@ -1276,7 +1276,7 @@ TAP_SUITE(mmio_stack)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	u8 *mem_cpu = code + 2048, mem_emu[64], stack[64];
 
-	rng.s = tap_seed() ^ 0x57ac;
+	rng = rng_seeded(tap_seed() ^ 0x57ac);
 	tap_ok(code != MAP_FAILED, "mmio_stack: an executable page");
 	if (code == MAP_FAILED)
 		return;

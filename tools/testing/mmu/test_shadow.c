@@ -26,10 +26,48 @@
 
 #define STEPS_PER_SEQUENCE	60
 
-/* One sequence on a fresh VM; returns its violations. */
+/* The module parameters (and the shim's quiet flag) the sequences vary. */
+struct knobs {
+	bool audit, unsync, prefetch, quiet;
+	unsigned int max_sps;
+};
+
+static void knobs_get(struct knobs *k)
+{
+	k->audit = svx_audit;
+	k->unsync = svx_unsync_enabled;
+	k->prefetch = svx_prefetch_enabled;
+	k->quiet = svx_shim_quiet;
+	k->max_sps = svx_max_sps;
+}
+
+/* A test point: the suite left the knobs as it found them. */
+static void knobs_check(const struct knobs *was, const char *suite)
+{
+	struct knobs k;
+
+	knobs_get(&k);
+	tap_ok(k.audit == was->audit && k.unsync == was->unsync &&
+	       k.prefetch == was->prefetch && k.quiet == was->quiet &&
+	       k.max_sps == was->max_sps,
+	       "%s leaves svx_audit %d, svx_unsync_enabled %d, svx_prefetch_enabled %d, svx_max_sps %u, the shim's quiet flag %d as they were (%d %d %d %u %d)",
+	       suite, k.audit, k.unsync, k.prefetch, k.max_sps, k.quiet,
+	       was->audit, was->unsync, was->prefetch, was->max_sps,
+	       was->quiet);
+}
+
+/*
+ * One sequence on a fresh VM; returns its violations.  The module
+ * parameters it varies are restored afterwards: the suites after it run
+ * with the defaults, whichever sequence came last (that depends on the
+ * seed where a loop stops at the first violation).
+ */
 static unsigned long run_sequence(u64 seed, unsigned long n, bool quiet,
 				  struct sim_stats *acc)
 {
+	unsigned int max_sps = svx_max_sps;
+	bool audit = svx_audit, unsync = svx_unsync_enabled;
+	bool shim_quiet = svx_shim_quiet;
 	struct sim_stats st;
 	struct sim *s;
 	int i;
@@ -51,6 +89,10 @@ static unsigned long run_sequence(u64 seed, unsigned long n, bool quiet,
 		sim_check(s);
 	}
 	sim_destroy(s, &st);
+	svx_audit = audit;
+	svx_max_sps = max_sps;
+	svx_unsync_enabled = unsync;
+	svx_shim_quiet = shim_quiet;
 	if (st.violations && !quiet)
 		tap_diag("sequence %lu (SVX_SIM_SEQ=%lu): %lu violations", n, n,
 			 st.violations);
@@ -71,8 +113,10 @@ TAP_SUITE(shadow_invariants)
 	unsigned long plugs = 0, mmio_stale = 0;
 	struct sim_stats st[SIM_NR_MODES], all;
 	u64 seed = tap_seed() ^ 0x5ad0c0deULL;
+	struct knobs knobs;
 	int m;
 
+	knobs_get(&knobs);
 	memset(st, 0, sizeof(st));
 	memset(&all, 0, sizeof(all));
 	for (n = 0; n < nseq; n++)
@@ -132,6 +176,7 @@ TAP_SUITE(shadow_invariants)
 	tap_ok(all.sequences == nseq && !all.violations,
 	       "shadow-invariants: %lu sequences, %lu violations",
 	       all.sequences, all.violations);
+	knobs_check(&knobs, "shadow_invariants");
 }
 
 /* The CR0.WP=0 cases of KVM's smep_andnot_wp / smap_andnot_wp roles. */
@@ -149,6 +194,7 @@ static const struct {
 
 static unsigned long run_wp0_cases(u64 seed, bool quiet, int *injected)
 {
+	bool shim_quiet = svx_shim_quiet;
 	unsigned long v = 0;
 	size_t i;
 
@@ -170,6 +216,29 @@ static unsigned long run_wp0_cases(u64 seed, bool quiet, int *injected)
 		v += n;
 		sim_destroy(s, NULL);
 	}
+	svx_shim_quiet = shim_quiet;
+	return v;
+}
+
+/*
+ * A memslot created over a gfn the guest maps as MMIO: the MMIO SPTE of
+ * the older memslot generation is not used (sim_mmio_gen_case()).
+ */
+static unsigned long run_mmio_gen_case(u64 seed, bool quiet)
+{
+	bool shim_quiet = svx_shim_quiet, stale;
+	struct sim *s = sim_create(seed);
+	unsigned long v;
+
+	s->quiet = quiet;
+	svx_shim_quiet = quiet;
+	v = sim_mmio_gen_case(s, &stale);
+	if (!quiet)
+		tap_ok(!v && stale,
+		       "%s MMIO SPTE of an older memslot generation found stale (%d) and not used once a slot covers its gfn: %lu violations",
+		       seed & 2 ? "L1TF layout:" : "plain layout:", stale, v);
+	sim_destroy(s, NULL);
+	svx_shim_quiet = shim_quiet;
 	return v;
 }
 
@@ -180,12 +249,21 @@ TAP_SUITE(shadow_wp0)
 	run_wp0_cases(tap_seed(), false, &injected);
 }
 
+TAP_SUITE(shadow_mmio_generation)
+{
+	/* Both layouts of MMIO SPTEs (sim_create(): seed bit 1). */
+	run_mmio_gen_case(tap_seed() & ~2ULL, false);
+	run_mmio_gen_case(tap_seed() | 2, false);
+}
+
 TAP_SUITE(shadow_planted_bugs)
 {
 	unsigned long warnings = svx_shim_warnings;
 	u64 seed = tap_seed() ^ 0xb0b0ULL;
+	struct knobs knobs;
 	int bug;
 
+	knobs_get(&knobs);
 	for (bug = 1; bug < SVX_NR_BUGS; bug++) {
 		struct sim_stats st;
 		unsigned long n, v = 0;
@@ -197,14 +275,16 @@ TAP_SUITE(shadow_planted_bugs)
 
 			v = run_wp0_cases(seed, true, &inj);
 		}
+		v += run_mmio_gen_case(seed, true);
 		for (n = 0; n < 400 && !v; n++)
 			v += run_sequence(seed + n * 7919, n, true, &st);
 		tap_ok(v > 0,
-		       "planted bug %s caught: %lu violations in the CR0.WP=0 cases and %lu random sequences (audit: %lu of %lu)",
+		       "planted bug %s caught: %lu violations in the CR0.WP=0 and MMIO generation cases and %lu random sequences (audit: %lu of %lu)",
 		       sim_bug_name[bug], v, n, st.audit_violations,
 		       st.audit_checks);
 	}
 	sim_plant_bug(SVX_BUG_NONE);
 	/* Planted bugs may trip mmu.c's WARN_ON()s: not a failure here. */
 	svx_shim_warnings = warnings;
+	knobs_check(&knobs, "shadow_planted_bugs");
 }

@@ -20,7 +20,7 @@ TAP_SUITE(walker_random)
 {
 	unsigned long total = getenv("SVX_QUICK") ? 250000 : 1000000, n;
 	struct wm_stats st[WM_NR_MODES], all = { 0 };
-	struct rng r = { tap_seed() ^ 0x3a1c5e7dULL };
+	struct rng r = rng_seeded(tap_seed() ^ 0x3a1c5e7dULL);
 	unsigned int shown = 0, mode;
 	struct wm_world w;
 	char why[256];
