@@ -209,6 +209,14 @@ TAP_SUITE(w9_replay)
 		 s->st.injected,
 		 (unsigned long long)v->stats.mmu[SVX_MMU_UNSYNC],
 		 (unsigned long long)v->stats.mmu[SVX_MMU_SYNC]);
+	/*
+	 * As the harness's shadow_pages (svx: sp_allocated; kvm-ept0:
+	 * mmu_cache_miss) and KVM's mmu_unsync, a gauge: pages unsync now.
+	 */
+	tap_diag("W9 replay: pages %llu, unsync now %lu, flood %llu",
+		 (unsigned long long)v->stats.mmu[SVX_MMU_SP_ALLOCATED],
+		 s->vm->nr_unsync,
+		 (unsigned long long)v->stats.mmu[SVX_MMU_FLOOD]);
 	tap_diag("W9 replay: prefetched %llu, INVLPG updates %llu, emulated %llu",
 		 (unsigned long long)v->stats.mmu[SVX_MMU_PREFETCH],
 		 (unsigned long long)v->stats.mmu[SVX_MMU_INVLPG_UPDATE],
