@@ -137,6 +137,7 @@ struct svx_mmu {
 				 * EPT mode: GUEST_PDPTRn at the last exit */
 	struct svx_mmu_cache cache;
 	bool no_flush;		/* MOV to CR3 with PCID bit 63: keep the TLB */
+	bool nxe[2];		/* EFER.NXE of the last context, by SMM state */
 	u64 emulate_gpa;	/* SVX_EMULATE: the GPA of the trapped write */
 };
 

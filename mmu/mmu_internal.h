@@ -42,8 +42,12 @@ union svx_sp_role {
 		u32 quadrant:2;	/* part of a 32-bit guest table */
 		u32 direct:1;	/* a piece of a guest large page */
 		u32 access:3;	/* SVX_P_* of the guest entries above */
+		/*
+		 * No EFER.NXE: the pages serve both settings, as KVM's
+		 * (kvm_init_shadow_mmu() sets root_role.efer_nx for every
+		 * guest); svx_mmu_nx_cleared() drops what NXE=1 built.
+		 */
 		u32 cr0_wp:1;
-		u32 nxe:1;	/* EFER.NXE: XD meaningful or reserved */
 		u32 dirty:1;	/* direct: the guest large page's D bit */
 		/*
 		 * CR0.WP=0 turns a user page the guest's kernel writes into
@@ -198,6 +202,7 @@ struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 void svx_link_spte(struct svx_vcpu *vcpu, u64 *sptep,
 		   struct svx_sp *sp);
 void svx_mmu_cache_free(struct svx_mmu_cache *c);
+void svx_mmu_nx_cleared(struct svx_vcpu *vcpu);
 void svx_mmu_make_room(struct svx_vcpu *vcpu);
 bool svx_sync_children(struct svx_vcpu *vcpu, struct svx_sp *sp);
 bool svx_sync_gfn(struct svx_vcpu *vcpu, u64 gfn);

@@ -590,6 +590,52 @@ void svx_unshadow(struct svx_vm *vm, u64 gfn, struct list_head *dead)
 	trace_svx_zap(vm->id, "unshadow", gfn);
 }
 
+/*
+ * @vcpu's guest cleared EFER.NXE (svx_mmu_reset_context()): XD, bit 63 of
+ * its entries, is reserved now (SDM 4.5.4), and the shadow pages of its
+ * SMM state, which serve both NXE settings (svx_base_role()), may hold
+ * what NXE = 1 made of it: leaf SPTEs with XD, links to pages whose path
+ * had XD (role.access without X), and MMIO SPTEs (which do not record XD).
+ * They go, so that the next access walks the guest's tables and takes the
+ * #PF with RSVD the guest's walk gives; a leaf with XD for another reason
+ * (CR0.WP=0 with CR4.SMEP) faults once more.  KVM 6.1 keeps them (a stale
+ * translation after the guest flushed its TLB); guests clear NXE rarely
+ * (harness W9: 12 times, Linux: never after boot).  Another vCPU running
+ * with NXE = 1 meanwhile may build them again, as in KVM.
+ */
+void svx_mmu_nx_cleared(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool smm = vcpu->smm.in_smm, any = false;
+	struct svx_sp *sp;
+	unsigned int i;
+
+	spin_lock(&vm->mmu_lock);
+	list_for_each_entry(sp, &vm->sp_list, link) {
+		if (sp->role.smm != smm)
+			continue;
+		for (i = 0; i < 512; i++) {
+			u64 e = sp->spt[i];
+
+			if (sp->role.level > 1 && svx_is_link(e)) {
+				if (svx_spt_to_sp(e)->role.access & SVX_P_X)
+					continue;
+				svx_unlink_spte(&sp->spt[i]);
+			} else if ((e & SPTE_P) ? (e & SVX_PTE_XD) :
+						  (e & SPTE_MMIO)) {
+				svx_drop_leaf(vm, &sp->spt[i],
+					      svx_leaf_gfn(sp, i));
+			} else {
+				continue;
+			}
+			any = true;
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (any)
+		svx_request_all(vm, SVX_REQ_TLB_FLUSH);
+}
+
 static bool svx_sp_is_root(struct svx_vm *vm, struct svx_sp *sp)
 {
 	u64 pa = svx_host_pa(sp->spt);
