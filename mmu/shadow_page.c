@@ -612,7 +612,11 @@ void svx_mmu_nx_cleared(struct svx_vcpu *vcpu)
 
 	spin_lock(&vm->mmu_lock);
 	list_for_each_entry(sp, &vm->sp_list, link) {
-		if (sp->role.smm != smm)
+		/*
+		 * A page whose path had XD is reachable with NXE = 1 only
+		 * (with NXE = 0 every path has X): its links go below.
+		 */
+		if (sp->role.smm != smm || !(sp->role.access & SVX_P_X))
 			continue;
 		for (i = 0; i < 512; i++) {
 			u64 e = sp->spt[i];
