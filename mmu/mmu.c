@@ -455,6 +455,7 @@ static void svx_set_mmio_spte(struct svx_vm *vm, struct svx_sp *sp,
 		 ((w->pte_access & SVX_ACC_WRITE) &&
 		  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
 		 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
+	svx_note_nx(sp, *sptep);
 }
 
 /*
@@ -586,6 +587,7 @@ static void svx_set_leaf(struct svx_vcpu *vcpu, struct svx_sp *sp,
 	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
 		spte |= SPTE_W | SPTE_D;
 	*sptep = spte;
+	svx_note_nx(sp, spte);
 	svx_host_pins(vm, 1);
 	vcpu->stats.mmu[stat]++;
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
@@ -698,6 +700,7 @@ static int svx_install_large(struct svx_vcpu *vcpu, const struct svx_walk *w,
 	if (!sp->role.direct)
 		sp->gfns[idx] = base;
 	*sptep = spte;
+	svx_note_nx(sp, spte);
 	trace_svx_spte_install(vcpu->id, w->gva, w->gpa, spte);
 	svx_host_pins(vm, 512);
 	spin_unlock(&vm->mmu_lock);
@@ -748,6 +751,7 @@ static void svx_set_fault_spte(struct svx_vcpu *vcpu, u64 gva,
 	if (!sp->role.direct)
 		sp->gfns[(gva >> 12) & 511] = gfn;
 	*sptep = spte;
+	svx_note_nx(sp, spte);
 	trace_svx_spte_install(vcpu->id, gva, w->gpa, spte);
 	svx_host_pins(vm, 1);
 }

@@ -88,6 +88,12 @@ struct svx_sp {
 	u64 *gfns;		/* level-1, not direct: gfn of each leaf */
 	unsigned int write_count;	/* emulated writes since last use */
 	bool unsync;		/* guest table writable, SPTEs maybe stale */
+	/*
+	 * An entry was written that EFER.NXE = 1 may have made of the guest's
+	 * XD bits (svx_spte_nx_made(), or a link to a page whose path had
+	 * XD): svx_mmu_nx_cleared() looks at these pages only.
+	 */
+	bool nx_made;
 	struct list_head unsync_link;	/* in vm->unsync_list */
 	/* The link SPTEs that point at this page (see above). */
 	u64 *parent;
@@ -179,6 +185,22 @@ static inline bool svx_is_large(u64 spte)
 static inline bool svx_is_link(u64 spte)
 {
 	return (spte & (SPTE_P | SPTE_PS)) == SPTE_P;
+}
+
+/*
+ * A leaf or MMIO SPTE that may hold what EFER.NXE = 1 made of the guest's
+ * XD bits: XD set, or an MMIO SPTE (which does not record XD).
+ */
+static inline bool svx_spte_nx_made(u64 spte)
+{
+	return (spte & SPTE_P) ? !!(spte & SVX_PTE_XD) : !!(spte & SPTE_MMIO);
+}
+
+/* Leaf or MMIO SPTE @spte goes into @sp: note it for svx_mmu_nx_cleared(). */
+static inline void svx_note_nx(struct svx_sp *sp, u64 spte)
+{
+	if (svx_spte_nx_made(spte))
+		sp->nx_made = true;
 }
 
 /* The (first) gfn a leaf SPTE of @sp at @idx maps. */
