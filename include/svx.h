@@ -137,6 +137,7 @@ struct svx_mmu {
 				 * EPT mode: GUEST_PDPTRn at the last exit */
 	struct svx_mmu_cache cache;
 	bool no_flush;		/* MOV to CR3 with PCID bit 63: keep the TLB */
+	bool nxe[2];		/* EFER.NXE of the last context, by SMM state */
 	u64 emulate_gpa;	/* SVX_EMULATE: the GPA of the trapped write */
 	/* the last write retried unemulated (KVM's last_retry_eip/addr) */
 	unsigned long last_retry_rip;

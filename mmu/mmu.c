@@ -36,8 +36,9 @@
  * Guests with paging on use shadow pages: one shadow table page per guest
  * table and "role" (level, guest paging mode, quadrant of a 32-bit guest
  * table, the combined permissions of the entries above, CR0.WP, direct for
- * the 4 KiB pieces of a guest large page), found again by (gfn, role) in a
- * per-VM hash, so switching back to a known CR3 reuses its shadow root.
+ * the 4 KiB pieces of a guest large page; not EFER.NXE, as in KVM), found
+ * again by (gfn, role) in a per-VM hash, so switching back to a known CR3
+ * reuses its shadow root.
  * 64-bit guests get a shadow PML4 as root; 32-bit and PAE guests get the
  * per-vCPU PAE root whose four entries point at shadow page directories.
  *
@@ -157,6 +158,13 @@ void svx_mmu_reset_context(struct svx_vcpu *vcpu)
 		mode = SVX_MODE_PAGING32;
 	vcpu->mmu.mode = mode;
 	vcpu->mmu.root_hpa = 0;
+	/*
+	 * Shadow pages serve both EFER.NXE settings (svx_base_role()): what
+	 * NXE=1 made of the guest's XD bit goes when the guest clears it.
+	 */
+	if (vcpu->mmu.nxe[vcpu->smm.in_smm] && !(vcpu->efer & EFER_NX))
+		svx_mmu_nx_cleared(vcpu);
+	vcpu->mmu.nxe[vcpu->smm.in_smm] = !!(vcpu->efer & EFER_NX);
 	svx_update_hw_cr(vcpu);
 }
 
@@ -169,7 +177,6 @@ union svx_sp_role svx_base_role(struct svx_vcpu *vcpu, int level)
 		       vcpu->mmu.mode == SVX_MODE_PAE ? 3 : 2;
 	role.access = SVX_P_ALL;
 	role.cr0_wp = !!(vcpu->cr0 & X86_CR0_WP);
-	role.nxe = !!(vcpu->efer & EFER_NX);
 	role.smm = vcpu->smm.in_smm;
 	if (!role.cr0_wp && !svx_mmu_bug(SVX_BUG_WP0_SHARED_ROLE)) {
 		role.smep_andnot_wp = !!(vcpu->cr4 & X86_CR4_SMEP);
@@ -448,6 +455,7 @@ static void svx_set_mmio_spte(struct svx_vm *vm, struct svx_sp *sp,
 		 ((w->pte_access & SVX_ACC_WRITE) &&
 		  (w->pte[w->level] & SVX_PTE_D) ? SPTE_W : 0) |
 		 ((w->pte_access & SVX_ACC_USER) ? SPTE_U : 0);
+	svx_note_nx(sp, *sptep);
 }
 
 /*
@@ -465,7 +473,7 @@ static void svx_set_mmio_spte(struct svx_vm *vm, struct svx_sp *sp,
  * permissions of the large page (the page's role), as KVM's
  * __direct_pte_prefetch(): the guest's GDT, IDT, TSS and stack in one
  * large page next to a shadowed guest table then cost one fault, not one
- * each, in every shadow root (one per CR0.WP, EFER.NX, SMEP/SMAP role).
+ * each, in every shadow root (one per CR0.WP and SMEP/SMAP role).
  */
 #define SVX_PREFETCH	8
 
@@ -579,6 +587,7 @@ static void svx_set_leaf(struct svx_vcpu *vcpu, struct svx_sp *sp,
 	    svx_rmap_add(vm, &vcpu->mmu.cache, gfn, sptep))
 		spte |= SPTE_W | SPTE_D;
 	*sptep = spte;
+	svx_note_nx(sp, spte);
 	svx_host_pins(vm, 1);
 	vcpu->stats.mmu[stat]++;
 	vcpu->stats.mmu[SVX_MMU_SPTE_INSTALLED]++;
@@ -691,6 +700,7 @@ static int svx_install_large(struct svx_vcpu *vcpu, const struct svx_walk *w,
 	if (!sp->role.direct)
 		sp->gfns[idx] = base;
 	*sptep = spte;
+	svx_note_nx(sp, spte);
 	trace_svx_spte_install(vcpu->id, w->gva, w->gpa, spte);
 	svx_host_pins(vm, 512);
 	spin_unlock(&vm->mmu_lock);
@@ -741,6 +751,7 @@ static void svx_set_fault_spte(struct svx_vcpu *vcpu, u64 gva,
 	if (!sp->role.direct)
 		sp->gfns[(gva >> 12) & 511] = gfn;
 	*sptep = spte;
+	svx_note_nx(sp, spte);
 	trace_svx_spte_install(vcpu->id, gva, w->gpa, spte);
 	svx_host_pins(vm, 1);
 }

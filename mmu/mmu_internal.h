@@ -42,8 +42,12 @@ union svx_sp_role {
 		u32 quadrant:2;	/* part of a 32-bit guest table */
 		u32 direct:1;	/* a piece of a guest large page */
 		u32 access:3;	/* SVX_P_* of the guest entries above */
+		/*
+		 * No EFER.NXE: the pages serve both settings, as KVM's
+		 * (kvm_init_shadow_mmu() sets root_role.efer_nx for every
+		 * guest); svx_mmu_nx_cleared() drops what NXE=1 built.
+		 */
 		u32 cr0_wp:1;
-		u32 nxe:1;	/* EFER.NXE: XD meaningful or reserved */
 		u32 dirty:1;	/* direct: the guest large page's D bit */
 		/*
 		 * CR0.WP=0 turns a user page the guest's kernel writes into
@@ -84,6 +88,12 @@ struct svx_sp {
 	u64 *gfns;		/* level-1, not direct: gfn of each leaf */
 	unsigned int write_count;	/* emulated writes since last use */
 	bool unsync;		/* guest table writable, SPTEs maybe stale */
+	/*
+	 * An entry was written that EFER.NXE = 1 may have made of the guest's
+	 * XD bits (svx_spte_nx_made(), or a link to a page whose path had
+	 * XD): svx_mmu_nx_cleared() looks at these pages only.
+	 */
+	bool nx_made;
 	struct list_head unsync_link;	/* in vm->unsync_list */
 	/* The link SPTEs that point at this page (see above). */
 	u64 *parent;
@@ -177,6 +187,22 @@ static inline bool svx_is_link(u64 spte)
 	return (spte & (SPTE_P | SPTE_PS)) == SPTE_P;
 }
 
+/*
+ * A leaf or MMIO SPTE that may hold what EFER.NXE = 1 made of the guest's
+ * XD bits: XD set, or an MMIO SPTE (which does not record XD).
+ */
+static inline bool svx_spte_nx_made(u64 spte)
+{
+	return (spte & SPTE_P) ? !!(spte & SVX_PTE_XD) : !!(spte & SPTE_MMIO);
+}
+
+/* Leaf or MMIO SPTE @spte goes into @sp: note it for svx_mmu_nx_cleared(). */
+static inline void svx_note_nx(struct svx_sp *sp, u64 spte)
+{
+	if (svx_spte_nx_made(spte))
+		sp->nx_made = true;
+}
+
 /* The (first) gfn a leaf SPTE of @sp at @idx maps. */
 static inline u64 svx_leaf_gfn(struct svx_sp *sp, unsigned int idx)
 {
@@ -198,6 +224,7 @@ struct svx_sp *svx_get_sp(struct svx_vcpu *vcpu, u64 gfn,
 void svx_link_spte(struct svx_vcpu *vcpu, u64 *sptep,
 		   struct svx_sp *sp);
 void svx_mmu_cache_free(struct svx_mmu_cache *c);
+void svx_mmu_nx_cleared(struct svx_vcpu *vcpu);
 void svx_mmu_make_room(struct svx_vcpu *vcpu);
 bool svx_sync_children(struct svx_vcpu *vcpu, struct svx_sp *sp);
 bool svx_sync_gfn(struct svx_vcpu *vcpu, u64 gfn);

@@ -438,7 +438,7 @@ void svx_mmu_track_write(struct svx_vcpu *vcpu, u64 gpa, unsigned int len)
  * RAM.  With @gva (not ~0): in the shadow page of the current root that
  * maps @gva, the one INVLPG walked to, as KVM's FNAME(invlpg) updates the
  * SPTE it reached; the table's unsync pages of other roles (one per CR0.WP,
- * EFER.NX, SMEP/SMAP or upper-level permissions) keep what they had and are
+ * SMEP/SMAP or upper-level permissions) keep what they had and are
  * brought up to date when linked or resynced.  Without: in the first
  * unsync page of @tgfn (INVPCID of another PCID).  One pin, so one SPTE.
  */

@@ -637,6 +637,7 @@ static unsigned int FNAME(sync_page)(struct svx_vcpu *vcpu,
 						   PAGE_SHIFT);
 			}
 			sp->spt[i] = n;
+			svx_note_nx(sp, n);
 			/* A permission lost: the TLB must forget it. */
 			if ((e & ~n & (SPTE_W | SPTE_U)) ||
 			    (n & ~e & SVX_PTE_XD))

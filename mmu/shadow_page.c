@@ -114,6 +114,16 @@ void svx_link_spte(struct svx_vcpu *vcpu, u64 *sptep,
 {
 	*sptep = svx_host_pa(sp->spt) | SPTE_TABLE;
 	svx_add_parent(&vcpu->mmu.cache, sp, sptep);
+	/*
+	 * A path with XD: the parent is a shadow page (the PAE root's pages
+	 * have every permission), svx_mmu_nx_cleared() looks at it.
+	 */
+	if (!(sp->role.access & SVX_P_X)) {
+		struct svx_sp *parent = svx_sptep_to_sp(sptep);
+
+		if (!WARN_ON_ONCE(!parent))
+			parent->nx_made = true;
+	}
 	if (sp->unsync || sp->unsync_children)
 		svx_mark_unsync(sptep);
 }
@@ -588,6 +598,59 @@ void svx_unshadow(struct svx_vm *vm, u64 gfn, struct list_head *dead)
 		if (sp->gfn == gfn && !sp->role.direct)
 			svx_zap_sp(vm, sp, dead);
 	trace_svx_zap(vm->id, "unshadow", gfn);
+}
+
+/*
+ * @vcpu's guest cleared EFER.NXE (svx_mmu_reset_context()): XD, bit 63 of
+ * its entries, is reserved now (SDM 4.5.4), and the shadow pages of its
+ * SMM state, which serve both NXE settings (svx_base_role()), may hold
+ * what NXE = 1 made of it: leaf SPTEs with XD, links to pages whose path
+ * had XD (role.access without X), and MMIO SPTEs (which do not record XD).
+ * They go, so that the next access walks the guest's tables and takes the
+ * #PF with RSVD the guest's walk gives; a leaf with XD for another reason
+ * (CR0.WP=0 with CR4.SMEP) faults once more.  KVM 6.1 keeps them (a stale
+ * translation after the guest flushed its TLB); guests clear NXE rarely
+ * (harness W9: 12 times, Linux: never after boot).  Another vCPU running
+ * with NXE = 1 meanwhile may build them again, as in KVM.  Only the pages
+ * that noted such an entry (sp->nx_made) are looked at: a look at every
+ * entry of every page cost W9 1% more cycles than the NXE role did.
+ */
+void svx_mmu_nx_cleared(struct svx_vcpu *vcpu)
+{
+	struct svx_vm *vm = vcpu->vm;
+	bool smm = vcpu->smm.in_smm, any = false;
+	struct svx_sp *sp;
+	unsigned int i;
+
+	spin_lock(&vm->mmu_lock);
+	list_for_each_entry(sp, &vm->sp_list, link) {
+		/*
+		 * A page whose path had XD is reachable with NXE = 1 only
+		 * (with NXE = 0 every path has X): its links go below.
+		 */
+		if (sp->role.smm != smm || !(sp->role.access & SVX_P_X) ||
+		    !sp->nx_made)
+			continue;
+		sp->nx_made = false;	/* all that NXE = 1 made goes */
+		for (i = 0; i < 512; i++) {
+			u64 e = sp->spt[i];
+
+			if (sp->role.level > 1 && svx_is_link(e)) {
+				if (svx_spt_to_sp(e)->role.access & SVX_P_X)
+					continue;
+				svx_unlink_spte(&sp->spt[i]);
+			} else if (svx_spte_nx_made(e)) {
+				svx_drop_leaf(vm, &sp->spt[i],
+					      svx_leaf_gfn(sp, i));
+			} else {
+				continue;
+			}
+			any = true;
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (any)
+		svx_request_all(vm, SVX_REQ_TLB_FLUSH);
 }
 
 static bool svx_sp_is_root(struct svx_vm *vm, struct svx_sp *sp)

@@ -375,6 +375,8 @@ static int mmu_init(struct __test_metadata *_metadata, FIXTURE_DATA(mmu) *self,
 	self->mb->magic = MG_MAGIC;
 	self->mb->test = test;
 	self->mb->mode = mode;
+	if (svxu_dev_is_kvm() && svxu_kvm_intel_param("ept") == 'N')
+		self->mb->quirks |= MG_Q_STALE_NX;
 	return 0;
 }
 

@@ -125,7 +125,7 @@ int svx_set_efer(struct svx_vcpu *vcpu, u64 efer, bool host)
 		svx_vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
 	else
 		svx_vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
-	/* NXE changes what XD means: shadow pages of another role. */
+	/* NXE changes what XD means (svx_mmu_reset_context() clears up). */
 	if ((old ^ efer) & EFER_NX)
 		svx_mmu_reset_context(vcpu);
 	svx_vcpu_put(vcpu);

@@ -76,6 +76,14 @@
 #define MG_REC_FATAL		4	/* unexpected exception: got = vector,
 					 * want = error code, a = cr2, b = rip */
 
+/*
+ * mailbox.quirks.  MG_Q_STALE_NX: kvm_intel ept=0 (6.1) keeps the SPTEs it
+ * made of XD bits with EFER.NXE=1 after the guest clears NXE and flushes
+ * its TLB (its shadow roles all have efer_nx; kvm_mmu_reset_context() keeps
+ * the pages in sync): no #PF(RSVD) on a read.
+ */
+#define MG_Q_STALE_NX		1
+
 /* mailbox.phase */
 #define MG_PHASE_PAGING_ON	1	/* enabling paging (mov to CR0) */
 #define MG_PHASE_TEST		2	/* paging on, running the test */
@@ -152,7 +160,8 @@ struct mg_mailbox {
 	unsigned int nrec;	/* guest */
 	unsigned int done;	/* guest: 1 when finished */
 	unsigned int phase;	/* guest: MG_PHASE_* */
-	unsigned int pad[2];
+	unsigned int quirks;	/* host: MG_Q_*, the device's known deviations */
+	unsigned int pad;
 	struct mg_rec rec[MG_MAX_REC];
 };
 

@@ -2336,6 +2336,32 @@ static unsigned long sim_check_large_leaves(struct sim *s, struct svx_sp *sp,
  * is in the reverse map if writable, is not writable if its gfn is a
  * shadowed guest table; and the pin counts are what the SPTEs hold.
  */
+/*
+ * svx_mmu_nx_cleared() looks only at the pages that noted an entry NXE = 1
+ * may have made (sp->nx_made): a leaf with XD, an MMIO SPTE, a link to a
+ * page whose path had XD.  Such an entry in a page without the note would
+ * outlive the guest's NXE 1 -> 0.
+ */
+static void sim_check_nx_made(struct sim *s, struct svx_sp *sp)
+{
+	unsigned int i;
+
+	if (sp->nx_made)
+		return;
+	for (i = 0; i < 512; i++) {
+		u64 e = sp->spt[i];
+
+		if (sp->role.level > 1 && svx_is_link(e) ?
+		    !(svx_spt_to_sp(e)->role.access & SVX_P_X) :
+		    svx_spte_nx_made(e))
+			sim_violation(s,
+				      "gfn %#llx level %d entry %u (%#llx): NXE=1's, no nx_made",
+				      (unsigned long long)sp->gfn,
+				      sp->role.level, i,
+				      (unsigned long long)e);
+	}
+}
+
 static void sim_check_all_sps(struct sim *s)
 {
 	struct svx_vm *vm = s->vm;
@@ -2349,6 +2375,7 @@ static void sim_check_all_sps(struct sim *s)
 	if (!want)
 		abort();
 	list_for_each_entry(sp, &vm->sp_list, link) {
+		sim_check_nx_made(s, sp);
 		if (sp->role.level == 2)
 			pinned += sim_check_large_leaves(s, sp, want);
 		if (sp->role.level != 1)
