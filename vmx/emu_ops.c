@@ -60,10 +60,12 @@ static int svx_emu_cmpxchg_phys(void *ctx, u64 gpa, void *old,
 {
 	struct svx_vcpu *vcpu = ctx;
 
+	/* in the vCPU's address space: SMRAM in SMM, as its reads */
 	if (len == 16)
-		return svx_host_cmpxchg16_gpa(vcpu->vm, gpa, old, new);
-	return svx_host_cmpxchg_gpa(vcpu->vm, gpa, *(u64 *)old,
-				    *(const u64 *)new, len);
+		return svx_host_cmpxchg16_gpa_as(vcpu->vm, svx_vcpu_as(vcpu),
+						 gpa, old, new);
+	return svx_host_cmpxchg_gpa_as(vcpu->vm, svx_vcpu_as(vcpu), gpa,
+				       *(u64 *)old, *(const u64 *)new, len);
 }
 
 static u64 svx_emu_seg_base(void *ctx, int seg)

@@ -175,7 +175,8 @@ unsigned long svx_rmode_guest_rflags(struct svx_vcpu *vcpu, unsigned long hw)
  * (SDM 20.1.4): FLAGS, CS and IP (past the instruction by @ip_inc for
  * INT3/INTO/INT n) pushed on SS:SP, IF/TF/AC cleared, CS:IP from the IVT
  * at IDTR.base + 4 * vector.  Real mode has no paging: linear addresses
- * are guest-physical.  SVX_RESUME, or SVX_USER with an internal error.
+ * are guest-physical, of the vCPU's address space (SMRAM in SMM).
+ * SVX_RESUME, or SVX_USER with an internal error.
  */
 static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
 {
@@ -191,8 +192,8 @@ static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
 	push[0] = vcpu->rip + ip_inc;
 	svx_vcpu_put(vcpu);
 
-	r = svx_read_guest_phys(vcpu->vm, idt_base + vector * 4, ivt,
-				sizeof(ivt));
+	r = svx_read_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu),
+				   idt_base + vector * 4, ivt, sizeof(ivt));
 	sp = vcpu->regs[SVX_RSP];
 	for (i = 2; !r && i >= 0; i--) {
 		sp -= 2;
