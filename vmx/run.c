@@ -691,6 +691,13 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			r = svx_rmode_prepare(vcpu);
 			if (r != SVX_RESUME)
 				return r;
+			/* segments vm86 cannot hold (smm_shadow only) */
+			if (unlikely(svx_rmode_emulation_required(vcpu))) {
+				r = svx_rmode_emulate(vcpu);
+				if (r != SVX_RESUME)
+					return r;
+				continue;
+			}
 		}
 
 		if (vcpu->vapic_addr)	/* kvm_lapic_sync_to_vapic() */

@@ -581,11 +581,13 @@ struct svx_x86_rm {
 	u64 gdt_base, idt_base;
 	u16 gdt_limit, idt_limit;
 	/* out */
+	u8 insn[SVX_INSN_MAX];	/* the bytes fetched (error reports) */
 	u8 len;			/* instruction length */
 	u8 vector;		/* SVX_RM_FAULT: the exception */
 	u8 has_error;		/* ... with @error_code */
 	u32 error_code;
-	u8 cr_n;		/* SVX_RM_CR: mov to CR@cr_n of @cr_val */
+	u8 cr_n;		/* SVX_RM_CR: mov to CR@cr_n of @cr_val, */
+	u8 cr_reg;		/* ... the register @cr_reg (0-7) */
 	u64 cr_val;
 	u8 shadow;		/* STI (1) or MOV/POP SS (2) blocking */
 	struct svx_x86_rm_io io;	/* SVX_RM_PIO, SVX_RM_MMIO */

@@ -638,6 +638,7 @@ static int rm_exec_0f(struct rm_ctx *c)
 			return 0;
 		}
 		rm->cr_n = regf;
+		rm->cr_reg = o.reg;
 		rm->cr_val = (u32)c->regs[o.reg];
 		return SVX_RM_CR;
 	case 0x80 ... 0x8f:
@@ -985,6 +986,7 @@ int svx_x86_rm_step(struct svx_x86_rm *rm)
 		   bytes + PAGE_SIZE - (la & ~PAGE_MASK),
 		   c.avail - (PAGE_SIZE - (la & ~PAGE_MASK)), false))
 		c.avail = PAGE_SIZE - (la & ~PAGE_MASK);
+	memcpy(rm->insn, bytes, sizeof(rm->insn));
 
 	if (svx_decode_prefixes(bytes, c.avail, 4, &p))
 		return SVX_RM_UNHANDLED;

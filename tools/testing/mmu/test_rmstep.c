@@ -754,7 +754,8 @@ TAP_SUITE(rmstep_system)
 	tap_ok(step(&V) == SVX_RM_DONE && V.regs[0] == 0x20,
 	       "rmstep: mov %%cr4,%%eax");
 	r = step(&V);
-	tap_ok(r == SVX_RM_CR && V.rm.cr_n == 3 && V.rm.cr_val == 0x12345000 &&
+	tap_ok(r == SVX_RM_CR && V.rm.cr_n == 3 && V.rm.cr_reg == 3 &&
+	       V.rm.cr_val == 0x12345000 && V.rm.insn[0] == 0x0f &&
 	       V.rm.rip == 9 && V.rm.len == 3,
 	       "rmstep: mov %%ebx,%%cr3 is the host's (r %d)", r);
 	V.rm.rip += V.rm.len;
