@@ -168,6 +168,7 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
 {
 	bool lm = svx_guest_long_mode(vcpu);
+	struct kvm_segment cs;
 	u32 cs_ar, ss_ar;
 	u64 base = 0;
 
@@ -177,6 +178,11 @@ int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
 	*mode = svx_code_size(lm, cs_ar);
 	if (*mode != 8)
 		base = svx_vmread(GUEST_CS_BASE);
+	/* big real mode (smm_shadow): the guest's CS, not vm86's */
+	if (svx_rmode_guest_seg(vcpu, 1, &cs)) {
+		base = cs.base;
+		*mode = cs.db ? 4 : 2;
+	}
 	svx_vcpu_put(vcpu);
 	return svx_fetch_at(vcpu, !vcpu->rmode.active &&
 			    ((ss_ar >> 5) & 3) == 3, base + vcpu->rip, bytes);

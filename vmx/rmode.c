@@ -38,9 +38,12 @@
  * the exit handlers those have in vm86.  Not handled yet: the switch to
  * protected mode with such segments (CR0.PE=1 leaves vm86 here, and VM
  * entry then refuses SMM's data-type CS: the protected-mode half of
- * emulation_required is missing), MMIO and PIO completion when CS.base is
- * not selector * 16 (the MMIO path fetches at the VMCS's vm86 CS.base),
- * single-stepping emulated instructions.
+ * emulation_required is missing), single-stepping emulated instructions,
+ * an emulated IN/OUT leaving with RIP at the instruction (kvm_intel's
+ * emulator leaves past it).  The VMCS then holds the guest's own selector
+ * and base (svx_rmode_fix_seg()), and the exit paths that fetch at CS:RIP
+ * or address memory through a segment take the guest's view
+ * (svx_rmode_guest_seg()).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -66,11 +69,22 @@ static unsigned long svx_seg_field(int idx)
 	return GUEST_ES_SELECTOR + idx * 2;
 }
 
-/* What vm86 needs of a data or code segment, from the guest's view. */
+/*
+ * What vm86 needs of a data or code segment, from the guest's view.  With
+ * smm_shadow the guest's own selector and base, as kvm_intel's
+ * fix_rmode_seg() with emulate_invalid_guest_state: a segment vm86 cannot
+ * hold is then never entered (x86/emulate_rm.c runs the vCPU), and the
+ * selector svx_rmode_get_segment() compares stays the guest's (the same
+ * values as below for a segment vm86 can hold).
+ */
 static void svx_rmode_fix_seg(int idx, const struct kvm_segment *save)
 {
-	svx_seg_write(svx_seg_field(idx), (u16)(save->base >> 4),
-		      save->base & 0xffff0, 0xffff, 0xf3);
+	if (svx_smm_shadow_enabled())
+		svx_seg_write(svx_seg_field(idx), save->selector, save->base,
+			      0xffff, 0xf3);
+	else
+		svx_seg_write(svx_seg_field(idx), (u16)(save->base >> 4),
+			      save->base & 0xffff0, 0xffff, 0xf3);
 }
 
 /* The guest's segment back in protected mode: DPL = RPL, CS/SS RPL 0. */
@@ -98,6 +112,24 @@ void svx_rmode_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
 		var->selector = sel;
 		var->base = (u64)sel << 4;
 	}
+}
+
+/*
+ * vCPU loaded.  With smm_shadow, segments vm86 cannot hold run through
+ * x86/emulate_rm.c at the guest's own base and size, not at the VMCS's
+ * selector * 16: the exit paths that fetch at CS:RIP or address memory
+ * through a segment (MMIO, string PIO, the linear RIP) take the guest's
+ * view of segment @idx (0-5) from here.  False when the VMCS holds what
+ * the guest runs with (no vm86, or smm_shadow off: a segment vm86 cannot
+ * hold then runs at selector * 16, kvm_intel's fix_rmode_seg()).
+ */
+bool svx_rmode_guest_seg(struct svx_vcpu *vcpu, int idx,
+			 struct kvm_segment *var)
+{
+	if (!vcpu->rmode.active || !svx_smm_shadow_enabled())
+		return false;
+	svx_rmode_get_segment(vcpu, var, idx);
+	return true;
 }
 
 /* vCPU loaded.  Userspace or the guest sets segment @idx (not LDTR). */

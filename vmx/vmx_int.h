@@ -182,6 +182,8 @@ unsigned long svx_rmode_guest_rflags(struct svx_vcpu *vcpu, unsigned long hw);
 int svx_rmode_prepare(struct svx_vcpu *vcpu);
 int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type);
 bool svx_rmode_runnable(struct svx_vcpu *vcpu);
+bool svx_rmode_guest_seg(struct svx_vcpu *vcpu, int idx,
+			 struct kvm_segment *var);
 bool svx_rmode_emulation_required(struct svx_vcpu *vcpu);
 int svx_rmode_emulate(struct svx_vcpu *vcpu);
 
