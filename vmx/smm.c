@@ -33,8 +33,10 @@
  * SMBASE, not selector * 16 once SMBASE is above 1 MiB): kvm_intel
  * emulates it instruction by instruction (emulate_invalid_guest_state).
  * That emulator is x86/emulate_rm.c (svx_x86_rm_step(), with
- * svx_x86_rm_segs_valid() saying when VMX can take over); running the
- * vCPU through it while its segments are invalid is not wired yet.
+ * svx_x86_rm_segs_valid() saying when VMX can take over); with the
+ * module parameter smm_shadow (below, off by default) the run loop runs
+ * the vCPU through it while its segments are invalid (vmx/rmode.c
+ * svx_rmode_emulate()), and shadow-paging VMs have SMM too.
  * KVM_CAP_X86_SMM is 0 for now on every VM (core/main.c says why).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
@@ -86,10 +88,14 @@ static unsigned long svx_sreg_field(int n)
 
 /*
  * smm_shadow=1: SMM in shadow-paging VMs too, its big real mode run by
- * x86/emulate_rm.c (vmx/rmode.c svx_rmode_emulate()).  Off by default
- * until the Bochs bench has run it: real-mode handlers only (an SMI
- * handler's switch to protected mode still needs the protected-mode half
- * of emulation_required, see vmx/rmode.c), and KVM_CAP_X86_SMM stays 0.
+ * x86/emulate_rm.c (vmx/rmode.c svx_rmode_emulate()).  selftests/smm_test
+ * and the upstream KVM smm_test pass with it in the Bochs bench.  Off by
+ * default: real-mode handlers only (an SMI handler's switch to protected
+ * mode, as SeaBIOS's, still needs the protected-mode half of
+ * emulation_required, see vmx/rmode.c), every real-mode segment vm86
+ * cannot hold (the reset CS at 0xffff0000, segments left from protected
+ * mode) is then emulated by a subset of the instruction set rather than
+ * run at selector * 16, and KVM_CAP_X86_SMM stays 0.
  */
 static bool svx_smm_shadow;
 module_param_named(smm_shadow, svx_smm_shadow, bool, 0444);
