@@ -345,10 +345,10 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
  * cmpxchg16b may sleep here, as any emulated access may), map it and run
  * LOCK CMPXCHG16B on the kernel mapping, which cannot fault.
  */
-int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
-			   const u64 new[2])
+int svx_host_cmpxchg16_gpa_as(struct svx_vm *vm, int as, u64 gpa,
+			      u64 old[2], const u64 new[2])
 {
-	u64 hva = svx_gpa_to_hva_writable(vm, 0, gpa);
+	u64 hva = svx_gpa_to_hva_writable(vm, as, gpa);
 	u64 lo = old[0], hi = old[1];
 	struct page *page;
 	bool done;
@@ -368,10 +368,16 @@ int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
 	kunmap_local(p);
 	unpin_user_pages_dirty_lock(&page, 1, done);
 	if (done)
-		svx_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
+		svx_mark_page_dirty_as(vm, as, gpa >> PAGE_SHIFT);
 	old[0] = lo;
 	old[1] = hi;
 	return done ? 0 : 1;
+}
+
+int svx_host_cmpxchg16_gpa(struct svx_vm *vm, u64 gpa, u64 old[2],
+			   const u64 new[2])
+{
+	return svx_host_cmpxchg16_gpa_as(vm, 0, gpa, old, new);
 }
 
 /*

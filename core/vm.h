@@ -16,6 +16,12 @@ void svx_mark_page_dirty_as(struct svx_vm *vm, int as, u64 gfn);
 /* Guest-physical memory of address space @as (vmx/smm.c: SMRAM) */
 int svx_guest_phys_as(struct svx_vm *vm, int as, u64 gpa, void *buf,
 		      unsigned int len, bool write);
+/*
+ * core/mmu_host.c: svx_host_cmpxchg16_gpa() (mmu/mmu_host.h) in address
+ * space @as (the emulator's cmpxchg16b in SMM)
+ */
+int svx_host_cmpxchg16_gpa_as(struct svx_vm *vm, int as, u64 gpa,
+			      u64 old[2], const u64 new[2]);
 int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 		struct page **page);
 bool svx_pins_allowed(struct svx_vm *vm, unsigned long n, bool warn);

@@ -10,11 +10,13 @@
  * address space 1 only, the state save area at SMBASE + 0xfe00 in KVM's
  * 64-bit layout; RSM restoring the interrupted state; an SMI that comes
  * in SMM waiting for RSM; KVM_GET/SET_VCPU_EVENTS' smi fields; RSM outside
- * SMM (#UD).  SMM is there on /dev/kvm (KVM_CAP_X86_SMM 1) and on a
- * shadowvmx EPT-mode VM; on a shadow-paging VM (SMM's big real mode cannot
- * run in vm86) the SMI sources fail with -EINVAL and the SMM tests skip.
- * The capability is never 1 where there is no SMM (shadowvmx answers 0 on
- * every VM for now: core/main.c).
+ * SMM (#UD).  SMM is there on /dev/kvm (KVM_CAP_X86_SMM 1), on a
+ * shadowvmx EPT-mode VM, and on a shadow-paging VM when shadowvmx was
+ * loaded with smm_shadow=1 (SMM's big real mode, which vm86 cannot run,
+ * emulated: x86/emulate_rm.c); on a shadow-paging VM without it the SMI
+ * sources fail with -EINVAL and the SMM tests skip.  The capability is
+ * never 1 where there is no SMM (shadowvmx answers 0 on every VM for now:
+ * core/main.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -93,7 +95,7 @@ struct smm {
 	unsigned char *smram;
 	int cap;	/* KVM_CAP_X86_SMM on the VM fd */
 	int nmi_masked;	/* KVM_GET_VCPU_EVENTS' nmi.masked before the SMI */
-	bool has_smm;	/* kvm_intel, or a shadowvmx EPT-mode VM */
+	bool has_smm;	/* kvm_intel, shadowvmx EPT or smm_shadow=1 */
 };
 
 static int smm_prepare(struct smm *s, struct svxu_code code, bool irqchip,
@@ -118,7 +120,8 @@ static int smm_prepare(struct smm *s, struct svxu_code code, bool irqchip,
 		return r;
 	s->cap = svxu_ioctl(s->g.vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM);
 	s->has_smm = svxu_dev_is_kvm() ||
-		     svxu_vm_paging(s->g.vm.fd) == SVX_PAGING_EPT;
+		     svxu_vm_paging(s->g.vm.fd) == SVX_PAGING_EPT ||
+		     svxu_module_param("shadowvmx", "smm_shadow") == 'Y';
 	return svxu_set_msr(s->g.vcpu.fd, MSR_SMBASE, SMBASE);
 }
 

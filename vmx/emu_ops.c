@@ -60,10 +60,12 @@ static int svx_emu_cmpxchg_phys(void *ctx, u64 gpa, void *old,
 {
 	struct svx_vcpu *vcpu = ctx;
 
+	/* in the vCPU's address space: SMRAM in SMM, as its reads */
 	if (len == 16)
-		return svx_host_cmpxchg16_gpa(vcpu->vm, gpa, old, new);
-	return svx_host_cmpxchg_gpa(vcpu->vm, gpa, *(u64 *)old,
-				    *(const u64 *)new, len);
+		return svx_host_cmpxchg16_gpa_as(vcpu->vm, svx_vcpu_as(vcpu),
+						 gpa, old, new);
+	return svx_host_cmpxchg_gpa_as(vcpu->vm, svx_vcpu_as(vcpu), gpa,
+				       *(u64 *)old, *(const u64 *)new, len);
 }
 
 static u64 svx_emu_seg_base(void *ctx, int seg)
@@ -166,6 +168,7 @@ int svx_fetch_guest_insn(struct svx_vcpu *vcpu, u8 *bytes)
 int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
 {
 	bool lm = svx_guest_long_mode(vcpu);
+	struct kvm_segment cs;
 	u32 cs_ar, ss_ar;
 	u64 base = 0;
 
@@ -175,6 +178,11 @@ int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
 	*mode = svx_code_size(lm, cs_ar);
 	if (*mode != 8)
 		base = svx_vmread(GUEST_CS_BASE);
+	/* big real mode (smm_shadow): the guest's CS, not vm86's */
+	if (svx_rmode_guest_seg(vcpu, 1, &cs)) {
+		base = cs.base;
+		*mode = cs.db ? 4 : 2;
+	}
 	svx_vcpu_put(vcpu);
 	return svx_fetch_at(vcpu, !vcpu->rmode.active &&
 			    ((ss_ar >> 5) & 3) == 3, base + vcpu->rip, bytes);

@@ -191,13 +191,18 @@ int svx_code_mode(struct svx_vcpu *vcpu)
 /* The base of segment @seg (ES=0 .. GS=5) as the guest's code uses it */
 u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
 {
+	struct kvm_segment var;
 	u64 base;
 
 	/* In 64-bit mode only FS and GS have a base (SDM 3.2.4). */
 	if (svx_code_mode(vcpu) == 8 && seg != 4 && seg != 5)
 		return 0;
 	svx_vcpu_load(vcpu);
-	base = svx_vmread(GUEST_ES_BASE + seg * 2);
+	/* big real mode (smm_shadow): the guest's base, not vm86's */
+	if (svx_rmode_guest_seg(vcpu, seg, &var))
+		base = var.base;
+	else
+		base = svx_vmread(GUEST_ES_BASE + seg * 2);
 	svx_vcpu_put(vcpu);
 	return base;
 }

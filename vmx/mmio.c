@@ -29,10 +29,14 @@
 int svx_mmio_code_mode(struct svx_vcpu *vcpu)
 {
 	bool lm = svx_guest_long_mode(vcpu);
+	struct kvm_segment cs;
 	u32 ar;
 
 	svx_vcpu_load(vcpu);
 	ar = svx_vmread(GUEST_CS_AR_BYTES);
+	/* big real mode (smm_shadow): the guest's CS.D, not vm86's */
+	if (svx_rmode_guest_seg(vcpu, 1, &cs))
+		ar = cs.db ? BIT(14) : 0;
 	svx_vcpu_put(vcpu);
 	return svx_code_size(lm, ar);
 }

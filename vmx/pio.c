@@ -59,8 +59,13 @@ static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
 /* KVM's kvm_get_linear_rip(), the vCPU loaded by the caller */
 static u64 __svx_linear_rip(struct svx_vcpu *vcpu)
 {
+	struct kvm_segment cs;
+
 	if (__svx_code_mode(vcpu) == 8)
 		return vcpu->rip;
+	/* big real mode (smm_shadow): the guest's CS.base, not vm86's */
+	if (svx_rmode_guest_seg(vcpu, 1, &cs))
+		return (u32)(cs.base + vcpu->rip);
 	return (u32)(svx_vmread(GUEST_CS_BASE) + vcpu->rip);
 }
 

@@ -30,11 +30,27 @@
  * runs natively.  Clearing PE enters it.  What vm86 cannot run is an
  * internal error naming the instruction, never a wrong result: code that
  * needs segment limits above 64 KiB ("big real mode") or faults with #GP
- * on anything but the instructions above.
+ * on anything but the instructions above.  With smm_shadow (vmx/smm.c,
+ * off by default) segments vm86 cannot hold (SMM's big real mode) make
+ * the vCPU run through x86/emulate_rm.c instead, one instruction at a
+ * time until they are valid again (kvm_intel's emulation_required,
+ * svx_rmode_emulate()); its PIO, MMIO, MOV to CR, HLT and RSM go through
+ * the exit handlers those have in vm86.  Not handled yet: the switch to
+ * protected mode with such segments (CR0.PE=1 leaves vm86 here, and VM
+ * entry then refuses SMM's data-type CS: the protected-mode half of
+ * emulation_required is missing), single-stepping emulated instructions,
+ * an emulated IN/OUT leaving with RIP at the instruction (kvm_intel's
+ * emulator leaves past it).  The VMCS then holds the guest's own selector
+ * and base (svx_rmode_fix_seg()), and the exit paths that fetch at CS:RIP
+ * or address memory through a segment take the guest's view
+ * (svx_rmode_guest_seg()).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
@@ -53,11 +69,22 @@ static unsigned long svx_seg_field(int idx)
 	return GUEST_ES_SELECTOR + idx * 2;
 }
 
-/* What vm86 needs of a data or code segment, from the guest's view. */
+/*
+ * What vm86 needs of a data or code segment, from the guest's view.  With
+ * smm_shadow the guest's own selector and base, as kvm_intel's
+ * fix_rmode_seg() with emulate_invalid_guest_state: a segment vm86 cannot
+ * hold is then never entered (x86/emulate_rm.c runs the vCPU), and the
+ * selector svx_rmode_get_segment() compares stays the guest's (the same
+ * values as below for a segment vm86 can hold).
+ */
 static void svx_rmode_fix_seg(int idx, const struct kvm_segment *save)
 {
-	svx_seg_write(svx_seg_field(idx), (u16)(save->base >> 4),
-		      save->base & 0xffff0, 0xffff, 0xf3);
+	if (svx_smm_shadow_enabled())
+		svx_seg_write(svx_seg_field(idx), save->selector, save->base,
+			      0xffff, 0xf3);
+	else
+		svx_seg_write(svx_seg_field(idx), (u16)(save->base >> 4),
+			      save->base & 0xffff0, 0xffff, 0xf3);
 }
 
 /* The guest's segment back in protected mode: DPL = RPL, CS/SS RPL 0. */
@@ -85,6 +112,24 @@ void svx_rmode_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
 		var->selector = sel;
 		var->base = (u64)sel << 4;
 	}
+}
+
+/*
+ * vCPU loaded.  With smm_shadow, segments vm86 cannot hold run through
+ * x86/emulate_rm.c at the guest's own base and size, not at the VMCS's
+ * selector * 16: the exit paths that fetch at CS:RIP or address memory
+ * through a segment (MMIO, string PIO, the linear RIP) take the guest's
+ * view of segment @idx (0-5) from here.  False when the VMCS holds what
+ * the guest runs with (no vm86, or smm_shadow off: a segment vm86 cannot
+ * hold then runs at selector * 16, kvm_intel's fix_rmode_seg()).
+ */
+bool svx_rmode_guest_seg(struct svx_vcpu *vcpu, int idx,
+			 struct kvm_segment *var)
+{
+	if (!vcpu->rmode.active || !svx_smm_shadow_enabled())
+		return false;
+	svx_rmode_get_segment(vcpu, var, idx);
+	return true;
 }
 
 /* vCPU loaded.  Userspace or the guest sets segment @idx (not LDTR). */
@@ -175,7 +220,8 @@ unsigned long svx_rmode_guest_rflags(struct svx_vcpu *vcpu, unsigned long hw)
  * (SDM 20.1.4): FLAGS, CS and IP (past the instruction by @ip_inc for
  * INT3/INTO/INT n) pushed on SS:SP, IF/TF/AC cleared, CS:IP from the IVT
  * at IDTR.base + 4 * vector.  Real mode has no paging: linear addresses
- * are guest-physical.  SVX_RESUME, or SVX_USER with an internal error.
+ * are guest-physical, of the vCPU's address space (SMRAM in SMM).
+ * SVX_RESUME, or SVX_USER with an internal error.
  */
 static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
 {
@@ -191,8 +237,8 @@ static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
 	push[0] = vcpu->rip + ip_inc;
 	svx_vcpu_put(vcpu);
 
-	r = svx_read_guest_phys(vcpu->vm, idt_base + vector * 4, ivt,
-				sizeof(ivt));
+	r = svx_read_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu),
+				   idt_base + vector * 4, ivt, sizeof(ivt));
 	sp = vcpu->regs[SVX_RSP];
 	for (i = 2; !r && i >= 0; i--) {
 		sp -= 2;
@@ -304,4 +350,201 @@ bool svx_rmode_runnable(struct svx_vcpu *vcpu)
 	svx_vm_warn(vcpu->vm, "vcpu%d: real mode (CR0.PE=0) under shadow paging runs in virtual-8086 mode, which needs KVM_SET_TSS_ADDR first\n",
 		    vcpu->id);
 	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Segments vm86 cannot hold: instruction by instruction (x86/emulate_rm.c) */
+
+static void svx_rm_seg_from(struct svx_x86_seg *d, const struct kvm_segment *s)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->selector = s->selector;
+	d->type = s->type;
+	d->present = s->present;
+	d->dpl = s->dpl;
+	d->db = s->db;
+	d->s = s->s;
+	d->l = s->l;
+	d->g = s->g;
+	d->avl = s->avl;
+	d->unusable = s->unusable;
+}
+
+static void svx_rm_seg_to(struct kvm_segment *d, const struct svx_x86_seg *s)
+{
+	memset(d, 0, sizeof(*d));
+	d->base = s->base;
+	d->limit = s->limit;
+	d->selector = s->selector;
+	d->type = s->type;
+	d->present = s->present;
+	d->dpl = s->dpl;
+	d->db = s->db;
+	d->s = s->s;
+	d->l = s->l;
+	d->g = s->g;
+	d->avl = s->avl;
+	d->unusable = s->unusable;
+}
+
+/* CR0.PG=0: linear is guest-physical, of the vCPU's address space. */
+static int svx_rm_read(void *ctx, u64 la, void *buf, unsigned int len)
+{
+	struct svx_vcpu *vcpu = ctx;
+
+	/* no memslot: MMIO (a move goes out as KVM_EXIT_MMIO) */
+	return svx_read_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu), la, buf,
+				      len) ? 1 : 0;
+}
+
+static int svx_rm_write(void *ctx, u64 la, const void *buf, unsigned int len)
+{
+	return svx_write_guest_for(ctx, la, buf, len) ? 1 : 0;
+}
+
+static const struct svx_x86_rm_ops svx_rm_ops = {
+	.read = svx_rm_read,
+	.write = svx_rm_write,
+};
+
+/* vCPU loaded.  The guest's view of its six segments. */
+static void svx_rmode_segs(struct svx_vcpu *vcpu, struct svx_x86_seg *seg)
+{
+	struct kvm_segment var;
+	int i;
+
+	for (i = 0; i <= 5; i++) {
+		svx_rmode_get_segment(vcpu, &var, i);
+		svx_rm_seg_from(&seg[i], &var);
+	}
+}
+
+/*
+ * Can vm86 not run the guest's segments (kvm_intel's emulation_required
+ * in real mode)?  Only with smm_shadow: without it a segment vm86 cannot
+ * hold runs at selector * 16 (kvm_intel's fix_rmode_seg()), as before.
+ */
+bool svx_rmode_emulation_required(struct svx_vcpu *vcpu)
+{
+	struct svx_x86_seg seg[6];
+
+	if (!vcpu->rmode.active || !svx_smm_shadow_enabled())
+		return false;
+	svx_vcpu_load(vcpu);
+	svx_rmode_segs(vcpu, seg);
+	svx_vcpu_put(vcpu);
+	return !svx_x86_rm_segs_valid(seg, false);
+}
+
+/* One instruction.  SVX_RESUME, or SVX_USER (an exit, or a failure). */
+static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
+{
+	struct svx_vmx *vmx = to_vmx(vcpu);
+	struct svx_x86_seg before[6];
+	struct svx_x86_rm rm;
+	struct kvm_segment var;
+	struct svx_sys sys;
+	u32 intr;
+	int i, r;
+
+	memset(&rm, 0, sizeof(rm));
+	rm.ops = &svx_rm_ops;
+	rm.ctx = vcpu;
+	rm.regs = vcpu->regs;	/* written only when it retires */
+	rm.rip = vcpu->rip;
+	rm.rflags = vcpu->rflags;
+	rm.cr[0] = vcpu->cr0;
+	rm.cr[2] = vcpu->cr2;
+	rm.cr[3] = vcpu->cr3;
+	rm.cr[4] = vcpu->cr4;
+	svx_vcpu_load(vcpu);
+	svx_rmode_segs(vcpu, rm.seg);
+	rm.gdt_base = svx_vmread(GUEST_GDTR_BASE);
+	rm.gdt_limit = svx_vmread(GUEST_GDTR_LIMIT);
+	rm.idt_base = svx_vmread(GUEST_IDTR_BASE);
+	rm.idt_limit = svx_vmread(GUEST_IDTR_LIMIT);
+	svx_vcpu_put(vcpu);
+	memcpy(before, rm.seg, sizeof(before));
+
+	r = svx_x86_rm_step(&rm);
+	vcpu->stats.misc[SVX_STAT_RMODE_EMULATED]++;
+	switch (r) {
+	case SVX_RM_DONE:
+		vcpu->rip = rm.rip;
+		vcpu->rflags = rm.rflags;
+		vcpu->rip_dirty = true;
+		svx_vcpu_load(vcpu);
+		for (i = 0; i <= 5; i++) {
+			if (!memcmp(&before[i], &rm.seg[i], sizeof(before[i])))
+				continue;
+			svx_rm_seg_to(&var, &rm.seg[i]);
+			svx_rmode_set_segment(vcpu, &var, i);
+		}
+		svx_vmwrite(GUEST_GDTR_BASE, rm.gdt_base);
+		svx_vmwrite(GUEST_GDTR_LIMIT, rm.gdt_limit);
+		svx_vmwrite(GUEST_IDTR_BASE, rm.idt_base);
+		svx_vmwrite(GUEST_IDTR_LIMIT, rm.idt_limit);
+		intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO) &
+		       ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+		if (rm.shadow == 1)
+			intr |= GUEST_INTR_STATE_STI;
+		else if (rm.shadow == 2)
+			intr |= GUEST_INTR_STATE_MOV_SS;
+		svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
+		svx_vcpu_put(vcpu);
+		return SVX_RESUME;
+	case SVX_RM_PIO:
+		/* as its I/O exit, RIP at it: devices, userspace, completion */
+		vmx->exit_qual = (rm.io.size - 1) | (rm.io.in ? 8 : 0) |
+				 (unsigned long)rm.io.addr << 16;
+		vmx->exit_insn_len = rm.io.len;
+		return svx_handle_io(vcpu);
+	case SVX_RM_MMIO:
+		/* the MMIO path's decoder knows the moves; RIP at it */
+		return svx_emulate_mmio(vcpu, rm.io.addr, rm.io.addr,
+					!rm.io.in);
+	case SVX_RM_CR:
+	case SVX_RM_HLT:
+		/* as in vm86 (svx_rmode_exception()): RIP at it */
+		memset(&sys, 0, sizeof(sys));
+		sys.op = r == SVX_RM_HLT ? SVX_SYS_HLT : SVX_SYS_MOV_TO_CR;
+		sys.len = rm.len;
+		sys.cr = rm.cr_n;
+		sys.reg = rm.cr_reg;
+		return svx_exec_sys(vcpu, &sys);
+	case SVX_RM_RSM:
+		return svx_smm_rsm(vcpu, rm.insn, rm.len);
+	}
+	/*
+	 * Not emulated, or it faults: kvm_intel cannot deliver an exception
+	 * while emulation is required either (an emulation failure).
+	 */
+	svx_emulation_failure(vcpu, rm.insn, SVX_INSN_MAX,
+			      r == SVX_RM_FAULT ?
+			      "big real mode: the instruction faults" :
+			      "big real mode: instruction not emulated");
+	return SVX_USER;
+}
+
+/*
+ * kvm_intel's handle_invalid_guest_state() for real mode: instructions
+ * one by one while vm86 cannot run the segments, at most 130 per call
+ * (the run loop calls again after its checks: signals, requests, events).
+ * SVX_RESUME or SVX_USER.
+ */
+int svx_rmode_emulate(struct svx_vcpu *vcpu)
+{
+	unsigned int count = 130;
+	int r;
+
+	while (count-- && svx_rmode_emulation_required(vcpu)) {
+		r = svx_rmode_emulate_one(vcpu);
+		if (r != SVX_RESUME)
+			return r;
+		if (vcpu->mp_state == KVM_MP_STATE_HALTED ||
+		    signal_pending(current) || need_resched())
+			break;
+	}
+	return SVX_RESUME;
 }

@@ -686,11 +686,26 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (unlikely(vcpu->rmode.active)) {
 			/* KVM gets to vmx_vcpu_run() and emulates from here */
 			vcpu->ran_unentered = true;
-			if (!svx_rmode_runnable(vcpu))
+			/*
+			 * vm86 needs the TSS; emulating segments vm86 cannot
+			 * hold (smm_shadow only) does not, as kvm_intel's
+			 * emulate_invalid_guest_state (the upstream smm_test
+			 * never calls KVM_SET_TSS_ADDR)
+			 */
+			if (!svx_rmode_emulation_required(vcpu) &&
+			    !svx_rmode_runnable(vcpu))
 				return 0;
 			r = svx_rmode_prepare(vcpu);
 			if (r != SVX_RESUME)
 				return r;
+			if (unlikely(svx_rmode_emulation_required(vcpu))) {
+				r = svx_rmode_emulate(vcpu);
+				if (r != SVX_RESUME)
+					return r;
+				continue;
+			}
+			if (!svx_rmode_runnable(vcpu))	/* after an event */
+				return 0;
 		}
 
 		if (vcpu->vapic_addr)	/* kvm_lapic_sync_to_vapic() */

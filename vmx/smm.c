@@ -31,13 +31,18 @@
  * tree of address space 1: mmu/); what is missing is running SMM's big
  * real mode without unrestricted guest (4 GiB limits, and CS.base =
  * SMBASE, not selector * 16 once SMBASE is above 1 MiB): kvm_intel
- * emulates it instruction by instruction (emulate_invalid_guest_state),
- * for which x86/emulate.c has no general real-mode entry yet.
+ * emulates it instruction by instruction (emulate_invalid_guest_state).
+ * That emulator is x86/emulate_rm.c (svx_x86_rm_step(), with
+ * svx_x86_rm_segs_valid() saying when VMX can take over); with the
+ * module parameter smm_shadow (below, off by default) the run loop runs
+ * the vCPU through it while its segments are invalid (vmx/rmode.c
+ * svx_rmode_emulate()), and shadow-paging VMs have SMM too.
  * KVM_CAP_X86_SMM is 0 for now on every VM (core/main.c says why).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -81,9 +86,29 @@ static unsigned long svx_sreg_field(int n)
 	return GUEST_ES_SELECTOR + 2 * n;
 }
 
+/*
+ * smm_shadow=1: SMM in shadow-paging VMs too, its big real mode run by
+ * x86/emulate_rm.c (vmx/rmode.c svx_rmode_emulate()).  selftests/smm_test
+ * and the upstream KVM smm_test pass with it in the Bochs bench.  Off by
+ * default: real-mode handlers only (an SMI handler's switch to protected
+ * mode, as SeaBIOS's, still needs the protected-mode half of
+ * emulation_required, see vmx/rmode.c), every real-mode segment vm86
+ * cannot hold (the reset CS at 0xffff0000, segments left from protected
+ * mode) is then emulated by a subset of the instruction set rather than
+ * run at selector * 16, and KVM_CAP_X86_SMM stays 0.
+ */
+static bool svx_smm_shadow;
+module_param_named(smm_shadow, svx_smm_shadow, bool, 0444);
+MODULE_PARM_DESC(smm_shadow, "SMM in shadow-paging VMs, big real mode emulated (experimental, default off)");
+
+bool svx_smm_shadow_enabled(void)
+{
+	return svx_smm_shadow;
+}
+
 bool svx_smm_supported(struct svx_vm *vm)
 {
-	return svx_vm_ept(vm);
+	return svx_vm_ept(vm) || svx_smm_shadow;
 }
 
 static bool svx_smm_long_mode(struct svx_vcpu *vcpu)

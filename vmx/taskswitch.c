@@ -231,7 +231,8 @@ static int svx_ts_access(struct svx_ts *ts, u32 la, void *buf,
 			gpa = w.gpa;
 		}
 		if (write ? svx_write_guest_for(vcpu, gpa, buf, n) :
-			    svx_read_guest_phys(vcpu->vm, gpa, buf, n))
+			    svx_read_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu),
+						   gpa, buf, n))
 			return -EFAULT;
 		la += n;
 		buf += n;

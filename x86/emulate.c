@@ -49,8 +49,8 @@ static u64 svx_flags_pzs(u64 res, unsigned int size)
  * the result and, in *@flags, CF PF AF ZF SF OF as the CPU sets them
  * (AF 0 for the logical operations, whose AF the SDM leaves undefined).
  */
-static u64 svx_alu(enum svx_rmw_op op, u64 a, u64 b, unsigned int carry,
-		   unsigned int size, u64 *flags)
+u64 svx_alu(enum svx_rmw_op op, u64 a, u64 b, unsigned int carry,
+	    unsigned int size, u64 *flags)
 {
 	u64 m = svx_size_mask(size), sign = 1ULL << (size * 8 - 1), res;
 	u64 f;
@@ -101,7 +101,7 @@ static u64 svx_alu(enum svx_rmw_op op, u64 a, u64 b, unsigned int carry,
 }
 
 /* The condition @cc (the low nibble of jcc/setcc) on @fl. */
-static bool svx_cond(unsigned int cc, u64 fl)
+bool svx_cond(unsigned int cc, u64 fl)
 {
 	bool sf_ne_of = !(fl & SVX_FL_SF) != !(fl & SVX_FL_OF), r;
 

@@ -525,4 +525,125 @@ int svx_x86_rmw_la(const struct svx_x86_emu *e, const u8 *bytes,
 		   unsigned int avail, const struct svx_rmw *rmw, u64 next_rip,
 		   u64 *la);
 
+/*
+ * Whole instructions of 16- and 32-bit code run with CR0.PE=0 or with
+ * segments VMX cannot enter (x86/emulate_rm.c): kvm_intel's
+ * emulate_invalid_guest_state, which a shadow-paging vCPU (no
+ * unrestricted guest) needs for SMM's "big real mode" (CS.base = SMBASE,
+ * 4 GiB limits) and for the switch to protected mode an SMI handler
+ * makes.  One instruction per svx_x86_rm_step(), on the state below; the
+ * host reads it from the vCPU before and writes it back after.
+ */
+
+/* A segment register, as KVM's struct kvm_segment (limit in bytes). */
+struct svx_x86_seg {
+	u64 base;
+	u32 limit;
+	u16 selector;
+	u8 type;
+	u8 present, dpl, db, s, l, g, avl;
+	u8 unusable;
+};
+
+/* The host's side: linear memory (CR0.PG=0: guest-physical). */
+struct svx_x86_rm_ops {
+	/*
+	 * Read or write @len bytes at linear @la, in the vCPU's address
+	 * space (SMRAM in SMM): 0; 1 when @la is not guest RAM (MMIO: only
+	 * the moves go out to userspace, svx_x86_rm_step() says so); or
+	 * -errno.  A write that returns 1 has written nothing.
+	 */
+	int (*read)(void *ctx, u64 la, void *buf, unsigned int len);
+	int (*write)(void *ctx, u64 la, const void *buf, unsigned int len);
+};
+
+/* An access the host carries out for the instruction (PIO, MMIO). */
+struct svx_x86_rm_io {
+	u64 addr;		/* port, or guest-physical address (MMIO) */
+	u64 val;		/* what is written (out, MMIO store) */
+	u8 size;		/* 1, 2 or 4 bytes (MMIO: up to 4) */
+	u8 in;			/* in, or MMIO load: completes later */
+	u8 reg;			/* its destination register (0-7) */
+	u8 high_byte;		/* AH..BH */
+	u8 dst_size;		/* register bytes written (movzx/movsx) */
+	u8 sign_extend;		/* movsx */
+	u8 len;			/* instruction length (RIP moves past it) */
+};
+
+struct svx_x86_rm {
+	const struct svx_x86_rm_ops *ops;
+	void *ctx;
+	unsigned long *regs;	/* RAX .. RDI, in encoding order */
+	unsigned long rip;
+	unsigned long rflags;
+	struct svx_x86_seg seg[6];	/* ES CS SS DS FS GS */
+	u64 cr[5];		/* CR0, -, CR2, CR3, CR4 (mov from CRn) */
+	u64 gdt_base, idt_base;
+	u16 gdt_limit, idt_limit;
+	/* out */
+	u8 insn[SVX_INSN_MAX];	/* the bytes fetched (error reports) */
+	u8 len;			/* instruction length */
+	u8 vector;		/* SVX_RM_FAULT: the exception */
+	u8 has_error;		/* ... with @error_code */
+	u32 error_code;
+	u8 cr_n;		/* SVX_RM_CR: mov to CR@cr_n of @cr_val, */
+	u8 cr_reg;		/* ... the register @cr_reg (0-7) */
+	u64 cr_val;
+	u8 shadow;		/* STI (1) or MOV/POP SS (2) blocking */
+	struct svx_x86_rm_io io;	/* SVX_RM_PIO, SVX_RM_MMIO */
+};
+
+enum svx_rm_result {
+	SVX_RM_DONE,		/* retired: state updated, RIP past it */
+	/*
+	 * The instruction faults with @vector (@error_code): nothing
+	 * changed.  kvm_intel cannot deliver an exception while emulation
+	 * is required: it stops with an emulation failure, and so does
+	 * shadowvmx's host.
+	 */
+	SVX_RM_FAULT,
+	/*
+	 * in/out: @io.  An OUT has retired (RIP past it); an IN completes
+	 * with svx_x86_rm_complete() once userspace has the value, RIP
+	 * still at it (KVM's emulated PIO).
+	 */
+	SVX_RM_PIO,
+	/* A mov to or from a non-RAM address: @io, as SVX_RM_PIO. */
+	SVX_RM_MMIO,
+	/* mov to CR@cr_n: the host checks and sets it, then RIP += @len */
+	SVX_RM_CR,
+	SVX_RM_HLT,		/* hlt: retired, the host halts the vCPU */
+	SVX_RM_RSM,		/* rsm (@len): the host's (vmx/smm.c) */
+	/* not emulated, or its memory not reachable: internal error */
+	SVX_RM_UNHANDLED,
+};
+
+/*
+ * Emulate the instruction at CS:RIP of @rm (CS.D: 16- or 32-bit code;
+ * CR0.PE in @rm->cr[0] selects real-mode or protected-mode segment
+ * loads; CPL 0, which is SMM's).  Returns enum svx_rm_result; @rm's
+ * registers, RIP, RFLAGS, segments and descriptor-table registers change
+ * only with SVX_RM_DONE, SVX_RM_PIO and SVX_RM_MMIO (an OUT or a store),
+ * SVX_RM_HLT.
+ */
+int svx_x86_rm_step(struct svx_x86_rm *rm);
+
+/*
+ * An IN or MMIO load of @io completed with @val: the destination
+ * register written at its size, RIP moved past the instruction.
+ */
+void svx_x86_rm_complete(struct svx_x86_rm *rm,
+			 const struct svx_x86_rm_io *io, u64 val);
+
+/*
+ * Can VMX without unrestricted guest run @rm's segments natively?  With
+ * CR0.PE=0 every segment must be what virtual-8086 mode loads (kvm_intel's
+ * rmode_segment_valid(): base = selector * 16, limit 0xffff, a present
+ * read/write data segment, 16-bit, byte-granular); with CR0.PE=1 the
+ * protected-mode rules of VM entry kvm_intel checks (code_segment_valid(),
+ * stack_segment_valid(), data_segment_valid()).  When not, the vCPU runs
+ * through svx_x86_rm_step() until it can.
+ */
+bool svx_x86_rm_segs_valid(const struct svx_x86_seg seg[6], bool pe);
+
 #endif /* SVX_X86_EMULATE_H */

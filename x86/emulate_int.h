@@ -42,6 +42,15 @@ static inline s64 svx_sext(u64 v, unsigned int size)
 	       (s64)v;
 }
 
+/*
+ * x86/emulate.c: @a op @b (+/- @carry) at @size for add/adc/sub/sbb/cmp/
+ * and/or/xor/test/inc/dec/neg, *@flags the arithmetic flags it sets
+ */
+u64 svx_alu(enum svx_rmw_op op, u64 a, u64 b, unsigned int carry,
+	    unsigned int size, u64 *flags);
+/* x86/emulate.c: the condition @cc (jcc/setcc low nibble) on @fl */
+bool svx_cond(unsigned int cc, u64 fl);
+
 /* x86/fastop.c: the instruction itself on the host CPU (KVM's fastop) */
 /* group 2 /@sub of @v (@size bytes) by @cnt */
 u64 svx_fop_shift(unsigned int sub, unsigned int size, u64 v, u8 cnt,

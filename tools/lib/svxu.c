@@ -80,10 +80,16 @@ bool svxu_host_is_intel(void)
 
 char svxu_kvm_intel_param(const char *name)
 {
-	char path[128], c = 0;
+	return svxu_module_param("kvm_intel", name);
+}
+
+char svxu_module_param(const char *module, const char *name)
+{
+	char path[160], c = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/module/kvm_intel/parameters/%s", name);
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return 0;

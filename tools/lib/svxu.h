@@ -41,6 +41,8 @@ const char *svxu_module(void);
 bool svxu_host_is_intel(void);		/* /proc/cpuinfo vendor_id GenuineIntel */
 /* kvm_intel module parameter as 'Y'/'N' (first byte), or 0 if unreadable */
 char svxu_kvm_intel_param(const char *name);
+/* the same for any module's parameter (bools read 'Y'/'N') */
+char svxu_module_param(const char *module, const char *name);
 /*
  * SVX_PAGING=shadow|ept: the paging mode svxu_vm_create() gives every VM
  * (ignored on /dev/kvm, whose mode is kvm_intel's ept= parameter), or NULL.

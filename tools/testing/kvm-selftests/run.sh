@@ -17,6 +17,8 @@
 # did not run; svx-ept vs kvm-ept1),
 #   kvm-selftests-diff[<name>][<svx config>]: svx=<r> kvm=<r> <first error line>
 # and one "# kvm-selftest[<config>] <name> <result> <seconds>" line each.
+# KST_INSMOD_ARGS: more shadowvmx.ko parameters for svx-shadow and svx-ept
+# (e.g. smm_shadow=1).
 BIN=$1
 KO=$2
 CONFIGS=${3:-svx-shadow svx-ept kvm-ept1 kvm-ept0}
@@ -129,8 +131,8 @@ for c in $CONFIGS; do
 	modprobe -r kvm_intel 2>/dev/null
 	case $c in
 	svx-shadow|svx-ept)
-		a=
-		[ $c = svx-ept ] && a=ept=1
+		a=${KST_INSMOD_ARGS:-}
+		[ $c = svx-ept ] && a="$a ept=1"
 		# shellcheck disable=SC2086
 		if ! insmod "$KO" $a; then
 			echo "kvm-selftests[$(label $c)]: FAIL (insmod shadowvmx $a)"

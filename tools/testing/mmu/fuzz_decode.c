@@ -6,7 +6,10 @@
  * for page-table writes) without reading past the bytes given, an accepted
  * instruction must be self-consistent, and executing it through
  * svx_x86_rmw_complete() (the MMIO executor) must only touch the
- * registers and flags it may.
+ * registers and flags it may.  svx_x86_rm_step() (x86/emulate_rm.c) runs
+ * the bytes as 16- or 32-bit code in real or protected mode over a 64 KiB
+ * arena filled with them: it must not crash or read past its buffers,
+ * and what does not retire must leave the state as it was.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +183,96 @@ static void check_string(const struct svx_strop *s, int mode, const u8 *data,
 	}
 }
 
+/* svx_x86_rm_step()'s memory: 64 KiB of RAM, MMIO at 0xfee00000 */
+static u8 rm_arena[0x10000];
+
+static int rm_read(void *ctx, u64 la, void *buf, unsigned int len)
+{
+	(void)ctx;
+	if (la >= 0xfee00000 && la < 0xfee01000)
+		return 1;
+	if (la + len > sizeof(rm_arena))
+		return -14;
+	memcpy(buf, rm_arena + la, len);
+	return 0;
+}
+
+static int rm_write(void *ctx, u64 la, const void *buf, unsigned int len)
+{
+	(void)ctx;
+	if (la >= 0xfee00000 && la < 0xfee01000)
+		return 1;
+	if (la + len > sizeof(rm_arena))
+		return -14;
+	memcpy(rm_arena + la, buf, len);
+	return 0;
+}
+
+static const struct svx_x86_rm_ops rm_fuzz_ops = {
+	.read = rm_read, .write = rm_write,
+};
+
+static void check_rmstep(const u8 *data, size_t size)
+{
+	unsigned long regs[16], before[16];
+	struct svx_x86_rm rm, rm0;
+	unsigned int i;
+	size_t n;
+	u8 sel;
+	int r;
+
+	if (size < 2)
+		return;
+	sel = data[0];
+	/* the bytes over and over: doubling copies */
+	n = size < sizeof(rm_arena) ? size : sizeof(rm_arena);
+	memcpy(rm_arena, data, n);
+	for (; n < sizeof(rm_arena); n *= 2)
+		memcpy(rm_arena + n, rm_arena,
+		       n < sizeof(rm_arena) - n ? n : sizeof(rm_arena) - n);
+	memset(&rm, 0, sizeof(rm));
+	for (i = 0; i < 16; i++)
+		regs[i] = (i < 8 ? 0x100 * i : 0) + data[i % size];
+	rm.ops = &rm_fuzz_ops;
+	rm.regs = regs;
+	rm.rip = 0x100;
+	rm.rflags = 2;
+	rm.cr[0] = sel & 1;
+	rm.gdt_base = 0x8000;
+	rm.gdt_limit = 0xff;
+	for (i = 0; i < 6; i++) {
+		rm.seg[i].selector = i * 8;
+		rm.seg[i].limit = (sel & 2) ? 0xffffffff : 0xffff;
+		rm.seg[i].type = i == 1 && (sel & 4) ? 0xb : 3;
+		rm.seg[i].s = 1;
+		rm.seg[i].present = 1;
+		rm.seg[i].db = i == 1 && (sel & 8);
+	}
+	rm.seg[4].base = 0xfee00000;	/* FS: MMIO */
+	memcpy(rm_arena + 0x100, data + 1, size - 1 < 15 ? size - 1 : 15);
+	memcpy(before, regs, sizeof(regs));
+	rm0 = rm;
+	r = svx_x86_rm_step(&rm);
+	if (r < SVX_RM_DONE || r > SVX_RM_UNHANDLED || rm.len > 15)
+		abort();
+	if (r == SVX_RM_FAULT || r == SVX_RM_UNHANDLED || r == SVX_RM_CR ||
+	    r == SVX_RM_RSM ||
+	    ((r == SVX_RM_PIO || r == SVX_RM_MMIO) && rm.io.in)) {
+		if (memcmp(regs, before, sizeof(regs)) || rm.rip != rm0.rip ||
+		    rm.rflags != rm0.rflags ||
+		    memcmp(rm.seg, rm0.seg, sizeof(rm.seg)) ||
+		    rm.gdt_base != rm0.gdt_base)
+			abort();
+		if (rm.io.in && (r == SVX_RM_PIO || r == SVX_RM_MMIO))
+			svx_x86_rm_complete(&rm, &rm.io, ~0ULL);
+	} else if (rm.rip > rm.seg[1].limit) {
+		abort();	/* retired past CS's limit */
+	}
+	for (i = 8; i < 16; i++)	/* no r8-r15 in 16/32-bit code */
+		if (regs[i] != before[i])
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct svx_strop sop;
@@ -225,5 +318,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			abort();
 		free(buf);
 	}
+	check_rmstep(data, size);
 	return 0;
 }
