@@ -1065,5 +1065,6 @@ MMU_TEST(pt_writes, MG_T_PTWRITE, check_ptwrite(_metadata, self, mode))
 MMU_TEST(vmm_remaps_guest_memory, MG_T_HVA, check_hva(_metadata, self))
 MMU_TEST(string_io_user, MG_T_STRIO, check_strio(_metadata, self))
 MMU_TEST(double_fault, MG_T_DF, )
+MMU_TEST(pt_string_writes, MG_T_PTSTRING, )
 
 TEST_HARNESS_MAIN

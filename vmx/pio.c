@@ -56,16 +56,26 @@ static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
 	return 1;
 }
 
-/* KVM's kvm_get_linear_rip(), the vCPU loaded by the caller */
-static u64 __svx_linear_rip(struct svx_vcpu *vcpu)
+/* big real mode (smm_shadow): the guest's CS.base, not vm86's */
+static noinline u64 svx_rmode_cs_base(struct svx_vcpu *vcpu)
 {
 	struct kvm_segment cs;
 
+	if (svx_rmode_guest_seg(vcpu, 1, &cs))
+		return cs.base;
+	return svx_vmread(GUEST_CS_BASE);
+}
+
+/*
+ * KVM's kvm_get_linear_rip(), the vCPU loaded by the caller.  Every IN/OUT
+ * to userspace comes here: real mode's segment copy stays out of line.
+ */
+static u64 __svx_linear_rip(struct svx_vcpu *vcpu)
+{
 	if (__svx_code_mode(vcpu) == 8)
 		return vcpu->rip;
-	/* big real mode (smm_shadow): the guest's CS.base, not vm86's */
-	if (svx_rmode_guest_seg(vcpu, 1, &cs))
-		return (u32)(cs.base + vcpu->rip);
+	if (unlikely(vcpu->rmode.active))
+		return (u32)(svx_rmode_cs_base(vcpu) + vcpu->rip);
 	return (u32)(svx_vmread(GUEST_CS_BASE) + vcpu->rip);
 }
 

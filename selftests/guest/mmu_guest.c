@@ -1795,7 +1795,6 @@ static void t_ptwrite(void)
 	}
 	bad += ptw_check("ptwrite: after 6 writes in a row", 0);
 	CHECK("ptwrite: mismatching reads", bad, 0);
-	ptw_string();
 }
 
 #define VA_PDPTE1	0x40400000ul	/* under PDPTE 1 */
@@ -2212,6 +2211,7 @@ void guest_main(void)
 	case MG_T_HVA:			t_hva(); break;
 	case MG_T_STRIO:		t_strio(); break;
 	case MG_T_DF:			t_double_fault(); break;
+	case MG_T_PTSTRING:		ptw_string(); break;
 	default:
 		rec(MG_REC_FATAL, __LINE__, "unknown test", mb->test, 0, 0, 0);
 	}

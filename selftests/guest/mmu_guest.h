@@ -68,6 +68,7 @@
 #define MG_T_HVA		20	/* the VMM remaps the memory behind a frame */
 #define MG_T_STRIO		21	/* ring-3 rep ins/outs on protected pages */
 #define MG_T_DF			22	/* #DE, #PF, #PF on a missing stack: #DF */
+#define MG_T_PTSTRING		23	/* rep stos into tables: reused, self-mapped */
 
 /* Record kinds. */
 #define MG_REC_CHECK		1	/* got must equal want */
