@@ -51,6 +51,7 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
+#include "desc.h"
 #include "walker.h"
 #include "cpuid.h"
 #include "emulate.h"
@@ -364,24 +365,22 @@ static int svx_desc_load(struct svx_vcpu *vcpu, bool tr, u16 sel)
 		goto gp;
 	if (lm && ((d[1] >> 40) & 0x1f))
 		goto gp;
-	if (!(d[0] & BIT_ULL(47))) {
+	if (!svx_desc_p(d[0])) {
 		svx_inject_exception(vcpu, X86_TRAP_NP, true, sel & ~3);
 		return 1;
 	}
 	if (tr) {		/* mark it busy */
-		d[0] |= BIT_ULL(41);
+		d[0] |= SVX_DESC_BUSY;
 		r = svx_desc_access(vcpu, gdt_base + (sel & ~7) + 5,
 				    (u8 *)d + 5, 1, true);
 		if (r)
 			return r;
 	}
-	base = ((d[0] >> 16) & 0xffffff) | ((d[0] >> 32) & 0xff000000);
+	base = svx_desc_base(d[0]);
 	if (lm)
 		base |= d[1] << 32;
-	limit = (d[0] & 0xffff) | ((d[0] >> 32) & 0xf0000);
-	if (d[0] & BIT_ULL(55))
-		limit = (limit << 12) | 0xfff;
-	ar = (d[0] >> 40) & 0xf0ff;
+	limit = svx_desc_limit(d[0]);
+	ar = svx_desc_ar(d[0]);
 	svx_vcpu_load(vcpu);
 	svx_seg_write(tr ? GUEST_TR_SELECTOR : GUEST_LDTR_SELECTOR, sel, base,
 		      limit, ar);

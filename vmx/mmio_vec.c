@@ -20,6 +20,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 #include "vmx_int.h"
+#include "desc.h"
 #include "svx_trace.h"
 #include "walker.h"
 #include "fpu.h"
@@ -525,16 +526,14 @@ static int svx_lseg_use(struct svx_vcpu *vcpu, u64 la, u64 *d, u64 *base,
 {
 	int r;
 
-	if (!(*d & BIT_ULL(40))) {
-		*d |= BIT_ULL(40);
+	if (!(*d & SVX_DESC_ACCESSED)) {
+		*d |= SVX_DESC_ACCESSED;
 		r = svx_lseg_access(vcpu, la, d, true);
 		if (r)
 			return r;
 	}
-	*base = ((*d >> 16) & 0xffffff) | ((*d >> 32) & 0xff000000);
-	*limit = (*d & 0xffff) | ((*d >> 32) & 0xf0000);
-	if (*d & BIT_ULL(55))
-		*limit = (*limit << 12) | 0xfff;
+	*base = svx_desc_base(*d);
+	*limit = svx_desc_limit(*d);
 	return 0;
 }
 
@@ -561,9 +560,9 @@ static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 	r = svx_lseg_fetch(vcpu, sel, &d, &la);
 	if (r)
 		return r;
-	type = (d >> 40) & 15;
-	dpl = (d >> 45) & 3;
-	if (!(d & BIT_ULL(44)))		/* a system descriptor */
+	type = svx_desc_type(d);
+	dpl = svx_desc_dpl(d);
+	if (!svx_desc_s(d))		/* a system descriptor */
 		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
 	if (seg == 2) {		/* writable data, RPL = DPL = CPL */
 		if (rpl != cpl || (type & 0xa) != 0x2 || dpl != cpl)
@@ -577,7 +576,7 @@ static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 		 */
 		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
 	}
-	if (!(d & BIT_ULL(47)))
+	if (!svx_desc_p(d))
 		return svx_lseg_fault(vcpu, seg == 2 ? X86_TRAP_SS :
 				      X86_TRAP_NP, err);
 	r = svx_lseg_use(vcpu, la, &d, &base, &limit);
@@ -585,7 +584,7 @@ static int svx_lseg_load(struct svx_vcpu *vcpu, int mode, u16 sel, int seg)
 		return r;
 	svx_vcpu_load(vcpu);
 	svx_seg_write(GUEST_ES_SELECTOR + seg * 2, sel, base, limit,
-		      (d >> 40) & 0xf0ff);
+		      svx_desc_ar(d));
 	svx_vcpu_put(vcpu);
 	return 0;
 }
@@ -615,17 +614,16 @@ static int svx_far_branch(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
 	r = svx_lseg_fetch(vcpu, sel, &d, &la);
 	if (r)
 		return r;
-	if (!(d & BIT_ULL(44)))		/* call gate, TSS: not emulated */
+	if (!svx_desc_s(d))		/* call gate, TSS: not emulated */
 		return -EFAULT;
-	type = (d >> 40) & 15;
-	dpl = (d >> 45) & 3;
+	type = svx_desc_type(d);
+	dpl = svx_desc_dpl(d);
 	if (!(type & 8) || ((type & 4) ? dpl > cpl :
 			    rpl > cpl || dpl != cpl))
 		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
-	if ((d & BIT_ULL(54)) && (d & BIT_ULL(53)) &&
-	    (vcpu->efer & EFER_LMA))	/* D and L */
+	if (svx_desc_db(d) && svx_desc_l(d) && (vcpu->efer & EFER_LMA))
 		return svx_lseg_fault(vcpu, X86_TRAP_GP, err);
-	if (!(d & BIT_ULL(47)))
+	if (!svx_desc_p(d))
 		return svx_lseg_fault(vcpu, X86_TRAP_NP, err);
 	r = svx_lseg_use(vcpu, la, &d, &base, &limit);
 	if (r)
@@ -637,11 +635,11 @@ static int svx_far_branch(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
 	old_ar = svx_vmread(GUEST_CS_AR_BYTES);
 	ss_ar = svx_vmread(GUEST_SS_AR_BYTES);
 	svx_seg_write(GUEST_CS_SELECTOR, (sel & 0xfffc) | cpl, base, limit,
-		      (d >> 40) & 0xf0ff);
+		      svx_desc_ar(d));
 	svx_vcpu_put(vcpu);
 	/* KVM's assign_eip_far(): the new mode, then the target in it */
-	mode = (vcpu->efer & EFER_LMA) && (d & BIT_ULL(53)) ? 8 :
-	       (d & BIT_ULL(54)) ? 4 : 2;
+	mode = (vcpu->efer & EFER_LMA) && svx_desc_l(d) ? 8 :
+	       svx_desc_db(d) ? 4 : 2;
 	ip = os == 8 ? off : off & ((1ULL << (os * 8)) - 1);
 	if (mode == 8 ? (u64)((s64)(ip << 16) >> 16) != ip : ip > limit) {
 		if (rmw->op == SVX_RMW_JMPF)

@@ -35,6 +35,7 @@
 #include <asm/trapnr.h>
 
 #include "vmx_int.h"
+#include "desc.h"
 #include "walker.h"
 #include "vmx.h"
 #include "mmu.h"
@@ -147,44 +148,7 @@ static void svx_ts_set_selector(struct svx_vcpu *vcpu, int seg, u16 sel)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Descriptors as they are in memory (SDM 3.4.5)                           */
-
-static u32 svx_desc_type(u64 d)
-{
-	return (d >> 40) & 15;
-}
-
-static bool svx_desc_s(u64 d)
-{
-	return d & BIT_ULL(44);
-}
-
-static int svx_desc_dpl(u64 d)
-{
-	return (d >> 45) & 3;
-}
-
-static bool svx_desc_p(u64 d)
-{
-	return d & BIT_ULL(47);
-}
-
-static u64 svx_desc_base(u64 d)
-{
-	return ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
-}
-
-static u32 svx_desc_limit(u64 d)
-{
-	u32 limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
-
-	return (d & BIT_ULL(55)) ? (limit << 12) | 0xfff : limit;
-}
-
-static u64 svx_desc_set_type(u64 d, u32 type)
-{
-	return (d & ~(15ULL << 40)) | (u64)type << 40;
-}
+/* Descriptors as they are in memory: x86/desc.h                           */
 
 /* The VMCS segment of a descriptor (access rights: SDM 24.4.1). */
 static void svx_desc_to_seg(u64 d, u16 sel, struct svx_seg *s)
@@ -192,7 +156,7 @@ static void svx_desc_to_seg(u64 d, u16 sel, struct svx_seg *s)
 	s->sel = sel;
 	s->base = svx_desc_base(d);
 	s->limit = svx_desc_limit(d);
-	s->ar = (d >> 40) & 0xf0ff;
+	s->ar = svx_desc_ar(d);
 }
 
 /* ---------------------------------------------------------------------- */
