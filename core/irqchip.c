@@ -364,13 +364,15 @@ long svx_vm_signal_msi(struct svx_vm *vm, void __user *argp)
 
 	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
+	/* As KVM's kvm_send_userspace_msi(): -EINVAL without an irqchip. */
+	if (!chip) {
+		svx_vm_warn(vm, "KVM_SIGNAL_MSI: no in-kernel irqchip\n");
+		return -EINVAL;
+	}
 	if (msi.flags & ~KVM_MSI_VALID_DEVID) {
 		svx_vm_warn(vm, "KVM_SIGNAL_MSI: flags %#x\n", msi.flags);
 		return -EINVAL;
 	}
-	/* As KVM: no local APIC in the kernel, nothing to deliver to (-1). */
-	if (!chip)
-		return -1;
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	r = svx_irq_msi(chip, &msi);
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);

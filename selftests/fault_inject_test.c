@@ -25,6 +25,15 @@
  * in-kernel irqchip, its GSI routes, an MSR filter, ioeventfds and irqfds,
  * the interrupts they and KVM_SIGNAL_MSI inject through the IOAPIC and
  * the LAPIC, LAPIC/XSAVE/XCR state, the walk trace and the binary stats.
+ * A third (fail_nth_walk_irqchip) walks the irqchip round
+ * (fi_round_irqchip()): the errnos of the irqchip and PIT ioctls before
+ * and after KVM_CREATE_IRQCHIP/KVM_CREATE_PIT2 and of bad GSI routes,
+ * KVM_IRQ_LINE_STATUS edge and level through the PICs and the IOAPIC (the
+ * statuses and the vector the guest takes), KVM_SET_GSI_ROUTING replacing
+ * the live table under two irqfds, the PIT set with KVM_SET_PIT2 ticking
+ * into the guest, KVM_GET/SET_PIT(2), KVM_REINJECT_CONTROL,
+ * KVM_GET/SET_IRQCHIP of the three chips, KVM_SET_BOOT_CPU_ID and the
+ * vCPU's MP state, events and debug registers.
  *
  * Each call succeeds, or fails with -ENOMEM (KVM_RUN: -ENOMEM or -EFAULT,
  * KVM's errno when it cannot get a guest page) when, and only when, the
@@ -40,13 +49,14 @@
  * (seconds, default none) cuts a long walk short, which fails the test.
  *
  * On /dev/kvm the walks SKIP: Debian's kernel has no CONFIG_FAULT_INJECTION
- * (no fail-nth), and this hook is the module's.  The devices round runs
- * there once, nothing armed, before the SKIP: every value it expects is
- * kvm_intel's.
+ * (no fail-nth), and this hook is the module's.  The devices and irqchip
+ * rounds run there once, nothing armed, before the SKIP: every value and
+ * errno they expect is kvm_intel's.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +292,8 @@ struct fi_round {
 	uint8_t *rram;
 	struct kvm_run *rrun;
 	struct kvm_run *shown;	/* the kvm_run a bad round's message shows */
+	/* the irqchip round: the level line up until the guest's handler */
+	int ic_level, ic_lower_status;
 };
 
 static bool fi_errno_ok(long r, bool run)
@@ -861,6 +873,539 @@ out:
 		munmap(f->rram, ram_size);
 }
 
+/*
+ * The irqchip round (fi_round_irqchip()): the PICs, the IOAPIC and the PIT
+ * through KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING under live irqfds and
+ * KVM_SET_PIT2, each interrupt counted and named by the guest.
+ */
+#define FI_IC_TICK	0x96	/* the guest waits for the host's next step */
+#define FI_IC_REPORT	0x9a	/* count << 8 | the last vector taken */
+#define FI_IC_ACK	0x9c	/* in the handler: the host lowers a level line */
+#define FI_IC_PIT_COUNT	11932	/* 10 ms */
+
+#define FI_IC_STUB(vec)							\
+"fi_ic_" #vec ":\n"							\
+"	movl	$" #vec ", %r12d\n"					\
+"	jmp	fi_ic_isr\n"
+
+/*
+ * Long mode: the PICs at vectors 0x60 (master) and 0x68 (slave), IRQ 2
+ * (the cascade), 3 (edge) and 10 (level, ELCR) unmasked; LVT0 ExtINT;
+ * IOAPIC pin 0 (the PIT) edge to 0x70, pin 11 edge to 0x5b, pin 12 level
+ * to 0x5c, the others masked.  Then for ever: OUT FI_IC_TICK (the host
+ * does its next step), STI; HLT; CLI, OUT FI_IC_REPORT of the count and
+ * vector.  The handler counts, tells FI_IC_ACK, EOIs both PICs and the APIC.
+ */
+__asm__(
+"	.pushsection .rodata.svx_fi_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_fi_ic_start, guest_fi_ic_end\n"
+"	.balign 16\n"
+"guest_fi_ic_start:\n"
+IRQ_BASES
+GATE64(fi_ic, 0x53, fi_ic_0x53)
+GATE64(fi_ic, 0x55, fi_ic_0x55)
+GATE64(fi_ic, 0x56, fi_ic_0x56)
+GATE64(fi_ic, 0x5b, fi_ic_0x5b)
+GATE64(fi_ic, 0x5c, fi_ic_0x5c)
+GATE64(fi_ic, 0x63, fi_ic_0x63)
+GATE64(fi_ic, 0x6a, fi_ic_0x6a)
+GATE64(fi_ic, 0x70, fi_ic_0x70)
+"	xorl	%ebx, %ebx\n"
+"	xorl	%r12d, %r12d\n"
+"	movb	$0x11, %al\n	outb	%al, $0x20\n	outb	%al, $0xa0\n"
+"	movb	$0x60, %al\n	outb	%al, $0x21\n"
+"	movb	$0x68, %al\n	outb	%al, $0xa1\n"
+"	movb	$4, %al\n	outb	%al, $0x21\n"
+"	movb	$2, %al\n	outb	%al, $0xa1\n"
+"	movb	$1, %al\n	outb	%al, $0x21\n	outb	%al, $0xa1\n"
+"	movb	$0xf3, %al\n	outb	%al, $0x21\n"
+"	movb	$0xfb, %al\n	outb	%al, $0xa1\n"
+"	movw	$0x4d1, %dx\n	movb	$4, %al\n	outb	%al, %dx\n"
+APIC_W(0xf0, 0x1ff)
+APIC_W(0x350, 0x700)
+IOAPIC_W(0x10, 0x70)
+IOAPIC_W(0x11, 0)
+IOAPIC_W(0x26, 0x5b)
+IOAPIC_W(0x27, 0)
+IOAPIC_W(0x28, 0x805c)
+IOAPIC_W(0x29, 0)
+"1:	movl	%ebx, %eax\n"
+"	outl	%eax, $" XSTR(FI_IC_TICK) "\n"
+"	sti\n"
+"	hlt\n"
+"	cli\n"
+"	movl	%ebx, %eax\n"
+"	shll	$8, %eax\n"
+"	movb	%r12b, %al\n"
+"	outl	%eax, $" XSTR(FI_IC_REPORT) "\n"
+"	jmp	1b\n"
+FI_IC_STUB(0x53)
+FI_IC_STUB(0x55)
+FI_IC_STUB(0x56)
+FI_IC_STUB(0x5b)
+FI_IC_STUB(0x5c)
+FI_IC_STUB(0x63)
+FI_IC_STUB(0x6a)
+FI_IC_STUB(0x70)
+"fi_ic_isr:\n"
+"	incl	%ebx\n"
+"	movl	%r12d, %eax\n"
+"	outl	%eax, $" XSTR(FI_IC_ACK) "\n"
+"	movb	$0x20, %al\n	outb	%al, $0xa0\n	outb	%al, $0x20\n"
+APIC_W(0xb0, 0)
+"	iretq\n"
+"guest_fi_ic_end:\n"
+"	.popsection\n");
+
+/* SIGALRM: a KVM_RUN that waits for an interrupt that never comes ends. */
+static void fi_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * KVM_RUN until the guest's OUT to @port, whose value goes to *@val.  On
+ * the way, each FI_IC_ACK lowers the level line f->ic_level (if one is up)
+ * with KVM_IRQ_LINE_STATUS, whose status must be f->ic_lower_status.
+ * 0, KVM_RUN's -errno (-EINTR after 30 s), or -EPROTO.
+ */
+static int fi_ic_until(struct fi_round *f, uint16_t port, uint32_t *val)
+{
+	struct kvm_irq_level l;
+	int exits, r;
+
+	for (exits = 0; exits < 64; exits++) {
+		alarm(30);
+		r = svxu_ioctl(f->vcpu, KVM_RUN, 0);
+		alarm(0);
+		if (r < 0)
+			return r;
+		if (f->run->exit_reason != KVM_EXIT_IO ||
+		    f->run->io.direction != KVM_EXIT_IO_OUT)
+			return -EPROTO;
+		if (f->run->io.port == port) {
+			*val = svxu_io_value(f->run);
+			return 0;
+		}
+		if (f->run->io.port != FI_IC_ACK)
+			return -EPROTO;
+		if (f->ic_level < 0)
+			continue;
+		l.irq = f->ic_level;
+		l.level = 0;
+		r = svxu_ioctl(f->vm, KVM_IRQ_LINE_STATUS, (unsigned long)&l);
+		if (r < 0)
+			return r;
+		if (l.status != f->ic_lower_status)
+			return -EPROTO;
+		f->ic_level = -1;
+	}
+	return -ELOOP;
+}
+
+/* KVM_IRQ_LINE_STATUS: the status, or FI_LINE_ERR + the -errno */
+#define FI_LINE_ERR	(-1000)
+
+static int fi_irq_line_status(int vm, uint32_t irq, uint32_t level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+	int r = svxu_ioctl(vm, KVM_IRQ_LINE_STATUS, (unsigned long)&l);
+
+	return r < 0 ? FI_LINE_ERR + r : l.status;
+}
+
+/*
+ * The call must give @want; an injected -ENOMEM (fail_nth reads 0) is
+ * allowed once, and the call again must then give @want.
+ */
+#define STEP_ERR(want, expr) do {					\
+	long __w = (want), __r = (expr);				\
+	if (__r != __w) {						\
+		long __left = fi_left();				\
+		if (__r != -ENOMEM || __left) {				\
+			snprintf(f->bad, sizeof(f->bad),		\
+				 "%s: %ld (expected %ld; fail_nth left %ld)", \
+				 #expr, __r, __w, __left);		\
+			goto out;					\
+		}							\
+		f->injected++;						\
+		f->failed = #expr;					\
+		__r = (expr);						\
+		if (__r != __w) {					\
+			snprintf(f->bad, sizeof(f->bad),		\
+				 "%s failed (injected), again: %ld (expected %ld)", \
+				 #expr, __r, __w);			\
+			goto out;					\
+		}							\
+	}								\
+} while (0)
+
+struct fi_routes {
+	struct kvm_irq_routing r;
+	struct kvm_irq_routing_entry e[4];
+};
+
+static void fi_route_chip(struct kvm_irq_routing_entry *e, uint32_t gsi,
+			  uint32_t chip, uint32_t pin)
+{
+	memset(e, 0, sizeof(*e));
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_IRQCHIP;
+	e->u.irqchip.irqchip = chip;
+	e->u.irqchip.pin = pin;
+}
+
+static void fi_route_msi(struct kvm_irq_routing_entry *e, uint32_t gsi,
+			 uint32_t vec)
+{
+	memset(e, 0, sizeof(*e));
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->u.msi.address_lo = APIC;
+	e->u.msi.data = vec;
+}
+
+/* One bad entry, alone in a table: -EINVAL as KVM's kvm_set_irq_routing() */
+static int fi_bad_route(int vm, int which)
+{
+	struct fi_routes t;
+
+	memset(&t, 0, sizeof(t));
+	t.r.nr = 1;
+	switch (which) {
+	case 0:		/* IOAPIC pin 24 */
+		fi_route_chip(&t.e[0], 5, KVM_IRQCHIP_IOAPIC, 24);
+		break;
+	case 1:		/* PIC slave pin 8 */
+		fi_route_chip(&t.e[0], 5, KVM_IRQCHIP_PIC_SLAVE, 8);
+		break;
+	case 2:		/* irqchip 3 */
+		fi_route_chip(&t.e[0], 5, 3, 0);
+		break;
+	case 3:		/* GSI beyond KVM_MAX_IRQ_ROUTES */
+		fi_route_chip(&t.e[0], 4096, KVM_IRQCHIP_IOAPIC, 1);
+		break;
+	case 4:		/* flags on an irqchip route */
+		fi_route_chip(&t.e[0], 5, KVM_IRQCHIP_IOAPIC, 1);
+		t.e[0].flags = 1;
+		break;
+	case 5:		/* a GSI twice on one irqchip */
+		t.r.nr = 2;
+		fi_route_chip(&t.e[0], 5, KVM_IRQCHIP_IOAPIC, 1);
+		fi_route_chip(&t.e[1], 5, KVM_IRQCHIP_IOAPIC, 2);
+		break;
+	case 6:		/* an irqchip route and an MSI on one GSI */
+		t.r.nr = 2;
+		fi_route_chip(&t.e[0], 5, KVM_IRQCHIP_IOAPIC, 1);
+		fi_route_msi(&t.e[1], 5, 0x40);
+		break;
+	case 7:		/* an unknown type */
+		fi_route_chip(&t.e[0], 5, KVM_IRQCHIP_IOAPIC, 1);
+		t.e[0].type = 99;
+		break;
+	default:	/* table flags */
+		fi_route_chip(&t.e[0], 5, KVM_IRQCHIP_IOAPIC, 1);
+		t.r.flags = 1;
+		break;
+	}
+	return svxu_ioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)&t);
+}
+
+/*
+ * The host's steps of the irqchip round, one per FI_IC_TICK: the lines
+ * raised with KVM_IRQ_LINE_STATUS (@gsi, its status when raised and when
+ * lowered: KVM's kvm_set_irq() sum over the GSI's PIC and IOAPIC routes,
+ * -1 for a masked one), or an irqfd signalled; the vector the guest must
+ * take.
+ */
+struct fi_ic_step {
+	int gsi;		/* KVM_IRQ_LINE_STATUS, or -1 */
+	bool plain;		/* KVM_IRQ_LINE instead, up and down: 0 */
+	bool level;		/* lowered at the handler's FI_IC_ACK */
+	int up, down;		/* the statuses */
+	int efd;		/* the irqfd signalled (index), or -1 */
+	int routes;		/* KVM_SET_GSI_ROUTING first: table 1 or 2 */
+	uint8_t vec;
+};
+
+static const struct fi_ic_step fi_ic_steps[] = {
+	/* PIC master IRQ 3, edge (IOAPIC pin 3 masked: -1) */
+	{ .gsi = 3, .up = 1, .down = 2, .efd = -1, .vec = 0x63 },
+	/* PIC slave IRQ 10, level by the ELCR (IOAPIC pin 10 masked) */
+	{ .gsi = 10, .level = true, .up = 1, .down = 2, .efd = -1,
+	  .vec = 0x6a },
+	/* IOAPIC pin 11 edge (PIC IRQ 11 masked: -1) */
+	{ .gsi = 11, .up = 1, .down = 1, .efd = -1, .vec = 0x5b },
+	/* IOAPIC pin 12 level (PIC IRQ 12 masked) */
+	{ .gsi = 12, .level = true, .up = 1, .down = 1, .efd = -1,
+	  .vec = 0x5c },
+	/* pin 11 again, with KVM_IRQ_LINE */
+	{ .gsi = 11, .plain = true, .efd = -1, .vec = 0x5b },
+	/* table 1 under the live irqfds: GSI 24 MSI 0x53, GSI 25 MSI 0x55 */
+	{ .gsi = -1, .efd = 0, .routes = 1, .vec = 0x53 },
+	{ .gsi = -1, .efd = 1, .vec = 0x55 },
+	/* table 2: GSI 24 on IOAPIC pin 11, GSI 25 MSI 0x56 */
+	{ .gsi = -1, .efd = 0, .routes = 2, .vec = 0x5b },
+	{ .gsi = -1, .efd = 1, .vec = 0x56 },
+};
+
+#define FI_IC_NSTEPS	(sizeof(fi_ic_steps) / sizeof(fi_ic_steps[0]))
+
+static int fi_set_routes(int vm, int which)
+{
+	struct fi_routes t;
+
+	memset(&t, 0, sizeof(t));
+	t.r.nr = 4;
+	/* GSI 0, the PIT's, as KVM's default routing has it */
+	fi_route_chip(&t.e[0], 0, KVM_IRQCHIP_IOAPIC, 0);
+	fi_route_chip(&t.e[1], 0, KVM_IRQCHIP_PIC_MASTER, 0);
+	if (which == 1) {
+		fi_route_msi(&t.e[2], 24, 0x53);
+		fi_route_msi(&t.e[3], 25, 0x55);
+	} else {
+		fi_route_chip(&t.e[2], 24, KVM_IRQCHIP_IOAPIC, 11);
+		fi_route_msi(&t.e[3], 25, 0x56);
+	}
+	return svxu_ioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)&t);
+}
+
+/*
+ * The irqchip round, with N armed: each ioctl's errors before and after
+ * KVM_CREATE_IRQCHIP and KVM_CREATE_PIT2 (kvm_intel's errnos), the lines
+ * of the PICs and the IOAPIC (edge and level) with KVM_IRQ_LINE_STATUS,
+ * KVM_SET_GSI_ROUTING replacing the live table under two irqfds (one
+ * assigned before its GSI had a route), the PIT programmed with
+ * KVM_SET_PIT2 ticking into the guest, then KVM_GET/SET_PIT(2),
+ * KVM_REINJECT_CONTROL, KVM_GET/SET_IRQCHIP of the three chips as the
+ * guest left them, KVM_SET_BOOT_CPU_ID, KVM_GET/SET_MP_STATE,
+ * KVM_GET/SET_VCPU_EVENTS, KVM_GET/SET_DEBUGREGS.
+ */
+static void fi_round_irqchip(struct fi_round *f, bool svx)
+{
+	struct kvm_pit_config pitcfg = { .flags = 0 };
+	struct kvm_reinject_control rc = { .pit_reinject = 1 };
+	struct kvm_msi msi = { .address_lo = APIC, .data = 0x53 };
+	struct kvm_irqchip chip[3], bad;
+	struct kvm_pit_state2 ps2;
+	struct kvm_pit_state ps;
+	struct kvm_mp_state mp;
+	struct kvm_vcpu_events ev;
+	struct kvm_debugregs dr;
+	size_t ram_size = SVX_MEM_SIZE;
+	struct kvm_irq_level line = { .irq = 3, .level = 1 };
+	uint32_t val, n;
+	unsigned int i, t;
+	long mmap_size;
+
+	f->ic_level = -1;
+	f->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(f->ram != MAP_FAILED, "mmap");
+	for (i = 0; i < 2; i++) {
+		f->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		CHECK(f->efd[i] >= 0, "eventfd: %s", strerror(errno));
+	}
+	memcpy(f->ram + SVX_CODE, SVX_GUEST(fi_ic).start, SVX_GUEST(fi_ic).len);
+	memset(&bad, 0, sizeof(bad));
+	memset(&ps2, 0, sizeof(ps2));
+	memset(&ps, 0, sizeof(ps));
+
+	CHECK(!svx || !fi_arm(f->n), "arming fail_nth: %s", strerror(errno));
+	f->sys = STEP(false, svxu_open_dev());
+	mmap_size = STEP(false, svxu_ioctl(f->sys, KVM_GET_VCPU_MMAP_SIZE, 0));
+	f->run_size = mmap_size;
+	f->vm = STEP(false, svxu_ioctl(f->sys, KVM_CREATE_VM, 0));
+	STEP(false, svxu_apply_paging(f->vm));
+	STEP(false, fi_set_slot(f->vm, 0, 0, 0, ram_size, f->ram));
+
+	/* no irqchip, no PIT yet: kvm_intel's errnos */
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_GET_IRQCHIP,
+				    (unsigned long)&bad));
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_SET_IRQCHIP,
+				    (unsigned long)&bad));
+	STEP_ERR(FI_LINE_ERR - ENXIO, fi_irq_line_status(f->vm, 3, 1));
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_IRQ_LINE,
+				    (unsigned long)&line));
+	STEP_ERR(-EINVAL, fi_set_routes(f->vm, 1));
+	STEP_ERR(-EINVAL, svxu_ioctl(f->vm, KVM_SIGNAL_MSI,
+				     (unsigned long)&msi));
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_GET_PIT2, (unsigned long)&ps2));
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_SET_PIT2, (unsigned long)&ps2));
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_GET_PIT, (unsigned long)&ps));
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_SET_PIT, (unsigned long)&ps));
+	STEP_ERR(-ENXIO, svxu_ioctl(f->vm, KVM_REINJECT_CONTROL,
+				    (unsigned long)&rc));
+	STEP(false, svxu_ioctl(f->vm, KVM_SET_BOOT_CPU_ID, 0));
+
+	STEP(false, svxu_ioctl(f->vm, KVM_CREATE_IRQCHIP, 0));
+	STEP(false, svxu_ioctl(f->vm, KVM_CREATE_PIT2, (unsigned long)&pitcfg));
+	STEP_ERR(-EEXIST, svxu_ioctl(f->vm, KVM_CREATE_IRQCHIP, 0));
+	STEP_ERR(-EEXIST, svxu_ioctl(f->vm, KVM_CREATE_PIT, 0));
+	STEP_ERR(-EEXIST, svxu_ioctl(f->vm, KVM_CREATE_PIT2,
+				     (unsigned long)&pitcfg));
+	bad.chip_id = 3;
+	STEP_ERR(-EINVAL, svxu_ioctl(f->vm, KVM_GET_IRQCHIP,
+				     (unsigned long)&bad));
+	STEP_ERR(-EINVAL, svxu_ioctl(f->vm, KVM_SET_IRQCHIP,
+				     (unsigned long)&bad));
+	for (i = 0; i < 9; i++)
+		STEP_ERR(-EINVAL, fi_bad_route(f->vm, i));
+	/* no route: status -1 (KVM's kvm_set_irq() finds none) */
+	STEP_ERR(-1, fi_irq_line_status(f->vm, 24, 1));
+	STEP_ERR(-1, fi_irq_line_status(f->vm, 4095, 1));
+	STEP_ERR(-1, fi_irq_line_status(f->vm, 0xffffffff, 0));
+	/* the irqfds: GSI 24 and 25 have no route yet */
+	STEP(false, fi_irqfd(f->vm, f->efd[0], 24, 0, 0));
+	STEP(false, fi_irqfd(f->vm, f->efd[1], 25, 0, 0));
+
+	f->vcpu = STEP(false, svxu_ioctl(f->vm, KVM_CREATE_VCPU, 0));
+	STEP(false, fi_mmap_run(f));
+	STEP(false, svxu_set_default_cpuid(f->vcpu));
+	STEP(false, fi_set_mode(f->vm, f->vcpu, f->ram, f->run, f->run_size,
+				SVXU_MODE_LONG64));
+	STEP_ERR(-EBUSY, svxu_ioctl(f->vm, KVM_SET_BOOT_CPU_ID, 0));
+	STEP(false, svxu_ioctl(f->vcpu, KVM_GET_MP_STATE, (unsigned long)&mp));
+	CHECK(mp.mp_state == KVM_MP_STATE_RUNNABLE, "mp_state %u", mp.mp_state);
+	STEP(false, svxu_ioctl(f->vcpu, KVM_SET_MP_STATE, (unsigned long)&mp));
+	mp.mp_state = 99;
+	STEP_ERR(-EINVAL, svxu_ioctl(f->vcpu, KVM_SET_MP_STATE,
+				     (unsigned long)&mp));
+	STEP(false, svxu_ioctl(f->vcpu, KVM_GET_VCPU_EVENTS,
+			       (unsigned long)&ev));
+	STEP(false, svxu_ioctl(f->vcpu, KVM_SET_VCPU_EVENTS,
+			       (unsigned long)&ev));
+	STEP(false, svxu_ioctl(f->vcpu, KVM_GET_DEBUGREGS, (unsigned long)&dr));
+	STEP(false, svxu_ioctl(f->vcpu, KVM_SET_DEBUGREGS, (unsigned long)&dr));
+
+	/* the guest's steps */
+	for (i = 0; i < FI_IC_NSTEPS; i++) {
+		const struct fi_ic_step *s = &fi_ic_steps[i];
+		int st;
+
+		STEP(true, fi_ic_until(f, FI_IC_TICK, &val));
+		CHECK(val == i, "step %u: the guest counted %u", i, val);
+		if (s->routes)
+			STEP(false, fi_set_routes(f->vm, s->routes));
+		if (s->plain) {
+			line.irq = s->gsi;
+			line.level = 1;
+			st = svxu_ioctl(f->vm, KVM_IRQ_LINE, (unsigned long)&line);
+			line.level = 0;
+			CHECK(!st && !svxu_ioctl(f->vm, KVM_IRQ_LINE,
+						 (unsigned long)&line),
+			      "step %u: KVM_IRQ_LINE %d: %s", i, s->gsi,
+			      strerror(errno));
+		} else if (s->gsi >= 0) {
+			st = fi_irq_line_status(f->vm, s->gsi, 1);
+			CHECK(st == s->up,
+			      "step %u: GSI %d up: status %d (expected %d)",
+			      i, s->gsi, st, s->up);
+			if (s->level) {
+				f->ic_level = s->gsi;
+				f->ic_lower_status = s->down;
+			} else {
+				st = fi_irq_line_status(f->vm, s->gsi, 0);
+				CHECK(st == s->down,
+				      "step %u: GSI %d down: status %d (expected %d)",
+				      i, s->gsi, st, s->down);
+			}
+		}
+		if (s->efd >= 0)
+			CHECK(!fi_signal(f->efd[s->efd]), "eventfd write: %s",
+			      strerror(errno));
+		STEP(true, fi_ic_until(f, FI_IC_REPORT, &val));
+		CHECK(val == ((i + 1) << 8 | s->vec) && f->ic_level < 0,
+		      "step %u: the guest reports %#x (expected %#x)%s", i,
+		      val, (i + 1) << 8 | s->vec,
+		      f->ic_level < 0 ? "" : ", its level line still up");
+	}
+	/* the PIT: channel 0 periodic (mode 2) at 10 ms, two ticks or more */
+	STEP(false, svxu_ioctl(f->vm, KVM_GET_PIT2, (unsigned long)&ps2));
+	CHECK(ps2.channels[0].gate == 1 && !ps2.flags,
+	      "KVM_GET_PIT2 after reset: gate %u flags %#x",
+	      ps2.channels[0].gate, ps2.flags);
+	ps2.channels[0].mode = 2;
+	ps2.channels[0].rw_mode = 3;
+	ps2.channels[0].read_state = 3;
+	ps2.channels[0].write_state = 3;
+	ps2.channels[0].count = FI_IC_PIT_COUNT;
+	STEP(false, svxu_ioctl(f->vm, KVM_REINJECT_CONTROL, (unsigned long)&rc));
+	n = i;		/* the guest's count */
+	for (t = 0; t < 2; t++) {
+		STEP(true, fi_ic_until(f, FI_IC_TICK, &val));
+		CHECK(val == n, "PIT tick %u: the guest counted %u (expected %u)",
+		      t, val, n);
+		if (!t)
+			STEP(false, svxu_ioctl(f->vm, KVM_SET_PIT2,
+					       (unsigned long)&ps2));
+		STEP(true, fi_ic_until(f, FI_IC_REPORT, &val));
+		CHECK((val & 0xff) == 0x70 && (val >> 8) > n,
+		      "PIT tick %u: the guest reports %#x (expected more than %u interrupts, the last 0x70)",
+		      t, val, n);
+		n = val >> 8;
+	}
+	memset(&ps2, 0, sizeof(ps2));
+	STEP(false, svxu_ioctl(f->vm, KVM_GET_PIT2, (unsigned long)&ps2));
+	CHECK(ps2.channels[0].mode == 2 &&
+	      ps2.channels[0].count == FI_IC_PIT_COUNT,
+	      "KVM_GET_PIT2: channel 0 mode %u count %u", ps2.channels[0].mode,
+	      ps2.channels[0].count);
+	STEP(false, svxu_ioctl(f->vm, KVM_GET_PIT, (unsigned long)&ps));
+	CHECK(ps.channels[0].mode == 2 &&
+	      ps.channels[0].count == FI_IC_PIT_COUNT,
+	      "KVM_GET_PIT: channel 0 mode %u count %u", ps.channels[0].mode,
+	      ps.channels[0].count);
+	STEP(false, svxu_ioctl(f->vm, KVM_SET_PIT, (unsigned long)&ps));
+	rc.pit_reinject = 0;
+	STEP(false, svxu_ioctl(f->vm, KVM_REINJECT_CONTROL, (unsigned long)&rc));
+
+	/* the chips as the guest left them, and set back */
+	for (i = 0; i < 3; i++) {
+		memset(&chip[i], 0, sizeof(chip[i]));
+		chip[i].chip_id = i;
+		STEP(false, svxu_ioctl(f->vm, KVM_GET_IRQCHIP,
+				       (unsigned long)&chip[i]));
+		STEP(false, svxu_ioctl(f->vm, KVM_SET_IRQCHIP,
+				       (unsigned long)&chip[i]));
+	}
+	CHECK(chip[0].chip.pic.irq_base == 0x60 &&
+	      chip[0].chip.pic.imr == 0xf3 &&
+	      chip[1].chip.pic.irq_base == 0x68 &&
+	      chip[1].chip.pic.imr == 0xfb && chip[1].chip.pic.elcr == 4,
+	      "KVM_GET_IRQCHIP: PIC bases %#x %#x, IMR %#x %#x, slave ELCR %#x",
+	      chip[0].chip.pic.irq_base, chip[1].chip.pic.irq_base,
+	      chip[0].chip.pic.imr, chip[1].chip.pic.imr,
+	      chip[1].chip.pic.elcr);
+	CHECK(chip[2].chip.ioapic.base_address == IOAPIC &&
+	      chip[2].chip.ioapic.redirtbl[12].bits == 0x805c &&
+	      chip[2].chip.ioapic.redirtbl[11].bits == 0x5b &&
+	      chip[2].chip.ioapic.redirtbl[0].bits == 0x70 &&
+	      (chip[2].chip.ioapic.redirtbl[3].bits & (1 << 16)),
+	      "KVM_GET_IRQCHIP: IOAPIC base %#llx, pins 0 %#llx 3 %#llx 11 %#llx 12 %#llx",
+	      (unsigned long long)chip[2].chip.ioapic.base_address,
+	      (unsigned long long)chip[2].chip.ioapic.redirtbl[0].bits,
+	      (unsigned long long)chip[2].chip.ioapic.redirtbl[3].bits,
+	      (unsigned long long)chip[2].chip.ioapic.redirtbl[11].bits,
+	      (unsigned long long)chip[2].chip.ioapic.redirtbl[12].bits);
+	STEP(false, fi_irqfd(f->vm, f->efd[0], 24, KVM_IRQFD_FLAG_DEASSIGN, 0));
+out:
+	if (f->run)
+		munmap(f->run, f->run_size);
+	if (f->vcpu >= 0)
+		close(f->vcpu);
+	if (f->vm >= 0)
+		close(f->vm);
+	if (f->sys >= 0)
+		close(f->sys);
+	for (i = 0; i < 2; i++)
+		if (f->efd[i] >= 0)
+			close(f->efd[i]);
+	if (f->ram != MAP_FAILED)
+		munmap(f->ram, ram_size);
+}
+
 static void fi_round_init(struct fi_round *r, long n)
 {
 	memset(r, 0, sizeof(*r));
@@ -900,11 +1445,13 @@ static void fi_open(struct __test_metadata *_metadata)
 		lseek(fi_kmsg, 0, SEEK_END);
 }
 
+enum fi_kind { FI_LIFE, FI_DEVICES, FI_IRQCHIP };
+
 /*
- * The walk: N = 1, 2, ... over one round (@devices: fi_round_devices(),
- * else fi_round()), until a round makes fewer than N operations.
+ * The walk: N = 1, 2, ... over one round (fi_round(), fi_round_devices()
+ * or fi_round_irqchip()), until a round makes fewer than N operations.
  */
-static void fi_walk(struct __test_metadata *_metadata, bool devices,
+static void fi_walk(struct __test_metadata *_metadata, enum fi_kind kind,
 		    const struct kvm_cpuid2 *big)
 {
 	long n, left, total_injected = 0, last = 0, pinned, tables;
@@ -919,8 +1466,10 @@ static void fi_walk(struct __test_metadata *_metadata, bool devices,
 		struct fi_round r;
 
 		fi_round_init(&r, n);
-		if (devices)
+		if (kind == FI_DEVICES)
 			fi_round_devices(&r, true);
+		else if (kind == FI_IRQCHIP)
+			fi_round_irqchip(&r, true);
 		else
 			fi_round(&r, big);
 		left = fi_left();
@@ -956,7 +1505,8 @@ static void fi_walk(struct __test_metadata *_metadata, bool devices,
 	}
 	TH_LOG("%s%s: %ld fallible operations%s, each failed once: %ld calls failed -ENOMEM/-EFAULT and succeeded again, %ld failures absorbed; %d bad rounds; %ld s",
 	       svxu_paging() ? svxu_paging() : "default paging",
-	       devices ? " devices round" : "", last,
+	       kind == FI_DEVICES ? " devices round" :
+	       kind == FI_IRQCHIP ? " irqchip round" : "", last,
 	       cut ? " (walk cut by SVX_FI_BUDGET)" : "",
 	       total_injected, last - total_injected, bad,
 	       (long)(time(NULL) - t0));
@@ -971,7 +1521,7 @@ TEST_F(fi, fail_nth_walk)
 {
 	if (svxu_dev_is_kvm())
 		SKIP(return, "/dev/kvm: Debian's kernel has no CONFIG_FAULT_INJECTION (no fail-nth); the hook is shadowvmx's");
-	fi_walk(_metadata, false, self->big);
+	fi_walk(_metadata, FI_LIFE, self->big);
 }
 
 /*
@@ -989,7 +1539,32 @@ TEST_F(fi, fail_nth_walk_devices)
 		ASSERT_EQ(0, r.bad[0]) TH_LOG("%s: %s", svxu_dev(), r.bad);
 		SKIP(return, "/dev/kvm: the devices round passes once; no fail-nth here (Debian's kernel has no CONFIG_FAULT_INJECTION)");
 	}
-	fi_walk(_metadata, true, NULL);
+	fi_walk(_metadata, FI_DEVICES, NULL);
+}
+
+/*
+ * The PICs, the IOAPIC and the PIT: KVM_IRQ_LINE(_STATUS) edge and level,
+ * GSI routes replaced under live irqfds, the PIT ticking into the guest,
+ * KVM_GET/SET_IRQCHIP, KVM_GET/SET_PIT(2), KVM_REINJECT_CONTROL, the
+ * vCPU's MP state, events and debug registers, and each ioctl's errors
+ * with and without the devices.  On /dev/kvm the round runs once, nothing
+ * injected: the oracle of every value and errno it expects.
+ */
+TEST_F(fi, fail_nth_walk_irqchip)
+{
+	struct sigaction sa = { .sa_handler = fi_alarm };
+
+	/* no SA_RESTART: a KVM_RUN blocked for good ends with -EINTR */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	if (svxu_dev_is_kvm()) {
+		struct fi_round r;
+
+		fi_round_init(&r, 0);
+		fi_round_irqchip(&r, false);
+		ASSERT_EQ(0, r.bad[0]) TH_LOG("%s: %s", svxu_dev(), r.bad);
+		SKIP(return, "/dev/kvm: the irqchip round passes once; no fail-nth here");
+	}
+	fi_walk(_metadata, FI_IRQCHIP, NULL);
 }
 
 TEST_HARNESS_MAIN
