@@ -11,18 +11,22 @@
 #     cache (the first time, or when its inputs change: about an hour on
 #     two cores; then about a second)
 #  2. the module and the tools, built against the debug kernel's tree
-#  3. one Bochs boot (tools/testing/vmtest/debug-payload.sh): the
-#     "debug-kernel: ..." line (the checkers verified inside the booted
-#     kernel), "selftests[<device> debug]", "fuzz[ioctl][/dev/shadowvmx
-#     debug]", "kmemleak: N unreferenced objects" (scanned after the runs)
-#     and "debug-splats: N" (every KASAN/KFENCE/UBSAN/lockdep/WARN report
-#     in dmesg; "debug-console-splats: N" from the console, as a
-#     panic_on_warn panic ends the boot before the guest counts)
+#  3. the Bochs boots (tools/testing/vmtest/debug-payload.sh), two side by
+#     side on a machine with two CPUs or more (SVX_DEBUG_BOOTS=1 or 2): the
+#     suites dealt out between them, the fuzzer's slice on the first, the
+#     runner on the last; from each, the "debug-kernel: ..." line (the
+#     checkers verified inside the booted kernel), its
+#     "selftests[<device> debug]", "fuzz[ioctl][/dev/shadowvmx debug]",
+#     "kmemleak: N unreferenced objects" (scanned after the runs) and
+#     "debug-splats: N" (every KASAN/KFENCE/UBSAN/lockdep/WARN report in
+#     dmesg); "debug-console-splats: N" from the consoles, as a
+#     panic_on_warn panic ends a boot before the guest counts
 #
 # Not part of `make check` (it would not fit its 60 minutes on a fresh
 # machine with the kernel build).  Ends with "N passed, N failed".
-# SVX_DEBUG_RESULTS=FILE [SVX_DEBUG_STATUS=N] only reads FILE as the boot's
-# console (and N as vmtest's status) and reports.
+# SVX_DEBUG_RESULTS=FILE [SVX_DEBUG_STATUS=N] only reads FILE as the boots'
+# consoles (build/check-debug/bochs.out: each boot's after a "# check-debug:
+# boot" line) and N as vmtest's status, and reports.
 # Environment: SVX_DEBUG_SUITES (the selftest suites, default "shadowvmx
 # shadowvmx:ept"; also kvm:ept=1 kvm:ept=0), SVX_DEBUG_FUZZ_CALLS (the
 # fuzzer's slice, default 20000; 0 skips it), SVX_DEBUG_RUNNER=1 (also the
@@ -89,18 +93,50 @@ build_and_boot() {
 	cp tools/runner/scenarios/run.sh "$payload/runner/scenarios/"
 	make -s -C tools/testing/fuzz payload PAYLOAD="$payload" >/dev/null
 
-	say "Bochs bench: booting the debug kernel $rel (build/check-debug/bochs.out)"
-	t0=$SECONDS
-	local words=() v
-	for v in SVX_DEBUG_SUITES SVX_DEBUG_INSMOD_ARGS SVX_DEBUG_FUZZ_CALLS SVX_DEBUG_RUNNER \
-		 SVX_DEBUG_PANIC_ON_WARN; do
-		[ -n "${!v:-}" ] && words+=("$v=\"${!v}\"")
+	# The work split over SVX_DEBUG_BOOTS boots run side by side (default
+	# 2 on a machine with 2 CPUs or more: Bochs emulates one CPU on one
+	# host thread): the suites dealt out in turn, the fuzzer's slice on
+	# boot 1, the runner and the scenarios on the last.  Each boot checks
+	# its own kernel, its kmemleak and its splats.
+	local boots=${SVX_DEBUG_BOOTS:-$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)}
+	local suites=(${SVX_DEBUG_SUITES:-shadowvmx shadowvmx:ept}) i b
+	[[ $boots =~ ^[12]$ ]] || { result "check-debug: SVX_DEBUG_BOOTS is 1 or 2, not '$boots'" 0 1; finish; }
+	[ "$boots" -gt "${#suites[@]}" ] && boots=${#suites[@]}
+	local pids=() sts=()
+	for ((b = 1; b <= boots; b++)); do
+		local mine=() words=() v
+		for ((i = b - 1; i < ${#suites[@]}; i += boots)); do
+			mine+=("${suites[i]}")
+		done
+		words+=("SVX_DEBUG_SUITES=\"${mine[*]}\"")
+		[ "$b" = 1 ] || words+=("SVX_DEBUG_FUZZ_CALLS=\"0\"")
+		[ "$b" = "$boots" ] || words+=("SVX_DEBUG_RUNNER=\"0\"")
+		for v in SVX_DEBUG_INSMOD_ARGS SVX_DEBUG_FUZZ_CALLS SVX_DEBUG_RUNNER \
+			 SVX_DEBUG_PANIC_ON_WARN; do
+			[ -n "${!v:-}" ] || continue
+			[ "$v" = SVX_DEBUG_FUZZ_CALLS ] && [ "$b" != 1 ] && continue
+			[ "$v" = SVX_DEBUG_RUNNER ] && [ "$b" != "$boots" ] && continue
+			words+=("$v=\"${!v}\"")
+		done
+		say "Bochs bench: boot $b of $boots of the debug kernel $rel: ${words[*]} (build/check-debug/bochs-$b.out)"
+		"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-14400}" \
+			--cmdline "${words[*]}" \
+			--log "$out/bochs-$b.log" >"$out/bochs-$b.out" 2>&1 &
+		pids+=($!)
 	done
-	"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-14400}" \
-		${words[@]:+--cmdline "${words[*]}"} \
-		--log "$out/bochs.log" >"$out/bochs.out" 2>&1
-	st=$?
-	say "Bochs run: $((SECONDS - t0)) s wall, vmtest status $st"
+	t0=$SECONDS
+	st=0
+	for ((b = 1; b <= boots; b++)); do
+		wait "${pids[b - 1]}"
+		sts+=($?)
+		say "Bochs boot $b: $((SECONDS - t0)) s wall (when seen ending), vmtest status ${sts[b - 1]}"
+		[ "${sts[b - 1]}" -gt "$st" ] && st=${sts[b - 1]}
+	done
+	for ((b = 1; b <= boots; b++)); do
+		echo "# check-debug: boot $b of $boots, vmtest status ${sts[b - 1]}"
+		cat "$out/bochs-$b.out"
+	done >"$out/bochs.out"
+	nboots=$boots
 }
 
 if [ -n "${SVX_DEBUG_RESULTS:-}" ]; then
@@ -118,12 +154,20 @@ tr -d '\r' <"$out/bochs.out" |
 	awk '/^DEMO-BEGIN /{ d = 1 } /^DEMO-END /{ d = 0; next } !d' >"$out/results.txt"
 res() { grep -aE "$1" "$out/results.txt"; }
 
-l=$(res '^debug-kernel: ')
-case $l in
-"debug-kernel: kasan lockdep kfence ubsan kmemleak ok") result "$l" 1 0 ;;
-"") result "debug-kernel: missing from the bench output" 0 1 ;;
-*) result "$l" 0 1 ;;
-esac
+# one "debug-kernel:", "kmemleak:" and "debug-splats:" line per boot
+nboots=${nboots:-$(grep -ac '^# check-debug: boot ' "$out/results.txt")}
+[ "$nboots" -ge 1 ] || nboots=1
+each() {	# PATTERN OK-LINE MISSING-LINE: every boot's line must be OK-LINE
+	local n=0 l
+	while read -r l; do
+		[ -n "$l" ] || continue
+		n=$((n + 1))
+		if [ "$l" = "$2" ]; then result "$l" 1 0; else result "$l" 0 1; fi
+	done < <(res "$1")
+	[ $n -ge "$nboots" ] || result "$3 ($n of $nboots boots)" 0 1
+}
+each '^debug-kernel: ' "debug-kernel: kasan lockdep kfence ubsan kmemleak ok" \
+	"debug-kernel: missing from the bench output"
 while read -r l; do
 	[ -n "$l" ] && result_counts "$l"
 done < <(res '^(selftests|cpu-features|isolation)\[[^]]* debug\]: [0-9]+ passed, [0-9]+ failed')
@@ -173,20 +217,10 @@ if [ "${SVX_DEBUG_RUNNER:-0}" = 1 ]; then
 		done
 	done
 fi
-l=$(res '^kmemleak: ')
-case $l in
-"kmemleak: 0 unreferenced objects") result "$l" 1 0 ;;
-"") result "kmemleak: missing from the bench output" 0 1 ;;
-*) result "$l" 0 1 ;;
-esac
+each '^kmemleak: ' "kmemleak: 0 unreferenced objects" "kmemleak: missing from the bench output"
 # the checkers' reports: the guest's count from dmesg, and the console's
 # own (a panic_on_warn panic ends the boot before the guest counts)
-l=$(res '^debug-splats: ')
-case $l in
-"debug-splats: 0") result "$l" 1 0 ;;
-"") result "debug-splats: missing from the bench output" 0 1 ;;
-*) result "$l" 0 1 ;;
-esac
+each '^debug-splats: ' "debug-splats: 0" "debug-splats: missing from the bench output"
 pat='^\[ *[0-9]+\.[0-9]+\] (BUG: |WARNING: |UBSAN: |INFO: possible|INFO: inconsistent|INFO: trying|list_(add|del) corruption|kernel BUG at|Kernel panic)'
 n=$(grep -acE "$pat" "$out/bochs.out")
 if [ "$n" -eq 0 ]; then
