@@ -158,10 +158,21 @@ void svx_rmode_set_emulate(struct svx_vcpu *vcpu, bool on)
 
 	if (vcpu->rmode.emulate == on)
 		return;
-	if (vcpu->rmode.active) {
-		for (i = 0; i <= 5; i++) {
+	for (i = 0; vcpu->rmode.active && i <= 5; i++) {
+		struct kvm_segment *save = &vcpu->rmode.segs[i];
+		u16 sel = svx_vmread(svx_seg_field(i));
+
+		/*
+		 * Reloaded in vm86 since (then base sel * 16)?  The VMCS held
+		 * the guest's own selector, or base / 16 outside SMM: a segment
+		 * KVM_SET_SREGS gave a base vm86 cannot hold keeps its base.
+		 */
+		if (vcpu->rmode.emulate) {
 			svx_rmode_get_segment(vcpu, &var, i);
-			vcpu->rmode.segs[i] = var;
+			*save = var;
+		} else if (sel != (u16)(save->base >> 4)) {
+			save->selector = sel;
+			save->base = (u64)sel << 4;
 		}
 	}
 	vcpu->rmode.emulate = on;
