@@ -568,8 +568,8 @@ static void svx_irqchip_accept_events(struct svx_vcpu *vcpu)
 		ev &= ~(SVX_LAPIC_EV_INIT | SVX_LAPIC_EV_SIPI);
 	vector = a->sipi_vector;
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
-	/* the SMI delivery mode: KVM's process_smi(), if there is SMM */
-	if ((ev & SVX_LAPIC_EV_SMI) && svx_smm_supported(vm))
+	/* the SMI delivery mode: KVM's process_smi() */
+	if (ev & SVX_LAPIC_EV_SMI)
 		vcpu->smm.smi_pending = true;
 	if (ev & SVX_LAPIC_EV_INIT) {
 		svx_vcpu_init_event(vcpu);

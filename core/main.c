@@ -102,14 +102,14 @@ long svx_check_extension(long ext)
 	case KVM_CAP_MULTI_ADDRESS_SPACE:	/* as KVM on x86: SMM's is 1 */
 		return SVX_ADDRESS_SPACE_NUM;
 	/*
-	 * KVM_CAP_X86_SMM stays 0 for now although an EPT-mode VM has SMM
-	 * (vmx/smm.c; KVM_SMI works, as the upstream smm_test, which does
-	 * not ask, uses it): QEMU enables SMM on a VM that answers 1 and
-	 * SeaBIOS then runs SMM code (SMBASE relocation, 32-bit calls
-	 * through SMIs), which tools/testing/qemu's payload has not run on
-	 * this device yet.  Once it has: 1 here where new VMs are EPT, and
-	 * svx_smm_supported(vm) on a VM fd (core/vm.c).
+	 * SMM (vmx/smm.c) in both paging modes, on the system fd and every
+	 * VM fd (core/vm.c asks here too), as kvm_intel with unrestricted
+	 * guest or emulate_invalid_guest_state: QEMU then enables it and
+	 * SeaBIOS runs its SMM code (SMBASE relocation, call32_smm's
+	 * protected-mode handler) in tools/testing/qemu's boots.
 	 */
+	case KVM_CAP_X86_SMM:
+		return 1;
 	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: as KVM's, core/vm.c */
 		return SVX_MAX_IRQ_ROUTES;
 	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE, KVM_X86_SET_MCE */

@@ -158,6 +158,14 @@ struct svx_mmu {
 /* The guest's view of its segments while it runs in vm86 (vmx/rmode.c). */
 struct svx_rmode {
 	bool active;
+	/*
+	 * SMM (vmx/smm.c): segments vm86 cannot hold are emulated
+	 * (x86/emulate_rm.c) and the VMCS holds the guest's own selectors
+	 * and bases; pm_check: protected mode entered from such segments,
+	 * emulated until VMX can take them (vmx/rmode.c).
+	 */
+	bool emulate;
+	bool pm_check;
 	unsigned long rflags_iopl_vm;	/* the guest's own IOPL and VM bits */
 	struct kvm_segment segs[8];	/* ES CS SS DS FS GS LDTR TR, VMCS order */
 };

@@ -178,7 +178,7 @@ int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode)
 	*mode = svx_code_size(lm, cs_ar);
 	if (*mode != 8)
 		base = svx_vmread(GUEST_CS_BASE);
-	/* big real mode (smm_shadow): the guest's CS, not vm86's */
+	/* big real mode (SMM): the guest's CS, not vm86's */
 	if (svx_rmode_guest_seg(vcpu, 1, &cs)) {
 		base = cs.base;
 		*mode = cs.db ? 4 : 2;

@@ -198,7 +198,7 @@ u64 svx_seg_base(struct svx_vcpu *vcpu, int seg)
 	if (svx_code_mode(vcpu) == 8 && seg != 4 && seg != 5)
 		return 0;
 	svx_vcpu_load(vcpu);
-	/* big real mode (smm_shadow): the guest's base, not vm86's */
+	/* big real mode (SMM): the guest's base, not vm86's */
 	if (svx_rmode_guest_seg(vcpu, seg, &var))
 		base = var.base;
 	else

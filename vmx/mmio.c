@@ -34,7 +34,7 @@ int svx_mmio_code_mode(struct svx_vcpu *vcpu)
 
 	svx_vcpu_load(vcpu);
 	ar = svx_vmread(GUEST_CS_AR_BYTES);
-	/* big real mode (smm_shadow): the guest's CS.D, not vm86's */
+	/* big real mode (SMM): the guest's CS.D, not vm86's */
 	if (svx_rmode_guest_seg(vcpu, 1, &cs))
 		ar = cs.db ? BIT(14) : 0;
 	svx_vcpu_put(vcpu);

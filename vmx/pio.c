@@ -56,7 +56,7 @@ static int svx_string_io_access(struct svx_vcpu *vcpu, u64 gva, u64 first,
 	return 1;
 }
 
-/* big real mode (smm_shadow): the guest's CS.base, not vm86's */
+/* big real mode (SMM): the guest's CS.base, not vm86's */
 static noinline u64 svx_rmode_cs_base(struct svx_vcpu *vcpu)
 {
 	struct kvm_segment cs;

@@ -30,20 +30,22 @@
  * runs natively.  Clearing PE enters it.  What vm86 cannot run is an
  * internal error naming the instruction, never a wrong result: code that
  * needs segment limits above 64 KiB ("big real mode") or faults with #GP
- * on anything but the instructions above.  With smm_shadow (vmx/smm.c,
- * off by default) segments vm86 cannot hold (SMM's big real mode) make
+ * on anything but the instructions above.  In SMM (vmx/smm.c,
+ * rmode.emulate) segments vm86 cannot hold (SMM's big real mode) make
  * the vCPU run through x86/emulate_rm.c instead, one instruction at a
  * time until they are valid again (kvm_intel's emulation_required,
- * svx_rmode_emulate()); its PIO, MMIO, MOV to CR, HLT and RSM go through
- * the exit handlers those have in vm86.  Not handled yet: the switch to
- * protected mode with such segments (CR0.PE=1 leaves vm86 here, and VM
- * entry then refuses SMM's data-type CS: the protected-mode half of
- * emulation_required is missing), single-stepping emulated instructions,
- * an emulated IN/OUT leaving with RIP at the instruction (kvm_intel's
- * emulator leaves past it).  The VMCS then holds the guest's own selector
- * and base (svx_rmode_fix_seg()), and the exit paths that fetch at CS:RIP
- * or address memory through a segment take the guest's view
- * (svx_rmode_guest_seg()).
+ * svx_rmode_emulate()), and so does the protected mode a handler
+ * switches to until VMX can take its segments (SMM's data-type CS until
+ * the far jump: rmode.pm_check); its PIO, MMIO, MOV to CR, HLT and RSM go
+ * through the exit handlers those have in vm86; between instructions the
+ * events are delivered (interrupts and NMIs when the guest can take
+ * them, through the IVT) and after each the single-step trap is taken,
+ * as kvm_intel's emulator does.  An emulated IN/OUT leaves with RIP at
+ * the instruction (kvm_intel's emulator leaves past it).  The VMCS then
+ * holds the guest's own selector and base (svx_rmode_fix_seg()), and the
+ * exit paths that fetch at CS:RIP or address memory through a segment
+ * take the guest's view (svx_rmode_guest_seg()).  Outside SMM a segment
+ * vm86 cannot hold runs at selector * 16, as before.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -70,16 +72,17 @@ static unsigned long svx_seg_field(int idx)
 }
 
 /*
- * What vm86 needs of a data or code segment, from the guest's view.  With
- * smm_shadow the guest's own selector and base, as kvm_intel's
+ * What vm86 needs of a data or code segment, from the guest's view.  In
+ * SMM (rmode.emulate) the guest's own selector and base, as kvm_intel's
  * fix_rmode_seg() with emulate_invalid_guest_state: a segment vm86 cannot
  * hold is then never entered (x86/emulate_rm.c runs the vCPU), and the
  * selector svx_rmode_get_segment() compares stays the guest's (the same
  * values as below for a segment vm86 can hold).
  */
-static void svx_rmode_fix_seg(int idx, const struct kvm_segment *save)
+static void svx_rmode_fix_seg(struct svx_vcpu *vcpu, int idx,
+			      const struct kvm_segment *save)
 {
-	if (svx_smm_shadow_enabled())
+	if (vcpu->rmode.emulate)
 		svx_seg_write(svx_seg_field(idx), save->selector, save->base,
 			      0xffff, 0xf3);
 	else
@@ -115,18 +118,18 @@ void svx_rmode_get_segment(struct svx_vcpu *vcpu, struct kvm_segment *var,
 }
 
 /*
- * vCPU loaded.  With smm_shadow, segments vm86 cannot hold run through
+ * vCPU loaded.  In SMM, segments vm86 cannot hold run through
  * x86/emulate_rm.c at the guest's own base and size, not at the VMCS's
  * selector * 16: the exit paths that fetch at CS:RIP or address memory
  * through a segment (MMIO, string PIO, the linear RIP) take the guest's
  * view of segment @idx (0-5) from here.  False when the VMCS holds what
- * the guest runs with (no vm86, or smm_shadow off: a segment vm86 cannot
+ * the guest runs with (no vm86, or outside SMM: a segment vm86 cannot
  * hold then runs at selector * 16, kvm_intel's fix_rmode_seg()).
  */
 bool svx_rmode_guest_seg(struct svx_vcpu *vcpu, int idx,
 			 struct kvm_segment *var)
 {
-	if (!vcpu->rmode.active || !svx_smm_shadow_enabled())
+	if (!vcpu->rmode.active || !vcpu->rmode.emulate)
 		return false;
 	svx_rmode_get_segment(vcpu, var, idx);
 	return true;
@@ -138,7 +141,44 @@ void svx_rmode_set_segment(struct svx_vcpu *vcpu,
 {
 	vcpu->rmode.segs[idx] = *var;
 	if (idx != SVX_SEG_TR)
-		svx_rmode_fix_seg(idx, var);
+		svx_rmode_fix_seg(vcpu, idx, var);
+}
+
+/*
+ * vCPU loaded.  Entering SMM (@on) or leaving it (vmx/smm.c): segments
+ * vm86 cannot hold are emulated, with the guest's own selectors and bases
+ * in the VMCS, only in SMM; outside it they run at selector * 16 as
+ * before (kvm_intel without emulate_invalid_guest_state).  The six
+ * segments are written again by the new rule.
+ */
+void svx_rmode_set_emulate(struct svx_vcpu *vcpu, bool on)
+{
+	struct kvm_segment var;
+	int i;
+
+	if (vcpu->rmode.emulate == on)
+		return;
+	for (i = 0; vcpu->rmode.active && i <= 5; i++) {
+		struct kvm_segment *save = &vcpu->rmode.segs[i];
+		u16 sel = svx_vmread(svx_seg_field(i));
+
+		/*
+		 * Reloaded in vm86 since (then base sel * 16)?  The VMCS held
+		 * the guest's own selector, or base / 16 outside SMM: a segment
+		 * KVM_SET_SREGS gave a base vm86 cannot hold keeps its base.
+		 */
+		if (vcpu->rmode.emulate) {
+			svx_rmode_get_segment(vcpu, &var, i);
+			*save = var;
+		} else if (sel != (u16)(save->base >> 4)) {
+			save->selector = sel;
+			save->base = (u64)sel << 4;
+		}
+	}
+	vcpu->rmode.emulate = on;
+	if (vcpu->rmode.active)
+		for (i = 0; i <= 5; i++)
+			svx_rmode_fix_seg(vcpu, i, &vcpu->rmode.segs[i]);
 }
 
 static void svx_rmode_enter(struct svx_vcpu *vcpu)
@@ -150,10 +190,11 @@ static void svx_rmode_enter(struct svx_vcpu *vcpu)
 		if (i != SVX_SEG_LDTR)
 			svx_vmcs_get_segment(&rm->segs[i], svx_seg_field(i));
 	rm->active = true;
+	rm->pm_check = false;
 	svx_seg_write(GUEST_TR_SELECTOR, 0, vcpu->vm->tss_addr,
 		      SVX_RMODE_TSS_SIZE - 1, 0x8b);
 	for (i = 0; i <= 5; i++)
-		svx_rmode_fix_seg(i, &rm->segs[i]);
+		svx_rmode_fix_seg(vcpu, i, &rm->segs[i]);
 	svx_vmwrite(EXCEPTION_BITMAP, ~0U);
 }
 
@@ -176,6 +217,12 @@ static void svx_rmode_leave(struct svx_vcpu *vcpu)
 	svx_vmcs_set_segment(&rm->segs[SVX_SEG_TR], GUEST_TR_SELECTOR);
 	for (i = 0; i <= 5; i++)
 		svx_pmode_fix_seg(i, &rm->segs[i]);
+	/*
+	 * From SMM's segments (a data-type CS: KVM's enter_smm()) VMX may
+	 * not take protected mode yet: the emulator runs the far jump that
+	 * follows (svx_rmode_emulation_required()).
+	 */
+	rm->pm_check = rm->emulate;
 	svx_vmwrite(EXCEPTION_BITMAP, BIT(X86_TRAP_PF) |
 		    svx_debug_exception_bitmap(vcpu));
 }
@@ -225,6 +272,7 @@ unsigned long svx_rmode_guest_rflags(struct svx_vcpu *vcpu, unsigned long hw)
  */
 static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
 {
+	struct kvm_segment cs;
 	u64 ss_base, idt_base;
 	u16 ivt[2], sp, push[3];
 	int i, r;
@@ -258,14 +306,29 @@ static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
 	vcpu->rip = ivt[0];
 	vcpu->rip_dirty = true;
 	svx_vcpu_load(vcpu);
-	svx_seg_write(GUEST_CS_SELECTOR, ivt[1], (u64)ivt[1] << 4, 0xffff,
-		      0xf3);
+	/* as a far jump in real mode: selector and base, the rest kept */
+	svx_rmode_get_segment(vcpu, &cs, SVX_SEG_CS);
+	cs.selector = ivt[1];
+	cs.base = (u64)ivt[1] << 4;
+	svx_rmode_set_segment(vcpu, &cs, SVX_SEG_CS);
 	/* Delivery ends any STI / MOV SS blocking. */
 	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
 		    svx_vmread(GUEST_INTERRUPTIBILITY_INFO) & ~3U);
 	svx_vcpu_put(vcpu);
 	vcpu->stats.misc[SVX_STAT_INJECTED]++;
 	return SVX_RESUME;
+}
+
+/* NMI blocking, or an STI / MOV SS shadow (vmx_nmi_blocked()) */
+static bool svx_rmode_nmi_blocked(struct svx_vcpu *vcpu)
+{
+	u32 intr;
+
+	svx_vcpu_load(vcpu);
+	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	svx_vcpu_put(vcpu);
+	return intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI |
+		       GUEST_INTR_STATE_MOV_SS);
 }
 
 /*
@@ -297,7 +360,8 @@ int svx_rmode_prepare(struct svx_vcpu *vcpu)
 		vcpu->irq_queued = -1;
 		return svx_rmode_deliver(vcpu, irq, 0);
 	}
-	if (vcpu->nmi_queued) {
+	/* as KVM's nmi_allowed(): not while NMIs are blocked (SMM) */
+	if (vcpu->nmi_queued && !svx_rmode_nmi_blocked(vcpu)) {
 		vcpu->nmi_queued = false;
 		return svx_rmode_deliver(vcpu, X86_TRAP_NMI, 0);
 	}
@@ -408,33 +472,48 @@ static const struct svx_x86_rm_ops svx_rm_ops = {
 	.write = svx_rm_write,
 };
 
-/* vCPU loaded.  The guest's view of its six segments. */
+/*
+ * vCPU loaded.  The guest's view of its six segments: in vm86 the saved
+ * ones, else the VMCS's (protected mode entered from SMM's segments).
+ */
 static void svx_rmode_segs(struct svx_vcpu *vcpu, struct svx_x86_seg *seg)
 {
 	struct kvm_segment var;
 	int i;
 
 	for (i = 0; i <= 5; i++) {
-		svx_rmode_get_segment(vcpu, &var, i);
+		if (vcpu->rmode.active)
+			svx_rmode_get_segment(vcpu, &var, i);
+		else
+			svx_vmcs_get_segment(&var, svx_seg_field(i));
 		svx_rm_seg_from(&seg[i], &var);
 	}
 }
 
 /*
- * Can vm86 not run the guest's segments (kvm_intel's emulation_required
- * in real mode)?  Only with smm_shadow: without it a segment vm86 cannot
- * hold runs at selector * 16 (kvm_intel's fix_rmode_seg()), as before.
+ * Must the vCPU run through x86/emulate_rm.c (kvm_intel's
+ * emulation_required)?  In SMM, while vm86 cannot hold its real-mode
+ * segments (big real mode); and after MOV to CR0 set PE from there,
+ * while VMX cannot take its protected-mode segments (SMM's data-type CS
+ * until the far jump, as SeaBIOS's SMI handler runs).  Outside SMM a
+ * real-mode segment vm86 cannot hold runs at selector * 16 (kvm_intel's
+ * fix_rmode_seg()) as before, and leaving real mode makes the segments
+ * VMX-valid (svx_pmode_fix_seg()).
  */
 bool svx_rmode_emulation_required(struct svx_vcpu *vcpu)
 {
 	struct svx_x86_seg seg[6];
+	bool valid;
 
-	if (!vcpu->rmode.active || !svx_smm_shadow_enabled())
+	if (vcpu->rmode.active ? !vcpu->rmode.emulate : !vcpu->rmode.pm_check)
 		return false;
 	svx_vcpu_load(vcpu);
 	svx_rmode_segs(vcpu, seg);
 	svx_vcpu_put(vcpu);
-	return !svx_x86_rm_segs_valid(seg, false);
+	valid = svx_x86_rm_segs_valid(seg, !vcpu->rmode.active);
+	if (valid && !vcpu->rmode.active)
+		vcpu->rmode.pm_check = false;
+	return !valid;
 }
 
 /* One instruction.  SVX_RESUME, or SVX_USER (an exit, or a failure). */
@@ -445,9 +524,15 @@ static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
 	struct svx_x86_rm rm;
 	struct kvm_segment var;
 	struct svx_sys sys;
+	bool step;
 	u32 intr;
 	int i, r;
 
+	if (vcpu->cr0 & X86_CR0_PG) {	/* not from SMM's segments */
+		svx_emulation_failure(vcpu, NULL, 0,
+				      "invalid segments with paging on: not emulated");
+		return SVX_USER;
+	}
 	memset(&rm, 0, sizeof(rm));
 	rm.ops = &svx_rm_ops;
 	rm.ctx = vcpu;
@@ -466,20 +551,25 @@ static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
 	rm.idt_limit = svx_vmread(GUEST_IDTR_LIMIT);
 	svx_vcpu_put(vcpu);
 	memcpy(before, rm.seg, sizeof(before));
+	/* KVM's ctxt->tf, or KVM_GUESTDBG_SINGLESTEP: a trap after it */
+	step = (vcpu->rflags & X86_EFLAGS_TF) ||
+	       (vcpu->dbg.guest_debug & KVM_GUESTDBG_SINGLESTEP);
 
 	r = svx_x86_rm_step(&rm);
 	vcpu->stats.misc[SVX_STAT_RMODE_EMULATED]++;
 	switch (r) {
 	case SVX_RM_DONE:
 		vcpu->rip = rm.rip;
-		vcpu->rflags = rm.rflags;
 		vcpu->rip_dirty = true;
 		svx_vcpu_load(vcpu);
 		for (i = 0; i <= 5; i++) {
 			if (!memcmp(&before[i], &rm.seg[i], sizeof(before[i])))
 				continue;
 			svx_rm_seg_to(&var, &rm.seg[i]);
-			svx_rmode_set_segment(vcpu, &var, i);
+			if (vcpu->rmode.active)
+				svx_rmode_set_segment(vcpu, &var, i);
+			else
+				svx_vmcs_set_segment(&var, svx_seg_field(i));
 		}
 		svx_vmwrite(GUEST_GDTR_BASE, rm.gdt_base);
 		svx_vmwrite(GUEST_GDTR_LIMIT, rm.gdt_limit);
@@ -491,8 +581,14 @@ static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
 			intr |= GUEST_INTR_STATE_STI;
 		else if (rm.shadow == 2)
 			intr |= GUEST_INTR_STATE_MOV_SS;
+		if (rm.nmi_unmask)	/* IRET: set_nmi_mask(false) */
+			intr &= ~GUEST_INTR_STATE_NMI;
 		svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
 		svx_vcpu_put(vcpu);
+		/* __kvm_set_rflags(): KVM_GUESTDBG_SINGLESTEP's TF kept */
+		svx_debug_set_rflags(vcpu, rm.rflags);
+		if (step)
+			svx_debug_singlestep(vcpu);
 		return SVX_RESUME;
 	case SVX_RM_PIO:
 		/* as its I/O exit, RIP at it: devices, userspace, completion */
@@ -528,9 +624,66 @@ static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
 }
 
 /*
- * kvm_intel's handle_invalid_guest_state() for real mode: instructions
- * one by one while vm86 cannot run the segments, at most 130 per call
- * (the run loop calls again after its checks: signals, requests, events).
+ * Between two emulated instructions, as vcpu_enter_guest() between two of
+ * kvm_intel's handle_invalid_guest_state() calls: an event to deliver
+ * first (1: the run loop's svx_rmode_prepare() delivers it through the
+ * IVT), the userspace irqchip's interrupt window (-1, with
+ * KVM_EXIT_IRQ_WINDOW_OPEN), or nothing (0).  In protected mode an
+ * exception cannot be delivered while emulation is required (kvm_intel's
+ * vmx_emulation_required_with_pending_exception(): an emulation
+ * failure, -1) and an interrupt or NMI waits for VMX to take the
+ * vCPU, a few instructions later.
+ */
+static int svx_rmode_emulate_events(struct svx_vcpu *vcpu)
+{
+	bool more;
+	u32 intr;
+	int v;
+
+	if (!vcpu->rmode.active) {
+		if (!vcpu->inject_pending && !vcpu->exc_pending)
+			return 0;
+		svx_emulation_failure(vcpu, NULL, 0,
+				      "exception while emulating protected mode");
+		return -1;
+	}
+	if (vcpu->inject_pending || vcpu->irq_queued >= 0)
+		return 1;
+	if (unlikely(vcpu->dbg.guest_debug & KVM_GUESTDBG_BLOCKIRQ))
+		return 0;
+	if (vcpu->lapic)
+		svx_irqchip_pull_nmi(vcpu);
+	if (vcpu->nmi_queued && !svx_rmode_nmi_blocked(vcpu))
+		return 1;
+	svx_vcpu_load(vcpu);
+	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	svx_vcpu_put(vcpu);
+	if (!(vcpu->rflags & X86_EFLAGS_IF) ||
+	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		return 0;
+	if (vcpu->lapic) {
+		v = svx_irqchip_take_interrupt(vcpu, true, &more);
+		if (v < 0)
+			return 0;
+		vcpu->inject_pending = true;
+		vcpu->inject_info = SVX_INTR_VALID | v |
+			SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
+		vcpu->inject_len = 0;
+		return 1;
+	}
+	if (vcpu->run->request_interrupt_window) {
+		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * kvm_intel's handle_invalid_guest_state(): instructions one by one while
+ * VMX cannot run the segments, at most 130 per call (the run loop calls
+ * again after its checks: signals, requests, events), the events between
+ * them (svx_rmode_emulate_events()), a single-step trap after each
+ * (KVM_EXIT_DEBUG for KVM_GUESTDBG_SINGLESTEP, else #DB through the IVT).
  * SVX_RESUME or SVX_USER.
  */
 int svx_rmode_emulate(struct svx_vcpu *vcpu)
@@ -539,9 +692,17 @@ int svx_rmode_emulate(struct svx_vcpu *vcpu)
 	int r;
 
 	while (count-- && svx_rmode_emulation_required(vcpu)) {
+		r = svx_rmode_emulate_events(vcpu);
+		if (r > 0)
+			break;
+		if (r < 0)
+			return SVX_USER;
 		r = svx_rmode_emulate_one(vcpu);
 		if (r != SVX_RESUME)
 			return r;
+		if (unlikely(vcpu->dbg.user_exit) &&
+		    svx_debug_take_user_exit(vcpu))
+			return SVX_USER;
 		if (vcpu->mp_state == KVM_MP_STATE_HALTED ||
 		    signal_pending(current) || need_resched())
 			break;

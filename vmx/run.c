@@ -683,12 +683,21 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		/* an SMI (vmx/smm.c): the vCPU's state changes, look again */
 		if (unlikely(vcpu->smm.smi_pending) && svx_smm_check_smi(vcpu))
 			continue;
+		/* protected mode from SMM's segments (vmx/rmode.c) */
+		if (unlikely(vcpu->rmode.pm_check) &&
+		    svx_rmode_emulation_required(vcpu)) {
+			vcpu->ran_unentered = true;
+			r = svx_rmode_emulate(vcpu);
+			if (r != SVX_RESUME)
+				return r;
+			continue;
+		}
 		if (unlikely(vcpu->rmode.active)) {
 			/* KVM gets to vmx_vcpu_run() and emulates from here */
 			vcpu->ran_unentered = true;
 			/*
 			 * vm86 needs the TSS; emulating segments vm86 cannot
-			 * hold (smm_shadow only) does not, as kvm_intel's
+			 * hold (SMM only) does not, as kvm_intel's
 			 * emulate_invalid_guest_state (the upstream smm_test
 			 * never calls KVM_SET_TSS_ADDR)
 			 */

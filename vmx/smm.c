@@ -24,20 +24,17 @@
  *
  * SMM needs real mode with 4 GiB segment limits, which only unrestricted
  * guest (EPT mode) runs: a shadow-paging VM runs real mode in vm86
- * (vmx/rmode.c).  There no SMI is taken, as KVM without SMM support
- * (6.2's CONFIG_KVM_SMM=n): KVM_SMI and an SMI through
- * KVM_SET_VCPU_EVENTS fail with -EINVAL, the local APIC drops it.  The
- * shadow MMU has SMM's address space already (role.smm, a nonpaging
- * tree of address space 1: mmu/); what is missing is running SMM's big
- * real mode without unrestricted guest (4 GiB limits, and CS.base =
- * SMBASE, not selector * 16 once SMBASE is above 1 MiB): kvm_intel
- * emulates it instruction by instruction (emulate_invalid_guest_state).
- * That emulator is x86/emulate_rm.c (svx_x86_rm_step(), with
- * svx_x86_rm_segs_valid() saying when VMX can take over); with the
- * module parameter smm_shadow (below, off by default) the run loop runs
- * the vCPU through it while its segments are invalid (vmx/rmode.c
- * svx_rmode_emulate()), and shadow-paging VMs have SMM too.
- * KVM_CAP_X86_SMM is 0 for now on every VM (core/main.c says why).
+ * (vmx/rmode.c).  The shadow MMU has SMM's address space (role.smm, a
+ * nonpaging tree of address space 1: mmu/); SMM's big real mode (4 GiB
+ * limits, CS.base = SMBASE, not selector * 16 once SMBASE is above
+ * 1 MiB) and a handler's switch to protected mode (a data-type CS until
+ * its far jump, SeaBIOS's) kvm_intel emulates instruction by instruction
+ * (emulate_invalid_guest_state).  So does shadowvmx in SMM
+ * (svx_rmode_set_emulate(): x86/emulate_rm.c's svx_x86_rm_step() while
+ * svx_x86_rm_segs_valid() says VMX cannot take the segments, run by
+ * vmx/rmode.c svx_rmode_emulate() with the events and single-step traps
+ * between instructions); outside SMM real mode runs in vm86 as before.
+ * Both paging modes have SMM.  KVM_CAP_X86_SMM: core/main.c.
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -84,31 +81,6 @@ static u64 svx_smstate_get(const u8 *buf, unsigned int off, unsigned int size)
 static unsigned long svx_sreg_field(int n)
 {
 	return GUEST_ES_SELECTOR + 2 * n;
-}
-
-/*
- * smm_shadow=1: SMM in shadow-paging VMs too, its big real mode run by
- * x86/emulate_rm.c (vmx/rmode.c svx_rmode_emulate()).  selftests/smm_test
- * and the upstream KVM smm_test pass with it in the Bochs bench.  Off by
- * default: real-mode handlers only (an SMI handler's switch to protected
- * mode, as SeaBIOS's, still needs the protected-mode half of
- * emulation_required, see vmx/rmode.c), every real-mode segment vm86
- * cannot hold (the reset CS at 0xffff0000, segments left from protected
- * mode) is then emulated by a subset of the instruction set rather than
- * run at selector * 16, and KVM_CAP_X86_SMM stays 0.
- */
-static bool svx_smm_shadow;
-module_param_named(smm_shadow, svx_smm_shadow, bool, 0444);
-MODULE_PARM_DESC(smm_shadow, "SMM in shadow-paging VMs, big real mode emulated (experimental, default off)");
-
-bool svx_smm_shadow_enabled(void)
-{
-	return svx_smm_shadow;
-}
-
-bool svx_smm_supported(struct svx_vm *vm)
-{
-	return svx_vm_ept(vm) || svx_smm_shadow;
 }
 
 static bool svx_smm_long_mode(struct svx_vcpu *vcpu)
@@ -306,6 +278,7 @@ static void svx_smm_enter(struct svx_vcpu *vcpu)
 	vcpu->rip_dirty = true;
 	vcpu->cr0 &= ~(u64)(X86_CR0_PE | X86_CR0_EM | X86_CR0_TS |
 			    X86_CR0_PG);
+	svx_rmode_set_emulate(vcpu, true);
 	svx_rmode_update(vcpu);
 	vcpu->cr4 = 0;
 	/* Undocumented: IDT limit is set to zero on entry to SMM (KVM). */
@@ -351,11 +324,6 @@ bool svx_smm_check_smi(struct svx_vcpu *vcpu)
 /* KVM_SMI (KVM's kvm_vcpu_ioctl_smi()) */
 int svx_smm_ioctl_smi(struct svx_vcpu *vcpu)
 {
-	if (!svx_smm_supported(vcpu->vm)) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SMI: no SMM in a shadow-paging VM (KVM_CAP_X86_SMM is 0)\n",
-			    vcpu->id);
-		return -EINVAL;
-	}
 	vcpu->smm.smi_pending = true;
 	return 0;
 }
@@ -502,6 +470,7 @@ int svx_smm_rsm(struct svx_vcpu *vcpu, const u8 *bytes, int len)
 	bool lm = svx_smm_long_mode(vcpu);
 	u8 buf[SVX_SMM_STATE_SIZE];
 	struct kvm_segment cs;
+	bool step;
 	u32 intr;
 	int r;
 
@@ -525,6 +494,9 @@ int svx_smm_rsm(struct svx_vcpu *vcpu, const u8 *bytes, int len)
 	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
 	svx_vcpu_put(vcpu);
 
+	/* KVM's ctxt->tf, or KVM_GUESTDBG_SINGLESTEP: a trap after it */
+	step = (vcpu->rflags & X86_EFLAGS_TF) ||
+	       (vcpu->dbg.guest_debug & KVM_GUESTDBG_SINGLESTEP);
 	svx_smm_changed(vcpu, false);
 
 	/*
@@ -552,12 +524,26 @@ int svx_smm_rsm(struct svx_vcpu *vcpu, const u8 *bytes, int len)
 		svx_set_efer(vcpu, 0, false);
 	}
 
+	/*
+	 * The segments load as in SMM (vmx/rmode.c: the VMCS keeps the
+	 * guest's own in vm86, a protected-mode state is taken whole); then
+	 * real mode runs in vm86 again and protected mode is checked once
+	 * (VMX may not take segments the save area was edited to).
+	 */
 	r = lm ? svx_rsm_load_64(vcpu, buf) : svx_rsm_load_32(vcpu, buf);
+	svx_vcpu_load(vcpu);
+	svx_rmode_set_emulate(vcpu, false);
+	if (!vcpu->rmode.active && !svx_vm_ept(vcpu->vm))
+		vcpu->rmode.pm_check = true;
+	svx_vcpu_put(vcpu);
 	if (r) {
 		svx_vm_warn(vcpu->vm, "vcpu%d: RSM: the state save area holds a state the vCPU cannot take: shutdown\n",
 			    vcpu->id);
 		vcpu->triple_fault = true;	/* KVM's emulate_shutdown */
+		return SVX_RESUME;
 	}
+	if (step)
+		svx_debug_singlestep(vcpu);
 	return SVX_RESUME;
 }
 
@@ -566,6 +552,7 @@ void svx_smm_reset(struct svx_vcpu *vcpu, bool init)
 {
 	if (vcpu->smm.in_smm)
 		svx_smm_changed(vcpu, false);
+	svx_rmode_set_emulate(vcpu, false);	/* vCPU loaded */
 	vcpu->smm.inside_nmi = false;
 	vcpu->smm.smi_pending = false;
 	vcpu->smm.smi_count = 0;
@@ -585,8 +572,8 @@ void svx_smm_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev)
 
 /*
  * The checks of KVM_SET_VCPU_EVENTS with KVM_VCPUEVENT_VALID_SMM, before
- * anything is set: SMM or an SMI only where there is SMM, and (as KVM)
- * not while the vCPU waits for a SIPI.  0 or -EINVAL.
+ * anything is set: (as KVM) no SMM or SMI while the vCPU waits for a
+ * SIPI.  0 or -EINVAL.
  */
 int svx_smm_check_events(struct svx_vcpu *vcpu,
 			 const struct kvm_vcpu_events *ev)
@@ -594,11 +581,6 @@ int svx_smm_check_events(struct svx_vcpu *vcpu,
 	if (!(ev->flags & KVM_VCPUEVENT_VALID_SMM) ||
 	    (!ev->smi.smm && !ev->smi.pending))
 		return 0;
-	if (!svx_smm_supported(vcpu->vm)) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_VCPU_EVENTS: smi.smm/smi.pending in a shadow-paging VM (no SMM, KVM_CAP_X86_SMM is 0)\n",
-			    vcpu->id);
-		return -EINVAL;
-	}
 	if (vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED) {
 		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_VCPU_EVENTS: SMM or an SMI while waiting for SIPI\n",
 			    vcpu->id);
@@ -613,8 +595,12 @@ void svx_smm_set_events(struct svx_vcpu *vcpu,
 {
 	if (!(ev->flags & KVM_VCPUEVENT_VALID_SMM))
 		return;
-	if (vcpu->smm.in_smm != !!ev->smi.smm)
+	if (vcpu->smm.in_smm != !!ev->smi.smm) {
 		svx_smm_changed(vcpu, ev->smi.smm);
+		svx_vcpu_load(vcpu);
+		svx_rmode_set_emulate(vcpu, ev->smi.smm);
+		svx_vcpu_put(vcpu);
+	}
 	vcpu->smm.smi_pending = ev->smi.pending;
 	if (ev->smi.smm)
 		vcpu->smm.inside_nmi = ev->smi.smm_inside_nmi;

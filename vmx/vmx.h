@@ -96,7 +96,6 @@ void svx_get_events(struct svx_vcpu *vcpu, struct kvm_vcpu_events *ev);
 int svx_set_events(struct svx_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 
 /* vmx/smm.c: system management mode */
-bool svx_smm_supported(struct svx_vm *vm);
 int svx_smm_ioctl_smi(struct svx_vcpu *vcpu);
 
 /* vmx/hypercall.c: the task that runs the vCPU, for directed yields */

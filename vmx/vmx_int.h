@@ -185,6 +185,7 @@ bool svx_rmode_runnable(struct svx_vcpu *vcpu);
 bool svx_rmode_guest_seg(struct svx_vcpu *vcpu, int idx,
 			 struct kvm_segment *var);
 bool svx_rmode_emulation_required(struct svx_vcpu *vcpu);
+void svx_rmode_set_emulate(struct svx_vcpu *vcpu, bool on);
 int svx_rmode_emulate(struct svx_vcpu *vcpu);
 
 /* vmx/cr.c: CR0/CR4 into the VMCS, both paging modes */
@@ -280,7 +281,6 @@ void svx_set_segment(struct svx_vcpu *vcpu, const struct kvm_segment *var,
 int svx_set_dr(struct svx_vcpu *vcpu, int dr, unsigned long val);
 
 /* vmx/smm.c */
-bool svx_smm_shadow_enabled(void);
 void svx_smm_changed(struct svx_vcpu *vcpu, bool entering);
 bool svx_smm_check_smi(struct svx_vcpu *vcpu);
 int svx_smm_rsm(struct svx_vcpu *vcpu, const u8 *bytes, int len);

@@ -590,6 +590,7 @@ struct svx_x86_rm {
 	u8 cr_reg;		/* ... the register @cr_reg (0-7) */
 	u64 cr_val;
 	u8 shadow;		/* STI (1) or MOV/POP SS (2) blocking */
+	u8 nmi_unmask;		/* IRET: NMIs no longer blocked */
 	struct svx_x86_rm_io io;	/* SVX_RM_PIO, SVX_RM_MMIO */
 };
 

@@ -14,7 +14,8 @@
  * selftests/smm_test.c, SeaBIOS's entry_smi and transition32): mov r/m,
  * r/imm, moffs, sreg, movzx/movsx, lea; add/or/adc/sbb/and/sub/xor/cmp,
  * test, inc/dec, not/neg, xchg; push/pop r, imm, sreg, r/m, pushf/popf;
- * jmp/jcc/call/ret near, jmp far (ptr16:16/32 and m16:16/32), retf;
+ * jmp/jcc/call/ret near, jmp far (ptr16:16/32 and m16:16/32), retf,
+ * iret (real mode);
  * in/out imm8 and DX; cli/sti/cld/std/clc/stc/cmc, nop, hlt; lgdt/lidt,
  * mov to/from CRn; rsm.  16- and 32-bit operand and address sizes (66,
  * 67, CS.D), segment overrides; every memory access checked against its
@@ -56,6 +57,7 @@ struct rm_ctx {
 	u64 gdt_base, idt_base;
 	u16 gdt_limit, idt_limit;
 	u8 shadow;
+	bool nmi_unmask;	/* IRET */
 	bool branched;		/* RIP set by the instruction */
 };
 
@@ -466,6 +468,41 @@ static int rm_popf(struct rm_ctx *c)
 	return 0;
 }
 
+/*
+ * IRET in real mode (KVM's emulate_iret_real()): IP, CS and FLAGS popped
+ * at the operand size, CS loaded as in real mode, NMIs unblocked.
+ */
+static int rm_iret(struct rm_ctx *c)
+{
+	unsigned long mask = X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF |
+			     X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF |
+			     X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_OF |
+			     X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF |
+			     X86_EFLAGS_AC | X86_EFLAGS_ID;
+	unsigned long vm86 = X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP;
+	u64 ip, cs, fl;
+	int r;
+
+	r = rm_pop(c, &ip, c->opsz);
+	if (!r && (ip & ~0xffffULL))
+		r = rm_fault(c, RM_GP, 0);
+	if (!r)
+		r = rm_pop(c, &cs, c->opsz);
+	if (!r)
+		r = rm_pop(c, &fl, c->opsz);
+	if (!r)
+		r = rm_jmp_far(c, cs, ip);
+	if (r)
+		return r;
+	if (c->opsz == 4)
+		c->rflags = (fl & mask) | (c->rflags & vm86);
+	else
+		c->rflags = (c->rflags & ~0xffffUL) | (u16)fl;
+	c->rflags = (c->rflags & ~0xffc0802aUL) | X86_EFLAGS_FIXED;
+	c->nmi_unmask = true;
+	return 0;
+}
+
 /* add .. cmp, test (@op), inc/dec/not/neg on @o at @size */
 static int rm_alu(struct rm_ctx *c, enum svx_rmw_op op, const struct rm_opnd *o,
 		  unsigned int size, u64 src, bool to_reg, u8 reg)
@@ -848,6 +885,8 @@ static int rm_exec(struct rm_ctx *c)
 		r = rm_imm(c, size, false, &v);
 		return r ? r : rm_mov_mem(c, &o, size, true, v, 0, size,
 					  false);
+	case 0xcf:	/* iret, real mode only */
+		return rm_pe(c) ? SVX_RM_UNHANDLED : rm_iret(c);
 	case 0xcb:	/* retf, real mode only */
 		if (rm_pe(c))
 			return SVX_RM_UNHANDLED;
@@ -969,6 +1008,7 @@ int svx_x86_rm_step(struct svx_x86_rm *rm)
 	c.idt_limit = rm->idt_limit;
 	rm->len = 0;
 	rm->shadow = 0;
+	rm->nmi_unmask = 0;
 
 	/* the fetch: up to 15 bytes inside CS's limit (#GP(0) if none) */
 	r = rm_check(&c, RM_CS, rm->rip, 1, false, true, &la);
@@ -1017,6 +1057,7 @@ int svx_x86_rm_step(struct svx_x86_rm *rm)
 	rm->idt_base = c.idt_base;
 	rm->idt_limit = c.idt_limit;
 	rm->shadow = c.shadow;
+	rm->nmi_unmask = c.nmi_unmask;
 	rm->io.len = c.i;
 out:
 	rm->len = c.i;

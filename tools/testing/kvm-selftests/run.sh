@@ -18,7 +18,7 @@
 #   kvm-selftests-diff[<name>][<svx config>]: svx=<r> kvm=<r> <first error line>
 # and one "# kvm-selftest[<config>] <name> <result> <seconds>" line each.
 # KST_INSMOD_ARGS: more shadowvmx.ko parameters for svx-shadow and svx-ept
-# (e.g. smm_shadow=1).
+# (e.g. guard_ticks=0).
 BIN=$1
 KO=$2
 CONFIGS=${3:-svx-shadow svx-ept kvm-ept1 kvm-ept0}

@@ -787,3 +787,55 @@ TAP_SUITE(rmstep_system)
 	V.rm.rip = 0;
 	tap_ok(step(&V) == SVX_RM_UNHANDLED, "rmstep: fetch from MMIO: unhandled");
 }
+
+/*
+ * iret in real mode (KVM's emulate_iret_real()): IP, CS, FLAGS popped,
+ * CS's base sel * 16 with its limit kept, NMIs unblocked; an IP above
+ * 64 KiB (32-bit operand) is #GP(0); refused in protected mode.
+ */
+TAP_SUITE(rmstep_iret)
+{
+	int r;
+
+	smm_entry(&V);
+	CODE(&V, 0xcf);
+	V.regs[4] = 0x7000;		/* SS:SP = 0:0x7000 */
+	memcpy(ram_buf + 0x7000, "\x34\x12\x00\x30\x03\x03", 6);
+	V.rm.rflags = X86_EFLAGS_FIXED | X86_EFLAGS_DF;
+	r = step(&V);
+	tap_ok(r == SVX_RM_DONE && V.rm.rip == 0x1234 &&
+	       V.rm.seg[1].selector == 0x3000 &&
+	       V.rm.seg[1].base == 0x30000 &&
+	       V.rm.seg[1].limit == 0xffffffff && V.regs[4] == 0x7006 &&
+	       V.rm.rflags == (X86_EFLAGS_FIXED | X86_EFLAGS_IF |
+			       X86_EFLAGS_TF | X86_EFLAGS_CF) &&
+	       V.rm.nmi_unmask,
+	       "rmstep: iret pops IP, CS, FLAGS (r %d rip %#lx cs %#x/%#llx flags %#lx sp %#lx)",
+	       r, V.rm.rip, V.rm.seg[1].selector,
+	       (unsigned long long)V.rm.seg[1].base, V.rm.rflags, V.regs[4]);
+
+	/* iretd: IP 0x10000 is beyond 16 bits, #GP(0), nothing changed */
+	smm_entry(&V);
+	CODE(&V, 0x66, 0xcf);
+	V.regs[4] = 0x7000;
+	memcpy(ram_buf + 0x7000,
+	       "\x00\x00\x01\x00\x00\x30\x00\x00\x02\x00\x00\x00", 12);
+	expect_fault("iretd to IP 0x10000", 13, 0);
+
+	/* iretd: 32-bit FLAGS, VM kept from before, reserved bits cleared */
+	memcpy(ram_buf + 0x7000,
+	       "\x00\x10\x00\x00\x00\x30\x00\x00\xd7\x8f\x3c\x00", 12);
+	r = step(&V);
+	tap_ok(r == SVX_RM_DONE && V.rm.rip == 0x1000 && V.regs[4] == 0x700c &&
+	       V.rm.rflags == 0x240fd7,
+	       "rmstep: iretd (r %d rip %#lx flags %#lx)", r, V.rm.rip,
+	       V.rm.rflags);
+
+	/* protected mode: not emulated */
+	smm_entry(&V);
+	CODE(&V, 0xcf);
+	V.rm.cr[0] = X86_CR0_PE;
+	r = step(&V);
+	tap_ok(r == SVX_RM_UNHANDLED, "rmstep: iret in protected mode refused (r %d)",
+	       r);
+}
