@@ -37,6 +37,12 @@ static inline bool svx_desc_p(u64 d)
 	return d & BIT_ULL(47);
 }
 
+/* AVL: the bit left to software. */
+static inline bool svx_desc_avl(u64 d)
+{
+	return d & BIT_ULL(52);
+}
+
 /* L: a 64-bit code segment (in IA-32e mode). */
 static inline bool svx_desc_l(u64 d)
 {
@@ -47,6 +53,12 @@ static inline bool svx_desc_l(u64 d)
 static inline bool svx_desc_db(u64 d)
 {
 	return d & BIT_ULL(54);
+}
+
+/* G: the limit counts 4 KiB units. */
+static inline bool svx_desc_g(u64 d)
+{
+	return d & BIT_ULL(55);
 }
 
 /* Bits 31:0 of the base; a 64-bit system descriptor's next word has 63:32. */
@@ -60,7 +72,7 @@ static inline u32 svx_desc_limit(u64 d)
 {
 	u32 limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
 
-	return (d & BIT_ULL(55)) ? (limit << 12) | 0xfff : limit;
+	return svx_desc_g(d) ? (limit << 12) | 0xfff : limit;
 }
 
 /*

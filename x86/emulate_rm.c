@@ -33,6 +33,7 @@
 #include <asm/page.h>
 #include <asm/processor-flags.h>
 #include "emulate_int.h"
+#include "desc.h"
 
 #define RM_ES	0
 #define RM_CS	1
@@ -378,18 +379,16 @@ static int rm_load_seg(struct rm_ctx *c, u16 sel, int seg,
 		return SVX_RM_UNHANDLED;
 	memset(out, 0, sizeof(*out));
 	out->selector = sel;
-	out->limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
-	out->base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
-	out->type = (d >> 40) & 0xf;
-	out->s = (d >> 44) & 1;
-	out->dpl = (d >> 45) & 3;
-	out->present = (d >> 47) & 1;
-	out->avl = (d >> 52) & 1;
-	out->l = (d >> 53) & 1;
-	out->db = (d >> 54) & 1;
-	out->g = (d >> 55) & 1;
-	if (out->g)
-		out->limit = (out->limit << 12) | 0xfff;
+	out->limit = svx_desc_limit(d);
+	out->base = svx_desc_base(d);
+	out->type = svx_desc_type(d);
+	out->s = svx_desc_s(d);
+	out->dpl = svx_desc_dpl(d);
+	out->present = svx_desc_p(d);
+	out->avl = svx_desc_avl(d);
+	out->l = svx_desc_l(d);
+	out->db = svx_desc_db(d);
+	out->g = svx_desc_g(d);
 	if (!out->s) {	/* a system descriptor: a call gate on jmp */
 		if (seg == RM_CS)
 			return SVX_RM_UNHANDLED;
