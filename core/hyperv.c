@@ -60,7 +60,6 @@
 #include <linux/uaccess.h>
 #include <asm/pvclock.h>
 #include <asm/hyperv-tlfs.h>
-#include <asm/pgtable.h>
 
 #include "svx.h"
 #include "cpuid.h"
@@ -525,17 +524,6 @@ void svx_hv_request_tsc_page_update(struct svx_vm *vm)
 	mutex_unlock(&hv->lock);
 }
 
-static int svx_hv_write_tsc_page(struct svx_vcpu *vcpu, u64 gpa,
-				 const struct svx_hv_tsc_ref *ref)
-{
-	/* as KVM's whole struct ms_hyperv_tsc_page: the rest is zero */
-	if (svx_write_guest_for(vcpu, gpa + sizeof(*ref),
-				page_address(ZERO_PAGE(0)),
-				PAGE_SIZE - sizeof(*ref)))
-		return 1;
-	return svx_write_guest_for(vcpu, gpa, ref, sizeof(*ref));
-}
-
 /*
  * KVM's kvm_hv_setup_tsc_page(), from a vCPU's clock update
  * (core/kvmclock.c) with that vCPU's kvmclock parameters.
@@ -572,7 +560,8 @@ void svx_hv_setup_tsc_page(struct svx_vcpu *vcpu,
 	if (!svx_hv_tsc_page_params(hv_clock, &hv->tsc_ref))
 		goto broken;
 	smp_wmb();	/* sequence 0 before the rest */
-	if (svx_hv_write_tsc_page(vcpu, gpa, &hv->tsc_ref))
+	/* KVM 6.1's struct ms_hyperv_tsc_page: these 24 bytes, no more */
+	if (svx_write_guest_for(vcpu, gpa, &hv->tsc_ref, sizeof(hv->tsc_ref)))
 		goto broken;
 	seq++;
 	if (seq == 0xFFFFFFFF || seq == 0)

@@ -14,7 +14,11 @@
  * KVM's kvm_setup_guest_pvclock(); through the write path that marks the
  * page dirty and tells the shadow MMU) before the next entry after: the
  * MSR write, a move to another host CPU, KVM_SET_CLOCK, and a change of
- * any vCPU's TSC offset (KVM_REQ_CLOCK_UPDATE).
+ * any vCPU's TSC offset (KVM_REQ_CLOCK_UPDATE).  The same update gives
+ * Hyper-V's reference TSC page its parameters (core/hyperv.c, KVM's
+ * kvm_hv_setup_tsc_page()), whether or not the vCPU has a kvmclock, and
+ * every master clock update first asks for the page to be rewritten
+ * (kvm_hv_request_tsc_page_update()).
  *
  * The master clock (KVM's use_master_clock, pvclock_update_vm_gtod_copy):
  * when the host's clocksource is the TSC, every vCPU has the same TSC
