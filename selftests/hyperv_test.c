@@ -13,8 +13,15 @@
  * synthetic MSRs #GP (KVM: !vcpu->arch.hyperv_enabled), on every device;
  * with the leaves the device supports set, HV_X64_MSR_GUEST_OS_ID takes
  * and returns a value and HV_X64_MSR_TIME_REF_COUNT, when its feature bit
- * is there, counts.  /dev/shadowvmx has no Hyper-V emulation: every
- * KVM_CAP_HYPERV* answers 0 there, and the cases that need one skip.
+ * is there, counts.  Then what the device's leaves list, KVM's way
+ * (hvop guest, the host's choice of RDMSR, WRMSR or a hypercall through
+ * the page at each entry): the listed MSRs in KVM_GET_MSR_INDEX_LIST and
+ * their values and write rules from the VMM and the guest, the hypercall
+ * page and KVM's HV_STATUS_* answers, crash and reset as
+ * KVM_EXIT_SYSTEM_EVENT, KVM_CAP_HYPERV_ENFORCE_CPUID, and the reference
+ * TSC page across KVM_SET_CLOCK and TSC emulation.  /dev/shadowvmx has
+ * core/hyperv.c (no SynIC, stimers, APIC access MSRs, TLB-flush or IPI
+ * hypercalls: not listed); the cases skip where a cap is 0.
  */
 #include <errno.h>
 #include <stdlib.h>
