@@ -27,14 +27,16 @@
  *   and hv_check_hypercall_access();
  * - hypercalls (VMCALL once the guest OS ID is set; #UD from CPL > 0 or
  *   real mode): the input checks and HV_STATUS_* of KVM's
- *   kvm_hv_hypercall(); HvNotifyLongSpinWait yields; HvPostMessage and
+ *   kvm_hv_hypercall(); HvNotifyLongSpinWait yields; HvSendIpi (not the
+ *   _Ex: it comes with the flush _Ex calls) sends a fixed interrupt to the
+ *   in-kernel APIC of each vCPU in its VP mask; HvPostMessage and
  *   HvSignalEvent answer what KVM answers a VM without SynIC and without
  *   KVM_HYPERV_EVENTFD (none here); the debugger's calls what KVM
  *   answers with SYNDBG_OPTIONS 0; every other code
  *   HV_STATUS_INVALID_HYPERCALL_CODE.
  *
  * Not here (not advertised): SynIC, stimers, the APIC access MSRs and VP
- * assist page, the TLB-flush and IPI hypercalls, XMM fast input, the
+ * assist page, the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, the
  * synthetic debugger's MSRs, eVMCS and the nested features.
  *
  * The TSC page follows KVM's state machine (kvm_hv_setup_tsc_page()): a
@@ -67,6 +69,7 @@
 #include "vm.h"
 #include "vmx.h"
 #include "kvmclock.h"
+#include "irq.h"
 #include "hyperv.h"
 
 /* arch/x86/kvm/hyperv.h's, not in the TLFS header */
@@ -141,7 +144,8 @@ long svx_hv_enable_enforce_cpuid(struct svx_vcpu *vcpu, u64 arg)
  * KVM's kvm_get_hv_cpuid(): KVM's leaves, with only the features this
  * file delivers.
  */
-static void svx_hv_fill_cpuid(struct kvm_cpuid_entry2 *ent)
+static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
+			      struct kvm_cpuid_entry2 *ent)
 {
 	static const u32 leaves[SVX_HV_NR_LEAVES] = {
 		HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS, HYPERV_CPUID_INTERFACE,
@@ -188,6 +192,9 @@ static void svx_hv_fill_cpuid(struct kvm_cpuid_entry2 *ent)
 			break;
 		case HYPERV_CPUID_ENLIGHTMENT_INFO:
 			ent->eax = HV_X64_RELAXED_TIMING_RECOMMENDED;
+			/* HvSendIpi: to an in-kernel APIC (not the _Ex) */
+			if (!vcpu || vcpu->lapic)
+				ent->eax |= HV_X64_CLUSTER_IPI_RECOMMENDED;
 			if (!cpu_smt_possible())
 				ent->eax |= HV_X64_NO_NONARCH_CORESHARING;
 			/* HvNotifyLongSpinWait: KVM's retry count */
@@ -222,7 +229,7 @@ long svx_hv_get_supported_cpuid(struct svx_vcpu *vcpu, void __user *argp)
 	if (hdr.nent < SVX_HV_NR_LEAVES)
 		return -E2BIG;
 	hdr.nent = SVX_HV_NR_LEAVES;
-	svx_hv_fill_cpuid(ent);
+	svx_hv_fill_cpuid(vcpu, ent);
 	if (copy_to_user(user->entries, ent, sizeof(ent)))
 		return -EFAULT;
 	return copy_to_user(user, &hdr, sizeof(hdr)) ? -EFAULT : 0;
@@ -664,6 +671,44 @@ static u16 svx_hv_signal_event(struct svx_vcpu *vcpu, bool fast, u64 ingpa)
 }
 
 /*
+ * HvSendIpi, KVM's kvm_hv_send_ipi() for the non-_Ex call: the vector and
+ * a mask of VP indices 0-63, from memory at @ingpa or (fast) the vector in
+ * @ingpa and the mask in @outgpa; a fixed interrupt to each vCPU whose
+ * VP index the mask has.
+ */
+static u16 svx_hv_send_ipi(struct svx_vcpu *vcpu, bool fast, u64 ingpa,
+			   u64 outgpa)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct {
+		u32 vector;
+		u32 reserved;
+		u64 cpu_mask;
+	} in;
+	struct svx_vcpu *t;
+	int i;
+
+	if (!fast) {
+		if (svx_read_guest_phys(vm, ingpa, &in, sizeof(in)))
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	} else {
+		if (ingpa >> 32)	/* the reserved half */
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		in.vector = ingpa;
+		in.cpu_mask = outgpa;
+	}
+	if (in.vector < HV_IPI_LOW_VECTOR || in.vector > HV_IPI_HIGH_VECTOR)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		t = READ_ONCE(vm->vcpus[i]);
+		if (t && t->hv.vp_index < 64 &&
+		    (in.cpu_mask & BIT_ULL(t->hv.vp_index)))
+			svx_irqchip_send_fixed(t, in.vector);
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+/*
  * KVM's kvm_hv_hypercall() after its CPL and protected-mode checks (the
  * caller's, vmx/hypercall.c).  The input in RCX/RDX/R8 (@longmode) or
  * EDX:EAX, EBX:ECX, EDI:ESI; the status to RAX (or EDX:EAX).  Returns 0,
@@ -674,7 +719,7 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 {
 	struct svx_hv_vcpu *hv = &vcpu->hv;
 	unsigned long *regs = vcpu->regs;
-	u64 param, ingpa, ret = HV_STATUS_SUCCESS;
+	u64 param, ingpa, outgpa, ret = HV_STATUS_SUCCESS;
 	u16 code, rep_cnt, rep_idx;
 	bool fast, rep;
 	u32 var_cnt;
@@ -682,9 +727,11 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 	if (longmode) {
 		param = regs[SVX_RCX];
 		ingpa = regs[SVX_RDX];
+		outgpa = regs[SVX_R8];
 	} else {
 		param = (u64)(u32)regs[SVX_RDX] << 32 | (u32)regs[SVX_RAX];
 		ingpa = (u64)(u32)regs[SVX_RBX] << 32 | (u32)regs[SVX_RCX];
+		outgpa = (u64)(u32)regs[SVX_RDI] << 32 | (u32)regs[SVX_RSI];
 	}
 	code = param & 0xffff;
 	var_cnt = (param & HV_HYPERCALL_VARHEAD_MASK) >>
@@ -727,6 +774,13 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 		/* KVM's answer without an active SynIC (none here) */
 		ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
 		break;
+	case HVCALL_SEND_IPI:
+		if (rep || var_cnt) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		ret = svx_hv_send_ipi(vcpu, fast, ingpa, outgpa);
+		break;
 	case HVCALL_POST_DEBUG_DATA:
 	case HVCALL_RETRIEVE_DEBUG_DATA:
 		if (fast) {
@@ -741,7 +795,7 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 		else
 			ret = HV_STATUS_OPERATION_DENIED;
 		break;
-	default:	/* TLB flush and IPI hypercalls included: not here */
+	default:	/* TLB flush and HvSendIpiEx included: not here */
 		ret = HV_STATUS_INVALID_HYPERCALL_CODE;
 		break;
 	}

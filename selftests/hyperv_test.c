@@ -166,6 +166,40 @@ GATE64(hvop, 6, hvop_ud)
 "guest_hvop_end:\n"
 "	.popsection\n");
 
+/*
+ * The IPI guest (long mode, in-kernel irqchip): an interrupt gate for
+ * vector 0x40 (the handler counts in EBX and EOIs), the local APIC
+ * software-enabled, then the hypercall page at R9 with RCX/RDX/R8 as the
+ * host set them (PORT_RESULT the status), STI and HLT until the count is
+ * 1 (PORT_RESULT the count).
+ */
+__asm__(
+"	.pushsection .rodata.svx_hv_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_hvipi_start, guest_hvipi_end\n"
+"	.balign 16\n"
+"guest_hvipi_start:\n"
+GATE64(hvipi, 0x40, hvipi_isr)
+"	movl	$0xfee00000, %esi\n"
+"	movl	$0x1ff, 0xf0(%rsi)\n"		/* SVR: on, spurious 0xff */
+"	xorl	%ebx, %ebx\n"
+"	call	*%r9\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	sti\n"
+"1:	hlt\n"
+"	cmpl	$1, %ebx\n"
+"	jb	1b\n"
+"	cli\n"
+"	movl	%ebx, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	jmp	.\n"
+"hvipi_isr:\n"
+"	incl	%ebx\n"
+"	movl	$0, 0xb0(%rsi)\n"		/* EOI */
+"	iretq\n"
+"guest_hvipi_end:\n"
+"	.popsection\n");
+
 struct hv_cpuid {
 	struct kvm_cpuid2 h;
 	struct kvm_cpuid_entry2 e[HV_MAX_ENTRIES];
@@ -951,6 +985,60 @@ TEST_F(hv, tsc_page)
 	EXPECT_EQ(0u, p->seq);
 	EXPECT_EQ(0u, p->scale);
 	EXPECT_EQ(0, p->offset);
+}
+
+/*
+ * HvSendIpi where the leaves list it (HV_X64_CLUSTER_IPI_RECOMMENDED, with
+ * an in-kernel APIC): a fast call to VP 0 (itself) with vector 0x40 is
+ * delivered; a vector below 0x10 and a non-zero reserved half are
+ * HV_STATUS_INVALID_HYPERCALL_INPUT.
+ */
+TEST_F(hv, send_ipi)
+{
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *en;
+	struct kvm_regs r;
+	static const uint64_t bad[][2] = {
+		{ 0x0f, 1 },			/* below HV_IPI_LOW_VECTOR */
+		{ 0x40 | 1ull << 32, 1 },	/* the reserved half */
+	};
+	unsigned int i;
+
+	for (i = 0; i <= ARRAY_SIZE(bad); i++) {
+		svxu_guest_fini(&self->g);
+		ASSERT_EQ(0, svxu_guest_create_with(&self->g,
+						    SVXU_GUEST_IRQCHIP));
+		if (has_cap(&self->g, KVM_CAP_HYPERV_CPUID) <= 0)
+			SKIP(return, "KVM_CAP_HYPERV_CPUID is 0 on %s",
+			     svxu_dev());
+		svxu_load(&self->g.vm, SVX_GUEST(hvipi));
+		ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
+		hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
+		en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
+		ASSERT_NE(NULL, en);
+		if (!(en->eax & (1u << 11)))	/* CLUSTER_IPI_RECOMMENDED */
+			SKIP(return, "HvSendIpi not listed on %s", svxu_dev());
+		ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+					  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+					  HV_HCALL_PAGE | 1));
+		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rcx = 0x000b | HV_FAST;	/* HvCallSendSyntheticClusterIpi */
+		r.rdx = i < ARRAY_SIZE(bad) ? bad[i][0] : 0x40;
+		r.r8 = i < ARRAY_SIZE(bad) ? bad[i][1] : 1;	/* VP 0 */
+		r.r9 = HV_HCALL_PAGE;
+		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		if (i < ARRAY_SIZE(bad)) {
+			ASSERT_OUT32(&self->g.vcpu, PORT_RESULT,
+				     HV_ST_INVALID_INPUT);
+			continue;
+		}
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, HV_ST_SUCCESS);
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);	/* delivered */
+	}
 }
 
 TEST_HARNESS_MAIN
