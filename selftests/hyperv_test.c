@@ -1016,7 +1016,7 @@ TEST_F(hv, send_ipi)
 		hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
 		en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
 		ASSERT_NE(NULL, en);
-		if (!(en->eax & (1u << 11)))	/* CLUSTER_IPI_RECOMMENDED */
+		if (!(en->eax & (1u << 10)))	/* CLUSTER_IPI_RECOMMENDED */
 			SKIP(return, "HvSendIpi not listed on %s", svxu_dev());
 		ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
 		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
