@@ -12,6 +12,7 @@
 /* core/irqchip.c */
 bool svx_irqchip_in_kernel(struct svx_vm *vm);
 void svx_vcpu_kick(struct svx_vcpu *vcpu);
+bool svx_irqchip_send_fixed(struct svx_vcpu *vcpu, u8 vector);
 long svx_vm_create_irqchip(struct svx_vm *vm);
 void svx_irqchip_destroy(struct svx_vm *vm);
 long svx_vm_irq_line(struct svx_vm *vm, void __user *argp, bool status);

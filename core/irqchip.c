@@ -95,6 +95,30 @@ void svx_irq_host_kick(struct svx_irqchip *chip, int idx)
 		svx_vcpu_kick(vcpu);
 }
 
+/*
+ * A fixed interrupt of @vector to @vcpu's local APIC alone, as KVM's
+ * kvm_apic_set_irq() (Hyper-V's HvSendIpi, core/hyperv.c): false when the
+ * vCPU has no in-kernel APIC.
+ */
+bool svx_irqchip_send_fixed(struct svx_vcpu *vcpu, u8 vector)
+{
+	struct svx_irq_msg m = {
+		.vector = vector,
+		.delivery_mode = SVX_DM_FIXED,
+	};
+	unsigned long flags;
+	int r;
+
+	if (!vcpu->lapic)
+		return false;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	r = svx_lapic_accept(vcpu->lapic, &m);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	if (r > 0)
+		svx_vcpu_kick(vcpu);
+	return true;
+}
+
 u64 svx_irq_host_now_ns(struct svx_irqchip *chip)
 {
 	return ktime_get_ns();

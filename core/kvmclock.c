@@ -14,7 +14,11 @@
  * KVM's kvm_setup_guest_pvclock(); through the write path that marks the
  * page dirty and tells the shadow MMU) before the next entry after: the
  * MSR write, a move to another host CPU, KVM_SET_CLOCK, and a change of
- * any vCPU's TSC offset (KVM_REQ_CLOCK_UPDATE).
+ * any vCPU's TSC offset (KVM_REQ_CLOCK_UPDATE).  The same update gives
+ * Hyper-V's reference TSC page its parameters (core/hyperv.c, KVM's
+ * kvm_hv_setup_tsc_page()), whether or not the vCPU has a kvmclock, and
+ * every master clock update first asks for the page to be rewritten
+ * (kvm_hv_request_tsc_page_update()).
  *
  * The master clock (KVM's use_master_clock, pvclock_update_vm_gtod_copy):
  * when the host's clocksource is the TSC, every vCPU has the same TSC
@@ -49,6 +53,7 @@
 #include "vmx.h"
 #include "vm.h"
 #include "kvmclock.h"
+#include "hyperv.h"
 
 /* KVM's get_kvmclock_base_ns(): the raw clock, counted from boot. */
 s64 svx_kvmclock_base_ns(void)
@@ -188,6 +193,7 @@ static void svx_kvmclock_master_update(struct svx_vm *vm, bool set,
 	unsigned long flags;
 	s64 boot = ktime_to_ns(ktime_mono_to_any(0, TK_OFFS_BOOT));
 
+	svx_hv_request_tsc_page_update(vm);	/* core/hyperv.c */
 	spin_lock_irqsave(&kc->lock, flags);
 	kc->master = tsc && svx_vcpus_matched(vm) && !kc->boot_old;
 	kc->master_cycle = snap.cycles;
@@ -203,6 +209,12 @@ void svx_kvmclock_vm_init(struct svx_vm *vm)
 {
 	spin_lock_init(&vm->kvmclock.lock);
 	vm->kvmclock.offset = -svx_kvmclock_base_ns();
+}
+
+/* KVM_REQ_MASTERCLOCK_UPDATE (core/hyperv.c: the TSC page's MSR) */
+void svx_kvmclock_masterclock_update(struct svx_vm *vm)
+{
+	svx_kvmclock_master_update(vm, false, 0);
 }
 
 /* A vCPU's TSC offset changed (KVM's kvm_track_tsc_matching()). */
@@ -238,6 +250,15 @@ static void svx_get_kvmclock(struct svx_vm *vm, struct kvm_clock_data *data)
 		data->clock = svx_kvmclock_base_ns() + kc->offset;
 	}
 	spin_unlock_irqrestore(&kc->lock, flags);
+}
+
+/* KVM's get_kvmclock_ns() */
+u64 svx_kvmclock_ns(struct svx_vm *vm)
+{
+	struct kvm_clock_data data;
+
+	svx_get_kvmclock(vm, &data);
+	return data.clock;
 }
 
 long svx_vm_get_clock(struct svx_vm *vm, void __user *argp)
@@ -341,15 +362,20 @@ static bool svx_kvmclock_allowed(struct svx_vcpu *vcpu, u32 index)
 				KVM_FEATURE_CLOCKSOURCE2);
 }
 
-/* KVM_ENABLE_CAP on the vCPU fd: KVM_CAP_ENFORCE_PV_FEATURE_CPUID only */
+/*
+ * KVM_ENABLE_CAP on the vCPU fd: KVM_CAP_ENFORCE_PV_FEATURE_CPUID and
+ * KVM_CAP_HYPERV_ENFORCE_CPUID (core/hyperv.c) only
+ */
 long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_enable_cap cap;
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
+	if (!cap.flags && cap.cap == KVM_CAP_HYPERV_ENFORCE_CPUID)
+		return svx_hv_enable_enforce_cpuid(vcpu, cap.args[0]);
 	if (cap.flags || cap.cap != KVM_CAP_ENFORCE_PV_FEATURE_CPUID) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_ENABLE_CAP %u flags %#x: only KVM_CAP_ENFORCE_PV_FEATURE_CPUID, flags 0\n",
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_ENABLE_CAP %u flags %#x: only KVM_CAP_ENFORCE_PV_FEATURE_CPUID and KVM_CAP_HYPERV_ENFORCE_CPUID, flags 0\n",
 			    vcpu->id, cap.cap, cap.flags);
 		return -EINVAL;
 	}
@@ -409,9 +435,7 @@ void svx_kvmclock_update(struct svx_vcpu *vcpu)
 	unsigned long flags;
 	s64 ns;
 
-	if (!test_and_clear_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests) ||
-	    !(vcpu->pv_time & 1) ||
-	    offset_in_page(gpa) + sizeof(hv) > PAGE_SIZE)
+	if (!test_and_clear_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests))
 		return;
 
 	spin_lock_irqsave(&kc->lock, flags);
@@ -428,6 +452,12 @@ void svx_kvmclock_update(struct svx_vcpu *vcpu)
 	hv.tsc_timestamp = svx_guest_tsc(vcpu, host_tsc);
 	svx_kvmclock_scale(&hv, vcpu->tsc_ratio);
 
+	/* KVM's kvm_hv_setup_tsc_page(), whatever the vCPU's kvmclock */
+	svx_hv_setup_tsc_page(vcpu, &hv);
+
+	if (!(vcpu->pv_time & 1) ||
+	    offset_in_page(gpa) + sizeof(hv) > PAGE_SIZE)
+		return;
 	/*
 	 * Other vCPUs may read this one's record: odd version while it
 	 * changes, as the pvclock ABI says.

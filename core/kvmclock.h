@@ -22,6 +22,8 @@ int svx_kvmclock_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 			 bool host);
 void svx_kvmclock_update(struct svx_vcpu *vcpu);
 s64 svx_kvmclock_base_ns(void);
+u64 svx_kvmclock_ns(struct svx_vm *vm);
+void svx_kvmclock_masterclock_update(struct svx_vm *vm);
 long svx_vcpu_device_attr(struct svx_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);
 long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp);

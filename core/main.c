@@ -30,6 +30,7 @@
 #include "vmx.h"
 #include "vm.h"
 #include "kvmclock.h"
+#include "hyperv.h"
 
 /* KVM_MAX_IRQ_ROUTES (linux/kvm_host.h), what KVM answers for IRQ_ROUTING */
 #define SVX_MAX_IRQ_ROUTES	4096
@@ -69,6 +70,13 @@ long svx_check_extension(long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/msr.c, KVM_ENABLE_CAP in core/vm.c */
 	case KVM_CAP_VCPU_ATTRIBUTES:	/* KVM_VCPU_TSC_OFFSET, core/kvmclock.c */
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* vCPU KVM_ENABLE_CAP, the same */
+	case KVM_CAP_HYPERV:		/* core/hyperv.c: what it lists */
+	case KVM_CAP_HYPERV_TIME:	/* TIME_REF_COUNT, the TSC page */
+	case KVM_CAP_HYPERV_VP_INDEX:
+	case KVM_CAP_HYPERV_SPIN:	/* HvNotifyLongSpinWait */
+	case KVM_CAP_HYPERV_CPUID:	/* KVM_GET_SUPPORTED_HV_CPUID, vCPU */
+	case KVM_CAP_SYS_HYPERV_CPUID:	/* and system fd */
+	case KVM_CAP_HYPERV_ENFORCE_CPUID:	/* vCPU KVM_ENABLE_CAP */
 	case KVM_CAP_IOEVENTFD:		/* core/eventfd.c */
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
@@ -195,6 +203,8 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 					   BIT(SVX_PAGING_SHADOW) |
 					   (svx_ept_caps.ept_usable ?
 					    BIT(SVX_PAGING_EPT) : 0));
+	case KVM_GET_SUPPORTED_HV_CPUID:	/* core/hyperv.c */
+		return svx_hv_get_supported_cpuid(NULL, argp);
 	case KVM_GET_MSR_INDEX_LIST:
 		return svx_msr_list_to_user(argp, svx_msr_list, svx_nr_msrs);
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:

@@ -26,6 +26,7 @@
 #include "vm.h"
 #include "irq.h"
 #include "kvmclock.h"
+#include "hyperv.h"
 
 static vm_fault_t svx_vcpu_fault(struct vm_fault *vmf)
 {
@@ -96,6 +97,7 @@ static long svx_set_cpuid2(struct svx_vcpu *vcpu, void __user *argp)
 	svx_ept_update_cr4_mask(vcpu);
 	svx_vcpu_after_set_cpuid(vcpu);
 	svx_irqchip_after_set_cpuid(vcpu);
+	svx_hv_after_set_cpuid(vcpu);	/* core/hyperv.c */
 	return 0;
 }
 
@@ -382,6 +384,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 		return vcpu->tsc_khz;
 	case KVM_SET_TSC_KHZ:
 		return svx_set_tsc_khz(vcpu, arg);
+	case KVM_GET_SUPPORTED_HV_CPUID:	/* core/hyperv.c */
+		return svx_hv_get_supported_cpuid(vcpu, argp);
 	case KVM_ENABLE_CAP:		/* core/kvmclock.c */
 		return svx_vcpu_enable_cap(vcpu, argp);
 	case KVM_HAS_DEVICE_ATTR:	/* KVM_VCPU_TSC_CTRL: core/kvmclock.c */
@@ -518,6 +522,7 @@ int svx_create_vcpu(struct svx_vm *vm, unsigned long id)
 		goto free_vmx;
 	}
 	svx_vm_get(vm);		/* the file's, dropped by its release */
+	svx_hv_vcpu_init(vcpu, vm->nr_vcpus);	/* KVM's vcpu_idx */
 	WRITE_ONCE(vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	fd_install(fd, file);

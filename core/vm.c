@@ -35,6 +35,7 @@
 #include "vm.h"
 #include "irq.h"
 #include "kvmclock.h"
+#include "hyperv.h"
 
 static atomic_t svx_vm_ids = ATOMIC_INIT(0);
 
@@ -826,6 +827,7 @@ long svx_create_vm(unsigned long type)
 	ratelimit_set_flags(&vm->warn_rs, RATELIMIT_MSG_ON_RELEASE);
 	vm->paging = SVX_PAGING_SHADOW;
 	svx_kvmclock_vm_init(vm);
+	svx_hv_vm_init(vm);
 	r = svx_mmu_vm_init(vm);
 	if (r)
 		goto free_slots;

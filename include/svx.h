@@ -201,6 +201,18 @@ struct svx_smm {
 	u64 smi_count;		/* MSR_SMI_COUNT */
 };
 
+/* A vCPU's Hyper-V state (core/hyperv.c), KVM's struct kvm_vcpu_hv */
+struct svx_hv_vcpu {
+	bool enabled;		/* the guest's 0x40000001.EAX is "Hv#1" */
+	bool enforce;		/* KVM_CAP_HYPERV_ENFORCE_CPUID */
+	u32 vp_index;		/* HV_X64_MSR_VP_INDEX */
+	s64 runtime_offset;	/* HV_X64_MSR_VP_RUNTIME minus the task's */
+	/* the guest's Hyper-V CPUID, as KVM's cpuid_cache */
+	u32 features_eax, features_ebx, features_edx;
+	u32 enlightenments_eax, enlightenments_ebx;
+	u32 syndbg_cap_eax;
+};
+
 struct svx_vcpu {
 	struct svx_vm *vm;
 	int id;
@@ -318,6 +330,7 @@ struct svx_vcpu {
 	u64 tpr_access_rip;
 	u64 pv_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) (core/kvmclock.c) */
 	bool pv_enforce;	/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	struct svx_hv_vcpu hv;	/* Hyper-V (core/hyperv.c) */
 	/*
 	 * KVM_RUN got as far as KVM's vmx_vcpu_run() without an entry: real
 	 * mode KVM would have run by emulation (svx_vcpu_has_run()).
@@ -335,6 +348,33 @@ struct svx_vcpu {
 #define SVX_REQ_EVENT		2	/* in-kernel irqchip: look at the APIC */
 #define SVX_REQ_CLOCK_UPDATE	3	/* rewrite the kvmclock record */
 #define SVX_REQ_MSR_FILTER	4	/* rebuild the MSR bitmap */
+#define SVX_REQ_HV_CRASH	5	/* Hyper-V crash: KVM_EXIT_SYSTEM_EVENT */
+#define SVX_REQ_HV_RESET	6	/* Hyper-V reset: KVM_EXIT_SYSTEM_EVENT */
+
+/*
+ * The VM's Hyper-V partition state (core/hyperv.c), KVM's struct kvm_hv:
+ * the partition-wide synthetic MSRs and the reference TSC page.
+ */
+struct svx_hv_tsc_ref {		/* the head of struct ms_hyperv_tsc_page */
+	u32 tsc_sequence;
+	u32 reserved1;
+	u64 tsc_scale;
+	s64 tsc_offset;
+};
+
+struct svx_hv {
+	struct mutex lock;	/* every field below */
+	u64 guest_os_id;	/* HV_X64_MSR_GUEST_OS_ID */
+	u64 hypercall;		/* HV_X64_MSR_HYPERCALL */
+	u64 tsc_page;		/* HV_X64_MSR_REFERENCE_TSC */
+	int tsc_page_status;	/* SVX_HV_TSC_PAGE_* (KVM's hv_tsc_page_status) */
+	struct svx_hv_tsc_ref tsc_ref;	/* what the page holds when SET */
+	u64 reenlightenment_control;
+	u64 tsc_emulation_control;
+	u64 tsc_emulation_status;
+	u64 crash_param[5];	/* HV_X64_MSR_CRASH_P0..P4 */
+	u64 crash_ctl;		/* HV_X64_MSR_CRASH_CTL */
+};
 
 /* The VM's kvmclock (core/kvmclock.c) */
 struct svx_kvmclock {
@@ -385,6 +425,7 @@ struct svx_vm {
 	bool exception_payload;	/* KVM_CAP_EXCEPTION_PAYLOAD enabled */
 	bool triple_fault_event;	/* KVM_CAP_X86_TRIPLE_FAULT_EVENT enabled */
 	struct svx_kvmclock kvmclock;
+	struct svx_hv hv;	/* Hyper-V (core/hyperv.c) */
 	u64 tss_addr;		/* KVM_SET_TSS_ADDR */
 	unsigned long tss_hva;	/* its private slot's memory (shadow mode) */
 	enum svx_paging paging;

@@ -13,8 +13,15 @@
  * synthetic MSRs #GP (KVM: !vcpu->arch.hyperv_enabled), on every device;
  * with the leaves the device supports set, HV_X64_MSR_GUEST_OS_ID takes
  * and returns a value and HV_X64_MSR_TIME_REF_COUNT, when its feature bit
- * is there, counts.  /dev/shadowvmx has no Hyper-V emulation: every
- * KVM_CAP_HYPERV* answers 0 there, and the cases that need one skip.
+ * is there, counts.  Then what the device's leaves list, KVM's way
+ * (hvop guest, the host's choice of RDMSR, WRMSR or a hypercall through
+ * the page at each entry): the listed MSRs in KVM_GET_MSR_INDEX_LIST and
+ * their values and write rules from the VMM and the guest, the hypercall
+ * page and KVM's HV_STATUS_* answers, crash and reset as
+ * KVM_EXIT_SYSTEM_EVENT, KVM_CAP_HYPERV_ENFORCE_CPUID, and the reference
+ * TSC page across KVM_SET_CLOCK and TSC emulation.  /dev/shadowvmx has
+ * core/hyperv.c (no SynIC, stimers, APIC access MSRs, TLB-flush or IPI
+ * hypercalls: not listed); the cases skip where a cap is 0.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -101,6 +108,96 @@ HV_REPORT_GP
 "	addq	$8, %rsp\n"		/* pop the error code */
 "	iretq\n"
 "guest_hv_end:\n"
+"	.popsection\n");
+
+/*
+ * The operation guest (long mode, identity-mapped): what it does is the
+ * host's choice through its registers at each entry at SVX_CODE.  RBX 0:
+ * rdmsr ECX (PORT_RESULT2 the #GP flag, PORT_RESULT EAX, then EDX); 1:
+ * wrmsr ECX <- EDX:EAX (PORT_RESULT2 the #GP flag); 2: call the hypercall
+ * page at RSI with RCX/RDX/R8 (PORT_RESULT2 2 if it took #UD, else 0;
+ * PORT_RESULT the status in EAX).  Then HLT.  The #UD handler skips the
+ * page's 3-byte VMCALL.
+ */
+__asm__(
+"	.pushsection .rodata.svx_hv_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_hvop_start, guest_hvop_end\n"
+"	.balign 16\n"
+"guest_hvop_start:\n"
+"	movq	%rax, %r9\n"
+GATE64(hvop, 13, hvop_gp)
+GATE64(hvop, 6, hvop_ud)
+"	movq	%r9, %rax\n"
+"	xorl	%edi, %edi\n"
+"	cmpl	$1, %ebx\n"
+"	je	1f\n"
+"	cmpl	$2, %ebx\n"
+"	je	2f\n"
+"	rdmsr\n"
+"	movl	%eax, %r10d\n"
+"	movl	%edi, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	movl	%r10d, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	%edx, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	hlt\n"
+"1:	wrmsr\n"
+"	movl	%edi, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	hlt\n"
+"2:	call	*%rsi\n"
+"	movq	%rax, %r10\n"
+"	movl	%edi, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	movl	%r10d, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	hlt\n"
+"hvop_gp:\n"
+"	movl	$1, %edi\n"
+"	addq	$2, 8(%rsp)\n"
+"	addq	$8, %rsp\n"
+"	iretq\n"
+"hvop_ud:\n"
+"	movl	$2, %edi\n"
+"	addq	$3, (%rsp)\n"
+"	iretq\n"
+"guest_hvop_end:\n"
+"	.popsection\n");
+
+/*
+ * The IPI guest (long mode, in-kernel irqchip): an interrupt gate for
+ * vector 0x40 (the handler counts in EBX and EOIs), the local APIC
+ * software-enabled, then the hypercall page at R9 with RCX/RDX/R8 as the
+ * host set them (PORT_RESULT the status), STI and HLT until the count is
+ * 1 (PORT_RESULT the count).
+ */
+__asm__(
+"	.pushsection .rodata.svx_hv_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_hvipi_start, guest_hvipi_end\n"
+"	.balign 16\n"
+"guest_hvipi_start:\n"
+GATE64(hvipi, 0x40, hvipi_isr)
+"	movl	$0xfee00000, %esi\n"
+"	movl	$0x1ff, 0xf0(%rsi)\n"		/* SVR: on, spurious 0xff */
+"	xorl	%ebx, %ebx\n"
+"	call	*%r9\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	sti\n"
+"1:	hlt\n"
+"	cmpl	$1, %ebx\n"
+"	jb	1b\n"
+"	cli\n"
+"	movl	%ebx, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	jmp	.\n"
+"hvipi_isr:\n"
+"	incl	%ebx\n"
+"	movl	$0, 0xb0(%rsi)\n"		/* EOI */
+"	iretq\n"
+"guest_hvipi_end:\n"
 "	.popsection\n");
 
 struct hv_cpuid {
@@ -320,6 +417,628 @@ TEST_F(hv, msrs_with_leaves)
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT2, 0);
 	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);	/* it counts */
 	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+}
+
+/* ------------------------------------------------------------------ */
+/* What KVM_GET_SUPPORTED_HV_CPUID lists, at work (the hvop guest)      */
+
+#define HV_HYPERCALL		0x40000001
+#define HV_VP_INDEX		0x40000002
+#define HV_RESET		0x40000003
+#define HV_VP_RUNTIME		0x40000010
+#define HV_REFERENCE_TSC	0x40000021
+#define HV_TSC_FREQUENCY	0x40000022
+#define HV_APIC_FREQUENCY	0x40000023
+#define HV_CRASH_P0		0x40000100
+#define HV_CRASH_CTL		0x40000105
+#define HV_REENLIGHTENMENT	0x40000106
+#define HV_TSC_EMU_CONTROL	0x40000107
+#define HV_TSC_EMU_STATUS	0x40000108
+#define HV_ENLIGHTENMENT_LEAF	0x40000004
+#define HV_HCALL_PAGE		0x14000		/* in slot 0, free */
+#define HV_TSC_PAGE		0x15000
+#define HV_CRASH_NOTIFY		(1ull << 63)
+#define HVCALL_SPIN_WAIT	0x0008
+#define HVCALL_POST_MSG		0x005c
+#define HVCALL_SIGNAL_EVT	0x005d
+#define HV_FAST			(1ull << 16)
+#define HV_ST_SUCCESS		0
+#define HV_ST_INVALID_CODE	2
+#define HV_ST_INVALID_INPUT	3
+#define HV_ST_ACCESS_DENIED	6
+
+/* 0x40000003's bits and the MSRs each makes available (KVM's table) */
+static const struct {
+	int edx;		/* in EDX, else EAX */
+	uint32_t bit;
+	uint32_t msr[6];
+} hv_msr_bits[] = {
+	{ 0, 1u << 0, { HV_VP_RUNTIME } },
+	{ 0, 1u << 1, { HV_TIME_REF_COUNT } },
+	{ 0, 1u << 5, { HV_GUEST_OS_ID, HV_HYPERCALL } },
+	{ 0, 1u << 6, { HV_VP_INDEX } },
+	{ 0, 1u << 7, { HV_RESET } },
+	{ 0, 1u << 9, { HV_REFERENCE_TSC } },
+	{ 0, 1u << 11, { HV_TSC_FREQUENCY, HV_APIC_FREQUENCY } },
+	{ 0, 1u << 13, { HV_REENLIGHTENMENT, HV_TSC_EMU_CONTROL,
+			 HV_TSC_EMU_STATUS } },
+	{ 1, 1u << 10, { HV_CRASH_P0, HV_CRASH_P0 + 1, HV_CRASH_P0 + 2,
+			 HV_CRASH_P0 + 3, HV_CRASH_P0 + 4, HV_CRASH_CTL } },
+};
+
+static struct kvm_cpuid_entry2 *hv_leaf(struct hv_cpuid *c, uint32_t fn)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->h.nent; i++)
+		if (c->e[i].function == fn)
+			return &c->e[i];
+	return NULL;
+}
+
+/* The next hvop entry: RBX @op and the other registers it reads. */
+static void hvop_enter(struct __test_metadata *_metadata,
+		       struct svxu_guest *g, uint64_t op, uint64_t rcx,
+		       uint64_t val, uint64_t rsi, uint64_t r8)
+{
+	struct kvm_regs r;
+
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_GET_REGS, (unsigned long)&r));
+	r.rip = SVX_CODE;
+	r.rsp = SVX_STACK;
+	r.rflags = 2;
+	r.rbx = op;
+	r.rcx = rcx;
+	r.rax = (uint32_t)val;
+	r.rdx = op == 2 ? val : val >> 32;
+	r.rsi = rsi;
+	r.r8 = r8;
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_SET_REGS, (unsigned long)&r));
+}
+
+/* A guest RDMSR: its #GP flag (1: #GP), the value in *@v */
+static void guest_rdmsr(struct __test_metadata *_metadata,
+			struct svxu_guest *g, uint32_t msr, int *gp,
+			uint64_t *v)
+{
+	uint32_t lo;
+
+	hvop_enter(_metadata, g, 0, msr, 0, 0, 0);
+	ASSERT_PIO(&g->vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+	*gp = svxu_io_value(g->run);
+	ASSERT_PIO(&g->vcpu, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
+	lo = svxu_io_value(g->run);
+	ASSERT_PIO(&g->vcpu, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
+	*v = (uint64_t)svxu_io_value(g->run) << 32 | lo;
+	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HLT);
+}
+
+/* A guest WRMSR; its #GP flag; @exit: the exit after it (HLT unless...) */
+static void guest_wrmsr(struct __test_metadata *_metadata,
+			struct svxu_guest *g, uint32_t msr, uint64_t v,
+			int *gp)
+{
+	hvop_enter(_metadata, g, 1, msr, v, 0, 0);
+	ASSERT_PIO(&g->vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
+	*gp = svxu_io_value(g->run);
+	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HLT);
+}
+
+/* One run: an OUT of 4 bytes to @port, its value in *@v */
+static bool run_out32(struct svxu_guest *g, uint16_t port, uint32_t *v)
+{
+	if (svxu_run(&g->vcpu) || g->run->exit_reason != KVM_EXIT_IO ||
+	    g->run->io.direction != KVM_EXIT_IO_OUT ||
+	    g->run->io.port != port || g->run->io.size != 4)
+		return false;
+	*v = svxu_io_value(g->run);
+	return true;
+}
+
+/*
+ * A hypercall through the page: its status (~0 if the guest did not get
+ * as far), *@ud 2 if it took #UD.
+ */
+static uint32_t guest_hcall(struct __test_metadata *_metadata,
+			    struct svxu_guest *g, uint64_t param,
+			    uint64_t ingpa, int *ud)
+{
+	uint32_t st, u;
+
+	*ud = -1;
+	hvop_enter(_metadata, g, 2, param, ingpa, HV_HCALL_PAGE, 0);
+	if (!run_out32(g, PORT_RESULT2, &u) || !run_out32(g, PORT_RESULT, &st) ||
+	    svxu_run(&g->vcpu) || g->run->exit_reason != KVM_EXIT_HLT) {
+		TH_LOG("hypercall %#llx: %s", (unsigned long long)param,
+		       svxu_exit_str(g->run));
+		return ~0u;
+	}
+	*ud = u;
+	return st;
+}
+
+/*
+ * The hvop guest with the device's Hyper-V leaves, or skip where it has
+ * none.  Leaves the table in @c.
+ */
+#define HV_INIT(c) do {							\
+	INIT(hvop, SVXU_MODE_LONG64);					\
+	if (has_cap(&self->g, KVM_CAP_HYPERV_CPUID) <= 0)		\
+		SKIP(return, "KVM_CAP_HYPERV_CPUID is 0 on %s",		\
+		     svxu_dev());					\
+	hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, (c));		\
+} while (0)
+
+/*
+ * The system and vCPU tables agree, list KVM's ten leaves, and a cap of
+ * what they list is 1: what is listed is checked by the tests below.
+ */
+TEST_F(hv, leaves)
+{
+	struct hv_cpuid sys, vc;
+	struct kvm_cpuid_entry2 *f, *v;
+
+	HV_INIT(&vc);
+	if (has_cap(&self->g, KVM_CAP_SYS_HYPERV_CPUID) <= 0)
+		SKIP(return, "KVM_CAP_SYS_HYPERV_CPUID is 0");
+	hv_cpuid_ioctl(_metadata, self->g.vm.sys_fd, true, &sys);
+	ASSERT_EQ(10u, vc.h.nent);
+	ASSERT_EQ(vc.h.nent, sys.h.nent);
+	v = hv_leaf(&vc, 0x40000000);
+	ASSERT_NE(NULL, v);
+	EXPECT_EQ(0x40000082u, v->eax);
+	f = hv_leaf(&vc, HV_FEATURES_LEAF);
+	ASSERT_NE(NULL, f);
+	TH_LOG("%s: 0x40000003 %08x %08x %08x, 0x40000004 %08x %08x",
+	       svxu_dev(), f->eax, f->ebx, f->edx,
+	       hv_leaf(&vc, HV_ENLIGHTENMENT_LEAF)->eax,
+	       hv_leaf(&vc, HV_ENLIGHTENMENT_LEAF)->ebx);
+	/* the in-kernel-LAPIC bits apart, the vCPU's is the system's */
+	EXPECT_EQ(hv_leaf(&sys, HV_FEATURES_LEAF)->eax, f->eax);
+	EXPECT_EQ(hv_leaf(&sys, HV_FEATURES_LEAF)->ebx, f->ebx);
+	EXPECT_EQ(f->eax & (1u << 1) ? 1 : 0,
+		  has_cap(&self->g, KVM_CAP_HYPERV_TIME) > 0);
+	EXPECT_EQ(f->eax & (1u << 6) ? 1 : 0,
+		  has_cap(&self->g, KVM_CAP_HYPERV_VP_INDEX) > 0);
+	/* SynIC listed iff KVM_CAP_HYPERV_SYNIC */
+	EXPECT_EQ(f->eax & (1u << 2) ? 1 : 0,
+		  has_cap(&self->g, KVM_CAP_HYPERV_SYNIC) > 0);
+}
+
+/*
+ * The VMM's side of every MSR the leaves make available: listed by
+ * KVM_GET_MSR_INDEX_LIST, readable, and KVM's values and write rules.
+ */
+TEST_F(hv, host_msrs)
+{
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *f;
+	struct kvm_clock_data c1, c2;
+	struct kvm_msr_list *l;
+	struct svxu_vcpu v1;
+	uint64_t v, ref;
+	unsigned int i, j, k;
+	bool listed;
+
+	HV_INIT(&c);
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	ASSERT_NE(NULL, f);
+	l = calloc(1, sizeof(*l) + 1024 * sizeof(l->indices[0]));
+	ASSERT_NE(NULL, l);
+	l->nmsrs = 1024;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.sys_fd, KVM_GET_MSR_INDEX_LIST,
+				(unsigned long)l));
+	for (i = 0; i < ARRAY_SIZE(hv_msr_bits); i++) {
+		if (!((hv_msr_bits[i].edx ? f->edx : f->eax) &
+		      hv_msr_bits[i].bit))
+			continue;
+		for (j = 0; j < 6 && hv_msr_bits[i].msr[j]; j++) {
+			uint32_t m = hv_msr_bits[i].msr[j];
+
+			for (listed = false, k = 0; k < l->nmsrs; k++)
+				listed |= l->indices[k] == m;
+			EXPECT_TRUE(listed) TH_LOG("MSR %#x not listed", m);
+			EXPECT_EQ(0, svxu_get_msr(self->g.vcpu.fd, m, &v))
+				TH_LOG("MSR %#x", m);
+		}
+	}
+	free(l);
+
+	if (f->eax & (1u << 11)) {	/* the frequency MSRs */
+		long khz = svxu_ioctl(self->g.vcpu.fd, KVM_GET_TSC_KHZ, 0);
+
+		ASSERT_LT(0, khz);
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TSC_FREQUENCY, &v));
+		EXPECT_EQ((uint64_t)khz * 1000, v);
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_APIC_FREQUENCY, &v));
+		EXPECT_EQ(1000000000ull, v);
+		/* read-only; the VMM's write is taken and ignored */
+		EXPECT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_TSC_FREQUENCY, 5));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TSC_FREQUENCY, &v));
+		EXPECT_EQ((uint64_t)khz * 1000, v);
+	}
+	if (f->eax & (1u << 1)) {	/* the kvmclock in 100 ns */
+		ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_GET_CLOCK,
+					(unsigned long)&c1));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TIME_REF_COUNT,
+					  &ref));
+		ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_GET_CLOCK,
+					(unsigned long)&c2));
+		EXPECT_LE(c1.clock / 100, ref);
+		EXPECT_GE(c2.clock / 100 + 1, ref);
+		EXPECT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_TIME_REF_COUNT, 1));
+	}
+	if (f->eax & (1u << 5)) {	/* GUEST_OS_ID and HYPERCALL */
+		uint8_t *page = self->g.vm.mem + HV_HCALL_PAGE;
+		static const uint8_t insn[4] = { 0x0f, 0x01, 0xc1, 0xc3 };
+
+		/* without a guest OS ID the write is dropped */
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+					  HV_HCALL_PAGE | 1));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_HYPERCALL, &v));
+		EXPECT_EQ(0u, v);
+		EXPECT_EQ(0, page[0]);
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+					  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_GUEST_OS_ID, &v));
+		EXPECT_EQ((uint64_t)HV_LINUX_OS_ID_HI << 32, v);
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+					  HV_HCALL_PAGE | 1));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_HYPERCALL, &v));
+		EXPECT_EQ(HV_HCALL_PAGE | 1u, v);
+		EXPECT_EQ(0, memcmp(page, insn, sizeof(insn)));	/* Intel's */
+		/* an ID of 0 turns the page off */
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID, 0));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_HYPERCALL, &v));
+		EXPECT_EQ(HV_HCALL_PAGE, v);
+	}
+	if (f->eax & (1u << 6)) {	/* the creation index; the VMM's */
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_VP_INDEX, &v));
+		EXPECT_EQ(0u, v);
+		ASSERT_EQ(0, svxu_vcpu_create(&self->g.vm, 3, &v1));
+		ASSERT_EQ(0, svxu_get_msr(v1.fd, HV_VP_INDEX, &v));
+		EXPECT_EQ(1u, v);
+		ASSERT_EQ(0, svxu_set_msr(v1.fd, HV_VP_INDEX, 7));
+		ASSERT_EQ(0, svxu_get_msr(v1.fd, HV_VP_INDEX, &v));
+		EXPECT_EQ(7u, v);
+		svxu_vcpu_destroy(&v1);
+	}
+	if (f->eax & (1u << 0)) {	/* the task's time plus the VMM's */
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_VP_RUNTIME,
+					  1000000000ull));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_VP_RUNTIME, &v));
+		EXPECT_LE(1000000000ull, v);
+		EXPECT_GT(1100000000ull, v);
+	}
+	if (f->edx & (1u << 10)) {	/* crash MSRs */
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_CRASH_CTL, ~0ull));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_CRASH_CTL, &v));
+		EXPECT_EQ(HV_CRASH_NOTIFY, v);
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_CRASH_P0 + 2,
+					  0x1234567890ull));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_CRASH_P0 + 2, &v));
+		EXPECT_EQ(0x1234567890ull, v);
+	}
+	if (f->eax & (1u << 13)) {	/* reenlightenment: kept */
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_REENLIGHTENMENT,
+					  0x100ff));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_REENLIGHTENMENT,
+					  &v));
+		EXPECT_EQ(0x100ffu, v);
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_TSC_EMU_STATUS, 1));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TSC_EMU_STATUS,
+					  &v));
+		EXPECT_EQ(1u, v);
+	}
+}
+
+/* The guest's side: its MSRs, the hypercall page and KVM's statuses. */
+TEST_F(hv, guest_msrs_hypercalls)
+{
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *f, *en;
+	uint64_t v, v2;
+	int gp, ud;
+
+	HV_INIT(&c);
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, en);
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	if (!(f->eax & (1u << 5)))
+		SKIP(return, "no HYPERCALL MSR listed");
+	/* the read-only MSRs #GP on a guest write */
+	guest_wrmsr(_metadata, &self->g, HV_TIME_REF_COUNT, 1, &gp);
+	EXPECT_EQ(1, gp);
+	guest_wrmsr(_metadata, &self->g, HV_VP_INDEX, 1, &gp);
+	EXPECT_EQ(1, gp);
+	if (f->eax & (1u << 11)) {
+		guest_rdmsr(_metadata, &self->g, HV_TSC_FREQUENCY, &gp, &v);
+		EXPECT_EQ(0, gp);
+		EXPECT_EQ((uint64_t)svxu_ioctl(self->g.vcpu.fd,
+					       KVM_GET_TSC_KHZ, 0) * 1000, v);
+		guest_wrmsr(_metadata, &self->g, HV_TSC_FREQUENCY, 1, &gp);
+		EXPECT_EQ(1, gp);
+	}
+	if (f->eax & (1u << 0)) {
+		guest_rdmsr(_metadata, &self->g, HV_VP_RUNTIME, &gp, &v);
+		EXPECT_EQ(0, gp);
+		guest_rdmsr(_metadata, &self->g, HV_VP_RUNTIME, &gp, &v2);
+		EXPECT_LE(v, v2);
+	}
+	if (f->eax & (1u << 13)) {	/* a guest may not set STATUS */
+		guest_wrmsr(_metadata, &self->g, HV_TSC_EMU_STATUS, 1, &gp);
+		EXPECT_EQ(1, gp);
+		guest_wrmsr(_metadata, &self->g, HV_TSC_EMU_STATUS, 0, &gp);
+		EXPECT_EQ(0, gp);
+	}
+	guest_wrmsr(_metadata, &self->g, HV_GUEST_OS_ID,
+		    (uint64_t)HV_LINUX_OS_ID_HI << 32, &gp);
+	EXPECT_EQ(0, gp);
+	guest_wrmsr(_metadata, &self->g, HV_HYPERCALL, HV_HCALL_PAGE | 1, &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_HYPERCALL, &gp, &v);
+	EXPECT_EQ(HV_HCALL_PAGE | 1u, v);
+	/* KVM's statuses */
+	EXPECT_EQ(HV_ST_INVALID_CODE,
+		  guest_hcall(_metadata, &self->g, 0xfff0, 0, &ud));
+	EXPECT_EQ(0, ud);
+	EXPECT_EQ(HV_ST_INVALID_INPUT,		/* reserved bit 27 */
+		  guest_hcall(_metadata, &self->g, 0xfff0 | 1ull << 27, 0, &ud));
+	EXPECT_EQ(HV_ST_INVALID_INPUT,		/* without an active SynIC */
+		  guest_hcall(_metadata, &self->g, HVCALL_POST_MSG, 0, &ud));
+	EXPECT_EQ(HV_ST_INVALID_INPUT,		/* no eventfd, no SynIC */
+		  guest_hcall(_metadata, &self->g, HVCALL_SIGNAL_EVT | HV_FAST,
+			      1, &ud));
+	if (en->ebx && en->ebx != ~0u) {	/* HvNotifyLongSpinWait */
+		EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
+						     HVCALL_SPIN_WAIT, 0, &ud));
+		EXPECT_EQ(HV_ST_INVALID_INPUT,	/* a rep count */
+			  guest_hcall(_metadata, &self->g,
+				      HVCALL_SPIN_WAIT | 1ull << 32, 0, &ud));
+	}
+	if (f->edx & (1u << 10)) {	/* a crash: KVM_EXIT_SYSTEM_EVENT */
+		hvop_enter(_metadata, &self->g, 1, HV_CRASH_CTL,
+			   HV_CRASH_NOTIFY, 0, 0);
+		ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_SYSTEM_EVENT);
+		EXPECT_EQ(KVM_SYSTEM_EVENT_CRASH, self->g.run->system_event.type);
+		EXPECT_EQ(0u, self->g.run->system_event.ndata);
+		/* after the WRMSR */
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT2, 0);
+		ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	}
+	if (f->eax & (1u << 7)) {	/* RESET: 1 resets, others do not */
+		guest_wrmsr(_metadata, &self->g, HV_RESET, 2, &gp);
+		EXPECT_EQ(0, gp);
+		hvop_enter(_metadata, &self->g, 1, HV_RESET, 1, 0, 0);
+		ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_SYSTEM_EVENT);
+		EXPECT_EQ(KVM_SYSTEM_EVENT_RESET, self->g.run->system_event.type);
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT2, 0);
+		ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
+	}
+	/* an ID of 0: VMCALL is KVM's hypercall again (-KVM_ENOSYS) */
+	guest_wrmsr(_metadata, &self->g, HV_GUEST_OS_ID, 0, &gp);
+	EXPECT_EQ((uint32_t)-1000, guest_hcall(_metadata, &self->g, 0xfff0,
+					       0, &ud));
+}
+
+/*
+ * KVM_CAP_HYPERV_ENFORCE_CPUID: the guest's own leaves decide.  With no
+ * feature bits every MSR #GPs and HvNotifyLongSpinWait is denied; the
+ * VMM's accesses still work.
+ */
+TEST_F(hv, enforce_cpuid)
+{
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *f, *en;
+	uint64_t v;
+	int gp, ud;
+
+	HV_INIT(&c);
+	if (has_cap(&self->g, KVM_CAP_HYPERV_ENFORCE_CPUID) <= 0)
+		SKIP(return, "KVM_CAP_HYPERV_ENFORCE_CPUID is 0");
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, en);
+	f->eax = f->ebx = f->edx = 0;
+	en->eax = en->ebx = 0;
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_ENFORCE_CPUID,
+				1));
+	guest_rdmsr(_metadata, &self->g, HV_GUEST_OS_ID, &gp, &v);
+	EXPECT_EQ(1, gp);
+	guest_rdmsr(_metadata, &self->g, HV_TIME_REF_COUNT, &gp, &v);
+	EXPECT_EQ(1, gp);
+	guest_rdmsr(_metadata, &self->g, HV_VP_INDEX, &gp, &v);
+	EXPECT_EQ(1, gp);
+	guest_rdmsr(_metadata, &self->g, HV_TSC_FREQUENCY, &gp, &v);
+	EXPECT_EQ(1, gp);
+	guest_wrmsr(_metadata, &self->g, HV_REFERENCE_TSC, 0, &gp);
+	EXPECT_EQ(1, gp);
+	/* the VMM's way around it */
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+	EXPECT_EQ(HV_ST_ACCESS_DENIED,
+		  guest_hcall(_metadata, &self->g, HVCALL_SPIN_WAIT, 0, &ud));
+	EXPECT_EQ(HV_ST_INVALID_CODE,
+		  guest_hcall(_metadata, &self->g, 0xfff0, 0, &ud));
+	/* off again: the same table allows all */
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_ENFORCE_CPUID,
+				0));
+	guest_rdmsr(_metadata, &self->g, HV_GUEST_OS_ID, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ((uint64_t)HV_LINUX_OS_ID_HI << 32, v);
+	EXPECT_EQ(HV_ST_SUCCESS,
+		  guest_hcall(_metadata, &self->g, HVCALL_SPIN_WAIT, 0, &ud));
+}
+
+struct hv_tsc_page {
+	volatile uint32_t seq;
+	uint32_t res;
+	volatile uint64_t scale;
+	volatile int64_t offset;
+};
+
+/* The page's time at the guest's TSC now, in 100 ns */
+static uint64_t tsc_page_time(struct __test_metadata *_metadata,
+			      struct svxu_guest *g,
+			      const struct hv_tsc_page *p)
+{
+	uint64_t tsc = 0;
+
+	EXPECT_EQ(0, svxu_get_msr(g->vcpu.fd, 0x10, &tsc));	/* IA32_TSC */
+	return (uint64_t)(((unsigned __int128)tsc * p->scale) >> 64) +
+	       p->offset;
+}
+
+/*
+ * The reference TSC page, KVM's way: set up when the guest enables it,
+ * counting the kvmclock in 100 ns, rewritten (a new sequence) by
+ * KVM_SET_CLOCK, left alone while the guest has TSC emulation on, and
+ * not written once disabled.  Without a stable master clock
+ * (KVM_CLOCK_TSC_STABLE) it stays invalid: sequence 0.
+ */
+TEST_F(hv, tsc_page)
+{
+	struct hv_tsc_page *p;
+	struct kvm_clock_data clk, zero = { 0 };
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *f;
+	uint64_t v, t, seq, offset, scale;
+	int gp;
+
+	HV_INIT(&c);
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	ASSERT_NE(NULL, f);
+	if (!(f->eax & (1u << 9)))
+		SKIP(return, "no REFERENCE_TSC listed");
+	p = (struct hv_tsc_page *)(self->g.vm.mem + HV_TSC_PAGE);
+	memset(p, 0xaa, 4096);
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	guest_wrmsr(_metadata, &self->g, HV_GUEST_OS_ID,
+		    (uint64_t)HV_LINUX_OS_ID_HI << 32, &gp);
+	/* disabled: the page is not touched */
+	guest_wrmsr(_metadata, &self->g, HV_REFERENCE_TSC, HV_TSC_PAGE, &gp);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(0xaaaaaaaau, p->seq);
+	guest_wrmsr(_metadata, &self->g, HV_REFERENCE_TSC, HV_TSC_PAGE | 1,
+		    &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_REFERENCE_TSC, &gp, &v);
+	EXPECT_EQ(HV_TSC_PAGE | 1u, v);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_GET_CLOCK,
+				(unsigned long)&clk));
+	TH_LOG("%s: kvmclock flags %#x, page seq %u scale %#llx offset %lld",
+	       svxu_dev(), clk.flags, p->seq,
+	       (unsigned long long)p->scale, (long long)p->offset);
+	/* KVM 6.1 writes the 24 bytes of its struct, not the rest */
+	EXPECT_EQ(0xaa, ((uint8_t *)p)[24]);
+	EXPECT_EQ(0xaa, ((uint8_t *)p)[4095]);
+	if (!(clk.flags & KVM_CLOCK_TSC_STABLE)) {
+		EXPECT_EQ(0u, p->seq);	/* invalid: TIME_REF_COUNT instead */
+		return;
+	}
+	ASSERT_NE(0u, p->seq);
+	ASSERT_NE(0u, p->scale);
+	t = tsc_page_time(_metadata, &self->g, p);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TIME_REF_COUNT, &v));
+	EXPECT_LE(t, v);
+	EXPECT_GT(t + 100000, v);	/* 10 ms, as upstream's hyperv_clock */
+	EXPECT_LE(clk.clock / 100, t + 10000);	/* the scale's rounding */
+	/* KVM_SET_CLOCK: a new sequence and offset at the next entry */
+	seq = p->seq;
+	offset = p->offset;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_SET_CLOCK,
+				(unsigned long)&zero));
+	guest_rdmsr(_metadata, &self->g, HV_TIME_REF_COUNT, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_NE(seq, p->seq);
+	EXPECT_NE(0u, p->seq);
+	EXPECT_NE(offset, (uint64_t)p->offset);
+	t = tsc_page_time(_metadata, &self->g, p);
+	EXPECT_GT(10000000u, t);	/* near 0: 1 s of Bochs */
+	/* TSC emulation on: the page stays as it is */
+	guest_wrmsr(_metadata, &self->g, HV_REENLIGHTENMENT, 1 << 16 | 0xff,
+		    &gp);
+	guest_wrmsr(_metadata, &self->g, HV_TSC_EMU_CONTROL, 1, &gp);
+	EXPECT_EQ(0, gp);
+	seq = p->seq;
+	offset = p->offset;
+	scale = p->scale;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_SET_CLOCK,
+				(unsigned long)&zero));
+	guest_rdmsr(_metadata, &self->g, HV_TIME_REF_COUNT, &gp, &v);
+	EXPECT_EQ(seq, p->seq);
+	EXPECT_EQ(offset, (uint64_t)p->offset);
+	EXPECT_EQ(scale, p->scale);
+	/* disabled: not written again */
+	guest_wrmsr(_metadata, &self->g, HV_TSC_EMU_CONTROL, 0, &gp);
+	guest_wrmsr(_metadata, &self->g, HV_REFERENCE_TSC, 0, &gp);
+	memset(p, 0, 4096);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_SET_CLOCK,
+				(unsigned long)&zero));
+	guest_rdmsr(_metadata, &self->g, HV_TIME_REF_COUNT, &gp, &v);
+	EXPECT_EQ(0u, p->seq);
+	EXPECT_EQ(0u, p->scale);
+	EXPECT_EQ(0, p->offset);
+}
+
+/*
+ * HvSendIpi where the leaves list it (HV_X64_CLUSTER_IPI_RECOMMENDED, with
+ * an in-kernel APIC): a fast call to VP 0 (itself) with vector 0x40 is
+ * delivered; a vector below 0x10 and a non-zero reserved half are
+ * HV_STATUS_INVALID_HYPERCALL_INPUT.
+ */
+TEST_F(hv, send_ipi)
+{
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *en;
+	struct kvm_regs r;
+	static const uint64_t bad[][2] = {
+		{ 0x0f, 1 },			/* below HV_IPI_LOW_VECTOR */
+		{ 0x40 | 1ull << 32, 1 },	/* the reserved half */
+	};
+	unsigned int i;
+
+	for (i = 0; i <= ARRAY_SIZE(bad); i++) {
+		svxu_guest_fini(&self->g);
+		ASSERT_EQ(0, svxu_guest_create_with(&self->g,
+						    SVXU_GUEST_IRQCHIP));
+		if (has_cap(&self->g, KVM_CAP_HYPERV_CPUID) <= 0)
+			SKIP(return, "KVM_CAP_HYPERV_CPUID is 0 on %s",
+			     svxu_dev());
+		svxu_load(&self->g.vm, SVX_GUEST(hvipi));
+		ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
+		hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
+		en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
+		ASSERT_NE(NULL, en);
+		if (!(en->eax & (1u << 10)))	/* CLUSTER_IPI_RECOMMENDED */
+			SKIP(return, "HvSendIpi not listed on %s", svxu_dev());
+		ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+					  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+					  HV_HCALL_PAGE | 1));
+		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rcx = 0x000b | HV_FAST;	/* HvCallSendSyntheticClusterIpi */
+		r.rdx = i < ARRAY_SIZE(bad) ? bad[i][0] : 0x40;
+		r.r8 = i < ARRAY_SIZE(bad) ? bad[i][1] : 1;	/* VP 0 */
+		r.r9 = HV_HCALL_PAGE;
+		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		if (i < ARRAY_SIZE(bad)) {
+			ASSERT_OUT32(&self->g.vcpu, PORT_RESULT,
+				     HV_ST_INVALID_INPUT);
+			continue;
+		}
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, HV_ST_SUCCESS);
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);	/* delivered */
+	}
 }
 
 TEST_HARNESS_MAIN

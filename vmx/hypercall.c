@@ -46,6 +46,7 @@
 #include "vmx.h"
 #include "vm.h"
 #include "kvmclock.h"
+#include "hyperv.h"
 
 static const u8 svx_vmcall[3] = { 0x0f, 0x01, 0xc1 };
 static const u8 svx_vmmcall[3] = { 0x0f, 0x01, 0xd9 };
@@ -106,6 +107,36 @@ static void svx_sched_yield(struct svx_vcpu *vcpu, unsigned long dest)
 	put_task_struct(task);
 }
 
+/*
+ * KVM's kvm_vcpu_on_spin() (Hyper-V's HvNotifyLongSpinWait, core/hyperv.c):
+ * a directed yield to another vCPU of the VM whose task can run, the
+ * vCPUs after @me first.
+ */
+void svx_vcpu_on_spin(struct svx_vcpu *me)
+{
+	struct svx_vm *vm = me->vm;
+	struct task_struct *task;
+	struct svx_vcpu *t;
+	int i, r;
+
+	if (single_task_running())
+		return;
+	for (i = 1; i < SVX_MAX_VCPUS; i++) {
+		t = READ_ONCE(vm->vcpus[(me->id + i) % SVX_MAX_VCPUS]);
+		if (!t)
+			continue;
+		rcu_read_lock();
+		task = get_pid_task(rcu_dereference(t->pid), PIDTYPE_PID);
+		rcu_read_unlock();
+		if (!task)
+			continue;
+		r = yield_to(task, 1);
+		put_task_struct(task);
+		if (r > 0)
+			return;
+	}
+}
+
 /* A VMCALL exit. */
 int svx_handle_vmcall(struct svx_vcpu *vcpu)
 {
@@ -114,6 +145,16 @@ int svx_handle_vmcall(struct svx_vcpu *vcpu)
 	bool op_64_bit = svx_code_mode(vcpu) == 8;
 	unsigned long ret;
 
+	/* Hyper-V's (core/hyperv.c): #UD from CPL > 0 and real mode */
+	if (svx_hv_hypercall_enabled(vcpu)) {
+		if (svx_guest_cpl(vcpu) != 0 || !(vcpu->cr0 & X86_CR0_PE) ||
+		    svx_hv_hypercall(vcpu, op_64_bit)) {
+			svx_inject_ud(vcpu);
+			return SVX_RESUME;
+		}
+		svx_skip_insn(vcpu);
+		return SVX_RESUME;
+	}
 	if (!op_64_bit) {
 		nr = (u32)nr;
 		a0 = (u32)a0;

@@ -21,6 +21,7 @@
 #include <asm/mce.h>
 #include <linux/nospec.h>
 #include <uapi/asm/kvm_para.h>
+#include <asm/hyperv-tlfs.h>
 
 #include "vmx_int.h"
 #include "cpuid.h"
@@ -29,6 +30,7 @@
 #include "vm.h"
 #include "irq.h"
 #include "kvmclock.h"
+#include "hyperv.h"
 
 const u32 svx_msr_list[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
@@ -46,6 +48,15 @@ const u32 svx_msr_list[] = {
 	MSR_IA32_POWER_CTL,
 	/* vmx/smm.c; SMBASE the VMM's only, as KVM's emulated_msrs */
 	MSR_IA32_SMBASE, MSR_SMI_COUNT,
+	/* core/hyperv.c: of KVM's Hyper-V emulated_msrs, those it has */
+	HV_X64_MSR_GUEST_OS_ID, HV_X64_MSR_HYPERCALL,
+	HV_X64_MSR_TIME_REF_COUNT, HV_X64_MSR_REFERENCE_TSC,
+	HV_X64_MSR_TSC_FREQUENCY, HV_X64_MSR_APIC_FREQUENCY,
+	HV_X64_MSR_CRASH_P0, HV_X64_MSR_CRASH_P1, HV_X64_MSR_CRASH_P2,
+	HV_X64_MSR_CRASH_P3, HV_X64_MSR_CRASH_P4, HV_X64_MSR_CRASH_CTL,
+	HV_X64_MSR_RESET, HV_X64_MSR_VP_INDEX, HV_X64_MSR_VP_RUNTIME,
+	HV_X64_MSR_REENLIGHTENMENT_CONTROL, HV_X64_MSR_TSC_EMULATION_CONTROL,
+	HV_X64_MSR_TSC_EMULATION_STATUS,
 	MSR_TSC_AUX,	/* last: listed only with RDTSCP/RDPID (svx_nr_msrs) */
 };
 
@@ -450,6 +461,8 @@ int svx_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 
 	if (svx_kvmclock_is_msr(index))	/* core/kvmclock.c */
 		return svx_kvmclock_get_msr(vcpu, index, data);
+	if (svx_hv_is_msr(index))	/* core/hyperv.c */
+		return svx_hv_get_msr(vcpu, index, data, host);
 	r = svx_smm_msr(vcpu, index, data, false, host);	/* vmx/smm.c */
 	if (r >= 0)
 		return r;
@@ -511,6 +524,8 @@ int svx_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		return r;
 	if (svx_kvmclock_is_msr(index))	/* core/kvmclock.c */
 		return svx_kvmclock_set_msr(vcpu, index, data, host);
+	if (svx_hv_is_msr(index))	/* core/hyperv.c */
+		return svx_hv_set_msr(vcpu, index, data, host);
 	r = svx_smm_msr(vcpu, index, &data, true, host);	/* vmx/smm.c */
 	if (r >= 0)
 		return r;

@@ -626,6 +626,20 @@ out:
 	return r;
 }
 
+/*
+ * A Hyper-V request (core/hyperv.c) as KVM's vcpu_enter_guest() turns it
+ * into an exit: KVM_EXIT_SYSTEM_EVENT of @type, no data.
+ */
+static bool svx_hv_system_event(struct svx_vcpu *vcpu, int req, u32 type)
+{
+	if (!test_and_clear_bit(req, &vcpu->requests))
+		return false;
+	vcpu->run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	vcpu->run->system_event.type = type;
+	vcpu->run->system_event.ndata = 0;
+	return true;
+}
+
 static int svx_run_loop(struct svx_vcpu *vcpu)
 {
 	struct svx_vmx *vmx = to_vmx(vcpu);
@@ -646,6 +660,12 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		}
 		/* the atomic tests only with a request (kvm_request_pending()) */
 		if (unlikely(READ_ONCE(vcpu->requests))) {
+			/* KVM_REQ_HV_CRASH, KVM_REQ_HV_RESET (core/hyperv.c) */
+			if (svx_hv_system_event(vcpu, SVX_REQ_HV_CRASH,
+						KVM_SYSTEM_EVENT_CRASH) ||
+			    svx_hv_system_event(vcpu, SVX_REQ_HV_RESET,
+						KVM_SYSTEM_EVENT_RESET))
+				return 0;
 			if (test_and_clear_bit(SVX_REQ_MSR_FILTER,
 					       &vcpu->requests) &&
 			    vmx->msr_bitmap)

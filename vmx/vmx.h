@@ -100,6 +100,7 @@ int svx_smm_ioctl_smi(struct svx_vcpu *vcpu);
 
 /* vmx/hypercall.c: the task that runs the vCPU, for directed yields */
 void svx_vcpu_track_pid(struct svx_vcpu *vcpu);
+void svx_vcpu_on_spin(struct svx_vcpu *me);	/* a directed yield */
 void svx_vcpu_put_pid(struct svx_vcpu *vcpu);
 
 #endif /* SVX_VMX_H */

@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hyper-V enlightenments, as KVM 6.1's (arch/x86/kvm/hyperv.c), as far
+ * as this device delivers them; KVM_GET_SUPPORTED_HV_CPUID lists exactly
+ * that much:
+ *
+ * - the Hyper-V CPUID leaves (KVM's ten, 0x40000000-0x4000000A and
+ *   0x40000080-0x40000082), on the system and the vCPU fd, -E2BIG for a
+ *   table of fewer than ten;
+ * - the partition MSRs GUEST_OS_ID, HYPERCALL (the hypercall page gets
+ *   VMCALL; RET as KVM writes it for Intel), TIME_REF_COUNT (the VM's
+ *   kvmclock in 100 ns, or the TSC page's reading while the page is
+ *   valid), REFERENCE_TSC (the TSC page), REENLIGHTENMENT_CONTROL,
+ *   TSC_EMULATION_CONTROL/STATUS (kept, as KVM keeps them; while TSC
+ *   emulation is on, a valid TSC page stays as it is), CRASH_P0-P4,
+ *   CRASH_CTL (a guest's notify is KVM_EXIT_SYSTEM_EVENT CRASH) and
+ *   RESET (1: KVM_EXIT_SYSTEM_EVENT RESET); the vCPU MSRs VP_INDEX
+ *   (the creation index; the VMM may set it), VP_RUNTIME (the task's
+ *   CPU time in 100 ns plus an offset the VMM may set), TSC_FREQUENCY
+ *   (the vCPU's KVM_GET_TSC_KHZ) and APIC_FREQUENCY (the in-kernel
+ *   LAPIC's 1 GHz bus, irqchip/lapic.c);
+ * - a guest reaches the MSRs only with "Hv#1" in its 0x40000001.EAX
+ *   (KVM's hyperv_enabled), the VMM always; with
+ *   KVM_CAP_HYPERV_ENFORCE_CPUID, a guest's access needs its feature bit
+ *   in the guest's own 0x40000003/0x40000004 (#GP, or for a hypercall
+ *   HV_STATUS_ACCESS_DENIED, otherwise), as KVM's hv_check_msr_access()
+ *   and hv_check_hypercall_access();
+ * - hypercalls (VMCALL once the guest OS ID is set; #UD from CPL > 0 or
+ *   real mode): the input checks and HV_STATUS_* of KVM's
+ *   kvm_hv_hypercall(); HvNotifyLongSpinWait yields; HvSendIpi (not the
+ *   _Ex: it comes with the flush _Ex calls) sends a fixed interrupt to the
+ *   in-kernel APIC of each vCPU in its VP mask; HvPostMessage and
+ *   HvSignalEvent answer what KVM answers a VM without SynIC and without
+ *   KVM_HYPERV_EVENTFD (none here); the debugger's calls what KVM
+ *   answers with SYNDBG_OPTIONS 0; every other code
+ *   HV_STATUS_INVALID_HYPERCALL_CODE.
+ *
+ * Not here (not advertised): SynIC, stimers, the APIC access MSRs and VP
+ * assist page, the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, the
+ * synthetic debugger's MSRs, eVMCS and the nested features.
+ *
+ * The TSC page follows KVM's state machine (kvm_hv_setup_tsc_page()): a
+ * write of REFERENCE_TSC with bit 0 makes it GUEST_CHANGED (HOST_CHANGED
+ * from the VMM) and updates the master clock; every clock update
+ * (core/kvmclock.c: KVM_SET_CLOCK, a TSC offset or rate change, the
+ * master clock) moves a SET page to HOST_CHANGED, and the next vCPU clock
+ * update rewrites it: sequence 0, scale and offset from that vCPU's
+ * kvmclock parameters, then the next sequence.  Without a stable master
+ * clock (PVCLOCK_TSC_STABLE_BIT) or with a scale that would overflow the
+ * page is BROKEN and keeps sequence 0: the guest falls back to
+ * TIME_REF_COUNT.
+ */
+#define pr_fmt(fmt) "shadowvmx: " fmt
+
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/sched.h>
+#include <linux/sched/cputime.h>
+#include <linux/cpu.h>
+#include <linux/uaccess.h>
+#include <asm/pvclock.h>
+#include <asm/hyperv-tlfs.h>
+
+#include "svx.h"
+#include "cpuid.h"
+#include "mmu_host.h"
+#include "vm.h"
+#include "vmx.h"
+#include "kvmclock.h"
+#include "irq.h"
+#include "hyperv.h"
+
+/* arch/x86/kvm/hyperv.h's, not in the TLFS header */
+#define SVX_HV_SIGNATURE_EAX		0x31237648	/* "Hv#1" */
+#define SVX_HV_SYNDBG_VENDOR		0x40000080
+#define SVX_HV_SYNDBG_INTERFACE		0x40000081
+#define SVX_HV_SYNDBG_PLATFORM_CAPS	0x40000082
+#define SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING	BIT(1)
+#define SVX_HV_NR_LEAVES		10
+#define SVX_HV_APIC_BUS_HZ		1000000000ULL	/* irqchip/lapic.c */
+
+/* KVM's enum hv_tsc_page_status */
+enum {
+	SVX_HV_TSC_PAGE_UNSET,		/* not set up or disabled */
+	SVX_HV_TSC_PAGE_GUEST_CHANGED,	/* the guest wrote the MSR */
+	SVX_HV_TSC_PAGE_HOST_CHANGED,	/* the VMM or a clock change */
+	SVX_HV_TSC_PAGE_SET,		/* valid */
+	SVX_HV_TSC_PAGE_BROKEN,		/* could not be set up */
+};
+
+void svx_hv_vm_init(struct svx_vm *vm)
+{
+	mutex_init(&vm->hv.lock);
+}
+
+/* KVM's kvm_hv_vcpu_init(): the VP index is the creation index. */
+void svx_hv_vcpu_init(struct svx_vcpu *vcpu, u32 vp_index)
+{
+	vcpu->hv.vp_index = vp_index;
+}
+
+/* KVM's kvm_hv_set_cpuid(), after KVM_SET_CPUID2 */
+void svx_hv_after_set_cpuid(struct svx_vcpu *vcpu)
+{
+	struct svx_hv_vcpu *hv = &vcpu->hv;
+	const struct kvm_cpuid_entry2 *e;
+
+	e = svx_cpuid_find(vcpu, HYPERV_CPUID_INTERFACE, 0);
+	hv->enabled = e && e->eax == SVX_HV_SIGNATURE_EAX;
+	hv->features_eax = 0;
+	hv->features_ebx = 0;
+	hv->features_edx = 0;
+	hv->enlightenments_eax = 0;
+	hv->enlightenments_ebx = 0;
+	hv->syndbg_cap_eax = 0;
+	if (!hv->enabled)
+		return;
+	e = svx_cpuid_find(vcpu, HYPERV_CPUID_FEATURES, 0);
+	if (e) {
+		hv->features_eax = e->eax;
+		hv->features_ebx = e->ebx;
+		hv->features_edx = e->edx;
+	}
+	e = svx_cpuid_find(vcpu, HYPERV_CPUID_ENLIGHTMENT_INFO, 0);
+	if (e) {
+		hv->enlightenments_eax = e->eax;
+		hv->enlightenments_ebx = e->ebx;
+	}
+	e = svx_cpuid_find(vcpu, SVX_HV_SYNDBG_PLATFORM_CAPS, 0);
+	if (e)
+		hv->syndbg_cap_eax = e->eax;
+}
+
+/* KVM_ENABLE_CAP(KVM_CAP_HYPERV_ENFORCE_CPUID): any nonzero is on */
+long svx_hv_enable_enforce_cpuid(struct svx_vcpu *vcpu, u64 arg)
+{
+	vcpu->hv.enforce = !!arg;
+	return 0;
+}
+
+/*
+ * KVM's kvm_get_hv_cpuid(): KVM's leaves, with only the features this
+ * file delivers.
+ */
+static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
+			      struct kvm_cpuid_entry2 *ent)
+{
+	static const u32 leaves[SVX_HV_NR_LEAVES] = {
+		HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS, HYPERV_CPUID_INTERFACE,
+		HYPERV_CPUID_VERSION, HYPERV_CPUID_FEATURES,
+		HYPERV_CPUID_ENLIGHTMENT_INFO, HYPERV_CPUID_IMPLEMENT_LIMITS,
+		SVX_HV_SYNDBG_VENDOR, SVX_HV_SYNDBG_INTERFACE,
+		SVX_HV_SYNDBG_PLATFORM_CAPS, HYPERV_CPUID_NESTED_FEATURES,
+	};
+	static const char vendor[12] __nonstring = "Linux KVM Hv";
+	u32 sig[3];
+	int i;
+
+	memcpy(sig, vendor, sizeof(sig));
+	memset(ent, 0, SVX_HV_NR_LEAVES * sizeof(*ent));
+	for (i = 0; i < SVX_HV_NR_LEAVES; i++, ent++) {
+		ent->function = leaves[i];
+		switch (ent->function) {
+		case HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS:
+			ent->eax = SVX_HV_SYNDBG_PLATFORM_CAPS;
+			fallthrough;
+		case SVX_HV_SYNDBG_VENDOR:	/* its EAX 0 */
+			ent->ebx = sig[0];
+			ent->ecx = sig[1];
+			ent->edx = sig[2];
+			break;
+		case HYPERV_CPUID_INTERFACE:
+			ent->eax = SVX_HV_SIGNATURE_EAX;
+			break;
+		case HYPERV_CPUID_VERSION:	/* as KVM: Hyper-V 2016 */
+			ent->eax = 0x00003839;
+			ent->ebx = 0x000A0000;
+			break;
+		case HYPERV_CPUID_FEATURES:
+			ent->eax = HV_MSR_VP_RUNTIME_AVAILABLE |
+				   HV_MSR_TIME_REF_COUNT_AVAILABLE |
+				   HV_MSR_HYPERCALL_AVAILABLE |
+				   HV_MSR_VP_INDEX_AVAILABLE |
+				   HV_MSR_RESET_AVAILABLE |
+				   HV_MSR_REFERENCE_TSC_AVAILABLE |
+				   HV_ACCESS_FREQUENCY_MSRS |
+				   HV_ACCESS_REENLIGHTENMENT;
+			ent->edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
+				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+			break;
+		case HYPERV_CPUID_ENLIGHTMENT_INFO:
+			ent->eax = HV_X64_RELAXED_TIMING_RECOMMENDED;
+			/* HvSendIpi: to an in-kernel APIC (not the _Ex) */
+			if (!vcpu || vcpu->lapic)
+				ent->eax |= HV_X64_CLUSTER_IPI_RECOMMENDED;
+			if (!cpu_smt_possible())
+				ent->eax |= HV_X64_NO_NONARCH_CORESHARING;
+			/* HvNotifyLongSpinWait: KVM's retry count */
+			ent->ebx = 0x00000FFF;
+			break;
+		case HYPERV_CPUID_IMPLEMENT_LIMITS:
+			ent->eax = SVX_MAX_VCPUS;
+			ent->ebx = 64;	/* as KVM: Hyper-V 2016's */
+			break;
+		case SVX_HV_SYNDBG_INTERFACE:	/* "VS#1"; no capability */
+			memcpy(&ent->eax, "VS#1", 4);
+			break;
+		default:	/* SYNDBG_PLATFORM_CAPS, NESTED_FEATURES: none */
+			break;
+		}
+	}
+}
+
+/*
+ * KVM_GET_SUPPORTED_HV_CPUID on the system fd (@vcpu NULL) and the vCPU
+ * fd, KVM's kvm_ioctl_get_supported_hv_cpuid(): -E2BIG leaves @nent as
+ * it was; a larger table gets nent 10.
+ */
+long svx_hv_get_supported_cpuid(struct svx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_cpuid2 __user *user = argp;
+	struct kvm_cpuid_entry2 ent[SVX_HV_NR_LEAVES];
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, user, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < SVX_HV_NR_LEAVES)
+		return -E2BIG;
+	hdr.nent = SVX_HV_NR_LEAVES;
+	svx_hv_fill_cpuid(vcpu, ent);
+	if (copy_to_user(user->entries, ent, sizeof(ent)))
+		return -EFAULT;
+	return copy_to_user(user, &hdr, sizeof(hdr)) ? -EFAULT : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The MSRs                                                             */
+
+/* The MSRs KVM's kvm_{get,set}_msr_common() hands to hyperv.c */
+bool svx_hv_is_msr(u32 index)
+{
+	return (index >= HV_X64_MSR_GUEST_OS_ID &&
+		index <= HV_X64_MSR_SINT15) ||
+	       (index >= HV_X64_MSR_STIMER0_CONFIG &&
+		index <= HV_X64_MSR_STIMER3_COUNT) ||
+	       (index >= HV_X64_MSR_CRASH_P0 &&
+		index <= HV_X64_MSR_TSC_EMULATION_STATUS) ||
+	       (index >= 0x400000F1 && index <= 0x400000F5) ||	/* SYNDBG */
+	       index == 0x400000FF;				/* OPTIONS */
+}
+
+/* KVM's hv_check_msr_access(): with ENFORCE_CPUID, the guest's CPUID */
+static bool svx_hv_msr_allowed(struct svx_hv_vcpu *hv, u32 msr)
+{
+	if (!hv->enforce)
+		return true;
+	switch (msr) {
+	case HV_X64_MSR_GUEST_OS_ID:
+	case HV_X64_MSR_HYPERCALL:
+		return hv->features_eax & HV_MSR_HYPERCALL_AVAILABLE;
+	case HV_X64_MSR_VP_RUNTIME:
+		return hv->features_eax & HV_MSR_VP_RUNTIME_AVAILABLE;
+	case HV_X64_MSR_TIME_REF_COUNT:
+		return hv->features_eax & HV_MSR_TIME_REF_COUNT_AVAILABLE;
+	case HV_X64_MSR_VP_INDEX:
+		return hv->features_eax & HV_MSR_VP_INDEX_AVAILABLE;
+	case HV_X64_MSR_RESET:
+		return hv->features_eax & HV_MSR_RESET_AVAILABLE;
+	case HV_X64_MSR_REFERENCE_TSC:
+		return hv->features_eax & HV_MSR_REFERENCE_TSC_AVAILABLE;
+	case HV_X64_MSR_TSC_FREQUENCY:
+	case HV_X64_MSR_APIC_FREQUENCY:
+		return hv->features_eax & HV_ACCESS_FREQUENCY_MSRS;
+	case HV_X64_MSR_REENLIGHTENMENT_CONTROL:
+	case HV_X64_MSR_TSC_EMULATION_CONTROL:
+	case HV_X64_MSR_TSC_EMULATION_STATUS:
+		return hv->features_eax & HV_ACCESS_REENLIGHTENMENT;
+	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
+	case HV_X64_MSR_CRASH_CTL:
+		return hv->features_edx & HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+	}
+	return false;	/* the rest is not here: refused below anyway */
+}
+
+/*
+ * KVM's get_time_ref_counter(), lock held: the kvmclock in 100 ns, or
+ * while the TSC page is valid its reading at the TSC.  KVM reads vCPU 0's
+ * TSC; the page is valid only with the master clock, where every vCPU's
+ * TSC is the same (offset and rate), so @vcpu's serves.
+ */
+static u64 svx_hv_time_ref_count(struct svx_vcpu *vcpu)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+	u64 tsc;
+
+	if (hv->tsc_page_status != SVX_HV_TSC_PAGE_SET)
+		return div_u64(svx_kvmclock_ns(vcpu->vm), 100);
+	tsc = svx_guest_tsc(vcpu, rdtsc());
+	return mul_u64_u64_shr(tsc, hv->tsc_ref.tsc_scale, 64) +
+	       hv->tsc_ref.tsc_offset;
+}
+
+/* KVM's current_task_runtime_100ns() */
+static u64 svx_hv_task_runtime(void)
+{
+	u64 utime, stime;
+
+	task_cputime_adjusted(current, &utime, &stime);
+	return div_u64(utime + stime, 100);
+}
+
+int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+	int r = 0;
+
+	if (!host && (!vcpu->hv.enabled ||
+		      !svx_hv_msr_allowed(&vcpu->hv, index)))
+		return 1;
+	switch (index) {
+	case HV_X64_MSR_VP_INDEX:
+		*data = vcpu->hv.vp_index;
+		return 0;
+	case HV_X64_MSR_VP_RUNTIME:
+		*data = svx_hv_task_runtime() + vcpu->hv.runtime_offset;
+		return 0;
+	case HV_X64_MSR_TSC_FREQUENCY:
+		*data = (u64)vcpu->tsc_khz * 1000;
+		return 0;
+	case HV_X64_MSR_APIC_FREQUENCY:
+		*data = SVX_HV_APIC_BUS_HZ;
+		return 0;
+	}
+	mutex_lock(&hv->lock);
+	switch (index) {
+	case HV_X64_MSR_GUEST_OS_ID:
+		*data = hv->guest_os_id;
+		break;
+	case HV_X64_MSR_HYPERCALL:
+		*data = hv->hypercall;
+		break;
+	case HV_X64_MSR_TIME_REF_COUNT:
+		*data = svx_hv_time_ref_count(vcpu);
+		break;
+	case HV_X64_MSR_REFERENCE_TSC:
+		*data = hv->tsc_page;
+		break;
+	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
+		*data = hv->crash_param[array_index_nospec(index -
+				HV_X64_MSR_CRASH_P0, ARRAY_SIZE(hv->crash_param))];
+		break;
+	case HV_X64_MSR_CRASH_CTL:
+		*data = hv->crash_ctl;
+		break;
+	case HV_X64_MSR_RESET:
+		*data = 0;
+		break;
+	case HV_X64_MSR_REENLIGHTENMENT_CONTROL:
+		*data = hv->reenlightenment_control;
+		break;
+	case HV_X64_MSR_TSC_EMULATION_CONTROL:
+		*data = hv->tsc_emulation_control;
+		break;
+	case HV_X64_MSR_TSC_EMULATION_STATUS:
+		*data = hv->tsc_emulation_status;
+		break;
+	default:	/* SynIC, stimers, APIC access, syndbg: not here */
+		r = 1;
+		break;
+	}
+	mutex_unlock(&hv->lock);
+	return r;
+}
+
+/* KVM's HV_X64_MSR_HYPERCALL write with the enable bit: the page */
+static int svx_hv_write_hypercall_page(struct svx_vcpu *vcpu, u64 data)
+{
+	/* vmcall; ret (KVM's vmx_patch_hypercall() and 0xc3) */
+	static const u8 insn[4] = { 0x0f, 0x01, 0xc1, 0xc3 };
+
+	return svx_write_guest_for(vcpu,
+				   data & HV_X64_MSR_HYPERCALL_PAGE_ADDRESS_MASK,
+				   insn, sizeof(insn)) ? 1 : 0;
+}
+
+/* KVM's kvm_hv_set_msr_pw(), lock held; *@clock: update the master clock */
+static int svx_hv_set_msr_pw(struct svx_vcpu *vcpu, u32 index, u64 data,
+			     bool host, bool *clock)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+
+	switch (index) {
+	case HV_X64_MSR_GUEST_OS_ID:
+		hv->guest_os_id = data;
+		/* an ID of 0 disables the hypercall page */
+		if (!data)
+			hv->hypercall &= ~HV_X64_MSR_HYPERCALL_ENABLE;
+		return 0;
+	case HV_X64_MSR_HYPERCALL:
+		/* without a guest OS ID the write is dropped, as KVM's */
+		if (!hv->guest_os_id)
+			return 0;
+		if ((data & HV_X64_MSR_HYPERCALL_ENABLE) &&
+		    svx_hv_write_hypercall_page(vcpu, data))
+			return 1;
+		hv->hypercall = data;
+		return 0;
+	case HV_X64_MSR_REFERENCE_TSC:
+		hv->tsc_page = data;
+		if (data & HV_X64_MSR_TSC_REFERENCE_ENABLE) {
+			hv->tsc_page_status = host ?
+				SVX_HV_TSC_PAGE_HOST_CHANGED :
+				SVX_HV_TSC_PAGE_GUEST_CHANGED;
+			*clock = true;	/* KVM_REQ_MASTERCLOCK_UPDATE */
+		} else {
+			hv->tsc_page_status = SVX_HV_TSC_PAGE_UNSET;
+		}
+		return 0;
+	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
+		hv->crash_param[array_index_nospec(index - HV_X64_MSR_CRASH_P0,
+				ARRAY_SIZE(hv->crash_param))] = data;
+		return 0;
+	case HV_X64_MSR_CRASH_CTL:
+		if (host)
+			hv->crash_ctl = data & HV_CRASH_CTL_CRASH_NOTIFY;
+		else if (data & HV_CRASH_CTL_CRASH_NOTIFY)
+			set_bit(SVX_REQ_HV_CRASH, &vcpu->requests);
+		return 0;
+	case HV_X64_MSR_RESET:
+		if (data == 1)
+			set_bit(SVX_REQ_HV_RESET, &vcpu->requests);
+		return 0;
+	case HV_X64_MSR_REENLIGHTENMENT_CONTROL:
+		hv->reenlightenment_control = data;
+		return 0;
+	case HV_X64_MSR_TSC_EMULATION_CONTROL:
+		hv->tsc_emulation_control = data;
+		return 0;
+	case HV_X64_MSR_TSC_EMULATION_STATUS:
+		if (data && !host)
+			return 1;
+		hv->tsc_emulation_status = data;
+		return 0;
+	case HV_X64_MSR_TIME_REF_COUNT:
+		return host ? 0 : 1;	/* read-only; the VMM's write ignored */
+	}
+	return 1;
+}
+
+int svx_hv_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+	bool clock = false;
+	int r;
+
+	if (!host && (!vcpu->hv.enabled ||
+		      !svx_hv_msr_allowed(&vcpu->hv, index)))
+		return 1;
+	switch (index) {
+	case HV_X64_MSR_VP_INDEX:
+		/* the VMM's only, below KVM's KVM_MAX_VCPUS (ours) */
+		if (!host || (u32)data >= SVX_MAX_VCPUS)
+			return 1;
+		vcpu->hv.vp_index = (u32)data;
+		return 0;
+	case HV_X64_MSR_VP_RUNTIME:
+		if (!host)
+			return 1;
+		vcpu->hv.runtime_offset = data - svx_hv_task_runtime();
+		return 0;
+	case HV_X64_MSR_TSC_FREQUENCY:
+	case HV_X64_MSR_APIC_FREQUENCY:
+		return host ? 0 : 1;	/* read-only; the VMM's write ignored */
+	}
+	mutex_lock(&hv->lock);
+	r = svx_hv_set_msr_pw(vcpu, index, data, host, &clock);
+	mutex_unlock(&hv->lock);
+	if (clock)
+		svx_kvmclock_masterclock_update(vcpu->vm);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* The reference TSC page                                               */
+
+/*
+ * KVM's compute_tsc_page_parameters(): the page's scale and offset from
+ * the kvmclock's, so that (tsc * scale >> 64) + offset is the kvmclock in
+ * 100 ns; false without a stable clock or when the scale overflows.
+ */
+static bool svx_hv_tsc_page_params(const struct pvclock_vcpu_time_info *c,
+				   struct svx_hv_tsc_ref *ref)
+{
+	u64 max_mul, offset;
+
+	if (!(c->flags & PVCLOCK_TSC_STABLE_BIT))
+		return false;
+	max_mul = 100ull << (32 - c->tsc_shift);
+	if (c->tsc_to_system_mul >= max_mul)
+		return false;
+	ref->tsc_scale = mul_u64_u32_div(1ULL << (32 + c->tsc_shift),
+					 c->tsc_to_system_mul, 100);
+	offset = div_u64(c->system_time, 100);
+	ref->tsc_offset = offset - mul_u64_u64_shr(c->tsc_timestamp,
+						   ref->tsc_scale, 64);
+	return true;
+}
+
+/*
+ * KVM's tsc_page_update_unsafe(): the guest turned TSC emulation on
+ * (reenlightenment) and did not write the page's MSR since, so the page
+ * must not change under it.
+ */
+static bool svx_hv_tsc_page_frozen(struct svx_hv *hv)
+{
+	return hv->tsc_page_status != SVX_HV_TSC_PAGE_GUEST_CHANGED &&
+	       hv->tsc_emulation_control;
+}
+
+/* KVM's kvm_hv_request_tsc_page_update(): the clock is about to change */
+void svx_hv_request_tsc_page_update(struct svx_vm *vm)
+{
+	struct svx_hv *hv = &vm->hv;
+
+	mutex_lock(&hv->lock);
+	if (hv->tsc_page_status == SVX_HV_TSC_PAGE_SET &&
+	    !svx_hv_tsc_page_frozen(hv))
+		hv->tsc_page_status = SVX_HV_TSC_PAGE_HOST_CHANGED;
+	mutex_unlock(&hv->lock);
+}
+
+/*
+ * KVM's kvm_hv_setup_tsc_page(), from a vCPU's clock update
+ * (core/kvmclock.c) with that vCPU's kvmclock parameters.
+ */
+void svx_hv_setup_tsc_page(struct svx_vcpu *vcpu,
+			   const struct pvclock_vcpu_time_info *hv_clock)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+	u32 seq;
+	u64 gpa;
+
+	mutex_lock(&hv->lock);
+	if (hv->tsc_page_status != SVX_HV_TSC_PAGE_GUEST_CHANGED &&
+	    hv->tsc_page_status != SVX_HV_TSC_PAGE_HOST_CHANGED)
+		goto out;
+	if (!(hv->tsc_page & HV_X64_MSR_TSC_REFERENCE_ENABLE))
+		goto out;
+	gpa = hv->tsc_page & PAGE_MASK;
+	if (svx_read_guest_phys(vcpu->vm, gpa, &seq, sizeof(seq)))
+		goto broken;
+	if (seq && svx_hv_tsc_page_frozen(hv)) {
+		/* keep what the page says; TIME_REF_COUNT reads it too */
+		if (svx_read_guest_phys(vcpu->vm, gpa, &hv->tsc_ref,
+					sizeof(hv->tsc_ref)))
+			goto broken;
+		hv->tsc_page_status = SVX_HV_TSC_PAGE_SET;
+		goto out;
+	}
+	/* the guest reads TIME_REF_COUNT while the page changes */
+	hv->tsc_ref.tsc_sequence = 0;
+	if (svx_write_guest_for(vcpu, gpa, &hv->tsc_ref.tsc_sequence,
+				sizeof(hv->tsc_ref.tsc_sequence)))
+		goto broken;
+	if (!svx_hv_tsc_page_params(hv_clock, &hv->tsc_ref))
+		goto broken;
+	smp_wmb();	/* sequence 0 before the rest */
+	/* KVM 6.1's struct ms_hyperv_tsc_page: these 24 bytes, no more */
+	if (svx_write_guest_for(vcpu, gpa, &hv->tsc_ref, sizeof(hv->tsc_ref)))
+		goto broken;
+	seq++;
+	if (seq == 0xFFFFFFFF || seq == 0)
+		seq = 1;
+	smp_wmb();	/* the rest before the new sequence */
+	hv->tsc_ref.tsc_sequence = seq;
+	if (svx_write_guest_for(vcpu, gpa, &hv->tsc_ref.tsc_sequence,
+				sizeof(hv->tsc_ref.tsc_sequence)))
+		goto broken;
+	hv->tsc_page_status = SVX_HV_TSC_PAGE_SET;
+	goto out;
+broken:
+	hv->tsc_page_status = SVX_HV_TSC_PAGE_BROKEN;
+out:
+	mutex_unlock(&hv->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hypercalls                                                           */
+
+/* KVM's kvm_hv_hypercall_enabled() */
+bool svx_hv_hypercall_enabled(struct svx_vcpu *vcpu)
+{
+	return vcpu->hv.enabled && READ_ONCE(vcpu->vm->hv.guest_os_id);
+}
+
+/* KVM's hv_check_hypercall_access() */
+static bool svx_hv_hypercall_allowed(struct svx_hv_vcpu *hv, u16 code)
+{
+	if (!hv->enforce)
+		return true;
+	switch (code) {
+	case HVCALL_NOTIFY_LONG_SPIN_WAIT:
+		return hv->enlightenments_ebx &&
+		       hv->enlightenments_ebx != U32_MAX;
+	case HVCALL_POST_MESSAGE:
+		return hv->features_ebx & HV_POST_MESSAGES;
+	case HVCALL_SIGNAL_EVENT:
+		return hv->features_ebx & HV_SIGNAL_EVENTS;
+	case HVCALL_POST_DEBUG_DATA:
+	case HVCALL_RETRIEVE_DEBUG_DATA:
+	case HVCALL_RESET_DEBUG_SESSION:
+		return !(hv->syndbg_cap_eax &
+			 SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING) ||
+		       hv->features_ebx & HV_DEBUGGING;
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX:
+		if (!(hv->enlightenments_eax &
+		      HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED))
+			return false;
+		fallthrough;
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:
+		return hv->enlightenments_eax &
+		       HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED;
+	case HVCALL_SEND_IPI_EX:
+		if (!(hv->enlightenments_eax &
+		      HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED))
+			return false;
+		fallthrough;
+	case HVCALL_SEND_IPI:
+		return hv->enlightenments_eax &
+		       HV_X64_CLUSTER_IPI_RECOMMENDED;
+	}
+	return true;
+}
+
+/* KVM's is_xmm_fast_hypercall() */
+static bool svx_hv_xmm_fast_code(u16 code)
+{
+	switch (code) {
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX:
+	case HVCALL_SEND_IPI_EX:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * HvSignalEvent's input, KVM's kvm_hvcall_signal_event() with no eventfd
+ * (KVM_HYPERV_EVENTFD is not here): HV_STATUS_INVALID_PORT_ID when valid.
+ */
+static u16 svx_hv_signal_event(struct svx_vcpu *vcpu, bool fast, u64 ingpa)
+{
+	if (!fast) {
+		if ((ingpa & 7) || offset_in_page(ingpa) + 8 > PAGE_SIZE)
+			return HV_STATUS_INVALID_ALIGNMENT;
+		if (svx_read_guest_phys(vcpu->vm, ingpa, &ingpa,
+					sizeof(ingpa)))
+			return HV_STATUS_INVALID_ALIGNMENT;
+	}
+	if (ingpa & 0xffff00000000ULL)
+		return HV_STATUS_INVALID_PORT_ID;
+	if (ingpa & ~(u64)KVM_HYPERV_CONN_ID_MASK)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	return HV_STATUS_INVALID_PORT_ID;
+}
+
+/*
+ * HvSendIpi, KVM's kvm_hv_send_ipi() for the non-_Ex call: the vector and
+ * a mask of VP indices 0-63, from memory at @ingpa or (fast) the vector in
+ * @ingpa and the mask in @outgpa; a fixed interrupt to each vCPU whose
+ * VP index the mask has.
+ */
+static u16 svx_hv_send_ipi(struct svx_vcpu *vcpu, bool fast, u64 ingpa,
+			   u64 outgpa)
+{
+	struct svx_vm *vm = vcpu->vm;
+	struct {
+		u32 vector;
+		u32 reserved;
+		u64 cpu_mask;
+	} in;
+	struct svx_vcpu *t;
+	int i;
+
+	if (!fast) {
+		if (svx_read_guest_phys(vm, ingpa, &in, sizeof(in)))
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	} else {
+		if (ingpa >> 32)	/* the reserved half */
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		in.vector = ingpa;
+		in.cpu_mask = outgpa;
+	}
+	if (in.vector < HV_IPI_LOW_VECTOR || in.vector > HV_IPI_HIGH_VECTOR)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		t = READ_ONCE(vm->vcpus[i]);
+		if (t && t->hv.vp_index < 64 &&
+		    (in.cpu_mask & BIT_ULL(t->hv.vp_index)))
+			svx_irqchip_send_fixed(t, in.vector);
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+/*
+ * KVM's kvm_hv_hypercall() after its CPL and protected-mode checks (the
+ * caller's, vmx/hypercall.c).  The input in RCX/RDX/R8 (@longmode) or
+ * EDX:EAX, EBX:ECX, EDI:ESI; the status to RAX (or EDX:EAX).  Returns 0,
+ * or -1: #UD (KVM's for XMM input that the guest's CPUID does not allow
+ * with ENFORCE_CPUID); the caller skips the VMCALL on 0.
+ */
+int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
+{
+	struct svx_hv_vcpu *hv = &vcpu->hv;
+	unsigned long *regs = vcpu->regs;
+	u64 param, ingpa, outgpa, ret = HV_STATUS_SUCCESS;
+	u16 code, rep_cnt, rep_idx;
+	bool fast, rep;
+	u32 var_cnt;
+
+	if (longmode) {
+		param = regs[SVX_RCX];
+		ingpa = regs[SVX_RDX];
+		outgpa = regs[SVX_R8];
+	} else {
+		param = (u64)(u32)regs[SVX_RDX] << 32 | (u32)regs[SVX_RAX];
+		ingpa = (u64)(u32)regs[SVX_RBX] << 32 | (u32)regs[SVX_RCX];
+		outgpa = (u64)(u32)regs[SVX_RDI] << 32 | (u32)regs[SVX_RSI];
+	}
+	code = param & 0xffff;
+	var_cnt = (param & HV_HYPERCALL_VARHEAD_MASK) >>
+		  HV_HYPERCALL_VARHEAD_OFFSET;
+	fast = param & HV_HYPERCALL_FAST_BIT;
+	rep_cnt = (param >> HV_HYPERCALL_REP_COMP_OFFSET) & 0xfff;
+	rep_idx = (param >> HV_HYPERCALL_REP_START_OFFSET) & 0xfff;
+	rep = rep_cnt || rep_idx;
+
+	if (!svx_hv_hypercall_allowed(hv, code)) {
+		ret = HV_STATUS_ACCESS_DENIED;
+		goto out;
+	}
+	if (param & HV_HYPERCALL_RSVD_MASK) {
+		ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+		goto out;
+	}
+	if (fast && svx_hv_xmm_fast_code(code) && hv->enforce &&
+	    !(hv->features_edx & HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE))
+		return -1;
+
+	switch (code) {
+	case HVCALL_NOTIFY_LONG_SPIN_WAIT:
+		if (rep || var_cnt) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		svx_vcpu_on_spin(vcpu);	/* vmx/hypercall.c */
+		break;
+	case HVCALL_SIGNAL_EVENT:
+		if (rep || var_cnt) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		ret = svx_hv_signal_event(vcpu, fast, ingpa);
+		if (ret != HV_STATUS_INVALID_PORT_ID)
+			break;
+		fallthrough;
+	case HVCALL_POST_MESSAGE:
+		/* KVM's answer without an active SynIC (none here) */
+		ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+		break;
+	case HVCALL_SEND_IPI:
+		if (rep || var_cnt) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		ret = svx_hv_send_ipi(vcpu, fast, ingpa, outgpa);
+		break;
+	case HVCALL_POST_DEBUG_DATA:
+	case HVCALL_RETRIEVE_DEBUG_DATA:
+		if (fast) {
+			ret = HV_STATUS_INVALID_PARAMETER;
+			break;
+		}
+		fallthrough;
+	case HVCALL_RESET_DEBUG_SESSION:
+		/* KVM's with SYNDBG_OPTIONS 0 (its MSRs are not here) */
+		if (!(hv->syndbg_cap_eax & SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING))
+			ret = HV_STATUS_INVALID_HYPERCALL_CODE;
+		else
+			ret = HV_STATUS_OPERATION_DENIED;
+		break;
+	default:	/* TLB flush and HvSendIpiEx included: not here */
+		ret = HV_STATUS_INVALID_HYPERCALL_CODE;
+		break;
+	}
+out:
+	if (longmode) {
+		regs[SVX_RAX] = ret;
+	} else {
+		regs[SVX_RDX] = ret >> 32;
+		regs[SVX_RAX] = (u32)ret;
+	}
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hyper-V enlightenments (core/hyperv.c), as KVM 6.1's hyperv.h.
+ */
+#ifndef SVX_CORE_HYPERV_H
+#define SVX_CORE_HYPERV_H
+
+#include "svx.h"
+
+void svx_hv_vm_init(struct svx_vm *vm);
+void svx_hv_vcpu_init(struct svx_vcpu *vcpu, u32 vp_index);
+void svx_hv_after_set_cpuid(struct svx_vcpu *vcpu);
+long svx_hv_enable_enforce_cpuid(struct svx_vcpu *vcpu, u64 arg);
+long svx_hv_get_supported_cpuid(struct svx_vcpu *vcpu, void __user *argp);
+bool svx_hv_is_msr(u32 index);
+int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host);
+int svx_hv_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host);
+void svx_hv_request_tsc_page_update(struct svx_vm *vm);
+struct pvclock_vcpu_time_info;
+void svx_hv_setup_tsc_page(struct svx_vcpu *vcpu,
+			   const struct pvclock_vcpu_time_info *hv_clock);
+bool svx_hv_hypercall_enabled(struct svx_vcpu *vcpu);
+int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode);
+
+#endif /* SVX_CORE_HYPERV_H */
