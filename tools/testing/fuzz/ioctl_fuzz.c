@@ -1903,6 +1903,13 @@ static int minimize(const struct prog *p, long idx, enum verdict want,
  * takes only the vCPU's own table there, any table on the other.
  */
 #define F_RAN	4u
+/*
+ * The set of vCPUs differs (KVM 6.1 created vCPU id & 0xffffffff where
+ * shadowvmx refused the id): KVM_CREATE_VCPU of that id again (-EEXIST on
+ * one device only) and the calls on the vCPU fd slot that then holds a
+ * vCPU on one device only (-EBADF on the other).
+ */
+#define F_VCPUS	8u
 
 static uint64_t field(const char *d, const char *name)
 {
@@ -1982,7 +1989,7 @@ static const struct diff_ex diff_explained[] = {
 	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id, 0,
 	  "vCPU id >= 32, shadowvmx's KVM_CAP_MAX_VCPU_ID (kvm_intel: 4096)" },
-	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id_u32, 0,
+	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id_u32, F_VCPUS,
 	  "id >= 2^32: KVM 6.1 truncates it to u32 (kvm_vm_ioctl_create_vcpu(kvm, u32 id)); later kernels refuse it, as shadowvmx does" },
 	{ "KVM_SET_CPUID2", 0, -EINVAL, NULL, 0,
 	  "after KVM_RUN KVM 6.1 compares a new table with its vCPU copy, which kvm_update_cpuid_runtime() rewrote (CPUID.0xD EBX for the current XCR0, OSXSAVE, APIC, MWAIT): its own supported table no longer matches; shadowvmx computes those at CPUID time and compares with the table as set" },
@@ -2015,6 +2022,14 @@ static const struct diff_ex diff_explained[] = {
 
 static unsigned int family(const char *call)
 {
+	unsigned int i;
+
+	if (!strcmp(call, "KVM_CREATE_VCPU"))
+		return F_VCPUS;
+	for (i = 0; i < O_NR; i++)
+		if (ops[i].fd == K_VCPU && !strcmp(call, ops[i].name))
+			return F_VCPUS | (i == O_RUN ? F_SLOTS | F_GUEST : 0) |
+			       (i == O_SET_CPUID2 || i == O_SETUP_GUEST ? F_RAN : 0);
 	if (!strcmp(call, "KVM_SET_USER_MEMORY_REGION"))
 		return F_SLOTS;
 	if (!strcmp(call, "KVM_RUN"))
