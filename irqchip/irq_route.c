@@ -159,8 +159,17 @@ int svx_irq_deliver(struct svx_irqchip *chip, const struct svx_irq_msg *m,
 				msg.delivery_mode = SVX_DM_FIXED;
 			lowest = msg.msi_redir_hint;
 		} else {
-			/* at most the one APIC with that ID (fast path) */
+			/*
+			 * At most the one APIC with that ID (fast path).  Once
+			 * a vCPU has a local APIC, KVM has an APIC map (IDs
+			 * 0-255 at least), kvm_irq_delivery_to_apic_fast()
+			 * takes it and answers 0, not -1, when no APIC has
+			 * the ID or it is hardware-disabled.
+			 */
 			lowest = false;
+			for (i = 0; i < SVX_IRQ_MAX_LAPICS && r < 0; i++)
+				if (chip->lapics[i])
+					r = 0;
 		}
 	}
 

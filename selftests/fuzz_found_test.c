@@ -18,7 +18,9 @@
  *   keeps the table it had (none: KVM_GET_CPUID2 with nent 0 succeeds):
  *   CPUID.0x80000008 EAX[15:8] (linear address bits) not 48, 57 or 0 is
  *   -EINVAL; AMX tile data (CPUID.0xD.0 EAX bit 18) without the task's
- *   ARCH_REQ_XCOMP_GUEST_PERM is -EPERM (fpu_enable_guest_xfd_features()).
+ *   ARCH_REQ_XCOMP_GUEST_PERM is -EPERM (fpu_enable_guest_xfd_features());
+ * - KVM_SIGNAL_MSI to a physical APIC ID without an APIC: 0 once a vCPU
+ *   has a local APIC (kvm_irq_delivery_to_apic_fast() with the APIC map).
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -235,6 +237,33 @@ TEST(set_cpuid2_after_a_run_without_an_entry)
 	EXPECT_EQ(-EINVAL, svxu_ioctl(v.fd, KVM_SET_CPUID2,
 				      (unsigned long)&c));
 	EXPECT_EQ(0, get_cpuid_nent0(v.fd));
+	svxu_vcpu_destroy(&v);
+	svxu_vm_destroy(&vm);
+}
+
+/*
+ * KVM_SIGNAL_MSI to a physical APIC ID no vCPU has: 0 once a vCPU has a
+ * local APIC (KVM's APIC map: kvm_irq_delivery_to_apic_fast() answers 0
+ * plus the APICs that accepted), -1 (ioctl: -EPERM) before any vCPU (no
+ * map: the slow path found no APIC).
+ */
+TEST(signal_msi_to_no_apic)
+{
+	struct kvm_msi msi = { .address_lo = 0xfee02000, .data = 0x40 };
+	struct svxu_vcpu v;
+	struct svxu_vm vm;
+	int r;
+
+	r = svxu_vm_create(&vm, 16 * PG);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	ASSERT_EQ(0, svxu_ioctl(vm.fd, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_EQ(-EPERM, svxu_ioctl(vm.fd, KVM_SIGNAL_MSI,
+				     (unsigned long)&msi));
+	ASSERT_EQ(0, svxu_vcpu_open(&vm, 0, &v));
+	EXPECT_EQ(0, svxu_ioctl(vm.fd, KVM_SIGNAL_MSI, (unsigned long)&msi));
+	/* APIC ID 0: there, software-disabled after reset: not accepted */
+	msi.address_lo = 0xfee00000;
+	EXPECT_EQ(0, svxu_ioctl(vm.fd, KVM_SIGNAL_MSI, (unsigned long)&msi));
 	svxu_vcpu_destroy(&v);
 	svxu_vm_destroy(&vm);
 }
