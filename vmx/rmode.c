@@ -636,8 +636,7 @@ static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
  */
 static int svx_rmode_emulate_events(struct svx_vcpu *vcpu)
 {
-	bool more;
-	u32 intr;
+	bool more, allowed;
 	int v;
 
 	if (!vcpu->rmode.active) {
@@ -656,19 +655,15 @@ static int svx_rmode_emulate_events(struct svx_vcpu *vcpu)
 	if (vcpu->nmi_queued && !svx_rmode_nmi_blocked(vcpu))
 		return 1;
 	svx_vcpu_load(vcpu);
-	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	allowed = svx_interrupt_allowed(vcpu);
 	svx_vcpu_put(vcpu);
-	if (!(vcpu->rflags & X86_EFLAGS_IF) ||
-	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+	if (!allowed)
 		return 0;
 	if (vcpu->lapic) {
 		v = svx_irqchip_take_interrupt(vcpu, true, &more);
 		if (v < 0)
 			return 0;
-		vcpu->inject_pending = true;
-		vcpu->inject_info = SVX_INTR_VALID | v |
-			SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
-		vcpu->inject_len = 0;
+		svx_inject_ext_irq(vcpu, v);
 		return 1;
 	}
 	if (vcpu->run->request_interrupt_window) {

@@ -88,14 +88,6 @@ static void svx_set_proc_ctls(struct svx_vcpu *vcpu, u32 ctls)
 	}
 }
 
-/* Can an external interrupt be delivered right now?  vCPU loaded. */
-static bool svx_interrupt_allowed(struct svx_vcpu *vcpu)
-{
-	return (vcpu->rflags & X86_EFLAGS_IF) && !vcpu->inject_pending &&
-	       !(svx_vmread(GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-}
-
 static bool svx_nmi_allowed(struct svx_vcpu *vcpu)
 {
 	return !vcpu->inject_pending &&
@@ -117,12 +109,8 @@ static void svx_inject_from_irqchip(struct svx_vcpu *vcpu, u32 *ctls)
 
 	v = svx_irqchip_take_interrupt(vcpu, !vcpu->inject_pending &&
 				       svx_interrupt_allowed(vcpu), &more);
-	if (v >= 0) {
-		vcpu->inject_pending = true;
-		vcpu->inject_info = SVX_INTR_VALID | v |
-			SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
-		vcpu->inject_len = 0;
-	}
+	if (v >= 0)
+		svx_inject_ext_irq(vcpu, v);
 	if (more)
 		*ctls |= CPU_BASED_INTR_WINDOW_EXITING;
 }
@@ -157,10 +145,7 @@ static void svx_inject_queued(struct svx_vcpu *vcpu)
 		}
 	}
 	if (vcpu->irq_queued >= 0 && !vcpu->inject_pending) {
-		vcpu->inject_pending = true;
-		vcpu->inject_info = SVX_INTR_VALID | vcpu->irq_queued |
-			SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
-		vcpu->inject_len = 0;
+		svx_inject_ext_irq(vcpu, vcpu->irq_queued);
 		vcpu->irq_queued = -1;
 	}
 	if (vcpu->lapic) {

@@ -310,6 +310,23 @@ int svx_mmio_fetch(struct svx_vcpu *vcpu, u8 *bytes, int *mode);
 int svx_mmio_complete(struct svx_vcpu *vcpu, u64 old,
 		      const struct svx_rmw *decoded);
 
+/* Can an external interrupt be delivered right now?  vCPU loaded. */
+static inline bool svx_interrupt_allowed(struct svx_vcpu *vcpu)
+{
+	return (vcpu->rflags & X86_EFLAGS_IF) && !vcpu->inject_pending &&
+	       !(svx_vmread(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* External interrupt @vector, injected at the next VM entry. */
+static inline void svx_inject_ext_irq(struct svx_vcpu *vcpu, int vector)
+{
+	vcpu->inject_pending = true;
+	vcpu->inject_info = SVX_INTR_VALID | vector |
+		SVX_INTR_TYPE_EXT << SVX_INTR_TYPE_SHIFT;
+	vcpu->inject_len = 0;
+}
+
 /*
  * The instruction-pointer helpers of the exit handlers, inline for the PIO
  * completion's fast path (pio.c's svx_pio_complete_fast(), which run.c
