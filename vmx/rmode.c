@@ -319,16 +319,15 @@ static int svx_rmode_deliver(struct svx_vcpu *vcpu, u8 vector, u32 ip_inc)
 	return SVX_RESUME;
 }
 
-/* NMI blocking, or an STI / MOV SS shadow (vmx_nmi_blocked()) */
+/* svx_nmi_blocked() for a caller without the vCPU loaded */
 static bool svx_rmode_nmi_blocked(struct svx_vcpu *vcpu)
 {
-	u32 intr;
+	bool blocked;
 
 	svx_vcpu_load(vcpu);
-	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	blocked = svx_nmi_blocked(vcpu);
 	svx_vcpu_put(vcpu);
-	return intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI |
-		       GUEST_INTR_STATE_MOV_SS);
+	return blocked;
 }
 
 /*
@@ -551,9 +550,7 @@ static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
 	rm.idt_limit = svx_vmread(GUEST_IDTR_LIMIT);
 	svx_vcpu_put(vcpu);
 	memcpy(before, rm.seg, sizeof(before));
-	/* KVM's ctxt->tf, or KVM_GUESTDBG_SINGLESTEP: a trap after it */
-	step = (vcpu->rflags & X86_EFLAGS_TF) ||
-	       (vcpu->dbg.guest_debug & KVM_GUESTDBG_SINGLESTEP);
+	step = svx_emulated_insn_steps(vcpu);
 
 	r = svx_x86_rm_step(&rm);
 	vcpu->stats.misc[SVX_STAT_RMODE_EMULATED]++;

@@ -90,10 +90,7 @@ static void svx_set_proc_ctls(struct svx_vcpu *vcpu, u32 ctls)
 
 static bool svx_nmi_allowed(struct svx_vcpu *vcpu)
 {
-	return !vcpu->inject_pending &&
-	       !(svx_vmread(GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
-		  GUEST_INTR_STATE_NMI));
+	return !vcpu->inject_pending && !svx_nmi_blocked(vcpu);
 }
 
 /*

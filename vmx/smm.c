@@ -494,9 +494,7 @@ int svx_smm_rsm(struct svx_vcpu *vcpu, const u8 *bytes, int len)
 	svx_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
 	svx_vcpu_put(vcpu);
 
-	/* KVM's ctxt->tf, or KVM_GUESTDBG_SINGLESTEP: a trap after it */
-	step = (vcpu->rflags & X86_EFLAGS_TF) ||
-	       (vcpu->dbg.guest_debug & KVM_GUESTDBG_SINGLESTEP);
+	step = svx_emulated_insn_steps(vcpu);
 	svx_smm_changed(vcpu, false);
 
 	/*

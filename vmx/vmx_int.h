@@ -318,6 +318,28 @@ static inline bool svx_interrupt_allowed(struct svx_vcpu *vcpu)
 		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
+/*
+ * Is an NMI held off right now: NMI blocking, or an STI / MOV SS shadow
+ * (KVM's vmx_nmi_blocked())?  vCPU loaded.
+ */
+static inline bool svx_nmi_blocked(struct svx_vcpu *vcpu)
+{
+	return svx_vmread(GUEST_INTERRUPTIBILITY_INFO) &
+	       (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
+		GUEST_INTR_STATE_NMI);
+}
+
+/*
+ * Does an instruction the emulator just ran end in a single-step trap:
+ * the guest's RFLAGS.TF as it was before it (KVM's ctxt->tf), or
+ * KVM_GUESTDBG_SINGLESTEP?
+ */
+static inline bool svx_emulated_insn_steps(struct svx_vcpu *vcpu)
+{
+	return (vcpu->rflags & X86_EFLAGS_TF) ||
+	       (vcpu->dbg.guest_debug & KVM_GUESTDBG_SINGLESTEP);
+}
+
 /* External interrupt @vector, injected at the next VM entry. */
 static inline void svx_inject_ext_irq(struct svx_vcpu *vcpu, int vector)
 {
