@@ -160,7 +160,6 @@ static int svx_get_feature_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
 	return 1;
 }
 
-
 static long svx_msr_list_to_user(void __user *argp, const u32 *list, u32 nr)
 {
 	struct kvm_msr_list __user *user = argp;

@@ -133,8 +133,11 @@ struct svx_mmu {
 	u64 *pae_root;		/* per vCPU, below 4 GiB: 4 PDPTEs */
 	phys_addr_t root_hpa;	/* what GUEST_CR3 points at */
 	struct svx_sp *root_sp;	/* 64-bit guests: the shadow PML4 */
-	u64 pdptrs[4];		/* PAE guests: PDPTE registers (SDM 4.4.1);
-				 * EPT mode: GUEST_PDPTRn at the last exit */
+	/*
+	 * PAE guests: the PDPTE registers (SDM 4.4.1); EPT mode: GUEST_PDPTRn
+	 * at the last exit.
+	 */
+	u64 pdptrs[4];
 	struct svx_mmu_cache cache;
 	bool no_flush;		/* MOV to CR3 with PCID bit 63: keep the TLB */
 	bool nxe[2];		/* EFER.NXE of the last context, by SMM state */

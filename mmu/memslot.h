@@ -39,7 +39,7 @@
 /* Largest slot, as in KVM: 2^31 - 1 pages on x86-64 (KVM_MEM_MAX_NR_PAGES). */
 #define SVX_MEM_MAX_NR_PAGES	(BIT_ULL(31) - 1)
 #define SVX_PAGE_SHIFT		12
-#define SVX_PAGE_SIZE		(1ULL << SVX_PAGE_SHIFT)
+#define SVX_PAGE_SIZE		BIT_ULL(SVX_PAGE_SHIFT)
 
 struct svx_memslot {
 	u64 base_gfn;

@@ -224,7 +224,6 @@ static int svx_handle_cpuid(struct svx_vcpu *vcpu)
 	return SVX_RESUME;
 }
 
-
 /*
  * HLT (KVM's kvm_emulate_halt()): with the local APIC in the kernel the
  * vCPU waits there (svx_irqchip_vcpu_ready()); else userspace does.

@@ -662,9 +662,8 @@ static int svx_far_branch(struct svx_vcpu *vcpu, const struct svx_rmw *rmw,
 						  SVX_ACC_WRITE |
 						  (cpl == 3 ? SVX_ACC_USER : 0),
 						  &w);
-			if (r == 1) {
+			if (r == 1)
 				svx_inject_walk_fault(vcpu, &w);
-			}
 			if (r) {
 				r = r == 1 ? 1 : -EFAULT;
 				goto restore;
