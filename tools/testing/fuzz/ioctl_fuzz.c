@@ -2380,8 +2380,8 @@ int main(int argc, char **argv)
 
 			if (opt_plant) {
 				/* the planted failure needs 5 calls */
-				printf("fuzz[ioctl-planted]: %s caught in program %ld, minimized from %d to %d calls%s: %s\n",
-				       vname[v], idx, prog.ncalls, n,
+				printf("fuzz[ioctl-planted]: %s caught in program %ld of seed %" PRIu64 ", minimized from %d to %d calls%s: %s\n",
+				       vname[v], idx, opt_seed, prog.ncalls, n,
 				       rep ? "" : " (not reproduced)",
 				       v == V_SPLAT && rep && n <= 6 ? "ok" : "FAIL");
 				free(keep);
@@ -2393,8 +2393,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (opt_plant) {
-		printf("fuzz[ioctl-planted]: not caught in %ld programs: FAIL\n",
-		       seqs);
+		printf("fuzz[ioctl-planted]: not caught in %ld programs of seed %" PRIu64 ": FAIL\n",
+		       seqs, opt_seed);
 		return 1;
 	}
 	printf("# fuzz: %.1f s wall, seed %" PRIu64 ", %ld hangs, %ld executor crashes\n",
