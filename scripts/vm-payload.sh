@@ -238,8 +238,9 @@ if [ "${SVX_LINUX:-1}" != 0 ] && [ -f $P/bzImage ]; then
 	fi
 fi
 # 8. the ioctl fuzzer (tools/testing/fuzz/run.sh): a planted failure caught
-#    and minimized, a bounded slice of random programs on /dev/shadowvmx
-#    (splats, hangs, leaks of pinned or table pages), and the same
+#    and minimized (seeds SVX_FUZZ_SEED and SVX_FUZZ_SEED+1), a bounded
+#    slice of random programs on /dev/shadowvmx (splats, hangs, leaks of
+#    pinned or table pages), and the same
 #    single-threaded programs on /dev/kvm with the errnos compared:
 #    "fuzz[ioctl-planted]", "fuzz[ioctl][/dev/shadowvmx]", "fuzz[ioctl-diff]"
 #    lines.  SVX_FUZZ=0 skips it; SVX_FUZZ_CALLS, SVX_FUZZ_DIFF and

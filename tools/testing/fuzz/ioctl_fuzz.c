@@ -22,8 +22,9 @@
  * hangs), and the module's gauges for leaks: with all the program's fds
  * closed, /sys/module/shadowvmx/parameters/{pinned_pages,table_pages} and
  * /sys/module/shadowvmx/refcnt must be back to 0.  A failing program is
- * minimized (ddmin over its calls, each candidate run up to 3 times) and
- * printed with the command that replays it.
+ * minimized (ddmin over its calls, each candidate run up to 3 times;
+ * serialized on one thread when it fails that way too, see minimize())
+ * and printed with the command that replays it.
  *
  * Differential mode (--diff-record FILE): single-threaded programs without
  * fork/races, each call's result (0 or -errno; positive results count as
@@ -281,6 +282,7 @@ struct shared {
 	volatile uint64_t started_ns[MAX_THREADS + 1];
 	volatile int32_t ret[MAX_CALLS];
 	volatile uint8_t done[MAX_CALLS];
+	volatile uint32_t seq[MAX_CALLS];	/* completion order, from 1 */
 };
 
 /* ----------------------------------------------------------- options -- */
@@ -293,6 +295,7 @@ static int opt_hang = 120;
 static int opt_time;		/* seconds budget, 0: none */
 static long opt_one = -1;	/* --prog N: just that program */
 static char *opt_keep;		/* --keep LIST: its calls to keep */
+static bool opt_serial;		/* --serial: the --keep LIST on one thread */
 static const char *opt_diff_record;
 static bool opt_verbose;
 static bool opt_minimize = true;
@@ -1501,35 +1504,40 @@ struct thr {
 	pid_t tid;
 };
 
+/* Call @k of the program on thread @t, recorded in the shared log. */
+static void run_one(struct exec *e, int t, int k)
+{
+	const struct prog *p = e->p;
+	long r;
+
+	sh->started_ns[t] = now_ns();
+	__atomic_store_n(&sh->running[t], k, __ATOMIC_SEQ_CST);
+	r = exec_call(e, &p->c[k]);
+	if (opt_plant)
+		plant_splat(&p->c[k], r);
+	__atomic_store_n(&sh->running[t], -1, __ATOMIC_SEQ_CST);
+	sh->ret[k] = r;
+	sh->done[k] = 1;
+	sh->seq[k] = __atomic_add_fetch(&sh->calls_done, 1, __ATOMIC_SEQ_CST);
+	if (opt_verbose)
+		fprintf(stderr, "  [%d] #%d t%d %s vm%d vcpu%d seed %#" PRIx64 " = %ld%s%s\n",
+			getpid(), k, t, ops[p->c[k].op].name, p->c[k].vm,
+			p->c[k].vcpu, p->c[k].seed, r, r < 0 ? " " : "",
+			r < 0 ? strerror(-r) : "");
+	if (e->diff_out)
+		fprintf(e->diff_out, "%ld %d %s %ld %s\n", e->prog_idx, k,
+			ops[p->c[k].op].name, r, argdesc[0] ? argdesc : "-");
+	argdesc[0] = 0;
+}
+
 static void run_calls(struct exec *e, int t, int from, int to)
 {
 	const struct prog *p = e->p;
 	int k;
 
-	for (k = from; k < to; k++) {
-		long r;
-
-		if (p->c[k].thread != t || (e->keep && !e->keep[k]))
-			continue;
-		sh->started_ns[t] = now_ns();
-		__atomic_store_n(&sh->running[t], k, __ATOMIC_SEQ_CST);
-		r = exec_call(e, &p->c[k]);
-		if (opt_plant)
-			plant_splat(&p->c[k], r);
-		__atomic_store_n(&sh->running[t], -1, __ATOMIC_SEQ_CST);
-		sh->ret[k] = r;
-		sh->done[k] = 1;
-		__atomic_add_fetch(&sh->calls_done, 1, __ATOMIC_SEQ_CST);
-		if (opt_verbose)
-			fprintf(stderr, "  [%d] #%d t%d %s vm%d vcpu%d seed %#" PRIx64 " = %ld%s%s\n",
-				getpid(), k, t, ops[p->c[k].op].name, p->c[k].vm,
-				p->c[k].vcpu, p->c[k].seed, r, r < 0 ? " " : "",
-				r < 0 ? strerror(-r) : "");
-		if (e->diff_out)
-			fprintf(e->diff_out, "%ld %d %s %ld %s\n", e->prog_idx, k,
-				ops[p->c[k].op].name, r, argdesc[0] ? argdesc : "-");
-		argdesc[0] = 0;
-	}
+	for (k = from; k < to; k++)
+		if (p->c[k].thread == t && (!e->keep || e->keep[k]))
+			run_one(e, t, k);
 }
 
 static pid_t tids[MAX_THREADS + 1];
@@ -1566,8 +1574,13 @@ static void nop_handler(int sig)
 	(void)sig;
 }
 
-static void exec_prog(const struct prog *p, const uint8_t *keep, long idx,
-		      FILE *diff_out)
+/*
+ * Run @p: all its calls (@keep NULL) or those @keep marks, each on its
+ * thread; or, serialized (@order), the @norder calls listed there, in that
+ * order, all on thread 0.
+ */
+static void exec_prog(const struct prog *p, const uint8_t *keep,
+		      const int *order, int norder, long idx, FILE *diff_out)
 {
 	struct exec e;
 	struct thr th[MAX_THREADS];
@@ -1623,14 +1636,18 @@ static void exec_prog(const struct prog *p, const uint8_t *keep, long idx,
 	tids[0] = syscall(SYS_gettid);
 	wd_stop = false;
 	pthread_create(&wd, NULL, watchdog, NULL);
-	run_calls(&e, 0, 0, p->prologue);
-	for (t = 1; t < p->nthreads; t++) {
+	for (i = 0; order && i < norder; i++)
+		run_one(&e, 0, order[i]);
+	if (!order)
+		run_calls(&e, 0, 0, p->prologue);
+	for (t = 1; !order && t < p->nthreads; t++) {
 		th[t].e = &e;
 		th[t].t = t;
 		pthread_create(&th[t].id, NULL, thr_main, &th[t]);
 	}
-	run_calls(&e, 0, p->prologue, p->ncalls);
-	for (t = 1; t < p->nthreads; t++)
+	if (!order)
+		run_calls(&e, 0, p->prologue, p->ncalls);
+	for (t = 1; !order && t < p->nthreads; t++)
 		pthread_join(th[t].id, NULL);
 	wd_stop = true;
 	pthread_join(wd, NULL);
@@ -1746,9 +1763,10 @@ static const char *const vname[] = { "ok", "splat", "leak", "hang", "crash" };
 
 static long total_threads;
 
-/* Run @p in a child; the verdict. */
+/* Run @p (as exec_prog()) in a child; the verdict. */
 static enum verdict run_child(const struct prog *p, const uint8_t *keep,
-			      long idx, uint64_t *calls, bool quiet)
+			      const int *order, int norder, long idx,
+			      uint64_t *calls, bool quiet)
 {
 	uint64_t start = now_ns();
 	int status, t, k;
@@ -1760,10 +1778,10 @@ static enum verdict run_child(const struct prog *p, const uint8_t *keep,
 	fflush(stderr);
 	pid = fork();
 	if (pid == 0) {
-		exec_prog(p, keep, idx, NULL);
+		exec_prog(p, keep, order, norder, idx, NULL);
 		_exit(0);
 	}
-	total_threads += p->nthreads;
+	total_threads += order ? 1 : p->nthreads;
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
@@ -1818,46 +1836,107 @@ static void print_call(const struct prog *p, int k, bool with_ret)
 }
 
 /*
- * ddmin over the calls (the prologue too): the smallest failing set, in
- * at most MIN_RUNS child runs (600: with the irqchip/PIT ops the
- * planted failure of --seed 1 needed more than the former 300 to get
- * from 551 calls down to its 5).
+ * The minimizer: ddmin over the calls (the prologue too), the smallest
+ * failing set, in at most MIN_RUNS child runs (600: with the irqchip/PIT
+ * ops the planted failure of --seed 1 needed more than the former 300 to
+ * get from 551 calls down to its 5).  A candidate counts as failing when
+ * one of up to 3 runs fails the same way (a race may need a few).
+ *
+ * Threads: a failure that needs call A of one thread to run before call B
+ * of another reproduces only as long as something keeps A's thread ahead:
+ * with the calls between them dropped, which one comes first is up to the
+ * scheduler, so a candidate passes or fails by chance, the calls that
+ * happened to delay B's thread (a KVM_RUN, a remap) are kept as padding,
+ * and the result is large and flaky (--plant --seed 2: 553 calls down to
+ * 14, a KVM_SET_DEBUGREGS on thread 2 and a KVM_NMI on thread 0 between
+ * KVM_RUNs, not always reproduced).  So the program is first run
+ * serialized: all its calls on thread 0, in program order, then in the
+ * order they completed in the failing run (calls that did not complete
+ * last).  If one of these fails the same way, that list is minimized
+ * serialized (a fixed order; replay with --serial: the --keep list in its
+ * order on one thread); only a failure that needs the threads to race is
+ * minimized with its threads.
  */
 #define MIN_RUNS	600
+#define MIN_TRIES	3
+
+/* Does the list of @n calls @list fail as @want? */
+static bool min_fails(const struct prog *p, long idx, enum verdict want,
+		      const int *list, int n, bool serial, uint8_t *keep,
+		      int *runs)
+{
+	uint64_t dummy = 0;
+	int r, j;
+
+	if (!serial) {
+		memset(keep, 0, p->ncalls);
+		for (j = 0; j < n; j++)
+			keep[list[j]] = 1;
+	}
+	for (r = 0; r < MIN_TRIES; r++) {
+		++*runs;
+		if (run_child(p, serial ? NULL : keep, serial ? list : NULL, n,
+			      idx, &dummy, true) == want)
+			return true;
+	}
+	return false;
+}
+
+static const uint32_t *cmp_seq;
+
+static int by_seq(const void *a, const void *b)
+{
+	uint32_t x = cmp_seq[*(const int *)a], y = cmp_seq[*(const int *)b];
+
+	/* not completed (0): last, in program order */
+	if (x != y)
+		return !x ? 1 : !y ? -1 : x < y ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
+}
+
 static int minimize(const struct prog *p, long idx, enum verdict want,
 		    bool *reproduced)
 {
-	uint8_t *keep = calloc(p->ncalls, 1), *cand = calloc(p->ncalls, 1);
-	int n = p->ncalls, gran = 2, runs = 0, k, kept;
+	int *cur = calloc(p->ncalls, sizeof(int));
+	int *cand = calloc(p->ncalls, sizeof(int));
+	uint32_t *seq = calloc(p->ncalls, sizeof(uint32_t));
+	uint8_t *keep = calloc(p->ncalls, 1);
+	int n = p->ncalls, gran = 2, runs = 0, k;
+	bool serial = true;
 	uint64_t dummy = 0;
 
-	memset(keep, 1, p->ncalls);
+	/* the failing run's completion order, before the runs below reset it */
+	for (k = 0; k < p->ncalls; k++) {
+		seq[k] = sh->done[k] ? sh->seq[k] : 0;
+		cur[k] = k;
+	}
+	if (!min_fails(p, idx, want, cur, n, true, keep, &runs)) {
+		memcpy(cand, cur, n * sizeof(int));
+		cmp_seq = seq;
+		qsort(cand, n, sizeof(int), by_seq);
+		if (memcmp(cand, cur, n * sizeof(int)) &&
+		    min_fails(p, idx, want, cand, n, true, keep, &runs))
+			memcpy(cur, cand, n * sizeof(int));
+		else
+			serial = false;		/* a race: with its threads */
+	}
 	while (gran <= n && runs < MIN_RUNS) {
 		int chunk = (n + gran - 1) / gran, part;
 		bool reduced = false;
 
 		for (part = 0; part < gran && runs < MIN_RUNS; part++) {
-			int lo = part * chunk, hi = lo + chunk, j, seen = 0, r;
+			int lo = part * chunk, hi = lo + chunk, j, m = 0;
 
-			/* complement: drop the part-th chunk of kept calls */
-			memcpy(cand, keep, p->ncalls);
-			for (j = 0; j < p->ncalls; j++) {
-				if (!keep[j])
-					continue;
-				if (seen >= lo && seen < hi)
-					cand[j] = 0;
-				seen++;
-			}
-			for (r = 0; r < 3; r++) {
-				runs++;
-				if (run_child(p, cand, idx, &dummy, true) == want)
-					break;
-			}
-			if (r < 3) {
-				memcpy(keep, cand, p->ncalls);
-				for (kept = 0, j = 0; j < p->ncalls; j++)
-					kept += keep[j];
-				n = kept;
+			if (lo >= n)
+				break;
+			/* complement: drop the part-th chunk of the list */
+			for (j = 0; j < n; j++)
+				if (j < lo || j >= hi)
+					cand[m++] = cur[j];
+			if (min_fails(p, idx, want, cand, m, serial, keep,
+				      &runs)) {
+				memcpy(cur, cand, m * sizeof(int));
+				n = m;
 				gran = gran > 2 ? gran - 1 : 2;
 				reduced = true;
 				break;
@@ -1869,20 +1948,26 @@ static int minimize(const struct prog *p, long idx, enum verdict want,
 			gran = gran * 2 < n ? gran * 2 : n;
 		}
 	}
-	printf("# fuzz: minimized program %ld (%s) to %d calls in %d runs; replay: ioctl_fuzz --dev %s --seed %" PRIu64 " --prog %ld --keep ",
-	       idx, vname[want], n, runs, dev, opt_seed, idx);
-	for (k = 0, kept = 0; k < p->ncalls; k++)
-		if (keep[k])
-			printf("%s%d", kept++ ? "," : "", k);
+	printf("# fuzz: minimized program %ld (%s) to %d calls in %d runs; replay: ioctl_fuzz --dev %s --seed %" PRIu64 " --prog %ld%s%s --keep ",
+	       idx, vname[want], n, runs, dev, opt_seed, idx,
+	       opt_plant ? " --plant" : "", serial ? " --serial" : "");
+	for (k = 0; k < n; k++)
+		printf("%s%d", k ? "," : "", cur[k]);
 	printf("\n");
 	/* a race may need a few runs, as for the candidates */
-	for (k = 0, *reproduced = false; k < 3 && !*reproduced; k++)
-		*reproduced = run_child(p, keep, idx, &dummy, k < 2) == want;
-	for (k = 0; k < p->ncalls; k++)
-		if (keep[k])
-			print_call(p, k, true);
-	free(keep);
+	memset(keep, 0, p->ncalls);
+	for (k = 0; k < n; k++)
+		keep[cur[k]] = 1;
+	for (k = 0, *reproduced = false; k < MIN_TRIES && !*reproduced; k++)
+		*reproduced = run_child(p, serial ? NULL : keep,
+					serial ? cur : NULL, n, idx, &dummy,
+					k < MIN_TRIES - 1) == want;
+	for (k = 0; k < n; k++)
+		print_call(p, cur[k], true);
+	free(cur);
 	free(cand);
+	free(seq);
+	free(keep);
 	return n;
 }
 
@@ -2123,17 +2208,23 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ioctl_fuzz [--dev PATH] [--seed N] [--calls M] [--time S]\n"
 		"                  [--threads K] [--len L] [--hang S] [--no-minimize]\n"
-		"                  [--prog IDX [--keep i,j,k-l]] [--verbose] [--plant]\n"
+		"                  [--prog IDX [--keep i,j,k-l [--serial]]] [--verbose]\n"
+		"                  [--plant]\n"
 		"       ioctl_fuzz --diff-record FILE [--dev PATH] [--seed N]\n"
 		"                  [--calls M | --prog IDX] [--verbose]\n"
 		"       ioctl_fuzz --diff-compare OURS KVM\n");
 	exit(2);
 }
 
-static uint8_t *parse_keep(const char *s, int n)
+/*
+ * --keep LIST: the calls in @keep, and in @order (*@norder of them) as
+ * listed (the order --serial runs them in).
+ */
+static uint8_t *parse_keep(const char *s, int n, int *order, int *norder)
 {
 	uint8_t *keep = calloc(n, 1);
 
+	*norder = 0;
 	while (*s) {
 		char *end;
 		long a = strtol(s, &end, 10), b = a;
@@ -2141,8 +2232,10 @@ static uint8_t *parse_keep(const char *s, int n)
 		if (*end == '-')
 			b = strtol(end + 1, &end, 10);
 		for (; a <= b; a++)
-			if (a >= 0 && a < n)
+			if (a >= 0 && a < n && !keep[a]) {
 				keep[a] = 1;
+				order[(*norder)++] = a;
+			}
 		s = *end ? end + 1 : end;
 	}
 	return keep;
@@ -2151,6 +2244,7 @@ static uint8_t *parse_keep(const char *s, int n)
 int main(int argc, char **argv)
 {
 	static struct prog prog;
+	static int order[MAX_CALLS];
 	uint64_t calls = 0, start = now_ns();
 	long idx, seqs = 0, splats = 0, leaks = 0, hangs = 0, crashes = 0;
 	int i;
@@ -2166,6 +2260,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(o, "--plant")) {
 			opt_plant = true;
+			continue;
+		}
+		if (!strcmp(o, "--serial")) {
+			opt_serial = true;
 			continue;
 		}
 		if (!strcmp(o, "--no-minimize")) {
@@ -2223,7 +2321,7 @@ int main(int argc, char **argv)
 		     opt_one >= 0 ? idx == opt_one : calls < opt_calls; idx++) {
 			gen_prog(&prog, opt_seed, idx, true);
 			memset((void *)sh, 0, sizeof(*sh));
-			exec_prog(&prog, NULL, idx, out);
+			exec_prog(&prog, NULL, NULL, 0, idx, out);
 			calls += sh->calls_done;
 		}
 		fclose(out);
@@ -2242,18 +2340,23 @@ int main(int argc, char **argv)
 	for (idx = opt_one >= 0 ? opt_one : 0;; idx++) {
 		enum verdict v;
 		uint8_t *keep = NULL;
+		int norder = 0;
 
 		if (opt_one < 0 && (calls >= opt_calls ||
 		    (opt_time && now_ns() - start > opt_time * 1000000000ULL)))
 			break;
 		gen_prog(&prog, opt_seed, idx, false);
 		if (opt_keep)
-			keep = parse_keep(opt_keep, prog.ncalls);
-		if (opt_verbose)
+			keep = parse_keep(opt_keep, prog.ncalls, order, &norder);
+		if (opt_verbose && keep && opt_serial)
+			for (i = 0; i < norder; i++)
+				print_call(&prog, order[i], false);
+		else if (opt_verbose)
 			for (i = 0; i < prog.ncalls; i++)
 				if (!keep || keep[i])
 					print_call(&prog, i, false);
-		v = run_child(&prog, keep, idx, &calls, false);
+		v = run_child(&prog, keep, keep && opt_serial ? order : NULL,
+			      norder, idx, &calls, false);
 		seqs++;
 		if (v != V_OK) {
 			printf("# fuzz: program %ld (seed %" PRIu64 "): %s; the calls running at the end:\n",
@@ -2277,8 +2380,8 @@ int main(int argc, char **argv)
 
 			if (opt_plant) {
 				/* the planted failure needs 5 calls */
-				printf("fuzz[ioctl-planted]: %s caught in program %ld, minimized from %d to %d calls%s: %s\n",
-				       vname[v], idx, prog.ncalls, n,
+				printf("fuzz[ioctl-planted]: %s caught in program %ld of seed %" PRIu64 ", minimized from %d to %d calls%s: %s\n",
+				       vname[v], idx, opt_seed, prog.ncalls, n,
 				       rep ? "" : " (not reproduced)",
 				       v == V_SPLAT && rep && n <= 6 ? "ok" : "FAIL");
 				free(keep);
@@ -2289,9 +2392,9 @@ int main(int argc, char **argv)
 		if (opt_one >= 0)
 			break;
 	}
-	if (opt_plant) {
-		printf("fuzz[ioctl-planted]: not caught in %ld programs: FAIL\n",
-		       seqs);
+	if (opt_plant && opt_one < 0) {	/* not for a replay */
+		printf("fuzz[ioctl-planted]: not caught in %ld programs of seed %" PRIu64 ": FAIL\n",
+		       seqs, opt_seed);
 		return 1;
 	}
 	printf("# fuzz: %.1f s wall, seed %" PRIu64 ", %ld hangs, %ld executor crashes\n",
