@@ -116,9 +116,11 @@ HV_REPORT_GP
  * rdmsr ECX (PORT_RESULT2 the #GP flag, PORT_RESULT EAX, then EDX); 1:
  * wrmsr ECX <- EDX:EAX (PORT_RESULT2 the #GP flag); 2: call the hypercall
  * page at RSI with RCX/RDX/R8 (PORT_RESULT2 2 if it took #UD, else 0;
- * PORT_RESULT the status in EAX).  Then HLT.  The #UD handler skips the
- * page's 3-byte VMCALL.
+ * PORT_RESULT the status in EAX).  Then, with R11 0, HLT; else (an
+ * in-kernel irqchip, where HLT blocks in the kernel) HV_OP_DONE to
+ * PORT_RESULT2 first.  The #UD handler skips the page's 3-byte VMCALL.
  */
+#define HV_OP_DONE	0xd09e
 __asm__(
 "	.pushsection .rodata.svx_hv_guest, \"a\"\n"
 "	.code64\n"
@@ -142,18 +144,24 @@ GATE64(hvop, 6, hvop_ud)
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
 "	movl	%edx, %eax\n"
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
-"	hlt\n"
+"	jmp	hvop_end\n"
 "1:	wrmsr\n"
 "	movl	%edi, %eax\n"
 "	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
-"	hlt\n"
+"	jmp	hvop_end\n"
 "2:	call	*%rsi\n"
 "	movq	%rax, %r10\n"
 "	movl	%edi, %eax\n"
 "	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
 "	movl	%r10d, %eax\n"
 "	outl	%eax, $" XSTR(PORT_RESULT) "\n"
-"	hlt\n"
+"	jmp	hvop_end\n"
+"hvop_end:\n"
+"	testl	%r11d, %r11d\n"
+"	jz	1f\n"
+"	movl	$" XSTR(HV_OP_DONE) ", %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"1:	hlt\n"
 "hvop_gp:\n"
 "	movl	$1, %edi\n"
 "	addq	$2, 8(%rsp)\n"
@@ -198,6 +206,44 @@ GATE64(hvipi, 0x40, hvipi_isr)
 "	movl	$0, 0xb0(%rsi)\n"		/* EOI */
 "	iretq\n"
 "guest_hvipi_end:\n"
+"	.popsection\n");
+
+/*
+ * The SINT guest (long mode, in-kernel irqchip): an interrupt gate for
+ * vector 0x50 whose handler counts in EBX and does not EOI, the local
+ * APIC software-enabled; PORT_RESULT 0 (ready), STI and HLT until the
+ * count is 1; then PORT_RESULT the count, the ISR word of vectors
+ * 0x40-0x5f, an EOI and that word again.
+ */
+__asm__(
+"	.pushsection .rodata.svx_hv_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_hvsint_start, guest_hvsint_end\n"
+"	.balign 16\n"
+"guest_hvsint_start:\n"
+GATE64(hvsint, 0x50, hvsint_isr)
+"	movl	$0xfee00000, %esi\n"
+"	movl	$0x1ff, 0xf0(%rsi)\n"		/* SVR: on, spurious 0xff */
+"	xorl	%ebx, %ebx\n"
+"	xorl	%eax, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	sti\n"
+"1:	hlt\n"
+"	cmpl	$1, %ebx\n"
+"	jb	1b\n"
+"	cli\n"
+"	movl	%ebx, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	0x120(%rsi), %eax\n"		/* ISR 0x40-0x5f */
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	$0, 0xb0(%rsi)\n"		/* EOI */
+"	movl	0x120(%rsi), %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	hlt\n"
+"hvsint_isr:\n"
+"	incl	%ebx\n"
+"	iretq\n"
+"guest_hvsint_end:\n"
 "	.popsection\n");
 
 struct hv_cpuid {
@@ -476,6 +522,9 @@ static struct kvm_cpuid_entry2 *hv_leaf(struct hv_cpuid *c, uint32_t fn)
 	return NULL;
 }
 
+/* The hvop guest ends with HV_OP_DONE (in-kernel irqchip), not HLT */
+static bool hvop_irqchip;
+
 /* The next hvop entry: RBX @op and the other registers it reads. */
 static void hvop_enter(struct __test_metadata *_metadata,
 		       struct svxu_guest *g, uint64_t op, uint64_t rcx,
@@ -493,7 +542,21 @@ static void hvop_enter(struct __test_metadata *_metadata,
 	r.rdx = op == 2 ? val : val >> 32;
 	r.rsi = rsi;
 	r.r8 = r8;
+	r.r11 = hvop_irqchip;
 	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_SET_REGS, (unsigned long)&r));
+}
+
+/* The end of an hvop entry: HLT, or HV_OP_DONE with an in-kernel irqchip */
+static bool hvop_ended(struct svxu_guest *g)
+{
+	if (svxu_run(&g->vcpu))
+		return false;
+	if (!hvop_irqchip)
+		return g->run->exit_reason == KVM_EXIT_HLT;
+	return g->run->exit_reason == KVM_EXIT_IO &&
+	       g->run->io.direction == KVM_EXIT_IO_OUT &&
+	       g->run->io.port == PORT_RESULT2 && g->run->io.size == 4 &&
+	       svxu_io_value(g->run) == HV_OP_DONE;
 }
 
 /* A guest RDMSR: its #GP flag (1: #GP), the value in *@v */
@@ -510,7 +573,7 @@ static void guest_rdmsr(struct __test_metadata *_metadata,
 	lo = svxu_io_value(g->run);
 	ASSERT_PIO(&g->vcpu, PORT_RESULT, 4, KVM_EXIT_IO_OUT);
 	*v = (uint64_t)svxu_io_value(g->run) << 32 | lo;
-	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HLT);
+	ASSERT_TRUE(hvop_ended(g)) TH_LOG("%s", svxu_exit_str(g->run));
 }
 
 /* A guest WRMSR; its #GP flag; @exit: the exit after it (HLT unless...) */
@@ -521,7 +584,7 @@ static void guest_wrmsr(struct __test_metadata *_metadata,
 	hvop_enter(_metadata, g, 1, msr, v, 0, 0);
 	ASSERT_PIO(&g->vcpu, PORT_RESULT2, 4, KVM_EXIT_IO_OUT);
 	*gp = svxu_io_value(g->run);
-	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HLT);
+	ASSERT_TRUE(hvop_ended(g)) TH_LOG("%s", svxu_exit_str(g->run));
 }
 
 /* One run: an OUT of 4 bytes to @port, its value in *@v */
@@ -548,7 +611,7 @@ static uint32_t guest_hcall(struct __test_metadata *_metadata,
 	*ud = -1;
 	hvop_enter(_metadata, g, 2, param, ingpa, HV_HCALL_PAGE, 0);
 	if (!run_out32(g, PORT_RESULT2, &u) || !run_out32(g, PORT_RESULT, &st) ||
-	    svxu_run(&g->vcpu) || g->run->exit_reason != KVM_EXIT_HLT) {
+	    !hvop_ended(g)) {
 		TH_LOG("hypercall %#llx: %s", (unsigned long long)param,
 		       svxu_exit_str(g->run));
 		return ~0u;
@@ -1038,6 +1101,192 @@ TEST_F(hv, send_ipi)
 		}
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, HV_ST_SUCCESS);
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);	/* delivered */
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* SynIC (KVM_CAP_HYPERV_SYNIC/SYNIC2, the in-kernel irqchip)           */
+
+#define HV_SCONTROL		0x40000080
+#define HV_SVERSION		0x40000081
+#define HV_SIEFP		0x40000082
+#define HV_SIMP			0x40000083
+#define HV_EOM			0x40000084
+#define HV_SINT0		0x40000090
+#define HV_SINT_MASKED		(1ull << 16)
+#define HV_SINT_AUTO_EOI	(1ull << 17)
+#define HV_SIMP_PAGE		0x16000
+#define HV_SIEFP_PAGE		0x17000
+#define HV_SINT_VECTOR		0x50
+
+/* The hvop guest with an in-kernel irqchip, or skip without SYNIC2 */
+#define HV_SYNIC_INIT(guest) do {					\
+	ASSERT_EQ(0, svxu_guest_create_with(&self->g,			\
+					    SVXU_GUEST_IRQCHIP));	\
+	if (has_cap(&self->g, KVM_CAP_HYPERV_SYNIC2) <= 0)		\
+		SKIP(return, "KVM_CAP_HYPERV_SYNIC2 is 0 on %s",	\
+		     svxu_dev());					\
+	svxu_load(&self->g.vm, SVX_GUEST(guest));			\
+	ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));	\
+	hvop_irqchip = true;						\
+} while (0)
+
+/*
+ * A guest WRMSR of a SynIC MSR that KVM reports: KVM_EXIT_HYPERV
+ * (SYNIC) with the MSR and the SynIC's control and pages after the
+ * write, before the guest's next instruction; then the #GP flag.
+ */
+static void guest_wrmsr_synic_exit(struct __test_metadata *_metadata,
+				   struct svxu_guest *g, uint32_t msr,
+				   uint64_t v, uint64_t control,
+				   uint64_t evt, uint64_t msg)
+{
+	hvop_enter(_metadata, g, 1, msr, v, 0, 0);
+	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HYPERV);
+	EXPECT_EQ(KVM_EXIT_HYPERV_SYNIC, g->run->hyperv.type);
+	EXPECT_EQ(msr, g->run->hyperv.u.synic.msr);
+	EXPECT_EQ(control, g->run->hyperv.u.synic.control);
+	EXPECT_EQ(evt, g->run->hyperv.u.synic.evt_page);
+	EXPECT_EQ(msg, g->run->hyperv.u.synic.msg_page);
+	ASSERT_OUT32(&g->vcpu, PORT_RESULT2, 0);
+	ASSERT_TRUE(hvop_ended(g)) TH_LOG("%s", svxu_exit_str(g->run));
+}
+
+/*
+ * The SynIC MSRs, KVM's way: before KVM_ENABLE_CAP the VMM reads the
+ * reset values (SVERSION 1, each SINT masked) and may write only 0;
+ * SYNIC2 takes no argument and turns SCONTROL's enable on; the guest
+ * may not write SVERSION nor an unmasked SINT below vector 16 (the VMM
+ * may); SCONTROL, SIEFP and SIMP writes exit as KVM_EXIT_HYPERV SYNIC;
+ * SYNIC2 leaves the pages as they are, SYNIC zeroes them; EOM reads 0.
+ */
+TEST_F(hv, synic_msrs)
+{
+	struct hv_cpuid c;
+	uint64_t v;
+	int gp;
+
+	HV_SYNIC_INIT(hvop);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SCONTROL, &v));
+	EXPECT_EQ(0u, v);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SVERSION, &v));
+	EXPECT_EQ(1u, v);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SINT0 + 15, &v));
+	EXPECT_EQ(HV_SINT_MASKED, v);
+	EXPECT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SCONTROL, 0));
+	EXPECT_EQ(-EIO, svxu_set_msr(self->g.vcpu.fd, HV_SCONTROL, 1));
+	EXPECT_EQ(-EIO, svxu_set_msr(self->g.vcpu.fd, HV_SINT0, 0x50));
+
+	EXPECT_EQ(-EINVAL, enable_cap(self->g.vcpu.fd,
+				      KVM_CAP_HYPERV_SYNIC2, 1));
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_SYNIC2, 0));
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SCONTROL, &v));
+	EXPECT_EQ(1u, v);
+
+	hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+
+	guest_rdmsr(_metadata, &self->g, HV_SVERSION, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(1u, v);
+	guest_wrmsr(_metadata, &self->g, HV_SVERSION, 1, &gp);
+	EXPECT_EQ(1, gp);
+	guest_wrmsr(_metadata, &self->g, HV_SINT0, 0x05, &gp);
+	EXPECT_EQ(1, gp);
+	guest_wrmsr(_metadata, &self->g, HV_SINT0, 0x05 | HV_SINT_MASKED,
+		    &gp);
+	EXPECT_EQ(0, gp);
+	guest_wrmsr(_metadata, &self->g, HV_SINT0 + 1, HV_SINT_VECTOR, &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_SINT0 + 1, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(HV_SINT_VECTOR, v);
+	EXPECT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SINT0, 0x05));
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SINT0, &v));
+	EXPECT_EQ(5u, v);
+	EXPECT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SVERSION, 7));
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SVERSION, &v));
+	EXPECT_EQ(7u, v);
+	guest_rdmsr(_metadata, &self->g, HV_EOM, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(0u, v);
+	guest_wrmsr(_metadata, &self->g, HV_EOM, 0, &gp);	/* no exit */
+	EXPECT_EQ(0, gp);
+
+	/* SYNIC2: the pages are not zeroed */
+	memset(self->g.vm.mem + HV_SIMP_PAGE, 0xa5, 4096);
+	guest_wrmsr_synic_exit(_metadata, &self->g, HV_SIMP,
+			       HV_SIMP_PAGE | 1, 1, 0, HV_SIMP_PAGE | 1);
+	EXPECT_EQ(0xa5, self->g.vm.mem[HV_SIMP_PAGE + 4095]);
+	guest_wrmsr_synic_exit(_metadata, &self->g, HV_SCONTROL, 0, 0, 0,
+			       HV_SIMP_PAGE | 1);
+	/* SYNIC (again, on the same vCPU): SCONTROL on, pages zeroed */
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_SYNIC, 0));
+	memset(self->g.vm.mem + HV_SIEFP_PAGE, 0xa5, 4096);
+	guest_wrmsr_synic_exit(_metadata, &self->g, HV_SIEFP,
+			       HV_SIEFP_PAGE | 1, 1, HV_SIEFP_PAGE | 1,
+			       HV_SIMP_PAGE | 1);
+	EXPECT_EQ(0, self->g.vm.mem[HV_SIEFP_PAGE]);
+	EXPECT_EQ(0, self->g.vm.mem[HV_SIEFP_PAGE + 4095]);
+	/* the VMM's writes do not exit and do not zero */
+	memset(self->g.vm.mem + HV_SIMP_PAGE, 0xa5, 4096);
+	EXPECT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SIMP, HV_SIMP_PAGE | 1));
+	EXPECT_EQ(0xa5, self->g.vm.mem[HV_SIMP_PAGE]);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SIEFP, &v));
+	EXPECT_EQ(HV_SIEFP_PAGE | 1u, v);
+}
+
+/* KVM_IRQ_LINE_STATUS on @gsi: its status */
+static int hv_irq_line(struct __test_metadata *_metadata,
+		       struct svxu_guest *g, uint32_t gsi)
+{
+	struct kvm_irq_level l = { .irq = gsi, .level = 1 };
+
+	EXPECT_EQ(0, svxu_ioctl(g->vm.fd, KVM_IRQ_LINE_STATUS,
+				(unsigned long)&l));
+	return l.status;
+}
+
+/*
+ * SINT delivery (KVM_IRQ_ROUTING_HV_SINT): GSI 5 to VP 0's SINT 2
+ * (vector 0x50), GSI 6 to its SINT 3 (masked), GSI 7 to VP 3 (none).
+ * The line delivers a fixed interrupt to the vCPU's own APIC (status 1),
+ * the masked SINT and the missing VP nothing (status -1); without
+ * AUTO_EOI the vector is in service until the guest's EOI, with it the
+ * APIC never has it in service.
+ */
+TEST_F(hv, synic_sint)
+{
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[3];
+	} rt = { .h.nr = 3 };
+	unsigned int i, auto_eoi;
+
+	for (auto_eoi = 0; auto_eoi < 2; auto_eoi++) {
+		svxu_guest_fini(&self->g);
+		HV_SYNIC_INIT(hvsint);
+		ASSERT_EQ(0, enable_cap(self->g.vcpu.fd,
+					KVM_CAP_HYPERV_SYNIC2, 0));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SINT0 + 2,
+					  HV_SINT_VECTOR |
+					  (auto_eoi ? HV_SINT_AUTO_EOI : 0)));
+		for (i = 0; i < 3; i++) {
+			rt.e[i].gsi = 5 + i;
+			rt.e[i].type = KVM_IRQ_ROUTING_HV_SINT;
+			rt.e[i].u.hv_sint.vcpu = i == 2 ? 3 : 0;
+			rt.e[i].u.hv_sint.sint = 2 + i;
+		}
+		ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_SET_GSI_ROUTING,
+					(unsigned long)&rt));
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+		EXPECT_EQ(-1, hv_irq_line(_metadata, &self->g, 6));
+		EXPECT_EQ(-1, hv_irq_line(_metadata, &self->g, 7));
+		EXPECT_EQ(1, hv_irq_line(_metadata, &self->g, 5));
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT,
+			     auto_eoi ? 0 : 1u << (HV_SINT_VECTOR - 0x40));
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
 	}
 }
 
