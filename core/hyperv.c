@@ -19,6 +19,17 @@
  *   CPU time in 100 ns plus an offset the VMM may set), TSC_FREQUENCY
  *   (the vCPU's KVM_GET_TSC_KHZ) and APIC_FREQUENCY (the in-kernel
  *   LAPIC's 1 GHz bus, irqchip/lapic.c);
+ * - SynIC (KVM_ENABLE_CAP(KVM_CAP_HYPERV_SYNIC/SYNIC2) on a vCPU with the
+ *   in-kernel irqchip): SCONTROL, SVERSION, SIEFP, SIMP, EOM and SINT0-15
+ *   by KVM's synic_set_msr()/synic_get_msr() rules, a guest's write of
+ *   SCONTROL, SIEFP or SIMP a KVM_EXIT_HYPERV (SYNIC) before its next
+ *   instruction; KVM_IRQ_ROUTING_HV_SINT routes deliver a SINT's vector
+ *   to the vCPU's own APIC (irqchip/irq_route.c), whose SynIC bitmaps
+ *   (irqchip/lapic.c) keep AUTO_EOI vectors out of service and hand the
+ *   EOI of a SINT's vector back here to ack the SINT's GSI (irqfd
+ *   resamplers), as EOM does for every SINT.  Nothing in the kernel
+ *   posts to the message and event pages (KVM's only poster is the
+ *   stimers, not here);
  * - a guest reaches the MSRs only with "Hv#1" in its 0x40000001.EAX
  *   (KVM's hyperv_enabled), the VMM always; with
  *   KVM_CAP_HYPERV_ENFORCE_CPUID, a guest's access needs its feature bit
@@ -29,14 +40,16 @@
  *   real mode): the input checks and HV_STATUS_* of KVM's
  *   kvm_hv_hypercall(); HvNotifyLongSpinWait yields; HvSendIpi (not the
  *   _Ex: it comes with the flush _Ex calls) sends a fixed interrupt to the
- *   in-kernel APIC of each vCPU in its VP mask; HvPostMessage and
- *   HvSignalEvent answer what KVM answers a VM without SynIC and without
- *   KVM_HYPERV_EVENTFD (none here); the debugger's calls what KVM
- *   answers with SYNDBG_OPTIONS 0; every other code
+ *   in-kernel APIC of each vCPU in its VP mask; HvSignalEvent signals
+ *   the eventfd KVM_HYPERV_EVENTFD gave its connection; HvPostMessage
+ *   (with an active SynIC) and an HvSignalEvent without an eventfd are
+ *   the VMM's, KVM_EXIT_HYPERV (HCALL), its result the status at the
+ *   next KVM_RUN (svx_hv_hypercall_complete()); the debugger's calls
+ *   what KVM answers with SYNDBG_OPTIONS 0; every other code
  *   HV_STATUS_INVALID_HYPERCALL_CODE.
  *
- * Not here (not advertised): SynIC, stimers, the APIC access MSRs and VP
- * assist page, the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, the
+ * Not here (not advertised): stimers, the APIC access MSRs and VP assist
+ * page, the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, the
  * synthetic debugger's MSRs, eVMCS and the nested features.
  *
  * The TSC page follows KVM's state machine (kvm_hv_setup_tsc_page()): a
@@ -59,6 +72,9 @@
 #include <linux/sched.h>
 #include <linux/sched/cputime.h>
 #include <linux/cpu.h>
+#include <linux/eventfd.h>
+#include <linux/idr.h>
+#include <linux/rcupdate.h>
 #include <linux/uaccess.h>
 #include <asm/pvclock.h>
 #include <asm/hyperv-tlfs.h>
@@ -70,6 +86,7 @@
 #include "vmx.h"
 #include "kvmclock.h"
 #include "irq.h"
+#include "irqchip.h"
 #include "hyperv.h"
 
 /* arch/x86/kvm/hyperv.h's, not in the TLFS header */
@@ -90,15 +107,46 @@ enum {
 	SVX_HV_TSC_PAGE_BROKEN,		/* could not be set up */
 };
 
+/* KVM's kvm_hv_init_vm() */
 void svx_hv_vm_init(struct svx_vm *vm)
 {
 	mutex_init(&vm->hv.lock);
+	idr_init(&vm->hv.conn_to_evt);
 }
 
-/* KVM's kvm_hv_vcpu_init(): the VP index is the creation index. */
+/* KVM's kvm_hv_destroy_vm(): the KVM_HYPERV_EVENTFD eventfds go */
+void svx_hv_vm_destroy(struct svx_vm *vm)
+{
+	struct eventfd_ctx *eventfd;
+	int i;
+
+	idr_for_each_entry(&vm->hv.conn_to_evt, eventfd, i)
+		eventfd_ctx_put(eventfd);
+	idr_destroy(&vm->hv.conn_to_evt);
+}
+
+/* KVM's synic_init() */
+static void svx_hv_synic_init(struct svx_hv_synic *synic)
+{
+	int i;
+
+	memset(synic, 0, sizeof(*synic));
+	synic->version = HV_SYNIC_VERSION_1;
+	for (i = 0; i < SVX_HV_SINT_COUNT; i++) {
+		synic->sint[i] = HV_SYNIC_SINT_MASKED;
+		synic->sint_to_gsi[i] = -1;
+	}
+}
+
+/*
+ * KVM's kvm_hv_vcpu_init(): the VP index is the creation index, the
+ * SynIC's reset state (KVM makes it at the first Hyper-V MSR access or
+ * KVM_ENABLE_CAP, the same values).
+ */
 void svx_hv_vcpu_init(struct svx_vcpu *vcpu, u32 vp_index)
 {
 	vcpu->hv.vp_index = vp_index;
+	svx_hv_synic_init(&vcpu->hv.synic);
 }
 
 /* KVM's kvm_hv_set_cpuid(), after KVM_SET_CPUID2 */
@@ -186,7 +234,10 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 				   HV_MSR_RESET_AVAILABLE |
 				   HV_MSR_REFERENCE_TSC_AVAILABLE |
 				   HV_ACCESS_FREQUENCY_MSRS |
-				   HV_ACCESS_REENLIGHTENMENT;
+				   HV_ACCESS_REENLIGHTENMENT |
+				   HV_MSR_SYNIC_AVAILABLE;
+			/* HvPostMessage to the VMM, HvSignalEvent's eventfds */
+			ent->ebx = HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
 			ent->edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
 				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
 			break;
@@ -236,6 +287,353 @@ long svx_hv_get_supported_cpuid(struct svx_vcpu *vcpu, void __user *argp)
 }
 
 /* ------------------------------------------------------------------ */
+/* SynIC                                                                */
+
+static int svx_hv_sint_vector(u64 sint)
+{
+	if (sint & HV_SYNIC_SINT_MASKED)
+		return -1;
+	return sint & HV_SYNIC_SINT_VECTOR_MASK;
+}
+
+/*
+ * KVM's synic_update_vector() for every vector at once: the vectors of
+ * the unmasked SINTs (16 and up) and of those with AUTO_EOI, into the
+ * in-kernel APIC's bitmaps (irqchip/lapic.c).
+ */
+static void svx_hv_synic_update_vectors(struct svx_vcpu *vcpu)
+{
+	u32 vec[8] = {}, auto_eoi[8] = {};
+	unsigned long flags;
+	int i, v;
+	u64 sint;
+
+	if (!vcpu->lapic)
+		return;
+	for (i = 0; i < SVX_HV_SINT_COUNT; i++) {
+		sint = READ_ONCE(vcpu->hv.synic.sint[i]);
+		v = svx_hv_sint_vector(sint);
+		if (v < HV_SYNIC_FIRST_VALID_VECTOR)
+			continue;
+		vec[v / 32] |= BIT(v % 32);
+		if (sint & HV_SYNIC_SINT_AUTO_EOI)
+			auto_eoi[v / 32] |= BIT(v % 32);
+	}
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	memcpy(vcpu->lapic->synic_vec, vec, sizeof(vec));
+	memcpy(vcpu->lapic->synic_auto_eoi, auto_eoi, sizeof(auto_eoi));
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
+/* KVM's synic_set_sint() */
+static int svx_hv_synic_set_sint(struct svx_vcpu *vcpu, int sint, u64 data,
+				 bool host)
+{
+	int vector = data & HV_SYNIC_SINT_VECTOR_MASK;
+	bool masked = data & HV_SYNIC_SINT_MASKED;
+
+	/*
+	 * Vectors 0-15 are invalid; KVM takes a masked one from the guest
+	 * (nested Hyper-V writes 0x10000) and any from the VMM.
+	 */
+	if (vector < HV_SYNIC_FIRST_VALID_VECTOR && !host && !masked)
+		return 1;
+	WRITE_ONCE(vcpu->hv.synic.sint[sint], data);
+	svx_hv_synic_update_vectors(vcpu);
+	return 0;
+}
+
+/*
+ * KVM's get_vcpu_by_vpidx() and synic_get(): the vCPU with VP index
+ * @vpidx (the one at that creation index first), if its SynIC is active.
+ */
+static struct svx_vcpu *svx_hv_synic_get(struct svx_vm *vm, u32 vpidx)
+{
+	struct svx_vcpu *vcpu = NULL;
+	int i;
+
+	if (vpidx >= SVX_MAX_VCPUS)
+		return NULL;
+	vcpu = READ_ONCE(vm->vcpus[array_index_nospec(vpidx, SVX_MAX_VCPUS)]);
+	if (!vcpu || READ_ONCE(vcpu->hv.vp_index) != vpidx) {
+		vcpu = NULL;
+		for (i = 0; i < SVX_MAX_VCPUS && !vcpu; i++) {
+			vcpu = READ_ONCE(vm->vcpus[i]);
+			if (vcpu && READ_ONCE(vcpu->hv.vp_index) != vpidx)
+				vcpu = NULL;
+		}
+	}
+	if (!vcpu || !READ_ONCE(vcpu->hv.synic.active))
+		return NULL;
+	return vcpu;
+}
+
+/*
+ * KVM's kvm_hv_synic_set_irq(), for a KVM_IRQ_ROUTING_HV_SINT route
+ * (irq_lock held): a fixed, edge interrupt of the SINT's vector to the
+ * vCPU's own APIC; the number of APICs that took it, or -EINVAL (no such
+ * SynIC or SINT), -ENOENT (masked).
+ */
+int svx_hv_synic_set_irq(struct svx_vm *vm, u32 vpidx, u32 sint)
+{
+	struct svx_irq_msg m = {
+		.delivery_mode = SVX_DM_FIXED,
+		.shorthand = SVX_SH_SELF,
+		.assert = true,
+	};
+	struct svx_vcpu *vcpu = svx_hv_synic_get(vm, vpidx);
+	int vector;
+
+	if (!vcpu || sint >= SVX_HV_SINT_COUNT)
+		return -EINVAL;
+	sint = array_index_nospec(sint, SVX_HV_SINT_COUNT);
+	vector = svx_hv_sint_vector(READ_ONCE(vcpu->hv.synic.sint[sint]));
+	if (vector < 0)
+		return -ENOENT;
+	m.vector = vector;
+	return svx_lapic_accept(vcpu->lapic, &m);
+}
+
+/* KVM's kvm_hv_set_sint_gsi(), after KVM_SET_GSI_ROUTING (irq_lock held) */
+void svx_hv_set_sint_gsi(struct svx_vm *vm, u32 vpidx, u32 sint, int gsi)
+{
+	struct svx_vcpu *vcpu = svx_hv_synic_get(vm, vpidx);
+
+	if (!vcpu || sint >= SVX_HV_SINT_COUNT)
+		return;
+	sint = array_index_nospec(sint, SVX_HV_SINT_COUNT);
+	WRITE_ONCE(vcpu->hv.synic.sint_to_gsi[sint], gsi);
+}
+
+/*
+ * KVM's kvm_hv_notify_acked_sint() (irq_lock held): the ack notifiers of
+ * the SINT's GSI (the irqfd resamplers, core/eventfd.c).
+ */
+static void svx_hv_notify_acked_sint(struct svx_vcpu *vcpu, int sint)
+{
+	int gsi = READ_ONCE(vcpu->hv.synic.sint_to_gsi[sint]);
+
+	if (gsi != -1)
+		svx_irqfd_acked(vcpu->vm, gsi);
+}
+
+/*
+ * KVM's kvm_hv_synic_send_eoi(): the guest EOI'd @vector, a SynIC vector
+ * (irqchip/lapic.c, irq_lock held): each SINT of that vector is acked.
+ */
+void svx_hv_synic_eoi(struct svx_vcpu *vcpu, int vector)
+{
+	int i;
+
+	for (i = 0; i < SVX_HV_SINT_COUNT; i++)
+		if (svx_hv_sint_vector(READ_ONCE(vcpu->hv.synic.sint[i])) ==
+		    vector)
+			svx_hv_notify_acked_sint(vcpu, i);
+}
+
+/* KVM's HV_X64_MSR_EOM write: every SINT is acked */
+static void svx_hv_synic_eom(struct svx_vcpu *vcpu)
+{
+	unsigned long flags;
+	int i;
+
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	for (i = 0; i < SVX_HV_SINT_COUNT; i++)
+		svx_hv_notify_acked_sint(vcpu, i);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_HYPERV_SYNIC, _SYNIC2) on the vCPU, KVM's
+ * kvm_hv_activate_synic() after its checks: needs the in-kernel irqchip;
+ * SYNIC2 does not zero the pages the guest gives SIMP and SIEFP.
+ */
+long svx_hv_activate_synic(struct svx_vcpu *vcpu, bool dont_zero_pages)
+{
+	struct svx_hv_synic *synic = &vcpu->hv.synic;
+
+	if (!vcpu->lapic) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_ENABLE_CAP(KVM_CAP_HYPERV_SYNIC%s): no in-kernel irqchip\n",
+			    vcpu->id, dont_zero_pages ? "2" : "");
+		return -EINVAL;
+	}
+	synic->dont_zero_pages = dont_zero_pages;
+	synic->control = HV_SYNIC_CONTROL_ENABLE;
+	WRITE_ONCE(synic->active, true);
+	return 0;
+}
+
+/*
+ * KVM's synic_exit(): KVM_EXIT_HYPERV (SYNIC) before the next entry,
+ * after the guest's write of @msr.
+ */
+static void svx_hv_synic_exit(struct svx_vcpu *vcpu, u32 msr)
+{
+	struct svx_hv_synic *synic = &vcpu->hv.synic;
+	struct kvm_hyperv_exit *e = &vcpu->hv.exit;
+
+	e->type = KVM_EXIT_HYPERV_SYNIC;
+	e->u.synic.msr = msr;
+	e->u.synic.control = synic->control;
+	e->u.synic.evt_page = synic->evt_page;
+	e->u.synic.msg_page = synic->msg_page;
+	set_bit(SVX_REQ_HV_EXIT, &vcpu->requests);
+}
+
+/* The KVM_EXIT_HYPERV a request asked for (vmx/run.c) */
+void svx_hv_fill_exit(struct svx_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_HYPERV;
+	vcpu->run->hyperv = vcpu->hv.exit;
+}
+
+/* A SynIC page the guest enabled, KVM's kvm_clear_guest() of it */
+static int svx_hv_clear_page(struct svx_vcpu *vcpu, u64 gpa)
+{
+	return svx_write_guest_for(vcpu, gpa & PAGE_MASK,
+				   page_address(ZERO_PAGE(0)), PAGE_SIZE);
+}
+
+/* KVM's synic_set_msr() */
+static int svx_hv_synic_set_msr(struct svx_vcpu *vcpu, u32 msr, u64 data,
+				bool host)
+{
+	struct svx_hv_synic *synic = &vcpu->hv.synic;
+
+	/* before KVM_ENABLE_CAP the VMM may restore zeroes, no more */
+	if (!synic->active && (!host || data))
+		return 1;
+	switch (msr) {
+	case HV_X64_MSR_SCONTROL:
+		synic->control = data;
+		if (!host)
+			svx_hv_synic_exit(vcpu, msr);
+		return 0;
+	case HV_X64_MSR_SVERSION:
+		if (!host)
+			return 1;
+		synic->version = data;
+		return 0;
+	case HV_X64_MSR_SIEFP:
+	case HV_X64_MSR_SIMP:
+		/* HV_SYNIC_SIEFP_ENABLE and HV_SYNIC_SIMP_ENABLE: bit 0 */
+		if ((data & HV_SYNIC_SIMP_ENABLE) && !host &&
+		    !synic->dont_zero_pages && svx_hv_clear_page(vcpu, data))
+			return 1;
+		if (msr == HV_X64_MSR_SIEFP)
+			synic->evt_page = data;
+		else
+			synic->msg_page = data;
+		if (!host)
+			svx_hv_synic_exit(vcpu, msr);
+		return 0;
+	case HV_X64_MSR_EOM:
+		if (synic->active)
+			svx_hv_synic_eom(vcpu);
+		return 0;
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		return svx_hv_synic_set_sint(vcpu, msr - HV_X64_MSR_SINT0,
+					     data, host);
+	}
+	return 1;
+}
+
+/* KVM's synic_get_msr() */
+static int svx_hv_synic_get_msr(struct svx_vcpu *vcpu, u32 msr, u64 *data,
+				bool host)
+{
+	struct svx_hv_synic *synic = &vcpu->hv.synic;
+
+	if (!synic->active && !host)
+		return 1;
+	switch (msr) {
+	case HV_X64_MSR_SCONTROL:
+		*data = synic->control;
+		return 0;
+	case HV_X64_MSR_SVERSION:
+		*data = synic->version;
+		return 0;
+	case HV_X64_MSR_SIEFP:
+		*data = synic->evt_page;
+		return 0;
+	case HV_X64_MSR_SIMP:
+		*data = synic->msg_page;
+		return 0;
+	case HV_X64_MSR_EOM:
+		*data = 0;
+		return 0;
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		*data = READ_ONCE(synic->sint[msr - HV_X64_MSR_SINT0]);
+		return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* KVM_HYPERV_EVENTFD: HvSignalEvent's eventfds                         */
+
+/* KVM's kvm_hv_eventfd_assign() */
+static int svx_hv_eventfd_assign(struct svx_vm *vm, u32 conn_id, int fd)
+{
+	struct eventfd_ctx *eventfd;
+	int r;
+
+	eventfd = eventfd_ctx_fdget(fd);
+	if (IS_ERR(eventfd)) {
+		svx_vm_warn(vm, "KVM_HYPERV_EVENTFD: fd %d is not an eventfd\n",
+			    fd);
+		return PTR_ERR(eventfd);
+	}
+	mutex_lock(&vm->hv.lock);
+	r = idr_alloc(&vm->hv.conn_to_evt, eventfd, conn_id, conn_id + 1,
+		      GFP_KERNEL_ACCOUNT);
+	mutex_unlock(&vm->hv.lock);
+	if (r >= 0)
+		return 0;
+	if (r == -ENOSPC)
+		r = -EEXIST;
+	svx_vm_warn(vm, "KVM_HYPERV_EVENTFD: connection %u: %d\n", conn_id, r);
+	eventfd_ctx_put(eventfd);
+	return r;
+}
+
+/* KVM's kvm_hv_eventfd_deassign() */
+static int svx_hv_eventfd_deassign(struct svx_vm *vm, u32 conn_id)
+{
+	struct eventfd_ctx *eventfd;
+
+	mutex_lock(&vm->hv.lock);
+	eventfd = idr_remove(&vm->hv.conn_to_evt, conn_id);
+	mutex_unlock(&vm->hv.lock);
+	if (!eventfd) {
+		svx_vm_warn(vm, "KVM_HYPERV_EVENTFD: deassign connection %u: none such\n",
+			    conn_id);
+		return -ENOENT;
+	}
+	synchronize_rcu();	/* no HvSignalEvent still signals it */
+	eventfd_ctx_put(eventfd);
+	return 0;
+}
+
+/* The KVM_HYPERV_EVENTFD VM ioctl, KVM's kvm_vm_ioctl_hv_eventfd() */
+long svx_hv_eventfd(struct svx_vm *vm, void __user *argp)
+{
+	struct kvm_hyperv_eventfd args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if ((args.flags & ~KVM_HYPERV_EVENTFD_DEASSIGN) ||
+	    (args.conn_id & ~KVM_HYPERV_CONN_ID_MASK)) {
+		svx_vm_warn(vm, "KVM_HYPERV_EVENTFD: flags %#x, connection %#x: only DEASSIGN, 24 bits\n",
+			    args.flags, args.conn_id);
+		return -EINVAL;
+	}
+	if (args.flags == KVM_HYPERV_EVENTFD_DEASSIGN)
+		return svx_hv_eventfd_deassign(vm, args.conn_id);
+	return svx_hv_eventfd_assign(vm, args.conn_id, args.fd);
+}
+
+/* ------------------------------------------------------------------ */
 /* The MSRs                                                             */
 
 /* The MSRs KVM's kvm_{get,set}_msr_common() hands to hyperv.c */
@@ -280,6 +678,9 @@ static bool svx_hv_msr_allowed(struct svx_hv_vcpu *hv, u32 msr)
 	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
 	case HV_X64_MSR_CRASH_CTL:
 		return hv->features_edx & HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		return hv->features_eax & HV_MSR_SYNIC_AVAILABLE;
 	}
 	return false;	/* the rest is not here: refused below anyway */
 }
@@ -332,6 +733,9 @@ int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case HV_X64_MSR_APIC_FREQUENCY:
 		*data = SVX_HV_APIC_BUS_HZ;
 		return 0;
+	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		return svx_hv_synic_get_msr(vcpu, index, data, host);
 	}
 	mutex_lock(&hv->lock);
 	switch (index) {
@@ -366,7 +770,7 @@ int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case HV_X64_MSR_TSC_EMULATION_STATUS:
 		*data = hv->tsc_emulation_status;
 		break;
-	default:	/* SynIC, stimers, APIC access, syndbg: not here */
+	default:	/* stimers, APIC access, syndbg: not here */
 		r = 1;
 		break;
 	}
@@ -473,6 +877,9 @@ int svx_hv_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	case HV_X64_MSR_TSC_FREQUENCY:
 	case HV_X64_MSR_APIC_FREQUENCY:
 		return host ? 0 : 1;	/* read-only; the VMM's write ignored */
+	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		return svx_hv_synic_set_msr(vcpu, index, data, host);
 	}
 	mutex_lock(&hv->lock);
 	r = svx_hv_set_msr_pw(vcpu, index, data, host, &clock);
@@ -589,6 +996,17 @@ out:
 /* ------------------------------------------------------------------ */
 /* Hypercalls                                                           */
 
+/* KVM's kvm_hv_hypercall_set_result() */
+static void svx_hv_set_result(struct svx_vcpu *vcpu, bool longmode, u64 ret)
+{
+	if (longmode) {
+		vcpu->regs[SVX_RAX] = ret;
+	} else {
+		vcpu->regs[SVX_RDX] = ret >> 32;
+		vcpu->regs[SVX_RAX] = (u32)ret;
+	}
+}
+
 /* KVM's kvm_hv_hypercall_enabled() */
 bool svx_hv_hypercall_enabled(struct svx_vcpu *vcpu)
 {
@@ -651,11 +1069,15 @@ static bool svx_hv_xmm_fast_code(u16 code)
 }
 
 /*
- * HvSignalEvent's input, KVM's kvm_hvcall_signal_event() with no eventfd
- * (KVM_HYPERV_EVENTFD is not here): HV_STATUS_INVALID_PORT_ID when valid.
+ * HvSignalEvent, KVM's kvm_hvcall_signal_event(): the connection ID (in
+ * @ingpa when fast, else the 8 bytes there) signals the eventfd
+ * KVM_HYPERV_EVENTFD gave it; HV_STATUS_INVALID_PORT_ID when none did
+ * (the caller then asks the VMM, as for HvPostMessage).
  */
 static u16 svx_hv_signal_event(struct svx_vcpu *vcpu, bool fast, u64 ingpa)
 {
+	struct eventfd_ctx *eventfd;
+
 	if (!fast) {
 		if ((ingpa & 7) || offset_in_page(ingpa) + 8 > PAGE_SIZE)
 			return HV_STATUS_INVALID_ALIGNMENT;
@@ -667,7 +1089,13 @@ static u16 svx_hv_signal_event(struct svx_vcpu *vcpu, bool fast, u64 ingpa)
 		return HV_STATUS_INVALID_PORT_ID;
 	if (ingpa & ~(u64)KVM_HYPERV_CONN_ID_MASK)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
-	return HV_STATUS_INVALID_PORT_ID;
+	/* the eventfd lives until a grace period after its deassignment */
+	rcu_read_lock();
+	eventfd = idr_find(&vcpu->vm->hv.conn_to_evt, ingpa);
+	if (eventfd)
+		svx_eventfd_signal(eventfd);
+	rcu_read_unlock();
+	return eventfd ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PORT_ID;
 }
 
 /*
@@ -713,7 +1141,9 @@ static u16 svx_hv_send_ipi(struct svx_vcpu *vcpu, bool fast, u64 ingpa,
  * caller's, vmx/hypercall.c).  The input in RCX/RDX/R8 (@longmode) or
  * EDX:EAX, EBX:ECX, EDI:ESI; the status to RAX (or EDX:EAX).  Returns 0,
  * or -1: #UD (KVM's for XMM input that the guest's CPUID does not allow
- * with ENFORCE_CPUID); the caller skips the VMCALL on 0.
+ * with ENFORCE_CPUID), or 1: KVM_EXIT_HYPERV (HCALL) filled in, the VMM's
+ * (svx_hv_hypercall_complete() at the next KVM_RUN); the caller skips the
+ * VMCALL on 0.
  */
 int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 {
@@ -771,9 +1201,18 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 			break;
 		fallthrough;
 	case HVCALL_POST_MESSAGE:
-		/* KVM's answer without an active SynIC (none here) */
-		ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
-		break;
+		/* the VMM's, with a SynIC to answer through */
+		if (rep || var_cnt || !vcpu->hv.synic.active) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		vcpu->run->exit_reason = KVM_EXIT_HYPERV;
+		vcpu->run->hyperv.type = KVM_EXIT_HYPERV_HCALL;
+		vcpu->run->hyperv.u.hcall.input = param;
+		vcpu->run->hyperv.u.hcall.params[0] = ingpa;
+		vcpu->run->hyperv.u.hcall.params[1] = outgpa;
+		vcpu->pending = SVX_PENDING_HV_HCALL;
+		return 1;
 	case HVCALL_SEND_IPI:
 		if (rep || var_cnt) {
 			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
@@ -800,11 +1239,17 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 		break;
 	}
 out:
-	if (longmode) {
-		regs[SVX_RAX] = ret;
-	} else {
-		regs[SVX_RDX] = ret >> 32;
-		regs[SVX_RAX] = (u32)ret;
-	}
+	svx_hv_set_result(vcpu, longmode, ret);
 	return 0;
+}
+
+/*
+ * KVM's kvm_hv_hypercall_complete_userspace(): the VMM's status for the
+ * HCALL exit (run->hyperv.u.hcall.result) to RAX, or EDX:EAX outside
+ * 64-bit mode (@longmode: the mode now, as KVM's); the caller skips the
+ * VMCALL.
+ */
+void svx_hv_hypercall_complete(struct svx_vcpu *vcpu, bool longmode)
+{
+	svx_hv_set_result(vcpu, longmode, vcpu->run->hyperv.u.hcall.result);
 }
