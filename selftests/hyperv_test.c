@@ -19,13 +19,20 @@
  * their values and write rules from the VMM and the guest, the hypercall
  * page and KVM's HV_STATUS_* answers, crash and reset as
  * KVM_EXIT_SYSTEM_EVENT, KVM_CAP_HYPERV_ENFORCE_CPUID, and the reference
- * TSC page across KVM_SET_CLOCK and TSC emulation.  /dev/shadowvmx has
- * core/hyperv.c (no SynIC, stimers, APIC access MSRs, TLB-flush or IPI
+ * TSC page across KVM_SET_CLOCK and TSC emulation; SynIC (the MSRs and
+ * their KVM_EXIT_HYPERV exits, SINT delivery through
+ * KVM_IRQ_ROUTING_HV_SINT with and without auto-EOI, the EOI's ack of the
+ * SINT's GSI to a resampling irqfd, HvPostMessage and HvSignalEvent to
+ * the VMM and to KVM_HYPERV_EVENTFD's eventfds).  /dev/shadowvmx has
+ * core/hyperv.c (no stimers, APIC access MSRs, TLB-flush or _Ex IPI
  * hypercalls: not listed); the cases skip where a cap is 0.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "svx.h"
 
@@ -501,6 +508,7 @@ static const struct {
 } hv_msr_bits[] = {
 	{ 0, 1u << 0, { HV_VP_RUNTIME } },
 	{ 0, 1u << 1, { HV_TIME_REF_COUNT } },
+	{ 0, 1u << 2, { 0x40000080 } },	/* SynIC: KVM lists SCONTROL */
 	{ 0, 1u << 5, { HV_GUEST_OS_ID, HV_HYPERCALL } },
 	{ 0, 1u << 6, { HV_VP_INDEX } },
 	{ 0, 1u << 7, { HV_RESET } },
@@ -1288,6 +1296,163 @@ TEST_F(hv, synic_sint)
 			     auto_eoi ? 0 : 1u << (HV_SINT_VECTOR - 0x40));
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
 	}
+}
+
+/* The hvop guest with the hypercall page, SYNIC2 on or not */
+static void hv_synic_hcall_setup(struct __test_metadata *_metadata,
+				 struct svxu_guest *g, bool synic)
+{
+	struct hv_cpuid c;
+
+	hv_cpuid_ioctl(_metadata, g->vcpu.fd, true, &c);
+	ASSERT_EQ(0, set_hv_leaves(g, &c));
+	if (synic)
+		ASSERT_EQ(0, enable_cap(g->vcpu.fd, KVM_CAP_HYPERV_SYNIC2, 0));
+	ASSERT_EQ(0, svxu_set_msr(g->vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(g->vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+}
+
+/*
+ * A hypercall that KVM hands to the VMM: KVM_EXIT_HYPERV (HCALL) with the
+ * call's input and parameters; the VMM's @result is the guest's status.
+ */
+static void guest_hcall_exit(struct __test_metadata *_metadata,
+			     struct svxu_guest *g, uint64_t param,
+			     uint64_t ingpa, uint64_t outgpa, uint64_t result)
+{
+	hvop_enter(_metadata, g, 2, param, ingpa, HV_HCALL_PAGE, outgpa);
+	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HYPERV);
+	ASSERT_EQ(KVM_EXIT_HYPERV_HCALL, g->run->hyperv.type);
+	EXPECT_EQ(param, g->run->hyperv.u.hcall.input);
+	EXPECT_EQ(ingpa, g->run->hyperv.u.hcall.params[0]);
+	EXPECT_EQ(outgpa, g->run->hyperv.u.hcall.params[1]);
+	g->run->hyperv.u.hcall.result = result;
+	ASSERT_OUT32(&g->vcpu, PORT_RESULT2, 0);
+	ASSERT_OUT32(&g->vcpu, PORT_RESULT, result);
+	ASSERT_TRUE(hvop_ended(g)) TH_LOG("%s", svxu_exit_str(g->run));
+}
+
+static int hv_eventfd(int vm_fd, uint32_t conn, int fd, uint32_t flags)
+{
+	struct kvm_hyperv_eventfd e = {
+		.conn_id = conn, .fd = fd, .flags = flags,
+	};
+
+	return svxu_ioctl(vm_fd, KVM_HYPERV_EVENTFD, (unsigned long)&e);
+}
+
+/*
+ * HvPostMessage and HvSignalEvent, KVM's way: without an active SynIC
+ * HvPostMessage is HV_STATUS_INVALID_HYPERCALL_INPUT; with one it is the
+ * VMM's (KVM_EXIT_HYPERV HCALL, its result the status), and so is an
+ * HvSignalEvent whose connection has no eventfd.  KVM_HYPERV_EVENTFD:
+ * flags other than DEASSIGN and connection IDs above 24 bits are
+ * -EINVAL, a connection taken twice -EEXIST, one not taken -ENOENT on
+ * deassignment; HvSignalEvent to an assigned one signals its eventfd
+ * (HV_STATUS_SUCCESS, fast and from memory).
+ */
+TEST_F(hv, synic_hypercalls)
+{
+	const uint64_t in = 0x18000;	/* in slot 0, free */
+	uint64_t cnt;
+	int efd, ud;
+
+	HV_SYNIC_INIT(hvop);
+	if (has_cap(&self->g, KVM_CAP_HYPERV_EVENTFD) <= 0)
+		SKIP(return, "KVM_CAP_HYPERV_EVENTFD is 0 on %s", svxu_dev());
+	hv_synic_hcall_setup(_metadata, &self->g, false);
+	EXPECT_EQ(HV_ST_INVALID_INPUT,
+		  guest_hcall(_metadata, &self->g, HVCALL_POST_MSG, in, &ud));
+	EXPECT_EQ(0, ud);
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_SYNIC2, 0));
+	guest_hcall_exit(_metadata, &self->g, HVCALL_POST_MSG, in, 0x19000,
+			 0x11);
+	/* rep count or variable header: the guest's error, not the VMM's */
+	EXPECT_EQ(HV_ST_INVALID_INPUT,
+		  guest_hcall(_metadata, &self->g,
+			      HVCALL_POST_MSG | 1ull << 32, in, &ud));
+
+	efd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(-EINVAL, hv_eventfd(self->g.vm.fd, 5, efd, 2));
+	EXPECT_EQ(-EINVAL, hv_eventfd(self->g.vm.fd, 1u << 24, efd, 0));
+	EXPECT_EQ(-ENOENT, hv_eventfd(self->g.vm.fd, 5, -1,
+				      KVM_HYPERV_EVENTFD_DEASSIGN));
+	ASSERT_EQ(0, hv_eventfd(self->g.vm.fd, 5, efd, 0));
+	EXPECT_EQ(-EEXIST, hv_eventfd(self->g.vm.fd, 5, efd, 0));
+	EXPECT_EQ(HV_ST_SUCCESS,
+		  guest_hcall(_metadata, &self->g, HVCALL_SIGNAL_EVT | HV_FAST,
+			      5, &ud));
+	/* from memory: the connection ID in the 8 bytes at the input */
+	memcpy(self->g.vm.mem + in, &(uint64_t){ 5 }, 8);
+	EXPECT_EQ(HV_ST_SUCCESS,
+		  guest_hcall(_metadata, &self->g, HVCALL_SIGNAL_EVT, in, &ud));
+	ASSERT_EQ(8, read(efd, &cnt, 8));
+	EXPECT_EQ(2u, cnt);
+	/* connection 6 has none: the VMM's */
+	guest_hcall_exit(_metadata, &self->g, HVCALL_SIGNAL_EVT | HV_FAST, 6,
+			 0, 0);
+	ASSERT_EQ(0, hv_eventfd(self->g.vm.fd, 5, -1,
+				KVM_HYPERV_EVENTFD_DEASSIGN));
+	guest_hcall_exit(_metadata, &self->g, HVCALL_SIGNAL_EVT | HV_FAST, 5,
+			 0, 0);
+	EXPECT_EQ(-1, read(efd, &cnt, 8));
+	close(efd);
+}
+
+/*
+ * A resampling irqfd on a GSI routed to a SINT (KVM_IRQFD_FLAG_RESAMPLE):
+ * its eventfd delivers the SINT's vector; the guest's EOI of it (no
+ * AUTO_EOI) acks the SINT and so the GSI: the resamplefd is signalled.
+ */
+TEST_F(hv, synic_resample)
+{
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[1];
+	} rt = { .h.nr = 1 };
+	struct kvm_irqfd irqfd = { .gsi = 5, .flags = KVM_IRQFD_FLAG_RESAMPLE };
+	struct pollfd pfd;
+	uint64_t one = 1, cnt;
+	int efd, rfd;
+
+	HV_SYNIC_INIT(hvsint);
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_SYNIC2, 0));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SINT0 + 2,
+				  HV_SINT_VECTOR));
+	rt.e[0].gsi = 5;
+	rt.e[0].type = KVM_IRQ_ROUTING_HV_SINT;
+	rt.e[0].u.hv_sint.vcpu = 0;
+	rt.e[0].u.hv_sint.sint = 2;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_SET_GSI_ROUTING,
+				(unsigned long)&rt));
+	efd = eventfd(0, 0);
+	rfd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, rfd);
+	irqfd.fd = efd;
+	irqfd.resamplefd = rfd;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_IRQFD,
+				(unsigned long)&irqfd));
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+	ASSERT_EQ(8, write(efd, &one, 8));
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT,
+		     1u << (HV_SINT_VECTOR - 0x40));
+	EXPECT_EQ(-1, read(rfd, &cnt, 8));	/* not acked yet */
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);	/* after the EOI */
+	pfd.fd = rfd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(8, read(rfd, &cnt, 8));
+	EXPECT_EQ(1u, cnt);
+	irqfd.flags |= KVM_IRQFD_FLAG_DEASSIGN;
+	EXPECT_EQ(0, svxu_ioctl(self->g.vm.fd, KVM_IRQFD,
+				(unsigned long)&irqfd));
+	close(efd);
+	close(rfd);
 }
 
 TEST_HARNESS_MAIN
