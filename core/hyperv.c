@@ -27,9 +27,15 @@
  *   to the vCPU's own APIC (irqchip/irq_route.c), whose SynIC bitmaps
  *   (irqchip/lapic.c) keep AUTO_EOI vectors out of service and hand the
  *   EOI of a SINT's vector back here to ack the SINT's GSI (irqfd
- *   resamplers), as EOM does for every SINT.  Nothing in the kernel
- *   posts to the message and event pages (KVM's only poster is the
- *   stimers, not here);
+ *   resamplers), as EOM does for every SINT;
+ * - the synthetic timers (STIMER0-3 CONFIG/COUNT, KVM's stimer_*()): on
+ *   hrtimers, one-shot or periodic in TIME_REF_COUNT's 100 ns, an expiry
+ *   a HVMSG_TIMER_EXPIRED message in the SINT's slot of the SIMP page
+ *   (KVM's synic_deliver_msg(): a busy slot gets msg_pending and the
+ *   SINT's ack retries) or in direct mode the vector to the APIC,
+ *   processed before an entry (SVX_REQ_HV_STIMER, vmx/run.c); a halted
+ *   vCPU wakes for one (core/irqchip.c).  Nothing writes the event page,
+ *   as in KVM;
  * - a guest reaches the MSRs only with "Hv#1" in its 0x40000001.EAX
  *   (KVM's hyperv_enabled), the VMM always; with
  *   KVM_CAP_HYPERV_ENFORCE_CPUID, a guest's access needs its feature bit
@@ -48,9 +54,9 @@
  *   what KVM answers with SYNDBG_OPTIONS 0; every other code
  *   HV_STATUS_INVALID_HYPERCALL_CODE.
  *
- * Not here (not advertised): stimers, the APIC access MSRs and VP assist
- * page, the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, the
- * synthetic debugger's MSRs, eVMCS and the nested features.
+ * Not here (not advertised): the APIC access MSRs and VP assist page,
+ * the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, the synthetic
+ * debugger's MSRs, eVMCS and the nested features.
  *
  * The TSC page follows KVM's state machine (kvm_hv_setup_tsc_page()): a
  * write of REFERENCE_TSC with bit 0 makes it GUEST_CHANGED (HOST_CHANGED
@@ -71,8 +77,10 @@
 #include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/cputime.h>
+#include <linux/slab.h>
 #include <linux/cpu.h>
 #include <linux/eventfd.h>
+#include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/rcupdate.h>
 #include <linux/uaccess.h>
@@ -235,11 +243,13 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 				   HV_MSR_REFERENCE_TSC_AVAILABLE |
 				   HV_ACCESS_FREQUENCY_MSRS |
 				   HV_ACCESS_REENLIGHTENMENT |
-				   HV_MSR_SYNIC_AVAILABLE;
+				   HV_MSR_SYNIC_AVAILABLE |
+				   HV_MSR_SYNTIMER_AVAILABLE;
 			/* HvPostMessage to the VMM, HvSignalEvent's eventfds */
 			ent->ebx = HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
 			ent->edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
-				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE |
+				   HV_STIMER_DIRECT_MODE_AVAILABLE;
 			break;
 		case HYPERV_CPUID_ENLIGHTMENT_INFO:
 			ent->eax = HV_X64_RELAXED_TIMING_RECOMMENDED;
@@ -369,22 +379,20 @@ static struct svx_vcpu *svx_hv_synic_get(struct svx_vm *vm, u32 vpidx)
 }
 
 /*
- * KVM's kvm_hv_synic_set_irq(), for a KVM_IRQ_ROUTING_HV_SINT route
- * (irq_lock held): a fixed, edge interrupt of the SINT's vector to the
- * vCPU's own APIC; the number of APICs that took it, or -EINVAL (no such
- * SynIC or SINT), -ENOENT (masked).
+ * KVM's synic_set_irq() (irq_lock held): a fixed, edge interrupt of SINT
+ * @sint's vector to @vcpu's own APIC; the number of APICs that took it,
+ * or -EINVAL (no such SINT), -ENOENT (masked).
  */
-int svx_hv_synic_set_irq(struct svx_vm *vm, u32 vpidx, u32 sint)
+static int svx_hv_sint_irq(struct svx_vcpu *vcpu, u32 sint)
 {
 	struct svx_irq_msg m = {
 		.delivery_mode = SVX_DM_FIXED,
 		.shorthand = SVX_SH_SELF,
 		.assert = true,
 	};
-	struct svx_vcpu *vcpu = svx_hv_synic_get(vm, vpidx);
 	int vector;
 
-	if (!vcpu || sint >= SVX_HV_SINT_COUNT)
+	if (sint >= SVX_HV_SINT_COUNT)
 		return -EINVAL;
 	sint = array_index_nospec(sint, SVX_HV_SINT_COUNT);
 	vector = svx_hv_sint_vector(READ_ONCE(vcpu->hv.synic.sint[sint]));
@@ -392,6 +400,20 @@ int svx_hv_synic_set_irq(struct svx_vm *vm, u32 vpidx, u32 sint)
 		return -ENOENT;
 	m.vector = vector;
 	return svx_lapic_accept(vcpu->lapic, &m);
+}
+
+/*
+ * KVM's kvm_hv_synic_set_irq(), for a KVM_IRQ_ROUTING_HV_SINT route
+ * (irq_lock held): SINT @sint of the vCPU with VP index @vpidx, or
+ * -EINVAL without such a vCPU with an active SynIC.
+ */
+int svx_hv_synic_set_irq(struct svx_vm *vm, u32 vpidx, u32 sint)
+{
+	struct svx_vcpu *vcpu = svx_hv_synic_get(vm, vpidx);
+
+	if (!vcpu)
+		return -EINVAL;
+	return svx_hv_sint_irq(vcpu, sint);
 }
 
 /* KVM's kvm_hv_set_sint_gsi(), after KVM_SET_GSI_ROUTING (irq_lock held) */
@@ -405,14 +427,19 @@ void svx_hv_set_sint_gsi(struct svx_vm *vm, u32 vpidx, u32 sint, int gsi)
 	WRITE_ONCE(vcpu->hv.synic.sint_to_gsi[sint], gsi);
 }
 
+static void svx_hv_stimers_acked(struct svx_vcpu *vcpu, int sint);
+
 /*
- * KVM's kvm_hv_notify_acked_sint() (irq_lock held): the ack notifiers of
- * the SINT's GSI (the irqfd resamplers, core/eventfd.c).
+ * KVM's kvm_hv_notify_acked_sint() (irq_lock held, in @vcpu's context):
+ * the synthetic timers whose message waits for that SINT try again, and
+ * the ack notifiers of the SINT's GSI run (the irqfd resamplers,
+ * core/eventfd.c).
  */
 static void svx_hv_notify_acked_sint(struct svx_vcpu *vcpu, int sint)
 {
 	int gsi = READ_ONCE(vcpu->hv.synic.sint_to_gsi[sint]);
 
+	svx_hv_stimers_acked(vcpu, sint);
 	if (gsi != -1)
 		svx_irqfd_acked(vcpu->vm, gsi);
 }
@@ -569,6 +596,55 @@ static int svx_hv_synic_get_msr(struct svx_vcpu *vcpu, u32 msr, u64 *data,
 	return 1;
 }
 
+/*
+ * KVM's synic_deliver_msg(), in @vcpu's context: @msg into SINT @sint's
+ * slot of the message page and the SINT's interrupt; 0, or -ENOENT (no
+ * page), -EAGAIN (the slot is busy: its msg_pending flag is set, the
+ * guest's EOM or EOI asks again; with @no_retry the message is dropped
+ * and 0 returned), -EFAULT (the page is not memory, the APIC took
+ * nothing), the SINT's error.
+ */
+static int svx_hv_synic_deliver_msg(struct svx_vcpu *vcpu, u32 sint,
+				    const struct hv_message *msg,
+				    bool no_retry)
+{
+	struct svx_hv_synic *synic = &vcpu->hv.synic;
+	u64 gpa = (synic->msg_page & PAGE_MASK) +
+		  offsetof(struct hv_message_page, sint_message[sint]);
+	union hv_message_flags flags = { .asu8 = 0 };
+	unsigned long irqf;
+	u32 type;
+	int r;
+
+	if (!(synic->msg_page & HV_SYNIC_SIMP_ENABLE))
+		return -ENOENT;
+	if (svx_read_guest_phys_as(vcpu->vm, svx_vcpu_as(vcpu),
+				   gpa + offsetof(struct hv_message,
+						  header.message_type),
+				   &type, sizeof(type)))
+		return -EFAULT;
+	if (type != HVMSG_NONE) {
+		if (no_retry)
+			return 0;
+		flags.msg_pending = 1;
+		if (svx_write_guest_for(vcpu, gpa +
+					offsetof(struct hv_message,
+						 header.message_flags),
+					&flags, sizeof(flags)))
+			return -EFAULT;
+		return -EAGAIN;
+	}
+	if (svx_write_guest_for(vcpu, gpa, msg, sizeof(msg->header) +
+				msg->header.payload_size))
+		return -EFAULT;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, irqf);
+	r = svx_hv_sint_irq(vcpu, sint);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, irqf);
+	if (r < 0)
+		return r;
+	return r ? 0 : -EFAULT;
+}
+
 /* ------------------------------------------------------------------ */
 /* KVM_HYPERV_EVENTFD: HvSignalEvent's eventfds                         */
 
@@ -681,6 +757,8 @@ static bool svx_hv_msr_allowed(struct svx_hv_vcpu *hv, u32 msr)
 	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
 	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
 		return hv->features_eax & HV_MSR_SYNIC_AVAILABLE;
+	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+		return hv->features_eax & HV_MSR_SYNTIMER_AVAILABLE;
 	}
 	return false;	/* the rest is not here: refused below anyway */
 }
@@ -712,6 +790,318 @@ static u64 svx_hv_task_runtime(void)
 	return div_u64(utime + stime, 100);
 }
 
+/* ------------------------------------------------------------------ */
+/* Synthetic timers                                                     */
+
+/* KVM's struct kvm_vcpu_hv_stimer */
+struct svx_hv_stimer {
+	struct hrtimer timer;
+	struct svx_vcpu *vcpu;
+	int index;
+	union hv_stimer_config config;
+	u64 count;		/* HV_X64_MSR_STIMERx_COUNT */
+	u64 exp_time;		/* in TIME_REF_COUNT's 100 ns; 0: none */
+	struct hv_message msg;	/* HVMSG_TIMER_EXPIRED */
+	bool msg_pending;	/* expired, not delivered yet */
+};
+
+struct svx_hv_stimers {
+	struct svx_hv_stimer t[HV_SYNIC_STIMER_COUNT];
+	unsigned long pending;	/* KVM's stimer_pending_bitmap */
+};
+
+/* TIME_REF_COUNT now, KVM's get_time_ref_counter() */
+static u64 svx_hv_time_now(struct svx_vcpu *vcpu)
+{
+	u64 now;
+
+	mutex_lock(&vcpu->vm->hv.lock);
+	now = svx_hv_time_ref_count(vcpu);
+	mutex_unlock(&vcpu->vm->hv.lock);
+	return now;
+}
+
+/* KVM's stimer_mark_pending(): looked at before the next entry */
+static void svx_hv_stimer_mark_pending(struct svx_hv_stimer *st, bool kick)
+{
+	struct svx_vcpu *vcpu = st->vcpu;
+
+	set_bit(st->index, &vcpu->hv.stimers->pending);
+	set_bit(SVX_REQ_HV_STIMER, &vcpu->requests);
+	if (kick)
+		svx_vcpu_kick(vcpu);	/* out of HLT, out of the guest */
+}
+
+/* KVM's stimer_cleanup() */
+static void svx_hv_stimer_cleanup(struct svx_hv_stimer *st)
+{
+	hrtimer_cancel(&st->timer);
+	clear_bit(st->index, &st->vcpu->hv.stimers->pending);
+	st->msg_pending = false;
+	st->exp_time = 0;
+}
+
+/* KVM's stimer_timer_callback() */
+static enum hrtimer_restart svx_hv_stimer_fn(struct hrtimer *t)
+{
+	struct svx_hv_stimer *st = container_of(t, struct svx_hv_stimer,
+						 timer);
+
+	svx_hv_stimer_mark_pending(st, true);
+	return HRTIMER_NORESTART;
+}
+
+/* KVM's stimer_add_delta(): now + @delta_100ns, saturated */
+static ktime_t svx_hv_stimer_deadline(ktime_t now, u64 delta_100ns)
+{
+	if (delta_100ns >= KTIME_MAX / 100)
+		return KTIME_MAX;
+	return ktime_add_safe(now, 100 * delta_100ns);
+}
+
+/*
+ * KVM's stimer_start(), for an enabled timer with a count: a periodic one
+ * at its next period (from its last expiry, lost periods skipped), a
+ * one-shot one at its count, at once when that is past.
+ */
+static void svx_hv_stimer_start(struct svx_hv_stimer *st)
+{
+	u64 now = svx_hv_time_now(st->vcpu), rem;
+	ktime_t know = ktime_get();
+
+	if (st->config.periodic) {
+		if (!st->exp_time) {
+			st->exp_time = now + st->count;
+		} else if (now >= st->exp_time) {
+			div64_u64_rem(now - st->exp_time, st->count, &rem);
+			st->exp_time = now + (st->count - rem);
+		}
+		hrtimer_start(&st->timer,
+			      svx_hv_stimer_deadline(know, st->exp_time - now),
+			      HRTIMER_MODE_ABS);
+		return;
+	}
+	st->exp_time = st->count;
+	if (now >= st->count) {
+		svx_hv_stimer_mark_pending(st, false);
+		return;
+	}
+	hrtimer_start(&st->timer, svx_hv_stimer_deadline(know, st->count - now),
+		      HRTIMER_MODE_ABS);
+}
+
+/*
+ * KVM's stimer_send_msg() and stimer_notify_direct(), then
+ * stimer_expiration(): the message (periodic ones not retried: lost
+ * ticks are lost) or, in direct mode, the vector to the APIC; a one-shot
+ * timer is off once it got through.
+ */
+static void svx_hv_stimer_expire(struct svx_hv_stimer *st)
+{
+	struct svx_vcpu *vcpu = st->vcpu;
+	struct hv_timer_message_payload *p =
+		(struct hv_timer_message_payload *)&st->msg.u.payload;
+	struct svx_irq_msg m = { .delivery_mode = SVX_DM_FIXED };
+	unsigned long flags;
+	int r;
+
+	st->msg_pending = true;
+	if (!st->config.direct_mode) {
+		p->expiration_time = st->exp_time;
+		p->delivery_time = svx_hv_time_now(vcpu);
+		r = svx_hv_synic_deliver_msg(vcpu, st->config.sintx, &st->msg,
+					     st->config.periodic);
+	} else {
+		m.vector = st->config.apic_vector;
+		raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+		r = !svx_lapic_accept(vcpu->lapic, &m);
+		raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	}
+	if (!r) {
+		st->msg_pending = false;
+		if (!st->config.periodic)
+			st->config.enable = 0;
+	}
+}
+
+/* KVM's kvm_hv_process_stimers(), before an entry (vmx/run.c) */
+void svx_hv_process_stimers(struct svx_vcpu *vcpu)
+{
+	struct svx_hv_stimers *sts = vcpu->hv.stimers;
+	struct svx_hv_stimer *st;
+	int i;
+
+	if (!sts)
+		return;
+	for (i = 0; i < HV_SYNIC_STIMER_COUNT; i++) {
+		if (!test_and_clear_bit(i, &sts->pending))
+			continue;
+		st = &sts->t[i];
+		if (!st->config.enable)
+			continue;
+		if (st->exp_time && svx_hv_time_now(vcpu) >= st->exp_time)
+			svx_hv_stimer_expire(st);
+		if (st->config.enable && st->count) {
+			if (!st->msg_pending)
+				svx_hv_stimer_start(st);
+		} else {
+			svx_hv_stimer_cleanup(st);
+		}
+	}
+}
+
+/* KVM's kvm_hv_has_stimer_pending(): a halted vCPU wakes for it */
+bool svx_hv_has_stimer_pending(struct svx_vcpu *vcpu)
+{
+	struct svx_hv_stimers *sts = READ_ONCE(vcpu->hv.stimers);
+
+	return sts && READ_ONCE(sts->pending);
+}
+
+/*
+ * The SINT @sint was acked (EOM, EOI; irq_lock held, @vcpu's context):
+ * the timers whose message waits for its slot try again, as KVM's
+ * kvm_hv_notify_acked_sint().
+ */
+static void svx_hv_stimers_acked(struct svx_vcpu *vcpu, int sint)
+{
+	struct svx_hv_stimers *sts = vcpu->hv.stimers;
+	struct svx_hv_stimer *st;
+	int i;
+
+	if (!sts)
+		return;
+	for (i = 0; i < HV_SYNIC_STIMER_COUNT; i++) {
+		st = &sts->t[i];
+		if (st->msg_pending && st->config.enable &&
+		    !st->config.direct_mode && st->config.sintx == sint)
+			svx_hv_stimer_mark_pending(st, false);
+	}
+}
+
+/*
+ * KVM's stimer_init() for the four, at the first write of a timer MSR
+ * (KVM makes them with the vCPU's Hyper-V state): false when out of
+ * memory.
+ */
+static bool svx_hv_stimers_alloc(struct svx_vcpu *vcpu)
+{
+	struct svx_hv_stimers *sts;
+	struct svx_hv_stimer *st;
+	struct hv_timer_message_payload *p;
+	int i;
+
+	if (vcpu->hv.stimers)
+		return true;
+	sts = kzalloc(sizeof(*sts), GFP_KERNEL_ACCOUNT);
+	if (!sts)
+		return false;
+	for (i = 0; i < HV_SYNIC_STIMER_COUNT; i++) {
+		st = &sts->t[i];
+		st->vcpu = vcpu;
+		st->index = i;
+		hrtimer_init(&st->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+		st->timer.function = svx_hv_stimer_fn;
+		st->msg.header.message_type = HVMSG_TIMER_EXPIRED;
+		st->msg.header.payload_size = sizeof(*p);
+		p = (struct hv_timer_message_payload *)&st->msg.u.payload;
+		p->timer_index = i;
+	}
+	WRITE_ONCE(vcpu->hv.stimers, sts);
+	return true;
+}
+
+/* KVM's kvm_hv_vcpu_uninit(): the timers stop, at the vCPU's end */
+void svx_hv_vcpu_destroy(struct svx_vcpu *vcpu)
+{
+	struct svx_hv_stimers *sts = vcpu->hv.stimers;
+	int i;
+
+	if (!sts)
+		return;
+	for (i = 0; i < HV_SYNIC_STIMER_COUNT; i++)
+		hrtimer_cancel(&sts->t[i].timer);
+	kfree(sts);
+	vcpu->hv.stimers = NULL;
+}
+
+/* KVM's stimer_set_config() */
+static int svx_hv_stimer_set_config(struct svx_vcpu *vcpu, int i, u64 data,
+				    bool host)
+{
+	union hv_stimer_config new = { .as_uint64 = data }, old;
+	struct svx_hv_stimer *st;
+
+	if (!vcpu->hv.synic.active && (!host || data))
+		return 1;
+	if (!host && vcpu->hv.enforce && new.direct_mode &&
+	    !(vcpu->hv.features_edx & HV_STIMER_DIRECT_MODE_AVAILABLE))
+		return 1;
+	if (!svx_hv_stimers_alloc(vcpu))
+		return 1;
+	st = &vcpu->hv.stimers->t[i];
+	old = st->config;
+	svx_hv_stimer_cleanup(st);
+	/* a message timer on SINT 0 does not stay enabled */
+	if (old.enable && !new.direct_mode && new.sintx == 0)
+		new.enable = 0;
+	st->config = new;
+	if (st->config.enable)
+		svx_hv_stimer_mark_pending(st, false);
+	return 0;
+}
+
+/* KVM's stimer_set_count() */
+static int svx_hv_stimer_set_count(struct svx_vcpu *vcpu, int i, u64 data,
+				   bool host)
+{
+	struct svx_hv_stimer *st;
+
+	if (!vcpu->hv.synic.active && (!host || data))
+		return 1;
+	if (!svx_hv_stimers_alloc(vcpu))
+		return 1;
+	st = &vcpu->hv.stimers->t[i];
+	svx_hv_stimer_cleanup(st);
+	st->count = data;
+	if (!host) {
+		if (!st->count)
+			st->config.enable = 0;
+		else if (st->config.auto_enable)
+			st->config.enable = 1;
+	}
+	if (st->config.enable)
+		svx_hv_stimer_mark_pending(st, false);
+	return 0;
+}
+
+/* HV_X64_MSR_STIMERx_CONFIG/COUNT: CONFIG at even offsets from 0xB0 */
+static int svx_hv_stimer_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct svx_hv_stimers *sts = vcpu->hv.stimers;
+	u32 off = index - HV_X64_MSR_STIMER0_CONFIG;
+	struct svx_hv_stimer *st;
+
+	if (!sts) {	/* none written yet: KVM's fresh timers */
+		*data = 0;
+		return 0;
+	}
+	st = &sts->t[array_index_nospec(off / 2, HV_SYNIC_STIMER_COUNT)];
+	*data = off & 1 ? st->count : st->config.as_uint64;
+	return 0;
+}
+
+static int svx_hv_stimer_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
+				 bool host)
+{
+	u32 off = index - HV_X64_MSR_STIMER0_CONFIG;
+	int i = array_index_nospec(off / 2, HV_SYNIC_STIMER_COUNT);
+
+	if (off & 1)
+		return svx_hv_stimer_set_count(vcpu, i, data, host);
+	return svx_hv_stimer_set_config(vcpu, i, data, host);
+}
+
 int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	struct svx_hv *hv = &vcpu->vm->hv;
@@ -736,6 +1126,8 @@ int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
 	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
 		return svx_hv_synic_get_msr(vcpu, index, data, host);
+	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+		return svx_hv_stimer_get_msr(vcpu, index, data);
 	}
 	mutex_lock(&hv->lock);
 	switch (index) {
@@ -770,7 +1162,7 @@ int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case HV_X64_MSR_TSC_EMULATION_STATUS:
 		*data = hv->tsc_emulation_status;
 		break;
-	default:	/* stimers, APIC access, syndbg: not here */
+	default:	/* APIC access, syndbg: not here */
 		r = 1;
 		break;
 	}
@@ -880,6 +1272,8 @@ int svx_hv_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
 	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
 		return svx_hv_synic_set_msr(vcpu, index, data, host);
+	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+		return svx_hv_stimer_set_msr(vcpu, index, data, host);
 	}
 	mutex_lock(&hv->lock);
 	r = svx_hv_set_msr_pw(vcpu, index, data, host, &clock);

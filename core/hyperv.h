@@ -31,5 +31,9 @@ void svx_hv_fill_exit(struct svx_vcpu *vcpu);
 int svx_hv_synic_set_irq(struct svx_vm *vm, u32 vpidx, u32 sint);
 void svx_hv_set_sint_gsi(struct svx_vm *vm, u32 vpidx, u32 sint, int gsi);
 void svx_hv_synic_eoi(struct svx_vcpu *vcpu, int vector);
+/* the synthetic timers */
+void svx_hv_process_stimers(struct svx_vcpu *vcpu);
+bool svx_hv_has_stimer_pending(struct svx_vcpu *vcpu);
+void svx_hv_vcpu_destroy(struct svx_vcpu *vcpu);
 
 #endif /* SVX_CORE_HYPERV_H */

@@ -727,7 +727,8 @@ static bool svx_vcpu_has_events(struct svx_vcpu *vcpu)
 	bool r;
 
 	if (vcpu->nmi_queued || vcpu->inject_pending || vcpu->irq_queued >= 0 ||
-	    (vcpu->smm.smi_pending && !vcpu->smm.in_smm))
+	    (vcpu->smm.smi_pending && !vcpu->smm.in_smm) ||
+	    svx_hv_has_stimer_pending(vcpu))	/* core/hyperv.c */
 		return true;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
 	r = a->events || a->nmi_pending ||

@@ -57,6 +57,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 
 		if (!vcpu)
 			continue;
+		svx_hv_vcpu_destroy(vcpu);	/* its timers kick it */
 		svx_irqchip_vcpu_destroy(vcpu);
 		svx_vcpu_free_vmx(vcpu);
 		svx_mmu_vcpu_destroy(vcpu);

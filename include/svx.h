@@ -219,9 +219,13 @@ struct svx_hv_synic {
 	bool dont_zero_pages;	/* SYNIC2 */
 };
 
+struct svx_hv_stimers;
+
 /* A vCPU's Hyper-V state (core/hyperv.c), KVM's struct kvm_vcpu_hv */
 struct svx_hv_vcpu {
 	struct svx_hv_synic synic;
+	/* the synthetic timers, from the first write of theirs; or NULL */
+	struct svx_hv_stimers *stimers;
 	struct kvm_hyperv_exit exit;	/* KVM_EXIT_HYPERV at SVX_REQ_HV_EXIT */
 	bool enabled;		/* the guest's 0x40000001.EAX is "Hv#1" */
 	bool enforce;		/* KVM_CAP_HYPERV_ENFORCE_CPUID */
@@ -371,6 +375,7 @@ struct svx_vcpu {
 #define SVX_REQ_HV_CRASH	5	/* Hyper-V crash: KVM_EXIT_SYSTEM_EVENT */
 #define SVX_REQ_HV_RESET	6	/* Hyper-V reset: KVM_EXIT_SYSTEM_EVENT */
 #define SVX_REQ_HV_EXIT		7	/* Hyper-V: KVM_EXIT_HYPERV (hv.exit) */
+#define SVX_REQ_HV_STIMER	8	/* Hyper-V: a synthetic timer to look at */
 
 /*
  * The VM's Hyper-V partition state (core/hyperv.c), KVM's struct kvm_hv:

@@ -673,6 +673,10 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 				svx_hv_fill_exit(vcpu);
 				return 0;
 			}
+			/* KVM_REQ_HV_STIMER: the synthetic timers' expiries */
+			if (test_and_clear_bit(SVX_REQ_HV_STIMER,
+					       &vcpu->requests))
+				svx_hv_process_stimers(vcpu);
 			if (test_and_clear_bit(SVX_REQ_MSR_FILTER,
 					       &vcpu->requests) &&
 			    vmx->msr_bitmap)
