@@ -23,9 +23,10 @@
  * their KVM_EXIT_HYPERV exits, SINT delivery through
  * KVM_IRQ_ROUTING_HV_SINT with and without auto-EOI, the EOI's ack of the
  * SINT's GSI to a resampling irqfd, HvPostMessage and HvSignalEvent to
- * the VMM and to KVM_HYPERV_EVENTFD's eventfds).  /dev/shadowvmx has
- * core/hyperv.c (no stimers, APIC access MSRs, TLB-flush or _Ex IPI
- * hypercalls: not listed); the cases skip where a cap is 0.
+ * the VMM and to KVM_HYPERV_EVENTFD's eventfds); a synthetic timer in
+ * direct and in message mode.  /dev/shadowvmx has core/hyperv.c (no APIC
+ * access MSRs, TLB-flush or _Ex IPI hypercalls: not listed); the cases
+ * skip where a cap is 0.
  */
 #include <errno.h>
 #include <poll.h>
@@ -509,6 +510,7 @@ static const struct {
 	{ 0, 1u << 0, { HV_VP_RUNTIME } },
 	{ 0, 1u << 1, { HV_TIME_REF_COUNT } },
 	{ 0, 1u << 2, { 0x40000080 } },	/* SynIC: KVM lists SCONTROL */
+	{ 0, 1u << 3, { 0x400000b0 } },	/* stimers: STIMER0_CONFIG */
 	{ 0, 1u << 5, { HV_GUEST_OS_ID, HV_HYPERCALL } },
 	{ 0, 1u << 6, { HV_VP_INDEX } },
 	{ 0, 1u << 7, { HV_RESET } },
@@ -1453,6 +1455,93 @@ TEST_F(hv, synic_resample)
 				(unsigned long)&irqfd));
 	close(efd);
 	close(rfd);
+}
+
+#define HV_STIMER0_CONFIG	0x400000b0
+#define HV_STIMER0_COUNT	0x400000b1
+#define HV_STIMER_ENABLE	(1ull << 0)
+#define HV_STIMER_DIRECT	(1ull << 12)
+#define HVMSG_TIMER_EXPIRED	0x80000010u
+
+/*
+ * Synthetic timer 0, one-shot, 1 ms ahead in TIME_REF_COUNT's 100 ns,
+ * set by the VMM (count, then config with ENABLE), in direct mode (the
+ * vector 0x50 straight to the APIC) and in message mode (SINT 2, vector
+ * 0x50: HVMSG_TIMER_EXPIRED for timer 0 in the SIMP page's slot 2, with
+ * the expiration time and a delivery time not before it): the halted
+ * guest takes the interrupt, the timer is off afterwards.
+ */
+TEST_F(hv, synic_stimer)
+{
+	struct {
+		uint32_t type;
+		uint8_t size, flags, res[2];
+		uint64_t sender;
+		uint32_t timer, res2;
+		uint64_t expiration, delivery;
+	} msg;	/* struct hv_message: header, timer payload */
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *f;
+	uint64_t now, v, cfg;
+	unsigned int direct;
+
+	for (direct = 0; direct < 2; direct++) {
+		svxu_guest_fini(&self->g);
+		HV_SYNIC_INIT(hvsint);
+		hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
+		f = hv_leaf(&c, HV_FEATURES_LEAF);
+		ASSERT_NE(NULL, f);
+		if (!(f->eax & (1u << 3)))
+			SKIP(return, "no synthetic timers listed on %s",
+			     svxu_dev());
+		ASSERT_EQ(0, enable_cap(self->g.vcpu.fd,
+					KVM_CAP_HYPERV_SYNIC2, 0));
+		if (direct) {
+			ASSERT_NE(0u, f->edx & (1u << 19));
+			cfg = HV_STIMER_ENABLE | HV_STIMER_DIRECT |
+			      (uint64_t)HV_SINT_VECTOR << 4;
+		} else {
+			memset(self->g.vm.mem + HV_SIMP_PAGE, 0, 4096);
+			ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SIMP,
+						  HV_SIMP_PAGE | 1));
+			ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd,
+						  HV_SINT0 + 2,
+						  HV_SINT_VECTOR));
+			cfg = HV_STIMER_ENABLE | 2ull << 16;
+		}
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TIME_REF_COUNT,
+					  &now));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_COUNT,
+					  now + 10000));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
+					  cfg));
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
+					  &v));
+		EXPECT_EQ(cfg, v);
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT,
+			     1u << (HV_SINT_VECTOR - 0x40));
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
+		/* one-shot: off once delivered */
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
+					  &v));
+		EXPECT_EQ(cfg & ~HV_STIMER_ENABLE, v);
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_COUNT,
+					  &v));
+		EXPECT_EQ(now + 10000, v);
+		if (direct)
+			continue;
+		memcpy(&msg, self->g.vm.mem + HV_SIMP_PAGE + 2 * 256,
+		       sizeof(msg));
+		EXPECT_EQ(HVMSG_TIMER_EXPIRED, msg.type);
+		EXPECT_EQ(24u, msg.size);
+		EXPECT_EQ(0u, msg.timer);
+		EXPECT_EQ(now + 10000, msg.expiration);
+		EXPECT_LE(now + 10000, msg.delivery);
+		/* the other slots untouched */
+		EXPECT_EQ(0, self->g.vm.mem[HV_SIMP_PAGE + 256]);
+	}
 }
 
 TEST_HARNESS_MAIN
