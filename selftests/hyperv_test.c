@@ -1460,16 +1460,19 @@ TEST_F(hv, synic_resample)
 #define HV_STIMER0_CONFIG	0x400000b0
 #define HV_STIMER0_COUNT	0x400000b1
 #define HV_STIMER_ENABLE	(1ull << 0)
+#define HV_STIMER_PERIODIC	(1ull << 1)
+#define HV_STIMER_AUTO_ENABLE	(1ull << 3)
 #define HV_STIMER_DIRECT	(1ull << 12)
 #define HVMSG_TIMER_EXPIRED	0x80000010u
 
 /*
- * Synthetic timer 0, one-shot, 1 ms ahead in TIME_REF_COUNT's 100 ns,
- * set by the VMM (count, then config with ENABLE), in direct mode (the
- * vector 0x50 straight to the APIC) and in message mode (SINT 2, vector
- * 0x50: HVMSG_TIMER_EXPIRED for timer 0 in the SIMP page's slot 2, with
- * the expiration time and a delivery time not before it): the halted
- * guest takes the interrupt, the timer is off afterwards.
+ * Synthetic timer 0, set by the VMM (count, then config with ENABLE): in
+ * message mode one-shot 1 ms ahead in TIME_REF_COUNT's 100 ns (SINT 2,
+ * vector 0x50: HVMSG_TIMER_EXPIRED for timer 0 in the SIMP page's slot 2,
+ * with the expiration time and a delivery time not before it), in direct
+ * mode one-shot (the vector 0x50 straight to the APIC) and periodic every
+ * 1 ms: the halted guest takes the interrupt (once: 0x50 stays in service
+ * until its EOI); a one-shot timer is off afterwards, a periodic one on.
  */
 TEST_F(hv, synic_stimer)
 {
@@ -1482,10 +1485,10 @@ TEST_F(hv, synic_stimer)
 	} msg;	/* struct hv_message: header, timer payload */
 	struct hv_cpuid c;
 	struct kvm_cpuid_entry2 *f;
-	uint64_t now, v, cfg;
-	unsigned int direct;
+	uint64_t now, v, cfg, count;
+	unsigned int mode;	/* 0 message, 1 direct, 2 direct periodic */
 
-	for (direct = 0; direct < 2; direct++) {
+	for (mode = 0; mode < 3; mode++) {
 		svxu_guest_fini(&self->g);
 		HV_SYNIC_INIT(hvsint);
 		hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
@@ -1496,10 +1499,17 @@ TEST_F(hv, synic_stimer)
 			     svxu_dev());
 		ASSERT_EQ(0, enable_cap(self->g.vcpu.fd,
 					KVM_CAP_HYPERV_SYNIC2, 0));
-		if (direct) {
+		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TIME_REF_COUNT,
+					  &now));
+		count = now + 10000;
+		if (mode) {
 			ASSERT_NE(0u, f->edx & (1u << 19));
 			cfg = HV_STIMER_ENABLE | HV_STIMER_DIRECT |
 			      (uint64_t)HV_SINT_VECTOR << 4;
+			if (mode == 2) {
+				cfg |= HV_STIMER_PERIODIC;
+				count = 10000;
+			}
 		} else {
 			memset(self->g.vm.mem + HV_SIMP_PAGE, 0, 4096);
 			ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SIMP,
@@ -1509,10 +1519,8 @@ TEST_F(hv, synic_stimer)
 						  HV_SINT_VECTOR));
 			cfg = HV_STIMER_ENABLE | 2ull << 16;
 		}
-		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TIME_REF_COUNT,
-					  &now));
 		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_COUNT,
-					  now + 10000));
+					  count));
 		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
 					  cfg));
 		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
@@ -1523,25 +1531,79 @@ TEST_F(hv, synic_stimer)
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT,
 			     1u << (HV_SINT_VECTOR - 0x40));
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
-		/* one-shot: off once delivered */
+		/* one-shot: off once delivered; periodic: still on */
 		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
 					  &v));
-		EXPECT_EQ(cfg & ~HV_STIMER_ENABLE, v);
+		EXPECT_EQ(mode == 2 ? cfg : cfg & ~HV_STIMER_ENABLE, v);
 		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_COUNT,
 					  &v));
-		EXPECT_EQ(now + 10000, v);
-		if (direct)
+		EXPECT_EQ(count, v);
+		if (mode)
 			continue;
 		memcpy(&msg, self->g.vm.mem + HV_SIMP_PAGE + 2 * 256,
 		       sizeof(msg));
 		EXPECT_EQ(HVMSG_TIMER_EXPIRED, msg.type);
 		EXPECT_EQ(24u, msg.size);
 		EXPECT_EQ(0u, msg.timer);
-		EXPECT_EQ(now + 10000, msg.expiration);
-		EXPECT_LE(now + 10000, msg.delivery);
+		EXPECT_EQ(count, msg.expiration);
+		EXPECT_LE(count, msg.delivery);
 		/* the other slots untouched */
 		EXPECT_EQ(0, self->g.vm.mem[HV_SIMP_PAGE + 256]);
 	}
+}
+
+/*
+ * The guest's timer MSR writes, KVM's rules: a COUNT write sets ENABLE
+ * with AUTO_ENABLE and clears it at 0; an enabled message timer
+ * rewritten with SINT 0 is left disabled; before SynIC the VMM may write
+ * only zeroes.
+ */
+TEST_F(hv, synic_stimer_msrs)
+{
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *f;
+	uint64_t v;
+	int gp;
+
+	HV_SYNIC_INIT(hvop);
+	hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	ASSERT_NE(NULL, f);
+	if (!(f->eax & (1u << 3)))
+		SKIP(return, "no synthetic timers listed on %s", svxu_dev());
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	EXPECT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG, 0));
+	EXPECT_EQ(-EIO, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_COUNT, 5));
+	guest_wrmsr(_metadata, &self->g, HV_STIMER0_COUNT, 5, &gp);
+	EXPECT_EQ(1, gp);
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_SYNIC2, 0));
+
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG + 2,
+				  HV_STIMER_AUTO_ENABLE | 2ull << 16));
+	guest_wrmsr(_metadata, &self->g, HV_STIMER0_COUNT + 2, 1ull << 60,
+		    &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_STIMER0_CONFIG + 2, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(HV_STIMER_AUTO_ENABLE | HV_STIMER_ENABLE | 2ull << 16, v);
+	guest_wrmsr(_metadata, &self->g, HV_STIMER0_COUNT + 2, 0, &gp);
+	EXPECT_EQ(0, gp);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG + 2, &v));
+	EXPECT_EQ(HV_STIMER_AUTO_ENABLE | 2ull << 16, v);
+
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_COUNT,
+				  1ull << 60));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
+				  HV_STIMER_ENABLE | 2ull << 16));
+	guest_wrmsr(_metadata, &self->g, HV_STIMER0_CONFIG, HV_STIMER_ENABLE,
+		    &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_STIMER0_CONFIG, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(0u, v);
+	guest_rdmsr(_metadata, &self->g, HV_STIMER0_COUNT, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(1ull << 60, v);
 }
 
 TEST_HARNESS_MAIN
