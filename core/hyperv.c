@@ -661,7 +661,8 @@ static int svx_hv_eventfd_assign(struct svx_vm *vm, u32 conn_id, int fd)
 		return PTR_ERR(eventfd);
 	}
 	mutex_lock(&vm->hv.lock);
-	r = idr_alloc(&vm->hv.conn_to_evt, eventfd, conn_id, conn_id + 1,
+	r = svx_should_fail() ? -ENOMEM :
+	    idr_alloc(&vm->hv.conn_to_evt, eventfd, conn_id, conn_id + 1,
 		      GFP_KERNEL_ACCOUNT);
 	mutex_unlock(&vm->hv.lock);
 	if (r >= 0)
@@ -993,9 +994,12 @@ static bool svx_hv_stimers_alloc(struct svx_vcpu *vcpu)
 
 	if (vcpu->hv.stimers)
 		return true;
-	sts = kzalloc(sizeof(*sts), GFP_KERNEL_ACCOUNT);
-	if (!sts)
+	sts = svx_fallible(kzalloc(sizeof(*sts), GFP_KERNEL_ACCOUNT));
+	if (!sts) {	/* the MSR access fails, as KVM's kvm_hv_vcpu_init() */
+		svx_vm_warn(vcpu->vm, "vcpu%d: no memory for the Hyper-V synthetic timers\n",
+			    vcpu->id);
 		return false;
+	}
 	for (i = 0; i < HV_SYNIC_STIMER_COUNT; i++) {
 		st = &sts->t[i];
 		st->vcpu = vcpu;
