@@ -248,8 +248,10 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 			/* HvPostMessage to the VMM, HvSignalEvent's eventfds */
 			ent->ebx = HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
 			ent->edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
-				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE |
-				   HV_STIMER_DIRECT_MODE_AVAILABLE;
+				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+			/* direct timers: to an in-kernel APIC, as KVM's */
+			if (!vcpu || vcpu->lapic)
+				ent->edx |= HV_STIMER_DIRECT_MODE_AVAILABLE;
 			break;
 		case HYPERV_CPUID_ENLIGHTMENT_INFO:
 			ent->eax = HV_X64_RELAXED_TIMING_RECOMMENDED;
