@@ -36,6 +36,11 @@
  *   processed before an entry (SVX_REQ_HV_STIMER, vmx/run.c); a halted
  *   vCPU wakes for one (core/irqchip.c).  Nothing writes the event page,
  *   as in KVM;
+ * - the synthetic debugger's MSRs (SYNDBG_CONTROL ... PENDING_BUFFER,
+ *   OPTIONS; partition-wide, KVM's syndbg_*()): the guest's only with
+ *   ALLOW_KERNEL_DEBUGGING in its 0x40000082, a guest's write of CONTROL
+ *   or PENDING_BUFFER a KVM_EXIT_HYPERV (SYNDBG), the VMM's status after
+ *   a CONTROL exit taken back into STATUS at the next KVM_RUN;
  * - a guest reaches the MSRs only with "Hv#1" in its 0x40000001.EAX
  *   (KVM's hyperv_enabled), the VMM always; with
  *   KVM_CAP_HYPERV_ENFORCE_CPUID, a guest's access needs its feature bit
@@ -51,12 +56,13 @@
  *   (with an active SynIC) and an HvSignalEvent without an eventfd are
  *   the VMM's, KVM_EXIT_HYPERV (HCALL), its result the status at the
  *   next KVM_RUN (svx_hv_hypercall_complete()); the debugger's calls
- *   what KVM answers with SYNDBG_OPTIONS 0; every other code
+ *   are the VMM's the same way once SYNDBG_OPTIONS has USE_HCALLS
+ *   (HV_STATUS_OPERATION_DENIED before); every other code
  *   HV_STATUS_INVALID_HYPERCALL_CODE.
  *
  * Not here (not advertised): the APIC access MSRs and VP assist page,
- * the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, the synthetic
- * debugger's MSRs, eVMCS and the nested features.
+ * the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, eVMCS and the
+ * nested features.
  *
  * The TSC page follows KVM's state machine (kvm_hv_setup_tsc_page()): a
  * write of REFERENCE_TSC with bit 0 makes it GUEST_CHANGED (HOST_CHANGED
@@ -103,6 +109,13 @@
 #define SVX_HV_SYNDBG_INTERFACE		0x40000081
 #define SVX_HV_SYNDBG_PLATFORM_CAPS	0x40000082
 #define SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING	BIT(1)
+#define SVX_HV_MSR_SYNDBG_CONTROL	0x400000F1
+#define SVX_HV_MSR_SYNDBG_STATUS	0x400000F2
+#define SVX_HV_MSR_SYNDBG_SEND_BUFFER	0x400000F3
+#define SVX_HV_MSR_SYNDBG_RECV_BUFFER	0x400000F4
+#define SVX_HV_MSR_SYNDBG_PENDING_BUFFER 0x400000F5
+#define SVX_HV_MSR_SYNDBG_OPTIONS	0x400000FF
+#define SVX_HV_SYNDBG_OPTION_USE_HCALLS	BIT(2)
 #define SVX_HV_NR_LEAVES		10
 #define SVX_HV_APIC_BUS_HZ		1000000000ULL	/* irqchip/lapic.c */
 
@@ -245,10 +258,16 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 				   HV_ACCESS_REENLIGHTENMENT |
 				   HV_MSR_SYNIC_AVAILABLE |
 				   HV_MSR_SYNTIMER_AVAILABLE;
-			/* HvPostMessage to the VMM, HvSignalEvent's eventfds */
-			ent->ebx = HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
+			/*
+			 * HvPostMessage to the VMM, HvSignalEvent's eventfds;
+			 * the synthetic debugger's MSRs and hypercalls
+			 */
+			ent->ebx = HV_POST_MESSAGES | HV_SIGNAL_EVENTS |
+				   HV_DEBUGGING;
 			ent->edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
-				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE |
+				   HV_X64_GUEST_DEBUGGING_AVAILABLE |
+				   HV_FEATURE_DEBUG_MSRS_AVAILABLE;
 			/* direct timers: to an in-kernel APIC, as KVM's */
 			if (!vcpu || vcpu->lapic)
 				ent->edx |= HV_STIMER_DIRECT_MODE_AVAILABLE;
@@ -267,10 +286,13 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 			ent->eax = SVX_MAX_VCPUS;
 			ent->ebx = 64;	/* as KVM: Hyper-V 2016's */
 			break;
-		case SVX_HV_SYNDBG_INTERFACE:	/* "VS#1"; no capability */
+		case SVX_HV_SYNDBG_INTERFACE:	/* "VS#1" */
 			memcpy(&ent->eax, "VS#1", 4);
 			break;
-		default:	/* SYNDBG_PLATFORM_CAPS, NESTED_FEATURES: none */
+		case SVX_HV_SYNDBG_PLATFORM_CAPS:
+			ent->eax = SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING;
+			break;
+		default:	/* NESTED_FEATURES: none */
 			break;
 		}
 	}
@@ -514,6 +536,9 @@ void svx_hv_fill_exit(struct svx_vcpu *vcpu)
 {
 	vcpu->run->exit_reason = KVM_EXIT_HYPERV;
 	vcpu->run->hyperv = vcpu->hv.exit;
+	/* KVM's complete_userspace_io for the debugger's exits */
+	if (vcpu->hv.exit.type == KVM_EXIT_HYPERV_SYNDBG)
+		vcpu->pending = SVX_PENDING_HV_SYNDBG;
 }
 
 /* A SynIC page the guest enabled, KVM's kvm_clear_guest() of it */
@@ -724,8 +749,9 @@ bool svx_hv_is_msr(u32 index)
 		index <= HV_X64_MSR_STIMER3_COUNT) ||
 	       (index >= HV_X64_MSR_CRASH_P0 &&
 		index <= HV_X64_MSR_TSC_EMULATION_STATUS) ||
-	       (index >= 0x400000F1 && index <= 0x400000F5) ||	/* SYNDBG */
-	       index == 0x400000FF;				/* OPTIONS */
+	       (index >= SVX_HV_MSR_SYNDBG_CONTROL &&
+		index <= SVX_HV_MSR_SYNDBG_PENDING_BUFFER) ||
+	       index == SVX_HV_MSR_SYNDBG_OPTIONS;
 }
 
 /* KVM's hv_check_msr_access(): with ENFORCE_CPUID, the guest's CPUID */
@@ -762,6 +788,9 @@ static bool svx_hv_msr_allowed(struct svx_hv_vcpu *hv, u32 msr)
 		return hv->features_eax & HV_MSR_SYNIC_AVAILABLE;
 	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
 		return hv->features_eax & HV_MSR_SYNTIMER_AVAILABLE;
+	case SVX_HV_MSR_SYNDBG_CONTROL ... SVX_HV_MSR_SYNDBG_PENDING_BUFFER:
+	case SVX_HV_MSR_SYNDBG_OPTIONS:
+		return hv->features_edx & HV_FEATURE_DEBUG_MSRS_AVAILABLE;
 	}
 	return false;	/* the rest is not here: refused below anyway */
 }
@@ -1108,6 +1137,113 @@ static int svx_hv_stimer_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data,
 	return svx_hv_stimer_set_config(vcpu, i, data, host);
 }
 
+/* ------------------------------------------------------------------ */
+/* The synthetic debugger                                               */
+
+/* KVM's kvm_hv_is_syndbg_enabled(): the guest's 0x40000082 allows it */
+static bool svx_hv_syndbg_enabled(struct svx_vcpu *vcpu)
+{
+	return vcpu->hv.syndbg_cap_eax & SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING;
+}
+
+/*
+ * KVM's syndbg_exit(): KVM_EXIT_HYPERV (SYNDBG) before the next entry,
+ * after the guest's write of @msr; its status field is left as it was,
+ * as KVM's; the VMM's status for a CONTROL write comes back at the next
+ * KVM_RUN (svx_hv_syndbg_complete()).  hv->lock held.
+ */
+static void svx_hv_syndbg_exit(struct svx_vcpu *vcpu, u32 msr)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+	struct kvm_hyperv_exit *e = &vcpu->hv.exit;
+
+	e->type = KVM_EXIT_HYPERV_SYNDBG;
+	e->u.syndbg.msr = msr;
+	e->u.syndbg.control = hv->syndbg.control;
+	e->u.syndbg.send_page = hv->syndbg.send_page;
+	e->u.syndbg.recv_page = hv->syndbg.recv_page;
+	e->u.syndbg.pending_page = hv->syndbg.pending_page;
+	set_bit(SVX_REQ_HV_EXIT, &vcpu->requests);
+}
+
+/* KVM's kvm_hv_syndbg_complete_userspace() */
+void svx_hv_syndbg_complete(struct svx_vcpu *vcpu)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+
+	if (vcpu->run->hyperv.u.syndbg.msr != SVX_HV_MSR_SYNDBG_CONTROL)
+		return;
+	mutex_lock(&hv->lock);
+	hv->syndbg.status = vcpu->run->hyperv.u.syndbg.status;
+	mutex_unlock(&hv->lock);
+}
+
+/* KVM's syndbg_set_msr(), hv->lock held */
+static int svx_hv_syndbg_set_msr(struct svx_vcpu *vcpu, u32 msr, u64 data,
+				 bool host)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+
+	if (!svx_hv_syndbg_enabled(vcpu) && !host)
+		return 1;
+	switch (msr) {
+	case SVX_HV_MSR_SYNDBG_CONTROL:
+		hv->syndbg.control = data;
+		if (!host)
+			svx_hv_syndbg_exit(vcpu, msr);
+		break;
+	case SVX_HV_MSR_SYNDBG_STATUS:
+		hv->syndbg.status = data;
+		break;
+	case SVX_HV_MSR_SYNDBG_SEND_BUFFER:
+		hv->syndbg.send_page = data;
+		break;
+	case SVX_HV_MSR_SYNDBG_RECV_BUFFER:
+		hv->syndbg.recv_page = data;
+		break;
+	case SVX_HV_MSR_SYNDBG_PENDING_BUFFER:
+		hv->syndbg.pending_page = data;
+		if (!host)
+			svx_hv_syndbg_exit(vcpu, msr);
+		break;
+	case SVX_HV_MSR_SYNDBG_OPTIONS:
+		hv->syndbg.options = data;
+		break;
+	}
+	return 0;
+}
+
+/* KVM's syndbg_get_msr(), hv->lock held */
+static int svx_hv_syndbg_get_msr(struct svx_vcpu *vcpu, u32 msr, u64 *data,
+				 bool host)
+{
+	struct svx_hv *hv = &vcpu->vm->hv;
+
+	if (!svx_hv_syndbg_enabled(vcpu) && !host)
+		return 1;
+	switch (msr) {
+	case SVX_HV_MSR_SYNDBG_CONTROL:
+		*data = hv->syndbg.control;
+		break;
+	case SVX_HV_MSR_SYNDBG_STATUS:
+		*data = hv->syndbg.status;
+		break;
+	case SVX_HV_MSR_SYNDBG_SEND_BUFFER:
+		*data = hv->syndbg.send_page;
+		break;
+	case SVX_HV_MSR_SYNDBG_RECV_BUFFER:
+		*data = hv->syndbg.recv_page;
+		break;
+	case SVX_HV_MSR_SYNDBG_PENDING_BUFFER:
+		*data = hv->syndbg.pending_page;
+		break;
+	case SVX_HV_MSR_SYNDBG_OPTIONS:
+		*data = hv->syndbg.options;
+		break;
+	}
+	return 0;
+}
+
 int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	struct svx_hv *hv = &vcpu->vm->hv;
@@ -1168,7 +1304,11 @@ int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case HV_X64_MSR_TSC_EMULATION_STATUS:
 		*data = hv->tsc_emulation_status;
 		break;
-	default:	/* APIC access, syndbg: not here */
+	case SVX_HV_MSR_SYNDBG_CONTROL ... SVX_HV_MSR_SYNDBG_PENDING_BUFFER:
+	case SVX_HV_MSR_SYNDBG_OPTIONS:
+		r = svx_hv_syndbg_get_msr(vcpu, index, data, host);
+		break;
+	default:	/* APIC access: not here */
 		r = 1;
 		break;
 	}
@@ -1247,6 +1387,9 @@ static int svx_hv_set_msr_pw(struct svx_vcpu *vcpu, u32 index, u64 data,
 		return 0;
 	case HV_X64_MSR_TIME_REF_COUNT:
 		return host ? 0 : 1;	/* read-only; the VMM's write ignored */
+	case SVX_HV_MSR_SYNDBG_CONTROL ... SVX_HV_MSR_SYNDBG_PENDING_BUFFER:
+	case SVX_HV_MSR_SYNDBG_OPTIONS:
+		return svx_hv_syndbg_set_msr(vcpu, index, data, host);
 	}
 	return 1;
 }
@@ -1537,6 +1680,21 @@ static u16 svx_hv_send_ipi(struct svx_vcpu *vcpu, bool fast, u64 ingpa,
 }
 
 /*
+ * A hypercall for the VMM: KVM_EXIT_HYPERV (HCALL) with its input and
+ * parameters; the status is the VMM's (svx_hv_hypercall_complete()).
+ */
+static void svx_hv_hcall_exit(struct svx_vcpu *vcpu, u64 param, u64 ingpa,
+			      u64 outgpa)
+{
+	vcpu->run->exit_reason = KVM_EXIT_HYPERV;
+	vcpu->run->hyperv.type = KVM_EXIT_HYPERV_HCALL;
+	vcpu->run->hyperv.u.hcall.input = param;
+	vcpu->run->hyperv.u.hcall.params[0] = ingpa;
+	vcpu->run->hyperv.u.hcall.params[1] = outgpa;
+	vcpu->pending = SVX_PENDING_HV_HCALL;
+}
+
+/*
  * KVM's kvm_hv_hypercall() after its CPL and protected-mode checks (the
  * caller's, vmx/hypercall.c).  The input in RCX/RDX/R8 (@longmode) or
  * EDX:EAX, EBX:ECX, EDI:ESI; the status to RAX (or EDX:EAX).  Returns 0,
@@ -1606,12 +1764,7 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
 			break;
 		}
-		vcpu->run->exit_reason = KVM_EXIT_HYPERV;
-		vcpu->run->hyperv.type = KVM_EXIT_HYPERV_HCALL;
-		vcpu->run->hyperv.u.hcall.input = param;
-		vcpu->run->hyperv.u.hcall.params[0] = ingpa;
-		vcpu->run->hyperv.u.hcall.params[1] = outgpa;
-		vcpu->pending = SVX_PENDING_HV_HCALL;
+		svx_hv_hcall_exit(vcpu, param, ingpa, outgpa);
 		return 1;
 	case HVCALL_SEND_IPI:
 		if (rep || var_cnt) {
@@ -1628,12 +1781,18 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 		}
 		fallthrough;
 	case HVCALL_RESET_DEBUG_SESSION:
-		/* KVM's with SYNDBG_OPTIONS 0 (its MSRs are not here) */
-		if (!(hv->syndbg_cap_eax & SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING))
+		/* the VMM's, when the debugger's OPTIONS ask for hypercalls */
+		if (!svx_hv_syndbg_enabled(vcpu)) {
 			ret = HV_STATUS_INVALID_HYPERCALL_CODE;
-		else
+			break;
+		}
+		if (!(READ_ONCE(vcpu->vm->hv.syndbg.options) &
+		      SVX_HV_SYNDBG_OPTION_USE_HCALLS)) {
 			ret = HV_STATUS_OPERATION_DENIED;
-		break;
+			break;
+		}
+		svx_hv_hcall_exit(vcpu, param, ingpa, outgpa);
+		return 1;
 	default:	/* TLB flush and HvSendIpiEx included: not here */
 		ret = HV_STATUS_INVALID_HYPERCALL_CODE;
 		break;

@@ -22,6 +22,7 @@ void svx_hv_setup_tsc_page(struct svx_vcpu *vcpu,
 bool svx_hv_hypercall_enabled(struct svx_vcpu *vcpu);
 int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode);
 void svx_hv_hypercall_complete(struct svx_vcpu *vcpu, bool longmode);
+void svx_hv_syndbg_complete(struct svx_vcpu *vcpu);
 void svx_hv_vm_destroy(struct svx_vm *vm);
 long svx_hv_eventfd(struct svx_vm *vm, void __user *argp);
 /* SynIC */

@@ -110,6 +110,7 @@ enum svx_pending_user {
 	SVX_PENDING_WRMSR,	/* KVM_EXIT_X86_WRMSR */
 	SVX_PENDING_MMIO_FRAG,	/* one 8-byte piece of a wider MMIO access */
 	SVX_PENDING_HV_HCALL,	/* KVM_EXIT_HYPERV HCALL: its result to RAX */
+	SVX_PENDING_HV_SYNDBG,	/* KVM_EXIT_HYPERV SYNDBG: its status back */
 };
 
 struct svx_vm;
@@ -402,6 +403,11 @@ struct svx_hv {
 	u64 crash_ctl;		/* HV_X64_MSR_CRASH_CTL */
 	/* KVM_HYPERV_EVENTFD: HvSignalEvent's connection IDs; RCU readers */
 	struct idr conn_to_evt;
+	/* the synthetic debugger's MSRs (KVM's struct kvm_hv_syndbg) */
+	struct {
+		u64 control, status, send_page, recv_page, pending_page;
+		u64 options;
+	} syndbg;
 };
 
 /* The VM's kvmclock (core/kvmclock.c) */

@@ -439,6 +439,9 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		svx_hv_hypercall_complete(vcpu, svx_code_mode(vcpu) == 8);
 		svx_skip_insn(vcpu);
 		break;
+	case SVX_PENDING_HV_SYNDBG:	/* core/hyperv.c; the WRMSR is done */
+		svx_hv_syndbg_complete(vcpu);
+		break;
 	case SVX_PENDING_RDMSR:		/* KVM's complete_fast_rdmsr() */
 	case SVX_PENDING_WRMSR:		/* complete_fast_msr_access() */
 		if (vcpu->run->msr.error) {
