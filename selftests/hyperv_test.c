@@ -24,9 +24,10 @@
  * KVM_IRQ_ROUTING_HV_SINT with and without auto-EOI, the EOI's ack of the
  * SINT's GSI to a resampling irqfd, HvPostMessage and HvSignalEvent to
  * the VMM and to KVM_HYPERV_EVENTFD's eventfds); a synthetic timer in
- * direct and in message mode.  /dev/shadowvmx has core/hyperv.c (no APIC
- * access MSRs, TLB-flush or _Ex IPI hypercalls: not listed); the cases
- * skip where a cap is 0.
+ * direct and in message mode; the synthetic debugger's MSRs, exits and
+ * hypercalls.  /dev/shadowvmx has core/hyperv.c (no APIC access MSRs,
+ * TLB-flush or _Ex IPI hypercalls: not listed); the cases skip where a
+ * cap is 0.
  */
 #include <errno.h>
 #include <poll.h>
@@ -520,6 +521,8 @@ static const struct {
 			 HV_TSC_EMU_STATUS } },
 	{ 1, 1u << 10, { HV_CRASH_P0, HV_CRASH_P0 + 1, HV_CRASH_P0 + 2,
 			 HV_CRASH_P0 + 3, HV_CRASH_P0 + 4, HV_CRASH_CTL } },
+	{ 1, 1u << 11, { 0x400000f1, 0x400000f2, 0x400000f3, 0x400000f4,
+			 0x400000f5, 0x400000ff } },	/* the debugger's */
 };
 
 static struct kvm_cpuid_entry2 *hv_leaf(struct hv_cpuid *c, uint32_t fn)
@@ -1604,6 +1607,116 @@ TEST_F(hv, synic_stimer_msrs)
 	guest_rdmsr(_metadata, &self->g, HV_STIMER0_COUNT, &gp, &v);
 	EXPECT_EQ(0, gp);
 	EXPECT_EQ(1ull << 60, v);
+}
+
+#define HV_SYNDBG_CONTROL	0x400000f1
+#define HV_SYNDBG_STATUS	0x400000f2
+#define HV_SYNDBG_SEND		0x400000f3
+#define HV_SYNDBG_PENDING	0x400000f5
+#define HV_SYNDBG_OPTIONS	0x400000ff
+#define HVCALL_POST_DEBUG	0x0069
+#define HVCALL_RESET_DEBUG	0x006b
+#define HV_ST_INVALID_PARAM	5
+#define HV_ST_DENIED		8
+
+/*
+ * A guest WRMSR of the debugger's CONTROL or PENDING_BUFFER: KVM_EXIT_HYPERV
+ * (SYNDBG) with the MSR and the debugger's control and pages, then the
+ * WRMSR's end; the VMM's @status goes back with the next KVM_RUN.
+ */
+static void guest_wrmsr_syndbg_exit(struct __test_metadata *_metadata,
+				    struct svxu_guest *g, uint32_t msr,
+				    uint64_t v, uint64_t control,
+				    uint64_t send, uint64_t pending,
+				    uint64_t status)
+{
+	hvop_enter(_metadata, g, 1, msr, v, 0, 0);
+	ASSERT_EXIT(&g->vcpu, KVM_EXIT_HYPERV);
+	EXPECT_EQ(KVM_EXIT_HYPERV_SYNDBG, g->run->hyperv.type);
+	EXPECT_EQ(msr, g->run->hyperv.u.syndbg.msr);
+	EXPECT_EQ(control, g->run->hyperv.u.syndbg.control);
+	EXPECT_EQ(send, g->run->hyperv.u.syndbg.send_page);
+	EXPECT_EQ(0u, g->run->hyperv.u.syndbg.recv_page);
+	EXPECT_EQ(pending, g->run->hyperv.u.syndbg.pending_page);
+	g->run->hyperv.u.syndbg.status = status;
+	ASSERT_OUT32(&g->vcpu, PORT_RESULT2, 0);
+	ASSERT_TRUE(hvop_ended(g)) TH_LOG("%s", svxu_exit_str(g->run));
+}
+
+/*
+ * The synthetic debugger, KVM's way: without ALLOW_KERNEL_DEBUGGING in
+ * the guest's 0x40000082 its MSRs #GP and its hypercalls are
+ * HV_STATUS_INVALID_HYPERCALL_CODE; with it the guest's CONTROL and
+ * PENDING_BUFFER writes exit as KVM_EXIT_HYPERV SYNDBG (the VMM's status
+ * after a CONTROL exit is STATUS), the others do not; the debug
+ * hypercalls are HV_STATUS_OPERATION_DENIED until OPTIONS has
+ * USE_HCALLS, then the VMM's (KVM_EXIT_HYPERV HCALL); a fast
+ * HvPostDebugData is HV_STATUS_INVALID_PARAMETER.
+ */
+TEST_F(hv, syndbg)
+{
+	struct hv_cpuid c;
+	struct kvm_cpuid_entry2 *f, *dbg;
+	uint64_t v;
+	int gp, ud;
+
+	HV_INIT(&c);
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	dbg = hv_leaf(&c, 0x40000082);
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, dbg);
+	if (!(f->edx & (1u << 11)))
+		SKIP(return, "no debugger MSRs listed on %s", svxu_dev());
+	ASSERT_NE(0u, dbg->eax & (1u << 1));	/* ALLOW_KERNEL_DEBUGGING */
+	dbg->eax = 0;
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+	guest_rdmsr(_metadata, &self->g, HV_SYNDBG_CONTROL, &gp, &v);
+	EXPECT_EQ(1, gp);
+	EXPECT_EQ(HV_ST_INVALID_CODE,
+		  guest_hcall(_metadata, &self->g, HVCALL_RESET_DEBUG, 0, &ud));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_SYNDBG_STATUS, 3));
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SYNDBG_STATUS, &v));
+	EXPECT_EQ(3u, v);
+
+	/* a new VM (KVM takes no new CPUID after a run), with the bit */
+	svxu_guest_fini(&self->g);
+	INIT(hvop, SVXU_MODE_LONG64);
+	dbg->eax = 1u << 1;
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+	guest_wrmsr(_metadata, &self->g, HV_SYNDBG_SEND, 0x1000, &gp);
+	EXPECT_EQ(0, gp);
+	guest_wrmsr_syndbg_exit(_metadata, &self->g, HV_SYNDBG_CONTROL, 5, 5,
+				0x1000, 0, 0x77);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_SYNDBG_STATUS, &v));
+	EXPECT_EQ(0x77u, v);
+	guest_wrmsr_syndbg_exit(_metadata, &self->g, HV_SYNDBG_PENDING,
+				0x2000, 5, 0x1000, 0x2000, 0x99);
+	guest_rdmsr(_metadata, &self->g, HV_SYNDBG_STATUS, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(0x77u, v);
+	guest_rdmsr(_metadata, &self->g, HV_SYNDBG_CONTROL, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(5u, v);
+
+	EXPECT_EQ(HV_ST_DENIED,
+		  guest_hcall(_metadata, &self->g, HVCALL_RESET_DEBUG, 0, &ud));
+	EXPECT_EQ(HV_ST_INVALID_PARAM,
+		  guest_hcall(_metadata, &self->g, HVCALL_POST_DEBUG | HV_FAST,
+			      0, &ud));
+	guest_wrmsr(_metadata, &self->g, HV_SYNDBG_OPTIONS, 1u << 2, &gp);
+	EXPECT_EQ(0, gp);
+	guest_hcall_exit(_metadata, &self->g, HVCALL_RESET_DEBUG, 0x3000,
+			 0x4000, 0);
+	guest_hcall_exit(_metadata, &self->g, HVCALL_POST_DEBUG, 0x3000,
+			 0x4000, 0x12);
 }
 
 TEST_HARNESS_MAIN
