@@ -55,6 +55,8 @@ long svx_vm_ioeventfd(struct svx_vm *vm, void __user *argp);
 long svx_vm_irqfd(struct svx_vm *vm, void __user *argp);
 void svx_irqfd_release(struct svx_vm *vm);
 void svx_irqfd_acked(struct svx_vm *vm, u32 gsi);
+struct eventfd_ctx;
+void svx_eventfd_signal(struct eventfd_ctx *ctx);
 bool svx_ioeventfd_pio(struct svx_vcpu *vcpu, u16 port, int len,
 		       const void *val);
 bool svx_ioeventfd_mmio(struct svx_vcpu *vcpu, u64 gpa, int len,

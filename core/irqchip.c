@@ -40,6 +40,7 @@
 #include "vmx.h"
 #include "vm.h"
 #include "irq.h"
+#include "hyperv.h"
 
 /* A vCPU's local APIC and the hrtimer behind its timer. */
 struct svx_vapic {
@@ -182,6 +183,18 @@ void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
 
 	if (vm->pit && !masked && svx_chip_pin_gsi(chip, irqchip, pin) == 0)
 		svx_pit_gsi0_unmasked(vm);
+}
+
+/* A KVM_IRQ_ROUTING_HV_SINT route fired (irq_lock held): core/hyperv.c */
+int svx_irq_host_hv_sint(struct svx_irqchip *chip, u32 vp_index, u32 sint)
+{
+	return svx_hv_synic_set_irq(chip->host, vp_index, sint);
+}
+
+/* An EOI of a SynIC vector (irq_lock held): core/hyperv.c */
+void svx_irq_host_synic_eoi(struct svx_lapic *a, int vector)
+{
+	svx_hv_synic_eoi(to_vapic(a)->vcpu, vector);
 }
 
 void *svx_irq_host_alloc(size_t size)
@@ -343,6 +356,7 @@ long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp)
 	struct kvm_irq_routing routing;
 	unsigned long flags;
 	int err = 0;
+	u32 i;
 
 	if (copy_from_user(&routing, argp, sizeof(routing)))
 		return -EFAULT;
@@ -373,6 +387,12 @@ long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp)
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	old = chip->routing;
 	chip->routing = new;
+	/* KVM's kvm_hv_irq_routing_update(): each SINT's GSI, for its acks */
+	for (i = 0; i < new->nr; i++)
+		if (new->e[i].type == KVM_IRQ_ROUTING_HV_SINT)
+			svx_hv_set_sint_gsi(vm, new->e[i].hv_sint.vcpu,
+					    new->e[i].hv_sint.sint,
+					    new->e[i].gsi);
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	svx_irq_host_free(old);
 	return 0;
@@ -707,7 +727,8 @@ static bool svx_vcpu_has_events(struct svx_vcpu *vcpu)
 	bool r;
 
 	if (vcpu->nmi_queued || vcpu->inject_pending || vcpu->irq_queued >= 0 ||
-	    (vcpu->smm.smi_pending && !vcpu->smm.in_smm))
+	    (vcpu->smm.smi_pending && !vcpu->smm.in_smm) ||
+	    svx_hv_has_stimer_pending(vcpu))	/* core/hyperv.c */
 		return true;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
 	r = a->events || a->nmi_pending ||

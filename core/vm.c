@@ -57,6 +57,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 
 		if (!vcpu)
 			continue;
+		svx_hv_vcpu_destroy(vcpu);	/* its timers kick it */
 		svx_irqchip_vcpu_destroy(vcpu);
 		svx_vcpu_free_vmx(vcpu);
 		svx_mmu_vcpu_destroy(vcpu);
@@ -67,6 +68,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 		svx_vmx_vcpu_free(vcpu);
 	}
 	svx_irqchip_destroy(vm);
+	svx_hv_vm_destroy(vm);	/* KVM_HYPERV_EVENTFD's eventfds */
 	svx_ept_vm_destroy(vm);
 	svx_mmu_vm_destroy(vm);
 	svx_dirty_log_free_all(rcu_dereference_protected(vm->memslots, 1));
@@ -753,6 +755,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_ioeventfd(vm, argp);
 	case KVM_IRQFD:
 		return svx_vm_irqfd(vm, argp);
+	case KVM_HYPERV_EVENTFD:	/* core/hyperv.c */
+		return svx_hv_eventfd(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 

@@ -142,6 +142,15 @@ struct svx_lapic {
 	bool x2apic_ok;		/* CPUID.1:ECX.x2APIC */
 	u32 timer_mode;		/* LVTT mode in force (KVM's timer_mode) */
 	int nr_lvt;		/* 6, or 7 with LVTCMCI: svx_lapic_set_cmci() */
+	/*
+	 * Hyper-V SynIC (core/hyperv.c), KVM's vec_bitmap and
+	 * auto_eoi_bitmap: the vectors of the unmasked SINTs, and of those
+	 * with AUTO_EOI.  An EOI of the first calls
+	 * svx_irq_host_synic_eoi(); the CPU's taking the second leaves
+	 * nothing in service.
+	 */
+	u32 synic_vec[8];
+	u32 synic_auto_eoi[8];
 };
 
 /* At vCPU creation (power-on state, BSP if @vcpu_id is chip->bsp_vcpu_id). */
@@ -205,13 +214,17 @@ u64 svx_lapic_timer_fn(struct svx_lapic *a, u64 now_ns);
 /* ------------------------------------------------------------------ */
 /* irq_route.c                                                         */
 
-/* One GSI's routes (KVM allows a GSI on PIC and IOAPIC pins, or MSIs). */
+/*
+ * One GSI's routes (KVM allows a GSI on PIC and IOAPIC pins, or an MSI,
+ * or a Hyper-V SINT).
+ */
 struct svx_irq_route {
 	u32 gsi;
-	u32 type;		/* KVM_IRQ_ROUTING_IRQCHIP / _MSI */
+	u32 type;		/* KVM_IRQ_ROUTING_IRQCHIP / _MSI / _HV_SINT */
 	union {
 		struct { u32 irqchip, pin; } chip;
 		struct kvm_irq_routing_msi msi;
+		struct kvm_irq_routing_hv_sint hv_sint;
 	};
 };
 
@@ -293,6 +306,14 @@ void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
 			unsigned int pin);
 void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
 			 unsigned int pin, bool masked);
+/*
+ * A KVM_IRQ_ROUTING_HV_SINT route fired: SINT @sint of the vCPU with
+ * Hyper-V VP index @vp_index (KVM's kvm_hv_synic_set_irq()): the number
+ * of APICs that accepted it, or -errno (no such SynIC, masked SINT).
+ */
+int svx_irq_host_hv_sint(struct svx_irqchip *chip, u32 vp_index, u32 sint);
+/* @a's vCPU EOI'd @vector, one of its SynIC vectors (a->synic_vec). */
+void svx_irq_host_synic_eoi(struct svx_lapic *a, int vector);
 /* Zeroed memory for routing tables; may sleep. */
 void *svx_irq_host_alloc(size_t size);
 void svx_irq_host_free(void *p);

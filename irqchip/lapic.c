@@ -4,8 +4,10 @@
  * from which most of this is ported; Copyright (C) 2006 Qumranet, 2007
  * Novell, 2007 Intel, 2009 Red Hat; authors Dor Laor, Gregory Haskins,
  * Yaozu (Eddie) Dong; based on Xen 3.1), without APICv, posted interrupts,
- * PV EOI, Hyper-V SynIC, the hypervisor timer (VMX preemption timer) and
- * the timer advance.
+ * PV EOI, the hypervisor timer (VMX preemption timer) and the timer
+ * advance.  Hyper-V SynIC's hooks are here (synic_vec, synic_auto_eoi):
+ * an auto-EOI vector is not put in service when the CPU takes it, an EOI
+ * of a SynIC vector acknowledges its SINTs (svx_irq_host_synic_eoi()).
  *
  * The register page is KVM's struct kvm_lapic_state, with what KVM keeps
  * in it: the 64-bit ICR at 0x300 in x2APIC mode (Intel's layout), the PPR
@@ -282,6 +284,7 @@ int svx_lapic_pending_irq(struct svx_lapic *a)
 	return irq_above_ppr(a, ppr);
 }
 
+/* KVM's kvm_get_apic_interrupt() after the vector is chosen */
 void svx_lapic_ack_irq(struct svx_lapic *a, int vector)
 {
 	u32 ppr;
@@ -289,7 +292,9 @@ void svx_lapic_ack_irq(struct svx_lapic *a, int vector)
 	if (vector < 0 || vector > 255)
 		return;
 	vec_clear(a, LAPIC_IRR, vector);
-	vec_set(a, LAPIC_ISR, vector);
+	/* a SynIC auto-EOI vector is never in service */
+	if (!(a->synic_auto_eoi[vector / 32] & BIT(vector % 32)))
+		vec_set(a, LAPIC_ISR, vector);
 	update_ppr_raw(a, &ppr);
 }
 
@@ -312,6 +317,9 @@ static void set_eoi(struct svx_lapic *a)
 		return;
 	vec_clear(a, LAPIC_ISR, vector);
 	update_ppr(a);
+	/* Hyper-V SynIC: the SINTs of that vector are acknowledged */
+	if (a->synic_vec[vector / 32] & BIT(vector % 32))
+		svx_irq_host_synic_eoi(a, vector);
 	/*
 	 * Every EOI reaches the IOAPIC (its pins' ack notifiers, KVM's
 	 * kvm_ioapic_send_eoi()); a level-triggered one clears the remote

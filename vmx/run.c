@@ -53,6 +53,7 @@
 #include "vmx.h"
 #include "mmu.h"
 #include "irq.h"
+#include "hyperv.h"
 #include "kvmclock.h"
 
 /*
@@ -651,6 +652,16 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			    svx_hv_system_event(vcpu, SVX_REQ_HV_RESET,
 						KVM_SYSTEM_EVENT_RESET))
 				return 0;
+			/* KVM_REQ_HV_EXIT: a SynIC MSR write (core/hyperv.c) */
+			if (test_and_clear_bit(SVX_REQ_HV_EXIT,
+					       &vcpu->requests)) {
+				svx_hv_fill_exit(vcpu);
+				return 0;
+			}
+			/* KVM_REQ_HV_STIMER: the synthetic timers' expiries */
+			if (test_and_clear_bit(SVX_REQ_HV_STIMER,
+					       &vcpu->requests))
+				svx_hv_process_stimers(vcpu);
 			if (test_and_clear_bit(SVX_REQ_MSR_FILTER,
 					       &vcpu->requests) &&
 			    vmx->msr_bitmap)
