@@ -62,7 +62,8 @@
  *
  * Not here (not advertised): the APIC access MSRs and VP assist page,
  * the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, eVMCS and the
- * nested features.
+ * nested features (0x4000000A says KVM's two eVMCS-only bits with eVMCS
+ * version 0: vacuous without VMX in the guest).
  *
  * The TSC page follows KVM's state machine (kvm_hv_setup_tsc_page()): a
  * write of REFERENCE_TSC with bit 0 makes it GUEST_CHANGED (HOST_CHANGED
@@ -292,7 +293,22 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 		case SVX_HV_SYNDBG_PLATFORM_CAPS:
 			ent->eax = SVX_HV_SYNDBG_ALLOW_KERNEL_DEBUGGING;
 			break;
-		default:	/* NESTED_FEATURES: none */
+		case HYPERV_CPUID_NESTED_FEATURES:
+			/*
+			 * As KVM's, with or without nested VMX: an enlightened
+			 * VMCS version of 0 (there is no eVMCS: this device
+			 * never gives its guests VMX), and the enlightened MSR
+			 * bitmap and eVMCS PERF_GLOBAL_CTRL field, both of
+			 * which only a guest hypervisor running on an eVMCS
+			 * could use.  With no VMX and no eVMCS they promise
+			 * nothing a guest can act on, so saying them is
+			 * truthful; userspace (hyperv_cpuid) expects the
+			 * bitmap bit always, as KVM sets it.
+			 */
+			ent->eax = HV_X64_NESTED_MSR_BITMAP;
+			ent->ebx = HV_X64_NESTED_EVMCS1_PERF_GLOBAL_CTRL;
+			break;
+		default:
 			break;
 		}
 	}

@@ -45,6 +45,9 @@
 #define HV_FEATURES_LEAF	0x40000003
 #define HV_TIME_REF_AVAILABLE	(1u << 1)	/* HV_MSR_TIME_REF_COUNT_AVAILABLE */
 #define HV_MAX_ENTRIES		64
+#define HV_NR_LEAVES		10u	/* KVM 6.1's kvm_get_hv_cpuid() */
+#define HV_NESTED_LEAF		0x4000000A
+#define HV_NESTED_MSR_BITMAP	(1u << 19)	/* HV_X64_NESTED_MSR_BITMAP */
 
 /*
  * The MSR guest (long mode): EDI is 1 after an access that took #GP (the
@@ -330,8 +333,16 @@ static void hv_cpuid_ioctl(struct __test_metadata *_metadata, int fd,
 			EXPECT_EQ(HV_SIGNATURE_EAX, e->eax);
 			sig = true;
 		}
+		/*
+		 * KVM's nested leaf: the enlightened MSR bitmap always,
+		 * with or without eVMCS (upstream hyperv_cpuid's rule)
+		 */
+		if (e->function == HV_NESTED_LEAF)
+			EXPECT_TRUE(e->eax & HV_NESTED_MSR_BITMAP)
+				TH_LOG("0x4000000A.EAX %#x", e->eax);
 	}
 	EXPECT_TRUE(sig);
+	EXPECT_EQ(HV_NR_LEAVES, c->h.nent);
 }
 
 /*
