@@ -1513,6 +1513,12 @@ TEST_F(hv, synic_stimer)
 			     svxu_dev());
 		ASSERT_EQ(0, enable_cap(self->g.vcpu.fd,
 					KVM_CAP_HYPERV_SYNIC2, 0));
+		/*
+		 * The guest's APIC on first: an expiry that finds it
+		 * software-disabled is lost (KVM's __apic_accept_irq()
+		 * drops a fixed interrupt), and the timer with it
+		 */
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
 		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_TIME_REF_COUNT,
 					  &now));
 		count = now + 10000;
@@ -1540,7 +1546,6 @@ TEST_F(hv, synic_stimer)
 		ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_STIMER0_CONFIG,
 					  &v));
 		EXPECT_EQ(cfg, v);
-		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0);
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT,
 			     1u << (HV_SINT_VECTOR - 0x40));
