@@ -231,6 +231,38 @@ int svx_write_guest_for(struct svx_vcpu *vcpu, u64 gpa, const void *buf,
 	return r;
 }
 
+/*
+ * A write where the caller may not sleep (preemption off; KVM's
+ * kvm_write_guest_cached() from vcpu_enter_guest()): @len bytes at @gpa,
+ * inside one page of address space 0, without faulting the page in;
+ * -EFAULT also when it is not resident.  As KVM's cached write, the
+ * shadow MMU is not told (a guest table there keeps its SPTEs).
+ */
+int svx_write_guest_nofault(struct svx_vm *vm, u64 gpa, const void *buf,
+			    unsigned int len)
+{
+	const struct svx_memslot *slot;
+	u64 hva = 0;
+	bool ro = false;
+
+	if (offset_in_page(gpa) + len > PAGE_SIZE)
+		return -EFAULT;
+	rcu_read_lock();
+	slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, 0)),
+				gpa >> PAGE_SHIFT);
+	if (slot) {
+		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+		      offset_in_page(gpa);
+		ro = slot->flags & KVM_MEM_READONLY;
+	}
+	rcu_read_unlock();
+	if (!slot || ro ||
+	    copy_to_user_nofault((void __user *)hva, buf, len))
+		return -EFAULT;
+	svx_mark_page_dirty_as(vm, 0, gpa >> PAGE_SHIFT);
+	return 0;
+}
+
 static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
 			       unsigned int len, bool write)
 {

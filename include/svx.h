@@ -232,6 +232,7 @@ struct svx_hv_vcpu {
 	bool enforce;		/* KVM_CAP_HYPERV_ENFORCE_CPUID */
 	u32 vp_index;		/* HV_X64_MSR_VP_INDEX */
 	s64 runtime_offset;	/* HV_X64_MSR_VP_RUNTIME minus the task's */
+	u64 vp_assist;		/* HV_X64_MSR_VP_ASSIST_PAGE (KVM's hv_vapic) */
 	/* the guest's Hyper-V CPUID, as KVM's cpuid_cache */
 	u32 features_eax, features_ebx, features_edx;
 	u32 enlightenments_eax, enlightenments_ebx;
@@ -350,6 +351,13 @@ struct svx_vcpu {
 	u32 mp_state;		/* KVM_MP_STATE_* */
 	struct rcuwait wait;	/* blocked in HLT or waiting for SIPI */
 	u64 vapic_addr;		/* KVM_SET_VAPIC_ADDR: 0 off */
+	/*
+	 * PV EOI through Hyper-V's VP assist page (KVM's arch.pv_eoi,
+	 * core/irqchip.c): the flag's GPA | KVM_MSR_ENABLED, or 0; and
+	 * whether this entry set the flag (KVM_APIC_PV_EOI_PENDING)
+	 */
+	u64 pv_eoi_msr;
+	bool pv_eoi_pending;
 	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING */
 	u8 tpr_access;		/* an access to report: 1 read, 2 write */
 	u64 tpr_access_rip;

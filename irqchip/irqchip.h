@@ -111,6 +111,13 @@ int svx_ioapic_mmio(struct svx_irqchip *chip, u64 gpa, bool write,
  * directed EOI): remote IRR cleared, re-delivery.
  */
 void svx_ioapic_eoi(struct svx_irqchip *chip, int vector, bool level);
+/*
+ * Does an EOI of @vector matter to the IOAPIC (KVM's
+ * kvm_ioapic_handles_vector())?  Here: any redirection entry has that
+ * vector, a superset of KVM's (level, ack notifier or RTC entries
+ * targeting the vCPU).
+ */
+bool svx_ioapic_handles_vector(struct svx_irqchip *chip, int vector);
 void svx_ioapic_get(struct svx_ioapic *io, struct kvm_ioapic_state *s);
 void svx_ioapic_set(struct svx_irqchip *chip, const struct kvm_ioapic_state *s);
 
@@ -151,6 +158,11 @@ struct svx_lapic {
 	 */
 	u32 synic_vec[8];
 	u32 synic_auto_eoi[8];
+	/*
+	 * KVM's highest_isr_cache: the vector the CPU took last while it is
+	 * in service, -1 after any EOI (or unknown); PV EOI's test
+	 */
+	int isr_cache;
 };
 
 /* At vCPU creation (power-on state, BSP if @vcpu_id is chip->bsp_vcpu_id). */
@@ -185,6 +197,20 @@ void svx_lapic_mmio(struct svx_lapic *a, u32 offset, bool write, void *val,
 /* x2APIC MSR 0x800-0x8ff: 0, or -1: #GP. */
 int svx_lapic_msr_read(struct svx_lapic *a, u32 msr, u64 *val);
 int svx_lapic_msr_write(struct svx_lapic *a, u32 msr, u64 val);
+/*
+ * Register @reg (APIC_EOI, APIC_ICR...) as an MSR in either mode, KVM's
+ * kvm_lapic_msr_read/write() (Hyper-V's EOI/ICR/TPR MSRs): the ICR 64-bit,
+ * the others 32 (bits 63:32 set: -1); 0, or -1: #GP.
+ */
+int svx_lapic_reg_msr_read(struct svx_lapic *a, u32 reg, u64 *val);
+int svx_lapic_reg_msr_write(struct svx_lapic *a, u32 reg, u64 val);
+/*
+ * PV EOI: the in-service vector whose EOI the guest may skip now (KVM's
+ * apic_sync_pv_eoi_to_guest() without its IOAPIC test), or -1; and the
+ * EOI the guest skipped (KVM's apic_set_eoi()).
+ */
+int svx_lapic_pv_eoi_vector(struct svx_lapic *a);
+void svx_lapic_pv_eoi(struct svx_lapic *a);
 /* IA32_TSC_DEADLINE */
 u64 svx_lapic_get_tsc_deadline(struct svx_lapic *a);
 void svx_lapic_set_tsc_deadline(struct svx_lapic *a, u64 val);

@@ -429,6 +429,9 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	if (!svx_vcpu_loaded_here(vcpu))
 		__svx_vcpu_load(vcpu);
 	injected = svx_prepare_entry(vcpu);
+	/* PV EOI (Hyper-V's VP assist page), after the injection */
+	if (unlikely(vcpu->pv_eoi_msr) && vcpu->lapic)
+		svx_irqchip_pv_eoi_to_guest(vcpu);
 	/* the call only when there is a VPID flush to do */
 	if (vmx->vpid && (vmx->ept_last_cpu != smp_processor_id() ||
 			  vmx->vpid_flush))
@@ -738,6 +741,9 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (test_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests))
 			svx_kvmclock_update(vcpu);	/* KVM_REQ_CLOCK_UPDATE */
 		r = svx_enter_guest(vcpu);
+		/* after the exit, or instead of the entry: the guest's EOI */
+		if (vcpu->pv_eoi_pending)
+			svx_irqchip_pv_eoi_from_guest(vcpu);
 		if (r == -EAGAIN)
 			continue;
 		if (!r && vcpu->vapic_addr)
