@@ -47,11 +47,21 @@
  *   in the guest's own 0x40000003/0x40000004 (#GP, or for a hypercall
  *   HV_STATUS_ACCESS_DENIED, otherwise), as KVM's hv_check_msr_access()
  *   and hv_check_hypercall_access();
+ * - the APIC access MSRs (KVM's kvm_hv_vapic_msr_*()): EOI, ICR (64-bit
+ *   in either APIC mode) and TPR are the in-kernel local APIC's registers
+ *   (#GP without one; EOI not readable); VP_ASSIST_PAGE zeroes the page's
+ *   apic_assist dword and turns on PV EOI there (core/irqchip.c: the
+ *   guest may EOI its interrupt by clearing bit 0, the EOI is done after
+ *   the exit), as KVM's;
  * - hypercalls (VMCALL once the guest OS ID is set; #UD from CPL > 0 or
  *   real mode): the input checks and HV_STATUS_* of KVM's
- *   kvm_hv_hypercall(); HvNotifyLongSpinWait yields; HvSendIpi (not the
- *   _Ex: it comes with the flush _Ex calls) sends a fixed interrupt to the
- *   in-kernel APIC of each vCPU in its VP mask; HvSignalEvent signals
+ *   kvm_hv_hypercall(), XMM fast input for the flush and IPI calls
+ *   (#UD with ENFORCE_CPUID unless the guest's 0x40000003 allows it);
+ *   HvNotifyLongSpinWait yields; HvSendIpi and HvSendIpiEx send a fixed
+ *   interrupt to the in-kernel APIC of each vCPU in their VP set;
+ *   HvFlushVirtualAddressSpace/List(Ex) flush the whole guest TLB of
+ *   each vCPU in theirs, the shadow pages synced first, before they
+ *   return; HvSignalEvent signals
  *   the eventfd KVM_HYPERV_EVENTFD gave its connection; HvPostMessage
  *   (with an active SynIC) and an HvSignalEvent without an eventfd are
  *   the VMM's, KVM_EXIT_HYPERV (HCALL), its result the status at the
@@ -60,10 +70,9 @@
  *   (HV_STATUS_OPERATION_DENIED before); every other code
  *   HV_STATUS_INVALID_HYPERCALL_CODE.
  *
- * Not here (not advertised): the APIC access MSRs and VP assist page,
- * the TLB-flush hypercalls and HvSendIpiEx, XMM fast input, eVMCS and the
- * nested features (0x4000000A says KVM's two eVMCS-only bits with eVMCS
- * version 0: vacuous without VMX in the guest).
+ * Not here (not advertised): eVMCS and the nested features (0x4000000A
+ * says KVM's two eVMCS-only bits with eVMCS version 0: vacuous without
+ * VMX in the guest), the direct TLB flush of nested guests.
  *
  * The TSC page follows KVM's state machine (kvm_hv_setup_tsc_page()): a
  * write of REFERENCE_TSC with bit 0 makes it GUEST_CHANGED (HOST_CHANGED
@@ -93,6 +102,8 @@
 #include <linux/uaccess.h>
 #include <asm/pvclock.h>
 #include <asm/hyperv-tlfs.h>
+#include <asm/apicdef.h>
+#include <asm/kvm_para.h>	/* KVM_MSR_ENABLED */
 
 #include "svx.h"
 #include "cpuid.h"
@@ -103,6 +114,8 @@
 #include "irq.h"
 #include "irqchip.h"
 #include "hyperv.h"
+#include "mmu.h"
+#include "fpu.h"
 
 /* arch/x86/kvm/hyperv.h's, not in the TLFS header */
 #define SVX_HV_SIGNATURE_EAX		0x31237648	/* "Hv#1" */
@@ -258,14 +271,16 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 				   HV_ACCESS_FREQUENCY_MSRS |
 				   HV_ACCESS_REENLIGHTENMENT |
 				   HV_MSR_SYNIC_AVAILABLE |
-				   HV_MSR_SYNTIMER_AVAILABLE;
+				   HV_MSR_SYNTIMER_AVAILABLE |
+				   HV_MSR_APIC_ACCESS_AVAILABLE;
 			/*
 			 * HvPostMessage to the VMM, HvSignalEvent's eventfds;
 			 * the synthetic debugger's MSRs and hypercalls
 			 */
 			ent->ebx = HV_POST_MESSAGES | HV_SIGNAL_EVENTS |
 				   HV_DEBUGGING;
-			ent->edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
+			ent->edx = HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE |
+				   HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
 				   HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE |
 				   HV_X64_GUEST_DEBUGGING_AVAILABLE |
 				   HV_FEATURE_DEBUG_MSRS_AVAILABLE;
@@ -274,8 +289,11 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 				ent->edx |= HV_STIMER_DIRECT_MODE_AVAILABLE;
 			break;
 		case HYPERV_CPUID_ENLIGHTMENT_INFO:
-			ent->eax = HV_X64_RELAXED_TIMING_RECOMMENDED;
-			/* HvSendIpi: to an in-kernel APIC (not the _Ex) */
+			ent->eax = HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED |
+				   HV_X64_APIC_ACCESS_RECOMMENDED |
+				   HV_X64_RELAXED_TIMING_RECOMMENDED |
+				   HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED;
+			/* HvSendIpi(Ex): to an in-kernel APIC */
 			if (!vcpu || vcpu->lapic)
 				ent->eax |= HV_X64_CLUSTER_IPI_RECOMMENDED;
 			if (!cpu_smt_possible())
@@ -807,6 +825,11 @@ static bool svx_hv_msr_allowed(struct svx_hv_vcpu *hv, u32 msr)
 	case SVX_HV_MSR_SYNDBG_CONTROL ... SVX_HV_MSR_SYNDBG_PENDING_BUFFER:
 	case SVX_HV_MSR_SYNDBG_OPTIONS:
 		return hv->features_edx & HV_FEATURE_DEBUG_MSRS_AVAILABLE;
+	case HV_X64_MSR_EOI:
+	case HV_X64_MSR_ICR:
+	case HV_X64_MSR_TPR:
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		return hv->features_eax & HV_MSR_APIC_ACCESS_AVAILABLE;
 	}
 	return false;	/* the rest is not here: refused below anyway */
 }
@@ -1286,6 +1309,15 @@ int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return svx_hv_synic_get_msr(vcpu, index, data, host);
 	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
 		return svx_hv_stimer_get_msr(vcpu, index, data);
+	case HV_X64_MSR_EOI:	/* not readable: APIC_EOI is write-only */
+		return svx_irqchip_reg_msr(vcpu, APIC_EOI, data, false);
+	case HV_X64_MSR_ICR:
+		return svx_irqchip_reg_msr(vcpu, APIC_ICR, data, false);
+	case HV_X64_MSR_TPR:
+		return svx_irqchip_reg_msr(vcpu, APIC_TASKPRI, data, false);
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		*data = vcpu->hv.vp_assist;
+		return 0;
 	}
 	mutex_lock(&hv->lock);
 	switch (index) {
@@ -1324,12 +1356,33 @@ int svx_hv_get_msr(struct svx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case SVX_HV_MSR_SYNDBG_OPTIONS:
 		r = svx_hv_syndbg_get_msr(vcpu, index, data, host);
 		break;
-	default:	/* APIC access: not here */
+	default:
 		r = 1;
 		break;
 	}
 	mutex_unlock(&hv->lock);
 	return r;
+}
+
+/*
+ * KVM's HV_X64_MSR_VP_ASSIST_PAGE write: the page's apic_assist dword
+ * zeroed (the rest kept, e.g. across migration), PV EOI at its first
+ * byte (core/irqchip.c); without the enable bit PV EOI is off.  A page
+ * outside writable guest RAM is #GP.
+ */
+static int svx_hv_set_vp_assist(struct svx_vcpu *vcpu, u64 data)
+{
+	u64 gpa = data & HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_MASK;
+	static const u32 zero;
+
+	if (!(data & HV_X64_MSR_VP_ASSIST_PAGE_ENABLE)) {
+		vcpu->hv.vp_assist = data;
+		return svx_irqchip_set_pv_eoi(vcpu, 0);
+	}
+	if (svx_write_guest_for(vcpu, gpa, &zero, sizeof(zero)))
+		return 1;
+	vcpu->hv.vp_assist = data;
+	return svx_irqchip_set_pv_eoi(vcpu, gpa | KVM_MSR_ENABLED);
 }
 
 /* KVM's HV_X64_MSR_HYPERCALL write with the enable bit: the page */
@@ -1439,6 +1492,14 @@ int svx_hv_set_msr(struct svx_vcpu *vcpu, u32 index, u64 data, bool host)
 		return svx_hv_synic_set_msr(vcpu, index, data, host);
 	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
 		return svx_hv_stimer_set_msr(vcpu, index, data, host);
+	case HV_X64_MSR_EOI:
+		return svx_irqchip_reg_msr(vcpu, APIC_EOI, &data, true);
+	case HV_X64_MSR_ICR:
+		return svx_irqchip_reg_msr(vcpu, APIC_ICR, &data, true);
+	case HV_X64_MSR_TPR:
+		return svx_irqchip_reg_msr(vcpu, APIC_TASKPRI, &data, true);
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		return svx_hv_set_vp_assist(vcpu, data);
 	}
 	mutex_lock(&hv->lock);
 	r = svx_hv_set_msr_pw(vcpu, index, data, host, &clock);
@@ -1613,6 +1674,17 @@ static bool svx_hv_hypercall_allowed(struct svx_hv_vcpu *hv, u16 code)
 	return true;
 }
 
+/* A hypercall's input, KVM's struct kvm_hv_hcall */
+struct svx_hv_hcall {
+	u64 ingpa, outgpa;
+	u16 code, var_cnt, rep_cnt;
+	bool fast;
+	sse128_t xmm[HV_HYPERCALL_MAX_XMM_REGISTERS];	/* XMM fast input */
+};
+
+/* KVM's KVM_HV_MAX_SPARSE_VCPU_SET_BITS: the banks a VP index can be in */
+#define SVX_HV_SPARSE_BANKS	DIV_ROUND_UP(SVX_MAX_VCPUS, 64)
+
 /* KVM's is_xmm_fast_hypercall() */
 static bool svx_hv_xmm_fast_code(u16 code)
 {
@@ -1658,41 +1730,192 @@ static u16 svx_hv_signal_event(struct svx_vcpu *vcpu, bool fast, u64 ingpa)
 }
 
 /*
- * HvSendIpi, KVM's kvm_hv_send_ipi() for the non-_Ex call: the vector and
- * a mask of VP indices 0-63, from memory at @ingpa or (fast) the vector in
- * @ingpa and the mask in @outgpa; a fixed interrupt to each vCPU whose
- * VP index the mask has.
+ * KVM's kvm_get_sparse_vp_set(): a VP set's banks (@var_cnt of them, the
+ * first SVX_HV_SPARSE_BANKS kept) from memory at ingpa + @offset or, fast,
+ * from the XMM halves after the @consumed ones; 0, or 1 for
+ * HV_STATUS_INVALID_HYPERCALL_INPUT.
  */
-static u16 svx_hv_send_ipi(struct svx_vcpu *vcpu, bool fast, u64 ingpa,
-			   u64 outgpa)
+static int svx_hv_sparse_banks(struct svx_vcpu *vcpu,
+			       const struct svx_hv_hcall *hc, int consumed,
+			       u64 *banks, u64 offset)
 {
-	struct svx_vm *vm = vcpu->vm;
-	struct {
-		u32 vector;
-		u32 reserved;
-		u64 cpu_mask;
-	} in;
+	u16 n;
+	int i, j;
+
+	if (hc->var_cnt > 64)
+		return 1;
+	n = min_t(u16, hc->var_cnt, SVX_HV_SPARSE_BANKS);
+	if (hc->fast) {
+		if (hc->var_cnt > 2 * HV_HYPERCALL_MAX_XMM_REGISTERS - consumed)
+			return 1;
+		for (i = 0; i < n; i++) {
+			j = i + consumed;
+			banks[i] = hc->xmm[j / 2].q[j % 2];
+		}
+		return 0;
+	}
+	return n && svx_read_guest_phys(vcpu->vm, hc->ingpa + offset, banks,
+					n * sizeof(*banks)) ? 1 : 0;
+}
+
+/*
+ * KVM's sparse_set_to_vcpu_mask(): @mask gets the vCPUs whose VP index the
+ * set (@valid: a bit per bank there is, in order; @banks) has.
+ */
+static void svx_hv_vp_set_to_mask(struct svx_vm *vm, u64 valid,
+				  const u64 *banks, unsigned long *mask)
+{
 	struct svx_vcpu *t;
+	u32 vp, bank;
 	int i;
 
-	if (!fast) {
-		if (svx_read_guest_phys(vm, ingpa, &in, sizeof(in)))
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-	} else {
-		if (ingpa >> 32)	/* the reserved half */
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-		in.vector = ingpa;
-		in.cpu_mask = outgpa;
-	}
-	if (in.vector < HV_IPI_LOW_VECTOR || in.vector > HV_IPI_HIGH_VECTOR)
-		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	bitmap_zero(mask, SVX_MAX_VCPUS);
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		t = READ_ONCE(vm->vcpus[i]);
-		if (t && t->hv.vp_index < 64 &&
-		    (in.cpu_mask & BIT_ULL(t->hv.vp_index)))
-			svx_irqchip_send_fixed(t, in.vector);
+		if (!t)
+			continue;
+		vp = READ_ONCE(t->hv.vp_index);
+		bank = vp / 64;
+		if (bank >= SVX_HV_SPARSE_BANKS || !(valid & BIT_ULL(bank)))
+			continue;
+		/* the banks there are below it come first */
+		if (banks[hweight64(valid & (BIT_ULL(bank) - 1))] &
+		    BIT_ULL(vp % 64))
+			__set_bit(i, mask);
+	}
+}
+
+/*
+ * HvSendIpi and HvSendIpiEx, KVM's kvm_hv_send_ipi(): a fixed interrupt
+ * of the vector to each vCPU of the VP set (the _Ex's sparse banks after
+ * its vector, format and bank mask, or all with HV_GENERIC_SET_ALL), from
+ * memory at ingpa or (fast) the registers and XMM.  Only to an in-kernel
+ * APIC.
+ */
+static u64 svx_hv_send_ipi(struct svx_vcpu *vcpu, const struct svx_hv_hcall *hc)
+{
+	struct svx_vm *vm = vcpu->vm;
+	DECLARE_BITMAP(mask, SVX_MAX_VCPUS);
+	u64 banks[SVX_HV_SPARSE_BANKS], valid;
+	struct hv_send_ipi_ex ex;
+	struct hv_send_ipi in;
+	struct svx_vcpu *t;
+	bool all = false;
+	u32 vector;
+	int i;
+
+	if (!vcpu->lapic)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (hc->code == HVCALL_SEND_IPI) {
+		if (!hc->fast) {
+			if (svx_read_guest_phys(vm, hc->ingpa, &in, sizeof(in)))
+				return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		} else {
+			if (hc->ingpa >> 32)	/* the reserved half */
+				return HV_STATUS_INVALID_HYPERCALL_INPUT;
+			in.vector = hc->ingpa;
+			in.cpu_mask = hc->outgpa;
+		}
+		vector = in.vector;
+		valid = BIT_ULL(0);
+		banks[0] = in.cpu_mask;
+	} else {
+		if (!hc->fast) {
+			if (svx_read_guest_phys(vm, hc->ingpa, &ex, sizeof(ex)))
+				return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		} else {
+			ex.vector = hc->ingpa;
+			ex.vp_set.format = hc->outgpa;
+			ex.vp_set.valid_bank_mask = hc->xmm[0].q[0];
+		}
+		vector = ex.vector;
+		valid = ex.vp_set.valid_bank_mask;
+		all = ex.vp_set.format == HV_GENERIC_SET_ALL;
+		if (hc->var_cnt != hweight64(valid))
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		if (!all) {
+			if (!hc->var_cnt)
+				return HV_STATUS_SUCCESS;
+			if (svx_hv_sparse_banks(vcpu, hc, 1, banks,
+						offsetof(struct hv_send_ipi_ex,
+							 vp_set.bank_contents)))
+				return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		}
+	}
+	if (vector < HV_IPI_LOW_VECTOR || vector > HV_IPI_HIGH_VECTOR)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (!all)
+		svx_hv_vp_set_to_mask(vm, valid, banks, mask);
+	for (i = 0; i < SVX_MAX_VCPUS; i++) {
+		t = READ_ONCE(vm->vcpus[i]);
+		if (t && (all || test_bit(i, mask)))
+			svx_irqchip_send_fixed(t, vector);
 	}
 	return HV_STATUS_SUCCESS;
+}
+
+/*
+ * HvFlushVirtualAddressSpace/List and their _Ex, KVM's kvm_hv_flush_tlb():
+ * the whole guest TLB of each vCPU of the set (a mask of 0 or
+ * HV_FLUSH_ALL_PROCESSORS: all; the _Ex's any format but sparse: all),
+ * whatever the address space and list, as KVM's: each flushes before its
+ * next entry (SVX_REQ_TLB_FLUSH: its VPID), and the call returns once
+ * none runs on the translations from before (the kick waits for it).
+ * With shadow paging the guest's page tables are synced first, as a
+ * guest's flush of everything (KVM's kvm_vcpu_flush_tlb_guest(); INVPCID
+ * all-context here, vmx/cpufeat.c): the unsync shadow pages of the VM
+ * are brought back in line with the guest's tables.  Every rep is done.
+ */
+static u64 svx_hv_flush_tlb(struct svx_vcpu *vcpu, const struct svx_hv_hcall *hc)
+{
+	struct svx_vm *vm = vcpu->vm;
+	DECLARE_BITMAP(mask, SVX_MAX_VCPUS);
+	u64 banks[SVX_HV_SPARSE_BANKS], valid;
+	struct hv_tlb_flush_ex ex;
+	struct hv_tlb_flush fl;
+	bool all;
+
+	if (hc->code == HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST ||
+	    hc->code == HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE) {
+		if (hc->fast) {
+			fl.address_space = hc->ingpa;
+			fl.flags = hc->outgpa;
+			fl.processor_mask = hc->xmm[0].q[0];
+		} else if (svx_read_guest_phys(vm, hc->ingpa, &fl, sizeof(fl))) {
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		}
+		valid = BIT_ULL(0);
+		banks[0] = fl.processor_mask;
+		/* KVM's work-around for WS2012: a mask of 0 is all */
+		all = (fl.flags & HV_FLUSH_ALL_PROCESSORS) ||
+		      !fl.processor_mask;
+	} else {
+		if (hc->fast) {
+			ex.address_space = hc->ingpa;
+			ex.flags = hc->outgpa;
+			memcpy(&ex.hv_vp_set, &hc->xmm[0], sizeof(hc->xmm[0]));
+		} else if (svx_read_guest_phys(vm, hc->ingpa, &ex, sizeof(ex))) {
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		}
+		valid = ex.hv_vp_set.valid_bank_mask;
+		all = ex.hv_vp_set.format != HV_GENERIC_SET_SPARSE_4K;
+		if (hc->var_cnt != hweight64(valid))
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		if (!all && !hc->var_cnt)
+			goto done;
+		if (!all && svx_hv_sparse_banks(vcpu, hc, 2, banks,
+						offsetof(struct hv_tlb_flush_ex,
+							 hv_vp_set.bank_contents)))
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	}
+	if (!all)
+		svx_hv_vp_set_to_mask(vm, valid, banks, mask);
+	if (!svx_vm_ept(vm))
+		svx_mmu_sync_all(vcpu);
+	svx_kick_vcpus(vm, SVX_REQ_TLB_FLUSH, all ? NULL : mask);
+done:
+	return (u64)HV_STATUS_SUCCESS |
+	       (u64)hc->rep_cnt << HV_HYPERCALL_REP_COMP_OFFSET;
 }
 
 /*
@@ -1724,9 +1947,11 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 	struct svx_hv_vcpu *hv = &vcpu->hv;
 	unsigned long *regs = vcpu->regs;
 	u64 param, ingpa, outgpa, ret = HV_STATUS_SUCCESS;
+	struct svx_hv_hcall hc;
 	u16 code, rep_cnt, rep_idx;
 	bool fast, rep;
 	u32 var_cnt;
+	int i;
 
 	if (longmode) {
 		param = regs[SVX_RCX];
@@ -1753,9 +1978,20 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 		ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
 		goto out;
 	}
-	if (fast && svx_hv_xmm_fast_code(code) && hv->enforce &&
-	    !(hv->features_edx & HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE))
-		return -1;
+	hc.ingpa = ingpa;
+	hc.outgpa = outgpa;
+	hc.code = code;
+	hc.var_cnt = var_cnt;
+	hc.rep_cnt = rep_cnt;
+	hc.fast = fast;
+	if (fast && svx_hv_xmm_fast_code(code)) {
+		if (hv->enforce &&
+		    !(hv->features_edx & HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE))
+			return -1;
+		/* KVM's kvm_hv_hypercall_read_xmm() */
+		for (i = 0; i < HV_HYPERCALL_MAX_XMM_REGISTERS; i++)
+			svx_fpu_get_xmm(vcpu, i, &hc.xmm[i]);
+	}
 
 	switch (code) {
 	case HVCALL_NOTIFY_LONG_SPIN_WAIT:
@@ -1782,12 +2018,44 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 		}
 		svx_hv_hcall_exit(vcpu, param, ingpa, outgpa);
 		return 1;
-	case HVCALL_SEND_IPI:
-		if (rep || var_cnt) {
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST:
+		if (var_cnt) {
 			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
 			break;
 		}
-		ret = svx_hv_send_ipi(vcpu, fast, ingpa, outgpa);
+		fallthrough;
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX:
+		if (!rep_cnt || rep_idx) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		ret = svx_hv_flush_tlb(vcpu, &hc);
+		break;
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:
+		if (var_cnt) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		fallthrough;
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX:
+		if (rep) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		ret = svx_hv_flush_tlb(vcpu, &hc);
+		break;
+	case HVCALL_SEND_IPI:
+		if (var_cnt) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		fallthrough;
+	case HVCALL_SEND_IPI_EX:
+		if (rep) {
+			ret = HV_STATUS_INVALID_HYPERCALL_INPUT;
+			break;
+		}
+		ret = svx_hv_send_ipi(vcpu, &hc);
 		break;
 	case HVCALL_POST_DEBUG_DATA:
 	case HVCALL_RETRIEVE_DEBUG_DATA:
@@ -1809,7 +2077,7 @@ int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode)
 		}
 		svx_hv_hcall_exit(vcpu, param, ingpa, outgpa);
 		return 1;
-	default:	/* TLB flush and HvSendIpiEx included: not here */
+	default:
 		ret = HV_STATUS_INVALID_HYPERCALL_CODE;
 		break;
 	}

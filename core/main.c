@@ -80,6 +80,8 @@ long svx_check_extension(long ext)
 	case KVM_CAP_HYPERV_SYNIC:	/* vCPU KVM_ENABLE_CAP, in-kernel irqchip */
 	case KVM_CAP_HYPERV_SYNIC2:
 	case KVM_CAP_HYPERV_EVENTFD:	/* KVM_HYPERV_EVENTFD: HvSignalEvent */
+	case KVM_CAP_HYPERV_TLBFLUSH:	/* the TLB-flush hypercalls */
+	case KVM_CAP_HYPERV_SEND_IPI:	/* HvSendIpi(Ex) */
 	case KVM_CAP_IOEVENTFD:		/* core/eventfd.c */
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
