@@ -25,9 +25,10 @@
  * SINT's GSI to a resampling irqfd, HvPostMessage and HvSignalEvent to
  * the VMM and to KVM_HYPERV_EVENTFD's eventfds); a synthetic timer in
  * direct and in message mode; the synthetic debugger's MSRs, exits and
- * hypercalls.  /dev/shadowvmx has core/hyperv.c (no APIC access MSRs,
- * TLB-flush or _Ex IPI hypercalls: not listed); the cases skip where a
- * cap is 0.
+ * hypercalls; the APIC access MSRs, the VP assist page and its PV EOI;
+ * the TLB-flush hypercalls, HvSendIpiEx and XMM fast input.
+ * /dev/shadowvmx has core/hyperv.c; the cases skip where a cap is 0 or
+ * the leaves do not list the feature.
  */
 #include <errno.h>
 #include <poll.h>
@@ -256,6 +257,59 @@ GATE64(hvsint, 0x50, hvsint_isr)
 "	incl	%ebx\n"
 "	iretq\n"
 "guest_hvsint_end:\n"
+"	.popsection\n");
+
+/*
+ * The PV EOI guest (long mode, in-kernel irqchip): an interrupt gate for
+ * vector 0x40, the local APIC software-enabled, the VP assist page at R12
+ * (HV_X64_MSR_VP_ASSIST_PAGE), then a self-IPI of 0x40 through
+ * HV_X64_MSR_ICR with interrupts on.  The handler does what Linux's
+ * hv_apic_eoi_write() does: takes the page's apic_assist dword (XCHG with
+ * 0) and writes HV_X64_MSR_EOI only when its bit 0 was clear; EDI keeps
+ * what it took.  Then PORT_RESULT that dword and the ISR word of vectors
+ * 0x40-0x5f.
+ */
+__asm__(
+"	.pushsection .rodata.svx_hv_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_hvpveoi_start, guest_hvpveoi_end\n"
+"	.balign 16\n"
+"guest_hvpveoi_start:\n"
+GATE64(hvpveoi, 0x40, hvpveoi_isr)
+"	movl	$0xfee00000, %esi\n"
+"	movl	$0x1ff, 0xf0(%rsi)\n"		/* SVR: on, spurious 0xff */
+"	xorl	%ebx, %ebx\n"
+"	movl	$0x40000073, %ecx\n"		/* VP_ASSIST_PAGE */
+"	movq	%r12, %rax\n"
+"	orl	$1, %eax\n"
+"	movq	%r12, %rdx\n"
+"	shrq	$32, %rdx\n"
+"	wrmsr\n"
+"	movl	$0x40000071, %ecx\n"		/* ICR: self, fixed, 0x40 */
+"	movl	$0x40040, %eax\n"
+"	xorl	%edx, %edx\n"
+"	sti\n"
+"	wrmsr\n"
+"1:	cmpl	$1, %ebx\n"
+"	jb	1b\n"
+"	cli\n"
+"	movl	%edi, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	0x120(%rsi), %eax\n"		/* ISR 0x40-0x5f */
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	hlt\n"
+"hvpveoi_isr:\n"
+"	incl	%ebx\n"
+"	xorl	%edi, %edi\n"
+"	xchgl	%edi, (%r12)\n"
+"	testl	$1, %edi\n"
+"	jnz	2f\n"
+"	movl	$0x40000070, %ecx\n"		/* HV_X64_MSR_EOI */
+"	xorl	%eax, %eax\n"
+"	xorl	%edx, %edx\n"
+"	wrmsr\n"
+"2:	iretq\n"
+"guest_hvpveoi_end:\n"
 "	.popsection\n");
 
 struct hv_cpuid {
@@ -501,6 +555,11 @@ TEST_F(hv, msrs_with_leaves)
 #define HV_TSC_EMU_CONTROL	0x40000107
 #define HV_TSC_EMU_STATUS	0x40000108
 #define HV_ENLIGHTENMENT_LEAF	0x40000004
+#define HV_EOI_MSR		0x40000070
+#define HV_ICR_MSR		0x40000071
+#define HV_TPR_MSR		0x40000072
+#define HV_VP_ASSIST		0x40000073
+#define HV_ASSIST_PAGE		0x1a000		/* in slot 0, free */
 #define HV_HCALL_PAGE		0x14000		/* in slot 0, free */
 #define HV_TSC_PAGE		0x15000
 #define HV_CRASH_NOTIFY		(1ull << 63)
@@ -523,6 +582,7 @@ static const struct {
 	{ 0, 1u << 1, { HV_TIME_REF_COUNT } },
 	{ 0, 1u << 2, { 0x40000080 } },	/* SynIC: KVM lists SCONTROL */
 	{ 0, 1u << 3, { 0x400000b0 } },	/* stimers: STIMER0_CONFIG */
+	{ 0, 1u << 4, { 0x40000073 } },	/* APIC access: VP_ASSIST_PAGE */
 	{ 0, 1u << 5, { HV_GUEST_OS_ID, HV_HYPERCALL } },
 	{ 0, 1u << 6, { HV_VP_INDEX } },
 	{ 0, 1u << 7, { HV_RESET } },
@@ -854,6 +914,18 @@ TEST_F(hv, guest_msrs_hypercalls)
 		guest_rdmsr(_metadata, &self->g, HV_VP_RUNTIME, &gp, &v2);
 		EXPECT_LE(v, v2);
 	}
+	if (f->eax & (1u << 4)) {	/* APIC access, no in-kernel APIC */
+		guest_rdmsr(_metadata, &self->g, HV_TPR_MSR, &gp, &v);
+		EXPECT_EQ(1, gp);
+		guest_wrmsr(_metadata, &self->g, HV_EOI_MSR, 0, &gp);
+		EXPECT_EQ(1, gp);
+		/* the assist page is there all the same */
+		guest_wrmsr(_metadata, &self->g, HV_VP_ASSIST,
+			    HV_ASSIST_PAGE | 1, &gp);
+		EXPECT_EQ(0, gp);
+		guest_rdmsr(_metadata, &self->g, HV_VP_ASSIST, &gp, &v);
+		EXPECT_EQ(HV_ASSIST_PAGE | 1u, v);
+	}
 	if (f->eax & (1u << 13)) {	/* a guest may not set STATUS */
 		guest_wrmsr(_metadata, &self->g, HV_TSC_EMU_STATUS, 1, &gp);
 		EXPECT_EQ(1, gp);
@@ -1074,6 +1146,253 @@ TEST_F(hv, tsc_page)
 	EXPECT_EQ(0, p->offset);
 }
 
+/* The hvop guest with an in-kernel irqchip and the device's leaves */
+#define HV_APIC_INIT(c) do {						\
+	ASSERT_EQ(0, svxu_guest_create_with(&self->g,			\
+					    SVXU_GUEST_IRQCHIP));	\
+	if (has_cap(&self->g, KVM_CAP_HYPERV_CPUID) <= 0)		\
+		SKIP(return, "KVM_CAP_HYPERV_CPUID is 0 on %s",		\
+		     svxu_dev());					\
+	hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, (c));		\
+	if (!(hv_leaf((c), HV_FEATURES_LEAF)->eax & (1u << 4)))	\
+		SKIP(return, "no APIC access MSRs listed on %s",	\
+		     svxu_dev());					\
+	ASSERT_EQ(0, set_hv_leaves(&self->g, (c)));			\
+} while (0)
+
+/*
+ * The APIC access MSRs with an in-kernel APIC (xAPIC mode), KVM's
+ * kvm_hv_vapic_msr_*(): TPR is the APIC's (bits 63:32 set: #GP), EOI is
+ * write-only, ICR one 64-bit register (the xAPIC destination in its top
+ * byte, KVM's x2APIC reserved bits #GP); VP_ASSIST_PAGE zeroes the
+ * page's first dword only, reads back as written, and #GPs outside guest
+ * RAM; the VMM reads it too.
+ */
+TEST_F(hv, apic_msrs)
+{
+	const uint64_t icr = 0x0full << 56 | 0x30;	/* APIC ID 15: none */
+	uint8_t *page = self->g.vm.mem + HV_ASSIST_PAGE;
+	struct kvm_lapic_state la;
+	struct hv_cpuid c;
+	uint32_t tpr;
+	uint64_t v;
+	int gp;
+
+	HV_APIC_INIT(&c);
+	svxu_load(&self->g.vm, SVX_GUEST(hvop));
+	ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
+	hvop_irqchip = true;
+
+	guest_wrmsr(_metadata, &self->g, HV_TPR_MSR, 0x20, &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_TPR_MSR, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(0x20u, v);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_LAPIC,
+				(unsigned long)&la));
+	memcpy(&tpr, la.regs + 0x80, sizeof(tpr));
+	EXPECT_EQ(0x20u, tpr);
+	guest_wrmsr(_metadata, &self->g, HV_TPR_MSR, 1ull << 32, &gp);
+	EXPECT_EQ(1, gp);
+	guest_wrmsr(_metadata, &self->g, HV_TPR_MSR, 0, &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_EOI_MSR, &gp, &v);
+	EXPECT_EQ(1, gp);
+	guest_wrmsr(_metadata, &self->g, HV_EOI_MSR, 0, &gp);
+	EXPECT_EQ(0, gp);
+	guest_wrmsr(_metadata, &self->g, HV_ICR_MSR, icr, &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_ICR_MSR, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(icr, v);
+	guest_wrmsr(_metadata, &self->g, HV_ICR_MSR, icr | 1ull << 20, &gp);
+	EXPECT_EQ(1, gp);
+
+	memset(page, 0xa5, 4096);
+	guest_wrmsr(_metadata, &self->g, HV_VP_ASSIST, HV_ASSIST_PAGE | 1,
+		    &gp);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(0, page[0] | page[1] | page[2] | page[3]);
+	EXPECT_EQ(0xa5, page[4]);
+	EXPECT_EQ(0xa5, page[4095]);
+	guest_rdmsr(_metadata, &self->g, HV_VP_ASSIST, &gp, &v);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(HV_ASSIST_PAGE | 1u, v);
+	ASSERT_EQ(0, svxu_get_msr(self->g.vcpu.fd, HV_VP_ASSIST, &v));
+	EXPECT_EQ(HV_ASSIST_PAGE | 1u, v);
+	guest_wrmsr(_metadata, &self->g, HV_VP_ASSIST, 1ull << 35 | 1, &gp);
+	EXPECT_EQ(1, gp);
+	guest_rdmsr(_metadata, &self->g, HV_VP_ASSIST, &gp, &v);
+	EXPECT_EQ(HV_ASSIST_PAGE | 1u, v);
+	guest_wrmsr(_metadata, &self->g, HV_VP_ASSIST, 0, &gp);
+	EXPECT_EQ(0, gp);
+	guest_rdmsr(_metadata, &self->g, HV_VP_ASSIST, &gp, &v);
+	EXPECT_EQ(0u, v);
+}
+
+/* kvm_intel with APICv: KVM keeps no in-service cache, so no PV EOI */
+static bool kvm_apicv(void)
+{
+	FILE *f;
+	int c = 0;
+
+	if (!svxu_dev_is_kvm())
+		return false;
+	f = fopen("/sys/module/kvm_intel/parameters/enable_apicv", "r");
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	return c == 'Y';
+}
+
+/*
+ * PV EOI through the VP assist page (KVM's apic_sync_pv_eoi_to/from_
+ * guest()): the self-IPI through HV_X64_MSR_ICR is delivered with the
+ * assist bit set (nothing else pending or in service, not an IOAPIC
+ * vector); the handler takes the bit instead of writing the EOI, and the
+ * vector is out of service once the guest exits.  Without the bit (APICv
+ * on kvm_intel) the handler's HV_X64_MSR_EOI does it.
+ */
+TEST_F(hv, pv_eoi)
+{
+	uint8_t *page = self->g.vm.mem + HV_ASSIST_PAGE;
+	struct hv_cpuid c;
+	struct kvm_regs r;
+	uint32_t flag, isr, dw;
+
+	HV_APIC_INIT(&c);
+	svxu_load(&self->g.vm, SVX_GUEST(hvpveoi));
+	ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
+	memset(page, 0xa5, 4096);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+				(unsigned long)&r));
+	r.r12 = HV_ASSIST_PAGE;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+				(unsigned long)&r));
+	ASSERT_TRUE(run_out32(&self->g, PORT_RESULT, &flag))
+		TH_LOG("%s", svxu_exit_str(self->g.run));
+	ASSERT_TRUE(run_out32(&self->g, PORT_RESULT, &isr))
+		TH_LOG("%s", svxu_exit_str(self->g.run));
+	TH_LOG("%s: assist dword at the handler %#x", svxu_dev(), flag);
+	EXPECT_EQ(kvm_apicv() ? 0u : 1u, flag);
+	EXPECT_EQ(0u, isr);
+	memcpy(&dw, page, sizeof(dw));
+	EXPECT_EQ(0u, dw);
+	EXPECT_EQ(0xa5, page[4]);
+}
+
+#define HVCALL_FLUSH_SPACE	0x0002
+#define HVCALL_FLUSH_LIST	0x0003
+#define HVCALL_FLUSH_SPACE_EX	0x0013
+#define HVCALL_SEND_IPI_EX	0x0015
+#define HV_IN_PAGE		0x18000		/* in slot 0, free */
+#define HV_REP(n)		((uint64_t)(n) << 32)
+#define HV_VARHEAD(n)		((uint64_t)(n) << 17)
+
+/* XMM0 of the vCPU: @lo, @hi (KVM_SET_FPU) */
+static void set_xmm0(struct __test_metadata *_metadata, struct svxu_guest *g,
+		     uint64_t lo, uint64_t hi)
+{
+	struct kvm_fpu fpu;
+
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_GET_FPU, (unsigned long)&fpu));
+	memcpy(fpu.xmm[0], &lo, 8);
+	memcpy(fpu.xmm[0] + 8, &hi, 8);
+	ASSERT_EQ(0, svxu_ioctl(g->vcpu.fd, KVM_SET_FPU, (unsigned long)&fpu));
+}
+
+/*
+ * The TLB-flush hypercalls where the leaves list them, KVM's input rules:
+ * the space call takes no reps and no variable header, the list call
+ * needs a rep count; a VP set (all, a mask, the _Ex's sparse banks) is
+ * flushed and the call succeeds; the _Ex's variable header must count
+ * the banks of its mask.  XMM fast input where listed; with
+ * ENFORCE_CPUID and without the guest's XMM bit, a fast call is #UD.
+ */
+TEST_F(hv, flush_hypercalls)
+{
+	uint64_t *in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
+	struct kvm_cpuid_entry2 *f, *en;
+	struct hv_cpuid c;
+	int ud;
+
+	HV_INIT(&c);
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, en);
+	if (!(en->eax & (1u << 2)))	/* REMOTE_TLB_FLUSH_RECOMMENDED */
+		SKIP(return, "no TLB-flush hypercalls listed on %s",
+		     svxu_dev());
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+	memset(in, 0, 64);
+	/* address space, flags, processor mask (0: all, as KVM's) */
+	EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
+					     HVCALL_FLUSH_SPACE, HV_IN_PAGE,
+					     &ud));
+	in[2] = 1;			/* VP 0 */
+	EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
+					     HVCALL_FLUSH_SPACE, HV_IN_PAGE,
+					     &ud));
+	in[1] = 1;			/* HV_FLUSH_ALL_PROCESSORS */
+	EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
+					     HVCALL_FLUSH_SPACE, HV_IN_PAGE,
+					     &ud));
+	EXPECT_EQ(HV_ST_INVALID_INPUT,
+		  guest_hcall(_metadata, &self->g,
+			      HVCALL_FLUSH_SPACE | HV_REP(1), HV_IN_PAGE, &ud));
+	EXPECT_EQ(HV_ST_INVALID_INPUT,
+		  guest_hcall(_metadata, &self->g,
+			      HVCALL_FLUSH_SPACE | HV_VARHEAD(1), HV_IN_PAGE,
+			      &ud));
+	EXPECT_EQ(HV_ST_INVALID_INPUT,	/* no rep count */
+		  guest_hcall(_metadata, &self->g, HVCALL_FLUSH_LIST,
+			      HV_IN_PAGE, &ud));
+	in[3] = 0x1000;			/* the list: one address */
+	EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
+					     HVCALL_FLUSH_LIST | HV_REP(1),
+					     HV_IN_PAGE, &ud));
+	if (en->eax & (1u << 11)) {	/* EX_PROCESSOR_MASKS_RECOMMENDED */
+		/* space, flags, format 0 (sparse), bank mask 1, bank 0 */
+		in[1] = 0;
+		in[2] = 0;
+		in[3] = 1;
+		in[4] = 1;
+		EXPECT_EQ(HV_ST_INVALID_INPUT,	/* a bank, no header */
+			  guest_hcall(_metadata, &self->g,
+				      HVCALL_FLUSH_SPACE_EX, HV_IN_PAGE, &ud));
+		EXPECT_EQ(HV_ST_SUCCESS,
+			  guest_hcall(_metadata, &self->g,
+				      HVCALL_FLUSH_SPACE_EX | HV_VARHEAD(1),
+				      HV_IN_PAGE, &ud));
+		in[3] = 0;		/* no banks: nothing */
+		EXPECT_EQ(HV_ST_SUCCESS,
+			  guest_hcall(_metadata, &self->g,
+				      HVCALL_FLUSH_SPACE_EX, HV_IN_PAGE, &ud));
+	}
+	if (!(f->edx & (1u << 4)))	/* XMM input */
+		return;
+	set_xmm0(_metadata, &self->g, 1, 0);	/* the mask: VP 0 */
+	EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
+					     HVCALL_FLUSH_SPACE | HV_FAST, 0,
+					     &ud));
+	EXPECT_EQ(0, ud);
+	f->edx &= ~(1u << 4);
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_ENFORCE_CPUID,
+				1));
+	guest_hcall(_metadata, &self->g, HVCALL_FLUSH_SPACE | HV_FAST, 0, &ud);
+	EXPECT_EQ(2, ud);		/* #UD */
+	EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
+					     HVCALL_FLUSH_SPACE, HV_IN_PAGE,
+					     &ud));
+}
+
 /*
  * HvSendIpi where the leaves list it (HV_X64_CLUSTER_IPI_RECOMMENDED, with
  * an in-kernel APIC): a fast call to VP 0 (itself) with vector 0x40 is
@@ -1125,6 +1444,87 @@ TEST_F(hv, send_ipi)
 		}
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, HV_ST_SUCCESS);
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);	/* delivered */
+	}
+}
+
+/*
+ * HvSendIpiEx where the leaves list it (EX_PROCESSOR_MASKS with
+ * CLUSTER_IPI): vector 0x40 to VP 0 in a sparse set from memory, the same
+ * fast with the set in XMM0 (where XMM input is listed), and to all
+ * (HV_GENERIC_SET_ALL, no banks) is delivered; a header that does not
+ * count the mask's banks is HV_STATUS_INVALID_HYPERCALL_INPUT, and a
+ * set without banks succeeds and delivers nothing.
+ */
+TEST_F(hv, send_ipi_ex)
+{
+	static const struct {
+		uint64_t rcx, rdx, r8, xmm_lo, xmm_hi;
+		uint32_t st, delivered;
+	} t[] = {
+		/* memory: vector, format 0, mask 1, bank 0 = VP 0 */
+		{ HVCALL_SEND_IPI_EX | HV_VARHEAD(1), HV_IN_PAGE, 0, 0, 0,
+		  HV_ST_SUCCESS, 1 },
+		{ HVCALL_SEND_IPI_EX, HV_IN_PAGE, 0, 0, 0,
+		  HV_ST_INVALID_INPUT, 0 },
+		/* fast: vector, format; XMM0 the mask and bank 0 */
+		{ HVCALL_SEND_IPI_EX | HV_FAST | HV_VARHEAD(1), 0x40, 0, 1, 1,
+		  HV_ST_SUCCESS, 1 },
+		{ HVCALL_SEND_IPI_EX | HV_FAST, 0x40, 1, 0, 0,	/* all */
+		  HV_ST_SUCCESS, 1 },
+		{ HVCALL_SEND_IPI_EX | HV_FAST, 0x40, 0, 0, 0,	/* none */
+		  HV_ST_SUCCESS, 0 },
+	};
+	uint64_t *in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
+	struct kvm_cpuid_entry2 *f, *en;
+	struct hv_cpuid c;
+	struct kvm_regs r;
+	unsigned int i;
+	uint32_t v;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		svxu_guest_fini(&self->g);
+		ASSERT_EQ(0, svxu_guest_create_with(&self->g,
+						    SVXU_GUEST_IRQCHIP));
+		if (has_cap(&self->g, KVM_CAP_HYPERV_CPUID) <= 0)
+			SKIP(return, "KVM_CAP_HYPERV_CPUID is 0 on %s",
+			     svxu_dev());
+		in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
+		svxu_load(&self->g.vm, SVX_GUEST(hvipi));
+		ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
+		hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
+		f = hv_leaf(&c, HV_FEATURES_LEAF);
+		en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, en);
+		if ((en->eax & (1u << 10 | 1u << 11)) != (1u << 10 | 1u << 11))
+			SKIP(return, "HvSendIpiEx not listed on %s",
+			     svxu_dev());
+		if ((t[i].rcx & HV_FAST) && !(f->edx & (1u << 4)))
+			continue;
+		ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+					  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+					  HV_HCALL_PAGE | 1));
+		in[0] = 0x40;
+		in[1] = 0;
+		in[2] = 1;
+		in[3] = 1;
+		set_xmm0(_metadata, &self->g, t[i].xmm_lo, t[i].xmm_hi);
+		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+					(unsigned long)&r));
+		r.rcx = t[i].rcx;
+		r.rdx = t[i].rdx;
+		r.r8 = t[i].r8;
+		r.r9 = HV_HCALL_PAGE;
+		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+					(unsigned long)&r));
+		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, t[i].st);
+		if (!t[i].delivered)
+			continue;
+		ASSERT_TRUE(run_out32(&self->g, PORT_RESULT, &v))
+			TH_LOG("case %u: %s", i, svxu_exit_str(self->g.run));
+		EXPECT_EQ(1u, v) TH_LOG("case %u", i);
 	}
 }
 
