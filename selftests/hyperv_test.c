@@ -312,6 +312,31 @@ GATE64(hvpveoi, 0x40, hvpveoi_isr)
 "guest_hvpveoi_end:\n"
 "	.popsection\n");
 
+/*
+ * The flush guest (long mode; the host maps VA 0x200000 through a 4 KiB
+ * table at 0x1b000 to page 0x1c000): reads the dword at 0x200000
+ * (PORT_RESULT), points the table's entry at page 0x1d000 with no
+ * INVLPG, calls the hypercall page at R9 with RCX/RDX/R8 as the host set
+ * them (PORT_RESULT the status), reads 0x200000 again (PORT_RESULT); HLT.
+ */
+__asm__(
+"	.pushsection .rodata.svx_hv_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_hvflush_start, guest_hvflush_end\n"
+"	.balign 16\n"
+"guest_hvflush_start:\n"
+"	movl	0x200000, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movq	$0x1d003, %rax\n"
+"	movq	%rax, 0x1b000\n"
+"	call	*%r9\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movl	0x200000, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	hlt\n"
+"guest_hvflush_end:\n"
+"	.popsection\n");
+
 struct hv_cpuid {
 	struct kvm_cpuid2 h;
 	struct kvm_cpuid_entry2 e[HV_MAX_ENTRIES];
@@ -1445,6 +1470,61 @@ TEST_F(hv, send_ipi)
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, HV_ST_SUCCESS);
 		ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 1);	/* delivered */
 	}
+}
+
+/*
+ * The flush at work: the guest changes a 4 KiB PTE it has just used,
+ * without INVLPG, and HvFlushVirtualAddressSpace (all processors) makes
+ * the next access see the new page, under shadow paging (the unsync
+ * table synced) and EPT (the VPID flushed) alike.
+ */
+TEST_F(hv, flush_tlb)
+{
+	uint8_t *m;
+	struct kvm_cpuid_entry2 *en;
+	struct hv_cpuid c;
+	struct kvm_regs r;
+	uint64_t e;
+	uint32_t v;
+
+	INIT(hvflush, SVXU_MODE_LONG64);
+	if (has_cap(&self->g, KVM_CAP_HYPERV_CPUID) <= 0)
+		SKIP(return, "KVM_CAP_HYPERV_CPUID is 0 on %s", svxu_dev());
+	hv_cpuid_ioctl(_metadata, self->g.vcpu.fd, true, &c);
+	en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
+	ASSERT_NE(NULL, en);
+	if (!(en->eax & (1u << 2)))
+		SKIP(return, "no TLB-flush hypercalls listed on %s",
+		     svxu_dev());
+	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+	m = self->g.vm.mem;
+	memset(m + 0x1b000, 0, 4096);
+	e = 0x1c000 | 3;
+	memcpy(m + 0x1b000, &e, 8);
+	v = 0xaaaaaaaa;
+	memcpy(m + 0x1c000, &v, 4);
+	v = 0xbbbbbbbb;
+	memcpy(m + 0x1d000, &v, 4);
+	e = 0x1b000 | 3;		/* PD 0's entry 1: VA 0x200000 */
+	memcpy(m + SVX_PT + 0x2000 + 8, &e, 8);
+	memset(m + HV_IN_PAGE, 0, 64);
+	e = 1;				/* HV_FLUSH_ALL_PROCESSORS */
+	memcpy(m + HV_IN_PAGE + 8, &e, 8);
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
+				(unsigned long)&r));
+	r.rcx = HVCALL_FLUSH_SPACE;
+	r.rdx = HV_IN_PAGE;
+	r.r8 = 0;
+	r.r9 = HV_HCALL_PAGE;
+	ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_SET_REGS,
+				(unsigned long)&r));
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0xaaaaaaaa);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, HV_ST_SUCCESS);
+	ASSERT_OUT32(&self->g.vcpu, PORT_RESULT, 0xbbbbbbbb);
 }
 
 /*
