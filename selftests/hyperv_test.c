@@ -1196,14 +1196,15 @@ TEST_F(hv, tsc_page)
 TEST_F(hv, apic_msrs)
 {
 	const uint64_t icr = 0x0full << 56 | 0x30;	/* APIC ID 15: none */
-	uint8_t *page = self->g.vm.mem + HV_ASSIST_PAGE;
 	struct kvm_lapic_state la;
 	struct hv_cpuid c;
+	uint8_t *page;
 	uint32_t tpr;
 	uint64_t v;
 	int gp;
 
 	HV_APIC_INIT(&c);
+	page = self->g.vm.mem + HV_ASSIST_PAGE;
 	svxu_load(&self->g.vm, SVX_GUEST(hvop));
 	ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
 	hvop_irqchip = true;
@@ -1281,12 +1282,13 @@ static bool kvm_apicv(void)
  */
 TEST_F(hv, pv_eoi)
 {
-	uint8_t *page = self->g.vm.mem + HV_ASSIST_PAGE;
 	struct hv_cpuid c;
 	struct kvm_regs r;
 	uint32_t flag, isr, dw;
+	uint8_t *page;
 
 	HV_APIC_INIT(&c);
+	page = self->g.vm.mem + HV_ASSIST_PAGE;
 	svxu_load(&self->g.vm, SVX_GUEST(hvpveoi));
 	ASSERT_EQ(0, svxu_setup_mode(&self->g.vcpu, SVXU_MODE_LONG64));
 	memset(page, 0xa5, 4096);
@@ -1337,12 +1339,13 @@ static void set_xmm0(struct __test_metadata *_metadata, struct svxu_guest *g,
  */
 TEST_F(hv, flush_hypercalls)
 {
-	uint64_t *in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
 	struct kvm_cpuid_entry2 *f, *en;
 	struct hv_cpuid c;
+	uint64_t *in;
 	int ud;
 
 	HV_INIT(&c);
+	in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
 	f = hv_leaf(&c, HV_FEATURES_LEAF);
 	en = hv_leaf(&c, HV_ENLIGHTENMENT_LEAF);
 	ASSERT_NE(NULL, f);
@@ -1554,11 +1557,11 @@ TEST_F(hv, send_ipi_ex)
 		{ HVCALL_SEND_IPI_EX | HV_FAST, 0x40, 0, 0, 0,	/* none */
 		  HV_ST_SUCCESS, 0 },
 	};
-	uint64_t *in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
 	struct kvm_cpuid_entry2 *f, *en;
 	struct hv_cpuid c;
 	struct kvm_regs r;
 	unsigned int i;
+	uint64_t *in;
 	uint32_t v;
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
