@@ -429,8 +429,13 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	if (!svx_vcpu_loaded_here(vcpu))
 		__svx_vcpu_load(vcpu);
 	injected = svx_prepare_entry(vcpu);
-	/* PV EOI (Hyper-V's VP assist page), after the injection */
-	if (unlikely(vcpu->pv_eoi_msr) && vcpu->lapic)
+	/*
+	 * PV EOI (Hyper-V's VP assist page), after an injection: KVM offers
+	 * it after it processed KVM_REQ_EVENT, which an injection (new,
+	 * or again after an exit during delivery) comes with; not at an
+	 * entry after a plain exit
+	 */
+	if (unlikely(vcpu->pv_eoi_msr) && injected && vcpu->lapic)
 		svx_irqchip_pv_eoi_to_guest(vcpu);
 	/* the call only when there is a VPID flush to do */
 	if (vmx->vpid && (vmx->ept_last_cpu != smp_processor_id() ||
