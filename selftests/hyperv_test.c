@@ -262,8 +262,10 @@ GATE64(hvsint, 0x50, hvsint_isr)
 /*
  * The PV EOI guest (long mode, in-kernel irqchip): an interrupt gate for
  * vector 0x40, the local APIC software-enabled, the VP assist page at R12
- * (HV_X64_MSR_VP_ASSIST_PAGE), then a self-IPI of 0x40 through
- * HV_X64_MSR_ICR with interrupts on.  The handler does what Linux's
+ * (HV_X64_MSR_VP_ASSIST_PAGE), the page and the stack written once (KVM
+ * offers PV EOI at the entry that delivers, not again after a fault exit
+ * on their first use), then a self-IPI of 0x40 through HV_X64_MSR_ICR
+ * with interrupts on.  The handler does what Linux's
  * hv_apic_eoi_write() does: takes the page's apic_assist dword (XCHG with
  * 0) and writes HV_X64_MSR_EOI only when its bit 0 was clear; EDI keeps
  * what it took.  Then PORT_RESULT that dword and the ISR word of vectors
@@ -285,6 +287,10 @@ GATE64(hvpveoi, 0x40, hvpveoi_isr)
 "	movq	%r12, %rdx\n"
 "	shrq	$32, %rdx\n"
 "	wrmsr\n"
+"	movl	(%r12), %eax\n"		/* page and stack mapped: no */
+"	movl	%eax, (%r12)\n"		/* exit between delivery and */
+"	pushq	%rax\n"			/* the handler's XCHG */
+"	popq	%rax\n"
 "	movl	$0x40000071, %ecx\n"		/* ICR: self, fixed, 0x40 */
 "	movl	$0x40040, %eax\n"
 "	xorl	%edx, %edx\n"
@@ -1410,8 +1416,19 @@ TEST_F(hv, flush_hypercalls)
 					     HVCALL_FLUSH_SPACE | HV_FAST, 0,
 					     &ud));
 	EXPECT_EQ(0, ud);
+	/* a new vCPU: the leaves are not to change once it ran */
+	svxu_guest_fini(&self->g);
+	HV_INIT(&c);
+	f = hv_leaf(&c, HV_FEATURES_LEAF);
+	ASSERT_NE(NULL, f);
 	f->edx &= ~(1u << 4);
 	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+	in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
+	memset(in, 0, 64);
 	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_ENFORCE_CPUID,
 				1));
 	guest_hcall(_metadata, &self->g, HVCALL_FLUSH_SPACE | HV_FAST, 0, &ud);
