@@ -97,7 +97,8 @@ struct svx_eventfds {
 	struct workqueue_struct *cleanup_wq;
 };
 
-static void svx_eventfd_signal(struct eventfd_ctx *ctx)
+/* eventfd_signal(), whose signature 6.8 changed */
+void svx_eventfd_signal(struct eventfd_ctx *ctx)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
 	eventfd_signal(ctx);

@@ -21,5 +21,20 @@ void svx_hv_setup_tsc_page(struct svx_vcpu *vcpu,
 			   const struct pvclock_vcpu_time_info *hv_clock);
 bool svx_hv_hypercall_enabled(struct svx_vcpu *vcpu);
 int svx_hv_hypercall(struct svx_vcpu *vcpu, bool longmode);
+void svx_hv_hypercall_complete(struct svx_vcpu *vcpu, bool longmode);
+void svx_hv_syndbg_complete(struct svx_vcpu *vcpu);
+void svx_hv_vm_destroy(struct svx_vm *vm);
+long svx_hv_eventfd(struct svx_vm *vm, void __user *argp);
+/* SynIC */
+long svx_hv_activate_synic(struct svx_vcpu *vcpu, bool dont_zero_pages);
+void svx_hv_fill_exit(struct svx_vcpu *vcpu);
+/* irq_lock held: */
+int svx_hv_synic_set_irq(struct svx_vm *vm, u32 vpidx, u32 sint);
+void svx_hv_set_sint_gsi(struct svx_vm *vm, u32 vpidx, u32 sint, int gsi);
+void svx_hv_synic_eoi(struct svx_vcpu *vcpu, int vector);
+/* the synthetic timers */
+void svx_hv_process_stimers(struct svx_vcpu *vcpu);
+bool svx_hv_has_stimer_pending(struct svx_vcpu *vcpu);
+void svx_hv_vcpu_destroy(struct svx_vcpu *vcpu);
 
 #endif /* SVX_CORE_HYPERV_H */

@@ -47,6 +47,11 @@ long svx_vcpu_set_vapic_addr(struct svx_vcpu *vcpu, void __user *argp);
 long svx_vcpu_tpr_access_reporting(struct svx_vcpu *vcpu, void __user *argp);
 void svx_irqchip_sync_to_vapic(struct svx_vcpu *vcpu);
 void svx_irqchip_sync_from_vapic(struct svx_vcpu *vcpu);
+int svx_irqchip_reg_msr(struct svx_vcpu *vcpu, u32 reg, u64 *data,
+			bool write);
+int svx_irqchip_set_pv_eoi(struct svx_vcpu *vcpu, u64 data);
+void svx_irqchip_pv_eoi_to_guest(struct svx_vcpu *vcpu);
+void svx_irqchip_pv_eoi_from_guest(struct svx_vcpu *vcpu);
 
 /* core/eventfd.c: KVM_IOEVENTFD, KVM_IRQFD */
 int svx_eventfd_vm_init(struct svx_vm *vm);
@@ -55,6 +60,8 @@ long svx_vm_ioeventfd(struct svx_vm *vm, void __user *argp);
 long svx_vm_irqfd(struct svx_vm *vm, void __user *argp);
 void svx_irqfd_release(struct svx_vm *vm);
 void svx_irqfd_acked(struct svx_vm *vm, u32 gsi);
+struct eventfd_ctx;
+void svx_eventfd_signal(struct eventfd_ctx *ctx);
 bool svx_ioeventfd_pio(struct svx_vcpu *vcpu, u16 port, int len,
 		       const void *val);
 bool svx_ioeventfd_mmio(struct svx_vcpu *vcpu, u64 gpa, int len,

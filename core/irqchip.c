@@ -31,6 +31,7 @@
 #include <asm/apicdef.h>
 #include <asm/tsc.h>
 #include <asm/msr-index.h>
+#include <asm/kvm_para.h>	/* KVM_MSR_ENABLED */
 
 #include "svx.h"
 #include "pit.h"
@@ -40,6 +41,7 @@
 #include "vmx.h"
 #include "vm.h"
 #include "irq.h"
+#include "hyperv.h"
 
 /* A vCPU's local APIC and the hrtimer behind its timer. */
 struct svx_vapic {
@@ -182,6 +184,18 @@ void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
 
 	if (vm->pit && !masked && svx_chip_pin_gsi(chip, irqchip, pin) == 0)
 		svx_pit_gsi0_unmasked(vm);
+}
+
+/* A KVM_IRQ_ROUTING_HV_SINT route fired (irq_lock held): core/hyperv.c */
+int svx_irq_host_hv_sint(struct svx_irqchip *chip, u32 vp_index, u32 sint)
+{
+	return svx_hv_synic_set_irq(chip->host, vp_index, sint);
+}
+
+/* An EOI of a SynIC vector (irq_lock held): core/hyperv.c */
+void svx_irq_host_synic_eoi(struct svx_lapic *a, int vector)
+{
+	svx_hv_synic_eoi(to_vapic(a)->vcpu, vector);
 }
 
 void *svx_irq_host_alloc(size_t size)
@@ -343,6 +357,7 @@ long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp)
 	struct kvm_irq_routing routing;
 	unsigned long flags;
 	int err = 0;
+	u32 i;
 
 	if (copy_from_user(&routing, argp, sizeof(routing)))
 		return -EFAULT;
@@ -373,6 +388,12 @@ long svx_vm_set_gsi_routing(struct svx_vm *vm, void __user *argp)
 	raw_spin_lock_irqsave(&vm->irq_lock, flags);
 	old = chip->routing;
 	chip->routing = new;
+	/* KVM's kvm_hv_irq_routing_update(): each SINT's GSI, for its acks */
+	for (i = 0; i < new->nr; i++)
+		if (new->e[i].type == KVM_IRQ_ROUTING_HV_SINT)
+			svx_hv_set_sint_gsi(vm, new->e[i].hv_sint.vcpu,
+					    new->e[i].hv_sint.sint,
+					    new->e[i].gsi);
 	raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 	svx_irq_host_free(old);
 	return 0;
@@ -601,6 +622,7 @@ static void svx_irqchip_accept_events(struct svx_vcpu *vcpu)
 		vm->irqchip->lint0_quirk_off =
 			!svx_quirk(vm, KVM_X86_QUIRK_LINT0_REENABLED);
 		svx_lapic_reset(a, true);
+		vcpu->pv_eoi_msr = 0;	/* kvm_lapic_reset()'s pv_eoi.msr_val */
 		bsp = a->base & MSR_IA32_APICBASE_BSP;
 		raw_spin_unlock_irqrestore(&vm->irq_lock, flags);
 		vcpu->mp_state = bsp ? KVM_MP_STATE_RUNNABLE :
@@ -707,7 +729,8 @@ static bool svx_vcpu_has_events(struct svx_vcpu *vcpu)
 	bool r;
 
 	if (vcpu->nmi_queued || vcpu->inject_pending || vcpu->irq_queued >= 0 ||
-	    (vcpu->smm.smi_pending && !vcpu->smm.in_smm))
+	    (vcpu->smm.smi_pending && !vcpu->smm.in_smm) ||
+	    svx_hv_has_stimer_pending(vcpu))	/* core/hyperv.c */
 		return true;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
 	r = a->events || a->nmi_pending ||
@@ -914,6 +937,106 @@ void svx_irqchip_sync_from_vapic(struct svx_vcpu *vcpu)
 	data &= 0xff;
 	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
 	svx_lapic_mmio(vcpu->lapic, APIC_TASKPRI, true, &data, sizeof(data));
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+}
+
+/*
+ * A local APIC register as an MSR in either APIC mode (Hyper-V's EOI,
+ * ICR, TPR MSRs; KVM's kvm_hv_vapic_msr_read/write()): 0, or 1 for #GP,
+ * which is also the answer without an in-kernel local APIC.
+ */
+int svx_irqchip_reg_msr(struct svx_vcpu *vcpu, u32 reg, u64 *data,
+			bool write)
+{
+	unsigned long flags;
+	int r;
+
+	if (!vcpu->lapic)
+		return 1;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	if (write)
+		r = svx_lapic_reg_msr_write(vcpu->lapic, reg, *data);
+	else
+		r = svx_lapic_reg_msr_read(vcpu->lapic, reg, data);
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	return r ? 1 : 0;
+}
+
+/*
+ * PV EOI, KVM's (lapic.c) as Hyper-V's VP assist page turns it on: bit 0
+ * of the first byte at the page (its apic_assist field) is set before an
+ * entry when the interrupt the guest has in service may be EOI'd by
+ * clearing it; the guest that finds it set clears it instead of writing
+ * the EOI, and the EOI is done after the exit.  KVM_MSR_ENABLED (bit 0
+ * of @data) with a 4-byte aligned GPA in a memslot (KVM's
+ * kvm_gfn_to_hva_cache_init()), or 0: off.  0, or 1 for #GP.
+ */
+int svx_irqchip_set_pv_eoi(struct svx_vcpu *vcpu, u64 data)
+{
+	u64 gpa = data & ~(u64)KVM_MSR_ENABLED;
+	struct svx_memslot s;
+	u64 gen;
+
+	if (!IS_ALIGNED(gpa, 4))
+		return 1;
+	if ((data & KVM_MSR_ENABLED) &&
+	    (!svx_memslot_get(vcpu->vm, gpa >> PAGE_SHIFT, &s, &gen) ||
+	     (s.flags & KVM_MEM_READONLY)))
+		return 1;
+	vcpu->pv_eoi_msr = data;
+	return 0;
+}
+
+/*
+ * KVM's apic_sync_pv_eoi_to_guest(), before an entry, after the
+ * injection (so the interrupt the entry delivers is the one the flag
+ * covers), preemption off: a flag that cannot be written without
+ * faulting stays clear, and the guest writes its EOI.
+ */
+void svx_irqchip_pv_eoi_to_guest(struct svx_vcpu *vcpu)
+{
+	static const u8 on = 1;	/* KVM_PV_EOI_ENABLED */
+	struct svx_irqchip *chip = vcpu->vm->irqchip;
+	unsigned long flags;
+	int v;
+
+	if (!(vcpu->pv_eoi_msr & KVM_MSR_ENABLED) || vcpu->pv_eoi_pending)
+		return;
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	v = svx_lapic_pv_eoi_vector(vcpu->lapic);
+	/* the IOAPIC needs the EOI (remote IRR, ack notifiers) at once */
+	if (v >= 0 && svx_ioapic_handles_vector(chip, v))
+		v = -1;
+	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
+	if (v < 0)
+		return;
+	if (!svx_write_guest_nofault(vcpu->vm,
+				     vcpu->pv_eoi_msr & ~(u64)KVM_MSR_ENABLED,
+				     &on, 1))
+		vcpu->pv_eoi_pending = true;
+}
+
+/*
+ * KVM's apic_sync_pv_eoi_from_guest(), after an exit (or an entry that
+ * did not happen): a flag the guest cleared is its EOI; the flag is
+ * cleared in any case.  A flag that cannot be read or cleared counts as
+ * taken, as KVM's.
+ */
+void svx_irqchip_pv_eoi_from_guest(struct svx_vcpu *vcpu)
+{
+	static const u8 off;	/* KVM_PV_EOI_DISABLED */
+	u64 gpa = vcpu->pv_eoi_msr & ~(u64)KVM_MSR_ENABLED;
+	unsigned long flags;
+	u8 val;
+
+	vcpu->pv_eoi_pending = false;
+	if (!(vcpu->pv_eoi_msr & KVM_MSR_ENABLED))
+		return;
+	if (!svx_read_guest_phys(vcpu->vm, gpa, &val, 1) && (val & 1) &&
+	    !svx_write_guest_for(vcpu, gpa, &off, 1))
+		return;		/* not taken, and now cleared */
+	raw_spin_lock_irqsave(&vcpu->vm->irq_lock, flags);
+	svx_lapic_pv_eoi(vcpu->lapic);
 	raw_spin_unlock_irqrestore(&vcpu->vm->irq_lock, flags);
 }
 

@@ -364,7 +364,7 @@ static bool svx_kvmclock_allowed(struct svx_vcpu *vcpu, u32 index)
 
 /*
  * KVM_ENABLE_CAP on the vCPU fd: KVM_CAP_ENFORCE_PV_FEATURE_CPUID and
- * KVM_CAP_HYPERV_ENFORCE_CPUID (core/hyperv.c) only
+ * KVM_CAP_HYPERV_ENFORCE_CPUID, _SYNIC and _SYNIC2 (core/hyperv.c) only
  */
 long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp)
 {
@@ -374,8 +374,18 @@ long svx_vcpu_enable_cap(struct svx_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (!cap.flags && cap.cap == KVM_CAP_HYPERV_ENFORCE_CPUID)
 		return svx_hv_enable_enforce_cpuid(vcpu, cap.args[0]);
+	/* KVM's: SYNIC2 takes no argument, SYNIC ignores it */
+	if (!cap.flags && cap.cap == KVM_CAP_HYPERV_SYNIC2 && cap.args[0]) {
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_ENABLE_CAP(KVM_CAP_HYPERV_SYNIC2): argument %#llx, not 0\n",
+			    vcpu->id, cap.args[0]);
+		return -EINVAL;
+	}
+	if (!cap.flags && (cap.cap == KVM_CAP_HYPERV_SYNIC ||
+			   cap.cap == KVM_CAP_HYPERV_SYNIC2))
+		return svx_hv_activate_synic(vcpu,
+					     cap.cap == KVM_CAP_HYPERV_SYNIC2);
 	if (cap.flags || cap.cap != KVM_CAP_ENFORCE_PV_FEATURE_CPUID) {
-		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_ENABLE_CAP %u flags %#x: only KVM_CAP_ENFORCE_PV_FEATURE_CPUID and KVM_CAP_HYPERV_ENFORCE_CPUID, flags 0\n",
+		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_ENABLE_CAP %u flags %#x: only KVM_CAP_ENFORCE_PV_FEATURE_CPUID and KVM_CAP_HYPERV_ENFORCE_CPUID/SYNIC/SYNIC2, flags 0\n",
 			    vcpu->id, cap.cap, cap.flags);
 		return -EINVAL;
 	}

@@ -77,6 +77,11 @@ long svx_check_extension(long ext)
 	case KVM_CAP_HYPERV_CPUID:	/* KVM_GET_SUPPORTED_HV_CPUID, vCPU */
 	case KVM_CAP_SYS_HYPERV_CPUID:	/* and system fd */
 	case KVM_CAP_HYPERV_ENFORCE_CPUID:	/* vCPU KVM_ENABLE_CAP */
+	case KVM_CAP_HYPERV_SYNIC:	/* vCPU KVM_ENABLE_CAP, in-kernel irqchip */
+	case KVM_CAP_HYPERV_SYNIC2:
+	case KVM_CAP_HYPERV_EVENTFD:	/* KVM_HYPERV_EVENTFD: HvSignalEvent */
+	case KVM_CAP_HYPERV_TLBFLUSH:	/* the TLB-flush hypercalls */
+	case KVM_CAP_HYPERV_SEND_IPI:	/* HvSendIpi(Ex) */
 	case KVM_CAP_IOEVENTFD:		/* core/eventfd.c */
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:

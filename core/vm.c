@@ -57,6 +57,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 
 		if (!vcpu)
 			continue;
+		svx_hv_vcpu_destroy(vcpu);	/* its timers kick it */
 		svx_irqchip_vcpu_destroy(vcpu);
 		svx_vcpu_free_vmx(vcpu);
 		svx_mmu_vcpu_destroy(vcpu);
@@ -67,6 +68,7 @@ static void svx_vm_destroy(struct svx_vm *vm)
 		svx_vmx_vcpu_free(vcpu);
 	}
 	svx_irqchip_destroy(vm);
+	svx_hv_vm_destroy(vm);	/* KVM_HYPERV_EVENTFD's eventfds */
 	svx_ept_vm_destroy(vm);
 	svx_mmu_vm_destroy(vm);
 	svx_dirty_log_free_all(rcu_dereference_protected(vm->memslots, 1));
@@ -227,6 +229,38 @@ int svx_write_guest_for(struct svx_vcpu *vcpu, u64 gpa, const void *buf,
 	if (!r)
 		svx_mmu_track_write(vcpu, gpa, len);
 	return r;
+}
+
+/*
+ * A write where the caller may not sleep (preemption off; KVM's
+ * kvm_write_guest_cached() from vcpu_enter_guest()): @len bytes at @gpa,
+ * inside one page of address space 0, without faulting the page in;
+ * -EFAULT also when it is not resident.  As KVM's cached write, the
+ * shadow MMU is not told (a guest table there keeps its SPTEs).
+ */
+int svx_write_guest_nofault(struct svx_vm *vm, u64 gpa, const void *buf,
+			    unsigned int len)
+{
+	const struct svx_memslot *slot;
+	u64 hva = 0;
+	bool ro = false;
+
+	if (offset_in_page(gpa) + len > PAGE_SIZE)
+		return -EFAULT;
+	rcu_read_lock();
+	slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, 0)),
+				gpa >> PAGE_SHIFT);
+	if (slot) {
+		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+		      offset_in_page(gpa);
+		ro = slot->flags & KVM_MEM_READONLY;
+	}
+	rcu_read_unlock();
+	if (!slot || ro ||
+	    copy_to_user_nofault((void __user *)hva, buf, len))
+		return -EFAULT;
+	svx_mark_page_dirty_as(vm, 0, gpa >> PAGE_SHIFT);
+	return 0;
 }
 
 static int svx_guest_virt_copy(struct svx_vcpu *vcpu, u64 gva, void *buf,
@@ -753,6 +787,8 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_vm_ioeventfd(vm, argp);
 	case KVM_IRQFD:
 		return svx_vm_irqfd(vm, argp);
+	case KVM_HYPERV_EVENTFD:	/* core/hyperv.c */
+		return svx_hv_eventfd(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 

@@ -27,6 +27,8 @@ int svx_pin_gfn(struct svx_vcpu *vcpu, const struct svx_memslot *s, u64 gfn,
 bool svx_pins_allowed(struct svx_vm *vm, unsigned long n, bool warn);
 int svx_write_guest_phys(struct svx_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);
+int svx_write_guest_nofault(struct svx_vm *vm, u64 gpa, const void *buf,
+			    unsigned int len);
 int svx_write_guest_for(struct svx_vcpu *vcpu, u64 gpa, const void *buf,
 			unsigned int len);
 int svx_read_guest_virt(struct svx_vcpu *vcpu, u64 gva, void *buf,

@@ -25,6 +25,7 @@
 #include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/list.h>
+#include <linux/idr.h>
 #include <linux/types.h>
 #include <asm/fpu/types.h>
 #include <linux/shadowvmx.h>
@@ -108,6 +109,8 @@ enum svx_pending_user {
 	SVX_PENDING_RDMSR,	/* KVM_EXIT_X86_RDMSR: core/msr_filter.c */
 	SVX_PENDING_WRMSR,	/* KVM_EXIT_X86_WRMSR */
 	SVX_PENDING_MMIO_FRAG,	/* one 8-byte piece of a wider MMIO access */
+	SVX_PENDING_HV_HCALL,	/* KVM_EXIT_HYPERV HCALL: its result to RAX */
+	SVX_PENDING_HV_SYNDBG,	/* KVM_EXIT_HYPERV SYNDBG: its status back */
 };
 
 struct svx_vm;
@@ -204,12 +207,35 @@ struct svx_smm {
 	u64 smi_count;		/* MSR_SMI_COUNT */
 };
 
+/*
+ * A vCPU's SynIC (core/hyperv.c), KVM's struct kvm_vcpu_hv_synic: the
+ * SINTs are read under the irqchip's lock (delivery, EOI), written by the
+ * vCPU's MSR writes; the rest is the vCPU's own.
+ */
+#define SVX_HV_SINT_COUNT	16	/* HV_SYNIC_SINT_COUNT */
+
+struct svx_hv_synic {
+	/* READ_ONCE/WRITE_ONCE, as KVM's atomic64_t and atomic_t */
+	u64 sint[SVX_HV_SINT_COUNT];
+	int sint_to_gsi[SVX_HV_SINT_COUNT];	/* -1: none */
+	u64 control, version, evt_page, msg_page;
+	bool active;		/* KVM_ENABLE_CAP(KVM_CAP_HYPERV_SYNIC(2)) */
+	bool dont_zero_pages;	/* SYNIC2 */
+};
+
+struct svx_hv_stimers;
+
 /* A vCPU's Hyper-V state (core/hyperv.c), KVM's struct kvm_vcpu_hv */
 struct svx_hv_vcpu {
+	struct svx_hv_synic synic;
+	/* the synthetic timers, from the first write of theirs; or NULL */
+	struct svx_hv_stimers *stimers;
+	struct kvm_hyperv_exit exit;	/* KVM_EXIT_HYPERV at SVX_REQ_HV_EXIT */
 	bool enabled;		/* the guest's 0x40000001.EAX is "Hv#1" */
 	bool enforce;		/* KVM_CAP_HYPERV_ENFORCE_CPUID */
 	u32 vp_index;		/* HV_X64_MSR_VP_INDEX */
 	s64 runtime_offset;	/* HV_X64_MSR_VP_RUNTIME minus the task's */
+	u64 vp_assist;		/* HV_X64_MSR_VP_ASSIST_PAGE (KVM's hv_vapic) */
 	/* the guest's Hyper-V CPUID, as KVM's cpuid_cache */
 	u32 features_eax, features_ebx, features_edx;
 	u32 enlightenments_eax, enlightenments_ebx;
@@ -328,6 +354,13 @@ struct svx_vcpu {
 	u32 mp_state;		/* KVM_MP_STATE_* */
 	struct rcuwait wait;	/* blocked in HLT or waiting for SIPI */
 	u64 vapic_addr;		/* KVM_SET_VAPIC_ADDR: 0 off */
+	/*
+	 * PV EOI through Hyper-V's VP assist page (KVM's arch.pv_eoi,
+	 * core/irqchip.c): the flag's GPA | KVM_MSR_ENABLED, or 0; and
+	 * whether this entry set the flag (KVM_APIC_PV_EOI_PENDING)
+	 */
+	u64 pv_eoi_msr;
+	bool pv_eoi_pending;
 	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING */
 	u8 tpr_access;		/* an access to report: 1 read, 2 write */
 	u64 tpr_access_rip;
@@ -353,6 +386,8 @@ struct svx_vcpu {
 #define SVX_REQ_MSR_FILTER	4	/* rebuild the MSR bitmap */
 #define SVX_REQ_HV_CRASH	5	/* Hyper-V crash: KVM_EXIT_SYSTEM_EVENT */
 #define SVX_REQ_HV_RESET	6	/* Hyper-V reset: KVM_EXIT_SYSTEM_EVENT */
+#define SVX_REQ_HV_EXIT		7	/* Hyper-V: KVM_EXIT_HYPERV (hv.exit) */
+#define SVX_REQ_HV_STIMER	8	/* Hyper-V: a synthetic timer to look at */
 
 /*
  * The VM's Hyper-V partition state (core/hyperv.c), KVM's struct kvm_hv:
@@ -377,6 +412,13 @@ struct svx_hv {
 	u64 tsc_emulation_status;
 	u64 crash_param[5];	/* HV_X64_MSR_CRASH_P0..P4 */
 	u64 crash_ctl;		/* HV_X64_MSR_CRASH_CTL */
+	/* KVM_HYPERV_EVENTFD: HvSignalEvent's connection IDs; RCU readers */
+	struct idr conn_to_evt;
+	/* the synthetic debugger's MSRs (KVM's struct kvm_hv_syndbg) */
+	struct {
+		u64 control, status, send_page, recv_page, pending_page;
+		u64 options;
+	} syndbg;
 };
 
 /* The VM's kvmclock (core/kvmclock.c) */

@@ -251,6 +251,17 @@ void svx_ioapic_eoi(struct svx_irqchip *chip, int vector, bool level)
 	}
 }
 
+bool svx_ioapic_handles_vector(struct svx_irqchip *chip, int vector)
+{
+	struct svx_ioapic *io = &chip->ioapic;
+	int i;
+
+	for (i = 0; i < SVX_IOAPIC_PINS; i++)
+		if (io->s.redirtbl[i].fields.vector == vector)
+			return true;
+	return false;
+}
+
 void svx_ioapic_reset(struct svx_ioapic *io)
 {
 	int i;

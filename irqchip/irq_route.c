@@ -19,10 +19,10 @@
  * it goes to the APIC(s) matching the ID, and a physical broadcast (0xff)
  * is delivered as fixed, as in KVM.
  *
- * Route types: IRQCHIP and MSI; HV_SINT routes are accepted as KVM 6.1
- * accepts them and never deliver (KVM answers -EINVAL to them without an
- * active SynIC, which this device never has); XEN_EVTCHN and S390_ADAPTER
- * are -EINVAL as in Debian's 6.1 KVM (CONFIG_KVM_XEN is off).
+ * Route types: IRQCHIP, MSI and HV_SINT (a Hyper-V SynIC's SINT, through
+ * the host: svx_irq_host_hv_sint(); accepted whatever VP and SINT they
+ * name, as KVM's); XEN_EVTCHN and S390_ADAPTER are -EINVAL as in Debian's
+ * 6.1 KVM (CONFIG_KVM_XEN is off).
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
@@ -70,7 +70,12 @@ static int irq_route_set(struct svx_irqchip *chip,
 		msi.address_hi = r->msi.address_hi;
 		msi.data = r->msi.data;
 		return svx_irq_msi(chip, &msi);
-	default:		/* HV_SINT: no SynIC */
+	case KVM_IRQ_ROUTING_HV_SINT:	/* KVM's kvm_hv_set_sint() */
+		if (!level)
+			return -1;
+		return svx_irq_host_hv_sint(chip, r->hv_sint.vcpu,
+					    r->hv_sint.sint);
+	default:
 		return -EINVAL;
 	}
 }
@@ -308,6 +313,8 @@ struct svx_irq_routing *svx_irq_routing_new(const struct kvm_irq_routing_entry *
 			e->chip.pin = ue->u.irqchip.pin;
 		} else if (ue->type == KVM_IRQ_ROUTING_MSI) {
 			e->msi = ue->u.msi;
+		} else {
+			e->hv_sint = ue->u.hv_sint;
 		}
 	}
 

@@ -111,6 +111,13 @@ int svx_ioapic_mmio(struct svx_irqchip *chip, u64 gpa, bool write,
  * directed EOI): remote IRR cleared, re-delivery.
  */
 void svx_ioapic_eoi(struct svx_irqchip *chip, int vector, bool level);
+/*
+ * Does an EOI of @vector matter to the IOAPIC (KVM's
+ * kvm_ioapic_handles_vector())?  Here: any redirection entry has that
+ * vector, a superset of KVM's (level, ack notifier or RTC entries
+ * targeting the vCPU).
+ */
+bool svx_ioapic_handles_vector(struct svx_irqchip *chip, int vector);
 void svx_ioapic_get(struct svx_ioapic *io, struct kvm_ioapic_state *s);
 void svx_ioapic_set(struct svx_irqchip *chip, const struct kvm_ioapic_state *s);
 
@@ -142,6 +149,20 @@ struct svx_lapic {
 	bool x2apic_ok;		/* CPUID.1:ECX.x2APIC */
 	u32 timer_mode;		/* LVTT mode in force (KVM's timer_mode) */
 	int nr_lvt;		/* 6, or 7 with LVTCMCI: svx_lapic_set_cmci() */
+	/*
+	 * Hyper-V SynIC (core/hyperv.c), KVM's vec_bitmap and
+	 * auto_eoi_bitmap: the vectors of the unmasked SINTs, and of those
+	 * with AUTO_EOI.  An EOI of the first calls
+	 * svx_irq_host_synic_eoi(); the CPU's taking the second leaves
+	 * nothing in service.
+	 */
+	u32 synic_vec[8];
+	u32 synic_auto_eoi[8];
+	/*
+	 * KVM's highest_isr_cache: the vector the CPU took last while it is
+	 * in service, -1 after any EOI (or unknown); PV EOI's test
+	 */
+	int isr_cache;
 };
 
 /* At vCPU creation (power-on state, BSP if @vcpu_id is chip->bsp_vcpu_id). */
@@ -176,6 +197,20 @@ void svx_lapic_mmio(struct svx_lapic *a, u32 offset, bool write, void *val,
 /* x2APIC MSR 0x800-0x8ff: 0, or -1: #GP. */
 int svx_lapic_msr_read(struct svx_lapic *a, u32 msr, u64 *val);
 int svx_lapic_msr_write(struct svx_lapic *a, u32 msr, u64 val);
+/*
+ * Register @reg (APIC_EOI, APIC_ICR...) as an MSR in either mode, KVM's
+ * kvm_lapic_msr_read/write() (Hyper-V's EOI/ICR/TPR MSRs): the ICR 64-bit,
+ * the others 32 (bits 63:32 set: -1); 0, or -1: #GP.
+ */
+int svx_lapic_reg_msr_read(struct svx_lapic *a, u32 reg, u64 *val);
+int svx_lapic_reg_msr_write(struct svx_lapic *a, u32 reg, u64 val);
+/*
+ * PV EOI: the in-service vector whose EOI the guest may skip now (KVM's
+ * apic_sync_pv_eoi_to_guest() without its IOAPIC test), or -1; and the
+ * EOI the guest skipped (KVM's apic_set_eoi()).
+ */
+int svx_lapic_pv_eoi_vector(struct svx_lapic *a);
+void svx_lapic_pv_eoi(struct svx_lapic *a);
 /* IA32_TSC_DEADLINE */
 u64 svx_lapic_get_tsc_deadline(struct svx_lapic *a);
 void svx_lapic_set_tsc_deadline(struct svx_lapic *a, u64 val);
@@ -205,13 +240,17 @@ u64 svx_lapic_timer_fn(struct svx_lapic *a, u64 now_ns);
 /* ------------------------------------------------------------------ */
 /* irq_route.c                                                         */
 
-/* One GSI's routes (KVM allows a GSI on PIC and IOAPIC pins, or MSIs). */
+/*
+ * One GSI's routes (KVM allows a GSI on PIC and IOAPIC pins, or an MSI,
+ * or a Hyper-V SINT).
+ */
 struct svx_irq_route {
 	u32 gsi;
-	u32 type;		/* KVM_IRQ_ROUTING_IRQCHIP / _MSI */
+	u32 type;		/* KVM_IRQ_ROUTING_IRQCHIP / _MSI / _HV_SINT */
 	union {
 		struct { u32 irqchip, pin; } chip;
 		struct kvm_irq_routing_msi msi;
+		struct kvm_irq_routing_hv_sint hv_sint;
 	};
 };
 
@@ -293,6 +332,14 @@ void svx_irq_host_acked(struct svx_irqchip *chip, unsigned int irqchip,
 			unsigned int pin);
 void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
 			 unsigned int pin, bool masked);
+/*
+ * A KVM_IRQ_ROUTING_HV_SINT route fired: SINT @sint of the vCPU with
+ * Hyper-V VP index @vp_index (KVM's kvm_hv_synic_set_irq()): the number
+ * of APICs that accepted it, or -errno (no such SynIC, masked SINT).
+ */
+int svx_irq_host_hv_sint(struct svx_irqchip *chip, u32 vp_index, u32 sint);
+/* @a's vCPU EOI'd @vector, one of its SynIC vectors (a->synic_vec). */
+void svx_irq_host_synic_eoi(struct svx_lapic *a, int vector);
 /* Zeroed memory for routing tables; may sleep. */
 void *svx_irq_host_alloc(size_t size);
 void svx_irq_host_free(void *p);

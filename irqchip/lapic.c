@@ -4,14 +4,18 @@
  * from which most of this is ported; Copyright (C) 2006 Qumranet, 2007
  * Novell, 2007 Intel, 2009 Red Hat; authors Dor Laor, Gregory Haskins,
  * Yaozu (Eddie) Dong; based on Xen 3.1), without APICv, posted interrupts,
- * PV EOI, Hyper-V SynIC, the hypervisor timer (VMX preemption timer) and
- * the timer advance.
+ * the hypervisor timer (VMX preemption timer) and the timer advance.  PV
+ * EOI's decisions are here (svx_lapic_pv_eoi_vector(), KVM's
+ * highest_isr_cache in isr_cache), its guest memory is core/irqchip.c's.
+ * Hyper-V SynIC's hooks are here (synic_vec, synic_auto_eoi):
+ * an auto-EOI vector is not put in service when the CPU takes it, an EOI
+ * of a SynIC vector acknowledges its SINTs (svx_irq_host_synic_eoi()).
  *
  * The register page is KVM's struct kvm_lapic_state, with what KVM keeps
  * in it: the 64-bit ICR at 0x300 in x2APIC mode (Intel's layout), the PPR
  * updated lazily, TMCCT computed on read.  KVM's cached copies (sw_enabled,
- * divide_count, isr_count, highest_isr_cache, irr_pending) are derived from
- * the registers here instead.
+ * divide_count, isr_count, irr_pending) are derived from the registers
+ * here instead; highest_isr_cache is kept (isr_cache), for PV EOI.
  *
  * Behaviour as KVM's in its default configuration: the LAPIC_MMIO_HOLE
  * quirk (the xAPIC page of a disabled or x2APIC APIC reads all-ones,
@@ -282,6 +286,7 @@ int svx_lapic_pending_irq(struct svx_lapic *a)
 	return irq_above_ppr(a, ppr);
 }
 
+/* KVM's kvm_get_apic_interrupt() after the vector is chosen */
 void svx_lapic_ack_irq(struct svx_lapic *a, int vector)
 {
 	u32 ppr;
@@ -289,7 +294,12 @@ void svx_lapic_ack_irq(struct svx_lapic *a, int vector)
 	if (vector < 0 || vector > 255)
 		return;
 	vec_clear(a, LAPIC_IRR, vector);
-	vec_set(a, LAPIC_ISR, vector);
+	/* a SynIC auto-EOI vector is never in service */
+	if (!(a->synic_auto_eoi[vector / 32] & BIT(vector % 32)) &&
+	    !vec_test(a, LAPIC_ISR, vector)) {
+		vec_set(a, LAPIC_ISR, vector);
+		a->isr_cache = vector;	/* KVM's apic_set_isr() */
+	}
 	update_ppr_raw(a, &ppr);
 }
 
@@ -311,7 +321,11 @@ static void set_eoi(struct svx_lapic *a)
 	if (vector < 0)
 		return;
 	vec_clear(a, LAPIC_ISR, vector);
+	a->isr_cache = -1;		/* KVM's apic_clear_isr() */
 	update_ppr(a);
+	/* Hyper-V SynIC: the SINTs of that vector are acknowledged */
+	if (a->synic_vec[vector / 32] & BIT(vector % 32))
+		svx_irq_host_synic_eoi(a, vector);
 	/*
 	 * Every EOI reaches the IOAPIC (its pins' ack notifiers, KVM's
 	 * kvm_ioapic_send_eoi()); a level-triggered one clears the remote
@@ -321,6 +335,27 @@ static void set_eoi(struct svx_lapic *a)
 	 */
 	svx_ioapic_eoi(a->chip, vector, vec_test(a, LAPIC_TMR, vector) &&
 		       !(reg_get(a, LAPIC_SPIV) & SPIV_DIRECTED_EOI));
+}
+
+/*
+ * PV EOI (the Hyper-V VP assist page's EOI assist), KVM's
+ * apic_sync_pv_eoi_to_guest() test: the vector whose EOI the guest may
+ * leave to the host, the one the CPU took last if it is still in service
+ * (KVM: "cache not set: could be safe but we don't bother") with nothing
+ * in the IRR (an EOI must let it through at once), on an enabled APIC;
+ * else -1.  The caller also rules out the IOAPIC's vectors.
+ */
+int svx_lapic_pv_eoi_vector(struct svx_lapic *a)
+{
+	if (!hw_enabled(a) || !sw_enabled(a) || highest_vec(a, LAPIC_IRR) >= 0)
+		return -1;
+	return a->isr_cache;
+}
+
+/* The guest took the EOI assist: the EOI, KVM's apic_set_eoi() */
+void svx_lapic_pv_eoi(struct svx_lapic *a)
+{
+	set_eoi(a);
 }
 
 /* ------------------------------------------------------------------ */
@@ -873,14 +908,14 @@ void svx_lapic_mmio(struct svx_lapic *a, u32 offset, bool write, void *val,
 	reg_write(a, offset & 0xff0, v);
 }
 
-int svx_lapic_msr_read(struct svx_lapic *a, u32 msr, u64 *val)
+/*
+ * KVM's kvm_lapic_msr_read(), for x2APIC and Hyper-V's APIC MSRs (in
+ * either mode): the ICR as one 64-bit register, the others 32 bits.
+ */
+int svx_lapic_reg_msr_read(struct svx_lapic *a, u32 reg, u64 *val)
 {
-	u32 reg = (msr - 0x800) << 4, lo;
+	u32 lo;
 
-	if (msr < 0x800 || msr > 0x8ff || !svx_lapic_x2apic(a))
-		return -1;
-	if (reg == LAPIC_DFR)
-		return -1;
 	if (reg == LAPIC_ICR) {
 		*val = reg_get64(a->regs, LAPIC_ICR);
 		return 0;
@@ -891,12 +926,9 @@ int svx_lapic_msr_read(struct svx_lapic *a, u32 msr, u64 *val)
 	return 0;
 }
 
-int svx_lapic_msr_write(struct svx_lapic *a, u32 msr, u64 val)
+/* KVM's kvm_lapic_msr_write(), its kvm_x2apic_icr_write() for the ICR */
+int svx_lapic_reg_msr_write(struct svx_lapic *a, u32 reg, u64 val)
 {
-	u32 reg = (msr - 0x800) << 4;
-
-	if (msr < 0x800 || msr > 0x8ff || !svx_lapic_x2apic(a))
-		return -1;
 	if (reg == LAPIC_ICR) {
 		if (val & X2APIC_ICR_RSVD)
 			return -1;
@@ -908,6 +940,24 @@ int svx_lapic_msr_write(struct svx_lapic *a, u32 msr, u64 val)
 	if (val >> 32)
 		return -1;
 	return reg_write(a, reg, (u32)val) ? -1 : 0;
+}
+
+int svx_lapic_msr_read(struct svx_lapic *a, u32 msr, u64 *val)
+{
+	u32 reg = (msr - 0x800) << 4;
+
+	if (msr < 0x800 || msr > 0x8ff || !svx_lapic_x2apic(a))
+		return -1;
+	if (reg == LAPIC_DFR)
+		return -1;
+	return svx_lapic_reg_msr_read(a, reg, val);
+}
+
+int svx_lapic_msr_write(struct svx_lapic *a, u32 msr, u64 val)
+{
+	if (msr < 0x800 || msr > 0x8ff || !svx_lapic_x2apic(a))
+		return -1;
+	return svx_lapic_reg_msr_write(a, (msr - 0x800) << 4, val);
 }
 
 /* ------------------------------------------------------------------ */
@@ -993,6 +1043,7 @@ void svx_lapic_reset(struct svx_lapic *a, bool init)
 		reg_set(a, LAPIC_TMR + 0x10 * i, 0);
 	}
 	a->nmi_pending = 0;
+	a->isr_cache = -1;
 	update_ppr(a);
 }
 
@@ -1040,6 +1091,7 @@ int svx_lapic_set_state(struct svx_lapic *a, const struct kvm_lapic_state *s)
 		reg_set64(a->regs, LAPIC_ICR, icr);
 	}
 	reg_set(a, LAPIC_LVR, LAPIC_VERSION(a->nr_lvt));
+	a->isr_cache = -1;	/* KVM's kvm_apic_set_state() */
 	update_ppr(a);
 	timer_cancel(a);
 	a->timer_expires_ns = 0;

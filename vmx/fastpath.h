@@ -52,6 +52,7 @@ static __always_inline bool svx_fast_allowed(struct svx_vcpu *vcpu)
 	       !vcpu->inject_pending && !vcpu->nmi_queued &&
 	       vcpu->irq_queued < 0 && !vcpu->triple_fault &&
 	       !vcpu->rmode.active && !vcpu->vapic_addr &&
+	       !vcpu->pv_eoi_pending &&
 	       !vcpu->dbg.guest_debug && !vcpu->dbg.user_exit &&
 	       !vcpu->tpr_access;
 }

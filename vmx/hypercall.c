@@ -147,11 +147,16 @@ int svx_handle_vmcall(struct svx_vcpu *vcpu)
 
 	/* Hyper-V's (core/hyperv.c): #UD from CPL > 0 and real mode */
 	if (svx_hv_hypercall_enabled(vcpu)) {
-		if (svx_guest_cpl(vcpu) != 0 || !(vcpu->cr0 & X86_CR0_PE) ||
-		    svx_hv_hypercall(vcpu, op_64_bit)) {
+		int r = -1;
+
+		if (svx_guest_cpl(vcpu) == 0 && (vcpu->cr0 & X86_CR0_PE))
+			r = svx_hv_hypercall(vcpu, op_64_bit);
+		if (r < 0) {
 			svx_inject_ud(vcpu);
 			return SVX_RESUME;
 		}
+		if (r > 0)	/* KVM_EXIT_HYPERV: the VMM answers */
+			return SVX_USER;
 		svx_skip_insn(vcpu);
 		return SVX_RESUME;
 	}

@@ -24,6 +24,7 @@
 #include "vmx.h"
 #include "vm.h"
 #include "irq.h"
+#include "hyperv.h"
 
 static u64 svx_addr_mask(int addr_size)
 {
@@ -433,6 +434,13 @@ int svx_complete_user(struct svx_vcpu *vcpu)
 		if (svx_mmio_frag_complete(vcpu, vcpu->run->mmio.data) ==
 		    SVX_USER)
 			return 0;
+		break;
+	case SVX_PENDING_HV_HCALL:	/* core/hyperv.c */
+		svx_hv_hypercall_complete(vcpu, svx_code_mode(vcpu) == 8);
+		svx_skip_insn(vcpu);
+		break;
+	case SVX_PENDING_HV_SYNDBG:	/* core/hyperv.c; the WRMSR is done */
+		svx_hv_syndbg_complete(vcpu);
 		break;
 	case SVX_PENDING_RDMSR:		/* KVM's complete_fast_rdmsr() */
 	case SVX_PENDING_WRMSR:		/* complete_fast_msr_access() */

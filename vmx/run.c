@@ -53,6 +53,7 @@
 #include "vmx.h"
 #include "mmu.h"
 #include "irq.h"
+#include "hyperv.h"
 #include "kvmclock.h"
 
 /*
@@ -425,6 +426,14 @@ static int svx_enter_guest(struct svx_vcpu *vcpu)
 	if (!svx_vcpu_loaded_here(vcpu))
 		__svx_vcpu_load(vcpu);
 	injected = svx_prepare_entry(vcpu);
+	/*
+	 * PV EOI (Hyper-V's VP assist page), after an injection: KVM offers
+	 * it after it processed KVM_REQ_EVENT, which an injection (new,
+	 * or again after an exit during delivery) comes with; not at an
+	 * entry after a plain exit
+	 */
+	if (unlikely(vcpu->pv_eoi_msr) && injected && vcpu->lapic)
+		svx_irqchip_pv_eoi_to_guest(vcpu);
 	/* the call only when there is a VPID flush to do */
 	if (vmx->vpid && (vmx->ept_last_cpu != smp_processor_id() ||
 			  vmx->vpid_flush))
@@ -648,6 +657,16 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 			    svx_hv_system_event(vcpu, SVX_REQ_HV_RESET,
 						KVM_SYSTEM_EVENT_RESET))
 				return 0;
+			/* KVM_REQ_HV_EXIT: a SynIC MSR write (core/hyperv.c) */
+			if (test_and_clear_bit(SVX_REQ_HV_EXIT,
+					       &vcpu->requests)) {
+				svx_hv_fill_exit(vcpu);
+				return 0;
+			}
+			/* KVM_REQ_HV_STIMER: the synthetic timers' expiries */
+			if (test_and_clear_bit(SVX_REQ_HV_STIMER,
+					       &vcpu->requests))
+				svx_hv_process_stimers(vcpu);
 			if (test_and_clear_bit(SVX_REQ_MSR_FILTER,
 					       &vcpu->requests) &&
 			    vmx->msr_bitmap)
@@ -724,6 +743,9 @@ static int svx_run_loop(struct svx_vcpu *vcpu)
 		if (test_bit(SVX_REQ_CLOCK_UPDATE, &vcpu->requests))
 			svx_kvmclock_update(vcpu);	/* KVM_REQ_CLOCK_UPDATE */
 		r = svx_enter_guest(vcpu);
+		/* after the exit, or instead of the entry: the guest's EOI */
+		if (vcpu->pv_eoi_pending)
+			svx_irqchip_pv_eoi_from_guest(vcpu);
 		if (r == -EAGAIN)
 			continue;
 		if (!r && vcpu->vapic_addr)

@@ -742,7 +742,12 @@ void svx_request_all(struct svx_vm *vm, int req)
  */
 static DEFINE_PER_CPU(cpumask_var_t, svx_kick_mask);
 
-void svx_kick_all(struct svx_vm *vm, int req)
+/*
+ * The same for the vCPUs whose index is in @vcpu_mask (NULL: all), as
+ * KVM's kvm_make_vcpus_request_mask() with a waiting request (Hyper-V's
+ * TLB flush hypercalls, core/hyperv.c).
+ */
+void svx_kick_vcpus(struct svx_vm *vm, int req, const unsigned long *vcpu_mask)
 {
 	struct cpumask *mask;
 	int i, cpu, me;
@@ -753,7 +758,7 @@ void svx_kick_all(struct svx_vm *vm, int req)
 	for (i = 0; i < SVX_MAX_VCPUS; i++) {
 		struct svx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
 
-		if (!vcpu)
+		if (!vcpu || (vcpu_mask && !test_bit(i, vcpu_mask)))
 			continue;
 		set_bit(req, &vcpu->requests);
 		/*
@@ -770,6 +775,11 @@ void svx_kick_all(struct svx_vm *vm, int req)
 	smp_call_function_many(mask, svx_kick_fn, NULL, 1);
 	put_cpu();
 	vm->stats.mmu[SVX_MMU_FLUSH]++;
+}
+
+void svx_kick_all(struct svx_vm *vm, int req)
+{
+	svx_kick_vcpus(vm, req, NULL);
 }
 
 static void svx_kick_masks_free(void)

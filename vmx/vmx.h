@@ -35,6 +35,8 @@ void svx_vmx_vcpu_free(struct svx_vcpu *vcpu);
 int svx_vcpu_init_vmx(struct svx_vcpu *vcpu);
 void svx_vcpu_free_vmx(struct svx_vcpu *vcpu);
 int svx_vcpu_run(struct svx_vcpu *vcpu);	/* vmx/run.c */
+/* svx_kick_all() (mmu_host.h) for the vCPU indices in @vcpu_mask */
+void svx_kick_vcpus(struct svx_vm *vm, int req, const unsigned long *vcpu_mask);
 void __svx_vcpu_load(struct svx_vcpu *vcpu);
 DECLARE_PER_CPU(struct svx_vcpu *, svx_current_vcpu);
 

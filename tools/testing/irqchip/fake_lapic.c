@@ -152,6 +152,24 @@ void svx_irq_host_masked(struct svx_irqchip *chip, unsigned int irqchip,
 	fk->masked[irqchip][pin] = masked;
 }
 
+int svx_irq_host_hv_sint(struct svx_irqchip *chip, u32 vp_index, u32 sint)
+{
+	if (chip != &fk->chip)
+		abort();
+	if (fk->nhv_sint < FAKE_LOG_MAX)
+		fk->hv_sint[fk->nhv_sint] = vp_index << 8 | sint;
+	fk->nhv_sint++;
+	return fk->hv_sint_ret;
+}
+
+/* the irqchip tests have no local APIC model: never called */
+void svx_irq_host_synic_eoi(struct svx_lapic *a, int vector)
+{
+	(void)a;
+	(void)vector;
+	abort();
+}
+
 void *svx_irq_host_alloc(size_t size)
 {
 	void *p = calloc(1, size);

@@ -28,6 +28,10 @@ struct fake_state {
 	int acks[3][SVX_IOAPIC_PINS];
 	int masks[3][SVX_IOAPIC_PINS];
 	bool masked[3][SVX_IOAPIC_PINS];
+	/* svx_irq_host_hv_sint(): the calls' (vp << 8 | sint), the answer */
+	u32 hv_sint[FAKE_LOG_MAX];
+	int nhv_sint;
+	int hv_sint_ret;
 };
 
 extern struct fake_state *fk;

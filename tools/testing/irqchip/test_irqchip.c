@@ -1088,6 +1088,48 @@ static void t_notifiers(void)
 	CHECK(fk->masked[KVM_IRQCHIP_IOAPIC][2]);
 }
 
+/*
+ * KVM_IRQ_ROUTING_HV_SINT: accepted whatever VP and SINT (as KVM's
+ * kvm_set_routing_entry()), flags must be 0, the GSI's only route; a
+ * raised line asks the host for that VP's SINT and returns its answer, a
+ * lowered one is -1 without asking (KVM's kvm_hv_set_sint()).
+ */
+static void t_route_hv_sint(void)
+{
+	struct kvm_irq_routing_entry e[2];
+	struct svx_irq_routing *rt;
+	int err;
+
+	memset(e, 0, sizeof(e));
+	e[0].gsi = 9;
+	e[0].type = KVM_IRQ_ROUTING_HV_SINT;
+	e[0].u.hv_sint.vcpu = 7;
+	e[0].u.hv_sint.sint = 99;		/* not checked here: KVM's */
+	CHECK_EQ(try_routes(e, 1), 0);
+	e[0].flags = 1;
+	CHECK_EQ(try_routes(e, 1), -EINVAL);
+	e[0].flags = 0;
+	e[1] = ic(9, KVM_IRQCHIP_IOAPIC, 9);	/* and an irqchip route */
+	CHECK_EQ(try_routes(e, 2), -EINVAL);
+	e[0].u.hv_sint.sint = 3;
+	rt = svx_irq_routing_new(e, 1, &err);
+	CHECK(rt && !err);
+	if (!rt)
+		return;
+	svx_irq_host_free(fk->chip.routing);
+	fk->chip.routing = rt;
+	fk->hv_sint_ret = 1;
+	CHECK_EQ(svx_irq_line(&fk->chip, 9, 1), 1);
+	CHECK_EQ(fk->nhv_sint, 1);
+	CHECK_EQ(fk->hv_sint[0], 7u << 8 | 3);
+	CHECK_EQ(svx_irq_line(&fk->chip, 9, 0), -1);
+	CHECK_EQ(fk->nhv_sint, 1);
+	fk->hv_sint_ret = -22;			/* -EINVAL: no such SynIC */
+	CHECK_EQ(svx_irq_line(&fk->chip, 9, 1), -1);
+	CHECK_EQ(fk->nhv_sint, 2);
+	CHECK_EQ(fk->nlog, 0);
+}
+
 
 static const struct {
 	const char *name;
@@ -1101,7 +1143,7 @@ static const struct {
 	T(ioapic_regs), T(ioapic_edge), T(ioapic_level),
 	T(ioapic_logical_lowest), T(ioapic_state),
 	T(route_validate), T(route_default_line), T(route_order),
-	T(route_sources), T(msi),
+	T(route_sources), T(route_hv_sint), T(msi),
 	T(deliver_ipi), T(notifiers),
 #undef T
 };

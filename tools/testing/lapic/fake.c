@@ -22,6 +22,8 @@ unsigned int fake_neoi;
 unsigned int fake_nall_eoi;
 unsigned int fake_delivers;
 struct svx_irq_msg fake_last_msg;
+int fake_synic_eoi[64];
+unsigned int fake_nsynic_eoi;
 
 void fake_clear_counts(void)
 {
@@ -31,6 +33,7 @@ void fake_clear_counts(void)
 	fake_neoi = 0;
 	fake_nall_eoi = 0;
 	fake_delivers = 0;
+	fake_nsynic_eoi = 0;
 }
 
 void fake_setup(void)
@@ -113,6 +116,14 @@ void svx_ioapic_eoi(struct svx_irqchip *chip, int vector, bool level)
 	if (fake_neoi < 64)
 		fake_eoi[fake_neoi] = vector;
 	fake_neoi++;
+}
+
+/* The SynIC EOIs are logged (vector, the APIC's index in bits 8+) */
+void svx_irq_host_synic_eoi(struct svx_lapic *a, int vector)
+{
+	if (fake_nsynic_eoi < 64)
+		fake_synic_eoi[fake_nsynic_eoi] = a->idx << 8 | vector;
+	fake_nsynic_eoi++;
 }
 
 void svx_irq_host_kick(struct svx_irqchip *chip, int idx)

@@ -25,6 +25,8 @@ extern unsigned int fake_neoi;
 extern unsigned int fake_nall_eoi;	/* every EOI, edge too */
 extern unsigned int fake_delivers;	/* svx_irq_deliver() calls */
 extern struct svx_irq_msg fake_last_msg;
+extern int fake_synic_eoi[64];		/* svx_irq_host_synic_eoi() vectors */
+extern unsigned int fake_nsynic_eoi;
 
 /* Fresh chip: vCPU ids 0-3 (0 is the BSP), clock at 1 s, no CPUID yet. */
 void fake_setup(void);

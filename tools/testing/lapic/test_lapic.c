@@ -1203,6 +1203,53 @@ static void test_cmci(void)
 	EQ(v, 0x10000);
 }
 
+/*
+ * Hyper-V SynIC's hooks (KVM's kvm_get_apic_interrupt() and apic_set_eoi()
+ * with a SynIC): an auto-EOI vector is taken without going in service and
+ * needs no EOI; an EOI of a SynIC vector reaches the host, of another
+ * vector not; the IOAPIC hears every EOI as before.
+ */
+static void test_synic(void)
+{
+	struct svx_lapic *a;
+
+	fake_setup();
+	sw_enable_all();
+	a = A(1);
+	a->synic_vec[0x50 / 32] |= 1u << (0x50 % 32);
+	a->synic_vec[0x60 / 32] |= 1u << (0x60 % 32);
+	a->synic_auto_eoi[0x60 / 32] |= 1u << (0x60 % 32);
+	/* auto-EOI: IRR to nothing, the PPR stays, the next one is visible */
+	EQ(fixed(a, 0x60, false), 1);
+	EQ(fixed(a, 0x41, false), 1);
+	EQ(svx_lapic_pending_irq(a), 0x60);
+	svx_lapic_ack_irq(a, 0x60);
+	NOT(irr(a, 0x60));
+	NOT(isr(a, 0x60));
+	EQ(svx_lapic_pending_irq(a), 0x41);
+	svx_lapic_ack_irq(a, 0x41);
+	OK(isr(a, 0x41));
+	/* an EOI of a vector that is no SynIC's: not the host's */
+	wr(a, R_EOI, 0);
+	EQ(fake_nsynic_eoi, 0);
+	EQ(fake_nall_eoi, 1);
+	/* a SynIC vector without auto-EOI: in service until its EOI */
+	EQ(fixed(a, 0x50, false), 1);
+	svx_lapic_ack_irq(a, 0x50);
+	OK(isr(a, 0x50));
+	wr(a, R_EOI, 0);
+	NOT(isr(a, 0x50));
+	EQ(fake_nsynic_eoi, 1);
+	EQ(fake_synic_eoi[0], 1 << 8 | 0x50);
+	EQ(fake_nall_eoi, 2);
+	/* another APIC's SynIC bitmaps are its own */
+	EQ(fixed(A(2), 0x60, false), 1);
+	svx_lapic_ack_irq(A(2), 0x60);
+	OK(isr(A(2), 0x60));
+	wr(A(2), R_EOI, 0);
+	EQ(fake_nsynic_eoi, 1);
+}
+
 int main(void)
 {
 	test_reset();
@@ -1216,6 +1263,7 @@ int main(void)
 	test_timer();
 	test_state();
 	test_cmci();
+	test_synic();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
