@@ -298,6 +298,8 @@ static void svx_hv_fill_cpuid(struct svx_vcpu *vcpu,
 				ent->eax |= HV_X64_CLUSTER_IPI_RECOMMENDED;
 			if (!cpu_smt_possible())
 				ent->eax |= HV_X64_NO_NONARCH_CORESHARING;
+			/* advice only: auto-EOI (SynIC) still works */
+			ent->eax |= HV_DEPRECATING_AEOI_RECOMMENDED;
 			/* HvNotifyLongSpinWait: KVM's retry count */
 			ent->ebx = 0x00000FFF;
 			break;
