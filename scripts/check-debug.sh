@@ -119,17 +119,25 @@ build_and_boot() {
 			words+=("$v=\"${!v}\"")
 		done
 		say "Bochs bench: boot $b of $boots of the debug kernel $rel: ${words[*]} (build/check-debug/bochs-$b.out)"
-		"$vmtest" --kernel debug run --payload "$payload" --timeout "${SVX_DEBUG_TIMEOUT:-14400}" \
-			--cmdline "${words[*]}" \
-			--log "$out/bochs-$b.log" >"$out/bochs-$b.out" 2>&1 &
+		# each boot times itself: they end in any order
+		rm -f "$out/bochs-$b.wall"
+		(
+			s=$SECONDS
+			"$vmtest" --kernel debug run --payload "$payload" \
+				--timeout "${SVX_DEBUG_TIMEOUT:-14400}" \
+				--cmdline "${words[*]}" \
+				--log "$out/bochs-$b.log" >"$out/bochs-$b.out" 2>&1
+			rc=$?
+			echo $((SECONDS - s)) >"$out/bochs-$b.wall"
+			exit $rc
+		) &
 		pids+=($!)
 	done
-	t0=$SECONDS
 	st=0
 	for ((b = 1; b <= boots; b++)); do
 		wait "${pids[b - 1]}"
 		sts+=($?)
-		say "Bochs boot $b: $((SECONDS - t0)) s wall (when seen ending), vmtest status ${sts[b - 1]}"
+		say "Bochs boot $b: $(cat "$out/bochs-$b.wall" 2>/dev/null || echo "?") s wall, vmtest status ${sts[b - 1]}"
 		[ "${sts[b - 1]}" -gt "$st" ] && st=${sts[b - 1]}
 	done
 	for ((b = 1; b <= boots; b++)); do
