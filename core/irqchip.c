@@ -859,13 +859,14 @@ long svx_vcpu_set_vapic_addr(struct svx_vcpu *vcpu, void __user *argp)
 	struct svx_memslot s;
 	u64 gen;
 
-	if (copy_from_user(&va, argp, sizeof(va)))
-		return -EFAULT;
+	/* as KVM: no in-kernel APIC is -EINVAL before the argument is read */
 	if (!vcpu->lapic) {
 		svx_vm_warn(vcpu->vm, "vcpu%d: KVM_SET_VAPIC_ADDR: no in-kernel local APIC\n",
 			    vcpu->id);
 		return -EINVAL;
 	}
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
 	/* as kvm_gfn_to_hva_cache_init(): 4 writable bytes of one slot */
 	if (va.vapic_addr &&
 	    (!svx_memslot_get(vcpu->vm, va.vapic_addr >> PAGE_SHIFT, &s, &gen) ||

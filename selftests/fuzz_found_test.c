@@ -20,7 +20,10 @@
  *   -EINVAL; AMX tile data (CPUID.0xD.0 EAX bit 18) without the task's
  *   ARCH_REQ_XCOMP_GUEST_PERM is -EPERM (fpu_enable_guest_xfd_features());
  * - KVM_SIGNAL_MSI to a physical APIC ID without an APIC: 0 once a vCPU
- *   has a local APIC (kvm_irq_delivery_to_apic_fast() with the APIC map).
+ *   has a local APIC (kvm_irq_delivery_to_apic_fast() with the APIC map);
+ * - KVM_SET_VAPIC_ADDR on a vCPU without an in-kernel APIC: -EINVAL before
+ *   the argument is read (a bad pointer too; the KVM_SET_VAPIC_ADDR case
+ *   of kvm_arch_vcpu_ioctl()).
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -264,6 +267,43 @@ TEST(signal_msi_to_no_apic)
 	/* APIC ID 0: there, software-disabled after reset: not accepted */
 	msi.address_lo = 0xfee00000;
 	EXPECT_EQ(0, svxu_ioctl(vm.fd, KVM_SIGNAL_MSI, (unsigned long)&msi));
+	svxu_vcpu_destroy(&v);
+	svxu_vm_destroy(&vm);
+}
+
+/*
+ * KVM_SET_VAPIC_ADDR without an in-kernel local APIC: -EINVAL, whatever
+ * the argument (KVM tests lapic_in_kernel() before copy_from_user());
+ * with one, a bad pointer is -EFAULT and an address outside guest RAM
+ * -EINVAL.
+ */
+TEST(set_vapic_addr_without_apic)
+{
+	struct kvm_vapic_addr va = { .vapic_addr = 0x3000 };
+	struct svxu_vcpu v;
+	struct svxu_vm vm;
+	int r;
+
+	r = svxu_vm_create(&vm, 16 * PG);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	ASSERT_EQ(0, svxu_vcpu_open(&vm, 0, &v));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(v.fd, KVM_SET_VAPIC_ADDR, 0));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(v.fd, KVM_SET_VAPIC_ADDR,
+				      (unsigned long)&va));
+	svxu_vcpu_destroy(&v);
+	svxu_vm_destroy(&vm);
+
+	r = svxu_vm_create(&vm, 16 * PG);
+	ASSERT_EQ(0, r);
+	ASSERT_EQ(0, svxu_ioctl(vm.fd, KVM_CREATE_IRQCHIP, 0));
+	ASSERT_EQ(0, svxu_vcpu_open(&vm, 0, &v));
+	EXPECT_EQ(-EFAULT, svxu_ioctl(v.fd, KVM_SET_VAPIC_ADDR, 0));
+	EXPECT_EQ(0, svxu_ioctl(v.fd, KVM_SET_VAPIC_ADDR, (unsigned long)&va));
+	va.vapic_addr = 0xd0000000;
+	EXPECT_EQ(-EINVAL, svxu_ioctl(v.fd, KVM_SET_VAPIC_ADDR,
+				      (unsigned long)&va));
+	va.vapic_addr = 0;
+	EXPECT_EQ(0, svxu_ioctl(v.fd, KVM_SET_VAPIC_ADDR, (unsigned long)&va));
 	svxu_vcpu_destroy(&v);
 	svxu_vm_destroy(&vm);
 }
