@@ -69,6 +69,7 @@ long svx_check_extension(long ext)
 	case KVM_CAP_BINARY_STATS_FD:	/* KVM_GET_STATS_FD, core/stats.c */
 	case KVM_CAP_MSR_PLATFORM_INFO:	/* vmx/msr.c, KVM_ENABLE_CAP in core/vm.c */
 	case KVM_CAP_VCPU_ATTRIBUTES:	/* KVM_VCPU_TSC_OFFSET, core/kvmclock.c */
+	case KVM_CAP_SYS_ATTRIBUTES:	/* KVM_X86_XCOMP_GUEST_SUPP, svx_dev_attr() */
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* vCPU KVM_ENABLE_CAP, the same */
 	case KVM_CAP_HYPERV:		/* core/hyperv.c: what it lists */
 	case KVM_CAP_HYPERV_TIME:	/* TIME_REF_COUNT, the TSC page */
@@ -181,6 +182,29 @@ static long svx_msr_list_to_user(void __user *argp, const u32 *list, u32 nr)
 	return 0;
 }
 
+/*
+ * KVM_{HAS,GET}_DEVICE_ATTR on the system fd (KVM_CAP_SYS_ATTRIBUTES), as
+ * KVM 6.1's kvm_x86_dev_{has,get}_attr(): group 0, attribute
+ * KVM_X86_XCOMP_GUEST_SUPP, the XCR0 bits a guest may get (x86/fpu.c,
+ * KVM's kvm_caps.supported_xcr0), which QEMU reads for AMX.
+ */
+static long svx_dev_attr(unsigned int ioctl, void __user *argp)
+{
+	struct kvm_device_attr attr;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group || attr.attr != KVM_X86_XCOMP_GUEST_SUPP) {
+		pr_warn_ratelimited("system device attribute %u/%llu: only 0/KVM_X86_XCOMP_GUEST_SUPP (-ENXIO)\n",
+				    attr.group, attr.attr);
+		return -ENXIO;
+	}
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return 0;
+	return put_user(svx_supported_xcr0,
+			(u64 __user *)u64_to_user_ptr(attr.addr)) ? -EFAULT : 0;
+}
+
 static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -219,6 +243,9 @@ static long svx_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_X86_GET_MCE_CAP_SUPPORTED:
 		return copy_to_user(argp, &svx_mce_cap_supported,
 				    sizeof(svx_mce_cap_supported)) ? -EFAULT : 0;
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+		return svx_dev_attr(ioctl, argp);
 	}
 	/* KVM answers unknown system ioctls with -EINVAL. */
 	pr_warn_ratelimited("system ioctl %#x (type %#x nr %#x) not supported: -EINVAL\n",

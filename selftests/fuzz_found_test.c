@@ -23,7 +23,10 @@
  *   has a local APIC (kvm_irq_delivery_to_apic_fast() with the APIC map);
  * - KVM_SET_VAPIC_ADDR on a vCPU without an in-kernel APIC: -EINVAL before
  *   the argument is read (a bad pointer too; the KVM_SET_VAPIC_ADDR case
- *   of kvm_arch_vcpu_ioctl()).
+ *   of kvm_arch_vcpu_ioctl());
+ * - KVM_{HAS,GET}_DEVICE_ATTR on the system fd (KVM_CAP_SYS_ATTRIBUTES):
+ *   group 0, KVM_X86_XCOMP_GUEST_SUPP, the supported XCR0
+ *   (kvm_x86_dev_{has,get}_attr()); anything else -ENXIO.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -305,6 +308,60 @@ TEST(set_vapic_addr_without_apic)
 	va.vapic_addr = 0;
 	EXPECT_EQ(0, svxu_ioctl(v.fd, KVM_SET_VAPIC_ADDR, (unsigned long)&va));
 	svxu_vcpu_destroy(&v);
+	svxu_vm_destroy(&vm);
+}
+
+/*
+ * The system fd's device attribute: KVM_X86_XCOMP_GUEST_SUPP, at least the
+ * XCR0 bits KVM_GET_SUPPORTED_CPUID's CPUID.0xD.0 offers (KVM leaves the
+ * dynamic ones, AMX, out of that table until the task asks for them).
+ */
+TEST(sys_device_attr_xcomp_guest_supp)
+{
+	struct {
+		struct kvm_cpuid2 h;
+		struct kvm_cpuid_entry2 e[300];
+	} c = { .h.nent = 300 };
+	struct kvm_device_attr a = { .group = 0 };
+	__u64 xcr0 = ~0ULL, cpuid_xcr0 = 0;
+	struct svxu_vm vm;
+	unsigned int i;
+	int r;
+
+	r = svxu_vm_create(&vm, 16 * PG);
+	ASSERT_EQ(0, r) TH_LOG("VM on %s: %s", svxu_dev(), strerror(-r));
+	ASSERT_LT(0, svxu_ioctl(vm.sys_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_SYS_ATTRIBUTES));
+	a.attr = KVM_X86_XCOMP_GUEST_SUPP;
+	a.addr = (uintptr_t)&xcr0;
+	EXPECT_EQ(0, svxu_ioctl(vm.sys_fd, KVM_HAS_DEVICE_ATTR,
+				(unsigned long)&a));
+	EXPECT_EQ(0, svxu_ioctl(vm.sys_fd, KVM_GET_DEVICE_ATTR,
+				(unsigned long)&a));
+	ASSERT_EQ(0, svxu_ioctl(vm.sys_fd, KVM_GET_SUPPORTED_CPUID,
+				(unsigned long)&c));
+	for (i = 0; i < c.h.nent; i++)
+		if (c.e[i].function == 0xd && !c.e[i].index)
+			cpuid_xcr0 = c.e[i].eax | (__u64)c.e[i].edx << 32;
+	EXPECT_NE(~0ULL, xcr0);
+	EXPECT_EQ(0, cpuid_xcr0 & ~xcr0)
+		TH_LOG("XCOMP_GUEST_SUPP %#llx, CPUID.0xD.0 %#llx",
+		       (unsigned long long)xcr0, (unsigned long long)cpuid_xcr0);
+	a.addr = 0;
+	EXPECT_EQ(-EFAULT, svxu_ioctl(vm.sys_fd, KVM_GET_DEVICE_ATTR,
+				      (unsigned long)&a));
+	a.attr = 1;
+	EXPECT_EQ(-ENXIO, svxu_ioctl(vm.sys_fd, KVM_HAS_DEVICE_ATTR,
+				     (unsigned long)&a));
+	EXPECT_EQ(-ENXIO, svxu_ioctl(vm.sys_fd, KVM_GET_DEVICE_ATTR,
+				     (unsigned long)&a));
+	a.attr = KVM_X86_XCOMP_GUEST_SUPP;
+	a.group = 1;
+	EXPECT_EQ(-ENXIO, svxu_ioctl(vm.sys_fd, KVM_HAS_DEVICE_ATTR,
+				     (unsigned long)&a));
+	EXPECT_EQ(-EFAULT, svxu_ioctl(vm.sys_fd, KVM_HAS_DEVICE_ATTR, 0));
+	EXPECT_EQ(-EINVAL, svxu_ioctl(vm.sys_fd, KVM_SET_DEVICE_ATTR,
+				      (unsigned long)&a));
 	svxu_vm_destroy(&vm);
 }
 
