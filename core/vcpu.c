@@ -380,8 +380,8 @@ static long svx_vcpu_ioctl_locked(struct svx_vcpu *vcpu, unsigned int ioctl,
 	}
 	case KVM_GET_STATS_FD:
 		return svx_get_stats_fd(vcpu->vm, vcpu);
-	case KVM_GET_TSC_KHZ:		/* as KVM: the rate last set */
-		return vcpu->tsc_khz;
+	case KVM_GET_TSC_KHZ:		/* as KVM: the rate last set, an int */
+		return (int)vcpu->tsc_khz;
 	case KVM_SET_TSC_KHZ:
 		return svx_set_tsc_khz(vcpu, arg);
 	case KVM_GET_SUPPORTED_HV_CPUID:	/* core/hyperv.c */

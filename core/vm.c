@@ -769,12 +769,12 @@ static long svx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return svx_get_stats_fd(vm, NULL);
 	case KVM_SET_NR_MMU_PAGES:	/* KVM_CAP_MMU_SHADOW_CACHE_CONTROL */
 		return svx_vm_set_nr_mmu_pages(vm, arg);
-	case KVM_GET_NR_MMU_PAGES:
-		return svx_mmu_max_sps(vm);
+	case KVM_GET_NR_MMU_PAGES:	/* an int, as KVM's kvm_vm_ioctl() r */
+		return (int)svx_mmu_max_sps(vm);
 	case KVM_SET_TSC_KHZ:		/* new vCPUs' rate, vmx/cpufeat.c */
 		return svx_vm_set_tsc_khz(vm, arg);
-	case KVM_GET_TSC_KHZ:
-		return READ_ONCE(vm->default_tsc_khz);
+	case KVM_GET_TSC_KHZ:		/* an int, as KVM's: >= 2^31 negative */
+		return (int)READ_ONCE(vm->default_tsc_khz);
 	case KVM_GET_CLOCK:		/* core/kvmclock.c */
 		return svx_vm_get_clock(vm, argp);
 	case KVM_SET_CLOCK:
