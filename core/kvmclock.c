@@ -62,7 +62,14 @@ s64 svx_kvmclock_base_ns(void)
 				     ktime_mono_to_any(0, TK_OFFS_BOOT)));
 }
 
-/* KVM's kvm_get_time_scale(): ns = (ticks << shift) * mul >> 32 */
+/*
+ * KVM's kvm_get_time_scale(): ns = (ticks << shift) * mul >> 32.  A rate
+ * of 0 never leaves the second loop (tps32 stays 0): KVM_SET_TSC_KHZ 1
+ * with TSC scaling at a 50 MHz host scales the host's rate to 0 kHz
+ * (KVM 6.1 reaches the loop too once the vCPU's hw_tsc_khz was not 0; a
+ * soft lockup in the fuzzer's Bochs run here).  Such a clock does not
+ * advance: shift and mul 0.
+ */
 static void svx_get_time_scale(u64 scaled_hz, u64 base_hz, s8 *pshift,
 			       u32 *pmul)
 {
@@ -70,6 +77,11 @@ static void svx_get_time_scale(u64 scaled_hz, u64 base_hz, s8 *pshift,
 	s32 shift = 0;
 	u32 tps32;
 
+	if (!base_hz || !scaled_hz) {
+		*pshift = 0;
+		*pmul = 0;
+		return;
+	}
 	while (tps64 > scaled64 * 2 || tps64 & 0xffffffff00000000ULL) {
 		tps64 >>= 1;
 		shift--;

@@ -26,7 +26,10 @@
  *   of kvm_arch_vcpu_ioctl());
  * - KVM_{HAS,GET}_DEVICE_ATTR on the system fd (KVM_CAP_SYS_ATTRIBUTES):
  *   group 0, KVM_X86_XCOMP_GUEST_SUPP, the supported XCR0
- *   (kvm_x86_dev_{has,get}_attr()); anything else -ENXIO.
+ *   (kvm_x86_dev_{has,get}_attr()); anything else -ENXIO;
+ * - KVM_SET_TSC_KHZ 1 with TSC scaling: taken, and the next KVM_RUN
+ *   returns (the kvmclock scale of a rate that scales to 0 kHz looped
+ *   forever: a soft lockup).
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -363,6 +366,27 @@ TEST(sys_device_attr_xcomp_guest_supp)
 	EXPECT_EQ(-EINVAL, svxu_ioctl(vm.sys_fd, KVM_SET_DEVICE_ATTR,
 				      (unsigned long)&a));
 	svxu_vm_destroy(&vm);
+}
+
+/*
+ * KVM_SET_TSC_KHZ 1 (with TSC scaling; the host's rate scaled by
+ * 2^48 / tsc_khz, rounded down, is 0 kHz) on a vCPU that has not run:
+ * taken, and KVM_RUN runs.  Not after a run: KVM 6.1 loops forever in
+ * kvm_get_time_scale() then (its hw_tsc_khz short-cut holds only while
+ * it is 0), and this test runs on kvm_intel too.
+ */
+TEST_F(guest, tsc_khz_1_runs)
+{
+	int fd;
+
+	INIT(hlt, SVXU_MODE_PM32);
+	fd = self->g.vcpu.fd;
+	if (svxu_ioctl(self->g.vm.sys_fd, KVM_CHECK_EXTENSION,
+		       KVM_CAP_TSC_CONTROL) <= 0)
+		SKIP(return, "no TSC scaling: rates below the host's are refused");
+	ASSERT_EQ(0, svxu_ioctl(fd, KVM_SET_TSC_KHZ, 1));
+	EXPECT_EQ(1, svxu_ioctl(fd, KVM_GET_TSC_KHZ, 0));
+	ASSERT_EXIT(&self->g.vcpu, KVM_EXIT_HLT);
 }
 
 TEST_HARNESS_MAIN
