@@ -691,6 +691,16 @@ static void guest_rdmsr(struct __test_metadata *_metadata,
 	ASSERT_TRUE(hvop_ended(g)) TH_LOG("%s", svxu_exit_str(g->run));
 }
 
+/* A Hyper-V guest's first steps, done by the VMM: OS id, hypercall page */
+static void hv_enable_hypercalls(struct __test_metadata *_metadata,
+				 struct svxu_guest *g)
+{
+	ASSERT_EQ(0, svxu_set_msr(g->vcpu.fd, HV_GUEST_OS_ID,
+				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
+	ASSERT_EQ(0, svxu_set_msr(g->vcpu.fd, HV_HYPERCALL,
+				  HV_HCALL_PAGE | 1));
+}
+
 /* A guest WRMSR; its #GP flag; @exit: the exit after it (HLT unless...) */
 static void guest_wrmsr(struct __test_metadata *_metadata,
 			struct svxu_guest *g, uint32_t msr, uint64_t v,
@@ -1048,10 +1058,7 @@ TEST_F(hv, enforce_cpuid)
 	guest_wrmsr(_metadata, &self->g, HV_REFERENCE_TSC, 0, &gp);
 	EXPECT_EQ(1, gp);
 	/* the VMM's way around it */
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-				  HV_HCALL_PAGE | 1));
+	hv_enable_hypercalls(_metadata, &self->g);
 	EXPECT_EQ(HV_ST_ACCESS_DENIED,
 		  guest_hcall(_metadata, &self->g, HVCALL_SPIN_WAIT, 0, &ud));
 	EXPECT_EQ(HV_ST_INVALID_CODE,
@@ -1360,10 +1367,7 @@ TEST_F(hv, flush_hypercalls)
 		SKIP(return, "no TLB-flush hypercalls listed on %s",
 		     svxu_dev());
 	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-				  HV_HCALL_PAGE | 1));
+	hv_enable_hypercalls(_metadata, &self->g);
 	memset(in, 0, 64);
 	/* address space, flags, processor mask (0: all, as KVM's) */
 	EXPECT_EQ(HV_ST_SUCCESS, guest_hcall(_metadata, &self->g,
@@ -1423,10 +1427,7 @@ TEST_F(hv, flush_hypercalls)
 	ASSERT_NE(NULL, f);
 	f->edx &= ~(1u << 4);
 	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-				  HV_HCALL_PAGE | 1));
+	hv_enable_hypercalls(_metadata, &self->g);
 	in = (uint64_t *)(self->g.vm.mem + HV_IN_PAGE);
 	memset(in, 0, 64);
 	ASSERT_EQ(0, enable_cap(self->g.vcpu.fd, KVM_CAP_HYPERV_ENFORCE_CPUID,
@@ -1470,10 +1471,7 @@ TEST_F(hv, send_ipi)
 		if (!(en->eax & (1u << 10)))	/* CLUSTER_IPI_RECOMMENDED */
 			SKIP(return, "HvSendIpi not listed on %s", svxu_dev());
 		ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
-		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-					  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-					  HV_HCALL_PAGE | 1));
+		hv_enable_hypercalls(_metadata, &self->g);
 		ASSERT_EQ(0, svxu_ioctl(self->g.vcpu.fd, KVM_GET_REGS,
 					(unsigned long)&r));
 		r.rcx = 0x000b | HV_FAST;	/* HvCallSendSyntheticClusterIpi */
@@ -1517,10 +1515,7 @@ TEST_F(hv, flush_tlb)
 		SKIP(return, "no TLB-flush hypercalls listed on %s",
 		     svxu_dev());
 	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-				  HV_HCALL_PAGE | 1));
+	hv_enable_hypercalls(_metadata, &self->g);
 	m = self->g.vm.mem;
 	memset(m + 0x1b000, 0, 4096);
 	e = 0x1c000 | 3;
@@ -1602,10 +1597,7 @@ TEST_F(hv, send_ipi_ex)
 		if ((t[i].rcx & HV_FAST) && !(f->edx & (1u << 4)))
 			continue;
 		ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
-		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-					  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-		ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-					  HV_HCALL_PAGE | 1));
+		hv_enable_hypercalls(_metadata, &self->g);
 		in[0] = 0x40;
 		in[1] = 0;
 		in[2] = 1;
@@ -1824,10 +1816,7 @@ static void hv_synic_hcall_setup(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, set_hv_leaves(g, &c));
 	if (synic)
 		ASSERT_EQ(0, enable_cap(g->vcpu.fd, KVM_CAP_HYPERV_SYNIC2, 0));
-	ASSERT_EQ(0, svxu_set_msr(g->vcpu.fd, HV_GUEST_OS_ID,
-				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-	ASSERT_EQ(0, svxu_set_msr(g->vcpu.fd, HV_HYPERCALL,
-				  HV_HCALL_PAGE | 1));
+	hv_enable_hypercalls(_metadata, g);
 }
 
 /*
@@ -2186,10 +2175,7 @@ TEST_F(hv, syndbg)
 	ASSERT_NE(0u, dbg->eax & (1u << 1));	/* ALLOW_KERNEL_DEBUGGING */
 	dbg->eax = 0;
 	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-				  HV_HCALL_PAGE | 1));
+	hv_enable_hypercalls(_metadata, &self->g);
 	guest_rdmsr(_metadata, &self->g, HV_SYNDBG_CONTROL, &gp, &v);
 	EXPECT_EQ(1, gp);
 	EXPECT_EQ(HV_ST_INVALID_CODE,
@@ -2203,10 +2189,7 @@ TEST_F(hv, syndbg)
 	INIT(hvop, SVXU_MODE_LONG64);
 	dbg->eax = 1u << 1;
 	ASSERT_EQ(0, set_hv_leaves(&self->g, &c));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_GUEST_OS_ID,
-				  (uint64_t)HV_LINUX_OS_ID_HI << 32));
-	ASSERT_EQ(0, svxu_set_msr(self->g.vcpu.fd, HV_HYPERCALL,
-				  HV_HCALL_PAGE | 1));
+	hv_enable_hypercalls(_metadata, &self->g);
 	guest_wrmsr(_metadata, &self->g, HV_SYNDBG_SEND, 0x1000, &gp);
 	EXPECT_EQ(0, gp);
 	guest_wrmsr_syndbg_exit(_metadata, &self->g, HV_SYNDBG_CONTROL, 5, 5,
