@@ -2597,4 +2597,90 @@ TEST(mmio_no_progress)
 	EXPECT_EQ(0, bad);
 }
 
+/*
+ * An instruction the emulator cannot carry out on MMIO (fildl, which
+ * KVM 6.1's emulator does not decode), as KVM's handle_emulation_failure():
+ * #UD is queued for the guest; at CPL 0 KVM_RUN also ends with the
+ * emulation failure, KVM_GET_VCPU_EVENTS shows the #UD (as injected: no
+ * KVM_CAP_EXCEPTION_PAYLOAD) and the next KVM_RUN delivers it; at CPL 3 the
+ * guest gets the #UD and KVM_RUN does not return (a guest application
+ * cannot end its VM).  The 32-bit guest's #UD handler reports 0x60000 on
+ * PORT_RESULT2 and skips the 3-byte fildl.
+ */
+#define EU_SEL_CS3	0x2b
+#define EU_SEL_DS3	0x33
+__asm__(
+"	.pushsection .rodata.svx_mmio_guest, \"a\"\n"
+"	.code32\n"
+"	.globl guest_emulud_start, guest_emulud_end, guest_emulud_ud_off\n"
+"	.balign 16\n"
+"guest_emulud_start:\n"
+"	movl	$" XSTR(MMIO_BASE) ", %esi\n"
+"	fildl	8(%esi)\n"
+"	movl	$0x1111, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	pushl	$" XSTR(EU_SEL_DS3) "\n"
+"	pushl	$0x7800\n"
+"	pushl	$0x3002\n"
+"	pushl	$" XSTR(EU_SEL_CS3) "\n"
+"	pushl	$(" XSTR(SVX_CODE) " + 1f - guest_emulud_start)\n"
+"	iret\n"
+"1:	movl	$" XSTR(EU_SEL_DS3) ", %eax\n"	/* IRET nulled DS */
+"	movl	%eax, %ds\n"
+"	fildl	8(%esi)\n"
+"	movl	$0x3333, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"2:	jmp	2b\n"
+"3:	movl	$0x60000, %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	addl	$3, (%esp)\n"
+"	iret\n"
+"	.set	guest_emulud_ud_off, 3b - guest_emulud_start\n"
+"guest_emulud_end:\n"
+"	.code64\n"
+"	.popsection\n");
+
+TEST(mmio_emulation_failure_ud)
+{
+	extern const char guest_emulud_ud_off[];
+	uint32_t ud = SVX_CODE + (uint32_t)(uintptr_t)guest_emulud_ud_off;
+	struct kvm_vcpu_events ev;
+	struct svxu_guest g;
+	struct svxu_vcpu *v;
+	struct kvm_sregs sr;
+	uint32_t *gate, *tss;
+	uint64_t *gdt;
+	int e;
+
+	e = svxu_guest_init(&g, SVX_GUEST(emulud), SVXU_MODE_PM32);
+	ASSERT_EQ(0, e) TH_LOG("guest on %s: %s", svxu_dev(), strerror(-e));
+	v = &g.vcpu;
+	gdt = (uint64_t *)(g.vm.mem + SVX_GDT);
+	gdt[EU_SEL_CS3 >> 3] = 0x00cffa000000ffffULL;	/* code, DPL 3 */
+	gdt[EU_SEL_DS3 >> 3] = 0x00cff2000000ffffULL;	/* data, DPL 3 */
+	tss = (uint32_t *)(g.vm.mem + SVX_TSS);
+	tss[1] = 0x7000;				/* ESP0 */
+	tss[2] = SVX_SEL_DS;				/* SS0 */
+	gate = (uint32_t *)(g.vm.mem + SVX_IDT + 6 * 8);
+	gate[0] = (ud & 0xffff) | (SVX_SEL_CS32 << 16);
+	gate[1] = (ud & 0xffff0000) | 0x8e00;		/* 32-bit int gate */
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_SREGS, (unsigned long)&sr));
+	sr.gdt.limit = EU_SEL_DS3 + 7;
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_SET_SREGS, (unsigned long)&sr));
+
+	/* CPL 0: the failure exit, with #UD queued */
+	ASSERT_EXIT(v, KVM_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION, g.run->emulation_failure.suberror);
+	ASSERT_EQ(0, svxu_ioctl(v->fd, KVM_GET_VCPU_EVENTS, (unsigned long)&ev));
+	EXPECT_EQ(1, ev.exception.injected);
+	EXPECT_EQ(6, ev.exception.nr);
+	EXPECT_EQ(0, ev.exception.has_error_code);
+	ASSERT_OUT32(v, PORT_RESULT2, 0x60000);	/* delivered by the next run */
+	ASSERT_OUT32(v, PORT_RESULT, 0x1111);
+	/* CPL 3: the guest's #UD only */
+	ASSERT_OUT32(v, PORT_RESULT2, 0x60000);
+	ASSERT_OUT32(v, PORT_RESULT, 0x3333);
+	svxu_guest_fini(&g);
+}
+
 TEST_HARNESS_MAIN

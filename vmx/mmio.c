@@ -8,7 +8,8 @@
  * retired, as KVM's emulator commits it; the in-kernel irqchip's pages and
  * ROM reads stay in the kernel.  String, vector and far-pointer forms are in
  * mmio_string.c and mmio_vec.c; an instruction the emulator does not carry
- * out ends as KVM's emulation-failure exit (svx_emulation_failure()).
+ * out fails as KVM's emulator does: #UD for the guest, and at CPL 0 the
+ * emulation-failure exit (svx_emulation_failed()).
  */
 #define pr_fmt(fmt) "shadowvmx: " fmt
 
@@ -75,6 +76,24 @@ void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
 	run->emulation_failure.ndata = start + ARRAY_SIZE(info);
 	svx_vm_warn(vcpu->vm, "vcpu%d: %s at rip %#lx: %*ph\n", vcpu->id, why,
 		    vcpu->rip, n > 0 ? n : 0, bytes);
+}
+
+/*
+ * An instruction the emulator failed, as KVM 6.1's handle_emulation_failure()
+ * (KVM_CAP_EXIT_ON_EMULATION_FAILURE is not offered): #UD is queued for the
+ * guest; at CPL 0 the VMM also sees the failure (svx_emulation_failure(),
+ * SVX_USER) and its next KVM_RUN delivers the #UD unless it changes the
+ * vCPU's events; at CPL > 0 only the guest does (SVX_RESUME): an application
+ * in the guest cannot stop its VM this way.
+ */
+int svx_emulation_failed(struct svx_vcpu *vcpu, const u8 *bytes, int n,
+			 const char *why)
+{
+	svx_inject_ud(vcpu);
+	if (svx_guest_cpl(vcpu) > 0)
+		return SVX_RESUME;
+	svx_emulation_failure(vcpu, bytes, n, why);
+	return SVX_USER;
 }
 
 /*
@@ -220,10 +239,9 @@ static int svx_mmio_execute_rmw(struct svx_vcpu *vcpu, u64 old,
 			return -1;
 		}
 		if (r < 0) {
-			svx_emulation_failure(vcpu, vcpu->mmio.insn,
-					      vcpu->mmio.avail,
-					      "push/pop/call of MMIO: the stack is not in guest RAM");
-			*ret = SVX_USER;
+			*ret = svx_emulation_failed(vcpu, vcpu->mmio.insn,
+						    vcpu->mmio.avail,
+						    "push/pop/call of MMIO: the stack is not in guest RAM");
 			return -1;
 		}
 		written = r;
@@ -245,9 +263,9 @@ int svx_mmio_execute(struct svx_vcpu *vcpu, u64 old, struct svx_rmw *rmw,
 	*new = 0;
 	if (svx_decode_rmw(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
 			   rmw)) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "MMIO instruction no longer decodes");
-		*ret = SVX_USER;
+		*ret = svx_emulation_failed(vcpu, vcpu->mmio.insn,
+					    vcpu->mmio.avail,
+					    "MMIO instruction no longer decodes");
 		return -1;
 	}
 	return svx_mmio_execute_rmw(vcpu, old, rmw, new, ret);
@@ -323,11 +341,9 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	avail = svx_mmio_fetch(vcpu, bytes, &mode);
 	if (avail == -EAGAIN)
 		return SVX_RESUME;	/* the fetch took a #PF */
-	if (avail < 0) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "cannot fetch the instruction that accessed MMIO");
-		return SVX_USER;
-	}
+	if (avail < 0)	/* KVM: the fetch from a GPA without a memslot fails */
+		return svx_emulation_failed(vcpu, NULL, 0,
+					    "cannot fetch the instruction that accessed MMIO");
 	vcpu->mmio.string = 0;
 	vcpu->mmio.frag = 0;
 	/* the common forms first: no string or vector form decodes as one */
@@ -351,9 +367,8 @@ int svx_emulate_mmio(struct svx_vcpu *vcpu, u64 gva, u64 gpa, bool write)
 	if (!r && svx_mmio_cmpxchg16b(vcpu, bytes, avail, mode, gpa, &rmw, &r))
 		return r;
 	if (r || rmw.size > 8 || (gpa & ~PAGE_MASK) + rmw.size > PAGE_SIZE) {
-		svx_emulation_failure(vcpu, bytes, avail,
-				      "MMIO access by an instruction the emulator does not carry out");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, bytes, avail,
+					    "MMIO access by an instruction the emulator does not carry out");
 	}
 	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
 	memcpy(vcpu->mmio.insn, bytes, sizeof(vcpu->mmio.insn));

@@ -79,9 +79,9 @@ static int svx_mmio_string_run(struct svx_vcpu *vcpu)
 
 	svx_emu_init_mode(vcpu, &e, vcpu->mmio.mode);
 	if (svx_decode_strop(vcpu->mmio.insn, vcpu->mmio.avail, e.mode, &s)) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "MMIO string instruction no longer decodes");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, vcpu->mmio.insn,
+					    vcpu->mmio.avail,
+					    "MMIO string instruction no longer decodes");
 	}
 	if (!svx_str_next(&e, &s, &it)) {	/* REP with rCX = 0 */
 		vmx->exit_insn_len = s.len;
@@ -158,9 +158,8 @@ fail:
 	vcpu->mmio.str_phase = 0;
 	if (r == 1)
 		return SVX_RESUME;	/* #PF injected: nothing moved */
-	svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-			      "MMIO string element outside guest memory");
-	return SVX_USER;
+	return svx_emulation_failed(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
+				    "MMIO string element outside guest memory");
 }
 
 bool svx_mmio_string(struct svx_vcpu *vcpu, const u8 *bytes, int avail,

@@ -61,9 +61,9 @@ static int svx_vec_load_done(struct svx_vcpu *vcpu)
 
 	if (svx_decode_vec(vcpu->mmio.insn, vcpu->mmio.avail, vcpu->mmio.mode,
 			   &v)) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "MMIO vector move no longer decodes");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, vcpu->mmio.insn,
+					    vcpu->mmio.avail,
+					    "MMIO vector move no longer decodes");
 	}
 	if (v.mmx) {
 		u64 q;
@@ -160,9 +160,9 @@ static int svx_frag_run(struct svx_vcpu *vcpu)
 	}
 	if (vcpu->mmio.frag == SVX_FRAG_FAIL) {
 		vcpu->mmio.frag = 0;
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "cmpxchg16b on MMIO");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, vcpu->mmio.insn,
+					    vcpu->mmio.avail,
+					    "cmpxchg16b on MMIO");
 	}
 	vcpu->mmio.frag = 0;
 	return svx_vec_load_done(vcpu);
@@ -221,9 +221,8 @@ static int svx_frag_split(struct svx_vcpu *vcpu, u64 la, unsigned int size,
 			return -1;
 		}
 		if (r) {
-			svx_emulation_failure(vcpu, bytes, avail,
-					      "MMIO operand across a page: no translation");
-			*ret = SVX_USER;
+			*ret = svx_emulation_failed(vcpu, bytes, avail,
+						    "MMIO operand across a page: no translation");
 			return -1;
 		}
 	}
@@ -266,9 +265,8 @@ bool svx_mmio_split(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 			return false;
 		*ret = SVX_RESUME;	/* #PF injected */
 		if (r != 1) {
-			svx_emulation_failure(vcpu, bytes, avail,
-					      "MMIO operand: no translation");
-			*ret = SVX_USER;
+			*ret = svx_emulation_failed(vcpu, bytes, avail,
+						    "MMIO operand: no translation");
 		}
 		return true;
 	}
@@ -444,9 +442,8 @@ bool svx_mmio_std(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		return true;
 	}
 	if (mode == 8) {
-		svx_emulation_failure(vcpu, bytes, avail,
-				      "fxsave/fxrstor of MMIO in 64-bit code");
-		*ret = SVX_USER;
+		*ret = svx_emulation_failed(vcpu, bytes, avail,
+					    "fxsave/fxrstor of MMIO in 64-bit code");
 		return true;
 	}
 	svx_emu_init_mode(vcpu, &e, mode);
@@ -695,27 +692,26 @@ static int svx_lseg_done(struct svx_vcpu *vcpu)
 			   &rmw) || (rmw.op != SVX_RMW_LSEG &&
 				     rmw.op != SVX_RMW_JMPF &&
 				     rmw.op != SVX_RMW_CALLF)) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "MMIO far pointer load no longer decodes");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, vcpu->mmio.insn,
+					    vcpu->mmio.avail,
+					    "MMIO far pointer load no longer decodes");
 	}
 	memcpy(&off, vcpu->mmio.frag_buf, rmw.dst_size);
 	memcpy(&sel, vcpu->mmio.frag_buf + rmw.dst_size, sizeof(sel));
 	if (rmw.op != SVX_RMW_LSEG) {
 		r = svx_far_branch(vcpu, &rmw, off, sel);
 		if (r < 0) {
-			svx_emulation_failure(vcpu, vcpu->mmio.insn,
-					      vcpu->mmio.avail,
-					      "far jmp/call through MMIO not emulated (gate, TSS, target)");
-			return SVX_USER;
+			return svx_emulation_failed(vcpu, vcpu->mmio.insn,
+						    vcpu->mmio.avail,
+						    "far jmp/call through MMIO not emulated (gate, TSS, target)");
 		}
 		return SVX_RESUME;
 	}
 	r = svx_lseg_load(vcpu, vcpu->mmio.mode, sel, rmw.sub);
 	if (r < 0) {
-		svx_emulation_failure(vcpu, vcpu->mmio.insn, vcpu->mmio.avail,
-				      "far pointer load: descriptor not in guest RAM");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, vcpu->mmio.insn,
+					    vcpu->mmio.avail,
+					    "far pointer load: descriptor not in guest RAM");
 	}
 	if (r)
 		return SVX_RESUME;	/* fault injected: RIP stays */
@@ -734,9 +730,8 @@ int svx_mmio_lseg(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 	int r, ret;
 
 	if (vcpu->rmode.active || (vcpu->rflags & X86_EFLAGS_VM)) {
-		svx_emulation_failure(vcpu, bytes, avail,
-				      "far pointer load of MMIO in real or virtual-8086 mode");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, bytes, avail,
+					    "far pointer load of MMIO in real or virtual-8086 mode");
 	}
 	vcpu->stats.mmu[SVX_MMU_EMULATED]++;
 	svx_emu_init_mode(vcpu, &e, mode);
@@ -758,9 +753,8 @@ int svx_mmio_lseg(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
 		if (r == 1)
 			return SVX_RESUME;	/* #PF injected */
 		if (r) {
-			svx_emulation_failure(vcpu, bytes, avail,
-					      "MMIO operand: no translation");
-			return SVX_USER;
+			return svx_emulation_failed(vcpu, bytes, avail,
+						    "MMIO operand: no translation");
 		}
 	}
 	vcpu->mmio.frag = SVX_FRAG_LSEG;

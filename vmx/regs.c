@@ -82,8 +82,16 @@ void svx_set_regs(struct svx_vcpu *vcpu, const struct kvm_regs *regs)
 	/*
 	 * As KVM, a pending userspace I/O stays pending: it completes at the
 	 * next KVM_RUN (an IN or OUT only if RIP is where it was; QEMU
-	 * writes the registers back before it resumes).
+	 * writes the registers back before it resumes).  A pending exception
+	 * (queued, not yet being delivered: an emulation failure's #UD,
+	 * KVM_GUESTDBG_INJECT_DB, KVM_X86_SET_MCE's #MC) is dropped, as KVM
+	 * 6.1's __set_regs() drops it; one being injected stays.
 	 */
+	if (vcpu->inject_pending && vcpu->exc_pending) {
+		vcpu->inject_pending = false;
+		vcpu->exc_pending = false;
+		vcpu->exc_has_payload = false;
+	}
 }
 
 void svx_vmcs_get_segment(struct kvm_segment *var, unsigned long sel_field)

@@ -481,9 +481,8 @@ int svx_smm_rsm(struct svx_vcpu *vcpu, const u8 *bytes, int len)
 	if (svx_guest_phys_as(vcpu->vm, SVX_AS_SMM,
 			      vcpu->smm.smbase + SVX_SMM_STATE, buf,
 			      sizeof(buf), false)) {
-		svx_emulation_failure(vcpu, bytes, len,
-				      "RSM: no memory for the state save area in the SMM address space");
-		return SVX_USER;
+		return svx_emulation_failed(vcpu, bytes, len,
+					    "RSM: no memory for the state save area in the SMM address space");
 	}
 	svx_vcpu_load(vcpu);
 	intr = svx_vmread(GUEST_INTERRUPTIBILITY_INFO);

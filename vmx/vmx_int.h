@@ -195,6 +195,8 @@ void svx_write_hw_cr(struct svx_vcpu *vcpu, u64 cr0, u64 cr4);
 int svx_mmio_code_mode(struct svx_vcpu *vcpu);
 void svx_emulation_failure(struct svx_vcpu *vcpu, const u8 *bytes, int n,
 			   const char *why);
+int svx_emulation_failed(struct svx_vcpu *vcpu, const u8 *bytes, int n,
+			 const char *why);
 
 /* vmx/mmio_string.c: movs/cmps/stos/lods/scas on MMIO */
 bool svx_mmio_string(struct svx_vcpu *vcpu, const u8 *bytes, int avail,
