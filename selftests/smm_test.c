@@ -451,6 +451,45 @@ TEST_F(smm, kvm_smi_and_rsm)
 	EXPECT_EQ(1, count);
 }
 
+/* ljmp $0x5000, $0: code outside SMRAM, which nothing backs in SMM */
+static const unsigned char smi_handler_jmp_out[] = { 0xea, 0x00, 0x00, 0x00,
+						     0x50 };
+
+/*
+ * A handler that jumps to memory address space 1 does not have: the
+ * fetch fails as KVM's emulator's does (kvm_intel ept=1 runs the handler,
+ * ept=0 emulates its big real mode): KVM_EXIT_INTERNAL_ERROR (emulation)
+ * with #UD queued, still in SMM; KVM_SET_REGS drops the #UD (KVM 6.1's
+ * __set_regs() drops a pending exception).  Found by the ioctl fuzzer's
+ * differential mode (seed 1, programs 7 and 18).
+ */
+TEST_F(smm, fetch_outside_smram_queues_ud)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_regs regs;
+
+	SMM_INIT(smm, false, smi_handler_jmp_out);
+	CHECK_SMM_CAP();
+	ASSERT_OUT32(&self->s.g.vcpu, PORT_RESULT, 1);
+	ASSERT_EQ(0, svxu_ioctl(self->s.g.vcpu.fd, KVM_SMI, 0));
+	ASSERT_EXIT(&self->s.g.vcpu, KVM_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION,
+		  self->s.g.run->emulation_failure.suberror);
+	EXPECT_TRUE(self->s.g.run->flags & KVM_RUN_X86_SMM);
+	get_events(_metadata, self->s.g.vcpu.fd, &ev);
+	EXPECT_EQ(1, ev.smi.smm);
+	EXPECT_EQ(1, ev.exception.injected);
+	EXPECT_EQ(6, ev.exception.nr);
+	ASSERT_EQ(0, svxu_ioctl(self->s.g.vcpu.fd, KVM_GET_REGS,
+				(unsigned long)&regs));
+	EXPECT_EQ(0, regs.rip);		/* at the target, 5000:0000 */
+	ASSERT_EQ(0, svxu_ioctl(self->s.g.vcpu.fd, KVM_SET_REGS,
+				(unsigned long)&regs));
+	get_events(_metadata, self->s.g.vcpu.fd, &ev);
+	EXPECT_EQ(0, ev.exception.injected);
+	EXPECT_EQ(0, ev.exception.pending);
+}
+
 /*
  * An SMI from KVM_SET_VCPU_EVENTS; another while in SMM waits for RSM;
  * events round trip.

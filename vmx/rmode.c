@@ -397,9 +397,9 @@ int svx_rmode_exception(struct svx_vcpu *vcpu, u8 vector, u32 type)
 		    vcpu->id, vector == X86_TRAP_GP ? "GP" : "SS",
 		    svx_seg_base(vcpu, SVX_SEG_CS) >> 4, vcpu->rip,
 		    avail > 0 ? min(avail, 8) : 0, bytes);
-	svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-			   "real-mode instruction not emulated");
-	return SVX_USER;
+	/* kvm_intel's handle_rmode_exception(): kvm_emulate_instruction() */
+	return svx_emulation_failed(vcpu, bytes, avail > 0 ? avail : 0,
+				    "real-mode instruction not emulated");
 }
 
 /* Can the vCPU run?  Real mode under shadow paging needs the TSS. */
@@ -610,14 +610,18 @@ static int svx_rmode_emulate_one(struct svx_vcpu *vcpu)
 		return svx_smm_rsm(vcpu, rm.insn, rm.len);
 	}
 	/*
-	 * Not emulated, or it faults: kvm_intel cannot deliver an exception
-	 * while emulation is required either (an emulation failure).
+	 * It faults: kvm_intel cannot deliver an exception while emulation
+	 * is required either (an emulation failure).  Not emulated, or its
+	 * memory (the code's too) not reachable: KVM's emulator failing,
+	 * #UD queued (svx_emulation_failed()).
 	 */
-	svx_emulation_failure(vcpu, rm.insn, SVX_INSN_MAX,
-			      r == SVX_RM_FAULT ?
-			      "big real mode: the instruction faults" :
-			      "big real mode: instruction not emulated");
-	return SVX_USER;
+	if (r == SVX_RM_FAULT) {
+		svx_emulation_failure(vcpu, rm.insn, SVX_INSN_MAX,
+				      "big real mode: the instruction faults");
+		return SVX_USER;
+	}
+	return svx_emulation_failed(vcpu, rm.insn, SVX_INSN_MAX,
+				    "big real mode: instruction not emulated");
 }
 
 /*
