@@ -1448,13 +1448,13 @@ static long exec_ext(struct exec *e, const struct call *c, int fd,
 		if (cur <= 0)
 			cur = 1000000;
 		arg = valid ? (one_in(s, 4) ? 0UL :
-			       (unsigned long)(cur + cur / 1000000 * ppm[k])) :
+			       (unsigned long)(cur + cur * ppm[k] / 1000000)) :
 		      one_in(s, 2) ? (unsigned long)cur * (1 + rnd(s, 300)) :
 		      special64(s);
-		desc("ppm=%d,rel=%s,arg=%s", valid ? ppm[k] : 0,
-		     valid ? "y" : "n", valid ? (arg ? "cur" : "0") : "bad");
-		if (!valid && arg >> 32)	/* truncated to u32 by both */
-			desc("ppm=0,rel=n,arg=%#lx", arg);
+		if (valid)
+			desc("ppm=%d,arg=%s", ppm[k], arg ? "rel" : "0");
+		else
+			desc("arg=%#lx,cur=%ld", arg, cur);
 		return xret(ioctl(fd, req, arg));
 	}
 	case O_SET_MEMSLOT_LOG:
@@ -1765,9 +1765,14 @@ static long exec_ext(struct exec *e, const struct call *c, int fd,
 		else if (!argdesc[0] && !d->argsz)
 			desc("arg=%#lx", arg);
 	}
+	/*
+	 * Results are ints (KVM's ioctl paths): a value such as a large
+	 * KVM_GET_NR_MMU_PAGES may read back negative without an errno.
+	 */
+	errno = 0;
 	r = ioctl(fd, req, arg);
 	if (r < 0)
-		return -errno;
+		return errno ? -errno : 0;
 	if (c->op == O_SYS_GET_MSRS) {
 		if (e->diff && arg == (uintptr_t)a.raw && r < a.msrs.nmsrs &&
 		    r < 300)
