@@ -38,6 +38,7 @@
  *   fuzz[ioctl-diff]: N calls, U unexplained errno differences vs /dev/kvm
  * K is the number of worker threads run over all sequences.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -2526,6 +2527,20 @@ static const char *const splat_pat[] = {
 	"stack-protector", "Kernel panic",
 };
 
+/*
+ * @pat in @msg as a word of its own: not right after a letter, digit or
+ * '_' (the module's "KVM_SET_GUEST_DEBUG: ..." lines are no "BUG:").
+ */
+static bool splat_match(const char *msg, const char *pat)
+{
+	const char *p;
+
+	for (p = msg; (p = strstr(p, pat)); p++)
+		if (p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			return true;
+	return false;
+}
+
 /* New kernel log lines: how many look like a splat (printed). */
 static int check_kmsg(bool quiet)
 {
@@ -2548,7 +2563,7 @@ static int check_kmsg(bool quiet)
 		msg = strchr(buf, ';');
 		msg = msg ? msg + 1 : buf;
 		for (k = 0; k < sizeof(splat_pat) / sizeof(splat_pat[0]); k++)
-			if (strstr(msg, splat_pat[k])) {
+			if (splat_match(msg, splat_pat[k])) {
 				if (!quiet)
 					printf("# fuzz: kernel: %s", msg);
 				splats++;
