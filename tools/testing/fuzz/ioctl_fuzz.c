@@ -399,6 +399,7 @@ static bool opt_minimize = true;
 static bool opt_plant;		/* --plant: see plant_splat() */
 static bool is_svx;
 static struct shared *sh;
+static bool op_off[O_NR];	/* --ops-off NAME,...: never picked */
 
 static uint64_t now_ns(void)
 {
@@ -414,11 +415,11 @@ static enum op pick(uint64_t *s, int role, bool diff)
 	unsigned int total = 0, i, x;
 
 	for (i = 0; i < O_NR; i++)
-		if (!(diff && ops[i].racy))
+		if (!(diff && ops[i].racy) && !op_off[i])
 			total += ops[i].w[role];
 	x = rnd(s, total);
 	for (i = 0; i < O_NR; i++) {
-		if (diff && ops[i].racy)
+		if ((diff && ops[i].racy) || op_off[i])
 			continue;
 		if (x < ops[i].w[role])
 			return i;
@@ -3151,7 +3152,7 @@ static void usage(void)
 		"usage: ioctl_fuzz [--dev PATH] [--seed N] [--calls M] [--time S]\n"
 		"                  [--threads K] [--len L] [--hang S] [--no-minimize]\n"
 		"                  [--prog IDX [--keep i,j,k-l [--serial]]] [--verbose]\n"
-		"                  [--plant]\n"
+		"                  [--plant] [--ops-off NAME,...]\n"
 		"       ioctl_fuzz --diff-record FILE [--dev PATH] [--seed N]\n"
 		"                  [--calls M | --prog IDX] [--verbose]\n"
 		"       ioctl_fuzz --diff-compare OURS KVM\n");
@@ -3240,6 +3241,22 @@ int main(int argc, char **argv)
 			opt_keep = (char *)v;
 		else if (!strcmp(o, "--diff-record"))
 			opt_diff_record = v;
+		else if (!strcmp(o, "--ops-off")) {
+			/* body ops never picked (to bisect a failure by op) */
+			char *l = strdup(v), *t, *sv = NULL;
+			int k;
+
+			for (t = strtok_r(l, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+				for (k = 0; k < O_NR && strcmp(ops[k].name, t); k++)
+					;
+				if (k == O_NR) {
+					fprintf(stderr, "ioctl_fuzz: no op %s\n", t);
+					usage();
+				}
+				op_off[k] = true;
+			}
+			free(l);
+		}
 		else
 			usage();
 	}
