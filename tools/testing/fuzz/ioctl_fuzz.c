@@ -1453,6 +1453,14 @@ static long exec_ext(struct exec *e, const struct call *c, int fd,
 			       (unsigned long)(cur + cur * ppm[k] / 1000000)) :
 		      one_in(s, 2) ? (unsigned long)cur * (1 + rnd(s, 300)) :
 		      special64(s);
+		/*
+		 * 1 kHz scales the host's rate to 0 kHz with TSC scaling at
+		 * Bochs' 50 MHz: KVM 6.1's kvm_get_time_scale() then loops
+		 * forever (a vCPU that had a clock update before): not in
+		 * differential mode, which runs on kvm_intel too.
+		 */
+		if (e->diff && (uint32_t)arg == 1)
+			arg = 2;
 		if (valid)
 			desc("ppm=%d,arg=%s", ppm[k], arg ? "rel" : "0");
 		else
