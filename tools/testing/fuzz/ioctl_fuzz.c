@@ -380,6 +380,8 @@ struct shared {
 	volatile int32_t ret[MAX_CALLS];
 	volatile uint8_t done[MAX_CALLS];
 	volatile uint32_t seq[MAX_CALLS];	/* completion order, from 1 */
+	volatile uint32_t op_n[O_NR];		/* calls made, per op */
+	volatile uint32_t op_ok[O_NR];		/* of them returned >= 0 */
 };
 
 /* ----------------------------------------------------------- options -- */
@@ -400,6 +402,8 @@ static bool opt_plant;		/* --plant: see plant_splat() */
 static bool is_svx;
 static struct shared *sh;
 static bool op_off[O_NR];	/* --ops-off NAME,...: never picked */
+/* KVM_CHECK_EXTENSION(KVM_CAP_SET_GUEST_DEBUG2) on the system fd */
+static long guestdbg_mask;
 
 static uint64_t now_ns(void)
 {
@@ -1725,14 +1729,12 @@ static long exec_ext(struct exec *e, const struct call *c, int fd,
 		else if (c->op == O_SET_GUEST_DEBUG) {
 			/* the device's mask; an exception in injection? */
 			struct kvm_vcpu_events ev;
-			int vm = get_fd(&e->vm[c->vm % NVM]);
 
 			if (ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
 				memset(&ev, 0, sizeof(ev));
 			desc("control=%#x,mask=%ld,exc=%u/%u", a.gd.control,
-			     vm >= 0 ? (long)ioctl(vm, KVM_CHECK_EXTENSION,
-						   KVM_CAP_SET_GUEST_DEBUG2) : 0L,
-			     ev.exception.injected, ev.exception.pending);
+			     guestdbg_mask, ev.exception.injected,
+			     ev.exception.pending);
 		}
 		else if (c->op == O_SET_XSAVE)
 			desc("bv=%#llx,comp=%#llx,mxcsr=%#x,sup=%#llx",
@@ -2355,6 +2357,9 @@ static void run_one(struct exec *e, int t, int k)
 	if (opt_plant)
 		plant_splat(&p->c[k], r);
 	__atomic_store_n(&sh->running[t], -1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sh->op_n[p->c[k].op], 1, __ATOMIC_RELAXED);
+	if (r >= 0)
+		__atomic_add_fetch(&sh->op_ok[p->c[k].op], 1, __ATOMIC_RELAXED);
 	sh->ret[k] = r;
 	sh->done[k] = 1;
 	sh->seq[k] = __atomic_add_fetch(&sh->calls_done, 1, __ATOMIC_SEQ_CST);
@@ -2845,7 +2850,13 @@ static int minimize(const struct prog *p, long idx, enum verdict want,
  */
 #define ANY	1
 #define F_SLOTS	1u	/* memslot layout differs: memslot calls, KVM_RUN */
-#define F_GUEST	2u	/* vCPU state differs: KVM_RUN */
+/*
+ * vCPU state differs (one device ran further, or took an event the other
+ * refused): KVM_RUN, and the calls whose result depends on a pending
+ * event (KVM_SET_GUEST_DEBUG's injections -EBUSY, KVM_INTERRUPT -EEXIST,
+ * KVM_X86_SET_MCE's MCIP checks).
+ */
+#define F_GUEST	2u
 /*
  * KVM_RUN got as far as running the vCPU on one device only (KVM 6.1's
  * kvm_vcpu_has_run()): afterwards KVM_SET_CPUID2 (also setup-guest's)
@@ -2999,8 +3010,8 @@ static const struct diff_ex diff_explained[] = {
 	  "KVM_CAP_MAX_VCPU_ID above shadowvmx's KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPU_ID) (32; kvm_intel: 4096)" },
 	{ "KVM_ENABLE_CAP(vm)", 0, -EINVAL, w_max_vcpu_id_same, 0,
 	  "KVM_CAP_MAX_VCPU_ID equal to the device's own limit once vCPUs exist: the first KVM_CREATE_VCPU fixed the VM's limit at the device's KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPU_ID) (kvm_arch_vcpu_precreate()), 32 here, 4096 on kvm_intel; setting the same value again is allowed, another one is not" },
-	{ "KVM_SET_GUEST_DEBUG", -EINVAL, 0, w_guestdbg_bits, F_GUEST,
-	  "control bits outside KVM_CHECK_EXTENSION(KVM_CAP_SET_GUEST_DEBUG2) (mask=): KVM 6.1's kvm_arch_vcpu_ioctl_set_guest_debug() does not check them and keeps them in vcpu->guest_debug; shadowvmx refuses them (as the EFER bits of KVM_SET_SREGS)" },
+	{ "KVM_SET_GUEST_DEBUG", -EINVAL, ANY, w_guestdbg_bits, F_GUEST,
+	  "control bits outside KVM_CHECK_EXTENSION(KVM_CAP_SET_GUEST_DEBUG2) (mask=): KVM 6.1's kvm_arch_vcpu_ioctl_set_guest_debug() does not check them and keeps them in vcpu->guest_debug (0), after queueing an INJECT_DB/BP among them (-EBUSY if an exception is pending); shadowvmx refuses them first (as the EFER bits of KVM_SET_SREGS)" },
 	{ "KVM_SET_GUEST_DEBUG", -EBUSY, 0, w_guestdbg_inject, F_GUEST,
 	  "KVM_GUESTDBG_INJECT_DB/BP while an exception is in injection (exc=1: KVM_SET_VCPU_EVENTS exception.injected): shadowvmx keeps one event in injection (the VM-entry interruption field) and answers -EBUSY as for a pending one; KVM 6.1 tests only a pending exception and merges the new one with the injected one (kvm_multiple_exception())" },
 	{ "KVM_*_DEVICE_ATTR(sys)", -EINVAL, ANY, NULL, 0,
@@ -3059,6 +3070,8 @@ static unsigned int family(const char *call)
 	for (i = 0; i < O_NR; i++)
 		if (ops[i].fd == K_VCPU && !strcmp(call, ops[i].name))
 			return F_VCPUS | (i == O_RUN ? F_SLOTS | F_GUEST : 0) |
+			       (i == O_SET_GUEST_DEBUG || i == O_INTERRUPT ||
+				i == O_SET_MCE ? F_GUEST : 0) |
 			       (i == O_SET_CPUID2 || i == O_SETUP_GUEST ? F_RAN : 0);
 	if (!strcmp(call, "KVM_SET_USER_MEMORY_REGION") ||
 	    !strcmp(call, "KVM_SET_USER_MEMORY_REGION(log)") ||
@@ -3084,6 +3097,7 @@ static int diff_compare(const char *fa, const char *fb)
 	long msr_counts = 0;
 	long hist[64] = { 0 };
 	unsigned int taint = 0;
+	char tsrc[5][96];	/* the call that set each taint bit */
 
 	if (!a || !b) {
 		fprintf(stderr, "ioctl_fuzz: cannot open %s or %s\n", fa, fb);
@@ -3125,15 +3139,24 @@ static int diff_compare(const char *fa, const char *fb)
 				break;
 		}
 		if (diff_explained[k].call) {
+			unsigned int b;
+
 			explained++;
 			hist[k]++;
+			for (b = 0; b < 5; b++)
+				if (diff_explained[k].taint & 1u << b)
+					snprintf(tsrc[b], sizeof(tsrc[b]),
+						 "#%d %s (%ld vs %ld)", ka, na,
+						 ra, rb);
 			taint |= diff_explained[k].taint;
 			continue;
 		}
 		if (taint & family(na)) {
+			unsigned int b = __builtin_ctz(taint & family(na));
+
 			followon++;
-			printf("# fuzz-diff: program %ld call #%d %s: %ld vs %ld [%s]: follows an explained difference earlier in the program\n",
-			       pa, ka, na, ra, rb, da);
+			printf("# fuzz-diff: program %ld call #%d %s: %ld vs %ld [%s]: follows the explained difference of call %s\n",
+			       pa, ka, na, ra, rb, da, tsrc[b]);
 			continue;
 		}
 		unexplained++;
@@ -3192,10 +3215,44 @@ static uint8_t *parse_keep(const char *s, int n, int *order, int *norder)
 	return keep;
 }
 
+/*
+ * Which ops the run made at all, and which of them succeeded at least
+ * once: a description that never gets past its checks is not exercising
+ * the module behind them.  "fuzz[ioctl-ops][DEV]: N of M ops made, K of
+ * them succeeded at least once" (M: the ops not switched off by
+ * --ops-off); make check wants N == M.
+ */
+static void print_op_coverage(const uint64_t *n, const uint64_t *ok)
+{
+	char never[1024] = "", nook[2048] = "";
+	int i, made = 0, want = 0, succ = 0;
+
+	for (i = 0; i < O_NR; i++) {
+		if (op_off[i])
+			continue;
+		want++;
+		if (n[i])
+			made++;
+		else if (strlen(never) + strlen(ops[i].name) + 2 < sizeof(never))
+			strcat(strcat(never, " "), ops[i].name);
+		if (ok[i])
+			succ++;
+		else if (n[i] && strlen(nook) + strlen(ops[i].name) + 2 < sizeof(nook))
+			strcat(strcat(nook, " "), ops[i].name);
+	}
+	if (never[0])
+		printf("# fuzz: ops never made:%s\n", never);
+	if (nook[0])
+		printf("# fuzz: ops made that never succeeded:%s\n", nook);
+	printf("fuzz[ioctl-ops][%s]: %d of %d ops made, %d of them succeeded at least once\n",
+	       dev, made, want, succ);
+}
+
 int main(int argc, char **argv)
 {
 	static struct prog prog;
 	static int order[MAX_CALLS];
+	static uint64_t op_n[O_NR], op_ok[O_NR];
 	uint64_t calls = 0, start = now_ns();
 	long idx, seqs = 0, splats = 0, leaks = 0, hangs = 0, crashes = 0;
 	int i;
@@ -3273,6 +3330,12 @@ int main(int argc, char **argv)
 	if (opt_prog_len < 1 || opt_prog_len > MAX_CALLS / 2 - 64)
 		opt_prog_len = 400;
 	is_svx = strstr(dev, "shadowvmx") != NULL;
+	i = open(dev, O_RDWR | O_CLOEXEC);
+	if (i >= 0) {
+		guestdbg_mask = ioctl(i, KVM_CHECK_EXTENSION,
+				      KVM_CAP_SET_GUEST_DEBUG2);
+		close(i);
+	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
@@ -3325,6 +3388,10 @@ int main(int argc, char **argv)
 		v = run_child(&prog, keep, keep && opt_serial ? order : NULL,
 			      norder, idx, &calls, false);
 		seqs++;
+		for (i = 0; i < O_NR; i++) {
+			op_n[i] += sh->op_n[i];
+			op_ok[i] += sh->op_ok[i];
+		}
 		if (v != V_OK) {
 			printf("# fuzz: program %ld (seed %" PRIu64 "): %s; the calls running at the end:\n",
 			       idx, opt_seed, vname[v]);
@@ -3366,6 +3433,8 @@ int main(int argc, char **argv)
 	}
 	printf("# fuzz: %.1f s wall, seed %" PRIu64 ", %ld hangs, %ld executor crashes\n",
 	       (now_ns() - start) / 1e9, opt_seed, hangs, crashes);
+	if (opt_one < 0)
+		print_op_coverage(op_n, op_ok);
 	printf("fuzz[ioctl][%s]: %ld sequences, %" PRIu64 " calls, %ld threads, %ld splats, %ld leaks%s\n",
 	       dev, seqs, calls, total_threads, splats, leaks,
 	       hangs ? ", HANG" : "");
