@@ -2345,6 +2345,38 @@ struct thr {
 	pid_t tid;
 };
 
+/*
+ * --verbose in differential mode: each vCPU's events (KVM_GET_VCPU_EVENTS)
+ * whenever they changed, to follow a difference back to the call that
+ * made it (the call lines name the fd slot asked for, not the one used).
+ */
+static void trace_events(struct exec *e)
+{
+	static char last[NVM][NVCPU][96];
+	struct kvm_vcpu_events ev;
+	char now[96];
+	int v, i, fd;
+
+	for (v = 0; v < NVM; v++)
+		for (i = 0; i < NVCPU; i++) {
+			fd = get_fd(&e->vcpu[v][i]);
+			if (fd < 0 || ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+				snprintf(now, sizeof(now), "-");
+			else
+				snprintf(now, sizeof(now),
+					 "exc=%u/%u/%u irq=%u/%u nmi=%u/%u smi=%u/%u",
+					 ev.exception.injected,
+					 ev.exception.pending, ev.exception.nr,
+					 ev.interrupt.injected, ev.interrupt.nr,
+					 ev.nmi.injected, ev.nmi.pending,
+					 ev.smi.smm, ev.smi.pending);
+			if (strcmp(now, last[v][i])) {
+				fprintf(stderr, "  events vm%d vcpu%d: %s\n", v, i, now);
+				strcpy(last[v][i], now);
+			}
+		}
+}
+
 /* Call @k of the program on thread @t, recorded in the shared log. */
 static void run_one(struct exec *e, int t, int k)
 {
@@ -2368,6 +2400,8 @@ static void run_one(struct exec *e, int t, int k)
 			getpid(), k, t, ops[p->c[k].op].name, p->c[k].vm,
 			p->c[k].vcpu, p->c[k].seed, r, r < 0 ? " " : "",
 			r < 0 ? strerror(-r) : "");
+	if (opt_verbose && e->diff)
+		trace_events(e);
 	if (e->diff_out)
 		fprintf(e->diff_out, "%ld %d %s %ld %s\n", e->prog_idx, k,
 			ops[p->c[k].op].name, r, argdesc[0] ? argdesc : "-");
