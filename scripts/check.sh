@@ -422,8 +422,8 @@ else
 	result "demo-80col: FAIL (see build/check/demo-80.txt, demo-200.txt)" 0 1
 fi
 # the ioctl fuzzer (tools/testing/fuzz/run.sh): ok only with >= 100,000
-# calls, 0 splats and 0 leaks; 0 unexplained errno differences vs /dev/kvm;
-# the planted failure caught and minimized
+# calls, 0 splats and 0 leaks; every op made; 0 unexplained errno
+# differences vs /dev/kvm; the planted failure caught and minimized
 while read -r l; do
 	m=$(echo "$l" | sed -nE 's/.*sequences, ([0-9]+) calls, .*/\1/p')
 	if echo "$l" | grep -qE ', 0 splats, 0 leaks$' && [ "${m:-0}" -ge 100000 ]; then
@@ -435,6 +435,11 @@ done < <(grep -aE '^fuzz\[ioctl\]\[' "$out/bochs.out" | tr -d '\r')
 while read -r l; do
 	if echo "$l" | grep -qE ': [0-9]+ calls, 0 unexplained '; then result "$l" 1 0; else result "$l" 0 1; fi
 done < <(grep -aE '^fuzz\[ioctl-diff\]: ' "$out/bochs.out" | tr -d '\r')
+# every op the fuzzer describes was made at least once
+while read -r l; do
+	n=$(echo "$l" | sed -nE 's/.*: ([0-9]+) of ([0-9]+) ops made.*/\1 \2/p')
+	if [ -n "$n" ] && [ "${n% *}" = "${n#* }" ]; then result "$l" 1 0; else result "$l" 0 1; fi
+done < <(grep -aE '^fuzz\[ioctl-ops\]\[' "$out/bochs.out" | tr -d '\r')
 while read -r l; do
 	case $l in
 	*": ok") result "$l" 1 0 ;;
@@ -492,7 +497,8 @@ for want in 'linux-guest[shadow]' 'linux-guest[ept]' 'linux-guest[kvm]' 'install
 	    'walktrace-vs-kvm[pae][shadow]' 'walktrace-vs-kvm[pae][ept]' \
 	    'walktrace-vs-kvm[long64][shadow]' 'walktrace-vs-kvm[long64][ept]' \
 	    'walktrace-vs-kvm[long64][ept+planted]' \
-	    'fuzz[ioctl][/dev/shadowvmx]' 'fuzz[ioctl-diff]' 'fuzz[ioctl-planted]'; do
+	    'fuzz[ioctl][/dev/shadowvmx]' 'fuzz[ioctl-ops][/dev/shadowvmx]' \
+	    'fuzz[ioctl-diff]' 'fuzz[ioctl-planted]'; do
 	grep -aqF "$want:" "$out/bochs.out" || result "$want: missing from the bench output" 0 1
 done
 if [ $st -ne 0 ] && [ $st -ne 1 ]; then

@@ -38,6 +38,7 @@
  *   fuzz[ioctl-diff]: N calls, U unexplained errno differences vs /dev/kvm
  * K is the number of worker threads run over all sequences.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -73,6 +74,8 @@
 #define LOG_ENTRIES	8192
 #define GUEST_ENTRY	0x1000
 #define NIRQFD		4	/* eventfds per VM for KVM_IRQFD */
+#define NIOEFD		4	/* eventfds per VM for KVM_IOEVENTFD */
+#define BITMAP_SIZE	(1 << 20)	/* dirty-log and MSR-filter bitmaps */
 
 extern const unsigned char fuzz_guest_start[], fuzz_guest_end[];
 
@@ -137,8 +140,23 @@ enum op {
 	O_VCPU_STATS, O_WALK_TRACE, O_MMAP_RUN, O_CLOSE_VCPU, O_VCPU_UNKNOWN,
 	/* composite and process-level */
 	O_SETUP_GUEST, O_WRITE_CODE, O_SCRIBBLE, O_MEM_REMAP, O_MEM_DONTNEED,
-	O_FORK, O_NR
+	O_FORK,
+	/* issue 14: the rest of what the module answers (exec_ext()) */
+	O_VM_ENABLE_CAP, O_GET_CLOCK, O_SET_CLOCK, O_VM_GET_TSC_KHZ,
+	O_VM_SET_TSC_KHZ, O_SET_MEMSLOT_LOG, O_GET_DIRTY_LOG,
+	O_CLEAR_DIRTY_LOG, O_IOEVENTFD, O_VM_STATS_FD, O_SET_NR_MMU_PAGES,
+	O_GET_NR_MMU_PAGES, O_SET_BOOT_CPU_ID, O_SET_MSR_FILTER,
+	O_HYPERV_EVENTFD,
+	O_VCPU_ENABLE_CAP, O_SET_GUEST_DEBUG, O_GET_LAPIC, O_SET_LAPIC,
+	O_GET_XSAVE, O_GET_XSAVE2, O_SET_XSAVE, O_GET_XCRS, O_SET_XCRS,
+	O_KVMCLOCK_CTRL, O_GET_TSC_KHZ, O_SET_TSC_KHZ, O_VCPU_STATS_FD,
+	O_SMI, O_SET_VAPIC_ADDR, O_TPR_ACCESS_REPORTING, O_SETUP_MCE,
+	O_SET_MCE, O_VCPU_DEVICE_ATTR, O_VCPU_HV_CPUID, O_WALK_TRACE2,
+	O_MCE_CAP_SUPPORTED, O_MSR_FEATURE_LIST, O_SYS_GET_MSRS,
+	O_SYS_HV_CPUID, O_SYS_DEVICE_ATTR,
+	O_NR
 };
+#define O_FIRST_EXT	O_VM_ENABLE_CAP
 
 struct op_desc {
 	const char *name;
@@ -253,6 +271,85 @@ static const struct op_desc ops[O_NR] = {
 	D(O_MEM_REMAP, "remap-backing", K_NONE, 0, 0, 0, 2, 0, 1, 1),
 	D(O_MEM_DONTNEED, "madvise(DONTNEED)", K_NONE, 0, 0, 0, 2, 0, 1, 1),
 	D(O_FORK, "fork+fd-pass", K_NONE, 0, 0, 0, 0, 0, 1, 1),
+	/*
+	 * exec_ext(): racing where it matters (dirty log vs KVM_RUN and
+	 * memslot changes: runner and slots; SET_LAPIC, SET_XSAVE,
+	 * SET_GUEST_DEBUG, SMI, SET_MCE, TSC rate vs KVM_RUN: runner and
+	 * state).  The argument size is what mut_ptr() may break.
+	 */
+	D(O_VM_ENABLE_CAP, "KVM_ENABLE_CAP(vm)", K_VM, KVM_ENABLE_CAP,
+	  sizeof(struct kvm_enable_cap), 0, 1, 2, 1, 0),
+	D(O_GET_CLOCK, "KVM_GET_CLOCK", K_VM, KVM_GET_CLOCK, sizeof(struct kvm_clock_data),
+	  0, 0, 1, 1, 0),
+	D(O_SET_CLOCK, "KVM_SET_CLOCK", K_VM, KVM_SET_CLOCK, sizeof(struct kvm_clock_data),
+	  1, 0, 1, 1, 0),
+	D(O_VM_GET_TSC_KHZ, "KVM_GET_TSC_KHZ(vm)", K_VM, KVM_GET_TSC_KHZ, 0, 0, 0, 1, 1, 0),
+	D(O_VM_SET_TSC_KHZ, "KVM_SET_TSC_KHZ(vm)", K_VM, KVM_SET_TSC_KHZ, 0, 0, 0, 1, 1, 0),
+	D(O_SET_MEMSLOT_LOG, "KVM_SET_USER_MEMORY_REGION(log)", K_VM, KVM_SET_USER_MEMORY_REGION,
+	  sizeof(struct kvm_userspace_memory_region), 1, 4, 1, 1, 0),
+	D(O_GET_DIRTY_LOG, "KVM_GET_DIRTY_LOG", K_VM, KVM_GET_DIRTY_LOG,
+	  sizeof(struct kvm_dirty_log), 1, 3, 2, 1, 0),
+	D(O_CLEAR_DIRTY_LOG, "KVM_CLEAR_DIRTY_LOG", K_VM, KVM_CLEAR_DIRTY_LOG,
+	  sizeof(struct kvm_clear_dirty_log), 1, 3, 2, 1, 0),
+	D(O_IOEVENTFD, "KVM_IOEVENTFD", K_VM, KVM_IOEVENTFD, sizeof(struct kvm_ioeventfd),
+	  1, 1, 2, 1, 0),
+	D(O_VM_STATS_FD, "KVM_GET_STATS_FD(vm)", K_VM, KVM_GET_STATS_FD, 0, 0, 1, 1, 1, 0),
+	D(O_SET_NR_MMU_PAGES, "KVM_SET_NR_MMU_PAGES", K_VM, KVM_SET_NR_MMU_PAGES, 0,
+	  1, 1, 1, 1, 0),
+	D(O_GET_NR_MMU_PAGES, "KVM_GET_NR_MMU_PAGES", K_VM, KVM_GET_NR_MMU_PAGES, 0,
+	  0, 0, 1, 1, 0),
+	D(O_SET_BOOT_CPU_ID, "KVM_SET_BOOT_CPU_ID", K_VM, KVM_SET_BOOT_CPU_ID, 0, 0, 0, 1, 2, 0),
+	D(O_SET_MSR_FILTER, "KVM_X86_SET_MSR_FILTER", K_VM, KVM_X86_SET_MSR_FILTER,
+	  sizeof(struct kvm_msr_filter), 1, 0, 2, 1, 0),
+	D(O_HYPERV_EVENTFD, "KVM_HYPERV_EVENTFD", K_VM, KVM_HYPERV_EVENTFD,
+	  sizeof(struct kvm_hyperv_eventfd), 0, 0, 1, 1, 0),
+	D(O_VCPU_ENABLE_CAP, "KVM_ENABLE_CAP(vcpu)", K_VCPU, KVM_ENABLE_CAP,
+	  sizeof(struct kvm_enable_cap), 0, 0, 2, 1, 0),
+	D(O_SET_GUEST_DEBUG, "KVM_SET_GUEST_DEBUG", K_VCPU, KVM_SET_GUEST_DEBUG,
+	  sizeof(struct kvm_guest_debug), 1, 0, 2, 1, 0),
+	D(O_GET_LAPIC, "KVM_GET_LAPIC", K_VCPU, KVM_GET_LAPIC, sizeof(struct kvm_lapic_state),
+	  0, 0, 1, 1, 0),
+	D(O_SET_LAPIC, "KVM_SET_LAPIC", K_VCPU, KVM_SET_LAPIC, sizeof(struct kvm_lapic_state),
+	  1, 0, 2, 1, 0),
+	D(O_GET_XSAVE, "KVM_GET_XSAVE", K_VCPU, KVM_GET_XSAVE, sizeof(struct kvm_xsave),
+	  0, 0, 1, 1, 0),
+	D(O_GET_XSAVE2, "KVM_GET_XSAVE2", K_VCPU, KVM_GET_XSAVE2, sizeof(struct kvm_xsave),
+	  0, 0, 1, 1, 0),
+	D(O_SET_XSAVE, "KVM_SET_XSAVE", K_VCPU, KVM_SET_XSAVE, sizeof(struct kvm_xsave),
+	  1, 0, 2, 1, 0),
+	D(O_GET_XCRS, "KVM_GET_XCRS", K_VCPU, KVM_GET_XCRS, sizeof(struct kvm_xcrs),
+	  0, 0, 1, 1, 0),
+	D(O_SET_XCRS, "KVM_SET_XCRS", K_VCPU, KVM_SET_XCRS, sizeof(struct kvm_xcrs),
+	  1, 0, 2, 1, 0),
+	D(O_KVMCLOCK_CTRL, "KVM_KVMCLOCK_CTRL", K_VCPU, KVM_KVMCLOCK_CTRL, 0, 0, 0, 1, 1, 0),
+	D(O_GET_TSC_KHZ, "KVM_GET_TSC_KHZ", K_VCPU, KVM_GET_TSC_KHZ, 0, 0, 0, 1, 1, 0),
+	D(O_SET_TSC_KHZ, "KVM_SET_TSC_KHZ", K_VCPU, KVM_SET_TSC_KHZ, 0, 1, 0, 1, 1, 0),
+	D(O_VCPU_STATS_FD, "KVM_GET_STATS_FD(vcpu)", K_VCPU, KVM_GET_STATS_FD, 0, 0, 0, 1, 1, 0),
+	D(O_SMI, "KVM_SMI", K_VCPU, KVM_SMI, 0, 1, 0, 1, 1, 0),
+	D(O_SET_VAPIC_ADDR, "KVM_SET_VAPIC_ADDR", K_VCPU, KVM_SET_VAPIC_ADDR,
+	  sizeof(struct kvm_vapic_addr), 0, 1, 1, 1, 0),
+	D(O_TPR_ACCESS_REPORTING, "KVM_TPR_ACCESS_REPORTING", K_VCPU, KVM_TPR_ACCESS_REPORTING,
+	  sizeof(struct kvm_tpr_access_ctl), 0, 0, 1, 1, 0),
+	D(O_SETUP_MCE, "KVM_X86_SETUP_MCE", K_VCPU, KVM_X86_SETUP_MCE, sizeof(uint64_t),
+	  0, 0, 1, 1, 0),
+	D(O_SET_MCE, "KVM_X86_SET_MCE", K_VCPU, KVM_X86_SET_MCE, sizeof(struct kvm_x86_mce),
+	  1, 0, 1, 1, 0),
+	D(O_VCPU_DEVICE_ATTR, "KVM_*_DEVICE_ATTR(vcpu)", K_VCPU, KVM_HAS_DEVICE_ATTR,
+	  sizeof(struct kvm_device_attr), 1, 0, 2, 1, 0),
+	D(O_VCPU_HV_CPUID, "KVM_GET_SUPPORTED_HV_CPUID(vcpu)", K_VCPU, KVM_GET_SUPPORTED_HV_CPUID,
+	  sizeof(struct kvm_cpuid2) + 300 * sizeof(struct kvm_cpuid_entry2), 0, 0, 1, 1, 0),
+	D(O_WALK_TRACE2, "SVX_WALK_TRACE2", K_VCPU, SVX_WALK_TRACE2,
+	  sizeof(struct svx_walk_trace2), 0, 1, 2, 1, 0),
+	D(O_MCE_CAP_SUPPORTED, "KVM_X86_GET_MCE_CAP_SUPPORTED", K_SYS,
+	  KVM_X86_GET_MCE_CAP_SUPPORTED, sizeof(uint64_t), 0, 0, 1, 1, 0),
+	D(O_MSR_FEATURE_LIST, "KVM_GET_MSR_FEATURE_INDEX_LIST", K_SYS,
+	  KVM_GET_MSR_FEATURE_INDEX_LIST, sizeof(struct kvm_msr_list) + 1024 * 4, 0, 0, 1, 1, 0),
+	D(O_SYS_GET_MSRS, "KVM_GET_MSRS(sys)", K_SYS, KVM_GET_MSRS,
+	  sizeof(struct kvm_msrs) + 300 * sizeof(struct kvm_msr_entry), 0, 0, 1, 1, 0),
+	D(O_SYS_HV_CPUID, "KVM_GET_SUPPORTED_HV_CPUID(sys)", K_SYS, KVM_GET_SUPPORTED_HV_CPUID,
+	  sizeof(struct kvm_cpuid2) + 300 * sizeof(struct kvm_cpuid_entry2), 0, 0, 1, 1, 0),
+	D(O_SYS_DEVICE_ATTR, "KVM_*_DEVICE_ATTR(sys)", K_SYS, KVM_HAS_DEVICE_ATTR,
+	  sizeof(struct kvm_device_attr), 0, 0, 1, 1, 0),
 };
 
 struct call {
@@ -283,6 +380,8 @@ struct shared {
 	volatile int32_t ret[MAX_CALLS];
 	volatile uint8_t done[MAX_CALLS];
 	volatile uint32_t seq[MAX_CALLS];	/* completion order, from 1 */
+	volatile uint32_t op_n[O_NR];		/* calls made, per op */
+	volatile uint32_t op_ok[O_NR];		/* of them returned >= 0 */
 };
 
 /* ----------------------------------------------------------- options -- */
@@ -302,6 +401,9 @@ static bool opt_minimize = true;
 static bool opt_plant;		/* --plant: see plant_splat() */
 static bool is_svx;
 static struct shared *sh;
+static bool op_off[O_NR];	/* --ops-off NAME,...: never picked */
+/* KVM_CHECK_EXTENSION(KVM_CAP_SET_GUEST_DEBUG2) on the system fd */
+static long guestdbg_mask;
 
 static uint64_t now_ns(void)
 {
@@ -317,11 +419,11 @@ static enum op pick(uint64_t *s, int role, bool diff)
 	unsigned int total = 0, i, x;
 
 	for (i = 0; i < O_NR; i++)
-		if (!(diff && ops[i].racy))
+		if (!(diff && ops[i].racy) && !op_off[i])
 			total += ops[i].w[role];
 	x = rnd(s, total);
 	for (i = 0; i < O_NR; i++) {
-		if (diff && ops[i].racy)
+		if ((diff && ops[i].racy) || op_off[i])
 			continue;
 		if (x < ops[i].w[role])
 			return i;
@@ -404,6 +506,9 @@ struct exec {
 	int vcpu[NVM][NVCPU];
 	int efd[NVM][NIRQFD];	/* eventfds assigned with KVM_IRQFD */
 	uint32_t efd_gsi[NVM][NIRQFD];
+	int iofd[NVM][NIOEFD];	/* eventfds assigned with KVM_IOEVENTFD */
+	struct kvm_ioeventfd ioarg[NVM][NIOEFD];	/* their arguments */
+	uint8_t *bitmap;	/* BITMAP_SIZE bytes */
 	struct kvm_run *run[NVM][NVCPU];
 	pthread_mutex_t run_lock;	/* run[] mmaps vs their readers */
 	struct mem mem[NVM][NMEM];
@@ -956,6 +1061,740 @@ static long do_irqfd(struct exec *e, const struct call *c, int fd,
 	return r;
 }
 
+/*
+ * ------------------------------------------------- the remaining ioctls --
+ * exec_ext(): the ops from O_FIRST_EXT on, each with its typed argument
+ * (valid-ish most of the time, mutated fields, bad sizes, flags and
+ * pointers), and in differential mode a description of what decides the
+ * result (for diff_explained[]): a capability's KVM_CHECK_EXTENSION
+ * answer on this device ("adv="), the device's own limits ("lim=",
+ * "sup=", "cnt=").
+ */
+static long xret(long r)
+{
+	return r < 0 ? -errno : 0;
+}
+
+/* The XCR0 bits this device's KVM_GET_SUPPORTED_CPUID offers (0xD.0). */
+static uint64_t dev_xcr0(struct exec *e)
+{
+	uint32_t k;
+
+	for (k = 0; e->cpuid && k < e->cpuid->nent; k++)
+		if (e->cpuid->entries[k].function == 0xd &&
+		    !e->cpuid->entries[k].index)
+			return e->cpuid->entries[k].eax |
+			       (uint64_t)e->cpuid->entries[k].edx << 32;
+	return 0;
+}
+
+/* KVM_ENABLE_CAP on the VM: the caps the module takes, and some it does not. */
+static void gen_vm_cap(uint64_t *s, struct kvm_enable_cap *cap, bool valid)
+{
+	static const uint32_t caps[] = {
+		KVM_CAP_DISABLE_QUIRKS, KVM_CAP_DISABLE_QUIRKS2,
+		KVM_CAP_EXCEPTION_PAYLOAD, KVM_CAP_X86_TRIPLE_FAULT_EVENT,
+		KVM_CAP_X86_USER_SPACE_MSR, KVM_CAP_MSR_PLATFORM_INFO,
+		KVM_CAP_MAX_VCPU_ID, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+		/* not offered by the module: arg 0 (no state) or bad */
+		KVM_CAP_X2APIC_API, KVM_CAP_EXIT_ON_EMULATION_FAILURE,
+		KVM_CAP_EXIT_HYPERCALL, KVM_CAP_IRQCHIP, 0, 0xffff,
+	};
+	uint64_t a;
+
+	cap->cap = caps[rnd(s, sizeof(caps) / sizeof(caps[0]))];
+	switch (cap->cap) {
+	case KVM_CAP_DISABLE_QUIRKS: case KVM_CAP_DISABLE_QUIRKS2:
+		a = rnd(s, 0x80);
+		break;
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		a = rnd(s, 8);
+		break;
+	case KVM_CAP_MAX_VCPU_ID:
+		a = 1 + rnd(s, 32);
+		break;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		a = rnd(s, 4);
+		break;
+	case KVM_CAP_X2APIC_API: case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+	case KVM_CAP_EXIT_HYPERCALL:
+		a = 0;
+		break;
+	default:
+		a = rnd(s, 2);
+		break;
+	}
+	cap->args[0] = a;
+	if (valid)
+		return;
+	switch (rnd(s, 4)) {
+	case 0: cap->flags = 1u << rnd(s, 32); break;
+	case 1: cap->args[rnd(s, 4)] = special64(s); break;
+	case 2: cap->args[0] = cap->cap == KVM_CAP_X2APIC_API ||
+			       cap->cap == KVM_CAP_EXIT_HYPERCALL ||
+			       cap->cap == KVM_CAP_EXIT_ON_EMULATION_FAILURE ?
+			       4ULL << rnd(s, 40) : special64(s);
+		break;
+	default: cap->pad[rnd(s, 64)] = splitmix(s); break;
+	}
+}
+
+/* KVM_ENABLE_CAP on a vCPU: Hyper-V SynIC, enforced CPUID, PV features. */
+static void gen_vcpu_cap(uint64_t *s, struct kvm_enable_cap *cap, bool valid)
+{
+	static const uint32_t caps[] = {
+		KVM_CAP_HYPERV_SYNIC, KVM_CAP_HYPERV_SYNIC2,
+		KVM_CAP_HYPERV_ENFORCE_CPUID, KVM_CAP_ENFORCE_PV_FEATURE_CPUID,
+		KVM_CAP_MAX_VCPU_ID, 0,
+	};
+
+	cap->cap = caps[rnd(s, sizeof(caps) / sizeof(caps[0]))];
+	cap->args[0] = cap->cap == KVM_CAP_HYPERV_SYNIC2 ? 0 : rnd(s, 2);
+	if (valid)
+		return;
+	switch (rnd(s, 3)) {
+	case 0: cap->flags = 1u << rnd(s, 32); break;
+	case 1: cap->args[0] = special64(s); break;
+	default: cap->args[1 + rnd(s, 3)] = splitmix(s); break;
+	}
+}
+
+/* struct kvm_lapic_state: registers from KVM_GET_LAPIC, some rewritten */
+static void gen_lapic(uint64_t *s, int fd, struct kvm_lapic_state *l,
+		      bool valid)
+{
+	static const uint16_t regs[] = {
+		0x20, 0x80, 0xd0, 0xe0, 0xf0, 0x280, 0x300, 0x310, 0x320,
+		0x330, 0x340, 0x350, 0x360, 0x370, 0x380, 0x390, 0x3e0,
+	};
+	int n, k;
+
+	if (ioctl(fd, KVM_GET_LAPIC, l) < 0)
+		memset(l, 0, sizeof(*l));
+	if (valid)
+		return;
+	n = 1 + rnd(s, 4);
+	for (k = 0; k < n; k++) {
+		uint32_t *r;
+
+		if (one_in(s, 4)) {	/* a vector in ISR, TMR or IRR */
+			uint32_t vec = 16 + rnd(s, 240);
+			uint32_t base = 0x100 + 0x80 * rnd(s, 3);
+
+			r = (uint32_t *)(l->regs + base + (vec / 32) * 16);
+			*r |= 1u << (vec % 32);
+			continue;
+		}
+		r = (uint32_t *)(l->regs + regs[rnd(s, sizeof(regs) / sizeof(regs[0]))]);
+		*r = one_in(s, 2) ? (uint32_t)special64(s) :
+		     (uint32_t)(rnd(s, 8) << 8 | (16 + rnd(s, 240)) |
+				(one_in(s, 2) ? 0x10000 : 0) |
+				(one_in(s, 4) ? 0x20000 : 0));
+	}
+}
+
+/* struct kvm_xsave: KVM_GET_XSAVE's state, header/MXCSR/x87 fields broken */
+static void gen_xsave(uint64_t *s, int fd, uint8_t *x, bool valid)
+{
+	int n, k;
+
+	if (ioctl(fd, KVM_GET_XSAVE, x) < 0)
+		memset(x, 0, 4096);
+	if (valid)
+		return;
+	n = 1 + rnd(s, 3);
+	for (k = 0; k < n; k++) {
+		switch (rnd(s, 6)) {
+		case 0:				/* MXCSR */
+			*(uint32_t *)(x + 24) = one_in(s, 2) ? rnd(s, 0x10000) :
+						1u << (16 + rnd(s, 16));
+			break;
+		case 1:				/* XSTATE_BV */
+			*(uint64_t *)(x + 512) ^= 1ULL << (one_in(s, 2) ?
+							    rnd(s, 10) : rnd(s, 64));
+			break;
+		case 2:				/* XCOMP_BV */
+			*(uint64_t *)(x + 520) = 1ULL << rnd(s, 64);
+			break;
+		case 3:				/* header reserved */
+			x[528 + rnd(s, 48)] = 1 + rnd(s, 255);
+			break;
+		default:			/* x87 and XMM registers */
+			x[rnd(s, 416)] = splitmix(s);
+			*(uint32_t *)(x + 24) &= 0xffff;
+			break;
+		}
+	}
+}
+
+static void gen_xcrs(uint64_t *s, struct kvm_xcrs *x, bool valid)
+{
+	static const uint64_t v[] = { 1, 3, 7, 5, 0x1f, 0xe7, 0x207, 0x2e7, 0 };
+
+	x->nr_xcrs = 1;
+	x->xcrs[0].xcr = 0;
+	x->xcrs[0].value = v[rnd(s, valid ? 3 : 9)];
+	if (valid)
+		return;
+	switch (rnd(s, 5)) {
+	case 0: x->nr_xcrs = rnd(s, 20); x->xcrs[rnd(s, 16)].value = 3; break;
+	case 1: x->flags = 1u << rnd(s, 32); break;
+	case 2: x->xcrs[0].xcr = 1 + rnd(s, 3); break;
+	case 3: x->xcrs[0].value = special64(s); break;
+	default: x->xcrs[0].reserved = splitmix(s); break;
+	}
+}
+
+/* KVM_SET_GUEST_DEBUG: single-step, breakpoints, injections */
+static void gen_guest_debug(uint64_t *s, struct kvm_guest_debug *g,
+			    bool valid)
+{
+	static const uint32_t ctl[] = {
+		0, KVM_GUESTDBG_ENABLE,
+		KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
+		KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP,
+		KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
+		KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_DB,
+		KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_BP,
+		KVM_GUESTDBG_INJECT_DB,
+	};
+
+	g->control = ctl[rnd(s, sizeof(ctl) / sizeof(ctl[0]))];
+	g->arch.debugreg[rnd(s, 4)] = GUEST_ENTRY + rnd(s, 0x40);
+	g->arch.debugreg[7] = 0x400 | (1u << rnd(s, 8)) | (rnd(s, 16) << 16);
+	if (valid)
+		return;
+	switch (rnd(s, 4)) {
+	case 0: g->control |= 1u << rnd(s, 32); break;
+	case 1: g->control = (uint32_t)special64(s); break;
+	case 2: g->pad = splitmix(s); break;
+	default: g->arch.debugreg[rnd(s, 8)] = special64(s); break;
+	}
+}
+
+/*
+ * KVM_IOEVENTFD on slot c->vcpu % NIOEFD of the VM: a new eventfd on the
+ * guest's port 0x80 or its MMIO page at 0xd0000000 (length 0/1/2/4/8,
+ * maybe a data match), or the slot's own deassigned; broken: lengths,
+ * wrapping ranges, flags, fds, pad, a deassign that matches nothing.
+ */
+static long do_ioeventfd(struct exec *e, const struct call *c, int fd,
+			 uint64_t *s, bool valid)
+{
+	static const uint32_t lens[] = { 0, 1, 2, 4, 8 };
+	int v = c->vm % NVM, k = c->vcpu % NIOEFD, efd, old;
+	struct kvm_ioeventfd a;
+	const char *how = "assign";
+	void *arg = &a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		return -errno;
+	a.fd = efd;
+	if (one_in(s, 2)) {
+		a.flags = KVM_IOEVENTFD_FLAG_PIO;
+		a.addr = one_in(s, 4) ? 0xe9 : 0x80;
+		a.len = lens[1 + rnd(s, 2)];
+	} else {
+		a.addr = 0xd0000000 + 8 * rnd(s, 3);
+		a.len = lens[rnd(s, 5)];
+	}
+	if (a.len && one_in(s, 2)) {
+		a.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
+		a.datamatch = rnd(s, 4);
+	}
+	old = get_fd(&e->iofd[v][k]);
+	if (valid && old >= 0 && one_in(s, 3)) {
+		a = e->ioarg[v][k];
+		a.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+		how = "deassign";
+	} else if (!valid) {
+		switch (rnd(s, 7)) {
+		case 0: a.len = one_in(s, 2) ? 3 + rnd(s, 14) : (uint32_t)special64(s);
+			how = "len"; break;
+		case 1: a.addr = ~0ULL - rnd(s, 4); a.len = 4; how = "wrap"; break;
+		case 2: a.flags ^= 1u << rnd(s, 32); how = "flags"; break;
+		case 3: a.fd = one_in(s, 2) ? -1 : fd; how = "fd"; break;
+		case 4: a.pad[rnd(s, 36)] = splitmix(s); how = "pad"; break;
+		case 5: a.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN; how = "deassign-any"; break;
+		default: arg = mut_ptr(s, e, &a, sizeof(a)); how = "ptr"; break;
+		}
+	}
+	desc("addr=%#llx,len=%u,flags=%#x,dm=%llu,how=%s", a.addr, a.len,
+	     a.flags, a.datamatch, how);
+	r = xret(ioctl(fd, KVM_IOEVENTFD, arg));
+	if (r || (a.flags & KVM_IOEVENTFD_FLAG_DEASSIGN) || arg != &a ||
+	    (int)a.fd != efd) {
+		close(efd);
+		if (!r && !strcmp(how, "deassign"))
+			put_fd(&e->iofd[v][k], -1);
+		return r;
+	}
+	e->ioarg[v][k] = a;
+	put_fd(&e->iofd[v][k], efd);
+	return r;
+}
+
+/* KVM_GET_STATS_FD and reading what it gives: header, names, data. */
+static long do_stats_fd(struct exec *e, int fd, uint64_t *s)
+{
+	struct kvm_stats_header h;
+	uint8_t *buf = e->bitmap;
+	long r = ioctl(fd, KVM_GET_STATS_FD, 0);
+	int sfd;
+
+	desc("-");
+	if (r < 0)
+		return -errno;
+	sfd = r;
+	r = 0;
+	if (pread(sfd, &h, sizeof(h), 0) != sizeof(h)) {
+		r = -EIO;		/* a short header: counted as a failure */
+	} else if (buf && !e->diff) {
+		size_t len = rnd(s, 65536);
+		off_t off;
+
+		switch (rnd(s, 4)) {
+		case 0: off = h.desc_offset; break;
+		case 1: off = h.data_offset; break;
+		case 2: off = h.id_offset; break;
+		default: off = special64(s) & 0x7fffffffffffULL; break;
+		}
+		if (pread(sfd, buf, len, off) < 0 && errno != EINVAL)
+			r = -errno;
+		if (one_in(s, 4) && write(sfd, buf, 1) >= 0)
+			r = -EPERM;	/* a stats fd is read-only */
+	}
+	close(sfd);
+	return r;
+}
+
+static long exec_ext(struct exec *e, const struct call *c, int fd,
+		     uint64_t *s, bool valid)
+{
+	const struct op_desc *d = &ops[c->op];
+	int i = c->vcpu % NMEM;
+	union {
+		uint8_t raw[sizeof(struct kvm_cpuid2) +
+			    300 * sizeof(struct kvm_cpuid_entry2)];
+		struct kvm_enable_cap cap;
+		struct kvm_clock_data clk;
+		struct kvm_userspace_memory_region mr;
+		struct kvm_dirty_log dl;
+		struct kvm_clear_dirty_log cl;
+		struct kvm_msr_filter mf;
+		struct kvm_hyperv_eventfd hv;
+		struct kvm_guest_debug gd;
+		struct kvm_lapic_state lapic;
+		struct kvm_xcrs xcrs;
+		struct kvm_vapic_addr va;
+		struct kvm_tpr_access_ctl tac;
+		struct kvm_x86_mce mce;
+		struct kvm_device_attr attr;
+		struct kvm_cpuid2 cpuid;
+		struct kvm_msrs msrs;
+		struct kvm_msr_list msrl;
+		struct svx_walk_trace2 wt2;
+		uint64_t u64;
+	} a;
+	unsigned long req = d->req, arg = 0;
+	uint64_t attrval = 0;
+	long r, adv = -1, lim = -1;
+
+	memset(&a, 0, sizeof(a));
+	switch (c->op) {
+	case O_IOEVENTFD:
+		return do_ioeventfd(e, c, fd, s, valid);
+	case O_VM_STATS_FD: case O_VCPU_STATS_FD:
+		return do_stats_fd(e, fd, s);
+	case O_VM_ENABLE_CAP:
+		gen_vm_cap(s, &a.cap, valid);
+		if (e->diff) {
+			adv = ioctl(fd, KVM_CHECK_EXTENSION, a.cap.cap);
+			lim = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+		}
+		break;
+	case O_VCPU_ENABLE_CAP:
+		gen_vcpu_cap(s, &a.cap, valid);
+		if (e->diff) {
+			int sys = get_fd(&e->sys);
+
+			adv = sys >= 0 ? ioctl(sys, KVM_CHECK_EXTENSION, a.cap.cap) : -1;
+		}
+		break;
+	case O_GET_CLOCK:
+		break;
+	case O_SET_CLOCK:
+		if (ioctl(fd, KVM_GET_CLOCK, &a.clk) < 0)
+			memset(&a.clk, 0, sizeof(a.clk));
+		if (valid) {
+			a.clk.flags &= one_in(s, 2) ? KVM_CLOCK_REALTIME : 0;
+			a.clk.clock += rnd(s, 2) ? 1000000000ULL * rnd(s, 100) : 0;
+			break;
+		}
+		switch (rnd(s, 4)) {
+		case 0: a.clk.flags = 1u << rnd(s, 32); break;
+		case 1: a.clk.clock = special64(s); break;
+		case 2: a.clk.flags |= KVM_CLOCK_REALTIME; a.clk.realtime = special64(s); break;
+		default: a.clk.pad[rnd(s, 4)] = splitmix(s); a.clk.pad0 = splitmix(s); break;
+		}
+		break;
+	case O_VM_GET_TSC_KHZ: case O_GET_TSC_KHZ: case O_KVMCLOCK_CTRL:
+	case O_GET_NR_MMU_PAGES: case O_SMI:
+		break;
+	case O_VM_SET_TSC_KHZ: case O_SET_TSC_KHZ: {
+		/* a rate relative to the vCPU's (VM's) own: 0 is the host's */
+		long cur = ioctl(fd, c->op == O_SET_TSC_KHZ ? KVM_GET_TSC_KHZ :
+				 KVM_GET_TSC_KHZ, 0);
+		static const int ppm[] = { 0, 100, -100, 1000000, -500000, 1000, -1000 };
+		int k = rnd(s, 7);
+
+		if (cur <= 0)
+			cur = 1000000;
+		arg = valid ? (one_in(s, 4) ? 0UL :
+			       (unsigned long)(cur + cur * ppm[k] / 1000000)) :
+		      one_in(s, 2) ? (unsigned long)cur * (1 + rnd(s, 300)) :
+		      special64(s);
+		/*
+		 * 1 kHz scales the host's rate to 0 kHz with TSC scaling at
+		 * Bochs' 50 MHz: KVM 6.1's kvm_get_time_scale() then loops
+		 * forever (a vCPU that had a clock update before): not in
+		 * differential mode, which runs on kvm_intel too.
+		 */
+		if (e->diff && (uint32_t)arg == 1)
+			arg = 2;
+		if (valid)
+			desc("ppm=%d,arg=%s", ppm[k], arg ? "rel" : "0");
+		else
+			desc("arg=%#lx,cur=%ld", arg, cur);
+		return xret(ioctl(fd, req, arg));
+	}
+	case O_SET_MEMSLOT_LOG:
+		gen_memslot(s, e, c, &a.mr, true);
+		a.mr.flags = one_in(s, 4) ? 0 : KVM_MEM_LOG_DIRTY_PAGES;
+		if (!valid) {
+			switch (rnd(s, 4)) {
+			case 0: a.mr.flags |= KVM_MEM_READONLY; break;
+			case 1: a.mr.slot = 5 + rnd(s, 4); a.mr.guest_phys_addr = 0x200000; break;
+			case 2: a.mr.flags |= 1u << rnd(s, 32); break;
+			default: a.mr.slot = (uint32_t)special64(s); break;
+			}
+		}
+		break;
+	case O_GET_DIRTY_LOG:
+		a.dl.slot = valid || one_in(s, 2) ? (uint32_t)i :
+			    one_in(s, 2) ? 5 + rnd(s, 600) : (uint32_t)special64(s);
+		a.dl.dirty_bitmap = e->bitmap;
+		if (!valid && one_in(s, 2))
+			a.dl.dirty_bitmap = mut_ptr(s, e, e->bitmap, 8);
+		if (!valid && one_in(s, 8))
+			a.dl.padding1 = splitmix(s);
+		break;
+	case O_CLEAR_DIRTY_LOG: {
+		static const uint32_t pages[] = { 16, 0, 64, 8 };
+
+		a.cl.slot = valid || one_in(s, 2) ? (uint32_t)i :
+			    one_in(s, 2) ? 5 + rnd(s, 600) : (uint32_t)special64(s);
+		a.cl.num_pages = pages[rnd(s, valid ? 2 : 4)];
+		a.cl.dirty_bitmap = e->bitmap;
+		if (e->bitmap)
+			memset(e->bitmap, one_in(s, 2) ? 0xff : 0x55, 64);
+		if (valid)
+			break;
+		switch (rnd(s, 4)) {
+		case 0: a.cl.first_page = one_in(s, 2) ? 64 * rnd(s, 3) : rnd(s, 64); break;
+		case 1: a.cl.num_pages = one_in(s, 2) ? rnd(s, 20) : (uint32_t)special64(s); break;
+		case 2: a.cl.dirty_bitmap = mut_ptr(s, e, e->bitmap, 8); break;
+		default: a.cl.first_page = special64(s); break;
+		}
+		break;
+	}
+	case O_SET_NR_MMU_PAGES:
+		arg = valid ? 64 + rnd(s, 4096) : one_in(s, 2) ? rnd(s, 64) :
+		      special64(s) & 0x3fffffffffffffffULL;
+		break;
+	case O_SET_BOOT_CPU_ID:
+		arg = valid ? rnd(s, NVCPU) : special64(s);
+		break;
+	case O_SET_MSR_FILTER: {
+		int n = rnd(s, 4), k;
+
+		a.mf.flags = one_in(s, 2) ? KVM_MSR_FILTER_DEFAULT_ALLOW :
+			     KVM_MSR_FILTER_DEFAULT_DENY;
+		if (e->bitmap)
+			memset(e->bitmap, one_in(s, 2) ? 0xff : 0, 0x800);
+		for (k = 0; k < n; k++) {
+			struct kvm_msr_filter_range *rg = &a.mf.ranges[k];
+
+			rg->flags = 1 + rnd(s, 3);
+			rg->nmsrs = 1 + rnd(s, 0x2000);
+			rg->base = one_in(s, 2) ? msr_idx[rnd(s, sizeof(msr_idx) / sizeof(msr_idx[0]))] :
+				   0xc0000000 + rnd(s, 0x200);
+			rg->bitmap = e->bitmap;
+		}
+		if (valid)
+			break;
+		switch (rnd(s, 6)) {
+		case 0: a.mf.flags = 1u << rnd(s, 32); break;
+		case 1: a.mf.ranges[rnd(s, 16)].flags = 1u << rnd(s, 32); a.mf.ranges[0].nmsrs |= 1; break;
+		case 2: a.mf.ranges[rnd(s, 16)].nmsrs = 0x3001 + rnd(s, 0x10000); break;
+		case 3: a.mf.ranges[0].nmsrs = 1; a.mf.ranges[0].flags = 1;
+			a.mf.ranges[0].bitmap = mut_ptr(s, e, e->bitmap, 8); break;
+		case 4: a.mf.ranges[0].nmsrs = 8; a.mf.ranges[0].flags = 0; break;
+		default: memset(a.mf.ranges, 0, sizeof(a.mf.ranges)); break;
+		}
+		break;
+	}
+	case O_HYPERV_EVENTFD: {
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+		a.hv.conn_id = rnd(s, 4);
+		a.hv.fd = efd;
+		if (one_in(s, 3))
+			a.hv.flags = KVM_HYPERV_EVENTFD_DEASSIGN;
+		if (!valid) {
+			switch (rnd(s, 4)) {
+			case 0: a.hv.conn_id = (uint32_t)special64(s); break;
+			case 1: a.hv.flags = 1u << rnd(s, 32); break;
+			case 2: a.hv.fd = one_in(s, 2) ? -1 : fd; break;
+			default: a.hv.padding[rnd(s, 3)] = splitmix(s); break;
+			}
+		}
+		desc("conn=%#x,flags=%#x,fd=%s", a.hv.conn_id, a.hv.flags,
+		     a.hv.fd == efd ? "efd" : "bad");
+		arg = (uintptr_t)(valid ? a.raw : mut_ptr(s, e, a.raw, d->argsz));
+		if (e->diff && arg != (uintptr_t)a.raw)
+			desc("ptr=%#lx", arg);
+		r = xret(ioctl(fd, req, arg));
+		if (efd >= 0)
+			close(efd);	/* KVM keeps its own reference */
+		return r;
+	}
+	case O_SET_GUEST_DEBUG:
+		gen_guest_debug(s, &a.gd, valid);
+		break;
+	case O_GET_LAPIC: case O_GET_XSAVE: case O_GET_XSAVE2: case O_GET_XCRS:
+		break;
+	case O_SET_LAPIC:
+		gen_lapic(s, fd, &a.lapic, valid);
+		break;
+	case O_SET_XSAVE:
+		gen_xsave(s, fd, a.raw, valid);
+		break;
+	case O_SET_XCRS:
+		gen_xcrs(s, &a.xcrs, valid);
+		break;
+	case O_SET_VAPIC_ADDR:
+		a.va.vapic_addr = valid ? 0x3000 + 4 * rnd(s, 0x400) :
+			one_in(s, 2) ? (one_in(s, 2) ? 0xd0000000 : 0x100ffe + 0x10000 * rnd(s, 4)) :
+			special64(s);
+		if (valid && one_in(s, 4))
+			a.va.vapic_addr = one_in(s, 2) ? 0 : mem_gpa(1 + rnd(s, 4)) + 0x100;
+		break;
+	case O_TPR_ACCESS_REPORTING:
+		a.tac.enabled = rnd(s, 2);
+		if (!valid) {
+			if (one_in(s, 2))
+				a.tac.flags = 1u << rnd(s, 32);
+			else
+				a.tac.reserved[rnd(s, 8)] = splitmix(s);
+		}
+		break;
+	case O_SETUP_MCE: {
+		static const uint64_t bits[] = { 1 << 8, 1 << 24, 1 << 10,
+			1 << 27, 1 << 9, 1 << 11, 0xff0000 };
+
+		a.u64 = 1 + rnd(s, 32);
+		if (one_in(s, 2))
+			a.u64 |= 1 << 8;		/* MCG_CTL_P */
+		if (one_in(s, 3))
+			a.u64 |= 1 << 24;		/* MCG_SER_P */
+		if (valid)
+			break;
+		switch (rnd(s, 3)) {
+		case 0: a.u64 = (a.u64 & ~0xffULL) | (one_in(s, 2) ? 0 : 33 + rnd(s, 223)); break;
+		case 1: a.u64 |= bits[rnd(s, 7)]; break;
+		default: a.u64 = special64(s); break;
+		}
+		break;
+	}
+	case O_SET_MCE:
+		a.mce.bank = valid ? rnd(s, 4) : rnd(s, 40);
+		a.mce.status = (1ULL << 63) | (one_in(s, 2) ? 1ULL << 61 : 0) |
+			       (one_in(s, 4) ? 1ULL << 57 : 0) | rnd(s, 0x10000);
+		a.mce.mcg_status = rnd(s, 8);
+		a.mce.addr = rnd(s, 0x10000);
+		if (!valid) {
+			if (one_in(s, 2))
+				a.mce.status = special64(s);
+			else
+				a.mce.pad2[rnd(s, 3)] = splitmix(s);
+		}
+		break;
+	case O_VCPU_DEVICE_ATTR: case O_SYS_DEVICE_ATTR: {
+		static const unsigned long reqs[] = { KVM_HAS_DEVICE_ATTR,
+			KVM_GET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR };
+
+		req = reqs[rnd(s, c->op == O_SYS_DEVICE_ATTR ? 2 : 3)];
+		a.attr.group = 0;		/* KVM_VCPU_TSC_CTRL, system: 0 */
+		a.attr.attr = 0;		/* KVM_VCPU_TSC_OFFSET, XCOMP_GUEST_SUPP */
+		attrval = one_in(s, 2) ? 0 : -(splitmix(s) & ((1ULL << 40) - 1));
+		a.attr.addr = (uintptr_t)&attrval;
+		if (!valid) {
+			switch (rnd(s, 5)) {
+			case 0: a.attr.group = 1 + rnd(s, 3); break;
+			case 1: a.attr.attr = one_in(s, 2) ? 1 + rnd(s, 3) : special64(s); break;
+			case 2: a.attr.addr = (uintptr_t)mut_ptr(s, e, &attrval, 8);
+				if (one_in(s, 4))
+					a.attr.addr |= 1ULL << 63;
+				break;
+			case 3: a.attr.flags = 1u << rnd(s, 32); break;
+			default: attrval = special64(s); break;
+			}
+		}
+		desc("%s,group=%u,attr=%#llx,addr=%s,flags=%#x",
+		     req == KVM_HAS_DEVICE_ATTR ? "has" :
+		     req == KVM_GET_DEVICE_ATTR ? "get" : "set", a.attr.group,
+		     a.attr.attr, a.attr.addr == (uintptr_t)&attrval ? "ok" : "bad",
+		     a.attr.flags);
+		break;
+	}
+	case O_VCPU_HV_CPUID: case O_SYS_HV_CPUID:
+		a.cpuid.nent = valid ? 300 - rnd(s, 280) : one_in(s, 2) ?
+			       rnd(s, 16) : (uint32_t)special64(s);
+		break;
+	case O_WALK_TRACE2:
+		gen_walk(s, &a.wt2.wt, true);
+		a.wt2.wt.version = SVX_WALK_TRACE_VERSION2;
+		a.wt2.wt.size = sizeof(a.wt2);
+		if (!valid) {
+			switch (rnd(s, 5)) {
+			case 0: a.wt2.wt.version = rnd(s, 4); break;
+			case 1: a.wt2.wt.size = one_in(s, 2) ? sizeof(a.wt2.wt) +
+					rnd(s, sizeof(a.wt2) - sizeof(a.wt2.wt)) :
+					(uint32_t)special64(s); break;
+			case 2: a.wt2.refs = 1; break;
+			case 3: a.wt2.reserved2[rnd(s, 8)] = 1; break;
+			default: a.wt2.wt.access = splitmix(s); break;
+			}
+		}
+		break;
+	case O_MCE_CAP_SUPPORTED:
+		break;
+	case O_MSR_FEATURE_LIST:
+		a.msrl.nmsrs = valid ? 1000 : (uint32_t)special64(s);
+		break;
+	case O_SYS_GET_MSRS: {
+		static const uint32_t feat[] = { 0x10a, 0x345, 0x8b, 0x480,
+			0x485, 0x48b, 0x491, 0x10, 0, 0xc0000080 };
+		uint32_t n = 1 + rnd(s, 4), k;
+
+		for (k = 0; k < n; k++)
+			a.msrs.entries[k].index = feat[rnd(s, 10)];
+		a.msrs.nmsrs = n;
+		if (!valid && one_in(s, 2))
+			a.msrs.nmsrs = one_in(s, 2) ? (uint32_t)special64(s) : 255 + rnd(s, 3);
+		break;
+	}
+	default:
+		return -ENOSYS;
+	}
+	if (d->argsz && !arg)
+		arg = (uintptr_t)(valid ? a.raw : mut_ptr(s, e, a.raw, d->argsz));
+	if (e->diff) {
+		if (d->argsz && arg != (uintptr_t)a.raw)
+			desc("ptr=%#lx", arg);
+		else if (c->op == O_VM_ENABLE_CAP || c->op == O_VCPU_ENABLE_CAP)
+			desc("cap=%u,flags=%#x,arg=%#llx,adv=%ld,lim=%ld",
+			     a.cap.cap, a.cap.flags,
+			     (unsigned long long)a.cap.args[0], adv, lim);
+		else if (c->op == O_SET_CLOCK)
+			desc("flags=%#x", a.clk.flags);
+		else if (c->op == O_SET_MEMSLOT_LOG)
+			desc("slot=%#x,flags=%#x,gpa=%#llx,size=%#llx",
+			     a.mr.slot, a.mr.flags, a.mr.guest_phys_addr,
+			     a.mr.memory_size);
+		else if (c->op == O_GET_DIRTY_LOG)
+			desc("slot=%#x,bitmap=%s", a.dl.slot,
+			     a.dl.dirty_bitmap == e->bitmap ? "ok" : "bad");
+		else if (c->op == O_CLEAR_DIRTY_LOG)
+			desc("slot=%#x,first=%#llx,num=%#x,bitmap=%s", a.cl.slot,
+			     a.cl.first_page, a.cl.num_pages,
+			     a.cl.dirty_bitmap == e->bitmap ? "ok" : "bad");
+		else if (c->op == O_SET_MSR_FILTER)
+			desc("flags=%#x,r0=%#x/%#x", a.mf.flags,
+			     a.mf.ranges[0].flags, a.mf.ranges[0].nmsrs);
+		else if (c->op == O_SET_GUEST_DEBUG) {
+			/* the device's mask; an exception in injection? */
+			struct kvm_vcpu_events ev;
+
+			if (ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+				memset(&ev, 0, sizeof(ev));
+			desc("control=%#x,mask=%ld,exc=%u/%u", a.gd.control,
+			     guestdbg_mask, ev.exception.injected,
+			     ev.exception.pending);
+		}
+		else if (c->op == O_SET_XSAVE)
+			desc("bv=%#llx,comp=%#llx,mxcsr=%#x,sup=%#llx",
+			     (unsigned long long)*(uint64_t *)(a.raw + 512),
+			     (unsigned long long)*(uint64_t *)(a.raw + 520),
+			     *(uint32_t *)(a.raw + 24),
+			     (unsigned long long)dev_xcr0(e));
+		else if (c->op == O_SET_XCRS)
+			desc("nr=%u,flags=%#x,xcr=%u,val=%#llx,sup=%#llx",
+			     a.xcrs.nr_xcrs, a.xcrs.flags, a.xcrs.xcrs[0].xcr,
+			     a.xcrs.xcrs[0].value,
+			     (unsigned long long)dev_xcr0(e));
+		else if (c->op == O_SET_VAPIC_ADDR)
+			desc("addr=%#llx", a.va.vapic_addr);
+		else if (c->op == O_TPR_ACCESS_REPORTING)
+			desc("enabled=%u,flags=%#x", a.tac.enabled, a.tac.flags);
+		else if (c->op == O_SETUP_MCE) {
+			uint64_t sup = 0;
+			int sys = get_fd(&e->sys);
+
+			if (sys < 0 || ioctl(sys, KVM_X86_GET_MCE_CAP_SUPPORTED, &sup) < 0)
+				sup = 0;
+			desc("mcg_cap=%#llx,sup=%#llx",
+			     (unsigned long long)a.u64, (unsigned long long)sup);
+		} else if (c->op == O_SET_MCE)
+			desc("bank=%u,status=%#llx", a.mce.bank, a.mce.status);
+		else if (c->op == O_VCPU_HV_CPUID || c->op == O_SYS_HV_CPUID)
+			desc("nent=%u", a.cpuid.nent);
+		else if (c->op == O_WALK_TRACE2)
+			desc("ver=%u,size=%u", a.wt2.wt.version, a.wt2.wt.size);
+		else if (c->op == O_MSR_FEATURE_LIST) {
+			struct kvm_msr_list ml = { .nmsrs = 0 };
+			int sys = get_fd(&e->sys);
+
+			if (sys >= 0)
+				ioctl(sys, KVM_GET_MSR_FEATURE_INDEX_LIST, &ml);
+			desc("nmsrs=%u,cnt=%u", a.msrl.nmsrs, ml.nmsrs);
+		} else if (c->op == O_SYS_GET_MSRS)
+			desc("nmsrs=%u,msr0=%#x", a.msrs.nmsrs, a.msrs.entries[0].index);
+		else if (!argdesc[0] && !d->argsz)
+			desc("arg=%#lx", arg);
+	}
+	/*
+	 * Results are ints (KVM's ioctl paths): a value such as a large
+	 * KVM_GET_NR_MMU_PAGES may read back negative without an errno.
+	 */
+	errno = 0;
+	r = ioctl(fd, req, arg);
+	if (r < 0)
+		return errno ? -errno : 0;
+	if (c->op == O_SYS_GET_MSRS) {
+		if (e->diff && arg == (uintptr_t)a.raw && r < a.msrs.nmsrs &&
+		    r < 300)
+			desc("nmsrs=%u,stop=%#x", a.msrs.nmsrs,
+			     a.msrs.entries[r].index);
+		return r;
+	}
+	return 0;
+}
+
 static void child_fork(struct exec *e, uint64_t *s);
 
 /* Run one call; its result (0 or -errno) */
@@ -1141,6 +1980,8 @@ static long exec_call(struct exec *e, const struct call *c)
 		return r < 0 ? -errno : 0;
 	}
 	default:
+		if (c->op >= O_FIRST_EXT)
+			return exec_ext(e, c, fd, &s, valid);
 		break;
 	}
 
@@ -1504,6 +2345,38 @@ struct thr {
 	pid_t tid;
 };
 
+/*
+ * --verbose in differential mode: each vCPU's events (KVM_GET_VCPU_EVENTS)
+ * whenever they changed, to follow a difference back to the call that
+ * made it (the call lines name the fd slot asked for, not the one used).
+ */
+static void trace_events(struct exec *e)
+{
+	static char last[NVM][NVCPU][96];
+	struct kvm_vcpu_events ev;
+	char now[96];
+	int v, i, fd;
+
+	for (v = 0; v < NVM; v++)
+		for (i = 0; i < NVCPU; i++) {
+			fd = get_fd(&e->vcpu[v][i]);
+			if (fd < 0 || ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+				snprintf(now, sizeof(now), "-");
+			else
+				snprintf(now, sizeof(now),
+					 "exc=%u/%u/%u irq=%u/%u nmi=%u/%u smi=%u/%u",
+					 ev.exception.injected,
+					 ev.exception.pending, ev.exception.nr,
+					 ev.interrupt.injected, ev.interrupt.nr,
+					 ev.nmi.injected, ev.nmi.pending,
+					 ev.smi.smm, ev.smi.pending);
+			if (strcmp(now, last[v][i])) {
+				fprintf(stderr, "  events vm%d vcpu%d: %s\n", v, i, now);
+				strcpy(last[v][i], now);
+			}
+		}
+}
+
 /* Call @k of the program on thread @t, recorded in the shared log. */
 static void run_one(struct exec *e, int t, int k)
 {
@@ -1516,6 +2389,9 @@ static void run_one(struct exec *e, int t, int k)
 	if (opt_plant)
 		plant_splat(&p->c[k], r);
 	__atomic_store_n(&sh->running[t], -1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sh->op_n[p->c[k].op], 1, __ATOMIC_RELAXED);
+	if (r >= 0)
+		__atomic_add_fetch(&sh->op_ok[p->c[k].op], 1, __ATOMIC_RELAXED);
 	sh->ret[k] = r;
 	sh->done[k] = 1;
 	sh->seq[k] = __atomic_add_fetch(&sh->calls_done, 1, __ATOMIC_SEQ_CST);
@@ -1524,6 +2400,8 @@ static void run_one(struct exec *e, int t, int k)
 			getpid(), k, t, ops[p->c[k].op].name, p->c[k].vm,
 			p->c[k].vcpu, p->c[k].seed, r, r < 0 ? " " : "",
 			r < 0 ? strerror(-r) : "");
+	if (opt_verbose && e->diff)
+		trace_events(e);
 	if (e->diff_out)
 		fprintf(e->diff_out, "%ld %d %s %ld %s\n", e->prog_idx, k,
 			ops[p->c[k].op].name, r, argdesc[0] ? argdesc : "-");
@@ -1606,6 +2484,8 @@ static void exec_prog(const struct prog *p, const uint8_t *keep,
 			e.vcpu[v][i] = -1;
 		for (i = 0; i < NIRQFD; i++)
 			e.efd[v][i] = -1;
+		for (i = 0; i < NIOEFD; i++)
+			e.iofd[v][i] = -1;
 		for (i = 0; i < NMEM; i++) {
 			e.mem[v][i].size = MEM_SIZE;
 			e.mem[v][i].hva = mmap(NULL, MEM_SIZE,
@@ -1619,6 +2499,10 @@ static void exec_prog(const struct prog *p, const uint8_t *keep,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	mprotect(e.guard + 4096, 4096, PROT_NONE);
 	mprotect(e.guard + 8192, 4096, PROT_READ);
+	e.bitmap = mmap(NULL, BITMAP_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (e.bitmap == MAP_FAILED)
+		e.bitmap = NULL;
 	/* what the device says, for valid arguments */
 	sys = open(dev, O_RDWR | O_CLOEXEC);
 	e.mmap_size = sys >= 0 ? ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0) : 8192;
@@ -1661,6 +2545,8 @@ static void exec_prog(const struct prog *p, const uint8_t *keep,
 	for (v = 0; v < NVM; v++) {
 		for (i = 0; i < NIRQFD; i++)
 			put_fd(&e.efd[v][i], -1);
+		for (i = 0; i < NIOEFD; i++)
+			put_fd(&e.iofd[v][i], -1);
 		put_fd(&e.vm[v], -1);
 	}
 	put_fd(&e.sys, -1);
@@ -1669,6 +2555,9 @@ static void exec_prog(const struct prog *p, const uint8_t *keep,
 			if (e.mem[v][i].hva)
 				munmap(e.mem[v][i].hva, MEM_SIZE);
 	free(e.cpuid);
+	if (e.bitmap)
+		munmap(e.bitmap, BITMAP_SIZE);
+	munmap(e.guard, 3 * 4096);
 }
 
 /* ------------------------------------------------------------ checks -- */
@@ -1685,6 +2574,20 @@ static const char *const splat_pat[] = {
 	"sleeping function called from invalid context", "double fault",
 	"stack-protector", "Kernel panic",
 };
+
+/*
+ * @pat in @msg as a word of its own: not right after a letter, digit or
+ * '_' (the module's "KVM_SET_GUEST_DEBUG: ..." lines are no "BUG:").
+ */
+static bool splat_match(const char *msg, const char *pat)
+{
+	const char *p;
+
+	for (p = msg; (p = strstr(p, pat)); p++)
+		if (p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			return true;
+	return false;
+}
 
 /* New kernel log lines: how many look like a splat (printed). */
 static int check_kmsg(bool quiet)
@@ -1708,7 +2611,7 @@ static int check_kmsg(bool quiet)
 		msg = strchr(buf, ';');
 		msg = msg ? msg + 1 : buf;
 		for (k = 0; k < sizeof(splat_pat) / sizeof(splat_pat[0]); k++)
-			if (strstr(msg, splat_pat[k])) {
+			if (splat_match(msg, splat_pat[k])) {
 				if (!quiet)
 					printf("# fuzz: kernel: %s", msg);
 				splats++;
@@ -1981,7 +2884,13 @@ static int minimize(const struct prog *p, long idx, enum verdict want,
  */
 #define ANY	1
 #define F_SLOTS	1u	/* memslot layout differs: memslot calls, KVM_RUN */
-#define F_GUEST	2u	/* vCPU state differs: KVM_RUN */
+/*
+ * vCPU state differs (one device ran further, or took an event the other
+ * refused): KVM_RUN, and the calls whose result depends on a pending
+ * event (KVM_SET_GUEST_DEBUG's injections -EBUSY, KVM_INTERRUPT -EEXIST,
+ * KVM_X86_SET_MCE's MCIP checks).
+ */
+#define F_GUEST	2u
 /*
  * KVM_RUN got as far as running the vCPU on one device only (KVM 6.1's
  * kvm_vcpu_has_run()): afterwards KVM_SET_CPUID2 (also setup-guest's)
@@ -1995,6 +2904,11 @@ static int minimize(const struct prog *p, long idx, enum verdict want,
  * vCPU on one device only (-EBADF on the other).
  */
 #define F_VCPUS	8u
+/*
+ * A KVM_ENABLE_CAP one device took and the other refused (KVM_CAP_MAX_VCPU_ID
+ * above shadowvmx's limit): later KVM_ENABLE_CAPs on that VM.
+ */
+#define F_CAPS	16u
 
 static uint64_t field(const char *d, const char *name)
 {
@@ -2049,6 +2963,54 @@ static bool w_small_nent(const char *d)
 	return n >= 1 && n < 64;
 }
 
+/* KVM_ENABLE_CAP of a capability this device's KVM_CHECK_EXTENSION denies */
+static bool w_cap_not_offered(const char *d)
+{
+	return strstr(d, "adv=0,") != NULL;
+}
+static bool w_max_vcpu_id_above(const char *d)
+{
+	return field(d, "cap=") == KVM_CAP_MAX_VCPU_ID && strstr(d, "adv=") &&
+	       field(d, "arg=") > field(d, "lim=");
+}
+static bool w_max_vcpu_id_same(const char *d)
+{
+	return field(d, "cap=") == KVM_CAP_MAX_VCPU_ID && strstr(d, "adv=") &&
+	       field(d, "arg=") == field(d, "lim=");
+}
+static bool w_xcr0_unsupported(const char *d)
+{
+	return strstr(d, "sup=") && (field(d, "val=") | field(d, "bv=")) &
+	       ~(field(d, "sup=") | 1);
+}
+static bool w_mcg_cap_unsupported(const char *d)
+{
+	return strstr(d, "sup=") &&
+	       field(d, "mcg_cap=") & ~(field(d, "sup=") | 0xff00ffULL);
+}
+/* KVM 6.1 does not check KVM_SET_GUEST_DEBUG's control (stores it) */
+static bool w_guestdbg_bits(const char *d)
+{
+	return field(d, "mask=") &&
+	       field(d, "control=") & ~field(d, "mask=");
+}
+/* #DB/#BP injection with an exception already in injection (exc=1/..) */
+static bool w_guestdbg_inject(const char *d)
+{
+	return field(d, "control=") & (KVM_GUESTDBG_INJECT_DB |
+				       KVM_GUESTDBG_INJECT_BP) &&
+	       !(field(d, "control=") & ~field(d, "mask=")) &&
+	       field(d, "exc=") == 1;
+}
+static bool w_list_shorter(const char *d)
+{
+	return strstr(d, "cnt=") && field(d, "nmsrs=") >= field(d, "cnt=");
+}
+static bool w_list_longer(const char *d)
+{
+	return strstr(d, "cnt=") && field(d, "nmsrs=") < field(d, "cnt=");
+}
+
 struct diff_ex {
 	const char *call;
 	int ours, kvm;
@@ -2072,6 +3034,34 @@ static const struct diff_ex diff_explained[] = {
 	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
 	{ "KVM_SET_USER_MEMORY_REGION", -EINVAL, ANY, w_slot_id, F_SLOTS,
 	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
+	{ "KVM_SET_USER_MEMORY_REGION(log)", -EINVAL, ANY, w_slot_id, F_SLOTS,
+	  "slot id >= 509, shadowvmx's KVM_CAP_NR_MEMSLOTS (kvm_intel: 32764)" },
+	{ "SVX_WALK_TRACE2", ANY, -EINVAL, NULL, 0,
+	  "shadowvmx extension; KVM answers unknown vCPU ioctls -EINVAL" },
+	{ "KVM_ENABLE_CAP(vm)", -EINVAL, 0, w_cap_not_offered, 0,
+	  "a capability shadowvmx's KVM_CHECK_EXTENSION answers 0 for (KVM_CAP_X2APIC_API, KVM_CAP_EXIT_HYPERCALL, KVM_CAP_EXIT_ON_EMULATION_FAILURE; the fuzzer passes 0, which changes nothing on kvm_intel): not offered, so not enabled, as KVM answers for capabilities it lacks" },
+	{ "KVM_ENABLE_CAP(vm)", -EINVAL, 0, w_max_vcpu_id_above, F_CAPS | F_VCPUS,
+	  "KVM_CAP_MAX_VCPU_ID above shadowvmx's KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPU_ID) (32; kvm_intel: 4096)" },
+	{ "KVM_ENABLE_CAP(vm)", 0, -EINVAL, w_max_vcpu_id_same, 0,
+	  "KVM_CAP_MAX_VCPU_ID equal to the device's own limit once vCPUs exist: the first KVM_CREATE_VCPU fixed the VM's limit at the device's KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPU_ID) (kvm_arch_vcpu_precreate()), 32 here, 4096 on kvm_intel; setting the same value again is allowed, another one is not" },
+	{ "KVM_SET_GUEST_DEBUG", -EINVAL, ANY, w_guestdbg_bits, F_GUEST,
+	  "control bits outside KVM_CHECK_EXTENSION(KVM_CAP_SET_GUEST_DEBUG2) (mask=): KVM 6.1's kvm_arch_vcpu_ioctl_set_guest_debug() does not check them and keeps them in vcpu->guest_debug (0), after queueing an INJECT_DB/BP among them (-EBUSY if an exception is pending); shadowvmx refuses them first (as the EFER bits of KVM_SET_SREGS)" },
+	{ "KVM_SET_GUEST_DEBUG", -EBUSY, 0, w_guestdbg_inject, F_GUEST,
+	  "KVM_GUESTDBG_INJECT_DB/BP while an exception is in injection (exc=1: KVM_SET_VCPU_EVENTS exception.injected): shadowvmx keeps one event in injection (the VM-entry interruption field) and answers -EBUSY as for a pending one; KVM 6.1 tests only a pending exception and merges the new one with the injected one (kvm_multiple_exception())" },
+	{ "KVM_*_DEVICE_ATTR(sys)", -EINVAL, ANY, NULL, 0,
+	  "system-fd device attributes (KVM_X86_XCOMP_GUEST_SUPP) come with KVM_CAP_SYS_ATTRIBUTES, which shadowvmx does not offer: an unknown system ioctl (-EINVAL)" },
+	{ "KVM_KVMCLOCK_CTRL", -EINVAL, 0, NULL, 0,
+	  "KVM_CAP_KVMCLOCK_CTRL is not offered (no PVCLOCK_GUEST_STOPPED, core/kvmclock.c): an unknown vCPU ioctl; kvm_intel takes it once the guest enabled kvmclock (else -EINVAL too)" },
+	{ "KVM_SET_XSAVE", -EINVAL, 0, w_xcr0_unsupported, F_GUEST,
+	  "an XSTATE_BV bit shadowvmx's supported XCR0 (CPUID.0xD.0, recorded as sup=) does not offer" },
+	{ "KVM_SET_XCRS", -EINVAL, 0, w_xcr0_unsupported, F_GUEST,
+	  "an XCR0 bit the vCPU's CPUID (shadowvmx's supported table, CPUID.0xD.0 recorded as sup=) does not offer" },
+	{ "KVM_X86_SETUP_MCE", -EINVAL, 0, w_mcg_cap_unsupported, F_GUEST,
+	  "an MCG_CAP bit shadowvmx's KVM_X86_GET_MCE_CAP_SUPPORTED (sup=) does not offer" },
+	{ "KVM_GET_MSR_FEATURE_INDEX_LIST", 0, -E2BIG, w_list_shorter, 0,
+	  "nmsrs between the two devices' feature-MSR counts (cnt=: shadowvmx's; each lists the feature MSRs it supports)" },
+	{ "KVM_GET_MSR_FEATURE_INDEX_LIST", -E2BIG, 0, w_list_longer, 0,
+	  "nmsrs between the two devices' feature-MSR counts (cnt=: shadowvmx's; each lists the feature MSRs it supports)" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id, 0,
 	  "vCPU id >= 32, shadowvmx's KVM_CAP_MAX_VCPU_ID (kvm_intel: 4096)" },
 	{ "KVM_CREATE_VCPU", -EINVAL, ANY, w_vcpu_id_u32, F_VCPUS,
@@ -2114,9 +3104,16 @@ static unsigned int family(const char *call)
 	for (i = 0; i < O_NR; i++)
 		if (ops[i].fd == K_VCPU && !strcmp(call, ops[i].name))
 			return F_VCPUS | (i == O_RUN ? F_SLOTS | F_GUEST : 0) |
+			       (i == O_SET_GUEST_DEBUG || i == O_INTERRUPT ||
+				i == O_SET_MCE ? F_GUEST : 0) |
 			       (i == O_SET_CPUID2 || i == O_SETUP_GUEST ? F_RAN : 0);
-	if (!strcmp(call, "KVM_SET_USER_MEMORY_REGION"))
+	if (!strcmp(call, "KVM_SET_USER_MEMORY_REGION") ||
+	    !strcmp(call, "KVM_SET_USER_MEMORY_REGION(log)") ||
+	    !strcmp(call, "KVM_GET_DIRTY_LOG") ||
+	    !strcmp(call, "KVM_CLEAR_DIRTY_LOG"))
 		return F_SLOTS;
+	if (!strcmp(call, "KVM_ENABLE_CAP(vm)"))
+		return F_CAPS;
 	if (!strcmp(call, "KVM_RUN"))
 		return F_SLOTS | F_GUEST;
 	if (!strcmp(call, "KVM_SET_CPUID2") || !strcmp(call, "setup-guest"))
@@ -2134,6 +3131,7 @@ static int diff_compare(const char *fa, const char *fb)
 	long msr_counts = 0;
 	long hist[64] = { 0 };
 	unsigned int taint = 0;
+	char tsrc[5][96];	/* the call that set each taint bit */
 
 	if (!a || !b) {
 		fprintf(stderr, "ioctl_fuzz: cannot open %s or %s\n", fa, fb);
@@ -2152,7 +3150,8 @@ static int diff_compare(const char *fa, const char *fb)
 			cur = pa;
 			taint = 0;
 		}
-		if ((!strcmp(na, "KVM_GET_MSRS") || !strcmp(na, "KVM_SET_MSRS")) &&
+		if ((!strcmp(na, "KVM_GET_MSRS") || !strcmp(na, "KVM_SET_MSRS") ||
+		     !strcmp(na, "KVM_GET_MSRS(sys)")) &&
 		    ra >= 0 && rb >= 0) {
 			/* no errno: how many MSRs each processed */
 			if (ra != rb) {
@@ -2174,15 +3173,24 @@ static int diff_compare(const char *fa, const char *fb)
 				break;
 		}
 		if (diff_explained[k].call) {
+			unsigned int b;
+
 			explained++;
 			hist[k]++;
+			for (b = 0; b < 5; b++)
+				if (diff_explained[k].taint & 1u << b)
+					snprintf(tsrc[b], sizeof(tsrc[b]),
+						 "#%d %s (%ld vs %ld)", ka, na,
+						 ra, rb);
 			taint |= diff_explained[k].taint;
 			continue;
 		}
 		if (taint & family(na)) {
+			unsigned int b = __builtin_ctz(taint & family(na));
+
 			followon++;
-			printf("# fuzz-diff: program %ld call #%d %s: %ld vs %ld [%s]: follows an explained difference earlier in the program\n",
-			       pa, ka, na, ra, rb, da);
+			printf("# fuzz-diff: program %ld call #%d %s: %ld vs %ld [%s]: follows the explained difference of call %s\n",
+			       pa, ka, na, ra, rb, da, tsrc[b]);
 			continue;
 		}
 		unexplained++;
@@ -2209,7 +3217,7 @@ static void usage(void)
 		"usage: ioctl_fuzz [--dev PATH] [--seed N] [--calls M] [--time S]\n"
 		"                  [--threads K] [--len L] [--hang S] [--no-minimize]\n"
 		"                  [--prog IDX [--keep i,j,k-l [--serial]]] [--verbose]\n"
-		"                  [--plant]\n"
+		"                  [--plant] [--ops-off NAME,...]\n"
 		"       ioctl_fuzz --diff-record FILE [--dev PATH] [--seed N]\n"
 		"                  [--calls M | --prog IDX] [--verbose]\n"
 		"       ioctl_fuzz --diff-compare OURS KVM\n");
@@ -2241,10 +3249,44 @@ static uint8_t *parse_keep(const char *s, int n, int *order, int *norder)
 	return keep;
 }
 
+/*
+ * Which ops the run made at all, and which of them succeeded at least
+ * once: a description that never gets past its checks is not exercising
+ * the module behind them.  "fuzz[ioctl-ops][DEV]: N of M ops made, K of
+ * them succeeded at least once" (M: the ops not switched off by
+ * --ops-off); make check wants N == M.
+ */
+static void print_op_coverage(const uint64_t *n, const uint64_t *ok)
+{
+	char never[1024] = "", nook[2048] = "";
+	int i, made = 0, want = 0, succ = 0;
+
+	for (i = 0; i < O_NR; i++) {
+		if (op_off[i])
+			continue;
+		want++;
+		if (n[i])
+			made++;
+		else if (strlen(never) + strlen(ops[i].name) + 2 < sizeof(never))
+			strcat(strcat(never, " "), ops[i].name);
+		if (ok[i])
+			succ++;
+		else if (n[i] && strlen(nook) + strlen(ops[i].name) + 2 < sizeof(nook))
+			strcat(strcat(nook, " "), ops[i].name);
+	}
+	if (never[0])
+		printf("# fuzz: ops never made:%s\n", never);
+	if (nook[0])
+		printf("# fuzz: ops made that never succeeded:%s\n", nook);
+	printf("fuzz[ioctl-ops][%s]: %d of %d ops made, %d of them succeeded at least once\n",
+	       dev, made, want, succ);
+}
+
 int main(int argc, char **argv)
 {
 	static struct prog prog;
 	static int order[MAX_CALLS];
+	static uint64_t op_n[O_NR], op_ok[O_NR];
 	uint64_t calls = 0, start = now_ns();
 	long idx, seqs = 0, splats = 0, leaks = 0, hangs = 0, crashes = 0;
 	int i;
@@ -2298,6 +3340,22 @@ int main(int argc, char **argv)
 			opt_keep = (char *)v;
 		else if (!strcmp(o, "--diff-record"))
 			opt_diff_record = v;
+		else if (!strcmp(o, "--ops-off")) {
+			/* body ops never picked (to bisect a failure by op) */
+			char *l = strdup(v), *t, *sv = NULL;
+			int k;
+
+			for (t = strtok_r(l, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+				for (k = 0; k < O_NR && strcmp(ops[k].name, t); k++)
+					;
+				if (k == O_NR) {
+					fprintf(stderr, "ioctl_fuzz: no op %s\n", t);
+					usage();
+				}
+				op_off[k] = true;
+			}
+			free(l);
+		}
 		else
 			usage();
 	}
@@ -2306,6 +3364,12 @@ int main(int argc, char **argv)
 	if (opt_prog_len < 1 || opt_prog_len > MAX_CALLS / 2 - 64)
 		opt_prog_len = 400;
 	is_svx = strstr(dev, "shadowvmx") != NULL;
+	i = open(dev, O_RDWR | O_CLOEXEC);
+	if (i >= 0) {
+		guestdbg_mask = ioctl(i, KVM_CHECK_EXTENSION,
+				      KVM_CAP_SET_GUEST_DEBUG2);
+		close(i);
+	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
@@ -2358,6 +3422,10 @@ int main(int argc, char **argv)
 		v = run_child(&prog, keep, keep && opt_serial ? order : NULL,
 			      norder, idx, &calls, false);
 		seqs++;
+		for (i = 0; i < O_NR; i++) {
+			op_n[i] += sh->op_n[i];
+			op_ok[i] += sh->op_ok[i];
+		}
 		if (v != V_OK) {
 			printf("# fuzz: program %ld (seed %" PRIu64 "): %s; the calls running at the end:\n",
 			       idx, opt_seed, vname[v]);
@@ -2399,6 +3467,8 @@ int main(int argc, char **argv)
 	}
 	printf("# fuzz: %.1f s wall, seed %" PRIu64 ", %ld hangs, %ld executor crashes\n",
 	       (now_ns() - start) / 1e9, opt_seed, hangs, crashes);
+	if (opt_one < 0)
+		print_op_coverage(op_n, op_ok);
 	printf("fuzz[ioctl][%s]: %ld sequences, %" PRIu64 " calls, %ld threads, %ld splats, %ld leaks%s\n",
 	       dev, seqs, calls, total_threads, splats, leaks,
 	       hangs ? ", HANG" : "");
