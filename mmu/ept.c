@@ -283,14 +283,13 @@ static u64 *svx_ept_walk(u64 *root, u64 gpa)
 /* ---------------------------------------------------------------------- */
 /* Exits                                                                   */
 
-/* An access to MMIO: the exit handler emulates it (SVX_EMULATE). */
-static int svx_ept_mmio(struct svx_vcpu *vcpu, bool fetch)
+/*
+ * An access to MMIO: the exit handler emulates it (SVX_EMULATE).  A fetch
+ * too: the emulator's own fetch of the instruction fails there, as KVM's
+ * does (#UD queued, and the emulation-failure exit at CPL 0).
+ */
+static int svx_ept_mmio(struct svx_vcpu *vcpu)
 {
-	if (fetch) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "instruction fetch from a GPA without memory (MMIO)");
-		return SVX_USER;
-	}
 	vcpu->stats.mmu[SVX_MMU_EPT_MMIO]++;
 	return SVX_EMULATE;
 }
@@ -522,7 +521,7 @@ int svx_ept_page_fault(struct svx_vcpu *vcpu, u64 gpa, u32 error_code)
 			return r;
 	}
 	if (!found || (write && ro))
-		return svx_ept_mmio(vcpu, fetch);
+		return svx_ept_mmio(vcpu);
 	logged = s.flags & KVM_MEM_LOG_DIRTY_PAGES;
 	if (write && svx_ept_make_writable(vm, root, &s, gpa, gen, seq))
 		return SVX_RESUME;

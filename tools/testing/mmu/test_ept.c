@@ -110,8 +110,8 @@ TAP_SUITE(ept_mmu)
 		vm->memslots->generation--;
 	}
 	r = svx_ept_page_fault(v, GPA_MMIO, SVX_ACC_FETCH);
-	tap_eq(r, SVX_USER,
-	       "instruction fetch from MMIO: internal error to userspace");
+	tap_eq(r, SVX_EMULATE,
+	       "instruction fetch from MMIO: the exit handler's emulator (whose fetch fails as KVM's: #UD)");
 
 	/* Dirty logging's write protection, then a write fault. */
 	spin_lock(&vm->mmu_lock);
@@ -169,7 +169,8 @@ TAP_SUITE(ept_mmu)
 	       "in SMM, a GPA without a slot in address space 1 is MMIO (r %d); address space 0's leaf untouched",
 	       r);
 	r = svx_ept_page_fault(v, GPA_4K, SVX_ACC_FETCH);
-	tap_eq(r, SVX_USER, "in SMM, a fetch there: internal error");
+	tap_eq(r, SVX_EMULATE,
+	       "in SMM, a fetch there: the exit handler's emulator (whose fetch fails: #UD)");
 	v->smm.in_smm = false;
 
 	svx_ept_vm_destroy(vm);
