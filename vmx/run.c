@@ -534,6 +534,19 @@ reenter:
 		vmx->exit_reason = fail == 1 ?
 			svx_vmread(VM_INSTRUCTION_ERROR) : 0;
 	}
+	/*
+	 * A failed entry (VMLAUNCH/VMRESUME's error, or invalid guest state)
+	 * delivered nothing: its event stays queued as injected, as KVM's
+	 * vmx_vcpu_run() returns before vmx_complete_interrupts() then
+	 * (KVM_GET_VCPU_EVENTS still shows it; the next entry injects it).
+	 */
+	if (injected &&
+	    (fail || (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))) {
+		svx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+		vcpu->inject_pending = true;
+		vcpu->exc_pending = false;
+		vcpu->stats.misc[SVX_STAT_INJECTED]--;
+	}
 	local_irq_enable();
 	preempt_enable();
 	return fail;
