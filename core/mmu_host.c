@@ -295,8 +295,12 @@ void svx_host_set_dirty(u64 pfn)
 		SetPageDirty(head);
 }
 
-/* The VMM's address of @gpa in a writable memslot of @as, or 0. */
-static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, int as, u64 gpa)
+/*
+ * The VMM's address of @gpa in a writable memslot of @as, or 0 (*@ro: the
+ * memslot is there but read-only).
+ */
+static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, int as, u64 gpa,
+				   bool *ro)
 {
 	const struct svx_memslot *slot;
 	u64 hva = 0;
@@ -304,7 +308,8 @@ static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, int as, u64 gpa)
 	rcu_read_lock();
 	slot = svx_memslot_find(rcu_dereference(*svx_as_memslots(vm, as)),
 				gpa >> PAGE_SHIFT);
-	if (slot && !(slot->flags & KVM_MEM_READONLY))
+	*ro = slot && (slot->flags & KVM_MEM_READONLY);
+	if (slot && !*ro)
 		hva = svx_memslot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
 		      (gpa & ~PAGE_MASK);
 	rcu_read_unlock();
@@ -314,11 +319,12 @@ static u64 svx_gpa_to_hva_writable(struct svx_vm *vm, int as, u64 gpa)
 int svx_host_cmpxchg_gpa_as(struct svx_vm *vm, int as, u64 gpa, u64 old,
 			    u64 new, unsigned int size)
 {
-	u64 hva = svx_gpa_to_hva_writable(vm, as, gpa);
+	bool ro;
+	u64 hva = svx_gpa_to_hva_writable(vm, as, gpa, &ro);
 	int r;
 
 	if (!hva)
-		return -EFAULT;
+		return ro ? -EROFS : -EFAULT;
 	if (size == 8) {
 		u64 o = old;
 
@@ -348,7 +354,8 @@ int svx_host_cmpxchg_gpa(struct svx_vm *vm, u64 gpa, u64 old, u64 new,
 int svx_host_cmpxchg16_gpa_as(struct svx_vm *vm, int as, u64 gpa,
 			      u64 old[2], const u64 new[2])
 {
-	u64 hva = svx_gpa_to_hva_writable(vm, as, gpa);
+	bool ro;
+	u64 hva = svx_gpa_to_hva_writable(vm, as, gpa, &ro);
 	u64 lo = old[0], hi = old[1];
 	struct page *page;
 	bool done;

@@ -120,7 +120,8 @@ void svx_host_unpin_range(u64 pfn, unsigned long n, bool dirty);
 /*
  * Replace @old with @new (@size 4 or 8 bytes) at guest-physical @gpa of
  * address space @as (0, or SVX_AS_SMM: a vCPU in SMM's): 0 done, 1 the
- * memory no longer held @old, -EFAULT no writable memslot.
+ * memory no longer held @old, -EROFS a read-only memslot, -EFAULT no
+ * memslot (or the VMM's mapping faulted).
  */
 int svx_host_cmpxchg_gpa_as(struct svx_vm *vm, int as, u64 gpa, u64 old,
 			    u64 new, unsigned int size);

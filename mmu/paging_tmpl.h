@@ -129,7 +129,11 @@ static __always_inline u64 FNAME(table_gpa)(u64 pte)
 /*
  * Set A in every entry of the walk and D in the leaf for a write, each with
  * a compare-exchange of the value the walk read.  0: done; 1: an entry
- * changed under us, walk again; -EFAULT.  The PDPTE registers have no A.
+ * changed under us, walk again; -EFAULT: the host mapping faulted.  The
+ * PDPTE registers have no A.  An entry in read-only memory (-EROFS: a
+ * KVM_MEM_READONLY slot) is not updated, as KVM's walker skips a PTE it
+ * cannot write (pte_writable); the walk's copy takes the bits, so a write
+ * maps writable as if D were set (KVM keeps the write access too).
  */
 static int FNAME(update_ad)(const struct svx_walk_env *env,
 			    struct svx_walk *w, bool write)
@@ -148,7 +152,7 @@ static int FNAME(update_ad)(const struct svx_walk_env *env,
 			continue;
 		r = env->cmpxchg_gpa(env->ctx, w->pte_gpa[level], old, new,
 				     sizeof(pt_element_t));
-		if (r)
+		if (r && r != -EROFS)
 			return r < 0 ? -EFAULT : 1;
 		w->pte[level] = new;
 	}
@@ -190,9 +194,14 @@ retry:
 		pte_gpa = table + PT_INDEX(addr, level) * sizeof(pt_element_t);
 		w->pte_gpa[level] = pte_gpa;
 		w->table_gfn[level] = table >> 12;
+		/* A table outside guest memory: not present, as KVM's walker */
 		if (unlikely(env->read_gpa(env->ctx, pte_gpa, &val,
-					   sizeof(pt_element_t))))
-			return -EFAULT;
+					   sizeof(pt_element_t)))) {
+			w->pte[level] = 0;
+			w->outside = true;
+			err = 0;
+			goto fault;
+		}
 		pte = (pt_element_t)val;
 		w->pte[level] = pte;
 		if (unlikely(!(pte & SVX_PTE_P))) {
@@ -221,8 +230,10 @@ retry:
 
 		if (unlikely(r > 0))
 			goto retry;
-		if (unlikely(r < 0))
-			return r;
+		if (unlikely(r < 0)) {	/* KVM: goto error, a #PF */
+			err = 0;
+			goto fault;
+		}
 	}
 	return 0;
 

@@ -159,6 +159,7 @@ int svx_walk_addr(const struct svx_walk_env *env, u64 gva, u32 access,
 	w->gpa = 0;
 	w->pte_access = 0;
 	w->fault = false;
+	w->outside = false;
 	w->error_code = 0;
 	w->fault_addr = 0;
 	/* Implicit accesses are supervisor accesses; a fetch is a read. */

@@ -23,8 +23,10 @@
  *    reserved-bit #PF.
  *  - Result: 0, translated (w->gpa, w->level, w->pte_access ...); 1, the
  *    access faults: w->fault is set, w->error_code and w->fault_addr are
- *    what the CPU would deliver with #PF; -EFAULT, a paging-structure entry
- *    (or an A/D update) is outside guest memory.
+ *    what the CPU would deliver with #PF.  As KVM's walker, a
+ *    paging-structure entry outside guest memory, or an A/D update the host
+ *    mapping refuses, is a not-present #PF (error code 0 plus the access
+ *    bits), and an entry in read-only memory keeps its A/D bits clear.
  *  - Accessed and dirty flags (SDM 4.8): on a successful walk, A is set in
  *    every entry used (not in the PDPTE registers) and D in the leaf entry
  *    for a write, each with an atomic compare-exchange through
@@ -72,7 +74,8 @@ struct svx_walk_env {
 	int (*read_gpa)(void *ctx, u64 gpa, u64 *val, unsigned int size);
 	/*
 	 * Atomically replace @old with @new at @gpa (@size 4 or 8 bytes):
-	 * 0 done, 1 the entry no longer held @old (nothing written), -EFAULT.
+	 * 0 done, 1 the entry no longer held @old (nothing written), -EROFS
+	 * read-only guest memory (nothing written), -EFAULT.
 	 */
 	int (*cmpxchg_gpa)(void *ctx, u64 gpa, u64 old, u64 new,
 			   unsigned int size);
@@ -132,14 +135,16 @@ struct svx_walk {
 	 */
 	u32 pte_access;
 	bool fault;
+	/* The fault is a table outside guest memory (pte[level] not read) */
+	bool outside;
 	u32 error_code;		/* #PF error code (P, W, U, RSVD, I/D) */
 	u64 fault_addr;		/* CR2 */
 };
 
 /*
- * Translate @gva for @access (SVX_ACC_*).  Returns 0 (translated), 1 (guest
- * #PF: w->fault, w->error_code, w->fault_addr) or -EFAULT (a table entry or
- * an A/D update outside guest memory).
+ * Translate @gva for @access (SVX_ACC_*).  Returns 0 (translated) or 1
+ * (guest #PF: w->fault, w->error_code, w->fault_addr; also for a table
+ * entry outside guest memory).  Callers still treat < 0 as an error.
  */
 int svx_walk_addr(const struct svx_walk_env *env, u64 gva, u32 access,
 		  struct svx_walk *w);

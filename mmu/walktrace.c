@@ -61,6 +61,13 @@ static void svx_wt_guest(struct svx_vcpu *vcpu, struct svx_walk_trace *t,
 		t->flags |= SVX_WT_TABLE_OUTSIDE;
 		return;
 	}
+	/*
+	 * A table outside guest memory ends the walk with a not-present
+	 * fault, as KVM's walker: the levels down to it are traced (its
+	 * entry reads as 0), the verdicts follow from the fault.
+	 */
+	if (w.outside)
+		t->flags |= SVX_WT_TABLE_OUTSIDE;
 	t->guest_leaf_level = w.level;
 	for (level = w.root_level; level >= w.level && level >= 1; level--) {
 		struct svx_wt_level *l = &t->guest[level - 1];
@@ -170,9 +177,7 @@ static void svx_wt_shadow(struct svx_vcpu *vcpu, struct svx_walk_trace *t,
 		svx_wt_verdict(t, SVX_WT_EXIT_NONE, SVX_WT_NO_EXIT);
 		return;
 	}
-	if (t->flags & SVX_WT_TABLE_OUTSIDE)
-		svx_wt_verdict(t, SVX_WT_EXIT_ERROR, 0);
-	else if (t->flags & SVX_WT_GUEST_FAULT)
+	if (t->flags & SVX_WT_GUEST_FAULT)
 		svx_wt_verdict(t, SVX_WT_EXIT_GUEST_PF, 0);
 	else if ((leaf->flags & SVX_WT_H_MMIO) || !(t->flags & SVX_WT_SLOT))
 		svx_wt_verdict(t, SVX_WT_EXIT_MMIO, 0);
@@ -227,10 +232,6 @@ static void svx_wt_ept(struct svx_vcpu *vcpu, struct svx_walk_trace *t)
 	}
 	if (t->flags & SVX_WT_NONCANONICAL) {
 		svx_wt_verdict(t, SVX_WT_EXIT_GP, SVX_WT_NO_EXIT);
-		return;
-	}
-	if (t->flags & SVX_WT_TABLE_OUTSIDE) {
-		svx_wt_verdict(t, SVX_WT_EXIT_ERROR, SVX_WT_NO_EXIT);
 		return;
 	}
 	if (t->flags & SVX_WT_GUEST_FAULT) {

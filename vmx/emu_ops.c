@@ -59,13 +59,15 @@ static int svx_emu_cmpxchg_phys(void *ctx, u64 gpa, void *old,
 				const void *new, unsigned int len)
 {
 	struct svx_vcpu *vcpu = ctx;
+	int r;
 
 	/* in the vCPU's address space: SMRAM in SMM, as its reads */
 	if (len == 16)
 		return svx_host_cmpxchg16_gpa_as(vcpu->vm, svx_vcpu_as(vcpu),
 						 gpa, old, new);
-	return svx_host_cmpxchg_gpa_as(vcpu->vm, svx_vcpu_as(vcpu), gpa,
-				       *(u64 *)old, *(const u64 *)new, len);
+	r = svx_host_cmpxchg_gpa_as(vcpu->vm, svx_vcpu_as(vcpu), gpa,
+				    *(u64 *)old, *(const u64 *)new, len);
+	return r == -EROFS ? -EFAULT : r;	/* the emulator's contract */
 }
 
 static u64 svx_emu_seg_base(void *ctx, int seg)

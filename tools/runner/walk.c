@@ -158,6 +158,10 @@ static void print_diagram(const struct svx_walk_trace *t)
 	}
 	if (t->flags & SVX_WT_NONCANONICAL)
 		printf("  => non-canonical: #GP\n");
+	else if ((t->flags & SVX_WT_TABLE_OUTSIDE) &&
+		 (t->flags & SVX_WT_GUEST_FAULT))
+		printf("  => a guest table is outside guest RAM: guest #PF, error code 0x%x, CR2 0x%llx (not present, as KVM)\n",
+		       t->error_code, (unsigned long long)t->fault_addr);
 	else if (t->flags & SVX_WT_TABLE_OUTSIDE)
 		printf("  => a guest table is outside guest RAM\n");
 	else if (t->flags & SVX_WT_GUEST_FAULT)

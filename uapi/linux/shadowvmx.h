@@ -294,7 +294,7 @@ enum svx_wt_exit {
 	SVX_WT_EXIT_EPT_MISCONFIG = 10,	/* MMIO EPT entry: fast MMIO exit */
 	SVX_WT_EXIT_NO_ROOT = 11,	/* shadow root rebuilt at next entry */
 	SVX_WT_EXIT_GP = 12,		/* non-canonical: #GP (no exit) */
-	SVX_WT_EXIT_ERROR = 13,		/* guest table outside RAM: error exit */
+	SVX_WT_EXIT_ERROR = 13,		/* no longer given: a table outside RAM is a guest #PF */
 };
 
 struct svx_walk_trace {

@@ -338,8 +338,8 @@ int svx_host_cmpxchg_gpa_as(struct svx_vm *vm, int as, u64 gpa, u64 old,
 {
 	u8 *p = sim_hva_as(vm, as, gpa, true);
 
-	if (!p)
-		return -EFAULT;
+	if (!p)		/* as core/mmu_host.c: a read-only slot is -EROFS */
+		return sim_hva_as(vm, as, gpa, false) ? -EROFS : -EFAULT;
 	if (size == 8) {
 		u64 o = old;
 

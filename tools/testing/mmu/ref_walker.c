@@ -191,9 +191,16 @@ void ref_translate(const struct ref_cpu *cpu, uint64_t la,
 			e->addr = ~0ULL;
 		} else {
 			e->addr = table + index * entry_bytes;
+			/*
+			 * Outside guest memory: KVM's walker (paging_tmpl.h,
+			 * kvm_is_error_hva) gives a not-present #PF.
+			 */
 			if (cpu->read(cpu->ctx, e->addr, &value, entry_bytes)) {
-				res->status = -EFAULT;
-				return;
+				e->value = 0;
+				e->bytes = entry_bytes;
+				res->level = level;
+				res->status = 1;
+				goto fault;
 			}
 		}
 		e->value = value;

@@ -134,8 +134,10 @@ static int wm_cmpxchg_gpa(void *ctx, u64 gpa, u64 old, u64 new,
 			(unsigned long long)gpa, size);
 		abort();
 	}
-	if (i < 0 || ram->readonly[i])
+	if (i < 0)
 		return -EFAULT;
+	if (ram->readonly[i])
+		return -EROFS;
 	if (ram->lose_races) {
 		ram->lose_races--;
 		ram->races_lost++;
