@@ -603,4 +603,82 @@ out:
 	munmap(mem, GIB);
 }
 
+/*
+ * Guest page tables where no writable RAM is: (a) a page table in a
+ * read-only memslot whose PTE has A clear; (b) a page table at a GPA no
+ * memslot backs.  The guest (long mode) reads through each; a #PF
+ * handler reports the error code and CR2 on PORT_RESULT2 and halts.
+ * With shadow paging (ours, kvm_intel ept=0) the hypervisor's walker
+ * decides, as KVM 6.1's paging_tmpl.h: (a) the read works and A stays
+ * clear (a PTE it cannot write is skipped, pte_writable); (b) a
+ * not-present #PF, error code 0, CR2 the address.  With EPT the CPU
+ * walks; both devices then exit to emulation (kvm_intel's emulator reads
+ * the faulting paging-structure GPA for the operand, and so do we): that
+ * part is logged, and only an error exit fails it.
+ */
+#define WE_VA_RO	0x600000ULL	/* PD0[3]: PT in the read-only slot */
+#define WE_VA_MMIO	0x800000ULL	/* PD0[4]: PT at SVX_MMIO_GPA */
+__asm__(
+"	.pushsection .rodata.svx_paging_guest, \"a\"\n"
+"	.code64\n"
+"	.globl guest_walkedge_start, guest_walkedge_end\n"
+"guest_walkedge_start:\n"
+GATE64(walkedge, 14, 2f)
+"	movabsq	$" XSTR(WE_VA_RO) ", %rsi\n"
+"	movl	(%rsi), %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"	movabsq	$" XSTR(WE_VA_MMIO) ", %rsi\n"
+"	movl	(%rsi), %eax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT) "\n"
+"1:	hlt\n"
+"	jmp	1b\n"
+"2:	popq	%rax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	movq	%cr2, %rax\n"
+"	outl	%eax, $" XSTR(PORT_RESULT2) "\n"
+"	jmp	1b\n"
+"guest_walkedge_end:\n"
+"	.popsection\n");
+
+TEST_F(guest, walk_tables_outside_writable_ram)
+{
+	struct svxu_vcpu *v = &self->g.vcpu;
+	uint64_t *pd0, *pt;
+	bool shadow;
+	uint8_t *ro;
+	int i, r;
+
+	INIT(walkedge, SVXU_MODE_LONG64);
+	shadow = svxu_dev_is_kvm() ? svxu_kvm_intel_param("ept") != 'Y' :
+		 svxu_vm_paging(self->g.vm.fd) == SVX_PAGING_SHADOW;
+	ro = svxu_alloc(SVX_SLOT1_SIZE);
+	ASSERT_NE(NULL, ro);
+	pt = (uint64_t *)ro;
+	pt[0] = (SVX_DATA + 0x1000) | 3;		/* P RW, A clear */
+	*(uint32_t *)(self->g.vm.mem + SVX_DATA + 0x1000) = 0x600d600d;
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, KVM_MEM_READONLY,
+				  SVX_SLOT1_GPA, SVX_SLOT1_SIZE, ro));
+	pd0 = (uint64_t *)(self->g.vm.mem + SVX_PT + 0x2000);
+	pd0[3] = SVX_SLOT1_GPA | 3;
+	pd0[4] = SVX_MMIO_GPA | 3;
+	if (shadow) {
+		ASSERT_OUT32(v, PORT_RESULT, 0x600d600d);	/* (a) */
+		EXPECT_EQ((SVX_DATA + 0x1000) | 3, pt[0]);	/* A clear */
+		ASSERT_OUT32(v, PORT_RESULT2, 0);		/* (b) #PF */
+		ASSERT_OUT32(v, PORT_RESULT2, (uint32_t)WE_VA_MMIO);
+		ASSERT_EXIT(v, KVM_EXIT_HLT);
+	}
+	for (i = 0; !shadow && i < 4; i++) {
+		r = svxu_run(v);
+		TH_LOG("%s (EPT): KVM_RUN %d, %s", svxu_dev(), r,
+		       svxu_exit_str(v->run));
+		ASSERT_EQ(0, r);
+		ASSERT_NE(KVM_EXIT_INTERNAL_ERROR, v->run->exit_reason);
+		if (v->run->exit_reason != KVM_EXIT_IO)
+			break;
+	}
+	ASSERT_EQ(0, svxu_set_mem(self->g.vm.fd, 1, 0, SVX_SLOT1_GPA, 0, ro));
+	svxu_free(ro, SVX_SLOT1_SIZE);
+}
+
 TEST_HARNESS_MAIN
