@@ -318,7 +318,7 @@ int svx_guest_virt_access(struct svx_vcpu *vcpu, u64 gva, void *buf,
 		svx_walk_env(vcpu, &env);
 		r = svx_walk_addr(&env, va, access, fault);
 		if (r)
-			return r < 0 ? -EFAULT : 1;
+			return 1;
 		gpa[i] = fault->gpa;
 	}
 	for (i = 0; i < (first < len ? 2 : 1); i++) {

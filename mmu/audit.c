@@ -121,8 +121,7 @@ void svx_mmu_audit(struct svx_vcpu *vcpu)
 		if (!ents[i].unsync) {
 			r = svx_walk_addr(&env, ents[i].gva, SVX_ACC_NO_AD, &w);
 			/* A supervisor probe may fault on SMAP: that is fine. */
-			bad = r < 0 ||
-			      (r == 0 && w.gpa >> PAGE_SHIFT != ents[i].gfn) ||
+			bad = (r == 0 && w.gpa >> PAGE_SHIFT != ents[i].gfn) ||
 			      (r == 1 && !(w.error_code & SVX_PFERR_PRESENT));
 		}
 		if (!bad && r == 0 && !ents[i].unsync) {

@@ -424,11 +424,6 @@ static int FNAME(page_fault)(struct svx_vcpu *vcpu, u64 gva, u32 error_code)
 	}
 	svx_walk_env(vcpu, &env);
 	r = svx_walk_addr(&env, gva, access, &w);
-	if (r < 0) {
-		svx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				   "guest page tables outside guest RAM");
-		return SVX_USER;
-	}
 	if (r) {
 		svx_inject_pf(vcpu, &w);
 		return SVX_RESUME;

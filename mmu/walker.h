@@ -144,7 +144,7 @@ struct svx_walk {
 /*
  * Translate @gva for @access (SVX_ACC_*).  Returns 0 (translated) or 1
  * (guest #PF: w->fault, w->error_code, w->fault_addr; also for a table
- * entry outside guest memory).  Callers still treat < 0 as an error.
+ * entry outside guest memory, w->outside), never an error.
  */
 int svx_walk_addr(const struct svx_walk_env *env, u64 gva, u32 access,
 		  struct svx_walk *w);

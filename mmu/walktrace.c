@@ -57,10 +57,6 @@ static void svx_wt_guest(struct svx_vcpu *vcpu, struct svx_walk_trace *t,
 	svx_walk_env(vcpu, &env);	/* PAE: the PDPTE registers, both modes */
 	r = svx_walk_addr(&env, t->gva, t->access | SVX_ACC_NO_AD, &w);
 	t->guest_root_level = w.root_level;
-	if (r < 0) {
-		t->flags |= SVX_WT_TABLE_OUTSIDE;
-		return;
-	}
 	/*
 	 * A table outside guest memory ends the walk with a not-present
 	 * fault, as KVM's walker: the levels down to it are traced (its

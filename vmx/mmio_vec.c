@@ -189,8 +189,6 @@ int svx_mmio_xlate(struct svx_vcpu *vcpu, u64 la, bool write, u64 *gpa)
 		access |= SVX_ACC_USER;
 	svx_walk_env(vcpu, &env);
 	r = svx_walk_addr(&env, la, access, &w);
-	if (r < 0)
-		return -EFAULT;
 	if (r) {
 		svx_inject_walk_fault(vcpu, &w);
 		return 1;

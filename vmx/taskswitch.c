@@ -185,8 +185,6 @@ static int svx_ts_access(struct svx_ts *ts, u32 la, void *buf,
 		if (vcpu->mmu.mode != SVX_MODE_NONPAGING) {
 			svx_walk_env(vcpu, &env);
 			r = svx_walk_addr(&env, la, access, &w);
-			if (r < 0)
-				return -EFAULT;
 			if (r) {
 				ts->cr2 = w.fault_addr;
 				return svx_ts_fault(ts, X86_TRAP_PF,
